@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * The schema of config.toml. Objects are strict: an unknown key is an error
+ * (a typo like `requre_approval` must not silently drop a rule).
+ */
+const ruleList = z.array(z.string().min(1, 'a pattern may not be empty'));
+
+export const PermissionsSchema = z.strictObject({
+  auto_allow: ruleList.default([]),
+  notify: ruleList.default([]),
+  require_approval: ruleList.default([]),
+  deny: ruleList.default([]),
+});
+export type PermissionsConfig = z.infer<typeof PermissionsSchema>;
+
+export const ProfileSchema = z.strictObject({
+  permissions: PermissionsSchema.partial().default({}),
+});
+
+export const AiSchema = z.strictObject({
+  base_url: z.string().url().optional(),
+  model: z.string().min(1).optional(),
+  api_key_env: z.string().min(1).default('OPENAI_API_KEY'),
+  request_timeout_s: z.number().positive().default(120),
+  max_tool_rounds: z.number().int().positive().max(100).default(8),
+  approval_timeout_s: z.number().positive().default(120),
+  command_timeout_s: z.number().positive().default(600),
+});
+
+export const UiSchema = z.strictObject({
+  kiosk: z.boolean().default(false),
+  font_size: z.number().int().min(8).max(48).default(15),
+});
+
+export const ConfigSchema = z.strictObject({
+  general: z.strictObject({ name: z.string().min(1).default('aios') }).default({ name: 'aios' }),
+  paths: z
+    .strictObject({
+      config_dir: z.string().min(1).optional(),
+      memory_db: z.string().min(1).optional(),
+      mcp_config: z.string().min(1).optional(),
+    })
+    .default({}),
+  permissions: PermissionsSchema.default({ auto_allow: [], notify: [], require_approval: [], deny: [] }),
+  profiles: z.record(z.string(), ProfileSchema).default({}),
+  ai: AiSchema.default(AiSchema.parse({})),
+  ui: UiSchema.default(UiSchema.parse({})),
+});
+export type AiosConfig = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,22 @@
+import type { WebPreferences } from 'electron';
+
+/**
+ * The renderer gets no Node, no Electron, and a sandboxed process: all it can
+ * reach is `window.aios`, exposed by the preload through contextBridge.
+ */
+export function secureWebPreferences(preload: string): WebPreferences {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    experimentalFeatures: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+  };
+}

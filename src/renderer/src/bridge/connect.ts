@@ -1,0 +1,16 @@
+import type { AiosBridge } from '../../../shared/contract';
+import { WebSocketBridge, type ConnectionState } from './websocket-bridge';
+
+export interface ConnectedBridge {
+  bridge: AiosBridge;
+  /** Only the browser host has a connection that can drop. */
+  onConnectionChange?: (listener: (state: ConnectionState, reconnected: boolean) => void) => () => void;
+}
+
+/** Electron's preload provides `window.aios`; in a browser we dial the host. */
+export async function connectBridge(): Promise<ConnectedBridge> {
+  if (window.aios) return { bridge: window.aios };
+  const ws = new WebSocketBridge();
+  await ws.connect();
+  return { bridge: ws, onConnectionChange: (l) => ws.onConnectionChange(l) };
+}

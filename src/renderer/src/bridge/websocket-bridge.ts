@@ -1,0 +1,138 @@
+import {
+  BridgeError,
+  isEventName,
+  type AiosBridge,
+  type CallName,
+  type CallRequest,
+  type CallResponse,
+  type EventName,
+  type EventPayload,
+} from '../../../shared/contract';
+import { ServerMessageSchema, WS_PATH } from '../../../shared/wire';
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: BridgeError): void;
+}
+
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * The bridge contract over the browser host's WebSocket. The auth cookie set
+ * by the server rides along with the upgrade. Reconnects with backoff; calls
+ * made while disconnected fail at once with `unavailable`, never hang.
+ */
+export class WebSocketBridge implements AiosBridge {
+  private socket: WebSocket | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Map<EventName, Set<(payload: never) => void>>();
+  private readonly stateListeners = new Set<(state: ConnectionState, reconnected: boolean) => void>();
+  private attempts = 0;
+  private everOpened = false;
+  state: ConnectionState = 'connecting';
+
+  constructor(private readonly url: string = defaultUrl()) {}
+
+  /** Resolves once the first connection is open. */
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onState = (state: ConnectionState) => {
+        if (state === 'open') {
+          this.stateListeners.delete(onState);
+          resolve();
+        } else if (state === 'closed') {
+          this.stateListeners.delete(onState);
+          reject(new BridgeError('unavailable', 'could not connect to the aios server'));
+        }
+      };
+      this.stateListeners.add(onState);
+      this.open();
+    });
+  }
+
+  onConnectionChange(listener: (state: ConnectionState, reconnected: boolean) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  call<N extends CallName>(name: N, request: CallRequest<N>): Promise<CallResponse<N>> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new BridgeError('unavailable', 'not connected to the aios server'));
+    }
+    const id = this.nextId++;
+    return new Promise<CallResponse<N>>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      socket.send(JSON.stringify({ type: 'call', id, name, payload: request }));
+    });
+  }
+
+  on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {
+    if (!isEventName(name)) throw new BridgeError('unknown_call', `unknown event '${String(name)}'`);
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return () => set.delete(listener as (payload: never) => void);
+  }
+
+  private setState(state: ConnectionState): void {
+    const reconnected = state === 'open' && this.everOpened;
+    if (state === 'open') this.everOpened = true;
+    this.state = state;
+    for (const l of [...this.stateListeners]) l(state, reconnected);
+  }
+
+  private open(): void {
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    socket.addEventListener('open', () => {
+      this.attempts = 0;
+      this.setState('open');
+    });
+    socket.addEventListener('message', (event: MessageEvent<string>) => this.onMessage(event.data));
+    socket.addEventListener('close', () => {
+      for (const p of this.pending.values()) p.reject(new BridgeError('unavailable', 'connection to the aios server was lost'));
+      this.pending.clear();
+      if (!this.everOpened && this.attempts >= 3) {
+        this.setState('closed');
+        return;
+      }
+      this.setState(this.everOpened ? 'reconnecting' : 'connecting');
+      const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** this.attempts++);
+      setTimeout(() => this.open(), delay);
+    });
+  }
+
+  private onMessage(raw: string): void {
+    let parsed;
+    try {
+      parsed = ServerMessageSchema.safeParse(JSON.parse(raw));
+    } catch {
+      return;
+    }
+    if (!parsed.success) return;
+    const msg = parsed.data;
+    if (msg.type === 'event') {
+      if (!isEventName(msg.name)) return;
+      for (const l of this.listeners.get(msg.name) ?? []) l(msg.payload as never);
+      return;
+    }
+    if (msg.id === null) {
+      console.warn('aios: the server refused a frame:', msg.ok ? '' : msg.error.message);
+      return;
+    }
+    const pending = this.pending.get(msg.id);
+    if (!pending) return;
+    this.pending.delete(msg.id);
+    if (msg.ok) pending.resolve(msg.value);
+    else pending.reject(new BridgeError(msg.error.code, msg.error.message));
+  }
+}
+
+function defaultUrl(): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}${WS_PATH}`;
+}

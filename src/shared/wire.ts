@@ -1,0 +1,31 @@
+/**
+ * The WebSocket wire format of the browser host: the same contract as
+ * Electron IPC, framed as JSON messages.
+ */
+import { z } from 'zod';
+import { BridgeErrorPayloadSchema } from './contract';
+
+/** Frames larger than this are refused by the server (and close that socket). */
+export const MAX_WIRE_FRAME_BYTES = 1024 * 1024;
+
+export const ClientMessageSchema = z.strictObject({
+  type: z.literal('call'),
+  id: z.number().int().nonnegative(),
+  name: z.string().max(100),
+  payload: z.unknown(),
+});
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+
+export const ServerMessageSchema = z.union([
+  z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
+  z.object({ type: z.literal('result'), id: z.number().int().nullable(), ok: z.literal(false), error: BridgeErrorPayloadSchema }),
+  z.object({ type: z.literal('event'), name: z.string(), payload: z.unknown() }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessageSchema>;
+
+/** Query parameter that carries the per-start token on the first request. */
+export const TOKEN_QUERY_PARAM = 'token';
+/** Cookie that carries the token afterwards (HttpOnly, SameSite=Strict). */
+export const TOKEN_COOKIE = 'aios_token';
+/** Path of the single WebSocket endpoint. */
+export const WS_PATH = '/bridge';

@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import pkg from '../../package.json';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-cli-'));
+
+function aios(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(tsx, [path.join(root, 'src/main/cli.ts'), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), ...env },
+    timeout: 60_000,
+  });
+}
+
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+describe('aios CLI', () => {
+  it('prints its version', () => {
+    const r = aios(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('prints help listing app and web', () => {
+    const r = aios(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\s+app\s+/m);
+    expect(r.stdout).toMatch(/^\s+web\s+/m);
+  });
+
+  it('refuses an unknown command with usage and exit code 2', () => {
+    const r = aios(['frobnicate']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it('says in one sentence that Electron is missing and aios web works instead', () => {
+    // Point at a file that exists but is not executable, as on a machine without the binary.
+    const r = aios(['app'], { AIOS_ELECTRON: path.join(root, 'package.json') });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/aios app needs the Electron binary, and .*; run `aios web` to use aios in a browser instead\./);
+  });
+
+  it('checks aios web arguments', () => {
+    const r = aios(['web', '--port', 'eighty']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--port must be a whole number');
+  });
+});

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventBus } from '../../src/main/core/bridge/event-bus';
+import { HIGH_WATERMARK_CHARS } from '../../src/main/core/terminal/flow-control';
+import { TerminalService } from '../../src/main/core/terminal/terminal-service';
+
+describe('TerminalService (real ptys)', () => {
+  let home: string;
+  let events: EventBus;
+  let service: TerminalService;
+  const output = new Map<string, string>();
+
+  beforeEach(() => {
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-pty-'));
+    events = new EventBus();
+    output.clear();
+    events.on('terminal.data', ({ id, data }) => output.set(id, (output.get(id) ?? '') + data));
+    service = new TerminalService({ events, env: { HOME: home, PATH: process.env.PATH, SHELL: '/bin/sh' }, shell: '/bin/sh', shellArgs: [] });
+  });
+
+  afterEach(() => {
+    service.dispose();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  async function until(predicate: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 400; i++) {
+      if (predicate()) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it('runs a shell in the home directory with a terminal identity', async () => {
+    const s = service.open({ cols: 80, rows: 24 });
+    service.write(s.id, 'echo "cwd=$(pwd) term=$TERM"\n');
+    await until(() => (output.get(s.id) ?? '').includes(`cwd=${home} term=xterm-256color`), 'the echo');
+  });
+
+  it('pauses a fast producer until the UI acknowledges, then resumes', async () => {
+    const s = service.open({ cols: 80, rows: 24 });
+    service.write(s.id, 'yes flow-control-line\n');
+    await until(() => service.unacknowledged(s.id) > HIGH_WATERMARK_CHARS, 'the high watermark');
+    // Paused: nothing more arrives while nothing is acknowledged (a little in flight may land).
+    const stalled = service.unacknowledged(s.id);
+    await new Promise((r) => setTimeout(r, 300));
+    const later = service.unacknowledged(s.id);
+    expect(later - stalled).toBeLessThan(70_000);
+    expect(later).toBeLessThan(HIGH_WATERMARK_CHARS + 140_000);
+    // Acknowledge everything: output flows again, up to the watermark once more.
+    service.ack(s.id, later);
+    await until(() => service.unacknowledged(s.id) > HIGH_WATERMARK_CHARS, 'output after resuming');
+    service.write(s.id, '\x03');
+  });
+
+  it('re-attaches to the running shell with its scrollback', async () => {
+    const first = service.open({ cols: 80, rows: 24 });
+    service.write(first.id, 'echo attach-$((20+22))\n');
+    await until(() => (output.get(first.id) ?? '').includes('attach-42'), 'the echo');
+    const again = service.open({ cols: 100, rows: 30, attach: true });
+    expect(again).toMatchObject({ id: first.id, attached: true, pid: first.pid });
+    expect(again.replay).toContain('attach-42');
+    const fresh = service.open({ cols: 80, rows: 24 });
+    expect(fresh.id).not.toBe(first.id);
+    expect(fresh.attached).toBe(false);
+  });
+
+  it('reports the exit of the shell and forgets the session', async () => {
+    const s = service.open({ cols: 80, rows: 24 });
+    const exited = new Promise<{ exitCode: number }>((resolve) => events.on('terminal.exit', (e) => e.id === s.id && resolve(e)));
+    service.write(s.id, 'exit 7\n');
+    expect((await exited).exitCode).toBe(7);
+    expect(() => service.write(s.id, 'x')).toThrow(/no terminal session/);
+  });
+});
