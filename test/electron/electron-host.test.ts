@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callNames } from '../../src/shared/contract';
 import { callChannel } from '../../src/shared/ipc';
-import { createFakeElectron, FakeBrowserWindow, ipcEvent } from './fake-electron';
+import { createFakeElectron, FakeBrowserWindow, ipcEvent, navigationEvent } from './fake-electron';
 
 const fake = createFakeElectron();
 vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
@@ -16,6 +16,8 @@ describe('Electron host (with a fake electron module)', () => {
     vi.stubEnv('HOME', home);
     vi.stubEnv('XDG_CONFIG_HOME', path.join(home, '.config'));
     vi.stubEnv('XDG_DATA_HOME', path.join(home, '.local', 'share'));
+    vi.stubEnv('AIOS_CONFIG_DIR', path.join(home, 'config'));
+    vi.stubEnv('AIOS_DATA_DIR', path.join(home, 'data'));
     await import('../../src/main/electron/main');
     fake.makeReady();
     await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1));
@@ -81,7 +83,7 @@ describe('Electron host (with a fake electron module)', () => {
     const contents = FakeBrowserWindow.instances[0]!.webContents;
     fake.appEvents.emit('web-contents-created', {}, contents);
     for (const name of ['will-navigate', 'will-frame-navigate', 'will-redirect', 'will-attach-webview']) {
-      const event = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+      const event = navigationEvent('https://evil.example/');
       contents.emit(name, event, 'https://evil.example/');
       expect(event.defaultPrevented, name).toBe(true);
     }
@@ -90,5 +92,11 @@ describe('Electron host (with a fake electron module)', () => {
     fake.permission.request?.({}, 'media', (ok: boolean) => (granted = ok));
     expect(granted).toBe(false);
     expect(fake.permission.check?.({}, 'notifications')).toBe(false);
+    expect(fake.permission.device?.({ deviceType: 'usb' })).toBe(false);
+  });
+
+  it('logs to <data dir>/logs/aios.log', () => {
+    const log = fs.readFileSync(path.join(home, 'data', 'logs', 'aios.log'), 'utf8');
+    expect(log).toMatch(/INFO +aios starting \(pid \d+, window mode/);
   });
 });

@@ -12,52 +12,100 @@ export class FakeWebContents extends EventEmitter {
   readonly id = FakeWebContents.nextId++;
   readonly sent: Array<{ channel: string; payload: unknown }> = [];
   windowOpenHandler: ((details: { url: string }) => { action: string }) | undefined;
+  devToolsClosed = 0;
+  crashed = 0;
   send(channel: string, payload: unknown): void {
     this.sent.push({ channel, payload });
   }
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
     this.windowOpenHandler = handler;
   }
+  closeDevTools(): void {
+    this.devToolsClosed++;
+  }
+  /** Like Electron: ending the renderer reports it gone. */
+  forcefullyCrashRenderer(): void {
+    this.crashed++;
+    this.emit('render-process-gone', {}, { reason: 'killed', exitCode: 9 });
+  }
 }
 
 export class FakeBrowserWindow extends EventEmitter {
   static instances: FakeBrowserWindow[] = [];
   readonly webContents = new FakeWebContents();
+  readonly loads: string[] = [];
   loadedUrl: string | undefined;
+  bounds = { x: 10, y: 20, width: 1200, height: 800 };
+  maximized = false;
+  minimized = false;
+  destroyed = false;
+  focused = 0;
+  shown = 0;
   constructor(readonly options: Record<string, unknown>) {
     super();
     FakeBrowserWindow.instances.push(this);
   }
   loadURL(url: string): Promise<void> {
     this.loadedUrl = url;
+    this.loads.push(url);
     return Promise.resolve();
   }
   isDestroyed(): boolean {
-    return false;
+    return this.destroyed;
   }
   isMinimized(): boolean {
-    return false;
+    return this.minimized;
   }
-  restore(): void {}
-  focus(): void {}
-  show(): void {}
+  isMaximized(): boolean {
+    return this.maximized;
+  }
+  maximize(): void {
+    this.maximized = true;
+  }
+  getNormalBounds() {
+    return { ...this.bounds };
+  }
+  restore(): void {
+    this.minimized = false;
+  }
+  focus(): void {
+    this.focused++;
+  }
+  show(): void {
+    this.shown++;
+  }
 }
 
-export function createFakeElectron() {
+export interface FakeOptions {
+  /** What `requestSingleInstanceLock` answers (false: another instance runs). */
+  lock?: boolean;
+  displays?: Array<{ x: number; y: number; width: number; height: number }>;
+  /** The button index `dialog.showMessageBox` answers with. */
+  messageBoxResponse?: number;
+}
+
+export function createFakeElectron(fakeOptions: FakeOptions = {}) {
   const appEvents = new EventEmitter();
   const handlers = new Map<string, Handler>();
   const protocolHandlers = new Map<string, (request: { url: string }) => Promise<Response>>();
   const privileged: unknown[] = [];
-  const permission = { request: undefined as undefined | ((...a: unknown[]) => void), check: undefined as undefined | ((...a: unknown[]) => boolean) };
+  const permission = {
+    request: undefined as undefined | ((...a: unknown[]) => void),
+    check: undefined as undefined | ((...a: unknown[]) => boolean),
+    device: undefined as undefined | ((...a: unknown[]) => boolean),
+  };
   let readyResolve: () => void = () => undefined;
   const ready = new Promise<void>((r) => (readyResolve = r));
-  const calls = { enableSandbox: 0, quit: 0 };
+  const calls = { enableSandbox: 0, quit: 0, exit: 0, applicationMenu: [] as unknown[] };
+  const dialogs = { messageBoxes: [] as unknown[][], errorBoxes: [] as Array<[string, string]>, response: fakeOptions.messageBoxResponse ?? 1 };
+  const opened: string[] = [];
 
   const electron = {
     app: {
       enableSandbox: () => void calls.enableSandbox++,
-      requestSingleInstanceLock: () => true,
+      requestSingleInstanceLock: () => fakeOptions.lock ?? true,
       quit: () => void calls.quit++,
+      exit: () => void calls.exit++,
       on: (name: string, listener: (...args: unknown[]) => void) => appEvents.on(name, listener),
       whenReady: () => ready,
     },
@@ -77,10 +125,30 @@ export function createFakeElectron() {
       defaultSession: {
         setPermissionRequestHandler: (h: (...a: unknown[]) => void) => (permission.request = h),
         setPermissionCheckHandler: (h: (...a: unknown[]) => boolean) => (permission.check = h),
+        setDevicePermissionHandler: (h: (...a: unknown[]) => boolean) => (permission.device = h),
       },
     },
+    dialog: {
+      showMessageBox: (...args: unknown[]) => {
+        dialogs.messageBoxes.push(args);
+        return Promise.resolve({ response: dialogs.response, checkboxChecked: false });
+      },
+      showErrorBox: (title: string, content: string) => void dialogs.errorBoxes.push([title, content]),
+    },
+    shell: {
+      openExternal: (url: string) => {
+        opened.push(url);
+        return Promise.resolve();
+      },
+    },
+    screen: {
+      getAllDisplays: () => (fakeOptions.displays ?? [{ x: 0, y: 0, width: 1920, height: 1080 }]).map((workArea) => ({ workArea, bounds: workArea })),
+    },
+    Menu: {
+      setApplicationMenu: (menu: unknown) => void calls.applicationMenu.push(menu),
+    },
   };
-  return { electron, appEvents, handlers, protocolHandlers, privileged, permission, calls, makeReady: readyResolve };
+  return { electron, appEvents, handlers, protocolHandlers, privileged, permission, calls, dialogs, opened, makeReady: readyResolve };
 }
 
 /** An IPC event as Electron would deliver it, from a frame at `url`. */
@@ -89,4 +157,22 @@ export function ipcEvent(url: string, options: { subframe?: boolean; senderId?: 
     senderFrame: { url, parent: options.subframe ? { url } : null },
     sender: { id: options.senderId ?? 1 },
   };
+}
+
+/** A navigation event whose default can be prevented, as Electron passes it. */
+export function navigationEvent(url: string) {
+  return {
+    url,
+    defaultPrevented: false,
+    preventDefault() {
+      this.defaultPrevented = true;
+    },
+  };
+}
+
+/** A logger that keeps its lines, for asserting what was logged. */
+export function memoryLogger() {
+  const lines: Array<{ level: string; message: string; detail?: unknown }> = [];
+  const at = (level: string) => (message: string, detail?: unknown) => void lines.push({ level, message, detail });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -1,0 +1,151 @@
+/**
+ * The Electron host, written against the electron objects it is handed so
+ * tests can drive it with a fake module. main.ts only passes the real ones.
+ */
+import type * as ElectronModule from 'electron';
+import type { BrowserWindow as BrowserWindowType, MessageBoxOptions } from 'electron';
+import { eventChannel } from '../../shared/ipc';
+import { rendererDir } from '../core/app-root';
+import type { Env } from '../core/config/paths';
+import { loadConfig, formatProblem } from '../core/config/load';
+import { Core } from '../core/core';
+import { RotatingFileLogger, type Logger } from '../core/log';
+import { APP_INDEX_URL, handleAppProtocol, registerAppScheme } from './app-protocol';
+import { attachCrashRecovery, type CrashRecovery, type CrashRecoveryOptions } from './crash-recovery';
+import { ExternalLinks } from './external-links';
+import { denyAllPermissions, guardWebContents } from './guards';
+import { registerIpcHandlers } from './ipc';
+import { installProcessErrorHandlers } from './process-errors';
+import { windowOptions } from './window-options';
+import { loadWindowState, trackWindowState, windowStateFile } from './window-state';
+
+/** The parts of the electron module the host uses (a fake in tests). */
+export type ElectronApi = Pick<typeof ElectronModule, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'dialog' | 'shell' | 'screen' | 'Menu'>;
+
+export interface HostOptions {
+  argv: readonly string[];
+  env: Env;
+  /** The built preload (`out/preload/index.cjs`). */
+  preload: string;
+  /** Defaults to the built renderer next to the app. */
+  rendererDir?: string;
+  logger?: Logger;
+  /** Where main-process errors come from; `process` outside tests. */
+  errorSource?: Pick<NodeJS.Process, 'on' | 'off'>;
+  crashRecovery?: Partial<Pick<CrashRecoveryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'stableMs' | 'schedule'>>;
+}
+
+export interface ElectronHost {
+  /** False when another aios window already holds the lock (this one quits). */
+  readonly primary: boolean;
+  readonly kiosk: boolean;
+  readonly core: Core | undefined;
+  readonly logger: Logger;
+  window(): BrowserWindowType | undefined;
+  recovery(): CrashRecovery | undefined;
+  /** Resolves once the window exists (after `app.whenReady()`). */
+  readonly ready: Promise<void>;
+}
+
+export function startElectronHost(electron: ElectronApi, options: HostOptions): ElectronHost {
+  const { app, dialog } = electron;
+  registerAppScheme(electron.protocol);
+  app.enableSandbox();
+
+  const loaded = loadConfig({ env: options.env });
+  const logger = options.logger ?? new RotatingFileLogger({ dir: loaded.paths.logDir });
+  const stopErrors = installProcessErrorHandlers(options.errorSource ?? process, { logger, show: (title, message) => dialog.showErrorBox(title, message) });
+  const kiosk = options.argv.includes('--kiosk') || loaded.config.ui.kiosk;
+
+  if (!app.requestSingleInstanceLock()) {
+    logger.info('another aios window is already open; it was asked to come forward');
+    app.quit();
+    return { primary: false, kiosk, core: undefined, logger, window: () => undefined, recovery: () => undefined, ready: Promise.resolve() };
+  }
+
+  logger.info(`aios starting (pid ${process.pid}, ${kiosk ? 'kiosk' : 'window'} mode, config ${loaded.file}${loaded.exists ? '' : ' (not found: defaults)'})`);
+  for (const problem of loaded.problems) logger.warn(`config: ${formatProblem(problem)}`);
+
+  const core = new Core({ host: 'electron', env: options.env, config: loaded });
+  let window: BrowserWindowType | undefined;
+  let recovery: CrashRecovery | undefined;
+  const links = new ExternalLinks({ dialog, shell: electron.shell, logger, parent: () => window });
+
+  app.on('second-instance', () => {
+    if (!window || window.isDestroyed()) return;
+    if (window.isMinimized()) window.restore();
+    window.show();
+    window.focus();
+  });
+
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, { kiosk, onExternalLink: (url) => void links.offer(url) }));
+
+  const createWindow = () => {
+    const stateFile = windowStateFile(loaded.paths.dataDir);
+    const displays = kiosk ? [] : electron.screen.getAllDisplays().map((d) => d.workArea);
+    const state = kiosk ? undefined : loadWindowState(stateFile, logger, displays);
+    const win = new electron.BrowserWindow(windowOptions({ kiosk, preload: options.preload, state }));
+    window = win;
+    if (state?.maximized) win.maximize();
+    if (!kiosk) trackWindowState(win, stateFile, logger);
+    const load = () => win.loadURL(APP_INDEX_URL);
+    recovery = attachCrashRecovery(win, {
+      logger,
+      reload: load,
+      ...options.crashRecovery,
+      onGiveUp: (reason) => void askAfterGivingUp(reason),
+    });
+    const stopForwarding = core.events.onAny((name, payload) => {
+      if (!win.isDestroyed()) win.webContents.send(eventChannel(name), payload);
+    });
+    win.on('closed', () => {
+      stopForwarding();
+      recovery?.dispose();
+    });
+    win.once('ready-to-show', () => win.show());
+    load().catch((err: unknown) => logger.error(`could not load ${APP_INDEX_URL}`, err));
+  };
+
+  const askAfterGivingUp = async (reason: string) => {
+    const box: MessageBoxOptions = {
+      type: 'error',
+      buttons: ['Reload', 'Quit'],
+      defaultId: 0,
+      cancelId: 0,
+      noLink: true,
+      title: 'aios',
+      message: 'The aios window keeps failing.',
+      detail: `Last failure: renderer ${reason}. Your shells and running commands are still there. Details are in the log.`,
+    };
+    const { response } = window && !window.isDestroyed() ? await dialog.showMessageBox(window, box) : await dialog.showMessageBox(box);
+    if (response === 1) {
+      app.quit();
+      return;
+    }
+    recovery?.reset();
+    window?.loadURL(APP_INDEX_URL).catch((err: unknown) => logger.error('reloading the UI failed', err));
+  };
+
+  const ready = app.whenReady().then(() => {
+    denyAllPermissions(electron.session.defaultSession);
+    handleAppProtocol(electron.protocol, options.rendererDir ?? rendererDir(options.env));
+    registerIpcHandlers(electron.ipcMain, core.handlers);
+    // The default menu's accelerators reload the page and open devtools.
+    if (kiosk) electron.Menu.setApplicationMenu(null);
+    createWindow();
+  });
+  ready.catch((err: unknown) => {
+    logger.error('aios could not open its window', err);
+    dialog.showErrorBox('aios could not start', `${err instanceof Error ? err.message : String(err)}\n\nDetails are in ${logger instanceof RotatingFileLogger ? logger.file : 'the log'}.`);
+    app.exit(1);
+  });
+
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => {
+    logger.info('aios quitting; closing shells');
+    core.dispose();
+    stopErrors();
+  });
+
+  return { primary: true, kiosk, core, logger, window: () => window, recovery: () => recovery, ready };
+}
