@@ -14,7 +14,7 @@ function call<Req extends z.ZodType, Res extends z.ZodType>(request: Req, respon
   return { request, response };
 }
 
-export const HostKindSchema = z.enum(['electron', 'web']);
+export const HostKindSchema = z.enum(['electron', 'web', 'tty']);
 export type HostKind = z.infer<typeof HostKindSchema>;
 
 export const AppInfoSchema = z.object({
@@ -50,6 +50,41 @@ export const TerminalSessionSchema = z.object({
 });
 export type TerminalSession = z.infer<typeof TerminalSessionSchema>;
 
+
+/** Chat: one conversation with the AI, driven by any UI. Ids are minted by the core. */
+export const ChatIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'not a chat id');
+export const MAX_CHAT_TEXT = 100_000;
+const chatDecision = z.enum(['auto_allow', 'notify', 'require_approval', 'deny']);
+
+export const ChatHistoryItemSchema = z.object({
+  role: z.enum(['user', 'assistant', 'tool']),
+  text: z.string(),
+  /** For tool results: the tool's name; for assistant tool calls: the calls made. */
+  toolName: z.string().optional(),
+  toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })).optional(),
+});
+export type ChatHistoryItem = z.infer<typeof ChatHistoryItemSchema>;
+
+export const ChatStateSchema = z.object({
+  conversationId: z.string(),
+  messages: z.array(ChatHistoryItemSchema),
+  /** The model in use ("gpt-4o-mini @ OpenAI"), or null with `problem` saying what to set. */
+  provider: z.string().nullable(),
+  problem: z.string().nullable(),
+  busy: z.boolean(),
+});
+export type ChatState = z.infer<typeof ChatStateSchema>;
+
+export const ChatCommandResultSchema = z.object({
+  command: z.string(),
+  decision: chatDecision,
+  rule: z.string().nullable(),
+  ran: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  output: z.string(),
+});
+
 export const calls = {
   'app.info': call(z.strictObject({}), AppInfoSchema),
   'terminal.open': call(
@@ -61,11 +96,72 @@ export const calls = {
   /** The UI acknowledges characters it has rendered; the core resumes a paused shell. */
   'terminal.ack': call(z.strictObject({ id: TerminalIdSchema, chars: z.number().int().min(0).max(100_000_000) }), z.null()),
   'terminal.close': call(z.strictObject({ id: TerminalIdSchema }), z.null()),
+  /** Starts a turn; its progress arrives as chat.* events ending in chat.turnDone. */
+  'chat.send': call(z.strictObject({ text: z.string().min(1).max(MAX_CHAT_TEXT) }), z.object({ turnId: ChatIdSchema })),
+  /** Stops the running turn: the model stream and any running command. */
+  'chat.cancel': call(z.strictObject({}), z.object({ cancelled: z.boolean() })),
+  /** The conversation as restored from the memory file, and the provider state. */
+  'chat.history': call(z.strictObject({}), ChatStateSchema),
+  /** Answers one chat.approvalRequest; each request id is valid once. */
+  'chat.approve': call(z.strictObject({ requestId: ChatIdSchema, approved: z.boolean() }), z.null()),
+  /** Runs a command the person typed (`!cmd`) through the same policy, approvals and history. */
+  'chat.run': call(z.strictObject({ command: z.string().min(1).max(MAX_CHAT_TEXT) }), ChatCommandResultSchema),
+  /** Starts a new, empty conversation (the old one stays in the memory file). */
+  'chat.clear': call(z.strictObject({}), z.null()),
 } as const;
 
 export const events = {
   'terminal.data': z.object({ id: TerminalIdSchema, data: z.string() }),
   'terminal.exit': z.object({ id: TerminalIdSchema, exitCode: z.number().int(), signal: z.number().int().optional() }),
+  'chat.delta': z.object({ turnId: ChatIdSchema, text: z.string() }),
+  'chat.toolCall': z.object({
+    turnId: ChatIdSchema,
+    callId: z.string(),
+    name: z.string(),
+    arguments: z.string(),
+    /** For run_command: the command and what the policy decided, before anything runs. */
+    command: z.string().optional(),
+    decision: chatDecision.optional(),
+    rule: z.string().nullable().optional(),
+    reasons: z.array(z.string()).optional(),
+  }),
+  'chat.approvalRequest': z.object({
+    requestId: ChatIdSchema,
+    turnId: ChatIdSchema.nullable(),
+    command: z.string(),
+    cwd: z.string(),
+    decision: chatDecision,
+    rule: z.string().nullable(),
+    reasons: z.array(z.string()),
+    timeoutMs: z.number().int(),
+  }),
+  /** Every command, from the model or typed as `!cmd`, once the policy has judged it and before it runs (or is refused). */
+  'chat.commandStart': z.object({
+    callId: z.string(),
+    turnId: ChatIdSchema.nullable(),
+    command: z.string(),
+    cwd: z.string(),
+    decision: chatDecision,
+    rule: z.string().nullable(),
+    reasons: z.array(z.string()),
+  }),
+  'chat.commandOutput': z.object({ callId: z.string(), stream: z.enum(['stdout', 'stderr']), data: z.string() }),
+  'chat.commandDone': z.object({
+    callId: z.string(),
+    command: z.string(),
+    decision: chatDecision,
+    ran: z.boolean(),
+    /** Why it did not run: 'denied by policy', 'declined', … */
+    refusal: z.string().nullable(),
+    exitCode: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    durationMs: z.number(),
+    timedOut: z.boolean(),
+    cancelled: z.boolean(),
+  }),
+  'chat.notice': z.object({ turnId: ChatIdSchema.nullable(), level: z.enum(['info', 'warning']), message: z.string() }),
+  'chat.error': z.object({ turnId: ChatIdSchema.nullable(), kind: z.string(), message: z.string() }),
+  'chat.turnDone': z.object({ turnId: ChatIdSchema, status: z.enum(['done', 'cancelled', 'error', 'max_rounds']) }),
 } as const;
 
 export type Calls = typeof calls;

@@ -6,12 +6,25 @@ import { EventBus } from './bridge/event-bus';
 import { loadConfig, type LoadedConfig } from './config/load';
 import type { Env } from './config/paths';
 import { TerminalService } from './terminal/terminal-service';
+import { ChatService, type ChatServiceOptions } from './agent/service';
+import { loadPolicy } from './agent/policy-loader';
+import { mcpExternalTools } from './agent/mcp-tools';
+import { McpManager } from './mcp/manager';
+import type { CommandPolicy } from './agent/types';
 
 export interface CoreOptions {
   host: HostKind;
   env?: Env;
   /** An already loaded config (the CLI may have read `--config`). */
   config?: LoadedConfig;
+  /** The permission policy for the chat; default: the PolicyEngine from config.toml. */
+  policy?: () => Promise<CommandPolicy>;
+  /** Where chat commands run; default: the process's cwd. */
+  cwd?: string;
+  /** Chat test seams and tuning (Ollama probe address, executor, …). */
+  chat?: Pick<ChatServiceOptions, 'ollamaUrl' | 'executor' | 'llmFactory' | 'log' | 'approver'>;
+  /** Offer the tools of the servers in mcp.json to the model (default true). */
+  mcp?: boolean;
 }
 
 /**
@@ -24,12 +37,35 @@ export class Core {
   readonly config: LoadedConfig;
   readonly terminals: TerminalService;
   readonly handlers: Handlers;
+  readonly chat: ChatService;
+  private mcp: McpManager | undefined;
 
   constructor(readonly options: CoreOptions) {
     const env = options.env ?? process.env;
     this.config = options.config ?? loadConfig({ env });
     this.terminals = new TerminalService({ events: this.events, env });
+    const config = this.config;
+    this.chat = new ChatService({
+      config,
+      env,
+      emit: (name, payload) => this.events.emit(name, payload),
+      policy: options.policy ?? (() => loadPolicy(config)),
+      external: () => {
+        if (options.mcp === false) return undefined;
+        this.mcp ??= new McpManager({
+          configFile: config.paths.mcpConfigFile,
+          env,
+          // aigpt's stand-in must use the same memory file as the chat, also under --config.
+          builtinMemory: { dbPath: config.paths.memoryDb },
+          ...(options.chat?.log ? { log: options.chat.log } : {}),
+        });
+        return this.mcp.config.servers.length > 0 ? mcpExternalTools(this.mcp) : undefined;
+      },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...options.chat,
+    });
     this.handlers = {
+      ...this.chat.handlers(),
       'app.info': () => ({
         name: APP_NAME,
         version: APP_VERSION,
@@ -51,5 +87,14 @@ export class Core {
 
   dispose(): void {
     this.terminals.dispose();
+    void this.chat.dispose();
+    void this.mcp?.close();
+  }
+
+  /** As dispose, and waits until the chat has stopped and the memory file is closed. */
+  async close(): Promise<void> {
+    this.terminals.dispose();
+    await this.chat.dispose();
+    await this.mcp?.close();
   }
 }

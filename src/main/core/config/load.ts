@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 import { type z } from 'zod';
 import { DEFAULT_PERMISSIONS } from './defaults';
+import { locate, tomlPositions } from './locate';
 import { defaultPaths, expandConfigPath, type AiosPaths, type Env } from './paths';
 import { ConfigSchema, type AiosConfig } from './schema';
 
@@ -46,15 +47,6 @@ function keyPath(issuePath: readonly PropertyKey[]): string {
     .join('');
 }
 
-/** Finds the line on which a dotted key's last segment is written, for schema errors. */
-function locateKey(text: string, key: string): number | undefined {
-  const leaf = key.replace(/\[\d+\]$/, '').split('.').pop();
-  if (!leaf) return undefined;
-  const lines = text.split('\n');
-  const idx = lines.findIndex((l) => new RegExp(`^\\s*"?${leaf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s*=`).test(l));
-  return idx >= 0 ? idx + 1 : undefined;
-}
-
 /** Parses TOML text into a validated config, or returns the problems found. */
 export function parseConfigText(text: string, file: string): { config?: AiosConfig; problems: ConfigProblem[] } {
   let raw: unknown;
@@ -69,12 +61,21 @@ export function parseConfigText(text: string, file: string): { config?: AiosConf
   }
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {
+    const positions = tomlPositions(text);
     return {
-      problems: result.error.issues.map((issue: z.core.$ZodIssue) => {
+      problems: result.error.issues.flatMap((issue: z.core.$ZodIssue) => {
         const key = keyPath(issue.path);
-        const unknown = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : undefined;
-        const fullKey = unknown ? (key ? `${key}.${unknown}` : unknown) : key;
-        return { file, line: locateKey(text, fullKey), key: fullKey || undefined, message: unknown ? 'unknown key' : issue.message };
+        // One problem per unknown key, each at its own position.
+        const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => (key ? `${key}.${k}` : k)) : [key];
+        return keys.map((fullKey) => {
+          const at = fullKey ? locate(positions, fullKey) : undefined;
+          return {
+            file,
+            ...(at ? { line: at.line, column: at.column } : {}),
+            ...(fullKey ? { key: fullKey } : {}),
+            message: issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message,
+          };
+        });
       }),
     };
   }
@@ -115,4 +116,18 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const parsed = parseConfigText(text, file);
   const config = parsed.config ?? defaultConfig();
   return { config, paths: resolvePaths(config, env), file, exists: true, problems: parsed.problems };
+}
+
+/**
+ * A problem with the value at `key` (e.g. `permissions.deny[3]`) of `file`,
+ * with the line and column where it is written when the file can be read.
+ */
+export function problemAtKey(file: string, key: string, message: string): ConfigProblem {
+  let at: { line: number; column: number } | undefined;
+  try {
+    at = locate(tomlPositions(fs.readFileSync(file, 'utf8')), key);
+  } catch {
+    at = undefined;
+  }
+  return { file, ...(at ? { line: at.line, column: at.column } : {}), key, message };
 }

@@ -14,9 +14,26 @@ export const PermissionsSchema = z.strictObject({
 });
 export type PermissionsConfig = z.infer<typeof PermissionsSchema>;
 
-export const ProfileSchema = z.strictObject({
-  permissions: PermissionsSchema.partial().default({}),
+/**
+ * A profile adds rules for one machine and can only tighten: its lists are
+ * matched after `[permissions]` and the stricter decision wins, so an
+ * `auto_allow` there could never take effect and is refused outright.
+ */
+export const ProfilePermissionsSchema = z.strictObject({
+  auto_allow: z
+    .array(z.string())
+    .max(0, 'a profile can only make decisions stricter, so it cannot add auto_allow rules')
+    .optional(),
+  notify: ruleList.optional(),
+  require_approval: ruleList.optional(),
+  deny: ruleList.optional(),
 });
+export type ProfilePermissionsConfig = z.infer<typeof ProfilePermissionsSchema>;
+
+export const ProfileSchema = z.strictObject({
+  permissions: ProfilePermissionsSchema.default({}),
+});
+export type ProfileConfig = z.infer<typeof ProfileSchema>;
 
 export const AiSchema = z.strictObject({
   base_url: z.string().url().optional(),

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatProblem, loadConfig, type LoadedConfig } from '../core/config/load';
+import type { Env } from '../core/config/paths';
+import { inspectMemoryFile } from '../core/memory';
+import { describeLogs } from '../core/log';
+import { McpManager } from '../core/mcp';
+
+const HELP = `Usage: aios doctor [--json] [--config FILE]
+
+Checks what aios depends on and says what is wrong: config files and their
+problems, the shared memory database (schema, journal mode, row counts,
+search index, formats aigpt can read), and each MCP server in mcp.json
+(started, asked for its tools, stopped). Nothing is changed. Exit code 1 when
+something needs attention.
+
+  --json         print the findings as JSON
+  --config FILE  read this config.toml instead of <config dir>/config.toml`;
+
+/** One part of the report. Sections are independent functions so more can be added. */
+export interface DoctorSection {
+  name: string;
+  ok: boolean;
+  /** Human-readable lines, already indented by the printer. */
+  lines: string[];
+  data: unknown;
+}
+
+export interface DoctorContext {
+  env: Env;
+  loaded: LoadedConfig;
+}
+
+const exists = (p: string): string => (fs.existsSync(p) ? p : `${p} (missing)`);
+
+export function configSection(ctx: DoctorContext): DoctorSection {
+  const { loaded } = ctx;
+  const p = loaded.paths;
+  const lines = [
+    `config dir   ${exists(p.configDir)}`,
+    `config.toml  ${loaded.exists ? loaded.file : `${loaded.file} (missing: defaults in use)`}`,
+    `mcp.json     ${fs.existsSync(p.mcpConfigFile) ? p.mcpConfigFile : `${p.mcpConfigFile} (missing: the aigpt entry is assumed)`}`,
+    `memory db    ${p.memoryDb}`,
+    `data dir     ${p.dataDir}`,
+    ...loaded.problems.map((pr) => `problem      ${formatProblem(pr)}`),
+  ];
+  return { name: 'config', ok: loaded.problems.length === 0, lines, data: { file: loaded.file, exists: loaded.exists, paths: p, problems: loaded.problems } };
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function memorySection(ctx: DoctorContext): DoctorSection {
+  const r = inspectMemoryFile(ctx.loaded.paths.memoryDb);
+  const lines = [`file         ${r.path}${r.exists ? ` (${size(r.sizeBytes ?? 0)})` : ' (missing: created on first use)'}`];
+  let ok = true;
+  if (r.error) {
+    ok = false;
+    lines.push(`error        ${r.error.kind}: ${r.error.message}`);
+  } else if (r.exists) {
+    lines.push(`journal      ${r.journalMode}${r.journalMode === 'wal' ? '' : ' (aios switches it to wal when it next writes)'}`);
+    const schemaNotes = [
+      r.missingAigptTables?.length ? `missing tables ${r.missingAigptTables.join(', ')}` : 'aigpt tables present',
+      r.missingMemoryColumns?.length ? `older aigpt file: no ${r.missingMemoryColumns.join(', ')} (aios adds them)` : undefined,
+      r.aiosSchemaVersion ? `aios tables v${r.aiosSchemaVersion}` : 'no aios tables yet',
+    ].filter(Boolean);
+    lines.push(`schema       ${schemaNotes.join('; ')}`);
+    lines.push(`columns      memories(${(r.memoryColumns ?? []).join(', ')})`);
+    lines.push(`rows         ${Object.entries(r.rowCounts ?? {}).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    if (r.fts) lines.push(`search       ${r.fts.present ? `full-text index: ${r.fts.indexedRows} rows, ${r.fts.pendingRows} to index at the next search` : 'no full-text index yet (built at the first search)'}`);
+    const fp = r.formatProblems;
+    if (fp) {
+      const bad = fp.badIds + fp.badTimestamps + fp.badRelatedEntities;
+      if (bad === 0) lines.push("formats      every row is in aigpt's formats");
+      else {
+        ok = false;
+        lines.push(`formats      ${bad} values aigpt cannot read (aigpt fails every read while they exist): ${fp.examples.join('; ')}`);
+      }
+    }
+    lines.push(`check        quick_check ${r.quickCheck ?? 'not run'}`);
+    if (r.quickCheck !== undefined && r.quickCheck !== 'ok') ok = false;
+  }
+  return { name: 'memory', ok, lines, data: r };
+}
+
+export async function mcpSection(ctx: DoctorContext): Promise<DoctorSection> {
+  const logs: string[] = [];
+  const manager = new McpManager({
+    configFile: ctx.loaded.paths.mcpConfigFile,
+    env: ctx.env,
+    log: (line) => logs.push(line),
+    builtinMemory: { dbPath: ctx.loaded.paths.memoryDb },
+    timeouts: { connectMs: 15_000, listMs: 10_000 },
+  });
+  try {
+    await manager.listTools();
+    const status = manager.status();
+    const lines: string[] = [];
+    if (manager.config.usingDefault) lines.push('(no mcp.json: using the default aigpt entry)');
+    for (const pr of manager.problems) if (!pr.server) lines.push(`problem      ${pr.message}`);
+    for (const s of status) {
+      lines.push(`${s.name.padEnd(12)} ${s.state} (${s.transport})${s.tools.length ? `, ${s.tools.length} tools` : ''}`);
+      if (s.note) lines.push(`${''.padEnd(12)} ${s.note}`);
+      if (s.lastError) lines.push(`${''.padEnd(12)} error: ${s.lastError}`);
+      for (const l of s.state === 'ready' ? [] : s.stderrTail.slice(-3)) lines.push(`${''.padEnd(12)} stderr: ${l}`);
+    }
+    if (status.length === 0) lines.push('no servers configured');
+    const ok = manager.problems.length === 0 && status.every((s) => s.state === 'ready' || s.state === 'disabled');
+    return { name: 'mcp', ok, lines, data: { file: manager.config.file, usingDefault: manager.config.usingDefault, problems: manager.problems, servers: status } };
+  } finally {
+    await manager.close();
+  }
+}
+
+/** Where the Electron app's main-process log is (it rotates by size). */
+export function logsSection(ctx: DoctorContext): DoctorSection {
+  const logs = describeLogs(ctx.loaded.paths);
+  const lines = [
+    `log file     ${logs.size > 0 ? `${logs.file} (${size(logs.size)})` : `${logs.file} (none yet: the app has not run)`}`,
+    ...logs.rotated.map((f) => `rotated      ${f}`),
+  ];
+  return { name: 'logs', ok: true, lines, data: logs };
+}
+
+type Section = (ctx: DoctorContext) => DoctorSection | Promise<DoctorSection>;
+const SECTIONS: Section[] = [configSection, memorySection, mcpSection, logsSection];
+
+export async function run(args: string[]): Promise<number> {
+  let values: { json?: boolean; config?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args, options: { json: { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    process.stderr.write(`aios doctor: ${(err as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const env = process.env;
+  const ctx: DoctorContext = { env, loaded: loadConfig({ env, ...(values.config ? { file: values.config } : {}) }) };
+  const sections: DoctorSection[] = [];
+  for (const section of SECTIONS) sections.push(await section(ctx));
+  const ok = sections.every((s) => s.ok);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ ok, sections: Object.fromEntries(sections.map((s) => [s.name, { ok: s.ok, ...(s.data as object) }])) }, null, 2)}\n`);
+  } else {
+    for (const s of sections) {
+      process.stdout.write(`${s.name} ${s.ok ? 'ok' : 'NEEDS ATTENTION'}\n${s.lines.map((l) => `  ${l}`).join('\n')}\n\n`);
+    }
+  }
+  return ok ? 0 : 1;
+}

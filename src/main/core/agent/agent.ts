@@ -1,0 +1,279 @@
+import { ulid } from 'ulid';
+import type { ChatHistoryItem } from '../../../shared/contract';
+import type { AiosConfig } from '../config/schema';
+import type { ConversationStore } from '../conversation/store';
+import { fitToBudget } from '../conversation/window';
+import type { MemoryStore } from '../memory/store';
+import type { CommandOutcome, CommandRunner } from './command-runner';
+import { NoProviderError, ProviderError } from './errors';
+import { LlmClient, type ChatMessage, type RawToolCall } from './llm';
+import type { ProviderState } from './provider';
+import { relevantMemories, systemPrompt } from './prompt';
+import { parseArgs, RUN_COMMAND, RunCommandArgs, type ToolSet } from './tools';
+import type { CommandPolicy, Emit } from './types';
+
+export class AgentBusyError extends Error {
+  constructor() {
+    super('a turn is already running: wait for it or cancel it');
+    this.name = 'AgentBusyError';
+  }
+}
+
+export interface AgentOptions {
+  ai: AiosConfig['ai'];
+  machineName: string;
+  user: string;
+  cwd: string;
+  provider: () => Promise<ProviderState>;
+  policy: () => Promise<CommandPolicy>;
+  runner: CommandRunner;
+  tools: ToolSet;
+  conversations: ConversationStore;
+  memory?: MemoryStore;
+  emit: Emit;
+  /** Characters of conversation sent to the model (system prompt aside). */
+  contextBudgetChars?: number;
+  /** Test seam: replaces the SDK client built from the provider. */
+  llmFactory?: (p: Extract<ProviderState, { kind: 'ready' }>) => LlmClient;
+}
+
+type TurnStatus = 'done' | 'cancelled' | 'error' | 'max_rounds';
+
+const DEFAULT_BUDGET = 60_000;
+
+/**
+ * The loop: the person's text → model (streamed) → tool calls (commands
+ * through the policy, memory, history) → model … until it answers without
+ * tools or the round limit is hit. Only whole units (a user message; an
+ * assistant message with every tool result it asked for) are stored, so a
+ * failure or cancel at any point leaves a conversation the API accepts.
+ */
+export class Agent {
+  private running: { turnId: string; controller: AbortController; done: Promise<TurnStatus> } | undefined;
+  private conversationId: string;
+  private llm: LlmClient | undefined;
+
+  constructor(private readonly o: AgentOptions) {
+    this.conversationId = o.conversations.current();
+  }
+
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  get currentConversation(): string {
+    return this.conversationId;
+  }
+
+  /** Starts a turn and returns its id at once; events tell the rest. */
+  send(text: string): { turnId: string; done: Promise<TurnStatus> } {
+    if (this.running) throw new AgentBusyError();
+    const turnId = ulid();
+    const controller = new AbortController();
+    const done = this.turn(turnId, text, controller.signal).finally(() => {
+      // Normally cleared before chat.turnDone; this covers a listener that threw.
+      if (this.running?.turnId === turnId) this.running = undefined;
+    });
+    this.running = { turnId, controller, done };
+    return { turnId, done };
+  }
+
+  /** Stops the model stream and any running command of the current turn at once. */
+  cancel(): boolean {
+    if (!this.running) return false;
+    this.running.controller.abort();
+    return true;
+  }
+
+  /** Waits for the running turn, if any (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.running?.done.catch(() => undefined);
+  }
+
+  clear(): void {
+    this.cancel();
+    this.conversationId = this.o.conversations.start();
+  }
+
+  history(limit = 500): ChatHistoryItem[] {
+    const items: ChatHistoryItem[] = [];
+    for (const { message: m } of this.o.conversations.messages(this.conversationId, limit)) {
+      const role = m.role;
+      const text = typeof m.content === 'string' ? m.content : '';
+      if (role === 'user') items.push({ role, text });
+      else if (role === 'assistant') {
+        const calls = Array.isArray(m.tool_calls) ? (m.tool_calls as Array<{ id: string; function: { name: string; arguments: string } }>) : [];
+        items.push({ role, text, ...(calls.length > 0 ? { toolCalls: calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })) } : {}) });
+      } else if (role === 'tool') items.push({ role, text, ...(typeof m.name === 'string' ? { toolName: m.name } : {}) });
+    }
+    return items;
+  }
+
+  private async client(): Promise<LlmClient> {
+    if (this.llm) return this.llm;
+    const p = await this.o.provider();
+    if (p.kind !== 'ready') throw new NoProviderError(p.message);
+    this.llm = this.o.llmFactory?.(p) ?? new LlmClient({ provider: p, ai: this.o.ai });
+    return this.llm;
+  }
+
+  private async messagesFor(userText: string): Promise<ChatMessage[]> {
+    const policy = await this.o.policy();
+    const stored = this.o.conversations.messages(this.conversationId).map((s) => s.message as unknown as ChatMessage);
+    const { messages, dropped } = fitToBudget(stored, this.o.contextBudgetChars ?? DEFAULT_BUDGET);
+    const system = systemPrompt({
+      machineName: this.o.machineName,
+      cwd: this.o.cwd,
+      user: this.o.user,
+      policy: policy.describe(),
+      memories: relevantMemories(this.o.memory, userText),
+    });
+    const note = dropped > 0 ? `\n(${dropped} older messages of this conversation are not shown.)` : '';
+    return [{ role: 'system', content: system + note }, ...messages];
+  }
+
+  private async turn(turnId: string, text: string, signal: AbortSignal): Promise<TurnStatus> {
+    const emit = this.o.emit;
+    const conv = this.conversationId;
+    let status: TurnStatus = 'done';
+    try {
+      const llm = await this.client();
+      this.o.conversations.append(conv, [{ role: 'user', content: text }]);
+      const toolProblem = await this.o.tools.refresh();
+      if (toolProblem) emit('chat.notice', { turnId, level: 'warning', message: toolProblem });
+      let toldAboutBadArgs = false;
+      const max = this.o.ai.max_tool_rounds;
+      for (let round = 0; ; round++) {
+        const messages = await this.messagesFor(text);
+        const completion = await llm.complete({
+          messages,
+          tools: this.o.tools.specs(),
+          signal,
+          onDelta: (t) => emit('chat.delta', { turnId, text: t }),
+          onRetry: (ms, attempt) =>
+            emit('chat.notice', { turnId, level: 'warning', message: `rate limited: retrying in ${(ms / 1000).toFixed(1)} s (attempt ${attempt})` }),
+        });
+        if (completion.toolCalls.length === 0) {
+          this.o.conversations.append(conv, [{ role: 'assistant', content: completion.content }]);
+          break;
+        }
+        const assistant = {
+          role: 'assistant',
+          content: completion.content || null,
+          tool_calls: completion.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+        };
+        const results: Array<Record<string, unknown>> = [];
+        let badArgsAgain = false;
+        for (const call of completion.toolCalls) {
+          if (signal.aborted) {
+            results.push(toolResult(call, JSON.stringify({ success: false, error: 'not run: the person cancelled the turn' })));
+            continue;
+          }
+          const r = await this.callTool(call, turnId, signal);
+          if (r.badArgs) {
+            if (toldAboutBadArgs) badArgsAgain = true;
+            toldAboutBadArgs = true;
+          }
+          results.push(toolResult(call, r.text));
+        }
+        this.o.conversations.append(conv, [assistant, ...results]);
+        if (signal.aborted) {
+          status = 'cancelled';
+          break;
+        }
+        if (badArgsAgain) {
+          emit('chat.error', { turnId, kind: 'bad_tool_call', message: 'the model sent unusable tool arguments twice; this turn stops here (ask again or rephrase)' });
+          status = 'error';
+          break;
+        }
+        if (round + 1 >= max) {
+          emit('chat.notice', { turnId, level: 'warning', message: `stopped after ${max} tool rounds ([ai] max_tool_rounds); ask to continue if needed` });
+          status = 'max_rounds';
+          break;
+        }
+      }
+    } catch (err) {
+      status = this.report(turnId, err, signal);
+    }
+    // Free before announcing: a UI may send the next message from its turnDone handler.
+    if (this.running?.turnId === turnId) this.running = undefined;
+    emit('chat.turnDone', { turnId, status });
+    return status;
+  }
+
+  private report(turnId: string, err: unknown, signal: AbortSignal): TurnStatus {
+    if (signal.aborted || (err instanceof ProviderError && err.kind === 'cancelled')) return 'cancelled';
+    if (err instanceof NoProviderError) this.o.emit('chat.error', { turnId, kind: 'no_provider', message: err.message });
+    else if (err instanceof ProviderError) this.o.emit('chat.error', { turnId, kind: err.kind, message: err.message });
+    else this.o.emit('chat.error', { turnId, kind: 'internal', message: err instanceof Error ? err.message : String(err) });
+    return 'error';
+  }
+
+  private async callTool(call: RawToolCall, turnId: string, signal: AbortSignal): Promise<{ text: string; badArgs: boolean }> {
+    const tools = this.o.tools;
+    const bad = (message: string) => ({
+      text: JSON.stringify({ success: false, error: `${call.name}: ${message}. Call it again with arguments that match its JSON schema.` }),
+      badArgs: true,
+    });
+    if (call.name === RUN_COMMAND) {
+      const a = parseArgs(RunCommandArgs, call.arguments);
+      if (!a.ok) {
+        this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
+        return bad(a.message);
+      }
+      let announced = false;
+      const outcome = await this.o.runner.run({
+        command: a.value.command,
+        cwd: this.o.cwd,
+        callId: call.id,
+        turnId,
+        signal,
+        onDecided: (d) => {
+          announced = true;
+          this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments, command: a.value.command, ...d });
+        },
+      });
+      if (!announced) this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
+      return { text: commandResultForModel(outcome), badArgs: false };
+    }
+    this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
+    if (tools.isLocal(call.name)) {
+      const r = tools.runLocal(call.name, call.arguments);
+      return r.ok ? { text: r.value, badArgs: false } : bad(r.message);
+    }
+    if (tools.isExternal(call.name)) {
+      const r = await tools.runExternal(call.name, call.arguments, signal);
+      return r.ok ? { text: r.value, badArgs: false } : bad(r.message);
+    }
+    return {
+      text: JSON.stringify({ success: false, error: `unknown tool "${call.name}". Available tools: ${tools.names().join(', ')}` }),
+      badArgs: false,
+    };
+  }
+}
+
+function toolResult(call: RawToolCall, text: string): Record<string, unknown> {
+  return { role: 'tool', tool_call_id: call.id, name: call.name, content: text };
+}
+
+/** What the model learns about a command: enough to explain, never more than the cap. */
+export function commandResultForModel(o: CommandOutcome): string {
+  if (!o.ran && !o.result) {
+    const advice =
+      o.decision === 'deny'
+        ? 'The permission policy forbids this command; it was NOT run. Do not try it again or work around it; tell the person.'
+        : 'The command was NOT run. Tell the person; do not retry unless they ask.';
+    return JSON.stringify({ ran: false, decision: o.decision, refused: o.refusal, rule: o.rule, reasons: o.reasons, message: advice });
+  }
+  const r = o.result;
+  return JSON.stringify({
+    ran: o.ran,
+    decision: o.decision,
+    exit_code: r?.exitCode ?? null,
+    signal: r?.signal ?? null,
+    timed_out: r?.timedOut ?? false,
+    cancelled: r?.cancelled ?? false,
+    ...(o.refusal ? { error: o.refusal } : {}),
+    output: r?.output ?? '',
+  });
+}

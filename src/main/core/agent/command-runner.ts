@@ -1,0 +1,123 @@
+import { ulid } from 'ulid';
+import type { Decision } from '../../../shared/policy';
+import type { RunResult } from '../executor/executor';
+import type { Executor } from '../executor/executor';
+import type { HistoryStore } from '../memory/history';
+import { askWithTimeout } from './approval';
+import { decidingRule, type Approver, type CommandPolicy, type Emit } from './types';
+
+export interface CommandOutcome {
+  command: string;
+  decision: Decision;
+  rule: string | null;
+  reasons: string[];
+  ran: boolean;
+  /** Why it did not run. */
+  refusal: string | null;
+  result?: RunResult;
+}
+
+export interface CommandRunnerOptions {
+  policy: () => Promise<CommandPolicy>;
+  executor: Executor;
+  approver: Approver;
+  history?: HistoryStore;
+  emit: Emit;
+  approvalTimeoutMs: number;
+  commandTimeoutMs: number;
+  home?: string;
+  machine?: string;
+  sessionId?: string;
+  /** Failures to write history must not stop a command; they are reported here. */
+  onHistoryError?: (err: Error) => void;
+}
+
+/**
+ * One command through policy → (approval) → executor → history. Shared by
+ * the model's run_command and the person's `!cmd`, so both obey the same
+ * policy and leave the same trail.
+ */
+export class CommandRunner {
+  constructor(private readonly o: CommandRunnerOptions) {}
+
+  async run(args: { command: string; cwd: string; callId: string; turnId: string | null; signal: AbortSignal; onDecided?: (o: Pick<CommandOutcome, 'decision' | 'rule' | 'reasons'>) => void }): Promise<CommandOutcome> {
+    const { command, cwd, callId, turnId, signal } = args;
+    const policy = await this.o.policy();
+    const verdict = policy.decide(command, { cwd, ...(this.o.home ? { home: this.o.home } : {}) });
+    const decision = verdict.decision;
+    const rule = decidingRule(verdict);
+    const reasons = [...verdict.reasons, ...verdict.segments.flatMap((s) => s.reasons)].filter((r, i, a) => a.indexOf(r) === i);
+    args.onDecided?.({ decision, rule, reasons });
+    this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons });
+
+    const refuse = (refusal: string, historyDecision: string, approver: string | null = null): CommandOutcome => {
+      this.record({ command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal });
+      this.o.emit('chat.commandDone', { callId, command, decision, ran: false, refusal, exitCode: null, signal: null, durationMs: 0, timedOut: false, cancelled: false });
+      return { command, decision, rule, reasons, ran: false, refusal };
+    };
+
+    if (decision === 'deny') return refuse('denied by the permission policy', 'deny');
+    let approver = decision === 'notify' ? 'notify' : 'auto';
+    if (decision === 'require_approval') {
+      const requestId = ulid();
+      const { answer, timedOut } = await askWithTimeout(
+        this.o.approver,
+        { requestId, turnId, command, cwd, decision, rule, reasons, timeoutMs: this.o.approvalTimeoutMs },
+        signal,
+      );
+      if (answer !== 'approved') {
+        if (timedOut) {
+          this.o.emit('chat.notice', { turnId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: not running ${command}` });
+        }
+        const why = signal.aborted ? 'cancelled before it ran' : timedOut ? 'no approval within the approval timeout' : 'declined by the person';
+        return refuse(why, 'declined');
+      }
+      approver = 'user';
+    }
+    if (signal.aborted) return refuse('cancelled before it ran', 'declined');
+    if (decision === 'notify') this.o.emit('chat.notice', { turnId, level: 'info', message: `running (notify${rule ? `, ${rule}` : ''}): ${command}` });
+
+    const result = await this.o.executor.run({
+      command,
+      cwd,
+      timeoutMs: this.o.commandTimeoutMs,
+      signal,
+      onOutput: (data, stream) => this.o.emit('chat.commandOutput', { callId, stream, data }),
+    });
+    this.record({
+      command,
+      decision,
+      matchedRule: rule,
+      approver,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      durationMs: result.durationMs,
+      startedAt: result.startedAt,
+      endedAt: result.endedAt,
+      cwd,
+      outputExcerpt: result.spawnError ?? result.fullOutput,
+    });
+    this.o.emit('chat.commandDone', {
+      callId,
+      command,
+      decision,
+      ran: result.spawnError === undefined,
+      refusal: result.spawnError ?? null,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      durationMs: result.durationMs,
+      timedOut: result.timedOut,
+      cancelled: result.cancelled,
+    });
+    return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: result.spawnError ?? null, result };
+  }
+
+  private record(entry: Parameters<HistoryStore['record']>[0]): void {
+    if (!this.o.history) return;
+    try {
+      this.o.history.record({ ...entry, ...(this.o.machine ? { machine: this.o.machine } : {}), sessionId: this.o.sessionId ?? null });
+    } catch (err) {
+      this.o.onHistoryError?.(err as Error);
+    }
+  }
+}

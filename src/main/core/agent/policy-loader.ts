@@ -1,0 +1,8 @@
+import type { LoadedConfig } from '../config/load';
+import { PolicyEngine } from '../policy';
+import type { CommandPolicy } from './types';
+
+/** The permission policy of config.toml (and the host's profile), as the agent uses it. */
+export async function loadPolicy(config: LoadedConfig, options: { profile?: string; hostname?: string } = {}): Promise<CommandPolicy> {
+  return PolicyEngine.create({ config, ...options });
+}

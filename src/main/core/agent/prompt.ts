@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import type { MemoryStore } from '../memory/store';
+
+export interface PromptFacts {
+  machineName: string;
+  cwd: string;
+  user: string;
+  policy: string;
+  memories: string[];
+  now?: Date;
+}
+
+function osName(): string {
+  try {
+    const text = fs.readFileSync('/etc/os-release', 'utf8');
+    const m = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(text);
+    if (m?.[1]) return `${m[1]} (${os.type()} ${os.release()})`;
+  } catch {
+    // Not every system has os-release.
+  }
+  return `${os.type()} ${os.release()}`;
+}
+
+/** The most relevant memories for what the person just said (FTS, top few). */
+export function relevantMemories(store: MemoryStore | undefined, text: string, limit = 5): string[] {
+  if (!store) return [];
+  try {
+    return store.search(text, { limit }).map((h) => h.memory.content);
+  } catch {
+    // A query FTS cannot read (only punctuation, …) just means no memories in the prompt.
+    return [];
+  }
+}
+
+export function systemPrompt(f: PromptFacts): string {
+  const lines = [
+    'You are aios, the AI layer of this Linux machine. The person talks to you instead of a shell; you do things by calling run_command.',
+    'Facts:',
+    `- OS: ${osName()}`,
+    `- Host name: ${os.hostname()}; machine name: ${f.machineName}`,
+    `- User: ${f.user}`,
+    `- Working directory: ${f.cwd}`,
+    `- Now: ${(f.now ?? new Date()).toISOString()}`,
+    `- Permission policy: ${f.policy}`,
+    'Rules: say what you are about to do in one line, then do it. A refused or declined command did not run: explain that, do not try to get around the policy.',
+    'For questions about what was run before ("what did I install yesterday?"), call recall_history. Save lasting facts about the person with the create_ai_memory tool (its name may carry a server prefix, e.g. aigpt__create_ai_memory).',
+    'Answer in the language the person writes in. Keep answers short; this is often a text console.',
+  ];
+  if (f.memories.length > 0) {
+    lines.push('Relevant memories:');
+    for (const m of f.memories) lines.push(`- ${m.replace(/\s+/g, ' ').slice(0, 400)}`);
+  }
+  return lines.join('\n');
+}

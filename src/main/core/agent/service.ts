@@ -1,0 +1,222 @@
+import os from 'node:os';
+import Database from 'better-sqlite3';
+import { ulid } from 'ulid';
+import { BridgeError, type CallResponse } from '../../../shared/contract';
+import type { Handler } from '../bridge/dispatch';
+import type { LoadedConfig } from '../config/load';
+import type { Env } from '../config/paths';
+import { ConversationStore } from '../conversation/store';
+import { Executor } from '../executor/executor';
+import { HistoryStore } from '../memory/history';
+import { openMemoryStore, type MemoryStore } from '../memory/store';
+import { Agent, AgentBusyError } from './agent';
+import { CommandRunner } from './command-runner';
+import type { LlmClient } from './llm';
+import { resolveProvider, type ProviderState } from './provider';
+import { PendingApprovals } from './pending-approvals';
+import { ToolSet, type ExternalTools } from './tools';
+import type { Approver, CommandPolicy, Emit } from './types';
+
+export interface ChatServiceOptions {
+  config: LoadedConfig;
+  env: Env;
+  emit: Emit;
+  /** Builds the permission policy (the PolicyEngine) once, on first use. */
+  policy: () => Promise<CommandPolicy>;
+  /** MCP tools, when mcp.json configures servers. */
+  external?: () => ExternalTools | undefined;
+  cwd?: string;
+  /** Where a local Ollama is probed; tests point it at a closed port. */
+  ollamaUrl?: string;
+  executor?: Executor;
+  llmFactory?: (p: Extract<ProviderState, { kind: 'ready' }>) => LlmClient;
+  log?: (line: string) => void;
+  /**
+   * Who answers approvals. Default: the bridge (`chat.approvalRequest` →
+   * `chat.approve`). Electron may pass a native-dialog approver so the
+   * decision never depends on the renderer.
+   */
+  approver?: Approver;
+}
+
+type ChatHandlers = {
+  'chat.send': Handler<'chat.send'>;
+  'chat.cancel': Handler<'chat.cancel'>;
+  'chat.history': Handler<'chat.history'>;
+  'chat.approve': Handler<'chat.approve'>;
+  'chat.run': Handler<'chat.run'>;
+  'chat.clear': Handler<'chat.clear'>;
+};
+
+interface Parts {
+  agent: Agent;
+  runner: CommandRunner;
+  memory?: MemoryStore;
+  history?: HistoryStore;
+  conversationDb?: Database.Database;
+}
+
+/**
+ * The chat as the bridge sees it: assembles the agent from config, policy,
+ * executor, memory and history on first use (so hosts that never chat never
+ * open the memory file), and answers the chat.* calls.
+ */
+export class ChatService {
+  readonly approvals: PendingApprovals;
+  private parts: Parts | undefined;
+  private providerState: Promise<ProviderState> | undefined;
+  private policyPromise: Promise<CommandPolicy> | undefined;
+  private direct: AbortController | undefined;
+  private readonly cwd: string;
+  private readonly sessionId = ulid();
+
+  constructor(private readonly o: ChatServiceOptions) {
+    this.approvals = new PendingApprovals(o.emit);
+    this.cwd = o.cwd ?? process.cwd();
+  }
+
+  provider(): Promise<ProviderState> {
+    this.providerState ??= resolveProvider(this.o.config.config.ai, { env: this.o.env, ...(this.o.ollamaUrl ? { ollamaUrl: this.o.ollamaUrl } : {}) });
+    return this.providerState;
+  }
+
+  private policy(): Promise<CommandPolicy> {
+    this.policyPromise ??= this.o.policy();
+    return this.policyPromise;
+  }
+
+  private get(): Parts {
+    if (this.parts) return this.parts;
+    const { config, paths } = this.o.config;
+    const ai = config.ai;
+    let memory: MemoryStore | undefined;
+    let history: HistoryStore | undefined;
+    let conversationDb: Database.Database | undefined;
+    try {
+      memory = openMemoryStore(paths.memoryDb);
+      history = new HistoryStore(memory);
+    } catch (err) {
+      this.o.log?.(`memory: ${(err as Error).message}`);
+      this.o.emit('chat.notice', {
+        turnId: null,
+        level: 'warning',
+        message: `the memory file ${paths.memoryDb} cannot be used (${(err as Error).message}); memory and history are off, and this conversation will not survive a restart`,
+      });
+    }
+    const db = memory ? memory.connection : (conversationDb = new Database(':memory:'));
+    const conversations = new ConversationStore(db);
+    const machine = config.general.name;
+    const runner = new CommandRunner({
+      policy: () => this.policy(),
+      executor: this.o.executor ?? new Executor(),
+      approver: this.o.approver ?? this.approvals,
+      ...(history ? { history } : {}),
+      emit: this.o.emit,
+      approvalTimeoutMs: ai.approval_timeout_s * 1000,
+      commandTimeoutMs: ai.command_timeout_s * 1000,
+      ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}),
+      sessionId: this.sessionId,
+      onHistoryError: (err) => this.o.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
+    });
+    const external = this.o.external?.();
+    const tools = new ToolSet({ ...(memory ? { memory } : {}), ...(history ? { history } : {}), ...(external ? { external } : {}) });
+    const agent = new Agent({
+      ai,
+      machineName: machine,
+      user: this.o.env.USER ?? this.o.env.LOGNAME ?? os.userInfo().username,
+      cwd: this.cwd,
+      provider: () => this.provider(),
+      policy: () => this.policy(),
+      runner,
+      tools,
+      conversations,
+      ...(memory ? { memory } : {}),
+      emit: this.o.emit,
+      ...(this.o.llmFactory ? { llmFactory: this.o.llmFactory } : {}),
+    });
+    this.parts = { agent, runner, ...(memory ? { memory } : {}), ...(history ? { history } : {}), ...(conversationDb ? { conversationDb } : {}) };
+    return this.parts;
+  }
+
+  get agent(): Agent {
+    return this.get().agent;
+  }
+
+  get memory(): MemoryStore | undefined {
+    return this.get().memory;
+  }
+
+  get history(): HistoryStore | undefined {
+    return this.get().history;
+  }
+
+  async state(): Promise<CallResponse<'chat.history'>> {
+    const { agent } = this.get();
+    const p = await this.provider();
+    return {
+      conversationId: agent.currentConversation,
+      messages: agent.history(),
+      provider: p.kind === 'ready' ? `${p.model} @ ${p.label}` : null,
+      problem: p.kind === 'ready' ? null : p.message,
+      busy: agent.busy,
+    };
+  }
+
+  async runDirect(command: string): Promise<CallResponse<'chat.run'>> {
+    if (this.direct) throw new BridgeError('unavailable', 'a direct command is already running');
+    const { runner } = this.get();
+    const controller = (this.direct = new AbortController());
+    try {
+      const o = await runner.run({ command, cwd: this.cwd, callId: `direct-${ulid()}`, turnId: null, signal: controller.signal });
+      return {
+        command,
+        decision: o.decision,
+        rule: o.rule,
+        ran: o.ran,
+        exitCode: o.result?.exitCode ?? null,
+        signal: o.result?.signal ?? null,
+        output: o.result?.output ?? o.refusal ?? '',
+      };
+    } finally {
+      this.direct = undefined;
+    }
+  }
+
+  cancel(): boolean {
+    const a = this.parts?.agent.cancel() ?? false;
+    const d = this.direct !== undefined;
+    this.direct?.abort();
+    return a || d;
+  }
+
+  handlers(): ChatHandlers {
+    return {
+      'chat.send': (req) => {
+        try {
+          return { turnId: this.get().agent.send(req.text).turnId };
+        } catch (err) {
+          if (err instanceof AgentBusyError) throw new BridgeError('unavailable', err.message);
+          throw err;
+        }
+      },
+      'chat.cancel': () => ({ cancelled: this.cancel() }),
+      'chat.history': () => this.state(),
+      'chat.approve': (req) => {
+        if (!this.approvals.answer(req.requestId, req.approved)) {
+          throw new BridgeError('not_found', `no approval is waiting with id ${req.requestId} (already answered, expired or never asked)`);
+        }
+        return null;
+      },
+      'chat.run': (req) => this.runDirect(req.command),
+      'chat.clear': () => (this.get().agent.clear(), null),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    this.cancel();
+    await this.parts?.agent.idle();
+    this.parts?.memory?.close();
+    this.parts?.conversationDb?.close();
+    this.parts = undefined;
+  }
+}

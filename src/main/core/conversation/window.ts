@@ -1,0 +1,33 @@
+/**
+ * Fits a conversation into the model's context: keeps the newest whole
+ * turns (a turn starts at a user message, so tool results never lose the
+ * call they answer) whose size fits the budget, and says how many were left
+ * out so the model knows the conversation is longer.
+ */
+export interface Windowed<M> {
+  messages: M[];
+  dropped: number;
+}
+
+export function sizeOf(message: unknown): number {
+  return JSON.stringify(message).length;
+}
+
+export function fitToBudget<M extends { role?: unknown }>(messages: readonly M[], budgetChars: number): Windowed<M> {
+  let used = 0;
+  let start = messages.length;
+  // Walk back turn by turn.
+  for (let i = messages.length - 1; i >= 0; i--) {
+    used += sizeOf(messages[i]);
+    if (messages[i]?.role === 'user') {
+      if (used > budgetChars && start < messages.length) break;
+      start = i;
+      if (used > budgetChars) break; // the newest turn is kept even when alone it is too large
+    }
+  }
+  if (start === messages.length) {
+    // No user message at all: keep everything (a restored fragment); the model copes.
+    return { messages: [...messages], dropped: 0 };
+  }
+  return { messages: messages.slice(start), dropped: start };
+}

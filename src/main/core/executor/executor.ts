@@ -1,0 +1,198 @@
+import { spawn } from 'node:child_process';
+import { capHeadTail } from './cap';
+
+export interface RunOptions {
+  command: string;
+  cwd: string;
+  /** Kills the whole process group after this long. 0 or undefined: no limit. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Streams stdout and stderr as they arrive (decoded as UTF-8). */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  startedAt: Date;
+  endedAt: Date;
+  /** What goes back to the model: head and tail with a marker in between. */
+  output: string;
+  /** What the UI may show: bounded, but much larger than `output`. */
+  fullOutput: string;
+  outputTruncated: boolean;
+  timedOut: boolean;
+  cancelled: boolean;
+  /** Set when the command could not be started at all (bad cwd, …). */
+  spawnError?: string;
+}
+
+export interface ExecutorOptions {
+  /** Characters of output the model sees. */
+  modelOutputMax?: number;
+  /** Characters of output kept for the UI. */
+  fullOutputMax?: number;
+  /** Between SIGTERM and SIGKILL of the group. */
+  killGraceMs?: number;
+  shell?: string;
+  /** After the shell exits, how long to wait for its pipes to close. */
+  drainMs?: number;
+}
+
+export const DEFAULT_MODEL_OUTPUT_MAX = 8_000;
+export const DEFAULT_FULL_OUTPUT_MAX = 1_000_000;
+
+/**
+ * Runs one command line through the shell with pipes (not a pty: a pty loses
+ * the tail of output of a child that exits at once), in its own process group
+ * so a timeout or a cancel reaches every grandchild, not just the shell.
+ */
+export class Executor {
+  private readonly modelMax: number;
+  private readonly fullMax: number;
+  private readonly graceMs: number;
+  private readonly shell: string;
+  private readonly drainMs: number;
+
+  constructor(options: ExecutorOptions = {}) {
+    this.modelMax = options.modelOutputMax ?? DEFAULT_MODEL_OUTPUT_MAX;
+    this.fullMax = options.fullOutputMax ?? DEFAULT_FULL_OUTPUT_MAX;
+    this.graceMs = options.killGraceMs ?? 2000;
+    this.shell = options.shell ?? '/bin/sh';
+    this.drainMs = options.drainMs ?? 300;
+  }
+
+  run(opts: RunOptions): Promise<RunResult> {
+    const startedAt = new Date();
+    const t0 = performance.now();
+    return new Promise<RunResult>((resolve) => {
+      // Keep head and tail of the full output; the middle is what is dropped when it grows too large.
+      const head: string[] = [];
+      let headLen = 0;
+      let tail = '';
+      let total = 0;
+      const headMax = Math.floor(this.fullMax / 2);
+      const keep = (chunk: string) => {
+        total += chunk.length;
+        if (headLen < headMax) {
+          const part = chunk.slice(0, headMax - headLen);
+          head.push(part);
+          headLen += part.length;
+          chunk = chunk.slice(part.length);
+        }
+        if (chunk.length > 0) {
+          tail += chunk;
+          if (tail.length > this.fullMax - headMax) tail = tail.slice(tail.length - (this.fullMax - headMax));
+        }
+      };
+
+      let timedOut = false;
+      let cancelled = false;
+      let settled = false;
+      let killTimer: NodeJS.Timeout | undefined;
+      let timeoutTimer: NodeJS.Timeout | undefined;
+
+      const finish = (exitCode: number | null, sig: string | null, spawnError?: string) => {
+        if (settled) return;
+        settled = true;
+        if (timeoutTimer) clearTimeout(timeoutTimer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        const endedAt = new Date();
+        const headText = head.join('');
+        const omitted = total - headText.length - tail.length;
+        const fullOutput = omitted > 0 ? `${headText}\n… [${omitted} characters not kept] …\n${tail}` : headText + tail;
+        const capped = capHeadTail(fullOutput, this.modelMax);
+        resolve({
+          exitCode,
+          signal: sig,
+          durationMs: performance.now() - t0,
+          startedAt,
+          endedAt,
+          output: capped.text,
+          fullOutput,
+          outputTruncated: capped.truncated || omitted > 0,
+          timedOut,
+          cancelled,
+          ...(spawnError !== undefined ? { spawnError } : {}),
+        });
+      };
+
+      if (opts.signal?.aborted) {
+        cancelled = true;
+        finish(null, null, 'cancelled before it started');
+        return;
+      }
+
+      let child;
+      try {
+        child = spawn(this.shell, ['-c', opts.command], {
+          cwd: opts.cwd,
+          env: opts.env ?? process.env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        });
+      } catch (err) {
+        finish(null, null, (err as Error).message);
+        return;
+      }
+      const pid = child.pid;
+
+      const killGroup = (sig: NodeJS.Signals) => {
+        if (pid === undefined) return;
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          // The group is already gone.
+        }
+      };
+      const stop = () => {
+        killGroup('SIGTERM');
+        // Grandchildren may ignore SIGTERM or outlive the shell: SIGKILL the group after the grace period regardless.
+        killTimer ??= setTimeout(() => killGroup('SIGKILL'), this.graceMs);
+        killTimer.unref();
+      };
+      function onAbort() {
+        cancelled = true;
+        stop();
+      }
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      if (opts.timeoutMs && opts.timeoutMs > 0) {
+        timeoutTimer = setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, opts.timeoutMs);
+      }
+
+      child.stdout.setEncoding('utf8');
+      child.stderr.setEncoding('utf8');
+      child.stdout.on('data', (c: string) => {
+        keep(c);
+        opts.onOutput?.(c, 'stdout');
+      });
+      child.stderr.on('data', (c: string) => {
+        keep(c);
+        opts.onOutput?.(c, 'stderr');
+      });
+      child.on('error', (err) => finish(null, null, err.message));
+      // 'close' waits for the pipes, which a backgrounded daemon (`server &`) may hold open for ever.
+      // Once the shell has exited, give the output a moment to drain, then stop listening; the daemon
+      // keeps running unless this was a timeout or cancel, which sweep the group.
+      child.on('exit', (code, sig) => {
+        if (timedOut || cancelled) killGroup('SIGKILL');
+        const drain = setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          finish(code, sig);
+        }, this.drainMs);
+        drain.unref();
+        child.once('close', () => clearTimeout(drain));
+      });
+      child.on('close', (code, sig) => {
+        if (killTimer && !timedOut && !cancelled) clearTimeout(killTimer);
+        finish(code, sig);
+      });
+    });
+  }
+}

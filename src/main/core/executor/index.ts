@@ -1,0 +1,2 @@
+export { Executor, DEFAULT_FULL_OUTPUT_MAX, DEFAULT_MODEL_OUTPUT_MAX, type ExecutorOptions, type RunOptions, type RunResult } from './executor';
+export { capHeadTail } from './cap';

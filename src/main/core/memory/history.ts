@@ -1,0 +1,227 @@
+import os from 'node:os';
+import type Database from 'better-sqlite3';
+import { writeTransaction } from './connection';
+import { newUlid } from './format';
+import { MemoryStore } from './store';
+import { likePattern } from './text';
+import { parseTimeRange } from './time-range';
+
+/**
+ * Every command the executor ran or refused, in the aios-owned
+ * `aios_command_history` table of the shared memory file, so history from
+ * every container answers "what did I install yesterday?".
+ */
+export interface CommandHistoryEntry {
+  command: string;
+  /** The policy's verdict: e.g. 'auto_allow', 'notify', 'require_approval', 'deny', 'refused'. */
+  decision: string;
+  /** The rule that matched, as written in config.toml. */
+  matchedRule?: string | null;
+  /** Who let it run: 'auto', 'user', 'policy', …; null when it did not run. */
+  approver?: string | null;
+  exitCode?: number | null;
+  signal?: string | null;
+  durationMs?: number | null;
+  /** ISO 8601 string or Date. Default: now. */
+  startedAt?: string | Date;
+  endedAt?: string | Date | null;
+  cwd?: string | null;
+  /** Default: this machine's host name. */
+  machine?: string | null;
+  /** Output to keep; the store cuts it to OUTPUT_EXCERPT_MAX characters (head and tail). */
+  outputExcerpt?: string | null;
+  sessionId?: string | null;
+}
+
+export interface CommandHistoryRow {
+  id: string;
+  command: string;
+  decision: string;
+  matchedRule: string | null;
+  approver: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number | null;
+  /** `YYYY-MM-DDTHH:MM:SS.mmm+00:00`. */
+  startedAt: string;
+  endedAt: string | null;
+  cwd: string | null;
+  machine: string | null;
+  outputExcerpt: string | null;
+  /** True when the store cut the output. */
+  outputTruncated: boolean;
+  sessionId: string | null;
+}
+
+export interface HistoryQuery {
+  /** A Date, an ISO string, or a natural expression ("yesterday": from its start). */
+  since?: Date | string;
+  /** As `since`; a natural expression means its end ("yesterday": up to today 00:00). Exclusive. */
+  until?: Date | string;
+  /** Words that must all occur in the command or its output (case-insensitive for ASCII). */
+  text?: string;
+  /** Only rows with this decision. */
+  decision?: string;
+  sessionId?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+export const OUTPUT_EXCERPT_MAX = 4000;
+export const COMMAND_MAX = 65_536;
+
+/** Keeps the head and the tail, which is where errors and results are. */
+export function capOutput(text: string, max = OUTPUT_EXCERPT_MAX): { text: string; truncated: boolean } {
+  if (text.length <= max) return { text, truncated: false };
+  const head = Math.floor(max * 0.5);
+  const tail = max - head - 40;
+  const omitted = text.length - head - tail;
+  return { text: `${text.slice(0, head)}\n… [${omitted} characters omitted] …\n${text.slice(text.length - tail)}`, truncated: true };
+}
+
+/** History timestamps: fixed 3 fraction digits and `+00:00`, so text order is time order. */
+export function historyTimestamp(value: Date | string): string {
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) throw new RangeError(`not a date: ${String(value)}`);
+  return d.toISOString().replace('Z', '+00:00');
+}
+
+function bound(value: Date | string | undefined, end: 'since' | 'until', now: Date): string | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof Date) return historyTimestamp(value);
+  const range = parseTimeRange(value, now);
+  if (range) return historyTimestamp(range[end]);
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new RangeError(`cannot read "${value}" as a time: try "yesterday", "last week", "last 3 days" or an ISO date`);
+  return historyTimestamp(d);
+}
+
+interface HistoryDbRow {
+  id: string;
+  command: string;
+  decision: string;
+  matched_rule: string | null;
+  approver: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  duration_ms: number | null;
+  started_at: string;
+  ended_at: string | null;
+  cwd: string | null;
+  machine: string | null;
+  output_excerpt: string | null;
+  output_truncated: number;
+  session_id: string | null;
+}
+
+function toRow(r: HistoryDbRow): CommandHistoryRow {
+  return {
+    id: r.id,
+    command: r.command,
+    decision: r.decision,
+    matchedRule: r.matched_rule,
+    approver: r.approver,
+    exitCode: r.exit_code,
+    signal: r.signal,
+    durationMs: r.duration_ms,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    cwd: r.cwd,
+    machine: r.machine,
+    outputExcerpt: r.output_excerpt,
+    outputTruncated: r.output_truncated !== 0,
+    sessionId: r.session_id,
+  };
+}
+
+const optText = (v: string | null | undefined): string | null => (v === undefined || v === null ? null : String(v));
+const optInt = (v: number | null | undefined): number | null =>
+  v === undefined || v === null || !Number.isFinite(v) ? null : Math.round(v);
+
+export class HistoryStore {
+  private readonly store: MemoryStore;
+  private readonly owned: boolean;
+  private readonly insert: Database.Statement;
+
+  /** Shares an open MemoryStore's connection, or opens the file at `dbPath` itself. */
+  constructor(storeOrPath: MemoryStore | string) {
+    this.owned = typeof storeOrPath === 'string';
+    this.store = typeof storeOrPath === 'string' ? new MemoryStore(storeOrPath) : storeOrPath;
+    this.insert = this.store.guard(() =>
+      this.store.connection.prepare(
+        `INSERT INTO aios_command_history (id, command, decision, matched_rule, approver, exit_code, signal, duration_ms,
+         started_at, ended_at, cwd, machine, output_excerpt, output_truncated, session_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    );
+  }
+
+  get path(): string {
+    return this.store.path;
+  }
+
+  /** Stores one entry (one write transaction) and returns its ULID. */
+  record(entry: CommandHistoryEntry): string {
+    if (typeof entry.command !== 'string') throw new TypeError('command must be a string');
+    if (typeof entry.decision !== 'string' || entry.decision.length === 0) throw new TypeError('decision is required');
+    const started = historyTimestamp(entry.startedAt ?? new Date());
+    const ended = entry.endedAt === undefined || entry.endedAt === null ? null : historyTimestamp(entry.endedAt);
+    const output = entry.outputExcerpt === undefined || entry.outputExcerpt === null ? null : capOutput(String(entry.outputExcerpt));
+    const id = newUlid();
+    const machine = entry.machine === undefined ? os.hostname() : optText(entry.machine);
+    this.store.guard(() =>
+      writeTransaction(this.store.connection, () => {
+        this.insert.run(
+          id,
+          entry.command.slice(0, COMMAND_MAX),
+          entry.decision,
+          optText(entry.matchedRule),
+          optText(entry.approver),
+          optInt(entry.exitCode),
+          optText(entry.signal),
+          optInt(entry.durationMs),
+          started,
+          ended,
+          optText(entry.cwd),
+          machine,
+          output?.text ?? null,
+          output?.truncated ? 1 : 0,
+          optText(entry.sessionId),
+        );
+      }),
+    );
+    return id;
+  }
+
+  /** Newest first. */
+  query(q: HistoryQuery = {}, now: Date = new Date()): CommandHistoryRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, ...values: unknown[]): void => {
+      where.push(clause);
+      params.push(...values);
+    };
+    const since = bound(q.since, 'since', now);
+    const until = bound(q.until, 'until', now);
+    if (since !== undefined) add('started_at >= ?', since);
+    if (until !== undefined) add('started_at < ?', until);
+    if (q.decision !== undefined) add('decision = ?', q.decision);
+    if (q.sessionId !== undefined) add('session_id = ?', q.sessionId);
+    for (const term of (q.text ?? '').split(/\s+/).filter((t) => t.length > 0)) {
+      add("(command LIKE ? ESCAPE '\\' OR output_excerpt LIKE ? ESCAPE '\\')", likePattern(term), likePattern(term));
+    }
+    const limit = Math.min(1000, Math.max(1, Math.floor(q.limit ?? 100)));
+    const sql = `SELECT * FROM aios_command_history ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY started_at DESC, id DESC LIMIT ?`;
+    return this.store.guard(() => (this.store.connection.prepare(sql).all(...params, limit) as HistoryDbRow[]).map(toRow));
+  }
+
+  count(): number {
+    return this.store.guard(() => this.store.connection.prepare('SELECT count(*) FROM aios_command_history').pluck().get() as number);
+  }
+
+  /** Closes the file only if this HistoryStore opened it. */
+  close(): void {
+    if (this.owned) this.store.close();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Text preparation for the full-text index. FTS5's unicode61 tokenizer splits
+ * on spaces and punctuation, which leaves a run of Japanese or Chinese as one
+ * token; such text is first split into words with ICU's dictionary segmenter
+ * (Intl.Segmenter), the same way for documents and for queries.
+ */
+
+const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+const WORDISH_RE = /[\p{L}\p{N}]/u;
+
+let segmenter: Intl.Segmenter | undefined;
+
+function words(text: string): string[] {
+  segmenter ??= new Intl.Segmenter('ja', { granularity: 'word' });
+  const out: string[] = [];
+  for (const s of segmenter.segment(text)) if (s.isWordLike) out.push(s.segment);
+  return out;
+}
+
+/** What is handed to the tokenizer for a document column. */
+export function indexText(value: unknown): string {
+  const text = valueToText(value);
+  return CJK_RE.test(text) ? words(text).join(' ') : text;
+}
+
+export function valueToText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return String(value);
+}
+
+export interface ParsedQuery {
+  /** One entry per term the person typed; a quoted "…" group is one term. */
+  terms: string[];
+  /**
+   * FTS5 MATCH expressions, tried in this order until enough rows match:
+   * every term as typed; every term as a prefix ("install" finds
+   * "installed"); any term as a prefix. Undefined when not applicable.
+   */
+  exact: string | undefined;
+  prefix: string | undefined;
+  any: string | undefined;
+}
+
+function splitTerms(query: string): string[] {
+  const terms: string[] = [];
+  const re = /"([^"]*)"|(\S+)/g;
+  for (let m = re.exec(query); m; m = re.exec(query)) {
+    const t = (m[1] ?? m[2] ?? '').trim();
+    if (t) terms.push(t);
+  }
+  return terms;
+}
+
+/**
+ * A term becomes one FTS5 phrase (its tokens must be adjacent), quoted so
+ * that no character of it is read as query syntax. Terms of three or more
+ * characters, and CJK words, may also match as prefixes.
+ */
+function phrase(term: string): { exact: string; prefix: string } | undefined {
+  if (!WORDISH_RE.test(term)) return undefined;
+  const cjk = CJK_RE.test(term);
+  const body = cjk ? words(term).join(' ') : term;
+  if (!WORDISH_RE.test(body)) return undefined;
+  const quoted = `"${body.replace(/"/g, '""')}"`;
+  return { exact: quoted, prefix: cjk || [...term].length >= 3 ? `${quoted}*` : quoted };
+}
+
+export function parseQuery(query: string): ParsedQuery {
+  const terms = splitTerms(query);
+  const phrases = terms.map(phrase).filter((p): p is { exact: string; prefix: string } => p !== undefined);
+  if (phrases.length === 0) return { terms, exact: undefined, prefix: undefined, any: undefined };
+  const exact = phrases.map((p) => p.exact).join(' AND ');
+  const prefix = phrases.map((p) => p.prefix).join(' AND ');
+  return {
+    terms,
+    exact,
+    prefix: prefix === exact ? undefined : prefix,
+    any: phrases.length > 1 ? phrases.map((p) => p.prefix).join(' OR ') : undefined,
+  };
+}
+
+export interface SnippetOptions {
+  /** Characters of context around the first match; the whole snippet is about this long. */
+  width?: number;
+  open?: string;
+  close?: string;
+  ellipsis?: string;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A short window of `text` around the first place a term occurs, with every
+ * occurrence inside it marked. Matching is case-insensitive; when no term is
+ * found literally (diacritics, segmentation), the start of the text is shown.
+ */
+export function makeSnippet(text: string, terms: readonly string[], options: SnippetOptions = {}): string {
+  const width = options.width ?? 160;
+  const open = options.open ?? '«';
+  const close = options.close ?? '»';
+  const ellipsis = options.ellipsis ?? '…';
+  const needles = [...new Set(terms.flatMap((t) => (CJK_RE.test(t) ? words(t) : [t])).filter((t) => t.length > 0))];
+  const flat = text.replace(/\s+/g, ' ');
+  const re = needles.length > 0 ? new RegExp(needles.sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'giu') : undefined;
+  const first = re ? flat.search(re) : -1;
+  let start = first < 0 ? 0 : Math.max(0, first - Math.floor(width / 4));
+  if (start > 0) {
+    const space = flat.lastIndexOf(' ', start);
+    if (space > start - 20 && space >= 0) start = space + 1;
+  }
+  let end = Math.min(flat.length, start + width);
+  if (end < flat.length) {
+    const space = flat.indexOf(' ', end);
+    if (space >= 0 && space < end + 20) end = space;
+  }
+  // Never cut a surrogate pair in half.
+  if (start > 0 && isLowSurrogate(flat.charCodeAt(start))) start++;
+  if (end < flat.length && isLowSurrogate(flat.charCodeAt(end))) end++;
+  let body = flat.slice(start, end);
+  if (re) body = body.replace(re, (m) => `${open}${m}${close}`);
+  return `${start > 0 ? ellipsis : ''}${body}${end < flat.length ? ellipsis : ''}`;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/** Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`. */
+export function likePattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

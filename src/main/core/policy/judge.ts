@@ -1,0 +1,253 @@
+import { decisionRank, stricter, type Decision, type RuleRef, type Segment } from '../../../shared/policy';
+import type { MatchContext } from './match';
+import { optionTableFor } from './option-table';
+import { renderFlag } from './options';
+import { isHarmlessTarget, isInside, isProtected, resolvePath } from './paths';
+import { ALL_LISTS, RESTRICTIVE, type CompiledPolicy, type Rule, type RuleBook } from './rules';
+import type { CdEffect, Floor, Layer, NormalizedCommand } from './types';
+import type { FunctionDef } from './walk';
+
+/**
+ * Turns normalised commands into segments with decisions: rules per reading
+ * (the innermost program decides when nothing stricter matched; nothing
+ * matching it means approval), then floors, then the profile, which can only
+ * tighten.
+ */
+
+const MAX_CWDS = 16;
+
+export interface LineFacts {
+  commands: NormalizedCommand[];
+  functions: FunctionDef[];
+  floors: Floor[];
+}
+
+export interface JudgeContext {
+  cwd: string;
+  home: string | undefined;
+}
+
+interface Judged {
+  decision: Decision;
+  rule?: RuleRef;
+  ruleRank: number;
+  reasons: string[];
+  /** The first reason given at the final decision's level, for the line summary. */
+  why: Map<Decision, string>;
+}
+
+/** Every directory a relative path might be relative to, given the `cd`s anywhere in the line. */
+export function possibleCwds(start: string, effects: readonly CdEffect[]): { cwds: string[]; unknown: boolean } {
+  const cwds = [start];
+  let unknown = false;
+  for (const e of effects) {
+    if (e.kind === 'unknown') {
+      unknown = true;
+      continue;
+    }
+    for (const base of [...cwds]) {
+      const next = resolvePath(e.path, base);
+      if (!cwds.includes(next)) cwds.push(next);
+      if (cwds.length > MAX_CWDS) return { cwds: cwds.slice(0, MAX_CWDS), unknown: true };
+    }
+  }
+  return { cwds, unknown };
+}
+
+function renderLayer(layer: Layer | undefined): string {
+  if (!layer) return '';
+  if (layer.dynamicProgram || layer.transparent || optionTableFor(layer.program, undefined)?.noOptions) {
+    return [layer.program, ...layer.args.map((a) => a.text), ...(layer.open ? ['…'] : [])].join(' ');
+  }
+  const words = [layer.program, ...layer.parsed.flags.map(renderFlag)];
+  const positionals = layer.parsed.positionals.map((p) => p.text);
+  if (positionals.some((p) => p.startsWith('-'))) words.push('--');
+  words.push(...positionals);
+  if (layer.open) words.push('…');
+  return words.join(' ');
+}
+
+function quote(s: string): string {
+  return `'${s}'`;
+}
+
+function describeRule(r: RuleRef): string {
+  const where = r.source === 'profile' ? `profile ${r.profile} ${r.list}` : r.source === 'fallback' ? `built-in ${r.list}` : r.list;
+  return `${where} rule ${JSON.stringify(r.pattern)}`;
+}
+
+class SegmentJudge {
+  constructor(
+    private readonly policy: CompiledPolicy,
+    private readonly ctx: JudgeContext,
+    private readonly match: MatchContext,
+    private readonly cwdUnknown: boolean,
+    private readonly defined: ReadonlySet<string>,
+  ) {}
+
+  private raise(j: Judged, decision: Decision, reason: string): void {
+    j.decision = stricter(j.decision, decision);
+    if (!j.reasons.includes(reason)) j.reasons.push(reason);
+    if (!j.why.has(decision)) j.why.set(decision, reason);
+  }
+
+  private noteRule(j: Judged, rule: Rule): void {
+    const rank = decisionRank(rule.ref.list);
+    if (rank > j.ruleRank || j.rule === undefined) {
+      j.rule = rule.ref;
+      j.ruleRank = rank;
+    }
+    this.raise(j, rule.ref.list, `matches ${describeRule(rule.ref)}`);
+  }
+
+  private firstOf(book: RuleBook, lists: readonly Decision[], layer: Layer): Rule | undefined {
+    for (const list of lists) {
+      const r = book.first(list, layer, this.match);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  private writes(cmd: NormalizedCommand, j: Judged): void {
+    for (const w of cmd.writes) {
+      if (w.arg.dynamic || w.arg.tilde || w.arg.splits) {
+        this.raise(j, 'require_approval', `${w.what} writes to ${quote(w.arg.text)}, a path only known at run time`);
+        continue;
+      }
+      if (this.cwdUnknown && !w.arg.text.startsWith('/')) {
+        this.raise(j, 'require_approval', `${w.what} writes to ${quote(w.arg.text)} relative to a directory only known at run time`);
+      }
+      for (const cwd of this.match.cwds) {
+        const target = resolvePath(w.arg.text, cwd);
+        if (isHarmlessTarget(target)) continue;
+        if (isProtected(target)) this.raise(j, 'require_approval', `${w.what} writes to ${target}, a system location`);
+        else if (!isInside(target, this.ctx.cwd)) this.raise(j, 'require_approval', `${w.what} writes to ${target}, outside the working tree ${this.ctx.cwd}`);
+      }
+    }
+  }
+
+  judge(cmd: NormalizedCommand): { segment: Segment; why: string } {
+    const j: Judged = { decision: 'auto_allow', ruleRank: -1, reasons: [], why: new Map() };
+    const real = cmd.layers.filter((l) => !l.restrictOnly);
+    const innermost = real[real.length - 1];
+    const { base, profile } = this.policy;
+    // Floors first: when they decide, their reason is the one worth showing.
+    for (const f of cmd.floors) this.raise(j, f.decision, f.reason);
+
+    if (innermost) {
+      const hit = this.firstOf(base, ALL_LISTS, innermost);
+      if (hit) this.noteRule(j, hit);
+      else if (innermost.transparent) j.reasons.push('runs only the code inside it, judged as separate segments');
+      else this.raise(j, 'require_approval', `no rule matches ${quote(renderLayer(innermost))}`);
+    } else if (cmd.floors.length === 0 && cmd.writes.length === 0) {
+      this.raise(j, 'require_approval', 'no program to match a rule against');
+    }
+    // Outer readings (wrappers, guesses) can only tighten.
+    for (const layer of cmd.layers) {
+      if (layer === innermost) continue;
+      const hit = this.firstOf(base, RESTRICTIVE, layer);
+      if (hit) this.noteRule(j, hit);
+    }
+    if (profile) {
+      for (const layer of cmd.layers) {
+        const hit = this.firstOf(profile, RESTRICTIVE, layer);
+        if (hit) this.noteRule(j, hit);
+      }
+    }
+    if (!innermost && cmd.writes.length > 0 && cmd.floors.length === 0) this.raise(j, 'require_approval', 'a redirection without a command');
+    this.writes(cmd, j);
+    for (const l of real) {
+      if (!l.dynamicProgram && this.defined.has(l.program)) {
+        this.raise(j, 'require_approval', `calls ${quote(l.program)}, a function or alias defined in this line`);
+      }
+    }
+    if (cmd.ctx.privileged) this.raise(j, 'notify', `runs as another user (inside ${cmd.ctx.via.join(' › ') || 'a privileged wrapper'})`);
+
+    const segment: Segment = {
+      argv: cmd.argv.map((a) => a.text),
+      normalized: renderLayer(innermost),
+      decision: j.decision,
+      ...(j.rule ? { rule: j.rule } : {}),
+      reasons: j.reasons,
+      text: cmd.text,
+      wrappers: cmd.wrappers,
+      via: cmd.ctx.via,
+    };
+    return { segment, why: j.why.get(j.decision) ?? (j.decision === 'auto_allow' ? 'allowed' : j.decision) };
+  }
+}
+
+/** Structural patterns (the fork bomb): every function and command they name must be present. */
+function applyStructural(
+  book: RuleBook | undefined,
+  facts: LineFacts,
+  segments: Segment[],
+  match: MatchContext,
+  reasons: string[],
+): Decision | undefined {
+  if (!book) return undefined;
+  let worst: Decision | undefined;
+  for (const rule of book.structural) {
+    const p = rule.pattern;
+    const fns = p.functions.map((body) => facts.functions.filter((f) => f.canonicalBody === body));
+    if (fns.some((list) => list.length === 0)) continue;
+    const cmdHits = p.commands.map((c) => facts.commands.map((cmd, i) => (book.matchesAnyLayer(c, cmd.layers, match) ? i : -1)).filter((i) => i >= 0));
+    if (cmdHits.some((list) => list.length === 0)) continue;
+    const names = new Set(fns.flat().map((f) => f.name));
+    const hitIndexes = new Set(cmdHits.flat());
+    facts.commands.forEach((cmd, i) => {
+      const inside = cmd.ctx.inFunctions.some((n) => names.has(n)) || cmd.layers.some((l) => names.has(l.program));
+      if (!inside && !hitIndexes.has(i)) return;
+      const seg = segments[i] as Segment;
+      if (decisionRank(rule.ref.list) >= decisionRank(seg.decision)) {
+        seg.decision = rule.ref.list;
+        seg.rule = rule.ref;
+      }
+      const why = `part of ${describeRule(rule.ref)}`;
+      if (!seg.reasons.includes(why)) seg.reasons.push(why);
+    });
+    reasons.push(`the line matches ${describeRule(rule.ref)}`);
+    worst = worst === undefined ? rule.ref.list : stricter(worst, rule.ref.list);
+  }
+  return worst;
+}
+
+export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeContext): { decision: Decision; segments: Segment[]; reasons: string[] } {
+  const { cwds, unknown } = possibleCwds(ctx.cwd, facts.commands.flatMap((c) => c.cd));
+  const match: MatchContext = { home: ctx.home, cwds };
+  const defined = new Set([...facts.functions.map((f) => f.name), ...facts.commands.flatMap((c) => c.aliases)]);
+  const judge = new SegmentJudge(policy, ctx, match, unknown, defined);
+  const segments: Segment[] = [];
+  const whys: string[] = [];
+  const kept: NormalizedCommand[] = [];
+  for (const cmd of facts.commands) {
+    if (cmd.layers.length === 0 && cmd.floors.length === 0 && cmd.writes.length === 0) continue;
+    const { segment, why } = judge.judge(cmd);
+    segments.push(segment);
+    whys.push(why);
+    kept.push(cmd);
+  }
+  const reasons: string[] = [];
+  const keptFacts = { ...facts, commands: kept };
+  let decision: Decision = segments.length === 0 ? 'require_approval' : 'auto_allow';
+  if (segments.length === 0) reasons.push('the line contains no command to judge');
+  for (const s of segments) decision = stricter(decision, s.decision);
+  for (const book of [policy.base, policy.profile]) {
+    const d = applyStructural(book, keptFacts, segments, match, reasons);
+    if (d) decision = stricter(decision, d);
+  }
+  for (const f of facts.floors) {
+    decision = stricter(decision, f.decision);
+    reasons.push(f.reason);
+  }
+  const summary = new Set<string>();
+  segments.forEach((s, i) => {
+    if (s.decision !== decision) return;
+    const why = s.rule && s.rule.list === decision ? `matches ${describeRule(s.rule)}` : (whys[i] as string);
+    summary.add(`${decision}: ${quote(s.normalized || s.text)}: ${why}`);
+  });
+  const lines = [...summary];
+  reasons.push(...lines.slice(0, 3));
+  if (lines.length > 3) reasons.push(`… and ${lines.length - 3} more segments at ${decision}`);
+  return { decision, segments, reasons };
+}

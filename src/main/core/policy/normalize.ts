@@ -1,0 +1,227 @@
+import {
+  CODE_OPTIONS,
+  inspectAlias,
+  inspectCodeOption,
+  inspectEval,
+  inspectFind,
+  inspectShell,
+  inspectSource,
+  inspectSsh,
+  inspectSu,
+  inspectTrap,
+  inspectWatch,
+  SHELLS,
+} from './carriers';
+import { inspectAssignments, inspectAwk, inspectCommandOptions, inspectInterpreter, inspectSed, inspectWrites, isInterpreter } from './danger';
+import { Findings, joinCode, type Inspection } from './findings';
+import { parseArgs } from './options';
+import { programName } from './paths';
+import type { CommandContext, Layer, NormalizedCommand, WriteTarget } from './types';
+import { WRAPPERS, parseWrapper, type WrapperParse } from './wrappers';
+import type { Arg } from './words';
+
+/**
+ * From the words of one simple command to the readings rules are matched
+ * against: wrappers are peeled off one by one (`sudo env nice rm …` → `rm …`),
+ * the program named by a system path becomes its name, and the innermost
+ * program is inspected for arguments that make it dangerous or carry code.
+ */
+
+const MAX_WRAPPERS = 32;
+
+export interface NormalizeInput {
+  text: string;
+  argv: Arg[];
+  /** `NAME=value` words before the program. */
+  assignments: Arg[];
+  /** Writes by redirection, found by the walker. */
+  writes: WriteTarget[];
+  ctx: CommandContext;
+  home: string | undefined;
+  /** Read from text the grammar could not parse: every reading only tightens. */
+  guessed?: boolean;
+  /** More arguments arrive at run time (`find -exec … {} +`). */
+  open?: boolean;
+}
+
+function makeLayer(program: string, args: Arg[], extra: Partial<Layer> = {}): Layer {
+  return {
+    program,
+    args,
+    parsed: parseArgs(program, args),
+    dynamicProgram: false,
+    restrictOnly: false,
+    transparent: false,
+    open: false,
+    ...extra,
+  };
+}
+
+/** Readings that start at later words: when a wrapper's options are not understood, any of them could be the command. */
+export function guessedLayers(args: readonly Arg[], from: number, to: number, open: boolean): Layer[] {
+  const out: Layer[] = [];
+  for (let i = from; i < Math.min(to, args.length); i++) {
+    const a = args[i] as Arg;
+    if (a.dynamic || a.glob || a.text.startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(a.text) || a.text === '') continue;
+    out.push(makeLayer(programName(a.text).name, args.slice(i + 1), { restrictOnly: true, open }));
+  }
+  return out;
+}
+
+function dynamicWordForXargs(arg: Arg, replace: string): Arg {
+  const at = arg.text.indexOf(replace);
+  if (at < 0 || arg.dynamic) return arg;
+  return { ...arg, dynamic: true, prefix: arg.text.slice(0, at) };
+}
+
+interface WrapperStep {
+  /** Stop peeling: the wrapper runs no command (or one we cannot follow). */
+  stop: boolean;
+  open?: boolean;
+  args?: Arg[];
+}
+
+/** What a parsed wrapper means beyond "run the rest". */
+function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[], found: Findings): WrapperStep {
+  const o = parsed.options;
+  const value = (k: string): Arg | undefined => {
+    const v = o.get(k);
+    return v === undefined || v === true ? undefined : v;
+  };
+  switch (name) {
+    case 'sudo':
+      if (o.has('e')) {
+        found.floor('require_approval', 'sudo -e edits files as another user');
+        return { stop: true };
+      }
+      if (value('D')) found.cd.push(value('D')!.dynamic ? { kind: 'unknown' } : { kind: 'dir', path: value('D')!.text });
+      if (rest.length === 0 && (o.has('s') || o.has('i'))) found.floor('require_approval', 'opens a shell as another user');
+      return { stop: ['l', 'v', 'k', 'K', 'V', 'h'].some((k) => o.has(k) && rest.length === 0) };
+    case 'doas':
+      if (rest.length === 0 && o.has('s')) found.floor('require_approval', 'opens a shell as another user');
+      return { stop: false };
+    case 'env': {
+      const dir = value('C');
+      if (dir) found.cd.push(dir.dynamic ? { kind: 'unknown' } : { kind: 'dir', path: dir.text });
+      const split = o.get('S');
+      if (split !== undefined) {
+        const code = split === true ? undefined : joinCode([split, ...rest]);
+        if (code === undefined) found.floor('require_approval', 'env -S runs a command only known at run time');
+        else found.code(code, 'env -S');
+        return { stop: true };
+      }
+      return { stop: false };
+    }
+    case 'command':
+      return { stop: o.has('v') || o.has('V') };
+    case 'time': {
+      const out = value('o');
+      if (out) found.write(out, 'time -o');
+      return { stop: false };
+    }
+    case 'ionice':
+      return { stop: o.has('p') || o.has('P') || o.has('u') };
+    case 'chroot':
+      if (rest.length === 0) found.floor('require_approval', 'chroot without a command opens a shell');
+      return { stop: false };
+    case 'xargs': {
+      const replaceOpt = o.get('I') ?? o.get('i');
+      const replace = replaceOpt === undefined ? undefined : replaceOpt === true ? '{}' : replaceOpt.text;
+      const args = rest.length === 0 ? [{ text: 'echo', dynamic: false, prefix: 'echo', splits: false, glob: false, tilde: false }] : rest;
+      return { stop: false, open: true, args: replace ? args.map((a, i) => (i === 0 ? a : dynamicWordForXargs(a, replace))) : args };
+    }
+    default:
+      return { stop: false };
+  }
+}
+
+/** Looks at the program that finally runs. */
+function inspectInnermost(ins: Inspection): void {
+  const { layer } = ins;
+  const p = layer.program;
+  if (SHELLS.has(p)) inspectShell(ins);
+  else if (p === 'eval') inspectEval(ins);
+  else if (p === 'trap') inspectTrap(ins);
+  else if (p === 'alias') inspectAlias(ins);
+  else if (p === 'su') inspectSu(ins);
+  else if (p === 'watch') inspectWatch(ins);
+  else if (p === 'ssh') inspectSsh(ins);
+  else if (p === 'find') inspectFind(ins);
+  else if (p === 'source' || p === '.') inspectSource(ins);
+  else if (CODE_OPTIONS[p]) inspectCodeOption(ins);
+  else if (isInterpreter(p)) inspectInterpreter(ins);
+  else if (!inspectAwk(ins)) inspectSed(ins);
+  inspectCommandOptions(ins);
+  inspectWrites(ins);
+  if (p === 'cd' || p === 'pushd') {
+    const target = layer.parsed.positionals[0];
+    if (!target) ins.found.cd.push(ins.home !== undefined ? { kind: 'dir', path: ins.home } : { kind: 'unknown' });
+    else if (target.dynamic || target.tilde || target.glob || target.text === '-') ins.found.cd.push({ kind: 'unknown' });
+    else ins.found.cd.push({ kind: 'dir', path: target.text });
+  }
+}
+
+export function normalizeCommand(input: NormalizeInput): NormalizedCommand {
+  const found = new Findings();
+  const layers: Layer[] = [];
+  const wrappers: string[] = [];
+  inspectAssignments(input.assignments, { found }, 'the command');
+  let args = input.argv;
+  let open = input.open ?? false;
+  let innermost: Layer | undefined;
+  for (let round = 0; round < MAX_WRAPPERS && args.length > 0; round++) {
+    const first = args[0] as Arg;
+    const rest = args.slice(1);
+    if (first.dynamic || first.glob || first.tilde) {
+      innermost = makeLayer(first.text, rest, { dynamicProgram: true, open });
+      layers.push(innermost);
+      found.floor('require_approval', `the program '${first.text}' is only known at run time`);
+      break;
+    }
+    const named = programName(first.text);
+    innermost = makeLayer(named.name, rest, { open });
+    layers.push(innermost);
+    if (named.basename !== undefined) layers.push(makeLayer(named.basename, rest, { restrictOnly: true, open }));
+    const spec = WRAPPERS[named.name];
+    if (!spec) break;
+    const parsed = parseWrapper(spec, rest);
+    inspectAssignments(parsed.assignments, { found }, named.name);
+    if (spec.privileged) {
+      found.floor('notify', `runs as another user (${named.name})`);
+      found.privileged = true;
+    }
+    if (parsed.uncertain) {
+      found.floor('require_approval', `cannot tell which command ${named.name} runs: ${parsed.uncertain}`);
+      layers.push(...guessedLayers(rest, 0, rest.length, open));
+      break;
+    }
+    layers.push(...guessedLayers(rest, 0, parsed.commandIndex, open));
+    const inner = rest.slice(parsed.commandIndex);
+    const step = wrapperSemantics(named.name, parsed, inner, found);
+    if (step.stop || (inner.length === 0 && !step.args)) break;
+    wrappers.push(named.name);
+    if (step.open) open = true;
+    args = step.args ?? inner;
+    if (round === MAX_WRAPPERS - 1) found.floor('require_approval', 'too many wrappers to follow');
+  }
+  if (innermost && !innermost.dynamicProgram) {
+    inspectInnermost({ layer: innermost, ctx: input.ctx, found, home: input.home });
+  }
+  if (input.guessed) {
+    for (const l of layers) l.restrictOnly = true;
+    found.floor('require_approval', 'read from text the shell parser could not parse');
+  }
+  return {
+    text: input.text,
+    argv: input.argv,
+    layers,
+    wrappers,
+    floors: found.floors,
+    writes: [...input.writes, ...found.writes],
+    nested: found.nested,
+    cd: found.cd,
+    aliases: found.aliases,
+    runsPrivileged: input.ctx.privileged || found.privileged,
+    ctx: input.ctx,
+  };
+}

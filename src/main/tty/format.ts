@@ -1,0 +1,55 @@
+import type { CommandHistoryRow } from '../core/memory/history';
+import type { Memory } from '../core/memory/types';
+import type { Style } from './style';
+
+export const HELP = `Talk to aios in plain words; it proposes commands and the permission policy decides.
+
+  !<command>        run a command yourself (same policy, approvals and history)
+  /history [words]  commands run or refused, newest first (e.g. /history pacman)
+  /memory [words]   search the shared memory (all recent memories without words)
+  /clear            start a new conversation
+  /terminal         open your shell ($SHELL); type exit to come back
+  /help             this text
+  Ctrl-C            cancel the running answer or command
+  Ctrl-D, /exit     leave`;
+
+const DECISION_LABEL: Record<string, string> = {
+  auto_allow: 'allowed',
+  notify: 'notify',
+  require_approval: 'needs approval',
+  deny: 'denied',
+};
+
+export function decisionLabel(decision: string, style: Style): string {
+  const label = DECISION_LABEL[decision] ?? decision;
+  if (decision === 'deny' || decision === 'declined') return style.red(label);
+  if (decision === 'require_approval') return style.yellow(label);
+  if (decision === 'notify') return style.cyan(label);
+  return style.green(label);
+}
+
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function formatHistory(rows: CommandHistoryRow[], style: Style): string {
+  if (rows.length === 0) return style.dim('(no commands found)');
+  return rows
+    .map((r) => {
+      const status = r.exitCode !== null ? `exit ${r.exitCode}` : r.signal ? r.signal : 'not run';
+      return `${style.dim(localTime(r.startedAt))}  ${decisionLabel(r.decision, style)}  ${status.padEnd(7)}  ${r.command}`;
+    })
+    .join('\n');
+}
+
+export function formatMemories(memories: Memory[], style: Style): string {
+  if (memories.length === 0) return style.dim('(no memories found)');
+  return memories.map((m) => `${style.dim(localTime(m.createdAt))}  ${m.content.replace(/\s+/g, ' ')}`).join('\n');
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * What the permission policy decided about a command line. Pure schemas and
+ * helpers: the UI and the bridge carry these, the core produces them.
+ *
+ * The four decisions are ordered; "stricter" means later in this list.
+ */
+export const DECISIONS = ['auto_allow', 'notify', 'require_approval', 'deny'] as const;
+export const DecisionSchema = z.enum(DECISIONS);
+export type Decision = z.infer<typeof DecisionSchema>;
+
+/** 0 for auto_allow … 3 for deny. */
+export function decisionRank(d: Decision): number {
+  return DECISIONS.indexOf(d);
+}
+
+/** The stricter of two decisions. */
+export function stricter(a: Decision, b: Decision): Decision {
+  return decisionRank(a) >= decisionRank(b) ? a : b;
+}
+
+/** True when `a` is at least as strict as `b`. */
+export function atLeast(a: Decision, b: Decision): boolean {
+  return decisionRank(a) >= decisionRank(b);
+}
+
+/** Where a rule came from: the `[permissions]` table, a profile, or the built-in safe fallback. */
+export const RuleSourceSchema = z.enum(['permissions', 'profile', 'fallback']);
+export type RuleSource = z.infer<typeof RuleSourceSchema>;
+
+/** A configured pattern that matched. `list` is the config list it sits in, which is also the decision it gives. */
+export const RuleRefSchema = z.object({
+  list: DecisionSchema,
+  pattern: z.string(),
+  source: RuleSourceSchema,
+  /** The profile name when `source` is `profile`. */
+  profile: z.string().optional(),
+});
+export type RuleRef = z.infer<typeof RuleRefSchema>;
+
+/** One simple command of the line, as it will actually run. */
+export const SegmentSchema = z.object({
+  /** The words as the shell will pass them (quotes removed; `$X`-style text where the value is only known at run time). */
+  argv: z.array(z.string()),
+  /** The command after stripping wrappers and expanding flags, the form rules are matched against. */
+  normalized: z.string(),
+  decision: DecisionSchema,
+  /** The strictest rule that matched this segment, when one did. */
+  rule: RuleRefSchema.optional(),
+  reasons: z.array(z.string()),
+  /** The source text this segment came from. */
+  text: z.string(),
+  /** Wrappers stripped in front of the program (`sudo`, `env`, …), outermost first. */
+  wrappers: z.array(z.string()),
+  /** How the segment was reached: `line`, `bash -c`, `eval`, `$(…)`, `heredoc`, `find -exec`, … (outermost first). */
+  via: z.array(z.string()),
+});
+export type Segment = z.infer<typeof SegmentSchema>;
+
+export const PolicyResultSchema = z.object({
+  /** The strictest decision over all segments and line-level findings. */
+  decision: DecisionSchema,
+  segments: z.array(SegmentSchema),
+  reasons: z.array(z.string()),
+  /** True when the policy runs on the safe fallback because the configuration has problems. */
+  fallback: z.boolean(),
+  /** The profile whose rules were added, if any. */
+  profile: z.string().optional(),
+});
+export type PolicyResult = z.infer<typeof PolicyResultSchema>;

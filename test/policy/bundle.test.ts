@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/policy';
+
+/**
+ * electron-vite bundles src/main/cli.ts into out/main/cli.js with the
+ * dependencies left external. The grammar's wasm files must still be found
+ * from there (createRequire, not paths relative to the source). This builds
+ * the same shape with esbuild (what electron-vite uses for the main process)
+ * into a scratch dir inside the repo, so node_modules resolves as it would
+ * from out/main, and runs it.
+ */
+
+const scratch = path.join(REPO_ROOT, 'node_modules', '.cache', `aios-policy-bundle-${process.pid}`);
+const outfile = path.join(scratch, 'out', 'main', 'cli.js');
+
+beforeAll(async () => {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [path.join(REPO_ROOT, 'src', 'main', 'cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    outfile,
+    packages: 'external',
+    logLevel: 'silent',
+  });
+});
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+describe('bundled like out/main/cli.js', () => {
+  it('finds the wasm grammar from the bundle and decides', () => {
+    const home = path.join(scratch, 'home');
+    fs.mkdirSync(home, { recursive: true });
+    const r = spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'node'), [outfile, 'policy', 'check', '--json', '--', 'sudo env rm -r -f /'], {
+      cwd: home,
+      env: { PATH: process.env.PATH, HOME: home, AIOS_CONFIG_DIR: home, XDG_CONFIG_HOME: home },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as { decision: string }).decision).toBe('deny');
+  });
+});

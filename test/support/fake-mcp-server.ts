@@ -1,0 +1,31 @@
+/**
+ * A small stdio MCP server for client tests. Tools: echo, env (reports the
+ * variables it was given), slow (waits), crash (exits with an error). Each
+ * start appends a line to $START_LOG and says hello on stderr.
+ */
+import fs from 'node:fs';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { z } from 'zod';
+
+if (process.env.START_LOG) fs.appendFileSync(process.env.START_LOG, `${process.pid}\n`);
+process.stderr.write(`fake server starting pid=${process.pid}\n`);
+
+const server = new McpServer({ name: 'fake', version: '1.0.0' });
+const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
+
+server.registerTool('echo', { description: 'Echoes text', inputSchema: { text: z.string() } }, ({ text: t }) => text(t));
+server.registerTool('env', { description: 'Reports the environment', inputSchema: {} }, () =>
+  text(JSON.stringify(Object.fromEntries(['HOME', 'XDG_CONFIG_HOME', 'AIOS_CONFIG_DIR', 'FROM_CONFIG', 'NOT_PASSED'].map((k) => [k, process.env[k] ?? null])))),
+);
+server.registerTool('slow', { description: 'Waits ms milliseconds', inputSchema: { ms: z.number() } }, async ({ ms }) => {
+  await new Promise((r) => setTimeout(r, ms));
+  return text('done');
+});
+server.registerTool('crash', { description: 'Exits with status 3', inputSchema: {} }, () => {
+  process.stderr.write('fake server: crashing on purpose\n');
+  process.exit(3);
+});
+
+await server.connect(new StdioServerTransport());
+process.stdin.on('end', () => process.exit(0));

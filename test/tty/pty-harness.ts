@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pty from 'node-pty';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TSX = path.join(root, 'node_modules/.bin/tsx');
+const CLI = path.join(root, 'src/main/cli.ts');
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g;
+
+export interface ChatPty {
+  /** Everything printed so far, ANSI sequences removed. */
+  text(): string;
+  raw(): string;
+  type(s: string): void;
+  /** Waits until the output after `from` matches. Returns the index after the match. */
+  waitFor(re: RegExp, from?: number, timeoutMs?: number): Promise<number>;
+  mark(): number;
+  exited: Promise<number>;
+  kill(): void;
+}
+
+export function startChat(env: Record<string, string>, cwd: string, extraArgs: string[] = []): ChatPty {
+  // tsx runs on whatever `node` is first in PATH: make it the project's Node 24 (better-sqlite3 crashes on the system Node 20).
+  const PATH = `${path.join(root, 'node_modules/.bin')}:${env.PATH ?? '/usr/bin:/bin'}`;
+  const p = pty.spawn(TSX, [CLI, 'chat', ...extraArgs], { name: env.TERM ?? 'xterm-256color', cols: 120, rows: 40, cwd, env: { ...env, PATH } });
+  let out = '';
+  p.onData((d) => {
+    out += d;
+  });
+  const exited = new Promise<number>((resolve) => p.onExit((e) => resolve(e.exitCode)));
+  let alive = true;
+  void exited.then(() => (alive = false));
+  const clean = () => out.replace(ANSI, '').replace(/\r/g, '');
+  return {
+    text: clean,
+    raw: () => out,
+    type: (s) => p.write(s),
+    mark: () => clean().length,
+    async waitFor(re, from = 0, timeoutMs = 15_000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const t = clean().slice(from);
+        const m = re.exec(t);
+        if (m) return from + m.index + m[0].length;
+        if (Date.now() > end) throw new Error(`timed out waiting for ${re} in:\n${(process.env.PTY_DEBUG ? clean() : t).slice(-4000)}`);
+        if (!alive) throw new Error(`aios chat exited while waiting for ${re}:\n${t.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    exited,
+    kill: () => {
+      if (alive) p.kill('SIGKILL');
+    },
+  };
+}
