@@ -24,21 +24,12 @@ import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { HistoryStore, openMemoryStore } from '../src/main/core/memory';
 import { nowDbTimestamp } from '../src/main/core/memory/format';
+import { mulberry32, percentile } from './lib/stats';
 
 const { values } = parseArgs({ options: { memories: { type: 'string', default: '100000' }, queries: { type: 'string', default: '100' } } });
 const N = Number(values.memories);
 const QUERIES_PER_CLASS = Number(values.queries);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = mulberry32(20251106);
 
 const SYLLABLES = ['ka', 'ri', 'to', 'na', 'mo', 'su', 'le', 'dor', 'pan', 'ix', 'ul', 'ber', 'gen', 'tha', 'qu', 'vo', 'zen', 'lim', 'sar', 'el'];
@@ -84,9 +75,6 @@ function memoryText(): string {
   return words.join(' ');
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 const ms = (x: number): string => `${x.toFixed(3)} ms`;
 function time<T>(fn: () => T): [T, number] {
   const t = performance.now();

@@ -19,6 +19,7 @@ import { DEFAULT_PERMISSIONS } from '../src/main/core/config/defaults';
 import { loadConfig } from '../src/main/core/config/load';
 import { PolicyEngine } from '../src/main/core/policy';
 import { getBashParser } from '../src/main/core/policy/parser';
+import { mulberry32, percentile } from './lib/stats';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -30,18 +31,6 @@ const { values } = parseArgs({
     'startup-only': { type: 'boolean', default: false },
   },
 });
-
-/** Deterministic PRNG so every run judges the same corpus. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SIMPLE = [
   'ls', 'ls -la /', 'ls -lh ~/Downloads', 'cat README.md', 'cat /etc/os-release', 'grep -rn TODO src', 'find . -name "*.ts"',
@@ -74,10 +63,6 @@ function generate(n: number, seed: number): string[] {
     else lines.push(`${simple()}${pick(OPS)}${simple()}${pick(OPS)}${simple()}${pick(OPS)}${simple()}`);
   }
   return lines;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 function fmt(ms: number): string {

@@ -110,6 +110,16 @@ export const calls = {
   'chat.clear': call(z.strictObject({}), z.null()),
 } as const;
 
+/** A command as the policy judged it: what approval requests and command cards show. */
+const JudgedCommandSchema = z.object({
+  turnId: ChatIdSchema.nullable(),
+  command: z.string(),
+  cwd: z.string(),
+  decision: chatDecision,
+  rule: z.string().nullable(),
+  reasons: z.array(z.string()),
+});
+
 export const events = {
   'terminal.data': z.object({ id: TerminalIdSchema, data: z.string() }),
   'terminal.exit': z.object({ id: TerminalIdSchema, exitCode: z.number().int(), signal: z.number().int().optional() }),
@@ -125,26 +135,9 @@ export const events = {
     rule: z.string().nullable().optional(),
     reasons: z.array(z.string()).optional(),
   }),
-  'chat.approvalRequest': z.object({
-    requestId: ChatIdSchema,
-    turnId: ChatIdSchema.nullable(),
-    command: z.string(),
-    cwd: z.string(),
-    decision: chatDecision,
-    rule: z.string().nullable(),
-    reasons: z.array(z.string()),
-    timeoutMs: z.number().int(),
-  }),
+  'chat.approvalRequest': JudgedCommandSchema.extend({ requestId: ChatIdSchema, timeoutMs: z.number().int() }),
   /** Every command, from the model or typed as `!cmd`, once the policy has judged it and before it runs (or is refused). */
-  'chat.commandStart': z.object({
-    callId: z.string(),
-    turnId: ChatIdSchema.nullable(),
-    command: z.string(),
-    cwd: z.string(),
-    decision: chatDecision,
-    rule: z.string().nullable(),
-    reasons: z.array(z.string()),
-  }),
+  'chat.commandStart': JudgedCommandSchema.extend({ callId: z.string() }),
   'chat.commandOutput': z.object({ callId: z.string(), stream: z.enum(['stdout', 'stderr']), data: z.string() }),
   'chat.commandDone': z.object({
     callId: z.string(),
