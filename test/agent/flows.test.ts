@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
 import { named, startHarness, type Harness } from './harness';
+import { isAlive } from '../support/process';
 
 let server: LlmServer;
 let h: Harness;
@@ -24,15 +25,6 @@ afterEach(async () => {
 });
 
 const echoTool = () => server.setResponder((body) => ({ text: `Result: ${lastMessage(body, 'tool')}` }));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the agent loop through the core', () => {
   it('(1) a notify command runs, the person sees a notice, and the answer carries its result', async () => {
@@ -143,13 +135,13 @@ describe('the agent loop through the core', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     const done = new Promise((resolve) => h.core.events.on('chat.turnDone', (p) => p.turnId === turnId && resolve(p.status)));
     expect(await h.call('chat.cancel', {})).toEqual({ cancelled: true });
     expect(await done).toBe('cancelled');
     const gone = Date.now() + 5000;
-    while (alive(pid) && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
-    expect(alive(pid)).toBe(false);
+    while (isAlive(pid) && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
+    expect(isAlive(pid)).toBe(false);
     server.push({ text: 'still here' });
     const next = await h.turn('are you there?');
     expect(next).toMatchObject({ status: 'done', text: 'still here' });

@@ -1,20 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json';
+import { repoRoot as root, runAios } from '../support/process';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-cli-'));
 
 function aios(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(tsx, [path.join(root, 'src/main/cli.ts'), ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), ...env },
-    timeout: 60_000,
-  });
+  return runAios(args, { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), ...env });
 }
 
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Executor, capHeadTail } from '../../src/main/core/executor';
+import { isAlive } from '../support/process';
 
 let dir: string;
 beforeEach(() => {
@@ -11,15 +12,6 @@ beforeEach(() => {
 afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -66,7 +58,7 @@ describe('Executor', () => {
     });
     expect(r.timedOut).toBe(true);
     const gpid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-    await waitFor(() => !alive(gpid));
+    await waitFor(() => !isAlive(gpid));
     await new Promise((res) => setTimeout(res, 2300));
     expect(fs.existsSync(canary)).toBe(false);
   });
@@ -81,11 +73,11 @@ describe('Executor', () => {
     });
     await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '');
     const gpid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-    expect(alive(gpid)).toBe(true);
+    expect(isAlive(gpid)).toBe(true);
     ac.abort();
     const r = await p;
     expect(r.cancelled).toBe(true);
-    await waitFor(() => !alive(gpid));
+    await waitFor(() => !isAlive(gpid));
   });
 
   it('does not wait for a backgrounded daemon that keeps the pipes open, and leaves it running', async () => {
@@ -94,7 +86,7 @@ describe('Executor', () => {
     expect(r.exitCode).toBe(0);
     expect(r.output).toContain('started');
     const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     process.kill(pid, 'SIGKILL');
   });
 

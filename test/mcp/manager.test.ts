@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { McpManager, McpServerError, type McpServerStatus } from '../../src/main/core/mcp';
 import { openMemoryStore } from '../../src/main/core/memory';
-import { projectPath, repoRoot } from '../support/process';
+import { isAlive, projectPath, repoRoot } from '../support/process';
 import { isolatedEnv, makeTempDir, waitFor, type TempDir } from '../support/temp';
 
 const FAKE = path.join(repoRoot, 'test', 'support', 'fake-mcp-server.ts');
@@ -162,17 +162,10 @@ describe('McpManager with stdio servers', () => {
     const m = start({ fake: fakeEntry() });
     await m.listTools();
     const pid = statusOf(m, 'fake').pid!;
-    expect(() => process.kill(pid, 0)).not.toThrow();
+    expect(isAlive(pid)).toBe(true);
     await m.close();
     manager = undefined;
-    await waitFor(() => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 10_000, 'server process gone');
+    await waitFor(() => !isAlive(pid), 10_000, 'server process gone');
   });
 });
 

@@ -64,3 +64,13 @@ export function collect(child: ChildProcess): Promise<Exited> {
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
+
+/** True while a process with this pid exists (signal 0 probes without sending). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

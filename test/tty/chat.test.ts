@@ -6,6 +6,7 @@ import { HistoryStore } from '../../src/main/core/memory';
 import { makeDirs, writeConfig, type Lists } from '../agent/harness';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
 import { startChat, type ChatPty } from './pty-harness';
+import { isAlive } from '../support/process';
 
 /** A foreground-colour escape (ESC [ 3x m). */
 const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[3[0-9]m`);
@@ -152,16 +153,8 @@ describe('aios chat in a real pty', () => {
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
     c.type('\x03');
     await c.waitFor(/\(cancelled\)[\s\S]*\[aios\] > $/, m);
-    let gone = false;
-    for (let i = 0; i < 200 && !gone; i++) {
-      try {
-        process.kill(pid, 0);
-        await new Promise((r) => setTimeout(r, 25));
-      } catch {
-        gone = true;
-      }
-    }
-    expect(gone).toBe(true);
+    for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(isAlive(pid)).toBe(false);
   });
 
   it('(6) a provider failure is shown and the next question works', async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Env } from './config/paths';
+import { isExecutableFile } from './executable';
 
 export type ElectronLookup = { found: true; binary: string } | { found: false; reason: string };
 
@@ -12,7 +13,7 @@ export type ElectronLookup = { found: true; binary: string } | { found: false; r
  */
 export function findElectronBinary(env: Env = process.env): ElectronLookup {
   if (env.AIOS_ELECTRON) {
-    return isExecutable(env.AIOS_ELECTRON)
+    return isExecutableFile(env.AIOS_ELECTRON)
       ? { found: true, binary: env.AIOS_ELECTRON }
       : { found: false, reason: `$AIOS_ELECTRON points at ${env.AIOS_ELECTRON}, which is not an executable file` };
   }
@@ -27,14 +28,5 @@ export function findElectronBinary(env: Env = process.env): ElectronLookup {
     return { found: false, reason: `the Electron binary has not been downloaded (${path.join(pkgDir, 'dist')} is missing)` };
   }
   const binary = path.join(pkgDir, 'dist', fs.readFileSync(pathFile, 'utf8').trim());
-  return isExecutable(binary) ? { found: true, binary } : { found: false, reason: `the Electron binary ${binary} is missing` };
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
+  return isExecutableFile(binary) ? { found: true, binary } : { found: false, reason: `the Electron binary ${binary} is missing` };
 }

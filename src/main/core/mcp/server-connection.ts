@@ -7,7 +7,7 @@ import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } fro
 import { APP_VERSION } from '../../../shared/version';
 import type { Env } from '../config/paths';
 import type { McpServerConfig } from './config';
-import { findExecutable } from './which';
+import { findExecutable } from '../executable';
 
 export type McpServerState = 'idle' | 'starting' | 'ready' | 'restarting' | 'failed' | 'disabled' | 'misconfigured' | 'closed';
 

@@ -1,12 +1,12 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import type { Env } from '../config/paths';
+import { isExecutableFile } from '../executable';
 
 /** The person's login shell: `$SHELL`, else the passwd entry, else /bin/sh. */
 export function resolveShell(env: Env = process.env): string {
   const candidates = [env.SHELL, safeUserShell(), '/bin/bash', '/bin/sh'];
   for (const c of candidates) {
-    if (c && isExecutable(c)) return c;
+    if (c && isExecutableFile(c)) return c;
   }
   return '/bin/sh';
 }
@@ -16,15 +16,6 @@ function safeUserShell(): string | undefined {
     return os.userInfo().shell ?? undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
   }
 }
 
