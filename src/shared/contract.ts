@@ -85,8 +85,63 @@ export const ChatCommandResultSchema = z.object({
   output: z.string(),
 });
 
+/** What the status bar shows; the UI polls it after each turn. */
+export const AppStatusSchema = z.object({
+  machine: z.string(),
+  /** "gpt-4o-mini @ OpenAI", or null with `problem` saying how to set one up. */
+  provider: z.string().nullable(),
+  problem: z.string().nullable(),
+  busy: z.boolean(),
+  memory: z.object({
+    /** `aigpt`: mcp.json runs aigpt and it is installed; `builtin`: aios's own store of the same file; `off`: the file cannot be used. */
+    kind: z.enum(['builtin', 'aigpt', 'off']),
+    path: z.string(),
+    rows: z.number().int().nullable(),
+    problem: z.string().nullable(),
+  }),
+  mcp: z.array(
+    z.object({
+      name: z.string(),
+      state: z.enum(['idle', 'starting', 'ready', 'restarting', 'failed', 'disabled', 'misconfigured', 'closed']),
+      /** The last error or a standing note, in words a person can act on. */
+      detail: z.string().nullable(),
+    }),
+  ),
+});
+export type AppStatus = z.infer<typeof AppStatusSchema>;
+
+const listRequest = z.strictObject({
+  /** Words to look for; absent lists the newest. */
+  query: z.string().max(1000).optional(),
+  limit: z.number().int().min(1).max(200).optional(),
+});
+
+/** `/memory` in a UI: memories from the memory file. */
+export const MemoryListSchema = z.object({
+  problem: z.string().nullable(),
+  items: z.array(z.object({ id: z.string(), content: z.string(), createdAt: z.string() })),
+});
+
+/** `/history` in a UI: commands that ran (or were refused), newest first. */
+export const CommandHistoryListSchema = z.object({
+  problem: z.string().nullable(),
+  items: z.array(
+    z.object({
+      command: z.string(),
+      decision: z.string(),
+      exitCode: z.number().int().nullable(),
+      durationMs: z.number().nullable(),
+      startedAt: z.string(),
+      cwd: z.string().nullable(),
+    }),
+  ),
+});
+
 export const calls = {
   'app.info': call(z.strictObject({}), AppInfoSchema),
+  'app.status': call(z.strictObject({}), AppStatusSchema),
+  'memory.list': call(listRequest, MemoryListSchema),
+  'history.list': call(listRequest, CommandHistoryListSchema),
   'terminal.open': call(
     z.strictObject({ cols, rows, attach: z.boolean().optional() }),
     TerminalSessionSchema,

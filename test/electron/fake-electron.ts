@@ -97,7 +97,13 @@ export function createFakeElectron(fakeOptions: FakeOptions = {}) {
   let readyResolve: () => void = () => undefined;
   const ready = new Promise<void>((r) => (readyResolve = r));
   const calls = { enableSandbox: 0, quit: 0, exit: 0, applicationMenu: [] as unknown[] };
-  const dialogs = { messageBoxes: [] as unknown[][], errorBoxes: [] as Array<[string, string]>, response: fakeOptions.messageBoxResponse ?? 1 };
+  const dialogs = {
+    messageBoxes: [] as unknown[][],
+    errorBoxes: [] as Array<[string, string]>,
+    response: fakeOptions.messageBoxResponse ?? 1,
+    /** When set, answers message boxes instead of `response` (e.g. a box left open until its signal aborts). */
+    responder: undefined as undefined | ((args: unknown[]) => Promise<{ response: number; checkboxChecked: boolean }>),
+  };
   const opened: string[] = [];
 
   const electron = {
@@ -131,6 +137,7 @@ export function createFakeElectron(fakeOptions: FakeOptions = {}) {
     dialog: {
       showMessageBox: (...args: unknown[]) => {
         dialogs.messageBoxes.push(args);
+        if (dialogs.responder) return dialogs.responder(args);
         return Promise.resolve({ response: dialogs.response, checkboxChecked: false });
       },
       showErrorBox: (title: string, content: string) => void dialogs.errorBoxes.push([title, content]),

@@ -10,6 +10,7 @@ import { ChatService, type ChatServiceOptions } from './agent/service';
 import { loadPolicy } from './agent/policy-loader';
 import { mcpExternalTools } from './agent/mcp-tools';
 import { McpManager } from './mcp/manager';
+import { appStatus } from './app-status';
 import type { CommandPolicy } from './agent/types';
 
 export interface CoreOptions {
@@ -51,15 +52,8 @@ export class Core {
       emit: (name, payload) => this.events.emit(name, payload),
       policy: options.policy ?? (() => loadPolicy(config)),
       external: () => {
-        if (options.mcp === false) return undefined;
-        this.mcp ??= new McpManager({
-          configFile: config.paths.mcpConfigFile,
-          env,
-          // aigpt's stand-in must use the same memory file as the chat, also under --config.
-          builtinMemory: { dbPath: config.paths.memoryDb },
-          ...(options.chat?.log ? { log: options.chat.log } : {}),
-        });
-        return this.mcp.config.servers.length > 0 ? mcpExternalTools(this.mcp) : undefined;
+        const mcp = this.mcpManager();
+        return mcp && mcp.config.servers.length > 0 ? mcpExternalTools(mcp) : undefined;
       },
       ...(options.cwd ? { cwd: options.cwd } : {}),
       ...options.chat,
@@ -77,12 +71,28 @@ export class Core {
         dataDir: this.config.paths.dataDir,
         memoryDb: this.config.paths.memoryDb,
       }),
+      'app.status': () =>
+        appStatus({ machine: os.hostname(), memoryDb: config.paths.memoryDb, chat: this.chat, mcp: this.mcpManager(), env }),
       'terminal.open': (req) => this.terminals.open(req),
       'terminal.write': (req) => (this.terminals.write(req.id, req.data), null),
       'terminal.resize': (req) => (this.terminals.resize(req.id, req.cols, req.rows), null),
       'terminal.ack': (req) => (this.terminals.ack(req.id, req.chars), null),
       'terminal.close': (req) => (this.terminals.close(req.id), null),
     };
+  }
+
+  /** The servers of mcp.json; created on first need, and never started just by asking. */
+  private mcpManager(): McpManager | undefined {
+    if (this.options.mcp === false) return undefined;
+    const { config } = this;
+    this.mcp ??= new McpManager({
+      configFile: config.paths.mcpConfigFile,
+      env: this.options.env ?? process.env,
+      // aigpt's stand-in must use the same memory file as the chat, also under --config.
+      builtinMemory: { dbPath: config.paths.memoryDb },
+      ...(this.options.chat?.log ? { log: this.options.chat.log } : {}),
+    });
+    return this.mcp;
   }
 
   dispose(): void {

@@ -13,6 +13,7 @@ import { RotatingFileLogger, type Logger } from '../core/log';
 import { APP_INDEX_URL, handleAppProtocol, registerAppScheme } from './app-protocol';
 import { attachCrashRecovery, type CrashRecovery, type CrashRecoveryOptions } from './crash-recovery';
 import { ExternalLinks } from './external-links';
+import { NativeApprover } from './approval-dialog';
 import { denyAllPermissions, guardWebContents } from './guards';
 import { registerIpcHandlers } from './ipc';
 import { installProcessErrorHandlers } from './process-errors';
@@ -66,8 +67,10 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
   logger.info(`aios starting (pid ${process.pid}, ${kiosk ? 'kiosk' : 'window'} mode, config ${loaded.file}${loaded.exists ? '' : ' (not found: defaults)'})`);
   for (const problem of loaded.problems) logger.warn(`config: ${formatProblem(problem)}`);
 
-  const core = new Core({ host: 'electron', env: options.env, config: loaded });
   let window: BrowserWindowType | undefined;
+  // Approvals are native dialogs of this process: the renderer cannot answer them.
+  const approver = new NativeApprover({ dialog, parent: () => window, logger });
+  const core = new Core({ host: 'electron', env: options.env, config: loaded, chat: { approver } });
   let recovery: CrashRecovery | undefined;
   const links = new ExternalLinks({ dialog, shell: electron.shell, logger, parent: () => window });
 

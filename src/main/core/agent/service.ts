@@ -46,6 +46,8 @@ type ChatHandlers = {
   'chat.approve': Handler<'chat.approve'>;
   'chat.run': Handler<'chat.run'>;
   'chat.clear': Handler<'chat.clear'>;
+  'memory.list': Handler<'memory.list'>;
+  'history.list': Handler<'history.list'>;
 };
 
 interface Parts {
@@ -150,6 +152,11 @@ export class ChatService {
     return this.get().history;
   }
 
+  /** A turn or a direct command is running. */
+  get busy(): boolean {
+    return (this.parts?.agent.busy ?? false) || this.direct !== undefined;
+  }
+
   async state(): Promise<CallResponse<'chat.history'>> {
     const { agent } = this.get();
     const p = await this.provider();
@@ -209,6 +216,22 @@ export class ChatService {
       },
       'chat.run': (req) => this.runDirect(req.command),
       'chat.clear': () => (this.get().agent.clear(), null),
+      'memory.list': (req) => {
+        const m = this.memory;
+        if (!m) return { problem: 'memory is off: the memory file cannot be used', items: [] };
+        const limit = req.limit ?? 20;
+        const found = req.query ? m.search(req.query, { limit }).map((h) => h.memory) : m.list({ limit });
+        return { problem: null, items: found.map((x) => ({ id: x.id, content: x.content, createdAt: x.createdAt })) };
+      },
+      'history.list': (req) => {
+        const h = this.history;
+        if (!h) return { problem: 'history is off: the memory file cannot be used', items: [] };
+        const rows = h.query({ ...(req.query ? { text: req.query } : {}), limit: req.limit ?? 30 });
+        return {
+          problem: null,
+          items: rows.map((r) => ({ command: r.command, decision: r.decision, exitCode: r.exitCode, durationMs: r.durationMs, startedAt: r.startedAt, cwd: r.cwd })),
+        };
+      },
     };
   }
 

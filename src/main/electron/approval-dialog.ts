@@ -1,0 +1,80 @@
+import type { BrowserWindow, Dialog, MessageBoxOptions } from 'electron';
+import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/types';
+import type { Logger } from '../core/log';
+
+export interface NativeApproverDeps {
+  dialog: Pick<Dialog, 'showMessageBox'>;
+  /** The window the question is modal to; without one the box stands alone. */
+  parent: () => BrowserWindow | undefined;
+  logger: Logger;
+}
+
+/** Button order: Deny first, so it is the default and what Esc (cancelId) picks. */
+export const DENY_BUTTON = 0;
+export const RUN_BUTTON = 1;
+
+/** The message box for one request; exported for tests of its wording. */
+export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal): MessageBoxOptions {
+  const seconds = Math.round(request.timeoutMs / 1000);
+  const lines = [
+    request.command,
+    '',
+    `Directory: ${request.cwd}`,
+    `Rule: ${request.rule ?? 'no rule matched (unknown commands need approval)'}`,
+    ...request.reasons.map((r) => `Why: ${r}`),
+    '',
+    `Denied automatically after ${seconds} s without an answer.`,
+  ];
+  return {
+    type: 'warning',
+    title: 'aios: approve command',
+    message: 'The AI wants to run this command. Run it?',
+    detail: lines.join('\n'),
+    buttons: ['Deny', 'Run'],
+    defaultId: DENY_BUTTON,
+    cancelId: DENY_BUTTON,
+    noLink: true,
+    normalizeAccessKeys: false,
+    signal,
+  };
+}
+
+/**
+ * Approvals in Electron: a native dialog shown by the main process, so the
+ * renderer (which runs model output as Markdown) has no say in what runs.
+ * Deny is the default and the cancel button; when the turn is cancelled or
+ * the approval timeout passes, the core aborts `signal`, the box closes and
+ * the answer is "denied" whatever the box reports. One box at a time.
+ */
+export class NativeApprover implements Approver {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: NativeApproverDeps) {}
+
+  approve(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
+    const asked = this.queue.then(() => this.ask(request, signal));
+    this.queue = asked.catch(() => undefined);
+    return asked;
+  }
+
+  private async ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
+    if (signal.aborted) return 'denied';
+    const options = approvalBoxOptions(request, signal);
+    const parent = this.deps.parent();
+    const aborted = new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
+    try {
+      const shown = parent && !parent.isDestroyed() ? this.deps.dialog.showMessageBox(parent, options) : this.deps.dialog.showMessageBox(options);
+      const outcome = await Promise.race([shown, aborted]);
+      if (outcome === 'aborted' || signal.aborted) {
+        this.deps.logger.info(`approval ${request.requestId} ended without an answer (cancelled or timed out): ${request.command}`);
+        return 'denied';
+      }
+      const answer: ApprovalAnswer = outcome.response === RUN_BUTTON ? 'approved' : 'denied';
+      this.deps.logger.info(`approval ${request.requestId}: ${answer} by the person: ${request.command}`);
+      return answer;
+    } catch (err) {
+      this.deps.logger.error(`the approval dialog failed; denying ${request.command}`, err);
+      return 'denied';
+    }
+  }
+}

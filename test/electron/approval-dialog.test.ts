@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EventEmitter } from 'node:events';
+import type { MessageBoxOptions } from 'electron';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { callChannel, eventChannel } from '../../src/shared/ipc';
+import { askWithTimeout } from '../../src/main/core/agent/approval';
+import type { ApprovalRequest } from '../../src/main/core/agent/types';
+import { DENY_BUTTON, NativeApprover, RUN_BUTTON } from '../../src/main/electron/approval-dialog';
+import { startElectronHost, type ElectronApi } from '../../src/main/electron/host';
+import { startLlmServer, type LlmServer } from '../support/llm-server';
+import { createFakeElectron, FakeBrowserWindow, ipcEvent, memoryLogger } from './fake-electron';
+
+const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
+  requestId: '01HAPPROVAL',
+  turnId: 't1',
+  command: 'rm -rf ./build',
+  cwd: '/home/ai/project',
+  decision: 'require_approval',
+  rule: 'require_approval: "rm -rf*"',
+  reasons: ['deletes files'],
+  timeoutMs: 120_000,
+  ...over,
+});
+
+/** A message box that stays open until the test answers it or its signal closes it (as Electron's does). */
+function heldBoxes(fake: ReturnType<typeof createFakeElectron>) {
+  const open: Array<{ options: MessageBoxOptions; answer(n: number): void }> = [];
+  fake.dialogs.responder = (args) =>
+    new Promise((resolve) => {
+      const options = args.at(-1) as MessageBoxOptions;
+      const answer = (response: number) => resolve({ response, checkboxChecked: false });
+      options.signal?.addEventListener('abort', () => answer(options.cancelId ?? 0), { once: true });
+      open.push({ options, answer });
+    });
+  return open;
+}
+
+describe('NativeApprover: the approval dialog of the Electron host', () => {
+  it('shows the exact command, cwd and rule, with Deny as the default and cancel button', async () => {
+    const fake = createFakeElectron({ messageBoxResponse: DENY_BUTTON });
+    const parent = new FakeBrowserWindow({});
+    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => parent as never, logger: memoryLogger() });
+    await approver.approve(request(), new AbortController().signal);
+    const [win, options] = fake.dialogs.messageBoxes[0] as [unknown, MessageBoxOptions];
+    expect(win).toBe(parent);
+    expect(options.buttons?.[options.defaultId!]).toBe('Deny');
+    expect(options.cancelId).toBe(options.defaultId);
+    expect(options.buttons?.[RUN_BUTTON]).toBe('Run');
+    expect(options.detail).toContain('rm -rf ./build');
+    expect(options.detail).toContain('Directory: /home/ai/project');
+    expect(options.detail).toContain('Rule: require_approval: "rm -rf*"');
+    expect(options.detail).toContain('120 s');
+  });
+
+  it('approves only on the Run button; Deny and Esc (the cancel id) deny', async () => {
+    for (const [response, expected] of [
+      [RUN_BUTTON, 'approved'],
+      [DENY_BUTTON, 'denied'],
+      [7, 'denied'],
+    ] as const) {
+      const fake = createFakeElectron({ messageBoxResponse: response });
+      const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: memoryLogger() });
+      expect(await approver.approve(request(), new AbortController().signal)).toBe(expected);
+      // No window: the box is shown on its own rather than not at all.
+      expect(fake.dialogs.messageBoxes[0]).toHaveLength(1);
+    }
+  });
+
+  it('denies when the approval timeout passes, and closes the box', async () => {
+    const fake = createFakeElectron();
+    const boxes = heldBoxes(fake);
+    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: memoryLogger() });
+    const outcome = await askWithTimeout(approver, request({ timeoutMs: 50 }), new AbortController().signal);
+    expect(outcome).toEqual({ answer: 'denied', timedOut: true });
+    expect(boxes).toHaveLength(1);
+    expect(boxes[0]!.options.signal?.aborted).toBe(true);
+  });
+
+  it('denies when the turn is cancelled, even if the box then reports Run', async () => {
+    const fake = createFakeElectron();
+    const boxes = heldBoxes(fake);
+    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: memoryLogger() });
+    const turn = new AbortController();
+    const answer = approver.approve(request(), turn.signal);
+    await expect.poll(() => boxes.length).toBe(1);
+    turn.abort();
+    boxes[0]!.answer(RUN_BUTTON);
+    expect(await answer).toBe('denied');
+  });
+
+  it('asks one question at a time', async () => {
+    const fake = createFakeElectron();
+    const boxes = heldBoxes(fake);
+    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: memoryLogger() });
+    const first = approver.approve(request({ requestId: 'a', command: 'first' }), new AbortController().signal);
+    const second = approver.approve(request({ requestId: 'b', command: 'second' }), new AbortController().signal);
+    await expect.poll(() => boxes.length).toBe(1);
+    boxes[0]!.answer(RUN_BUTTON);
+    expect(await first).toBe('approved');
+    await expect.poll(() => boxes.length).toBe(2);
+    expect(boxes[1]!.options.detail).toContain('second');
+    boxes[1]!.answer(DENY_BUTTON);
+    expect(await second).toBe('denied');
+  });
+});
+
+describe('approvals through the Electron host', () => {
+  let home: string;
+  let llm: LlmServer;
+  let quit: (() => void) | undefined;
+
+  beforeEach(async () => {
+    home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'aios-approve-')));
+    llm = await startLlmServer();
+  });
+  afterEach(async () => {
+    quit?.();
+    quit = undefined;
+    await llm.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  async function startHost() {
+    const config = path.join(home, 'config');
+    fs.mkdirSync(config, { recursive: true });
+    fs.mkdirSync(path.join(home, 'renderer'));
+    fs.writeFileSync(path.join(home, 'renderer', 'index.html'), '<!doctype html><title>aios</title>');
+    fs.writeFileSync(
+      path.join(config, 'config.toml'),
+      `[ai]\nbase_url = "${llm.baseUrl}"\nmodel = "scripted"\napproval_timeout_s = 30\n\n[permissions]\nrequire_approval = ["touch *"]\n`,
+    );
+    fs.writeFileSync(path.join(config, 'mcp.json'), '{"mcpServers":{}}');
+    FakeBrowserWindow.instances = [];
+    const fake = createFakeElectron();
+    const boxes = heldBoxes(fake);
+    const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, 'data'), AIOS_CONFIG_DIR: config, SHELL: '/bin/sh', PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const host = startElectronHost(fake.electron as unknown as ElectronApi, {
+      argv: ['electron', 'out/main/index.js'],
+      env,
+      preload: '/app/out/preload/index.cjs',
+      rendererDir: path.join(home, 'renderer'),
+      logger: memoryLogger(),
+      errorSource: new EventEmitter() as unknown as NodeJS.Process,
+    });
+    quit = () => fake.appEvents.emit('will-quit');
+    fake.makeReady();
+    await host.ready;
+    const window = FakeBrowserWindow.instances[0]!;
+    const call = (name: Parameters<typeof callChannel>[0], payload: unknown) =>
+      fake.handlers.get(callChannel(name))!(ipcEvent('app://aios/index.html'), payload) as Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>;
+    const turnDone = () => window.webContents.sent.filter((m) => m.channel === eventChannel('chat.turnDone')).length;
+    return { fake, boxes, window, call, turnDone };
+  }
+
+  it('asks in a native box on the main window; the renderer can neither see nor answer the question', async () => {
+    const { boxes, window, call, turnDone } = await startHost();
+    const canary = path.join(home, 'canary');
+    llm.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'test' } }] }, { text: 'ok' });
+
+    expect((await call('chat.send', { text: 'make the canary' })).ok).toBe(true);
+    await expect.poll(() => boxes.length, { timeout: 10_000 }).toBe(1);
+    expect(boxes[0]!.options.detail).toContain(`touch ${canary}`);
+    expect(window.webContents.sent.some((m) => m.channel === eventChannel('chat.approvalRequest'))).toBe(false);
+
+    // Whatever id a compromised renderer tries, the core refuses it: nothing is pending on the bridge.
+    for (const requestId of ['01HAPPROVAL', 'anything']) {
+      const forged = await call('chat.approve', { requestId, approved: true });
+      expect(forged).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    }
+    expect(fs.existsSync(canary)).toBe(false);
+
+    boxes[0]!.answer(DENY_BUTTON);
+    await expect.poll(turnDone, { timeout: 10_000 }).toBe(1);
+    expect(fs.existsSync(canary)).toBe(false);
+    const done = window.webContents.sent.find((m) => m.channel === eventChannel('chat.commandDone'))!.payload as { ran: boolean; refusal: string };
+    expect(done).toMatchObject({ ran: false, refusal: 'declined by the person' });
+  });
+
+  it('runs the command when the person picks Run', async () => {
+    const { boxes, call, turnDone } = await startHost();
+    const canary = path.join(home, 'canary');
+    llm.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'test' } }] }, { text: 'ok' });
+    await call('chat.send', { text: 'make the canary' });
+    await expect.poll(() => boxes.length, { timeout: 10_000 }).toBe(1);
+    boxes[0]!.answer(RUN_BUTTON);
+    await expect.poll(turnDone, { timeout: 10_000 }).toBe(1);
+    expect(fs.existsSync(canary)).toBe(true);
+  });
+});
