@@ -1,60 +1,38 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
+import { startLlmServer, type LlmServer } from '../test/support/llm-server';
+import { launchAiosWeb, type RunningAiosWeb } from './aios-web';
+import { writeConfig, type AiSettings, type PermissionLists } from './config-file';
 
 export interface AiosServer {
   url: string;
   home: string;
-  process: ChildProcess;
+  process: RunningAiosWeb['process'];
 }
 
-const CLI = path.resolve(import.meta.dirname, '../out/main/cli.js');
+function tempHome(prefix: string): string {
+  // realpath: /tmp may be a symlink, and the core reports real paths (cwd, config file).
+  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+}
 
-/** Starts `aios web` on a free loopback port with a throwaway home. */
+/** Starts `aios web` on a free loopback port with a throwaway home (removed by `stop`). */
 export async function startAiosWeb(extraEnv: Record<string, string> = {}): Promise<AiosServer & { stop(): Promise<void> }> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-e2e-'));
-  const child = spawn(process.execPath, [CLI, 'web', '--port', '0'], {
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: home,
-      XDG_CONFIG_HOME: path.join(home, '.config'),
-      XDG_DATA_HOME: path.join(home, '.local', 'share'),
-      SHELL: '/bin/bash',
-      LANG: 'C.UTF-8',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`aios web did not start: ${stderr}`)), 20_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`aios web exited with ${code}: ${stderr}`));
-    });
-  });
+  const home = tempHome('aios-e2e-');
+  let web: RunningAiosWeb;
+  try {
+    web = await launchAiosWeb({ home, env: extraEnv });
+  } catch (err) {
+    fs.rmSync(home, { recursive: true, force: true });
+    throw err;
+  }
   return {
-    url,
+    url: web.url,
     home,
-    process: child,
+    process: web.process,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await web.stop();
       fs.rmSync(home, { recursive: true, force: true });
     },
   };
@@ -72,24 +50,121 @@ export async function runInTerminal(page: Page, command: string): Promise<void> 
   await page.keyboard.press('Enter');
 }
 
-export async function openTerminal(page: Page): Promise<void> {
-  // The app has connected and rendered: the shortcut is listened for.
-  await expect(page.getByRole('main', { name: 'Conversation' })).toBeVisible();
-  await page.keyboard.press('Control+Backquote');
+/** Waits until the terminal pane shows a running shell that has printed something. */
+export async function expectShellReady(page: Page): Promise<void> {
   await expect(page.locator('.terminal-pane')).toBeVisible();
   await expect(page.locator('.terminal-pane')).toHaveAttribute('data-status', 'running');
   // The login shell has printed its prompt (what it looks like is up to /etc/profile).
   await expect.poll(async () => (await terminalText(page)).trim().length).toBeGreaterThan(0);
 }
 
-export const test = base.extend<{ aios: AiosServer }>({
+export async function openTerminal(page: Page): Promise<void> {
+  // The app has connected and rendered: the shortcut is listened for.
+  await expect(page.getByRole('main', { name: 'Conversation' })).toBeVisible();
+  await page.keyboard.press('Control+Backquote');
+  await expectShellReady(page);
+}
+
+/** How a chat test's world is set up; override per file or describe with `test.use({ chatSetup })`. */
+export interface ChatSetup {
+  /** `scripted`: `[ai]` points at the scripted model server. `none`: no `[ai]`, no API key, Ollama probed on a closed port. */
+  provider: 'scripted' | 'none';
+  permissions: PermissionLists;
+  /** More `[ai]` keys (timeouts…), for the scripted provider. */
+  ai?: AiSettings;
+}
+
+export const DEFAULT_CHAT_SETUP: ChatSetup = {
+  provider: 'scripted',
+  permissions: { auto_allow: ['echo*', 'printf*'], notify: [], require_approval: ['touch*'], deny: ['rm -rf /*'] },
+};
+
+/** A port nothing listens on (discard); the Ollama probe must find nothing there. */
+const CLOSED_OLLAMA = '127.0.0.1:9';
+
+/**
+ * A chat test's servers and throwaway home. List it before `page` in a test's
+ * parameters (`{ world, page }`): fixtures are torn down in reverse, so the
+ * server then outlives the page and a failure screenshot shows the live UI.
+ */
+export interface ChatWorld {
+  /** The scripted OpenAI-compatible server; `push` steps before sending. */
+  llm: LlmServer;
+  home: string;
+  /** The cwd of `aios web`: where the model's commands run and canaries go. */
+  work: string;
+  configFile: string;
+  /** The URL of the running `aios web` (changes on restart). */
+  readonly url: string;
+  /** An absolute path in `work` for a file that proves a command ran. */
+  canary(name: string): string;
+  /** Stops `aios web` and starts a new one on the same home and memory file. */
+  restart(): Promise<void>;
+}
+
+async function attachServerLog(testInfo: TestInfo, name: string, text: string): Promise<void> {
+  if (testInfo.status !== testInfo.expectedStatus && text.length > 0) {
+    await testInfo.attach(name, { body: text, contentType: 'text/plain' });
+  }
+}
+
+export const test = base.extend<{ aios: AiosServer; chatSetup: ChatSetup; world: ChatWorld }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
   aios: async ({}, use) => {
-    const server = await startAiosWeb();
+    // No chat provider: nothing depends on an Ollama that may run on this machine.
+    const server = await startAiosWeb({ OLLAMA_HOST: CLOSED_OLLAMA });
     try {
       await use(server);
     } finally {
       await server.stop();
+    }
+  },
+
+  chatSetup: [DEFAULT_CHAT_SETUP, { option: true }],
+
+  world: async ({ chatSetup }, use, testInfo) => {
+    const home = tempHome('aios-e2e-chat-');
+    const work = path.join(home, 'work');
+    fs.mkdirSync(work);
+    let llm: LlmServer | undefined;
+    let web: RunningAiosWeb | undefined;
+    let log = '';
+    try {
+      llm = await startLlmServer();
+      const configFile = writeConfig(home, {
+        ...(chatSetup.provider === 'scripted'
+          ? { ai: { base_url: llm.baseUrl, model: 'scripted', request_timeout_s: 20, approval_timeout_s: 120, ...chatSetup.ai } }
+          : {}),
+        permissions: chatSetup.permissions,
+      });
+      const launch = () => launchAiosWeb({ home, cwd: work, env: { OLLAMA_HOST: CLOSED_OLLAMA } });
+      web = await launch();
+      const server = llm;
+      const world: ChatWorld = {
+        llm: server,
+        home,
+        work,
+        configFile,
+        get url() {
+          return web!.url;
+        },
+        canary: (name) => path.join(work, name),
+        restart: async () => {
+          await web!.stop();
+          log += web!.stderr();
+          web = undefined;
+          web = await launch();
+        },
+      };
+      await use(world);
+    } finally {
+      if (web) {
+        await web.stop();
+        log += web.stderr();
+      }
+      await llm?.close();
+      await attachServerLog(testInfo, 'aios-web-stderr', log);
+      fs.rmSync(home, { recursive: true, force: true });
     }
   },
 });

@@ -7,10 +7,11 @@ test.beforeEach(async ({ page, aios }) => {
 });
 
 test('the chat is the default screen and the terminal is hidden', async ({ page }, testInfo) => {
-  await expect(page.getByText('The AI is not connected yet', { exact: false }).first()).toBeVisible();
+  await expect(page.getByTestId('conversation')).toBeVisible();
+  await expect(page.getByTestId('composer').getByRole('textbox', { name: 'Message' })).toBeVisible();
   await expect(page.locator('.terminal-pane')).toBeHidden();
   await expect(page.getByRole('button', { name: /Terminal/ })).toBeVisible();
-  await expect(page.locator('.status-bar')).toContainText('connected');
+  await expect(page.locator('footer[aria-label="Status"]')).toContainText('connected');
   await page.screenshot({ path: testInfo.outputPath('chat-default.png') });
 });
 

@@ -65,6 +65,20 @@ export const ChatHistoryItemSchema = z.object({
 });
 export type ChatHistoryItem = z.infer<typeof ChatHistoryItemSchema>;
 
+/** A command as the policy judged it: what approval requests and command cards show. */
+const JudgedCommandSchema = z.object({
+  turnId: ChatIdSchema.nullable(),
+  command: z.string(),
+  cwd: z.string(),
+  decision: chatDecision,
+  rule: z.string().nullable(),
+  reasons: z.array(z.string()),
+});
+
+/** A command waiting for the person's yes or no (browser host; Electron asks natively). */
+export const ApprovalRequestSchema = JudgedCommandSchema.extend({ requestId: ChatIdSchema, callId: z.string(), timeoutMs: z.number().int() });
+export type ApprovalRequestPayload = z.infer<typeof ApprovalRequestSchema>;
+
 export const ChatStateSchema = z.object({
   conversationId: z.string(),
   messages: z.array(ChatHistoryItemSchema),
@@ -72,6 +86,8 @@ export const ChatStateSchema = z.object({
   provider: z.string().nullable(),
   problem: z.string().nullable(),
   busy: z.boolean(),
+  /** Approvals still waiting for an answer, so a UI that (re)loads can show them. */
+  approvals: z.array(ApprovalRequestSchema),
 });
 export type ChatState = z.infer<typeof ChatStateSchema>;
 
@@ -137,6 +153,7 @@ export const CommandHistoryListSchema = z.object({
   ),
 });
 
+
 export const calls = {
   'app.info': call(z.strictObject({}), AppInfoSchema),
   'app.status': call(z.strictObject({}), AppStatusSchema),
@@ -165,15 +182,6 @@ export const calls = {
   'chat.clear': call(z.strictObject({}), z.null()),
 } as const;
 
-/** A command as the policy judged it: what approval requests and command cards show. */
-const JudgedCommandSchema = z.object({
-  turnId: ChatIdSchema.nullable(),
-  command: z.string(),
-  cwd: z.string(),
-  decision: chatDecision,
-  rule: z.string().nullable(),
-  reasons: z.array(z.string()),
-});
 
 export const events = {
   'terminal.data': z.object({ id: TerminalIdSchema, data: z.string() }),
@@ -190,17 +198,21 @@ export const events = {
     rule: z.string().nullable().optional(),
     reasons: z.array(z.string()).optional(),
   }),
-  'chat.approvalRequest': JudgedCommandSchema.extend({ requestId: ChatIdSchema, timeoutMs: z.number().int() }),
+  'chat.approvalRequest': ApprovalRequestSchema,
   /** Every command, from the model or typed as `!cmd`, once the policy has judged it and before it runs (or is refused). */
   'chat.commandStart': JudgedCommandSchema.extend({ callId: z.string() }),
+  /** Past policy and approval: the command has started (its card leaves "waiting"). */
+  'chat.commandRunning': z.object({ callId: z.string() }),
   'chat.commandOutput': z.object({ callId: z.string(), stream: z.enum(['stdout', 'stderr']), data: z.string() }),
   'chat.commandDone': z.object({
     callId: z.string(),
     command: z.string(),
     decision: chatDecision,
     ran: z.boolean(),
-    /** Why it did not run: 'denied by policy', 'declined', … */
+    /** Why it did not run, in words: 'denied by the permission policy', 'declined by the person', … */
     refusal: z.string().nullable(),
+    /** The same as a code, for UIs: null when it ran. `failed`: it could not be started. */
+    refusalKind: z.enum(['denied', 'declined', 'timeout', 'cancelled', 'failed']).nullable(),
     exitCode: z.number().int().nullable(),
     signal: z.string().nullable(),
     durationMs: z.number(),

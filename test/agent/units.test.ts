@@ -98,6 +98,7 @@ describe('conversation store and context window', () => {
 describe('approvals', () => {
   const req = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
     requestId: 'R1',
+    callId: 'c1',
     turnId: null,
     command: 'rm -rf build',
     cwd: '/tmp',

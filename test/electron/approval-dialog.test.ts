@@ -14,6 +14,7 @@ import { createFakeElectron, FakeBrowserWindow, ipcEvent, memoryLogger } from '.
 
 const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
   requestId: '01HAPPROVAL',
+  callId: 'call-1',
   turnId: 't1',
   command: 'rm -rf ./build',
   cwd: '/home/ai/project',

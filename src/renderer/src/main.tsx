@@ -1,21 +1,33 @@
 import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 import { createRoot } from 'react-dom/client';
+import { App, initFontScale } from './App';
+import { installBenchHooks } from './bench-hooks';
 import { connectBridge } from './bridge/connect';
-import { App } from './App';
-import { reattachTerminal } from './components/TerminalPane';
+import { ChatController } from './chat/controller';
+import { frameScheduler } from './chat/frame-scheduler';
+import { reattachTerminal, typeInTerminal } from './components/TerminalPane';
 import { useUi } from './store';
 
+initFontScale();
+installBenchHooks(location.search);
 const root = createRoot(document.getElementById('root')!);
 
 connectBridge().then(
   ({ bridge, onConnectionChange }) => {
+    const chat = new ChatController(bridge, { scheduler: frameScheduler, typeInTerminal });
     onConnectionChange?.((state, reconnected) => {
       useUi.getState().setConnection(state);
-      // The core kept the shell; show it again with what it printed meanwhile.
-      if (reconnected) reattachTerminal();
+      if (reconnected) {
+        // The core kept the shell; show it again with what it printed meanwhile.
+        reattachTerminal();
+        // Events were missed while away: the stored conversation is the truth.
+        void chat.restore(true);
+        void chat.refreshStatus();
+      }
     });
-    root.render(<App bridge={bridge} />);
+    chat.start();
+    root.render(<App bridge={bridge} chat={chat} />);
   },
   (err: unknown) => {
     root.render(

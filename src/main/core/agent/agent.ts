@@ -40,6 +40,8 @@ export interface AgentOptions {
 type TurnStatus = 'done' | 'cancelled' | 'error' | 'max_rounds';
 
 const DEFAULT_BUDGET = 60_000;
+/** How much of a conversation a UI gets back on (re)load; its list is virtualised, so thousands are fine. */
+export const RESTORE_LIMIT = 5_000;
 
 /**
  * The loop: the person's text → model (streamed) → tool calls (commands
@@ -95,7 +97,8 @@ export class Agent {
     this.conversationId = this.o.conversations.start();
   }
 
-  history(limit = 500): ChatHistoryItem[] {
+  /** The newest `limit` messages of the conversation, for a UI to show on (re)load. */
+  history(limit = RESTORE_LIMIT): ChatHistoryItem[] {
     const items: ChatHistoryItem[] = [];
     for (const { message: m } of this.o.conversations.messages(this.conversationId, limit)) {
       const role = m.role;

@@ -1,4 +1,5 @@
 import { ulid } from 'ulid';
+import type { EventPayload } from '../../../shared/contract';
 import type { Decision } from '../../../shared/policy';
 import type { RunResult } from '../executor/executor';
 import type { Executor } from '../executor/executor';
@@ -37,6 +38,8 @@ export interface CommandRunnerOptions {
  * the model's run_command and the person's `!cmd`, so both obey the same
  * policy and leave the same trail.
  */
+type RefusalKind = NonNullable<EventPayload<'chat.commandDone'>['refusalKind']>;
+
 export class CommandRunner {
   constructor(private readonly o: CommandRunnerOptions) {}
 
@@ -46,37 +49,40 @@ export class CommandRunner {
     const verdict = policy.decide(command, { cwd, ...(this.o.home ? { home: this.o.home } : {}) });
     const decision = verdict.decision;
     const rule = decidingRule(verdict);
-    const reasons = [...verdict.reasons, ...verdict.segments.flatMap((s) => s.reasons)].filter((r, i, a) => a.indexOf(r) === i);
+    // The verdict's own reasons quote its segments' ("…: matches rule X"): keep each fact once.
+    const reasons = [...verdict.reasons, ...verdict.segments.flatMap((s) => s.reasons)].filter((r, i, all) => all.findIndex((o) => o.includes(r)) === i);
     args.onDecided?.({ decision, rule, reasons });
     this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons });
 
-    const refuse = (refusal: string, historyDecision: string, approver: string | null = null): CommandOutcome => {
+    const refuse = (refusal: string, refusalKind: RefusalKind, historyDecision: string, approver: string | null = null): CommandOutcome => {
       this.record({ command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal });
-      this.o.emit('chat.commandDone', { callId, command, decision, ran: false, refusal, exitCode: null, signal: null, durationMs: 0, timedOut: false, cancelled: false });
+      this.o.emit('chat.commandDone', { callId, command, decision, ran: false, refusal, refusalKind, exitCode: null, signal: null, durationMs: 0, timedOut: false, cancelled: refusalKind === 'cancelled' });
       return { command, decision, rule, reasons, ran: false, refusal };
     };
 
-    if (decision === 'deny') return refuse('denied by the permission policy', 'deny');
+    if (decision === 'deny') return refuse('denied by the permission policy', 'denied', 'deny');
     let approver = decision === 'notify' ? 'notify' : 'auto';
     if (decision === 'require_approval') {
       const requestId = ulid();
       const { answer, timedOut } = await askWithTimeout(
         this.o.approver,
-        { requestId, turnId, command, cwd, decision, rule, reasons, timeoutMs: this.o.approvalTimeoutMs },
+        { requestId, callId, turnId, command, cwd, decision, rule, reasons, timeoutMs: this.o.approvalTimeoutMs },
         signal,
       );
       if (answer !== 'approved') {
         if (timedOut) {
           this.o.emit('chat.notice', { turnId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: not running ${command}` });
         }
-        const why = signal.aborted ? 'cancelled before it ran' : timedOut ? 'no approval within the approval timeout' : 'declined by the person';
-        return refuse(why, 'declined');
+        if (signal.aborted) return refuse('cancelled before it ran', 'cancelled', 'declined');
+        if (timedOut) return refuse('no approval within the approval timeout', 'timeout', 'declined');
+        return refuse('declined by the person', 'declined', 'declined');
       }
       approver = 'user';
     }
-    if (signal.aborted) return refuse('cancelled before it ran', 'declined');
+    if (signal.aborted) return refuse('cancelled before it ran', 'cancelled', 'declined');
     if (decision === 'notify') this.o.emit('chat.notice', { turnId, level: 'info', message: `running (notify${rule ? `, ${rule}` : ''}): ${command}` });
 
+    this.o.emit('chat.commandRunning', { callId });
     const result = await this.o.executor.run({
       command,
       cwd,
@@ -103,6 +109,7 @@ export class CommandRunner {
       decision,
       ran: result.spawnError === undefined,
       refusal: result.spawnError ?? null,
+      refusalKind: result.spawnError === undefined ? null : 'failed',
       exitCode: result.exitCode,
       signal: result.signal,
       durationMs: result.durationMs,

@@ -7,7 +7,7 @@ import type { Emit, ApprovalAnswer, ApprovalRequest, Approver } from './types';
  * refused, so a UI can never approve something it was not asked.
  */
 export class PendingApprovals implements Approver {
-  private readonly pending = new Map<string, (a: ApprovalAnswer) => void>();
+  private readonly pending = new Map<string, { request: ApprovalRequest; askedAt: number; settle: (a: ApprovalAnswer) => void }>();
 
   constructor(private readonly emit: Emit) {}
 
@@ -19,10 +19,11 @@ export class PendingApprovals implements Approver {
         resolve(a);
       };
       const onAbort = () => settle('denied');
-      this.pending.set(request.requestId, settle);
+      this.pending.set(request.requestId, { request, askedAt: Date.now(), settle });
       signal.addEventListener('abort', onAbort, { once: true });
       this.emit('chat.approvalRequest', {
         requestId: request.requestId,
+        callId: request.callId,
         turnId: request.turnId,
         command: request.command,
         cwd: request.cwd,
@@ -37,10 +38,16 @@ export class PendingApprovals implements Approver {
 
   /** False when the id is not (or no longer) waiting for an answer. */
   answer(requestId: string, approved: boolean): boolean {
-    const settle = this.pending.get(requestId);
-    if (!settle) return false;
-    settle(approved ? 'approved' : 'denied');
+    const waiting = this.pending.get(requestId);
+    if (!waiting) return false;
+    waiting.settle(approved ? 'approved' : 'denied');
     return true;
+  }
+
+  /** The questions still open, oldest first; `timeoutMs` is what is left of each one's time. */
+  list(): ApprovalRequest[] {
+    const now = Date.now();
+    return [...this.pending.values()].map((w) => ({ ...w.request, timeoutMs: Math.max(0, w.request.timeoutMs - (now - w.askedAt)) }));
   }
 
   get size(): number {

@@ -165,7 +165,8 @@ export class ChatService {
       messages: agent.history(),
       provider: p.kind === 'ready' ? `${p.model} @ ${p.label}` : null,
       problem: p.kind === 'ready' ? null : p.message,
-      busy: agent.busy,
+      busy: this.busy,
+      approvals: this.approvals.list(),
     };
   }
 

@@ -10,6 +10,8 @@ export interface CommandPolicy {
 
 export interface ApprovalRequest {
   requestId: string;
+  /** The command card this question is about. */
+  callId: string;
   turnId: string | null;
   command: string;
   cwd: string;

@@ -9,8 +9,9 @@ import {
   type EventPayload,
 } from '../../../shared/contract';
 import { ServerMessageSchema, WS_PATH } from '../../../shared/wire';
+import type { ConnectionState } from './connection';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type { ConnectionState };
 
 interface Pending {
   resolve(value: unknown): void;

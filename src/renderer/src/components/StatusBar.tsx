@@ -1,7 +1,75 @@
+import { useEffect, useState } from 'react';
+import type { AppStatus } from '../../../shared/contract';
+import { useChat } from '../chat/chat-store';
 import { useUi } from '../store';
+
+const MEMORY_KIND: Record<AppStatus['memory']['kind'], string> = { builtin: 'built-in', aigpt: 'aigpt (MCP)', off: 'off' };
+
+function Busy() {
+  const since = useChat((s) => s.busy?.since);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (since === undefined) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [since]);
+  if (since === undefined) return null;
+  const secs = Math.max(0, Math.floor((now - since) / 1000));
+  return (
+    <span className="busy" data-testid="status-busy" title="Esc stops it">
+      <span className="spinner" aria-hidden="true" /> working {secs}s
+    </span>
+  );
+}
+
+function Provider() {
+  const provider = useUi((s) => s.provider);
+  const showSetup = useUi((s) => s.showSetup);
+  if (!provider) return <span data-testid="status-provider">AI: …</span>;
+  if (provider.provider === null) {
+    return (
+      <button type="button" className="link-button warn" data-testid="status-provider" onClick={() => showSetup(true)}>
+        no provider: how to set one up
+      </button>
+    );
+  }
+  return (
+    <span data-testid="status-provider" title="AI model @ provider">
+      {provider.provider}
+    </span>
+  );
+}
+
+function Memory({ memory }: { memory: AppStatus['memory'] | undefined }) {
+  if (!memory) return <span data-testid="status-memory">memory: …</span>;
+  const rows = memory.rows !== null ? ` · ${memory.rows} ${memory.rows === 1 ? 'row' : 'rows'}` : '';
+  return (
+    <span data-testid="status-memory" className={memory.kind === 'off' ? 'warn' : undefined} title={memory.problem ?? memory.path}>
+      memory: {MEMORY_KIND[memory.kind]}
+      {rows}
+    </span>
+  );
+}
+
+function Mcp({ servers }: { servers: AppStatus['mcp'] }) {
+  return (
+    <span data-testid="status-mcp" className="mcp" title="MCP servers">
+      {servers.length === 0 ? (
+        <span className="dim">MCP: none</span>
+      ) : (
+        servers.map((m) => (
+          <span key={m.name} className={`chip mcp-${m.state}`} title={m.detail ?? m.state}>
+            {m.name}: {m.state}
+          </span>
+        ))
+      )}
+    </span>
+  );
+}
 
 export function StatusBar() {
   const info = useUi((s) => s.info);
+  const status = useUi((s) => s.status);
   const connection = useUi((s) => s.connection);
   const renderer = useUi((s) => s.terminalRenderer);
   return (
@@ -9,10 +77,15 @@ export function StatusBar() {
       <span className={`connection ${connection}`} title="Connection to the aios core">
         {connection === 'open' ? 'connected' : connection}
       </span>
-      {info && <span title="Machine">{info.machine}</span>}
-      <span title="AI provider">AI: not connected</span>
-      {renderer && <span title="Terminal renderer">terminal: {renderer}</span>}
+      <span data-testid="status-machine" title="Machine">
+        {status?.machine ?? info?.machine ?? '…'}
+      </span>
+      <Provider />
+      <Memory memory={status?.memory} />
+      <Mcp servers={status?.mcp ?? []} />
+      <Busy />
       <span className="spacer" />
+      {renderer && <span title="Terminal renderer">terminal: {renderer}</span>}
       {info && (
         <span title={`Config: ${info.configFile}`}>
           aios {info.version} · {info.host}

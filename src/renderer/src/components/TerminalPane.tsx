@@ -4,6 +4,10 @@ import { useUi } from '../store';
 import { TerminalController } from '../terminal/terminal-controller';
 
 let controller: TerminalController | undefined;
+/** Text waiting for the shell to start (the setup card's "Open config in terminal"). */
+let pendingTyping = '';
+const BASE_FONT_SIZE = 15;
+let fontScale = 1;
 
 function getController(bridge: AiosBridge): TerminalController {
   // `?terminal=dom` forces xterm's DOM renderer: for displays where WebGL
@@ -15,7 +19,7 @@ function getController(bridge: AiosBridge): TerminalController {
       onRenderer: (r) => useUi.getState().setTerminalRenderer(r),
       onStatus: (s) => useUi.getState().setTerminalStatus(s),
     },
-    { renderer },
+    { renderer, fontSize: Math.round(BASE_FONT_SIZE * fontScale) },
   );
   return controller;
 }
@@ -38,12 +42,16 @@ export function TerminalPane({ bridge }: { bridge: AiosBridge }) {
     if (!started.current) {
       started.current = true;
       c.start(true).then(
-        () => c.focus(),
+        () => {
+          c.focus();
+          flushTyping();
+        },
         (err: unknown) => c.term.write(`\r\n[could not start a shell: ${err instanceof Error ? err.message : String(err)}]\r\n`),
       );
     } else {
       c.resize();
       c.focus();
+      flushTyping();
     }
     const el = host.current;
     let frame = 0;
@@ -74,4 +82,24 @@ export function TerminalPane({ bridge }: { bridge: AiosBridge }) {
 /** The shell behind the pane, for the app's reconnect logic. */
 export function reattachTerminal(): void {
   if (controller) void controller.start(true);
+}
+
+function flushTyping(): void {
+  if (!controller || !pendingTyping || useUi.getState().terminalStatus !== 'running') return;
+  controller.type(pendingTyping);
+  pendingTyping = '';
+  controller.focus();
+}
+
+/** Opens the pane and types `text` at the shell's prompt, without pressing Enter. */
+export function typeInTerminal(text: string): void {
+  pendingTyping += text;
+  useUi.getState().showTerminal();
+  flushTyping();
+}
+
+/** Follows the app's text size (Ctrl+= / Ctrl+-). */
+export function setTerminalFontScale(scale: number): void {
+  fontScale = scale;
+  controller?.setFontSize(Math.round(BASE_FONT_SIZE * scale));
 }

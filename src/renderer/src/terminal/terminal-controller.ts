@@ -105,6 +105,11 @@ export class TerminalController {
     this.term.focus();
   }
 
+  /** Sends text to the shell as if typed. */
+  type(text: string): void {
+    this.input(text);
+  }
+
   setFontSize(size: number): void {
     this.term.options.fontSize = size;
     this.resize();

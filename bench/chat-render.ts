@@ -1,0 +1,223 @@
+/**
+ * Chat render: in Chromium, against a real `aios web`, stream 2,000 tokens
+ * (one SSE chunk each) into
+ *   baseline: an empty conversation
+ *   loaded:   a conversation already holding 5,000 messages, written into the
+ *             memory file through the core's ConversationStore
+ * and record every frame interval in the page (requestAnimationFrame, plus
+ * long-animation-frame / longtask entries where Chromium offers them).
+ * Prints the longest frame, p95 frame and send → end-of-stream time of both,
+ * the ratios loaded / baseline, and whether the longest frame is under 50 ms.
+ *
+ * Needs the built app (npx electron-vite build). Tunable by environment:
+ * BENCH_MESSAGES, BENCH_TOKENS, BENCH_CHUNK_DELAY_MS, BENCH_RUNS.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { assertBuilt, isolatedEnv, launchAiosWeb, withParams, type RunningAiosWeb } from '../e2e/aios-web';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../e2e/browser';
+import { writeConfig } from '../e2e/config-file';
+import { COLLECT_PROBE, INSTALL_PROBE, STREAM_ENDED, type ProbeResult } from './lib/frame-probe';
+import { historyLength, seedConversation } from './lib/seed-conversation';
+import { mulberry32, percentile } from './lib/stats';
+import { startTokenServer, type TokenServer } from './lib/token-llm-server';
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 2000);
+const CHUNK_DELAY_MS = Number(process.env.BENCH_CHUNK_DELAY_MS ?? 1);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TARGET_MS = 50;
+const END_MARK = 'END-OF-STREAM';
+
+/** Mostly prose, with paragraph breaks, list items and one code block, like a real answer. */
+function makeTokens(n: number): string[] {
+  const rand = mulberry32(2000);
+  const words = 'the service restarted after the package update and the log shows no error in the kernel or network'.split(' ');
+  const out: string[] = [];
+  for (let i = 0; i < n - 1; i++) {
+    const r = rand();
+    if (i === Math.floor(n / 2)) out.push('\n\n```sh\nsystemctl status sshd\n```\n\n');
+    else if (r < 0.03) out.push('\n\n');
+    else if (r < 0.05) out.push('\n- ');
+    else if (r < 0.06) out.push(' **bold**');
+    else out.push(` ${words[Math.floor(rand() * words.length)]!}`);
+  }
+  out.push(` ${END_MARK}`);
+  return out;
+}
+
+interface CaseSpec {
+  label: string;
+  /** Messages written into the memory file before `aios web` starts. */
+  stored: number;
+  /** Rows the page must hold (restored by chat.history) before the stream. */
+  rows: number;
+}
+
+interface CaseResult {
+  spec: CaseSpec;
+  historyMessages: number;
+  loadedRows: number;
+  loadMs: number;
+  idleLongest: number;
+  longest: number;
+  p95: number;
+  frames: number;
+  /** Frames over the target, and where in the stream the longest one fell (0 = send, 1 = end). */
+  overTarget: number;
+  longestAt: number;
+  totalMs: number;
+  loafMax: number | undefined;
+  longtaskMax: number | undefined;
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls a script expression (not waitForFunction: the page's CSP forbids its eval). */
+async function until(page: Page, expression: string, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function tempHome(): string {
+  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'aios-bench-chat-')));
+}
+
+async function measure(browser: Browser, server: TokenServer, spec: CaseSpec): Promise<CaseResult> {
+  const home = tempHome();
+  const work = path.join(home, 'work');
+  fs.mkdirSync(work);
+  let web: RunningAiosWeb | undefined;
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  try {
+    writeConfig(home, { ai: { base_url: server.baseUrl, model: 'bench', request_timeout_s: 300 }, permissions: {} });
+    const env = isolatedEnv(home);
+    if (spec.stored > 0) seedConversation(env, spec.stored);
+    const historyMessages = await historyLength(env, work);
+    web = await launchAiosWeb({ home, cwd: work, env: { OLLAMA_HOST: '127.0.0.1:9' } });
+    const page = await context.newPage();
+
+    const t0 = performance.now();
+    await page.goto(withParams(web.url, { bench: '1' }));
+    await until(page, `(window.__aiosChatStats?.messages ?? -1) >= ${historyMessages}`, 180_000, `the page to hold ${historyMessages} restored messages`);
+    const restored = (await page.evaluate('window.__aiosChatStats.messages')) as number;
+    if (restored < spec.rows) throw new Error(`chat.history restored ${restored} rows, fewer than the ${spec.rows} stored`);
+    const loadMs = performance.now() - t0;
+    const loadedRows = (await page.evaluate('window.__aiosChatStats.messages')) as number;
+    const input = page.getByTestId('composer').getByRole('textbox', { name: 'Message' });
+    await input.waitFor({ state: 'visible' });
+
+    await page.evaluate(INSTALL_PROBE);
+    await input.fill('stream the benchmark answer');
+    // A second of idle frames first: what this browser and machine manage with nothing to do.
+    await new Promise((r) => setTimeout(r, 1000));
+    await input.press('Enter');
+    await withTimeout(page.evaluate(STREAM_ENDED), 300_000, 'the stream to end');
+    const probe = (await page.evaluate(COLLECT_PROBE)) as ProbeResult;
+    const last = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    if (!(await last.innerText()).includes(END_MARK)) throw new Error(`the stream ended but the last answer does not show its final token "${END_MARK}"`);
+    if (probe.startAt === 0) throw new Error('the probe saw no Enter keydown');
+
+    const inWindow = (t: number) => t > probe.startAt && t <= probe.endAt;
+    const during = probe.frames.filter(([t]) => inWindow(t));
+    const intervals = during.map(([, dt]) => dt).sort((a, b) => a - b);
+    const longestFrame = during.reduce<[number, number] | undefined>((a, f) => (a === undefined || f[1] > a[1] ? f : a), undefined);
+    const idle = probe.frames.filter(([t]) => t <= probe.startAt).map(([, dt]) => dt);
+    const max = (xs: Array<[number, number]>) => Math.max(0, ...xs.filter(([t]) => inWindow(t)).map(([, d]) => d));
+    return {
+      spec,
+      historyMessages,
+      loadedRows,
+      loadMs,
+      idleLongest: Math.max(0, ...idle),
+      longest: intervals.at(-1) ?? 0,
+      p95: intervals.length > 0 ? percentile(intervals, 95) : 0,
+      frames: intervals.length,
+      overTarget: intervals.filter((d) => d >= TARGET_MS).length,
+      longestAt: longestFrame ? (longestFrame[0] - probe.startAt) / (probe.endAt - probe.startAt) : 0,
+      totalMs: probe.endAt - probe.startAt,
+      loafMax: probe.supported.includes('long-animation-frame') ? max(probe.loaf) : undefined,
+      longtaskMax: probe.supported.includes('longtask') ? max(probe.longtasks) : undefined,
+    };
+  } finally {
+    await context.close();
+    await web?.stop();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = (x: number | undefined) => (x === undefined ? '    n/a' : `${x.toFixed(1).padStart(7)} ms`);
+
+function line(r: CaseResult): string {
+  return `  ${r.spec.label.padEnd(9)} longest ${ms(r.longest)}  p95 ${ms(r.p95)}  total ${ms(r.totalMs)}  frames ${String(r.frames).padStart(4)} (${String(r.overTarget).padStart(3)} ≥ ${TARGET_MS} ms, longest at ${Math.round(r.longestAt * 100)}%)  LoAF max ${ms(r.loafMax)}  longtask max ${ms(r.longtaskMax)}  idle longest ${ms(r.idleLongest)}  rows ${r.loadedRows}`;
+}
+
+const CASES: CaseSpec[] = [
+  { label: 'empty', stored: 0, rows: 0 },
+  { label: `${MESSAGES} rows`, stored: MESSAGES, rows: MESSAGES },
+];
+
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  // better-sqlite3's prebuilt binary crashes the system Node 20 (seeding opens the memory file).
+  console.error(`chat-render: Node ${process.versions.node} is too old; run it as \`npm run bench -- chat-render\` (Node 24 from node_modules/.bin)`);
+  process.exit(1);
+}
+assertBuilt();
+const tokens = makeTokens(TOKENS);
+const server = await startTokenServer(tokens, CHUNK_DELAY_MS);
+const browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: [...CHROMIUM_ARGS] });
+const results = new Map<string, CaseResult[]>(CASES.map((c) => [c.label, []]));
+try {
+  console.log(`chat-render: ${TOKENS} tokens, one SSE chunk each (${CHUNK_DELAY_MS} ms apart), Chromium ${browser.version()}, ${RUNS} run(s)`);
+  for (let run = 1; run <= RUNS; run++) {
+    console.log(`run ${run}`);
+    for (const c of CASES) {
+      const r = await measure(browser, server, c);
+      results.get(c.label)!.push(r);
+      console.log(line(r));
+    }
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+const [empty, full] = CASES.map((c) => results.get(c.label)!) as [CaseResult[], CaseResult[]];
+const first = (rs: CaseResult[]) => rs[0]!;
+console.log('cases:');
+console.log(`  empty     a new conversation`);
+console.log(
+  `  ${full[0]!.spec.label.padEnd(9)} ${MESSAGES} messages written to the memory file through ConversationStore, restored by chat.history (${first(full).historyMessages} messages, ${first(full).loadedRows} rows)`,
+);
+const med = (rs: CaseResult[], k: 'longest' | 'p95' | 'totalMs') => median(rs.map((r) => r[k]));
+console.log(`medians over ${RUNS} run(s)          empty   ${full[0]!.spec.label.padStart(9)}   ratio ${full[0]!.spec.label} / empty`);
+for (const [label, k] of [
+  ['longest frame', 'longest'],
+  ['p95 frame', 'p95'],
+  ['send → end of stream', 'totalMs'],
+] as const) {
+  const a = med(empty, k);
+  console.log(`  ${label.padEnd(22)} ${ms(a)} ${ms(med(full, k))}   ${(med(full, k) / a).toFixed(2).padStart(6)}`);
+}
+const worst = Math.max(...full.map((r) => r.longest));
+const idleWorst = Math.max(...[...empty, ...full].map((r) => r.idleLongest));
+console.log(`  longest idle frame before any stream (this machine's floor): ${idleWorst.toFixed(1)} ms`);
+const verdict = (x: number) => (x < TARGET_MS ? 'met' : 'NOT met');
+const typical = med(full, 'longest');
+console.log(
+  `  target: longest frame < ${TARGET_MS} ms while streaming into ${MESSAGES} rows: median run ${typical.toFixed(1)} ms ${verdict(typical)}; worst run ${worst.toFixed(1)} ms ${verdict(worst)}`,
+);

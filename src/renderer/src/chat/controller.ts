@@ -1,0 +1,240 @@
+/**
+ * The chat's link to the core: bridge events → the conversation store, and
+ * the person's actions → bridge calls. Every decision stays in the core; this
+ * only shows what the core says and passes on what the person answers.
+ */
+import type { AiosBridge, EventName, EventPayload } from '../../../shared/contract';
+import { useUi } from '../store';
+import { StreamBatcher, applyOps, type Scheduler } from './batch';
+import { applyChat, useChat } from './chat-store';
+import { formatHistory, formatMemories } from './lists';
+import * as R from './reducer';
+import { restoreRows } from './restore';
+import { HELP, parseInput } from './slash';
+
+const STATUS_POLL_MS = 10_000;
+const NO_PROVIDER_ROW = 'Not sent to an AI: no provider is configured. “Set up an AI provider” above says what to set; !commands work meanwhile.';
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export interface ChatControllerOptions {
+  /** When streamed text reaches the page: once per animation frame in the app. */
+  scheduler: Scheduler;
+  now?: () => number;
+  /** Opens the terminal pane and types text at its prompt (not run). */
+  typeInTerminal?: (text: string) => void;
+}
+
+export class ChatController {
+  private readonly batcher: StreamBatcher;
+  private readonly offs: Array<() => void> = [];
+  private poll: ReturnType<typeof setInterval> | undefined;
+  private restoreSeq = 0;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly bridge: AiosBridge,
+    private readonly options: ChatControllerOptions,
+  ) {
+    this.batcher = new StreamBatcher((ops) => applyChat((s) => applyOps(s, ops)), options.scheduler);
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    const b = this.bridge;
+    this.offs.push(
+      b.on('chat.delta', (p) => this.batcher.push({ kind: 'delta', turnId: p.turnId, text: p.text })),
+      b.on('chat.commandOutput', (p) => this.batcher.push({ kind: 'output', callId: p.callId, stream: p.stream, data: p.data })),
+      this.handle('chat.toolCall', (p) => applyChat((s) => R.toolCall(s, p))),
+      this.handle('chat.commandStart', (p) => {
+        applyChat((s) => R.commandStart(s, p));
+        if (p.decision === 'notify') useUi.getState().addToast(`Running (notify): ${p.command}`);
+      }),
+      this.handle('chat.commandRunning', (p) => applyChat((s) => R.commandRunning(s, p))),
+      this.handle('chat.commandDone', (p) => applyChat((s) => R.commandDone(s, p))),
+      this.handle('chat.approvalRequest', (p) => applyChat((s) => R.approvalRequest(s, p, this.now()))),
+      this.handle('chat.notice', (p) => applyChat((s) => R.notice(s, p))),
+      this.handle('chat.error', (p) => {
+        if (p.kind === 'no_provider') {
+          // The setup card explains it better than a banner could.
+          applyChat((s) => R.addMessage(R.endStream(s), 'error', NO_PROVIDER_ROW, { turnId: p.turnId }));
+          useUi.getState().setProvider({ provider: null, problem: p.message });
+          useUi.getState().showSetup(false);
+          return;
+        }
+        applyChat((s) => R.error(s, p));
+      }),
+      this.handle('chat.turnDone', (p) => {
+        applyChat((s) => R.turnDone(s, p));
+        void this.refreshStatus();
+      }),
+    );
+    void this.restore(false);
+    void this.refreshStatus();
+    this.poll = setInterval(() => void this.refreshStatus(), STATUS_POLL_MS);
+  }
+
+  stop(): void {
+    for (const off of this.offs.splice(0)) off();
+    clearInterval(this.poll);
+  }
+
+  /** Streamed text queued for the next frame goes first, so events stay in order. */
+  private handle<E extends EventName>(name: E, fn: (p: EventPayload<E>) => void): () => void {
+    return this.bridge.on(name, (p) => {
+      this.batcher.flush();
+      fn(p);
+    });
+  }
+
+  /** Loads the stored conversation; `replace` after a reconnect, when events may have been missed. */
+  async restore(replace: boolean): Promise<void> {
+    const seq = ++this.restoreSeq;
+    try {
+      const state = await this.bridge.call('chat.history', {});
+      if (seq !== this.restoreSeq) return;
+      this.batcher.flush();
+      const rows = restoreRows(state.messages, `h${seq}-`);
+      const now = this.now();
+      // Questions asked before this page loaded (or while it was away) still need an answer.
+      applyChat((s) => state.approvals.reduce((t, a) => R.approvalRequest(t, a, now), R.busyElsewhere(R.restored(s, rows, replace), state.busy, now)));
+      useUi.getState().setProvider({ provider: state.provider, problem: state.problem });
+    } catch (err) {
+      applyChat((s) => R.localError(s, 'restore_failed', `could not load the conversation: ${message(err)}`));
+    }
+  }
+
+  async refreshStatus(): Promise<void> {
+    try {
+      useUi.getState().setStatus(await this.bridge.call('app.status', {}));
+    } catch {
+      // The status bar keeps what it had; the connection indicator tells the rest.
+    }
+  }
+
+  /** The composer's Enter. Returns false when the text should stay in the input. */
+  submit(raw: string): boolean {
+    const input = parseInput(raw);
+    const busy = useChat.getState().busy !== null;
+    switch (input.kind) {
+      case 'empty':
+        return false;
+      case 'message':
+      case 'direct':
+        if (busy) {
+          this.system('Still working: wait for the answer, or press Esc (Stop) to cancel it.');
+          return false;
+        }
+        if (input.kind === 'message') void this.send(input.text);
+        else void this.direct(input.command);
+        return true;
+      case 'unknown':
+        this.system(`unknown command /${input.name}; /help lists them`);
+        return true;
+      case 'slash':
+        void this.slash(input.name, input.arg);
+        return true;
+    }
+  }
+
+  private system(text: string): void {
+    this.batcher.flush();
+    applyChat((s) => R.addMessage(s, 'system', text));
+  }
+
+  async send(text: string): Promise<void> {
+    this.batcher.flush();
+    applyChat((s) => R.sendStart(s, text, this.now()));
+    try {
+      const { turnId } = await this.bridge.call('chat.send', { text });
+      applyChat((s) => R.sendAccepted(s, turnId));
+    } catch (err) {
+      applyChat((s) => R.sendFailed(s, `could not send: ${message(err)}`));
+    }
+  }
+
+  async direct(command: string): Promise<void> {
+    if (!command) return this.system('usage: !<command>, e.g. !ls -la');
+    this.batcher.flush();
+    applyChat((s) => R.directStart(s, this.now()));
+    try {
+      await this.bridge.call('chat.run', { command });
+    } catch (err) {
+      applyChat((s) => R.localError(s, 'run_failed', `could not run ${command}: ${message(err)}`));
+    } finally {
+      this.batcher.flush();
+      applyChat(R.directDone);
+      void this.refreshStatus();
+    }
+  }
+
+  async cancel(): Promise<void> {
+    try {
+      await this.bridge.call('chat.cancel', {});
+    } catch (err) {
+      applyChat((s) => R.localError(s, 'cancel_failed', `could not cancel: ${message(err)}`));
+    }
+  }
+
+  /** Answers the one request the core asked; the core checks the id. */
+  async answer(requestId: string, approved: boolean): Promise<void> {
+    applyChat((s) => R.approvalSettled(s, requestId, approved));
+    try {
+      await this.bridge.call('chat.approve', { requestId, approved });
+    } catch (err) {
+      useUi.getState().addToast(`Too late to answer: ${message(err)}`);
+    }
+  }
+
+  /** The request ended without an answer from here (its timeout passed). */
+  expire(requestId: string): void {
+    applyChat((s) => R.approvalSettled(s, requestId, null));
+  }
+
+  dismissError(id: string): void {
+    applyChat((s) => R.dismissError(s, id));
+  }
+
+  clearView(): void {
+    this.batcher.flush();
+    applyChat(R.clearView);
+  }
+
+  openConfigInTerminal(path: string): void {
+    const q = `'${path.replace(/'/g, `'\\''`)}'`;
+    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) || '/' : '.';
+    const qd = `'${dir.replace(/'/g, `'\\''`)}'`;
+    useUi.getState().showTerminal();
+    // Typed, not run: the person sees the command and presses Enter.
+    this.options.typeInTerminal?.(`mkdir -p ${qd} && \${EDITOR:-nano} ${q}`);
+  }
+
+  private async slash(name: 'help' | 'clear' | 'history' | 'memory' | 'terminal', arg: string): Promise<void> {
+    try {
+      switch (name) {
+        case 'help':
+          return this.system(HELP);
+        case 'terminal':
+          useUi.getState().showTerminal();
+          return;
+        case 'clear':
+          await this.bridge.call('chat.clear', {});
+          this.batcher.flush();
+          applyChat(R.newConversation);
+          return;
+        case 'history': {
+          const list = await this.bridge.call('history.list', arg ? { query: arg } : {});
+          return this.system(formatHistory(list, arg));
+        }
+        case 'memory': {
+          const list = await this.bridge.call('memory.list', arg ? { query: arg } : {});
+          return this.system(formatMemories(list, arg));
+        }
+      }
+    } catch (err) {
+      applyChat((s) => R.localError(s, `${name}_failed`, `/${name} failed: ${message(err)}`));
+    }
+  }
+}

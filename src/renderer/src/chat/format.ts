@@ -1,0 +1,81 @@
+import type { EventPayload } from '../../../shared/contract';
+import type { CommandRow, CommandState, Decision } from './types';
+
+type RefusalKind = NonNullable<EventPayload<'chat.commandDone'>['refusalKind']>;
+
+const DECISION_LABEL: Record<string, string> = {
+  auto_allow: 'auto-allowed',
+  notify: 'notify',
+  require_approval: 'needs approval',
+  deny: 'denied',
+  declined: 'declined',
+};
+
+/** Decisions of the policy, and history's "declined". */
+export function decisionLabel(decision: string | null): string {
+  if (decision === null) return 'not judged';
+  return DECISION_LABEL[decision] ?? decision;
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** "exit 0", "signal SIGTERM", or null while there is nothing to say. */
+export function exitText(card: Pick<CommandRow, 'exitCode' | 'signal'>): string | null {
+  if (card.exitCode !== null) return `exit ${card.exitCode}`;
+  if (card.signal) return `signal ${card.signal}`;
+  return null;
+}
+
+/** Why a command did not run, in the card's words. */
+export function refusalText(decision: Decision | null, rule: string | null, reasons: string[], refusal: string | null): string {
+  if (decision === 'deny') {
+    const why = rule ?? (reasons.length > 0 ? reasons.join('; ') : null);
+    return why ? `denied by policy: ${why}` : 'denied by policy';
+  }
+  return refusal ?? 'not run';
+}
+
+/**
+ * The card's state once the core says it is over. Live events carry the
+ * refusal as a code; a restored conversation has only the words the model
+ * was given, where "cancelled before it ran" is the one that is a cancel.
+ */
+export function finalState(p: { ran: boolean; refusal: string | null; refusalKind?: RefusalKind | null; timedOut: boolean; cancelled: boolean }): CommandState {
+  const cancelledBeforeRun = p.refusalKind !== undefined ? p.refusalKind === 'cancelled' : !p.ran && p.refusal !== null && /\bcancel/i.test(p.refusal);
+  if (p.cancelled || cancelledBeforeRun) return 'cancelled';
+  if (p.timedOut) return 'timeout';
+  if (!p.ran) return 'refused';
+  return 'done';
+}
+
+export function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** A card before anything is known of it but its command: live ones start waiting, restored ones say how they ended. */
+export function newCard(id: string, callId: string, turnId: string | null, command: string, restored: { state: CommandState } | null = null): CommandRow {
+  return {
+    kind: 'command',
+    id,
+    callId,
+    turnId,
+    command,
+    cwd: null,
+    decision: null,
+    rule: null,
+    reasons: [],
+    state: restored?.state ?? 'waiting',
+    output: [],
+    droppedChars: 0,
+    exitCode: null,
+    signal: null,
+    durationMs: null,
+    refusal: null,
+    restored: restored !== null,
+  };
+}

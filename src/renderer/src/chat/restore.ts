@@ -1,0 +1,84 @@
+/**
+ * chat.history → rows: the stored conversation rebuilt as the person saw it,
+ * with a command card for every run_command call and its result.
+ */
+import type { ChatHistoryItem } from '../../../shared/contract';
+import { finalState, newCard, refusalText } from './format';
+import type { CommandRow, Decision, Row } from './types';
+
+const RUN_COMMAND = 'run_command';
+const DECISIONS: readonly Decision[] = ['auto_allow', 'notify', 'require_approval', 'deny'];
+
+function parseJson(text: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+
+function commandOf(args: string): string {
+  const a = parseJson(args);
+  return str(a?.command) ?? args;
+}
+
+/** Applies the tool result the model was given (see the core's commandResultForModel). */
+export function applyResult(card: CommandRow, resultText: string): CommandRow {
+  const r = parseJson(resultText);
+  if (!r) return { ...card, state: 'done', output: resultText ? [{ stream: 'stdout', data: resultText }] : [] };
+  const decision = DECISIONS.find((d) => d === r.decision) ?? card.decision;
+  const ran = r.ran === true;
+  const refusal = str(r.refused) ?? str(r.error);
+  const rule = str(r.rule) ?? card.rule;
+  const reasons = Array.isArray(r.reasons) ? r.reasons.filter((x): x is string => typeof x === 'string') : card.reasons;
+  const state = finalState({ ran, refusal, timedOut: r.timed_out === true, cancelled: r.cancelled === true });
+  const output = str(r.output) ?? '';
+  return {
+    ...card,
+    decision,
+    rule,
+    reasons,
+    state,
+    exitCode: int(r.exit_code),
+    signal: str(r.signal),
+    refusal: ran ? refusal : refusalText(decision, rule, reasons, refusal),
+    output: output ? [{ stream: 'stdout', data: output }] : [],
+  };
+}
+
+export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h'): Row[] {
+  const rows: Row[] = [];
+  // Results follow their assistant message in the order of its calls.
+  let awaiting: Array<{ name: string; rowIndex: number | null }> = [];
+  items.forEach((item, n) => {
+    const id = `${idPrefix}${n}`;
+    if (item.role === 'user') {
+      awaiting = [];
+      rows.push({ kind: 'message', id, role: 'user', text: item.text, streaming: false, turnId: null });
+    } else if (item.role === 'assistant') {
+      awaiting = [];
+      if (item.text.trim() !== '') rows.push({ kind: 'message', id, role: 'assistant', text: item.text, streaming: false, turnId: null });
+      (item.toolCalls ?? []).forEach((c, k) => {
+        const cid = `${id}.${k}`;
+        if (c.name === RUN_COMMAND) {
+          awaiting.push({ name: c.name, rowIndex: rows.length });
+          // Without a stored result it never finished (the app stopped mid-command).
+          rows.push(newCard(cid, c.id, null, commandOf(c.arguments), { state: 'cancelled' }));
+        } else {
+          awaiting.push({ name: c.name, rowIndex: null });
+          rows.push({ kind: 'tool', id: cid, turnId: null, name: c.name, arguments: c.arguments });
+        }
+      });
+    } else {
+      const next = awaiting.shift();
+      if (next?.rowIndex === null || next === undefined) return;
+      const card = rows[next.rowIndex];
+      if (card?.kind === 'command') rows[next.rowIndex] = applyResult(card, item.text);
+    }
+  });
+  return rows;
+}

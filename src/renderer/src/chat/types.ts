@@ -1,0 +1,92 @@
+import type { EventPayload } from '../../../shared/contract';
+
+export type Decision = EventPayload<'chat.commandStart'>['decision'];
+export type MessageRole = 'user' | 'assistant' | 'notice' | 'error' | 'system';
+
+export interface MessageRow {
+  kind: 'message';
+  id: string;
+  role: MessageRole;
+  text: string;
+  /** An assistant answer still arriving. */
+  streaming: boolean;
+  turnId: string | null;
+  level?: 'info' | 'warning';
+}
+
+/** What the card shows: the contract's `data-state`. */
+export type CommandState = 'waiting' | 'running' | 'done' | 'refused' | 'cancelled' | 'timeout';
+
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr';
+  data: string;
+}
+
+export interface CommandRow {
+  kind: 'command';
+  id: string;
+  /** The core's callId, so every later event finds its card. */
+  callId: string;
+  turnId: string | null;
+  command: string;
+  cwd: string | null;
+  decision: Decision | null;
+  rule: string | null;
+  reasons: string[];
+  state: CommandState;
+  output: OutputChunk[];
+  /** Characters dropped from the front to keep the page light; the model and history keep their own copy. */
+  droppedChars: number;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number | null;
+  refusal: string | null;
+  /** Rebuilt from the stored conversation: rule and duration were not kept there. */
+  restored: boolean;
+}
+
+/** A tool other than run_command (memory, history, MCP): one line, like the TTY's `→ name args`. */
+export interface ToolRow {
+  kind: 'tool';
+  id: string;
+  turnId: string | null;
+  name: string;
+  arguments: string;
+}
+
+export type Row = MessageRow | CommandRow | ToolRow;
+
+export type ApprovalRequest = EventPayload<'chat.approvalRequest'> & {
+  /** Local clock when it arrived, for the countdown. */
+  receivedAt: number;
+};
+
+export interface ErrorBannerItem {
+  id: string;
+  kind: string;
+  message: string;
+}
+
+export interface ChatData {
+  rows: Row[];
+  /** Rows before this index are hidden by Ctrl+L (they stay in the conversation). */
+  viewStart: number;
+  /** The assistant row receiving chat.delta, if any. */
+  streamingId: string | null;
+  /** The running turn (or direct command): for busy, Stop and Esc. */
+  busy: { turnId: string | null; since: number; direct: boolean } | null;
+  approvals: ApprovalRequest[];
+  errors: ErrorBannerItem[];
+  /** Monotonic counter for row ids minted by the UI. */
+  seq: number;
+}
+
+export const emptyChat: ChatData = {
+  rows: [],
+  viewStart: 0,
+  streamingId: null,
+  busy: null,
+  approvals: [],
+  errors: [],
+  seq: 0,
+};

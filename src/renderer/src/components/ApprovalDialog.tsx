@@ -1,0 +1,106 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useChat } from '../chat/chat-store';
+import type { ApprovalRequest } from '../chat/types';
+import { useChatController } from './ChatContext';
+
+function secondsLeft(a: ApprovalRequest, now: number): number {
+  return Math.max(0, Math.ceil((a.receivedAt + a.timeoutMs - now) / 1000));
+}
+
+function Dialog({ request }: { request: ApprovalRequest }) {
+  const chat = useChatController();
+  const deny = useRef<HTMLButtonElement>(null);
+  const box = useRef<HTMLDivElement>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const left = secondsLeft(request, now);
+
+  useEffect(() => {
+    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    deny.current?.focus();
+    // Focus may not wander behind the modal (a click on the page, a shortcut).
+    const keep = (e: FocusEvent) => {
+      if (box.current && e.target instanceof Node && !box.current.contains(e.target)) deny.current?.focus();
+    };
+    document.addEventListener('focusin', keep);
+    return () => {
+      document.removeEventListener('focusin', keep);
+      if (before?.isConnected) before.focus();
+    };
+  }, [request.requestId]);
+
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+
+  useEffect(() => {
+    // The core denies at its own timeout; the modal just stops asking.
+    if (left === 0) chat.expire(request.requestId);
+  }, [left, chat, request.requestId]);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      void chat.answer(request.requestId, false);
+      return;
+    }
+    if (e.key === 'Tab') {
+      const focusable = [...(box.current?.querySelectorAll<HTMLElement>('button, [tabindex="0"]') ?? [])];
+      const first = focusable[0];
+      const lastEl = focusable[focusable.length - 1];
+      if (!first || !lastEl) return;
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        lastEl.focus();
+      } else if (!e.shiftKey && document.activeElement === lastEl) {
+        e.preventDefault();
+        first.focus();
+      }
+    }
+  };
+
+  return (
+    <div className="modal-backdrop">
+      <div ref={box} className="modal approval" role="dialog" aria-modal="true" aria-labelledby="approval-title" aria-describedby="approval-desc" onKeyDown={onKeyDown}>
+        <h2 id="approval-title">Approve command</h2>
+        <p id="approval-desc">The AI wants to run this command. Nothing runs unless you approve it.</p>
+        <pre className="approval-command" data-testid="approval-command" tabIndex={0}>
+          {request.command}
+        </pre>
+        <dl className="approval-facts">
+          <dt>In</dt>
+          <dd>
+            <code data-testid="approval-cwd">{request.cwd}</code>
+          </dd>
+          <dt>Rule</dt>
+          <dd data-testid="approval-rule">{request.rule ?? 'no rule matched (commands no rule allows need approval)'}</dd>
+          {request.reasons.length > 0 && (
+            <>
+              <dt>Why</dt>
+              <dd>{request.reasons.join('; ')}</dd>
+            </>
+          )}
+        </dl>
+        <p className="countdown" data-testid="approval-countdown">
+          Denied automatically in {left} s.
+        </p>
+        <div className="modal-actions">
+          <button ref={deny} type="button" className="deny" onClick={() => void chat.answer(request.requestId, false)}>
+            Deny
+          </button>
+          <button type="button" className="approve" onClick={() => void chat.answer(request.requestId, true)}>
+            Approve
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** The browser host's approval: answers only the request id the core sent. */
+export function ApprovalDialog() {
+  const first = useChat((s) => s.approvals[0]);
+  if (!first) return null;
+  return <Dialog key={first.requestId} request={first} />;
+}

@@ -1,0 +1,113 @@
+import { memo, useLayoutEffect, useRef, useState } from 'react';
+import { decisionLabel, exitText, formatDuration } from '../chat/format';
+import type { CommandRow } from '../chat/types';
+import { useUi } from '../store';
+import { AnsiText } from './AnsiText';
+import { useChatController } from './ChatContext';
+
+const STATE_LABEL: Record<CommandRow['state'], string> = {
+  waiting: 'waiting',
+  running: 'running',
+  done: 'done',
+  refused: 'not run',
+  cancelled: 'cancelled',
+  timeout: 'timed out',
+};
+
+function Output({ card }: { card: CommandRow }) {
+  const ref = useRef<HTMLPreElement>(null);
+  const follow = useRef(true);
+  useLayoutEffect(() => {
+    // Follow the tail while the person has not scrolled the output up.
+    const el = ref.current;
+    if (el && follow.current) el.scrollTop = el.scrollHeight;
+  }, [card.output]);
+  return (
+    <pre
+      ref={ref}
+      className="command-output"
+      data-testid="command-output"
+      tabIndex={0}
+      aria-label={`Output of ${card.command}`}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 16;
+      }}
+    >
+      {card.droppedChars > 0 && <span className="output-dropped">… {card.droppedChars.toLocaleString()} earlier characters not shown (the history keeps them){'\n'}</span>}
+      {card.output.map((c, i) => (
+        <AnsiText key={i} text={c.data} className={c.stream === 'stderr' ? 'stderr' : undefined} />
+      ))}
+    </pre>
+  );
+}
+
+/** One command: what was asked, what the policy decided, and what happened. */
+export const CommandCard = memo(function CommandCard({ card }: { card: CommandRow }) {
+  const chat = useChatController();
+  const inElectron = useUi((s) => s.info?.host === 'electron');
+  const [open, setOpen] = useState(true);
+  const exit = exitText(card);
+  const hasOutput = card.output.length > 0;
+  const showReasons = card.decision === 'deny' || card.decision === 'require_approval';
+  const ruleText = card.rule ?? (card.restored && card.decision !== 'deny' ? 'rule not kept in the stored conversation' : 'no rule matched');
+  return (
+    <article className={`command-card state-${card.state}`} data-testid="command-card" data-decision={card.decision ?? undefined} data-state={card.state} aria-label={`Command: ${card.command}`}>
+      <header className="command-head">
+        <span className="prompt-sign" aria-hidden="true">
+          $
+        </span>
+        <code className="command-text" data-testid="command-text">
+          {card.command}
+        </code>
+        <span className={`decision decision-${card.decision ?? 'none'}`}>{decisionLabel(card.decision)}</span>
+        <span className="command-state">{STATE_LABEL[card.state]}</span>
+      </header>
+      <p className="command-rule" data-testid="command-rule" title={card.reasons.join('\n') || undefined}>
+        {ruleText}
+      </p>
+      {/* Why it was stopped or asked about; for allowed commands the rule says enough. */}
+      {showReasons && card.reasons.length > 0 && <p className="command-reasons">{card.reasons.join('; ')}</p>}
+      {card.state === 'waiting' && (
+        <p className="command-waiting" role="status">
+          {inElectron ? 'Waiting for your answer in the dialog.' : 'Waiting for your approval.'}
+        </p>
+      )}
+      {(card.state === 'refused' || (card.state === 'cancelled' && card.refusal)) && (
+        <p className="command-refusal" data-testid="command-refusal">
+          {card.refusal ?? 'not run'}
+        </p>
+      )}
+      {(hasOutput || card.state === 'running' || card.state === 'done' || card.state === 'timeout') && (
+        <div className="command-output-wrap">
+          <button type="button" className="output-toggle" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+            {open ? 'Hide output' : 'Show output'}
+          </button>
+          {open ? <Output card={card} /> : <div data-testid="command-output" className="command-output collapsed" hidden />}
+        </div>
+      )}
+      <footer className="command-foot">
+        {card.state === 'running' && (
+          <>
+            <span className="spinner" aria-hidden="true" />
+            <span>running…</span>
+            <button type="button" className="danger" onClick={() => void chat.cancel()}>
+              Cancel
+            </button>
+          </>
+        )}
+        {exit && (
+          <span className="command-exit" data-testid="command-exit" data-ok={card.exitCode === 0 ? 'true' : 'false'}>
+            {card.state === 'timeout' ? `timed out · ${exit}` : exit}
+          </span>
+        )}
+        {card.durationMs !== null && (
+          <span className="command-duration" data-testid="command-duration">
+            {formatDuration(card.durationMs)}
+          </span>
+        )}
+        {card.cwd && <span className="command-cwd">in {card.cwd}</span>}
+      </footer>
+    </article>
+  );
+});

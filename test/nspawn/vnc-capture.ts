@@ -1,0 +1,23 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+import { readPng, type Frame } from './image';
+
+const run = promisify(execFile);
+
+/**
+ * One full-screen picture from a VNC server, taken by gtk-vnc's
+ * `gvnccapture` (Debian's gvncviewer). Debian's vncsnapshot speaks only
+ * RFB 3.3, which wayvnc 0.5 refuses with "Unsupported version".
+ */
+export async function captureVnc(host: string, port: number, file: string): Promise<Frame> {
+  // gtk-vnc takes HOST:DISPLAY, and display N is port 5900 + N.
+  if (port < 5900) throw new Error(`gvnccapture can only address ports from 5900 up, not ${port}`);
+  try {
+    await run('gvnccapture', [`${host}:${port - 5900}`, file], { timeout: 30_000 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`gvnccapture could not capture ${host}:${port}: ${e.stderr?.trim() || e.message}`, { cause: err });
+  }
+  return readPng(fs.readFileSync(file));
+}
