@@ -83,6 +83,27 @@ test.describe('require_approval', () => {
     expect(toldToModel(world.llm)).toMatchObject({ ran: true, exit_code: 0 });
   });
 
+  test('a page reloaded while a question waits shows it again, and its answer still counts', async ({ world, page }) => {
+    const canary = world.canary('after-reload');
+    const command = `touch ${canary}`;
+    proposes(world.llm, command, 'Done after the reload.');
+    const chat = await ChatPage.open(page, world.url);
+    await chat.send('make the file, I will reload');
+    await expect(chat.approvalDialog().root).toBeVisible();
+
+    await page.reload();
+    const again = await ChatPage.open(page, page.url());
+    const dialog = again.approvalDialog();
+    await expect(dialog.root).toBeVisible();
+    await expect(dialog.command).toHaveText(command);
+    await expect(dialog.denyButton).toBeFocused();
+    expect(fs.existsSync(canary)).toBe(false);
+    await dialog.approveButton.click();
+    await expect(dialog.root).toHaveCount(0);
+    await expect(again.lastAnswer()).toContainText('Done after the reload.');
+    expect(fs.existsSync(canary)).toBe(true);
+  });
+
   for (const how of ['the Deny button', 'Esc'] as const) {
     test(`declining with ${how} runs nothing, the card says declined and the model is told`, async ({ world, page }) => {
       const canary = world.canary('declined');

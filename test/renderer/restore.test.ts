@@ -54,7 +54,7 @@ describe('restoring a conversation', () => {
       '$ sleep 9',
     ]);
     const [ls, rm, touch, sleep] = rows.filter((r) => r.kind === 'command');
-    expect(ls).toMatchObject({ state: 'done', decision: 'auto_allow', exitCode: 0, output: [{ stream: 'stdout', data: 'bin\netc\n' }], restored: true, callId: 'a' });
+    expect(ls).toMatchObject({ state: 'done', decision: 'auto_allow', rule: 'auto_allow: "ls*"', durationMs: 5, exitCode: 0, output: [{ stream: 'stdout', data: 'bin\netc\n' }], restored: true, callId: 'a' });
     expect(rm).toMatchObject({ state: 'refused', decision: 'deny', rule: 'deny: "rm -rf /"', refusal: 'denied by policy: deny: "rm -rf /"' });
     expect(touch).toMatchObject({ state: 'refused', refusal: 'declined by the person' });
     expect(sleep).toMatchObject({ state: 'cancelled', signal: 'SIGTERM' });

@@ -272,7 +272,10 @@ export function commandResultForModel(o: CommandOutcome): string {
   return JSON.stringify({
     ran: o.ran,
     decision: o.decision,
+    // The rule and duration also let a restored command card show them.
+    rule: o.rule,
     exit_code: r?.exitCode ?? null,
+    duration_ms: r?.durationMs ?? null,
     signal: r?.signal ?? null,
     timed_out: r?.timedOut ?? false,
     cancelled: r?.cancelled ?? false,

@@ -44,6 +44,7 @@ export function applyResult(card: CommandRow, resultText: string): CommandRow {
     reasons,
     state,
     exitCode: int(r.exit_code),
+    durationMs: typeof r.duration_ms === 'number' ? r.duration_ms : null,
     signal: str(r.signal),
     refusal: ran ? refusal : refusalText(decision, rule, reasons, refusal),
     output: output ? [{ stream: 'stdout', data: output }] : [],

@@ -41,7 +41,7 @@ export interface CommandRow {
   signal: string | null;
   durationMs: number | null;
   refusal: string | null;
-  /** Rebuilt from the stored conversation: rule and duration were not kept there. */
+  /** Rebuilt from the stored conversation (its live output beyond what the model was given is not kept). */
   restored: boolean;
 }
 

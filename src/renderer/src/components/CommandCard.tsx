@@ -50,7 +50,7 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
   const exit = exitText(card);
   const hasOutput = card.output.length > 0;
   const showReasons = card.decision === 'deny' || card.decision === 'require_approval';
-  const ruleText = card.rule ?? (card.restored && card.decision !== 'deny' ? 'rule not kept in the stored conversation' : 'no rule matched');
+  const ruleText = card.rule ?? 'no rule matched';
   return (
     <article className={`command-card state-${card.state}`} data-testid="command-card" data-decision={card.decision ?? undefined} data-state={card.state} aria-label={`Command: ${card.command}`}>
       <header className="command-head">
