@@ -55,7 +55,7 @@ test('a streamed answer is rendered as sanitised Markdown with a working copy bu
   await page.screenshot({ path: testInfo.outputPath('markdown-answer.png') });
 });
 
-test('the composer: ↑/↓ recall inputs, Shift+Enter makes a new line, Japanese text is sent as typed', async ({ world, page }) => {
+test('the composer: ↑/↓ recall inputs, Shift+Enter makes a new line, Japanese text is sent as typed', async ({ world, page }, testInfo) => {
   world.llm.setResponder((body) => ({ text: `echo: ${lastMessage(body, 'user')}` }));
   const chat = await ChatPage.open(page, world.url);
   await chat.send('first question');
@@ -80,6 +80,18 @@ test('the composer: ↑/↓ recall inputs, Shift+Enter makes a new line, Japanes
   await expect(chat.lastMessage('user')).toContainText(japanese);
   await expect(chat.lastAnswer()).toContainText(`echo: ${japanese}`);
   expect(lastMessage(world.llm.requests[2]!.body, 'user')).toBe(japanese);
+  await page.screenshot({ path: testInfo.outputPath('japanese.png') });
+
+  // The Enter that confirms an IME conversion (isComposing, keyCode 229) must not send.
+  await chat.input.fill('にほんご');
+  await chat.input.evaluate((el) => {
+    el.dispatchEvent(new CompositionEvent('compositionstart', { bubbles: true }));
+    el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', keyCode: 229, isComposing: true, bubbles: true, cancelable: true }));
+    el.dispatchEvent(new CompositionEvent('compositionend', { bubbles: true, data: 'にほんご' }));
+  });
+  await expect(chat.input).toHaveValue('にほんご');
+  expect(world.llm.requests).toHaveLength(3);
+  await chat.input.fill('');
 
   await chat.input.fill('line one');
   await chat.input.press('Shift+Enter');
