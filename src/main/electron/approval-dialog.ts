@@ -1,6 +1,7 @@
 import type { BrowserWindow, Dialog, MessageBoxOptions } from 'electron';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/types';
 import type { Logger } from '../core/log';
+import { showMessageBoxOn } from './message-box';
 
 export interface NativeApproverDeps {
   dialog: Pick<Dialog, 'showMessageBox'>;
@@ -60,10 +61,9 @@ export class NativeApprover implements Approver {
   private async ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
     if (signal.aborted) return 'denied';
     const options = approvalBoxOptions(request, signal);
-    const parent = this.deps.parent();
     const aborted = new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
     try {
-      const shown = parent && !parent.isDestroyed() ? this.deps.dialog.showMessageBox(parent, options) : this.deps.dialog.showMessageBox(options);
+      const shown = showMessageBoxOn(this.deps.dialog, this.deps.parent(), options);
       const outcome = await Promise.race([shown, aborted]);
       if (outcome === 'aborted' || signal.aborted) {
         this.deps.logger.info(`approval ${request.requestId} ended without an answer (cancelled or timed out): ${request.command}`);

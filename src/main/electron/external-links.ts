@@ -1,5 +1,6 @@
 import type { BrowserWindow, Dialog, MessageBoxOptions, Shell } from 'electron';
 import type { Logger } from '../core/log';
+import { showMessageBoxOn } from './message-box';
 
 /** Longer URLs are not links a person meant to follow. */
 export const MAX_EXTERNAL_URL = 2048;
@@ -61,8 +62,7 @@ export class ExternalLinks {
         message: `Open ${url.host} in your web browser?`,
         detail: url.href,
       };
-      const parent = this.deps.parent();
-      const { response } = parent && !parent.isDestroyed() ? await this.deps.dialog.showMessageBox(parent, options) : await this.deps.dialog.showMessageBox(options);
+      const { response } = await showMessageBoxOn(this.deps.dialog, this.deps.parent(), options);
       if (response !== 0) return 'declined';
       await this.deps.shell.openExternal(url.href);
       this.deps.logger.info(`opened ${url.href} in the browser`);

@@ -14,6 +14,7 @@ import { APP_INDEX_URL, handleAppProtocol, registerAppScheme } from './app-proto
 import { attachCrashRecovery, type CrashRecovery, type CrashRecoveryOptions } from './crash-recovery';
 import { ExternalLinks } from './external-links';
 import { NativeApprover } from './approval-dialog';
+import { showMessageBoxOn } from './message-box';
 import { denyAllPermissions, guardWebContents } from './guards';
 import { registerIpcHandlers } from './ipc';
 import { installProcessErrorHandlers } from './process-errors';
@@ -120,7 +121,7 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
       message: 'The aios window keeps failing.',
       detail: `Last failure: renderer ${reason}. Your shells and running commands are still there. Details are in the log.`,
     };
-    const { response } = window && !window.isDestroyed() ? await dialog.showMessageBox(window, box) : await dialog.showMessageBox(box);
+    const { response } = await showMessageBoxOn(dialog, window, box);
     if (response === 1) {
       app.quit();
       return;
