@@ -15,6 +15,11 @@ import { HELP, parseInput } from './slash';
 const STATUS_POLL_MS = 10_000;
 const NO_PROVIDER_ROW = 'Not sent to an AI: no provider is configured. “Set up an AI provider” above says what to set; !commands work meanwhile.';
 
+/** One shell word, whatever the text holds. */
+function singleQuoted(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -203,12 +208,10 @@ export class ChatController {
   }
 
   openConfigInTerminal(path: string): void {
-    const q = `'${path.replace(/'/g, `'\\''`)}'`;
     const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) || '/' : '.';
-    const qd = `'${dir.replace(/'/g, `'\\''`)}'`;
     useUi.getState().showTerminal();
     // Typed, not run: the person sees the command and presses Enter.
-    this.options.typeInTerminal?.(`mkdir -p ${qd} && \${EDITOR:-nano} ${q}`);
+    this.options.typeInTerminal?.(`mkdir -p ${singleQuoted(dir)} && \${EDITOR:-nano} ${singleQuoted(path)}`);
   }
 
   private async slash(name: 'help' | 'clear' | 'history' | 'memory' | 'terminal', arg: string): Promise<void> {
