@@ -13,10 +13,9 @@
  * BENCH_MESSAGES, BENCH_TOKENS, BENCH_CHUNK_DELAY_MS, BENCH_RUNS.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { assertBuilt, isolatedEnv, launchAiosWeb, withParams, type RunningAiosWeb } from '../e2e/aios-web';
+import { assertBuilt, isolatedEnv, launchAiosWeb, tempHome, withParams, type RunningAiosWeb } from '../e2e/aios-web';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../e2e/browser';
 import { writeConfig } from '../e2e/config-file';
 import { COLLECT_PROBE, INSTALL_PROBE, STREAM_ENDED, type ProbeResult } from './lib/frame-probe';
@@ -92,12 +91,8 @@ async function until(page: Page, expression: string, ms: number, what: string): 
   }
 }
 
-function tempHome(): string {
-  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'aios-bench-chat-')));
-}
-
 async function measure(browser: Browser, server: TokenServer, spec: CaseSpec): Promise<CaseResult> {
-  const home = tempHome();
+  const home = tempHome('aios-bench-chat-');
   const work = path.join(home, 'work');
   fs.mkdirSync(work);
   let web: RunningAiosWeb | undefined;

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { isolatedEnv as baseIsolatedEnv } from '../test/support/temp';
 
@@ -44,6 +45,11 @@ export interface RunningAiosWeb {
   stderr(): string;
   /** SIGTERM, then SIGKILL if it has not exited within 10 s. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** A throwaway home for one `aios web`; realpath because /tmp may be a symlink and the core reports real paths (cwd, config file). */
+export function tempHome(prefix: string): string {
+  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
 }
 
 /** The environment `aios web` gets: nothing of the runner's own home or keys leaks in. */

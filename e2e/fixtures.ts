@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import { startLlmServer, type LlmServer } from '../test/support/llm-server';
-import { launchAiosWeb, type RunningAiosWeb } from './aios-web';
+import { launchAiosWeb, tempHome, type RunningAiosWeb } from './aios-web';
 import { writeConfig, type AiSettings, type PermissionLists } from './config-file';
 
 export interface AiosServer {
@@ -12,10 +11,6 @@ export interface AiosServer {
   process: RunningAiosWeb['process'];
 }
 
-function tempHome(prefix: string): string {
-  // realpath: /tmp may be a symlink, and the core reports real paths (cwd, config file).
-  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
-}
 
 /** Starts `aios web` on a free loopback port with a throwaway home (removed by `stop`). */
 export async function startAiosWeb(extraEnv: Record<string, string> = {}): Promise<AiosServer & { stop(): Promise<void> }> {
