@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { findExecutable } from '../../src/main/core/executable';
 import { repoRoot } from '../support/process';
 
 export const nspawnDir = path.join(repoRoot, 'nspawn');
@@ -9,11 +9,6 @@ export const projectNode = fs.realpathSync(path.join(repoRoot, 'node_modules', '
 /** Where a person can look at what a test produced (test-results/ is gitignored). */
 export const resultsDir = path.join(repoRoot, 'test-results', 'nspawn');
 
-export function commandPath(name: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
 /**
  * Why a test that needs real containers or a real compositor cannot run here,
  * or undefined when it can. CI installs the packages and runs as root, so
@@ -21,7 +16,7 @@ export function commandPath(name: string): string | undefined {
  */
 export function missingRequirement(commands: string[], needRoot: boolean): string | undefined {
   if (needRoot && process.getuid?.() !== 0) return 'needs root (systemd-nspawn and a second user)';
-  const missing = commands.filter((c) => !commandPath(c));
+  const missing = commands.filter((c) => findExecutable(c, process.env.PATH) === undefined);
   return missing.length > 0 ? `missing commands: ${missing.join(', ')} (apt-get install -y systemd-container cage wayvnc gvncviewer xwayland chromium)` : undefined;
 }
 
