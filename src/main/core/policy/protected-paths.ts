@@ -1,0 +1,120 @@
+import path from 'node:path';
+
+/**
+ * Places whose change would let the AI loosen its own leash or take over the
+ * person's account: aios's config and memory, shell start-up files, keys,
+ * git hooks, user units, autostart. A write into any of them needs approval
+ * whatever the rules say and wherever the working tree is, and the confined
+ * quiet path keeps them read-only even inside the working tree.
+ *
+ * Lexical only (no filesystem access), like the rest of the policy.
+ */
+
+export interface ProtectedPathContext {
+  /** The home directory; without it the per-user entries are left out. */
+  home?: string;
+  /** aios's config dir (`~/.config/syui/ai` or `$AIOS_CONFIG_DIR`). */
+  configDir?: string;
+  /** The folder that holds the memory database. */
+  memoryDir?: string;
+  /** More absolute paths from the config (`[permissions] protected_paths`). */
+  extra?: readonly string[];
+}
+
+export interface ProtectedPath {
+  /** Absolute and normalised. */
+  path: string;
+  /** `tree`: the path and everything under it; `file`: the path itself. */
+  kind: 'tree' | 'file';
+  why: string;
+}
+
+/** Shell and session start-up files in the home directory. */
+const HOME_FILES: ReadonlyArray<[string, string]> = [
+  ['.bashrc', 'a shell start-up file'],
+  ['.bash_profile', 'a shell start-up file'],
+  ['.bash_login', 'a shell start-up file'],
+  ['.bash_logout', 'a shell start-up file'],
+  ['.profile', 'a shell start-up file'],
+  ['.zshrc', 'a shell start-up file'],
+  ['.zshenv', 'a shell start-up file'],
+  ['.zprofile', 'a shell start-up file'],
+  ['.zlogin', 'a shell start-up file'],
+  ['.zlogout', 'a shell start-up file'],
+  ['.inputrc', 'a shell start-up file'],
+  ['.pam_environment', 'the session environment'],
+  ['.xprofile', 'a session start-up file'],
+  ['.xinitrc', 'a session start-up file'],
+  ['.xsession', 'a session start-up file'],
+  ['.gitconfig', "git's configuration (it can name programs git runs)"],
+];
+
+const HOME_TREES: ReadonlyArray<[string, string]> = [
+  ['.ssh', 'SSH keys and authorized_keys'],
+  ['.gnupg', 'GnuPG keys'],
+  ['.config/fish', 'a shell start-up file'],
+  ['.config/git', "git's configuration (it can name programs git runs)"],
+  ['.config/systemd/user', 'systemd user units'],
+  ['.local/share/systemd/user', 'systemd user units'],
+  ['.config/environment.d', 'the environment of user services'],
+  ['.config/autostart', 'autostart entries'],
+  ['.local/bin', 'programs found on PATH before the system ones'],
+];
+
+/** Anywhere in the tree: a repository's hooks and config run code on the next git command. */
+const ANYWHERE: ReadonlyArray<[string[], ProtectedPath['kind'], string]> = [
+  [['.git', 'hooks'], 'tree', 'git hooks'],
+  [['.git', 'config'], 'file', "a repository's git config (it can name programs git runs)"],
+];
+
+function norm(p: string): string {
+  return path.posix.resolve('/', p);
+}
+
+/** Every protected place for this context (the anywhere-entries are matched by `protectedReason`). */
+export function protectedPaths(ctx: ProtectedPathContext): ProtectedPath[] {
+  const out: ProtectedPath[] = [];
+  if (ctx.configDir) out.push({ path: norm(ctx.configDir), kind: 'tree', why: "aios's own configuration" });
+  if (ctx.memoryDir) out.push({ path: norm(ctx.memoryDir), kind: 'tree', why: 'the shared memory' });
+  if (ctx.home) {
+    const home = norm(ctx.home);
+    for (const [rel, why] of HOME_FILES) out.push({ path: path.posix.join(home, rel), kind: 'file', why });
+    for (const [rel, why] of HOME_TREES) out.push({ path: path.posix.join(home, rel), kind: 'tree', why });
+  }
+  out.push({ path: '/var/spool/cron', kind: 'tree', why: 'crontabs' });
+  out.push({ path: '/etc/crontab', kind: 'file', why: 'crontabs' });
+  out.push({ path: '/etc/cron.d', kind: 'tree', why: 'crontabs' });
+  out.push({ path: '/etc/xdg/autostart', kind: 'tree', why: 'autostart entries' });
+  for (const p of ctx.extra ?? []) if (p.startsWith('/')) out.push({ path: norm(p), kind: 'tree', why: 'listed in [permissions] protected_paths' });
+  return out;
+}
+
+function covers(entry: ProtectedPath, target: string): boolean {
+  if (target === entry.path) return true;
+  // A tree covers what is under it; a file also covers a same-named folder's contents (`.bashrc.d` is not it).
+  return entry.kind === 'tree' && (entry.path === '/' || target.startsWith(`${entry.path}/`));
+}
+
+/**
+ * Why writing `target` (absolute) needs approval, or undefined when it is not
+ * protected. A write to a folder that contains a protected place is caught
+ * too (`rm -rf ~/.config` removes aios's config).
+ */
+export function protectedReason(target: string, ctx: ProtectedPathContext, opts: { containing?: boolean } = {}): string | undefined {
+  const t = norm(target);
+  for (const entry of protectedPaths(ctx)) {
+    if (covers(entry, t)) return `${entry.path} is ${entry.why}`;
+    if (opts.containing && (t === '/' || entry.path.startsWith(`${t}/`))) return `${t} contains ${entry.path}, ${entry.why}`;
+  }
+  const parts = t.split('/').filter(Boolean);
+  for (const [seq, kind, why] of ANYWHERE) {
+    for (let i = 0; i + seq.length <= parts.length; i++) {
+      if (!seq.every((s, k) => parts[i + k] === s)) continue;
+      if (kind === 'file' && i + seq.length !== parts.length) continue;
+      return `${t} is ${why}`;
+    }
+    // `.git` itself (or a folder holding it) being replaced carries its hooks with it.
+    if (opts.containing && parts[parts.length - 1] === seq[0]) return `${t} holds ${why}`;
+  }
+  return undefined;
+}
