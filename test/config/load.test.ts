@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_PERMISSIONS } from '../../src/main/core/config/defaults';
+import { DEFAULT_PERMISSIONS, DEFAULT_PROFILES } from '../../src/main/core/config/defaults';
 import { formatProblem, loadConfig, parseConfigText } from '../../src/main/core/config/load';
 import { SHIPPED_CONFIG, tempDir } from '../support/policy';
 
@@ -18,12 +18,12 @@ function write(name: string, text: string): string {
 }
 
 describe('the shipped cfg/config.toml', () => {
-  it('parses to exactly DEFAULT_PERMISSIONS, without problems', () => {
+  it('parses to exactly DEFAULT_PERMISSIONS and DEFAULT_PROFILES, without problems', () => {
     const loaded = loadConfig({ file: SHIPPED_CONFIG, env: { HOME: tmp.dir, AIOS_CONFIG_DIR: tmp.dir } });
     expect(loaded.problems).toEqual([]);
     expect(loaded.config.permissions).toEqual(DEFAULT_PERMISSIONS);
     expect(loaded.config.general.name).toBe('aios');
-    expect(loaded.config.profiles).toEqual({});
+    expect(loaded.config.profiles).toEqual(DEFAULT_PROFILES);
   });
 });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 import { type z } from 'zod';
-import { DEFAULT_PERMISSIONS } from './defaults';
+import { DEFAULT_PERMISSIONS, DEFAULT_PROFILES } from './defaults';
 import { locate, tomlPositions } from './locate';
 import { defaultPaths, expandConfigPath, type AiosPaths, type Env } from './paths';
 import { ConfigSchema, type AiosConfig } from './schema';
@@ -38,7 +38,7 @@ export interface LoadConfigOptions {
 }
 
 function defaultConfig(): AiosConfig {
-  return ConfigSchema.parse({ permissions: DEFAULT_PERMISSIONS });
+  return ConfigSchema.parse({ permissions: DEFAULT_PERMISSIONS, profiles: DEFAULT_PROFILES });
 }
 
 function keyPath(issuePath: readonly PropertyKey[]): string {
