@@ -101,6 +101,43 @@ export const ChatCommandResultSchema = z.object({
   output: z.string(),
 });
 
+/** One problem with config.toml, where it is written and in words. */
+export const ConfigProblemSchema = z.object({
+  file: z.string(),
+  line: z.number().int().nullable(),
+  column: z.number().int().nullable(),
+  message: z.string(),
+  /** `file:line:col: message`, ready to show. */
+  text: z.string(),
+});
+
+/** The config file as the core read it; non-empty problems mean the safe policy is in force. */
+export const ConfigStateSchema = z.object({
+  file: z.string(),
+  exists: z.boolean(),
+  problems: z.array(ConfigProblemSchema),
+  safeFallback: z.boolean(),
+});
+export type ConfigState = z.infer<typeof ConfigStateSchema>;
+
+/** A variable the setup form may name for the key: `*API_KEY`, so no other secret of the environment can be sent anywhere. */
+export const ApiKeyEnvSchema = z.string().regex(/^[A-Z][A-Z0-9_]*API_KEY$/, 'the key variable must be an upper-case name ending in API_KEY (e.g. OPENAI_API_KEY)');
+const baseUrlField = z.string().trim().min(1).max(2000).url('write the base URL like http://127.0.0.1:11434/v1');
+
+/** What the first-run form needs: the config file, the current [ai] settings, a local Ollama if one answers. */
+export const SetupStateSchema = z.object({
+  config: ConfigStateSchema,
+  ai: z.object({ baseUrl: z.string().nullable(), model: z.string().nullable(), apiKeyEnv: z.string(), keySet: z.boolean() }),
+  ollama: z.object({ url: z.string(), baseUrl: z.string(), models: z.array(z.string()) }).nullable(),
+});
+export type SetupState = z.infer<typeof SetupStateSchema>;
+
+export const ProviderProbeSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), url: z.string(), models: z.array(z.string()) }),
+  z.object({ ok: z.literal(false), url: z.string(), message: z.string() }),
+]);
+export type ProviderProbe = z.infer<typeof ProviderProbeSchema>;
+
 /** What the status bar shows; the UI polls it after each turn. */
 export const AppStatusSchema = z.object({
   machine: z.string(),
@@ -108,6 +145,7 @@ export const AppStatusSchema = z.object({
   provider: z.string().nullable(),
   problem: z.string().nullable(),
   busy: z.boolean(),
+  config: ConfigStateSchema,
   memory: z.object({
     /** `aigpt`: mcp.json runs aigpt and it is installed; `builtin`: aios's own store of the same file; `off`: the file cannot be used. */
     kind: z.enum(['builtin', 'aigpt', 'off']),
@@ -180,6 +218,15 @@ export const calls = {
   'chat.run': call(z.strictObject({ command: z.string().min(1).max(MAX_CHAT_TEXT) }), ChatCommandResultSchema),
   /** Starts a new, empty conversation (the old one stays in the memory file). */
   'chat.clear': call(z.strictObject({}), z.null()),
+  /** The first-run form: config file, [ai] settings, a local Ollama. */
+  'setup.state': call(z.strictObject({}), SetupStateSchema),
+  /** "Test connection": lists the server's models, or says why it cannot. */
+  'setup.testProvider': call(z.strictObject({ baseUrl: baseUrlField.optional(), apiKeyEnv: ApiKeyEnvSchema }), ProviderProbeSchema),
+  /** Writes [ai] into config.toml (comments and other sections kept) and switches the chat to it. */
+  'setup.saveProvider': call(
+    z.strictObject({ baseUrl: baseUrlField.optional(), model: z.string().trim().min(1).max(300), apiKeyEnv: ApiKeyEnvSchema }),
+    z.object({ file: z.string(), provider: z.string().nullable(), problem: z.string().nullable() }),
+  ),
 } as const;
 
 

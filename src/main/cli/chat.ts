@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Core } from '../core/core';
-import { formatProblem, loadConfig } from '../core/config/load';
+import { loadConfigForHost, reportFirstRun } from '../core/setup/config-file';
 import { ChatRepl } from '../tty/chat-repl';
 
 const HELP = `Usage: aios chat [--config FILE]
@@ -22,8 +22,8 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const env = process.env;
-  const config = loadConfig({ env, ...(values.config ? { file: values.config } : {}) });
-  for (const p of config.problems) process.stderr.write(`aios: config: ${formatProblem(p)}\n`);
+  const { loaded: config, firstRun } = loadConfigForHost(env, values.config);
+  reportFirstRun(firstRun, (line) => process.stderr.write(`${line}\n`));
   const core = new Core({ host: 'tty', env, config });
   const repl = new ChatRepl({ core, input: process.stdin, output: process.stdout, env });
   return repl.run();

@@ -3,6 +3,7 @@ import { rendererDir } from '../core/app-root';
 import { Core } from '../core/core';
 import { formatProblem } from '../core/config/load';
 import { startWebHost } from '../web/server';
+import { loadConfigForHost, reportFirstRun } from '../core/setup/config-file';
 
 const HELP = `Usage: aios web [--port N] [--host H]
 
@@ -30,8 +31,11 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`aios web: --port must be a whole number from 0 to 65535, not '${values.port}'\n`);
     return 2;
   }
-  const core = new Core({ host: 'web' });
-  for (const p of core.config.problems) process.stderr.write(`aios: config: ${formatProblem(p)}\n`);
+  const { loaded, firstRun } = loadConfigForHost(process.env);
+  reportFirstRun(firstRun, (line) => process.stderr.write(`${line}\n`));
+  for (const p of loaded.problems) process.stderr.write(`aios: config: ${formatProblem(p)}\n`);
+  if (loaded.problems.length > 0) process.stderr.write('aios: config: the safe policy is in force (every command needs approval) until the file is fixed and aios restarted\n');
+  const core = new Core({ host: 'web', config: loaded });
   let started;
   try {
     started = await startWebHost({

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { AppStatus } from '../../shared/contract';
 import type { ChatService } from './agent/service';
+import type { LoadedConfig } from './config/load';
 import type { Env } from './config/paths';
+import { configState } from './setup/setup-service';
 import { findExecutable } from './executable';
 import type { McpManager } from './mcp/manager';
 import type { McpServerStatus } from './mcp/server-connection';
@@ -9,6 +11,7 @@ import type { McpServerStatus } from './mcp/server-connection';
 export interface StatusSources {
   machine: string;
   memoryDb: string;
+  config: LoadedConfig;
   chat: ChatService;
   /** Undefined when MCP is off for this core. */
   mcp: McpManager | undefined;
@@ -35,6 +38,7 @@ export async function appStatus(s: StatusSources): Promise<AppStatus> {
     provider: provider.kind === 'ready' ? `${provider.model} @ ${provider.label}` : null,
     problem: provider.kind === 'ready' ? null : provider.message,
     busy: s.chat.busy,
+    config: configState(s.config),
     memory,
     mcp: [...servers.map((m) => ({ name: m.name, state: m.state, detail: m.lastError ?? m.note ?? null })), ...unusableEntries(s.mcp, servers)],
   };

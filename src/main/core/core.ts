@@ -11,6 +11,7 @@ import { loadPolicy } from './agent/policy-loader';
 import { mcpExternalTools } from './agent/mcp-tools';
 import { McpManager } from './mcp/manager';
 import { appStatus } from './app-status';
+import { SetupService } from './setup/setup-service';
 import type { CommandPolicy } from './agent/types';
 
 export interface CoreOptions {
@@ -39,6 +40,7 @@ export class Core {
   readonly terminals: TerminalService;
   readonly handlers: Handlers;
   readonly chat: ChatService;
+  readonly setup: SetupService;
   private mcp: McpManager | undefined;
 
   constructor(readonly options: CoreOptions) {
@@ -58,8 +60,15 @@ export class Core {
       ...(options.cwd ? { cwd: options.cwd } : {}),
       ...options.chat,
     });
+    this.setup = new SetupService({
+      config,
+      env,
+      ...(options.chat?.ollamaUrl ? { ollamaUrl: options.chat.ollamaUrl } : {}),
+      applyAi: (ai) => this.chat.updateAi(ai),
+    });
     this.handlers = {
       ...this.chat.handlers(),
+      ...this.setup.handlers(),
       'app.info': () => ({
         name: APP_NAME,
         version: APP_VERSION,
@@ -72,7 +81,7 @@ export class Core {
         memoryDb: this.config.paths.memoryDb,
       }),
       'app.status': () =>
-        appStatus({ machine: os.hostname(), memoryDb: config.paths.memoryDb, chat: this.chat, mcp: this.mcpManager(), env }),
+        appStatus({ machine: os.hostname(), memoryDb: config.paths.memoryDb, config, chat: this.chat, mcp: this.mcpManager(), env }),
       'terminal.open': (req) => this.terminals.open(req),
       'terminal.write': (req) => (this.terminals.write(req.id, req.data), null),
       'terminal.resize': (req) => (this.terminals.resize(req.id, req.cols, req.rows), null),

@@ -7,7 +7,8 @@ import type { BrowserWindow as BrowserWindowType, MessageBoxOptions } from 'elec
 import { eventChannel } from '../../shared/ipc';
 import { rendererDir } from '../core/app-root';
 import type { Env } from '../core/config/paths';
-import { loadConfig, formatProblem } from '../core/config/load';
+import { formatProblem } from '../core/config/load';
+import { loadConfigForHost } from '../core/setup/config-file';
 import { Core } from '../core/core';
 import { RotatingFileLogger, type Logger } from '../core/log';
 import { APP_INDEX_URL, handleAppProtocol, registerAppScheme } from './app-protocol';
@@ -54,7 +55,7 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
   registerAppScheme(electron.protocol);
   app.enableSandbox();
 
-  const loaded = loadConfig({ env: options.env });
+  const { loaded, firstRun } = loadConfigForHost(options.env);
   const logger = options.logger ?? new RotatingFileLogger({ dir: loaded.paths.logDir });
   const stopErrors = installProcessErrorHandlers(options.errorSource ?? process, { logger, show: (title, message) => dialog.showErrorBox(title, message) });
   const kiosk = options.argv.includes('--kiosk') || loaded.config.ui.kiosk;
@@ -66,6 +67,8 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
   }
 
   logger.info(`aios starting (pid ${process.pid}, ${kiosk ? 'kiosk' : 'window'} mode, config ${loaded.file}${loaded.exists ? '' : ' (not found: defaults)'})`);
+  if (firstRun.kind === 'written') logger.info(`first start: wrote the shipped configuration to ${firstRun.file}`);
+  if (firstRun.kind === 'failed') logger.warn(`first start: could not write ${firstRun.file} (${firstRun.message}); running on the built-in defaults`);
   for (const problem of loaded.problems) logger.warn(`config: ${formatProblem(problem)}`);
 
   let window: BrowserWindowType | undefined;

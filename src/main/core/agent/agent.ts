@@ -63,6 +63,12 @@ export class Agent {
     return this.running !== undefined;
   }
 
+  /** Talk to another provider from the next request on (a running turn keeps its client). */
+  updateAi(ai: AiosConfig['ai']): void {
+    this.o.ai = ai;
+    this.llm = undefined;
+  }
+
   get currentConversation(): string {
     return this.conversationId;
   }

@@ -35,13 +35,13 @@ interface OllamaTags {
 }
 
 /** Ollama's own OLLAMA_HOST ("host:port" or a URL), as its CLI reads it. */
-function ollamaFromEnv(value: string | undefined): string | undefined {
+export function ollamaFromEnv(value: string | undefined): string | undefined {
   if (!value) return undefined;
   const url = /^https?:\/\//.test(value) ? value : `http://${value}`;
   return url.replace(/\/+$/, '');
 }
 
-async function probeOllama(url: string, fetchImpl: typeof fetch): Promise<string[] | undefined> {
+export async function probeOllama(url: string, fetchImpl: typeof fetch): Promise<string[] | undefined> {
   try {
     const res = await fetchImpl(`${url}/api/tags`, { signal: AbortSignal.timeout(1500) });
     if (!res.ok) return undefined;

@@ -4,6 +4,7 @@ import { ulid } from 'ulid';
 import { BridgeError, type CallResponse } from '../../../shared/contract';
 import type { Handler } from '../bridge/dispatch';
 import type { LoadedConfig } from '../config/load';
+import type { AiosConfig } from '../config/schema';
 import type { Env } from '../config/paths';
 import { ConversationStore } from '../conversation/store';
 import { Executor } from '../executor/executor';
@@ -71,14 +72,25 @@ export class ChatService {
   private direct: AbortController | undefined;
   private readonly cwd: string;
   private readonly sessionId = ulid();
+  private ai: AiosConfig['ai'];
 
   constructor(private readonly o: ChatServiceOptions) {
     this.approvals = new PendingApprovals(o.emit);
     this.cwd = o.cwd ?? process.cwd();
+    this.ai = o.config.config.ai;
+  }
+
+  /** New [ai] settings (the setup form saved them): the next turn talks to the new provider. */
+  async updateAi(ai: AiosConfig['ai']): Promise<{ provider: string | null; problem: string | null }> {
+    this.ai = ai;
+    this.providerState = undefined;
+    this.parts?.agent.updateAi(ai);
+    const p = await this.provider();
+    return p.kind === 'ready' ? { provider: `${p.model} @ ${p.label}`, problem: null } : { provider: null, problem: p.message };
   }
 
   provider(): Promise<ProviderState> {
-    this.providerState ??= resolveProvider(this.o.config.config.ai, { env: this.o.env, ...(this.o.ollamaUrl ? { ollamaUrl: this.o.ollamaUrl } : {}) });
+    this.providerState ??= resolveProvider(this.ai, { env: this.o.env, ...(this.o.ollamaUrl ? { ollamaUrl: this.o.ollamaUrl } : {}) });
     return this.providerState;
   }
 
@@ -90,7 +102,7 @@ export class ChatService {
   private get(): Parts {
     if (this.parts) return this.parts;
     const { config, paths } = this.o.config;
-    const ai = config.ai;
+    const ai = this.ai;
     let memory: MemoryStore | undefined;
     let history: HistoryStore | undefined;
     let conversationDb: Database.Database | undefined;
