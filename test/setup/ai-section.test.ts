@@ -70,3 +70,17 @@ describe('withAiSettings: [ai] written into a config.toml as text', () => {
     expect(parseConfigText(next, FILE).problems.map((p) => p.key)).toEqual(['permissions.requre_approval']);
   });
 });
+
+describe('TOML errors in plain words', () => {
+  it('names a missing closing quote as such, with the line and the parser words kept', () => {
+    const [p] = parseConfigText('[ai]\nmodel = "qwen\n', FILE).problems;
+    expect(p).toMatchObject({ file: FILE, line: 2 });
+    expect(p?.message).toMatch(/^a string has no closing quote \(" or '\) \[TOML: /);
+    expect(p?.message).not.toMatch(/Invalid TOML document/);
+  });
+
+  it('explains a bare word where a string belongs, and a key written twice', () => {
+    expect(parseConfigText('[ai]\nmodel = qwen\n', FILE).problems[0]?.message).toMatch(/^this value is not valid: text needs quotes/);
+    expect(parseConfigText('[ai]\nmodel = "a"\nmodel = "b"\n', FILE).problems[0]?.message).toMatch(/^this key or table is written twice/);
+  });
+});

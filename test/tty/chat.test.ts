@@ -219,7 +219,7 @@ describe('aios chat in a real pty', () => {
     env = { ...env, OLLAMA_HOST: '127.0.0.1:9' };
     const c = await open();
     expect(c.text()).toMatch(/no AI provider/);
-    expect(c.text()).toMatch(/OPENAI_API_KEY/);
+    expect(c.text()).toMatch(/type \/setup to choose one/);
     const m = c.mark();
     c.type('!printf works-anyway\r');
     await c.waitFor(/works-anyway[\s\S]*\[aios\] > $/, m);

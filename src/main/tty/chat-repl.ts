@@ -6,6 +6,7 @@ import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
 import type { CallName, CallRequest, CallResponse, EventPayload } from '../../shared/contract';
 import { decisionLabel, formatDuration, formatHistory, formatMemories, HELP } from './format';
+import { SetupWizard } from './setup-wizard';
 import { colourWanted, makeStyle, type Style } from './style';
 
 export interface ChatReplOptions {
@@ -30,6 +31,8 @@ export class ChatRepl {
   private approval: EventPayload<'chat.approvalRequest'> | undefined;
   private atLineStart = true;
   private inTerminal = false;
+  private closed = false;
+  private wizard: SetupWizard | undefined;
   private finished: (code: number) => void = () => undefined;
 
   constructor(private readonly o: ChatReplOptions) {
@@ -58,10 +61,10 @@ export class ChatRepl {
     return r.value as CallResponse<N>;
   }
 
-  private prompt(): void {
-    if (this.inTerminal) return;
+  private prompt(question?: string): void {
+    if (this.inTerminal || this.closed) return;
     if (!this.atLineStart) this.write('\n');
-    this.rl.setPrompt(this.approval ? this.style.yellow(APPROVAL_PROMPT) : this.promptText());
+    this.rl.setPrompt(this.approval ? this.style.yellow(APPROVAL_PROMPT) : question ? this.style.cyan(question) : this.promptText());
     this.rl.prompt();
     this.atLineStart = true;
   }
@@ -72,6 +75,7 @@ export class ChatRepl {
     this.rl.on('line', (text) => void this.onLine(text));
     this.rl.on('SIGINT', () => this.onInterrupt());
     this.rl.on('close', () => {
+      this.closed = true;
       this.write('\n');
       // Ctrl-D at a terminal leaves now; the end of piped input lets the last answer finish first.
       const waitFirst = this.o.input.isTTY === true ? Promise.resolve() : this.o.core.chat.agent.idle();
@@ -84,8 +88,13 @@ export class ChatRepl {
 
   private async banner(): Promise<void> {
     const state = await this.call('chat.history', {});
+    const { config } = await this.call('app.status', {});
     this.line(`${this.style.bold('aios chat')} ${this.style.dim(state.provider ? `· ${state.provider}` : '· no AI provider')} ${this.style.dim('· /help for help, Ctrl-D to leave')}`);
-    if (state.problem) this.line(this.style.yellow(state.problem));
+    if (config.problems.length > 0) {
+      // Said once, here: the file, where, and what is in force meanwhile.
+      this.line(this.style.red(`${config.file} has ${config.problems.length === 1 ? 'a problem' : `${config.problems.length} problems`}; the safe policy is in force (every command needs approval) until it is fixed and aios restarted:`));
+      for (const p of config.problems) this.line(this.style.red(`  ${p.text}`));
+    } else if (state.problem) this.line(this.style.yellow(`No AI provider yet: type /setup to choose one (or !cmd and /terminal work without one).`));
     const restored = state.messages.filter((m) => (m.role === 'user' || m.role === 'assistant') && m.text.trim() !== '');
     if (restored.length > 0) {
       this.line(this.style.dim(`(conversation restored: ${state.messages.length} messages; /clear starts a new one)`));
@@ -142,6 +151,13 @@ export class ChatRepl {
   }
 
   private onInterrupt(): void {
+    if (this.wizard?.active) {
+      this.wizard.stop();
+      this.write('^C\n');
+      this.line(this.style.dim('(setup stopped; nothing was written)'));
+      this.prompt();
+      return;
+    }
     if (this.approval) {
       void this.answer(false);
     }
@@ -174,6 +190,15 @@ export class ChatRepl {
       await this.answer(/^\s*y(es)?\s*$/i.test(raw));
       return;
     }
+    if (this.wizard?.active) {
+      try {
+        return this.prompt(await this.wizard.answer(raw));
+      } catch (err) {
+        this.wizard.stop();
+        this.line(this.style.red(`setup failed: ${(err as Error).message}`));
+        return this.prompt();
+      }
+    }
     const text = raw.trim();
     if (this.busy) {
       if (text) this.line(this.style.dim('(still working: wait, or Ctrl-C to cancel)'));
@@ -182,7 +207,10 @@ export class ChatRepl {
     if (text === '') return this.prompt();
     try {
       if (text.startsWith('!')) await this.direct(text.slice(1).trim());
-      else if (text.startsWith('/')) await this.slash(text);
+      else if (text.startsWith('/')) {
+        await this.slash(text);
+        if (this.wizard?.active) return; // the wizard asked its first question
+      }
       else {
         this.busy = true;
         await this.call('chat.send', { text });
@@ -215,8 +243,15 @@ export class ChatRepl {
         return this.line(HELP);
       case 'exit':
       case 'quit':
+        // Like Ctrl-D: the close handler shuts down with status 0, and nothing prompts again.
         this.rl.close();
         return;
+      case 'setup': {
+        this.wizard = new SetupWizard((name, req) => this.call(name, req), (l) => this.line(l), this.style);
+        const first = await this.wizard.start();
+        if (first) return this.prompt(first);
+        return;
+      }
       case 'clear':
         await this.call('chat.clear', {});
         return this.line(this.style.dim('(new conversation)'));

@@ -8,6 +8,7 @@ export const HELP = `Talk to aios in plain words; it proposes commands and the p
   /history [words]  commands run or refused, newest first (e.g. /history pacman)
   /memory [words]   search the shared memory (all recent memories without words)
   /clear            start a new conversation
+  /setup            choose the AI provider (written into config.toml)
   /terminal         open your shell ($SHELL); type exit to come back
   /help             this text
   Ctrl-C            cancel the running answer or command

@@ -3,6 +3,7 @@ import { parse, TomlError } from 'smol-toml';
 import { type z } from 'zod';
 import { DEFAULT_PERMISSIONS, DEFAULT_PROFILES } from './defaults';
 import { locate, tomlPositions } from './locate';
+import { plainTomlMessage } from './toml-messages';
 import { defaultPaths, expandConfigPath, type AiosPaths, type Env } from './paths';
 import { ConfigSchema, type AiosConfig } from './schema';
 
@@ -55,7 +56,7 @@ export function parseConfigText(text: string, file: string): { config?: AiosConf
   } catch (err) {
     if (err instanceof TomlError) {
       const firstLine = err.message.split('\n')[0] ?? err.message;
-      return { problems: [{ file, line: err.line, column: err.column, message: firstLine }] };
+      return { problems: [{ file, line: err.line, column: err.column, message: plainTomlMessage(firstLine) }] };
     }
     return { problems: [{ file, message: (err as Error).message }] };
   }

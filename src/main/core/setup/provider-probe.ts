@@ -51,6 +51,7 @@ export async function probeProvider(o: ProbeOptions): Promise<ProbeResult> {
     const code = causeOf(err);
     if (code === 'ECONNREFUSED') return { ok: false, url, message: `nothing is listening at ${parsed.host}: is the server running?` };
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { ok: false, url, message: `the host name ${parsed.hostname} cannot be resolved` };
+    if (code === 'bad port') return { ok: false, url, message: `port ${parsed.port} is reserved for another protocol and no HTTP client may use it: use the server's real port` };
     return { ok: false, url, message: `cannot reach ${base} (${code})` };
   }
   if (res.status === 401 || res.status === 403) {

@@ -3,7 +3,7 @@
  * the person's actions → bridge calls. Every decision stays in the core; this
  * only shows what the core says and passes on what the person answers.
  */
-import type { AiosBridge, EventName, EventPayload } from '../../../shared/contract';
+import type { AiosBridge, CallRequest, CallResponse, EventName, EventPayload } from '../../../shared/contract';
 import { useUi } from '../store';
 import { StreamBatcher, applyOps, type Scheduler } from './batch';
 import { applyChat, useChat } from './chat-store';
@@ -210,8 +210,25 @@ export class ChatController {
   openConfigInTerminal(path: string): void {
     const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) || '/' : '.';
     useUi.getState().showTerminal();
-    // Typed, not run: the person sees the command and presses Enter.
-    this.options.typeInTerminal?.(`mkdir -p ${singleQuoted(dir)} && \${EDITOR:-nano} ${singleQuoted(path)}`);
+    // Typed, not run: the person sees the command and presses Enter. nano is not on every machine.
+    this.options.typeInTerminal?.(`mkdir -p ${singleQuoted(dir)} && \${VISUAL:-\${EDITOR:-$(command -v nano || command -v vim || echo vi)}} ${singleQuoted(path)}`);
+  }
+
+  /** The first-run form: what is configured, and a local Ollama if one answers. */
+  setupState(): Promise<CallResponse<'setup.state'>> {
+    return this.bridge.call('setup.state', {});
+  }
+
+  testProvider(req: CallRequest<'setup.testProvider'>): Promise<CallResponse<'setup.testProvider'>> {
+    return this.bridge.call('setup.testProvider', req);
+  }
+
+  /** Writes [ai] and switches the chat over; the status bar and setup card follow. */
+  async saveProvider(req: CallRequest<'setup.saveProvider'>): Promise<CallResponse<'setup.saveProvider'>> {
+    const saved = await this.bridge.call('setup.saveProvider', req);
+    useUi.getState().setProvider({ provider: saved.provider, problem: saved.problem });
+    void this.refreshStatus();
+    return saved;
   }
 
   private async slash(name: 'help' | 'clear' | 'history' | 'memory' | 'terminal', arg: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { Composer } from './Composer';
+import { ConfigBanner } from './ConfigBanner';
 import { ErrorBanner } from './ErrorBanner';
 import { MessageList } from './MessageList';
 import { SetupCard } from './SetupCard';
@@ -7,6 +8,7 @@ import { SetupCard } from './SetupCard';
 export function ChatView() {
   return (
     <main className="chat" aria-label="Conversation">
+      <ConfigBanner />
       <SetupCard />
       <MessageList />
       <ErrorBanner />

@@ -1,21 +1,50 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import type { ProviderProbe, SetupState } from '../../../shared/contract';
 import { useUi } from '../store';
 import { useChatController } from './ChatContext';
 
-const EXAMPLE = `[ai]
-# any OpenAI-compatible server: Ollama, llama.cpp, vLLM, OpenRouter, …
-base_url = "http://127.0.0.1:11434/v1"
-model = "qwen2.5:7b"
-# the variable holding the key (OpenAI without base_url needs one)
-api_key_env = "OPENAI_API_KEY"`;
+type Busy = 'idle' | 'testing' | 'saving';
 
-/** First run without a model: what to set, and where. */
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** First run without a model: a form that writes [ai] into config.toml, or one click for a local Ollama. */
 export function SetupCard() {
   const chat = useChatController();
   const provider = useUi((s) => s.provider);
-  const configFile = useUi((s) => s.info?.configFile);
+  const config = useUi((s) => s.status?.config);
   const request = useUi((s) => s.setupRequest);
+  const terminalVisible = useUi((s) => s.terminalVisible);
+  const toggleTerminal = useUi((s) => s.toggleTerminal);
   const heading = useRef<HTMLHeadingElement>(null);
+  const ids = useId();
+  const [state, setState] = useState<SetupState | undefined>();
+  const [baseUrl, setBaseUrl] = useState('');
+  const [model, setModel] = useState('');
+  const [apiKeyEnv, setApiKeyEnv] = useState('OPENAI_API_KEY');
+  const [probe, setProbe] = useState<ProviderProbe | undefined>();
+  const [busy, setBusy] = useState<Busy>('idle');
+  const [failure, setFailure] = useState<string | undefined>();
+  const needed = provider !== undefined && provider.provider === null && !config?.safeFallback;
+
+  useEffect(() => {
+    if (!needed) return;
+    let live = true;
+    chat
+      .setupState()
+      .then((s) => {
+        if (!live) return;
+        setState(s);
+        setBaseUrl(s.ai.baseUrl ?? '');
+        setModel(s.ai.model ?? '');
+        setApiKeyEnv(s.ai.apiKeyEnv);
+      })
+      .catch((err: unknown) => live && setFailure(`could not read the setup: ${errorText(err)}`));
+    return () => {
+      live = false;
+    };
+  }, [chat, needed]);
 
   useEffect(() => {
     if (request.seq === 0) return;
@@ -24,33 +53,118 @@ export function SetupCard() {
     if (request.focus) heading.current?.focus();
   }, [request]);
 
-  if (!provider || provider.provider !== null) return null;
+  if (!needed) return null;
+  if (terminalVisible) {
+    // Beside an open terminal there is no room for the form: one line, and the way back to it.
+    return (
+      <section className="setup-card compact" data-testid="setup-card" aria-labelledby="setup-title">
+        <h2 id="setup-title" ref={heading} tabIndex={-1}>
+          No AI provider yet
+        </h2>
+        <button type="button" onClick={toggleTerminal}>
+          Hide the terminal and set one up
+        </button>
+      </section>
+    );
+  }
+
+  const target = { ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}), apiKeyEnv: apiKeyEnv.trim() };
+  const test = async () => {
+    setBusy('testing');
+    setFailure(undefined);
+    try {
+      const r = await chat.testProvider(target);
+      setProbe(r);
+      if (r.ok && !model && r.models[0]) setModel(r.models[0]);
+    } catch (err) {
+      setProbe(undefined);
+      setFailure(errorText(err));
+    } finally {
+      setBusy('idle');
+    }
+  };
+  const save = async (settings: { baseUrl?: string; model: string; apiKeyEnv: string }) => {
+    setBusy('saving');
+    setFailure(undefined);
+    try {
+      const saved = await chat.saveProvider(settings);
+      if (saved.problem) setFailure(`saved to ${saved.file}, but: ${saved.problem}`);
+    } catch (err) {
+      setFailure(errorText(err));
+    } finally {
+      setBusy('idle');
+    }
+  };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void save({ ...target, model: model.trim() });
+  };
+  const ollama = state?.ollama;
+
   return (
     <section className="setup-card" data-testid="setup-card" aria-labelledby="setup-title">
       <h2 id="setup-title" ref={heading} tabIndex={-1}>
         Set up an AI provider
       </h2>
-      {provider.problem ? (
-        <p className="problem">{provider.problem}</p>
-      ) : (
-        <p className="problem">
-          No AI provider is configured, so the assistant cannot answer yet (direct commands like <kbd>!ls</kbd> and the terminal work). Set{' '}
-          <code>OPENAI_API_KEY</code> in the environment, run a local Ollama on <code>127.0.0.1:11434</code>, or name a server in{' '}
-          <code>config.toml</code>.
-        </p>
-      )}
-      <p>
-        For a server of your own (Ollama, llama.cpp, vLLM, OpenRouter…), put this in <code>config.toml</code>:
+      <p className="setup-lead">
+        The assistant needs a model to answer. Until then, <kbd>!command</kbd> and the terminal (<kbd>Ctrl</kbd>+<kbd>`</kbd>) work.
       </p>
-      <pre className="config-example">{EXAMPLE}</pre>
-      <div className="setup-actions">
-        <p>
-          Config file: <code className="config-path">{configFile ?? '(unknown)'}</code>. Restart aios after changing it.
+      {ollama && (
+        <div className="setup-ollama" data-testid="setup-ollama">
+          <span>
+            Ollama answers at <code>{ollama.url}</code>
+            {ollama.models.length > 0 ? ` with ${ollama.models.length} model${ollama.models.length === 1 ? '' : 's'}.` : ', but has no model yet: run `ollama pull <model>`.'}
+          </span>
+          {ollama.models[0] && (
+            <button type="button" disabled={busy !== 'idle'} onClick={() => void save({ baseUrl: ollama.baseUrl, model: ollama.models[0] as string, apiKeyEnv: apiKeyEnv.trim() || 'OPENAI_API_KEY' })}>
+              Use {ollama.models[0]}
+            </button>
+          )}
+        </div>
+      )}
+      <form className="setup-form" onSubmit={submit} aria-describedby={`${ids}-hint`}>
+        <label htmlFor={`${ids}-url`}>Server</label>
+        <input
+          id={`${ids}-url`}
+          data-testid="setup-base-url"
+          type="url"
+          value={baseUrl}
+          placeholder="http://127.0.0.1:11434/v1 (empty: OpenAI)"
+          onChange={(e) => (setBaseUrl(e.target.value), setProbe(undefined))}
+          spellCheck={false}
+        />
+        <label htmlFor={`${ids}-key`}>Key variable</label>
+        <div className="setup-row">
+          <input id={`${ids}-key`} data-testid="setup-key-env" value={apiKeyEnv} onChange={(e) => setApiKeyEnv(e.target.value)} spellCheck={false} />
+          <span className="setup-note">
+            {state?.ai.apiKeyEnv === apiKeyEnv.trim() ? (state.ai.keySet ? 'set in aios’s environment' : 'not set (local servers need none)') : 'the environment variable holding the key'}
+          </span>
+        </div>
+        <label htmlFor={`${ids}-model`}>Model</label>
+        <div className="setup-row">
+          <input id={`${ids}-model`} data-testid="setup-model" list={`${ids}-models`} value={model} onChange={(e) => setModel(e.target.value)} spellCheck={false} required />
+          <datalist id={`${ids}-models`}>{probe?.ok && probe.models.map((m) => <option key={m} value={m} />)}</datalist>
+          <button type="button" data-testid="setup-test" disabled={busy !== 'idle'} onClick={() => void test()}>
+            {busy === 'testing' ? 'Testing…' : 'Test connection'}
+          </button>
+        </div>
+        <p id={`${ids}-hint`} className="setup-result" role="status" data-testid="setup-result">
+          {probe?.ok === true && `Connected: ${probe.models.length} model${probe.models.length === 1 ? '' : 's'}${probe.models.length > 0 ? ` (${probe.models.slice(0, 5).join(', ')}${probe.models.length > 5 ? ', …' : ''})` : ''}.`}
+          {probe?.ok === false && <span className="bad">{probe.message}</span>}
+          {failure && <span className="bad">{failure}</span>}
         </p>
-        <button type="button" disabled={!configFile} onClick={() => configFile && chat.openConfigInTerminal(configFile)}>
-          Open config in terminal
-        </button>
-      </div>
+        <div className="setup-actions">
+          <button type="submit" className="primary" data-testid="setup-save" disabled={busy !== 'idle' || !model.trim()}>
+            {busy === 'saving' ? 'Saving…' : 'Save and start chatting'}
+          </button>
+          <span className="setup-note">
+            Writes <code className="config-path">[ai]</code> into <code className="config-path">{state?.config.file ?? 'config.toml'}</code>, keeping your comments.
+          </span>
+          <button type="button" className="link-button" disabled={!state} onClick={() => state && chat.openConfigInTerminal(state.config.file)}>
+            Edit the file in the terminal
+          </button>
+        </div>
+      </form>
     </section>
   );
 }
