@@ -6,6 +6,8 @@ import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
 import type { CallName, CallRequest, CallResponse, EventPayload } from '../../shared/contract';
 import { decisionLabel, formatDuration, formatHistory, formatMemories, HELP } from './format';
+import { MarkdownStream } from './markdown';
+import { OutputFold } from './output-fold';
 import { SetupWizard } from './setup-wizard';
 import { colourWanted, makeStyle, type Style } from './style';
 
@@ -33,10 +35,16 @@ export class ChatRepl {
   private inTerminal = false;
   private closed = false;
   private wizard: SetupWizard | undefined;
+  private readonly answerText: MarkdownStream;
+  private readonly folds = new Map<string, OutputFold>();
+  private lastOutput: OutputFold | undefined;
+  private pasting = false;
+  private readonly pasted: string[] = [];
   private finished: (code: number) => void = () => undefined;
 
   constructor(private readonly o: ChatReplOptions) {
     this.style = makeStyle(colourWanted(o.env, o.output.isTTY === true));
+    this.answerText = new MarkdownStream(this.style);
     this.rl = readline.createInterface({ input: o.input, output: o.output, terminal: o.input.isTTY === true && o.output.isTTY === true, prompt: this.promptText() });
   }
 
@@ -51,6 +59,7 @@ export class ChatRepl {
   }
 
   private line(s: string): void {
+    this.flushAnswer();
     if (!this.atLineStart) this.write('\n');
     this.write(`${s}\n`);
   }
@@ -61,7 +70,14 @@ export class ChatRepl {
     return r.value as CallResponse<N>;
   }
 
+  /** An answer's last block is held back until it is complete; anything else printing completes it. */
+  private flushAnswer(): void {
+    const rest = this.answerText.flush();
+    if (rest) this.write(rest);
+  }
+
   private prompt(question?: string): void {
+    this.flushAnswer();
     if (this.inTerminal || this.closed) return;
     if (!this.atLineStart) this.write('\n');
     this.rl.setPrompt(this.approval ? this.style.yellow(APPROVAL_PROMPT) : question ? this.style.cyan(question) : this.promptText());
@@ -69,8 +85,26 @@ export class ChatRepl {
     this.atLineStart = true;
   }
 
+  /** Bracketed paste: the terminal marks a paste, so its lines become one message instead of one each. */
+  private bracketedPaste(on: boolean): void {
+    if (this.o.input.isTTY === true && this.o.output.isTTY === true) this.o.output.write(on ? '\x1b[?2004h' : '\x1b[?2004l');
+  }
+
+  private onKeypress(key: { name?: string } | undefined): void {
+    if (key?.name === 'paste-start') this.pasting = true;
+    else if (key?.name === 'paste-end') {
+      this.pasting = false;
+      if (this.pasted.length === 0) return;
+      const n = this.pasted.length + (this.rl.line.length > 0 ? 1 : 0);
+      this.write(`\n${this.style.dim(`(${n} lines pasted: Enter sends them as one message, Ctrl-C drops them)`)}\n`);
+      this.rl.prompt(true);
+    }
+  }
+
   async run(): Promise<number> {
     this.subscribe();
+    this.bracketedPaste(true);
+    this.o.input.on('keypress', (_s: string, key: { name?: string } | undefined) => this.onKeypress(key));
     const done = new Promise<number>((resolve) => (this.finished = resolve));
     this.rl.on('line', (text) => void this.onLine(text));
     this.rl.on('SIGINT', () => this.onInterrupt());
@@ -106,13 +140,14 @@ export class ChatRepl {
     const ev = this.o.core.events;
     const s = this.style;
     this.offs.push(
-      ev.on('chat.delta', (p) => this.write(p.text)),
+      ev.on('chat.delta', (p) => this.write(this.answerText.push(p.text))),
       ev.on('chat.toolCall', (p) => {
         // A command is shown by chat.commandStart, with its decision; other tools as a short line.
         if (p.command !== undefined) return;
         this.line(s.dim(`→ ${p.name} ${p.arguments.length > 160 ? `${p.arguments.slice(0, 160)}…` : p.arguments}`));
       }),
       ev.on('chat.commandStart', (p) => {
+        this.folds.set(p.callId, new OutputFold(p.command));
         const rule = p.rule ? s.dim(` (${p.rule})`) : '';
         this.line(`${s.bold('$')} ${p.command}  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${rule}`);
       }),
@@ -122,9 +157,19 @@ export class ChatRepl {
         this.line(s.dim(`  in ${p.cwd}; rule: ${p.rule ?? 'no rule matches'}${p.reasons.length > 0 ? `; ${p.reasons.join('; ')}` : ''}`));
         this.prompt();
       }),
-      ev.on('chat.commandOutput', (p) => this.write(s.dim(p.data))),
+      ev.on('chat.commandOutput', (p) => {
+        const shown = this.folds.get(p.callId)?.push(p.data) ?? p.data;
+        if (shown) this.write(s.dim(shown));
+      }),
       ev.on('chat.commandDone', (p) => {
         this.clearStaleApproval();
+        const fold = this.folds.get(p.callId);
+        this.folds.delete(p.callId);
+        if (fold) {
+          this.lastOutput = fold;
+          const tail = fold.finish();
+          if (tail) this.line(s.dim(tail.replace(/\n$/, '')));
+        }
         if (!p.ran) this.line(s.red(`not run: ${p.refusal ?? 'refused'}`));
         else {
           const how = p.cancelled ? 'cancelled' : p.timedOut ? 'timed out' : p.signal ? `killed (${p.signal})` : `exit ${p.exitCode ?? '?'}`;
@@ -158,6 +203,14 @@ export class ChatRepl {
       this.prompt();
       return;
     }
+    if (this.pasted.length > 0) {
+      this.pasted.splice(0);
+      this.write('^C\n');
+      this.line(this.style.dim('(paste dropped)'));
+      this.rl.write(null, { ctrl: true, name: 'u' });
+      this.prompt();
+      return;
+    }
     if (this.approval) {
       void this.answer(false);
     }
@@ -184,8 +237,15 @@ export class ChatRepl {
     }
   }
 
-  private async onLine(raw: string): Promise<void> {
+  private async onLine(line: string): Promise<void> {
+    let raw = line;
     this.atLineStart = true;
+    if (this.pasting) {
+      // Inside a bracketed paste every line is part of one message (and never an approval's answer).
+      this.pasted.push(raw);
+      return;
+    }
+    if (this.pasted.length > 0) raw = [...this.pasted.splice(0), raw].join('\n');
     if (this.approval) {
       await this.answer(/^\s*y(es)?\s*$/i.test(raw));
       return;
@@ -267,6 +327,12 @@ export class ChatRepl {
       }
       case 'terminal':
         return this.terminal();
+      case 'output': {
+        const last = this.lastOutput;
+        if (!last) return this.line(this.style.dim('no command has printed anything yet'));
+        this.line(this.style.dim(`output of: ${last.command}`));
+        return this.write(last.full().endsWith('\n') || last.full() === '' ? last.full() : `${last.full()}\n`);
+      }
       default:
         return this.line(`unknown command /${cmd}; /help lists them`);
     }
@@ -277,12 +343,14 @@ export class ChatRepl {
     const shell = this.o.env.SHELL || '/bin/sh';
     this.line(this.style.dim(`(${shell}; type exit to return to aios)`));
     this.inTerminal = true;
+    this.bracketedPaste(false);
     this.rl.pause();
     this.o.input.setRawMode?.(false);
     return new Promise<void>((resolve) => {
       const child = spawn(shell, [], { stdio: 'inherit', env: { ...process.env, ...this.o.env } as NodeJS.ProcessEnv });
       const back = () => {
         this.inTerminal = false;
+        this.bracketedPaste(true);
         this.o.input.setRawMode?.(true);
         this.rl.resume();
         this.atLineStart = false;
@@ -298,6 +366,7 @@ export class ChatRepl {
   }
 
   private async shutdown(code: number): Promise<void> {
+    this.bracketedPaste(false);
     for (const off of this.offs) off();
     await this.o.core.close();
     this.finished(code);

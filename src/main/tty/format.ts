@@ -10,6 +10,7 @@ export const HELP = `Talk to aios in plain words; it proposes commands and the p
   /clear            start a new conversation
   /setup            choose the AI provider (written into config.toml)
   /terminal         open your shell ($SHELL); type exit to come back
+  /output           all the output of the last command (long output is folded)
   /help             this text
   Ctrl-C            cancel the running answer or command
   Ctrl-D, /exit     leave`;

@@ -9,6 +9,9 @@ export interface Style {
   yellow(s: string): string;
   green(s: string): string;
   cyan(s: string): string;
+  italic(s: string): string;
+  underline(s: string): string;
+  strike(s: string): string;
 }
 
 export function colourWanted(env: Env, isTTY: boolean): boolean {
@@ -28,5 +31,8 @@ export function makeStyle(enabled: boolean): Style {
     yellow: wrap(33, 39),
     green: wrap(32, 39),
     cyan: wrap(36, 39),
+    italic: wrap(3, 23),
+    underline: wrap(4, 24),
+    strike: wrap(9, 29),
   };
 }

@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeDirs, writeConfig } from '../agent/harness';
+import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
+import { startChat, type ChatPty } from './pty-harness';
+
+let server: LlmServer;
+let dirs: { dir: string; env: Record<string, string> };
+let chat: ChatPty | undefined;
+let env: Record<string, string>;
+const PROMPT = /\[aios\] > $/;
+const ESC = String.fromCharCode(27);
+
+beforeEach(async () => {
+  server = await startLlmServer();
+  dirs = makeDirs();
+  writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, { auto_allow: ['seq*', 'printf*'] });
+  env = { ...dirs.env, TERM: 'xterm-256color', NO_COLOR: '1', SHELL: '/bin/sh', LANG: 'C.UTF-8', OLLAMA_HOST: '127.0.0.1:9' };
+});
+afterEach(async () => {
+  chat?.kill();
+  if (chat) await chat.exited;
+  chat = undefined;
+  await server.close();
+  fs.rmSync(dirs.dir, { recursive: true, force: true });
+});
+
+async function open(): Promise<ChatPty> {
+  chat = startChat(env, path.join(dirs.dir, 'work'));
+  await chat.waitFor(PROMPT, 0, 30_000);
+  return chat;
+}
+
+const ANSWER = ['## Installed', '', 'Run **hello** to try it, or see `man hello`.', '', '- [x] downloaded', '- [ ] configured', '', '| package | size |', '|---|---:|', '| hello | 52 KB |', '| 日本語 | 1 KB |', '', '```sh', 'hello --version', '```', ''].join('\n');
+
+describe('aios chat transcripts: Markdown, paste, folded output', () => {
+  it('renders Markdown for the terminal: no ##, no **, task boxes, aligned table, indented code (NO_COLOR)', async () => {
+    const c = await open();
+    server.push({ text: ANSWER });
+    const m = c.mark();
+    c.type('what did you do?\r');
+    await c.waitFor(/hello --version[\s\S]*\[aios\] > $/, m);
+    const t = c.text().slice(m);
+    expect(t).toContain('Installed\n');
+    expect(t).not.toContain('##');
+    expect(t).not.toContain('**');
+    expect(t).toContain('Run hello to try it, or see man hello.');
+    expect(t).toContain('☑ downloaded');
+    expect(t).toContain('☐ configured');
+    // Columns line up in terminal cells: the CJK word is 6 cells wide like "hello " plus one.
+    expect(t).toContain('package │  size');
+    expect(t).toContain('hello   │ 52 KB');
+    expect(t).toContain('日本語  │  1 KB');
+    expect(t).toContain('    hello --version');
+    expect(c.raw().slice(m)).not.toContain(`${ESC}[1m`);
+  });
+
+  it('with colour, headings and emphasis are styled instead of marked up', async () => {
+    env = { ...env, NO_COLOR: '' };
+    const c = await open();
+    server.push({ text: ANSWER });
+    const m = c.mark();
+    c.type('again\r');
+    await c.waitFor(/hello --version[\s\S]*\[aios\] > /, m);
+    expect(c.raw().slice(m)).toContain(`${ESC}[1m${ESC}[36mInstalled`);
+    expect(c.raw().slice(m)).toContain(`${ESC}[1mhello${ESC}[22m`);
+  });
+
+  it('a three-line bracketed paste reaches the model as one message', async () => {
+    const c = await open();
+    server.push({ text: 'got it' });
+    const m = c.mark();
+    c.type(`${ESC}[200~first line\rsecond line\rthird line${ESC}[201~`);
+    await c.waitFor(/3 lines pasted/, m);
+    c.type('\r');
+    await c.waitFor(/got it[\s\S]*\[aios\] > $/, m);
+    expect(server.requests).toHaveLength(1);
+    expect(lastMessage(server.requests[0]!.body, 'user')).toBe('first line\nsecond line\nthird line');
+    expect(c.text().slice(m)).not.toContain('still working');
+  });
+
+  it('folds long command output to head and tail, and /output shows all of it', async () => {
+    const c = await open();
+    let m = c.mark();
+    c.type('!seq 1 500\r');
+    await c.waitFor(/exit 0[\s\S]*\[aios\] > $/, m);
+    const t = c.text().slice(m);
+    expect(t).toMatch(/\n40\n/);
+    expect(t).not.toMatch(/\n41\n/);
+    expect(t).not.toMatch(/\n490\n/);
+    expect(t).toContain('… 450 more lines folded (/output shows all 500 lines)');
+    expect(t).toMatch(/\n491\n[\s\S]*\n500\n/);
+    m = c.mark();
+    c.type('/output\r');
+    await c.waitFor(/\n500\n[\s\S]*\[aios\] > $/, m);
+    const all = c.text().slice(m);
+    for (const n of [1, 41, 250, 499]) expect(all).toContain(`\n${n}\n`);
+  });
+});
