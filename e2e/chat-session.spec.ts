@@ -11,7 +11,7 @@ import { REPO_ROOT } from './aios-web';
 import { ChatPage } from './chat-page';
 import { DEFAULT_CHAT_SETUP, expect, expectShellReady, openTerminal, runInTerminal, terminalText, test } from './fixtures';
 
-test('a provider error shows a banner, keeps the conversation, and the next message succeeds', async ({ world, page }, testInfo) => {
+test('a provider error is said once in a banner, marks the question and the status, and the next message succeeds', async ({ world, page }, testInfo) => {
   world.llm.push(
     { text: 'First answer.' },
     { status: 500, body: { error: { message: 'upstream exploded', type: 'server_error', code: null } } },
@@ -28,6 +28,11 @@ test('a provider error shows a banner, keeps the conversation, and the next mess
   await expect(banner).toContainText('500');
   await expect(banner).toContainText('upstream exploded');
   await expect(chat.messages('user')).toHaveText([/first message/, /second message/]);
+  // Once: no copy of the error in the conversation, but the question is marked and the status tells.
+  await expect(page.getByText('upstream exploded')).toHaveCount(1);
+  await expect(chat.messages('user').filter({ hasText: 'second message' }).getByTestId('unanswered')).toBeVisible();
+  await expect(chat.statusPart('provider')).toContainText('not answering');
+  await expect(chat.statusPart('provider')).toHaveAttribute('data-health', 'failing');
   await expect(chat.messages('assistant').filter({ hasText: 'First answer.' })).toBeVisible();
   await expect(chat.input).toBeEditable();
   await chat.expectIdle();
@@ -37,6 +42,7 @@ test('a provider error shows a banner, keeps the conversation, and the next mess
   await expect(banner).toHaveCount(0);
   await chat.send('third message');
   await expect(chat.lastAnswer()).toContainText('Recovered answer.');
+  await expect(chat.statusPart('provider')).toHaveAttribute('data-health', 'ok');
   // The failed turn's question stayed in the conversation the model sees.
   const told = world.llm.requests[2]!.body.messages.map((m) => m.content);
   expect(told).toEqual(expect.arrayContaining(['first message', 'First answer.', 'second message', 'third message']));

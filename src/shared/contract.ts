@@ -144,6 +144,8 @@ export const AppStatusSchema = z.object({
   /** "gpt-4o-mini @ OpenAI", or null with `problem` saying how to set one up. */
   provider: z.string().nullable(),
   problem: z.string().nullable(),
+  /** The last request to the provider failed: why, in words (cleared by the next answer). */
+  providerError: z.string().nullable(),
   busy: z.boolean(),
   config: ConfigStateSchema,
   memory: z.object({

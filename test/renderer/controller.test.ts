@@ -142,7 +142,9 @@ describe('the chat controller against the real core', () => {
     await idle();
     expect(useChat.getState().errors).toHaveLength(1);
     expect(useChat.getState().errors[0]!.message).toMatch(/500/);
-    expect(messages().map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'error']);
+    // Said once (the banner); the question that got no answer is marked.
+    expect(messages().map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(messages().at(-1)).toMatchObject({ role: 'user', text: 'two', failed: true });
     server.push({ text: 'second answer' });
     chat.submit('two again');
     await idle();
@@ -177,7 +179,7 @@ describe('the chat controller against the real core', () => {
     expect(messages().at(-1)?.text).toContain('/memory');
     chat.openConfigInTerminal('/home/me/.config/syui/ai/config.toml');
     expect(useUi.getState().terminalVisible).toBe(true);
-    expect(typed).toEqual([`mkdir -p '/home/me/.config/syui/ai' && \${EDITOR:-nano} '/home/me/.config/syui/ai/config.toml'`]);
+    expect(typed).toEqual([`mkdir -p '/home/me/.config/syui/ai' && \${VISUAL:-\${EDITOR:-$(command -v nano || command -v vim || echo vi)}} '/home/me/.config/syui/ai/config.toml'`]);
     chat.submit('/clear');
     await vi.waitFor(() => expect(useChat.getState().rows).toEqual([expect.objectContaining({ role: 'system' })]));
     const state = (await bridgeFor(h).call('chat.history', {})) as { messages: unknown[] };

@@ -174,15 +174,16 @@ describe('approvals', () => {
 });
 
 describe('errors and the view', () => {
-  it('an error adds a row and a banner; the conversation before it stays', () => {
+  it('an error is said once, in the banner; its question is marked unanswered and the conversation stays', () => {
     let s = R.addMessage(emptyChat, 'user', 'hi');
     s = R.appendDelta(s, 'T1', 'part');
     s = R.error(s, { turnId: 'T1', kind: 'http_500', message: 'provider failed (500)' });
-    expect(messages(s).map((m) => m.role)).toEqual(['user', 'assistant', 'error']);
-    expect(s.errors).toHaveLength(1);
+    expect(messages(s).map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(messages(s)[0]).toMatchObject({ role: 'user', failed: true });
+    expect(s.errors).toEqual([expect.objectContaining({ message: 'provider failed (500)' })]);
     s = R.dismissError(s, s.errors[0]!.id);
     expect(s.errors).toEqual([]);
-    expect(s.rows).toHaveLength(3);
+    expect(messages(s)[0]).toMatchObject({ failed: true });
   });
 
   it('Ctrl+L hides earlier rows but keeps them', () => {

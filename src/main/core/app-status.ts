@@ -37,6 +37,7 @@ export async function appStatus(s: StatusSources): Promise<AppStatus> {
     machine: s.machine,
     provider: provider.kind === 'ready' ? `${provider.model} @ ${provider.label}` : null,
     problem: provider.kind === 'ready' ? null : provider.message,
+    providerError: provider.kind === 'ready' ? s.chat.lastProviderFailure : null,
     busy: s.chat.busy,
     config: configState(s.config),
     memory,

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { networkReason } from '../network-error';
 import type { AiosConfig } from '../config/schema';
 import { ProviderError } from './errors';
 import type { ProviderReady } from './provider';
@@ -150,8 +151,7 @@ export class LlmClient {
       return new ProviderError('timeout', `${where} did not answer within ${ai.request_timeout_s} s ([ai] request_timeout_s)`);
     }
     if (err instanceof OpenAI.APIConnectionError) {
-      const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-      return new ProviderError('connection', `cannot reach ${where}${cause}. Check [ai] base_url and that the server is running.`);
+      return new ProviderError('connection', `cannot reach ${where}: ${networkReason(err, this.options.provider.baseURL)}. Check [ai] base_url (the setup form can test it).`);
     }
     if (err instanceof OpenAI.APIError) {
       const status = err.status;
@@ -173,6 +173,6 @@ export class LlmClient {
     if (/terminated|socket|ECONNRESET|premature/i.test(msg)) {
       return new ProviderError('stream_cut', `the answer from ${where} stopped mid-way: ${msg}`);
     }
-    return new ProviderError('connection', `request to ${where} failed: ${msg}`);
+    return new ProviderError('connection', `request to ${where} failed: ${msg === 'fetch failed' ? networkReason(err, this.options.provider.baseURL) : msg}`);
   }
 }

@@ -40,6 +40,9 @@ export interface ChatServiceOptions {
   approver?: Approver;
 }
 
+/** chat.error kinds that say the provider itself is unwell (not the person's input or a cancel). */
+const PROVIDER_FAILURES = new Set(['connection', 'auth', 'timeout', 'not_found', 'server', 'rate_limit', 'stream_cut']);
+
 type ChatHandlers = {
   'chat.send': Handler<'chat.send'>;
   'chat.cancel': Handler<'chat.cancel'>;
@@ -73,17 +76,38 @@ export class ChatService {
   private readonly cwd: string;
   private readonly sessionId = ulid();
   private ai: AiosConfig['ai'];
+  private providerFailure: string | null = null;
+  /** Every event of the chat passes here, so the status can say what really happened last. */
+  private readonly emit: Emit = (name, payload) => {
+    this.observe(name, payload);
+    this.o.emit(name, payload);
+  };
 
   constructor(private readonly o: ChatServiceOptions) {
-    this.approvals = new PendingApprovals(o.emit);
+    this.approvals = new PendingApprovals(this.emit);
     this.cwd = o.cwd ?? process.cwd();
     this.ai = o.config.config.ai;
+  }
+
+  /** The last request to the model failed, and why; cleared by the next answer or a new provider. */
+  get lastProviderFailure(): string | null {
+    return this.providerFailure;
+  }
+
+  private observe(name: Parameters<Emit>[0], payload: unknown): void {
+    if (name === 'chat.error') {
+      const p = payload as { kind: string; message: string };
+      if (PROVIDER_FAILURES.has(p.kind)) this.providerFailure = p.message;
+    } else if (name === 'chat.turnDone' && (payload as { status: string }).status === 'done') {
+      this.providerFailure = null;
+    }
   }
 
   /** New [ai] settings (the setup form saved them): the next turn talks to the new provider. */
   async updateAi(ai: AiosConfig['ai']): Promise<{ provider: string | null; problem: string | null }> {
     this.ai = ai;
     this.providerState = undefined;
+    this.providerFailure = null;
     this.parts?.agent.updateAi(ai);
     const p = await this.provider();
     return p.kind === 'ready' ? { provider: `${p.model} @ ${p.label}`, problem: null } : { provider: null, problem: p.message };
@@ -111,7 +135,7 @@ export class ChatService {
       history = new HistoryStore(memory);
     } catch (err) {
       this.o.log?.(`memory: ${(err as Error).message}`);
-      this.o.emit('chat.notice', {
+      this.emit('chat.notice', {
         turnId: null,
         level: 'warning',
         message: `the memory file ${paths.memoryDb} cannot be used (${(err as Error).message}); memory and history are off, and this conversation will not survive a restart`,
@@ -125,12 +149,12 @@ export class ChatService {
       executor: this.o.executor ?? new Executor(),
       approver: this.o.approver ?? this.approvals,
       ...(history ? { history } : {}),
-      emit: this.o.emit,
+      emit: this.emit,
       approvalTimeoutMs: ai.approval_timeout_s * 1000,
       commandTimeoutMs: ai.command_timeout_s * 1000,
       ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}),
       sessionId: this.sessionId,
-      onHistoryError: (err) => this.o.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
+      onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
     const external = this.o.external?.();
     const tools = new ToolSet({ ...(memory ? { memory } : {}), ...(history ? { history } : {}), ...(external ? { external } : {}) });
@@ -145,7 +169,7 @@ export class ChatService {
       tools,
       conversations,
       ...(memory ? { memory } : {}),
-      emit: this.o.emit,
+      emit: this.emit,
       ...(this.o.llmFactory ? { llmFactory: this.o.llmFactory } : {}),
     });
     this.parts = { agent, runner, ...(memory ? { memory } : {}), ...(history ? { history } : {}), ...(conversationDb ? { conversationDb } : {}) };

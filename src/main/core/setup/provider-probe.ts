@@ -1,3 +1,5 @@
+import { networkReason } from '../network-error';
+
 /**
  * "Test connection": asks an OpenAI-compatible server for its models
  * (`GET <base_url>/models`) and says in words what went wrong when it cannot.
@@ -19,11 +21,6 @@ export interface ProbeOptions {
 interface ModelList {
   data?: Array<{ id?: unknown }>;
   models?: Array<{ name?: unknown; id?: unknown }>;
-}
-
-function causeOf(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
 
 export async function probeProvider(o: ProbeOptions): Promise<ProbeResult> {
@@ -48,11 +45,7 @@ export async function probeProvider(o: ProbeOptions): Promise<ProbeResult> {
   } catch (err) {
     const name = (err as Error).name;
     if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, url, message: `${base} did not answer within ${Math.round(timeoutMs / 1000)} s` };
-    const code = causeOf(err);
-    if (code === 'ECONNREFUSED') return { ok: false, url, message: `nothing is listening at ${parsed.host}: is the server running?` };
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { ok: false, url, message: `the host name ${parsed.hostname} cannot be resolved` };
-    if (code === 'bad port') return { ok: false, url, message: `port ${parsed.port} is reserved for another protocol and no HTTP client may use it: use the server's real port` };
-    return { ok: false, url, message: `cannot reach ${base} (${code})` };
+    return { ok: false, url, message: networkReason(err, url) };
   }
   if (res.status === 401 || res.status === 403) {
     return {

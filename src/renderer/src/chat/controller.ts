@@ -101,7 +101,7 @@ export class ChatController {
       const state = await this.bridge.call('chat.history', {});
       if (seq !== this.restoreSeq) return;
       this.batcher.flush();
-      const rows = restoreRows(state.messages, `h${seq}-`);
+      const rows = restoreRows(state.messages, `h${seq}-`, { busy: state.busy });
       const now = this.now();
       // Questions asked before this page loaded (or while it was away) still need an answer.
       applyChat((s) => state.approvals.reduce((t, a) => R.approvalRequest(t, a, now), R.busyElsewhere(R.restored(s, rows, replace), state.busy, now)));

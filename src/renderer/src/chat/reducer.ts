@@ -175,10 +175,27 @@ export function notice(s: ChatData, p: EventPayload<'chat.notice'>): ChatData {
   return addMessage(endStream(s), 'notice', p.message, { turnId: p.turnId, level: p.level });
 }
 
+/**
+ * An error is said once, in the banner above the input. A failed turn also
+ * marks its question "no answer", which stays when the banner is dismissed.
+ */
 export function error(s0: ChatData, p: EventPayload<'chat.error'>): ChatData {
-  const s = addMessage(endStream(s0), 'error', p.message, { turnId: p.turnId });
+  let s = endStream(s0);
+  if (p.turnId !== null) s = markUnanswered(s);
   const [id, t] = mint(s);
   return { ...t, errors: [...t.errors, { id, kind: p.kind, message: p.message }] };
+}
+
+function markUnanswered(s: ChatData): ChatData {
+  for (let i = s.rows.length - 1; i >= 0; i--) {
+    const r = s.rows[i] as Row;
+    if (r.kind === 'message' && r.role === 'user') {
+      const rows = [...s.rows];
+      rows[i] = { ...r, failed: true };
+      return { ...s, rows };
+    }
+  }
+  return s;
 }
 
 export function dismissError(s: ChatData, id: string): ChatData {

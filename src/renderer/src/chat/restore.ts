@@ -51,7 +51,8 @@ export function applyResult(card: CommandRow, resultText: string): CommandRow {
   };
 }
 
-export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h'): Row[] {
+/** `busy`: a turn is running now, so the newest question may still be answered. */
+export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', opts: { busy?: boolean } = {}): Row[] {
   const rows: Row[] = [];
   // Results follow their assistant message in the order of its calls.
   let awaiting: Array<{ name: string; rowIndex: number | null }> = [];
@@ -59,7 +60,9 @@ export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h'): Row[] {
     const id = `${idPrefix}${n}`;
     if (item.role === 'user') {
       awaiting = [];
-      rows.push({ kind: 'message', id, role: 'user', text: item.text, streaming: false, turnId: null });
+      // A question followed by another question got no answer: its turn failed.
+      const answered = n + 1 < items.length ? items[n + 1]?.role !== 'user' : opts.busy === true;
+      rows.push({ kind: 'message', id, role: 'user', text: item.text, streaming: false, turnId: null, ...(answered ? {} : { failed: true }) });
     } else if (item.role === 'assistant') {
       awaiting = [];
       if (item.text.trim() !== '') rows.push({ kind: 'message', id, role: 'assistant', text: item.text, streaming: false, turnId: null });

@@ -12,6 +12,8 @@ export interface MessageRow {
   streaming: boolean;
   turnId: string | null;
   level?: 'info' | 'warning';
+  /** A question whose answer failed (the banner said why; after a restart, the stored conversation shows it). */
+  failed?: boolean;
 }
 
 /** What the card shows: the contract's `data-state`. */

@@ -28,6 +28,11 @@ function MessageView({ row }: { row: MessageRow }) {
       ) : (
         <p className="plain">{row.text}</p>
       )}
+      {row.failed && (
+        <p className="unanswered" data-testid="unanswered">
+          no answer: the request failed
+        </p>
+      )}
     </article>
   );
 }

@@ -25,6 +25,7 @@ function Busy() {
 function Provider() {
   const provider = useUi((s) => s.provider);
   const showSetup = useUi((s) => s.showSetup);
+  const failure = useUi((s) => s.status?.providerError ?? null);
   if (!provider) return <span data-testid="status-provider">AI: …</span>;
   if (provider.provider === null) {
     return (
@@ -33,8 +34,15 @@ function Provider() {
       </button>
     );
   }
+  if (failure) {
+    return (
+      <span data-testid="status-provider" className="bad" title={failure} data-health="failing">
+        {provider.provider}: not answering
+      </span>
+    );
+  }
   return (
-    <span data-testid="status-provider" title="AI model @ provider">
+    <span data-testid="status-provider" title="AI model @ provider" data-health="ok">
       {provider.provider}
     </span>
   );
