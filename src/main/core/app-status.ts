@@ -29,7 +29,7 @@ export async function appStatus(s: StatusSources): Promise<AppStatus> {
   try {
     const store = s.chat.memory;
     if (!store) throw new Error('the memory file cannot be opened (see the notice in the conversation)');
-    memory = { kind: servesAigpt(s) ? 'aigpt' : 'builtin', path: s.memoryDb, rows: store.count(), problem: null };
+    memory = { kind: servesAigpt(s) ? 'aigpt' : 'builtin', path: s.memoryDb, rows: store.count(), problem: s.chat.memoryProblem };
   } catch (err) {
     memory = { kind: 'off', path: s.memoryDb, rows: null, problem: err instanceof Error ? err.message : String(err) };
   }

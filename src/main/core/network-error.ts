@@ -36,7 +36,7 @@ export function networkReason(err: unknown, url: string | undefined): string {
   }
 }
 
-function causeCode(err: unknown): string | undefined {
+export function causeCode(err: unknown): string | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 5 && e; depth++) {
     const x = e as { code?: unknown; message?: unknown; cause?: unknown };
@@ -45,4 +45,14 @@ function causeCode(err: unknown): string | undefined {
     e = x.cause;
   }
   return undefined;
+}
+
+/**
+ * A kept-alive connection the server had just closed: the request never got
+ * an answer and one retry on a fresh connection is the cure (servers close
+ * idle sockets after a few seconds; a pause of that length makes it likely).
+ */
+export function isStaleConnection(err: unknown): boolean {
+  const code = causeCode(err);
+  return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
 }

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { networkReason } from '../network-error';
+import { isStaleConnection, networkReason } from '../network-error';
 import type { AiosConfig } from '../config/schema';
 import { ProviderError } from './errors';
 import type { ProviderReady } from './provider';
@@ -94,6 +94,7 @@ export class LlmClient {
         return await this.once(opts);
       } catch (err) {
         const e = this.classify(err, opts.signal);
+        if (attempt === 0 && err instanceof OpenAI.APIConnectionError && !opts.signal.aborted && isStaleConnection(err)) continue;
         if (e.kind === 'rate_limit' && attempt < this.maxRetries) {
           const hinted = err instanceof OpenAI.APIError ? retryAfterMs(err.headers) : undefined;
           const wait = Math.min(this.maxWait, hinted ?? 1000 * 2 ** attempt);

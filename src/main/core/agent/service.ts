@@ -77,6 +77,7 @@ export class ChatService {
   private readonly sessionId = ulid();
   private ai: AiosConfig['ai'];
   private providerFailure: string | null = null;
+  private memoryTrouble: string | null = null;
   /** Every event of the chat passes here, so the status can say what really happened last. */
   private readonly emit: Emit = (name, payload) => {
     this.observe(name, payload);
@@ -87,6 +88,11 @@ export class ChatService {
     this.approvals = new PendingApprovals(this.emit);
     this.cwd = o.cwd ?? process.cwd();
     this.ai = o.config.config.ai;
+  }
+
+  /** The memory file refused a write during this session (the chat went on in memory), and why. */
+  get memoryProblem(): string | null {
+    return this.memoryTrouble;
   }
 
   /** The last request to the model failed, and why; cleared by the next answer or a new provider. */
@@ -142,7 +148,16 @@ export class ChatService {
       });
     }
     const db = memory ? memory.connection : (conversationDb = new Database(':memory:'));
-    const conversations = new ConversationStore(db);
+    const conversations = new ConversationStore(db, undefined, {
+      onDegraded: (reason) => {
+        this.memoryTrouble = `${paths.memoryDb} cannot be written (${reason})`;
+        this.emit('chat.notice', {
+          turnId: null,
+          level: 'warning',
+          message: `the memory file ${paths.memoryDb} cannot be written (${reason}); the chat goes on without saving: this conversation will not survive a restart`,
+        });
+      },
+    });
     const machine = config.general.name;
     const runner = new CommandRunner({
       policy: () => this.policy(),

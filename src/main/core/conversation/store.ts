@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 
 /**
@@ -34,15 +34,72 @@ CREATE INDEX IF NOT EXISTS aios_conversation_messages_conv ON aios_conversation_
 
 const now = () => new Date().toISOString().replace('Z', '+00:00');
 
+/** SQLite failures that mean "this file cannot take writes now", as opposed to a bug. */
+const STORAGE_CODES = /^SQLITE_(READONLY|BUSY|LOCKED|IOERR|FULL|CANTOPEN|PERM|CORRUPT|NOTADB)/;
+
+export function isStorageError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && STORAGE_CODES.test(code);
+}
+
+export interface ConversationStoreOptions {
+  /** Told once when the file stops taking writes and the conversation goes on in memory. */
+  onDegraded?: (reason: string) => void;
+}
+
 export class ConversationStore {
   private readonly machine: string;
+  /** Where conversations go once the file refused a write: the chat goes on, unsaved. */
+  private fallback: Database.Database | undefined;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly file: Database.Database,
     machine: string = os.hostname(),
+    private readonly options: ConversationStoreOptions = {},
   ) {
     this.machine = machine;
-    db.exec(SCHEMA);
+    this.write(() => this.db.exec(SCHEMA));
+  }
+
+  private get db(): Database.Database {
+    return this.fallback ?? this.file;
+  }
+
+  /** Runs a write; when the file refuses it, moves to memory (once) and runs it there. */
+  private write<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (this.fallback || !isStorageError(err)) throw err;
+      this.degrade(err as Error);
+      return fn();
+    }
+  }
+
+  private degrade(err: Error): void {
+    const memory = new Database(':memory:');
+    memory.exec(SCHEMA);
+    try {
+      // Keep what was said so far, so the model still has the context.
+      const conv = this.file
+        .prepare('SELECT id, machine, created_at, updated_at FROM aios_conversations WHERE closed_at IS NULL AND machine IS ? ORDER BY updated_at DESC, rowid DESC LIMIT 1')
+        .get(this.machine) as { id: string; machine: string | null; created_at: string; updated_at: string } | undefined;
+      if (conv) {
+        memory.prepare('INSERT INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(conv.id, conv.machine, conv.created_at, conv.updated_at);
+        const rows = this.file.prepare('SELECT message, created_at FROM aios_conversation_messages WHERE conversation_id = ? ORDER BY seq').all(conv.id) as Array<{ message: string; created_at: string }>;
+        const insert = memory.prepare('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
+        for (const r of rows) insert.run(conv.id, r.message, r.created_at);
+      }
+    } catch {
+      // The file cannot even be read: start the in-memory conversation empty.
+    }
+    this.fallback = memory;
+    this.options.onDegraded?.(err.message);
+  }
+
+  /** True once the file refused a write and conversations live in memory only. */
+  get degraded(): boolean {
+    return this.fallback !== undefined;
   }
 
   /** The open conversation of this machine, created when there is none. */
@@ -57,10 +114,12 @@ export class ConversationStore {
   start(): string {
     const id = ulid();
     const t = now();
-    this.db.transaction(() => {
-      this.db.prepare('UPDATE aios_conversations SET closed_at = ? WHERE closed_at IS NULL AND machine IS ?').run(t, this.machine);
-      this.db.prepare('INSERT INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, this.machine, t, t);
-    }).immediate();
+    this.write(() =>
+      this.db.transaction(() => {
+        this.db.prepare('UPDATE aios_conversations SET closed_at = ? WHERE closed_at IS NULL AND machine IS ?').run(t, this.machine);
+        this.db.prepare('INSERT INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, this.machine, t, t);
+      }).immediate(),
+    );
     return id;
   }
 
@@ -68,11 +127,17 @@ export class ConversationStore {
   append(conversationId: string, messages: ReadonlyArray<Record<string, unknown>>): void {
     if (messages.length === 0) return;
     const t = now();
-    const insert = this.db.prepare('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
-    this.db.transaction(() => {
-      for (const m of messages) insert.run(conversationId, JSON.stringify(m), t);
-      this.db.prepare('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
-    }).immediate();
+    this.write(() => {
+      const insert = this.db.prepare('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
+      this.db.transaction(() => {
+        if (!this.db.prepare('SELECT 1 FROM aios_conversations WHERE id = ?').get(conversationId)) {
+          // Moved to memory after this conversation began and before it could be copied: recreate its row.
+          this.db.prepare('INSERT INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(conversationId, this.machine, t, t);
+        }
+        for (const m of messages) insert.run(conversationId, JSON.stringify(m), t);
+        this.db.prepare('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
+      }).immediate();
+    });
   }
 
   /** The newest `limit` messages, oldest first. */

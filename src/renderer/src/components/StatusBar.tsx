@@ -52,9 +52,10 @@ function Memory({ memory }: { memory: AppStatus['memory'] | undefined }) {
   if (!memory) return <span data-testid="status-memory">memory: …</span>;
   const rows = memory.rows !== null ? ` · ${memory.rows} ${memory.rows === 1 ? 'row' : 'rows'}` : '';
   return (
-    <span data-testid="status-memory" className={memory.kind === 'off' ? 'warn' : undefined} title={memory.problem ?? memory.path}>
+    <span data-testid="status-memory" className={memory.kind === 'off' || memory.problem ? 'warn' : undefined} title={memory.problem ?? memory.path}>
       memory: {MEMORY_KIND[memory.kind]}
       {rows}
+      {memory.kind !== 'off' && memory.problem ? ' · not saving' : ''}
     </span>
   );
 }
