@@ -54,6 +54,8 @@ export type TerminalSession = z.infer<typeof TerminalSessionSchema>;
 /** Chat: one conversation with the AI, driven by any UI. Ids are minted by the core. */
 export const ChatIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'not a chat id');
 export const MAX_CHAT_TEXT = 100_000;
+/** Text too long for a message is saved as a file the model reads with commands; this much at most (one wire frame holds it). */
+export const MAX_ATTACHMENT_TEXT = 512 * 1024;
 const chatDecision = z.enum(['auto_allow', 'notify', 'require_approval', 'deny']);
 
 export const ChatHistoryItemSchema = z.object({
@@ -218,6 +220,8 @@ export const calls = {
   'chat.approve': call(z.strictObject({ requestId: ChatIdSchema, approved: z.boolean() }), z.null()),
   /** Runs a command the person typed (`!cmd`) through the same policy, approvals and history. */
   'chat.run': call(z.strictObject({ command: z.string().min(1).max(MAX_CHAT_TEXT) }), ChatCommandResultSchema),
+  /** Saves text too long for a message as a file (0600, in the data dir) and says where, for the message to point at. */
+  'chat.attach': call(z.strictObject({ text: z.string().min(1).max(MAX_ATTACHMENT_TEXT) }), z.object({ path: z.string(), lines: z.number().int(), bytes: z.number().int() })),
   /** Starts a new, empty conversation (the old one stays in the memory file). */
   'chat.clear': call(z.strictObject({}), z.null()),
   /** The first-run form: config file, [ai] settings, a local Ollama. */

@@ -4,7 +4,8 @@ import type { Readable, Writable } from 'node:stream';
 import { dispatchCall } from '../core/bridge/dispatch';
 import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
-import type { CallName, CallRequest, CallResponse, EventPayload } from '../../shared/contract';
+import { attachmentNote } from '../../shared/attachment';
+import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT, type CallName, type CallRequest, type CallResponse, type EventPayload } from '../../shared/contract';
 import { decisionLabel, formatDuration, formatHistory, formatMemories, HELP } from './format';
 import { MarkdownStream } from './markdown';
 import { OutputFold } from './output-fold';
@@ -273,7 +274,7 @@ export class ChatRepl {
       }
       else {
         this.busy = true;
-        await this.call('chat.send', { text });
+        await this.call('chat.send', { text: await this.fitMessage(text) });
         return; // chat.turnDone shows the prompt again
       }
     } catch (err) {
@@ -281,6 +282,15 @@ export class ChatRepl {
       this.line(this.style.red(`error: ${(err as Error).message}`));
     }
     this.prompt();
+  }
+
+  /** A message over the limit (a big paste) is saved as a file and the message points at it: nothing is refused or lost. */
+  private async fitMessage(text: string): Promise<string> {
+    if (text.length <= MAX_CHAT_TEXT) return text;
+    if (text.length > MAX_ATTACHMENT_TEXT) throw new Error(`this text is ${Math.round(text.length / 1024)} KB, over the ${MAX_ATTACHMENT_TEXT / 1024} KB a message or attachment holds: save it to a file and name the file`);
+    const saved = await this.call('chat.attach', { text });
+    this.line(this.style.dim(`(${Math.round(text.length / 1024)} KB is more than a message holds: saved as ${saved.path} for the AI to read)`));
+    return attachmentNote(saved);
   }
 
   private async direct(command: string): Promise<void> {

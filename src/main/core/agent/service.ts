@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { BridgeError, type CallResponse } from '../../../shared/contract';
@@ -15,6 +16,7 @@ import { CommandRunner } from './command-runner';
 import type { LlmClient } from './llm';
 import { resolveProvider, type ProviderState } from './provider';
 import { PendingApprovals } from './pending-approvals';
+import { saveAttachment } from './attachments';
 import { ToolSet, type ExternalTools } from './tools';
 import type { Approver, CommandPolicy, Emit } from './types';
 
@@ -50,6 +52,7 @@ type ChatHandlers = {
   'chat.approve': Handler<'chat.approve'>;
   'chat.run': Handler<'chat.run'>;
   'chat.clear': Handler<'chat.clear'>;
+  'chat.attach': Handler<'chat.attach'>;
   'memory.list': Handler<'memory.list'>;
   'history.list': Handler<'history.list'>;
 };
@@ -268,6 +271,7 @@ export class ChatService {
       },
       'chat.run': (req) => this.runDirect(req.command),
       'chat.clear': () => (this.get().agent.clear(), null),
+      'chat.attach': (req) => saveAttachment(path.join(this.o.config.paths.dataDir, 'attachments'), req.text),
       'memory.list': (req) => {
         const m = this.memory;
         if (!m) return { problem: 'memory is off: the memory file cannot be used', items: [] };

@@ -214,6 +214,11 @@ export class ChatController {
     this.options.typeInTerminal?.(`mkdir -p ${singleQuoted(dir)} && \${VISUAL:-\${EDITOR:-$(command -v nano || command -v vim || echo vi)}} ${singleQuoted(path)}`);
   }
 
+  /** Saves text too long for a message as a file the model can read. */
+  attachText(text: string): Promise<CallResponse<'chat.attach'>> {
+    return this.bridge.call('chat.attach', { text });
+  }
+
   /** The first-run form: what is configured, and a local Ollama if one answers. */
   setupState(): Promise<CallResponse<'setup.state'>> {
     return this.bridge.call('setup.state', {});

@@ -1,10 +1,16 @@
 import { useRef, useState, type KeyboardEvent } from 'react';
+import { attachmentNote } from '../../../shared/attachment';
+import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT } from '../../../shared/contract';
 import { useChat } from '../chat/chat-store';
 import { caretAllows, newInputHistory, recall, remember, type InputHistory } from '../chat/input-history';
 import { isComposing } from '../keyboard';
 import { useChatController } from './ChatContext';
 
 const HISTORY_KEY = 'aios.inputHistory';
+
+function kb(chars: number): string {
+  return `${Math.round(chars / 1024)} KB`;
+}
 
 function loadHistory(): InputHistory {
   try {
@@ -30,8 +36,24 @@ export function Composer() {
   const [text, setText] = useState('');
   const history = useRef<InputHistory | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
+  const [attaching, setAttaching] = useState<string | undefined>();
+  const tooLong = text.length > MAX_CHAT_TEXT;
+
+  const attach = async () => {
+    setAttaching('saving…');
+    try {
+      const saved = await chat.attachText(text);
+      setText(`${attachmentNote(saved)}\n`);
+      setAttaching(undefined);
+      area.current?.focus();
+    } catch (err) {
+      setAttaching(`could not attach it: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
 
   const submit = () => {
+    // Too long for a message: keep the text and offer the file instead of a refusal after the fact.
+    if (tooLong) return;
     if (!chat.submit(text)) return;
     history.current = remember(history.current ?? loadHistory(), text);
     saveHistory(history.current);
@@ -71,6 +93,20 @@ export function Composer() {
         submit();
       }}
     >
+      {tooLong && (
+        <div className="composer-limit" role="status" data-testid="composer-limit">
+          <span>
+            This text is {kb(text.length)}; a message holds at most {kb(MAX_CHAT_TEXT)}.{' '}
+            {text.length <= MAX_ATTACHMENT_TEXT ? 'Attach it as a file the AI reads with commands, and add your question.' : `It is also over the ${kb(MAX_ATTACHMENT_TEXT)} an attachment holds: save it to a file and name the file instead.`}
+          </span>
+          {text.length <= MAX_ATTACHMENT_TEXT && (
+            <button type="button" data-testid="composer-attach" onClick={() => void attach()} disabled={attaching === 'saving…'}>
+              Attach as a file
+            </button>
+          )}
+          {attaching && attaching !== 'saving…' && <span className="bad">{attaching}</span>}
+        </div>
+      )}
       <textarea
         ref={area}
         aria-label="Message"
@@ -88,7 +124,7 @@ export function Composer() {
           Stop
         </button>
       ) : (
-        <button type="submit" className="send" disabled={text.trim() === ''}>
+        <button type="submit" className="send" disabled={text.trim() === '' || tooLong}>
           Send
         </button>
       )}
