@@ -1,24 +1,43 @@
 import type { CallResponse } from '../../../shared/contract';
 import { decisionLabel, formatDuration, localTime } from './format';
 
-/** /history as text: one command a line, newest first (like `aios chat`). */
+/**
+ * /history and /memory as Markdown (a table, a list), drawn like answers.
+ * Commands and memories are the person's text: each is escaped so it shows
+ * exactly as written and cannot break the table or turn into a link.
+ */
+
+/** A code span that holds any text: the fence is longer than any run of backticks inside. */
+export function codeSpan(text: string): string {
+  const flat = text.replace(/\s*\n\s*/g, ' ⏎ ');
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${flat.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+
+/** Plain text inside Markdown: no emphasis, links, HTML or table breaks. */
+export function escapeMarkdown(text: string): string {
+  // Only what can start markup mid-line: a list or heading marker matters at the start of a line, and these never start one.
+  return text.replace(/\s+/g, ' ').replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`);
+}
+
 export function formatHistory(list: CallResponse<'history.list'>, query: string): string {
-  if (list.problem) return list.problem;
-  if (list.items.length === 0) return query ? `No commands match “${query}”.` : 'No commands yet.';
-  const head = query ? `Commands matching “${query}”, newest first:` : 'Commands, newest first:';
-  const lines = list.items.map((r) => {
+  if (list.problem) return escapeMarkdown(list.problem);
+  if (list.items.length === 0) return query ? `No commands match “${escapeMarkdown(query)}”.` : 'No commands yet.';
+  const head = query ? `**Commands matching “${escapeMarkdown(query)}”**, newest first:` : '**Commands**, newest first:';
+  const rows = list.items.map((r) => {
     // A command that ran has a duration; without an exit code it was stopped by a signal.
     const status = r.exitCode !== null ? `exit ${r.exitCode}` : r.durationMs !== null ? 'stopped' : 'not run';
-    const label = decisionLabel(r.decision);
-    const took = r.durationMs !== null ? ` · ${formatDuration(r.durationMs)}` : '';
-    return `${localTime(r.startedAt)}  ${label.padEnd(14)} ${status.padEnd(8)} ${r.command}${took}`;
+    const took = r.durationMs !== null ? formatDuration(r.durationMs) : '';
+    return `| ${escapeMarkdown(localTime(r.startedAt))} | ${escapeMarkdown(decisionLabel(r.decision))} | ${status} | ${codeSpan(r.command)} | ${took} |`;
   });
-  return [head, ...lines].join('\n');
+  return [head, '', '| when | decision | result | command | took |', '| --- | --- | --- | --- | ---: |', ...rows].join('\n');
 }
 
 export function formatMemories(list: CallResponse<'memory.list'>, query: string): string {
-  if (list.problem) return list.problem;
-  if (list.items.length === 0) return query ? `No memories match “${query}”.` : 'No memories yet.';
-  const head = query ? `Memories matching “${query}”:` : 'Recent memories:';
-  return [head, ...list.items.map((m) => `${localTime(m.createdAt)}  ${m.content.replace(/\s+/g, ' ')}`)].join('\n');
+  if (list.problem) return escapeMarkdown(list.problem);
+  if (list.items.length === 0) return query ? `No memories match “${escapeMarkdown(query)}”.` : 'No memories yet.';
+  const head = query ? `**Memories matching “${escapeMarkdown(query)}”:**` : '**Recent memories:**';
+  return [head, '', ...list.items.map((m) => `- ${escapeMarkdown(localTime(m.createdAt))} · ${escapeMarkdown(m.content)}`)].join('\n');
 }

@@ -12,16 +12,16 @@ const ALIASES: Record<string, SlashName> = { help: 'help', '?': 'help', clear: '
 
 export const HELP = `Talk to aios in plain words; it proposes commands and the permission policy decides.
 
-  !<command>        run a command yourself (same policy, approvals and history)
-  /history [words]  commands run or refused, newest first (e.g. /history apt)
-  /memory [words]   search the shared memory (recent memories without words)
-  /clear            start a new conversation (the old one stays in memory)
-  /terminal         open the terminal pane
-  /help             this text
+| command | what it does |
+| --- | --- |
+| \`!command\` | run a command yourself (same policy, approvals and history) |
+| \`/history [words]\` | commands run or refused, newest first (e.g. \`/history apt\`) |
+| \`/memory [words]\` | search the shared memory (recent memories without words) |
+| \`/clear\` | start a new conversation (the old one stays in memory) |
+| \`/terminal\` | open the terminal pane |
+| \`/help\` | this text |
 
-  Enter sends · Shift+Enter new line · ↑/↓ earlier inputs
-  Esc stops the running answer · Ctrl+\` terminal · Ctrl+L clear the view
-  Ctrl+= / Ctrl+- / Ctrl+0 text size`;
+**Keys:** Enter sends · Shift+Enter new line · ↑/↓ earlier inputs · Esc stops the running answer · Ctrl+\` terminal · Ctrl+L clears the view · Ctrl+= / Ctrl+- / Ctrl+0 text size`;
 
 export function parseInput(raw: string): ComposerInput {
   const text = raw.trim();

@@ -20,7 +20,7 @@ function MessageView({ row }: { row: MessageRow }) {
       data-streaming={row.streaming ? 'true' : undefined}
       aria-label={ROLE_LABEL[row.role]}
     >
-      {row.role === 'assistant' ? (
+      {row.role === 'assistant' || row.role === 'system' ? (
         <>
           <Markdown text={row.text} />
           {row.streaming && <span className="caret" aria-hidden="true" />}

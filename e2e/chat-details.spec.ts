@@ -1,6 +1,7 @@
 /**
- * Text longer than a message holds: said before sending, kept, and offered as
- * a file the model reads with commands.
+ * The details of a finished app: text longer than a message holds is said
+ * before sending and offered as a file; /help and /history are tables; task
+ * lists and the page icon.
  */
 import fs from 'node:fs';
 import { MAX_CHAT_TEXT } from '../src/shared/contract';
@@ -35,4 +36,34 @@ test('a paste over the message limit is not sent as a message: the limit is said
   await chat.input.press('Enter');
   await expect(chat.lastAnswer()).toContainText('I will read it.');
   expect(lastMessage(world.llm.requests[0]!.body, 'user')).toMatch(new RegExp(`^\\[attached: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .*\\]\\nwhat went wrong\\?$`));
+});
+
+test('/help and /history are formatted tables, commands shown exactly as run', async ({ world, page }, testInfo) => {
+  const chat = await ChatPage.open(page, world.url);
+  await chat.send('/help');
+  const help = chat.lastMessage('system');
+  await expect(help.getByRole('table')).toBeVisible();
+  await expect(help.getByRole('row')).toHaveCount(7);
+  await chat.send('!echo "a|b" `printf x`');
+  await chat.cardFor('echo "a|b" `printf x`').expectState('done');
+  await chat.send('/history');
+  const history = chat.lastMessage('system');
+  await expect(history.getByRole('cell', { name: 'echo "a|b" `printf x`', exact: true })).toBeVisible();
+  await expect(history.getByRole('cell', { name: 'auto-allowed' })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('history-table.png') });
+});
+
+test('task lists show boxes without bullets, and the page has an icon', async ({ world, page }) => {
+  const chat = await ChatPage.open(page, world.url);
+  world.llm.push({ text: 'Plan:\n\n- [x] install hello\n- [ ] run it\n' });
+  await chat.send('plan?');
+  const item = chat.lastAnswer().locator('li.task-list-item').first();
+  await expect(item).toBeVisible();
+  expect(await item.evaluate((el) => getComputedStyle(el).listStyleType)).toBe('none');
+  await expect(item.getByRole('checkbox')).toBeChecked();
+  const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+  expect(icon).toBe('./favicon.svg');
+  const res = await page.request.get(new URL('favicon.svg', page.url()).toString());
+  expect(res.status()).toBe(200);
+  expect(res.headers()['content-type']).toBe('image/svg+xml');
 });

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { codeSpan, escapeMarkdown, formatHistory, formatMemories } from '../../src/renderer/src/chat/lists';
+
+describe('/history and /memory as Markdown', () => {
+  it('a code span holds any backticks and keeps pipes from breaking the table', () => {
+    expect(codeSpan('a`b')).toBe('``a`b``');
+    expect(codeSpan('``x``')).toBe('``` ``x`` ```');
+    expect(codeSpan('a|b')).toBe('`a\\|b`');
+    expect(codeSpan('two\nlines')).toBe('`two ⏎ lines`');
+  });
+
+  it('escapes markup in plain text', () => {
+    expect(escapeMarkdown('*x* [l](u) <b>')).toBe('\\*x\\* \\[l\\](u) \\<b\\>');
+  });
+
+  it('history is a table with one row per command; memories a list', () => {
+    const md = formatHistory({ problem: null, items: [{ command: 'ls | wc -l', decision: 'auto_allow', exitCode: 0, durationMs: 12, startedAt: '2026-11-29T10:00:00+00:00', cwd: '/' }] }, 'ls');
+    const lines = md.split('\n');
+    expect(lines[2]).toBe('| when | decision | result | command | took |');
+    expect(lines[4]).toMatch(/^\| .+ \| auto-allowed \| exit 0 \| `ls \\\| wc -l` \| 12 ms \|$/);
+    expect(formatMemories({ problem: null, items: [{ id: 'x', content: 'tea', createdAt: '2026-11-29T10:00:00+00:00' }] }, '')).toMatch(/^\*\*Recent memories:\*\*\n\n- .+ · tea$/);
+  });
+});
