@@ -139,7 +139,8 @@ describe('McpManager with stdio servers', () => {
   });
 
   it('reports a command that is not installed, does not retry it on every turn, and the other servers still work', async () => {
-    const m = start({ fake: fakeEntry(), broken: { command: 'aios-no-such-program-xyz' } }, { backoff: { initialMs: 30_000 } });
+    // maxMs too: the default cap of 1 s would let a slow machine reach the next try before the second call.
+    const m = start({ fake: fakeEntry(), broken: { command: 'aios-no-such-program-xyz' } }, { backoff: { initialMs: 30_000, maxMs: 30_000 } });
     const tools = await m.listTools();
     expect(tools.some((t) => t.server === 'fake')).toBe(true);
     expect(statusOf(m, 'broken')).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/command not found: aios-no-such-program-xyz/) });
