@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { expect, openTerminal, runInTerminal, terminalText, test } from './fixtures';
 
 test.beforeEach(async ({ page, aios }) => {
@@ -42,10 +43,7 @@ test('the visible button toggles the terminal too', async ({ page }) => {
 
 /** Drops the terminal control sequences (colours, cursor moves, titles) and carriage returns from pty output. */
 function plainLines(output: string): string[] {
-  return output
-    .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '')
-    .replace(/\x1b\[[0-9;?<=>]*[ -/]*[@-~]/g, '')
-    .replace(/\x1b[()][0-9A-Za-z]|\x1b[=>78]/g, '')
+  return stripVTControlCharacters(output)
     .split('\n')
     .map((line) => line.replace(/\r/g, '').trimEnd());
 }
