@@ -19,6 +19,7 @@ function networkReason(err: unknown): string {
   if (cause?.code === 'ECONNREFUSED') return 'connection refused (nothing listens there)';
   if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') return 'the host name does not resolve';
   if (cause?.code === 'ECONNRESET') return 'the connection was reset';
+  if (cause?.message === 'bad port') return 'fetch refuses to use that port (one of the ports browsers block)';
   return cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
 

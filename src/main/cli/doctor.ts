@@ -112,7 +112,7 @@ export async function mcpSection(ctx: DoctorContext): Promise<DoctorSection> {
       if (s.lastError) lines.push(`${''.padEnd(12)} error: ${s.lastError}`);
       for (const l of s.state === 'ready' ? [] : s.stderrTail.slice(-3)) lines.push(`${''.padEnd(12)} stderr: ${l}`);
     }
-    if (status.length === 0) lines.push('no servers configured');
+    if (status.length === 0) lines.push(manager.problems.length > 0 ? 'no usable servers' : 'no servers configured');
     const ok = manager.problems.length === 0 && status.every((s) => s.state === 'ready' || s.state === 'disabled');
     return { name: 'mcp', ok, lines, data: { file: manager.config.file, usingDefault: manager.config.usingDefault, problems: manager.problems, servers: status } };
   } finally {
