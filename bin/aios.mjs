@@ -1,12 +1,47 @@
 #!/usr/bin/env node
-// The installed `aios` command: runs the built CLI.
-import { existsSync } from 'node:fs';
+// The installed `aios` command: checks the Node it runs on, then runs the
+// built CLI. The check comes first because the native modules (better-sqlite3,
+// node-pty) crash or fail obscurely on an older Node (Node 20 segfaults in
+// `aios memory count`); a person should read which Node is needed instead.
+import { existsSync, readFileSync } from 'node:fs';
+import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'out', 'main', 'cli.js');
-if (!existsSync(cli)) {
-  process.stderr.write(`aios is not built (${cli} is missing); run \`npm run build\` in ${join(dirname(cli), '..', '..')}.\n`);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The lowest Node major version in package.json's `engines.node` (">=22"), or undefined if it says something else. */
+function requiredNodeMajor() {
+  try {
+    const range = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines?.node;
+    const match = /^\s*>=\s*(\d+)/.exec(range ?? '');
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An argument as a person would type it into a POSIX shell. */
+function shellWord(arg) {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
+
+const needed = requiredNodeMajor();
+const running = Number(process.versions.node.split('.')[0]);
+if (needed !== undefined && running < needed) {
+  const bundled = join(root, 'node_modules', '.bin', 'node');
+  const ways = existsSync(bundled)
+    ? `From the checkout, \`npm run aios -- ${process.argv.slice(2).map(shellWord).join(' ')}\` runs it on the Node installed in ${bundled}; or install Node ${needed} or newer.`
+    : `Install Node ${needed} or newer (for example from your distribution or nodejs.org) and run aios with it.`;
+  process.stderr.write(`aios needs Node ${needed} or newer; this is Node ${process.versions.node} (${process.execPath}). ${ways}\n`);
   process.exit(1);
 }
+
+const cli = join(root, 'out', 'main', 'cli.js');
+if (!existsSync(cli)) {
+  process.stderr.write(`aios is not built (${cli} is missing); run \`npm run build\` in ${root}.\n`);
+  process.exit(1);
+}
+// Caches compiled JavaScript between runs (Node ≥ 22.1), so short commands start faster.
+module.enableCompileCache?.();
 await import(pathToFileURL(cli).href);

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { expect, openTerminal, runInTerminal, terminalText, test } from './fixtures';
 
 test.beforeEach(async ({ page, aios }) => {
@@ -40,10 +41,37 @@ test('the visible button toggles the terminal too', async ({ page }) => {
   await expect(page.locator('.terminal-pane')).toBeHidden();
 });
 
-test('seq 1 100000 arrives complete', async ({ page }) => {
+/** Drops the terminal control sequences (colours, cursor moves, titles) and carriage returns from pty output. */
+function plainLines(output: string): string[] {
+  return stripVTControlCharacters(output)
+    .split('\n')
+    .map((line) => line.replace(/\r/g, '').trimEnd());
+}
+
+test('seq 1 100000 arrives complete: every line reaches the browser once, in order', async ({ page, aios }) => {
+  // Everything the browser is sent for the terminal, from the bridge's own frames
+  // (the screen keeps only its 10,000-line scrollback, so it cannot show all of it).
+  let output = '';
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', ({ payload }) => {
+      const frame = JSON.parse(payload.toString()) as { type: string; name?: string; payload?: { data?: string } };
+      if (frame.type === 'event' && frame.name === 'terminal.data') output += frame.payload?.data ?? '';
+    });
+  });
+  await page.goto(`${aios.url}&terminal=dom`);
   await openTerminal(page);
   await runInTerminal(page, 'seq 1 100000; echo seq-finished-$((5*5))');
   await expect.poll(() => terminalText(page), { timeout: 45_000 }).toMatch(/^99999\s*\n100000\s*\nseq-finished-25\s*$/m);
+
+  const lines = plainLines(output);
+  const first = lines.indexOf('1');
+  const done = lines.indexOf('seq-finished-25');
+  expect(first).toBeGreaterThanOrEqual(0);
+  expect(done).toBeGreaterThan(first);
+  const printed = lines.slice(first, done);
+  expect(printed.length).toBe(100_000);
+  const wrong = printed.findIndex((line, i) => line !== String(i + 1));
+  expect(wrong === -1 ? 'all 100000 lines in order' : `line ${wrong + 1} is ${JSON.stringify(printed[wrong])}`).toBe('all 100000 lines in order');
 });
 
 test('Ctrl-C stops yes and the prompt returns', async ({ page }) => {

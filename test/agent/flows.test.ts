@@ -182,6 +182,10 @@ describe('the agent loop through the core', () => {
     expect(sys.content).toContain(`Working directory: ${path.join(h.dir, 'work')}`);
     expect(sys.content).toMatch(/Permission policy: .*mkdir/);
     expect(sys.content).toContain('fish shell');
+    // Only what matches the question: the unrelated memory stays out of the prompt.
+    expect(sys.content).not.toContain('Tama');
+    const listed = /Relevant memories:\n((?:- .*(?:\n|$))*)/.exec(sys.content ?? '')?.[1]?.trim().split('\n');
+    expect(listed).toEqual(['- The person prefers fish shell over bash']);
   });
 
   it('the model can save a memory with create_ai_memory', async () => {

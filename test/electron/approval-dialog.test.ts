@@ -10,7 +10,7 @@ import type { ApprovalRequest } from '../../src/main/core/agent/types';
 import { DENY_BUTTON, NativeApprover, RUN_BUTTON } from '../../src/main/electron/approval-dialog';
 import { startElectronHost, type ElectronApi } from '../../src/main/electron/host';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
-import { createFakeElectron, FakeBrowserWindow, ipcEvent, memoryLogger } from './fake-electron';
+import { createFakeElectron, FakeBrowserWindow, ipcEvent, recordingLogger } from './fake-electron';
 
 const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
   requestId: '01HAPPROVAL',
@@ -42,7 +42,7 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
   it('shows the exact command, cwd and rule, with Deny as the default and cancel button', async () => {
     const fake = createFakeElectron({ messageBoxResponse: DENY_BUTTON });
     const parent = new FakeBrowserWindow({});
-    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => parent as never, logger: memoryLogger() });
+    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => parent as never, logger: recordingLogger() });
     await approver.approve(request(), new AbortController().signal);
     const [win, options] = fake.dialogs.messageBoxes[0] as [unknown, MessageBoxOptions];
     expect(win).toBe(parent);
@@ -62,7 +62,7 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
       [7, 'denied'],
     ] as const) {
       const fake = createFakeElectron({ messageBoxResponse: response });
-      const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: memoryLogger() });
+      const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
       expect(await approver.approve(request(), new AbortController().signal)).toBe(expected);
       // No window: the box is shown on its own rather than not at all.
       expect(fake.dialogs.messageBoxes[0]).toHaveLength(1);
@@ -72,7 +72,7 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
   it('denies when the approval timeout passes, and closes the box', async () => {
     const fake = createFakeElectron();
     const boxes = heldBoxes(fake);
-    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: memoryLogger() });
+    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
     const outcome = await askWithTimeout(approver, request({ timeoutMs: 50 }), new AbortController().signal);
     expect(outcome).toEqual({ answer: 'denied', timedOut: true });
     expect(boxes).toHaveLength(1);
@@ -82,7 +82,7 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
   it('denies when the turn is cancelled, even if the box then reports Run', async () => {
     const fake = createFakeElectron();
     const boxes = heldBoxes(fake);
-    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: memoryLogger() });
+    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
     const turn = new AbortController();
     const answer = approver.approve(request(), turn.signal);
     await expect.poll(() => boxes.length).toBe(1);
@@ -94,7 +94,7 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
   it('asks one question at a time', async () => {
     const fake = createFakeElectron();
     const boxes = heldBoxes(fake);
-    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: memoryLogger() });
+    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
     const first = approver.approve(request({ requestId: 'a', command: 'first' }), new AbortController().signal);
     const second = approver.approve(request({ requestId: 'b', command: 'second' }), new AbortController().signal);
     await expect.poll(() => boxes.length).toBe(1);
@@ -142,7 +142,7 @@ describe('approvals through the Electron host', () => {
       env,
       preload: '/app/out/preload/index.cjs',
       rendererDir: path.join(home, 'renderer'),
-      logger: memoryLogger(),
+      logger: recordingLogger(),
       errorSource: new EventEmitter() as unknown as NodeJS.Process,
     });
     quit = () => fake.appEvents.emit('will-quit');

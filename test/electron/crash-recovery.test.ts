@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { attachCrashRecovery } from '../../src/main/electron/crash-recovery';
 import { installProcessErrorHandlers } from '../../src/main/electron/process-errors';
-import { memoryLogger } from './fake-electron';
+import { recordingLogger } from './fake-electron';
 
 function harness(options: { maxAttempts?: number } = {}) {
   const contents = Object.assign(new EventEmitter(), {
@@ -14,7 +14,7 @@ function harness(options: { maxAttempts?: number } = {}) {
   const timers: Array<{ fn: () => void; ms: number }> = [];
   const reloads: number[] = [];
   const gaveUp: string[] = [];
-  const logger = memoryLogger();
+  const logger = recordingLogger();
   const recovery = attachCrashRecovery(window, {
     logger,
     reload: async () => void reloads.push(1),
@@ -108,7 +108,7 @@ describe('crash recovery', () => {
 describe('main-process error handlers', () => {
   it('log every error, show a bounded number per minute, and can be removed', () => {
     const source = new EventEmitter();
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     const shown: string[] = [];
     let now = 0;
     const remove = installProcessErrorHandlers(source as unknown as NodeJS.Process, { logger, show: (title) => shown.push(title), maxShown: 2, windowMs: 1000, now: () => now });

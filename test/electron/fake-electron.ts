@@ -4,6 +4,11 @@
  * check the security-relevant settings and drive handlers directly.
  */
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { onTestFinished } from 'vitest';
+import { RotatingFileLogger, type LogLevel } from '../../src/main/core/log';
 
 type Handler = (event: unknown, ...args: unknown[]) => unknown;
 
@@ -177,9 +182,24 @@ export function navigationEvent(url: string) {
   };
 }
 
-/** A logger that keeps its lines, for asserting what was logged. */
-export function memoryLogger() {
-  const lines: Array<{ level: string; message: string; detail?: unknown }> = [];
-  const at = (level: string) => (message: string, detail?: unknown) => void lines.push({ level, message, detail });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+/**
+ * The real rotating file logger, in a temp folder removed when the test ends,
+ * that also keeps each call so a test can assert on level and message. Not a
+ * stand-in: what the code logs lands in a real aios.log too (`readFile`).
+ */
+class RecordingFileLogger extends RotatingFileLogger {
+  readonly lines: Array<{ level: string; message: string; detail?: unknown }> = [];
+  override write(level: LogLevel, message: string, detail?: unknown): void {
+    this.lines.push({ level, message, ...(detail !== undefined ? { detail } : {}) });
+    super.write(level, message, detail);
+  }
+  readFile(): string {
+    return fs.existsSync(this.file) ? fs.readFileSync(this.file, 'utf8') : '';
+  }
+}
+
+export function recordingLogger(): RecordingFileLogger {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-test-log-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return new RecordingFileLogger({ dir });
 }

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callChannel } from '../../src/shared/ipc';
 import { startElectronHost, type ElectronApi, type HostOptions } from '../../src/main/electron/host';
-import { createFakeElectron, FakeBrowserWindow, ipcEvent, memoryLogger, navigationEvent, type FakeOptions } from './fake-electron';
+import { createFakeElectron, FakeBrowserWindow, ipcEvent, recordingLogger, navigationEvent, type FakeOptions } from './fake-electron';
 
 let home: string;
 let fake: ReturnType<typeof createFakeElectron>;
@@ -19,7 +19,7 @@ function env(extra: Record<string, string> = {}) {
 async function start(options: { argv?: string[]; fake?: FakeOptions; host?: Partial<HostOptions> } = {}) {
   FakeBrowserWindow.instances = [];
   fake = createFakeElectron(options.fake);
-  const logger = memoryLogger();
+  const logger = recordingLogger();
   const errors = new EventEmitter();
   const timers: Array<{ fn: () => void; ms: number }> = [];
   const host = startElectronHost(fake.electron as unknown as ElectronApi, {

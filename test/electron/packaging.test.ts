@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { FuseState, FuseV1Options, FuseVersion, flipFuses, getCurrentFuseWire, type FuseConfig } from '@electron/fuses';
+import { listPackage } from '@electron/asar';
 import { PlatformPackager } from 'app-builder-lib';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config';
 import { DebugLogger } from 'builder-util';
@@ -23,7 +24,7 @@ async function builderConfig() {
 }
 
 describe('electron-builder.yml', () => {
-  it('passes electron-builder’s own schema and packages a Linux dir with the aios launcher', async () => {
+  it('passes electron-builder’s own schema, with asar, the unpacked native modules and the launcher as extra file', async () => {
     const config = await builderConfig();
     expect(config.asar).toBe(true);
     expect(config.files).toEqual([{ filter: expect.arrayContaining(['out/**', 'package.json', 'cfg/**']) }]);
@@ -65,6 +66,51 @@ describe('electron-builder.yml', () => {
     expect(wire[FuseV1Options.OnlyLoadAppFromAsar]).toBe(FuseState.ENABLE);
     expect(wire[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(FuseState.DISABLE);
   });
+});
+
+/**
+ * A stand-in for the Electron binary (the real one cannot be downloaded
+ * here): a shell script carrying Electron's fuse wire, nine fuses in their
+ * shipped states, so electron-builder's fuse step has something to flip.
+ */
+function standInElectronDist(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const shipped = [1, 0, 1, 1, 0, 0, 0, 1, 1].map((b) => (b ? FuseState.ENABLE : FuseState.DISABLE));
+  const script = Buffer.from('#!/bin/sh\necho "stand-in electron $*"\nexit 0\n');
+  fs.writeFileSync(path.join(dir, 'electron'), Buffer.concat([script, Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'), Buffer.from([1, shipped.length, ...shipped]), Buffer.from('\n')]), { mode: 0o755 });
+}
+
+describe('electron-builder on this config, with a stand-in Electron binary', () => {
+  it('packages a Linux dir: aios-app with the fuses flipped, the launcher, the built app in app.asar and the native modules beside it', async () => {
+    if (!fs.existsSync(path.join(root, 'out', 'main', 'index.js'))) {
+      execFileSync(node, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'ignore' });
+    }
+    const dist = path.join(tmp, 'stand-in-electron');
+    standInElectronDist(dist);
+    const output = path.join(tmp, 'packaged');
+    const res = spawnSync(
+      path.join(root, 'node_modules', '.bin', 'electron-builder'),
+      ['--linux', 'dir', `--${process.arch === 'arm64' ? 'arm64' : 'x64'}`, '--config', 'electron-builder.yml', '--publish', 'never', `-c.electronDist=${dist}`, `-c.directories.output=${output}`],
+      { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, ELECTRON_CACHE: path.join(tmp, 'cache') }, timeout: 240_000 },
+    );
+    expect(res.status, res.stderr + res.stdout).toBe(0);
+    const app = path.join(output, 'linux-unpacked');
+    // The launcher and the renamed binary, both executable; the launcher starts the binary beside it.
+    expect(fs.statSync(path.join(app, 'aios')).mode & 0o111).not.toBe(0);
+    expect(execFileSync(path.join(app, 'aios'), ['--kiosk'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, encoding: 'utf8' })).toBe('stand-in electron --kiosk\n');
+    const wire = await getCurrentFuseWire(path.join(app, 'aios-app'));
+    expect(wire[FuseV1Options.RunAsNode]).toBe(FuseState.DISABLE);
+    expect(wire[FuseV1Options.EnableNodeOptionsEnvironmentVariable]).toBe(FuseState.DISABLE);
+    expect(wire[FuseV1Options.EnableNodeCliInspectArguments]).toBe(FuseState.DISABLE);
+    expect(wire[FuseV1Options.OnlyLoadAppFromAsar]).toBe(FuseState.ENABLE);
+    // The app: every built file of out/ in the archive, no source maps, the native modules unpacked.
+    const listed = new Set(listPackage(path.join(app, 'resources', 'app.asar'), { isPack: false }));
+    const built = fs.readdirSync(path.join(root, 'out'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.name.endsWith('.map'));
+    for (const f of built) expect(listed.has(`/${path.relative(root, path.join(f.parentPath, f.name)).split(path.sep).join('/')}`), f.name).toBe(true);
+    expect(listed.has('/package.json')).toBe(true);
+    expect([...listed].some((f) => f.endsWith('.map'))).toBe(false);
+    for (const native of ['better-sqlite3', 'node-pty']) expect(fs.existsSync(path.join(app, 'resources', 'app.asar.unpacked', 'node_modules', native, 'package.json')), native).toBe(true);
+  }, 300_000);
 });
 
 describe('the aios launcher of a packaged build', () => {

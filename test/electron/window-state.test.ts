@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadWindowState, saveWindowState } from '../../src/main/electron/window-state';
-import { memoryLogger } from './fake-electron';
+import { recordingLogger } from './fake-electron';
 
 let dir: string;
 let file: string;
@@ -17,14 +17,14 @@ const display = [{ x: 0, y: 0, width: 1920, height: 1080 }];
 
 describe('window state', () => {
   it('round-trips a valid state', () => {
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     saveWindowState(file, { x: 5, y: 6, width: 800, height: 600, maximized: true }, logger);
     expect(loadWindowState(file, logger, display)).toEqual({ x: 5, y: 6, width: 800, height: 600, maximized: true });
     expect(logger.lines).toEqual([]);
   });
 
   it('a missing file is the first run: defaults, nothing logged', () => {
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     expect(loadWindowState(file, logger, display)).toBeUndefined();
     expect(logger.lines).toEqual([]);
   });
@@ -40,16 +40,18 @@ describe('window state', () => {
     ['null', 'null'],
   ])('ignores %s and logs it', (_name, text) => {
     fs.writeFileSync(file, text);
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     expect(loadWindowState(file, logger, display)).toBeUndefined();
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]).toMatchObject({ level: 'warn' });
     expect(logger.lines[0]!.message).toContain(file);
+    // And in the real log file, as one WARN line.
+    expect(logger.readFile()).toMatch(new RegExp(`^\\S+ WARN  .*${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
   });
 
   it('drops a position that is off every display but keeps the size', () => {
     fs.writeFileSync(file, JSON.stringify({ x: 5000, y: 5000, width: 800, height: 600 }));
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     expect(loadWindowState(file, logger, display)).toEqual({ width: 800, height: 600, maximized: false });
   });
 });

@@ -139,7 +139,8 @@ describe('McpManager with stdio servers', () => {
   });
 
   it('reports a command that is not installed, does not retry it on every turn, and the other servers still work', async () => {
-    const m = start({ fake: fakeEntry(), broken: { command: 'aios-no-such-program-xyz' } }, { backoff: { initialMs: 30_000 } });
+    // maxMs too: the default cap of 1 s would let a slow machine reach the next try before the second call.
+    const m = start({ fake: fakeEntry(), broken: { command: 'aios-no-such-program-xyz' } }, { backoff: { initialMs: 30_000, maxMs: 30_000 } });
     const tools = await m.listTools();
     expect(tools.some((t) => t.server === 'fake')).toBe(true);
     expect(statusOf(m, 'broken')).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/command not found: aios-no-such-program-xyz/) });
@@ -186,16 +187,32 @@ describe('aigpt not installed', () => {
     store.close();
   });
 
-  it('runs the real aigpt when it is on PATH', async () => {
+  it('prefers an executable named aigpt on PATH to the built-in store (aios memory-server under that name)', async () => {
+    // aigpt itself is not installed here: its closest real stand-in is `aios memory-server`, a
+    // separate process speaking aigpt's MCP tools over stdio. It is put on PATH as `aigpt`,
+    // taking aigpt's `server` argument, and serves its own memory file.
     const bin = tmp.join('bin');
     fs.mkdirSync(bin);
-    // Stands in for an installed aigpt: an executable named aigpt that speaks MCP.
-    fs.writeFileSync(path.join(bin, 'aigpt'), `#!/bin/sh\ncd ${JSON.stringify(repoRoot)} && exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(FAKE)}\n`, { mode: 0o755 });
-    const m = start({ aigpt: { command: 'aigpt', args: ['server'] } }, { env: isolatedEnv(tmp.path, { PATH: `${bin}:${projectPath('/usr/bin:/bin')}` }) });
+    const db = tmp.join('aigpt-memory.db');
+    const cli = path.join(repoRoot, 'src', 'main', 'cli.ts');
+    fs.writeFileSync(
+      path.join(bin, 'aigpt'),
+      `#!/bin/sh\n[ "$1" = server ] && shift\ncd ${JSON.stringify(repoRoot)} && exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(cli)} memory-server --db ${JSON.stringify(db)} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const m = start({ aigpt: { command: 'aigpt', args: ['server', '--enable-layer4'] } }, { env: isolatedEnv(tmp.path, { PATH: `${bin}:${projectPath('/usr/bin:/bin')}` }) });
     const tools = await m.listTools();
-    expect(tools.map((t) => t.name)).toContain('aigpt__echo');
-    expect(statusOf(m, 'aigpt').transport).toBe('stdio');
+    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['aigpt__create_memory', 'aigpt__search_memories', 'aigpt__get_relationship']));
+    const s = statusOf(m, 'aigpt');
+    expect(s.transport).toBe('stdio');
+    expect(s.note).toBeUndefined();
     expect(logs.some((l) => /not installed/.test(l))).toBe(false);
+    // It is that process that keeps the memory: in its file, not the built-in store's.
+    const created = JSON.parse(textOf(await m.callTool('aigpt__create_memory', { content: 'kept by the aigpt on PATH' }))) as { id: string };
+    expect(fs.existsSync(tmp.join('memory.db'))).toBe(false);
+    const store = openMemoryStore(db, { readonly: true });
+    expect(store.get(created.id)?.content).toBe('kept by the aigpt on PATH');
+    store.close();
   });
 });
 

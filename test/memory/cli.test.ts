@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runAios } from '../support/process';
+import { startLlmServer } from '../support/llm-server';
+import { runAios, runAsync } from '../support/process';
 import { isolatedEnv, makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;
@@ -59,14 +60,18 @@ describe('aios memory', () => {
 });
 
 describe('aios doctor', () => {
-  it('reports config paths, the memory file and MCP servers as JSON, and exits 0 when all is well', () => {
+  it('reports config paths, the provider, the memory file and MCP servers as JSON, and exits 0 when all is well', async () => {
     expect(runAios(['memory', 'add', 'something to count'], env).status).toBe(0);
-    const r = runAios(['doctor', '--json'], env);
+    // The model is the scripted OpenAI-compatible server (the stand-in for a provider).
+    const llm = await startLlmServer();
+    fs.writeFileSync(path.join(env.AIOS_CONFIG_DIR!, 'config.toml'), `[ai]\nbase_url = "${llm.baseUrl}"\nmodel = "scripted"\n`);
+    const r = await runAsync(['doctor', '--json'], env).finally(() => llm.close());
     expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { ok: boolean; sections: Record<string, Record<string, unknown>> };
     expect(report.ok).toBe(true);
     expect(report.sections.config).toMatchObject({ ok: true, paths: { configDir: env.AIOS_CONFIG_DIR } });
+    expect(report.sections.provider).toMatchObject({ ok: true, model: 'scripted', check: { kind: 'ok', url: `${llm.baseUrl}/models` } });
     expect(report.sections.memory).toMatchObject({
       ok: true,
       exists: true,
@@ -106,21 +111,27 @@ describe('aios doctor', () => {
     expect(j.sections.memory.error).toMatchObject({ kind: 'corrupt', sqliteMessage: 'file is not a database' });
   }, 60_000);
 
-  it('changes nothing: on a machine with no config it creates no file', () => {
-    const r = runAios(['doctor'], env);
-    expect(r.status).toBe(0);
+  it('changes nothing: on a machine with no config it creates no file (and says no provider is set up)', () => {
+    const r = runAios(['doctor'], { ...env, OLLAMA_HOST: '127.0.0.1:9' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^provider NEEDS ATTENTION\n {2}No AI provider is configured/m);
     expect(r.stdout).toMatch(/missing: created on first use/);
     expect(fs.readdirSync(tmp.path)).toEqual([]);
   }, 60_000);
 
   it('shows a broken MCP server with its error', () => {
     fs.mkdirSync(env.AIOS_CONFIG_DIR!, { recursive: true });
-    fs.writeFileSync(path.join(env.AIOS_CONFIG_DIR!, 'mcp.json'), JSON.stringify({ mcpServers: { gone: { command: 'aios-no-such-program-xyz' }, half: { command: 'x', args: ['${NOT_SET_ANYWHERE}'] } } }));
+    fs.writeFileSync(
+      path.join(env.AIOS_CONFIG_DIR!, 'mcp.json'),
+      JSON.stringify({ mcpServers: { gone: { command: 'aios-no-such-program-xyz' }, half: { command: 'x', args: ['${NOT_SET_ANYWHERE}'] }, old: { type: 'sse', url: 'http://127.0.0.1:1/sse' } } }),
+    );
     const r = runAios(['doctor'], env);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/gone +failed \(stdio\)/);
     expect(r.stdout).toMatch(/command not found: aios-no-such-program-xyz/);
     expect(r.stdout).toMatch(/half +misconfigured/);
     expect(r.stdout).toMatch(/NOT_SET_ANYWHERE/);
+    // An entry rejected outright says why in the text too, not only in --json.
+    expect(r.stdout).toMatch(/old +rejected: type "sse" is not supported; use "http" \(streamable HTTP\)/);
   }, 60_000);
 });

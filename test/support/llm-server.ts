@@ -72,7 +72,13 @@ function pieces(s: string, n: number): string[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startLlmServer(script: Step[] = [], options: { port?: number } = {}): Promise<LlmServer> {
+export interface LlmServerOptions {
+  port?: number;
+  /** What GET …/models answers; by default 200 with the one model "scripted". */
+  models?: { status: number; body?: unknown };
+}
+
+export async function startLlmServer(script: Step[] = [], options: LlmServerOptions = {}): Promise<LlmServer> {
   const queue = [...script];
   let responder: Responder | undefined;
   const requests: RecordedRequest[] = [];
@@ -94,8 +100,9 @@ export async function startLlmServer(script: Step[] = [], options: { port?: numb
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> {
     const url = req.url ?? '/';
     if (req.method === 'GET' && url.endsWith('/models')) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data: [{ id: 'scripted', object: 'model' }] }));
+      const models = options.models ?? { status: 200, body: { object: 'list', data: [{ id: 'scripted', object: 'model' }] } };
+      res.writeHead(models.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(models.body ?? { error: { message: `scripted ${models.status}`, type: 'scripted', code: null } }));
       return;
     }
     if (req.method !== 'POST' || !url.endsWith('/chat/completions')) {

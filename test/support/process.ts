@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -29,6 +30,21 @@ export function runAios(args: string[], env: Record<string, string>, input?: str
     ...(input !== undefined ? { input } : {}),
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs `aios ARGS` from source without blocking this process, for tests whose
+ * servers (the scripted LLM, an MCP server) live in this process and must keep
+ * answering. Killed after `timeoutMs`.
+ */
+export async function runAsync(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Exited> {
+  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], { cwd: repoRoot, env: { ...env, PATH: projectPath(env.PATH) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const guard = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  try {
+    return await collect(child);
+  } finally {
+    clearTimeout(guard);
+  }
 }
 
 /**
@@ -73,4 +89,26 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The processes of a process group that are still running (zombies, which
+ * are dead and only wait to be reaped by their parent, do not count), read
+ * from /proc. Linux only.
+ */
+export function livingGroupMembers(pgid: number): number[] {
+  const living: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses, so split after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') living.push(Number(entry));
+  }
+  return living;
 }

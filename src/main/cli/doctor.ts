@@ -5,13 +5,15 @@ import type { Env } from '../core/config/paths';
 import { inspectMemoryFile } from '../core/memory';
 import { describeLogs } from '../core/log';
 import { McpManager } from '../core/mcp';
+import { providerSection } from './doctor-provider';
 
 const HELP = `Usage: aios doctor [--json] [--config FILE]
 
 Checks what aios depends on and says what is wrong: config files and their
 problems, the shared memory database (schema, journal mode, row counts,
-search index, formats aigpt can read), and each MCP server in mcp.json
-(started, asked for its tools, stopped). Nothing is changed. Exit code 1 when
+search index, formats aigpt can read), the AI provider (asked for its
+models at <base_url>/models), and each MCP server in mcp.json (started,
+asked for its tools, stopped with its whole process group). Nothing is changed. Exit code 1 when
 something needs attention.
 
   --json         print the findings as JSON
@@ -101,13 +103,16 @@ export async function mcpSection(ctx: DoctorContext): Promise<DoctorSection> {
     const lines: string[] = [];
     if (manager.config.usingDefault) lines.push('(no mcp.json: using the default aigpt entry)');
     for (const pr of manager.problems) if (!pr.server) lines.push(`problem      ${pr.message}`);
+    // Entries mcp.json rejected outright have no status: say why here, not only in --json.
+    const known = new Set(status.map((s) => s.name));
+    for (const pr of manager.problems) if (pr.server && !known.has(pr.server)) lines.push(`${pr.server.padEnd(12)} rejected: ${pr.message}`);
     for (const s of status) {
       lines.push(`${s.name.padEnd(12)} ${s.state} (${s.transport})${s.tools.length ? `, ${s.tools.length} tools` : ''}`);
       if (s.note) lines.push(`${''.padEnd(12)} ${s.note}`);
       if (s.lastError) lines.push(`${''.padEnd(12)} error: ${s.lastError}`);
       for (const l of s.state === 'ready' ? [] : s.stderrTail.slice(-3)) lines.push(`${''.padEnd(12)} stderr: ${l}`);
     }
-    if (status.length === 0) lines.push('no servers configured');
+    if (status.length === 0) lines.push(manager.problems.length > 0 ? 'no usable servers' : 'no servers configured');
     const ok = manager.problems.length === 0 && status.every((s) => s.state === 'ready' || s.state === 'disabled');
     return { name: 'mcp', ok, lines, data: { file: manager.config.file, usingDefault: manager.config.usingDefault, problems: manager.problems, servers: status } };
   } finally {
@@ -126,7 +131,7 @@ export function logsSection(ctx: DoctorContext): DoctorSection {
 }
 
 type Section = (ctx: DoctorContext) => DoctorSection | Promise<DoctorSection>;
-const SECTIONS: Section[] = [configSection, memorySection, mcpSection, logsSection];
+const SECTIONS: Section[] = [configSection, providerSection, memorySection, mcpSection, logsSection];
 
 export async function run(args: string[]): Promise<number> {
   let values: { json?: boolean; config?: string; help?: boolean };

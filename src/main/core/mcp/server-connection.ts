@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -8,6 +7,7 @@ import { APP_VERSION } from '../../../shared/version';
 import type { Env } from '../config/paths';
 import type { McpServerConfig } from './config';
 import { findExecutable } from '../executable';
+import { ProcessGroupStdioTransport } from './process-group-transport';
 
 export type McpServerState = 'idle' | 'starting' | 'ready' | 'restarting' | 'failed' | 'disabled' | 'misconfigured' | 'closed';
 
@@ -61,7 +61,7 @@ export interface ConnectionDeps {
   sayOnce: (key: string, line: string) => void;
 }
 
-/** Variables passed to stdio servers; the SDK forwards only HOME, LOGNAME, PATH, SHELL, TERM and USER by itself. */
+/** Variables passed to stdio servers (nothing else of aios's environment reaches them). */
 const PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'LANG', 'LC_ALL', 'TZ', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_RUNTIME_DIR', 'AIOS_CONFIG_DIR', 'AIOS_DATA_DIR'];
 const STDERR_LINES = 20;
 /** A server that ran this long before crashing starts its backoff afresh. */
@@ -196,20 +196,19 @@ export class ServerConnection {
       }
       throw new McpServerError('unavailable', this.name, `command not found: ${c.command} (not on PATH)`);
     }
-    const transport = new StdioClientTransport({
+    const transport = new ProcessGroupStdioTransport({
       command: resolved,
       args: c.args,
       env: childEnv(this.deps.env, c.env),
       ...(c.cwd !== undefined ? { cwd: c.cwd } : {}),
-      stderr: 'pipe',
     });
     this.captureStderr(transport);
     return transport;
   }
 
-  private captureStderr(transport: StdioClientTransport): void {
+  private captureStderr(transport: ProcessGroupStdioTransport): void {
     let partial = '';
-    transport.stderr?.on('data', (chunk: Buffer) => {
+    transport.stderr.on('data', (chunk: Buffer) => {
       const lines = (partial + chunk.toString('utf8')).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
@@ -235,7 +234,7 @@ export class ServerConnection {
       });
       await client.connect(transport, { timeout: this.deps.timeouts.connectMs });
       this.client = client;
-      this.pid = transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined;
+      this.pid = transport instanceof ProcessGroupStdioTransport ? transport.pid : undefined;
       this.toolList = await this.fetchTools(client);
       this.state = 'ready';
       this.readyAt = Date.now();

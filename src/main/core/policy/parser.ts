@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
 
 /**
@@ -23,6 +24,31 @@ export interface BashParser {
 
 let loading: Promise<BashParser> | undefined;
 
+/**
+ * V8 flags that keep WebAssembly on its baseline compiler (Liftoff).
+ *
+ * Why: tree-sitter-bash's lexer is one 160 KB wasm function. V8's dynamic
+ * tiering hands it to the optimizing compiler after about a hundred calls
+ * (one parsed line is enough), and on Node 24 / V8 13.6 that single compile
+ * takes 2–4 s of CPU and ~700 MB of compiler memory on a background thread.
+ * A short command like `aios policy check` waits for it before it can exit
+ * (3–4 s, 570 MB peak instead of 0.2 s, 60 MB), and a long-running host pays
+ * the same spike once. Liftoff code parses a command line in tens of
+ * microseconds, which is all the policy engine needs.
+ *
+ * The flags are read when a module is compiled, so they must be set before
+ * the grammar is loaded. They are process-wide: any wasm compiled later in
+ * this process (there is none other in aios besides Node's own small HTTP
+ * parser) also stays on Liftoff. `--liftoff-only` itself is not honoured once
+ * V8 is running; these two are. test/policy/parser-exit.test.ts checks the
+ * effect on a real `aios policy check`.
+ */
+export const WASM_BASELINE_FLAGS = ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'] as const;
+
+function keepWasmOnBaselineCompiler(): void {
+  for (const flag of WASM_BASELINE_FLAGS) v8.setFlagsFromString(flag);
+}
+
 async function load(): Promise<BashParser> {
   const started = performance.now();
   const require = createRequire(import.meta.url);
@@ -34,6 +60,7 @@ async function load(): Promise<BashParser> {
   } catch (err) {
     throw new ParserLoadError('cannot find the bash grammar: web-tree-sitter and tree-sitter-bash must be installed in node_modules', err);
   }
+  keepWasmOnBaselineCompiler();
   try {
     await Parser.init({
       locateFile: () => runtimeWasm,
