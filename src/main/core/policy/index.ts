@@ -4,7 +4,8 @@ import { stricter, type PolicyResult } from '../../../shared/policy';
 import { formatProblem, type ConfigProblem, type LoadedConfig } from '../config/load';
 import { analyzeLine, MAX_LINE_LENGTH } from './analyze';
 import { describePolicy } from './describe';
-import { judgeLine, type LineFacts } from './judge';
+import { judgeLine, type JudgeContext, type LineFacts } from './judge';
+import type { ProtectedPathContext } from './protected-paths';
 import { getBashParser, type BashParser } from './parser';
 import { compilePolicy, type CompiledPolicy } from './rules';
 
@@ -27,6 +28,17 @@ export interface DecideContext {
   home?: string;
 }
 
+/** aios's own files from the loaded config: its config dir, the memory folder, the files in use, and `protected_paths`. */
+export function protectedContext(config: LoadedConfig): Omit<ProtectedPathContext, 'home'> {
+  const p = config.paths;
+  return {
+    configDir: p.configDir,
+    memoryDir: path.dirname(p.memoryDb),
+    ownFiles: [config.file, p.mcpConfigFile],
+    extra: config.protectedPaths ?? [],
+  };
+}
+
 /**
  * Decides whether a shell command line may run: parses it with the bash
  * grammar, judges every simple command it contains, and returns the
@@ -37,13 +49,14 @@ export class PolicyEngine {
   private constructor(
     private readonly parser: BashParser,
     private readonly policy: CompiledPolicy,
+    private readonly protect: Omit<ProtectedPathContext, 'home'>,
   ) {}
 
   /** Loads the grammar (once per process) and compiles the configured patterns. */
   static async create(opts: PolicyEngineOptions): Promise<PolicyEngine> {
     const parser = await getBashParser();
     const policy = compilePolicy(parser, opts.config, { profile: opts.profile, hostname: opts.hostname ?? os.hostname() });
-    return new PolicyEngine(parser, policy);
+    return new PolicyEngine(parser, policy, protectedContext(opts.config));
   }
 
   /** Non-empty when the engine runs on the safe fallback (everything needs approval, shipped deny list). */
@@ -76,15 +89,15 @@ export class PolicyEngine {
     const facts: LineFacts = { commands: [], functions: [], floors: [] };
     try {
       analyzeLine(this.parser, commandLine, home, facts);
-      const judged = judgeLine(facts, this.policy, { cwd, home });
+      const judged = judgeLine(facts, this.policy, { cwd, home, protect: this.protect });
       return { ...judged, reasons: [...judged.reasons, ...notes], ...extra };
     } catch (err) {
-      return this.failClosed(facts, err, { cwd, home }, extra, notes);
+      return this.failClosed(facts, err, { cwd, home, protect: this.protect }, extra, notes);
     }
   }
 
   /** After an internal error: approval, or deny when what was understood already hit a deny rule. */
-  private failClosed(facts: LineFacts, err: unknown, ctx: { cwd: string; home: string | undefined }, extra: Pick<PolicyResult, 'fallback' | 'profile'>, notes: string[]): PolicyResult {
+  private failClosed(facts: LineFacts, err: unknown, ctx: JudgeContext, extra: Pick<PolicyResult, 'fallback' | 'profile'>, notes: string[]): PolicyResult {
     const reason = `the policy engine could not judge this line (${err instanceof Error ? err.message : String(err)}), so it fails closed`;
     try {
       const partial = judgeLine(facts, this.policy, ctx);
