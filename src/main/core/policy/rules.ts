@@ -75,6 +75,8 @@ export interface CompiledPolicy {
   /** True when running on the safe fallback because of `problems`. */
   fallback: boolean;
   problems: ConfigProblem[];
+  /** `[permissions] replace_shipped = true`: the shipped floor was dropped. */
+  replaceShipped: boolean;
 }
 
 function compileList(
@@ -139,8 +141,9 @@ export function compilePolicy(parser: BashParser, loaded: LoadedConfig, opts: Se
   const selected = selectProfile(loaded.config, file, opts);
   if (selected.problem) problems.push(selected.problem);
 
-  if (problems.length > 0) return { base: fallbackBook(parser), fallback: true, problems };
+  if (problems.length > 0) return { base: fallbackBook(parser), fallback: true, problems, replaceShipped: false };
   const name = selected.choice?.name;
   const profile = name !== undefined ? profiles.get(name) : undefined;
-  return { base, ...(profile && name !== undefined ? { profile, profileName: name } : {}), fallback: false, problems };
+  const replaceShipped = loaded.policySources?.replaceShipped ?? false;
+  return { base, ...(profile && name !== undefined ? { profile, profileName: name } : {}), fallback: false, problems, replaceShipped };
 }
