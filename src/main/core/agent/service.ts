@@ -14,6 +14,7 @@ import { CommandRunner } from './command-runner';
 import type { LlmClient } from './llm';
 import { resolveProvider, type ProviderState } from './provider';
 import { PendingApprovals } from './pending-approvals';
+import { ToolGate } from './tool-gate';
 import { ToolSet, type ExternalTools } from './tools';
 import type { Approver, CommandPolicy, Emit } from './types';
 
@@ -120,6 +121,17 @@ export class ChatService {
       sessionId: this.sessionId,
       onHistoryError: (err) => this.o.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
+    const gate = new ToolGate({
+      policy: () => this.policy(),
+      approver: this.o.approver ?? this.approvals,
+      ...(history ? { history } : {}),
+      emit: this.o.emit,
+      approvalTimeoutMs: ai.approval_timeout_s * 1000,
+      cwd: this.cwd,
+      ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}),
+      sessionId: this.sessionId,
+      onHistoryError: (err) => this.o.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
+    });
     const external = this.o.external?.();
     const tools = new ToolSet({ ...(memory ? { memory } : {}), ...(history ? { history } : {}), ...(external ? { external } : {}) });
     const agent = new Agent({
@@ -130,6 +142,7 @@ export class ChatService {
       provider: () => this.provider(),
       policy: () => this.policy(),
       runner,
+      gate,
       tools,
       conversations,
       ...(memory ? { memory } : {}),

@@ -17,6 +17,7 @@ const StdioEntry = z.looseObject({
   env: z.record(z.string(), z.string()).default({}),
   cwd: z.string().optional(),
   disabled: z.boolean().default(false),
+  trust_annotations: z.boolean().default(false),
 });
 
 const HttpEntry = z.looseObject({
@@ -24,13 +25,19 @@ const HttpEntry = z.looseObject({
   url: z.string().min(1, 'url may not be empty'),
   headers: z.record(z.string(), z.string()).default({}),
   disabled: z.boolean().default(false),
+  trust_annotations: z.boolean().default(false),
 });
 
 const McpFile = z.looseObject({ mcpServers: z.record(z.string(), z.unknown()).default({}) });
 
+/**
+ * `trustAnnotations` (`"trust_annotations": true`): the server's tool
+ * annotations (`readOnlyHint`) may set the policy's default for tools no rule
+ * names. The MCP spec calls annotations untrusted hints, so this is off.
+ */
 export type McpServerConfig =
-  | { name: string; transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string; disabled: boolean }
-  | { name: string; transport: 'http'; url: string; headers: Record<string, string>; disabled: boolean };
+  | { name: string; transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string; disabled: boolean; trustAnnotations: boolean }
+  | { name: string; transport: 'http'; url: string; headers: Record<string, string>; disabled: boolean; trustAnnotations: boolean };
 
 export interface McpConfigProblem {
   file: string;
@@ -109,7 +116,7 @@ function parseEntry(name: string, raw: unknown, env: Env, file: string): { serve
   let server: McpServerConfig;
   if (isHttp) {
     const d = parsed.data as z.infer<typeof HttpEntry>;
-    server = { name, transport: 'http', url: one(d.url), headers: expandRecord(d.headers, env, missing), disabled: d.disabled };
+    server = { name, transport: 'http', url: one(d.url), headers: expandRecord(d.headers, env, missing), disabled: d.disabled, trustAnnotations: d.trust_annotations };
     try {
       new URL(server.url);
     } catch {
@@ -125,6 +132,7 @@ function parseEntry(name: string, raw: unknown, env: Env, file: string): { serve
       env: expandRecord(d.env, env, missing),
       ...(d.cwd !== undefined ? { cwd: one(d.cwd) } : {}),
       disabled: d.disabled,
+      trustAnnotations: d.trust_annotations,
     };
   }
   for (const m of missing) problems.push({ file, server: name, message: `\${${m}} is not set and has no default (write \${${m}:-default})` });

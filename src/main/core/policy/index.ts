@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { stricter, type PolicyResult } from '../../../shared/policy';
+import { stricter, type PolicyResult, type ToolPolicyResult } from '../../../shared/policy';
 import { formatProblem, type ConfigProblem, type LoadedConfig } from '../config/load';
 import { analyzeLine, MAX_LINE_LENGTH } from './analyze';
 import { describePolicy } from './describe';
@@ -8,10 +8,12 @@ import { judgeLine, type JudgeContext, type LineFacts } from './judge';
 import type { ProtectedPathContext } from './protected-paths';
 import { getBashParser, type BashParser } from './parser';
 import { compilePolicy, type CompiledPolicy } from './rules';
+import { judgeTool, type ToolCallFacts } from './tool-judge';
 
 export { ParserLoadError } from './parser';
 export { PatternError } from './pattern';
-export type { Decision, PolicyResult, Segment, RuleRef } from '../../../shared/policy';
+export type { Decision, PolicyResult, Segment, RuleRef, ToolPolicyResult } from '../../../shared/policy';
+export { knownServerFor, type ToolAnnotations, type ToolCallFacts, type KnownServer } from './tool-judge';
 
 export interface PolicyEngineOptions {
   config: LoadedConfig;
@@ -105,6 +107,28 @@ export class PolicyEngine {
     } catch {
       return { decision: 'require_approval', segments: [], reasons: [reason, ...notes], ...extra };
     }
+  }
+
+  /** Decides an MCP (or built-in) tool call. Never throws: anything unexpected needs approval. */
+  decideTool(call: ToolCallFacts, context: DecideContext): ToolPolicyResult {
+    const cwd = path.posix.resolve('/', context.cwd || '/');
+    const home = context.home ? path.posix.resolve('/', context.home) : undefined;
+    try {
+      return judgeTool(this.policy, call, { cwd, ...(home !== undefined ? { home } : {}), protect: this.protect });
+    } catch (err) {
+      return {
+        decision: 'require_approval',
+        server: call.server,
+        tool: call.tool,
+        reasons: [`the policy engine could not judge this tool call (${err instanceof Error ? err.message : String(err)}), so it fails closed`],
+        fallback: this.policy.fallback,
+      };
+    }
+  }
+
+  /** `replace_shipped = true`: the shipped floor is not in force. */
+  get replaceShipped(): boolean {
+    return this.policy.replaceShipped;
   }
 
   /** The policy in one paragraph, for the AI's system prompt. */
