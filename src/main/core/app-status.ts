@@ -21,6 +21,7 @@ export interface StatusSources {
  */
 export async function appStatus(s: StatusSources): Promise<AppStatus> {
   const provider = await s.chat.provider();
+  const policy = await s.chat.policyStatus().catch((): AppStatus['policy'] => ({ shipped: 'floor', fallback: true, profile: null }));
   const servers = s.mcp?.status() ?? [];
   let memory: AppStatus['memory'];
   try {
@@ -35,6 +36,7 @@ export async function appStatus(s: StatusSources): Promise<AppStatus> {
     provider: provider.kind === 'ready' ? `${provider.model} @ ${provider.label}` : null,
     problem: provider.kind === 'ready' ? null : provider.message,
     busy: s.chat.busy,
+    ...(policy ? { policy } : {}),
     memory,
     mcp: [...servers.map((m) => ({ name: m.name, state: m.state, detail: m.lastError ?? m.note ?? null })), ...unusableEntries(s.mcp, servers)],
   };

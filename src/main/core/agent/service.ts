@@ -1,7 +1,7 @@
 import os from 'node:os';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
-import { BridgeError, type CallResponse } from '../../../shared/contract';
+import { BridgeError, type AppStatus, type CallResponse } from '../../../shared/contract';
 import type { Handler } from '../bridge/dispatch';
 import type { LoadedConfig } from '../config/load';
 import type { Env } from '../config/paths';
@@ -86,6 +86,12 @@ export class ChatService {
   private policy(): Promise<CommandPolicy> {
     this.policyPromise ??= this.o.policy();
     return this.policyPromise;
+  }
+
+  /** Where the rules come from, for the status bar; builds the policy if no turn has yet. */
+  async policyStatus(): Promise<NonNullable<AppStatus['policy']>> {
+    const p = await this.policy();
+    return { shipped: p.replaceShipped ? 'replaced' : 'floor', fallback: p.fallback ?? false, profile: p.profile ?? null };
   }
 
   private get(): Parts {

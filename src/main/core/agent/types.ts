@@ -9,6 +9,10 @@ export interface CommandPolicy {
   decideTool(call: ToolCallFacts, context: { cwd: string; home?: string }): ToolPolicyResult;
   /** The policy in one paragraph, for the system prompt. */
   describe(): string;
+  /** For the status bar: the safe fallback, the profile, and whether the shipped floor was dropped. */
+  readonly fallback?: boolean;
+  readonly profile?: string | undefined;
+  readonly replaceShipped?: boolean;
 }
 
 export interface ApprovalRequest {
