@@ -103,8 +103,8 @@ export class ChatRepl {
         // A command is shown by chat.commandStart, with its decision; other tools as a short line.
         if (p.command !== undefined) return;
         const decided = p.decision ? `  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${p.rule ? s.dim(` (${p.rule})`) : ''}` : '';
-        const who = p.tool ? `${p.tool.server} › ${p.tool.tool}` : p.name;
-        this.line(s.dim(`→ ${who} ${p.arguments.length > 160 ? `${p.arguments.slice(0, 160)}…` : p.arguments}`) + decided);
+        // The model's name (`server__tool`) already says server and tool.
+        this.line(s.dim(`→ ${p.name} ${p.arguments.length > 160 ? `${p.arguments.slice(0, 160)}…` : p.arguments}`) + decided);
       }),
       ev.on('chat.toolDone', (p) => {
         this.clearStaleApproval();
