@@ -52,6 +52,8 @@ describe('writes into protected paths need approval whatever the rules and the c
     'ln -s /tmp/evil .bashrc',
     'ln -s ~/.bashrc notes.txt',
     'ln -s /tmp/.bashrc',
+    'ln -s ~ h; echo x >> h/.bashrc',
+    'ln -s /home/aios/.config cfg',
     'rm -rf ~/.ssh',
     'rm -rf .config',
     'rm -r ~/.*',
@@ -98,6 +100,12 @@ describe('writes into protected paths need approval whatever the rules and the c
     const r = extraEngine.decide('echo x >> .bashrc', AS_DEPLOYED);
     expect(r.decision).toBe('require_approval');
     expect(r.segments[0]?.reasons.join('\n')).toMatch(/\/home\/aios\/\.bashrc, a protected path \(.*shell start-up file/);
+  });
+
+  it('protects the usual config folder even when the config dir is elsewhere', async () => {
+    const elsewhere = await PolicyEngine.create({ config: loadConfig({ file: SHIPPED_CONFIG, env: { HOME, AIOS_CONFIG_DIR: '/tmp/aios-cfg' } }), hostname: 'test-host' });
+    expect(elsewhere.decide('cat x >> .config/syui/ai/config.toml', AS_DEPLOYED).decision).toBe('require_approval');
+    expect(elsewhere.decide('cat x >> /tmp/aios-cfg/config.toml', AS_DEPLOYED).decision).toBe('require_approval');
   });
 
   it('holds for paths the config adds', () => {

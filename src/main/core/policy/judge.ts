@@ -122,7 +122,8 @@ class SegmentJudge {
     const ctx: ProtectedPathContext = { ...this.ctx.protect, ...(this.ctx.home !== undefined ? { home: this.ctx.home } : {}) };
     for (const cwd of this.match.cwds) {
       const target = resolvePath(arg.text, cwd);
-      const why = arg.glob ? protectedGlobReason(target, ctx) : protectedReason(target, ctx, { containing: !link });
+      // A link to a folder holding a protected place opens a writable way into it too.
+      const why = arg.glob ? protectedGlobReason(target, ctx) : protectedReason(target, ctx, { containing: true });
       if (why) this.raise(j, 'require_approval', `${what} ${link ? 'links to' : 'writes to'} ${target}, a protected path (${why})`);
     }
   }

@@ -53,6 +53,8 @@ const HOME_FILES: ReadonlyArray<[string, string]> = [
 ];
 
 const HOME_TREES: ReadonlyArray<[string, string]> = [
+  // The shared aios/aigpt folder in its usual place, also when $AIOS_CONFIG_DIR or $XDG_CONFIG_HOME points elsewhere.
+  ['.config/syui/ai', "aios's and aigpt's configuration and memory"],
   ['.ssh', 'SSH keys and authorized_keys'],
   ['.gnupg', 'GnuPG keys'],
   ['.config/fish', 'a shell start-up file'],
