@@ -53,7 +53,7 @@ describe('the floor in describe and doctor', () => {
   it('doctor names each list’s source; describe and doctor say when the shipped rules are dropped', () => {
     fs.writeFileSync(path.join(cfg, 'config.toml'), '[permissions]\ndeny = ["curl*"]\n');
     let d = aios(['doctor', '--json']);
-    let policy = (JSON.parse(d.stdout) as { sections: { policy: { ok: boolean; replaceShipped: boolean; lists: Record<string, { shipped: number; own: number }> } } }).sections.policy;
+    const policy = (JSON.parse(d.stdout) as { sections: { policy: { ok: boolean; replaceShipped: boolean; lists: Record<string, { shipped: number; own: number }> } } }).sections.policy;
     expect(policy).toMatchObject({ ok: true, replaceShipped: false, lists: { deny: { shipped: 4, own: 1 } } });
     d = aios(['doctor']);
     expect(d.stdout).toMatch(/deny {13}4 shipped \+ 1 from .*config\.toml \(permissions\.deny\)/);
