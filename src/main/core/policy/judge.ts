@@ -82,13 +82,17 @@ function describeRule(r: RuleRef): string {
 }
 
 class SegmentJudge {
+  private readonly protect: ProtectedPathContext;
+
   constructor(
     private readonly policy: CompiledPolicy,
     private readonly ctx: JudgeContext,
     private readonly match: MatchContext,
     private readonly cwdUnknown: boolean,
     private readonly defined: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.protect = { ...ctx.protect, ...(ctx.home !== undefined ? { home: ctx.home } : {}) };
+  }
 
   private raise(j: Judged, decision: Decision, reason: string): void {
     j.decision = stricter(j.decision, decision);
@@ -119,7 +123,7 @@ class SegmentJudge {
       this.raise(j, 'require_approval', `${what} writes to ${quote(arg.text)}, a path only known at run time`);
       return;
     }
-    const ctx: ProtectedPathContext = { ...this.ctx.protect, ...(this.ctx.home !== undefined ? { home: this.ctx.home } : {}) };
+    const ctx = this.protect;
     for (const cwd of this.match.cwds) {
       const target = resolvePath(arg.text, cwd);
       // A link to a folder holding a protected place opens a writable way into it too.

@@ -76,6 +76,21 @@ function norm(p: string): string {
   return path.posix.resolve('/', p);
 }
 
+/** Decisions ask often with few different contexts: the lists are built once per context. */
+const cache = new Map<string, ProtectedPath[]>();
+const CACHE_MAX = 64;
+
+function cached(ctx: ProtectedPathContext): ProtectedPath[] {
+  const key = [ctx.home ?? '', ctx.configDir ?? '', ctx.memoryDir ?? '', (ctx.extra ?? []).join('\0'), (ctx.ownFiles ?? []).join('\0')].join('\n');
+  let list = cache.get(key);
+  if (!list) {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    list = protectedPaths(ctx);
+    cache.set(key, list);
+  }
+  return list;
+}
+
 /** Every protected place for this context (the anywhere-entries are matched by `protectedReason`). */
 export function protectedPaths(ctx: ProtectedPathContext): ProtectedPath[] {
   const out: ProtectedPath[] = [];
@@ -108,7 +123,7 @@ function covers(entry: ProtectedPath, target: string): boolean {
  */
 export function protectedReason(target: string, ctx: ProtectedPathContext, opts: { containing?: boolean } = {}): string | undefined {
   const t = norm(target);
-  for (const entry of protectedPaths(ctx)) {
+  for (const entry of cached(ctx)) {
     if (covers(entry, t)) return `${entry.path} is ${entry.why}`;
     if (opts.containing && (t === '/' || entry.path.startsWith(`${t}/`))) return `${t} contains ${entry.path}, ${entry.why}`;
   }
@@ -138,7 +153,7 @@ export function protectedGlobReason(glob: string, ctx: ProtectedPathContext): st
   if (inside) return inside;
   if (staticDir.split('/').includes('.git')) return `${g} is inside a repository's .git folder (hooks, config)`;
   const isMatch = picomatch(g, { dot: false, noextglob: true, nobrace: true });
-  for (const entry of protectedPaths(ctx)) {
+  for (const entry of cached(ctx)) {
     for (let p = entry.path; p.length > staticDir.length && p.startsWith(`${staticDir}/`); p = path.posix.dirname(p)) {
       if (isMatch(p)) return `${g} may match ${p}${p === entry.path ? '' : `, which holds ${entry.path}`}: ${entry.why}`;
     }
