@@ -69,6 +69,10 @@ describe('writes into protected paths need approval whatever the rules and the c
     'git -C project config core.fsmonitor evil',
     'git config --global core.pager evil',
     'git config -f project/.git/config x.y z',
+    'git clone https://example.org/x.git .ssh',
+    'git clone --template=/tmp/t https://example.org/x.git',
+    'git clone --template /tmp/t https://example.org/x.git proj',
+    'cargo install --root ~/.local ripgrep',
     'crontab x',
     'crontab -',
     'crontab -r',
@@ -124,6 +128,12 @@ describe('writes into protected paths need approval whatever the rules and the c
     expect(engine.decide('ls ~/.ssh', AS_DEPLOYED).decision).toBe('auto_allow');
     expect(engine.decide('grep -r x . > out.txt', AS_DEPLOYED).decision).toBe('auto_allow');
     expect(engine.decide('rm -rf /', AS_DEPLOYED).decision).toBe('deny');
+    expect(engine.decide('git clone https://example.org/tools.git', AS_DEPLOYED).decision).toBe('notify');
+    expect(engine.decide('git clone https://example.org/tools.git work/tools', AS_DEPLOYED).decision).toBe('notify');
+    expect(engine.decide('cargo install ripgrep', AS_DEPLOYED).decision).toBe('notify');
+    expect(engine.decide('systemctl enable nginx', AS_DEPLOYED).decision).toBe('notify');
+    expect(engine.decide('find ~ -name "*.txt"', AS_DEPLOYED).decision).toBe('auto_allow');
+    expect(engine.decide('ls -la ~ > listing.txt', AS_DEPLOYED).decision).toBe('auto_allow');
   });
 });
 

@@ -121,11 +121,24 @@ const RULES: Readonly<Record<string, Rule>> = {
       return [{ arg: gitDir ? joinArg(gitDir, 'config') : at('.git/config'), what: 'git config' }];
     }
     if (sub.text === 'clone') {
-      const ops = operands(l.args.slice(l.args.indexOf(sub) + 1));
-      const target = ops[1] ?? (ops[0] && !ops[0].dynamic ? lit((urlBasename(ops[0].text) ?? '').replace(/\.git$/, '') || '.') : undefined);
-      return target ? [{ arg: cwd && !target.text.startsWith('/') ? joinArg(cwd, target.text) : target, what: 'git clone' }] : [];
+      const rest = l.args.slice(l.args.indexOf(sub) + 1);
+      const ops = operands(rest.filter((a, i) => !/^--(template|separate-git-dir|reference|depth|branch|origin|config|filter|jobs)$|^-[bocj]$/.test(rest[i - 1]?.text ?? '')));
+      const named = ops[1] ?? (ops[0] && !ops[0].dynamic ? lit((urlBasename(ops[0].text) ?? '').replace(/\.git$/, '') || '.') : undefined);
+      if (!named) return [];
+      const target = cwd && !named.text.startsWith('/') ? joinArg(cwd, named.text) : named;
+      const out: ImpliedWrite[] = [{ arg: target, what: 'git clone' }];
+      // A template brings its hooks into the new repository (post-checkout runs during the clone).
+      if (optionValue(rest, undefined, 'template')) out.push({ arg: joinArg(target, '.git/hooks'), what: 'git clone --template' });
+      const separate = optionValue(rest, undefined, 'separate-git-dir');
+      if (separate) out.push({ arg: separate, what: 'git clone --separate-git-dir' });
+      return out;
     }
     return [];
+  },
+  // `cargo install --root DIR` puts programs in DIR/bin (`~/.local/bin` is found on PATH first).
+  cargo: (l) => {
+    const root = l.parsed.positionals[0]?.text === 'install' ? optionValue(l.args, undefined, 'root') : undefined;
+    return root ? [{ arg: joinArg(root, 'bin'), what: 'cargo install --root' }] : [];
   },
   crontab: (l) => (has(l.args, '-l') && !has(l.args, '-r', '-e') ? [] : [{ arg: lit('/var/spool/cron'), what: 'crontab' }]),
   systemctl: (l, home) => {
