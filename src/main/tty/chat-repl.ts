@@ -17,7 +17,7 @@ export interface ChatReplOptions {
 
 export const PROMPT = '[aios] > ';
 const APPROVAL_PROMPT = 'Run it? [y/N] ';
-const TOOL_APPROVAL_PROMPT = 'Call it? [y/N, ? shows all arguments] ';
+const TOOL_APPROVAL_PROMPT = 'Call it? [y/N] ';
 
 /**
  * The `[aios] >` prompt: a host like the graphical one, over the same core
