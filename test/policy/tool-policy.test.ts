@@ -99,6 +99,8 @@ require_approval = ["mcp__fs__write_*"]
     expect(d('write_note', { file_path: '/home/me/.zshrc' }, {}, 'notes').decision).toBe('require_approval');
     expect(d('write_note', { target: '/home/me/.ssh' }, {}, 'notes').decision).toBe('require_approval');
     expect(d('write_note', { text: '/home/me/.bashrc' }, {}, 'notes').decision).toBe('auto_allow');
+    expect(d('write_many', { files: [{ path: '/home/me/project/a' }, { path: '/home/me/.profile' }] }, {}, 'notes').decision).toBe('require_approval');
+    expect(d('write_many', { files: [{ path: '/home/me/project/a' }] }, {}, 'notes').decision).toBe('auto_allow');
     const r = d('write_file', { path: '/home/me/.bashrc', content: 'x' });
     expect(r.reasons.join('\n')).toMatch(/argument path names \/home\/me\/\.bashrc, a protected path/);
   });

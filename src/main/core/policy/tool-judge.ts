@@ -62,10 +62,19 @@ function pathArguments(facts: ToolCallFacts): Array<{ key: string; value: string
   if (facts.server === BUILTIN_SERVER) return [];
   if (facts.known === 'filesystem' && FILESYSTEM_READS.has(facts.tool)) return [];
   const out: Array<{ key: string; value: string }> = [];
-  for (const [key, v] of Object.entries(facts.args)) {
-    if (facts.known === 'filesystem' ? !['path', 'paths', 'source', 'destination'].includes(key) : !PATH_KEY.test(key)) continue;
-    for (const value of strings(v)) out.push({ key, value });
-  }
+  const wanted = (key: string) => (facts.known === 'filesystem' ? ['path', 'paths', 'source', 'destination'].includes(key) : PATH_KEY.test(key));
+  // Nested objects count too (`{"files": [{"path": …}]}`), a few levels deep.
+  const walk = (obj: Record<string, unknown>, prefix: string, depth: number): void => {
+    for (const [key, v] of Object.entries(obj)) {
+      const name = prefix ? `${prefix}.${key}` : key;
+      if (wanted(key)) for (const value of strings(v)) out.push({ key: name, value });
+      if (depth >= 4 || facts.known === 'filesystem') continue;
+      for (const child of Array.isArray(v) ? v : [v]) {
+        if (child && typeof child === 'object' && !Array.isArray(child)) walk(child as Record<string, unknown>, name, depth + 1);
+      }
+    }
+  };
+  walk(facts.args, '', 0);
   return out;
 }
 
