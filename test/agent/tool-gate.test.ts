@@ -47,6 +47,15 @@ describe('built-in tools through the gate', () => {
     expect(h.core.chat.history!.query({ text: 'secret plan' })[0]).toMatchObject({ decision: 'declined', approver: null });
   });
 
+  it('a call whose arguments are not JSON runs nothing and is still a history row', async () => {
+    await start({});
+    server.push({ toolCalls: [{ name: 'create_ai_memory', arguments: '{"content": "half' }] });
+    const t = await h.turn('remember');
+    expect(named(t.events, 'chat.toolDone')).toHaveLength(0);
+    expect(lastMessage(server.requests[1]!.body, 'tool')).toMatch(/not valid JSON/);
+    expect(h.core.chat.history!.query({ text: 'create_ai_memory' })[0]).toMatchObject({ decision: 'refused' });
+  });
+
   it('a denied tool never runs and never asks', async () => {
     await start({ deny: ['mcp__aios__create_ai_memory'] });
     server.push(remember('nope'));

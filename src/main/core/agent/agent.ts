@@ -246,6 +246,7 @@ export class Agent {
     const resolved = tools.resolve(call.name, call.arguments, signal);
     if (resolved && 'error' in resolved) {
       this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
+      this.o.gate.recordMalformed(call.name, call.arguments, resolved.error);
       return bad(resolved.error);
     }
     if (resolved) {

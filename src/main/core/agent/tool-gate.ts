@@ -128,6 +128,12 @@ export class ToolGate {
     return r.ok ? { text: r.value, badArgs: false } : { text: r.message, badArgs: true };
   }
 
+  /** A call whose arguments could not even be read: refused before the policy, still a history row. */
+  recordMalformed(name: string, rawArguments: string, message: string): void {
+    const raw = rawArguments.length > 500 ? `${rawArguments.slice(0, 500)}…` : rawArguments;
+    this.record({ command: `${name} ${raw}`, decision: 'refused', matchedRule: null, approver: null, cwd: this.o.cwd, outputExcerpt: message });
+  }
+
   private record(entry: Parameters<HistoryStore['record']>[0]): void {
     if (!this.o.history) return;
     try {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import type { Env } from '../config/paths';
+import { BUILTIN_SERVER } from '../policy/tool-rules';
 
 /**
  * mcp.json in the common `mcpServers` format:
@@ -93,6 +94,9 @@ function expandRecord(rec: Record<string, string>, env: Env, missing: Set<string
 
 function parseEntry(name: string, raw: unknown, env: Env, file: string): { server?: McpServerConfig; problems: McpConfigProblem[] } {
   const problems: McpConfigProblem[] = [];
+  if (name === BUILTIN_SERVER) {
+    return { problems: [{ file, server: name, message: `the name "${BUILTIN_SERVER}" is reserved for aios's own tools (rules name them mcp__${BUILTIN_SERVER}__…); rename this server` }] };
+  }
   if (!NAME_RE.test(name)) {
     problems.push({ file, server: name, message: 'a server name may use letters, digits, "-" and single "_" only (tools are named server__tool)' });
     return { problems };
