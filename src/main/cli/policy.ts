@@ -60,12 +60,16 @@ async function makeEngine(values: { config?: string; profile?: string }): Promis
     for (const p of engine.problems) process.stderr.write(`aios: config: ${formatProblem(p)}\n`);
     process.stderr.write('aios: running on the safe fallback policy: everything needs approval and the shipped deny list applies\n');
   }
+  if (engine.replaceShipped) process.stderr.write('aios: [permissions] replace_shipped = true: the shipped rules, deny list included, are not in force\n');
   return engine;
 }
 
-function formatHuman(command: string, r: PolicyResult): string {
+const DROPPED = 'policy: shipped rules dropped ([permissions] replace_shipped = true): no shipped deny list';
+
+function formatHuman(command: string, r: PolicyResult, replaceShipped: boolean): string {
   const out: string[] = [`${r.decision}  ${command}`];
   if (r.profile) out.push(`profile: ${r.profile}`);
+  if (replaceShipped) out.push(DROPPED);
   if (r.fallback) out.push('policy: safe fallback (the configuration has problems)');
   r.segments.forEach((s, i) => {
     out.push('', `  [${i + 1}] ${s.decision}  ${s.normalized || s.text}`);
@@ -104,7 +108,7 @@ async function check(args: string[]): Promise<number> {
     // Several words after `--` are joined with spaces, as a shell would have run them.
     const command = positionals.join(' ');
     const result = engine.decide(command, context);
-    process.stdout.write(values.json ? `${JSON.stringify({ command, ...result })}\n` : formatHuman(command, result));
+    process.stdout.write(values.json ? `${JSON.stringify({ command, ...result })}\n` : formatHuman(command, result, engine.replaceShipped));
     return 0;
   }
 
@@ -142,9 +146,10 @@ function jsonObject(text: string | undefined, what: string): Record<string, unkn
   return v as Record<string, unknown>;
 }
 
-function formatTool(name: string, r: ToolPolicyResult, facts: ToolCallFacts, serverNote: string): string {
+function formatTool(name: string, r: ToolPolicyResult, facts: ToolCallFacts, serverNote: string, replaceShipped: boolean): string {
   const out: string[] = [`${r.decision}  ${name}`];
   if (r.profile) out.push(`profile: ${r.profile}`);
+  if (replaceShipped) out.push(DROPPED);
   if (r.fallback) out.push('policy: safe fallback (the configuration has problems)');
   out.push(`server:      ${r.server} (${serverNote})`);
   out.push(`tool:        ${r.tool}`);
@@ -186,7 +191,7 @@ async function checkTool(values: { tool?: string; args?: string; annotations?: s
   const context = { cwd: values.cwd ?? process.cwd(), ...(process.env.HOME ? { home: process.env.HOME } : {}) };
   const result = engine.decideTool(facts, context);
   const name = `mcp__${split.server}__${split.tool}`;
-  process.stdout.write(values.json ? `${JSON.stringify({ name, arguments: args, ...result })}\n` : formatTool(name, result, facts, serverNote));
+  process.stdout.write(values.json ? `${JSON.stringify({ name, arguments: args, ...result })}\n` : formatTool(name, result, facts, serverNote, engine.replaceShipped));
   return 0;
 }
 
