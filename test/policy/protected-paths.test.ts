@@ -73,6 +73,8 @@ describe('writes into protected paths need approval whatever the rules and the c
     'git clone --template=/tmp/t https://example.org/x.git',
     'git clone --template /tmp/t https://example.org/x.git proj',
     'cargo install --root ~/.local ripgrep',
+    'sudo pacman -Sw --cachedir ~/.ssh x',
+    'sudo pacman -S --hookdir ~/.config/syui/ai x',
     'crontab x',
     'crontab -',
     'crontab -r',
@@ -131,6 +133,8 @@ describe('writes into protected paths need approval whatever the rules and the c
     expect(engine.decide('git clone https://example.org/tools.git', AS_DEPLOYED).decision).toBe('notify');
     expect(engine.decide('git clone https://example.org/tools.git work/tools', AS_DEPLOYED).decision).toBe('notify');
     expect(engine.decide('cargo install ripgrep', AS_DEPLOYED).decision).toBe('notify');
+    expect(engine.decide('pacman -S firefox', AS_DEPLOYED).decision).toBe('notify');
+    expect(engine.decide('pacman -Qi rust', AS_DEPLOYED).decision).toBe('auto_allow');
     expect(engine.decide('systemctl enable nginx', AS_DEPLOYED).decision).toBe('notify');
     expect(engine.decide('find ~ -name "*.txt"', AS_DEPLOYED).decision).toBe('auto_allow');
     expect(engine.decide('ls -la ~ > listing.txt', AS_DEPLOYED).decision).toBe('auto_allow');

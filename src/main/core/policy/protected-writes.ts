@@ -140,6 +140,16 @@ const RULES: Readonly<Record<string, Rule>> = {
     const root = l.parsed.positionals[0]?.text === 'install' ? optionValue(l.args, undefined, 'root') : undefined;
     return root ? [{ arg: joinArg(root, 'bin'), what: 'cargo install --root' }] : [];
   },
+  // pacman writes into its root, database, cache, log and GnuPG folders, and runs hooks from --hookdir.
+  pacman: (l) =>
+    (
+      [
+        ['r', 'root'], ['b', 'dbpath'], [undefined, 'cachedir'], [undefined, 'logfile'], [undefined, 'gpgdir'], [undefined, 'hookdir'], [undefined, 'sysroot'],
+      ] as const
+    ).flatMap(([short, long]) => {
+      const v = optionValue(l.args, short, long);
+      return v ? [{ arg: v, what: `pacman --${long}` }] : [];
+    }),
   crontab: (l) => (has(l.args, '-l') && !has(l.args, '-r', '-e') ? [] : [{ arg: lit('/var/spool/cron'), what: 'crontab' }]),
   systemctl: (l, home) => {
     if (!has(l.args, '--user')) return [];
