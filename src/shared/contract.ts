@@ -77,8 +77,21 @@ const JudgedCommandSchema = z.object({
   reasons: z.array(z.string()),
 });
 
-/** A command waiting for the person's yes or no (browser host; Electron asks natively). */
-export const ApprovalRequestSchema = JudgedCommandSchema.extend({ requestId: ChatIdSchema, callId: z.string(), timeoutMs: z.number().int() });
+/** An MCP or built-in tool call: `server__tool` as the model calls it, split, with its arguments as pretty JSON (capped). */
+export const ToolCallDisplaySchema = z.object({ server: z.string(), tool: z.string(), arguments: z.string() });
+export type ToolCallDisplay = z.infer<typeof ToolCallDisplaySchema>;
+
+/**
+ * A command or tool call waiting for the person's yes or no (browser host;
+ * Electron asks natively). For a tool call `tool` is set and `command` is a
+ * one-line summary (`mcp__fs__write_file {"path":…}`).
+ */
+export const ApprovalRequestSchema = JudgedCommandSchema.extend({
+  requestId: ChatIdSchema,
+  callId: z.string(),
+  timeoutMs: z.number().int(),
+  tool: ToolCallDisplaySchema.optional(),
+});
 export type ApprovalRequestPayload = z.infer<typeof ApprovalRequestSchema>;
 
 export const ChatStateSchema = z.object({
@@ -157,6 +170,14 @@ export const AppStatusSchema = z.object({
     rows: z.number().int().nullable(),
     problem: z.string().nullable(),
   }),
+  /** Where the permission rules come from: the shipped floor plus config.toml, or (replace_shipped) config.toml alone. */
+  policy: z
+    .object({
+      shipped: z.enum(['floor', 'replaced']),
+      fallback: z.boolean(),
+      profile: z.string().nullable(),
+    })
+    .optional(),
   mcp: z.array(
     z.object({
       name: z.string(),
@@ -247,9 +268,21 @@ export const events = {
     arguments: z.string(),
     /** For run_command: the command and what the policy decided, before anything runs. */
     command: z.string().optional(),
+    /** The policy's decision, for run_command and for every other tool (MCP and built-in) alike. */
     decision: chatDecision.optional(),
     rule: z.string().nullable().optional(),
     reasons: z.array(z.string()).optional(),
+    /** For tools other than run_command: server and tool (built-ins are server `aios`), arguments pretty-printed. */
+    tool: ToolCallDisplaySchema.optional(),
+  }),
+  /** A tool other than run_command has run or was refused (deny, declined, timeout, cancelled). */
+  'chat.toolDone': z.object({
+    callId: z.string(),
+    name: z.string(),
+    decision: chatDecision,
+    ran: z.boolean(),
+    refusal: z.string().nullable(),
+    refusalKind: z.enum(['denied', 'declined', 'timeout', 'cancelled', 'failed']).nullable(),
   }),
   'chat.approvalRequest': ApprovalRequestSchema,
   /** Every command, from the model or typed as `!cmd`, once the policy has judged it and before it runs (or is refused). */

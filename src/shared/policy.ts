@@ -69,3 +69,16 @@ export const PolicyResultSchema = z.object({
   profile: z.string().optional(),
 });
 export type PolicyResult = z.infer<typeof PolicyResultSchema>;
+
+/** An MCP (or built-in) tool call as the policy judged it. */
+export const ToolPolicyResultSchema = z.object({
+  decision: DecisionSchema,
+  server: z.string(),
+  tool: z.string(),
+  /** The rule that decided, when one matched (`mcp__server__tool` patterns). */
+  rule: RuleRefSchema.optional(),
+  reasons: z.array(z.string()),
+  fallback: z.boolean(),
+  profile: z.string().optional(),
+});
+export type ToolPolicyResult = z.infer<typeof ToolPolicyResultSchema>;

@@ -38,10 +38,10 @@ describe('mcp.json', () => {
     const cfg = loadMcpConfig(file, { HOME: '/h', XDG_CONFIG_HOME: '/h/.config', TOKEN: 't0k' });
     expect(cfg.problems).toEqual([]);
     expect(cfg.servers).toEqual([
-      { name: 'aigpt', transport: 'stdio', command: 'aigpt', args: ['server', '--enable-layer4'], env: {}, disabled: false },
-      { name: 'tools', transport: 'stdio', command: '/h/bin/tool', args: ['--token', 't0k'], env: { DIR: '/h/.config/x' }, cwd: '/h', disabled: false },
-      { name: 'remote', transport: 'http', url: 'https://example.test/mcp', headers: { Authorization: 'Bearer t0k' }, disabled: false },
-      { name: 'off', transport: 'stdio', command: 'x', args: [], env: {}, disabled: true },
+      { name: 'aigpt', transport: 'stdio', command: 'aigpt', args: ['server', '--enable-layer4'], env: {}, disabled: false, trustAnnotations: false },
+      { name: 'tools', transport: 'stdio', command: '/h/bin/tool', args: ['--token', 't0k'], env: { DIR: '/h/.config/x' }, cwd: '/h', disabled: false, trustAnnotations: false },
+      { name: 'remote', transport: 'http', url: 'https://example.test/mcp', headers: { Authorization: 'Bearer t0k' }, disabled: false, trustAnnotations: false },
+      { name: 'off', transport: 'stdio', command: 'x', args: [], env: {}, disabled: true, trustAnnotations: false },
     ]);
   });
 

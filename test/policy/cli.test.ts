@@ -138,10 +138,10 @@ describe('aios policy check', () => {
 
   it('takes --config and --profile', async () => {
     const file = path.join(tmp.dir, 'custom.toml');
-    fs.writeFileSync(file, '[permissions]\nauto_allow = ["ls", "pacman -S*"]\n[profiles.strict.permissions]\ndeny = ["pacman -S*"]\n');
-    const plain = await aios(['policy', 'check', '--json', '--config', file, '--', 'pacman -S vim']);
+    fs.writeFileSync(file, '[permissions]\nauto_allow = ["ls", "flatpak install*"]\n[profiles.strict.permissions]\ndeny = ["flatpak install*"]\n');
+    const plain = await aios(['policy', 'check', '--json', '--config', file, '--', 'flatpak install vim']);
     expect((JSON.parse(plain.stdout) as { decision: string }).decision).toBe('auto_allow');
-    const strict = await aios(['policy', 'check', '--json', '--config', file, '--profile', 'strict', '--', 'pacman -S vim']);
+    const strict = await aios(['policy', 'check', '--json', '--config', file, '--profile', 'strict', '--', 'flatpak install vim']);
     const result = JSON.parse(strict.stdout) as { decision: string; profile: string };
     expect(result).toMatchObject({ decision: 'deny', profile: 'strict' });
   });

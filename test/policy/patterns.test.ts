@@ -5,7 +5,8 @@ import { CTX, engineFromToml } from '../support/policy';
 /** The pattern language, rule by rule, each with a config of its own. */
 
 async function decisions(permissions: Partial<Record<Decision, string[]>>, lines: string[]): Promise<Record<string, Decision>> {
-  const toml = `[permissions]\n${Object.entries(permissions)
+  // These tests are about matching: only the lists given, without the shipped floor.
+  const toml = `[permissions]\nreplace_shipped = true\n${Object.entries(permissions)
     .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
     .join('\n')}\n`;
   const { engine } = await engineFromToml(toml);

@@ -1,6 +1,8 @@
 /**
  * A small stdio MCP server for client tests. Tools: echo, env (reports the
- * variables it was given), slow (waits), crash (exits with an error). Each
+ * variables it was given), slow (waits), crash (exits with an error); with
+ * FAKE_WRITE_TOOLS=1 also write_note (writes a file, no annotations) and
+ * peek (reads one, annotated readOnlyHint). Each
  * start appends a line to $START_LOG and says hello on stderr.
  */
 import fs from 'node:fs';
@@ -26,6 +28,19 @@ server.registerTool('crash', { description: 'Exits with status 3', inputSchema: 
   process.stderr.write('fake server: crashing on purpose\n');
   process.exit(3);
 });
+
+// With FAKE_WRITE_TOOLS=1: a writing tool without annotations, and a reading one that claims readOnlyHint.
+if (process.env.FAKE_WRITE_TOOLS === '1') {
+  server.registerTool('write_note', { description: 'Writes content to the file at path', inputSchema: { path: z.string(), content: z.string() } }, ({ path: p, content }) => {
+    fs.writeFileSync(p, content);
+    return text(`wrote ${p}`);
+  });
+  server.registerTool(
+    'peek',
+    { description: 'Reads the file at path', inputSchema: { path: z.string() }, annotations: { readOnlyHint: true } },
+    ({ path: p }) => text(fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : 'missing'),
+  );
+}
 
 await server.connect(new StdioServerTransport());
 process.stdin.on('end', () => process.exit(0));

@@ -6,14 +6,17 @@ import { inspectMemoryFile } from '../core/memory';
 import { describeLogs } from '../core/log';
 import { McpManager } from '../core/mcp';
 import { providerSection } from './doctor-provider';
+import { PolicyEngine } from '../core/policy';
 
 const HELP = `Usage: aios doctor [--json] [--config FILE]
 
 Checks what aios depends on and says what is wrong: config files and their
-problems, the shared memory database (schema, journal mode, row counts,
-search index, formats aigpt can read), the AI provider (asked for its
-models at <base_url>/models), and each MCP server in mcp.json (started,
-asked for its tools, stopped with its whole process group). Nothing is changed. Exit code 1 when
+problems, the permission policy (where each list comes from: the shipped
+floor, config.toml, or config.toml alone with replace_shipped), the shared
+memory database (schema, journal mode, row counts, search index, formats aigpt
+can read), the AI provider (asked for its models at <base_url>/models), and
+each MCP server in mcp.json (started, asked for its tools, stopped with its
+whole process group). Nothing is changed. Exit code 1 when
 something needs attention.
 
   --json         print the findings as JSON
@@ -47,6 +50,40 @@ export function configSection(ctx: DoctorContext): DoctorSection {
     ...loaded.problems.map((pr) => `problem      ${formatProblem(pr)}`),
   ];
   return { name: 'config', ok: loaded.problems.length === 0, lines, data: { file: loaded.file, exists: loaded.exists, paths: p, problems: loaded.problems } };
+}
+
+const LISTS = ['deny', 'require_approval', 'notify', 'auto_allow'] as const;
+
+/** The effective policy: each list's source, the profile, protected paths, and whether the engine runs on the safe fallback. */
+export async function policySection(ctx: DoctorContext): Promise<DoctorSection> {
+  const { loaded } = ctx;
+  const engine = await PolicyEngine.create({ config: loaded });
+  const sources = loaded.policySources;
+  const replaced = sources?.replaceShipped ?? false;
+  const fileName = loaded.exists ? loaded.file : 'config.toml (missing)';
+  const lines: string[] = [];
+  if (engine.fallback) {
+    lines.push('mode         SAFE FALLBACK: every command and tool call needs approval; only the shipped deny list applies');
+    for (const p of engine.problems) lines.push(`problem      ${formatProblem(p)}`);
+  } else if (replaced) {
+    lines.push(`mode         shipped rules DROPPED by [permissions] replace_shipped = true in ${loaded.file}: only its own lists apply (no shipped deny list)`);
+  } else {
+    lines.push(`mode         shipped floor + ${fileName}`);
+  }
+  for (const list of LISTS) {
+    const n = sources?.lists[list] ?? { shipped: 0, own: 0 };
+    const parts = [...(n.shipped > 0 ? [`${n.shipped} shipped`] : []), ...(n.own > 0 ? [`${n.own} from ${loaded.file} (permissions.${list})`] : [])];
+    lines.push(`${list.padEnd(16)} ${parts.length > 0 ? parts.join(' + ') : '(empty)'}${engine.fallback ? ' (not in force: safe fallback)' : ''}`);
+  }
+  if (engine.profile) lines.push(`profile      ${engine.profile} (adds its rules; it can only tighten)`);
+  const extra = loaded.protectedPaths ?? [];
+  lines.push(`protected    aios's config and memory, shell start-up files, ~/.ssh, ~/.gnupg, .git/hooks, .git/config, user units, crontabs, autostart${extra.length > 0 ? `, plus ${extra.join(', ')}` : ''}`);
+  return {
+    name: 'policy',
+    ok: !engine.fallback,
+    lines,
+    data: { fallback: engine.fallback, replaceShipped: replaced, profile: engine.profile ?? null, lists: sources?.lists ?? null, protectedPaths: extra, problems: engine.problems },
+  };
 }
 
 function size(bytes: number): string {
@@ -131,7 +168,7 @@ export function logsSection(ctx: DoctorContext): DoctorSection {
 }
 
 type Section = (ctx: DoctorContext) => DoctorSection | Promise<DoctorSection>;
-const SECTIONS: Section[] = [configSection, providerSection, memorySection, mcpSection, logsSection];
+const SECTIONS: Section[] = [configSection, policySection, providerSection, memorySection, mcpSection, logsSection];
 
 export async function run(args: string[]): Promise<number> {
   let values: { json?: boolean; config?: string; help?: boolean };

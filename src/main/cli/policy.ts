@@ -3,17 +3,21 @@
  *
  *   aios policy check [--config FILE] [--profile P] [--cwd DIR] [--json] -- 'COMMAND'
  *   aios policy check --jsonl [--config FILE] [--profile P] [--cwd DIR]   (one JSON string per stdin line)
+ *   aios policy check --tool SERVER__TOOL [--args JSON] [--annotations JSON] [--config FILE] [--profile P] [--cwd DIR] [--json]
  *   aios policy describe [--config FILE] [--profile P]
  */
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import type { PolicyResult } from '../../shared/policy';
+import type { PolicyResult, ToolPolicyResult } from '../../shared/policy';
 import { formatProblem, loadConfig } from '../core/config/load';
-import { PolicyEngine } from '../core/policy';
+import { loadMcpConfig } from '../core/mcp/config';
+import { knownServerFor, PolicyEngine, type ToolCallFacts } from '../core/policy';
+import { BUILTIN_SERVER, splitToolName } from '../core/policy/tool-rules';
 
 const USAGE = `Usage:
   aios policy check [--config FILE] [--profile NAME] [--cwd DIR] [--json] -- 'COMMAND'
   aios policy check --jsonl [--config FILE] [--profile NAME] [--cwd DIR]
+  aios policy check --tool SERVER__TOOL [--args JSON] [--annotations JSON] [--config FILE] [--profile NAME] [--cwd DIR] [--json]
   aios policy describe [--config FILE] [--profile NAME]
 
 check     decide one command line and explain it: every segment with its argv,
@@ -22,6 +26,12 @@ check     decide one command line and explain it: every segment with its argv,
 --jsonl   read one JSON string per stdin line, write one JSON object per line:
           {"command", "decision", "segments", "reasons"}
 --cwd     the working directory to judge against (default: the current one)
+--tool    decide an MCP tool call instead: SERVER__TOOL as the model calls it
+          (or mcp__SERVER__TOOL as rules name it; aios's own tools are aios__NAME)
+--args    the call's arguments as a JSON object (default {}); path arguments
+          naming protected places need approval
+--annotations  the tool's annotations as JSON ({"readOnlyHint": true}); they
+          count only for servers mcp.json marks "trust_annotations": true
 describe  print the policy in one paragraph (as given to the AI)`;
 
 const OPTIONS = {
@@ -30,6 +40,9 @@ const OPTIONS = {
   cwd: { type: 'string' },
   json: { type: 'boolean' },
   jsonl: { type: 'boolean' },
+  tool: { type: 'string' },
+  args: { type: 'string' },
+  annotations: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -47,12 +60,16 @@ async function makeEngine(values: { config?: string; profile?: string }): Promis
     for (const p of engine.problems) process.stderr.write(`aios: config: ${formatProblem(p)}\n`);
     process.stderr.write('aios: running on the safe fallback policy: everything needs approval and the shipped deny list applies\n');
   }
+  if (engine.replaceShipped) process.stderr.write('aios: [permissions] replace_shipped = true: the shipped rules, deny list included, are not in force\n');
   return engine;
 }
 
-function formatHuman(command: string, r: PolicyResult): string {
+const DROPPED = 'policy: shipped rules dropped ([permissions] replace_shipped = true): no shipped deny list';
+
+function formatHuman(command: string, r: PolicyResult, replaceShipped: boolean): string {
   const out: string[] = [`${r.decision}  ${command}`];
   if (r.profile) out.push(`profile: ${r.profile}`);
+  if (replaceShipped) out.push(DROPPED);
   if (r.fallback) out.push('policy: safe fallback (the configuration has problems)');
   r.segments.forEach((s, i) => {
     out.push('', `  [${i + 1}] ${s.decision}  ${s.normalized || s.text}`);
@@ -79,6 +96,8 @@ async function check(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (values.tool !== undefined) return checkTool(values, positionals);
+  if (values.args !== undefined || values.annotations !== undefined) return usageError('--args and --annotations go with --tool');
   if (values.json && values.jsonl) return usageError('--json and --jsonl cannot be combined');
   if (values.jsonl && positionals.length > 0) return usageError('--jsonl reads commands from stdin; give no COMMAND');
   if (!values.jsonl && positionals.length === 0) return usageError("no command given: aios policy check -- 'COMMAND'");
@@ -89,7 +108,7 @@ async function check(args: string[]): Promise<number> {
     // Several words after `--` are joined with spaces, as a shell would have run them.
     const command = positionals.join(' ');
     const result = engine.decide(command, context);
-    process.stdout.write(values.json ? `${JSON.stringify({ command, ...result })}\n` : formatHuman(command, result));
+    process.stdout.write(values.json ? `${JSON.stringify({ command, ...result })}\n` : formatHuman(command, result, engine.replaceShipped));
     return 0;
   }
 
@@ -113,6 +132,67 @@ async function check(args: string[]): Promise<number> {
   }
   if (bad > 0) process.stderr.write(`aios policy: ${bad} input line(s) were not JSON strings\n`);
   return bad > 0 ? 2 : 0;
+}
+
+function jsonObject(text: string | undefined, what: string): Record<string, unknown> {
+  if (text === undefined) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${what} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`${what} must be a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+function formatTool(name: string, r: ToolPolicyResult, facts: ToolCallFacts, serverNote: string, replaceShipped: boolean): string {
+  const out: string[] = [`${r.decision}  ${name}`];
+  if (r.profile) out.push(`profile: ${r.profile}`);
+  if (replaceShipped) out.push(DROPPED);
+  if (r.fallback) out.push('policy: safe fallback (the configuration has problems)');
+  out.push(`server:      ${r.server} (${serverNote})`);
+  out.push(`tool:        ${r.tool}`);
+  out.push(`arguments:   ${JSON.stringify(facts.args)}`);
+  if (facts.annotations) out.push(`annotations: ${JSON.stringify(facts.annotations)}${facts.trustAnnotations ? '' : ' (not trusted)'}`);
+  out.push(`rule:        ${r.rule ? `${r.rule.source === 'profile' ? `profile ${r.rule.profile} ` : ''}${r.rule.list} ${JSON.stringify(r.rule.pattern)}` : '(none)'}`);
+  out.push('', 'reasons:', ...r.reasons.map((x) => `  - ${x}`));
+  return `${out.join('\n')}\n`;
+}
+
+/** `--tool`: an MCP (or built-in) tool call, judged as the agent would with what mcp.json says of its server. */
+async function checkTool(values: { tool?: string; args?: string; annotations?: string; config?: string; profile?: string; cwd?: string; json?: boolean; jsonl?: boolean }, positionals: string[]): Promise<number> {
+  if (values.jsonl || positionals.length > 0) return usageError('--tool takes no COMMAND and no --jsonl');
+  const raw = (values.tool ?? '').replace(/^mcp__/, '');
+  const split = splitToolName(raw);
+  if (!split) return usageError(`--tool ${JSON.stringify(values.tool)}: expected SERVER__TOOL, e.g. fs__write_file or aios__search_memories`);
+  let args: Record<string, unknown>;
+  let annotations: Record<string, unknown>;
+  try {
+    args = jsonObject(values.args, '--args');
+    annotations = jsonObject(values.annotations, '--annotations');
+  } catch (err) {
+    return usageError((err as Error).message);
+  }
+  const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
+  const engine = await makeEngine(values);
+  let serverNote = split.server === BUILTIN_SERVER ? "aios's built-in tools" : 'not in mcp.json';
+  const facts: ToolCallFacts = { ...split, args, ...(values.annotations !== undefined ? { annotations } : {}) };
+  if (split.server !== BUILTIN_SERVER) {
+    const mcp = loadMcpConfig(loaded.paths.mcpConfigFile);
+    const server = mcp.servers.find((s) => s.name === split.server);
+    if (server) {
+      const known = server.transport === 'stdio' ? knownServerFor([server.command, ...server.args]) : undefined;
+      if (known) facts.known = known;
+      if (server.trustAnnotations) facts.trustAnnotations = true;
+      serverNote = `in ${mcp.file}${known ? `, known: ${known}` : ''}${server.trustAnnotations ? ', annotations trusted' : ''}`;
+    }
+  }
+  const context = { cwd: values.cwd ?? process.cwd(), ...(process.env.HOME ? { home: process.env.HOME } : {}) };
+  const result = engine.decideTool(facts, context);
+  const name = `mcp__${split.server}__${split.tool}`;
+  process.stdout.write(values.json ? `${JSON.stringify({ name, arguments: args, ...result })}\n` : formatTool(name, result, facts, serverNote, engine.replaceShipped));
+  return 0;
 }
 
 async function describe(args: string[]): Promise<number> {

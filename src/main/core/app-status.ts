@@ -24,6 +24,7 @@ export interface StatusSources {
  */
 export async function appStatus(s: StatusSources): Promise<AppStatus> {
   const provider = await s.chat.provider();
+  const policy = await s.chat.policyStatus().catch((): AppStatus['policy'] => ({ shipped: 'floor', fallback: true, profile: null }));
   const servers = s.mcp?.status() ?? [];
   let memory: AppStatus['memory'];
   try {
@@ -40,6 +41,7 @@ export async function appStatus(s: StatusSources): Promise<AppStatus> {
     providerError: provider.kind === 'ready' ? s.chat.lastProviderFailure : null,
     busy: s.chat.busy,
     config: configState(s.config),
+    ...(policy ? { policy } : {}),
     memory,
     mcp: [...servers.map((m) => ({ name: m.name, state: m.state, detail: m.lastError ?? m.note ?? null })), ...unusableEntries(s.mcp, servers)],
   };

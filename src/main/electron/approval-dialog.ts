@@ -15,7 +15,47 @@ export const DENY_BUTTON = 0;
 export const RUN_BUTTON = 1;
 
 /** The message box for one request; exported for tests of its wording. */
+/** A native box cannot scroll: the arguments are cut to this many lines and characters. */
+export const DIALOG_ARGUMENT_LINES = 30;
+const DIALOG_ARGUMENT_CHARS = 3000;
+
+function clipArguments(pretty: string): string {
+  const lines = pretty.split('\n');
+  let text = lines.slice(0, DIALOG_ARGUMENT_LINES).join('\n');
+  if (text.length > DIALOG_ARGUMENT_CHARS) text = `${text.slice(0, DIALOG_ARGUMENT_CHARS)}…`;
+  const more = pretty.length - text.length;
+  return more > 0 ? `${text}\n… (${more} more characters not shown)` : text;
+}
+
+function toolBoxOptions(request: ApprovalRequest, tool: NonNullable<ApprovalRequest['tool']>, signal: AbortSignal): MessageBoxOptions {
+  const seconds = Math.round(request.timeoutMs / 1000);
+  const lines = [
+    `Server: ${tool.server}`,
+    `Tool: ${tool.tool}`,
+    'Arguments:',
+    clipArguments(tool.arguments),
+    '',
+    `Rule: ${request.rule ?? 'no rule matched (unknown tools need approval)'}`,
+    ...request.reasons.map((r) => `Why: ${r}`),
+    '',
+    `Denied automatically after ${seconds} s without an answer.`,
+  ];
+  return {
+    type: 'warning',
+    title: 'aios: approve tool call',
+    message: `The AI wants to call the MCP tool ${tool.tool} of the server ${tool.server}. Allow it?`,
+    detail: lines.join('\n'),
+    buttons: ['Deny', 'Allow'],
+    defaultId: DENY_BUTTON,
+    cancelId: DENY_BUTTON,
+    noLink: true,
+    normalizeAccessKeys: false,
+    signal,
+  };
+}
+
 export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal): MessageBoxOptions {
+  if (request.tool) return toolBoxOptions(request, request.tool, signal);
   const seconds = Math.round(request.timeoutMs / 1000);
   const lines = [
     request.command,

@@ -6,7 +6,7 @@ import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
 import { attachmentNote } from '../../shared/attachment';
 import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT, type CallName, type CallRequest, type CallResponse, type EventPayload } from '../../shared/contract';
-import { decisionLabel, formatDuration, formatHistory, formatMemories, HELP } from './format';
+import { ARGUMENT_LINES, decisionLabel, formatDuration, formatHistory, formatMemories, formatToolArguments, HELP } from './format';
 import { MarkdownStream } from './markdown';
 import { OutputFold } from './output-fold';
 import { SetupWizard } from './setup-wizard';
@@ -21,6 +21,7 @@ export interface ChatReplOptions {
 
 export const PROMPT = '[aios] > ';
 const APPROVAL_PROMPT = 'Run it? [y/N] ';
+const TOOL_APPROVAL_PROMPT = 'Call it? [y/N] ';
 
 /**
  * The `[aios] >` prompt: a host like the graphical one, over the same core
@@ -81,7 +82,7 @@ export class ChatRepl {
     this.flushAnswer();
     if (this.inTerminal || this.closed) return;
     if (!this.atLineStart) this.write('\n');
-    this.rl.setPrompt(this.approval ? this.style.yellow(APPROVAL_PROMPT) : question ? this.style.cyan(question) : this.promptText());
+    this.rl.setPrompt(this.approval ? this.style.yellow(this.approval.tool ? TOOL_APPROVAL_PROMPT : APPROVAL_PROMPT) : question ? this.style.cyan(question) : this.promptText());
     this.rl.prompt();
     this.atLineStart = true;
   }
@@ -145,7 +146,13 @@ export class ChatRepl {
       ev.on('chat.toolCall', (p) => {
         // A command is shown by chat.commandStart, with its decision; other tools as a short line.
         if (p.command !== undefined) return;
-        this.line(s.dim(`→ ${p.name} ${p.arguments.length > 160 ? `${p.arguments.slice(0, 160)}…` : p.arguments}`));
+        const decided = p.decision ? `  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${p.rule ? s.dim(` (${p.rule})`) : ''}` : '';
+        // The model's name (`server__tool`) already says server and tool.
+        this.line(s.dim(`→ ${p.name} ${p.arguments.length > 160 ? `${p.arguments.slice(0, 160)}…` : p.arguments}`) + decided);
+      }),
+      ev.on('chat.toolDone', (p) => {
+        this.clearStaleApproval();
+        if (!p.ran) this.line(s.red(`not called: ${p.refusal ?? 'refused'}`));
       }),
       ev.on('chat.commandStart', (p) => {
         this.folds.set(p.callId, new OutputFold(p.command));
@@ -154,8 +161,14 @@ export class ChatRepl {
       }),
       ev.on('chat.approvalRequest', (p) => {
         this.approval = p;
-        this.line(`${s.yellow('approval needed')}: ${s.bold(p.command)}`);
-        this.line(s.dim(`  in ${p.cwd}; rule: ${p.rule ?? 'no rule matches'}${p.reasons.length > 0 ? `; ${p.reasons.join('; ')}` : ''}`));
+        if (p.tool) {
+          this.line(`${s.yellow('approval needed')}: MCP tool ${s.bold(p.tool.tool)} of server ${s.bold(p.tool.server)}`);
+          this.line(formatToolArguments(p.tool.arguments, ARGUMENT_LINES));
+          this.line(s.dim(`  rule: ${p.rule ?? 'no rule matches'}${p.reasons.length > 0 ? `; ${p.reasons.join('; ')}` : ''}`));
+        } else {
+          this.line(`${s.yellow('approval needed')}: ${s.bold(p.command)}`);
+          this.line(s.dim(`  in ${p.cwd}; rule: ${p.rule ?? 'no rule matches'}${p.reasons.length > 0 ? `; ${p.reasons.join('; ')}` : ''}`));
+        }
         this.prompt();
       }),
       ev.on('chat.commandOutput', (p) => {
@@ -248,6 +261,12 @@ export class ChatRepl {
     }
     if (this.pasted.length > 0) raw = [...this.pasted.splice(0), raw].join('\n');
     if (this.approval) {
+      // `?` shows a tool call's arguments in full before answering.
+      if (this.approval.tool && raw.trim() === '?') {
+        this.line(formatToolArguments(this.approval.tool.arguments, Infinity));
+        this.prompt();
+        return;
+      }
       await this.answer(/^\s*y(es)?\s*$/i.test(raw));
       return;
     }

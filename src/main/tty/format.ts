@@ -55,3 +55,15 @@ export function formatMemories(memories: Memory[], style: Style): string {
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/** How many lines of a tool call's arguments the approval prompt shows before `?` shows all. */
+export const ARGUMENT_LINES = 12;
+
+/** Pretty JSON arguments, indented, cut to `maxLines` with a note on how to see the rest. */
+export function formatToolArguments(pretty: string, maxLines: number): string {
+  const lines = pretty.split('\n');
+  const cut = Number.isFinite(maxLines);
+  const shown = lines.slice(0, maxLines).map((l) => `    ${cut && l.length > 400 ? `${l.slice(0, 400)}…` : l}`);
+  if (lines.length > maxLines) shown.push(`    … ${lines.length - maxLines} more lines (type ? to see them all)`);
+  return shown.join('\n');
+}

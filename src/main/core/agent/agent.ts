@@ -5,6 +5,7 @@ import type { ConversationStore } from '../conversation/store';
 import { fitToBudget } from '../conversation/window';
 import type { MemoryStore } from '../memory/store';
 import type { CommandOutcome, CommandRunner } from './command-runner';
+import type { ToolGate } from './tool-gate';
 import { NoProviderError, ProviderError } from './errors';
 import { LlmClient, type ChatMessage, type RawToolCall } from './llm';
 import type { ProviderState } from './provider';
@@ -27,6 +28,8 @@ export interface AgentOptions {
   provider: () => Promise<ProviderState>;
   policy: () => Promise<CommandPolicy>;
   runner: CommandRunner;
+  /** The policy gate for every tool but run_command. */
+  gate: ToolGate;
   tools: ToolSet;
   conversations: ConversationStore;
   memory?: MemoryStore;
@@ -245,15 +248,18 @@ export class Agent {
       if (!announced) this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
       return { text: commandResultForModel(outcome), badArgs: false };
     }
+    // Every other tool, built-in or MCP, goes through the same gate as run_command.
+    const resolved = tools.resolve(call.name, call.arguments, signal);
+    if (resolved && 'error' in resolved) {
+      this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
+      this.o.gate.recordMalformed(call.name, call.arguments, resolved.error);
+      return bad(resolved.error);
+    }
+    if (resolved) {
+      const r = await this.o.gate.run({ name: call.name, facts: resolved.facts, rawArguments: call.arguments, callId: call.id, turnId, signal, exec: resolved.exec });
+      return r.badArgs ? bad(r.text) : r;
+    }
     this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
-    if (tools.isLocal(call.name)) {
-      const r = tools.runLocal(call.name, call.arguments);
-      return r.ok ? { text: r.value, badArgs: false } : bad(r.message);
-    }
-    if (tools.isExternal(call.name)) {
-      const r = await tools.runExternal(call.name, call.arguments, signal);
-      return r.ok ? { text: r.value, badArgs: false } : bad(r.message);
-    }
     return {
       text: JSON.stringify({ success: false, error: `unknown tool "${call.name}". Available tools: ${tools.names().join(', ')}` }),
       badArgs: false,

@@ -14,6 +14,10 @@ export function mcpExternalTools(manager: McpManager): ExternalTools {
       const tools = await manager.listTools();
       return tools.map((t) => ({
         tool: t.tool,
+        server: t.server,
+        trustAnnotations: t.trustAnnotations,
+        ...(t.annotations ? { annotations: t.annotations } : {}),
+        ...(t.known ? { known: t.known } : {}),
         spec: {
           type: 'function' as const,
           function: { name: t.name, description: `[${t.server}] ${t.description}`.slice(0, 1000), parameters: t.inputSchema },

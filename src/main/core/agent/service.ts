@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
-import { BridgeError, type CallResponse } from '../../../shared/contract';
+import { BridgeError, type AppStatus, type CallResponse } from '../../../shared/contract';
 import type { Handler } from '../bridge/dispatch';
 import type { LoadedConfig } from '../config/load';
 import type { AiosConfig } from '../config/schema';
@@ -17,6 +17,7 @@ import type { LlmClient } from './llm';
 import { resolveProvider, type ProviderState } from './provider';
 import { PendingApprovals } from './pending-approvals';
 import { saveAttachment } from './attachments';
+import { ToolGate } from './tool-gate';
 import { ToolSet, type ExternalTools } from './tools';
 import type { Approver, CommandPolicy, Emit } from './types';
 
@@ -132,6 +133,12 @@ export class ChatService {
     return this.policyPromise;
   }
 
+  /** Where the rules come from, for the status bar; builds the policy if no turn has yet. */
+  async policyStatus(): Promise<NonNullable<AppStatus['policy']>> {
+    const p = await this.policy();
+    return { shipped: p.replaceShipped ? 'replaced' : 'floor', fallback: p.fallback ?? false, profile: p.profile ?? null };
+  }
+
   private get(): Parts {
     if (this.parts) return this.parts;
     const { config, paths } = this.o.config;
@@ -174,6 +181,17 @@ export class ChatService {
       sessionId: this.sessionId,
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
+    const gate = new ToolGate({
+      policy: () => this.policy(),
+      approver: this.o.approver ?? this.approvals,
+      ...(history ? { history } : {}),
+      emit: this.emit,
+      approvalTimeoutMs: ai.approval_timeout_s * 1000,
+      cwd: this.cwd,
+      ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}),
+      sessionId: this.sessionId,
+      onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
+    });
     const external = this.o.external?.();
     const tools = new ToolSet({ ...(memory ? { memory } : {}), ...(history ? { history } : {}), ...(external ? { external } : {}) });
     const agent = new Agent({
@@ -184,6 +202,7 @@ export class ChatService {
       provider: () => this.provider(),
       policy: () => this.policy(),
       runner,
+      gate,
       tools,
       conversations,
       ...(memory ? { memory } : {}),

@@ -3,14 +3,31 @@ import { z } from 'zod';
 import { createAiMemory, recallHistory, searchMemories } from '../mcp/memory-tools';
 import type { HistoryStore } from '../memory/history';
 import type { MemoryStore } from '../memory/store';
+import type { KnownServer, ToolAnnotations, ToolCallFacts } from '../policy/tool-judge';
+import { BUILTIN_SERVER, splitToolName } from '../policy/tool-rules';
 import type { ToolSpec } from './llm';
+
+/** One external tool as listed: its spec and what the policy needs to judge a call. */
+export interface ExternalToolInfo {
+  /** Name already namespaced `server__tool`. */
+  spec: ToolSpec;
+  /** The name the server knows it by. */
+  tool: string;
+  server?: string;
+  annotations?: ToolAnnotations;
+  /** mcp.json's `trust_annotations` for this server. */
+  trustAnnotations?: boolean;
+  known?: KnownServer;
+}
 
 /** Tools the agent offers besides its own, e.g. every tool of every configured MCP server. */
 export interface ExternalTools {
-  /** Specs with names already namespaced `server__tool`; `tool` is the name the server knows it by. */
-  list(): Promise<Array<{ spec: ToolSpec; tool: string }>>;
+  list(): Promise<ExternalToolInfo[]>;
   call(name: string, args: Record<string, unknown>, signal: AbortSignal): Promise<string>;
 }
+
+/** A tool call ready for the gate: what the policy judges, and how to run it. */
+export type ResolvedCall = { facts: ToolCallFacts; exec: () => Promise<ParsedArgs<string>> } | { error: string };
 
 /** Tools that memory servers (aigpt, `aios memory-server`) offer; the built-in ones step aside for them. */
 const MEMORY_TOOLS = new Set(['create_ai_memory', 'search_memories']);
@@ -76,6 +93,7 @@ export const RUN_COMMAND = 'run_command';
 export class ToolSet {
   private readonly local = new Map<string, LocalTool>();
   private external: ToolSpec[] = [];
+  private externalInfo = new Map<string, ExternalToolInfo>();
   private memoryViaMcp = false;
   readonly runCommandSpec = spec(
     RUN_COMMAND,
@@ -125,10 +143,12 @@ export class ToolSet {
     try {
       const listed = await this.options.external.list();
       this.external = listed.map((t) => t.spec);
+      this.externalInfo = new Map(listed.map((t) => [t.spec.function.name, t]));
       this.memoryViaMcp = listed.some((t) => MEMORY_TOOLS.has(t.tool));
       return undefined;
     } catch (err) {
       this.external = [];
+      this.externalInfo = new Map();
       this.memoryViaMcp = false;
       return `MCP tools are unavailable: ${(err as Error).message}`;
     }
@@ -158,6 +178,30 @@ export class ToolSet {
 
   isExternal(name: string): boolean {
     return this.external.some((s) => s.function.name === name);
+  }
+
+  /**
+   * What the gate needs for a call of a built-in or external tool: the facts
+   * the policy judges (built-ins are the server `aios`) and the runner.
+   * Undefined for an unknown tool.
+   */
+  resolve(name: string, raw: string, signal: AbortSignal): ResolvedCall | undefined {
+    const local = this.isLocal(name);
+    if (!local && !this.isExternal(name)) return undefined;
+    const a = parseArgs(z.record(z.string(), z.unknown()), raw);
+    if (!a.ok) return { error: a.message };
+    if (local) return { facts: { server: BUILTIN_SERVER, tool: name, args: a.value }, exec: () => Promise.resolve(this.runLocal(name, raw)) };
+    const info = this.externalInfo.get(name);
+    const split = splitToolName(name);
+    const facts: ToolCallFacts = {
+      server: info?.server ?? split?.server ?? name,
+      tool: info?.tool ?? split?.tool ?? name,
+      args: a.value,
+      ...(info?.annotations ? { annotations: info.annotations } : {}),
+      ...(info?.trustAnnotations ? { trustAnnotations: true } : {}),
+      ...(info?.known ? { known: info.known } : {}),
+    };
+    return { facts, exec: () => this.runExternal(name, raw, signal) };
   }
 
   async runExternal(name: string, raw: string, signal: AbortSignal): Promise<ParsedArgs<string>> {

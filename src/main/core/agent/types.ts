@@ -1,11 +1,18 @@
 import type { EventName, EventPayload } from '../../../shared/contract';
-import type { Decision, PolicyResult } from '../../../shared/policy';
+import type { Decision, PolicyResult, ToolPolicyResult } from '../../../shared/policy';
+import type { ToolCallFacts } from '../policy/tool-judge';
 
 /** What the agent needs of the permission policy (the PolicyEngine provides it). */
 export interface CommandPolicy {
   decide(commandLine: string, context: { cwd: string; home?: string }): PolicyResult;
+  /** The same gate for MCP and built-in tool calls. */
+  decideTool(call: ToolCallFacts, context: { cwd: string; home?: string }): ToolPolicyResult;
   /** The policy in one paragraph, for the system prompt. */
   describe(): string;
+  /** For the status bar: the safe fallback, the profile, and whether the shipped floor was dropped. */
+  readonly fallback?: boolean;
+  readonly profile?: string | undefined;
+  readonly replaceShipped?: boolean;
 }
 
 export interface ApprovalRequest {
@@ -20,6 +27,14 @@ export interface ApprovalRequest {
   rule: string | null;
   reasons: string[];
   timeoutMs: number;
+  /** For a tool call: which server and tool, and its arguments (pretty JSON, capped). `command` then summarises it in one line. */
+  tool?: ToolCallDisplay;
+}
+
+export interface ToolCallDisplay {
+  server: string;
+  tool: string;
+  arguments: string;
 }
 
 export type ApprovalAnswer = 'approved' | 'denied';

@@ -30,6 +30,63 @@ export interface LoadedConfig {
   exists: boolean;
   /** Empty when the file was read and valid. Non-empty means `config` is a safe fallback. */
   problems: ConfigProblem[];
+  /** Where each effective list came from (`config.permissions` holds the shipped floor plus the file's own rules). */
+  policySources?: PolicySources;
+  /** `[permissions] protected_paths`, expanded to absolute paths. */
+  protectedPaths?: string[];
+}
+
+type ListName = 'auto_allow' | 'notify' | 'require_approval' | 'deny';
+const LIST_NAMES: readonly ListName[] = ['auto_allow', 'notify', 'require_approval', 'deny'];
+
+export interface PolicySources {
+  /** True when `[permissions] replace_shipped = true` dropped the shipped lists and profiles. */
+  replaceShipped: boolean;
+  /** Per list: how many rules are shipped and how many more the file adds. */
+  lists: Record<ListName, { shipped: number; own: number }>;
+  /** The file's own lists and profiles, to point a problem at the right array index. */
+  own: Pick<AiosConfig, 'permissions' | 'profiles'>;
+}
+
+function unique(...lists: ReadonlyArray<readonly string[] | undefined>): string[] {
+  return [...new Set(lists.flatMap((l) => l ?? []))];
+}
+
+/**
+ * The shipped lists are a floor: the file's lists are added to them and its
+ * profiles to the shipped profiles (strictest wins when the engine judges).
+ * Only `replace_shipped = true` drops them.
+ */
+export function withShippedFloor(own: AiosConfig): { config: AiosConfig; sources: PolicySources } {
+  const replace = own.permissions.replace_shipped === true;
+  const lists = {} as PolicySources['lists'];
+  const permissions = { ...own.permissions };
+  for (const name of LIST_NAMES) {
+    const shipped = replace ? [] : DEFAULT_PERMISSIONS[name];
+    const merged = unique(shipped, own.permissions[name]);
+    permissions[name] = merged;
+    lists[name] = { shipped: shipped.length, own: merged.length - shipped.length };
+  }
+  const profiles: AiosConfig['profiles'] = replace ? { ...own.profiles } : { ...DEFAULT_PROFILES };
+  if (!replace) {
+    for (const [name, profile] of Object.entries(own.profiles)) {
+      const base = DEFAULT_PROFILES[name]?.permissions ?? {};
+      const p = profile.permissions;
+      profiles[name] = {
+        permissions: {
+          ...p,
+          ...Object.fromEntries(
+            (['notify', 'require_approval', 'deny'] as const).filter((l) => base[l] || p[l]).map((l) => [l, unique(base[l], p[l])]),
+          ),
+        },
+      };
+    }
+  }
+  return { config: { ...own, permissions, profiles }, sources: { replaceShipped: replace, lists, own: { permissions: own.permissions, profiles: own.profiles } } };
+}
+
+function expandProtected(config: AiosConfig, env: Env): string[] {
+  return (config.permissions.protected_paths ?? []).map((p) => expandConfigPath(p, env));
 }
 
 export interface LoadConfigOptions {
@@ -109,14 +166,19 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const config = defaultConfig();
+    const policySources = withShippedFloor(config).sources;
     if (e.code === 'ENOENT' && !options.file) {
-      return { config, paths: resolvePaths(config, env), file, exists: false, problems: [] };
+      return { config, paths: resolvePaths(config, env), file, exists: false, problems: [], policySources };
     }
-    return { config, paths: resolvePaths(config, env), file, exists: e.code !== 'ENOENT', problems: [{ file, message: `cannot read: ${e.message}` }] };
+    return { config, paths: resolvePaths(config, env), file, exists: e.code !== 'ENOENT', problems: [{ file, message: `cannot read: ${e.message}` }], policySources };
   }
   const parsed = parseConfigText(text, file);
-  const config = parsed.config ?? defaultConfig();
-  return { config, paths: resolvePaths(config, env), file, exists: true, problems: parsed.problems };
+  if (!parsed.config) {
+    const config = defaultConfig();
+    return { config, paths: resolvePaths(config, env), file, exists: true, problems: parsed.problems, policySources: withShippedFloor(config).sources };
+  }
+  const { config, sources } = withShippedFloor(parsed.config);
+  return { config, paths: resolvePaths(config, env), file, exists: true, problems: parsed.problems, policySources: sources, protectedPaths: expandProtected(config, env) };
 }
 
 /**

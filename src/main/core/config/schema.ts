@@ -11,6 +11,14 @@ export const PermissionsSchema = z.strictObject({
   notify: ruleList.default([]),
   require_approval: ruleList.default([]),
   deny: ruleList.default([]),
+  /**
+   * The shipped lists (and profiles) are a floor these lists extend. `true`
+   * drops them, the shipped deny list included: the only way to do so, and
+   * `aios doctor`, the status bar and `aios policy describe` say it.
+   */
+  replace_shipped: z.boolean().optional(),
+  /** More places a write always needs approval for (absolute, or `~/…`). */
+  protected_paths: z.array(z.string().min(1, 'a path may not be empty')).optional(),
 });
 export type PermissionsConfig = z.infer<typeof PermissionsSchema>;
 

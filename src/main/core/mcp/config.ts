@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import type { Env } from '../config/paths';
+import { BUILTIN_SERVER } from '../policy/tool-rules';
 
 /**
  * mcp.json in the common `mcpServers` format:
@@ -17,6 +18,7 @@ const StdioEntry = z.looseObject({
   env: z.record(z.string(), z.string()).default({}),
   cwd: z.string().optional(),
   disabled: z.boolean().default(false),
+  trust_annotations: z.boolean().default(false),
 });
 
 const HttpEntry = z.looseObject({
@@ -24,13 +26,19 @@ const HttpEntry = z.looseObject({
   url: z.string().min(1, 'url may not be empty'),
   headers: z.record(z.string(), z.string()).default({}),
   disabled: z.boolean().default(false),
+  trust_annotations: z.boolean().default(false),
 });
 
 const McpFile = z.looseObject({ mcpServers: z.record(z.string(), z.unknown()).default({}) });
 
+/**
+ * `trustAnnotations` (`"trust_annotations": true`): the server's tool
+ * annotations (`readOnlyHint`) may set the policy's default for tools no rule
+ * names. The MCP spec calls annotations untrusted hints, so this is off.
+ */
 export type McpServerConfig =
-  | { name: string; transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string; disabled: boolean }
-  | { name: string; transport: 'http'; url: string; headers: Record<string, string>; disabled: boolean };
+  | { name: string; transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string; disabled: boolean; trustAnnotations: boolean }
+  | { name: string; transport: 'http'; url: string; headers: Record<string, string>; disabled: boolean; trustAnnotations: boolean };
 
 export interface McpConfigProblem {
   file: string;
@@ -86,6 +94,9 @@ function expandRecord(rec: Record<string, string>, env: Env, missing: Set<string
 
 function parseEntry(name: string, raw: unknown, env: Env, file: string): { server?: McpServerConfig; problems: McpConfigProblem[] } {
   const problems: McpConfigProblem[] = [];
+  if (name === BUILTIN_SERVER) {
+    return { problems: [{ file, server: name, message: `the name "${BUILTIN_SERVER}" is reserved for aios's own tools (rules name them mcp__${BUILTIN_SERVER}__…); rename this server` }] };
+  }
   if (!NAME_RE.test(name)) {
     problems.push({ file, server: name, message: 'a server name may use letters, digits, "-" and single "_" only (tools are named server__tool)' });
     return { problems };
@@ -109,7 +120,7 @@ function parseEntry(name: string, raw: unknown, env: Env, file: string): { serve
   let server: McpServerConfig;
   if (isHttp) {
     const d = parsed.data as z.infer<typeof HttpEntry>;
-    server = { name, transport: 'http', url: one(d.url), headers: expandRecord(d.headers, env, missing), disabled: d.disabled };
+    server = { name, transport: 'http', url: one(d.url), headers: expandRecord(d.headers, env, missing), disabled: d.disabled, trustAnnotations: d.trust_annotations };
     try {
       new URL(server.url);
     } catch {
@@ -125,6 +136,7 @@ function parseEntry(name: string, raw: unknown, env: Env, file: string): { serve
       env: expandRecord(d.env, env, missing),
       ...(d.cwd !== undefined ? { cwd: one(d.cwd) } : {}),
       disabled: d.disabled,
+      trustAnnotations: d.trust_annotations,
     };
   }
   for (const m of missing) problems.push({ file, server: name, message: `\${${m}} is not set and has no default (write \${${m}:-default})` });

@@ -5,6 +5,7 @@ import type { Env } from '../config/paths';
 import { openMemoryStore } from '../memory/store';
 import { loadMcpConfig, problemsFor, type LoadedMcpConfig, type McpConfigProblem } from './config';
 import { createMemoryMcpServer } from './memory-server';
+import { knownServerFor, type KnownServer, type ToolAnnotations } from '../policy/tool-judge';
 import { McpServerError, ServerConnection, type Builtin, type ConnectionDeps, type McpServerStatus } from './server-connection';
 
 /**
@@ -22,6 +23,12 @@ export interface NamespacedTool {
   tool: string;
   description: string;
   inputSchema: Record<string, unknown>;
+  /** The server's hints (readOnlyHint, destructiveHint, …): untrusted unless mcp.json trusts the server. */
+  annotations?: ToolAnnotations;
+  /** `"trust_annotations": true` for this server in mcp.json. */
+  trustAnnotations: boolean;
+  /** A server whose arguments aios knows (the filesystem server's paths). */
+  known?: KnownServer;
 }
 
 export interface McpManagerOptions {
@@ -91,6 +98,8 @@ export class McpManager {
       [...this.connections.values()]
         .filter((c) => c.status().state !== 'disabled' && c.status().state !== 'misconfigured')
         .map(async (c) => {
+          const cfg = this.config.servers.find((s) => s.name === c.name);
+          const known = cfg?.transport === 'stdio' ? knownServerFor([cfg.command, ...cfg.args]) : undefined;
           try {
             return (await c.tools()).map(
               (t): NamespacedTool => ({
@@ -99,6 +108,9 @@ export class McpManager {
                 tool: t.name,
                 description: t.description ?? '',
                 inputSchema: t.inputSchema as Record<string, unknown>,
+                ...(t.annotations ? { annotations: t.annotations } : {}),
+                trustAnnotations: cfg?.trustAnnotations ?? false,
+                ...(known ? { known } : {}),
               }),
             );
           } catch {

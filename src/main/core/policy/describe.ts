@@ -13,6 +13,10 @@ function patternsOf(book: RuleBook, list: Decision): string[] {
   return book.rules.filter((r) => r.ref.list === list).map((r) => r.ref.pattern);
 }
 
+function toolPatternsOf(book: RuleBook, list: Decision): string[] {
+  return book.tools.rules.filter((r) => r.ref.list === list).map((r) => r.ref.pattern);
+}
+
 /** The policy in one paragraph, written for the AI's system prompt. */
 export function describePolicy(policy: CompiledPolicy): string {
   const parts: string[] = [];
@@ -33,9 +37,17 @@ export function describePolicy(policy: CompiledPolicy): string {
       }
     }
     parts.push('Anything matching no rule needs approval.');
+    if (policy.replaceShipped) parts.push('This configuration replaces the shipped rules (replace_shipped = true): the shipped deny list does not apply.');
+    const tools = (['auto_allow', 'notify', 'require_approval', 'deny'] as const)
+      .map((list) => [list, toolPatternsOf(policy.base, list)] as const)
+      .filter(([, p]) => p.length > 0)
+      .map(([list, p]) => `${p.join(', ')} ${LIST_WORDS[list]}`);
+    parts.push(
+      `Tool calls go through the same gate: MCP tools are named mcp__<server>__<tool> in the rules (your own memory and history tools are the server aios)${tools.length > 0 ? `; ${tools.join('; ')}` : ''}; a tool matching no rule needs approval.`,
+    );
   }
   parts.push(
-    'Wrappers (sudo, env, nice, timeout, xargs, …) are looked through, `sh -c`/`eval` strings are judged too, and anything only known at run time (a variable or $(…) as the program, code piped into a shell or interpreter, `python -c`, `find -exec`/`-delete`, writes outside the working directory) needs approval, so prefer plain, literal commands.',
+    'Wrappers (sudo, env, nice, timeout, xargs, …) are looked through, `sh -c`/`eval` strings are judged too, and anything only known at run time (a variable or $(…) as the program, code piped into a shell or interpreter, `python -c`, `find -exec`/`-delete`, writes outside the working directory) needs approval, and so does any write to a protected path (aios’s config and memory, shell start-up files, ~/.ssh, ~/.gnupg, .git/hooks and .git/config, systemd user units, crontabs, autostart), so prefer plain, literal commands.',
   );
   return parts.join(' ');
 }

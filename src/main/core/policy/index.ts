@@ -1,16 +1,19 @@
 import os from 'node:os';
 import path from 'node:path';
-import { stricter, type PolicyResult } from '../../../shared/policy';
+import { stricter, type PolicyResult, type ToolPolicyResult } from '../../../shared/policy';
 import { formatProblem, type ConfigProblem, type LoadedConfig } from '../config/load';
 import { analyzeLine, MAX_LINE_LENGTH } from './analyze';
 import { describePolicy } from './describe';
-import { judgeLine, type LineFacts } from './judge';
+import { judgeLine, type JudgeContext, type LineFacts } from './judge';
+import type { ProtectedPathContext } from './protected-paths';
 import { getBashParser, type BashParser } from './parser';
 import { compilePolicy, type CompiledPolicy } from './rules';
+import { judgeTool, type ToolCallFacts } from './tool-judge';
 
 export { ParserLoadError } from './parser';
 export { PatternError } from './pattern';
-export type { Decision, PolicyResult, Segment, RuleRef } from '../../../shared/policy';
+export type { Decision, PolicyResult, Segment, RuleRef, ToolPolicyResult } from '../../../shared/policy';
+export { knownServerFor, type ToolAnnotations, type ToolCallFacts, type KnownServer } from './tool-judge';
 
 export interface PolicyEngineOptions {
   config: LoadedConfig;
@@ -27,6 +30,17 @@ export interface DecideContext {
   home?: string;
 }
 
+/** aios's own files from the loaded config: its config dir, the memory folder, the files in use, and `protected_paths`. */
+export function protectedContext(config: LoadedConfig): Omit<ProtectedPathContext, 'home'> {
+  const p = config.paths;
+  return {
+    configDir: p.configDir,
+    memoryDir: path.dirname(p.memoryDb),
+    ownFiles: [config.file, p.mcpConfigFile],
+    extra: config.protectedPaths ?? [],
+  };
+}
+
 /**
  * Decides whether a shell command line may run: parses it with the bash
  * grammar, judges every simple command it contains, and returns the
@@ -37,13 +51,14 @@ export class PolicyEngine {
   private constructor(
     private readonly parser: BashParser,
     private readonly policy: CompiledPolicy,
+    private readonly protect: Omit<ProtectedPathContext, 'home'>,
   ) {}
 
   /** Loads the grammar (once per process) and compiles the configured patterns. */
   static async create(opts: PolicyEngineOptions): Promise<PolicyEngine> {
     const parser = await getBashParser();
     const policy = compilePolicy(parser, opts.config, { profile: opts.profile, hostname: opts.hostname ?? os.hostname() });
-    return new PolicyEngine(parser, policy);
+    return new PolicyEngine(parser, policy, protectedContext(opts.config));
   }
 
   /** Non-empty when the engine runs on the safe fallback (everything needs approval, shipped deny list). */
@@ -76,15 +91,15 @@ export class PolicyEngine {
     const facts: LineFacts = { commands: [], functions: [], floors: [] };
     try {
       analyzeLine(this.parser, commandLine, home, facts);
-      const judged = judgeLine(facts, this.policy, { cwd, home });
+      const judged = judgeLine(facts, this.policy, { cwd, home, protect: this.protect });
       return { ...judged, reasons: [...judged.reasons, ...notes], ...extra };
     } catch (err) {
-      return this.failClosed(facts, err, { cwd, home }, extra, notes);
+      return this.failClosed(facts, err, { cwd, home, protect: this.protect }, extra, notes);
     }
   }
 
   /** After an internal error: approval, or deny when what was understood already hit a deny rule. */
-  private failClosed(facts: LineFacts, err: unknown, ctx: { cwd: string; home: string | undefined }, extra: Pick<PolicyResult, 'fallback' | 'profile'>, notes: string[]): PolicyResult {
+  private failClosed(facts: LineFacts, err: unknown, ctx: JudgeContext, extra: Pick<PolicyResult, 'fallback' | 'profile'>, notes: string[]): PolicyResult {
     const reason = `the policy engine could not judge this line (${err instanceof Error ? err.message : String(err)}), so it fails closed`;
     try {
       const partial = judgeLine(facts, this.policy, ctx);
@@ -92,6 +107,28 @@ export class PolicyEngine {
     } catch {
       return { decision: 'require_approval', segments: [], reasons: [reason, ...notes], ...extra };
     }
+  }
+
+  /** Decides an MCP (or built-in) tool call. Never throws: anything unexpected needs approval. */
+  decideTool(call: ToolCallFacts, context: DecideContext): ToolPolicyResult {
+    const cwd = path.posix.resolve('/', context.cwd || '/');
+    const home = context.home ? path.posix.resolve('/', context.home) : undefined;
+    try {
+      return judgeTool(this.policy, call, { cwd, ...(home !== undefined ? { home } : {}), protect: this.protect });
+    } catch (err) {
+      return {
+        decision: 'require_approval',
+        server: call.server,
+        tool: call.tool,
+        reasons: [`the policy engine could not judge this tool call (${err instanceof Error ? err.message : String(err)}), so it fails closed`],
+        fallback: this.policy.fallback,
+      };
+    }
+  }
+
+  /** `replace_shipped = true`: the shipped floor is not in force. */
+  get replaceShipped(): boolean {
+    return this.policy.replaceShipped;
   }
 
   /** The policy in one paragraph, for the AI's system prompt. */

@@ -3,9 +3,12 @@ import type { MatchContext } from './match';
 import { optionTableFor } from './option-table';
 import { renderFlag } from './options';
 import { isHarmlessTarget, isInside, isProtected, resolvePath } from './paths';
+import { protectedGlobReason, protectedReason, type ProtectedPathContext } from './protected-paths';
+import { impliedWrites } from './protected-writes';
 import { ALL_LISTS, RESTRICTIVE, type CompiledPolicy, type Rule, type RuleBook } from './rules';
 import type { CdEffect, Floor, Layer, NormalizedCommand } from './types';
 import type { FunctionDef } from './walk';
+import type { Arg } from './words';
 
 /**
  * Turns normalised commands into segments with decisions: rules per reading
@@ -25,6 +28,8 @@ export interface LineFacts {
 export interface JudgeContext {
   cwd: string;
   home: string | undefined;
+  /** aios's own places (config, memory, extra paths); `home` adds the per-user ones. */
+  protect?: Omit<ProtectedPathContext, 'home'>;
 }
 
 interface Judged {
@@ -77,13 +82,17 @@ function describeRule(r: RuleRef): string {
 }
 
 class SegmentJudge {
+  private readonly protect: ProtectedPathContext;
+
   constructor(
     private readonly policy: CompiledPolicy,
     private readonly ctx: JudgeContext,
     private readonly match: MatchContext,
     private readonly cwdUnknown: boolean,
     private readonly defined: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.protect = { ...ctx.protect, ...(ctx.home !== undefined ? { home: ctx.home } : {}) };
+  }
 
   private raise(j: Judged, decision: Decision, reason: string): void {
     j.decision = stricter(j.decision, decision);
@@ -108,12 +117,28 @@ class SegmentJudge {
     return undefined;
   }
 
+  /** A protected place is at least require_approval, whatever the rules and wherever the working tree is. */
+  private guard(arg: Arg, what: string, j: Judged, link = false): void {
+    if (arg.dynamic || arg.tilde || arg.splits) {
+      this.raise(j, 'require_approval', `${what} writes to ${quote(arg.text)}, a path only known at run time`);
+      return;
+    }
+    const ctx = this.protect;
+    for (const cwd of this.match.cwds) {
+      const target = resolvePath(arg.text, cwd);
+      // A link to a folder holding a protected place opens a writable way into it too.
+      const why = arg.glob ? protectedGlobReason(target, ctx) : protectedReason(target, ctx, { containing: true });
+      if (why) this.raise(j, 'require_approval', `${what} ${link ? 'links to' : 'writes to'} ${target}, a protected path (${why})`);
+    }
+  }
+
   private writes(cmd: NormalizedCommand, j: Judged): void {
     for (const w of cmd.writes) {
       if (w.arg.dynamic || w.arg.tilde || w.arg.splits) {
         this.raise(j, 'require_approval', `${w.what} writes to ${quote(w.arg.text)}, a path only known at run time`);
         continue;
       }
+      this.guard(w.arg, w.what, j);
       if (this.cwdUnknown && !w.arg.text.startsWith('/')) {
         this.raise(j, 'require_approval', `${w.what} writes to ${quote(w.arg.text)} relative to a directory only known at run time`);
       }
@@ -156,6 +181,7 @@ class SegmentJudge {
     }
     if (!innermost && cmd.writes.length > 0 && cmd.floors.length === 0) this.raise(j, 'require_approval', 'a redirection without a command');
     this.writes(cmd, j);
+    for (const l of cmd.layers) for (const w of impliedWrites(l, this.ctx.home)) this.guard(w.arg, w.what, j, w.linkTarget);
     for (const l of real) {
       if (!l.dynamicProgram && this.defined.has(l.program)) {
         this.raise(j, 'require_approval', `calls ${quote(l.program)}, a function or alias defined in this line`);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import picomatch from 'picomatch';
 
 /**
  * Places whose change would let the AI loosen its own leash or take over the
@@ -19,6 +20,8 @@ export interface ProtectedPathContext {
   memoryDir?: string;
   /** More absolute paths from the config (`[permissions] protected_paths`). */
   extra?: readonly string[];
+  /** aios's own files wherever they are (the config.toml in use, mcp.json). */
+  ownFiles?: readonly string[];
 }
 
 export interface ProtectedPath {
@@ -50,6 +53,8 @@ const HOME_FILES: ReadonlyArray<[string, string]> = [
 ];
 
 const HOME_TREES: ReadonlyArray<[string, string]> = [
+  // The shared aios/aigpt folder in its usual place, also when $AIOS_CONFIG_DIR or $XDG_CONFIG_HOME points elsewhere.
+  ['.config/syui/ai', "aios's and aigpt's configuration and memory"],
   ['.ssh', 'SSH keys and authorized_keys'],
   ['.gnupg', 'GnuPG keys'],
   ['.config/fish', 'a shell start-up file'],
@@ -71,6 +76,21 @@ function norm(p: string): string {
   return path.posix.resolve('/', p);
 }
 
+/** Decisions ask often with few different contexts: the lists are built once per context. */
+const cache = new Map<string, ProtectedPath[]>();
+const CACHE_MAX = 64;
+
+function cached(ctx: ProtectedPathContext): ProtectedPath[] {
+  const key = [ctx.home ?? '', ctx.configDir ?? '', ctx.memoryDir ?? '', (ctx.extra ?? []).join('\0'), (ctx.ownFiles ?? []).join('\0')].join('\n');
+  let list = cache.get(key);
+  if (!list) {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    list = protectedPaths(ctx);
+    cache.set(key, list);
+  }
+  return list;
+}
+
 /** Every protected place for this context (the anywhere-entries are matched by `protectedReason`). */
 export function protectedPaths(ctx: ProtectedPathContext): ProtectedPath[] {
   const out: ProtectedPath[] = [];
@@ -85,6 +105,7 @@ export function protectedPaths(ctx: ProtectedPathContext): ProtectedPath[] {
   out.push({ path: '/etc/crontab', kind: 'file', why: 'crontabs' });
   out.push({ path: '/etc/cron.d', kind: 'tree', why: 'crontabs' });
   out.push({ path: '/etc/xdg/autostart', kind: 'tree', why: 'autostart entries' });
+  for (const p of ctx.ownFiles ?? []) if (p.startsWith('/')) out.push({ path: norm(p), kind: 'file', why: "aios's own configuration" });
   for (const p of ctx.extra ?? []) if (p.startsWith('/')) out.push({ path: norm(p), kind: 'tree', why: 'listed in [permissions] protected_paths' });
   return out;
 }
@@ -102,7 +123,7 @@ function covers(entry: ProtectedPath, target: string): boolean {
  */
 export function protectedReason(target: string, ctx: ProtectedPathContext, opts: { containing?: boolean } = {}): string | undefined {
   const t = norm(target);
-  for (const entry of protectedPaths(ctx)) {
+  for (const entry of cached(ctx)) {
     if (covers(entry, t)) return `${entry.path} is ${entry.why}`;
     if (opts.containing && (t === '/' || entry.path.startsWith(`${t}/`))) return `${t} contains ${entry.path}, ${entry.why}`;
   }
@@ -116,5 +137,27 @@ export function protectedReason(target: string, ctx: ProtectedPathContext, opts:
     // `.git` itself (or a folder holding it) being replaced carries its hooks with it.
     if (opts.containing && parts[parts.length - 1] === seq[0]) return `${t} holds ${why}`;
   }
+  return undefined;
+}
+
+/**
+ * Why a glob (absolute, unexpanded: `/home/me/.*`) may name a protected
+ * place, or undefined. Bash's own rules: `*` does not match a leading dot.
+ */
+export function protectedGlobReason(glob: string, ctx: ProtectedPathContext): string | undefined {
+  const g = glob.startsWith('/') ? glob : `/${glob}`;
+  const meta = g.search(/[*?[]/);
+  if (meta < 0) return protectedReason(g, ctx, { containing: true });
+  const staticDir = g.slice(0, Math.max(1, g.lastIndexOf('/', meta)));
+  const inside = protectedReason(staticDir, ctx);
+  if (inside) return inside;
+  if (staticDir.split('/').includes('.git')) return `${g} is inside a repository's .git folder (hooks, config)`;
+  const isMatch = picomatch(g, { dot: false, noextglob: true, nobrace: true });
+  for (const entry of cached(ctx)) {
+    for (let p = entry.path; p.length > staticDir.length && p.startsWith(`${staticDir}/`); p = path.posix.dirname(p)) {
+      if (isMatch(p)) return `${g} may match ${p}${p === entry.path ? '' : `, which holds ${entry.path}`}: ${entry.why}`;
+    }
+  }
+  if (g.split('/').some((seg) => /[*?[]/.test(seg) && picomatch(seg, { dot: false, noextglob: true })('.git'))) return `${g} may match a repository's .git folder (hooks, config)`;
   return undefined;
 }

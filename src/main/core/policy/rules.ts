@@ -5,6 +5,7 @@ import { selectProfile, type SelectProfileOptions } from '../config/profiles';
 import { matchesPattern, type MatchContext, type MatchMode } from './match';
 import type { BashParser } from './parser';
 import { compilePattern, PatternError, type CompiledPattern, type SimplePattern, type StructuralPattern } from './pattern';
+import { compileToolPattern, isToolPattern, ToolRuleBook } from './tool-rules';
 import type { Layer } from './types';
 
 /** The configured lists, compiled and indexed by program so a decision looks at few patterns. */
@@ -26,6 +27,8 @@ export class RuleBook {
   private readonly lists = new Map<Decision, ListIndex>();
   readonly structural: Rule<StructuralPattern>[] = [];
   readonly rules: Rule[] = [];
+  /** `mcp__server__tool` entries of the same lists. */
+  readonly tools = new ToolRuleBook();
 
   add(rule: Rule): void {
     this.rules.push(rule);
@@ -72,6 +75,8 @@ export interface CompiledPolicy {
   /** True when running on the safe fallback because of `problems`. */
   fallback: boolean;
   problems: ConfigProblem[];
+  /** `[permissions] replace_shipped = true`: the shipped floor was dropped. */
+  replaceShipped: boolean;
 }
 
 function compileList(
@@ -84,9 +89,14 @@ function compileList(
   file: string,
   problems: ConfigProblem[],
   profile?: string,
+  own?: readonly string[],
 ): void {
   (patterns ?? []).forEach((text, i) => {
     try {
+      if (isToolPattern(text)) {
+        book.tools.add({ ref: { list, pattern: text, source, ...(profile !== undefined ? { profile } : {}) }, pattern: compileToolPattern(text) });
+        return;
+      }
       const pattern = compilePattern(parser, text);
       book.add({ ref: { list, pattern: text, source, ...(profile !== undefined ? { profile } : {}) }, pattern });
     } catch (err) {
@@ -94,7 +104,9 @@ function compileList(
         err instanceof PatternError
           ? `pattern ${JSON.stringify(text)}: ${err.message}${err.at !== undefined ? ` (at character ${err.at} of the pattern)` : ''}`
           : `pattern ${JSON.stringify(text)} cannot be compiled: ${(err as Error).message}`;
-      problems.push(problemAtKey(file, `${keyPrefix}.${list}[${i}]`, message));
+      // The effective list starts with the shipped floor: point at the entry in the file itself.
+      const at = own?.indexOf(text) ?? -1;
+      problems.push(problemAtKey(file, `${keyPrefix}.${list}[${at >= 0 ? at : i}]`, message));
     }
   });
 }
@@ -113,22 +125,25 @@ export function compilePolicy(parser: BashParser, loaded: LoadedConfig, opts: Se
   const file = loaded.file;
   const base = new RuleBook();
   const perms = loaded.config.permissions;
-  for (const list of ALL_LISTS) compileList(parser, base, perms[list], list, 'permissions', 'permissions', file, problems);
+  const own = loaded.policySources?.own;
+  for (const list of ALL_LISTS) compileList(parser, base, perms[list], list, 'permissions', 'permissions', file, problems, undefined, own?.permissions[list]);
 
   // Every profile is compiled, so a typo in another machine's profile is caught here too.
   const profiles = new Map<string, RuleBook>();
   for (const [name, profile] of Object.entries(loaded.config.profiles)) {
     const book = new RuleBook();
     for (const list of RESTRICTIVE) {
-      compileList(parser, book, profile.permissions[list as 'deny' | 'require_approval' | 'notify'], list, `profiles.${name}.permissions`, 'profile', file, problems, name);
+      const l = list as 'deny' | 'require_approval' | 'notify';
+      compileList(parser, book, profile.permissions[l], list, `profiles.${name}.permissions`, 'profile', file, problems, name, own?.profiles[name]?.permissions[l]);
     }
     profiles.set(name, book);
   }
   const selected = selectProfile(loaded.config, file, opts);
   if (selected.problem) problems.push(selected.problem);
 
-  if (problems.length > 0) return { base: fallbackBook(parser), fallback: true, problems };
+  if (problems.length > 0) return { base: fallbackBook(parser), fallback: true, problems, replaceShipped: false };
   const name = selected.choice?.name;
   const profile = name !== undefined ? profiles.get(name) : undefined;
-  return { base, ...(profile && name !== undefined ? { profile, profileName: name } : {}), fallback: false, problems };
+  const replaceShipped = loaded.policySources?.replaceShipped ?? false;
+  return { base, ...(profile && name !== undefined ? { profile, profileName: name } : {}), fallback: false, problems, replaceShipped };
 }

@@ -53,6 +53,7 @@ export class ChatController {
       b.on('chat.delta', (p) => this.batcher.push({ kind: 'delta', turnId: p.turnId, text: p.text })),
       b.on('chat.commandOutput', (p) => this.batcher.push({ kind: 'output', callId: p.callId, stream: p.stream, data: p.data })),
       this.handle('chat.toolCall', (p) => applyChat((s) => R.toolCall(s, p))),
+      this.handle('chat.toolDone', (p) => applyChat((s) => R.toolDone(s, p))),
       this.handle('chat.commandStart', (p) => {
         applyChat((s) => R.commandStart(s, p));
         if (p.decision === 'notify') useUi.getState().addToast(`Running (notify): ${p.command}`);

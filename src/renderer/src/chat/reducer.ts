@@ -80,7 +80,19 @@ export function toolCall(s0: ChatData, p: EventPayload<'chat.toolCall'>): ChatDa
     }));
   }
   const [id, t] = mint(s);
-  return { ...t, rows: [...t.rows, { kind: 'tool', id, turnId: p.turnId, name: p.name, arguments: p.arguments }] };
+  const judged = p.decision
+    ? { decision: p.decision, rule: p.rule ?? null, reasons: p.reasons ?? [], state: p.decision === 'deny' ? ('refused' as const) : ('pending' as const) }
+    : {};
+  return { ...t, rows: [...t.rows, { kind: 'tool', id, callId: p.callId, turnId: p.turnId, name: p.name, arguments: p.arguments, ...(p.tool ? { tool: p.tool } : {}), ...judged }] };
+}
+
+/** A tool call ran or was refused: its row says so, and its approval (if any) is gone. */
+export function toolDone(s: ChatData, p: EventPayload<'chat.toolDone'>): ChatData {
+  const i = findIndex(s.rows, (r) => r.kind === 'tool' && r.callId === p.callId);
+  const row = s.rows[i];
+  const approvals = s.approvals.filter((a) => a.callId !== p.callId);
+  if (!row || row.kind !== 'tool') return { ...s, approvals };
+  return { ...s, approvals, rows: replaceAt(s.rows, i, { ...row, decision: p.decision, state: p.ran ? 'done' : 'refused', refusal: p.refusal }) };
 }
 
 export function commandStart(s0: ChatData, p: EventPayload<'chat.commandStart'>): ChatData {

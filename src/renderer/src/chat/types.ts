@@ -51,9 +51,19 @@ export interface CommandRow {
 export interface ToolRow {
   kind: 'tool';
   id: string;
+  /** The core's callId, so chat.toolDone finds its row (absent for restored rows). */
+  callId?: string;
   turnId: string | null;
   name: string;
   arguments: string;
+  /** Server, tool and pretty arguments, when the policy judged the call (every live call but a malformed one). */
+  tool?: EventPayload<'chat.toolCall'>['tool'];
+  decision?: Decision;
+  rule?: string | null;
+  reasons?: string[];
+  /** `waiting` for approval, `done`, or refused (`denied`, `declined`, …). */
+  state?: 'pending' | 'done' | 'refused';
+  refusal?: string | null;
 }
 
 export type Row = MessageRow | CommandRow | ToolRow;

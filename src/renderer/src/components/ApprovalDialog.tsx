@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useChat } from '../chat/chat-store';
 import type { ApprovalRequest } from '../chat/types';
 import { useChatController } from './ChatContext';
+import { ToolArguments } from './ToolArguments';
 
 function secondsLeft(a: ApprovalRequest, now: number): number {
   return Math.max(0, Math.ceil((a.receivedAt + a.timeoutMs - now) / 1000));
@@ -63,18 +64,46 @@ function Dialog({ request }: { request: ApprovalRequest }) {
   return (
     <div className="modal-backdrop">
       <div ref={box} className="modal approval" role="dialog" aria-modal="true" aria-labelledby="approval-title" aria-describedby="approval-desc" onKeyDown={onKeyDown}>
-        <h2 id="approval-title">Approve command</h2>
-        <p id="approval-desc">The AI wants to run this command. Nothing runs unless you approve it.</p>
-        <pre className="approval-command" data-testid="approval-command" tabIndex={0}>
-          {request.command}
-        </pre>
+        {request.tool ? (
+          <>
+            <h2 id="approval-title">Approve tool call</h2>
+            <p id="approval-desc">The AI wants to call an MCP tool. Nothing is called unless you approve it.</p>
+          </>
+        ) : (
+          <>
+            <h2 id="approval-title">Approve command</h2>
+            <p id="approval-desc">The AI wants to run this command. Nothing runs unless you approve it.</p>
+            <pre className="approval-command" data-testid="approval-command" tabIndex={0}>
+              {request.command}
+            </pre>
+          </>
+        )}
         <dl className="approval-facts">
-          <dt>In</dt>
-          <dd>
-            <code data-testid="approval-cwd">{request.cwd}</code>
-          </dd>
+          {request.tool ? (
+            <>
+              <dt>Server</dt>
+              <dd>
+                <code data-testid="approval-server">{request.tool.server}</code>
+              </dd>
+              <dt>Tool</dt>
+              <dd>
+                <code data-testid="approval-tool">{request.tool.tool}</code>
+              </dd>
+              <dt>Arguments</dt>
+              <dd>
+                <ToolArguments pretty={request.tool.arguments} testId="approval-arguments" />
+              </dd>
+            </>
+          ) : (
+            <>
+              <dt>In</dt>
+              <dd>
+                <code data-testid="approval-cwd">{request.cwd}</code>
+              </dd>
+            </>
+          )}
           <dt>Rule</dt>
-          <dd data-testid="approval-rule">{request.rule ?? 'no rule matched (commands no rule allows need approval)'}</dd>
+          <dd data-testid="approval-rule">{request.rule ?? `no rule matched (${request.tool ? 'tools' : 'commands'} no rule allows need approval)`}</dd>
           {request.reasons.length > 0 && (
             <>
               <dt>Why</dt>

@@ -1,6 +1,8 @@
 import { memo } from 'react';
 import type { MessageRow, Row, ToolRow } from '../chat/types';
+import { decisionLabel } from '../chat/format';
 import { CommandCard } from './CommandCard';
+import { ToolArguments } from './ToolArguments';
 import { Markdown } from './Markdown';
 
 const ROLE_LABEL: Record<MessageRow['role'], string> = {
@@ -39,11 +41,33 @@ function MessageView({ row }: { row: MessageRow }) {
 
 function ToolView({ row }: { row: ToolRow }) {
   const args = row.arguments.length > 200 ? `${row.arguments.slice(0, 200)}…` : row.arguments;
+  if (!row.tool) {
+    return (
+      <p className="tool-call" data-testid="tool-call">
+        <span aria-hidden="true">→ </span>
+        <span className="tool-name">{row.name}</span> <code>{args}</code>
+      </p>
+    );
+  }
   return (
-    <p className="tool-call" data-testid="tool-call">
-      <span aria-hidden="true">→ </span>
-      <span className="tool-name">{row.name}</span> <code>{args}</code>
-    </p>
+    <div className="tool-call judged" data-testid="tool-call" data-decision={row.decision} data-state={row.state} aria-label={`Tool ${row.tool.tool} of ${row.tool.server}`}>
+      <p className="tool-head">
+        <span aria-hidden="true">→ </span>
+        <span className="tool-server" data-testid="tool-server">{row.tool.server}</span>
+        <span aria-hidden="true"> › </span>
+        <span className="tool-name" data-testid="tool-name">{row.tool.tool}</span>{' '}
+        {row.decision && <span className={`decision decision-${row.decision}`}>{decisionLabel(row.decision)}</span>}
+        {row.state === 'refused' && <span className="tool-refusal"> not called{row.refusal ? `: ${row.refusal}` : ''}</span>}
+      </p>
+      <details className="tool-details">
+        <summary>
+          <code>{args}</code>
+        </summary>
+        {row.rule !== undefined && <p className="tool-rule">Rule: {row.rule ?? 'no rule matched (tools no rule allows need approval)'}</p>}
+        {row.reasons && row.reasons.length > 0 && <p className="tool-rule">Why: {row.reasons.join('; ')}</p>}
+        <ToolArguments pretty={row.tool.arguments} testId="tool-arguments" />
+      </details>
+    </div>
   );
 }
 

@@ -76,6 +76,30 @@ function Mcp({ servers }: { servers: AppStatus['mcp'] }) {
   );
 }
 
+/** Says when the rules are not the usual shipped floor plus config.toml: dropped, or the safe fallback. */
+function Policy({ policy }: { policy: AppStatus['policy'] }) {
+  if (!policy) return null;
+  if (policy.fallback) {
+    return (
+      <span data-testid="status-policy" className="chip policy-fallback" title="config.toml has problems (aios doctor): every command and tool call needs approval; the shipped deny list applies">
+        policy: safe fallback
+      </span>
+    );
+  }
+  if (policy.shipped === 'replaced') {
+    return (
+      <span data-testid="status-policy" className="chip policy-replaced" title="[permissions] replace_shipped = true: the shipped rules, deny list included, are not in force">
+        policy: shipped rules dropped
+      </span>
+    );
+  }
+  return (
+    <span data-testid="status-policy" className="policy" title="The shipped rules plus config.toml's own">
+      policy{policy.profile ? `: ${policy.profile}` : ''}
+    </span>
+  );
+}
+
 export function StatusBar() {
   const info = useUi((s) => s.info);
   const status = useUi((s) => s.status);
@@ -92,6 +116,7 @@ export function StatusBar() {
       <Provider />
       <Memory memory={status?.memory} />
       <Mcp servers={status?.mcp ?? []} />
+      <Policy policy={status?.policy} />
       <Busy />
       <span className="spacer" />
       {renderer && <span title="Terminal renderer">terminal: {renderer}</span>}
