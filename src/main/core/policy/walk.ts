@@ -1,5 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import { isSensitiveVariable } from './danger';
+import { scanExpansions } from './expansions';
 import { Fidelity, type Repair } from './fidelity';
 import { lexCommands } from './lexer';
 import { heredocSubstitutions, readRedirect, type RedirectHost, type RedirectReading } from './redirects';
@@ -204,6 +205,23 @@ class Walker {
     if (code.length === 0) return;
     this.floors.push({ decision: 'require_approval', reason: `${where} evaluates an array subscript containing $(…) or \`…\`, which runs code` });
     for (const c of code) this.code.push({ code: c, ctx: { ...env.ctx, via: [...env.ctx.via, `${where} subscript`], stdin: undefined, stdinCode: undefined } });
+  }
+
+  /**
+   * Substitutions inside `${…}` the grammar left as text, and text anywhere
+   * shaped like `name[$(…)]`: bash runs that code wherever such a value is
+   * evaluated as arithmetic (`$((x))`, `${!x}`, `[[ $x -eq 1 ]]`), which no
+   * reading of the line can rule out.
+   */
+  expansionsAndSubscripts(root: Node, env: Env): void {
+    const found = scanExpansions(root);
+    this.floors.push(...found.floors);
+    for (const code of found.code) this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, '${…}'], stdin: undefined, stdinCode: undefined } });
+    const already = new Set(this.code.map((c) => c.code));
+    const hidden = subscriptCode(root.text).filter((c) => !already.has(c));
+    if (hidden.length === 0) return;
+    this.floors.push({ decision: 'require_approval', reason: 'the line holds text shaped like an array subscript with $(…) or `…` (a[$(…)]), which bash runs wherever that text is evaluated as arithmetic' });
+    for (const c of hidden) this.code.push({ code: c, ctx: { ...env.ctx, via: [...env.ctx.via, 'subscript text'], stdin: undefined, stdinCode: undefined } });
   }
 
   /** Adds the commands a plain word split finds in `text`, as guesses that can only tighten. */
@@ -412,6 +430,7 @@ export function walkTree(root: Node, opts: WalkOptions): WalkResult {
   const walker = new Walker(opts.home);
   const env: Env = { ctx: opts.ctx, writes: [] };
   walker.statement(root, env);
+  walker.expansionsAndSubscripts(root, env);
   if (root.hasError) {
     walker.floors.push({ decision: 'require_approval', reason: 'the shell parser could not read all of this line, so it cannot be fully judged' });
     // Where the grammar gives up it may also hide what follows (in a comment); read all of it word by word.
