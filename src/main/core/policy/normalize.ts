@@ -17,7 +17,8 @@ import { Findings, joinCode, type Inspection } from './findings';
 import { parseArgs } from './options';
 import { programName } from './paths';
 import type { CommandContext, Layer, NormalizedCommand, WriteTarget } from './types';
-import { WRAPPERS, parseWrapper, type WrapperParse } from './wrappers';
+import { sgCode, wrapperSemantics } from './wrapper-semantics';
+import { WRAPPERS, parseWrapper } from './wrappers';
 import type { Arg } from './words';
 
 /**
@@ -68,73 +69,6 @@ export function guessedLayers(args: readonly Arg[], from: number, to: number, op
   return out;
 }
 
-function dynamicWordForXargs(arg: Arg, replace: string): Arg {
-  const at = arg.text.indexOf(replace);
-  if (at < 0 || arg.dynamic) return arg;
-  return { ...arg, dynamic: true, prefix: arg.text.slice(0, at) };
-}
-
-interface WrapperStep {
-  /** Stop peeling: the wrapper runs no command (or one we cannot follow). */
-  stop: boolean;
-  open?: boolean;
-  args?: Arg[];
-}
-
-/** What a parsed wrapper means beyond "run the rest". */
-function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[], found: Findings): WrapperStep {
-  const o = parsed.options;
-  const value = (k: string): Arg | undefined => {
-    const v = o.get(k);
-    return v === undefined || v === true ? undefined : v;
-  };
-  switch (name) {
-    case 'sudo':
-      if (o.has('e')) {
-        found.floor('require_approval', 'sudo -e edits files as another user');
-        return { stop: true };
-      }
-      if (value('D')) found.cd.push(value('D')!.dynamic ? { kind: 'unknown' } : { kind: 'dir', path: value('D')!.text });
-      if (rest.length === 0 && (o.has('s') || o.has('i'))) found.floor('require_approval', 'opens a shell as another user');
-      return { stop: ['l', 'v', 'k', 'K', 'V', 'h'].some((k) => o.has(k) && rest.length === 0) };
-    case 'doas':
-      if (rest.length === 0 && o.has('s')) found.floor('require_approval', 'opens a shell as another user');
-      return { stop: false };
-    case 'env': {
-      const dir = value('C');
-      if (dir) found.cd.push(dir.dynamic ? { kind: 'unknown' } : { kind: 'dir', path: dir.text });
-      const split = o.get('S');
-      if (split !== undefined) {
-        const code = split === true ? undefined : joinCode([split, ...rest]);
-        if (code === undefined) found.floor('require_approval', 'env -S runs a command only known at run time');
-        else found.code(code, 'env -S');
-        return { stop: true };
-      }
-      return { stop: false };
-    }
-    case 'command':
-      return { stop: o.has('v') || o.has('V') };
-    case 'time': {
-      const out = value('o');
-      if (out) found.write(out, 'time -o');
-      return { stop: false };
-    }
-    case 'ionice':
-      return { stop: o.has('p') || o.has('P') || o.has('u') };
-    case 'chroot':
-      if (rest.length === 0) found.floor('require_approval', 'chroot without a command opens a shell');
-      return { stop: false };
-    case 'xargs': {
-      const replaceOpt = o.get('I') ?? o.get('i');
-      const replace = replaceOpt === undefined ? undefined : replaceOpt === true ? '{}' : replaceOpt.text;
-      const args = rest.length === 0 ? [{ text: 'echo', dynamic: false, prefix: 'echo', splits: false, glob: false, tilde: false }] : rest;
-      return { stop: false, open: true, args: replace ? args.map((a, i) => (i === 0 ? a : dynamicWordForXargs(a, replace))) : args };
-    }
-    default:
-      return { stop: false };
-  }
-}
-
 /** Looks at the program that finally runs. */
 function inspectInnermost(ins: Inspection): void {
   const { layer } = ins;
@@ -144,6 +78,10 @@ function inspectInnermost(ins: Inspection): void {
   else if (p === 'trap') inspectTrap(ins);
   else if (p === 'alias') inspectAlias(ins);
   else if (p === 'su') inspectSu(ins);
+  else if (p === 'sg') {
+    sgCode(layer.args, ins.found);
+    layer.transparent = true;
+  }
   else if (p === 'watch') inspectWatch(ins);
   else if (p === 'ssh') inspectSsh(ins);
   else if (p === 'find') inspectFind(ins);
