@@ -69,6 +69,23 @@ export function guessedLayers(args: readonly Arg[], from: number, to: number, op
   return out;
 }
 
+/**
+ * Builtins whose only effects are their output, the exit status and this
+ * shell's directory: they need no rule (rules naming them still apply).
+ * Builtins that change what later commands mean (`export`, `set`, `alias`,
+ * `source`, `eval`, `exec`, `trap`, `declare`, `read`, `umask`, `hash -p`,
+ * `enable`, `printf -v`, …) are not here and are judged like any program.
+ */
+const HARMLESS_BUILTINS = new Set(['cd', 'pushd', 'popd', 'dirs', 'pwd', 'true', 'false', ':', 'echo', 'printf', 'test', '[', 'type', 'help', 'jobs', 'times', 'shift', 'return', 'exit', 'break', 'continue', 'wait', 'logout']);
+
+function harmlessBuiltin(layer: Layer): string | undefined {
+  if (!HARMLESS_BUILTINS.has(layer.program) || layer.open) return undefined;
+  // `printf -v NAME` assigns a variable (PATH, IFS…): not harmless.
+  if (layer.program === 'printf' && layer.args.some((a) => a.dynamic || /^-[^-]*v/.test(a.text))) return undefined;
+  if (layer.program === 'wait' && layer.args.some((a) => a.dynamic)) return undefined;
+  return `'${layer.program}' is a shell builtin that changes nothing but its output${['cd', 'pushd', 'popd'].includes(layer.program) ? ' and the directory later commands run in' : ''}`;
+}
+
 /** Looks at the program that finally runs. */
 function inspectInnermost(ins: Inspection): void {
   const { layer } = ins;
@@ -93,6 +110,8 @@ function inspectInnermost(ins: Inspection): void {
   inspectWrites(ins);
   if (p === 'cd' || p === 'pushd') {
     const target = layer.parsed.positionals[0];
+    // `pushd` alone and `pushd +N`/`-N` rotate the stack: back to a directory already in the line.
+    if (p === 'pushd' && (!target || (!target.dynamic && /^[+-]\d+$/.test(target.text)))) return;
     if (!target) ins.found.cd.push(ins.home !== undefined ? { kind: 'dir', path: ins.home } : { kind: 'unknown' });
     else if (target.dynamic || target.tilde || target.glob || target.text === '-') ins.found.cd.push({ kind: 'unknown' });
     else ins.found.cd.push({ kind: 'dir', path: target.text });
@@ -144,6 +163,8 @@ export function normalizeCommand(input: NormalizeInput): NormalizedCommand {
   }
   if (innermost && !innermost.dynamicProgram) {
     inspectInnermost({ layer: innermost, ctx: input.ctx, found, home: input.home });
+    const harmless = harmlessBuiltin(innermost);
+    if (harmless) innermost.harmless = harmless;
   }
   if (input.guessed) {
     for (const l of layers) l.restrictOnly = true;

@@ -124,7 +124,20 @@ const SYSTEMD_SIMPLE: OptionTable = { long: { force: 'f' } };
 
 const NO_OPTIONS: OptionTable = { noOptions: true };
 
-export const OPTION_TABLES: Readonly<Record<string, OptionTable>> = {
+/**
+ * Long options that have no short twin are their own canonical name; listing
+ * them in `long` lets an abbreviation (`--conf` for `--config`, which
+ * getopt_long accepts) be read as the option it stands for, value and all.
+ */
+function withLongNames(table: OptionTable): OptionTable {
+  const extra: Record<string, string> = {};
+  for (const name of [...(table.valued ?? []), ...(table.optionalValue ?? [])]) {
+    if (name.startsWith('--') && table.long?.[name.slice(2)] === undefined) extra[name.slice(2)] = name;
+  }
+  return Object.keys(extra).length === 0 ? table : { ...table, long: { ...table.long, ...extra } };
+}
+
+const TABLES: Readonly<Record<string, OptionTable>> = {
   rm: RM,
   cp: CP,
   mv: MV,
@@ -178,10 +191,14 @@ export const OPTION_TABLES: Readonly<Record<string, OptionTable>> = {
   dd: NO_OPTIONS,
 };
 
+export const OPTION_TABLES: Readonly<Record<string, OptionTable>> = Object.fromEntries(Object.entries(TABLES).map(([k, t]) => [k, withLongNames(t)]));
+
+const MKFS_TABLE = withLongNames(MKFS);
+
 export function optionTableFor(program: string, firstOperand: string | undefined): OptionTable | undefined {
   if (firstOperand !== undefined) {
     const sub = OPTION_TABLES[`${program} ${firstOperand}`];
     if (sub) return sub;
   }
-  return OPTION_TABLES[program] ?? (program.startsWith('mkfs.') ? MKFS : undefined);
+  return OPTION_TABLES[program] ?? (program.startsWith('mkfs.') ? MKFS_TABLE : undefined);
 }
