@@ -13,7 +13,7 @@ import {
   SHELLS,
 } from './carriers';
 import { inspectAssignments, inspectAwk, inspectCommandOptions, inspectInterpreter, inspectSed, inspectWrites, isInterpreter } from './danger';
-import { Findings, joinCode, type Inspection } from './findings';
+import { Findings, type Inspection } from './findings';
 import { parseArgs } from './options';
 import { programName } from './paths';
 import type { CommandContext, Layer, NormalizedCommand, WriteTarget } from './types';
