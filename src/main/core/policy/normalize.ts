@@ -17,6 +17,7 @@ import { Findings, type Inspection } from './findings';
 import { parseArgs } from './options';
 import { programName } from './paths';
 import type { CommandContext, Layer, NormalizedCommand, WriteTarget } from './types';
+import { inspectAt, inspectCallbackOption, inspectScreen, inspectTmux } from './deferred';
 import { sgCode, wrapperSemantics } from './wrapper-semantics';
 import { WRAPPERS, parseWrapper } from './wrappers';
 import type { Arg } from './words';
@@ -95,6 +96,11 @@ function inspectInnermost(ins: Inspection): void {
   else if (p === 'trap') inspectTrap(ins);
   else if (p === 'alias') inspectAlias(ins);
   else if (p === 'su') inspectSu(ins);
+  else if (p === 'mapfile' || p === 'readarray' || p === 'compgen') inspectCallbackOption(ins);
+  else if (p === 'at' || p === 'batch') inspectAt(ins);
+  else if (p === 'tmux') inspectTmux(ins);
+  else if (p === 'screen') inspectScreen(ins);
+  else if (p === 'newgrp') ins.found.floor('require_approval', 'newgrp opens a shell');
   else if (p === 'sg') {
     sgCode(layer.args, ins.found);
     layer.transparent = true;

@@ -136,6 +136,17 @@ export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[]
         found.floor('require_approval', 'firejail options load profiles or change what runs');
       }
       return { stop: false };
+    case 'logsave':
+      // `logsave [-asv] LOGFILE CMD…`: writes LOGFILE.
+      if (rest.length === 0) return { stop: true };
+      found.write(rest[0]!, 'logsave');
+      return { stop: rest.length < 2, args: rest.slice(1) };
+    case 'envdir':
+      found.floor('require_approval', 'envdir sets variables from the files in a directory (PATH, LD_PRELOAD, … can change what runs)');
+      return { stop: false };
+    case 'capsh':
+      // Everything after `--` is given to /bin/bash.
+      return { stop: rest.length === 0, args: [{ text: 'bash', dynamic: false, prefix: 'bash', splits: false, glob: false, tilde: false }, ...rest] };
     default:
       return { stop: false };
   }

@@ -208,6 +208,17 @@ export const WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
   rlwrap: { flags: 'AaciNrRSuUvChl', valued: 'bDefFgHIlmMnoOpPqsStwz', anyLong: true },
   catchsegv: { flags: '', valued: '' },
   heaptrack: { flags: 'dhrv', valued: 'op', longValued: ['output', 'pid', 'record-only'] },
+  'systemd-cat': { flags: 'h', valued: 'tp', longFlags: ['help', 'version', 'level-prefix'], longValued: ['identifier', 'priority', 'stderr-priority', 'namespace'] },
+  logsave: { flags: 'asv', valued: '' },
+  sshpass: { flags: 'ehvV', valued: 'pfdP' },
+  toybox: { flags: '', valued: '' },
+  setuidgid: { flags: '', valued: '', operands: 1, privileged: true },
+  envuidgid: { flags: '', valued: '', operands: 1 },
+  envdir: { flags: '', valued: '', operands: 1 },
+  setlock: { flags: 'nNxX', valued: '', operands: 1 },
+  softlimit: { flags: '', valued: 'amdsloprctf' },
+  // `capsh [options] -- ARGS` runs /bin/bash ARGS.
+  capsh: { flags: '', valued: '', locate: afterWord(['--', '==']) },
 };
 
 /** The command starts after one marker word (`gdb [options] --args PROGRAM ARGS`); without it, none runs. */
