@@ -59,6 +59,8 @@ export function globMayBeOption(arg: Arg): boolean {
   if (!arg.glob || arg.dynamic) return false;
   const first = arg.text.search(/[*?[]/);
   const literal = first < 0 ? arg.text : arg.text.slice(0, first);
+  // `--include=*.conf` can only become `--include=…`: the same option, whatever the value.
+  if (/^--[^=]+=/.test(literal)) return false;
   return literal === '' || literal.startsWith('-');
 }
 
