@@ -214,11 +214,15 @@ class Walker {
    * reading of the line can rule out.
    */
   expansionsAndSubscripts(root: Node, env: Env): void {
-    const found = scanExpansions(root);
-    this.floors.push(...found.floors);
-    for (const code of found.code) this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, '${…}'], stdin: undefined, stdinCode: undefined } });
+    const text = root.text;
+    if (text.includes('${')) {
+      const found = scanExpansions(root);
+      this.floors.push(...found.floors);
+      for (const code of found.code) this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, '${…}'], stdin: undefined, stdinCode: undefined } });
+    }
+    if (!text.includes('[')) return;
     const already = new Set(this.code.map((c) => c.code));
-    const hidden = subscriptCode(root.text).filter((c) => !already.has(c));
+    const hidden = subscriptCode(text).filter((c) => !already.has(c));
     if (hidden.length === 0) return;
     this.floors.push({ decision: 'require_approval', reason: 'the line holds text shaped like an array subscript with $(…) or `…` (a[$(…)]), which bash runs wherever that text is evaluated as arithmetic' });
     for (const c of hidden) this.code.push({ code: c, ctx: { ...env.ctx, via: [...env.ctx.via, 'subscript text'], stdin: undefined, stdinCode: undefined } });
