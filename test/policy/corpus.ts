@@ -323,6 +323,11 @@ CORPUS.push(
   c('deferred', "screen -S x -X stuff 'rm -rf /\\n'", 'deny', 'deny'),
   c('deferred', "tmux ls", 'require_approval', 'require_approval'),
   c('deferred', ". /dev/stdin <<< 'rm -rf /'", 'deny', 'deny'),
+  // Code printed into a file a shell or `source` reads.
+  c('deferred', "bash <(echo 'rm -rf /')", 'deny', 'deny'),
+  c('deferred', "source <(printf 'rm -rf /')", 'deny', 'deny'),
+  c('deferred', "bash < <(echo 'rm -rf /')", 'deny', 'deny'),
+  c('deferred', "cat < <(echo 'rm -rf /') | sh", 'deny', 'deny'),
   // 5. Options that pull configuration or code from a path, and shell escapes of auto-allowed programs.
   c('config-options', 'git clone --template=/tmp/t https://example.org/r', 'require_approval', 'require_approval'),
   c('config-options', 'git clone --temp /tmp/t https://example.org/r', 'require_approval', 'require_approval'),
@@ -346,6 +351,9 @@ CORPUS.push(
   c('config-options', 'find . -fprint /etc/x', 'require_approval', 'require_approval'),
   c('config-options', 'find . -execdir rm {} +', 'require_approval', 'require_approval'),
   c('config-options', 'ps auxe', 'require_approval', 'require_approval'),
+  c('config-options', 'git clone https://example.org/r /etc/r', 'require_approval', 'require_approval'),
+  c('config-options', 'git clone https://example.org/r r', 'notify', 'notify'),
+  c('config-options', 'cargo install --root /usr ripgrep', 'require_approval', 'require_approval'),
   // Builtins with side effects are still judged.
   c('builtins', 'printf -v PATH /tmp; ls', 'require_approval', 'require_approval'),
   c('builtins', 'export PATH=/tmp; ls', 'require_approval', 'require_approval'),

@@ -275,6 +275,15 @@ const WRITES: Readonly<Record<string, WriteRule>> = {
   sort: optionValue(['o']),
   curl: optionValue(['o']),
   wget: optionValue(['O']),
+  // `git clone URL DIR` creates DIR; `cargo install --root DIR` installs into DIR/bin.
+  git: ({ layer, found }) => {
+    const [sub, , dir] = layer.parsed.positionals;
+    if (sub?.text === 'clone' && dir) found.write(dir, 'git clone');
+  },
+  cargo: ({ layer, found }) => {
+    const root = layer.parsed.flags.find((f) => f.name === '--root');
+    if (root?.value) found.write(root.value, 'cargo --root');
+  },
   dd: ({ layer, found }) => {
     for (const p of layer.parsed.positionals) {
       if (p.text.startsWith('of=')) found.write({ ...p, text: p.text.slice(3), prefix: p.prefix.slice(3) }, 'dd of=');

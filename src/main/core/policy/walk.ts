@@ -1,4 +1,5 @@
 import type { Node } from 'web-tree-sitter';
+import { SHELLS } from './carriers';
 import { isSensitiveVariable } from './danger';
 import { scanExpansions } from './expansions';
 import { Fidelity, type Repair } from './fidelity';
@@ -111,8 +112,30 @@ class Walker {
       stdin: kind === '>(…)' ? 'pipe' : undefined,
       stdinCode: undefined,
     };
+    const before = this.commands.length;
     for (const child of node.namedChildren) this.statement(child, { ctx, writes: [] });
+    if (kind === '<(…)') {
+      const out = this.outputSince(before, ctx.via.length);
+      if (out !== undefined) this.printed.set(node.startIndex, out);
+    }
   };
+
+  /** What the commands inside a `<(…)` print, when literal: code if a shell or `source` reads that file. */
+  private readonly printed = new Map<number, string>();
+
+  private printedBy(nodes: readonly Node[]): string[] {
+    const out: string[] = [];
+    const visit = (n: Node): void => {
+      if (n.type === 'process_substitution') {
+        const p = this.printed.get(n.startIndex);
+        if (p !== undefined) out.push(p);
+        return;
+      }
+      for (const c of n.namedChildren) visit(c);
+    };
+    for (const n of nodes) visit(n);
+    return out;
+  }
 
   private words(nodes: readonly Node[], env: Env): Arg[] {
     for (const n of nodes) this.fidelity.words(n);
@@ -296,6 +319,13 @@ class Walker {
     };
   }
 
+  /** `< <(echo 'cmd')`: stdin is what the substitution prints. */
+  private fedFrom(node: Node, reading: RedirectReading): RedirectReading {
+    if (reading.stdin !== 'file' || reading.stdinCode !== undefined) return reading;
+    const fed = this.printedBy([node]);
+    return fed.length > 0 ? { ...reading, stdinCode: fed.join('') } : reading;
+  }
+
   private redirectTarget(node: Node, env: Env): RedirectReading {
     return readRedirect(node, this.host(env));
   }
@@ -320,7 +350,7 @@ class Walker {
     const own: Bound = { target: -1, writes: [], extraArgs: [] };
     const after: Node[] = [];
     const handle = (r: Node): void => {
-      const t = this.redirectTarget(r, env);
+      const t = this.fedFrom(r, this.redirectTarget(r, env));
       own.writes.push(...t.writes);
       if (t.extra.length > 0) own.extraArgs.push({ at: t.extra[0]!.startIndex, nodes: t.extra });
       if (t.stdin) {
@@ -382,7 +412,7 @@ class Walker {
         continue;
       }
       if (REDIRECT_TYPES.has(t)) {
-        const r = this.redirectTarget(child, env);
+        const r = this.fedFrom(child, this.redirectTarget(child, env));
         writes.push(...r.writes);
         wordNodes.push(...r.extra);
         if (r.stdin) {
@@ -408,6 +438,11 @@ class Walker {
       group.push(n);
     }
     if (group.length > 0) argv.push(...this.words(group, env));
+    const reader = argv[0] && !argv[0].dynamic ? programName(argv[0].text).name : '';
+    if (SHELLS.has(reader) || reader === 'source' || reader === '.') {
+      // `bash <(echo 'cmd')`, `source <(printf 'cmd')`: the printed text is the code that runs.
+      for (const code of this.printedBy(wordNodes)) this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, `${reader} <(…)`], stdin: undefined, stdinCode: undefined } });
+    }
     if (argv[0] && !argv[0].dynamic && SUBSCRIPT_EVALUATORS.has(programName(argv[0].text).name)) {
       this.subscripts(argv.map((a) => a.text).join(' '), env, argv[0].text);
     }
