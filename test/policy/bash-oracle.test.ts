@@ -70,7 +70,8 @@ describe.skipIf(!BASH)('the engine sees every command bash runs', () => {
       }),
       { numRuns: 250, seed: 20251106 },
     );
-  });
+    // Each run starts a bash: on a loaded machine that takes a while.
+  }, 300_000);
 
   it('on hand-picked lines where the grammar and bash are known to be easy to confuse', () => {
     const lines = [

@@ -84,7 +84,8 @@ describe.skipIf(!BASH)('every parameter expansion operator is looked into', () =
     );
     // The generator is only worth something if bash actually ran the carried code.
     expect(ranSomething).toBeGreaterThan(50);
-  });
+    // Each run starts a bash: on a loaded machine that takes a while.
+  }, 300_000);
 
   it('sees code that reaches bash through a subscript in a value (indirection, arithmetic)', () => {
     const lines = [
