@@ -160,7 +160,7 @@ export function normalizeCommand(input: NormalizeInput): NormalizedCommand {
     }
     layers.push(...guessedLayers(rest, 0, parsed.commandIndex, open));
     const inner = rest.slice(parsed.commandIndex);
-    const step = wrapperSemantics(named.name, parsed, inner, found);
+    const step = wrapperSemantics(named.name, parsed, inner, found, rest.slice(0, parsed.commandIndex));
     if (step.stop || (inner.length === 0 && !step.args)) break;
     wrappers.push(named.name);
     if (step.open) open = true;

@@ -25,7 +25,8 @@ interface WrapperStep {
 }
 
 /** What a parsed wrapper means beyond "run the rest". */
-export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[], found: Findings): WrapperStep {
+/** `own` are the wrapper's own words (before the command it runs). */
+export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[], found: Findings, own: readonly Arg[] = []): WrapperStep {
   const o = parsed.options;
   const value = (k: string): Arg | undefined => {
     const v = o.get(k);
@@ -105,6 +106,7 @@ export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[]
       return { stop: false };
     case 'gdb':
       found.floor('require_approval', 'gdb runs the commands it is given (-ex, -x, .gdbinit) and can change the program it runs');
+      gdbShellCommands(own, found);
       return { stop: false };
     case 'perf':
     case 'rr':
@@ -165,3 +167,21 @@ export function sgCode(args: readonly Arg[], found: Findings): void {
   else found.code(text, 'sg');
 }
 
+
+/** gdb's `-ex 'shell CMD'`, `-ex '!CMD'` and `-ex 'pipe GDBCMD | CMD'` run CMD through /bin/sh -c. */
+function gdbShellCommands(own: readonly Arg[], found: Findings): void {
+  for (let i = 0; i < own.length; i++) {
+    const t = own[i]!.text;
+    let value: Arg | undefined;
+    if (/^--?(ex|iex|eval-command|init-eval-command)$/.test(t)) value = own[++i];
+    else if (/^--?(eval-command|init-eval-command)=/.test(t)) value = { ...own[i]!, text: t.slice(t.indexOf('=') + 1) };
+    if (!value) continue;
+    if (value.dynamic) {
+      found.floor('require_approval', 'gdb runs a command only known at run time');
+      continue;
+    }
+    const v = value.text.trim();
+    const shell = /^(?:shell\s+|!)([\s\S]*)$/.exec(v)?.[1] ?? (/^(?:pipe|\|)\s/.test(v) && v.indexOf('|', 1) > 0 ? v.slice(v.indexOf('|', v.startsWith('|') ? 1 : 0) + 1) : undefined);
+    if (shell !== undefined && shell.trim() !== '') found.code(shell, 'gdb shell');
+  }
+}
