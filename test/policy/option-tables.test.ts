@@ -30,7 +30,8 @@ function parseHelp(text: string): HelpOption[] {
   }
   for (const raw of text.split('\n')) {
     const line = raw.replace(/^\s*\[?/, '');
-    if (!line.startsWith('-') || !/^\s+/.test(raw)) continue;
+    // Option lines are indented, except htop's, which start at the margin with `-X --long`.
+    if (!line.startsWith('-') || !(/^\s+/.test(raw) || /^-[A-Za-z] --[a-z]/.test(raw))) continue;
     // The spec ends where the description starts (two spaces), except that `-d, --delay =SECS` keeps one.
     const spec = line.split(/\s{2,}/)[0]!.replace(/ =/g, '=');
     const names: string[] = [];
@@ -82,7 +83,8 @@ const PROGRAMS: Program[] = [
   { name: 'free', help: ['--help'] },
   { name: 'uname', help: ['--help'] },
   { name: 'top', help: ['-h'] },
-  { name: 'htop', help: ['--help'] },
+  // `-n, --max-iterations=NUMBER` came with htop 3.3.
+  { name: 'htop', help: ['--help'], valueNotShown: ['n'] },
   // ps: `--help <simple|list|…>` shows the section, which is optional.
   { name: 'ps', help: ['--help', 'all'], operandNotValue: ['--help'], valueNotShown: ['--sort'] },
   {
