@@ -293,6 +293,8 @@ CORPUS.push(
   c('wrappers-more', 'unbuffer rm -rf /', 'deny', 'deny'),
   c('wrappers-more', 'ip netns exec blue rm -rf /', 'deny', 'deny'),
   c('wrappers-more', 'ip -all netns exec rm -rf /', 'deny', 'deny'),
+  c('wrappers-more', 'ip vrf exec blue rm -rf /', 'deny', 'deny'),
+  c('wrappers-more', 'ip $OBJ exec blue rm -rf /', 'deny', 'deny'),
   c('wrappers-more', 'cgexec -g cpu:/ rm -rf /', 'deny', 'deny'),
   c('wrappers-more', 'systemd-inhibit --what=sleep rm -rf /', 'deny', 'deny'),
   c('wrappers-more', 'valgrind --leak-check=full rm -rf /', 'deny', 'deny'),

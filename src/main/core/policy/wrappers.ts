@@ -254,7 +254,7 @@ function subcommandThen(runs: readonly string[], valued: string): (args: readonl
   };
 }
 
-/** `ip [options] netns exec NAME CMD` (ip accepts prefixes: `ip net e NAME CMD`), `ip -all netns exec CMD`. */
+/** `ip [options] netns exec NAME CMD` (ip accepts prefixes: `ip net e NAME CMD`), `ip -all netns exec CMD`, `ip vrf exec NAME CMD`. */
 function ipNetnsExec(args: readonly Arg[]): WrapperParse {
   const none: WrapperParse = { options: new Map(), assignments: [], commandIndex: args.length };
   let i = 0;
@@ -273,9 +273,12 @@ function ipNetnsExec(args: readonly Arg[]): WrapperParse {
   }
   const obj = args[i];
   const verb = args[i + 1];
-  if (!obj || obj.dynamic || obj.text.length < 3 || !'netns'.startsWith(obj.text)) return none;
+  const netns = obj !== undefined && !obj.dynamic && obj.text.length >= 3 && 'netns'.startsWith(obj.text);
+  // `ip vrf exec NAME CMD` runs a command too.
+  const vrf = obj !== undefined && !obj.dynamic && obj.text !== '' && 'vrf'.startsWith(obj.text);
+  if (!netns && !vrf) return obj?.dynamic ? { ...none, commandIndex: i, uncertain: `'${obj.text}' is only known at run time` } : none;
   if (!verb || verb.dynamic || verb.text === '' || !'exec'.startsWith(verb.text)) return verb?.dynamic ? { ...none, commandIndex: i + 1, uncertain: `'${verb.text}' is only known at run time` } : none;
-  return { ...none, commandIndex: all ? i + 2 : i + 3 };
+  return { ...none, commandIndex: all && netns ? i + 2 : i + 3 };
 }
 
 export interface WrapperParse {
