@@ -1,9 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyEngine } from '../../src/main/core/policy';
+import { BASH, bashRuns as runInBash, seen } from '../support/bash-oracle';
 import { shippedEngine, tempDir } from '../support/policy';
 
 /**
@@ -15,8 +13,6 @@ import { shippedEngine, tempDir } from '../support/policy';
  * reads its words exactly as bash does.
  */
 
-const BASH = ['/usr/bin/bash', '/bin/bash'].find((p) => fs.existsSync(p));
-
 let engine: PolicyEngine;
 let work: { dir: string; cleanup: () => void };
 beforeAll(async () => {
@@ -25,36 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => work?.cleanup());
 
-const RS = '\u001e';
-const US = '\u001f';
-
-/** Does some segment run exactly `argv` (possibly behind wrappers such as `time`)? */
-function seen(segments: ReadonlyArray<{ argv: string[]; wrappers: string[] }>, argv: readonly string[]): boolean {
-  const want = JSON.stringify(argv);
-  return segments.some((s) => JSON.stringify(s.argv) === want || (s.wrappers.length > 0 && JSON.stringify(s.argv.slice(-argv.length)) === want));
-}
-
-/** The argv of every command bash tried to run for `line`. */
-function bashRuns(line: string): string[][] {
-  const log = path.join(work.dir, 'log');
-  fs.writeFileSync(log, '');
-  // One write per record (O_APPEND), so pipeline stages running at once do not interleave.
-  const prelude = `command_not_found_handle() { local r; printf -v r '%s${US}' "$@"; printf '%s${RS}' "$r" >> "$AIOS_ORACLE_LOG"; return 0; }\nPATH=/aios-oracle-no-such-dir\nFUNCNEST=20\n`;
-  const script = path.join(work.dir, 'line.sh');
-  fs.writeFileSync(script, `${prelude}${line}\n`);
-  const r = spawnSync(BASH as string, ['--norc', '--noprofile', script], {
-    cwd: work.dir,
-    env: { AIOS_ORACLE_LOG: log, HOME: work.dir, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
-    timeout: 10_000,
-    encoding: 'utf8',
-  });
-  if (r.error) throw r.error;
-  return fs
-    .readFileSync(log, 'utf8')
-    .split(RS)
-    .filter((rec) => rec !== '')
-    .map((rec) => rec.split(US).slice(0, -1));
-}
+const bashRuns = (line: string): string[][] => runInBash(line, work.dir);
 
 // Programs are never found (PATH points nowhere) and contain no slash, so nothing real runs.
 const name = fc.constantFrom('zza', 'zzb', 'zzrm', 'zzls', 'zzsudo');
@@ -103,7 +70,8 @@ describe.skipIf(!BASH)('the engine sees every command bash runs', () => {
       }),
       { numRuns: 250, seed: 20251106 },
     );
-  });
+    // Each run starts a bash: on a loaded machine that takes a while.
+  }, 300_000);
 
   it('on hand-picked lines where the grammar and bash are known to be easy to confuse', () => {
     const lines = [

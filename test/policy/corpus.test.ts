@@ -13,7 +13,9 @@ describe('policy corpus (shipped config)', () => {
   it('has at least 80 cases across every category', () => {
     expect(CORPUS.length).toBeGreaterThanOrEqual(80);
     const categories = new Set(CORPUS.map((k) => k.category));
-    for (const needed of ['rules', 'spelling', 'flags', 'structure', 'substitution', 'functions', 'redirection', 'heredoc', 'nested', 'wrappers', 'dynamic', 'danger', 'expansion', 'forkbomb']) {
+    for (const needed of ['rules', 'spelling', 'flags', 'structure', 'substitution', 'functions', 'redirection', 'heredoc', 'nested', 'wrappers', 'dynamic', 'danger', 'expansion', 'forkbomb',
+      // issue 12's classes
+      'expansion-ops', 'glob-options', 'valued-options', 'wrappers-more', 'config-options', 'builtins', 'deferred']) {
       expect(categories, needed).toContain(needed);
     }
   });

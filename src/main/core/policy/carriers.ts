@@ -271,6 +271,11 @@ export function inspectCodeOption(ins: Inspection): void {
 /** `source FILE` / `. FILE`. */
 export function inspectSource(ins: Inspection): void {
   ins.found.floor('require_approval', `${ins.layer.program} runs the code in a file in this shell`);
+  // `. /dev/stdin <<'EOF'`, `source - <<<'…'`: the code is right there.
+  const file = ins.layer.args[0];
+  if (file && !file.dynamic && /^(-|\/dev\/stdin|\/dev\/fd\/0|\/proc\/self\/fd\/0)$/.test(file.text) && ins.ctx.stdinCode !== undefined) {
+    ins.found.code(ins.ctx.stdinCode, `${ins.layer.program} <<stdin`);
+  }
 }
 
 export function quoteArgs(args: readonly Arg[]): string {

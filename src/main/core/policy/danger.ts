@@ -136,8 +136,84 @@ const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   'git clone': ['u', '--upload-pack'],
 };
 
+/**
+ * Options that pull configuration or code from a path or another place, so
+ * what runs is no longer what the line shows: a floor of require_approval
+ * whatever rule matched. Options of these programs not listed here were
+ * judged harmless (README, "Fail closed").
+ */
+const CONFIG_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  git: {
+    C: 'runs git in another repository, whose configuration and hooks can run commands',
+    '--git-dir': 'points git at another repository, whose configuration and hooks can run commands',
+    '--work-tree': 'points git at another work tree (its .git configuration can run commands)',
+  },
+  'git clone': {
+    '--template': 'copies hooks from a template directory, which then run',
+    c: 'sets configuration for the clone (core.fsmonitor, core.sshCommand, … run commands)',
+    '--separate-git-dir': 'puts the repository somewhere else',
+  },
+  apt: { o: 'sets an APT option (Pre-Invoke, Dir::…, hooks run commands)', c: 'reads an APT configuration file (hooks run commands)' },
+  'apt-get': { o: 'sets an APT option (Pre-Invoke, Dir::…, hooks run commands)', c: 'reads an APT configuration file (hooks run commands)' },
+  'apt-cache': { o: 'sets an APT option (Dir::Cache::… writes files)', c: 'reads an APT configuration file', p: 'writes the package cache to a file', s: 'writes the source cache to a file' },
+  dpkg: {
+    '--pre-invoke': 'runs a command before dpkg acts',
+    '--post-invoke': 'runs a command after dpkg acts',
+    '--status-logger': 'runs a command fed dpkg status updates',
+    '--admindir': 'uses another package database',
+    '--root': 'operates on another root directory',
+    '--instdir': 'installs into another directory',
+    '--log': 'writes a log to a file it names',
+  },
+  pacman: {
+    '--config': 'reads another pacman configuration',
+    '--hookdir': 'runs hooks from another directory',
+    '--sysroot': 'operates on another system root',
+    '--gpgdir': 'uses another GnuPG home (what signatures are trusted)',
+    '--logfile': 'writes a log to a file it names',
+    '--cachedir': 'downloads packages to a directory it names',
+    r: 'operates on another installation root',
+    b: 'uses another package database',
+  },
+  systemctl: {
+    H: 'connects to another host over ssh (ssh configuration can run commands)',
+    M: 'operates on a local container',
+    '--root': 'edits unit files under another root',
+    '--image': 'edits unit files in a disk image',
+  },
+  cargo: { '--config': 'sets cargo configuration (build.rustc-wrapper, … run commands)', C: 'runs cargo in another directory', Z: 'turns on unstable cargo features' },
+};
+
+function optionMatches(listed: string, flag: string): boolean {
+  if (listed === flag) return true;
+  // `--conf` is getopt_long's abbreviation of `--config` (when no table knew it).
+  return listed.startsWith('--') && flag.startsWith('--') && flag.length > 3 && listed.startsWith(flag);
+}
+
+function inspectConfigOptions(ins: Inspection): void {
+  const { layer, found } = ins;
+  const sub = layer.parsed.positionals[0];
+  const tables = [CONFIG_OPTIONS[layer.program], sub && !sub.dynamic ? CONFIG_OPTIONS[`${layer.program} ${sub.text}`] : undefined];
+  for (const table of tables) {
+    if (!table) continue;
+    for (const f of layer.parsed.flags) {
+      for (const [name, why] of Object.entries(table)) {
+        if (optionMatches(name, f.name)) found.floor('require_approval', `${layer.program} ${name.length === 1 ? `-${name}` : name} ${why}`);
+      }
+    }
+  }
+  // BSD-style `ps e` (`ps auxe`, `ps eww`) prints the environment of every process this user runs: aios's own secrets included.
+  if (layer.program === 'ps' && layer.parsed.positionals.some((p) => !p.dynamic && /^[A-Za-z]+$/.test(p.text) && p.text.includes('e') && /^[aAcCefgGhHjlLmMnNrsStTuvVwxXZ]+$/.test(p.text))) {
+    found.floor('require_approval', "ps e shows the environment of this user's processes, secrets included");
+  }
+  if (layer.program === 'git' && sub?.text === 'clone' && layer.parsed.positionals.some((p) => /^ext::|^fd::/.test(p.text) || p.dynamic)) {
+    found.floor('require_approval', 'git clone from an ext:: (or run-time) address runs a command as the transport');
+  }
+}
+
 export function inspectCommandOptions(ins: Inspection): void {
   const { layer, found } = ins;
+  inspectConfigOptions(ins);
   const sub = layer.parsed.positionals[0];
   const names = [...(COMMAND_OPTIONS[layer.program] ?? []), ...(sub && !sub.dynamic ? (COMMAND_OPTIONS[`${layer.program} ${sub.text}`] ?? []) : [])];
   if (names.length === 0) return;
@@ -199,6 +275,15 @@ const WRITES: Readonly<Record<string, WriteRule>> = {
   sort: optionValue(['o']),
   curl: optionValue(['o']),
   wget: optionValue(['O']),
+  // `git clone URL DIR` creates DIR; `cargo install --root DIR` installs into DIR/bin.
+  git: ({ layer, found }) => {
+    const [sub, , dir] = layer.parsed.positionals;
+    if (sub?.text === 'clone' && dir) found.write(dir, 'git clone');
+  },
+  cargo: ({ layer, found }) => {
+    const root = layer.parsed.flags.find((f) => f.name === '--root');
+    if (root?.value) found.write(root.value, 'cargo --root');
+  },
   dd: ({ layer, found }) => {
     for (const p of layer.parsed.positionals) {
       if (p.text.startsWith('of=')) found.write({ ...p, text: p.text.slice(3), prefix: p.prefix.slice(3) }, 'dd of=');
@@ -212,7 +297,7 @@ export function inspectWrites(ins: Inspection): void {
 
 /** Variables that change which program runs or what it loads: setting them makes later commands unknowable. */
 const SENSITIVE_VARIABLE =
-  /^(PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|BASH_ENV|ENV|IFS|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|CDPATH|GLOBIGNORE|BASH_FUNC_.*|BASH_LOADABLES_PATH|PYTHONPATH|PYTHONSTARTUP|PYTHONHOME|PERL5OPT|PERL5LIB|PERLLIB|RUBYOPT|RUBYLIB|NODE_OPTIONS|NODE_PATH|GIT_[A-Z_]+|PAGER|MANPAGER|SYSTEMD_PAGER|EDITOR|VISUAL|LESSOPEN|LESSCLOSE|SUDO_ASKPASS|SSH_ASKPASS|BROWSER|TERMINFO|HOSTALIASES|LOCPATH|GCONV_PATH|MALLOC_[A-Z_]+|SHELL|HOME|TMPDIR|ZDOTDIR|XDG_CONFIG_HOME|XDG_CONFIG_DIRS)$/;
+  /^(PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|BASH_ENV|ENV|IFS|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|CDPATH|GLOBIGNORE|BASH_FUNC_.*|BASH_LOADABLES_PATH|PYTHONPATH|PYTHONSTARTUP|PYTHONHOME|PERL5OPT|PERL5LIB|PERLLIB|RUBYOPT|RUBYLIB|NODE_OPTIONS|NODE_PATH|GIT_[A-Z_]+|PAGER|MANPAGER|SYSTEMD_PAGER|EDITOR|VISUAL|LESSOPEN|LESSCLOSE|SUDO_ASKPASS|SSH_ASKPASS|BROWSER|TERMINFO|HOSTALIASES|LOCPATH|GCONV_PATH|MALLOC_[A-Z_]+|SHELL|HOME|TMPDIR|ZDOTDIR|XDG_CONFIG_HOME|XDG_CONFIG_DIRS|SYSTEMD_[A-Z_]+|LESS|LESSKEY|LESSKEYIN|LESSSECURE|DPKG_[A-Z_]+|APT_CONFIG|TAR_OPTIONS|CARGO_[A-Z_]+|RUSTC|RUSTC_WRAPPER|RUSTC_WORKSPACE_WRAPPER|RUSTFLAGS|RUSTDOCFLAGS|LUA_INIT(_[0-9_]+)?|LUA_PATH|LUA_CPATH|OPENSSL_CONF|OPENSSL_ENGINES|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|CLASSPATH|GREP_OPTIONS|PERL5DB|HTOPRC|TOPRC|PROCPS_[A-Z_]+|MANOPT|HISTFILE|INPUTRC|NLSPATH|SSH_AUTH_SOCK|GNUPGHOME|PACMAN|MAKEPKG_CONF|CURL_HOME|WGETRC|NPM_CONFIG_[A-Z_]+|npm_config_[a-z_]+)$/;
 
 export function isSensitiveVariable(name: string): boolean {
   return SENSITIVE_VARIABLE.test(name);

@@ -13,11 +13,13 @@ import {
   SHELLS,
 } from './carriers';
 import { inspectAssignments, inspectAwk, inspectCommandOptions, inspectInterpreter, inspectSed, inspectWrites, isInterpreter } from './danger';
-import { Findings, joinCode, type Inspection } from './findings';
+import { Findings, type Inspection } from './findings';
 import { parseArgs } from './options';
 import { programName } from './paths';
 import type { CommandContext, Layer, NormalizedCommand, WriteTarget } from './types';
-import { WRAPPERS, parseWrapper, type WrapperParse } from './wrappers';
+import { inspectAt, inspectCallbackOption, inspectScreen, inspectTmux } from './deferred';
+import { sgCode, wrapperSemantics } from './wrapper-semantics';
+import { WRAPPERS, parseWrapper } from './wrappers';
 import type { Arg } from './words';
 
 /**
@@ -68,71 +70,21 @@ export function guessedLayers(args: readonly Arg[], from: number, to: number, op
   return out;
 }
 
-function dynamicWordForXargs(arg: Arg, replace: string): Arg {
-  const at = arg.text.indexOf(replace);
-  if (at < 0 || arg.dynamic) return arg;
-  return { ...arg, dynamic: true, prefix: arg.text.slice(0, at) };
-}
+/**
+ * Builtins whose only effects are their output, the exit status and this
+ * shell's directory: they need no rule (rules naming them still apply).
+ * Builtins that change what later commands mean (`export`, `set`, `alias`,
+ * `source`, `eval`, `exec`, `trap`, `declare`, `read`, `umask`, `hash -p`,
+ * `enable`, `printf -v`, …) are not here and are judged like any program.
+ */
+const HARMLESS_BUILTINS = new Set(['cd', 'pushd', 'popd', 'dirs', 'pwd', 'true', 'false', ':', 'echo', 'printf', 'test', '[', 'type', 'help', 'jobs', 'times', 'shift', 'return', 'exit', 'break', 'continue', 'wait', 'logout']);
 
-interface WrapperStep {
-  /** Stop peeling: the wrapper runs no command (or one we cannot follow). */
-  stop: boolean;
-  open?: boolean;
-  args?: Arg[];
-}
-
-/** What a parsed wrapper means beyond "run the rest". */
-function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[], found: Findings): WrapperStep {
-  const o = parsed.options;
-  const value = (k: string): Arg | undefined => {
-    const v = o.get(k);
-    return v === undefined || v === true ? undefined : v;
-  };
-  switch (name) {
-    case 'sudo':
-      if (o.has('e')) {
-        found.floor('require_approval', 'sudo -e edits files as another user');
-        return { stop: true };
-      }
-      if (value('D')) found.cd.push(value('D')!.dynamic ? { kind: 'unknown' } : { kind: 'dir', path: value('D')!.text });
-      if (rest.length === 0 && (o.has('s') || o.has('i'))) found.floor('require_approval', 'opens a shell as another user');
-      return { stop: ['l', 'v', 'k', 'K', 'V', 'h'].some((k) => o.has(k) && rest.length === 0) };
-    case 'doas':
-      if (rest.length === 0 && o.has('s')) found.floor('require_approval', 'opens a shell as another user');
-      return { stop: false };
-    case 'env': {
-      const dir = value('C');
-      if (dir) found.cd.push(dir.dynamic ? { kind: 'unknown' } : { kind: 'dir', path: dir.text });
-      const split = o.get('S');
-      if (split !== undefined) {
-        const code = split === true ? undefined : joinCode([split, ...rest]);
-        if (code === undefined) found.floor('require_approval', 'env -S runs a command only known at run time');
-        else found.code(code, 'env -S');
-        return { stop: true };
-      }
-      return { stop: false };
-    }
-    case 'command':
-      return { stop: o.has('v') || o.has('V') };
-    case 'time': {
-      const out = value('o');
-      if (out) found.write(out, 'time -o');
-      return { stop: false };
-    }
-    case 'ionice':
-      return { stop: o.has('p') || o.has('P') || o.has('u') };
-    case 'chroot':
-      if (rest.length === 0) found.floor('require_approval', 'chroot without a command opens a shell');
-      return { stop: false };
-    case 'xargs': {
-      const replaceOpt = o.get('I') ?? o.get('i');
-      const replace = replaceOpt === undefined ? undefined : replaceOpt === true ? '{}' : replaceOpt.text;
-      const args = rest.length === 0 ? [{ text: 'echo', dynamic: false, prefix: 'echo', splits: false, glob: false, tilde: false }] : rest;
-      return { stop: false, open: true, args: replace ? args.map((a, i) => (i === 0 ? a : dynamicWordForXargs(a, replace))) : args };
-    }
-    default:
-      return { stop: false };
-  }
+function harmlessBuiltin(layer: Layer): string | undefined {
+  if (!HARMLESS_BUILTINS.has(layer.program) || layer.open) return undefined;
+  // `printf -v NAME` assigns a variable (PATH, IFS…): not harmless.
+  if (layer.program === 'printf' && layer.args.some((a) => a.dynamic || /^-[^-]*v/.test(a.text))) return undefined;
+  if (layer.program === 'wait' && layer.args.some((a) => a.dynamic)) return undefined;
+  return `'${layer.program}' is a shell builtin that changes nothing but its output${['cd', 'pushd', 'popd'].includes(layer.program) ? ' and the directory later commands run in' : ''}`;
 }
 
 /** Looks at the program that finally runs. */
@@ -144,6 +96,15 @@ function inspectInnermost(ins: Inspection): void {
   else if (p === 'trap') inspectTrap(ins);
   else if (p === 'alias') inspectAlias(ins);
   else if (p === 'su') inspectSu(ins);
+  else if (p === 'mapfile' || p === 'readarray' || p === 'compgen') inspectCallbackOption(ins);
+  else if (p === 'at' || p === 'batch') inspectAt(ins);
+  else if (p === 'tmux') inspectTmux(ins);
+  else if (p === 'screen') inspectScreen(ins);
+  else if (p === 'newgrp') ins.found.floor('require_approval', 'newgrp opens a shell');
+  else if (p === 'sg') {
+    sgCode(layer.args, ins.found);
+    layer.transparent = true;
+  }
   else if (p === 'watch') inspectWatch(ins);
   else if (p === 'ssh') inspectSsh(ins);
   else if (p === 'find') inspectFind(ins);
@@ -155,6 +116,8 @@ function inspectInnermost(ins: Inspection): void {
   inspectWrites(ins);
   if (p === 'cd' || p === 'pushd') {
     const target = layer.parsed.positionals[0];
+    // `pushd` alone and `pushd +N`/`-N` rotate the stack: back to a directory already in the line.
+    if (p === 'pushd' && (!target || (!target.dynamic && /^[+-]\d+$/.test(target.text)))) return;
     if (!target) ins.found.cd.push(ins.home !== undefined ? { kind: 'dir', path: ins.home } : { kind: 'unknown' });
     else if (target.dynamic || target.tilde || target.glob || target.text === '-') ins.found.cd.push({ kind: 'unknown' });
     else ins.found.cd.push({ kind: 'dir', path: target.text });
@@ -197,7 +160,7 @@ export function normalizeCommand(input: NormalizeInput): NormalizedCommand {
     }
     layers.push(...guessedLayers(rest, 0, parsed.commandIndex, open));
     const inner = rest.slice(parsed.commandIndex);
-    const step = wrapperSemantics(named.name, parsed, inner, found);
+    const step = wrapperSemantics(named.name, parsed, inner, found, rest.slice(0, parsed.commandIndex));
     if (step.stop || (inner.length === 0 && !step.args)) break;
     wrappers.push(named.name);
     if (step.open) open = true;
@@ -206,6 +169,8 @@ export function normalizeCommand(input: NormalizeInput): NormalizedCommand {
   }
   if (innermost && !innermost.dynamicProgram) {
     inspectInnermost({ layer: innermost, ctx: input.ctx, found, home: input.home });
+    const harmless = harmlessBuiltin(innermost);
+    if (harmless) innermost.harmless = harmless;
   }
   if (input.guessed) {
     for (const l of layers) l.restrictOnly = true;

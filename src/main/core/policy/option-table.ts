@@ -1,3 +1,5 @@
+import * as Rule from './rule-program-options';
+
 /**
  * Per-program knowledge of options, as data: which long options are the same
  * as which short ones, which short spellings are synonyms, and which options
@@ -58,24 +60,7 @@ const CHOWN: OptionTable = {
   knownShort: 'RcfvhHLP',
 };
 
-const PACMAN: OptionTable = {
-  long: {
-    // operations
-    sync: 'S', query: 'Q', remove: 'R', database: 'D', deptest: 'T', upgrade: 'U', files: 'F', version: 'V', help: 'h',
-    // modifiers (several long names share a letter, depending on the operation)
-    refresh: 'y', sysupgrade: 'u', unneeded: 'u', upgrades: 'u', search: 's', recursive: 's', info: 'i', list: 'l',
-    nosave: 'n', native: 'n', cascade: 'c', clean: 'c', changelog: 'c', groups: 'g', owns: 'o', quiet: 'q', verbose: 'v',
-    downloadonly: 'w', print: 'p', explicit: 'e', deps: 'd', nodeps: 'd', foreign: 'm', unrequired: 't', check: 'k',
-    file: 'p', root: 'r', dbpath: 'b',
-  },
-  valued: ['r', 'b'],
-};
 
-const GIT: OptionTable = {
-  long: { 'git-dir': '--git-dir', 'work-tree': '--work-tree', namespace: '--namespace', 'exec-path': '--exec-path', 'config-env': '--config-env' },
-  valued: ['C', 'c', '--git-dir', '--work-tree', '--namespace', '--config-env'],
-  optionalValue: ['--exec-path'],
-};
 
 const GIT_PUSH: OptionTable = {
   long: {
@@ -93,42 +78,9 @@ const GIT_CLEAN: OptionTable = {
 
 const GIT_RESET: OptionTable = { long: { quiet: 'q', patch: 'p' } };
 
-const GIT_CLONE: OptionTable = {
-  long: {
-    branch: 'b', origin: 'o', depth: '--depth', recursive: '--recurse-submodules', 'recurse-submodules': '--recurse-submodules',
-    'upload-pack': 'u', template: '--template', config: 'c', quiet: 'q', verbose: 'v', bare: '--bare', mirror: '--mirror',
-    jobs: 'j', separate: '--separate-git-dir', 'separate-git-dir': '--separate-git-dir', reference: '--reference',
-  },
-  valued: ['b', 'o', '--depth', 'u', '--template', 'c', 'j', '--separate-git-dir', '--reference'],
-  optionalValue: ['--recurse-submodules'],
-};
 
-const GREP: OptionTable = {
-  short: {},
-  long: {
-    regexp: 'e', file: 'f', 'max-count': 'm', 'after-context': 'A', 'before-context': 'B', context: 'C', recursive: 'r',
-    'dereference-recursive': 'R', 'ignore-case': 'i', 'invert-match': 'v', 'line-number': 'n', 'files-with-matches': 'l',
-    'files-without-match': 'L', count: 'c', 'word-regexp': 'w', 'line-regexp': 'x', 'extended-regexp': 'E', 'fixed-strings': 'F',
-    'perl-regexp': 'P', quiet: 'q', silent: 'q', 'only-matching': 'o', 'no-messages': 's', 'with-filename': 'H', 'no-filename': 'h',
-  },
-  valued: ['e', 'f', 'm', 'A', 'B', 'C'],
-};
 
-const LS: OptionTable = {
-  long: {
-    all: 'a', 'almost-all': 'A', recursive: 'R', 'human-readable': 'h', reverse: 'r', directory: 'd', classify: 'F',
-    inode: 'i', size: 's', 'numeric-uid-gid': 'n', 'dereference': 'L', 'ignore-backups': 'B', context: 'Z',
-  },
-  valued: ['I', 'T', 'w'],
-};
 
-const SYSTEMCTL: OptionTable = {
-  long: {
-    type: 't', property: 'p', all: 'a', recursive: 'r', host: 'H', machine: 'M', lines: 'n', output: 'o', signal: 's',
-    force: 'f', quiet: 'q', 'no-block': '--no-block', now: '--now', user: '--user', system: '--system', 'no-pager': '--no-pager',
-  },
-  valued: ['t', 'p', 'H', 'M', 'n', 'o', 's'],
-};
 
 const TAR: OptionTable = {
   long: {
@@ -172,7 +124,20 @@ const SYSTEMD_SIMPLE: OptionTable = { long: { force: 'f' } };
 
 const NO_OPTIONS: OptionTable = { noOptions: true };
 
-export const OPTION_TABLES: Readonly<Record<string, OptionTable>> = {
+/**
+ * Long options that have no short twin are their own canonical name; listing
+ * them in `long` lets an abbreviation (`--conf` for `--config`, which
+ * getopt_long accepts) be read as the option it stands for, value and all.
+ */
+function withLongNames(table: OptionTable): OptionTable {
+  const extra: Record<string, string> = {};
+  for (const name of [...(table.valued ?? []), ...(table.optionalValue ?? [])]) {
+    if (name.startsWith('--') && table.long?.[name.slice(2)] === undefined) extra[name.slice(2)] = name;
+  }
+  return Object.keys(extra).length === 0 ? table : { ...table, long: { ...table.long, ...extra } };
+}
+
+const TABLES: Readonly<Record<string, OptionTable>> = {
   rm: RM,
   cp: CP,
   mv: MV,
@@ -186,17 +151,32 @@ export const OPTION_TABLES: Readonly<Record<string, OptionTable>> = {
   chmod: CHMOD,
   chown: CHOWN,
   chgrp: CHOWN,
-  pacman: PACMAN,
-  git: GIT,
+  pacman: Rule.PACMAN,
+  git: Rule.GIT,
   'git push': GIT_PUSH,
   'git clean': GIT_CLEAN,
   'git reset': GIT_RESET,
-  'git clone': GIT_CLONE,
-  grep: GREP,
-  egrep: GREP,
-  fgrep: GREP,
-  ls: LS,
-  systemctl: SYSTEMCTL,
+  'git clone': Rule.GIT_CLONE,
+  grep: Rule.GREP,
+  egrep: Rule.GREP,
+  fgrep: Rule.GREP,
+  ls: Rule.LS,
+  dir: Rule.LS,
+  vdir: Rule.LS,
+  cat: Rule.CAT,
+  systemctl: Rule.SYSTEMCTL,
+  apt: Rule.APT,
+  'apt-get': Rule.APT_GET,
+  'apt-cache': Rule.APT_CACHE,
+  dpkg: Rule.DPKG,
+  'dpkg-query': Rule.DPKG_QUERY,
+  cargo: Rule.CARGO,
+  ps: Rule.PS,
+  top: Rule.TOP,
+  htop: Rule.HTOP,
+  df: Rule.DF,
+  free: Rule.FREE,
+  uname: Rule.UNAME,
   reboot: SYSTEMD_SIMPLE,
   poweroff: SYSTEMD_SIMPLE,
   shutdown: { long: { reboot: 'r', poweroff: 'P', halt: 'H' } },
@@ -211,10 +191,14 @@ export const OPTION_TABLES: Readonly<Record<string, OptionTable>> = {
   dd: NO_OPTIONS,
 };
 
+export const OPTION_TABLES: Readonly<Record<string, OptionTable>> = Object.fromEntries(Object.entries(TABLES).map(([k, t]) => [k, withLongNames(t)]));
+
+const MKFS_TABLE = withLongNames(MKFS);
+
 export function optionTableFor(program: string, firstOperand: string | undefined): OptionTable | undefined {
   if (firstOperand !== undefined) {
     const sub = OPTION_TABLES[`${program} ${firstOperand}`];
     if (sub) return sub;
   }
-  return OPTION_TABLES[program] ?? (program.startsWith('mkfs.') ? MKFS : undefined);
+  return OPTION_TABLES[program] ?? (program.startsWith('mkfs.') ? MKFS_TABLE : undefined);
 }

@@ -49,6 +49,21 @@ function mayBeOption(arg: Arg): boolean {
   return arg.splits || arg.prefix === '' || arg.prefix.startsWith('-');
 }
 
+/**
+ * Could this glob expand to a word starting with `-`? Only when nothing
+ * literal stands before its first pattern character, or what does starts
+ * with `-` (`*`, `[-]x`, `-de*`): a file named `-delete` or `--config=x`,
+ * which any redirection can create, then becomes an option.
+ */
+export function globMayBeOption(arg: Arg): boolean {
+  if (!arg.glob || arg.dynamic) return false;
+  const first = arg.text.search(/[*?[]/);
+  const literal = first < 0 ? arg.text : arg.text.slice(0, first);
+  // `--include=*.conf` can only become `--include=…`: the same option, whatever the value.
+  if (/^--[^=]+=/.test(literal)) return false;
+  return literal === '' || literal.startsWith('-');
+}
+
 function parseWith(table: OptionTable, args: readonly Arg[], out: ParsedArgs, stopAtFirstOperand: boolean): number {
   let endOfOptions = false;
   for (let i = 0; i < args.length; i++) {
@@ -62,6 +77,13 @@ function parseWith(table: OptionTable, args: readonly Arg[], out: ParsedArgs, st
       }
       if (!endOfOptions && mayBeOption(arg)) out.uncertain = true;
       else if (arg.splits) out.uncertain = true;
+      out.positionals.push(arg);
+      if (stopAtFirstOperand) return i + 1;
+      continue;
+    }
+    if (!endOfOptions && globMayBeOption(arg)) {
+      // Which options (if any) it becomes is only known when bash expands it.
+      out.uncertain = true;
       out.positionals.push(arg);
       if (stopAtFirstOperand) return i + 1;
       continue;

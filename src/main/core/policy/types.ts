@@ -25,6 +25,8 @@ export interface Layer {
   transparent: boolean;
   /** More arguments arrive at run time (`xargs`, `find -exec … {} +`). */
   open: boolean;
+  /** A shell builtin with no effect beyond this shell's output and directory (`cd`, `pwd`, `true`): needs no rule; says why. */
+  harmless?: string;
 }
 
 /** A file a command writes (redirection target, `tee` operand, `dd of=`…), checked against the working tree. */

@@ -1,5 +1,7 @@
 import type { Node } from 'web-tree-sitter';
+import { SHELLS } from './carriers';
 import { isSensitiveVariable } from './danger';
+import { scanExpansions } from './expansions';
 import { Fidelity, type Repair } from './fidelity';
 import { lexCommands } from './lexer';
 import { heredocSubstitutions, readRedirect, type RedirectHost, type RedirectReading } from './redirects';
@@ -110,8 +112,30 @@ class Walker {
       stdin: kind === '>(…)' ? 'pipe' : undefined,
       stdinCode: undefined,
     };
+    const before = this.commands.length;
     for (const child of node.namedChildren) this.statement(child, { ctx, writes: [] });
+    if (kind === '<(…)') {
+      const out = this.outputSince(before, ctx.via.length);
+      if (out !== undefined) this.printed.set(node.startIndex, out);
+    }
   };
+
+  /** What the commands inside a `<(…)` print, when literal: code if a shell or `source` reads that file. */
+  private readonly printed = new Map<number, string>();
+
+  private printedBy(nodes: readonly Node[]): string[] {
+    const out: string[] = [];
+    const visit = (n: Node): void => {
+      if (n.type === 'process_substitution') {
+        const p = this.printed.get(n.startIndex);
+        if (p !== undefined) out.push(p);
+        return;
+      }
+      for (const c of n.namedChildren) visit(c);
+    };
+    for (const n of nodes) visit(n);
+    return out;
+  }
 
   private words(nodes: readonly Node[], env: Env): Arg[] {
     for (const n of nodes) this.fidelity.words(n);
@@ -206,6 +230,27 @@ class Walker {
     for (const c of code) this.code.push({ code: c, ctx: { ...env.ctx, via: [...env.ctx.via, `${where} subscript`], stdin: undefined, stdinCode: undefined } });
   }
 
+  /**
+   * Substitutions inside `${…}` the grammar left as text, and text anywhere
+   * shaped like `name[$(…)]`: bash runs that code wherever such a value is
+   * evaluated as arithmetic (`$((x))`, `${!x}`, `[[ $x -eq 1 ]]`), which no
+   * reading of the line can rule out.
+   */
+  expansionsAndSubscripts(root: Node, env: Env): void {
+    const text = root.text;
+    if (text.includes('${')) {
+      const found = scanExpansions(root);
+      this.floors.push(...found.floors);
+      for (const code of found.code) this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, '${…}'], stdin: undefined, stdinCode: undefined } });
+    }
+    if (!text.includes('[')) return;
+    const already = new Set(this.code.map((c) => c.code));
+    const hidden = subscriptCode(text).filter((c) => !already.has(c));
+    if (hidden.length === 0) return;
+    this.floors.push({ decision: 'require_approval', reason: 'the line holds text shaped like an array subscript with $(…) or `…` (a[$(…)]), which bash runs wherever that text is evaluated as arithmetic' });
+    for (const c of hidden) this.code.push({ code: c, ctx: { ...env.ctx, via: [...env.ctx.via, 'subscript text'], stdin: undefined, stdinCode: undefined } });
+  }
+
   /** Adds the commands a plain word split finds in `text`, as guesses that can only tighten. */
   lexical(text: string, env: Env, start: number, end: number): void {
     for (const words of lexCommands(text)) {
@@ -274,6 +319,13 @@ class Walker {
     };
   }
 
+  /** `< <(echo 'cmd')`: stdin is what the substitution prints. */
+  private fedFrom(node: Node, reading: RedirectReading): RedirectReading {
+    if (reading.stdin !== 'file' || reading.stdinCode !== undefined) return reading;
+    const fed = this.printedBy([node]);
+    return fed.length > 0 ? { ...reading, stdinCode: fed.join('') } : reading;
+  }
+
   private redirectTarget(node: Node, env: Env): RedirectReading {
     return readRedirect(node, this.host(env));
   }
@@ -298,7 +350,7 @@ class Walker {
     const own: Bound = { target: -1, writes: [], extraArgs: [] };
     const after: Node[] = [];
     const handle = (r: Node): void => {
-      const t = this.redirectTarget(r, env);
+      const t = this.fedFrom(r, this.redirectTarget(r, env));
       own.writes.push(...t.writes);
       if (t.extra.length > 0) own.extraArgs.push({ at: t.extra[0]!.startIndex, nodes: t.extra });
       if (t.stdin) {
@@ -360,7 +412,7 @@ class Walker {
         continue;
       }
       if (REDIRECT_TYPES.has(t)) {
-        const r = this.redirectTarget(child, env);
+        const r = this.fedFrom(child, this.redirectTarget(child, env));
         writes.push(...r.writes);
         wordNodes.push(...r.extra);
         if (r.stdin) {
@@ -386,6 +438,11 @@ class Walker {
       group.push(n);
     }
     if (group.length > 0) argv.push(...this.words(group, env));
+    const reader = argv[0] && !argv[0].dynamic ? programName(argv[0].text).name : '';
+    if (SHELLS.has(reader) || reader === 'source' || reader === '.') {
+      // `bash <(echo 'cmd')`, `source <(printf 'cmd')`: the printed text is the code that runs.
+      for (const code of this.printedBy(wordNodes)) this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, `${reader} <(…)`], stdin: undefined, stdinCode: undefined } });
+    }
     if (argv[0] && !argv[0].dynamic && SUBSCRIPT_EVALUATORS.has(programName(argv[0].text).name)) {
       this.subscripts(argv.map((a) => a.text).join(' '), env, argv[0].text);
     }
@@ -412,6 +469,7 @@ export function walkTree(root: Node, opts: WalkOptions): WalkResult {
   const walker = new Walker(opts.home);
   const env: Env = { ctx: opts.ctx, writes: [] };
   walker.statement(root, env);
+  walker.expansionsAndSubscripts(root, env);
   if (root.hasError) {
     walker.floors.push({ decision: 'require_approval', reason: 'the shell parser could not read all of this line, so it cannot be fully judged' });
     // Where the grammar gives up it may also hide what follows (in a comment); read all of it word by word.

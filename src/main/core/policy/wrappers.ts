@@ -26,6 +26,12 @@ export interface WrapperSpec {
   privileged?: boolean;
   /** Long option → the short letter it equals, so handlers look at one name. */
   aliases?: Readonly<Record<string, string>>;
+  /** The operands come before the options (`setarch ARCH [options] cmd`). */
+  operandsFirst?: boolean;
+  /** Every `--name` or `--name=value` is one word (valgrind, firejail: values are always attached). */
+  anyLong?: boolean;
+  /** Where the command starts is found another way (`gdb … --args cmd`, `ip netns exec NAME cmd`). */
+  locate?: (args: readonly Arg[]) => WrapperParse;
 }
 
 export const WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
@@ -95,7 +101,185 @@ export const WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
   },
   coproc: { flags: '', valued: '' },
   unbuffer: { flags: 'p', valued: '' },
+  // util-linux, procps, strace & co.: each takes options, sometimes an operand, then runs the rest as a command.
+  taskset: { flags: 'apcV', valued: '', longFlags: ['all-tasks', 'pid', 'cpu-list', 'help', 'version'], operands: 1, aliases: { pid: 'p' } },
+  chrt: {
+    flags: 'abdefhimoprRvV',
+    valued: 'TDP',
+    longFlags: ['all-tasks', 'batch', 'deadline', 'fifo', 'idle', 'max', 'other', 'pid', 'rr', 'reset-on-fork', 'verbose', 'help', 'version'],
+    longValued: ['sched-runtime', 'sched-deadline', 'sched-period'],
+    operands: 1,
+    aliases: { pid: 'p', max: 'm' },
+  },
+  strace: {
+    flags: 'cdDfFhikqrtTvVwxyYzZCn',
+    valued: 'abeIoOpPsSuUXE',
+    longFlags: ['summary-only', 'summary', 'debug', 'daemonize', 'follow-forks', 'output-separately', 'help', 'stack-trace', 'quiet', 'relative-timestamps', 'absolute-timestamps', 'syscall-times', 'no-abbrev', 'version', 'summary-wall-clock', 'decode-fds', 'decode-pids', 'successful-only', 'failed-only', 'seccomp-bpf', 'kill-on-exit', 'syscall-number'],
+    longValued: ['columns', 'detach-on', 'expr', 'trace', 'trace-path', 'output', 'attach', 'signal', 'status', 'string-limit', 'summary-sort-by', 'sort', 'user', 'env', 'const-print-style', 'inject', 'fault', 'abbrev', 'verbose', 'raw', 'read', 'write', 'quiet', 'decode-fds', 'silence', 'timestamps', 'argv0', 'tips'],
+    aliases: { output: 'o', attach: 'p', env: 'E' },
+  },
+  ltrace: {
+    flags: 'bcCfhiLrStTVw',
+    valued: 'aADeEFlnopsux',
+    longFlags: ['help', 'version', 'demangle', 'no-signals'],
+    longValued: ['align', 'config', 'indent', 'output', 'library', 'user'],
+    aliases: { output: 'o' },
+  },
+  nsenter: {
+    flags: 'aiUCTFZe',
+    valued: 'tSGNL',
+    optionalShort: 'mupnrwc',
+    longFlags: ['all', 'ipc', 'user', 'cgroup', 'time', 'no-fork', 'preserve-credentials', 'follow-context', 'help', 'version', 'env', 'user-parent', 'join-cgroup'],
+    longValued: ['target', 'setuid', 'setgid'],
+    longOptional: ['mount', 'uts', 'pid', 'net', 'root', 'wd', 'wdns', 'keep-caps'],
+    privileged: true,
+  },
+  setpriv: {
+    flags: 'dhV',
+    valued: '',
+    longFlags: ['dump', 'nnp', 'no-new-privs', 'keep-groups', 'clear-groups', 'init-groups', 'reset-env', 'help', 'version'],
+    longValued: ['reuid', 'ruid', 'euid', 'regid', 'rgid', 'egid', 'groups', 'inh-caps', 'ambient-caps', 'bounding-set', 'securebits', 'pdeathsig', 'selinux-label', 'apparmor-profile', 'landlock-access', 'landlock-rule', 'ptracer'],
+    privileged: true,
+  },
+  prlimit: {
+    flags: 'hV',
+    valued: 'po',
+    optionalShort: 'cdefilmnqrstuvxy',
+    longFlags: ['noheadings', 'raw', 'verbose', 'help', 'version'],
+    longValued: ['pid', 'output'],
+    longOptional: ['core', 'data', 'nice', 'fsize', 'sigpending', 'memlock', 'rss', 'nofile', 'msgqueue', 'rtprio', 'stack', 'cpu', 'nproc', 'as', 'locks', 'rttime'],
+    aliases: { pid: 'p' },
+  },
+  numactl: {
+    flags: 'alsHbtuVnw',
+    valued: 'imCNPpSfLMIoTDy',
+    longFlags: ['all', 'localalloc', 'show', 'hardware', 'balancing', 'touch', 'huge', 'strict', 'version', 'dump', 'dump-nodes'],
+    longValued: ['interleave', 'weighted-interleave', 'preferred', 'preferred-many', 'membind', 'cpunodebind', 'physcpubind', 'cpubind', 'shm', 'file', 'length', 'offset', 'shmmode', 'shmid', 'shmfile'],
+  },
+  flock: {
+    flags: 'sxunoeFhV',
+    valued: 'wEc',
+    longFlags: ['shared', 'exclusive', 'unlock', 'nonblock', 'nb', 'close', 'no-fork', 'verbose', 'help', 'version'],
+    longValued: ['timeout', 'wait', 'conflict-exit-code', 'command'],
+    operands: 1,
+    aliases: { command: 'c' },
+  },
+  runuser: {
+    flags: 'lmpPfh',
+    valued: 'ugGcswV',
+    longFlags: ['login', 'preserve-environment', 'pty', 'fast', 'help', 'version'],
+    longValued: ['user', 'group', 'supp-group', 'command', 'session-command', 'shell', 'whitelist-environment'],
+    privileged: true,
+    aliases: { user: 'u', command: 'c', 'session-command': 'c' },
+  },
+  'dbus-run-session': { flags: '', valued: '', longFlags: ['help', 'version'], longValued: ['config-file', 'dbus-daemon'] },
+  'dbus-launch': { flags: '', valued: '', longFlags: ['sh-syntax', 'csh-syntax', 'auto-syntax', 'exit-with-session', 'exit-with-x11', 'close-stderr', 'binary-syntax', 'version', 'help'], longValued: ['autolaunch', 'config-file'] },
+  cgexec: { flags: 'h', valued: 'g', longFlags: ['sticky'] },
+  'systemd-inhibit': { flags: 'h', valued: '', longFlags: ['list', 'no-pager', 'no-legend', 'no-ask-password', 'help', 'version'], longValued: ['what', 'who', 'why', 'mode'] },
+  valgrind: { flags: 'qvhd', valued: '', anyLong: true },
+  firejail: { flags: '', valued: '', anyLong: true },
+  gdb: { flags: '', valued: '', locate: afterWord(['--args', '-args']) },
+  ip: { flags: '', valued: '', locate: ipNetnsExec },
+  perf: { flags: '', valued: '', locate: subcommandThen(['stat', 'record', 'trace', 'top', 'c2c', 'mem', 'sched', 'kvm', 'lock'], 'aceEFgGIjmoprRtuCdDlLkKnNqsSTvWxyz') },
+  rr: { flags: '', valued: '', locate: subcommandThen(['record'], 'bchinoprstuvwM') },
+  fakeroot: { flags: 'uhv', valued: 'lsib', longFlags: ['unknown-is-real', 'help', 'version'], longValued: ['lib', 'faked'] },
+  faketime: { flags: 'fm', valued: 'peP', longFlags: ['help', 'version', 'exclude-monotonic'], longValued: ['date-prog'], operands: 1 },
+  eatmydata: { flags: '', valued: '' },
+  nocache: { flags: '', valued: 'n' },
+  setarch: {
+    flags: 'vRFZLXBIST3h',
+    valued: '',
+    longFlags: ['verbose', 'addr-no-randomize', 'fdpic-funcptrs', 'mmap-page-zero', 'addr-compat-layout', 'read-implies-exec', '32bit', 'short-inode', 'whole-seconds', 'sticky-timeouts', '3gb', '4gb', 'uname-2.6', 'list', 'help', 'version'],
+    operands: 1,
+    operandsFirst: true,
+  },
+  linux32: { flags: 'vRFZLXBIST3h', valued: '', longFlags: ['verbose', 'addr-no-randomize', '3gb', '4gb', 'uname-2.6'] },
+  linux64: { flags: 'vRFZLXBIST3h', valued: '', longFlags: ['verbose', 'addr-no-randomize', '3gb', '4gb', 'uname-2.6'] },
+  torsocks: { flags: 'diq', valued: 'aPu', longFlags: ['isolate', 'quiet', 'version', 'help'], longValued: ['address', 'port', 'user', 'pass'] },
+  proxychains: { flags: 'q', valued: 'f' },
+  proxychains4: { flags: 'q', valued: 'f' },
+  'xvfb-run': { flags: 'ah', valued: 'efnpsw', longFlags: ['auto-servernum', 'help'], longValued: ['error-file', 'auth-file', 'server-num', 'xauth-protocol', 'server-args', 'wait'] },
+  'ssh-agent': { flags: 'cDdks', valued: 'aEOPt' },
+  cpulimit: { flags: 'fzkrvi', valued: 'lpem', longFlags: ['foreground', 'lazy', 'kill', 'restore', 'verbose', 'include-children', 'help'], longValued: ['limit', 'pid', 'exe', 'path', 'monitor-forks'] },
+  trickle: { flags: 'svV', valued: 'udwtlLn' },
+  chronic: { flags: 'ev', valued: '' },
+  ifne: { flags: 'n', valued: '' },
+  lckdo: { flags: 'qw', valued: 'W', operands: 1 },
+  rlwrap: { flags: 'AaciNrRSuUvChl', valued: 'bDefFgHIlmMnoOpPqsStwz', anyLong: true },
+  catchsegv: { flags: '', valued: '' },
+  heaptrack: { flags: 'dhrv', valued: 'op', longValued: ['output', 'pid', 'record-only'] },
+  'systemd-cat': { flags: 'h', valued: 'tp', longFlags: ['help', 'version', 'level-prefix'], longValued: ['identifier', 'priority', 'stderr-priority', 'namespace'] },
+  logsave: { flags: 'asv', valued: '' },
+  sshpass: { flags: 'ehvV', valued: 'pfdP' },
+  toybox: { flags: '', valued: '' },
+  setuidgid: { flags: '', valued: '', operands: 1, privileged: true },
+  envuidgid: { flags: '', valued: '', operands: 1 },
+  envdir: { flags: '', valued: '', operands: 1 },
+  setlock: { flags: 'nNxX', valued: '', operands: 1 },
+  softlimit: { flags: '', valued: 'amdsloprctf' },
+  // `capsh [options] -- ARGS` runs /bin/bash ARGS.
+  capsh: { flags: '', valued: '', locate: afterWord(['--', '==']) },
 };
+
+/** The command starts after one marker word (`gdb [options] --args PROGRAM ARGS`); without it, none runs. */
+function afterWord(markers: readonly string[]): (args: readonly Arg[]) => WrapperParse {
+  return (args) => {
+    const at = args.findIndex((a) => !a.dynamic && markers.includes(a.text));
+    const dynamic = args.findIndex((a) => a.dynamic && a.splits);
+    if (dynamic >= 0 && (at < 0 || dynamic < at)) return { options: new Map(), assignments: [], commandIndex: dynamic, uncertain: `'${args[dynamic]!.text}' is only known at run time` };
+    return { options: new Map(), assignments: [], commandIndex: at < 0 ? args.length : at + 1 };
+  };
+}
+
+/** `perf stat [options] CMD`, `rr record [options] CMD`: a subcommand that runs one; options up to the first operand. */
+function subcommandThen(runs: readonly string[], valued: string): (args: readonly Arg[]) => WrapperParse {
+  return (args) => {
+    const none: WrapperParse = { options: new Map(), assignments: [], commandIndex: args.length };
+    let i = 0;
+    while (i < args.length && args[i]!.text.startsWith('-') && !args[i]!.dynamic) i++;
+    const sub = args[i];
+    if (!sub || sub.dynamic || !runs.includes(sub.text)) return sub?.dynamic ? { ...none, commandIndex: i, uncertain: `'${sub.text}' is only known at run time` } : none;
+    for (i++; i < args.length; i++) {
+      const a = args[i]!;
+      if (a.dynamic) return { ...none, commandIndex: i, uncertain: `'${a.text}' is only known at run time` };
+      if (a.text === '--') return { ...none, commandIndex: i + 1 };
+      if (!a.text.startsWith('-') || a.text === '-') break;
+      if (a.text.startsWith('--')) {
+        if (!a.text.includes('=')) return { ...none, commandIndex: i, uncertain: `cannot tell whether ${a.text} takes a value` };
+        continue;
+      }
+      if (a.text.length === 2 && valued.includes(a.text[1]!)) i++;
+    }
+    return { ...none, commandIndex: i };
+  };
+}
+
+/** `ip [options] netns exec NAME CMD` (ip accepts prefixes: `ip net e NAME CMD`), `ip -all netns exec CMD`, `ip vrf exec NAME CMD`. */
+function ipNetnsExec(args: readonly Arg[]): WrapperParse {
+  const none: WrapperParse = { options: new Map(), assignments: [], commandIndex: args.length };
+  let i = 0;
+  let all = false;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.dynamic) return { ...none, commandIndex: i, uncertain: `'${a.text}' is only known at run time` };
+    if (!a.text.startsWith('-')) break;
+    const name = a.text.replace(/^--?/, '');
+    if (name === 'all' || name === 'a') all = true;
+    // -n NS, -b FILE, -rc FILE, -l N, -c=WHEN: the ones that consume a word.
+    if (['n', 'netns', 'b', 'batch', 'rc', 'rcvbuf', 'l', 'loops', 'family', 'f'].includes(name)) {
+      if (name === 'b' || name === 'batch') none.options.set('b', args[i + 1] ?? true);
+      i++;
+    }
+  }
+  const obj = args[i];
+  const verb = args[i + 1];
+  const netns = obj !== undefined && !obj.dynamic && obj.text.length >= 3 && 'netns'.startsWith(obj.text);
+  // `ip vrf exec NAME CMD` runs a command too.
+  const vrf = obj !== undefined && !obj.dynamic && obj.text !== '' && 'vrf'.startsWith(obj.text);
+  if (!netns && !vrf) return obj?.dynamic ? { ...none, commandIndex: i, uncertain: `'${obj.text}' is only known at run time` } : none;
+  if (!verb || verb.dynamic || verb.text === '' || !'exec'.startsWith(verb.text)) return verb?.dynamic ? { ...none, commandIndex: i + 1, uncertain: `'${verb.text}' is only known at run time` } : none;
+  return { ...none, commandIndex: all && netns ? i + 2 : i + 3 };
+}
 
 export interface WrapperParse {
   /** Options seen, by short letter or long name (after `aliases`). */
@@ -116,6 +300,14 @@ function matchLong(names: readonly string[] | undefined, name: string): string |
 
 /** Parses a wrapper's own options; `args` are the words after the wrapper's name. */
 export function parseWrapper(spec: WrapperSpec, args: readonly Arg[]): WrapperParse {
+  if (spec.locate) return spec.locate(args);
+  if (spec.operandsFirst && spec.operands) {
+    const head = args.slice(0, spec.operands);
+    if (head.length < spec.operands) return { options: new Map(), assignments: [], commandIndex: args.length, uncertain: 'missing operand' };
+    if (head.some((a) => a.dynamic && a.splits)) return { options: new Map(), assignments: [], commandIndex: 0, uncertain: 'an operand is only known at run time' };
+    const tail = parseWrapper({ ...spec, operands: 0, operandsFirst: false }, args.slice(spec.operands));
+    return { ...tail, commandIndex: tail.commandIndex + spec.operands };
+  }
   const options = new Map<string, Arg | true>();
   const assignments: Arg[] = [];
   const alias = (n: string): string => spec.aliases?.[n] ?? n;
@@ -138,7 +330,8 @@ export function parseWrapper(spec: WrapperSpec, args: readonly Arg[]): WrapperPa
       const flag = matchLong(spec.longFlags, raw);
       const valued = matchLong(spec.longValued, raw);
       const optional = matchLong(spec.longOptional, raw);
-      if (flag && eq < 0) options.set(alias(flag), true);
+      if (spec.anyLong && !valued) options.set(raw, eq >= 0 ? { ...arg, text: t.slice(eq + 1), prefix: t.slice(eq + 1) } : true);
+      else if (flag && eq < 0) options.set(alias(flag), true);
       else if (valued) {
         if (eq >= 0) options.set(alias(valued), { ...arg, text: t.slice(eq + 1), prefix: t.slice(eq + 1) });
         else if (i + 1 < args.length) options.set(alias(valued), args[++i] as Arg);
