@@ -3,6 +3,7 @@ import type { EventPayload } from '../../../shared/contract';
 import type { Decision } from '../../../shared/policy';
 import type { RunResult } from '../executor/executor';
 import type { Executor } from '../executor/executor';
+import type { Confinement } from '../executor/sandbox';
 import type { HistoryStore } from '../memory/history';
 import { askWithTimeout } from './approval';
 import { decidingRule, type Approver, type CommandPolicy, type Emit } from './types';
@@ -29,6 +30,8 @@ export interface CommandRunnerOptions {
   home?: string;
   machine?: string;
   sessionId?: string;
+  /** Wall 1: the sandbox for auto-allowed commands in `cwd`, or why there is none (they then run as notify). */
+  confine?: (cwd: string) => Confinement | { unavailable: string };
   /** Failures to write history must not stop a command; they are reported here. */
   onHistoryError?: (err: Error) => void;
 }
@@ -47,12 +50,20 @@ export class CommandRunner {
     const { command, cwd, callId, turnId, signal } = args;
     const policy = await this.o.policy();
     const verdict = policy.decide(command, { cwd, ...(this.o.home ? { home: this.o.home } : {}) });
-    const decision = verdict.decision;
+    let decision = verdict.decision;
     const rule = decidingRule(verdict);
     // The verdict's own reasons quote its segments' ("…: matches rule X"): keep each fact once.
     const reasons = [...verdict.reasons, ...verdict.segments.flatMap((s) => s.reasons)].filter((r, i, all) => all.findIndex((o) => o.includes(r)) === i);
+    // The quiet path is quiet only inside the sandbox; without one the person is told, as for notify.
+    const jail = decision === 'auto_allow' ? this.o.confine?.(cwd) : undefined;
+    const confinement = jail && !('unavailable' in jail) ? jail : undefined;
+    if (jail && 'unavailable' in jail) {
+      decision = 'notify';
+      reasons.push(`auto-allowed, but runs as notify: ${jail.unavailable}`);
+    }
+    const sandbox = jail ? { confined: confinement !== undefined, detail: confinement ? `confined: read-only except ${confinement.workTree}, private /tmp` : `not confined (${(jail as { unavailable: string }).unavailable}): ran as notify` } : undefined;
     args.onDecided?.({ decision, rule, reasons });
-    this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons });
+    this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons, ...(sandbox ? { sandbox } : {}) });
 
     const refuse = (refusal: string, refusalKind: RefusalKind, historyDecision: string, approver: string | null = null): CommandOutcome => {
       this.record({ command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal });
@@ -88,6 +99,7 @@ export class CommandRunner {
       cwd,
       timeoutMs: this.o.commandTimeoutMs,
       signal,
+      ...(confinement ? { confinement } : {}),
       onOutput: (data, stream) => this.o.emit('chat.commandOutput', { callId, stream, data }),
     });
     this.record({

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { BridgeError, type CallResponse } from '../../../shared/contract';
@@ -6,11 +7,13 @@ import type { Handler } from '../bridge/dispatch';
 import type { LoadedConfig } from '../config/load';
 import type { Env } from '../config/paths';
 import { ConversationStore } from '../conversation/store';
+import type { CommandEnvironment } from '../environment';
 import { Executor } from '../executor/executor';
+import { confinementFor, type Sandbox } from '../executor/sandbox';
 import { HistoryStore } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
 import { Agent, AgentBusyError } from './agent';
-import { CommandRunner } from './command-runner';
+import { CommandRunner, type CommandRunnerOptions } from './command-runner';
 import type { LlmClient } from './llm';
 import { resolveProvider, type ProviderState } from './provider';
 import { PendingApprovals } from './pending-approvals';
@@ -37,6 +40,10 @@ export interface ChatServiceOptions {
    * decision never depends on the renderer.
    */
   approver?: Approver;
+  /** The scrubbed environment and known secrets of commands (the core builds them once). */
+  commandEnv?: CommandEnvironment;
+  /** Auto-allowed commands run in it; without one they run unconfined (tests that bring their own executor). */
+  sandbox?: Sandbox;
 }
 
 type ChatHandlers = {
@@ -87,6 +94,13 @@ export class ChatService {
     return this.policyPromise;
   }
 
+  private confine(cwd: string): ReturnType<NonNullable<CommandRunnerOptions['confine']>> {
+    const status = this.o.sandbox?.status();
+    if (!status?.available) return { unavailable: status ? `bubblewrap unavailable: ${status.reason}` : 'no sandbox' };
+    const { paths } = this.o.config;
+    return confinementFor(cwd, { ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}), configDir: paths.configDir, memoryDir: path.dirname(paths.memoryDb) });
+  }
+
   private get(): Parts {
     if (this.parts) return this.parts;
     const { config, paths } = this.o.config;
@@ -110,7 +124,8 @@ export class ChatService {
     const machine = config.general.name;
     const runner = new CommandRunner({
       policy: () => this.policy(),
-      executor: this.o.executor ?? new Executor(),
+      executor: this.o.executor ?? new Executor({ ...(this.o.commandEnv ? { env: this.o.commandEnv.env, secrets: this.o.commandEnv.secrets } : {}), ...(this.o.sandbox ? { sandbox: this.o.sandbox } : {}) }),
+      ...(this.o.sandbox ? { confine: (cwd: string) => this.confine(cwd) } : {}),
       approver: this.o.approver ?? this.approvals,
       ...(history ? { history } : {}),
       emit: this.o.emit,
