@@ -1,22 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { rendererDir } from '../core/app-root';
 import { Core } from '../core/core';
 import { formatProblem } from '../core/config/load';
-import { startWebHost } from '../web/server';
+import { startWebHost, type StartedWebHost, type WebHostOptions } from '../web/server';
+import { loadWebState, saveWebState } from '../web/web-state';
+import { writeLoginPage } from '../web/login-page';
 
-const HELP = `Usage: aios web [--port N] [--host H]
+const HELP = `Usage: aios web [--port N] [--host H] [--login-page FILE]
 
-Serves the aios UI to a browser. Binds 127.0.0.1 by default and prints a URL
-with a fresh access token; open that URL. Stop with Ctrl-C.
+Serves the aios UI to a browser and prints a login URL; open it. The link
+works once: it trades its ticket for a session cookie. The address, port and
+secret of this install are kept in <data dir>/web.json (mode 0600), so a
+restarted \`aios web\` comes back at the same place and an open tab reconnects
+by itself. Stop with Ctrl-C.
 
-  --port N   port to listen on (default 0: any free port)
-  --host H   address to bind (default 127.0.0.1). Anything but loopback lets
-             other machines reach a shell as you: only with good reason.`;
+  --port N          port to listen on (default: this install's, chosen once)
+  --host H          address to bind (default: this install's own loopback
+                    address, 127.x.y.z). Anything but loopback lets other
+                    machines reach a shell as you: only with good reason.
+  --login-page FILE write a page (mode 0600) that opens the login URL, and
+                    print the address without a ticket: for a kiosk browser,
+                    so no secret is ever on a command line.`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: { port?: string; host?: string; help?: boolean };
+  let values: { port?: string; host?: string; 'login-page'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, 'login-page': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (err) {
     process.stderr.write(`aios web: ${(err as Error).message}\n\n${HELP}\n`);
     return 2;
@@ -25,31 +36,39 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     process.stderr.write(`aios web: --port must be a whole number from 0 to 65535, not '${values.port}'\n`);
     return 2;
   }
   const core = new Core({ host: 'web' });
   for (const p of core.config.problems) process.stderr.write(`aios: config: ${formatProblem(p)}\n`);
-  let started;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  let started: StartedWebHost;
   try {
-    started = await startWebHost({
-      core,
-      rendererDir: rendererDir(),
-      host: values.host ?? '127.0.0.1',
-      port,
-      log: (line) => process.stderr.write(`${line}\n`),
-    });
+    const { state, file } = loadWebState(core.config.paths.dataDir);
+    const base: WebHostOptions = { core, rendererDir: rendererDir(), secret: state.secret, log };
+    started = await listen(base, values.host ?? state.address, port ?? state.port, log);
+    // Remember where this install serves, so the next start (and an open tab) finds it again.
+    if (values.host === undefined && port === undefined && (started.port !== state.port || started.host !== state.address)) {
+      saveWebState(file, { ...state, address: started.host, port: started.port });
+    }
   } catch (err) {
     core.dispose();
     process.stderr.write(`aios web: ${(err as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`aios web is serving on ${started.url}\n`);
+  if (values['login-page']) {
+    const page = path.resolve(values['login-page']);
+    writeLoginPage(page, started.url);
+    process.stdout.write(`aios web is serving on ${started.baseUrl} (login page: ${page})\n`);
+  } else {
+    process.stdout.write(`aios web is serving on ${started.url}\n`);
+  }
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.stderr.write(`aios web: ${signal}, shutting down\n`);
+      if (values['login-page']) fs.rmSync(path.resolve(values['login-page']), { force: true });
       void started.close().then(() => {
         core.dispose();
         resolve(0);
@@ -58,4 +77,22 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** The install's address and port; when the port is taken or the address cannot be bound, the next best, said out loud. */
+async function listen(base: WebHostOptions, host: string, port: number, log: (l: string) => void): Promise<StartedWebHost> {
+  try {
+    return await startWebHost({ ...base, host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' && port !== 0) {
+      log(`aios web: port ${port} is taken; using another (an open tab must be given the new address)`);
+      return listen(base, host, 0, log);
+    }
+    if (code === 'EADDRNOTAVAIL' && host !== '127.0.0.1') {
+      log(`aios web: cannot bind ${host}; using 127.0.0.1, where other local services also receive the session cookie`);
+      return startWebHost({ ...base, host: '127.0.0.1', port });
+    }
+    throw err;
+  }
 }

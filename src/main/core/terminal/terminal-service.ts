@@ -147,7 +147,7 @@ export class TerminalService {
       if (!s.clients.delete(clientId) || s.clients.size > 0 || s.graceTimer) continue;
       s.graceTimer = setTimeout(() => {
         s.graceTimer = undefined;
-        if (s.clients.size === 0 && !s.exited) s.process.kill('SIGHUP');
+        if (s.clients.size === 0 && !s.exited) hangUp(s.process);
       }, this.options.detachedGraceMs ?? DEFAULT_DETACHED_GRACE_MS);
       s.graceTimer.unref();
     }
@@ -175,7 +175,7 @@ export class TerminalService {
 
   close(id: string): void {
     const s = this.sessions.get(id);
-    if (s) s.process.kill('SIGHUP');
+    if (s) hangUp(s.process);
   }
 
   /** Ends every shell (the host is shutting down). */
@@ -184,7 +184,7 @@ export class TerminalService {
       if (s.flushTimer) clearTimeout(s.flushTimer);
       if (s.holdTimer) clearTimeout(s.holdTimer);
       if (s.graceTimer) clearTimeout(s.graceTimer);
-      s.process.kill('SIGHUP');
+      hangUp(s.process);
     }
     this.sessions.clear();
   }
@@ -237,6 +237,13 @@ export class TerminalService {
     session.flow.sent(data.length);
     this.options.events.emit('terminal.data', { id: session.id, data });
   }
+}
+
+/** Ends a shell; input it never read is dropped (node-pty would otherwise log a write to the closed pty). */
+function hangUp(p: pty.IPty): void {
+  const queue = (p as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream?._writeQueue;
+  if (Array.isArray(queue)) queue.length = 0;
+  p.kill('SIGHUP');
 }
 
 /**
