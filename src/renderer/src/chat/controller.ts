@@ -101,10 +101,12 @@ export class ChatController {
       const state = await this.bridge.call('chat.history', {});
       if (seq !== this.restoreSeq) return;
       this.batcher.flush();
-      const rows = restoreRows(state.messages, `h${seq}-`);
+      const rows = restoreRows(state.messages, `h${seq}-`, state.busy);
       const now = this.now();
       // Questions asked before this page loaded (or while it was away) still need an answer.
-      applyChat((s) => state.approvals.reduce((t, a) => R.approvalRequest(t, a, now), R.busyElsewhere(R.restored(s, rows, replace), state.busy, now)));
+      // After a reconnect to a restarted server nothing runs any more: the composer is free again.
+      const settle = (s: ReturnType<typeof useChat.getState>) => (replace && !state.busy && s.busy ? { ...s, busy: null } : s);
+      applyChat((s) => state.approvals.reduce((t, a) => R.approvalRequest(t, a, now), R.busyElsewhere(settle(R.restored(s, rows, replace)), state.busy, now)));
       useUi.getState().setProvider({ provider: state.provider, problem: state.problem });
     } catch (err) {
       applyChat((s) => R.localError(s, 'restore_failed', `could not load the conversation: ${message(err)}`));

@@ -7,6 +7,8 @@ import { finalState, newCard, refusalText } from './format';
 import type { CommandRow, Decision, Row } from './types';
 
 const RUN_COMMAND = 'run_command';
+/** A command without a stored result: aios (or the web server) stopped while it ran. */
+export const INTERRUPTED = 'interrupted: aios stopped while this command was running';
 const DECISIONS: readonly Decision[] = ['auto_allow', 'notify', 'require_approval', 'deny'];
 
 function parseJson(text: string): Record<string, unknown> | null {
@@ -51,7 +53,8 @@ export function applyResult(card: CommandRow, resultText: string): CommandRow {
   };
 }
 
-export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h'): Row[] {
+/** `busy`: the core is still running a turn, so its newest command may not have a result yet (not interrupted). */
+export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', busy = false): Row[] {
   const rows: Row[] = [];
   // Results follow their assistant message in the order of its calls.
   let awaiting: Array<{ name: string; rowIndex: number | null }> = [];
@@ -68,7 +71,8 @@ export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h'): Row[] {
         if (c.name === RUN_COMMAND) {
           awaiting.push({ name: c.name, rowIndex: rows.length });
           // Without a stored result it never finished (the app stopped mid-command).
-          rows.push(newCard(cid, c.id, null, commandOf(c.arguments), { state: 'cancelled' }));
+          const card = newCard(cid, c.id, null, commandOf(c.arguments), { state: 'cancelled' });
+          rows.push(busy ? card : { ...card, refusal: INTERRUPTED });
         } else {
           awaiting.push({ name: c.name, rowIndex: null });
           rows.push({ kind: 'tool', id: cid, turnId: null, name: c.name, arguments: c.arguments });

@@ -83,6 +83,11 @@ export function StatusBar() {
       <Provider />
       <Memory memory={status?.memory} />
       <Mcp servers={status?.mcp ?? []} />
+      {status && !status.sandbox.available && (
+        <span data-testid="status-sandbox" className="warn" title={status.sandbox.detail}>
+          sandbox: off
+        </span>
+      )}
       <Busy />
       <span className="spacer" />
       {renderer && <span title="Terminal renderer">terminal: {renderer}</span>}
