@@ -38,7 +38,7 @@ export interface LaunchOptions {
 }
 
 export interface RunningAiosWeb {
-  /** The printed URL, carrying `?token=`. */
+  /** The printed URL, carrying a one-time `?ticket=`. */
   url: string;
   process: ChildProcess;
   /** Everything the server wrote to stderr so far (for failure reports). */
@@ -65,7 +65,8 @@ export function assertBuilt(): void {
 
 export async function launchAiosWeb(options: LaunchOptions): Promise<RunningAiosWeb> {
   assertBuilt();
-  const child = spawn(nodeBinary(), [CLI, 'web', '--port', '0'], {
+  // No --port: the install's own address and port (kept in the throwaway home's web.json), so a restart comes back at the same place.
+  const child = spawn(nodeBinary(), [CLI, 'web'], {
     cwd: options.cwd ?? options.home,
     env: isolatedEnv(options.home, options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,7 +107,7 @@ export async function launchAiosWeb(options: LaunchOptions): Promise<RunningAios
   }
 }
 
-/** `url` with extra query parameters (the printed URL already has `?token=`). */
+/** `url` with extra query parameters (the printed URL already has `?ticket=`). */
 export function withParams(url: string, params: Record<string, string>): string {
   const u = new URL(url);
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Core } from '../../src/main/core/core';
 import { startWebHost, type StartedWebHost } from '../../src/main/web/server';
+import { SessionAuth } from '../../src/main/web/session-auth';
 
 interface Reply {
   status: number;
@@ -110,6 +111,20 @@ describe('browser host security', () => {
     expect(again.body).toContain('already used');
     // …but reloading it in the browser that logged in just goes on.
     expect((await request(host.port, `${url.pathname}${url.search}`, { Cookie: cookie })).status).toBe(303);
+  });
+
+  it('accepts a signed ticket minted from the install secret once, and not when expired or signed by another secret', async () => {
+    const secret = 'y'.repeat(43);
+    const server = await startWebHost({ core, rendererDir: path.join(dir, 'renderer'), secret });
+    try {
+      const good = SessionAuth.signedTicket(secret, 60_000);
+      expect((await request(server.port, `/?ticket=${good}`)).status).toBe(303);
+      expect((await request(server.port, `/?ticket=${good}`)).status).toBe(403);
+      expect((await request(server.port, `/?ticket=${SessionAuth.signedTicket(secret, -1000)}`)).status).toBe(403);
+      expect((await request(server.port, `/?ticket=${SessionAuth.signedTicket('z'.repeat(43), 60_000)}`)).status).toBe(403);
+    } finally {
+      await server.close();
+    }
   });
 
   it('a second server with the same install secret accepts the same session (a restart keeps the tab)', async () => {

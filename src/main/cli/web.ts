@@ -3,12 +3,18 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { rendererDir } from '../core/app-root';
 import { Core } from '../core/core';
-import { formatProblem } from '../core/config/load';
+import { formatProblem, loadConfig } from '../core/config/load';
+import { LOGIN_TICKET_PARAM } from '../../shared/wire';
+import { SessionAuth } from '../web/session-auth';
 import { startWebHost, type StartedWebHost, type WebHostOptions } from '../web/server';
-import { loadWebState, saveWebState } from '../web/web-state';
+import { WEB_STATE_FILE, loadWebState, saveWebState } from '../web/web-state';
 import { writeLoginPage } from '../web/login-page';
 
+/** How long a login URL printed by --login-url stays usable. */
+const LOGIN_URL_TTL_S = 120;
+
 const HELP = `Usage: aios web [--port N] [--host H] [--login-page FILE]
+       aios web --login-url
 
 Serves the aios UI to a browser and prints a login URL; open it. The link
 works once: it trades its ticket for a session cookie. The address, port and
@@ -22,12 +28,18 @@ by itself. Stop with Ctrl-C.
                     machines reach a shell as you: only with good reason.
   --login-page FILE write a page (mode 0600) that opens the login URL, and
                     print the address without a ticket: for a kiosk browser,
-                    so no secret is ever on a command line.`;
+                    so no secret is ever on a command line.
+  --login-url       print a fresh login URL for the running server (another
+                    browser, a lost tab) and exit; it works once, within
+                    ${LOGIN_URL_TTL_S} seconds.`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: { port?: string; host?: string; 'login-page'?: string; help?: boolean };
+  let values: { port?: string; host?: string; 'login-page'?: string; 'login-url'?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, 'login-page': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args,
+      options: { port: { type: 'string' }, host: { type: 'string' }, 'login-page': { type: 'string' }, 'login-url': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (err) {
     process.stderr.write(`aios web: ${(err as Error).message}\n\n${HELP}\n`);
     return 2;
@@ -36,6 +48,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  if (values['login-url']) return printLoginUrl();
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     process.stderr.write(`aios web: --port must be a whole number from 0 to 65535, not '${values.port}'\n`);
@@ -95,4 +108,21 @@ async function listen(base: WebHostOptions, host: string, port: number, log: (l:
     }
     throw err;
   }
+}
+
+function printLoginUrl(): number {
+  const { dataDir } = loadConfig().paths;
+  const file = path.join(dataDir, WEB_STATE_FILE);
+  if (!fs.existsSync(file)) {
+    process.stderr.write(`aios web: ${file} does not exist: \`aios web\` has never run for this install\n`);
+    return 1;
+  }
+  const { state } = loadWebState(dataDir);
+  if (state.port === 0) {
+    process.stderr.write('aios web: this install has no fixed port yet (it ran with --port or --host); use the URL it printed\n');
+    return 1;
+  }
+  const ticket = SessionAuth.signedTicket(state.secret, LOGIN_URL_TTL_S * 1000);
+  process.stdout.write(`http://${state.address}:${state.port}/?${LOGIN_TICKET_PARAM}=${ticket}\n`);
+  return 0;
 }

@@ -12,8 +12,20 @@ import { parseCookies, tokensEqual } from './security';
  */
 export class SessionAuth {
   private readonly tickets = new Set<string>();
+  /** Nonces of signed tickets already used (they expire within minutes, so this stays small). */
+  private readonly spent = new Map<string, number>();
 
   constructor(private readonly secret: string) {}
+
+  /**
+   * A ticket anyone holding the install's secret can mint without asking the
+   * server (`aios web --login-url`): signed, valid for `ttlMs`, still once.
+   */
+  static signedTicket(secret: string, ttlMs: number, now = Date.now()): string {
+    const nonce = crypto.randomBytes(16).toString('base64url');
+    const expires = Math.floor((now + ttlMs) / 1000);
+    return `s1.${nonce}.${expires}.${signTicket(secret, nonce, expires)}`;
+  }
 
   /** A new single-use ticket (each is valid once, until the server stops). */
   newTicket(): string {
@@ -23,14 +35,21 @@ export class SessionAuth {
   }
 
   /** Spends the ticket; true only the first time a valid one is given. */
-  redeem(ticket: string): boolean {
+  redeem(ticket: string, now = Date.now()): boolean {
     for (const t of this.tickets) {
       if (tokensEqual(t, ticket)) {
         this.tickets.delete(t);
         return true;
       }
     }
-    return false;
+    const m = /^s1\.([A-Za-z0-9_-]{22})\.(\d{1,12})\.([A-Za-z0-9_-]+)$/.exec(ticket);
+    if (!m) return false;
+    const [, nonce, exp, mac] = m as unknown as [string, string, string, string];
+    const expires = Number(exp);
+    for (const [n, e] of this.spent) if (e * 1000 < now) this.spent.delete(n);
+    if (expires * 1000 < now || this.spent.has(nonce) || !tokensEqual(signTicket(this.secret, nonce, expires), mac)) return false;
+    this.spent.set(nonce, expires);
+    return true;
   }
 
   /** A new session's cookie value. */
@@ -57,4 +76,8 @@ export class SessionAuth {
   private mac(id: string): string {
     return crypto.createHmac('sha256', this.secret).update(`aios-web-session:${id}`).digest('base64url');
   }
+}
+
+function signTicket(secret: string, nonce: string, expires: number): string {
+  return crypto.createHmac('sha256', secret).update(`aios-web-ticket:${nonce}.${expires}`).digest('base64url');
 }
