@@ -14,7 +14,7 @@ export const CLI = path.join(REPO_ROOT, 'out', 'main', 'cli.js');
 const RENDERER_INDEX = path.join(REPO_ROOT, 'out', 'renderer', 'index.html');
 
 /** The project's Node 24 when installed (better-sqlite3 crashes the system Node 20). */
-function nodeBinary(): string {
+export function nodeBinary(): string {
   const local = path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
   return fs.existsSync(local) ? local : process.execPath;
 }
@@ -35,6 +35,8 @@ export interface LaunchOptions {
   /** Where chat commands run (the process's cwd); default: `home`. */
   cwd?: string;
   env?: Record<string, string>;
+  /** More arguments of `aios web`. */
+  args?: string[];
 }
 
 export interface RunningAiosWeb {
@@ -66,7 +68,7 @@ export function assertBuilt(): void {
 export async function launchAiosWeb(options: LaunchOptions): Promise<RunningAiosWeb> {
   assertBuilt();
   // No --port: the install's own address and port (kept in the throwaway home's web.json), so a restart comes back at the same place.
-  const child = spawn(nodeBinary(), [CLI, 'web'], {
+  const child = spawn(nodeBinary(), [CLI, 'web', ...(options.args ?? [])], {
     cwd: options.cwd ?? options.home,
     env: isolatedEnv(options.home, options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -119,11 +119,20 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
           res.end();
           return;
         }
-        respond(res, 403, 'forbidden: this login link was already used (each works once). Run `aios web` again for a new one, or open the tab you logged in with.');
+        respond(res, 403, 'forbidden: this login link was already used (each works once). Run `aios web --login-url` for a new one, or open the tab you logged in with.');
         return;
       }
-      res.writeHead(303, { ...SECURITY_HEADERS, Location: location, 'Set-Cookie': SessionAuth.cookieHeader(auth.newSession()), 'Cache-Control': 'no-store' });
-      res.end();
+      // Not a redirect: when the login link was opened from elsewhere (a kiosk's login page, another
+      // site), a redirect stays a cross-site navigation and the SameSite=Strict cookie would not ride
+      // along. A page of our own that moves on makes the next request same-site.
+      const body = `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=${escapeHtml(location)}"><title>aios</title><p>Logged in. <a href="${escapeHtml(location)}">Open aios</a></p>`;
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Set-Cookie': SessionAuth.cookieHeader(auth.newSession()),
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': 'no-store',
+      });
+      res.end(body);
       return;
     }
     if (!session) {
@@ -270,6 +279,10 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
         server.closeAllConnections();
       }),
   };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function respond(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
