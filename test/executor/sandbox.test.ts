@@ -98,3 +98,24 @@ describe('Executor redaction', () => {
     expect(r.fullOutput).not.toContain(secret);
   });
 });
+
+describe('app.status and the sandbox', () => {
+  it('says whether auto-allowed commands are confined, and why not when bwrap is missing', async () => {
+    const { Core } = await import('../../src/main/core/core');
+    const { dispatchCall } = await import('../../src/main/core/bridge/dispatch');
+    const cfg = path.join(dir, 'cfg');
+    fs.mkdirSync(cfg);
+    const status = async (bwrap: string) => {
+      fs.writeFileSync(path.join(cfg, 'config.toml'), `[commands]\nbwrap = ${JSON.stringify(bwrap)}\n`);
+      const core = new Core({ host: 'web', env: { HOME: tree, AIOS_CONFIG_DIR: cfg, PATH: process.env.PATH }, mcp: false, chat: { ollamaUrl: 'http://127.0.0.1:9' } });
+      try {
+        const r = await dispatchCall(core.handlers, 'app.status', {}, { clientId: 't' });
+        return (r as { ok: true; value: { sandbox: { available: boolean; detail: string } } }).value.sandbox;
+      } finally {
+        await core.close();
+      }
+    };
+    expect(await status('bwrap')).toMatchObject({ available: true, detail: expect.stringContaining('confined') });
+    expect(await status(path.join(dir, 'missing-bwrap'))).toMatchObject({ available: false, detail: expect.stringMatching(/unavailable.*run as notify/) });
+  });
+});
