@@ -69,6 +69,23 @@ describe('Sandbox (real bubblewrap)', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it('can still talk to a service over a unix socket outside the tree (as systemctl does with D-Bus under /run)', async () => {
+    const net = await import('node:net');
+    const sockDir = fs.mkdtempSync('/var/tmp/aios-sandbox-sock-');
+    const sock = path.join(sockDir, 'bus');
+    const server = net.createServer((c) => c.end('hello-from-service\n'));
+    await new Promise<void>((resolve) => server.listen(sock, () => resolve()));
+    try {
+      const script = `require('net').connect(${JSON.stringify(sock)}).on('data', (d) => process.stdout.write(d))`;
+      const r = await new Executor({ sandbox: new Sandbox() }).run({ cwd: tree, confinement: confinementFor(tree, {}), command: `${JSON.stringify(process.execPath)} -e ${JSON.stringify(script)}` });
+      expect(r.confined).toBe(true);
+      expect(r.fullOutput).toContain('hello-from-service');
+    } finally {
+      server.close();
+      fs.rmSync(sockDir, { recursive: true, force: true });
+    }
+  });
+
   it('a missing bwrap is reported, and a confined run refuses rather than run unconfined', async () => {
     const s = new Sandbox({ bwrap: path.join(dir, 'no-bwrap') });
     expect(s.status()).toMatchObject({ available: false, reason: expect.stringContaining('not installed') });
