@@ -10,6 +10,8 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { CLI, isolatedEnv, launchAiosWeb, nodeBinary, tempHome, type RunningAiosWeb } from './aios-web';
+import { ChatPage } from './chat-page';
+import { DEFAULT_CHAT_SETUP, test as worldTest } from './fixtures';
 
 const CLOSED_OLLAMA = '127.0.0.1:9';
 
@@ -126,4 +128,26 @@ test('the kiosk login page (a file, no secret on any command line) logs Chromium
   await page.goto(`file://${loginPage}`);
   await expect(page.getByRole('main', { name: 'Conversation' })).toBeVisible();
   expect(page.url()).toBe(web.url);
+});
+
+test.describe('a command running when the server stops', () => {
+  worldTest.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, permissions: { ...DEFAULT_CHAT_SETUP.permissions, auto_allow: ['sleep*'] } } });
+  worldTest('its card says it was interrupted once the tab is back, and the composer is free', async ({ world, page }, testInfo) => {
+    world.llm.push({ text: 'Waiting. ', toolCalls: [{ name: 'run_command', arguments: { command: 'sleep 30', reason: 'wait' } }] });
+    const chat = await ChatPage.open(page, world.url);
+    await chat.send('wait a bit');
+    const card = chat.cardFor('sleep 30');
+    await card.expectState('running');
+    // Confined: the card says so.
+    await expect(card.root.getByTestId('command-sandbox')).toHaveAttribute('data-confined', 'true');
+    await world.restart();
+    // No new URL: the same tab reconnects to the restarted server.
+    await expect(page.locator('footer[aria-label="Status"]')).toContainText('connected', { timeout: 30_000 });
+    await expect(card.refusal).toContainText('interrupted');
+    await card.expectState('cancelled');
+    world.llm.push({ text: 'Back again.' });
+    await chat.send('are you there?');
+    await expect(chat.lastAnswer()).toContainText('Back again.');
+    await page.screenshot({ path: testInfo.outputPath('interrupted.png') });
+  });
 });

@@ -8,6 +8,10 @@ import type { HistoryStore } from '../memory/history';
 import { askWithTimeout } from './approval';
 import { decidingRule, type Approver, type CommandPolicy, type Emit } from './types';
 
+/** The abort reason when aios itself stops: a command cut off by it was interrupted, not cancelled by the person. */
+export const SHUTDOWN = 'aios-shutdown';
+export const INTERRUPTED_BY_SHUTDOWN = 'interrupted: aios stopped while this command was running';
+
 export interface CommandOutcome {
   command: string;
   decision: Decision;
@@ -102,6 +106,7 @@ export class CommandRunner {
       ...(confinement ? { confinement } : {}),
       onOutput: (data, stream) => this.o.emit('chat.commandOutput', { callId, stream, data }),
     });
+    const failure = result.spawnError ?? (result.cancelled && signal.reason === SHUTDOWN ? INTERRUPTED_BY_SHUTDOWN : undefined);
     this.record({
       command,
       decision,
@@ -113,14 +118,14 @@ export class CommandRunner {
       startedAt: result.startedAt,
       endedAt: result.endedAt,
       cwd,
-      outputExcerpt: result.spawnError ?? result.fullOutput,
+      outputExcerpt: result.spawnError ?? (failure ? `${failure}\n${result.fullOutput}` : result.fullOutput),
     });
     this.o.emit('chat.commandDone', {
       callId,
       command,
       decision,
       ran: result.spawnError === undefined,
-      refusal: result.spawnError ?? null,
+      refusal: failure ?? null,
       refusalKind: result.spawnError === undefined ? null : 'failed',
       exitCode: result.exitCode,
       signal: result.signal,
@@ -128,7 +133,7 @@ export class CommandRunner {
       timedOut: result.timedOut,
       cancelled: result.cancelled,
     });
-    return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: result.spawnError ?? null, result };
+    return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: failure ?? null, result };
   }
 
   private record(entry: Parameters<HistoryStore['record']>[0]): void {

@@ -13,7 +13,7 @@ import { confinementFor, type Sandbox } from '../executor/sandbox';
 import { HistoryStore } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
 import { Agent, AgentBusyError } from './agent';
-import { CommandRunner, type CommandRunnerOptions } from './command-runner';
+import { CommandRunner, SHUTDOWN, type CommandRunnerOptions } from './command-runner';
 import type { LlmClient } from './llm';
 import { resolveProvider, type ProviderState } from './provider';
 import { PendingApprovals } from './pending-approvals';
@@ -205,10 +205,11 @@ export class ChatService {
     }
   }
 
-  cancel(): boolean {
-    const a = this.parts?.agent.cancel() ?? false;
+  /** `reason`: SHUTDOWN when aios itself stops (a running command's card then says it was interrupted). */
+  cancel(reason?: unknown): boolean {
+    const a = this.parts?.agent.cancel(reason) ?? false;
     const d = this.direct !== undefined;
-    this.direct?.abort();
+    this.direct?.abort(reason);
     return a || d;
   }
 
@@ -252,7 +253,7 @@ export class ChatService {
   }
 
   async dispose(): Promise<void> {
-    this.cancel();
+    this.cancel(SHUTDOWN);
     await this.parts?.agent.idle();
     this.parts?.memory?.close();
     this.parts?.conversationDb?.close();

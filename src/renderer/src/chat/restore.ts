@@ -87,3 +87,15 @@ export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', busy = fal
   });
   return rows;
 }
+
+/**
+ * Cards that were waiting or running on this page and that the stored
+ * conversation does not know (the server stopped mid-turn, before the turn
+ * was saved): they are kept, saying they were interrupted.
+ */
+export function interruptedCards(live: readonly Row[], restored: readonly Row[]): CommandRow[] {
+  const known = new Set(restored.flatMap((r) => (r.kind === 'command' ? [r.callId] : [])));
+  return live.flatMap((r) =>
+    r.kind === 'command' && (r.state === 'running' || r.state === 'waiting') && !known.has(r.callId) ? [{ ...r, state: 'cancelled' as const, refusal: INTERRUPTED }] : [],
+  );
+}
