@@ -60,12 +60,16 @@ export class CommandRunner {
     const reasons = [...verdict.reasons, ...verdict.segments.flatMap((s) => s.reasons)].filter((r, i, all) => all.findIndex((o) => o.includes(r)) === i);
     // The quiet path is quiet only inside the sandbox; without one the person is told, as for notify.
     const jail = decision === 'auto_allow' ? this.o.confine?.(cwd) : undefined;
-    const confinement = jail && !('unavailable' in jail) ? jail : undefined;
+    let confinement: Confinement | undefined;
+    let sandbox: { confined: boolean; detail: string } | undefined;
     if (jail && 'unavailable' in jail) {
       decision = 'notify';
       reasons.push(`auto-allowed, but runs as notify: ${jail.unavailable}`);
+      sandbox = { confined: false, detail: `not confined (${jail.unavailable}): runs as notify` };
+    } else if (jail) {
+      confinement = jail;
+      sandbox = { confined: true, detail: `confined: read-only except ${jail.workTree}, private /tmp` };
     }
-    const sandbox = jail ? { confined: confinement !== undefined, detail: confinement ? `confined: read-only except ${confinement.workTree}, private /tmp` : `not confined (${(jail as { unavailable: string }).unavailable}): ran as notify` } : undefined;
     args.onDecided?.({ decision, rule, reasons });
     this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons, ...(sandbox ? { sandbox } : {}) });
 
