@@ -14,7 +14,7 @@ export const CLI = path.join(REPO_ROOT, 'out', 'main', 'cli.js');
 const RENDERER_INDEX = path.join(REPO_ROOT, 'out', 'renderer', 'index.html');
 
 /** The project's Node 24 when installed (better-sqlite3 crashes the system Node 20). */
-function nodeBinary(): string {
+export function nodeBinary(): string {
   const local = path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
   return fs.existsSync(local) ? local : process.execPath;
 }
@@ -35,10 +35,12 @@ export interface LaunchOptions {
   /** Where chat commands run (the process's cwd); default: `home`. */
   cwd?: string;
   env?: Record<string, string>;
+  /** More arguments of `aios web`. */
+  args?: string[];
 }
 
 export interface RunningAiosWeb {
-  /** The printed URL, carrying `?token=`. */
+  /** The printed URL, carrying a one-time `?ticket=`. */
   url: string;
   process: ChildProcess;
   /** Everything the server wrote to stderr so far (for failure reports). */
@@ -65,7 +67,8 @@ export function assertBuilt(): void {
 
 export async function launchAiosWeb(options: LaunchOptions): Promise<RunningAiosWeb> {
   assertBuilt();
-  const child = spawn(nodeBinary(), [CLI, 'web', '--port', '0'], {
+  // No --port: the install's own address and port (kept in the throwaway home's web.json), so a restart comes back at the same place.
+  const child = spawn(nodeBinary(), [CLI, 'web', ...(options.args ?? [])], {
     cwd: options.cwd ?? options.home,
     env: isolatedEnv(options.home, options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,7 +109,7 @@ export async function launchAiosWeb(options: LaunchOptions): Promise<RunningAios
   }
 }
 
-/** `url` with extra query parameters (the printed URL already has `?token=`). */
+/** `url` with extra query parameters (the printed URL already has `?ticket=`). */
 export function withParams(url: string, params: Record<string, string>): string {
   const u = new URL(url);
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);

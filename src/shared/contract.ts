@@ -178,6 +178,8 @@ export const AppStatusSchema = z.object({
       profile: z.string().nullable(),
     })
     .optional(),
+  /** Wall 1: whether auto-allowed commands run in bubblewrap; when not, why (they then run as notify). */
+  sandbox: z.object({ available: z.boolean(), detail: z.string() }),
   mcp: z.array(
     z.object({
       name: z.string(),
@@ -286,7 +288,11 @@ export const events = {
   }),
   'chat.approvalRequest': ApprovalRequestSchema,
   /** Every command, from the model or typed as `!cmd`, once the policy has judged it and before it runs (or is refused). */
-  'chat.commandStart': JudgedCommandSchema.extend({ callId: z.string() }),
+  'chat.commandStart': JudgedCommandSchema.extend({
+    callId: z.string(),
+    /** For auto-allowed commands: whether they run in the sandbox, in words for the card. */
+    sandbox: z.object({ confined: z.boolean(), detail: z.string() }).optional(),
+  }),
   /** Past policy and approval: the command has started (its card leaves "waiting"). */
   'chat.commandRunning': z.object({ callId: z.string() }),
   'chat.commandOutput': z.object({ callId: z.string(), stream: z.enum(['stdout', 'stderr']), data: z.string() }),

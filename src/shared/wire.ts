@@ -23,9 +23,11 @@ export const ServerMessageSchema = z.union([
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 
-/** Query parameter that carries the per-start token on the first request. */
-export const TOKEN_QUERY_PARAM = 'token';
-/** Cookie that carries the token afterwards (HttpOnly, SameSite=Strict). */
-export const TOKEN_COOKIE = 'aios_token';
+/** Query parameter of the printed URL: a one-time login ticket, spent on first use. */
+export const LOGIN_TICKET_PARAM = 'ticket';
+/** Cookie of a logged-in browser (HttpOnly, SameSite=Strict), valid across restarts of the same install. */
+export const SESSION_COOKIE = 'aios_session';
+/** WebSocket close code: the server dropped a client that stopped reading (it reconnects and resyncs). */
+export const CLOSE_TOO_SLOW = 4008;
 /** Path of the single WebSocket endpoint. */
 export const WS_PATH = '/bridge';

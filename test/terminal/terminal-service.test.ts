@@ -72,6 +72,6 @@ describe('TerminalService (real ptys)', () => {
     const exited = new Promise<{ exitCode: number }>((resolve) => events.on('terminal.exit', (e) => e.id === s.id && resolve(e)));
     service.write(s.id, 'exit 7\n');
     expect((await exited).exitCode).toBe(7);
-    expect(() => service.write(s.id, 'x')).toThrow(/no terminal session/);
+    await expect(service.write(s.id, 'x')).rejects.toThrow(/no terminal session/);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Core } from '../../src/main/core/core';
 import { startWebHost, type StartedWebHost } from '../../src/main/web/server';
+import { SessionAuth } from '../../src/main/web/session-auth';
 
 interface Reply {
   status: number;
@@ -59,7 +60,7 @@ describe('browser host security', () => {
     core = new Core({ host: 'web', env });
     logs = [];
     host = await startWebHost({ core, rendererDir: renderer, log: (l) => logs.push(l) });
-    auth = { Cookie: `aios_token_${host.port}=${host.token}`, Origin: `http://127.0.0.1:${host.port}` };
+    auth = { Cookie: host.sessionCookie(), Origin: `http://127.0.0.1:${host.port}` };
   });
 
   afterAll(async () => {
@@ -68,37 +69,80 @@ describe('browser host security', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('binds loopback and prints a URL with a long random token', () => {
+  it('binds loopback and prints a URL with a long random one-time ticket', () => {
     expect(host.host).toBe('127.0.0.1');
-    expect(host.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${host.port}/\\?token=[A-Za-z0-9_-]{43}$`));
+    expect(host.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${host.port}/\\?ticket=[A-Za-z0-9_-]{43}$`));
+    expect(host.baseUrl).toBe(`http://127.0.0.1:${host.port}/`);
     expect(logs.some((l) => l.includes('WARNING'))).toBe(false);
   });
 
-  it('refuses a request without the token', async () => {
+  it('refuses a request without a session', async () => {
     const r = await request(host.port, '/');
     expect(r.status).toBe(403);
-    expect(r.body).toContain('missing token');
+    expect(r.body).toContain('not logged in');
   });
 
-  it('refuses a wrong token, in the URL or in the cookie', async () => {
-    expect((await request(host.port, '/?token=nope')).status).toBe(403);
-    expect((await request(host.port, '/', { Cookie: `aios_token_${host.port}=${host.token.slice(0, -1)}x` })).status).toBe(403);
-    // A cookie for another aios server on this host is not ours.
-    expect((await request(host.port, '/', { Cookie: `aios_token_1=${host.token}` })).status).toBe(403);
+  it('refuses a wrong ticket and a forged or truncated session cookie', async () => {
+    expect((await request(host.port, '/?ticket=nope')).status).toBe(403);
+    const good = host.sessionCookie();
+    expect((await request(host.port, '/', { Cookie: `${good.slice(0, -1)}${good.endsWith('x') ? 'y' : 'x'}` })).status).toBe(403);
+    expect((await request(host.port, '/', { Cookie: good.split('.')[0]! })).status).toBe(403);
+    expect((await request(host.port, '/', { Cookie: 'aios_session=abc.def' })).status).toBe(403);
   });
 
-  it('trades the URL token for an HttpOnly SameSite cookie and sends the security headers', async () => {
-    const r = await request(host.port, `/?token=${host.token}`);
-    expect(r.status).toBe(303);
-    expect(r.headers.location).toBe('/');
-    expect(r.headers['set-cookie']?.[0]).toMatch(/HttpOnly; SameSite=Strict/);
-    const page = await request(host.port, '/', { Cookie: `aios_token_${host.port}=${host.token}` });
+  it('trades the one-time ticket for an HttpOnly SameSite session cookie; the ticket is then spent', async () => {
+    const url = new URL(host.loginUrl());
+    const r = await request(host.port, `${url.pathname}${url.search}`);
+    // A page of its own that moves on to / (a redirect would stay cross-site for a kiosk's login page).
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('<meta http-equiv="refresh" content="0; url=/">');
+    const setCookie = r.headers['set-cookie']?.[0] ?? '';
+    expect(setCookie).toMatch(/^aios_session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; HttpOnly; SameSite=Strict; Path=\/$/);
+    const cookie = setCookie.split(';')[0]!;
+    const page = await request(host.port, '/', { Cookie: cookie });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>aios</title>');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(page.headers['x-frame-options']).toBe('DENY');
     expect(page.headers['x-content-type-options']).toBe('nosniff');
+    // The URL left in the history opens nothing any more…
+    const again = await request(host.port, `${url.pathname}${url.search}`);
+    expect(again.status).toBe(403);
+    expect(again.body).toContain('already used');
+    // …but reloading it in the browser that logged in just goes on.
+    expect((await request(host.port, `${url.pathname}${url.search}`, { Cookie: cookie })).status).toBe(303);
+  });
+
+  it('accepts a signed ticket minted from the install secret once, and not when expired or signed by another secret', async () => {
+    const secret = 'y'.repeat(43);
+    const server = await startWebHost({ core, rendererDir: path.join(dir, 'renderer'), secret });
+    try {
+      const good = SessionAuth.signedTicket(secret, 60_000);
+      expect((await request(server.port, `/?ticket=${good}`)).status).toBe(200);
+      expect((await request(server.port, `/?ticket=${good}`)).status).toBe(403);
+      expect((await request(server.port, `/?ticket=${SessionAuth.signedTicket(secret, -1000)}`)).status).toBe(403);
+      expect((await request(server.port, `/?ticket=${SessionAuth.signedTicket('z'.repeat(43), 60_000)}`)).status).toBe(403);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a second server with the same install secret accepts the same session (a restart keeps the tab)', async () => {
+    const secret = 'x'.repeat(43);
+    const first = await startWebHost({ core, rendererDir: path.join(dir, 'renderer'), secret });
+    const cookie = first.sessionCookie();
+    await first.close();
+    const second = await startWebHost({ core, rendererDir: path.join(dir, 'renderer'), secret });
+    const other = await startWebHost({ core, rendererDir: path.join(dir, 'renderer') });
+    try {
+      expect((await request(second.port, '/', { Cookie: cookie })).status).toBe(200);
+      expect((await connect(second.port, { Cookie: cookie, Origin: `http://127.0.0.1:${second.port}` })).ws).toBeDefined();
+      expect((await request(other.port, '/', { Cookie: cookie })).status).toBe(403);
+    } finally {
+      await second.close();
+      await other.close();
+    }
   });
 
   it('refuses a foreign Host (DNS rebinding) and a foreign Origin', async () => {
@@ -117,11 +161,13 @@ describe('browser host security', () => {
     expect((await request(host.port, '/', cookie, 'POST')).status).toBe(405);
   });
 
-  it('refuses WebSocket upgrades without the token or from a foreign Origin', async () => {
+  it('refuses WebSocket upgrades without a session or from a foreign Origin', async () => {
     expect((await connect(host.port, { Origin: auth.Origin! })).status).toBe(403);
     expect((await connect(host.port, { Cookie: auth.Cookie! })).status).toBe(403);
     expect((await connect(host.port, { ...auth, Origin: 'http://evil.example' })).status).toBe(403);
-    expect((await connect(host.port, { Origin: auth.Origin!, Cookie: `aios_token_${host.port}=wrong` })).status).toBe(403);
+    expect((await connect(host.port, { Origin: auth.Origin!, Cookie: 'aios_session=wrong.wrong' })).status).toBe(403);
+    // A login ticket in the socket's URL is no way in either.
+    expect((await connect(host.port, { Origin: auth.Origin! }, `?ticket=${new URL(host.loginUrl()).searchParams.get('ticket')}`)).status).toBe(403);
   });
 
   it('answers contract calls over the WebSocket and survives malformed frames', async () => {
@@ -194,7 +240,7 @@ describe('browser host on a non-loopback address', () => {
     const host = await startWebHost({ core, rendererDir: dir, host: '0.0.0.0', log: (l) => logs.push(l) });
     try {
       expect(logs.join('\n')).toMatch(/WARNING: aios web is listening on 0\.0\.0\.0/);
-      // The token is still required.
+      // A session is still required.
       expect((await request(host.port, '/')).status).toBe(403);
     } finally {
       await host.close();

@@ -7,6 +7,8 @@ import { describeLogs } from '../core/log';
 import { McpManager } from '../core/mcp';
 import { providerSection } from './doctor-provider';
 import { PolicyEngine } from '../core/policy';
+import { commandEnvironment } from '../core/environment';
+import { Sandbox } from '../core/executor/sandbox';
 
 const HELP = `Usage: aios doctor [--json] [--config FILE]
 
@@ -168,7 +170,19 @@ export function logsSection(ctx: DoctorContext): DoctorSection {
 }
 
 type Section = (ctx: DoctorContext) => DoctorSection | Promise<DoctorSection>;
-const SECTIONS: Section[] = [configSection, policySection, providerSection, memorySection, mcpSection, logsSection];
+/** Wall 1: whether auto-allowed commands can run in bubblewrap (a real probe run). */
+export function sandboxSection(ctx: DoctorContext): DoctorSection {
+  const c = ctx.loaded.config.commands;
+  const st = new Sandbox({ bwrap: c.bwrap, env: ctx.env, disabled: !c.confine_auto_allowed }).status();
+  const lines = st.available
+    ? [`bubblewrap   ${st.bwrap} ${st.version}: auto-allowed commands run confined (read-only except the working tree)`]
+    : [`bubblewrap   unavailable: ${st.reason}`, 'effect       auto-allowed commands run as notify (you are told each time)'];
+  const env = commandEnvironment(ctx.loaded.config, ctx.env);
+  lines.push(`environment  ${env.removed.length > 0 ? `not passed to commands: ${env.removed.sort().join(', ')}` : 'no secret-named variables to leave out'}`);
+  return { name: 'sandbox', ok: st.available, lines, data: { ...st, removedEnv: env.removed } };
+}
+
+const SECTIONS: Section[] = [configSection, policySection, providerSection, memorySection, mcpSection, sandboxSection, logsSection];
 
 export async function run(args: string[]): Promise<number> {
   let values: { json?: boolean; config?: string; help?: boolean };

@@ -7,6 +7,7 @@ import { configState } from './setup/setup-service';
 import { findExecutable } from './executable';
 import type { McpManager } from './mcp/manager';
 import type { McpServerStatus } from './mcp/server-connection';
+import type { Sandbox } from './executor/sandbox';
 
 export interface StatusSources {
   machine: string;
@@ -16,6 +17,7 @@ export interface StatusSources {
   /** Undefined when MCP is off for this core. */
   mcp: McpManager | undefined;
   env: Env;
+  sandbox?: Sandbox;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function appStatus(s: StatusSources): Promise<AppStatus> {
     config: configState(s.config),
     ...(policy ? { policy } : {}),
     memory,
+    sandbox: sandboxStatus(s.sandbox),
     mcp: [...servers.map((m) => ({ name: m.name, state: m.state, detail: m.lastError ?? m.note ?? null })), ...unusableEntries(s.mcp, servers)],
   };
 }
@@ -62,4 +65,13 @@ function unusableEntries(mcp: McpManager | undefined, servers: McpServerStatus[]
 function servesAigpt(s: StatusSources): boolean {
   const entry = s.mcp?.config.servers.find((c) => c.transport === 'stdio' && !c.disabled && path.basename(c.command) === 'aigpt');
   return entry?.transport === 'stdio' && findExecutable(entry.command, s.env.PATH) !== undefined;
+}
+
+/** Wall 1 as the status bar words it. */
+export function sandboxStatus(sandbox: Sandbox | undefined): AppStatus['sandbox'] {
+  if (!sandbox) return { available: false, detail: 'no sandbox in this host: auto-allowed commands run unconfined' };
+  const st = sandbox.status();
+  return st.available
+    ? { available: true, detail: `bubblewrap ${st.version}: auto-allowed commands run confined` }
+    : { available: false, detail: `bubblewrap unavailable (${st.reason}): auto-allowed commands run as notify` };
 }

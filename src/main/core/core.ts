@@ -13,6 +13,8 @@ import { McpManager } from './mcp/manager';
 import { appStatus } from './app-status';
 import { SetupService } from './setup/setup-service';
 import type { CommandPolicy } from './agent/types';
+import { commandEnvironment, type CommandEnvironment } from './environment';
+import { Sandbox } from './executor/sandbox';
 
 export interface CoreOptions {
   host: HostKind;
@@ -41,16 +43,24 @@ export class Core {
   readonly handlers: Handlers;
   readonly chat: ChatService;
   readonly setup: SetupService;
+  /** The one scrubbed environment of commands and shells, and the secrets redacted from their output. */
+  readonly commandEnv: CommandEnvironment;
+  /** Wall 1: bubblewrap for auto-allowed commands. */
+  readonly sandbox: Sandbox;
   private mcp: McpManager | undefined;
 
   constructor(readonly options: CoreOptions) {
     const env = options.env ?? process.env;
     this.config = options.config ?? loadConfig({ env });
-    this.terminals = new TerminalService({ events: this.events, env });
     const config = this.config;
+    this.commandEnv = commandEnvironment(config.config, env);
+    this.sandbox = new Sandbox({ bwrap: config.config.commands.bwrap, env, disabled: !config.config.commands.confine_auto_allowed });
+    this.terminals = new TerminalService({ events: this.events, env: this.commandEnv.env, secrets: this.commandEnv.secrets });
     this.chat = new ChatService({
       config,
       env,
+      commandEnv: this.commandEnv,
+      sandbox: this.sandbox,
       emit: (name, payload) => this.events.emit(name, payload),
       policy: options.policy ?? (() => loadPolicy(config)),
       external: () => {
@@ -81,9 +91,9 @@ export class Core {
         memoryDb: this.config.paths.memoryDb,
       }),
       'app.status': () =>
-        appStatus({ machine: os.hostname(), memoryDb: config.paths.memoryDb, config, chat: this.chat, mcp: this.mcpManager(), env }),
-      'terminal.open': (req) => this.terminals.open(req),
-      'terminal.write': (req) => (this.terminals.write(req.id, req.data), null),
+        appStatus({ machine: os.hostname(), memoryDb: config.paths.memoryDb, config, chat: this.chat, mcp: this.mcpManager(), env, sandbox: this.sandbox }),
+      'terminal.open': (req, ctx) => this.terminals.open(req, ctx.clientId),
+      'terminal.write': async (req) => (await this.terminals.write(req.id, req.data), null),
       'terminal.resize': (req) => (this.terminals.resize(req.id, req.cols, req.rows), null),
       'terminal.ack': (req) => (this.terminals.ack(req.id, req.chars), null),
       'terminal.close': (req) => (this.terminals.close(req.id), null),

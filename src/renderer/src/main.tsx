@@ -34,7 +34,7 @@ connectBridge().then(
       <div className="fatal" role="alert">
         <h1>aios cannot reach its core</h1>
         <p>{err instanceof Error ? err.message : String(err)}</p>
-        <p>If you opened this page from a bookmark, open the URL that `aios web` printed instead: it carries the access token.</p>
+        <p>If this page was never logged in, open the URL that `aios web` printed (its login link works once). A tab that was logged in reconnects by itself once `aios web` runs again.</p>
       </div>,
     );
   },

@@ -90,9 +90,9 @@ export class Agent {
   }
 
   /** Stops the model stream and any running command of the current turn at once. */
-  cancel(): boolean {
+  cancel(reason?: unknown): boolean {
     if (!this.running) return false;
-    this.running.controller.abort();
+    this.running.controller.abort(reason);
     return true;
   }
 

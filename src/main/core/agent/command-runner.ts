@@ -3,9 +3,14 @@ import type { EventPayload } from '../../../shared/contract';
 import type { Decision } from '../../../shared/policy';
 import type { RunResult } from '../executor/executor';
 import type { Executor } from '../executor/executor';
+import type { Confinement } from '../executor/sandbox';
 import type { HistoryStore } from '../memory/history';
 import { askWithTimeout } from './approval';
 import { decidingRule, type Approver, type CommandPolicy, type Emit } from './types';
+
+/** The abort reason when aios itself stops: a command cut off by it was interrupted, not cancelled by the person. */
+export const SHUTDOWN = 'aios-shutdown';
+export const INTERRUPTED_BY_SHUTDOWN = 'interrupted: aios stopped while this command was running';
 
 export interface CommandOutcome {
   command: string;
@@ -29,6 +34,8 @@ export interface CommandRunnerOptions {
   home?: string;
   machine?: string;
   sessionId?: string;
+  /** Wall 1: the sandbox for auto-allowed commands in `cwd`, or why there is none (they then run as notify). */
+  confine?: (cwd: string) => Confinement | { unavailable: string };
   /** Failures to write history must not stop a command; they are reported here. */
   onHistoryError?: (err: Error) => void;
 }
@@ -47,12 +54,24 @@ export class CommandRunner {
     const { command, cwd, callId, turnId, signal } = args;
     const policy = await this.o.policy();
     const verdict = policy.decide(command, { cwd, ...(this.o.home ? { home: this.o.home } : {}) });
-    const decision = verdict.decision;
+    let decision = verdict.decision;
     const rule = decidingRule(verdict);
     // The verdict's own reasons quote its segments' ("…: matches rule X"): keep each fact once.
     const reasons = [...verdict.reasons, ...verdict.segments.flatMap((s) => s.reasons)].filter((r, i, all) => all.findIndex((o) => o.includes(r)) === i);
+    // The quiet path is quiet only inside the sandbox; without one the person is told, as for notify.
+    const jail = decision === 'auto_allow' ? this.o.confine?.(cwd) : undefined;
+    let confinement: Confinement | undefined;
+    let sandbox: { confined: boolean; detail: string } | undefined;
+    if (jail && 'unavailable' in jail) {
+      decision = 'notify';
+      reasons.push(`auto-allowed, but runs as notify: ${jail.unavailable}`);
+      sandbox = { confined: false, detail: `not confined (${jail.unavailable}): runs as notify` };
+    } else if (jail) {
+      confinement = jail;
+      sandbox = { confined: true, detail: `confined: read-only except ${jail.workTree}, private /tmp` };
+    }
     args.onDecided?.({ decision, rule, reasons });
-    this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons });
+    this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons, ...(sandbox ? { sandbox } : {}) });
 
     const refuse = (refusal: string, refusalKind: RefusalKind, historyDecision: string, approver: string | null = null): CommandOutcome => {
       this.record({ command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal });
@@ -88,8 +107,10 @@ export class CommandRunner {
       cwd,
       timeoutMs: this.o.commandTimeoutMs,
       signal,
+      ...(confinement ? { confinement } : {}),
       onOutput: (data, stream) => this.o.emit('chat.commandOutput', { callId, stream, data }),
     });
+    const failure = result.spawnError ?? (result.cancelled && signal.reason === SHUTDOWN ? INTERRUPTED_BY_SHUTDOWN : undefined);
     this.record({
       command,
       decision,
@@ -101,14 +122,14 @@ export class CommandRunner {
       startedAt: result.startedAt,
       endedAt: result.endedAt,
       cwd,
-      outputExcerpt: result.spawnError ?? result.fullOutput,
+      outputExcerpt: result.spawnError ?? (failure ? `${failure}\n${result.fullOutput}` : result.fullOutput),
     });
     this.o.emit('chat.commandDone', {
       callId,
       command,
       decision,
       ran: result.spawnError === undefined,
-      refusal: result.spawnError ?? null,
+      refusal: failure ?? null,
       refusalKind: result.spawnError === undefined ? null : 'failed',
       exitCode: result.exitCode,
       signal: result.signal,
@@ -116,7 +137,7 @@ export class CommandRunner {
       timedOut: result.timedOut,
       cancelled: result.cancelled,
     });
-    return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: result.spawnError ?? null, result };
+    return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: failure ?? null, result };
   }
 
   private record(entry: Parameters<HistoryStore['record']>[0]): void {

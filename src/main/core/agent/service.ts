@@ -8,16 +8,19 @@ import type { LoadedConfig } from '../config/load';
 import type { AiosConfig } from '../config/schema';
 import type { Env } from '../config/paths';
 import { ConversationStore } from '../conversation/store';
+import type { CommandEnvironment } from '../environment';
 import { Executor } from '../executor/executor';
+import { confinementFor, type Sandbox } from '../executor/sandbox';
 import { HistoryStore } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
 import { Agent, AgentBusyError } from './agent';
-import { CommandRunner } from './command-runner';
+import { CommandRunner, SHUTDOWN, type CommandRunnerOptions } from './command-runner';
 import type { LlmClient } from './llm';
 import { resolveProvider, type ProviderState } from './provider';
 import { PendingApprovals } from './pending-approvals';
 import { saveAttachment } from './attachments';
 import { ToolGate } from './tool-gate';
+import { protectedContext } from '../policy';
 import { ToolSet, type ExternalTools } from './tools';
 import type { Approver, CommandPolicy, Emit } from './types';
 
@@ -41,6 +44,10 @@ export interface ChatServiceOptions {
    * decision never depends on the renderer.
    */
   approver?: Approver;
+  /** The scrubbed environment and known secrets of commands (the core builds them once). */
+  commandEnv?: CommandEnvironment;
+  /** Auto-allowed commands run in it; without one they run unconfined (tests that bring their own executor). */
+  sandbox?: Sandbox;
 }
 
 /** chat.error kinds that say the provider itself is unwell (not the person's input or a cancel). */
@@ -139,6 +146,12 @@ export class ChatService {
     return { shipped: p.replaceShipped ? 'replaced' : 'floor', fallback: p.fallback ?? false, profile: p.profile ?? null };
   }
 
+  private confine(cwd: string): ReturnType<NonNullable<CommandRunnerOptions['confine']>> {
+    const status = this.o.sandbox?.status();
+    if (!status?.available) return { unavailable: status ? `bubblewrap unavailable: ${status.reason}` : 'no sandbox' };
+    return confinementFor(cwd, { ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}), ...protectedContext(this.o.config) });
+  }
+
   private get(): Parts {
     if (this.parts) return this.parts;
     const { config, paths } = this.o.config;
@@ -171,7 +184,8 @@ export class ChatService {
     const machine = config.general.name;
     const runner = new CommandRunner({
       policy: () => this.policy(),
-      executor: this.o.executor ?? new Executor(),
+      executor: this.o.executor ?? new Executor({ ...(this.o.commandEnv ? { env: this.o.commandEnv.env, secrets: this.o.commandEnv.secrets } : {}), ...(this.o.sandbox ? { sandbox: this.o.sandbox } : {}) }),
+      ...(this.o.sandbox ? { confine: (cwd: string) => this.confine(cwd) } : {}),
       approver: this.o.approver ?? this.approvals,
       ...(history ? { history } : {}),
       emit: this.emit,
@@ -263,10 +277,11 @@ export class ChatService {
     }
   }
 
-  cancel(): boolean {
-    const a = this.parts?.agent.cancel() ?? false;
+  /** `reason`: SHUTDOWN when aios itself stops (a running command's card then says it was interrupted). */
+  cancel(reason?: unknown): boolean {
+    const a = this.parts?.agent.cancel(reason) ?? false;
     const d = this.direct !== undefined;
-    this.direct?.abort();
+    this.direct?.abort(reason);
     return a || d;
   }
 
@@ -311,7 +326,7 @@ export class ChatService {
   }
 
   async dispose(): Promise<void> {
-    this.cancel();
+    this.cancel(SHUTDOWN);
     await this.parts?.agent.idle();
     this.parts?.memory?.close();
     this.parts?.conversationDb?.close();

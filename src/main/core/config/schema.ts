@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SECRET_ENV_PATTERNS } from '../environment/command-env';
 
 /**
  * The schema of config.toml. Objects are strict: an unknown key is an error
@@ -53,6 +54,16 @@ export const AiSchema = z.strictObject({
   command_timeout_s: z.number().positive().default(600),
 });
 
+/** How commands run: the sandbox of the quiet path and the scrubbed environment (issue 14). */
+export const CommandsSchema = z.strictObject({
+  /** Auto-allowed commands run in bubblewrap; off, they run unconfined (status bar and doctor say so). */
+  confine_auto_allowed: z.boolean().default(true),
+  /** The bubblewrap program: a name on PATH or a path. */
+  bwrap: z.string().min(1).default('bwrap'),
+  /** Variable names (globs, any case) never passed to commands or the terminal; their values are redacted. */
+  secret_env: z.array(z.string().min(1)).default([...DEFAULT_SECRET_ENV_PATTERNS]),
+});
+
 export const UiSchema = z.strictObject({
   kiosk: z.boolean().default(false),
   font_size: z.number().int().min(8).max(48).default(15),
@@ -71,5 +82,6 @@ export const ConfigSchema = z.strictObject({
   profiles: z.record(z.string(), ProfileSchema).default({}),
   ai: AiSchema.default(AiSchema.parse({})),
   ui: UiSchema.default(UiSchema.parse({})),
+  commands: CommandsSchema.default(CommandsSchema.parse({})),
 });
 export type AiosConfig = z.infer<typeof ConfigSchema>;

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { SecretSet } from '../environment/redact';
 import { capHeadTail } from './cap';
+import type { Confinement, Sandbox } from './sandbox';
 
 export interface RunOptions {
   command: string;
@@ -10,6 +12,8 @@ export interface RunOptions {
   /** Streams stdout and stderr as they arrive (decoded as UTF-8). */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   env?: NodeJS.ProcessEnv;
+  /** Run under the sandbox with these mounts (auto-allowed commands). */
+  confinement?: Confinement;
 }
 
 export interface RunResult {
@@ -27,6 +31,8 @@ export interface RunResult {
   cancelled: boolean;
   /** Set when the command could not be started at all (bad cwd, …). */
   spawnError?: string;
+  /** True when it ran under the sandbox. */
+  confined: boolean;
 }
 
 export interface ExecutorOptions {
@@ -39,6 +45,12 @@ export interface ExecutorOptions {
   shell?: string;
   /** After the shell exits, how long to wait for its pipes to close. */
   drainMs?: number;
+  /** The environment commands get when a run names none: the scrubbed command environment. */
+  env?: NodeJS.ProcessEnv;
+  /** Known secret values, cut out of every output before anyone sees it. */
+  secrets?: SecretSet;
+  /** Confines runs that ask for it. */
+  sandbox?: Sandbox;
 }
 
 export const DEFAULT_MODEL_OUTPUT_MAX = 8_000;
@@ -55,6 +67,7 @@ export class Executor {
   private readonly graceMs: number;
   private readonly shell: string;
   private readonly drainMs: number;
+  readonly secrets: SecretSet;
 
   constructor(options: ExecutorOptions = {}) {
     this.modelMax = options.modelOutputMax ?? DEFAULT_MODEL_OUTPUT_MAX;
@@ -62,7 +75,13 @@ export class Executor {
     this.graceMs = options.killGraceMs ?? 2000;
     this.shell = options.shell ?? '/bin/sh';
     this.drainMs = options.drainMs ?? 300;
+    this.secrets = options.secrets ?? new SecretSet();
+    this.env = options.env;
+    this.sandbox = options.sandbox;
   }
+
+  private readonly env: NodeJS.ProcessEnv | undefined;
+  readonly sandbox: Sandbox | undefined;
 
   run(opts: RunOptions): Promise<RunResult> {
     const startedAt = new Date();
@@ -88,6 +107,24 @@ export class Executor {
         }
       };
 
+      // A secret may straddle two chunks: each stream holds back what could be the start of one.
+      const redactors = { stdout: this.secrets.stream(), stderr: this.secrets.stream() };
+      const emit = (raw: string, stream: 'stdout' | 'stderr') => {
+        const c = redactors[stream].push(raw);
+        if (c.length === 0) return;
+        keep(c);
+        opts.onOutput?.(c, stream);
+      };
+      const release = () => {
+        for (const stream of ['stdout', 'stderr'] as const) {
+          const c = redactors[stream].end();
+          if (c.length === 0) continue;
+          keep(c);
+          opts.onOutput?.(c, stream);
+        }
+      };
+      let confined = false;
+
       let timedOut = false;
       let cancelled = false;
       let settled = false;
@@ -97,6 +134,7 @@ export class Executor {
       const finish = (exitCode: number | null, sig: string | null, spawnError?: string) => {
         if (settled) return;
         settled = true;
+        release();
         if (timeoutTimer) clearTimeout(timeoutTimer);
         opts.signal?.removeEventListener('abort', onAbort);
         const endedAt = new Date();
@@ -115,6 +153,7 @@ export class Executor {
           outputTruncated: capped.truncated || omitted > 0,
           timedOut,
           cancelled,
+          confined,
           ...(spawnError !== undefined ? { spawnError } : {}),
         });
       };
@@ -125,11 +164,22 @@ export class Executor {
         return;
       }
 
+      let file = this.shell;
+      let argv = ['-c', opts.command];
+      if (opts.confinement) {
+        const wrapped = this.sandbox?.wrap(this.shell, opts.command, opts.confinement, opts.cwd);
+        if (!wrapped) {
+          finish(null, null, 'the sandbox for auto-allowed commands is unavailable');
+          return;
+        }
+        ({ file, args: argv } = wrapped);
+        confined = true;
+      }
       let child;
       try {
-        child = spawn(this.shell, ['-c', opts.command], {
+        child = spawn(file, argv, {
           cwd: opts.cwd,
-          env: opts.env ?? process.env,
+          env: opts.env ?? this.env ?? process.env,
           stdio: ['ignore', 'pipe', 'pipe'],
           detached: true,
         });
@@ -167,14 +217,8 @@ export class Executor {
 
       child.stdout.setEncoding('utf8');
       child.stderr.setEncoding('utf8');
-      child.stdout.on('data', (c: string) => {
-        keep(c);
-        opts.onOutput?.(c, 'stdout');
-      });
-      child.stderr.on('data', (c: string) => {
-        keep(c);
-        opts.onOutput?.(c, 'stderr');
-      });
+      child.stdout.on('data', (c: string) => emit(c, 'stdout'));
+      child.stderr.on('data', (c: string) => emit(c, 'stderr'));
       child.on('error', (err) => finish(null, null, err.message));
       // 'close' waits for the pipes, which a backgrounded daemon (`server &`) may hold open for ever.
       // Once the shell has exited, give the output a moment to drain, then stop listening; the daemon

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Env } from '../config/paths';
+import { buildCommandEnv } from '../environment/command-env';
 import { isExecutableFile } from '../executable';
 
 /** The person's login shell: `$SHELL`, else the passwd entry, else /bin/sh. */
@@ -20,16 +21,12 @@ function safeUserShell(): string | undefined {
 }
 
 /**
- * The environment a terminal shell starts with: the person's, without the
- * variables npm or Electron set for aios itself, plus a terminal identity.
+ * The environment a terminal shell starts with: the command environment
+ * (the core passes the one built from config; anything else is scrubbed
+ * with the default rules here), plus a terminal identity.
  */
 export function shellEnvironment(env: Env = process.env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) continue;
-    if (k.startsWith('npm_') || k === 'INIT_CWD' || k.startsWith('ELECTRON_') || k === 'NODE_OPTIONS') continue;
-    out[k] = v;
-  }
+  const out = buildCommandEnv({ env }).env;
   out.TERM = 'xterm-256color';
   out.COLORTERM = 'truecolor';
   out.TERM_PROGRAM = 'aios';

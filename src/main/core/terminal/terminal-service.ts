@@ -3,6 +3,7 @@ import * as pty from 'node-pty';
 import { BridgeError, type TerminalSession } from '../../../shared/contract';
 import type { EventBus } from '../bridge/event-bus';
 import type { Env } from '../config/paths';
+import { SecretSet, type StreamRedactor } from '../environment/redact';
 import { FlowController } from './flow-control';
 import { Scrollback } from './scrollback';
 import { resolveShell, shellEnvironment } from './shell';
@@ -14,6 +15,13 @@ import { resolveShell, shellEnvironment } from './shell';
  */
 const COALESCE_MS = 4;
 const COALESCE_MAX_CHARS = 64 * 1024;
+/** How long output that may be the start of a secret is held back when nothing follows it. */
+const REDACT_HOLD_MS = 40;
+export const DEFAULT_MAX_SHELLS = 8;
+/** A shell no UI is attached to any more is ended after this long (a reload re-attaches well within it). */
+export const DEFAULT_DETACHED_GRACE_MS = 60_000;
+/** Keystrokes and pastes waiting for the shell to read them; past this a write is refused. */
+export const MAX_PENDING_INPUT_BYTES = 1024 * 1024;
 
 export interface TerminalServiceOptions {
   events: EventBus;
@@ -23,6 +31,12 @@ export interface TerminalServiceOptions {
   /** Defaults to the person's login shell. */
   shell?: string;
   shellArgs?: string[];
+  /** Known secrets, cut out of the output before it reaches a UI or the scrollback. */
+  secrets?: SecretSet;
+  /** At most this many shells at once (default 8). */
+  maxShells?: number;
+  /** A shell without any attached UI is ended after this long (default 60 s). */
+  detachedGraceMs?: number;
 }
 
 interface Session {
@@ -34,6 +48,12 @@ interface Session {
   pending: string;
   flushTimer: NodeJS.Timeout | undefined;
   exited: boolean;
+  redactor: StreamRedactor;
+  holdTimer: NodeJS.Timeout | undefined;
+  /** The UIs (bridge client ids) showing this shell. */
+  clients: Set<string>;
+  graceTimer: NodeJS.Timeout | undefined;
+  pendingInput: number;
 }
 
 /**
@@ -43,19 +63,25 @@ interface Session {
 export class TerminalService {
   private readonly sessions = new Map<string, Session>();
   private nextId = 1;
+  private readonly secrets: SecretSet;
 
-  constructor(private readonly options: TerminalServiceOptions) {}
+  constructor(private readonly options: TerminalServiceOptions) {
+    this.secrets = options.secrets ?? new SecretSet();
+  }
 
-  open(request: { cols: number; rows: number; attach?: boolean }): TerminalSession {
+  open(request: { cols: number; rows: number; attach?: boolean }, clientId?: string): TerminalSession {
     if (request.attach) {
       const live = [...this.sessions.values()].reverse().find((s) => !s.exited);
       if (live) {
+        this.attachClient(live, clientId);
         this.flush(live);
         live.flow.reset();
         live.process.resize(request.cols, request.rows);
         return { id: live.id, shell: live.shell, pid: live.process.pid, replay: live.scrollback.text(), attached: true };
       }
     }
+    const max = this.options.maxShells ?? DEFAULT_MAX_SHELLS;
+    if (this.sessions.size >= max) throw new BridgeError('unavailable', `${max} terminal shells are already open; exit one (or close a tab) first`);
     const env = this.options.env ?? process.env;
     const shell = this.options.shell ?? resolveShell(env);
     const child = pty.spawn(shell, this.options.shellArgs ?? ['-l'], {
@@ -75,11 +101,19 @@ export class TerminalService {
       pending: '',
       flushTimer: undefined,
       exited: false,
+      redactor: this.secrets.stream(),
+      holdTimer: undefined,
+      clients: new Set(),
+      graceTimer: undefined,
+      pendingInput: 0,
     };
     this.sessions.set(id, session);
+    this.attachClient(session, clientId);
     child.onData((data) => this.onOutput(session, data));
     child.onExit(({ exitCode, signal }) => {
       session.exited = true;
+      this.release(session);
+      if (session.graceTimer) clearTimeout(session.graceTimer);
       this.flush(session);
       this.sessions.delete(id);
       this.options.events.emit('terminal.exit', { id, exitCode, ...(signal ? { signal } : {}) });
@@ -87,8 +121,48 @@ export class TerminalService {
     return { id, shell, pid: child.pid, replay: '', attached: false };
   }
 
-  write(id: string, data: string): void {
-    this.get(id).process.write(data);
+  /**
+   * Resolves once the shell's pty has taken the input, so a host that awaits
+   * it (the web host stops reading a socket with too many calls in flight)
+   * passes the shell's backpressure on to the sender.
+   */
+  async write(id: string, data: string): Promise<void> {
+    const s = this.get(id);
+    const bytes = Buffer.byteLength(data);
+    if (s.pendingInput + bytes > MAX_PENDING_INPUT_BYTES) {
+      throw new BridgeError('unavailable', 'the shell is not reading its input; wait for it (or press Ctrl-C) before typing more');
+    }
+    s.pendingInput += bytes;
+    try {
+      s.process.write(data);
+      await inputTaken(s.process, () => s.exited);
+    } finally {
+      s.pendingInput -= bytes;
+    }
+  }
+
+  /** A UI went away (its socket closed): shells no UI shows any more end after the grace period. */
+  detachClient(clientId: string): void {
+    for (const s of this.sessions.values()) {
+      if (!s.clients.delete(clientId) || s.clients.size > 0 || s.graceTimer) continue;
+      s.graceTimer = setTimeout(() => {
+        s.graceTimer = undefined;
+        if (s.clients.size === 0 && !s.exited) hangUp(s.process);
+      }, this.options.detachedGraceMs ?? DEFAULT_DETACHED_GRACE_MS);
+      s.graceTimer.unref();
+    }
+  }
+
+  /** Shells running now (for tests and diagnostics). */
+  get count(): number {
+    return this.sessions.size;
+  }
+
+  private attachClient(s: Session, clientId: string | undefined): void {
+    if (clientId === undefined) return;
+    s.clients.add(clientId);
+    if (s.graceTimer) clearTimeout(s.graceTimer);
+    s.graceTimer = undefined;
   }
 
   resize(id: string, cols: number, rows: number): void {
@@ -101,14 +175,16 @@ export class TerminalService {
 
   close(id: string): void {
     const s = this.sessions.get(id);
-    if (s) s.process.kill('SIGHUP');
+    if (s) hangUp(s.process);
   }
 
   /** Ends every shell (the host is shutting down). */
   dispose(): void {
     for (const s of this.sessions.values()) {
       if (s.flushTimer) clearTimeout(s.flushTimer);
-      s.process.kill('SIGHUP');
+      if (s.holdTimer) clearTimeout(s.holdTimer);
+      if (s.graceTimer) clearTimeout(s.graceTimer);
+      hangUp(s.process);
     }
     this.sessions.clear();
   }
@@ -124,7 +200,23 @@ export class TerminalService {
     return s;
   }
 
-  private onOutput(session: Session, data: string): void {
+  private onOutput(session: Session, raw: string): void {
+    if (session.holdTimer) clearTimeout(session.holdTimer);
+    session.holdTimer = undefined;
+    const data = session.redactor.push(raw);
+    // What may be the start of a secret waits a moment for the rest; a prompt that merely looks like one still shows.
+    if (session.redactor.holding) session.holdTimer = setTimeout(() => this.release(session), REDACT_HOLD_MS);
+    this.queue(session, data);
+  }
+
+  private release(session: Session): void {
+    if (session.holdTimer) clearTimeout(session.holdTimer);
+    session.holdTimer = undefined;
+    this.queue(session, session.redactor.end());
+  }
+
+  private queue(session: Session, data: string): void {
+    if (data.length === 0) return;
     session.scrollback.append(data);
     session.pending += data;
     if (session.pending.length >= COALESCE_MAX_CHARS) {
@@ -145,4 +237,22 @@ export class TerminalService {
     session.flow.sent(data.length);
     this.options.events.emit('terminal.data', { id: session.id, data });
   }
+}
+
+/** Ends a shell; input it never read is dropped (node-pty would otherwise log a write to the closed pty). */
+function hangUp(p: pty.IPty): void {
+  const queue = (p as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream?._writeQueue;
+  if (Array.isArray(queue)) queue.length = 0;
+  p.kill('SIGHUP');
+}
+
+/**
+ * Waits until node-pty has handed all queued input to the kernel. node-pty
+ * queues writes the pty cannot take yet (EAGAIN) in its write stream and has
+ * no drain event, so its queue is looked at; without one, input counts as taken.
+ */
+async function inputTaken(p: pty.IPty, gone: () => boolean): Promise<void> {
+  const queue = (p as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream?._writeQueue;
+  if (!Array.isArray(queue)) return;
+  while (queue.length > 0 && !gone()) await new Promise((r) => setTimeout(r, 5));
 }

@@ -21,9 +21,12 @@ interface Pending {
 const MAX_BACKOFF_MS = 5000;
 
 /**
- * The bridge contract over the browser host's WebSocket. The auth cookie set
- * by the server rides along with the upgrade. Reconnects with backoff; calls
- * made while disconnected fail at once with `unavailable`, never hang.
+ * The bridge contract over the browser host's WebSocket. The session cookie
+ * set by the server rides along with the upgrade. Reconnects with backoff,
+ * for as long as the page is open: a restarted `aios web` comes back at the
+ * same address and accepts the same cookie, so the tab resumes by itself
+ * (and at once when the network or the tab comes back). Calls made while
+ * disconnected fail at once with `unavailable`, never hang.
  */
 export class WebSocketBridge implements AiosBridge {
   private socket: WebSocket | undefined;
@@ -33,9 +36,26 @@ export class WebSocketBridge implements AiosBridge {
   private readonly stateListeners = new Set<(state: ConnectionState, reconnected: boolean) => void>();
   private attempts = 0;
   private everOpened = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   state: ConnectionState = 'connecting';
 
-  constructor(private readonly url: string = defaultUrl()) {}
+  constructor(private readonly url: string = defaultUrl()) {
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', () => this.retryNow());
+      document.addEventListener('visibilitychange', () => {
+        if (document.visibilityState === 'visible') this.retryNow();
+      });
+    }
+  }
+
+  /** Skips the rest of the backoff when there is reason to think the server is back. */
+  private retryNow(): void {
+    if (this.retryTimer === undefined || !this.everOpened) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.attempts = 0;
+    this.open();
+  }
 
   /** Resolves once the first connection is open. */
   connect(): Promise<void> {
@@ -103,7 +123,10 @@ export class WebSocketBridge implements AiosBridge {
       }
       this.setState(this.everOpened ? 'reconnecting' : 'connecting');
       const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** this.attempts++);
-      setTimeout(() => this.open(), delay);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.open();
+      }, delay);
     });
   }
 

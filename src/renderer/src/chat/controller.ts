@@ -9,7 +9,7 @@ import { StreamBatcher, applyOps, type Scheduler } from './batch';
 import { applyChat, useChat } from './chat-store';
 import { formatHistory, formatMemories } from './lists';
 import * as R from './reducer';
-import { restoreRows } from './restore';
+import { interruptedCards, restoreRows } from './restore';
 import { HELP, parseInput } from './slash';
 
 const STATUS_POLL_MS = 10_000;
@@ -102,10 +102,14 @@ export class ChatController {
       const state = await this.bridge.call('chat.history', {});
       if (seq !== this.restoreSeq) return;
       this.batcher.flush();
-      const rows = restoreRows(state.messages, `h${seq}-`, { busy: state.busy });
+      const stored = restoreRows(state.messages, `h${seq}-`, state.busy);
+      // A command still running here when the server went away has no stored turn yet: keep its card, interrupted.
+      const rows = replace && !state.busy ? [...stored, ...interruptedCards(useChat.getState().rows, stored)] : stored;
       const now = this.now();
       // Questions asked before this page loaded (or while it was away) still need an answer.
-      applyChat((s) => state.approvals.reduce((t, a) => R.approvalRequest(t, a, now), R.busyElsewhere(R.restored(s, rows, replace), state.busy, now)));
+      // After a reconnect to a restarted server nothing runs any more: the composer is free again.
+      const settle = (s: ReturnType<typeof useChat.getState>) => (replace && !state.busy && s.busy ? { ...s, busy: null } : s);
+      applyChat((s) => state.approvals.reduce((t, a) => R.approvalRequest(t, a, now), R.busyElsewhere(settle(R.restored(s, rows, replace)), state.busy, now)));
       useUi.getState().setProvider({ provider: state.provider, problem: state.problem });
     } catch (err) {
       applyChat((s) => R.localError(s, 'restore_failed', `could not load the conversation: ${message(err)}`));

@@ -104,6 +104,7 @@ export function commandStart(s0: ChatData, p: EventPayload<'chat.commandStart'>)
     decision: p.decision,
     rule: p.rule,
     reasons: p.reasons,
+    ...(p.sandbox ? { sandbox: p.sandbox } : {}),
     // deny is refused at once (chat.commandDone follows with the words).
     state: p.decision === 'require_approval' ? 'waiting' : p.decision === 'deny' ? 'refused' : 'running',
   }));

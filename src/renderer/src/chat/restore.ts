@@ -7,6 +7,8 @@ import { finalState, newCard, refusalText } from './format';
 import type { CommandRow, Decision, Row } from './types';
 
 const RUN_COMMAND = 'run_command';
+/** A command without a stored result: aios (or the web server) stopped while it ran. */
+export const INTERRUPTED = 'interrupted: aios stopped while this command was running';
 const DECISIONS: readonly Decision[] = ['auto_allow', 'notify', 'require_approval', 'deny'];
 
 function parseJson(text: string): Record<string, unknown> | null {
@@ -51,8 +53,8 @@ export function applyResult(card: CommandRow, resultText: string): CommandRow {
   };
 }
 
-/** `busy`: a turn is running now, so the newest question may still be answered. */
-export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', opts: { busy?: boolean } = {}): Row[] {
+/** `busy`: the core is still running a turn, so its newest question and command may not have an answer or result yet (not failed, not interrupted). */
+export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', busy = false): Row[] {
   const rows: Row[] = [];
   // Results follow their assistant message in the order of its calls.
   let awaiting: Array<{ name: string; rowIndex: number | null }> = [];
@@ -61,7 +63,7 @@ export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', opts: { bu
     if (item.role === 'user') {
       awaiting = [];
       // A question followed by another question got no answer: its turn failed.
-      const answered = n + 1 < items.length ? items[n + 1]?.role !== 'user' : opts.busy === true;
+      const answered = n + 1 < items.length ? items[n + 1]?.role !== 'user' : busy;
       rows.push({ kind: 'message', id, role: 'user', text: item.text, streaming: false, turnId: null, ...(answered ? {} : { failed: true }) });
     } else if (item.role === 'assistant') {
       awaiting = [];
@@ -71,7 +73,8 @@ export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', opts: { bu
         if (c.name === RUN_COMMAND) {
           awaiting.push({ name: c.name, rowIndex: rows.length });
           // Without a stored result it never finished (the app stopped mid-command).
-          rows.push(newCard(cid, c.id, null, commandOf(c.arguments), { state: 'cancelled' }));
+          const card = newCard(cid, c.id, null, commandOf(c.arguments), { state: 'cancelled' });
+          rows.push(busy ? card : { ...card, refusal: INTERRUPTED });
         } else {
           awaiting.push({ name: c.name, rowIndex: null });
           rows.push({ kind: 'tool', id: cid, turnId: null, name: c.name, arguments: c.arguments });
@@ -85,4 +88,16 @@ export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', opts: { bu
     }
   });
   return rows;
+}
+
+/**
+ * Cards that were waiting or running on this page and that the stored
+ * conversation does not know (the server stopped mid-turn, before the turn
+ * was saved): they are kept, saying they were interrupted.
+ */
+export function interruptedCards(live: readonly Row[], restored: readonly Row[]): CommandRow[] {
+  const known = new Set(restored.flatMap((r) => (r.kind === 'command' ? [r.callId] : [])));
+  return live.flatMap((r) =>
+    r.kind === 'command' && (r.state === 'running' || r.state === 'waiting') && !known.has(r.callId) ? [{ ...r, state: 'cancelled' as const, refusal: INTERRUPTED }] : [],
+  );
 }

@@ -35,6 +35,8 @@ export interface CommandRow {
   decision: Decision | null;
   rule: string | null;
   reasons: string[];
+  /** For auto-allowed commands: whether they ran in the sandbox, in words. */
+  sandbox?: { confined: boolean; detail: string };
   state: CommandState;
   output: OutputChunk[];
   /** Characters dropped from the front to keep the page light; the model and history keep their own copy. */

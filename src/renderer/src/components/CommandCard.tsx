@@ -68,6 +68,11 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
       </p>
       {/* Why it was stopped or asked about; for allowed commands the rule says enough. */}
       {showReasons && card.reasons.length > 0 && <p className="command-reasons">{card.reasons.join('; ')}</p>}
+      {card.sandbox && (
+        <p className={`command-sandbox${card.sandbox.confined ? '' : ' warn'}`} data-testid="command-sandbox" data-confined={card.sandbox.confined}>
+          {card.sandbox.detail}
+        </p>
+      )}
       {card.state === 'waiting' && (
         <p className="command-waiting" role="status">
           {inElectron ? 'Waiting for your answer in the dialog.' : 'Waiting for your approval.'}

@@ -117,6 +117,11 @@ export function StatusBar() {
       <Memory memory={status?.memory} />
       <Mcp servers={status?.mcp ?? []} />
       <Policy policy={status?.policy} />
+      {status && !status.sandbox.available && (
+        <span data-testid="status-sandbox" className="warn" title={status.sandbox.detail}>
+          sandbox: off
+        </span>
+      )}
       <Busy />
       <span className="spacer" />
       {renderer && <span title="Terminal renderer">terminal: {renderer}</span>}

@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findExecutable } from '../../src/main/core/executable';
+import { Sandbox } from '../../src/main/core/executor/sandbox';
+
+/**
+ * Wall 1 inside wall 2: the sandbox's own argv (Sandbox.wrap) run by a
+ * non-root user in a systemd-nspawn container with PrivateUsers=pick, as
+ * the aios machine runs. The container borrows the host's /usr and /etc
+ * read-only (the machine's rootfs is built elsewhere, with pacstrap); it is
+ * not booted, but namespaces, seccomp and the uid mapping are nspawn's.
+ */
+const nspawn = findExecutable('systemd-nspawn', process.env.PATH);
+const root = process.getuid?.() === 0;
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync('/var/tmp/aios-sandbox-nspawn-');
+  fs.chmodSync(dir, 0o755);
+  for (const d of ['usr', 'etc', 'tmp', 'proc', 'dev', 'sys', 'run', 'var/tmp', 'root']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  fs.chmodSync(path.join(dir, 'tmp'), 0o1777);
+  for (const l of ['bin', 'lib', 'lib64', 'sbin']) if (fs.existsSync(`/usr/${l}`)) fs.symlinkSync(`usr/${l}`, path.join(dir, l));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!nspawn || !root)('the sandbox inside an nspawn machine (needs root and systemd-nspawn)', () => {
+  it('confines a non-root user with PrivateUsers=pick: the tree is writable, the rest is not, no new privileges', () => {
+    const wrapped = new Sandbox().wrap('/bin/sh', 'echo in > ok && echo inside-ok; echo x > /var/tmp/no || echo outside-refused; grep -c "NoNewPrivs:.1" /proc/self/status', { workTree: '/tmp/w', readOnly: [] });
+    expect(wrapped).toBeDefined();
+    const inner = ['mkdir -p /tmp/w && cd /tmp/w', [wrapped!.file, ...wrapped!.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')].join(' && ');
+    const r = spawnSync(nspawn!, ['--register=no', '--keep-unit', '-q', '-D', dir, '--bind-ro=/usr', '--bind-ro=/etc', '--private-users=pick', '--user=nobody', '--chdir=/', '/bin/sh', '-c', `id -u; ${inner}`], { encoding: 'utf8', timeout: 60_000 });
+    // nspawn gives the payload a pty when it has one; lines may end in CR LF.
+    const out = r.stdout.replace(/\r/g, '');
+    expect(out.split('\n')[0]).toBe('65534');
+    expect(out).toContain('inside-ok');
+    expect(out).toContain('outside-refused');
+    expect(out).toMatch(/^1$/m);
+    expect(fs.existsSync(path.join(dir, 'var/tmp/no'))).toBe(false);
+  });
+});
