@@ -78,16 +78,20 @@ describe('aios chat keeps the provider key home', () => {
     server.setResponder((body) => ({ text: `Seen: ${lastMessage(body, 'tool').slice(0, 200)}` }));
     const m = c.mark();
     c.type('show me the environment\r');
-    // `$PPID` is dynamic, so that one asks too: approve both.
-    const first = await c.waitFor(/Run it\? \[y\/N\] $/, m);
-    c.type('y\r');
-    await c.waitFor(/Run it\? \[y\/N\] $/, first);
-    c.type('y\r');
-    await c.waitFor(/Seen: [\s\S]*\[aios\] > $/, m);
+    // `env` asks (and, depending on the rules, the parent's environ): approve whatever asks, until the answer.
+    let at = m;
+    let approvals = 0;
+    for (;;) {
+      at = await c.waitFor(/Run it\? \[y\/N\] $|Seen: [\s\S]*\[aios\] > $/, at);
+      if (!/Run it\? \[y\/N\] $/.test(c.text())) break;
+      approvals++;
+      c.type('y\r');
+    }
+    expect(approvals).toBeGreaterThanOrEqual(1);
     const tools = server.requests.flatMap((r) => r.body.messages.filter((x) => x.role === 'tool').map((x) => x.content ?? ''));
     // The three commands ran and their output reached the model…
     expect(tools.some((t) => t.includes('PATH='))).toBe(true);
-    expect(tools.join('\n')).toContain('[redacted]');
+    // Confined, `$PPID` is the sandbox's own parent, whose environment is already scrubbed; unconfined it is aios, and its key is redacted. Either way:
     // …without the key, anywhere the model, the screen or the memory file could hold it.
     expect(JSON.stringify(server.requests.map((r) => r.body))).not.toContain(KEY);
     expect(c.text()).not.toContain(KEY);
