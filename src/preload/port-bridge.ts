@@ -37,8 +37,13 @@ export class PortBridge {
       old.onmessage = null;
       old.close();
     }
-    for (const p of this.pending.values()) p.reject(new Error(bridgeErrorMessage('unavailable', 'the aios core restarted; try again')));
-    this.pending.clear();
+    // Calls sent on the old port will never be answered; queued ones go out on the new one.
+    const queuedIds = new Set(this.queued.map((m) => m.id));
+    for (const [id, p] of this.pending) {
+      if (queuedIds.has(id)) continue;
+      this.pending.delete(id);
+      p.reject(new Error(bridgeErrorMessage('unavailable', 'the aios core restarted; try again')));
+    }
     this.port = port;
     port.onmessage = (event) => this.onMessage(event.data);
     port.start();
