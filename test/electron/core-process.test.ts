@@ -208,3 +208,27 @@ describe('the core in a utility process', () => {
     expect((await renderer.call('app.info', {})).host).toBe('electron');
   });
 });
+
+describe('quitting with the core in a utility process', () => {
+  it('before-quit waits for the core to shut down cleanly, then quits; no restart follows', async () => {
+    const { renderer, host } = await start();
+    await renderer.call('app.info', {});
+    const child = fake.utilityProcess.forks[0]!.child;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const event = { prevented: 0, preventDefault() {
+      this.prevented++;
+    } };
+    fake.appEvents.emit('before-quit', event);
+    expect(event.prevented).toBe(1);
+    expect(await exited).toBe(0);
+    await expect.poll(() => fake.calls.quit).toBe(1);
+    // The second before-quit (from app.quit) goes through.
+    const again = { prevented: 0, preventDefault() {
+      this.prevented++;
+    } };
+    fake.appEvents.emit('before-quit', again);
+    expect(again.prevented).toBe(0);
+    expect(fake.utilityProcess.forks).toHaveLength(1);
+    expect(host.coreProcess?.running).toBe(false);
+  });
+});

@@ -189,10 +189,21 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
   });
 
   app.on('window-all-closed', () => app.quit());
+  // The core closes its shells and the memory file before the app goes (bounded by stop's grace time).
+  let coreStopped = false;
+  app.on('before-quit', (event: { preventDefault(): void }) => {
+    if (!coreProcess || coreStopped) return;
+    event.preventDefault();
+    logger.info('aios quitting; asking the core to close its shells');
+    void coreProcess.stop().finally(() => {
+      coreStopped = true;
+      app.quit();
+    });
+  });
   app.on('will-quit', () => {
     logger.info('aios quitting; closing shells');
     core?.dispose();
-    void coreProcess?.stop();
+    coreProcess?.kill();
     stopErrors();
   });
 
