@@ -158,6 +158,27 @@ describe('the core in a utility process', () => {
     expect(fs.existsSync(canary)).toBe(true);
   });
 
+  it('closes the dialog of a core that dies while asking, and the new core runs nothing', async () => {
+    const boxes: MessageBoxOptions[] = [];
+    const { renderer, takePorts } = await start();
+    fake.dialogs.responder = (args) =>
+      new Promise((resolve) => {
+        const options = args.at(-1) as MessageBoxOptions;
+        boxes.push(options);
+        options.signal?.addEventListener('abort', () => resolve({ response: options.cancelId ?? 0, checkboxChecked: false }), { once: true });
+      });
+    const canary = path.join(home, 'canary');
+    const ran = renderer.call('chat.run', { command: `touch ${canary}` });
+    await expect.poll(() => boxes.length, { timeout: 15_000 }).toBe(1);
+    fake.utilityProcess.forks[0]!.child.kill('SIGKILL');
+    await expect.poll(() => boxes[0]!.signal?.aborted, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => fake.utilityProcess.forks.length, { timeout: 10_000 }).toBe(2);
+    takePorts();
+    await expect(ran).rejects.toThrow(/^\[unavailable\]/);
+    expect((await renderer.call('app.info', {})).host).toBe('electron');
+    expect(fs.existsSync(canary)).toBe(false);
+  });
+
   it('restarts a killed core, keeps the window and hands the page a new port', async () => {
     const { host, window, renderer, takePorts, logger } = await start();
     await renderer.call('app.info', {});
