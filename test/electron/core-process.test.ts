@@ -206,7 +206,7 @@ describe('the core in a utility process', () => {
   });
 
   it('gives up after repeated crashes and asks; "Restart the core" starts it again', async () => {
-    const { takePorts, renderer } = await start({ maxRestarts: 2 });
+    const { takePorts, renderer, host } = await start({ maxRestarts: 2 });
     const asked: unknown[][] = [];
     let answer: (n: number) => void = () => undefined;
     fake.dialogs.responder = (args) => {
@@ -223,10 +223,13 @@ describe('the core in a utility process', () => {
     await expect.poll(() => asked.length, { timeout: 10_000 }).toBe(1);
     expect((asked[0]!.at(-1) as MessageBoxOptions).message).toBe('The aios core keeps failing.');
     expect(fake.utilityProcess.forks).toHaveLength(3);
+    expect(host.coreProcess?.gaveUp).toBe(true);
+    expect(host.window()).toBe(FakeBrowserWindow.instances[0]);
     answer(0);
     await expect.poll(() => fake.utilityProcess.forks.length, { timeout: 10_000 }).toBe(4);
     takePorts();
     expect((await renderer.call('app.info', {})).host).toBe('electron');
+    expect(host.coreProcess?.gaveUp).toBe(false);
   });
 });
 

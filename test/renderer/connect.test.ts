@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BridgeError, type AiosBridge } from '../../src/shared/contract';
-import { connectBridge } from '../../src/renderer/src/bridge/connect';
+
+// Loaded by a computed path: the node typecheck of the tests has no DOM
+// library, and connect.ts (with the WebSocket bridge it imports) needs one.
+const connectModule = '../../src/renderer/src/bridge/connect';
+const { connectBridge } = (await import(connectModule)) as { connectBridge: () => Promise<{ bridge: AiosBridge; onConnectionChange?: unknown }> };
 
 afterEach(() => vi.unstubAllGlobals());
 

@@ -48,7 +48,7 @@ export class CoreProcess {
   private pingSeq = 0;
   private waitingPong: { seq: number; since: number } | undefined;
   private stopping = false;
-  private gaveUp = false;
+  private stoppedRestarting = false;
   private starts = 0;
 
   constructor(private readonly options: CoreProcessOptions) {}
@@ -60,6 +60,11 @@ export class CoreProcess {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** True after the restarts were used up, until the person chooses to restart. */
+  get gaveUp(): boolean {
+    return this.stoppedRestarting;
   }
 
   get running(): boolean {
@@ -104,7 +109,7 @@ export class CoreProcess {
 
   /** Starts counting restarts afresh and starts the core (the person chose "Restart" after a give-up). */
   restartAfterGiveUp(): void {
-    this.gaveUp = false;
+    this.stoppedRestarting = false;
     this.restartTimes = [];
     if (!this.child) this.start();
   }
@@ -204,7 +209,7 @@ export class CoreProcess {
     const maxRestarts = this.options.maxRestarts ?? 3;
     this.restartTimes = this.restartTimes.filter((t) => now - t < windowMs);
     if (this.restartTimes.length >= maxRestarts) {
-      this.gaveUp = true;
+      this.stoppedRestarting = true;
       logger.error(`core ${reason}; giving up after ${maxRestarts} restarts within ${Math.round(windowMs / 1000)} s`);
       this.options.onGiveUp(reason);
       return;
