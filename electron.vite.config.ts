@@ -11,6 +11,8 @@ export default defineConfig({
           // The Electron entry and the `aios` CLI share the core.
           index: resolve(import.meta.dirname, 'src/main/electron/main.ts'),
           cli: resolve(import.meta.dirname, 'src/main/cli.ts'),
+          // The core's utility process (utilityProcess.fork from the Electron entry).
+          'core-host': resolve(import.meta.dirname, 'src/main/core-host/main.ts'),
         },
       },
     },

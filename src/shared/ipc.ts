@@ -13,3 +13,6 @@ export function callChannel(name: CallName): string {
 export function eventChannel(name: EventName): string {
   return `${PREFIX}:event:${name}`;
 }
+
+/** Main posts the renderer's MessagePort to the core on this channel (once per core start and page load). */
+export const CORE_PORT_CHANNEL = `${PREFIX}:core-port`;

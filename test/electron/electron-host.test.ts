@@ -3,8 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callNames } from '../../src/shared/contract';
-import { callChannel } from '../../src/shared/ipc';
-import { createFakeElectron, FakeBrowserWindow, ipcEvent, navigationEvent } from './fake-electron';
+import { CORE_SERVICE_NAME } from '../../src/shared/core-process';
+import { CORE_PORT_CHANNEL } from '../../src/shared/ipc';
+import { PortBridge, type BridgePort } from '../../src/preload/port-bridge';
+import { createFakeElectron, FakeBrowserWindow, navigationEvent } from './fake-electron';
+import { endForks, type FakeMessagePortMain } from './fake-utility-process';
 
 const fake = createFakeElectron();
 vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
@@ -23,8 +26,9 @@ describe('Electron host (with a fake electron module)', () => {
     await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1));
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     fake.appEvents.emit('will-quit');
+    await endForks(fake.utilityProcess);
     vi.unstubAllEnvs();
     fs.rmSync(home, { recursive: true, force: true });
   });
@@ -51,31 +55,58 @@ describe('Electron host (with a fake electron module)', () => {
     expect(fake.protocolHandlers.has('app')).toBe(true);
   });
 
-  it('registers exactly one handler per contract call and nothing else', () => {
-    expect([...fake.handlers.keys()].sort()).toEqual(callNames.map(callChannel).sort());
+  it('starts the core with utilityProcess.fork and registers no ipcMain handler', () => {
+    expect(fake.utilityProcess.forks).toHaveLength(1);
+    expect(fake.utilityProcess.forks[0]!.options).toMatchObject({ serviceName: CORE_SERVICE_NAME });
+    expect(String(fake.utilityProcess.forks[0]!.options.requestedPath)).toMatch(/core-host\.js$/);
+    expect(fake.handlers.size).toBe(0);
   });
 
-  it('answers a call from the app frame', async () => {
-    const handler = fake.handlers.get(callChannel('app.info'))!;
-    const result = (await handler(ipcEvent('app://aios/index.html'), {})) as { ok: boolean; value: { host: string } };
-    expect(result.ok).toBe(true);
-    expect(result.value.host).toBe('electron');
+  /** The page's side, as the preload runs it, on the port main hands the app frame. */
+  function pageBridge() {
+    const contents = FakeBrowserWindow.instances[0]!.webContents;
+    contents.emit('did-finish-load');
+    const posted = contents.posted.filter((p) => p.channel === CORE_PORT_CHANNEL).at(-1)!;
+    const port = posted.ports[0] as FakeMessagePortMain;
+    let listener: ((event: { data: unknown }) => void) | null = null;
+    port.on('message', (event: { data: unknown }) => listener?.(event));
+    const dom: BridgePort = {
+      get onmessage() {
+        return listener;
+      },
+      set onmessage(l) {
+        listener = l;
+      },
+      postMessage: (m) => port.postMessage(m),
+      start: () => port.start(),
+      close: () => port.close(),
+    };
+    const bridge = new PortBridge();
+    bridge.usePort(dom);
+    return bridge.bridge;
+  }
+
+  it('answers a call from the app frame over its port', async () => {
+    const info = await pageBridge().call('app.info', {});
+    expect(info.host).toBe('electron');
   });
 
-  it.each(callNames)('refuses %s from a foreign frame, a subframe or a frame without a URL', async (name) => {
-    const handler = fake.handlers.get(callChannel(name))!;
-    for (const event of [ipcEvent('https://evil.example/'), ipcEvent('file:///etc/passwd'), ipcEvent('app://aios/index.html', { subframe: true }), ipcEvent('app://other/index.html'), { senderFrame: null, sender: { id: 1 } }]) {
-      const result = (await handler(event, {})) as { ok: boolean; error?: { code: string } };
-      expect(result).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  it('hands no port to a page that is not the aios UI', () => {
+    const contents = FakeBrowserWindow.instances[0]!.webContents;
+    const before = contents.posted.length;
+    for (const url of ['https://evil.example/', 'file:///etc/passwd', 'app://other/index.html', '']) {
+      contents.url = url;
+      contents.emit('did-finish-load');
     }
+    contents.url = 'app://aios/index.html';
+    expect(contents.posted.length).toBe(before);
   });
 
   it.each(callNames)('refuses a malformed payload for %s', async (name) => {
-    const handler = fake.handlers.get(callChannel(name))!;
+    const bridge = pageBridge();
     for (const payload of [undefined, null, 'x', { cols: 'wide' }, { id: '../../etc', data: 1 }, [1, 2]]) {
-      const result = (await handler(ipcEvent('app://aios/index.html'), payload)) as { ok: boolean; error?: { code: string } };
       // app.info takes `{}` exactly; anything else is invalid for every call here.
-      expect(result).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      await expect(bridge.call(name, payload as never)).rejects.toThrow(/^\[invalid_request\]/);
     }
   });
 

@@ -9,6 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { RotatingFileLogger, type LogLevel } from '../../src/main/core/log';
+import { createFakeUtilityProcess, FakeMessageChannelMain, type FakeMessagePortMain } from './fake-utility-process';
+
+/** The core host's source: what the fake `utilityProcess.fork` runs for `core-host.js`. */
+export const CORE_HOST_SOURCE = path.join(import.meta.dirname, '..', '..', 'src', 'main', 'core-host', 'main.ts');
 
 type Handler = (event: unknown, ...args: unknown[]) => unknown;
 
@@ -16,6 +20,19 @@ export class FakeWebContents extends EventEmitter {
   static nextId = 1;
   readonly id = FakeWebContents.nextId++;
   readonly sent: Array<{ channel: string; payload: unknown }> = [];
+  /** `postMessage` calls (MessagePorts handed to the page). */
+  readonly posted: Array<{ channel: string; message: unknown; ports: FakeMessagePortMain[] }> = [];
+  url = '';
+  destroyed = false;
+  getURL(): string {
+    return this.url;
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  postMessage(channel: string, message: unknown, ports: FakeMessagePortMain[] = []): void {
+    this.posted.push({ channel, message, ports });
+  }
   windowOpenHandler: ((details: { url: string }) => { action: string }) | undefined;
   devToolsClosed = 0;
   crashed = 0;
@@ -52,6 +69,7 @@ export class FakeBrowserWindow extends EventEmitter {
   }
   loadURL(url: string): Promise<void> {
     this.loadedUrl = url;
+    this.webContents.url = url;
     this.loads.push(url);
     return Promise.resolve();
   }
@@ -110,8 +128,11 @@ export function createFakeElectron(fakeOptions: FakeOptions = {}) {
     responder: undefined as undefined | ((args: unknown[]) => Promise<{ response: number; checkboxChecked: boolean }>),
   };
   const opened: string[] = [];
+  const utilityProcess = createFakeUtilityProcess(CORE_HOST_SOURCE);
 
   const electron = {
+    utilityProcess,
+    MessageChannelMain: FakeMessageChannelMain,
     app: {
       enableSandbox: () => void calls.enableSandbox++,
       requestSingleInstanceLock: () => fakeOptions.lock ?? true,
@@ -160,7 +181,7 @@ export function createFakeElectron(fakeOptions: FakeOptions = {}) {
       setApplicationMenu: (menu: unknown) => void calls.applicationMenu.push(menu),
     },
   };
-  return { electron, appEvents, handlers, protocolHandlers, privileged, permission, calls, dialogs, opened, makeReady: readyResolve };
+  return { electron, utilityProcess, appEvents, handlers, protocolHandlers, privileged, permission, calls, dialogs, opened, makeReady: readyResolve };
 }
 
 /** An IPC event as Electron would deliver it, from a frame at `url`. */

@@ -4,26 +4,30 @@
  */
 import type * as ElectronModule from 'electron';
 import type { BrowserWindow as BrowserWindowType, MessageBoxOptions } from 'electron';
-import { eventChannel } from '../../shared/ipc';
+import { CORE_PORT_CHANNEL, eventChannel } from '../../shared/ipc';
 import { rendererDir } from '../core/app-root';
 import type { Env } from '../core/config/paths';
 import { formatProblem } from '../core/config/load';
 import { loadConfigForHost } from '../core/setup/config-file';
 import { Core } from '../core/core';
 import { RotatingFileLogger, type Logger } from '../core/log';
-import { APP_INDEX_URL, handleAppProtocol, registerAppScheme } from './app-protocol';
+import { APP_INDEX_URL, handleAppProtocol, isAppFrameUrl, registerAppScheme } from './app-protocol';
 import { attachCrashRecovery, type CrashRecovery, type CrashRecoveryOptions } from './crash-recovery';
 import { ExternalLinks } from './external-links';
 import { NativeApprover } from './approval-dialog';
 import { showMessageBoxOn } from './message-box';
 import { denyAllPermissions, guardWebContents } from './guards';
+import { CoreProcess, type CoreProcessOptions, type PortReceiver } from './core-process';
+import { serveCorePort } from '../core/bridge/serve-port';
+import type { CorePort } from '../core/bridge/ports';
 import { registerIpcHandlers } from './ipc';
 import { installProcessErrorHandlers } from './process-errors';
 import { windowOptions } from './window-options';
 import { loadWindowState, trackWindowState, windowStateFile } from './window-state';
 
 /** The parts of the electron module the host uses (a fake in tests). */
-export type ElectronApi = Pick<typeof ElectronModule, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'dialog' | 'shell' | 'screen' | 'Menu'>;
+export type ElectronApi = Pick<typeof ElectronModule, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'dialog' | 'shell' | 'screen' | 'Menu'> &
+  Partial<Pick<typeof ElectronModule, 'utilityProcess' | 'MessageChannelMain'>>;
 
 export interface HostOptions {
   argv: readonly string[];
@@ -36,13 +40,22 @@ export interface HostOptions {
   /** Where main-process errors come from; `process` outside tests. */
   errorSource?: Pick<NodeJS.Process, 'on' | 'off'>;
   crashRecovery?: Partial<Pick<CrashRecoveryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'stableMs' | 'schedule'>>;
+  /**
+   * The built core-host script (out/main/core-host.js): the core then runs in
+   * a utility process and the UI talks to it over a MessagePort. Without it
+   * the core runs in this process behind ipcMain (older tests only).
+   */
+  coreProcess?: { entry: string } & Partial<Pick<CoreProcessOptions, 'heartbeatMs' | 'heartbeatTimeoutMs' | 'maxRestarts' | 'restartWindowMs'>>;
 }
 
 export interface ElectronHost {
   /** False when another aios window already holds the lock (this one quits). */
   readonly primary: boolean;
   readonly kiosk: boolean;
+  /** The in-process core (only without `coreProcess`). */
   readonly core: Core | undefined;
+  /** The core's utility process (with `coreProcess`). */
+  readonly coreProcess: CoreProcess | undefined;
   readonly logger: Logger;
   window(): BrowserWindowType | undefined;
   recovery(): CrashRecovery | undefined;
@@ -63,7 +76,7 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
   if (!app.requestSingleInstanceLock()) {
     logger.info('another aios window is already open; it was asked to come forward');
     app.quit();
-    return { primary: false, kiosk, core: undefined, logger, window: () => undefined, recovery: () => undefined, ready: Promise.resolve() };
+    return { primary: false, kiosk, core: undefined, coreProcess: undefined, logger, window: () => undefined, recovery: () => undefined, ready: Promise.resolve() };
   }
 
   logger.info(`aios starting (pid ${process.pid}, ${kiosk ? 'kiosk' : 'window'} mode, config ${loaded.file}${loaded.exists ? '' : ' (not found: defaults)'})`);
@@ -74,7 +87,8 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
   let window: BrowserWindowType | undefined;
   // Approvals are native dialogs of this process: the renderer cannot answer them.
   const approver = new NativeApprover({ dialog, parent: () => window, logger });
-  const core = new Core({ host: 'electron', env: options.env, config: loaded, chat: { approver } });
+  const coreProcess = options.coreProcess ? startCoreProcess(electron, options.coreProcess, { env: options.env, logger, approver, onGiveUp: (reason) => void askAfterCoreGaveUp(reason) }) : undefined;
+  const core = coreProcess ? undefined : new Core({ host: 'electron', env: options.env, config: loaded, chat: { approver } });
   let recovery: CrashRecovery | undefined;
   const links = new ExternalLinks({ dialog, shell: electron.shell, logger, parent: () => window });
 
@@ -102,11 +116,18 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
       ...options.crashRecovery,
       onGiveUp: (reason) => void askAfterGivingUp(reason),
     });
-    const stopForwarding = core.events.onAny((name, payload) => {
+    const stopForwarding = core?.events.onAny((name, payload) => {
       if (!win.isDestroyed()) win.webContents.send(eventChannel(name), payload);
     });
+    // Every load is a new page: it gets a new port to the core.
+    win.webContents.on('did-finish-load', () => {
+      if (coreProcess) coreProcess.attach(win.webContents);
+      else if (core) linkInProcess(electron, core, win.webContents, logger);
+    });
+    const contentsId = win.webContents.id;
     win.on('closed', () => {
-      stopForwarding();
+      stopForwarding?.();
+      coreProcess?.detach({ id: contentsId });
       recovery?.dispose();
     });
     win.once('ready-to-show', () => win.show());
@@ -133,10 +154,30 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
     window?.loadURL(APP_INDEX_URL).catch((err: unknown) => logger.error('reloading the UI failed', err));
   };
 
+  const askAfterCoreGaveUp = async (reason: string) => {
+    const box: MessageBoxOptions = {
+      type: 'error',
+      buttons: ['Restart the core', 'Quit'],
+      defaultId: 0,
+      cancelId: 0,
+      noLink: true,
+      title: 'aios',
+      message: 'The aios core keeps failing.',
+      detail: `Last failure: core ${reason}. Shells and running commands of the failed core are gone. Details are in the log.`,
+    };
+    const { response } = await showMessageBoxOn(dialog, window, box);
+    if (response === 1) {
+      app.quit();
+      return;
+    }
+    coreProcess?.restartAfterGiveUp();
+  };
+
   const ready = app.whenReady().then(() => {
     denyAllPermissions(electron.session.defaultSession);
     handleAppProtocol(electron.protocol, options.rendererDir ?? rendererDir(options.env));
-    registerIpcHandlers(electron.ipcMain, core.handlers);
+    if (core) registerIpcHandlers(electron.ipcMain, core.handlers);
+    coreProcess?.start();
     // The default menu's accelerators reload the page and open devtools.
     if (kiosk) electron.Menu.setApplicationMenu(null);
     createWindow();
@@ -148,11 +189,44 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
   });
 
   app.on('window-all-closed', () => app.quit());
+  // The core closes its shells and the memory file before the app goes (bounded by stop's grace time).
+  let coreStopped = false;
+  app.on('before-quit', (event: { preventDefault(): void }) => {
+    if (!coreProcess || coreStopped) return;
+    event.preventDefault();
+    logger.info('aios quitting; asking the core to close its shells');
+    void coreProcess.stop().finally(() => {
+      coreStopped = true;
+      app.quit();
+    });
+  });
   app.on('will-quit', () => {
     logger.info('aios quitting; closing shells');
-    core.dispose();
+    core?.dispose();
+    coreProcess?.kill();
     stopErrors();
   });
 
-  return { primary: true, kiosk, core, logger, window: () => window, recovery: () => recovery, ready };
+  return { primary: true, kiosk, core, coreProcess, logger, window: () => window, recovery: () => recovery, ready };
+}
+
+function startCoreProcess(
+  electron: ElectronApi,
+  settings: NonNullable<HostOptions['coreProcess']>,
+  deps: Pick<CoreProcessOptions, 'env' | 'logger' | 'approver' | 'onGiveUp'>,
+): CoreProcess {
+  if (!electron.utilityProcess || !electron.MessageChannelMain) throw new Error('this Electron has no utilityProcess: the core cannot run apart from the window');
+  return new CoreProcess({ ...settings, ...deps, utilityProcess: electron.utilityProcess, MessageChannelMain: electron.MessageChannelMain });
+}
+
+/** Without a utility process: the page's port is served by the core in this process (same frames, same preload). */
+function linkInProcess(electron: ElectronApi, core: Core, contents: PortReceiver, logger: Logger): void {
+  if (!electron.MessageChannelMain || contents.isDestroyed()) return;
+  if (!isAppFrameUrl(contents.getURL())) {
+    logger.warn(`core link refused for ${contents.getURL() || 'an empty page'}: not the aios UI`);
+    return;
+  }
+  const { port1, port2 } = new electron.MessageChannelMain();
+  serveCorePort(core, port1 as unknown as CorePort, `electron-${contents.id}`);
+  contents.postMessage(CORE_PORT_CHANNEL, null, [port2]);
 }

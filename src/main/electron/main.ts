@@ -15,4 +15,6 @@ startElectronHost(electron, {
   argv: process.argv,
   env: process.env,
   preload: path.join(here, '../preload/index.cjs'),
+  // ptys, SQLite and the policy parser run in a utility process, not here.
+  coreProcess: { entry: path.join(here, 'core-host.js') },
 });
