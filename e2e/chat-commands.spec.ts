@@ -53,7 +53,7 @@ test.describe('notify', () => {
 test.describe('require_approval', () => {
   test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, permissions: { auto_allow: ['echo*'], require_approval: ['touch*'] } } });
 
-  test('the approval modal shows command, cwd and rule with Deny focused; Approve runs it', async ({ world, page }, testInfo) => {
+  test('the approval modal shows command, the AI\'s reason, cwd and the rule once with Deny focused; Approve runs it and says who decided', async ({ world, page }, testInfo) => {
     const canary = world.canary('approved');
     const command = `touch ${canary}`;
     proposes(world.llm, command, 'Approved and done.');
@@ -67,10 +67,15 @@ test.describe('require_approval', () => {
     await expect(dialog.cwd).toHaveText(world.work);
     await expect(dialog.rule).toContainText('require_approval');
     await expect(dialog.rule).toContainText('touch*');
+    await expect(dialog.root.getByTestId('approval-why')).toHaveText('The AI says why: the person asked');
+    // The rule is said once in the modal.
+    expect((await dialog.root.innerText()).split('touch*').length - 1).toBe(1);
     await expect(dialog.denyButton).toBeFocused();
     const card = chat.cardFor(command);
     await card.expectState('waiting');
     await expect(card.root).toHaveAttribute('data-decision', 'require_approval');
+    await expect(card.root.getByTestId('command-why')).toHaveText('AI: the person asked');
+    await expect(card.root.getByTestId('command-verdict')).toHaveText('needs approval');
     expect(fs.existsSync(canary)).toBe(false);
     await page.screenshot({ path: testInfo.outputPath('approval-modal.png') });
 
@@ -78,9 +83,18 @@ test.describe('require_approval', () => {
     await expect(dialog.root).toHaveCount(0);
     await card.expectState('done');
     await expect(card.exit).toHaveText(/exit 0/);
+    await expect(card.root.getByTestId('command-verdict')).toHaveText('approved by you');
     expect(fs.existsSync(canary)).toBe(true);
     await expect(chat.lastAnswer()).toContainText('Approved and done.');
     expect(toldToModel(world.llm)).toMatchObject({ ran: true, exit_code: 0 });
+    await chat.send('/history');
+    await expect(chat.lastMessage('system').getByRole('cell', { name: 'approved by you' })).toBeVisible();
+    // A reload rebuilds the card from the stored conversation with the same facts.
+    await page.reload();
+    const again = await ChatPage.open(page, page.url());
+    const restored = again.cardFor(command);
+    await expect(restored.root.getByTestId('command-verdict')).toHaveText('approved by you');
+    await expect(restored.root.getByTestId('command-why')).toHaveText('AI: the person asked');
   });
 
   test('a page reloaded while a question waits shows it again, and its answer still counts', async ({ world, page }) => {

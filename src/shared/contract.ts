@@ -75,7 +75,12 @@ const JudgedCommandSchema = z.object({
   decision: chatDecision,
   rule: z.string().nullable(),
   reasons: z.array(z.string()),
+  /** What the AI said it wants this for (run_command's `reason`); absent for a command the person typed. */
+  why: z.string().optional(),
 });
+
+/** Who settled a command: the rules alone, the person's answer, or the approval timeout. */
+export const DecidedBySchema = z.enum(['rules', 'you', 'timeout']);
 
 /** An MCP or built-in tool call: `server__tool` as the model calls it, split, with its arguments as pretty JSON (capped). */
 export const ToolCallDisplaySchema = z.object({ server: z.string(), tool: z.string(), arguments: z.string() });
@@ -214,6 +219,8 @@ export const CommandHistoryListSchema = z.object({
       durationMs: z.number().nullable(),
       startedAt: z.string(),
       cwd: z.string().nullable(),
+      /** `user` when the person approved it, `auto`/`notify` when the rules let it run. */
+      approver: z.string().nullable().optional(),
     }),
   ),
 });
@@ -310,6 +317,7 @@ export const events = {
     durationMs: z.number(),
     timedOut: z.boolean(),
     cancelled: z.boolean(),
+    decidedBy: DecidedBySchema.optional(),
   }),
   'chat.notice': z.object({ turnId: ChatIdSchema.nullable(), level: z.enum(['info', 'warning']), message: z.string() }),
   'chat.error': z.object({ turnId: ChatIdSchema.nullable(), kind: z.string(), message: z.string() }),

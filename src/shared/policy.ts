@@ -82,3 +82,26 @@ export const ToolPolicyResultSchema = z.object({
   profile: z.string().optional(),
 });
 export type ToolPolicyResult = z.infer<typeof ToolPolicyResultSchema>;
+
+/** Reasons that do not just repeat the rule already shown (`deny: "rm -rf /"`), so a person reads each fact once. */
+export function reasonsBeyondRule(rule: string | null, reasons: readonly string[]): string[] {
+  const pattern = rule ? /"(.*)"$/.exec(rule)?.[1] : undefined;
+  if (!pattern) return [...reasons];
+  const quoted = JSON.stringify(pattern);
+  return reasons.filter((r) => !r.includes(`rule ${quoted}`) && !r.includes(`: ${quoted}`));
+}
+
+/** How every UI names a decision (and history's "declined"): one source, so the TTY and the GUI say the same. */
+export const DECISION_LABELS: Readonly<Record<string, string>> = {
+  auto_allow: 'auto-allowed',
+  notify: 'notify',
+  require_approval: 'needs approval',
+  deny: 'denied',
+  declined: 'declined',
+};
+
+/** A history row's decision as a person reads it: an approved command says who approved it. */
+export function historyDecisionLabel(decision: string, approver: string | null | undefined): string {
+  if (decision === 'require_approval' && approver === 'user') return 'approved by you';
+  return DECISION_LABELS[decision] ?? decision;
+}

@@ -69,7 +69,7 @@ describe('aios chat in a real pty', () => {
     echoTool();
     const m = c.mark();
     c.type('make the canary\r');
-    await c.waitFor(/Run it\? \[y\/N\] $/, m);
+    await c.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $/, m);
     const t = c.text().slice(m);
     expect(t).toContain(`approval needed: touch ${canary}`);
     expect(t).toContain('rule: require_approval: "touch*"');
@@ -81,7 +81,7 @@ describe('aios chat in a real pty', () => {
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'x' } }] });
     const m2 = c.mark();
     c.type('again please\r');
-    await c.waitFor(/Run it\? \[y\/N\] $/, m2);
+    await c.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $/, m2);
     c.type('y\r');
     await c.waitFor(/\[exit 0 ·[\s\S]*\[aios\] > $/, m2);
     expect(fs.existsSync(canary)).toBe(true);
@@ -143,7 +143,7 @@ describe('aios chat in a real pty', () => {
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `sh -c 'echo $$ > ${pidFile}; sleep 30' & wait`, reason: 'long' } }] });
     const m = c.mark();
     c.type('run something long\r');
-    await c.waitFor(/Run it\? \[y\/N\] $/, m);
+    await c.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $/, m);
     c.type('y\r');
     const end = Date.now() + 10_000;
     while (!(fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim())) {

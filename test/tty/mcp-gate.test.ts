@@ -20,8 +20,8 @@ import { startChat, type ChatPty } from './pty-harness';
 const FS_SERVER = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
 const FAKE = path.join(REPO_ROOT, 'test', 'support', 'fake-mcp-server.ts');
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const CALL_PROMPT = /Call it\? \[y\/N\] $/;
-const RUN_PROMPT = /Run it\? \[y\/N\] $/;
+const CALL_PROMPT = /Call it\? \[y\/N\] \(\d+ s\) $/;
+const RUN_PROMPT = /Run it\? \[y\/N\] \(\d+ s\) $/;
 const PROMPT = /\[aios\] > $/;
 
 let server: LlmServer;

@@ -80,6 +80,24 @@ describe('aios chat transcripts: Markdown, paste, folded output', () => {
     expect(c.text().slice(m)).not.toContain('still working');
   });
 
+  it('an approval shows what the AI wants and why, the rule once, and the time left counting down', async () => {
+    writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, { require_approval: ['touch*'] });
+    const c = await open();
+    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: 'touch marker', reason: 'to mark that the backup ran' } }] }, { text: 'done' });
+    const m = c.mark();
+    c.type('mark it\r');
+    await c.waitFor(/Run it\? \[y\/N\] \((\d+) s\) $/, m);
+    const t = c.text().slice(m);
+    expect(t).toContain('approval needed: touch marker');
+    expect(t).toContain('  AI: to mark that the backup ran');
+    expect(t.split('"touch*"').length - 1).toBe(2); // once on the command line's badge, once in the approval
+    const first = Number(/\((\d+) s\) $/.exec(c.text())![1]);
+    expect(first).toBeLessThanOrEqual(60);
+    await c.waitFor(new RegExp(`Run it\\? \\[y\\/N\\] \\((${first - 2}|${first - 3}) s\\) $`), m, 10_000);
+    c.type('n\r');
+    await c.waitFor(/not run: declined by the person[\s\S]*\[aios\] > $/, m);
+  });
+
   it('folds long command output to head and tail, and /output shows all of it', async () => {
     const c = await open();
     let m = c.mark();

@@ -82,8 +82,8 @@ describe('aios chat keeps the provider key home', () => {
     let at = m;
     let approvals = 0;
     for (;;) {
-      at = await c.waitFor(/Run it\? \[y\/N\] $|Seen: [\s\S]*\[aios\] > $/, at);
-      if (!/Run it\? \[y\/N\] $/.test(c.text())) break;
+      at = await c.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $|Seen: [\s\S]*\[aios\] > $/, at);
+      if (!/Run it\? \[y\/N\] \(\d+ s\) $/.test(c.text())) break;
       approvals++;
       c.type('y\r');
     }

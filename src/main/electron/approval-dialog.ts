@@ -1,6 +1,7 @@
 import type { BrowserWindow, Dialog, MessageBoxOptions } from 'electron';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/types';
 import type { Logger } from '../core/log';
+import { reasonsBeyondRule } from '../../shared/policy';
 import { showMessageBoxOn } from './message-box';
 
 export interface NativeApproverDeps {
@@ -35,8 +36,9 @@ function toolBoxOptions(request: ApprovalRequest, tool: NonNullable<ApprovalRequ
     'Arguments:',
     clipArguments(tool.arguments),
     '',
+    ...(request.why ? [`The AI says why: ${request.why}`] : []),
     `Rule: ${request.rule ?? 'no rule matched (unknown tools need approval)'}`,
-    ...request.reasons.map((r) => `Why: ${r}`),
+    ...reasonsBeyondRule(request.rule, request.reasons).map((r) => `Also: ${r}`),
     '',
     `Denied automatically after ${seconds} s without an answer.`,
   ];
@@ -60,9 +62,10 @@ export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal
   const lines = [
     request.command,
     '',
+    ...(request.why ? [`The AI says why: ${request.why}`, ''] : []),
     `Directory: ${request.cwd}`,
     `Rule: ${request.rule ?? 'no rule matched (unknown commands need approval)'}`,
-    ...request.reasons.map((r) => `Why: ${r}`),
+    ...reasonsBeyondRule(request.rule, request.reasons).map((r) => `Also: ${r}`),
     '',
     `Denied automatically after ${seconds} s without an answer.`,
   ];

@@ -5,6 +5,7 @@ import { dispatchCall } from '../core/bridge/dispatch';
 import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
 import { attachmentNote } from '../../shared/attachment';
+import { reasonsBeyondRule } from '../../shared/policy';
 import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT, type CallName, type CallRequest, type CallResponse, type EventPayload } from '../../shared/contract';
 import { ARGUMENT_LINES, decisionLabel, formatDuration, formatHistory, formatMemories, formatToolArguments, HELP } from './format';
 import { MarkdownStream } from './markdown';
@@ -37,6 +38,8 @@ export class ChatRepl {
   private inTerminal = false;
   private closed = false;
   private wizard: SetupWizard | undefined;
+  private approvalDeadline = 0;
+  private countdown: ReturnType<typeof setInterval> | undefined;
   private readonly answerText: MarkdownStream;
   private readonly folds = new Map<string, OutputFold>();
   private lastOutput: OutputFold | undefined;
@@ -82,7 +85,7 @@ export class ChatRepl {
     this.flushAnswer();
     if (this.inTerminal || this.closed) return;
     if (!this.atLineStart) this.write('\n');
-    this.rl.setPrompt(this.approval ? this.style.yellow(this.approval.tool ? TOOL_APPROVAL_PROMPT : APPROVAL_PROMPT) : question ? this.style.cyan(question) : this.promptText());
+    this.rl.setPrompt(this.approval ? this.approvalPromptText(this.approval) : question ? this.style.cyan(question) : this.promptText());
     this.rl.prompt();
     this.atLineStart = true;
   }
@@ -161,15 +164,22 @@ export class ChatRepl {
       }),
       ev.on('chat.approvalRequest', (p) => {
         this.approval = p;
+        this.approvalDeadline = Date.now() + p.timeoutMs;
+        // What the AI wants and why, then the rule once.
+        const extra = reasonsBeyondRule(p.rule, p.reasons);
+        const rule = `rule: ${p.rule ?? 'no rule matches'}${extra.length > 0 ? `; ${extra.join('; ')}` : ''}`;
         if (p.tool) {
           this.line(`${s.yellow('approval needed')}: MCP tool ${s.bold(p.tool.tool)} of server ${s.bold(p.tool.server)}`);
           this.line(formatToolArguments(p.tool.arguments, ARGUMENT_LINES));
-          this.line(s.dim(`  rule: ${p.rule ?? 'no rule matches'}${p.reasons.length > 0 ? `; ${p.reasons.join('; ')}` : ''}`));
+          if (p.why) this.line(`  AI: ${p.why}`);
+          this.line(s.dim(`  ${rule}`));
         } else {
           this.line(`${s.yellow('approval needed')}: ${s.bold(p.command)}`);
-          this.line(s.dim(`  in ${p.cwd}; rule: ${p.rule ?? 'no rule matches'}${p.reasons.length > 0 ? `; ${p.reasons.join('; ')}` : ''}`));
+          if (p.why) this.line(`  AI: ${p.why}`);
+          this.line(s.dim(`  in ${p.cwd}; ${rule}`));
         }
         this.prompt();
+        this.startCountdown();
       }),
       ev.on('chat.commandOutput', (p) => {
         const shown = this.folds.get(p.callId)?.push(p.data) ?? p.data;
@@ -205,8 +215,31 @@ export class ChatRepl {
   private clearStaleApproval(): void {
     if (this.approval) {
       this.approval = undefined;
+      this.stopCountdown();
       this.rl.setPrompt(this.promptText());
     }
+  }
+
+  /** `Run it? [y/N] (117 s) `: the time left before no answer means no. */
+  private approvalPromptText(a: EventPayload<'chat.approvalRequest'>): string {
+    const left = Math.max(0, Math.ceil((this.approvalDeadline - Date.now()) / 1000));
+    return this.style.yellow(`${(a.tool ? TOOL_APPROVAL_PROMPT : APPROVAL_PROMPT).trimEnd()} (${left} s) `);
+  }
+
+  /** On a terminal the prompt counts down in place, keeping what is typed; elsewhere the first figure stands. */
+  private startCountdown(): void {
+    this.stopCountdown();
+    if (this.o.output.isTTY !== true || this.o.input.isTTY !== true) return;
+    this.countdown = setInterval(() => {
+      if (!this.approval || this.inTerminal || this.closed) return this.stopCountdown();
+      this.rl.setPrompt(this.approvalPromptText(this.approval));
+      this.rl.prompt(true);
+    }, 1000);
+  }
+
+  private stopCountdown(): void {
+    if (this.countdown) clearInterval(this.countdown);
+    this.countdown = undefined;
   }
 
   private onInterrupt(): void {
@@ -243,6 +276,7 @@ export class ChatRepl {
     const a = this.approval;
     if (!a) return;
     this.approval = undefined;
+    this.stopCountdown();
     this.rl.setPrompt(this.promptText());
     try {
       await this.call('chat.approve', { requestId: a.requestId, approved });
@@ -395,6 +429,7 @@ export class ChatRepl {
   }
 
   private async shutdown(code: number): Promise<void> {
+    this.stopCountdown();
     this.bracketedPaste(false);
     for (const off of this.offs) off();
     await this.o.core.close();

@@ -1,3 +1,4 @@
+import { historyDecisionLabel } from '../../shared/policy';
 import type { CommandHistoryRow } from '../core/memory/history';
 import type { Memory } from '../core/memory/types';
 import type { Style } from './style';
@@ -15,15 +16,8 @@ export const HELP = `Talk to aios in plain words; it proposes commands and the p
   Ctrl-C            cancel the running answer or command
   Ctrl-D, /exit     leave`;
 
-const DECISION_LABEL: Record<string, string> = {
-  auto_allow: 'allowed',
-  notify: 'notify',
-  require_approval: 'needs approval',
-  deny: 'denied',
-};
-
-export function decisionLabel(decision: string, style: Style): string {
-  const label = DECISION_LABEL[decision] ?? decision;
+export function decisionLabel(decision: string, style: Style, approver?: string | null): string {
+  const label = historyDecisionLabel(decision, approver);
   if (decision === 'deny' || decision === 'declined') return style.red(label);
   if (decision === 'require_approval') return style.yellow(label);
   if (decision === 'notify') return style.cyan(label);
@@ -42,7 +36,7 @@ export function formatHistory(rows: CommandHistoryRow[], style: Style): string {
   return rows
     .map((r) => {
       const status = r.exitCode !== null ? `exit ${r.exitCode}` : r.signal ? r.signal : 'not run';
-      return `${style.dim(localTime(r.startedAt))}  ${decisionLabel(r.decision, style)}  ${status.padEnd(7)}  ${r.command}`;
+      return `${style.dim(localTime(r.startedAt))}  ${decisionLabel(r.decision, style, r.approver)}  ${status.padEnd(7)}  ${r.command}`;
     })
     .join('\n');
 }

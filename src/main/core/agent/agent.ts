@@ -240,6 +240,7 @@ export class Agent {
         callId: call.id,
         turnId,
         signal,
+        why: a.value.reason,
         onDecided: (d) => {
           announced = true;
           this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments, command: a.value.command, ...d });

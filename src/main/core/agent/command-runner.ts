@@ -50,8 +50,18 @@ type RefusalKind = NonNullable<EventPayload<'chat.commandDone'>['refusalKind']>;
 export class CommandRunner {
   constructor(private readonly o: CommandRunnerOptions) {}
 
-  async run(args: { command: string; cwd: string; callId: string; turnId: string | null; signal: AbortSignal; onDecided?: (o: Pick<CommandOutcome, 'decision' | 'rule' | 'reasons'>) => void }): Promise<CommandOutcome> {
+  async run(args: {
+    command: string;
+    cwd: string;
+    callId: string;
+    turnId: string | null;
+    signal: AbortSignal;
+    /** The AI's stated reason, shown with the command and in the approval. */
+    why?: string;
+    onDecided?: (o: Pick<CommandOutcome, 'decision' | 'rule' | 'reasons'>) => void;
+  }): Promise<CommandOutcome> {
     const { command, cwd, callId, turnId, signal } = args;
+    const why = args.why?.trim() ? { why: args.why.trim() } : {};
     const policy = await this.o.policy();
     const verdict = policy.decide(command, { cwd, ...(this.o.home ? { home: this.o.home } : {}) });
     let decision = verdict.decision;
@@ -71,11 +81,25 @@ export class CommandRunner {
       sandbox = { confined: true, detail: `confined: read-only except ${jail.workTree}, private /tmp` };
     }
     args.onDecided?.({ decision, rule, reasons });
-    this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons, ...(sandbox ? { sandbox } : {}) });
+    this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons, ...why, ...(sandbox ? { sandbox } : {}) });
 
     const refuse = (refusal: string, refusalKind: RefusalKind, historyDecision: string, approver: string | null = null): CommandOutcome => {
       this.record({ command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal });
-      this.o.emit('chat.commandDone', { callId, command, decision, ran: false, refusal, refusalKind, exitCode: null, signal: null, durationMs: 0, timedOut: false, cancelled: refusalKind === 'cancelled' });
+      const decidedBy = refusalKind === 'declined' ? 'you' : refusalKind === 'timeout' ? 'timeout' : refusalKind === 'denied' ? 'rules' : undefined;
+      this.o.emit('chat.commandDone', {
+        callId,
+        command,
+        decision,
+        ran: false,
+        refusal,
+        refusalKind,
+        exitCode: null,
+        signal: null,
+        durationMs: 0,
+        timedOut: false,
+        cancelled: refusalKind === 'cancelled',
+        ...(decidedBy ? { decidedBy } : {}),
+      });
       return { command, decision, rule, reasons, ran: false, refusal };
     };
 
@@ -85,7 +109,7 @@ export class CommandRunner {
       const requestId = ulid();
       const { answer, timedOut } = await askWithTimeout(
         this.o.approver,
-        { requestId, callId, turnId, command, cwd, decision, rule, reasons, timeoutMs: this.o.approvalTimeoutMs },
+        { requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs },
         signal,
       );
       if (answer !== 'approved') {
@@ -136,6 +160,7 @@ export class CommandRunner {
       durationMs: result.durationMs,
       timedOut: result.timedOut,
       cancelled: result.cancelled,
+      decidedBy: approver === 'user' ? 'you' : 'rules',
     });
     return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: failure ?? null, result };
   }

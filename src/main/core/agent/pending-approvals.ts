@@ -30,6 +30,7 @@ export class PendingApprovals implements Approver {
         decision: request.decision,
         rule: request.rule,
         reasons: request.reasons,
+        ...(request.why ? { why: request.why } : {}),
         timeoutMs: request.timeoutMs,
         ...(request.tool ? { tool: request.tool } : {}),
       });

@@ -26,6 +26,8 @@ export interface ApprovalRequest {
   /** The matched rule as written in config.toml, e.g. `require_approval: "rm -rf*"`; null when no rule matched. */
   rule: string | null;
   reasons: string[];
+  /** What the AI said it wants this for. */
+  why?: string;
   timeoutMs: number;
   /** For a tool call: which server and tool, and its arguments (pretty JSON, capped). `command` then summarises it in one line. */
   tool?: ToolCallDisplay;

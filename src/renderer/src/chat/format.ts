@@ -3,18 +3,12 @@ import type { CommandRow, CommandState, Decision } from './types';
 
 type RefusalKind = NonNullable<EventPayload<'chat.commandDone'>['refusalKind']>;
 
-const DECISION_LABEL: Record<string, string> = {
-  auto_allow: 'auto-allowed',
-  notify: 'notify',
-  require_approval: 'needs approval',
-  deny: 'denied',
-  declined: 'declined',
-};
+import { DECISION_LABELS } from '../../../shared/policy';
 
 /** Decisions of the policy, and history's "declined". */
 export function decisionLabel(decision: string | null): string {
   if (decision === null) return 'not judged';
-  return DECISION_LABEL[decision] ?? decision;
+  return DECISION_LABELS[decision] ?? decision;
 }
 
 export function formatDuration(ms: number): string {
@@ -79,3 +73,17 @@ export function newCard(id: string, callId: string, turnId: string | null, comma
     restored: restored !== null,
   };
 }
+
+/**
+ * The card's badge: before an answer, what the policy decided; after it, who
+ * decided ("approved by you", "declined by you", "no answer").
+ */
+export function verdictLabel(card: Pick<CommandRow, 'decision' | 'decidedBy' | 'state'>): string {
+  if (card.decision === 'require_approval' && card.state !== 'waiting') {
+    if (card.decidedBy === 'you') return card.state === 'refused' ? 'declined by you' : 'approved by you';
+    if (card.decidedBy === 'timeout') return 'no answer: not run';
+  }
+  return decisionLabel(card.decision);
+}
+
+export { reasonsBeyondRule } from '../../../shared/policy';

@@ -1,5 +1,6 @@
 import type { CallResponse } from '../../../shared/contract';
-import { decisionLabel, formatDuration, localTime } from './format';
+import { historyDecisionLabel } from '../../../shared/policy';
+import { formatDuration, localTime } from './format';
 
 /**
  * /history and /memory as Markdown (a table, a list), drawn like answers.
@@ -30,7 +31,8 @@ export function formatHistory(list: CallResponse<'history.list'>, query: string)
     // A command that ran has a duration; without an exit code it was stopped by a signal.
     const status = r.exitCode !== null ? `exit ${r.exitCode}` : r.durationMs !== null ? 'stopped' : 'not run';
     const took = r.durationMs !== null ? formatDuration(r.durationMs) : '';
-    return `| ${escapeMarkdown(localTime(r.startedAt))} | ${escapeMarkdown(decisionLabel(r.decision))} | ${status} | ${codeSpan(r.command)} | ${took} |`;
+    const who = historyDecisionLabel(r.decision, r.approver);
+    return `| ${escapeMarkdown(localTime(r.startedAt))} | ${escapeMarkdown(who)} | ${status} | ${codeSpan(r.command)} | ${took} |`;
   });
   return [head, '', '| when | decision | result | command | took |', '| --- | --- | --- | --- | ---: |', ...rows].join('\n');
 }

@@ -105,6 +105,7 @@ export function commandStart(s0: ChatData, p: EventPayload<'chat.commandStart'>)
     rule: p.rule,
     reasons: p.reasons,
     ...(p.sandbox ? { sandbox: p.sandbox } : {}),
+    ...(p.why ? { why: p.why } : {}),
     // deny is refused at once (chat.commandDone follows with the words).
     state: p.decision === 'require_approval' ? 'waiting' : p.decision === 'deny' ? 'refused' : 'running',
   }));
@@ -153,6 +154,7 @@ export function commandDone(s0: ChatData, p: EventPayload<'chat.commandDone'>): 
       signal: p.signal,
       durationMs: p.ran ? p.durationMs : null,
       refusal: refused ? refusalText(p.decision, c.rule, c.reasons, p.refusal) : p.refusal,
+      ...(p.decidedBy ? { decidedBy: p.decidedBy } : {}),
     };
   });
   return { ...s, approvals: s.approvals.filter((a) => a.callId !== p.callId) };

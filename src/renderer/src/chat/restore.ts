@@ -28,6 +28,11 @@ function commandOf(args: string): string {
   return str(a?.command) ?? args;
 }
 
+function whyOf(args: string): { why?: string } {
+  const reason = str(parseJson(args)?.reason)?.trim();
+  return reason ? { why: reason } : {};
+}
+
 /** Applies the tool result the model was given (see the core's commandResultForModel). */
 export function applyResult(card: CommandRow, resultText: string): CommandRow {
   const r = parseJson(resultText);
@@ -39,6 +44,9 @@ export function applyResult(card: CommandRow, resultText: string): CommandRow {
   const reasons = Array.isArray(r.reasons) ? r.reasons.filter((x): x is string => typeof x === 'string') : card.reasons;
   const state = finalState({ ran, refusal, timedOut: r.timed_out === true, cancelled: r.cancelled === true });
   const output = str(r.output) ?? '';
+  // The model's copy says what happened; who settled an approval follows from it.
+  const decidedBy: CommandRow['decidedBy'] =
+    decision !== 'require_approval' ? 'rules' : ran ? 'you' : refusal && /declined/.test(refusal) ? 'you' : refusal && /timeout/.test(refusal) ? 'timeout' : undefined;
   return {
     ...card,
     decision,
@@ -50,6 +58,7 @@ export function applyResult(card: CommandRow, resultText: string): CommandRow {
     signal: str(r.signal),
     refusal: ran ? refusal : refusalText(decision, rule, reasons, refusal),
     output: output ? [{ stream: 'stdout', data: output }] : [],
+    ...(decidedBy ? { decidedBy } : {}),
   };
 }
 
@@ -73,7 +82,7 @@ export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', busy = fal
         if (c.name === RUN_COMMAND) {
           awaiting.push({ name: c.name, rowIndex: rows.length });
           // Without a stored result it never finished (the app stopped mid-command).
-          const card = newCard(cid, c.id, null, commandOf(c.arguments), { state: 'cancelled' });
+          const card = { ...newCard(cid, c.id, null, commandOf(c.arguments), { state: 'cancelled' }), ...whyOf(c.arguments) };
           rows.push(busy ? card : { ...card, refusal: INTERRUPTED });
         } else {
           awaiting.push({ name: c.name, rowIndex: null });

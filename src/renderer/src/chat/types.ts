@@ -37,6 +37,10 @@ export interface CommandRow {
   reasons: string[];
   /** For auto-allowed commands: whether they ran in the sandbox, in words. */
   sandbox?: { confined: boolean; detail: string };
+  /** What the AI said it wants the command for. */
+  why?: string;
+  /** Who settled it once it is over: the rules, the person, or the approval timeout. */
+  decidedBy?: 'rules' | 'you' | 'timeout';
   state: CommandState;
   output: OutputChunk[];
   /** Characters dropped from the front to keep the page light; the model and history keep their own copy. */

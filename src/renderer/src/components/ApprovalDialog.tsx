@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useChat } from '../chat/chat-store';
 import type { ApprovalRequest } from '../chat/types';
+import { reasonsBeyondRule } from '../chat/format';
 import { useChatController } from './ChatContext';
 import { ToolArguments } from './ToolArguments';
 
@@ -14,6 +15,8 @@ function Dialog({ request }: { request: ApprovalRequest }) {
   const box = useRef<HTMLDivElement>(null);
   const [now, setNow] = useState(() => Date.now());
   const left = secondsLeft(request, now);
+  // The rule is shown once; reasons that only repeat it are left out.
+  const extra = reasonsBeyondRule(request.rule, request.reasons);
 
   useEffect(() => {
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -78,6 +81,11 @@ function Dialog({ request }: { request: ApprovalRequest }) {
             </pre>
           </>
         )}
+        {request.why && (
+          <p className="approval-why" data-testid="approval-why">
+            <span className="label">The AI says why:</span> {request.why}
+          </p>
+        )}
         <dl className="approval-facts">
           {request.tool ? (
             <>
@@ -104,10 +112,10 @@ function Dialog({ request }: { request: ApprovalRequest }) {
           )}
           <dt>Rule</dt>
           <dd data-testid="approval-rule">{request.rule ?? `no rule matched (${request.tool ? 'tools' : 'commands'} no rule allows need approval)`}</dd>
-          {request.reasons.length > 0 && (
+          {extra.length > 0 && (
             <>
-              <dt>Why</dt>
-              <dd>{request.reasons.join('; ')}</dd>
+              <dt>Also</dt>
+              <dd data-testid="approval-reasons">{extra.join('; ')}</dd>
             </>
           )}
         </dl>

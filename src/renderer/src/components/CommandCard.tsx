@@ -1,5 +1,5 @@
 import { memo, useLayoutEffect, useRef, useState } from 'react';
-import { decisionLabel, exitText, formatDuration } from '../chat/format';
+import { exitText, formatDuration, reasonsBeyondRule, verdictLabel } from '../chat/format';
 import type { CommandRow } from '../chat/types';
 import { useUi } from '../store';
 import { AnsiText } from './AnsiText';
@@ -51,6 +51,7 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
   const hasOutput = card.output.length > 0;
   const showReasons = card.decision === 'deny' || card.decision === 'require_approval';
   const ruleText = card.rule ?? 'no rule matched';
+  const extraReasons = reasonsBeyondRule(card.rule, card.reasons);
   return (
     <article className={`command-card state-${card.state}`} data-testid="command-card" data-decision={card.decision ?? undefined} data-state={card.state} aria-label={`Command: ${card.command}`}>
       <header className="command-head">
@@ -60,14 +61,21 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
         <code className="command-text" data-testid="command-text">
           {card.command}
         </code>
-        <span className={`decision decision-${card.decision ?? 'none'}`}>{decisionLabel(card.decision)}</span>
+        <span className={`decision decision-${card.decision ?? 'none'}`} data-testid="command-verdict" data-decided-by={card.decidedBy}>
+          {verdictLabel(card)}
+        </span>
         <span className="command-state">{STATE_LABEL[card.state]}</span>
       </header>
+      {card.why && (
+        <p className="command-why" data-testid="command-why">
+          <span className="label">AI:</span> {card.why}
+        </p>
+      )}
       <p className="command-rule" data-testid="command-rule" title={card.reasons.join('\n') || undefined}>
         {ruleText}
       </p>
-      {/* Why it was stopped or asked about; for allowed commands the rule says enough. */}
-      {showReasons && card.reasons.length > 0 && <p className="command-reasons">{card.reasons.join('; ')}</p>}
+      {/* Why it was stopped or asked about, beyond the rule; for allowed commands the rule says enough. */}
+      {showReasons && extraReasons.length > 0 && <p className="command-reasons">{extraReasons.join('; ')}</p>}
       {card.sandbox && (
         <p className={`command-sandbox${card.sandbox.confined ? '' : ' warn'}`} data-testid="command-sandbox" data-confined={card.sandbox.confined}>
           {card.sandbox.detail}
