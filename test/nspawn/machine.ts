@@ -1,0 +1,233 @@
+/**
+ * A booted aios machine for tests: the root from `nspawn/build-rootfs`
+ * unpacked as nspawn/install unpacks it, its settings file rendered from
+ * nspawn/aios.nspawn as the installer renders it, booted by systemd-nspawn
+ * with those settings, its console in a tmux pane (nspawn's console is
+ * read-only when its output is piped), and queried from the host with
+ * nsenter (machinectl needs systemd as PID 1, which this host lacks).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { nspawnDir } from './helpers';
+
+const run = promisify(execFile);
+
+/** The uid of the machine's user `ai` and of the host folder it shares. */
+export const KIOSK_UID = 1000;
+
+/** Renders nspawn/aios.nspawn for one machine, as nspawn/install does (%h = the sharing user's home). */
+export function renderSettings(home: string): string {
+  return fs.readFileSync(path.join(nspawnDir, 'aios.nspawn'), 'utf8').split('%h').join(home);
+}
+
+/** Unpacks the rootfs archive into DIR, the command nspawn/install runs for an AIOS_ROOT target. */
+export function unpackRootfs(archive: string, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  execFileSync('bash', ['-o', 'pipefail', '-c', 'zstd -dc "$1" | tar -C "$2" --numeric-owner --xattrs --acls -x', 'unpack', archive, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface BootOptions {
+  /** The unpacked root, /var/lib/machines/NAME in an installed system. */
+  dir: string;
+  name: string;
+  /** The tmux server's socket name, one per test run. */
+  tmuxSocket: string;
+  /** Extra systemd-nspawn arguments (test scaffolding only, named by the caller). */
+  extraArgs?: string[];
+}
+
+export class Machine {
+  readonly name: string;
+  private readonly tmux: string[];
+  private readonly cgroup: string;
+  private initPid: number | undefined;
+
+  private constructor(
+    private readonly opts: BootOptions,
+    readonly nspawnPid: number,
+  ) {
+    this.name = opts.name;
+    this.tmux = tmuxArgs(opts.tmuxSocket);
+    this.cgroup = `aios-test-${opts.name}`;
+  }
+
+  /**
+   * Boots the machine in a tmux window of its own. The launching shell first
+   * moves itself into a cgroup of its own in both hierarchies: without that,
+   * systemd in the machine fails with "Failed to create /init.scope control
+   * group: Permission denied" on a host whose PID 1 is not systemd.
+   */
+  static async boot(opts: BootOptions): Promise<Machine> {
+    const settings = path.join(path.dirname(opts.dir), `${opts.name}.nspawn`);
+    if (!fs.existsSync(settings)) throw new Error(`no settings file ${settings}: render it with renderSettings()`);
+    const cgroup = `aios-test-${opts.name}`;
+    // --settings=trusted: the settings file next to the root is applied whole
+    // (Bind=, PrivateUsers=), as /etc/systemd/nspawn/NAME.nspawn would be.
+    const nspawn = ['systemd-nspawn', '--register=no', '--keep-unit', '--settings=trusted', `--machine=${opts.name}`, `--directory=${opts.dir}`, ...(opts.extraArgs ?? [])];
+    const script = [
+      `for h in systemd unified; do mkdir -p /sys/fs/cgroup/$h/${cgroup} && echo $$ > /sys/fs/cgroup/$h/${cgroup}/cgroup.procs || exit 1; done`,
+      `exec ${nspawn.map(shellQuote).join(' ')}`,
+    ].join('\n');
+    const tmux = tmuxArgs(opts.tmuxSocket);
+    const hasServer = spawnOk('tmux', [...tmux, 'has-session']);
+    const create = hasServer ? ['new-window', '-d', '-n', opts.name, '-P', '-F', '#{pane_pid}'] : ['new-session', '-d', '-s', 'aios-test', '-n', opts.name, '-x', '150', '-y', '45', '-P', '-F', '#{pane_pid}'];
+    const out = execFileSync('tmux', [...tmux, ...create, 'bash', '-c', script], { encoding: 'utf8' });
+    return new Machine(opts, Number(out.trim()));
+  }
+
+  /** What the console shows now (with its scrollback). */
+  screen(): string {
+    try {
+      return execFileSync('tmux', [...this.tmux, 'capture-pane', '-p', '-J', '-S', '-2000', '-t', `aios-test:${this.name}`], { encoding: 'utf8' });
+    } catch {
+      return '';
+    }
+  }
+
+  /** Waits until the console shows `pattern` (counted from `after` matches on), or fails with the screen. */
+  async waitScreen(pattern: RegExp, timeoutMs: number, after = 0): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const text = this.screen();
+      const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+      if ((text.match(global)?.length ?? 0) > after) return text;
+      if (!isRunning(this.nspawnPid)) throw new Error(`${this.name}: systemd-nspawn has ended; its console:\n${text.split('\n').slice(-40).join('\n')}`);
+      if (Date.now() > end) throw new Error(`${this.name}: the console did not show ${pattern} within ${timeoutMs} ms; it shows:\n${text.split('\n').slice(-40).join('\n')}`);
+      await sleep(200);
+    }
+  }
+
+  /** How often the console has shown `pattern` so far. */
+  count(pattern: RegExp): number {
+    return this.screen().match(new RegExp(pattern.source, 'g'))?.length ?? 0;
+  }
+
+  /** Types a line on the console, as a person would, and presses Enter. */
+  type(line: string): void {
+    execFileSync('tmux', [...this.tmux, 'send-keys', '-t', `aios-test:${this.name}`, '-l', line]);
+    execFileSync('tmux', [...this.tmux, 'send-keys', '-t', `aios-test:${this.name}`, 'Enter']);
+  }
+
+  /** The machine's PID 1 as the host sees it: the child of systemd-nspawn whose own pid namespace calls it 1. */
+  async init(timeoutMs = 30_000): Promise<number> {
+    if (this.initPid !== undefined) return this.initPid;
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      for (const entry of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          const status = fs.readFileSync(`/proc/${entry}/status`, 'utf8');
+          const ppid = /^PPid:\s+(\d+)$/m.exec(status)?.[1];
+          const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/);
+          if (Number(ppid) === this.nspawnPid && nspid && nspid.length > 1 && nspid[nspid.length - 1] === '1') {
+            this.initPid = Number(entry);
+            return this.initPid;
+          }
+        } catch {
+          // gone meanwhile
+        }
+      }
+      if (Date.now() > end) throw new Error(`${this.name}: no init process under systemd-nspawn (pid ${this.nspawnPid}); console:\n${this.screen()}`);
+      await sleep(100);
+    }
+  }
+
+  /** Runs a command in all the machine's namespaces, as its root (nsenter -a). */
+  async exec(command: string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string; code: number }> {
+    const pid = await this.init();
+    try {
+      const r = await run('nsenter', ['-t', String(pid), '-a', ...command], { timeout: timeoutMs, encoding: 'utf8' });
+      return { stdout: r.stdout, stderr: r.stderr, code: 0 };
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; code?: number | string };
+      return { stdout: e.stdout ?? '', stderr: e.stderr ?? String(err), code: typeof e.code === 'number' ? e.code : -1 };
+    }
+  }
+
+  /** Runs a command in the machine's network namespace only, with the host's programs (a VNC client). */
+  async inNetwork(command: string[], timeoutMs = 60_000): Promise<string> {
+    const pid = await this.init();
+    const r = await run('nsenter', ['-t', String(pid), '-n', ...command], { timeout: timeoutMs, encoding: 'utf8' });
+    return r.stdout;
+  }
+
+  /** `systemctl show` properties of units, as {unit: {prop: value}}. */
+  async units(units: string[], props: string[]): Promise<Record<string, Record<string, string>>> {
+    const out: Record<string, Record<string, string>> = {};
+    for (const unit of units) {
+      const r = await this.exec(['systemctl', 'show', unit, ...props.map((p) => `--property=${p}`)]);
+      out[unit] = Object.fromEntries(
+        r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+    }
+    return out;
+  }
+
+  /** Powers the machine off and waits for systemd-nspawn to end; kills it if it will not. */
+  async powerOff(timeoutMs = 60_000): Promise<void> {
+    if (isRunning(this.nspawnPid)) {
+      if (this.initPid !== undefined) await this.exec(['systemctl', 'poweroff'], 10_000);
+      else process.kill(this.nspawnPid, 'SIGTERM');
+      const end = Date.now() + timeoutMs;
+      while (isRunning(this.nspawnPid) && Date.now() < end) await sleep(200);
+      if (isRunning(this.nspawnPid)) process.kill(this.nspawnPid, 'SIGKILL');
+      while (isRunning(this.nspawnPid)) await sleep(100);
+    }
+    // A systemd-nspawn that was killed leaves its host-side veth behind, and
+    // the next boot of this name then fails with "File exists".
+    spawnOk('ip', ['link', 'delete', `ve-${this.name}`.slice(0, 15)]);
+    for (const h of ['systemd', 'unified']) {
+      try {
+        fs.rmdirSync(`/sys/fs/cgroup/${h}/${this.cgroup}`);
+      } catch {
+        // still busy or already gone; the next run reuses it
+      }
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * tmux on a socket of its own, with a config that keeps a window whose
+ * program ended (remain-on-exit), so a failed boot's last words stay readable.
+ */
+function tmuxArgs(socket: string): string[] {
+  const conf = path.join(os.tmpdir(), `${socket}.tmux.conf`);
+  if (!fs.existsSync(conf)) fs.writeFileSync(conf, 'set-option -g remain-on-exit on\nset-option -g history-limit 5000\n');
+  return ['-f', conf, '-L', socket];
+}
+
+function spawnOk(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Ends the tmux server of a test run (and so any console still open). */
+export function stopTmux(socket: string): void {
+  spawnOk('tmux', ['-L', socket, 'kill-server']);
+  fs.rmSync(path.join(os.tmpdir(), `${socket}.tmux.conf`), { force: true });
+}
