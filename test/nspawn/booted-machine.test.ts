@@ -26,6 +26,7 @@ import { KIOSK_UID, Machine, renderSettings, stopTmux, unpackRootfs } from './ma
 
 const g = gate(missingRequirement(['systemd-nspawn', 'mmdebstrap', 'nsenter', 'tmux', 'zstd', 'dpkg-deb', 'gvnccapture', 'npm'], true));
 const PROMPT = /\[aios\] >/;
+const DEB_CACHE = '/var/cache/aios-test/debs';
 const APPROVAL = /Run it\? \[y\/N\]/;
 
 let tmp: TempDir;
@@ -100,7 +101,9 @@ function rootfsArchive(): string {
     if (!fs.existsSync(path.join(repoRoot, f))) throw new Error(`${f} is missing: run npm ci && npm run build first (the Debian root copies the built app)`);
   }
   const out = tmp.join('aios-rootfs.tar.zst');
-  const r = spawnSync(path.join(nspawnDir, 'build-rootfs'), ['--distro', 'debian', '--out', out, '--uid', String(KIOSK_UID)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  // The downloaded .debs are kept between runs on this machine (apt checks
+  // each against the signed index); the root itself is built fresh each run.
+  const r = spawnSync(path.join(nspawnDir, 'build-rootfs'), ['--distro', 'debian', '--out', out, '--uid', String(KIOSK_UID), '--cache', DEB_CACHE], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`build-rootfs failed (status ${r.status}):\n${r.stderr.slice(-4000)}`);
   return out;
 }
