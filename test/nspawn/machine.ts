@@ -181,16 +181,43 @@ export class Machine {
       if (isRunning(this.nspawnPid)) process.kill(this.nspawnPid, 'SIGKILL');
       while (isRunning(this.nspawnPid)) await sleep(100);
     }
+    // A killed systemd-nspawn leaves the machine running without it: end its
+    // PID 1, which ends every process in the machine's pid namespace.
+    if (this.initPid !== undefined && isRunning(this.initPid) && isNamespaceInit(this.initPid)) {
+      process.kill(this.initPid, 'SIGKILL');
+      while (isRunning(this.initPid)) await sleep(100);
+    }
     // A systemd-nspawn that was killed leaves its host-side veth behind, and
     // the next boot of this name then fails with "File exists".
     spawnOk('ip', ['link', 'delete', `ve-${this.name}`.slice(0, 15)]);
-    for (const h of ['systemd', 'unified']) {
-      try {
-        fs.rmdirSync(`/sys/fs/cgroup/${h}/${this.cgroup}`);
-      } catch {
-        // still busy or already gone; the next run reuses it
-      }
-    }
+    // The machine's systemd made cgroups under ours; all are empty now.
+    for (const h of ['systemd', 'unified']) removeCgroup(`/sys/fs/cgroup/${h}/${this.cgroup}`);
+  }
+}
+
+/** Removes an empty cgroup and the empty ones below it (rmdir, deepest first). */
+function removeCgroup(dir: string): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return; // already gone
+  }
+  for (const e of entries) if (e.isDirectory()) removeCgroup(path.join(dir, e.name));
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // still has a process; the next run of the same name reuses it
+  }
+}
+
+/** True while PID is still a PID 1 of its own pid namespace (not a reused number). */
+function isNamespaceInit(pid: number): boolean {
+  try {
+    const nspid = /^NSpid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim().split(/\s+/);
+    return nspid !== undefined && nspid.length > 1 && nspid[nspid.length - 1] === '1';
+  } catch {
+    return false;
   }
 }
 
