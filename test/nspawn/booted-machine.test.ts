@@ -13,6 +13,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,10 @@ import { makeTempDir, type TempDir } from '../support/temp';
 import { gate, missingRequirement, nspawnDir, resultsDir } from './helpers';
 import { distance, flat, luminance, readPng, thumbnail } from './image';
 import { addForwarderUnit, BRIDGE_IN_MACHINE, MODEL_PORT_IN_MACHINE, startHostBridge, type HostBridge } from './llm-bridge';
-import { KIOSK_UID, Machine, renderSettings, stopTmux, unpackRootfs } from './machine';
+import { KIOSK_UID, Machine, renderSettings, unpackRootfs } from './machine';
+import { podmanStore, type PodmanStore } from './podman';
+import { stopTmux, TmuxConsole } from './tmux-console';
+import { captureVnc } from './vnc-capture';
 
 const g = gate(missingRequirement(['systemd-nspawn', 'mmdebstrap', 'nsenter', 'tmux', 'zstd', 'dpkg-deb', 'gvnccapture', 'npm'], true));
 const PROMPT = /\[aios\] >/;
@@ -90,7 +94,19 @@ async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function rootfsArchive(): string {
+// The root is built once per run of this file and shared by both suites.
+let rootTmp: TempDir | undefined;
+let rootfs: Promise<string> | undefined;
+function sharedRootfs(): Promise<string> {
+  rootfs ??= (async () => {
+    rootTmp = makeTempDir('aios-rootfs-');
+    return rootfsArchive(rootTmp);
+  })();
+  return rootfs;
+}
+afterAll(() => rootTmp?.cleanup());
+
+function rootfsArchive(dir: TempDir): string {
   const given = process.env.AIOS_TEST_ROOTFS;
   if (given && !process.env.CI) {
     if (!fs.existsSync(given)) throw new Error(`AIOS_TEST_ROOTFS=${given} does not exist`);
@@ -100,7 +116,7 @@ function rootfsArchive(): string {
   for (const f of ['out/main/cli.js', 'node_modules/node/bin/node']) {
     if (!fs.existsSync(path.join(repoRoot, f))) throw new Error(`${f} is missing: run npm ci && npm run build first (the Debian root copies the built app)`);
   }
-  const out = tmp.join('aios-rootfs.tar.zst');
+  const out = dir.join('aios-rootfs.tar.zst');
   // The downloaded .debs are kept between runs on this machine (apt checks
   // each against the signed index); the root itself is built fresh each run.
   const r = spawnSync(path.join(nspawnDir, 'build-rootfs'), ['--distro', 'debian', '--out', out, '--uid', String(KIOSK_UID), '--cache', DEB_CACHE], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -113,7 +129,7 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     g.check();
     tmp = makeTempDir('aios-booted-');
     fs.chmodSync(tmp.path, 0o755);
-    const archive = await timed('build-rootfs', async () => rootfsArchive());
+    const archive = await timed('build-rootfs', sharedRootfs);
     hostNotes(`rootfs ${archive}: ${(fs.statSync(archive).size / 1e6).toFixed(0)} MB`);
 
     // The host user's ~/.config/syui/ai, shared by both machines (uid 1000 =
@@ -324,4 +340,149 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     // Declined: not installed on prod.
     expect((await prod.exec(['dpkg-query', '-W', '-f', '${Status}', 'hello'])).stdout).not.toContain('install ok installed');
   }, 240_000);
+});
+
+const gOci = gate(missingRequirement(['podman', 'runc', 'mmdebstrap', 'zstd', 'tmux', 'gvnccapture', 'npm'], true));
+const VERSION = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+const TAG = `localhost/aios:${VERSION}`;
+
+/** A free TCP port on 127.0.0.1 from 5900 up (gvnccapture addresses VNC displays, 5900 + N). */
+async function freeVncPort(): Promise<number> {
+  for (let port = 5900; port < 6000; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port in 5900..5999 for the published VNC port');
+}
+
+describe.skipIf(gOci.skip)('the OCI image (nspawn/build-image): podman load, run -it, and the full machine with --systemd=always', () => {
+  let otmp: TempDir;
+  let builder: PodmanStore;
+  let store: PodmanStore;
+  let imageFile: string;
+  const ociTmux = `aios-oci-${process.pid}`;
+
+  beforeAll(async () => {
+    gOci.check();
+    otmp = makeTempDir('aios-oci-');
+    fs.chmodSync(otmp.path, 0o755);
+    const archive = await sharedRootfs();
+    // Built in one podman store, loaded into another: the load is real.
+    builder = podmanStore(otmp.join('build-store'));
+    store = podmanStore(otmp.join('store'));
+    imageFile = otmp.join('aios-image.tar');
+    await timed('build-image', async () => {
+      const r = spawnSync(path.join(nspawnDir, 'build-image'), ['--rootfs', archive, '--out', imageFile], { env: builder.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      if (r.status !== 0) throw new Error(`build-image failed (status ${r.status}):\n${r.stderr.slice(-4000)}`);
+    });
+  }, 1_200_000);
+
+  afterAll(async () => {
+    if (gOci.skip) return;
+    stopTmux(ociTmux);
+    await builder?.destroy();
+    await store?.destroy();
+    hostNotes(`timings (s): ${JSON.stringify(timings)}`);
+    otmp?.cleanup();
+  }, 180_000);
+
+  it('is an OCI archive that podman load accepts, with the labels, USER ai, aios chat and the memory volume', async () => {
+    const entries = execFileSync('tar', ['-tf', imageFile], { encoding: 'utf8' }).split('\n');
+    expect(entries).toEqual(expect.arrayContaining(['oci-layout', 'index.json']));
+    const loaded = await timed('podman load', () => store.podman(['load', '--input', imageFile], 300_000));
+    expect(loaded.stdout).toContain(`Loaded image: ${TAG}`);
+    const config = JSON.parse((await store.podman(['image', 'inspect', TAG, '--format', '{{json .Config}}'])).stdout) as {
+      User: string;
+      Cmd: string[];
+      Volumes: Record<string, unknown>;
+      WorkingDir: string;
+      Labels: Record<string, string>;
+    };
+    expect(config).toMatchObject({ User: 'ai', Cmd: ['aios', 'chat'], WorkingDir: '/home/ai', Volumes: { '/home/ai/.config/syui/ai': {} } });
+    expect(config.Labels).toMatchObject({
+      'org.opencontainers.image.title': 'aios',
+      'org.opencontainers.image.version': VERSION,
+      'org.opencontainers.image.source': 'https://github.com/syui/aios',
+      'org.opencontainers.image.licenses': 'MIT',
+    });
+  }, 600_000);
+
+  it('run -it reaches [aios] >; !echo runs after approval; a memory added inside is in the host folder', async () => {
+    const memory = otmp.join('host-config-syui-ai');
+    fs.mkdirSync(memory, { mode: 0o700 });
+    fs.chownSync(memory, KIOSK_UID, KIOSK_UID);
+    const env = ['CONTAINERS_CONF', 'CONTAINERS_STORAGE_CONF'].map((k) => `${k}=${store.env[k]}`);
+    const panePid = TmuxConsole.start(ociTmux, 'oci-chat', ['env', ...env, 'podman', 'run', '-it', '--rm', '--name', 'aios-oci-chat', '-v', `${memory}:/home/ai/.config/syui/ai`, TAG]);
+    const chat = new TmuxConsole(ociTmux, 'oci-chat', () => fs.existsSync(`/proc/${panePid}`));
+    await timed('run -it to [aios] >', () => chat.waitScreen(PROMPT, 120_000));
+
+    for (const [line, expected] of [
+      ['!echo hello-from-oci', /^hello-from-oci$/m],
+      ['!aios memory add "added inside the OCI container"', /^[0-9A-HJKMNP-TV-Z]{26}$/m],
+    ] as const) {
+      const asks = chat.count(APPROVAL);
+      chat.type(line);
+      await chat.waitScreen(APPROVAL, 30_000, asks);
+      const prompts = chat.count(PROMPT);
+      chat.type('y');
+      await chat.waitScreen(PROMPT, 60_000, prompts);
+      const screen = chat.screen();
+      expect(screen.slice(screen.lastIndexOf(line))).toMatch(expected);
+    }
+    chat.key('C-d');
+    const db = new Database(path.join(memory, 'gpt/memory.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT content FROM memories').pluck().all()).toEqual(['added inside the OCI container']);
+    } finally {
+      db.close();
+    }
+  }, 300_000);
+
+  it('--systemd=always /sbin/init boots the machine: running, kiosk and VNC active, the chat on a published loopback VNC port', async () => {
+    const port = await freeVncPort();
+    await store.podman(['run', '--detach', '--name', 'aios-oci-boot', '--systemd=always', '--user', 'root', '--publish', `127.0.0.1:${port}:5900`, TAG, '/sbin/init']);
+    try {
+      // Until systemd in the container has its bus, systemctl cannot ask it.
+      const state = await timed('boot mode to running', async () => {
+        const end = Date.now() + 180_000;
+        for (;;) {
+          try {
+            return (await store.podman(['exec', 'aios-oci-boot', 'systemctl', 'is-system-running', '--wait'], 120_000)).stdout.trim();
+          } catch (err) {
+            if (Date.now() > end) return (err as Error).message;
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
+      });
+      expect(state).toBe('running');
+      for (const unit of ['aios-kiosk.service', 'aios-vnc.service']) {
+        const show = await store.podman(['exec', 'aios-oci-boot', 'systemctl', 'show', unit, '--property=ActiveState', '--property=NRestarts']);
+        expect(show.stdout).toMatch(/^ActiveState=active$/m);
+        expect(show.stdout).toMatch(/^NRestarts=0$/m);
+      }
+      fs.mkdirSync(resultsDir, { recursive: true });
+      const file = path.join(resultsDir, 'oci-boot-vnc.png');
+      const until = Date.now() + 90_000;
+      let stats = { toFlat: 0, luminance: 255 };
+      while (Date.now() < until) {
+        try {
+          const frame = thumbnail(await captureVnc('127.0.0.1', port, file));
+          stats = { toFlat: distance(frame, flat(frame)), luminance: luminance(frame) };
+          if (stats.toFlat > 3 && stats.luminance < 90) break;
+        } catch {
+          // wayvnc may still be starting
+        }
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      hostNotes(`OCI boot mode VNC capture ${file}: ${JSON.stringify(stats)}`);
+      expect(stats.luminance, `the kiosk (${file}) is bright or missing`).toBeLessThan(90);
+      expect(stats.toFlat, `the kiosk (${file}) is flat: nothing drawn`).toBeGreaterThan(3);
+    } finally {
+      await store.podman(['rm', '--force', '--time', '5', 'aios-oci-boot']).catch(() => undefined);
+    }
+  }, 400_000);
 });

@@ -8,10 +8,10 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { nspawnDir } from './helpers';
+import { TmuxConsole } from './tmux-console';
 
 const run = promisify(execFile);
 
@@ -41,18 +41,18 @@ export interface BootOptions {
   extraArgs?: string[];
 }
 
-export class Machine {
+/** A booted machine; its console is the tmux window it was started in. */
+export class Machine extends TmuxConsole {
   readonly name: string;
-  private readonly tmux: string[];
   private readonly cgroup: string;
   private initPid: number | undefined;
 
   private constructor(
-    private readonly opts: BootOptions,
+    opts: BootOptions,
     readonly nspawnPid: number,
   ) {
+    super(opts.tmuxSocket, opts.name, () => isRunning(nspawnPid));
     this.name = opts.name;
-    this.tmux = tmuxArgs(opts.tmuxSocket);
     this.cgroup = `aios-test-${opts.name}`;
   }
 
@@ -73,44 +73,7 @@ export class Machine {
       `for h in systemd unified; do mkdir -p /sys/fs/cgroup/$h/${cgroup} && echo $$ > /sys/fs/cgroup/$h/${cgroup}/cgroup.procs || exit 1; done`,
       `exec ${nspawn.map(shellQuote).join(' ')}`,
     ].join('\n');
-    const tmux = tmuxArgs(opts.tmuxSocket);
-    const hasServer = spawnOk('tmux', [...tmux, 'has-session']);
-    const create = hasServer ? ['new-window', '-d', '-n', opts.name, '-P', '-F', '#{pane_pid}'] : ['new-session', '-d', '-s', 'aios-test', '-n', opts.name, '-x', '150', '-y', '45', '-P', '-F', '#{pane_pid}'];
-    const out = execFileSync('tmux', [...tmux, ...create, 'bash', '-c', script], { encoding: 'utf8' });
-    return new Machine(opts, Number(out.trim()));
-  }
-
-  /** What the console shows now (with its scrollback). */
-  screen(): string {
-    try {
-      return execFileSync('tmux', [...this.tmux, 'capture-pane', '-p', '-J', '-S', '-2000', '-t', `aios-test:${this.name}`], { encoding: 'utf8' });
-    } catch {
-      return '';
-    }
-  }
-
-  /** Waits until the console shows `pattern` (counted from `after` matches on), or fails with the screen. */
-  async waitScreen(pattern: RegExp, timeoutMs: number, after = 0): Promise<string> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const text = this.screen();
-      const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
-      if ((text.match(global)?.length ?? 0) > after) return text;
-      if (!isRunning(this.nspawnPid)) throw new Error(`${this.name}: systemd-nspawn has ended; its console:\n${text.split('\n').slice(-40).join('\n')}`);
-      if (Date.now() > end) throw new Error(`${this.name}: the console did not show ${pattern} within ${timeoutMs} ms; it shows:\n${text.split('\n').slice(-40).join('\n')}`);
-      await sleep(200);
-    }
-  }
-
-  /** How often the console has shown `pattern` so far. */
-  count(pattern: RegExp): number {
-    return this.screen().match(new RegExp(pattern.source, 'g'))?.length ?? 0;
-  }
-
-  /** Types a line on the console, as a person would, and presses Enter. */
-  type(line: string): void {
-    execFileSync('tmux', [...this.tmux, 'send-keys', '-t', `aios-test:${this.name}`, '-l', line]);
-    execFileSync('tmux', [...this.tmux, 'send-keys', '-t', `aios-test:${this.name}`, 'Enter']);
+    return new Machine(opts, TmuxConsole.start(opts.tmuxSocket, opts.name, ['bash', '-c', script]));
   }
 
   /** The machine's PID 1 as the host sees it: the child of systemd-nspawn whose own pid namespace calls it 1. */
@@ -230,16 +193,6 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/**
- * tmux on a socket of its own, with a config that keeps a window whose
- * program ended (remain-on-exit), so a failed boot's last words stay readable.
- */
-function tmuxArgs(socket: string): string[] {
-  const conf = path.join(os.tmpdir(), `${socket}.tmux.conf`);
-  if (!fs.existsSync(conf)) fs.writeFileSync(conf, 'set-option -g remain-on-exit on\nset-option -g history-limit 5000\n');
-  return ['-f', conf, '-L', socket];
-}
-
 function spawnOk(cmd: string, args: string[]): boolean {
   try {
     execFileSync(cmd, args, { stdio: 'ignore' });
@@ -251,10 +204,4 @@ function spawnOk(cmd: string, args: string[]): boolean {
 
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Ends the tmux server of a test run (and so any console still open). */
-export function stopTmux(socket: string): void {
-  spawnOk('tmux', ['-L', socket, 'kill-server']);
-  fs.rmSync(path.join(os.tmpdir(), `${socket}.tmux.conf`), { force: true });
 }
