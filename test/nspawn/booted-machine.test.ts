@@ -262,6 +262,11 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     const status = await dev.exec(['dpkg', '-s', 'hello']);
     expect(status.stdout).toMatch(/^Status: install ok installed$/m);
     expect(status.stdout).toMatch(/^Version: 1\.0-aios-test$/m);
+    // What the model was told about the machine (nspawn/etc/prompt.txt).
+    const system = llm.requests[0]!.body.messages[0]!;
+    expect(system.role).toBe('system');
+    expect(system.content).toContain('`sudo` needs no password here');
+    expect(system.content).toContain('no terminal and no stdin');
     // What the model got back: the command's real exit code and output.
     const toolResult = llm.requests.map((r) => r.body.messages.at(-1)).find((m) => m?.role === 'tool');
     expect(toolResult?.content).toMatch(/Setting up hello \(1\.0-aios-test\)/);

@@ -85,7 +85,7 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-const scripts = ['aios', 'aios-session', 'aios-vnc', 'build-rootfs', 'install', 'install-files', 'lib.sh', 'etc/aios-chat.sh'];
+const scripts = ['aios', 'aios-session', 'aios-vnc', 'build-image', 'build-rootfs', 'install', 'install-files', 'lib.sh', 'etc/aios-chat.sh'];
 
 describe('the nspawn scripts', () => {
   it('pass shellcheck, every one of them', () => {
@@ -188,6 +188,23 @@ describe('build-rootfs', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("--uid must be a number, not 'ai'");
     expect(runScript('build-rootfs', ['--frobnicate']).stderr).toContain('unknown argument --frobnicate');
+  });
+});
+
+describe('build-image', () => {
+  it('--dry-run imports the root with the image settings and saves an OCI archive', () => {
+    const r = runScript('build-image', ['--dry-run', '--rootfs', '/srv/aios/aios-rootfs.tar.zst', '--out', '/srv/aios/aios-image.tar']);
+    expect(r.stderr).toBe('build-image: dry run: nothing was changed\n');
+    expect(r.status).toBe(0);
+    const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    const steps = r.stdout.split('\n');
+    const imported = steps.find((l) => l.startsWith('+ podman import '));
+    for (const change of ['USER\\ ai', 'WORKDIR\\ /home/ai', 'VOLUME\\ /home/ai/.config/syui/ai', 'CMD\\ \\[\\"aios\\"\\,\\ \\"chat\\"\\]', `org.opencontainers.image.version=\\"${version}\\"`, 'org.opencontainers.image.licenses=\\"MIT\\"']) {
+      expect(imported).toContain(change);
+    }
+    expect(imported).toMatch(/ \/srv\/aios\/aios-rootfs\.tar\.zst aios:\S+$/);
+    expect(steps).toContain(`+ podman save --format oci-archive --uncompressed --output /srv/aios/aios-image.tar aios:${version}`);
+    expect(runScript('build-image', ['--dry-run']).stderr).toContain('which root filesystem? --rootfs FILE');
   });
 });
 
