@@ -13,20 +13,20 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lastMessage, startLlmServer, type ChatRequestBody, type LlmServer, type Step } from '../support/llm-server';
+import { startLlmServer, type LlmServer } from '../support/llm-server';
 import { repoRoot } from '../support/process';
 import { makeTempDir, type TempDir } from '../support/temp';
+import { buildHelloDeb, respond } from './demo-model';
 import { gate, missingRequirement, nspawnDir, resultsDir } from './helpers';
 import { distance, flat, luminance, readPng, thumbnail } from './image';
 import { addForwarderUnit, BRIDGE_IN_MACHINE, MODEL_PORT_IN_MACHINE, startHostBridge, type HostBridge } from './llm-bridge';
 import { KIOSK_UID, Machine, renderSettings, unpackRootfs } from './machine';
 import { podmanStore, type PodmanStore } from './podman';
 import { stopTmux, TmuxConsole } from './tmux-console';
-import { captureVnc } from './vnc-capture';
+import { captureVnc, freeVncPort } from './vnc-capture';
 
 const g = gate(missingRequirement(['systemd-nspawn', 'mmdebstrap', 'nsenter', 'tmux', 'zstd', 'dpkg-deb', 'gvnccapture', 'npm'], true));
 const PROMPT = /\[aios\] >/;
@@ -43,46 +43,6 @@ const timings: Record<string, number> = {};
 
 function hostNotes(text: string): void {
   console.log(`test/nspawn/booted-machine: ${text}`);
-}
-
-/** A package the demo installs with no network: `hello`, one script in /usr/bin. */
-function buildHelloDeb(out: string): void {
-  const tree = tmp.join('hello-pkg');
-  fs.mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
-  fs.mkdirSync(path.join(tree, 'usr/bin'), { recursive: true });
-  fs.writeFileSync(
-    path.join(tree, 'DEBIAN/control'),
-    'Package: hello\nVersion: 1.0-aios-test\nArchitecture: all\nMaintainer: aios tests <tests@aios.invalid>\nDescription: says hello (built by the aios machine test)\n',
-  );
-  fs.writeFileSync(path.join(tree, 'usr/bin/hello'), '#!/bin/sh\necho "Hello from the aios machine test"\n', { mode: 0o755 });
-  execFileSync('dpkg-deb', ['--root-owner-group', '--build', tree, out], { stdio: 'ignore' });
-}
-
-/** The model's side of the demo: what a real model would do, decided from what it is sent. */
-function respond(body: ChatRequestBody): Step {
-  const last = body.messages[body.messages.length - 1];
-  if (last?.role === 'tool') {
-    const call = body.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.id === last.tool_call_id);
-    const result = last.content ?? '';
-    if (call?.function.name === 'recall_history') {
-      const pkg = /apt-get install -y \.\/([\w.+-]+)\.deb/.exec(result)?.[1];
-      return { text: pkg ? `You installed ${pkg} (sudo apt-get install -y ./${pkg}.deb).` : 'I found no install in the history.' };
-    }
-    if (call?.function.name.endsWith('create_ai_memory')) return { text: /"success":\s*false|error/i.test(result) ? `Could not save: ${result}` : 'Saved to the shared memory.' };
-    return { text: `Done: ${call?.function.name ?? 'tool'} finished.` };
-  }
-  const said = lastMessage(body, 'user');
-  if (/install hello/i.test(said)) {
-    return { text: 'Installing hello.', toolCalls: [{ name: 'run_command', arguments: { command: 'sudo apt-get install -y ./hello.deb', reason: 'install the hello package you gave me' } }] };
-  }
-  if (/what did i install/i.test(said)) return { text: 'Looking at the history.', toolCalls: [{ name: 'recall_history', arguments: { query: 'install' } }] };
-  const remember = /remember that (.+)/i.exec(said);
-  if (remember) {
-    // The memory tool as offered: built in, or through the aigpt MCP server (aigpt__create_ai_memory).
-    const tool = body.tools?.map((t) => t.function.name).find((n) => n.endsWith('create_ai_memory')) ?? 'create_ai_memory';
-    return { toolCalls: [{ name: tool, arguments: { content: remember[1]! } }] };
-  }
-  return { text: 'I only know the test script.' };
 }
 
 async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -146,7 +106,7 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     llm.setResponder(respond);
     bridge = await startHostBridge(tmp.join('llm'), Number(new URL(llm.url).port));
     const deb = tmp.join('hello.deb');
-    buildHelloDeb(deb);
+    buildHelloDeb(tmp.path, deb);
 
     await timed('unpack x2', async () => {
       for (const name of ['aios-dev', 'aios-prod']) {
@@ -350,19 +310,6 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
 const gOci = gate(missingRequirement(['podman', 'runc', 'mmdebstrap', 'zstd', 'tmux', 'gvnccapture', 'npm'], true));
 const VERSION = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const TAG = `localhost/aios:${VERSION}`;
-
-/** A free TCP port on 127.0.0.1 from 5900 up (gvnccapture addresses VNC displays, 5900 + N). */
-async function freeVncPort(): Promise<number> {
-  for (let port = 5900; port < 6000; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port in 5900..5999 for the published VNC port');
-}
 
 describe.skipIf(gOci.skip)('the OCI image (nspawn/build-image): podman load, run -it, and the full machine with --systemd=always', () => {
   let otmp: TempDir;
