@@ -85,7 +85,7 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-const scripts = ['aios', 'aios-session', 'aios-vnc', 'build-rootfs', 'install', 'install-files', 'lib.sh', 'etc/aios-chat.sh'];
+const scripts = ['aios', 'aios-session', 'aios-vnc', 'build-image', 'build-rootfs', 'install', 'install-files', 'lib.sh', 'etc/aios-chat.sh'];
 
 describe('the nspawn scripts', () => {
   it('pass shellcheck, every one of them', () => {
@@ -169,11 +169,42 @@ describe('build-rootfs', () => {
     golden('build-rootfs.dry-run.golden', placeholders(r.stdout));
   });
 
-  it('refuses a bad --uid and an unknown option with a message', () => {
+  it('--distro debian --dry-run bootstraps this host\'s release from its apt sources and copies the built app with its own Node', () => {
+    const r = runScript('build-rootfs', ['--dry-run', '--distro', 'debian', '--work', '/var/tmp/aios-rootfs.test', '--out', '/srv/aios/aios-rootfs.tar.zst', '--app', '/src/aios']);
+    expect(r.stderr).toBe('build-rootfs: dry run: nothing was changed\n');
+    expect(r.status).toBe(0);
+    const steps = r.stdout.split('\n');
+    const mmdebstrap = steps.find((l) => l.startsWith('+ mmdebstrap '));
+    expect(mmdebstrap).toMatch(/^\+ mmdebstrap --variant=apt --include=\S*systemd-sysv\S*sudo\S*cage\\,xwayland\\,wayvnc\\,chromium\S* \S+ \/var\/tmp\/aios-rootfs\.test\/root/);
+    expect(steps).toContain("+ cd /src/aios && { npm ls --omit=dev --all --parseable 2>/dev/null | sed -n 's|^/src/aios/||p' | grep '^node_modules/' | sort -u | awk 'index($0, last \"/\") != 1 { print; last = $0 }'; echo node_modules/node; } | tar -C /src/aios -T - -c | tar -C /var/tmp/aios-rootfs.test/root/opt/aios -x");
+    expect(steps).toContain('+ chroot /var/tmp/aios-rootfs.test/root useradd --create-home --uid 1000 --user-group --shell /bin/bash ai');
+    expect(steps).toContain(`+ install -D -m 0440 ${nspawnDir}/etc/sudoers /var/tmp/aios-rootfs.test/root/etc/sudoers.d/aios`);
+    expect(steps.some((l) => l.includes('pacstrap') || l.includes('arch-chroot'))).toBe(false);
+  });
+
+  it('refuses a bad --uid, an unknown --distro and an unknown option with a message', () => {
+    expect(runScript('build-rootfs', ['--dry-run', '--distro', 'fedora']).stderr).toContain("--distro must be arch or debian, not 'fedora'");
     const r = runScript('build-rootfs', ['--dry-run', '--uid', 'ai']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("--uid must be a number, not 'ai'");
     expect(runScript('build-rootfs', ['--frobnicate']).stderr).toContain('unknown argument --frobnicate');
+  });
+});
+
+describe('build-image', () => {
+  it('--dry-run imports the root with the image settings and saves an OCI archive', () => {
+    const r = runScript('build-image', ['--dry-run', '--rootfs', '/srv/aios/aios-rootfs.tar.zst', '--out', '/srv/aios/aios-image.tar']);
+    expect(r.stderr).toBe('build-image: dry run: nothing was changed\n');
+    expect(r.status).toBe(0);
+    const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    const steps = r.stdout.split('\n');
+    const imported = steps.find((l) => l.startsWith('+ podman import '));
+    for (const change of ['USER\\ ai', 'WORKDIR\\ /home/ai', 'VOLUME\\ /home/ai/.config/syui/ai', 'CMD\\ \\[\\"aios\\"\\,\\ \\"chat\\"\\]', `org.opencontainers.image.version=\\"${version}\\"`, 'org.opencontainers.image.licenses=\\"MIT\\"']) {
+      expect(imported).toContain(change);
+    }
+    expect(imported).toMatch(/ \/srv\/aios\/aios-rootfs\.tar\.zst aios:\S+$/);
+    expect(steps).toContain(`+ podman save --format oci-archive --uncompressed --output /srv/aios/aios-image.tar aios:${version}`);
+    expect(runScript('build-image', ['--dry-run']).stderr).toContain('which root filesystem? --rootfs FILE');
   });
 });
 
@@ -228,7 +259,7 @@ describe('install', () => {
       // The dry run printed exactly what the real run does.
       golden('install.dry-run.golden', placeholders(first.stdout));
       expect(first.stderr).toContain("warning: the machine's user ai has uid 1000 but root is uid 0");
-      expect(first.stderr).toContain('install: installed. Start: systemctl start systemd-nspawn@aios   Enter: machinectl shell aios');
+      expect(first.stderr).toContain('install: installed aios. Start: systemctl start systemd-nspawn@aios   Enter: machinectl login aios');
       expect(fs.statSync(cfg).mode & 0o777).toBe(0o700);
       expect(fs.statSync(path.join(cfg, 'gpt')).mode & 0o777).toBe(0o700);
       for (const name of ['config.toml', 'mcp.json']) {
@@ -265,6 +296,29 @@ describe('install', () => {
       expect(snapshot(root)).toEqual(after);
       expect(third.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([`+ systemctl --root=${root} enable machines.target systemd-nspawn@aios.service`]);
       golden('install.third-run.golden', placeholders(third.stdout));
+    });
+
+    it('installs aios-dev and aios-prod from one rootfs: two copies, two settings files binding the same memory folder', () => {
+      g.check();
+      const root = tmp.join('root');
+      fs.mkdirSync(root);
+      const rootfs = makeRootfs();
+      const shims = makeShims();
+      const env = { AIOS_ROOT: root, PATH: `${shims.dir}:${process.env.PATH ?? '/usr/bin:/bin'}` };
+      const r = runScript('install', ['--user', 'root', '--rootfs', rootfs, '--machine', 'aios-dev', '--machine', 'aios-prod'], env);
+      expect(r.status).toBe(0);
+      const binds = ['aios-dev', 'aios-prod'].map((name) => {
+        expect(fs.readFileSync(path.join(root, `var/lib/machines/${name}/etc/aios-rootfs-marker`), 'utf8')).toBe('built by the test\n');
+        return /^Bind=.*$/m.exec(fs.readFileSync(path.join(root, `etc/systemd/nspawn/${name}.nspawn`), 'utf8'))?.[0];
+      });
+      expect(binds[0]).toBe('Bind=/root/.config/syui/ai:/home/ai/.config/syui/ai:idmap');
+      expect(binds[1]).toBe(binds[0]);
+      expect(shims.calls()).toEqual([
+        `systemctl --root=${root} enable machines.target systemd-nspawn@aios-dev.service`,
+        `systemctl --root=${root} enable machines.target systemd-nspawn@aios-prod.service`,
+      ]);
+      expect(r.stderr).toContain('installed aios-dev.');
+      expect(r.stderr).toContain('installed aios-prod.');
     });
   });
 });

@@ -33,6 +33,23 @@ export function relevantMemories(store: MemoryStore | undefined, text: string, l
   }
 }
 
+/** Where an aios machine (nspawn/build-rootfs) states what the model must know about it. */
+export const MACHINE_NOTES_FILE = '/etc/aios/prompt.txt';
+
+/** The machine's own notes for the prompt, one per non-empty line; none on an ordinary host. */
+function machineNotes(file = MACHINE_NOTES_FILE): string[] {
+  try {
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0 && !l.startsWith('#'))
+      .map((l) => (l.startsWith('- ') ? l : `- ${l}`));
+  } catch {
+    return [];
+  }
+}
+
 export function systemPrompt(f: PromptFacts): string {
   const lines = [
     'You are aios, the AI layer of this Linux machine. The person talks to you instead of a shell; you do things by calling run_command.',
@@ -46,6 +63,8 @@ export function systemPrompt(f: PromptFacts): string {
     'Rules: say what you are about to do in one line, then do it. A refused or declined command did not run: explain that, do not try to get around the policy.',
     'For questions about what was run before ("what did I install yesterday?"), call recall_history. Save lasting facts about the person with the create_ai_memory tool (its name may carry a server prefix, e.g. aigpt__create_ai_memory).',
     'Answer in the language the person writes in. Keep answers short; this is often a text console.',
+    'Commands run with no terminal and no stdin: nothing can answer a password or a [Y/n] question, so always pass the non-interactive flags (pacman --noconfirm, apt-get -y).',
+    ...machineNotes(),
   ];
   if (f.memories.length > 0) {
     lines.push('Relevant memories:');

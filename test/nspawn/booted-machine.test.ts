@@ -1,0 +1,441 @@
+/**
+ * The aios machine, booted: the Debian root from `nspawn/build-rootfs
+ * --distro debian`, unpacked twice as nspawn/install does for `--machine
+ * aios-dev --machine aios-prod`, each booted by systemd-nspawn with its
+ * settings rendered from nspawn/aios.nspawn (PrivateUsers=pick, the idmapped
+ * shared memory folder, a private network). Everything is checked on the
+ * real console (driven through tmux), the real units (nsenter + systemctl)
+ * and a real VNC picture. The only stand-in is the model: the scripted
+ * OpenAI-compatible server, reached through a unix socket (llm-bridge.ts).
+ *
+ * Set AIOS_TEST_ROOTFS=FILE to boot an archive built before instead of
+ * building one (for working on this test; CI always builds).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLlmServer, type LlmServer } from '../support/llm-server';
+import { repoRoot } from '../support/process';
+import { makeTempDir, type TempDir } from '../support/temp';
+import { buildHelloDeb, respond } from './demo-model';
+import { gate, missingRequirement, nspawnDir, resultsDir } from './helpers';
+import { distance, flat, luminance, readPng, thumbnail } from './image';
+import { addForwarderUnit, BRIDGE_IN_MACHINE, MODEL_PORT_IN_MACHINE, startHostBridge, type HostBridge } from './llm-bridge';
+import { KIOSK_UID, Machine, renderSettings, unpackRootfs } from './machine';
+import { podmanStore, type PodmanStore } from './podman';
+import { stopTmux, TmuxConsole } from './tmux-console';
+import { captureVnc, freeVncPort } from './vnc-capture';
+
+const g = gate(missingRequirement(['systemd-nspawn', 'mmdebstrap', 'nsenter', 'tmux', 'zstd', 'dpkg-deb', 'gvnccapture', 'npm'], true));
+const PROMPT = /\[aios\] >/;
+const DEB_CACHE = '/var/cache/aios-test/debs';
+const APPROVAL = /Run it\? \[y\/N\]/;
+
+let tmp: TempDir;
+let llm: LlmServer;
+let bridge: HostBridge;
+let memoryDir: string;
+const tmuxSocket = `aios-test-${process.pid}`;
+const machines: Record<string, Machine> = {};
+const timings: Record<string, number> = {};
+
+function hostNotes(text: string): void {
+  console.log(`test/nspawn/booted-machine: ${text}`);
+}
+
+async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    timings[name] = Math.round((performance.now() - start) / 100) / 10;
+  }
+}
+
+// The root is built once per run of this file and shared by both suites.
+let rootTmp: TempDir | undefined;
+let rootfs: Promise<string> | undefined;
+function sharedRootfs(): Promise<string> {
+  rootfs ??= (async () => {
+    rootTmp = makeTempDir('aios-rootfs-');
+    return rootfsArchive(rootTmp);
+  })();
+  return rootfs;
+}
+afterAll(() => rootTmp?.cleanup());
+
+function rootfsArchive(dir: TempDir): string {
+  const given = process.env.AIOS_TEST_ROOTFS;
+  if (given && !process.env.CI) {
+    if (!fs.existsSync(given)) throw new Error(`AIOS_TEST_ROOTFS=${given} does not exist`);
+    hostNotes(`booting the archive given in AIOS_TEST_ROOTFS (${given}), not building one`);
+    return given;
+  }
+  for (const f of ['out/main/cli.js', 'node_modules/node/bin/node']) {
+    if (!fs.existsSync(path.join(repoRoot, f))) throw new Error(`${f} is missing: run npm ci && npm run build first (the Debian root copies the built app)`);
+  }
+  const out = dir.join('aios-rootfs.tar.zst');
+  // The downloaded .debs are kept between runs on this machine (apt checks
+  // each against the signed index); the root itself is built fresh each run.
+  const r = spawnSync(path.join(nspawnDir, 'build-rootfs'), ['--distro', 'debian', '--out', out, '--uid', String(KIOSK_UID), '--cache', DEB_CACHE], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`build-rootfs failed (status ${r.status}):\n${r.stderr.slice(-4000)}`);
+  return out;
+}
+
+describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn settings), aios-dev and aios-prod at once', () => {
+  beforeAll(async () => {
+    g.check();
+    tmp = makeTempDir('aios-booted-');
+    fs.chmodSync(tmp.path, 0o755);
+    const archive = await timed('build-rootfs', sharedRootfs);
+    hostNotes(`rootfs ${archive}: ${(fs.statSync(archive).size / 1e6).toFixed(0)} MB`);
+
+    // The host user's ~/.config/syui/ai, shared by both machines (uid 1000 =
+    // the machines' `ai`), with the shipped config pointed at the model.
+    const home = tmp.join('home');
+    memoryDir = path.join(home, '.config/syui/ai');
+    fs.mkdirSync(path.join(memoryDir, 'gpt'), { recursive: true, mode: 0o700 });
+    for (const dir of [path.join(home, '.config'), path.join(home, '.config/syui'), memoryDir, path.join(memoryDir, 'gpt')]) fs.chownSync(dir, KIOSK_UID, KIOSK_UID);
+    const config = `${fs.readFileSync(path.join(repoRoot, 'cfg/config.toml'), 'utf8')}\n[ai]\nbase_url = "http://127.0.0.1:${MODEL_PORT_IN_MACHINE}/v1"\nmodel = "scripted"\n`;
+    fs.writeFileSync(path.join(memoryDir, 'config.toml'), config, { mode: 0o600 });
+    fs.chownSync(path.join(memoryDir, 'config.toml'), KIOSK_UID, KIOSK_UID);
+
+    llm = await startLlmServer();
+    llm.setResponder(respond);
+    bridge = await startHostBridge(tmp.join('llm'), Number(new URL(llm.url).port));
+    const deb = tmp.join('hello.deb');
+    buildHelloDeb(tmp.path, deb);
+
+    await timed('unpack x2', async () => {
+      for (const name of ['aios-dev', 'aios-prod']) {
+        const dir = tmp.join('machines', name);
+        unpackRootfs(archive, dir);
+        // aios.nspawn as the installer renders it, plus one test-only line
+        // for the model's socket (a --bind on the command line would replace
+        // the file's Bind= lines instead of adding to them).
+        fs.writeFileSync(tmp.join('machines', `${name}.nspawn`), `${renderSettings(home)}\n[Files]\n# test scaffolding\nBindReadOnly=${bridge.dir}:${BRIDGE_IN_MACHINE}\n`);
+        addForwarderUnit(dir);
+        fs.copyFileSync(deb, path.join(dir, 'home/ai/hello.deb'));
+        fs.chownSync(path.join(dir, 'home/ai/hello.deb'), KIOSK_UID, KIOSK_UID);
+      }
+    });
+    await timed('boot to [aios] > (both)', async () => {
+      for (const name of ['aios-dev', 'aios-prod']) {
+        machines[name] = await Machine.boot({ dir: tmp.join('machines', name), name, tmuxSocket });
+      }
+      await Promise.all(Object.values(machines).map((m) => m.waitScreen(PROMPT, 180_000)));
+    });
+  }, 1_200_000);
+
+  afterAll(async () => {
+    if (g.skip) return;
+    await Promise.all(Object.values(machines).map((m) => m.powerOff().catch((err: unknown) => hostNotes(`${m.name}: power off: ${String(err)}`))));
+    stopTmux(tmuxSocket);
+    await bridge?.close();
+    await llm?.close();
+    hostNotes(`timings (s): ${JSON.stringify(timings)}`);
+    tmp?.cleanup();
+  }, 180_000);
+
+  it('autologin runs aios chat on the console of each machine, named after the machine', async () => {
+    for (const m of Object.values(machines)) {
+      const screen = m.screen();
+      expect(screen).toMatch(PROMPT);
+      expect(screen).not.toMatch(/login incorrect|Permission denied/i);
+      expect((await m.exec(['hostname'])).stdout.trim()).toBe(m.name);
+      // The chat runs as the kiosk user, on the app's own Node (>= 22).
+      const ps = await m.exec(['ps', '-u', 'ai', '-o', 'args=']);
+      expect(ps.stdout).toMatch(/^\/opt\/aios\/node_modules\/node\/bin\/node \/opt\/aios\/bin\/aios\.mjs chat$/m);
+      // The host's folder is the kiosk user's config folder, owners kept (idmap).
+      const seen = await m.exec(['runuser', '-u', 'ai', '--', 'ls', '-ln', '/home/ai/.config/syui/ai']);
+      expect(seen.stdout).toMatch(/^-rw------- 1 1000 1000 \d+ .* config\.toml$/m);
+      expect(screen).toContain(`aios chat · scripted @ http://127.0.0.1:${MODEL_PORT_IN_MACHINE}/v1`);
+    }
+    const version = await machines['aios-dev']!.exec(['/opt/aios/node_modules/node/bin/node', '--version']);
+    expect(Number(/^v(\d+)/.exec(version.stdout)?.[1])).toBeGreaterThanOrEqual(22);
+  });
+
+  it('systemd reaches running: no unit failed', async () => {
+    await timed('is-system-running', async () => {
+      for (const m of Object.values(machines)) {
+        const r = await m.exec(['systemctl', 'is-system-running', '--wait'], 120_000);
+        const failed = r.stdout.trim() === 'running' ? '' : (await m.exec(['systemctl', '--failed', '--no-legend'])).stdout;
+        expect(`${m.name}: ${r.stdout.trim()} ${failed}`).toBe(`${m.name}: running `);
+      }
+    });
+  }, 180_000);
+
+  it('the kiosk over VNC shows the chat (dark, drawn, not a white rectangle)', async () => {
+    fs.mkdirSync(resultsDir, { recursive: true });
+    const m = machines['aios-dev']!;
+    const file = path.join(resultsDir, 'booted-machine-vnc.png');
+    await timed('vnc picture', async () => {
+      const until = Date.now() + 90_000;
+      for (;;) {
+        try {
+          // wayvnc listens on 127.0.0.1:5900 in the machine: capture from inside its network.
+          await m.inNetwork(['gvnccapture', '127.0.0.1:0', file], 40_000);
+          const frame = thumbnail(readPng(fs.readFileSync(file)));
+          const stats = { toFlat: distance(frame, flat(frame)), luminance: luminance(frame) };
+          if ((stats.toFlat > 3 && stats.luminance < 90) || Date.now() > until) {
+            hostNotes(`VNC capture ${file}: ${JSON.stringify(stats)}`);
+            expect(stats.luminance, `the kiosk (${file}) is bright: chromium painted a white page`).toBeLessThan(90);
+            expect(stats.toFlat, `the kiosk (${file}) is flat: nothing drawn`).toBeGreaterThan(3);
+            return;
+          }
+        } catch (err) {
+          if (Date.now() > until) throw err;
+        }
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    });
+    const journal = await m.exec(['journalctl', '-b', '-u', 'aios-kiosk', '--no-pager', '-o', 'cat']);
+    expect(journal.stdout).toMatch(/aios web is serving on http:\/\/127\.\d+\.\d+\.\d+:\d+\/ \(login page \S+\)/);
+    expect(journal.stdout).not.toMatch(/ticket=|token=/);
+  }, 180_000);
+
+  it('kiosk and VNC units are active and never restarted, on both machines', async () => {
+    for (const m of Object.values(machines)) {
+      const units = await m.units(['aios-kiosk.service', 'aios-vnc.service', 'aios-test-llm.service'], ['ActiveState', 'SubState', 'NRestarts']);
+      expect(units).toEqual({
+        'aios-kiosk.service': { ActiveState: 'active', SubState: 'running', NRestarts: '0' },
+        'aios-vnc.service': { ActiveState: 'active', SubState: 'running', NRestarts: '0' },
+        'aios-test-llm.service': { ActiveState: 'active', SubState: 'running', NRestarts: '0' },
+      });
+    }
+  });
+
+  it('"install hello": the model runs sudo apt-get install -y ./hello.deb under notify, and dpkg shows it installed', async () => {
+    const dev = machines['aios-dev']!;
+    const prompts = dev.count(PROMPT);
+    await timed('install hello', async () => {
+      dev.type('install hello');
+      await dev.waitScreen(PROMPT, 120_000, prompts);
+    });
+    const screen = dev.screen();
+    const turn = screen.slice(screen.lastIndexOf('install hello'));
+    expect(turn).toContain('sudo apt-get install -y ./hello.deb');
+    expect(turn).toMatch(/notify/);
+    expect(turn).not.toMatch(APPROVAL);
+    expect(turn).toContain('Done: run_command finished.');
+    const status = await dev.exec(['dpkg', '-s', 'hello']);
+    expect(status.stdout).toMatch(/^Status: install ok installed$/m);
+    expect(status.stdout).toMatch(/^Version: 1\.0-aios-test$/m);
+    // What the model was told about the machine (nspawn/etc/prompt.txt).
+    const system = llm.requests[0]!.body.messages[0]!;
+    expect(system.role).toBe('system');
+    expect(system.content).toContain('`sudo` needs no password here');
+    expect(system.content).toContain('no terminal and no stdin');
+    // What the model got back: the command's real exit code and output.
+    const toolResult = llm.requests.map((r) => r.body.messages.at(-1)).find((m) => m?.role === 'tool');
+    expect(toolResult?.content).toMatch(/Setting up hello \(1\.0-aios-test\)/);
+  }, 180_000);
+
+  it('in a new conversation, "what did I install?" is answered from recall_history with the package name', async () => {
+    const dev = machines['aios-dev']!;
+    dev.type('/clear');
+    await dev.waitScreen(/\(new conversation\)/, 30_000);
+    const prompts = dev.count(PROMPT);
+    const before = llm.requests.length;
+    dev.type('what did I install?');
+    await dev.waitScreen(PROMPT, 120_000, prompts);
+    const screen = dev.screen();
+    expect(screen.slice(screen.lastIndexOf('what did I install?'))).toContain('You installed hello (sudo apt-get install -y ./hello.deb).');
+    const asked = llm.requests.slice(before).map((r) => r.body);
+    // A new conversation: the model was not told about the first one.
+    expect(asked[0]!.messages.some((m) => m.role === 'user' && /install hello/.test(m.content ?? ''))).toBe(false);
+    const recalled = asked.find((b) => b.messages.at(-1)?.role === 'tool');
+    expect(recalled?.messages.at(-1)?.content).toContain('sudo apt-get install -y ./hello.deb');
+  }, 180_000);
+
+  it('!sudo -n id -u asks for approval and, approved, answers 0 (root in the machine, without a password)', async () => {
+    const dev = machines['aios-dev']!;
+    const asks = dev.count(APPROVAL);
+    dev.type('!sudo -n id -u');
+    await dev.waitScreen(APPROVAL, 30_000, asks);
+    const prompts = dev.count(PROMPT);
+    dev.type('y');
+    await dev.waitScreen(PROMPT, 60_000, prompts);
+    const screen = dev.screen();
+    const after = screen.slice(screen.lastIndexOf('!sudo -n id -u'));
+    expect(after).toMatch(/^0$/m);
+    expect(after).not.toMatch(/password is required|a terminal is required/);
+  }, 120_000);
+
+  it('a memory saved on aios-dev is found on aios-prod and in the host folder', async () => {
+    const dev = machines['aios-dev']!;
+    const prod = machines['aios-prod']!;
+    let prompts = dev.count(PROMPT);
+    dev.type('remember that my editor is neovim, set up on aios-dev');
+    await dev.waitScreen(PROMPT, 120_000, prompts);
+    expect(dev.screen()).toContain('Saved to the shared memory.');
+    prompts = prod.count(PROMPT);
+    prod.type('/memory neovim');
+    await prod.waitScreen(PROMPT, 30_000, prompts);
+    const screen = prod.screen();
+    expect(screen.slice(screen.lastIndexOf('/memory neovim'))).toContain('my editor is neovim, set up on aios-dev');
+    const db = new Database(path.join(memoryDir, 'gpt/memory.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT content FROM memories').pluck().all()).toContain('my editor is neovim, set up on aios-dev');
+    } finally {
+      db.close();
+    }
+    for (const name of fs.readdirSync(path.join(memoryDir, 'gpt'))) expect(fs.statSync(path.join(memoryDir, 'gpt', name)).uid).toBe(KIOSK_UID);
+  }, 180_000);
+
+  it("aios-prod's profile asks before the install that aios-dev runs under notify", async () => {
+    const line = '!sudo apt-get install -y ./hello.deb';
+    const dev = machines['aios-dev']!;
+    const prod = machines['aios-prod']!;
+    let prompts = dev.count(PROMPT);
+    const devAsks = dev.count(APPROVAL);
+    dev.type(line);
+    await dev.waitScreen(PROMPT, 120_000, prompts);
+    expect(dev.count(APPROVAL)).toBe(devAsks);
+    const devTurn = dev.screen().slice(dev.screen().lastIndexOf(line));
+    expect(devTurn).toMatch(/notify/);
+
+    const prodAsks = prod.count(APPROVAL);
+    prod.type(line);
+    await prod.waitScreen(APPROVAL, 30_000, prodAsks);
+    prompts = prod.count(PROMPT);
+    prod.type('n');
+    await prod.waitScreen(PROMPT, 60_000, prompts);
+    // Declined: not installed on prod.
+    expect((await prod.exec(['dpkg-query', '-W', '-f', '${Status}', 'hello'])).stdout).not.toContain('install ok installed');
+  }, 240_000);
+});
+
+const gOci = gate(missingRequirement(['podman', 'runc', 'mmdebstrap', 'zstd', 'tmux', 'gvnccapture', 'npm'], true));
+const VERSION = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+const TAG = `localhost/aios:${VERSION}`;
+
+describe.skipIf(gOci.skip)('the OCI image (nspawn/build-image): podman load, run -it, and the full machine with --systemd=always', () => {
+  let otmp: TempDir;
+  let builder: PodmanStore;
+  let store: PodmanStore;
+  let imageFile: string;
+  const ociTmux = `aios-oci-${process.pid}`;
+
+  beforeAll(async () => {
+    gOci.check();
+    otmp = makeTempDir('aios-oci-');
+    fs.chmodSync(otmp.path, 0o755);
+    const archive = await sharedRootfs();
+    // Built in one podman store, loaded into another: the load is real.
+    builder = podmanStore(otmp.join('build-store'));
+    store = podmanStore(otmp.join('store'));
+    imageFile = otmp.join('aios-image.tar');
+    await timed('build-image', async () => {
+      const r = spawnSync(path.join(nspawnDir, 'build-image'), ['--rootfs', archive, '--out', imageFile], { env: builder.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      if (r.status !== 0) throw new Error(`build-image failed (status ${r.status}):\n${r.stderr.slice(-4000)}`);
+    });
+  }, 1_200_000);
+
+  afterAll(async () => {
+    if (gOci.skip) return;
+    stopTmux(ociTmux);
+    await builder?.destroy();
+    await store?.destroy();
+    hostNotes(`timings (s): ${JSON.stringify(timings)}`);
+    otmp?.cleanup();
+  }, 180_000);
+
+  it('is an OCI archive that podman load accepts, with the labels, USER ai, aios chat and the memory volume', async () => {
+    const entries = execFileSync('tar', ['-tf', imageFile], { encoding: 'utf8' }).split('\n');
+    expect(entries).toEqual(expect.arrayContaining(['oci-layout', 'index.json']));
+    const loaded = await timed('podman load', () => store.podman(['load', '--input', imageFile], 300_000));
+    expect(loaded.stdout).toContain(`Loaded image: ${TAG}`);
+    const config = JSON.parse((await store.podman(['image', 'inspect', TAG, '--format', '{{json .Config}}'])).stdout) as {
+      User: string;
+      Cmd: string[];
+      Volumes: Record<string, unknown>;
+      WorkingDir: string;
+      Labels: Record<string, string>;
+    };
+    expect(config).toMatchObject({ User: 'ai', Cmd: ['aios', 'chat'], WorkingDir: '/home/ai', Volumes: { '/home/ai/.config/syui/ai': {} } });
+    expect(config.Labels).toMatchObject({
+      'org.opencontainers.image.title': 'aios',
+      'org.opencontainers.image.version': VERSION,
+      'org.opencontainers.image.source': 'https://github.com/syui/aios',
+      'org.opencontainers.image.licenses': 'MIT',
+    });
+  }, 600_000);
+
+  it('run -it reaches [aios] >; !echo runs after approval; a memory added inside is in the host folder', async () => {
+    const memory = otmp.join('host-config-syui-ai');
+    fs.mkdirSync(memory, { mode: 0o700 });
+    fs.chownSync(memory, KIOSK_UID, KIOSK_UID);
+    const env = ['CONTAINERS_CONF', 'CONTAINERS_STORAGE_CONF'].map((k) => `${k}=${store.env[k]}`);
+    const panePid = TmuxConsole.start(ociTmux, 'oci-chat', ['env', ...env, 'podman', 'run', '-it', '--rm', '--name', 'aios-oci-chat', '-v', `${memory}:/home/ai/.config/syui/ai`, TAG]);
+    const chat = new TmuxConsole(ociTmux, 'oci-chat', () => fs.existsSync(`/proc/${panePid}`));
+    await timed('run -it to [aios] >', () => chat.waitScreen(PROMPT, 120_000));
+
+    for (const [line, expected] of [
+      ['!echo hello-from-oci', /^hello-from-oci$/m],
+      ['!aios memory add "added inside the OCI container"', /^[0-9A-HJKMNP-TV-Z]{26}$/m],
+    ] as const) {
+      const asks = chat.count(APPROVAL);
+      chat.type(line);
+      await chat.waitScreen(APPROVAL, 30_000, asks);
+      const prompts = chat.count(PROMPT);
+      chat.type('y');
+      await chat.waitScreen(PROMPT, 60_000, prompts);
+      const screen = chat.screen();
+      expect(screen.slice(screen.lastIndexOf(line))).toMatch(expected);
+    }
+    chat.key('C-d');
+    const db = new Database(path.join(memory, 'gpt/memory.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT content FROM memories').pluck().all()).toEqual(['added inside the OCI container']);
+    } finally {
+      db.close();
+    }
+  }, 300_000);
+
+  it('--systemd=always /sbin/init boots the machine: running, kiosk and VNC active, the chat on a published loopback VNC port', async () => {
+    const port = await freeVncPort();
+    await store.podman(['run', '--detach', '--name', 'aios-oci-boot', '--systemd=always', '--user', 'root', '--publish', `127.0.0.1:${port}:5900`, TAG, '/sbin/init']);
+    try {
+      // Until systemd in the container has its bus, systemctl cannot ask it.
+      const state = await timed('boot mode to running', async () => {
+        const end = Date.now() + 180_000;
+        for (;;) {
+          try {
+            return (await store.podman(['exec', 'aios-oci-boot', 'systemctl', 'is-system-running', '--wait'], 120_000)).stdout.trim();
+          } catch (err) {
+            if (Date.now() > end) return (err as Error).message;
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
+      });
+      expect(state).toBe('running');
+      for (const unit of ['aios-kiosk.service', 'aios-vnc.service']) {
+        const show = await store.podman(['exec', 'aios-oci-boot', 'systemctl', 'show', unit, '--property=ActiveState', '--property=NRestarts']);
+        expect(show.stdout).toMatch(/^ActiveState=active$/m);
+        expect(show.stdout).toMatch(/^NRestarts=0$/m);
+      }
+      fs.mkdirSync(resultsDir, { recursive: true });
+      const file = path.join(resultsDir, 'oci-boot-vnc.png');
+      const until = Date.now() + 90_000;
+      let stats = { toFlat: 0, luminance: 255 };
+      while (Date.now() < until) {
+        try {
+          const frame = thumbnail(await captureVnc('127.0.0.1', port, file));
+          stats = { toFlat: distance(frame, flat(frame)), luminance: luminance(frame) };
+          if (stats.toFlat > 3 && stats.luminance < 90) break;
+        } catch {
+          // wayvnc may still be starting
+        }
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      hostNotes(`OCI boot mode VNC capture ${file}: ${JSON.stringify(stats)}`);
+      expect(stats.luminance, `the kiosk (${file}) is bright or missing`).toBeLessThan(90);
+      expect(stats.toFlat, `the kiosk (${file}) is flat: nothing drawn`).toBeGreaterThan(3);
+    } finally {
+      await store.podman(['rm', '--force', '--time', '5', 'aios-oci-boot']).catch(() => undefined);
+    }
+  }, 400_000);
+});
