@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { MAX_CHAT_TEXT } from '../src/shared/contract';
 import { lastMessage } from '../test/support/llm-server';
 import { ChatPage } from './chat-page';
-import { expect, test } from './fixtures';
+import { DEFAULT_CHAT_SETUP, expect, test } from './fixtures';
 
 test('a paste over the message limit is not sent as a message: the limit is said first and the text is attached as a file', async ({ world, page }, testInfo) => {
   const chat = await ChatPage.open(page, world.url);
@@ -66,4 +66,26 @@ test('task lists show boxes without bullets, and the page has an icon', async ({
   const res = await page.request.get(new URL('favicon.svg', page.url()).toString());
   expect(res.status()).toBe(200);
   expect(res.headers()['content-type']).toBe('image/svg+xml');
+});
+
+test.describe('long output', () => {
+  test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, permissions: { auto_allow: ['seq*'] } } });
+
+  test('finished output beyond a screenful is folded to its tail with "Show all (N lines)"', async ({ world, page }, testInfo) => {
+    const chat = await ChatPage.open(page, world.url);
+    await chat.send('!seq 1 500');
+    const card = chat.cardFor('seq 1 500');
+    await card.expectState('done');
+    const showAll = card.root.getByTestId('output-show-all');
+    await expect(showAll).toHaveText('Show all (500 lines)');
+    const folded = await card.output.innerText();
+    expect(folded).toContain('\n500');
+    expect(folded).toContain('471\n');
+    expect(folded).not.toMatch(/(^|\n)470\n/);
+    await page.screenshot({ path: testInfo.outputPath('collapsed-output.png') });
+    await showAll.click();
+    await expect(showAll).toHaveCount(0);
+    const whole = await card.output.innerText();
+    expect(whole.split('\n').filter((l) => /^\d+$/.test(l))).toHaveLength(500);
+  });
 });

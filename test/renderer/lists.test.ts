@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { outputTail } from '../../src/renderer/src/chat/format';
 import { codeSpan, escapeMarkdown, formatHistory, formatMemories } from '../../src/renderer/src/chat/lists';
 
 describe('/history and /memory as Markdown', () => {
@@ -19,5 +20,25 @@ describe('/history and /memory as Markdown', () => {
     expect(lines[2]).toBe('| when | decision | result | command | took |');
     expect(lines[4]).toMatch(/^\| .+ \| auto-allowed \| exit 0 \| `ls \\\| wc -l` \| 12 ms \|$/);
     expect(formatMemories({ problem: null, items: [{ id: 'x', content: 'tea', createdAt: '2026-11-29T10:00:00+00:00' }] }, '')).toMatch(/^\*\*Recent memories:\*\*\n\n- .+ · tea$/);
+  });
+});
+
+describe('folded command output', () => {
+  it('keeps the last lines across chunks and streams, and counts them all', () => {
+    const chunks = [
+      { stream: 'stdout' as const, data: 'a\nb\nc' },
+      { stream: 'stderr' as const, data: 'd\ne\n' },
+      { stream: 'stdout' as const, data: 'f\ng\n' },
+    ];
+    const t = outputTail(chunks, 3);
+    expect(t.total).toBe(6);
+    expect(t.hidden).toBe(3);
+    expect(t.chunks).toEqual([
+      { stream: 'stderr', data: 'e\n' },
+      { stream: 'stdout', data: 'f\ng\n' },
+    ]);
+    expect(outputTail(chunks, 4).chunks.map((c) => c.data).join('')).toBe('cd\ne\nf\ng\n');
+    expect(outputTail(chunks, 10)).toMatchObject({ total: 6, hidden: 0 });
+    expect(outputTail([{ stream: 'stdout', data: 'x\ny' }], 1)).toEqual({ chunks: [{ stream: 'stdout', data: 'y' }], total: 2, hidden: 1 });
   });
 });

@@ -1,5 +1,5 @@
 import type { EventPayload } from '../../../shared/contract';
-import type { CommandRow, CommandState, Decision } from './types';
+import type { CommandRow, CommandState, Decision, OutputChunk } from './types';
 
 type RefusalKind = NonNullable<EventPayload<'chat.commandDone'>['refusalKind']>;
 
@@ -87,3 +87,39 @@ export function verdictLabel(card: Pick<CommandRow, 'decision' | 'decidedBy' | '
 }
 
 export { reasonsBeyondRule } from '../../../shared/policy';
+
+/** A finished card shows this many lines of output before "Show all". */
+export const COLLAPSED_OUTPUT_LINES = 30;
+
+function countLines(chunks: readonly OutputChunk[]): number {
+  let n = 0;
+  for (const c of chunks) for (let i = c.data.indexOf('\n'); i >= 0; i = c.data.indexOf('\n', i + 1)) n++;
+  const last = chunks[chunks.length - 1];
+  return last && last.data.length > 0 && !last.data.endsWith('\n') ? n + 1 : n;
+}
+
+/** The last `lines` lines of some output, keeping which stream each part came from, and how many lines there are in all. */
+export function outputTail(chunks: readonly OutputChunk[], lines: number): { chunks: OutputChunk[]; total: number; hidden: number } {
+  const total = countLines(chunks);
+  if (total <= lines) return { chunks: [...chunks], total, hidden: 0 };
+  let need = lines;
+  const kept: OutputChunk[] = [];
+  for (let k = chunks.length - 1; k >= 0 && need > 0; k--) {
+    const c = chunks[k] as OutputChunk;
+    // A trailing newline ends the last line; it does not start another.
+    let pos = k === chunks.length - 1 && c.data.endsWith('\n') ? c.data.length - 1 : c.data.length;
+    let start = 0;
+    for (;;) {
+      const nl = c.data.lastIndexOf('\n', pos - 1);
+      if (nl < 0) break;
+      need--;
+      if (need === 0) {
+        start = nl + 1;
+        break;
+      }
+      pos = nl;
+    }
+    kept.unshift({ stream: c.stream, data: c.data.slice(start) });
+  }
+  return { chunks: kept, total, hidden: total - lines };
+}

@@ -1,5 +1,5 @@
 import { memo, useLayoutEffect, useRef, useState } from 'react';
-import { exitText, formatDuration, reasonsBeyondRule, verdictLabel } from '../chat/format';
+import { COLLAPSED_OUTPUT_LINES, exitText, formatDuration, outputTail, reasonsBeyondRule, verdictLabel } from '../chat/format';
 import type { CommandRow } from '../chat/types';
 import { useUi } from '../store';
 import { AnsiText } from './AnsiText';
@@ -14,8 +14,15 @@ const STATE_LABEL: Record<CommandRow['state'], string> = {
   timeout: 'timed out',
 };
 
-function Output({ card }: { card: CommandRow }) {
+/** Finished output longer than a screenful is folded to its tail; live output streams whole. */
+function foldedTail(card: CommandRow, all: boolean): ReturnType<typeof outputTail> | undefined {
+  const finished = card.state !== 'running' && card.state !== 'waiting';
+  return finished && !all ? outputTail(card.output, COLLAPSED_OUTPUT_LINES) : undefined;
+}
+
+function Output({ card, tail }: { card: CommandRow; tail: ReturnType<typeof outputTail> | undefined }) {
   const ref = useRef<HTMLPreElement>(null);
+  const shown = tail ? tail.chunks : card.output;
   const follow = useRef(true);
   useLayoutEffect(() => {
     // Follow the tail while the person has not scrolled the output up.
@@ -34,8 +41,10 @@ function Output({ card }: { card: CommandRow }) {
         follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 16;
       }}
     >
-      {card.droppedChars > 0 && <span className="output-dropped">… {card.droppedChars.toLocaleString()} earlier characters not shown (the history keeps them){'\n'}</span>}
-      {card.output.map((c, i) => (
+      {(!tail || tail.hidden === 0) && card.droppedChars > 0 && (
+        <span className="output-dropped">… {card.droppedChars.toLocaleString()} earlier characters not shown (the history keeps them){'\n'}</span>
+      )}
+      {shown.map((c, i) => (
         <AnsiText key={i} text={c.data} className={c.stream === 'stderr' ? 'stderr' : undefined} />
       ))}
     </pre>
@@ -47,6 +56,8 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
   const chat = useChatController();
   const inElectron = useUi((s) => s.info?.host === 'electron');
   const [open, setOpen] = useState(true);
+  const [all, setAll] = useState(false);
+  const tail = foldedTail(card, all);
   const exit = exitText(card);
   const hasOutput = card.output.length > 0;
   const showReasons = card.decision === 'deny' || card.decision === 'require_approval';
@@ -96,7 +107,12 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
           <button type="button" className="output-toggle" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
             {open ? 'Hide output' : 'Show output'}
           </button>
-          {open ? <Output card={card} /> : <div data-testid="command-output" className="command-output collapsed" hidden />}
+          {open && tail && tail.hidden > 0 && (
+            <button type="button" className="output-toggle show-all" data-testid="output-show-all" onClick={() => setAll(true)}>
+              Show all ({tail.total.toLocaleString()} lines)
+            </button>
+          )}
+          {open ? <Output card={card} tail={tail} /> : <div data-testid="command-output" className="command-output collapsed" hidden />}
         </div>
       )}
       <footer className="command-foot">

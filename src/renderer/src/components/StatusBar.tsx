@@ -95,7 +95,7 @@ function Policy({ policy }: { policy: AppStatus['policy'] }) {
   }
   return (
     <span data-testid="status-policy" className="policy" title="The shipped rules plus config.toml's own">
-      policy{policy.profile ? `: ${policy.profile}` : ''}
+      policy: shipped + yours{policy.profile ? ` · profile ${policy.profile}` : ''}
     </span>
   );
 }
