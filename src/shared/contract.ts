@@ -4,6 +4,7 @@
  * renderer all derive their names and validation from this one table.
  */
 import { z } from 'zod';
+import { PreviewSchema } from './preview';
 
 /** A call is a request schema and a response schema, validated both ways. */
 export interface CallSpec<Req extends z.ZodType, Res extends z.ZodType> {
@@ -78,7 +79,13 @@ const JudgedCommandSchema = z.object({
 });
 
 /** A command waiting for the person's yes or no (browser host; Electron asks natively). */
-export const ApprovalRequestSchema = JudgedCommandSchema.extend({ requestId: ChatIdSchema, callId: z.string(), timeoutMs: z.number().int() });
+export const ApprovalRequestSchema = JudgedCommandSchema.extend({
+  requestId: ChatIdSchema,
+  callId: z.string(),
+  timeoutMs: z.number().int(),
+  /** What the command would change, seen in a throwaway overlay before anyone answers (issue 16). */
+  preview: PreviewSchema.optional(),
+});
 export type ApprovalRequestPayload = z.infer<typeof ApprovalRequestSchema>;
 
 export const ChatStateSchema = z.object({

@@ -1,5 +1,6 @@
 import type { EventName, EventPayload } from '../../../shared/contract';
 import type { Decision, PolicyResult } from '../../../shared/policy';
+import type { Preview } from '../../../shared/preview';
 
 /** What the agent needs of the permission policy (the PolicyEngine provides it). */
 export interface CommandPolicy {
@@ -20,6 +21,8 @@ export interface ApprovalRequest {
   rule: string | null;
   reasons: string[];
   timeoutMs: number;
+  /** What the command would change, from a preview run before asking (issue 16). */
+  preview?: Preview;
 }
 
 export type ApprovalAnswer = 'approved' | 'denied';

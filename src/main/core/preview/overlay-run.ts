@@ -1,0 +1,214 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Runs a command once in a throwaway view of the filesystem: a private mount
+ * namespace (plus a user namespace when not root) where each target directory
+ * is an overlay whose upper layer lives in a private state directory, every
+ * other mount is read-only and the network is a down loopback. The real
+ * system is never written: what the command changed is left in the upper
+ * layers for upper-diff.ts to read from outside.
+ */
+
+/** The shell side, run inside the namespaces as `bash -c SCRIPT aios-preview STATE XATTR TARGET…`. */
+const HELPER = String.raw`
+S=$1; X=$2; shift 2
+i=0
+for T in "$@"; do
+  mkdir -p "$S/up/$i" "$S/work/$i" "$S/lst/$i"
+  mount -t overlay overlay -o "lowerdir=$T,upperdir=$S/up/$i,workdir=$S/work/$i,volatile$X" "$T" 2>>"$S/mount-errors" || echo "$T" >>"$S/unmounted"
+  i=$((i+1))
+done
+# The state dir stays writable (it is ours and thrown away); every other mount goes read-only.
+mount --bind "$S" "$S"
+while read -r _ _ _ _ mp _; do
+  mp=$(printf '%b' "$mp")
+  case "$mp" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/pts|/dev/pts/*) continue;; esac
+  skip=
+  [ "$mp" = "$S" ] && continue
+  # Targets are overlays now; mounts beneath them are hidden by those overlays.
+  for T in "$@"; do case "$mp" in "$T"|"$T"/*) skip=1;; esac; done
+  [ -n "$skip" ] && continue
+  mount -o remount,bind,ro "$mp" 2>/dev/null || echo "$mp" >>"$S/writable"
+done < /proc/self/mountinfo
+echo ready >"$S/ready"
+cd -- "$AIOS_PREVIEW_CWD" 2>>"$S/mount-errors" || { echo 125 >"$S/exit"; exit 0; }
+"$AIOS_PREVIEW_SHELL" -c "$AIOS_PREVIEW_COMMAND" </dev/null >"$S/stdout" 2>"$S/stderr"
+echo $? >"$S/exit"
+# The merged listing of every directory the command touched: names the lower
+# layer has and this lacks were deleted (whiteouts or an opaque directory).
+i=0
+for T in "$@"; do
+  n=0
+  (cd "$S/up/$i" && find . -mindepth 1 -type d -printf '%P\0' 2>/dev/null) | while IFS= read -r -d '' R; do
+    n=$((n+1))
+    { printf '%s\0' "$R"; find "$T/$R" -mindepth 1 -maxdepth 1 -printf '%f\0' 2>/dev/null; } >"$S/lst/$i/$n"
+  done
+  i=$((i+1))
+done
+`;
+
+export interface OverlayRunOptions {
+  command: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Directories to overlay besides the cwd. Missing ones and ones inside another target on the same filesystem are skipped. */
+  paths: readonly string[];
+  timeoutMs: number;
+  /** Let the command reach the network (off by default: a preview must not act on the world). */
+  network?: boolean;
+  shell?: string;
+  /** Where the state directory is made; /dev/shm by default, which is never an overlay target. */
+  stateBase?: string;
+  signal?: AbortSignal;
+}
+
+export interface OverlayTarget {
+  /** The real directory. */
+  dir: string;
+  /** Its upper layer in the state directory. */
+  upper: string;
+  /** Merged listings of directories the command touched (see HELPER). */
+  listings: string;
+}
+
+export interface OverlayRun {
+  stateDir: string;
+  targets: OverlayTarget[];
+  /** Null when it timed out or did not start. */
+  exitCode: number | null;
+  timedOut: boolean;
+  /** The namespace could not be set up at all (no user namespaces, no unshare…). */
+  setupError: string | null;
+  /** Targets that could not be overlaid (they stayed read-only). */
+  unmounted: string[];
+  /** Mounts that could not be made read-only: the command could have written there for real. */
+  writable: string[];
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/** The directories to overlay: the cwd plus `paths`, real directories only, nested ones on the same filesystem dropped (the outer overlay covers them). */
+export function chooseTargets(cwd: string, paths: readonly string[], stateDir: string): string[] {
+  const seen: { dir: string; dev: number }[] = [];
+  const candidates = [cwd, ...paths].map((p) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return null;
+    }
+  });
+  const inside = (child: string, parent: string) => parent === '/' || child === parent || child.startsWith(parent + '/');
+  const sorted = [...new Set(candidates.filter((c): c is string => c !== null))].sort((a, b) => a.length - b.length);
+  for (const dir of sorted) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(dir);
+    } catch {
+      continue;
+    }
+    if (!st.isDirectory() || dir === '/') continue;
+    // An upper layer inside its own lower layer is refused by overlayfs.
+    if (inside(stateDir, dir)) continue;
+    if (seen.some((s) => inside(dir, s.dir) && s.dev === st.dev)) continue;
+    seen.push({ dir, dev: st.dev });
+  }
+  return seen.map((s) => s.dir);
+}
+
+const read = (file: string): string => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};
+const lines = (file: string): string[] => read(file).split('\n').filter(Boolean);
+
+export function defaultStateBase(): string {
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return os.tmpdir();
+  }
+}
+
+export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
+  const t0 = performance.now();
+  const stateDir = fs.mkdtempSync(path.join(o.stateBase ?? defaultStateBase(), 'aios-preview-'));
+  const dirs = chooseTargets(o.cwd, o.paths, stateDir);
+  const targets = dirs.map((dir, i) => ({ dir, upper: path.join(stateDir, 'up', String(i)), listings: path.join(stateDir, 'lst', String(i)) }));
+  const root = process.getuid?.() === 0;
+  // Root needs no user namespace (and one would leave other users' files unmapped, so copy-up would fail).
+  const ns = [...(root ? [] : ['--user', '--map-root-user']), '--mount', ...(o.network ? [] : ['--net']), '--pid', '--fork', '--kill-child', '--mount-proc'];
+  const args = [...ns, 'bash', '-c', HELPER, 'aios-preview', stateDir, root ? '' : ',userxattr', ...dirs];
+  const env = { ...o.env, AIOS_PREVIEW_CWD: o.cwd, AIOS_PREVIEW_COMMAND: o.command, AIOS_PREVIEW_SHELL: o.shell ?? '/bin/bash' };
+
+  const { code, timedOut, spawnError, stderr } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null; stderr: string }>((resolve) => {
+    let err = '';
+    let timedOut = false;
+    const child = spawn('unshare', args, { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const kill = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, o.timeoutMs);
+    const onAbort = () => kill();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stderr.on('data', (d: Buffer) => {
+      if (err.length < 4096) err += d.toString();
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: null, timedOut: false, spawnError: e.message, stderr: err });
+    });
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      resolve({ code: c, timedOut, spawnError: null, stderr: err });
+    });
+  });
+
+  const ready = fs.existsSync(path.join(stateDir, 'ready'));
+  let setupError: string | null = spawnError;
+  if (!ready && !timedOut) setupError ??= stderr.trim().split('\n').pop() || `unshare exited ${code}`;
+  const exitText = read(path.join(stateDir, 'exit')).trim();
+  return {
+    stateDir,
+    targets,
+    exitCode: exitText === '' ? null : Number(exitText),
+    timedOut,
+    setupError,
+    unmounted: lines(path.join(stateDir, 'unmounted')),
+    writable: lines(path.join(stateDir, 'writable')),
+    stdout: read(path.join(stateDir, 'stdout')).slice(0, 8192),
+    stderr: read(path.join(stateDir, 'stderr')).slice(0, 8192),
+    durationMs: performance.now() - t0,
+  };
+}
+
+/** Removes a run's state directory (work dirs of overlayfs may be mode 000: make them writable first). */
+export function removeRun(run: OverlayRun): void {
+  const chmodAll = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      fs.chmodSync(dir, 0o700);
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) chmodAll(path.join(dir, e.name));
+  };
+  chmodAll(run.stateDir);
+  fs.rmSync(run.stateDir, { recursive: true, force: true });
+}
