@@ -1,6 +1,7 @@
 import { ulid } from 'ulid';
 import type { EventPayload } from '../../../shared/contract';
 import type { Decision } from '../../../shared/policy';
+import type { Preview } from '../../../shared/preview';
 import type { RunResult } from '../executor/executor';
 import type { Executor } from '../executor/executor';
 import type { HistoryStore } from '../memory/history';
@@ -16,7 +17,12 @@ export interface CommandOutcome {
   /** Why it did not run. */
   refusal: string | null;
   result?: RunResult;
+  /** What a preview saw it would change (issue 16), when one ran. */
+  preview?: Preview;
 }
+
+/** Runs a preview for decisions in its scope, or answers null (preview off, or not for this decision). */
+export type Previewer = (req: { command: string; cwd: string; decision: Decision; signal: AbortSignal }) => Promise<Preview | null>;
 
 export interface CommandRunnerOptions {
   policy: () => Promise<CommandPolicy>;
@@ -29,6 +35,7 @@ export interface CommandRunnerOptions {
   home?: string;
   machine?: string;
   sessionId?: string;
+  preview?: Previewer;
   /** Failures to write history must not stop a command; they are reported here. */
   onHistoryError?: (err: Error) => void;
 }
@@ -54,19 +61,22 @@ export class CommandRunner {
     args.onDecided?.({ decision, rule, reasons });
     this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons });
 
+    let preview: Preview | undefined;
     const refuse = (refusal: string, refusalKind: RefusalKind, historyDecision: string, approver: string | null = null): CommandOutcome => {
       this.record({ command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal });
       this.o.emit('chat.commandDone', { callId, command, decision, ran: false, refusal, refusalKind, exitCode: null, signal: null, durationMs: 0, timedOut: false, cancelled: refusalKind === 'cancelled' });
-      return { command, decision, rule, reasons, ran: false, refusal };
+      return { command, decision, rule, reasons, ran: false, refusal, ...(preview ? { preview } : {}) };
     };
 
     if (decision === 'deny') return refuse('denied by the permission policy', 'denied', 'deny');
+    // Preview (issue 16): before anyone is asked, see what it would change in a throwaway overlay.
+    preview = (await this.o.preview?.({ command, cwd, decision, signal })) ?? undefined;
     let approver = decision === 'notify' ? 'notify' : 'auto';
     if (decision === 'require_approval') {
       const requestId = ulid();
       const { answer, timedOut } = await askWithTimeout(
         this.o.approver,
-        { requestId, callId, turnId, command, cwd, decision, rule, reasons, timeoutMs: this.o.approvalTimeoutMs },
+        { requestId, callId, turnId, command, cwd, decision, rule, reasons, timeoutMs: this.o.approvalTimeoutMs, ...(preview ? { preview } : {}) },
         signal,
       );
       if (answer !== 'approved') {
@@ -116,7 +126,7 @@ export class CommandRunner {
       timedOut: result.timedOut,
       cancelled: result.cancelled,
     });
-    return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: result.spawnError ?? null, result };
+    return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: result.spawnError ?? null, result, ...(preview ? { preview } : {}) };
   }
 
   private record(entry: Parameters<HistoryStore['record']>[0]): void {

@@ -9,6 +9,7 @@ import type { AiosConfig } from '../config/schema';
 import type { Env } from '../config/paths';
 import { ConversationStore } from '../conversation/store';
 import { Executor } from '../executor/executor';
+import { previewerFor } from '../preview/previewer';
 import { HistoryStore } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
 import { Agent, AgentBusyError } from './agent';
@@ -172,6 +173,7 @@ export class ChatService {
       commandTimeoutMs: ai.command_timeout_s * 1000,
       ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}),
       sessionId: this.sessionId,
+      preview: previewerFor(config.preview, this.o.env),
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
     const external = this.o.external?.();
