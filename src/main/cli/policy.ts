@@ -1,18 +1,22 @@
 /**
  * `aios policy`: explains what the permission policy decides.
  *
- *   aios policy check [--config FILE] [--profile P] [--cwd DIR] [--json] -- 'COMMAND'
+ *   aios policy check [--config FILE] [--profile P] [--cwd DIR] [--json] [--preview] -- 'COMMAND'
  *   aios policy check --jsonl [--config FILE] [--profile P] [--cwd DIR]   (one JSON string per stdin line)
  *   aios policy describe [--config FILE] [--profile P]
  */
+import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { PolicyResult } from '../../shared/policy';
+import { previewText, type Preview } from '../../shared/preview';
 import { formatProblem, loadConfig } from '../core/config/load';
 import { PolicyEngine } from '../core/policy';
+import { previewCommand } from '../core/preview';
+import { previewSettings } from '../core/preview/previewer';
 
 const USAGE = `Usage:
-  aios policy check [--config FILE] [--profile NAME] [--cwd DIR] [--json] -- 'COMMAND'
+  aios policy check [--config FILE] [--profile NAME] [--cwd DIR] [--json] [--preview] -- 'COMMAND'
   aios policy check --jsonl [--config FILE] [--profile NAME] [--cwd DIR]
   aios policy describe [--config FILE] [--profile NAME]
 
@@ -22,6 +26,9 @@ check     decide one command line and explain it: every segment with its argv,
 --jsonl   read one JSON string per stdin line, write one JSON object per line:
           {"command", "decision", "segments", "reasons"}
 --cwd     the working directory to judge against (default: the current one)
+--preview also run the command in a throwaway overlay (no network, [preview]
+          time limit) and print what it would change; the real system is
+          never changed. Denied commands are not previewed.
 describe  print the policy in one paragraph (as given to the AI)`;
 
 const OPTIONS = {
@@ -30,6 +37,7 @@ const OPTIONS = {
   cwd: { type: 'string' },
   json: { type: 'boolean' },
   jsonl: { type: 'boolean' },
+  preview: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -67,6 +75,13 @@ function formatHuman(command: string, r: PolicyResult): string {
   return `${out.join('\n')}\n`;
 }
 
+/** `--preview`: the person asked, so it runs whatever `[preview]` enabled/decisions say; never for a denied command. */
+async function previewForCli(command: string, cwd: string, decision: string, configFile: string | undefined): Promise<Preview> {
+  if (decision === 'deny') return { ran: false, lines: [], limits: ['no preview: the policy denies this command, so it is never run, not even in a preview'], changes: [], omitted: 0, exitCode: null, timedOut: false, durationMs: 0 };
+  const { config } = loadConfig(configFile !== undefined ? { file: configFile } : {});
+  return previewCommand({ command, cwd: path.resolve(cwd), env: process.env }, previewSettings(config.preview));
+}
+
 async function check(args: string[]): Promise<number> {
   let parsed;
   try {
@@ -80,6 +95,7 @@ async function check(args: string[]): Promise<number> {
     return 0;
   }
   if (values.json && values.jsonl) return usageError('--json and --jsonl cannot be combined');
+  if (values.preview && values.jsonl) return usageError('--preview takes one COMMAND, not --jsonl');
   if (values.jsonl && positionals.length > 0) return usageError('--jsonl reads commands from stdin; give no COMMAND');
   if (!values.jsonl && positionals.length === 0) return usageError("no command given: aios policy check -- 'COMMAND'");
   const context = { cwd: values.cwd ?? process.cwd(), ...(process.env.HOME ? { home: process.env.HOME } : {}) };
@@ -89,7 +105,9 @@ async function check(args: string[]): Promise<number> {
     // Several words after `--` are joined with spaces, as a shell would have run them.
     const command = positionals.join(' ');
     const result = engine.decide(command, context);
-    process.stdout.write(values.json ? `${JSON.stringify({ command, ...result })}\n` : formatHuman(command, result));
+    const preview = values.preview ? await previewForCli(command, context.cwd, result.decision, values.config) : undefined;
+    if (values.json) process.stdout.write(`${JSON.stringify({ command, ...result, ...(preview ? { preview } : {}) })}\n`);
+    else process.stdout.write(formatHuman(command, result) + (preview ? `\npreview:\n${previewText(preview, { full: true, maxList: 200 })}\n` : ''));
     return 0;
   }
 
