@@ -1,0 +1,144 @@
+/**
+ * The preview engine with real namespaces and overlayfs (issue 16): what a
+ * command would add, change, delete and re-mode is read back from the upper
+ * layers, and nothing outside the overlay is touched, checked file by file.
+ */
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_PREVIEW, previewCommand, type PreviewSettings } from '../../src/main/core/preview';
+import { previewText, type Preview } from '../../src/shared/preview';
+
+// Only the working tree (and /tmp) are overlaid in most cases: fast, and every other mount is read-only in the preview.
+const settings: PreviewSettings = { ...DEFAULT_PREVIEW, paths: ['/tmp', '/etc'], timeoutMs: 10_000 };
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), LANG: 'C' };
+
+/** Every path under dir with its type, mode, size, mtime and content hash. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (p: string) => {
+    const st = fs.lstatSync(p);
+    const hash = st.isFile() ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex') : st.isSymbolicLink() ? fs.readlinkSync(p) : '';
+    out.set(path.relative(dir, p), `${st.mode} ${st.size} ${st.mtimeMs} ${hash}`);
+    if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(path.join(p, n));
+  };
+  walk(dir);
+  return out;
+}
+
+let tree: string;
+beforeEach(() => {
+  tree = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-preview-test-'));
+  fs.mkdirSync(path.join(tree, 'build', 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(tree, 'build', 'a.o'), 'x'.repeat(1000));
+  fs.writeFileSync(path.join(tree, 'build', 'sub', 'b.o'), 'y'.repeat(2000));
+  fs.writeFileSync(path.join(tree, 'build', 'c.o'), 'z'.repeat(3000));
+  fs.writeFileSync(path.join(tree, 'notes.txt'), 'one\ntwo\nthree\n');
+  fs.writeFileSync(path.join(tree, 'run.sh'), 'echo hi\n', { mode: 0o644 });
+  fs.mkdirSync(path.join(tree, 'keep'));
+  fs.writeFileSync(path.join(tree, 'keep', 'old'), 'old');
+});
+afterEach(() => fs.rmSync(tree, { recursive: true, force: true }));
+
+const byKind = (p: Preview, kind: string) => p.changes.filter((c) => c.kind === kind).map((c) => c.display).sort();
+
+describe('preview engine', () => {
+  it('lists what rm -rf ./build would delete, with sizes, and leaves every file in place', async () => {
+    const before = snapshot(tree);
+    const p = await previewCommand({ command: 'rm -rf ./build', cwd: tree, env }, settings);
+    expect(p.ran).toBe(true);
+    expect(byKind(p, 'deleted')).toEqual(['./build', './build/a.o', './build/c.o', './build/sub', './build/sub/b.o']);
+    expect(p.lines).toEqual(['would delete 3 files and 2 directories (5.9 KB) in ./build']);
+    expect(p.limits).toEqual([]);
+    expect(snapshot(tree)).toEqual(before);
+  });
+
+  it('sees files added, changed with a unified diff, re-moded, and a directory made again (opaque)', async () => {
+    const before = snapshot(tree);
+    const p = await previewCommand({ command: 'echo four >> notes.txt; echo new > added.txt; chmod 755 run.sh; rm -rf keep && mkdir keep && echo fresh > keep/new', cwd: tree, env }, settings);
+    expect(p.ran).toBe(true);
+    expect(byKind(p, 'added')).toEqual(['./added.txt', './keep/new']);
+    expect(byKind(p, 'deleted')).toEqual(['./keep/old']);
+    expect(byKind(p, 'mode')).toEqual(['./run.sh']);
+    const notes = p.changes.find((c) => c.display === './notes.txt');
+    expect(notes).toMatchObject({ kind: 'changed', added: 1, removed: 0, size: 19, oldSize: 14 });
+    expect(notes?.diff).toContain('+four');
+    expect(p.changes.find((c) => c.display === './run.sh')).toMatchObject({ oldMode: '644', newMode: '755' });
+    expect(p.lines).toContain('would change ./notes.txt: +1 −0');
+    expect(p.lines).toContain('would change the mode of ./run.sh: 644 → 755');
+    expect(previewText(p, { full: true })).toContain('deleted ./keep/old');
+    expect(snapshot(tree)).toEqual(before);
+  });
+
+  it('previews a change to a system file (/etc) without making it', async () => {
+    const hosts = fs.readFileSync('/etc/hosts');
+    const p = await previewCommand({ command: 'echo "10.9.9.9 preview-test" >> /etc/hosts', cwd: tree, env }, settings);
+    expect(p.lines).toContain('would change /etc/hosts: +1 −0');
+    expect(fs.readFileSync('/etc/hosts').equals(hosts)).toBe(true);
+  });
+
+  it('leaves writes outside the overlays unmade: every other mount is read-only in the preview', async () => {
+    const outside = path.join(process.cwd(), `.preview-outside-${process.pid}`);
+    const p = await previewCommand({ command: `echo x > ${outside}`, cwd: tree, env }, { ...settings, paths: [] });
+    expect(fs.existsSync(outside)).toBe(false);
+    expect(p.exitCode).not.toBe(0);
+    expect(p.limits.join('\n')).toMatch(/failed in the preview.*Read-only file system/);
+  });
+
+  it('says so when the command outlives the time limit, and still shows what it did before', async () => {
+    const p = await previewCommand({ command: 'echo early > early.txt; sleep 30', cwd: tree, env }, { ...settings, timeoutMs: 700 });
+    expect(p.timedOut).toBe(true);
+    expect(p.limits[0]).toMatch(/did not finish within 0.7 s/);
+    expect(byKind(p, 'added')).toEqual(['./early.txt']);
+  });
+
+  it('marks a command that needs the network: the network is off in the preview', async () => {
+    const p = await previewCommand({ command: 'curl -sS http://127.0.0.1:9/ -o page.html', cwd: tree, env }, settings);
+    expect(p.ran).toBe(true);
+    expect(p.limits.some((l) => l.startsWith('the network was off in the preview'))).toBe(true);
+    expect(fs.existsSync(path.join(tree, 'page.html'))).toBe(false);
+  });
+
+  it('names talking to systemd and sudo as limits', async () => {
+    const p = await previewCommand({ command: 'systemctl restart nothing-here.service; true', cwd: tree, env }, settings);
+    expect(p.limits.some((l) => l.includes('systemd'))).toBe(true);
+  });
+
+  it('says "no preview" with the reason when the namespace cannot be made', async () => {
+    const p = await previewCommand({ command: 'true', cwd: tree, env: { PATH: '/nonexistent' } }, settings);
+    expect(p.ran).toBe(false);
+    expect(p.limits[0]).toMatch(/^no preview: /);
+  });
+
+  it('runs for an unprivileged user (user namespace, userxattr), changing nothing', async () => {
+    const uid = 65534;
+    const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '--user', '--map-root-user', '--mount', 'true']);
+    if (process.getuid?.() !== 0 || probe.status !== 0) {
+      // Not root, or user namespaces are off here: the engine's own "no preview" path covers that; say why this case is not run.
+      expect.soft(probe.status, `unprivileged user namespaces unavailable: ${probe.stderr}`).toBe(0);
+      return;
+    }
+    fs.chmodSync(tree, 0o755);
+    spawnSync('chown', ['-R', `${uid}:${uid}`, tree]);
+    const before = snapshot(tree);
+    const script = `
+      import { previewCommand, DEFAULT_PREVIEW } from ${JSON.stringify(path.resolve('src/main/core/preview/index.ts'))};
+      const p = await previewCommand({ command: 'rm -rf build; echo x >> notes.txt', cwd: ${JSON.stringify(tree)}, env: process.env }, { ...DEFAULT_PREVIEW, paths: ['/tmp'] });
+      console.log(JSON.stringify(p));`;
+    const file = path.join(tree, '..', `aios-preview-unpriv-${process.pid}.mts`);
+    fs.writeFileSync(file, script);
+    try {
+      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, path.resolve('node_modules/.bin/tsx'), file], { encoding: 'utf8', env: { ...env, HOME: '/tmp' }, timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const p = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Preview;
+      expect(p.ran).toBe(true);
+      expect(p.lines).toEqual(['would delete 3 files and 2 directories (5.9 KB) in ./build', 'would change ./notes.txt: +1 −0']);
+      expect(snapshot(tree)).toEqual(before);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+});
