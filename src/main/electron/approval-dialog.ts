@@ -1,4 +1,5 @@
 import type { BrowserWindow, Dialog, MessageBoxOptions } from 'electron';
+import { previewText } from '../../shared/preview';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/types';
 import type { Logger } from '../core/log';
 import { showMessageBoxOn } from './message-box';
@@ -23,6 +24,7 @@ export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal
     `Directory: ${request.cwd}`,
     `Rule: ${request.rule ?? 'no rule matched (unknown commands need approval)'}`,
     ...request.reasons.map((r) => `Why: ${r}`),
+    ...(request.preview ? ['', 'Preview (run in a throwaway copy; nothing was changed):', previewText(request.preview, { full: true, maxList: 20 })] : []),
     '',
     `Denied automatically after ${seconds} s without an answer.`,
   ];

@@ -61,7 +61,8 @@ export class CommandRunner {
     args.onDecided?.({ decision, rule, reasons });
     this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons });
 
-    let preview: Preview | undefined;
+    // Preview (issue 16): before anyone is asked, see what it would change in a throwaway overlay. Never for a denied command.
+    const preview = decision === 'deny' ? undefined : ((await this.o.preview?.({ command, cwd, decision, signal })) ?? undefined);
     const refuse = (refusal: string, refusalKind: RefusalKind, historyDecision: string, approver: string | null = null): CommandOutcome => {
       this.record({ command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal });
       this.o.emit('chat.commandDone', { callId, command, decision, ran: false, refusal, refusalKind, exitCode: null, signal: null, durationMs: 0, timedOut: false, cancelled: refusalKind === 'cancelled' });
@@ -69,8 +70,6 @@ export class CommandRunner {
     };
 
     if (decision === 'deny') return refuse('denied by the permission policy', 'denied', 'deny');
-    // Preview (issue 16): before anyone is asked, see what it would change in a throwaway overlay.
-    preview = (await this.o.preview?.({ command, cwd, decision, signal })) ?? undefined;
     let approver = decision === 'notify' ? 'notify' : 'auto';
     if (decision === 'require_approval') {
       const requestId = ulid();

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useChat } from '../chat/chat-store';
 import type { ApprovalRequest } from '../chat/types';
+import { ApprovalPreview } from './ApprovalPreview';
 import { useChatController } from './ChatContext';
 
 function secondsLeft(a: ApprovalRequest, now: number): number {
@@ -82,6 +83,7 @@ function Dialog({ request }: { request: ApprovalRequest }) {
             </>
           )}
         </dl>
+        {request.preview && <ApprovalPreview preview={request.preview} />}
         <p className="countdown" data-testid="approval-countdown">
           Denied automatically in {left} s.
         </p>
