@@ -31,6 +31,7 @@ export class PendingApprovals implements Approver {
         rule: request.rule,
         reasons: request.reasons,
         timeoutMs: request.timeoutMs,
+        ...(request.preview ? { preview: request.preview } : {}),
       });
       if (signal.aborted) onAbort();
     });
