@@ -17,14 +17,13 @@ const HELPER = String.raw`
 S=$1; X=$2; shift 2
 i=0
 for T in "$@"; do
-  mkdir -p "$S/up/$i" "$S/work/$i" "$S/lst/$i"
   mount -t overlay overlay -o "lowerdir=$T,upperdir=$S/up/$i,workdir=$S/work/$i,volatile$X" "$T" 2>>"$S/mount-errors" || echo "$T" >>"$S/unmounted"
   i=$((i+1))
 done
 # The state dir stays writable (it is ours and thrown away); every other mount goes read-only.
 mount --bind "$S" "$S"
 while read -r _ _ _ _ mp _; do
-  mp=$(printf '%b' "$mp")
+  case "$mp" in *\\*) mp=$(printf '%b' "$mp");; esac
   case "$mp" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/pts|/dev/pts/*) continue;; esac
   skip=
   [ "$mp" = "$S" ] && continue
@@ -142,6 +141,8 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   const stateDir = fs.mkdtempSync(path.join(o.stateBase ?? defaultStateBase(), 'aios-preview-'));
   const dirs = chooseTargets(o.cwd, o.paths, stateDir);
   const targets = dirs.map((dir, i) => ({ dir, upper: path.join(stateDir, 'up', String(i)), listings: path.join(stateDir, 'lst', String(i)) }));
+  // Made here rather than in the helper: a fork per directory is most of a small preview's cost.
+  for (const [i, t] of targets.entries()) for (const d of [t.upper, t.listings, path.join(stateDir, 'work', String(i))]) fs.mkdirSync(d, { recursive: true });
   const root = process.getuid?.() === 0;
   // Root needs no user namespace (and one would leave other users' files unmapped, so copy-up would fail).
   const ns = [...(root ? [] : ['--user', '--map-root-user']), '--mount', ...(o.network ? [] : ['--net']), '--pid', '--fork', '--kill-child', '--mount-proc'];
