@@ -29,6 +29,8 @@ function snapshot(dir: string): Map<string, string> {
   return out;
 }
 
+const hasDpkg = spawnSync('dpkg-deb', ['--version']).status === 0;
+
 let tree: string;
 beforeEach(() => {
   tree = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-preview-test-'));
@@ -105,6 +107,25 @@ describe('preview engine', () => {
   it('names talking to systemd and sudo as limits', async () => {
     const p = await previewCommand({ command: 'systemctl restart nothing-here.service; true', cwd: tree, env }, settings);
     expect(p.limits.some((l) => l.includes('systemd'))).toBe(true);
+  });
+
+  it.skipIf(!hasDpkg || process.getuid?.() !== 0)('previews a package install: the files dpkg would add, none installed', async () => {
+    // A tiny real .deb built here (no network): one program and one config file.
+    const pkg = path.join(tree, 'pkg');
+    fs.mkdirSync(path.join(pkg, 'DEBIAN'), { recursive: true });
+    fs.mkdirSync(path.join(pkg, 'usr', 'bin'), { recursive: true });
+    fs.mkdirSync(path.join(pkg, 'etc'), { recursive: true });
+    fs.writeFileSync(path.join(pkg, 'DEBIAN', 'control'), 'Package: aios-preview-probe\nVersion: 1.0\nArchitecture: all\nMaintainer: aios tests <t@example.invalid>\nDescription: preview probe\n');
+    fs.writeFileSync(path.join(pkg, 'usr', 'bin', 'aios-preview-probe'), '#!/bin/sh\necho probe\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(pkg, 'etc', 'aios-preview-probe.conf'), 'x=1\n');
+    const built = spawnSync('dpkg-deb', ['--root-owner-group', '--build', pkg, path.join(tree, 'probe.deb')], { encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    const p = await previewCommand({ command: 'dpkg -i ./probe.deb', cwd: tree, env }, { ...settings, paths: ['/usr', '/etc', '/var'] });
+    expect(p.exitCode, p.limits.join('\n')).toBe(0);
+    expect(byKind(p, 'added')).toEqual(expect.arrayContaining(['/usr/bin/aios-preview-probe', '/etc/aios-preview-probe.conf']));
+    expect(p.lines.some((l) => l.startsWith('would add') && l.includes('/usr'))).toBe(true);
+    expect(fs.existsSync('/usr/bin/aios-preview-probe')).toBe(false);
+    expect(spawnSync('dpkg', ['-s', 'aios-preview-probe']).status).not.toBe(0);
   });
 
   it('says "no preview" with the reason when the namespace cannot be made', async () => {
