@@ -24,7 +24,7 @@ done
 mount --bind "$S" "$S"
 while read -r _ _ _ _ mp _; do
   case "$mp" in *\\*) mp=$(printf '%b' "$mp");; esac
-  case "$mp" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/pts|/dev/pts/*) continue;; esac
+  case "$mp" in /proc|/proc/*|/dev|/dev/*) continue;; esac
   skip=
   [ "$mp" = "$S" ] && continue
   # Targets are overlays now; mounts beneath them are hidden by those overlays.
@@ -32,9 +32,46 @@ while read -r _ _ _ _ mp _; do
   [ -n "$skip" ] && continue
   mount -o remount,bind,ro "$mp" 2>/dev/null || echo "$mp" >>"$S/writable"
 done < /proc/self/mountinfo
+# Kernel settings stay as they are (the /proc here is the namespace's own, but /proc/sys is the machine's).
+for P in /proc/sys /proc/sysrq-trigger; do [ -e "$P" ] || continue; mount --bind "$P" "$P" 2>/dev/null && mount -o remount,bind,ro "$P" 2>/dev/null || echo "$P" >>"$S/writable"; done
+# Services are not reachable: an empty /run hides systemd's, D-Bus's and the
+# runtime dirs' sockets, and sockets in the overlaid trees are covered by
+# /dev/null, so a preview cannot ask a real service to act.
+[ -d /run ] && { mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run 2>/dev/null || echo /run >>"$S/writable"; }
+# A minimal /dev (null, zero, full, random, urandom, tty), so no disk or other device is written.
+D="$S/dev"
+mkdir -p "$D" && mount -t tmpfs -o mode=755,nosuid tmpfs "$D" && {
+  # Real root makes the nodes (cheap); a user namespace may not, so it binds them.
+  for spec in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do
+    read -r nm mj mn <<<"$spec"
+    [ -e "/dev/$nm" ] || continue
+    mknod -m 666 "$D/$nm" c "$mj" "$mn" 2>/dev/null || { touch "$D/$nm" && mount --bind "/dev/$nm" "$D/$nm"; }
+  done
+  ln -s /proc/self/fd "$D/fd"; ln -s /proc/self/fd/0 "$D/stdin"; ln -s /proc/self/fd/1 "$D/stdout"; ln -s /proc/self/fd/2 "$D/stderr"
+  mkdir -p "$D/pts" "$D/shm"
+  case "$S" in /dev/*) SUB=$(printf '%s' "$S" | cut -c6-); mkdir -p "$D/$SUB" && mount --bind "$S" "$D/$SUB";; esac
+  mount --move "$D" /dev
+} || echo /dev >>"$S/writable"
+# Socket folders (tmux, X11, ssh-agent…) are covered by an empty tmpfs; a
+# socket right in a target is covered by /dev/null. System services keep
+# theirs in /run (emptied above), so /usr, /etc, /var, /opt and /srv are not searched.
+for T in "$@"; do
+  case "$T" in /usr|/usr/*|/etc|/etc/*|/var|/var/*|/opt|/opt/*|/srv|/srv/*) continue;; esac
+  find "$T" -xdev -maxdepth 4 -type s -printf '%h\0' 2>/dev/null
+done | sort -zu | while IFS= read -r -d '' dir; do
+  top=
+  for T in "$@"; do [ "$dir" = "$T" ] && top=1; done
+  if [ -n "$top" ]; then
+    find "$dir" -maxdepth 1 -type s -exec mount --bind /dev/null {} \; 2>/dev/null
+  else
+    mount -t tmpfs -o mode=700,size=1m tmpfs "$dir" 2>/dev/null || echo "$dir" >>"$S/writable"
+  fi
+done
 echo ready >"$S/ready"
 cd -- "$AIOS_PREVIEW_CWD" 2>>"$S/mount-errors" || { echo 125 >"$S/exit"; exit 0; }
-"$AIOS_PREVIEW_SHELL" -c "$AIOS_PREVIEW_COMMAND" </dev/null >"$S/stdout" 2>"$S/stderr"
+# Without capabilities the command cannot undo any of this (remount, unmount,
+# load modules); files it owns stay writable, as they would be for real.
+setpriv --inh-caps=-all --bounding-set=-all -- "$AIOS_PREVIEW_SHELL" -c "$AIOS_PREVIEW_COMMAND" </dev/null >"$S/stdout" 2>"$S/stderr"
 echo $? >"$S/exit"
 # The merged listing of every directory the command touched: names the lower
 # layer has and this lacks were deleted (whiteouts or an opaque directory).
