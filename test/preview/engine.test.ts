@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -126,6 +127,46 @@ describe('preview engine', () => {
     expect(p.lines.some((l) => l.startsWith('would add') && l.includes('/usr'))).toBe(true);
     expect(fs.existsSync('/usr/bin/aios-preview-probe')).toBe(false);
     expect(spawnSync('dpkg', ['-s', 'aios-preview-probe']).status).not.toBe(0);
+  });
+
+  it('cannot reach a real service over a unix socket, write a device, remount or change kernel settings', async () => {
+    // A real unix-socket server in a socket folder under the tree (as tmux's or ssh-agent's are).
+    // Note: on this CI kernel a connect through an overlay is refused even without the covering
+    // tmpfs, so `reached` guards against regressions only on kernels where it would connect.
+    const sockDir = path.join(tree, 'run-sock');
+    fs.mkdirSync(sockDir);
+    const sock = path.join(sockDir, 'svc.sock');
+    let reached = 0;
+    const server = net.createServer((c) => {
+      reached++;
+      c.end();
+    });
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    try {
+      const p = await previewCommand(
+        {
+          command: `bash -c 'exec 3<>/dev/tcp/127.0.0.1/1' 2>/dev/null; python3 -c "import socket; s=socket.socket(socket.AF_UNIX); s.connect('${sock}')" 2>&1 | tail -1; mount -o remount,rw / 2>&1; echo 3 > /proc/sys/vm/drop_caches 2>&1; ls /dev; touch tried`,
+          cwd: tree,
+          env,
+        },
+        settings,
+      );
+      expect(p.ran).toBe(true);
+      expect(reached).toBe(0);
+      expect(byKind(p, 'added')).toEqual(['./tried']);
+      expect(p.limits.join('\n')).toContain('devices, mounts or kernel settings');
+      expect(fs.readdirSync(sockDir)).toEqual(['svc.sock']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('runs a denied-by-mounts write as a failure, not as a real change: /dev is the preview\'s own', async () => {
+    const marker = `/dev/shm/aios-preview-marker-${process.pid}`;
+    const p = await previewCommand({ command: `echo x > ${marker}; echo y > /dev/aios-preview-dev-${process.pid}`, cwd: tree, env }, settings);
+    expect(p.ran).toBe(true);
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(fs.existsSync(`/dev/aios-preview-dev-${process.pid}`)).toBe(false);
   });
 
   it('says "no preview" with the reason when the namespace cannot be made', async () => {
