@@ -8,12 +8,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createElement } from 'react';
+import { createElement, type FunctionComponent } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../src/main/core/agent/types';
 import { approvalBoxOptions } from '../../src/main/electron/approval-dialog';
-import { ApprovalPreview } from '../../src/renderer/src/components/ApprovalPreview';
 import type { Preview } from '../../src/shared/preview';
 import { makeDirs, writeConfig } from '../agent/harness';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
@@ -47,7 +46,10 @@ describe('the approval surfaces show the preview', () => {
     expect(without).not.toContain('Preview');
   });
 
-  it('web modal: a preview section with the lines, the limits and every change behind a disclosure', () => {
+  it('web modal: a preview section with the lines, the limits and every change behind a disclosure', async () => {
+    // Loaded by path: the Node TypeScript project does not compile the renderer's TSX (vitest does).
+    const modal = path.resolve('src/renderer/src/components/ApprovalPreview.tsx');
+    const { ApprovalPreview } = (await import(/* @vite-ignore */ modal)) as { ApprovalPreview: FunctionComponent<{ preview: Preview }> };
     const html = renderToStaticMarkup(createElement(ApprovalPreview, { preview: PREVIEW }));
     expect(html).toContain('data-testid="approval-preview"');
     expect(html).toContain('<li>would delete 2 files and 1 directory (12.0 KB) in ./build</li>');
