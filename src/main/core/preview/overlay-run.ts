@@ -75,9 +75,13 @@ setpriv --inh-caps=-all --bounding-set=-all -- "$AIOS_PREVIEW_SHELL" -c "$AIOS_P
 echo $? >"$S/exit"
 # The merged listing of every directory the command touched: names the lower
 # layer has and this lacks were deleted (whiteouts or an opaque directory).
+shopt -s nullglob dotglob
 i=0
 for T in "$@"; do
   n=0
+  touched=("$S/up/$i"/*)
+  # Nothing changed under this target: nothing to list (and no process to start).
+  [ ${'$'}{#touched[@]} -eq 0 ] && { i=$((i+1)); continue; }
   (cd "$S/up/$i" && find . -mindepth 1 -type d -printf '%P\0' 2>/dev/null) | while IFS= read -r -d '' R; do
     n=$((n+1))
     { printf '%s\0' "$R"; find "$T/$R" -mindepth 1 -maxdepth 1 -printf '%f\0' 2>/dev/null; } >"$S/lst/$i/$n"
