@@ -72,6 +72,8 @@ export function previewLimits(command: string, run: OverlayRun, timeoutMs: numbe
     const last = run.stderr.trim().split('\n').pop()?.slice(0, 200);
     out.push(`it failed in the preview (exit ${run.exitCode}${last ? `: ${last}` : ''}): the real run may do more or less`);
   }
+  if (/Value too large for defined data type|Operation not permitted|Permission denied/.test(run.stderr))
+    out.push('some of it needed privileges the preview does not have (files of other users, the real root): those changes are not shown');
   if (NETWORK_PROGRAMS.test(command) || NETWORK_ERRORS.test(run.stderr))
     out.push('the network was off in the preview: effects that need it (downloads, remote changes) are not shown (guessed from the program names and errors)');
   if (SERVICE_PROGRAMS.test(command)) out.push('it talks to systemd or another service over a socket: what that service would do is not shown');
