@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import path from 'node:path';
 
 /** The shell side, run inside the namespaces as `bash -c SCRIPT aios-preview STATE XATTR TARGET…`. */
 const HELPER = String.raw`
-S=$1; X=$2; shift 2
+S=$1; X=$2; RUID=$3; RGID=$4; shift 4
 i=0
 for T in "$@"; do
   mount -t overlay overlay -o "lowerdir=$T,upperdir=$S/up/$i,workdir=$S/work/$i,volatile$X" "$T" 2>>"$S/mount-errors" || echo "$T" >>"$S/unmounted"
@@ -68,10 +68,18 @@ done | sort -zu | while IFS= read -r -d '' dir; do
   fi
 done
 echo ready >"$S/ready"
-cd -- "$AIOS_PREVIEW_CWD" 2>>"$S/mount-errors" || { echo 125 >"$S/exit"; exit 0; }
-# Without capabilities the command cannot undo any of this (remount, unmount,
-# load modules); files it owns stay writable, as they would be for real.
-setpriv --inh-caps=-all --bounding-set=-all -- "$AIOS_PREVIEW_SHELL" -c "$AIOS_PREVIEW_COMMAND" </dev/null >"$S/stdout" 2>"$S/stderr"
+# The command, its cwd, shell and environment come as files: sudo would drop the environment.
+IFS= read -r -d '' CMD <"$S/command"; IFS= read -r -d '' CWD <"$S/cwd"; IFS= read -r -d '' SH <"$S/shell"
+mapfile -d '' -t ENVS <"$S/env"
+cd -- "$CWD" 2>>"$S/mount-errors" || { echo 125 >"$S/exit"; exit 0; }
+# The command keeps the privileges it would really have (its own uid; sudo
+# still works), minus the capabilities that could undo the above or reach the
+# kernel: mounting, modules, raw I/O, devices, tracing, the clock.
+DROP=-sys_admin,-sys_module,-sys_rawio,-sys_boot,-sys_time,-mknod,-net_admin,-sys_ptrace,-syslog,-mac_admin,-mac_override,-linux_immutable,-setpcap,-setfcap,-audit_control
+setpriv --bounding-set="$DROP,-bpf,-perfmon" true 2>/dev/null && DROP="$DROP,-bpf,-perfmon"
+AS=()
+[ -n "$RUID" ] && AS=(--reuid="$RUID" --regid="$RGID" --init-groups)
+setpriv "${'$'}{AS[@]}" --inh-caps=-all --bounding-set="$DROP" -- env -i "${'$'}{ENVS[@]}" "$SH" -c "$CMD" </dev/null >"$S/stdout" 2>"$S/stderr"
 echo $? >"$S/exit"
 # The merged listing of every directory the command touched: names the lower
 # layer has and this lacks were deleted (whiteouts or an opaque directory).
@@ -100,6 +108,13 @@ export interface OverlayRunOptions {
   /** Let the command reach the network (off by default: a preview must not act on the world). */
   network?: boolean;
   shell?: string;
+  /**
+   * Set up the namespace as root through passwordless `sudo -n` (the aios
+   * machine's user has it): no user namespace, so files of other users (root's
+   * in /usr, /etc) can be copied up and a package install shows its files.
+   * The command itself still runs as the caller.
+   */
+  sudo?: boolean;
   /** Where the state directory is made; /dev/shm by default, which is never an overlay target. */
   stateBase?: string;
   signal?: AbortSignal;
@@ -116,13 +131,15 @@ export interface OverlayTarget {
 
 export interface OverlayRun {
   stateDir: string;
+  /** Set up through sudo: its upper layers hold root's files, so removing them needs sudo too. */
+  elevated: boolean;
   targets: OverlayTarget[];
   /** Null when it timed out or did not start. */
   exitCode: number | null;
   timedOut: boolean;
   /** The namespace could not be set up at all (no user namespaces, no unshare…). */
   setupError: string | null;
-  /** Targets that could not be overlaid (they stayed read-only). */
+  /** Targets that could not be overlaid (they stayed read-only), each as "DIR: why". */
   unmounted: string[];
   /** Mounts that could not be made read-only: the command could have written there for real. */
   writable: string[];
@@ -184,16 +201,25 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   const targets = dirs.map((dir, i) => ({ dir, upper: path.join(stateDir, 'up', String(i)), listings: path.join(stateDir, 'lst', String(i)) }));
   // Made here rather than in the helper: a fork per directory is most of a small preview's cost.
   for (const [i, t] of targets.entries()) for (const d of [t.upper, t.listings, path.join(stateDir, 'work', String(i))]) fs.mkdirSync(d, { recursive: true });
-  const root = process.getuid?.() === 0;
+  const uid = process.getuid?.() ?? 0;
+  const elevated = uid !== 0 && o.sudo === true;
+  const asRoot = uid === 0 || elevated;
   // Root needs no user namespace (and one would leave other users' files unmapped, so copy-up would fail).
-  const ns = [...(root ? [] : ['--user', '--map-root-user']), '--mount', ...(o.network ? [] : ['--net']), '--pid', '--fork', '--kill-child', '--mount-proc'];
-  const args = [...ns, 'bash', '-c', HELPER, 'aios-preview', stateDir, root ? '' : ',userxattr', ...dirs];
-  const env = { ...o.env, AIOS_PREVIEW_CWD: o.cwd, AIOS_PREVIEW_COMMAND: o.command, AIOS_PREVIEW_SHELL: o.shell ?? '/bin/bash' };
+  const ns = [...(asRoot ? [] : ['--user', '--map-root-user']), '--mount', ...(o.network ? [] : ['--net']), '--pid', '--fork', '--kill-child', '--mount-proc'];
+  const helperArgs = ['bash', '-c', HELPER, 'aios-preview', stateDir, asRoot ? '' : ',userxattr', elevated ? String(uid) : '', elevated ? String(process.getgid?.() ?? uid) : '', ...dirs];
+  // Through sudo the process is root's: it cannot be signalled from here, so `timeout` inside ends it.
+  const argv = elevated ? ['sudo', '-n', '--', 'timeout', '--signal=KILL', `${Math.ceil(o.timeoutMs / 1000) + 1}`, 'unshare', ...ns, ...helperArgs] : ['unshare', ...ns, ...helperArgs];
+  const envList = Object.entries(o.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('=') && !e[0].includes('\0') && !e[1].includes('\0'));
+  fs.writeFileSync(path.join(stateDir, 'env'), envList.map(([k, v]) => `${k}=${v}\0`).join(''));
+  fs.writeFileSync(path.join(stateDir, 'command'), `${o.command}\0`);
+  fs.writeFileSync(path.join(stateDir, 'cwd'), `${o.cwd}\0`);
+  fs.writeFileSync(path.join(stateDir, 'shell'), `${o.shell ?? '/bin/bash'}\0`);
+  const env = { PATH: o.env.PATH ?? '/usr/bin:/bin' };
 
   const { code, timedOut, spawnError, stderr } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null; stderr: string }>((resolve) => {
     let err = '';
     let timedOut = false;
-    const child = spawn('unshare', args, { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const child = spawn(argv[0] as string, argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     const kill = () => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
@@ -227,11 +253,13 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   const exitText = read(path.join(stateDir, 'exit')).trim();
   return {
     stateDir,
+    elevated,
     targets,
     exitCode: exitText === '' ? null : Number(exitText),
     timedOut,
     setupError,
-    unmounted: lines(path.join(stateDir, 'unmounted')),
+    // mount's own words say why (one line per failed mount, in order).
+    unmounted: lines(path.join(stateDir, 'unmounted')).map((dir, i) => `${dir} (${lines(path.join(stateDir, 'mount-errors')).filter((l) => l.startsWith('mount:'))[i] ?? 'mount failed'})`),
     writable: lines(path.join(stateDir, 'writable')),
     stdout: read(path.join(stateDir, 'stdout')).slice(0, 8192),
     stderr: read(path.join(stateDir, 'stderr')).slice(0, 8192),
@@ -251,6 +279,7 @@ export function removeRun(run: OverlayRun): void {
     }
     for (const e of entries) if (e.isDirectory()) chmodAll(path.join(dir, e.name));
   };
+  if (run.elevated) spawnSync('sudo', ['-n', '--', 'rm', '-rf', '--', run.stateDir], { stdio: 'ignore' });
   chmodAll(run.stateDir);
   fs.rmSync(run.stateDir, { recursive: true, force: true });
 }

@@ -79,7 +79,7 @@ export function previewLimits(command: string, run: OverlayRun, timeoutMs: numbe
   if (SERVICE_PROGRAMS.test(command)) out.push('it talks to systemd or another service over a socket: what that service would do is not shown');
   if (DEVICE_WORDS.test(command)) out.push('it touches devices, mounts or kernel settings: those effects are not shown');
   if (/(^|[\s;&|(`])(sudo|doas|su)\b/.test(command)) out.push("sudo ran as the preview's own root: acts that need the real root (another user's files, chown) may have failed");
-  for (const dir of run.unmounted) out.push(`${dir} could not be overlaid: writes there failed in the preview and are not shown`);
+  for (const why of run.unmounted) out.push(`could not overlay ${why}: writes there failed in the preview and are not shown`);
   for (const mp of run.writable) out.push(`${mp} could not be made read-only in the preview`);
   return out;
 }
