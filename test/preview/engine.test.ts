@@ -188,7 +188,7 @@ describe('preview engine', () => {
     const before = snapshot(tree);
     const script = `
       import { previewCommand, DEFAULT_PREVIEW } from ${JSON.stringify(path.resolve('src/main/core/preview/index.ts'))};
-      const p = await previewCommand({ command: 'rm -rf build; echo x >> notes.txt', cwd: ${JSON.stringify(tree)}, env: process.env }, { ...DEFAULT_PREVIEW, paths: ['/tmp'] });
+      const p = await previewCommand({ command: 'rm -rf build; echo x >> notes.txt; touch /etc/aios-unpriv-probe', cwd: ${JSON.stringify(tree)}, env: process.env }, { ...DEFAULT_PREVIEW, paths: ['/tmp', '/etc'], sudo: false });
       console.log(JSON.stringify(p));`;
     const file = path.join(tree, '..', `aios-preview-unpriv-${process.pid}.mts`);
     fs.writeFileSync(file, script);
@@ -198,6 +198,9 @@ describe('preview engine', () => {
       const p = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Preview;
       expect(p.ran).toBe(true);
       expect(p.lines).toEqual(['would delete 3 files and 2 directories (5.9 KB) in ./build', 'would change ./notes.txt: +1 −0']);
+      // /etc is root's: not overlaid for this user (it could not write there in fact), so the write fails, and says so.
+      expect(p.limits.join('\n')).toMatch(/failed in the preview.*aios-unpriv-probe/);
+      expect(fs.existsSync('/etc/aios-unpriv-probe')).toBe(false);
       expect(snapshot(tree)).toEqual(before);
     } finally {
       fs.rmSync(file, { force: true });

@@ -60,6 +60,8 @@ export const PreviewConfigSchema = z.strictObject({
   paths: z.array(z.string().startsWith('/')).default(['/tmp', '/etc', '/usr', '/var', '/opt', '/home', '/root', '/srv']),
   /** Let the preview reach the network: off by default, so a preview never acts on the world. */
   network: z.boolean().default(false),
+  /** Not root: set the preview up through passwordless `sudo -n` when it works, so system files (a package install) can be previewed; the command still runs as you. */
+  sudo: z.boolean().default(true),
 });
 
 export const ConfigSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import type { Preview } from '../../../shared/preview';
 import { removeRun, runInOverlay } from './overlay-run';
 import { previewLimits, summaryLines } from './summary';
@@ -14,6 +15,8 @@ export interface PreviewSettings {
   /** Directories overlaid besides the working tree. */
   paths: readonly string[];
   network: boolean;
+  /** Not root: set the namespace up through passwordless `sudo -n` when it works (see OverlayRunOptions.sudo). */
+  sudo: boolean;
   maxDiffBytes: number;
   maxChanges: number;
 }
@@ -26,6 +29,7 @@ export const DEFAULT_PREVIEW: PreviewSettings = {
   decisions: ['require_approval'],
   paths: DEFAULT_PREVIEW_PATHS,
   network: false,
+  sudo: true,
   maxDiffBytes: 64 * 1024,
   maxChanges: 200,
 };
@@ -54,6 +58,7 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
       paths: settings.paths,
       timeoutMs: settings.timeoutMs,
       network: settings.network,
+      sudo: settings.sudo && process.getuid?.() !== 0 && passwordlessSudo(),
       ...(req.shell ? { shell: req.shell } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
     });
@@ -78,6 +83,13 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
   } finally {
     removeRun(run);
   }
+}
+
+let sudoWorks: boolean | undefined;
+/** Whether `sudo -n` runs without a password here (asked once per process). */
+function passwordlessSudo(): boolean {
+  sudoWorks ??= spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  return sudoWorks;
 }
 
 function noPreview(why: string, durationMs: number): Preview {

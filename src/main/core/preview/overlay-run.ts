@@ -17,6 +17,7 @@ const HELPER = String.raw`
 S=$1; X=$2; RUID=$3; RGID=$4; shift 4
 i=0
 for T in "$@"; do
+  [ -n "$RUID" ] && chown --reference="$T" "$S/up/$i"
   mount -t overlay overlay -o "lowerdir=$T,upperdir=$S/up/$i,workdir=$S/work/$i,volatile$X" "$T" 2>>"$S/mount-errors" || echo "$T" >>"$S/unmounted"
   i=$((i+1))
 done
@@ -148,10 +149,20 @@ export interface OverlayRun {
   durationMs: number;
 }
 
-/** The directories to overlay: the cwd plus `paths`, real directories only, nested ones on the same filesystem dropped (the outer overlay covers them). */
-export function chooseTargets(cwd: string, paths: readonly string[], stateDir: string): string[] {
+/**
+ * The directories to overlay: the cwd plus `paths`, real directories only,
+ * nested ones on the same filesystem dropped (the outer overlay covers them).
+ * `onlyOwnedBy` (a user namespace): an overlay's root takes the owner of its
+ * upper folder, which there can only be the caller, so only folders the caller
+ * owns or that everyone may write (/tmp) are overlaid, plus `extra` (the home)
+ * when a folder above it was left out; the rest stay read-only, as they are
+ * for the caller in fact.
+ */
+export function chooseTargets(cwd: string, paths: readonly string[], stateDir: string, onlyOwnedBy?: number, extra: readonly string[] = []): string[] {
   const seen: { dir: string; dev: number }[] = [];
-  const candidates = [cwd, ...paths].map((p) => {
+  const allowed = (st: fs.Stats) => onlyOwnedBy === undefined || st.uid === onlyOwnedBy || (st.mode & 0o1002) === 0o1002;
+  const wanted = [cwd, ...paths, ...(onlyOwnedBy === undefined ? [] : extra)];
+  const candidates = wanted.map((p) => {
     try {
       return fs.realpathSync(p);
     } catch {
@@ -167,7 +178,7 @@ export function chooseTargets(cwd: string, paths: readonly string[], stateDir: s
     } catch {
       continue;
     }
-    if (!st.isDirectory() || dir === '/') continue;
+    if (!st.isDirectory() || dir === '/' || !allowed(st)) continue;
     // An upper layer inside its own lower layer is refused by overlayfs.
     if (inside(stateDir, dir)) continue;
     if (seen.some((s) => inside(dir, s.dir) && s.dev === st.dev)) continue;
@@ -197,13 +208,20 @@ export function defaultStateBase(): string {
 export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   const t0 = performance.now();
   const stateDir = fs.mkdtempSync(path.join(o.stateBase ?? defaultStateBase(), 'aios-preview-'));
-  const dirs = chooseTargets(o.cwd, o.paths, stateDir);
-  const targets = dirs.map((dir, i) => ({ dir, upper: path.join(stateDir, 'up', String(i)), listings: path.join(stateDir, 'lst', String(i)) }));
-  // Made here rather than in the helper: a fork per directory is most of a small preview's cost.
-  for (const [i, t] of targets.entries()) for (const d of [t.upper, t.listings, path.join(stateDir, 'work', String(i))]) fs.mkdirSync(d, { recursive: true });
   const uid = process.getuid?.() ?? 0;
   const elevated = uid !== 0 && o.sudo === true;
   const asRoot = uid === 0 || elevated;
+  const dirs = chooseTargets(o.cwd, o.paths, stateDir, asRoot ? undefined : uid, o.env.HOME ? [o.env.HOME] : []);
+  const targets = dirs.map((dir, i) => ({ dir, upper: path.join(stateDir, 'up', String(i)), listings: path.join(stateDir, 'lst', String(i)) }));
+  // Made here rather than in the helper: a fork per directory is most of a small preview's cost.
+  for (const [i, t] of targets.entries()) {
+    for (const d of [t.upper, t.listings, path.join(stateDir, 'work', String(i))]) fs.mkdirSync(d, { recursive: true });
+    // The overlay's root shows its upper folder's owner and mode: make them the real folder's
+    // (root can here; through sudo the helper does it; in a user namespace the caller owns both).
+    const st = fs.statSync(t.dir);
+    fs.chmodSync(t.upper, st.mode & 0o7777);
+    if (uid === 0) fs.chownSync(t.upper, st.uid, st.gid);
+  }
   // Root needs no user namespace (and one would leave other users' files unmapped, so copy-up would fail).
   const ns = [...(asRoot ? [] : ['--user', '--map-root-user']), '--mount', ...(o.network ? [] : ['--net']), '--pid', '--fork', '--kill-child', '--mount-proc'];
   const helperArgs = ['bash', '-c', HELPER, 'aios-preview', stateDir, asRoot ? '' : ',userxattr', elevated ? String(uid) : '', elevated ? String(process.getgid?.() ?? uid) : '', ...dirs];

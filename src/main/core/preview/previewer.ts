@@ -6,7 +6,7 @@ import { DEFAULT_PREVIEW, previewCommand, type PreviewSettings } from './index';
 export type PreviewConfig = z.infer<typeof PreviewConfigSchema>;
 
 export function previewSettings(cfg: PreviewConfig): PreviewSettings {
-  return { ...DEFAULT_PREVIEW, enabled: cfg.enabled, timeoutMs: cfg.time_limit_s * 1000, decisions: cfg.decisions, paths: cfg.paths, network: cfg.network };
+  return { ...DEFAULT_PREVIEW, enabled: cfg.enabled, timeoutMs: cfg.time_limit_s * 1000, decisions: cfg.decisions, paths: cfg.paths, network: cfg.network, sudo: cfg.sudo };
 }
 
 /** The agent's hook: a preview for the decisions `[preview]` names, none when it is off. */

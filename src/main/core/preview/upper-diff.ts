@@ -50,7 +50,20 @@ function readListings(dir: string): Map<string, Set<string>> {
 function sameContent(a: string, b: string, sa: fs.Stats, sb: fs.Stats): boolean {
   if (sa.isSymbolicLink() && sb.isSymbolicLink()) return fs.readlinkSync(a) === fs.readlinkSync(b);
   if (!sa.isFile() || !sb.isFile() || sa.size !== sb.size) return false;
-  return fs.readFileSync(a).equals(fs.readFileSync(b));
+  try {
+    return fs.readFileSync(a).equals(fs.readFileSync(b));
+  } catch {
+    // Not readable by aios (root's 0600 files, seen through a sudo-made preview): same size and time means untouched.
+    return sa.mtimeMs === sb.mtimeMs;
+  }
+}
+
+function readBoth(a: string, b: string): [Buffer, Buffer] | null {
+  try {
+    return [fs.readFileSync(a), fs.readFileSync(b)];
+  } catch {
+    return null;
+  }
 }
 
 function textDiff(file: string, before: Buffer, after: Buffer): Pick<PreviewChange, 'diff' | 'added' | 'removed'> {
@@ -133,7 +146,8 @@ export function readUpperLayers(targets: readonly OverlayTarget[], cwd: string, 
         }
         if (!sameContent(real, up, sl, su)) {
           const c: Omit<PreviewChange, 'display'> = { path: real, kind: 'changed', type: typeOf(su), size: su.size, oldSize: sl.size };
-          if (su.isFile() && su.size <= limits.maxDiffBytes && sl.size <= limits.maxDiffBytes) Object.assign(c, textDiff(display(real), fs.readFileSync(real), fs.readFileSync(up)));
+          const both = su.isFile() && su.size <= limits.maxDiffBytes && sl.size <= limits.maxDiffBytes ? readBoth(real, up) : null;
+          if (both) Object.assign(c, textDiff(display(real), both[0], both[1]));
           if (modeChanged) Object.assign(c, { oldMode: mode(sl), newMode: mode(su) });
           push(c);
         } else if (modeChanged) {
