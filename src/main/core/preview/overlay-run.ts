@@ -14,7 +14,7 @@ import path from 'node:path';
 
 /** The shell side, run inside the namespaces as `bash -c SCRIPT aios-preview STATE XATTR TARGET…`. */
 const HELPER = String.raw`
-S=$1; X=$2; RUID=$3; RGID=$4; shift 4
+S=$1; X=$2; RUID=$3; RGID=$4; DROP=$5; shift 5
 i=0
 for T in "$@"; do
   [ -n "$RUID" ] && chown --reference="$T" "$S/up/$i"
@@ -71,16 +71,17 @@ done
 echo ready >"$S/ready"
 # The command, its cwd, shell and environment come as files: sudo would drop the environment.
 IFS= read -r -d '' CMD <"$S/command"; IFS= read -r -d '' CWD <"$S/cwd"; IFS= read -r -d '' SH <"$S/shell"
-mapfile -d '' -t ENVS <"$S/env"
 cd -- "$CWD" 2>>"$S/mount-errors" || { echo 125 >"$S/exit"; exit 0; }
 # The command keeps the privileges it would really have (its own uid; sudo
 # still works), minus the capabilities that could undo the above or reach the
 # kernel: mounting, modules, raw I/O, devices, tracing, the clock.
-DROP=-sys_admin,-sys_module,-sys_rawio,-sys_boot,-sys_time,-mknod,-net_admin,-sys_ptrace,-syslog,-mac_admin,-mac_override,-linux_immutable,-setpcap,-setfcap,-audit_control
-setpriv --bounding-set="$DROP,-bpf,-perfmon" true 2>/dev/null && DROP="$DROP,-bpf,-perfmon"
-AS=()
-[ -n "$RUID" ] && AS=(--reuid="$RUID" --regid="$RGID" --init-groups)
-setpriv "${'$'}{AS[@]}" --inh-caps=-all --bounding-set="$DROP" -- env -i "${'$'}{ENVS[@]}" "$SH" -c "$CMD" </dev/null >"$S/stdout" 2>"$S/stderr"
+# Through sudo the environment was reset: the caller's comes from a file.
+if [ -n "$RUID" ]; then
+  mapfile -d '' -t ENVS <"$S/env"
+  setpriv --reuid="$RUID" --regid="$RGID" --init-groups --inh-caps=-all --bounding-set="$DROP" -- env -i "${'$'}{ENVS[@]}" "$SH" -c "$CMD" </dev/null >"$S/stdout" 2>"$S/stderr"
+else
+  setpriv --inh-caps=-all --bounding-set="$DROP" -- "$SH" -c "$CMD" </dev/null >"$S/stdout" 2>"$S/stderr"
+fi
 echo $? >"$S/exit"
 # The merged listing of every directory the command touched: names the lower
 # layer has and this lacks were deleted (whiteouts or an opaque directory).
@@ -205,6 +206,14 @@ export function defaultStateBase(): string {
   }
 }
 
+const DROP = '-sys_admin,-sys_module,-sys_rawio,-sys_boot,-sys_time,-mknod,-net_admin,-sys_ptrace,-syslog,-mac_admin,-mac_override,-linux_immutable,-setpcap,-setfcap,-audit_control';
+let dropList: string | undefined;
+/** The capabilities the command loses; bpf and perfmon where this setpriv knows them (asked once). */
+function capabilitiesToDrop(): string {
+  dropList ??= spawnSync('setpriv', [`--bounding-set=${DROP},-bpf,-perfmon`, 'true'], { stdio: 'ignore' }).status === 0 ? `${DROP},-bpf,-perfmon` : DROP;
+  return dropList;
+}
+
 export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   const t0 = performance.now();
   const stateDir = fs.mkdtempSync(path.join(o.stateBase ?? defaultStateBase(), 'aios-preview-'));
@@ -224,7 +233,7 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   }
   // Root needs no user namespace (and one would leave other users' files unmapped, so copy-up would fail).
   const ns = [...(asRoot ? [] : ['--user', '--map-root-user']), '--mount', ...(o.network ? [] : ['--net']), '--pid', '--fork', '--kill-child', '--mount-proc'];
-  const helperArgs = ['bash', '-c', HELPER, 'aios-preview', stateDir, asRoot ? '' : ',userxattr', elevated ? String(uid) : '', elevated ? String(process.getgid?.() ?? uid) : '', ...dirs];
+  const helperArgs = ['bash', '-c', HELPER, 'aios-preview', stateDir, asRoot ? '' : ',userxattr', elevated ? String(uid) : '', elevated ? String(process.getgid?.() ?? uid) : '', capabilitiesToDrop(), ...dirs];
   // Through sudo the process is root's: it cannot be signalled from here, so `timeout` inside ends it.
   const argv = elevated ? ['sudo', '-n', '--', 'timeout', '--signal=KILL', `${Math.ceil(o.timeoutMs / 1000) + 1}`, 'unshare', ...ns, ...helperArgs] : ['unshare', ...ns, ...helperArgs];
   const envList = Object.entries(o.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('=') && !e[0].includes('\0') && !e[1].includes('\0'));
@@ -232,7 +241,8 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   fs.writeFileSync(path.join(stateDir, 'command'), `${o.command}\0`);
   fs.writeFileSync(path.join(stateDir, 'cwd'), `${o.cwd}\0`);
   fs.writeFileSync(path.join(stateDir, 'shell'), `${o.shell ?? '/bin/bash'}\0`);
-  const env = { PATH: o.env.PATH ?? '/usr/bin:/bin' };
+  // Without sudo the helper's environment is the command's (one exec fewer); sudo resets it anyway.
+  const env = elevated ? { PATH: o.env.PATH ?? '/usr/bin:/bin' } : o.env;
 
   const { code, timedOut, spawnError, stderr } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null; stderr: string }>((resolve) => {
     let err = '';
