@@ -169,6 +169,15 @@ describe('preview engine', () => {
     expect(fs.existsSync(`/dev/aios-preview-dev-${process.pid}`)).toBe(false);
   });
 
+  it('the command cannot see or rewrite the preview\'s own record (upper layers, listings, exit code)', async () => {
+    const p = await previewCommand(
+      { command: 'rm -rf ./build; for d in /dev/shm/aios-preview-* /tmp/aios-preview-*; do rm -rf "$d"/up/* "$d"/lst/* 2>/dev/null; echo 0 > "$d/exit" 2>/dev/null; done; ls -d /dev/shm/aios-preview-*/up 2>&1; exit 3', cwd: tree, env },
+      settings,
+    );
+    expect(p.exitCode).toBe(3);
+    expect(byKind(p, 'deleted')).toContain('./build/a.o');
+  });
+
   it('says "no preview" with the reason when the namespace cannot be made', async () => {
     const p = await previewCommand({ command: 'true', cwd: tree, env: { PATH: '/nonexistent' } }, settings);
     expect(p.ran).toBe(false);

@@ -75,12 +75,15 @@ cd -- "$CWD" 2>>"$S/mount-errors" || { echo 125 >"$S/exit"; exit 0; }
 # The command keeps the privileges it would really have (its own uid; sudo
 # still works), minus the capabilities that could undo the above or reach the
 # kernel: mounting, modules, raw I/O, devices, tracing, the clock.
+# The command gets its own mount namespace without the state folder, so it can
+# neither read nor rewrite the upper layers or this report.
+HIDE=(unshare --mount --propagation private -- bash -c 'umount -l "$1" 2>/dev/null; shift; exec "$@"' hide "$S")
 # Through sudo the environment was reset: the caller's comes from a file.
 if [ -n "$RUID" ]; then
   mapfile -d '' -t ENVS <"$S/env"
-  setpriv --reuid="$RUID" --regid="$RGID" --init-groups --inh-caps=-all --bounding-set="$DROP" -- env -i "${'$'}{ENVS[@]}" "$SH" -c "$CMD" </dev/null >"$S/stdout" 2>"$S/stderr"
+  "${'$'}{HIDE[@]}" setpriv --reuid="$RUID" --regid="$RGID" --init-groups --inh-caps=-all --bounding-set="$DROP" -- env -i "${'$'}{ENVS[@]}" "$SH" -c "$CMD" </dev/null >"$S/stdout" 2>"$S/stderr"
 else
-  setpriv --inh-caps=-all --bounding-set="$DROP" -- "$SH" -c "$CMD" </dev/null >"$S/stdout" 2>"$S/stderr"
+  "${'$'}{HIDE[@]}" setpriv --inh-caps=-all --bounding-set="$DROP" -- "$SH" -c "$CMD" </dev/null >"$S/stdout" 2>"$S/stderr"
 fi
 echo $? >"$S/exit"
 # The merged listing of every directory the command touched: names the lower
