@@ -171,7 +171,7 @@ describe('preview engine', () => {
 
   it('the command cannot see or rewrite the preview\'s own record (upper layers, listings, exit code)', async () => {
     const p = await previewCommand(
-      { command: 'rm -rf ./build; for d in /dev/shm/aios-preview-* /tmp/aios-preview-*; do rm -rf "$d"/up/* "$d"/lst/* 2>/dev/null; echo 0 > "$d/exit" 2>/dev/null; done; ls -d /dev/shm/aios-preview-*/up 2>&1; exit 3', cwd: tree, env },
+      { command: 'rm -rf ./build; for d in /dev/shm/aios-preview-* /tmp/aios-preview-* /proc/[0-9]*/root/dev/shm/aios-preview-*; do rm -rf "$d"/up/* "$d"/lst/* 2>/dev/null; echo 0 > "$d/exit" 2>/dev/null; done; ls -d /dev/shm/aios-preview-*/up 2>&1; exit 3', cwd: tree, env },
       settings,
     );
     expect(p.exitCode).toBe(3);

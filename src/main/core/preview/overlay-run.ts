@@ -75,9 +75,10 @@ cd -- "$CWD" 2>>"$S/mount-errors" || { echo 125 >"$S/exit"; exit 0; }
 # The command keeps the privileges it would really have (its own uid; sudo
 # still works), minus the capabilities that could undo the above or reach the
 # kernel: mounting, modules, raw I/O, devices, tracing, the clock.
-# The command gets its own mount namespace without the state folder, so it can
-# neither read nor rewrite the upper layers or this report.
-HIDE=(unshare --mount --propagation private -- bash -c 'umount -l "$1" 2>/dev/null; shift; exec "$@"' hide "$S")
+# The command gets its own mount namespace without the state folder, and its
+# own PID namespace (so not even /proc/1/root leads back), so it can neither
+# read nor rewrite the upper layers or this report.
+HIDE=(unshare --mount --pid --fork --kill-child --mount-proc --propagation private -- bash -c 'umount -l "$1" 2>/dev/null; shift; exec "$@"' hide "$S")
 # Through sudo the environment was reset: the caller's comes from a file.
 if [ -n "$RUID" ]; then
   mapfile -d '' -t ENVS <"$S/env"
