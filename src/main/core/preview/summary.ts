@@ -42,7 +42,7 @@ export function summaryLines(changes: readonly PreviewChange[], omitted: number)
 function groupLine(kind: PreviewChange['kind'], of: readonly PreviewChange[]): string {
   {
     const files = of.filter((c) => c.type !== 'dir');
-    const one = of.length === 1 ? of[0] : files.length === 1 && kind !== 'mode' ? files[0] : undefined;
+    const one = of.length === 1 ? of[0] : undefined;
     if (one) {
       const detail =
         kind === 'mode' ? `${one.oldMode} → ${one.newMode}` : one.added !== undefined ? `+${one.added} −${one.removed ?? 0}` : formatBytes(one.size);
