@@ -4,6 +4,7 @@
  * renderer all derive their names and validation from this one table.
  */
 import { z } from 'zod';
+import { PreviewSchema } from './preview';
 
 /** A call is a request schema and a response schema, validated both ways. */
 export interface CallSpec<Req extends z.ZodType, Res extends z.ZodType> {
@@ -96,6 +97,8 @@ export const ApprovalRequestSchema = JudgedCommandSchema.extend({
   callId: z.string(),
   timeoutMs: z.number().int(),
   tool: ToolCallDisplaySchema.optional(),
+  /** What the command would change, seen in a throwaway overlay before anyone answers (issue 16). */
+  preview: PreviewSchema.optional(),
 });
 export type ApprovalRequestPayload = z.infer<typeof ApprovalRequestSchema>;
 

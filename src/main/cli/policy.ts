@@ -1,21 +1,25 @@
 /**
  * `aios policy`: explains what the permission policy decides.
  *
- *   aios policy check [--config FILE] [--profile P] [--cwd DIR] [--json] -- 'COMMAND'
+ *   aios policy check [--config FILE] [--profile P] [--cwd DIR] [--json] [--preview] -- 'COMMAND'
  *   aios policy check --jsonl [--config FILE] [--profile P] [--cwd DIR]   (one JSON string per stdin line)
  *   aios policy check --tool SERVER__TOOL [--args JSON] [--annotations JSON] [--config FILE] [--profile P] [--cwd DIR] [--json]
  *   aios policy describe [--config FILE] [--profile P]
  */
+import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { PolicyResult, ToolPolicyResult } from '../../shared/policy';
+import { previewText, type Preview } from '../../shared/preview';
 import { formatProblem, loadConfig } from '../core/config/load';
 import { loadMcpConfig } from '../core/mcp/config';
 import { knownServerFor, PolicyEngine, type ToolCallFacts } from '../core/policy';
 import { BUILTIN_SERVER, splitToolName } from '../core/policy/tool-rules';
+import { previewCommand } from '../core/preview';
+import { previewSettings } from '../core/preview/previewer';
 
 const USAGE = `Usage:
-  aios policy check [--config FILE] [--profile NAME] [--cwd DIR] [--json] -- 'COMMAND'
+  aios policy check [--config FILE] [--profile NAME] [--cwd DIR] [--json] [--preview] -- 'COMMAND'
   aios policy check --jsonl [--config FILE] [--profile NAME] [--cwd DIR]
   aios policy check --tool SERVER__TOOL [--args JSON] [--annotations JSON] [--config FILE] [--profile NAME] [--cwd DIR] [--json]
   aios policy describe [--config FILE] [--profile NAME]
@@ -32,6 +36,9 @@ check     decide one command line and explain it: every segment with its argv,
           naming protected places need approval
 --annotations  the tool's annotations as JSON ({"readOnlyHint": true}); they
           count only for servers mcp.json marks "trust_annotations": true
+--preview also run the command in a throwaway overlay (no network, [preview]
+          time limit) and print what it would change; the real system is
+          never changed. Denied commands are not previewed.
 describe  print the policy in one paragraph (as given to the AI)`;
 
 const OPTIONS = {
@@ -43,6 +50,7 @@ const OPTIONS = {
   tool: { type: 'string' },
   args: { type: 'string' },
   annotations: { type: 'string' },
+  preview: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -84,6 +92,13 @@ function formatHuman(command: string, r: PolicyResult, replaceShipped: boolean):
   return `${out.join('\n')}\n`;
 }
 
+/** `--preview`: the person asked, so it runs whatever `[preview]` enabled/decisions say; never for a denied command. */
+async function previewForCli(command: string, cwd: string, decision: string, configFile: string | undefined): Promise<Preview> {
+  if (decision === 'deny') return { ran: false, lines: [], limits: ['no preview: the policy denies this command, so it is never run, not even in a preview'], changes: [], omitted: 0, exitCode: null, timedOut: false, durationMs: 0 };
+  const { config } = loadConfig(configFile !== undefined ? { file: configFile } : {});
+  return previewCommand({ command, cwd: path.resolve(cwd), env: process.env }, previewSettings(config.preview));
+}
+
 async function check(args: string[]): Promise<number> {
   let parsed;
   try {
@@ -99,6 +114,7 @@ async function check(args: string[]): Promise<number> {
   if (values.tool !== undefined) return checkTool(values, positionals);
   if (values.args !== undefined || values.annotations !== undefined) return usageError('--args and --annotations go with --tool');
   if (values.json && values.jsonl) return usageError('--json and --jsonl cannot be combined');
+  if (values.preview && values.jsonl) return usageError('--preview takes one COMMAND, not --jsonl');
   if (values.jsonl && positionals.length > 0) return usageError('--jsonl reads commands from stdin; give no COMMAND');
   if (!values.jsonl && positionals.length === 0) return usageError("no command given: aios policy check -- 'COMMAND'");
   const context = { cwd: values.cwd ?? process.cwd(), ...(process.env.HOME ? { home: process.env.HOME } : {}) };
@@ -108,7 +124,9 @@ async function check(args: string[]): Promise<number> {
     // Several words after `--` are joined with spaces, as a shell would have run them.
     const command = positionals.join(' ');
     const result = engine.decide(command, context);
-    process.stdout.write(values.json ? `${JSON.stringify({ command, ...result })}\n` : formatHuman(command, result, engine.replaceShipped));
+    const preview = values.preview ? await previewForCli(command, context.cwd, result.decision, values.config) : undefined;
+    if (values.json) process.stdout.write(`${JSON.stringify({ command, ...result, ...(preview ? { preview } : {}) })}\n`);
+    else process.stdout.write(formatHuman(command, result, engine.replaceShipped) + (preview ? `\npreview:\n${previewText(preview, { full: true, maxList: 200 })}\n` : ''));
     return 0;
   }
 

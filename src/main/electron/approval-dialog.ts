@@ -1,4 +1,5 @@
 import type { BrowserWindow, Dialog, MessageBoxOptions } from 'electron';
+import { previewText } from '../../shared/preview';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/types';
 import type { Logger } from '../core/log';
 import { reasonsBeyondRule } from '../../shared/policy';
@@ -66,6 +67,7 @@ export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal
     `Directory: ${request.cwd}`,
     `Rule: ${request.rule ?? 'no rule matched (unknown commands need approval)'}`,
     ...reasonsBeyondRule(request.rule, request.reasons).map((r) => `Also: ${r}`),
+    ...(request.preview ? ['', 'Preview (run in a throwaway copy; nothing was changed):', previewText(request.preview, { full: true, maxList: 20 })] : []),
     '',
     `Denied automatically after ${seconds} s without an answer.`,
   ];

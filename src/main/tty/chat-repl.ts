@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { previewText } from '../../shared/preview';
 import { dispatchCall } from '../core/bridge/dispatch';
 import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
@@ -178,6 +179,8 @@ export class ChatRepl {
           if (p.why) this.line(`  AI: ${p.why}`);
           this.line(s.dim(`  in ${p.cwd}; ${rule}`));
         }
+        // What it would change, seen in a throwaway overlay before this question.
+        if (p.preview) this.line(`${s.cyan('  preview (nothing was changed):')}\n${previewText(p.preview, { full: true, maxList: 15 })}`);
         this.prompt();
         this.startCountdown();
       }),

@@ -12,6 +12,7 @@ import type { ProviderState } from './provider';
 import { relevantMemories, systemPrompt } from './prompt';
 import { parseArgs, RUN_COMMAND, RunCommandArgs, type ToolSet } from './tools';
 import type { CommandPolicy, Emit } from './types';
+import { previewText } from '../../../shared/preview';
 
 export class AgentBusyError extends Error {
   constructor() {
@@ -279,7 +280,7 @@ export function commandResultForModel(o: CommandOutcome): string {
       o.decision === 'deny'
         ? 'The permission policy forbids this command; it was NOT run. Do not try it again or work around it; tell the person.'
         : 'The command was NOT run. Tell the person; do not retry unless they ask.';
-    return JSON.stringify({ ran: false, decision: o.decision, refused: o.refusal, rule: o.rule, reasons: o.reasons, message: advice });
+    return JSON.stringify({ ran: false, decision: o.decision, refused: o.refusal, rule: o.rule, reasons: o.reasons, message: advice, ...previewForModel(o) });
   }
   const r = o.result;
   return JSON.stringify({
@@ -294,5 +295,11 @@ export function commandResultForModel(o: CommandOutcome): string {
     cancelled: r?.cancelled ?? false,
     ...(o.refusal ? { error: o.refusal } : {}),
     output: r?.output ?? '',
+    ...previewForModel(o),
   });
+}
+
+/** The model sees the same preview summary the person saw (issue 16). */
+function previewForModel(o: CommandOutcome): { preview?: string } {
+  return o.preview ? { preview: previewText(o.preview, { full: true, maxList: 30 }) } : {};
 }

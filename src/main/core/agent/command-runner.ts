@@ -1,6 +1,7 @@
 import { ulid } from 'ulid';
 import type { EventPayload } from '../../../shared/contract';
 import type { Decision } from '../../../shared/policy';
+import type { Preview } from '../../../shared/preview';
 import type { RunResult } from '../executor/executor';
 import type { Executor } from '../executor/executor';
 import type { Confinement } from '../executor/sandbox';
@@ -21,7 +22,12 @@ export interface CommandOutcome {
   /** Why it did not run. */
   refusal: string | null;
   result?: RunResult;
+  /** What a preview saw it would change (issue 16), when one ran. */
+  preview?: Preview;
 }
+
+/** Runs a preview for decisions in its scope, or answers null (preview off, or not for this decision). */
+export type Previewer = (req: { command: string; cwd: string; decision: Decision; signal: AbortSignal }) => Promise<Preview | null>;
 
 export interface CommandRunnerOptions {
   policy: () => Promise<CommandPolicy>;
@@ -36,6 +42,7 @@ export interface CommandRunnerOptions {
   sessionId?: string;
   /** Wall 1: the sandbox for auto-allowed commands in `cwd`, or why there is none (they then run as notify). */
   confine?: (cwd: string) => Confinement | { unavailable: string };
+  preview?: Previewer;
   /** Failures to write history must not stop a command; they are reported here. */
   onHistoryError?: (err: Error) => void;
 }
@@ -83,6 +90,8 @@ export class CommandRunner {
     args.onDecided?.({ decision, rule, reasons });
     this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons, ...why, ...(sandbox ? { sandbox } : {}) });
 
+    // Preview (issue 16): before anyone is asked, see what it would change in a throwaway overlay. Never for a denied command.
+    const preview = decision === 'deny' ? undefined : ((await this.o.preview?.({ command, cwd, decision, signal })) ?? undefined);
     const refuse = (refusal: string, refusalKind: RefusalKind, historyDecision: string, approver: string | null = null): CommandOutcome => {
       this.record({ command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal });
       const decidedBy = refusalKind === 'declined' ? 'you' : refusalKind === 'timeout' ? 'timeout' : refusalKind === 'denied' ? 'rules' : undefined;
@@ -100,7 +109,7 @@ export class CommandRunner {
         cancelled: refusalKind === 'cancelled',
         ...(decidedBy ? { decidedBy } : {}),
       });
-      return { command, decision, rule, reasons, ran: false, refusal };
+      return { command, decision, rule, reasons, ran: false, refusal, ...(preview ? { preview } : {}) };
     };
 
     if (decision === 'deny') return refuse('denied by the permission policy', 'denied', 'deny');
@@ -109,7 +118,7 @@ export class CommandRunner {
       const requestId = ulid();
       const { answer, timedOut } = await askWithTimeout(
         this.o.approver,
-        { requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs },
+        { requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs, ...(preview ? { preview } : {}) },
         signal,
       );
       if (answer !== 'approved') {
@@ -162,7 +171,7 @@ export class CommandRunner {
       cancelled: result.cancelled,
       decidedBy: approver === 'user' ? 'you' : 'rules',
     });
-    return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: failure ?? null, result };
+    return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: failure ?? null, result, ...(preview ? { preview } : {}) };
   }
 
   private record(entry: Parameters<HistoryStore['record']>[0]): void {

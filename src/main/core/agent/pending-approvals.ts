@@ -33,6 +33,7 @@ export class PendingApprovals implements Approver {
         ...(request.why ? { why: request.why } : {}),
         timeoutMs: request.timeoutMs,
         ...(request.tool ? { tool: request.tool } : {}),
+        ...(request.preview ? { preview: request.preview } : {}),
       });
       if (signal.aborted) onAbort();
     });

@@ -11,6 +11,7 @@ import { ConversationStore } from '../conversation/store';
 import type { CommandEnvironment } from '../environment';
 import { Executor } from '../executor/executor';
 import { confinementFor, type Sandbox } from '../executor/sandbox';
+import { previewerFor } from '../preview/previewer';
 import { HistoryStore } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
 import { Agent, AgentBusyError } from './agent';
@@ -193,6 +194,7 @@ export class ChatService {
       commandTimeoutMs: ai.command_timeout_s * 1000,
       ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}),
       sessionId: this.sessionId,
+      preview: previewerFor(config.preview, this.o.env),
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
     const gate = new ToolGate({

@@ -1,5 +1,6 @@
 import type { EventName, EventPayload } from '../../../shared/contract';
 import type { Decision, PolicyResult, ToolPolicyResult } from '../../../shared/policy';
+import type { Preview } from '../../../shared/preview';
 import type { ToolCallFacts } from '../policy/tool-judge';
 
 /** What the agent needs of the permission policy (the PolicyEngine provides it). */
@@ -31,6 +32,8 @@ export interface ApprovalRequest {
   timeoutMs: number;
   /** For a tool call: which server and tool, and its arguments (pretty JSON, capped). `command` then summarises it in one line. */
   tool?: ToolCallDisplay;
+  /** What the command would change, from a preview run before asking (issue 16). */
+  preview?: Preview;
 }
 
 export interface ToolCallDisplay {

@@ -69,6 +69,20 @@ export const UiSchema = z.strictObject({
   font_size: z.number().int().min(8).max(48).default(15),
 });
 
+/** `[preview]`: see what a command would change before approving it (issue 16). */
+export const PreviewConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  time_limit_s: z.number().positive().max(600).default(5),
+  /** Which policy decisions get a preview before they run. */
+  decisions: z.array(z.enum(['require_approval', 'notify'])).default(['require_approval']),
+  /** Directories overlaid besides the working tree (everything else is read-only in the preview). */
+  paths: z.array(z.string().startsWith('/')).default(['/tmp', '/etc', '/usr', '/var', '/opt', '/home', '/root', '/srv']),
+  /** Let the preview reach the network: off by default, so a preview never acts on the world. */
+  network: z.boolean().default(false),
+  /** Not root: set the preview up through passwordless `sudo -n` when it works, so system files (a package install) can be previewed; the command still runs as you. */
+  sudo: z.boolean().default(true),
+});
+
 export const ConfigSchema = z.strictObject({
   general: z.strictObject({ name: z.string().min(1).default('aios') }).default({ name: 'aios' }),
   paths: z
@@ -83,5 +97,6 @@ export const ConfigSchema = z.strictObject({
   ai: AiSchema.default(AiSchema.parse({})),
   ui: UiSchema.default(UiSchema.parse({})),
   commands: CommandsSchema.default(CommandsSchema.parse({})),
+  preview: PreviewConfigSchema.default(PreviewConfigSchema.parse({})),
 });
 export type AiosConfig = z.infer<typeof ConfigSchema>;

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useChat } from '../chat/chat-store';
 import type { ApprovalRequest } from '../chat/types';
 import { reasonsBeyondRule } from '../chat/format';
+import { ApprovalPreview } from './ApprovalPreview';
 import { useChatController } from './ChatContext';
 import { ToolArguments } from './ToolArguments';
 
@@ -119,6 +120,7 @@ function Dialog({ request }: { request: ApprovalRequest }) {
             </>
           )}
         </dl>
+        {request.preview && <ApprovalPreview preview={request.preview} />}
         <p className="countdown" data-testid="approval-countdown">
           Denied automatically in {left} s.
         </p>

@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+import type { Previewer } from '../agent/command-runner';
+import type { PreviewConfigSchema } from '../config/schema';
+import { DEFAULT_PREVIEW, previewCommand, type PreviewSettings } from './index';
+
+export type PreviewConfig = z.infer<typeof PreviewConfigSchema>;
+
+export function previewSettings(cfg: PreviewConfig): PreviewSettings {
+  return { ...DEFAULT_PREVIEW, enabled: cfg.enabled, timeoutMs: cfg.time_limit_s * 1000, decisions: cfg.decisions, paths: cfg.paths, network: cfg.network, sudo: cfg.sudo };
+}
+
+/** The agent's hook: a preview for the decisions `[preview]` names, none when it is off. */
+export function previewerFor(cfg: PreviewConfig, env: NodeJS.ProcessEnv): Previewer | undefined {
+  const settings = previewSettings(cfg);
+  if (!settings.enabled) return undefined;
+  return async ({ command, cwd, decision, signal }) => (settings.decisions.includes(decision) ? previewCommand({ command, cwd, env, signal }, settings) : null);
+}

@@ -1,0 +1,110 @@
+/**
+ * Issue 16 end to end: through `aios chat` (a real pty, the scripted LLM
+ * stand-in), the approval for `rm -rf ./build` lists the files of ./build as
+ * what would be deleted before anyone answers; declining leaves them all in
+ * place; the model's tool result carries the same summary. Also the native
+ * dialog's text and the web modal's preview section.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createElement, type FunctionComponent } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApprovalRequest } from '../../src/main/core/agent/types';
+import { approvalBoxOptions } from '../../src/main/electron/approval-dialog';
+import type { Preview } from '../../src/shared/preview';
+import { makeDirs, writeConfig } from '../agent/harness';
+import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
+import { startChat, type ChatPty } from '../tty/pty-harness';
+
+const PREVIEW: Preview = {
+  ran: true,
+  lines: ['would delete 2 files and 1 directory (12.0 KB) in ./build', 'would change /etc/hosts: +1 −0'],
+  limits: ['the network was off in the preview: effects that need it (downloads, remote changes) are not shown (guessed from the program names and errors)'],
+  changes: [
+    { path: '/p/build', display: './build', kind: 'deleted', type: 'dir', size: 0 },
+    { path: '/p/build/a.o', display: './build/a.o', kind: 'deleted', type: 'file', size: 4096 },
+    { path: '/p/build/b.o', display: './build/b.o', kind: 'deleted', type: 'file', size: 8192 },
+    { path: '/etc/hosts', display: '/etc/hosts', kind: 'changed', type: 'file', size: 40, oldSize: 30, diff: '--- /etc/hosts\n+++ /etc/hosts\n@@ -1,1 +1,2 @@\n 127.0.0.1 localhost\n+10.0.0.1 db', added: 1, removed: 0 },
+  ],
+  omitted: 0,
+  exitCode: 0,
+  timedOut: false,
+  durationMs: 40,
+};
+
+describe('the approval surfaces show the preview', () => {
+  it('native dialog: the summary, the limits and the list are in the detail text', () => {
+    const request: ApprovalRequest = { requestId: '01HAPPROVAL', callId: 'c', turnId: 't', command: 'rm -rf ./build', cwd: '/p', decision: 'require_approval', rule: 'require_approval: "rm -rf*"', reasons: [], timeoutMs: 60_000, preview: PREVIEW };
+    const detail = String(approvalBoxOptions(request, new AbortController().signal).detail);
+    expect(detail).toContain('would delete 2 files and 1 directory (12.0 KB) in ./build');
+    expect(detail).toContain('would change /etc/hosts: +1 −0');
+    expect(detail).toContain('⚠ the network was off in the preview');
+    expect(detail).toContain('deleted ./build/a.o');
+    const without = String(approvalBoxOptions({ ...request, preview: undefined }, new AbortController().signal).detail);
+    expect(without).not.toContain('Preview');
+  });
+
+  it('web modal: a preview section with the lines, the limits and every change behind a disclosure', async () => {
+    // Loaded by path: the Node TypeScript project does not compile the renderer's TSX (vitest does).
+    const modal = path.resolve('src/renderer/src/components/ApprovalPreview.tsx');
+    const { ApprovalPreview } = (await import(/* @vite-ignore */ modal)) as { ApprovalPreview: FunctionComponent<{ preview: Preview }> };
+    const html = renderToStaticMarkup(createElement(ApprovalPreview, { preview: PREVIEW }));
+    expect(html).toContain('data-testid="approval-preview"');
+    expect(html).toContain('<li>would delete 2 files and 1 directory (12.0 KB) in ./build</li>');
+    expect(html).toContain('⚠ the network was off');
+    expect(html).toMatch(/<details[^>]*><summary>All 4 changes<\/summary>/);
+    expect(html).toContain('<code>./build/b.o</code>');
+    expect(html).toContain('+10.0.0.1 db');
+  });
+});
+
+describe('aios chat: preview before approval (real pty, real overlay)', () => {
+  let server: LlmServer;
+  let dirs: { dir: string; env: Record<string, string> };
+  let chat: ChatPty | undefined;
+  beforeEach(async () => {
+    server = await startLlmServer();
+    dirs = makeDirs();
+    writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, { require_approval: ['rm*'] });
+  });
+  afterEach(async () => {
+    chat?.kill();
+    if (chat) await chat.exited;
+    chat = undefined;
+    await server.close();
+    fs.rmSync(dirs.dir, { recursive: true, force: true });
+  });
+
+  it('lists the files of ./build as what rm -rf ./build would delete; declining leaves them all', async () => {
+    const work = path.join(dirs.dir, 'work');
+    const files = { 'build/app.o': 'a'.repeat(5000), 'build/lib/util.o': 'b'.repeat(6000), 'build/README': 'built\n' };
+    for (const [rel, body] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(work, rel)), { recursive: true });
+      fs.writeFileSync(path.join(work, rel), body);
+    }
+    const hash = () => Object.keys(files).map((rel) => crypto.createHash('sha256').update(fs.readFileSync(path.join(work, rel))).digest('hex'));
+    const before = hash();
+    const env = { ...dirs.env, TERM: 'xterm-256color', NO_COLOR: '1', SHELL: '/bin/sh', LANG: 'C.UTF-8', OLLAMA_HOST: '127.0.0.1:9' };
+    chat = startChat(env, work);
+    await chat.waitFor(/\[aios\] > $/, 0, 30_000);
+    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: 'rm -rf ./build', reason: 'clean the build' } }] });
+    server.setResponder((body) => ({ text: `Result: ${lastMessage(body, 'tool')}` }));
+    const m = chat.mark();
+    chat.type('clean the build\r');
+    await chat.waitFor(/Run it\? \[y\/N\] $/, m, 30_000);
+    const asked = chat.text().slice(m);
+    expect(asked).toContain('approval needed: rm -rf ./build');
+    expect(asked).toContain('would delete 3 files and 2 directories (10.7 KB) in ./build');
+    for (const rel of Object.keys(files)) expect(asked).toContain(`deleted ./${rel}`);
+    // Before any answer, nothing is gone.
+    expect(hash()).toEqual(before);
+    chat.type('n\r');
+    await chat.waitFor(/not run: declined by the person[\s\S]*Result: [\s\S]*\[aios\] > $/, m);
+    expect(hash()).toEqual(before);
+    const toolResult = lastMessage(server.requests[1]!.body, 'tool');
+    expect(toolResult).toContain('"ran":false');
+    expect(toolResult).toContain('would delete 3 files and 2 directories (10.7 KB) in ./build');
+  }, 60_000);
+});
