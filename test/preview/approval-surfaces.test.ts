@@ -16,7 +16,7 @@ import { approvalBoxOptions } from '../../src/main/electron/approval-dialog';
 import type { Preview } from '../../src/shared/preview';
 import { makeDirs, writeConfig } from '../agent/harness';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
-import { startChat, type ChatPty } from '../tty/pty-harness';
+import { chatEnv, startChat, stopChatWorld, type ChatPty } from '../tty/pty-harness';
 
 const PREVIEW: Preview = {
   ran: true,
@@ -70,11 +70,8 @@ describe('aios chat: preview before approval (real pty, real overlay)', () => {
     writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, { require_approval: ['rm*'] });
   });
   afterEach(async () => {
-    chat?.kill();
-    if (chat) await chat.exited;
+    await stopChatWorld({ chat, server, dir: dirs.dir });
     chat = undefined;
-    await server.close();
-    fs.rmSync(dirs.dir, { recursive: true, force: true });
   });
 
   it('lists the files of ./build as what rm -rf ./build would delete; declining leaves them all', async () => {
@@ -86,14 +83,14 @@ describe('aios chat: preview before approval (real pty, real overlay)', () => {
     }
     const hash = () => Object.keys(files).map((rel) => crypto.createHash('sha256').update(fs.readFileSync(path.join(work, rel))).digest('hex'));
     const before = hash();
-    const env = { ...dirs.env, TERM: 'xterm-256color', NO_COLOR: '1', SHELL: '/bin/sh', LANG: 'C.UTF-8', OLLAMA_HOST: '127.0.0.1:9' };
+    const env = chatEnv(dirs.env);
     chat = startChat(env, work);
     await chat.waitFor(/\[aios\] > $/, 0, 30_000);
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: 'rm -rf ./build', reason: 'clean the build' } }] });
     server.setResponder((body) => ({ text: `Result: ${lastMessage(body, 'tool')}` }));
     const m = chat.mark();
     chat.type('clean the build\r');
-    await chat.waitFor(/Run it\? \[y\/N\] $/, m, 30_000);
+    await chat.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $/, m, 30_000);
     const asked = chat.text().slice(m);
     expect(asked).toContain('approval needed: rm -rf ./build');
     expect(asked).toContain('would delete 3 files and 2 directories (10.7 KB) in ./build');

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/main/core/config/load';
 import { HistoryStore } from '../../src/main/core/memory';
 import { makeDirs, writeConfig, type Lists } from '../agent/harness';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
-import { startChat, type ChatPty } from './pty-harness';
+import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
 import { isAlive } from '../support/process';
 
 /** A foreground-colour escape (ESC [ 3x m). */
@@ -24,14 +24,11 @@ beforeEach(async () => {
   server = await startLlmServer();
   dirs = makeDirs();
   writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, lists);
-  env = { ...dirs.env, TERM: 'xterm-256color', NO_COLOR: '1', SHELL: '/bin/sh', LANG: 'C.UTF-8', OLLAMA_HOST: '127.0.0.1:9' };
+  env = chatEnv(dirs.env);
 });
 afterEach(async () => {
-  chat?.kill();
-  if (chat) await chat.exited;
+  await stopChatWorld({ chat, server, dir: dirs.dir });
   chat = undefined;
-  await server.close();
-  fs.rmSync(dirs.dir, { recursive: true, force: true });
 });
 
 const work = () => path.join(dirs.dir, 'work');

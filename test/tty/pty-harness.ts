@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
@@ -54,4 +55,17 @@ export function startChat(env: Record<string, string>, cwd: string, extraArgs: s
       if (alive) p.kill('SIGKILL');
     },
   };
+}
+
+/** The environment every `aios chat` test gives the chat: a plain, colourless xterm, no real Ollama. */
+export function chatEnv(base: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...base, TERM: 'xterm-256color', NO_COLOR: '1', SHELL: '/bin/sh', LANG: 'C.UTF-8', OLLAMA_HOST: '127.0.0.1:9', ...extra };
+}
+
+/** Ends a test's chat, its model server and its folder, whatever state the test left them in. */
+export async function stopChatWorld(w: { chat: ChatPty | undefined; server: { close(): Promise<void> }; dir: string }): Promise<void> {
+  w.chat?.kill();
+  if (w.chat) await w.chat.exited;
+  await w.server.close();
+  fs.rmSync(w.dir, { recursive: true, force: true });
 }

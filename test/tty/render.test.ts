@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeDirs, writeConfig } from '../agent/harness';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
-import { startChat, type ChatPty } from './pty-harness';
+import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
 
 let server: LlmServer;
 let dirs: { dir: string; env: Record<string, string> };
@@ -16,14 +15,11 @@ beforeEach(async () => {
   server = await startLlmServer();
   dirs = makeDirs();
   writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, { auto_allow: ['seq*', 'printf*'] });
-  env = { ...dirs.env, TERM: 'xterm-256color', NO_COLOR: '1', SHELL: '/bin/sh', LANG: 'C.UTF-8', OLLAMA_HOST: '127.0.0.1:9' };
+  env = chatEnv(dirs.env);
 });
 afterEach(async () => {
-  chat?.kill();
-  if (chat) await chat.exited;
+  await stopChatWorld({ chat, server, dir: dirs.dir });
   chat = undefined;
-  await server.close();
-  fs.rmSync(dirs.dir, { recursive: true, force: true });
 });
 
 async function open(): Promise<ChatPty> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeDirs } from '../agent/harness';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
-import { startChat, type ChatPty } from './pty-harness';
+import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
 
 /**
  * Issue 14 through the real `aios chat`: the provider key must reach neither
@@ -45,18 +45,15 @@ beforeEach(async () => {
   writeConfig();
 });
 afterEach(async () => {
-  chat?.kill();
-  if (chat) await chat.exited;
+  await stopChatWorld({ chat, server, dir: dirs.dir });
   chat = undefined;
-  await server.close();
-  fs.rmSync(dirs.dir, { recursive: true, force: true });
 });
 
 const work = () => path.join(dirs.dir, 'work');
 const memoryFile = () => path.join(dirs.env.AIOS_CONFIG_DIR!, 'gpt', 'memory.db');
 
 async function open(): Promise<ChatPty> {
-  const env = { ...dirs.env, AIOS_TEST_PROVIDER_KEY: KEY, TERM: 'xterm-256color', NO_COLOR: '1', SHELL: '/bin/sh', LANG: 'C.UTF-8', OLLAMA_HOST: '127.0.0.1:9' };
+  const env = chatEnv(dirs.env, { AIOS_TEST_PROVIDER_KEY: KEY });
   chat = startChat(env, work());
   await chat.waitFor(PROMPT, 0, 30_000);
   return chat;

@@ -4,7 +4,7 @@ import { parse } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeDirs, writeConfig, type Lists } from '../agent/harness';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
-import { startChat, type ChatPty } from './pty-harness';
+import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
 
 let server: LlmServer;
 let dirs: { dir: string; env: Record<string, string> };
@@ -16,14 +16,11 @@ const lists: Lists = { auto_allow: ['printf*'] };
 beforeEach(async () => {
   server = await startLlmServer();
   dirs = makeDirs();
-  env = { ...dirs.env, TERM: 'xterm-256color', NO_COLOR: '1', SHELL: '/bin/sh', LANG: 'C.UTF-8', OLLAMA_HOST: '127.0.0.1:9' };
+  env = chatEnv(dirs.env);
 });
 afterEach(async () => {
-  chat?.kill();
-  if (chat) await chat.exited;
+  await stopChatWorld({ chat, server, dir: dirs.dir });
   chat = undefined;
-  await server.close();
-  fs.rmSync(dirs.dir, { recursive: true, force: true });
 });
 
 const configFile = () => path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml');
