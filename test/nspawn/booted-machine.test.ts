@@ -288,7 +288,7 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     for (const name of fs.readdirSync(path.join(memoryDir, 'gpt'))) expect(fs.statSync(path.join(memoryDir, 'gpt', name)).uid).toBe(KIOSK_UID);
   }, 180_000);
 
-  it("aios-prod's profile asks before the install that aios-dev runs under notify", async () => {
+  it("aios-prod's profile asks before the install that aios-dev runs under notify, showing the files it would add", async () => {
     const line = '!sudo apt-get install -y ./hello.deb';
     const dev = machines['aios-dev']!;
     const prod = machines['aios-prod']!;
@@ -302,7 +302,14 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
 
     const prodAsks = prod.count(APPROVAL);
     prod.type(line);
-    await prod.waitScreen(APPROVAL, 30_000, prodAsks);
+    await prod.waitScreen(APPROVAL, 60_000, prodAsks);
+    // The preview ran the install in a throwaway overlay inside the machine before asking.
+    const asked = prod.screen().slice(prod.screen().lastIndexOf(line));
+    expect(asked).toMatch(/preview \(nothing was changed\):/);
+    // From the shell, as the kiosk user: the same preview lists the package's program as added.
+    const shell = await prod.exec(['runuser', '-u', 'ai', '--', 'sh', '-c', "cd /home/ai && /opt/aios/node_modules/node/bin/node /opt/aios/bin/aios.mjs policy check --preview --json -- 'sudo apt-get install -y ./hello.deb'"], 120_000);
+    const changes = (JSON.parse(shell.stdout) as { preview?: { changes: Array<{ kind: string; path: string }> } }).preview?.changes ?? [];
+    expect(changes, shell.stderr).toContainEqual(expect.objectContaining({ kind: 'added', path: '/usr/bin/hello' }));
     prompts = prod.count(PROMPT);
     prod.type('n');
     await prod.waitScreen(PROMPT, 60_000, prompts);
