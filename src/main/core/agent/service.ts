@@ -209,7 +209,13 @@ export class ChatService {
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
     const external = this.o.external?.();
-    const tools = new ToolSet({ ...(memory ? { memory } : {}), ...(history ? { history } : {}), ...(external ? { external } : {}) });
+    const secrets = this.o.commandEnv?.secrets;
+    const tools = new ToolSet({
+      ...(memory ? { memory } : {}),
+      ...(history ? { history } : {}),
+      ...(external ? { external } : {}),
+      ...(secrets ? { redact: (text: string) => secrets.redact(text) } : {}),
+    });
     const agent = new Agent({
       ai,
       machineName: machine,

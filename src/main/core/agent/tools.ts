@@ -85,6 +85,8 @@ export interface ToolSetOptions {
   memory?: MemoryStore;
   history?: HistoryStore;
   external?: ExternalTools;
+  /** Cuts known secrets out of what a tool returns, before the model, the UI or the conversation see it. */
+  redact?: (text: string) => string;
 }
 
 export const RUN_COMMAND = 'run_command';
@@ -173,7 +175,12 @@ export class ToolSet {
   runLocal(name: string, raw: string): ParsedArgs<string> {
     const t = this.local.get(name);
     if (!t) return { ok: false, message: `unknown tool ${name}` };
-    return t.run(raw);
+    return this.redacted(t.run(raw));
+  }
+
+  private redacted(r: ParsedArgs<string>): ParsedArgs<string> {
+    const redact = this.options.redact;
+    return r.ok && redact ? { ok: true, value: redact(r.value) } : r;
   }
 
   isExternal(name: string): boolean {
@@ -210,9 +217,9 @@ export class ToolSet {
     const a = parseArgs(z.record(z.string(), z.unknown()), raw);
     if (!a.ok) return a;
     try {
-      return { ok: true, value: await ext.call(name, a.value, signal) };
+      return this.redacted({ ok: true, value: await ext.call(name, a.value, signal) });
     } catch (err) {
-      return { ok: true, value: JSON.stringify({ success: false, error: (err as Error).message }) };
+      return this.redacted({ ok: true, value: JSON.stringify({ success: false, error: (err as Error).message }) });
     }
   }
 }
