@@ -163,7 +163,8 @@ class SegmentJudge {
       const hit = this.firstOf(base, ALL_LISTS, innermost);
       if (hit) this.noteRule(j, hit);
       else if (innermost.transparent) j.reasons.push('runs only the code inside it, judged as separate segments');
-      else if (innermost.harmless) j.reasons.push(innermost.harmless);
+      // On the safe fallback nothing runs unasked, builtins included.
+      else if (innermost.harmless && !this.policy.fallback) j.reasons.push(innermost.harmless);
       else this.raise(j, 'require_approval', `no rule matches ${quote(renderLayer(innermost))}`);
     } else if (cmd.floors.length === 0 && cmd.writes.length === 0) {
       this.raise(j, 'require_approval', 'no program to match a rule against');
