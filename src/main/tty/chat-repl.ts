@@ -5,6 +5,7 @@ import { previewText } from '../../shared/preview';
 import { dispatchCall } from '../core/bridge/dispatch';
 import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
+import { resolveShell } from '../core/terminal/shell';
 import { attachmentNote } from '../../shared/attachment';
 import { reasonsBeyondRule } from '../../shared/policy';
 import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT, type CallName, type CallRequest, type CallResponse, type EventPayload } from '../../shared/contract';
@@ -12,6 +13,7 @@ import { ARGUMENT_LINES, decisionLabel, formatDuration, formatHistory, formatMem
 import { MarkdownStream } from './markdown';
 import { OutputFold } from './output-fold';
 import { SetupWizard } from './setup-wizard';
+import { parseChatInput, type ChatInput } from '../../shared/slash';
 import { colourWanted, makeStyle, type Style } from './style';
 
 export interface ChatReplOptions {
@@ -91,6 +93,17 @@ export class ChatRepl {
     this.atLineStart = true;
   }
 
+  /** Resolves when no turn or command of ours is running (the end of piped input lets the last answer finish). */
+  private idle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.o.core.events.on('chat.turnDone', () => {
+        off();
+        resolve();
+      });
+    });
+  }
+
   /** Bracketed paste: the terminal marks a paste, so its lines become one message instead of one each. */
   private bracketedPaste(on: boolean): void {
     if (this.o.input.isTTY === true && this.o.output.isTTY === true) this.o.output.write(on ? '\x1b[?2004h' : '\x1b[?2004l');
@@ -118,7 +131,7 @@ export class ChatRepl {
       this.closed = true;
       this.write('\n');
       // Ctrl-D at a terminal leaves now; the end of piped input lets the last answer finish first.
-      const waitFirst = this.o.input.isTTY === true ? Promise.resolve() : this.o.core.chat.agent.idle();
+      const waitFirst = this.o.input.isTTY === true ? Promise.resolve() : this.idle();
       void waitFirst.then(() => this.shutdown(0));
     });
     await this.banner();
@@ -316,21 +329,20 @@ export class ChatRepl {
         return this.prompt();
       }
     }
-    const text = raw.trim();
+    const input = parseChatInput(raw, 'tty');
     if (this.busy) {
-      if (text) this.line(this.style.dim('(still working: wait, or Ctrl-C to cancel)'));
+      if (input.kind !== 'empty') this.line(this.style.dim('(still working: wait, or Ctrl-C to cancel)'));
       return;
     }
-    if (text === '') return this.prompt();
+    if (input.kind === 'empty') return this.prompt();
     try {
-      if (text.startsWith('!')) await this.direct(text.slice(1).trim());
-      else if (text.startsWith('/')) {
-        await this.slash(text);
+      if (input.kind === 'direct') await this.direct(input.command);
+      else if (input.kind === 'slash' || input.kind === 'unknown') {
+        await this.slash(input);
         if (this.wizard?.active) return; // the wizard asked its first question
-      }
-      else {
+      } else {
         this.busy = true;
-        await this.call('chat.send', { text: await this.fitMessage(text) });
+        await this.call('chat.send', { text: await this.fitMessage(input.text) });
         return; // chat.turnDone shows the prompt again
       }
     } catch (err) {
@@ -359,16 +371,13 @@ export class ChatRepl {
     }
   }
 
-  private async slash(text: string): Promise<void> {
-    const [cmd = '', ...rest] = text.slice(1).split(/\s+/);
-    const arg = rest.join(' ').trim();
-    const chat = this.o.core.chat;
-    switch (cmd) {
+  private async slash(input: Extract<ChatInput, { kind: 'slash' | 'unknown' }>): Promise<void> {
+    if (input.kind === 'unknown') return this.line(`unknown command /${input.name}; /help lists them`);
+    const { name, arg } = input;
+    switch (name) {
       case 'help':
-      case '?':
         return this.line(HELP);
       case 'exit':
-      case 'quit':
         // Like Ctrl-D: the close handler shuts down with status 0, and nothing prompts again.
         this.rl.close();
         return;
@@ -381,16 +390,10 @@ export class ChatRepl {
       case 'clear':
         await this.call('chat.clear', {});
         return this.line(this.style.dim('(new conversation)'));
-      case 'history': {
-        const h = chat.history;
-        if (!h) return this.line(this.style.yellow('history is off: the memory file cannot be used'));
-        return this.line(formatHistory(h.query({ ...(arg ? { text: arg } : {}), limit: 30 }), this.style));
-      }
-      case 'memory': {
-        const m = chat.memory;
-        if (!m) return this.line(this.style.yellow('memory is off: the memory file cannot be used'));
-        return this.line(formatMemories(arg ? m.search(arg, { limit: 20 }).map((x) => x.memory) : m.list({ limit: 20 }), this.style));
-      }
+      case 'history':
+        return this.line(formatHistory(await this.call('history.list', { ...(arg ? { query: arg } : {}), limit: 30 }), this.style));
+      case 'memory':
+        return this.line(formatMemories(await this.call('memory.list', { ...(arg ? { query: arg } : {}), limit: 20 }), this.style));
       case 'terminal':
         return this.terminal();
       case 'output': {
@@ -399,21 +402,20 @@ export class ChatRepl {
         this.line(this.style.dim(`output of: ${last.command}`));
         return this.write(last.full().endsWith('\n') || last.full() === '' ? last.full() : `${last.full()}\n`);
       }
-      default:
-        return this.line(`unknown command /${cmd}; /help lists them`);
     }
   }
 
   /** Drops to the person's shell with the terminal handed over whole; `exit` comes back. */
   private terminal(): Promise<void> {
-    const shell = this.o.env.SHELL || '/bin/sh';
+    // The same shell, and the same scrubbed environment, as the graphical terminal pane.
+    const shell = resolveShell(this.o.env);
     this.line(this.style.dim(`(${shell}; type exit to return to aios)`));
     this.inTerminal = true;
     this.bracketedPaste(false);
     this.rl.pause();
     this.o.input.setRawMode?.(false);
     return new Promise<void>((resolve) => {
-      const child = spawn(shell, [], { stdio: 'inherit', env: { ...process.env, ...this.o.env } as NodeJS.ProcessEnv });
+      const child = spawn(shell, [], { stdio: 'inherit', env: this.o.core.commandEnv.env });
       const back = () => {
         this.inTerminal = false;
         this.bracketedPaste(true);

@@ -1,20 +1,16 @@
+import type { CallResponse } from '../../shared/contract';
 import { historyDecisionLabel } from '../../shared/policy';
-import type { CommandHistoryRow } from '../core/memory/history';
-import type { Memory } from '../core/memory/types';
+import { DIRECT_HELP, INTRO, slashHelpRows } from '../../shared/slash';
 import type { Style } from './style';
 
-export const HELP = `Talk to aios in plain words; it proposes commands and the permission policy decides.
-
-  !<command>        run a command yourself (same policy, approvals and history)
-  /history [words]  commands run or refused, newest first (e.g. /history pacman)
-  /memory [words]   search the shared memory (all recent memories without words)
-  /clear            start a new conversation
-  /setup            choose the AI provider (written into config.toml)
-  /terminal         open your shell ($SHELL); type exit to come back
-  /output           all the output of the last command (long output is folded)
-  /help             this text
-  Ctrl-C            cancel the running answer or command
-  Ctrl-D, /exit     leave`;
+/** /help at the `[aios] >` prompt: the command table every chat shares, and the keys. */
+export const HELP = [
+  INTRO,
+  '',
+  ...[DIRECT_HELP, ...slashHelpRows('tty'), ['Ctrl-C', 'cancel the running answer or command'] as [string, string], ['Ctrl-D', 'leave'] as [string, string]].map(
+    ([usage, does]) => `  ${usage.padEnd(18)}${does}`,
+  ),
+].join('\n');
 
 export function decisionLabel(decision: string, style: Style, approver?: string | null): string {
   const label = historyDecisionLabel(decision, approver);
@@ -31,19 +27,24 @@ function localTime(iso: string): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-export function formatHistory(rows: CommandHistoryRow[], style: Style): string {
-  if (rows.length === 0) return style.dim('(no commands found)');
-  return rows
+/** /history from the `history.list` call. */
+export function formatHistory(list: CallResponse<'history.list'>, style: Style): string {
+  if (list.problem) return style.yellow(list.problem);
+  if (list.items.length === 0) return style.dim('(no commands found)');
+  return list.items
     .map((r) => {
-      const status = r.exitCode !== null ? `exit ${r.exitCode}` : r.signal ? r.signal : 'not run';
+      // A command that ran has a duration; without an exit code it was stopped by a signal.
+      const status = r.exitCode !== null ? `exit ${r.exitCode}` : r.durationMs !== null ? 'stopped' : 'not run';
       return `${style.dim(localTime(r.startedAt))}  ${decisionLabel(r.decision, style, r.approver)}  ${status.padEnd(7)}  ${r.command}`;
     })
     .join('\n');
 }
 
-export function formatMemories(memories: Memory[], style: Style): string {
-  if (memories.length === 0) return style.dim('(no memories found)');
-  return memories.map((m) => `${style.dim(localTime(m.createdAt))}  ${m.content.replace(/\s+/g, ' ')}`).join('\n');
+/** /memory from the `memory.list` call. */
+export function formatMemories(list: CallResponse<'memory.list'>, style: Style): string {
+  if (list.problem) return style.yellow(list.problem);
+  if (list.items.length === 0) return style.dim('(no memories found)');
+  return list.items.map((m) => `${style.dim(localTime(m.createdAt))}  ${m.content.replace(/\s+/g, ' ')}`).join('\n');
 }
 
 export function formatDuration(ms: number): string {

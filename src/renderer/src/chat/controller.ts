@@ -10,6 +10,7 @@ import { applyChat, useChat } from './chat-store';
 import { formatHistory, formatMemories } from './lists';
 import * as R from './reducer';
 import { interruptedCards, restoreRows } from './restore';
+import type { SlashName } from '../../../shared/slash';
 import { HELP, parseInput } from './slash';
 
 const STATUS_POLL_MS = 10_000;
@@ -241,7 +242,7 @@ export class ChatController {
     return saved;
   }
 
-  private async slash(name: 'help' | 'clear' | 'history' | 'memory' | 'terminal', arg: string): Promise<void> {
+  private async slash(name: SlashName, arg: string): Promise<void> {
     try {
       switch (name) {
         case 'help':
@@ -262,6 +263,9 @@ export class ChatController {
           const list = await this.bridge.call('memory.list', arg ? { query: arg } : {});
           return this.system(formatMemories(list, arg));
         }
+        default:
+          // The shared grammar only lets through what the GUI offers (parseChatInput).
+          return this.system(`/${name} is not available here; /help lists what is`);
       }
     } catch (err) {
       applyChat((s) => R.localError(s, `${name}_failed`, `/${name} failed: ${message(err)}`));
