@@ -89,3 +89,15 @@ test.describe('long output', () => {
     expect(whole.split('\n').filter((l) => /^\d+$/.test(l))).toHaveLength(500);
   });
 });
+
+test('[ui] font_size sets the text size the zoom keys scale', async ({ world, page }) => {
+  fs.appendFileSync(world.configFile, '\n[ui]\nfont_size = 20\n');
+  await world.restart();
+  await ChatPage.open(page, world.url);
+  const size = () => page.evaluate(() => getComputedStyle(document.documentElement).fontSize);
+  await expect.poll(size).toBe('20px');
+  await page.keyboard.press('Control+Equal');
+  await expect.poll(size).toBe('22px');
+  await page.keyboard.press('Control+0');
+  await expect.poll(size).toBe('20px');
+});

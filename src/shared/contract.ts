@@ -28,6 +28,8 @@ export const AppInfoSchema = z.object({
   configFile: z.string(),
   dataDir: z.string(),
   memoryDb: z.string(),
+  /** `[ui] font_size`: the base text size in CSS pixels; Ctrl+=/−/0 scale it. */
+  fontSize: z.number().int().min(8).max(48),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 

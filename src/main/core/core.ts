@@ -89,6 +89,7 @@ export class Core {
         configFile: this.config.file,
         dataDir: this.config.paths.dataDir,
         memoryDb: this.config.paths.memoryDb,
+        fontSize: this.config.config.ui.font_size,
       }),
       'app.status': () =>
         appStatus({ machine: os.hostname(), memoryDb: config.paths.memoryDb, config, chat: this.chat, mcp: this.mcpManager(), env, sandbox: this.sandbox }),

@@ -8,7 +8,7 @@ import { ChatView } from './components/ChatView';
 import { StatusBar } from './components/StatusBar';
 import { setTerminalFontScale, TerminalPane } from './components/TerminalPane';
 import { Toasts } from './components/Toasts';
-import { applyScale, readScale, stepScale } from './font-scale';
+import { applyBaseFontSize, applyScale, readScale, stepScale } from './font-scale';
 import type { Shortcut } from './keyboard';
 import { installShortcuts } from './keyboard-listener';
 import { useUi } from './store';
@@ -41,7 +41,10 @@ export function App({ bridge, chat }: { bridge: AiosBridge; chat: ChatController
 
   useEffect(() => {
     bridge.call('app.info', {}).then(
-      (info) => useUi.getState().setInfo(info),
+      (info) => {
+        useUi.getState().setInfo(info);
+        applyBaseFontSize(info.fontSize, document.documentElement);
+      },
       () => undefined,
     );
   }, [bridge]);

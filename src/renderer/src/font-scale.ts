@@ -36,3 +36,8 @@ export function applyScale(scale: number, root: ScaleRoot, storage?: { setItem(k
     // storage full or denied: the size still applies to this page
   }
 }
+
+/** `[ui] font_size` from the config: the size the scale multiplies (15 px when unset). */
+export function applyBaseFontSize(px: number, root: Pick<ScaleRoot, 'style'>): void {
+  root.style.setProperty('--base-font-size', `${px}px`);
+}
