@@ -38,7 +38,6 @@ export interface CommandRunnerOptions {
   approvalTimeoutMs: number;
   commandTimeoutMs: number;
   home?: string;
-  machine?: string;
   sessionId?: string;
   /** Wall 1: the sandbox for auto-allowed commands in `cwd`, or why there is none (they then run as notify). */
   confine?: (cwd: string) => Confinement | { unavailable: string };
@@ -177,7 +176,7 @@ export class CommandRunner {
   private record(entry: Parameters<HistoryStore['record']>[0]): void {
     if (!this.o.history) return;
     try {
-      this.o.history.record({ ...entry, ...(this.o.machine ? { machine: this.o.machine } : {}), sessionId: this.o.sessionId ?? null });
+      this.o.history.record({ ...entry, sessionId: this.o.sessionId ?? null });
     } catch (err) {
       this.o.onHistoryError?.(err as Error);
     }
