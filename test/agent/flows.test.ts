@@ -45,7 +45,7 @@ describe('the agent loop through the core', () => {
     expect(server.requests[0]!.body.tools!.map((x) => x.function.name)).toEqual(expect.arrayContaining(['run_command', 'create_ai_memory', 'recall_history']));
     expect(server.requests[0]!.body.stream).toBe(true);
     expect(lastMessage(server.requests[1]!.body, 'tool')).toContain('hello-from-notify');
-    const rows = h.core.chat.history!.query({ text: 'hello-from-notify' });
+    const rows = h.core.chat.open().commands!.query({ text: 'hello-from-notify' });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ decision: 'notify', approver: 'notify', exitCode: 0, matchedRule: 'notify: "echo*"' });
   });
@@ -63,7 +63,7 @@ describe('the agent loop through the core', () => {
     const told = JSON.parse(lastMessage(server.requests[1]!.body, 'tool')) as Record<string, unknown>;
     expect(told).toMatchObject({ ran: false, decision: 'require_approval', refused: 'declined by the person' });
     expect(named(t.events, 'chat.commandDone')[0]).toMatchObject({ ran: false, refusal: 'declined by the person' });
-    expect(h.core.chat.history!.query({ text: 'canary' })[0]).toMatchObject({ decision: 'declined', exitCode: null, approver: null });
+    expect(h.core.chat.open().commands!.query({ text: 'canary' })[0]).toMatchObject({ decision: 'declined', exitCode: null, approver: null });
     // The id was single-use: answering again is refused.
     await expect(h.call('chat.approve', { requestId: req!.requestId, approved: true })).rejects.toMatchObject({ code: 'not_found' });
   });
@@ -74,7 +74,7 @@ describe('the agent loop through the core', () => {
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${approved}`, reason: 'x' } }] }, { text: 'done' });
     await h.turn('make it');
     expect(fs.existsSync(approved)).toBe(true);
-    expect(h.core.chat.history!.query({ text: 'approved' })[0]).toMatchObject({ approver: 'user', exitCode: 0 });
+    expect(h.core.chat.open().commands!.query({ text: 'approved' })[0]).toMatchObject({ approver: 'user', exitCode: 0 });
 
     await h.restart();
     h.autoAnswer(undefined);
@@ -102,11 +102,11 @@ describe('the agent loop through the core', () => {
     for (const r of server.requests.slice(1)) {
       expect(JSON.parse(lastMessage(r.body, 'tool'))).toMatchObject({ ran: false, decision: 'deny', rule: 'deny: "mkdir*"' });
     }
-    expect(h.core.chat.history!.query({ decision: 'deny' })).toHaveLength(3);
+    expect(h.core.chat.open().commands!.query({ decision: 'deny' })).toHaveLength(3);
   });
 
   it('(4) "what did I install yesterday?" is answered from history via recall_history', async () => {
-    const history = h.core.chat.history!;
+    const history = h.core.chat.open().commands!;
     const y = new Date();
     y.setDate(y.getDate() - 1);
     y.setHours(12, 0, 0, 0);
@@ -172,8 +172,8 @@ describe('the agent loop through the core', () => {
   });
 
   it('the system prompt carries the facts and the most relevant memories', async () => {
-    h.core.chat.memory!.create('The person prefers fish shell over bash');
-    h.core.chat.memory!.create('Unrelated: the cat is called Tama');
+    h.core.chat.open().memory!.create('The person prefers fish shell over bash');
+    h.core.chat.open().memory!.create('Unrelated: the cat is called Tama');
     server.push({ text: 'ok' });
     await h.turn('which shell do I prefer?');
     const sys = server.requests[0]!.body.messages[0]!;
@@ -191,7 +191,7 @@ describe('the agent loop through the core', () => {
   it('the model can save a memory with create_ai_memory', async () => {
     server.push({ toolCalls: [{ name: 'create_ai_memory', arguments: { content: 'Likes green tea', priority_score: 0.7 } }] }, { text: 'Saved.' });
     await h.turn('remember that I like green tea');
-    expect(h.core.chat.memory!.search('green tea').map((x) => x.memory.content)).toContain('Likes green tea');
+    expect(h.core.chat.open().memory!.search('green tea').map((x) => x.memory.content)).toContain('Likes green tea');
   });
 
   it('a direct command (!cmd) goes through the same policy and history', async () => {
@@ -201,7 +201,7 @@ describe('the agent loop through the core', () => {
     expect(fs.existsSync(made)).toBe(false);
     const ran = await h.call('chat.run', { command: 'printf direct-ok' });
     expect(ran).toMatchObject({ ran: true, decision: 'auto_allow', exitCode: 0, output: 'direct-ok' });
-    expect(h.core.chat.history!.query({}).map((r) => r.command)).toEqual(expect.arrayContaining([`mkdir ${made}`, 'printf direct-ok']));
+    expect(h.core.chat.open().commands!.query({}).map((r) => r.command)).toEqual(expect.arrayContaining([`mkdir ${made}`, 'printf direct-ok']));
   });
 
   it('one turn at a time; max_tool_rounds ends a runaway turn', async () => {

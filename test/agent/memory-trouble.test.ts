@@ -58,8 +58,8 @@ describe('a memory file that stops taking writes', () => {
     server = await startLlmServer();
     h = await startHarness({ ai: { base_url: server.baseUrl, model: 'scripted' }, lists: {} });
     server.push({ text: 'first' }, { text: 'second answer' });
-    h.core.chat.agent.send('hello');
-    await h.core.chat.agent.idle();
+    h.core.chat.open().agent.send('hello');
+    await h.core.chat.open().agent.idle();
     const file = h.core.config.paths.memoryDb;
     expect(fs.existsSync(file)).toBe(true);
     holder = await holdWriteLock(path.resolve(file));
@@ -67,8 +67,8 @@ describe('a memory file that stops taking writes', () => {
     h.core.events.on('chat.notice', (p) => notices.push(p.message));
     const errors: string[] = [];
     h.core.events.on('chat.error', (p) => errors.push(p.message));
-    h.core.chat.agent.send('still there?');
-    await h.core.chat.agent.idle();
+    h.core.chat.open().agent.send('still there?');
+    await h.core.chat.open().agent.idle();
     expect(errors, errors.join("\n")).toEqual([]);
     expect(server.requests).toHaveLength(2);
     expect(notices.filter((n) => n.includes(file) && n.includes('without saving'))).toHaveLength(1);

@@ -30,12 +30,17 @@ describe('app.status: what the status bar shows', () => {
   it('reports the provider, the memory file with its row count, and no MCP servers when MCP is off', async () => {
     server = await startLlmServer();
     h = await startHarness({ ai: { base_url: server.baseUrl, model: 'scripted' }, lists: { auto_allow: ['echo*'] } });
+    // Before the first chat call the status does not open the memory file: no rows to count yet.
+    const unopened = await call(h.core, 'app.status', {});
+    expect(unopened.memory).toMatchObject({ kind: 'builtin', rows: null, problem: null });
+    expect(h.core.chat.opened).toBeUndefined();
+    await call(h.core, 'chat.history', {});
     const before = await call(h.core, 'app.status', {});
     expect(before).toMatchObject({ provider: expect.stringContaining('scripted'), problem: null, busy: false, mcp: [] });
     expect(before.memory).toMatchObject({ kind: 'builtin', rows: 0, problem: null });
     expect((before.memory as { path: string }).path).toBe(h.core.config.paths.memoryDb);
 
-    h.core.chat.memory!.create('the kiosk is in the kitchen');
+    h.core.chat.open().memory!.create('the kiosk is in the kitchen');
     const after = await call(h.core, 'app.status', {});
     expect(after.memory).toMatchObject({ rows: 1 });
   });
@@ -95,6 +100,7 @@ describe('app.status: what the status bar shows', () => {
     cores.push(core);
     // A directory where the file should be: SQLite cannot open it, and nothing is reset.
     fs.mkdirSync(core.config.paths.memoryDb, { recursive: true });
+    await call(core, 'chat.history', {});
     const s = await call(core, 'app.status', {});
     expect(s.memory).toMatchObject({ kind: 'off', rows: null });
     expect(String((s.memory as { problem: string }).problem)).not.toBe('');
@@ -107,7 +113,7 @@ describe('memory.list and history.list: /memory and /history in a UI', () => {
   it('lists and searches memories, and lists the commands that ran', async () => {
     server = await startLlmServer();
     h = await startHarness({ ai: { base_url: server.baseUrl, model: 'scripted' }, lists: { auto_allow: ['echo*'], deny: ['rm *'] } });
-    const m = h.core.chat.memory!;
+    const m = h.core.chat.open().memory!;
     m.create('the printer is on the second floor');
     m.create('coffee machine needs descaling');
     const all = (await call(h.core, 'memory.list', {})) as { items: Array<{ content: string }> };

@@ -29,10 +29,12 @@ export async function appStatus(s: StatusSources): Promise<AppStatus> {
   const policy = await s.chat.policyStatus().catch((): AppStatus['policy'] => ({ shipped: 'floor', fallback: true, profile: null }));
   const servers = s.mcp?.status() ?? [];
   let memory: AppStatus['memory'];
+  // Asking for the status never opens the memory file: before the first chat call there are no rows to count.
+  const opened = s.chat.opened;
   try {
-    const store = s.chat.memory;
-    if (!store) throw new Error('the memory file cannot be opened (see the notice in the conversation)');
-    memory = { kind: servesAigpt(s) ? 'aigpt' : 'builtin', path: s.memoryDb, rows: store.count(), problem: s.chat.memoryProblem };
+    if (!opened) memory = { kind: servesAigpt(s) ? 'aigpt' : 'builtin', path: s.memoryDb, rows: null, problem: null };
+    else if (!opened.memory) throw new Error('the memory file cannot be opened (see the notice in the conversation)');
+    else memory = { kind: servesAigpt(s) ? 'aigpt' : 'builtin', path: s.memoryDb, rows: opened.memory.count(), problem: s.chat.memoryProblem };
   } catch (err) {
     memory = { kind: 'off', path: s.memoryDb, rows: null, problem: err instanceof Error ? err.message : String(err) };
   }

@@ -66,11 +66,13 @@ type ChatHandlers = {
   'history.list': Handler<'history.list'>;
 };
 
-interface Parts {
+/** What opening the chat assembles: the agent and, when the memory file can be used, its stores. */
+export interface ChatParts {
   agent: Agent;
   runner: CommandRunner;
   memory?: MemoryStore;
-  history?: HistoryStore;
+  /** The command history (the `aios_command_history` table), not the conversation. */
+  commands?: HistoryStore;
   conversationDb?: Database.Database;
 }
 
@@ -81,7 +83,7 @@ interface Parts {
  */
 export class ChatService {
   readonly approvals: PendingApprovals;
-  private parts: Parts | undefined;
+  private parts: ChatParts | undefined;
   private providerState: Promise<ProviderState> | undefined;
   private policyPromise: Promise<CommandPolicy> | undefined;
   private direct: AbortController | undefined;
@@ -153,7 +155,12 @@ export class ChatService {
     return confinementFor(cwd, { ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}), ...protectedContext(this.o.config) });
   }
 
-  private get(): Parts {
+  /**
+   * Opens the memory file and assembles the agent, once; later calls return
+   * the same parts. Nothing opens the file before this is called (hosts call
+   * it on the first chat call; the status asks `opened` instead).
+   */
+  open(): ChatParts {
     if (this.parts) return this.parts;
     const { config, paths } = this.o.config;
     const ai = this.ai;
@@ -231,20 +238,13 @@ export class ChatService {
       emit: this.emit,
       ...(this.o.llmFactory ? { llmFactory: this.o.llmFactory } : {}),
     });
-    this.parts = { agent, runner, ...(memory ? { memory } : {}), ...(history ? { history } : {}), ...(conversationDb ? { conversationDb } : {}) };
+    this.parts = { agent, runner, ...(memory ? { memory } : {}), ...(history ? { commands: history } : {}), ...(conversationDb ? { conversationDb } : {}) };
     return this.parts;
   }
 
-  get agent(): Agent {
-    return this.get().agent;
-  }
-
-  get memory(): MemoryStore | undefined {
-    return this.get().memory;
-  }
-
-  get history(): HistoryStore | undefined {
-    return this.get().history;
+  /** The parts if the chat has been opened; never opens the memory file. */
+  get opened(): ChatParts | undefined {
+    return this.parts;
   }
 
   /** A turn or a direct command is running. */
@@ -253,7 +253,7 @@ export class ChatService {
   }
 
   async state(): Promise<CallResponse<'chat.history'>> {
-    const { agent } = this.get();
+    const { agent } = this.open();
     const p = await this.provider();
     return {
       conversationId: agent.currentConversation,
@@ -267,7 +267,7 @@ export class ChatService {
 
   async runDirect(command: string): Promise<CallResponse<'chat.run'>> {
     if (this.direct) throw new BridgeError('unavailable', 'a direct command is already running');
-    const { runner } = this.get();
+    const { runner } = this.open();
     const controller = (this.direct = new AbortController());
     try {
       const o = await runner.run({ command, cwd: this.cwd, callId: `direct-${ulid()}`, turnId: null, signal: controller.signal });
@@ -297,7 +297,7 @@ export class ChatService {
     return {
       'chat.send': (req) => {
         try {
-          return { turnId: this.get().agent.send(req.text).turnId };
+          return { turnId: this.open().agent.send(req.text).turnId };
         } catch (err) {
           if (err instanceof AgentBusyError) throw new BridgeError('unavailable', err.message);
           throw err;
@@ -312,17 +312,17 @@ export class ChatService {
         return null;
       },
       'chat.run': (req) => this.runDirect(req.command),
-      'chat.clear': () => (this.get().agent.clear(), null),
+      'chat.clear': () => (this.open().agent.clear(), null),
       'chat.attach': (req) => saveAttachment(path.join(this.o.config.paths.dataDir, 'attachments'), req.text),
       'memory.list': (req) => {
-        const m = this.memory;
+        const m = this.open().memory;
         if (!m) return { problem: 'memory is off: the memory file cannot be used', items: [] };
         const limit = req.limit ?? 20;
         const found = req.query ? m.search(req.query, { limit }).map((h) => h.memory) : m.list({ limit });
         return { problem: null, items: found.map((x) => ({ id: x.id, content: x.content, createdAt: x.createdAt })) };
       },
       'history.list': (req) => {
-        const h = this.history;
+        const h = this.open().commands;
         if (!h) return { problem: 'history is off: the memory file cannot be used', items: [] };
         const rows = h.query({ ...(req.query ? { text: req.query } : {}), limit: req.limit ?? 30 });
         return {
