@@ -143,9 +143,10 @@ function toRow(r: HistoryDbRow): CommandHistoryRow {
     outputExcerpt: r.output_excerpt,
     outputTruncated: r.output_truncated !== 0,
     sessionId: r.session_id,
-    callId: r.call_id,
-    turnId: r.turn_id,
-    conversationId: r.conversation_id,
+    // Absent (undefined) only in a file opened without its migration.
+    callId: r.call_id ?? null,
+    turnId: r.turn_id ?? null,
+    conversationId: r.conversation_id ?? null,
   };
 }
 
