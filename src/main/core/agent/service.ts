@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
-import { BridgeError, CommandRecordSchema, type AppStatus, type CallResponse, type ChatHistoryItem, type CommandRecord } from '../../../shared/contract';
+import { BridgeError, type AppStatus, type CallResponse } from '../../../shared/contract';
 import type { Handler } from '../bridge/dispatch';
 import type { LoadedConfig } from '../config/load';
 import type { AiosConfig } from '../config/schema';
@@ -22,7 +22,8 @@ import { PendingApprovals } from './pending-approvals';
 import { saveAttachment } from './attachments';
 import { ToolGate } from './tool-gate';
 import { protectedContext } from '../policy';
-import { RUN_COMMAND, ToolSet, type ExternalTools } from './tools';
+import { ToolSet, type ExternalTools } from './tools';
+import { commandRecordsFor } from './command-records';
 import type { Approver, CommandPolicy, Emit } from './types';
 
 export interface ChatServiceOptions {
@@ -343,25 +344,5 @@ export class ChatService {
     this.parts?.memory?.close();
     this.parts?.conversationDb?.close();
     this.parts = undefined;
-  }
-}
-
-/**
- * The stored records of the conversation's run_command calls, checked
- * against the contract (a damaged or foreign row is left out: its card falls
- * back to the model's copy).
- */
-function commandRecordsFor(messages: ChatHistoryItem[], history: HistoryStore | undefined, onError: (err: Error) => void): CommandRecord[] {
-  if (!history) return [];
-  const callIds = messages.flatMap((m) => (m.role === 'assistant' ? (m.toolCalls ?? []).filter((c) => c.name === RUN_COMMAND).map((c) => c.id) : []));
-  if (callIds.length === 0) return [];
-  try {
-    return [...history.recordsFor(callIds).values()].flatMap((raw) => {
-      const parsed = CommandRecordSchema.safeParse(raw);
-      return parsed.success ? [parsed.data] : [];
-    });
-  } catch (err) {
-    onError(err as Error);
-    return [];
   }
 }
