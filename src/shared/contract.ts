@@ -267,6 +267,11 @@ export const CommandHistoryListSchema = z.object({
       cwd: z.string().nullable(),
       /** `user` when the person approved it, `auto`/`notify` when the rules let it run. */
       approver: z.string().nullable().optional(),
+      rule: z.string().nullable().optional(),
+      signal: z.string().nullable().optional(),
+      /** The call id of the chat card (and of its record in chat.history); null for rows written before records. */
+      callId: z.string().nullable().optional(),
+      conversationId: z.string().nullable().optional(),
     }),
   ),
 });

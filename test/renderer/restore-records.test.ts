@@ -118,6 +118,11 @@ describe('restored command cards come from structured records', () => {
     expect(live.map((c) => c.decidedBy)).toEqual(['rules', 'rules', 'rules', 'you', 'timeout', 'rules', 'rules', 'rules']);
     expect(live[7]!.refusal).toMatch(/^interrupted/);
 
+    // The same rows answer /history and the audit trail, keyed by the same call ids.
+    const listed = ((await h.call('history.list', { limit: 50 })) as { items: Array<{ callId: string | null; conversationId: string | null }> }).items;
+    expect(listed.map((i) => i.callId).sort()).toEqual(live.map((c) => c.callId).sort());
+    expect(new Set(listed.map((i) => i.conversationId)).size).toBe(1);
+
     chat.stop();
     await h.restart();
     const records = ((await h.call('chat.history', {})) as { commands: CommandRecord[] }).commands;

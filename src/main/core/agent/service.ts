@@ -332,7 +332,19 @@ export class ChatService {
         const rows = h.query({ ...(req.query ? { text: req.query } : {}), limit: req.limit ?? 30 });
         return {
           problem: null,
-          items: rows.map((r) => ({ command: r.command, decision: r.decision, exitCode: r.exitCode, durationMs: r.durationMs, startedAt: r.startedAt, cwd: r.cwd, approver: r.approver })),
+          items: rows.map((r) => ({
+            command: r.command,
+            decision: r.decision,
+            exitCode: r.exitCode,
+            durationMs: r.durationMs,
+            startedAt: r.startedAt,
+            cwd: r.cwd,
+            approver: r.approver,
+            rule: r.matchedRule,
+            signal: r.signal,
+            callId: r.callId,
+            conversationId: r.conversationId,
+          })),
         };
       },
     };
