@@ -104,6 +104,47 @@ export const ApprovalRequestSchema = JudgedCommandSchema.extend({
 });
 export type ApprovalRequestPayload = z.infer<typeof ApprovalRequestSchema>;
 
+/** Every command, once the policy has judged it and before it runs (or is refused). */
+export const CommandStartSchema = JudgedCommandSchema.extend({
+  callId: z.string(),
+  /** For auto-allowed commands: whether they run in the sandbox, in words for the card. */
+  sandbox: z.object({ confined: z.boolean(), detail: z.string() }).optional(),
+});
+
+export const OutputStreamSchema = z.enum(['stdout', 'stderr']);
+
+export const CommandDoneSchema = z.object({
+  callId: z.string(),
+  command: z.string(),
+  decision: chatDecision,
+  ran: z.boolean(),
+  /** Why it did not run, in words: 'denied by the permission policy', 'declined by the person', … */
+  refusal: z.string().nullable(),
+  /** The same as a code, for UIs: null when it ran. `failed`: it could not be started. */
+  refusalKind: z.enum(['denied', 'declined', 'timeout', 'cancelled', 'failed']).nullable(),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  durationMs: z.number(),
+  timedOut: z.boolean(),
+  cancelled: z.boolean(),
+  decidedBy: DecidedBySchema.optional(),
+});
+
+/**
+ * What the core recorded of one command (aios_command_history), keyed by the
+ * call id: the same facts its live events carried, so a restored card is the
+ * live card. `output` is bounded (head and tail); `omittedChars` says how much
+ * of the middle was not kept.
+ */
+export const CommandRecordSchema = z.object({
+  callId: z.string(),
+  start: CommandStartSchema,
+  output: z.array(z.object({ stream: OutputStreamSchema, data: z.string() })),
+  omittedChars: z.number().int().nonnegative(),
+  done: CommandDoneSchema,
+});
+export type CommandRecord = z.infer<typeof CommandRecordSchema>;
+
 export const ChatStateSchema = z.object({
   conversationId: z.string(),
   messages: z.array(ChatHistoryItemSchema),
@@ -113,6 +154,8 @@ export const ChatStateSchema = z.object({
   busy: z.boolean(),
   /** Approvals still waiting for an answer, so a UI that (re)loads can show them. */
   approvals: z.array(ApprovalRequestSchema),
+  /** Structured records of the run_command calls in `messages`, for the cards (conversations older than records have none). */
+  commands: z.array(CommandRecordSchema),
 });
 export type ChatState = z.infer<typeof ChatStateSchema>;
 
@@ -226,6 +269,11 @@ export const CommandHistoryListSchema = z.object({
       cwd: z.string().nullable(),
       /** `user` when the person approved it, `auto`/`notify` when the rules let it run. */
       approver: z.string().nullable().optional(),
+      rule: z.string().nullable().optional(),
+      signal: z.string().nullable().optional(),
+      /** The call id of the chat card (and of its record in chat.history); null for rows written before records. */
+      callId: z.string().nullable().optional(),
+      conversationId: z.string().nullable().optional(),
     }),
   ),
 });
@@ -300,30 +348,11 @@ export const events = {
   }),
   'chat.approvalRequest': ApprovalRequestSchema,
   /** Every command, from the model or typed as `!cmd`, once the policy has judged it and before it runs (or is refused). */
-  'chat.commandStart': JudgedCommandSchema.extend({
-    callId: z.string(),
-    /** For auto-allowed commands: whether they run in the sandbox, in words for the card. */
-    sandbox: z.object({ confined: z.boolean(), detail: z.string() }).optional(),
-  }),
+  'chat.commandStart': CommandStartSchema,
   /** Past policy and approval: the command has started (its card leaves "waiting"). */
   'chat.commandRunning': z.object({ callId: z.string() }),
-  'chat.commandOutput': z.object({ callId: z.string(), stream: z.enum(['stdout', 'stderr']), data: z.string() }),
-  'chat.commandDone': z.object({
-    callId: z.string(),
-    command: z.string(),
-    decision: chatDecision,
-    ran: z.boolean(),
-    /** Why it did not run, in words: 'denied by the permission policy', 'declined by the person', … */
-    refusal: z.string().nullable(),
-    /** The same as a code, for UIs: null when it ran. `failed`: it could not be started. */
-    refusalKind: z.enum(['denied', 'declined', 'timeout', 'cancelled', 'failed']).nullable(),
-    exitCode: z.number().int().nullable(),
-    signal: z.string().nullable(),
-    durationMs: z.number(),
-    timedOut: z.boolean(),
-    cancelled: z.boolean(),
-    decidedBy: DecidedBySchema.optional(),
-  }),
+  'chat.commandOutput': z.object({ callId: z.string(), stream: OutputStreamSchema, data: z.string() }),
+  'chat.commandDone': CommandDoneSchema,
   'chat.notice': z.object({ turnId: ChatIdSchema.nullable(), level: z.enum(['info', 'warning']), message: z.string() }),
   'chat.error': z.object({ turnId: ChatIdSchema.nullable(), kind: z.string(), message: z.string() }),
   'chat.turnDone': z.object({ turnId: ChatIdSchema, status: z.enum(['done', 'cancelled', 'error', 'max_rounds']) }),

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HistoryStore, OUTPUT_EXCERPT_MAX, openMemoryStore, type MemoryStore } from '../../src/main/core/memory';
 import { makeTempDir, type TempDir } from '../support/temp';
@@ -36,6 +37,10 @@ describe('command history', () => {
       machine: 'aios-1',
       outputExcerpt: 'installing nginx...',
       sessionId: 'conv-1',
+      callId: 'call_1',
+      turnId: 'turn-1',
+      conversationId: 'conv-1',
+      record: { callId: 'call_1', any: ['json'] },
     });
     expect(id).toMatch(/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/);
     expect(history.query({})).toEqual([
@@ -55,8 +60,12 @@ describe('command history', () => {
         outputExcerpt: 'installing nginx...',
         outputTruncated: false,
         sessionId: 'conv-1',
+        callId: 'call_1',
+        turnId: 'turn-1',
+        conversationId: 'conv-1',
       },
     ]);
+    expect(history.recordsFor(['call_1', 'call_unknown'])).toEqual(new Map([['call_1', { callId: 'call_1', any: ['json'] }]]));
   });
 
   it('records refusals too, and defaults the machine to this host', () => {
@@ -102,6 +111,26 @@ describe('command history', () => {
       expect(second.count()).toBe(2);
     } finally {
       second.close();
+    }
+  });
+
+  it('adds the record columns to a table written before them, keeping its rows', () => {
+    const old = tmp.join('old.db');
+    const db = new Database(old);
+    db.exec(`CREATE TABLE aios_command_history (id TEXT PRIMARY KEY, command TEXT NOT NULL, decision TEXT NOT NULL,
+      matched_rule TEXT, approver TEXT, exit_code INTEGER, signal TEXT, duration_ms INTEGER, started_at TEXT NOT NULL,
+      ended_at TEXT, cwd TEXT, machine TEXT, output_excerpt TEXT, output_truncated INTEGER NOT NULL DEFAULT 0, session_id TEXT)`);
+    db.prepare("INSERT INTO aios_command_history (id, command, decision, started_at) VALUES ('01OLD', 'ls', 'notify', '2025-01-01T00:00:00.000+00:00')").run();
+    db.close();
+    const s2 = openMemoryStore(old);
+    const h2 = new HistoryStore(s2);
+    try {
+      expect(h2.query({}).map((r) => [r.command, r.callId])).toEqual([['ls', null]]);
+      h2.record({ command: 'pwd', decision: 'notify', callId: 'c9', record: { ok: true } });
+      expect(h2.recordsFor(['c9'])).toEqual(new Map([['c9', { ok: true }]]));
+    } finally {
+      h2.close();
+      s2.close();
     }
   });
 

@@ -240,6 +240,7 @@ export class Agent {
         cwd: this.o.cwd,
         callId: call.id,
         turnId,
+        conversationId: this.currentConversation,
         signal,
         why: a.value.reason,
         onDecided: (d) => {

@@ -1,5 +1,5 @@
 import { ulid } from 'ulid';
-import type { EventPayload } from '../../../shared/contract';
+import type { CommandRecord, EventPayload } from '../../../shared/contract';
 import type { Decision } from '../../../shared/policy';
 import type { Preview } from '../../../shared/preview';
 import type { RunResult } from '../executor/executor';
@@ -7,6 +7,7 @@ import type { Executor } from '../executor/executor';
 import type { Confinement } from '../executor/sandbox';
 import type { HistoryStore } from '../memory/history';
 import { askWithTimeout } from './approval';
+import { OutputRecorder } from './output-record';
 import { decidingRule, type Approver, type CommandPolicy, type Emit } from './types';
 
 /** The abort reason when aios itself stops: a command cut off by it was interrupted, not cancelled by the person. */
@@ -61,6 +62,8 @@ export class CommandRunner {
     cwd: string;
     callId: string;
     turnId: string | null;
+    /** The conversation the call belongs to, stored with its record. */
+    conversationId?: string;
     signal: AbortSignal;
     /** The AI's stated reason, shown with the command and in the approval. */
     why?: string;
@@ -87,14 +90,18 @@ export class CommandRunner {
       sandbox = { confined: true, detail: `confined: read-only except ${jail.workTree}, private /tmp` };
     }
     args.onDecided?.({ decision, rule, reasons });
-    this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons, ...why, ...(sandbox ? { sandbox } : {}) });
+    const start: CommandRecord['start'] = { callId, turnId, command, cwd, decision, rule, reasons, ...why, ...(sandbox ? { sandbox } : {}) };
+    this.o.emit('chat.commandStart', start);
+    const recorder = new OutputRecorder();
+    const keys = { callId, turnId, conversationId: args.conversationId ?? null };
+    // The card's whole story, stored so a restore rebuilds the card the person saw (not the model's copy).
+    const structured = (done: CommandRecord['done']): CommandRecord => ({ callId, start, ...recorder.snapshot(), done });
 
     // Preview (issue 16): before anyone is asked, see what it would change in a throwaway overlay. Never for a denied command.
     const preview = decision === 'deny' ? undefined : ((await this.o.preview?.({ command, cwd, decision, signal })) ?? undefined);
     const refuse = (refusal: string, refusalKind: RefusalKind, historyDecision: string, approver: string | null = null): CommandOutcome => {
-      this.record({ command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal });
       const decidedBy = refusalKind === 'declined' ? 'you' : refusalKind === 'timeout' ? 'timeout' : refusalKind === 'denied' ? 'rules' : undefined;
-      this.o.emit('chat.commandDone', {
+      const done: CommandRecord['done'] = {
         callId,
         command,
         decision,
@@ -107,7 +114,9 @@ export class CommandRunner {
         timedOut: false,
         cancelled: refusalKind === 'cancelled',
         ...(decidedBy ? { decidedBy } : {}),
-      });
+      };
+      this.record({ command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal, ...keys, record: structured(done) });
+      this.o.emit('chat.commandDone', done);
       return { command, decision, rule, reasons, ran: false, refusal, ...(preview ? { preview } : {}) };
     };
 
@@ -140,23 +149,13 @@ export class CommandRunner {
       timeoutMs: this.o.commandTimeoutMs,
       signal,
       ...(confinement ? { confinement } : {}),
-      onOutput: (data, stream) => this.o.emit('chat.commandOutput', { callId, stream, data }),
+      onOutput: (data, stream) => {
+        recorder.add(stream, data);
+        this.o.emit('chat.commandOutput', { callId, stream, data });
+      },
     });
     const failure = result.spawnError ?? (result.cancelled && signal.reason === SHUTDOWN ? INTERRUPTED_BY_SHUTDOWN : undefined);
-    this.record({
-      command,
-      decision,
-      matchedRule: rule,
-      approver,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      durationMs: result.durationMs,
-      startedAt: result.startedAt,
-      endedAt: result.endedAt,
-      cwd,
-      outputExcerpt: result.spawnError ?? (failure ? `${failure}\n${result.fullOutput}` : result.fullOutput),
-    });
-    this.o.emit('chat.commandDone', {
+    const done: CommandRecord['done'] = {
       callId,
       command,
       decision,
@@ -169,7 +168,23 @@ export class CommandRunner {
       timedOut: result.timedOut,
       cancelled: result.cancelled,
       decidedBy: approver === 'user' ? 'you' : 'rules',
+    };
+    this.record({
+      command,
+      decision,
+      matchedRule: rule,
+      approver,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      durationMs: result.durationMs,
+      startedAt: result.startedAt,
+      endedAt: result.endedAt,
+      cwd,
+      outputExcerpt: result.spawnError ?? (failure ? `${failure}\n${result.fullOutput}` : result.fullOutput),
+      ...keys,
+      record: structured(done),
     });
+    this.o.emit('chat.commandDone', done);
     return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: failure ?? null, result, ...(preview ? { preview } : {}) };
   }
 

@@ -23,6 +23,7 @@ import { saveAttachment } from './attachments';
 import { ToolGate } from './tool-gate';
 import { protectedContext } from '../policy';
 import { ToolSet, type ExternalTools } from './tools';
+import { commandRecordsFor } from './command-records';
 import type { Approver, CommandPolicy, Emit } from './types';
 
 export interface ChatServiceOptions {
@@ -253,11 +254,15 @@ export class ChatService {
   }
 
   async state(): Promise<CallResponse<'chat.history'>> {
-    const { agent } = this.open();
+    const { agent, commands: history } = this.open();
     const p = await this.provider();
+    const messages = agent.history();
     return {
       conversationId: agent.currentConversation,
-      messages: agent.history(),
+      messages,
+      commands: commandRecordsFor(messages, history, (err) =>
+        this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not read command records: ${err.message}` }),
+      ),
       provider: p.kind === 'ready' ? `${p.model} @ ${p.label}` : null,
       problem: p.kind === 'ready' ? null : p.message,
       busy: this.busy,
@@ -327,7 +332,19 @@ export class ChatService {
         const rows = h.query({ ...(req.query ? { text: req.query } : {}), limit: req.limit ?? 30 });
         return {
           problem: null,
-          items: rows.map((r) => ({ command: r.command, decision: r.decision, exitCode: r.exitCode, durationMs: r.durationMs, startedAt: r.startedAt, cwd: r.cwd, approver: r.approver })),
+          items: rows.map((r) => ({
+            command: r.command,
+            decision: r.decision,
+            exitCode: r.exitCode,
+            durationMs: r.durationMs,
+            startedAt: r.startedAt,
+            cwd: r.cwd,
+            approver: r.approver,
+            rule: r.matchedRule,
+            signal: r.signal,
+            callId: r.callId,
+            conversationId: r.conversationId,
+          })),
         };
       },
     };

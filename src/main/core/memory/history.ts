@@ -31,6 +31,12 @@ export interface CommandHistoryEntry {
   /** Output to keep; the store cuts it to OUTPUT_EXCERPT_MAX characters (head and tail). */
   outputExcerpt?: string | null;
   sessionId?: string | null;
+  /** The model's tool-call id (or `direct-…` for `!cmd`): the key a chat restore finds the record by. */
+  callId?: string | null;
+  turnId?: string | null;
+  conversationId?: string | null;
+  /** The structured record of the card (its live events and bounded output), stored as JSON. */
+  record?: unknown;
 }
 
 export interface CommandHistoryRow {
@@ -51,6 +57,9 @@ export interface CommandHistoryRow {
   /** True when the store cut the output. */
   outputTruncated: boolean;
   sessionId: string | null;
+  callId: string | null;
+  turnId: string | null;
+  conversationId: string | null;
 }
 
 export interface HistoryQuery {
@@ -112,6 +121,9 @@ interface HistoryDbRow {
   output_excerpt: string | null;
   output_truncated: number;
   session_id: string | null;
+  call_id: string | null;
+  turn_id: string | null;
+  conversation_id: string | null;
 }
 
 function toRow(r: HistoryDbRow): CommandHistoryRow {
@@ -131,6 +143,10 @@ function toRow(r: HistoryDbRow): CommandHistoryRow {
     outputExcerpt: r.output_excerpt,
     outputTruncated: r.output_truncated !== 0,
     sessionId: r.session_id,
+    // Absent (undefined) only in a file opened without its migration.
+    callId: r.call_id ?? null,
+    turnId: r.turn_id ?? null,
+    conversationId: r.conversation_id ?? null,
   };
 }
 
@@ -150,8 +166,8 @@ export class HistoryStore {
     this.insert = this.store.guard(() =>
       this.store.connection.prepare(
         `INSERT INTO aios_command_history (id, command, decision, matched_rule, approver, exit_code, signal, duration_ms,
-         started_at, ended_at, cwd, machine, output_excerpt, output_truncated, session_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         started_at, ended_at, cwd, machine, output_excerpt, output_truncated, session_id, call_id, turn_id, conversation_id, record_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     );
   }
@@ -187,6 +203,10 @@ export class HistoryStore {
           output?.text ?? null,
           output?.truncated ? 1 : 0,
           optText(entry.sessionId),
+          optText(entry.callId),
+          optText(entry.turnId),
+          optText(entry.conversationId),
+          entry.record === undefined || entry.record === null ? null : JSON.stringify(entry.record),
         );
       }),
     );
@@ -214,6 +234,32 @@ export class HistoryStore {
     const sql = `SELECT * FROM aios_command_history ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY started_at DESC, id DESC LIMIT ?`;
     return this.store.guard(() => (this.store.connection.prepare(sql).all(...params, limit) as HistoryDbRow[]).map(toRow));
+  }
+
+  /**
+   * The structured records stored for these call ids (parsed JSON, not yet
+   * validated: the caller checks the shape), newest per call id.
+   */
+  recordsFor(callIds: readonly string[]): Map<string, unknown> {
+    const found = new Map<string, unknown>();
+    const ids = [...new Set(callIds)];
+    const select = this.store.guard(() =>
+      this.store.connection.prepare(
+        'SELECT call_id, record_json FROM aios_command_history WHERE call_id IN (SELECT value FROM json_each(?)) AND record_json IS NOT NULL ORDER BY started_at, id',
+      ),
+    );
+    // In slices, so one read never holds a huge parameter.
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = this.store.guard(() => select.all(JSON.stringify(ids.slice(i, i + 500))) as Array<{ call_id: string; record_json: string }>);
+      for (const r of rows) {
+        try {
+          found.set(r.call_id, JSON.parse(r.record_json) as unknown);
+        } catch {
+          // A damaged row: the card falls back to what the model was given.
+        }
+      }
+    }
+    return found;
   }
 
   count(): number {

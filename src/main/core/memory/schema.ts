@@ -54,6 +54,19 @@ export const AIOS_DDL = [
 
 export const AIOS_TABLES = ['aios_meta', 'aios_memory_docs', 'aios_memory_fts', 'aios_command_history'] as const;
 
+/**
+ * Columns added to aios_command_history after its first release (structured
+ * command records, issue 17): files written before get them by ALTER TABLE ADD
+ * COLUMN, so older rows keep working with nulls there.
+ */
+export const HISTORY_ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['call_id', 'TEXT'],
+  ['turn_id', 'TEXT'],
+  ['conversation_id', 'TEXT'],
+  ['record_json', 'TEXT'],
+];
+const HISTORY_INDEXES = ['CREATE INDEX IF NOT EXISTS aios_command_history_call_id ON aios_command_history(call_id)'];
+
 export interface SchemaState {
   tables: string[];
   /** Columns of `memories` in file order; empty when the table is absent. */
@@ -61,6 +74,8 @@ export interface SchemaState {
   missingMemoryColumns: string[];
   missingAigptTables: string[];
   missingAiosTables: string[];
+  /** Columns of HISTORY_ADDED_COLUMNS an existing aios_command_history lacks. */
+  missingHistoryColumns: string[];
   aiosSchemaVersion: number | undefined;
 }
 
@@ -69,6 +84,9 @@ export function readSchemaState(db: Database.Database): SchemaState {
   const memoryColumns = tables.includes('memories')
     ? (db.prepare("SELECT name FROM pragma_table_info('memories') ORDER BY cid").pluck().all() as string[])
     : [];
+  const historyColumns = tables.includes('aios_command_history')
+    ? (db.prepare("SELECT name FROM pragma_table_info('aios_command_history')").pluck().all() as string[])
+    : null;
   let aiosSchemaVersion: number | undefined;
   if (tables.includes('aios_meta')) {
     const v = db.prepare("SELECT value FROM aios_meta WHERE key = 'schema_version'").pluck().get() as string | undefined;
@@ -80,6 +98,7 @@ export function readSchemaState(db: Database.Database): SchemaState {
     missingMemoryColumns: memoryColumns.length === 0 ? [] : MEMORY_COLUMNS.filter((c) => !memoryColumns.includes(c)),
     missingAigptTables: AIGPT_TABLES.filter((t) => !tables.includes(t)),
     missingAiosTables: AIOS_TABLES.filter((t) => !tables.includes(t)),
+    missingHistoryColumns: HISTORY_ADDED_COLUMNS.map(([c]) => c).filter((c) => historyColumns === null || !historyColumns.includes(c)),
     aiosSchemaVersion,
   };
 }
@@ -89,6 +108,7 @@ function needsWork(s: SchemaState): boolean {
     s.missingAigptTables.length > 0 ||
     s.missingMemoryColumns.length > 0 ||
     s.missingAiosTables.length > 0 ||
+    s.missingHistoryColumns.length > 0 ||
     s.aiosSchemaVersion !== AIOS_SCHEMA_VERSION
   );
 }
@@ -125,6 +145,12 @@ export function ensureSchema(db: Database.Database, path: string): SchemaState {
     // Indexes last: an older file gets priority_score only from the ALTER above.
     for (const sql of AIGPT_DDL) if (sql.startsWith('CREATE INDEX')) db.exec(sql);
     for (const sql of AIOS_DDL) db.exec(sql);
+    // Only aios_* tables are ever altered (the file is shared with aigpt); checked again inside the lock.
+    const present = db.prepare("SELECT name FROM pragma_table_info('aios_command_history')").pluck().all() as string[];
+    for (const [column, type] of HISTORY_ADDED_COLUMNS) {
+      if (!present.includes(column)) db.exec(`ALTER TABLE aios_command_history ADD COLUMN ${column} ${type}`);
+    }
+    for (const sql of HISTORY_INDEXES) db.exec(sql);
     db.prepare("INSERT OR REPLACE INTO aios_meta (key, value) VALUES ('schema_version', ?)").run(String(AIOS_SCHEMA_VERSION));
   }).immediate();
   return before;

@@ -103,7 +103,7 @@ export class ChatController {
       const state = await this.bridge.call('chat.history', {});
       if (seq !== this.restoreSeq) return;
       this.batcher.flush();
-      const stored = restoreRows(state.messages, `h${seq}-`, state.busy);
+      const stored = restoreRows(state.messages, `h${seq}-`, state.busy, state.commands);
       // A command still running here when the server went away has no stored turn yet: keep its card, interrupted.
       const rows = replace && !state.busy ? [...stored, ...interruptedCards(useChat.getState().rows, stored)] : stored;
       const now = this.now();

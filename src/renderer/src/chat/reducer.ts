@@ -95,9 +95,9 @@ export function toolDone(s: ChatData, p: EventPayload<'chat.toolDone'>): ChatDat
   return { ...s, approvals, rows: replaceAt(s.rows, i, { ...row, decision: p.decision, state: p.ran ? 'done' : 'refused', refusal: p.refusal }) };
 }
 
-export function commandStart(s0: ChatData, p: EventPayload<'chat.commandStart'>): ChatData {
-  const s = endStream(s0);
-  return upsertCard(s, p.callId, p.turnId, p.command, (c) => ({
+/** The card once the policy has judged it (also what a restore applies from a stored record). */
+export function cardStarted(c: CommandRow, p: EventPayload<'chat.commandStart'>): CommandRow {
+  return {
     ...c,
     command: p.command,
     cwd: p.cwd,
@@ -108,7 +108,12 @@ export function commandStart(s0: ChatData, p: EventPayload<'chat.commandStart'>)
     ...(p.why ? { why: p.why } : {}),
     // deny is refused at once (chat.commandDone follows with the words).
     state: p.decision === 'require_approval' ? 'waiting' : p.decision === 'deny' ? 'refused' : 'running',
-  }));
+  };
+}
+
+export function commandStart(s0: ChatData, p: EventPayload<'chat.commandStart'>): ChatData {
+  const s = endStream(s0);
+  return upsertCard(s, p.callId, p.turnId, p.command, (c) => cardStarted(c, p));
 }
 
 function appendOutput(chunks: OutputChunk[], dropped: number, stream: OutputChunk['stream'], data: string): { output: OutputChunk[]; droppedChars: number } {
@@ -132,31 +137,37 @@ function appendOutput(chunks: OutputChunk[], dropped: number, stream: OutputChun
   return { output, droppedChars };
 }
 
+/** The card with more output; output means it runs, also when the approval was answered elsewhere (Electron's dialog). */
+export function cardOutput(row: CommandRow, stream: OutputChunk['stream'], data: string): CommandRow {
+  const { output, droppedChars } = appendOutput(row.output, row.droppedChars, stream, data);
+  return { ...row, output, droppedChars, state: row.state === 'waiting' ? 'running' : row.state };
+}
+
 export function commandOutput(s: ChatData, p: EventPayload<'chat.commandOutput'>): ChatData {
   const i = liveCardIndex(s, p.callId);
   const row = s.rows[i];
   if (!row || row.kind !== 'command') return s;
-  const { output, droppedChars } = appendOutput(row.output, row.droppedChars, p.stream, p.data);
-  // Output means it runs, also when the approval was answered elsewhere (Electron's dialog).
-  const state = row.state === 'waiting' ? 'running' : row.state;
-  return { ...s, rows: replaceAt(s.rows, i, { ...row, output, droppedChars, state }) };
+  return { ...s, rows: replaceAt(s.rows, i, cardOutput(row, p.stream, p.data)) };
+}
+
+/** The card once the core says it is over (also what a restore applies from a stored record). */
+export function cardDone(c: CommandRow, p: EventPayload<'chat.commandDone'>): CommandRow {
+  const state = finalState(p);
+  const refused = state === 'refused' || (state === 'cancelled' && !p.ran);
+  return {
+    ...c,
+    decision: p.decision,
+    state,
+    exitCode: p.exitCode,
+    signal: p.signal,
+    durationMs: p.ran ? p.durationMs : null,
+    refusal: refused ? refusalText(p.decision, c.rule, c.reasons, p.refusal) : p.refusal,
+    ...(p.decidedBy ? { decidedBy: p.decidedBy } : {}),
+  };
 }
 
 export function commandDone(s0: ChatData, p: EventPayload<'chat.commandDone'>): ChatData {
-  const s = upsertCard(s0, p.callId, null, p.command, (c) => {
-    const state = finalState(p);
-    const refused = state === 'refused' || (state === 'cancelled' && !p.ran);
-    return {
-      ...c,
-      decision: p.decision,
-      state,
-      exitCode: p.exitCode,
-      signal: p.signal,
-      durationMs: p.ran ? p.durationMs : null,
-      refusal: refused ? refusalText(p.decision, c.rule, c.reasons, p.refusal) : p.refusal,
-      ...(p.decidedBy ? { decidedBy: p.decidedBy } : {}),
-    };
-  });
+  const s = upsertCard(s0, p.callId, null, p.command, (c) => cardDone(c, p));
   return { ...s, approvals: s.approvals.filter((a) => a.callId !== p.callId) };
 }
 

@@ -2,8 +2,9 @@
  * chat.history → rows: the stored conversation rebuilt as the person saw it,
  * with a command card for every run_command call and its result.
  */
-import type { ChatHistoryItem } from '../../../shared/contract';
+import type { ChatHistoryItem, CommandRecord } from '../../../shared/contract';
 import { finalState, newCard, refusalText } from './format';
+import { cardDone, cardOutput, cardStarted } from './reducer';
 import type { CommandRow, Decision, Row } from './types';
 
 const RUN_COMMAND = 'run_command';
@@ -62,10 +63,22 @@ export function applyResult(card: CommandRow, resultText: string): CommandRow {
   };
 }
 
-/** `busy`: the core is still running a turn, so its newest question and command may not have an answer or result yet (not failed, not interrupted). */
-export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', busy = false): Row[] {
+/**
+ * The card from the core's structured record: the same steps the live events
+ * took (start, output, done), so the restored card is the card the person saw.
+ */
+export function cardFromRecord(id: string, r: CommandRecord): CommandRow {
+  let card = cardStarted(newCard(id, r.callId, r.start.turnId, r.start.command, { state: 'waiting' }), r.start);
+  for (const chunk of r.output) card = cardOutput(card, chunk.stream, chunk.data);
+  return cardDone(card, r.done);
+}
+
+/**
+ * `busy`: the core is still running a turn, so its newest question and command may not have an answer or result yet (not failed, not interrupted). */
+export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', busy = false, records: readonly CommandRecord[] = []): Row[] {
   const rows: Row[] = [];
-  // Results follow their assistant message in the order of its calls.
+  const recordOf = new Map(records.map((r) => [r.callId, r]));
+  // Results follow their assistant message in the order of its calls; a card built from its record needs none.
   let awaiting: Array<{ name: string; rowIndex: number | null }> = [];
   items.forEach((item, n) => {
     const id = `${idPrefix}${n}`;
@@ -79,7 +92,12 @@ export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', busy = fal
       if (item.text.trim() !== '') rows.push({ kind: 'message', id, role: 'assistant', text: item.text, streaming: false, turnId: null });
       (item.toolCalls ?? []).forEach((c, k) => {
         const cid = `${id}.${k}`;
-        if (c.name === RUN_COMMAND) {
+        const record = c.name === RUN_COMMAND ? recordOf.get(c.id) : undefined;
+        if (record) {
+          awaiting.push({ name: c.name, rowIndex: null });
+          rows.push(cardFromRecord(cid, record));
+        } else if (c.name === RUN_COMMAND) {
+          // Written before records existed (or the record was lost): rebuilt from the model's copy.
           awaiting.push({ name: c.name, rowIndex: rows.length });
           // Without a stored result it never finished (the app stopped mid-command).
           const card = { ...newCard(cid, c.id, null, commandOf(c.arguments), { state: 'cancelled' }), ...whyOf(c.arguments) };
