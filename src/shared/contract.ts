@@ -161,7 +161,7 @@ export const ProviderProbeSchema = z.discriminatedUnion('ok', [
 ]);
 export type ProviderProbe = z.infer<typeof ProviderProbeSchema>;
 
-/** What the status bar shows; the UI polls it after each turn. */
+/** What the status bar shows: asked once with `app.status` on connect, then pushed as `app.statusChanged`. */
 export const AppStatusSchema = z.object({
   machine: z.string(),
   /** "gpt-4o-mini @ OpenAI", or null with `problem` saying how to set one up. */
@@ -270,6 +270,8 @@ export const calls = {
 
 
 export const events = {
+  /** The status changed (a turn started or ended, the provider failed or recovered, memory, MCP, setup): the whole new status. */
+  'app.statusChanged': AppStatusSchema,
   'terminal.data': z.object({ id: TerminalIdSchema, data: z.string() }),
   'terminal.exit': z.object({ id: TerminalIdSchema, exitCode: z.number().int(), signal: z.number().int().optional() }),
   'chat.delta': z.object({ turnId: ChatIdSchema, text: z.string() }),

@@ -1,0 +1,72 @@
+import type { AppStatus } from '../../shared/contract';
+
+export interface StatusPublisherOptions {
+  /** The status as it is now (the same answer as `app.status`). */
+  compute: () => Promise<AppStatus>;
+  /** Sends `app.statusChanged` to every UI. */
+  publish: (status: AppStatus) => void;
+  /** A status that could not be computed is skipped; the next change tries again. */
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * Pushes the status bar's view of the core when something in it changed, so
+ * UIs need not poll. Bursts of changes (a turn's end and its provider error)
+ * are coalesced into one computation; an unchanged status is not sent again.
+ */
+export class StatusPublisher {
+  private last: string | undefined;
+  private scheduled = false;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly o: StatusPublisherOptions) {}
+
+  /** Something the status shows may have changed. */
+  changed(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.running = this.run();
+    });
+  }
+
+  /** Resolves once every change reported so far has been published (tests, shutdown). */
+  async settled(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.running || this.scheduled) {
+      await this.running;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        const status = await this.o.compute();
+        if (this.stopped) return;
+        const text = JSON.stringify(status);
+        if (text !== this.last) {
+          this.last = text;
+          this.o.publish(status);
+        }
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      this.o.onError?.(err);
+    } finally {
+      this.running = undefined;
+    }
+  }
+}
