@@ -275,14 +275,13 @@ export const events = {
   'terminal.data': z.object({ id: TerminalIdSchema, data: z.string() }),
   'terminal.exit': z.object({ id: TerminalIdSchema, exitCode: z.number().int(), signal: z.number().int().optional() }),
   'chat.delta': z.object({ turnId: ChatIdSchema, text: z.string() }),
+  /** A tool other than run_command was called (run_command is announced by chat.commandStart alone), or a run_command with unusable arguments. */
   'chat.toolCall': z.object({
     turnId: ChatIdSchema,
     callId: z.string(),
     name: z.string(),
     arguments: z.string(),
-    /** For run_command: the command and what the policy decided, before anything runs. */
-    command: z.string().optional(),
-    /** The policy's decision, for run_command and for every other tool (MCP and built-in) alike. */
+    /** The policy's decision, for every tool (MCP and built-in); absent when the call was unusable. */
     decision: chatDecision.optional(),
     rule: z.string().nullable().optional(),
     reasons: z.array(z.string()).optional(),

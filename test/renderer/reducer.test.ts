@@ -32,7 +32,7 @@ describe('streaming answers', () => {
 
   it('starts a new assistant row after a tool call (text of the next round is a new message)', () => {
     let s = R.appendDelta(emptyChat, 'T1', 'Let me look.');
-    s = R.toolCall(s, { turnId: 'T1', callId: 'c1', name: 'run_command', arguments: '{}', command: 'ls /', decision: 'auto_allow', rule: null, reasons: [] });
+    s = R.commandStart(s, { turnId: 'T1', callId: 'c1', command: 'ls /', cwd: '/', decision: 'auto_allow', rule: null, reasons: [] });
     s = R.appendDelta(s, 'T1', 'Done.');
     expect(s.rows.map((r) => r.kind)).toEqual(['message', 'command', 'message']);
     expect(messages(s).map((m) => [m.text, m.streaming])).toEqual([

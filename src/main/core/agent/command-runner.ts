@@ -65,7 +65,6 @@ export class CommandRunner {
     signal: AbortSignal;
     /** The AI's stated reason, shown with the command and in the approval. */
     why?: string;
-    onDecided?: (o: Pick<CommandOutcome, 'decision' | 'rule' | 'reasons'>) => void;
   }): Promise<CommandOutcome> {
     const { command, cwd, callId, turnId, signal } = args;
     const why = args.why?.trim() ? { why: args.why.trim() } : {};
@@ -87,7 +86,6 @@ export class CommandRunner {
       confinement = jail;
       sandbox = { confined: true, detail: `confined: read-only except ${jail.workTree}, private /tmp` };
     }
-    args.onDecided?.({ decision, rule, reasons });
     this.o.emit('chat.commandStart', { callId, turnId, command, cwd, decision, rule, reasons, ...why, ...(sandbox ? { sandbox } : {}) });
 
     // Preview (issue 16): before anyone is asked, see what it would change in a throwaway overlay. Never for a denied command.

@@ -71,14 +71,6 @@ function upsertCard(s: ChatData, callId: string, turnId: string | null, command:
 
 export function toolCall(s0: ChatData, p: EventPayload<'chat.toolCall'>): ChatData {
   const s = endStream(s0);
-  if (p.command !== undefined) {
-    return upsertCard(s, p.callId, p.turnId, p.command, (c) => ({
-      ...c,
-      ...(p.decision ? { decision: p.decision } : {}),
-      ...(p.rule !== undefined ? { rule: p.rule } : {}),
-      ...(p.reasons ? { reasons: p.reasons } : {}),
-    }));
-  }
   const [id, t] = mint(s);
   const judged = p.decision
     ? { decision: p.decision, rule: p.rule ?? null, reasons: p.reasons ?? [], state: p.decision === 'deny' ? ('refused' as const) : ('pending' as const) }
