@@ -130,7 +130,7 @@ export class Core {
       'terminal.open': (req, ctx) => this.terminals.open(req, ctx.clientId),
       'terminal.write': async (req) => (await this.terminals.write(req.id, req.data), null),
       'terminal.resize': (req) => (this.terminals.resize(req.id, req.cols, req.rows), null),
-      'terminal.ack': (req) => (this.terminals.ack(req.id, req.chars), null),
+      'terminal.ack': (req, ctx) => (this.terminals.ack(req.id, req.chars, ctx.clientId), null),
       'terminal.close': (req) => (this.terminals.close(req.id), null),
     };
   }
