@@ -101,4 +101,30 @@ describe('StatusPublisher', () => {
     await p.settled();
     expect(published).toEqual([false, true]);
   });
+
+  it('does not publish a status computed while something changed: no push is older than the events before it', async () => {
+    let busy = true;
+    let release: () => void = () => undefined;
+    let first = true;
+    const published: boolean[] = [];
+    const p = new StatusPublisher({
+      compute: async () => {
+        const seen = busy;
+        if (first) {
+          first = false;
+          await new Promise<void>((r) => (release = r));
+        }
+        return { busy: seen } as AppStatus;
+      },
+      publish: (s) => published.push(s.busy),
+    });
+    p.changed();
+    await new Promise((r) => setImmediate(r));
+    // The turn ends while the first computation (which saw busy) is still running.
+    busy = false;
+    p.changed();
+    release();
+    await p.settled();
+    expect(published).toEqual([false]);
+  });
 });

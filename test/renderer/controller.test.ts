@@ -70,6 +70,18 @@ afterEach(async () => {
 });
 
 describe('the chat controller against the real core', () => {
+  it('a command another window runs makes this one busy, and idle again, from the pushed status alone', async () => {
+    const seen: boolean[] = [useChat.getState().busy !== null];
+    const off = useChat.subscribe((s) => seen.at(-1) !== (s.busy !== null) && seen.push(s.busy !== null));
+    const other = await dispatchCall(h.core.handlers, 'chat.run', { command: 'sleep 0.3' }, { clientId: 'other-window' });
+    expect(other.ok).toBe(true);
+    await h.core.status.settled();
+    await idle();
+    off();
+    expect(seen).toEqual([false, true, false]);
+    expect(called).not.toContain('chat.run');
+  });
+
   it('asks for the status once and then follows what the core pushes, turn after turn', async () => {
     await vi.waitFor(() => expect(useUi.getState().status).toBeDefined());
     const seen: boolean[] = [];
@@ -111,7 +123,7 @@ describe('the chat controller against the real core', () => {
     const canary = path.join(h.dir, 'approved-canary');
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'make' } }] }, { text: 'Made it.' });
     chat.submit('make the file');
-    await vi.waitFor(() => expect(useChat.getState().approvals).toHaveLength(1));
+    await vi.waitFor(() => expect(useChat.getState().approvals).toHaveLength(1), { timeout: 15_000 });
     const request = useChat.getState().approvals[0]!;
     expect(request).toMatchObject({ command: `touch ${canary}`, rule: expect.stringContaining('touch*') });
     expect(cards()[0]).toMatchObject({ state: 'waiting', callId: request.callId });
@@ -129,7 +141,7 @@ describe('the chat controller against the real core', () => {
     const canary = path.join(h.dir, 'declined-canary');
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'make' } }] }, { text: 'OK, not made.' });
     chat.submit('make the file');
-    await vi.waitFor(() => expect(useChat.getState().approvals).toHaveLength(1));
+    await vi.waitFor(() => expect(useChat.getState().approvals).toHaveLength(1), { timeout: 15_000 });
     await chat.answer(useChat.getState().approvals[0]!.requestId, false);
     await idle();
     expect(cards()[0]).toMatchObject({ state: 'refused', refusal: expect.stringContaining('declined') });

@@ -242,3 +242,24 @@ describe('batching per frame', () => {
     expect(b.size).toBe(0);
   });
 });
+
+describe('busy from the pushed status', () => {
+  it('marks work started elsewhere busy and ends it when the core says idle', () => {
+    let s = R.followStatus(emptyChat, true, 500);
+    expect(s.busy).toEqual({ turnId: null, since: 500, direct: false, elsewhere: true });
+    expect(R.followStatus(s, true, 900)).toBe(s);
+    s = R.followStatus(s, false, 1000);
+    expect(s.busy).toBeNull();
+  });
+
+  it('leaves a turn started here to its own events: an idle push does not free the composer early', () => {
+    let s = R.sendStart(emptyChat, 'hi', 1000);
+    s = R.followStatus(s, false, 1001);
+    expect(s.busy).toEqual({ turnId: null, since: 1000, direct: false });
+    s = R.sendAccepted(s, 'T1');
+    s = R.followStatus(s, true, 1002);
+    expect(s.busy).toEqual({ turnId: 'T1', since: 1000, direct: false });
+    s = R.turnDone(s, { turnId: 'T1', status: 'done' });
+    expect(s.busy).toBeNull();
+  });
+});

@@ -1,5 +1,8 @@
 import type { AppStatus } from '../../shared/contract';
 
+/** Under a steady stream of changes a status is still published after this many computations. */
+const MAX_ROUNDS = 5;
+
 export interface StatusPublisherOptions {
   /** The status as it is now (the same answer as `app.status`). */
   compute: () => Promise<AppStatus>;
@@ -12,7 +15,9 @@ export interface StatusPublisherOptions {
 /**
  * Pushes the status bar's view of the core when something in it changed, so
  * UIs need not poll. Bursts of changes (a turn's end and its provider error)
- * are coalesced into one computation; an unchanged status is not sent again.
+ * are coalesced into one computation; an unchanged status is not sent again;
+ * a status computed while something changed is not sent, so no push is
+ * older than the events before it (a UI can trust `busy: true`).
  */
 export class StatusPublisher {
   private last: string | undefined;
@@ -53,16 +58,19 @@ export class StatusPublisher {
 
   private async run(): Promise<void> {
     try {
-      do {
+      for (let round = 1; ; round++) {
         this.again = false;
         const status = await this.o.compute();
         if (this.stopped) return;
+        // Something changed while computing: this answer may be older than an event already sent (a turn's end), so compute again.
+        if (this.again && round < MAX_ROUNDS) continue;
         const text = JSON.stringify(status);
         if (text !== this.last) {
           this.last = text;
           this.o.publish(status);
         }
-      } while (this.again && !this.stopped);
+        if (!this.again || this.stopped) return;
+      }
     } catch (err) {
       this.o.onError?.(err);
     } finally {

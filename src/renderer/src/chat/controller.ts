@@ -72,7 +72,10 @@ export class ChatController {
       }),
       this.handle('chat.turnDone', (p) => applyChat((s) => R.turnDone(s, p))),
       // The core pushes the status when it changes; asked once here and after a reconnect.
-      b.on('app.statusChanged', (status) => useUi.getState().setStatus(status)),
+      this.handle('app.statusChanged', (status) => {
+        useUi.getState().setStatus(status);
+        applyChat((s) => R.followStatus(s, status.busy, this.now()));
+      }),
     );
     void this.restore(false);
     void this.refreshStatus();
@@ -114,6 +117,7 @@ export class ChatController {
   /** Asks for the whole status: on connect and reconnect, when pushed changes may have been missed. */
   async refreshStatus(): Promise<void> {
     try {
+      // Busy is not taken from this answer (it may be older than the events since): chat.history and the pushes say it.
       useUi.getState().setStatus(await this.bridge.call('app.status', {}));
     } catch {
       // The status bar keeps what it had; the connection indicator tells the rest.
