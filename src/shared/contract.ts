@@ -206,7 +206,7 @@ export const ProviderProbeSchema = z.discriminatedUnion('ok', [
 ]);
 export type ProviderProbe = z.infer<typeof ProviderProbeSchema>;
 
-/** What the status bar shows; the UI polls it after each turn. */
+/** What the status bar shows: asked once with `app.status` on connect, then pushed as `app.statusChanged`. */
 export const AppStatusSchema = z.object({
   machine: z.string(),
   /** "gpt-4o-mini @ OpenAI", or null with `problem` saying how to set one up. */
@@ -320,17 +320,18 @@ export const calls = {
 
 
 export const events = {
+  /** The status changed (a turn started or ended, the provider failed or recovered, memory, MCP, setup): the whole new status. */
+  'app.statusChanged': AppStatusSchema,
   'terminal.data': z.object({ id: TerminalIdSchema, data: z.string() }),
   'terminal.exit': z.object({ id: TerminalIdSchema, exitCode: z.number().int(), signal: z.number().int().optional() }),
   'chat.delta': z.object({ turnId: ChatIdSchema, text: z.string() }),
+  /** A tool other than run_command was called (run_command is announced by chat.commandStart alone), or a run_command with unusable arguments. */
   'chat.toolCall': z.object({
     turnId: ChatIdSchema,
     callId: z.string(),
     name: z.string(),
     arguments: z.string(),
-    /** For run_command: the command and what the policy decided, before anything runs. */
-    command: z.string().optional(),
-    /** The policy's decision, for run_command and for every other tool (MCP and built-in) alike. */
+    /** The policy's decision, for every tool (MCP and built-in); absent when the call was unusable. */
     decision: chatDecision.optional(),
     rule: z.string().nullable().optional(),
     reasons: z.array(z.string()).optional(),

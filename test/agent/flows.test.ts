@@ -32,8 +32,10 @@ describe('the agent loop through the core', () => {
     echoTool();
     const t = await h.turn('say hello');
     expect(t.status).toBe('done');
-    const call = named(t.events, 'chat.toolCall')[0];
-    expect(call).toMatchObject({ name: 'run_command', command: 'echo hello-from-notify', decision: 'notify', rule: 'notify: "echo*"' });
+    // One event per fact: the command and its decision come with chat.commandStart only.
+    expect(named(t.events, 'chat.toolCall')).toEqual([]);
+    expect(named(t.events, 'chat.commandStart')).toHaveLength(1);
+    expect(named(t.events, 'chat.commandStart')[0]).toMatchObject({ command: 'echo hello-from-notify', decision: 'notify', rule: 'notify: "echo*"' });
     expect(named(t.events, 'chat.notice').some((n) => n.message.includes('notify') && n.message.includes('echo hello-from-notify'))).toBe(true);
     expect(named(t.events, 'chat.commandStart')[0]).toMatchObject({ command: 'echo hello-from-notify', decision: 'notify', cwd: path.join(h.dir, 'work') });
     const order = t.events.map((e) => e.name);

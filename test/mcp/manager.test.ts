@@ -80,6 +80,24 @@ describe('McpManager with stdio servers', () => {
     expect(starts()).toBe(1);
   });
 
+  it('reports every state change of a server (the status bar is pushed from it)', async () => {
+    const configFile = tmp.join('mcp.json');
+    fs.writeFileSync(configFile, JSON.stringify({ mcpServers: { fake: fakeEntry() } }));
+    const seen: string[] = [];
+    manager = new McpManager({
+      configFile,
+      env: isolatedEnv(tmp.path, { PATH: projectPath('/usr/bin:/bin') }),
+      log: (l) => logs.push(l),
+      builtinMemory: false,
+      onChange: () => seen.push(statusOf(manager!, 'fake').state),
+    });
+    expect(seen).toEqual([]);
+    await manager.listTools();
+    expect(seen).toEqual(['starting', 'ready']);
+    await manager.close();
+    expect(seen.at(-1)).toBe('closed');
+  });
+
   it('passes HOME, XDG_CONFIG_HOME and AIOS_CONFIG_DIR from its own env, expands ${VAR}, and nothing else leaks', async () => {
     const m = start({ fake: fakeEntry() });
     const env = JSON.parse(textOf(await m.callTool('fake__env', {}))) as Record<string, string | null>;

@@ -24,9 +24,13 @@ const timerScheduler: Scheduler = {
   },
 };
 
+/** Every call the controller made, by name. */
+let called: string[] = [];
+
 function bridgeFor(h: Harness): AiosBridge {
   return {
     async call(name, req) {
+      called.push(name);
       const r = await dispatchCall(h.core.handlers, name, req, { clientId: 'ui-test' });
       if (!r.ok) throw new BridgeError(r.error.code, r.error.message);
       return r.value as never;
@@ -53,6 +57,7 @@ beforeEach(async () => {
     lists: { auto_allow: ['echo*', 'sleep*'], notify: ['ls*'], require_approval: ['touch*'], deny: ['rm -rf /'] },
   });
   typed = [];
+  called = [];
   chat = new ChatController(bridgeFor(h), { scheduler: timerScheduler, typeInTerminal: (t) => typed.push(t) });
   chat.start();
   await vi.waitFor(() => expect(useUi.getState().provider).toEqual({ provider: expect.stringContaining('scripted'), problem: null }));
@@ -65,6 +70,33 @@ afterEach(async () => {
 });
 
 describe('the chat controller against the real core', () => {
+  it('a command another window runs makes this one busy, and idle again, from the pushed status alone', async () => {
+    const seen: boolean[] = [useChat.getState().busy !== null];
+    const off = useChat.subscribe((s) => seen.at(-1) !== (s.busy !== null) && seen.push(s.busy !== null));
+    const other = await dispatchCall(h.core.handlers, 'chat.run', { command: 'sleep 0.3' }, { clientId: 'other-window' });
+    expect(other.ok).toBe(true);
+    await h.core.status.settled();
+    await idle();
+    off();
+    expect(seen).toEqual([false, true, false]);
+    expect(called).not.toContain('chat.run');
+  });
+
+  it('asks for the status once and then follows what the core pushes, turn after turn', async () => {
+    await vi.waitFor(() => expect(useUi.getState().status).toBeDefined());
+    const seen: boolean[] = [];
+    const off = useUi.subscribe((s) => s.status && seen.at(-1) !== s.status.busy && seen.push(s.status.busy));
+    server.push({ text: 'First.', delayMs: 200 });
+    chat.submit('one');
+    await idle();
+    await chat.direct('echo hi');
+    await h.core.status.settled();
+    off();
+    // Busy and idle again, twice, each seen through a pushed status.
+    expect(seen).toEqual([true, false, true, false]);
+    expect(called.filter((n) => n === 'app.status')).toHaveLength(1);
+  });
+
   it('streams an answer into one assistant row and frees the composer', async () => {
     server.push({ text: 'Hello **there**, the disk is fine.' });
     expect(chat.submit('how is the disk?')).toBe(true);
@@ -91,7 +123,7 @@ describe('the chat controller against the real core', () => {
     const canary = path.join(h.dir, 'approved-canary');
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'make' } }] }, { text: 'Made it.' });
     chat.submit('make the file');
-    await vi.waitFor(() => expect(useChat.getState().approvals).toHaveLength(1));
+    await vi.waitFor(() => expect(useChat.getState().approvals).toHaveLength(1), { timeout: 15_000 });
     const request = useChat.getState().approvals[0]!;
     expect(request).toMatchObject({ command: `touch ${canary}`, rule: expect.stringContaining('touch*') });
     expect(cards()[0]).toMatchObject({ state: 'waiting', callId: request.callId });
@@ -109,7 +141,7 @@ describe('the chat controller against the real core', () => {
     const canary = path.join(h.dir, 'declined-canary');
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'make' } }] }, { text: 'OK, not made.' });
     chat.submit('make the file');
-    await vi.waitFor(() => expect(useChat.getState().approvals).toHaveLength(1));
+    await vi.waitFor(() => expect(useChat.getState().approvals).toHaveLength(1), { timeout: 15_000 });
     await chat.answer(useChat.getState().approvals[0]!.requestId, false);
     await idle();
     expect(cards()[0]).toMatchObject({ state: 'refused', refusal: expect.stringContaining('declined') });

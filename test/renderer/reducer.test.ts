@@ -32,7 +32,7 @@ describe('streaming answers', () => {
 
   it('starts a new assistant row after a tool call (text of the next round is a new message)', () => {
     let s = R.appendDelta(emptyChat, 'T1', 'Let me look.');
-    s = R.toolCall(s, { turnId: 'T1', callId: 'c1', name: 'run_command', arguments: '{}', command: 'ls /', decision: 'auto_allow', rule: null, reasons: [] });
+    s = R.commandStart(s, { turnId: 'T1', callId: 'c1', command: 'ls /', cwd: '/', decision: 'auto_allow', rule: null, reasons: [] });
     s = R.appendDelta(s, 'T1', 'Done.');
     expect(s.rows.map((r) => r.kind)).toEqual(['message', 'command', 'message']);
     expect(messages(s).map((m) => [m.text, m.streaming])).toEqual([
@@ -240,5 +240,26 @@ describe('batching per frame', () => {
     b.flush();
     expect(applied[1]).toEqual([{ kind: 'delta', turnId: 'T', text: 'c' }]);
     expect(b.size).toBe(0);
+  });
+});
+
+describe('busy from the pushed status', () => {
+  it('marks work started elsewhere busy and ends it when the core says idle', () => {
+    let s = R.followStatus(emptyChat, true, 500);
+    expect(s.busy).toEqual({ turnId: null, since: 500, direct: false, elsewhere: true });
+    expect(R.followStatus(s, true, 900)).toBe(s);
+    s = R.followStatus(s, false, 1000);
+    expect(s.busy).toBeNull();
+  });
+
+  it('leaves a turn started here to its own events: an idle push does not free the composer early', () => {
+    let s = R.sendStart(emptyChat, 'hi', 1000);
+    s = R.followStatus(s, false, 1001);
+    expect(s.busy).toEqual({ turnId: null, since: 1000, direct: false });
+    s = R.sendAccepted(s, 'T1');
+    s = R.followStatus(s, true, 1002);
+    expect(s.busy).toEqual({ turnId: 'T1', since: 1000, direct: false });
+    s = R.turnDone(s, { turnId: 'T1', status: 'done' });
+    expect(s.busy).toBeNull();
   });
 });

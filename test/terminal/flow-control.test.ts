@@ -10,15 +10,16 @@ describe('FlowController', () => {
   it('pauses above the high watermark and resumes only under the low one', () => {
     const t = target();
     const flow = new FlowController(t);
+    flow.attach('a');
     flow.sent(HIGH_WATERMARK_CHARS);
     expect(t.log).toEqual([]);
     flow.sent(1);
     expect(t.log).toEqual(['pause']);
     flow.sent(50_000); // more output already in flight does not pause twice
     expect(t.log).toEqual(['pause']);
-    flow.acknowledged(HIGH_WATERMARK_CHARS + 50_001 - LOW_WATERMARK_CHARS);
+    flow.acknowledged('a', HIGH_WATERMARK_CHARS + 50_001 - LOW_WATERMARK_CHARS);
     expect(t.log).toEqual(['pause']); // exactly at the low watermark: still paused
-    flow.acknowledged(1);
+    flow.acknowledged('a', 1);
     expect(t.log).toEqual(['pause', 'resume']);
     expect(flow.isPaused).toBe(false);
   });
@@ -26,11 +27,44 @@ describe('FlowController', () => {
   it('never goes negative on over-acknowledgement and reset resumes', () => {
     const t = target();
     const flow = new FlowController(t);
-    flow.acknowledged(10_000);
+    flow.attach('a');
+    flow.acknowledged('a', 10_000);
     expect(flow.unacknowledged).toBe(0);
     flow.sent(200_000);
     flow.reset();
     expect(t.log).toEqual(['pause', 'resume']);
     expect(flow.unacknowledged).toBe(0);
+  });
+
+  it('counts per client: a stalled client holds the shell, the other cannot acknowledge for it, detaching frees it', () => {
+    const t = target();
+    const flow = new FlowController(t);
+    flow.attach('fast');
+    flow.attach('slow');
+    flow.sent(HIGH_WATERMARK_CHARS + 1);
+    expect(t.log).toEqual(['pause']);
+    // The fast client acknowledges everything, twice over: the slow one still owes it all.
+    flow.acknowledged('fast', HIGH_WATERMARK_CHARS + 1);
+    flow.acknowledged('fast', HIGH_WATERMARK_CHARS + 1);
+    expect(flow.unacknowledgedBy('fast')).toBe(0);
+    expect(flow.unacknowledgedBy('slow')).toBe(HIGH_WATERMARK_CHARS + 1);
+    expect(flow.isPaused).toBe(true);
+    // A third tab attaching does not reset the slow one's count.
+    flow.attach('third');
+    expect(flow.unacknowledgedBy('slow')).toBe(HIGH_WATERMARK_CHARS + 1);
+    expect(flow.isPaused).toBe(true);
+    // An acknowledgement from a client that is not attached counts for nobody.
+    flow.acknowledged('stranger', HIGH_WATERMARK_CHARS);
+    expect(flow.isPaused).toBe(true);
+    flow.detach('slow');
+    expect(t.log).toEqual(['pause', 'resume']);
+    expect(flow.unacknowledged).toBe(0);
+  });
+
+  it('with no client attached nothing holds the shell back', () => {
+    const t = target();
+    const flow = new FlowController(t);
+    flow.sent(10 * HIGH_WATERMARK_CHARS);
+    expect(t.log).toEqual([]);
   });
 });

@@ -55,6 +55,45 @@ describe('TerminalService (real ptys)', () => {
     service.write(s.id, '\x03');
   });
 
+  it('two clients: one acknowledges and one stalls; the shell waits for the stalled one until it detaches', async () => {
+    const s = service.open({ cols: 80, rows: 24 }, 'tab-a');
+    expect(service.open({ cols: 80, rows: 24, attach: true }, 'tab-b')).toMatchObject({ id: s.id, attached: true });
+    // tab-a acknowledges everything it is sent, as a live xterm does; tab-b never does.
+    const off = events.on('terminal.data', ({ id, data }) => id === s.id && service.ack(id, data.length, 'tab-a'));
+    try {
+      service.write(s.id, 'yes two-clients-line\n');
+      await until(() => service.paused(s.id), 'the pause for tab-b');
+      expect(service.unacknowledged(s.id, 'tab-b')).toBeGreaterThan(HIGH_WATERMARK_CHARS);
+      expect(service.unacknowledged(s.id, 'tab-a')).toBeLessThan(HIGH_WATERMARK_CHARS);
+      // tab-a acknowledging over and over does not let the shell run past tab-b.
+      service.ack(s.id, 10 * HIGH_WATERMARK_CHARS, 'tab-a');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(service.paused(s.id)).toBe(true);
+      const held = service.unacknowledged(s.id, 'tab-b');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(service.unacknowledged(s.id, 'tab-b') - held).toBeLessThan(70_000);
+      // tab-b goes away: the shell runs again for tab-a, which keeps up.
+      service.detachClient('tab-b');
+      expect(service.paused(s.id)).toBe(false);
+      const before = (output.get(s.id) ?? '').length;
+      await until(() => (output.get(s.id) ?? '').length > before + 2 * HIGH_WATERMARK_CHARS, 'output for tab-a after tab-b left');
+    } finally {
+      off();
+      service.write(s.id, '\x03');
+    }
+  });
+
+  it('a second tab attaching does not reset the first one’s count', async () => {
+    const s = service.open({ cols: 80, rows: 24 }, 'tab-a');
+    service.write(s.id, 'yes reset-line\n');
+    await until(() => service.paused(s.id), 'the pause for tab-a');
+    service.open({ cols: 80, rows: 24, attach: true }, 'tab-b');
+    expect(service.paused(s.id)).toBe(true);
+    expect(service.unacknowledged(s.id, 'tab-a')).toBeGreaterThan(HIGH_WATERMARK_CHARS);
+    expect(service.unacknowledged(s.id, 'tab-b')).toBe(0);
+    service.write(s.id, '\x03');
+  });
+
   it('re-attaches to the running shell with its scrollback', async () => {
     const first = service.open({ cols: 80, rows: 24 });
     service.write(first.id, 'echo attach-$((20+22))\n');

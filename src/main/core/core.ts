@@ -11,6 +11,8 @@ import { loadPolicy } from './agent/policy-loader';
 import { mcpExternalTools } from './agent/mcp-tools';
 import { McpManager } from './mcp/manager';
 import { appStatus } from './app-status';
+import { StatusPublisher } from './status-publisher';
+import type { EventName } from '../../shared/contract';
 import { SetupService } from './setup/setup-service';
 import type { CommandPolicy } from './agent/types';
 import { commandEnvironment, type CommandEnvironment } from './environment';
@@ -31,6 +33,28 @@ export interface CoreOptions {
   mcp?: boolean;
 }
 
+/** Events after which the status may say something new: busy, provider health, memory rows and problems. */
+const STATUS_EVENTS = new Set<EventName>(['chat.turnDone', 'chat.error', 'chat.notice', 'chat.commandStart', 'chat.commandDone']);
+
+/** Calls that change busy, the provider or the conversation: the status is re-checked when they start and when they end. */
+const STATUS_CALLS = new Set<string>(['chat.send', 'chat.run', 'chat.cancel', 'chat.clear', 'chat.approve', 'setup.saveProvider']);
+
+function withStatusChange<T extends Record<string, (...args: never[]) => unknown>>(handlers: T, changed: () => void): T {
+  const wrapped: Record<string, unknown> = { ...handlers };
+  for (const [name, handler] of Object.entries(handlers)) {
+    if (!STATUS_CALLS.has(name)) continue;
+    wrapped[name] = async (...args: never[]) => {
+      changed();
+      try {
+        return await handler(...args);
+      } finally {
+        changed();
+      }
+    };
+  }
+  return wrapped as T;
+}
+
 /**
  * The host-agnostic heart of aios: every service, and the handler table that
  * answers the bridge contract. A host (Electron, web, TTY) creates one Core,
@@ -47,6 +71,8 @@ export class Core {
   readonly commandEnv: CommandEnvironment;
   /** Wall 1: bubblewrap for auto-allowed commands. */
   readonly sandbox: Sandbox;
+  /** Pushes `app.statusChanged` when the status bar's facts change. */
+  readonly status: StatusPublisher;
   private mcp: McpManager | undefined;
 
   constructor(readonly options: CoreOptions) {
@@ -76,9 +102,19 @@ export class Core {
       ...(options.chat?.ollamaUrl ? { ollamaUrl: options.chat.ollamaUrl } : {}),
       applyAi: (ai) => this.chat.updateAi(ai),
     });
+    const computeStatus = () =>
+      appStatus({ machine: os.hostname(), memoryDb: config.paths.memoryDb, config, chat: this.chat, mcp: this.mcpManager(), env, sandbox: this.sandbox });
+    this.status = new StatusPublisher({
+      compute: computeStatus,
+      publish: (status) => this.events.emit('app.statusChanged', status),
+      onError: (err) => options.chat?.log?.(`status: ${err instanceof Error ? err.message : String(err)}`),
+    });
+    this.events.onAny((name) => {
+      if (STATUS_EVENTS.has(name)) this.status.changed();
+    });
     this.handlers = {
-      ...this.chat.handlers(),
-      ...this.setup.handlers(),
+      ...withStatusChange(this.chat.handlers(), () => this.status.changed()),
+      ...withStatusChange(this.setup.handlers(), () => this.status.changed()),
       'app.info': () => ({
         name: APP_NAME,
         version: APP_VERSION,
@@ -91,12 +127,11 @@ export class Core {
         memoryDb: this.config.paths.memoryDb,
         fontSize: this.config.config.ui.font_size,
       }),
-      'app.status': () =>
-        appStatus({ machine: os.hostname(), memoryDb: config.paths.memoryDb, config, chat: this.chat, mcp: this.mcpManager(), env, sandbox: this.sandbox }),
+      'app.status': computeStatus,
       'terminal.open': (req, ctx) => this.terminals.open(req, ctx.clientId),
       'terminal.write': async (req) => (await this.terminals.write(req.id, req.data), null),
       'terminal.resize': (req) => (this.terminals.resize(req.id, req.cols, req.rows), null),
-      'terminal.ack': (req) => (this.terminals.ack(req.id, req.chars), null),
+      'terminal.ack': (req, ctx) => (this.terminals.ack(req.id, req.chars, ctx.clientId), null),
       'terminal.close': (req) => (this.terminals.close(req.id), null),
     };
   }
@@ -111,11 +146,13 @@ export class Core {
       // aigpt's stand-in must use the same memory file as the chat, also under --config.
       builtinMemory: { dbPath: config.paths.memoryDb },
       ...(this.options.chat?.log ? { log: this.options.chat.log } : {}),
+      onChange: () => this.status.changed(),
     });
     return this.mcp;
   }
 
   dispose(): void {
+    this.status.stop();
     this.terminals.dispose();
     void this.chat.dispose();
     void this.mcp?.close();
@@ -123,6 +160,7 @@ export class Core {
 
   /** As dispose, and waits until the chat has stopped and the memory file is closed. */
   async close(): Promise<void> {
+    this.status.stop();
     this.terminals.dispose();
     await this.chat.dispose();
     await this.mcp?.close();

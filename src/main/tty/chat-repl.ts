@@ -161,8 +161,7 @@ export class ChatRepl {
     this.offs.push(
       ev.on('chat.delta', (p) => this.write(this.answerText.push(p.text))),
       ev.on('chat.toolCall', (p) => {
-        // A command is shown by chat.commandStart, with its decision; other tools as a short line.
-        if (p.command !== undefined) return;
+        // Other tools as a short line; a command is shown by chat.commandStart, with its decision.
         const decided = p.decision ? `  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${p.rule ? s.dim(` (${p.rule})`) : ''}` : '';
         // The model's name (`server__tool`) already says server and tool.
         this.line(s.dim(`→ ${p.name} ${p.arguments.length > 160 ? `${p.arguments.slice(0, 160)}…` : p.arguments}`) + decided);

@@ -231,10 +231,11 @@ export class Agent {
     if (call.name === RUN_COMMAND) {
       const a = parseArgs(RunCommandArgs, call.arguments);
       if (!a.ok) {
+        // No command to judge: shown as a tool call with unusable arguments.
         this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
         return bad(a.message);
       }
-      let announced = false;
+      // chat.commandStart (from the runner) is the one event announcing the command and its decision.
       const outcome = await this.o.runner.run({
         command: a.value.command,
         cwd: this.o.cwd,
@@ -243,12 +244,7 @@ export class Agent {
         conversationId: this.currentConversation,
         signal,
         why: a.value.reason,
-        onDecided: (d) => {
-          announced = true;
-          this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments, command: a.value.command, ...d });
-        },
       });
-      if (!announced) this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
       return { text: commandResultForModel(outcome), badArgs: false };
     }
     // Every other tool, built-in or MCP, goes through the same gate as run_command.

@@ -67,7 +67,6 @@ export class CommandRunner {
     signal: AbortSignal;
     /** The AI's stated reason, shown with the command and in the approval. */
     why?: string;
-    onDecided?: (o: Pick<CommandOutcome, 'decision' | 'rule' | 'reasons'>) => void;
   }): Promise<CommandOutcome> {
     const { command, cwd, callId, turnId, signal } = args;
     const why = args.why?.trim() ? { why: args.why.trim() } : {};
@@ -89,7 +88,6 @@ export class CommandRunner {
       confinement = jail;
       sandbox = { confined: true, detail: `confined: read-only except ${jail.workTree}, private /tmp` };
     }
-    args.onDecided?.({ decision, rule, reasons });
     const start: CommandRecord['start'] = { callId, turnId, command, cwd, decision, rule, reasons, ...why, ...(sandbox ? { sandbox } : {}) };
     this.o.emit('chat.commandStart', start);
     const recorder = new OutputRecorder();

@@ -44,6 +44,8 @@ export interface McpManagerOptions {
   builtinMemory?: { dbPath: string; enableLayer4?: boolean } | false;
   timeouts?: Partial<ConnectionDeps['timeouts']>;
   backoff?: Partial<ConnectionDeps['backoff']>;
+  /** A server's state changed. */
+  onChange?: () => void;
 }
 
 const SEPARATOR = '__';
@@ -66,6 +68,7 @@ export class McpManager {
       log: this.log,
       timeouts: { connectMs: 30_000, listMs: 15_000, callMs: 120_000, ...options.timeouts },
       backoff: { initialMs: 1_000, maxMs: 60_000, maxAttempts: 5, ...options.backoff },
+      ...(options.onChange ? { onChange: options.onChange } : {}),
       sayOnce: (key, line) => {
         if (this.said.has(key)) return;
         this.said.add(key);

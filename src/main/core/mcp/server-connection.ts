@@ -59,6 +59,8 @@ export interface ConnectionDeps {
   builtinForAigpt?: () => Promise<Builtin>;
   /** Says a sentence once per manager (aigpt's absence is news once, not every turn). */
   sayOnce: (key: string, line: string) => void;
+  /** A server's state changed (the status bar is told). */
+  onChange?: () => void;
 }
 
 /** Variables passed to stdio servers (nothing else of aios's environment reaches them). */
@@ -77,7 +79,16 @@ export function childEnv(env: Env, extra: Record<string, string>): Record<string
 }
 
 export class ServerConnection {
-  private state: McpServerState;
+  private current: McpServerState = 'idle';
+  private get state(): McpServerState {
+    return this.current;
+  }
+  /** Every change is reported, so the status the UIs show follows the server. */
+  private set state(next: McpServerState) {
+    if (next === this.current) return;
+    this.current = next;
+    this.deps.onChange?.();
+  }
   private client: Client | undefined;
   private builtin: Builtin | undefined;
   private starting: Promise<Client> | undefined;

@@ -15,8 +15,14 @@ export interface Pausable {
   resume(): void;
 }
 
+/**
+ * Counts per client: every attached UI is sent the same output and
+ * acknowledges it at its own pace. The pty is paused while any attached
+ * client is above the high watermark and resumes once every one is under
+ * the low one; a second tab neither resets nor double-acknowledges another's count.
+ */
 export class FlowController {
-  private unacked = 0;
+  private readonly unacked = new Map<string, number>();
   private paused = false;
 
   constructor(
@@ -25,34 +31,57 @@ export class FlowController {
     private readonly low = LOW_WATERMARK_CHARS,
   ) {}
 
+  /** The most any attached client has not acknowledged yet. */
   get unacknowledged(): number {
-    return this.unacked;
+    return Math.max(0, ...this.unacked.values());
+  }
+
+  /** What one client has not acknowledged yet (0 when it is not attached). */
+  unacknowledgedBy(client: string): number {
+    return this.unacked.get(client) ?? 0;
   }
 
   get isPaused(): boolean {
     return this.paused;
   }
 
+  /** A client (re-)attached: it starts from the scrollback, owing nothing. */
+  attach(client: string): void {
+    this.unacked.set(client, 0);
+    this.update();
+  }
+
+  /** A client went away: its count no longer holds the shell back. */
+  detach(client: string): void {
+    if (this.unacked.delete(client)) this.update();
+  }
+
+  /** Output went to every attached client. */
   sent(chars: number): void {
-    this.unacked += chars;
-    if (!this.paused && this.unacked > this.high) {
+    for (const [client, n] of this.unacked) this.unacked.set(client, n + chars);
+    this.update();
+  }
+
+  /** One client rendered `chars` characters; acknowledgements of a client not attached are ignored. */
+  acknowledged(client: string, chars: number): void {
+    const n = this.unacked.get(client);
+    if (n === undefined) return;
+    this.unacked.set(client, Math.max(0, n - chars));
+    this.update();
+  }
+
+  /** Forget what is in flight for every client (kept attached). */
+  reset(): void {
+    for (const client of this.unacked.keys()) this.unacked.set(client, 0);
+    this.update();
+  }
+
+  private update(): void {
+    const most = this.unacknowledged;
+    if (!this.paused && most > this.high) {
       this.paused = true;
       this.target.pause();
-    }
-  }
-
-  acknowledged(chars: number): void {
-    this.unacked = Math.max(0, this.unacked - chars);
-    if (this.paused && this.unacked < this.low) {
-      this.paused = false;
-      this.target.resume();
-    }
-  }
-
-  /** Forget what is in flight (the consumer went away or re-attached). */
-  reset(): void {
-    this.unacked = 0;
-    if (this.paused) {
+    } else if (this.paused && most < this.low) {
       this.paused = false;
       this.target.resume();
     }

@@ -22,6 +22,8 @@ export const DEFAULT_MAX_SHELLS = 8;
 export const DEFAULT_DETACHED_GRACE_MS = 60_000;
 /** Keystrokes and pastes waiting for the shell to read them; past this a write is refused. */
 export const MAX_PENDING_INPUT_BYTES = 1024 * 1024;
+/** Flow control's name for a caller that gave no client id (tests, an in-process host). */
+const LOCAL_CLIENT = '';
 
 export interface TerminalServiceOptions {
   events: EventBus;
@@ -73,9 +75,9 @@ export class TerminalService {
     if (request.attach) {
       const live = [...this.sessions.values()].reverse().find((s) => !s.exited);
       if (live) {
-        this.attachClient(live, clientId);
+        // What was queued goes to the clients already attached; this one starts from the replay.
         this.flush(live);
-        live.flow.reset();
+        this.attachClient(live, clientId);
         live.process.resize(request.cols, request.rows);
         return { id: live.id, shell: live.shell, pid: live.process.pid, replay: live.scrollback.text(), attached: true };
       }
@@ -144,6 +146,7 @@ export class TerminalService {
   /** A UI went away (its socket closed): shells no UI shows any more end after the grace period. */
   detachClient(clientId: string): void {
     for (const s of this.sessions.values()) {
+      s.flow.detach(clientId);
       if (!s.clients.delete(clientId) || s.clients.size > 0 || s.graceTimer) continue;
       s.graceTimer = setTimeout(() => {
         s.graceTimer = undefined;
@@ -159,6 +162,7 @@ export class TerminalService {
   }
 
   private attachClient(s: Session, clientId: string | undefined): void {
+    s.flow.attach(clientId ?? LOCAL_CLIENT);
     if (clientId === undefined) return;
     s.clients.add(clientId);
     if (s.graceTimer) clearTimeout(s.graceTimer);
@@ -169,8 +173,9 @@ export class TerminalService {
     this.get(id).process.resize(cols, rows);
   }
 
-  ack(id: string, chars: number): void {
-    this.sessions.get(id)?.flow.acknowledged(chars);
+  /** `clientId` rendered `chars` more characters of this shell's output. */
+  ack(id: string, chars: number, clientId: string = LOCAL_CLIENT): void {
+    this.sessions.get(id)?.flow.acknowledged(clientId, chars);
   }
 
   close(id: string): void {
@@ -189,9 +194,15 @@ export class TerminalService {
     this.sessions.clear();
   }
 
-  /** Characters sent to the UI and not yet acknowledged (for tests and diagnostics). */
-  unacknowledged(id: string): number {
-    return this.get(id).flow.unacknowledged;
+  /** Characters sent and not yet acknowledged: by one client, or the most of any (for tests and diagnostics). */
+  unacknowledged(id: string, clientId?: string): number {
+    const flow = this.get(id).flow;
+    return clientId === undefined ? flow.unacknowledged : flow.unacknowledgedBy(clientId);
+  }
+
+  /** Whether the shell is paused because a client is behind (for tests and diagnostics). */
+  paused(id: string): boolean {
+    return this.get(id).flow.isPaused;
   }
 
   private get(id: string): Session {

@@ -13,7 +13,6 @@ import { interruptedCards, restoreRows } from './restore';
 import type { SlashName } from '../../../shared/slash';
 import { HELP, parseInput } from './slash';
 
-const STATUS_POLL_MS = 10_000;
 const NO_PROVIDER_ROW = 'Not sent to an AI: no provider is configured. “Set up an AI provider” above says what to set; !commands work meanwhile.';
 
 /** One shell word, whatever the text holds. */
@@ -36,7 +35,6 @@ export interface ChatControllerOptions {
 export class ChatController {
   private readonly batcher: StreamBatcher;
   private readonly offs: Array<() => void> = [];
-  private poll: ReturnType<typeof setInterval> | undefined;
   private restoreSeq = 0;
   private readonly now: () => number;
 
@@ -73,19 +71,19 @@ export class ChatController {
         }
         applyChat((s) => R.error(s, p));
       }),
-      this.handle('chat.turnDone', (p) => {
-        applyChat((s) => R.turnDone(s, p));
-        void this.refreshStatus();
+      this.handle('chat.turnDone', (p) => applyChat((s) => R.turnDone(s, p))),
+      // The core pushes the status when it changes; asked once here and after a reconnect.
+      this.handle('app.statusChanged', (status) => {
+        useUi.getState().setStatus(status);
+        applyChat((s) => R.followStatus(s, status.busy, this.now()));
       }),
     );
     void this.restore(false);
     void this.refreshStatus();
-    this.poll = setInterval(() => void this.refreshStatus(), STATUS_POLL_MS);
   }
 
   stop(): void {
     for (const off of this.offs.splice(0)) off();
-    clearInterval(this.poll);
   }
 
   /** Streamed text queued for the next frame goes first, so events stay in order. */
@@ -117,8 +115,10 @@ export class ChatController {
     }
   }
 
+  /** Asks for the whole status: on connect and reconnect, when pushed changes may have been missed. */
   async refreshStatus(): Promise<void> {
     try {
+      // Busy is not taken from this answer (it may be older than the events since): chat.history and the pushes say it.
       useUi.getState().setStatus(await this.bridge.call('app.status', {}));
     } catch {
       // The status bar keeps what it had; the connection indicator tells the rest.
@@ -177,7 +177,6 @@ export class ChatController {
     } finally {
       this.batcher.flush();
       applyChat(R.directDone);
-      void this.refreshStatus();
     }
   }
 
@@ -238,7 +237,6 @@ export class ChatController {
   async saveProvider(req: CallRequest<'setup.saveProvider'>): Promise<CallResponse<'setup.saveProvider'>> {
     const saved = await this.bridge.call('setup.saveProvider', req);
     useUi.getState().setProvider({ provider: saved.provider, problem: saved.problem });
-    void this.refreshStatus();
     return saved;
   }
 

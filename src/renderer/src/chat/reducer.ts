@@ -71,14 +71,6 @@ function upsertCard(s: ChatData, callId: string, turnId: string | null, command:
 
 export function toolCall(s0: ChatData, p: EventPayload<'chat.toolCall'>): ChatData {
   const s = endStream(s0);
-  if (p.command !== undefined) {
-    return upsertCard(s, p.callId, p.turnId, p.command, (c) => ({
-      ...c,
-      ...(p.decision ? { decision: p.decision } : {}),
-      ...(p.rule !== undefined ? { rule: p.rule } : {}),
-      ...(p.reasons ? { reasons: p.reasons } : {}),
-    }));
-  }
   const [id, t] = mint(s);
   const judged = p.decision
     ? { decision: p.decision, rule: p.rule ?? null, reasons: p.reasons ?? [], state: p.decision === 'deny' ? ('refused' as const) : ('pending' as const) }
@@ -271,8 +263,18 @@ export function directDone(s: ChatData): ChatData {
 
 /** A turn the UI did not start is running (another window, or a reload mid-turn). */
 export function busyElsewhere(s: ChatData, busy: boolean, now: number): ChatData {
-  if (busy && !s.busy) return { ...s, busy: { turnId: null, since: now, direct: false } };
+  if (busy && !s.busy) return { ...s, busy: { turnId: null, since: now, direct: false, elsewhere: true } };
   return s;
+}
+
+/**
+ * The core's pushed status is the one source of busy for work this UI did not
+ * start; work started here is tracked from its own events (send → turnDone,
+ * `!cmd` → its answer), which the status can only confirm.
+ */
+export function followStatus(s: ChatData, coreBusy: boolean, now: number): ChatData {
+  if (coreBusy) return busyElsewhere(s, true, now);
+  return s.busy?.elsewhere ? { ...s, busy: null } : s;
 }
 
 /** Ctrl+L: hide what is on screen; the conversation itself is untouched. */

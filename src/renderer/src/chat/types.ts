@@ -92,7 +92,8 @@ export interface ChatData {
   /** The assistant row receiving chat.delta, if any. */
   streamingId: string | null;
   /** The running turn (or direct command): for busy, Stop and Esc. */
-  busy: { turnId: string | null; since: number; direct: boolean } | null;
+  /** `elsewhere`: not started here (another window, the TTY, a reload mid-turn); the pushed status ends it. */
+  busy: { turnId: string | null; since: number; direct: boolean; elsewhere?: boolean } | null;
   approvals: ApprovalRequest[];
   errors: ErrorBannerItem[];
   /** Monotonic counter for row ids minted by the UI. */
