@@ -25,6 +25,6 @@ export async function run(args: string[]): Promise<number> {
   const { loaded: config, firstRun } = loadConfigForHost(env, values.config);
   reportFirstRun(firstRun, (line) => process.stderr.write(`${line}\n`));
   const core = new Core({ host: 'tty', env, config });
-  const repl = new ChatRepl({ core, input: process.stdin, output: process.stdout, env });
+  const repl = new ChatRepl({ core, input: process.stdin, output: process.stdout, env, shellEnv: core.commandEnv.env });
   return repl.run();
 }

@@ -17,10 +17,13 @@ import { parseChatInput, type ChatInput } from '../../shared/slash';
 import { colourWanted, makeStyle, type Style } from './style';
 
 export interface ChatReplOptions {
-  core: Core;
+  /** Only the bridge (calls through dispatchCall, events from the bus) and the host's shutdown: the TTY is a host like the others. */
+  core: Pick<Core, 'handlers' | 'events' | 'close'>;
   input: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   output: Writable & { isTTY?: boolean; columns?: number };
   env: Env;
+  /** The environment /terminal's shell gets: the host passes the core's scrubbed one, as the terminal pane has. */
+  shellEnv: Record<string, string>;
 }
 
 export const PROMPT = '[aios] > ';
@@ -414,7 +417,7 @@ export class ChatRepl {
     this.rl.pause();
     this.o.input.setRawMode?.(false);
     return new Promise<void>((resolve) => {
-      const child = spawn(shell, [], { stdio: 'inherit', env: this.o.core.commandEnv.env });
+      const child = spawn(shell, [], { stdio: 'inherit', env: this.o.shellEnv });
       const back = () => {
         this.inTerminal = false;
         this.bracketedPaste(true);
