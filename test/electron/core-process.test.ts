@@ -15,9 +15,9 @@ import { CORE_SERVICE_NAME } from '../../src/shared/core-process';
 import { CORE_PORT_CHANNEL } from '../../src/shared/ipc';
 import { startElectronHost, type ElectronApi, type HostOptions } from '../../src/main/electron/host';
 import { RUN_BUTTON } from '../../src/main/electron/approval-dialog';
-import { PortBridge, type BridgePort } from '../../src/preload/port-bridge';
+import { PortBridge } from '../../src/preload/port-bridge';
 import { createFakeElectron, FakeBrowserWindow, recordingLogger } from './fake-electron';
-import { endForks, type FakeMessagePortMain } from './fake-utility-process';
+import { domPort, endForks } from './fake-utility-process';
 
 let home: string;
 let fake: ReturnType<typeof createFakeElectron>;
@@ -25,23 +25,6 @@ const quitters: Array<() => void> = [];
 
 function env(): Record<string, string> {
   return { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local', 'share'), AIOS_CONFIG_DIR: path.join(home, 'config'), AIOS_DATA_DIR: path.join(home, 'data'), SHELL: '/bin/sh', PATH: process.env.PATH ?? '/usr/bin:/bin' };
-}
-
-/** A DOM-style port over the fake MessagePortMain the page was handed (what the preload sees). */
-function domPort(port: FakeMessagePortMain): BridgePort {
-  let listener: ((event: { data: unknown }) => void) | null = null;
-  port.on('message', (event: { data: unknown }) => listener?.(event));
-  return {
-    get onmessage() {
-      return listener;
-    },
-    set onmessage(l) {
-      listener = l;
-    },
-    postMessage: (m) => port.postMessage(m),
-    start: () => port.start(),
-    close: () => port.close(),
-  };
 }
 
 async function start(coreProcess: Partial<NonNullable<HostOptions['coreProcess']>> = {}) {

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callNames } from '../../src/shared/contract';
 import { CORE_SERVICE_NAME } from '../../src/shared/core-process';
 import { CORE_PORT_CHANNEL } from '../../src/shared/ipc';
-import { PortBridge, type BridgePort } from '../../src/preload/port-bridge';
+import { PortBridge } from '../../src/preload/port-bridge';
 import { createFakeElectron, FakeBrowserWindow, navigationEvent } from './fake-electron';
-import { endForks, type FakeMessagePortMain } from './fake-utility-process';
+import { domPort, endForks, type FakeMessagePortMain } from './fake-utility-process';
 
 const fake = createFakeElectron();
 vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
@@ -67,20 +67,7 @@ describe('Electron host (with a fake electron module)', () => {
     const contents = FakeBrowserWindow.instances[0]!.webContents;
     contents.emit('did-finish-load');
     const posted = contents.posted.filter((p) => p.channel === CORE_PORT_CHANNEL).at(-1)!;
-    const port = posted.ports[0] as FakeMessagePortMain;
-    let listener: ((event: { data: unknown }) => void) | null = null;
-    port.on('message', (event: { data: unknown }) => listener?.(event));
-    const dom: BridgePort = {
-      get onmessage() {
-        return listener;
-      },
-      set onmessage(l) {
-        listener = l;
-      },
-      postMessage: (m) => port.postMessage(m),
-      start: () => port.start(),
-      close: () => port.close(),
-    };
+    const dom = domPort(posted.ports[0] as FakeMessagePortMain);
     const bridge = new PortBridge();
     bridge.usePort(dom);
     return bridge.bridge;

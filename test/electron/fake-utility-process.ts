@@ -7,6 +7,7 @@
  * So tests run the real core in a real separate process; only the transport
  * differs from Electron's.
  */
+import type { BridgePort } from '../../src/preload/port-bridge';
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
@@ -159,4 +160,21 @@ export function endForks(module: FakeUtilityProcessModule): Promise<void> {
         }),
     ),
   ).then(() => undefined);
+}
+
+/** A DOM-style port over the fake MessagePortMain the page was handed (what the preload sees). */
+export function domPort(port: FakeMessagePortMain): BridgePort {
+  let listener: ((event: { data: unknown }) => void) | null = null;
+  port.on('message', (event: { data: unknown }) => listener?.(event));
+  return {
+    get onmessage() {
+      return listener;
+    },
+    set onmessage(l) {
+      listener = l;
+    },
+    postMessage: (m) => port.postMessage(m),
+    start: () => port.start(),
+    close: () => port.close(),
+  };
 }

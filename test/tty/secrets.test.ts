@@ -52,6 +52,17 @@ afterEach(async () => {
 const work = () => path.join(dirs.dir, 'work');
 const memoryFile = () => path.join(dirs.env.AIOS_CONFIG_DIR!, 'gpt', 'memory.db');
 
+/** The model runs ./writer.sh from the working tree; resolves once its answer is on screen. */
+async function modelRunsWriter(): Promise<{ c: ChatPty; m: number }> {
+  const c = await open();
+  server.push({ toolCalls: [{ name: 'run_command', arguments: { command: './writer.sh', reason: 'run it' } }] });
+  server.setResponder((body) => ({ text: `Done: ${lastMessage(body, 'tool').slice(0, 400)}` }));
+  const m = c.mark();
+  c.type('run the writer\r');
+  await c.waitFor(/Done: [\s\S]*\[aios\] > $/, m);
+  return { c, m };
+}
+
 async function open(): Promise<ChatPty> {
   const env = chatEnv(dirs.env, { AIOS_TEST_PROVIDER_KEY: KEY });
   chat = startChat(env, work());
@@ -112,12 +123,7 @@ describe('aios chat keeps the provider key home', () => {
       `#!/bin/sh\necho inside > inside.txt && echo wrote-inside\necho evil > ${outside} || echo outside-refused\necho evil >> .git/hooks/pre-commit || echo hook-refused\necho scratch > /tmp/aios-scratch && echo tmp-ok\n`,
       { mode: 0o755 },
     );
-    const c = await open();
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: './writer.sh', reason: 'run it' } }] });
-    server.setResponder((body) => ({ text: `Done: ${lastMessage(body, 'tool').slice(0, 400)}` }));
-    const m = c.mark();
-    c.type('run the writer\r');
-    await c.waitFor(/Done: [\s\S]*\[aios\] > $/, m);
+    await modelRunsWriter();
     expect(fs.readFileSync(path.join(work(), 'inside.txt'), 'utf8')).toBe('inside\n');
     expect(fs.existsSync(outside)).toBe(false);
     fs.rmSync(outsideDir, { recursive: true, force: true });
@@ -133,12 +139,7 @@ describe('aios chat keeps the provider key home', () => {
   it('without bubblewrap the same script is not quiet: it runs as notify and says why', async () => {
     writeConfig(path.join(dirs.dir, 'no-such-bwrap'));
     fs.writeFileSync(path.join(work(), 'writer.sh'), '#!/bin/sh\necho ran-unconfined\n', { mode: 0o755 });
-    const c = await open();
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: './writer.sh', reason: 'run it' } }] });
-    server.setResponder((body) => ({ text: `Done: ${lastMessage(body, 'tool').slice(0, 400)}` }));
-    const m = c.mark();
-    c.type('run the writer\r');
-    await c.waitFor(/Done: [\s\S]*\[aios\] > $/, m);
+    const { c, m } = await modelRunsWriter();
     const t = c.text().slice(m);
     expect(t).toMatch(/\[notify\]/);
     expect(t).toMatch(/running \(notify/);

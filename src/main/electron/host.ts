@@ -134,43 +134,24 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
     load().catch((err: unknown) => logger.error(`could not load ${APP_INDEX_URL}`, err));
   };
 
-  const askAfterGivingUp = async (reason: string) => {
-    const box: MessageBoxOptions = {
-      type: 'error',
-      buttons: ['Reload', 'Quit'],
-      defaultId: 0,
-      cancelId: 0,
-      noLink: true,
-      title: 'aios',
-      message: 'The aios window keeps failing.',
-      detail: `Last failure: renderer ${reason}. Your shells and running commands are still there. Details are in the log.`,
-    };
+  /** After repeated failures: retry (the first, default button) or quit. Resolves true for a retry. */
+  const retryOrQuit = async (retry: string, message: string, detail: string): Promise<boolean> => {
+    const box: MessageBoxOptions = { type: 'error', buttons: [retry, 'Quit'], defaultId: 0, cancelId: 0, noLink: true, title: 'aios', message, detail };
     const { response } = await showMessageBoxOn(dialog, window, box);
-    if (response === 1) {
-      app.quit();
-      return;
-    }
+    if (response === 1) app.quit();
+    return response !== 1;
+  };
+
+  const askAfterGivingUp = async (reason: string) => {
+    const detail = `Last failure: renderer ${reason}. Your shells and running commands are still there. Details are in the log.`;
+    if (!(await retryOrQuit('Reload', 'The aios window keeps failing.', detail))) return;
     recovery?.reset();
     window?.loadURL(APP_INDEX_URL).catch((err: unknown) => logger.error('reloading the UI failed', err));
   };
 
   const askAfterCoreGaveUp = async (reason: string) => {
-    const box: MessageBoxOptions = {
-      type: 'error',
-      buttons: ['Restart the core', 'Quit'],
-      defaultId: 0,
-      cancelId: 0,
-      noLink: true,
-      title: 'aios',
-      message: 'The aios core keeps failing.',
-      detail: `Last failure: core ${reason}. Shells and running commands of the failed core are gone. Details are in the log.`,
-    };
-    const { response } = await showMessageBoxOn(dialog, window, box);
-    if (response === 1) {
-      app.quit();
-      return;
-    }
-    coreProcess?.restartAfterGiveUp();
+    const detail = `Last failure: core ${reason}. Shells and running commands of the failed core are gone. Details are in the log.`;
+    if (await retryOrQuit('Restart the core', 'The aios core keeps failing.', detail)) coreProcess?.restartAfterGiveUp();
   };
 
   const ready = app.whenReady().then(() => {
