@@ -172,7 +172,7 @@ export class LlmClient {
     if (err instanceof OpenAI.APIError) {
       const status = err.status;
       const detail = err.message;
-      const known = knownProviderError({ status, message: detail, model: this.model, where });
+      const known = knownProviderError({ status, message: `${detail} ${err.code ?? ''}`.trim(), model: this.model, where });
       if (known) return known;
       // No status: the SDK read an error object inside the stream.
       if (status === undefined) return new ProviderError('stream_error', `${where} sent an error instead of an answer: ${detail}`);

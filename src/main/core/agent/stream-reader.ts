@@ -158,18 +158,29 @@ export class StreamReader {
     else out.push({ kind: 'reasoning', text });
   }
 
+  /** Set, except where a piece continues the name towards an offered tool (Gemini streams "edit_ex" + "isting_file"). */
+  private joinName(current: string, piece: string): string {
+    if (!current || current === piece || this.o.toolNames.includes(piece)) return piece;
+    const joined = current + piece;
+    return this.o.toolNames.some((t) => t.startsWith(joined)) ? joined : piece;
+  }
+
   private addToolCall(tc: Record<string, unknown>): void {
     const id = str(tc.id) || undefined;
     const index = typeof tc.index === 'number' ? tc.index : undefined;
     const fn = isRecord(tc.function) ? tc.function : {};
-    let slot = id ? this.slots.find((s) => s.id === id) : undefined;
-    if (!slot && index !== undefined) {
+    let slot: Slot | undefined;
+    if (index !== undefined) {
       const atIndex = this.byIndex.get(index);
       // Ollama sends parallel calls all with index 0: a new id at a used index is a new call.
+      // (A known id at another index is a duplicate id, made unique at the end, not the same call.)
       if (atIndex && !(id && atIndex.id && atIndex.id !== id)) slot = atIndex;
+    } else if (id) slot = this.slots.find((s) => s.id === id);
+    else {
+      // No index and no id: the continuation of the call being streamed, unless this chunk starts a named call of its own.
+      const last = this.slots[this.slots.length - 1];
+      if (last && !(str(fn.name) && last.name && last.args)) slot = last;
     }
-    // No index and no id: the continuation of the call being streamed.
-    if (!slot && index === undefined && !id) slot = this.slots[this.slots.length - 1];
     if (!slot) {
       slot = { id: id ?? '', name: '', args: '', argsObject: false };
       this.slots.push(slot);
@@ -178,7 +189,7 @@ export class StreamReader {
     if (id && !slot.id) slot.id = id;
     // Names are set, not appended: some servers resend the whole name in every chunk.
     const name = str(fn.name);
-    if (name) slot.name = name;
+    if (name) slot.name = this.joinName(slot.name, name);
     const args = fn.arguments;
     if (typeof args === 'string') {
       if (!slot.argsObject) slot.args += args;
