@@ -258,6 +258,8 @@ export class Agent {
         : p.kind === 'unnamed'
           ? 'a tool call without a tool name was NOT run. Call a tool by its name.'
           : `${call.name}: the arguments are not valid JSON (a JSON object was expected), so it was NOT run. Call it again with arguments that match its JSON schema.`;
+    // Like any malformed call of a gated tool, it is a history row (run_command's are shown, not recorded).
+    if (call.name !== RUN_COMMAND) this.o.gate.recordMalformed(call.name, raw, error);
     return { text: JSON.stringify({ success: false, error }), badArgs: p.kind !== 'cut' };
   }
 
