@@ -134,6 +134,12 @@ describe('reasoning', () => {
     expect(c.reasoningSource).toBe('think_tags');
   });
 
+  it('R1 distills (the template opens <think> in the prompt): text before a lone </think> is not stored as the answer', () => {
+    const { c } = read({ frames: [{ delta: { content: 'Let me see. The person wants' } }, { delta: { content: ' a number.</th' } }, { delta: { content: 'ink>\n\n42' } }, { delta: {}, finish: 'stop' }] });
+    expect(c.content.trim()).toBe('42');
+    expect(c.reasoning).toBe('Let me see. The person wants a number.');
+  });
+
   it('DeepSeek reasoning_content is reasoning, and its source is kept for the tool round', () => {
     const { c } = read(Q.deepseekReasoning('I should list files', { call: ls }));
     expect(c.reasoning).toBe('I should list files');

@@ -8,6 +8,8 @@
  */
 
 export type ContentPiece = { kind: 'text' | 'reasoning'; text: string };
+/** `</think>` with no `<think>` before it: R1 distills' templates open the tag in the prompt, so all text so far was reasoning. */
+export type SplitPiece = ContentPiece | { kind: 'reasoning_ended' };
 
 const THINK_OPEN = '<think>';
 const THINK_CLOSE = '</think>';
@@ -40,13 +42,13 @@ export class ContentSplitter {
   /** `withholdToolCalls`: tools were offered, so a `<tool_call>` block is a call, not text. */
   constructor(private readonly withholdToolCalls: boolean) {}
 
-  push(chunk: string): ContentPiece[] {
-    const out: ContentPiece[] = [];
+  push(chunk: string): SplitPiece[] {
+    const out: SplitPiece[] = [];
     let s = this.held + chunk;
     this.held = '';
     while (s.length > 0) {
       const close = this.mode === 'think' ? THINK_CLOSE : this.mode === 'call' ? CALL_CLOSE : undefined;
-      const opens = this.withholdToolCalls ? [THINK_OPEN, CALL_OPEN] : [THINK_OPEN];
+      const opens = this.withholdToolCalls ? [THINK_OPEN, CALL_OPEN, THINK_CLOSE] : [THINK_OPEN, THINK_CLOSE];
       const tags = close ? [close] : opens;
       let at = -1;
       let tag = '';
@@ -67,6 +69,7 @@ export class ContentSplitter {
       s = s.slice(at + tag.length);
       if (tag === THINK_OPEN) this.mode = 'think';
       else if (tag === CALL_OPEN) this.mode = 'call';
+      else if (this.mode === 'text') out.push({ kind: 'reasoning_ended' });
       else {
         if (this.mode === 'call') this.toolCallBlocks.push(this.callText);
         this.callText = '';
@@ -87,7 +90,7 @@ export class ContentSplitter {
     return out;
   }
 
-  private emit(out: ContentPiece[], text: string): void {
+  private emit(out: SplitPiece[], text: string): void {
     if (!text) return;
     if (this.mode === 'call') {
       this.callText += text;
@@ -95,7 +98,7 @@ export class ContentSplitter {
     }
     const kind = this.mode === 'think' ? 'reasoning' : 'text';
     const last = out[out.length - 1];
-    if (last?.kind === kind) last.text += text;
+    if (last && last.kind === kind) last.text += text;
     else out.push({ kind, text });
   }
 }

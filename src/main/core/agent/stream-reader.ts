@@ -9,7 +9,7 @@
  */
 import crypto from 'node:crypto';
 import { ProviderError } from './errors';
-import { ContentSplitter, type ContentPiece } from './content-splitter';
+import { ContentSplitter, type ContentPiece, type SplitPiece } from './content-splitter';
 import { textToolCalls } from './text-tool-calls';
 import { normaliseArguments } from './tool-arguments';
 
@@ -141,7 +141,14 @@ export class StreamReader {
     };
   }
 
-  private take(out: ContentPiece[], p: ContentPiece): void {
+  private take(out: ContentPiece[], p: SplitPiece): void {
+    if (p.kind === 'reasoning_ended') {
+      // Already shown as it came (nothing told us it was reasoning); at least it is not stored or sent back as the answer.
+      this.source ??= 'think_tags';
+      this.reasoning += this.content;
+      this.content = '';
+      return;
+    }
     if (p.kind === 'reasoning') {
       this.source ??= 'think_tags';
       this.addReasoning(out, p.text);
