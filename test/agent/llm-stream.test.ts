@@ -59,3 +59,14 @@ describe('how long an answer may take', () => {
     expect((await p).kind).toBe('cancelled');
   });
 });
+
+describe('errors inside the stream', () => {
+  it('an OpenRouter mid-stream error (error object with finish_reason "error") is shown with its message', async () => {
+    // https://openrouter.ai/docs/api-reference/errors (errors during streaming)
+    const chunk = { id: 'gen-1', object: 'chat.completion.chunk', created: 1, model: 'm', provider: 'p', error: { code: 'server_error', message: 'Provider disconnected unexpectedly' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] };
+    server = await startLlmServer([{ frames: [{ delta: { role: 'assistant', content: 'Part' } }, { chunk }], end: 'close' }]);
+    const err = await failure(client(server, 5).complete({ messages: [{ role: 'user', content: 'hi' }], tools: [], signal: new AbortController().signal }));
+    expect(err.kind).toBe('stream_error');
+    expect(err.message).toMatch(/the test server sent an error instead of an answer: .*Provider disconnected unexpectedly/);
+  });
+});
