@@ -102,6 +102,11 @@ export class ChatPage {
     return this.conversation.locator('[data-testid="message"][data-streaming="true"]');
   }
 
+  /** The model's reasoning rows: collapsed "Thinking" disclosures. */
+  reasoning(): Locator {
+    return this.conversation.getByTestId('reasoning');
+  }
+
   cards(): Locator {
     return this.conversation.getByTestId('command-card');
   }

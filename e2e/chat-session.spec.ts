@@ -43,9 +43,9 @@ test('a provider error is said once in a banner, marks the question and the stat
   await chat.send('third message');
   await expect(chat.lastAnswer()).toContainText('Recovered answer.');
   await expect(chat.statusPart('provider')).toHaveAttribute('data-health', 'ok');
-  // The failed turn's question stayed in the conversation the model sees.
+  // The failed turn's question stayed in the conversation the model sees, joined with the next (roles never repeat).
   const told = world.llm.requests[2]!.body.messages.map((m) => m.content);
-  expect(told).toEqual(expect.arrayContaining(['first message', 'First answer.', 'second message', 'third message']));
+  expect(told).toEqual(expect.arrayContaining(['first message', 'First answer.', 'second message\n\nthird message']));
 });
 
 /** A loopback port nothing listens on: bound, then released. */

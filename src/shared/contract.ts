@@ -325,6 +325,8 @@ export const events = {
   'terminal.data': z.object({ id: TerminalIdSchema, data: z.string() }),
   'terminal.exit': z.object({ id: TerminalIdSchema, exitCode: z.number().int(), signal: z.number().int().optional() }),
   'chat.delta': z.object({ turnId: ChatIdSchema, text: z.string() }),
+  /** The model's reasoning as it streams (`<think>`, `reasoning`, `reasoning_content`): shown folded, never part of the answer. */
+  'chat.reasoning': z.object({ turnId: ChatIdSchema, text: z.string() }),
   /** A tool other than run_command was called (run_command is announced by chat.commandStart alone), or a run_command with unusable arguments. */
   'chat.toolCall': z.object({
     turnId: ChatIdSchema,

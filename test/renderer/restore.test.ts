@@ -42,7 +42,7 @@ describe('restoring a conversation', () => {
       { role: 'tool', text: killed, toolName: 'run_command' },
     ];
     const rows = restoreRows(items);
-    expect(rows.map((r) => (r.kind === 'message' ? `${r.role}` : r.kind === 'command' ? `$ ${r.command}` : `→ ${r.name}`))).toEqual([
+    expect(rows.map((r) => (r.kind === 'message' ? `${r.role}` : r.kind === 'command' ? `$ ${r.command}` : r.kind === 'tool' ? `→ ${r.name}` : 'reasoning'))).toEqual([
       'user',
       '$ ls /',
       '$ rm -rf /',

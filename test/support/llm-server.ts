@@ -21,7 +21,17 @@ export type Step =
   /** Sends part of the text, then destroys the socket without finish_reason or [DONE]. */
   | { cutAfter: string; delayMs?: number }
   /** Never answers (until the client gives up or the server closes). */
-  | { hang: true };
+  | { hang: true }
+  /**
+   * A stream written frame by frame, exactly as a quirky server sends it (see
+   * test/support/quirks.ts). `end`: `done` (default) writes `data: [DONE]`;
+   * `close` ends the response without it; `silent` keeps the connection open
+   * and sends nothing more.
+   */
+  | { frames: Frame[]; end?: 'done' | 'close' | 'silent'; chunkDelayMs?: number; delayMs?: number };
+
+/** One SSE event: a delta of choice 0 (with an optional finish_reason), a whole chunk object, or raw text. */
+export type Frame = { delta: Record<string, unknown>; finish?: string | null } | { chunk: unknown } | { raw: string };
 
 export interface RecordedRequest {
   path: string;
@@ -128,6 +138,18 @@ export async function startLlmServer(script: Step[] = [], options: LlmServerOpti
       res.write(sseChunk({ content: step.cutAfter }));
       await sleep(20);
       res.socket?.destroy();
+      return;
+    }
+    if ('frames' in step) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      for (const f of step.frames) {
+        if (res.destroyed) return;
+        res.write('raw' in f ? f.raw : 'chunk' in f ? `data: ${JSON.stringify(f.chunk)}\n\n` : sseChunk(f.delta, f.finish ?? null));
+        if (step.chunkDelayMs) await sleep(step.chunkDelayMs);
+      }
+      if (step.end === 'silent') return;
+      if (step.end !== 'close') res.write('data: [DONE]\n\n');
+      res.end();
       return;
     }
     const text = step.text ?? '';

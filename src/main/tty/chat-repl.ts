@@ -13,6 +13,7 @@ import { ARGUMENT_LINES, decisionLabel, formatDuration, formatHistory, formatMem
 import { MarkdownStream } from './markdown';
 import { OutputFold } from './output-fold';
 import { SetupWizard } from './setup-wizard';
+import { ThinkingLine } from './thinking';
 import { parseChatInput, type ChatInput } from '../../shared/slash';
 import { colourWanted, makeStyle, type Style } from './style';
 
@@ -47,6 +48,7 @@ export class ChatRepl {
   private approvalDeadline = 0;
   private countdown: ReturnType<typeof setInterval> | undefined;
   private readonly answerText: MarkdownStream;
+  private readonly thinking: ThinkingLine;
   private readonly folds = new Map<string, OutputFold>();
   private lastOutput: OutputFold | undefined;
   private pasting = false;
@@ -56,6 +58,7 @@ export class ChatRepl {
   constructor(private readonly o: ChatReplOptions) {
     this.style = makeStyle(colourWanted(o.env, o.output.isTTY === true));
     this.answerText = new MarkdownStream(this.style);
+    this.thinking = new ThinkingLine(this.style, o.output.isTTY === true);
     this.rl = readline.createInterface({ input: o.input, output: o.output, terminal: o.input.isTTY === true && o.output.isTTY === true, prompt: this.promptText() });
   }
 
@@ -81,10 +84,19 @@ export class ChatRepl {
     return r.value as CallResponse<N>;
   }
 
-  /** An answer's last block is held back until it is complete; anything else printing completes it. */
+  /** An answer's last block is held back until it is complete; anything else printing completes it (and folds the reasoning). */
   private flushAnswer(): void {
+    this.endThinking();
     const rest = this.answerText.flush();
     if (rest) this.write(rest);
+  }
+
+  /** The reasoning folds into one line as soon as anything else is printed. */
+  private endThinking(): void {
+    if (!this.thinking.active) return;
+    const fold = this.thinking.end();
+    if (!this.atLineStart && !fold.startsWith('\r')) this.write('\n');
+    this.write(fold);
   }
 
   private prompt(question?: string): void {
@@ -162,7 +174,11 @@ export class ChatRepl {
     const ev = this.o.core.events;
     const s = this.style;
     this.offs.push(
-      ev.on('chat.delta', (p) => this.write(this.answerText.push(p.text))),
+      ev.on('chat.reasoning', (p) => this.write(this.thinking.push(p.text))),
+      ev.on('chat.delta', (p) => {
+        this.endThinking();
+        this.write(this.answerText.push(p.text));
+      }),
       ev.on('chat.toolCall', (p) => {
         // Other tools as a short line; a command is shown by chat.commandStart, with its decision.
         const decided = p.decision ? `  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${p.rule ? s.dim(` (${p.rule})`) : ''}` : '';

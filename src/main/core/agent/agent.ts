@@ -7,7 +7,8 @@ import type { MemoryStore } from '../memory/store';
 import type { CommandOutcome, CommandRunner } from './command-runner';
 import type { ToolGate } from './tool-gate';
 import { NoProviderError, ProviderError } from './errors';
-import { LlmClient, type ChatMessage, type RawToolCall } from './llm';
+import { LlmClient, type ChatMessage, type Completion, type RawToolCall } from './llm';
+import { checkConversation } from './conversation-check';
 import type { ProviderState } from './provider';
 import { relevantMemories, systemPrompt } from './prompt';
 import { parseArgs, RUN_COMMAND, RunCommandArgs, type ToolSet } from './tools';
@@ -142,7 +143,8 @@ export class Agent {
       memories: relevantMemories(this.o.memory, userText),
     });
     const note = dropped > 0 ? `\n(${dropped} older messages of this conversation are not shown.)` : '';
-    return [{ role: 'system', content: system + note }, ...messages];
+    // Whatever an earlier round stored, what is sent is a request a strict server accepts.
+    return checkConversation([{ role: 'system', content: system + note }, ...messages]).messages;
   }
 
   private async turn(turnId: string, text: string, signal: AbortSignal): Promise<TurnStatus> {
@@ -162,19 +164,25 @@ export class Agent {
           messages,
           tools: this.o.tools.specs(),
           signal,
+          takenIds: callIdsIn(messages),
           onDelta: (t) => emit('chat.delta', { turnId, text: t }),
+          onReasoning: (t) => emit('chat.reasoning', { turnId, text: t }),
           onRetry: (ms, attempt) =>
             emit('chat.notice', { turnId, level: 'warning', message: `rate limited: retrying in ${(ms / 1000).toFixed(1)} s (attempt ${attempt})` }),
         });
+        if (completion.toolParserHint) emit('chat.notice', { turnId, level: 'warning', message: completion.toolParserHint });
         if (completion.toolCalls.length === 0) {
-          this.o.conversations.append(conv, [{ role: 'assistant', content: completion.content }]);
+          this.o.conversations.append(conv, [{ role: 'assistant', content: this.answerText(turnId, completion) }]);
           break;
         }
         const assistant = {
           role: 'assistant',
           content: completion.content || null,
           tool_calls: completion.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+          // DeepSeek's thinking mode refuses every later request unless a tool round's reasoning goes back (even empty).
+          ...(completion.reasoningSource === 'reasoning_content' ? { reasoning_content: completion.reasoning } : {}),
         };
+        const cut = completion.toolCalls.some((c) => c.problem?.kind === 'cut');
         const results: Array<Record<string, unknown>> = [];
         let badArgsAgain = false;
         for (const call of completion.toolCalls) {
@@ -182,7 +190,7 @@ export class Agent {
             results.push(toolResult(call, JSON.stringify({ success: false, error: 'not run: the person cancelled the turn' })));
             continue;
           }
-          const r = await this.callTool(call, turnId, signal);
+          const r = call.problem ? this.unusableCall(call, turnId) : await this.callTool(call, turnId, signal);
           if (r.badArgs) {
             if (toldAboutBadArgs) badArgsAgain = true;
             toldAboutBadArgs = true;
@@ -192,6 +200,10 @@ export class Agent {
         this.o.conversations.append(conv, [assistant, ...results]);
         if (signal.aborted) {
           status = 'cancelled';
+          break;
+        }
+        if (cut) {
+          emit('chat.notice', { turnId, level: 'warning', message: CUT_CALL });
           break;
         }
         if (badArgsAgain) {
@@ -220,6 +232,35 @@ export class Agent {
     else if (err instanceof ProviderError) this.o.emit('chat.error', { turnId, kind: err.kind, message: err.message });
     else this.o.emit('chat.error', { turnId, kind: 'internal', message: err instanceof Error ? err.message : String(err) });
     return 'error';
+  }
+
+  /** The stored answer of a round without tool calls; the person hears when it was cut or only reasoned. */
+  private answerText(turnId: string, c: Completion): string {
+    const emit = this.o.emit;
+    if (c.finishReason === 'length') emit('chat.notice', { turnId, level: 'warning', message: CUT_TEXT });
+    if (c.content.trim() !== '') return c.content;
+    if (c.reasoning.trim() !== '') {
+      emit('chat.notice', { turnId, level: 'warning', message: 'the model only reasoned (shown folded above) and gave no answer: ask again, or give it more output tokens' });
+      return '(no answer: the model only reasoned)';
+    }
+    emit('chat.notice', { turnId, level: 'warning', message: 'the model sent an empty answer' });
+    return '(no answer)';
+  }
+
+  /** A call that cannot run as sent: the person sees what came, the model gets a clear error, nothing raw is stored. */
+  private unusableCall(call: RawToolCall, turnId: string): { text: string; badArgs: boolean } {
+    const p = call.problem!;
+    const raw = p.raw.length > 2000 ? `${p.raw.slice(0, 2000)}…` : p.raw;
+    this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: raw });
+    const error =
+      p.kind === 'cut'
+        ? `${call.name}: the call was cut off by the output token limit before its arguments were complete; it was NOT run. Make a shorter call.`
+        : p.kind === 'unnamed'
+          ? 'a tool call without a tool name was NOT run. Call a tool by its name.'
+          : `${call.name}: the arguments are not valid JSON (a JSON object was expected), so it was NOT run. Call it again with arguments that match its JSON schema.`;
+    // Like any malformed call of a gated tool, it is a history row (run_command's are shown, not recorded).
+    if (call.name !== RUN_COMMAND) this.o.gate.recordMalformed(call.name, raw, error);
+    return { text: JSON.stringify({ success: false, error }), badArgs: p.kind !== 'cut' };
   }
 
   private async callTool(call: RawToolCall, turnId: string, signal: AbortSignal): Promise<{ text: string; badArgs: boolean }> {
@@ -264,6 +305,16 @@ export class Agent {
       badArgs: false,
     };
   }
+}
+
+const CUT_TEXT = 'the answer was cut off at the model\'s output token limit (finish_reason: length): ask it to continue, or raise the limit on the server';
+const CUT_CALL = 'the model\'s tool call was cut off at its output token limit (finish_reason: length), so nothing ran: ask for a smaller step, or raise the limit on the server';
+
+/** Every tool-call id the request already holds: a new round must not reuse one. */
+function callIdsIn(messages: ChatMessage[]): Set<string> {
+  const ids = new Set<string>();
+  for (const m of messages) if (m.role === 'assistant') for (const c of m.tool_calls ?? []) ids.add(c.id);
+  return ids;
 }
 
 function toolResult(call: RawToolCall, text: string): Record<string, unknown> {

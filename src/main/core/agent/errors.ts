@@ -1,5 +1,18 @@
 /** Why a model request failed, in words a person can act on. */
-export type ProviderErrorKind = 'auth' | 'rate_limit' | 'server' | 'connection' | 'timeout' | 'stream_cut' | 'bad_request' | 'not_found' | 'cancelled';
+export type ProviderErrorKind =
+  | 'auth'
+  | 'rate_limit'
+  | 'server'
+  | 'connection'
+  | 'timeout'
+  | 'stream_cut'
+  | 'bad_request'
+  | 'not_found'
+  | 'cancelled'
+  /** An error object arrived in place of a chunk. */
+  | 'stream_error'
+  /** A known answer that a setting fixes, not a retry (no tool support, llama-server without --jinja, context too long…). */
+  | 'setup';
 
 export class ProviderError extends Error {
   constructor(

@@ -2,29 +2,23 @@ import OpenAI from 'openai';
 import { isStaleConnection, networkReason } from '../network-error';
 import type { AiosConfig } from '../config/schema';
 import { ProviderError } from './errors';
-import type { ProviderReady } from './provider';
+import { knownProviderError, type ProviderReady } from './provider';
+import { StreamReader, type Completion } from './stream-reader';
+
+export type { Completion, RawToolCall, ReasoningSource } from './stream-reader';
 
 export type ChatMessage = OpenAI.Chat.ChatCompletionMessageParam;
 export type ToolSpec = OpenAI.Chat.ChatCompletionFunctionTool;
-
-export interface RawToolCall {
-  id: string;
-  name: string;
-  /** As the model sent it; may not be JSON. */
-  arguments: string;
-}
-
-export interface Completion {
-  content: string;
-  toolCalls: RawToolCall[];
-  finishReason: string;
-}
 
 export interface CompleteOptions {
   messages: ChatMessage[];
   tools: ToolSpec[];
   signal: AbortSignal;
   onDelta?: (text: string) => void;
+  /** Reasoning as it streams (never part of the answer). */
+  onReasoning?: (text: string) => void;
+  /** Tool-call ids already in the conversation: new calls never reuse them. */
+  takenIds?: ReadonlySet<string>;
   /** Told before a retry after 429, so the person knows why it is quiet. */
   onRetry?: (waitMs: number, attempt: number) => void;
 }
@@ -36,6 +30,8 @@ export interface LlmClientOptions {
   maxRateLimitRetries?: number;
   /** Upper bound for one retry-after wait. */
   maxRetryWaitMs?: number;
+  /** The longest one answer may stream, however steadily (default: 20 idle timeouts, at least 10 minutes). */
+  maxAnswerMs?: number;
 }
 
 function retryAfterMs(headers: Headers | undefined): number | undefined {
@@ -108,39 +104,58 @@ export class LlmClient {
   }
 
   private async once(opts: CompleteOptions): Promise<Completion> {
-    const stream = await this.client.chat.completions.create(
-      {
-        model: this.model,
-        messages: opts.messages,
-        ...(opts.tools.length > 0 ? { tools: opts.tools } : {}),
-        stream: true,
-      },
-      { signal: opts.signal },
-    );
-    let content = '';
-    let finishReason: string | undefined;
-    const calls = new Map<number, RawToolCall>();
-    for await (const chunk of stream) {
-      const choice = chunk.choices[0];
-      if (!choice) continue;
-      const delta = choice.delta;
-      if (delta.content) {
-        content += delta.content;
-        opts.onDelta?.(delta.content);
+    const where = this.options.provider.label;
+    const idleMs = this.options.ai.request_timeout_s * 1000;
+    const capMs = this.options.maxAnswerMs ?? Math.max(600_000, 20 * idleMs);
+    // request_timeout_s bounds the silence between chunks, not only the wait for the headers.
+    const local = new AbortController();
+    let stalled: 'idle' | 'cap' | undefined;
+    const stop = (why: 'idle' | 'cap') => () => {
+      stalled = why;
+      local.abort();
+    };
+    let idle = setTimeout(stop('idle'), idleMs);
+    const cap = setTimeout(stop('cap'), capMs);
+    const onAbort = () => local.abort();
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    const stalledError = () =>
+      stalled === 'idle'
+        ? new ProviderError('timeout', `${where} went silent for ${this.options.ai.request_timeout_s} s in the middle of the answer ([ai] request_timeout_s)`)
+        : new ProviderError('timeout', `the answer from ${where} took longer than ${Math.round(capMs / 1000)} s and was stopped`);
+    const reader = new StreamReader({ toolNames: opts.tools.map((t) => t.function.name), label: where });
+    const show = (pieces: ReturnType<StreamReader['push']>) => {
+      for (const p of pieces) (p.kind === 'text' ? opts.onDelta : opts.onReasoning)?.(p.text);
+    };
+    try {
+      const stream = await this.client.chat.completions.create(
+        {
+          model: this.model,
+          messages: opts.messages,
+          ...(opts.tools.length > 0 ? { tools: opts.tools } : {}),
+          stream: true,
+        },
+        { signal: local.signal },
+      );
+      for await (const chunk of stream) {
+        clearTimeout(idle);
+        idle = setTimeout(stop('idle'), idleMs);
+        show(reader.push(chunk));
       }
-      for (const tc of delta.tool_calls ?? []) {
-        let c = calls.get(tc.index);
-        if (!c) calls.set(tc.index, (c = { id: tc.id ?? `call_${tc.index}`, name: '', arguments: '' }));
-        if (tc.id) c.id = tc.id;
-        if (tc.function?.name) c.name += tc.function.name;
-        if (tc.function?.arguments) c.arguments += tc.function.arguments;
-      }
-      if (choice.finish_reason) finishReason = choice.finish_reason;
+      // The SDK ends the loop quietly when the request is aborted.
+      if (stalled) throw stalledError();
+      if (opts.signal.aborted) throw new ProviderError('cancelled', 'cancelled');
+      // [DONE] (or a clean end) without finish_reason is a finished answer: llama-server and others omit it.
+      const { pieces, completion } = reader.end(opts.takenIds);
+      show(pieces);
+      return completion;
+    } catch (err) {
+      if (stalled) throw stalledError();
+      throw err;
+    } finally {
+      clearTimeout(idle);
+      clearTimeout(cap);
+      opts.signal.removeEventListener('abort', onAbort);
     }
-    if (finishReason === undefined) {
-      throw new ProviderError('stream_cut', `the answer from ${this.options.provider.label} stopped mid-way (the connection closed before the model finished)`);
-    }
-    return { content, toolCalls: [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c), finishReason };
   }
 
   private classify(err: unknown, signal: AbortSignal): ProviderError {
@@ -157,6 +172,10 @@ export class LlmClient {
     if (err instanceof OpenAI.APIError) {
       const status = err.status;
       const detail = err.message;
+      const known = knownProviderError({ status, message: `${detail} ${err.code ?? ''}`.trim(), model: this.model, where });
+      if (known) return known;
+      // No status: the SDK read an error object inside the stream.
+      if (status === undefined) return new ProviderError('stream_error', `${where} sent an error instead of an answer: ${detail}`);
       if (status === 401 || status === 403) {
         return new ProviderError(
           'auth',

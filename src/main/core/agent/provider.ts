@@ -1,4 +1,5 @@
 import type { AiosConfig } from '../config/schema';
+import { ProviderError } from './errors';
 import type { Env } from '../config/paths';
 
 export const OLLAMA_URL = 'http://127.0.0.1:11434';
@@ -91,4 +92,53 @@ export async function resolveProvider(ai: AiosConfig['ai'], options: ResolveOpti
     return { kind: 'ready', baseURL: `${ollamaUrl}/v1`, apiKey: 'ollama', model, label: `Ollama at ${ollamaUrl}` };
   }
   return { kind: 'none', message: noProviderMessage(ai, ollamaUrl) };
+}
+
+export interface ProviderAnswer {
+  status: number | undefined;
+  message: string;
+  model: string;
+  /** The server, as notices name it. */
+  where: string;
+}
+
+/**
+ * Answers of real servers that a setting fixes and a retry never will, each
+ * turned into the next step. The patterns are the servers' own wording.
+ */
+const KNOWN: Array<{ test: RegExp; say: (a: ProviderAnswer) => string }> = [
+  {
+    // Ollama: 400 `registry.ollama.ai/library/gemma2:2b does not support tools`; OpenRouter: 404 `No endpoints found that support tool use`.
+    test: /does not support tools|no endpoints found that support tool use|tools? (?:is|are) not supported|does not support (?:function|tool) call/i,
+    say: (a) =>
+      `model "${a.model}" at ${a.where} does not support tools, and aios needs them to run commands. Choose a model with tool support ([ai] model; in Ollama the models tagged "tools", e.g. qwen3 or llama3.1). Retrying will not help.`,
+  },
+  {
+    // llama-server started without --jinja: 500 `tools param requires --jinja flag`.
+    test: /requires --jinja|--jinja flag/i,
+    say: (a) => `${a.where} (llama-server) needs the --jinja flag to accept tools: restart it as \`llama-server --jinja -m …\`. Retrying will not help.`,
+  },
+  {
+    // vLLM without a tool parser: 400 `"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set`.
+    test: /enable-auto-tool-choice|tool-call-parser/i,
+    say: (a) => `${a.where} (vLLM) was started without tool calling: restart it with --enable-auto-tool-choice --tool-call-parser <parser> (hermes for Qwen and Hermes models). Retrying will not help.`,
+  },
+  {
+    // DeepSeek thinking mode, when a tool round's reasoning_content was not sent back.
+    test: /reasoning_content.*(?:passed back|must be)|missing reasoning_content/i,
+    say: (a) => `${a.where} refused the stored conversation (${a.message}). /clear starts a new conversation; retrying this one will not help.`,
+  },
+  {
+    // OpenAI `context_length_exceeded`, vLLM `maximum context length is N tokens`, llama-server `exceeds the available context size`, Ollama and others.
+    test: /context[_ ]length|maximum context|context (?:size|window)|exceeds the available context|prompt is too long|too many tokens|input is too long/i,
+    say: (a) =>
+      `the conversation is longer than model "${a.model}" can read at ${a.where} (${a.message}). /clear starts a new conversation; or give the server more context (Ollama: OLLAMA_CONTEXT_LENGTH; llama-server: -c; vLLM: --max-model-len).`,
+  },
+];
+
+/** A known server answer as a ProviderError that says what to do, or undefined. */
+export function knownProviderError(a: ProviderAnswer): ProviderError | undefined {
+  if (a.status === 401 || a.status === 403 || a.status === 429) return undefined;
+  for (const k of KNOWN) if (k.test.test(a.message)) return new ProviderError('setup', k.say(a), a.status);
+  return undefined;
 }

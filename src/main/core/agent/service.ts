@@ -53,7 +53,7 @@ export interface ChatServiceOptions {
 }
 
 /** chat.error kinds that say the provider itself is unwell (not the person's input or a cancel). */
-const PROVIDER_FAILURES = new Set(['connection', 'auth', 'timeout', 'not_found', 'server', 'rate_limit', 'stream_cut']);
+const PROVIDER_FAILURES = new Set(['connection', 'auth', 'timeout', 'not_found', 'server', 'rate_limit', 'stream_cut', 'stream_error', 'setup']);
 
 type ChatHandlers = {
   'chat.send': Handler<'chat.send'>;

@@ -4,10 +4,13 @@
  * first, so the order of events is kept.
  */
 import type { EventPayload } from '../../../shared/contract';
-import { appendDelta, commandOutput } from './reducer';
+import { appendDelta, appendReasoning, commandOutput } from './reducer';
 import type { ChatData } from './types';
 
-export type StreamOp = { kind: 'delta'; turnId: string; text: string } | { kind: 'output'; callId: string; stream: 'stdout' | 'stderr'; data: string };
+export type StreamOp =
+  | { kind: 'delta'; turnId: string; text: string }
+  | { kind: 'reasoning'; turnId: string; text: string }
+  | { kind: 'output'; callId: string; stream: 'stdout' | 'stderr'; data: string };
 
 /** Joins neighbours that go to the same place, so a frame costs one update per row. */
 export function coalesce(ops: StreamOp[]): StreamOp[] {
@@ -15,6 +18,7 @@ export function coalesce(ops: StreamOp[]): StreamOp[] {
   for (const op of ops) {
     const last = out[out.length - 1];
     if (last?.kind === 'delta' && op.kind === 'delta' && last.turnId === op.turnId) out[out.length - 1] = { ...last, text: last.text + op.text };
+    else if (last?.kind === 'reasoning' && op.kind === 'reasoning' && last.turnId === op.turnId) out[out.length - 1] = { ...last, text: last.text + op.text };
     else if (last?.kind === 'output' && op.kind === 'output' && last.callId === op.callId && last.stream === op.stream) out[out.length - 1] = { ...last, data: last.data + op.data };
     else out.push(op);
   }
@@ -27,7 +31,9 @@ export function applyOps(s: ChatData, ops: StreamOp[]): ChatData {
     next =
       op.kind === 'delta'
         ? appendDelta(next, op.turnId, op.text)
-        : commandOutput(next, { callId: op.callId, stream: op.stream, data: op.data } satisfies EventPayload<'chat.commandOutput'>);
+        : op.kind === 'reasoning'
+          ? appendReasoning(next, op.turnId, op.text)
+          : commandOutput(next, { callId: op.callId, stream: op.stream, data: op.data } satisfies EventPayload<'chat.commandOutput'>);
   }
   return next;
 }

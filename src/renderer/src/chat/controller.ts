@@ -50,6 +50,7 @@ export class ChatController {
     const b = this.bridge;
     this.offs.push(
       b.on('chat.delta', (p) => this.batcher.push({ kind: 'delta', turnId: p.turnId, text: p.text })),
+      b.on('chat.reasoning', (p) => this.batcher.push({ kind: 'reasoning', turnId: p.turnId, text: p.text })),
       b.on('chat.commandOutput', (p) => this.batcher.push({ kind: 'output', callId: p.callId, stream: p.stream, data: p.data })),
       this.handle('chat.toolCall', (p) => applyChat((s) => R.toolCall(s, p))),
       this.handle('chat.toolDone', (p) => applyChat((s) => R.toolDone(s, p))),

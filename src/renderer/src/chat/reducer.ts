@@ -50,8 +50,27 @@ export function appendDelta(s: ChatData, turnId: string, text: string): ChatData
   return { ...t, rows: [...t.rows, row], streamingId: id };
 }
 
+/** More of the model's reasoning: it grows the turn's open reasoning row, or starts one. */
+export function appendReasoning(s0: ChatData, turnId: string, text: string): ChatData {
+  if (text === '') return s0;
+  const last = s0.rows[s0.rows.length - 1];
+  if (last?.kind === 'reasoning' && last.streaming && last.turnId === turnId) {
+    return { ...s0, rows: replaceAt(s0.rows, s0.rows.length - 1, { ...last, text: last.text + text }) };
+  }
+  const [id, t] = mint(endStream(s0));
+  return { ...t, rows: [...t.rows, { kind: 'reasoning', id, turnId, text, streaming: true }] };
+}
+
+/** Reasoning is over once anything else arrives. */
+function endReasoning(s: ChatData): ChatData {
+  const last = s.rows[s.rows.length - 1];
+  if (last?.kind !== 'reasoning' || !last.streaming) return s;
+  return { ...s, rows: replaceAt(s.rows, s.rows.length - 1, { ...last, streaming: false }) };
+}
+
 /** The streamed answer is complete (a tool call, a notice or the end of the turn follows). */
-export function endStream(s: ChatData): ChatData {
+export function endStream(s0: ChatData): ChatData {
+  const s = endReasoning(s0);
   if (!s.streamingId) return s;
   const i = findIndex(s.rows, (r) => r.id === s.streamingId);
   const row = s.rows[i];

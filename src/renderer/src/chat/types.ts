@@ -72,7 +72,17 @@ export interface ToolRow {
   refusal?: string | null;
 }
 
-export type Row = MessageRow | CommandRow | ToolRow;
+/** The model's reasoning for one answer: a collapsed "Thinking" disclosure, never part of the answer. */
+export interface ReasoningRow {
+  kind: 'reasoning';
+  id: string;
+  turnId: string | null;
+  text: string;
+  /** Still arriving. */
+  streaming: boolean;
+}
+
+export type Row = MessageRow | CommandRow | ToolRow | ReasoningRow;
 
 export type ApprovalRequest = EventPayload<'chat.approvalRequest'> & {
   /** Local clock when it arrived, for the countdown. */

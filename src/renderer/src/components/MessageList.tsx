@@ -11,7 +11,7 @@ const STICK_SLACK = 40;
 function estimate(row: Row | undefined): number {
   if (!row) return 60;
   if (row.kind === 'command') return 150;
-  if (row.kind === 'tool') return 36;
+  if (row.kind === 'tool' || row.kind === 'reasoning') return 36;
   return 48 + Math.min(600, Math.ceil(row.text.length / 90) * 22);
 }
 

@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import type { MessageRow, Row, ToolRow } from '../chat/types';
+import { ReasoningView } from './ReasoningView';
 import { decisionLabel } from '../chat/format';
 import { CommandCard } from './CommandCard';
 import { ToolArguments } from './ToolArguments';
@@ -75,5 +76,6 @@ function ToolView({ row }: { row: ToolRow }) {
 export const RowView = memo(function RowView({ row }: { row: Row }) {
   if (row.kind === 'command') return <CommandCard card={row} />;
   if (row.kind === 'tool') return <ToolView row={row} />;
+  if (row.kind === 'reasoning') return <ReasoningView row={row} />;
   return <MessageView row={row} />;
 });

@@ -1,0 +1,109 @@
+/**
+ * The last look at a request's messages before they go to the server: what a
+ * strict server would refuse is repaired, so no round, however odd, poisons
+ * every later request. Every tool call gets exactly one result, right after
+ * it; ids are non-empty and unique; arguments and contents are text; user
+ * messages never follow each other; an empty answer is not sent empty.
+ */
+import type { ChatMessage } from './llm';
+import { newCallId } from './stream-reader';
+import { normaliseArguments } from './tool-arguments';
+
+type Loose = Record<string, unknown>;
+
+const MISSING_RESULT = JSON.stringify({ success: false, error: 'no result was recorded for this call (aios stopped or the call was cut); it did not run' });
+const EMPTY_ANSWER = '(no answer)';
+
+function text(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  // Parts arrays are valid as they are; anything else would be sent as [object Object].
+  return JSON.stringify(v);
+}
+
+export interface CheckedConversation {
+  messages: ChatMessage[];
+  /** What was repaired, in words (empty when the conversation was sound). */
+  repairs: string[];
+}
+
+/** Repairs `input` (system prompt first, then the stored conversation) into a request a strict server accepts. */
+export function checkConversation(input: readonly ChatMessage[]): CheckedConversation {
+  const repairs = new Set<string>();
+  const out: Loose[] = [];
+  const seenIds = new Set<string>();
+  const msgs = input as unknown as readonly Loose[];
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i]!;
+    const role = m.role;
+    if (role === 'system' || role === 'developer') {
+      out.push(m);
+      continue;
+    }
+    if (role === 'tool') {
+      // A result whose call is not right before it (cut by the context window, or stray).
+      repairs.add('dropped a tool result without its call');
+      continue;
+    }
+    if (role === 'user') {
+      const prev = out[out.length - 1];
+      const content = Array.isArray(m.content) ? m.content : (text(m.content) ?? '');
+      if (prev?.role === 'user' && typeof prev.content === 'string' && typeof content === 'string') {
+        // An answer that was never stored (an old failure): the two questions go as one.
+        out[out.length - 1] = { ...prev, content: `${prev.content}\n\n${content}` };
+        repairs.add('joined two user messages in a row');
+      } else out.push({ ...m, content });
+      continue;
+    }
+    if (role !== 'assistant') {
+      repairs.add(`dropped a message with role ${String(role)}`);
+      continue;
+    }
+    const calls = Array.isArray(m.tool_calls) ? (m.tool_calls as Loose[]) : [];
+    let content = text(m.content);
+    if (calls.length === 0) {
+      if (!content || content.trim() === '') {
+        content = EMPTY_ANSWER;
+        repairs.add('filled an empty answer');
+      }
+      const prev = out[out.length - 1];
+      if (prev?.role === 'assistant' && !prev.tool_calls) {
+        out[out.length - 1] = { ...prev, content: `${String(prev.content ?? '')}\n\n${content}` };
+        repairs.add('joined two answers in a row');
+      } else out.push({ ...m, content });
+      continue;
+    }
+    // The results that follow this call message, in order.
+    const results: Loose[] = [];
+    while (i + 1 < msgs.length && msgs[i + 1]!.role === 'tool') results.push(msgs[++i]!);
+    const used = new Set<Loose>();
+    const fixedCalls: Loose[] = [];
+    const fixedResults: Loose[] = [];
+    for (const c of calls) {
+      const fn = (typeof c.function === 'object' && c.function !== null ? c.function : {}) as Loose;
+      const oldId = typeof c.id === 'string' ? c.id : '';
+      const result = results.find((r) => !used.has(r) && r.tool_call_id === oldId) ?? results.find((r) => !used.has(r) && !calls.some((x) => x.id === r.tool_call_id));
+      let id = oldId;
+      if (!id || seenIds.has(id)) {
+        id = newCallId();
+        repairs.add('gave a tool call a unique id');
+      }
+      seenIds.add(id);
+      const rawArgs = typeof fn.arguments === 'string' ? fn.arguments : JSON.stringify(fn.arguments ?? {});
+      const args = normaliseArguments(rawArgs);
+      if (!args.ok || args.text !== rawArgs) repairs.add('made tool-call arguments a JSON object');
+      const name = typeof fn.name === 'string' && fn.name ? fn.name : 'unnamed_tool';
+      fixedCalls.push({ ...c, id, type: 'function', function: { name, arguments: args.ok ? args.text : '{}' } });
+      if (result) {
+        used.add(result);
+        fixedResults.push({ ...result, tool_call_id: id, content: text(result.content) ?? '' });
+      } else {
+        fixedResults.push({ role: 'tool', tool_call_id: id, name, content: MISSING_RESULT });
+        repairs.add('added the missing result of a tool call');
+      }
+    }
+    if (results.length > used.size) repairs.add('dropped a tool result without its call');
+    out.push({ ...m, content, tool_calls: fixedCalls }, ...fixedResults);
+  }
+  return { messages: out as unknown as ChatMessage[], repairs: [...repairs] };
+}
