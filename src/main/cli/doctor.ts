@@ -4,6 +4,7 @@ import { formatProblem, loadConfig, type LoadedConfig } from '../core/config/loa
 import type { Env } from '../core/config/paths';
 import { inspectMemoryFile } from '../core/memory';
 import { describeLogs } from '../core/log';
+import { heldEnv } from '../core/environment/held-secrets';
 import { McpManager } from '../core/mcp';
 import { providerSection } from './doctor-provider';
 import { PolicyEngine } from '../core/policy';
@@ -196,7 +197,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const env = process.env;
+  const env = heldEnv();
   const ctx: DoctorContext = { env, loaded: loadConfig({ env, ...(values.config ? { file: values.config } : {}) }) };
   const sections: DoctorSection[] = [];
   for (const section of SECTIONS) sections.push(await section(ctx));
