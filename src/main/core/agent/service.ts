@@ -180,7 +180,9 @@ export class ChatService {
       });
     }
     const db = memory ? memory.connection : (conversationDb = new Database(':memory:'));
+    const storeSecrets = this.o.commandEnv?.secrets;
     const conversations = new ConversationStore(db, undefined, {
+      ...(storeSecrets ? { redact: (text: string) => storeSecrets.redact(text) } : {}),
       onDegraded: (reason) => {
         this.memoryTrouble = `${paths.memoryDb} cannot be written (${reason})`;
         this.emit('chat.notice', {

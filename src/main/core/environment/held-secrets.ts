@@ -81,6 +81,30 @@ export function readCredential(env: Env, name: string): string | undefined {
   }
 }
 
+/**
+ * The values of aios's own secret files (the web host's signing secret, in
+ * its secrets folder), so that every host redacts them, not only the one
+ * that uses them. Unreadable or missing files are skipped.
+ */
+export function ownSecretValues(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const name of names) {
+    try {
+      const value = fs.readFileSync(path.join(dir, name), 'utf8').trim();
+      if (value.length >= 16 && value.length <= 4096) out.push(value);
+    } catch {
+      // Not a readable file: nothing to redact.
+    }
+  }
+  return out;
+}
+
 /** The credential name of a key variable: OPENAI_API_KEY → openai_api_key. */
 export function credentialName(variable: string): string {
   return variable.toLowerCase();
