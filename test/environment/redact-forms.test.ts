@@ -114,3 +114,12 @@ describe('redaction of a known secret in disguise', () => {
     expect(stream.holding).toBe(false);
   });
 });
+
+describe('pieces of a weak secret are not redacted on their own', () => {
+  it('a password such as "password123" is redacted whole, but the word "password" elsewhere stays', () => {
+    const s = new SecretSet();
+    s.add('password123');
+    expect(s.redact('DB_PASSWORD=password123')).toBe(`DB_PASSWORD=${REDACTED_MARKER}`);
+    expect(s.redact('Enter your password: ')).toBe('Enter your password: ');
+  });
+});

@@ -1,5 +1,5 @@
 import { FragmentIndex, type Span } from './fragment-index';
-import { secretForms } from './secret-forms';
+import { looksRandom, secretForms } from './secret-forms';
 
 /** What a secret is replaced with wherever output leaves a command. */
 export const REDACTED_MARKER = '[redacted]';
@@ -10,10 +10,10 @@ export const REDACTED_MARKER = '[redacted]';
  * the executor, the terminal, tool results and what is sent to the model;
  * secrets may be added later (the web host registers its own on start).
  *
- * The last net, not the wall: besides the whole secret it catches a run of
- * MIN_FRAGMENT or more of its characters whatever separates them (one per
- * line, spaced, `od -c`), reversed, as hex, and inside base64 at any offset
- * (see secret-forms.ts).
+ * The last net, not the wall: besides the whole secret it catches, for a
+ * secret that looks random (a key, a token), a run of MIN_FRAGMENT or more
+ * of its characters whatever separates them (one per line, spaced, `od -c`),
+ * reversed, as hex, and inside base64 at any offset (see secret-forms.ts).
  */
 export class SecretSet {
   private readonly values = new Set<string>();
@@ -25,7 +25,7 @@ export class SecretSet {
     for (const s of secrets) {
       if (!s || s.length < 4 || this.values.has(s)) continue;
       this.values.add(s);
-      for (const form of secretForms(s)) this.fragments.add(form);
+      if (looksRandom(s)) for (const form of secretForms(s)) this.fragments.add(form);
       changed = true;
     }
     // Longest first, so a secret that contains another is replaced whole.

@@ -36,6 +36,19 @@ function base64Core(bytes: Buffer, align: 0 | 1 | 2): string {
   return encoded.slice(mixedAtStart);
 }
 
+/**
+ * Whether pieces of `secret` are telling enough to redact on their own: 16
+ * or more letters and digits, of at least two kinds (lower, upper, digit).
+ * A key or a token is; a password such as "password123" is not (its piece
+ * "password" is everywhere), and is only redacted whole.
+ */
+export function looksRandom(secret: string): boolean {
+  const c = canonical(secret);
+  if (c.length < 16) return false;
+  const kinds = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((re) => re.test(c)).length;
+  return kinds >= 2;
+}
+
 /** Every form of `secret` worth looking for; forms too short to tell from chance are left out. */
 export function secretForms(secret: string): SecretForm[] {
   const forms: SecretForm[] = [];
