@@ -170,7 +170,8 @@ export class ChatService {
     let conversationDb: Database.Database | undefined;
     try {
       memory = openMemoryStore(paths.memoryDb);
-      history = new HistoryStore(memory);
+      const historySecrets = this.o.commandEnv?.secrets;
+      history = new HistoryStore(memory, historySecrets ? (text) => historySecrets.redact(text) : undefined);
     } catch (err) {
       this.o.log?.(`memory: ${(err as Error).message}`);
       this.emit('chat.notice', {
