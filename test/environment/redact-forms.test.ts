@@ -123,3 +123,26 @@ describe('pieces of a weak secret are not redacted on their own', () => {
     expect(s.redact('Enter your password: ')).toBe('Enter your password: ');
   });
 });
+
+describe('a secret printed one character at a time', () => {
+  const s = set();
+  const stream = (text: string) => {
+    const st = s.stream();
+    return [...text].map((ch) => st.push(ch)).join('') + st.end();
+  };
+
+  it('from its start or from the middle, no more than 7 characters of it get out', () => {
+    for (const text of [`x ${KEY} y`, `x ${KEY.slice(9)} y`, `x ${Buffer.from(KEY).toString('hex').slice(6)} y`]) {
+      const out = stream(text);
+      expect(out, text).toContain(REDACTED_MARKER);
+      expect(leaksKey(out), out).toBe(false);
+      expect(out.endsWith(' y')).toBe(true);
+    }
+  });
+
+  it('ordinary text typed a character at a time comes through whole and at once', () => {
+    const st = s.stream();
+    // (Only a character that starts a secret, such as 's' of 'sk-', waits for the next one.)
+    for (const ch of 'cd /tmp && make -j4\r\n') expect(st.push(ch)).toBe(ch);
+  });
+});

@@ -1,5 +1,5 @@
 import { FragmentIndex, type Span } from './fragment-index';
-import { looksRandom, secretForms } from './secret-forms';
+import { looksRandom, MIN_FRAGMENT, secretForms } from './secret-forms';
 
 /** What a secret is replaced with wherever output leaves a command. */
 export const REDACTED_MARKER = '[redacted]';
@@ -98,27 +98,37 @@ function replaceSpans(text: string, spans: readonly Span[], cut: number): string
   return out + text.slice(at, cut);
 }
 
+/** How much released text a stream keeps to see a run that goes on: this many letters and digits. */
+const CONTEXT_LETTERS = MIN_FRAGMENT - 1;
+/** …and at most this many characters of it, however many separators. */
+const CONTEXT_MAX = 256;
+
+/** The end of `text` holding its last `letters` letters and digits, at most `max` characters. */
+function tailOf(text: string, letters: number, max: number): string {
+  let seen = 0;
+  const stop = Math.max(0, text.length - max);
+  for (let j = text.length - 1; j >= stop; j--) {
+    if (/[A-Za-z0-9]/.test(text[j]!) && ++seen === letters) return text.slice(j);
+  }
+  return text.slice(stop);
+}
+
 /**
  * Redacts a chunked stream: the tail of a chunk that could be the beginning
  * of a secret (or of a run of it) is held back, unredacted, until the next
- * chunk shows whether it is one. `end()` releases what is held when the
- * stream is over (or idle), redacted.
+ * chunk shows whether it is one. The end of what was released is kept as
+ * context, so a secret printed a character at a time is caught once
+ * MIN_FRAGMENT of it are out (fewer never count as a leak). `end()`
+ * releases what is held when the stream is over (or idle), redacted.
  */
 export class StreamRedactor {
   private held = '';
+  private context = '';
 
   constructor(private readonly secrets: SecretSet) {}
 
   push(chunk: string): string {
-    const text = this.held + chunk;
-    this.held = '';
-    if (this.secrets.size === 0) return text;
-    const { spans, openFrom } = this.secrets.find(text);
-    let cut = openFrom === -1 ? text.length : openFrom;
-    // A span is never cut in two: what is released of it is redacted whole.
-    for (const [a, b] of spans) if (a < cut && b > cut) cut = b;
-    this.held = text.slice(cut);
-    return replaceSpans(text, spans, cut);
+    return this.release(chunk, false);
   }
 
   /** Whether some text is held back waiting for the next chunk. */
@@ -127,8 +137,25 @@ export class StreamRedactor {
   }
 
   end(): string {
-    const out = this.secrets.redact(this.held);
-    this.held = '';
-    return out;
+    return this.release('', true);
+  }
+
+  private release(chunk: string, all: boolean): string {
+    if (this.secrets.size === 0) {
+      const out = this.held + chunk;
+      this.held = '';
+      return out;
+    }
+    const from = this.context.length;
+    const text = this.context + this.held + chunk;
+    const { spans, openFrom } = this.secrets.find(text);
+    // What the context holds is out already: only the rest of a span can still go.
+    const live: Span[] = spans.filter(([, b]) => b > from).map(([a, b]) => [Math.max(a, from), b]);
+    let cut = all || openFrom === -1 ? text.length : Math.max(openFrom, from);
+    // A span is never cut in two: what is released of it is redacted whole.
+    for (const [a, b] of live) if (a < cut && b > cut) cut = b;
+    this.held = text.slice(cut);
+    this.context = tailOf(text.slice(0, cut), CONTEXT_LETTERS, CONTEXT_MAX);
+    return replaceSpans(text, live, cut).slice(from);
   }
 }
