@@ -113,6 +113,7 @@ describe('aios chat: no request to the model carries the provider key or the web
       run(`od -c ${bashrc}`),
       run(`rev ${bashrc}`),
       run(`grep -o 'sk-[^ ]*' ${bashrc} | fold -w1 | while read c; do printf %s "$c"; sleep 0.02; done`),
+      run(`grep -o 'sk-[^ ]*' ${bashrc} | cut -c12- | fold -w1 | while read c; do printf %s "$c"; sleep 0.02; done`),
       run(`cat ${web} ${path.join(dataDir, 'web.json')}`),
       run(`base64 ${web}; xxd -p ${web}; fold -w1 ${web}`),
       run(`grep -r -a -h -o 'sk-proj-[A-Za-z0-9]*' ${env.AIOS_CONFIG_DIR} ${home} ${dataDir} 2>/dev/null`),
