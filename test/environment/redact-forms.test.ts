@@ -146,3 +146,15 @@ describe('a secret printed one character at a time', () => {
     for (const ch of 'cd /tmp && make -j4\r\n') expect(st.push(ch)).toBe(ch);
   });
 });
+
+describe("the web host's signed login tickets", () => {
+  it('are redacted wherever printed, also by a process that does not know the secret', async () => {
+    const { SessionAuth } = await import('../../src/main/web/session-auth');
+    const ticket = SessionAuth.signedTicket('x'.repeat(43), 120_000);
+    const url = `http://127.3.4.5:41000/?ticket=${ticket}`;
+    expect(new SecretSet().redact(url)).toBe(`http://127.3.4.5:41000/?ticket=${REDACTED_MARKER}`);
+    expect(set().redact(`${url}\n`)).toBe(`http://127.3.4.5:41000/?ticket=${REDACTED_MARKER}\n`);
+    const st = new SecretSet().stream();
+    expect(st.push(`${url}\n`) + st.end()).not.toContain(ticket);
+  });
+});

@@ -5,6 +5,14 @@ import { looksRandom, MIN_FRAGMENT, secretForms } from './secret-forms';
 export const REDACTED_MARKER = '[redacted]';
 
 /**
+ * A login ticket of the web host signed with the install's secret
+ * (`aios web --login-url`): whoever holds one can open a session, so it is
+ * cut out wherever it is printed, also by a process that never saw the
+ * secret. The format is SessionAuth's: `s1.<nonce>.<expiry>.<mac>`.
+ */
+export const SIGNED_TICKET = /s1\.[A-Za-z0-9_-]{22}\.\d{1,12}\.[A-Za-z0-9_-]{43}/g;
+
+/**
  * The secrets aios knows (the provider key, the web host's secret, values of
  * scrubbed variables) and the one way they are cut out of text. Shared by
  * the executor, the terminal, tool results and what is sent to the model;
@@ -36,13 +44,19 @@ export class SecretSet {
     return this.values.size;
   }
 
+  /** Nothing to look for: no secret known (signed tickets are always looked for, but only in whole text). */
+  get empty(): boolean {
+    return this.values.size === 0;
+  }
+
   /** The longest secret's length. */
   get longest(): number {
     return this.sorted[0]?.length ?? 0;
   }
 
   redact(text: string): string {
-    if (this.sorted.length === 0 || text.length === 0) return text;
+    if (text.length === 0) return text;
+    if (this.sorted.length === 0) return text.includes('s1.') ? text.replace(SIGNED_TICKET, REDACTED_MARKER) : text;
     return replaceSpans(text, this.find(text).spans, text.length);
   }
 
@@ -53,6 +67,7 @@ export class SecretSet {
   find(text: string): { spans: Span[]; openFrom: number } {
     const found = this.fragments.find(text);
     const spans = [...found.spans];
+    if (text.includes('s1.')) for (const m of text.matchAll(SIGNED_TICKET)) spans.push([m.index, m.index + m[0].length]);
     let openFrom = found.openFrom;
     for (const s of this.sorted) {
       for (let i = text.indexOf(s); i !== -1; i = text.indexOf(s, i + s.length)) spans.push([i, i + s.length]);
@@ -141,10 +156,10 @@ export class StreamRedactor {
   }
 
   private release(chunk: string, all: boolean): string {
-    if (this.secrets.size === 0) {
+    if (this.secrets.empty) {
       const out = this.held + chunk;
       this.held = '';
-      return out;
+      return this.secrets.redact(out);
     }
     const from = this.context.length;
     const text = this.context + this.held + chunk;
