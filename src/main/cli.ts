@@ -4,6 +4,12 @@
  * so `aios policy check` never pays for the web host or Electron.
  */
 import { APP_VERSION } from '../shared/version';
+import { takeSecretsFromEnvironment } from './core/environment/held-secrets';
+
+// First thing: the provider key and other secrets leave this process's
+// environment (and its /proc environ), so nothing aios starts inherits them
+// and no command can read them from /proc. Hosts hand them to the core.
+takeSecretsFromEnvironment();
 
 interface Subcommand {
   summary: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { visibleText } from './visible-text';
 
 /**
  * What a preview saw a command do in a throwaway copy-on-write view of the
@@ -42,12 +43,13 @@ export type Preview = z.infer<typeof PreviewSchema>;
 
 /** The preview as plain text: summary lines, then limits; with `full`, every change listed (TTY, native dialog, the model). */
 export function previewText(p: Preview, opts: { full?: boolean; maxList?: number } = {}): string {
-  const out = [...p.lines.map((l) => `  ${l}`), ...p.limits.map((l) => `  ⚠ ${l}`)];
+  // File names and a failed preview's stderr come from the command: shown, never obeyed.
+  const out = [...p.lines.map((l) => `  ${visibleText(l)}`), ...p.limits.map((l) => `  ⚠ ${visibleText(l)}`)];
   if (opts.full && p.changes.length > 0) {
     const max = opts.maxList ?? 50;
     for (const c of p.changes.slice(0, max)) {
       const detail = c.kind === 'mode' ? ` ${c.oldMode} → ${c.newMode}` : c.added !== undefined ? ` +${c.added} −${c.removed ?? 0}` : '';
-      out.push(`    ${c.kind.padEnd(7)} ${c.display}${c.type === 'dir' ? '/' : ''}${detail}`);
+      out.push(`    ${c.kind.padEnd(7)} ${visibleText(c.display, { tabs: false, newlines: false })}${c.type === 'dir' ? '/' : ''}${detail}`);
     }
     const rest = p.changes.length - max + p.omitted;
     if (rest > 0) out.push(`    … ${rest} more`);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pty from 'node-pty';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -14,6 +14,8 @@ export interface ChatPty {
   /** Everything printed so far, ANSI sequences removed. */
   text(): string;
   raw(): string;
+  /** The process the pty started. */
+  pid: number;
   type(s: string): void;
   /** Waits until the output after `from` matches. Returns the index after the match. */
   waitFor(re: RegExp, from?: number, timeoutMs?: number): Promise<number>;
@@ -22,10 +24,16 @@ export interface ChatPty {
   kill(): void;
 }
 
-export function startChat(env: Record<string, string>, cwd: string, extraArgs: string[] = []): ChatPty {
+/**
+ * `aios chat` in a pty. With `oneProcess`, Node loads tsx as a hook instead
+ * of tsx relaunching Node as a child: aios is then the pty's only process,
+ * as when installed (a test about what its process exposes needs that).
+ */
+export function startChat(env: Record<string, string>, cwd: string, extraArgs: string[] = [], opts: { oneProcess?: boolean } = {}): ChatPty {
   // tsx runs on whatever `node` is first in PATH: make it the project's Node 24 (better-sqlite3 crashes on the system Node 20).
   const PATH = `${path.join(root, 'node_modules/.bin')}:${env.PATH ?? '/usr/bin:/bin'}`;
-  const p = pty.spawn(TSX, [CLI, 'chat', ...extraArgs], { name: env.TERM ?? 'xterm-256color', cols: 120, rows: 40, cwd, env: { ...env, PATH } });
+  const [file, args] = opts.oneProcess ? [path.join(root, 'node_modules/.bin/node'), ['--import', pathToFileURL(path.join(root, 'node_modules/tsx/dist/esm/index.mjs')).href, CLI, 'chat', ...extraArgs]] : [TSX, [CLI, 'chat', ...extraArgs]];
+  const p = pty.spawn(file, args, { name: env.TERM ?? 'xterm-256color', cols: 120, rows: 40, cwd, env: { ...env, PATH } });
   let out = '';
   p.onData((d) => {
     out += d;
@@ -35,6 +43,7 @@ export function startChat(env: Record<string, string>, cwd: string, extraArgs: s
   void exited.then(() => (alive = false));
   const clean = () => out.replace(ANSI, '').replace(/\r/g, '');
   return {
+    pid: p.pid,
     text: clean,
     raw: () => out,
     type: (s) => p.write(s),

@@ -61,14 +61,17 @@ describe('the kiosk session (web fallback)', () => {
       const page = fs.readFileSync(loginPage, 'utf8');
       const ticket = /[?&]ticket=([A-Za-z0-9_.-]+)/.exec(page)?.[1];
       expect(ticket).toBeDefined();
-      const state = JSON.parse(fs.readFileSync(path.join(home, '.local', 'share', 'aios', 'web.json'), 'utf8')) as { secret: string; address: string };
+      const state = JSON.parse(fs.readFileSync(path.join(home, '.local', 'share', 'aios', 'web.json'), 'utf8')) as { address: string };
       expect(fs.statSync(path.join(home, '.local', 'share', 'aios', 'web.json')).mode & 0o777).toBe(0o600);
+      const secretFile = path.join(home, '.local', 'share', 'aios', 'secrets', 'web-secret');
+      expect(fs.statSync(secretFile).mode & 0o777).toBe(0o600);
+      const secret = fs.readFileSync(secretFile, 'utf8').trim();
       // Neither chromium's argv nor any process's command line on the machine (`ps aux`) holds a secret.
       expect(argv.join(' ')).not.toContain(ticket!);
       expect(argv.join(' ')).not.toContain('ticket=');
       for (const p of cmdlines()) {
         expect(p.argv, `pid ${p.pid}`).not.toContain(ticket!);
-        expect(p.argv, `pid ${p.pid}`).not.toContain(state.secret);
+        expect(p.argv, `pid ${p.pid}`).not.toContain(secret);
       }
       // And the journal (the session's stderr) names the address, not the ticket.
       expect(said).toContain(`http://${state.address}:`);

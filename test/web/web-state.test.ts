@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadWebState, randomLoopbackAddress, saveWebState } from '../../src/main/web/web-state';
+import { loadWebState, randomLoopbackAddress, saveWebState, webSecretFile } from '../../src/main/web/web-state';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;
@@ -25,10 +25,10 @@ describe('web.json: the per-install address, port and secret', () => {
     expect(again.state).toEqual({ ...first.state, port: 41234 });
   });
 
-  it('is replaced when someone widened its mode (the secret may have been read) or it is damaged', () => {
+  it('the secret is replaced when someone widened its mode (it may have been read); a damaged web.json is made anew', () => {
     const dir = tmp.join('d');
     const first = loadWebState(dir);
-    fs.chmodSync(first.file, 0o644);
+    fs.chmodSync(webSecretFile(dir), 0o644);
     const widened = loadWebState(dir);
     expect(widened.created).toBe(true);
     expect(widened.state.secret).not.toBe(first.state.secret);

@@ -6,6 +6,7 @@ import { formatProblem, loadConfig } from '../core/config/load';
 import type { Env } from '../core/config/paths';
 import { findElectronBinary } from '../core/electron-binary';
 import { describeLogs } from '../core/log';
+import { heldEnv } from '../core/environment/held-secrets';
 
 const HELP = `Usage: aios app [--kiosk]
 
@@ -48,7 +49,8 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`aios app: the app is not built (${entry} is missing); run \`npm run build\` first.\n`);
     return 1;
   }
-  const child = spawn(electron.binary, electronArgs(entry, args, { env: process.env, kioskFromConfig: loaded.config.ui.kiosk }), { stdio: 'inherit' });
+  // Electron gets the held secrets back in its environment and takes them out of it as it starts (electron/main.ts).
+  const child = spawn(electron.binary, electronArgs(entry, args, { env: process.env, kioskFromConfig: loaded.config.ui.kiosk }), { stdio: 'inherit', env: heldEnv() });
   return new Promise<number>((resolve) => {
     child.on('error', (err) => {
       process.stderr.write(`aios app: could not start Electron (${electron.binary}): ${err.message}\n`);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { Core } from '../core/core';
 import { loadConfigForHost, reportFirstRun } from '../core/setup/config-file';
 import { ChatRepl } from '../tty/chat-repl';
+import { heldEnv, takeSecretsFromEnvironment } from '../core/environment/held-secrets';
 
 const HELP = `Usage: aios chat [--config FILE]
 
@@ -21,8 +22,10 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const env = process.env;
+  const env = heldEnv();
   const { loaded: config, firstRun } = loadConfigForHost(env, values.config);
+  // The configured key variable may be named unlike a secret: taken out too.
+  takeSecretsFromEnvironment({ patterns: config.config.commands.secret_env, names: [config.config.ai.api_key_env] });
   reportFirstRun(firstRun, (line) => process.stderr.write(`${line}\n`));
   const core = new Core({ host: 'tty', env, config });
   const repl = new ChatRepl({ core, input: process.stdin, output: process.stdout, env, shellEnv: core.commandEnv.env });

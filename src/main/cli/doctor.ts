@@ -4,6 +4,7 @@ import { formatProblem, loadConfig, type LoadedConfig } from '../core/config/loa
 import type { Env } from '../core/config/paths';
 import { inspectMemoryFile } from '../core/memory';
 import { describeLogs } from '../core/log';
+import { environProblem, heldEnv, heldNames } from '../core/environment/held-secrets';
 import { McpManager } from '../core/mcp';
 import { providerSection } from './doctor-provider';
 import { PolicyEngine } from '../core/policy';
@@ -179,6 +180,8 @@ export function sandboxSection(ctx: DoctorContext): DoctorSection {
     : [`bubblewrap   unavailable: ${st.reason}`, 'effect       auto-allowed commands run as notify (you are told each time)'];
   const env = commandEnvironment(ctx.loaded.config, ctx.env);
   lines.push(`environment  ${env.removed.length > 0 ? `not passed to commands: ${env.removed.sort().join(', ')}` : 'no secret-named variables to leave out'}`);
+  const blank = environProblem();
+  if (heldNames().length > 0) lines.push(`             ${blank ? `${blank}: /proc/<aios pid>/environ may still show them` : `taken out of aios's own /proc/<pid>/environ too`}`);
   return { name: 'sandbox', ok: st.available, lines, data: { ...st, removedEnv: env.removed } };
 }
 
@@ -196,7 +199,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const env = process.env;
+  const env = heldEnv();
   const ctx: DoctorContext = { env, loaded: loadConfig({ env, ...(values.config ? { file: values.config } : {}) }) };
   const sections: DoctorSection[] = [];
   for (const section of SECTIONS) sections.push(await section(ctx));

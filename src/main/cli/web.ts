@@ -7,7 +7,8 @@ import { formatProblem, loadConfig } from '../core/config/load';
 import { LOGIN_TICKET_PARAM } from '../../shared/wire';
 import { SessionAuth } from '../web/session-auth';
 import { startWebHost, type StartedWebHost, type WebHostOptions } from '../web/server';
-import { WEB_STATE_FILE, loadWebState, saveWebState } from '../web/web-state';
+import { WEB_STATE_FILE, loadWebState, rotateWebSecret, saveWebState, webSecretFile } from '../web/web-state';
+import { heldEnv, takeSecretsFromEnvironment } from '../core/environment/held-secrets';
 import { writeLoginPage } from '../web/login-page';
 import { loadConfigForHost, reportFirstRun } from '../core/setup/config-file';
 
@@ -16,12 +17,14 @@ const LOGIN_URL_TTL_S = 120;
 
 const HELP = `Usage: aios web [--port N] [--host H] [--login-page FILE]
        aios web --login-url
+       aios web --rotate-secret
 
 Serves the aios UI to a browser and prints a login URL; open it. The link
 works once: it trades its ticket for a session cookie. The address, port and
-secret of this install are kept in <data dir>/web.json (mode 0600), so a
-restarted \`aios web\` comes back at the same place and an open tab reconnects
-by itself. Stop with Ctrl-C.
+of this install are kept in <data dir>/web.json and its secret in
+<data dir>/secrets/web-secret (mode 0600, hidden from every command the AI
+runs), so a restarted \`aios web\` comes back at the same place and an open
+tab reconnects by itself. Stop with Ctrl-C.
 
   --port N          port to listen on (default: this install's, chosen once)
   --host H          address to bind (default: this install's own loopback
@@ -32,14 +35,18 @@ by itself. Stop with Ctrl-C.
                     so no secret is ever on a command line.
   --login-url       print a fresh login URL for the running server (another
                     browser, a lost tab) and exit; it works once, within
-                    ${LOGIN_URL_TTL_S} seconds.`;
+                    ${LOGIN_URL_TTL_S} seconds.
+  --rotate-secret   replace the secret that signs session cookies and exit:
+                    every open tab must log in again, and a cookie made
+                    with the old secret (one that leaked) is refused. Takes
+                    effect when \`aios web\` next starts.`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: { port?: string; host?: string; 'login-page'?: string; 'login-url'?: boolean; help?: boolean };
+  let values: { port?: string; host?: string; 'login-page'?: string; 'login-url'?: boolean; 'rotate-secret'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args,
-      options: { port: { type: 'string' }, host: { type: 'string' }, 'login-page': { type: 'string' }, 'login-url': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { port: { type: 'string' }, host: { type: 'string' }, 'login-page': { type: 'string' }, 'login-url': { type: 'boolean' }, 'rotate-secret': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err) {
     process.stderr.write(`aios web: ${(err as Error).message}\n\n${HELP}\n`);
@@ -50,17 +57,19 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (values['login-url']) return printLoginUrl();
+  if (values['rotate-secret']) return rotateSecret();
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     process.stderr.write(`aios web: --port must be a whole number from 0 to 65535, not '${values.port}'\n`);
     return 2;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const { loaded, firstRun } = loadConfigForHost(process.env);
+  const { loaded, firstRun } = loadConfigForHost(heldEnv());
+  takeSecretsFromEnvironment({ patterns: loaded.config.commands.secret_env, names: [loaded.config.ai.api_key_env] });
   reportFirstRun(firstRun, log);
   for (const p of loaded.problems) log(`aios: config: ${formatProblem(p)}`);
   if (loaded.problems.length > 0) log('aios: config: the safe policy is in force (every command needs approval) until the file is fixed and aios restarted');
-  const core = new Core({ host: 'web', config: loaded });
+  const core = new Core({ host: 'web', env: heldEnv(), config: loaded });
   let started: StartedWebHost;
   try {
     const { state, file } = loadWebState(core.config.paths.dataDir);
@@ -114,8 +123,15 @@ async function listen(base: WebHostOptions, host: string, port: number, log: (l:
   }
 }
 
+function rotateSecret(): number {
+  const { dataDir } = loadConfig({ env: heldEnv() }).paths;
+  rotateWebSecret(dataDir);
+  process.stdout.write(`aios web: a new secret is in ${webSecretFile(dataDir)}; restart \`aios web\` to use it (open tabs must log in again)\n`);
+  return 0;
+}
+
 function printLoginUrl(): number {
-  const { dataDir } = loadConfig().paths;
+  const { dataDir } = loadConfig({ env: heldEnv() }).paths;
   const file = path.join(dataDir, WEB_STATE_FILE);
   if (!fs.existsSync(file)) {
     process.stderr.write(`aios web: ${file} does not exist: \`aios web\` has never run for this install\n`);

@@ -4,6 +4,7 @@
  * `utilityProcess.fork`). Everything testable lives in core-host.ts.
  */
 import { runCoreHost } from './core-host';
+import { heldEnv, takeSecretsFromEnvironment } from '../core/environment/held-secrets';
 import type { ParentPort } from '../core/bridge/ports';
 
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
@@ -11,4 +12,6 @@ if (!parentPort) {
   process.stderr.write('aios core host: start me from the aios app (utilityProcess.fork); there is no parent port here.\n');
   process.exit(2);
 }
-runCoreHost(parentPort, { env: process.env });
+// The main process hands the provider key over in this process's environment: taken out of it at once.
+takeSecretsFromEnvironment();
+runCoreHost(parentPort, { env: heldEnv() });

@@ -16,6 +16,8 @@ import type { EventName } from '../../shared/contract';
 import { SetupService } from './setup/setup-service';
 import type { CommandPolicy } from './agent/types';
 import { commandEnvironment, type CommandEnvironment } from './environment';
+import { ownSecretValues, withProviderCredential } from './environment/held-secrets';
+import { ownSecretsDir } from './environment/secret-files';
 import { Sandbox } from './executor/sandbox';
 
 export interface CoreOptions {
@@ -76,10 +78,14 @@ export class Core {
   private mcp: McpManager | undefined;
 
   constructor(readonly options: CoreOptions) {
-    const env = options.env ?? process.env;
-    this.config = options.config ?? loadConfig({ env });
+    const given = options.env ?? process.env;
+    this.config = options.config ?? loadConfig({ env: given });
     const config = this.config;
+    // The provider key from the environment the host handed over, else from a systemd credential.
+    const env = withProviderCredential(given, config.config.ai.api_key_env);
     this.commandEnv = commandEnvironment(config.config, env);
+    // aios's own secret files (the web host's signing secret) are redacted by every host.
+    this.commandEnv.secrets.add(...ownSecretValues(ownSecretsDir(config.paths)));
     this.sandbox = new Sandbox({ bwrap: config.config.commands.bwrap, env, disabled: !config.config.commands.confine_auto_allowed });
     this.terminals = new TerminalService({ events: this.events, env: this.commandEnv.env, secrets: this.commandEnv.secrets });
     this.chat = new ChatService({

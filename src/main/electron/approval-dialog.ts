@@ -4,6 +4,10 @@ import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/ty
 import type { Logger } from '../core/log';
 import { reasonsBeyondRule } from '../../shared/policy';
 import { showMessageBoxOn } from './message-box';
+import { visibleText } from '../../shared/visible-text';
+
+/** The native box shows text only, but a bidi override or a control character would still reorder or hide it. */
+const ONE_LINE = { tabs: false, newlines: false } as const;
 
 export interface NativeApproverDeps {
   dialog: Pick<Dialog, 'showMessageBox'>;
@@ -32,12 +36,12 @@ function clipArguments(pretty: string): string {
 function toolBoxOptions(request: ApprovalRequest, tool: NonNullable<ApprovalRequest['tool']>, signal: AbortSignal): MessageBoxOptions {
   const seconds = Math.round(request.timeoutMs / 1000);
   const lines = [
-    `Server: ${tool.server}`,
-    `Tool: ${tool.tool}`,
+    `Server: ${visibleText(tool.server, ONE_LINE)}`,
+    `Tool: ${visibleText(tool.tool, ONE_LINE)}`,
     'Arguments:',
-    clipArguments(tool.arguments),
+    clipArguments(visibleText(tool.arguments)),
     '',
-    ...(request.why ? [`The AI says why: ${request.why}`] : []),
+    ...(request.why ? [`The AI says why: ${visibleText(request.why)}`] : []),
     `Rule: ${request.rule ?? 'no rule matched (unknown tools need approval)'}`,
     ...reasonsBeyondRule(request.rule, request.reasons).map((r) => `Also: ${r}`),
     '',
@@ -46,7 +50,7 @@ function toolBoxOptions(request: ApprovalRequest, tool: NonNullable<ApprovalRequ
   return {
     type: 'warning',
     title: 'aios: approve tool call',
-    message: `The AI wants to call the MCP tool ${tool.tool} of the server ${tool.server}. Allow it?`,
+    message: `The AI wants to call the MCP tool ${visibleText(tool.tool, ONE_LINE)} of the server ${visibleText(tool.server, ONE_LINE)}. Allow it?`,
     detail: lines.join('\n'),
     buttons: ['Deny', 'Allow'],
     defaultId: DENY_BUTTON,
@@ -61,10 +65,10 @@ export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal
   if (request.tool) return toolBoxOptions(request, request.tool, signal);
   const seconds = Math.round(request.timeoutMs / 1000);
   const lines = [
-    request.command,
+    visibleText(request.command),
     '',
-    ...(request.why ? [`The AI says why: ${request.why}`, ''] : []),
-    `Directory: ${request.cwd}`,
+    ...(request.why ? [`The AI says why: ${visibleText(request.why)}`, ''] : []),
+    `Directory: ${visibleText(request.cwd, ONE_LINE)}`,
     `Rule: ${request.rule ?? 'no rule matched (unknown commands need approval)'}`,
     ...reasonsBeyondRule(request.rule, request.reasons).map((r) => `Also: ${r}`),
     ...(request.preview ? ['', 'Preview (run in a throwaway copy; nothing was changed):', previewText(request.preview, { full: true, maxList: 20 })] : []),

@@ -8,12 +8,16 @@ import { fileURLToPath } from 'node:url';
 // modules refuse to be touched before the app is ready.
 import electron from 'electron';
 import { startElectronHost } from './host';
+import { heldEnv, takeSecretsFromEnvironment } from '../core/environment/held-secrets';
+
+takeSecretsFromEnvironment();
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 startElectronHost(electron, {
   argv: process.argv,
-  env: process.env,
+  // With the held secrets: the core host is forked with them and takes them out of its own environment at once.
+  env: heldEnv(),
   preload: path.join(here, '../preload/index.cjs'),
   // ptys, SQLite and the policy parser run in a utility process, not here.
   coreProcess: { entry: path.join(here, 'core-host.js') },

@@ -16,6 +16,10 @@ import { SetupWizard } from './setup-wizard';
 import { ThinkingLine } from './thinking';
 import { parseChatInput, type ChatInput } from '../../shared/slash';
 import { colourWanted, makeStyle, type Style } from './style';
+import { visibleOutput, visibleText } from '../../shared/visible-text';
+
+/** For what must stay on one line: a folder, a tool's name. */
+const ONE_LINE = { tabs: false, newlines: false } as const;
 
 export interface ChatReplOptions {
   /** Only the bridge (calls through dispatchCall, events from the bus) and the host's shutdown: the TTY is a host like the others. */
@@ -42,6 +46,8 @@ export class ChatRepl {
   private busy = false;
   private approval: EventPayload<'chat.approvalRequest'> | undefined;
   private atLineStart = true;
+  /** A command's output was printed since aios last said something: its colours may still be on. */
+  private outputColours = false;
   private inTerminal = false;
   private closed = false;
   private wizard: SetupWizard | undefined;
@@ -75,6 +81,11 @@ export class ChatRepl {
   private line(s: string): void {
     this.flushAnswer();
     if (!this.atLineStart) this.write('\n');
+    // Colours a command's output left on do not carry over into what aios says next.
+    if (this.outputColours) {
+      this.write('\x1b[0m');
+      this.outputColours = false;
+    }
     this.write(`${s}\n`);
   }
 
@@ -166,7 +177,7 @@ export class ChatRepl {
     const restored = state.messages.filter((m) => (m.role === 'user' || m.role === 'assistant') && m.text.trim() !== '');
     if (restored.length > 0) {
       this.line(this.style.dim(`(conversation restored: ${state.messages.length} messages; /clear starts a new one)`));
-      for (const m of restored.slice(-2)) this.line(this.style.dim(`${m.role === 'user' ? 'you' : 'aios'}: ${m.text.replace(/\s+/g, ' ').slice(0, 200)}`));
+      for (const m of restored.slice(-2)) this.line(this.style.dim(`${m.role === 'user' ? 'you' : 'aios'}: ${visibleText(m.text.replace(/\s+/g, ' ').slice(0, 200))}`));
     }
   }
 
@@ -174,25 +185,25 @@ export class ChatRepl {
     const ev = this.o.core.events;
     const s = this.style;
     this.offs.push(
-      ev.on('chat.reasoning', (p) => this.write(this.thinking.push(p.text))),
+      ev.on('chat.reasoning', (p) => this.write(this.thinking.push(visibleText(p.text)))),
       ev.on('chat.delta', (p) => {
         this.endThinking();
-        this.write(this.answerText.push(p.text));
+        this.write(this.answerText.push(visibleText(p.text)));
       }),
       ev.on('chat.toolCall', (p) => {
         // Other tools as a short line; a command is shown by chat.commandStart, with its decision.
         const decided = p.decision ? `  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${p.rule ? s.dim(` (${p.rule})`) : ''}` : '';
         // The model's name (`server__tool`) already says server and tool.
-        this.line(s.dim(`→ ${p.name} ${p.arguments.length > 160 ? `${p.arguments.slice(0, 160)}…` : p.arguments}`) + decided);
+        this.line(s.dim(visibleText(`→ ${p.name} ${p.arguments.length > 160 ? `${p.arguments.slice(0, 160)}…` : p.arguments}`, ONE_LINE)) + decided);
       }),
       ev.on('chat.toolDone', (p) => {
         this.clearStaleApproval();
-        if (!p.ran) this.line(s.red(`not called: ${p.refusal ?? 'refused'}`));
+        if (!p.ran) this.line(s.red(`not called: ${visibleText(p.refusal ?? 'refused')}`));
       }),
       ev.on('chat.commandStart', (p) => {
         this.folds.set(p.callId, new OutputFold(p.command));
         const rule = p.rule ? s.dim(` (${p.rule})`) : '';
-        this.line(`${s.bold('$')} ${p.command}  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${rule}`);
+        this.line(`${s.bold('$')} ${visibleText(p.command)}  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${rule}`);
       }),
       ev.on('chat.approvalRequest', (p) => {
         this.approval = p;
@@ -201,14 +212,14 @@ export class ChatRepl {
         const extra = reasonsBeyondRule(p.rule, p.reasons);
         const rule = `rule: ${p.rule ?? 'no rule matches'}${extra.length > 0 ? `; ${extra.join('; ')}` : ''}`;
         if (p.tool) {
-          this.line(`${s.yellow('approval needed')}: MCP tool ${s.bold(p.tool.tool)} of server ${s.bold(p.tool.server)}`);
-          this.line(formatToolArguments(p.tool.arguments, ARGUMENT_LINES));
-          if (p.why) this.line(`  AI: ${p.why}`);
+          this.line(`${s.yellow('approval needed')}: MCP tool ${s.bold(visibleText(p.tool.tool, ONE_LINE))} of server ${s.bold(visibleText(p.tool.server, ONE_LINE))}`);
+          this.line(formatToolArguments(visibleText(p.tool.arguments), ARGUMENT_LINES));
+          if (p.why) this.line(`  AI: ${visibleText(p.why)}`);
           this.line(s.dim(`  ${rule}`));
         } else {
-          this.line(`${s.yellow('approval needed')}: ${s.bold(p.command)}`);
-          if (p.why) this.line(`  AI: ${p.why}`);
-          this.line(s.dim(`  in ${p.cwd}; ${rule}`));
+          this.line(`${s.yellow('approval needed')}: ${s.bold(visibleText(p.command))}`);
+          if (p.why) this.line(`  AI: ${visibleText(p.why)}`);
+          this.line(s.dim(`  in ${visibleText(p.cwd, ONE_LINE)}; ${visibleText(rule, ONE_LINE)}`));
         }
         // What it would change, seen in a throwaway overlay before this question.
         if (p.preview) this.line(`${s.cyan('  preview (nothing was changed):')}\n${previewText(p.preview, { full: true, maxList: 15 })}`);
@@ -216,8 +227,11 @@ export class ChatRepl {
         this.startCountdown();
       }),
       ev.on('chat.commandOutput', (p) => {
-        const shown = this.folds.get(p.callId)?.push(p.data) ?? p.data;
-        if (shown) this.write(s.dim(shown));
+        const shown = visibleOutput(this.folds.get(p.callId)?.push(p.data) ?? p.data);
+        if (shown) {
+          this.write(s.dim(shown));
+          this.outputColours = true;
+        }
       }),
       ev.on('chat.commandDone', (p) => {
         this.clearStaleApproval();
@@ -226,16 +240,16 @@ export class ChatRepl {
         if (fold) {
           this.lastOutput = fold;
           const tail = fold.finish();
-          if (tail) this.line(s.dim(tail.replace(/\n$/, '')));
+          if (tail) this.line(s.dim(visibleOutput(tail.replace(/\n$/, ''))));
         }
-        if (!p.ran) this.line(s.red(`not run: ${p.refusal ?? 'refused'}`));
+        if (!p.ran) this.line(s.red(`not run: ${visibleText(p.refusal ?? 'refused')}`));
         else {
           const how = p.cancelled ? 'cancelled' : p.timedOut ? 'timed out' : p.signal ? `killed (${p.signal})` : `exit ${p.exitCode ?? '?'}`;
           this.line(s.dim(`[${how} · ${formatDuration(p.durationMs)}]`));
         }
       }),
-      ev.on('chat.notice', (p) => this.line((p.level === 'warning' ? s.yellow : s.cyan)(`! ${p.message}`))),
-      ev.on('chat.error', (p) => this.line(s.red(`error: ${p.message}`))),
+      ev.on('chat.notice', (p) => this.line((p.level === 'warning' ? s.yellow : s.cyan)(`! ${visibleText(p.message)}`))),
+      ev.on('chat.error', (p) => this.line(s.red(`error: ${visibleText(p.message)}`))),
       ev.on('chat.turnDone', (p) => {
         this.clearStaleApproval();
         if (p.status === 'cancelled') this.line(s.yellow('(cancelled)'));
@@ -417,8 +431,10 @@ export class ChatRepl {
       case 'output': {
         const last = this.lastOutput;
         if (!last) return this.line(this.style.dim('no command has printed anything yet'));
-        this.line(this.style.dim(`output of: ${last.command}`));
-        return this.write(last.full().endsWith('\n') || last.full() === '' ? last.full() : `${last.full()}\n`);
+        this.line(this.style.dim(`output of: ${visibleText(last.command)}`));
+        const full = visibleOutput(last.full());
+        this.outputColours = true;
+        return this.write(full.endsWith('\n') || full === '' ? full : `${full}\n`);
       }
     }
   }

@@ -2,6 +2,7 @@ import type { CallResponse } from '../../shared/contract';
 import { historyDecisionLabel } from '../../shared/policy';
 import { DIRECT_HELP, INTRO, slashHelpRows } from '../../shared/slash';
 import type { Style } from './style';
+import { visibleText } from '../../shared/visible-text';
 
 /** /help at the `[aios] >` prompt: the command table every chat shares, and the keys. */
 export const HELP = [
@@ -35,7 +36,7 @@ export function formatHistory(list: CallResponse<'history.list'>, style: Style):
     .map((r) => {
       // A command that ran has a duration; without an exit code it was stopped by a signal.
       const status = r.exitCode !== null ? `exit ${r.exitCode}` : r.durationMs !== null ? 'stopped' : 'not run';
-      return `${style.dim(localTime(r.startedAt))}  ${decisionLabel(r.decision, style, r.approver)}  ${status.padEnd(7)}  ${r.command}`;
+      return `${style.dim(localTime(r.startedAt))}  ${decisionLabel(r.decision, style, r.approver)}  ${status.padEnd(7)}  ${visibleText(r.command, { tabs: false, newlines: false })}`;
     })
     .join('\n');
 }
@@ -44,7 +45,7 @@ export function formatHistory(list: CallResponse<'history.list'>, style: Style):
 export function formatMemories(list: CallResponse<'memory.list'>, style: Style): string {
   if (list.problem) return style.yellow(list.problem);
   if (list.items.length === 0) return style.dim('(no memories found)');
-  return list.items.map((m) => `${style.dim(localTime(m.createdAt))}  ${m.content.replace(/\s+/g, ' ')}`).join('\n');
+  return list.items.map((m) => `${style.dim(localTime(m.createdAt))}  ${visibleText(m.content.replace(/\s+/g, ' '))}`).join('\n');
 }
 
 export function formatDuration(ms: number): string {

@@ -170,7 +170,8 @@ export class ChatService {
     let conversationDb: Database.Database | undefined;
     try {
       memory = openMemoryStore(paths.memoryDb);
-      history = new HistoryStore(memory);
+      const historySecrets = this.o.commandEnv?.secrets;
+      history = new HistoryStore(memory, historySecrets ? (text) => historySecrets.redact(text) : undefined);
     } catch (err) {
       this.o.log?.(`memory: ${(err as Error).message}`);
       this.emit('chat.notice', {
@@ -180,7 +181,9 @@ export class ChatService {
       });
     }
     const db = memory ? memory.connection : (conversationDb = new Database(':memory:'));
+    const storeSecrets = this.o.commandEnv?.secrets;
     const conversations = new ConversationStore(db, undefined, {
+      ...(storeSecrets ? { redact: (text: string) => storeSecrets.redact(text) } : {}),
       onDegraded: (reason) => {
         this.memoryTrouble = `${paths.memoryDb} cannot be written (${reason})`;
         this.emit('chat.notice', {
@@ -202,7 +205,8 @@ export class ChatService {
       commandTimeoutMs: ai.command_timeout_s * 1000,
       ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}),
       sessionId: this.sessionId,
-      preview: previewerFor(config.preview, this.o.env),
+      // The preview runs the command with the same scrubbed environment as the real run: never the provider key.
+      preview: previewerFor(config.preview, this.o.commandEnv?.env ?? this.o.env),
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
     const gate = new ToolGate({

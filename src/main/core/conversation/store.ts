@@ -45,6 +45,20 @@ export function isStorageError(err: unknown): boolean {
 export interface ConversationStoreOptions {
   /** Told once when the file stops taking writes and the conversation goes on in memory. */
   onDegraded?: (reason: string) => void;
+  /**
+   * Applied to every string of a message before it is stored: known secrets
+   * never reach the shared memory file, nor (since the model is sent what is
+   * stored) the model.
+   */
+  redact?: (text: string) => string;
+}
+
+/** `value` with `redact` applied to every string in it. */
+function redactDeep(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+  return value;
 }
 
 export class ConversationStore {
@@ -134,7 +148,8 @@ export class ConversationStore {
           // Moved to memory after this conversation began and before it could be copied: recreate its row.
           this.db.prepare('INSERT INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(conversationId, this.machine, t, t);
         }
-        for (const m of messages) insert.run(conversationId, JSON.stringify(m), t);
+        const redact = this.options.redact;
+        for (const m of messages) insert.run(conversationId, JSON.stringify(redact ? redactDeep(m, redact) : m), t);
         this.db.prepare('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
       }).immediate();
     });

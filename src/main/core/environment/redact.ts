@@ -1,21 +1,39 @@
+import { FragmentIndex, type Span } from './fragment-index';
+import { looksRandom, MIN_FRAGMENT, secretForms } from './secret-forms';
+
 /** What a secret is replaced with wherever output leaves a command. */
 export const REDACTED_MARKER = '[redacted]';
 
 /**
+ * A login ticket of the web host signed with the install's secret
+ * (`aios web --login-url`): whoever holds one can open a session, so it is
+ * cut out wherever it is printed, also by a process that never saw the
+ * secret. The format is SessionAuth's: `s1.<nonce>.<expiry>.<mac>`.
+ */
+export const SIGNED_TICKET = /s1\.[A-Za-z0-9_-]{22}\.\d{1,12}\.[A-Za-z0-9_-]{43}/g;
+
+/**
  * The secrets aios knows (the provider key, the web host's secret, values of
  * scrubbed variables) and the one way they are cut out of text. Shared by
- * the executor and the terminal; secrets may be added later (the web host
- * registers its own on start).
+ * the executor, the terminal, tool results and what is sent to the model;
+ * secrets may be added later (the web host registers its own on start).
+ *
+ * The last net, not the wall: besides the whole secret it catches, for a
+ * secret that looks random (a key, a token), a run of MIN_FRAGMENT or more
+ * of its characters whatever separates them (one per line, spaced, `od -c`),
+ * reversed, as hex, and inside base64 at any offset (see secret-forms.ts).
  */
 export class SecretSet {
   private readonly values = new Set<string>();
   private sorted: string[] = [];
+  private readonly fragments = new FragmentIndex();
 
   add(...secrets: ReadonlyArray<string | undefined>): void {
     let changed = false;
     for (const s of secrets) {
       if (!s || s.length < 4 || this.values.has(s)) continue;
       this.values.add(s);
+      if (looksRandom(s)) for (const form of secretForms(s)) this.fragments.add(form);
       changed = true;
     }
     // Longest first, so a secret that contains another is replaced whole.
@@ -26,58 +44,106 @@ export class SecretSet {
     return this.values.size;
   }
 
-  /** The longest secret's length: how much of a stream's tail may be half a secret. */
+  /** Nothing to look for: no secret known (signed tickets are always looked for, but only in whole text). */
+  get empty(): boolean {
+    return this.values.size === 0;
+  }
+
+  /** The longest secret's length. */
   get longest(): number {
     return this.sorted[0]?.length ?? 0;
   }
 
   redact(text: string): string {
-    if (this.sorted.length === 0 || text.length === 0) return text;
-    let out = text;
-    for (const s of this.sorted) if (out.includes(s)) out = out.split(s).join(REDACTED_MARKER);
-    return out;
+    if (text.length === 0) return text;
+    if (this.sorted.length === 0) return text.includes('s1.') ? text.replace(SIGNED_TICKET, REDACTED_MARKER) : text;
+    return replaceSpans(text, this.find(text).spans, text.length);
   }
 
-  /** The length of the longest tail of `text` that is the start of some secret (and not a whole one). */
-  partialTail(text: string): number {
-    let best = 0;
+  /**
+   * Where the secrets are in `text`, and from where its end may still be the
+   * beginning of one (-1 when it cannot).
+   */
+  find(text: string): { spans: Span[]; openFrom: number } {
+    const found = this.fragments.find(text);
+    const spans = [...found.spans];
+    if (text.includes('s1.')) for (const m of text.matchAll(SIGNED_TICKET)) spans.push([m.index, m.index + m[0].length]);
+    let openFrom = found.openFrom;
     for (const s of this.sorted) {
-      const max = Math.min(s.length - 1, text.length);
-      for (let n = max; n > best; n--) {
+      for (let i = text.indexOf(s); i !== -1; i = text.indexOf(s, i + s.length)) spans.push([i, i + s.length]);
+      // A tail that starts the whole secret (secrets too short or too odd for fragments).
+      for (let n = Math.min(s.length - 1, text.length); n > 0; n--) {
         if (text.endsWith(s.slice(0, n))) {
-          best = n;
+          const from = text.length - n;
+          openFrom = openFrom === -1 ? from : Math.min(openFrom, from);
           break;
         }
       }
     }
-    return best;
+    return { spans: mergeSpans(spans), openFrom };
   }
 
-  /** A redactor for one stream of chunks, where a secret may be split across two. */
+  /** A redactor for one stream of chunks, where a secret may be split across several. */
   stream(): StreamRedactor {
     return new StreamRedactor(this);
   }
 }
 
+function mergeSpans(spans: Span[]): Span[] {
+  spans.sort((a, b) => a[0] - b[0]);
+  const out: Span[] = [];
+  for (const s of spans) {
+    const last = out[out.length - 1];
+    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+    else out.push([s[0], s[1]]);
+  }
+  return out;
+}
+
+/** `text` up to `cut`, with every span replaced by the marker. */
+function replaceSpans(text: string, spans: readonly Span[], cut: number): string {
+  if (spans.length === 0) return text.slice(0, cut);
+  let out = '';
+  let at = 0;
+  for (const [a, b] of spans) {
+    if (a >= cut) break;
+    out += text.slice(at, a) + REDACTED_MARKER;
+    at = b;
+  }
+  return out + text.slice(at, cut);
+}
+
+/** How much released text a stream keeps to see a run that goes on: this many letters and digits. */
+const CONTEXT_LETTERS = MIN_FRAGMENT - 1;
+/** …and at most this many characters of it, however many separators. */
+const CONTEXT_MAX = 256;
+
+/** The end of `text` holding its last `letters` letters and digits, at most `max` characters. */
+function tailOf(text: string, letters: number, max: number): string {
+  let seen = 0;
+  const stop = Math.max(0, text.length - max);
+  for (let j = text.length - 1; j >= stop; j--) {
+    if (/[A-Za-z0-9]/.test(text[j]!) && ++seen === letters) return text.slice(j);
+  }
+  return text.slice(stop);
+}
+
 /**
  * Redacts a chunked stream: the tail of a chunk that could be the beginning
- * of a secret is held back until the next chunk shows whether it is one.
- * `end()` releases what is held when the stream is over (or idle).
+ * of a secret (or of a run of it) is held back, unredacted, until the next
+ * chunk shows whether it is one. The end of what was released is kept as
+ * context, so a secret printed a character at a time is caught once
+ * MIN_FRAGMENT of it are out (fewer never count as a leak). `end()`
+ * releases what is held when the stream is over (or idle), redacted.
  */
 export class StreamRedactor {
   private held = '';
+  private context = '';
 
   constructor(private readonly secrets: SecretSet) {}
 
   push(chunk: string): string {
-    const text = this.held + chunk;
-    this.held = '';
-    if (this.secrets.size === 0) return text;
-    const redacted = this.secrets.redact(text);
-    const keep = this.secrets.partialTail(redacted);
-    if (keep === 0) return redacted;
-    this.held = redacted.slice(redacted.length - keep);
-    return redacted.slice(0, redacted.length - keep);
+    return this.release(chunk, false);
   }
 
   /** Whether some text is held back waiting for the next chunk. */
@@ -86,8 +152,25 @@ export class StreamRedactor {
   }
 
   end(): string {
-    const out = this.held;
-    this.held = '';
-    return out;
+    return this.release('', true);
+  }
+
+  private release(chunk: string, all: boolean): string {
+    if (this.secrets.empty) {
+      const out = this.held + chunk;
+      this.held = '';
+      return this.secrets.redact(out);
+    }
+    const from = this.context.length;
+    const text = this.context + this.held + chunk;
+    const { spans, openFrom } = this.secrets.find(text);
+    // What the context holds is out already: only the rest of a span can still go.
+    const live: Span[] = spans.filter(([, b]) => b > from).map(([a, b]) => [Math.max(a, from), b]);
+    let cut = all || openFrom === -1 ? text.length : Math.max(openFrom, from);
+    // A span is never cut in two: what is released of it is redacted whole.
+    for (const [a, b] of live) if (a < cut && b > cut) cut = b;
+    this.held = text.slice(cut);
+    this.context = tailOf(text.slice(0, cut), CONTEXT_LETTERS, CONTEXT_MAX);
+    return replaceSpans(text, live, cut).slice(from);
   }
 }

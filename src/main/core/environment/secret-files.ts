@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { AiosPaths, Env } from '../config/paths';
 
 /**
  * Files whose contents are secrets: what a command prints goes to the model
@@ -11,8 +12,38 @@ import path from 'node:path';
 export interface SecretFileContext {
   /** The home directory; without it the per-user entries are left out. */
   home?: string;
-  /** aios's own secret files wherever they are (the web host's signing secret, a provider key file). */
-  ownSecrets?: readonly string[];
+  /**
+   * aios's own secret files wherever they are (the web host's signing
+   * secret, the provider key's credential): `aiosOwnSecrets()` lists them. A
+   * bare path is one file.
+   */
+  ownSecrets?: ReadonlyArray<string | OwnSecret>;
+}
+
+export interface OwnSecret {
+  path: string;
+  kind: SecretFile['kind'];
+}
+
+/** The folder of aios's own secrets in its data dir (0700): the web host's signing secret lives here. */
+export function ownSecretsDir(paths: Pick<AiosPaths, 'dataDir'>): string {
+  return path.join(paths.dataDir, 'secrets');
+}
+
+/**
+ * Every file of aios's own that holds a secret, for this install and
+ * environment: its secrets folder, the web host's state file (which held
+ * the secret before it moved), and the systemd credentials folder the
+ * provider key may come from. The jail masks them; the policy asks before
+ * a command reads them.
+ */
+export function aiosOwnSecrets(paths: Pick<AiosPaths, 'dataDir'>, env: Env): OwnSecret[] {
+  const out: OwnSecret[] = [
+    { path: ownSecretsDir(paths), kind: 'tree' },
+    { path: path.join(paths.dataDir, 'web.json'), kind: 'file' },
+  ];
+  if (env.CREDENTIALS_DIRECTORY?.startsWith('/')) out.push({ path: env.CREDENTIALS_DIRECTORY, kind: 'tree' });
+  return out;
 }
 
 export interface SecretFile {
@@ -71,7 +102,10 @@ export function secretFiles(ctx: SecretFileContext): SecretFile[] {
     for (const [rel, kind, why] of HOME_SECRETS) out.push({ path: path.posix.join(home, rel), kind, why });
   }
   for (const [p, kind, why] of SYSTEM_SECRETS) out.push({ path: p, kind, why });
-  for (const p of ctx.ownSecrets ?? []) if (p.startsWith('/')) out.push({ path: norm(p), kind: 'file', why: "aios's own secret" });
+  for (const own of ctx.ownSecrets ?? []) {
+    const { path: p, kind } = typeof own === 'string' ? { path: own, kind: 'file' as const } : own;
+    if (p.startsWith('/')) out.push({ path: norm(p), kind, why: "aios's own secret" });
+  }
   return out;
 }
 

@@ -159,8 +159,15 @@ export class HistoryStore {
   private readonly owned: boolean;
   private readonly insert: Database.Statement;
 
-  /** Shares an open MemoryStore's connection, or opens the file at `dbPath` itself. */
-  constructor(storeOrPath: MemoryStore | string) {
+  /**
+   * Shares an open MemoryStore's connection, or opens the file at `dbPath`
+   * itself. `redact` is applied to the command, its output and its record
+   * before they are stored: known secrets never reach the shared file.
+   */
+  constructor(
+    storeOrPath: MemoryStore | string,
+    private readonly redact: (text: string) => string = (t) => t,
+  ) {
     this.owned = typeof storeOrPath === 'string';
     this.store = typeof storeOrPath === 'string' ? new MemoryStore(storeOrPath) : storeOrPath;
     this.insert = this.store.guard(() =>
@@ -177,8 +184,13 @@ export class HistoryStore {
   }
 
   /** Stores one entry (one write transaction) and returns its ULID. */
-  record(entry: CommandHistoryEntry): string {
-    if (typeof entry.command !== 'string') throw new TypeError('command must be a string');
+  record(given: CommandHistoryEntry): string {
+    if (typeof given.command !== 'string') throw new TypeError('command must be a string');
+    const entry: CommandHistoryEntry = {
+      ...given,
+      command: this.redact(given.command),
+      ...(typeof given.outputExcerpt === 'string' ? { outputExcerpt: this.redact(given.outputExcerpt) } : {}),
+    };
     if (typeof entry.decision !== 'string' || entry.decision.length === 0) throw new TypeError('decision is required');
     const started = historyTimestamp(entry.startedAt ?? new Date());
     const ended = entry.endedAt === undefined || entry.endedAt === null ? null : historyTimestamp(entry.endedAt);
@@ -206,7 +218,7 @@ export class HistoryStore {
           optText(entry.callId),
           optText(entry.turnId),
           optText(entry.conversationId),
-          entry.record === undefined || entry.record === null ? null : JSON.stringify(entry.record),
+          entry.record === undefined || entry.record === null ? null : JSON.stringify(entry.record, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value)),
         );
       }),
     );

@@ -5,6 +5,10 @@ import { reasonsBeyondRule } from '../chat/format';
 import { ApprovalPreview } from './ApprovalPreview';
 import { useChatController } from './ChatContext';
 import { ToolArguments } from './ToolArguments';
+import { visibleText } from '../../../shared/visible-text';
+
+/** What the model or a command wrote is rendered as text and shown whole: no bidi override reorders it. */
+const ONE_LINE = { tabs: false, newlines: false } as const;
 
 function secondsLeft(a: ApprovalRequest, now: number): number {
   return Math.max(0, Math.ceil((a.receivedAt + a.timeoutMs - now) / 1000));
@@ -78,13 +82,13 @@ function Dialog({ request }: { request: ApprovalRequest }) {
             <h2 id="approval-title">Approve command</h2>
             <p id="approval-desc">The AI wants to run this command. Nothing runs unless you approve it.</p>
             <pre className="approval-command" data-testid="approval-command" tabIndex={0}>
-              {request.command}
+              {visibleText(request.command)}
             </pre>
           </>
         )}
         {request.why && (
           <p className="approval-why" data-testid="approval-why">
-            <span className="label">The AI says why:</span> {request.why}
+            <span className="label">The AI says why:</span> {visibleText(request.why)}
           </p>
         )}
         <dl className="approval-facts">
@@ -92,11 +96,11 @@ function Dialog({ request }: { request: ApprovalRequest }) {
             <>
               <dt>Server</dt>
               <dd>
-                <code data-testid="approval-server">{request.tool.server}</code>
+                <code data-testid="approval-server">{visibleText(request.tool.server, ONE_LINE)}</code>
               </dd>
               <dt>Tool</dt>
               <dd>
-                <code data-testid="approval-tool">{request.tool.tool}</code>
+                <code data-testid="approval-tool">{visibleText(request.tool.tool, ONE_LINE)}</code>
               </dd>
               <dt>Arguments</dt>
               <dd>
@@ -107,7 +111,7 @@ function Dialog({ request }: { request: ApprovalRequest }) {
             <>
               <dt>In</dt>
               <dd>
-                <code data-testid="approval-cwd">{request.cwd}</code>
+                <code data-testid="approval-cwd">{visibleText(request.cwd, ONE_LINE)}</code>
               </dd>
             </>
           )}

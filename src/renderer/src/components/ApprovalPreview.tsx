@@ -1,4 +1,7 @@
 import type { Preview } from '../../../shared/preview';
+import { visibleText } from '../../../shared/visible-text';
+
+const ONE_LINE = { tabs: false, newlines: false } as const;
 
 /**
  * What the command would change, seen in a throwaway overlay before the
@@ -11,13 +14,13 @@ export function ApprovalPreview({ preview }: { preview: Preview }) {
       <h3>{preview.ran ? 'Preview: what it would change' : 'Preview'}</h3>
       <ul className="preview-lines" data-testid="preview-lines">
         {preview.lines.map((l) => (
-          <li key={l}>{l}</li>
+          <li key={l}>{visibleText(l)}</li>
         ))}
       </ul>
       {preview.limits.length > 0 && (
         <ul className="preview-limits" data-testid="preview-limits">
           {preview.limits.map((l) => (
-            <li key={l}>⚠ {l}</li>
+            <li key={l}>⚠ {visibleText(l)}</li>
           ))}
         </ul>
       )}
@@ -29,9 +32,9 @@ export function ApprovalPreview({ preview }: { preview: Preview }) {
           <ul data-testid="preview-changes">
             {preview.changes.map((c) => (
               <li key={`${c.kind} ${c.path}`}>
-                <span className={`preview-kind preview-${c.kind}`}>{c.kind}</span> <code>{c.display + (c.type === 'dir' ? '/' : '')}</code>
+                <span className={`preview-kind preview-${c.kind}`}>{c.kind}</span> <code>{visibleText(c.display, ONE_LINE) + (c.type === 'dir' ? '/' : '')}</code>
                 {c.kind === 'mode' && ` ${c.oldMode} → ${c.newMode}`}
-                {c.diff && <pre className="preview-diff">{c.diff}</pre>}
+                {c.diff && <pre className="preview-diff">{visibleText(c.diff)}</pre>}
               </li>
             ))}
             {preview.omitted > 0 && <li>… {preview.omitted} more not listed</li>}

@@ -3,6 +3,8 @@ import { useState } from 'react';
 /** Lines of a tool call's arguments shown before "Show all". */
 export const ARGUMENT_PREVIEW_LINES = 8;
 
+import { visibleText } from '../../../shared/visible-text';
+
 /** A tool call's arguments as pretty JSON, cut to a few lines until the person asks for all of them. */
 export function ToolArguments({ pretty, testId }: { pretty: string; testId: string }) {
   const [all, setAll] = useState(false);
@@ -12,7 +14,7 @@ export function ToolArguments({ pretty, testId }: { pretty: string; testId: stri
   return (
     <div className="tool-arguments">
       <pre data-testid={testId} data-expanded={all || !long ? 'true' : 'false'} tabIndex={0}>
-        {shown}
+        {visibleText(shown)}
       </pre>
       {long && (
         <button type="button" className="link-button" data-testid={`${testId}-toggle`} onClick={() => setAll((v) => !v)}>

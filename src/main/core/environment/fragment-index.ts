@@ -1,0 +1,174 @@
+import { MIN_FRAGMENT, type SecretForm } from './secret-forms';
+
+/**
+ * Finds runs of a secret's forms in text, however the characters are
+ * separated: the text is reduced to its letters and digits (remembering
+ * where each came from), every window of MIN_FRAGMENT of them is looked up
+ * by a rolling hash among the windows of the known forms, and windows that
+ * continue one another along one form make a run. A run at least as long as
+ * its form's `minRun` is a leak; the original text it spans is what goes.
+ *
+ * Linear in the text, one pass: a hash step and a one-byte filter probe per
+ * letter or digit; the map is consulted only when the filter says maybe.
+ */
+
+/** The window: a power of two, so the ring of the last W characters is indexed with a mask. */
+const W = MIN_FRAGMENT;
+if ((W & (W - 1)) !== 0) throw new Error('MIN_FRAGMENT must be a power of two');
+const BASE = 257;
+/** BASE^(W-1) mod 2^32, to take the oldest character out of the rolling hash. */
+const TOP = (() => {
+  let p = 1;
+  for (let i = 1; i < W; i++) p = Math.imul(p, BASE) >>> 0;
+  return p;
+})();
+
+const FILTER_SIZE = 1 << 20;
+const FILTER_MASK = FILTER_SIZE - 1;
+
+/** 1 for ASCII letters and digits: what a secret is canonically made of. */
+const ALNUM = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) t[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0;
+  return t;
+})();
+
+interface Run {
+  form: number;
+  /** Counted in letters and digits. */
+  start: number;
+  end: number;
+  /** Where it starts and ends in the text. */
+  startAt: number;
+  endAt: number;
+}
+
+interface Window {
+  form: number;
+  offset: number;
+}
+
+/** A piece of the original text, as [start, end) indices. */
+export type Span = [number, number];
+
+export interface FragmentMatches {
+  /** Pieces of the text that are runs of a secret, sorted and merged. */
+  spans: Span[];
+  /**
+   * Where the text's unfinished business starts: a run that reaches the
+   * end, or a tail that begins a window, either of which the next chunk of
+   * a stream may continue. -1 when the text could end here.
+   */
+  openFrom: number;
+}
+
+export class FragmentIndex {
+  private readonly forms: SecretForm[] = [];
+  private readonly windows = new Map<number, Window[]>();
+  /** One byte per hash bucket: most windows of ordinary text stop here, before the map. */
+  private readonly seen = new Uint8Array(FILTER_SIZE);
+  /** Starts of windows (3 to W-1 characters), for holding back a stream's tail. */
+  private readonly starts = new Set<string>();
+
+  get empty(): boolean {
+    return this.forms.length === 0;
+  }
+
+  add(form: SecretForm): void {
+    const id = this.forms.push(form) - 1;
+    const t = form.text;
+    if (t.length < W) return;
+    let h = 0;
+    for (let i = 0; i < t.length; i++) {
+      if (i >= W) h = (h - Math.imul(t.charCodeAt(i - W), TOP)) >>> 0;
+      h = (Math.imul(h, BASE) + t.charCodeAt(i)) >>> 0;
+      if (i >= W - 1) {
+        const offset = i - W + 1;
+        this.seen[h & FILTER_MASK] = 1;
+        const list = this.windows.get(h);
+        if (list) list.push({ form: id, offset });
+        else this.windows.set(h, [{ form: id, offset }]);
+        for (let k = 3; k < W; k++) this.starts.add(t.slice(offset, offset + k));
+      }
+    }
+  }
+
+  find(text: string): FragmentMatches {
+    if (this.forms.length === 0) return { spans: [], openFrom: -1 };
+    const runs: Run[] = [];
+    // The run each form's diagonal (text position - form offset) is in.
+    const open = new Map<number, Run>();
+    // The last W letters and digits, and where each was in the text.
+    const ring = new Uint16Array(W);
+    const ringAt = new Uint32Array(W);
+    const seen = this.seen;
+    let h = 0;
+    let n = 0;
+    for (let j = 0, len = text.length; j < len; j++) {
+      const code = text.charCodeAt(j);
+      if (code > 127 || ALNUM[code] === 0) continue;
+      const slot = n & (W - 1);
+      if (n >= W) h = (h - Math.imul(ring[slot]!, TOP)) >>> 0;
+      h = (Math.imul(h, BASE) + code) >>> 0;
+      ring[slot] = code;
+      ringAt[slot] = j;
+      n++;
+      if (n < W || seen[h & FILTER_MASK] === 0) continue;
+      const list = this.windows.get(h);
+      if (!list) continue;
+      const start = n - W;
+      for (const w of list) {
+        if (!this.same(ring, n, w)) continue;
+        const key = w.form * 0x100000000 + (start - w.offset + 0x80000000);
+        const run = open.get(key);
+        if (run && run.end === n - 1) {
+          run.end = n;
+          run.endAt = j + 1;
+        } else {
+          const fresh: Run = { form: w.form, start, end: n, startAt: ringAt[n & (W - 1)]!, endAt: j + 1 };
+          open.set(key, fresh);
+          runs.push(fresh);
+        }
+      }
+    }
+    const spans: Span[] = [];
+    let openFrom = -1;
+    const note = (from: number) => {
+      openFrom = openFrom === -1 ? from : Math.min(openFrom, from);
+    };
+    for (const r of runs) {
+      if (r.end - r.start >= this.forms[r.form]!.minRun) spans.push([r.startAt, r.endAt]);
+      // A run that reaches the end may go on in the next chunk: held whole, so the rest joins it.
+      if (r.end === n) note(r.startAt);
+    }
+    // A tail that is the start of some window: the next chunk may finish it.
+    for (let k = Math.min(W - 1, n); k >= 3; k--) {
+      let tail = '';
+      for (let i = n - k; i < n; i++) tail += String.fromCharCode(ring[i & (W - 1)]!);
+      if (this.starts.has(tail)) {
+        note(ringAt[(n - k) & (W - 1)]!);
+        break;
+      }
+    }
+    return { spans: merge(spans), openFrom };
+  }
+
+  /** Whether the last W letters and digits (in the ring, ending before `n`) are window `w`. */
+  private same(ring: Uint16Array, n: number, w: Window): boolean {
+    const t = this.forms[w.form]!.text;
+    for (let j = 0; j < W; j++) if (ring[(n - W + j) & (W - 1)] !== t.charCodeAt(w.offset + j)) return false;
+    return true;
+  }
+}
+
+function merge(spans: Span[]): Span[] {
+  if (spans.length < 2) return spans;
+  spans.sort((a, b) => a[0] - b[0]);
+  const out: Span[] = [spans[0]!];
+  for (const s of spans.slice(1)) {
+    const last = out[out.length - 1]!;
+    if (s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+    else out.push(s);
+  }
+  return out;
+}
