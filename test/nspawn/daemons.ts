@@ -100,6 +100,8 @@ export interface Registry extends Daemon {
   address: string;
   /** A GET on the registry's HTTP API (/v2/...), parsed as JSON. */
   get(pathname: string, accept?: string): Promise<unknown>;
+  /** The digests (hex) of the blobs whose bytes were uploaded so far, from the registry's access log. */
+  uploads(): string[];
 }
 
 export async function startRegistry(dir: string): Promise<Registry> {
@@ -116,6 +118,8 @@ export async function startRegistry(dir: string): Promise<Registry> {
     if (!r.ok) throw new Error(`registry GET ${pathname}: HTTP ${r.status} ${await r.text()}`);
     return r.json() as Promise<unknown>;
   };
+  // The last request of an upload: PUT …/blobs/uploads/ID?…digest=sha256:HEX (a mount from another repository has none).
+  const uploads = () => [...fs.readFileSync(path.join(dir, 'registry.log'), 'utf8').matchAll(/"PUT \/v2\/\S+\/blobs\/uploads\/\S*[?&]digest=sha256%3A([0-9a-f]{64})\S* HTTP\/1\.1" 201 /g)].map((m) => m[1]!);
   const stop = async () => {
     await stopChild(child, 'docker-registry');
     fs.rmSync(dir, { recursive: true, force: true });
@@ -134,5 +138,5 @@ export async function startRegistry(dir: string): Promise<Registry> {
       await sleep(200);
     }
   }
-  return { address, get, stop };
+  return { address, get, uploads, stop };
 }
