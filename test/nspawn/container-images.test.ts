@@ -61,9 +61,17 @@ function script(name: string, args: string[], env: Record<string, string> = proc
   return { stdout: r.stdout, stderr: r.stderr };
 }
 
-function buildChatImage(store: PodmanStore, out: string, tag = `aios:${VERSION}`): void {
-  script('build-image', ['--image', 'chat', '--cache', DEB_CACHE, '--out', out, '--tag', tag], store.env);
+function buildChatImage(store: PodmanStore, out: string, tag = `aios:${VERSION}`, more: string[] = []): void {
+  script('build-image', ['--image', 'chat', '--cache', DEB_CACHE, '--out', out, '--tag', tag, ...more], store.env);
 }
+
+const MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
+/** The first release's manifest and the update's, as the registry holds them. */
+let release: Manifest;
+let update: Manifest;
+const hexes = (m: Manifest) => m.layers.map((l) => l.digest.replace('sha256:', ''));
+/** Of the blobs moved, the layers of these images (not their configs), in order. */
+const layersIn = (moved: string[], ...images: Manifest[]) => moved.filter((d) => images.some((m) => hexes(m).includes(d)));
 
 const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
@@ -181,35 +189,41 @@ describe.skipIf(g.skip)('the chat image aios: docker load and podman load, a loo
     for (const kiosk of ['cage', 'chromium', 'wayvnc', 'Xwayland', 'sudo']) expect(files).not.toContain(kiosk);
   }, 600_000);
 
-  it('publish-image pushes the version and latest to the registry; a rebuild has the same layers, and pushing it sends none again', async () => {
+  it('publish-image pushes the version and latest; an update of the app alone keeps the OS and dependency layers, and pushing it uploads only the app layer', async () => {
     const pushed = script('publish-image', ['--registry', registry.address, '--archive', archive, '--insecure']);
     expect(pushed.stderr).toContain(`publish-image: pushed ${registry.address}/aios:${VERSION} and ${registry.address}/aios:latest`);
     expect(((await registry.get('/v2/aios/tags/list')) as { tags: string[] }).tags.sort()).toEqual([VERSION, 'latest'].sort());
-    const accept = 'application/vnd.docker.distribution.manifest.v2+json';
-    const manifest = (await registry.get(`/v2/aios/manifests/${VERSION}`, accept)) as Manifest;
-    expect(manifest.layers).toHaveLength(3);
-    note(`chat image in the registry (gzip): ${manifest.layers.map((l) => MB(l.size)).join(', ')}; total ${MB(manifest.layers.reduce((n, l) => n + l.size, 0))}`);
+    release = (await registry.get(`/v2/aios/manifests/${VERSION}`, MANIFEST_V2)) as Manifest;
+    expect(release.layers).toHaveLength(3);
+    note(`chat image in the registry (gzip): ${release.layers.map((l) => MB(l.size)).join(', ')}; total ${MB(release.layers.reduce((n, l) => n + l.size, 0))}`);
 
-    // Built again from scratch, in a store that has never seen the image.
+    // The next version: the same checkout with one change in the built app,
+    // built from scratch in a store that has never seen the image.
+    const checkout = tmp.join('update-checkout');
+    fs.mkdirSync(checkout);
+    for (const f of ['bin', 'cfg', 'resources', 'out', 'package.json', 'package-lock.json']) fs.cpSync(path.join(repoRoot, f), path.join(checkout, f), { recursive: true });
+    execFileSync('cp', ['-al', path.join(repoRoot, 'node_modules'), path.join(checkout, 'node_modules')]);
+    fs.appendFileSync(path.join(checkout, 'out/main/cli.js'), '\n// the next version\n');
     const again = podmanStore(tmp.join('rebuild-store'));
-    const rebuilt = tmp.join('aios-image-rebuilt.tar');
+    const updated = tmp.join('aios-image-update.tar');
     try {
-      buildChatImage(again, rebuilt, `aios:${VERSION}-rebuild`);
+      buildChatImage(again, updated, `aios:${VERSION}-update`, ['--app', checkout]);
     } finally {
       await again.destroy();
+      fs.rmSync(checkout, { recursive: true, force: true });
     }
     const before = registry.uploads().length;
-    script('publish-image', ['--registry', registry.address, '--archive', rebuilt, '--insecure']);
-    fs.rmSync(rebuilt);
-    const rebuiltManifest = (await registry.get(`/v2/aios/manifests/${VERSION}-rebuild`, accept)) as Manifest;
-    expect(rebuiltManifest.layers.map((l) => l.digest)).toEqual(manifest.layers.map((l) => l.digest));
-    // The first push uploaded the three layers; the second none of them.
-    const layerHexes = manifest.layers.map((l) => l.digest.replace('sha256:', ''));
-    expect(registry.uploads().slice(0, before).filter((d) => layerHexes.includes(d)).sort()).toEqual([...layerHexes].sort());
-    expect(registry.uploads().slice(before).filter((d) => layerHexes.includes(d))).toEqual([]);
+    script('publish-image', ['--registry', registry.address, '--archive', updated, '--insecure']);
+    fs.rmSync(updated);
+    update = (await registry.get(`/v2/aios/manifests/${VERSION}-update`, MANIFEST_V2)) as Manifest;
+    expect(update.layers.slice(0, 2).map((l) => l.digest)).toEqual(release.layers.slice(0, 2).map((l) => l.digest));
+    expect(update.layers[2]!.digest).not.toBe(release.layers[2]!.digest);
+    // From the registry's own log: the first push uploaded the three layers, the update only its app layer.
+    expect(layersIn(registry.uploads().slice(0, before), release).sort()).toEqual(hexes(release).sort());
+    expect(layersIn(registry.uploads().slice(before), update, release)).toEqual([hexes(update)[2]]);
   }, 900_000);
 
-  it('podman pulls it as `aios` through the alias file of nspawn/install --registry; Docker pulls it by its full name', async () => {
+  it('podman pulls it as `aios` through the alias file of nspawn/install --registry, Docker by its full name; the update downloads only the app layer', async () => {
     const hostRoot = tmp.join('host-root');
     script('install', ['--user', 'root', '--registry', registry.address, '--containers-only'], { ...(process.env as Record<string, string>), AIOS_ROOT: hostRoot });
     const aliases = fs.readFileSync(path.join(hostRoot, 'etc/containers/registries.conf.d/50-aios.conf'), 'utf8');
@@ -217,24 +231,36 @@ describe.skipIf(g.skip)('the chat image aios: docker load and podman load, a loo
     // The test's registries.conf: the installed aliases, the loopback registry without TLS.
     fs.writeFileSync(tmp.join('registries.conf'), `short-name-mode = "enforcing"\n${aliases}\n[[registry]]\nlocation = "${registry.address}"\ninsecure = true\n`);
 
+    let seen = registry.downloads().length;
+    await puller.podman(['pull', `aios:${VERSION}`], 300_000);
+    expect(layersIn(registry.downloads().slice(seen), release).sort()).toEqual(hexes(release).sort());
+    seen = registry.downloads().length;
     await puller.podman(['pull', 'aios'], 300_000);
+    expect(layersIn(registry.downloads().slice(seen), update, release)).toEqual([hexes(update)[2]]);
     const names = JSON.parse((await puller.podman(['image', 'inspect', 'aios', '--format', '{{json .RepoTags}}'])).stdout) as string[];
-    expect(names).toContain(`${registry.address}/aios:latest`);
+    expect(names).toEqual(expect.arrayContaining([`${registry.address}/aios:latest`, `${registry.address}/aios:${VERSION}-update`]));
 
     // Docker drops the loaded image first, so the pull really fetches the layers.
     await docker.docker(['rmi', LOADED]);
     expect((await docker.docker(['image', 'ls', '--quiet'])).stdout.trim()).toBe('');
+    seen = registry.downloads().length;
     const pulled = await docker.docker(['pull', `${registry.address}/aios:${VERSION}`], 300_000);
-    expect(pulled.stdout).toMatch(/Pull complete/);
     expect(pulled.stdout).toContain(`Downloaded newer image for ${registry.address}/aios:${VERSION}`);
+    expect(layersIn(registry.downloads().slice(seen), release).sort()).toEqual(hexes(release).sort());
+    seen = registry.downloads().length;
+    await docker.docker(['pull', `${registry.address}/aios:latest`], 300_000);
+    expect(layersIn(registry.downloads().slice(seen), update, release)).toEqual([hexes(update)[2]]);
   }, 600_000);
 
   it('docker run -it --rm as ai with the memory folder as a volume: the chat, the jail falling back to notify, a memory in the host folder, Ctrl-D, removed', async () => {
-    const image = `${registry.address}/aios:${VERSION}`;
+    const image = `${registry.address}/aios:latest`;
     // doctor exits 1 when something needs attention (here: no AI provider).
     const doctor = await docker.docker(['run', '--rm', '--network', 'none', image, 'sh', '-c', 'aios doctor || true']);
     expect(doctor.stdout).toMatch(/bubblewrap {3}unavailable: bubblewrap cannot create a sandbox here/);
     expect(doctor.stdout).toContain('auto-allowed commands run as notify');
+    // It is the seccomp profile: without it the jail starts in the same container.
+    const unconfined = await docker.docker(['run', '--rm', '--network', 'none', '--security-opt', 'seccomp=unconfined', image, 'sh', '-c', 'aios doctor || true']);
+    expect(unconfined.stdout).toMatch(/bubblewrap {3}\S+ [\d.]+: auto-allowed commands run confined/);
     const memory = memoryFolder('memory-docker');
     const screen = await chatSession('docker', ['docker', '-H', docker.host, 'run', '-it', '--rm', '--network', 'none', '--name', 'aios-chat-docker', '-v', `${memory}:${MEMORY_IN_IMAGE}`, image], memory, 'added inside Docker', 'notify');
     expect(screen).toMatch(/aios chat · no AI provider/);

@@ -102,6 +102,8 @@ export interface Registry extends Daemon {
   get(pathname: string, accept?: string): Promise<unknown>;
   /** The digests (hex) of the blobs whose bytes were uploaded so far, from the registry's access log. */
   uploads(): string[];
+  /** The digests (hex) of the blobs downloaded so far (GET …/blobs/sha256:HEX answered 200). */
+  downloads(): string[];
 }
 
 export async function startRegistry(dir: string): Promise<Registry> {
@@ -120,6 +122,7 @@ export async function startRegistry(dir: string): Promise<Registry> {
   };
   // The last request of an upload: PUT …/blobs/uploads/ID?…digest=sha256:HEX (a mount from another repository has none).
   const uploads = () => [...fs.readFileSync(path.join(dir, 'registry.log'), 'utf8').matchAll(/"PUT \/v2\/\S+\/blobs\/uploads\/\S*[?&]digest=sha256%3A([0-9a-f]{64})\S* HTTP\/1\.1" 201 /g)].map((m) => m[1]!);
+  const downloads = () => [...fs.readFileSync(path.join(dir, 'registry.log'), 'utf8').matchAll(/"GET \/v2\/\S+\/blobs\/sha256:([0-9a-f]{64}) HTTP\/1\.1" 200 /g)].map((m) => m[1]!);
   const stop = async () => {
     await stopChild(child, 'docker-registry');
     fs.rmSync(dir, { recursive: true, force: true });
@@ -138,5 +141,5 @@ export async function startRegistry(dir: string): Promise<Registry> {
       await sleep(200);
     }
   }
-  return { address, get, uploads, stop };
+  return { address, get, uploads, downloads, stop };
 }
