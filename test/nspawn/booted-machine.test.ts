@@ -354,7 +354,7 @@ describe.skipIf(gOci.skip)('the machine image aios-machine (nspawn/build-image -
   it('is a docker-archive that podman load accepts, with the labels, /sbin/init, the memory volume, and the app in its own two layers', async () => {
     const entries = execFileSync('tar', ['-tvf', imageFile], { encoding: 'utf8' }).split('\n');
     expect(entries.some((e) => e.endsWith(' manifest.json'))).toBe(true);
-    const layerSizes = entries.filter((e) => /[0-9a-f]{64}\.tar$/.test(e)).map((e) => Number(e.split(/\s+/)[2]));
+    const layerSizes = entries.filter((e) => e.startsWith('-') && /[0-9a-f]{64}\.tar$/.test(e)).map((e) => Number(e.split(/\s+/)[2]));
     expect(layerSizes).toHaveLength(3);
     hostNotes(`machine image archive ${(fs.statSync(imageFile).size / 1e6).toFixed(1)} MB; layers (OS, dependencies, app) uncompressed: ${layerSizes.map((n) => `${(n / 1e6).toFixed(1)} MB`).join(', ')}`);
     const loaded = await timed('podman load', () => store.podman(['load', '--input', imageFile], 300_000));

@@ -1,5 +1,5 @@
 /**
- * Podman for the OCI image test, kept away from the host's own containers:
+ * Podman for the container image tests, kept away from the host's own containers:
  * its storage lives in the test's temp folder, and its settings are the ones
  * this kernel needs (runc: crun fails on the hybrid cgroup layout here;
  * cgroupfs: no systemd as PID 1; explicit ulimits: the defaults are refused).
