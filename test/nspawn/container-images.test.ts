@@ -239,9 +239,9 @@ describe.skipIf(g.skip)('the chat image aios: docker load and podman load, a loo
     await puller.podman(['pull', 'aios'], 300_000);
     expect(layersIn(registry.downloads().slice(seen), update, release)).toEqual([hexes(update)[2]]);
     // `aios` is latest, which is now the update.
-    const pulledLatest = JSON.parse((await puller.podman(['image', 'inspect', 'aios', '--format', '{{json .}}'])).stdout) as { Id: string; RepoTags: string[] };
-    expect(pulledLatest.RepoTags).toContain(`${registry.address}/aios:latest`);
-    expect(`sha256:${pulledLatest.Id}`).toBe(update.config.digest);
+    const [pulledLatest] = JSON.parse((await puller.podman(['image', 'inspect', 'aios'])).stdout) as Array<{ Id: string; RepoTags: string[] }>;
+    expect(pulledLatest?.RepoTags).toContain(`${registry.address}/aios:latest`);
+    expect(`sha256:${pulledLatest?.Id}`).toBe(update.config.digest);
 
     // Docker drops the loaded image first, so the pull really fetches the layers.
     await docker.docker(['rmi', LOADED]);
