@@ -1,5 +1,5 @@
 /**
- * Podman for the OCI image test, kept away from the host's own containers:
+ * Podman for the container image tests, kept away from the host's own containers:
  * its storage lives in the test's temp folder, and its settings are the ones
  * this kernel needs (runc: crun fails on the hybrid cgroup layout here;
  * cgroupfs: no systemd as PID 1; explicit ulimits: the defaults are refused).
@@ -18,7 +18,8 @@ export interface PodmanStore {
   destroy(): Promise<void>;
 }
 
-export function podmanStore(dir: string): PodmanStore {
+/** `extraEnv`: more settings for this store's podman, e.g. CONTAINERS_REGISTRIES_CONF. */
+export function podmanStore(dir: string, extraEnv: Record<string, string> = {}): PodmanStore {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const containersConf = path.join(dir, 'containers.conf');
   fs.writeFileSync(
@@ -27,7 +28,7 @@ export function podmanStore(dir: string): PodmanStore {
   );
   const storageConf = path.join(dir, 'storage.conf');
   fs.writeFileSync(storageConf, `[storage]\ndriver = "overlay"\ngraphroot = "${dir}/root"\nrunroot = "${dir}/runroot"\n`);
-  const env = { ...(process.env as Record<string, string>), CONTAINERS_CONF: containersConf, CONTAINERS_STORAGE_CONF: storageConf };
+  const env = { ...(process.env as Record<string, string>), CONTAINERS_CONF: containersConf, CONTAINERS_STORAGE_CONF: storageConf, ...extraEnv };
   const podman = async (args: string[], timeoutMs = 120_000) => {
     try {
       return await run('podman', args, { env, timeout: timeoutMs, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });

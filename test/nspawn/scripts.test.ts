@@ -85,7 +85,7 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-const scripts = ['aios', 'aios-session', 'aios-vnc', 'build-image', 'build-rootfs', 'install', 'install-files', 'lib.sh', 'etc/aios-chat.sh'];
+const scripts = ['aios', 'aios-session', 'aios-vnc', 'build-image', 'build-rootfs', 'install', 'install-files', 'lib.sh', 'publish-image', 'etc/aios-chat.sh'];
 
 describe('the nspawn scripts', () => {
   it('pass shellcheck, every one of them', () => {
@@ -192,19 +192,61 @@ describe('build-rootfs', () => {
 });
 
 describe('build-image', () => {
-  it('--dry-run imports the root with the image settings and saves an OCI archive', () => {
-    const r = runScript('build-image', ['--dry-run', '--rootfs', '/srv/aios/aios-rootfs.tar.zst', '--out', '/srv/aios/aios-image.tar']);
+  const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+  it('--dry-run (chat): a small root, three layers with fixed times, the image settings, a docker-archive', () => {
+    const r = runScript('build-image', ['--dry-run', '--out', '/srv/aios/aios-image.tar']);
     expect(r.stderr).toBe('build-image: dry run: nothing was changed\n');
     expect(r.status).toBe(0);
-    const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-    const steps = r.stdout.split('\n');
-    const imported = steps.find((l) => l.startsWith('+ podman import '));
-    for (const change of ['USER\\ ai', 'WORKDIR\\ /home/ai', 'VOLUME\\ /home/ai/.config/syui/ai', 'CMD\\ \\[\\"aios\\"\\,\\ \\"chat\\"\\]', `org.opencontainers.image.version=\\"${version}\\"`, 'org.opencontainers.image.licenses=\\"MIT\\"']) {
-      expect(imported).toContain(change);
+    const out = r.stdout;
+    expect(out).toMatch(/^\+ env SOURCE_DATE_EPOCH=\d+ mmdebstrap --variant=essential --include=bubblewrap\\,libstdc\+\+6 /m);
+    expect(out).not.toMatch(/cage|chromium|wayvnc/);
+    for (const line of ['FROM scratch', 'ADD os.tar /', 'ADD deps.tar /', 'ADD app.tar /', 'USER ai', 'WORKDIR /home/ai', 'VOLUME /home/ai/.config/syui/ai', 'CMD ["aios", "chat"]', `LABEL "org.opencontainers.image.version"="${version}"`, 'LABEL "org.opencontainers.image.licenses"="MIT"', 'LABEL "org.opencontainers.image.title"="aios"']) {
+      expect(out.split('\n')).toContain(line);
     }
-    expect(imported).toMatch(/ \/srv\/aios\/aios-rootfs\.tar\.zst aios:\S+$/);
-    expect(steps).toContain(`+ podman save --format oci-archive --uncompressed --output /srv/aios/aios-image.tar aios:${version}`);
-    expect(runScript('build-image', ['--dry-run']).stderr).toContain('which root filesystem? --rootfs FILE');
+    expect(out).toMatch(/^\+ tar --hard-dereference --sort=name --mtime=@0 --owner=0 --group=0 .* --exclude=prebuilds\/win32-\* .*-cf \S+\/deps\.tar$/m);
+    expect(out).toMatch(/^\+ podman build --timestamp 0 --tag aios:\S+ --file \S+\/Containerfile /m);
+    expect(out.split('\n')).toContain(`+ podman save --format docker-archive --output /srv/aios/aios-image.tar aios:${version}`);
+  });
+
+  it('--dry-run --image machine: the root without /opt/aios, then the same two app layers; booted by /sbin/init', () => {
+    const r = runScript('build-image', ['--dry-run', '--image', 'machine', '--rootfs', '/srv/aios/aios-rootfs.tar.zst']);
+    expect(r.status).toBe(0);
+    const out = r.stdout;
+    expect(out).toMatch(/^\+ zstd -dc \/srv\/aios\/aios-rootfs\.tar\.zst \| tar --delete --wildcards -f - '\.\/opt\/aios\/\*' > \S+\/os\.tar$/m);
+    expect(out).not.toContain('mmdebstrap');
+    expect(out.split('\n')).toEqual(expect.arrayContaining(['STOPSIGNAL SIGRTMIN+3', 'CMD ["/sbin/init"]', 'LABEL "org.opencontainers.image.title"="aios-machine"']));
+    expect(out).toMatch(/^\+ podman save --format docker-archive --output \S+\/aios-machine-image\.tar aios-machine:\S+$/m);
+    expect(runScript('build-image', ['--dry-run', '--image', 'machine']).stderr).toContain('which root filesystem? --rootfs FILE');
+    expect(runScript('build-image', ['--dry-run', '--image', 'kiosk']).stderr).toContain("--image must be chat or machine, not 'kiosk'");
+  });
+});
+
+describe('publish-image', () => {
+  it('--dry-run pushes the version, then latest from the registry itself; a registry is required', () => {
+    const r = runScript('publish-image', ['--dry-run', '--registry', '127.0.0.1:5000', '--insecure', '--archive', '/srv/none.tar']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')).toEqual(expect.arrayContaining([
+      '+ skopeo copy --src-tls-verify=false --dest-tls-verify=false docker-archive:/srv/none.tar docker://127.0.0.1:5000/aios:VERSION',
+      '+ skopeo copy --src-tls-verify=false --dest-tls-verify=false docker://127.0.0.1:5000/aios:VERSION docker://127.0.0.1:5000/aios:latest',
+    ]));
+    expect(runScript('publish-image', ['--dry-run']).stderr).toContain('where to? --registry HOST[:PORT][/PATH]');
+    expect(runScript('publish-image', ['--dry-run', '--registry', 'http://x']).stderr).toContain("--registry 'http://x' is not HOST[:PORT][/PATH]");
+  });
+});
+
+describe('install --registry', () => {
+  it('--containers-only writes the config folder and the podman short names, and no machine', () => {
+    const root = '/var/tmp/aios-install-registry.test';
+    const r = runScript('install', ['--dry-run', '--user', 'root', '--registry', '127.0.0.1:5000', '--containers-only'], { AIOS_ROOT: root });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`# 6. podman short names aios and aios-machine from 127.0.0.1:5000 (${root}/etc/containers/registries.conf.d/50-aios.conf)`);
+    expect(r.stdout).toContain(`+ sed 's|@REGISTRY@|127.0.0.1:5000|g' ${nspawnDir}/etc/registries-aios.conf > ${root}/etc/containers/registries.conf.d/50-aios.conf`);
+    expect(r.stdout).not.toMatch(/nspawn\/aios\.nspawn|machines|systemctl/);
+    expect(runScript('install', ['--dry-run', '--user', 'root', '--registry', 'https://x/'], { AIOS_ROOT: root }).stderr).toContain("--registry 'https://x/' is not HOST[:PORT][/PATH]");
+    expect(runScript('install', ['--dry-run', '--user', 'root', '--containers-only'], { AIOS_ROOT: root }).stderr).toContain('which registry?');
+    const template = fs.readFileSync(path.join(nspawnDir, 'etc/registries-aios.conf'), 'utf8');
+    expect(template).toMatch(/^\[aliases\]\n"aios" = "@REGISTRY@\/aios"\n"aios-machine" = "@REGISTRY@\/aios-machine"$/m);
   });
 });
 
