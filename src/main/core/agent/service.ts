@@ -59,6 +59,7 @@ type ChatHandlers = {
   'chat.send': Handler<'chat.send'>;
   'chat.cancel': Handler<'chat.cancel'>;
   'chat.history': Handler<'chat.history'>;
+  'chat.message': Handler<'chat.message'>;
   'chat.approve': Handler<'chat.approve'>;
   'chat.run': Handler<'chat.run'>;
   'chat.clear': Handler<'chat.clear'>;
@@ -310,6 +311,11 @@ export class ChatService {
       },
       'chat.cancel': () => ({ cancelled: this.cancel() }),
       'chat.history': () => this.state(),
+      'chat.message': (req) => {
+        const text = this.open().agent.messageText(req.conversationId, req.seq);
+        if (text === undefined) throw new BridgeError('not_found', `no message ${req.seq} in the current conversation (it was cleared or replaced): reload the page`);
+        return { text };
+      },
       'chat.approve': (req) => {
         if (!this.approvals.answer(req.requestId, req.approved)) {
           throw new BridgeError('not_found', `no approval is waiting with id ${req.requestId} (already answered, expired or never asked)`);
