@@ -74,7 +74,7 @@ describe('changes found at the first sync, through the marks', () => {
   });
 
   it("an aigpt update (new updated_at) in the middle of the table, and an insert with an old timestamp", () => {
-    const target = ids[150];
+    const target = ids[150]!;
     aigptUpdate(file, target, 'now about pumpkins', '2026-12-04T11:00:00+00:00');
     const old = aigptInsert('backdated about turnips', '2020-01-01T00:00:00+00:00');
     expect(index.sync()).toEqual({ skipped: false, added: 1, updated: 1, removed: 0 });
@@ -85,9 +85,9 @@ describe('changes found at the first sync, through the marks', () => {
   });
 
   it('a delete of the newest rows, and a new row that takes a deleted rowid', () => {
-    const last = ids[N - 1];
+    const last = ids[N - 1]!;
     const lastRowid = rowidOf(last);
-    foreign!.prepare('DELETE FROM memories WHERE id IN (?, ?)').run(last, ids[N - 2]);
+    foreign!.prepare('DELETE FROM memories WHERE id IN (?, ?)').run(last, ids[N - 2]!);
     expect(index.sync()).toMatchObject({ removed: 2 });
     expect(found(`word${N - 1}`)).toEqual([]);
     expectInStep(store!.connection);
@@ -99,7 +99,7 @@ describe('changes found at the first sync, through the marks', () => {
   });
 
   it('VACUUM after deletes in the middle', () => {
-    foreign!.prepare('DELETE FROM memories WHERE id IN (?, ?, ?)').run(ids[10], ids[11], ids[200]);
+    foreign!.prepare('DELETE FROM memories WHERE id IN (?, ?, ?)').run(ids[10]!, ids[11]!, ids[200]!);
     foreign!.close();
     foreign = undefined;
     expect(sqlite3(file, 'VACUUM;\n').status).toBe(0);
@@ -147,7 +147,7 @@ describe('changes found at the first sync, through the marks', () => {
 
   it('a file that lost its marks (written by an older aios) is compared whole once', () => {
     foreign!.prepare("DELETE FROM aios_meta WHERE key LIKE 'fts_%'").run();
-    foreign!.prepare('UPDATE memories SET content = ? WHERE id = ?').run('quietly edited about figs', ids[20]);
+    foreign!.prepare('UPDATE memories SET content = ? WHERE id = ?').run('quietly edited about figs', ids[20]!);
     expect(index.sync()).toMatchObject({ updated: 1 });
     expect(found('figs')).toEqual([21]);
     expectInStep(store!.connection);
@@ -156,8 +156,8 @@ describe('changes found at the first sync, through the marks', () => {
 
 describe('changes no mark shows, found by the moving window', () => {
   it('an edit that keeps updated_at and a delete in the middle are found within one turn of the window', () => {
-    foreign!.prepare('UPDATE memories SET content = ? WHERE id = ?').run('silently about leeks', ids[123]);
-    foreign!.prepare('DELETE FROM memories WHERE id = ?').run(ids[77]);
+    foreign!.prepare('UPDATE memories SET content = ? WHERE id = ?').run('silently about leeks', ids[123]!);
+    foreign!.prepare('DELETE FROM memories WHERE id = ?').run(ids[77]!);
     let syncs = 0;
     while (found('leeks').length === 0 || found('word77').length > 0) {
       index.sync();
@@ -168,7 +168,7 @@ describe('changes no mark shows, found by the moving window', () => {
 
   it('a sync after one foreign insert does not compare the whole table', () => {
     // A silent edit far from the window: a whole-table comparison would pick it up now.
-    foreign!.prepare('UPDATE memories SET content = ? WHERE id = ?').run('silently about chard', ids[200]);
+    foreign!.prepare('UPDATE memories SET content = ? WHERE id = ?').run('silently about chard', ids[200]!);
     aigptInsert('one more about kale');
     expect(index.sync()).toEqual({ skipped: false, added: 1, updated: 0, removed: 0 });
     expect(found('kale')).toHaveLength(1);
