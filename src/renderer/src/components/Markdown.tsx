@@ -1,4 +1,4 @@
-import { memo, useRef, useState, type ComponentProps } from 'react';
+import { memo, useState, type ComponentProps } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
 import rehypeSanitize from 'rehype-sanitize';
@@ -83,12 +83,12 @@ export function FoldBar({ hiddenChars, onMore, onAll, busy }: { hiddenChars: num
  * bounded part of it whatever its length.
  */
 export const Markdown = memo(function Markdown({ text, streaming = false }: { text: TextLike; streaming?: boolean }) {
-  const split = useRef<BlockSplitter | null>(null);
-  split.current ??= new BlockSplitter();
-  split.current.feed(text);
+  // One splitter per message view: fed the text as it grows, it reads only what is new.
+  const [split] = useState(() => new BlockSplitter());
+  split.feed(text);
   const [revealed, setRevealed] = useState(0);
   const [all, setAll] = useState(false);
-  const segments = viewSegments(text, split.current, { revealed, all, streaming });
+  const segments = viewSegments(text, split, { revealed, all, streaming });
   return (
     <div className="markdown">
       {segments.map((s) =>
