@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
+import { DeltaBatcher } from './delta-batch';
 import { BridgeError, type AppStatus, type CallResponse } from '../../../shared/contract';
 import type { Handler } from '../bridge/dispatch';
 import type { LoadedConfig } from '../config/load';
@@ -97,8 +98,10 @@ export class ChatService {
   /** Every event of the chat passes here, so the status can say what really happened last. */
   private readonly emit: Emit = (name, payload) => {
     this.observe(name, payload);
-    this.o.emit(name, payload);
+    this.deltas.emit(name, payload);
   };
+  /** Streamed text is joined for a few milliseconds before it goes to the hosts. */
+  private readonly deltas = new DeltaBatcher((name, payload) => this.o.emit(name, payload));
 
   constructor(private readonly o: ChatServiceOptions) {
     this.approvals = new PendingApprovals(this.emit);
