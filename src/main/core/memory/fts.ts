@@ -14,15 +14,14 @@ import { indexText } from './text';
  *  - new rows: rowids above the highest indexed one (`aios_memory_docs`, a
  *    copy of what was indexed, keyed by rowid);
  *  - changed rows: `updated_at` at or after a high-water mark kept in
- *    `aios_meta` (through aigpt's own index on it), less a slack for writers
- *    whose clock is behind;
+ *    `aios_meta` (through aigpt's own index on it);
  *  - deleted and renumbered rows: the newest indexed row is looked up by its
  *    id; gone means deleted (dropped, and the next one checked), found under
  *    another rowid means VACUUM renumbered the table: then, and when the mark
  *    is missing (a first build, a file from elsewhere), one full comparison;
  *  - a window of `verifyWindow` rows, moving on at every sync, is compared
  *    whole, so changes no mark shows (an edit that kept `updated_at`, a delete
- *    in the middle, a clock far behind) are found within a bounded number of
+ *    in the middle, a writer whose clock is behind) are found within a bounded number of
  *    syncs; a table no larger than the window is compared whole every time.
  * Files without aigpt's `updated_at` index (its first schema) are compared
  * whole, as before.
@@ -54,20 +53,12 @@ interface DiffRow {
 const SYNC_BATCH = 5000;
 /** Rows compared whole at each sync (the moving window). */
 export const VERIFY_WINDOW = 2000;
-/** How far behind the mark a writer's clock may be and its updates still be found at once. */
-const CLOCK_SLACK_MS = 60_000;
 /** Deleted newest rows dropped one by one before a full comparison is cheaper. */
 const MAX_PROBES = 64;
 const HWM_KEY = 'fts_updated_at_mark';
 
 const MISMATCH = 'd.mem_rowid IS NULL OR d.id IS NOT m.id OR d.content IS NOT m.content OR d.interp IS NOT m.ai_interpretation';
 
-/** An RFC 3339 time less the slack, cut to whole seconds: compares as text below every stored time at or after it. */
-function markLessSlack(mark: string): string {
-  const t = Date.parse(mark);
-  if (!Number.isFinite(t)) return '';
-  return new Date(t - CLOCK_SLACK_MS).toISOString().slice(0, 19);
-}
 
 export interface MemoryIndexOptions {
   /** Rows compared whole at each sync (tests make it small to exercise the marks). */
@@ -250,7 +241,6 @@ export class MemoryIndex {
     const newest = gone.length > 0 ? below : Number.MAX_SAFE_INTEGER;
     const highest = (this.stmts.newestDoc.get(newest) as { rowid: number } | undefined)?.rowid ?? 0;
     const maxRowid = (this.stmts.maxRowid.get() as number | null) ?? 0;
-    const since = markLessSlack(mark);
     // The moving window: [from, to] in rowids, wrapping at the end.
     const from = this.cursor >= maxRowid ? 0 : this.cursor;
     const to = from + this.window;
@@ -258,7 +248,7 @@ export class MemoryIndex {
     const rowsOf = (): DiffRow[] => {
       const byRowid = new Map<number, DiffRow>();
       for (const r of this.stmts.diffRange.all(highest, Number.MAX_SAFE_INTEGER) as DiffRow[]) byRowid.set(r.rowid, r);
-      for (const r of this.stmts.diffSince!.all(since) as DiffRow[]) byRowid.set(r.rowid, r);
+      for (const r of this.stmts.diffSince!.all(mark) as DiffRow[]) byRowid.set(r.rowid, r);
       for (const r of this.stmts.diffRange.all(from, to) as DiffRow[]) byRowid.set(r.rowid, r);
       return [...byRowid.values()];
     };
