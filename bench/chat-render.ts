@@ -6,11 +6,16 @@
  *             memory file through the core's ConversationStore
  * and record every frame interval in the page (requestAnimationFrame, plus
  * long-animation-frame / longtask entries where Chromium offers them).
- * Prints the longest frame, p95 frame and send → end-of-stream time of both,
- * the ratios loaded / baseline, and whether the longest frame is under 50 ms.
+ *   long:     one answer of 5 MB (BENCH_LONG_MB), paced by the server at
+ *             BENCH_LONG_RATE bytes/s, into an empty conversation
+ * Prints the longest frame, p95 frame and send → end-of-stream time of each,
+ * the ratios against the baseline, whether the longest frame is under 50 ms,
+ * for the long answer the end of the stream on the page against the time the
+ * server took to send it (target: within 2×), and the slowest answer the page
+ * gave a script call while the long answer streamed.
  *
  * Needs the built app (npx electron-vite build). Tunable by environment:
- * BENCH_MESSAGES, BENCH_TOKENS, BENCH_CHUNK_DELAY_MS, BENCH_RUNS.
+ * BENCH_MESSAGES, BENCH_TOKENS, BENCH_CHUNK_DELAY_MS, BENCH_RUNS, BENCH_LONG_MB, BENCH_LONG_RATE.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,6 +32,8 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 2000);
 const CHUNK_DELAY_MS = Number(process.env.BENCH_CHUNK_DELAY_MS ?? 1);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const LONG_MB = Number(process.env.BENCH_LONG_MB ?? 5);
+const LONG_RATE = Number(process.env.BENCH_LONG_RATE ?? 400_000);
 const TARGET_MS = 50;
 const END_MARK = 'END-OF-STREAM';
 
@@ -47,8 +54,23 @@ function makeTokens(n: number): string[] {
   return out;
 }
 
+/** About `bytes` of prose in sentence-sized chunks (a fast model's pieces), ending in the mark. */
+function makeLongTokens(bytes: number): string[] {
+  const pieces = makeTokens(4000);
+  const out: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const t = pieces.slice((i * 8) % 3992, ((i * 8) % 3992) + 8).join('').replace(END_MARK, '');
+    out.push(t);
+    size += t.length;
+  }
+  out.push(` ${END_MARK}`);
+  return out;
+}
+
 interface CaseSpec {
   label: string;
+  server: TokenServer;
   /** Messages written into the memory file before `aios web` starts. */
   stored: number;
   /** Rows the page must hold (restored by chat.history) before the stream. */
@@ -70,6 +92,11 @@ interface CaseResult {
   totalMs: number;
   loafMax: number | undefined;
   longtaskMax: number | undefined;
+  /** What the server took to send the answer. */
+  streamMs: number;
+  /** The slowest round trip of a script call into the page while it streamed. */
+  slowestCallMs: number;
+  answerChars: number;
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -91,7 +118,22 @@ async function until(page: Page, expression: string, ms: number, what: string): 
   }
 }
 
-async function measure(browser: Browser, server: TokenServer, spec: CaseSpec): Promise<CaseResult> {
+/** Calls into the page every 200 ms until `stop` resolves; the slowest answer. */
+async function callLatency(page: Page, stop: Promise<unknown>): Promise<number> {
+  let done = false;
+  void stop.finally(() => (done = true));
+  let worst = 0;
+  while (!done) {
+    const t = performance.now();
+    await page.evaluate('1');
+    worst = Math.max(worst, performance.now() - t);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return worst;
+}
+
+async function measure(browser: Browser, spec: CaseSpec): Promise<CaseResult> {
+  const server = spec.server;
   const home = tempHome('aios-bench-chat-');
   const work = path.join(home, 'work');
   fs.mkdirSync(work);
@@ -107,6 +149,9 @@ async function measure(browser: Browser, server: TokenServer, spec: CaseSpec): P
 
     const t0 = performance.now();
     await page.goto(withParams(web.url, { bench: '1' }));
+    // The login link answers with a page that moves on to the app: wait for that navigation first.
+    await page.waitForURL((u) => !u.searchParams.has('ticket'));
+    await page.waitForLoadState('load');
     await until(page, `(window.__aiosChatStats?.messages ?? -1) >= ${historyMessages}`, 180_000, `the page to hold ${historyMessages} restored messages`);
     const restored = (await page.evaluate('window.__aiosChatStats.messages')) as number;
     if (restored < spec.rows) throw new Error(`chat.history restored ${restored} rows, fewer than the ${spec.rows} stored`);
@@ -120,11 +165,14 @@ async function measure(browser: Browser, server: TokenServer, spec: CaseSpec): P
     // A second of idle frames first: what this browser and machine manage with nothing to do.
     await new Promise((r) => setTimeout(r, 1000));
     await input.press('Enter');
-    await withTimeout(page.evaluate(STREAM_ENDED), 300_000, 'the stream to end');
+    const ended = withTimeout(page.evaluate(STREAM_ENDED), 600_000, 'the stream to end');
+    const slowestCallMs = await callLatency(page, ended);
+    await ended;
     const probe = (await page.evaluate(COLLECT_PROBE)) as ProbeResult;
     const last = page.locator('[data-testid="message"][data-role="assistant"]').last();
     if (!(await last.innerText()).includes(END_MARK)) throw new Error(`the stream ended but the last answer does not show its final token "${END_MARK}"`);
     if (probe.startAt === 0) throw new Error('the probe saw no Enter keydown');
+    const answerChars = (await page.evaluate('window.__aiosChatStats.lastChars')) as number;
 
     const inWindow = (t: number) => t > probe.startAt && t <= probe.endAt;
     const during = probe.frames.filter(([t]) => inWindow(t));
@@ -146,6 +194,9 @@ async function measure(browser: Browser, server: TokenServer, spec: CaseSpec): P
       totalMs: probe.endAt - probe.startAt,
       loafMax: probe.supported.includes('long-animation-frame') ? max(probe.loaf) : undefined,
       longtaskMax: probe.supported.includes('longtask') ? max(probe.longtasks) : undefined,
+      streamMs: server.lastStreamMs(),
+      slowestCallMs,
+      answerChars,
     };
   } finally {
     await context.close();
@@ -161,10 +212,6 @@ function line(r: CaseResult): string {
   return `  ${r.spec.label.padEnd(9)} longest ${ms(r.longest)}  p95 ${ms(r.p95)}  total ${ms(r.totalMs)}  frames ${String(r.frames).padStart(4)} (${String(r.overTarget).padStart(3)} ≥ ${TARGET_MS} ms, longest at ${Math.round(r.longestAt * 100)}%)  LoAF max ${ms(r.loafMax)}  longtask max ${ms(r.longtaskMax)}  idle longest ${ms(r.idleLongest)}  rows ${r.loadedRows}`;
 }
 
-const CASES: CaseSpec[] = [
-  { label: 'empty', stored: 0, rows: 0 },
-  { label: `${MESSAGES} rows`, stored: MESSAGES, rows: MESSAGES },
-];
 
 if (Number(process.versions.node.split('.')[0]) < 22) {
   // better-sqlite3's prebuilt binary crashes the system Node 20 (seeding opens the memory file).
@@ -172,8 +219,14 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
   process.exit(1);
 }
 assertBuilt();
-const tokens = makeTokens(TOKENS);
-const server = await startTokenServer(tokens, CHUNK_DELAY_MS);
+const server = await startTokenServer(makeTokens(TOKENS), CHUNK_DELAY_MS);
+const longTokens = makeLongTokens(LONG_MB * 1_000_000);
+const longServer = await startTokenServer(longTokens, 0, LONG_RATE);
+const CASES: CaseSpec[] = [
+  { label: 'empty', server, stored: 0, rows: 0 },
+  { label: `${MESSAGES} rows`, server, stored: MESSAGES, rows: MESSAGES },
+  { label: `${LONG_MB} MB`, server: longServer, stored: 0, rows: 0 },
+];
 const browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: [...CHROMIUM_ARGS] });
 const results = new Map<string, CaseResult[]>(CASES.map((c) => [c.label, []]));
 try {
@@ -181,7 +234,7 @@ try {
   for (let run = 1; run <= RUNS; run++) {
     console.log(`run ${run}`);
     for (const c of CASES) {
-      const r = await measure(browser, server, c);
+      const r = await measure(browser, c);
       results.get(c.label)!.push(r);
       console.log(line(r));
     }
@@ -189,9 +242,10 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  await longServer.close();
 }
 
-const [empty, full] = CASES.map((c) => results.get(c.label)!) as [CaseResult[], CaseResult[]];
+const [empty, full, long] = CASES.map((c) => results.get(c.label)!) as [CaseResult[], CaseResult[], CaseResult[]];
 const first = (rs: CaseResult[]) => rs[0]!;
 console.log('cases:');
 console.log(`  empty     a new conversation`);
@@ -216,3 +270,13 @@ const typical = med(full, 'longest');
 console.log(
   `  target: longest frame < ${TARGET_MS} ms while streaming into ${MESSAGES} rows: median run ${typical.toFixed(1)} ms ${verdict(typical)}; worst run ${worst.toFixed(1)} ms ${verdict(worst)}`,
 );
+
+const longest = med(long, 'longest');
+const lr = long.map((r) => r.totalMs / r.streamMs);
+const ratio = median(lr);
+const slowCall = Math.max(...long.map((r) => r.slowestCallMs));
+const baseCall = Math.max(...empty.map((r) => r.slowestCallMs));
+console.log(`long answer: ${(first(long).answerChars / 1e6).toFixed(2)} MB in ${longTokens.length} chunks, sent at ${LONG_RATE / 1000} KB/s`);
+console.log(`  longest frame ${ms(longest)} (empty: ${ms(med(empty, 'longest'))}, ratio ${(longest / med(empty, 'longest')).toFixed(2)}): ${verdict(longest)}`);
+console.log(`  page shows the end ${ms(med(long, 'totalMs'))} after send; the server took ${ms(median(long.map((r) => r.streamMs)))}: ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`);
+console.log(`  slowest script call during the stream ${ms(slowCall)} (empty: ${ms(baseCall)})`);

@@ -1,7 +1,8 @@
 /**
- * Benchmark of memory search at 100,000 memories.
+ * Benchmark of memory search at 100,000 memories (or any size).
  *
- *   npx tsx bench/memory-search.ts [--memories N] [--queries N]
+ *   npm run bench -- memory [--memories N] [--queries N]
+ *   npm run bench -- memory --memories 1000000
  *
  * Builds a memory file of N memories (a Zipf-distributed vocabulary, 8-40
  * words each, one in twenty in Japanese), then in this run and on this file
@@ -23,6 +24,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { HistoryStore, openMemoryStore } from '../src/main/core/memory';
+import { MemoryIndex } from '../src/main/core/memory/fts';
 import { nowDbTimestamp } from '../src/main/core/memory/format';
 import { mulberry32, percentile } from './lib/stats';
 
@@ -146,12 +148,39 @@ try {
   checks.sort((a, b) => a - b);
   const [, tIdle] = time(() => fstore.syncIndex());
   history.close();
+  // One foreign memory write at a time, aigpt's way, then the search's check.
+  const foreignIds = fdb.prepare('SELECT id FROM memories ORDER BY rowid LIMIT 10 OFFSET ?').pluck().all(Math.floor(N / 2)) as string[];
+  const fupd = fdb.prepare('UPDATE memories SET content = ?, updated_at = ? WHERE id = ?');
+  const fdel = fdb.prepare('DELETE FROM memories WHERE id = ?');
+  const perChange = { insert: [] as number[], update: [] as number[], delete: [] as number[] };
+  for (let i = 0; i < 10; i++) {
+    const id = ulid();
+    const at = nowDbTimestamp();
+    fins.run(id, `${texts[i]!} inserted`, at, at);
+    perChange.insert.push(time(() => fstore.syncIndex())[1]);
+    fupd.run(`${texts[i + 1]!} updated`, nowDbTimestamp(), foreignIds[i]!);
+    perChange.update.push(time(() => fstore.syncIndex())[1]);
+    fdel.run(id);
+    perChange.delete.push(time(() => fstore.syncIndex())[1]);
+  }
+  // The baseline: comparing the whole table, what every check did before the marks.
+  const full = new MemoryIndex(fstore.connection);
+  const fullChecks: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    full.invalidate();
+    fullChecks.push(time(() => full.sync())[1]);
+  }
   fstore.close();
   fdb.close();
+  const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  const fullP50 = p50(fullChecks);
   console.log('\nindex kept in step without triggers');
   console.log(`  first build over ${built.added.toLocaleString('en')} rows another program wrote   ${(tBuild / 1000).toFixed(2)} s`);
   console.log(`  check after another process committed (p50)        ${ms(percentile(checks, 50))}`);
   console.log(`  check when nobody else wrote                        ${ms(tIdle)}`);
+  for (const [what, xs] of Object.entries(perChange)) {
+    console.log(`  check after one foreign ${what.padEnd(6)} (p50)            ${ms(p50(xs))}   (whole-table comparison, the baseline: ${ms(fullP50)}, ${(fullP50 / p50(xs)).toFixed(0)}x)`);
+  }
 
   // --- search ---------------------------------------------------------------
   const classes: [string, number, number][] = [

@@ -11,6 +11,8 @@ export interface TokenServer {
   baseUrl: string;
   /** Chat requests answered so far. */
   requests(): number;
+  /** How long the last answer took to send, first chunk to last (ms). */
+  lastStreamMs(): number;
   close(): Promise<void>;
 }
 
@@ -20,8 +22,13 @@ function chunk(delta: Record<string, unknown>, finish: string | null = null): st
   return `data: ${JSON.stringify({ id: 'bench', object: 'chat.completion.chunk', created: 1, model: 'bench', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 }
 
-export async function startTokenServer(tokens: readonly string[], chunkDelayMs: number): Promise<TokenServer> {
+/**
+ * `chunkDelayMs`: a pause after every chunk; `bytesPerSecond` instead paces
+ * the whole answer at that rate (for answers of megabytes).
+ */
+export async function startTokenServer(tokens: readonly string[], chunkDelayMs: number, bytesPerSecond?: number): Promise<TokenServer> {
   let answered = 0;
+  let streamMs = 0;
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     req.resume();
@@ -39,11 +46,18 @@ export async function startTokenServer(tokens: readonly string[], chunkDelayMs: 
         answered++;
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         res.write(chunk({ role: 'assistant', content: '' }));
+        const started = performance.now();
+        let sent = 0;
         for (const t of tokens) {
           if (res.destroyed) return;
           res.write(chunk({ content: t }));
-          if (chunkDelayMs > 0) await sleep(chunkDelayMs);
+          sent += t.length;
+          if (bytesPerSecond) {
+            const ahead = (sent / bytesPerSecond) * 1000 - (performance.now() - started);
+            if (ahead > 5) await sleep(ahead);
+          } else if (chunkDelayMs > 0) await sleep(chunkDelayMs);
         }
+        streamMs = performance.now() - started;
         res.write(chunk({}, 'stop'));
         res.end('data: [DONE]\n\n');
       })();
@@ -58,6 +72,7 @@ export async function startTokenServer(tokens: readonly string[], chunkDelayMs: 
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests: () => answered,
+    lastStreamMs: () => streamMs,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -67,6 +67,11 @@ export const ChatHistoryItemSchema = z.object({
   /** For tool results: the tool's name; for assistant tool calls: the calls made. */
   toolName: z.string().optional(),
   toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })).optional(),
+  /**
+   * A long message restored folded: `text` is its head (the first `at` characters) and its tail; the
+   * `omittedChars` between them come on demand from chat.message with this `seq`.
+   */
+  folded: z.object({ seq: z.number().int(), at: z.number().int().nonnegative(), omittedChars: z.number().int().positive() }).optional(),
 });
 export type ChatHistoryItem = z.infer<typeof ChatHistoryItemSchema>;
 
@@ -299,6 +304,8 @@ export const calls = {
   'chat.cancel': call(z.strictObject({}), z.object({ cancelled: z.boolean() })),
   /** The conversation as restored from the memory file, and the provider state. */
   'chat.history': call(z.strictObject({}), ChatStateSchema),
+  /** The whole text of one stored message that chat.history restored folded ("show all"). */
+  'chat.message': call(z.strictObject({ conversationId: z.string().min(1).max(100), seq: z.number().int().nonnegative() }), z.object({ text: z.string() })),
   /** Answers one chat.approvalRequest; each request id is valid once. */
   'chat.approve': call(z.strictObject({ requestId: ChatIdSchema, approved: z.boolean() }), z.null()),
   /** Runs a command the person typed (`!cmd`) through the same policy, approvals and history. */

@@ -15,7 +15,8 @@ export interface ScriptedToolCall {
 }
 
 export type Step =
-  | { text: string; toolCalls?: ScriptedToolCall[]; delayMs?: number; chunkDelayMs?: number }
+  /** `pieces`: how many SSE chunks the text is sent in (4 unless said). */
+  | { text: string; toolCalls?: ScriptedToolCall[]; delayMs?: number; chunkDelayMs?: number; pieces?: number }
   | { toolCalls: ScriptedToolCall[]; text?: string; delayMs?: number; chunkDelayMs?: number }
   | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
   /** Sends part of the text, then destroys the socket without finish_reason or [DONE]. */
@@ -185,7 +186,7 @@ export async function startLlmServer(script: Step[] = [], options: LlmServerOpti
       if ('chunkDelayMs' in step && step.chunkDelayMs) await sleep(step.chunkDelayMs);
     };
     await write(sseChunk({ role: 'assistant', content: '' }));
-    for (const p of pieces(text, 4)) if (p) await write(sseChunk({ content: p }));
+    for (const p of pieces(text, 'pieces' in step && step.pieces ? step.pieces : 4)) if (p) await write(sseChunk({ content: p }));
     for (const [i, c] of calls.entries()) {
       await write(sseChunk({ tool_calls: [{ index: i, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] }));
       for (const p of pieces(c.args, 3)) await write(sseChunk({ tool_calls: [{ index: i, function: { arguments: p } }] }));

@@ -1,4 +1,5 @@
 import { ulid } from 'ulid';
+import { foldItem, withinBudget } from '../conversation/restore-fold';
 import type { ChatHistoryItem } from '../../../shared/contract';
 import type { AiosConfig } from '../config/schema';
 import type { ConversationStore } from '../conversation/store';
@@ -111,16 +112,23 @@ export class Agent {
   /** The newest `limit` messages of the conversation, for a UI to show on (re)load. */
   history(limit = RESTORE_LIMIT): ChatHistoryItem[] {
     const items: ChatHistoryItem[] = [];
-    for (const { message: m } of this.o.conversations.messages(this.conversationId, limit)) {
+    for (const { seq, message: m } of this.o.conversations.messages(this.conversationId, limit)) {
       const role = m.role;
       const text = typeof m.content === 'string' ? m.content : '';
-      if (role === 'user') items.push({ role, text });
+      if (role === 'user') items.push(foldItem({ role, text }, seq));
       else if (role === 'assistant') {
         const calls = Array.isArray(m.tool_calls) ? (m.tool_calls as Array<{ id: string; function: { name: string; arguments: string } }>) : [];
-        items.push({ role, text, ...(calls.length > 0 ? { toolCalls: calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })) } : {}) });
-      } else if (role === 'tool') items.push({ role, text, ...(typeof m.name === 'string' ? { toolName: m.name } : {}) });
+        items.push(foldItem({ role, text, ...(calls.length > 0 ? { toolCalls: calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })) } : {}) }, seq));
+      } else if (role === 'tool') items.push(foldItem({ role, text, ...(typeof m.name === 'string' ? { toolName: m.name } : {}) }, seq));
     }
-    return items;
+    return withinBudget(items);
+  }
+
+  /** The whole text of one message of the current conversation (what history() folded). */
+  messageText(conversationId: string, seq: number): string | undefined {
+    if (conversationId !== this.conversationId) return undefined;
+    const m = this.o.conversations.message(conversationId, seq);
+    return m && typeof m.content === 'string' ? m.content : undefined;
   }
 
   private async client(): Promise<LlmClient> {

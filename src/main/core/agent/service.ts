@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
+import { DeltaBatcher } from './delta-batch';
 import { BridgeError, type AppStatus, type CallResponse } from '../../../shared/contract';
 import type { Handler } from '../bridge/dispatch';
 import type { LoadedConfig } from '../config/load';
@@ -59,6 +60,7 @@ type ChatHandlers = {
   'chat.send': Handler<'chat.send'>;
   'chat.cancel': Handler<'chat.cancel'>;
   'chat.history': Handler<'chat.history'>;
+  'chat.message': Handler<'chat.message'>;
   'chat.approve': Handler<'chat.approve'>;
   'chat.run': Handler<'chat.run'>;
   'chat.clear': Handler<'chat.clear'>;
@@ -96,8 +98,10 @@ export class ChatService {
   /** Every event of the chat passes here, so the status can say what really happened last. */
   private readonly emit: Emit = (name, payload) => {
     this.observe(name, payload);
-    this.o.emit(name, payload);
+    this.deltas.emit(name, payload);
   };
+  /** Streamed text is joined for a few milliseconds before it goes to the hosts. */
+  private readonly deltas = new DeltaBatcher((name, payload) => this.o.emit(name, payload));
 
   constructor(private readonly o: ChatServiceOptions) {
     this.approvals = new PendingApprovals(this.emit);
@@ -314,6 +318,11 @@ export class ChatService {
       },
       'chat.cancel': () => ({ cancelled: this.cancel() }),
       'chat.history': () => this.state(),
+      'chat.message': (req) => {
+        const text = this.open().agent.messageText(req.conversationId, req.seq);
+        if (text === undefined) throw new BridgeError('not_found', `no message ${req.seq} in the current conversation (it was cleared or replaced): reload the page`);
+        return { text };
+      },
       'chat.approve': (req) => {
         if (!this.approvals.answer(req.requestId, req.approved)) {
           throw new BridgeError('not_found', `no approval is waiting with id ${req.requestId} (already answered, expired or never asked)`);

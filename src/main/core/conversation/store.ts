@@ -155,6 +155,12 @@ export class ConversationStore {
     });
   }
 
+  /** One message by its seq, if it belongs to that conversation. */
+  message(conversationId: string, seq: number): Record<string, unknown> | undefined {
+    const row = this.db.prepare('SELECT message FROM aios_conversation_messages WHERE conversation_id = ? AND seq = ?').get(conversationId, seq) as { message: string } | undefined;
+    return row ? (JSON.parse(row.message) as Record<string, unknown>) : undefined;
+  }
+
   /** The newest `limit` messages, oldest first. */
   messages(conversationId: string, limit = 500): StoredMessage[] {
     const rows = this.db

@@ -36,6 +36,8 @@ export class ChatController {
   private readonly batcher: StreamBatcher;
   private readonly offs: Array<() => void> = [];
   private restoreSeq = 0;
+  /** The conversation chat.history last restored (for chat.message). */
+  private conversationId = '';
   private readonly now: () => number;
 
   constructor(
@@ -101,6 +103,7 @@ export class ChatController {
     try {
       const state = await this.bridge.call('chat.history', {});
       if (seq !== this.restoreSeq) return;
+      this.conversationId = state.conversationId;
       this.batcher.flush();
       const stored = restoreRows(state.messages, `h${seq}-`, state.busy, state.commands);
       // A command still running here when the server went away has no stored turn yet: keep its card, interrupted.
@@ -114,6 +117,21 @@ export class ChatController {
     } catch (err) {
       applyChat((s) => R.localError(s, 'restore_failed', `could not load the conversation: ${message(err)}`));
     }
+  }
+
+  /** "Show all" on a message restored folded: its whole text from the memory file. */
+  async unfold(rowId: string, seq: number): Promise<void> {
+    try {
+      const { text } = await this.bridge.call('chat.message', { conversationId: this.conversationId, seq });
+      applyChat((s) => R.unfolded(s, rowId, text));
+    } catch (err) {
+      useUi.getState().addToast(`Could not load the whole message: ${message(err)}`);
+    }
+  }
+
+  /** Starts a new, empty conversation (the old one stays in the memory file); works while a turn runs or hangs. */
+  async newConversation(): Promise<void> {
+    return this.slash('clear', '');
   }
 
   /** Asks for the whole status: on connect and reconnect, when pushed changes may have been missed. */

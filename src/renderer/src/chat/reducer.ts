@@ -5,6 +5,7 @@
  */
 import type { EventPayload } from '../../../shared/contract';
 import { finalState, newCard, refusalText } from './format';
+import { StreamText } from './stream-text';
 import type { ChatData, CommandRow, MessageRole, MessageRow, OutputChunk, Row } from './types';
 
 /** What one card keeps on the page; longer output loses its head. */
@@ -42,11 +43,12 @@ export function appendDelta(s: ChatData, turnId: string, text: string): ChatData
     const i = findIndex(s.rows, (r) => r.id === s.streamingId);
     const row = s.rows[i];
     if (row && row.kind === 'message' && row.turnId === turnId) {
-      return { ...s, rows: replaceAt(s.rows, i, { ...row, text: row.text + text }) };
+      // `text` is joined but not read while streaming (reading it would copy all of it); the page reads `stream`.
+      return { ...s, rows: replaceAt(s.rows, i, { ...row, text: row.text + text, stream: (row.stream ?? StreamText.of(row.text)).append(text) }) };
     }
   }
   const [id, t] = mint(endStream(s));
-  const row: MessageRow = { kind: 'message', id, role: 'assistant', text, streaming: true, turnId };
+  const row: MessageRow = { kind: 'message', id, role: 'assistant', text, stream: StreamText.of(text), streaming: true, turnId };
   return { ...t, rows: [...t.rows, row], streamingId: id };
 }
 
@@ -316,4 +318,13 @@ export function restored(s: ChatData, rows: Row[], replace: boolean): ChatData {
 /** The rows the list shows. */
 export function visibleRows(s: ChatData): Row[] {
   return s.viewStart === 0 ? s.rows : s.rows.slice(s.viewStart);
+}
+
+/** A folded restored message, now whole ("show all" fetched its text). */
+export function unfolded(s: ChatData, rowId: string, text: string): ChatData {
+  const i = findIndex(s.rows, (r) => r.id === rowId);
+  const row = s.rows[i];
+  if (!row || row.kind !== 'message' || !row.folded) return s;
+  const { folded: _folded, ...rest } = row;
+  return { ...s, rows: replaceAt(s.rows, i, { ...rest, text }) };
 }

@@ -73,6 +73,8 @@ export function cardFromRecord(id: string, r: CommandRecord): CommandRow {
   return cardDone(card, r.done);
 }
 
+const foldedOf = (item: ChatHistoryItem) => (item.folded ? { folded: item.folded } : {});
+
 /**
  * `busy`: the core is still running a turn, so its newest question and command may not have an answer or result yet (not failed, not interrupted). */
 export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', busy = false, records: readonly CommandRecord[] = []): Row[] {
@@ -86,10 +88,10 @@ export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', busy = fal
       awaiting = [];
       // A question followed by another question got no answer: its turn failed.
       const answered = n + 1 < items.length ? items[n + 1]?.role !== 'user' : busy;
-      rows.push({ kind: 'message', id, role: 'user', text: item.text, streaming: false, turnId: null, ...(answered ? {} : { failed: true }) });
+      rows.push({ kind: 'message', id, role: 'user', text: item.text, streaming: false, turnId: null, ...(answered ? {} : { failed: true }), ...foldedOf(item) });
     } else if (item.role === 'assistant') {
       awaiting = [];
-      if (item.text.trim() !== '') rows.push({ kind: 'message', id, role: 'assistant', text: item.text, streaming: false, turnId: null });
+      if (item.text.trim() !== '') rows.push({ kind: 'message', id, role: 'assistant', text: item.text, streaming: false, turnId: null, ...foldedOf(item) });
       (item.toolCalls ?? []).forEach((c, k) => {
         const cid = `${id}.${k}`;
         const record = c.name === RUN_COMMAND ? recordOf.get(c.id) : undefined;

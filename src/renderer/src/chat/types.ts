@@ -1,4 +1,5 @@
 import type { EventPayload } from '../../../shared/contract';
+import type { StreamText } from './stream-text';
 
 export type Decision = EventPayload<'chat.commandStart'>['decision'];
 export type MessageRole = 'user' | 'assistant' | 'notice' | 'error' | 'system';
@@ -8,10 +9,14 @@ export interface MessageRow {
   id: string;
   role: MessageRole;
   text: string;
+  /** The streamed answer as pieces: what the page reads while it grows (see stream-text.ts). */
+  stream?: StreamText;
   /** An assistant answer still arriving. */
   streaming: boolean;
   turnId: string | null;
   level?: 'info' | 'warning';
+  /** Restored folded: `text` is the head (before `at`) and the tail; chat.message has the whole. */
+  folded?: { seq: number; at: number; omittedChars: number };
   /** A question whose answer failed (the banner said why; after a restart, the stored conversation shows it). */
   failed?: boolean;
 }

@@ -119,6 +119,9 @@ export function Composer() {
         lang="ja-JP"
         spellCheck={false}
       />
+      <button type="button" className="new-conversation" data-testid="new-conversation" onClick={() => void chat.newConversation()} title="Start a new conversation (/clear); the old one stays in the memory file">
+        New
+      </button>
       {busy ? (
         <button type="button" className="stop" onClick={() => void chat.cancel()} title="Stop the running answer (Esc)">
           Stop

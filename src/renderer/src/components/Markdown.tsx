@@ -1,9 +1,11 @@
-import { memo, type ComponentProps } from 'react';
+import { memo, useState, type ComponentProps } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
 import rehypeSanitize from 'rehype-sanitize';
 import remarkGfm from 'remark-gfm';
-import { markdownBlocks } from '../chat/markdown-blocks';
+import { VIEW_STEP, viewSegments } from '../chat/fold-view';
+import { BlockSplitter } from '../chat/markdown-blocks';
+import type { TextLike } from '../chat/stream-text';
 import { CodeBlock } from './CodeBlock';
 
 interface HastLike {
@@ -37,9 +39,13 @@ function Pre({ node, children, ...rest }: ComponentProps<'pre'> & { node?: HastL
 
 const components: Components = { a: Link, pre: Pre };
 const remarkPlugins = [remarkGfm];
+// One highlighter for every block: rehype-highlight registers all its
+// languages each time it is attached, and each block is its own processor.
+const highlight = rehypeHighlight({ detect: false });
+const sharedHighlight = () => highlight;
 // Sanitise first (the default schema keeps `language-*` on code), then
 // highlight: highlighting only adds spans and classes built from text.
-const rehypePlugins = [rehypeSanitize, [rehypeHighlight, { detect: false }]] as ComponentProps<typeof ReactMarkdown>['rehypePlugins'];
+const rehypePlugins = [rehypeSanitize, sharedHighlight] as ComponentProps<typeof ReactMarkdown>['rehypePlugins'];
 
 const Block = memo(function Block({ text }: { text: string }) {
   return (
@@ -49,17 +55,53 @@ const Block = memo(function Block({ text }: { text: string }) {
   );
 });
 
+function kb(chars: number): string {
+  return chars >= 1_000_000 ? `${(chars / 1_000_000).toFixed(1)} MB` : `${Math.max(1, Math.round(chars / 1000))} KB`;
+}
+
+/** Says how much of a message is not on the page, and offers it. */
+export function FoldBar({ hiddenChars, onMore, onAll, busy }: { hiddenChars: number; onMore?: () => void; onAll: () => void; busy?: boolean }) {
+  return (
+    <div className="message-fold" data-testid="message-fold" role="group" aria-label="Part of this message is folded">
+      <span>… {kb(hiddenChars)} of this message not shown …</span>
+      {onMore && (
+        <button type="button" onClick={onMore} disabled={busy}>
+          Show {kb(Math.min(hiddenChars, VIEW_STEP))} more
+        </button>
+      )}
+      <button type="button" onClick={onAll} disabled={busy}>
+        {busy ? 'Loading…' : 'Show all'}
+      </button>
+    </div>
+  );
+}
+
 /**
  * GitHub-flavoured Markdown from the model, sanitised; no raw HTML passes.
- * Parsed per block, so a streaming answer re-parses only its last block.
+ * Parsed per block, and a long text folded to its head and tail, so a
+ * streaming answer re-parses only its last block and the page holds a
+ * bounded part of it whatever its length.
  */
-export const Markdown = memo(function Markdown({ text }: { text: string }) {
-  const blocks = markdownBlocks(text);
+export const Markdown = memo(function Markdown({ text, streaming = false }: { text: TextLike; streaming?: boolean }) {
+  // One splitter per message view: fed the text as it grows, it reads only what is new.
+  const [split] = useState(() => new BlockSplitter());
+  split.feed(text);
+  const [revealed, setRevealed] = useState(0);
+  const [all, setAll] = useState(false);
+  const segments = viewSegments(text, split, { revealed, all, streaming });
   return (
     <div className="markdown">
-      {blocks.map((b, i) => (
-        <Block key={i} text={b} />
-      ))}
+      {segments.map((s) =>
+        s.kind === 'markdown' ? (
+          <Block key={s.key} text={s.text} />
+        ) : s.kind === 'plain' ? (
+          <p key={s.key} className="plain-block">
+            {s.text}
+          </p>
+        ) : (
+          <FoldBar key={s.key} hiddenChars={s.hiddenChars} onMore={() => setRevealed((r) => r + VIEW_STEP)} onAll={() => setAll(true)} />
+        ),
+      )}
     </div>
   );
 });

@@ -1,10 +1,12 @@
-import { memo } from 'react';
+import { memo, useState } from 'react';
+import { VIEW_FOLD_OVER, VIEW_HEAD, VIEW_TAIL } from '../chat/fold-view';
+import { useChatController } from './ChatContext';
 import type { MessageRow, Row, ToolRow } from '../chat/types';
 import { ReasoningView } from './ReasoningView';
 import { decisionLabel } from '../chat/format';
 import { CommandCard } from './CommandCard';
 import { ToolArguments } from './ToolArguments';
-import { Markdown } from './Markdown';
+import { FoldBar, Markdown } from './Markdown';
 
 const ROLE_LABEL: Record<MessageRow['role'], string> = {
   user: 'You',
@@ -13,6 +15,43 @@ const ROLE_LABEL: Record<MessageRow['role'], string> = {
   error: 'Error',
   system: 'aios',
 };
+
+/** A long message restored folded: its head and tail; the middle is fetched on "show all". */
+function RestoredFolded({ row, folded }: { row: MessageRow; folded: NonNullable<MessageRow['folded']> }) {
+  const chat = useChatController();
+  const [busy, setBusy] = useState(false);
+  const head = row.text.slice(0, folded.at);
+  const tail = row.text.slice(folded.at);
+  const markdown = row.role === 'assistant' || row.role === 'system';
+  const show = (t: string) => (markdown ? <Markdown text={t} /> : <p className="plain">{t}</p>);
+  return (
+    <>
+      {show(head)}
+      <FoldBar
+        hiddenChars={folded.omittedChars}
+        busy={busy}
+        onAll={() => {
+          setBusy(true);
+          void chat.unfold(row.id, folded.seq).finally(() => setBusy(false));
+        }}
+      />
+      {show(tail)}
+    </>
+  );
+}
+
+/** A person's own text: whole when short, folded like an answer when long. */
+function PlainText({ text }: { text: string }) {
+  const [all, setAll] = useState(false);
+  if (all || text.length <= VIEW_FOLD_OVER) return <p className="plain">{text}</p>;
+  return (
+    <>
+      <p className="plain">{text.slice(0, VIEW_HEAD)}</p>
+      <FoldBar hiddenChars={text.length - VIEW_HEAD - VIEW_TAIL} onAll={() => setAll(true)} />
+      <p className="plain">{text.slice(-VIEW_TAIL)}</p>
+    </>
+  );
+}
 
 function MessageView({ row }: { row: MessageRow }) {
   return (
@@ -23,13 +62,15 @@ function MessageView({ row }: { row: MessageRow }) {
       data-streaming={row.streaming ? 'true' : undefined}
       aria-label={ROLE_LABEL[row.role]}
     >
-      {row.role === 'assistant' || row.role === 'system' ? (
+      {row.folded ? (
+        <RestoredFolded row={row} folded={row.folded} />
+      ) : row.role === 'assistant' || row.role === 'system' ? (
         <>
-          <Markdown text={row.text} />
+          <Markdown text={row.stream ?? row.text} streaming={row.streaming} />
           {row.streaming && <span className="caret" aria-hidden="true" />}
         </>
       ) : (
-        <p className="plain">{row.text}</p>
+        <PlainText text={row.text} />
       )}
       {row.failed && (
         <p className="unanswered" data-testid="unanswered">
