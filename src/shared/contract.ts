@@ -274,6 +274,8 @@ export const CommandHistoryListSchema = z.object({
       /** The call id of the chat card (and of its record in chat.history); null for rows written before records. */
       callId: z.string().nullable().optional(),
       conversationId: z.string().nullable().optional(),
+      /** `interrupted`: aios stopped (crash, kill) while it ran; `running`: it still runs (another aios, or this one). */
+      state: z.enum(['running', 'done', 'interrupted']).optional(),
     }),
   ),
 });

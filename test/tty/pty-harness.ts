@@ -20,6 +20,8 @@ export interface ChatPty {
   mark(): number;
   exited: Promise<number>;
   kill(): void;
+  /** The pty's first process (tsx, which starts aios as its child). */
+  pid: number;
 }
 
 export function startChat(env: Record<string, string>, cwd: string, extraArgs: string[] = []): ChatPty {
@@ -51,6 +53,7 @@ export function startChat(env: Record<string, string>, cwd: string, extraArgs: s
       }
     },
     exited,
+    pid: p.pid,
     kill: () => {
       if (alive) p.kill('SIGKILL');
     },

@@ -8,6 +8,7 @@ import type { LoadedConfig } from '../config/load';
 import type { AiosConfig } from '../config/schema';
 import type { Env } from '../config/paths';
 import { ConversationStore } from '../conversation/store';
+import { answerInterruptedCalls, INTERRUPTED_BY_CRASH } from '../conversation/interrupted';
 import type { CommandEnvironment } from '../environment';
 import { Executor } from '../executor/executor';
 import { confinementFor, type Sandbox } from '../executor/sandbox';
@@ -93,6 +94,7 @@ export class ChatService {
   private ai: AiosConfig['ai'];
   private providerFailure: string | null = null;
   private memoryTrouble: string | null = null;
+  private interruptedAtStart: string | null = null;
   /** Every event of the chat passes here, so the status can say what really happened last. */
   private readonly emit: Emit = (name, payload) => {
     this.observe(name, payload);
@@ -239,8 +241,34 @@ export class ChatService {
       emit: this.emit,
       ...(this.o.llmFactory ? { llmFactory: this.o.llmFactory } : {}),
     });
+    this.recoverInterrupted(history, conversations, agent.currentConversation);
     this.parts = { agent, runner, ...(memory ? { memory } : {}), ...(history ? { commands: history } : {}), ...(conversationDb ? { conversationDb } : {}) };
+    if (this.interruptedAtStart) this.emit('chat.notice', { turnId: null, level: 'warning', message: this.interruptedAtStart });
     return this.parts;
+  }
+
+  /**
+   * After a crash: history rows a dead aios left running become
+   * `interrupted`, and the calls of the conversation that never got a result
+   * get one saying so (the model learns it on the next request).
+   */
+  private recoverInterrupted(history: HistoryStore | undefined, conversations: ConversationStore, conversationId: string): void {
+    try {
+      const marked = history?.sweepInterrupted(INTERRUPTED_BY_CRASH) ?? [];
+      const answered = answerInterruptedCalls(conversations, conversationId, history?.runningCallIds() ?? new Set());
+      const names = [...new Set([...marked.map((m) => m.command), ...answered.map((a) => a.name)])];
+      if (marked.length + answered.length > 0) {
+        this.o.log?.(`recovered after a crash: ${marked.length} history rows marked interrupted, ${answered.length} calls answered`);
+        this.interruptedAtStart = `aios stopped (killed or crashed) while ${names.length === 1 ? 'this was' : 'these were'} running: ${names.slice(0, 5).join('; ')}${names.length > 5 ? ' …' : ''}. Marked interrupted in /history; check before running again.`;
+      }
+    } catch (err) {
+      this.o.log?.(`could not mark interrupted calls: ${(err as Error).message}`);
+    }
+  }
+
+  /** What a crash of the previous aios left interrupted, in words (once per start), or null. */
+  get interruptedNotice(): string | null {
+    return this.interruptedAtStart;
   }
 
   /** The parts if the chat has been opened; never opens the memory file. */
@@ -344,6 +372,7 @@ export class ChatService {
             signal: r.signal,
             callId: r.callId,
             conversationId: r.conversationId,
+            state: r.state,
           })),
         };
       },

@@ -60,6 +60,64 @@ export interface CommandHistoryRow {
   callId: string | null;
   turnId: string | null;
   conversationId: string | null;
+  /** `running` (started, not ended), `done`, or `interrupted` (aios died while it ran). */
+  state: 'running' | 'done' | 'interrupted';
+}
+
+/** A call a crashed aios left running, as the next start found it. */
+export interface InterruptedCall {
+  id: string;
+  command: string;
+  callId: string | null;
+  turnId: string | null;
+  conversationId: string | null;
+  startedAt: string;
+}
+
+/** `host/pid`: who wrote a running row. */
+export function ownerTag(pid: number = process.pid): string {
+  return `${os.hostname()}/${pid}`;
+}
+
+/** A running row's writer is gone: it was this host's and its process no longer exists. Another host's rows are never judged. */
+export function ownerIsDead(owner: string): boolean {
+  const slash = owner.lastIndexOf('/');
+  if (owner.slice(0, slash) !== os.hostname()) return false;
+  const pid = Number(owner.slice(slash + 1));
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** The stored card record with an ending saying it was interrupted (a record without one, or unreadable, gets none: the card says it from the model's copy). */
+function interruptedRecord(json: string | null, reason: string): string | null {
+  if (json === null) return null;
+  try {
+    const r = JSON.parse(json) as { callId?: string; start?: { command?: string; decision?: string }; done?: unknown; running?: boolean };
+    if (!r.start) return json;
+    const done = {
+      callId: r.callId,
+      command: r.start.command,
+      decision: r.start.decision,
+      ran: r.running === true,
+      refusal: reason,
+      refusalKind: 'cancelled',
+      exitCode: null,
+      signal: null,
+      durationMs: 0,
+      timedOut: false,
+      cancelled: true,
+    };
+    const { running: _running, ...rest } = r;
+    return JSON.stringify({ output: [], omittedChars: 0, ...rest, done });
+  } catch {
+    return json;
+  }
 }
 
 export interface HistoryQuery {
@@ -124,6 +182,7 @@ interface HistoryDbRow {
   call_id: string | null;
   turn_id: string | null;
   conversation_id: string | null;
+  state?: string | null;
 }
 
 function toRow(r: HistoryDbRow): CommandHistoryRow {
@@ -147,6 +206,7 @@ function toRow(r: HistoryDbRow): CommandHistoryRow {
     callId: r.call_id ?? null,
     turnId: r.turn_id ?? null,
     conversationId: r.conversation_id ?? null,
+    state: r.state === 'running' || r.state === 'interrupted' ? r.state : 'done',
   };
 }
 
@@ -166,8 +226,8 @@ export class HistoryStore {
     this.insert = this.store.guard(() =>
       this.store.connection.prepare(
         `INSERT INTO aios_command_history (id, command, decision, matched_rule, approver, exit_code, signal, duration_ms,
-         started_at, ended_at, cwd, machine, output_excerpt, output_truncated, session_id, call_id, turn_id, conversation_id, record_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         started_at, ended_at, cwd, machine, output_excerpt, output_truncated, session_id, call_id, turn_id, conversation_id, record_json, state, owner)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     );
   }
@@ -176,41 +236,112 @@ export class HistoryStore {
     return this.store.path;
   }
 
-  /** Stores one entry (one write transaction) and returns its ULID. */
+  /** Stores one finished entry (one write transaction) and returns its ULID. */
   record(entry: CommandHistoryEntry): string {
+    const id = newUlid();
+    const values = this.values(entry);
+    this.store.guard(() => writeTransaction(this.store.connection, () => this.insert.run(id, ...values, 'done', null)));
+    return id;
+  }
+
+  /**
+   * Write-ahead: stores the entry as `running` before the command or tool
+   * runs, so a crash leaves a row that the next start marks interrupted.
+   * `finish` completes the same row.
+   */
+  begin(entry: CommandHistoryEntry): string {
+    const id = newUlid();
+    const values = this.values(entry);
+    this.store.guard(() => writeTransaction(this.store.connection, () => this.insert.run(id, ...values, 'running', ownerTag())));
+    return id;
+  }
+
+  /** Completes a row `begin` wrote with the outcome (every field replaced); false when the row is gone. */
+  finish(id: string, entry: CommandHistoryEntry): boolean {
+    const v = this.values(entry);
+    return this.store.guard(() =>
+      writeTransaction(this.store.connection, () => {
+        const r = this.store.connection
+          .prepare(
+            `UPDATE aios_command_history SET command = ?, decision = ?, matched_rule = ?, approver = ?, exit_code = ?, signal = ?, duration_ms = ?,
+             started_at = ?, ended_at = ?, cwd = ?, machine = ?, output_excerpt = ?, output_truncated = ?, session_id = ?, call_id = ?, turn_id = ?,
+             conversation_id = ?, record_json = ?, state = 'done', owner = NULL WHERE id = ?`,
+          )
+          .run(...v, id);
+        return r.changes > 0;
+      }),
+    );
+  }
+
+  /**
+   * Rows left `running` by a process of this host that is gone (killed,
+   * crashed, power cut): marked `interrupted`, their structured record given
+   * an ending that says so. Rows of live processes and other hosts are left
+   * alone. Returns what was marked, oldest first.
+   */
+  sweepInterrupted(reason: string, isDead: (owner: string) => boolean = ownerIsDead): InterruptedCall[] {
+    return this.store.guard(() =>
+      writeTransaction(this.store.connection, () => {
+        const rows = this.store.connection
+          .prepare("SELECT id, command, owner, call_id, turn_id, conversation_id, record_json, started_at FROM aios_command_history WHERE state = 'running' ORDER BY started_at, id")
+          .all() as Array<{ id: string; command: string; owner: string | null; call_id: string | null; turn_id: string | null; conversation_id: string | null; record_json: string | null; started_at: string }>;
+        const marked: InterruptedCall[] = [];
+        const update = this.store.connection.prepare("UPDATE aios_command_history SET state = 'interrupted', ended_at = ?, output_excerpt = ?, record_json = ? WHERE id = ?");
+        const ended = historyTimestamp(new Date());
+        for (const r of rows) {
+          if (r.owner !== null && !isDead(r.owner)) continue;
+          update.run(ended, reason, interruptedRecord(r.record_json, reason), r.id);
+          marked.push({ id: r.id, command: r.command, callId: r.call_id, turnId: r.turn_id, conversationId: r.conversation_id, startedAt: r.started_at });
+        }
+        return marked;
+      }),
+    );
+  }
+
+  /** Replaces the structured record of a row (a running command's card as it stands). */
+  updateRecord(id: string, record: unknown): void {
+    this.store.guard(() =>
+      writeTransaction(this.store.connection, () =>
+        this.store.connection.prepare('UPDATE aios_command_history SET record_json = ? WHERE id = ?').run(JSON.stringify(record), id),
+      ),
+    );
+  }
+
+  /** Call ids that a live process is still running (its row says `running`). */
+  runningCallIds(isDead: (owner: string) => boolean = ownerIsDead): Set<string> {
+    const rows = this.store.guard(
+      () => this.store.connection.prepare("SELECT call_id, owner FROM aios_command_history WHERE state = 'running' AND call_id IS NOT NULL").all() as Array<{ call_id: string; owner: string | null }>,
+    );
+    return new Set(rows.filter((r) => r.owner !== null && !isDead(r.owner)).map((r) => r.call_id));
+  }
+
+  private values(entry: CommandHistoryEntry): unknown[] {
     if (typeof entry.command !== 'string') throw new TypeError('command must be a string');
     if (typeof entry.decision !== 'string' || entry.decision.length === 0) throw new TypeError('decision is required');
     const started = historyTimestamp(entry.startedAt ?? new Date());
     const ended = entry.endedAt === undefined || entry.endedAt === null ? null : historyTimestamp(entry.endedAt);
     const output = entry.outputExcerpt === undefined || entry.outputExcerpt === null ? null : capOutput(String(entry.outputExcerpt));
-    const id = newUlid();
     const machine = entry.machine === undefined ? os.hostname() : optText(entry.machine);
-    this.store.guard(() =>
-      writeTransaction(this.store.connection, () => {
-        this.insert.run(
-          id,
-          entry.command.slice(0, COMMAND_MAX),
-          entry.decision,
-          optText(entry.matchedRule),
-          optText(entry.approver),
-          optInt(entry.exitCode),
-          optText(entry.signal),
-          optInt(entry.durationMs),
-          started,
-          ended,
-          optText(entry.cwd),
-          machine,
-          output?.text ?? null,
-          output?.truncated ? 1 : 0,
-          optText(entry.sessionId),
-          optText(entry.callId),
-          optText(entry.turnId),
-          optText(entry.conversationId),
-          entry.record === undefined || entry.record === null ? null : JSON.stringify(entry.record),
-        );
-      }),
-    );
-    return id;
+    return [
+      entry.command.slice(0, COMMAND_MAX),
+      entry.decision,
+      optText(entry.matchedRule),
+      optText(entry.approver),
+      optInt(entry.exitCode),
+      optText(entry.signal),
+      optInt(entry.durationMs),
+      started,
+      ended,
+      optText(entry.cwd),
+      machine,
+      output?.text ?? null,
+      output?.truncated ? 1 : 0,
+      optText(entry.sessionId),
+      optText(entry.callId),
+      optText(entry.turnId),
+      optText(entry.conversationId),
+      entry.record === undefined || entry.record === null ? null : JSON.stringify(entry.record),
+    ];
   }
 
   /** Newest first. */
