@@ -95,6 +95,7 @@ export class ChatService {
   private providerFailure: string | null = null;
   private memoryTrouble: string | null = null;
   private interruptedAtStart: string | null = null;
+  private memoryOpenError: string | null = null;
   /** Every event of the chat passes here, so the status can say what really happened last. */
   private readonly emit: Emit = (name, payload) => {
     this.observe(name, payload);
@@ -110,6 +111,11 @@ export class ChatService {
   /** The memory file refused a write during this session (the chat went on in memory), and why. */
   get memoryProblem(): string | null {
     return this.memoryTrouble;
+  }
+
+  /** Why the memory file could not be opened at all (damaged, unreadable, not aigpt's), or null. */
+  get memoryUnusable(): string | null {
+    return this.memoryOpenError;
   }
 
   /** The last request to the model failed, and why; cleared by the next answer or a new provider. */
@@ -175,11 +181,16 @@ export class ChatService {
       history = new HistoryStore(memory);
     } catch (err) {
       this.o.log?.(`memory: ${(err as Error).message}`);
+      this.memoryOpenError = (err as Error).message;
       this.emit('chat.notice', {
         turnId: null,
         level: 'warning',
-        message: `the memory file ${paths.memoryDb} cannot be used (${(err as Error).message}); memory and history are off, and this conversation will not survive a restart`,
+        message: `the memory file cannot be used: ${(err as Error).message}. Memory and history are off, and this conversation will not survive a restart`,
       });
+    }
+    if (memory?.readOnlyBecause) {
+      this.memoryTrouble = memory.readOnlyBecause.message;
+      this.emit('chat.notice', { turnId: null, level: 'warning', message: `${memory.readOnlyBecause.message}. This conversation will not survive a restart` });
     }
     const db = memory ? memory.connection : (conversationDb = new Database(':memory:'));
     const conversations = new ConversationStore(db, undefined, {
