@@ -184,6 +184,8 @@ export const ConfigStateSchema = z.object({
   file: z.string(),
   exists: z.boolean(),
   problems: z.array(ConfigProblemSchema),
+  /** Unknown keys outside the policy's sections: ignored, each with the closest known key. */
+  warnings: z.array(ConfigProblemSchema).optional(),
   safeFallback: z.boolean(),
 });
 export type ConfigState = z.infer<typeof ConfigStateSchema>;

@@ -52,6 +52,7 @@ export function configSection(ctx: DoctorContext): DoctorSection {
     `memory db    ${p.memoryDb}`,
     `data dir     ${p.dataDir}`,
     ...loaded.problems.map((pr) => `problem      ${formatProblem(pr)}`),
+    ...(loaded.warnings ?? []).map((w) => `warning      ${formatProblem(w)}`),
   ];
   return { name: 'config', ok: loaded.problems.length === 0, lines, data: { file: loaded.file, exists: loaded.exists, paths: p, problems: loaded.problems } };
 }

@@ -8,8 +8,8 @@ function runSqlite(args: string[], input?: string): Promise<{ code: number; stdo
     const c = spawn('sqlite3', args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let stderr = '';
-    c.stdout.on('data', (d: Buffer) => out.push(d));
-    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    c.stdout!.on('data', (d: Buffer) => out.push(d));
+    c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     c.on('error', (err: NodeJS.ErrnoException) =>
       resolve({ code: 127, stdout: '', stderr: err.code === 'ENOENT' ? 'the sqlite3 program is not installed (Debian: apt-get install sqlite3)' : err.message }),
     );

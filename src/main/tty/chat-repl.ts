@@ -150,7 +150,9 @@ export class ChatRepl {
       // Said once, here: the file, where, and what is in force meanwhile.
       this.line(this.style.red(`${config.file} has ${config.problems.length === 1 ? 'a problem' : `${config.problems.length} problems`}; the safe policy is in force (every command needs approval) until it is fixed and aios restarted:`));
       for (const p of config.problems) this.line(this.style.red(`  ${p.text}`));
-    } else if (state.problem) this.line(this.style.yellow(`No AI provider yet: type /setup to choose one (or !cmd and /terminal work without one).`));
+    }
+    for (const w of config.warnings ?? []) this.line(this.style.yellow(`config: ${w.text}`));
+    if (config.problems.length === 0 && state.problem) this.line(this.style.yellow(`No AI provider yet: type /setup to choose one (or !cmd and /terminal work without one).`));
     const restored = state.messages.filter((m) => (m.role === 'user' || m.role === 'assistant') && m.text.trim() !== '');
     if (restored.length > 0) {
       this.line(this.style.dim(`(conversation restored: ${state.messages.length} messages; /clear starts a new one)`));
