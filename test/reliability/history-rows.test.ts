@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../src/main/core/memory';
 import { historyResultLabel } from '../../src/shared/history-result';
@@ -39,7 +40,7 @@ describe('write-ahead rows', () => {
     const live = history.begin({ command: 'sleep 2', decision: 'auto_allow', callId: 'live' });
     const other = history.begin({ command: 'sleep 3', decision: 'auto_allow', callId: 'other' });
     const owners = new Map([[dead, `${os.hostname()}/999999999`], [other, 'elsewhere/1']]);
-    const db = (history as unknown as { store: { connection: import('better-sqlite3').Database } }).store.connection;
+    const db = (history as unknown as { store: { connection: Database.Database } }).store.connection;
     for (const [id, owner] of owners) db.prepare('UPDATE aios_command_history SET owner = ? WHERE id = ?').run(owner, id);
     const marked = history.sweepInterrupted('interrupted: test');
     expect(marked.map((m) => m.callId)).toEqual(['dead']);

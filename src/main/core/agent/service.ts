@@ -15,6 +15,8 @@ import { confinementFor, type Sandbox } from '../executor/sandbox';
 import { previewerFor } from '../preview/previewer';
 import { HistoryStore } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
+import { CORE_BUSY_WAIT_MS } from '../memory/connection';
+import { DeferredWriter, type SavingState } from '../memory/deferred-writer';
 import { Agent, AgentBusyError } from './agent';
 import { CommandRunner, SHUTDOWN, type CommandRunnerOptions } from './command-runner';
 import type { LlmClient } from './llm';
@@ -96,6 +98,7 @@ export class ChatService {
   private memoryTrouble: string | null = null;
   private interruptedAtStart: string | null = null;
   private memoryOpenError: string | null = null;
+  private writer: DeferredWriter | undefined;
   /** Every event of the chat passes here, so the status can say what really happened last. */
   private readonly emit: Emit = (name, payload) => {
     this.observe(name, payload);
@@ -193,16 +196,11 @@ export class ChatService {
       this.emit('chat.notice', { turnId: null, level: 'warning', message: `${memory.readOnlyBecause.message}. This conversation will not survive a restart` });
     }
     const db = memory ? memory.connection : (conversationDb = new Database(':memory:'));
-    const conversations = new ConversationStore(db, undefined, {
-      onDegraded: (reason) => {
-        this.memoryTrouble = `${paths.memoryDb} cannot be written (${reason})`;
-        this.emit('chat.notice', {
-          turnId: null,
-          level: 'warning',
-          message: `the memory file ${paths.memoryDb} cannot be written (${reason}); the chat goes on without saving: this conversation will not survive a restart`,
-        });
-      },
-    });
+    // Short busy waits on this thread: a lock held elsewhere slows only the write (retried later), never the event loop.
+    if (memory && !memory.readonly) db.pragma(`busy_timeout = ${CORE_BUSY_WAIT_MS}`);
+    const writer = (this.writer = new DeferredWriter({ path: paths.memoryDb, onState: (st) => this.savingChanged(st) }));
+    history?.useWriter(writer);
+    const conversations = new ConversationStore(db, undefined, { writer });
     const machine = config.general.name;
     const runner = new CommandRunner({
       policy: () => this.policy(),
@@ -256,6 +254,27 @@ export class ChatService {
     this.parts = { agent, runner, ...(memory ? { memory } : {}), ...(history ? { commands: history } : {}), ...(conversationDb ? { conversationDb } : {}) };
     if (this.interruptedAtStart) this.emit('chat.notice', { turnId: null, level: 'warning', message: this.interruptedAtStart });
     return this.parts;
+  }
+
+  /** Saving stopped (the file refuses writes), resumed, or had to drop waiting writes: the status and the chat say so. */
+  private savingChanged(st: SavingState): void {
+    const file = this.o.config.paths.memoryDb;
+    if (st.dropped > 0) {
+      this.emit('chat.notice', { turnId: null, level: 'warning', message: `not saving: ${st.dropped} waiting writes to ${file} were dropped (too many waiting); newer ones are kept` });
+    }
+    if (!st.saving) {
+      this.memoryTrouble = `not saving: ${st.reason ?? 'the file refuses writes'}; ${st.waiting} waiting, retried until it takes them`;
+      if (st.dropped === 0) {
+        this.emit('chat.notice', {
+          turnId: null,
+          level: 'warning',
+          message: `not saving: ${st.reason ?? file}. What is said and run is kept, in order, and saved when the file takes writes again`,
+        });
+      }
+    } else {
+      this.memoryTrouble = this.parts?.memory?.readOnlyBecause?.message ?? null;
+      this.emit('chat.notice', { turnId: null, level: 'info', message: `saving again: ${file} takes writes; everything that waited is saved` });
+    }
   }
 
   /**
@@ -393,6 +412,9 @@ export class ChatService {
   async dispose(): Promise<void> {
     this.cancel(SHUTDOWN);
     await this.parts?.agent.idle();
+    // A last try for writes still waiting (a lock gone by now); what the file still refuses is said in the log.
+    if (this.writer && !this.writer.flush()) this.o.log?.(`memory: ${this.writer.state.waiting} writes could not be saved before exit: ${this.writer.state.reason ?? ''}`);
+    this.writer?.close();
     this.parts?.memory?.close();
     this.parts?.conversationDb?.close();
     this.parts = undefined;

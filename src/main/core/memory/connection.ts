@@ -10,6 +10,13 @@ import { MemoryStoreError, toMemoryError } from './errors';
  */
 export const BUSY_TIMEOUT_MS = 10_000;
 
+/**
+ * The busy wait of the core's own connection, whose thread also serves every
+ * window and terminal: a write that cannot get the lock this fast waits in
+ * a DeferredWriter and is retried, rather than holding the event loop.
+ */
+export const CORE_BUSY_WAIT_MS = 100;
+
 export interface OpenOptions {
   /** Open without writing anything: no schema creation, no WAL switch. */
   readonly?: boolean;

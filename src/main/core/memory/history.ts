@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type Database from 'better-sqlite3';
 import { writeTransaction } from './connection';
+import type { DeferredWriter } from './deferred-writer';
 import { newUlid } from './format';
 import { MemoryStore } from './store';
 import { likePattern } from './text';
@@ -218,6 +219,7 @@ export class HistoryStore {
   private readonly store: MemoryStore;
   private readonly owned: boolean;
   private readonly insert: Database.Statement;
+  private writer: DeferredWriter | undefined;
 
   /** Shares an open MemoryStore's connection, or opens the file at `dbPath` itself. */
   constructor(storeOrPath: MemoryStore | string) {
@@ -240,8 +242,23 @@ export class HistoryStore {
   record(entry: CommandHistoryEntry): string {
     const id = newUlid();
     const values = this.values(entry);
-    this.store.guard(() => writeTransaction(this.store.connection, () => this.insert.run(id, ...values, 'done', null)));
+    this.write('history row', () => writeTransaction(this.store.connection, () => this.insert.run(id, ...values, 'done', null)));
     return id;
+  }
+
+  /**
+   * From now on writes go through `writer`: one the file refuses for a
+   * passing reason waits (in order with the conversation's) and is retried,
+   * instead of failing. Returns this.
+   */
+  useWriter(writer: DeferredWriter): this {
+    this.writer = writer;
+    return this;
+  }
+
+  private write(label: string, fn: () => void): void {
+    if (this.writer) this.writer.write(label, () => this.store.guard(fn));
+    else this.store.guard(fn);
   }
 
   /**
@@ -252,14 +269,15 @@ export class HistoryStore {
   begin(entry: CommandHistoryEntry): string {
     const id = newUlid();
     const values = this.values(entry);
-    this.store.guard(() => writeTransaction(this.store.connection, () => this.insert.run(id, ...values, 'running', ownerTag())));
+    this.write('history row', () => writeTransaction(this.store.connection, () => this.insert.run(id, ...values, 'running', ownerTag())));
     return id;
   }
 
   /** Completes a row `begin` wrote with the outcome (every field replaced); false when the row is gone. */
   finish(id: string, entry: CommandHistoryEntry): boolean {
     const v = this.values(entry);
-    return this.store.guard(() =>
+    let changed = true;
+    this.write('history row', () =>
       writeTransaction(this.store.connection, () => {
         const r = this.store.connection
           .prepare(
@@ -268,9 +286,10 @@ export class HistoryStore {
              conversation_id = ?, record_json = ?, state = 'done', owner = NULL WHERE id = ?`,
           )
           .run(...v, id);
-        return r.changes > 0;
+        changed = r.changes > 0;
       }),
     );
+    return changed;
   }
 
   /**
@@ -300,10 +319,9 @@ export class HistoryStore {
 
   /** Replaces the structured record of a row (a running command's card as it stands). */
   updateRecord(id: string, record: unknown): void {
-    this.store.guard(() =>
-      writeTransaction(this.store.connection, () =>
-        this.store.connection.prepare('UPDATE aios_command_history SET record_json = ? WHERE id = ?').run(JSON.stringify(record), id),
-      ),
+    const json = JSON.stringify(record);
+    this.write('history record', () =>
+      writeTransaction(this.store.connection, () => this.store.connection.prepare('UPDATE aios_command_history SET record_json = ? WHERE id = ?').run(json, id)),
     );
   }
 
