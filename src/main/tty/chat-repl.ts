@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { previewText } from '../../shared/preview';
-import { dispatchCall } from '../core/bridge/dispatch';
+import type { ConnectedClient } from '../core/bridge/client';
 import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
 import { resolveShell } from '../core/terminal/shell';
@@ -18,7 +18,7 @@ import { colourWanted, makeStyle, type Style } from './style';
 
 export interface ChatReplOptions {
   /** Only the bridge (calls through dispatchCall, events from the bus) and the host's shutdown: the TTY is a host like the others. */
-  core: Pick<Core, 'handlers' | 'events' | 'close'>;
+  core: Pick<Core, 'connect' | 'events' | 'close'>;
   input: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   output: Writable & { isTTY?: boolean; columns?: number };
   env: Env;
@@ -38,6 +38,8 @@ export class ChatRepl {
   private readonly style: Style;
   private readonly rl: readline.Interface;
   private readonly offs: Array<() => void> = [];
+  /** This host's connection to the core: its calls, and its goodbye at exit. */
+  private client: ConnectedClient | undefined;
   private busy = false;
   private approval: EventPayload<'chat.approvalRequest'> | undefined;
   private atLineStart = true;
@@ -76,7 +78,8 @@ export class ChatRepl {
   }
 
   private async call<N extends CallName>(name: N, req: CallRequest<N>): Promise<CallResponse<N>> {
-    const r = await dispatchCall(this.o.core.handlers, name, req, { clientId: 'tty' });
+    this.client ??= this.o.core.connect('tty');
+    const r = await this.client.call(name, req);
     if (!r.ok) throw new Error(r.error.message);
     return r.value as CallResponse<N>;
   }
@@ -441,6 +444,7 @@ export class ChatRepl {
     this.stopCountdown();
     this.bracketedPaste(false);
     for (const off of this.offs) off();
+    this.client?.close();
     await this.o.core.close();
     this.finished(code);
   }
