@@ -156,6 +156,8 @@ export const ChatStateSchema = z.object({
   approvals: z.array(ApprovalRequestSchema),
   /** Structured records of the run_command calls in `messages`, for the cards (conversations older than records have none). */
   commands: z.array(CommandRecordSchema),
+  /** Calls the previous aios left unfinished when it stopped (crash, kill), found at this start: `ran` false means it was still waiting (an approval question that is gone). */
+  interrupted: z.array(z.object({ command: z.string(), ran: z.boolean() })).optional(),
 });
 export type ChatState = z.infer<typeof ChatStateSchema>;
 

@@ -123,4 +123,48 @@ describe('kill -9 while a command runs', () => {
     expect(sent[callAt + 1]).toMatchObject({ role: 'tool', tool_call_id: 'call_long' });
     expect(String(sent[callAt + 1]!.content)).toMatch(/interrupted/);
   }, 90_000);
+
+  it('a "y" typed after a restart that lost the pending approval is not sent to the model; the cut-off turn is marked', async () => {
+    const env = chatEnv(dirs.env);
+    const work = path.join(dirs.dir, 'work');
+    const marker = path.join(dirs.dir, 'never');
+    chat = startChat(env, work);
+    await chat.waitFor(PROMPT, 0, 30_000);
+    server.push({ toolCalls: [{ id: 'call_ask', name: 'run_command', arguments: { command: `sh -c 'touch ${marker}'`, reason: 'asks first' } }] });
+    const m = chat.mark();
+    chat.type('make the file\r');
+    await chat.waitFor(/Run it\? \[y\/N\]/, m);
+    process.kill(aiosProcess(chat.pid), 'SIGKILL');
+    chat.kill();
+    await chat.exited;
+
+    chat = startChat(env, work);
+    await chat.waitFor(/that turn stopped before the model answered/, 0, 30_000);
+    await chat.waitFor(PROMPT, 0, 30_000);
+    const asked = server.requests.length;
+    const m2 = chat.mark();
+    chat.type('y\r');
+    await chat.waitFor(/no question is waiting: aios stopped while it asked about sh -c[\s\S]*\[aios\] > $/, m2);
+    expect(server.requests.length).toBe(asked);
+    expect(fs.existsSync(marker)).toBe(false);
+  }, 90_000);
+
+  it('a question cut off while the model was answering is marked unanswered after the restart', async () => {
+    const env = chatEnv(dirs.env);
+    const work = path.join(dirs.dir, 'work');
+    chat = startChat(env, work);
+    await chat.waitFor(PROMPT, 0, 30_000);
+    server.push({ hang: true });
+    chat.type('a question\r');
+    const end = Date.now() + 15_000;
+    while (server.requests.length === 0) {
+      if (Date.now() > end) throw new Error('no request');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    process.kill(aiosProcess(chat.pid), 'SIGKILL');
+    chat.kill();
+    await chat.exited;
+    chat = startChat(env, work);
+    await chat.waitFor(/you: a question\s*\n\(that question got no answer/, 0, 30_000);
+  }, 90_000);
 });

@@ -42,6 +42,8 @@ export class ChatRepl {
   private client: ConnectedClient | undefined;
   private busy = false;
   private approval: EventPayload<'chat.approvalRequest'> | undefined;
+  /** Commands whose approval question a crash of the previous aios took away (until the next line). */
+  private lostApprovals: string[] = [];
   private atLineStart = true;
   private inTerminal = false;
   private closed = false;
@@ -161,6 +163,12 @@ export class ChatRepl {
       this.line(this.style.dim(`(conversation restored: ${state.messages.length} messages; /clear starts a new one)`));
       for (const m of restored.slice(-2)) this.line(this.style.dim(`${m.role === 'user' ? 'you' : 'aios'}: ${m.text.replace(/\s+/g, ' ').slice(0, 200)}`));
     }
+    // The last turn never finished (aios stopped, or the request failed): said, so nobody waits for an answer that will not come.
+    const last = state.messages.at(-1);
+    if (!state.busy && (last?.role === 'user' || last?.role === 'tool')) {
+      this.line(this.style.yellow(last.role === 'user' ? '(that question got no answer: ask again if you still want one)' : '(that turn stopped before the model answered: ask again to go on)'));
+    }
+    this.lostApprovals = (state.interrupted ?? []).filter((c) => !c.ran).map((c) => c.command);
   }
 
   private subscribe(): void {
@@ -336,6 +344,13 @@ export class ChatRepl {
         return this.prompt();
       }
     }
+    if (this.lostApprovals.length > 0 && /^\s*(y(es)?|no?)\s*$/i.test(raw)) {
+      // An answer to a question the restart took away: it must not reach the model as a message.
+      this.line(this.style.yellow(`no question is waiting: aios stopped while it asked about ${this.lostApprovals.join('; ')}, and that did not run. Ask again if you still want it.`));
+      this.lostApprovals = [];
+      return this.prompt();
+    }
+    this.lostApprovals = [];
     const input = parseChatInput(raw, 'tty');
     if (this.busy) {
       if (input.kind !== 'empty') this.line(this.style.dim('(still working: wait, or Ctrl-C to cancel)'));

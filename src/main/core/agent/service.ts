@@ -98,6 +98,7 @@ export class ChatService {
   private memoryTrouble: string | null = null;
   private interruptedAtStart: string | null = null;
   private memoryOpenError: string | null = null;
+  private interruptedCalls: Array<{ command: string; ran: boolean }> = [];
   private writer: DeferredWriter | undefined;
   /** Every event of the chat passes here, so the status can say what really happened last. */
   private readonly emit: Emit = (name, payload) => {
@@ -285,6 +286,7 @@ export class ChatService {
   private recoverInterrupted(history: HistoryStore | undefined, conversations: ConversationStore, conversationId: string): void {
     try {
       const marked = history?.sweepInterrupted(INTERRUPTED_BY_CRASH) ?? [];
+      this.interruptedCalls = marked.map((m) => ({ command: m.command, ran: m.ran }));
       const answered = answerInterruptedCalls(conversations, conversationId, history?.runningCallIds() ?? new Set());
       const names = [...new Set([...marked.map((m) => m.command), ...answered.map((a) => a.name)])];
       if (marked.length + answered.length > 0) {
@@ -325,6 +327,7 @@ export class ChatService {
       problem: p.kind === 'ready' ? null : p.message,
       busy: this.busy,
       approvals: this.approvals.list(),
+      ...(this.interruptedCalls.length > 0 ? { interrupted: this.interruptedCalls } : {}),
     };
   }
 

@@ -73,6 +73,8 @@ export interface InterruptedCall {
   turnId: string | null;
   conversationId: string | null;
   startedAt: string;
+  /** It had started running (false: it was still waiting, e.g. for the person's approval, and never ran). */
+  ran: boolean;
 }
 
 /** `host/pid`: who wrote a running row. */
@@ -310,7 +312,8 @@ export class HistoryStore {
         for (const r of rows) {
           if (r.owner !== null && !isDead(r.owner)) continue;
           update.run(ended, reason, interruptedRecord(r.record_json, reason), r.id);
-          marked.push({ id: r.id, command: r.command, callId: r.call_id, turnId: r.turn_id, conversationId: r.conversation_id, startedAt: r.started_at });
+          const ran = r.record_json === null || r.record_json.includes('"running":true');
+          marked.push({ id: r.id, command: r.command, callId: r.call_id, turnId: r.turn_id, conversationId: r.conversation_id, startedAt: r.started_at, ran });
         }
         return marked;
       }),
