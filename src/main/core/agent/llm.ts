@@ -79,6 +79,8 @@ export class LlmClient {
       timeout: options.ai.request_timeout_s * 1000,
       // Retries are ours: bounded, cancellable, and visible to the person.
       maxRetries: 0,
+      // The SDK would print its own diagnostics to stderr, i.e. into the TTY chat; every failure reaches the person as a ProviderError instead.
+      logLevel: 'off',
     });
     this.maxRetries = options.maxRateLimitRetries ?? 3;
     this.maxWait = options.maxRetryWaitMs ?? 30_000;
@@ -107,7 +109,21 @@ export class LlmClient {
     }
   }
 
+  /** One request, cut off when the whole answer takes longer than [ai] answer_timeout_s (a stream that never finishes). */
   private async once(opts: CompleteOptions): Promise<Completion> {
+    const limitS = this.options.ai.answer_timeout_s ?? 600;
+    const overall = AbortSignal.timeout(limitS * 1000);
+    try {
+      return await this.stream({ ...opts, signal: AbortSignal.any([opts.signal, overall]) });
+    } catch (err) {
+      if (overall.aborted && !opts.signal.aborted) {
+        throw new ProviderError('timeout', `the answer from ${this.options.provider.label} did not finish within ${limitS} s ([ai] answer_timeout_s): the model kept sending without ending; ask again, or raise the limit`);
+      }
+      throw err;
+    }
+  }
+
+  private async stream(opts: CompleteOptions): Promise<Completion> {
     const stream = await this.client.chat.completions.create(
       {
         model: this.model,
