@@ -199,6 +199,19 @@ describe('the chat controller against the real core', () => {
     expect(cards()[0]!.output.map((c) => c.data).join('')).toContain('restored-output');
   });
 
+  it('a tab that reconnects to a restarted core drops the approval that died with the old one', async () => {
+    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: 'touch never-made', reason: 'r' } }] });
+    chat.submit('make it');
+    await vi.waitFor(() => expect(useChat.getState().approvals).toHaveLength(1), { timeout: 15_000 });
+    // The server goes away without a word (as after a crash): no event settles the question.
+    chat.stop();
+    await h.restart();
+    chat = new ChatController(bridgeFor(h), { scheduler: timerScheduler });
+    await chat.restore(true);
+    expect(useChat.getState().approvals).toEqual([]);
+    expect(useChat.getState().busy).toBeNull();
+  });
+
   it('slash commands, !commands and unknown input', async () => {
     chat.submit('!echo typed-by-hand');
     await idle();

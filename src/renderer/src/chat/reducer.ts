@@ -290,7 +290,8 @@ export function newConversation(s: ChatData): ChatData {
 
 /** Rows restored from chat.history go before whatever happened since the page loaded. */
 export function restored(s: ChatData, rows: Row[], replace: boolean): ChatData {
-  if (replace) return { ...s, rows, viewStart: 0, streamingId: null };
+  // A reconnect: the core's answer is the whole truth, so questions it no longer asks (a restart took them) go too.
+  if (replace) return { ...s, rows, viewStart: 0, streamingId: null, approvals: [] };
   return { ...s, rows: [...rows, ...s.rows], viewStart: s.viewStart === 0 ? 0 : s.viewStart + rows.length };
 }
 
