@@ -330,6 +330,8 @@ export const events = {
   'app.statusChanged': AppStatusSchema,
   'terminal.data': z.object({ id: TerminalIdSchema, data: z.string() }),
   'terminal.exit': z.object({ id: TerminalIdSchema, exitCode: z.number().int(), signal: z.number().int().optional() }),
+  /** A turn began with the person's text (typed in any window), so every window shows the question. */
+  'chat.turnStart': z.object({ turnId: ChatIdSchema, text: z.string() }),
   'chat.delta': z.object({ turnId: ChatIdSchema, text: z.string() }),
   /** A tool other than run_command was called (run_command is announced by chat.commandStart alone), or a run_command with unusable arguments. */
   'chat.toolCall': z.object({

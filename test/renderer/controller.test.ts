@@ -212,6 +212,21 @@ describe('the chat controller against the real core', () => {
     expect(useChat.getState().busy).toBeNull();
   });
 
+  it('a question typed in another tab appears here, once; the one typed here is not doubled', async () => {
+    server.push({ text: 'answer to the other tab' }, { text: 'answer here' });
+    const other = await dispatchCall(h.core.handlers, 'chat.send', { text: 'asked in the other tab' }, { clientId: 'other-tab' });
+    expect(other.ok).toBe(true);
+    await vi.waitFor(() => expect(messages().map((m) => m.text)).toContain('answer to the other tab'), { timeout: 15_000 });
+    await h.core.chat.open().agent.idle();
+    await idle();
+    chat.submit('asked here');
+    await vi.waitFor(() => expect(messages().map((m) => m.text)).toContain('answer here'), { timeout: 15_000 });
+    const texts = messages().map((m) => m.text);
+    expect(texts.filter((t) => t === 'asked in the other tab')).toHaveLength(1);
+    expect(texts.filter((t) => t === 'asked here')).toHaveLength(1);
+    expect(texts.indexOf('asked in the other tab')).toBeLessThan(texts.indexOf('answer to the other tab'));
+  });
+
   it('slash commands, !commands and unknown input', async () => {
     chat.submit('!echo typed-by-hand');
     await idle();

@@ -175,6 +175,10 @@ export class ChatRepl {
     const ev = this.o.core.events;
     const s = this.style;
     this.offs.push(
+      // A question typed in another window: shown here too, so the answer that follows has its question.
+      ev.on('chat.turnStart', (p) => {
+        if (!this.busy) this.line(s.dim(`you (another window): ${p.text.replace(/\s+/g, ' ').slice(0, 500)}`));
+      }),
       ev.on('chat.delta', (p) => this.write(this.answerText.push(p.text))),
       ev.on('chat.toolCall', (p) => {
         // Other tools as a short line; a command is shown by chat.commandStart, with its decision.

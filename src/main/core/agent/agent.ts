@@ -153,6 +153,7 @@ export class Agent {
     try {
       const llm = await this.client();
       this.o.conversations.append(conv, [{ role: 'user', content: text }]);
+      emit('chat.turnStart', { turnId, text });
       const toolProblem = await this.o.tools.refresh();
       if (toolProblem) emit('chat.notice', { turnId, level: 'warning', message: toolProblem });
       let toldAboutBadArgs = false;

@@ -244,6 +244,13 @@ export function sendStart(s: ChatData, text: string, now: number): ChatData {
   return { ...addMessage(s, 'user', text), busy: { turnId: null, since: now, direct: false } };
 }
 
+/** A turn began: the tab that sent it already shows the question; every other tab adds it. */
+export function turnStarted(s: ChatData, p: { turnId: string; text: string }): ChatData {
+  const mine = s.busy !== null && !s.busy.direct && !s.busy.elsewhere && (s.busy.turnId === null || s.busy.turnId === p.turnId);
+  if (mine) return s;
+  return addMessage(s, 'user', p.text);
+}
+
 export function sendAccepted(s: ChatData, turnId: string): ChatData {
   if (!s.busy || s.busy.direct || s.busy.turnId !== null) return s;
   return { ...s, busy: { ...s.busy, turnId } };
