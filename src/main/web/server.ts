@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { ClientMessageSchema, LOGIN_TICKET_PARAM, MAX_WIRE_FRAME_BYTES, SESSION_COOKIE, WS_PATH, type ServerMessage } from '../../shared/wire';
+import { ClientMessageSchema, CLOSE_TOO_MANY, LOGIN_TICKET_PARAM, MAX_WIRE_FRAME_BYTES, SESSION_COOKIE, WS_PATH, type ServerMessage } from '../../shared/wire';
 import { describeZodError } from '../../shared/contract';
 import type { ConnectedClient } from '../core/bridge/client';
 import type { Core } from '../core/core';
@@ -167,8 +167,11 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
     if (!session) return refuse(403, 'Forbidden');
     const mine = [...clients.values()].filter((c) => c.session === session).length;
     if (mine >= limits.maxSocketsPerSession || clients.size >= limits.maxSockets) {
-      log(`web: refused a socket: ${mine >= limits.maxSocketsPerSession ? `this session already has ${mine}` : `${clients.size} are open`}`);
-      return refuse(429, 'Too Many Requests');
+      const why = mine >= limits.maxSocketsPerSession ? `${mine} tabs are already open for this login` : `${clients.size} tabs are already open`;
+      log(`web: refused a socket: ${why}`);
+      // A page cannot read an HTTP status of a refused upgrade: it is told in a close frame, and waits for a free place.
+      wss.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_TOO_MANY, `too many tabs: ${why}; close one and this tab connects by itself`));
+      return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, session));
   });
@@ -196,6 +199,7 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
     // Events go out once for every socket (below); the connection carries the calls and the goodbye.
     const client: Client = { id, session, inFlight: 0, paused: false, connection: options.core.connect(id) };
     clients.set(ws, client);
+    reply(ws, { type: 'ready' });
     ws.on('close', () => {
       clients.delete(ws);
       client.connection.close();
