@@ -8,6 +8,7 @@ import { MemoryStore } from '../../src/main/core/memory';
 import { makeDirs } from '../agent/harness';
 import { startHarness, type Harness } from '../agent/harness';
 import { runAios } from '../support/process';
+import { chatEnv, startChat } from '../tty/pty-harness';
 
 /**
  * A memory file damaged on disk (pages overwritten with dd), written by a
@@ -103,6 +104,29 @@ describe('a damaged memory file', () => {
     expect(status.memory.problem).toMatch(/corrupt/);
     expect(sha(file)).toBe(before);
   });
+});
+
+describe('a damaged memory file in aios chat', () => {
+  it('the TTY says what is wrong, where, and how to recover: no JavaScript stack', async () => {
+    dirs = makeDirs();
+    const file = memoryFile(dirs.env);
+    damage(file);
+    const before = sha(file);
+    fs.writeFileSync(path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml'), '[ai]\nbase_url = "http://127.0.0.1:9/v1"\nmodel = "m"\n');
+    const chat = startChat(chatEnv(dirs.env), path.join(dirs.dir, 'work'));
+    try {
+      await chat.waitFor(/\[aios\] > $/, 0, 30_000);
+      const text = chat.text();
+      expect(text).toContain(file);
+      expect(text).toMatch(/corrupt/);
+      expect(text).toContain('aios memory recover');
+      expect(text).not.toMatch(/\n\s+at \S+ \(/);
+    } finally {
+      chat.kill();
+      await chat.exited;
+    }
+    expect(sha(file)).toBe(before);
+  }, 60_000);
 });
 
 describe('a memory file from a newer aios', () => {
