@@ -75,7 +75,7 @@ describe('kill -9 while a command runs', () => {
     server.push({ toolCalls: [{ id: 'call_long', name: 'run_command', arguments: { command: `sh -c 'echo $$ > ${pidFile}; exec sleep 60'`, reason: 'long' } }] });
     const m = chat.mark();
     chat.type('run something long\r');
-    await chat.waitFor(/Run it\? \[y\/N\]/, m);
+    await chat.waitFor(/Run it\? \[y\/N\]/, m, 30_000);
     chat.type('y\r');
     const end = Date.now() + 15_000;
     while (!(fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim())) {
@@ -104,7 +104,7 @@ describe('kill -9 while a command runs', () => {
     await chat.waitFor(PROMPT, 0, 30_000);
     let m2 = chat.mark();
     chat.type('/history\r');
-    await chat.waitFor(/interrupted\s+sh -c/, m2);
+    await chat.waitFor(/interrupted\s+sh -c/, m2, 30_000);
 
     const after = new Database(file, { readonly: true });
     const swept = after.prepare("SELECT state, record_json FROM aios_command_history WHERE call_id = 'call_long'").get() as { state: string; record_json: string };
@@ -115,7 +115,7 @@ describe('kill -9 while a command runs', () => {
     server.push({ text: 'It was interrupted.' });
     m2 = chat.mark();
     chat.type('did it finish?\r');
-    await chat.waitFor(/It was interrupted\.[\s\S]*\[aios\] > $/, m2);
+    await chat.waitFor(/It was interrupted\.[\s\S]*\[aios\] > $/, m2, 30_000);
     const sent = server.requests.at(-1)!.body.messages;
     const callAt = sent.findIndex((x) => x.role === 'assistant' && x.tool_calls?.some((c) => c.id === 'call_long'));
     expect(callAt).toBeGreaterThan(0);
@@ -133,7 +133,7 @@ describe('kill -9 while a command runs', () => {
     server.push({ toolCalls: [{ id: 'call_ask', name: 'run_command', arguments: { command: `sh -c 'touch ${marker}'`, reason: 'asks first' } }] });
     const m = chat.mark();
     chat.type('make the file\r');
-    await chat.waitFor(/Run it\? \[y\/N\]/, m);
+    await chat.waitFor(/Run it\? \[y\/N\]/, m, 30_000);
     process.kill(aiosProcess(chat.pid), 'SIGKILL');
     chat.kill();
     await chat.exited;
@@ -144,7 +144,7 @@ describe('kill -9 while a command runs', () => {
     const asked = server.requests.length;
     const m2 = chat.mark();
     chat.type('y\r');
-    await chat.waitFor(/no question is waiting: aios stopped while it asked about sh -c[\s\S]*\[aios\] > $/, m2);
+    await chat.waitFor(/no question is waiting: aios stopped while it asked about sh -c[\s\S]*\[aios\] > $/, m2, 30_000);
     expect(server.requests.length).toBe(asked);
     expect(fs.existsSync(marker)).toBe(false);
   }, 90_000);

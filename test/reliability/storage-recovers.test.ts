@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -134,5 +135,34 @@ describe('a memory file on a full disk', () => {
     fs.rmSync(filler);
     await until('saving again', () => notices(h!).some((n) => n.startsWith('saving again')));
     expect(savedContents(file).map((c) => c.slice(0, 6))).toEqual(['first', 'one', 'second', 'two', 'third', 'three']);
+  }, 60_000);
+});
+
+describe('a crash sweep while the file is locked', () => {
+  it('waits for the lock and then marks the dead run interrupted', async () => {
+    server = await startLlmServer();
+    h = await startHarness({ ai: { base_url: server.baseUrl, model: 'scripted' }, lists: {} });
+    server.push({ text: 'hello' });
+    await h.turn('first');
+    const file = h.core.config.paths.memoryDb;
+    await h.core.close();
+    // A row a dead aios of this host left running.
+    const db = new Database(file);
+    db.prepare(
+      "INSERT INTO aios_command_history (id, command, decision, started_at, state, owner) VALUES ('01HZZZZZZZZZZZZZZZZZZZZZZZ', 'sleep 100', 'auto_allow', '2026-01-01T00:00:00.000+00:00', 'running', ?)",
+    ).run(`${os.hostname()}/999999999`);
+    db.close();
+    const held = spawn('sqlite3', [file], { stdio: ['pipe', 'pipe', 'inherit'] });
+    holder = held;
+    let out = '';
+    held.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    held.stdin!.end("BEGIN IMMEDIATE;\nSELECT 'locked';\n.shell sleep 2\nCOMMIT;\n");
+    await until('the lock', () => out.includes('locked'));
+    await h.restart();
+    await h.call('chat.history', {});
+    await until('the sweep', () => notices(h!).some((n) => n.startsWith('aios stopped (killed or crashed)') && n.includes('sleep 100')));
+    const after = new Database(file, { readonly: true });
+    expect(after.prepare("SELECT state FROM aios_command_history WHERE command = 'sleep 100'").pluck().get()).toBe('interrupted');
+    after.close();
   }, 60_000);
 });

@@ -16,7 +16,7 @@ import { previewerFor } from '../preview/previewer';
 import { HistoryStore } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
 import { CORE_BUSY_WAIT_MS } from '../memory/connection';
-import { DeferredWriter, type SavingState } from '../memory/deferred-writer';
+import { DeferredWriter, isTransientStorageError, type SavingState } from '../memory/deferred-writer';
 import { Agent, AgentBusyError } from './agent';
 import { CommandRunner, SHUTDOWN, type CommandRunnerOptions } from './command-runner';
 import type { LlmClient } from './llm';
@@ -251,9 +251,8 @@ export class ChatService {
       emit: this.emit,
       ...(this.o.llmFactory ? { llmFactory: this.o.llmFactory } : {}),
     });
-    this.recoverInterrupted(history, conversations, agent.currentConversation);
+    this.recoverInterrupted(writer, history, conversations, agent.currentConversation);
     this.parts = { agent, runner, ...(memory ? { memory } : {}), ...(history ? { commands: history } : {}), ...(conversationDb ? { conversationDb } : {}) };
-    if (this.interruptedAtStart) this.emit('chat.notice', { turnId: null, level: 'warning', message: this.interruptedAtStart });
     return this.parts;
   }
 
@@ -283,19 +282,25 @@ export class ChatService {
    * `interrupted`, and the calls of the conversation that never got a result
    * get one saying so (the model learns it on the next request).
    */
-  private recoverInterrupted(history: HistoryStore | undefined, conversations: ConversationStore, conversationId: string): void {
-    try {
-      const marked = history?.sweepInterrupted(INTERRUPTED_BY_CRASH) ?? [];
+  private recoverInterrupted(writer: DeferredWriter, history: HistoryStore | undefined, conversations: ConversationStore, conversationId: string): void {
+    // Through the writer: a file locked at start is swept (in order with everything after) once it takes writes.
+    writer.write('crash recovery', () => {
+      let marked: ReturnType<HistoryStore['sweepInterrupted']>;
+      try {
+        marked = history?.sweepInterrupted(INTERRUPTED_BY_CRASH) ?? [];
+      } catch (err) {
+        if (isTransientStorageError(err)) throw err;
+        this.o.log?.(`could not mark interrupted calls: ${(err as Error).message}`);
+        return;
+      }
       this.interruptedCalls = marked.map((m) => ({ command: m.command, ran: m.ran }));
       const answered = answerInterruptedCalls(conversations, conversationId, history?.runningCallIds() ?? new Set());
       const names = [...new Set([...marked.map((m) => m.command), ...answered.map((a) => a.name)])];
-      if (marked.length + answered.length > 0) {
-        this.o.log?.(`recovered after a crash: ${marked.length} history rows marked interrupted, ${answered.length} calls answered`);
-        this.interruptedAtStart = `aios stopped (killed or crashed) while ${names.length === 1 ? 'this was' : 'these were'} running: ${names.slice(0, 5).join('; ')}${names.length > 5 ? ' …' : ''}. Marked interrupted in /history; check before running again.`;
-      }
-    } catch (err) {
-      this.o.log?.(`could not mark interrupted calls: ${(err as Error).message}`);
-    }
+      if (marked.length + answered.length === 0) return;
+      this.o.log?.(`recovered after a crash: ${marked.length} history rows marked interrupted, ${answered.length} calls answered`);
+      this.interruptedAtStart = `aios stopped (killed or crashed) while ${names.length === 1 ? 'this was' : 'these were'} running: ${names.slice(0, 5).join('; ')}${names.length > 5 ? ' …' : ''}. Marked interrupted in /history; check before running again.`;
+      this.emit('chat.notice', { turnId: null, level: 'warning', message: this.interruptedAtStart });
+    });
   }
 
   /** What a crash of the previous aios left interrupted, in words (once per start), or null. */
