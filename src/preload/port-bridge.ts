@@ -81,7 +81,8 @@ export class PortBridge {
       for (const listener of this.listeners.get(message.name) ?? []) listener(message.payload);
       return;
     }
-    if (message.id === null) return;
+    // A window's port is never capped: the WebSocket host's `ready` greeting has no meaning here.
+    if (message.type === 'ready' || message.id === null) return;
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);

@@ -161,6 +161,8 @@ export const ChatStateSchema = z.object({
   approvals: z.array(ApprovalRequestSchema),
   /** Structured records of the run_command calls in `messages`, for the cards (conversations older than records have none). */
   commands: z.array(CommandRecordSchema),
+  /** Calls the previous aios left unfinished when it stopped (crash, kill), found at this start: `ran` false means it was still waiting (an approval question that is gone). */
+  interrupted: z.array(z.object({ command: z.string(), ran: z.boolean() })).optional(),
 });
 export type ChatState = z.infer<typeof ChatStateSchema>;
 
@@ -189,6 +191,8 @@ export const ConfigStateSchema = z.object({
   file: z.string(),
   exists: z.boolean(),
   problems: z.array(ConfigProblemSchema),
+  /** Unknown keys outside the policy's sections: ignored, each with the closest known key. */
+  warnings: z.array(ConfigProblemSchema).optional(),
   safeFallback: z.boolean(),
 });
 export type ConfigState = z.infer<typeof ConfigStateSchema>;
@@ -279,6 +283,8 @@ export const CommandHistoryListSchema = z.object({
       /** The call id of the chat card (and of its record in chat.history); null for rows written before records. */
       callId: z.string().nullable().optional(),
       conversationId: z.string().nullable().optional(),
+      /** `interrupted`: aios stopped (crash, kill) while it ran; `running`: it still runs (another aios, or this one). */
+      state: z.enum(['running', 'done', 'interrupted']).optional(),
     }),
   ),
 });
@@ -331,6 +337,8 @@ export const events = {
   'app.statusChanged': AppStatusSchema,
   'terminal.data': z.object({ id: TerminalIdSchema, data: z.string() }),
   'terminal.exit': z.object({ id: TerminalIdSchema, exitCode: z.number().int(), signal: z.number().int().optional() }),
+  /** A turn began with the person's text (typed in any window), so every window shows the question. */
+  'chat.turnStart': z.object({ turnId: ChatIdSchema, text: z.string() }),
   'chat.delta': z.object({ turnId: ChatIdSchema, text: z.string() }),
   /** The model's reasoning as it streams (`<think>`, `reasoning`, `reasoning_content`): shown folded, never part of the answer. */
   'chat.reasoning': z.object({ turnId: ChatIdSchema, text: z.string() }),

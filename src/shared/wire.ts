@@ -20,6 +20,8 @@ export const ServerMessageSchema = z.union([
   z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
   z.object({ type: z.literal('result'), id: z.number().int().nullable(), ok: z.literal(false), error: BridgeErrorPayloadSchema }),
   z.object({ type: z.literal('event'), name: z.string(), payload: z.unknown() }),
+  /** The first frame of a socket the server keeps (one over the tab cap is closed instead, with CLOSE_TOO_MANY). */
+  z.object({ type: z.literal('ready') }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 
@@ -29,5 +31,7 @@ export const LOGIN_TICKET_PARAM = 'ticket';
 export const SESSION_COOKIE = 'aios_session';
 /** WebSocket close code: the server dropped a client that stopped reading (it reconnects and resyncs). */
 export const CLOSE_TOO_SLOW = 4008;
+/** WebSocket close code: too many tabs are open (for this session, or in all); the reason says so, and the tab retries until one closes. */
+export const CLOSE_TOO_MANY = 4029;
 /** Path of the single WebSocket endpoint. */
 export const WS_PATH = '/bridge';

@@ -36,12 +36,12 @@ async function holdWriteLock(file: string): Promise<ChildProcess> {
 }
 
 describe('a memory file that stops taking writes', () => {
-  it('the conversation goes on in memory with the context so far, and says so once', () => {
+  it('the conversation goes on while the file refuses writes, and is saved in order once it takes them again', () => {
     tmp = makeTempDir('aios-conv-');
     const file = tmp.join('memory.db');
     const db = new Database(file);
-    const told: string[] = [];
-    const store = new ConversationStore(db, 'box', { onDegraded: (r) => told.push(r) });
+    const told: Array<{ saving: boolean; reason: string | null }> = [];
+    const store = new ConversationStore(db, 'box', { onSaving: (st) => told.push({ saving: st.saving, reason: st.reason }) });
     const id = store.current();
     store.append(id, [{ role: 'user', content: 'before' }]);
     db.pragma('query_only = ON'); // the file now refuses every write
@@ -49,8 +49,15 @@ describe('a memory file that stops taking writes', () => {
     store.append(id, [{ role: 'user', content: 'again' }]);
     expect(store.degraded).toBe(true);
     expect(told).toHaveLength(1);
-    expect(told[0]).toMatch(/readonly|read-only/i);
+    expect(told[0]!.saving).toBe(false);
+    expect(told[0]!.reason).toMatch(/readonly|read-only/i);
     expect(store.messages(id).map((m) => m.message.content)).toEqual(['before', 'after', 'again']);
+    db.pragma('query_only = OFF');
+    (store as unknown as { writer: { flush(): boolean } }).writer.flush();
+    expect(store.degraded).toBe(false);
+    expect(told.at(-1)!.saving).toBe(true);
+    const saved = db.prepare('SELECT message FROM aios_conversation_messages ORDER BY seq').pluck().all() as string[];
+    expect(saved.map((m) => (JSON.parse(m) as { content: string }).content)).toEqual(['before', 'after', 'again']);
     db.close();
   });
 
@@ -71,7 +78,7 @@ describe('a memory file that stops taking writes', () => {
     await h.core.chat.open().agent.idle();
     expect(errors, errors.join("\n")).toEqual([]);
     expect(server.requests).toHaveLength(2);
-    expect(notices.filter((n) => n.includes(file) && n.includes('without saving'))).toHaveLength(1);
+    expect(notices.filter((n) => n.includes(file) && n.startsWith('not saving'))).toHaveLength(1);
     const status = await h.core.handlers['app.status']({}, { clientId: 't' });
     expect(status.memory.problem).toContain(file);
   }, 30_000);

@@ -62,6 +62,7 @@ describe('command history', () => {
         sessionId: 'conv-1',
         callId: 'call_1',
         turnId: 'turn-1',
+        state: 'done',
         conversationId: 'conv-1',
       },
     ]);

@@ -199,6 +199,34 @@ describe('the chat controller against the real core', () => {
     expect(cards()[0]!.output.map((c) => c.data).join('')).toContain('restored-output');
   });
 
+  it('a tab that reconnects to a restarted core drops the approval that died with the old one', async () => {
+    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: 'touch never-made', reason: 'r' } }] });
+    chat.submit('make it');
+    await vi.waitFor(() => expect(useChat.getState().approvals).toHaveLength(1), { timeout: 15_000 });
+    // The server goes away without a word (as after a crash): no event settles the question.
+    chat.stop();
+    await h.restart();
+    chat = new ChatController(bridgeFor(h), { scheduler: timerScheduler });
+    await chat.restore(true);
+    expect(useChat.getState().approvals).toEqual([]);
+    expect(useChat.getState().busy).toBeNull();
+  });
+
+  it('a question typed in another tab appears here, once; the one typed here is not doubled', async () => {
+    server.push({ text: 'answer to the other tab' }, { text: 'answer here' });
+    const other = await dispatchCall(h.core.handlers, 'chat.send', { text: 'asked in the other tab' }, { clientId: 'other-tab' });
+    expect(other.ok).toBe(true);
+    await vi.waitFor(() => expect(messages().map((m) => m.text)).toContain('answer to the other tab'), { timeout: 15_000 });
+    await h.core.chat.open().agent.idle();
+    await idle();
+    chat.submit('asked here');
+    await vi.waitFor(() => expect(messages().map((m) => m.text)).toContain('answer here'), { timeout: 15_000 });
+    const texts = messages().map((m) => m.text);
+    expect(texts.filter((t) => t === 'asked in the other tab')).toHaveLength(1);
+    expect(texts.filter((t) => t === 'asked here')).toHaveLength(1);
+    expect(texts.indexOf('asked in the other tab')).toBeLessThan(texts.indexOf('answer to the other tab'));
+  });
+
   it('slash commands, !commands and unknown input', async () => {
     chat.submit('!echo typed-by-hand');
     await idle();

@@ -14,7 +14,7 @@ export interface ChatPty {
   /** Everything printed so far, ANSI sequences removed. */
   text(): string;
   raw(): string;
-  /** The process the pty started. */
+  /** The pty's first process (aios itself with `oneProcess`, else tsx, which starts aios as its child). */
   pid: number;
   type(s: string): void;
   /** Waits until the output after `from` matches. Returns the index after the match. */

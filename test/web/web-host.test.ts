@@ -37,8 +37,17 @@ function connect(port: number, headers: Record<string, string>, query = ''): Pro
   });
 }
 
+/** The next frame, the server's `ready` greeting aside. */
 function nextMessage(ws: WebSocket): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()) as Record<string, unknown>)));
+  return new Promise((resolve) => {
+    const on = (d: unknown) => {
+      const m = JSON.parse(String(d)) as Record<string, unknown>;
+      if (m.type === 'ready') return;
+      ws.off('message', on);
+      resolve(m);
+    };
+    ws.on('message', on);
+  });
 }
 
 describe('browser host security', () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { CLOSE_TOO_MANY } from '../../src/shared/wire';
 import { Core } from '../../src/main/core/core';
 import { startWebHost, type StartedWebHost } from '../../src/main/web/server';
 
@@ -19,6 +20,10 @@ async function open(cookie = host.sessionCookie()): Promise<WebSocket> {
     ws.once('unexpected-response', (_q, res) => reject(new Error(`status ${res.statusCode}`)));
   });
   return ws;
+}
+
+function closedWith(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 }
 
 function caller(ws: WebSocket) {
@@ -92,9 +97,9 @@ describe('web host limits', () => {
   it('caps sockets per session and in all', async () => {
     const cookie = host.sessionCookie();
     const mine = [await open(cookie), await open(cookie), await open(cookie)];
-    await expect(open(cookie)).rejects.toThrow('429');
+    expect(await closedWith(await open(cookie))).toMatchObject({ code: CLOSE_TOO_MANY, reason: expect.stringMatching(/too many tabs: 3 tabs are already open for this login/) });
     const others = [await open(), await open()];
-    await expect(open()).rejects.toThrow('429');
+    expect(await closedWith(await open())).toMatchObject({ code: CLOSE_TOO_MANY, reason: expect.stringMatching(/too many tabs/) });
     for (const ws of [...mine, ...others]) ws.close();
   });
 

@@ -1,8 +1,10 @@
+import path from 'node:path';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatProblem, loadConfig, type LoadedConfig } from '../core/config/load';
 import type { Env } from '../core/config/paths';
 import { inspectMemoryFile } from '../core/memory';
+import { recoverySteps } from '../core/memory/errors';
 import { describeLogs } from '../core/log';
 import { environProblem, heldEnv, heldNames } from '../core/environment/held-secrets';
 import { McpManager } from '../core/mcp';
@@ -51,6 +53,7 @@ export function configSection(ctx: DoctorContext): DoctorSection {
     `memory db    ${p.memoryDb}`,
     `data dir     ${p.dataDir}`,
     ...loaded.problems.map((pr) => `problem      ${formatProblem(pr)}`),
+    ...(loaded.warnings ?? []).map((w) => `warning      ${formatProblem(w)}`),
   ];
   return { name: 'config', ok: loaded.problems.length === 0, lines, data: { file: loaded.file, exists: loaded.exists, paths: p, problems: loaded.problems } };
 }
@@ -95,6 +98,19 @@ function size(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** Why this user cannot write the memory file (or create it), or null when it can. */
+function writeProblem(file: string, exists: boolean): string | null {
+  const target = exists ? file : path.dirname(file);
+  try {
+    if (exists) fs.accessSync(path.dirname(file), fs.constants.W_OK);
+    if (fs.existsSync(target)) fs.accessSync(target, fs.constants.W_OK);
+    return null;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return `${e.code === 'EROFS' ? 'read-only file system' : e.code === 'EACCES' ? 'no write permission' : (e.code ?? 'error')} on ${exists ? `${file} or its folder` : target}`;
+  }
+}
+
 export function memorySection(ctx: DoctorContext): DoctorSection {
   const r = inspectMemoryFile(ctx.loaded.paths.memoryDb);
   const lines = [`file         ${r.path}${r.exists ? ` (${size(r.sizeBytes ?? 0)})` : ' (missing: created on first use)'}`];
@@ -123,7 +139,20 @@ export function memorySection(ctx: DoctorContext): DoctorSection {
       }
     }
     lines.push(`check        quick_check ${r.quickCheck ?? 'not run'}`);
-    if (r.quickCheck !== undefined && r.quickCheck !== 'ok') ok = false;
+    if (r.quickCheck !== undefined && r.quickCheck !== 'ok') {
+      ok = false;
+      lines.push(`damaged      aios will not write to it${recoverySteps(r.path)}`);
+    }
+    if (typeof r.aiosSchemaVersion === 'number' && r.aiosSchemaVersion > r.expectedAiosSchemaVersion) {
+      ok = false;
+      lines.push(`newer        written by a newer aios (schema v${r.aiosSchemaVersion}, this aios knows v${r.expectedAiosSchemaVersion}): opened read-only, never relabelled; update aios to write to it`);
+    }
+  }
+  if (r.exists && r.error?.kind === 'corrupt') lines.push(`recover      aios will not write to it${recoverySteps(r.path)}`);
+  const cannotWrite = writeProblem(r.path, r.exists);
+  if (cannotWrite) {
+    ok = false;
+    lines.push(`write        cannot write: ${cannotWrite} (memories can be read; nothing new is saved)`);
   }
   return { name: 'memory', ok, lines, data: r };
 }

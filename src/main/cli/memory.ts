@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatProblem, loadConfig } from '../core/config/load';
+import { recoverMemoryFile } from './memory-recover';
 import { memoryJson, MemoryStoreError, openMemoryStore, searchHitJson, sortedJson, type MemoryStore } from '../core/memory';
 
 const HELP = `Usage: aios memory <command> [--db FILE] [--json]
@@ -11,6 +12,8 @@ The shared memory database (aigpt's memory.db), from the shell:
   search QUERY...    ranked full-text search [--limit N] (default 20)
   list               newest first [--limit N] (default 50) [--offset N]
   count              how many memories there are
+  recover            copy what can be read from a damaged file into a new
+                     file beside it (sqlite3 .recover); the file is only read
 
   --db FILE      the memory database (default: [paths] memory_db, i.e.
                  <config dir>/gpt/memory.db)
@@ -97,13 +100,14 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return values.help || command === 'help' ? 0 : 2;
   }
-  if (!['add', 'search', 'list', 'count'].includes(command)) {
+  if (!['add', 'search', 'list', 'count', 'recover'].includes(command)) {
     process.stderr.write(`aios memory: unknown command '${command}'\n\n${HELP}\n`);
     return 2;
   }
   const loaded = loadConfig(values.config ? { file: values.config } : {});
   for (const p of loaded.problems) process.stderr.write(`aios: config: ${formatProblem(p)}\n`);
   const dbPath = values.db ? path.resolve(values.db) : loaded.paths.memoryDb;
+  if (command === 'recover') return recoverMemoryFile(dbPath, (line) => process.stdout.write(`${line}\n`));
   let store: MemoryStore | undefined;
   try {
     store = openMemoryStore(dbPath);

@@ -1,3 +1,4 @@
+import { connectClient, type ClientEventListener, type ConnectedClient } from './bridge/client';
 import os from 'node:os';
 import type { HostKind } from '../../shared/contract';
 import { APP_NAME, APP_VERSION } from '../../shared/version';
@@ -155,6 +156,15 @@ export class Core {
       onChange: () => this.status.changed(),
     });
     return this.mcp;
+  }
+
+  /**
+   * A UI connects: its calls go through the contract as `clientId`, its
+   * events (if it wants them pushed) to `onEvent`, and `close()` releases
+   * what the core holds for it (terminal flow control, event subscription).
+   */
+  connect(clientId: string, onEvent?: ClientEventListener): ConnectedClient {
+    return connectClient(this, clientId, onEvent);
   }
 
   dispose(): void {

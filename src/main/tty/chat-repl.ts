@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { previewText } from '../../shared/preview';
-import { dispatchCall } from '../core/bridge/dispatch';
+import type { ConnectedClient } from '../core/bridge/client';
 import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
 import { resolveShell } from '../core/terminal/shell';
@@ -23,7 +23,7 @@ const ONE_LINE = { tabs: false, newlines: false } as const;
 
 export interface ChatReplOptions {
   /** Only the bridge (calls through dispatchCall, events from the bus) and the host's shutdown: the TTY is a host like the others. */
-  core: Pick<Core, 'handlers' | 'events' | 'close'>;
+  core: Pick<Core, 'connect' | 'events' | 'close'>;
   input: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   output: Writable & { isTTY?: boolean; columns?: number };
   env: Env;
@@ -43,8 +43,12 @@ export class ChatRepl {
   private readonly style: Style;
   private readonly rl: readline.Interface;
   private readonly offs: Array<() => void> = [];
+  /** This host's connection to the core: its calls, and its goodbye at exit. */
+  private client: ConnectedClient | undefined;
   private busy = false;
   private approval: EventPayload<'chat.approvalRequest'> | undefined;
+  /** Commands whose approval question a crash of the previous aios took away (until the next line). */
+  private lostApprovals: string[] = [];
   private atLineStart = true;
   /** A command's output was printed since aios last said something: its colours may still be on. */
   private outputColours = false;
@@ -90,7 +94,8 @@ export class ChatRepl {
   }
 
   private async call<N extends CallName>(name: N, req: CallRequest<N>): Promise<CallResponse<N>> {
-    const r = await dispatchCall(this.o.core.handlers, name, req, { clientId: 'tty' });
+    this.client ??= this.o.core.connect('tty');
+    const r = await this.client.call(name, req);
     if (!r.ok) throw new Error(r.error.message);
     return r.value as CallResponse<N>;
   }
@@ -173,18 +178,30 @@ export class ChatRepl {
       // Said once, here: the file, where, and what is in force meanwhile.
       this.line(this.style.red(`${config.file} has ${config.problems.length === 1 ? 'a problem' : `${config.problems.length} problems`}; the safe policy is in force (every command needs approval) until it is fixed and aios restarted:`));
       for (const p of config.problems) this.line(this.style.red(`  ${p.text}`));
-    } else if (state.problem) this.line(this.style.yellow(`No AI provider yet: type /setup to choose one (or !cmd and /terminal work without one).`));
+    }
+    for (const w of config.warnings ?? []) this.line(this.style.yellow(`config: ${w.text}`));
+    if (config.problems.length === 0 && state.problem) this.line(this.style.yellow(`No AI provider yet: type /setup to choose one (or !cmd and /terminal work without one).`));
     const restored = state.messages.filter((m) => (m.role === 'user' || m.role === 'assistant') && m.text.trim() !== '');
     if (restored.length > 0) {
       this.line(this.style.dim(`(conversation restored: ${state.messages.length} messages; /clear starts a new one)`));
       for (const m of restored.slice(-2)) this.line(this.style.dim(`${m.role === 'user' ? 'you' : 'aios'}: ${visibleText(m.text.replace(/\s+/g, ' ').slice(0, 200))}`));
     }
+    // The last turn never finished (aios stopped, or the request failed): said, so nobody waits for an answer that will not come.
+    const last = state.messages.at(-1);
+    if (!state.busy && (last?.role === 'user' || last?.role === 'tool')) {
+      this.line(this.style.yellow(last.role === 'user' ? '(that question got no answer: ask again if you still want one)' : '(that turn stopped before the model answered: ask again to go on)'));
+    }
+    this.lostApprovals = (state.interrupted ?? []).filter((c) => !c.ran).map((c) => c.command);
   }
 
   private subscribe(): void {
     const ev = this.o.core.events;
     const s = this.style;
     this.offs.push(
+      // A question typed in another window: shown here too, so the answer that follows has its question.
+      ev.on('chat.turnStart', (p) => {
+        if (!this.busy) this.line(s.dim(`you (another window): ${visibleText(p.text.replace(/\s+/g, ' ').slice(0, 500))}`));
+      }),
       ev.on('chat.reasoning', (p) => this.write(this.thinking.push(visibleText(p.text)))),
       ev.on('chat.delta', (p) => {
         this.endThinking();
@@ -361,6 +378,13 @@ export class ChatRepl {
         return this.prompt();
       }
     }
+    if (this.lostApprovals.length > 0 && /^\s*(y(es)?|no?)\s*$/i.test(raw)) {
+      // An answer to a question the restart took away: it must not reach the model as a message.
+      this.line(this.style.yellow(`no question is waiting: aios stopped while it asked about ${this.lostApprovals.join('; ')}, and that did not run. Ask again if you still want it.`));
+      this.lostApprovals = [];
+      return this.prompt();
+    }
+    this.lostApprovals = [];
     const input = parseChatInput(raw, 'tty');
     if (this.busy) {
       if (input.kind !== 'empty') this.line(this.style.dim('(still working: wait, or Ctrl-C to cancel)'));
@@ -471,6 +495,7 @@ export class ChatRepl {
     this.stopCountdown();
     this.bracketedPaste(false);
     for (const off of this.offs) off();
+    this.client?.close();
     await this.o.core.close();
     this.finished(code);
   }

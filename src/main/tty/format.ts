@@ -1,4 +1,5 @@
 import type { CallResponse } from '../../shared/contract';
+import { historyResultLabel } from '../../shared/history-result';
 import { historyDecisionLabel } from '../../shared/policy';
 import { DIRECT_HELP, INTRO, slashHelpRows } from '../../shared/slash';
 import type { Style } from './style';
@@ -34,9 +35,9 @@ export function formatHistory(list: CallResponse<'history.list'>, style: Style):
   if (list.items.length === 0) return style.dim('(no commands found)');
   return list.items
     .map((r) => {
-      // A command that ran has a duration; without an exit code it was stopped by a signal.
-      const status = r.exitCode !== null ? `exit ${r.exitCode}` : r.durationMs !== null ? 'stopped' : 'not run';
-      return `${style.dim(localTime(r.startedAt))}  ${decisionLabel(r.decision, style, r.approver)}  ${status.padEnd(7)}  ${visibleText(r.command, { tabs: false, newlines: false })}`;
+      const status = historyResultLabel(r);
+      const shown = r.state === 'interrupted' ? style.red(status.padEnd(7)) : status.padEnd(7);
+      return `${style.dim(localTime(r.startedAt))}  ${decisionLabel(r.decision, style, r.approver)}  ${shown}  ${visibleText(r.command, { tabs: false, newlines: false })}`;
     })
     .join('\n');
 }

@@ -152,6 +152,9 @@ export function renderMarkdown(md: string, st: Style): string {
  * fence) is drawn once it is complete: at a blank line outside a fence, at the
  * end of a heading line, or when the answer ends or something else prints.
  */
+/** Characters of an unfinished block held back before it is drawn anyway. */
+export const MAX_HELD_CHARS = 2_000;
+
 export class MarkdownStream {
   private pending = '';
   private wroteBlock = false;
@@ -163,7 +166,12 @@ export class MarkdownStream {
     this.pending += delta;
     let out = '';
     for (;;) {
-      const cut = completeBlockEnd(this.pending);
+      let cut = completeBlockEnd(this.pending);
+      if (cut < 0 && this.pending.length > MAX_HELD_CHARS) {
+        // A long block that does not end (a model dripping one paragraph): draw it so far, at a line end when there is one, so the person sees it arrive.
+        const nl = this.pending.lastIndexOf('\n');
+        cut = nl > 0 ? nl + 1 : this.pending.length;
+      }
       if (cut < 0) return out;
       out += this.render(this.pending.slice(0, cut));
       this.pending = this.pending.slice(cut);

@@ -3,9 +3,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { ClientMessageSchema, LOGIN_TICKET_PARAM, MAX_WIRE_FRAME_BYTES, SESSION_COOKIE, WS_PATH, type ServerMessage } from '../../shared/wire';
+import { ClientMessageSchema, CLOSE_TOO_MANY, LOGIN_TICKET_PARAM, MAX_WIRE_FRAME_BYTES, SESSION_COOKIE, WS_PATH, type ServerMessage } from '../../shared/wire';
 import { describeZodError } from '../../shared/contract';
-import { dispatchCall } from '../core/bridge/dispatch';
+import type { ConnectedClient } from '../core/bridge/client';
 import type { Core } from '../core/core';
 import { HostPolicy, SECURITY_HEADERS, isLoopback, newToken } from './security';
 import { SessionAuth } from './session-auth';
@@ -60,6 +60,8 @@ interface Client {
   session: string;
   inFlight: number;
   paused: boolean;
+  /** Its calls and its goodbye to the core (terminals, …). */
+  connection: ConnectedClient;
 }
 
 /**
@@ -165,8 +167,11 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
     if (!session) return refuse(403, 'Forbidden');
     const mine = [...clients.values()].filter((c) => c.session === session).length;
     if (mine >= limits.maxSocketsPerSession || clients.size >= limits.maxSockets) {
-      log(`web: refused a socket: ${mine >= limits.maxSocketsPerSession ? `this session already has ${mine}` : `${clients.size} are open`}`);
-      return refuse(429, 'Too Many Requests');
+      const why = mine >= limits.maxSocketsPerSession ? `${mine} tabs are already open for this login` : `${clients.size} tabs are already open`;
+      log(`web: refused a socket: ${why}`);
+      // A page cannot read an HTTP status of a refused upgrade: it is told in a close frame, and waits for a free place.
+      wss.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_TOO_MANY, `too many tabs: ${why}; close one and this tab connects by itself`));
+      return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, session));
   });
@@ -178,7 +183,7 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
       const c = clients.get(ws);
       log(`web: ${c?.id ?? 'a client'} is not reading (${ws.bufferedAmount} bytes queued); dropping it`);
       clients.delete(ws);
-      if (c) options.core.terminals.detachClient(c.id);
+      c?.connection.close();
       ws.terminate();
       return;
     }
@@ -190,11 +195,14 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
   }
 
   function onConnection(ws: WebSocket, session: string): void {
-    const client: Client = { id: `web-${nextClient++}`, session, inFlight: 0, paused: false };
+    const id = `web-${nextClient++}`;
+    // Events go out once for every socket (below); the connection carries the calls and the goodbye.
+    const client: Client = { id, session, inFlight: 0, paused: false, connection: options.core.connect(id) };
     clients.set(ws, client);
+    reply(ws, { type: 'ready' });
     ws.on('close', () => {
       clients.delete(ws);
-      options.core.terminals.detachClient(client.id);
+      client.connection.close();
     });
     ws.on('error', (err) => log(`web: ${client.id}: ${err.message}`));
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -204,7 +212,7 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
         client.paused = true;
         ws.pause();
       }
-      void onMessage(ws, client.id, data, isBinary).finally(() => {
+      void onMessage(ws, client.connection, data, isBinary).finally(() => {
         client.inFlight--;
         if (client.paused && client.inFlight < limits.maxCallsInFlight / 2) {
           client.paused = false;
@@ -214,7 +222,7 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
     });
   }
 
-  async function onMessage(ws: WebSocket, clientId: string, data: RawData, isBinary: boolean): Promise<void> {
+  async function onMessage(ws: WebSocket, connection: ConnectedClient, data: RawData, isBinary: boolean): Promise<void> {
     if (isBinary) {
       reply(ws, { type: 'result', id: null, ok: false, error: { code: 'invalid_request', message: 'binary frames are not part of the protocol' } });
       return;
@@ -232,7 +240,7 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
       reply(ws, { type: 'result', id, ok: false, error: { code: 'invalid_request', message: `malformed message: ${describeZodError(parsed.error)}` } });
       return;
     }
-    const result = await dispatchCall(options.core.handlers, parsed.data.name, parsed.data.payload, { clientId });
+    const result = await connection.call(parsed.data.name, parsed.data.payload);
     reply(ws, result.ok ? { type: 'result', id: parsed.data.id, ok: true, value: result.value } : { type: 'result', id: parsed.data.id, ok: false, error: result.error });
   }
 

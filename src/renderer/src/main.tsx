@@ -13,7 +13,17 @@ initFontScale();
 installBenchHooks(location.search);
 const root = createRoot(document.getElementById('root')!);
 
-connectBridge().then(
+/** Until this tab has a place (too many tabs open): what to do, said on the page; the app replaces it once connected. */
+function waiting(reason: string): void {
+  root.render(
+    <div className="fatal" role="status">
+      <h1>aios: waiting for a free place</h1>
+      <p>{reason}</p>
+    </div>,
+  );
+}
+
+connectBridge(waiting).then(
   ({ bridge, onConnectionChange }) => {
     const chat = new ChatController(bridge, { scheduler: frameScheduler, typeInTerminal });
     onConnectionChange?.((state, reconnected) => {

@@ -52,9 +52,10 @@ export const RESTORE_LIMIT = 5_000;
 /**
  * The loop: the person's text → model (streamed) → tool calls (commands
  * through the policy, memory, history) → model … until it answers without
- * tools or the round limit is hit. Only whole units (a user message; an
- * assistant message with every tool result it asked for) are stored, so a
- * failure or cancel at any point leaves a conversation the API accepts.
+ * tools or the round limit is hit. An assistant message with tool calls is
+ * stored before its tools run and each result as it arrives; a failure or
+ * cancel answers the rest, and a crash is answered at the next start
+ * (ChatService), so the stored conversation is always one the API accepts.
  */
 export class Agent {
   private running: { turnId: string; controller: AbortController; done: Promise<TurnStatus> } | undefined;
@@ -162,6 +163,7 @@ export class Agent {
     try {
       const llm = await this.client();
       this.o.conversations.append(conv, [{ role: 'user', content: text }]);
+      emit('chat.turnStart', { turnId, text });
       const toolProblem = await this.o.tools.refresh();
       if (toolProblem) emit('chat.notice', { turnId, level: 'warning', message: toolProblem });
       let toldAboutBadArgs = false;
@@ -191,21 +193,33 @@ export class Agent {
           ...(completion.reasoningSource === 'reasoning_content' ? { reasoning_content: completion.reasoning } : {}),
         };
         const cut = completion.toolCalls.some((c) => c.problem?.kind === 'cut');
-        const results: Array<Record<string, unknown>> = [];
+        // Write-ahead: the call is stored before any tool runs and each result as it comes, so a crash
+        // leaves the calls (which the next start answers as interrupted) rather than nothing.
+        this.o.conversations.append(conv, [assistant]);
         let badArgsAgain = false;
-        for (const call of completion.toolCalls) {
-          if (signal.aborted) {
-            results.push(toolResult(call, JSON.stringify({ success: false, error: 'not run: the person cancelled the turn' })));
-            continue;
+        const answered = new Set<string>();
+        try {
+          for (const call of completion.toolCalls) {
+            let text: string;
+            if (signal.aborted) text = JSON.stringify({ success: false, error: 'not run: the person cancelled the turn' });
+            else {
+              const r = call.problem ? this.unusableCall(call, turnId) : await this.callTool(call, turnId, signal);
+              if (r.badArgs) {
+                if (toldAboutBadArgs) badArgsAgain = true;
+                toldAboutBadArgs = true;
+              }
+              text = r.text;
+            }
+            this.o.conversations.append(conv, [toolResult(call, text)]);
+            answered.add(call.id);
           }
-          const r = call.problem ? this.unusableCall(call, turnId) : await this.callTool(call, turnId, signal);
-          if (r.badArgs) {
-            if (toldAboutBadArgs) badArgsAgain = true;
-            toldAboutBadArgs = true;
+        } finally {
+          // A failure mid-way still leaves every call answered, so the conversation stays one the API accepts.
+          const missing = completion.toolCalls.filter((c) => !answered.has(c.id));
+          if (missing.length > 0) {
+            this.o.conversations.append(conv, missing.map((c) => toolResult(c, JSON.stringify({ success: false, error: 'not run: the turn failed before this call' }))));
           }
-          results.push(toolResult(call, r.text));
         }
-        this.o.conversations.append(conv, [assistant, ...results]);
         if (signal.aborted) {
           status = 'cancelled';
           break;
@@ -280,8 +294,9 @@ export class Agent {
     if (call.name === RUN_COMMAND) {
       const a = parseArgs(RunCommandArgs, call.arguments);
       if (!a.ok) {
-        // No command to judge: shown as a tool call with unusable arguments.
+        // No command to judge: shown as a tool call with unusable arguments, and a history row.
         this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
+        this.o.gate.recordMalformed(call.name, call.arguments, a.message);
         return bad(a.message);
       }
       // chat.commandStart (from the runner) is the one event announcing the command and its decision.
@@ -304,12 +319,23 @@ export class Agent {
       return bad(resolved.error);
     }
     if (resolved) {
-      const r = await this.o.gate.run({ name: call.name, facts: resolved.facts, rawArguments: call.arguments, callId: call.id, turnId, signal, exec: resolved.exec });
+      const r = await this.o.gate.run({
+        name: call.name,
+        facts: resolved.facts,
+        rawArguments: call.arguments,
+        callId: call.id,
+        turnId,
+        conversationId: this.currentConversation,
+        signal,
+        exec: resolved.exec,
+      });
       return r.badArgs ? bad(r.text) : r;
     }
     this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
+    const unknown = `unknown tool "${call.name}". Available tools: ${tools.names().join(', ')}`;
+    this.o.gate.recordMalformed(call.name, call.arguments, unknown);
     return {
-      text: JSON.stringify({ success: false, error: `unknown tool "${call.name}". Available tools: ${tools.names().join(', ')}` }),
+      text: JSON.stringify({ success: false, error: unknown }),
       badArgs: false,
     };
   }

@@ -92,6 +92,8 @@ export class CommandRunner {
     this.o.emit('chat.commandStart', start);
     const recorder = new OutputRecorder();
     const keys = { callId, turnId, conversationId: args.conversationId ?? null };
+    // Write-ahead: the row exists (running) before anything is asked or run, so a crash leaves a trace.
+    const rowId = this.begin({ command, decision, matchedRule: rule, approver: null, cwd, ...keys, record: { callId, start, output: [], omittedChars: 0 } });
     // The card's whole story, stored so a restore rebuilds the card the person saw (not the model's copy).
     const structured = (done: CommandRecord['done']): CommandRecord => ({ callId, start, ...recorder.snapshot(), done });
 
@@ -113,7 +115,7 @@ export class CommandRunner {
         cancelled: refusalKind === 'cancelled',
         ...(decidedBy ? { decidedBy } : {}),
       };
-      this.record({ command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal, ...keys, record: structured(done) });
+      this.record(rowId, { command, decision: historyDecision, matchedRule: rule, approver, cwd, outputExcerpt: refusal, ...keys, record: structured(done) });
       this.o.emit('chat.commandDone', done);
       return { command, decision, rule, reasons, ran: false, refusal, ...(preview ? { preview } : {}) };
     };
@@ -141,6 +143,11 @@ export class CommandRunner {
     if (decision === 'notify') this.o.emit('chat.notice', { turnId, level: 'info', message: `running (notify${rule ? `, ${rule}` : ''}): ${command}` });
 
     this.o.emit('chat.commandRunning', { callId });
+    if (rowId && this.o.history) {
+      // A crash from here on: the command did run (or start to).
+      const running = { callId, start, output: [], omittedChars: 0, running: true };
+      this.write(() => this.o.history!.updateRecord(rowId, running));
+    }
     const result = await this.o.executor.run({
       command,
       cwd,
@@ -167,7 +174,7 @@ export class CommandRunner {
       cancelled: result.cancelled,
       decidedBy: approver === 'user' ? 'you' : 'rules',
     };
-    this.record({
+    this.record(rowId, {
       command,
       decision,
       matchedRule: rule,
@@ -186,12 +193,23 @@ export class CommandRunner {
     return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: failure ?? null, result, ...(preview ? { preview } : {}) };
   }
 
-  private record(entry: Parameters<HistoryStore['record']>[0]): void {
-    if (!this.o.history) return;
+  private begin(entry: Parameters<HistoryStore['record']>[0]): string | undefined {
+    return this.write(() => this.o.history?.begin({ ...entry, sessionId: this.o.sessionId ?? null }));
+  }
+
+  /** Completes the row `begin` wrote (or, when that failed, writes a whole one). */
+  private record(rowId: string | undefined, entry: Parameters<HistoryStore['record']>[0]): void {
+    const full = { ...entry, sessionId: this.o.sessionId ?? null };
+    this.write(() => (rowId && this.o.history?.finish(rowId, full)) || this.o.history?.record(full));
+  }
+
+  private write<T>(fn: () => T): T | undefined {
+    if (!this.o.history) return undefined;
     try {
-      this.o.history.record({ ...entry, sessionId: this.o.sessionId ?? null });
+      return fn();
     } catch (err) {
       this.o.onHistoryError?.(err as Error);
+      return undefined;
     }
   }
 }

@@ -75,6 +75,8 @@ export class LlmClient {
       timeout: options.ai.request_timeout_s * 1000,
       // Retries are ours: bounded, cancellable, and visible to the person.
       maxRetries: 0,
+      // The SDK would print its own diagnostics to stderr, i.e. into the TTY chat; every failure reaches the person as a ProviderError instead.
+      logLevel: 'off',
     });
     this.maxRetries = options.maxRateLimitRetries ?? 3;
     this.maxWait = options.maxRetryWaitMs ?? 30_000;
@@ -103,10 +105,11 @@ export class LlmClient {
     }
   }
 
+  /** One request, cut off when the whole answer takes longer than [ai] answer_timeout_s (a stream that never finishes). */
   private async once(opts: CompleteOptions): Promise<Completion> {
     const where = this.options.provider.label;
     const idleMs = this.options.ai.request_timeout_s * 1000;
-    const capMs = this.options.maxAnswerMs ?? Math.max(600_000, 20 * idleMs);
+    const capMs = this.options.maxAnswerMs ?? (this.options.ai.answer_timeout_s ?? 600) * 1000;
     // request_timeout_s bounds the silence between chunks, not only the wait for the headers.
     const local = new AbortController();
     let stalled: 'idle' | 'cap' | undefined;
@@ -121,7 +124,7 @@ export class LlmClient {
     const stalledError = () =>
       stalled === 'idle'
         ? new ProviderError('timeout', `${where} went silent for ${this.options.ai.request_timeout_s} s in the middle of the answer ([ai] request_timeout_s)`)
-        : new ProviderError('timeout', `the answer from ${where} took longer than ${Math.round(capMs / 1000)} s and was stopped`);
+        : new ProviderError('timeout', `the answer from ${where} did not finish within ${Math.round(capMs / 1000)} s ([ai] answer_timeout_s): the model kept sending without ending; ask again, or raise the limit`);
     const reader = new StreamReader({ toolNames: opts.tools.map((t) => t.function.name), label: where });
     const show = (pieces: ReturnType<StreamReader['push']>) => {
       for (const p of pieces) (p.kind === 'text' ? opts.onDelta : opts.onReasoning)?.(p.text);

@@ -50,6 +50,14 @@ function machineNotes(file = MACHINE_NOTES_FILE): string[] {
   }
 }
 
+/** Characters of the policy summary a request carries: a huge config must not make every request huge. */
+export const POLICY_SUMMARY_MAX = 4_000;
+
+function capPolicy(text: string, max = POLICY_SUMMARY_MAX): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… [${text.length - max} more characters of rules not shown; every command is still judged by all of them]`;
+}
+
 export function systemPrompt(f: PromptFacts): string {
   const lines = [
     'You are aios, the AI layer of this Linux machine. The person talks to you instead of a shell; you do things by calling run_command.',
@@ -59,7 +67,7 @@ export function systemPrompt(f: PromptFacts): string {
     `- User: ${f.user}`,
     `- Working directory: ${f.cwd}`,
     `- Now: ${(f.now ?? new Date()).toISOString()}`,
-    `- Permission policy: ${f.policy}`,
+    `- Permission policy: ${capPolicy(f.policy)}`,
     'Rules: say what you are about to do in one line, then do it. A refused or declined command did not run: explain that, do not try to get around the policy.',
     'For questions about what was run before ("what did I install yesterday?"), call recall_history. Save lasting facts about the person with the create_ai_memory tool (its name may carry a server prefix, e.g. aigpt__create_ai_memory).',
     'Answer in the language the person writes in. Keep answers short; this is often a text console.',

@@ -9,12 +9,15 @@ import type { LoadedConfig } from '../config/load';
 import type { AiosConfig } from '../config/schema';
 import type { Env } from '../config/paths';
 import { ConversationStore } from '../conversation/store';
+import { answerInterruptedCalls, INTERRUPTED_BY_CRASH } from '../conversation/interrupted';
 import type { CommandEnvironment } from '../environment';
 import { Executor } from '../executor/executor';
 import { confinementFor, type Sandbox } from '../executor/sandbox';
 import { previewerFor } from '../preview/previewer';
 import { HistoryStore } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
+import { CORE_BUSY_WAIT_MS } from '../memory/connection';
+import { DeferredWriter, isTransientStorageError, type SavingState } from '../memory/deferred-writer';
 import { Agent, AgentBusyError } from './agent';
 import { CommandRunner, SHUTDOWN, type CommandRunnerOptions } from './command-runner';
 import type { LlmClient } from './llm';
@@ -95,6 +98,10 @@ export class ChatService {
   private ai: AiosConfig['ai'];
   private providerFailure: string | null = null;
   private memoryTrouble: string | null = null;
+  private interruptedAtStart: string | null = null;
+  private memoryOpenError: string | null = null;
+  private interruptedCalls: Array<{ command: string; ran: boolean }> = [];
+  private writer: DeferredWriter | undefined;
   /** Every event of the chat passes here, so the status can say what really happened last. */
   private readonly emit: Emit = (name, payload) => {
     this.observe(name, payload);
@@ -112,6 +119,11 @@ export class ChatService {
   /** The memory file refused a write during this session (the chat went on in memory), and why. */
   get memoryProblem(): string | null {
     return this.memoryTrouble;
+  }
+
+  /** Why the memory file could not be opened at all (damaged, unreadable, not aigpt's), or null. */
+  get memoryUnusable(): string | null {
+    return this.memoryOpenError;
   }
 
   /** The last request to the model failed, and why; cleared by the next answer or a new provider. */
@@ -178,25 +190,24 @@ export class ChatService {
       history = new HistoryStore(memory, historySecrets ? (text) => historySecrets.redact(text) : undefined);
     } catch (err) {
       this.o.log?.(`memory: ${(err as Error).message}`);
+      this.memoryOpenError = (err as Error).message;
       this.emit('chat.notice', {
         turnId: null,
         level: 'warning',
-        message: `the memory file ${paths.memoryDb} cannot be used (${(err as Error).message}); memory and history are off, and this conversation will not survive a restart`,
+        message: `the memory file cannot be used: ${(err as Error).message}. Memory and history are off, and this conversation will not survive a restart`,
       });
     }
+    if (memory?.readOnlyBecause) {
+      this.memoryTrouble = memory.readOnlyBecause.message;
+      this.emit('chat.notice', { turnId: null, level: 'warning', message: `${memory.readOnlyBecause.message}. This conversation will not survive a restart` });
+    }
     const db = memory ? memory.connection : (conversationDb = new Database(':memory:'));
+    // Short busy waits on this thread: a lock held elsewhere slows only the write (retried later), never the event loop.
+    if (memory && !memory.readonly) db.pragma(`busy_timeout = ${CORE_BUSY_WAIT_MS}`);
+    const writer = (this.writer = new DeferredWriter({ path: paths.memoryDb, onState: (st) => this.savingChanged(st) }));
+    history?.useWriter(writer);
     const storeSecrets = this.o.commandEnv?.secrets;
-    const conversations = new ConversationStore(db, undefined, {
-      ...(storeSecrets ? { redact: (text: string) => storeSecrets.redact(text) } : {}),
-      onDegraded: (reason) => {
-        this.memoryTrouble = `${paths.memoryDb} cannot be written (${reason})`;
-        this.emit('chat.notice', {
-          turnId: null,
-          level: 'warning',
-          message: `the memory file ${paths.memoryDb} cannot be written (${reason}); the chat goes on without saving: this conversation will not survive a restart`,
-        });
-      },
-    });
+    const conversations = new ConversationStore(db, undefined, { writer, ...(storeSecrets ? { redact: (text: string) => storeSecrets.redact(text) } : {}) });
     const machine = config.general.name;
     const runner = new CommandRunner({
       policy: () => this.policy(),
@@ -247,8 +258,61 @@ export class ChatService {
       emit: this.emit,
       ...(this.o.llmFactory ? { llmFactory: this.o.llmFactory } : {}),
     });
+    this.recoverInterrupted(writer, history, conversations, agent.currentConversation);
     this.parts = { agent, runner, ...(memory ? { memory } : {}), ...(history ? { commands: history } : {}), ...(conversationDb ? { conversationDb } : {}) };
     return this.parts;
+  }
+
+  /** Saving stopped (the file refuses writes), resumed, or had to drop waiting writes: the status and the chat say so. */
+  private savingChanged(st: SavingState): void {
+    const file = this.o.config.paths.memoryDb;
+    if (st.dropped > 0) {
+      this.emit('chat.notice', { turnId: null, level: 'warning', message: `not saving: ${st.dropped} waiting writes to ${file} were dropped (too many waiting); newer ones are kept` });
+    }
+    if (!st.saving) {
+      this.memoryTrouble = `not saving: ${st.reason ?? 'the file refuses writes'}; ${st.waiting} waiting, retried until it takes them`;
+      if (st.dropped === 0) {
+        this.emit('chat.notice', {
+          turnId: null,
+          level: 'warning',
+          message: `not saving: ${st.reason ?? file}. What is said and run is kept, in order, and saved when the file takes writes again`,
+        });
+      }
+    } else {
+      this.memoryTrouble = this.parts?.memory?.readOnlyBecause?.message ?? null;
+      this.emit('chat.notice', { turnId: null, level: 'info', message: `saving again: ${file} takes writes; everything that waited is saved` });
+    }
+  }
+
+  /**
+   * After a crash: history rows a dead aios left running become
+   * `interrupted`, and the calls of the conversation that never got a result
+   * get one saying so (the model learns it on the next request).
+   */
+  private recoverInterrupted(writer: DeferredWriter, history: HistoryStore | undefined, conversations: ConversationStore, conversationId: string): void {
+    // Through the writer: a file locked at start is swept (in order with everything after) once it takes writes.
+    writer.write('crash recovery', () => {
+      let marked: ReturnType<HistoryStore['sweepInterrupted']>;
+      try {
+        marked = history?.sweepInterrupted(INTERRUPTED_BY_CRASH) ?? [];
+      } catch (err) {
+        if (isTransientStorageError(err)) throw err;
+        this.o.log?.(`could not mark interrupted calls: ${(err as Error).message}`);
+        return;
+      }
+      this.interruptedCalls = marked.map((m) => ({ command: m.command, ran: m.ran }));
+      const answered = answerInterruptedCalls(conversations, conversationId, history?.runningCallIds() ?? new Set());
+      const names = [...new Set([...marked.map((m) => m.command), ...answered.map((a) => a.name)])];
+      if (marked.length + answered.length === 0) return;
+      this.o.log?.(`recovered after a crash: ${marked.length} history rows marked interrupted, ${answered.length} calls answered`);
+      this.interruptedAtStart = `aios stopped (killed or crashed) while ${names.length === 1 ? 'this was' : 'these were'} running: ${names.slice(0, 5).join('; ')}${names.length > 5 ? ' …' : ''}. Marked interrupted in /history; check before running again.`;
+      this.emit('chat.notice', { turnId: null, level: 'warning', message: this.interruptedAtStart });
+    });
+  }
+
+  /** What a crash of the previous aios left interrupted, in words (once per start), or null. */
+  get interruptedNotice(): string | null {
+    return this.interruptedAtStart;
   }
 
   /** The parts if the chat has been opened; never opens the memory file. */
@@ -275,6 +339,7 @@ export class ChatService {
       problem: p.kind === 'ready' ? null : p.message,
       busy: this.busy,
       approvals: this.approvals.list(),
+      ...(this.interruptedCalls.length > 0 ? { interrupted: this.interruptedCalls } : {}),
     };
   }
 
@@ -357,6 +422,7 @@ export class ChatService {
             signal: r.signal,
             callId: r.callId,
             conversationId: r.conversationId,
+            state: r.state,
           })),
         };
       },
@@ -366,6 +432,9 @@ export class ChatService {
   async dispose(): Promise<void> {
     this.cancel(SHUTDOWN);
     await this.parts?.agent.idle();
+    // A last try for writes still waiting (a lock gone by now); what the file still refuses is said in the log.
+    if (this.writer && !this.writer.flush()) this.o.log?.(`memory: ${this.writer.state.waiting} writes could not be saved before exit: ${this.writer.state.reason ?? ''}`);
+    this.writer?.close();
     this.parts?.memory?.close();
     this.parts?.conversationDb?.close();
     this.parts = undefined;

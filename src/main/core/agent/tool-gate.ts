@@ -31,6 +31,7 @@ export interface ToolCall {
   rawArguments: string;
   callId: string;
   turnId: string;
+  conversationId?: string;
   signal: AbortSignal;
   /** Runs the tool once the gate lets it. */
   exec: () => Promise<ParsedArgs<string>>;
@@ -78,9 +79,12 @@ export class ToolGate {
     const display: ToolCallDisplay = { server: facts.server, tool: facts.tool, arguments: prettyArguments(facts.args) };
     const summary = toolCallSummary(facts);
     this.o.emit('chat.toolCall', { turnId, callId, name, arguments: call.rawArguments, decision, rule, reasons, tool: display });
+    const keys = { callId, turnId, ...(call.conversationId ? { conversationId: call.conversationId } : {}) };
+    // Write-ahead: the row exists (running) before anything is asked or called, so a crash leaves a trace.
+    const rowId = this.write(() => this.o.history?.begin(this.entry({ command: summary, decision, matchedRule: rule, approver: null, cwd: this.o.cwd, ...keys })));
 
     const refuse = (refusal: string, refusalKind: RefusalKind, historyDecision: string): ToolGateOutcome => {
-      this.record({ command: summary, decision: historyDecision, matchedRule: rule, approver: null, cwd: this.o.cwd, outputExcerpt: refusal });
+      this.record(rowId, { command: summary, decision: historyDecision, matchedRule: rule, approver: null, cwd: this.o.cwd, outputExcerpt: refusal, ...keys });
       this.o.emit('chat.toolDone', { callId, name, decision, ran: false, refusal, refusalKind });
       const advice =
         decision === 'deny'
@@ -111,9 +115,15 @@ export class ToolGate {
     if (decision === 'notify') this.o.emit('chat.notice', { turnId, level: 'info', message: `calling (notify${rule ? `, ${rule}` : ''}): ${summary}` });
 
     const started = new Date();
-    const r = await call.exec();
+    let r: ParsedArgs<string>;
+    try {
+      r = await call.exec();
+    } catch (err) {
+      r = { ok: false, message: `${name} failed: ${err instanceof Error ? err.message : String(err)}` };
+    }
     const ended = new Date();
-    this.record({
+    this.record(rowId, {
+      ...keys,
       command: summary,
       decision,
       matchedRule: rule,
@@ -131,15 +141,26 @@ export class ToolGate {
   /** A call whose arguments could not even be read: refused before the policy, still a history row. */
   recordMalformed(name: string, rawArguments: string, message: string): void {
     const raw = rawArguments.length > 500 ? `${rawArguments.slice(0, 500)}…` : rawArguments;
-    this.record({ command: `${name} ${raw}`, decision: 'refused', matchedRule: null, approver: null, cwd: this.o.cwd, outputExcerpt: message });
+    this.record(undefined, { command: `${name} ${raw}`, decision: 'refused', matchedRule: null, approver: null, cwd: this.o.cwd, outputExcerpt: message });
   }
 
-  private record(entry: Parameters<HistoryStore['record']>[0]): void {
-    if (!this.o.history) return;
+  private entry(e: Parameters<HistoryStore['record']>[0]): Parameters<HistoryStore['record']>[0] {
+    return { ...e, ...(this.o.machine ? { machine: this.o.machine } : {}), sessionId: this.o.sessionId ?? null };
+  }
+
+  /** Completes the row written when the call started (or, without one, writes a whole row). */
+  private record(rowId: string | undefined, entry: Parameters<HistoryStore['record']>[0]): void {
+    const full = this.entry(entry);
+    this.write(() => (rowId && this.o.history?.finish(rowId, full)) || this.o.history?.record(full));
+  }
+
+  private write<T>(fn: () => T): T | undefined {
+    if (!this.o.history) return undefined;
     try {
-      this.o.history.record({ ...entry, ...(this.o.machine ? { machine: this.o.machine } : {}), sessionId: this.o.sessionId ?? null });
+      return fn();
     } catch (err) {
       this.o.onHistoryError?.(err as Error);
+      return undefined;
     }
   }
 }

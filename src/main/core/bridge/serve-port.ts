@@ -1,6 +1,5 @@
 import { describeZodError } from '../../../shared/contract';
 import { ClientMessageSchema, type ServerMessage } from '../../../shared/wire';
-import { dispatchCall } from './dispatch';
 import type { Core } from '../core';
 import type { CorePort } from './ports';
 
@@ -15,6 +14,7 @@ export function serveCorePort(core: Core, port: CorePort, clientId: string): () 
   const send = (message: ServerMessage) => {
     if (open) port.postMessage(message);
   };
+  const client = core.connect(clientId, (name, payload) => send({ type: 'event', name, payload }));
   port.on('message', ({ data }) => {
     const parsed = ClientMessageSchema.safeParse(data);
     if (!parsed.success) {
@@ -23,15 +23,15 @@ export function serveCorePort(core: Core, port: CorePort, clientId: string): () 
       return;
     }
     const { id, name, payload } = parsed.data;
-    void dispatchCall(core.handlers, name, payload, { clientId }).then((result) =>
+    void client.call(name, payload).then((result) =>
       send(result.ok ? { type: 'result', id, ok: true, value: result.value } : { type: 'result', id, ok: false, error: result.error }),
     );
   });
-  const unsubscribe = core.events.onAny((name, payload) => send({ type: 'event', name, payload }));
   const stop = () => {
     if (!open) return;
     open = false;
-    unsubscribe();
+    // The window went: its terminals must no longer wait for its acknowledgements.
+    client.close();
     port.close();
   };
   port.on('close', stop);

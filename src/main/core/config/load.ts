@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
-import { type z } from 'zod';
 import { DEFAULT_PERMISSIONS, DEFAULT_PROFILES } from './defaults';
 import { locate, tomlPositions } from './locate';
 import { plainTomlMessage } from './toml-messages';
+import { parseSections } from './sections';
 import { defaultPaths, expandConfigPath, type AiosPaths, type Env } from './paths';
 import { ConfigSchema, type AiosConfig } from './schema';
 
@@ -28,8 +28,14 @@ export interface LoadedConfig {
   /** The file that was read (or would have been: it may not exist). */
   file: string;
   exists: boolean;
-  /** Empty when the file was read and valid. Non-empty means `config` is a safe fallback. */
+  /**
+   * Errors: empty when the file was read and valid. A wrong value makes its
+   * key (or section) take the default and the policy run on its safe
+   * fallback; the other sections are kept.
+   */
   problems: ConfigProblem[];
+  /** Unknown keys and sections (ignored, with the closest known key): said, but nothing falls back for them. */
+  warnings?: ConfigProblem[];
   /** Where each effective list came from (`config.permissions` holds the shipped floor plus the file's own rules). */
   policySources?: PolicySources;
   /** `[permissions] protected_paths`, expanded to absolute paths. */
@@ -99,45 +105,24 @@ function defaultConfig(): AiosConfig {
   return ConfigSchema.parse({ permissions: DEFAULT_PERMISSIONS, profiles: DEFAULT_PROFILES });
 }
 
-function keyPath(issuePath: readonly PropertyKey[]): string {
-  return issuePath
-    .map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`))
-    .join('');
-}
-
 /** Parses TOML text into a validated config, or returns the problems found. */
-export function parseConfigText(text: string, file: string): { config?: AiosConfig; problems: ConfigProblem[] } {
+export function parseConfigText(text: string, file: string): { config?: AiosConfig; problems: ConfigProblem[]; warnings: ConfigProblem[] } {
   let raw: unknown;
   try {
     raw = parse(text);
   } catch (err) {
     if (err instanceof TomlError) {
       const firstLine = err.message.split('\n')[0] ?? err.message;
-      return { problems: [{ file, line: err.line, column: err.column, message: plainTomlMessage(firstLine) }] };
+      return { problems: [{ file, line: err.line, column: err.column, message: plainTomlMessage(firstLine) }], warnings: [] };
     }
-    return { problems: [{ file, message: (err as Error).message }] };
+    return { problems: [{ file, message: (err as Error).message }], warnings: [] };
   }
-  const result = ConfigSchema.safeParse(raw);
-  if (!result.success) {
-    const positions = tomlPositions(text);
-    return {
-      problems: result.error.issues.flatMap((issue: z.core.$ZodIssue) => {
-        const key = keyPath(issue.path);
-        // One problem per unknown key, each at its own position.
-        const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => (key ? `${key}.${k}` : k)) : [key];
-        return keys.map((fullKey) => {
-          const at = fullKey ? locate(positions, fullKey) : undefined;
-          return {
-            file,
-            ...(at ? { line: at.line, column: at.column } : {}),
-            ...(fullKey ? { key: fullKey } : {}),
-            message: issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message,
-          };
-        });
-      }),
-    };
-  }
-  return { config: result.data, problems: [] };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { problems: [{ file, message: 'not a TOML table' }], warnings: [] };
+  // Section by section: a typo or a wrong value in one never costs the others (the provider in [ai] above all).
+  const sections = parseSections(raw as Record<string, unknown>, file, tomlPositions(text));
+  const result = ConfigSchema.safeParse(sections.value);
+  if (!result.success) return { problems: [...sections.problems, { file, message: result.error.message }], warnings: sections.warnings };
+  return { config: result.data, problems: sections.problems, warnings: sections.warnings };
 }
 
 function resolvePaths(config: AiosConfig, env: Env): AiosPaths {
@@ -175,10 +160,19 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const parsed = parseConfigText(text, file);
   if (!parsed.config) {
     const config = defaultConfig();
-    return { config, paths: resolvePaths(config, env), file, exists: true, problems: parsed.problems, policySources: withShippedFloor(config).sources };
+    return { config, paths: resolvePaths(config, env), file, exists: true, problems: parsed.problems, warnings: parsed.warnings, policySources: withShippedFloor(config).sources };
   }
   const { config, sources } = withShippedFloor(parsed.config);
-  return { config, paths: resolvePaths(config, env), file, exists: true, problems: parsed.problems, policySources: sources, protectedPaths: expandProtected(config, env) };
+  return {
+    config,
+    paths: resolvePaths(config, env),
+    file,
+    exists: true,
+    problems: parsed.problems,
+    warnings: parsed.warnings,
+    policySources: sources,
+    protectedPaths: expandProtected(config, env),
+  };
 }
 
 /**

@@ -49,6 +49,8 @@ export const AiSchema = z.strictObject({
   model: z.string().min(1).optional(),
   api_key_env: z.string().min(1).default('OPENAI_API_KEY'),
   request_timeout_s: z.number().positive().default(120),
+  /** The longest one answer may take from request to its last token: a stream that drips forever is cut here. */
+  answer_timeout_s: z.number().positive().default(600),
   max_tool_rounds: z.number().int().positive().max(100).default(8),
   approval_timeout_s: z.number().positive().default(120),
   command_timeout_s: z.number().positive().default(600),

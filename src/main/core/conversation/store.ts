@@ -1,5 +1,6 @@
 import os from 'node:os';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { DeferredWriter, type SavingState } from '../memory/deferred-writer';
 import { ulid } from 'ulid';
 
 /**
@@ -35,16 +36,13 @@ CREATE INDEX IF NOT EXISTS aios_conversation_messages_conv ON aios_conversation_
 const now = () => new Date().toISOString().replace('Z', '+00:00');
 
 /** SQLite failures that mean "this file cannot take writes now", as opposed to a bug. */
-const STORAGE_CODES = /^SQLITE_(READONLY|BUSY|LOCKED|IOERR|FULL|CANTOPEN|PERM|CORRUPT|NOTADB)/;
-
-export function isStorageError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && STORAGE_CODES.test(code);
-}
+export { isTransientStorageError as isStorageError } from '../memory/deferred-writer';
 
 export interface ConversationStoreOptions {
-  /** Told once when the file stops taking writes and the conversation goes on in memory. */
-  onDegraded?: (reason: string) => void;
+  /** The memory file's one writer (shared with the command history, so writes keep their order). Default: one of its own. */
+  writer?: DeferredWriter;
+  /** Told when saving stops and starts again (only with the store's own writer). */
+  onSaving?: (state: SavingState) => void;
   /**
    * Applied to every string of a message before it is stored: known secrets
    * never reach the shared memory file, nor (since the model is sent what is
@@ -61,66 +59,53 @@ function redactDeep(value: unknown, redact: (text: string) => string): unknown {
   return value;
 }
 
+interface Unsaved {
+  conversationId: string;
+  message: Record<string, unknown>;
+  createdAt: string;
+}
+
+/**
+ * Writes go through a DeferredWriter: when the file refuses one (a lock, a
+ * full disk) it waits, in order, and is retried until the file takes it;
+ * meanwhile reads see it too, so the chat goes on and nothing said is lost.
+ */
 export class ConversationStore {
   private readonly machine: string;
-  /** Where conversations go once the file refused a write: the chat goes on, unsaved. */
-  private fallback: Database.Database | undefined;
+  private readonly writer: DeferredWriter;
+  private readonly redact: ((text: string) => string) | undefined;
+  /** Messages accepted but not yet in the file, oldest first. */
+  private readonly unsaved: Unsaved[] = [];
+  /** A conversation started (`/clear`) while writes wait: it is the current one. */
+  private startedUnsaved: string | undefined;
 
   constructor(
-    private readonly file: Database.Database,
+    private readonly db: Database.Database,
     machine: string = os.hostname(),
-    private readonly options: ConversationStoreOptions = {},
+    options: ConversationStoreOptions = {},
   ) {
     this.machine = machine;
-    this.write(() => this.db.exec(SCHEMA));
+    this.redact = options.redact;
+    this.writer = options.writer ?? new DeferredWriter({ path: db.name, onState: (st) => options.onSaving?.(st) });
+    this.writer.write('conversation tables', () => this.db.exec(SCHEMA));
   }
 
-  private get db(): Database.Database {
-    return this.fallback ?? this.file;
-  }
-
-  /** Runs a write; when the file refuses it, moves to memory (once) and runs it there. */
-  private write<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      if (this.fallback || !isStorageError(err)) throw err;
-      this.degrade(err as Error);
-      return fn();
-    }
-  }
-
-  private degrade(err: Error): void {
-    const memory = new Database(':memory:');
-    memory.exec(SCHEMA);
-    try {
-      // Keep what was said so far, so the model still has the context.
-      const conv = this.file
-        .prepare('SELECT id, machine, created_at, updated_at FROM aios_conversations WHERE closed_at IS NULL AND machine IS ? ORDER BY updated_at DESC, rowid DESC LIMIT 1')
-        .get(this.machine) as { id: string; machine: string | null; created_at: string; updated_at: string } | undefined;
-      if (conv) {
-        memory.prepare('INSERT INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(conv.id, conv.machine, conv.created_at, conv.updated_at);
-        const rows = this.file.prepare('SELECT message, created_at FROM aios_conversation_messages WHERE conversation_id = ? ORDER BY seq').all(conv.id) as Array<{ message: string; created_at: string }>;
-        const insert = memory.prepare('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
-        for (const r of rows) insert.run(conv.id, r.message, r.created_at);
-      }
-    } catch {
-      // The file cannot even be read: start the in-memory conversation empty.
-    }
-    this.fallback = memory;
-    this.options.onDegraded?.(err.message);
-  }
-
-  /** True once the file refused a write and conversations live in memory only. */
+  /** True while accepted messages wait for the file. */
   get degraded(): boolean {
-    return this.fallback !== undefined;
+    return this.unsaved.length > 0 || this.startedUnsaved !== undefined;
   }
 
   /** The open conversation of this machine, created when there is none. */
   current(): string {
-    const row = this.db
-      .prepare('SELECT id FROM aios_conversations WHERE closed_at IS NULL AND machine IS ? ORDER BY updated_at DESC, rowid DESC LIMIT 1')
-      .get(this.machine) as { id: string } | undefined;
+    if (this.startedUnsaved) return this.startedUnsaved;
+    let row: { id: string } | undefined;
+    try {
+      row = this.db
+        .prepare('SELECT id FROM aios_conversations WHERE closed_at IS NULL AND machine IS ? ORDER BY updated_at DESC, rowid DESC LIMIT 1')
+        .get(this.machine) as { id: string } | undefined;
+    } catch {
+      row = undefined; // not even readable (the tables may not exist yet): a new one, saved when the file takes it
+    }
     return row?.id ?? this.start();
   }
 
@@ -128,31 +113,45 @@ export class ConversationStore {
   start(): string {
     const id = ulid();
     const t = now();
-    this.write(() =>
-      this.db.transaction(() => {
-        this.db.prepare('UPDATE aios_conversations SET closed_at = ? WHERE closed_at IS NULL AND machine IS ?').run(t, this.machine);
-        this.db.prepare('INSERT INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, this.machine, t, t);
-      }).immediate(),
+    this.startedUnsaved = id;
+    this.writer.write(
+      'new conversation',
+      () =>
+        this.db.transaction(() => {
+          this.db.prepare('UPDATE aios_conversations SET closed_at = ? WHERE closed_at IS NULL AND machine IS ?').run(t, this.machine);
+          this.db.prepare('INSERT OR IGNORE INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, this.machine, t, t);
+        }).immediate(),
+      () => {
+        if (this.startedUnsaved === id) this.startedUnsaved = undefined;
+      },
     );
     return id;
   }
 
-  /** Appends messages as one unit: an assistant's tool calls are never stored without their results. */
+  /** Appends messages as one unit, in order; kept and retried while the file refuses writes. */
   append(conversationId: string, messages: ReadonlyArray<Record<string, unknown>>): void {
     if (messages.length === 0) return;
     const t = now();
-    this.write(() => {
-      const insert = this.db.prepare('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
-      this.db.transaction(() => {
-        if (!this.db.prepare('SELECT 1 FROM aios_conversations WHERE id = ?').get(conversationId)) {
-          // Moved to memory after this conversation began and before it could be copied: recreate its row.
-          this.db.prepare('INSERT INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(conversationId, this.machine, t, t);
+    const redact = this.redact;
+    const entries = messages.map((m) => ({ conversationId, message: redact ? (redactDeep(m, redact) as Record<string, unknown>) : { ...m }, createdAt: t }));
+    this.unsaved.push(...entries);
+    this.writer.write(
+      'conversation messages',
+      () => {
+        const insert = this.db.prepare('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
+        this.db.transaction(() => {
+          this.db.prepare('INSERT OR IGNORE INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(conversationId, this.machine, t, t);
+          for (const e of entries) insert.run(conversationId, JSON.stringify(e.message), t);
+          this.db.prepare('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
+        }).immediate();
+      },
+      () => {
+        for (const e of entries) {
+          const i = this.unsaved.indexOf(e);
+          if (i >= 0) this.unsaved.splice(i, 1);
         }
-        const redact = this.options.redact;
-        for (const m of messages) insert.run(conversationId, JSON.stringify(redact ? redactDeep(m, redact) : m), t);
-        this.db.prepare('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
-      }).immediate();
-    });
+      },
+    );
   }
 
   /** One message by its seq, if it belongs to that conversation. */
@@ -161,11 +160,19 @@ export class ConversationStore {
     return row ? (JSON.parse(row.message) as Record<string, unknown>) : undefined;
   }
 
-  /** The newest `limit` messages, oldest first. */
+  /** The newest `limit` messages, oldest first (those still waiting for the file included). */
   messages(conversationId: string, limit = 500): StoredMessage[] {
-    const rows = this.db
-      .prepare('SELECT seq, message, created_at FROM aios_conversation_messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?')
-      .all(conversationId, limit) as Array<{ seq: number; message: string; created_at: string }>;
-    return rows.reverse().map((r) => ({ seq: r.seq, message: JSON.parse(r.message) as Record<string, unknown>, createdAt: r.created_at }));
+    let rows: Array<{ seq: number; message: string; created_at: string }>;
+    try {
+      rows = this.db
+        .prepare('SELECT seq, message, created_at FROM aios_conversation_messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?')
+        .all(conversationId, limit) as Array<{ seq: number; message: string; created_at: string }>;
+    } catch {
+      rows = []; // unreadable for now: what is waiting is still shown
+    }
+    const stored = rows.reverse().map((r) => ({ seq: r.seq, message: JSON.parse(r.message) as Record<string, unknown>, createdAt: r.created_at }));
+    const last = stored.at(-1)?.seq ?? 0;
+    const waiting = this.unsaved.filter((u) => u.conversationId === conversationId).map((u, i) => ({ seq: last + i + 1, message: u.message, createdAt: u.createdAt }));
+    return [...stored, ...waiting].slice(-limit);
   }
 }

@@ -10,11 +10,20 @@ import { MemoryStoreError, toMemoryError } from './errors';
  */
 export const BUSY_TIMEOUT_MS = 10_000;
 
+/**
+ * The busy wait of the core's own connection, whose thread also serves every
+ * window and terminal: a write that cannot get the lock this fast waits in
+ * a DeferredWriter and is retried, rather than holding the event loop.
+ */
+export const CORE_BUSY_WAIT_MS = 100;
+
 export interface OpenOptions {
   /** Open without writing anything: no schema creation, no WAL switch. */
   readonly?: boolean;
   /** At least 5000 in production; tests of the locked path may pass less. */
   busyTimeoutMs?: number;
+  /** Skip `PRAGMA quick_check` at open (doctor runs and reports its own). */
+  skipCheck?: boolean;
 }
 
 export interface OpenedDatabase {
@@ -47,6 +56,12 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
     db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    // A damaged file is refused before anything reads or writes it: pages overwritten on disk pass the line above.
+    if (!options.skipCheck) {
+      const problems = db.pragma('quick_check(5)', { simple: false }) as Array<{ quick_check: string }>;
+      const found = problems.map((r) => r.quick_check).filter((t) => t !== 'ok');
+      if (found.length > 0) throw new MemoryStoreError('corrupt', file, `quick_check: ${found.join('; ')}`, 'SQLITE_CORRUPT');
+    }
     const journalMode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
     if (journalMode === 'wal') db.pragma('synchronous = NORMAL');
     return { db, journalMode };
@@ -54,6 +69,33 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
     db.close();
     throw toMemoryError(err, file);
   }
+}
+
+/**
+ * A read-only copy of the file in memory, for a file SQLite cannot open even
+ * read-only (a WAL file in a folder where its -shm cannot be made). What is
+ * still in the -wal, if any, is not seen. The file itself is only read.
+ */
+export function openSnapshot(file: string): OpenedDatabase {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw toMemoryError(err, file);
+  }
+  // Bytes 18-19 say "WAL"; a copy in memory cannot be WAL, so it is read as a rollback-journal file.
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(bytes, { readonly: true });
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+  } catch (err) {
+    throw toMemoryError(err, file);
+  }
+  return { db, journalMode: 'snapshot' };
 }
 
 /**
@@ -69,7 +111,20 @@ export function enableWal(db: Database.Database): string {
   return mode;
 }
 
+/** Connections aios opened read-only on purpose, and why: every write through them is refused with that reason. */
+const readOnlyReasons = new WeakMap<Database.Database, MemoryStoreError>();
+
+export function markReadOnly(db: Database.Database, reason: MemoryStoreError): void {
+  readOnlyReasons.set(db, reason);
+}
+
+export function readOnlyReason(db: Database.Database): MemoryStoreError | undefined {
+  return readOnlyReasons.get(db);
+}
+
 /** Runs `fn` in BEGIN IMMEDIATE, so the write lock is taken (or waited for) before any read. */
 export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
+  const refused = readOnlyReasons.get(db);
+  if (refused) throw refused;
   return db.transaction(fn).immediate();
 }

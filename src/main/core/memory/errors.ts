@@ -16,17 +16,20 @@ export type MemoryErrorKind =
   | 'full'
   /** The file holds a `memories` table aios cannot use without rewriting it. */
   | 'incompatible'
+  /** Written by a newer aios (a higher aios_meta.schema_version): read, never written or relabelled. */
+  | 'newer'
   /** The store was closed. */
   | 'closed'
   | 'other';
 
 const ADVICE: Record<MemoryErrorKind, string> = {
-  corrupt: 'aios left it untouched; move it aside or restore a backup, then restart',
+  corrupt: 'aios left it untouched and will not write to it',
   unreadable: 'check that the file and its folder exist and are readable by this user',
   locked: 'another program kept it locked; close it or try again',
   readonly: 'check write permission on the file, its -wal/-shm files and its folder',
   full: 'free some disk space',
   incompatible: 'aios left it untouched; it is not an aigpt memory database',
+  newer: 'aios opened it read-only and writes nothing to it; update aios on this machine to write to it again',
   closed: 'the memory store was closed',
   other: 'see the SQLite message',
 };
@@ -41,12 +44,18 @@ export class MemoryStoreError extends Error {
   readonly code: string | undefined;
 
   constructor(kind: MemoryErrorKind, path: string, sqliteMessage: string, code?: string, options?: { cause?: unknown }) {
-    super(`memory database ${path} is ${describeKind(kind)}: ${sqliteMessage} (${ADVICE[kind]})`, options);
+    super(`memory database ${path} is ${describeKind(kind)}: ${sqliteMessage} (${ADVICE[kind]})${kind === 'corrupt' ? recoverySteps(path) : ''}`, options);
     this.kind = kind;
     this.path = path;
     this.sqliteMessage = sqliteMessage;
     this.code = code;
   }
+}
+
+/** How a person gets a damaged file's data back: SQLite's own recovery, or aios's command that runs it. */
+export function recoverySteps(path: string): string {
+  const q = `'${path.replace(/'/g, "'\\''")}'`;
+  return `. To recover: run \`aios memory recover\` (it writes what can be read to a new file beside it and says how to switch), or by hand: sqlite3 ${q} .recover (or .dump) | sqlite3 ${q}.recovered, then move ${q} aside and ${q}.recovered into its place`;
 }
 
 function describeKind(kind: MemoryErrorKind): string {
@@ -63,6 +72,8 @@ function describeKind(kind: MemoryErrorKind): string {
       return 'on a full disk';
     case 'incompatible':
       return 'not in aigpt format';
+    case 'newer':
+      return 'from a newer aios';
     case 'closed':
       return 'closed';
     case 'other':
@@ -91,5 +102,5 @@ export function toMemoryError(err: unknown, path: string): MemoryStoreError {
 
 /** True for errors that mean "the file is there but could not be written right now". */
 export function isWriteBlocked(err: MemoryStoreError): boolean {
-  return err.kind === 'locked' || err.kind === 'readonly' || err.kind === 'full';
+  return err.kind === 'locked' || err.kind === 'readonly' || err.kind === 'full' || err.kind === 'newer';
 }

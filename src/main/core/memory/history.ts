@@ -1,6 +1,8 @@
 import os from 'node:os';
 import type Database from 'better-sqlite3';
 import { writeTransaction } from './connection';
+import type { DeferredWriter } from './deferred-writer';
+import { interruptedRecord, ownerIsDead, ownerTag } from './write-ahead';
 import { newUlid } from './format';
 import { MemoryStore } from './store';
 import { likePattern } from './text';
@@ -60,7 +62,23 @@ export interface CommandHistoryRow {
   callId: string | null;
   turnId: string | null;
   conversationId: string | null;
+  /** `running` (started, not ended), `done`, or `interrupted` (aios died while it ran). */
+  state: 'running' | 'done' | 'interrupted';
 }
+
+/** A call a crashed aios left running, as the next start found it. */
+export interface InterruptedCall {
+  id: string;
+  command: string;
+  callId: string | null;
+  turnId: string | null;
+  conversationId: string | null;
+  startedAt: string;
+  /** It had started running (false: it was still waiting, e.g. for the person's approval, and never ran). */
+  ran: boolean;
+}
+
+export { ownerIsDead, ownerTag } from './write-ahead';
 
 export interface HistoryQuery {
   /** A Date, an ISO string, or a natural expression ("yesterday": from its start). */
@@ -124,6 +142,7 @@ interface HistoryDbRow {
   call_id: string | null;
   turn_id: string | null;
   conversation_id: string | null;
+  state?: string | null;
 }
 
 function toRow(r: HistoryDbRow): CommandHistoryRow {
@@ -147,6 +166,7 @@ function toRow(r: HistoryDbRow): CommandHistoryRow {
     callId: r.call_id ?? null,
     turnId: r.turn_id ?? null,
     conversationId: r.conversation_id ?? null,
+    state: r.state === 'running' || r.state === 'interrupted' ? r.state : 'done',
   };
 }
 
@@ -158,6 +178,7 @@ export class HistoryStore {
   private readonly store: MemoryStore;
   private readonly owned: boolean;
   private readonly insert: Database.Statement;
+  private writer: DeferredWriter | undefined;
 
   /**
    * Shares an open MemoryStore's connection, or opens the file at `dbPath`
@@ -173,8 +194,8 @@ export class HistoryStore {
     this.insert = this.store.guard(() =>
       this.store.connection.prepare(
         `INSERT INTO aios_command_history (id, command, decision, matched_rule, approver, exit_code, signal, duration_ms,
-         started_at, ended_at, cwd, machine, output_excerpt, output_truncated, session_id, call_id, turn_id, conversation_id, record_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         started_at, ended_at, cwd, machine, output_excerpt, output_truncated, session_id, call_id, turn_id, conversation_id, record_json, state, owner)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     );
   }
@@ -183,8 +204,103 @@ export class HistoryStore {
     return this.store.path;
   }
 
-  /** Stores one entry (one write transaction) and returns its ULID. */
-  record(given: CommandHistoryEntry): string {
+  /** Stores one finished entry (one write transaction) and returns its ULID. */
+  record(entry: CommandHistoryEntry): string {
+    const id = newUlid();
+    const values = this.values(entry);
+    this.write('history row', () => writeTransaction(this.store.connection, () => this.insert.run(id, ...values, 'done', null)));
+    return id;
+  }
+
+  /**
+   * From now on writes go through `writer`: one the file refuses for a
+   * passing reason waits (in order with the conversation's) and is retried,
+   * instead of failing. Returns this.
+   */
+  useWriter(writer: DeferredWriter): this {
+    this.writer = writer;
+    return this;
+  }
+
+  private write(label: string, fn: () => void): void {
+    if (this.writer) this.writer.write(label, () => this.store.guard(fn));
+    else this.store.guard(fn);
+  }
+
+  /**
+   * Write-ahead: stores the entry as `running` before the command or tool
+   * runs, so a crash leaves a row that the next start marks interrupted.
+   * `finish` completes the same row.
+   */
+  begin(entry: CommandHistoryEntry): string {
+    const id = newUlid();
+    const values = this.values(entry);
+    this.write('history row', () => writeTransaction(this.store.connection, () => this.insert.run(id, ...values, 'running', ownerTag())));
+    return id;
+  }
+
+  /** Completes a row `begin` wrote with the outcome (every field replaced); false when the row is gone. */
+  finish(id: string, entry: CommandHistoryEntry): boolean {
+    const v = this.values(entry);
+    let changed = true;
+    this.write('history row', () =>
+      writeTransaction(this.store.connection, () => {
+        const r = this.store.connection
+          .prepare(
+            `UPDATE aios_command_history SET command = ?, decision = ?, matched_rule = ?, approver = ?, exit_code = ?, signal = ?, duration_ms = ?,
+             started_at = ?, ended_at = ?, cwd = ?, machine = ?, output_excerpt = ?, output_truncated = ?, session_id = ?, call_id = ?, turn_id = ?,
+             conversation_id = ?, record_json = ?, state = 'done', owner = NULL WHERE id = ?`,
+          )
+          .run(...v, id);
+        changed = r.changes > 0;
+      }),
+    );
+    return changed;
+  }
+
+  /**
+   * Rows left `running` by a process of this host that is gone (killed,
+   * crashed, power cut): marked `interrupted`, their structured record given
+   * an ending that says so. Rows of live processes and other hosts are left
+   * alone. Returns what was marked, oldest first.
+   */
+  sweepInterrupted(reason: string, isDead: (owner: string) => boolean = ownerIsDead): InterruptedCall[] {
+    return this.store.guard(() =>
+      writeTransaction(this.store.connection, () => {
+        const rows = this.store.connection
+          .prepare("SELECT id, command, owner, call_id, turn_id, conversation_id, record_json, started_at FROM aios_command_history WHERE state = 'running' ORDER BY started_at, id")
+          .all() as Array<{ id: string; command: string; owner: string | null; call_id: string | null; turn_id: string | null; conversation_id: string | null; record_json: string | null; started_at: string }>;
+        const marked: InterruptedCall[] = [];
+        const update = this.store.connection.prepare("UPDATE aios_command_history SET state = 'interrupted', ended_at = ?, output_excerpt = ?, record_json = ? WHERE id = ?");
+        const ended = historyTimestamp(new Date());
+        for (const r of rows) {
+          if (r.owner !== null && !isDead(r.owner)) continue;
+          update.run(ended, reason, interruptedRecord(r.record_json, reason), r.id);
+          const ran = r.record_json === null || r.record_json.includes('"running":true');
+          marked.push({ id: r.id, command: r.command, callId: r.call_id, turnId: r.turn_id, conversationId: r.conversation_id, startedAt: r.started_at, ran });
+        }
+        return marked;
+      }),
+    );
+  }
+
+  /** Replaces the structured record of a row (a running command's card as it stands). */
+  updateRecord(id: string, record: unknown): void {
+    const json = JSON.stringify(record, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value));
+    this.write('history record', () =>
+      writeTransaction(this.store.connection, () => this.store.connection.prepare('UPDATE aios_command_history SET record_json = ? WHERE id = ?').run(json, id)),
+    );
+  }
+
+  /** Call ids that a live process is still running (its row says `running`). */
+  runningCallIds(isDead: (owner: string) => boolean = ownerIsDead): Set<string> {
+    const rows = this.store.guard(
+      () => this.store.connection.prepare("SELECT call_id, owner FROM aios_command_history WHERE state = 'running' AND call_id IS NOT NULL").all() as Array<{ call_id: string; owner: string | null }>,
+    );
+    return new Set(rows.filter((r) => r.owner !== null && !isDead(r.owner)).map((r) => r.call_id));
+  }
+
+  private values(given: CommandHistoryEntry): unknown[] {
     if (typeof given.command !== 'string') throw new TypeError('command must be a string');
     const entry: CommandHistoryEntry = {
       ...given,
@@ -195,34 +311,27 @@ export class HistoryStore {
     const started = historyTimestamp(entry.startedAt ?? new Date());
     const ended = entry.endedAt === undefined || entry.endedAt === null ? null : historyTimestamp(entry.endedAt);
     const output = entry.outputExcerpt === undefined || entry.outputExcerpt === null ? null : capOutput(String(entry.outputExcerpt));
-    const id = newUlid();
     const machine = entry.machine === undefined ? os.hostname() : optText(entry.machine);
-    this.store.guard(() =>
-      writeTransaction(this.store.connection, () => {
-        this.insert.run(
-          id,
-          entry.command.slice(0, COMMAND_MAX),
-          entry.decision,
-          optText(entry.matchedRule),
-          optText(entry.approver),
-          optInt(entry.exitCode),
-          optText(entry.signal),
-          optInt(entry.durationMs),
-          started,
-          ended,
-          optText(entry.cwd),
-          machine,
-          output?.text ?? null,
-          output?.truncated ? 1 : 0,
-          optText(entry.sessionId),
-          optText(entry.callId),
-          optText(entry.turnId),
-          optText(entry.conversationId),
-          entry.record === undefined || entry.record === null ? null : JSON.stringify(entry.record, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value)),
-        );
-      }),
-    );
-    return id;
+    return [
+      entry.command.slice(0, COMMAND_MAX),
+      entry.decision,
+      optText(entry.matchedRule),
+      optText(entry.approver),
+      optInt(entry.exitCode),
+      optText(entry.signal),
+      optInt(entry.durationMs),
+      started,
+      ended,
+      optText(entry.cwd),
+      machine,
+      output?.text ?? null,
+      output?.truncated ? 1 : 0,
+      optText(entry.sessionId),
+      optText(entry.callId),
+      optText(entry.turnId),
+      optText(entry.conversationId),
+      entry.record === undefined || entry.record === null ? null : JSON.stringify(entry.record, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value)),
+    ];
   }
 
   /** Newest first. */

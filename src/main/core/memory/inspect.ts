@@ -71,7 +71,7 @@ export function inspectMemoryFile(file: string, options: { quickCheck?: boolean 
   report.sizeBytes = fs.statSync(file).size;
   let opened: ReturnType<typeof openDatabase> | undefined;
   try {
-    opened = openDatabase(file, { readonly: true });
+    opened = openDatabase(file, { readonly: true, skipCheck: true });
     const { db } = opened;
     report.journalMode = opened.journalMode;
     report.sqliteVersion = db.prepare('SELECT sqlite_version()').pluck().get() as string;

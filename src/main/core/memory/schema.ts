@@ -64,6 +64,10 @@ export const HISTORY_ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['turn_id', 'TEXT'],
   ['conversation_id', 'TEXT'],
   ['record_json', 'TEXT'],
+  // Write-ahead: 'running' from the moment a command or tool call starts, 'done' or 'interrupted' after (null: older rows, done).
+  ['state', 'TEXT'],
+  // `host/pid` of the process that wrote a running row, so a later start can tell a crashed writer from a live one.
+  ['owner', 'TEXT'],
 ];
 const HISTORY_INDEXES = ['CREATE INDEX IF NOT EXISTS aios_command_history_call_id ON aios_command_history(call_id)'];
 

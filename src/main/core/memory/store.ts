@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { enableWal, openDatabase, writeTransaction, type OpenOptions } from './connection';
+import { enableWal, markReadOnly, writeTransaction, type OpenOptions } from './connection';
+import { openWritableOrReadOnly } from './open-mode';
 import { isWriteBlocked, MemoryStoreError, toMemoryError } from './errors';
 import { newUlid, nowDbTimestamp, parseRelatedEntities, toF32 } from './format';
 import { MemoryIndex, type Candidate, type SyncResult } from './fts';
@@ -77,6 +78,8 @@ export class MemoryStore {
   /** The schema as found when the file was opened (before any migration). */
   readonly schemaAtOpen: SchemaState;
   readonly readonly: boolean;
+  /** Why a store asked to write was opened read-only (a newer schema, a read-only folder); writes are refused with it. */
+  readonly readOnlyBecause: MemoryStoreError | undefined;
   private readonly db: Database.Database;
   private readonly index: MemoryIndex | undefined;
   private closed = false;
@@ -84,9 +87,11 @@ export class MemoryStore {
 
   constructor(file: string, options: OpenOptions = {}) {
     this.path = file;
-    this.readonly = options.readonly ?? false;
-    const opened = openDatabase(file, options);
+    const { opened, readOnlyBecause } = openWritableOrReadOnly(file, options);
+    this.readonly = (options.readonly ?? false) || readOnlyBecause !== undefined;
+    this.readOnlyBecause = readOnlyBecause;
     const db = opened.db;
+    if (readOnlyBecause) markReadOnly(db, readOnlyBecause);
     let journalMode = opened.journalMode;
     try {
       const found = readSchemaState(db);

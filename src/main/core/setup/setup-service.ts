@@ -31,6 +31,7 @@ export function configState(loaded: LoadedConfig): ConfigState {
     file: loaded.file,
     exists: loaded.exists,
     problems: loaded.problems.map(problemView),
+    warnings: (loaded.warnings ?? []).map(problemView),
     safeFallback: loaded.problems.length > 0,
   };
 }

@@ -12,9 +12,12 @@ export interface ConnectedBridge {
  * Electron's preload provides `window.aios`; in a browser we dial the host.
  * Either way failed calls reject with a BridgeError (`withBridgeErrors`).
  */
-export async function connectBridge(): Promise<ConnectedBridge> {
+export async function connectBridge(onWaiting?: (reason: string) => void): Promise<ConnectedBridge> {
   if (window.aios) return { bridge: withBridgeErrors(window.aios) };
   const ws = new WebSocketBridge();
+  ws.onWaiting = onWaiting;
   await ws.connect();
+  // Once in, the app is on the page; a later wait shows as the connection indicator's "reconnecting".
+  ws.onWaiting = undefined;
   return { bridge: withBridgeErrors(ws), onConnectionChange: (l) => ws.onConnectionChange(l) };
 }

@@ -8,7 +8,7 @@ import {
   type EventName,
   type EventPayload,
 } from '../../../shared/contract';
-import { ServerMessageSchema, WS_PATH } from '../../../shared/wire';
+import { CLOSE_TOO_MANY, ServerMessageSchema, WS_PATH } from '../../../shared/wire';
 import type { ConnectionState } from './connection';
 
 export type { ConnectionState };
@@ -38,6 +38,10 @@ export class WebSocketBridge implements AiosBridge {
   private everOpened = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   state: ConnectionState = 'connecting';
+
+  /** Told while the server has no place for this tab (too many open), with its words; the tab keeps trying. */
+  onWaiting: ((reason: string) => void) | undefined;
+  private onReady: (() => void) | undefined;
 
   constructor(private readonly url: string = defaultUrl()) {
     if (typeof window !== 'undefined') {
@@ -109,15 +113,22 @@ export class WebSocketBridge implements AiosBridge {
   private open(): void {
     const socket = new WebSocket(this.url);
     this.socket = socket;
-    socket.addEventListener('open', () => {
+    // Open once the server says it keeps this socket: one over the tab cap is accepted only to be told why, and closed.
+    this.onReady = () => {
       this.attempts = 0;
       this.setState('open');
-    });
+    };
     socket.addEventListener('message', (event: MessageEvent<string>) => this.onMessage(event.data));
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (event: CloseEvent) => {
       for (const p of this.pending.values()) p.reject(new BridgeError('unavailable', 'connection to the aios server was lost'));
       this.pending.clear();
-      if (!this.everOpened && this.attempts >= 3) {
+      const full = event.code === CLOSE_TOO_MANY;
+      if (full) {
+        // Not a failure: a place frees when another tab closes. Keep trying, no slower than every 5 s.
+        this.onWaiting?.(event.reason || 'too many tabs are open; close one and this tab connects by itself');
+        this.attempts = Math.min(this.attempts, 4);
+      }
+      if (!full && !this.everOpened && this.attempts >= 3) {
         this.setState('closed');
         return;
       }
@@ -139,6 +150,11 @@ export class WebSocketBridge implements AiosBridge {
     }
     if (!parsed.success) return;
     const msg = parsed.data;
+    if (msg.type === 'ready') {
+      this.onReady?.();
+      this.onReady = undefined;
+      return;
+    }
     if (msg.type === 'event') {
       if (!isEventName(msg.name)) return;
       for (const l of this.listeners.get(msg.name) ?? []) l(msg.payload as never);

@@ -51,6 +51,7 @@ export class ChatController {
   start(): void {
     const b = this.bridge;
     this.offs.push(
+      this.handle('chat.turnStart', (p) => applyChat((s) => R.turnStarted(s, p))),
       b.on('chat.delta', (p) => this.batcher.push({ kind: 'delta', turnId: p.turnId, text: p.text })),
       b.on('chat.reasoning', (p) => this.batcher.push({ kind: 'reasoning', turnId: p.turnId, text: p.text })),
       b.on('chat.commandOutput', (p) => this.batcher.push({ kind: 'output', callId: p.callId, stream: p.stream, data: p.data })),

@@ -1,4 +1,5 @@
 import type { CallResponse } from '../../../shared/contract';
+import { historyResultLabel } from '../../../shared/history-result';
 import { historyDecisionLabel } from '../../../shared/policy';
 import { formatDuration, localTime } from './format';
 
@@ -28,8 +29,7 @@ export function formatHistory(list: CallResponse<'history.list'>, query: string)
   if (list.items.length === 0) return query ? `No commands match “${escapeMarkdown(query)}”.` : 'No commands yet.';
   const head = query ? `**Commands matching “${escapeMarkdown(query)}”**, newest first:` : '**Commands**, newest first:';
   const rows = list.items.map((r) => {
-    // A command that ran has a duration; without an exit code it was stopped by a signal.
-    const status = r.exitCode !== null ? `exit ${r.exitCode}` : r.durationMs !== null ? 'stopped' : 'not run';
+    const status = historyResultLabel(r);
     const took = r.durationMs !== null ? formatDuration(r.durationMs) : '';
     const who = historyDecisionLabel(r.decision, r.approver);
     return `| ${escapeMarkdown(localTime(r.startedAt))} | ${escapeMarkdown(who)} | ${status} | ${codeSpan(r.command)} | ${took} |`;

@@ -265,6 +265,13 @@ export function sendStart(s: ChatData, text: string, now: number): ChatData {
   return { ...addMessage(s, 'user', text), busy: { turnId: null, since: now, direct: false } };
 }
 
+/** A turn began: the tab that sent it already shows the question; every other tab adds it. */
+export function turnStarted(s: ChatData, p: { turnId: string; text: string }): ChatData {
+  const mine = s.busy !== null && !s.busy.direct && !s.busy.elsewhere && (s.busy.turnId === null || s.busy.turnId === p.turnId);
+  if (mine) return s;
+  return addMessage(s, 'user', p.text);
+}
+
 export function sendAccepted(s: ChatData, turnId: string): ChatData {
   if (!s.busy || s.busy.direct || s.busy.turnId !== null) return s;
   return { ...s, busy: { ...s.busy, turnId } };
@@ -311,7 +318,8 @@ export function newConversation(s: ChatData): ChatData {
 
 /** Rows restored from chat.history go before whatever happened since the page loaded. */
 export function restored(s: ChatData, rows: Row[], replace: boolean): ChatData {
-  if (replace) return { ...s, rows, viewStart: 0, streamingId: null };
+  // A reconnect: the core's answer is the whole truth, so questions it no longer asks (a restart took them) go too.
+  if (replace) return { ...s, rows, viewStart: 0, streamingId: null, approvals: [] };
   return { ...s, rows: [...rows, ...s.rows], viewStart: s.viewStart === 0 ? 0 : s.viewStart + rows.length };
 }
 
