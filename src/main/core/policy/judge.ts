@@ -5,6 +5,7 @@ import { renderFlag } from './options';
 import { isHarmlessTarget, isInside, isProtected, resolvePath } from './paths';
 import { protectedGlobReason, protectedReason, type ProtectedPathContext } from './protected-paths';
 import { impliedWrites } from './protected-writes';
+import { secretReadReason, secretRedirectReason } from './secret-reads';
 import { ALL_LISTS, RESTRICTIVE, type CompiledPolicy, type Rule, type RuleBook } from './rules';
 import type { CdEffect, Floor, Layer, NormalizedCommand } from './types';
 import type { FunctionDef } from './walk';
@@ -23,6 +24,8 @@ export interface LineFacts {
   commands: NormalizedCommand[];
   functions: FunctionDef[];
   floors: Floor[];
+  /** Files `<` redirections read anywhere in the line. */
+  reads?: Arg[];
 }
 
 export interface JudgeContext {
@@ -189,6 +192,8 @@ class SegmentJudge {
         this.raise(j, 'require_approval', `calls ${quote(l.program)}, a function or alias defined in this line`);
       }
     }
+    const secret = secretReadReason(cmd, this.match.cwds, this.ctx.home);
+    if (secret) this.raise(j, 'require_approval', `reads a secret file: ${secret}; what it prints goes to the model provider`);
     if (cmd.ctx.privileged) this.raise(j, 'notify', `runs as another user (inside ${cmd.ctx.via.join(' › ') || 'a privileged wrapper'})`);
 
     const segment: Segment = {
@@ -267,6 +272,12 @@ export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeCo
   for (const f of facts.floors) {
     decision = stricter(decision, f.decision);
     reasons.push(f.reason);
+  }
+  for (const r of facts.reads ?? []) {
+    const secret = secretRedirectReason(r, cwds, ctx.home);
+    if (!secret) continue;
+    decision = stricter(decision, 'require_approval');
+    reasons.push(`a < redirection reads a secret file: ${secret}; what it prints goes to the model provider`);
   }
   const summary = new Set<string>();
   segments.forEach((s, i) => {
