@@ -51,7 +51,9 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
     expect(options.buttons?.[RUN_BUTTON]).toBe('Run');
     expect(options.detail).toContain('rm -rf ./build');
     expect(options.detail).toContain('Directory: /home/ai/project');
-    expect(options.detail).toContain('Rule: require_approval: "rm -rf*"');
+    // Plain words first, the rule behind "Details" at the end.
+    expect(options.message).toContain('The AI wants to run `rm -rf ./build`');
+    expect(options.detail).toMatch(/aios asks because [\s\S]*Details:\n  rule: require_approval: "rm -rf\*"/);
     expect(options.detail).toContain('120 s');
   });
 

@@ -2,7 +2,7 @@ import type { BrowserWindow, Dialog, MessageBoxOptions } from 'electron';
 import { previewText } from '../../shared/preview';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/types';
 import type { Logger } from '../core/log';
-import { reasonsBeyondRule } from '../../shared/policy';
+import { approvalWording } from '../../shared/approval-wording';
 import { showMessageBoxOn } from './message-box';
 
 export interface NativeApproverDeps {
@@ -31,22 +31,25 @@ function clipArguments(pretty: string): string {
 
 function toolBoxOptions(request: ApprovalRequest, tool: NonNullable<ApprovalRequest['tool']>, signal: AbortSignal): MessageBoxOptions {
   const seconds = Math.round(request.timeoutMs / 1000);
+  const words = approvalWording({ ...request, tool });
   const lines = [
+    `aios asks because ${words.because.join('; ')}.`,
+    '',
     `Server: ${tool.server}`,
     `Tool: ${tool.tool}`,
     'Arguments:',
     clipArguments(tool.arguments),
     '',
-    ...(request.why ? [`The AI says why: ${request.why}`] : []),
-    `Rule: ${request.rule ?? 'no rule matched (unknown tools need approval)'}`,
-    ...reasonsBeyondRule(request.rule, request.reasons).map((r) => `Also: ${r}`),
-    '',
+    ...(request.why ? [`The AI says why: ${request.why}`, ''] : []),
     `Denied automatically after ${seconds} s without an answer.`,
+    '',
+    'Details:',
+    ...words.details.map((d) => `  ${d}`),
   ];
   return {
     type: 'warning',
     title: 'aios: approve tool call',
-    message: `The AI wants to call the MCP tool ${tool.tool} of the server ${tool.server}. Allow it?`,
+    message: `${words.headline} Allow it?`,
     detail: lines.join('\n'),
     buttons: ['Deny', 'Allow'],
     defaultId: DENY_BUTTON,
@@ -60,21 +63,26 @@ function toolBoxOptions(request: ApprovalRequest, tool: NonNullable<ApprovalRequ
 export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal): MessageBoxOptions {
   if (request.tool) return toolBoxOptions(request, request.tool, signal);
   const seconds = Math.round(request.timeoutMs / 1000);
+  const words = approvalWording(request);
+  // What it will do and why aios asks first; the rule and the engine's reasons last, under "Details".
   const lines = [
     request.command,
     '',
+    `aios asks because ${words.because.join('; ')}.`,
+    '',
     ...(request.why ? [`The AI says why: ${request.why}`, ''] : []),
     `Directory: ${request.cwd}`,
-    `Rule: ${request.rule ?? 'no rule matched (unknown commands need approval)'}`,
-    ...reasonsBeyondRule(request.rule, request.reasons).map((r) => `Also: ${r}`),
     ...(request.preview ? ['', 'Preview (run in a throwaway copy; nothing was changed):', previewText(request.preview, { full: true, maxList: 20 })] : []),
     '',
     `Denied automatically after ${seconds} s without an answer.`,
+    '',
+    'Details:',
+    ...words.details.map((d) => `  ${d}`),
   ];
   return {
     type: 'warning',
     title: 'aios: approve command',
-    message: 'The AI wants to run this command. Run it?',
+    message: `${words.headline} Run it?`,
     detail: lines.join('\n'),
     buttons: ['Deny', 'Run'],
     defaultId: DENY_BUTTON,

@@ -7,7 +7,7 @@ import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
 import { resolveShell } from '../core/terminal/shell';
 import { attachmentNote } from '../../shared/attachment';
-import { reasonsBeyondRule } from '../../shared/policy';
+import { approvalWording } from '../../shared/approval-wording';
 import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT, type CallName, type CallRequest, type CallResponse, type EventPayload } from '../../shared/contract';
 import { ARGUMENT_LINES, decisionLabel, formatDuration, formatHistory, formatMemories, formatToolArguments, HELP } from './format';
 import { MarkdownStream } from './markdown';
@@ -181,18 +181,22 @@ export class ChatRepl {
       ev.on('chat.approvalRequest', (p) => {
         this.approval = p;
         this.approvalDeadline = Date.now() + p.timeoutMs;
-        // What the AI wants and why, then the rule once.
-        const extra = reasonsBeyondRule(p.rule, p.reasons);
-        const rule = `rule: ${p.rule ?? 'no rule matches'}${extra.length > 0 ? `; ${extra.join('; ')}` : ''}`;
+        // What the AI wants and why aios asks, in plain words; the rule and the engine's reasons last, dimmed.
+        const words = approvalWording(p);
+        const because = `  aios asks because ${words.because.join('; ')}.`;
+        const details = s.dim(`  details: ${words.details.join('; ')}`);
         if (p.tool) {
           this.line(`${s.yellow('approval needed')}: MCP tool ${s.bold(p.tool.tool)} of server ${s.bold(p.tool.server)}`);
           this.line(formatToolArguments(p.tool.arguments, ARGUMENT_LINES));
           if (p.why) this.line(`  AI: ${p.why}`);
-          this.line(s.dim(`  ${rule}`));
+          this.line(because);
+          this.line(details);
         } else {
           this.line(`${s.yellow('approval needed')}: ${s.bold(p.command)}`);
           if (p.why) this.line(`  AI: ${p.why}`);
-          this.line(s.dim(`  in ${p.cwd}; ${rule}`));
+          this.line(because);
+          this.line(s.dim(`  in ${p.cwd}`));
+          this.line(details);
         }
         // What it would change, seen in a throwaway overlay before this question.
         if (p.preview) this.line(`${s.cyan('  preview (nothing was changed):')}\n${previewText(p.preview, { full: true, maxList: 15 })}`);

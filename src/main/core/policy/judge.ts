@@ -288,5 +288,14 @@ export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeCo
   const lines = [...summary];
   reasons.push(...lines.slice(0, 3));
   if (lines.length > 3) reasons.push(`… and ${lines.length - 3} more segments at ${decision}`);
+  // The facts a person weighs (root, deletion outside the tree, secrets, protected places) are said even when a rule decided.
+  if (decisionRank(decision) >= decisionRank('require_approval')) {
+    for (const s of segments) {
+      if (s.decision !== decision) continue;
+      for (const r of s.reasons) {
+        if (/^runs as another user|outside the working tree|a protected path|reads a secret file|takes programs from/.test(r) && !lines.some((l) => l.endsWith(r)) && !reasons.includes(r)) reasons.push(r);
+      }
+    }
+  }
   return { decision, segments, reasons };
 }

@@ -176,19 +176,44 @@ function norm(p: string): string {
   return path.posix.resolve('/', p);
 }
 
-/** Decisions ask often with few different contexts: the lists are built once per context. */
-const cache = new Map<string, ProtectedPath[]>();
+/** Decisions ask often with few different contexts: the lists (and an index by path) are built once per context. */
+interface Indexed {
+  list: ProtectedPath[];
+  /** Entry by its path (the first one listed wins, as in the list). */
+  byPath: Map<string, ProtectedPath>;
+  /** Every folder above an entry → the first entry below it. */
+  above: Map<string, ProtectedPath>;
+  /** An entry is `/` itself (`protected_paths = ["/"]`). */
+  root?: ProtectedPath;
+}
+const cache = new Map<string, Indexed>();
 const CACHE_MAX = 64;
 
-function cached(ctx: ProtectedPathContext): ProtectedPath[] {
+function cachedIndex(ctx: ProtectedPathContext): Indexed {
   const key = [ctx.home ?? '', ctx.configDir ?? '', ctx.memoryDir ?? '', (ctx.extra ?? []).join('\0'), (ctx.ownFiles ?? []).join('\0')].join('\n');
-  let list = cache.get(key);
-  if (!list) {
+  let ix = cache.get(key);
+  if (!ix) {
     if (cache.size >= CACHE_MAX) cache.clear();
-    list = protectedPaths(ctx);
-    cache.set(key, list);
+    const list = protectedPaths(ctx);
+    const byPath = new Map<string, ProtectedPath>();
+    const above = new Map<string, ProtectedPath>();
+    let root: ProtectedPath | undefined;
+    for (const e of list) {
+      if (e.path === '/') root ??= e;
+      if (!byPath.has(e.path)) byPath.set(e.path, e);
+      for (let d = path.posix.dirname(e.path); ; d = path.posix.dirname(d)) {
+        if (!above.has(d)) above.set(d, e);
+        if (d === '/') break;
+      }
+    }
+    ix = { list, byPath, above, ...(root ? { root } : {}) };
+    cache.set(key, ix);
   }
-  return list;
+  return ix;
+}
+
+function cached(ctx: ProtectedPathContext): ProtectedPath[] {
+  return cachedIndex(ctx).list;
 }
 
 /** Every protected place for this context (the anywhere-entries are matched by `protectedReason`). */
@@ -223,9 +248,18 @@ function covers(entry: ProtectedPath, target: string): boolean {
  */
 export function protectedReason(target: string, ctx: ProtectedPathContext, opts: { containing?: boolean } = {}): string | undefined {
   const t = norm(target);
-  for (const entry of cached(ctx)) {
-    if (covers(entry, t)) return `${entry.path} is ${entry.why}`;
-    if (opts.containing && (t === '/' || entry.path.startsWith(`${t}/`))) return `${t} contains ${entry.path}, ${entry.why}`;
+  const ix = cachedIndex(ctx);
+  // The nearest entry at or above the target that covers it (a file entry covers only itself).
+  let hit: ProtectedPath | undefined = ix.root;
+  for (let d = t; ; d = path.posix.dirname(d)) {
+    const e = ix.byPath.get(d);
+    if (e && covers(e, t)) hit = e;
+    if (d === '/') break;
+  }
+  if (hit) return `${hit.path} is ${hit.why}`;
+  if (opts.containing) {
+    const below = ix.above.get(t);
+    if (below) return `${t} contains ${below.path}, ${below.why}`;
   }
   const parts = t.split('/').filter(Boolean);
   for (const [seq, kind, why] of ANYWHERE) {

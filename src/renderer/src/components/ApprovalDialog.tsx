@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useChat } from '../chat/chat-store';
 import type { ApprovalRequest } from '../chat/types';
-import { reasonsBeyondRule } from '../chat/format';
+import { approvalWording } from '../../../shared/approval-wording';
 import { ApprovalPreview } from './ApprovalPreview';
 import { useChatController } from './ChatContext';
 import { ToolArguments } from './ToolArguments';
@@ -16,8 +16,8 @@ function Dialog({ request }: { request: ApprovalRequest }) {
   const box = useRef<HTMLDivElement>(null);
   const [now, setNow] = useState(() => Date.now());
   const left = secondsLeft(request, now);
-  // The rule is shown once; reasons that only repeat it are left out.
-  const extra = reasonsBeyondRule(request.rule, request.reasons);
+  // Plain words in front; the rule and the engine's reasons behind a disclosure.
+  const words = approvalWording(request);
 
   useEffect(() => {
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -71,7 +71,7 @@ function Dialog({ request }: { request: ApprovalRequest }) {
         {request.tool ? (
           <>
             <h2 id="approval-title">Approve tool call</h2>
-            <p id="approval-desc">The AI wants to call an MCP tool. Nothing is called unless you approve it.</p>
+            <p id="approval-desc">{words.headline} Nothing is called unless you approve it.</p>
           </>
         ) : (
           <>
@@ -82,6 +82,14 @@ function Dialog({ request }: { request: ApprovalRequest }) {
             </pre>
           </>
         )}
+        <div className="approval-because" data-testid="approval-because">
+          <span className="label">aios asks because</span>
+          <ul>
+            {words.because.map((b) => (
+              <li key={b}>{b}</li>
+            ))}
+          </ul>
+        </div>
         {request.why && (
           <p className="approval-why" data-testid="approval-why">
             <span className="label">The AI says why:</span> {request.why}
@@ -111,15 +119,18 @@ function Dialog({ request }: { request: ApprovalRequest }) {
               </dd>
             </>
           )}
-          <dt>Rule</dt>
-          <dd data-testid="approval-rule">{request.rule ?? `no rule matched (${request.tool ? 'tools' : 'commands'} no rule allows need approval)`}</dd>
-          {extra.length > 0 && (
-            <>
-              <dt>Also</dt>
-              <dd data-testid="approval-reasons">{extra.join('; ')}</dd>
-            </>
-          )}
         </dl>
+        <details className="approval-details" data-testid="approval-details">
+          <summary>Details: the rule and the policy&apos;s reasons</summary>
+          <p data-testid="approval-rule">rule: {request.rule ?? `none matched (${request.tool ? 'tools' : 'commands'} no rule allows need approval)`}</p>
+          {words.details.length > 1 && (
+            <ul data-testid="approval-reasons">
+              {words.details.slice(1).map((d) => (
+                <li key={d}>{d}</li>
+              ))}
+            </ul>
+          )}
+        </details>
         {request.preview && <ApprovalPreview preview={request.preview} />}
         <p className="countdown" data-testid="approval-countdown">
           Denied automatically in {left} s.
