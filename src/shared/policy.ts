@@ -67,6 +67,12 @@ export const PolicyResultSchema = z.object({
   fallback: z.boolean(),
   /** The profile whose rules were added, if any. */
   profile: z.string().optional(),
+  /**
+   * Needs approval only because no rule names its programs, none of which
+   * acts outside the filesystem, and `[permissions] unknown = "confine"`:
+   * it may run in the quiet jail instead of asking.
+   */
+  confinable: z.boolean().optional(),
 });
 export type PolicyResult = z.infer<typeof PolicyResultSchema>;
 

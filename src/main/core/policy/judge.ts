@@ -5,6 +5,7 @@ import { renderFlag } from './options';
 import { isHarmlessTarget, isInside, isProtected, resolvePath } from './paths';
 import { protectedGlobReason, protectedReason, type ProtectedPathContext } from './protected-paths';
 import { impliedWrites } from './protected-writes';
+import { confinableProgram } from './confinable';
 import { secretReadReason, secretRedirectReason } from './secret-reads';
 import { ALL_LISTS, RESTRICTIVE, type CompiledPolicy, type Rule, type RuleBook } from './rules';
 import type { CdEffect, Floor, Layer, NormalizedCommand } from './types';
@@ -42,6 +43,8 @@ interface Judged {
   reasons: string[];
   /** The first reason given at the final decision's level, for the line summary. */
   why: Map<Decision, string>;
+  /** Something besides "no rule matches" raised the decision (a floor, a rule, a write, a secret). */
+  other: boolean;
 }
 
 /** Every directory a relative path might be relative to, given the `cd`s anywhere in the line. */
@@ -98,6 +101,7 @@ class SegmentJudge {
   }
 
   private raise(j: Judged, decision: Decision, reason: string): void {
+    if (decision !== 'auto_allow' && !reason.startsWith('no rule matches ')) j.other = true;
     j.decision = stricter(j.decision, decision);
     if (!j.reasons.includes(reason)) j.reasons.push(reason);
     if (!j.why.has(decision)) j.why.set(decision, reason);
@@ -154,8 +158,8 @@ class SegmentJudge {
     }
   }
 
-  judge(cmd: NormalizedCommand): { segment: Segment; why: string } {
-    const j: Judged = { decision: 'auto_allow', ruleRank: -1, reasons: [], why: new Map() };
+  judge(cmd: NormalizedCommand): { segment: Segment; why: string; unruled: boolean } {
+    const j: Judged = { decision: 'auto_allow', ruleRank: -1, reasons: [], why: new Map(), other: false };
     const real = cmd.layers.filter((l) => !l.restrictOnly);
     const innermost = real[real.length - 1];
     const { base, profile } = this.policy;
@@ -206,7 +210,9 @@ class SegmentJudge {
       wrappers: cmd.wrappers,
       via: cmd.ctx.via,
     };
-    return { segment, why: j.why.get(j.decision) ?? (j.decision === 'auto_allow' ? 'allowed' : j.decision) };
+    // Only "no rule names this program", and nothing else: what may run confined instead of asking.
+    const unruled = j.decision === 'require_approval' && !j.other && innermost !== undefined && !innermost.dynamicProgram && real.every((l) => confinableProgram(l.program));
+    return { segment, why: j.why.get(j.decision) ?? (j.decision === 'auto_allow' ? 'allowed' : j.decision), unruled };
   }
 }
 
@@ -245,7 +251,7 @@ function applyStructural(
   return worst;
 }
 
-export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeContext): { decision: Decision; segments: Segment[]; reasons: string[] } {
+export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeContext): { decision: Decision; segments: Segment[]; reasons: string[]; confinable: boolean } {
   const { cwds, unknown } = possibleCwds(ctx.cwd, facts.commands.flatMap((c) => c.cd));
   const match: MatchContext = { home: ctx.home, cwds };
   const defined = new Set([...facts.functions.map((f) => f.name), ...facts.commands.flatMap((c) => c.aliases)]);
@@ -253,9 +259,11 @@ export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeCo
   const segments: Segment[] = [];
   const whys: string[] = [];
   const kept: NormalizedCommand[] = [];
+  let confinable = !policy.fallback && facts.floors.length === 0;
   for (const cmd of facts.commands) {
     if (cmd.layers.length === 0 && cmd.floors.length === 0 && cmd.writes.length === 0) continue;
-    const { segment, why } = judge.judge(cmd);
+    const { segment, why, unruled } = judge.judge(cmd);
+    if (segment.decision !== 'auto_allow' && !unruled) confinable = false;
     segments.push(segment);
     whys.push(why);
     kept.push(cmd);
@@ -267,7 +275,10 @@ export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeCo
   for (const s of segments) decision = stricter(decision, s.decision);
   for (const book of [policy.base, policy.profile]) {
     const d = applyStructural(book, keptFacts, segments, match, reasons);
-    if (d) decision = stricter(decision, d);
+    if (d) {
+      decision = stricter(decision, d);
+      confinable = false;
+    }
   }
   for (const f of facts.floors) {
     decision = stricter(decision, f.decision);
@@ -276,6 +287,7 @@ export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeCo
   for (const r of facts.reads ?? []) {
     const secret = secretRedirectReason(r, cwds, ctx.home);
     if (!secret) continue;
+    confinable = false;
     decision = stricter(decision, 'require_approval');
     reasons.push(`a < redirection reads a secret file: ${secret}; what it prints goes to the model provider`);
   }
@@ -297,5 +309,5 @@ export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeCo
       }
     }
   }
-  return { decision, segments, reasons };
+  return { decision, segments, reasons, confinable: confinable && decision === 'require_approval' };
 }
