@@ -73,6 +73,8 @@ export const PolicyResultSchema = z.object({
    * it may run in the quiet jail instead of asking.
    */
   confinable: z.boolean().optional(),
+  /** A narrow rule (program and argument shape) that would answer this question next time, offered as "always allow". */
+  remember: z.object({ list: z.literal('auto_allow'), pattern: z.string() }).optional(),
 });
 export type PolicyResult = z.infer<typeof PolicyResultSchema>;
 

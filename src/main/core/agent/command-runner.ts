@@ -54,6 +54,8 @@ export interface CommandRunnerOptions {
   preview?: Previewer;
   /** Failures to write history must not stop a command; they are reported here. */
   onHistoryError?: (err: Error) => void;
+  /** The person's config.toml, where an "always allow" rule would be written. */
+  rulesFile?: string;
 }
 
 /**
@@ -147,7 +149,11 @@ export class CommandRunner {
       const requestId = ulid();
       const { answer, timedOut } = await askWithTimeout(
         this.o.approver,
-        { requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs, ...(preview ? { preview } : {}) },
+        {
+          requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs,
+          ...(preview ? { preview } : {}),
+          ...(verdict.remember && this.o.rulesFile ? { remember: { ...verdict.remember, file: this.o.rulesFile } } : {}),
+        },
         signal,
       );
       if (answer !== 'approved') {

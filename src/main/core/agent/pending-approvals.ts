@@ -34,9 +34,15 @@ export class PendingApprovals implements Approver {
         timeoutMs: request.timeoutMs,
         ...(request.tool ? { tool: request.tool } : {}),
         ...(request.preview ? { preview: request.preview } : {}),
+        ...(request.remember ? { remember: request.remember } : {}),
       });
       if (signal.aborted) onAbort();
     });
+  }
+
+  /** The request still waiting with this id. */
+  waiting(requestId: string): ApprovalRequest | undefined {
+    return this.pending.get(requestId)?.request;
   }
 
   /** False when the id is not (or no longer) waiting for an answer. */

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
-import { BridgeError, type AppStatus, type CallResponse } from '../../../shared/contract';
+import { BridgeError, type AppStatus, type CallResponse, type PersonRules } from '../../../shared/contract';
 import type { Handler } from '../bridge/dispatch';
 import type { LoadedConfig } from '../config/load';
 import type { AiosConfig } from '../config/schema';
@@ -22,9 +22,10 @@ import { PendingApprovals } from './pending-approvals';
 import { saveAttachment } from './attachments';
 import { ToolGate } from './tool-gate';
 import { protectedContext } from '../policy';
+import { editRulesFile, readPersonRules, withRuleAdded, withRuleRemoved } from '../policy/rules-file';
 import { ToolSet, type ExternalTools } from './tools';
 import { commandRecordsFor } from './command-records';
-import type { Approver, CommandPolicy, Emit } from './types';
+import type { ApprovalRequest, Approver, CommandPolicy, Emit } from './types';
 
 export interface ChatServiceOptions {
   config: LoadedConfig;
@@ -60,6 +61,8 @@ type ChatHandlers = {
   'chat.cancel': Handler<'chat.cancel'>;
   'chat.history': Handler<'chat.history'>;
   'chat.approve': Handler<'chat.approve'>;
+  'permissions.list': Handler<'permissions.list'>;
+  'permissions.remove': Handler<'permissions.remove'>;
   'chat.run': Handler<'chat.run'>;
   'chat.clear': Handler<'chat.clear'>;
   'chat.attach': Handler<'chat.attach'>;
@@ -150,6 +153,30 @@ export class ChatService {
     return { shipped: p.replaceShipped ? 'replaced' : 'floor', fallback: p.fallback ?? false, profile: p.profile ?? null };
   }
 
+  private personRules(): PersonRules {
+    const file = this.o.config.file;
+    try {
+      return { file, rules: readPersonRules(file) };
+    } catch (err) {
+      throw new BridgeError('invalid_request', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Edits the person's rules in config.toml and builds the policy again, so the next command sees the change. */
+  private editRules(edit: (text: string) => string): void {
+    try {
+      editRulesFile(this.o.config.file, edit);
+    } catch (err) {
+      throw new BridgeError('invalid_request', err instanceof Error ? err.message : String(err));
+    }
+    this.policyPromise = undefined;
+  }
+
+  private rememberRule(rule: NonNullable<ApprovalRequest['remember']>): void {
+    this.editRules((text) => withRuleAdded(text, { list: rule.list, pattern: rule.pattern }, this.o.config.file));
+    this.emit('chat.notice', { turnId: null, level: 'info', message: `remembered: ${rule.list} ${JSON.stringify(rule.pattern)} in ${this.o.config.file} (/permissions lists and removes it)` });
+  }
+
   private confine(cwd: string): ReturnType<NonNullable<CommandRunnerOptions['confine']>> {
     const status = this.o.sandbox?.status();
     if (!status?.available) return { unavailable: status ? `bubblewrap unavailable: ${status.reason}` : 'no sandbox' };
@@ -202,6 +229,7 @@ export class ChatService {
       commandTimeoutMs: ai.command_timeout_s * 1000,
       ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}),
       sessionId: this.sessionId,
+      rulesFile: this.o.config.file,
       preview: previewerFor(config.preview, this.o.env),
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
@@ -311,12 +339,20 @@ export class ChatService {
       'chat.cancel': () => ({ cancelled: this.cancel() }),
       'chat.history': () => this.state(),
       'chat.approve': (req) => {
+        const asked = this.approvals.waiting(req.requestId);
+        // "Always allow": only the rule the question offered, written before the command runs.
+        if (asked && req.approved && req.remember && asked.remember) this.rememberRule(asked.remember);
         if (!this.approvals.answer(req.requestId, req.approved)) {
           throw new BridgeError('not_found', `no approval is waiting with id ${req.requestId} (already answered, expired or never asked)`);
         }
         return null;
       },
       'chat.run': (req) => this.runDirect(req.command),
+      'permissions.list': () => this.personRules(),
+      'permissions.remove': (req) => {
+        this.editRules((text) => withRuleRemoved(text, req, this.o.config.file));
+        return this.personRules();
+      },
       'chat.clear': () => (this.open().agent.clear(), null),
       'chat.attach': (req) => saveAttachment(path.join(this.o.config.paths.dataDir, 'attachments'), req.text),
       'memory.list': (req) => {

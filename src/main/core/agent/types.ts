@@ -34,6 +34,8 @@ export interface ApprovalRequest {
   tool?: ToolCallDisplay;
   /** What the command would change, from a preview run before asking (issue 16). */
   preview?: Preview;
+  /** "Always allow": the narrow rule approving with `remember` writes into `file`. */
+  remember?: { list: 'auto_allow'; pattern: string; file: string };
 }
 
 export interface ToolCallDisplay {

@@ -94,8 +94,14 @@ export class PolicyEngine {
     const facts: LineFacts = { commands: [], functions: [], floors: [] };
     try {
       analyzeLine(this.parser, commandLine, home, facts);
-      const { confinable, ...judged } = judgeLine(facts, this.policy, { cwd, home, protect: this.protect });
-      return { ...judged, reasons: [...judged.reasons, ...notes], ...extra, ...(confinable && this.unknown === 'confine' ? { confinable: true } : {}) };
+      const { confinable, remember, ...judged } = judgeLine(facts, this.policy, { cwd, home, protect: this.protect });
+      return {
+        ...judged,
+        reasons: [...judged.reasons, ...notes],
+        ...extra,
+        ...(confinable && this.unknown === 'confine' ? { confinable: true } : {}),
+        ...(remember ? { remember: { list: 'auto_allow' as const, pattern: remember } } : {}),
+      };
     } catch (err) {
       return this.failClosed(facts, err, { cwd, home, protect: this.protect }, extra, notes);
     }

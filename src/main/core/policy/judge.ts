@@ -158,7 +158,7 @@ class SegmentJudge {
     }
   }
 
-  judge(cmd: NormalizedCommand): { segment: Segment; why: string; unruled: boolean } {
+  judge(cmd: NormalizedCommand): { segment: Segment; why: string; unruled: boolean; remember?: string } {
     const j: Judged = { decision: 'auto_allow', ruleRank: -1, reasons: [], why: new Map(), other: false };
     const real = cmd.layers.filter((l) => !l.restrictOnly);
     const innermost = real[real.length - 1];
@@ -212,7 +212,10 @@ class SegmentJudge {
     };
     // Only "no rule names this program", and nothing else: what may run confined instead of asking.
     const unruled = j.decision === 'require_approval' && !j.other && innermost !== undefined && !innermost.dynamicProgram && real.every((l) => confinableProgram(l.program));
-    return { segment, why: j.why.get(j.decision) ?? (j.decision === 'auto_allow' ? 'allowed' : j.decision), unruled };
+    // A rule that would cover it next time: only when nothing but "no rule matches" asked, for a program named plainly.
+    const rememberable = j.decision === 'require_approval' && !j.other && innermost !== undefined && !innermost.dynamicProgram && /^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(innermost.program);
+    const remember = rememberable ? narrowRule(innermost) : undefined;
+    return { segment, why: j.why.get(j.decision) ?? (j.decision === 'auto_allow' ? 'allowed' : j.decision), unruled, ...(remember ? { remember } : {}) };
   }
 }
 
@@ -251,7 +254,19 @@ function applyStructural(
   return worst;
 }
 
-export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeContext): { decision: Decision; segments: Segment[]; reasons: string[]; confinable: boolean } {
+/** The program and the shape of its arguments (`seq *`, `docker run *`): never a blanket `*`. */
+function narrowRule(layer: Layer): string | undefined {
+  const [first] = layer.args;
+  if (!first) return layer.program;
+  if (!first.dynamic && /^[a-z][a-z0-9-]*$/.test(first.text)) return layer.args.length > 1 ? `${layer.program} ${first.text} *` : `${layer.program} ${first.text}`;
+  return `${layer.program} *`;
+}
+
+export function judgeLine(
+  facts: LineFacts,
+  policy: CompiledPolicy,
+  ctx: JudgeContext,
+): { decision: Decision; segments: Segment[]; reasons: string[]; confinable: boolean; remember?: string } {
   const { cwds, unknown } = possibleCwds(ctx.cwd, facts.commands.flatMap((c) => c.cd));
   const match: MatchContext = { home: ctx.home, cwds };
   const defined = new Set([...facts.functions.map((f) => f.name), ...facts.commands.flatMap((c) => c.aliases)]);
@@ -260,10 +275,12 @@ export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeCo
   const whys: string[] = [];
   const kept: NormalizedCommand[] = [];
   let confinable = !policy.fallback && facts.floors.length === 0;
+  const remembers: Array<string | undefined> = [];
   for (const cmd of facts.commands) {
     if (cmd.layers.length === 0 && cmd.floors.length === 0 && cmd.writes.length === 0) continue;
-    const { segment, why, unruled } = judge.judge(cmd);
+    const { segment, why, unruled, remember } = judge.judge(cmd);
     if (segment.decision !== 'auto_allow' && !unruled) confinable = false;
+    if (segment.decision !== 'auto_allow') remembers.push(remember);
     segments.push(segment);
     whys.push(why);
     kept.push(cmd);
@@ -309,5 +326,10 @@ export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeCo
       }
     }
   }
-  return { decision, segments, reasons, confinable: confinable && decision === 'require_approval' };
+  const distinct = new Set(remembers);
+  const only = distinct.size === 1 ? [...distinct][0] : undefined;
+  // Only a question a rule could answer: nothing line-level (a floor, a secret redirect, a structural rule) asked too.
+  const lineClean = facts.floors.length === 0 && !reasons.some((r) => r.startsWith('a < redirection reads a secret') || r.startsWith('the line matches'));
+  const remember = decision === 'require_approval' && lineClean && !policy.fallback && only !== undefined ? only : undefined;
+  return { decision, segments, reasons, confinable: confinable && decision === 'require_approval', ...(remember ? { remember } : {}) };
 }

@@ -132,6 +132,11 @@ function Dialog({ request }: { request: ApprovalRequest }) {
           )}
         </details>
         {request.preview && <ApprovalPreview preview={request.preview} />}
+        {request.remember && (
+          <p className="approval-remember" data-testid="approval-remember">
+            &ldquo;Always allow&rdquo; writes the rule <code>{request.remember.pattern}</code> into <code>{request.remember.file}</code> ([permissions] {request.remember.list}); /permissions lists and removes it.
+          </p>
+        )}
         <p className="countdown" data-testid="approval-countdown">
           Denied automatically in {left} s.
         </p>
@@ -142,6 +147,17 @@ function Dialog({ request }: { request: ApprovalRequest }) {
           <button type="button" className="approve" onClick={() => void chat.answer(request.requestId, true)}>
             Approve
           </button>
+          {request.remember && (
+            <button
+              type="button"
+              className="approve always"
+              data-testid="approval-always"
+              title={`Adds ${request.remember.list} ${JSON.stringify(request.remember.pattern)} to ${request.remember.file}`}
+              onClick={() => void chat.answer(request.requestId, true, true)}
+            >
+              Always allow <code>{request.remember.pattern}</code>
+            </button>
+          )}
         </div>
       </div>
     </div>
