@@ -179,6 +179,8 @@ export class ChatRepl {
         this.folds.set(p.callId, new OutputFold(p.command));
         const rule = p.rule ? s.dim(` (${p.rule})`) : '';
         this.line(`${s.bold('$')} ${p.command}  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${rule}`);
+        // Run in the jail because no rule names it: say so, as the card does.
+        if (p.sandbox?.confined && p.sandbox.detail.startsWith('confined because')) this.line(s.dim(`  ${p.sandbox.detail}`));
       }),
       ev.on('chat.approvalRequest', (p) => {
         this.approval = p;

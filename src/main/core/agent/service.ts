@@ -32,7 +32,8 @@ export interface ChatServiceOptions {
   env: Env;
   emit: Emit;
   /** Builds the permission policy (the PolicyEngine) once, on first use. */
-  policy: () => Promise<CommandPolicy>;
+  /** Builds the policy; `reread`: the rules in config.toml changed, read the file again. */
+  policy: (reread?: boolean) => Promise<CommandPolicy>;
   /** MCP tools, when mcp.json configures servers. */
   external?: () => ExternalTools | undefined;
   cwd?: string;
@@ -90,6 +91,8 @@ export class ChatService {
   private parts: ChatParts | undefined;
   private providerState: Promise<ProviderState> | undefined;
   private policyPromise: Promise<CommandPolicy> | undefined;
+  /** The person's rules changed in config.toml since start: the policy is built from the file again. */
+  private rulesEdited = false;
   private direct: AbortController | undefined;
   private readonly cwd: string;
   private readonly sessionId = ulid();
@@ -143,7 +146,7 @@ export class ChatService {
   }
 
   private policy(): Promise<CommandPolicy> {
-    this.policyPromise ??= this.o.policy();
+    this.policyPromise ??= this.o.policy(this.rulesEdited);
     return this.policyPromise;
   }
 
@@ -169,6 +172,7 @@ export class ChatService {
     } catch (err) {
       throw new BridgeError('invalid_request', err instanceof Error ? err.message : String(err));
     }
+    this.rulesEdited = true;
     this.policyPromise = undefined;
   }
 
