@@ -269,7 +269,7 @@ export class ChatController {
           const rule = parsed.remove !== undefined ? list.rules[parsed.remove - 1] : undefined;
           if (parsed.remove !== undefined && !rule) return this.system(`there is no rule ${parsed.remove}; /permissions lists them`);
           if (rule) list = await this.bridge.call('permissions.remove', rule);
-          return this.system(`${rule ? `Removed ${rule.list} ${JSON.stringify(rule.pattern)}.\n` : ''}${formatPersonRules(list)}`);
+          return this.system(`${rule ? `Removed ${rule.list} ${JSON.stringify(rule.pattern)}.\n` : ''}${formatPersonRules(list, { markdown: true })}`);
         }
         default:
           // The shared grammar only lets through what the GUI offers (parseChatInput).
