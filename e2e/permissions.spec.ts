@@ -8,11 +8,11 @@
  */
 import fs from 'node:fs';
 import { ChatPage } from './chat-page';
-import { DEFAULT_CHAT_SETUP, expect, test } from './fixtures';
+import { DEFAULT_CHAT_SETUP, expect, test, type ChatWorld } from './fixtures';
 
 test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, permissions: {} } });
 
-function proposes(world: { llm: { push: (...steps: object[]) => void } }, command: string, then: string): void {
+function proposes(world: ChatWorld, command: string, then: string): void {
   world.llm.push({ toolCalls: [{ name: 'run_command', arguments: { command, reason: 'the person asked' } }] }, { text: then });
 }
 

@@ -15,6 +15,8 @@ export interface NativeApproverDeps {
 /** Button order: Deny first, so it is the default and what Esc (cancelId) picks. */
 export const DENY_BUTTON = 0;
 export const RUN_BUTTON = 1;
+/** Shown only when the question offers a rule to remember. */
+export const ALWAYS_BUTTON = 2;
 
 /** The message box for one request; exported for tests of its wording. */
 /** A native box cannot scroll: the arguments are cut to this many lines and characters. */
@@ -75,6 +77,7 @@ export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal
     ...(request.preview ? ['', 'Preview (run in a throwaway copy; nothing was changed):', previewText(request.preview, { full: true, maxList: 20 })] : []),
     '',
     `Denied automatically after ${seconds} s without an answer.`,
+    ...(request.remember ? ['', `Always allow writes the rule ${JSON.stringify(request.remember.pattern)} into ${request.remember.file} ([permissions] ${request.remember.list}); /permissions lists and removes it.`] : []),
     '',
     'Details:',
     ...words.details.map((d) => `  ${d}`),
@@ -84,7 +87,7 @@ export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal
     title: 'aios: approve command',
     message: `${words.headline} Run it?`,
     detail: lines.join('\n'),
-    buttons: ['Deny', 'Run'],
+    buttons: request.remember ? ['Deny', 'Run', `Always allow ${request.remember.pattern}`] : ['Deny', 'Run'],
     defaultId: DENY_BUTTON,
     cancelId: DENY_BUTTON,
     noLink: true,
@@ -122,7 +125,7 @@ export class NativeApprover implements Approver {
         this.deps.logger.info(`approval ${request.requestId} ended without an answer (cancelled or timed out): ${request.command}`);
         return 'denied';
       }
-      const answer: ApprovalAnswer = outcome.response === RUN_BUTTON ? 'approved' : 'denied';
+      const answer: ApprovalAnswer = outcome.response === RUN_BUTTON ? 'approved' : outcome.response === ALWAYS_BUTTON && request.remember ? 'always' : 'denied';
       this.deps.logger.info(`approval ${request.requestId}: ${answer} by the person: ${request.command}`);
       return answer;
     } catch (err) {

@@ -8,7 +8,7 @@ import type { Confinement } from '../executor/sandbox';
 import type { HistoryStore } from '../memory/history';
 import { askWithTimeout } from './approval';
 import { OutputRecorder } from './output-record';
-import { decidingRule, type Approver, type CommandPolicy, type Emit } from './types';
+import { decidingRule, type ApprovalRequest, type Approver, type CommandPolicy, type Emit } from './types';
 
 /** The abort reason when aios itself stops: a command cut off by it was interrupted, not cancelled by the person. */
 export const SHUTDOWN = 'aios-shutdown';
@@ -56,6 +56,8 @@ export interface CommandRunnerOptions {
   onHistoryError?: (err: Error) => void;
   /** The person's config.toml, where an "always allow" rule would be written. */
   rulesFile?: string;
+  /** Writes an "always allow" rule the person chose; throws when it cannot. */
+  remember?: (rule: NonNullable<ApprovalRequest['remember']>) => void;
 }
 
 /**
@@ -147,16 +149,20 @@ export class CommandRunner {
     let approver = decision === 'notify' ? 'notify' : 'auto';
     if (decision === 'require_approval') {
       const requestId = ulid();
-      const { answer, timedOut } = await askWithTimeout(
-        this.o.approver,
-        {
+      const asked: ApprovalRequest = {
           requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs,
           ...(preview ? { preview } : {}),
-          ...(verdict.remember && this.o.rulesFile ? { remember: { ...verdict.remember, file: this.o.rulesFile } } : {}),
-        },
-        signal,
-      );
-      if (answer !== 'approved') {
+          ...(verdict.remember && this.o.rulesFile && this.o.remember ? { remember: { ...verdict.remember, file: this.o.rulesFile } } : {}),
+      };
+      const { answer, timedOut } = await askWithTimeout(this.o.approver, asked, signal);
+      if (answer === 'always' && asked.remember) {
+        try {
+          this.o.remember?.(asked.remember);
+        } catch (err) {
+          this.o.emit('chat.notice', { turnId, level: 'warning', message: `could not remember the rule: ${(err as Error).message}; the command still runs this once` });
+        }
+      }
+      if (answer !== 'approved' && answer !== 'always') {
         if (timedOut) {
           this.o.emit('chat.notice', { turnId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: not running ${command}` });
         }

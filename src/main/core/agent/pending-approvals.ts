@@ -46,10 +46,11 @@ export class PendingApprovals implements Approver {
   }
 
   /** False when the id is not (or no longer) waiting for an answer. */
-  answer(requestId: string, approved: boolean): boolean {
+  answer(requestId: string, approved: boolean, remember = false): boolean {
     const waiting = this.pending.get(requestId);
     if (!waiting) return false;
-    waiting.settle(approved ? 'approved' : 'denied');
+    // "Always allow" counts only for a question that offered a rule.
+    waiting.settle(approved ? (remember && waiting.request.remember ? 'always' : 'approved') : 'denied');
     return true;
   }
 

@@ -234,6 +234,7 @@ export class ChatService {
       ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}),
       sessionId: this.sessionId,
       rulesFile: this.o.config.file,
+      remember: (rule) => this.rememberRule(rule),
       preview: previewerFor(config.preview, this.o.env),
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
@@ -343,10 +344,7 @@ export class ChatService {
       'chat.cancel': () => ({ cancelled: this.cancel() }),
       'chat.history': () => this.state(),
       'chat.approve': (req) => {
-        const asked = this.approvals.waiting(req.requestId);
-        // "Always allow": only the rule the question offered, written before the command runs.
-        if (asked && req.approved && req.remember && asked.remember) this.rememberRule(asked.remember);
-        if (!this.approvals.answer(req.requestId, req.approved)) {
+        if (!this.approvals.answer(req.requestId, req.approved, req.remember === true)) {
           throw new BridgeError('not_found', `no approval is waiting with id ${req.requestId} (already answered, expired or never asked)`);
         }
         return null;

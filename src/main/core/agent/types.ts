@@ -44,7 +44,8 @@ export interface ToolCallDisplay {
   arguments: string;
 }
 
-export type ApprovalAnswer = 'approved' | 'denied';
+/** `always`: approved, and the request's `remember` rule is to be written ("always allow"). */
+export type ApprovalAnswer = 'approved' | 'denied' | 'always';
 
 /**
  * Asks the person. Each host implements it (a native dialog, a modal, a y/N
