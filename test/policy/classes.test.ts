@@ -42,6 +42,7 @@ describe('1. secret reads need approval, with or without sudo', () => {
   it.each([
     'cat ~/.ssh/id_test',
     'cat $HOME/.ssh/id_test',
+    'D=$HOME; cat $D/.ssh/id_test',
     'head ~/.ssh/*',
     'cat < ~/.ssh/id_test',
     'echo $(< ~/.ssh/id_test)',

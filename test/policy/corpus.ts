@@ -422,6 +422,7 @@ export const FALSE_POSITIVES: Case[] = [
   c('fp', 'ls -la ~/.ssh', 'auto_allow', 'auto_allow'),
   c('fp', 'grep -r TODO src', 'auto_allow', 'auto_allow'),
   c('fp', 'cat "$f"', 'auto_allow', 'auto_allow'),
+  c('fp', 'cat $dir/notes.txt', 'auto_allow', 'auto_allow'),
   c('fp', 'sudo apt install nginx', 'notify', 'notify'),
   c('fp', 'cat README.md | grep x', 'auto_allow', 'auto_allow'),
   c('fp', 'rm -rf ./build', 'require_approval', 'require_approval'),

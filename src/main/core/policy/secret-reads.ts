@@ -67,14 +67,29 @@ function candidates(a: Arg): Array<{ text: string; glob: boolean; dynamic: boole
 }
 
 /** `$HOME`, `${HOME}` are the home directory; other run-time parts become wildcards. */
-function asGlob(text: string, home: string | undefined): { glob: string } | undefined {
+function asGlob(text: string, home: string | undefined): { glob: string; leading?: string } | undefined {
   const withHome = home !== undefined ? text.replace(/\$\{HOME\}|\$HOME(?![A-Za-z0-9_])/g, home) : text;
   const parts = withHome.split(/\$\{[^}]*\}|\$\([^)]*\)|`[^`]*`|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9@*#?$!-]/);
   // Nothing literal after the last run-time part (`"$f"`, `$dir/`): no secret is named.
   const tail = parts[parts.length - 1] ?? '';
   if (parts.length > 1 && tail.replace(/\/+$/, '') === '') return undefined;
   const glob = parts.join('*');
-  return { glob: parts.length > 1 && parts[0] === '' ? `/**${glob.slice(1)}` : glob };
+  return { glob, ...(parts.length > 1 && parts[0] === '' ? { leading: tail } : {}) };
+}
+
+/**
+ * A word that starts with a run-time part (`$D/.ssh/id_rsa`): it names a
+ * secret only when its literal end does (`/.ssh/…`, `/.aws/credentials`,
+ * `/shadow`); `$dir/notes.txt` names none.
+ */
+function tailReason(tail: string, ctx: SecretFileContext): string | undefined {
+  for (const entry of listFor(ctx)) {
+    const rel = ctx.home && entry.path.startsWith(`${ctx.home}/`) ? entry.path.slice(ctx.home.length) : `/${path.posix.basename(entry.path)}`;
+    const hit = entry.kind === 'tree' ? tail === rel || tail.startsWith(`${rel}/`) || tail.includes(`${rel}/`) : tail === rel || tail.endsWith(rel);
+    if (hit) return `the path ends in ${tail}, like ${entry.path}, which holds ${entry.why}`;
+  }
+  const proc = /\/(environ|mem|cmdline)$/.exec(tail);
+  return proc ? `the path ends in ${tail}, like /proc/PID/${proc[1]}, a process's ${proc[1]}` : undefined;
 }
 
 const listCache = new Map<string, ReturnType<typeof secretFiles>>();
@@ -98,10 +113,13 @@ function globReason(glob: string, ctx: SecretFileContext): string | undefined {
   if (inside) return inside;
   const under = staticDir === '/' ? '/' : `${staticDir}/`;
   if (!PROC_SECRET_SAMPLES.some((p) => p.startsWith(under)) && !listFor(ctx).some((e) => e.path.startsWith(under))) return undefined;
-  const isMatch = picomatch(glob, { dot: true, noextglob: true, nobrace: true });
+  // As bash expands: `*` does not match a leading dot.
+  const isMatch = picomatch(glob, { dot: false, noextglob: true, nobrace: true });
   for (const sample of PROC_SECRET_SAMPLES) if (isMatch(sample)) return `${glob} may match ${sample}, ${secretReason(sample, ctx) ?? 'a secret'}`;
   for (const entry of listFor(ctx)) {
-    if (isMatch(entry.path) || (entry.kind === 'tree' && isMatch(path.posix.join(entry.path, 'x')))) return `${glob} may match ${entry.path}, which holds ${entry.why}`;
+    // A file inside a tree: try the glob's own last name there (`$D/.ssh/id_rsa` against ~/.ssh/id_rsa).
+    const inside = entry.kind === 'tree' ? [path.posix.join(entry.path, 'x'), path.posix.join(entry.path, path.posix.basename(glob))] : [];
+    if (isMatch(entry.path) || inside.some((p) => isMatch(p))) return `${glob} may match ${entry.path}, which holds ${entry.why}`;
   }
   return undefined;
 }
@@ -121,6 +139,11 @@ function wordsReason(words: readonly Arg[], cwds: readonly string[], home: strin
       if (c.dynamic) {
         const g = asGlob(c.text, home);
         if (!g) continue;
+        if (g.leading !== undefined) {
+          const why = tailReason(g.leading, ctx);
+          if (why && (!namesOnly || isRedirect)) return why;
+          continue;
+        }
         for (const cwd of cwds) {
           const why = globReason(g.glob.startsWith('/') ? g.glob : path.posix.join(cwd, g.glob), ctx);
           if (why && (!namesOnly || isRedirect)) return why;
