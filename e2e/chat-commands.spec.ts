@@ -68,9 +68,12 @@ test.describe('require_approval', () => {
     await expect(dialog.rule).toContainText('require_approval');
     await expect(dialog.rule).toContainText('touch*');
     await expect(dialog.root.getByTestId('approval-why')).toHaveText('The AI says why: the person asked');
-    // The rule is said once in the modal.
-    expect((await dialog.root.innerText()).split('touch*').length - 1).toBe(1);
+    // Plain words in front; the rule behind the disclosure, said once there.
+    await expect(dialog.root.getByTestId('approval-because')).toContainText('your rules ask before commands like this');
+    expect((await dialog.root.innerText()).split('touch*').length - 1).toBe(0);
     await expect(dialog.denyButton).toBeFocused();
+    await dialog.root.getByTestId('approval-details').locator('summary').click();
+    expect((await dialog.root.innerText()).split('touch*').length - 1).toBe(1);
     const card = chat.cardFor(command);
     await card.expectState('waiting');
     await expect(card.root).toHaveAttribute('data-decision', 'require_approval');

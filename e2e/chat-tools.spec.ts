@@ -39,7 +39,8 @@ test('an MCP write waits in the modal with server, tool and arguments; Deny writ
   await expect(args).toHaveAttribute('data-expanded', 'false');
   await dialog.getByTestId('approval-arguments-toggle').click();
   await expect(args).toContainText('"line 19"');
-  await expect(dialog.getByTestId('approval-rule')).toContainText('no rule matched');
+  await expect(dialog.getByTestId('approval-because')).toContainText('no rule covers the tool');
+  await expect(dialog.getByTestId('approval-rule')).toContainText('none matched');
   const row = chat.conversation.getByTestId('tool-call').last();
   await expect(row).toHaveAttribute('data-decision', 'require_approval');
   await expect(row).toHaveAttribute('data-state', 'pending');

@@ -106,6 +106,8 @@ export const ApprovalRequestSchema = JudgedCommandSchema.extend({
   tool: ToolCallDisplaySchema.optional(),
   /** What the command would change, seen in a throwaway overlay before anyone answers (issue 16). */
   preview: PreviewSchema.optional(),
+  /** "Always allow": the narrow rule an approval with `remember` writes, and the file it goes to. */
+  remember: z.object({ list: z.literal('auto_allow'), pattern: z.string(), file: z.string() }).optional(),
 });
 export type ApprovalRequestPayload = z.infer<typeof ApprovalRequestSchema>;
 
@@ -290,6 +292,10 @@ export const CommandHistoryListSchema = z.object({
 });
 
 
+export const RuleListSchema = z.enum(['auto_allow', 'notify', 'require_approval', 'deny']);
+export const PersonRulesSchema = z.object({ file: z.string(), rules: z.array(z.object({ list: RuleListSchema, pattern: z.string() })) });
+export type PersonRules = z.infer<typeof PersonRulesSchema>;
+
 export const calls = {
   'app.info': call(z.strictObject({}), AppInfoSchema),
   'app.status': call(z.strictObject({}), AppStatusSchema),
@@ -313,7 +319,11 @@ export const calls = {
   /** The whole text of one stored message that chat.history restored folded ("show all"). */
   'chat.message': call(z.strictObject({ conversationId: z.string().min(1).max(100), seq: z.number().int().nonnegative() }), z.object({ text: z.string() })),
   /** Answers one chat.approvalRequest; each request id is valid once. */
-  'chat.approve': call(z.strictObject({ requestId: ChatIdSchema, approved: z.boolean() }), z.null()),
+  'chat.approve': call(z.strictObject({ requestId: ChatIdSchema, approved: z.boolean(), remember: z.boolean().optional() }), z.null()),
+  /** The person's own rules (their config.toml, not the shipped floor). */
+  'permissions.list': call(z.strictObject({}), PersonRulesSchema),
+  /** Removes one of the person's rules; the policy is built again at once. */
+  'permissions.remove': call(z.strictObject({ list: RuleListSchema, pattern: z.string().min(1) }), PersonRulesSchema),
   /** Runs a command the person typed (`!cmd`) through the same policy, approvals and history. */
   'chat.run': call(z.strictObject({ command: z.string().min(1).max(MAX_CHAT_TEXT) }), ChatCommandResultSchema),
   /** Saves text too long for a message as a file (0600, in the data dir) and says where, for the message to point at. */

@@ -67,6 +67,14 @@ export const PolicyResultSchema = z.object({
   fallback: z.boolean(),
   /** The profile whose rules were added, if any. */
   profile: z.string().optional(),
+  /**
+   * Needs approval only because no rule names its programs, none of which
+   * acts outside the filesystem, and `[permissions] unknown = "confine"`:
+   * it may run in the quiet jail instead of asking.
+   */
+  confinable: z.boolean().optional(),
+  /** A narrow rule (program and argument shape) that would answer this question next time, offered as "always allow". */
+  remember: z.object({ list: z.literal('auto_allow'), pattern: z.string() }).optional(),
 });
 export type PolicyResult = z.infer<typeof PolicyResultSchema>;
 

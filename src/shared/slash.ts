@@ -7,7 +7,7 @@
 
 export type HostSurface = 'gui' | 'tty';
 
-export type SlashName = 'help' | 'clear' | 'history' | 'memory' | 'terminal' | 'setup' | 'output' | 'exit';
+export type SlashName = 'help' | 'clear' | 'history' | 'memory' | 'permissions' | 'terminal' | 'setup' | 'output' | 'exit';
 
 interface SlashSpec {
   name: SlashName;
@@ -21,6 +21,7 @@ interface SlashSpec {
 export const SLASH_COMMANDS: readonly SlashSpec[] = [
   { name: 'history', aliases: [], usage: '/history [words]', does: 'commands run or refused, newest first (e.g. /history apt)', hosts: ['gui', 'tty'] },
   { name: 'memory', aliases: [], usage: '/memory [words]', does: 'search the shared memory (recent memories without words)', hosts: ['gui', 'tty'] },
+  { name: 'permissions', aliases: [], usage: '/permissions [remove N]', does: 'your own rules (from "always allow"), and removing one', hosts: ['gui', 'tty'] },
   { name: 'clear', aliases: [], usage: '/clear', does: 'start a new conversation (the old one stays in memory)', hosts: ['gui', 'tty'] },
   { name: 'setup', aliases: [], usage: '/setup', does: 'choose the AI provider (written into config.toml)', hosts: ['tty'] },
   { name: 'terminal', aliases: [], usage: '/terminal', does: { gui: 'open the terminal pane', tty: 'open your shell ($SHELL); type exit to come back' }, hosts: ['gui', 'tty'] },

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callChannel, eventChannel } from '../../src/shared/ipc';
 import { askWithTimeout } from '../../src/main/core/agent/approval';
 import type { ApprovalRequest } from '../../src/main/core/agent/types';
-import { DENY_BUTTON, NativeApprover, RUN_BUTTON } from '../../src/main/electron/approval-dialog';
+import { ALWAYS_BUTTON, DENY_BUTTON, NativeApprover, RUN_BUTTON } from '../../src/main/electron/approval-dialog';
 import { startElectronHost, type ElectronApi } from '../../src/main/electron/host';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
 import { createFakeElectron, FakeBrowserWindow, ipcEvent, recordingLogger } from './fake-electron';
@@ -51,7 +51,9 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
     expect(options.buttons?.[RUN_BUTTON]).toBe('Run');
     expect(options.detail).toContain('rm -rf ./build');
     expect(options.detail).toContain('Directory: /home/ai/project');
-    expect(options.detail).toContain('Rule: require_approval: "rm -rf*"');
+    // Plain words first, the rule behind "Details" at the end.
+    expect(options.message).toContain('The AI wants to run `rm -rf ./build`');
+    expect(options.detail).toMatch(/aios asks because [\s\S]*Details:\n {2}rule: require_approval: "rm -rf\*"/);
     expect(options.detail).toContain('120 s');
   });
 
@@ -89,6 +91,25 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
     turn.abort();
     boxes[0]!.answer(RUN_BUTTON);
     expect(await answer).toBe('denied');
+  });
+
+  it('offers "Always allow" with the rule and its file only when the question has one; that button answers always', async () => {
+    const remember = { list: 'auto_allow' as const, pattern: 'seq *', file: '/home/ai/.config/syui/ai/config.toml' };
+    const plain = createFakeElectron({ messageBoxResponse: RUN_BUTTON });
+    const approverPlain = new NativeApprover({ dialog: plain.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
+    expect(await approverPlain.approve(request(), new AbortController().signal)).toBe('approved');
+    expect(((plain.dialogs.messageBoxes[0] as unknown[]).at(-1) as MessageBoxOptions).buttons).toEqual(['Deny', 'Run']);
+
+    const fake = createFakeElectron({ messageBoxResponse: ALWAYS_BUTTON });
+    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
+    const answer = await approver.approve(request({ command: 'seq 1 30', rule: null, reasons: ["require_approval: 'seq 1 30': no rule matches 'seq 1 30'"], remember }), new AbortController().signal);
+    expect(answer).toBe('always');
+    const options = (fake.dialogs.messageBoxes[0] as unknown[]).at(-1) as MessageBoxOptions;
+    expect(options.buttons).toEqual(['Deny', 'Run', 'Always allow seq *']);
+    expect(options.message).toBe('The AI wants to run `seq 1 30`. Run it?');
+    expect(options.detail).toContain('aios asks because no rule covers `seq`.');
+    expect(options.detail).toContain(`Always allow writes the rule "seq *" into ${remember.file}`);
+    expect(options.cancelId).toBe(DENY_BUTTON);
   });
 
   it('asks one question at a time', async () => {

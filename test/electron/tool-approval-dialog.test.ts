@@ -23,7 +23,7 @@ describe('the native approval box for a tool call', () => {
     expect(o.title).toBe('aios: approve tool call');
     expect(o.message).toContain('write_file of the server fs');
     expect(o.detail).toContain('Server: fs\nTool: write_file\nArguments:\n{\n  "path": "/home/ai/.bashrc"\n}');
-    expect(o.detail).toContain('no rule matched (unknown tools need approval)');
+    expect(o.detail).toMatch(/Details:\n {2}rule: none matched/);
     expect(o.detail).toContain('a protected path');
     expect(o.buttons).toEqual(['Deny', 'Allow']);
     expect(o.defaultId).toBe(DENY_BUTTON);

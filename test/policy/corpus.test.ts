@@ -15,7 +15,8 @@ describe('policy corpus (shipped config)', () => {
     const categories = new Set(CORPUS.map((k) => k.category));
     for (const needed of ['rules', 'spelling', 'flags', 'structure', 'substitution', 'functions', 'redirection', 'heredoc', 'nested', 'wrappers', 'dynamic', 'danger', 'expansion', 'forkbomb',
       // issue 12's classes
-      'expansion-ops', 'glob-options', 'valued-options', 'wrappers-more', 'config-options', 'builtins', 'deferred']) {
+      'expansion-ops', 'glob-options', 'valued-options', 'wrappers-more', 'config-options', 'builtins', 'deferred',
+      'secret-reads', 'wrapper-options', 'foreign-root', 'other-shells', 'startup-files', 'own-builds']) {
       expect(categories, needed).toContain(needed);
     }
   });

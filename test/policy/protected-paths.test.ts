@@ -128,7 +128,7 @@ describe('writes into protected paths need approval whatever the rules and the c
     expect(extraEngine.decide('crontab -l', AS_DEPLOYED).decision).toBe('auto_allow');
     expect(engine.decide('cat .bashrc', AS_DEPLOYED).decision).toBe('auto_allow');
     expect(engine.decide('ls ~/.ssh', AS_DEPLOYED).decision).toBe('auto_allow');
-    expect(engine.decide('grep -r x . > out.txt', AS_DEPLOYED).decision).toBe('auto_allow');
+    expect(engine.decide('grep -r x src > out.txt', AS_DEPLOYED).decision).toBe('auto_allow');
     expect(engine.decide('rm -rf /', AS_DEPLOYED).decision).toBe('deny');
     expect(engine.decide('git clone https://example.org/tools.git', AS_DEPLOYED).decision).toBe('notify');
     expect(engine.decide('git clone https://example.org/tools.git work/tools', AS_DEPLOYED).decision).toBe('notify');
@@ -153,7 +153,8 @@ describe('protectedPaths', () => {
     const ctx = { home: HOME };
     expect(protectedGlobReason('/home/aios/.*', ctx)).toBeDefined();
     expect(protectedGlobReason('/home/aios/*.txt', ctx)).toBeUndefined();
-    expect(protectedGlobReason('/home/aios/*', ctx)).toBeUndefined();
+    // ~/bin is on PATH (Debian's ~/.profile): `rm -rf ~/*` removes it.
+    expect(protectedGlobReason('/home/aios/*', ctx)).toMatch(/bin/);
     expect(protectedGlobReason('/home/aios/.ssh/*', ctx)).toBeDefined();
     expect(protectedGlobReason('/p/.git/hooks/*', ctx)).toBeDefined();
     expect(protectedReason('/home/aios', ctx, { containing: true })).toBeDefined();

@@ -85,7 +85,8 @@ describe('aios chat: one gate for commands and MCP tools', () => {
     expect(t).toContain('approval needed: MCP tool write_file of server fs');
     expect(t).toContain(`"path": "${target}"`);
     expect(t).toContain('"content": "hi from the model"');
-    expect(t).toMatch(/rule: no rule matches; no rule matches mcp__fs__write_file/);
+    expect(t).toContain('aios asks because no rule covers the tool mcp__fs__write_file');
+    expect(t).toMatch(/details: rule: none matched; no rule matches mcp__fs__write_file/);
     chat.type('n\r');
     await chat.waitFor(/not called: declined by the person[\s\S]*Result:[\s\S]*\[aios\] > $/, m);
     expect(fs.existsSync(target)).toBe(false);

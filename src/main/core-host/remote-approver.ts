@@ -31,7 +31,7 @@ export class RemoteApprover implements Approver {
   }
 
   /** Main's answer; an unknown or already settled id is ignored (each id counts once). */
-  answer(requestId: string, approved: boolean): void {
-    this.waiting.get(requestId)?.(approved ? 'approved' : 'denied');
+  answer(requestId: string, approved: boolean, remember = false): void {
+    this.waiting.get(requestId)?.(approved ? (remember ? 'always' : 'approved') : 'denied');
   }
 }

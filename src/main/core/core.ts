@@ -95,7 +95,8 @@ export class Core {
       commandEnv: this.commandEnv,
       sandbox: this.sandbox,
       emit: (name, payload) => this.events.emit(name, payload),
-      policy: options.policy ?? (() => loadPolicy(config)),
+      // Built again after "always allow" or /permissions edits the rules: then config.toml is read afresh.
+      policy: options.policy ?? ((reread?: boolean) => loadPolicy(reread ? loadConfig({ file: config.file, env }) : config)),
       external: () => {
         const mcp = this.mcpManager();
         return mcp && mcp.config.servers.length > 0 ? mcpExternalTools(mcp) : undefined;

@@ -2,7 +2,7 @@ import type { BrowserWindow, Dialog, MessageBoxOptions } from 'electron';
 import { previewText } from '../../shared/preview';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/types';
 import type { Logger } from '../core/log';
-import { reasonsBeyondRule } from '../../shared/policy';
+import { approvalWording } from '../../shared/approval-wording';
 import { showMessageBoxOn } from './message-box';
 import { visibleText } from '../../shared/visible-text';
 
@@ -19,6 +19,8 @@ export interface NativeApproverDeps {
 /** Button order: Deny first, so it is the default and what Esc (cancelId) picks. */
 export const DENY_BUTTON = 0;
 export const RUN_BUTTON = 1;
+/** Shown only when the question offers a rule to remember. */
+export const ALWAYS_BUTTON = 2;
 
 /** The message box for one request; exported for tests of its wording. */
 /** A native box cannot scroll: the arguments are cut to this many lines and characters. */
@@ -35,22 +37,25 @@ function clipArguments(pretty: string): string {
 
 function toolBoxOptions(request: ApprovalRequest, tool: NonNullable<ApprovalRequest['tool']>, signal: AbortSignal): MessageBoxOptions {
   const seconds = Math.round(request.timeoutMs / 1000);
+  const words = approvalWording({ ...request, tool });
   const lines = [
+    `aios asks because ${visibleText(words.because.join('; '), ONE_LINE)}.`,
+    '',
     `Server: ${visibleText(tool.server, ONE_LINE)}`,
     `Tool: ${visibleText(tool.tool, ONE_LINE)}`,
     'Arguments:',
     clipArguments(visibleText(tool.arguments)),
     '',
-    ...(request.why ? [`The AI says why: ${visibleText(request.why)}`] : []),
-    `Rule: ${request.rule ?? 'no rule matched (unknown tools need approval)'}`,
-    ...reasonsBeyondRule(request.rule, request.reasons).map((r) => `Also: ${r}`),
-    '',
+    ...(request.why ? [`The AI says why: ${visibleText(request.why)}`, ''] : []),
     `Denied automatically after ${seconds} s without an answer.`,
+    '',
+    'Details:',
+    ...words.details.map((d) => `  ${d}`),
   ];
   return {
     type: 'warning',
     title: 'aios: approve tool call',
-    message: `The AI wants to call the MCP tool ${visibleText(tool.tool, ONE_LINE)} of the server ${visibleText(tool.server, ONE_LINE)}. Allow it?`,
+    message: `${visibleText(words.headline, ONE_LINE)} Allow it?`,
     detail: lines.join('\n'),
     buttons: ['Deny', 'Allow'],
     defaultId: DENY_BUTTON,
@@ -64,23 +69,29 @@ function toolBoxOptions(request: ApprovalRequest, tool: NonNullable<ApprovalRequ
 export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal): MessageBoxOptions {
   if (request.tool) return toolBoxOptions(request, request.tool, signal);
   const seconds = Math.round(request.timeoutMs / 1000);
+  const words = approvalWording(request);
+  // What it will do and why aios asks first; the rule and the engine's reasons last, under "Details".
   const lines = [
     visibleText(request.command),
     '',
+    `aios asks because ${visibleText(words.because.join('; '), ONE_LINE)}.`,
+    '',
     ...(request.why ? [`The AI says why: ${visibleText(request.why)}`, ''] : []),
     `Directory: ${visibleText(request.cwd, ONE_LINE)}`,
-    `Rule: ${request.rule ?? 'no rule matched (unknown commands need approval)'}`,
-    ...reasonsBeyondRule(request.rule, request.reasons).map((r) => `Also: ${r}`),
     ...(request.preview ? ['', 'Preview (run in a throwaway copy; nothing was changed):', previewText(request.preview, { full: true, maxList: 20 })] : []),
     '',
     `Denied automatically after ${seconds} s without an answer.`,
+    ...(request.remember ? ['', `Always allow writes the rule ${JSON.stringify(request.remember.pattern)} into ${request.remember.file} ([permissions] ${request.remember.list}); /permissions lists and removes it.`] : []),
+    '',
+    'Details:',
+    ...words.details.map((d) => `  ${d}`),
   ];
   return {
     type: 'warning',
     title: 'aios: approve command',
-    message: 'The AI wants to run this command. Run it?',
+    message: `${words.headline} Run it?`,
     detail: lines.join('\n'),
-    buttons: ['Deny', 'Run'],
+    buttons: request.remember ? ['Deny', 'Run', `Always allow ${request.remember.pattern}`] : ['Deny', 'Run'],
     defaultId: DENY_BUTTON,
     cancelId: DENY_BUTTON,
     noLink: true,
@@ -118,7 +129,7 @@ export class NativeApprover implements Approver {
         this.deps.logger.info(`approval ${request.requestId} ended without an answer (cancelled or timed out): ${request.command}`);
         return 'denied';
       }
-      const answer: ApprovalAnswer = outcome.response === RUN_BUTTON ? 'approved' : 'denied';
+      const answer: ApprovalAnswer = outcome.response === RUN_BUTTON ? 'approved' : outcome.response === ALWAYS_BUTTON && request.remember ? 'always' : 'denied';
       this.deps.logger.info(`approval ${request.requestId}: ${answer} by the person: ${request.command}`);
       return answer;
     } catch (err) {

@@ -183,7 +183,7 @@ export class CoreProcess {
           .then((answer) => {
             this.approvals.delete(request.requestId);
             if (child === this.child && !controller.signal.aborted) {
-              this.post(child, { type: 'approval-answer', requestId: request.requestId, approved: answer === 'approved' });
+              this.post(child, { type: 'approval-answer', requestId: request.requestId, approved: answer !== 'denied', ...(answer === 'always' ? { remember: true } : {}) });
             }
           });
         return;

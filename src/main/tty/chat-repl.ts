@@ -7,7 +7,8 @@ import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
 import { resolveShell } from '../core/terminal/shell';
 import { attachmentNote } from '../../shared/attachment';
-import { reasonsBeyondRule } from '../../shared/policy';
+import { approvalWording } from '../../shared/approval-wording';
+import { formatPersonRules, parsePermissionsArg } from '../../shared/permissions-text';
 import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT, type CallName, type CallRequest, type CallResponse, type EventPayload } from '../../shared/contract';
 import { ARGUMENT_LINES, decisionLabel, formatDuration, formatHistory, formatMemories, formatToolArguments, HELP } from './format';
 import { MarkdownStream } from './markdown';
@@ -34,6 +35,7 @@ export interface ChatReplOptions {
 export const PROMPT = '[aios] > ';
 const APPROVAL_PROMPT = 'Run it? [y/N] ';
 const TOOL_APPROVAL_PROMPT = 'Call it? [y/N] ';
+const ALWAYS_APPROVAL_PROMPT = 'Run it? [y/N/a(lways)] ';
 
 /**
  * The `[aios] >` prompt: a host like the graphical one, over the same core
@@ -221,22 +223,30 @@ export class ChatRepl {
         this.folds.set(p.callId, new OutputFold(p.command));
         const rule = p.rule ? s.dim(` (${p.rule})`) : '';
         this.line(`${s.bold('$')} ${visibleText(p.command)}  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${rule}`);
+        // Run in the jail because no rule names it: say so, as the card does.
+        if (p.sandbox?.confined && p.sandbox.detail.startsWith('confined because')) this.line(s.dim(`  ${visibleText(p.sandbox.detail, ONE_LINE)}`));
       }),
       ev.on('chat.approvalRequest', (p) => {
         this.approval = p;
         this.approvalDeadline = Date.now() + p.timeoutMs;
-        // What the AI wants and why, then the rule once.
-        const extra = reasonsBeyondRule(p.rule, p.reasons);
-        const rule = `rule: ${p.rule ?? 'no rule matches'}${extra.length > 0 ? `; ${extra.join('; ')}` : ''}`;
+        // What the AI wants and why aios asks, in plain words; the rule and the engine's reasons last, dimmed.
+        const words = approvalWording(p);
+        const always = p.remember ? s.dim(`  a = always allow: adds ${p.remember.list} ${visibleText(JSON.stringify(p.remember.pattern), ONE_LINE)} to ${visibleText(p.remember.file, ONE_LINE)}`) : undefined;
+        const because = `  aios asks because ${visibleText(words.because.join('; '), ONE_LINE)}.`;
+        const details = s.dim(`  details: ${visibleText(words.details.join('; '), ONE_LINE)}`);
         if (p.tool) {
           this.line(`${s.yellow('approval needed')}: MCP tool ${s.bold(visibleText(p.tool.tool, ONE_LINE))} of server ${s.bold(visibleText(p.tool.server, ONE_LINE))}`);
           this.line(formatToolArguments(visibleText(p.tool.arguments), ARGUMENT_LINES));
           if (p.why) this.line(`  AI: ${visibleText(p.why)}`);
-          this.line(s.dim(`  ${rule}`));
+          this.line(because);
+          this.line(details);
         } else {
           this.line(`${s.yellow('approval needed')}: ${s.bold(visibleText(p.command))}`);
           if (p.why) this.line(`  AI: ${visibleText(p.why)}`);
-          this.line(s.dim(`  in ${visibleText(p.cwd, ONE_LINE)}; ${visibleText(rule, ONE_LINE)}`));
+          this.line(because);
+          this.line(s.dim(`  in ${visibleText(p.cwd, ONE_LINE)}`));
+          this.line(details);
+          if (always) this.line(always);
         }
         // What it would change, seen in a throwaway overlay before this question.
         if (p.preview) this.line(`${s.cyan('  preview (nothing was changed):')}\n${previewText(p.preview, { full: true, maxList: 15 })}`);
@@ -288,7 +298,8 @@ export class ChatRepl {
   /** `Run it? [y/N] (117 s) `: the time left before no answer means no. */
   private approvalPromptText(a: EventPayload<'chat.approvalRequest'>): string {
     const left = Math.max(0, Math.ceil((this.approvalDeadline - Date.now()) / 1000));
-    return this.style.yellow(`${(a.tool ? TOOL_APPROVAL_PROMPT : APPROVAL_PROMPT).trimEnd()} (${left} s) `);
+    const prompt = a.tool ? TOOL_APPROVAL_PROMPT : a.remember ? ALWAYS_APPROVAL_PROMPT : APPROVAL_PROMPT;
+    return this.style.yellow(`${prompt.trimEnd()} (${left} s) `);
   }
 
   /** On a terminal the prompt counts down in place, keeping what is typed; elsewhere the first figure stands. */
@@ -337,14 +348,14 @@ export class ChatRepl {
     this.prompt();
   }
 
-  private async answer(approved: boolean): Promise<void> {
+  private async answer(approved: boolean, remember = false): Promise<void> {
     const a = this.approval;
     if (!a) return;
     this.approval = undefined;
     this.stopCountdown();
     this.rl.setPrompt(this.promptText());
     try {
-      await this.call('chat.approve', { requestId: a.requestId, approved });
+      await this.call('chat.approve', { requestId: a.requestId, approved, ...(remember ? { remember: true } : {}) });
     } catch (err) {
       this.line(this.style.yellow(`too late: ${(err as Error).message}`));
     }
@@ -366,7 +377,8 @@ export class ChatRepl {
         this.prompt();
         return;
       }
-      await this.answer(/^\s*y(es)?\s*$/i.test(raw));
+      const always = this.approval.remember !== undefined && /^\s*a(lways)?\s*$/i.test(raw);
+      await this.answer(always || /^\s*y(es)?\s*$/i.test(raw), always);
       return;
     }
     if (this.wizard?.active) {
@@ -450,6 +462,18 @@ export class ChatRepl {
         return this.line(formatHistory(await this.call('history.list', { ...(arg ? { query: arg } : {}), limit: 30 }), this.style));
       case 'memory':
         return this.line(formatMemories(await this.call('memory.list', { ...(arg ? { query: arg } : {}), limit: 20 }), this.style));
+      case 'permissions': {
+        const parsed = parsePermissionsArg(arg);
+        if ('error' in parsed) return this.line(this.style.yellow(parsed.error));
+        let list = await this.call('permissions.list', {});
+        if (parsed.remove !== undefined) {
+          const rule = list.rules[parsed.remove - 1];
+          if (!rule) return this.line(this.style.yellow(`there is no rule ${parsed.remove}; /permissions lists them`));
+          list = await this.call('permissions.remove', rule);
+          this.line(this.style.dim(`removed ${rule.list} ${JSON.stringify(rule.pattern)}`));
+        }
+        return this.line(formatPersonRules(list));
+      }
       case 'terminal':
         return this.terminal();
       case 'output': {

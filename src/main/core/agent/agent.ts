@@ -308,6 +308,7 @@ export class Agent {
         conversationId: this.currentConversation,
         signal,
         why: a.value.reason,
+        ...(a.value.unconfined ? { unconfined: true } : {}),
       });
       return { text: commandResultForModel(outcome), badArgs: false };
     }
@@ -378,6 +379,13 @@ export function commandResultForModel(o: CommandOutcome): string {
     ...(o.refusal ? { error: o.refusal } : {}),
     output: r?.output ?? '',
     ...previewForModel(o),
+    ...(o.confinedUnknown
+      ? {
+          confined: o.confinedUnknown.jailFailure
+            ? `No rule covers this command, so it ran in the jail (read-only except the working tree) and it looks like the jail stopped it: ${o.confinedUnknown.jailFailure}. If it needs that, call run_command again with unconfined: true; the person will be asked.`
+            : 'No rule covers this command, so it ran in the jail (read-only except the working tree).',
+        }
+      : {}),
   });
 }
 

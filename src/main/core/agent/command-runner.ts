@@ -8,7 +8,7 @@ import type { Confinement } from '../executor/sandbox';
 import type { HistoryStore } from '../memory/history';
 import { askWithTimeout } from './approval';
 import { OutputRecorder } from './output-record';
-import { decidingRule, type Approver, type CommandPolicy, type Emit } from './types';
+import { decidingRule, type ApprovalRequest, type Approver, type CommandPolicy, type Emit } from './types';
 
 /** The abort reason when aios itself stops: a command cut off by it was interrupted, not cancelled by the person. */
 export const SHUTDOWN = 'aios-shutdown';
@@ -25,7 +25,16 @@ export interface CommandOutcome {
   result?: RunResult;
   /** What a preview saw it would change (issue 16), when one ran. */
   preview?: Preview;
+  /** No rule named it, so it ran in the quiet jail instead of asking; `jailFailure` says how the jail seems to have stopped it. */
+  confinedUnknown?: { jailFailure?: string };
 }
+
+/** Output that says the jail, not the command, failed: a write outside the working tree, the network. */
+const JAIL_FAILURE: ReadonlyArray<[RegExp, string]> = [
+  [/read-only file system/i, 'a write outside the working tree was refused (read-only file system)'],
+  [/network is unreachable|could not resolve host|temporary failure in name resolution|name or service not known/i, 'the network is not reachable from the jail'],
+  [/permission denied/i, 'the jail refused access (permission denied)'],
+];
 
 /** Runs a preview for decisions in its scope, or answers null (preview off, or not for this decision). */
 export type Previewer = (req: { command: string; cwd: string; decision: Decision; signal: AbortSignal }) => Promise<Preview | null>;
@@ -45,6 +54,10 @@ export interface CommandRunnerOptions {
   preview?: Previewer;
   /** Failures to write history must not stop a command; they are reported here. */
   onHistoryError?: (err: Error) => void;
+  /** The person's config.toml, where an "always allow" rule would be written. */
+  rulesFile?: string;
+  /** Writes an "always allow" rule the person chose; throws when it cannot. */
+  remember?: (rule: NonNullable<ApprovalRequest['remember']>) => void;
 }
 
 /**
@@ -67,6 +80,8 @@ export class CommandRunner {
     signal: AbortSignal;
     /** The AI's stated reason, shown with the command and in the approval. */
     why?: string;
+    /** Run again outside the jail a command that failed confined: it is then asked about as usual. */
+    unconfined?: boolean;
   }): Promise<CommandOutcome> {
     const { command, cwd, callId, turnId, signal } = args;
     const why = args.why?.trim() ? { why: args.why.trim() } : {};
@@ -76,8 +91,15 @@ export class CommandRunner {
     const rule = decidingRule(verdict);
     // The verdict's own reasons quote its segments' ("…: matches rule X"): keep each fact once.
     const reasons = [...verdict.reasons, ...verdict.segments.flatMap((s) => s.reasons)].filter((r, i, all) => all.findIndex((o) => o.includes(r)) === i);
+    // No rule names it and it is none of the dangerous shapes: it runs confined instead of asking, when a jail is there.
+    const unknownJail = decision === 'require_approval' && verdict.confinable === true && !args.unconfined ? this.o.confine?.(cwd) : undefined;
+    const confinedUnknown = unknownJail !== undefined && !('unavailable' in unknownJail);
+    if (confinedUnknown) {
+      decision = 'auto_allow';
+      reasons.push('no rule covers it, so it runs confined (read-only except this folder) instead of asking');
+    }
     // The quiet path is quiet only inside the sandbox; without one the person is told, as for notify.
-    const jail = decision === 'auto_allow' ? this.o.confine?.(cwd) : undefined;
+    const jail = confinedUnknown ? unknownJail : decision === 'auto_allow' ? this.o.confine?.(cwd) : undefined;
     let confinement: Confinement | undefined;
     let sandbox: { confined: boolean; detail: string } | undefined;
     if (jail && 'unavailable' in jail) {
@@ -86,7 +108,12 @@ export class CommandRunner {
       sandbox = { confined: false, detail: `not confined (${jail.unavailable}): runs as notify` };
     } else if (jail) {
       confinement = jail;
-      sandbox = { confined: true, detail: `confined: read-only except ${jail.workTree}, private /tmp` };
+      sandbox = {
+        confined: true,
+        detail: confinedUnknown
+          ? `confined because no rule covers it: read-only except ${jail.workTree}, private /tmp; if the jail stops it, it can run again unconfined after you approve`
+          : `confined: read-only except ${jail.workTree}, private /tmp`,
+      };
     }
     const start: CommandRecord['start'] = { callId, turnId, command, cwd, decision, rule, reasons, ...why, ...(sandbox ? { sandbox } : {}) };
     this.o.emit('chat.commandStart', start);
@@ -124,12 +151,20 @@ export class CommandRunner {
     let approver = decision === 'notify' ? 'notify' : 'auto';
     if (decision === 'require_approval') {
       const requestId = ulid();
-      const { answer, timedOut } = await askWithTimeout(
-        this.o.approver,
-        { requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs, ...(preview ? { preview } : {}) },
-        signal,
-      );
-      if (answer !== 'approved') {
+      const asked: ApprovalRequest = {
+          requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs,
+          ...(preview ? { preview } : {}),
+          ...(verdict.remember && this.o.rulesFile && this.o.remember ? { remember: { ...verdict.remember, file: this.o.rulesFile } } : {}),
+      };
+      const { answer, timedOut } = await askWithTimeout(this.o.approver, asked, signal);
+      if (answer === 'always' && asked.remember) {
+        try {
+          this.o.remember?.(asked.remember);
+        } catch (err) {
+          this.o.emit('chat.notice', { turnId, level: 'warning', message: `could not remember the rule: ${(err as Error).message}; the command still runs this once` });
+        }
+      }
+      if (answer !== 'approved' && answer !== 'always') {
         if (timedOut) {
           this.o.emit('chat.notice', { turnId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: not running ${command}` });
         }
@@ -190,7 +225,12 @@ export class CommandRunner {
       record: structured(done),
     });
     this.o.emit('chat.commandDone', done);
-    return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: failure ?? null, result, ...(preview ? { preview } : {}) };
+    const jailFailure = confinedUnknown && result.exitCode !== 0 ? JAIL_FAILURE.find(([re]) => re.test(result.fullOutput))?.[1] : undefined;
+    if (jailFailure) {
+      this.o.emit('chat.notice', { turnId, level: 'info', message: `${command} ran confined and failed: ${jailFailure}. It can run again unconfined; that asks you first.` });
+    }
+    const unknownNote = confinedUnknown ? { confinedUnknown: jailFailure ? { jailFailure } : {} } : {};
+    return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: failure ?? null, result, ...(preview ? { preview } : {}), ...unknownNote };
   }
 
   private begin(entry: Parameters<HistoryStore['record']>[0]): string | undefined {

@@ -34,16 +34,23 @@ export class PendingApprovals implements Approver {
         timeoutMs: request.timeoutMs,
         ...(request.tool ? { tool: request.tool } : {}),
         ...(request.preview ? { preview: request.preview } : {}),
+        ...(request.remember ? { remember: request.remember } : {}),
       });
       if (signal.aborted) onAbort();
     });
   }
 
+  /** The request still waiting with this id. */
+  waiting(requestId: string): ApprovalRequest | undefined {
+    return this.pending.get(requestId)?.request;
+  }
+
   /** False when the id is not (or no longer) waiting for an answer. */
-  answer(requestId: string, approved: boolean): boolean {
+  answer(requestId: string, approved: boolean, remember = false): boolean {
     const waiting = this.pending.get(requestId);
     if (!waiting) return false;
-    waiting.settle(approved ? 'approved' : 'denied');
+    // "Always allow" counts only for a question that offered a rule.
+    waiting.settle(approved ? (remember && waiting.request.remember ? 'always' : 'approved') : 'denied');
     return true;
   }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { DeltaBatcher } from './delta-batch';
-import { BridgeError, type AppStatus, type CallResponse } from '../../../shared/contract';
+import { BridgeError, type AppStatus, type CallResponse, type PersonRules } from '../../../shared/contract';
 import type { Handler } from '../bridge/dispatch';
 import type { LoadedConfig } from '../config/load';
 import type { AiosConfig } from '../config/schema';
@@ -26,16 +26,18 @@ import { PendingApprovals } from './pending-approvals';
 import { saveAttachment } from './attachments';
 import { ToolGate } from './tool-gate';
 import { protectedContext } from '../policy';
+import { editRulesFile, readPersonRules, withRuleAdded, withRuleRemoved } from '../policy/rules-file';
 import { ToolSet, type ExternalTools } from './tools';
 import { commandRecordsFor } from './command-records';
-import type { Approver, CommandPolicy, Emit } from './types';
+import type { ApprovalRequest, Approver, CommandPolicy, Emit } from './types';
 
 export interface ChatServiceOptions {
   config: LoadedConfig;
   env: Env;
   emit: Emit;
   /** Builds the permission policy (the PolicyEngine) once, on first use. */
-  policy: () => Promise<CommandPolicy>;
+  /** Builds the policy; `reread`: the rules in config.toml changed, read the file again. */
+  policy: (reread?: boolean) => Promise<CommandPolicy>;
   /** MCP tools, when mcp.json configures servers. */
   external?: () => ExternalTools | undefined;
   cwd?: string;
@@ -65,6 +67,8 @@ type ChatHandlers = {
   'chat.history': Handler<'chat.history'>;
   'chat.message': Handler<'chat.message'>;
   'chat.approve': Handler<'chat.approve'>;
+  'permissions.list': Handler<'permissions.list'>;
+  'permissions.remove': Handler<'permissions.remove'>;
   'chat.run': Handler<'chat.run'>;
   'chat.clear': Handler<'chat.clear'>;
   'chat.attach': Handler<'chat.attach'>;
@@ -92,6 +96,8 @@ export class ChatService {
   private parts: ChatParts | undefined;
   private providerState: Promise<ProviderState> | undefined;
   private policyPromise: Promise<CommandPolicy> | undefined;
+  /** The person's rules changed in config.toml since start: the policy is built from the file again. */
+  private rulesEdited = false;
   private direct: AbortController | undefined;
   private readonly cwd: string;
   private readonly sessionId = ulid();
@@ -156,7 +162,7 @@ export class ChatService {
   }
 
   private policy(): Promise<CommandPolicy> {
-    this.policyPromise ??= this.o.policy();
+    this.policyPromise ??= this.o.policy(this.rulesEdited);
     return this.policyPromise;
   }
 
@@ -164,6 +170,31 @@ export class ChatService {
   async policyStatus(): Promise<NonNullable<AppStatus['policy']>> {
     const p = await this.policy();
     return { shipped: p.replaceShipped ? 'replaced' : 'floor', fallback: p.fallback ?? false, profile: p.profile ?? null };
+  }
+
+  private personRules(): PersonRules {
+    const file = this.o.config.file;
+    try {
+      return { file, rules: readPersonRules(file) };
+    } catch (err) {
+      throw new BridgeError('invalid_request', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Edits the person's rules in config.toml and builds the policy again, so the next command sees the change. */
+  private editRules(edit: (text: string) => string): void {
+    try {
+      editRulesFile(this.o.config.file, edit);
+    } catch (err) {
+      throw new BridgeError('invalid_request', err instanceof Error ? err.message : String(err));
+    }
+    this.rulesEdited = true;
+    this.policyPromise = undefined;
+  }
+
+  private rememberRule(rule: NonNullable<ApprovalRequest['remember']>): void {
+    this.editRules((text) => withRuleAdded(text, { list: rule.list, pattern: rule.pattern }, this.o.config.file));
+    this.emit('chat.notice', { turnId: null, level: 'info', message: `remembered: ${rule.list} ${JSON.stringify(rule.pattern)} in ${this.o.config.file} (/permissions lists and removes it)` });
   }
 
   private confine(cwd: string): ReturnType<NonNullable<CommandRunnerOptions['confine']>> {
@@ -220,6 +251,8 @@ export class ChatService {
       commandTimeoutMs: ai.command_timeout_s * 1000,
       ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}),
       sessionId: this.sessionId,
+      rulesFile: this.o.config.file,
+      remember: (rule) => this.rememberRule(rule),
       // The preview runs the command with the same scrubbed environment as the real run: never the provider key.
       preview: previewerFor(config.preview, this.o.commandEnv?.env ?? this.o.env),
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
@@ -389,12 +422,17 @@ export class ChatService {
         return { text };
       },
       'chat.approve': (req) => {
-        if (!this.approvals.answer(req.requestId, req.approved)) {
+        if (!this.approvals.answer(req.requestId, req.approved, req.remember === true)) {
           throw new BridgeError('not_found', `no approval is waiting with id ${req.requestId} (already answered, expired or never asked)`);
         }
         return null;
       },
       'chat.run': (req) => this.runDirect(req.command),
+      'permissions.list': () => this.personRules(),
+      'permissions.remove': (req) => {
+        this.editRules((text) => withRuleRemoved(text, req, this.o.config.file));
+        return this.personRules();
+      },
       'chat.clear': () => (this.open().agent.clear(), null),
       'chat.attach': (req) => saveAttachment(path.join(this.o.config.paths.dataDir, 'attachments'), req.text),
       'memory.list': (req) => {

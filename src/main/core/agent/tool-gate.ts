@@ -101,7 +101,7 @@ export class ToolGate {
         { requestId: ulid(), callId, turnId, command: summary, cwd: this.o.cwd, decision, rule, reasons, timeoutMs: this.o.approvalTimeoutMs, tool: display },
         signal,
       );
-      if (answer !== 'approved') {
+      if (answer !== 'approved' && answer !== 'always') {
         if (signal.aborted) return refuse('cancelled before it ran', 'cancelled', 'declined');
         if (timedOut) {
           this.o.emit('chat.notice', { turnId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: not calling ${name}` });

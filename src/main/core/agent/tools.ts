@@ -35,6 +35,10 @@ const MEMORY_TOOLS = new Set(['create_ai_memory', 'search_memories']);
 export const RunCommandArgs = z.strictObject({
   command: z.string().min(1).describe('The shell command line to run (POSIX sh).'),
   reason: z.string().describe('Why this command, in one short sentence the person will see.'),
+  unconfined: z
+    .boolean()
+    .optional()
+    .describe('Only to run again a command that ran confined and failed because of the jail (a write outside the working tree, the network): the person is asked first.'),
 });
 
 const CreateAiMemoryArgs = z.strictObject({

@@ -34,6 +34,8 @@ export interface ApprovalRequest {
   tool?: ToolCallDisplay;
   /** What the command would change, from a preview run before asking (issue 16). */
   preview?: Preview;
+  /** "Always allow": the narrow rule approving with `remember` writes into `file`. */
+  remember?: { list: 'auto_allow'; pattern: string; file: string };
 }
 
 export interface ToolCallDisplay {
@@ -42,7 +44,8 @@ export interface ToolCallDisplay {
   arguments: string;
 }
 
-export type ApprovalAnswer = 'approved' | 'denied';
+/** `always`: approved, and the request's `remember` rule is to be written ("always allow"). */
+export type ApprovalAnswer = 'approved' | 'denied' | 'always';
 
 /**
  * Asks the person. Each host implements it (a native dialog, a modal, a y/N

@@ -43,6 +43,8 @@ export const DEFAULT_PROFILES: Record<string, ProfileConfig> = {
         'pacman -S*', 'apt install*', 'apt upgrade*', 'apt full-upgrade*', 'apt-get install*', 'apt-get upgrade*', 'apt-get dist-upgrade*', 'dpkg -i *',
         'systemctl start*', 'systemctl enable*', 'systemctl restart*', 'git clone*', 'cargo install*',
       ],
+      // Production asks about everything no rule names, rather than running it confined.
+      unknown: 'ask',
     },
   },
 };

@@ -84,6 +84,7 @@ export function withShippedFloor(own: AiosConfig): { config: AiosConfig; sources
           ...Object.fromEntries(
             (['notify', 'require_approval', 'deny'] as const).filter((l) => base[l] || p[l]).map((l) => [l, unique(base[l], p[l])]),
           ),
+          ...(base.unknown === 'ask' || p.unknown === 'ask' ? { unknown: 'ask' as const } : {}),
         },
       };
     }

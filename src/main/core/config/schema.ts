@@ -20,6 +20,11 @@ export const PermissionsSchema = z.strictObject({
   replace_shipped: z.boolean().optional(),
   /** More places a write always needs approval for (absolute, or `~/…`). */
   protected_paths: z.array(z.string().min(1, 'a path may not be empty')).optional(),
+  /**
+   * A command no rule names (and that is none of the dangerous shapes):
+   * `confine` (the default) runs it in the quiet jail, `ask` asks first.
+   */
+  unknown: z.enum(['confine', 'ask']).optional(),
 });
 export type PermissionsConfig = z.infer<typeof PermissionsSchema>;
 
@@ -36,6 +41,8 @@ export const ProfilePermissionsSchema = z.strictObject({
   notify: ruleList.optional(),
   require_approval: ruleList.optional(),
   deny: ruleList.optional(),
+  /** A profile may only choose to ask about what no rule names. */
+  unknown: z.literal('ask', { error: 'a profile can only make decisions stricter: unknown = "ask"' }).optional(),
 });
 export type ProfilePermissionsConfig = z.infer<typeof ProfilePermissionsSchema>;
 

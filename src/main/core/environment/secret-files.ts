@@ -76,6 +76,22 @@ const HOME_SECRETS: ReadonlyArray<[string, SecretFile['kind'], string]> = [
   ['.config/google-chrome', 'tree', 'browser profiles (cookies, saved passwords)'],
   ['.pgpass', 'file', 'PostgreSQL passwords'],
   ['.my.cnf', 'file', 'MySQL passwords'],
+  ['.config/hub', 'file', "hub's GitHub token"],
+  ['.config/rclone/rclone.conf', 'file', "rclone's cloud credentials"],
+  ['.s3cfg', 'file', 'S3 credentials'],
+  ['.boto', 'file', 'cloud storage credentials'],
+  ['.terraform.d/credentials.tfrc.json', 'file', 'Terraform Cloud tokens'],
+  ['.config/op', 'tree', '1Password CLI sessions'],
+  ['.vault-token', 'file', 'a HashiCorp Vault token'],
+  ['.config/Signal', 'tree', 'Signal messages and keys'],
+  ['.thunderbird', 'tree', 'mail profiles (saved passwords)'],
+  ['.config/BraveSoftware', 'tree', 'browser profiles (cookies, saved passwords)'],
+  ['.bash_history', 'file', 'shell history (typed passwords and tokens)'],
+  ['.zsh_history', 'file', 'shell history (typed passwords and tokens)'],
+  ['.local/share/fish/fish_history', 'file', 'shell history (typed passwords and tokens)'],
+  ['.python_history', 'file', 'interpreter history'],
+  ['.mysql_history', 'file', 'database history (typed passwords)'],
+  ['.psql_history', 'file', 'database history (typed passwords)'],
 ];
 
 const SYSTEM_SECRETS: ReadonlyArray<[string, SecretFile['kind'], string]> = [
@@ -88,7 +104,32 @@ const SYSTEM_SECRETS: ReadonlyArray<[string, SecretFile['kind'], string]> = [
   ['/etc/ssh/ssh_host_ed25519_key', 'file', "the machine's SSH host key"],
   ['/etc/ssl/private', 'tree', 'TLS private keys'],
   ['/root/.ssh', 'tree', "root's SSH keys"],
+  ['/root/.gnupg', 'tree', "root's GnuPG keys"],
+  ['/root/.aws', 'tree', "root's AWS credentials"],
+  ['/root/.docker/config.json', 'file', "root's Docker registry credentials"],
+  ['/root/.netrc', 'file', "root's network logins"],
+  ['/root/.git-credentials', 'file', "root's stored git credentials"],
+  ['/root/.bash_history', 'file', "root's shell history"],
+  ['/etc/sudoers', 'file', 'who may become root'],
+  ['/etc/sudoers.d', 'tree', 'who may become root'],
+  ['/etc/security/opasswd', 'file', 'old password hashes'],
+  ['/etc/ssh/ssh_host_dsa_key', 'file', "the machine's SSH host key"],
+  ['/etc/NetworkManager/system-connections', 'tree', 'Wi-Fi and VPN passwords'],
+  ['/etc/wpa_supplicant', 'tree', 'Wi-Fi passwords'],
+  ['/var/lib/iwd', 'tree', 'Wi-Fi passwords'],
+  ['/var/lib/systemd/credential.secret', 'file', "systemd's credential key"],
+  ['/etc/krb5.keytab', 'file', 'Kerberos keys'],
 ];
+
+/** `/proc/PID/environ` (every process's environment, aios's own included), its memory and command line. */
+const PROC_SECRET = /^\/proc\/(?:[^/]+)(?:\/task\/[^/]+)?\/(environ|mem|cmdline)$/;
+const PROC_WHY: Readonly<Record<string, string>> = {
+  environ: "a process's environment (API keys, tokens)",
+  mem: "a process's memory",
+  cmdline: "a process's command line (passwords given as arguments)",
+};
+/** Sample paths a glob over /proc is tried against. */
+export const PROC_SECRET_SAMPLES = ['/proc/1/environ', '/proc/self/environ', '/proc/1/mem', '/proc/1/cmdline', '/proc/1/task/1/environ'];
 
 function norm(p: string): string {
   return path.posix.resolve('/', p);
@@ -115,6 +156,11 @@ export function secretFiles(ctx: SecretFileContext): SecretFile[] {
  */
 export function secretReason(target: string, ctx: SecretFileContext, opts: { containing?: boolean } = {}): string | undefined {
   const t = norm(target);
+  const proc = PROC_SECRET.exec(t);
+  if (proc && !/^\/proc\/(sys|net|fs|irq|bus|driver|tty)\//.test(t)) return `${t} is ${PROC_WHY[proc[1] as string]}`;
+  if (opts.containing && (t === '/proc' || /^\/proc\/[^/]+(\/task(\/[^/]+)?)?$/.test(t)) && !/^\/proc\/(sys|net|fs|irq|bus|driver|tty)$/.test(t)) {
+    return `${t} contains /proc/…/environ, ${PROC_WHY.environ}`;
+  }
   for (const entry of secretFiles(ctx)) {
     if (t === entry.path || (entry.kind === 'tree' && t.startsWith(`${entry.path}/`))) return `${entry.path} holds ${entry.why}`;
     if (opts.containing && (t === '/' || entry.path.startsWith(`${t}/`))) return `${t} contains ${entry.path}, which holds ${entry.why}`;

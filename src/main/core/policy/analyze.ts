@@ -81,6 +81,7 @@ export function analyzeLine(parser: BashParser, line: string, home: string | und
     }
     const walked = walkCode(parser, job.code, home, job.ctx);
     facts.functions.push(...walked.functions);
+    (facts.reads ??= []).push(...walked.reads);
     facts.floors.push(...walked.floors.map((f) => (job.ctx.depth > 0 ? { ...f, reason: `${f.reason} (inside ${job.ctx.via.join(' › ')})` } : f)));
     for (const c of walked.code) {
       if (job.ctx.depth + 1 > MAX_NESTING) facts.floors.push({ decision: 'require_approval', reason: `code nested more than ${MAX_NESTING} levels deep is not followed` });

@@ -8,7 +8,17 @@ import type { Arg } from './words';
  * only known at run time fails closed.
  */
 
-export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'posh', 'yash', 'lksh', 'rbash', 'fish', 'csh', 'tcsh']);
+export const SHELLS = new Set([
+  'sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'posh', 'yash', 'lksh', 'rbash', 'fish', 'csh', 'tcsh',
+  'ksh93', 'pdksh', 'oksh', 'loksh', 'bsh', 'rc', 'es', 'elvish', 'nu', 'xonsh', 'ion', 'osh', 'ysh', 'oil', 'hush', 'jsh', 'rzsh', 'rksh', 'bosh', 'pwsh-preview',
+]);
+
+/**
+ * Shells whose code the bash grammar reads as they do: for every other
+ * shell (fish's `(cmd)`, zsh's and csh's `>!`, ksh's own expansions) code
+ * given to it is not judged as bash; it needs approval.
+ */
+const BASH_GRAMMAR = new Set(['sh', 'bash', 'dash', 'ash', 'rbash', 'posh', 'hush']);
 
 const STDIN_WORDS: Record<string, string> = { pipe: 'a pipe', heredoc: 'a heredoc', herestring: 'a here-string', file: 'a redirected file' };
 
@@ -26,6 +36,11 @@ function stdinFloor(ins: Inspection, what: string): void {
 export function inspectShell(ins: Inspection): void {
   const { layer, found } = ins;
   const args = layer.args;
+  const foreign = !BASH_GRAMMAR.has(layer.program);
+  // Another shell's options (`fish --command`, `zsh -o`, `csh -f`) are not bash's either: only asking its version is plain.
+  if (foreign && !(args.length === 1 && !args[0]!.dynamic && ['--version', '--help'].includes(args[0]!.text))) {
+    found.floor('require_approval', `${layer.program} runs ${layer.program} code, whose grammar aios does not parse (it is not bash)`);
+  }
   let codeMode = false;
   let stdinMode = false;
   let i = 0;
@@ -61,6 +76,11 @@ export function inspectShell(ins: Inspection): void {
   const operand = args[i];
   if (codeMode) {
     if (!operand) return; // bash refuses -c without a string: nothing runs
+    if (foreign) {
+      // Its words still tighten: `zsh -c 'rm -rf /'` is read as bash too, for the deny rules.
+      if (!operand.dynamic) found.code(operand.text, `${layer.program} -c`);
+      return;
+    }
     if (operand.dynamic) {
       found.floor('require_approval', `${layer.program} -c runs code only known at run time`);
       return;
@@ -124,6 +144,10 @@ export function inspectSu(ins: Inspection): void {
   const args = layer.args;
   for (let i = 0; i < args.length; i++) {
     const t = (args[i] as Arg).text;
+    const shell = t === '-s' || t === '--shell' ? args[i + 1] : t.startsWith('--shell=') ? { ...(args[i] as Arg), text: t.slice(8) } : /^-[a-z]*s$/.test(t) && t !== '-s' ? args[i + 1] : undefined;
+    if (shell && (shell.dynamic || !/^\/(usr\/)?bin\/(ba|da)?sh$/.test(shell.text))) {
+      found.floor('require_approval', `su -s runs ${shell.text} as the shell, a program the line chooses (its code is not bash)`);
+    }
     if (t === '-c' || t === '--command' || t === '--session-command') code = args[++i];
     else if (t.startsWith('--command=') || t.startsWith('--session-command=')) {
       const v = t.slice(t.indexOf('=') + 1);

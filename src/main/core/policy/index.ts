@@ -52,13 +52,16 @@ export class PolicyEngine {
     private readonly parser: BashParser,
     private readonly policy: CompiledPolicy,
     private readonly protect: Omit<ProtectedPathContext, 'home'>,
+    /** `[permissions] unknown`: what no rule names runs confined, or asks (a profile may only choose asking). */
+    readonly unknown: 'confine' | 'ask',
   ) {}
 
   /** Loads the grammar (once per process) and compiles the configured patterns. */
   static async create(opts: PolicyEngineOptions): Promise<PolicyEngine> {
     const parser = await getBashParser();
     const policy = compilePolicy(parser, opts.config, { profile: opts.profile, hostname: opts.hostname ?? os.hostname() });
-    return new PolicyEngine(parser, policy, protectedContext(opts.config));
+    const unknown = policy.fallback ? 'ask' : (policy.unknown ?? 'confine');
+    return new PolicyEngine(parser, policy, protectedContext(opts.config), unknown);
   }
 
   /** Non-empty when the engine runs on the safe fallback (everything needs approval, shipped deny list). */
@@ -91,8 +94,14 @@ export class PolicyEngine {
     const facts: LineFacts = { commands: [], functions: [], floors: [] };
     try {
       analyzeLine(this.parser, commandLine, home, facts);
-      const judged = judgeLine(facts, this.policy, { cwd, home, protect: this.protect });
-      return { ...judged, reasons: [...judged.reasons, ...notes], ...extra };
+      const { confinable, remember, ...judged } = judgeLine(facts, this.policy, { cwd, home, protect: this.protect });
+      return {
+        ...judged,
+        reasons: [...judged.reasons, ...notes],
+        ...extra,
+        ...(confinable && this.unknown === 'confine' ? { confinable: true } : {}),
+        ...(remember ? { remember: { list: 'auto_allow' as const, pattern: remember } } : {}),
+      };
     } catch (err) {
       return this.failClosed(facts, err, { cwd, home, protect: this.protect }, extra, notes);
     }

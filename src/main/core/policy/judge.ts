@@ -5,6 +5,8 @@ import { renderFlag } from './options';
 import { isHarmlessTarget, isInside, isProtected, resolvePath } from './paths';
 import { protectedGlobReason, protectedReason, type ProtectedPathContext } from './protected-paths';
 import { impliedWrites } from './protected-writes';
+import { confinableProgram } from './confinable';
+import { secretReadReason, secretRedirectReason } from './secret-reads';
 import { ALL_LISTS, RESTRICTIVE, type CompiledPolicy, type Rule, type RuleBook } from './rules';
 import type { CdEffect, Floor, Layer, NormalizedCommand } from './types';
 import type { FunctionDef } from './walk';
@@ -23,6 +25,8 @@ export interface LineFacts {
   commands: NormalizedCommand[];
   functions: FunctionDef[];
   floors: Floor[];
+  /** Files `<` redirections read anywhere in the line. */
+  reads?: Arg[];
 }
 
 export interface JudgeContext {
@@ -39,6 +43,8 @@ interface Judged {
   reasons: string[];
   /** The first reason given at the final decision's level, for the line summary. */
   why: Map<Decision, string>;
+  /** Something besides "no rule matches" raised the decision (a floor, a rule, a write, a secret). */
+  other: boolean;
 }
 
 /** Every directory a relative path might be relative to, given the `cd`s anywhere in the line. */
@@ -95,6 +101,7 @@ class SegmentJudge {
   }
 
   private raise(j: Judged, decision: Decision, reason: string): void {
+    if (decision !== 'auto_allow' && !reason.startsWith('no rule matches ')) j.other = true;
     j.decision = stricter(j.decision, decision);
     if (!j.reasons.includes(reason)) j.reasons.push(reason);
     if (!j.why.has(decision)) j.why.set(decision, reason);
@@ -151,8 +158,8 @@ class SegmentJudge {
     }
   }
 
-  judge(cmd: NormalizedCommand): { segment: Segment; why: string } {
-    const j: Judged = { decision: 'auto_allow', ruleRank: -1, reasons: [], why: new Map() };
+  judge(cmd: NormalizedCommand): { segment: Segment; why: string; unruled: boolean; remember?: string } {
+    const j: Judged = { decision: 'auto_allow', ruleRank: -1, reasons: [], why: new Map(), other: false };
     const real = cmd.layers.filter((l) => !l.restrictOnly);
     const innermost = real[real.length - 1];
     const { base, profile } = this.policy;
@@ -189,6 +196,8 @@ class SegmentJudge {
         this.raise(j, 'require_approval', `calls ${quote(l.program)}, a function or alias defined in this line`);
       }
     }
+    const secret = secretReadReason(cmd, this.match.cwds, this.ctx.home);
+    if (secret) this.raise(j, 'require_approval', `reads a secret file: ${secret}; what it prints goes to the model provider`);
     if (cmd.ctx.privileged) this.raise(j, 'notify', `runs as another user (inside ${cmd.ctx.via.join(' › ') || 'a privileged wrapper'})`);
 
     const segment: Segment = {
@@ -201,7 +210,12 @@ class SegmentJudge {
       wrappers: cmd.wrappers,
       via: cmd.ctx.via,
     };
-    return { segment, why: j.why.get(j.decision) ?? (j.decision === 'auto_allow' ? 'allowed' : j.decision) };
+    // Only "no rule names this program", and nothing else: what may run confined instead of asking.
+    const unruled = j.decision === 'require_approval' && !j.other && innermost !== undefined && !innermost.dynamicProgram && real.every((l) => confinableProgram(l.program));
+    // A rule that would cover it next time: only when nothing but "no rule matches" asked, for a program named plainly.
+    const rememberable = j.decision === 'require_approval' && !j.other && innermost !== undefined && !innermost.dynamicProgram && /^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(innermost.program);
+    const remember = rememberable ? narrowRule(innermost) : undefined;
+    return { segment, why: j.why.get(j.decision) ?? (j.decision === 'auto_allow' ? 'allowed' : j.decision), unruled, ...(remember ? { remember } : {}) };
   }
 }
 
@@ -240,7 +254,19 @@ function applyStructural(
   return worst;
 }
 
-export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeContext): { decision: Decision; segments: Segment[]; reasons: string[] } {
+/** The program and the shape of its arguments (`seq *`, `docker run *`): never a blanket `*`. */
+function narrowRule(layer: Layer): string | undefined {
+  const [first] = layer.args;
+  if (!first) return layer.program;
+  if (!first.dynamic && /^[a-z][a-z0-9-]*$/.test(first.text)) return layer.args.length > 1 ? `${layer.program} ${first.text} *` : `${layer.program} ${first.text}`;
+  return `${layer.program} *`;
+}
+
+export function judgeLine(
+  facts: LineFacts,
+  policy: CompiledPolicy,
+  ctx: JudgeContext,
+): { decision: Decision; segments: Segment[]; reasons: string[]; confinable: boolean; remember?: string } {
   const { cwds, unknown } = possibleCwds(ctx.cwd, facts.commands.flatMap((c) => c.cd));
   const match: MatchContext = { home: ctx.home, cwds };
   const defined = new Set([...facts.functions.map((f) => f.name), ...facts.commands.flatMap((c) => c.aliases)]);
@@ -248,9 +274,13 @@ export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeCo
   const segments: Segment[] = [];
   const whys: string[] = [];
   const kept: NormalizedCommand[] = [];
+  let confinable = !policy.fallback && facts.floors.length === 0;
+  const remembers: Array<string | undefined> = [];
   for (const cmd of facts.commands) {
     if (cmd.layers.length === 0 && cmd.floors.length === 0 && cmd.writes.length === 0) continue;
-    const { segment, why } = judge.judge(cmd);
+    const { segment, why, unruled, remember } = judge.judge(cmd);
+    if (segment.decision !== 'auto_allow' && !unruled) confinable = false;
+    if (segment.decision !== 'auto_allow') remembers.push(remember);
     segments.push(segment);
     whys.push(why);
     kept.push(cmd);
@@ -262,11 +292,21 @@ export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeCo
   for (const s of segments) decision = stricter(decision, s.decision);
   for (const book of [policy.base, policy.profile]) {
     const d = applyStructural(book, keptFacts, segments, match, reasons);
-    if (d) decision = stricter(decision, d);
+    if (d) {
+      decision = stricter(decision, d);
+      confinable = false;
+    }
   }
   for (const f of facts.floors) {
     decision = stricter(decision, f.decision);
     reasons.push(f.reason);
+  }
+  for (const r of facts.reads ?? []) {
+    const secret = secretRedirectReason(r, cwds, ctx.home);
+    if (!secret) continue;
+    confinable = false;
+    decision = stricter(decision, 'require_approval');
+    reasons.push(`a < redirection reads a secret file: ${secret}; what it prints goes to the model provider`);
   }
   const summary = new Set<string>();
   segments.forEach((s, i) => {
@@ -277,5 +317,19 @@ export function judgeLine(facts: LineFacts, policy: CompiledPolicy, ctx: JudgeCo
   const lines = [...summary];
   reasons.push(...lines.slice(0, 3));
   if (lines.length > 3) reasons.push(`… and ${lines.length - 3} more segments at ${decision}`);
-  return { decision, segments, reasons };
+  // The facts a person weighs (root, deletion outside the tree, secrets, protected places) are said even when a rule decided.
+  if (decisionRank(decision) >= decisionRank('require_approval')) {
+    for (const s of segments) {
+      if (s.decision !== decision) continue;
+      for (const r of s.reasons) {
+        if (/^runs as another user|outside the working tree|a protected path|reads a secret file|takes programs from/.test(r) && !lines.some((l) => l.endsWith(r)) && !reasons.includes(r)) reasons.push(r);
+      }
+    }
+  }
+  const distinct = new Set(remembers);
+  const only = distinct.size === 1 ? [...distinct][0] : undefined;
+  // Only a question a rule could answer: nothing line-level (a floor, a secret redirect, a structural rule) asked too.
+  const lineClean = facts.floors.length === 0 && !reasons.some((r) => r.startsWith('a < redirection reads a secret') || r.startsWith('the line matches'));
+  const remember = decision === 'require_approval' && lineClean && !policy.fallback && only !== undefined ? only : undefined;
+  return { decision, segments, reasons, confinable: confinable && decision === 'require_approval', ...(remember ? { remember } : {}) };
 }

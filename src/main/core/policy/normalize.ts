@@ -14,6 +14,7 @@ import {
 } from './carriers';
 import { inspectAssignments, inspectAwk, inspectCommandOptions, inspectInterpreter, inspectSed, inspectWrites, isInterpreter } from './danger';
 import { Findings, type Inspection } from './findings';
+import { inspectLocalInstall } from './local-builds';
 import { parseArgs } from './options';
 import { programName } from './paths';
 import type { CommandContext, Layer, NormalizedCommand, WriteTarget } from './types';
@@ -113,6 +114,7 @@ function inspectInnermost(ins: Inspection): void {
   else if (isInterpreter(p)) inspectInterpreter(ins);
   else if (!inspectAwk(ins)) inspectSed(ins);
   inspectCommandOptions(ins);
+  inspectLocalInstall(ins);
   inspectWrites(ins);
   if (p === 'cd' || p === 'pushd') {
     const target = layer.parsed.positionals[0];

@@ -32,7 +32,15 @@ export interface ProtectedPath {
   why: string;
 }
 
-/** Shell and session start-up files in the home directory. */
+/**
+ * THE list of files in the home directory that another program later runs,
+ * sources or reads a program name from: shells' rc and login files (bash,
+ * zsh, fish, csh/tcsh, ksh, sh's $ENV), editors' and terminal multiplexers'
+ * start-up files, X and Wayland session files, autostart and desktop
+ * entries, and tool configurations that name programs (git, npm, cargo,
+ * docker, ssh, procps' top, less, gdb, …). The jail keeps them read-only on
+ * the quiet path; the policy asks before any way of writing them.
+ */
 const HOME_FILES: ReadonlyArray<[string, string]> = [
   ['.bashrc', 'a shell start-up file'],
   ['.bash_profile', 'a shell start-up file'],
@@ -50,6 +58,60 @@ const HOME_FILES: ReadonlyArray<[string, string]> = [
   ['.xinitrc', 'a session start-up file'],
   ['.xsession', 'a session start-up file'],
   ['.gitconfig', "git's configuration (it can name programs git runs)"],
+  ['.bash_aliases', 'a shell start-up file'],
+  ['.cshrc', 'a shell start-up file'],
+  ['.tcshrc', 'a shell start-up file'],
+  ['.login', 'a shell start-up file'],
+  ['.logout', 'a shell start-up file'],
+  ['.kshrc', 'a shell start-up file'],
+  ['.mkshrc', 'a shell start-up file'],
+  ['.shrc', 'a shell start-up file'],
+  ['.yashrc', 'a shell start-up file'],
+  ['.envrc', "direnv's start-up file"],
+  ['.vimrc', "an editor's start-up file (it can run commands)"],
+  ['.gvimrc', "an editor's start-up file (it can run commands)"],
+  ['.exrc', "an editor's start-up file (it can run commands)"],
+  ['.nanorc', "an editor's start-up file (it names programs)"],
+  ['.emacs', "an editor's start-up file (it can run commands)"],
+  ['.emacs.el', "an editor's start-up file (it can run commands)"],
+  ['.tmux.conf', "tmux's start-up file (it can run commands)"],
+  ['.screenrc', "screen's start-up file (it can run commands)"],
+  ['.xsessionrc', 'a session start-up file'],
+  ['.xserverrc', 'a session start-up file'],
+  ['.xinputrc', 'a session start-up file'],
+  ['.Xclients', 'a session start-up file'],
+  ['.Xresources', "X resources (they can name programs terminals run)"],
+  ['.Xdefaults', "X resources (they can name programs terminals run)"],
+  ['.xbindkeysrc', 'key bindings that run programs'],
+  ['.dmrc', 'the session the display manager starts'],
+  ['.selected_editor', 'the program sensible-editor runs'],
+  ['.mailcap', 'the programs that open each file type'],
+  ['.npmrc', "npm's configuration (script-shell, node-options name programs)"],
+  ['.yarnrc', "yarn's configuration (it names programs)"],
+  ['.yarnrc.yml', "yarn's configuration (it names programs)"],
+  ['.cargo/config', "cargo's configuration (build.rustc-wrapper, runners name programs)"],
+  ['.cargo/config.toml', "cargo's configuration (build.rustc-wrapper, runners name programs)"],
+  ['.docker/config.json', "docker's configuration (credential helpers are programs)"],
+  ['.toprc', "procps' top configuration (it names programs)"],
+  ['.gdbinit', "gdb's start-up file (it runs commands)"],
+  ['.lldbinit', "lldb's start-up file (it runs commands)"],
+  ['.hgrc', "Mercurial's configuration (hooks run commands)"],
+  ['.curlrc', "curl's defaults (they can write files)"],
+  ['.wgetrc', "wget's defaults (they can write files)"],
+  ['.lesskey', "less's key bindings (they can run commands)"],
+  ['.lessfilter', 'a filter less runs on every file'],
+  ['.psqlrc', "psql's start-up file (it can run commands)"],
+  ['.sqliterc', "sqlite3's start-up file (it can run commands)"],
+  ['.irbrc', "irb's start-up file (Ruby code)"],
+  ['.pryrc', "pry's start-up file (Ruby code)"],
+  ['.Rprofile', "R's start-up file (R code)"],
+  ['.perldb', "the Perl debugger's start-up file (Perl code)"],
+  ['.my.cnf', "MySQL's client configuration (it names a pager)"],
+  ['.config/mimeapps.list', 'the programs that open each file type'],
+  ['.local/share/applications/mimeapps.list', 'the programs that open each file type'],
+  ['.config/starship.toml', 'prompt configuration (it runs commands)'],
+  ['.config/weston.ini', 'a session configuration (it starts programs)'],
+  ['.config/wayfire.ini', 'a session configuration (it starts programs)'],
 ];
 
 const HOME_TREES: ReadonlyArray<[string, string]> = [
@@ -64,6 +126,44 @@ const HOME_TREES: ReadonlyArray<[string, string]> = [
   ['.config/environment.d', 'the environment of user services'],
   ['.config/autostart', 'autostart entries'],
   ['.local/bin', 'programs found on PATH before the system ones'],
+  // Debian's ~/.profile puts ~/bin on PATH when it exists.
+  ['bin', 'programs found on PATH before the system ones'],
+  ['.cargo/bin', 'programs found on PATH (rustup adds it)'],
+  ['.bashrc.d', 'shell start-up files'],
+  ['.config/zsh', 'shell start-up files'],
+  ['.oh-my-zsh', 'shell start-up files'],
+  ['.config/nvim', "an editor's start-up files"],
+  ['.vim', "an editor's plugins (they run when it starts)"],
+  ['.config/vim', "an editor's start-up files"],
+  ['.emacs.d', "an editor's start-up files"],
+  ['.config/emacs', "an editor's start-up files"],
+  ['.config/nano', "an editor's start-up files"],
+  ['.config/tmux', "tmux's start-up files"],
+  ['.tmux', "tmux's plugins"],
+  ['.byobu', "byobu's start-up files"],
+  ['.config/procps', "procps' top configuration (it names programs)"],
+  ['.config/direnv', "direnv's start-up files"],
+  ['.local/share/applications', 'desktop entries (the programs menus and file types start)'],
+  ['.local/share/dbus-1', 'D-Bus services (programs started on demand)'],
+  ['.config/dconf', 'desktop settings (custom shortcuts run programs)'],
+  ['.config/openbox', 'a session configuration (it starts programs)'],
+  ['.config/i3', 'a session configuration (it starts programs)'],
+  ['.config/sway', 'a session configuration (it starts programs)'],
+  ['.config/hypr', 'a session configuration (it starts programs)'],
+  ['.config/labwc', 'a session configuration (it starts programs)'],
+  ['.config/lxsession', 'a session configuration (it starts programs)'],
+  ['.config/xfce4', 'a session configuration (it starts programs)'],
+  ['.config/plasma-workspace', 'session scripts (sourced at login)'],
+  ['.kde/Autostart', 'autostart entries'],
+  ['.config/containers', 'container configuration (hooks run programs)'],
+  ['.config/hg', "Mercurial's configuration (hooks run commands)"],
+  ['.config/ranger', 'file manager configuration (it names programs)'],
+  ['.config/mc', 'file manager configuration (it names programs)'],
+  ['.config/alacritty', 'terminal configuration (it names the shell)'],
+  ['.config/kitty', 'terminal configuration (it names the shell)'],
+  ['.config/foot', 'terminal configuration (it names the shell)'],
+  ['.config/Code/User', 'editor settings (they name programs)'],
+  ['.config/npm', "npm's configuration"],
 ];
 
 /** Anywhere in the tree: a repository's hooks and config run code on the next git command. */
@@ -76,19 +176,44 @@ function norm(p: string): string {
   return path.posix.resolve('/', p);
 }
 
-/** Decisions ask often with few different contexts: the lists are built once per context. */
-const cache = new Map<string, ProtectedPath[]>();
+/** Decisions ask often with few different contexts: the lists (and an index by path) are built once per context. */
+interface Indexed {
+  list: ProtectedPath[];
+  /** Entry by its path (the first one listed wins, as in the list). */
+  byPath: Map<string, ProtectedPath>;
+  /** Every folder above an entry → the first entry below it. */
+  above: Map<string, ProtectedPath>;
+  /** An entry is `/` itself (`protected_paths = ["/"]`). */
+  root?: ProtectedPath;
+}
+const cache = new Map<string, Indexed>();
 const CACHE_MAX = 64;
 
-function cached(ctx: ProtectedPathContext): ProtectedPath[] {
+function cachedIndex(ctx: ProtectedPathContext): Indexed {
   const key = [ctx.home ?? '', ctx.configDir ?? '', ctx.memoryDir ?? '', (ctx.extra ?? []).join('\0'), (ctx.ownFiles ?? []).join('\0')].join('\n');
-  let list = cache.get(key);
-  if (!list) {
+  let ix = cache.get(key);
+  if (!ix) {
     if (cache.size >= CACHE_MAX) cache.clear();
-    list = protectedPaths(ctx);
-    cache.set(key, list);
+    const list = protectedPaths(ctx);
+    const byPath = new Map<string, ProtectedPath>();
+    const above = new Map<string, ProtectedPath>();
+    let root: ProtectedPath | undefined;
+    for (const e of list) {
+      if (e.path === '/') root ??= e;
+      if (!byPath.has(e.path)) byPath.set(e.path, e);
+      for (let d = path.posix.dirname(e.path); ; d = path.posix.dirname(d)) {
+        if (!above.has(d)) above.set(d, e);
+        if (d === '/') break;
+      }
+    }
+    ix = { list, byPath, above, ...(root ? { root } : {}) };
+    cache.set(key, ix);
   }
-  return list;
+  return ix;
+}
+
+function cached(ctx: ProtectedPathContext): ProtectedPath[] {
+  return cachedIndex(ctx).list;
 }
 
 /** Every protected place for this context (the anywhere-entries are matched by `protectedReason`). */
@@ -123,9 +248,18 @@ function covers(entry: ProtectedPath, target: string): boolean {
  */
 export function protectedReason(target: string, ctx: ProtectedPathContext, opts: { containing?: boolean } = {}): string | undefined {
   const t = norm(target);
-  for (const entry of cached(ctx)) {
-    if (covers(entry, t)) return `${entry.path} is ${entry.why}`;
-    if (opts.containing && (t === '/' || entry.path.startsWith(`${t}/`))) return `${t} contains ${entry.path}, ${entry.why}`;
+  const ix = cachedIndex(ctx);
+  // The nearest entry at or above the target that covers it (a file entry covers only itself).
+  let hit: ProtectedPath | undefined = ix.root;
+  for (let d = t; ; d = path.posix.dirname(d)) {
+    const e = ix.byPath.get(d);
+    if (e && covers(e, t)) hit = e;
+    if (d === '/') break;
+  }
+  if (hit) return `${hit.path} is ${hit.why}`;
+  if (opts.containing) {
+    const below = ix.above.get(t);
+    if (below) return `${t} contains ${below.path}, ${below.why}`;
   }
   const parts = t.split('/').filter(Boolean);
   for (const [seq, kind, why] of ANYWHERE) {

@@ -203,7 +203,38 @@ const RULES: Readonly<Record<string, Rule>> = {
   },
 };
 
+/** `gzip F` replaces F with F.gz, `gunzip F.gz` writes F: both the operand and its name without the suffix. */
+const COMPRESSORS = /^(gzip|gunzip|bzip2|bunzip2|xz|unxz|lzma|unlzma|zstd|unzstd|lz4|lzip|brotli|pigz|pbzip2)$/;
+const COMPRESSED = /\.(gz|bz2|xz|lzma|zst|lz4|lz|br|tgz)$/;
+
+const npmConfig: Rule = (l, home) => {
+  const ops = operands(l.args).map((a) => a.text);
+  const writes = (ops[0] === 'config' && ['set', 'delete', 'edit', 'fix'].includes(ops[1] ?? '')) || ops[0] === 'set';
+  if (!writes) return [];
+  if (has(l.args, '-g', '--global', '--location=global')) return [{ arg: lit('/etc/npmrc'), what: `${l.program} config` }];
+  if (has(l.args, '--location=project')) return [{ arg: lit('.npmrc'), what: `${l.program} config` }];
+  return [{ arg: inHome(home, '.npmrc'), what: `${l.program} config` }];
+};
+
+const EXTRA_RULES: Readonly<Record<string, Rule>> = {
+  // `xxd [-r] IN OUT` and `uniq IN OUT` write their second operand.
+  xxd: (l) => operands(l.args).slice(1, 2).map((arg) => ({ arg, what: 'xxd (output file)' })),
+  uniq: (l) => operands(l.args).slice(1, 2).map((arg) => ({ arg, what: 'uniq (output file)' })),
+  npm: npmConfig,
+  pnpm: npmConfig,
+  yarn: npmConfig,
+  'xdg-mime': (l, home) => (operands(l.args)[0]?.text === 'default' ? [{ arg: inHome(home, '.config/mimeapps.list'), what: 'xdg-mime default' }] : []),
+  'xdg-settings': (l, home) => (operands(l.args)[0]?.text === 'set' ? [{ arg: inHome(home, '.config/mimeapps.list'), what: 'xdg-settings set' }] : []),
+  'xdg-desktop-menu': (l, home) => (operands(l.args)[0]?.text === 'install' ? [{ arg: inHome(home, '.local/share/applications'), what: 'xdg-desktop-menu install' }] : []),
+  gsettings: (l, home) => (['set', 'reset', 'reset-recursively'].includes(operands(l.args)[0]?.text ?? '') ? [{ arg: inHome(home, '.config/dconf'), what: 'gsettings' }] : []),
+  dconf: (l, home) => (['write', 'reset', 'load', 'update'].includes(operands(l.args)[0]?.text ?? '') ? [{ arg: inHome(home, '.config/dconf'), what: 'dconf' }] : []),
+};
+
 export function impliedWrites(layer: Layer, home: string | undefined): ImpliedWrite[] {
+  if (!layer.dynamicProgram && EXTRA_RULES[layer.program]) return EXTRA_RULES[layer.program]!(layer, home);
+  if (!layer.dynamicProgram && COMPRESSORS.test(layer.program) && !hasShort(layer.args, 'c') && !hasShort(layer.args, 'l') && !hasShort(layer.args, 't') && !has(layer.args, '--stdout', '--list', '--test')) {
+    return operands(layer.args).flatMap((arg) => [{ arg, what: `${layer.program} (replaces)` }, ...(COMPRESSED.test(arg.text) ? [{ arg: { ...arg, text: arg.text.replace(COMPRESSED, '') }, what: `${layer.program} (writes)` }] : [])]);
+  }
   if (layer.dynamicProgram) return [];
   const rule = RULES[layer.program === 'gpg2' ? 'gpg' : layer.program === 'bsdtar' ? 'tar' : layer.program];
   if (rule) return rule(layer, home);

@@ -22,6 +22,8 @@ export interface RedirectHost {
   nested(node: Node): void;
   /** Hands back code to parse on its own. */
   code(code: string): void;
+  /** A file the redirection reads (`< f`, `<> f`): checked against the secret files. */
+  read(arg: Arg): void;
   fidelity: Fidelity;
 }
 
@@ -87,7 +89,8 @@ export function readRedirect(node: Node, host: RedirectHost): RedirectReading {
   if (op === '<' || op === '<&' || op === '<&-' || op === '>&-') {
     if (op === '<' && target) {
       out.stdin = 'file';
-      host.words([target]);
+      const read = host.words([target]);
+      if (target.type !== 'process_substitution') for (const a of read) host.read(a);
     }
     return out;
   }
@@ -97,6 +100,7 @@ export function readRedirect(node: Node, host: RedirectHost): RedirectReading {
     return out;
   }
   const args = host.words([target]);
+  if (op === '<>') for (const a of args) host.read(a);
   const isWrite = WRITE_OPS.has(op) || ((op === '>&' || op === '&>') && !(args.length === 1 && /^(\d+|-)$/.test(args[0]!.text)));
   if (isWrite) {
     if (args.length !== 1) out.writes.push({ arg: { text: target.text, dynamic: true, prefix: '', splits: true, glob: false, tilde: false }, what: `redirection ${op}` });

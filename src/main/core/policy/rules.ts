@@ -77,6 +77,8 @@ export interface CompiledPolicy {
   problems: ConfigProblem[];
   /** `[permissions] replace_shipped = true`: the shipped floor was dropped. */
   replaceShipped: boolean;
+  /** What no rule names: run confined (default) or ask; `ask` in the permissions or the selected profile wins. */
+  unknown?: 'confine' | 'ask';
 }
 
 function compileList(
@@ -145,5 +147,6 @@ export function compilePolicy(parser: BashParser, loaded: LoadedConfig, opts: Se
   const name = selected.choice?.name;
   const profile = name !== undefined ? profiles.get(name) : undefined;
   const replaceShipped = loaded.policySources?.replaceShipped ?? false;
-  return { base, ...(profile && name !== undefined ? { profile, profileName: name } : {}), fallback: false, problems, replaceShipped };
+  const unknown = perms.unknown === 'ask' || (name !== undefined && loaded.config.profiles[name]?.permissions.unknown === 'ask') ? 'ask' : 'confine';
+  return { base, ...(profile && name !== undefined ? { profile, profileName: name } : {}), fallback: false, problems, replaceShipped, unknown };
 }

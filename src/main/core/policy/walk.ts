@@ -43,6 +43,8 @@ export interface WalkResult {
   commands: RawCommand[];
   functions: FunctionDef[];
   floors: Floor[];
+  /** Files `<` redirections read. */
+  reads: Arg[];
   /** tree-sitter's reading disagrees with bash's (a newline swallowed into a command, an escaped space dropped). */
   doubtful: boolean;
   /** Edits of the source that make the grammar read it as bash does; see `applyRepairs`. */
@@ -86,6 +88,8 @@ class Walker {
   readonly commands: RawCommand[] = [];
   readonly functions: FunctionDef[] = [];
   readonly floors: Floor[] = [];
+  /** Files `<` redirections read. */
+  readonly reads: Arg[] = [];
   private depth = 0;
   private tooDeep = false;
 
@@ -187,6 +191,12 @@ class Walker {
         return;
       case 'comment':
         return;
+      case 'file_redirect': {
+        // A bare redirection (`$(< f)`, `$(> f)`): it reads or truncates its file.
+        const r = this.redirectTarget(node, env);
+        if (r.writes.length > 0) this.commands.push({ text: node.text, argv: [], assignments: [], writes: r.writes, ctx: env.ctx, start: node.startIndex, end: node.endIndex });
+        return;
+      }
       case 'heredoc_body':
         heredocSubstitutions(node, node, this.host(env).code);
         return;
@@ -315,6 +325,7 @@ class Walker {
       words: (nodes) => this.words(nodes, env),
       nested: this.nested(env),
       code: (code) => this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, '$(…) in heredoc'], stdin: undefined, stdinCode: undefined } }),
+      read: (arg) => this.reads.push(arg),
       fidelity: this.fidelity,
     };
   }
@@ -479,5 +490,5 @@ export function walkTree(root: Node, opts: WalkOptions): WalkResult {
     walker.lexical(root.text, env, root.startIndex, root.endIndex);
   }
   const { doubtful, repairs } = walker.fidelity;
-  return { commands: walker.commands, functions: walker.functions, floors: walker.floors, doubtful, repairs, code: walker.code };
+  return { commands: walker.commands, functions: walker.functions, floors: walker.floors, reads: walker.reads, doubtful, repairs, code: walker.code };
 }

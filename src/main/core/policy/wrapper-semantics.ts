@@ -1,5 +1,6 @@
 import { inspectAssignments } from './danger';
 import { joinCode, type Findings } from './findings';
+import { judgeWrapperOptions } from './wrapper-options';
 import type { WrapperParse } from './wrappers';
 import type { Arg } from './words';
 
@@ -32,6 +33,8 @@ export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[]
     const v = o.get(k);
     return v === undefined || v === true ? undefined : v;
   };
+  judgeWrapperOptions(name, parsed, own, found);
+  const operand = own[own.length - 1];
   switch (name) {
     case 'sudo':
       if (o.has('e')) {
@@ -42,6 +45,8 @@ export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[]
       if (rest.length === 0 && (o.has('s') || o.has('i'))) found.floor('require_approval', 'opens a shell as another user');
       return { stop: ['l', 'v', 'k', 'K', 'V', 'h'].some((k) => o.has(k) && rest.length === 0) };
     case 'doas':
+      // `doas -C FILE cmd` only checks whether FILE would permit cmd.
+      if (o.has('C')) return { stop: true };
       if (rest.length === 0 && o.has('s')) found.floor('require_approval', 'opens a shell as another user');
       return { stop: false };
     case 'env': {
@@ -67,6 +72,9 @@ export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[]
       return { stop: o.has('p') || o.has('P') || o.has('u') };
     case 'chroot':
       if (rest.length === 0) found.floor('require_approval', 'chroot without a command opens a shell');
+      if (operand && (operand.dynamic || operand.text.replace(/\/+/g, '/') !== '/')) {
+        found.floor('require_approval', `chroot takes programs from ${operand.text}, so what runs there is not what the line names`);
+      }
       return { stop: false };
     case 'xargs': {
       const replaceOpt = o.get('I') ?? o.get('i');
@@ -82,7 +90,13 @@ export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[]
       return { stop: o.has('p') };
     case 'systemd-inhibit':
       return { stop: o.has('list') };
+    case 'setlock':
+    case 'lckdo':
+      if (operand) found.write(operand, `${name} (lock file)`);
+      return { stop: false };
     case 'flock':
+      // The lock file is created when missing; a number is a file descriptor.
+      if (operand && !/^\d+$/.test(operand.text)) found.write(operand, 'flock (lock file)');
       // `flock FILE -c CODE`: the code runs through sh -c; inspectCodeOption reads it.
       return { stop: o.has('c') || /^-[A-Za-z]*c$|^--command(=|$)/.test(rest[0]?.text ?? '') };
     case 'runuser':
@@ -92,7 +106,11 @@ export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[]
     case 'ltrace':
     case 'heaptrack': {
       const out = value('o');
-      if (out) found.write(out, `${name} -o`);
+      // strace's `-o '|cmd'` and `-o '!cmd'` pipe the trace into a command run by the shell.
+      if (out && /^[|!]/.test(out.text)) {
+        found.floor('require_approval', `${name} -o ${out.text} pipes its output into a command`);
+        if (!out.dynamic) found.code(out.text.slice(1), `${name} -o |`);
+      } else if (out) found.write(out, `${name} -o`);
       const env = o.get('E');
       if (env !== undefined && env !== true) inspectAssignments([env], { found }, `${name} -E`);
       return { stop: false };
@@ -138,6 +156,12 @@ export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[]
         found.floor('require_approval', 'firejail options load profiles or change what runs');
       }
       return { stop: false };
+    case 'rlwrap': {
+      // `-C NAME` keeps its history in ~/.NAME_history.
+      const cmdName = value('C') ?? value('command-name');
+      if (cmdName) found.write({ ...cmdName, text: `~/.${cmdName.text}_history`, tilde: true }, 'rlwrap -C (history file)');
+      return { stop: false };
+    }
     case 'logsave':
       // `logsave [-asv] LOGFILE CMD…`: writes LOGFILE.
       if (rest.length === 0) return { stop: true };

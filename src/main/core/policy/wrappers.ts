@@ -88,9 +88,10 @@ export const WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
   busybox: { flags: '', valued: '' },
   unshare: {
     flags: 'imnpuUCTrfc',
-    valued: 'S',
+    valued: 'SRw',
     longFlags: ['ipc', 'mount', 'net', 'pid', 'uts', 'user', 'cgroup', 'time', 'fork', 'map-root-user', 'map-current-user', 'kill-child', 'mount-proc'],
     longValued: ['setuid', 'setgid', 'propagation', 'root', 'wd', 'setgroups'],
+    aliases: { root: 'R', wd: 'w' },
   },
   'systemd-run': {
     flags: 'qPGtr',
@@ -98,6 +99,7 @@ export const WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
     longFlags: ['user', 'system', 'scope', 'quiet', 'pipe', 'pty', 'wait', 'collect', 'no-block', 'same-dir', 'shell', 'send-sighup', 'remain-after-exit', 'no-ask-password'],
     longValued: ['unit', 'property', 'description', 'slice', 'setenv', 'uid', 'gid', 'nice', 'working-directory', 'machine', 'host', 'service-type', 'on-calendar', 'on-active'],
     privileged: true,
+    aliases: { property: 'p', setenv: 'E', machine: 'M', host: 'H' },
   },
   coproc: { flags: '', valued: '' },
   unbuffer: { flags: 'p', valued: '' },
@@ -205,7 +207,7 @@ export const WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
   chronic: { flags: 'ev', valued: '' },
   ifne: { flags: 'n', valued: '' },
   lckdo: { flags: 'qw', valued: 'W', operands: 1 },
-  rlwrap: { flags: 'AaciNrRSuUvChl', valued: 'bDefFgHIlmMnoOpPqsStwz', anyLong: true },
+  rlwrap: { flags: 'AciNrRuUvhnoIWX', valued: 'bCDefFgHlMOPqsStwz', optionalShort: 'amp', anyLong: true },
   catchsegv: { flags: '', valued: '' },
   heaptrack: { flags: 'dhrv', valued: 'op', longValued: ['output', 'pid', 'record-only'] },
   'systemd-cat': { flags: 'h', valued: 'tp', longFlags: ['help', 'version', 'level-prefix'], longValued: ['identifier', 'priority', 'stderr-priority', 'namespace'] },

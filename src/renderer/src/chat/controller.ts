@@ -8,6 +8,7 @@ import { useUi } from '../store';
 import { StreamBatcher, applyOps, type Scheduler } from './batch';
 import { applyChat, useChat } from './chat-store';
 import { formatHistory, formatMemories } from './lists';
+import { formatPersonRules, parsePermissionsArg } from '../../../shared/permissions-text';
 import * as R from './reducer';
 import { interruptedCards, restoreRows } from './restore';
 import type { SlashName } from '../../../shared/slash';
@@ -209,10 +210,10 @@ export class ChatController {
   }
 
   /** Answers the one request the core asked; the core checks the id. */
-  async answer(requestId: string, approved: boolean): Promise<void> {
+  async answer(requestId: string, approved: boolean, remember = false): Promise<void> {
     applyChat((s) => R.approvalSettled(s, requestId, approved));
     try {
-      await this.bridge.call('chat.approve', { requestId, approved });
+      await this.bridge.call('chat.approve', { requestId, approved, ...(remember ? { remember: true } : {}) });
     } catch (err) {
       useUi.getState().addToast(`Too late to answer: ${message(err)}`);
     }
@@ -280,6 +281,15 @@ export class ChatController {
         case 'memory': {
           const list = await this.bridge.call('memory.list', arg ? { query: arg } : {});
           return this.system(formatMemories(list, arg));
+        }
+        case 'permissions': {
+          const parsed = parsePermissionsArg(arg);
+          if ('error' in parsed) return this.system(parsed.error);
+          let list = await this.bridge.call('permissions.list', {});
+          const rule = parsed.remove !== undefined ? list.rules[parsed.remove - 1] : undefined;
+          if (parsed.remove !== undefined && !rule) return this.system(`there is no rule ${parsed.remove}; /permissions lists them`);
+          if (rule) list = await this.bridge.call('permissions.remove', rule);
+          return this.system(`${rule ? `Removed ${rule.list} ${JSON.stringify(rule.pattern)}.\n` : ''}${formatPersonRules(list, { markdown: true })}`);
         }
         default:
           // The shared grammar only lets through what the GUI offers (parseChatInput).

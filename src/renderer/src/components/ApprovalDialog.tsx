@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useChat } from '../chat/chat-store';
 import type { ApprovalRequest } from '../chat/types';
-import { reasonsBeyondRule } from '../chat/format';
+import { approvalWording } from '../../../shared/approval-wording';
 import { ApprovalPreview } from './ApprovalPreview';
 import { useChatController } from './ChatContext';
 import { ToolArguments } from './ToolArguments';
@@ -20,8 +20,8 @@ function Dialog({ request }: { request: ApprovalRequest }) {
   const box = useRef<HTMLDivElement>(null);
   const [now, setNow] = useState(() => Date.now());
   const left = secondsLeft(request, now);
-  // The rule is shown once; reasons that only repeat it are left out.
-  const extra = reasonsBeyondRule(request.rule, request.reasons);
+  // Plain words in front; the rule and the engine's reasons behind a disclosure.
+  const words = approvalWording(request);
 
   useEffect(() => {
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -75,7 +75,7 @@ function Dialog({ request }: { request: ApprovalRequest }) {
         {request.tool ? (
           <>
             <h2 id="approval-title">Approve tool call</h2>
-            <p id="approval-desc">The AI wants to call an MCP tool. Nothing is called unless you approve it.</p>
+            <p id="approval-desc">{visibleText(words.headline)} Nothing is called unless you approve it.</p>
           </>
         ) : (
           <>
@@ -86,6 +86,14 @@ function Dialog({ request }: { request: ApprovalRequest }) {
             </pre>
           </>
         )}
+        <div className="approval-because" data-testid="approval-because">
+          <span className="label">aios asks because</span>
+          <ul>
+            {words.because.map((b) => (
+              <li key={b}>{visibleText(b)}</li>
+            ))}
+          </ul>
+        </div>
         {request.why && (
           <p className="approval-why" data-testid="approval-why">
             <span className="label">The AI says why:</span> {visibleText(request.why)}
@@ -115,16 +123,24 @@ function Dialog({ request }: { request: ApprovalRequest }) {
               </dd>
             </>
           )}
-          <dt>Rule</dt>
-          <dd data-testid="approval-rule">{request.rule ?? `no rule matched (${request.tool ? 'tools' : 'commands'} no rule allows need approval)`}</dd>
-          {extra.length > 0 && (
-            <>
-              <dt>Also</dt>
-              <dd data-testid="approval-reasons">{extra.join('; ')}</dd>
-            </>
-          )}
         </dl>
+        <details className="approval-details" data-testid="approval-details">
+          <summary>Details: the rule and the policy&apos;s reasons</summary>
+          <p data-testid="approval-rule">rule: {request.rule ?? `none matched (${request.tool ? 'tools' : 'commands'} no rule allows need approval)`}</p>
+          {words.details.length > 1 && (
+            <ul data-testid="approval-reasons">
+              {words.details.slice(1).map((d) => (
+                <li key={d}>{visibleText(d)}</li>
+              ))}
+            </ul>
+          )}
+        </details>
         {request.preview && <ApprovalPreview preview={request.preview} />}
+        {request.remember && (
+          <p className="approval-remember" data-testid="approval-remember">
+            &ldquo;Always allow&rdquo; writes the rule <code>{request.remember.pattern}</code> into <code>{request.remember.file}</code> ([permissions] {request.remember.list}); /permissions lists and removes it.
+          </p>
+        )}
         <p className="countdown" data-testid="approval-countdown">
           Denied automatically in {left} s.
         </p>
@@ -135,6 +151,17 @@ function Dialog({ request }: { request: ApprovalRequest }) {
           <button type="button" className="approve" onClick={() => void chat.answer(request.requestId, true)}>
             Approve
           </button>
+          {request.remember && (
+            <button
+              type="button"
+              className="approve always"
+              data-testid="approval-always"
+              title={`Adds ${request.remember.list} ${JSON.stringify(request.remember.pattern)} to ${request.remember.file}`}
+              onClick={() => void chat.answer(request.requestId, true, true)}
+            >
+              Always allow <code>{request.remember.pattern}</code>
+            </button>
+          )}
         </div>
       </div>
     </div>
