@@ -280,8 +280,8 @@ export class Agent {
         : p.kind === 'unnamed'
           ? 'a tool call without a tool name was NOT run. Call a tool by its name.'
           : `${call.name}: the arguments are not valid JSON (a JSON object was expected), so it was NOT run. Call it again with arguments that match its JSON schema.`;
-    // Like any malformed call of a gated tool, it is a history row (run_command's are shown, not recorded).
-    if (call.name !== RUN_COMMAND) this.o.gate.recordMalformed(call.name, raw, error);
+    // Every call the model made is a history row, run_command's included: nothing the AI asked for goes unrecorded.
+    this.o.gate.recordMalformed(call.name || '(unnamed tool)', raw, error);
     return { text: JSON.stringify({ success: false, error }), badArgs: p.kind !== 'cut' };
   }
 
