@@ -17,6 +17,7 @@ import { SetupService } from './setup/setup-service';
 import type { CommandPolicy } from './agent/types';
 import { commandEnvironment, type CommandEnvironment } from './environment';
 import { Sandbox } from './executor/sandbox';
+import { workingDirectory } from './work-dir';
 
 export interface CoreOptions {
   host: HostKind;
@@ -25,7 +26,7 @@ export interface CoreOptions {
   config?: LoadedConfig;
   /** The permission policy for the chat; default: the PolicyEngine from config.toml. */
   policy?: () => Promise<CommandPolicy>;
-  /** Where chat commands run; default: the process's cwd. */
+  /** Where chat commands run and shells open; default: `workingDirectory(env)`. */
   cwd?: string;
   /** Chat test seams and tuning (Ollama probe address, executor, …). */
   chat?: Pick<ChatServiceOptions, 'ollamaUrl' | 'executor' | 'llmFactory' | 'log' | 'approver'>;
@@ -73,15 +74,18 @@ export class Core {
   readonly sandbox: Sandbox;
   /** Pushes `app.statusChanged` when the status bar's facts change. */
   readonly status: StatusPublisher;
+  /** Where the AI's commands run, shells open and relative paths are judged. */
+  readonly workDir: string;
   private mcp: McpManager | undefined;
 
   constructor(readonly options: CoreOptions) {
     const env = options.env ?? process.env;
     this.config = options.config ?? loadConfig({ env });
     const config = this.config;
+    this.workDir = options.cwd ?? workingDirectory(env);
     this.commandEnv = commandEnvironment(config.config, env);
     this.sandbox = new Sandbox({ bwrap: config.config.commands.bwrap, env, disabled: !config.config.commands.confine_auto_allowed });
-    this.terminals = new TerminalService({ events: this.events, env: this.commandEnv.env, secrets: this.commandEnv.secrets });
+    this.terminals = new TerminalService({ events: this.events, cwd: this.workDir, env: this.commandEnv.env, secrets: this.commandEnv.secrets });
     this.chat = new ChatService({
       config,
       env,
@@ -93,7 +97,7 @@ export class Core {
         const mcp = this.mcpManager();
         return mcp && mcp.config.servers.length > 0 ? mcpExternalTools(mcp) : undefined;
       },
-      ...(options.cwd ? { cwd: options.cwd } : {}),
+      cwd: this.workDir,
       ...options.chat,
     });
     this.setup = new SetupService({

@@ -18,7 +18,7 @@ import { colourWanted, makeStyle, type Style } from './style';
 
 export interface ChatReplOptions {
   /** Only the bridge (calls through dispatchCall, events from the bus) and the host's shutdown: the TTY is a host like the others. */
-  core: Pick<Core, 'handlers' | 'events' | 'close'>;
+  core: Pick<Core, 'handlers' | 'events' | 'close' | 'workDir'>;
   input: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   output: Writable & { isTTY?: boolean; columns?: number };
   env: Env;
@@ -417,7 +417,7 @@ export class ChatRepl {
     this.rl.pause();
     this.o.input.setRawMode?.(false);
     return new Promise<void>((resolve) => {
-      const child = spawn(shell, [], { stdio: 'inherit', env: this.o.shellEnv });
+      const child = spawn(shell, [], { stdio: 'inherit', env: this.o.shellEnv, cwd: this.o.core.workDir });
       const back = () => {
         this.inTerminal = false;
         this.bracketedPaste(true);
