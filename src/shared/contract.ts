@@ -101,6 +101,8 @@ export const ApprovalRequestSchema = JudgedCommandSchema.extend({
   tool: ToolCallDisplaySchema.optional(),
   /** What the command would change, seen in a throwaway overlay before anyone answers (issue 16). */
   preview: PreviewSchema.optional(),
+  /** A preview is still running: it follows as `chat.approvalPreview`; the person may answer before it does. */
+  previewPending: z.boolean().optional(),
 });
 export type ApprovalRequestPayload = z.infer<typeof ApprovalRequestSchema>;
 
@@ -348,6 +350,8 @@ export const events = {
     refusalKind: z.enum(['denied', 'declined', 'timeout', 'cancelled', 'failed']).nullable(),
   }),
   'chat.approvalRequest': ApprovalRequestSchema,
+  /** The preview of an open approval (asked with `previewPending`) is ready. */
+  'chat.approvalPreview': z.object({ requestId: ChatIdSchema, preview: PreviewSchema }),
   /** Every command, from the model or typed as `!cmd`, once the policy has judged it and before it runs (or is refused). */
   'chat.commandStart': CommandStartSchema,
   /** Past policy and approval: the command has started (its card leaves "waiting"). */

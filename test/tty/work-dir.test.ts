@@ -65,7 +65,7 @@ describe('the working directory of a checkout user', () => {
     const check = (extra: Record<string, string>) =>
       spawnSync(TSX, [CLI, 'policy', 'check', '--', 'echo hi > .bashrc'], { cwd: ROOT, env: { ...dirs.env, PATH, ...extra }, encoding: 'utf8' });
     fs.writeFileSync(path.join(home, '.bashrc'), '# mine\n');
-    for (const extra of [{ INIT_CWD: home }, {}]) {
+    for (const extra of [{ INIT_CWD: home }, {}] as Record<string, string>[]) {
       const r = check(extra);
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^require_approval/);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { previewText } from '../../shared/preview';
+import { previewText, type Preview } from '../../shared/preview';
 import { dispatchCall } from '../core/bridge/dispatch';
 import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
@@ -195,9 +195,22 @@ export class ChatRepl {
           this.line(s.dim(`  in ${p.cwd}; ${rule}`));
         }
         // What it would change, seen in a throwaway overlay before this question.
-        if (p.preview) this.line(`${s.cyan('  preview (nothing was changed):')}\n${previewText(p.preview, { full: true, maxList: 15 })}`);
+        if (p.preview) this.line(this.previewLines(p.preview));
+        else if (p.previewPending) this.line(s.dim('  preparing the preview… (answer now, or wait for it)'));
         this.prompt();
         this.startCountdown();
+      }),
+      ev.on('chat.approvalPreview', (p) => {
+        if (this.approval?.requestId !== p.requestId || this.inTerminal || this.closed) return;
+        // Above the question, keeping what the person has typed at it.
+        if (this.o.output.isTTY === true) {
+          readline.clearLine(this.o.output, 0);
+          readline.cursorTo(this.o.output, 0);
+          this.atLineStart = true;
+        }
+        this.line(this.previewLines(p.preview));
+        this.rl.setPrompt(this.approvalPromptText(this.approval));
+        this.rl.prompt(true);
       }),
       ev.on('chat.commandOutput', (p) => {
         const shown = this.folds.get(p.callId)?.push(p.data) ?? p.data;
@@ -227,6 +240,10 @@ export class ChatRepl {
         this.prompt();
       }),
     );
+  }
+
+  private previewLines(preview: Preview): string {
+    return `${this.style.cyan('  preview (nothing was changed):')}\n${previewText(preview, { full: true, maxList: 15 })}`;
   }
 
   /** An approval that ended without our answer (timeout, cancel) must not eat the next line. */

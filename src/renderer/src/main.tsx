@@ -1,5 +1,6 @@
 import '@xterm/xterm/css/xterm.css';
 import './styles.css';
+import './experience.css';
 import { createRoot } from 'react-dom/client';
 import { App, initFontScale } from './App';
 import { installBenchHooks } from './bench-hooks';

@@ -27,8 +27,12 @@ export interface CommandOutcome {
   preview?: Preview;
 }
 
-/** Runs a preview for decisions in its scope, or answers null (preview off, or not for this decision). */
-export type Previewer = (req: { command: string; cwd: string; decision: Decision; signal: AbortSignal }) => Promise<Preview | null>;
+/**
+ * Starts a preview for decisions in its scope; null (at once, not a promise)
+ * when there is none (preview off, or not for this decision), so the question
+ * knows at once whether a preview will follow.
+ */
+export type Previewer = (req: { command: string; cwd: string; decision: Decision; signal: AbortSignal }) => Promise<Preview | null> | null;
 
 export interface CommandRunnerOptions {
   policy: () => Promise<CommandPolicy>;
@@ -95,9 +99,16 @@ export class CommandRunner {
     // The card's whole story, stored so a restore rebuilds the card the person saw (not the model's copy).
     const structured = (done: CommandRecord['done']): CommandRecord => ({ callId, start, ...recorder.snapshot(), done });
 
-    // Preview (issue 16): before anyone is asked, see what it would change in a throwaway overlay. Never for a denied command.
-    const preview = decision === 'deny' ? undefined : ((await this.o.preview?.({ command, cwd, decision, signal })) ?? undefined);
+    // Preview: see what it would change in a throwaway overlay. Never for a denied command. A question
+    // does not wait for it: it is asked at once and the preview fills in; an answer first abandons it.
+    const previewAbort = new AbortController();
+    const abandonPreview = () => previewAbort.abort();
+    signal.addEventListener('abort', abandonPreview, { once: true });
+    const previewRun = decision === 'deny' ? null : (this.o.preview?.({ command, cwd, decision, signal: previewAbort.signal }) ?? null);
+    let preview: Preview | undefined;
+    if (previewRun && decision !== 'require_approval') preview = (await previewRun.catch(() => null)) ?? undefined;
     const refuse = (refusal: string, refusalKind: RefusalKind, historyDecision: string, approver: string | null = null): CommandOutcome => {
+      signal.removeEventListener('abort', abandonPreview);
       const decidedBy = refusalKind === 'declined' ? 'you' : refusalKind === 'timeout' ? 'timeout' : refusalKind === 'denied' ? 'rules' : undefined;
       const done: CommandRecord['done'] = {
         callId,
@@ -122,11 +133,26 @@ export class CommandRunner {
     let approver = decision === 'notify' ? 'notify' : 'auto';
     if (decision === 'require_approval') {
       const requestId = ulid();
+      let answered = false;
+      void previewRun?.then(
+        (ready) => {
+          if (!ready || answered) return;
+          preview = ready;
+          this.o.approver.previewReady?.(requestId, ready);
+        },
+        () => undefined,
+      );
       const { answer, timedOut } = await askWithTimeout(
         this.o.approver,
-        { requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs, ...(preview ? { preview } : {}) },
+        { requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs, ...(previewRun ? { previewPending: true } : {}) },
         signal,
       );
+      answered = true;
+      if (previewRun && !preview) {
+        // Answered before the preview ended: stop it, and wait until its processes are gone before anything runs.
+        abandonPreview();
+        await previewRun.catch(() => null);
+      }
       if (answer !== 'approved') {
         if (timedOut) {
           this.o.emit('chat.notice', { turnId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: not running ${command}` });
@@ -137,6 +163,7 @@ export class CommandRunner {
       }
       approver = 'user';
     }
+    signal.removeEventListener('abort', abandonPreview);
     if (signal.aborted) return refuse('cancelled before it ran', 'cancelled', 'declined');
     if (decision === 'notify') this.o.emit('chat.notice', { turnId, level: 'info', message: `running (notify${rule ? `, ${rule}` : ''}): ${command}` });
 

@@ -1,3 +1,4 @@
+import type { Preview } from '../../../shared/preview';
 import type { Emit, ApprovalAnswer, ApprovalRequest, Approver } from './types';
 
 /**
@@ -34,9 +35,18 @@ export class PendingApprovals implements Approver {
         timeoutMs: request.timeoutMs,
         ...(request.tool ? { tool: request.tool } : {}),
         ...(request.preview ? { preview: request.preview } : {}),
+        ...(request.previewPending ? { previewPending: true } : {}),
       });
       if (signal.aborted) onAbort();
     });
+  }
+
+  previewReady(requestId: string, preview: Preview): void {
+    const waiting = this.pending.get(requestId);
+    if (!waiting) return;
+    // A UI that connects later (a reload) gets the question with its preview from list().
+    waiting.request = { ...waiting.request, preview, previewPending: false };
+    this.emit('chat.approvalPreview', { requestId, preview });
   }
 
   /** False when the id is not (or no longer) waiting for an answer. */

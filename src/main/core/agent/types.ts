@@ -34,6 +34,8 @@ export interface ApprovalRequest {
   tool?: ToolCallDisplay;
   /** What the command would change, from a preview run before asking (issue 16). */
   preview?: Preview;
+  /** The preview still runs: `Approver.previewReady` brings it while the question is open. */
+  previewPending?: boolean;
 }
 
 export interface ToolCallDisplay {
@@ -51,6 +53,8 @@ export type ApprovalAnswer = 'approved' | 'denied';
  */
 export interface Approver {
   approve(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer>;
+  /** The preview of an open question (asked with `previewPending`) is ready: show it with the question. */
+  previewReady?(requestId: string, preview: Preview): void;
 }
 
 /** Where the agent's events go: the core's EventBus in practice. */

@@ -60,6 +60,7 @@ export class ChatController {
       this.handle('chat.commandRunning', (p) => applyChat((s) => R.commandRunning(s, p))),
       this.handle('chat.commandDone', (p) => applyChat((s) => R.commandDone(s, p))),
       this.handle('chat.approvalRequest', (p) => applyChat((s) => R.approvalRequest(s, p, this.now()))),
+      this.handle('chat.approvalPreview', (p) => applyChat((s) => R.approvalPreview(s, p))),
       this.handle('chat.notice', (p) => applyChat((s) => R.notice(s, p))),
       this.handle('chat.error', (p) => {
         if (p.kind === 'no_provider') {

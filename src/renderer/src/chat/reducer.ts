@@ -176,6 +176,12 @@ export function approvalRequest(s: ChatData, p: EventPayload<'chat.approvalReque
   return { ...s, approvals: [...s.approvals, { ...p, receivedAt: now }] };
 }
 
+/** The preview of an open question is ready: it fills in, the countdown goes on. */
+export function approvalPreview(s: ChatData, p: EventPayload<'chat.approvalPreview'>): ChatData {
+  if (!s.approvals.some((a) => a.requestId === p.requestId)) return s;
+  return { ...s, approvals: s.approvals.map((a) => (a.requestId === p.requestId ? { ...a, preview: p.preview, previewPending: false } : a)) };
+}
+
 /** The person answered (or the request went away): the modal closes; an approval starts the command. */
 export function approvalSettled(s: ChatData, requestId: string, approved: boolean | null): ChatData {
   const a = s.approvals.find((x) => x.requestId === requestId);

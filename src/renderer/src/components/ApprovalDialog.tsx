@@ -120,7 +120,15 @@ function Dialog({ request }: { request: ApprovalRequest }) {
             </>
           )}
         </dl>
-        {request.preview && <ApprovalPreview preview={request.preview} />}
+        {request.preview ? (
+          <ApprovalPreview preview={request.preview} />
+        ) : (
+          request.previewPending && (
+            <p className="approval-preview-pending" data-testid="approval-preview-pending" role="status">
+              Preparing the preview… It appears here when ready; you may answer now.
+            </p>
+          )
+        )}
         <p className="countdown" data-testid="approval-countdown">
           Denied automatically in {left} s.
         </p>
