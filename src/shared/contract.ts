@@ -50,6 +50,8 @@ export const TerminalSessionSchema = z.object({
   replay: z.string(),
   /** True when `open` attached to a session that was already running. */
   attached: z.boolean(),
+  /** Something the person must know about this open, e.g. that the shell cap ended an unseen shell. */
+  notice: z.string().optional(),
 });
 export type TerminalSession = z.infer<typeof TerminalSessionSchema>;
 
