@@ -22,7 +22,7 @@ export const SLASH_COMMANDS: readonly SlashSpec[] = [
   { name: 'history', aliases: [], usage: '/history [words]', does: 'commands run or refused, newest first (e.g. /history apt)', hosts: ['gui', 'tty'] },
   { name: 'memory', aliases: [], usage: '/memory [words]', does: 'search the shared memory (recent memories without words)', hosts: ['gui', 'tty'] },
   { name: 'clear', aliases: [], usage: '/clear', does: 'start a new conversation (the old one stays in memory)', hosts: ['gui', 'tty'] },
-  { name: 'setup', aliases: [], usage: '/setup', does: 'choose the AI provider (written into config.toml)', hosts: ['tty'] },
+  { name: 'setup', aliases: ['settings'], usage: '/setup', does: { gui: 'open the settings: AI provider, model and key (written into config.toml)', tty: 'choose the AI provider (written into config.toml)' }, hosts: ['gui', 'tty'] },
   { name: 'terminal', aliases: [], usage: '/terminal', does: { gui: 'open the terminal pane', tty: 'open your shell ($SHELL); type exit to come back' }, hosts: ['gui', 'tty'] },
   { name: 'output', aliases: [], usage: '/output', does: 'all the output of the last command (long output is folded)', hosts: ['tty'] },
   { name: 'help', aliases: ['?'], usage: '/help', does: 'this text', hosts: ['gui', 'tty'] },

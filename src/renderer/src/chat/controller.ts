@@ -12,6 +12,7 @@ import * as R from './reducer';
 import { interruptedCards, restoreRows } from './restore';
 import type { SlashName } from '../../../shared/slash';
 import { HELP, parseInput } from './slash';
+import { useSettings } from '../settings-state';
 
 const NO_PROVIDER_ROW = 'Not sent to an AI: no provider is configured. “Set up an AI provider” above says what to set; !commands work meanwhile.';
 
@@ -248,6 +249,9 @@ export class ChatController {
           return this.system(HELP);
         case 'terminal':
           useUi.getState().showTerminal();
+          return;
+        case 'setup':
+          useSettings.getState().show();
           return;
         case 'clear':
           await this.bridge.call('chat.clear', {});

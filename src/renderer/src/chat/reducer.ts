@@ -222,6 +222,15 @@ function markUnanswered(s: ChatData): ChatData {
   return s;
 }
 
+/** Errors that say the provider did not answer; an answer from it makes them stale. */
+export const PROVIDER_ERROR_KINDS: ReadonlySet<string> = new Set(['auth', 'rate_limit', 'server', 'connection', 'timeout', 'stream_cut', 'bad_request', 'not_found']);
+
+/** The provider answered again: its old failures leave the banner (the turns they failed stay marked). */
+export function providerAnswered(s: ChatData): ChatData {
+  const errors = s.errors.filter((e) => !PROVIDER_ERROR_KINDS.has(e.kind));
+  return errors.length === s.errors.length ? s : { ...s, errors };
+}
+
 export function dismissError(s: ChatData, id: string): ChatData {
   return { ...s, errors: s.errors.filter((e) => e.id !== id) };
 }
@@ -233,6 +242,7 @@ export function localError(s: ChatData, kind: string, message: string): ChatData
 
 export function turnDone(s0: ChatData, p: EventPayload<'chat.turnDone'>): ChatData {
   let s = endStream(s0);
+  if (p.status === 'done') s = providerAnswered(s);
   const ours = s.busy && !s.busy.direct && (s.busy.turnId === p.turnId || s.busy.turnId === null);
   if (ours) s = { ...s, busy: null };
   s = { ...s, approvals: s.approvals.filter((a) => a.turnId !== p.turnId) };
