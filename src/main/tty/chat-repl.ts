@@ -34,6 +34,14 @@ const TOOL_APPROVAL_PROMPT = 'Call it? [y/N] ';
  * The `[aios] >` prompt: a host like the graphical one, over the same core
  * calls and events, with the y/N prompt as its Approver.
  */
+/** Marks input typed while aios worked, when it is queued and when it is sent. */
+const QUEUED_MARK = '⏵';
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 80 ? `${flat.slice(0, 79)}…` : flat;
+}
+
 export class ChatRepl {
   private readonly style: Style;
   private readonly rl: readline.Interface;
@@ -51,6 +59,8 @@ export class ChatRepl {
   private lastOutput: OutputFold | undefined;
   private pasting = false;
   private readonly pasted: string[] = [];
+  /** What was typed while aios worked: sent, in order, when it is free again. */
+  private readonly queued: string[] = [];
   private finished: (code: number) => void = () => undefined;
 
   constructor(private readonly o: ChatReplOptions) {
@@ -237,7 +247,7 @@ export class ChatRepl {
         this.clearStaleApproval();
         if (p.status === 'cancelled') this.line(s.yellow('(cancelled)'));
         this.busy = false;
-        this.prompt();
+        if (!this.sendQueued()) this.prompt();
       }),
     );
   }
@@ -298,6 +308,10 @@ export class ChatRepl {
     }
     if (this.busy) {
       this.write('^C');
+      if (this.queued.length > 0) {
+        this.line(this.style.dim(`(${this.queued.length} queued ${this.queued.length === 1 ? 'input' : 'inputs'} dropped)`));
+        this.queued.splice(0);
+      }
       void this.call('chat.cancel', {});
       return;
     }
@@ -350,7 +364,12 @@ export class ChatRepl {
     }
     const input = parseChatInput(raw, 'tty');
     if (this.busy) {
-      if (input.kind !== 'empty') this.line(this.style.dim('(still working: wait, or Ctrl-C to cancel)'));
+      // Typed while aios works: kept and sent next, as the person sees.
+      if (input.kind !== 'empty') {
+        this.queued.push(raw);
+        this.line(this.style.cyan(`${QUEUED_MARK} queued (${this.queued.length}): ${oneLine(raw)}`) + this.style.dim('  sent when this answer ends; Ctrl-C drops it'));
+        this.rl.prompt(true);
+      }
       return;
     }
     if (input.kind === 'empty') return this.prompt();
@@ -368,7 +387,8 @@ export class ChatRepl {
       this.busy = false;
       this.line(this.style.red(`error: ${(err as Error).message}`));
     }
-    this.prompt();
+    // What was typed during a `!command` goes next.
+    if (!this.sendQueued()) this.prompt();
   }
 
   /** A message over the limit (a big paste) is saved as a file and the message points at it: nothing is refused or lost. */
@@ -388,6 +408,15 @@ export class ChatRepl {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Sends the oldest queued input, if any; true when it did (its own turn prompts again). */
+  private sendQueued(): boolean {
+    const next = this.queued.shift();
+    if (next === undefined || this.closed) return false;
+    this.line(this.style.cyan(`${QUEUED_MARK} sending queued: ${oneLine(next)}`));
+    void this.onLine(next);
+    return true;
   }
 
   private async slash(input: Extract<ChatInput, { kind: 'slash' | 'unknown' }>): Promise<void> {
