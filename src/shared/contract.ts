@@ -360,7 +360,8 @@ export const events = {
   'chat.commandRunning': z.object({ callId: z.string() }),
   'chat.commandOutput': z.object({ callId: z.string(), stream: OutputStreamSchema, data: z.string() }),
   'chat.commandDone': CommandDoneSchema,
-  'chat.notice': z.object({ turnId: ChatIdSchema.nullable(), level: z.enum(['info', 'warning']), message: z.string() }),
+  /** `callId`: the notice is about that command, whose card already says it (a UI may show it there instead). */
+  'chat.notice': z.object({ turnId: ChatIdSchema.nullable(), level: z.enum(['info', 'warning']), message: z.string(), callId: z.string().optional() }),
   'chat.error': z.object({ turnId: ChatIdSchema.nullable(), kind: z.string(), message: z.string() }),
   'chat.turnDone': z.object({ turnId: ChatIdSchema, status: z.enum(['done', 'cancelled', 'error', 'max_rounds']) }),
 } as const;

@@ -155,7 +155,7 @@ export class CommandRunner {
       }
       if (answer !== 'approved') {
         if (timedOut) {
-          this.o.emit('chat.notice', { turnId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: not running ${command}` });
+          this.o.emit('chat.notice', { turnId, callId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: not running ${command}` });
         }
         if (signal.aborted) return refuse('cancelled before it ran', 'cancelled', 'declined');
         if (timedOut) return refuse('no approval within the approval timeout', 'timeout', 'declined');
@@ -165,7 +165,7 @@ export class CommandRunner {
     }
     signal.removeEventListener('abort', abandonPreview);
     if (signal.aborted) return refuse('cancelled before it ran', 'cancelled', 'declined');
-    if (decision === 'notify') this.o.emit('chat.notice', { turnId, level: 'info', message: `running (notify${rule ? `, ${rule}` : ''}): ${command}` });
+    if (decision === 'notify') this.o.emit('chat.notice', { turnId, callId, level: 'info', message: `running (notify${rule ? `, ${rule}` : ''}): ${command}` });
 
     this.o.emit('chat.commandRunning', { callId });
     const result = await this.o.executor.run({

@@ -196,6 +196,8 @@ export function approvalSettled(s: ChatData, requestId: string, approved: boolea
 }
 
 export function notice(s: ChatData, p: EventPayload<'chat.notice'>): ChatData {
+  // About a command whose card (and the notify toast) already says it: a row would only land under the finished card.
+  if (p.callId !== undefined && s.rows.some((r) => r.kind === 'command' && r.callId === p.callId)) return s;
   return addMessage(endStream(s), 'notice', p.message, { turnId: p.turnId, level: p.level });
 }
 
