@@ -10,6 +10,7 @@ import { startWebHost, type StartedWebHost, type WebHostOptions } from '../web/s
 import { WEB_STATE_FILE, loadWebState, saveWebState } from '../web/web-state';
 import { writeLoginPage } from '../web/login-page';
 import { loadConfigForHost, reportFirstRun } from '../core/setup/config-file';
+import { aiosCommand } from '../core/aios-command';
 
 /** How long a login URL printed by --login-url stays usable. */
 const LOGIN_URL_TTL_S = 120;
@@ -118,7 +119,7 @@ function printLoginUrl(): number {
   const { dataDir } = loadConfig().paths;
   const file = path.join(dataDir, WEB_STATE_FILE);
   if (!fs.existsSync(file)) {
-    process.stderr.write(`aios web: ${file} does not exist: \`aios web\` has never run for this install\n`);
+    process.stderr.write(`aios web: ${file} does not exist: \`${aiosCommand('web')}\` has never run for this install\n`);
     return 1;
   }
   const { state } = loadWebState(dataDir);

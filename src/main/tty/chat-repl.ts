@@ -10,7 +10,7 @@ import { attachmentNote } from '../../shared/attachment';
 import { reasonsBeyondRule } from '../../shared/policy';
 import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT, type CallName, type CallRequest, type CallResponse, type EventPayload } from '../../shared/contract';
 import { ARGUMENT_LINES, decisionLabel, formatDuration, formatHistory, formatMemories, formatToolArguments, HELP } from './format';
-import { MarkdownStream } from './markdown';
+import { MarkdownStream, renderMarkdown } from './markdown';
 import { OutputFold } from './output-fold';
 import { SetupWizard } from './setup-wizard';
 import { parseChatInput, type ChatInput } from '../../shared/slash';
@@ -34,6 +34,9 @@ const TOOL_APPROVAL_PROMPT = 'Call it? [y/N] ';
  * The `[aios] >` prompt: a host like the graphical one, over the same core
  * calls and events, with the y/N prompt as its Approver.
  */
+/** How much of the last answer a restored conversation shows at the start. */
+const RESTORED_LINES = 20;
+
 /** Marks input typed while aios worked, when it is queued and when it is sent. */
 const QUEUED_MARK = '⏵';
 
@@ -164,7 +167,15 @@ export class ChatRepl {
     const restored = state.messages.filter((m) => (m.role === 'user' || m.role === 'assistant') && m.text.trim() !== '');
     if (restored.length > 0) {
       this.line(this.style.dim(`(conversation restored: ${state.messages.length} messages; /clear starts a new one)`));
-      for (const m of restored.slice(-2)) this.line(this.style.dim(`${m.role === 'user' ? 'you' : 'aios'}: ${m.text.replace(/\s+/g, ' ').slice(0, 200)}`));
+      // The answer as it was shown, Markdown drawn for the terminal; the question as typed.
+      for (const m of restored.slice(-2)) {
+        if (m.role === 'user') this.line(this.style.dim(`you: ${m.text.replace(/\s+/g, ' ').slice(0, 200)}`));
+        else {
+          const lines = renderMarkdown(m.text, this.style).replace(/\n+$/, '').split('\n');
+          const more = lines.length > RESTORED_LINES ? `\n${this.style.dim(`… ${lines.length - RESTORED_LINES} more lines`)}` : '';
+          this.line(`${this.style.dim('aios:')}\n${lines.slice(0, RESTORED_LINES).join('\n')}${more}`);
+        }
+      }
     }
   }
 

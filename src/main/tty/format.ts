@@ -1,3 +1,5 @@
+import { stripVTControlCharacters } from 'node:util';
+import stringWidth from 'string-width';
 import type { CallResponse } from '../../shared/contract';
 import { historyDecisionLabel } from '../../shared/policy';
 import { DIRECT_HELP, INTRO, slashHelpRows } from '../../shared/slash';
@@ -31,13 +33,18 @@ function localTime(iso: string): string {
 export function formatHistory(list: CallResponse<'history.list'>, style: Style): string {
   if (list.problem) return style.yellow(list.problem);
   if (list.items.length === 0) return style.dim('(no commands found)');
-  return list.items
-    .map((r) => {
-      // A command that ran has a duration; without an exit code it was stopped by a signal.
-      const status = r.exitCode !== null ? `exit ${r.exitCode}` : r.durationMs !== null ? 'stopped' : 'not run';
-      return `${style.dim(localTime(r.startedAt))}  ${decisionLabel(r.decision, style, r.approver)}  ${status.padEnd(7)}  ${r.command}`;
-    })
-    .join('\n');
+  const rows = list.items.map((r) => ({
+    when: style.dim(localTime(r.startedAt)),
+    decision: decisionLabel(r.decision, style, r.approver),
+    // A command that ran has a duration; without an exit code it was stopped by a signal.
+    status: r.exitCode !== null ? `exit ${r.exitCode}` : r.durationMs !== null ? 'stopped' : 'not run',
+    command: r.command,
+  }));
+  // Columns line up by what is seen, not by the length of the colour codes around it.
+  const width = (text: string) => stringWidth(stripVTControlCharacters(text));
+  const pad = (text: string, to: number) => text + ' '.repeat(Math.max(0, to - width(text)));
+  const cols = { when: Math.max(...rows.map((r) => width(r.when))), decision: Math.max(...rows.map((r) => width(r.decision))), status: Math.max(...rows.map((r) => width(r.status))) };
+  return rows.map((r) => `${pad(r.when, cols.when)}  ${pad(r.decision, cols.decision)}  ${pad(r.status, cols.status)}  ${r.command}`).join('\n');
 }
 
 /** /memory from the `memory.list` call. */
