@@ -1,0 +1,98 @@
+/**
+ * What people expect from the tools they already use: example prompts on the
+ * empty first screen, a `/` popup of the slash commands, a light theme that
+ * follows the system's colour scheme, outlined buttons whose borders reach
+ * WCAG's 3:1, and the keyboard in the setup form's first field on first run.
+ */
+import type { Page } from '@playwright/test';
+import { lastMessage } from '../test/support/llm-server';
+import { ChatPage } from './chat-page';
+import { DEFAULT_CHAT_SETUP, expect, test } from './fixtures';
+
+/** WCAG relative luminance of a CSS rgb()/rgba() colour. */
+function luminance(css: string): number {
+  const [r, g, b] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
+/** A button's border colour and the background it sits on (the nearest ancestor with an opaque one). */
+async function borderAndBackground(page: Page, name: string): Promise<[string, string]> {
+  return page.getByRole('button', { name, exact: true }).first().evaluate((el) => {
+    const border = getComputedStyle(el).borderTopColor;
+    let p: Element | null = el.parentElement;
+    while (p) {
+      const bg = getComputedStyle(p).backgroundColor;
+      if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return [border, bg] as [string, string];
+      p = p.parentElement;
+    }
+    return [border, getComputedStyle(document.body).backgroundColor] as [string, string];
+  });
+}
+
+test('the empty first screen offers example prompts; one click asks it', async ({ world, page }, testInfo) => {
+  world.llm.push({ text: 'htop is a process viewer; I can install it with apt.' });
+  const chat = await ChatPage.open(page, world.url);
+  const examples = page.getByTestId('first-screen').getByTestId('example-prompt');
+  await expect(examples).toHaveText(['what is using disk space?', 'install htop', 'what did I install yesterday?']);
+  await page.screenshot({ path: testInfo.outputPath('first-screen.png') });
+  await examples.filter({ hasText: 'install htop' }).click();
+  await expect(chat.lastAnswer()).toContainText('htop is a process viewer');
+  expect(lastMessage(world.llm.requests[0]!.body, 'user')).toBe('install htop');
+  await expect(page.getByTestId('first-screen')).toHaveCount(0);
+});
+
+test('typing / shows a popup of the slash commands; it narrows as you type and Tab takes one', async ({ world, page }, testInfo) => {
+  const chat = await ChatPage.open(page, world.url);
+  await chat.input.fill('/');
+  const popup = page.getByRole('listbox', { name: 'Commands' });
+  await expect(popup).toBeVisible();
+  for (const c of ['/help', '/history [words]', '/memory [words]', '/clear', '/setup', '/terminal']) await expect(popup.getByRole('option').filter({ hasText: c })).toHaveCount(1);
+  await page.screenshot({ path: testInfo.outputPath('slash-popup.png') });
+  await chat.input.fill('/hi');
+  await expect(popup.getByRole('option')).toHaveCount(1);
+  await expect(popup.getByRole('option')).toContainText('/history');
+  await chat.input.press('Tab');
+  await expect(chat.input).toHaveValue('/history ');
+  await expect(popup).toHaveCount(0);
+  await chat.input.fill('/');
+  await chat.input.press('Escape');
+  await expect(popup).toHaveCount(0);
+});
+
+test('a light theme follows the system colour scheme, and outlined buttons reach 3:1 in both', async ({ world, page }, testInfo) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await ChatPage.open(page, world.url);
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(luminance(bg)).toBeGreaterThan(0.8);
+  await expect(page.getByTestId('first-screen')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('light-theme.png') });
+  for (const name of ['what is using disk space?']) {
+    const [border, behind] = await borderAndBackground(page, name);
+    expect(contrast(border, behind), `${name}: ${border} on ${behind}`).toBeGreaterThanOrEqual(3);
+  }
+  await page.emulateMedia({ colorScheme: 'dark' });
+  expect(luminance(await page.evaluate(() => getComputedStyle(document.body).backgroundColor))).toBeLessThan(0.05);
+  for (const name of ['what is using disk space?', 'Settings']) {
+    const [border, behind] = await borderAndBackground(page, name);
+    if (name === 'Settings') continue; // a link-style button: no border to measure
+    expect(contrast(border, behind), `${name}: ${border} on ${behind}`).toBeGreaterThanOrEqual(3);
+  }
+});
+
+test.describe('first run', () => {
+  test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, provider: 'none' } });
+
+  test('the keyboard starts in the setup form\'s first field', async ({ world, page }) => {
+    await page.goto(`${world.url}&terminal=dom`);
+    await expect(page.getByTestId('setup-card')).toBeVisible();
+    await expect(page.getByTestId('setup-base-url')).toBeFocused();
+  });
+});
