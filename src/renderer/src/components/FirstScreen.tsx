@@ -12,7 +12,7 @@ export const EXAMPLE_PROMPTS = ['what is using disk space?', 'install htop', 'wh
 export function FirstScreen() {
   const chat = useChatController();
   const empty = useChat((s) => s.rows.length === 0 && s.busy === null);
-  const hasProvider = useUi((s) => s.provider?.provider != null);
+  const hasProvider = useUi((s) => typeof s.provider?.provider === 'string');
   if (!empty || !hasProvider) return null;
   return (
     <section className="first-screen" data-testid="first-screen" aria-label="Examples">
