@@ -96,3 +96,21 @@ test.describe('first run', () => {
     await expect(page.getByTestId('setup-base-url')).toBeFocused();
   });
 });
+
+test('a finished card offers copy command, copy output and run again', async ({ world, page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const chat = await ChatPage.open(page, world.url);
+  const command = "printf 'one\\ntwo\\n'";
+  await chat.send(`!${command}`);
+  const card = chat.cardFor(command);
+  await card.expectState('done');
+  const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+  await card.root.getByRole('button', { name: 'Copy command' }).click();
+  await expect.poll(clipboard).toBe(command);
+  await card.root.getByRole('button', { name: 'Copy output' }).click();
+  await expect.poll(clipboard).toBe('one\ntwo\n');
+  await card.root.getByRole('button', { name: 'Run again' }).click();
+  await expect(chat.cards()).toHaveCount(2);
+  await chat.lastCard().expectState('done');
+  await expect(chat.lastCard().output).toHaveText('one two');
+});

@@ -4,6 +4,7 @@ import { exitText, foldOutput, formatDuration, reasonsBeyondRule, verdictLabel }
 import type { CommandRow } from '../chat/types';
 import { useUi } from '../store';
 import { AnsiText } from './AnsiText';
+import { CardActions } from './CardActions';
 import { useChatController } from './ChatContext';
 
 const STATE_LABEL: Record<CommandRow['state'], string> = {
@@ -162,6 +163,7 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
           </span>
         )}
         {card.cwd && <span className="command-cwd">in {card.cwd}</span>}
+        {card.state !== 'running' && card.state !== 'waiting' && <CardActions card={card} />}
       </footer>
     </article>
   );
