@@ -4,6 +4,7 @@
  * follows the system's colour scheme, outlined buttons whose borders reach
  * WCAG's 3:1, and the keyboard in the setup form's first field on first run.
  */
+import fs from 'node:fs';
 import type { Page } from '@playwright/test';
 import { lastMessage } from '../test/support/llm-server';
 import { ChatPage } from './chat-page';
@@ -113,4 +114,43 @@ test('a finished card offers copy command, copy output and run again', async ({ 
   await expect(chat.cards()).toHaveCount(2);
   await chat.lastCard().expectState('done');
   await expect(chat.lastCard().output).toHaveText('one two');
+});
+
+test.describe('edit before running', () => {
+  test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, permissions: { auto_allow: ['echo*'], require_approval: ['touch*'] } } });
+
+  test('"Edit" in the approval: the edited command is judged again by the policy, the original never runs', async ({ world, page }) => {
+    const original = world.canary('original');
+    const second = world.canary('second');
+    world.llm.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${original}`, reason: 'make a file' } }] }, { text: 'Done as you changed it.' });
+    const chat = await ChatPage.open(page, world.url);
+    await chat.send('make the file');
+    const dialog = chat.approvalDialog();
+    await dialog.root.getByRole('button', { name: 'Edit' }).click();
+    await dialog.root.getByTestId('approval-edit').fill(`touch ${second}`);
+    await dialog.root.getByRole('button', { name: 'Check edited command' }).click();
+    // Still touch*: the policy asks again, about the edited command.
+    await expect(dialog.command).toHaveText(`touch ${second}`);
+    await dialog.approveButton.click();
+    await chat.cardFor(`touch ${second}`).expectState('done');
+    await expect(chat.cardFor(`touch ${original}`).refusal).toContainText('replaced by your edit');
+    await expect(chat.lastAnswer()).toContainText('Done as you changed it.');
+    expect(fs.existsSync(second)).toBe(true);
+    expect(fs.existsSync(original)).toBe(false);
+  });
+
+  test('an edit the policy allows outright runs without another question', async ({ world, page }) => {
+    const original = world.canary('original');
+    world.llm.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${original}`, reason: 'make a file' } }] }, { text: 'Echoed.' });
+    const chat = await ChatPage.open(page, world.url);
+    await chat.send('make the file');
+    const dialog = chat.approvalDialog();
+    await dialog.root.getByRole('button', { name: 'Edit' }).click();
+    await dialog.root.getByTestId('approval-edit').fill('echo edited-instead');
+    await dialog.root.getByRole('button', { name: 'Check edited command' }).click();
+    await chat.cardFor('echo edited-instead').expectState('done');
+    await expect(chat.cardFor('echo edited-instead').output).toHaveText('edited-instead');
+    await expect(dialog.root).toHaveCount(0);
+    expect(fs.existsSync(original)).toBe(false);
+  });
 });

@@ -304,7 +304,8 @@ export const calls = {
   /** The conversation as restored from the memory file, and the provider state. */
   'chat.history': call(z.strictObject({}), ChatStateSchema),
   /** Answers one chat.approvalRequest; each request id is valid once. */
-  'chat.approve': call(z.strictObject({ requestId: ChatIdSchema, approved: z.boolean() }), z.null()),
+  /** `command`: the person edited the command before approving; the edited one is judged again by the policy. */
+  'chat.approve': call(z.strictObject({ requestId: ChatIdSchema, approved: z.boolean(), command: z.string().min(1).max(MAX_CHAT_TEXT).optional() }), z.null()),
   /** Runs a command the person typed (`!cmd`) through the same policy, approvals and history. */
   'chat.run': call(z.strictObject({ command: z.string().min(1).max(MAX_CHAT_TEXT) }), ChatCommandResultSchema),
   /** Saves text too long for a message as a file (0600, in the data dir) and says where, for the message to point at. */

@@ -153,6 +153,11 @@ export class CommandRunner {
         abandonPreview();
         await previewRun.catch(() => null);
       }
+      if (typeof answer === 'object') {
+        // The person edited it: this command does not run; the edited one is judged from the start, on a card of its own.
+        refuse(`replaced by your edit: ${answer.edited}`, 'declined', 'declined');
+        return this.run({ ...args, command: answer.edited, callId: `${callId}-edited` });
+      }
       if (answer !== 'approved') {
         if (timedOut) {
           this.o.emit('chat.notice', { turnId, callId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: not running ${command}` });

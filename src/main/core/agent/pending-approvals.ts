@@ -50,10 +50,11 @@ export class PendingApprovals implements Approver {
   }
 
   /** False when the id is not (or no longer) waiting for an answer. */
-  answer(requestId: string, approved: boolean): boolean {
+  answer(requestId: string, approved: boolean, edited?: string): boolean {
     const waiting = this.pending.get(requestId);
     if (!waiting) return false;
-    waiting.settle(approved ? 'approved' : 'denied');
+    // An edit of a tool call's summary means nothing: only a command can be edited.
+    waiting.settle(approved && edited !== undefined && !waiting.request.tool && edited.trim() !== waiting.request.command ? { edited: edited.trim() } : approved ? 'approved' : 'denied');
     return true;
   }
 

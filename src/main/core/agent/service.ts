@@ -311,7 +311,7 @@ export class ChatService {
       'chat.cancel': () => ({ cancelled: this.cancel() }),
       'chat.history': () => this.state(),
       'chat.approve': (req) => {
-        if (!this.approvals.answer(req.requestId, req.approved)) {
+        if (!this.approvals.answer(req.requestId, req.approved, req.command)) {
           throw new BridgeError('not_found', `no approval is waiting with id ${req.requestId} (already answered, expired or never asked)`);
         }
         return null;

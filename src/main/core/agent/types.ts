@@ -44,7 +44,8 @@ export interface ToolCallDisplay {
   arguments: string;
 }
 
-export type ApprovalAnswer = 'approved' | 'denied';
+/** `edited`: the person changed the command; it is judged again, never run as approved. */
+export type ApprovalAnswer = 'approved' | 'denied' | { edited: string };
 
 /**
  * Asks the person. Each host implements it (a native dialog, a modal, a y/N

@@ -191,10 +191,11 @@ export class ChatController {
   }
 
   /** Answers the one request the core asked; the core checks the id. */
-  async answer(requestId: string, approved: boolean): Promise<void> {
-    applyChat((s) => R.approvalSettled(s, requestId, approved));
+  async answer(requestId: string, approved: boolean, editedCommand?: string): Promise<void> {
+    // An edit does not start this card: the edited command gets a card of its own once judged.
+    applyChat((s) => R.approvalSettled(s, requestId, editedCommand !== undefined ? null : approved));
     try {
-      await this.bridge.call('chat.approve', { requestId, approved });
+      await this.bridge.call('chat.approve', { requestId, approved, ...(editedCommand !== undefined ? { command: editedCommand } : {}) });
     } catch (err) {
       useUi.getState().addToast(`Too late to answer: ${message(err)}`);
     }

@@ -15,6 +15,8 @@ function Dialog({ request }: { request: ApprovalRequest }) {
   const deny = useRef<HTMLButtonElement>(null);
   const box = useRef<HTMLDivElement>(null);
   const [now, setNow] = useState(() => Date.now());
+  /** The command as the person is editing it; undefined while not editing. */
+  const [edited, setEdited] = useState<string | undefined>();
   const left = secondsLeft(request, now);
   // The rule is shown once; reasons that only repeat it are left out.
   const extra = reasonsBeyondRule(request.rule, request.reasons);
@@ -77,9 +79,25 @@ function Dialog({ request }: { request: ApprovalRequest }) {
           <>
             <h2 id="approval-title">Approve command</h2>
             <p id="approval-desc">The AI wants to run this command. Nothing runs unless you approve it.</p>
-            <pre className="approval-command" data-testid="approval-command" tabIndex={0}>
-              {request.command}
-            </pre>
+            {edited === undefined ? (
+              <pre className="approval-command" data-testid="approval-command" tabIndex={0}>
+                {request.command}
+              </pre>
+            ) : (
+              <textarea
+                className="approval-command approval-edit"
+                data-testid="approval-edit"
+                aria-label="Edited command"
+                value={edited}
+                rows={Math.min(8, edited.split('\n').length + 1)}
+                spellCheck={false}
+                onChange={(e) => setEdited(e.target.value)}
+                onKeyDown={(e) => {
+                  // Tab leaves the field (focus stays in the dialog); Enter alone does not run anything.
+                  if (e.key === 'Enter' && !e.shiftKey) e.preventDefault();
+                }}
+              />
+            )}
           </>
         )}
         {request.why && (
@@ -136,9 +154,27 @@ function Dialog({ request }: { request: ApprovalRequest }) {
           <button ref={deny} type="button" className="deny" onClick={() => void chat.answer(request.requestId, false)}>
             Deny
           </button>
-          <button type="button" className="approve" onClick={() => void chat.answer(request.requestId, true)}>
-            Approve
-          </button>
+          {!request.tool &&
+            (edited === undefined ? (
+              <button type="button" onClick={() => setEdited(request.command)} title="Change the command; the edited one is judged again by the policy">
+                Edit
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="approve"
+                disabled={edited.trim() === '' || edited.trim() === request.command}
+                onClick={() => void chat.answer(request.requestId, true, edited.trim())}
+                title="The edited command is judged again by the policy before anything runs"
+              >
+                Check edited command
+              </button>
+            ))}
+          {edited === undefined && (
+            <button type="button" className="approve" onClick={() => void chat.answer(request.requestId, true)}>
+              Approve
+            </button>
+          )}
         </div>
       </div>
     </div>
