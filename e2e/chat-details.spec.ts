@@ -43,7 +43,7 @@ test('/help and /history are formatted tables, commands shown exactly as run', a
   await chat.send('/help');
   const help = chat.lastMessage('system');
   await expect(help.getByRole('table')).toBeVisible();
-  await expect(help.getByRole('row')).toHaveCount(8);
+  await expect(help.getByRole('row')).toHaveCount(9);
   await chat.send('!echo "a|b" `printf x`');
   await chat.cardFor('echo "a|b" `printf x`').expectState('done');
   await chat.send('/history');

@@ -154,3 +154,13 @@ test.describe('edit before running', () => {
     expect(fs.existsSync(original)).toBe(false);
   });
 });
+
+test('/model lists the provider\'s models in the web chat and refuses one it does not have', async ({ world, page }) => {
+  const chat = await ChatPage.open(page, world.url);
+  await chat.send('/model');
+  await expect(chat.lastMessage('system')).toContainText('* scripted');
+  await chat.send('/model nope');
+  await expect(chat.lastMessage('system')).toContainText('has no model nope');
+  await chat.send('/model scripted');
+  await expect(chat.lastMessage('system')).toContainText('already using scripted');
+});

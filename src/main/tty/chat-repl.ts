@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { previewText, type Preview } from '../../shared/preview';
+import { switchModel } from '../../shared/switch-model';
 import { dispatchCall } from '../core/bridge/dispatch';
 import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
@@ -440,6 +441,8 @@ export class ChatRepl {
         // Like Ctrl-D: the close handler shuts down with status 0, and nothing prompts again.
         this.rl.close();
         return;
+      case 'model':
+        return this.line(await switchModel((n, r) => this.call(n, r), arg));
       case 'setup': {
         this.wizard = new SetupWizard((name, req) => this.call(name, req), (l) => this.line(l), this.style);
         const first = await this.wizard.start();

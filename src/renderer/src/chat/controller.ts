@@ -13,6 +13,7 @@ import { interruptedCards, restoreRows } from './restore';
 import type { SlashName } from '../../../shared/slash';
 import { HELP, parseInput } from './slash';
 import { useSettings } from '../settings-state';
+import { switchModel } from '../../../shared/switch-model';
 
 const NO_PROVIDER_ROW = 'Not sent to an AI: no provider is configured. “Set up an AI provider” above says what to set; !commands work meanwhile.';
 
@@ -254,6 +255,8 @@ export class ChatController {
         case 'setup':
           useSettings.getState().show();
           return;
+        case 'model':
+          return this.system(`\`\`\`\n${await switchModel((n, r) => this.bridge.call(n, r), arg)}\n\`\`\``);
         case 'clear':
           await this.bridge.call('chat.clear', {});
           this.batcher.flush();
