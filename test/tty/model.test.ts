@@ -33,7 +33,7 @@ describe('/model', () => {
     await chat.waitFor(/First\.[\s\S]*\[aios\] > $/, m);
     m = chat.mark();
     chat.type('/model\r');
-    await chat.waitFor(/  bigger\n\* scripted\n[\s\S]*\[aios\] > $/, m);
+    await chat.waitFor(/ {2}bigger\n\* scripted\n[\s\S]*\[aios\] > $/, m);
     m = chat.mark();
     chat.type('/model nope\r');
     await chat.waitFor(/has no model nope[\s\S]*\[aios\] > $/, m);
