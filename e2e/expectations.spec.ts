@@ -68,24 +68,34 @@ test('typing / shows a popup of the slash commands; it narrows as you type and T
   await expect(popup).toHaveCount(0);
 });
 
-test('a light theme follows the system colour scheme, and outlined buttons reach 3:1 in both', async ({ world, page }, testInfo) => {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await ChatPage.open(page, world.url);
-  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-  expect(luminance(bg)).toBeGreaterThan(0.8);
-  await expect(page.getByTestId('first-screen')).toBeVisible();
-  await page.screenshot({ path: testInfo.outputPath('light-theme.png') });
-  for (const name of ['what is using disk space?']) {
-    const [border, behind] = await borderAndBackground(page, name);
-    expect(contrast(border, behind), `${name}: ${border} on ${behind}`).toBeGreaterThanOrEqual(3);
-  }
-  await page.emulateMedia({ colorScheme: 'dark' });
-  expect(luminance(await page.evaluate(() => getComputedStyle(document.body).backgroundColor))).toBeLessThan(0.05);
-  for (const name of ['what is using disk space?', 'Settings']) {
-    const [border, behind] = await borderAndBackground(page, name);
-    if (name === 'Settings') continue; // a link-style button: no border to measure
-    expect(contrast(border, behind), `${name}: ${border} on ${behind}`).toBeGreaterThanOrEqual(3);
-  }
+test.describe('themes', () => {
+  test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, permissions: { auto_allow: ['ls*'] } } });
+
+  test('a light theme follows the system colour scheme, and outlined buttons reach 3:1 in both', async ({ world, page }, testInfo) => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    const chat = await ChatPage.open(page, world.url);
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(luminance(bg)).toBeGreaterThan(0.8);
+    await expect(page.getByTestId('first-screen')).toBeVisible();
+    // A failed command's error output stays readable on the light ground (WCAG AA, 4.5:1).
+    await chat.send('!ls /no/such/dir');
+    const stderr = chat.cardFor('ls /no/such/dir').output.locator('.stderr').first();
+    await expect(stderr).toBeVisible();
+    const [fg, codeBg] = await stderr.evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el.closest('pre')!).backgroundColor]);
+    expect(contrast(fg!, codeBg!), `${fg} on ${codeBg}`).toBeGreaterThanOrEqual(4.5);
+    await page.screenshot({ path: testInfo.outputPath('light-theme.png') });
+    for (const name of ['Copy command', 'Run again']) {
+      const [border, behind] = await borderAndBackground(page, name);
+      expect(contrast(border, behind), `${name}: ${border} on ${behind}`).toBeGreaterThanOrEqual(3);
+    }
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(luminance(await page.evaluate(() => getComputedStyle(document.body).backgroundColor))).toBeLessThan(0.05);
+    await page.screenshot({ path: testInfo.outputPath('dark-theme.png') });
+    for (const name of ['Copy command', 'Run again', 'Terminal Ctrl+`']) {
+      const [border, behind] = await borderAndBackground(page, name);
+      expect(contrast(border, behind), `${name}: ${border} on ${behind}`).toBeGreaterThanOrEqual(3);
+    }
+  });
 });
 
 test.describe('first run', () => {
