@@ -174,3 +174,17 @@ test('/model lists the provider\'s models in the web chat and refuses one it doe
   await chat.send('/model scripted');
   await expect(chat.lastMessage('system')).toContainText('already using scripted');
 });
+
+test('the UI font is bundled: served by aios itself and used for the text', async ({ world, page }) => {
+  const fonts: string[] = [];
+  page.on('response', (r) => {
+    if (/\.woff2(\?|$)/.test(r.url()) && r.ok()) fonts.push(r.url());
+  });
+  await ChatPage.open(page, world.url);
+  await page.evaluate(() => document.fonts.ready);
+  const origin = new URL(world.url).origin;
+  await expect.poll(() => fonts.length).toBeGreaterThan(0);
+  for (const f of fonts) expect(new URL(f).origin).toBe(origin);
+  expect(await page.evaluate(() => getComputedStyle(document.body).fontFamily)).toMatch(/^"Inter Variable"/);
+  expect(await page.evaluate(() => document.fonts.check('16px "Inter Variable"'))).toBe(true);
+});

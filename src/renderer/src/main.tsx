@@ -1,4 +1,5 @@
 import '@xterm/xterm/css/xterm.css';
+import '@fontsource-variable/inter/wght.css';
 import './styles.css';
 import './experience.css';
 import { createRoot } from 'react-dom/client';
