@@ -159,7 +159,8 @@ describe('approvals through the Electron host', () => {
     fs.writeFileSync(path.join(home, 'renderer', 'index.html'), '<!doctype html><title>aios</title>');
     fs.writeFileSync(
       path.join(config, 'config.toml'),
-      `[ai]\nbase_url = "${llm.baseUrl}"\nmodel = "scripted"\napproval_timeout_s = 30\n\n[permissions]\nrequire_approval = ["touch *"]\n`,
+      // No preview: these tests answer the first box, which a finished preview would replace.
+      `[ai]\nbase_url = "${llm.baseUrl}"\nmodel = "scripted"\napproval_timeout_s = 30\n\n[permissions]\nrequire_approval = ["touch *"]\n\n[preview]\nenabled = false\n`,
     );
     fs.writeFileSync(path.join(config, 'mcp.json'), '{"mcpServers":{}}');
     FakeBrowserWindow.instances = [];

@@ -137,8 +137,9 @@ export class NativeApprover implements Approver {
         const outcome = await Promise.race([shown, aborted, redrawn]);
         signal.removeEventListener('abort', closeBox);
         if (outcome === 'redraw') {
+          // The abort closes the box; its late answer, if any, is not the person's answer to the new one.
           box.abort();
-          await shown.catch(() => undefined);
+          void shown.catch(() => undefined);
           continue;
         }
         if (outcome === 'aborted' || signal.aborted) {
