@@ -50,6 +50,8 @@ export const TerminalSessionSchema = z.object({
   replay: z.string(),
   /** True when `open` attached to a session that was already running. */
   attached: z.boolean(),
+  /** Something the person must know about this open, e.g. that the shell cap ended an unseen shell. */
+  notice: z.string().optional(),
 });
 export type TerminalSession = z.infer<typeof TerminalSessionSchema>;
 
@@ -108,6 +110,8 @@ export const ApprovalRequestSchema = JudgedCommandSchema.extend({
   preview: PreviewSchema.optional(),
   /** "Always allow": the narrow rule an approval with `remember` writes, and the file it goes to. */
   remember: z.object({ list: z.literal('auto_allow'), pattern: z.string(), file: z.string() }).optional(),
+  /** A preview is still running: it follows as `chat.approvalPreview`; the person may answer before it does. */
+  previewPending: z.boolean().optional(),
 });
 export type ApprovalRequestPayload = z.infer<typeof ApprovalRequestSchema>;
 
@@ -319,7 +323,11 @@ export const calls = {
   /** The whole text of one stored message that chat.history restored folded ("show all"). */
   'chat.message': call(z.strictObject({ conversationId: z.string().min(1).max(100), seq: z.number().int().nonnegative() }), z.object({ text: z.string() })),
   /** Answers one chat.approvalRequest; each request id is valid once. */
-  'chat.approve': call(z.strictObject({ requestId: ChatIdSchema, approved: z.boolean(), remember: z.boolean().optional() }), z.null()),
+  /** `remember`: "always allow" (write the offered rule). `command`: the person edited the command before approving; the edited one is judged again by the policy. */
+  'chat.approve': call(
+    z.strictObject({ requestId: ChatIdSchema, approved: z.boolean(), remember: z.boolean().optional(), command: z.string().min(1).max(MAX_CHAT_TEXT).optional() }),
+    z.null(),
+  ),
   /** The person's own rules (their config.toml, not the shipped floor). */
   'permissions.list': call(z.strictObject({}), PersonRulesSchema),
   /** Removes one of the person's rules; the policy is built again at once. */
@@ -375,13 +383,16 @@ export const events = {
     refusalKind: z.enum(['denied', 'declined', 'timeout', 'cancelled', 'failed']).nullable(),
   }),
   'chat.approvalRequest': ApprovalRequestSchema,
+  /** The preview of an open approval (asked with `previewPending`) is ready. */
+  'chat.approvalPreview': z.object({ requestId: ChatIdSchema, preview: PreviewSchema }),
   /** Every command, from the model or typed as `!cmd`, once the policy has judged it and before it runs (or is refused). */
   'chat.commandStart': CommandStartSchema,
   /** Past policy and approval: the command has started (its card leaves "waiting"). */
   'chat.commandRunning': z.object({ callId: z.string() }),
   'chat.commandOutput': z.object({ callId: z.string(), stream: OutputStreamSchema, data: z.string() }),
   'chat.commandDone': CommandDoneSchema,
-  'chat.notice': z.object({ turnId: ChatIdSchema.nullable(), level: z.enum(['info', 'warning']), message: z.string() }),
+  /** `callId`: the notice is about that command, whose card already says it (a UI may show it there instead). */
+  'chat.notice': z.object({ turnId: ChatIdSchema.nullable(), level: z.enum(['info', 'warning']), message: z.string(), callId: z.string().optional() }),
   'chat.error': z.object({ turnId: ChatIdSchema.nullable(), kind: z.string(), message: z.string() }),
   'chat.turnDone': z.object({ turnId: ChatIdSchema, status: z.enum(['done', 'cancelled', 'error', 'max_rounds']) }),
 } as const;

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ApprovalRequestSchema } from './contract';
+import { PreviewSchema } from './preview';
 
 /** The name `utilityProcess.fork` gives the core (shown in task managers and crash reports). */
 export const CORE_SERVICE_NAME = 'aios-core';
@@ -27,6 +28,8 @@ export const CoreToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pong'), seq: z.number().int() }),
   /** The core needs a yes or no: main shows its native dialog (the renderer has no say). */
   z.object({ type: z.literal('approval'), request: ApprovalRequestSchema }),
+  /** The preview of an open `approval` is ready: main shows it with the question. */
+  z.object({ type: z.literal('approval-preview'), requestId: z.string(), preview: PreviewSchema }),
   /** The turn was cancelled or the approval timed out: main takes the dialog away. */
   z.object({ type: z.literal('approval-cancel'), requestId: z.string() }),
 ]);

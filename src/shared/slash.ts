@@ -7,7 +7,7 @@
 
 export type HostSurface = 'gui' | 'tty';
 
-export type SlashName = 'help' | 'clear' | 'history' | 'memory' | 'permissions' | 'terminal' | 'setup' | 'output' | 'exit';
+export type SlashName = 'help' | 'clear' | 'history' | 'memory' | 'permissions' | 'terminal' | 'setup' | 'model' | 'output' | 'exit';
 
 interface SlashSpec {
   name: SlashName;
@@ -23,7 +23,8 @@ export const SLASH_COMMANDS: readonly SlashSpec[] = [
   { name: 'memory', aliases: [], usage: '/memory [words]', does: 'search the shared memory (recent memories without words)', hosts: ['gui', 'tty'] },
   { name: 'permissions', aliases: [], usage: '/permissions [remove N]', does: 'your own rules (from "always allow"), and removing one', hosts: ['gui', 'tty'] },
   { name: 'clear', aliases: [], usage: '/clear', does: 'start a new conversation (the old one stays in memory)', hosts: ['gui', 'tty'] },
-  { name: 'setup', aliases: [], usage: '/setup', does: 'choose the AI provider (written into config.toml)', hosts: ['tty'] },
+  { name: 'setup', aliases: ['settings'], usage: '/setup', does: { gui: 'open the settings: AI provider, model and key (written into config.toml)', tty: 'choose the AI provider (written into config.toml)' }, hosts: ['gui', 'tty'] },
+  { name: 'model', aliases: [], usage: '/model [name]', does: 'list the models the provider offers, or switch to one (saved in config.toml)', hosts: ['gui', 'tty'] },
   { name: 'terminal', aliases: [], usage: '/terminal', does: { gui: 'open the terminal pane', tty: 'open your shell ($SHELL); type exit to come back' }, hosts: ['gui', 'tty'] },
   { name: 'output', aliases: [], usage: '/output', does: 'all the output of the last command (long output is folded)', hosts: ['tty'] },
   { name: 'help', aliases: ['?'], usage: '/help', does: 'this text', hosts: ['gui', 'tty'] },

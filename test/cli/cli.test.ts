@@ -38,7 +38,31 @@ describe('aios CLI', () => {
     const r = aios(['app'], { AIOS_ELECTRON: path.join(root, 'package.json') });
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/aios app needs the Electron binary, and .*; run `aios web` to use aios in a browser instead\./);
+    // From a checkout, where `aios` is not on PATH, the way to run it is npm's.
+    expect(r.stderr).toMatch(/aios app needs the Electron binary, and .*; run `npm run -s aios -- web` to use aios in a browser instead\./);
+  });
+
+  it('says `aios web` where aios is on PATH (installed)', () => {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-bin-'));
+    try {
+      fs.writeFileSync(path.join(bin, 'aios'), '#!/bin/sh\n', { mode: 0o755 });
+      const r = aios(['app'], { AIOS_ELECTRON: path.join(root, 'package.json'), PATH: `${bin}:${process.env.PATH ?? ''}` });
+      expect(r.stderr).toContain('run `aios web` to use aios in a browser instead.');
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('doctor never says "config ok" above a missing config.toml', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-doctor-'));
+    try {
+      const r = runAios(['doctor'], { PATH: process.env.PATH ?? '', HOME: empty, XDG_CONFIG_HOME: path.join(empty, '.config'), OLLAMA_HOST: '127.0.0.1:9' });
+      expect(r.stdout).toContain('config.toml (missing: defaults in use)');
+      expect(r.stdout).not.toMatch(/^config ok$/m);
+      expect(r.stdout).toMatch(/^config uses the defaults \(no config\.toml yet/m);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('checks aios web arguments', () => {

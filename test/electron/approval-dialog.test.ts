@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { MessageBoxOptions } from 'electron';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { callChannel, eventChannel } from '../../src/shared/ipc';
 import { askWithTimeout } from '../../src/main/core/agent/approval';
 import type { ApprovalRequest } from '../../src/main/core/agent/types';
@@ -69,6 +69,35 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
       // No window: the box is shown on its own rather than not at all.
       expect(fake.dialogs.messageBoxes[0]).toHaveLength(1);
     }
+  });
+
+  it('asks at once while the preview runs, then shows the box again with the preview; an answer on it counts', async () => {
+    const fake = createFakeElectron();
+    const boxes = heldBoxes(fake);
+    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
+    const answer = approver.approve(request({ previewPending: true }), new AbortController().signal);
+    await vi.waitFor(() => expect(boxes).toHaveLength(1));
+    expect(boxes[0]!.options.detail).toContain('Preview: preparing the preview…');
+    approver.previewReady('01HAPPROVAL', { ran: true, lines: ['would delete 2 files in ./build'], limits: [], changes: [], omitted: 0, exitCode: 0, timedOut: false, durationMs: 5 });
+    await vi.waitFor(() => expect(boxes).toHaveLength(2));
+    expect(boxes[0]!.options.signal?.aborted).toBe(true);
+    expect(boxes[1]!.options.detail).toContain('would delete 2 files in ./build');
+    expect(boxes[1]!.options.detail).not.toContain('preparing the preview');
+    boxes[1]!.answer(RUN_BUTTON);
+    expect(await answer).toBe('approved');
+  });
+
+  it('an answer while the preview is still being prepared counts', async () => {
+    const fake = createFakeElectron();
+    const boxes = heldBoxes(fake);
+    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
+    const answer = approver.approve(request({ previewPending: true }), new AbortController().signal);
+    await vi.waitFor(() => expect(boxes).toHaveLength(1));
+    boxes[0]!.answer(DENY_BUTTON);
+    expect(await answer).toBe('denied');
+    // A preview that ends after the answer changes nothing.
+    approver.previewReady('01HAPPROVAL', { ran: true, lines: ['late'], limits: [], changes: [], omitted: 0, exitCode: 0, timedOut: false, durationMs: 5 });
+    expect(boxes).toHaveLength(1);
   });
 
   it('denies when the approval timeout passes, and closes the box', async () => {
@@ -151,7 +180,8 @@ describe('approvals through the Electron host', () => {
     fs.writeFileSync(path.join(home, 'renderer', 'index.html'), '<!doctype html><title>aios</title>');
     fs.writeFileSync(
       path.join(config, 'config.toml'),
-      `[ai]\nbase_url = "${llm.baseUrl}"\nmodel = "scripted"\napproval_timeout_s = 30\n\n[permissions]\nrequire_approval = ["touch *"]\n`,
+      // No preview: these tests answer the first box, which a finished preview would replace.
+      `[ai]\nbase_url = "${llm.baseUrl}"\nmodel = "scripted"\napproval_timeout_s = 30\n\n[permissions]\nrequire_approval = ["touch *"]\n\n[preview]\nenabled = false\n`,
     );
     fs.writeFileSync(path.join(config, 'mcp.json'), '{"mcpServers":{}}');
     FakeBrowserWindow.instances = [];

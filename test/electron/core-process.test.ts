@@ -123,6 +123,8 @@ describe('the core in a utility process', () => {
 
   it('asks main for approvals: the native dialog answers, the page cannot', async () => {
     const boxes: Array<{ options: MessageBoxOptions; answer(n: number): void }> = [];
+    // No preview here: its box would be shown again when the preview ends (the next test).
+    fs.appendFileSync(path.join(home, 'config', 'config.toml'), '\n[preview]\nenabled = false\n');
     const { renderer } = await start();
     fake.dialogs.responder = (args) =>
       new Promise((resolve) => {
@@ -141,8 +143,33 @@ describe('the core in a utility process', () => {
     expect(fs.existsSync(canary)).toBe(true);
   });
 
+  it('asks at once while the preview runs in the core, then shows the box again with the preview', async () => {
+    const boxes: Array<{ options: MessageBoxOptions; answer(n: number): void }> = [];
+    const { renderer } = await start();
+    fake.dialogs.responder = (args) =>
+      new Promise((resolve) => {
+        const options = args.at(-1) as MessageBoxOptions;
+        const answer = (response: number) => resolve({ response, checkboxChecked: false });
+        options.signal?.addEventListener('abort', () => answer(options.cancelId ?? 0), { once: true });
+        boxes.push({ options, answer });
+      });
+    const canary = path.join(home, 'canary');
+    const ran = renderer.call('chat.run', { command: `touch ${canary}` });
+    await expect.poll(() => boxes.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    expect(boxes[0]!.options.detail).toContain('Preview: preparing the preview…');
+    // The preview ends in the core; main closes the first box and asks again with it.
+    await expect.poll(() => boxes.length, { timeout: 30_000 }).toBe(2);
+    expect(boxes[0]!.options.signal?.aborted).toBe(true);
+    expect(boxes[1]!.options.detail).toContain('Preview (run in a throwaway copy; nothing was changed):');
+    expect(fs.existsSync(canary)).toBe(false);
+    boxes[1]!.answer(RUN_BUTTON);
+    expect(await ran).toMatchObject({ ran: true, exitCode: 0 });
+    expect(fs.existsSync(canary)).toBe(true);
+  });
+
   it('closes the dialog of a core that dies while asking, and the new core runs nothing', async () => {
     const boxes: MessageBoxOptions[] = [];
+    fs.appendFileSync(path.join(home, 'config', 'config.toml'), '\n[preview]\nenabled = false\n');
     const { renderer, takePorts } = await start();
     fake.dialogs.responder = (args) =>
       new Promise((resolve) => {

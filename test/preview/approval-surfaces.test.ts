@@ -16,6 +16,8 @@ import { approvalBoxOptions } from '../../src/main/electron/approval-dialog';
 import type { Preview } from '../../src/shared/preview';
 import { makeDirs, writeConfig } from '../agent/harness';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
+import { waitFor } from '../support/temp';
+import { pidsWithArgv } from '../../e2e/processes';
 import { chatEnv, startChat, stopChatWorld, type ChatPty } from '../tty/pty-harness';
 
 const PREVIEW: Preview = {
@@ -90,10 +92,11 @@ describe('aios chat: preview before approval (real pty, real overlay)', () => {
     server.setResponder((body) => ({ text: `Result: ${lastMessage(body, 'tool')}` }));
     const m = chat.mark();
     chat.type('clean the build\r');
-    await chat.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $/, m, 30_000);
+    // The question comes at once, saying the preview is on its way; the preview then fills in above the prompt.
+    const preparing = await chat.waitFor(/preparing the preview…[\s\S]*Run it\? \[y\/N\] \(\d+ s\) $/, m, 30_000);
+    await chat.waitFor(/would delete 3 files and 2 directories \(10\.7 KB\) in \.\/build[\s\S]*Run it\? \[y\/N\] \(\d+ s\) $/, preparing, 30_000);
     const asked = chat.text().slice(m);
     expect(asked).toContain('approval needed: rm -rf ./build');
-    expect(asked).toContain('would delete 3 files and 2 directories (10.7 KB) in ./build');
     for (const rel of Object.keys(files)) expect(asked).toContain(`deleted ./${rel}`);
     // Before any answer, nothing is gone.
     expect(hash()).toEqual(before);
@@ -103,5 +106,23 @@ describe('aios chat: preview before approval (real pty, real overlay)', () => {
     const toolResult = lastMessage(server.requests[1]!.body, 'tool');
     expect(toolResult).toContain('"ran":false');
     expect(toolResult).toContain('would delete 3 files and 2 directories (10.7 KB) in ./build');
+  }, 60_000);
+
+  it('an answer before the preview ends counts, and the preview is stopped', async () => {
+    fs.appendFileSync(path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml'), '\n[preview]\ntime_limit_s = 120\n');
+    const work = path.join(dirs.dir, 'work');
+    chat = startChat(chatEnv(dirs.env), work);
+    await chat.waitFor(/\[aios\] > $/, 0, 30_000);
+    const command = 'rm -rf ./gone; sleep 93.17';
+    server.push({ toolCalls: [{ name: 'run_command', arguments: { command, reason: 'wait' } }] });
+    server.setResponder((body) => ({ text: `Result: ${lastMessage(body, 'tool')}` }));
+    const m = chat.mark();
+    chat.type('wait a while\r');
+    await chat.waitFor(/preparing the preview…[\s\S]*Run it\? \[y\/N\] \(\d+ s\) $/, m, 30_000);
+    await waitFor(() => pidsWithArgv(['sleep', '93.17']).length > 0, 20_000, 'the preview running its copy');
+    chat.type('n\r');
+    await chat.waitFor(/not run: declined by the person[\s\S]*Result: [\s\S]*\[aios\] > $/, m);
+    await waitFor(() => pidsWithArgv(['sleep', '93.17']).length === 0, 20_000, 'the abandoned preview to be gone');
+    expect(chat.text().slice(m)).not.toContain('preview (nothing was changed)');
   }, 60_000);
 });

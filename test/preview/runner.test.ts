@@ -39,15 +39,52 @@ function runnerWith(decision: Decision, preview: Previewer, asked: ApprovalReque
 }
 
 describe('the agent asks for a preview', () => {
-  it('puts the preview in the approval request and in what the model sees', async () => {
+  it('asks at once with previewPending, hands the preview to the open question, and gives it to the model', async () => {
     const asked: ApprovalRequest[] = [];
     const calls: string[] = [];
-    const runner = runnerWith('require_approval', async ({ command }) => (calls.push(command), PREVIEW), asked);
+    let release: (p: Preview) => void = () => undefined;
+    const ready = new Promise<Preview>((resolve) => (release = resolve));
+    const shown: Array<[string, Preview]> = [];
+    const runner = new CommandRunner({
+      policy: async () => ({ decide: () => ({ decision: 'require_approval', segments: [], reasons: [], fallback: false }), decideTool: () => { throw new Error('unused'); }, describe: () => '' }),
+      executor: new Executor(),
+      approver: {
+        approve: async (r) => {
+          asked.push(r);
+          // The question is open before the preview ends; the person answers once they have seen it.
+          release(PREVIEW);
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          return 'denied';
+        },
+        previewReady: (id, p) => shown.push([id, p]),
+      },
+      emit: () => undefined,
+      approvalTimeoutMs: 10_000,
+      commandTimeoutMs: 10_000,
+      preview: ({ command }) => (calls.push(command), ready),
+    });
     const out = await runner.run({ command: 'rm x', cwd: '/', callId: 'c', turnId: null, signal: new AbortController().signal });
     expect(calls).toEqual(['rm x']);
-    expect(asked[0]?.preview).toEqual(PREVIEW);
+    expect(asked[0]?.preview).toBeUndefined();
+    expect(asked[0]?.previewPending).toBe(true);
+    expect(shown).toEqual([[asked[0]!.requestId, PREVIEW]]);
     expect(out.ran).toBe(false);
     expect(JSON.parse(commandResultForModel(out)).preview).toContain('would delete ./x: 3 B');
+  });
+
+  it('an answer before the preview ends aborts the preview and does not wait for it to finish on its own', async () => {
+    let aborted = false;
+    const runner = runnerWith(
+      'require_approval',
+      ({ signal }) =>
+        new Promise<Preview | null>((resolve) => {
+          signal.addEventListener('abort', () => ((aborted = true), resolve(null)), { once: true });
+        }),
+      [],
+    );
+    const out = await runner.run({ command: 'rm x', cwd: '/', callId: 'c', turnId: null, signal: new AbortController().signal });
+    expect(aborted).toBe(true);
+    expect(out.preview).toBeUndefined();
   });
 
   it('never previews a denied command (a preview runs the command)', async () => {

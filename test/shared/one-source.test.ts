@@ -19,7 +19,8 @@ describe('the TTY and the GUI say the same things', () => {
       expect(parseInput(line), line).toEqual(parseChatInput(line, 'gui'));
     }
     expect(parseChatInput('/setup', 'tty')).toEqual({ kind: 'slash', name: 'setup', arg: '' });
-    expect(parseChatInput('/setup', 'gui')).toEqual({ kind: 'unknown', name: 'setup' });
+    expect(parseChatInput('/setup', 'gui')).toEqual({ kind: 'slash', name: 'setup', arg: '' });
+    expect(parseChatInput('/output', 'gui')).toEqual({ kind: 'unknown', name: 'output' });
     expect(parseChatInput('/quit', 'tty')).toEqual({ kind: 'slash', name: 'exit', arg: '' });
     for (const c of SLASH_COMMANDS) {
       if (c.hosts.includes('tty')) expect(TTY_HELP).toContain(c.usage);

@@ -7,6 +7,7 @@ import type { Env } from '../core/config/paths';
 import { findElectronBinary } from '../core/electron-binary';
 import { describeLogs } from '../core/log';
 import { heldEnv } from '../core/environment/held-secrets';
+import { aiosCommand } from '../core/aios-command';
 
 const HELP = `Usage: aios app [--kiosk]
 
@@ -41,7 +42,7 @@ export async function run(args: string[]): Promise<number> {
   for (const problem of loaded.problems) process.stderr.write(`aios app: config: ${formatProblem(problem)}\n`);
   const electron = findElectronBinary();
   if (!electron.found) {
-    process.stderr.write(`aios app needs the Electron binary, and ${electron.reason}; run \`aios web\` to use aios in a browser instead.\n`);
+    process.stderr.write(`aios app needs the Electron binary, and ${electron.reason}; run \`${aiosCommand('web')}\` to use aios in a browser instead.\n`);
     return 1;
   }
   const entry = path.join(appRoot(), 'out', 'main', 'index.js');

@@ -31,6 +31,8 @@ something needs attention.
 export interface DoctorSection {
   name: string;
   ok: boolean;
+  /** What the header says when `ok` and more than "ok" is true (e.g. defaults in use); never hides a problem. */
+  status?: string;
   /** Human-readable lines, already indented by the printer. */
   lines: string[];
   data: unknown;
@@ -55,7 +57,9 @@ export function configSection(ctx: DoctorContext): DoctorSection {
     ...loaded.problems.map((pr) => `problem      ${formatProblem(pr)}`),
     ...(loaded.warnings ?? []).map((w) => `warning      ${formatProblem(w)}`),
   ];
-  return { name: 'config', ok: loaded.problems.length === 0, lines, data: { file: loaded.file, exists: loaded.exists, paths: p, problems: loaded.problems } };
+  // "ok" above "(missing)" reads as a contradiction: say what is really in use.
+  const status = loaded.exists ? undefined : 'uses the defaults (no config.toml yet; the first start of aios chat, web or app writes it)';
+  return { name: 'config', ok: loaded.problems.length === 0, ...(status ? { status } : {}), lines, data: { file: loaded.file, exists: loaded.exists, paths: p, problems: loaded.problems } };
 }
 
 const LISTS = ['deny', 'require_approval', 'notify', 'auto_allow'] as const;
@@ -237,7 +241,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ ok, sections: Object.fromEntries(sections.map((s) => [s.name, { ok: s.ok, ...(s.data as object) }])) }, null, 2)}\n`);
   } else {
     for (const s of sections) {
-      process.stdout.write(`${s.name} ${s.ok ? 'ok' : 'NEEDS ATTENTION'}\n${s.lines.map((l) => `  ${l}`).join('\n')}\n\n`);
+      process.stdout.write(`${s.name} ${s.ok ? (s.status ?? 'ok') : 'NEEDS ATTENTION'}\n${s.lines.map((l) => `  ${l}`).join('\n')}\n\n`);
     }
   }
   return ok ? 0 : 1;

@@ -17,6 +17,7 @@ import { knownServerFor, PolicyEngine, type ToolCallFacts } from '../core/policy
 import { BUILTIN_SERVER, splitToolName } from '../core/policy/tool-rules';
 import { previewCommand } from '../core/preview';
 import { previewSettings } from '../core/preview/previewer';
+import { workingDirectory } from '../core/work-dir';
 
 const USAGE = `Usage:
   aios policy check [--config FILE] [--profile NAME] [--cwd DIR] [--json] [--preview] -- 'COMMAND'
@@ -29,7 +30,8 @@ check     decide one command line and explain it: every segment with its argv,
           The exit code is 0 whatever the decision; 2 means a usage error.
 --jsonl   read one JSON string per stdin line, write one JSON object per line:
           {"command", "decision", "segments", "reasons"}
---cwd     the working directory to judge against (default: the current one)
+--cwd     the working directory to judge against (default: where aios was
+          started from, as for the chat; the home from aios's own checkout)
 --tool    decide an MCP tool call instead: SERVER__TOOL as the model calls it
           (or mcp__SERVER__TOOL as rules name it; aios's own tools are aios__NAME)
 --args    the call's arguments as a JSON object (default {}); path arguments
@@ -117,7 +119,7 @@ async function check(args: string[]): Promise<number> {
   if (values.preview && values.jsonl) return usageError('--preview takes one COMMAND, not --jsonl');
   if (values.jsonl && positionals.length > 0) return usageError('--jsonl reads commands from stdin; give no COMMAND');
   if (!values.jsonl && positionals.length === 0) return usageError("no command given: aios policy check -- 'COMMAND'");
-  const context = { cwd: values.cwd ?? process.cwd(), ...(process.env.HOME ? { home: process.env.HOME } : {}) };
+  const context = { cwd: values.cwd ? path.resolve(values.cwd) : workingDirectory(process.env), ...(process.env.HOME ? { home: process.env.HOME } : {}) };
   const engine = await makeEngine(values);
 
   if (!values.jsonl) {
@@ -206,7 +208,7 @@ async function checkTool(values: { tool?: string; args?: string; annotations?: s
       serverNote = `in ${mcp.file}${known ? `, known: ${known}` : ''}${server.trustAnnotations ? ', annotations trusted' : ''}`;
     }
   }
-  const context = { cwd: values.cwd ?? process.cwd(), ...(process.env.HOME ? { home: process.env.HOME } : {}) };
+  const context = { cwd: values.cwd ? path.resolve(values.cwd) : workingDirectory(process.env), ...(process.env.HOME ? { home: process.env.HOME } : {}) };
   const result = engine.decideTool(facts, context);
   const name = `mcp__${split.server}__${split.tool}`;
   process.stdout.write(values.json ? `${JSON.stringify({ name, arguments: args, ...result })}\n` : formatTool(name, result, facts, serverNote, engine.replaceShipped));

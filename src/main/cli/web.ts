@@ -11,6 +11,7 @@ import { WEB_STATE_FILE, loadWebState, rotateWebSecret, saveWebState, webSecretF
 import { heldEnv, takeSecretsFromEnvironment } from '../core/environment/held-secrets';
 import { writeLoginPage } from '../web/login-page';
 import { loadConfigForHost, reportFirstRun } from '../core/setup/config-file';
+import { aiosCommand } from '../core/aios-command';
 
 /** How long a login URL printed by --login-url stays usable. */
 const LOGIN_URL_TTL_S = 120;
@@ -134,7 +135,7 @@ function printLoginUrl(): number {
   const { dataDir } = loadConfig({ env: heldEnv() }).paths;
   const file = path.join(dataDir, WEB_STATE_FILE);
   if (!fs.existsSync(file)) {
-    process.stderr.write(`aios web: ${file} does not exist: \`aios web\` has never run for this install\n`);
+    process.stderr.write(`aios web: ${file} does not exist: \`${aiosCommand('web')}\` has never run for this install\n`);
     return 1;
   }
   const { state } = loadWebState(dataDir);

@@ -1,5 +1,6 @@
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/types';
 import type { CoreToMain } from '../../shared/core-process';
+import type { Preview } from '../../shared/preview';
 
 /**
  * Approvals from the core's utility process: the question goes to the main
@@ -28,6 +29,10 @@ export class RemoteApprover implements Approver {
       signal.addEventListener('abort', onAbort, { once: true });
       this.send({ type: 'approval', request: { ...request } });
     });
+  }
+
+  previewReady(requestId: string, preview: Preview): void {
+    if (this.waiting.has(requestId)) this.send({ type: 'approval-preview', requestId, preview });
   }
 
   /** Main's answer; an unknown or already settled id is ignored (each id counts once). */

@@ -20,6 +20,7 @@ import { commandEnvironment, type CommandEnvironment } from './environment';
 import { ownSecretValues, withProviderCredential } from './environment/held-secrets';
 import { ownSecretsDir } from './environment/secret-files';
 import { Sandbox } from './executor/sandbox';
+import { workingDirectory } from './work-dir';
 
 export interface CoreOptions {
   host: HostKind;
@@ -28,7 +29,7 @@ export interface CoreOptions {
   config?: LoadedConfig;
   /** The permission policy for the chat; default: the PolicyEngine from config.toml. */
   policy?: () => Promise<CommandPolicy>;
-  /** Where chat commands run; default: the process's cwd. */
+  /** Where chat commands run and shells open; default: `workingDirectory(env)`. */
   cwd?: string;
   /** Chat test seams and tuning (Ollama probe address, executor, …). */
   chat?: Pick<ChatServiceOptions, 'ollamaUrl' | 'executor' | 'llmFactory' | 'log' | 'approver'>;
@@ -76,6 +77,8 @@ export class Core {
   readonly sandbox: Sandbox;
   /** Pushes `app.statusChanged` when the status bar's facts change. */
   readonly status: StatusPublisher;
+  /** Where the AI's commands run, shells open and relative paths are judged. */
+  readonly workDir: string;
   private mcp: McpManager | undefined;
 
   constructor(readonly options: CoreOptions) {
@@ -84,11 +87,12 @@ export class Core {
     const config = this.config;
     // The provider key from the environment the host handed over, else from a systemd credential.
     const env = withProviderCredential(given, config.config.ai.api_key_env);
+    this.workDir = options.cwd ?? workingDirectory(env);
     this.commandEnv = commandEnvironment(config.config, env);
     // aios's own secret files (the web host's signing secret) are redacted by every host.
     this.commandEnv.secrets.add(...ownSecretValues(ownSecretsDir(config.paths)));
     this.sandbox = new Sandbox({ bwrap: config.config.commands.bwrap, env, disabled: !config.config.commands.confine_auto_allowed });
-    this.terminals = new TerminalService({ events: this.events, env: this.commandEnv.env, secrets: this.commandEnv.secrets });
+    this.terminals = new TerminalService({ events: this.events, cwd: this.workDir, env: this.commandEnv.env, secrets: this.commandEnv.secrets });
     this.chat = new ChatService({
       config,
       env,
@@ -101,7 +105,7 @@ export class Core {
         const mcp = this.mcpManager();
         return mcp && mcp.config.servers.length > 0 ? mcpExternalTools(mcp) : undefined;
       },
-      ...(options.cwd ? { cwd: options.cwd } : {}),
+      cwd: this.workDir,
       ...options.chat,
     });
     this.setup = new SetupService({

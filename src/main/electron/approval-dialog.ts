@@ -1,5 +1,5 @@
 import type { BrowserWindow, Dialog, MessageBoxOptions } from 'electron';
-import { previewText } from '../../shared/preview';
+import { previewText, type Preview } from '../../shared/preview';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/types';
 import type { Logger } from '../core/log';
 import { approvalWording } from '../../shared/approval-wording';
@@ -15,6 +15,9 @@ export interface NativeApproverDeps {
   parent: () => BrowserWindow | undefined;
   logger: Logger;
 }
+
+/** Said while the preview of the question still runs (the same words in every host). */
+export const PREPARING_PREVIEW = 'Preview: preparing the preview…';
 
 /** Button order: Deny first, so it is the default and what Esc (cancelId) picks. */
 export const DENY_BUTTON = 0;
@@ -79,6 +82,7 @@ export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal
     ...(request.why ? [`The AI says why: ${visibleText(request.why)}`, ''] : []),
     `Directory: ${visibleText(request.cwd, ONE_LINE)}`,
     ...(request.preview ? ['', 'Preview (run in a throwaway copy; nothing was changed):', previewText(request.preview, { full: true, maxList: 20 })] : []),
+    ...(!request.preview && request.previewPending ? ['', `${PREPARING_PREVIEW} It appears here when ready; you may answer now.`] : []),
     '',
     `Denied automatically after ${seconds} s without an answer.`,
     ...(request.remember ? ['', `Always allow writes the rule ${JSON.stringify(request.remember.pattern)} into ${request.remember.file} ([permissions] ${request.remember.list}); /permissions lists and removes it.`] : []),
@@ -109,32 +113,63 @@ export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal
  */
 export class NativeApprover implements Approver {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Open questions: when asked (the core's countdown runs from then), the preview once ready, and how to redraw the box. */
+  private readonly open = new Map<string, { askedAt: number; preview?: Preview; redraw?: () => void }>();
 
   constructor(private readonly deps: NativeApproverDeps) {}
 
   approve(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
-    const asked = this.queue.then(() => this.ask(request, signal));
+    this.open.set(request.requestId, { askedAt: Date.now(), ...(request.preview ? { preview: request.preview } : {}) });
+    const asked = this.queue.then(() => this.ask(request, signal)).finally(() => this.open.delete(request.requestId));
     this.queue = asked.catch(() => undefined);
     return asked;
   }
 
+  /** A native box cannot change its text: the open box is closed and shown again with the preview. */
+  previewReady(requestId: string, preview: Preview): void {
+    const state = this.open.get(requestId);
+    if (!state) return;
+    state.preview = preview;
+    state.redraw?.();
+  }
+
   private async ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
-    if (signal.aborted) return 'denied';
-    const options = approvalBoxOptions(request, signal);
+    const state = this.open.get(request.requestId) ?? { askedAt: Date.now() };
     const aborted = new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
     try {
-      const shown = showMessageBoxOn(this.deps.dialog, this.deps.parent(), options);
-      const outcome = await Promise.race([shown, aborted]);
-      if (outcome === 'aborted' || signal.aborted) {
-        this.deps.logger.info(`approval ${request.requestId} ended without an answer (cancelled or timed out): ${request.command}`);
-        return 'denied';
+      for (;;) {
+        if (signal.aborted) return 'denied';
+        const box = new AbortController();
+        const closeBox = () => box.abort();
+        signal.addEventListener('abort', closeBox, { once: true });
+        const shownPreview = state.preview;
+        const redrawn = new Promise<'redraw'>((resolve) => (state.redraw = () => resolve('redraw')));
+        const left = Math.max(0, request.timeoutMs - (Date.now() - state.askedAt));
+        const current: ApprovalRequest = { ...request, timeoutMs: left, ...(shownPreview ? { preview: shownPreview } : {}) };
+        const shown = showMessageBoxOn(this.deps.dialog, this.deps.parent(), approvalBoxOptions(current, box.signal));
+        // The preview may have arrived while the box was being made.
+        if (state.preview !== shownPreview) state.redraw?.();
+        const outcome = await Promise.race([shown, aborted, redrawn]);
+        signal.removeEventListener('abort', closeBox);
+        if (outcome === 'redraw') {
+          // The abort closes the box; its late answer, if any, is not the person's answer to the new one.
+          box.abort();
+          void shown.catch(() => undefined);
+          continue;
+        }
+        if (outcome === 'aborted' || signal.aborted) {
+          this.deps.logger.info(`approval ${request.requestId} ended without an answer (cancelled or timed out): ${request.command}`);
+          return 'denied';
+        }
+        const answer: ApprovalAnswer = outcome.response === RUN_BUTTON ? 'approved' : outcome.response === ALWAYS_BUTTON && request.remember ? 'always' : 'denied';
+        this.deps.logger.info(`approval ${request.requestId}: ${answer} by the person: ${request.command}`);
+        return answer;
       }
-      const answer: ApprovalAnswer = outcome.response === RUN_BUTTON ? 'approved' : outcome.response === ALWAYS_BUTTON && request.remember ? 'always' : 'denied';
-      this.deps.logger.info(`approval ${request.requestId}: ${answer} by the person: ${request.command}`);
-      return answer;
     } catch (err) {
       this.deps.logger.error(`the approval dialog failed; denying ${request.command}`, err);
       return 'denied';
+    } finally {
+      state.redraw = undefined;
     }
   }
 }

@@ -188,6 +188,9 @@ export class CoreProcess {
           });
         return;
       }
+      case 'approval-preview':
+        this.options.approver.previewReady?.(message.requestId, message.preview);
+        return;
       case 'approval-cancel':
         this.approvals.get(message.requestId)?.abort();
         return;

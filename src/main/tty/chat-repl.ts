@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { previewText } from '../../shared/preview';
+import { previewText, type Preview } from '../../shared/preview';
+import { switchModel } from '../../shared/switch-model';
 import type { ConnectedClient } from '../core/bridge/client';
 import type { Core } from '../core/core';
 import type { Env } from '../core/config/paths';
@@ -11,7 +12,7 @@ import { approvalWording } from '../../shared/approval-wording';
 import { formatPersonRules, parsePermissionsArg } from '../../shared/permissions-text';
 import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT, type CallName, type CallRequest, type CallResponse, type EventPayload } from '../../shared/contract';
 import { ARGUMENT_LINES, decisionLabel, formatDuration, formatHistory, formatMemories, formatToolArguments, HELP } from './format';
-import { MarkdownStream } from './markdown';
+import { MarkdownStream, renderMarkdown } from './markdown';
 import { OutputFold } from './output-fold';
 import { SetupWizard } from './setup-wizard';
 import { ThinkingLine } from './thinking';
@@ -24,7 +25,7 @@ const ONE_LINE = { tabs: false, newlines: false } as const;
 
 export interface ChatReplOptions {
   /** Only the bridge (calls through dispatchCall, events from the bus) and the host's shutdown: the TTY is a host like the others. */
-  core: Pick<Core, 'connect' | 'events' | 'close'>;
+  core: Pick<Core, 'connect' | 'events' | 'close' | 'workDir'>;
   input: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   output: Writable & { isTTY?: boolean; columns?: number };
   env: Env;
@@ -41,6 +42,17 @@ const ALWAYS_APPROVAL_PROMPT = 'Run it? [y/N/a(lways)] ';
  * The `[aios] >` prompt: a host like the graphical one, over the same core
  * calls and events, with the y/N prompt as its Approver.
  */
+/** How much of the last answer a restored conversation shows at the start. */
+const RESTORED_LINES = 20;
+
+/** Marks input typed while aios worked, when it is queued and when it is sent. */
+const QUEUED_MARK = '⏵';
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 80 ? `${flat.slice(0, 79)}…` : flat;
+}
+
 export class ChatRepl {
   private readonly style: Style;
   private readonly rl: readline.Interface;
@@ -65,6 +77,8 @@ export class ChatRepl {
   private lastOutput: OutputFold | undefined;
   private pasting = false;
   private readonly pasted: string[] = [];
+  /** What was typed while aios worked: sent, in order, when it is free again. */
+  private readonly queued: string[] = [];
   private finished: (code: number) => void = () => undefined;
 
   constructor(private readonly o: ChatReplOptions) {
@@ -186,7 +200,15 @@ export class ChatRepl {
     const restored = state.messages.filter((m) => (m.role === 'user' || m.role === 'assistant') && m.text.trim() !== '');
     if (restored.length > 0) {
       this.line(this.style.dim(`(conversation restored: ${state.messages.length} messages; /clear starts a new one)`));
-      for (const m of restored.slice(-2)) this.line(this.style.dim(`${m.role === 'user' ? 'you' : 'aios'}: ${visibleText(m.text.replace(/\s+/g, ' ').slice(0, 200))}`));
+      // The answer as it was shown, Markdown drawn for the terminal; the question as typed.
+      for (const m of restored.slice(-2)) {
+        if (m.role === 'user') this.line(this.style.dim(`you: ${visibleText(m.text.replace(/\s+/g, ' ').slice(0, 200))}`));
+        else {
+          const lines = renderMarkdown(visibleText(m.text), this.style).replace(/\n+$/, '').split('\n');
+          const more = lines.length > RESTORED_LINES ? `\n${this.style.dim(`… ${lines.length - RESTORED_LINES} more lines`)}` : '';
+          this.line(`${this.style.dim('aios:')}\n${lines.slice(0, RESTORED_LINES).join('\n')}${more}`);
+        }
+      }
     }
     // The last turn never finished (aios stopped, or the request failed): said, so nobody waits for an answer that will not come.
     const last = state.messages.at(-1);
@@ -249,9 +271,22 @@ export class ChatRepl {
           if (always) this.line(always);
         }
         // What it would change, seen in a throwaway overlay before this question.
-        if (p.preview) this.line(`${s.cyan('  preview (nothing was changed):')}\n${previewText(p.preview, { full: true, maxList: 15 })}`);
+        if (p.preview) this.line(this.previewLines(p.preview));
+        else if (p.previewPending) this.line(s.dim('  preparing the preview… (answer now, or wait for it)'));
         this.prompt();
         this.startCountdown();
+      }),
+      ev.on('chat.approvalPreview', (p) => {
+        if (this.approval?.requestId !== p.requestId || this.inTerminal || this.closed) return;
+        // Above the question, keeping what the person has typed at it.
+        if (this.o.output.isTTY === true) {
+          readline.clearLine(this.o.output, 0);
+          readline.cursorTo(this.o.output, 0);
+          this.atLineStart = true;
+        }
+        this.line(this.previewLines(p.preview));
+        this.rl.setPrompt(this.approvalPromptText(this.approval));
+        this.rl.prompt(true);
       }),
       ev.on('chat.commandOutput', (p) => {
         const shown = visibleOutput(this.folds.get(p.callId)?.push(p.data) ?? p.data);
@@ -281,9 +316,13 @@ export class ChatRepl {
         this.clearStaleApproval();
         if (p.status === 'cancelled') this.line(s.yellow('(cancelled)'));
         this.busy = false;
-        this.prompt();
+        if (!this.sendQueued()) this.prompt();
       }),
     );
+  }
+
+  private previewLines(preview: Preview): string {
+    return `${this.style.cyan('  preview (nothing was changed):')}\n${previewText(preview, { full: true, maxList: 15 })}`;
   }
 
   /** An approval that ended without our answer (timeout, cancel) must not eat the next line. */
@@ -339,6 +378,10 @@ export class ChatRepl {
     }
     if (this.busy) {
       this.write('^C');
+      if (this.queued.length > 0) {
+        this.line(this.style.dim(`(${this.queued.length} queued ${this.queued.length === 1 ? 'input' : 'inputs'} dropped)`));
+        this.queued.splice(0);
+      }
       void this.call('chat.cancel', {});
       return;
     }
@@ -399,7 +442,12 @@ export class ChatRepl {
     this.lostApprovals = [];
     const input = parseChatInput(raw, 'tty');
     if (this.busy) {
-      if (input.kind !== 'empty') this.line(this.style.dim('(still working: wait, or Ctrl-C to cancel)'));
+      // Typed while aios works: kept and sent next, as the person sees.
+      if (input.kind !== 'empty') {
+        this.queued.push(raw);
+        this.line(this.style.cyan(`${QUEUED_MARK} queued (${this.queued.length}): ${oneLine(raw)}`) + this.style.dim('  sent when this answer ends; Ctrl-C drops it'));
+        this.rl.prompt(true);
+      }
       return;
     }
     if (input.kind === 'empty') return this.prompt();
@@ -417,7 +465,8 @@ export class ChatRepl {
       this.busy = false;
       this.line(this.style.red(`error: ${(err as Error).message}`));
     }
-    this.prompt();
+    // What was typed during a `!command` goes next.
+    if (!this.sendQueued()) this.prompt();
   }
 
   /** A message over the limit (a big paste) is saved as a file and the message points at it: nothing is refused or lost. */
@@ -439,6 +488,15 @@ export class ChatRepl {
     }
   }
 
+  /** Sends the oldest queued input, if any; true when it did (its own turn prompts again). */
+  private sendQueued(): boolean {
+    const next = this.queued.shift();
+    if (next === undefined || this.closed) return false;
+    this.line(this.style.cyan(`${QUEUED_MARK} sending queued: ${oneLine(next)}`));
+    void this.onLine(next);
+    return true;
+  }
+
   private async slash(input: Extract<ChatInput, { kind: 'slash' | 'unknown' }>): Promise<void> {
     if (input.kind === 'unknown') return this.line(`unknown command /${input.name}; /help lists them`);
     const { name, arg } = input;
@@ -449,6 +507,8 @@ export class ChatRepl {
         // Like Ctrl-D: the close handler shuts down with status 0, and nothing prompts again.
         this.rl.close();
         return;
+      case 'model':
+        return this.line(await switchModel((n, r) => this.call(n, r), arg));
       case 'setup': {
         this.wizard = new SetupWizard((name, req) => this.call(name, req), (l) => this.line(l), this.style);
         const first = await this.wizard.start();
@@ -497,7 +557,7 @@ export class ChatRepl {
     this.rl.pause();
     this.o.input.setRawMode?.(false);
     return new Promise<void>((resolve) => {
-      const child = spawn(shell, [], { stdio: 'inherit', env: this.o.shellEnv });
+      const child = spawn(shell, [], { stdio: 'inherit', env: this.o.shellEnv, cwd: this.o.core.workDir });
       const back = () => {
         this.inTerminal = false;
         this.bracketedPaste(true);

@@ -1,3 +1,5 @@
+import { stripVTControlCharacters } from 'node:util';
+import stringWidth from 'string-width';
 import type { CallResponse } from '../../shared/contract';
 import { historyResultLabel } from '../../shared/history-result';
 import { historyDecisionLabel } from '../../shared/policy';
@@ -33,11 +35,21 @@ function localTime(iso: string): string {
 export function formatHistory(list: CallResponse<'history.list'>, style: Style): string {
   if (list.problem) return style.yellow(list.problem);
   if (list.items.length === 0) return style.dim('(no commands found)');
-  return list.items
+  const rows = list.items.map((r) => ({
+    when: style.dim(localTime(r.startedAt)),
+    decision: decisionLabel(r.decision, style, r.approver),
+    status: historyResultLabel(r),
+    interrupted: r.state === 'interrupted',
+    command: visibleText(r.command, { tabs: false, newlines: false }),
+  }));
+  // Columns line up by what is seen, not by the length of the colour codes around it.
+  const width = (text: string) => stringWidth(stripVTControlCharacters(text));
+  const pad = (text: string, to: number) => text + ' '.repeat(Math.max(0, to - width(text)));
+  const cols = { when: Math.max(...rows.map((r) => width(r.when))), decision: Math.max(...rows.map((r) => width(r.decision))), status: Math.max(...rows.map((r) => width(r.status))) };
+  return rows
     .map((r) => {
-      const status = historyResultLabel(r);
-      const shown = r.state === 'interrupted' ? style.red(status.padEnd(7)) : status.padEnd(7);
-      return `${style.dim(localTime(r.startedAt))}  ${decisionLabel(r.decision, style, r.approver)}  ${shown}  ${visibleText(r.command, { tabs: false, newlines: false })}`;
+      const status = pad(r.status, cols.status);
+      return `${pad(r.when, cols.when)}  ${pad(r.decision, cols.decision)}  ${r.interrupted ? style.red(status) : status}  ${r.command}`;
     })
     .join('\n');
 }

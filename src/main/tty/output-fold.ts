@@ -4,6 +4,8 @@
  * `tailLines` are printed with a note of how many were folded. `/output`
  * prints everything kept (up to `keepChars`).
  */
+import { FOLD_HEAD_LINES, FOLD_TAIL_LINES, foldMarker, foldPlan } from '../../shared/output-fold';
+
 export interface FoldOptions {
   headLines?: number;
   tailLines?: number;
@@ -23,8 +25,8 @@ export class OutputFold {
   private dropped = 0;
 
   constructor(readonly command: string, o: FoldOptions = {}) {
-    this.head = o.headLines ?? 40;
-    this.tail = o.tailLines ?? 10;
+    this.head = o.headLines ?? FOLD_HEAD_LINES;
+    this.tail = o.tailLines ?? FOLD_TAIL_LINES;
     this.keep = o.keepChars ?? 1_000_000;
   }
 
@@ -58,11 +60,11 @@ export class OutputFold {
   finish(): string {
     if (!this.folding) return '';
     const lines = this.partial ? [...this.heldLines, this.partial] : this.heldLines;
-    const total = this.folded + lines.length;
+    const after = this.folded + lines.length;
     const last = lines.slice(-this.tail);
-    const hidden = total - last.length;
-    if (hidden <= 0) return `${last.join('\n')}\n`;
-    return `… ${hidden} more line${hidden === 1 ? '' : 's'} folded (/output shows all ${this.shownLines + total} lines)\n${last.join('\n')}\n`;
+    const plan = foldPlan(this.shownLines + after, this.shownLines, this.tail);
+    if (plan.hidden <= 0) return `${last.join('\n')}\n`;
+    return `${foldMarker(plan, '/output')}\n${last.join('\n')}\n`;
   }
 
   /** Everything kept of the output (bounded), for /output. */

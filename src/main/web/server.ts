@@ -10,6 +10,7 @@ import type { Core } from '../core/core';
 import { HostPolicy, SECURITY_HEADERS, isLoopback, newToken } from './security';
 import { SessionAuth } from './session-auth';
 import { resolveStaticFile } from './static-files';
+import { aiosCommand } from '../core/aios-command';
 
 export interface WebLimits {
   /** Bytes a socket may have queued for sending; a client past it is dropped (it reconnects and resyncs). */
@@ -121,7 +122,7 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
           res.end();
           return;
         }
-        respond(res, 403, 'forbidden: this login link was already used (each works once). Run `aios web --login-url` for a new one, or open the tab you logged in with.');
+        respond(res, 403, `forbidden: this login link was already used (each works once). Run \`${aiosCommand('web --login-url')}\` for a new one, or open the tab you logged in with.`);
         return;
       }
       // Not a redirect: when the login link was opened from elsewhere (a kiosk's login page, another
@@ -138,7 +139,7 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
       return;
     }
     if (!session) {
-      respond(res, 403, 'forbidden: not logged in. Open the URL that `aios web` printed (its login link works once).');
+      respond(res, 403, `forbidden: not logged in. Open the URL that \`${aiosCommand('web')}\` printed (its login link works once).`);
       return;
     }
     const found = resolveStaticFile(options.rendererDir, url.pathname);

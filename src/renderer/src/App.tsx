@@ -5,6 +5,7 @@ import type { ChatController } from './chat/controller';
 import { ApprovalDialog } from './components/ApprovalDialog';
 import { ChatContext } from './components/ChatContext';
 import { ChatView } from './components/ChatView';
+import { SettingsDialog } from './components/SettingsDialog';
 import { StatusBar } from './components/StatusBar';
 import { setTerminalFontScale, TerminalPane } from './components/TerminalPane';
 import { Toasts } from './components/Toasts';
@@ -84,6 +85,7 @@ export function App({ bridge, chat }: { bridge: AiosBridge; chat: ChatController
         <TerminalPane bridge={bridge} />
         <StatusBar />
         <ApprovalDialog />
+        <SettingsDialog />
         <Toasts />
       </div>
     </ChatContext>

@@ -1,5 +1,7 @@
 import '@xterm/xterm/css/xterm.css';
+import '@fontsource-variable/inter/wght.css';
 import './styles.css';
+import './experience.css';
 import { createRoot } from 'react-dom/client';
 import { App, initFontScale } from './App';
 import { installBenchHooks } from './bench-hooks';

@@ -36,8 +36,12 @@ const JAIL_FAILURE: ReadonlyArray<[RegExp, string]> = [
   [/permission denied/i, 'the jail refused access (permission denied)'],
 ];
 
-/** Runs a preview for decisions in its scope, or answers null (preview off, or not for this decision). */
-export type Previewer = (req: { command: string; cwd: string; decision: Decision; signal: AbortSignal }) => Promise<Preview | null>;
+/**
+ * Starts a preview for decisions in its scope; null (at once, not a promise)
+ * when there is none (preview off, or not for this decision), so the question
+ * knows at once whether a preview will follow.
+ */
+export type Previewer = (req: { command: string; cwd: string; decision: Decision; signal: AbortSignal }) => Promise<Preview | null> | null;
 
 export interface CommandRunnerOptions {
   policy: () => Promise<CommandPolicy>;
@@ -124,9 +128,16 @@ export class CommandRunner {
     // The card's whole story, stored so a restore rebuilds the card the person saw (not the model's copy).
     const structured = (done: CommandRecord['done']): CommandRecord => ({ callId, start, ...recorder.snapshot(), done });
 
-    // Preview (issue 16): before anyone is asked, see what it would change in a throwaway overlay. Never for a denied command.
-    const preview = decision === 'deny' ? undefined : ((await this.o.preview?.({ command, cwd, decision, signal })) ?? undefined);
+    // Preview: see what it would change in a throwaway overlay. Never for a denied command. A question
+    // does not wait for it: it is asked at once and the preview fills in; an answer first abandons it.
+    const previewAbort = new AbortController();
+    const abandonPreview = () => previewAbort.abort();
+    signal.addEventListener('abort', abandonPreview, { once: true });
+    const previewRun = decision === 'deny' ? null : (this.o.preview?.({ command, cwd, decision, signal: previewAbort.signal }) ?? null);
+    let preview: Preview | undefined;
+    if (previewRun && decision !== 'require_approval') preview = (await previewRun.catch(() => null)) ?? undefined;
     const refuse = (refusal: string, refusalKind: RefusalKind, historyDecision: string, approver: string | null = null): CommandOutcome => {
+      signal.removeEventListener('abort', abandonPreview);
       const decidedBy = refusalKind === 'declined' ? 'you' : refusalKind === 'timeout' ? 'timeout' : refusalKind === 'denied' ? 'rules' : undefined;
       const done: CommandRecord['done'] = {
         callId,
@@ -151,12 +162,32 @@ export class CommandRunner {
     let approver = decision === 'notify' ? 'notify' : 'auto';
     if (decision === 'require_approval') {
       const requestId = ulid();
+      let answered = false;
+      void previewRun?.then(
+        (ready) => {
+          if (!ready || answered) return;
+          preview = ready;
+          this.o.approver.previewReady?.(requestId, ready);
+        },
+        () => undefined,
+      );
       const asked: ApprovalRequest = {
-          requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs,
-          ...(preview ? { preview } : {}),
-          ...(verdict.remember && this.o.rulesFile && this.o.remember ? { remember: { ...verdict.remember, file: this.o.rulesFile } } : {}),
+        requestId, callId, turnId, command, cwd, decision, rule, reasons, ...why, timeoutMs: this.o.approvalTimeoutMs,
+        ...(previewRun ? { previewPending: true } : {}),
+        ...(verdict.remember && this.o.rulesFile && this.o.remember ? { remember: { ...verdict.remember, file: this.o.rulesFile } } : {}),
       };
       const { answer, timedOut } = await askWithTimeout(this.o.approver, asked, signal);
+      answered = true;
+      if (previewRun && !preview) {
+        // Answered before the preview ended: stop it, and wait until its processes are gone before anything runs.
+        abandonPreview();
+        await previewRun.catch(() => null);
+      }
+      if (typeof answer === 'object') {
+        // The person edited it: this command does not run; the edited one is judged from the start, on a card of its own.
+        refuse(`replaced by your edit: ${answer.edited}`, 'declined', 'declined');
+        return this.run({ ...args, command: answer.edited, callId: `${callId}-edited` });
+      }
       if (answer === 'always' && asked.remember) {
         try {
           this.o.remember?.(asked.remember);
@@ -166,7 +197,7 @@ export class CommandRunner {
       }
       if (answer !== 'approved' && answer !== 'always') {
         if (timedOut) {
-          this.o.emit('chat.notice', { turnId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: not running ${command}` });
+          this.o.emit('chat.notice', { turnId, callId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: not running ${command}` });
         }
         if (signal.aborted) return refuse('cancelled before it ran', 'cancelled', 'declined');
         if (timedOut) return refuse('no approval within the approval timeout', 'timeout', 'declined');
@@ -174,8 +205,9 @@ export class CommandRunner {
       }
       approver = 'user';
     }
+    signal.removeEventListener('abort', abandonPreview);
     if (signal.aborted) return refuse('cancelled before it ran', 'cancelled', 'declined');
-    if (decision === 'notify') this.o.emit('chat.notice', { turnId, level: 'info', message: `running (notify${rule ? `, ${rule}` : ''}): ${command}` });
+    if (decision === 'notify') this.o.emit('chat.notice', { turnId, callId, level: 'info', message: `running (notify${rule ? `, ${rule}` : ''}): ${command}` });
 
     this.o.emit('chat.commandRunning', { callId });
     if (rowId && this.o.history) {

@@ -170,7 +170,7 @@ export class LlmClient {
       return new ProviderError('timeout', `${where} did not answer within ${ai.request_timeout_s} s ([ai] request_timeout_s)`);
     }
     if (err instanceof OpenAI.APIConnectionError) {
-      return new ProviderError('connection', `cannot reach ${where}: ${networkReason(err, this.options.provider.baseURL)}. Check [ai] base_url (the setup form can test it).`);
+      return new ProviderError('connection', `cannot reach ${where}: ${networkReason(err, this.options.provider.baseURL)}. Check [ai] base_url (Settings in the status bar, or /setup, can test it).`);
     }
     if (err instanceof OpenAI.APIError) {
       const status = err.status;

@@ -1,3 +1,4 @@
+import type { Preview } from '../../../shared/preview';
 import type { Emit, ApprovalAnswer, ApprovalRequest, Approver } from './types';
 
 /**
@@ -35,6 +36,7 @@ export class PendingApprovals implements Approver {
         ...(request.tool ? { tool: request.tool } : {}),
         ...(request.preview ? { preview: request.preview } : {}),
         ...(request.remember ? { remember: request.remember } : {}),
+        ...(request.previewPending ? { previewPending: true } : {}),
       });
       if (signal.aborted) onAbort();
     });
@@ -45,12 +47,23 @@ export class PendingApprovals implements Approver {
     return this.pending.get(requestId)?.request;
   }
 
+  previewReady(requestId: string, preview: Preview): void {
+    const waiting = this.pending.get(requestId);
+    if (!waiting) return;
+    // A UI that connects later (a reload) gets the question with its preview from list().
+    waiting.request = { ...waiting.request, preview, previewPending: false };
+    this.emit('chat.approvalPreview', { requestId, preview });
+  }
+
   /** False when the id is not (or no longer) waiting for an answer. */
-  answer(requestId: string, approved: boolean, remember = false): boolean {
+  answer(requestId: string, approved: boolean, how: { remember?: boolean; edited?: string } = {}): boolean {
     const waiting = this.pending.get(requestId);
     if (!waiting) return false;
+    const { remember = false, edited } = how;
+    // An edit of a tool call's summary means nothing: only a command can be edited.
+    if (approved && edited !== undefined && !waiting.request.tool && edited.trim() !== waiting.request.command) waiting.settle({ edited: edited.trim() });
     // "Always allow" counts only for a question that offered a rule.
-    waiting.settle(approved ? (remember && waiting.request.remember ? 'always' : 'approved') : 'denied');
+    else waiting.settle(approved ? (remember && waiting.request.remember ? 'always' : 'approved') : 'denied');
     return true;
   }
 

@@ -422,7 +422,7 @@ export class ChatService {
         return { text };
       },
       'chat.approve': (req) => {
-        if (!this.approvals.answer(req.requestId, req.approved, req.remember === true)) {
+        if (!this.approvals.answer(req.requestId, req.approved, { remember: req.remember === true, ...(req.command !== undefined ? { edited: req.command } : {}) })) {
           throw new BridgeError('not_found', `no approval is waiting with id ${req.requestId} (already answered, expired or never asked)`);
         }
         return null;

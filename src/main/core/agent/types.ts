@@ -36,6 +36,8 @@ export interface ApprovalRequest {
   preview?: Preview;
   /** "Always allow": the narrow rule approving with `remember` writes into `file`. */
   remember?: { list: 'auto_allow'; pattern: string; file: string };
+  /** The preview still runs: `Approver.previewReady` brings it while the question is open. */
+  previewPending?: boolean;
 }
 
 export interface ToolCallDisplay {
@@ -44,8 +46,8 @@ export interface ToolCallDisplay {
   arguments: string;
 }
 
-/** `always`: approved, and the request's `remember` rule is to be written ("always allow"). */
-export type ApprovalAnswer = 'approved' | 'denied' | 'always';
+/** `always`: approved, and the request's `remember` rule is to be written ("always allow"). `edited`: the person changed the command; it is judged again, never run as approved. */
+export type ApprovalAnswer = 'approved' | 'denied' | 'always' | { edited: string };
 
 /**
  * Asks the person. Each host implements it (a native dialog, a modal, a y/N
@@ -54,6 +56,8 @@ export type ApprovalAnswer = 'approved' | 'denied' | 'always';
  */
 export interface Approver {
   approve(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer>;
+  /** The preview of an open question (asked with `previewPending`) is ready: show it with the question. */
+  previewReady?(requestId: string, preview: Preview): void;
 }
 
 /** Where the agent's events go: the core's EventBus in practice. */

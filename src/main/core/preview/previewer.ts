@@ -13,5 +13,5 @@ export function previewSettings(cfg: PreviewConfig): PreviewSettings {
 export function previewerFor(cfg: PreviewConfig, env: NodeJS.ProcessEnv): Previewer | undefined {
   const settings = previewSettings(cfg);
   if (!settings.enabled) return undefined;
-  return async ({ command, cwd, decision, signal }) => (settings.decisions.includes(decision) ? previewCommand({ command, cwd, env, signal }, settings) : null);
+  return ({ command, cwd, decision, signal }) => (settings.decisions.includes(decision) ? previewCommand({ command, cwd, env, signal }, settings) : null);
 }

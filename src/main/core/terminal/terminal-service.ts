@@ -18,8 +18,6 @@ const COALESCE_MAX_CHARS = 64 * 1024;
 /** How long output that may be the start of a secret is held back when nothing follows it. */
 const REDACT_HOLD_MS = 40;
 export const DEFAULT_MAX_SHELLS = 8;
-/** A shell no UI is attached to any more is ended after this long (a reload re-attaches well within it). */
-export const DEFAULT_DETACHED_GRACE_MS = 60_000;
 /** Keystrokes and pastes waiting for the shell to read them; past this a write is refused. */
 export const MAX_PENDING_INPUT_BYTES = 1024 * 1024;
 /** Flow control's name for a caller that gave no client id (tests, an in-process host). */
@@ -37,8 +35,6 @@ export interface TerminalServiceOptions {
   secrets?: SecretSet;
   /** At most this many shells at once (default 8). */
   maxShells?: number;
-  /** A shell without any attached UI is ended after this long (default 60 s). */
-  detachedGraceMs?: number;
 }
 
 interface Session {
@@ -54,7 +50,6 @@ interface Session {
   holdTimer: NodeJS.Timeout | undefined;
   /** The UIs (bridge client ids) showing this shell. */
   clients: Set<string>;
-  graceTimer: NodeJS.Timeout | undefined;
   pendingInput: number;
 }
 
@@ -83,7 +78,15 @@ export class TerminalService {
       }
     }
     const max = this.options.maxShells ?? DEFAULT_MAX_SHELLS;
-    if (this.sessions.size >= max) throw new BridgeError('unavailable', `${max} terminal shells are already open; exit one (or close a tab) first`);
+    let notice: string | undefined;
+    if (this.sessions.size >= max) {
+      // A shell is never ended silently: only at the cap, only one no page shows, and the new pane says which.
+      const unseen = [...this.sessions.values()].find((s) => s.clients.size === 0 && !s.exited);
+      if (!unseen) throw new BridgeError('unavailable', `${max} terminal shells are already open; exit one (or close a tab) first`);
+      hangUp(unseen.process);
+      this.sessions.delete(unseen.id);
+      notice = `aios ended an earlier shell (${unseen.shell}, pid ${unseen.process.pid}) that no page showed: at most ${max} shells run at once`;
+    }
     const env = this.options.env ?? process.env;
     const shell = this.options.shell ?? resolveShell(env);
     const child = pty.spawn(shell, this.options.shellArgs ?? ['-l'], {
@@ -106,7 +109,6 @@ export class TerminalService {
       redactor: this.secrets.stream(),
       holdTimer: undefined,
       clients: new Set(),
-      graceTimer: undefined,
       pendingInput: 0,
     };
     this.sessions.set(id, session);
@@ -115,12 +117,11 @@ export class TerminalService {
     child.onExit(({ exitCode, signal }) => {
       session.exited = true;
       this.release(session);
-      if (session.graceTimer) clearTimeout(session.graceTimer);
       this.flush(session);
       this.sessions.delete(id);
       this.options.events.emit('terminal.exit', { id, exitCode, ...(signal ? { signal } : {}) });
     });
-    return { id, shell, pid: child.pid, replay: '', attached: false };
+    return { id, shell, pid: child.pid, replay: '', attached: false, ...(notice ? { notice } : {}) };
   }
 
   /**
@@ -143,16 +144,15 @@ export class TerminalService {
     }
   }
 
-  /** A UI went away (its socket closed): shells no UI shows any more end after the grace period. */
+  /**
+   * A UI went away (its socket closed). Its shells live on while aios runs:
+   * a reload, or a page that opens the pane later, attaches to them again
+   * with their scrollback. Only the shell cap ends one, and says so.
+   */
   detachClient(clientId: string): void {
     for (const s of this.sessions.values()) {
       s.flow.detach(clientId);
-      if (!s.clients.delete(clientId) || s.clients.size > 0 || s.graceTimer) continue;
-      s.graceTimer = setTimeout(() => {
-        s.graceTimer = undefined;
-        if (s.clients.size === 0 && !s.exited) hangUp(s.process);
-      }, this.options.detachedGraceMs ?? DEFAULT_DETACHED_GRACE_MS);
-      s.graceTimer.unref();
+      s.clients.delete(clientId);
     }
   }
 
@@ -165,8 +165,6 @@ export class TerminalService {
     s.flow.attach(clientId ?? LOCAL_CLIENT);
     if (clientId === undefined) return;
     s.clients.add(clientId);
-    if (s.graceTimer) clearTimeout(s.graceTimer);
-    s.graceTimer = undefined;
   }
 
   resize(id: string, cols: number, rows: number): void {
@@ -188,7 +186,6 @@ export class TerminalService {
     for (const s of this.sessions.values()) {
       if (s.flushTimer) clearTimeout(s.flushTimer);
       if (s.holdTimer) clearTimeout(s.holdTimer);
-      if (s.graceTimer) clearTimeout(s.graceTimer);
       hangUp(s.process);
     }
     this.sessions.clear();

@@ -13,6 +13,8 @@ import * as R from './reducer';
 import { interruptedCards, restoreRows } from './restore';
 import type { SlashName } from '../../../shared/slash';
 import { HELP, parseInput } from './slash';
+import { useSettings } from '../settings-state';
+import { switchModel } from '../../../shared/switch-model';
 
 const NO_PROVIDER_ROW = 'Not sent to an AI: no provider is configured. “Set up an AI provider” above says what to set; !commands work meanwhile.';
 
@@ -65,6 +67,7 @@ export class ChatController {
       this.handle('chat.commandRunning', (p) => applyChat((s) => R.commandRunning(s, p))),
       this.handle('chat.commandDone', (p) => applyChat((s) => R.commandDone(s, p))),
       this.handle('chat.approvalRequest', (p) => applyChat((s) => R.approvalRequest(s, p, this.now()))),
+      this.handle('chat.approvalPreview', (p) => applyChat((s) => R.approvalPreview(s, p))),
       this.handle('chat.notice', (p) => applyChat((s) => R.notice(s, p))),
       this.handle('chat.error', (p) => {
         if (p.kind === 'no_provider') {
@@ -210,10 +213,12 @@ export class ChatController {
   }
 
   /** Answers the one request the core asked; the core checks the id. */
-  async answer(requestId: string, approved: boolean, remember = false): Promise<void> {
-    applyChat((s) => R.approvalSettled(s, requestId, approved));
+  async answer(requestId: string, approved: boolean, how: { remember?: boolean; editedCommand?: string } = {}): Promise<void> {
+    const { remember = false, editedCommand } = how;
+    // An edit does not start this card: the edited command gets a card of its own once judged.
+    applyChat((s) => R.approvalSettled(s, requestId, editedCommand !== undefined ? null : approved));
     try {
-      await this.bridge.call('chat.approve', { requestId, approved, ...(remember ? { remember: true } : {}) });
+      await this.bridge.call('chat.approve', { requestId, approved, ...(remember ? { remember: true } : {}), ...(editedCommand !== undefined ? { command: editedCommand } : {}) });
     } catch (err) {
       useUi.getState().addToast(`Too late to answer: ${message(err)}`);
     }
@@ -269,6 +274,11 @@ export class ChatController {
         case 'terminal':
           useUi.getState().showTerminal();
           return;
+        case 'setup':
+          useSettings.getState().show();
+          return;
+        case 'model':
+          return this.system(`\`\`\`\n${await switchModel((n, r) => this.bridge.call(n, r), arg)}\n\`\`\``);
         case 'clear':
           await this.bridge.call('chat.clear', {});
           this.batcher.flush();

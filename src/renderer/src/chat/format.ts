@@ -1,3 +1,4 @@
+import { foldPlan, type FoldPlan } from '../../../shared/output-fold';
 import type { EventPayload } from '../../../shared/contract';
 import type { CommandRow, CommandState, Decision, OutputChunk } from './types';
 
@@ -80,6 +81,8 @@ export function newCard(id: string, callId: string, turnId: string | null, comma
  */
 export function verdictLabel(card: Pick<CommandRow, 'decision' | 'decidedBy' | 'state'>): string {
   if (card.decision === 'require_approval' && card.state !== 'waiting') {
+    // Running past an approval means someone approved it (here, or in Electron's dialog).
+    if (card.state === 'running') return 'approved by you';
     if (card.decidedBy === 'you') return card.state === 'refused' ? 'declined by you' : 'approved by you';
     if (card.decidedBy === 'timeout') return 'no answer: not run';
   }
@@ -88,8 +91,30 @@ export function verdictLabel(card: Pick<CommandRow, 'decision' | 'decidedBy' | '
 
 export { reasonsBeyondRule } from '../../../shared/policy';
 
-/** A finished card shows this many lines of output before "Show all". */
-export const COLLAPSED_OUTPUT_LINES = 30;
+/** The first `lines` lines of some output, keeping which stream each part came from. */
+export function outputHead(chunks: readonly OutputChunk[], lines: number): OutputChunk[] {
+  const kept: OutputChunk[] = [];
+  let need = lines;
+  for (const c of chunks) {
+    if (need <= 0) break;
+    let end = -1;
+    for (let i = c.data.indexOf('\n'); i >= 0; i = c.data.indexOf('\n', i + 1)) {
+      if (--need === 0) {
+        end = i + 1;
+        break;
+      }
+    }
+    kept.push(end < 0 ? c : { stream: c.stream, data: c.data.slice(0, end) });
+  }
+  return kept;
+}
+
+/** Long output folded by the rule every host follows (src/shared/output-fold.ts): head, a marker, tail. */
+export function foldOutput(chunks: readonly OutputChunk[]): { head: OutputChunk[]; tail: OutputChunk[]; plan: FoldPlan } {
+  const plan = foldPlan(countLines(chunks));
+  if (plan.hidden === 0) return { head: [...chunks], tail: [], plan };
+  return { head: outputHead(chunks, plan.head), tail: outputTail(chunks, plan.tail).chunks, plan };
+}
 
 function countLines(chunks: readonly OutputChunk[]): number {
   let n = 0;

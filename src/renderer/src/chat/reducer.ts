@@ -197,6 +197,12 @@ export function approvalRequest(s: ChatData, p: EventPayload<'chat.approvalReque
   return { ...s, approvals: [...s.approvals, { ...p, receivedAt: now }] };
 }
 
+/** The preview of an open question is ready: it fills in, the countdown goes on. */
+export function approvalPreview(s: ChatData, p: EventPayload<'chat.approvalPreview'>): ChatData {
+  if (!s.approvals.some((a) => a.requestId === p.requestId)) return s;
+  return { ...s, approvals: s.approvals.map((a) => (a.requestId === p.requestId ? { ...a, preview: p.preview, previewPending: false } : a)) };
+}
+
 /** The person answered (or the request went away): the modal closes; an approval starts the command. */
 export function approvalSettled(s: ChatData, requestId: string, approved: boolean | null): ChatData {
   const a = s.approvals.find((x) => x.requestId === requestId);
@@ -211,6 +217,8 @@ export function approvalSettled(s: ChatData, requestId: string, approved: boolea
 }
 
 export function notice(s: ChatData, p: EventPayload<'chat.notice'>): ChatData {
+  // About a command whose card (and the notify toast) already says it: a row would only land under the finished card.
+  if (p.callId !== undefined && s.rows.some((r) => r.kind === 'command' && r.callId === p.callId)) return s;
   return addMessage(endStream(s), 'notice', p.message, { turnId: p.turnId, level: p.level });
 }
 
@@ -237,6 +245,15 @@ function markUnanswered(s: ChatData): ChatData {
   return s;
 }
 
+/** Errors that say the provider did not answer; an answer from it makes them stale. */
+export const PROVIDER_ERROR_KINDS: ReadonlySet<string> = new Set(['auth', 'rate_limit', 'server', 'connection', 'timeout', 'stream_cut', 'bad_request', 'not_found']);
+
+/** The provider answered again: its old failures leave the banner (the turns they failed stay marked). */
+export function providerAnswered(s: ChatData): ChatData {
+  const errors = s.errors.filter((e) => !PROVIDER_ERROR_KINDS.has(e.kind));
+  return errors.length === s.errors.length ? s : { ...s, errors };
+}
+
 export function dismissError(s: ChatData, id: string): ChatData {
   return { ...s, errors: s.errors.filter((e) => e.id !== id) };
 }
@@ -248,6 +265,7 @@ export function localError(s: ChatData, kind: string, message: string): ChatData
 
 export function turnDone(s0: ChatData, p: EventPayload<'chat.turnDone'>): ChatData {
   let s = endStream(s0);
+  if (p.status === 'done') s = providerAnswered(s);
   const ours = s.busy && !s.busy.direct && (s.busy.turnId === p.turnId || s.busy.turnId === null);
   if (ours) s = { ...s, busy: null };
   s = { ...s, approvals: s.approvals.filter((a) => a.turnId !== p.turnId) };

@@ -19,6 +19,8 @@ function Dialog({ request }: { request: ApprovalRequest }) {
   const deny = useRef<HTMLButtonElement>(null);
   const box = useRef<HTMLDivElement>(null);
   const [now, setNow] = useState(() => Date.now());
+  /** The command as the person is editing it; undefined while not editing. */
+  const [edited, setEdited] = useState<string | undefined>();
   const left = secondsLeft(request, now);
   // Plain words in front; the rule and the engine's reasons behind a disclosure.
   const words = approvalWording(request);
@@ -81,9 +83,25 @@ function Dialog({ request }: { request: ApprovalRequest }) {
           <>
             <h2 id="approval-title">Approve command</h2>
             <p id="approval-desc">The AI wants to run this command. Nothing runs unless you approve it.</p>
-            <pre className="approval-command" data-testid="approval-command" tabIndex={0}>
-              {visibleText(request.command)}
-            </pre>
+            {edited === undefined ? (
+              <pre className="approval-command" data-testid="approval-command" tabIndex={0}>
+                {visibleText(request.command)}
+              </pre>
+            ) : (
+              <textarea
+                className="approval-command approval-edit"
+                data-testid="approval-edit"
+                aria-label="Edited command"
+                value={edited}
+                rows={Math.min(8, edited.split('\n').length + 1)}
+                spellCheck={false}
+                onChange={(e) => setEdited(e.target.value)}
+                onKeyDown={(e) => {
+                  // Tab leaves the field (focus stays in the dialog); Enter alone does not run anything.
+                  if (e.key === 'Enter' && !e.shiftKey) e.preventDefault();
+                }}
+              />
+            )}
           </>
         )}
         <div className="approval-because" data-testid="approval-because">
@@ -135,7 +153,15 @@ function Dialog({ request }: { request: ApprovalRequest }) {
             </ul>
           )}
         </details>
-        {request.preview && <ApprovalPreview preview={request.preview} />}
+        {request.preview ? (
+          <ApprovalPreview preview={request.preview} />
+        ) : (
+          request.previewPending && (
+            <p className="approval-preview-pending" data-testid="approval-preview-pending" role="status">
+              Preparing the preview… It appears here when ready; you may answer now.
+            </p>
+          )
+        )}
         {request.remember && (
           <p className="approval-remember" data-testid="approval-remember">
             &ldquo;Always allow&rdquo; writes the rule <code>{request.remember.pattern}</code> into <code>{request.remember.file}</code> ([permissions] {request.remember.list}); /permissions lists and removes it.
@@ -148,16 +174,34 @@ function Dialog({ request }: { request: ApprovalRequest }) {
           <button ref={deny} type="button" className="deny" onClick={() => void chat.answer(request.requestId, false)}>
             Deny
           </button>
-          <button type="button" className="approve" onClick={() => void chat.answer(request.requestId, true)}>
-            Approve
-          </button>
-          {request.remember && (
+          {!request.tool &&
+            (edited === undefined ? (
+              <button type="button" onClick={() => setEdited(request.command)} title="Change the command; the edited one is judged again by the policy">
+                Edit
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="approve"
+                disabled={edited.trim() === '' || edited.trim() === request.command}
+                onClick={() => void chat.answer(request.requestId, true, { editedCommand: edited.trim() })}
+                title="The edited command is judged again by the policy before anything runs"
+              >
+                Check edited command
+              </button>
+            ))}
+          {edited === undefined && (
+            <button type="button" className="approve" onClick={() => void chat.answer(request.requestId, true)}>
+              Approve
+            </button>
+          )}
+          {edited === undefined && request.remember && (
             <button
               type="button"
               className="approve always"
               data-testid="approval-always"
               title={`Adds ${request.remember.list} ${JSON.stringify(request.remember.pattern)} to ${request.remember.file}`}
-              onClick={() => void chat.answer(request.requestId, true, true)}
+              onClick={() => void chat.answer(request.requestId, true, { remember: true })}
             >
               Always allow <code>{request.remember.pattern}</code>
             </button>

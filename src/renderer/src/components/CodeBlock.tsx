@@ -1,26 +1,5 @@
 import { useEffect, useState, type ComponentProps } from 'react';
-
-async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    // No clipboard API (plain http, or permission denied): the old way.
-    const area = document.createElement('textarea');
-    area.value = text;
-    area.setAttribute('readonly', '');
-    area.className = 'offscreen';
-    document.body.appendChild(area);
-    area.select();
-    try {
-      return document.execCommand('copy');
-    } catch {
-      return false;
-    } finally {
-      area.remove();
-    }
-  }
-}
+import { copyText } from '../copy-text';
 
 /** A fenced code block with a copy button and a visible "Copied" state. */
 export function CodeBlock({ text, children, ...rest }: ComponentProps<'pre'> & { text: string }) {

@@ -1,8 +1,10 @@
 import { memo, useLayoutEffect, useRef, useState } from 'react';
-import { COLLAPSED_OUTPUT_LINES, exitText, formatDuration, outputTail, reasonsBeyondRule, verdictLabel } from '../chat/format';
+import { foldMarker } from '../../../shared/output-fold';
+import { exitText, foldOutput, formatDuration, reasonsBeyondRule, verdictLabel } from '../chat/format';
 import type { CommandRow } from '../chat/types';
 import { useUi } from '../store';
 import { AnsiText } from './AnsiText';
+import { CardActions } from './CardActions';
 import { useChatController } from './ChatContext';
 
 const STATE_LABEL: Record<CommandRow['state'], string> = {
@@ -14,15 +16,18 @@ const STATE_LABEL: Record<CommandRow['state'], string> = {
   timeout: 'timed out',
 };
 
-/** Finished output longer than a screenful is folded to its tail; live output streams whole. */
-function foldedTail(card: CommandRow, all: boolean): ReturnType<typeof outputTail> | undefined {
+type Fold = ReturnType<typeof foldOutput>;
+
+/** Finished long output is folded to head and tail, as the TTY folds it; live output streams whole. */
+function foldedOutput(card: CommandRow, all: boolean): Fold | undefined {
   const finished = card.state !== 'running' && card.state !== 'waiting';
-  return finished && !all ? outputTail(card.output, COLLAPSED_OUTPUT_LINES) : undefined;
+  return finished && !all ? foldOutput(card.output) : undefined;
 }
 
-function Output({ card, tail }: { card: CommandRow; tail: ReturnType<typeof outputTail> | undefined }) {
+function Output({ card, fold }: { card: CommandRow; fold: Fold | undefined }) {
   const ref = useRef<HTMLPreElement>(null);
-  const shown = tail ? tail.chunks : card.output;
+  const folded = fold && fold.plan.hidden > 0;
+  const shown = fold ? fold.head : card.output;
   const follow = useRef(true);
   useLayoutEffect(() => {
     // Follow the tail while the person has not scrolled the output up.
@@ -41,12 +46,23 @@ function Output({ card, tail }: { card: CommandRow; tail: ReturnType<typeof outp
         follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 16;
       }}
     >
-      {(!tail || tail.hidden === 0) && card.droppedChars > 0 && (
+      {card.droppedChars > 0 && (
         <span className="output-dropped">… {card.droppedChars.toLocaleString()} earlier characters not shown (the history keeps them){'\n'}</span>
       )}
       {shown.map((c, i) => (
         <AnsiText key={i} text={c.data} className={c.stream === 'stderr' ? 'stderr' : undefined} />
       ))}
+      {folded && (
+        <>
+          <span className="output-folded" data-testid="output-folded">
+            {foldMarker(fold.plan)}
+            {'\n'}
+          </span>
+          {fold.tail.map((c, i) => (
+            <AnsiText key={`t${i}`} text={c.data} className={c.stream === 'stderr' ? 'stderr' : undefined} />
+          ))}
+        </>
+      )}
     </pre>
   );
 }
@@ -57,14 +73,23 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
   const inElectron = useUi((s) => s.info?.host === 'electron');
   const [open, setOpen] = useState(true);
   const [all, setAll] = useState(false);
-  const tail = foldedTail(card, all);
+  const fold = foldedOutput(card, all);
   const exit = exitText(card);
+  // Ran and ended badly: the card says so instead of a quiet "done".
+  const failed = card.state === 'done' && ((card.exitCode !== null && card.exitCode !== 0) || card.signal !== null);
   const hasOutput = card.output.length > 0;
   const showReasons = card.decision === 'deny' || card.decision === 'require_approval';
   const ruleText = card.rule ?? 'no rule matched';
   const extraReasons = reasonsBeyondRule(card.rule, card.reasons);
   return (
-    <article className={`command-card state-${card.state}`} data-testid="command-card" data-decision={card.decision ?? undefined} data-state={card.state} aria-label={`Command: ${card.command}`}>
+    <article
+      className={`command-card state-${card.state}${failed ? ' outcome-failed' : ''}`}
+      data-testid="command-card"
+      data-decision={card.decision ?? undefined}
+      data-state={card.state}
+      data-outcome={failed ? 'failed' : card.state === 'done' ? 'ok' : undefined}
+      aria-label={`Command: ${card.command}`}
+    >
       <header className="command-head">
         <span className="prompt-sign" aria-hidden="true">
           $
@@ -75,7 +100,9 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
         <span className={`decision decision-${card.decision ?? 'none'}`} data-testid="command-verdict" data-decided-by={card.decidedBy}>
           {verdictLabel(card)}
         </span>
-        <span className="command-state">{STATE_LABEL[card.state]}</span>
+        <span className="command-state" data-testid="command-state">
+          {failed ? 'failed' : STATE_LABEL[card.state]}
+        </span>
       </header>
       {card.why && (
         <p className="command-why" data-testid="command-why">
@@ -107,12 +134,12 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
           <button type="button" className="output-toggle" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
             {open ? 'Hide output' : 'Show output'}
           </button>
-          {open && tail && tail.hidden > 0 && (
+          {open && fold && fold.plan.hidden > 0 && (
             <button type="button" className="output-toggle show-all" data-testid="output-show-all" onClick={() => setAll(true)}>
-              Show all ({tail.total.toLocaleString()} lines)
+              Show all ({fold.plan.total.toLocaleString()} lines)
             </button>
           )}
-          {open ? <Output card={card} tail={tail} /> : <div data-testid="command-output" className="command-output collapsed" hidden />}
+          {open ? <Output card={card} fold={fold} /> : <div data-testid="command-output" className="command-output collapsed" hidden />}
         </div>
       )}
       <footer className="command-foot">
@@ -136,6 +163,7 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
           </span>
         )}
         {card.cwd && <span className="command-cwd">in {card.cwd}</span>}
+        {card.state !== 'running' && card.state !== 'waiting' && <CardActions card={card} />}
       </footer>
     </article>
   );

@@ -5,6 +5,7 @@ import { useChat } from '../chat/chat-store';
 import { caretAllows, newInputHistory, recall, remember, type InputHistory } from '../chat/input-history';
 import { isComposing } from '../keyboard';
 import { useChatController } from './ChatContext';
+import { slashMatches, SlashPopup, type SlashItem } from './SlashPopup';
 
 const HISTORY_KEY = 'aios.inputHistory';
 
@@ -38,6 +39,15 @@ export function Composer() {
   const area = useRef<HTMLTextAreaElement>(null);
   const [attaching, setAttaching] = useState<string | undefined>();
   const tooLong = text.length > MAX_CHAT_TEXT;
+  const [slashActive, setSlashActive] = useState(0);
+  const [slashClosed, setSlashClosed] = useState(false);
+  const slash = slashClosed ? [] : slashMatches(text);
+  const active = Math.min(slashActive, Math.max(0, slash.length - 1));
+  const pickSlash = (item: SlashItem) => {
+    setText(`/${item.name} `);
+    setSlashActive(0);
+    area.current?.focus();
+  };
 
   const attach = async () => {
     setAttaching('saving…');
@@ -63,6 +73,25 @@ export function Composer() {
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     // Enter that confirms a Japanese (IME) conversion must not send.
     if (isComposing({ isComposing: e.nativeEvent.isComposing, keyCode: e.keyCode })) return;
+    if (slash.length > 0) {
+      // The `/` popup: arrows choose, Tab takes, Esc closes; Enter sends what is typed.
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        setSlashActive((active + (e.key === 'ArrowDown' ? 1 : slash.length - 1)) % slash.length);
+        return;
+      }
+      if (e.key === 'Tab' && !e.shiftKey) {
+        e.preventDefault();
+        pickSlash(slash[active]!);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        setSlashClosed(true);
+        return;
+      }
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
       e.preventDefault();
       submit();
@@ -107,6 +136,7 @@ export function Composer() {
           {attaching && attaching !== 'saving…' && <span className="bad">{attaching}</span>}
         </div>
       )}
+      <SlashPopup items={slash} active={active} onPick={pickSlash} />
       <textarea
         ref={area}
         aria-label="Message"
@@ -114,7 +144,9 @@ export function Composer() {
         rows={1}
         value={text}
         autoFocus
-        onChange={(e) => setText(e.target.value)}
+        onChange={(e) => (setText(e.target.value), setSlashClosed(false))}
+        aria-controls={slash.length > 0 ? 'slash-popup' : undefined}
+        aria-activedescendant={slash.length > 0 ? `slash-${slash[active]!.name}` : undefined}
         onKeyDown={onKeyDown}
         lang="ja-JP"
         spellCheck={false}

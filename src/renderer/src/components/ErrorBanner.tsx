@@ -1,4 +1,6 @@
 import { useChat } from '../chat/chat-store';
+import { PROVIDER_ERROR_KINDS } from '../chat/reducer';
+import { useSettings } from '../settings-state';
 import { useChatController } from './ChatContext';
 
 /** The latest error, above the input; what came before stays in the conversation. */
@@ -12,8 +14,13 @@ export function ErrorBanner() {
       <p>
         <strong>Something went wrong:</strong> {latest.message}
         {errors.length > 1 && <span className="more"> (and {errors.length - 1} earlier)</span>}
-        <span className="hint"> You can send again.</span>
+        <span className="hint">{PROVIDER_ERROR_KINDS.has(latest.kind) ? ' Check the provider in Settings, or send again.' : ' You can send again.'}</span>
       </p>
+      {PROVIDER_ERROR_KINDS.has(latest.kind) && (
+        <button type="button" data-testid="error-settings" onClick={() => useSettings.getState().show()}>
+          Settings
+        </button>
+      )}
       <button type="button" onClick={() => errors.forEach((e) => chat.dismissError(e.id))}>
         Dismiss
       </button>

@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useChat } from '../chat/chat-store';
 import type { Row } from '../chat/types';
+import { FirstScreen } from './FirstScreen';
 import { useUi } from '../store';
 import { RowView } from './RowView';
 
@@ -95,6 +96,7 @@ export function MessageList() {
               Ask in plain words, run a command yourself with <kbd>!</kbd>, or type <kbd>/help</kbd>. <kbd>Ctrl</kbd>+<kbd>`</kbd> opens the
               terminal.
             </p>
+            <FirstScreen />
           </div>
         ) : (
           <div className="rows" style={{ height: total }}>

@@ -18,6 +18,7 @@ export function SetupCard() {
   const terminalVisible = useUi((s) => s.terminalVisible);
   const toggleTerminal = useUi((s) => s.toggleTerminal);
   const heading = useRef<HTMLHeadingElement>(null);
+  const firstField = useRef<HTMLInputElement>(null);
   const ids = useId();
   const [state, setState] = useState<SetupState | undefined>();
   const [baseUrl, setBaseUrl] = useState('');
@@ -45,6 +46,14 @@ export function SetupCard() {
       live = false;
     };
   }, [chat, needed]);
+
+  // First run: the form is what there is to do, so the keyboard starts in its first field (once).
+  const focusedOnce = useRef(false);
+  useEffect(() => {
+    if (!state || focusedOnce.current || terminalVisible) return;
+    focusedOnce.current = true;
+    firstField.current?.focus();
+  }, [state, terminalVisible]);
 
   useEffect(() => {
     if (request.seq === 0) return;
@@ -125,6 +134,7 @@ export function SetupCard() {
       <form className="setup-form" onSubmit={submit} aria-describedby={`${ids}-hint`}>
         <label htmlFor={`${ids}-url`}>Server</label>
         <input
+          ref={firstField}
           id={`${ids}-url`}
           data-testid="setup-base-url"
           type="url"

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { AppStatus } from '../../../shared/contract';
 import { useChat } from '../chat/chat-store';
 import { useUi } from '../store';
+import { useSettings } from '../settings-state';
 
 const MEMORY_KIND: Record<AppStatus['memory']['kind'], string> = { builtin: 'built-in', aigpt: 'aigpt (MCP)', off: 'off' };
 
@@ -124,6 +125,9 @@ export function StatusBar() {
       )}
       <Busy />
       <span className="spacer" />
+      <button type="button" className="link-button" data-testid="status-settings" onClick={() => useSettings.getState().show()} title="AI provider, model and key">
+        Settings
+      </button>
       {renderer && <span title="Terminal renderer">terminal: {renderer}</span>}
       {info && (
         <span title={`Config: ${info.configFile}`}>

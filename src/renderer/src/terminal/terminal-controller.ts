@@ -88,6 +88,7 @@ export class TerminalController {
       this.term.reset();
       if (session.replay) this.output(session.replay, false);
     }
+    if (session.notice) this.term.write(`\r\n[${session.notice}]\r\n`);
     this.events.onStatus('running');
   }
 
