@@ -45,7 +45,10 @@ describe('aios chat approvals show what the model and the command wrote, not wha
     await c.waitFor(/\[aios\] > $/, 0, 30_000);
     const rawBefore = c.raw().length;
     c.type('go\r');
-    await c.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $/, c.mark(), 60_000);
+    const asked = c.mark();
+    await c.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $/, asked, 60_000);
+    // The question comes at once; the preview follows and the prompt is drawn again under it.
+    await c.waitFor(/added {3}\.\/name[\s\S]*Run it\? \[y\/N\] \(\d+ s\) $/, asked, 60_000);
     const question = c.raw().slice(rawBefore);
     expect(question).not.toContain(CLEAR);
     expect(question).not.toContain(HOME_CURSOR);
