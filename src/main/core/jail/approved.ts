@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process';
+
+/**
+ * How a command the person approved (or one that runs as notify) starts: not
+ * confined, so it can do what it was approved for (sudo, services, mounts),
+ * but in its own PID namespace whose first process ends the whole namespace
+ * when aios goes away. That process holds the read end of a pipe whose
+ * write end only aios has: when aios exits or is killed, or asks it to stop,
+ * the pipe closes and every process in the namespace is killed, sudo's
+ * root-owned children too. Descriptors above stderr are closed first.
+ *
+ * argv after the init script: SHELL -c COMMAND (or `setpriv … SHELL -c COMMAND` through sudo).
+ */
+const INIT = [
+  'exec 3<&0 </dev/null',
+  'for f in /proc/self/fd/*; do f=${f##*/}; [ "$f" -gt 3 ] && [ -e "/proc/self/fd/$f" ] && eval "exec $f>&-"; done',
+  // kill -1 reaches every process of this PID namespace and nothing outside it; the first process then ends, which ends the namespace.
+  '{ read -r _ <&3; kill -KILL -1; } &',
+  '"$@" 3<&- &',
+  'wait $!',
+].join('\n');
+
+export type ApprovedMode = 'root' | 'sudo' | 'user-namespace' | 'plain';
+
+export interface ApprovedLaunch {
+  file: string;
+  args: string[];
+  mode: ApprovedMode;
+  /** The environment the launcher needs (through sudo the command's own travels in argv, as sudo resets it). */
+  env: NodeJS.ProcessEnv;
+}
+
+let sudoWorks: boolean | undefined;
+let userNsWorks: boolean | undefined;
+
+function passwordlessSudo(): boolean {
+  sudoWorks ??= spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  return sudoWorks;
+}
+function userNamespaces(): boolean {
+  userNsWorks ??= spawnSync('unshare', ['--map-current-user', '--pid', '--fork', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  return userNsWorks;
+}
+
+const PID_NS = ['--pid', '--fork', '--kill-child'];
+
+/** The launch of an unconfined command that dies with aios (stdin must be a pipe aios holds open). */
+export function approvedLaunch(shell: string, command: string, env: NodeJS.ProcessEnv): ApprovedLaunch {
+  const uid = process.getuid?.() ?? 0;
+  const init = ['/bin/bash', '-c', INIT, 'aios-command'];
+  if (uid === 0) return { file: 'unshare', args: [...PID_NS, '--', ...init, shell, '-c', command], mode: 'root', env };
+  if (passwordlessSudo()) {
+    // The namespace's first process is root's (so it can end root's processes); the command is the caller's again.
+    const vars = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('=')).map(([k, v]) => `${k}=${v}`);
+    const drop = ['setpriv', `--reuid=${uid}`, `--regid=${process.getgid?.() ?? uid}`, '--init-groups', '--', 'env', '-i', ...vars, shell, '-c', command];
+    return { file: 'sudo', args: ['-n', '--', 'unshare', ...PID_NS, '--', ...init, ...drop], mode: 'sudo', env: { PATH: env.PATH ?? '/usr/bin:/bin' } };
+  }
+  if (userNamespaces()) return { file: 'unshare', args: ['--map-current-user', ...PID_NS, '--', ...init, shell, '-c', command], mode: 'user-namespace', env };
+  // No way to a PID namespace: the process group and the pipe still end what stays in the group.
+  return { file: '/bin/bash', args: ['-c', INIT.replace('kill -KILL -1', 'kill -KILL -- -$$'), 'aios-command', shell, '-c', command], mode: 'plain', env };
+}
