@@ -202,7 +202,7 @@ export class ChatService {
       commandTimeoutMs: ai.command_timeout_s * 1000,
       ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}),
       sessionId: this.sessionId,
-      preview: previewerFor(config.preview, this.o.env),
+      preview: previewerFor(config.preview, this.o.commandEnv?.env ?? this.o.env, this.o.commandEnv?.secrets),
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
     const gate = new ToolGate({

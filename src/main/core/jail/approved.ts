@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
  *
  * argv after the init script: SHELL -c COMMAND (or `setpriv … SHELL -c COMMAND` through sudo).
  */
-const INIT = [
+export const LIFELINE_INIT = [
   'exec 3<&0 </dev/null',
   'for f in /proc/self/fd/*; do f=${f##*/}; [ "$f" -gt 3 ] && [ -e "/proc/self/fd/$f" ] && eval "exec $f>&-"; done',
   // kill -1 reaches every process of this PID namespace and nothing outside it; the first process then ends, which ends the namespace.
@@ -47,7 +47,7 @@ const PID_NS = ['--pid', '--fork', '--kill-child'];
 /** The launch of an unconfined command that dies with aios (stdin must be a pipe aios holds open). */
 export function approvedLaunch(shell: string, command: string, env: NodeJS.ProcessEnv): ApprovedLaunch {
   const uid = process.getuid?.() ?? 0;
-  const init = ['/bin/bash', '-c', INIT, 'aios-command'];
+  const init = ['/bin/bash', '-c', LIFELINE_INIT, 'aios-command'];
   if (uid === 0) return { file: 'unshare', args: [...PID_NS, '--', ...init, shell, '-c', command], mode: 'root', env };
   if (passwordlessSudo()) {
     // The namespace's first process is root's (so it can end root's processes); the command is the caller's again.
@@ -57,5 +57,5 @@ export function approvedLaunch(shell: string, command: string, env: NodeJS.Proce
   }
   if (userNamespaces()) return { file: 'unshare', args: ['--map-current-user', ...PID_NS, '--', ...init, shell, '-c', command], mode: 'user-namespace', env };
   // No way to a PID namespace: the process group and the pipe still end what stays in the group.
-  return { file: '/bin/bash', args: ['-c', INIT.replace('kill -KILL -1', 'kill -KILL -- -$$'), 'aios-command', shell, '-c', command], mode: 'plain', env };
+  return { file: '/bin/bash', args: ['-c', LIFELINE_INIT.replace('kill -KILL -1', 'kill -KILL -- -$$'), 'aios-command', shell, '-c', command], mode: 'plain', env };
 }

@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { secretFiles, type SecretFileContext } from '../environment/secret-files';
+import { jailSeccompProfile } from './seccomp';
+
+/**
+ * The OCI form of the jail, for runc (the preview): the host's filesystem
+ * rebuilt mount by mount, every mount read-only except the overlaid targets
+ * (and the mounts beneath them, each its own overlay), the OCI default masked
+ * and read-only /proc paths, Docker's default capabilities, the seccomp
+ * filter, and cgroup limits on memory (which also bounds the upper layers:
+ * they live on tmpfs, charged to the preview) and processes.
+ */
+
+/** Docker's default capability set: enough for a package manager running as root, none of the kernel's knobs. */
+export const DOCKER_DEFAULT_CAPS = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
+  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
+
+/** The runtime spec's defaults (runc spec). */
+const MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'];
+const READ_ONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+export interface OverlayLayer {
+  /** The real directory (lower layer) and where it appears. */
+  dir: string;
+  upper: string;
+  work: string;
+}
+
+export interface OciSpec {
+  rootfs: string;
+  overlays: readonly OverlayLayer[];
+  /** Host mounts outside the overlays, bound read-only one by one (runc's ro bind does not reach submounts). */
+  readOnlyMounts: readonly string[];
+  /** Top-level symlinks of / (bin → usr/bin), made in the rootfs. */
+  args: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  uid: number;
+  gid: number;
+  groups: readonly number[];
+  network: boolean;
+  secrets: SecretFileContext;
+  memoryBytes: number;
+  pids: number;
+  /** Size of /dev/shm, /run and (when not overlaid) /tmp. */
+  tmpBytes: number;
+  hostname: string;
+  cgroupsPath: string;
+}
+
+type Mount = { destination: string; type: string; source: string; options?: string[] };
+
+export function ociConfig(s: OciSpec): object {
+  const size = `size=${s.tmpBytes}`;
+  const mounts: Mount[] = [];
+  type Entry = { dir: string; mount: Mount };
+  const entries: Entry[] = [
+    ...s.readOnlyMounts.map((dir) => ({ dir, mount: { destination: dir, type: 'bind', source: dir, options: ['bind', 'ro', 'nosuid', 'nodev'] } })),
+    ...s.overlays.map((o) => ({ dir: o.dir, mount: { destination: o.dir, type: 'overlay', source: 'overlay', options: [`lowerdir=${o.dir}`, `upperdir=${o.upper}`, `workdir=${o.work}`] } })),
+  ];
+  // A private /tmp unless it is overlaid, made before anything mounted beneath it (a working tree in /tmp).
+  if (!s.overlays.some((o) => o.dir === '/tmp')) entries.push({ dir: '/tmp', mount: { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', size] } });
+  // Parents before children, so a mount beneath one lands on it, not under it.
+  entries.sort((a, b) => a.dir.split('/').length - b.dir.split('/').length || a.dir.localeCompare(b.dir));
+  for (const e of entries) mounts.push(e.mount);
+  // Services are out of reach: an empty /run (and no unix sockets anyway, by the filter).
+  mounts.push({ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=755', size] });
+  mounts.push(
+    { destination: '/proc', type: 'proc', source: 'proc' },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', size] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+  );
+  const masked = [...MASKED];
+  for (const f of secretFiles(s.secrets)) if (fs.existsSync(f.path)) masked.push(f.path);
+  const root = s.uid === 0;
+  const caps = root ? DOCKER_DEFAULT_CAPS : [];
+  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }, ...(s.network ? [] : [{ type: 'network' }])];
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: s.uid, gid: s.gid, additionalGids: [...s.groups] },
+      args: [...s.args],
+      env: Object.entries(s.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('=') && !e[0].includes('\0') && !e[1].includes('\0')).map(([k, v]) => `${k}=${v}`),
+      cwd: s.cwd,
+      // sudo inside may become root, within Docker's default set (the bounding set holds for it too).
+      capabilities: { bounding: DOCKER_DEFAULT_CAPS, effective: caps, permitted: caps, inheritable: [], ambient: [] },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 4096, soft: 1024 }],
+      noNewPrivileges: false,
+    },
+    root: { path: s.rootfs, readonly: true },
+    hostname: s.hostname,
+    mounts,
+    linux: {
+      namespaces,
+      cgroupsPath: s.cgroupsPath,
+      resources: { devices: [{ allow: false, access: 'rwm' }], memory: { limit: s.memoryBytes, swap: s.memoryBytes }, pids: { limit: s.pids } },
+      maskedPaths: masked,
+      readonlyPaths: READ_ONLY,
+      seccomp: jailSeccompProfile({ caps: DOCKER_DEFAULT_CAPS, unixSockets: false }),
+    },
+  };
+}
+
+export interface HostMount {
+  dir: string;
+  fstype: string;
+}
+
+/** The host's mounts (last one wins where several share a path), from mountinfo. */
+export function hostMounts(mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8')): HostMount[] {
+  const byDir = new Map<string, HostMount>();
+  for (const line of mountinfo.split('\n')) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-');
+    if (f.length < 10 || dash < 0) continue;
+    const dir = (f[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    byDir.delete(dir);
+    byDir.set(dir, { dir, fstype: f[dash + 1] ?? '' });
+  }
+  return [...byDir.values()];
+}
+
+/** Top-level symlinks of / to recreate in the rootfs (Debian's merged /usr: bin, lib, sbin…). */
+export function topLevelLinks(): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const name of fs.readdirSync('/')) {
+    try {
+      const st = fs.lstatSync(path.join('/', name));
+      if (st.isSymbolicLink()) out.push([name, fs.readlinkSync(path.join('/', name))]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}

@@ -1,0 +1,361 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { SecretFileContext } from '../environment/secret-files';
+import { LIFELINE_INIT } from './approved';
+import { hostMounts, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
+
+/**
+ * Runs a command once in a throwaway view of the filesystem, in the jail's
+ * OCI form under runc: each target directory (and each mount beneath one) is
+ * an overlay whose upper layer lives in a private state directory on tmpfs;
+ * every other mount is bound read-only; no network; limits on memory (upper
+ * layers included), processes and time. The real system is never written:
+ * what the command changed is left in the upper layers for upper-diff.ts.
+ * It fails closed: when a target cannot be overlaid, nothing runs.
+ */
+
+export interface OverlayRunOptions {
+  command: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Directories to overlay besides the cwd. Missing ones and ones inside another target on the same filesystem are skipped. */
+  paths: readonly string[];
+  timeoutMs: number;
+  /** Let the command reach the network (off by default: a preview must not act on the world). */
+  network?: boolean;
+  shell?: string;
+  /** Not root: start runc through passwordless `sudo -n` (the only way to a preview then). */
+  sudo?: boolean;
+  /** Where the state directory is made; /dev/shm by default (tmpfs: its pages count against the preview's memory limit). */
+  stateBase?: string;
+  /** Whose secret files are masked. */
+  secrets?: SecretFileContext;
+  memoryBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface OverlayTarget {
+  /** The real directory. */
+  dir: string;
+  /** Its upper layer in the state directory. */
+  upper: string;
+  /** Kept for upper-diff: merged listings written by the old helper (none now; see `opaque`). */
+  listings: string;
+  /** Directories (relative) the command deleted and made again: their lower contents are gone. */
+  opaque?: Set<string>;
+}
+
+export interface OverlayRun {
+  stateDir: string;
+  /** Set up through sudo: its upper layers hold root's files, so removing them needs sudo too. */
+  elevated: boolean;
+  targets: OverlayTarget[];
+  /** Null when it timed out or did not start. */
+  exitCode: number | null;
+  timedOut: boolean;
+  /** The jail could not be made: nothing ran. */
+  setupError: string | null;
+  /** Kept for the summary's wording; always empty (a target that cannot be overlaid is a setupError). */
+  unmounted: string[];
+  writable: string[];
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export const DEFAULT_PREVIEW_MEMORY = 512 * 1024 * 1024;
+const PIDS = 512;
+const TMP_BYTES = 64 * 1024 * 1024;
+const HIDDEN = ['/proc', '/sys', '/dev', '/run'];
+
+const inside = (child: string, parent: string) => parent === '/' || child === parent || child.startsWith(parent + '/');
+
+/** The directories to overlay: the cwd plus `paths`, real directories only, nested ones on the same filesystem dropped. */
+export function chooseTargets(cwd: string, paths: readonly string[], stateDir: string): string[] {
+  const seen: { dir: string; dev: number }[] = [];
+  const real = [cwd, ...paths].map((p) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return null;
+    }
+  });
+  const sorted = [...new Set(real.filter((c): c is string => c !== null))].sort((a, b) => a.length - b.length);
+  for (const dir of sorted) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(dir);
+    } catch {
+      continue;
+    }
+    if (!st.isDirectory() || dir === '/' || HIDDEN.some((h) => inside(dir, h))) continue;
+    // An upper layer inside its own lower layer is refused by overlayfs.
+    if (inside(stateDir, dir)) continue;
+    if (seen.some((s) => inside(dir, s.dir) && s.dev === st.dev)) continue;
+    seen.push({ dir, dev: st.dev });
+  }
+  return seen.map((s) => s.dir);
+}
+
+export class PreviewRefused extends Error {}
+
+/** Every overlay (targets and the mounts beneath them) and every read-only mount, or why the view cannot be made whole. */
+export function planMounts(targets: readonly string[], stateDir: string): { overlays: string[]; readOnly: string[] } {
+  const overlays = new Set(targets);
+  const readOnly = new Set<string>();
+  for (const m of hostMounts()) {
+    if (m.dir === '/' || HIDDEN.some((h) => inside(m.dir, h)) || inside(m.dir, stateDir)) continue;
+    const under = targets.find((t) => inside(m.dir, t));
+    if (!under) {
+      if (m.dir !== '/tmp' && !inside(m.dir, '/tmp')) readOnly.add(m.dir);
+      continue;
+    }
+    if (m.dir === under) continue;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(m.dir);
+    } catch (err) {
+      throw new PreviewRefused(`${m.dir}, a mount beneath ${under}, cannot be read (${(err as Error).message})`);
+    }
+    if (!st.isDirectory()) throw new PreviewRefused(`${m.dir} is a file mounted beneath ${under}, which an overlay cannot cover`);
+    overlays.add(m.dir);
+  }
+  for (const name of fs.readdirSync('/')) {
+    const p = `/${name}`;
+    if (HIDDEN.includes(p) || p === '/tmp' || overlays.has(p)) continue;
+    try {
+      if (fs.lstatSync(p).isSymbolicLink()) continue;
+    } catch {
+      continue;
+    }
+    readOnly.add(p);
+  }
+  return { overlays: [...overlays], readOnly: [...readOnly] };
+}
+
+const read = (file: string): string => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+export function defaultStateBase(): string {
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return os.tmpdir();
+  }
+}
+
+const STATE_PREFIX = 'aios-preview-';
+
+/** State directories of previews whose aios is gone (killed mid-preview): removed, through sudo when they hold root's files. */
+export function sweepStale(base: string, sudo: boolean): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(base).filter((n) => n.startsWith(STATE_PREFIX));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const pid = Number(n.slice(STATE_PREFIX.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EPERM') continue;
+    }
+    removeState(path.join(base, n), sudo);
+  }
+}
+
+function removeState(dir: string, sudo: boolean): void {
+  if (sudo) spawnSync('sudo', ['-n', '--', 'rm', '-rf', '--', dir], { stdio: 'ignore' });
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
+  const t0 = performance.now();
+  const base = o.stateBase ?? defaultStateBase();
+  const stateDir = fs.mkdtempSync(path.join(base, `${STATE_PREFIX}${process.pid}-`));
+  const uid = process.getuid?.() ?? 0;
+  const elevated = uid !== 0;
+  const empty = (setupError: string): OverlayRun => ({ stateDir, elevated: false, targets: [], exitCode: null, timedOut: false, setupError, unmounted: [], writable: [], stdout: '', stderr: '', durationMs: performance.now() - t0 });
+  if (elevated && !o.sudo) return empty('the preview needs root or passwordless sudo to start its container (runc)');
+  const dirs = chooseTargets(o.cwd, o.paths, stateDir);
+  let plan;
+  try {
+    plan = planMounts(dirs, stateDir);
+  } catch (err) {
+    if (err instanceof PreviewRefused) return empty(err.message);
+    throw err;
+  }
+  const layers: OverlayLayer[] = [];
+  const targets: OverlayTarget[] = [];
+  for (const [i, dir] of plan.overlays.entries()) {
+    const upper = path.join(stateDir, 'up', String(i));
+    const work = path.join(stateDir, 'work', String(i));
+    fs.mkdirSync(upper, { recursive: true });
+    fs.mkdirSync(work, { recursive: true });
+    // The overlay's root shows its upper folder's owner and mode: make them the real folder's.
+    const st = fs.statSync(dir);
+    fs.chmodSync(upper, st.mode & 0o7777);
+    if (uid === 0) fs.chownSync(upper, st.uid, st.gid);
+    layers.push({ dir, upper, work });
+    targets.push({ dir, upper, listings: path.join(stateDir, 'lst', String(i)) });
+  }
+  const rootfs = path.join(stateDir, 'root');
+  fs.mkdirSync(rootfs);
+  for (const [name, to] of topLevelLinks()) fs.symlinkSync(to, path.join(rootfs, name));
+  const bundle = path.join(stateDir, 'bundle');
+  fs.mkdirSync(bundle);
+  const id = path.basename(stateDir);
+  const config = ociConfig({
+    rootfs,
+    overlays: layers,
+    readOnlyMounts: plan.readOnly,
+    args: [o.shell ?? '/bin/bash', '-c', o.command],
+    env: o.env,
+    cwd: o.cwd,
+    uid,
+    gid: process.getgid?.() ?? uid,
+    groups: process.getgroups?.() ?? [],
+    network: o.network === true,
+    secrets: o.secrets ?? {},
+    memoryBytes: o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY,
+    pids: PIDS,
+    tmpBytes: TMP_BYTES,
+    hostname: 'aios-preview',
+    cgroupsPath: `/${id}`,
+  });
+  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+  const out = fs.openSync(path.join(stateDir, 'stdout'), 'w');
+  const err = fs.openSync(path.join(stateDir, 'stderr'), 'w');
+  const runc = ['runc', '--root', path.join(stateDir, 'runc'), '--log', path.join(stateDir, 'runc.log'), '--log-format', 'json'];
+  // runc under the same lifeline as every command: when aios goes, the preview goes (its container is a nested PID namespace).
+  const argv = ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--', '/bin/bash', '-c', LIFELINE_INIT, 'aios-preview', ...runc, 'run', '--bundle', bundle, id];
+  const full = elevated ? ['sudo', '-n', '--', ...argv] : argv;
+  const { code, timedOut, spawnError } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null }>((resolve) => {
+    let timedOut = false;
+    const child = spawn(full[0] as string, full.slice(1), { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['pipe', out, err], detached: true });
+    child.stdin?.on('error', () => undefined);
+    const stop = () => child.stdin?.destroy();
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, o.timeoutMs);
+    o.signal?.addEventListener('abort', stop, { once: true });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: null, timedOut: false, spawnError: e.message });
+    });
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', stop);
+      resolve({ code: c, timedOut, spawnError: null });
+    });
+  });
+  fs.closeSync(out);
+  fs.closeSync(err);
+  if (timedOut || o.signal?.aborted) {
+    // Killed, not finished: runc did not remove the container's cgroups.
+    const del = [...runc, 'delete', '--force', id];
+    if (elevated) spawnSync('sudo', ['-n', '--', ...del], { stdio: 'ignore', timeout: 5000 });
+    else spawnSync(del[0] as string, del.slice(1), { stdio: 'ignore', timeout: 5000 });
+  }
+  const setupError = spawnError ?? runcError(read(path.join(stateDir, 'runc.log')));
+  const opaque = opaqueDirs(targets, elevated);
+  for (const t of targets) t.opaque = opaque.get(t.upper) ?? new Set();
+  return {
+    stateDir,
+    elevated,
+    targets,
+    exitCode: setupError || timedOut ? null : code,
+    timedOut,
+    setupError,
+    unmounted: [],
+    writable: [],
+    stdout: read(path.join(stateDir, 'stdout')).slice(0, 8192),
+    stderr: read(path.join(stateDir, 'stderr')).slice(0, 8192),
+    durationMs: performance.now() - t0,
+  };
+}
+
+/** runc's own error, from its JSON log: the container could not be made. */
+function runcError(log: string): string | null {
+  for (const line of log.split('\n')) {
+    if (!line) continue;
+    try {
+      const e = JSON.parse(line) as { level?: string; msg?: string };
+      if (e.level === 'error' && e.msg) return e.msg.replace(/^runc run failed: /, '');
+    } catch {
+      // Not JSON: not runc's.
+    }
+  }
+  return null;
+}
+
+/**
+ * Directories the command removed and made again are opaque in the upper
+ * layer (an xattr): their old contents are gone. Only directories that also
+ * exist below are asked about, all in one getfattr.
+ */
+function opaqueDirs(targets: readonly OverlayTarget[], elevated: boolean): Map<string, Set<string>> {
+  const candidates: Array<{ upper: string; rel: string }> = [];
+  const walk = (t: OverlayTarget, rel: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(t.upper, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (fs.existsSync(path.join(t.dir, r))) candidates.push({ upper: t.upper, rel: r });
+      walk(t, r);
+    }
+  };
+  for (const t of targets) walk(t, '');
+  const out = new Map<string, Set<string>>();
+  if (candidates.length === 0) return out;
+  const files = candidates.map((c) => path.join(c.upper, c.rel));
+  const argv = ['getfattr', '--absolute-names', '-n', 'trusted.overlay.opaque', '--', ...files];
+  const r = elevated ? spawnSync('sudo', ['-n', '--', ...argv], { encoding: 'utf8' }) : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8' });
+  const opaqueFiles = new Set<string>();
+  let current = '';
+  for (const line of (r.stdout ?? '').split('\n')) {
+    if (line.startsWith('# file: ')) current = line.slice(8);
+    else if (line.startsWith('trusted.overlay.opaque=') && line.includes('"y"')) opaqueFiles.add(current);
+  }
+  for (const c of candidates) {
+    if (!opaqueFiles.has(path.join(c.upper, c.rel))) continue;
+    const set = out.get(c.upper) ?? new Set<string>();
+    set.add(c.rel);
+    out.set(c.upper, set);
+  }
+  return out;
+}
+
+/** Removes a run's state directory (work dirs of overlayfs may be mode 000: make them writable first). */
+export function removeRun(run: OverlayRun): void {
+  const chmodAll = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      fs.chmodSync(dir, 0o700);
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) chmodAll(path.join(dir, e.name));
+  };
+  if (run.elevated) removeState(run.stateDir, true);
+  chmodAll(run.stateDir);
+  fs.rmSync(run.stateDir, { recursive: true, force: true });
+}
