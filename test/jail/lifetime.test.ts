@@ -58,7 +58,7 @@ describe.skipIf(!isRoot)('commands die with aios (needs root to make the users)'
     }, 60_000);
   }
 
-  it('a descriptor aios holds without close-on-exec reaches no command: quiet path, approved, preview', async () => {
+  it('a descriptor aios holds without close-on-exec (a terminal pane\'s pty, an inherited file) reaches no command: quiet path, approved, preview', async () => {
     const actor: Actor = { label: 'root', home: fs.mkdtempSync('/var/tmp/aios-jail-root-') };
     users.push(actor);
     const tree = treeFor(actor);
@@ -69,17 +69,18 @@ describe.skipIf(!isRoot)('commands die with aios (needs root to make the users)'
     try {
       // Inherited as fd 3 by the stand-in for aios: open there without close-on-exec.
       const list = 'for f in /proc/self/fd/*; do readlink "$f"; done >> fds.txt 2>&1; cat /proc/self/fd/3 >> fds.txt 2>&1; echo listed >> fds.txt';
-      const quiet = await drive(actor, { mode: 'quiet', cwd: tree, command: list }, fd);
+      const quiet = await drive(actor, { mode: 'quiet', cwd: tree, command: list, pty: true }, fd);
       const quietSaw = fs.readFileSync(path.join(tree, 'fds.txt'), 'utf8');
       fs.writeFileSync(path.join(tree, 'fds.txt'), 'fds\n');
-      const approved = await drive(actor, { mode: 'approved', cwd: tree, command: list }, fd);
+      const approved = await drive(actor, { mode: 'approved', cwd: tree, command: list, pty: true }, fd);
       const approvedSaw = fs.readFileSync(path.join(tree, 'fds.txt'), 'utf8');
       fs.writeFileSync(path.join(tree, 'fds.txt'), 'fds\n');
-      const preview = await drive(actor, { mode: 'preview', cwd: tree, command: list }, fd);
+      const preview = await drive(actor, { mode: 'preview', cwd: tree, command: list, pty: true }, fd);
       expect([quiet.ran, approved.ran, preview.ran]).toEqual([true, true, true]);
       for (const saw of [quietSaw, approvedSaw, preview.diffs ?? '']) {
         expect(saw).toContain('listed');
         expect(saw).not.toContain(canary);
+        expect(saw).not.toContain('/dev/ptmx');
         expect(saw).not.toContain('secret');
       }
     } finally {

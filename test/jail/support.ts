@@ -35,7 +35,7 @@ export function driverArgv(actor: Actor, req: object): string[] {
 
 /** Runs the driver (as the actor) and returns what it printed. */
 /** `inheritFd`: handed to the driver as its fd 3, as a descriptor aios would hold without close-on-exec. */
-export function drive(actor: Actor, req: { mode: 'quiet' | 'approved' | 'preview'; command: string; cwd: string; paths?: string[]; timeoutMs?: number }, inheritFd?: number): Promise<DriverResult> {
+export function drive(actor: Actor, req: { mode: 'quiet' | 'approved' | 'preview'; command: string; cwd: string; paths?: string[]; timeoutMs?: number; pty?: boolean }, inheritFd?: number): Promise<DriverResult> {
   const argv = driverArgv(actor, req);
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0] as string, argv.slice(1), { cwd: repoRoot, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: actor.home }, stdio: ['ignore', 'pipe', 'pipe', ...(inheritFd === undefined ? [] : [inheritFd])] });
