@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SecretSet } from '../../src/main/core/environment';
+import { Executor, Sandbox, confinementFor } from '../../src/main/core/executor';
+import { runInOverlay, removeRun } from '../../src/main/core/jail/preview';
+import { DEFAULT_PREVIEW, previewCommand } from '../../src/main/core/preview';
+
+/**
+ * The preview's walls that need mounts made by the test (root): a folder
+ * mounted beneath a target (as the memory folder under the home), a file
+ * mounted there (which no overlay can cover: no preview), filling memory,
+ * and what the preview says: scrubbed environment, redacted text, a mark
+ * when the command can tell it is previewed.
+ */
+const isRoot = process.getuid?.() === 0;
+let tree: string;
+const mounted: string[] = [];
+beforeEach(() => {
+  tree = fs.realpathSync(fs.mkdtempSync(path.join('/var/tmp', 'aios-walls-')));
+});
+afterEach(() => {
+  for (const m of mounted.splice(0).reverse()) spawnSync('umount', [m]);
+  fs.rmSync(tree, { recursive: true, force: true });
+});
+const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', HOME: '/nonexistent' };
+
+describe.skipIf(!isRoot)('the preview fails closed and keeps its walls (root: the test mounts things)', () => {
+  it('a folder mounted beneath the working tree is overlaid too: the write is previewed and never lands', async () => {
+    const mem = path.join(tree, 'memory');
+    fs.mkdirSync(mem);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mem]).status).toBe(0);
+    mounted.push(mem);
+    fs.writeFileSync(path.join(mem, 'memory.db'), 'real\n');
+    const p = await previewCommand({ command: 'echo planted >> memory/memory.db; echo new > memory/new', cwd: tree, env }, { ...DEFAULT_PREVIEW, paths: [] });
+    expect(p.ran).toBe(true);
+    expect(p.changes.map((c) => `${c.kind} ${c.display}`).sort()).toEqual(['added ./memory/new', 'changed ./memory/memory.db']);
+    expect(fs.readFileSync(path.join(mem, 'memory.db'), 'utf8')).toBe('real\n');
+    expect(fs.existsSync(path.join(mem, 'new'))).toBe(false);
+  });
+
+  it('a file mounted beneath a target cannot be overlaid: no preview, and the command never runs', async () => {
+    const target = path.join(tree, 'config.toml');
+    const source = path.join(os.tmpdir(), `aios-walls-src-${process.pid}`);
+    fs.writeFileSync(target, 'real\n');
+    fs.writeFileSync(source, 'real\n');
+    expect(spawnSync('mount', ['--bind', source, target]).status).toBe(0);
+    mounted.push(target);
+    const canary = path.join(tree, 'ran');
+    try {
+      const p = await previewCommand({ command: `echo planted > config.toml; touch ${canary}`, cwd: tree, env }, { ...DEFAULT_PREVIEW, paths: [] });
+      expect(p.ran).toBe(false);
+      expect(p.limits[0]).toMatch(/^no preview: .*config\.toml is a file mounted beneath/);
+      expect(fs.readFileSync(source, 'utf8')).toBe('real\n');
+      expect(fs.existsSync(canary)).toBe(false);
+    } finally {
+      spawnSync('umount', [target]);
+      mounted.pop();
+      fs.rmSync(source, { force: true });
+    }
+  });
+
+  it("filling memory in the preview hits its limit, not the host's RAM: the upper layers count against it", async () => {
+    const run = await runInOverlay({ command: 'head -c 200M /dev/zero > big; echo wrote', cwd: tree, env, paths: [], timeoutMs: 30_000, memoryBytes: 64 * 1024 * 1024 });
+    try {
+      expect(run.setupError).toBeNull();
+      expect(run.exitCode).not.toBe(0);
+      const big = path.join(run.targets[0]?.upper ?? '', 'big');
+      expect(fs.existsSync(big) ? fs.statSync(big).size : 0).toBeLessThan(64 * 1024 * 1024);
+    } finally {
+      removeRun(run);
+    }
+  });
+
+  it('/tmp and /dev/shm on the quiet path are capped: filling them fails there, not on the host', async () => {
+    const r = await new Executor({ sandbox: new Sandbox() }).run({
+      cwd: tree,
+      confinement: confinementFor(tree, {}),
+      command: 'head -c 300M /dev/zero > /tmp/fill || echo tmp-full; head -c 300M /dev/zero > /dev/shm/fill || echo shm-full; touch /dev/planted || echo dev-read-only',
+    });
+    expect(r.fullOutput).toContain('tmp-full');
+    expect(r.fullOutput).toContain('shm-full');
+    expect(r.fullOutput).toContain('dev-read-only');
+  });
+});
+
+describe.skipIf(!isRoot)('what the preview says', () => {
+  it('runs with the environment it is given (the scrubbed one) and its file names, diffs and errors are redacted', async () => {
+    const key = 'sk-aios-preview-canary-0123456789abcdef';
+    const secrets = new SecretSet();
+    secrets.add(key);
+    fs.writeFileSync(path.join(tree, 'notes.txt'), 'one\n');
+    const p = await previewCommand(
+      { command: `echo "$OPENAI_API_KEY" >> notes.txt; touch "f-${key}"; echo "key=${key}" >&2; exit 3`, cwd: tree, env: { ...env, OPENAI_API_KEY: 'scrubbed-away' }, secrets },
+      { ...DEFAULT_PREVIEW, paths: [] },
+    );
+    expect(p.ran).toBe(true);
+    const text = JSON.stringify(p);
+    expect(text).not.toContain(key);
+    expect(text).toContain('[redacted]');
+    expect(p.changes.find((c) => c.display === './notes.txt')?.diff).toContain('+scrubbed-away');
+  });
+
+  it('marks a command that looks at its mount table or cgroups: it can tell it is being previewed', async () => {
+    const p = await previewCommand({ command: 'grep -q overlay /proc/self/mountinfo || rm -rf ./data', cwd: tree, env }, { ...DEFAULT_PREVIEW, paths: [] });
+    expect(p.limits.join('\n')).toMatch(/can tell it is being previewed/);
+    const plain = await previewCommand({ command: 'rm -rf ./data', cwd: tree, env }, { ...DEFAULT_PREVIEW, paths: [] });
+    expect(plain.limits.join('\n')).not.toMatch(/previewed/);
+  });
+});
