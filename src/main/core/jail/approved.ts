@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { findExecutable } from '../executable';
 
 /**
  * How a command the person approved (or one that runs as notify) starts: not
@@ -34,28 +35,31 @@ let sudoWorks: boolean | undefined;
 let userNsWorks: boolean | undefined;
 
 function passwordlessSudo(): boolean {
-  sudoWorks ??= spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  sudoWorks ??= spawnSync(tool('sudo'), ['-n', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
   return sudoWorks;
 }
 function userNamespaces(): boolean {
-  userNsWorks ??= spawnSync('unshare', ['--map-current-user', '--pid', '--fork', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  userNsWorks ??= spawnSync(tool('unshare'), ['--map-current-user', '--pid', '--fork', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
   return userNsWorks;
 }
 
 const PID_NS = ['--pid', '--fork', '--kill-child'];
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** The system's own tools, whatever PATH the command is given. */
+const tool = (name: string) => findExecutable(name, SYSTEM_PATH) ?? name;
 
 /** The launch of an unconfined command that dies with aios (stdin must be a pipe aios holds open). */
 export function approvedLaunch(shell: string, command: string, env: NodeJS.ProcessEnv): ApprovedLaunch {
   const uid = process.getuid?.() ?? 0;
   const init = ['/bin/bash', '-c', LIFELINE_INIT, 'aios-command'];
-  if (uid === 0) return { file: 'unshare', args: [...PID_NS, '--', ...init, shell, '-c', command], mode: 'root', env };
+  if (uid === 0) return { file: tool('unshare'), args: [...PID_NS, '--', ...init, shell, '-c', command], mode: 'root', env };
   if (passwordlessSudo()) {
     // The namespace's first process is root's (so it can end root's processes); the command is the caller's again.
     const vars = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('=')).map(([k, v]) => `${k}=${v}`);
     const drop = ['setpriv', `--reuid=${uid}`, `--regid=${process.getgid?.() ?? uid}`, '--init-groups', '--', 'env', '-i', ...vars, shell, '-c', command];
-    return { file: 'sudo', args: ['-n', '--', 'unshare', ...PID_NS, '--', ...init, ...drop], mode: 'sudo', env: { PATH: env.PATH ?? '/usr/bin:/bin' } };
+    return { file: tool('sudo'), args: ['-n', '--', tool('unshare'), ...PID_NS, '--', ...init, ...drop], mode: 'sudo', env: { PATH: env.PATH ?? '/usr/bin:/bin' } };
   }
-  if (userNamespaces()) return { file: 'unshare', args: ['--map-current-user', ...PID_NS, '--', ...init, shell, '-c', command], mode: 'user-namespace', env };
+  if (userNamespaces()) return { file: tool('unshare'), args: ['--map-current-user', ...PID_NS, '--', ...init, shell, '-c', command], mode: 'user-namespace', env };
   // No way to a PID namespace: the process group and the pipe still end what stays in the group.
   return { file: '/bin/bash', args: ['-c', LIFELINE_INIT.replace('kill -KILL -1', 'kill -KILL -- -$$'), 'aios-command', shell, '-c', command], mode: 'plain', env };
 }
