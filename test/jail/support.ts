@@ -41,8 +41,8 @@ export function drive(actor: Actor, req: { mode: 'quiet' | 'approved' | 'preview
     const child = spawn(argv[0] as string, argv.slice(1), { cwd: repoRoot, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: actor.home }, stdio: ['ignore', 'pipe', 'pipe', ...(inheritFd === undefined ? [] : [inheritFd])] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.on('close', (code) => {
       const last = out.trim().split('\n').pop() ?? '';
       try {
