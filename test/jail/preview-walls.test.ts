@@ -110,3 +110,21 @@ describe.skipIf(!isRoot)('what the preview says', () => {
     expect(plain.limits.join('\n')).not.toMatch(/previewed/);
   });
 });
+
+describe.skipIf(!isRoot)('a stray kernel filesystem (a root file system being built has its own /proc)', () => {
+  it("shows neither the quiet path nor the preview the host's processes, and does not stop the preview", async () => {
+    const stray = path.join(tree, 'rootfs', 'proc');
+    fs.mkdirSync(stray, { recursive: true });
+    expect(spawnSync('mount', ['-t', 'proc', 'proc', stray]).status).toBe(0);
+    mounted.push(stray);
+    const look = `cat ${stray}/${process.pid}/cmdline >/dev/null 2>&1 && echo SAW-HOST-PROC || echo hidden`;
+    const quiet = await new Executor({ sandbox: new Sandbox() }).run({ cwd: tree, confinement: confinementFor(tree, {}), command: look });
+    expect(quiet.fullOutput).toContain('hidden');
+    expect(quiet.fullOutput).not.toContain('SAW-HOST-PROC');
+    fs.writeFileSync(path.join(tree, 'seen.txt'), 'seen\n');
+    const p = await previewCommand({ command: `${look} >> seen.txt`, cwd: tree, env }, { ...DEFAULT_PREVIEW, paths: ['/var'] });
+    expect(p.ran, p.limits.join('\n')).toBe(true);
+    const diff = p.changes.find((c) => c.display === './seen.txt')?.diff ?? '';
+    expect(diff).toContain('+hidden');
+  });
+});

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { secretFiles, type SecretFileContext } from '../environment/secret-files';
+import { strayKernelMounts } from './oci';
 
 /**
  * The bubblewrap form of the jail (the quiet path): the whole filesystem
@@ -37,6 +38,15 @@ const exists = (p: string) => {
   }
 };
 
+const reachable = (p: string) => {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export function maskArgs(secrets: SecretFileContext, under?: (p: string) => boolean): string[] {
   const args: string[] = [];
   for (const s of secretFiles(secrets)) {
@@ -67,6 +77,8 @@ export function bwrapArgs(spec: BwrapSpec, asRoot: boolean): string[] {
   ];
   for (const w of spec.writable) args.push('--bind', w, w);
   for (const r of spec.readOnly) args.push('--ro-bind', r, r);
+  // A /proc mounted elsewhere (a root file system being built) would show the host's processes; one the caller cannot reach is no window.
+  for (const m of strayKernelMounts()) if (reachable(m)) args.push('--size', '4096', '--tmpfs', m, '--remount-ro', m);
   args.push(...maskArgs(spec.secrets));
   // Root keeps its uid without a user namespace (files keep their owners' names) and loses every capability;
   // others get one, which lets bubblewrap forbid further ones.

@@ -34,6 +34,8 @@ export interface OciSpec {
   overlays: readonly OverlayLayer[];
   /** Host mounts outside the overlays, bound read-only one by one (runc's ro bind does not reach submounts). */
   readOnlyMounts: readonly string[];
+  /** Kernel filesystems outside their places: covered by an empty read-only tmpfs. */
+  coveredMounts: readonly string[];
   /** Top-level symlinks of / (bin → usr/bin), made in the rootfs. */
   args: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
@@ -60,6 +62,7 @@ export function ociConfig(s: OciSpec): object {
   const entries: Entry[] = [
     ...s.readOnlyMounts.map((dir) => ({ dir, mount: { destination: dir, type: 'bind', source: dir, options: ['bind', 'ro', 'nosuid', 'nodev'] } })),
     ...s.overlays.map((o) => ({ dir: o.dir, mount: { destination: o.dir, type: 'overlay', source: 'overlay', options: [`lowerdir=${o.dir}`, `upperdir=${o.upper}`, `workdir=${o.work}`] } })),
+    ...s.coveredMounts.map((dir) => ({ dir, mount: { destination: dir, type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'nodev', 'noexec', 'size=4k'] } })),
   ];
   // A private /tmp unless it is overlaid, made before anything mounted beneath it (a working tree in /tmp).
   if (!s.overlays.some((o) => o.dir === '/tmp')) entries.push({ dir: '/tmp', mount: { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', size] } });
@@ -106,6 +109,23 @@ export function ociConfig(s: OciSpec): object {
       seccomp: jailSeccompProfile({ caps: DOCKER_DEFAULT_CAPS, unixSockets: false }),
     },
   };
+}
+
+/**
+ * Kernel filesystems no overlay can take as a lower layer, and which must not
+ * show through anywhere but their own place: a stray /proc (a root file
+ * system being built) shows the host's processes and their environments.
+ * Where one is mounted outside /proc, /sys and /dev, the jail covers it with
+ * an empty read-only tmpfs.
+ */
+export const KERNEL_FILESYSTEMS = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2', 'devpts', 'devtmpfs', 'mqueue', 'debugfs', 'tracefs', 'securityfs', 'bpf', 'fusectl', 'configfs', 'binfmt_misc', 'pstore', 'autofs', 'nsfs', 'efivarfs', 'hugetlbfs', 'rpc_pipefs']);
+
+const SYSTEM_PLACES = ['/proc', '/sys', '/dev'];
+const under = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
+
+/** Kernel filesystems mounted outside their own places (see KERNEL_FILESYSTEMS). */
+export function strayKernelMounts(mounts: readonly HostMount[] = hostMounts()): string[] {
+  return mounts.filter((m) => KERNEL_FILESYSTEMS.has(m.fstype) && !SYSTEM_PLACES.some((d) => under(m.dir, d))).map((m) => m.dir);
 }
 
 export interface HostMount {

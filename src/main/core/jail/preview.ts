@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { LIFELINE_INIT } from './approved';
-import { hostMounts, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
+import { hostMounts, KERNEL_FILESYSTEMS, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
 
 /**
  * Runs a command once in a throwaway view of the filesystem, in the jail's
@@ -102,11 +102,16 @@ export function chooseTargets(cwd: string, paths: readonly string[], stateDir: s
 export class PreviewRefused extends Error {}
 
 /** Every overlay (targets and the mounts beneath them) and every read-only mount, or why the view cannot be made whole. */
-export function planMounts(targets: readonly string[], stateDir: string): { overlays: string[]; readOnly: string[] } {
+export function planMounts(targets: readonly string[], stateDir: string): { overlays: string[]; readOnly: string[]; covered: string[] } {
   const overlays = new Set(targets);
   const readOnly = new Set<string>();
+  const covered = new Set<string>();
   for (const m of hostMounts()) {
     if (m.dir === '/' || HIDDEN.some((h) => inside(m.dir, h)) || inside(m.dir, stateDir)) continue;
+    if (KERNEL_FILESYSTEMS.has(m.fstype)) {
+      if (!inside(m.dir, '/tmp') || targets.some((t) => inside(m.dir, t))) covered.add(m.dir);
+      continue;
+    }
     const under = targets.find((t) => inside(m.dir, t));
     if (!under) {
       if (m.dir !== '/tmp' && !inside(m.dir, '/tmp')) readOnly.add(m.dir);
@@ -132,7 +137,9 @@ export function planMounts(targets: readonly string[], stateDir: string): { over
     }
     readOnly.add(p);
   }
-  return { overlays: [...overlays], readOnly: [...readOnly] };
+  // Nothing is mounted beneath a covered kernel filesystem in the jail.
+  const isCovered = (d: string) => [...covered].some((c) => d !== c && inside(d, c));
+  return { overlays: [...overlays].filter((d) => !isCovered(d)), readOnly: [...readOnly].filter((d) => !isCovered(d)), covered: [...covered].filter((d) => !isCovered(d)) };
 }
 
 const read = (file: string): string => {
@@ -220,6 +227,7 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
     rootfs,
     overlays: layers,
     readOnlyMounts: plan.readOnly,
+    coveredMounts: plan.covered,
     args: [o.shell ?? '/bin/bash', '-c', o.command],
     env: o.env,
     cwd: o.cwd,
