@@ -187,7 +187,22 @@ function removeState(dir: string, sudo: boolean): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * One run; when runc could not make the view and the host's mounts changed
+ * meanwhile (another program mounting or unmounting), one more try on the
+ * new mounts. Still failing closed: a second failure is the answer.
+ */
 export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
+  const before = mountTable();
+  const first = await runOnce(o);
+  if (!first.setupError || mountTable() === before) return first;
+  removeRun(first);
+  return runOnce(o);
+}
+
+const mountTable = () => hostMounts().map((m) => `${m.dir} ${m.fstype}`).join('\n');
+
+async function runOnce(o: OverlayRunOptions): Promise<OverlayRun> {
   const t0 = performance.now();
   const base = o.stateBase ?? defaultStateBase();
   const stateDir = fs.mkdtempSync(path.join(base, `${STATE_PREFIX}${process.pid}-`));
