@@ -108,7 +108,10 @@ const actors = (): Array<Actor & { sudo: boolean }> => {
   ];
 };
 afterAll(() => {
-  for (const u of users) u.remove?.() ?? fs.rmSync(u.home, { recursive: true, force: true });
+  for (const u of users) {
+    if (u.remove) u.remove();
+    else fs.rmSync(u.home, { recursive: true, force: true });
+  }
 });
 
 async function attack(actor: Actor, mode: 'quiet' | 'preview') {

@@ -14,7 +14,10 @@ import { drive, tempUser, treeFor, type Actor } from './support';
 const isRoot = process.getuid?.() === 0;
 const users: Array<Actor & { remove?: () => void }> = [];
 afterAll(() => {
-  for (const u of users) u.remove?.() ?? fs.rmSync(u.home, { recursive: true, force: true });
+  for (const u of users) {
+    if (u.remove) u.remove();
+    else fs.rmSync(u.home, { recursive: true, force: true });
+  }
 });
 
 /** The pids of processes whose command line starts with `cmd` (not the shells or launchers that name it). */
