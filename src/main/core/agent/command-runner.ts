@@ -86,7 +86,7 @@ export class CommandRunner {
       sandbox = { confined: false, detail: `not confined (${jail.unavailable}): runs as notify` };
     } else if (jail) {
       confinement = jail;
-      sandbox = { confined: true, detail: `confined: read-only except ${jail.workTree}, private /tmp` };
+      sandbox = { confined: true, detail: `confined: read-only except ${jail.workTree}, private /tmp, no network, only its own processes` };
     }
     const start: CommandRecord['start'] = { callId, turnId, command, cwd, decision, rule, reasons, ...why, ...(sandbox ? { sandbox } : {}) };
     this.o.emit('chat.commandStart', start);

@@ -55,10 +55,12 @@ export function maskArgs(secrets: SecretFileContext, under?: (p: string) => bool
     try {
       // One the caller cannot read is kept from it already (and bubblewrap could not mount over it).
       fs.accessSync(s.path, fs.constants.R_OK);
-      st = fs.statSync(s.path);
+      st = fs.lstatSync(s.path);
     } catch {
       continue;
     }
+    // A link is no mount point (its target, where it is a secret, is listed by its own path).
+    if (st.isSymbolicLink()) continue;
     if (st.isDirectory()) args.push('--size', '4096', '--tmpfs', s.path, '--remount-ro', s.path);
     else args.push('--ro-bind', '/dev/null', s.path);
   }

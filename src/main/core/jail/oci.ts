@@ -80,7 +80,13 @@ export function ociConfig(s: OciSpec): object {
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
   );
   const masked = [...MASKED];
-  for (const f of secretFiles(s.secrets)) if (fs.existsSync(f.path)) masked.push(f.path);
+  for (const f of secretFiles(s.secrets)) {
+    try {
+      if (!fs.lstatSync(f.path).isSymbolicLink()) masked.push(f.path);
+    } catch {
+      // Not there: nothing to mask.
+    }
+  }
   const root = s.uid === 0;
   const caps = root ? DOCKER_DEFAULT_CAPS : [];
   const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }, ...(s.network ? [] : [{ type: 'network' }])];
