@@ -63,6 +63,8 @@ const ipcKeys = () => spawnSync('ipcs', [], { encoding: 'utf8' }).stdout.split('
 
 beforeAll(async () => {
   if (!isRoot) return;
+  // Our own canary, from an earlier run that got through (on a jail that did not hold).
+  fs.rmSync('/etc/aios-jail-canary', { force: true });
   const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
   const shm = spawnSync('ipcmk', ['-M', '4096'], { encoding: 'utf8' }).stdout;
   const shmId = /(\d+)\s*$/.exec(shm.trim())?.[1] ?? '';
@@ -87,6 +89,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (!isRoot) return;
+  fs.rmSync('/etc/aios-jail-canary', { force: true });
   host.sleeper.kill('SIGKILL');
   spawnSync('ipcrm', ['-m', host.shmId]);
   spawnSync('keyctl', ['unlink', host.keyId, '@u']);

@@ -51,7 +51,8 @@ const tool = (name: string) => findExecutable(name, SYSTEM_PATH) ?? name;
 /** The launch of an unconfined command that dies with aios (stdin must be a pipe aios holds open). */
 export function approvedLaunch(shell: string, command: string, env: NodeJS.ProcessEnv): ApprovedLaunch {
   const uid = process.getuid?.() ?? 0;
-  const init = ['/bin/bash', '-c', LIFELINE_INIT, 'aios-command'];
+  // --norc: node's stdio pipes are socketpairs, and bash reads ~/.bashrc when stdin is a socket ("run by rshd").
+  const init = ['/bin/bash', '--norc', '--noprofile', '-c', LIFELINE_INIT, 'aios-command'];
   if (uid === 0) return { file: tool('unshare'), args: [...PID_NS, '--', ...init, shell, '-c', command], mode: 'root', env };
   if (passwordlessSudo()) {
     // The namespace's first process is root's (so it can end root's processes); the command is the caller's again.
@@ -61,5 +62,5 @@ export function approvedLaunch(shell: string, command: string, env: NodeJS.Proce
   }
   if (userNamespaces()) return { file: tool('unshare'), args: ['--map-current-user', ...PID_NS, '--', ...init, shell, '-c', command], mode: 'user-namespace', env };
   // No way to a PID namespace: the process group and the pipe still end what stays in the group.
-  return { file: '/bin/bash', args: ['-c', LIFELINE_INIT.replace('kill -KILL -1', 'kill -KILL -- -$$'), 'aios-command', shell, '-c', command], mode: 'plain', env };
+  return { file: '/bin/bash', args: ['--norc', '--noprofile', '-c', LIFELINE_INIT.replace('kill -KILL -1', 'kill -KILL -- -$$'), 'aios-command', shell, '-c', command], mode: 'plain', env };
 }

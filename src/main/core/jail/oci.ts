@@ -51,6 +51,8 @@ export interface OciSpec {
   tmpBytes: number;
   hostname: string;
   cgroupsPath: string;
+  /** Whether runc may make cgroups here (limits on memory and processes); without, the caller bounds the upper layers. */
+  cgroups: boolean;
 }
 
 type Mount = { destination: string; type: string; source: string; options?: string[] };
@@ -60,7 +62,9 @@ export function ociConfig(s: OciSpec): object {
   const mounts: Mount[] = [];
   type Entry = { dir: string; mount: Mount };
   const entries: Entry[] = [
-    ...s.readOnlyMounts.map((dir) => ({ dir, mount: { destination: dir, type: 'bind', source: dir, options: ['bind', 'ro', 'nosuid', 'nodev'] } })),
+    // rbind: in a user namespace (an nspawn machine) a bind that would uncover what lies beneath a locked submount is refused;
+    // runc makes only the top read-only, and each submount comes again, read-only, from its own entry.
+    ...s.readOnlyMounts.map((dir) => ({ dir, mount: { destination: dir, type: 'bind', source: dir, options: ['rbind', 'ro', 'nosuid', 'nodev'] } })),
     ...s.overlays.map((o) => ({ dir: o.dir, mount: { destination: o.dir, type: 'overlay', source: 'overlay', options: [`lowerdir=${o.dir}`, `upperdir=${o.upper}`, `workdir=${o.work}`] } })),
     ...s.coveredMounts.map((dir) => ({ dir, mount: { destination: dir, type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'nodev', 'noexec', 'size=4k'] } })),
   ];
@@ -108,8 +112,7 @@ export function ociConfig(s: OciSpec): object {
     mounts,
     linux: {
       namespaces,
-      cgroupsPath: s.cgroupsPath,
-      resources: { devices: [{ allow: false, access: 'rwm' }], memory: { limit: s.memoryBytes, swap: s.memoryBytes }, pids: { limit: s.pids } },
+      ...(s.cgroups ? { cgroupsPath: s.cgroupsPath, resources: { devices: [{ allow: false, access: 'rwm' }], memory: { limit: s.memoryBytes, swap: s.memoryBytes }, pids: { limit: s.pids } } } : {}),
       maskedPaths: masked,
       readonlyPaths: READ_ONLY,
       seccomp: jailSeccompProfile({ caps: DOCKER_DEFAULT_CAPS, unixSockets: false }),

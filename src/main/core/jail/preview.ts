@@ -51,6 +51,8 @@ export interface OverlayRun {
   stateDir: string;
   /** Set up through sudo: its upper layers hold root's files, so removing them needs sudo too. */
   elevated: boolean;
+  /** The state directory is a tmpfs of its own (no cgroups here), unmounted when the run is removed. */
+  scratchMounted?: boolean;
   targets: OverlayTarget[];
   /** Null when it timed out or did not start. */
   exitCode: number | null;
@@ -121,8 +123,10 @@ export function planMounts(targets: readonly string[], stateDir: string): { over
     let st: fs.Stats;
     try {
       st = fs.statSync(m.dir);
-    } catch (err) {
-      throw new PreviewRefused(`${m.dir}, a mount beneath ${under}, cannot be read (${(err as Error).message})`);
+    } catch {
+      // Out of the caller's reach: an empty read-only cover keeps it so (and leaves no hole).
+      covered.add(m.dir);
+      continue;
     }
     if (!st.isDirectory()) throw new PreviewRefused(`${m.dir} is a file mounted beneath ${under}, which an overlay cannot cover`);
     overlays.add(m.dir);
@@ -160,6 +164,24 @@ export function defaultStateBase(): string {
 }
 
 const STATE_PREFIX = 'aios-preview-';
+
+let cgroupsUsable: boolean | undefined;
+/**
+ * Whether runc can make the preview's cgroups here (root of the machine, not
+ * of a user namespace such as an nspawn machine with PrivateUsers): then the
+ * memory limit also bounds the upper layers; otherwise a sized tmpfs does.
+ */
+function cgroupsWritable(elevated: boolean): boolean {
+  if (cgroupsUsable !== undefined) return cgroupsUsable;
+  const probe = ['sh', '-c', 'd=/sys/fs/cgroup/memory/aios-probe-$$; [ -d /sys/fs/cgroup/memory ] && mkdir "$d" 2>/dev/null && rmdir "$d" || { d=/sys/fs/cgroup/aios-probe-$$; [ -f /sys/fs/cgroup/cgroup.controllers ] && mkdir "$d" 2>/dev/null && rmdir "$d"; }'];
+  const r = elevated ? spawnSync('sudo', ['-n', '--', ...probe], { stdio: 'ignore', timeout: 5000 }) : spawnSync(probe[0] as string, probe.slice(1), { stdio: 'ignore', timeout: 5000 });
+  cgroupsUsable = r.status === 0;
+  return cgroupsUsable;
+}
+
+function asRoot(elevated: boolean, argv: string[]) {
+  return elevated ? spawnSync('sudo', ['-n', '--', ...argv], { encoding: 'utf8', timeout: 10_000 }) : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
+}
 
 /** State directories of previews whose aios is gone (killed mid-preview): removed, through sudo when they hold root's files. */
 export function sweepStale(base: string, sudo: boolean): void {
@@ -210,6 +232,13 @@ async function runOnce(o: OverlayRunOptions): Promise<OverlayRun> {
   const elevated = uid !== 0;
   const empty = (setupError: string): OverlayRun => ({ stateDir, elevated: false, targets: [], exitCode: null, timedOut: false, setupError, unmounted: [], writable: [], stdout: '', stderr: '', durationMs: performance.now() - t0 });
   if (elevated && !o.sudo) return empty('the preview needs root or passwordless sudo to start its container (runc)');
+  const cgroups = cgroupsWritable(elevated);
+  if (!cgroups) {
+    // No cgroup to count the upper layers against: they get a tmpfs of the memory limit's size.
+    const m = asRoot(elevated, ['mount', '-t', 'tmpfs', '-o', `size=${o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY},mode=700`, 'aios-preview', stateDir]);
+    if (m.status !== 0) return empty(`the preview's scratch space cannot be made (${(m.stderr || m.error?.message || '').trim()})`);
+    if (elevated) asRoot(true, ['chown', `${uid}:${process.getgid?.() ?? uid}`, stateDir]);
+  }
   const dirs = chooseTargets(o.cwd, o.paths, stateDir);
   let plan;
   try {
@@ -256,13 +285,14 @@ async function runOnce(o: OverlayRunOptions): Promise<OverlayRun> {
     tmpBytes: TMP_BYTES,
     hostname: 'aios-preview',
     cgroupsPath: `/${id}`,
+    cgroups,
   });
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
   const out = fs.openSync(path.join(stateDir, 'stdout'), 'w');
   const err = fs.openSync(path.join(stateDir, 'stderr'), 'w');
   const runc = ['runc', '--root', path.join(stateDir, 'runc'), '--log', path.join(stateDir, 'runc.log'), '--log-format', 'json'];
   // runc under the same lifeline as every command: when aios goes, the preview goes (its container is a nested PID namespace).
-  const argv = ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--', '/bin/bash', '-c', LIFELINE_INIT, 'aios-preview', ...runc, 'run', '--bundle', bundle, id];
+  const argv = ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--', '/bin/bash', '--norc', '--noprofile', '-c', LIFELINE_INIT, 'aios-preview', ...runc, 'run', '--bundle', bundle, id];
   const full = elevated ? ['sudo', '-n', '--', ...argv] : argv;
   const { code, timedOut, spawnError } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null }>((resolve) => {
     let timedOut = false;
@@ -298,6 +328,7 @@ async function runOnce(o: OverlayRunOptions): Promise<OverlayRun> {
   return {
     stateDir,
     elevated,
+    scratchMounted: !cgroups,
     targets,
     exitCode: setupError || timedOut ? null : code,
     timedOut,
@@ -378,6 +409,7 @@ export function removeRun(run: OverlayRun): void {
     }
     for (const e of entries) if (e.isDirectory()) chmodAll(path.join(dir, e.name));
   };
+  if (run.scratchMounted) asRoot(run.elevated, ['umount', '--lazy', run.stateDir]);
   if (run.elevated) removeState(run.stateDir, true);
   chmodAll(run.stateDir);
   fs.rmSync(run.stateDir, { recursive: true, force: true });

@@ -25,7 +25,7 @@ const asRoot = () => (process.getuid?.() ?? 0) === 0;
 export function quietLaunch(bwrap: string, shell: string, command: string, c: QuietConfinement, cwd: string = c.workTree): JailLaunch {
   const seccomp = seccompBpf({ caps: [], unixSockets: false });
   const args = bwrapArgs({ writable: [c.workTree], readOnly: c.readOnly, secrets: c.secrets ?? {}, network: false, tmpBytes: DEFAULT_TMP_BYTES, cwd }, asRoot());
-  return { file: bwrap, args: [...args, '--', '/bin/bash', '-c', CLOSE_FDS, shell, '-c', command], seccomp };
+  return { file: bwrap, args: [...args, '--', '/bin/bash', '--norc', '--noprofile', '-c', CLOSE_FDS, shell, '-c', command], seccomp };
 }
 
 /** Runs a probe in the quiet jail; undefined when it works, else why not (in words that say what to do). */
