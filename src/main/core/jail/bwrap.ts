@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { secretFiles, type SecretFileContext } from '../environment/secret-files';
-import { strayKernelMounts } from './oci';
+import { strayKernelMounts, type HostMount } from './oci';
 
 /**
  * The bubblewrap form of the jail (the quiet path): the whole filesystem
@@ -16,12 +16,14 @@ export interface BwrapSpec {
   writable: readonly string[];
   /** Existing paths inside `writable` bound read-only over it (start-up files, hooks). */
   readOnly: readonly string[];
-  /** Whose secret files are masked (an empty tmpfs over folders, /dev/null over files). */
-  secrets: SecretFileContext;
+  /** Whose secret files are masked (an empty tmpfs over folders, /dev/null over files); none for a jail run elsewhere. */
+  secrets?: SecretFileContext;
   network: boolean;
   /** Size of /tmp and of /dev/shm each. */
   tmpBytes: number;
   cwd: string;
+  /** The mounts of the machine the jail is made on (read from this process's mount table when absent). */
+  mounts?: readonly HostMount[];
 }
 
 export const DEFAULT_TMP_BYTES = 256 * 1024 * 1024;
@@ -80,11 +82,12 @@ export function bwrapArgs(spec: BwrapSpec, asRoot: boolean): string[] {
   for (const w of spec.writable) args.push('--bind', w, w);
   for (const r of spec.readOnly) args.push('--ro-bind', r, r);
   // A /proc mounted elsewhere (a root file system being built) would show the host's processes; one the caller cannot reach is no window.
-  for (const m of strayKernelMounts()) if (reachable(m)) args.push('--size', '4096', '--tmpfs', m, '--remount-ro', m);
-  args.push(...maskArgs(spec.secrets));
+  for (const m of strayKernelMounts(spec.mounts)) if (reachable(m)) args.push('--size', '4096', '--tmpfs', m, '--remount-ro', m);
+  if (spec.secrets) args.push(...maskArgs(spec.secrets));
   // Root keeps its uid without a user namespace (files keep their owners' names) and loses every capability;
-  // others get one, which lets bubblewrap forbid further ones.
-  args.push(...(asRoot ? [] : ['--unshare-user', '--disable-userns']), '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');
+  // others get one. No further ones for either: the seccomp filter refuses them (bubblewrap's --disable-userns
+  // would need a writable /proc/sys, which an nspawn machine does not give).
+  args.push(...(asRoot ? [] : ['--unshare-user']), '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');
   if (!spec.network) args.push('--unshare-net');
   args.push('--cap-drop', 'ALL', '--die-with-parent', '--new-session', '--seccomp', '3', '--chdir', spec.cwd);
   return args;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { bwrapArgs, CLOSE_FDS, DEFAULT_TMP_BYTES } from './bwrap';
+import type { HostMount } from './oci';
 import { JailUnavailableError, seccompBpf } from './seccomp';
 
 /** A program to start with the jail's seccomp program written to its fd 3 (bubblewrap reads it there). */
@@ -21,10 +22,18 @@ export interface QuietConfinement {
 
 const asRoot = () => (process.getuid?.() ?? 0) === 0;
 
+/** For a jail made here and run in another machine (a test's nspawn container): who runs it there, and its mounts. */
+export interface ElsewhereOptions {
+  asRoot: boolean;
+  mounts: readonly HostMount[];
+}
+
 /** The quiet path's jail for `shell -c command` in `cwd`: writable tree, no network, no unix sockets. Throws JailUnavailableError. */
-export function quietLaunch(bwrap: string, shell: string, command: string, c: QuietConfinement, cwd: string = c.workTree): JailLaunch {
+export function quietLaunch(bwrap: string, shell: string, command: string, c: QuietConfinement, cwd: string = c.workTree, elsewhere?: ElsewhereOptions): JailLaunch {
   const seccomp = seccompBpf({ caps: [], unixSockets: false });
-  const args = bwrapArgs({ writable: [c.workTree], readOnly: c.readOnly, secrets: c.secrets ?? {}, network: false, tmpBytes: DEFAULT_TMP_BYTES, cwd }, asRoot());
+  // Secret files are looked up on this machine: for a jail run in another, the caller masks what it knows there.
+  const spec = { writable: [c.workTree], readOnly: c.readOnly, network: false, tmpBytes: DEFAULT_TMP_BYTES, cwd, ...(elsewhere ? { mounts: elsewhere.mounts } : { secrets: c.secrets ?? {} }) };
+  const args = bwrapArgs(spec, elsewhere?.asRoot ?? asRoot());
   return { file: bwrap, args: [...args, '--', '/bin/bash', '--norc', '--noprofile', '-c', CLOSE_FDS, shell, '-c', command], seccomp };
 }
 
