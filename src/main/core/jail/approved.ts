@@ -31,17 +31,19 @@ export interface ApprovedLaunch {
   env: NodeJS.ProcessEnv;
 }
 
-let sudoWorks: boolean | undefined;
-let userNsWorks: boolean | undefined;
-
-function passwordlessSudo(): boolean {
-  sudoWorks ??= spawnSync(tool('sudo'), ['-n', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
-  return sudoWorks;
+/** Which ways to a PID namespace work here, each tried once for real (a container may forbid them; sudoers may not allow unshare). */
+const works = new Map<string, boolean>();
+function tryOnce(key: string, file: string, args: string[]): boolean {
+  let ok = works.get(key);
+  if (ok === undefined) {
+    ok = spawnSync(file, args, { stdio: 'ignore', timeout: 5000 }).status === 0;
+    works.set(key, ok);
+  }
+  return ok;
 }
-function userNamespaces(): boolean {
-  userNsWorks ??= spawnSync(tool('unshare'), ['--map-current-user', '--pid', '--fork', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
-  return userNsWorks;
-}
+const rootPidNs = () => tryOnce('root', tool('unshare'), ['--pid', '--fork', 'true']);
+const sudoPidNs = () => tryOnce('sudo', tool('sudo'), ['-n', '--', tool('unshare'), '--pid', '--fork', 'true']);
+const userPidNs = () => tryOnce('user', tool('unshare'), ['--map-current-user', '--pid', '--fork', 'true']);
 
 const PID_NS = ['--pid', '--fork', '--kill-child'];
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -53,14 +55,14 @@ export function approvedLaunch(shell: string, command: string, env: NodeJS.Proce
   const uid = process.getuid?.() ?? 0;
   // --norc: node's stdio pipes are socketpairs, and bash reads ~/.bashrc when stdin is a socket ("run by rshd").
   const init = ['/bin/bash', '--norc', '--noprofile', '-c', LIFELINE_INIT, 'aios-command'];
-  if (uid === 0) return { file: tool('unshare'), args: [...PID_NS, '--', ...init, shell, '-c', command], mode: 'root', env };
-  if (passwordlessSudo()) {
+  if (uid === 0 && rootPidNs()) return { file: tool('unshare'), args: [...PID_NS, '--', ...init, shell, '-c', command], mode: 'root', env };
+  if (uid !== 0 && sudoPidNs()) {
     // The namespace's first process is root's (so it can end root's processes); the command is the caller's again.
     const vars = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('=')).map(([k, v]) => `${k}=${v}`);
     const drop = ['setpriv', `--reuid=${uid}`, `--regid=${process.getgid?.() ?? uid}`, '--init-groups', '--', 'env', '-i', ...vars, shell, '-c', command];
     return { file: tool('sudo'), args: ['-n', '--', tool('unshare'), ...PID_NS, '--', ...init, ...drop], mode: 'sudo', env: { PATH: env.PATH ?? '/usr/bin:/bin' } };
   }
-  if (userNamespaces()) return { file: tool('unshare'), args: ['--map-current-user', ...PID_NS, '--', ...init, shell, '-c', command], mode: 'user-namespace', env };
+  if (uid !== 0 && userPidNs()) return { file: tool('unshare'), args: ['--map-current-user', ...PID_NS, '--', ...init, shell, '-c', command], mode: 'user-namespace', env };
   // No way to a PID namespace: the process group and the pipe still end what stays in the group.
   return { file: '/bin/bash', args: ['--norc', '--noprofile', '-c', LIFELINE_INIT.replace('kill -KILL -1', 'kill -KILL -- -$$'), 'aios-command', shell, '-c', command], mode: 'plain', env };
 }
