@@ -28,7 +28,15 @@ export interface DriverResult {
 
 const driver = path.join(import.meta.dirname, 'driver.mts');
 
+/** Another user runs aios from this checkout: say so plainly when it cannot read it (a checkout inside a private folder). */
+function checkReadable(actor: Actor): void {
+  if (actor.uid === undefined) return;
+  const r = spawnSync('setpriv', [`--reuid=${actor.uid}`, `--regid=${actor.gid}`, '--init-groups', '--', 'test', '-r', driver], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`${actor.label} cannot read the checkout at ${repoRoot}: these tests run aios as that user; make the folders above it readable (chmod o+rx) or clone elsewhere`);
+}
+
 export function driverArgv(actor: Actor, req: object): string[] {
+  checkReadable(actor);
   const base = [process.execPath, tsxBin, driver, JSON.stringify(req)];
   return actor.uid === undefined ? base : ['setpriv', `--reuid=${actor.uid}`, `--regid=${actor.gid}`, '--init-groups', '--', ...base];
 }
