@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { LIFELINE_INIT } from './approved';
+import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX } from './preview-state';
 import { hostMounts, KERNEL_FILESYSTEMS, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
 
 /**
@@ -101,6 +101,8 @@ export function chooseTargets(cwd: string, paths: readonly string[], stateDir: s
   return seen.map((s) => s.dir);
 }
 
+export { defaultStateBase, removeRun, sweepStale } from './preview-state';
+
 export class PreviewRefused extends Error {}
 
 /** Every overlay (targets and the mounts beneath them) and every read-only mount, or why the view cannot be made whole. */
@@ -154,16 +156,6 @@ const read = (file: string): string => {
   }
 };
 
-export function defaultStateBase(): string {
-  try {
-    fs.accessSync('/dev/shm', fs.constants.W_OK);
-    return '/dev/shm';
-  } catch {
-    return os.tmpdir();
-  }
-}
-
-const STATE_PREFIX = 'aios-preview-';
 
 let cgroupsUsable: boolean | undefined;
 /**
@@ -177,36 +169,6 @@ function cgroupsWritable(elevated: boolean): boolean {
   const r = elevated ? spawnSync('sudo', ['-n', '--', ...probe], { stdio: 'ignore', timeout: 5000 }) : spawnSync(probe[0] as string, probe.slice(1), { stdio: 'ignore', timeout: 5000 });
   cgroupsUsable = r.status === 0;
   return cgroupsUsable;
-}
-
-function asRoot(elevated: boolean, argv: string[]) {
-  return elevated ? spawnSync('sudo', ['-n', '--', ...argv], { encoding: 'utf8', timeout: 10_000 }) : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
-}
-
-/** State directories of previews whose aios is gone (killed mid-preview): removed, through sudo when they hold root's files. */
-export function sweepStale(base: string, sudo: boolean): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(base).filter((n) => n.startsWith(STATE_PREFIX));
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    const pid = Number(n.slice(STATE_PREFIX.length).split('-')[0]);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-      continue;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EPERM') continue;
-    }
-    removeState(path.join(base, n), sudo);
-  }
-}
-
-function removeState(dir: string, sudo: boolean): void {
-  if (sudo) spawnSync('sudo', ['-n', '--', 'rm', '-rf', '--', dir], { stdio: 'ignore' });
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**
@@ -353,64 +315,4 @@ function runcError(log: string): string | null {
     }
   }
   return null;
-}
-
-/**
- * Directories the command removed and made again are opaque in the upper
- * layer (an xattr): their old contents are gone. Only directories that also
- * exist below are asked about, all in one getfattr.
- */
-function opaqueDirs(targets: readonly OverlayTarget[], elevated: boolean): Map<string, Set<string>> {
-  const candidates: Array<{ upper: string; rel: string }> = [];
-  const walk = (t: OverlayTarget, rel: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(path.join(t.upper, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (fs.existsSync(path.join(t.dir, r))) candidates.push({ upper: t.upper, rel: r });
-      walk(t, r);
-    }
-  };
-  for (const t of targets) walk(t, '');
-  const out = new Map<string, Set<string>>();
-  if (candidates.length === 0) return out;
-  const files = candidates.map((c) => path.join(c.upper, c.rel));
-  const argv = ['getfattr', '--absolute-names', '-n', 'trusted.overlay.opaque', '--', ...files];
-  const r = elevated ? spawnSync('sudo', ['-n', '--', ...argv], { encoding: 'utf8' }) : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8' });
-  const opaqueFiles = new Set<string>();
-  let current = '';
-  for (const line of (r.stdout ?? '').split('\n')) {
-    if (line.startsWith('# file: ')) current = line.slice(8);
-    else if (line.startsWith('trusted.overlay.opaque=') && line.includes('"y"')) opaqueFiles.add(current);
-  }
-  for (const c of candidates) {
-    if (!opaqueFiles.has(path.join(c.upper, c.rel))) continue;
-    const set = out.get(c.upper) ?? new Set<string>();
-    set.add(c.rel);
-    out.set(c.upper, set);
-  }
-  return out;
-}
-
-/** Removes a run's state directory (work dirs of overlayfs may be mode 000: make them writable first). */
-export function removeRun(run: OverlayRun): void {
-  const chmodAll = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      fs.chmodSync(dir, 0o700);
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) if (e.isDirectory()) chmodAll(path.join(dir, e.name));
-  };
-  if (run.scratchMounted) asRoot(run.elevated, ['umount', '--lazy', run.stateDir]);
-  if (run.elevated) removeState(run.stateDir, true);
-  chmodAll(run.stateDir);
-  fs.rmSync(run.stateDir, { recursive: true, force: true });
 }
