@@ -18,6 +18,19 @@ export const DOCKER_DEFAULT_CAPS = [
   'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
 ];
 
+const CAP_NUMBER: Record<string, number> = {
+  CAP_CHOWN: 0, CAP_DAC_OVERRIDE: 1, CAP_FOWNER: 3, CAP_FSETID: 4, CAP_KILL: 5, CAP_SETGID: 6, CAP_SETUID: 7, CAP_SETPCAP: 8,
+  CAP_NET_BIND_SERVICE: 10, CAP_NET_RAW: 13, CAP_SYS_CHROOT: 18, CAP_MKNOD: 27, CAP_AUDIT_WRITE: 29, CAP_SETFCAP: 31,
+};
+
+/** Docker's set, less what this process's bounding set lacks (a machine may withhold some): asking for more fails the start. */
+export function availableCaps(status = fs.readFileSync('/proc/self/status', 'utf8')): string[] {
+  const hex = /^CapBnd:\s*([0-9a-f]+)/m.exec(status)?.[1];
+  if (!hex) return DOCKER_DEFAULT_CAPS;
+  const bnd = BigInt(`0x${hex}`);
+  return DOCKER_DEFAULT_CAPS.filter((c) => (bnd >> BigInt(CAP_NUMBER[c] ?? 63)) & 1n);
+}
+
 /** The runtime spec's defaults (runc spec). */
 const MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'];
 const READ_ONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
@@ -43,7 +56,6 @@ export interface OciSpec {
   uid: number;
   gid: number;
   groups: readonly number[];
-  network: boolean;
   secrets: SecretFileContext;
   memoryBytes: number;
   pids: number;
@@ -92,8 +104,11 @@ export function ociConfig(s: OciSpec): object {
     }
   }
   const root = s.uid === 0;
-  const caps = root ? DOCKER_DEFAULT_CAPS : [];
-  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }, ...(s.network ? [] : [{ type: 'network' }])];
+  const bounding = availableCaps();
+  const caps = root ? bounding : [];
+  // No network namespace here: the caller starts runc in an empty one (runc would bring up its loopback, which needs
+  // CAP_NET_ADMIN, which an nspawn machine without a private network does not have).
+  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }];
   return {
     ociVersion: '1.0.2',
     process: {
@@ -103,7 +118,7 @@ export function ociConfig(s: OciSpec): object {
       env: Object.entries(s.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('=') && !e[0].includes('\0') && !e[1].includes('\0')).map(([k, v]) => `${k}=${v}`),
       cwd: s.cwd,
       // sudo inside may become root, within Docker's default set (the bounding set holds for it too).
-      capabilities: { bounding: DOCKER_DEFAULT_CAPS, effective: caps, permitted: caps, inheritable: [], ambient: [] },
+      capabilities: { bounding, effective: caps, permitted: caps, inheritable: [], ambient: [] },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 4096, soft: 1024 }],
       noNewPrivileges: false,
     },
@@ -115,7 +130,7 @@ export function ociConfig(s: OciSpec): object {
       ...(s.cgroups ? { cgroupsPath: s.cgroupsPath, resources: { devices: [{ allow: false, access: 'rwm' }], memory: { limit: s.memoryBytes, swap: s.memoryBytes }, pids: { limit: s.pids } } } : {}),
       maskedPaths: masked,
       readonlyPaths: READ_ONLY,
-      seccomp: jailSeccompProfile({ caps: DOCKER_DEFAULT_CAPS, unixSockets: false }),
+      seccomp: jailSeccompProfile({ caps: bounding, unixSockets: false }),
     },
   };
 }

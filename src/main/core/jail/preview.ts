@@ -240,7 +240,6 @@ async function runOnce(o: OverlayRunOptions): Promise<OverlayRun> {
     uid,
     gid: process.getgid?.() ?? uid,
     groups: process.getgroups?.() ?? [],
-    network: o.network === true,
     secrets: o.secrets ?? {},
     memoryBytes: o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY,
     pids: PIDS,
@@ -252,9 +251,10 @@ async function runOnce(o: OverlayRunOptions): Promise<OverlayRun> {
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
   const out = fs.openSync(path.join(stateDir, 'stdout'), 'w');
   const err = fs.openSync(path.join(stateDir, 'stderr'), 'w');
-  const runc = ['runc', '--root', path.join(stateDir, 'runc'), '--log', path.join(stateDir, 'runc.log'), '--log-format', 'json'];
+  const runc = ['runc', ...(process.env.AIOS_RUNC_DEBUG ? ['--debug'] : []), '--root', path.join(stateDir, 'runc'), '--log', path.join(stateDir, 'runc.log'), '--log-format', 'json'];
   // runc under the same lifeline as every command: when aios goes, the preview goes (its container is a nested PID namespace).
-  const argv = ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--', '/bin/bash', '--norc', '--noprofile', '-c', LIFELINE_INIT, 'aios-preview', ...runc, 'run', '--bundle', bundle, id];
+  // Without network: runc and the container in an empty network namespace (its loopback down).
+  const argv = ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc', ...(o.network ? [] : ['--net']), '--', '/bin/bash', '--norc', '--noprofile', '-c', LIFELINE_INIT, 'aios-preview', ...runc, 'run', '--no-new-keyring', '--bundle', bundle, id];
   const full = elevated ? ['sudo', '-n', '--', ...argv] : argv;
   const { code, timedOut, spawnError } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null }>((resolve) => {
     let timedOut = false;
