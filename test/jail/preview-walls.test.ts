@@ -41,6 +41,24 @@ describe.skipIf(!isRoot)('the preview fails closed and keeps its walls (root: th
     expect(fs.existsSync(path.join(mem, 'new'))).toBe(false);
   });
 
+  it('a mount beneath a target that overlayfs refuses (stacked too deep) is read-only there instead: no hole, and said', async () => {
+    // Two overlays stacked under the tree: a third (the preview's) exceeds the kernel's stacking depth.
+    const base = path.join(tree, '.stack');
+    for (const d of ['low', 'up1', 'w1', 'mid', 'up2', 'w2']) fs.mkdirSync(path.join(base, d), { recursive: true });
+    fs.writeFileSync(path.join(base, 'low', 'file'), 'real\n');
+    const sub = path.join(tree, 'sub');
+    fs.mkdirSync(sub);
+    expect(spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${base}/low,upperdir=${base}/up1,workdir=${base}/w1`, path.join(base, 'mid')]).status).toBe(0);
+    mounted.push(path.join(base, 'mid'));
+    expect(spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${base}/mid,upperdir=${base}/up2,workdir=${base}/w2`, sub]).status).toBe(0);
+    mounted.push(sub);
+    const p = await previewCommand({ command: 'echo planted >> sub/file; echo ok > fine', cwd: tree, env }, { ...DEFAULT_PREVIEW, paths: [] });
+    expect(p.ran, p.limits.join('\n')).toBe(true);
+    expect(p.changes.map((c) => `${c.kind} ${c.display}`)).toEqual(['added ./fine']);
+    expect(p.limits.join('\n')).toMatch(/sub \(overlayfs refused it/);
+    expect(fs.readFileSync(path.join(sub, 'file'), 'utf8')).toBe('real\n');
+  });
+
   it('a file mounted beneath a target cannot be overlaid: no preview, and the command never runs', async () => {
     const target = path.join(tree, 'config.toml');
     const source = path.join(os.tmpdir(), `aios-walls-src-${process.pid}`);

@@ -59,8 +59,10 @@ export interface OverlayRun {
   timedOut: boolean;
   /** The jail could not be made: nothing ran. */
   setupError: string | null;
-  /** Kept for the summary's wording; always empty (a target that cannot be overlaid is a setupError). */
+  /** Mounts beneath a target that overlayfs refused: read-only in the preview instead, each as "DIR (why)". */
   unmounted: string[];
+  /** Mounts beneath the targets, overlaid on their own. */
+  submounts: string[];
   writable: string[];
   stdout: string;
   stderr: string;
@@ -165,7 +167,8 @@ let cgroupsUsable: boolean | undefined;
  */
 function cgroupsWritable(elevated: boolean): boolean {
   if (cgroupsUsable !== undefined) return cgroupsUsable;
-  const probe = ['sh', '-c', 'd=/sys/fs/cgroup/memory/aios-probe-$$; [ -d /sys/fs/cgroup/memory ] && mkdir "$d" 2>/dev/null && rmdir "$d" || { d=/sys/fs/cgroup/aios-probe-$$; [ -f /sys/fs/cgroup/cgroup.controllers ] && mkdir "$d" 2>/dev/null && rmdir "$d"; }'];
+  // runc makes one in every hierarchy (cgroup v1) or in the unified tree: each must take a new folder.
+  const probe = ['sh', '-c', 'n=aios-probe-$$; ok=; for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do [ -f "$d/cgroup.procs" ] || continue; [ "$d" = /sys/fs/cgroup/ ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ] && continue; mkdir "$d$n" 2>/dev/null && rmdir "$d$n" || exit 1; ok=1; done; [ -n "$ok" ]'];
   const r = elevated ? spawnSync('sudo', ['-n', '--', ...probe], { stdio: 'ignore', timeout: 5000 }) : spawnSync(probe[0] as string, probe.slice(1), { stdio: 'ignore', timeout: 5000 });
   cgroupsUsable = r.status === 0;
   return cgroupsUsable;
@@ -177,22 +180,32 @@ function cgroupsWritable(elevated: boolean): boolean {
  * new mounts. Still failing closed: a second failure is the answer.
  */
 export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
+  const readOnly: string[] = [];
   const before = mountTable();
-  const first = await runOnce(o);
-  if (!first.setupError || mountTable() === before) return first;
-  removeRun(first);
-  return runOnce(o);
+  let run = await runOnce(o, readOnly);
+  // A mount beneath a target that overlayfs refuses (say, one shared into a machine from outside): read-only
+  // instead, which leaves no hole (writes there fail in the preview, and the summary says so). Never a target itself.
+  for (let i = 0; i < 4 && run.setupError; i++) {
+    const refused = /error mounting "overlay" to rootfs at "([^"]+)"/.exec(run.setupError)?.[1];
+    const dir = refused && path.isAbsolute(refused) ? refused : undefined;
+    const changed = mountTable() !== before;
+    if (!changed && (!dir || !run.submounts.includes(dir) || readOnly.includes(dir))) break;
+    if (dir && !changed) readOnly.push(dir);
+    removeRun(run);
+    run = await runOnce(o, readOnly);
+  }
+  return run;
 }
 
 const mountTable = () => hostMounts().map((m) => `${m.dir} ${m.fstype}`).join('\n');
 
-async function runOnce(o: OverlayRunOptions): Promise<OverlayRun> {
+async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[]): Promise<OverlayRun> {
   const t0 = performance.now();
   const base = o.stateBase ?? defaultStateBase();
   const stateDir = fs.mkdtempSync(path.join(base, `${STATE_PREFIX}${process.pid}-`));
   const uid = process.getuid?.() ?? 0;
   const elevated = uid !== 0;
-  const empty = (setupError: string): OverlayRun => ({ stateDir, elevated: false, targets: [], exitCode: null, timedOut: false, setupError, unmounted: [], writable: [], stdout: '', stderr: '', durationMs: performance.now() - t0 });
+  const empty = (setupError: string): OverlayRun => ({ stateDir, elevated: false, targets: [], submounts: [], exitCode: null, timedOut: false, setupError, unmounted: [], writable: [], stdout: '', stderr: '', durationMs: performance.now() - t0 });
   if (elevated && !o.sudo) return empty('the preview needs root or passwordless sudo to start its container (runc)');
   const cgroups = cgroupsWritable(elevated);
   if (!cgroups) {
@@ -202,9 +215,11 @@ async function runOnce(o: OverlayRunOptions): Promise<OverlayRun> {
     if (elevated) asRoot(true, ['chown', `${uid}:${process.getgid?.() ?? uid}`, stateDir]);
   }
   const dirs = chooseTargets(o.cwd, o.paths, stateDir);
-  let plan;
+  let plan: ReturnType<typeof planMounts> & { submounts?: string[] };
   try {
     plan = planMounts(dirs, stateDir);
+    const submounts = plan.overlays.filter((d) => !dirs.includes(d));
+    plan = { ...plan, submounts, overlays: plan.overlays.filter((d) => !readOnlyInstead.includes(d)), readOnly: [...plan.readOnly, ...readOnlyInstead] };
   } catch (err) {
     if (err instanceof PreviewRefused) return empty(err.message);
     throw err;
@@ -295,7 +310,8 @@ async function runOnce(o: OverlayRunOptions): Promise<OverlayRun> {
     exitCode: setupError || timedOut ? null : code,
     timedOut,
     setupError,
-    unmounted: [],
+    submounts: plan.submounts ?? [],
+    unmounted: readOnlyInstead.map((d) => `${d} (overlayfs refused it; it was read-only in the preview)`),
     writable: [],
     stdout: read(path.join(stateDir, 'stdout')).slice(0, 8192),
     stderr: read(path.join(stateDir, 'stderr')).slice(0, 8192),
