@@ -41,7 +41,7 @@ try:
     s = socket.create_connection(('127.0.0.1', port), timeout=2); print('REACHED-TCP')
 except OSError: pass
 PY
-touch /etc/aios-jail-canary 2>/dev/null
+touch /etc/aios-jail-canary 2>/dev/null || sudo -n touch /etc/aios-jail-canary 2>/dev/null
 echo ATTACK-DONE
 `;
 

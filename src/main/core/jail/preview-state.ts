@@ -105,8 +105,21 @@ export function removeRun(run: OverlayRun): void {
     }
     for (const e of entries) if (e.isDirectory()) chmodAll(path.join(dir, e.name));
   };
-  if (run.scratchMounted) asRoot(run.elevated, ['umount', '--lazy', run.stateDir]);
+  // Its scratch tmpfs, where it has one (also when the run stopped before saying so).
+  if (run.scratchMounted || isMountPoint(run.stateDir)) asRoot(run.elevated || process.getuid?.() !== 0, ['umount', '--lazy', run.stateDir]);
   if (run.elevated) removeState(run.stateDir, true);
   chmodAll(run.stateDir);
-  fs.rmSync(run.stateDir, { recursive: true, force: true });
+  try {
+    fs.rmSync(run.stateDir, { recursive: true, force: true });
+  } catch {
+    // Left for the next start's sweep: a preview's answer does not depend on its cleanup.
+  }
+}
+
+function isMountPoint(dir: string): boolean {
+  try {
+    return fs.statSync(dir).dev !== fs.statSync(path.dirname(dir)).dev;
+  } catch {
+    return false;
+  }
 }

@@ -197,7 +197,8 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   return run;
 }
 
-const mountTable = () => hostMounts().map((m) => `${m.dir} ${m.fstype}`).join('\n');
+/** The host's mounts, less the previews' own scratch space. */
+const mountTable = () => hostMounts().filter((m) => !path.basename(m.dir).startsWith(STATE_PREFIX)).map((m) => `${m.dir} ${m.fstype}`).join('\n');
 
 async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[]): Promise<OverlayRun> {
   const t0 = performance.now();
@@ -225,6 +226,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[])
     throw err;
   }
   const layers: OverlayLayer[] = [];
+  const owners: string[] = [];
   const targets: OverlayTarget[] = [];
   for (const [i, dir] of plan.overlays.entries()) {
     const upper = path.join(stateDir, 'up', String(i));
@@ -235,9 +237,12 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[])
     const st = fs.statSync(dir);
     fs.chmodSync(upper, st.mode & 0o7777);
     if (uid === 0) fs.chownSync(upper, st.uid, st.gid);
+    else if (st.uid !== uid || st.gid !== (process.getgid?.() ?? uid)) owners.push(`${st.uid}:${st.gid}`, upper);
     layers.push({ dir, upper, work });
     targets.push({ dir, upper, listings: path.join(stateDir, 'lst', String(i)) });
   }
+  // Through sudo: root's folders (/usr, /etc) get their owners in one call.
+  if (owners.length > 0) asRoot(true, ['sh', '-c', 'while [ $# -gt 1 ]; do chown "$1" "$2"; shift 2; done', 'aios-preview', ...owners]);
   const rootfs = path.join(stateDir, 'root');
   fs.mkdirSync(rootfs);
   for (const [name, to] of topLevelLinks()) fs.symlinkSync(to, path.join(rootfs, name));
