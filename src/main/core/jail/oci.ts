@@ -49,6 +49,8 @@ export interface OciSpec {
   readOnlyMounts: readonly string[];
   /** Kernel filesystems outside their places: covered by an empty read-only tmpfs. */
   coveredMounts: readonly string[];
+  /** Files shown in place of secret ones, read-only: [where, what] (a shadow file without its hashes). */
+  standIns?: ReadonlyArray<[string, string]>;
   /** Top-level symlinks of / (bin → usr/bin), made in the rootfs. */
   args: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
@@ -74,9 +76,10 @@ export function ociConfig(s: OciSpec): object {
   const mounts: Mount[] = [];
   type Entry = { dir: string; mount: Mount };
   const entries: Entry[] = [
+    // Not nosuid: sudo in the preview works as it would for real (within Docker's capabilities).
     // rbind: in a user namespace (an nspawn machine) a bind that would uncover what lies beneath a locked submount is refused;
     // runc makes only the top read-only, and each submount comes again, read-only, from its own entry.
-    ...s.readOnlyMounts.map((dir) => ({ dir, mount: { destination: dir, type: 'bind', source: dir, options: ['rbind', 'ro', 'nosuid', 'nodev'] } })),
+    ...s.readOnlyMounts.map((dir) => ({ dir, mount: { destination: dir, type: 'bind', source: dir, options: ['rbind', 'ro', 'nodev'] } })),
     ...s.overlays.map((o) => ({ dir: o.dir, mount: { destination: o.dir, type: 'overlay', source: 'overlay', options: [`lowerdir=${o.dir}`, `upperdir=${o.upper}`, `workdir=${o.work}`] } })),
     ...s.coveredMounts.map((dir) => ({ dir, mount: { destination: dir, type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'nodev', 'noexec', 'size=4k'] } })),
   ];
@@ -95,10 +98,12 @@ export function ociConfig(s: OciSpec): object {
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
   );
+  for (const [dest, source] of s.standIns ?? []) mounts.push({ destination: dest, type: 'bind', source, options: ['bind', 'ro', 'nodev', 'nosuid'] });
+  const standing = new Set((s.standIns ?? []).map(([d]) => d));
   const masked = [...MASKED];
   for (const f of secretFiles(s.secrets)) {
     try {
-      if (!fs.lstatSync(f.path).isSymbolicLink()) masked.push(f.path);
+      if (!standing.has(f.path) && !fs.lstatSync(f.path).isSymbolicLink()) masked.push(f.path);
     } catch {
       // Not there: nothing to mask.
     }
