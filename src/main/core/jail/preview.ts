@@ -108,8 +108,9 @@ export { defaultStateBase, removeRun, sweepStale } from './preview-state';
 export class PreviewRefused extends Error {}
 
 /** Every overlay (targets and the mounts beneath them) and every read-only mount, or why the view cannot be made whole. */
-export function planMounts(targets: readonly string[], stateDir: string): { overlays: string[]; readOnly: string[]; covered: string[] } {
+export function planMounts(targets: readonly string[], stateDir: string): { overlays: string[]; readOnly: string[]; covered: string[]; files: string[] } {
   const overlays = new Set(targets);
+  const files = new Set<string>();
   const readOnly = new Set<string>();
   const covered = new Set<string>();
   for (const m of hostMounts()) {
@@ -132,7 +133,12 @@ export function planMounts(targets: readonly string[], stateDir: string): { over
       covered.add(m.dir);
       continue;
     }
-    if (!st.isDirectory()) throw new PreviewRefused(`${m.dir} is a file mounted beneath ${under}, which an overlay cannot cover`);
+    if (!st.isDirectory()) {
+      // A file mounted there (nspawn binds /etc/localtime, /etc/resolv.conf): no overlay covers a file, so it is bound read-only on top.
+      readOnly.add(m.dir);
+      files.add(m.dir);
+      continue;
+    }
     overlays.add(m.dir);
   }
   for (const name of fs.readdirSync('/')) {
@@ -147,7 +153,7 @@ export function planMounts(targets: readonly string[], stateDir: string): { over
   }
   // Nothing is mounted beneath a covered kernel filesystem in the jail.
   const isCovered = (d: string) => [...covered].some((c) => d !== c && inside(d, c));
-  return { overlays: [...overlays].filter((d) => !isCovered(d)), readOnly: [...readOnly].filter((d) => !isCovered(d)), covered: [...covered].filter((d) => !isCovered(d)) };
+  return { overlays: [...overlays].filter((d) => !isCovered(d)), readOnly: [...readOnly].filter((d) => !isCovered(d)), covered: [...covered].filter((d) => !isCovered(d)), files: [...files] };
 }
 
 const read = (file: string): string => {
@@ -320,7 +326,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[])
     timedOut,
     setupError,
     submounts: plan.submounts ?? [],
-    unmounted: readOnlyInstead.map((d) => `${d} (overlayfs refused it; it was read-only in the preview)`),
+    unmounted: [...readOnlyInstead.map((d) => `${d} (overlayfs refused it; it was read-only in the preview)`), ...plan.files.map((f) => `${f} (a file mounted there; it was read-only in the preview)`)],
     writable: [],
     stdout: read(path.join(stateDir, 'stdout')).slice(0, 8192),
     stderr: read(path.join(stateDir, 'stderr')).slice(0, 8192),
