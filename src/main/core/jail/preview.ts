@@ -189,13 +189,13 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   const readOnly: string[] = [];
   const before = mountTable();
   let run = await runOnce(o, readOnly);
-  // A mount beneath a target that overlayfs refuses (say, one shared into a machine from outside): read-only
-  // instead, which leaves no hole (writes there fail in the preview, and the summary says so). Never a target itself.
+  // A folder overlayfs refuses (in a machine's user namespace, one with files bound beneath it, as nspawn does
+  // in /etc): read-only instead, which leaves no hole (writes there fail in the preview, and the summary says so).
   for (let i = 0; i < 4 && run.setupError; i++) {
     const refused = /error mounting "overlay" to rootfs at "([^"]+)"/.exec(run.setupError)?.[1];
     const dir = refused && path.isAbsolute(refused) ? refused : undefined;
     const changed = mountTable() !== before;
-    if (!changed && (!dir || !run.submounts.includes(dir) || readOnly.includes(dir))) break;
+    if (!changed && (!dir || !run.targets.some((t) => t.dir === dir) || readOnly.includes(dir))) break;
     if (dir && !changed) readOnly.push(dir);
     removeRun(run);
     run = await runOnce(o, readOnly);
