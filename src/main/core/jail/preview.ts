@@ -191,14 +191,18 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   let run = await runOnce(o, readOnly);
   // A folder overlayfs refuses (in a machine's user namespace, one with files bound beneath it, as nspawn does
   // in /etc): read-only instead, which leaves no hole (writes there fail in the preview, and the summary says so).
-  for (let i = 0; i < 4 && run.setupError; i++) {
+  const cover: string[] = [];
+  for (let i = 0; i < 6 && run.setupError; i++) {
     const refused = /error mounting "overlay" to rootfs at "([^"]+)"/.exec(run.setupError)?.[1];
     const dir = refused && path.isAbsolute(refused) ? refused : undefined;
+    // A mount the machine locked (nspawn's /etc/localtime) cannot be bound read-only again with other flags: covered instead.
+    const locked = /error mounting "([^"]+)" to rootfs at "\1".*operation not permitted/.exec(run.setupError)?.[1];
     const changed = mountTable() !== before;
-    if (!changed && (!dir || !run.targets.some((t) => t.dir === dir) || readOnly.includes(dir))) break;
-    if (dir && !changed) readOnly.push(dir);
+    if (!changed && locked && path.isAbsolute(locked) && !cover.includes(locked)) cover.push(locked);
+    else if (!changed && (!dir || !run.targets.some((t) => t.dir === dir) || readOnly.includes(dir))) break;
+    else if (dir && !changed) readOnly.push(dir);
     removeRun(run);
-    run = await runOnce(o, readOnly);
+    run = await runOnce(o, readOnly, cover);
   }
   return run;
 }
@@ -206,7 +210,7 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
 /** The host's mounts, less the previews' own scratch space. */
 const mountTable = () => hostMounts().filter((m) => !path.basename(m.dir).startsWith(STATE_PREFIX)).map((m) => `${m.dir} ${m.fstype}`).join('\n');
 
-async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[]): Promise<OverlayRun> {
+async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[], cover: readonly string[] = []): Promise<OverlayRun> {
   const t0 = performance.now();
   const base = o.stateBase ?? defaultStateBase();
   const stateDir = fs.mkdtempSync(path.join(base, `${STATE_PREFIX}${process.pid}-`));
@@ -226,7 +230,13 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[])
   try {
     plan = planMounts(dirs, stateDir);
     const submounts = plan.overlays.filter((d) => !dirs.includes(d));
-    plan = { ...plan, submounts, overlays: plan.overlays.filter((d) => !readOnlyInstead.includes(d)), readOnly: [...plan.readOnly, ...readOnlyInstead] };
+    plan = {
+      ...plan,
+      submounts,
+      overlays: plan.overlays.filter((d) => !readOnlyInstead.includes(d)),
+      readOnly: [...plan.readOnly, ...readOnlyInstead].filter((d) => !cover.includes(d)),
+      covered: [...plan.covered, ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory())],
+    };
   } catch (err) {
     if (err instanceof PreviewRefused) return empty(err.message);
     throw err;
@@ -249,6 +259,10 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[])
   }
   // Through sudo: root's folders (/usr, /etc) get their owners in one call.
   if (owners.length > 0) asRoot(true, ['sh', '-c', 'while [ $# -gt 1 ]; do chown "$1" "$2"; shift 2; done', 'aios-preview', ...owners]);
+  // Locked file mounts are covered by an empty file (read-only).
+  const empty0 = path.join(stateDir, 'empty');
+  fs.writeFileSync(empty0, '');
+  const coverFiles = cover.filter((d) => !fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()).map((d) => [d, empty0] as [string, string]);
   // sudo inside checks the account in /etc/shadow: it gets one with every hash replaced by "*" (the hashes stay masked).
   const shadow = path.join(stateDir, 'shadow');
   const madeShadow = asRoot(elevated, ['sh', '-c', 'sed -E "s/^([^:]*):[^:]*:/\\1:*:/" /etc/shadow > "$1" && chmod 600 "$1"', 'aios-preview', shadow]).status === 0;
@@ -263,7 +277,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[])
     overlays: layers,
     readOnlyMounts: plan.readOnly,
     coveredMounts: plan.covered,
-    ...(madeShadow ? { standIns: [['/etc/shadow', shadow]] as Array<[string, string]> } : {}),
+    standIns: [...(madeShadow ? [['/etc/shadow', shadow] as [string, string]] : []), ...coverFiles],
     args: [o.shell ?? '/bin/bash', '-c', o.command],
     env: o.env,
     cwd: o.cwd,
@@ -326,7 +340,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[])
     timedOut,
     setupError,
     submounts: plan.submounts ?? [],
-    unmounted: [...readOnlyInstead.map((d) => `${d} (overlayfs refused it; it was read-only in the preview)`), ...plan.files.map((f) => `${f} (a file mounted there; it was read-only in the preview)`)],
+    unmounted: [...cover.map((d) => `${d} (locked by the machine; it was hidden in the preview)`), ...readOnlyInstead.map((d) => `${d} (overlayfs refused it; it was read-only in the preview)`), ...plan.files.map((f) => `${f} (a file mounted there; it was read-only in the preview)`)],
     writable: [],
     stdout: read(path.join(stateDir, 'stdout')).slice(0, 8192),
     stderr: read(path.join(stateDir, 'stderr')).slice(0, 8192),
