@@ -52,7 +52,8 @@ describe('Executor', () => {
     const canary = path.join(dir, 'canary');
     const r = await new Executor({ killGraceMs: 200 }).run({
       // The grandchild writes its pid, then would touch the canary if it survived.
-      command: `sh -c 'echo $$ > ${pidFile}; sleep 2; touch ${canary}' & wait`,
+      // /proc/self/stat names the host's pid (the command's own PID namespace keeps the host's /proc).
+      command: `sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; sleep 2; touch ${canary}' & wait`,
       cwd: dir,
       timeoutMs: 300,
     });
@@ -67,7 +68,7 @@ describe('Executor', () => {
     const pidFile = path.join(dir, 'pid');
     const ac = new AbortController();
     const p = new Executor({ killGraceMs: 200 }).run({
-      command: `sh -c 'trap "" TERM; echo $$ > ${pidFile}; while true; do sleep 0.05; done' & wait`,
+      command: `sh -c 'trap "" TERM; read -r me _ < /proc/self/stat; echo $me > ${pidFile}; while true; do sleep 0.05; done' & wait`,
       cwd: dir,
       signal: ac.signal,
     });
@@ -80,14 +81,13 @@ describe('Executor', () => {
     await waitFor(() => !isAlive(gpid));
   });
 
-  it('does not wait for a backgrounded daemon that keeps the pipes open, and leaves it running', async () => {
+  it('does not wait for a backgrounded job that keeps the pipes open, and ends it with the command (nothing the AI starts outlives its card)', async () => {
     const pidFile = path.join(dir, 'daemon');
-    const r = await new Executor({ drainMs: 100 }).run({ command: `sleep 20 & echo $! > ${pidFile}; echo started`, cwd: dir });
+    const r = await new Executor({ drainMs: 100 }).run({ command: `sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; exec sleep 20' & sleep 0.2; echo started`, cwd: dir });
     expect(r.exitCode).toBe(0);
     expect(r.output).toContain('started');
     const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-    expect(isAlive(pid)).toBe(true);
-    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !isAlive(pid));
   });
 
   it('an already aborted signal never starts the command', async () => {

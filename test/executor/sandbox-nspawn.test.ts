@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findExecutable } from '../../src/main/core/executable';
+import { quietLaunch } from '../../src/main/core/jail';
 import { Sandbox } from '../../src/main/core/executor/sandbox';
 
 /**
@@ -27,9 +28,11 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!nspawn || !root)('the sandbox inside an nspawn machine (needs root and systemd-nspawn)', () => {
   it('confines a non-root user with PrivateUsers=pick: the tree is writable, the rest is not, no new privileges', () => {
-    const wrapped = new Sandbox().wrap('/bin/sh', 'echo in > ok && echo inside-ok; echo x > /var/tmp/no || echo outside-refused; grep -c "NoNewPrivs:.1" /proc/self/status', { workTree: '/tmp/w', readOnly: [] });
-    expect(wrapped).toBeDefined();
-    const inner = ['mkdir -p /tmp/w && cd /tmp/w', [wrapped!.file, ...wrapped!.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')].join(' && ');
+    expect(new Sandbox().status()).toMatchObject({ available: true });
+    // Made here for the container's nobody, with the container's mounts (none beyond its own); the seccomp program goes in as a file on fd 3.
+    const wrapped = quietLaunch('bwrap', '/bin/sh', 'echo in > ok && echo inside-ok; echo x > /var/tmp/no || echo outside-refused; grep -c "NoNewPrivs:.1" /proc/self/status', { workTree: '/tmp/w', readOnly: [], secrets: {} }, '/tmp/w', { asRoot: false, mounts: [] });
+    fs.writeFileSync(path.join(dir, 'seccomp.bpf'), wrapped.seccomp);
+    const inner = ['mkdir -p /tmp/w && cd /tmp/w', `${[wrapped.file, ...wrapped.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')} 3</seccomp.bpf`].join(' && ');
     const r = spawnSync(nspawn!, ['--register=no', '--keep-unit', '-q', '-D', dir, '--bind-ro=/usr', '--bind-ro=/etc', '--private-users=pick', '--user=nobody', '--chdir=/', '/bin/sh', '-c', `id -u; ${inner}`], { encoding: 'utf8', timeout: 60_000 });
     // nspawn gives the payload a pty when it has one; lines may end in CR LF.
     const out = r.stdout.replace(/\r/g, '');

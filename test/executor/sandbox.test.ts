@@ -63,23 +63,36 @@ describe('Sandbox (real bubblewrap)', () => {
     expect(fs.existsSync('/tmp/scratch')).toBe(false);
   });
 
-  it('still sees processes and the network like the host (ps lists the test runner)', async () => {
-    const r = await new Executor({ sandbox: new Sandbox() }).run({ cwd: tree, confinement: confinementFor(tree, {}), command: `ps -p ${process.pid} -o pid= && cat /proc/net/tcp | head -1` });
-    expect(r.fullOutput).toContain(String(process.pid));
-    expect(r.exitCode).toBe(0);
+  it('sees only its own processes and no network: the runner, aios, and their /proc/<pid>/environ are out of sight', async () => {
+    const r = await new Executor({ sandbox: new Sandbox() }).run({
+      cwd: tree,
+      confinement: confinementFor(tree, {}),
+      command: `ps -p ${process.pid} -o pid= || echo runner-hidden; cat /proc/${process.pid}/environ >/dev/null 2>&1 || echo environ-hidden; ls /sys/class/net`,
+    });
+    expect(r.fullOutput).not.toContain(`${process.pid}\n`);
+    expect(r.fullOutput).toContain('runner-hidden');
+    expect(r.fullOutput).toContain('environ-hidden');
+    expect(r.fullOutput.trim().split('\n').pop()).toBe('lo');
   });
 
-  it('can still talk to a service over a unix socket outside the tree (as systemctl does with D-Bus under /run)', async () => {
+  it('cannot reach a service over a unix socket outside the tree (a listener in /var/tmp is refused)', async () => {
     const net = await import('node:net');
     const sockDir = fs.mkdtempSync('/var/tmp/aios-sandbox-sock-');
     const sock = path.join(sockDir, 'bus');
-    const server = net.createServer((c) => c.end('hello-from-service\n'));
+    let reached = false;
+    const server = net.createServer((c) => {
+      reached = true;
+      c.end('hello-from-service\n');
+    });
     await new Promise<void>((resolve) => server.listen(sock, () => resolve()));
     try {
-      const script = `require('net').connect(${JSON.stringify(sock)}).on('data', (d) => process.stdout.write(d))`;
-      const r = await new Executor({ sandbox: new Sandbox() }).run({ cwd: tree, confinement: confinementFor(tree, {}), command: `${JSON.stringify(process.execPath)} -e ${JSON.stringify(script)}` });
+      // The system python, not the test's node: nothing here depends on where the checkout lives.
+      const script = `import socket; s = socket.socket(socket.AF_UNIX); s.connect(${JSON.stringify(sock)}); print(s.recv(100).decode())`;
+      const r = await new Executor({ sandbox: new Sandbox() }).run({ cwd: tree, confinement: confinementFor(tree, {}), command: `/usr/bin/python3 -c ${JSON.stringify(script)} || echo refused` });
       expect(r.confined).toBe(true);
-      expect(r.fullOutput).toContain('hello-from-service');
+      expect(r.fullOutput).toContain('refused');
+      expect(r.fullOutput).not.toContain('hello-from-service');
+      expect(reached).toBe(false);
     } finally {
       server.close();
       fs.rmSync(sockDir, { recursive: true, force: true });

@@ -308,8 +308,9 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     expect(asked).toMatch(/preview \(nothing was changed\):/);
     // From the shell, as the kiosk user: the same preview lists the package's program as added.
     const shell = await prod.exec(['runuser', '-u', 'ai', '--', 'sh', '-c', "cd /home/ai && HOME=/home/ai USER=ai /opt/aios/node_modules/node/bin/node /opt/aios/bin/aios.mjs policy check --preview --json -- 'sudo apt-get install -y ./hello.deb'"], 120_000);
-    const changes = (JSON.parse(shell.stdout) as { preview?: { changes: Array<{ kind: string; path: string }> } }).preview?.changes ?? [];
-    expect(changes, shell.stderr).toContainEqual(expect.objectContaining({ kind: 'added', path: '/usr/bin/hello' }));
+    const preview = (JSON.parse(shell.stdout) as { preview?: { changes: Array<{ kind: string; path: string }>; limits: string[] } }).preview;
+    const changes = preview?.changes ?? [];
+    expect(changes, `${shell.stderr}\n${preview?.limits.join('\n') ?? 'no preview in the output'}`).toContainEqual(expect.objectContaining({ kind: 'added', path: '/usr/bin/hello' }));
     prompts = prod.count(PROMPT);
     prod.type('n');
     await prod.waitScreen(PROMPT, 60_000, prompts);

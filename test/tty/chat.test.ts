@@ -137,7 +137,7 @@ describe('aios chat in a real pty', () => {
   it('(5) Ctrl-C during a long command kills its process group and the prompt comes back', async () => {
     const pidFile = path.join(dirs.dir, 'pid');
     const c = await open();
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `sh -c 'echo $$ > ${pidFile}; sleep 30' & wait`, reason: 'long' } }] });
+    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; sleep 30' & wait`, reason: 'long' } }] });
     const m = c.mark();
     c.type('run something long\r');
     await c.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $/, m);

@@ -115,8 +115,8 @@ export class CommandRunner {
       sandbox = {
         confined: true,
         detail: confinedUnknown
-          ? `confined because no rule covers it: read-only except ${jail.workTree}, private /tmp; if the jail stops it, it can run again unconfined after you approve`
-          : `confined: read-only except ${jail.workTree}, private /tmp`,
+          ? `confined because no rule covers it: read-only except ${jail.workTree}, private /tmp, no network; if the jail stops it, it can run again unconfined after you approve`
+          : `confined: read-only except ${jail.workTree}, private /tmp, no network, only its own processes`,
       };
     }
     const start: CommandRecord['start'] = { callId, turnId, command, cwd, decision, rule, reasons, ...why, ...(sandbox ? { sandbox } : {}) };

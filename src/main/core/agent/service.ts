@@ -13,6 +13,7 @@ import { answerInterruptedCalls, INTERRUPTED_BY_CRASH } from '../conversation/in
 import type { CommandEnvironment } from '../environment';
 import { Executor } from '../executor/executor';
 import { confinementFor, type Sandbox } from '../executor/sandbox';
+import { aiosOwnSecrets, type SecretFileContext } from '../environment/secret-files';
 import { previewerFor } from '../preview/previewer';
 import { HistoryStore } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
@@ -200,7 +201,12 @@ export class ChatService {
   private confine(cwd: string): ReturnType<NonNullable<CommandRunnerOptions['confine']>> {
     const status = this.o.sandbox?.status();
     if (!status?.available) return { unavailable: status ? `bubblewrap unavailable: ${status.reason}` : 'no sandbox' };
-    return confinementFor(cwd, { ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}), ...protectedContext(this.o.config) });
+    return confinementFor(cwd, { ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}), ...protectedContext(this.o.config) }, this.secretFileContext());
+  }
+
+  /** The well-known secret files and aios's own (the web host's secret, credentials), masked in every jail. */
+  private secretFileContext(): SecretFileContext {
+    return { ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}), ownSecrets: aiosOwnSecrets(this.o.config.paths, this.o.env) };
   }
 
   /**
@@ -253,8 +259,8 @@ export class ChatService {
       sessionId: this.sessionId,
       rulesFile: this.o.config.file,
       remember: (rule) => this.rememberRule(rule),
-      // The preview runs the command with the same scrubbed environment as the real run: never the provider key.
-      preview: previewerFor(config.preview, this.o.commandEnv?.env ?? this.o.env),
+      // The preview runs the command with the same scrubbed environment as the real run (never the provider key); aios's own secret files are masked in it.
+      preview: previewerFor(config.preview, this.o.commandEnv?.env ?? this.o.env, this.o.commandEnv?.secrets, this.secretFileContext()),
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
     const gate = new ToolGate({

@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { approvedLaunch } from '../jail/approved';
 import { SecretSet } from '../environment/redact';
 import { capHeadTail } from './cap';
 import type { Confinement, Sandbox } from './sandbox';
@@ -164,28 +166,44 @@ export class Executor {
         return;
       }
 
-      let file = this.shell;
-      let argv = ['-c', opts.command];
-      if (opts.confinement) {
-        const wrapped = this.sandbox?.wrap(this.shell, opts.command, opts.confinement, opts.cwd);
-        if (!wrapped) {
-          finish(null, null, 'the sandbox for auto-allowed commands is unavailable');
-          return;
-        }
-        ({ file, args: argv } = wrapped);
-        confined = true;
-      }
-      let child;
+      let launch: { file: string; args: string[]; env: NodeJS.ProcessEnv; seccomp?: Buffer };
+      const env = opts.env ?? this.env ?? process.env;
       try {
-        child = spawn(file, argv, {
-          cwd: opts.cwd,
-          env: opts.env ?? this.env ?? process.env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          detached: true,
-        });
+        if (opts.confinement) {
+          const wrapped = this.sandbox?.wrap(this.shell, opts.command, opts.confinement, opts.cwd);
+          if (!wrapped) {
+            finish(null, null, 'the sandbox for auto-allowed commands is unavailable');
+            return;
+          }
+          launch = { ...wrapped, env };
+          confined = true;
+        } else {
+          launch = approvedLaunch(this.shell, opts.command, env);
+        }
       } catch (err) {
         finish(null, null, (err as Error).message);
         return;
+      }
+      let child: ChildProcessByStdio<null | Writable, Readable, Readable>;
+      try {
+        // stdin: a pipe only aios holds, never written: when aios ends, the command's namespace ends with it.
+        // fd 3 (the jail): the seccomp program, read by bubblewrap.
+        child = spawn(launch.file, launch.args, {
+          cwd: opts.cwd,
+          env: launch.env,
+          stdio: launch.seccomp ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+          detached: true,
+        }) as ChildProcessByStdio<null | Writable, Readable, Readable>;
+      } catch (err) {
+        finish(null, null, (err as Error).message);
+        return;
+      }
+      const lifeline = child.stdin;
+      lifeline?.on('error', () => undefined);
+      if (launch.seccomp) {
+        const fd3 = child.stdio[3] as Writable | null;
+        fd3?.on('error', () => undefined);
+        fd3?.end(launch.seccomp);
       }
       const pid = child.pid;
 
@@ -198,6 +216,7 @@ export class Executor {
         }
       };
       const stop = () => {
+        lifeline?.destroy();
         killGroup('SIGTERM');
         // Grandchildren may ignore SIGTERM or outlive the shell: SIGKILL the group after the grace period regardless.
         killTimer ??= setTimeout(() => killGroup('SIGKILL'), this.graceMs);
@@ -224,6 +243,7 @@ export class Executor {
       // Once the shell has exited, give the output a moment to drain, then stop listening; the daemon
       // keeps running unless this was a timeout or cancel, which sweep the group.
       child.on('exit', (code, sig) => {
+        lifeline?.destroy();
         if (timedOut || cancelled) killGroup('SIGKILL');
         const drain = setTimeout(() => {
           child.stdout.destroy();

@@ -1,16 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SecretFileContext } from '../environment/secret-files';
 import { protectedPaths, type ProtectedPathContext } from '../policy/protected-paths';
 import { findExecutable } from '../executable';
+import { probeQuietJail, quietLaunch, type JailLaunch } from '../jail';
 
 /**
- * Wall 1 of the trust model: the quiet path (auto-allowed commands) runs
- * under bubblewrap. The whole filesystem is mounted read-only, the working
- * tree read-write except its protected places, /tmp is a private tmpfs and
- * /dev a minimal one; bwrap always sets no_new_privs, so setuid programs
- * (sudo) cannot gain rights. Processes, /proc, /run (D-Bus, systemd) and the
- * network are the host's, so reading, listing and querying work as before.
+ * Wall 1 of the trust model: the quiet path (auto-allowed commands) runs in
+ * the jail (see ../jail): the filesystem read-only except the working tree,
+ * whose protected places stay read-only, secret files masked, private sized
+ * /tmp and /dev/shm, no network, its own PID/IPC/UTS/cgroup namespaces, no
+ * capabilities, no new privileges and the seccomp filter. A command there
+ * sees only its own processes (`ps`, `systemctl status` need the notify path).
  */
 export type SandboxStatus = { available: true; bwrap: string; version: string } | { available: false; bwrap: string; reason: string };
 
@@ -28,6 +30,8 @@ export interface Confinement {
   workTree: string;
   /** Existing paths inside the working tree mounted read-only over it. */
   readOnly: string[];
+  /** Whose secret files the jail masks; the home's when absent and known. */
+  secrets?: SecretFileContext;
 }
 
 /** How deep the working tree is searched for repositories whose hooks and config must stay read-only. */
@@ -42,7 +46,7 @@ export class Sandbox {
     this.bwrapName = o.bwrap ?? 'bwrap';
   }
 
-  /** Probed once, by really running bwrap with the mounts commands get. */
+  /** Probed once, by really running a command in the jail as commands get it. */
   status(): SandboxStatus {
     this.status_ ??= this.probe();
     return this.status_;
@@ -53,34 +57,22 @@ export class Sandbox {
     if (this.o.disabled) return { available: false, bwrap: name, reason: 'confinement is turned off ([commands] confine_auto_allowed = false)' };
     const bwrap = findExecutable(name, this.o.env?.PATH ?? process.env.PATH);
     if (!bwrap) return { available: false, bwrap: name, reason: `bubblewrap is not installed (no ${name} on PATH); install the bubblewrap package` };
-    const r = spawnSync(bwrap, [...baseArgs(), '--', '/bin/sh', '-c', 'test ! -w /usr && echo confined'], { encoding: 'utf8', timeout: 10_000 });
-    if (r.error) return { available: false, bwrap, reason: `bubblewrap cannot start: ${r.error.message}` };
-    if (r.status !== 0 || !r.stdout.includes('confined')) {
-      const why = (r.stderr || r.stdout).trim().split('\n')[0] ?? '';
-      return { available: false, bwrap, reason: `bubblewrap cannot create a sandbox here (${why || `exit ${r.status}`}); user namespaces may be off` };
-    }
+    const why = probeQuietJail(bwrap);
+    if (why) return { available: false, bwrap, reason: why };
     const v = spawnSync(bwrap, ['--version'], { encoding: 'utf8', timeout: 5000 });
     return { available: true, bwrap, version: (v.stdout || '').trim().replace(/^bubblewrap\s*/, '') || 'unknown' };
   }
 
   /**
-   * The argv that runs `shell -c command` confined, or undefined when
-   * bubblewrap is unavailable (the caller then treats the command as notify).
+   * The argv that runs `shell -c command` confined, with the seccomp program
+   * the caller writes to the child's fd 3, or undefined when the jail is
+   * unavailable (the caller then treats the command as notify).
    */
-  wrap(shell: string, command: string, confinement: Confinement, cwd: string = confinement.workTree): { file: string; args: string[] } | undefined {
+  wrap(shell: string, command: string, confinement: Confinement, cwd: string = confinement.workTree): JailLaunch | undefined {
     const s = this.status();
     if (!s.available) return undefined;
-    const tree = confinement.workTree;
-    const args = [...baseArgs(), '--bind', tree, tree];
-    for (const p of confinement.readOnly) args.push('--ro-bind', p, p);
-    args.push('--chdir', cwd, '--', shell, '-c', command);
-    return { file: s.bwrap, args };
+    return quietLaunch(s.bwrap, shell, command, confinement, cwd);
   }
-}
-
-function baseArgs(): string[] {
-  // No --unshare-pid and no new /proc: `ps`, `systemctl status` and /proc reads see the host as before.
-  return ['--ro-bind', '/', '/', '--dev', '/dev', '--tmpfs', '/tmp', '--die-with-parent'];
 }
 
 /**
@@ -89,7 +81,7 @@ function baseArgs(): string[] {
  * the writable tree. A protected file that does not exist yet cannot be
  * covered without creating it, so it is not (see README, "The quiet path").
  */
-export function confinementFor(workTree: string, ctx: ProtectedPathContext): Confinement {
+export function confinementFor(workTree: string, ctx: ProtectedPathContext, secrets?: SecretFileContext): Confinement {
   const tree = path.resolve(workTree);
   const inside = (p: string) => p === tree || p.startsWith(`${tree}/`);
   const readOnly = new Set<string>();
@@ -123,5 +115,5 @@ export function confinementFor(workTree: string, ctx: ProtectedPathContext): Con
   };
   scan(tree, 1);
   // A tree that is itself protected (the config dir) stays read-only: binding it read-only over itself does that.
-  return { workTree: tree, readOnly: [...readOnly].sort((a, b) => a.length - b.length) };
+  return { workTree: tree, readOnly: [...readOnly].sort((a, b) => a.length - b.length), secrets: secrets ?? (ctx.home ? { home: ctx.home } : {}) };
 }

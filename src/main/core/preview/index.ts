@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import type { Preview } from '../../../shared/preview';
-import { removeRun, runInOverlay } from './overlay-run';
+import type { SecretFileContext } from '../environment/secret-files';
+import type { SecretSet } from '../environment/redact';
+import { removeRun, runInOverlay, sweepStale, defaultStateBase } from '../jail/preview';
 import { previewLimits, summaryLines } from './summary';
 import { readUpperLayers } from './upper-diff';
 
@@ -40,6 +42,10 @@ export interface PreviewRequest {
   env: NodeJS.ProcessEnv;
   shell?: string;
   signal?: AbortSignal;
+  /** Known secrets: cut out of everything the preview says (file names, diffs, stderr) before anyone sees it. */
+  secrets?: SecretSet;
+  /** Whose secret files the preview's jail masks. */
+  secretFiles?: SecretFileContext;
 }
 
 /**
@@ -50,6 +56,7 @@ export interface PreviewRequest {
 export async function previewCommand(req: PreviewRequest, settings: PreviewSettings = DEFAULT_PREVIEW): Promise<Preview> {
   const t0 = performance.now();
   let run;
+  sweepOnce(settings.sudo && process.getuid?.() !== 0 && passwordlessSudo());
   try {
     run = await runInOverlay({
       command: req.command,
@@ -59,6 +66,7 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
       timeoutMs: settings.timeoutMs,
       network: settings.network,
       sudo: settings.sudo && process.getuid?.() !== 0 && passwordlessSudo(),
+      secrets: req.secretFiles ?? (req.env.HOME ? { home: req.env.HOME } : {}),
       ...(req.shell ? { shell: req.shell } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
     });
@@ -66,9 +74,9 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
     return noPreview((err as Error).message, performance.now() - t0);
   }
   try {
-    if (run.setupError) return noPreview(`the preview namespace could not be made (${run.setupError})`, run.durationMs);
+    if (run.setupError) return redactPreview(noPreview(run.setupError, run.durationMs), req.secrets);
     const { changes, omitted } = readUpperLayers(run.targets, req.cwd, settings);
-    return {
+    return redactPreview({
       ran: true,
       lines: summaryLines(changes, omitted),
       limits: previewLimits(req.command, run, settings.timeoutMs),
@@ -77,12 +85,32 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
       exitCode: run.exitCode,
       timedOut: run.timedOut,
       durationMs: performance.now() - t0,
-    };
+    }, req.secrets);
   } catch (err) {
     return noPreview(`its result could not be read (${(err as Error).message})`, performance.now() - t0);
   } finally {
     removeRun(run);
   }
+}
+
+let swept = false;
+/** Once per process: state a killed aios left behind is removed. */
+function sweepOnce(sudo: boolean): void {
+  if (swept) return;
+  swept = true;
+  sweepStale(defaultStateBase(), sudo);
+}
+
+/** The same net as command output: no known secret leaves in a file name, a diff or an error line. */
+export function redactPreview(p: Preview, secrets: SecretSet | undefined): Preview {
+  if (!secrets) return p;
+  const r = (t: string) => secrets.redact(t);
+  return {
+    ...p,
+    lines: p.lines.map(r),
+    limits: p.limits.map(r),
+    changes: p.changes.map((c) => ({ ...c, path: r(c.path), display: r(c.display), ...(c.diff !== undefined ? { diff: r(c.diff) } : {}) })),
+  };
 }
 
 let sudoWorks: boolean | undefined;

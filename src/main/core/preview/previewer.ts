@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { Previewer } from '../agent/command-runner';
 import type { PreviewConfigSchema } from '../config/schema';
+import type { SecretSet } from '../environment/redact';
+import type { SecretFileContext } from '../environment/secret-files';
 import { DEFAULT_PREVIEW, previewCommand, type PreviewSettings } from './index';
 
 export type PreviewConfig = z.infer<typeof PreviewConfigSchema>;
@@ -10,8 +12,13 @@ export function previewSettings(cfg: PreviewConfig): PreviewSettings {
 }
 
 /** The agent's hook: a preview for the decisions `[preview]` names, none when it is off. */
-export function previewerFor(cfg: PreviewConfig, env: NodeJS.ProcessEnv): Previewer | undefined {
+/**
+ * `env` is the commands' scrubbed environment (the preview runs as the real
+ * command would); `secrets` redact its text like command output.
+ */
+export function previewerFor(cfg: PreviewConfig, env: NodeJS.ProcessEnv, secrets?: SecretSet, secretFiles?: SecretFileContext): Previewer | undefined {
   const settings = previewSettings(cfg);
   if (!settings.enabled) return undefined;
-  return ({ command, cwd, decision, signal }) => (settings.decisions.includes(decision) ? previewCommand({ command, cwd, env, signal }, settings) : null);
+  return ({ command, cwd, decision, signal }) =>
+    settings.decisions.includes(decision) ? previewCommand({ command, cwd, env, signal, ...(secrets ? { secrets } : {}), ...(secretFiles ? { secretFiles } : {}) }, settings) : null;
 }

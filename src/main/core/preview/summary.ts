@@ -1,5 +1,5 @@
 import type { PreviewChange } from '../../../shared/preview';
-import type { OverlayRun } from './overlay-run';
+import type { OverlayRun } from '../jail/preview';
 
 /** "12 B", "3.4 KB", "1.2 MB". */
 export function formatBytes(n: number): string {
@@ -65,6 +65,9 @@ const NETWORK_ERRORS = /could not resolve|temporary failure in name resolution|n
 const SERVICE_PROGRAMS = /(^|[\s;&|(`])(systemctl|journalctl|service|loginctl|busctl|dbus-send|hostnamectl|timedatectl|machinectl|reboot|shutdown|poweroff)\b/;
 const DEVICE_WORDS = /(of=\/dev\/|>\s*\/dev\/(?!null\b|stdout\b|stderr\b)|(^|[\s;&|(`])(mkfs(\.\w+)?|fdisk|parted|wipefs|mount|umount|losetup|modprobe|insmod|rmmod|sysctl)\b)/;
 
+/** Reads that tell a preview from the real run: the mount table, cgroups, container markers, the host name. */
+const PREVIEW_PROBES = /\/proc\/[^\s/]+\/(mountinfo|mounts|cgroup)|\/proc\/mounts|\/sys\/fs\/cgroup|\.dockerenv|\/run\/\.containerenv|(^|[\s;&|(`])(findmnt|systemd-detect-virt|virt-what|hostname|uname|df|stat\s+-f)\b|\bcontainer=|overlay|aios-preview/;
+
 export function previewLimits(command: string, run: OverlayRun, timeoutMs: number): string[] {
   const out: string[] = [];
   if (run.timedOut) out.push(`it did not finish within ${timeoutMs / 1000} s in the preview: changes after that are not shown`);
@@ -79,6 +82,8 @@ export function previewLimits(command: string, run: OverlayRun, timeoutMs: numbe
   if (SERVICE_PROGRAMS.test(command)) out.push('it talks to systemd or another service over a socket: what that service would do is not shown');
   if (DEVICE_WORDS.test(command)) out.push('it touches devices, mounts or kernel settings: those effects are not shown');
   if (/(^|[\s;&|(`])(sudo|doas|su)\b/.test(command)) out.push("sudo ran as the preview's own root: acts that need the real root (another user's files, chown) may have failed");
+  if (PREVIEW_PROBES.test(command))
+    out.push('it looks at its surroundings (mount table, cgroups, container markers or host name): it can tell it is being previewed, so its real run may differ from this one');
   for (const why of run.unmounted) out.push(`could not overlay ${why}: writes there failed in the preview and are not shown`);
   for (const mp of run.writable) out.push(`${mp} could not be made read-only in the preview`);
   return out;

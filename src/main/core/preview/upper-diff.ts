@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { structuredPatch } from 'diff';
 import type { PreviewChange } from '../../../shared/preview';
-import type { OverlayTarget } from './overlay-run';
+import type { OverlayTarget } from '../jail/preview';
 
 /**
  * Reads the upper layers a preview left and says what changed on the real
@@ -112,8 +112,9 @@ export function readUpperLayers(targets: readonly OverlayTarget[], cwd: string, 
     const listings = readListings(t.listings);
     const walk = (rel: string) => {
       const upperDir = path.join(t.upper, rel);
-      const merged = listings.get(rel);
       const realDir = path.join(t.dir, rel);
+      // An opaque directory shows only its upper names: what the lower had there is gone.
+      const merged = t.opaque?.has(rel) ? new Set<string>() : listings.get(rel);
       // Names the lower layer had and the merged view lost: an opaque directory's deletions.
       if (merged && rel !== '') {
         const upperNames = new Set(safeReaddir(upperDir));

@@ -1,0 +1,67 @@
+/**
+ * What the jail costs each command, beside a bare spawn of the same command
+ * measured in the same run (interleaved, so load hits all alike):
+ *   bare      spawn /bin/sh -c CMD
+ *   quiet     the quiet path's bubblewrap jail (seccomp program on fd 3)
+ *   approved  the lifeline PID namespace every other command runs in
+ *   preview   the preview of a small command (runc, overlays, reading the result)
+ *
+ *   npx tsx bench/jail.ts [--runs N]
+ *
+ * Targets (median added over bare): quiet ≤ 10 ms, preview ≤ 60 ms.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { approvedLaunch, quietLaunch } from '../src/main/core/jail';
+import { DEFAULT_PREVIEW, previewCommand } from '../src/main/core/preview';
+import { findExecutable } from '../src/main/core/executable';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' } } });
+const runs = Number(values.runs);
+const CMD = 'echo hi > out.txt';
+const tree = fs.realpathSync(fs.mkdtempSync(path.join('/var/tmp', 'aios-bench-jail-')));
+const env = { PATH: '/usr/bin:/bin', HOME: tree, LANG: 'C' };
+const bwrap = findExecutable('bwrap', env.PATH);
+if (!bwrap) throw new Error('bubblewrap is not installed');
+
+function timed(file: string, args: string[], seccomp?: Buffer, lifeline = false): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(file, args, { cwd: tree, env, stdio: [lifeline ? 'pipe' : 'ignore', 'ignore', 'ignore', ...(seccomp ? (['pipe'] as const) : [])] });
+    if (seccomp) (child.stdio[3] as Writable).end(seccomp);
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${file} exited ${code}`))));
+  });
+}
+
+const sample: Record<'bare' | 'quiet' | 'approved' | 'preview', number[]> = { bare: [], quiet: [], approved: [], preview: [] };
+try {
+  // Warm: the seccomp program is compiled once per process (a Python run), as in aios.
+  quietLaunch(bwrap, '/bin/sh', 'true', { workTree: tree, readOnly: [] });
+  for (let i = 0; i < runs; i++) {
+    sample.bare.push(await timed('/bin/sh', ['-c', CMD]));
+    const q = quietLaunch(bwrap, '/bin/sh', CMD, { workTree: tree, readOnly: [] });
+    sample.quiet.push(await timed(q.file, q.args, q.seccomp));
+    const a = approvedLaunch('/bin/sh', CMD, env);
+    sample.approved.push(await timed(a.file, a.args, undefined, true));
+    const t0 = performance.now();
+    const p = await previewCommand({ command: CMD, cwd: tree, env }, DEFAULT_PREVIEW);
+    sample.preview.push(performance.now() - t0);
+    if (!p.ran) throw new Error(`the preview did not run: ${p.limits.join('; ')}`);
+  }
+} finally {
+  fs.rmSync(tree, { recursive: true, force: true });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const bare = median(sample.bare);
+console.log(`jail (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, uid ${process.getuid?.()}), median of ${runs} interleaved runs of \`${CMD}\``);
+for (const [name, xs] of Object.entries(sample)) {
+  const m = median(xs);
+  const target = name === 'quiet' ? ' (target ≤ 10 ms)' : name === 'preview' ? ' (target ≤ 60 ms)' : '';
+  console.log(`  ${name.padEnd(9)} ${m.toFixed(1).padStart(7)} ms (min ${Math.min(...xs).toFixed(1)})  added ${(m - bare).toFixed(1).padStart(6)} ms${target}  ratio ${(m / bare).toFixed(1)}x`);
+}

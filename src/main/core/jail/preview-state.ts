@@ -1,0 +1,125 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { OverlayRun, OverlayTarget } from './preview';
+
+/** A preview's state directory: where it lives, what is read from it, and how it goes away (even after a killed aios). */
+
+export const STATE_PREFIX = 'aios-preview-';
+
+export function defaultStateBase(): string {
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return os.tmpdir();
+  }
+}
+
+/** Runs `argv` as root: directly, or through `sudo -n` when aios is not root. */
+export function asRoot(elevated: boolean, argv: string[]) {
+  return elevated ? spawnSync('sudo', ['-n', '--', ...argv], { encoding: 'utf8', timeout: 10_000 }) : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
+}
+
+/** State directories of previews whose aios is gone (killed mid-preview): removed, through sudo when they hold root's files. */
+export function sweepStale(base: string, sudo: boolean): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(base).filter((n) => n.startsWith(STATE_PREFIX));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const pid = Number(n.slice(STATE_PREFIX.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EPERM') continue;
+    }
+    const dir = path.join(base, n);
+    // Its scratch tmpfs, where it had one (no cgroups): unmounted first, so nothing stays in memory.
+    if (fs.statSync(dir, { throwIfNoEntry: false })?.dev !== fs.statSync(base).dev) asRoot(sudo, ['umount', '--lazy', dir]);
+    removeState(dir, sudo);
+  }
+}
+
+export function removeState(dir: string, sudo: boolean): void {
+  if (sudo) spawnSync('sudo', ['-n', '--', 'rm', '-rf', '--', dir], { stdio: 'ignore' });
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Directories the command removed and made again are opaque in the upper
+ * layer (an xattr): their old contents are gone. Only directories that also
+ * exist below are asked about, all in one getfattr.
+ */
+export function opaqueDirs(targets: readonly OverlayTarget[], elevated: boolean): Map<string, Set<string>> {
+  const candidates: Array<{ upper: string; rel: string }> = [];
+  const walk = (t: OverlayTarget, rel: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(t.upper, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (fs.existsSync(path.join(t.dir, r))) candidates.push({ upper: t.upper, rel: r });
+      walk(t, r);
+    }
+  };
+  for (const t of targets) walk(t, '');
+  const out = new Map<string, Set<string>>();
+  if (candidates.length === 0) return out;
+  const files = candidates.map((c) => path.join(c.upper, c.rel));
+  const argv = ['getfattr', '--absolute-names', '-n', 'trusted.overlay.opaque', '--', ...files];
+  const r = elevated ? spawnSync('sudo', ['-n', '--', ...argv], { encoding: 'utf8' }) : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8' });
+  const opaqueFiles = new Set<string>();
+  let current = '';
+  for (const line of (r.stdout ?? '').split('\n')) {
+    if (line.startsWith('# file: ')) current = line.slice(8);
+    else if (line.startsWith('trusted.overlay.opaque=') && line.includes('"y"')) opaqueFiles.add(current);
+  }
+  for (const c of candidates) {
+    if (!opaqueFiles.has(path.join(c.upper, c.rel))) continue;
+    const set = out.get(c.upper) ?? new Set<string>();
+    set.add(c.rel);
+    out.set(c.upper, set);
+  }
+  return out;
+}
+
+/** Removes a run's state directory (work dirs of overlayfs may be mode 000: make them writable first). */
+export function removeRun(run: OverlayRun): void {
+  const chmodAll = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      fs.chmodSync(dir, 0o700);
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) chmodAll(path.join(dir, e.name));
+  };
+  // Its scratch tmpfs, where it has one (also when the run stopped before saying so).
+  if (run.scratchMounted || isMountPoint(run.stateDir)) asRoot(run.elevated || process.getuid?.() !== 0, ['umount', '--lazy', run.stateDir]);
+  if (run.elevated) removeState(run.stateDir, true);
+  chmodAll(run.stateDir);
+  try {
+    fs.rmSync(run.stateDir, { recursive: true, force: true });
+  } catch {
+    // Left for the next start's sweep: a preview's answer does not depend on its cleanup.
+  }
+}
+
+function isMountPoint(dir: string): boolean {
+  try {
+    return fs.statSync(dir).dev !== fs.statSync(path.dirname(dir)).dev;
+  } catch {
+    return false;
+  }
+}

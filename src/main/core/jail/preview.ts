@@ -1,0 +1,363 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SecretFileContext } from '../environment/secret-files';
+import { LIFELINE_INIT } from './approved';
+import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX } from './preview-state';
+import { hostMounts, KERNEL_FILESYSTEMS, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
+
+/**
+ * Runs a command once in a throwaway view of the filesystem, in the jail's
+ * OCI form under runc: each target directory (and each mount beneath one) is
+ * an overlay whose upper layer lives in a private state directory on tmpfs;
+ * every other mount is bound read-only; no network; limits on memory (upper
+ * layers included), processes and time. The real system is never written:
+ * what the command changed is left in the upper layers for upper-diff.ts.
+ * It fails closed: when a target cannot be overlaid, nothing runs.
+ */
+
+export interface OverlayRunOptions {
+  command: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Directories to overlay besides the cwd. Missing ones and ones inside another target on the same filesystem are skipped. */
+  paths: readonly string[];
+  timeoutMs: number;
+  /** Let the command reach the network (off by default: a preview must not act on the world). */
+  network?: boolean;
+  shell?: string;
+  /** Not root: start runc through passwordless `sudo -n` (the only way to a preview then). */
+  sudo?: boolean;
+  /** Where the state directory is made; /dev/shm by default (tmpfs: its pages count against the preview's memory limit). */
+  stateBase?: string;
+  /** Whose secret files are masked. */
+  secrets?: SecretFileContext;
+  memoryBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface OverlayTarget {
+  /** The real directory. */
+  dir: string;
+  /** Its upper layer in the state directory. */
+  upper: string;
+  /** Kept for upper-diff: merged listings written by the old helper (none now; see `opaque`). */
+  listings: string;
+  /** Directories (relative) the command deleted and made again: their lower contents are gone. */
+  opaque?: Set<string>;
+}
+
+export interface OverlayRun {
+  stateDir: string;
+  /** Set up through sudo: its upper layers hold root's files, so removing them needs sudo too. */
+  elevated: boolean;
+  /** The state directory is a tmpfs of its own (no cgroups here), unmounted when the run is removed. */
+  scratchMounted?: boolean;
+  targets: OverlayTarget[];
+  /** Null when it timed out or did not start. */
+  exitCode: number | null;
+  timedOut: boolean;
+  /** The jail could not be made: nothing ran. */
+  setupError: string | null;
+  /** Mounts beneath a target that overlayfs refused: read-only in the preview instead, each as "DIR (why)". */
+  unmounted: string[];
+  /** Mounts beneath the targets, overlaid on their own. */
+  submounts: string[];
+  writable: string[];
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export const DEFAULT_PREVIEW_MEMORY = 512 * 1024 * 1024;
+const PIDS = 512;
+const TMP_BYTES = 64 * 1024 * 1024;
+const HIDDEN = ['/proc', '/sys', '/dev', '/run'];
+
+const inside = (child: string, parent: string) => parent === '/' || child === parent || child.startsWith(parent + '/');
+
+/** The directories to overlay: the cwd plus `paths`, real directories only, nested ones on the same filesystem dropped. */
+export function chooseTargets(cwd: string, paths: readonly string[], stateDir: string): string[] {
+  const seen: { dir: string; dev: number }[] = [];
+  const real = [cwd, ...paths].map((p) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return null;
+    }
+  });
+  const sorted = [...new Set(real.filter((c): c is string => c !== null))].sort((a, b) => a.length - b.length);
+  for (const dir of sorted) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(dir);
+    } catch {
+      continue;
+    }
+    if (!st.isDirectory() || dir === '/' || HIDDEN.some((h) => inside(dir, h))) continue;
+    // An upper layer inside its own lower layer is refused by overlayfs.
+    if (inside(stateDir, dir)) continue;
+    if (seen.some((s) => inside(dir, s.dir) && s.dev === st.dev)) continue;
+    seen.push({ dir, dev: st.dev });
+  }
+  return seen.map((s) => s.dir);
+}
+
+export { defaultStateBase, removeRun, sweepStale } from './preview-state';
+
+export class PreviewRefused extends Error {}
+
+/** Every overlay (targets and the mounts beneath them) and every read-only mount, or why the view cannot be made whole. */
+export function planMounts(targets: readonly string[], stateDir: string): { overlays: string[]; readOnly: string[]; covered: string[]; files: string[] } {
+  const overlays = new Set(targets);
+  const files = new Set<string>();
+  const readOnly = new Set<string>();
+  const covered = new Set<string>();
+  for (const m of hostMounts()) {
+    if (m.dir === '/' || HIDDEN.some((h) => inside(m.dir, h)) || inside(m.dir, stateDir)) continue;
+    if (KERNEL_FILESYSTEMS.has(m.fstype)) {
+      if (!inside(m.dir, '/tmp') || targets.some((t) => inside(m.dir, t))) covered.add(m.dir);
+      continue;
+    }
+    const under = targets.find((t) => inside(m.dir, t));
+    if (!under) {
+      if (m.dir !== '/tmp' && !inside(m.dir, '/tmp')) readOnly.add(m.dir);
+      continue;
+    }
+    if (m.dir === under) continue;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(m.dir);
+    } catch {
+      // Out of the caller's reach: an empty read-only cover keeps it so (and leaves no hole).
+      covered.add(m.dir);
+      continue;
+    }
+    if (!st.isDirectory()) {
+      // A file mounted there (nspawn binds /etc/localtime, /etc/resolv.conf): no overlay covers a file, so it is bound read-only on top.
+      readOnly.add(m.dir);
+      files.add(m.dir);
+      continue;
+    }
+    overlays.add(m.dir);
+  }
+  for (const name of fs.readdirSync('/')) {
+    const p = `/${name}`;
+    if (HIDDEN.includes(p) || p === '/tmp' || overlays.has(p)) continue;
+    try {
+      if (fs.lstatSync(p).isSymbolicLink()) continue;
+    } catch {
+      continue;
+    }
+    readOnly.add(p);
+  }
+  // Nothing is mounted beneath a covered kernel filesystem in the jail.
+  const isCovered = (d: string) => [...covered].some((c) => d !== c && inside(d, c));
+  return { overlays: [...overlays].filter((d) => !isCovered(d)), readOnly: [...readOnly].filter((d) => !isCovered(d)), covered: [...covered].filter((d) => !isCovered(d)), files: [...files] };
+}
+
+const read = (file: string): string => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+
+let cgroupsUsable: boolean | undefined;
+/**
+ * Whether runc can make the preview's cgroups here (root of the machine, not
+ * of a user namespace such as an nspawn machine with PrivateUsers): then the
+ * memory limit also bounds the upper layers; otherwise a sized tmpfs does.
+ */
+function cgroupsWritable(elevated: boolean): boolean {
+  if (cgroupsUsable !== undefined) return cgroupsUsable;
+  // runc makes one in every hierarchy (cgroup v1) or in the unified tree: each must take a new folder.
+  const probe = ['sh', '-c', 'n=aios-probe-$$; ok=; for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do [ -f "$d/cgroup.procs" ] || continue; [ "$d" = /sys/fs/cgroup/ ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ] && continue; mkdir "$d$n" 2>/dev/null && rmdir "$d$n" || exit 1; ok=1; done; [ -n "$ok" ]'];
+  const r = elevated ? spawnSync('sudo', ['-n', '--', ...probe], { stdio: 'ignore', timeout: 5000 }) : spawnSync(probe[0] as string, probe.slice(1), { stdio: 'ignore', timeout: 5000 });
+  cgroupsUsable = r.status === 0;
+  return cgroupsUsable;
+}
+
+/**
+ * One run; when runc could not make the view and the host's mounts changed
+ * meanwhile (another program mounting or unmounting), one more try on the
+ * new mounts. Still failing closed: a second failure is the answer.
+ */
+export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
+  const readOnly: string[] = [];
+  const before = mountTable();
+  let run = await runOnce(o, readOnly);
+  // A folder overlayfs refuses (in a machine's user namespace, one with files bound beneath it, as nspawn does
+  // in /etc): read-only instead, which leaves no hole (writes there fail in the preview, and the summary says so).
+  const cover: string[] = [];
+  for (let i = 0; i < 6 && run.setupError; i++) {
+    const refused = /error mounting "overlay" to rootfs at "([^"]+)"/.exec(run.setupError)?.[1];
+    const dir = refused && path.isAbsolute(refused) ? refused : undefined;
+    // A mount the machine locked (nspawn's /etc/localtime) cannot be bound read-only again with other flags: covered instead.
+    const locked = /error mounting "([^"]+)" to rootfs at "\1".*operation not permitted/.exec(run.setupError)?.[1];
+    const changed = mountTable() !== before;
+    if (!changed && locked && path.isAbsolute(locked) && !cover.includes(locked)) cover.push(locked);
+    else if (!changed && (!dir || !run.targets.some((t) => t.dir === dir) || readOnly.includes(dir))) break;
+    else if (dir && !changed) readOnly.push(dir);
+    removeRun(run);
+    run = await runOnce(o, readOnly, cover);
+  }
+  return run;
+}
+
+/** The host's mounts, less the previews' own scratch space. */
+const mountTable = () => hostMounts().filter((m) => !path.basename(m.dir).startsWith(STATE_PREFIX)).map((m) => `${m.dir} ${m.fstype}`).join('\n');
+
+async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[], cover: readonly string[] = []): Promise<OverlayRun> {
+  const t0 = performance.now();
+  const base = o.stateBase ?? defaultStateBase();
+  const stateDir = fs.mkdtempSync(path.join(base, `${STATE_PREFIX}${process.pid}-`));
+  const uid = process.getuid?.() ?? 0;
+  const elevated = uid !== 0;
+  const empty = (setupError: string): OverlayRun => ({ stateDir, elevated: false, targets: [], submounts: [], exitCode: null, timedOut: false, setupError, unmounted: [], writable: [], stdout: '', stderr: '', durationMs: performance.now() - t0 });
+  if (elevated && !o.sudo) return empty('the preview needs root or passwordless sudo to start its container (runc)');
+  const cgroups = cgroupsWritable(elevated);
+  if (!cgroups) {
+    // No cgroup to count the upper layers against: they get a tmpfs of the memory limit's size.
+    const m = asRoot(elevated, ['mount', '-t', 'tmpfs', '-o', `size=${o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY},mode=700`, 'aios-preview', stateDir]);
+    if (m.status !== 0) return empty(`the preview's scratch space cannot be made (${(m.stderr || m.error?.message || '').trim()})`);
+    if (elevated) asRoot(true, ['chown', `${uid}:${process.getgid?.() ?? uid}`, stateDir]);
+  }
+  const dirs = chooseTargets(o.cwd, o.paths, stateDir);
+  let plan: ReturnType<typeof planMounts> & { submounts?: string[] };
+  try {
+    plan = planMounts(dirs, stateDir);
+    const submounts = plan.overlays.filter((d) => !dirs.includes(d));
+    plan = {
+      ...plan,
+      submounts,
+      overlays: plan.overlays.filter((d) => !readOnlyInstead.includes(d)),
+      readOnly: [...plan.readOnly, ...readOnlyInstead].filter((d) => !cover.includes(d)),
+      covered: [...plan.covered, ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory())],
+    };
+  } catch (err) {
+    if (err instanceof PreviewRefused) return empty(err.message);
+    throw err;
+  }
+  const layers: OverlayLayer[] = [];
+  const owners: string[] = [];
+  const targets: OverlayTarget[] = [];
+  for (const [i, dir] of plan.overlays.entries()) {
+    const upper = path.join(stateDir, 'up', String(i));
+    const work = path.join(stateDir, 'work', String(i));
+    fs.mkdirSync(upper, { recursive: true });
+    fs.mkdirSync(work, { recursive: true });
+    // The overlay's root shows its upper folder's owner and mode: make them the real folder's.
+    const st = fs.statSync(dir);
+    fs.chmodSync(upper, st.mode & 0o7777);
+    if (uid === 0) fs.chownSync(upper, st.uid, st.gid);
+    else if (st.uid !== uid || st.gid !== (process.getgid?.() ?? uid)) owners.push(`${st.uid}:${st.gid}`, upper);
+    layers.push({ dir, upper, work });
+    targets.push({ dir, upper, listings: path.join(stateDir, 'lst', String(i)) });
+  }
+  // Through sudo: root's folders (/usr, /etc) get their owners in one call.
+  if (owners.length > 0) asRoot(true, ['sh', '-c', 'while [ $# -gt 1 ]; do chown "$1" "$2"; shift 2; done', 'aios-preview', ...owners]);
+  // Locked file mounts are covered by an empty file (read-only).
+  const empty0 = path.join(stateDir, 'empty');
+  fs.writeFileSync(empty0, '');
+  const coverFiles = cover.filter((d) => !fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()).map((d) => [d, empty0] as [string, string]);
+  // sudo inside checks the account in /etc/shadow: it gets one with every hash replaced by "*" (the hashes stay masked).
+  const shadow = path.join(stateDir, 'shadow');
+  const madeShadow = asRoot(elevated, ['sh', '-c', 'sed -E "s/^([^:]*):[^:]*:/\\1:*:/" /etc/shadow > "$1" && chmod 600 "$1"', 'aios-preview', shadow]).status === 0;
+  const rootfs = path.join(stateDir, 'root');
+  fs.mkdirSync(rootfs);
+  for (const [name, to] of topLevelLinks()) fs.symlinkSync(to, path.join(rootfs, name));
+  const bundle = path.join(stateDir, 'bundle');
+  fs.mkdirSync(bundle);
+  const id = path.basename(stateDir);
+  const config = ociConfig({
+    rootfs,
+    overlays: layers,
+    readOnlyMounts: plan.readOnly,
+    coveredMounts: plan.covered,
+    standIns: [...(madeShadow ? [['/etc/shadow', shadow] as [string, string]] : []), ...coverFiles],
+    args: [o.shell ?? '/bin/bash', '-c', o.command],
+    env: o.env,
+    cwd: o.cwd,
+    uid,
+    gid: process.getgid?.() ?? uid,
+    groups: process.getgroups?.() ?? [],
+    secrets: o.secrets ?? {},
+    memoryBytes: o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY,
+    pids: PIDS,
+    tmpBytes: TMP_BYTES,
+    hostname: 'aios-preview',
+    cgroupsPath: `/${id}`,
+    cgroups,
+  });
+  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+  const out = fs.openSync(path.join(stateDir, 'stdout'), 'w');
+  const err = fs.openSync(path.join(stateDir, 'stderr'), 'w');
+  const runc = ['runc', ...(process.env.AIOS_RUNC_DEBUG ? ['--debug'] : []), '--root', path.join(stateDir, 'runc'), '--log', path.join(stateDir, 'runc.log'), '--log-format', 'json'];
+  // runc under the same lifeline as every command: when aios goes, the preview goes (its container is a nested PID namespace).
+  // Without network: runc and the container in an empty network namespace (its loopback down).
+  const argv = ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc', ...(o.network ? [] : ['--net']), '--', '/bin/bash', '--norc', '--noprofile', '-c', LIFELINE_INIT, 'aios-preview', ...runc, 'run', '--no-new-keyring', '--bundle', bundle, id];
+  const full = elevated ? ['sudo', '-n', '--', ...argv] : argv;
+  const { code, timedOut, spawnError } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null }>((resolve) => {
+    let timedOut = false;
+    const child = spawn(full[0] as string, full.slice(1), { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['pipe', out, err], detached: true });
+    child.stdin?.on('error', () => undefined);
+    const stop = () => child.stdin?.destroy();
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, o.timeoutMs);
+    o.signal?.addEventListener('abort', stop, { once: true });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: null, timedOut: false, spawnError: e.message });
+    });
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', stop);
+      resolve({ code: c, timedOut, spawnError: null });
+    });
+  });
+  fs.closeSync(out);
+  fs.closeSync(err);
+  if (timedOut || o.signal?.aborted) {
+    // Killed, not finished: runc did not remove the container's cgroups.
+    const del = [...runc, 'delete', '--force', id];
+    if (elevated) spawnSync('sudo', ['-n', '--', ...del], { stdio: 'ignore', timeout: 5000 });
+    else spawnSync(del[0] as string, del.slice(1), { stdio: 'ignore', timeout: 5000 });
+  }
+  const setupError = spawnError ?? runcError(read(path.join(stateDir, 'runc.log')));
+  const opaque = opaqueDirs(targets, elevated);
+  for (const t of targets) t.opaque = opaque.get(t.upper) ?? new Set();
+  return {
+    stateDir,
+    elevated,
+    scratchMounted: !cgroups,
+    targets,
+    exitCode: setupError || timedOut ? null : code,
+    timedOut,
+    setupError,
+    submounts: plan.submounts ?? [],
+    unmounted: [...cover.map((d) => `${d} (locked by the machine; it was hidden in the preview)`), ...readOnlyInstead.map((d) => `${d} (overlayfs refused it; it was read-only in the preview)`), ...plan.files.map((f) => `${f} (a file mounted there; it was read-only in the preview)`)],
+    writable: [],
+    stdout: read(path.join(stateDir, 'stdout')).slice(0, 8192),
+    stderr: read(path.join(stateDir, 'stderr')).slice(0, 8192),
+    durationMs: performance.now() - t0,
+  };
+}
+
+/** runc's own error, from its JSON log: the container could not be made. */
+function runcError(log: string): string | null {
+  for (const line of log.split('\n')) {
+    if (!line) continue;
+    try {
+      const e = JSON.parse(line) as { level?: string; msg?: string };
+      if (e.level === 'error' && e.msg) return e.msg.replace(/^runc run failed: /, '');
+    } catch {
+      // Not JSON: not runc's.
+    }
+  }
+  return null;
+}
