@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ProviderProbe, SetupState } from '../../../shared/contract';
 import { useChatController } from './ChatContext';
+import { ProbeSummary, ProviderFields } from './ProviderFields';
 import { useSettings } from '../settings-state';
 
 type Busy = 'loading' | 'idle' | 'testing' | 'saving';
@@ -97,35 +98,28 @@ function Settings() {
           The AI provider aios talks to. Saved into <code className="config-path">[ai]</code> of <code className="config-path">{state?.config.file ?? 'config.toml'}</code>, keeping your comments.
         </p>
         <form className="setup-form" onSubmit={(e) => void submit(e)}>
-          <label htmlFor={`${ids}-url`}>Server (base URL)</label>
-          <input
-            ref={first}
-            id={`${ids}-url`}
-            data-testid="settings-base-url"
-            type="url"
-            value={baseUrl}
-            placeholder="http://127.0.0.1:11434/v1 (empty: OpenAI)"
-            onChange={(e) => (setBaseUrl(e.target.value), setProbe(undefined))}
-            spellCheck={false}
+          <ProviderFields
+            ids={ids}
+            testIds="settings"
+            firstField={first}
+            serverLabel="Server (base URL)"
+            values={{ baseUrl, apiKeyEnv, model }}
+            onChange={(next) => {
+              if (next.baseUrl !== undefined) {
+                setBaseUrl(next.baseUrl);
+                setProbe(undefined);
+              }
+              if (next.apiKeyEnv !== undefined) setApiKeyEnv(next.apiKeyEnv);
+              if (next.model !== undefined) setModel(next.model);
+            }}
+            state={state}
+            probe={probe}
+            testing={busy === 'testing'}
+            disabled={busy !== 'idle'}
+            onTest={() => void test()}
           />
-          <label htmlFor={`${ids}-key`}>Key variable</label>
-          <div className="setup-row">
-            <input id={`${ids}-key`} data-testid="settings-key-env" value={apiKeyEnv} onChange={(e) => setApiKeyEnv(e.target.value)} spellCheck={false} />
-            <span className="setup-note">
-              {state?.ai.apiKeyEnv === apiKeyEnv.trim() ? (state.ai.keySet ? 'set in aios’s environment' : 'not set (local servers need none)') : 'the environment variable holding the key'}
-            </span>
-          </div>
-          <label htmlFor={`${ids}-model`}>Model</label>
-          <div className="setup-row">
-            <input id={`${ids}-model`} data-testid="settings-model" list={`${ids}-models`} value={model} onChange={(e) => setModel(e.target.value)} spellCheck={false} required />
-            <datalist id={`${ids}-models`}>{probe?.ok && probe.models.map((m) => <option key={m} value={m} />)}</datalist>
-            <button type="button" data-testid="settings-test" disabled={busy !== 'idle'} onClick={() => void test()}>
-              {busy === 'testing' ? 'Testing…' : 'Test connection'}
-            </button>
-          </div>
           <p className="setup-result" role="status" data-testid="settings-result">
-            {probe?.ok === true && `Connected: ${probe.models.length} model${probe.models.length === 1 ? '' : 's'}${probe.models.length > 0 ? ` (${probe.models.slice(0, 5).join(', ')}${probe.models.length > 5 ? ', …' : ''})` : ''}.`}
-            {probe?.ok === false && <span className="bad">{probe.message}</span>}
+            <ProbeSummary probe={probe} />
             {result && <span className={result.ok ? 'ok' : 'bad'}>{result.text}</span>}
           </p>
           <div className="modal-actions">

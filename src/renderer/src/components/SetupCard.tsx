@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ProviderProbe, SetupState } from '../../../shared/contract';
 import { useUi } from '../store';
 import { useChatController } from './ChatContext';
+import { ProbeSummary, ProviderFields } from './ProviderFields';
 
 type Busy = 'idle' | 'testing' | 'saving';
 
@@ -132,35 +133,28 @@ export function SetupCard() {
         </div>
       )}
       <form className="setup-form" onSubmit={submit} aria-describedby={`${ids}-hint`}>
-        <label htmlFor={`${ids}-url`}>Server</label>
-        <input
-          ref={firstField}
-          id={`${ids}-url`}
-          data-testid="setup-base-url"
-          type="url"
-          value={baseUrl}
-          placeholder="http://127.0.0.1:11434/v1 (empty: OpenAI)"
-          onChange={(e) => (setBaseUrl(e.target.value), setProbe(undefined))}
-          spellCheck={false}
+        <ProviderFields
+          ids={ids}
+          testIds="setup"
+          firstField={firstField}
+          serverLabel="Server"
+          values={{ baseUrl, apiKeyEnv, model }}
+          onChange={(next) => {
+            if (next.baseUrl !== undefined) {
+              setBaseUrl(next.baseUrl);
+              setProbe(undefined);
+            }
+            if (next.apiKeyEnv !== undefined) setApiKeyEnv(next.apiKeyEnv);
+            if (next.model !== undefined) setModel(next.model);
+          }}
+          state={state}
+          probe={probe}
+          testing={busy === 'testing'}
+          disabled={busy !== 'idle'}
+          onTest={() => void test()}
         />
-        <label htmlFor={`${ids}-key`}>Key variable</label>
-        <div className="setup-row">
-          <input id={`${ids}-key`} data-testid="setup-key-env" value={apiKeyEnv} onChange={(e) => setApiKeyEnv(e.target.value)} spellCheck={false} />
-          <span className="setup-note">
-            {state?.ai.apiKeyEnv === apiKeyEnv.trim() ? (state.ai.keySet ? 'set in aios’s environment' : 'not set (local servers need none)') : 'the environment variable holding the key'}
-          </span>
-        </div>
-        <label htmlFor={`${ids}-model`}>Model</label>
-        <div className="setup-row">
-          <input id={`${ids}-model`} data-testid="setup-model" list={`${ids}-models`} value={model} onChange={(e) => setModel(e.target.value)} spellCheck={false} required />
-          <datalist id={`${ids}-models`}>{probe?.ok && probe.models.map((m) => <option key={m} value={m} />)}</datalist>
-          <button type="button" data-testid="setup-test" disabled={busy !== 'idle'} onClick={() => void test()}>
-            {busy === 'testing' ? 'Testing…' : 'Test connection'}
-          </button>
-        </div>
         <p id={`${ids}-hint`} className="setup-result" role="status" data-testid="setup-result">
-          {probe?.ok === true && `Connected: ${probe.models.length} model${probe.models.length === 1 ? '' : 's'}${probe.models.length > 0 ? ` (${probe.models.slice(0, 5).join(', ')}${probe.models.length > 5 ? ', …' : ''})` : ''}.`}
-          {probe?.ok === false && <span className="bad">{probe.message}</span>}
+          <ProbeSummary probe={probe} />
           {failure && <span className="bad">{failure}</span>}
         </p>
         <div className="setup-actions">
