@@ -67,12 +67,14 @@ describe('Sandbox (real bubblewrap)', () => {
     const r = await new Executor({ sandbox: new Sandbox() }).run({
       cwd: tree,
       confinement: confinementFor(tree, {}),
-      command: `ps -p ${process.pid} -o pid= || echo runner-hidden; cat /proc/${process.pid}/environ >/dev/null 2>&1 || echo environ-hidden; ls /sys/class/net`,
+      command: `ps -p ${process.pid} -o pid= || echo runner-hidden; cat /proc/${process.pid}/environ >/dev/null 2>&1 || echo environ-hidden; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '`,
     });
     expect(r.fullOutput).not.toContain(`${process.pid}\n`);
     expect(r.fullOutput).toContain('runner-hidden');
     expect(r.fullOutput).toContain('environ-hidden');
+    // /proc/net/dev lists the interfaces of the reader's network namespace (/sys/class/net would show the host's): only loopback.
     expect(r.fullOutput.trim().split('\n').pop()).toBe('lo');
+    expect(r.fullOutput).not.toMatch(/^(eth|ens|ve-|veth)/m);
   });
 
   it('cannot reach a service over a unix socket outside the tree (a listener in /var/tmp is refused)', async () => {

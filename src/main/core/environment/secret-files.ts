@@ -94,6 +94,7 @@ const HOME_SECRETS: ReadonlyArray<[string, SecretFile['kind'], string]> = [
   ['.psql_history', 'file', 'database history (typed passwords)'],
 ];
 
+// Not /etc/sudoers: it says who may become root, which is no secret, and masking it would break `sudo` in the preview.
 const SYSTEM_SECRETS: ReadonlyArray<[string, SecretFile['kind'], string]> = [
   ['/etc/shadow', 'file', 'password hashes'],
   ['/etc/gshadow', 'file', 'group password hashes'],
@@ -110,8 +111,6 @@ const SYSTEM_SECRETS: ReadonlyArray<[string, SecretFile['kind'], string]> = [
   ['/root/.netrc', 'file', "root's network logins"],
   ['/root/.git-credentials', 'file', "root's stored git credentials"],
   ['/root/.bash_history', 'file', "root's shell history"],
-  ['/etc/sudoers', 'file', 'who may become root'],
-  ['/etc/sudoers.d', 'tree', 'who may become root'],
   ['/etc/security/opasswd', 'file', 'old password hashes'],
   ['/etc/ssh/ssh_host_dsa_key', 'file', "the machine's SSH host key"],
   ['/etc/NetworkManager/system-connections', 'tree', 'Wi-Fi and VPN passwords'],
