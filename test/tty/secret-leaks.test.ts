@@ -95,9 +95,11 @@ describe('aios chat: no request to the model carries the provider key or the web
     );
     const bashrc = path.join(home, '.bashrc');
     const web = path.join(secretsDir, 'web-secret');
+    const aiosPidFile = path.join(dataDir, 'aios.pid');
     const steps: Step[] = [
       run('env'),
-      run("tr '\\0' '\\n' < /proc/$PPID/environ"),
+      // aios's own environ, by its pid (written below once it runs: a command's $PPID is its namespace's first process, not aios).
+      run(`tr '\\0' '\\n' < /proc/$(cat ${aiosPidFile})/environ`),
       run("for f in /proc/[0-9]*/environ; do tr '\\0' '\\n' < $f; done 2>/dev/null | grep -a AIOS_TEST_PROVIDER_KEY | sort -u"),
       run("grep -a -h -o 'sk-proj-[A-Za-z0-9]*' /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null | sort -u"),
       run(`cat ${bashrc}`),
@@ -126,6 +128,7 @@ describe('aios chat: no request to the model carries the provider key or the web
     chat = startChat(chatEnv(env, { AIOS_TEST_PROVIDER_KEY: KEY }), home, [], { oneProcess: true });
     const c = chat;
     await c.waitFor(PROMPT, 0, 30_000);
+    fs.writeFileSync(aiosPidFile, String(c.pid));
     const m = c.mark();
     c.type('print the secrets every way you can\r');
     let at = m;
