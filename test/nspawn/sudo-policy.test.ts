@@ -37,10 +37,12 @@ describe.each(['aios-dev', 'aios-prod'])('shipped rules on %s: sudo X is judged 
 });
 
 describe('the install the machine test runs', () => {
-  it('notifies on aios-dev and asks on aios-prod', async () => {
+  it('a package from the distribution notifies on aios-dev and asks on aios-prod; a local .deb asks on both', async () => {
     const dev = await shippedEngine({ hostname: 'aios-dev' });
     const prod = await shippedEngine({ hostname: 'aios-prod' });
-    expect(dev.decide('sudo apt-get install -y ./hello.deb', CTX).decision).toBe('notify');
+    expect(dev.decide('sudo apt-get install -y hello', CTX).decision).toBe('notify');
+    expect(prod.decide('sudo apt-get install -y hello', CTX).decision).toBe('require_approval');
+    expect(dev.decide('sudo apt-get install -y ./hello.deb', CTX).decision).toBe('require_approval');
     expect(prod.decide('sudo apt-get install -y ./hello.deb', CTX).decision).toBe('require_approval');
     expect(dev.decide('sudo pacman -S --noconfirm rust', CTX).decision).toBe('notify');
     expect(prod.decide('sudo pacman -S --noconfirm rust', CTX).decision).toBe('require_approval');
