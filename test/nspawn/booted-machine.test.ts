@@ -32,7 +32,8 @@ import { captureVnc, freeVncPort } from './vnc-capture';
 const g = gate(missingRequirement(['systemd-nspawn', 'mmdebstrap', 'nsenter', 'tmux', 'zstd', 'dpkg-deb', 'gvnccapture', 'npm'], true));
 const PROMPT = /\[aios\] >/;
 const DEB_CACHE = '/var/cache/aios-test/debs';
-const APPROVAL = /Run it\? \[y\/N\]/;
+// `[y/N]`, or `[y/N/a(lways)]` when the question offers to remember a rule.
+const APPROVAL = /Run it\? \[y\/N/;
 const PREVIEWED = /preview \(nothing was changed\):/;
 
 let tmp: TempDir;

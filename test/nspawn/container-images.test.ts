@@ -23,7 +23,8 @@ import { stopTmux, TmuxConsole } from './tmux-console';
 
 const g = gate(missingRequirement(['podman', 'runc', 'dockerd', 'docker', 'docker-registry', 'skopeo', 'mmdebstrap', 'tmux', 'npm'], true));
 const PROMPT = /\[aios\] >/;
-const APPROVAL = /Run it\? \[y\/N\]/;
+// `[y/N]`, or `[y/N/a(lways)]` when the question offers to remember a rule.
+const APPROVAL = /Run it\? \[y\/N/;
 /** Shared with the booted-machine test: the .debs, checked by apt on each use. */
 const DEB_CACHE = '/var/cache/aios-test/debs';
 const KIOSK_UID = 1000;

@@ -199,7 +199,7 @@ describe('build-image', () => {
     expect(r.stderr).toBe('build-image: dry run: nothing was changed\n');
     expect(r.status).toBe(0);
     const out = r.stdout;
-    expect(out).toMatch(/^\+ env SOURCE_DATE_EPOCH=\d+ mmdebstrap --variant=essential --include=bubblewrap\\,libstdc\+\+6 /m);
+    expect(out).toMatch(/^\+ env SOURCE_DATE_EPOCH=\d+ mmdebstrap --variant=essential --include=bubblewrap\\,golang-github-containers-common\\,python3-seccomp\\,libstdc\+\+6 /m);
     expect(out).not.toMatch(/cage|chromium|wayvnc/);
     for (const line of ['FROM scratch', 'ADD os.tar /', 'ADD deps.tar /', 'ADD app.tar /', 'USER ai', 'WORKDIR /home/ai', 'VOLUME /home/ai/.config/syui/ai', 'CMD ["aios", "chat"]', `LABEL "org.opencontainers.image.version"="${version}"`, 'LABEL "org.opencontainers.image.licenses"="MIT"', 'LABEL "org.opencontainers.image.title"="aios"']) {
       expect(out.split('\n')).toContain(line);

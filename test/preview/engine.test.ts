@@ -84,11 +84,14 @@ describe('preview engine', () => {
   });
 
   it('leaves writes outside the overlays unmade: every other mount is read-only in the preview', async () => {
-    const outside = path.join(process.cwd(), `.preview-outside-${process.pid}`);
+    // A folder that exists in the preview too, wherever the checkout lives (the preview's /tmp is its own).
+    const outsideDir = fs.mkdtempSync('/var/tmp/aios-preview-outside-');
+    const outside = path.join(outsideDir, 'x');
     const p = await previewCommand({ command: `echo x > ${outside}`, cwd: tree, env }, { ...settings, paths: [] });
     expect(fs.existsSync(outside)).toBe(false);
     expect(p.exitCode).not.toBe(0);
     expect(p.limits.join('\n')).toMatch(/failed in the preview.*Read-only file system/);
+    fs.rmSync(outsideDir, { recursive: true, force: true });
   });
 
   it('says so when the command outlives the time limit, and still shows what it did before', async () => {
