@@ -128,9 +128,9 @@ describe('the agent loop through the core', () => {
   it('(5) cancel during a long command kills its process group and the session goes on', async () => {
     const pidFile = path.join(h.dir, 'pid');
     // The host's pid from /proc/self/stat: the command has a PID namespace of its own (its $$ is not the host's).
-    // The real policy wants approval for a redirect into a file; approve it.
+    // A rule asks (touch*), so it runs approved, not confined as an unknown command would; approve it.
     h.autoAnswer(true);
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; sleep 30' & wait`, reason: 'long' } }] });
+    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${pidFile}.asked; sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; sleep 30' & wait`, reason: 'long' } }] });
     const { turnId } = (await h.call('chat.send', { text: 'run something long' })) as { turnId: string };
     const end = Date.now() + 10_000;
     while (!(fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim())) {

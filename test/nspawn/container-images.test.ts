@@ -260,7 +260,7 @@ describe.skipIf(g.skip)('the chat image aios: docker load and podman load, a loo
     const image = `${registry.address}/aios:latest`;
     // doctor exits 1 when something needs attention (here: no AI provider).
     const doctor = await docker.docker(['run', '--rm', '--network', 'none', image, 'sh', '-c', 'aios doctor || true']);
-    expect(doctor.stdout).toMatch(/bubblewrap {3}unavailable: bubblewrap cannot create a sandbox here/);
+    expect(doctor.stdout).toMatch(/bubblewrap {3}unavailable: bubblewrap cannot create the jail here/);
     expect(doctor.stdout).toContain('auto-allowed commands run as notify');
     // It is the seccomp profile: without it the jail starts in the same container.
     const unconfined = await docker.docker(['run', '--rm', '--network', 'none', '--security-opt', 'seccomp=unconfined', image, 'sh', '-c', 'aios doctor || true']);

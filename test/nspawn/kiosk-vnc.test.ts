@@ -145,7 +145,8 @@ describe.skipIf(g.skip)('the kiosk session, headless, seen over VNC', () => {
     });
     let reference: Frame;
     try {
-      const page = await browser.newPage({ viewport: { width: first.width, height: first.height } });
+      // The kiosk runs Chromium with --force-dark-mode: the reference asks for the same scheme.
+      const page = await browser.newPage({ viewport: { width: first.width, height: first.height }, colorScheme: 'dark' });
       await page.goto(url!);
       await page.getByRole('main', { name: 'Conversation' }).waitFor({ state: 'visible', timeout: 30_000 });
       await page.locator('footer[aria-label="Status"]').waitFor({ state: 'visible', timeout: 30_000 });
