@@ -21,6 +21,7 @@ function Settings() {
   const hide = useSettings((s) => s.hide);
   const ids = useId();
   const first = useRef<HTMLInputElement>(null);
+  const box = useRef<HTMLDivElement>(null);
   const [state, setState] = useState<SetupState | undefined>();
   const [baseUrl, setBaseUrl] = useState('');
   const [model, setModel] = useState('');
@@ -28,6 +29,9 @@ function Settings() {
   const [probe, setProbe] = useState<ProviderProbe | undefined>();
   const [busy, setBusy] = useState<Busy>('loading');
   const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
+
+  // Focus is in the view from its first frame, so Esc closes it even while the settings are still loading.
+  useEffect(() => box.current?.focus(), []);
 
   useEffect(() => {
     let live = true;
@@ -92,7 +96,16 @@ function Settings() {
 
   return (
     <div className="modal-backdrop">
-      <div className="modal settings" role="dialog" aria-modal="true" aria-labelledby={`${ids}-title`} data-testid="settings" onKeyDown={onKeyDown}>
+      <div
+        ref={box}
+        tabIndex={-1}
+        className="modal settings"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={`${ids}-title`}
+        data-testid="settings"
+        onKeyDown={onKeyDown}
+      >
         <h2 id={`${ids}-title`}>Settings</h2>
         <p className="settings-lead">
           The AI provider aios talks to. Saved into <code className="config-path">[ai]</code> of <code className="config-path">{state?.config.file ?? 'config.toml'}</code>, keeping your comments.
