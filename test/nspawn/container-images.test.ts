@@ -120,7 +120,8 @@ async function chatSession(window: string, command: string[], memory: string, me
   expect(chat.screen().slice(chat.screen().lastIndexOf(line))).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/m);
 
   chat.key('C-d');
-  const end = Date.now() + 60_000;
+  // The chat ends at once; the engine's --rm clean-up of the container can take a while on a loaded machine.
+  const end = Date.now() + 150_000;
   while (alive() && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
   expect(alive(), `Ctrl-D did not end the container; its console:\n${chat.screen().split('\n').slice(-20).join('\n')}`).toBe(false);
 
@@ -256,22 +257,6 @@ describe.skipIf(g.skip)('the chat image aios: docker load and podman load, a loo
     expect(layersIn(registry.downloads().slice(seen), update, release)).toEqual([hexes(update)[2]]);
   }, 600_000);
 
-  it('docker run -it --rm as ai with the memory folder as a volume: the chat, the jail falling back to notify, a memory in the host folder, Ctrl-D, removed', async () => {
-    const image = `${registry.address}/aios:latest`;
-    // doctor exits 1 when something needs attention (here: no AI provider).
-    const doctor = await docker.docker(['run', '--rm', '--network', 'none', image, 'sh', '-c', 'aios doctor || true']);
-    expect(doctor.stdout).toMatch(/bubblewrap {3}unavailable: bubblewrap cannot create the jail here/);
-    expect(doctor.stdout).toContain('auto-allowed commands run as notify');
-    // It is the seccomp profile: without it the jail starts in the same container.
-    const unconfined = await docker.docker(['run', '--rm', '--network', 'none', '--security-opt', 'seccomp=unconfined', image, 'sh', '-c', 'aios doctor || true']);
-    expect(unconfined.stdout).toMatch(/bubblewrap {3}\S+ [\d.]+: auto-allowed commands run confined/);
-    const memory = memoryFolder('memory-docker');
-    const screen = await chatSession('docker', ['docker', '-H', docker.host, 'run', '-it', '--rm', '--network', 'none', '--name', 'aios-chat-docker', '-v', `${memory}:${MEMORY_IN_IMAGE}`, image], memory, 'added inside Docker', 'notify');
-    expect(screen).toMatch(/aios chat · no AI provider/);
-    expect((await docker.docker(['ps', '--all', '--quiet'])).stdout.trim()).toBe('');
-    expect(fs.statSync(path.join(memory, 'config.toml')).uid).toBe(KIOSK_UID);
-  }, 300_000);
-
   it('podman run -it --rm aios (the short name) does the same under its default seccomp profile, the jail as doctor reports it', async () => {
     // Podman's default seccomp profile (containers-common) lets bubblewrap make
     // its namespaces, so there the jail works; what doctor says, the chat does.
@@ -283,5 +268,23 @@ describe.skipIf(g.skip)('the chat image aios: docker load and podman load, a loo
     const env = ['CONTAINERS_CONF', 'CONTAINERS_STORAGE_CONF', 'CONTAINERS_REGISTRIES_CONF'].map((k) => `${k}=${puller.env[k]}`);
     await chatSession('podman', ['env', ...env, 'podman', 'run', '-it', '--rm', '--network', 'none', '--name', 'aios-chat-podman', '-v', `${memory}:${MEMORY_IN_IMAGE}`, 'aios'], memory, 'added inside podman', jail);
     expect((await puller.podman(['ps', '--all', '--quiet'])).stdout.trim()).toBe('');
+  }, 300_000);
+
+  it('docker run -it --rm as ai with the memory folder as a volume: the chat, the jail falling back to notify, a memory in the host folder, Ctrl-D, removed', async () => {
+    const image = `${registry.address}/aios:latest`;
+    // doctor exits 1 when something needs attention (here: no AI provider).
+    const doctor = await docker.docker(['run', '--rm', '--network', 'none', image, 'sh', '-c', 'aios doctor || true']);
+    expect(doctor.stdout).toMatch(/bubblewrap {3}unavailable: bubblewrap cannot create the jail here/);
+    expect(doctor.stdout).toContain('auto-allowed commands run as notify');
+    // The jail needs a PID namespace with a /proc of its own; Docker's default seccomp profile refuses the namespaces,
+    // and even without it Docker's masked /proc paths keep an unprivileged user namespace from mounting one.
+    const unconfined = await docker.docker(['run', '--rm', '--network', 'none', '--security-opt', 'seccomp=unconfined', image, 'sh', '-c', 'aios doctor || true']);
+    expect(unconfined.stdout).toMatch(/bubblewrap {3}unavailable: bubblewrap cannot create the jail here \(bwrap: Can't mount proc/);
+    expect(unconfined.stdout).toContain('auto-allowed commands run as notify');
+    const memory = memoryFolder('memory-docker');
+    const screen = await chatSession('docker', ['docker', '-H', docker.host, 'run', '-it', '--rm', '--network', 'none', '--name', 'aios-chat-docker', '-v', `${memory}:${MEMORY_IN_IMAGE}`, image], memory, 'added inside Docker', 'notify');
+    expect(screen).toMatch(/aios chat · no AI provider/);
+    expect((await docker.docker(['ps', '--all', '--quiet'])).stdout.trim()).toBe('');
+    expect(fs.statSync(path.join(memory, 'config.toml')).uid).toBe(KIOSK_UID);
   }, 300_000);
 });
