@@ -62,6 +62,8 @@ export const MAX_CHAT_TEXT = 100_000;
 /** Text too long for a message is saved as a file the model reads with commands; this much at most (one wire frame holds it). */
 export const MAX_ATTACHMENT_TEXT = 512 * 1024;
 const chatDecision = z.enum(['auto_allow', 'notify', 'require_approval', 'deny']);
+/** The model's tool for a shell command line: its calls are command cards, restored from their records. */
+export const RUN_COMMAND = 'run_command';
 
 export const ChatHistoryItemSchema = z.object({
   role: z.enum(['user', 'assistant', 'tool']),
@@ -113,7 +115,7 @@ export const ApprovalRequestSchema = JudgedCommandSchema.extend({
   /** A preview is still running: it follows as `chat.approvalPreview`; the person may answer before it does. */
   previewPending: z.boolean().optional(),
 });
-export type ApprovalRequestPayload = z.infer<typeof ApprovalRequestSchema>;
+export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 
 /** Every command, once the policy has judged it and before it runs (or is refused). */
 export const CommandStartSchema = JudgedCommandSchema.extend({

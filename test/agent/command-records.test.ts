@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { commandRecordsFor, withinBudget } from '../../src/main/core/agent/command-records';
-import { OutputRecorder } from '../../src/main/core/agent/output-record';
+import { commandRecordsFor, withinBudget } from '../../src/main/core/gate/command-records';
+import { OutputRecorder } from '../../src/main/core/gate/output-record';
 import { HistoryStore, openMemoryStore } from '../../src/main/core/memory';
 import type { ChatHistoryItem, CommandRecord } from '../../src/shared/contract';
 import { makeTempDir } from '../support/temp';

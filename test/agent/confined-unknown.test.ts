@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandResultForModel } from '../../src/main/core/agent/agent';
-import { CommandRunner } from '../../src/main/core/agent/command-runner';
-import type { ApprovalRequest } from '../../src/main/core/agent/types';
+import { commandResultForModel } from '../../src/main/core/gate/model-text';
+import { Gate } from '../../src/main/core/gate';
+import type { ApprovalRequest } from '../../src/main/core/gate';
 import { Executor, Sandbox, confinementFor } from '../../src/main/core/executor';
 import type { PolicyEngine } from '../../src/main/core/policy';
 import { shippedEngine, tempDir } from '../support/policy';
@@ -36,10 +36,11 @@ describe.skipIf(!available)('unknown commands run confined (real bubblewrap)', (
   });
 
   function runner(engine: PolicyEngine, asked: ApprovalRequest[], notices: string[] = []) {
-    return new CommandRunner({
+    return new Gate({
+      cwd: '/',
       policy: async () => engine,
       executor: new Executor({ sandbox }),
-      confine: (cwd) => confinementFor(cwd, { home: t.dir }),
+      jail: { for: (cwd) => confinementFor(cwd, { home: t.dir }) },
       approver: {
         approve: async (r) => {
           asked.push(r);
@@ -54,8 +55,8 @@ describe.skipIf(!available)('unknown commands run confined (real bubblewrap)', (
       home: t.dir,
     });
   }
-  const run = (r: CommandRunner, command: string, extra: { unconfined?: boolean } = {}) =>
-    r.run({ command, cwd: tree, callId: 'c', turnId: null, signal: new AbortController().signal, ...extra });
+  const run = (r: Gate, command: string, extra: { unconfined?: boolean } = {}) =>
+    r.pass({ kind: 'command', command, cwd: tree, callId: 'c', turnId: null, signal: new AbortController().signal, ...extra });
 
   it.each([
     ['seq 5000', /^1\n2\n[\s\S]*5000\n$/],

@@ -47,7 +47,7 @@ describe('the agent loop through the core', () => {
     expect(server.requests[0]!.body.tools!.map((x) => x.function.name)).toEqual(expect.arrayContaining(['run_command', 'create_ai_memory', 'recall_history']));
     expect(server.requests[0]!.body.stream).toBe(true);
     expect(lastMessage(server.requests[1]!.body, 'tool')).toContain('hello-from-notify');
-    const rows = h.core.chat.open().commands!.query({ text: 'hello-from-notify' });
+    const rows = h.core.chat.open().commandLog!.query({ text: 'hello-from-notify' });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ decision: 'notify', approver: 'notify', exitCode: 0, matchedRule: 'notify: "echo*"' });
   });
@@ -65,7 +65,7 @@ describe('the agent loop through the core', () => {
     const told = JSON.parse(lastMessage(server.requests[1]!.body, 'tool')) as Record<string, unknown>;
     expect(told).toMatchObject({ ran: false, decision: 'require_approval', refused: 'declined by the person' });
     expect(named(t.events, 'chat.commandDone')[0]).toMatchObject({ ran: false, refusal: 'declined by the person' });
-    expect(h.core.chat.open().commands!.query({ text: 'canary' })[0]).toMatchObject({ decision: 'declined', exitCode: null, approver: null });
+    expect(h.core.chat.open().commandLog!.query({ text: 'canary' })[0]).toMatchObject({ decision: 'declined', exitCode: null, approver: null });
     // The id was single-use: answering again is refused.
     await expect(h.call('chat.approve', { requestId: req!.requestId, approved: true })).rejects.toMatchObject({ code: 'not_found' });
   });
@@ -76,7 +76,7 @@ describe('the agent loop through the core', () => {
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${approved}`, reason: 'x' } }] }, { text: 'done' });
     await h.turn('make it');
     expect(fs.existsSync(approved)).toBe(true);
-    expect(h.core.chat.open().commands!.query({ text: 'approved' })[0]).toMatchObject({ approver: 'user', exitCode: 0 });
+    expect(h.core.chat.open().commandLog!.query({ text: 'approved' })[0]).toMatchObject({ approver: 'user', exitCode: 0 });
 
     await h.restart();
     h.autoAnswer(undefined);
@@ -104,11 +104,11 @@ describe('the agent loop through the core', () => {
     for (const r of server.requests.slice(1)) {
       expect(JSON.parse(lastMessage(r.body, 'tool'))).toMatchObject({ ran: false, decision: 'deny', rule: 'deny: "mkdir*"' });
     }
-    expect(h.core.chat.open().commands!.query({ decision: 'deny' })).toHaveLength(3);
+    expect(h.core.chat.open().commandLog!.query({ decision: 'deny' })).toHaveLength(3);
   });
 
   it('(4) "what did I install yesterday?" is answered from history via recall_history', async () => {
-    const history = h.core.chat.open().commands!;
+    const history = h.core.chat.open().commandLog!;
     const y = new Date();
     y.setDate(y.getDate() - 1);
     y.setHours(12, 0, 0, 0);
@@ -204,7 +204,7 @@ describe('the agent loop through the core', () => {
     expect(fs.existsSync(made)).toBe(false);
     const ran = await h.call('chat.run', { command: 'printf direct-ok' });
     expect(ran).toMatchObject({ ran: true, decision: 'auto_allow', exitCode: 0, output: 'direct-ok' });
-    expect(h.core.chat.open().commands!.query({}).map((r) => r.command)).toEqual(expect.arrayContaining([`mkdir ${made}`, 'printf direct-ok']));
+    expect(h.core.chat.open().commandLog!.query({}).map((r) => r.command)).toEqual(expect.arrayContaining([`mkdir ${made}`, 'printf direct-ok']));
   });
 
   it('one turn at a time; max_tool_rounds ends a runaway turn', async () => {

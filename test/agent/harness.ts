@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { dispatchCall } from '../../src/main/core/bridge/dispatch';
 import { Core } from '../../src/main/core/core';
-import type { CommandPolicy } from '../../src/main/core/agent/types';
+import type { CommandPolicy } from '../../src/main/core/gate';
 import type { CallName, CallRequest, EventName, EventPayload } from '../../src/shared/contract';
 import type { Decision } from '../../src/shared/policy';
 

@@ -30,7 +30,7 @@ describe('built-in tools through the gate', () => {
     expect(named(t.events, 'chat.notice').some((n) => /calling \(notify/.test(n.message))).toBe(true);
     expect(named(t.events, 'chat.toolDone')[0]).toMatchObject({ ran: true, decision: 'notify', refusal: null });
     expect(h.core.chat.open().memory!.search('green tea')).toHaveLength(1);
-    expect(h.core.chat.open().commands!.query({ text: 'mcp__aios__create_ai_memory' })[0]).toMatchObject({ decision: 'notify', approver: 'notify', matchedRule: 'notify: "mcp__aios__create_ai_memory"' });
+    expect(h.core.chat.open().commandLog!.query({ text: 'mcp__aios__create_ai_memory' })[0]).toMatchObject({ decision: 'notify', approver: 'notify', matchedRule: 'notify: "mcp__aios__create_ai_memory"' });
   });
 
   it('a tool a person requires approval for asks with server, tool and arguments; a No runs nothing and is a history row', async () => {
@@ -44,7 +44,7 @@ describe('built-in tools through the gate', () => {
     expect(named(t.events, 'chat.toolDone')[0]).toMatchObject({ ran: false, refusalKind: 'declined' });
     expect(h.core.chat.open().memory!.search('secret plan')).toHaveLength(0);
     expect(lastMessage(server.requests[1]!.body, 'tool')).toContain('"ran":false');
-    expect(h.core.chat.open().commands!.query({ text: 'secret plan' })[0]).toMatchObject({ decision: 'declined', approver: null });
+    expect(h.core.chat.open().commandLog!.query({ text: 'secret plan' })[0]).toMatchObject({ decision: 'declined', approver: null });
   });
 
   it('a call whose arguments are not JSON runs nothing and is still a history row', async () => {
@@ -53,7 +53,7 @@ describe('built-in tools through the gate', () => {
     const t = await h.turn('remember');
     expect(named(t.events, 'chat.toolDone')).toHaveLength(0);
     expect(lastMessage(server.requests[1]!.body, 'tool')).toMatch(/not valid JSON/);
-    expect(h.core.chat.open().commands!.query({ text: 'create_ai_memory' })[0]).toMatchObject({ decision: 'refused' });
+    expect(h.core.chat.open().commandLog!.query({ text: 'create_ai_memory' })[0]).toMatchObject({ decision: 'refused' });
   });
 
   it('a denied tool never runs and never asks', async () => {
@@ -63,6 +63,6 @@ describe('built-in tools through the gate', () => {
     expect(named(t.events, 'chat.approvalRequest')).toHaveLength(0);
     expect(named(t.events, 'chat.toolDone')[0]).toMatchObject({ ran: false, refusalKind: 'denied', decision: 'deny' });
     expect(h.core.chat.open().memory!.search('nope')).toHaveLength(0);
-    expect(h.core.chat.open().commands!.query({ text: 'nope' })[0]).toMatchObject({ decision: 'deny' });
+    expect(h.core.chat.open().commandLog!.query({ text: 'nope' })[0]).toMatchObject({ decision: 'deny' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApprovalRequest } from '../../src/main/core/agent/types';
+import type { ApprovalRequest } from '../../src/main/core/gate';
 import { approvalBoxOptions } from '../../src/main/electron/approval-dialog';
 import { hasHiddenCharacters } from '../../src/shared/visible-text';
 

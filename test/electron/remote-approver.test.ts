@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApprovalRequest } from '../../src/main/core/agent/types';
+import type { ApprovalRequest } from '../../src/main/core/gate';
 import type { CoreToMain } from '../../src/shared/core-process';
 import { RemoteApprover } from '../../src/main/core-host/remote-approver';
 

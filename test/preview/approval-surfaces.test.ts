@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createElement, type FunctionComponent } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApprovalRequest } from '../../src/main/core/agent/types';
+import type { ApprovalRequest } from '../../src/main/core/gate';
 import { approvalBoxOptions } from '../../src/main/electron/approval-dialog';
 import type { Preview } from '../../src/shared/preview';
 import { makeDirs, writeConfig } from '../agent/harness';

@@ -5,12 +5,12 @@
  * recording function (the engine itself is tested in engine.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { commandResultForModel } from '../../src/main/core/agent/agent';
-import { CommandRunner, type Previewer } from '../../src/main/core/agent/command-runner';
-import type { ApprovalRequest, CommandPolicy } from '../../src/main/core/agent/types';
+import { commandResultForModel } from '../../src/main/core/gate/model-text';
+import { Gate } from '../../src/main/core/gate';
+import type { ApprovalRequest, CommandPolicy } from '../../src/main/core/gate';
 import { PreviewConfigSchema } from '../../src/main/core/config/schema';
 import { Executor } from '../../src/main/core/executor/executor';
-import { previewerFor } from '../../src/main/core/preview/previewer';
+import { previewerFor, type Previewer } from '../../src/main/core/preview/previewer';
 import type { Decision } from '../../src/shared/policy';
 import type { Preview } from '../../src/shared/preview';
 
@@ -22,7 +22,8 @@ function runnerWith(decision: Decision, preview: Previewer, asked: ApprovalReque
     decideTool: (call) => ({ decision: 'require_approval', server: call.server, tool: call.tool, reasons: [], fallback: false }),
     describe: () => '',
   };
-  return new CommandRunner({
+  return new Gate({
+      cwd: '/',
     policy: async () => policy,
     executor: new Executor(),
     approver: {
@@ -45,7 +46,8 @@ describe('the agent asks for a preview', () => {
     let release: (p: Preview) => void = () => undefined;
     const ready = new Promise<Preview>((resolve) => (release = resolve));
     const shown: Array<[string, Preview]> = [];
-    const runner = new CommandRunner({
+    const runner = new Gate({
+      cwd: '/',
       policy: async () => ({ decide: () => ({ decision: 'require_approval', segments: [], reasons: [], fallback: false }), decideTool: () => { throw new Error('unused'); }, describe: () => '' }),
       executor: new Executor(),
       approver: {
@@ -63,7 +65,7 @@ describe('the agent asks for a preview', () => {
       commandTimeoutMs: 10_000,
       preview: ({ command }) => (calls.push(command), ready),
     });
-    const out = await runner.run({ command: 'rm x', cwd: '/', callId: 'c', turnId: null, signal: new AbortController().signal });
+    const out = await runner.pass({ kind: 'command', command: 'rm x', cwd: '/', callId: 'c', turnId: null, signal: new AbortController().signal });
     expect(calls).toEqual(['rm x']);
     expect(asked[0]?.preview).toBeUndefined();
     expect(asked[0]?.previewPending).toBe(true);
@@ -82,7 +84,7 @@ describe('the agent asks for a preview', () => {
         }),
       [],
     );
-    const out = await runner.run({ command: 'rm x', cwd: '/', callId: 'c', turnId: null, signal: new AbortController().signal });
+    const out = await runner.pass({ kind: 'command', command: 'rm x', cwd: '/', callId: 'c', turnId: null, signal: new AbortController().signal });
     expect(aborted).toBe(true);
     expect(out.preview).toBeUndefined();
   });
@@ -90,7 +92,7 @@ describe('the agent asks for a preview', () => {
   it('never previews a denied command (a preview runs the command)', async () => {
     const calls: string[] = [];
     const runner = runnerWith('deny', async ({ command }) => (calls.push(command), PREVIEW), []);
-    const out = await runner.run({ command: 'rm -rf /', cwd: '/', callId: 'c', turnId: null, signal: new AbortController().signal });
+    const out = await runner.pass({ kind: 'command', command: 'rm -rf /', cwd: '/', callId: 'c', turnId: null, signal: new AbortController().signal });
     expect(calls).toEqual([]);
     expect(out.preview).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandResultForModel } from '../../src/main/core/agent/agent';
+import { commandResultForModel } from '../../src/main/core/gate/model-text';
 import { restoreRows } from '../../src/renderer/src/chat/restore';
 import type { ChatHistoryItem } from '../../src/shared/contract';
 

@@ -1,4 +1,4 @@
-import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/types';
+import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/gate';
 import type { CoreToMain } from '../../shared/core-process';
 import type { Preview } from '../../shared/preview';
 

@@ -15,7 +15,7 @@ import { appStatus } from './app-status';
 import { StatusPublisher } from './status-publisher';
 import type { EventName } from '../../shared/contract';
 import { SetupService } from './setup/setup-service';
-import type { CommandPolicy } from './agent/types';
+import type { CommandPolicy } from './gate';
 import { commandEnvironment, type CommandEnvironment } from './environment';
 import { ownSecretValues, withProviderCredential } from './environment/held-secrets';
 import { ownSecretsDir } from './environment/secret-files';

@@ -1,6 +1,6 @@
 import type { BrowserWindow, Dialog, MessageBoxOptions } from 'electron';
 import { previewText, type Preview } from '../../shared/preview';
-import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/agent/types';
+import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/gate';
 import type { Logger } from '../core/log';
 import { approvalWording } from '../../shared/approval-wording';
 import { showMessageBoxOn } from './message-box';

@@ -7,7 +7,7 @@
 import type { MessageChannelMain as MessageChannelMainType, MessagePortMain, UtilityProcess, utilityProcess as UtilityProcessModule } from 'electron';
 import { CORE_SERVICE_NAME, CoreToMainSchema, type CoreToMain, type MainToCore } from '../../shared/core-process';
 import { CORE_PORT_CHANNEL } from '../../shared/ipc';
-import type { Approver } from '../core/agent/types';
+import type { Approver } from '../core/gate';
 import type { Env } from '../core/config/paths';
 import type { Logger } from '../core/log';
 import { isAppFrameUrl } from './app-protocol';

@@ -5,16 +5,14 @@ import type { AiosConfig } from '../config/schema';
 import type { ConversationStore } from '../conversation/store';
 import { fitToBudget } from '../conversation/window';
 import type { MemoryStore } from '../memory/store';
-import type { CommandOutcome, CommandRunner } from './command-runner';
-import type { ToolGate } from './tool-gate';
+import type { CommandPolicy, Emit, Gate } from '../gate';
 import { NoProviderError, ProviderError } from './errors';
 import { LlmClient, type ChatMessage, type Completion, type RawToolCall } from './llm';
 import { checkConversation } from './conversation-check';
 import type { ProviderState } from './provider';
 import { relevantMemories, systemPrompt } from './prompt';
-import { parseArgs, RUN_COMMAND, RunCommandArgs, type ToolSet } from './tools';
-import type { CommandPolicy, Emit } from './types';
-import { previewText } from '../../../shared/preview';
+import { answerToolCall } from './tool-calls';
+import type { ToolSet } from './tools';
 
 export class AgentBusyError extends Error {
   constructor() {
@@ -30,9 +28,8 @@ export interface AgentOptions {
   cwd: string;
   provider: () => Promise<ProviderState>;
   policy: () => Promise<CommandPolicy>;
-  runner: CommandRunner;
-  /** The policy gate for every tool but run_command. */
-  gate: ToolGate;
+  /** Every tool call, run_command's and the rest, passes it. */
+  gate: Gate;
   tools: ToolSet;
   conversations: ConversationStore;
   memory?: MemoryStore;
@@ -203,7 +200,7 @@ export class Agent {
             let text: string;
             if (signal.aborted) text = JSON.stringify({ success: false, error: 'not run: the person cancelled the turn' });
             else {
-              const r = call.problem ? this.unusableCall(call, turnId) : await this.callTool(call, turnId, signal);
+              const r = await answerToolCall(call, { gate: this.o.gate, tools: this.o.tools, emit, cwd: this.o.cwd, turnId, conversationId: conv, signal });
               if (r.badArgs) {
                 if (toldAboutBadArgs) badArgsAgain = true;
                 toldAboutBadArgs = true;
@@ -268,78 +265,6 @@ export class Agent {
     emit('chat.notice', { turnId, level: 'warning', message: 'the model sent an empty answer' });
     return '(no answer)';
   }
-
-  /** A call that cannot run as sent: the person sees what came, the model gets a clear error, nothing raw is stored. */
-  private unusableCall(call: RawToolCall, turnId: string): { text: string; badArgs: boolean } {
-    const p = call.problem!;
-    const raw = p.raw.length > 2000 ? `${p.raw.slice(0, 2000)}…` : p.raw;
-    this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: raw });
-    const error =
-      p.kind === 'cut'
-        ? `${call.name}: the call was cut off by the output token limit before its arguments were complete; it was NOT run. Make a shorter call.`
-        : p.kind === 'unnamed'
-          ? 'a tool call without a tool name was NOT run. Call a tool by its name.'
-          : `${call.name}: the arguments are not valid JSON (a JSON object was expected), so it was NOT run. Call it again with arguments that match its JSON schema.`;
-    // Every call the model made is a history row, run_command's included: nothing the AI asked for goes unrecorded.
-    this.o.gate.recordMalformed(call.name || '(unnamed tool)', raw, error);
-    return { text: JSON.stringify({ success: false, error }), badArgs: p.kind !== 'cut' };
-  }
-
-  private async callTool(call: RawToolCall, turnId: string, signal: AbortSignal): Promise<{ text: string; badArgs: boolean }> {
-    const tools = this.o.tools;
-    const bad = (message: string) => ({
-      text: JSON.stringify({ success: false, error: `${call.name}: ${message}. Call it again with arguments that match its JSON schema.` }),
-      badArgs: true,
-    });
-    if (call.name === RUN_COMMAND) {
-      const a = parseArgs(RunCommandArgs, call.arguments);
-      if (!a.ok) {
-        // No command to judge: shown as a tool call with unusable arguments, and a history row.
-        this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
-        this.o.gate.recordMalformed(call.name, call.arguments, a.message);
-        return bad(a.message);
-      }
-      // chat.commandStart (from the runner) is the one event announcing the command and its decision.
-      const outcome = await this.o.runner.run({
-        command: a.value.command,
-        cwd: this.o.cwd,
-        callId: call.id,
-        turnId,
-        conversationId: this.currentConversation,
-        signal,
-        why: a.value.reason,
-        ...(a.value.unconfined ? { unconfined: true } : {}),
-      });
-      return { text: commandResultForModel(outcome), badArgs: false };
-    }
-    // Every other tool, built-in or MCP, goes through the same gate as run_command.
-    const resolved = tools.resolve(call.name, call.arguments, signal);
-    if (resolved && 'error' in resolved) {
-      this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
-      this.o.gate.recordMalformed(call.name, call.arguments, resolved.error);
-      return bad(resolved.error);
-    }
-    if (resolved) {
-      const r = await this.o.gate.run({
-        name: call.name,
-        facts: resolved.facts,
-        rawArguments: call.arguments,
-        callId: call.id,
-        turnId,
-        conversationId: this.currentConversation,
-        signal,
-        exec: resolved.exec,
-      });
-      return r.badArgs ? bad(r.text) : r;
-    }
-    this.o.emit('chat.toolCall', { turnId, callId: call.id, name: call.name, arguments: call.arguments });
-    const unknown = `unknown tool "${call.name}". Available tools: ${tools.names().join(', ')}`;
-    this.o.gate.recordMalformed(call.name, call.arguments, unknown);
-    return {
-      text: JSON.stringify({ success: false, error: unknown }),
-      badArgs: false,
-    };
-  }
 }
 
 const CUT_TEXT = 'the answer was cut off at the model\'s output token limit (finish_reason: length): ask it to continue, or raise the limit on the server';
@@ -354,42 +279,4 @@ function callIdsIn(messages: ChatMessage[]): Set<string> {
 
 function toolResult(call: RawToolCall, text: string): Record<string, unknown> {
   return { role: 'tool', tool_call_id: call.id, name: call.name, content: text };
-}
-
-/** What the model learns about a command: enough to explain, never more than the cap. */
-export function commandResultForModel(o: CommandOutcome): string {
-  if (!o.ran && !o.result) {
-    const advice =
-      o.decision === 'deny'
-        ? 'The permission policy forbids this command; it was NOT run. Do not try it again or work around it; tell the person.'
-        : 'The command was NOT run. Tell the person; do not retry unless they ask.';
-    return JSON.stringify({ ran: false, decision: o.decision, refused: o.refusal, rule: o.rule, reasons: o.reasons, message: advice, ...previewForModel(o) });
-  }
-  const r = o.result;
-  return JSON.stringify({
-    ran: o.ran,
-    decision: o.decision,
-    // The rule and duration also let a restored command card show them.
-    rule: o.rule,
-    exit_code: r?.exitCode ?? null,
-    duration_ms: r?.durationMs ?? null,
-    signal: r?.signal ?? null,
-    timed_out: r?.timedOut ?? false,
-    cancelled: r?.cancelled ?? false,
-    ...(o.refusal ? { error: o.refusal } : {}),
-    output: r?.output ?? '',
-    ...previewForModel(o),
-    ...(o.confinedUnknown
-      ? {
-          confined: o.confinedUnknown.jailFailure
-            ? `No rule covers this command, so it ran in the jail (read-only except the working tree) and it looks like the jail stopped it: ${o.confinedUnknown.jailFailure}. If it needs that, call run_command again with unconfined: true; the person will be asked.`
-            : 'No rule covers this command, so it ran in the jail (read-only except the working tree).',
-        }
-      : {}),
-  });
-}
-
-/** The model sees the same preview summary the person saw (issue 16). */
-function previewForModel(o: CommandOutcome): { preview?: string } {
-  return o.preview ? { preview: previewText(o.preview, { full: true, maxList: 30 }) } : {};
 }

@@ -6,7 +6,7 @@
  * waiting first, so the order of events is kept.
  */
 import type { EventPayload } from '../../../shared/contract';
-import type { Emit } from './types';
+import type { Emit } from '../gate';
 
 /** How long joined text may wait (well under a frame). */
 const DELAY_MS = 8;

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { RUN_COMMAND } from '../../../shared/contract';
 import { createAiMemory, recallHistory, searchMemories } from '../mcp/memory-tools';
 import type { HistoryStore } from '../memory/history';
 import type { MemoryStore } from '../memory/store';
@@ -92,8 +93,6 @@ export interface ToolSetOptions {
   /** Cuts known secrets out of what a tool returns, before the model, the UI or the conversation see it. */
   redact?: (text: string) => string;
 }
-
-export const RUN_COMMAND = 'run_command';
 
 /** The model's tools: run_command, memory, recall_history, and external (MCP) ones. */
 export class ToolSet {

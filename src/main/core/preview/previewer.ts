@@ -1,9 +1,17 @@
 import type { z } from 'zod';
-import type { Previewer } from '../agent/command-runner';
+import type { Decision } from '../../../shared/policy';
+import type { Preview } from '../../../shared/preview';
 import type { PreviewConfigSchema } from '../config/schema';
 import type { SecretSet } from '../environment/redact';
 import type { SecretFileContext } from '../environment/secret-files';
 import { DEFAULT_PREVIEW, previewCommand, type PreviewSettings } from './index';
+
+/**
+ * Starts a preview for decisions in its scope; null (at once, not a promise)
+ * when there is none (preview off, or not for this decision), so the question
+ * knows at once whether a preview will follow.
+ */
+export type Previewer = (req: { command: string; cwd: string; decision: Decision; signal: AbortSignal }) => Promise<Preview | null> | null;
 
 export type PreviewConfig = z.infer<typeof PreviewConfigSchema>;
 

@@ -2,12 +2,11 @@
  * chat.history → rows: the stored conversation rebuilt as the person saw it,
  * with a command card for every run_command call and its result.
  */
-import type { ChatHistoryItem, CommandRecord } from '../../../shared/contract';
+import { RUN_COMMAND, type ChatHistoryItem, type CommandRecord } from '../../../shared/contract';
 import { finalState, newCard, refusalText } from './format';
 import { cardDone, cardOutput, cardStarted } from './reducer';
 import type { CommandRow, Decision, Row } from './types';
 
-const RUN_COMMAND = 'run_command';
 /** A command without a stored result: aios (or the web server) stopped while it ran. */
 export const INTERRUPTED = 'interrupted: aios stopped while this command was running';
 const DECISIONS: readonly Decision[] = ['auto_allow', 'notify', 'require_approval', 'deny'];

@@ -1,6 +1,5 @@
-import { CommandRecordSchema, type ChatHistoryItem, type CommandRecord } from '../../../shared/contract';
+import { CommandRecordSchema, RUN_COMMAND, type ChatHistoryItem, type CommandRecord } from '../../../shared/contract';
 import type { HistoryStore } from '../memory/history';
-import { RUN_COMMAND } from './tools';
 
 /**
  * Output characters chat.history sends in all: one answer must stay well
