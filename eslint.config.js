@@ -33,6 +33,31 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The core and the contract are host-agnostic: no electron here.' }] }],
     },
   },
+  // Inside the core the arrows go one way too: agent → gate → policy, jail (executor, preview); never back up.
+  {
+    files: ['src/main/core/policy/**/*.ts', 'src/main/core/jail/**/*.ts', 'src/main/core/executor/**/*.ts', 'src/main/core/preview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The core and the contract are host-agnostic: no electron here.' }],
+          patterns: [{ regex: '(^|/)(agent|gate)(/|$)', message: 'The policy and the jail sit below the gate and the agent: they never import them (pass what they need in).' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/main/core/gate/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The core and the contract are host-agnostic: no electron here.' }],
+          patterns: [{ regex: '(^|/)agent(/|$)', message: 'The gate sits below the agent: the agent passes actions in, the gate never imports it.' }],
+        },
+      ],
+    },
+  },
   {
     files: ['src/shared/**/*.ts'],
     rules: {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
-import { named, startHarness, type Harness, type Lists } from './harness';
+import { named, startHarness, type Harness, type Lists } from '../agent/harness';
 
 /** aios's own tools through the bridge: the same gate, events, approvals and history rows as commands. */
 
