@@ -73,7 +73,7 @@ interface CaseSpec {
   server: TokenServer;
   /** Messages written into the memory file before `aios web` starts. */
   stored: number;
-  /** Rows the page must hold (restored by chat.history) before the stream. */
+  /** Rows the page must hold (restored by chat.state) before the stream. */
   rows: number;
 }
 
@@ -154,7 +154,7 @@ async function measure(browser: Browser, spec: CaseSpec): Promise<CaseResult> {
     await page.waitForLoadState('load');
     await until(page, `(window.__aiosChatStats?.messages ?? -1) >= ${historyMessages}`, 180_000, `the page to hold ${historyMessages} restored messages`);
     const restored = (await page.evaluate('window.__aiosChatStats.messages')) as number;
-    if (restored < spec.rows) throw new Error(`chat.history restored ${restored} rows, fewer than the ${spec.rows} stored`);
+    if (restored < spec.rows) throw new Error(`chat.state restored ${restored} rows, fewer than the ${spec.rows} stored`);
     const loadMs = performance.now() - t0;
     const loadedRows = (await page.evaluate('window.__aiosChatStats.messages')) as number;
     const input = page.getByTestId('composer').getByRole('textbox', { name: 'Message' });
@@ -250,7 +250,7 @@ const first = (rs: CaseResult[]) => rs[0]!;
 console.log('cases:');
 console.log(`  empty     a new conversation`);
 console.log(
-  `  ${full[0]!.spec.label.padEnd(9)} ${MESSAGES} messages written to the memory file through ConversationStore, restored by chat.history (${first(full).historyMessages} messages, ${first(full).loadedRows} rows)`,
+  `  ${full[0]!.spec.label.padEnd(9)} ${MESSAGES} messages written to the memory file through ConversationStore, restored by chat.state (${first(full).historyMessages} messages, ${first(full).loadedRows} rows)`,
 );
 const med = (rs: CaseResult[], k: 'longest' | 'p95' | 'totalMs') => median(rs.map((r) => r[k]));
 console.log(`medians over ${RUNS} run(s)          empty   ${full[0]!.spec.label.padStart(9)}   ratio ${full[0]!.spec.label} / empty`);

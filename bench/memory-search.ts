@@ -23,7 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
-import { HistoryStore, openMemoryStore } from '../src/main/core/memory';
+import { CommandLog, openMemoryStore } from '../src/main/core/memory';
 import { MemoryIndex } from '../src/main/core/memory/fts';
 import { nowDbTimestamp } from '../src/main/core/memory/format';
 import { mulberry32, percentile } from './lib/stats';
@@ -139,7 +139,7 @@ try {
   })();
   const fstore = openMemoryStore(foreign);
   const [built, tBuild] = time(() => fstore.syncIndex());
-  const history = new HistoryStore(foreign);
+  const history = new CommandLog(foreign);
   const checks: number[] = [];
   for (let i = 0; i < 10; i++) {
     history.record({ command: `echo ${i}`, decision: 'auto_allow' });

@@ -1,7 +1,7 @@
 /**
  * Fills the open conversation of a throwaway home with many messages through
  * the core's own storage (memory file + ConversationStore), and asks the core
- * what `chat.history` would hand a UI from it.
+ * what `chat.state` would hand a UI from it.
  */
 import { dispatchCall } from '../../src/main/core/bridge/dispatch';
 import { loadConfig } from '../../src/main/core/config/load';
@@ -44,12 +44,12 @@ export function seedConversation(env: Record<string, string>, count: number): vo
   }
 }
 
-/** How many messages the core's `chat.history` returns for this home (what a UI can restore). */
+/** How many messages the core's `chat.state` returns for this home (what a UI can restore). */
 export async function historyLength(env: Record<string, string>, cwd: string): Promise<number> {
   const core = new Core({ host: 'web', env, cwd, mcp: false });
   try {
-    const r = await dispatchCall(core.handlers, 'chat.history', {}, { clientId: 'bench' });
-    if (!r.ok) throw new Error(`chat.history failed: ${r.error.message}`);
+    const r = await dispatchCall(core.handlers, 'chat.state', {}, { clientId: 'bench' });
+    if (!r.ok) throw new Error(`chat.state failed: ${r.error.message}`);
     return (r.value as { messages: unknown[] }).messages.length;
   } finally {
     await core.close();

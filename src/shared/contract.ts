@@ -65,7 +65,7 @@ const chatDecision = z.enum(['auto_allow', 'notify', 'require_approval', 'deny']
 /** The model's tool for a shell command line: its calls are command cards, restored from their records. */
 export const RUN_COMMAND = 'run_command';
 
-export const ChatHistoryItemSchema = z.object({
+export const ConversationItemSchema = z.object({
   role: z.enum(['user', 'assistant', 'tool']),
   text: z.string(),
   /** For tool results: the tool's name; for assistant tool calls: the calls made. */
@@ -77,7 +77,7 @@ export const ChatHistoryItemSchema = z.object({
    */
   folded: z.object({ seq: z.number().int(), at: z.number().int().nonnegative(), omittedChars: z.number().int().positive() }).optional(),
 });
-export type ChatHistoryItem = z.infer<typeof ChatHistoryItemSchema>;
+export type ConversationItem = z.infer<typeof ConversationItemSchema>;
 
 /** A command as the policy judged it: what approval requests and command cards show. */
 const JudgedCommandSchema = z.object({
@@ -160,7 +160,7 @@ export type CommandRecord = z.infer<typeof CommandRecordSchema>;
 
 export const ChatStateSchema = z.object({
   conversationId: z.string(),
-  messages: z.array(ChatHistoryItemSchema),
+  messages: z.array(ConversationItemSchema),
   /** The model in use ("gpt-4o-mini @ OpenAI"), or null with `problem` saying what to set. */
   provider: z.string().nullable(),
   problem: z.string().nullable(),
@@ -274,7 +274,7 @@ export const MemoryListSchema = z.object({
 });
 
 /** `/history` in a UI: commands that ran (or were refused), newest first. */
-export const CommandHistoryListSchema = z.object({
+export const CommandLogListSchema = z.object({
   problem: z.string().nullable(),
   items: z.array(
     z.object({
@@ -288,7 +288,7 @@ export const CommandHistoryListSchema = z.object({
       approver: z.string().nullable().optional(),
       rule: z.string().nullable().optional(),
       signal: z.string().nullable().optional(),
-      /** The call id of the chat card (and of its record in chat.history); null for rows written before records. */
+      /** The call id of the chat card (and of its record in chat.state); null for rows written before records. */
       callId: z.string().nullable().optional(),
       conversationId: z.string().nullable().optional(),
       /** `interrupted`: aios stopped (crash, kill) while it ran; `running`: it still runs (another aios, or this one). */
@@ -306,7 +306,7 @@ export const calls = {
   'app.info': call(z.strictObject({}), AppInfoSchema),
   'app.status': call(z.strictObject({}), AppStatusSchema),
   'memory.list': call(listRequest, MemoryListSchema),
-  'history.list': call(listRequest, CommandHistoryListSchema),
+  'commandLog.list': call(listRequest, CommandLogListSchema),
   'terminal.open': call(
     z.strictObject({ cols, rows, attach: z.boolean().optional() }),
     TerminalSessionSchema,
@@ -321,8 +321,8 @@ export const calls = {
   /** Stops the running turn: the model stream and any running command. */
   'chat.cancel': call(z.strictObject({}), z.object({ cancelled: z.boolean() })),
   /** The conversation as restored from the memory file, and the provider state. */
-  'chat.history': call(z.strictObject({}), ChatStateSchema),
-  /** The whole text of one stored message that chat.history restored folded ("show all"). */
+  'chat.state': call(z.strictObject({}), ChatStateSchema),
+  /** The whole text of one stored message that chat.state restored folded ("show all"). */
   'chat.message': call(z.strictObject({ conversationId: z.string().min(1).max(100), seq: z.number().int().nonnegative() }), z.object({ text: z.string() })),
   /** Answers one chat.approvalRequest; each request id is valid once. */
   /** `remember`: "always allow" (write the offered rule). `command`: the person edited the command before approving; the edited one is judged again by the policy. */

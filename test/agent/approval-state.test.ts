@@ -31,7 +31,7 @@ function nextApproval(): Promise<EventPayload<'chat.approvalRequest'>> {
 }
 
 describe('what a UI that loads in the middle of a turn can learn', () => {
-  it('chat.history lists the approvals still waiting, with the time they have left, and drops them once answered', async () => {
+  it('chat.state lists the approvals still waiting, with the time they have left, and drops them once answered', async () => {
     const canary = path.join(h.dir, 'canary');
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'x' } }] });
     const asked = nextApproval();
@@ -43,7 +43,7 @@ describe('what a UI that loads in the middle of a turn can learn', () => {
     expect(request.reasons.length).toBeGreaterThan(0);
     expect(request.reasons.filter((r, i) => request.reasons.some((o, j) => i !== j && o.includes(r)))).toEqual([]);
 
-    const state = (await h.call('chat.history', {})) as { busy: boolean; approvals: Array<EventPayload<'chat.approvalRequest'>> };
+    const state = (await h.call('chat.state', {})) as { busy: boolean; approvals: Array<EventPayload<'chat.approvalRequest'>> };
     expect(state.busy).toBe(true);
     expect(state.approvals).toHaveLength(1);
     expect(state.approvals[0]).toMatchObject({ requestId: request.requestId, callId: request.callId, turnId, command: `touch ${canary}` });
@@ -54,7 +54,7 @@ describe('what a UI that loads in the middle of a turn can learn', () => {
     await h.call('chat.approve', { requestId: request.requestId, approved: true });
     await done;
     expect(fs.existsSync(canary)).toBe(true);
-    expect(((await h.call('chat.history', {})) as { approvals: unknown[] }).approvals).toEqual([]);
+    expect(((await h.call('chat.state', {})) as { approvals: unknown[] }).approvals).toEqual([]);
     // The same id cannot be used twice.
     await expect(h.call('chat.approve', { requestId: request.requestId, approved: true })).rejects.toMatchObject({ code: 'not_found' });
   });

@@ -124,7 +124,7 @@ describe('provider failures leave the session usable', () => {
     expect(err.kind).toBe('no_provider');
     expect(err.message).toMatch(/OPENAI_API_KEY/);
     expect(err.message).toMatch(/base_url/);
-    const state = (await h.call('chat.history', {})) as { provider: string | null; problem: string | null };
+    const state = (await h.call('chat.state', {})) as { provider: string | null; problem: string | null };
     expect(state.provider).toBeNull();
     expect(state.problem).toMatch(/Ollama/);
     expect(await h.call('chat.run', { command: 'printf still-works' })).toMatchObject({ ran: true, output: 'still-works' });

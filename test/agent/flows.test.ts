@@ -158,7 +158,7 @@ describe('the agent loop through the core', () => {
     server.push({ text: 'Nice to meet you, Ada.' });
     await h.turn('My name is Ada. 日本語も話します。');
     await h.restart();
-    const state = (await h.call('chat.history', {})) as { messages: Array<{ role: string; text: string }>; provider: string };
+    const state = (await h.call('chat.state', {})) as { messages: Array<{ role: string; text: string }>; provider: string };
     expect(state.messages).toEqual([
       { role: 'user', text: 'My name is Ada. 日本語も話します。' },
       { role: 'assistant', text: 'Nice to meet you, Ada.' },
@@ -171,7 +171,7 @@ describe('the agent loop through the core', () => {
     expect(sent).toContain('Nice to meet you, Ada.');
     // /clear starts afresh.
     await h.call('chat.clear', {});
-    expect(((await h.call('chat.history', {})) as { messages: unknown[] }).messages).toEqual([]);
+    expect(((await h.call('chat.state', {})) as { messages: unknown[] }).messages).toEqual([]);
   });
 
   it('the system prompt carries the facts and the most relevant memories', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FOLD_HEAD_CHARS, FOLD_OVER_CHARS, FOLD_TAIL_CHARS, foldItem, withinBudget } from '../../src/main/core/conversation/restore-fold';
-import type { ChatHistoryItem } from '../../src/shared/contract';
+import type { ConversationItem } from '../../src/shared/contract';
 
-describe('what chat.history hands a UI', () => {
+describe('what chat.state hands a UI', () => {
   it('folds a long message to its head and tail and says where and how much', () => {
     const text = `HEAD${'x'.repeat(5_000_000)}TAIL`;
     const f = foldItem({ role: 'assistant', text }, 42);
@@ -14,7 +14,7 @@ describe('what chat.history hands a UI', () => {
   });
 
   it('keeps a short message whole, and never splits a surrogate pair', () => {
-    const short: ChatHistoryItem = { role: 'user', text: 'hello' };
+    const short: ConversationItem = { role: 'user', text: 'hello' };
     expect(foldItem(short, 1)).toBe(short);
     const emoji = '😀'.repeat(FOLD_OVER_CHARS);
     const f = foldItem({ role: 'assistant', text: emoji }, 2);
@@ -23,7 +23,7 @@ describe('what chat.history hands a UI', () => {
   });
 
   it('leaves out the oldest messages past the budget, never starting on an orphaned tool result', () => {
-    const items: ChatHistoryItem[] = [
+    const items: ConversationItem[] = [
       { role: 'user', text: 'a'.repeat(600) },
       { role: 'assistant', text: '', toolCalls: [{ id: 'c1', name: 'run_command', arguments: '{}' }] },
       { role: 'tool', text: 'r'.repeat(300) },

@@ -34,7 +34,7 @@ describe('app.status: what the status bar shows', () => {
     const unopened = await call(h.core, 'app.status', {});
     expect(unopened.memory).toMatchObject({ kind: 'builtin', rows: null, problem: null });
     expect(h.core.chat.opened).toBeUndefined();
-    await call(h.core, 'chat.history', {});
+    await call(h.core, 'chat.state', {});
     const before = await call(h.core, 'app.status', {});
     expect(before).toMatchObject({ provider: expect.stringContaining('scripted'), problem: null, busy: false, mcp: [] });
     expect(before.memory).toMatchObject({ kind: 'builtin', rows: 0, problem: null });
@@ -100,7 +100,7 @@ describe('app.status: what the status bar shows', () => {
     cores.push(core);
     // A directory where the file should be: SQLite cannot open it, and nothing is reset.
     fs.mkdirSync(core.config.paths.memoryDb, { recursive: true });
-    await call(core, 'chat.history', {});
+    await call(core, 'chat.state', {});
     const s = await call(core, 'app.status', {});
     expect(s.memory).toMatchObject({ kind: 'off', rows: null });
     expect(String((s.memory as { problem: string }).problem)).not.toBe('');
@@ -109,7 +109,7 @@ describe('app.status: what the status bar shows', () => {
   });
 });
 
-describe('memory.list and history.list: /memory and /history in a UI', () => {
+describe('memory.list and commandLog.list: /memory and /history in a UI', () => {
   it('lists and searches memories, and lists the commands that ran', async () => {
     server = await startLlmServer();
     h = await startHarness({ ai: { base_url: server.baseUrl, model: 'scripted' }, lists: { auto_allow: ['echo*'], deny: ['rm *'] } });
@@ -123,13 +123,13 @@ describe('memory.list and history.list: /memory and /history in a UI', () => {
 
     await h.call('chat.run', { command: 'echo listed-one' });
     await h.call('chat.run', { command: 'rm -f nothing' });
-    const history = (await call(h.core, 'history.list', {})) as { problem: null; items: Array<{ command: string; decision: string; exitCode: number | null }> };
+    const history = (await call(h.core, 'commandLog.list', {})) as { problem: null; items: Array<{ command: string; decision: string; exitCode: number | null }> };
     expect(history.items.map((i) => [i.command, i.decision])).toEqual([
       ['rm -f nothing', 'deny'],
       ['echo listed-one', 'auto_allow'],
     ]);
     expect(history.items[1]!.exitCode).toBe(0);
-    const searched = (await call(h.core, 'history.list', { query: 'listed-one' })) as { items: Array<{ command: string }> };
+    const searched = (await call(h.core, 'commandLog.list', { query: 'listed-one' })) as { items: Array<{ command: string }> };
     expect(searched.items.map((i) => i.command)).toEqual(['echo listed-one']);
   });
 
@@ -138,7 +138,7 @@ describe('memory.list and history.list: /memory and /history in a UI', () => {
     h = await startHarness({ ai: { base_url: server.baseUrl, model: 'scripted' }, lists: {} });
     const r = await dispatchCall(h.core.handlers, 'memory.list', { limit: 0 }, { clientId: 't' });
     expect(r).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    const extra = await dispatchCall(h.core.handlers, 'history.list', { sql: 'drop table' }, { clientId: 't' });
+    const extra = await dispatchCall(h.core.handlers, 'commandLog.list', { sql: 'drop table' }, { clientId: 't' });
     expect(extra).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { commandRecordsFor, withinBudget } from '../../src/main/core/gate/command-records';
 import { OutputRecorder } from '../../src/main/core/gate/output-record';
-import { HistoryStore, openMemoryStore } from '../../src/main/core/memory';
-import type { ChatHistoryItem, CommandRecord } from '../../src/shared/contract';
+import { CommandLog, openMemoryStore } from '../../src/main/core/memory';
+import type { ConversationItem, CommandRecord } from '../../src/shared/contract';
 import { makeTempDir } from '../support/temp';
 
 describe('the output a command record keeps', () => {
@@ -37,7 +37,7 @@ describe('the output a command record keeps', () => {
   });
 });
 
-describe('the records chat.history sends', () => {
+describe('the records chat.state sends', () => {
   const record = (callId: string, out: string): CommandRecord => ({
     callId,
     start: { callId, turnId: 't', command: 'c', cwd: '/', decision: 'notify', rule: null, reasons: [] },
@@ -59,12 +59,12 @@ describe('the records chat.history sends', () => {
   it('are read by call id in call order; a damaged record is left out', () => {
     const tmp = makeTempDir('aios-records-');
     const store = openMemoryStore(tmp.join('memory.db'));
-    const history = new HistoryStore(store);
+    const history = new CommandLog(store);
     try {
       history.record({ command: 'c', decision: 'notify', callId: 'b', record: record('b', 'two') });
       history.record({ command: 'c', decision: 'notify', callId: 'a', record: record('a', 'one') });
       history.record({ command: 'c', decision: 'notify', callId: 'bad', record: { callId: 'bad', start: 'nonsense' } });
-      const messages: ChatHistoryItem[] = [
+      const messages: ConversationItem[] = [
         { role: 'user', text: 'q' },
         { role: 'assistant', text: '', toolCalls: ['a', 'bad', 'b'].map((id) => ({ id, name: 'run_command', arguments: '{}' })) },
       ];

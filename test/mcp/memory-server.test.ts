@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as SdkClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { createMemoryMcpServer } from '../../src/main/core/mcp';
-import { HistoryStore, MemoryStoreError, openMemoryStore } from '../../src/main/core/memory';
+import { CommandLog, MemoryStoreError, openMemoryStore } from '../../src/main/core/memory';
 import { callTool, connectMemoryServer, keysSorted } from '../support/mcp-client';
 import { isolatedEnv, makeTempDir, type TempDir } from '../support/temp';
 
@@ -22,7 +22,7 @@ describe('aios memory-server --enable-layer4, driven by the MCP SDK client', () 
   beforeAll(async () => {
     tmp = makeTempDir('aios-mcp-');
     db = tmp.join('memory.db');
-    const history = new HistoryStore(db);
+    const history = new CommandLog(db);
     history.record({ command: 'pacman -S nginx', decision: 'notify', approver: 'auto', exitCode: 0, startedAt: new Date(Date.now() - 86_400_000) });
     history.record({ command: 'rm -rf /', decision: 'deny', matchedRule: 'rm -rf /', approver: null });
     history.close();

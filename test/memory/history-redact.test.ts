@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretSet } from '../../src/main/core/environment';
-import { HistoryStore } from '../../src/main/core/memory';
+import { CommandLog } from '../../src/main/core/memory';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 const KEY = 'sk-proj-Hist0ryCanary9Lx2Mv7Qw4Rt1Zy8';
@@ -17,7 +17,7 @@ describe('command history keeps no known secret', () => {
     const secrets = new SecretSet();
     secrets.add(KEY);
     const file = tmp.join('memory.db');
-    const history = new HistoryStore(file, (t) => secrets.redact(t));
+    const history = new CommandLog(file, (t) => secrets.redact(t));
     history.record({
       command: `!export OPENAI_API_KEY=${KEY}`,
       decision: 'auto_allow',

@@ -1,16 +1,16 @@
 import os from 'node:os';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HistoryStore, OUTPUT_EXCERPT_MAX, openMemoryStore, type MemoryStore } from '../../src/main/core/memory';
+import { CommandLog, OUTPUT_EXCERPT_MAX, openMemoryStore, type MemoryStore } from '../../src/main/core/memory';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;
 let store: MemoryStore;
-let history: HistoryStore;
+let history: CommandLog;
 beforeEach(() => {
   tmp = makeTempDir('aios-history-');
   store = openMemoryStore(tmp.join('memory.db'));
-  history = new HistoryStore(store);
+  history = new CommandLog(store);
 });
 afterEach(() => {
   history.close();
@@ -92,7 +92,7 @@ describe('command history', () => {
     history.record({ command: 'pacman -S ripgrep', decision: 'notify', startedAt: at(11, 20), outputExcerpt: 'installing ripgrep' });
     history.record({ command: 'cargo install bat', decision: 'notify', startedAt: at(11, 22), outputExcerpt: 'Installing bat v0.24' });
     history.record({ command: 'pacman -S tmux', decision: 'notify', startedAt: at(12, 10) });
-    const cmds = (q: Parameters<HistoryStore['query']>[0]) => history.query(q, now).map((r) => r.command);
+    const cmds = (q: Parameters<CommandLog['query']>[0]) => history.query(q, now).map((r) => r.command);
     expect(cmds({ since: 'yesterday', until: 'yesterday' })).toEqual(['cargo install bat', 'pacman -S ripgrep', 'ls -la']);
     expect(cmds({ since: 'yesterday', until: 'yesterday', text: 'install' })).toEqual(['cargo install bat', 'pacman -S ripgrep']);
     expect(cmds({ since: 'today' })).toEqual(['pacman -S tmux']);
@@ -105,7 +105,7 @@ describe('command history', () => {
 
   it('is shared by every process that opens the file', () => {
     history.record({ command: 'echo from one', decision: 'auto_allow' });
-    const second = new HistoryStore(tmp.join('memory.db'));
+    const second = new CommandLog(tmp.join('memory.db'));
     try {
       second.record({ command: 'echo from two', decision: 'auto_allow' });
       expect(history.query({ text: 'echo' }).map((r) => r.command).sort()).toEqual(['echo from one', 'echo from two']);
@@ -124,7 +124,7 @@ describe('command history', () => {
     db.prepare("INSERT INTO aios_command_history (id, command, decision, started_at) VALUES ('01OLD', 'ls', 'notify', '2025-01-01T00:00:00.000+00:00')").run();
     db.close();
     const s2 = openMemoryStore(old);
-    const h2 = new HistoryStore(s2);
+    const h2 = new CommandLog(s2);
     try {
       expect(h2.query({}).map((r) => [r.command, r.callId])).toEqual([['ls', null]]);
       h2.record({ command: 'pwd', decision: 'notify', callId: 'c9', record: { ok: true } });

@@ -96,7 +96,7 @@ describe('a damaged memory file', () => {
     const before = sha(file);
     h = await startHarness({ ai: { base_url: 'http://127.0.0.1:9/v1', model: 'x' }, lists: {}, dirs });
     dirs = undefined; // the harness removes the folder
-    await h.call('chat.history', {});
+    await h.call('chat.state', {});
     const notices = h.events.filter((e) => e.name === 'chat.notice').map((e) => (e.payload as { message: string }).message);
     expect(notices.join('\n')).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*corrupt.*aios memory recover`));
     const status = (await h.call('app.status', {})) as { memory: { kind: string; problem: string | null } };

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HistoryStore } from '../../src/main/core/memory';
+import { CommandLog } from '../../src/main/core/memory';
 import { historyResultLabel } from '../../src/shared/history-result';
 import { startHarness, type Harness } from '../agent/harness';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
@@ -26,7 +26,7 @@ describe('every tool call leaves a history row', () => {
       { text: 'ok' },
     );
     await h.turn('go');
-    const rows = (await h.call('history.list', {})) as { items: Array<{ command: string; decision: string }> };
+    const rows = (await h.call('commandLog.list', {})) as { items: Array<{ command: string; decision: string }> };
     expect(rows.items.map((r) => r.command)).toEqual(expect.arrayContaining([expect.stringContaining('no_such_tool'), expect.stringContaining('run_command')]));
     expect(rows.items.every((r) => r.decision === 'refused')).toBe(true);
   });
@@ -35,7 +35,7 @@ describe('every tool call leaves a history row', () => {
 describe('write-ahead rows', () => {
   it('a running row of a dead process is marked interrupted; of a live process or another host, left alone', () => {
     tmp = makeTempDir('aios-wal-');
-    const history = new HistoryStore(tmp.join('memory.db'));
+    const history = new CommandLog(tmp.join('memory.db'));
     const dead = history.begin({ command: 'sleep 1', decision: 'auto_allow', callId: 'dead', record: { callId: 'dead', start: { command: 'sleep 1', decision: 'auto_allow' }, running: true } });
     const live = history.begin({ command: 'sleep 2', decision: 'auto_allow', callId: 'live' });
     const other = history.begin({ command: 'sleep 3', decision: 'auto_allow', callId: 'other' });

@@ -159,7 +159,7 @@ describe('a crash sweep while the file is locked', () => {
     held.stdin!.end("BEGIN IMMEDIATE;\nSELECT 'locked';\n.shell sleep 2\nCOMMIT;\n");
     await until('the lock', () => out.includes('locked'));
     await h.restart();
-    await h.call('chat.history', {});
+    await h.call('chat.state', {});
     await until('the sweep', () => notices(h!).some((n) => n.startsWith('aios stopped (killed or crashed)') && n.includes('sleep 100')));
     const after = new Database(file, { readonly: true });
     expect(after.prepare("SELECT state FROM aios_command_history WHERE command = 'sleep 100'").pluck().get()).toBe('interrupted');

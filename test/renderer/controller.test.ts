@@ -242,7 +242,7 @@ describe('the chat controller against the real core', () => {
     expect(typed).toEqual([`mkdir -p '/home/me/.config/syui/ai' && \${VISUAL:-\${EDITOR:-$(command -v nano || command -v vim || echo vi)}} '/home/me/.config/syui/ai/config.toml'`]);
     chat.submit('/clear');
     await vi.waitFor(() => expect(useChat.getState().rows).toEqual([expect.objectContaining({ role: 'system' })]));
-    const state = (await bridgeFor(h).call('chat.history', {})) as { messages: unknown[] };
+    const state = (await bridgeFor(h).call('chat.state', {})) as { messages: unknown[] };
     expect(state.messages).toEqual([]);
   });
 });

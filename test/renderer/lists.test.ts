@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { outputTail } from '../../src/renderer/src/chat/format';
-import { codeSpan, escapeMarkdown, formatHistory, formatMemories } from '../../src/renderer/src/chat/lists';
+import { codeSpan, escapeMarkdown, formatCommandLog, formatMemories } from '../../src/renderer/src/chat/lists';
 
 describe('/history and /memory as Markdown', () => {
   it('a code span holds any backticks and keeps pipes from breaking the table', () => {
@@ -15,7 +15,7 @@ describe('/history and /memory as Markdown', () => {
   });
 
   it('history is a table with one row per command; memories a list', () => {
-    const md = formatHistory({ problem: null, items: [{ command: 'ls | wc -l', decision: 'auto_allow', exitCode: 0, durationMs: 12, startedAt: '2026-11-29T10:00:00+00:00', cwd: '/' }] }, 'ls');
+    const md = formatCommandLog({ problem: null, items: [{ command: 'ls | wc -l', decision: 'auto_allow', exitCode: 0, durationMs: 12, startedAt: '2026-11-29T10:00:00+00:00', cwd: '/' }] }, 'ls');
     const lines = md.split('\n');
     expect(lines[2]).toBe('| when | decision | result | command | took |');
     expect(lines[4]).toMatch(/^\| .+ \| auto-allowed \| exit 0 \| `ls \\\| wc -l` \| 12 ms \|$/);

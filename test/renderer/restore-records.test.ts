@@ -3,7 +3,7 @@
  * record, so it equals the live card field by field (all but its row id and
  * `restored`). Live: the real core (scripted model, real policy, real bash)
  * feeding the real ChatController and reducer. Restored: a restarted core's
- * chat.history read by a fresh controller.
+ * chat.state read by a fresh controller.
  */
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -119,13 +119,13 @@ describe('restored command cards come from structured records', () => {
     expect(live[7]!.refusal).toMatch(/^interrupted/);
 
     // The same rows answer /history and the audit trail, keyed by the same call ids.
-    const listed = ((await h.call('history.list', { limit: 50 })) as { items: Array<{ callId: string | null; conversationId: string | null }> }).items;
+    const listed = ((await h.call('commandLog.list', { limit: 50 })) as { items: Array<{ callId: string | null; conversationId: string | null }> }).items;
     expect(listed.map((i) => i.callId).sort()).toEqual(live.map((c) => c.callId).sort());
     expect(new Set(listed.map((i) => i.conversationId)).size).toBe(1);
 
     chat.stop();
     await h.restart();
-    const records = ((await h.call('chat.history', {})) as { commands: CommandRecord[] }).commands;
+    const records = ((await h.call('chat.state', {})) as { commands: CommandRecord[] }).commands;
     expect(records.map((r) => r.callId).sort()).toEqual(live.map((c) => c.callId).sort());
 
     useChat.setState(emptyChat, true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commandResultForModel } from '../../src/main/core/gate/model-text';
 import { restoreRows } from '../../src/renderer/src/chat/restore';
-import type { ChatHistoryItem } from '../../src/shared/contract';
+import type { ConversationItem } from '../../src/shared/contract';
 
 // Tool results as the core really writes them, so a change of format there breaks this test.
 const ranOk = commandResultForModel({
@@ -29,7 +29,7 @@ const call = (id: string, command: string) => ({ id, name: 'run_command', argume
 
 describe('restoring a conversation', () => {
   it('rebuilds messages and one card per run_command with its stored result', () => {
-    const items: ChatHistoryItem[] = [
+    const items: ConversationItem[] = [
       { role: 'user', text: 'what is in /?' },
       { role: 'assistant', text: '', toolCalls: [call('a', 'ls /'), call('b', 'rm -rf /'), { id: 'c', name: 'search_memories', arguments: '{"query":"x"}' }] },
       { role: 'tool', text: ranOk, toolName: 'run_command' },

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/main/core/config/load';
-import { HistoryStore } from '../../src/main/core/memory';
+import { CommandLog } from '../../src/main/core/memory';
 import { makeDirs, writeConfig, type Lists } from '../agent/harness';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
 import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
@@ -105,7 +105,7 @@ describe('aios chat in a real pty', () => {
   });
 
   it('(4) recall_history answers "what did I install yesterday?"; /history and /memory show the store', async () => {
-    const history = new HistoryStore(loadConfig({ env: dirs.env }).paths.memoryDb);
+    const history = new CommandLog(loadConfig({ env: dirs.env }).paths.memoryDb);
     const y = new Date();
     y.setDate(y.getDate() - 1);
     y.setHours(10, 0, 0, 0);

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/main/core/config/load';
-import { HistoryStore } from '../../src/main/core/memory';
+import { CommandLog } from '../../src/main/core/memory';
 import { makeDirs } from '../agent/harness';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
 import { REPO_ROOT } from '../support/policy';
@@ -60,8 +60,8 @@ afterAll(async () => {
   fs.rmSync(dirs.dir, { recursive: true, force: true });
 });
 
-function history(): ReturnType<HistoryStore['query']> {
-  const h = new HistoryStore(loadConfig({ env: dirs.env }).paths.memoryDb);
+function history(): ReturnType<CommandLog['query']> {
+  const h = new CommandLog(loadConfig({ env: dirs.env }).paths.memoryDb);
   try {
     return h.query({ limit: 100 });
   } finally {

@@ -11,7 +11,7 @@ import { attachmentNote } from '../../shared/attachment';
 import { approvalWording } from '../../shared/approval-wording';
 import { formatPersonRules, parsePermissionsArg } from '../../shared/permissions-text';
 import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT, type CallName, type CallRequest, type CallResponse, type EventPayload } from '../../shared/contract';
-import { ARGUMENT_LINES, decisionLabel, formatDuration, formatHistory, formatMemories, formatToolArguments, HELP } from './format';
+import { ARGUMENT_LINES, decisionLabel, formatDuration, formatCommandLog, formatMemories, formatToolArguments, HELP } from './format';
 import { MarkdownStream, renderMarkdown } from './markdown';
 import { OutputFold } from './output-fold';
 import { SetupWizard } from './setup-wizard';
@@ -187,7 +187,7 @@ export class ChatRepl {
   }
 
   private async banner(): Promise<void> {
-    const state = await this.call('chat.history', {});
+    const state = await this.call('chat.state', {});
     const { config } = await this.call('app.status', {});
     this.line(`${this.style.bold('aios chat')} ${this.style.dim(state.provider ? `· ${state.provider}` : '· no AI provider')} ${this.style.dim('· /help for help, Ctrl-D to leave')}`);
     if (config.problems.length > 0) {
@@ -519,7 +519,7 @@ export class ChatRepl {
         await this.call('chat.clear', {});
         return this.line(this.style.dim('(new conversation)'));
       case 'history':
-        return this.line(formatHistory(await this.call('history.list', { ...(arg ? { query: arg } : {}), limit: 30 }), this.style));
+        return this.line(formatCommandLog(await this.call('commandLog.list', { ...(arg ? { query: arg } : {}), limit: 30 }), this.style));
       case 'memory':
         return this.line(formatMemories(await this.call('memory.list', { ...(arg ? { query: arg } : {}), limit: 20 }), this.style));
       case 'permissions': {

@@ -31,8 +31,8 @@ function localTime(iso: string): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-/** /history from the `history.list` call. */
-export function formatHistory(list: CallResponse<'history.list'>, style: Style): string {
+/** /history from the `commandLog.list` call. */
+export function formatCommandLog(list: CallResponse<'commandLog.list'>, style: Style): string {
   if (list.problem) return style.yellow(list.problem);
   if (list.items.length === 0) return style.dim('(no commands found)');
   const rows = list.items.map((r) => ({

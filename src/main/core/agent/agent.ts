@@ -1,6 +1,6 @@
 import { ulid } from 'ulid';
 import { foldItem, withinBudget } from '../conversation/restore-fold';
-import type { ChatHistoryItem } from '../../../shared/contract';
+import type { ConversationItem } from '../../../shared/contract';
 import type { AiosConfig } from '../config/schema';
 import type { ConversationStore } from '../conversation/store';
 import { fitToBudget } from '../conversation/window';
@@ -108,8 +108,8 @@ export class Agent {
   }
 
   /** The newest `limit` messages of the conversation, for a UI to show on (re)load. */
-  history(limit = RESTORE_LIMIT): ChatHistoryItem[] {
-    const items: ChatHistoryItem[] = [];
+  conversation(limit = RESTORE_LIMIT): ConversationItem[] {
+    const items: ConversationItem[] = [];
     for (const { seq, message: m } of this.o.conversations.messages(this.conversationId, limit)) {
       const role = m.role;
       const text = typeof m.content === 'string' ? m.content : '';
@@ -122,7 +122,7 @@ export class Agent {
     return withinBudget(items);
   }
 
-  /** The whole text of one message of the current conversation (what history() folded). */
+  /** The whole text of one message of the current conversation (what conversation() folded). */
   messageText(conversationId: string, seq: number): string | undefined {
     if (conversationId !== this.conversationId) return undefined;
     const m = this.o.conversations.message(conversationId, seq);

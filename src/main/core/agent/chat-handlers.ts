@@ -9,7 +9,7 @@ import type { ChatService } from './service';
 export type ChatHandlers = {
   'chat.send': Handler<'chat.send'>;
   'chat.cancel': Handler<'chat.cancel'>;
-  'chat.history': Handler<'chat.history'>;
+  'chat.state': Handler<'chat.state'>;
   'chat.message': Handler<'chat.message'>;
   'chat.approve': Handler<'chat.approve'>;
   'permissions.list': Handler<'permissions.list'>;
@@ -18,7 +18,7 @@ export type ChatHandlers = {
   'chat.clear': Handler<'chat.clear'>;
   'chat.attach': Handler<'chat.attach'>;
   'memory.list': Handler<'memory.list'>;
-  'history.list': Handler<'history.list'>;
+  'commandLog.list': Handler<'commandLog.list'>;
 };
 
 /** The chat's calls as the bridge dispatches them. */
@@ -33,7 +33,7 @@ export function chatHandlers(chat: ChatService, dataDir: string): ChatHandlers {
       }
     },
     'chat.cancel': () => ({ cancelled: chat.cancel() }),
-    'chat.history': () => chat.state(),
+    'chat.state': () => chat.state(),
     'chat.message': (req) => {
       const text = chat.open().agent.messageText(req.conversationId, req.seq);
       if (text === undefined) throw new BridgeError('not_found', `no message ${req.seq} in the current conversation (it was cleared or replaced): reload the page`);
@@ -60,7 +60,7 @@ export function chatHandlers(chat: ChatService, dataDir: string): ChatHandlers {
       const found = req.query ? m.search(req.query, { limit }).map((h) => h.memory) : m.list({ limit });
       return { problem: null, items: found.map((x) => ({ id: x.id, content: x.content, createdAt: x.createdAt })) };
     },
-    'history.list': (req) => {
+    'commandLog.list': (req) => {
       const log = chat.open().commandLog;
       if (!log) return { problem: 'history is off: the memory file cannot be used', items: [] };
       const rows = log.query({ ...(req.query ? { text: req.query } : {}), limit: req.limit ?? 30 });

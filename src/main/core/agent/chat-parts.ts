@@ -11,7 +11,7 @@ import type { Sandbox } from '../executor/sandbox';
 import { Gate, quietJail, type ApprovalRequest, type Approver, type CommandPolicy, type Emit } from '../gate';
 import { CORE_BUSY_WAIT_MS } from '../memory/connection';
 import { DeferredWriter, type SavingState } from '../memory/deferred-writer';
-import { HistoryStore } from '../memory/history';
+import { CommandLog } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
 import { protectedContext } from '../policy';
 import { previewerFor } from '../preview/previewer';
@@ -28,7 +28,7 @@ export interface ChatParts {
   writer: DeferredWriter;
   memory?: MemoryStore;
   /** The command history (the `aios_command_history` table), not the conversation. */
-  commandLog?: HistoryStore;
+  commandLog?: CommandLog;
   /** The conversation's own in-memory database when the memory file cannot be used. */
   conversationDb?: Database.Database;
   /** Why the memory file could not be opened, when it could not. */
@@ -71,11 +71,11 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
   const secrets = o.commandEnv?.secrets;
   const redact = secrets ? (text: string) => secrets.redact(text) : undefined;
   let memory: MemoryStore | undefined;
-  let commandLog: HistoryStore | undefined;
+  let commandLog: CommandLog | undefined;
   let memoryOpenError: string | undefined;
   try {
     memory = openMemoryStore(paths.memoryDb);
-    commandLog = new HistoryStore(memory, redact);
+    commandLog = new CommandLog(memory, redact);
   } catch (err) {
     memoryOpenError = (err as Error).message;
     o.log?.(`memory: ${memoryOpenError}`);
@@ -103,7 +103,7 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
     executor: o.executor ?? new Executor({ ...(commandEnv ? { env: commandEnv.env, secrets: commandEnv.secrets } : {}), ...(o.sandbox ? { sandbox: o.sandbox } : {}) }),
     ...(o.sandbox ? { jail: quietJail(o.sandbox, { ...(home ? { home } : {}), ...protectedContext(o.config) }, secretFiles) } : {}),
     approver: o.approver,
-    ...(commandLog ? { history: commandLog } : {}),
+    ...(commandLog ? { commandLog } : {}),
     emit: o.emit,
     approvalTimeoutMs: o.ai.approval_timeout_s * 1000,
     commandTimeoutMs: o.ai.command_timeout_s * 1000,
@@ -114,11 +114,11 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
     remember: o.remember,
     // The preview runs the command with the same scrubbed environment as the real run (never the provider key); aios's own secret files are masked in it.
     preview: previewerFor(config.preview, commandEnv?.env ?? o.env, secrets, secretFiles),
-    onHistoryError: (err) => o.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
+    onLogError: (err) => o.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
   });
   const tools = new ToolSet({
     ...(memory ? { memory } : {}),
-    ...(commandLog ? { history: commandLog } : {}),
+    ...(commandLog ? { commandLog } : {}),
     ...(o.external ? { external: o.external } : {}),
     ...(redact ? { redact } : {}),
   });

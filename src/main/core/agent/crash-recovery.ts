@@ -1,7 +1,7 @@
 import { answerInterruptedCalls, INTERRUPTED_BY_CRASH } from '../conversation/interrupted';
 import type { ConversationStore } from '../conversation/store';
 import { isTransientStorageError, type DeferredWriter } from '../memory/deferred-writer';
-import type { HistoryStore } from '../memory/history';
+import type { CommandLog } from '../memory/history';
 
 export interface Recovered {
   /** The calls marked interrupted in the command history: `ran` false means it was still waiting. */
@@ -19,14 +19,14 @@ export interface Recovered {
  */
 export function recoverInterrupted(
   writer: DeferredWriter,
-  commandLog: HistoryStore | undefined,
+  commandLog: CommandLog | undefined,
   conversations: ConversationStore,
   conversationId: string,
   found: (r: Recovered) => void,
   log?: (line: string) => void,
 ): void {
   writer.write('crash recovery', () => {
-    let marked: ReturnType<HistoryStore['sweepInterrupted']>;
+    let marked: ReturnType<CommandLog['sweepInterrupted']>;
     try {
       marked = commandLog?.sweepInterrupted(INTERRUPTED_BY_CRASH) ?? [];
     } catch (err) {

@@ -242,10 +242,10 @@ export class ChatService {
     return (this.parts?.agent.busy ?? false) || this.direct !== undefined;
   }
 
-  async state(): Promise<CallResponse<'chat.history'>> {
+  async state(): Promise<CallResponse<'chat.state'>> {
     const { agent, commandLog } = this.open();
     const p = await this.provider();
-    const messages = agent.history();
+    const messages = agent.conversation();
     return {
       conversationId: agent.currentConversation,
       messages,

@@ -2,7 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { RUN_COMMAND } from '../../../shared/contract';
 import { createAiMemory, recallHistory, searchMemories } from '../mcp/memory-tools';
-import type { HistoryStore } from '../memory/history';
+import type { CommandLog } from '../memory/history';
 import type { MemoryStore } from '../memory/store';
 import type { KnownServer, ToolAnnotations, ToolCallFacts } from '../policy/tool-judge';
 import { BUILTIN_SERVER, splitToolName } from '../policy/tool-rules';
@@ -88,7 +88,7 @@ interface LocalTool {
 
 export interface ToolSetOptions {
   memory?: MemoryStore;
-  history?: HistoryStore;
+  commandLog?: CommandLog;
   external?: ExternalTools;
   /** Cuts known secrets out of what a tool returns, before the model, the UI or the conversation see it. */
   redact?: (text: string) => string;
@@ -107,19 +107,19 @@ export class ToolSet {
   );
 
   constructor(private readonly options: ToolSetOptions) {
-    const { memory, history } = options;
+    const { memory, commandLog } = options;
     if (memory) {
       this.add('create_ai_memory', 'Save something worth remembering about the person or this machine to the shared memory.', CreateAiMemoryArgs, (a) =>
         resultText(createAiMemory(memory, a)),
       );
       this.add('search_memories', 'Search the shared memory for saved facts.', SearchMemoriesArgs, (a) => resultText(searchMemories(memory, a)));
     }
-    if (history) {
+    if (commandLog) {
       this.add(
         'recall_history',
         'List commands run (or refused) on this machine, by time range and words. Use it to answer questions like "what did I install yesterday?".',
         RecallHistoryArgs,
-        (a) => resultText(recallHistory(history, a)),
+        (a) => resultText(recallHistory(commandLog, a)),
       );
     }
   }

@@ -5,7 +5,7 @@
  * whole; the rest comes on demand (chat.message). So no stored conversation,
  * however long its answers, can make a page load or render for long.
  */
-import type { ChatHistoryItem } from '../../../shared/contract';
+import type { ConversationItem } from '../../../shared/contract';
 
 /** A message longer than this is restored folded. */
 export const FOLD_OVER_CHARS = 24_000;
@@ -15,7 +15,7 @@ export const FOLD_TAIL_CHARS = 8_000;
 export const RESTORE_BUDGET_CHARS = 2_000_000;
 
 /** Head and tail of a long text, cut where no UTF-16 pair is split. */
-export function foldItem(item: ChatHistoryItem, seq: number): ChatHistoryItem {
+export function foldItem(item: ConversationItem, seq: number): ConversationItem {
   const text = item.text;
   if (text.length <= FOLD_OVER_CHARS) return item;
   let at = FOLD_HEAD_CHARS;
@@ -27,7 +27,7 @@ export function foldItem(item: ChatHistoryItem, seq: number): ChatHistoryItem {
 
 const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
-function size(item: ChatHistoryItem): number {
+function size(item: ConversationItem): number {
   return item.text.length + (item.toolCalls ?? []).reduce((n, c) => n + c.arguments.length + c.name.length, 0);
 }
 
@@ -35,7 +35,7 @@ function size(item: ChatHistoryItem): number {
  * The newest messages that fit the budget, oldest first; never starts on a
  * tool result whose call was left out.
  */
-export function withinBudget(items: ChatHistoryItem[], budget = RESTORE_BUDGET_CHARS): ChatHistoryItem[] {
+export function withinBudget(items: ConversationItem[], budget = RESTORE_BUDGET_CHARS): ConversationItem[] {
   let used = 0;
   let from = items.length;
   while (from > 0 && used + size(items[from - 1]!) <= budget) used += size(items[--from]!);

@@ -1,8 +1,8 @@
-import type { CommandHistoryEntry, HistoryStore } from '../memory/history';
+import type { CommandHistoryEntry, CommandLog } from '../memory/history';
 
 export interface ActionLogOptions {
   /** The command history table; without it (memory off) nothing is written. */
-  store?: HistoryStore;
+  store?: CommandLog;
   sessionId?: string;
   machine?: string;
   /** A failure to write must not stop an action; it is reported here. */
@@ -37,7 +37,7 @@ export class ActionLog {
     return { ...e, ...(this.o.machine ? { machine: this.o.machine } : {}), sessionId: this.o.sessionId ?? null };
   }
 
-  private write<T>(fn: (store: HistoryStore) => T): T | undefined {
+  private write<T>(fn: (store: CommandLog) => T): T | undefined {
     if (!this.o.store) return undefined;
     try {
       return fn(this.o.store);

@@ -1,8 +1,8 @@
-import { CommandRecordSchema, RUN_COMMAND, type ChatHistoryItem, type CommandRecord } from '../../../shared/contract';
-import type { HistoryStore } from '../memory/history';
+import { CommandRecordSchema, RUN_COMMAND, type ConversationItem, type CommandRecord } from '../../../shared/contract';
+import type { CommandLog } from '../memory/history';
 
 /**
- * Output characters chat.history sends in all: one answer must stay well
+ * Output characters chat.state sends in all: one answer must stay well
  * under a browser socket's send cap (8 MB) however many commands a
  * conversation ran. The newest commands keep theirs; older ones give way.
  */
@@ -54,12 +54,12 @@ export function withinBudget(records: CommandRecord[], budget = RESTORE_OUTPUT_B
  * of the calls, checked against the contract (a damaged or foreign row is
  * left out: its card falls back to the model's copy).
  */
-export function commandRecordsFor(messages: ChatHistoryItem[], history: HistoryStore | undefined, onError: (err: Error) => void): CommandRecord[] {
-  if (!history) return [];
+export function commandRecordsFor(messages: ConversationItem[], commandLog: CommandLog | undefined, onError: (err: Error) => void): CommandRecord[] {
+  if (!commandLog) return [];
   const callIds = messages.flatMap((m) => (m.role === 'assistant' ? (m.toolCalls ?? []).filter((c) => c.name === RUN_COMMAND).map((c) => c.id) : []));
   if (callIds.length === 0) return [];
   try {
-    const found = history.recordsFor(callIds);
+    const found = commandLog.recordsFor(callIds);
     const records = callIds.flatMap((id) => {
       const parsed = CommandRecordSchema.safeParse(found.get(id));
       return parsed.success && parsed.data.callId === id ? [parsed.data] : [];

@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { ApprovalRequest } from '../../../shared/contract';
 import type { Executor } from '../executor/executor';
-import type { HistoryStore } from '../memory/history';
+import type { CommandLog } from '../memory/history';
 import type { Action, CommandAction, CommandOutcome, ToolAction, ToolOutcome } from './action';
 import { ActionLog } from './action-log';
 import { askWithTimeout } from './approval';
@@ -28,11 +28,11 @@ export interface GateOptions {
   jail?: QuietJail;
   preview?: Previewer;
   /** The command history; without it (memory off) no rows are written. */
-  history?: HistoryStore;
+  commandLog?: CommandLog;
   sessionId?: string;
   machine?: string;
   /** Failures to write the command history must not stop an action; they are reported here. */
-  onHistoryError?: (err: Error) => void;
+  onLogError?: (err: Error) => void;
   /** The person's config.toml, where an "always allow" rule would be written. */
   rulesFile?: string;
   /** Writes an "always allow" rule the person chose; throws when it cannot. */
@@ -40,8 +40,8 @@ export interface GateOptions {
 }
 
 /** What the approval step settled: it runs (and who let it), it does not (and why), or the person edited it. */
-type Passage = { runs: true; approver: string } | { runs: false; refusal: string; kind: RefusalKind; historyDecision: string } | { edited: string };
-const CANCELLED: Passage = { runs: false, refusal: 'cancelled before it ran', kind: 'cancelled', historyDecision: 'declined' };
+type Passage = { runs: true; approver: string } | { runs: false; refusal: string; kind: RefusalKind; logDecision: string } | { edited: string };
+const CANCELLED: Passage = { runs: false, refusal: 'cancelled before it ran', kind: 'cancelled', logDecision: 'declined' };
 
 /**
  * The one gate everything the AI does passes, and the person's `!cmd` too:
@@ -54,10 +54,10 @@ export class Gate {
 
   constructor(private readonly o: GateOptions) {
     this.log = new ActionLog({
-      ...(o.history ? { store: o.history } : {}),
+      ...(o.commandLog ? { store: o.commandLog } : {}),
       ...(o.sessionId ? { sessionId: o.sessionId } : {}),
       ...(o.machine ? { machine: o.machine } : {}),
-      ...(o.onHistoryError ? { onError: o.onHistoryError } : {}),
+      ...(o.onLogError ? { onError: o.onLogError } : {}),
     });
   }
 
@@ -87,7 +87,7 @@ export class Gate {
       trail.refused(`replaced by your edit: ${passage.edited}`, 'declined', 'declined', preview.seen);
       return this.command({ ...a, command: passage.edited, callId: `${a.callId}-edited` });
     }
-    if (!passage.runs) return trail.refused(passage.refusal, passage.kind, passage.historyDecision, preview.seen);
+    if (!passage.runs) return trail.refused(passage.refusal, passage.kind, passage.logDecision, preview.seen);
     return this.runAction(a, j, trail, passage.approver, preview);
   }
 
@@ -98,7 +98,7 @@ export class Gate {
     const passage = await this.approval(a, j, trail);
     // Only a command can be edited: an approver that answers a tool call with an edit has not approved it.
     if ('edited' in passage) return trail.refused('declined by the person', 'declined', 'declined');
-    if (!passage.runs) return trail.refused(passage.refusal, passage.kind, passage.historyDecision);
+    if (!passage.runs) return trail.refused(passage.refusal, passage.kind, passage.logDecision);
     return this.runAction(a, j, trail, passage.approver);
   }
 
@@ -126,7 +126,7 @@ export class Gate {
   /** Denied, asked (with the preview filling in), or let through; the notices say what the card does not. */
   private async approval(a: Action, j: Judgement, trail: Trail<unknown>, preview?: PreviewStep): Promise<Passage> {
     const { signal, turnId, callId } = a;
-    if (j.decision === 'deny') return { runs: false, refusal: 'denied by the permission policy', kind: 'denied', historyDecision: 'deny' };
+    if (j.decision === 'deny') return { runs: false, refusal: 'denied by the permission policy', kind: 'denied', logDecision: 'deny' };
     let approver = j.decision === 'notify' ? 'notify' : 'auto';
     if (j.decision === 'require_approval') {
       const answer = await this.ask(a, j, trail, preview);
@@ -181,7 +181,7 @@ export class Gate {
       this.o.emit('chat.notice', { turnId, callId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: ${trail.verb.notDoing}` });
     }
     if (signal.aborted) return CANCELLED;
-    if (timedOut) return { runs: false, refusal: 'no approval within the approval timeout', kind: 'timeout', historyDecision: 'declined' };
-    return { runs: false, refusal: 'declined by the person', kind: 'declined', historyDecision: 'declined' };
+    if (timedOut) return { runs: false, refusal: 'no approval within the approval timeout', kind: 'timeout', logDecision: 'declined' };
+    return { runs: false, refusal: 'declined by the person', kind: 'declined', logDecision: 'declined' };
   }
 }

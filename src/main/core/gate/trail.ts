@@ -39,7 +39,7 @@ export interface Trail<O> {
   readonly verb: { doing: string; notDoing: string };
   /** Judged: the card appears, the row is written ahead. */
   start(j: Judgement): void;
-  refused(refusal: string, kind: RefusalKind, historyDecision: string, preview: Preview | undefined): O;
+  refused(refusal: string, kind: RefusalKind, logDecision: string, preview: Preview | undefined): O;
   /** Past the policy and the person: it starts now. */
   running(): void;
 }
@@ -80,7 +80,7 @@ export class CommandTrail implements Trail<CommandOutcome> {
     this.rowId = this.log.begin({ command, decision: j.decision, matchedRule: j.rule, approver: null, cwd, ...this.keys, record: empty });
   }
 
-  refused(refusal: string, kind: RefusalKind, historyDecision: string, preview: Preview | undefined): CommandOutcome {
+  refused(refusal: string, kind: RefusalKind, logDecision: string, preview: Preview | undefined): CommandOutcome {
     const { command, cwd, callId } = this.a;
     const { decision, rule, reasons } = this.j;
     const decidedBy = kind === 'declined' ? 'you' : kind === 'timeout' ? 'timeout' : kind === 'denied' ? 'rules' : undefined;
@@ -98,7 +98,7 @@ export class CommandTrail implements Trail<CommandOutcome> {
       cancelled: kind === 'cancelled',
       ...(decidedBy ? { decidedBy } : {}),
     };
-    this.log.finish(this.rowId, { command, decision: historyDecision, matchedRule: rule, approver: null, cwd, outputExcerpt: refusal, ...this.keys, record: this.record(done) });
+    this.log.finish(this.rowId, { command, decision: logDecision, matchedRule: rule, approver: null, cwd, outputExcerpt: refusal, ...this.keys, record: this.record(done) });
     this.emit('chat.commandDone', done);
     return { kind: 'command', command, decision, rule, reasons, ran: false, refusal, ...(preview ? { preview } : {}) };
   }
@@ -186,9 +186,9 @@ export class ToolTrail implements Trail<ToolOutcome> {
     this.rowId = this.log.begin({ command: this.summary, decision: j.decision, matchedRule: j.rule, approver: null, cwd: this.cwd, ...this.keys });
   }
 
-  refused(refusal: string, kind: RefusalKind, historyDecision: string): ToolOutcome {
+  refused(refusal: string, kind: RefusalKind, logDecision: string): ToolOutcome {
     const { decision, rule, reasons } = this.j;
-    this.log.finish(this.rowId, { command: this.summary, decision: historyDecision, matchedRule: rule, approver: null, cwd: this.cwd, outputExcerpt: refusal, ...this.keys });
+    this.log.finish(this.rowId, { command: this.summary, decision: logDecision, matchedRule: rule, approver: null, cwd: this.cwd, outputExcerpt: refusal, ...this.keys });
     this.emit('chat.toolDone', { callId: this.a.callId, name: this.a.name, decision, ran: false, refusal, refusalKind: kind });
     return { kind: 'tool', name: this.a.name, decision, rule, reasons, ran: false, refusal };
   }

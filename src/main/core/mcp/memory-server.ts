@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { APP_VERSION } from '../../../shared/version';
 import { MemoryStoreError } from '../memory/errors';
-import { HistoryStore } from '../memory/history';
+import { CommandLog } from '../memory/history';
 import type { MemoryStore } from '../memory/store';
 import { fail } from './tool-result';
 import * as tools from './memory-tools';
@@ -40,14 +40,14 @@ export interface MemoryMcpServer {
 export function createMemoryMcpServer(options: MemoryServerOptions): MemoryMcpServer {
   const log = options.log ?? (() => undefined);
   let store: MemoryStore | undefined;
-  let history: HistoryStore | undefined;
+  let history: CommandLog | undefined;
   let lastError: string | undefined;
 
   const getStore = (): MemoryStore => {
     if (store) return store;
     try {
       store = options.openStore();
-      history = new HistoryStore(store);
+      history = new CommandLog(store);
       if (lastError) log(`memory database opened: ${store.path}`);
       lastError = undefined;
       return store;

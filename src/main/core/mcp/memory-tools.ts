@@ -8,7 +8,7 @@ import {
   searchHitJson,
 } from '../memory/aigpt-json';
 import { dominantTrait } from '../memory/profile';
-import type { HistoryStore, CommandHistoryRow } from '../memory/history';
+import type { CommandLog, CommandHistoryRow } from '../memory/history';
 import { parseTimeRange } from '../memory/time-range';
 import type { MemoryStore } from '../memory/store';
 import type { BigFive, Memory } from '../memory/types';
@@ -146,7 +146,7 @@ function historyJson(r: CommandHistoryRow): Record<string, unknown> {
 
 /** aios's own: commands run or refused, by time ("yesterday", "last week", ISO) and words. */
 export function recallHistory(
-  history: HistoryStore,
+  history: CommandLog,
   a: { since?: string | undefined; until?: string | undefined; range?: string | undefined; query?: string | undefined; limit?: number | undefined },
 ): CallToolResult {
   let since: string | Date | undefined = a.since;

@@ -174,7 +174,7 @@ const optText = (v: string | null | undefined): string | null => (v === undefine
 const optInt = (v: number | null | undefined): number | null =>
   v === undefined || v === null || !Number.isFinite(v) ? null : Math.round(v);
 
-export class HistoryStore {
+export class CommandLog {
   private readonly store: MemoryStore;
   private readonly owned: boolean;
   private readonly insert: Database.Statement;
@@ -387,7 +387,7 @@ export class HistoryStore {
     return this.store.guard(() => this.store.connection.prepare('SELECT count(*) FROM aios_command_history').pluck().get() as number);
   }
 
-  /** Closes the file only if this HistoryStore opened it. */
+  /** Closes the file only if this CommandLog opened it. */
   close(): void {
     if (this.owned) this.store.close();
   }

@@ -10,7 +10,7 @@ export type { Memory, CreateAiOptions, ListOptions, SearchOptions, MemorySearchH
 export type { UserProfile, TraitScore } from './profile';
 export type { RelationshipInference } from './relationships';
 export {
-  HistoryStore,
+  CommandLog,
   capOutput,
   OUTPUT_EXCERPT_MAX,
   type CommandHistoryEntry,

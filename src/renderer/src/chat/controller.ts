@@ -7,7 +7,7 @@ import type { AiosBridge, CallRequest, CallResponse, EventName, EventPayload } f
 import { useUi } from '../store';
 import { StreamBatcher, applyOps, type Scheduler } from './batch';
 import { applyChat, useChat } from './chat-store';
-import { formatHistory, formatMemories } from './lists';
+import { formatCommandLog, formatMemories } from './lists';
 import { formatPersonRules, parsePermissionsArg } from '../../../shared/permissions-text';
 import * as R from './reducer';
 import { interruptedCards, restoreRows } from './restore';
@@ -39,7 +39,7 @@ export class ChatController {
   private readonly batcher: StreamBatcher;
   private readonly offs: Array<() => void> = [];
   private restoreSeq = 0;
-  /** The conversation chat.history last restored (for chat.message). */
+  /** The conversation chat.state last restored (for chat.message). */
   private conversationId = '';
   private readonly now: () => number;
 
@@ -106,7 +106,7 @@ export class ChatController {
   async restore(replace: boolean): Promise<void> {
     const seq = ++this.restoreSeq;
     try {
-      const state = await this.bridge.call('chat.history', {});
+      const state = await this.bridge.call('chat.state', {});
       if (seq !== this.restoreSeq) return;
       this.conversationId = state.conversationId;
       this.batcher.flush();
@@ -142,7 +142,7 @@ export class ChatController {
   /** Asks for the whole status: on connect and reconnect, when pushed changes may have been missed. */
   async refreshStatus(): Promise<void> {
     try {
-      // Busy is not taken from this answer (it may be older than the events since): chat.history and the pushes say it.
+      // Busy is not taken from this answer (it may be older than the events since): chat.state and the pushes say it.
       useUi.getState().setStatus(await this.bridge.call('app.status', {}));
     } catch {
       // The status bar keeps what it had; the connection indicator tells the rest.
@@ -285,8 +285,8 @@ export class ChatController {
           applyChat(R.newConversation);
           return;
         case 'history': {
-          const list = await this.bridge.call('history.list', arg ? { query: arg } : {});
-          return this.system(formatHistory(list, arg));
+          const list = await this.bridge.call('commandLog.list', arg ? { query: arg } : {});
+          return this.system(formatCommandLog(list, arg));
         }
         case 'memory': {
           const list = await this.bridge.call('memory.list', arg ? { query: arg } : {});

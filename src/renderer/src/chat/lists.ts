@@ -24,7 +24,7 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/\s+/g, ' ').replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`);
 }
 
-export function formatHistory(list: CallResponse<'history.list'>, query: string): string {
+export function formatCommandLog(list: CallResponse<'commandLog.list'>, query: string): string {
   if (list.problem) return escapeMarkdown(list.problem);
   if (list.items.length === 0) return query ? `No commands match “${escapeMarkdown(query)}”.` : 'No commands yet.';
   const head = query ? `**Commands matching “${escapeMarkdown(query)}”**, newest first:` : '**Commands**, newest first:';

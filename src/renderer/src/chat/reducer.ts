@@ -334,7 +334,7 @@ export function newConversation(s: ChatData): ChatData {
   return addMessage({ ...s, rows: [], viewStart: 0, streamingId: null }, 'system', 'New conversation. The old one stays in the memory file.');
 }
 
-/** Rows restored from chat.history go before whatever happened since the page loaded. */
+/** Rows restored from chat.state go before whatever happened since the page loaded. */
 export function restored(s: ChatData, rows: Row[], replace: boolean): ChatData {
   // A reconnect: the core's answer is the whole truth, so questions it no longer asks (a restart took them) go too.
   if (replace) return { ...s, rows, viewStart: 0, streamingId: null, approvals: [] };

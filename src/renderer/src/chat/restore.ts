@@ -1,8 +1,8 @@
 /**
- * chat.history → rows: the stored conversation rebuilt as the person saw it,
+ * chat.state → rows: the stored conversation rebuilt as the person saw it,
  * with a command card for every run_command call and its result.
  */
-import { RUN_COMMAND, type ChatHistoryItem, type CommandRecord } from '../../../shared/contract';
+import { RUN_COMMAND, type ConversationItem, type CommandRecord } from '../../../shared/contract';
 import { finalState, newCard, refusalText } from './format';
 import { cardDone, cardOutput, cardStarted } from './reducer';
 import type { CommandRow, Decision, Row } from './types';
@@ -72,11 +72,11 @@ export function cardFromRecord(id: string, r: CommandRecord): CommandRow {
   return cardDone(card, r.done);
 }
 
-const foldedOf = (item: ChatHistoryItem) => (item.folded ? { folded: item.folded } : {});
+const foldedOf = (item: ConversationItem) => (item.folded ? { folded: item.folded } : {});
 
 /**
  * `busy`: the core is still running a turn, so its newest question and command may not have an answer or result yet (not failed, not interrupted). */
-export function restoreRows(items: ChatHistoryItem[], idPrefix = 'h', busy = false, records: readonly CommandRecord[] = []): Row[] {
+export function restoreRows(items: ConversationItem[], idPrefix = 'h', busy = false, records: readonly CommandRecord[] = []): Row[] {
   const rows: Row[] = [];
   const recordOf = new Map(records.map((r) => [r.callId, r]));
   // Results follow their assistant message in the order of its calls; a card built from its record needs none.
