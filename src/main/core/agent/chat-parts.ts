@@ -94,21 +94,21 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
   if (memory && !memory.readonly) db.pragma(`busy_timeout = ${CORE_BUSY_WAIT_MS}`);
   const writer = new DeferredWriter({ path: paths.memoryDb, onState: o.onSaving });
   commandLog?.useWriter(writer);
-  const conversations = new ConversationStore(db, undefined, { writer, ...(redact ? { redact } : {}) });
+  const conversations = new ConversationStore(db, undefined, { writer, redact });
   const home = o.env.HOME;
   const secretFiles = secretFileContext(o.config, o.env);
   const commandEnv = o.commandEnv;
   const gate = new Gate({
     policy: o.policy,
     executor: o.executor ?? new Executor({ ...(commandEnv ? { env: commandEnv.env, secrets: commandEnv.secrets } : {}), ...(o.sandbox ? { sandbox: o.sandbox } : {}) }),
-    ...(o.sandbox ? { jail: quietJail(o.sandbox, { ...(home ? { home } : {}), ...protectedContext(o.config) }, secretFiles) } : {}),
+    jail: o.sandbox ? quietJail(o.sandbox, { home, ...protectedContext(o.config) }, secretFiles) : undefined,
     approver: o.approver,
-    ...(commandLog ? { commandLog } : {}),
+    commandLog,
     emit: o.emit,
     approvalTimeoutMs: o.ai.approval_timeout_s * 1000,
     commandTimeoutMs: o.ai.command_timeout_s * 1000,
     cwd: o.cwd,
-    ...(home ? { home } : {}),
+    home,
     sessionId: o.sessionId,
     rulesFile: o.config.file,
     remember: o.remember,
@@ -116,12 +116,7 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
     preview: previewerFor(config.preview, commandEnv?.env ?? o.env, secrets, secretFiles),
     onLogError: (err) => o.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
   });
-  const tools = new ToolSet({
-    ...(memory ? { memory } : {}),
-    ...(commandLog ? { commandLog } : {}),
-    ...(o.external ? { external: o.external } : {}),
-    ...(redact ? { redact } : {}),
-  });
+  const tools = new ToolSet({ memory, commandLog, external: o.external, redact });
   const agent = new Agent({
     ai: o.ai,
     machineName: config.general.name,
@@ -132,18 +127,9 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
     gate,
     tools,
     conversations,
-    ...(memory ? { memory } : {}),
+    memory,
     emit: o.emit,
-    ...(o.llmFactory ? { llmFactory: o.llmFactory } : {}),
+    llmFactory: o.llmFactory,
   });
-  return {
-    agent,
-    gate,
-    conversations,
-    writer,
-    ...(memory ? { memory } : {}),
-    ...(commandLog ? { commandLog } : {}),
-    ...(conversationDb ? { conversationDb } : {}),
-    ...(memoryOpenError !== undefined ? { memoryOpenError } : {}),
-  };
+  return { agent, gate, conversations, writer, memory, commandLog, conversationDb, memoryOpenError };
 }

@@ -167,7 +167,6 @@ export class ChatService {
    */
   open(): ChatParts {
     if (this.parts) return this.parts;
-    const external = this.o.external?.();
     const parts = assembleChat({
       config: this.o.config,
       env: this.o.env,
@@ -180,12 +179,12 @@ export class ChatService {
       approver: this.o.approver ?? this.approvals,
       remember: (rule) => this.rememberRule(rule),
       onSaving: (st) => this.savingChanged(st),
-      ...(external ? { external } : {}),
-      ...(this.o.executor ? { executor: this.o.executor } : {}),
-      ...(this.o.commandEnv ? { commandEnv: this.o.commandEnv } : {}),
-      ...(this.o.sandbox ? { sandbox: this.o.sandbox } : {}),
-      ...(this.o.llmFactory ? { llmFactory: this.o.llmFactory } : {}),
-      ...(this.o.log ? { log: this.o.log } : {}),
+      external: this.o.external?.(),
+      executor: this.o.executor,
+      commandEnv: this.o.commandEnv,
+      sandbox: this.o.sandbox,
+      llmFactory: this.o.llmFactory,
+      log: this.o.log,
     });
     if (parts.memoryOpenError !== undefined) this.memoryOpenError = parts.memoryOpenError;
     if (parts.memory?.readOnlyBecause) this.memoryTrouble = parts.memory.readOnlyBecause.message;

@@ -41,6 +41,8 @@ export interface GateOptions {
 
 /** What the approval step settled: it runs (and who let it), it does not (and why), or the person edited it. */
 type Passage = { runs: true; approver: string } | { runs: false; refusal: string; kind: RefusalKind; logDecision: string } | { edited: string };
+/** An action past the approval, with what its run step needs. */
+type Running = { kind: 'command'; action: CommandAction; trail: CommandTrail; preview: PreviewStep } | { kind: 'tool'; action: ToolAction; trail: ToolTrail };
 const CANCELLED: Passage = { runs: false, refusal: 'cancelled before it ran', kind: 'cancelled', logDecision: 'declined' };
 
 /**
@@ -53,12 +55,7 @@ export class Gate {
   private readonly log: ActionLog;
 
   constructor(private readonly o: GateOptions) {
-    this.log = new ActionLog({
-      ...(o.commandLog ? { store: o.commandLog } : {}),
-      ...(o.sessionId ? { sessionId: o.sessionId } : {}),
-      ...(o.machine ? { machine: o.machine } : {}),
-      ...(o.onLogError ? { onError: o.onLogError } : {}),
-    });
+    this.log = new ActionLog({ store: o.commandLog, sessionId: o.sessionId, machine: o.machine, onError: o.onLogError });
   }
 
   pass(action: CommandAction): Promise<CommandOutcome>;
@@ -74,8 +71,7 @@ export class Gate {
   }
 
   private async command(a: CommandAction): Promise<CommandOutcome> {
-    const home = this.o.home;
-    const j = judgeCommand(await this.o.policy(), a, { ...(home ? { home } : {}), ...(this.o.jail ? { jail: this.o.jail } : {}) });
+    const j = judgeCommand(await this.o.policy(), a, { home: this.o.home, jail: this.o.jail });
     const trail = new CommandTrail(a, this.o.emit, this.log);
     trail.start(j);
     const preview = new PreviewStep(this.o.preview, { command: a.command, cwd: a.cwd, decision: j.decision }, a.signal);
@@ -88,18 +84,18 @@ export class Gate {
       return this.command({ ...a, command: passage.edited, callId: `${a.callId}-edited` });
     }
     if (!passage.runs) return trail.refused(passage.refusal, passage.kind, passage.logDecision, preview.seen);
-    return this.runAction(a, j, trail, passage.approver, preview);
+    return this.runAction({ kind: 'command', action: a, trail, preview }, j, passage.approver) as Promise<CommandOutcome>;
   }
 
   private async tool(a: ToolAction): Promise<ToolOutcome> {
-    const j = judgeTool(await this.o.policy(), a, { cwd: this.o.cwd, ...(this.o.home ? { home: this.o.home } : {}) });
+    const j = judgeTool(await this.o.policy(), a, { cwd: this.o.cwd, home: this.o.home });
     const trail = new ToolTrail(a, this.o.cwd, this.o.emit, this.log);
     trail.start(j);
     const passage = await this.approval(a, j, trail);
     // Only a command can be edited: an approver that answers a tool call with an edit has not approved it.
     if ('edited' in passage) return trail.refused('declined by the person', 'declined', 'declined');
     if (!passage.runs) return trail.refused(passage.refusal, passage.kind, passage.logDecision);
-    return this.runAction(a, j, trail, passage.approver);
+    return this.runAction({ kind: 'tool', action: a, trail }, j, passage.approver) as Promise<ToolOutcome>;
   }
 
   /**
@@ -107,20 +103,18 @@ export class Gate {
    * executor (in the jail when the decision put it there), a tool call calls
    * its tool; then the record is completed and the card told.
    */
-  private async runAction(a: CommandAction, j: Judgement, trail: CommandTrail, approver: string, preview: PreviewStep): Promise<CommandOutcome>;
-  private async runAction(a: ToolAction, j: Judgement, trail: ToolTrail, approver: string): Promise<ToolOutcome>;
-  private async runAction(a: Action, j: Judgement, trail: CommandTrail | ToolTrail, approver: string, preview?: PreviewStep): Promise<CommandOutcome | ToolOutcome> {
-    trail.running();
-    if (a.kind === 'tool') return (trail as ToolTrail).finished(await runTool(a), approver);
-    const commandTrail = trail as CommandTrail;
-    const ran = await runCommand(a, {
+  private async runAction(step: Running, j: Judgement, approver: string): Promise<CommandOutcome | ToolOutcome> {
+    step.trail.running();
+    if (step.kind === 'tool') return step.trail.finished(await runTool(step.action), approver);
+    const { action, trail, preview } = step;
+    const ran = await runCommand(action, {
       executor: this.o.executor,
       timeoutMs: this.o.commandTimeoutMs,
       confinedUnknown: j.confinedUnknown,
-      ...(j.confinement ? { confinement: j.confinement } : {}),
-      onOutput: (data, stream) => commandTrail.output(stream, data),
+      confinement: j.confinement,
+      onOutput: (data, stream) => trail.output(stream, data),
     });
-    return commandTrail.finished(ran, approver, preview?.seen);
+    return trail.finished(ran, approver, preview.seen);
   }
 
   /** Denied, asked (with the preview filling in), or let through; the notices say what the card does not. */

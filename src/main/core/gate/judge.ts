@@ -36,7 +36,7 @@ export function decidingRule(result: PolicyResult): string | null {
 /** A command line: the policy's verdict, settled against whether the jail can hold it. */
 export function judgeCommand(policy: CommandPolicy, action: CommandAction, context: { home?: string; jail?: QuietJail }): Judgement {
   const { command, cwd } = action;
-  const verdict = policy.decide(command, { cwd, ...(context.home ? { home: context.home } : {}) });
+  const verdict = policy.decide(command, { cwd, home: context.home });
   // The verdict's own reasons quote its segments' ("…: matches rule X"): keep each fact once.
   const reasons = [...verdict.reasons, ...verdict.segments.flatMap((s) => s.reasons)].filter((r, i, all) => all.findIndex((o) => o.includes(r)) === i);
   const probe = jailProbe(context.jail, cwd);
@@ -55,6 +55,6 @@ export function judgeCommand(policy: CommandPolicy, action: CommandAction, conte
 
 /** An MCP or built-in tool call: the policy's verdict as it is (tools do not run in the jail). */
 export function judgeTool(policy: CommandPolicy, action: ToolAction, context: { cwd: string; home?: string }): Judgement {
-  const verdict = policy.decideTool(action.facts, { cwd: context.cwd, ...(context.home ? { home: context.home } : {}) });
+  const verdict = policy.decideTool(action.facts, { cwd: context.cwd, home: context.home });
   return { decision: verdict.decision, rule: ruleText(verdict.rule), reasons: verdict.reasons, confinedUnknown: false };
 }

@@ -45,7 +45,7 @@ export async function runCommand(a: CommandAction, c: CommandRunContext): Promis
     cwd: a.cwd,
     timeoutMs: c.timeoutMs,
     signal,
-    ...(c.confinement ? { confinement: c.confinement } : {}),
+    confinement: c.confinement,
     onOutput: c.onOutput,
   });
   const failure = result.spawnError ?? (result.cancelled && signal.reason === SHUTDOWN ? INTERRUPTED_BY_SHUTDOWN : undefined);
