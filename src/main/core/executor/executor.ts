@@ -132,11 +132,14 @@ export class Executor {
       let settled = false;
       let killTimer: NodeJS.Timeout | undefined;
       let timeoutTimer: NodeJS.Timeout | undefined;
+      // The jail's cgroup, removed once the command is done.
+      let releaseJail: (() => void) | undefined;
 
       const finish = (exitCode: number | null, sig: string | null, spawnError?: string) => {
         if (settled) return;
         settled = true;
         release();
+        releaseJail?.();
         if (timeoutTimer) clearTimeout(timeoutTimer);
         opts.signal?.removeEventListener('abort', onAbort);
         const endedAt = new Date();
@@ -176,6 +179,7 @@ export class Executor {
             return;
           }
           launch = { ...wrapped, env };
+          releaseJail = wrapped.release;
           confined = true;
         } else {
           launch = approvedLaunch(this.shell, opts.command, env);
