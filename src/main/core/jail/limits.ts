@@ -5,8 +5,10 @@ import path from 'node:path';
  * The quiet path's limits on memory, processes and time (bubblewrap has no
  * cgroups of its own). Where aios may make cgroups (root, or a delegated
  * tree), each command gets a child cgroup with a memory limit (tmpfs pages
- * written inside count against it) and a process limit, joined by a tiny
- * `sh` step before bubblewrap starts, so nothing escapes it. Otherwise
+ * written inside count against it) and a process limit; aios steps into it
+ * just while it starts bubblewrap (a child is born in its parent's cgroup,
+ * the way CLONE_INTO_CGROUP would place it), so nothing of the command ever
+ * runs outside it, at no extra process's cost. Otherwise
  * rlimits set inside the jail, hard and soft, bound each process's address
  * space, the processes of the jail's own user namespace, CPU time and file
  * size. CPU time and file size are rlimits in both cases.
@@ -83,9 +85,9 @@ const read = (f: string) => {
   }
 };
 
-/** A command's cgroup: the `cgroup.procs` files its first process joins, and their removal once it is done. */
+/** A command's cgroup: `around` starts the command inside it, `release` removes it once the command is done. */
 export interface CommandCgroup {
-  procs: string[];
+  around<T>(start: () => T): T;
   release(): void;
 }
 
@@ -131,9 +133,26 @@ function tryMake(hs: Hierarchy[], limits: JailLimits, tag: string): CommandCgrou
   }
   if (tag === 'probe') {
     release();
-    return { procs: [], release: () => undefined };
+    return { around: (start) => start(), release: () => undefined };
   }
-  return { procs: dirs.map((d) => path.join(d, 'cgroup.procs')), release };
+  const move = (to: string[]) => {
+    for (const d of to) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(process.pid));
+  };
+  const around = <T>(start: () => T): T => {
+    try {
+      move(dirs);
+    } catch (err) {
+      // Never started outside it: whatever of aios already moved goes back, and the command does not start.
+      move(hs.map((h) => h.dir));
+      throw new Error(`the command's cgroup cannot be joined (${(err as Error).message})`);
+    }
+    try {
+      return start();
+    } finally {
+      move(hs.map((h) => h.dir));
+    }
+  };
+  return { around, release };
 }
 
 /** rmdir, once its processes are gone (they may still be exiting): tried again a few times, then left for the next start's sweep. */
@@ -175,12 +194,6 @@ const alive = (pid: number) => {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
-
-/**
- * The step that joins the cgroup before bubblewrap starts (a write that fails
- * stops the command: it never runs unlimited). argv: N procs-files… program args….
- */
-export const JOIN_CGROUP = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "aios: the command\'s cgroup cannot be joined" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"';
 
 /**
  * bash's `ulimit` line run inside the jail before the command: hard and soft

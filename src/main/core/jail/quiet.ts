@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { bwrapArgs, CLOSE_FDS, DEFAULT_TMP_BYTES } from './bwrap';
 import type { HostMount } from './oci';
-import { commandCgroup, JOIN_CGROUP, QUIET_LIMITS, ulimitLine, type JailLimits } from './limits';
+import { commandCgroup, QUIET_LIMITS, ulimitLine, type JailLimits } from './limits';
 import { JailUnavailableError, seccompBpf } from './seccomp';
 
 /** A program to start with the jail's seccomp program written to its fd 3 (bubblewrap reads it there). */
@@ -13,6 +13,8 @@ export interface JailLaunch {
   file: string;
   args: string[];
   seccomp: Buffer;
+  /** Where the command has a cgroup: the spawn goes through this, which starts it inside the cgroup. */
+  around?: <T>(start: () => T) => T;
   /** Called once the command has ended: removes its cgroup, where it has one. */
   release?: () => void;
 }
@@ -49,7 +51,7 @@ export function quietLaunch(bwrap: string, shell: string, command: string, c: Qu
   const spec = { writable: [c.workTree], readOnly: c.readOnly, network: false, tmpBytes: DEFAULT_TMP_BYTES, cwd, ...(elsewhere ? { mounts: elsewhere.mounts } : { secrets: c.secrets ?? {} }) };
   const jailed = [...bwrapArgs(spec, root), '--', '/bin/bash', '--norc', '--noprofile', '-c', `${ulimitLine(limits, cgroup !== undefined)}; ${CLOSE_FDS}`, shell, '-c', command];
   if (!cgroup) return { file: bwrap, args: jailed, seccomp };
-  return { file: '/bin/sh', args: ['-c', JOIN_CGROUP, 'aios-jail', String(cgroup.procs.length), ...cgroup.procs, bwrap, ...jailed], seccomp, release: cgroup.release };
+  return { file: bwrap, args: jailed, seccomp, around: cgroup.around, release: cgroup.release };
 }
 
 /** Runs a probe in the quiet jail; undefined when it works, else why not (in words that say what to do). */
@@ -66,7 +68,9 @@ export function probeQuietJail(bwrap: string): string | undefined {
   const fd = sealedFd(launch.seccomp);
   let r;
   try {
-    r = spawnSync(launch.file, launch.args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe', fd] });
+    const { file, args } = launch;
+    const start = () => spawnSync(file, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe', fd] });
+    r = launch.around ? launch.around(start) : start();
   } finally {
     fs.closeSync(fd);
     launch.release?.();
