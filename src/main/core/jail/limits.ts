@@ -144,7 +144,7 @@ function tryMake(hs: Hierarchy[], limits: JailLimits, tag: string): CommandCgrou
     } catch (err) {
       // Never started outside it: whatever of aios already moved goes back, and the command does not start.
       move(hs.map((h) => h.dir));
-      throw new Error(`the command's cgroup cannot be joined (${(err as Error).message})`);
+      throw new Error(`the command's cgroup cannot be joined (${(err as Error).message})`, { cause: err });
     }
     try {
       return start();
