@@ -2,7 +2,8 @@
  * What the jail costs each command, beside a bare spawn of the same command
  * measured in the same run (interleaved, so load hits all alike):
  *   bare      spawn /bin/sh -c CMD
- *   quiet     the quiet path's bubblewrap jail (seccomp program on fd 3)
+ *   quiet     the quiet path's bubblewrap jail (seccomp program on fd 3), its
+ *             limits included (a cgroup made and removed per command as root)
  *   approved  the lifeline PID namespace every other command runs in
  *   preview   the preview of a small command (runc, overlays, reading the result)
  *
@@ -28,10 +29,12 @@ const env = { PATH: '/usr/bin:/bin', HOME: tree, LANG: 'C' };
 const bwrap = findExecutable('bwrap', env.PATH);
 if (!bwrap) throw new Error('bubblewrap is not installed');
 
-function timed(file: string, args: string[], seccomp?: Buffer, lifeline = false): Promise<number> {
+function timed(file: string, args: string[], seccomp?: Buffer, lifeline = false, around?: <T>(start: () => T) => T, release?: () => void): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(file, args, { cwd: tree, env, stdio: [lifeline ? 'pipe' : 'ignore', 'ignore', 'ignore', ...(seccomp ? (['pipe'] as const) : [])] });
+    const start = () => spawn(file, args, { cwd: tree, env, stdio: [lifeline ? 'pipe' : 'ignore', 'ignore', 'ignore', ...(seccomp ? (['pipe'] as const) : [])] });
+    const child = around ? around(start) : start();
+    child.on('close', () => release?.());
     if (seccomp) (child.stdio[3] as Writable).end(seccomp);
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${file} exited ${code}`))));
@@ -44,8 +47,11 @@ try {
   quietLaunch(bwrap, '/bin/sh', 'true', { workTree: tree, readOnly: [] });
   for (let i = 0; i < runs; i++) {
     sample.bare.push(await timed('/bin/sh', ['-c', CMD]));
+    // Its limits included: the command's cgroup made, entered and removed (or its rlimits, without root).
+    const t0q = performance.now();
     const q = quietLaunch(bwrap, '/bin/sh', CMD, { workTree: tree, readOnly: [] });
-    sample.quiet.push(await timed(q.file, q.args, q.seccomp));
+    const made = performance.now() - t0q;
+    sample.quiet.push(made + (await timed(q.file, q.args, q.seccomp, false, q.around, q.release)));
     const a = approvedLaunch('/bin/sh', CMD, env);
     sample.approved.push(await timed(a.file, a.args, undefined, true));
     const t0 = performance.now();

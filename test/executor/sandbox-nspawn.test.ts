@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findExecutable } from '../../src/main/core/executable';
-import { quietLaunch } from '../../src/main/core/jail';
+import { QUIET_LIMITS, quietLaunch } from '../../src/main/core/jail';
 import { Sandbox } from '../../src/main/core/executor/sandbox';
 
 /**
@@ -41,5 +41,16 @@ describe.skipIf(!nspawn || !root)('the sandbox inside an nspawn machine (needs r
     expect(out).toContain('outside-refused');
     expect(out).toMatch(/^1$/m);
     expect(fs.existsSync(path.join(dir, 'var/tmp/no'))).toBe(false);
+  });
+
+  it('a fork bomb there stops at the process limit (RLIMIT_NPROC in the jail\'s own user namespace: no cgroups in the machine)', () => {
+    const bomb = 'python3 -c "import os, time\nn = 0\nfor i in range(1500):\n    try:\n        if os.fork() == 0: time.sleep(30); os._exit(0)\n        n += 1\n    except OSError: print(\'fork refused\'); break\nprint(\'forked\', n)"';
+    const wrapped = quietLaunch('bwrap', '/bin/sh', bomb, { workTree: '/tmp/w', readOnly: [], secrets: {} }, '/tmp/w', { asRoot: false, mounts: [] });
+    fs.writeFileSync(path.join(dir, 'seccomp.bpf'), wrapped.seccomp);
+    const inner = ['mkdir -p /tmp/w && cd /tmp/w', `${[wrapped.file, ...wrapped.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')} 3</seccomp.bpf`].join(' && ');
+    const r = spawnSync(nspawn!, ['--register=no', '--keep-unit', '-q', '-D', dir, '--bind-ro=/usr', '--bind-ro=/etc', '--private-users=pick', '--user=nobody', '--chdir=/', '/bin/sh', '-c', inner], { encoding: 'utf8', timeout: 60_000 });
+    const out = r.stdout.replace(/\r/g, '');
+    expect(out, r.stderr).toContain('fork refused');
+    expect(Number(/forked (\d+)/.exec(out)?.[1])).toBeLessThan(QUIET_LIMITS.processes);
   });
 });

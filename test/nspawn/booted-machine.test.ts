@@ -315,6 +315,19 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     // Declined: not installed on prod.
     expect((await prod.exec(['dpkg-query', '-W', '-f', '${Status}', 'hello'])).stdout).not.toContain('install ok installed');
   }, 240_000);
+
+  it('inside the machine the quiet path starts confined, and a fork bomb in the preview stops at its process limit (no cgroups there: RLIMIT_NPROC)', async () => {
+    const prod = machines['aios-prod']!;
+    const asAi = (cmd: string) => prod.exec(['runuser', '-u', 'ai', '--', 'sh', '-c', `cd /home/ai && HOME=/home/ai USER=ai ${cmd}`], 120_000);
+    const doctor = await asAi('/opt/aios/node_modules/node/bin/node /opt/aios/bin/aios.mjs doctor || true');
+    expect(doctor.stdout).toMatch(/bubblewrap {3}\S+ [\d.]+: auto-allowed commands run confined/);
+    await asAi('echo report > bomb.txt');
+    const bomb = `bash -c 'for i in $(seq 1500); do sleep 60 & done 2>/tmp/err; kill -9 -1; wait; echo "refused=$(grep -c fork /tmp/err)"' >> bomb.txt`;
+    const shell = await asAi(`/opt/aios/node_modules/node/bin/node /opt/aios/bin/aios.mjs policy check --preview --json -- '${bomb.replace(/'/g, `'\\''`)}'`);
+    const preview = (JSON.parse(shell.stdout) as { preview?: { changes: Array<{ path: string; diff?: string }>; limits: string[] } }).preview;
+    const diff = preview?.changes.find((c) => c.path.endsWith('/bomb.txt'))?.diff ?? '';
+    expect(diff, `${shell.stderr}\n${preview?.limits.join('\n') ?? 'no preview'}`).toMatch(/\+refused=[1-9]/);
+  }, 240_000);
 });
 
 const gOci = gate(missingRequirement(['podman', 'runc', 'mmdebstrap', 'zstd', 'tmux', 'gvnccapture', 'npm'], true));

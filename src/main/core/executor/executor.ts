@@ -132,11 +132,14 @@ export class Executor {
       let settled = false;
       let killTimer: NodeJS.Timeout | undefined;
       let timeoutTimer: NodeJS.Timeout | undefined;
+      // The jail's cgroup, removed once the command is done.
+      let releaseJail: (() => void) | undefined;
 
       const finish = (exitCode: number | null, sig: string | null, spawnError?: string) => {
         if (settled) return;
         settled = true;
         release();
+        releaseJail?.();
         if (timeoutTimer) clearTimeout(timeoutTimer);
         opts.signal?.removeEventListener('abort', onAbort);
         const endedAt = new Date();
@@ -166,7 +169,7 @@ export class Executor {
         return;
       }
 
-      let launch: { file: string; args: string[]; env: NodeJS.ProcessEnv; seccomp?: Buffer };
+      let launch: { file: string; args: string[]; env: NodeJS.ProcessEnv; seccomp?: Buffer; around?: <T>(start: () => T) => T };
       const env = opts.env ?? this.env ?? process.env;
       try {
         if (opts.confinement) {
@@ -176,6 +179,7 @@ export class Executor {
             return;
           }
           launch = { ...wrapped, env };
+          releaseJail = wrapped.release;
           confined = true;
         } else {
           launch = approvedLaunch(this.shell, opts.command, env);
@@ -188,12 +192,16 @@ export class Executor {
       try {
         // stdin: a pipe only aios holds, never written: when aios ends, the command's namespace ends with it.
         // fd 3 (the jail): the seccomp program, read by bubblewrap.
-        child = spawn(launch.file, launch.args, {
-          cwd: opts.cwd,
-          env: launch.env,
-          stdio: launch.seccomp ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
-          detached: true,
-        }) as ChildProcessByStdio<null | Writable, Readable, Readable>;
+        const { file, args, env: childEnv, seccomp } = launch;
+        // In the jail's cgroup where it has one: the child is born there.
+        const start = () =>
+          spawn(file, args, {
+            cwd: opts.cwd,
+            env: childEnv,
+            stdio: seccomp ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+            detached: true,
+          }) as ChildProcessByStdio<null | Writable, Readable, Readable>;
+        child = launch.around ? launch.around(start) : start();
       } catch (err) {
         finish(null, null, (err as Error).message);
         return;

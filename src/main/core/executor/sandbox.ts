@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { protectedPaths, type ProtectedPathContext } from '../policy/protected-paths';
 import { findExecutable } from '../executable';
-import { probeQuietJail, quietLaunch, type JailLaunch } from '../jail';
+import { probeQuietJail, quietLaunch, type JailLaunch, type JailLimits } from '../jail';
 
 /**
  * Wall 1 of the trust model: the quiet path (auto-allowed commands) runs in
@@ -32,6 +32,8 @@ export interface Confinement {
   readOnly: string[];
   /** Whose secret files the jail masks; the home's when absent and known. */
   secrets?: SecretFileContext;
+  /** Overrides of the jail's limits on memory, processes, CPU time and file size (QUIET_LIMITS). */
+  limits?: Partial<JailLimits>;
 }
 
 /** How deep the working tree is searched for repositories whose hooks and config must stay read-only. */

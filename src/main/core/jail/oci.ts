@@ -67,6 +67,11 @@ export interface OciSpec {
   cgroupsPath: string;
   /** Whether runc may make cgroups here (limits on memory and processes); without, the caller bounds the upper layers. */
   cgroups: boolean;
+  /**
+   * Without cgroups: RLIMIT_NPROC for the command's user (and root inside, unless it is the host's root, whom the
+   * kernel exempts), already counting that user's processes outside the preview; see `nprocLimit`.
+   */
+  nproc?: number;
 }
 
 type Mount = { destination: string; type: string; source: string; options?: string[] };
@@ -124,7 +129,7 @@ export function ociConfig(s: OciSpec): object {
       cwd: s.cwd,
       // sudo inside may become root, within Docker's default set (the bounding set holds for it too).
       capabilities: { bounding, effective: caps, permitted: caps, inheritable: [], ambient: [] },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 4096, soft: 1024 }],
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 4096, soft: 1024 }, ...(!s.cgroups && s.nproc ? [{ type: 'RLIMIT_NPROC', hard: s.nproc, soft: s.nproc }] : [])],
       noNewPrivileges: false,
     },
     root: { path: s.rootfs, readonly: true },
@@ -174,6 +179,24 @@ export function hostMounts(mountinfo = fs.readFileSync('/proc/self/mountinfo', '
     byDir.set(dir, { dir, fstype: f[dash + 1] ?? '' });
   }
   return [...byDir.values()];
+}
+
+/**
+ * RLIMIT_NPROC counts every process of a user (in its user namespace), not
+ * just the preview's: the preview's process limit is what that user runs
+ * already plus `pids`. Read from /proc (a folder's owner is its process's).
+ */
+export function nprocLimit(uid: number, pids: number): number {
+  let mine = 0;
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (fs.statSync(`/proc/${name}`).uid === uid) mine++;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return mine + pids;
 }
 
 /** Top-level symlinks of / to recreate in the rootfs (Debian's merged /usr: bin, lib, sbin…). */

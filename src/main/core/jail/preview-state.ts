@@ -24,6 +24,7 @@ export function asRoot(elevated: boolean, argv: string[]) {
 
 /** State directories of previews whose aios is gone (killed mid-preview): removed, through sudo when they hold root's files. */
 export function sweepStale(base: string, sudo: boolean): void {
+  sweepStaleCgroups(sudo);
   let names: string[];
   try {
     names = fs.readdirSync(base).filter((n) => n.startsWith(STATE_PREFIX));
@@ -43,6 +44,48 @@ export function sweepStale(base: string, sudo: boolean): void {
     // Its scratch tmpfs, where it had one (no cgroups): unmounted first, so nothing stays in memory.
     if (fs.statSync(dir, { throwIfNoEntry: false })?.dev !== fs.statSync(base).dev) asRoot(sudo, ['umount', '--lazy', dir]);
     removeState(dir, sudo);
+  }
+}
+
+const ownerGone = (name: string) => {
+  const pid = Number(name.slice(STATE_PREFIX.length).split('-')[0]);
+  if (!Number.isInteger(pid) || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'EPERM';
+  }
+};
+
+/** Cgroups runc made for previews whose aios was killed mid-preview (runc never deleted them): removed once empty. */
+function sweepStaleCgroups(sudo: boolean): void {
+  const stale: string[] = [];
+  let hierarchies: string[];
+  try {
+    hierarchies = ['/sys/fs/cgroup', ...fs.readdirSync('/sys/fs/cgroup').map((n) => path.join('/sys/fs/cgroup', n))];
+  } catch {
+    return;
+  }
+  for (const h of hierarchies) {
+    try {
+      for (const n of fs.readdirSync(h)) if (n.startsWith(STATE_PREFIX) && ownerGone(n)) stale.push(path.join(h, n));
+    } catch {
+      // Not a folder, or not ours to read.
+    }
+  }
+  if (stale.length === 0) return;
+  // rmdir refuses a cgroup that still has processes: those stay.
+  if (sudo) {
+    spawnSync('sudo', ['-n', '--', 'rmdir', '--', ...stale], { stdio: 'ignore', timeout: 10_000 });
+    return;
+  }
+  for (const d of stale) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      // Busy or not ours: a later start tries again.
+    }
   }
 }
 

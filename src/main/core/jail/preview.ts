@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { LIFELINE_INIT } from './approved';
 import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX } from './preview-state';
-import { hostMounts, KERNEL_FILESYSTEMS, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
+import { hostMounts, KERNEL_FILESYSTEMS, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
 
 /**
  * Runs a command once in a throwaway view of the filesystem, in the jail's
@@ -291,6 +291,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     hostname: 'aios-preview',
     cgroupsPath: `/${id}`,
     cgroups,
+    ...(cgroups ? {} : { nproc: nprocLimit(uid, PIDS) }),
   });
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
   const out = fs.openSync(path.join(stateDir, 'stdout'), 'w');

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { bwrapArgs, CLOSE_FDS, DEFAULT_TMP_BYTES } from './bwrap';
 import type { HostMount } from './oci';
+import { commandCgroup, QUIET_LIMITS, ulimitLine, type JailLimits } from './limits';
 import { JailUnavailableError, seccompBpf } from './seccomp';
 
 /** A program to start with the jail's seccomp program written to its fd 3 (bubblewrap reads it there). */
@@ -12,12 +13,18 @@ export interface JailLaunch {
   file: string;
   args: string[];
   seccomp: Buffer;
+  /** Where the command has a cgroup: the spawn goes through this, which starts it inside the cgroup. */
+  around?: <T>(start: () => T) => T;
+  /** Called once the command has ended: removes its cgroup, where it has one. */
+  release?: () => void;
 }
 
 export interface QuietConfinement {
   workTree: string;
   readOnly: readonly string[];
   secrets?: SecretFileContext;
+  /** Overrides of the quiet path's limits (QUIET_LIMITS). */
+  limits?: Partial<JailLimits>;
 }
 
 const asRoot = () => (process.getuid?.() ?? 0) === 0;
@@ -28,13 +35,23 @@ export interface ElsewhereOptions {
   mounts: readonly HostMount[];
 }
 
-/** The quiet path's jail for `shell -c command` in `cwd`: writable tree, no network, no unix sockets. Throws JailUnavailableError. */
+/**
+ * The quiet path's jail for `shell -c command` in `cwd`: writable tree, no network, no unix sockets, limits on
+ * memory, processes, CPU time and file size. Throws JailUnavailableError (root without a cgroup: nothing would hold
+ * its processes, as the kernel exempts root from RLIMIT_NPROC). The caller calls `release` when the command ends.
+ */
 export function quietLaunch(bwrap: string, shell: string, command: string, c: QuietConfinement, cwd: string = c.workTree, elsewhere?: ElsewhereOptions): JailLaunch {
   const seccomp = seccompBpf({ caps: [], unixSockets: false });
+  const limits = { ...QUIET_LIMITS, ...c.limits };
+  const root = elsewhere?.asRoot ?? asRoot();
+  // A jail run in another machine gets no cgroup from here: its rlimits only.
+  const cgroup = elsewhere ? undefined : commandCgroup(limits);
+  if (root && !cgroup && !elsewhere) throw new JailUnavailableError('as root the quiet path needs a cgroup to limit its processes (the kernel exempts root from RLIMIT_NPROC), and none can be made here (/sys/fs/cgroup is read-only or not ours); commands run as notify');
   // Secret files are looked up on this machine: for a jail run in another, the caller masks what it knows there.
   const spec = { writable: [c.workTree], readOnly: c.readOnly, network: false, tmpBytes: DEFAULT_TMP_BYTES, cwd, ...(elsewhere ? { mounts: elsewhere.mounts } : { secrets: c.secrets ?? {} }) };
-  const args = bwrapArgs(spec, elsewhere?.asRoot ?? asRoot());
-  return { file: bwrap, args: [...args, '--', '/bin/bash', '--norc', '--noprofile', '-c', CLOSE_FDS, shell, '-c', command], seccomp };
+  const jailed = [...bwrapArgs(spec, root), '--', '/bin/bash', '--norc', '--noprofile', '-c', `${ulimitLine(limits, cgroup !== undefined)}; ${CLOSE_FDS}`, shell, '-c', command];
+  if (!cgroup) return { file: bwrap, args: jailed, seccomp };
+  return { file: bwrap, args: jailed, seccomp, around: cgroup.around, release: cgroup.release };
 }
 
 /** Runs a probe in the quiet jail; undefined when it works, else why not (in words that say what to do). */
@@ -51,9 +68,12 @@ export function probeQuietJail(bwrap: string): string | undefined {
   const fd = sealedFd(launch.seccomp);
   let r;
   try {
-    r = spawnSync(launch.file, launch.args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe', fd] });
+    const { file, args } = launch;
+    const start = () => spawnSync(file, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe', fd] });
+    r = launch.around ? launch.around(start) : start();
   } finally {
     fs.closeSync(fd);
+    launch.release?.();
   }
   if (r.error) return `bubblewrap cannot start: ${r.error.message}`;
   if (r.status !== 0 || !r.stdout.includes('confined')) {

@@ -1,0 +1,209 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The quiet path's limits on memory, processes and time (bubblewrap has no
+ * cgroups of its own). Where aios may make cgroups (root, or a delegated
+ * tree), each command gets a child cgroup with a memory limit (tmpfs pages
+ * written inside count against it) and a process limit; aios steps into it
+ * just while it starts bubblewrap (a child is born in its parent's cgroup,
+ * the way CLONE_INTO_CGROUP would place it), so nothing of the command ever
+ * runs outside it, at no extra process's cost. Otherwise
+ * rlimits set inside the jail, hard and soft, bound each process's address
+ * space, the processes of the jail's own user namespace, CPU time and file
+ * size. CPU time and file size are rlimits in both cases.
+ */
+export interface JailLimits {
+  /** The command's memory, all its processes together (cgroup), or each process's address space (rlimit). */
+  memoryBytes: number;
+  processes: number;
+  /** CPU time of each process. */
+  cpuSeconds: number;
+  /** The largest file a process may write. */
+  fileBytes: number;
+}
+
+export const QUIET_LIMITS: JailLimits = { memoryBytes: 4 * 1024 ** 3, processes: 512, cpuSeconds: 3600, fileBytes: 16 * 1024 ** 3 };
+
+/** One controller's place: where this process's cgroup lies in the hierarchy that has it. */
+interface Hierarchy {
+  controller: 'memory' | 'pids';
+  /** This process's own cgroup folder there (children are made inside it). */
+  dir: string;
+  v2: boolean;
+}
+
+const PREFIX = 'aios-jail-';
+
+/** Where the memory and pids controllers are (cgroup v1 hierarchies, or the unified v2 tree), from this process's view. */
+export function hierarchies(cgroupFile = '/proc/self/cgroup', mountinfo = '/proc/self/mountinfo'): Hierarchy[] | undefined {
+  let own: string, mounts: string;
+  try {
+    own = fs.readFileSync(cgroupFile, 'utf8');
+    mounts = fs.readFileSync(mountinfo, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const out: Hierarchy[] = [];
+  const mountOf = (v2: boolean, controller: string) => {
+    for (const line of mounts.split('\n')) {
+      const f = line.split(' ');
+      const dash = f.indexOf('-');
+      if (dash < 0) continue;
+      const type = f[dash + 1];
+      if (v2 ? type !== 'cgroup2' : type !== 'cgroup' || !(f[dash + 3] ?? '').split(',').includes(controller)) continue;
+      return { root: f[3] ?? '/', point: f[4] ?? '' };
+    }
+    return undefined;
+  };
+  const place = (v2: boolean, controller: string, cgPath: string): string | undefined => {
+    const m = mountOf(v2, controller);
+    if (!m) return undefined;
+    const rel = m.root === '/' ? cgPath : cgPath.startsWith(m.root) ? cgPath.slice(m.root.length) : undefined;
+    return rel === undefined ? undefined : path.join(m.point, rel);
+  };
+  for (const controller of ['memory', 'pids'] as const) {
+    const v1 = own.split('\n').find((l) => (l.split(':')[1] ?? '').split(',').includes(controller));
+    if (v1) {
+      const dir = place(false, controller, v1.split(':').slice(2).join(':'));
+      if (dir) out.push({ controller, dir, v2: false });
+      continue;
+    }
+    const unified = own.split('\n').find((l) => l.startsWith('0::'));
+    const dir = unified ? place(true, controller, unified.slice(3)) : undefined;
+    // In v2 a child has the controller only when its parent hands it down.
+    if (dir && read(path.join(dir, 'cgroup.subtree_control')).split(' ').includes(controller)) out.push({ controller, dir, v2: true });
+  }
+  return out.length === 2 ? out : undefined;
+}
+
+const read = (f: string) => {
+  try {
+    return fs.readFileSync(f, 'utf8').trim();
+  } catch {
+    return '';
+  }
+};
+
+/** A command's cgroup: `around` starts the command inside it, `release` removes it once the command is done. */
+export interface CommandCgroup {
+  around<T>(start: () => T): T;
+  release(): void;
+}
+
+let counter = 0;
+let usable: Hierarchy[] | null | undefined;
+
+/** Made for one command, with the limits written; undefined when this process may not make cgroups here. */
+export function commandCgroup(limits: JailLimits): CommandCgroup | undefined {
+  if (usable === undefined) {
+    usable = hierarchies() ?? null;
+    if (usable) sweepCgroups(usable);
+    // Tried once for real: a read-only cgroupfs (a container) or a tree not ours says no here.
+    if (usable && !tryMake(usable, limits, 'probe')) usable = null;
+  }
+  if (!usable) return undefined;
+  return tryMake(usable, limits, String(++counter));
+}
+
+function tryMake(hs: Hierarchy[], limits: JailLimits, tag: string): CommandCgroup | undefined {
+  const dirs: string[] = [];
+  const release = () => {
+    for (const d of dirs) removeCgroup(d);
+  };
+  try {
+    for (const h of hs) {
+      const dir = path.join(h.dir, `${PREFIX}${process.pid}-${tag}`);
+      fs.mkdirSync(dir);
+      dirs.push(dir);
+      const mem = String(limits.memoryBytes);
+      if (h.controller === 'pids') fs.writeFileSync(path.join(dir, 'pids.max'), String(limits.processes));
+      else if (h.v2) {
+        fs.writeFileSync(path.join(dir, 'memory.max'), mem);
+        if (fs.existsSync(path.join(dir, 'memory.swap.max'))) fs.writeFileSync(path.join(dir, 'memory.swap.max'), '0');
+      } else {
+        fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), mem);
+        // With swap accounting, swap counts too (it must not be below the memory limit).
+        if (fs.existsSync(path.join(dir, 'memory.memsw.limit_in_bytes'))) fs.writeFileSync(path.join(dir, 'memory.memsw.limit_in_bytes'), mem);
+      }
+    }
+  } catch {
+    release();
+    return undefined;
+  }
+  if (tag === 'probe') {
+    release();
+    return { around: (start) => start(), release: () => undefined };
+  }
+  const move = (to: string[]) => {
+    for (const d of to) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(process.pid));
+  };
+  const around = <T>(start: () => T): T => {
+    try {
+      move(dirs);
+    } catch (err) {
+      // Never started outside it: whatever of aios already moved goes back, and the command does not start.
+      move(hs.map((h) => h.dir));
+      throw new Error(`the command's cgroup cannot be joined (${(err as Error).message})`, { cause: err });
+    }
+    try {
+      return start();
+    } finally {
+      move(hs.map((h) => h.dir));
+    }
+  };
+  return { around, release };
+}
+
+/** rmdir, once its processes are gone (they may still be exiting): tried again a few times, then left for the next start's sweep. */
+function removeCgroup(dir: string, tries = 5): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EBUSY' && tries > 0) setTimeout(() => removeCgroup(dir, tries - 1), 200).unref();
+  }
+}
+
+/** Cgroups of quiet commands whose aios is gone (killed): removed when empty. */
+function sweepCgroups(hs: Hierarchy[]): void {
+  for (const h of hs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(h.dir).filter((n) => n.startsWith(PREFIX));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const pid = Number(n.slice(PREFIX.length).split('-')[0]);
+      if (pid === process.pid || alive(pid)) continue;
+      try {
+        fs.rmdirSync(path.join(h.dir, n));
+      } catch {
+        // Still busy: a later start tries again.
+      }
+    }
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * bash's `ulimit` line run inside the jail before the command: hard and soft
+ * (without -H/-S bash sets both), so the command cannot raise them (it has
+ * no capabilities). With a cgroup, memory and processes are the cgroup's.
+ */
+export function ulimitLine(limits: JailLimits, cgroup: boolean): string {
+  const kib = (b: number) => Math.max(1, Math.floor(b / 1024));
+  const opts = [`-t ${limits.cpuSeconds}`, `-f ${kib(limits.fileBytes)}`];
+  // RLIMIT_NPROC counts the processes of the jail's own user namespace; root's are exempt from it (the cgroup holds them).
+  if (!cgroup) opts.push(`-v ${kib(limits.memoryBytes)}`, `-u ${limits.processes}`);
+  return `ulimit ${opts.join(' ')} || exit 125`;
+}
