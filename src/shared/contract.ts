@@ -139,6 +139,8 @@ export const CommandDoneSchema = z.object({
   timedOut: z.boolean(),
   cancelled: z.boolean(),
   decidedBy: DecidedBySchema.optional(),
+  /** Ran confined because no rule names it, and the jail seems to have stopped it (a write outside, the network): the card offers to run it again unconfined, which asks. */
+  jailFailure: z.string().optional(),
 });
 
 /**
@@ -332,8 +334,8 @@ export const calls = {
   'permissions.list': call(z.strictObject({}), PersonRulesSchema),
   /** Removes one of the person's rules; the policy is built again at once. */
   'permissions.remove': call(z.strictObject({ list: RuleListSchema, pattern: z.string().min(1) }), PersonRulesSchema),
-  /** Runs a command the person typed (`!cmd`) through the same policy, approvals and history. */
-  'chat.run': call(z.strictObject({ command: z.string().min(1).max(MAX_CHAT_TEXT) }), ChatCommandResultSchema),
+  /** Runs a command the person typed (`!cmd`) through the same policy, approvals and history. `unconfined`: again outside the quiet jail that stopped it (it is then asked about). */
+  'chat.run': call(z.strictObject({ command: z.string().min(1).max(MAX_CHAT_TEXT), unconfined: z.boolean().optional() }), ChatCommandResultSchema),
   /** Saves text too long for a message as a file (0600, in the data dir) and says where, for the message to point at. */
   'chat.attach': call(z.strictObject({ text: z.string().min(1).max(MAX_ATTACHMENT_TEXT) }), z.object({ path: z.string(), lines: z.number().int(), bytes: z.number().int() })),
   /** Starts a new, empty conversation (the old one stays in the memory file). */

@@ -227,6 +227,7 @@ export class CommandRunner {
       },
     });
     const failure = result.spawnError ?? (result.cancelled && signal.reason === SHUTDOWN ? INTERRUPTED_BY_SHUTDOWN : undefined);
+    const jailFailure = confinedUnknown && result.exitCode !== 0 ? JAIL_FAILURE.find(([re]) => re.test(result.fullOutput))?.[1] : undefined;
     const done: CommandRecord['done'] = {
       callId,
       command,
@@ -240,6 +241,7 @@ export class CommandRunner {
       timedOut: result.timedOut,
       cancelled: result.cancelled,
       decidedBy: approver === 'user' ? 'you' : 'rules',
+      ...(jailFailure ? { jailFailure } : {}),
     };
     this.record(rowId, {
       command,
@@ -257,10 +259,6 @@ export class CommandRunner {
       record: structured(done),
     });
     this.o.emit('chat.commandDone', done);
-    const jailFailure = confinedUnknown && result.exitCode !== 0 ? JAIL_FAILURE.find(([re]) => re.test(result.fullOutput))?.[1] : undefined;
-    if (jailFailure) {
-      this.o.emit('chat.notice', { turnId, level: 'info', message: `${command} ran confined and failed: ${jailFailure}. It can run again unconfined; that asks you first.` });
-    }
     const unknownNote = confinedUnknown ? { confinedUnknown: jailFailure ? { jailFailure } : {} } : {};
     return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: failure ?? null, result, ...(preview ? { preview } : {}), ...unknownNote };
   }

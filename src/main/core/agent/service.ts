@@ -382,12 +382,12 @@ export class ChatService {
     };
   }
 
-  async runDirect(command: string): Promise<CallResponse<'chat.run'>> {
+  async runDirect(command: string, how: { unconfined?: boolean } = {}): Promise<CallResponse<'chat.run'>> {
     if (this.direct) throw new BridgeError('unavailable', 'a direct command is already running');
     const { runner } = this.open();
     const controller = (this.direct = new AbortController());
     try {
-      const o = await runner.run({ command, cwd: this.cwd, callId: `direct-${ulid()}`, turnId: null, signal: controller.signal });
+      const o = await runner.run({ command, cwd: this.cwd, callId: `direct-${ulid()}`, turnId: null, signal: controller.signal, ...(how.unconfined ? { unconfined: true } : {}) });
       return {
         command,
         decision: o.decision,
@@ -433,7 +433,7 @@ export class ChatService {
         }
         return null;
       },
-      'chat.run': (req) => this.runDirect(req.command),
+      'chat.run': (req) => this.runDirect(req.command, { unconfined: req.unconfined === true }),
       'permissions.list': () => this.personRules(),
       'permissions.remove': (req) => {
         this.editRules((text) => withRuleRemoved(text, req, this.o.config.file));
