@@ -30,6 +30,8 @@ export const AppInfoSchema = z.object({
   memoryDb: z.string(),
   /** `[ui] font_size`: the base text size in CSS pixels; Ctrl+=/−/0 scale it. */
   fontSize: z.number().int().min(8).max(48),
+  /** `[ui] theme`; absent (an older core) means "system". */
+  theme: z.enum(['system', 'light', 'dark']).optional(),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
