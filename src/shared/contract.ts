@@ -114,6 +114,8 @@ export const ApprovalRequestSchema = JudgedCommandSchema.extend({
   remember: z.object({ list: z.literal('auto_allow'), pattern: z.string(), file: z.string() }).optional(),
   /** A preview is still running: it follows as `chat.approvalPreview`; the person may answer before it does. */
   previewPending: z.boolean().optional(),
+  /** The person chose Edit in Electron's native dialog: the page offers only an edit of the command (judged again), never an approval. */
+  editOnly: z.boolean().optional(),
 });
 export type ApprovalRequestPayload = z.infer<typeof ApprovalRequestSchema>;
 

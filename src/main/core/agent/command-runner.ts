@@ -60,6 +60,8 @@ export interface CommandRunnerOptions {
   onHistoryError?: (err: Error) => void;
   /** The person's config.toml, where an "always allow" rule would be written. */
   rulesFile?: string;
+  /** Asks a page for the edited command when the approver could not take text (answer `edit`); without it, `edit` declines. */
+  editor?: Approver;
   /** Writes an "always allow" rule the person chose; throws when it cannot. */
   remember?: (rule: NonNullable<ApprovalRequest['remember']>) => void;
 }
@@ -176,7 +178,13 @@ export class CommandRunner {
         ...(previewRun ? { previewPending: true } : {}),
         ...(verdict.remember && this.o.rulesFile && this.o.remember ? { remember: { ...verdict.remember, file: this.o.rulesFile } } : {}),
       };
-      const { answer, timedOut } = await askWithTimeout(this.o.approver, asked, signal);
+      const askedAt = Date.now();
+      let { answer, timedOut } = await askWithTimeout(this.o.approver, asked, signal);
+      if (answer === 'edit') {
+        // The native box cannot take text: the page asks for the edit alone, within what is left of the time.
+        const left = Math.max(0, this.o.approvalTimeoutMs - (Date.now() - askedAt));
+        ({ answer, timedOut } = this.o.editor ? await askWithTimeout(this.o.editor, { ...asked, requestId: ulid(), timeoutMs: left, editOnly: true }, signal) : { answer: 'denied', timedOut: false });
+      }
       answered = true;
       if (previewRun && !preview) {
         // Answered before the preview ended: stop it, and wait until its processes are gone before anything runs.

@@ -251,6 +251,8 @@ export class ChatService {
       executor: this.o.executor ?? new Executor({ ...(this.o.commandEnv ? { env: this.o.commandEnv.env, secrets: this.o.commandEnv.secrets } : {}), ...(this.o.sandbox ? { sandbox: this.o.sandbox } : {}) }),
       ...(this.o.sandbox ? { confine: (cwd: string) => this.confine(cwd) } : {}),
       approver: this.o.approver ?? this.approvals,
+      // A native approver's Edit asks the page for the text only.
+      ...(this.o.approver ? { editor: this.approvals } : {}),
       ...(history ? { history } : {}),
       emit: this.emit,
       approvalTimeoutMs: ai.approval_timeout_s * 1000,
