@@ -24,13 +24,14 @@ function tomlValue(v: string | number | string[]): string {
 }
 
 /** Writes `<home>/.config/syui/ai/config.toml`; every list is written, empty ones too. */
-export function writeConfig(home: string, opts: { ai?: AiSettings; permissions: PermissionLists }): string {
+export function writeConfig(home: string, opts: { ai?: AiSettings; ui?: AiSettings; permissions: PermissionLists }): string {
   const file = configFileOf(home);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const lines: string[] = [];
   if (opts.ai) {
     lines.push('[ai]', ...Object.entries(opts.ai).map(([k, v]) => `${k} = ${tomlValue(v)}`), '');
   }
+  if (opts.ui) lines.push('[ui]', ...Object.entries(opts.ui).map(([k, v]) => `${k} = ${tomlValue(v)}`), '');
   lines.push('[permissions]');
   for (const d of ['auto_allow', 'notify', 'require_approval', 'deny'] as const) lines.push(`${d} = ${tomlValue(opts.permissions[d] ?? [])}`);
   fs.writeFileSync(file, `${lines.join('\n')}\n`);

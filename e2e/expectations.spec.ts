@@ -96,6 +96,27 @@ test.describe('themes', () => {
       expect(contrast(border, behind), `${name}: ${border} on ${behind}`).toBeGreaterThanOrEqual(3);
     }
   });
+  for (const [theme, scheme] of [
+    ['light', 'dark'],
+    ['dark', 'light'],
+  ] as const) {
+    test.describe(`[ui] theme = "${theme}"`, () => {
+      test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, ui: { theme } } });
+      test(`wins over a ${scheme} system scheme`, async ({ world, page }, testInfo) => {
+        await page.emulateMedia({ colorScheme: scheme });
+        await ChatPage.open(page, world.url);
+        await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+        const bg = luminance(await page.evaluate(() => getComputedStyle(document.body).backgroundColor));
+        if (theme === 'light') expect(bg).toBeGreaterThan(0.8);
+        else expect(bg).toBeLessThan(0.05);
+        // The setting holds when the system changes its mind.
+        await page.emulateMedia({ colorScheme: theme });
+        await page.emulateMedia({ colorScheme: scheme });
+        await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+        await page.screenshot({ path: testInfo.outputPath(`theme-${theme}-on-${scheme}.png`) });
+      });
+    });
+  }
 });
 
 test.describe('first run', () => {

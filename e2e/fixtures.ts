@@ -67,6 +67,8 @@ export interface ChatSetup {
   permissions: PermissionLists;
   /** More `[ai]` keys (timeouts…), for the scripted provider. */
   ai?: AiSettings;
+  /** `[ui]` keys (theme…). */
+  ui?: AiSettings;
 }
 
 export const DEFAULT_CHAT_SETUP: ChatSetup = {
@@ -130,6 +132,7 @@ export const test = base.extend<{ aios: AiosServer; chatSetup: ChatSetup; world:
         ...(chatSetup.provider === 'scripted'
           ? { ai: { base_url: llm.baseUrl, model: 'scripted', request_timeout_s: 20, approval_timeout_s: 120, ...chatSetup.ai } }
           : {}),
+        ...(chatSetup.ui ? { ui: chatSetup.ui } : {}),
         permissions: chatSetup.permissions,
       });
       const launch = () => launchAiosWeb({ home, cwd: work, env: { OLLAMA_HOST: CLOSED_OLLAMA } });

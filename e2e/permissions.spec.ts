@@ -61,3 +61,41 @@ test('first-hour commands run confined; always allow is remembered, listed and r
   await dialog.getByRole('button', { name: 'Deny', exact: true }).click();
   await expect(chat.lastAnswer()).toContainText('Not listed.');
 });
+
+test('a command the jail stopped offers to run again unconfined, which asks first', async ({ page, world }, testInfo) => {
+  // Outside the working tree and outside /tmp (the jail's /tmp is private): read-only in the jail.
+  const outside = fs.mkdtempSync('/var/tmp/aios-e2e-unconfined-');
+  try {
+    const target = `${outside}/made`;
+    const command = `mkfifo ${target}`;
+    const chat = await ChatPage.open(page, world.url);
+    const dialog = page.getByRole('dialog', { name: 'Approve command' });
+    proposes(world, command, 'The jail stopped it.');
+    await chat.send('make a fifo there');
+    const card = chat.cardFor(command);
+    await expect(card.root).toHaveAttribute('data-outcome', 'failed');
+    await expect(card.root.getByTestId('command-jail-failure')).toContainText('a write outside the working tree was refused');
+    await expect(dialog).toHaveCount(0);
+    expect(fs.existsSync(target)).toBe(false);
+    await page.screenshot({ path: testInfo.outputPath('jail-stopped-card.png') });
+    await card.root.getByTestId('run-unconfined').click();
+    await expect(dialog).toBeVisible();
+    await expect(dialog).toContainText(command);
+    await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
+    await expect(chat.cards()).toHaveCount(2);
+    await expect(chat.lastCard().root).toHaveAttribute('data-outcome', 'ok');
+    expect(fs.statSync(target).isFIFO()).toBe(true);
+  } finally {
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+});
+
+test('df in the quiet jail says its card is a confined view', async ({ page, world }) => {
+  const chat = await ChatPage.open(page, world.url);
+  proposes(world, 'df -h', 'Here is the disk.');
+  await chat.send('how full is the disk?');
+  const card = chat.cardFor('df -h');
+  await card.expectState('done');
+  await expect(card.root.getByTestId('command-sandbox')).toContainText('confined');
+  await expect(card.root.getByTestId('command-confined-view')).toContainText('confined view: the jail’s own /tmp');
+});

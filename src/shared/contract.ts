@@ -30,6 +30,8 @@ export const AppInfoSchema = z.object({
   memoryDb: z.string(),
   /** `[ui] font_size`: the base text size in CSS pixels; Ctrl+=/−/0 scale it. */
   fontSize: z.number().int().min(8).max(48),
+  /** `[ui] theme`; absent (an older core) means "system". */
+  theme: z.enum(['system', 'light', 'dark']).optional(),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
@@ -114,6 +116,8 @@ export const ApprovalRequestSchema = JudgedCommandSchema.extend({
   remember: z.object({ list: z.literal('auto_allow'), pattern: z.string(), file: z.string() }).optional(),
   /** A preview is still running: it follows as `chat.approvalPreview`; the person may answer before it does. */
   previewPending: z.boolean().optional(),
+  /** The person chose Edit in Electron's native dialog: the page offers only an edit of the command (judged again), never an approval. */
+  editOnly: z.boolean().optional(),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 
@@ -141,6 +145,8 @@ export const CommandDoneSchema = z.object({
   timedOut: z.boolean(),
   cancelled: z.boolean(),
   decidedBy: DecidedBySchema.optional(),
+  /** Ran confined because no rule names it, and the jail seems to have stopped it (a write outside, the network): the card offers to run it again unconfined, which asks. */
+  jailFailure: z.string().optional(),
 });
 
 /**
@@ -334,8 +340,8 @@ export const calls = {
   'permissions.list': call(z.strictObject({}), PersonRulesSchema),
   /** Removes one of the person's rules; the policy is built again at once. */
   'permissions.remove': call(z.strictObject({ list: RuleListSchema, pattern: z.string().min(1) }), PersonRulesSchema),
-  /** Runs a command the person typed (`!cmd`) through the same policy, approvals and history. */
-  'chat.run': call(z.strictObject({ command: z.string().min(1).max(MAX_CHAT_TEXT) }), ChatCommandResultSchema),
+  /** Runs a command the person typed (`!cmd`) through the same policy, approvals and history. `unconfined`: again outside the quiet jail that stopped it (it is then asked about). */
+  'chat.run': call(z.strictObject({ command: z.string().min(1).max(MAX_CHAT_TEXT), unconfined: z.boolean().optional() }), ChatCommandResultSchema),
   /** Saves text too long for a message as a file (0600, in the data dir) and says where, for the message to point at. */
   'chat.attach': call(z.strictObject({ text: z.string().min(1).max(MAX_ATTACHMENT_TEXT) }), z.object({ path: z.string(), lines: z.number().int(), bytes: z.number().int() })),
   /** Starts a new, empty conversation (the old one stays in the memory file). */

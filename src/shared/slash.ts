@@ -7,7 +7,7 @@
 
 export type HostSurface = 'gui' | 'tty';
 
-export type SlashName = 'help' | 'clear' | 'history' | 'memory' | 'permissions' | 'terminal' | 'setup' | 'model' | 'output' | 'exit';
+export type SlashName = 'help' | 'clear' | 'history' | 'memory' | 'permissions' | 'terminal' | 'setup' | 'model' | 'output' | 'unconfined' | 'exit';
 
 interface SlashSpec {
   name: SlashName;
@@ -27,6 +27,7 @@ export const SLASH_COMMANDS: readonly SlashSpec[] = [
   { name: 'model', aliases: [], usage: '/model [name]', does: 'list the models the provider offers, or switch to one (saved in config.toml)', hosts: ['gui', 'tty'] },
   { name: 'terminal', aliases: [], usage: '/terminal', does: { gui: 'open the terminal pane', tty: 'open your shell ($SHELL); type exit to come back' }, hosts: ['gui', 'tty'] },
   { name: 'output', aliases: [], usage: '/output', does: 'all the output of the last command (long output is folded)', hosts: ['tty'] },
+  { name: 'unconfined', aliases: [], usage: '/unconfined', does: 'run again outside the jail the last command the jail stopped (asks first)', hosts: ['tty'] },
   { name: 'help', aliases: ['?'], usage: '/help', does: 'this text', hosts: ['gui', 'tty'] },
   { name: 'exit', aliases: ['quit'], usage: '/exit', does: 'leave (as Ctrl-D does)', hosts: ['tty'] },
 ];

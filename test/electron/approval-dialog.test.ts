@@ -127,14 +127,14 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
     const plain = createFakeElectron({ messageBoxResponse: RUN_BUTTON });
     const approverPlain = new NativeApprover({ dialog: plain.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
     expect(await approverPlain.approve(request(), new AbortController().signal)).toBe('approved');
-    expect(((plain.dialogs.messageBoxes[0] as unknown[]).at(-1) as MessageBoxOptions).buttons).toEqual(['Deny', 'Run']);
+    expect(((plain.dialogs.messageBoxes[0] as unknown[]).at(-1) as MessageBoxOptions).buttons).toEqual(['Deny', 'Run', 'Edit…']);
 
     const fake = createFakeElectron({ messageBoxResponse: ALWAYS_BUTTON });
     const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
     const answer = await approver.approve(request({ command: 'seq 1 30', rule: null, reasons: ["require_approval: 'seq 1 30': no rule matches 'seq 1 30'"], remember }), new AbortController().signal);
     expect(answer).toBe('always');
     const options = (fake.dialogs.messageBoxes[0] as unknown[]).at(-1) as MessageBoxOptions;
-    expect(options.buttons).toEqual(['Deny', 'Run', 'Always allow seq *']);
+    expect(options.buttons).toEqual(['Deny', 'Run', 'Always allow seq *', 'Edit…']);
     expect(options.message).toBe('The AI wants to run `seq 1 30`. Run it?');
     expect(options.detail).toContain('aios asks because no rule covers `seq`.');
     expect(options.detail).toContain(`Always allow writes the rule "seq *" into ${remember.file}`);

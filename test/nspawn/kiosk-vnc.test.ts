@@ -92,6 +92,11 @@ describe.skipIf(g.skip)('the kiosk session, headless, seen over VNC', () => {
     if (!fs.existsSync(path.join(repoRoot, 'out/renderer/index.html'))) throw new Error('the renderer is not built (out/renderer): run npm run build');
     const home = kioskDir('home');
     const runtime = kioskDir('runtime');
+    // The kiosk follows [ui] theme (no colour-scheme flag): dark here, while the reference browser asks for light.
+    const configDir = path.join(home, '.config', 'syui', 'ai');
+    fs.mkdirSync(configDir, { recursive: true });
+    fs.writeFileSync(path.join(configDir, 'config.toml'), '[ui]\ntheme = "dark"\n');
+    for (const p of [path.join(home, '.config'), path.join(home, '.config', 'syui'), configDir, path.join(configDir, 'config.toml')]) fs.chownSync(p, UID, GID);
     const base = {
       PATH: '/usr/local/bin:/usr/bin:/bin',
       HOME: home,
@@ -145,8 +150,8 @@ describe.skipIf(g.skip)('the kiosk session, headless, seen over VNC', () => {
     });
     let reference: Frame;
     try {
-      // The kiosk runs Chromium with --force-dark-mode: the reference asks for the same scheme.
-      const page = await browser.newPage({ viewport: { width: first.width, height: first.height }, colorScheme: 'dark' });
+      // The reference asks for a light scheme: the page is dark only because config.toml says so.
+      const page = await browser.newPage({ viewport: { width: first.width, height: first.height }, colorScheme: 'light' });
       await page.goto(url!);
       await page.getByRole('main', { name: 'Conversation' }).waitFor({ state: 'visible', timeout: 30_000 });
       await page.locator('footer[aria-label="Status"]').waitFor({ state: 'visible', timeout: 30_000 });
@@ -175,7 +180,7 @@ describe.skipIf(g.skip)('the kiosk session, headless, seen over VNC', () => {
     console.log(`test/nspawn: VNC capture ${capture}: ${JSON.stringify(stats)}`);
 
     // Close to the chat as Chromium draws it, far from a blank screen of any
-    // colour, and dark (the app's theme; an error page is white).
+    // colour, and dark ([ui] theme = "dark"; an error page is white).
     expect(stats.referenceToFlat, 'the reference itself is nearly flat: the chat did not render').toBeGreaterThan(6);
     expect(stats.toReference, `the VNC capture (${capture}) does not look like the chat`).toBeLessThan(close);
     expect(stats.toFlat).toBeGreaterThan(stats.referenceToFlat / 2);

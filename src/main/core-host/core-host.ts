@@ -55,7 +55,7 @@ export function runCoreHost(parent: ParentPort, options: CoreHostOptions): Core 
         return;
       }
       case 'approval-answer':
-        approver.answer(message.requestId, message.approved, message.remember === true);
+        approver.answer(message.requestId, message.approved, message.remember === true, message.edit === true);
         return;
       case 'shutdown':
         logger.info('core host: shutting down; closing shells');

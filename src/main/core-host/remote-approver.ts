@@ -36,7 +36,7 @@ export class RemoteApprover implements Approver {
   }
 
   /** Main's answer; an unknown or already settled id is ignored (each id counts once). */
-  answer(requestId: string, approved: boolean, remember = false): void {
-    this.waiting.get(requestId)?.(approved ? (remember ? 'always' : 'approved') : 'denied');
+  answer(requestId: string, approved: boolean, remember = false, edit = false): void {
+    this.waiting.get(requestId)?.(edit ? 'edit' : approved ? (remember ? 'always' : 'approved') : 'denied');
   }
 }

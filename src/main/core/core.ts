@@ -138,6 +138,7 @@ export class Core {
         dataDir: this.config.paths.dataDir,
         memoryDb: this.config.paths.memoryDb,
         fontSize: this.config.config.ui.font_size,
+        theme: this.config.config.ui.theme,
       }),
       'app.status': computeStatus,
       'terminal.open': (req, ctx) => this.terminals.open(req, ctx.clientId),

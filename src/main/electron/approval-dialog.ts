@@ -24,6 +24,8 @@ export const DENY_BUTTON = 0;
 export const RUN_BUTTON = 1;
 /** Shown only when the question offers a rule to remember. */
 export const ALWAYS_BUTTON = 2;
+/** A command's last button: the box cannot take text, so the page asks for the edited command (judged again). */
+export const EDIT_LABEL = 'Edit…';
 
 /** The message box for one request; exported for tests of its wording. */
 /** A native box cannot scroll: the arguments are cut to this many lines and characters. */
@@ -87,6 +89,8 @@ export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal
     `Denied automatically after ${seconds} s without an answer.`,
     ...(request.remember ? ['', `Always allow writes the rule ${JSON.stringify(request.remember.pattern)} into ${request.remember.file} ([permissions] ${request.remember.list}); /permissions lists and removes it.`] : []),
     '',
+    `${EDIT_LABEL} opens the command for editing in the aios window; the edited command is judged again (and asked about here again if it must be).`,
+    '',
     'Details:',
     ...words.details.map((d) => `  ${d}`),
   ];
@@ -95,7 +99,7 @@ export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal
     title: 'aios: approve command',
     message: `${words.headline} Run it?`,
     detail: lines.join('\n'),
-    buttons: request.remember ? ['Deny', 'Run', `Always allow ${request.remember.pattern}`] : ['Deny', 'Run'],
+    buttons: [...(request.remember ? ['Deny', 'Run', `Always allow ${request.remember.pattern}`] : ['Deny', 'Run']), EDIT_LABEL],
     defaultId: DENY_BUTTON,
     cancelId: DENY_BUTTON,
     noLink: true,
@@ -146,7 +150,8 @@ export class NativeApprover implements Approver {
         const redrawn = new Promise<'redraw'>((resolve) => (state.redraw = () => resolve('redraw')));
         const left = Math.max(0, request.timeoutMs - (Date.now() - state.askedAt));
         const current: ApprovalRequest = { ...request, timeoutMs: left, ...(shownPreview ? { preview: shownPreview } : {}) };
-        const shown = showMessageBoxOn(this.deps.dialog, this.deps.parent(), approvalBoxOptions(current, box.signal));
+        const options = approvalBoxOptions(current, box.signal);
+        const shown = showMessageBoxOn(this.deps.dialog, this.deps.parent(), options);
         // The preview may have arrived while the box was being made.
         if (state.preview !== shownPreview) state.redraw?.();
         const outcome = await Promise.race([shown, aborted, redrawn]);
@@ -161,7 +166,14 @@ export class NativeApprover implements Approver {
           this.deps.logger.info(`approval ${request.requestId} ended without an answer (cancelled or timed out): ${request.command}`);
           return 'denied';
         }
-        const answer: ApprovalAnswer = outcome.response === RUN_BUTTON ? 'approved' : outcome.response === ALWAYS_BUTTON && request.remember ? 'always' : 'denied';
+        const answer: ApprovalAnswer =
+          outcome.response === RUN_BUTTON
+            ? 'approved'
+            : outcome.response === ALWAYS_BUTTON && request.remember
+              ? 'always'
+              : !request.tool && options.buttons?.[outcome.response] === EDIT_LABEL
+                ? 'edit'
+                : 'denied';
         this.deps.logger.info(`approval ${request.requestId}: ${answer} by the person: ${request.command}`);
         return answer;
       }

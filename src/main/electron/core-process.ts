@@ -183,7 +183,9 @@ export class CoreProcess {
           .then((answer) => {
             this.approvals.delete(request.requestId);
             if (child === this.child && !controller.signal.aborted) {
-              this.post(child, { type: 'approval-answer', requestId: request.requestId, approved: answer !== 'denied', ...(answer === 'always' ? { remember: true } : {}) });
+              // An edited command comes from the page (answer `edit`), never from main: `edited` is not sent.
+              const edit = answer === 'edit';
+              this.post(child, { type: 'approval-answer', requestId: request.requestId, approved: answer === 'approved' || answer === 'always', ...(answer === 'always' ? { remember: true } : {}), ...(edit ? { edit } : {}) });
             }
           });
         return;

@@ -11,6 +11,8 @@ import { attachmentNote } from '../../shared/attachment';
 import { approvalWording } from '../../shared/approval-wording';
 import { formatPersonRules, parsePermissionsArg } from '../../shared/permissions-text';
 import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT, type CallName, type CallRequest, type CallResponse, type EventPayload } from '../../shared/contract';
+import { confinedViewNote } from '../../shared/confined-view';
+import { EDIT_HINT, EDIT_OFFER, EDIT_PROMPT, jailStoppedHint, readApprovalReply } from './approval-answer';
 import { ARGUMENT_LINES, decisionLabel, formatDuration, formatCommandLog, formatMemories, formatToolArguments, HELP } from './format';
 import { MarkdownStream, renderMarkdown } from './markdown';
 import { OutputFold } from './output-fold';
@@ -61,6 +63,10 @@ export class ChatRepl {
   private client: ConnectedClient | undefined;
   private busy = false;
   private approval: EventPayload<'chat.approvalRequest'> | undefined;
+  /** The question's command is open on the edit line: the next line is the edited command. */
+  private editing = false;
+  /** The last command the quiet jail stopped: what `/unconfined` runs again. */
+  private jailStopped: string | undefined;
   /** Commands whose approval question a crash of the previous aios took away (until the next line). */
   private lostApprovals: string[] = [];
   private atLineStart = true;
@@ -247,6 +253,8 @@ export class ChatRepl {
         this.line(`${s.bold('$')} ${visibleText(p.command)}  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${rule}`);
         // Run in the jail because no rule names it: say so, as the card does.
         if (p.sandbox?.confined && p.sandbox.detail.startsWith('confined because')) this.line(s.dim(`  ${visibleText(p.sandbox.detail, ONE_LINE)}`));
+        const view = p.sandbox?.confined ? confinedViewNote(p.command) : undefined;
+        if (view) this.line(s.yellow(`  ${view}`));
       }),
       ev.on('chat.approvalRequest', (p) => {
         this.approval = p;
@@ -269,6 +277,7 @@ export class ChatRepl {
           this.line(s.dim(`  in ${visibleText(p.cwd, ONE_LINE)}`));
           this.line(details);
           if (always) this.line(always);
+          this.line(s.dim(EDIT_OFFER));
         }
         // What it would change, seen in a throwaway overlay before this question.
         if (p.preview) this.line(this.previewLines(p.preview));
@@ -309,6 +318,10 @@ export class ChatRepl {
           const how = p.cancelled ? 'cancelled' : p.timedOut ? 'timed out' : p.signal ? `killed (${p.signal})` : `exit ${p.exitCode ?? '?'}`;
           this.line(s.dim(`[${how} · ${formatDuration(p.durationMs)}]`));
         }
+        if (p.jailFailure) {
+          this.jailStopped = p.command;
+          this.line(s.yellow(visibleText(jailStoppedHint(p.jailFailure), ONE_LINE)));
+        }
       }),
       ev.on('chat.notice', (p) => this.line((p.level === 'warning' ? s.yellow : s.cyan)(`! ${visibleText(p.message)}`))),
       ev.on('chat.error', (p) => this.line(s.red(`error: ${visibleText(p.message)}`))),
@@ -347,6 +360,7 @@ export class ChatRepl {
     if (this.o.output.isTTY !== true || this.o.input.isTTY !== true) return;
     this.countdown = setInterval(() => {
       if (!this.approval || this.inTerminal || this.closed) return this.stopCountdown();
+      if (this.editing) return;
       this.rl.setPrompt(this.approvalPromptText(this.approval));
       this.rl.prompt(true);
     }, 1000);
@@ -374,6 +388,8 @@ export class ChatRepl {
       return;
     }
     if (this.approval) {
+      // The edit line's text goes with the question it edited.
+      if (this.editing) this.rl.write(null, { ctrl: true, name: 'u' });
       void this.answer(false);
     }
     if (this.busy) {
@@ -391,14 +407,15 @@ export class ChatRepl {
     this.prompt();
   }
 
-  private async answer(approved: boolean, remember = false): Promise<void> {
+  private async answer(approved: boolean, remember = false, edited?: string): Promise<void> {
     const a = this.approval;
     if (!a) return;
     this.approval = undefined;
+    this.editing = false;
     this.stopCountdown();
     this.rl.setPrompt(this.promptText());
     try {
-      await this.call('chat.approve', { requestId: a.requestId, approved, ...(remember ? { remember: true } : {}) });
+      await this.call('chat.approve', { requestId: a.requestId, approved, ...(remember ? { remember: true } : {}), ...(edited !== undefined ? { command: edited } : {}) });
     } catch (err) {
       this.line(this.style.yellow(`too late: ${(err as Error).message}`));
     }
@@ -420,8 +437,15 @@ export class ChatRepl {
         this.prompt();
         return;
       }
-      const always = this.approval.remember !== undefined && /^\s*a(lways)?\s*$/i.test(raw);
-      await this.answer(always || /^\s*y(es)?\s*$/i.test(raw), always);
+      if (this.editing) {
+        // An emptied line runs nothing.
+        const edited = raw.trim();
+        await this.answer(edited !== '', false, edited || undefined);
+        return;
+      }
+      const reply = readApprovalReply(raw, this.approval);
+      if (reply === 'edit') return this.openEdit(this.approval.command);
+      await this.answer(reply === 'yes' || reply === 'always', reply === 'always');
       return;
     }
     if (this.wizard?.active) {
@@ -469,6 +493,16 @@ export class ChatRepl {
     if (!this.sendQueued()) this.prompt();
   }
 
+  /** The question's command on an edit line of its own, ready to change; the question stays open meanwhile. */
+  private openEdit(command: string): void {
+    this.editing = true;
+    this.line(this.style.dim(EDIT_HINT));
+    this.rl.setPrompt(this.style.yellow(EDIT_PROMPT));
+    this.rl.prompt();
+    this.atLineStart = false;
+    this.rl.write(command);
+  }
+
   /** A message over the limit (a big paste) is saved as a file and the message points at it: nothing is refused or lost. */
   private async fitMessage(text: string): Promise<string> {
     if (text.length <= MAX_CHAT_TEXT) return text;
@@ -478,11 +512,11 @@ export class ChatRepl {
     return attachmentNote(saved);
   }
 
-  private async direct(command: string): Promise<void> {
+  private async direct(command: string, unconfined = false): Promise<void> {
     if (!command) return this.line('usage: !<command>');
     this.busy = true;
     try {
-      await this.call('chat.run', { command });
+      await this.call('chat.run', { command, ...(unconfined ? { unconfined: true } : {}) });
     } finally {
       this.busy = false;
     }
@@ -536,6 +570,9 @@ export class ChatRepl {
       }
       case 'terminal':
         return this.terminal();
+      case 'unconfined':
+        if (!this.jailStopped) return this.line(this.style.dim('the jail has stopped no command yet'));
+        return this.direct(this.jailStopped, true);
       case 'output': {
         const last = this.lastOutput;
         if (!last) return this.line(this.style.dim('no command has printed anything yet'));

@@ -1,3 +1,4 @@
+import { applyTheme, systemLightQuery } from './theme';
 import { useEffect } from 'react';
 import type { AiosBridge } from '../../shared/contract';
 import { useChat } from './chat/chat-store';
@@ -45,6 +46,7 @@ export function App({ bridge, chat }: { bridge: AiosBridge; chat: ChatController
       (info) => {
         useUi.getState().setInfo(info);
         applyBaseFontSize(info.fontSize, document.documentElement);
+        applyTheme(info.theme ?? 'system', document.documentElement, systemLightQuery());
       },
       () => undefined,
     );

@@ -10,8 +10,11 @@ import { ChatController } from './chat/controller';
 import { frameScheduler } from './chat/frame-scheduler';
 import { reattachTerminal, typeInTerminal } from './components/TerminalPane';
 import { useUi } from './store';
+import { applyTheme, systemLightQuery } from './theme';
 
 initFontScale();
+// Until the config says otherwise: the system's scheme.
+applyTheme('system', document.documentElement, systemLightQuery());
 installBenchHooks(location.search);
 const root = createRoot(document.getElementById('root')!);
 

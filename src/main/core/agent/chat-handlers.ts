@@ -45,7 +45,7 @@ export function chatHandlers(chat: ChatService, dataDir: string): ChatHandlers {
       }
       return null;
     },
-    'chat.run': (req) => chat.runDirect(req.command),
+    'chat.run': (req) => chat.runDirect(req.command, { unconfined: req.unconfined === true }),
     'permissions.list': () => chat.personRules(),
     'permissions.remove': (req) => {
       chat.editRules((text, file) => withRuleRemoved(text, req, file));

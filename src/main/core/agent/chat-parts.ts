@@ -45,6 +45,8 @@ export interface ChatPartsOptions {
   policy: () => Promise<CommandPolicy>;
   provider: () => Promise<ProviderState>;
   approver: Approver;
+  /** Asks the page for an edited command when `approver` (a native box) cannot take text. */
+  editor?: Approver;
   /** Writes an "always allow" rule into the person's config.toml. */
   remember: (rule: NonNullable<ApprovalRequest['remember']>) => void;
   onSaving: (state: SavingState) => void;
@@ -103,6 +105,7 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
     executor: o.executor ?? new Executor({ ...(commandEnv ? { env: commandEnv.env, secrets: commandEnv.secrets } : {}), ...(o.sandbox ? { sandbox: o.sandbox } : {}) }),
     jail: o.sandbox ? quietJail(o.sandbox, { home, ...protectedContext(o.config) }, secretFiles) : undefined,
     approver: o.approver,
+    ...(o.editor ? { editor: o.editor } : {}),
     commandLog,
     emit: o.emit,
     approvalTimeoutMs: o.ai.approval_timeout_s * 1000,

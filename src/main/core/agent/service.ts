@@ -177,6 +177,8 @@ export class ChatService {
       policy: () => this.policy(),
       provider: () => this.provider(),
       approver: this.o.approver ?? this.approvals,
+      // A native approver's Edit asks the page for the text only.
+      ...(this.o.approver ? { editor: this.approvals } : {}),
       remember: (rule) => this.rememberRule(rule),
       onSaving: (st) => this.savingChanged(st),
       external: this.o.external?.(),
@@ -259,12 +261,12 @@ export class ChatService {
     };
   }
 
-  async runDirect(command: string): Promise<CallResponse<'chat.run'>> {
+  async runDirect(command: string, how: { unconfined?: boolean } = {}): Promise<CallResponse<'chat.run'>> {
     if (this.direct) throw new BridgeError('unavailable', 'a direct command is already running');
     const { gate } = this.open();
     const controller = (this.direct = new AbortController());
     try {
-      const o = await gate.pass({ kind: 'command', command, cwd: this.cwd, callId: `direct-${ulid()}`, turnId: null, signal: controller.signal });
+      const o = await gate.pass({ kind: 'command', command, cwd: this.cwd, callId: `direct-${ulid()}`, turnId: null, signal: controller.signal, ...(how.unconfined ? { unconfined: true } : {}) });
       return {
         command,
         decision: o.decision,

@@ -76,6 +76,8 @@ export const CommandsSchema = z.strictObject({
 export const UiSchema = z.strictObject({
   kiosk: z.boolean().default(false),
   font_size: z.number().int().min(8).max(48).default(15),
+  /** "system" follows the system's colour scheme (a kiosk without a desktop gets the browser's default, light). */
+  theme: z.enum(['system', 'light', 'dark']).default('system'),
 });
 
 /** `[preview]`: see what a command would change before approving it (issue 16). */

@@ -37,6 +37,8 @@ export interface GateOptions {
   rulesFile?: string;
   /** Writes an "always allow" rule the person chose; throws when it cannot. */
   remember?: (rule: NonNullable<ApprovalRequest['remember']>) => void;
+  /** Asks a page for the edited command when the approver could not take text (answer `edit`); without it, `edit` declines. */
+  editor?: Approver;
 }
 
 /** What the approval step settled: it runs (and who let it), it does not (and why), or the person edited it. */
@@ -159,7 +161,13 @@ export class Gate {
       ...(preview?.pending ? { previewPending: true } : {}),
       ...(canRemember ? { remember: { ...j.remember!, file: this.o.rulesFile! } } : {}),
     };
-    const { answer, timedOut } = await askWithTimeout(this.o.approver, asked, signal);
+    const askedAt = Date.now();
+    let { answer, timedOut } = await askWithTimeout(this.o.approver, asked, signal);
+    if (answer === 'edit') {
+      // The native box cannot take text: the page asks for the edit alone, within what is left of the time.
+      const left = Math.max(0, this.o.approvalTimeoutMs - (Date.now() - askedAt));
+      ({ answer, timedOut } = this.o.editor ? await askWithTimeout(this.o.editor, { ...asked, requestId: ulid(), timeoutMs: left, editOnly: true }, signal) : { answer: 'denied', timedOut: false });
+    }
     answered = true;
     await preview?.abandon();
     if (typeof answer === 'object') return { edited: answer.edited };

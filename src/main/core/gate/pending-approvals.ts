@@ -37,6 +37,7 @@ export class PendingApprovals implements Approver {
         ...(request.preview ? { preview: request.preview } : {}),
         ...(request.remember ? { remember: request.remember } : {}),
         ...(request.previewPending ? { previewPending: true } : {}),
+        ...(request.editOnly ? { editOnly: true } : {}),
       });
       if (signal.aborted) onAbort();
     });
@@ -62,6 +63,8 @@ export class PendingApprovals implements Approver {
     const { remember = false, edited } = how;
     // An edit of a tool call's summary means nothing: only a command can be edited.
     if (approved && edited !== undefined && !waiting.request.tool && edited.trim() !== waiting.request.command) waiting.settle({ edited: edited.trim() });
+    // A question that asked only for an edit approves nothing.
+    else if (waiting.request.editOnly) waiting.settle('denied');
     // "Always allow" counts only for a question that offered a rule.
     else waiting.settle(approved ? (remember && waiting.request.remember ? 'always' : 'approved') : 'denied');
     return true;

@@ -132,6 +132,7 @@ export class CommandTrail implements Trail<CommandOutcome> {
       timedOut: result.timedOut,
       cancelled: result.cancelled,
       decidedBy: approver === 'user' ? 'you' : 'rules',
+      ...(jailFailure ? { jailFailure } : {}),
     };
     this.log.finish(this.rowId, {
       command,
@@ -149,9 +150,6 @@ export class CommandTrail implements Trail<CommandOutcome> {
       record: this.record(done),
     });
     this.emit('chat.commandDone', done);
-    if (jailFailure) {
-      this.emit('chat.notice', { turnId, level: 'info', message: `${command} ran confined and failed: ${jailFailure}. It can run again unconfined; that asks you first.` });
-    }
     const unknownNote = this.j.confinedUnknown ? { confinedUnknown: jailFailure ? { jailFailure } : {} } : {};
     return { kind: 'command', command, decision, rule, reasons, ran: started, refusal: failure ?? null, result, ...(preview ? { preview } : {}), ...unknownNote };
   }

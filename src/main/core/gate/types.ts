@@ -18,8 +18,11 @@ export interface CommandPolicy {
   readonly replaceShipped?: boolean;
 }
 
-/** `always`: approved, and the request's `remember` rule is to be written ("always allow"). `edited`: the person changed the command; it is judged again, never run as approved. */
-export type ApprovalAnswer = 'approved' | 'denied' | 'always' | { edited: string };
+/**
+ * `always`: approved, and the request's `remember` rule is to be written ("always allow"). `edited`: the person changed the command; it is judged again, never run as approved.
+ * `edit`: the person chose to edit in a host that cannot take text (Electron's native box): the page is asked for the edited command only.
+ */
+export type ApprovalAnswer = 'approved' | 'denied' | 'always' | 'edit' | { edited: string };
 
 /**
  * Asks the person. Each host implements it (a native dialog, a modal, a y/N

@@ -1,6 +1,7 @@
 import type { Inspection } from './findings';
 import type { Flag } from './options';
 import type { Arg } from './words';
+import { inspectRootPrograms } from './root-programs';
 
 /**
  * Arguments that make an otherwise ordinary program dangerous, as data where
@@ -133,6 +134,8 @@ const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   git: ['c', '--config-env', '--exec-path'],
   tar: ['I', 'F', '--to-command', '--checkpoint-action', '--rsh-command', '--use-compress-program'],
   rsync: ['e', '--rsh', '--rsync-path'],
+  // man's pager and HTML browser are programs it runs on the page.
+  man: ['P', '--pager', 'H', '--html'],
   'git clone': ['u', '--upload-pack'],
 };
 
@@ -214,6 +217,7 @@ function inspectConfigOptions(ins: Inspection): void {
 export function inspectCommandOptions(ins: Inspection): void {
   const { layer, found } = ins;
   inspectConfigOptions(ins);
+  inspectRootPrograms(ins);
   const sub = layer.parsed.positionals[0];
   const names = [...(COMMAND_OPTIONS[layer.program] ?? []), ...(sub && !sub.dynamic ? (COMMAND_OPTIONS[`${layer.program} ${sub.text}`] ?? []) : [])];
   if (names.length === 0) return;
@@ -283,6 +287,12 @@ const WRITES: Readonly<Record<string, WriteRule>> = {
   cargo: ({ layer, found }) => {
     const root = layer.parsed.flags.find((f) => f.name === '--root');
     if (root?.value) found.write(root.value, 'cargo --root');
+  },
+  // script writes its typescript (the operand, else ./typescript) and any log file it is given.
+  script: ({ layer, found }) => {
+    for (const f of layer.parsed.flags) if (['B', 'I', 'O', 'T', 't'].includes(f.name) && f.value) found.write(f.value, `script -${f.name}`);
+    const file = layer.parsed.positionals[0];
+    if (file) found.write(file, 'script');
   },
   dd: ({ layer, found }) => {
     for (const p of layer.parsed.positionals) {

@@ -7,6 +7,8 @@ export class Findings {
   readonly floors: Floor[] = [];
   readonly nested: Nested[] = [];
   readonly writes: WriteTarget[] = [];
+  /** Files a wrapper's own options read (`xargs -a FILE`): the secret-file check sees them. */
+  readonly reads: Arg[] = [];
   readonly cd: CdEffect[] = [];
   /** Names given to code by `alias`: calling them runs code we judged separately. */
   readonly aliases: string[] = [];
@@ -21,6 +23,9 @@ export class Findings {
   }
   argv(args: Arg[], via: string, open: boolean): void {
     this.nested.push({ kind: 'argv', args, via, open });
+  }
+  read(arg: Arg): void {
+    this.reads.push(arg);
   }
   write(arg: Arg, what: string): void {
     this.writes.push({ arg, what });

@@ -185,6 +185,7 @@ export function normalizeCommand(input: NormalizeInput): NormalizedCommand {
     wrappers,
     floors: found.floors,
     writes: [...input.writes, ...found.writes],
+    ...(found.reads.length > 0 ? { reads: found.reads } : {}),
     nested: found.nested,
     cd: found.cd,
     aliases: found.aliases,

@@ -124,6 +124,16 @@ const SYSTEMD_SIMPLE: OptionTable = { long: { force: 'f' } };
 
 const NO_OPTIONS: OptionTable = { noOptions: true };
 
+/** util-linux script: the typescript file (its operand) and the log files it writes. */
+const SCRIPT: OptionTable = {
+  long: {
+    append: 'a', command: 'c', echo: 'E', return: 'e', flush: 'f', 'log-io': 'B', 'log-in': 'I', 'log-out': 'O', 'log-timing': 'T',
+    'logging-format': 'm', 'output-limit': 'o', quiet: 'q', timing: 't',
+  },
+  valued: ['c', 'E', 'B', 'I', 'O', 'T', 'm', 'o'],
+  optionalValue: ['t'],
+};
+
 /**
  * Long options that have no short twin are their own canonical name; listing
  * them in `long` lets an abbreviation (`--conf` for `--config`, which
@@ -189,6 +199,7 @@ const TABLES: Readonly<Record<string, OptionTable>> = {
   mkfs: MKFS,
   find: NO_OPTIONS,
   dd: NO_OPTIONS,
+  script: SCRIPT,
 };
 
 export const OPTION_TABLES: Readonly<Record<string, OptionTable>> = Object.fromEntries(Object.entries(TABLES).map(([k, t]) => [k, withLongNames(t)]));

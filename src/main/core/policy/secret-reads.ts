@@ -15,8 +15,8 @@ import type { Arg } from './words';
  * Lexical only, like the rest of the policy.
  */
 
-/** Programs that look at names and metadata, never at contents. */
-const NAMES_ONLY = new Set(['ls', 'stat', 'du', 'realpath', 'readlink', 'dirname', 'basename', 'test', '[', 'namei', 'lsattr', 'getfacl', 'cd', 'pushd', 'echo', 'printf', 'mkdir', 'touch', 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'tree', 'exa', 'eza']);
+/** Programs that look at names and metadata, never at contents (df and kin: a raw disk's size and label, not its blocks). */
+const NAMES_ONLY = new Set(['df', 'findmnt', 'lsblk', 'blkid', 'smartctl', 'ls', 'stat', 'du', 'realpath', 'readlink', 'dirname', 'basename', 'test', '[', 'namei', 'lsattr', 'getfacl', 'cd', 'pushd', 'echo', 'printf', 'mkdir', 'touch', 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'tree', 'exa', 'eza']);
 
 /** Programs that read a folder's contents all the way down, always or with the option shown. */
 const RECURSIVE: Readonly<Record<string, RegExp | true>> = {
@@ -126,7 +126,7 @@ function globReason(glob: string, ctx: SecretFileContext): string | undefined {
 
 /** Cheap test before the list is walked: every secret lives under one of these. */
 function mayBeSecret(target: string, home: string | undefined): boolean {
-  return target.startsWith('/proc/') || target.startsWith('/etc/') || target.startsWith('/root/') || target.startsWith('/var/lib/') || (home !== undefined && target.startsWith(`${home}/.`));
+  return target.startsWith('/proc/') || target.startsWith('/dev/') || target.startsWith('/etc/') || target.startsWith('/root/') || target.startsWith('/var/lib/') || (home !== undefined && target.startsWith(`${home}/.`));
 }
 
 /** Why reading the words `words` (a command's, or `<` redirections' when `redirect`) exposes a secret file, or undefined. */
@@ -169,7 +169,10 @@ export function secretReadReason(cmd: NormalizedCommand, cwds: readonly string[]
   const real = cmd.layers.filter((l) => !l.restrictOnly);
   const innermost = real[real.length - 1];
   const namesOnly = innermost !== undefined && !innermost.dynamicProgram && NAMES_ONLY.has(innermost.program);
-  return wordsReason(cmd.argv, cwds, home, { namesOnly, deep: real.some(recursive), redirect: false });
+  const own = wordsReason(cmd.argv, cwds, home, { namesOnly, deep: real.some(recursive), redirect: false });
+  if (own) return own;
+  // What a wrapper's own options read counts too (`xargs -a FILE` prints FILE's words as arguments).
+  return cmd.reads ? wordsReason(cmd.reads, cwds, home, { namesOnly: false, deep: false, redirect: false }) : undefined;
 }
 
 /** Why a `<` (or `<>`) redirection from `arg` reads a secret file, or undefined. */

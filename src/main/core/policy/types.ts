@@ -66,6 +66,8 @@ export interface NormalizedCommand {
   wrappers: string[];
   floors: Floor[];
   writes: WriteTarget[];
+  /** Files a wrapper's options read (`xargs -a FILE`). */
+  reads?: Arg[];
   nested: Nested[];
   cd: CdEffect[];
   /** Names `alias` gave to code in this command. */

@@ -251,8 +251,10 @@ function label(name: string, key: string): string {
 export function applyMeaning(name: string, key: string, meaning: OptionMeaning, value: Arg | undefined, found: Findings): void {
   const what = label(name, key);
   switch (meaning) {
-    case 'harmless':
     case 'reads':
+      if (value) found.read(value);
+      return;
+    case 'harmless':
     case 'special':
       return;
     case 'runs':

@@ -190,12 +190,13 @@ export class ChatController {
     }
   }
 
-  async direct(command: string): Promise<void> {
+  /** `unconfined`: again outside the quiet jail that stopped it; the core then asks before it runs. */
+  async direct(command: string, how: { unconfined?: boolean } = {}): Promise<void> {
     if (!command) return this.system('usage: !<command>, e.g. !ls -la');
     this.batcher.flush();
     applyChat((s) => R.directStart(s, this.now()));
     try {
-      await this.bridge.call('chat.run', { command });
+      await this.bridge.call('chat.run', { command, ...(how.unconfined ? { unconfined: true } : {}) });
     } catch (err) {
       applyChat((s) => R.localError(s, 'run_failed', `could not run ${command}: ${message(err)}`));
     } finally {

@@ -176,6 +176,7 @@ export function cardDone(c: CommandRow, p: EventPayload<'chat.commandDone'>): Co
     durationMs: p.ran ? p.durationMs : null,
     refusal: refused ? refusalText(p.decision, c.rule, c.reasons, p.refusal) : p.refusal,
     ...(p.decidedBy ? { decidedBy: p.decidedBy } : {}),
+    ...(p.jailFailure ? { jailFailure: p.jailFailure } : {}),
   };
 }
 

@@ -54,6 +54,8 @@ export interface CommandRow {
   signal: string | null;
   durationMs: number | null;
   refusal: string | null;
+  /** Ran confined (no rule names it) and the jail seems to have stopped it: it may run again unconfined, which asks. */
+  jailFailure?: string;
   /** Rebuilt from the stored conversation (its live output beyond what the model was given is not kept). */
   restored: boolean;
 }

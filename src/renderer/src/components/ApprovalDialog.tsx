@@ -20,7 +20,8 @@ function Dialog({ request }: { request: ApprovalRequest }) {
   const box = useRef<HTMLDivElement>(null);
   const [now, setNow] = useState(() => Date.now());
   /** The command as the person is editing it; undefined while not editing. */
-  const [edited, setEdited] = useState<string | undefined>();
+  // Asked only for the edit (Edit was chosen in Electron's native box): the field is open from the start.
+  const [edited, setEdited] = useState<string | undefined>(request.editOnly ? request.command : undefined);
   const left = secondsLeft(request, now);
   // Plain words in front; the rule and the engine's reasons behind a disclosure.
   const words = approvalWording(request);
@@ -81,8 +82,12 @@ function Dialog({ request }: { request: ApprovalRequest }) {
           </>
         ) : (
           <>
-            <h2 id="approval-title">Approve command</h2>
-            <p id="approval-desc">The AI wants to run this command. Nothing runs unless you approve it.</p>
+            <h2 id="approval-title">{request.editOnly ? 'Edit command' : 'Approve command'}</h2>
+            <p id="approval-desc">
+              {request.editOnly
+                ? 'You chose Edit in the approval dialog. Change the command: aios judges the edited one again, and asks in the dialog if it must.'
+                : 'The AI wants to run this command. Nothing runs unless you approve it.'}
+            </p>
             {edited === undefined ? (
               <pre className="approval-command" data-testid="approval-command" tabIndex={0}>
                 {visibleText(request.command)}
@@ -172,7 +177,7 @@ function Dialog({ request }: { request: ApprovalRequest }) {
         </p>
         <div className="modal-actions">
           <button ref={deny} type="button" className="deny" onClick={() => void chat.answer(request.requestId, false)}>
-            Deny
+            {request.editOnly ? 'Cancel (run nothing)' : 'Deny'}
           </button>
           {!request.tool &&
             (edited === undefined ? (

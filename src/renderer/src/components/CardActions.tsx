@@ -35,6 +35,18 @@ export function CardActions({ card }: { card: CommandRow }) {
       <button type="button" className="card-action" disabled={busy} title={busy ? 'wait until aios is free' : 'run it again (the policy decides again)'} onClick={() => chat.submit(`!${card.command}`)}>
         Run again
       </button>
+      {card.jailFailure && (
+        <button
+          type="button"
+          className="card-action"
+          data-testid="run-unconfined"
+          disabled={busy}
+          title={busy ? 'wait until aios is free' : 'run it again outside the jail; aios asks you first'}
+          onClick={() => void chat.direct(card.command, { unconfined: true })}
+        >
+          Run again unconfined…
+        </button>
+      )}
       {copied === 'failed' && <span className="bad">copy failed</span>}
     </span>
   );

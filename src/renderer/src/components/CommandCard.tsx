@@ -1,4 +1,5 @@
 import { memo, useLayoutEffect, useRef, useState } from 'react';
+import { confinedViewNote } from '../../../shared/confined-view';
 import { foldMarker } from '../../../shared/output-fold';
 import { exitText, foldOutput, formatDuration, reasonsBeyondRule, verdictLabel } from '../chat/format';
 import type { CommandRow } from '../chat/types';
@@ -117,6 +118,16 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
       {card.sandbox && (
         <p className={`command-sandbox${card.sandbox.confined ? '' : ' warn'}`} data-testid="command-sandbox" data-confined={card.sandbox.confined}>
           {card.sandbox.detail}
+        </p>
+      )}
+      {card.sandbox?.confined && confinedViewNote(card.command) && (
+        <p className="command-sandbox warn" data-testid="command-confined-view">
+          {confinedViewNote(card.command)}
+        </p>
+      )}
+      {card.jailFailure && (
+        <p className="command-sandbox warn" data-testid="command-jail-failure">
+          The jail seems to have stopped it: {card.jailFailure}. “Run again unconfined” runs it outside the jail after you approve.
         </p>
       )}
       {card.state === 'waiting' && (

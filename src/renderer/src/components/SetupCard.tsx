@@ -1,14 +1,8 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import type { ProviderProbe, SetupState } from '../../../shared/contract';
+import { useEffect, useId, useRef, type FormEvent } from 'react';
 import { useUi } from '../store';
 import { useChatController } from './ChatContext';
 import { ProbeSummary, ProviderFields } from './ProviderFields';
-
-type Busy = 'idle' | 'testing' | 'saving';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+import { useProviderForm } from './use-provider-form';
 
 /** First run without a model: a form that writes [ai] into config.toml, or one click for a local Ollama. */
 export function SetupCard() {
@@ -21,32 +15,9 @@ export function SetupCard() {
   const heading = useRef<HTMLHeadingElement>(null);
   const firstField = useRef<HTMLInputElement>(null);
   const ids = useId();
-  const [state, setState] = useState<SetupState | undefined>();
-  const [baseUrl, setBaseUrl] = useState('');
-  const [model, setModel] = useState('');
-  const [apiKeyEnv, setApiKeyEnv] = useState('OPENAI_API_KEY');
-  const [probe, setProbe] = useState<ProviderProbe | undefined>();
-  const [busy, setBusy] = useState<Busy>('idle');
-  const [failure, setFailure] = useState<string | undefined>();
   const needed = provider !== undefined && provider.provider === null && !config?.safeFallback;
-
-  useEffect(() => {
-    if (!needed) return;
-    let live = true;
-    chat
-      .setupState()
-      .then((s) => {
-        if (!live) return;
-        setState(s);
-        setBaseUrl(s.ai.baseUrl ?? '');
-        setModel(s.ai.model ?? '');
-        setApiKeyEnv(s.ai.apiKeyEnv);
-      })
-      .catch((err: unknown) => live && setFailure(`could not read the setup: ${errorText(err)}`));
-    return () => {
-      live = false;
-    };
-  }, [chat, needed]);
+  const form = useProviderForm(needed);
+  const state = form.state;
 
   // First run: the form is what there is to do, so the keyboard starts in its first field (once).
   const focusedOnce = useRef(false);
@@ -78,36 +49,9 @@ export function SetupCard() {
     );
   }
 
-  const target = { ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}), apiKeyEnv: apiKeyEnv.trim() };
-  const test = async () => {
-    setBusy('testing');
-    setFailure(undefined);
-    try {
-      const r = await chat.testProvider(target);
-      setProbe(r);
-      if (r.ok && !model && r.models[0]) setModel(r.models[0]);
-    } catch (err) {
-      setProbe(undefined);
-      setFailure(errorText(err));
-    } finally {
-      setBusy('idle');
-    }
-  };
-  const save = async (settings: { baseUrl?: string; model: string; apiKeyEnv: string }) => {
-    setBusy('saving');
-    setFailure(undefined);
-    try {
-      const saved = await chat.saveProvider(settings);
-      if (saved.problem) setFailure(`saved to ${saved.file}, but: ${saved.problem}`);
-    } catch (err) {
-      setFailure(errorText(err));
-    } finally {
-      setBusy('idle');
-    }
-  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void save({ ...target, model: model.trim() });
+    void form.save();
   };
   const ollama = state?.ollama;
 
@@ -126,7 +70,7 @@ export function SetupCard() {
             {ollama.models.length > 0 ? ` with ${ollama.models.length} model${ollama.models.length === 1 ? '' : 's'}.` : ', but has no model yet: run `ollama pull <model>`.'}
           </span>
           {ollama.models[0] && (
-            <button type="button" disabled={busy !== 'idle'} onClick={() => void save({ baseUrl: ollama.baseUrl, model: ollama.models[0] as string, apiKeyEnv: apiKeyEnv.trim() || 'OPENAI_API_KEY' })}>
+            <button type="button" disabled={form.busy !== 'idle'} onClick={() => void form.save({ baseUrl: ollama.baseUrl, model: ollama.models[0] as string, apiKeyEnv: form.values.apiKeyEnv.trim() || 'OPENAI_API_KEY' })}>
               Use {ollama.models[0]}
             </button>
           )}
@@ -138,28 +82,15 @@ export function SetupCard() {
           testIds="setup"
           firstField={firstField}
           serverLabel="Server"
-          values={{ baseUrl, apiKeyEnv, model }}
-          onChange={(next) => {
-            if (next.baseUrl !== undefined) {
-              setBaseUrl(next.baseUrl);
-              setProbe(undefined);
-            }
-            if (next.apiKeyEnv !== undefined) setApiKeyEnv(next.apiKeyEnv);
-            if (next.model !== undefined) setModel(next.model);
-          }}
-          state={state}
-          probe={probe}
-          testing={busy === 'testing'}
-          disabled={busy !== 'idle'}
-          onTest={() => void test()}
+          {...form.fields}
         />
         <p id={`${ids}-hint`} className="setup-result" role="status" data-testid="setup-result">
-          <ProbeSummary probe={probe} />
-          {failure && <span className="bad">{failure}</span>}
+          <ProbeSummary probe={form.probe} />
+          {form.result && !form.result.ok && <span className="bad">{form.result.text}</span>}
         </p>
         <div className="setup-actions">
-          <button type="submit" className="primary" data-testid="setup-save" disabled={busy !== 'idle' || !model.trim()}>
-            {busy === 'saving' ? 'Saving…' : 'Save and start chatting'}
+          <button type="submit" className="primary" data-testid="setup-save" disabled={!form.canSave}>
+            {form.busy === 'saving' ? 'Saving…' : 'Save and start chatting'}
           </button>
           <span className="setup-note">
             Writes <code className="config-path">[ai]</code> into <code className="config-path">{state?.config.file ?? 'config.toml'}</code>, keeping your comments.
