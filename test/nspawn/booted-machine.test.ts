@@ -318,12 +318,13 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
 
   it('inside the machine the quiet path starts confined, and a fork bomb in the preview stops at its process limit (no cgroups there: RLIMIT_NPROC)', async () => {
     const prod = machines['aios-prod']!;
-    const asAi = (cmd: string) => prod.exec(['runuser', '-u', 'ai', '--', 'sh', '-c', `cd /home/ai && HOME=/home/ai USER=ai ${cmd}`], 120_000);
+    // Not in the home: the machine binds the memory folder beneath it, so the preview keeps /home read-only there.
+    const asAi = (cmd: string) => prod.exec(['runuser', '-u', 'ai', '--', 'sh', '-c', `mkdir -p /var/tmp/aios-bomb && cd /var/tmp/aios-bomb && HOME=/home/ai USER=ai ${cmd}`], 120_000);
     const doctor = await asAi('/opt/aios/node_modules/node/bin/node /opt/aios/bin/aios.mjs doctor || true');
     expect(doctor.stdout).toMatch(/bubblewrap {3}\S+ [\d.]+: auto-allowed commands run confined/);
     await asAi('echo report > bomb.txt');
     const bomb = `bash -c 'for i in $(seq 1500); do sleep 60 & done 2>/tmp/err; kill -9 -1; wait; echo "refused=$(grep -c fork /tmp/err)"' >> bomb.txt`;
-    const shell = await asAi(`/opt/aios/node_modules/node/bin/node /opt/aios/bin/aios.mjs policy check --preview --json -- '${bomb.replace(/'/g, `'\\''`)}'`);
+    const shell = await asAi(`/opt/aios/node_modules/node/bin/node /opt/aios/bin/aios.mjs policy check --cwd /var/tmp/aios-bomb --preview --json -- '${bomb.replace(/'/g, `'\\''`)}'`);
     const preview = (JSON.parse(shell.stdout) as { preview?: { changes: Array<{ path: string; diff?: string }>; limits: string[] } }).preview;
     const diff = preview?.changes.find((c) => c.path.endsWith('/bomb.txt'))?.diff ?? '';
     expect(diff, `${shell.stderr}\n${preview?.limits.join('\n') ?? 'no preview'}`).toMatch(/\+refused=[1-9]/);
