@@ -131,13 +131,25 @@ function tryMake(hs: Hierarchy[], limits: JailLimits, tag: string): CommandCgrou
     release();
     return undefined;
   }
-  if (tag === 'probe') {
-    release();
-    return { around: (start) => start(), release: () => undefined };
-  }
   const move = (to: string[]) => {
     for (const d of to) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(process.pid));
   };
+  if (tag === 'probe') {
+    // aios must be able to step in and back out (a delegated tree may allow the one and not the other).
+    let ok = true;
+    try {
+      move(dirs);
+    } catch {
+      ok = false;
+    }
+    try {
+      move(hs.map((h) => h.dir));
+    } catch {
+      ok = false;
+    }
+    release();
+    return ok ? { around: (start) => start(), release: () => undefined } : undefined;
+  }
   const around = <T>(start: () => T): T => {
     try {
       move(dirs);
