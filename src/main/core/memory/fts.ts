@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { writeTransaction } from './connection';
+import { FTS_MARK_KEY } from './schema';
 import { indexText } from './text';
 
 /**
@@ -55,7 +56,6 @@ const SYNC_BATCH = 5000;
 export const VERIFY_WINDOW = 2000;
 /** Deleted newest rows dropped one by one before a full comparison is cheaper. */
 const MAX_PROBES = 64;
-const HWM_KEY = 'fts_updated_at_mark';
 
 const MISMATCH = 'd.mem_rowid IS NULL OR d.id IS NOT m.id OR d.content IS NOT m.content OR d.interp IS NOT m.ai_interpretation';
 
@@ -167,13 +167,13 @@ export class MemoryIndex {
       if (this.windowsLeft === 0) return { skipped: true, added: 0, updated: 0, removed: 0 };
       // After a foreign commit the window goes once round the table, one step per search.
       this.windowsLeft--;
-      const mark = this.stmts.getMark.get(HWM_KEY) as string | undefined;
+      const mark = this.stmts.getMark.get(FTS_MARK_KEY) as string | undefined;
       return mark === undefined ? this.fullSync() : this.incrementalSync(mark);
     }
     // Read before comparing: a commit that lands while we work changes it again,
     // so the next sync looks once more.
     const version = this.stmts.dataVersion.get() as number;
-    const mark = this.marks ? (this.stmts.getMark.get(HWM_KEY) as string | undefined) : undefined;
+    const mark = this.marks ? (this.stmts.getMark.get(FTS_MARK_KEY) as string | undefined) : undefined;
     let result: SyncResult;
     if (mark === undefined || this.forceFull) {
       result = this.fullSync();
@@ -212,7 +212,7 @@ export class MemoryIndex {
         if (r.had === null) result.added++;
         else result.updated++;
       }
-      if (p.mark !== undefined) this.stmts.setMark.run(HWM_KEY, p.mark);
+      if (p.mark !== undefined) this.stmts.setMark.run(FTS_MARK_KEY, p.mark);
       this.cursor = p.nextCursor;
       return 'done';
     });
@@ -265,7 +265,7 @@ export class MemoryIndex {
     const mark = this.marks ? ((this.stmts.maxUpdated.get() as string | null) ?? '') : undefined;
     // Compare first without the write lock; most commits leave memories as they were.
     if (this.stmts.diff.all(0, 1).length === 0 && !this.hasOrphans()) {
-      if (mark !== undefined && this.stmts.getMark.get(HWM_KEY) !== mark) writeTransaction(this.db, () => this.stmts.setMark.run(HWM_KEY, mark));
+      if (mark !== undefined && this.stmts.getMark.get(FTS_MARK_KEY) !== mark) writeTransaction(this.db, () => this.stmts.setMark.run(FTS_MARK_KEY, mark));
       return result;
     }
     let after = 0;
@@ -289,7 +289,7 @@ export class MemoryIndex {
           result.removed++;
         }
       }
-      if (mark !== undefined) this.stmts.setMark.run(HWM_KEY, mark);
+      if (mark !== undefined) this.stmts.setMark.run(FTS_MARK_KEY, mark);
     });
     return result;
   }

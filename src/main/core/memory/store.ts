@@ -7,7 +7,8 @@ import { MemoryIndex, type Candidate, type SyncResult } from './fts';
 import { getProfile, latestAnalysis, saveAnalysis, type LayerSource, type UserProfile } from './profile';
 import { getRelationship, listRelationships, type RelationshipInference } from './relationships';
 import { assertCompatible, ensureSchema, readSchemaState, type SchemaState } from './schema';
-import { likePattern, makeSnippet, parseQuery, valueToText } from './text';
+import { stemsOf } from './stem';
+import { likePattern, makeSnippet, parseQuery, valueToText, type SnippetOptions } from './text';
 import type { BigFive, CreateAiOptions, ListOptions, Memory, MemorySearchHit, SearchOptions, UserAnalysis } from './types';
 
 interface MemoryRow {
@@ -266,11 +267,13 @@ export class MemoryStore {
           const { rows, capped } = best;
           rows.sort((a, b) => a.score - b.score || b.rowid - a.rowid);
           const hits: MemorySearchHit[] = [];
+          // The index matched stems at word starts: mark the same in the snippet.
+          const marks = { ...options.snippet, wordStart: true, stems: stemsOf(parsed.terms) };
           for (const c of rows.slice(offset, offset + limit)) {
             const row = this.stmts.byRowid.get(c.rowid) as MemoryRow | undefined;
             if (!row) continue;
             const memory = rowToMemory(row);
-            hits.push({ memory, score: -c.score, snippet: this.snippetFor(memory, parsed.terms, options), matchedBy: 'fts', capped });
+            hits.push({ memory, score: -c.score, snippet: this.snippetFor(memory, parsed.terms, marks), matchedBy: 'fts', capped });
           }
           return hits;
         }
@@ -291,11 +294,11 @@ export class MemoryStore {
   }
 
   /** The excerpt from the content, or from the interpretation when only that matched. */
-  private snippetFor(memory: Memory, terms: string[], options: SearchOptions): string {
-    const open = options.snippet?.open ?? '«';
-    const inContent = makeSnippet(memory.content, terms, options.snippet);
+  private snippetFor(memory: Memory, terms: string[], options: SnippetOptions | undefined): string {
+    const open = options?.open ?? '«';
+    const inContent = makeSnippet(memory.content, terms, options);
     if (!inContent.includes(open) && memory.aiInterpretation) {
-      const inInterp = makeSnippet(memory.aiInterpretation, terms, options.snippet);
+      const inInterp = makeSnippet(memory.aiInterpretation, terms, options);
       if (inInterp.includes(open)) return inInterp;
     }
     return inContent;
@@ -309,7 +312,7 @@ export class MemoryStore {
       .all(...params, limit, offset) as MemoryRow[];
     return rows.map((r) => {
       const memory = rowToMemory(r);
-      return { memory, score: 0, snippet: this.snippetFor(memory, terms, options), matchedBy: 'substring' as const, capped: false };
+      return { memory, score: 0, snippet: this.snippetFor(memory, terms, options.snippet), matchedBy: 'substring' as const, capped: false };
     });
   }
 
