@@ -1,8 +1,12 @@
 /**
  * Benchmark of memory search at 100,000 memories (or any size).
  *
- *   npm run bench -- memory [--memories N] [--queries N]
+ *   npm run bench -- memory [--memories N] [--queries N] [--sections insert,sync,search] [--file PATH]
  *   npm run bench -- memory --memories 1000000
+ *
+ * --file keeps the searched memory file at PATH and reuses it on the next run
+ * with the same --memories (building 1,000,000 memories takes minutes);
+ * --sections leaves out the insert or sync parts (the search always runs).
  *
  * Builds a memory file of N memories (a Zipf-distributed vocabulary, 8-40
  * words each, one in twenty in Japanese), then in this run and on this file
@@ -28,9 +32,17 @@ import { MemoryIndex } from '../src/main/core/memory/fts';
 import { nowDbTimestamp } from '../src/main/core/memory/format';
 import { mulberry32, percentile } from './lib/stats';
 
-const { values } = parseArgs({ options: { memories: { type: 'string', default: '100000' }, queries: { type: 'string', default: '100' } } });
+const { values } = parseArgs({
+  options: {
+    memories: { type: 'string', default: '100000' },
+    queries: { type: 'string', default: '100' },
+    sections: { type: 'string', default: 'insert,sync,search' },
+    file: { type: 'string' },
+  },
+});
 const N = Number(values.memories);
 const QUERIES_PER_CLASS = Number(values.queries);
+const SECTIONS = new Set(values.sections.split(','));
 
 const rnd = mulberry32(20251106);
 
@@ -90,96 +102,108 @@ try {
   const texts = Array.from({ length: N }, memoryText);
 
   // --- insert throughput ---------------------------------------------------
-  const SINGLE = 2000;
-  const single = openMemoryStore(path.join(dir, 'single.db'));
-  const [, tSingle] = time(() => {
-    for (let i = 0; i < SINGLE; i++) single.create(texts[i]!);
-  });
-  single.close();
-  const plainDb = new Database(path.join(dir, 'plain.db'));
-  plainDb.pragma('journal_mode = WAL');
-  plainDb.exec(`CREATE TABLE memories (id TEXT PRIMARY KEY, content TEXT NOT NULL, ai_interpretation TEXT, priority_score REAL,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, related_entities TEXT);
-    CREATE INDEX idx_created_at ON memories(created_at); CREATE INDEX idx_updated_at ON memories(updated_at);
-    CREATE INDEX idx_priority_score ON memories(priority_score);
-    CREATE TABLE relationship_cache (entity_id TEXT PRIMARY KEY, data TEXT NOT NULL, cached_at TEXT NOT NULL);`);
-  const plainInsert = plainDb.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)');
-  const clear = plainDb.prepare('DELETE FROM relationship_cache');
-  const [, tPlain] = time(() => {
-    for (let i = 0; i < SINGLE; i++) {
-      const at = nowDbTimestamp();
-      plainInsert.run(ulid(), texts[i]!, at, at);
-      clear.run();
-    }
-  });
-  plainDb.close();
+  if (SECTIONS.has('insert')) {
+    const SINGLE = 2000;
+    const single = openMemoryStore(path.join(dir, 'single.db'));
+    const [, tSingle] = time(() => {
+      for (let i = 0; i < SINGLE; i++) single.create(texts[i]!);
+    });
+    single.close();
+    const plainDb = new Database(path.join(dir, 'plain.db'));
+    plainDb.pragma('journal_mode = WAL');
+    plainDb.exec(`CREATE TABLE memories (id TEXT PRIMARY KEY, content TEXT NOT NULL, ai_interpretation TEXT, priority_score REAL,
+      created_at TEXT NOT NULL, updated_at TEXT NOT NULL, related_entities TEXT);
+      CREATE INDEX idx_created_at ON memories(created_at); CREATE INDEX idx_updated_at ON memories(updated_at);
+      CREATE INDEX idx_priority_score ON memories(priority_score);
+      CREATE TABLE relationship_cache (entity_id TEXT PRIMARY KEY, data TEXT NOT NULL, cached_at TEXT NOT NULL);`);
+    const plainInsert = plainDb.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)');
+    const clear = plainDb.prepare('DELETE FROM relationship_cache');
+    const [, tPlain] = time(() => {
+      for (let i = 0; i < SINGLE; i++) {
+        const at = nowDbTimestamp();
+        plainInsert.run(ulid(), texts[i]!, at, at);
+        clear.run();
+      }
+    });
+    plainDb.close();
+    console.log('\ninsert throughput');
+    console.log(`  aios create(), one transaction each (with index)   ${Math.round(SINGLE / (tSingle / 1000)).toLocaleString('en')} memories/s`);
+    console.log(`  aigpt-style INSERT, one transaction each (baseline) ${Math.round(SINGLE / (tPlain / 1000)).toLocaleString('en')} memories/s`);
+  }
 
-  const file = path.join(dir, 'memory.db');
+  const file = values.file ?? path.join(dir, 'memory.db');
+  const reuse = values.file !== undefined && fs.existsSync(file);
   const store = openMemoryStore(file);
-  const [, tBulk] = time(() => {
-    store.connection.exec('BEGIN IMMEDIATE');
-    for (const t of texts) store.create(t);
-    store.connection.exec('COMMIT');
-  });
-  console.log('\ninsert throughput');
-  console.log(`  aios create(), one transaction each (with index)   ${Math.round(SINGLE / (tSingle / 1000)).toLocaleString('en')} memories/s`);
-  console.log(`  aigpt-style INSERT, one transaction each (baseline) ${Math.round(SINGLE / (tPlain / 1000)).toLocaleString('en')} memories/s`);
-  console.log(`  aios create() x ${N.toLocaleString('en')} in one transaction            ${Math.round(N / (tBulk / 1000)).toLocaleString('en')} memories/s`);
+  if (reuse && store.count() !== N) throw new Error(`${file} holds ${store.count()} memories, not ${N}: remove it or pass --memories ${store.count()}`);
+  if (!reuse) {
+    const [, tBulk] = time(() => {
+      store.connection.exec('BEGIN IMMEDIATE');
+      for (const t of texts) store.create(t);
+      store.connection.exec('COMMIT');
+    });
+    console.log(`  aios create() x ${N.toLocaleString('en')} in one transaction            ${Math.round(N / (tBulk / 1000)).toLocaleString('en')} memories/s`);
+  } else {
+    // A file from an earlier run: its index is brought up to date (an older aios may have built it) before timing.
+    const [r, t] = time(() => store.syncIndex());
+    console.log(`\nreusing ${file} (${N.toLocaleString('en')} memories; index brought up to date in ${(t / 1000).toFixed(1)} s, ${r.added.toLocaleString('en')} rows indexed)`);
+  }
 
   // --- keeping in step with other writers -----------------------------------
-  const foreign = path.join(dir, 'foreign.db');
-  openMemoryStore(foreign).close();
-  const fdb = new Database(foreign);
-  const fins = fdb.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)');
-  fdb.transaction(() => {
-    for (const t of texts) {
-      const at = nowDbTimestamp();
-      fins.run(ulid(), t, at, at);
+  if (SECTIONS.has('sync')) {
+    const foreign = path.join(dir, 'foreign.db');
+    openMemoryStore(foreign).close();
+    const fdb = new Database(foreign);
+    const fins = fdb.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)');
+    fdb.transaction(() => {
+      for (const t of texts) {
+        const at = nowDbTimestamp();
+        fins.run(ulid(), t, at, at);
+      }
+    })();
+    const fstore = openMemoryStore(foreign);
+    const [built, tBuild] = time(() => fstore.syncIndex());
+    const history = new HistoryStore(foreign);
+    const checks: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      history.record({ command: `echo ${i}`, decision: 'auto_allow' });
+      checks.push(time(() => fstore.syncIndex())[1]);
     }
-  })();
-  const fstore = openMemoryStore(foreign);
-  const [built, tBuild] = time(() => fstore.syncIndex());
-  const history = new HistoryStore(foreign);
-  const checks: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    history.record({ command: `echo ${i}`, decision: 'auto_allow' });
-    checks.push(time(() => fstore.syncIndex())[1]);
-  }
-  checks.sort((a, b) => a - b);
-  const [, tIdle] = time(() => fstore.syncIndex());
-  history.close();
-  // One foreign memory write at a time, aigpt's way, then the search's check.
-  const foreignIds = fdb.prepare('SELECT id FROM memories ORDER BY rowid LIMIT 10 OFFSET ?').pluck().all(Math.floor(N / 2)) as string[];
-  const fupd = fdb.prepare('UPDATE memories SET content = ?, updated_at = ? WHERE id = ?');
-  const fdel = fdb.prepare('DELETE FROM memories WHERE id = ?');
-  const perChange = { insert: [] as number[], update: [] as number[], delete: [] as number[] };
-  for (let i = 0; i < 10; i++) {
-    const id = ulid();
-    const at = nowDbTimestamp();
-    fins.run(id, `${texts[i]!} inserted`, at, at);
-    perChange.insert.push(time(() => fstore.syncIndex())[1]);
-    fupd.run(`${texts[i + 1]!} updated`, nowDbTimestamp(), foreignIds[i]!);
-    perChange.update.push(time(() => fstore.syncIndex())[1]);
-    fdel.run(id);
-    perChange.delete.push(time(() => fstore.syncIndex())[1]);
-  }
-  // The baseline: comparing the whole table, what every check did before the marks.
-  const full = new MemoryIndex(fstore.connection);
-  const fullChecks: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    full.invalidate();
-    fullChecks.push(time(() => full.sync())[1]);
-  }
-  fstore.close();
-  fdb.close();
-  const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
-  const fullP50 = p50(fullChecks);
-  console.log('\nindex kept in step without triggers');
-  console.log(`  first build over ${built.added.toLocaleString('en')} rows another program wrote   ${(tBuild / 1000).toFixed(2)} s`);
-  console.log(`  check after another process committed (p50)        ${ms(percentile(checks, 50))}`);
-  console.log(`  check when nobody else wrote                        ${ms(tIdle)}`);
-  for (const [what, xs] of Object.entries(perChange)) {
-    console.log(`  check after one foreign ${what.padEnd(6)} (p50)            ${ms(p50(xs))}   (whole-table comparison, the baseline: ${ms(fullP50)}, ${(fullP50 / p50(xs)).toFixed(0)}x)`);
+    checks.sort((a, b) => a - b);
+    const [, tIdle] = time(() => fstore.syncIndex());
+    history.close();
+    // One foreign memory write at a time, aigpt's way, then the search's check.
+    const foreignIds = fdb.prepare('SELECT id FROM memories ORDER BY rowid LIMIT 10 OFFSET ?').pluck().all(Math.floor(N / 2)) as string[];
+    const fupd = fdb.prepare('UPDATE memories SET content = ?, updated_at = ? WHERE id = ?');
+    const fdel = fdb.prepare('DELETE FROM memories WHERE id = ?');
+    const perChange = { insert: [] as number[], update: [] as number[], delete: [] as number[] };
+    for (let i = 0; i < 10; i++) {
+      const id = ulid();
+      const at = nowDbTimestamp();
+      fins.run(id, `${texts[i]!} inserted`, at, at);
+      perChange.insert.push(time(() => fstore.syncIndex())[1]);
+      fupd.run(`${texts[i + 1]!} updated`, nowDbTimestamp(), foreignIds[i]!);
+      perChange.update.push(time(() => fstore.syncIndex())[1]);
+      fdel.run(id);
+      perChange.delete.push(time(() => fstore.syncIndex())[1]);
+    }
+    // The baseline: comparing the whole table, what every check did before the marks.
+    const full = new MemoryIndex(fstore.connection);
+    const fullChecks: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      full.invalidate();
+      fullChecks.push(time(() => full.sync())[1]);
+    }
+    fstore.close();
+    fdb.close();
+    const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+    const fullP50 = p50(fullChecks);
+    console.log('\nindex kept in step without triggers');
+    console.log(`  first build over ${built.added.toLocaleString('en')} rows another program wrote   ${(tBuild / 1000).toFixed(2)} s`);
+    console.log(`  check after another process committed (p50)        ${ms(percentile(checks, 50))}`);
+    console.log(`  check when nobody else wrote                        ${ms(tIdle)}`);
+    for (const [what, xs] of Object.entries(perChange)) {
+      console.log(`  check after one foreign ${what.padEnd(6)} (p50)            ${ms(p50(xs))}   (whole-table comparison, the baseline: ${ms(fullP50)}, ${(fullP50 / p50(xs)).toFixed(0)}x)`);
+    }
   }
 
   // --- search ---------------------------------------------------------------
