@@ -36,12 +36,6 @@ export interface SyncResult {
   removed: number;
 }
 
-export interface Candidate {
-  rowid: number;
-  /** bm25: lower is better. */
-  score: number;
-}
-
 interface DiffRow {
   rowid: number;
   id: unknown;
@@ -121,10 +115,6 @@ export class MemoryIndex {
       orphansRange: db
         .prepare('SELECT d.mem_rowid FROM aios_memory_docs d WHERE d.mem_rowid > ? AND d.mem_rowid <= ? AND NOT EXISTS (SELECT 1 FROM memories m WHERE m.rowid = d.mem_rowid)')
         .pluck(),
-      candidates: db.prepare(
-        `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts
-         WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
-      ),
       indexed: db.prepare('SELECT count(*) FROM aios_memory_docs').pluck(),
     };
   }
@@ -298,16 +288,6 @@ export class MemoryIndex {
   private hasOrphans(): boolean {
     const { memories, docs } = this.stmts.counts.get() as { memories: number; docs: number };
     return docs > memories;
-  }
-
-  /**
-   * Matches for an FTS5 expression with their bm25 scores. Scoring every
-   * match of a very common word costs time in proportion to its matches, so
-   * at most `cap` of the newest matches are scored; `capped` says so.
-   */
-  candidates(match: string, cap: number): { rows: Candidate[]; capped: boolean } {
-    const rows = this.stmts.candidates.all(match, cap) as Candidate[];
-    return { rows, capped: rows.length >= cap };
   }
 
   indexedCount(): number {

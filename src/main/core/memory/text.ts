@@ -53,14 +53,13 @@ export interface ParsedQuery {
    * one-letter words are left out (unless nothing else is left).
    */
   terms: string[];
-  /**
-   * FTS5 MATCH expressions, tried in this order until enough rows match:
-   * every term as typed; every term as a prefix ("install" finds
-   * "installed"); any term as a prefix. Undefined when not applicable.
-   */
-  exact: string | undefined;
-  prefix: string | undefined;
-  any: string | undefined;
+  /** Each term the index can look up, as one FTS5 phrase: as typed, and as a prefix (the same when it may not be one). */
+  phrases: QueryPhrase[];
+}
+
+export interface QueryPhrase {
+  exact: string;
+  prefix: string;
 }
 
 interface Term {
@@ -97,7 +96,7 @@ export function meaningfulTerms(query: string): string[] {
  * that no character of it is read as query syntax. Terms of three or more
  * characters, and CJK words, may also match as prefixes.
  */
-function phrase(term: string): { exact: string; prefix: string } | undefined {
+function phrase(term: string): QueryPhrase | undefined {
   if (!WORDISH_RE.test(term)) return undefined;
   const cjk = CJK_RE.test(term);
   const body = cjk ? words(term).join(' ') : term;
@@ -108,16 +107,7 @@ function phrase(term: string): { exact: string; prefix: string } | undefined {
 
 export function parseQuery(query: string): ParsedQuery {
   const terms = meaningfulTerms(query);
-  const phrases = terms.map(phrase).filter((p): p is { exact: string; prefix: string } => p !== undefined);
-  if (phrases.length === 0) return { terms, exact: undefined, prefix: undefined, any: undefined };
-  const exact = phrases.map((p) => p.exact).join(' AND ');
-  const prefix = phrases.map((p) => p.prefix).join(' AND ');
-  return {
-    terms,
-    exact,
-    prefix: prefix === exact ? undefined : prefix,
-    any: phrases.length > 1 ? phrases.map((p) => p.prefix).join(' OR ') : undefined,
-  };
+  return { terms, phrases: terms.map(phrase).filter((p): p is QueryPhrase => p !== undefined) };
 }
 
 export interface SnippetOptions {
