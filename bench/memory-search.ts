@@ -1,8 +1,13 @@
 /**
  * Benchmark of memory search at 100,000 memories (or any size).
  *
- *   npm run bench -- memory [--memories N] [--queries N]
+ *   npm run bench -- memory [--memories N] [--queries N] [--sections insert,sync,search] [--file PATH]
  *   npm run bench -- memory --memories 1000000
+ *
+ * --file keeps the searched memory file at PATH and reuses it on the next run
+ * with the same --memories (building 1,000,000 memories takes minutes);
+ * --sections leaves out the insert or sync parts (the search always runs);
+ * --like-queries N times aigpt's LIKE on only the first N queries of each class.
  *
  * Builds a memory file of N memories (a Zipf-distributed vocabulary, 8-40
  * words each, one in twenty in Japanese), then in this run and on this file
@@ -14,7 +19,9 @@
  *    search does after another process committed;
  *  - p50/p95 of ranked FTS search (bm25, snippets, rows fetched) against
  *    aigpt's `content LIKE '%q%' OR ai_interpretation LIKE '%q%'` query, per
- *    class of word frequency and over the whole mix, with the ratio.
+ *    class of word frequency and over the whole mix, with the ratio, and the
+ *    p95 of the ranking query search used before (bm25 over the newest 500
+ *    matches, the query alone: the whole search costs more).
  * Targets: FTS p95 < 5 ms and at least 10x faster than LIKE.
  */
 import fs from 'node:fs';
@@ -26,11 +33,23 @@ import { ulid } from 'ulid';
 import { CommandLog, openMemoryStore } from '../src/main/core/memory';
 import { MemoryIndex } from '../src/main/core/memory/fts';
 import { nowDbTimestamp } from '../src/main/core/memory/format';
+import { parseQuery } from '../src/main/core/memory/text';
 import { mulberry32, percentile } from './lib/stats';
 
-const { values } = parseArgs({ options: { memories: { type: 'string', default: '100000' }, queries: { type: 'string', default: '100' } } });
+const { values } = parseArgs({
+  options: {
+    memories: { type: 'string', default: '100000' },
+    queries: { type: 'string', default: '100' },
+    sections: { type: 'string', default: 'insert,sync,search' },
+    file: { type: 'string' },
+    // aigpt's LIKE reads the whole table per query (seconds at 1,000,000): it may be measured on fewer queries.
+    'like-queries': { type: 'string' },
+  },
+});
 const N = Number(values.memories);
 const QUERIES_PER_CLASS = Number(values.queries);
+const SECTIONS = new Set(values.sections.split(','));
+const LIKE_PER_CLASS = Number(values['like-queries'] ?? values.queries);
 
 const rnd = mulberry32(20251106);
 
@@ -90,96 +109,108 @@ try {
   const texts = Array.from({ length: N }, memoryText);
 
   // --- insert throughput ---------------------------------------------------
-  const SINGLE = 2000;
-  const single = openMemoryStore(path.join(dir, 'single.db'));
-  const [, tSingle] = time(() => {
-    for (let i = 0; i < SINGLE; i++) single.create(texts[i]!);
-  });
-  single.close();
-  const plainDb = new Database(path.join(dir, 'plain.db'));
-  plainDb.pragma('journal_mode = WAL');
-  plainDb.exec(`CREATE TABLE memories (id TEXT PRIMARY KEY, content TEXT NOT NULL, ai_interpretation TEXT, priority_score REAL,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, related_entities TEXT);
-    CREATE INDEX idx_created_at ON memories(created_at); CREATE INDEX idx_updated_at ON memories(updated_at);
-    CREATE INDEX idx_priority_score ON memories(priority_score);
-    CREATE TABLE relationship_cache (entity_id TEXT PRIMARY KEY, data TEXT NOT NULL, cached_at TEXT NOT NULL);`);
-  const plainInsert = plainDb.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)');
-  const clear = plainDb.prepare('DELETE FROM relationship_cache');
-  const [, tPlain] = time(() => {
-    for (let i = 0; i < SINGLE; i++) {
-      const at = nowDbTimestamp();
-      plainInsert.run(ulid(), texts[i]!, at, at);
-      clear.run();
-    }
-  });
-  plainDb.close();
+  if (SECTIONS.has('insert')) {
+    const SINGLE = 2000;
+    const single = openMemoryStore(path.join(dir, 'single.db'));
+    const [, tSingle] = time(() => {
+      for (let i = 0; i < SINGLE; i++) single.create(texts[i]!);
+    });
+    single.close();
+    const plainDb = new Database(path.join(dir, 'plain.db'));
+    plainDb.pragma('journal_mode = WAL');
+    plainDb.exec(`CREATE TABLE memories (id TEXT PRIMARY KEY, content TEXT NOT NULL, ai_interpretation TEXT, priority_score REAL,
+      created_at TEXT NOT NULL, updated_at TEXT NOT NULL, related_entities TEXT);
+      CREATE INDEX idx_created_at ON memories(created_at); CREATE INDEX idx_updated_at ON memories(updated_at);
+      CREATE INDEX idx_priority_score ON memories(priority_score);
+      CREATE TABLE relationship_cache (entity_id TEXT PRIMARY KEY, data TEXT NOT NULL, cached_at TEXT NOT NULL);`);
+    const plainInsert = plainDb.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)');
+    const clear = plainDb.prepare('DELETE FROM relationship_cache');
+    const [, tPlain] = time(() => {
+      for (let i = 0; i < SINGLE; i++) {
+        const at = nowDbTimestamp();
+        plainInsert.run(ulid(), texts[i]!, at, at);
+        clear.run();
+      }
+    });
+    plainDb.close();
+    console.log('\ninsert throughput');
+    console.log(`  aios create(), one transaction each (with index)   ${Math.round(SINGLE / (tSingle / 1000)).toLocaleString('en')} memories/s`);
+    console.log(`  aigpt-style INSERT, one transaction each (baseline) ${Math.round(SINGLE / (tPlain / 1000)).toLocaleString('en')} memories/s`);
+  }
 
-  const file = path.join(dir, 'memory.db');
+  const file = values.file ?? path.join(dir, 'memory.db');
+  const reuse = values.file !== undefined && fs.existsSync(file);
   const store = openMemoryStore(file);
-  const [, tBulk] = time(() => {
-    store.connection.exec('BEGIN IMMEDIATE');
-    for (const t of texts) store.create(t);
-    store.connection.exec('COMMIT');
-  });
-  console.log('\ninsert throughput');
-  console.log(`  aios create(), one transaction each (with index)   ${Math.round(SINGLE / (tSingle / 1000)).toLocaleString('en')} memories/s`);
-  console.log(`  aigpt-style INSERT, one transaction each (baseline) ${Math.round(SINGLE / (tPlain / 1000)).toLocaleString('en')} memories/s`);
-  console.log(`  aios create() x ${N.toLocaleString('en')} in one transaction            ${Math.round(N / (tBulk / 1000)).toLocaleString('en')} memories/s`);
+  if (reuse && store.count() !== N) throw new Error(`${file} holds ${store.count()} memories, not ${N}: remove it or pass --memories ${store.count()}`);
+  if (!reuse) {
+    const [, tBulk] = time(() => {
+      store.connection.exec('BEGIN IMMEDIATE');
+      for (const t of texts) store.create(t);
+      store.connection.exec('COMMIT');
+    });
+    console.log(`  aios create() x ${N.toLocaleString('en')} in one transaction            ${Math.round(N / (tBulk / 1000)).toLocaleString('en')} memories/s`);
+  } else {
+    // A file from an earlier run: its index is brought up to date (an older aios may have built it) before timing.
+    const [r, t] = time(() => store.syncIndex());
+    console.log(`\nreusing ${file} (${N.toLocaleString('en')} memories; index brought up to date in ${(t / 1000).toFixed(1)} s, ${r.added.toLocaleString('en')} rows indexed)`);
+  }
 
   // --- keeping in step with other writers -----------------------------------
-  const foreign = path.join(dir, 'foreign.db');
-  openMemoryStore(foreign).close();
-  const fdb = new Database(foreign);
-  const fins = fdb.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)');
-  fdb.transaction(() => {
-    for (const t of texts) {
-      const at = nowDbTimestamp();
-      fins.run(ulid(), t, at, at);
+  if (SECTIONS.has('sync')) {
+    const foreign = path.join(dir, 'foreign.db');
+    openMemoryStore(foreign).close();
+    const fdb = new Database(foreign);
+    const fins = fdb.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)');
+    fdb.transaction(() => {
+      for (const t of texts) {
+        const at = nowDbTimestamp();
+        fins.run(ulid(), t, at, at);
+      }
+    })();
+    const fstore = openMemoryStore(foreign);
+    const [built, tBuild] = time(() => fstore.syncIndex());
+    const history = new CommandLog(foreign);
+    const checks: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      history.record({ command: `echo ${i}`, decision: 'auto_allow' });
+      checks.push(time(() => fstore.syncIndex())[1]);
     }
-  })();
-  const fstore = openMemoryStore(foreign);
-  const [built, tBuild] = time(() => fstore.syncIndex());
-  const history = new CommandLog(foreign);
-  const checks: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    history.record({ command: `echo ${i}`, decision: 'auto_allow' });
-    checks.push(time(() => fstore.syncIndex())[1]);
-  }
-  checks.sort((a, b) => a - b);
-  const [, tIdle] = time(() => fstore.syncIndex());
-  history.close();
-  // One foreign memory write at a time, aigpt's way, then the search's check.
-  const foreignIds = fdb.prepare('SELECT id FROM memories ORDER BY rowid LIMIT 10 OFFSET ?').pluck().all(Math.floor(N / 2)) as string[];
-  const fupd = fdb.prepare('UPDATE memories SET content = ?, updated_at = ? WHERE id = ?');
-  const fdel = fdb.prepare('DELETE FROM memories WHERE id = ?');
-  const perChange = { insert: [] as number[], update: [] as number[], delete: [] as number[] };
-  for (let i = 0; i < 10; i++) {
-    const id = ulid();
-    const at = nowDbTimestamp();
-    fins.run(id, `${texts[i]!} inserted`, at, at);
-    perChange.insert.push(time(() => fstore.syncIndex())[1]);
-    fupd.run(`${texts[i + 1]!} updated`, nowDbTimestamp(), foreignIds[i]!);
-    perChange.update.push(time(() => fstore.syncIndex())[1]);
-    fdel.run(id);
-    perChange.delete.push(time(() => fstore.syncIndex())[1]);
-  }
-  // The baseline: comparing the whole table, what every check did before the marks.
-  const full = new MemoryIndex(fstore.connection);
-  const fullChecks: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    full.invalidate();
-    fullChecks.push(time(() => full.sync())[1]);
-  }
-  fstore.close();
-  fdb.close();
-  const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
-  const fullP50 = p50(fullChecks);
-  console.log('\nindex kept in step without triggers');
-  console.log(`  first build over ${built.added.toLocaleString('en')} rows another program wrote   ${(tBuild / 1000).toFixed(2)} s`);
-  console.log(`  check after another process committed (p50)        ${ms(percentile(checks, 50))}`);
-  console.log(`  check when nobody else wrote                        ${ms(tIdle)}`);
-  for (const [what, xs] of Object.entries(perChange)) {
-    console.log(`  check after one foreign ${what.padEnd(6)} (p50)            ${ms(p50(xs))}   (whole-table comparison, the baseline: ${ms(fullP50)}, ${(fullP50 / p50(xs)).toFixed(0)}x)`);
+    checks.sort((a, b) => a - b);
+    const [, tIdle] = time(() => fstore.syncIndex());
+    history.close();
+    // One foreign memory write at a time, aigpt's way, then the search's check.
+    const foreignIds = fdb.prepare('SELECT id FROM memories ORDER BY rowid LIMIT 10 OFFSET ?').pluck().all(Math.floor(N / 2)) as string[];
+    const fupd = fdb.prepare('UPDATE memories SET content = ?, updated_at = ? WHERE id = ?');
+    const fdel = fdb.prepare('DELETE FROM memories WHERE id = ?');
+    const perChange = { insert: [] as number[], update: [] as number[], delete: [] as number[] };
+    for (let i = 0; i < 10; i++) {
+      const id = ulid();
+      const at = nowDbTimestamp();
+      fins.run(id, `${texts[i]!} inserted`, at, at);
+      perChange.insert.push(time(() => fstore.syncIndex())[1]);
+      fupd.run(`${texts[i + 1]!} updated`, nowDbTimestamp(), foreignIds[i]!);
+      perChange.update.push(time(() => fstore.syncIndex())[1]);
+      fdel.run(id);
+      perChange.delete.push(time(() => fstore.syncIndex())[1]);
+    }
+    // The baseline: comparing the whole table, what every check did before the marks.
+    const full = new MemoryIndex(fstore.connection);
+    const fullChecks: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      full.invalidate();
+      fullChecks.push(time(() => full.sync())[1]);
+    }
+    fstore.close();
+    fdb.close();
+    const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+    const fullP50 = p50(fullChecks);
+    console.log('\nindex kept in step without triggers');
+    console.log(`  first build over ${built.added.toLocaleString('en')} rows another program wrote   ${(tBuild / 1000).toFixed(2)} s`);
+    console.log(`  check after another process committed (p50)        ${ms(percentile(checks, 50))}`);
+    console.log(`  check when nobody else wrote                        ${ms(tIdle)}`);
+    for (const [what, xs] of Object.entries(perChange)) {
+      console.log(`  check after one foreign ${what.padEnd(6)} (p50)            ${ms(p50(xs))}   (whole-table comparison, the baseline: ${ms(fullP50)}, ${(fullP50 / p50(xs)).toFixed(0)}x)`);
+    }
   }
 
   // --- search ---------------------------------------------------------------
@@ -206,24 +237,35 @@ try {
     store.search(q);
     like.all(`%${q}%`, `%${q}%`);
   }
+  // What search ranked with before: bm25 over the newest 500 matches of every word as typed (its candidate query alone).
+  const previous = store.connection.prepare(
+    `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT 500`,
+  );
+  const likeDone = new Map<string, number>();
   const results = queries.map(({ cls, q }) => {
     const [hits, fts] = time(() => store.search(q, { limit: 20 }));
+    const phrases = parseQuery(q).phrases;
+    const [, before] = time(() => (phrases.length > 0 ? previous.all(phrases.map((p) => p.exact).join(' AND ')) : []));
+    const n = likeDone.get(cls) ?? 0;
+    if (n >= LIKE_PER_CLASS) return { cls, q, fts, before, like: undefined, hits: hits.length, capped: hits.some((h) => h.capped), likeRows: undefined };
+    likeDone.set(cls, n + 1);
     const [rows, lk] = time(() => like.all(`%${q}%`, `%${q}%`) as unknown[]);
-    return { cls, q, fts, like: lk, hits: hits.length, capped: hits.some((h) => h.capped), likeRows: rows.length };
+    return { cls, q, fts, before, like: lk as number | undefined, hits: hits.length, capped: hits.some((h) => h.capped), likeRows: rows.length as number | undefined };
   });
   const summarize = (rs: typeof results) => {
     const f = rs.map((r) => r.fts).sort((a, b) => a - b);
-    const l = rs.map((r) => r.like).sort((a, b) => a - b);
-    return { f50: percentile(f, 50), f95: percentile(f, 95), fmax: f[f.length - 1]!, l50: percentile(l, 50), l95: percentile(l, 95) };
+    const l = rs.flatMap((r) => (r.like === undefined ? [] : [r.like])).sort((a, b) => a - b);
+    const b = rs.map((r) => r.before).sort((x, y) => x - y);
+    return { f50: percentile(f, 50), f95: percentile(f, 95), fmax: f[f.length - 1]!, l50: percentile(l, 50), l95: percentile(l, 95), b95: percentile(b, 95) };
   };
-  console.log(`\nsearch, ${results.length} queries, limit 20 (FTS: ranked, with snippets; LIKE: aigpt's query, every match)`);
-  console.log(`  ${'class'.padEnd(26)} ${'FTS p50'.padStart(10)} ${'FTS p95'.padStart(10)} ${'LIKE p50'.padStart(10)} ${'LIKE p95'.padStart(10)} ${'ratio p50'.padStart(9)} ${'ratio p95'.padStart(9)}  matches (LIKE, median)`);
+  console.log(`\nsearch, ${results.length} queries, limit 20 (FTS: ranked, with snippets; LIKE: aigpt's query, every match${LIKE_PER_CLASS < QUERIES_PER_CLASS ? `, on the first ${LIKE_PER_CLASS} of each class` : ''})`);
+  console.log(`  ${'class'.padEnd(26)} ${'FTS p50'.padStart(10)} ${'FTS p95'.padStart(10)} ${'LIKE p50'.padStart(10)} ${'LIKE p95'.padStart(10)} ${'ratio p50'.padStart(9)} ${'ratio p95'.padStart(9)} ${'previous ranking p95'.padStart(21)}  matches (LIKE, median)`);
   const line = (name: string, rs: typeof results) => {
     const s = summarize(rs);
-    const m = rs.map((r) => r.likeRows).sort((a, b) => a - b);
+    const m = rs.flatMap((r) => (r.likeRows === undefined ? [] : [r.likeRows])).sort((a, b) => a - b);
     const capped = rs.filter((r) => r.capped).length;
     console.log(
-      `  ${name.padEnd(26)} ${s.f50.toFixed(3).padStart(10)} ${s.f95.toFixed(3).padStart(10)} ${s.l50.toFixed(2).padStart(10)} ${s.l95.toFixed(2).padStart(10)} ${`${(s.l50 / s.f50).toFixed(0)}x`.padStart(9)} ${`${(s.l95 / s.f95).toFixed(0)}x`.padStart(9)}  ${percentile(m, 50)}${capped ? ` (${capped} capped to the newest 500)` : ''}`,
+      `  ${name.padEnd(26)} ${s.f50.toFixed(3).padStart(10)} ${s.f95.toFixed(3).padStart(10)} ${s.l50.toFixed(2).padStart(10)} ${s.l95.toFixed(2).padStart(10)} ${`${(s.l50 / s.f50).toFixed(0)}x`.padStart(9)} ${`${(s.l95 / s.f95).toFixed(0)}x`.padStart(9)} ${s.b95.toFixed(3).padStart(21)}  ${percentile(m, 50)}${capped ? ` (${capped} capped to the newest 500)` : ''}`,
     );
     return s;
   };

@@ -29,6 +29,11 @@ describe('aios memory', () => {
     expect(s.stdout).toBe(`${a.stdout.trim()}  set up «nginx»\n`);
     const sj = JSON.parse(runAios(['memory', 'search', '--db', db, '--json', 'alice'], env).stdout) as { memories: { content: string; snippet: string }[] };
     expect(sj.memories.map((m) => m.content)).toEqual(['tea with alice']);
+    // Nothing found is said (on stderr: stdout stays a list of ids), and is no error.
+    const none = runAios(['memory', 'search', '--db', db, 'zeppelins'], env);
+    expect(none.status).toBe(0);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toBe('No memory matches “zeppelins”.\n');
 
     const l = JSON.parse(runAios(['memory', 'list', '--db', db, '--json', '--limit', '1'], env).stdout) as { memories: { content: string }[] };
     expect(l.memories.map((m) => m.content)).toEqual(['tea with alice']);

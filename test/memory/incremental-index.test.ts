@@ -35,7 +35,7 @@ function expectInStep(db: Database.Database): void {
   expect(docs).toEqual(table);
 }
 
-const found = (word: string) => index.candidates(`"${word}"`, 100).rows.map((r) => r.rowid).sort((a, b) => a - b);
+const found = (word: string) => store!.connection.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid').pluck().all(`"${word}"`) as number[];
 const rowidOf = (id: string) => store!.connection.prepare('SELECT rowid FROM memories WHERE id = ?').pluck().get(id) as number;
 
 function aigptInsert(content: string, at = '2026-12-04T10:00:00.123456+00:00'): string {

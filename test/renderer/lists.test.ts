@@ -20,6 +20,7 @@ describe('/history and /memory as Markdown', () => {
     expect(lines[2]).toBe('| when | decision | result | command | took |');
     expect(lines[4]).toMatch(/^\| .+ \| auto-allowed \| exit 0 \| `ls \\\| wc -l` \| 12 ms \|$/);
     expect(formatMemories({ problem: null, items: [{ id: 'x', content: 'tea', createdAt: '2026-11-29T10:00:00+00:00' }] }, '')).toMatch(/^\*\*Recent memories:\*\*\n\n- .+ · tea$/);
+    expect(formatMemories({ problem: null, items: [] }, 'zeppelins')).toBe('No memory matches “zeppelins”.');
   });
 });
 

@@ -132,6 +132,9 @@ describe('aios chat in a real pty', () => {
     m = c.mark();
     c.type('/memory 緑茶\r');
     await c.waitFor(/好きなお茶は緑茶[\s\S]*\[aios\] > $/, m);
+    m = c.mark();
+    c.type('/memory zeppelins\r');
+    await c.waitFor(/No memory matches “zeppelins”\.[\s\S]*\[aios\] > $/, m);
   });
 
   it('(5) Ctrl-C during a long command kills its process group and the prompt comes back', async () => {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { formatProblem, loadConfig } from '../core/config/load';
 import { recoverMemoryFile } from './memory-recover';
 import { memoryJson, MemoryStoreError, openMemoryStore, searchHitJson, sortedJson, type MemoryStore } from '../core/memory';
+import { noMemoryMatches } from '../../shared/memory-text';
 
 const HELP = `Usage: aios memory <command> [--db FILE] [--json]
 
@@ -56,6 +57,8 @@ function runCommand(store: MemoryStore, command: string, rest: string[], flags: 
       if (rest.length === 0) throw new UsageError('search needs a query');
       const hits = store.search(rest.join(' '), { limit: intFlag('limit', flags.limit, 20) });
       if (flags.json) out(sortedJson({ memories: hits.map(searchHitJson), success: true }));
+      // Said on stderr, so a script reading the ids on stdout still gets none.
+      else if (hits.length === 0) process.stderr.write(`${noMemoryMatches(rest.join(' '))}\n`);
       else for (const h of hits) out(`${h.memory.id}  ${oneLine(h.snippet, 120)}`);
       return 0;
     }

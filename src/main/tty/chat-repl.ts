@@ -555,7 +555,7 @@ export class ChatRepl {
       case 'history':
         return this.line(formatCommandLog(await this.call('commandLog.list', { ...(arg ? { query: arg } : {}), limit: 30 }), this.style));
       case 'memory':
-        return this.line(formatMemories(await this.call('memory.list', { ...(arg ? { query: arg } : {}), limit: 20 }), this.style));
+        return this.line(formatMemories(await this.call('memory.list', { ...(arg ? { query: arg } : {}), limit: 20 }), this.style, arg));
       case 'permissions': {
         const parsed = parsePermissionsArg(arg);
         if ('error' in parsed) return this.line(this.style.yellow(parsed.error));

@@ -3,6 +3,7 @@ import stringWidth from 'string-width';
 import type { CallResponse } from '../../shared/contract';
 import { historyResultLabel } from '../../shared/history-result';
 import { historyDecisionLabel } from '../../shared/policy';
+import { noMemoryMatches } from '../../shared/memory-text';
 import { DIRECT_HELP, INTRO, slashHelpRows } from '../../shared/slash';
 import type { Style } from './style';
 import { visibleText } from '../../shared/visible-text';
@@ -55,9 +56,9 @@ export function formatCommandLog(list: CallResponse<'commandLog.list'>, style: S
 }
 
 /** /memory from the `memory.list` call. */
-export function formatMemories(list: CallResponse<'memory.list'>, style: Style): string {
+export function formatMemories(list: CallResponse<'memory.list'>, style: Style, query = ''): string {
   if (list.problem) return style.yellow(list.problem);
-  if (list.items.length === 0) return style.dim('(no memories found)');
+  if (list.items.length === 0) return style.dim(query ? noMemoryMatches(query) : '(no memories yet)');
   return list.items.map((m) => `${style.dim(localTime(m.createdAt))}  ${visibleText(m.content.replace(/\s+/g, ' '))}`).join('\n');
 }
 

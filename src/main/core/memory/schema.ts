@@ -33,7 +33,17 @@ const ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
 ];
 const REQUIRED_COLUMNS = ['id', 'content', 'created_at', 'updated_at'];
 
-export const AIOS_SCHEMA_VERSION = 1;
+/** 2: the full-text index stems English words (porter) and keeps prefixes of 3 and 4 characters. */
+export const AIOS_SCHEMA_VERSION = 2;
+
+/** How the full-text index splits and folds words: porter stemming over unicode61 ("backups" finds "backup"). */
+export const FTS_TOKENIZE = 'porter unicode61 remove_diacritics 2';
+/** Prefix lengths kept in the index, so a short prefix query reads one list instead of merging every word it starts. */
+export const FTS_PREFIX = '3 4';
+/** aios_meta key of the index's updated_at high-water mark (see fts.ts). */
+export const FTS_MARK_KEY = 'fts_updated_at_mark';
+const FTS_DDL = `CREATE VIRTUAL TABLE IF NOT EXISTS aios_memory_fts USING fts5(content, interp, content='', contentless_delete=1,
+  tokenize='${FTS_TOKENIZE}', prefix='${FTS_PREFIX}')`;
 
 /**
  * `aios_memory_docs` mirrors, row for row (keyed by `memories.rowid`), the
@@ -44,8 +54,7 @@ export const AIOS_SCHEMA_VERSION = 1;
 export const AIOS_DDL = [
   'CREATE TABLE IF NOT EXISTS aios_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
   'CREATE TABLE IF NOT EXISTS aios_memory_docs (mem_rowid INTEGER PRIMARY KEY, id, content, interp)',
-  `CREATE VIRTUAL TABLE IF NOT EXISTS aios_memory_fts USING fts5(content, interp, content='', contentless_delete=1,
-  tokenize='unicode61 remove_diacritics 2', prefix='3')`,
+  FTS_DDL,
   `CREATE TABLE IF NOT EXISTS aios_command_history (id TEXT PRIMARY KEY, command TEXT NOT NULL, decision TEXT NOT NULL,
   matched_rule TEXT, approver TEXT, exit_code INTEGER, signal TEXT, duration_ms INTEGER, started_at TEXT NOT NULL,
   ended_at TEXT, cwd TEXT, machine TEXT, output_excerpt TEXT, output_truncated INTEGER NOT NULL DEFAULT 0, session_id TEXT)`,
@@ -80,6 +89,8 @@ export interface SchemaState {
   missingAiosTables: string[];
   /** Columns of HISTORY_ADDED_COLUMNS an existing aios_command_history lacks. */
   missingHistoryColumns: string[];
+  /** The full-text index exists but was made with another tokenizer or prefixes (an older aios): rebuilt on open. */
+  ftsOutdated: boolean;
   aiosSchemaVersion: number | undefined;
 }
 
@@ -90,6 +101,9 @@ export function readSchemaState(db: Database.Database): SchemaState {
     : [];
   const historyColumns = tables.includes('aios_command_history')
     ? (db.prepare("SELECT name FROM pragma_table_info('aios_command_history')").pluck().all() as string[])
+    : null;
+  const ftsSql = tables.includes('aios_memory_fts')
+    ? (db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'aios_memory_fts'").pluck().get() as string | null)
     : null;
   let aiosSchemaVersion: number | undefined;
   if (tables.includes('aios_meta')) {
@@ -103,6 +117,7 @@ export function readSchemaState(db: Database.Database): SchemaState {
     missingAigptTables: AIGPT_TABLES.filter((t) => !tables.includes(t)),
     missingAiosTables: AIOS_TABLES.filter((t) => !tables.includes(t)),
     missingHistoryColumns: HISTORY_ADDED_COLUMNS.map(([c]) => c).filter((c) => historyColumns === null || !historyColumns.includes(c)),
+    ftsOutdated: ftsSql !== null && !(ftsSql.includes(`tokenize='${FTS_TOKENIZE}'`) && ftsSql.includes(`prefix='${FTS_PREFIX}'`)),
     aiosSchemaVersion,
   };
 }
@@ -113,6 +128,7 @@ function needsWork(s: SchemaState): boolean {
     s.missingMemoryColumns.length > 0 ||
     s.missingAiosTables.length > 0 ||
     s.missingHistoryColumns.length > 0 ||
+    s.ftsOutdated ||
     s.aiosSchemaVersion !== AIOS_SCHEMA_VERSION
   );
 }
@@ -148,6 +164,13 @@ export function ensureSchema(db: Database.Database, path: string): SchemaState {
     }
     // Indexes last: an older file gets priority_score only from the ALTER above.
     for (const sql of AIGPT_DDL) if (sql.startsWith('CREATE INDEX')) db.exec(sql);
+    if (now.ftsOutdated) {
+      // An index made by an older aios: dropped with its copy of what was indexed
+      // and its mark, so the first search rebuilds it whole with today's tokenizer.
+      db.exec('DROP TABLE aios_memory_fts');
+      if (now.tables.includes('aios_memory_docs')) db.exec('DELETE FROM aios_memory_docs');
+      if (now.tables.includes('aios_meta')) db.prepare('DELETE FROM aios_meta WHERE key = ?').run(FTS_MARK_KEY);
+    }
     for (const sql of AIOS_DDL) db.exec(sql);
     // Only aios_* tables are ever altered (the file is shared with aigpt); checked again inside the lock.
     const present = db.prepare("SELECT name FROM pragma_table_info('aios_command_history')").pluck().all() as string[];

@@ -3,11 +3,13 @@ import { enableWal, markReadOnly, writeTransaction, type OpenOptions } from './c
 import { openWritableOrReadOnly } from './open-mode';
 import { isWriteBlocked, MemoryStoreError, toMemoryError } from './errors';
 import { newUlid, nowDbTimestamp, parseRelatedEntities, toF32 } from './format';
-import { MemoryIndex, type Candidate, type SyncResult } from './fts';
+import { MemoryIndex, type SyncResult } from './fts';
+import { Ranker, type Candidates } from './rank';
 import { getProfile, latestAnalysis, saveAnalysis, type LayerSource, type UserProfile } from './profile';
 import { getRelationship, listRelationships, type RelationshipInference } from './relationships';
 import { assertCompatible, ensureSchema, readSchemaState, type SchemaState } from './schema';
-import { likePattern, makeSnippet, parseQuery, valueToText } from './text';
+import { stemsOf } from './stem';
+import { likePattern, makeSnippet, parseQuery, valueToText, type QueryPhrase, type SnippetOptions } from './text';
 import type { BigFive, CreateAiOptions, ListOptions, Memory, MemorySearchHit, SearchOptions, UserAnalysis } from './types';
 
 interface MemoryRow {
@@ -19,6 +21,11 @@ interface MemoryRow {
   related_entities: unknown;
   created_at: unknown;
   updated_at: unknown;
+}
+
+export interface StoreOptions extends OpenOptions {
+  /** Phrases matching more memories than this are not weighed by bm25 (see rank.ts; tests make it small). */
+  commonPhraseMatches?: number;
 }
 
 const COLUMNS = 'rowid, id, content, ai_interpretation, priority_score, related_entities, created_at, updated_at';
@@ -82,10 +89,11 @@ export class MemoryStore {
   readonly readOnlyBecause: MemoryStoreError | undefined;
   private readonly db: Database.Database;
   private readonly index: MemoryIndex | undefined;
+  private readonly ranker: Ranker | undefined;
   private closed = false;
   private readonly stmts;
 
-  constructor(file: string, options: OpenOptions = {}) {
+  constructor(file: string, options: StoreOptions = {}) {
     this.path = file;
     const { opened, readOnlyBecause } = openWritableOrReadOnly(file, options);
     this.readonly = (options.readonly ?? false) || readOnlyBecause !== undefined;
@@ -103,6 +111,7 @@ export class MemoryStore {
         throw new MemoryStoreError('incompatible', file, 'no memories table (opened read-only, nothing was created)', 'AIOS_SCHEMA');
       }
       this.index = state.missingAiosTables.length === 0 ? new MemoryIndex(db) : undefined;
+      this.ranker = this.index ? new Ranker(db, options.commonPhraseMatches) : undefined;
       this.stmts = {
         insert: db.prepare(
           `INSERT INTO memories (id, content, ai_interpretation, priority_score, related_entities, created_at, updated_at)
@@ -250,33 +259,48 @@ export class MemoryStore {
     const cap = Math.max(clampInt(options.maxCandidates, DEFAULT_MAX_CANDIDATES, 1, 1_000_000), offset + limit);
     const parsed = parseQuery(text);
     return this.guard(() => {
-      if (this.index && parsed.exact !== undefined && this.trySync()) {
-        const wanted = offset + limit;
-        let best: { rows: Candidate[]; capped: boolean } | undefined;
-        // Exact words first: cheapest, and enough for most queries. Prefixes
-        // widen a search that found too little; "any word" one that found nothing.
-        for (const expr of [parsed.exact, parsed.prefix, parsed.any]) {
-          if (expr === undefined) continue;
-          if (expr === parsed.any && best && best.rows.length > 0) break;
-          const found = this.index.candidates(expr, cap);
-          if (!best || found.rows.length > best.rows.length) best = found;
-          if (found.rows.length >= wanted || found.capped) break;
-        }
-        if (best && best.rows.length > 0) {
-          const { rows, capped } = best;
+      if (this.index && this.ranker && parsed.phrases.length > 0 && this.trySync()) {
+        const found = this.ranked(this.ranker, parsed.phrases, offset + limit, cap);
+        if (found && found.rows.length > 0) {
+          const { rows, capped } = found;
           rows.sort((a, b) => a.score - b.score || b.rowid - a.rowid);
           const hits: MemorySearchHit[] = [];
+          // The index matched stems at word starts: mark the same in the snippet.
+          const marks = { ...options.snippet, wordStart: true, stems: stemsOf(parsed.terms) };
           for (const c of rows.slice(offset, offset + limit)) {
             const row = this.stmts.byRowid.get(c.rowid) as MemoryRow | undefined;
             if (!row) continue;
             const memory = rowToMemory(row);
-            hits.push({ memory, score: -c.score, snippet: this.snippetFor(memory, parsed.terms, options), matchedBy: 'fts', capped });
+            hits.push({ memory, score: -c.score, snippet: this.snippetFor(memory, parsed.terms, marks), matchedBy: 'fts', capped });
           }
           return hits;
         }
       }
       return this.substringSearch(parsed.terms.length > 0 ? parsed.terms : [text], limit, offset, options);
     });
+  }
+
+  /**
+   * Every word as typed first: cheapest, and enough for most queries. When
+   * that finds too little, the last word (perhaps still being typed) and words
+   * that match nothing as typed are taken as prefixes ("postgr" finds
+   * "PostgreSQL"); other words found as typed stay words, since a prefix
+   * longer than the index's prefix lengths merges the lists of every word it
+   * starts. When no memory has them all, any of them will do.
+   */
+  private ranked(ranker: Ranker, phrases: QueryPhrase[], wanted: number, cap: number): Candidates | undefined {
+    const exact = phrases.map((p) => p.exact);
+    let best = ranker.candidates(exact.join(' AND '), exact, cap);
+    if (best.rows.length >= wanted || best.capped) return best;
+    const last = phrases.length - 1;
+    const widened = phrases.map((p, i) => (p.prefix !== p.exact && (i === last || !ranker.matchesAny(p.exact)) ? p.prefix : p.exact));
+    if (widened.some((p, i) => p !== exact[i])) {
+      const found = ranker.candidates(widened.join(' AND '), widened, cap);
+      if (found.rows.length > best.rows.length) best = found;
+      if (best.rows.length >= wanted || best.capped) return best;
+    }
+    if (best.rows.length > 0 || widened.length < 2) return best;
+    return ranker.candidates(widened.join(' OR '), widened, cap);
   }
 
   private trySync(): boolean {
@@ -291,11 +315,11 @@ export class MemoryStore {
   }
 
   /** The excerpt from the content, or from the interpretation when only that matched. */
-  private snippetFor(memory: Memory, terms: string[], options: SearchOptions): string {
-    const open = options.snippet?.open ?? '«';
-    const inContent = makeSnippet(memory.content, terms, options.snippet);
+  private snippetFor(memory: Memory, terms: string[], options: SnippetOptions | undefined): string {
+    const open = options?.open ?? '«';
+    const inContent = makeSnippet(memory.content, terms, options);
     if (!inContent.includes(open) && memory.aiInterpretation) {
-      const inInterp = makeSnippet(memory.aiInterpretation, terms, options.snippet);
+      const inInterp = makeSnippet(memory.aiInterpretation, terms, options);
       if (inInterp.includes(open)) return inInterp;
     }
     return inContent;
@@ -309,7 +333,7 @@ export class MemoryStore {
       .all(...params, limit, offset) as MemoryRow[];
     return rows.map((r) => {
       const memory = rowToMemory(r);
-      return { memory, score: 0, snippet: this.snippetFor(memory, terms, options), matchedBy: 'substring' as const, capped: false };
+      return { memory, score: 0, snippet: this.snippetFor(memory, terms, options.snippet), matchedBy: 'substring' as const, capped: false };
     });
   }
 
@@ -353,6 +377,6 @@ export class MemoryStore {
 }
 
 /** Opens (creating or migrating when needed) the memory database at `dbPath`. Throws MemoryStoreError. */
-export function openMemoryStore(dbPath: string, options: OpenOptions = {}): MemoryStore {
+export function openMemoryStore(dbPath: string, options: StoreOptions = {}): MemoryStore {
   return new MemoryStore(dbPath, options);
 }

@@ -43,6 +43,7 @@ interface Session {
   process: pty.IPty;
   flow: FlowController;
   scrollback: Scrollback;
+  /** Output read from the pty and not yet redacted and sent (coalesced). */
   pending: string;
   flushTimer: NodeJS.Timeout | undefined;
   exited: boolean;
@@ -208,30 +209,28 @@ export class TerminalService {
     return s;
   }
 
+  /**
+   * Output is coalesced raw and redacted once per batch at flush: the
+   * redactor's cost per call (its context, the held tail) is paid per batch,
+   * not per pty read of a few KB.
+   */
   private onOutput(session: Session, raw: string): void {
     if (session.holdTimer) clearTimeout(session.holdTimer);
     session.holdTimer = undefined;
-    const data = session.redactor.push(raw);
-    // What may be the start of a secret waits a moment for the rest; a prompt that merely looks like one still shows.
-    if (session.redactor.holding) session.holdTimer = setTimeout(() => this.release(session), REDACT_HOLD_MS);
-    this.queue(session, data);
-  }
-
-  private release(session: Session): void {
-    if (session.holdTimer) clearTimeout(session.holdTimer);
-    session.holdTimer = undefined;
-    this.queue(session, session.redactor.end());
-  }
-
-  private queue(session: Session, data: string): void {
-    if (data.length === 0) return;
-    session.scrollback.append(data);
-    session.pending += data;
+    session.pending += raw;
     if (session.pending.length >= COALESCE_MAX_CHARS) {
       this.flush(session);
     } else if (!session.flushTimer) {
       session.flushTimer = setTimeout(() => this.flush(session), COALESCE_MS);
     }
+  }
+
+  /** Sends what the redactor held back (the stream went quiet or ended), redacted. */
+  private release(session: Session): void {
+    if (session.holdTimer) clearTimeout(session.holdTimer);
+    session.holdTimer = undefined;
+    this.flush(session);
+    this.send(session, session.redactor.end());
   }
 
   private flush(session: Session): void {
@@ -240,8 +239,16 @@ export class TerminalService {
       session.flushTimer = undefined;
     }
     if (session.pending.length === 0) return;
-    const data = session.pending;
+    const data = session.redactor.push(session.pending);
     session.pending = '';
+    // What may be the start of a secret waits a moment for the rest; a prompt that merely looks like one still shows.
+    if (session.redactor.holding && !session.holdTimer) session.holdTimer = setTimeout(() => this.release(session), REDACT_HOLD_MS);
+    this.send(session, data);
+  }
+
+  private send(session: Session, data: string): void {
+    if (data.length === 0) return;
+    session.scrollback.append(data);
     session.flow.sent(data.length);
     this.options.events.emit('terminal.data', { id: session.id, data });
   }

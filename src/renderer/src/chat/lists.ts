@@ -1,6 +1,7 @@
 import type { CallResponse } from '../../../shared/contract';
 import { historyResultLabel } from '../../../shared/history-result';
 import { historyDecisionLabel } from '../../../shared/policy';
+import { noMemoryMatches } from '../../../shared/memory-text';
 import { formatDuration, localTime } from './format';
 
 /**
@@ -39,7 +40,7 @@ export function formatCommandLog(list: CallResponse<'commandLog.list'>, query: s
 
 export function formatMemories(list: CallResponse<'memory.list'>, query: string): string {
   if (list.problem) return escapeMarkdown(list.problem);
-  if (list.items.length === 0) return query ? `No memories match “${escapeMarkdown(query)}”.` : 'No memories yet.';
+  if (list.items.length === 0) return query ? escapeMarkdown(noMemoryMatches(query)) : 'No memories yet.';
   const head = query ? `**Memories matching “${escapeMarkdown(query)}”:**` : '**Recent memories:**';
   return [head, '', ...list.items.map((m) => `- ${escapeMarkdown(localTime(m.createdAt))} · ${escapeMarkdown(m.content)}`)].join('\n');
 }

@@ -1,0 +1,84 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Ranked candidates for a full-text search, at a cost that does not grow
+ * with the table.
+ *
+ * FTS5's bm25 weighs each phrase by how many memories contain it, which it
+ * counts by reading every match of the phrase: a word found in most of a
+ * million memories costs tens of milliseconds per query, even when the query
+ * as a whole matches a handful. So:
+ *  - the matches are first read newest first without scores, at most `cap`
+ *    of them (FTS5 stops early: a fraction of a millisecond);
+ *  - each phrase is probed for whether it matches more than `common`
+ *    memories (reading at most that many entries);
+ *  - when none does, the candidates are scored by bm25 exactly as before;
+ *  - otherwise bm25 scores them by the phrases that are not common only
+ *    (a common word tells little about relevance: bm25 gives it almost no
+ *    weight anyway), and when every phrase is common the newest matches come
+ *    first. `capped` says when more matched than were ranked.
+ */
+
+export interface Candidate {
+  rowid: number;
+  /** bm25: lower is better; 0 when ranked by recency. */
+  score: number;
+}
+
+export interface Candidates {
+  rows: Candidate[];
+  /** More matches exist than were ranked (the newest `cap` were). */
+  capped: boolean;
+}
+
+/** A phrase matching more memories than this is common: weighing it would cost a read of all its matches. */
+export const COMMON_PHRASE_MATCHES = 5000;
+
+export class Ranker {
+  private readonly stmts;
+
+  constructor(
+    db: Database.Database,
+    private readonly common = COMMON_PHRASE_MATCHES,
+  ) {
+    this.stmts = {
+      newest: db.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?').pluck(),
+      beyond: db.prepare('SELECT 1 FROM aios_memory_fts WHERE aios_memory_fts MATCH ? LIMIT 1 OFFSET ?').pluck(),
+      scored: db.prepare(
+        `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts
+         WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
+      ),
+      scoredAmong: db.prepare(
+        `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts
+         WHERE aios_memory_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
+      ),
+    };
+  }
+
+  /**
+   * Up to `cap` of the newest matches of `match` (an FTS5 expression made of
+   * `phrases` joined by AND or OR), with their scores.
+   */
+  candidates(match: string, phrases: readonly string[], cap: number): Candidates {
+    const newest = this.stmts.newest.all(match, cap + 1) as number[];
+    const capped = newest.length > cap;
+    if (capped) newest.pop();
+    if (newest.length === 0) return { rows: [], capped };
+    const rare = [...new Set(phrases)].filter((p) => !this.isCommon(p));
+    if (rare.length === new Set(phrases).size) return { rows: this.stmts.scored.all(match, cap) as Candidate[], capped };
+    if (rare.length === 0) return { rows: newest.map((rowid) => ({ rowid, score: 0 })), capped };
+    const scores = new Map<number, number>();
+    for (const r of this.stmts.scoredAmong.all(rare.join(' OR '), JSON.stringify(newest)) as Candidate[]) scores.set(r.rowid, r.score);
+    return { rows: newest.map((rowid) => ({ rowid, score: scores.get(rowid) ?? 0 })), capped };
+  }
+
+  /** True when `phrase` alone matches more than `common` memories (reads at most that many index entries). */
+  private isCommon(phrase: string): boolean {
+    return this.stmts.beyond.get(phrase, this.common) !== undefined;
+  }
+
+  /** True when `phrase` matches at least one memory as it stands. */
+  matchesAny(phrase: string): boolean {
+    return this.stmts.beyond.get(phrase, 0) !== undefined;
+  }
+}

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMemoryStore, type MemoryStore } from '../../src/main/core/memory';
+import { Ranker } from '../../src/main/core/memory/rank';
+import { mulberry32 } from '../../bench/lib/stats';
+import { makeTempDir, type TempDir } from '../support/temp';
+
+/**
+ * The ranking must not change where it need not: a search whose words are
+ * not common ranks exactly as bm25 over the newest matches did before
+ * (compared here with that query, run directly). Where a word is common,
+ * the same newest matches are returned, ordered by the other words' bm25.
+ */
+const rnd = mulberry32(42);
+const VOCAB = Array.from({ length: 400 }, (_, i) => `w${i.toString(36)}x${'abcdefghij'[i % 10]}`);
+const zipf = (): string => VOCAB[Math.min(VOCAB.length - 1, Math.floor(Math.pow(rnd(), 2.2) * VOCAB.length))]!;
+const text = (): string => Array.from({ length: 4 + Math.floor(rnd() * 14) }, zipf).join(' ');
+
+let tmp: TempDir;
+let store: MemoryStore;
+beforeAll(() => {
+  tmp = makeTempDir('aios-search-rank-');
+  store = openMemoryStore(tmp.join('memory.db'));
+  store.connection.exec('BEGIN IMMEDIATE');
+  for (let i = 0; i < 3000; i++) {
+    if (i % 7 === 0) store.createAi(text(), { aiInterpretation: text() });
+    else store.create(text());
+  }
+  store.connection.exec('COMMIT');
+});
+afterAll(() => {
+  store.close();
+  tmp.cleanup();
+});
+
+/** What search ranked by before: bm25 over the newest `cap` matches, best first, newest first among equals. */
+function before(match: string, cap: number): number[] {
+  const rows = store.connection
+    .prepare(`SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`)
+    .all(match, cap) as { rowid: number; score: number }[];
+  return rows.sort((a, b) => a.score - b.score || b.rowid - a.rowid).map((r) => r.rowid);
+}
+const rowidOf = (id: string) => store.connection.prepare('SELECT rowid FROM memories WHERE id = ?').pluck().get(id) as number;
+const matchCount = (phrase: string) => store.connection.prepare('SELECT count(*) FROM aios_memory_fts WHERE aios_memory_fts MATCH ?').pluck().get(phrase) as number;
+
+describe('ranking at any size', () => {
+  it('ranks the top 20 exactly as before for every word that is not common, through search()', () => {
+    let compared = 0;
+    for (const word of VOCAB) {
+      const got = store.search(word, { limit: 20 }).filter((h) => h.matchedBy === 'fts').map((h) => rowidOf(h.memory.id));
+      const want = before(`"${word}"`, 500).slice(0, 20);
+      expect(got, word).toEqual(want);
+      if (want.length > 0) compared++;
+    }
+    expect(compared).toBeGreaterThan(300);
+  });
+
+  it('ranks two-word queries as before when neither word is common', () => {
+    const ranker = new Ranker(store.connection, 5000);
+    for (let i = 0; i < 200; i++) {
+      const a = `"${zipf()}"`;
+      const b = `"${zipf()}"`;
+      for (const match of [`${a} AND ${b}`, `${a} OR ${b}`]) {
+        const got = ranker.candidates(match, [a, b], 500).rows.sort((x, y) => x.score - y.score || y.rowid - x.rowid).map((r) => r.rowid);
+        expect(got.slice(0, 20), match).toEqual(before(match, 500).slice(0, 20));
+      }
+    }
+  });
+
+  it('with a common word, returns the same newest matches, ranked by the other word', () => {
+    const common = VOCAB[0]!;
+    expect(matchCount(`"${common}"`)).toBeGreaterThan(300);
+    const ranker = new Ranker(store.connection, 300);
+    let checked = 0;
+    for (const rare of VOCAB.slice(200)) {
+      const match = `"${common}" AND "${rare}"`;
+      const { rows, capped } = ranker.candidates(match, [`"${common}"`, `"${rare}"`], 50);
+      const newest = store.connection.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT 50').pluck().all(match) as number[];
+      expect(new Set(rows.map((r) => r.rowid))).toEqual(new Set(newest));
+      expect(capped).toBe(matchCount(match) > 50);
+      if (rows.length < 2) continue;
+      // The order is bm25 by the rare word alone, over the same rows.
+      const byRare = new Map(
+        (store.connection.prepare('SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS s FROM aios_memory_fts WHERE aios_memory_fts MATCH ?').all(`"${rare}"`) as { rowid: number; s: number }[]).map((r) => [r.rowid, r.s]),
+      );
+      for (const r of rows) expect(r.score).toBeCloseTo(byRare.get(r.rowid)!, 9);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+    // Every word common: the newest matches first.
+    const all = ranker.candidates(`"${common}"`, [`"${common}"`], 20);
+    expect(all.capped).toBe(true);
+    expect(all.rows.map((r) => r.rowid)).toEqual(store.connection.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT 20').pluck().all(`"${common}"`));
+  });
+
+  it('takes the last word, and a word found nowhere as typed, as a prefix; other words as words', () => {
+    const s = openMemoryStore(tmp.join('prefix.db'));
+    try {
+      const a = s.create('postgres tuning notes');
+      const b = s.create('PostgreSQL upgrade to 17');
+      expect(s.search('postg').map((h) => h.memory.id).sort()).toEqual([a.id, b.id].sort());
+      // Not the last word and found as typed: "postgres" stays a word here.
+      expect(s.search('postgres tuning').map((h) => h.memory.id)).toEqual([a.id]);
+      expect(s.search('upgrade postgr').map((h) => h.memory.id)).toEqual([b.id]);
+      const c = s.create('tuning the kernel');
+      // "tuning" is found as typed, so it is not widened to "tuningxyz…"; "kern" is the last word.
+      expect(s.search('tuning kern').map((h) => h.memory.id)).toEqual([c.id]);
+      expect(s.search('tunin kernel').map((h) => h.memory.id)).toEqual([c.id]);
+    } finally {
+      s.close();
+    }
+  });
+});
