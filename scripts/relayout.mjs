@@ -191,6 +191,19 @@ function rewritePaths(file, text) {
   });
 }
 
+/** `path.join(root, 'src', 'main', 'cli.ts')`: the same paths, spelled as segments. */
+function rewriteSegments(file, text) {
+  return text.replace(/(['"])src\1,\s*(['"])main\2((?:,\s*(['"])[\w.-]+\4)*)/g, (whole, q, _q2, rest) => {
+    const segs = [...rest.matchAll(/(['"])([\w.-]+)\1/g)].map((m) => m[2]);
+    const mapped = rewritePaths(file, `src/main/${segs.join('/')}`);
+    if (mapped.startsWith('src/main')) return whole;
+    return mapped
+      .split('/')
+      .map((seg) => `${q}${seg}${q}`)
+      .join(', ');
+  });
+}
+
 // --- 3. Configs that name the old folders other than as a `src/main/x` path.
 
 function rewriteTsconfig(text) {
@@ -250,6 +263,7 @@ for (const file of tracked) {
   let text = before;
   if (CODE_EXT.test(file)) text = rewriteImports(file, text);
   text = rewritePaths(file, text);
+  if (CODE_EXT.test(file)) text = rewriteSegments(file, text);
   if (/^tsconfig.*\.json$/.test(file)) text = rewriteTsconfig(text);
   if (file === 'eslint.config.js') {
     text = rewriteEslint(text);
