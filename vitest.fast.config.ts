@@ -20,8 +20,11 @@ export const SLOW_TESTS = [
   'test/agent/confined-unknown.test.ts',
   // crash, restart and damaged-file drills with real child processes
   'test/reliability/**',
-  // the CLI through tsx or the bundle, the packager, the core's utility process
-  'test/cli/node-version.test.ts',
+  // the CLI through tsx or the bundle, several writer processes, the packager, the core's utility process
+  'test/cli/**',
+  'test/memory/cli.test.ts',
+  'test/memory/concurrency.test.ts',
+  'test/agent/flows.test.ts',
   'test/policy/bundle.test.ts',
   'test/policy/cli.test.ts',
   'test/policy/parser-exit.test.ts',
