@@ -57,7 +57,7 @@ export const AIOS_TABLES = ['aios_meta', 'aios_memory_docs', 'aios_memory_fts', 
 
 /**
  * Columns added to aios_command_history after its first release (structured
- * command records, issue 17): files written before get them by ALTER TABLE ADD
+ * command records): files written before get them by ALTER TABLE ADD
  * COLUMN, so older rows keep working with nulls there.
  */
 export const HISTORY_ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
