@@ -1,6 +1,6 @@
 /**
- * What one `aios policy check` costs as a whole process (issue 17: the wasm
- * bash grammar made every short-lived aios process linger ~2.5 s after its
+ * What one `aios policy check` costs as a whole process (the wasm
+ * bash grammar once made every short-lived aios process linger ~2.5 s after its
  * JavaScript was done, at ~570 MB, while V8 optimized the grammar's lexer).
  *
  *   npx tsx bench/policy-check-process.ts [--runs N]

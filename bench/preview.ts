@@ -1,5 +1,5 @@
 /**
- * What a preview adds before an approval (issue 16): a small command run
+ * What a preview adds before an approval: a small command run
  * through the preview (namespaces, overlays over the working tree and the
  * default system paths, reading the upper layers) against the same command
  * run directly with the same shell, interleaved so load hits both alike.

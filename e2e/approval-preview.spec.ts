@@ -1,5 +1,5 @@
 /**
- * Preview before approval in the web modal (issue 16): the approval for
+ * Preview before approval in the web modal: the approval for
  * `rm -rf ./build` shows what it would delete before anyone answers, the
  * full list opens on demand, and Deny leaves every file in place. The
  * preview runs for real (namespaces and overlays); only the model is scripted.

@@ -1,5 +1,5 @@
 /**
- * The browser host's session, in real Chromium (issue 14): the cookie stays
+ * The browser host's session, in real Chromium: the cookie stays
  * on aios's own address, the login link works once, and a restarted
  * `aios web` serves the open tab without a new URL.
  */

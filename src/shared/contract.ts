@@ -110,7 +110,7 @@ export const ApprovalRequestSchema = JudgedCommandSchema.extend({
   callId: z.string(),
   timeoutMs: z.number().int(),
   tool: ToolCallDisplaySchema.optional(),
-  /** What the command would change, seen in a throwaway overlay before anyone answers (issue 16). */
+  /** What the command would change, seen in a throwaway overlay before anyone answers. */
   preview: PreviewSchema.optional(),
   /** "Always allow": the narrow rule an approval with `remember` writes, and the file it goes to. */
   remember: z.object({ list: z.literal('auto_allow'), pattern: z.string(), file: z.string() }).optional(),

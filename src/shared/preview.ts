@@ -3,7 +3,7 @@ import { visibleText } from './visible-text';
 
 /**
  * What a preview saw a command do in a throwaway copy-on-write view of the
- * filesystem (issue 16). Shown next to an approval and given to the model.
+ * filesystem. Shown next to an approval and given to the model.
  */
 export const PreviewChangeSchema = z.object({
   /** Absolute path on the real system. */

@@ -27,7 +27,8 @@ afterEach(async () => {
 /** Another process holds the file's write lock, as a busy aigpt in another container might, until killed. */
 async function holdWriteLock(file: string): Promise<ChildProcess> {
   const script = `const D=require('better-sqlite3');const d=new D(${JSON.stringify(file)});d.exec('BEGIN IMMEDIATE');process.stdout.write('locked\\n');setInterval(()=>{},1000);`;
-  const child = spawn(process.execPath, ['-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  // The checkout's node_modules, wherever the checkout is and whatever folder the tests started in.
+  const child = spawn(process.execPath, ['-e', script], { cwd: path.join(import.meta.dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
     child.on('exit', (code) => reject(new Error(`lock holder exited ${code}`)));

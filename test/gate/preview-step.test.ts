@@ -1,5 +1,5 @@
 /**
- * Where the agent asks for a preview (issue 16): only for the decisions
+ * Where the agent asks for a preview: only for the decisions
  * `[preview]` names, never for a denied command, and the result reaches the
  * approval request and the model's tool result. The previewer here is a
  * recording function (the engine itself is tested in engine.test.ts).

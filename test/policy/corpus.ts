@@ -281,7 +281,7 @@ export const CORPUS: Case[] = [
 
 /** Lines that must stay allowed (or at least below deny): the rules must not over-reach. */
 /**
- * The classes of issue 12, one or more lines each: expansions carrying code,
+ * The harder classes, one or more lines each: expansions carrying code,
  * globs that may become options, options that take a value, wrappers that run
  * their arguments, options that pull configuration or code from a path.
  */

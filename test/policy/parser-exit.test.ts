@@ -7,7 +7,7 @@ import { runMeasured } from '../support/peak-rss';
 import { cliEntry, repoRoot } from '../support/process';
 
 /**
- * Issue 17: with V8's defaults, Node 24 hands tree-sitter-bash's 160 KB lexer
+ * With V8's defaults, Node 24 hands tree-sitter-bash's 160 KB lexer
  * function to its optimizing compiler after a line or two, which costs seconds
  * and ~700 MB on a background thread that the process waits for before it
  * exits. These run real processes and look at what V8 compiled (its own trace)
@@ -36,7 +36,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
-describe('the bash grammar does not make a process heavy at exit (issue 17)', () => {
+describe('the bash grammar does not make a process heavy at exit', () => {
   it('control: with V8 defaults, parsing ten lines optimizes the lexer and peaks far above 200 MB', async () => {
     const r = await runMeasured(process.execPath, ['--trace-wasm-compilation-times', parseLines, '10'], { cwd: home, env });
     expect(r.code).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * Issue 16 end to end: through `aios chat` (a real pty, the scripted LLM
+ * Preview before approval, end to end: through `aios chat` (a real pty, the scripted LLM
  * stand-in), the approval for `rm -rf ./build` lists the files of ./build as
  * what would be deleted before anyone answers; declining leaves them all in
  * place; the model's tool result carries the same summary. Also the native

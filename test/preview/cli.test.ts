@@ -1,4 +1,4 @@
-/** `aios policy check --preview` from the shell (issue 16), as a real process. */
+/** `aios policy check --preview` from the shell, as a real process. */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

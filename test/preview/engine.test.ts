@@ -1,5 +1,5 @@
 /**
- * The preview engine with real namespaces and overlayfs (issue 16): what a
+ * The preview engine with real namespaces and overlayfs: what a
  * command would add, change, delete and re-mode is read back from the upper
  * layers, and nothing outside the overlay is touched, checked file by file.
  */

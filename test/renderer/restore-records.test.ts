@@ -1,5 +1,5 @@
 /**
- * Issue 17: a restored command card is built from the core's structured
+ * A restored command card is built from the core's structured
  * record, so it equals the live card field by field (all but its row id and
  * `restored`). Live: the real core (scripted model, real policy, real bash)
  * feeding the real ChatController and reducer. Restored: a restarted core's

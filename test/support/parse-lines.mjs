@@ -1,5 +1,5 @@
 // Loads web-tree-sitter and the bash grammar the plain way, parses N short
-// command lines, and ends: the "bare script" of issue 17, used by the exit
+// command lines, and ends: the "bare script", used by the exit
 // benchmark and the parser-exit test as the control. Plain JavaScript (no tsx)
 // so the measured process holds nothing but Node and the grammar.
 //

@@ -6,7 +6,7 @@ import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-serv
 import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
 
 /**
- * Issue 14 through the real `aios chat`: the provider key must reach neither
+ * Secrets through the real `aios chat`: the provider key must reach neither
  * the model nor the memory file, whatever command reads the environment, and
  * a script auto-allowed by name runs confined to the working tree.
  */

@@ -7,7 +7,7 @@ import { CLOSE_TOO_MANY } from '../../src/shared/wire';
 import { Core } from '../../src/main/core/core';
 import { startWebHost, type StartedWebHost } from '../../src/main/web/server';
 
-/** Bounded per connection (issue 14): a stalled client cannot grow the server. */
+/** Bounded per connection: a stalled client cannot grow the server. */
 let dir: string;
 let core: Core;
 let host: StartedWebHost;

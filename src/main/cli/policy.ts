@@ -65,7 +65,7 @@ function usageError(message: string): number {
 
 async function makeEngine(values: { config?: string; profile?: string }): Promise<PolicyEngine> {
   const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
-  const engine = await PolicyEngine.create({ config: loaded, ...(values.profile !== undefined ? { profile: values.profile } : {}) });
+  const engine = await PolicyEngine.create({ config: loaded, profile: values.profile });
   if (engine.problems.length > 0) {
     for (const p of engine.problems) process.stderr.write(`aios: config: ${formatProblem(p)}\n`);
     process.stderr.write('aios: running on the safe fallback policy: everything needs approval and the shipped deny list applies\n');

@@ -63,7 +63,7 @@ export const AiSchema = z.strictObject({
   command_timeout_s: z.number().positive().default(600),
 });
 
-/** How commands run: the sandbox of the quiet path and the scrubbed environment (issue 14). */
+/** How commands run: the sandbox of the quiet path and the scrubbed environment. */
 export const CommandsSchema = z.strictObject({
   /** Auto-allowed commands run in bubblewrap; off, they run unconfined (status bar and doctor say so). */
   confine_auto_allowed: z.boolean().default(true),
@@ -80,7 +80,7 @@ export const UiSchema = z.strictObject({
   theme: z.enum(['system', 'light', 'dark']).default('system'),
 });
 
-/** `[preview]`: see what a command would change before approving it (issue 16). */
+/** `[preview]`: see what a command would change before approving it. */
 export const PreviewConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   time_limit_s: z.number().positive().max(600).default(5),

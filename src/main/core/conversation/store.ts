@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type Database from 'better-sqlite3';
 import { DeferredWriter, type SavingState } from '../memory/deferred-writer';
+import { ensureConversationTables } from '../memory/schema';
 import { ulid } from 'ulid';
 
 /**
@@ -15,23 +16,6 @@ export interface StoredMessage {
   message: Record<string, unknown>;
   createdAt: string;
 }
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS aios_conversations (
-  id TEXT PRIMARY KEY,
-  machine TEXT,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  closed_at TEXT
-);
-CREATE TABLE IF NOT EXISTS aios_conversation_messages (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  conversation_id TEXT NOT NULL REFERENCES aios_conversations(id),
-  message TEXT NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS aios_conversation_messages_conv ON aios_conversation_messages(conversation_id, seq);
-`;
 
 const now = () => new Date().toISOString().replace('Z', '+00:00');
 
@@ -87,7 +71,7 @@ export class ConversationStore {
     this.machine = machine;
     this.redact = options.redact;
     this.writer = options.writer ?? new DeferredWriter({ path: db.name, onState: (st) => options.onSaving?.(st) });
-    this.writer.write('conversation tables', () => this.db.exec(SCHEMA));
+    this.writer.write('conversation tables', () => ensureConversationTables(this.db));
   }
 
   /** True while accepted messages wait for the file. */

@@ -111,9 +111,9 @@ export class McpManager {
                 tool: t.name,
                 description: t.description ?? '',
                 inputSchema: t.inputSchema as Record<string, unknown>,
-                ...(t.annotations ? { annotations: t.annotations } : {}),
+                annotations: t.annotations,
                 trustAnnotations: cfg?.trustAnnotations ?? false,
-                ...(known ? { known } : {}),
+                known,
               }),
             );
           } catch {

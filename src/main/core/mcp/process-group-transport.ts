@@ -76,7 +76,7 @@ export class ProcessGroupStdioTransport implements Transport {
     return new Promise((resolve, reject) => {
       const child = spawn(this.options.command, this.options.args, {
         env: this.options.env,
-        ...(this.options.cwd !== undefined ? { cwd: this.options.cwd } : {}),
+        cwd: this.options.cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
         // A new session and process group led by the server: its pid is the group id.
         detached: true,

@@ -123,8 +123,8 @@ export class ServerConnection {
       name: this.name,
       transport: this.builtin ? 'builtin' : this.config.transport,
       state: this.state,
-      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
-      ...(this.note !== undefined ? { note: this.note } : {}),
+      lastError: this.lastError,
+      note: this.note,
       tools: (this.toolList ?? []).map((t) => `${this.name}__${t.name}`),
       restarts: this.restarts,
       ...(this.pid !== undefined && this.state === 'ready' ? { pid: this.pid } : {}),
@@ -161,7 +161,7 @@ export class ServerConnection {
     const client = await this.ensure();
     try {
       const result = await client.callTool({ name: tool, arguments: args }, undefined, {
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: options.signal,
         timeout: options.timeoutMs ?? this.deps.timeouts.callMs,
       });
       return result as CallToolResult;
@@ -211,7 +211,7 @@ export class ServerConnection {
       command: resolved,
       args: c.args,
       env: childEnv(this.deps.env, c.env),
-      ...(c.cwd !== undefined ? { cwd: c.cwd } : {}),
+      cwd: c.cwd,
     });
     this.captureStderr(transport);
     return transport;

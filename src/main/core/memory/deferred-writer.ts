@@ -71,7 +71,7 @@ export class DeferredWriter {
         this.failed(err);
       }
     }
-    this.queue.push({ label, run: fn, ...(saved ? { saved } : {}) });
+    this.queue.push({ label, run: fn, saved });
     const max = this.o.maxWaiting ?? 5_000;
     if (this.queue.length > max) {
       const gone = this.queue.splice(0, this.queue.length - max);

@@ -2,11 +2,12 @@ import type Database from 'better-sqlite3';
 import { MemoryStoreError } from './errors';
 
 /**
- * aigpt's tables, written exactly as aigpt (November 2025) creates them, and
- * aios's own tables beside them. aios only ever adds: missing aigpt columns
- * (as aigpt's own migration does) and tables whose names start with `aios_`.
- * No trigger is ever put on an aigpt table, so an aigpt or sqlite3 write
- * never depends on anything aios added.
+ * The one owner of the memory file's schema: aigpt's tables, written exactly
+ * as aigpt (November 2025) creates them, and every table aios keeps beside
+ * them (the search index, the command history, the conversations). aios
+ * only ever adds: missing aigpt columns (as aigpt's own migration does) and
+ * tables whose names start with `aios_`. No trigger is ever put on an aigpt
+ * table, so an aigpt or sqlite3 write never depends on anything aios added.
  */
 
 export const AIGPT_DDL = [
@@ -65,7 +66,7 @@ export const AIOS_TABLES = ['aios_meta', 'aios_memory_docs', 'aios_memory_fts', 
 
 /**
  * Columns added to aios_command_history after its first release (structured
- * command records, issue 17): files written before get them by ALTER TABLE ADD
+ * command records): files written before get them by ALTER TABLE ADD
  * COLUMN, so older rows keep working with nulls there.
  */
 export const HISTORY_ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
@@ -78,6 +79,37 @@ export const HISTORY_ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   // `host/pid` of the process that wrote a running row, so a later start can tell a crashed writer from a live one.
   ['owner', 'TEXT'],
 ];
+
+/**
+ * The chat's conversations (conversation/store.ts), in aios's own tables of
+ * the same file. Created by the conversation store when it opens, not by
+ * ensureSchema: a file only the memory commands touched has none, and that
+ * does not make its index incomplete.
+ */
+export const CONVERSATION_DDL = [
+  `CREATE TABLE IF NOT EXISTS aios_conversations (
+    id TEXT PRIMARY KEY,
+    machine TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    closed_at TEXT
+  )`,
+  `CREATE TABLE IF NOT EXISTS aios_conversation_messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES aios_conversations(id),
+    message TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  )`,
+  'CREATE INDEX IF NOT EXISTS aios_conversation_messages_conv ON aios_conversation_messages(conversation_id, seq)',
+] as const;
+
+export const CONVERSATION_TABLES = ['aios_conversations', 'aios_conversation_messages'] as const;
+
+/** Creates the conversation tables where they are missing (idempotent). */
+export function ensureConversationTables(db: Database.Database): void {
+  for (const sql of CONVERSATION_DDL) db.exec(sql);
+}
+
 const HISTORY_INDEXES = ['CREATE INDEX IF NOT EXISTS aios_command_history_call_id ON aios_command_history(call_id)'];
 
 export interface SchemaState {

@@ -8,10 +8,6 @@ import type { Arg } from './words';
  * only known at run time fails closed.
  */
 
-export const SHELLS = new Set([
-  'sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'posh', 'yash', 'lksh', 'rbash', 'fish', 'csh', 'tcsh',
-  'ksh93', 'pdksh', 'oksh', 'loksh', 'bsh', 'rc', 'es', 'elvish', 'nu', 'xonsh', 'ion', 'osh', 'ysh', 'oil', 'hush', 'jsh', 'rzsh', 'rksh', 'bosh', 'pwsh-preview',
-]);
 
 /**
  * Shells whose code the bash grammar reads as they do: for every other

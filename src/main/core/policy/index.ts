@@ -83,7 +83,7 @@ export class PolicyEngine {
     const home = context.home ? path.posix.resolve('/', context.home) : undefined;
     const extra: Pick<PolicyResult, 'fallback' | 'profile'> = {
       fallback: this.policy.fallback,
-      ...(this.policy.profileName !== undefined ? { profile: this.policy.profileName } : {}),
+      profile: this.policy.profileName,
     };
     const notes = this.policy.fallback
       ? [`the configuration has problems (${this.policy.problems.map(formatProblem).join('; ')}); running on the safe fallback: everything needs approval and the shipped deny list applies`]

@@ -215,7 +215,7 @@ class SegmentJudge {
     // A rule that would cover it next time: only when nothing but "no rule matches" asked, for a program named plainly.
     const rememberable = j.decision === 'require_approval' && !j.other && innermost !== undefined && !innermost.dynamicProgram && /^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(innermost.program);
     const remember = rememberable ? narrowRule(innermost) : undefined;
-    return { segment, why: j.why.get(j.decision) ?? (j.decision === 'auto_allow' ? 'allowed' : j.decision), unruled, ...(remember ? { remember } : {}) };
+    return { segment, why: j.why.get(j.decision) ?? (j.decision === 'auto_allow' ? 'allowed' : j.decision), unruled, remember };
   }
 }
 
@@ -331,5 +331,5 @@ export function judgeLine(
   // Only a question a rule could answer: nothing line-level (a floor, a secret redirect, a structural rule) asked too.
   const lineClean = facts.floors.length === 0 && !reasons.some((r) => r.startsWith('a < redirection reads a secret') || r.startsWith('the line matches'));
   const remember = decision === 'require_approval' && lineClean && !policy.fallback && only !== undefined ? only : undefined;
-  return { decision, segments, reasons, confinable: confinable && decision === 'require_approval', ...(remember ? { remember } : {}) };
+  return { decision, segments, reasons, confinable: confinable && decision === 'require_approval', remember };
 }

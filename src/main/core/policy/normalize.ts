@@ -10,13 +10,13 @@ import {
   inspectSu,
   inspectTrap,
   inspectWatch,
-  SHELLS,
 } from './carriers';
 import { inspectAssignments, inspectAwk, inspectCommandOptions, inspectInterpreter, inspectSed, inspectWrites, isInterpreter } from './danger';
 import { Findings, type Inspection } from './findings';
 import { inspectLocalInstall } from './local-builds';
 import { parseArgs } from './options';
 import { programName } from './paths';
+import { SHELLS } from './shell-names';
 import type { CommandContext, Layer, NormalizedCommand, WriteTarget } from './types';
 import { inspectAt, inspectCallbackOption, inspectScreen, inspectTmux } from './deferred';
 import { sgCode, wrapperSemantics } from './wrapper-semantics';

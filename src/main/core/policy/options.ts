@@ -1,18 +1,8 @@
 import { optionTableFor, type OptionTable } from './option-table';
+import type { Flag, ParsedArgs } from './types';
 import type { Arg } from './words';
 
-/** One option as the program will see it, in canonical spelling (`r` for `-R`/`--recursive` in rm; `--name` for a long option without a short twin). */
-export interface Flag {
-  name: string;
-  value?: Arg;
-}
-
-export interface ParsedArgs {
-  flags: Flag[];
-  positionals: Arg[];
-  /** Some word is only known at run time and may be several words or an option. */
-  uncertain: boolean;
-}
+export type { Flag, ParsedArgs } from './types';
 
 const EMPTY: OptionTable = {};
 

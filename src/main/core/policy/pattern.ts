@@ -152,7 +152,7 @@ function simplePattern(node: Node, source: string): SimplePattern {
     kind: 'simple',
     source,
     program,
-    ...(programLiteral !== undefined ? { programLiteral } : {}),
+    programLiteral,
     flags,
     positionals,
     open,

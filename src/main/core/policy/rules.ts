@@ -96,11 +96,11 @@ function compileList(
   (patterns ?? []).forEach((text, i) => {
     try {
       if (isToolPattern(text)) {
-        book.tools.add({ ref: { list, pattern: text, source, ...(profile !== undefined ? { profile } : {}) }, pattern: compileToolPattern(text) });
+        book.tools.add({ ref: { list, pattern: text, source, profile }, pattern: compileToolPattern(text) });
         return;
       }
       const pattern = compilePattern(parser, text);
-      book.add({ ref: { list, pattern: text, source, ...(profile !== undefined ? { profile } : {}) }, pattern });
+      book.add({ ref: { list, pattern: text, source, profile }, pattern });
     } catch (err) {
       const message =
         err instanceof PatternError

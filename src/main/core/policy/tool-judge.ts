@@ -138,6 +138,6 @@ export function judgeTool(
     ...(rule ? { rule } : {}),
     reasons,
     fallback: policy.fallback,
-    ...(policy.profileName !== undefined ? { profile: policy.profileName } : {}),
+    profile: policy.profileName,
   };
 }

@@ -1,6 +1,18 @@
 import type { Decision } from '../../../shared/policy';
-import type { ParsedArgs } from './options';
 import type { Arg } from './words';
+
+/** One option as the program will see it, in canonical spelling (`r` for `-R`/`--recursive` in rm; `--name` for a long option without a short twin). */
+export interface Flag {
+  name: string;
+  value?: Arg;
+}
+
+export interface ParsedArgs {
+  flags: Flag[];
+  positionals: Arg[];
+  /** Some word is only known at run time and may be several words or an option. */
+  uncertain: boolean;
+}
 
 /** A lower bound on a segment's decision, whatever the rules say, with why. */
 export interface Floor {

@@ -99,7 +99,7 @@ export class SetupService {
     return {
       'setup.state': () => this.state(),
       'setup.testProvider': (req) =>
-        probeProvider({ baseUrl: req.baseUrl, apiKey: this.o.env[req.apiKeyEnv], apiKeyEnv: req.apiKeyEnv, ...(this.o.fetchImpl ? { fetchImpl: this.o.fetchImpl } : {}) }),
+        probeProvider({ baseUrl: req.baseUrl, apiKey: this.o.env[req.apiKeyEnv], apiKeyEnv: req.apiKeyEnv, fetchImpl: this.o.fetchImpl }),
       'setup.saveProvider': (req) => this.save(req),
     };
   }

@@ -3,63 +3,31 @@
  * with a command card for every run_command call and its result.
  */
 import { RUN_COMMAND, type ConversationItem, type CommandRecord } from '../../../shared/contract';
-import { finalState, newCard, refusalText } from './format';
+import { newCard } from './format';
 import { cardDone, cardOutput, cardStarted } from './reducer';
-import type { CommandRow, Decision, Row } from './types';
+import type { CommandRow, Row } from './types';
 
 /** A command without a stored result: aios (or the web server) stopped while it ran. */
 export const INTERRUPTED = 'interrupted: aios stopped while this command was running';
-const DECISIONS: readonly Decision[] = ['auto_allow', 'notify', 'require_approval', 'deny'];
+/**
+ * A command the conversation holds a result for but no record of (a record
+ * that could not be written or read): the card does not guess its outcome
+ * from the text the model was given, whose format is the core's business.
+ */
+export const UNRECORDED = 'no record of how this command ended was kept';
 
-function parseJson(text: string): Record<string, unknown> | null {
+/** The model's run_command arguments: the command line and its reason, as the call itself carries them. */
+function callOf(args: string): { command: string; why?: string } {
+  let a: unknown;
   try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    a = JSON.parse(args);
   } catch {
-    return null;
+    return { command: args };
   }
-}
-
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
-
-function commandOf(args: string): string {
-  const a = parseJson(args);
-  return str(a?.command) ?? args;
-}
-
-function whyOf(args: string): { why?: string } {
-  const reason = str(parseJson(args)?.reason)?.trim();
-  return reason ? { why: reason } : {};
-}
-
-/** Applies the tool result the model was given (see the core's commandResultForModel). */
-export function applyResult(card: CommandRow, resultText: string): CommandRow {
-  const r = parseJson(resultText);
-  if (!r) return { ...card, state: 'done', output: resultText ? [{ stream: 'stdout', data: resultText }] : [] };
-  const decision = DECISIONS.find((d) => d === r.decision) ?? card.decision;
-  const ran = r.ran === true;
-  const refusal = str(r.refused) ?? str(r.error);
-  const rule = str(r.rule) ?? card.rule;
-  const reasons = Array.isArray(r.reasons) ? r.reasons.filter((x): x is string => typeof x === 'string') : card.reasons;
-  const state = finalState({ ran, refusal, timedOut: r.timed_out === true, cancelled: r.cancelled === true });
-  const output = str(r.output) ?? '';
-  // The model's copy says what happened; who settled an approval follows from it.
-  const decidedBy: CommandRow['decidedBy'] =
-    decision !== 'require_approval' ? 'rules' : ran ? 'you' : refusal && /declined/.test(refusal) ? 'you' : refusal && /timeout/.test(refusal) ? 'timeout' : undefined;
-  return {
-    ...card,
-    decision,
-    rule,
-    reasons,
-    state,
-    exitCode: int(r.exit_code),
-    durationMs: typeof r.duration_ms === 'number' ? r.duration_ms : null,
-    signal: str(r.signal),
-    refusal: ran ? refusal : refusalText(decision, rule, reasons, refusal),
-    output: output ? [{ stream: 'stdout', data: output }] : [],
-    ...(decidedBy ? { decidedBy } : {}),
-  };
+  const o = a !== null && typeof a === 'object' ? (a as Record<string, unknown>) : {};
+  const command = typeof o.command === 'string' ? o.command : args;
+  const why = typeof o.reason === 'string' ? o.reason.trim() : '';
+  return why ? { command, why } : { command };
 }
 
 /**
@@ -98,10 +66,10 @@ export function restoreRows(items: ConversationItem[], idPrefix = 'h', busy = fa
           awaiting.push({ name: c.name, rowIndex: null });
           rows.push(cardFromRecord(cid, record));
         } else if (c.name === RUN_COMMAND) {
-          // Written before records existed (or the record was lost): rebuilt from the model's copy.
+          // No record: without a stored result it never finished (the app stopped mid-command).
           awaiting.push({ name: c.name, rowIndex: rows.length });
-          // Without a stored result it never finished (the app stopped mid-command).
-          const card = { ...newCard(cid, c.id, null, commandOf(c.arguments), { state: 'cancelled' }), ...whyOf(c.arguments) };
+          const { command, why } = callOf(c.arguments);
+          const card: CommandRow = { ...newCard(cid, c.id, null, command, { state: 'cancelled' }), why };
           rows.push(busy ? card : { ...card, refusal: INTERRUPTED });
         } else {
           awaiting.push({ name: c.name, rowIndex: null });
@@ -112,7 +80,7 @@ export function restoreRows(items: ConversationItem[], idPrefix = 'h', busy = fa
       const next = awaiting.shift();
       if (next?.rowIndex === null || next === undefined) return;
       const card = rows[next.rowIndex];
-      if (card?.kind === 'command') rows[next.rowIndex] = applyResult(card, item.text);
+      if (card?.kind === 'command') rows[next.rowIndex] = { ...card, state: 'done', refusal: UNRECORDED };
     }
   });
   return rows;

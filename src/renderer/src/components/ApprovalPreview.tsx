@@ -5,7 +5,7 @@ const ONE_LINE = { tabs: false, newlines: false } as const;
 
 /**
  * What the command would change, seen in a throwaway overlay before the
- * question was asked (issue 16): the summary lines and the limits always,
+ * question was asked: the summary lines and the limits always,
  * every change (with text diffs) behind a disclosure.
  */
 export function ApprovalPreview({ preview }: { preview: Preview }) {

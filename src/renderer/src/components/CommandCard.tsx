@@ -135,7 +135,7 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
           {inElectron ? 'Waiting for your answer in the dialog.' : 'Waiting for your approval.'}
         </p>
       )}
-      {(card.state === 'refused' || (card.state === 'cancelled' && card.refusal)) && (
+      {(card.state === 'refused' || ((card.state === 'cancelled' || card.state === 'done') && card.refusal)) && (
         <p className="command-refusal" data-testid="command-refusal">
           {card.refusal ?? 'not run'}
         </p>
