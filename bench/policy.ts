@@ -112,24 +112,18 @@ async function main(): Promise<void> {
 
   for (const line of corpus.slice(0, 500)) engine.decide(line, ctx); // warm-up (JIT), not counted
   const times: number[] = new Array<number>(corpus.length);
-  // CPU time of the process per decision beside wall time: on a shared machine the wall tail is mostly the scheduler's.
-  const cpuTimes: number[] = new Array<number>(corpus.length);
   const counts: Record<string, number> = {};
   const decided: string[] = new Array<string>(corpus.length);
   const start = performance.now();
   for (let i = 0; i < corpus.length; i++) {
-    const c = process.cpuUsage();
     const t = performance.now();
     const r = engine.decide(corpus[i] as string, ctx);
     times[i] = performance.now() - t;
-    const used = process.cpuUsage(c);
-    cpuTimes[i] = (used.user + used.system) / 1000;
     counts[r.decision] = (counts[r.decision] ?? 0) + 1;
     decided[i] = r.decision;
   }
   const total = performance.now() - start;
   times.sort((a, b) => a - b);
-  cpuTimes.sort((a, b) => a - b);
   const load = os.loadavg()[0] ?? 0;
 
   const naive = naiveDecider();
@@ -162,7 +156,6 @@ async function main(): Promise<void> {
     'per decision after start-up:',
     `  decisions/s: ${Math.round(corpus.length / (total / 1000)).toLocaleString('en-US')}`,
     `  p50 ${fmt(percentile(times, 50))}  p90 ${fmt(percentile(times, 90))}  p99 ${fmt(percentile(times, 99))}  max ${fmt(times[times.length - 1] as number)}`,
-    `  CPU time (this process, all threads): p50 ${fmt(percentile(cpuTimes, 50))}  p99 ${fmt(percentile(cpuTimes, 99))}  max ${fmt(cpuTimes[cpuTimes.length - 1] as number)}`,
     `  load average ${load.toFixed(1)} on ${os.cpus().length} cpus${load > os.cpus().length ? ': the machine is busy, so the wall-time tail measures waiting for a CPU' : ''}`,
     `  decisions: ${JSON.stringify(counts)}`,
     '',
@@ -172,7 +165,7 @@ async function main(): Promise<void> {
     `  ratio: the engine takes ${(total / naiveTotal).toFixed(1)}x the baseline's time per line`,
     `  the baseline is less strict than the engine on ${looser} lines, and misses ${missedDeny} of the engine's ${counts.deny ?? 0} denies`,
     '',
-    `targets: p99 < 1 ms: ${percentile(times, 99) < 1 ? 'met' : 'MISSED'} (CPU-time p99 ${percentile(cpuTimes, 99) < 1 ? 'under' : 'over'} 1 ms); start-up < 100 ms: ${(children.length > 0 ? percentile(childCreate, 50) : cold.createMs) < 100 ? 'met' : 'MISSED'}`,
+    `targets: p99 < 1 ms: ${percentile(times, 99) < 1 ? 'met' : 'MISSED'}${load > os.cpus().length ? ` (load ${load.toFixed(1)}: run it again when the machine is quiet)` : ''}; start-up < 100 ms: ${(children.length > 0 ? percentile(childCreate, 50) : cold.createMs) < 100 ? 'met' : 'MISSED'}`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }
