@@ -27,6 +27,8 @@ test('first-hour commands run confined; always allow is remembered, listed and r
     const card = chat.cardFor(command);
     await card.expectState('done');
     await expect(card.root.getByTestId('command-sandbox')).toContainText('confined because no rule covers it');
+    // No rule allowed it: the badge says it ran confined, not "auto-allowed".
+    await expect(card.root.getByTestId('command-verdict')).toHaveText('confined: no rule');
     await expect(chat.lastAnswer()).toContainText(`Ran ${command}.`);
     await expect(dialog).toHaveCount(0);
   }

@@ -9,6 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MessageBoxOptions } from 'electron';
+import { createElement, type FunctionComponent } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../src/shared/contract';
 import { Gate, PendingApprovals, type ApprovalRequest } from '../../src/main/core/gate';
@@ -149,5 +151,32 @@ describe('Edit… then the page: the edited command is judged again', () => {
     expect(out.ran).toBe(true);
     expect(fs.existsSync(path.join(t.dir, 'second.txt'))).toBe(true);
     expect(fs.existsSync(path.join(t.dir, 'first.txt'))).toBe(false);
+  });
+});
+
+describe("the page's side: an edit-only question", () => {
+  /** The web modal as the renderer draws it for one question (loaded by path: vitest compiles the renderer's TSX). */
+  async function modalFor(editOnly: boolean): Promise<string> {
+    const root = path.resolve('src/renderer/src');
+    const { ApprovalQuestion } = (await import(/* @vite-ignore */ path.join(root, 'components/ApprovalDialog.tsx'))) as { ApprovalQuestion: FunctionComponent<{ request: object }> };
+    const { ChatContext } = (await import(/* @vite-ignore */ path.join(root, 'components/ChatContext.ts'))) as { ChatContext: React.Context<unknown> };
+    const asked = { ...request({ requestId: '01HEDITONLY0000000000000000' }), receivedAt: Date.now(), ...(editOnly ? { editOnly: true } : {}) };
+    return renderToStaticMarkup(createElement(ChatContext.Provider, { value: {} }, createElement(ApprovalQuestion, { request: asked })));
+  }
+
+  it('opens with the command in an edit field, and offers no Approve (it approves nothing)', async () => {
+    const html = await modalFor(true);
+    expect(html).toContain('Edit command');
+    expect(html).toMatch(/<textarea[^>]*data-testid="approval-edit"[^>]*>touch first\.txt<\/textarea>/);
+    expect(html).toContain('Check edited command');
+    expect(html).not.toMatch(/>Approve</);
+    expect(html).not.toContain('approval-always');
+  });
+
+  it('an ordinary question still shows the command and Approve', async () => {
+    const html = await modalFor(false);
+    expect(html).toContain('Approve command');
+    expect(html).toMatch(/>Approve</);
+    expect(html).not.toContain('approval-edit');
   });
 });

@@ -1,50 +1,29 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/main/core/config/load';
 import { CommandLog } from '../../src/main/core/memory';
-import { makeDirs, writeConfig, type Lists } from '../agent/harness';
-import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
-import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
+import { writeConfig, type Lists } from '../agent/harness';
+import { lastMessage } from '../support/llm-server';
+import { chatWorld } from './chat-world';
 import { isAlive } from '../support/process';
 
 /** A foreground-colour escape (ESC [ 3x m). */
 const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[3[0-9]m`);
 const CYAN_PROMPT = `${String.fromCharCode(27)}[36m[aios]`;
 
-let server: LlmServer;
-let dirs: { dir: string; env: Record<string, string> };
-let chat: ChatPty | undefined;
-let env: Record<string, string>;
-const PROMPT = /\[aios\] > $/;
-
 const lists: Lists = { auto_allow: ['printf*'], notify: ['echo*'], require_approval: ['touch*'], deny: ['mkdir*'] };
+const world = chatWorld({ ai: { request_timeout_s: 5, approval_timeout_s: 60 }, lists });
 
-beforeEach(async () => {
-  server = await startLlmServer();
-  dirs = makeDirs();
-  writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, lists);
-  env = chatEnv(dirs.env);
-});
-afterEach(async () => {
-  await stopChatWorld({ chat, server, dir: dirs.dir });
-  chat = undefined;
-});
-
-const work = () => path.join(dirs.dir, 'work');
-const echoTool = () => server.setResponder((body) => ({ text: `Result: ${lastMessage(body, 'tool')}` }));
-
-async function open(): Promise<ChatPty> {
-  chat = startChat(env, work());
-  await chat.waitFor(PROMPT, 0, 30_000);
-  return chat;
-}
+const echoTool = () => world.server.setResponder((body) => ({ text: `Result: ${lastMessage(body, 'tool')}` }));
+/** `env`: what this chat's environment changes from chatEnv's. */
+const open = (env: Record<string, string> = {}) => world.start({ env, cwd: world.work });
 
 describe('aios chat in a real pty', () => {
   it('(1) streams the answer and shows a notify command with its decision before its output', async () => {
     const c = await open();
-    expect(c.text()).toContain('scripted @ ' + server.baseUrl);
-    server.push({ text: 'Checking. ', toolCalls: [{ name: 'run_command', arguments: { command: 'echo hello-from-pty', reason: 'hi' } }] });
+    expect(c.text()).toContain('scripted @ ' + world.server.baseUrl);
+    world.server.push({ text: 'Checking. ', toolCalls: [{ name: 'run_command', arguments: { command: 'echo hello-from-pty', reason: 'hi' } }] });
     echoTool();
     const m = c.mark();
     c.type('say hello\r');
@@ -60,9 +39,9 @@ describe('aios chat in a real pty', () => {
   });
 
   it('(2) approval is a y/N prompt showing command and rule; Enter means No and nothing runs', async () => {
-    const canary = path.join(dirs.dir, 'canary');
+    const canary = path.join(world.dirs.dir, 'canary');
     const c = await open();
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'x' } }] });
+    world.server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'x' } }] });
     echoTool();
     const m = c.mark();
     c.type('make the canary\r');
@@ -73,9 +52,9 @@ describe('aios chat in a real pty', () => {
     c.type('\r');
     await c.waitFor(/not run: declined by the person[\s\S]*Result: [\s\S]*\[aios\] > $/, m);
     expect(fs.existsSync(canary)).toBe(false);
-    expect(lastMessage(server.requests[1]!.body, 'tool')).toContain('"ran":false');
+    expect(lastMessage(world.server.requests[1]!.body, 'tool')).toContain('"ran":false');
     // y runs it.
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'x' } }] });
+    world.server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'x' } }] });
     const m2 = c.mark();
     c.type('again please\r');
     await c.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $/, m2);
@@ -85,10 +64,10 @@ describe('aios chat in a real pty', () => {
   });
 
   it('(3) deny never runs even when the model insists; !cmd obeys the same policy', async () => {
-    const made = path.join(dirs.dir, 'made');
+    const made = path.join(world.dirs.dir, 'made');
     const c = await open();
     const insist = { toolCalls: [{ name: 'run_command', arguments: { command: `mkdir ${made}`, reason: 'x' } }] };
-    server.push(insist, insist, { text: 'The policy forbids it.' });
+    world.server.push(insist, insist, { text: 'The policy forbids it.' });
     let m = c.mark();
     c.type('make a dir\r');
     await c.waitFor(/The policy forbids it\.[\s\S]*\[aios\] > $/, m);
@@ -105,14 +84,14 @@ describe('aios chat in a real pty', () => {
   });
 
   it('(4) recall_history answers "what did I install yesterday?"; /history and /memory show the store', async () => {
-    const history = new CommandLog(loadConfig({ env: dirs.env }).paths.memoryDb);
+    const history = new CommandLog(loadConfig({ env: world.dirs.env }).paths.memoryDb);
     const y = new Date();
     y.setDate(y.getDate() - 1);
     y.setHours(10, 0, 0, 0);
     history.record({ command: 'pacman -S ripgrep', decision: 'notify', approver: 'notify', exitCode: 0, startedAt: y, endedAt: y });
     history.close();
     const c = await open();
-    server.push({ toolCalls: [{ name: 'recall_history', arguments: { range: 'yesterday', query: 'pacman -S' } }] });
+    world.server.push({ toolCalls: [{ name: 'recall_history', arguments: { range: 'yesterday', query: 'pacman -S' } }] });
     echoTool();
     let m = c.mark();
     c.type('What did I install yesterday?\r');
@@ -122,10 +101,10 @@ describe('aios chat in a real pty', () => {
     c.type('/history pacman\r');
     await c.waitFor(/notify\s+exit 0\s+pacman -S ripgrep[\s\S]*\[aios\] > $/, m);
     // With no mcp.json, aios offers aigpt's tools (served in-process when aigpt is not installed); its own step aside.
-    const names = server.requests[0]!.body.tools!.map((x) => x.function.name);
+    const names = world.server.requests[0]!.body.tools!.map((x) => x.function.name);
     expect(names).toEqual(expect.arrayContaining(['run_command', 'recall_history', 'aigpt__create_ai_memory']));
     expect(names).not.toContain('create_ai_memory');
-    server.push({ toolCalls: [{ name: 'aigpt__create_ai_memory', arguments: { content: '好きなお茶は緑茶' } }] }, { text: '覚えました' });
+    world.server.push({ toolCalls: [{ name: 'aigpt__create_ai_memory', arguments: { content: '好きなお茶は緑茶' } }] }, { text: '覚えました' });
     m = c.mark();
     c.type('緑茶が好きです\r');
     await c.waitFor(/覚えました[\s\S]*\[aios\] > $/, m);
@@ -138,9 +117,9 @@ describe('aios chat in a real pty', () => {
   });
 
   it('(5) Ctrl-C during a long command kills its process group and the prompt comes back', async () => {
-    const pidFile = path.join(dirs.dir, 'pid');
+    const pidFile = path.join(world.dirs.dir, 'pid');
     const c = await open();
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; sleep 30' & wait`, reason: 'long' } }] });
+    world.server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; sleep 30' & wait`, reason: 'long' } }] });
     const m = c.mark();
     c.type('run something long\r');
     await c.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $/, m);
@@ -159,7 +138,7 @@ describe('aios chat in a real pty', () => {
 
   it('(6) a provider failure is shown and the next question works', async () => {
     const c = await open();
-    server.push({ status: 401 }, { text: 'working again' });
+    world.server.push({ status: 401 }, { text: 'working again' });
     let m = c.mark();
     c.type('first\r');
     await c.waitFor(/error: .*OPENAI_API_KEY[\s\S]*\[aios\] > $/, m);
@@ -170,7 +149,7 @@ describe('aios chat in a real pty', () => {
 
   it('(7) leaving with Ctrl-D and coming back restores the conversation', async () => {
     let c = await open();
-    server.push({ text: 'Nice to meet you.' });
+    world.server.push({ text: 'Nice to meet you.' });
     const m = c.mark();
     c.type('私の名前はエイダです\r');
     await c.waitFor(/Nice to meet you\.[\s\S]*\[aios\] > $/, m);
@@ -179,22 +158,22 @@ describe('aios chat in a real pty', () => {
     c = await open();
     expect(c.text()).toContain('conversation restored');
     expect(c.text()).toContain('you: 私の名前はエイダです');
-    server.push({ text: 'エイダさんです' });
+    world.server.push({ text: 'エイダさんです' });
     const m2 = c.mark();
     c.type('私の名前は？\r');
     await c.waitFor(/エイダさんです[\s\S]*\[aios\] > $/, m2);
-    expect(server.requests.at(-1)!.body.messages.map((x) => x.content)).toEqual(expect.arrayContaining(['私の名前はエイダです', 'Nice to meet you.', '私の名前は？']));
+    expect(world.server.requests.at(-1)!.body.messages.map((x) => x.content)).toEqual(expect.arrayContaining(['私の名前はエイダです', 'Nice to meet you.', '私の名前は？']));
   });
 
   it('edits Japanese text correctly (backspace removes one whole character)', async () => {
     const c = await open();
-    server.push({ text: 'ok' });
+    world.server.push({ text: 'ok' });
     const m = c.mark();
     c.type('日本語のテキストX');
     c.type('\x7f');
     c.type('\r');
     await c.waitFor(/ok[\s\S]*\[aios\] > $/, m);
-    expect(lastMessage(server.requests[0]!.body, 'user')).toBe('日本語のテキスト');
+    expect(lastMessage(world.server.requests[0]!.body, 'user')).toBe('日本語のテキスト');
   });
 
   it('/help, /clear and /terminal (exit comes back)', async () => {
@@ -215,9 +194,8 @@ describe('aios chat in a real pty', () => {
   });
 
   it('without a provider it says what to set, and !cmd still works', async () => {
-    writeConfig(dirs.env, {}, lists);
-    env = { ...env, OLLAMA_HOST: '127.0.0.1:9' };
-    const c = await open();
+    writeConfig(world.dirs.env, {}, lists);
+    const c = await open({ OLLAMA_HOST: '127.0.0.1:9' });
     expect(c.text()).toMatch(/no AI provider/);
     expect(c.text()).toMatch(/type \/setup to choose one/);
     const m = c.mark();
@@ -226,13 +204,11 @@ describe('aios chat in a real pty', () => {
   });
 
   it('colours on a colour terminal, none with TERM=dumb', async () => {
-    env = { ...env, NO_COLOR: '' };
-    let c = await open();
+    let c = await open({ NO_COLOR: '' });
     expect(c.raw()).toContain(CYAN_PROMPT);
     c.type('\x04');
     await c.exited;
-    env = { ...env, TERM: 'dumb' };
-    c = await open();
+    c = await open({ NO_COLOR: '', TERM: 'dumb' });
     expect(c.raw()).not.toMatch(COLOUR);
   });
 });

@@ -3,30 +3,18 @@
  * and switches mid-conversation; the next request uses the new model and the
  * conversation goes on. An unknown name is refused with the way to list.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeDirs, writeConfig } from '../agent/harness';
-import { startLlmServer, type LlmServer } from '../support/llm-server';
-import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
+import { describe, expect, it } from 'vitest';
+import { chatWorld } from './chat-world';
 
-const PROMPT = /\[aios\] > $/;
-let server: LlmServer;
-let dirs: { dir: string; env: Record<string, string> };
-let chat: ChatPty | undefined;
-
-beforeEach(async () => {
-  server = await startLlmServer([], { models: { status: 200, body: { object: 'list', data: [{ id: 'scripted', object: 'model' }, { id: 'bigger', object: 'model' }] } } });
-  dirs = makeDirs();
-  writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 10 }, {});
-});
-afterEach(async () => {
-  await stopChatWorld({ chat, server, dir: dirs.dir });
-  chat = undefined;
+const world = chatWorld({
+  ai: { request_timeout_s: 10 },
+  server: { models: { status: 200, body: { object: 'list', data: [{ id: 'scripted', object: 'model' }, { id: 'bigger', object: 'model' }] } } },
 });
 
 describe('/model', () => {
   it('lists the provider\'s models and switches mid-conversation', async () => {
-    chat = startChat(chatEnv(dirs.env), dirs.dir);
-    await chat.waitFor(PROMPT, 0, 30_000);
+    const chat = await world.start({ cwd: world.dirs.dir });
+    const server = world.server;
     server.push({ text: 'First.' }, { text: 'Second.' });
     let m = chat.mark();
     chat.type('hello\r');

@@ -3,30 +3,16 @@
  * dropped. It is queued with a visible marker and sent, in order, when the
  * answer ends; Ctrl-C drops the queue along with the turn.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeDirs, writeConfig } from '../agent/harness';
-import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
-import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
+import { describe, expect, it } from 'vitest';
+import { lastMessage } from '../support/llm-server';
+import { chatWorld } from './chat-world';
 
-const PROMPT = /\[aios\] > $/;
-let server: LlmServer;
-let dirs: { dir: string; env: Record<string, string> };
-let chat: ChatPty | undefined;
-
-beforeEach(async () => {
-  server = await startLlmServer();
-  dirs = makeDirs();
-  writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 30 }, {});
-});
-afterEach(async () => {
-  await stopChatWorld({ chat, server, dir: dirs.dir });
-  chat = undefined;
-});
+const world = chatWorld({ ai: { request_timeout_s: 30 } });
 
 describe('typing while aios works', () => {
   it('queues the input with a marker and sends it when the answer ends', async () => {
-    chat = startChat(chatEnv(dirs.env), dirs.dir);
-    await chat.waitFor(PROMPT, 0, 30_000);
+    const chat = await world.start({ cwd: world.dirs.dir });
+    const server = world.server;
     // The first answer takes a while; the second comes at once.
     server.push({ text: 'First answer.', delayMs: 4000 }, { text: 'Second answer.' });
     const m = chat.mark();
@@ -41,8 +27,8 @@ describe('typing while aios works', () => {
   }, 60_000);
 
   it('Ctrl-C cancels the turn and drops what was queued, saying so', async () => {
-    chat = startChat(chatEnv(dirs.env), dirs.dir);
-    await chat.waitFor(PROMPT, 0, 30_000);
+    const chat = await world.start({ cwd: world.dirs.dir });
+    const server = world.server;
     server.push({ hang: true });
     const m = chat.mark();
     chat.type('first question\r');

@@ -1,39 +1,18 @@
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeDirs, writeConfig } from '../agent/harness';
-import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
-import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
+import { describe, expect, it } from 'vitest';
+import { writeConfig } from '../agent/harness';
+import { lastMessage } from '../support/llm-server';
+import { chatWorld } from './chat-world';
 
-let server: LlmServer;
-let dirs: { dir: string; env: Record<string, string> };
-let chat: ChatPty | undefined;
-let env: Record<string, string>;
-const PROMPT = /\[aios\] > $/;
 const ESC = String.fromCharCode(27);
-
-beforeEach(async () => {
-  server = await startLlmServer();
-  dirs = makeDirs();
-  writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, { auto_allow: ['seq*', 'printf*'] });
-  env = chatEnv(dirs.env);
-});
-afterEach(async () => {
-  await stopChatWorld({ chat, server, dir: dirs.dir });
-  chat = undefined;
-});
-
-async function open(): Promise<ChatPty> {
-  chat = startChat(env, path.join(dirs.dir, 'work'));
-  await chat.waitFor(PROMPT, 0, 30_000);
-  return chat;
-}
+const world = chatWorld({ ai: { request_timeout_s: 5, approval_timeout_s: 60 }, lists: { auto_allow: ['seq*', 'printf*'] } });
+const open = (env?: Record<string, string>) => world.start(env ? { env } : {});
 
 const ANSWER = ['## Installed', '', 'Run **hello** to try it, or see `man hello`.', '', '- [x] downloaded', '- [ ] configured', '', '| package | size |', '|---|---:|', '| hello | 52 KB |', '| 日本語 | 1 KB |', '', '```sh', 'hello --version', '```', ''].join('\n');
 
 describe('aios chat transcripts: Markdown, paste, folded output', () => {
   it('renders Markdown for the terminal: no ##, no **, task boxes, aligned table, indented code (NO_COLOR)', async () => {
     const c = await open();
-    server.push({ text: ANSWER });
+    world.server.push({ text: ANSWER });
     const m = c.mark();
     c.type('what did you do?\r');
     await c.waitFor(/hello --version[\s\S]*\[aios\] > $/, m);
@@ -53,9 +32,8 @@ describe('aios chat transcripts: Markdown, paste, folded output', () => {
   });
 
   it('with colour, headings and emphasis are styled instead of marked up', async () => {
-    env = { ...env, NO_COLOR: '' };
-    const c = await open();
-    server.push({ text: ANSWER });
+    const c = await open({ NO_COLOR: '' });
+    world.server.push({ text: ANSWER });
     const m = c.mark();
     c.type('again\r');
     await c.waitFor(/hello --version[\s\S]*\[aios\] > /, m);
@@ -65,21 +43,21 @@ describe('aios chat transcripts: Markdown, paste, folded output', () => {
 
   it('a three-line bracketed paste reaches the model as one message', async () => {
     const c = await open();
-    server.push({ text: 'got it' });
+    world.server.push({ text: 'got it' });
     const m = c.mark();
     c.type(`${ESC}[200~first line\rsecond line\rthird line${ESC}[201~`);
     await c.waitFor(/3 lines pasted/, m);
     c.type('\r');
     await c.waitFor(/got it[\s\S]*\[aios\] > $/, m);
-    expect(server.requests).toHaveLength(1);
-    expect(lastMessage(server.requests[0]!.body, 'user')).toBe('first line\nsecond line\nthird line');
+    expect(world.server.requests).toHaveLength(1);
+    expect(lastMessage(world.server.requests[0]!.body, 'user')).toBe('first line\nsecond line\nthird line');
     expect(c.text().slice(m)).not.toContain('still working');
   });
 
   it('an approval shows what the AI wants and why, the rule once, and the time left counting down', async () => {
-    writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, { require_approval: ['touch*'] });
+    writeConfig(world.dirs.env, { base_url: world.server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, { require_approval: ['touch*'] });
     const c = await open();
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: 'touch marker', reason: 'to mark that the backup ran' } }] }, { text: 'done' });
+    world.server.push({ toolCalls: [{ name: 'run_command', arguments: { command: 'touch marker', reason: 'to mark that the backup ran' } }] }, { text: 'done' });
     const m = c.mark();
     c.type('mark it\r');
     await c.waitFor(/Run it\? \[y\/N\] \((\d+) s\) $/, m);

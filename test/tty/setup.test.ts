@@ -1,46 +1,25 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { parse } from 'smol-toml';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeDirs, writeConfig, type Lists } from '../agent/harness';
-import { startLlmServer, type LlmServer } from '../support/llm-server';
-import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
+import { describe, expect, it } from 'vitest';
+import { writeConfig, type Lists } from '../agent/harness';
+import { chatWorld } from './chat-world';
 
-let server: LlmServer;
-let dirs: { dir: string; env: Record<string, string> };
-let chat: ChatPty | undefined;
-let env: Record<string, string>;
-const PROMPT = /\[aios\] > $/;
 const lists: Lists = { auto_allow: ['printf*'] };
-
-beforeEach(async () => {
-  server = await startLlmServer();
-  dirs = makeDirs();
-  env = chatEnv(dirs.env);
-});
-afterEach(async () => {
-  await stopChatWorld({ chat, server, dir: dirs.dir });
-  chat = undefined;
-});
-
-const configFile = () => path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml');
-
-async function open(): Promise<ChatPty> {
-  chat = startChat(env, path.join(dirs.dir, 'work'));
-  await chat.waitFor(PROMPT, 0, 30_000);
-  return chat;
-}
+// Each test writes its own config.toml.
+const world = chatWorld({ ai: false });
+const configFile = () => world.configFile;
+const open = () => world.start();
 
 describe('aios chat: /setup, config problems, /exit', () => {
   it('/setup asks for server, key variable and model, tests the server, saves, and the next message is answered', async () => {
-    writeConfig(dirs.env, {}, lists);
+    writeConfig(world.dirs.env, {}, lists);
     const file = configFile();
     fs.writeFileSync(file, `# my notes stay\n${fs.readFileSync(file, 'utf8')}`);
     const c = await open();
     let m = c.mark();
     c.type('/setup\r');
     await c.waitFor(/server base URL \(empty: OpenAI\): $/, m);
-    c.type(`${server.baseUrl}\r`);
+    c.type(`${world.server.baseUrl}\r`);
     await c.waitFor(/key variable \[OPENAI_API_KEY\]: $/, m);
     c.type('\r');
     await c.waitFor(/connected: 1 model \(scripted\)[\s\S]*model \[scripted\]: $/, m);
@@ -48,15 +27,15 @@ describe('aios chat: /setup, config problems, /exit', () => {
     await c.waitFor(/saved to .*config\.toml: the chat now uses scripted @ [\s\S]*\[aios\] > $/, m);
     const text = fs.readFileSync(file, 'utf8');
     expect(text.startsWith('# my notes stay\n')).toBe(true);
-    expect((parse(text) as { ai: Record<string, string> }).ai).toMatchObject({ base_url: server.baseUrl, model: 'scripted', api_key_env: 'OPENAI_API_KEY' });
-    server.push({ text: 'now I can answer' });
+    expect((parse(text) as { ai: Record<string, string> }).ai).toMatchObject({ base_url: world.server.baseUrl, model: 'scripted', api_key_env: 'OPENAI_API_KEY' });
+    world.server.push({ text: 'now I can answer' });
     m = c.mark();
     c.type('hello\r');
     await c.waitFor(/now I can answer[\s\S]*\[aios\] > $/, m);
   });
 
   it('Ctrl-C stops /setup and writes nothing', async () => {
-    writeConfig(dirs.env, {}, lists);
+    writeConfig(world.dirs.env, {}, lists);
     const file = configFile();
     const before = fs.readFileSync(file, 'utf8');
     const c = await open();
@@ -69,7 +48,7 @@ describe('aios chat: /setup, config problems, /exit', () => {
   });
 
   it('a malformed config.toml is reported once with file:line:col and the safe policy, not as a missing provider', async () => {
-    writeConfig(dirs.env, {}, lists);
+    writeConfig(world.dirs.env, {}, lists);
     const file = configFile();
     fs.writeFileSync(file, '[ai]\nbase_url = "http://127.0.0.1:11434/v1\n');
     const c = await open();
@@ -81,7 +60,7 @@ describe('aios chat: /setup, config problems, /exit', () => {
   });
 
   it('/exit leaves with status 0, like Ctrl-D', async () => {
-    writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted' }, lists);
+    writeConfig(world.dirs.env, { base_url: world.server.baseUrl, model: 'scripted' }, lists);
     const c = await open();
     c.type('/exit\r');
     expect(await c.exited).toBe(0);

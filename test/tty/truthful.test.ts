@@ -3,39 +3,22 @@
  * conversation's last answer is drawn as Markdown (no raw `##` or `**`),
  * and `/history` lines its columns up whatever the decision's label.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeDirs, writeConfig } from '../agent/harness';
-import { startLlmServer, type LlmServer } from '../support/llm-server';
-import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
+import { describe, expect, it } from 'vitest';
+import { chatWorld } from './chat-world';
 
-const PROMPT = /\[aios\] > $/;
-let server: LlmServer;
-let dirs: { dir: string; env: Record<string, string> };
-let chat: ChatPty | undefined;
-
-beforeEach(async () => {
-  server = await startLlmServer();
-  dirs = makeDirs();
-  writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 10, approval_timeout_s: 60 }, { auto_allow: ['printf*'], notify: ['echo*'], require_approval: ['touch*'] });
-});
-afterEach(async () => {
-  await stopChatWorld({ chat, server, dir: dirs.dir });
-  chat = undefined;
-});
+const world = chatWorld({ ai: { request_timeout_s: 10, approval_timeout_s: 60 }, lists: { auto_allow: ['printf*'], notify: ['echo*'], require_approval: ['touch*'] } });
 
 describe('aios chat shows the truth, readably', () => {
   it('a restored conversation draws its last answer as Markdown', async () => {
-    chat = startChat(chatEnv(dirs.env), dirs.dir);
-    await chat.waitFor(PROMPT, 0, 30_000);
-    server.push({ text: '## Disk usage\n\nThe **largest** folder is `/var/log`.' });
+    let chat = await world.start({ cwd: world.dirs.dir });
+    world.server.push({ text: '## Disk usage\n\nThe **largest** folder is `/var/log`.' });
     const m = chat.mark();
     chat.type('what uses the disk?\r');
     await chat.waitFor(/largest[\s\S]*\[aios\] > $/, m);
     chat.type('\x04');
     await chat.exited;
 
-    chat = startChat(chatEnv(dirs.env), dirs.dir);
-    await chat.waitFor(PROMPT, 0, 30_000);
+    chat = await world.start({ cwd: world.dirs.dir });
     const banner = chat.text();
     expect(banner).toContain('conversation restored');
     expect(banner).toContain('Disk usage');
@@ -45,8 +28,7 @@ describe('aios chat shows the truth, readably', () => {
   }, 90_000);
 
   it('/history columns line up', async () => {
-    chat = startChat(chatEnv(dirs.env), dirs.dir);
-    await chat.waitFor(PROMPT, 0, 30_000);
+    const chat = await world.start({ cwd: world.dirs.dir });
     for (const [line, done] of [
       ['!printf quiet\r', /exit 0[\s\S]*\[aios\] > $/],
       ['!echo loud\r', /exit 0[\s\S]*\[aios\] > $/],

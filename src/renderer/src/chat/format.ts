@@ -79,7 +79,9 @@ export function newCard(id: string, callId: string, turnId: string | null, comma
  * The card's badge: before an answer, what the policy decided; after it, who
  * decided ("approved by you", "declined by you", "no answer").
  */
-export function verdictLabel(card: Pick<CommandRow, 'decision' | 'decidedBy' | 'state'>): string {
+export function verdictLabel(card: Pick<CommandRow, 'decision' | 'decidedBy' | 'state'> & Partial<Pick<CommandRow, 'rule' | 'sandbox'>>): string {
+  // No rule allowed it: it ran in the jail instead of asking, which "auto-allowed" would not say.
+  if (card.decision === 'auto_allow' && card.rule === null && card.sandbox?.confined) return 'confined: no rule';
   if (card.decision === 'require_approval' && card.state !== 'waiting') {
     // Running past an approval means someone approved it (here, or in Electron's dialog).
     if (card.state === 'running') return 'approved by you';

@@ -14,7 +14,8 @@ function secondsLeft(a: ApprovalRequest, now: number): number {
   return Math.max(0, Math.ceil((a.receivedAt + a.timeoutMs - now) / 1000));
 }
 
-function Dialog({ request }: { request: ApprovalRequest }) {
+/** One question as the modal shows it (exported for tests that render it without a store). */
+export function ApprovalQuestion({ request }: { request: ApprovalRequest }) {
   const chat = useChatController();
   const deny = useRef<HTMLButtonElement>(null);
   const box = useRef<HTMLDivElement>(null);
@@ -221,5 +222,5 @@ function Dialog({ request }: { request: ApprovalRequest }) {
 export function ApprovalDialog() {
   const first = useChat((s) => s.approvals[0]);
   if (!first) return null;
-  return <Dialog key={first.requestId} request={first} />;
+  return <ApprovalQuestion key={first.requestId} request={first} />;
 }
