@@ -89,7 +89,8 @@ test.describe('themes', () => {
       expect(contrast(border, behind), `${name}: ${border} on ${behind}`).toBeGreaterThanOrEqual(3);
     }
     await page.emulateMedia({ colorScheme: 'dark' });
-    expect(luminance(await page.evaluate(() => getComputedStyle(document.body).backgroundColor))).toBeLessThan(0.05);
+    // The page hears the change as a media-query event, a moment later.
+    await expect.poll(async () => luminance(await page.evaluate(() => getComputedStyle(document.body).backgroundColor))).toBeLessThan(0.05);
     await page.screenshot({ path: testInfo.outputPath('dark-theme.png') });
     for (const name of ['Copy command', 'Run again', 'Terminal Ctrl+`']) {
       const [border, behind] = await borderAndBackground(page, name);
@@ -109,10 +110,13 @@ test.describe('themes', () => {
         const bg = luminance(await page.evaluate(() => getComputedStyle(document.body).backgroundColor));
         if (theme === 'light') expect(bg).toBeGreaterThan(0.8);
         else expect(bg).toBeLessThan(0.05);
-        // The setting holds when the system changes its mind.
-        await page.emulateMedia({ colorScheme: theme });
-        await page.emulateMedia({ colorScheme: scheme });
-        await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+        // The setting holds when the system changes its mind (once the page has heard of the change).
+        for (const system of [theme, scheme]) {
+          await page.emulateMedia({ colorScheme: system });
+          await page.waitForFunction((t) => matchMedia('(prefers-color-scheme: light)').matches === (t === 'light'), system);
+          await page.evaluate(() => new Promise((r) => setTimeout(r, 200)));
+          await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+        }
         await page.screenshot({ path: testInfo.outputPath(`theme-${theme}-on-${scheme}.png`) });
       });
     });
