@@ -156,18 +156,28 @@ function tryMake(hs: Hierarchy[], limits: JailLimits, tag: string): CommandCgrou
     release();
     return ok ? { around: (start) => start(), release: () => undefined } : undefined;
   }
+  // Back home, each hierarchy on its own: a failure there must not hide a command already started (it stays tracked).
+  const goHome = () => {
+    for (const h of hs) {
+      try {
+        fs.writeFileSync(path.join(h.home, 'cgroup.procs'), String(process.pid));
+      } catch {
+        // aios stays in the command's cgroup for that controller: limited, never unlimited.
+      }
+    }
+  };
   const around = <T>(start: () => T): T => {
     try {
       move(dirs);
     } catch (err) {
       // Never started outside it: whatever of aios already moved goes back, and the command does not start.
-      move(hs.map((h) => h.home));
+      goHome();
       throw new Error(`the command's cgroup cannot be joined (${(err as Error).message})`, { cause: err });
     }
     try {
       return start();
     } finally {
-      move(hs.map((h) => h.home));
+      goHome();
     }
   };
   return { around, release };
