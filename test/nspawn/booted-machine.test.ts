@@ -324,7 +324,8 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     expect(doctor.stdout).toMatch(/bubblewrap {3}\S+ [\d.]+: auto-allowed commands run confined/);
     // The shipped five seconds are short for a fork bomb on a loaded host: the same config with a longer preview.
     await asAi('echo report > bomb.txt && cp /home/ai/.config/syui/ai/config.toml c.toml && printf "\\n[preview]\\ntime_limit_s = 120\\n" >> c.toml');
-    const bomb = `echo "nproc=$(ulimit -u)" >> bomb.txt; bash -c 'for i in $(seq 900); do sleep 60 & done 2>/tmp/err; kill -9 -1; wait; echo "refused=$(grep -c fork /tmp/err)"' >> bomb.txt`;
+    // dash stops at the first refused fork (bash would retry for seconds, then give up); the sleeps go before the count.
+    const bomb = `echo "nproc=$(ulimit -u)" >> bomb.txt; sh -c 'i=0; while [ $i -lt 900 ]; do sleep 60 & i=$((i+1)); done' 2>/tmp/err; kill -9 -1; wait; echo "refused=$(grep -ci fork /tmp/err)" >> bomb.txt`;
     const shell = await asAi(`/opt/aios/node_modules/node/bin/node /opt/aios/bin/aios.mjs policy check --config c.toml --cwd /var/tmp/aios-bomb --preview --json -- '${bomb.replace(/'/g, `'\\''`)}'`);
     const preview = (JSON.parse(shell.stdout) as { preview?: { changes: Array<{ path: string; diff?: string }>; limits: string[] } }).preview;
     const diff = preview?.changes.find((c) => c.path.endsWith('/bomb.txt'))?.diff ?? '';

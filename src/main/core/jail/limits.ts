@@ -28,8 +28,10 @@ export const QUIET_LIMITS: JailLimits = { memoryBytes: 4 * 1024 ** 3, processes:
 /** One controller's place: where this process's cgroup lies in the hierarchy that has it. */
 interface Hierarchy {
   controller: 'memory' | 'pids';
-  /** This process's own cgroup folder there (children are made inside it). */
+  /** Where the commands' cgroups are made. */
   dir: string;
+  /** This process's own cgroup folder there, where aios steps back to. */
+  home: string;
   v2: boolean;
 }
 
@@ -60,19 +62,23 @@ export function hierarchies(cgroupFile = '/proc/self/cgroup', mountinfo = '/proc
     const m = mountOf(v2, controller);
     if (!m) return undefined;
     const rel = m.root === '/' ? cgPath : cgPath.startsWith(m.root) ? cgPath.slice(m.root.length) : undefined;
-    return rel === undefined ? undefined : path.join(m.point, rel);
+    return rel === undefined ? undefined : path.join(m.point, rel).replace(/(.)\/+$/, '$1');
   };
   for (const controller of ['memory', 'pids'] as const) {
     const v1 = own.split('\n').find((l) => (l.split(':')[1] ?? '').split(',').includes(controller));
     if (v1) {
       const dir = place(false, controller, v1.split(':').slice(2).join(':'));
-      if (dir) out.push({ controller, dir, v2: false });
+      if (dir) out.push({ controller, dir, home: dir, v2: false });
       continue;
     }
     const unified = own.split('\n').find((l) => l.startsWith('0::'));
-    const dir = unified ? place(true, controller, unified.slice(3)) : undefined;
-    // In v2 a child has the controller only when its parent hands it down.
-    if (dir && read(path.join(dir, 'cgroup.subtree_control')).split(' ').includes(controller)) out.push({ controller, dir, v2: true });
+    const home = unified ? place(true, controller, unified.slice(3)) : undefined;
+    // In v2 a child has the controller only when its parent hands it down. aios's own cgroup holds processes, so it
+    // usually cannot (no internal processes); the hierarchy's root can, where aios may write there (root).
+    const handsDown = (d: string) => read(path.join(d, 'cgroup.subtree_control')).split(' ').includes(controller);
+    const top = mountOf(true, controller)?.point;
+    const dir = home && handsDown(home) ? home : top && handsDown(top) ? top : undefined;
+    if (home && dir) out.push({ controller, dir, home, v2: true });
   }
   return out.length === 2 ? out : undefined;
 }
@@ -143,25 +149,35 @@ function tryMake(hs: Hierarchy[], limits: JailLimits, tag: string): CommandCgrou
       ok = false;
     }
     try {
-      move(hs.map((h) => h.dir));
+      move(hs.map((h) => h.home));
     } catch {
       ok = false;
     }
     release();
     return ok ? { around: (start) => start(), release: () => undefined } : undefined;
   }
+  // Back home, each hierarchy on its own: a failure there must not hide a command already started (it stays tracked).
+  const goHome = () => {
+    for (const h of hs) {
+      try {
+        fs.writeFileSync(path.join(h.home, 'cgroup.procs'), String(process.pid));
+      } catch {
+        // aios stays in the command's cgroup for that controller: limited, never unlimited.
+      }
+    }
+  };
   const around = <T>(start: () => T): T => {
     try {
       move(dirs);
     } catch (err) {
       // Never started outside it: whatever of aios already moved goes back, and the command does not start.
-      move(hs.map((h) => h.dir));
+      goHome();
       throw new Error(`the command's cgroup cannot be joined (${(err as Error).message})`, { cause: err });
     }
     try {
       return start();
     } finally {
-      move(hs.map((h) => h.dir));
+      goHome();
     }
   };
   return { around, release };
