@@ -7,7 +7,7 @@
  *   post: the command has exited → the result is sent back to the model
  *         (history row, conversation write, capping, next request's prompt)
  * Baseline in the same run: a bare `spawn('/bin/sh', ['-c', cmd])` to exit.
- * Target: pre + post under 5 ms.
+ * Target: pre + post under 1 ms.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -128,5 +128,5 @@ console.log(`  bare spawn → exit (baseline)        ${fmt(b.median)}  (${fmt(b.
 console.log(`  executor spawn → exit                ${fmt(r.median)}  (${fmt(r.p95)})`);
 console.log(`  pre:  tool call arrived → spawn      ${fmt(p.median)}  (${fmt(p.p95)})`);
 console.log(`  post: exit → result sent to model    ${fmt(q.median)}  (${fmt(q.p95)})`);
-console.log(`  added by aios (pre + post)           ${fmt(total.median)}  (${fmt(total.p95)})   target < 5 ms`);
+console.log(`  added by aios (pre + post)           ${fmt(total.median)}  (${fmt(total.p95)})   target < 1 ms`);
 console.log(`  ratio (bare + added) / bare          ${((b.median + total.median) / b.median).toFixed(2).padStart(7)}`);

@@ -11,7 +11,7 @@
  *   control    the grammar loaded and 10 lines parsed with V8's defaults,
  *              and the same with the flags aios sets (parser.ts)
  * and prints wall time and peak RSS (median, min) and aios's ratio to the
- * baseline (target: at most ~6x the wall time, under 200 MB).
+ * baseline (target: at most 3x the wall time, under 100 MB).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -75,4 +75,4 @@ const base = stat(cases['node -e 0 (baseline)'] as (typeof cases)[string]);
 const aios = stat(cases["aios policy check -- 'ls -la'"] as (typeof cases)[string]);
 const ratio = aios.wall / base.wall;
 const ratioMin = aios.wallMin / base.wallMin;
-console.log(`  ratio aios / node -e 0: ${ratio.toFixed(1)}x median, ${ratioMin.toFixed(1)}x min (target ≤ ~6x); peak ${aios.rss.toFixed(0)} MB (target < 200 MB)`);
+console.log(`  ratio aios / node -e 0: ${ratio.toFixed(1)}x median, ${ratioMin.toFixed(1)}x min (target ≤ 3x); peak ${aios.rss.toFixed(0)} MB (target < 100 MB)`);

@@ -15,8 +15,6 @@ import { formatProblem, loadConfig } from '../core/config/load';
 import { loadMcpConfig } from '../core/mcp/config';
 import { knownServerFor, PolicyEngine, type ToolCallFacts } from '../core/policy';
 import { BUILTIN_SERVER, splitToolName } from '../core/policy/tool-rules';
-import { previewCommand } from '../core/preview';
-import { previewSettings } from '../core/preview/previewer';
 import { workingDirectory } from '../core/work-dir';
 
 const USAGE = `Usage:
@@ -98,6 +96,8 @@ function formatHuman(command: string, r: PolicyResult, replaceShipped: boolean):
 async function previewForCli(command: string, cwd: string, decision: string, configFile: string | undefined): Promise<Preview> {
   if (decision === 'deny') return { ran: false, lines: [], limits: ['no preview: the policy denies this command, so it is never run, not even in a preview'], changes: [], omitted: 0, exitCode: null, timedOut: false, durationMs: 0 };
   const { config } = loadConfig(configFile !== undefined ? { file: configFile } : {});
+  // Loaded only for --preview: a policy decision alone never pays for the previewer (the jail, diff).
+  const [{ previewCommand }, { previewSettings }] = await Promise.all([import('../core/preview'), import('../core/preview/previewer')]);
   return previewCommand({ command, cwd: path.resolve(cwd), env: process.env }, previewSettings(config.preview));
 }
 

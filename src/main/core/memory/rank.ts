@@ -8,12 +8,13 @@ import type Database from 'better-sqlite3';
  * counts by reading every match of the phrase: a word found in most of a
  * million memories costs tens of milliseconds per query, even when the query
  * as a whole matches a handful. So:
- *  - the matches are first read newest first without scores, at most `cap`
- *    of them (FTS5 stops early: a fraction of a millisecond);
  *  - each phrase is probed for whether it matches more than `common`
  *    memories (reading at most that many entries);
- *  - when none does, the candidates are scored by bm25 exactly as before;
- *  - otherwise bm25 scores them by the phrases that are not common only
+ *  - when none does, the newest `cap` matches are scored by bm25 exactly as
+ *    before;
+ *  - otherwise the newest `cap` matches are read without scores (FTS5 stops
+ *    early: a fraction of a millisecond), and bm25 scores them by the
+ *    phrases that are not common only
  *    (a common word tells little about relevance: bm25 gives it almost no
  *    weight anyway), and when every phrase is common the newest matches come
  *    first. `capped` says when more matched than were ranked.
@@ -48,9 +49,10 @@ export class Ranker {
         `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts
          WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
       ),
-      scoredAmong: db.prepare(
+      // A rowid range FTS5 applies itself (a list of rowids would run the match once per rowid).
+      scoredBetween: db.prepare(
         `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts
-         WHERE aios_memory_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
+         WHERE aios_memory_fts MATCH ? AND rowid BETWEEN ? AND ?`,
       ),
     };
   }
@@ -60,15 +62,19 @@ export class Ranker {
    * `phrases` joined by AND or OR), with their scores.
    */
   candidates(match: string, phrases: readonly string[], cap: number): Candidates {
+    const unique = [...new Set(phrases)];
+    const rare = unique.filter((p) => !this.isCommon(p));
+    if (rare.length === unique.length) {
+      const rows = this.stmts.scored.all(match, cap) as Candidate[];
+      return { rows, capped: rows.length >= cap };
+    }
     const newest = this.stmts.newest.all(match, cap + 1) as number[];
     const capped = newest.length > cap;
     if (capped) newest.pop();
-    if (newest.length === 0) return { rows: [], capped };
-    const rare = [...new Set(phrases)].filter((p) => !this.isCommon(p));
-    if (rare.length === new Set(phrases).size) return { rows: this.stmts.scored.all(match, cap) as Candidate[], capped };
-    if (rare.length === 0) return { rows: newest.map((rowid) => ({ rowid, score: 0 })), capped };
+    if (newest.length === 0 || rare.length === 0) return { rows: newest.map((rowid) => ({ rowid, score: 0 })), capped };
     const scores = new Map<number, number>();
-    for (const r of this.stmts.scoredAmong.all(rare.join(' OR '), JSON.stringify(newest)) as Candidate[]) scores.set(r.rowid, r.score);
+    // The uncommon phrases match at most `common` memories each: scoring them all in the candidates' range is cheap.
+    for (const r of this.stmts.scoredBetween.all(rare.join(' OR '), newest[newest.length - 1], newest[0]) as Candidate[]) scores.set(r.rowid, r.score);
     return { rows: newest.map((rowid) => ({ rowid, score: scores.get(rowid) ?? 0 })), capped };
   }
 
