@@ -38,11 +38,11 @@ const POLICY_LAYERS = {
   ],
   programs: [
     'carriers', 'confinable', 'danger', 'deferred', 'findings', 'local-builds', 'normalize', 'option-table', 'options',
-    'protected-paths', 'protected-writes', 'rule-program-options', 'secret-reads', 'wrapper-options',
+    'protected-paths', 'protected-writes', 'root-programs', 'rule-program-options', 'secret-reads', 'wrapper-options',
     'wrapper-semantics', 'wrappers',
   ],
   rules: ['match', 'pattern', 'rules', 'rules-file', 'tool-rules'],
-  '': ['analyze', 'describe', 'index', 'judge', 'tool-judge'],
+  '': ['analyze', 'describe', 'index', 'jail-decision', 'judge', 'tool-judge'],
 };
 const POLICY_LAYER_OF = new Map(Object.entries(POLICY_LAYERS).flatMap(([layer, names]) => names.map((n) => [n, layer])));
 const HOSTS = ['electron', 'web', 'tty', 'cli', 'core-host'];
