@@ -34,6 +34,8 @@ export interface OverlayRunOptions {
   secrets?: SecretFileContext;
   memoryBytes?: number;
   signal?: AbortSignal;
+  /** Keep the upper layers in `stateBase` on disk even without cgroups (a transaction's, committed by a rename), not on a sized tmpfs. */
+  scratchOnDisk?: boolean;
 }
 
 export interface OverlayTarget {
@@ -219,7 +221,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   const empty = (setupError: string): OverlayRun => ({ stateDir, elevated: false, targets: [], submounts: [], exitCode: null, timedOut: false, setupError, unmounted: [], writable: [], stdout: '', stderr: '', durationMs: performance.now() - t0 });
   if (elevated && !o.sudo) return empty('the preview needs root or passwordless sudo to start its container (runc)');
   const cgroups = cgroupsWritable(elevated);
-  if (!cgroups) {
+  if (!cgroups && !o.scratchOnDisk) {
     // No cgroup to count the upper layers against: they get a tmpfs of the memory limit's size.
     const m = asRoot(elevated, ['mount', '-t', 'tmpfs', '-o', `size=${o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY},mode=700`, 'aios-preview', stateDir]);
     if (m.status !== 0) return empty(`the preview's scratch space cannot be made (${(m.stderr || m.error?.message || '').trim()})`);
@@ -334,7 +336,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   return {
     stateDir,
     elevated,
-    scratchMounted: !cgroups,
+    scratchMounted: !cgroups && !o.scratchOnDisk,
     targets,
     exitCode: setupError || timedOut ? null : code,
     timedOut,

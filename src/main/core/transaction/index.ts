@@ -1,0 +1,4 @@
+export { beginTransaction, commitTransaction, discardTransaction, effectCounts, TransactionConflict, TransactionUnavailable, type Committed, type PendingTransaction, type TransactionOptions } from './engine';
+export { UndoStore, type Dropped, type StoreLimits } from './store';
+export { newestFor, undoRecord, UndoRefused } from './undo';
+export type { Effect, UndoRecord } from './types';
