@@ -5,7 +5,8 @@ import { removeRun, runInOverlay, type OverlayRun } from '../jail/preview';
 import { applySteps } from './apply';
 import { readEffects, type ReadEffects } from './effects';
 import { changedSince, fsNow } from './fingerprint';
-import { installedPackages, packageChanges } from './packages';
+import { installedPackages, packageChanges, packageListedFiles } from './packages';
+import { judgeEffects, type EffectContext, type EffectFinding } from './rules';
 import { UndoStore, type Dropped, type StoreLimits } from './store';
 import { overlayAround } from './targets';
 import type { Effect, UndoRecord } from './types';
@@ -155,4 +156,20 @@ export function effectCounts(effects: readonly Effect[]): Record<Effect['change'
   const c = { added: 0, changed: 0, deleted: 0, meta: 0 };
   for (const e of effects) c[e.change]++;
   return c;
+}
+
+/** Where a real path's new state sits in the run's upper layers. */
+function upperOf(p: PendingTransaction, real: string): string | null {
+  const t = p.run.targets.find((x) => real === x.dir || real.startsWith(`${x.dir}/`));
+  return t ? path.join(t.upper, path.relative(t.dir, real)) : null;
+}
+
+/** The effect rules over what the run did (see rules.ts), with dpkg's lists old and new for "which package owns it". */
+export function judgePending(p: PendingTransaction, ctx: Omit<EffectContext, 'packageFiles'>, infoDir = '/var/lib/dpkg/info'): EffectFinding[] {
+  const pathDirs = new Set(ctx.pathDirs);
+  const candidates = p.effects.filter((e) => e.type === 'file' && e.change !== 'deleted' && pathDirs.has(path.dirname(e.path))).map((e) => e.path);
+  const lists = p.effects
+    .filter((e) => e.change !== 'deleted' && e.path.startsWith(`${infoDir}/`) && e.path.endsWith('.list'))
+    .map((e) => ({ path: e.path, read: () => fs.readFileSync(upperOf(p, e.path) ?? e.path, 'utf8') }));
+  return judgeEffects(p.effects, { ...ctx, packageFiles: packageListedFiles(candidates, lists, infoDir) });
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** Installed packages as dpkg's status file lists them ("install ok installed"), name:arch → version. */
 export function installedPackages(statusFile = '/var/lib/dpkg/status'): Map<string, string> | null {
@@ -24,4 +25,43 @@ export function packageChanges(before: Map<string, string> | null, after: Map<st
   const added = [...after].filter(([n, v]) => before.get(n) !== v).map(([n, v]) => `${n} ${v}`).sort();
   const removed = [...before].filter(([n, v]) => after.get(n) !== v).map(([n, v]) => `${n} ${v}`).sort();
   return added.length || removed.length ? { added, removed } : undefined;
+}
+
+/**
+ * Files dpkg lists as packages' own, from its *.list files: the ones a
+ * transaction wrote (read from `readNew`, the upper layer) and, only for the
+ * candidates asked about, the ones already installed.
+ */
+export function packageListedFiles(
+  candidates: readonly string[],
+  newLists: ReadonlyArray<{ path: string; read: () => string }>,
+  infoDir = '/var/lib/dpkg/info',
+): Set<string> {
+  const out = new Set<string>();
+  if (candidates.length === 0) return out;
+  const want = new Set(candidates);
+  const take = (text: string) => {
+    for (const line of text.split('\n')) if (want.has(line)) out.add(line);
+  };
+  for (const l of newLists) {
+    try {
+      take(l.read());
+    } catch {
+      // Unreadable: its files count as nobody's.
+    }
+  }
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(infoDir).filter((n) => n.endsWith('.list'));
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    try {
+      take(fs.readFileSync(path.join(infoDir, n), 'utf8'));
+    } catch {
+      // As above.
+    }
+  }
+  return out;
 }
