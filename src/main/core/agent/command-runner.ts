@@ -6,6 +6,8 @@ import type { RunResult } from '../executor/executor';
 import type { Executor } from '../executor/executor';
 import type { Confinement } from '../executor/sandbox';
 import type { HistoryStore } from '../memory/history';
+import { TransactionUnavailable } from '../transaction/engine';
+import { historyEffects, type Transactions, type TransactionRun } from '../transaction/hook';
 import { askWithTimeout } from './approval';
 import { OutputRecorder } from './output-record';
 import { decidingRule, type ApprovalRequest, type Approver, type CommandPolicy, type Emit } from './types';
@@ -62,6 +64,8 @@ export interface CommandRunnerOptions {
   rulesFile?: string;
   /** Writes an "always allow" rule the person chose; throws when it cannot. */
   remember?: (rule: NonNullable<ApprovalRequest['remember']>) => void;
+  /** `[transactions]`: commands that may change files run on an overlay, judged by what they did, and can be undone. */
+  transactions?: Transactions;
 }
 
 /**
@@ -119,6 +123,9 @@ export class CommandRunner {
           : `confined: read-only except ${jail.workTree}, private /tmp, no network, only its own processes`,
       };
     }
+    // What acts outside the filesystem cannot be undone: the question and the card say so.
+    const txPlan = this.o.transactions?.plan(decision, verdict);
+    if (txPlan?.kind === 'outside') reasons.push(...txPlan.reasons.map((r) => `cannot be undone: ${r}`));
     const start: CommandRecord['start'] = { callId, turnId, command, cwd, decision, rule, reasons, ...why, ...(sandbox ? { sandbox } : {}) };
     this.o.emit('chat.commandStart', start);
     const recorder = new OutputRecorder();
@@ -215,17 +222,12 @@ export class CommandRunner {
       const running = { callId, start, output: [], omittedChars: 0, running: true };
       this.write(() => this.o.history!.updateRecord(rowId, running));
     }
-    const result = await this.o.executor.run({
-      command,
-      cwd,
-      timeoutMs: this.o.commandTimeoutMs,
-      signal,
-      ...(confinement ? { confinement } : {}),
-      onOutput: (data, stream) => {
-        recorder.add(stream, data);
-        this.o.emit('chat.commandOutput', { callId, stream, data });
-      },
-    });
+    const onOutput = (data: string, stream: 'stdout' | 'stderr') => {
+      recorder.add(stream, data);
+      this.o.emit('chat.commandOutput', { callId, stream, data });
+    };
+    const tx = txPlan?.kind === 'transaction' ? await this.transaction({ command, cwd, callId, turnId, rule, signal, approved: approver === 'user', onOutput }) : undefined;
+    const result = tx?.result ?? (await this.o.executor.run({ command, cwd, timeoutMs: this.o.commandTimeoutMs, signal, ...(confinement ? { confinement } : {}), onOutput }));
     const failure = result.spawnError ?? (result.cancelled && signal.reason === SHUTDOWN ? INTERRUPTED_BY_SHUTDOWN : undefined);
     const done: CommandRecord['done'] = {
       callId,
@@ -240,6 +242,9 @@ export class CommandRunner {
       timedOut: result.timedOut,
       cancelled: result.cancelled,
       decidedBy: approver === 'user' ? 'you' : 'rules',
+      ...(tx?.facts ? { undo: { recordId: tx.facts.recordId, summary: tx.facts.summary } } : {}),
+      ...(tx?.notApplied ? { notApplied: tx.notApplied } : {}),
+      ...(txPlan?.kind === 'outside' ? { cannotUndo: txPlan.reasons } : {}),
     };
     this.record(rowId, {
       command,
@@ -256,6 +261,7 @@ export class CommandRunner {
       ...keys,
       record: structured(done),
     });
+    if (rowId && tx?.facts) this.write(() => this.o.history?.setEffects(rowId, historyEffects(tx.facts!)));
     this.o.emit('chat.commandDone', done);
     const jailFailure = confinedUnknown && result.exitCode !== 0 ? JAIL_FAILURE.find(([re]) => re.test(result.fullOutput))?.[1] : undefined;
     if (jailFailure) {
@@ -263,6 +269,40 @@ export class CommandRunner {
     }
     const unknownNote = confinedUnknown ? { confinedUnknown: jailFailure ? { jailFailure } : {} } : {};
     return { command, decision, rule, reasons, ran: result.spawnError === undefined, refusal: failure ?? null, result, ...(preview ? { preview } : {}), ...unknownNote };
+  }
+
+  /**
+   * The command as a transaction (see ../transaction): a finding of the effect rules asks the person with the diff,
+   * unless they approved it already. When no transaction can be made, it runs as before, and the card says it cannot be undone.
+   */
+  private async transaction(a: { command: string; cwd: string; callId: string; turnId: string | null; rule: string | null; signal: AbortSignal; approved: boolean; onOutput: (data: string, stream: 'stdout' | 'stderr') => void }): Promise<TransactionRun | undefined> {
+    try {
+      const run = await this.o.transactions!.run({
+        command: a.command, cwd: a.cwd, signal: a.signal, timeoutMs: this.o.commandTimeoutMs, approved: a.approved, onOutput: a.onOutput,
+        ask: async (findings, preview) => {
+          const asked: ApprovalRequest = {
+            requestId: ulid(), callId: a.callId, turnId: a.turnId, command: a.command, cwd: a.cwd, decision: 'require_approval', rule: a.rule, preview, timeoutMs: this.o.approvalTimeoutMs,
+            reasons: ['it ran as a transaction; what it did needs your approval before it lands:', ...findings.map((f) => `${f.rule}: ${f.reason}`)],
+          };
+          const { answer } = await askWithTimeout(this.o.approver, asked, a.signal);
+          return answer === 'approved' || answer === 'always';
+        },
+      });
+      const note = run.facts ? `\n[aios] transaction: ${run.facts.summary}${run.facts.recordId ? ' (it can be undone: /undo)' : ''}` : run.notApplied ? `\n[aios] ${run.notApplied}` : '';
+      if (note) run.result = { ...run.result, output: run.result.output + note, fullOutput: run.result.fullOutput + note };
+      for (const d of run.facts?.dropped ?? []) this.o.emit('chat.notice', { turnId: a.turnId, level: 'info', message: `undo record dropped to stay within [transactions] limits: ${d}` });
+      return run;
+    } catch (err) {
+      if (err instanceof TransactionUnavailable) {
+        // Nothing ran yet: it runs directly, as without transactions.
+        this.o.emit('chat.notice', { turnId: a.turnId, callId: a.callId, level: 'warning', message: `not a transaction: ${err.message}; it runs directly and cannot be undone` });
+        return undefined;
+      }
+      // It ran, but what it did could not be read or applied: nothing landed, and it is not run again.
+      const why = `not applied: ${(err as Error).message}`;
+      const now = new Date();
+      return { notApplied: why, result: { exitCode: null, signal: null, durationMs: 0, startedAt: now, endedAt: now, output: why, fullOutput: why, outputTruncated: false, timedOut: false, cancelled: false, confined: false } };
+    }
   }
 
   private begin(entry: Parameters<HistoryStore['record']>[0]): string | undefined {

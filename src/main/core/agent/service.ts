@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { DeltaBatcher } from './delta-batch';
-import { BridgeError, type AppStatus, type CallResponse, type PersonRules } from '../../../shared/contract';
+import { BridgeError, type AppStatus, type CallResponse, type PersonRules, type UndoResult } from '../../../shared/contract';
 import type { Handler } from '../bridge/dispatch';
 import type { LoadedConfig } from '../config/load';
 import type { AiosConfig } from '../config/schema';
@@ -15,6 +15,8 @@ import { Executor } from '../executor/executor';
 import { confinementFor, type Sandbox } from '../executor/sandbox';
 import { aiosOwnSecrets, type SecretFileContext } from '../environment/secret-files';
 import { previewerFor } from '../preview/previewer';
+import { runUndo } from '../transaction/actions';
+import { factsOf, historyEffects, Transactions } from '../transaction/hook';
 import { HistoryStore } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
 import { CORE_BUSY_WAIT_MS } from '../memory/connection';
@@ -75,6 +77,7 @@ type ChatHandlers = {
   'chat.attach': Handler<'chat.attach'>;
   'memory.list': Handler<'memory.list'>;
   'history.list': Handler<'history.list'>;
+  'undo.run': Handler<'undo.run'>;
 };
 
 /** What opening the chat assembles: the agent and, when the memory file can be used, its stores. */
@@ -205,6 +208,22 @@ export class ChatService {
   }
 
   /** The well-known secret files and aios's own (the web host's secret, credentials), masked in every jail. */
+  /** `[transactions]`: the commands' scrubbed environment, the policy's protected places, records in the data folder. */
+  transactions(): Transactions {
+    const env = this.o.commandEnv?.env ?? this.o.env;
+    const secrets = this.o.commandEnv?.secrets;
+    this.transactions_ ??= new Transactions(this.o.config.config.transactions, {
+      dataDir: this.o.config.paths.dataDir,
+      env,
+      ...(secrets ? { secrets } : {}),
+      secretFiles: this.secretFileContext(),
+      protect: { ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}), ...protectedContext(this.o.config) },
+    });
+    return this.transactions_;
+  }
+
+  private transactions_: Transactions | undefined;
+
   private secretFileContext(): SecretFileContext {
     return { ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}), ownSecrets: aiosOwnSecrets(this.o.config.paths, this.o.env) };
   }
@@ -261,6 +280,7 @@ export class ChatService {
       remember: (rule) => this.rememberRule(rule),
       // The preview runs the command with the same scrubbed environment as the real run (never the provider key); aios's own secret files are masked in it.
       preview: previewerFor(config.preview, this.o.commandEnv?.env ?? this.o.env, this.o.commandEnv?.secrets, this.secretFileContext()),
+      ...(config.transactions.enabled ? { transactions: this.transactions() } : {}),
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
     const gate = new ToolGate({
@@ -470,7 +490,22 @@ export class ChatService {
           })),
         };
       },
+      'undo.run': (req) => this.undo(req),
     };
+  }
+
+  /** An undo (or redo) asked for by the person: done, and kept in the command history like a command. */
+  private undo(req: { recordId?: string; redo?: boolean }): UndoResult {
+    const out = runUndo(this.transactions().store, req);
+    const history = this.open().commands;
+    if (out.record && history) {
+      const r = out.record;
+      const at = new Date();
+      const rowId = history.record({ command: r.command, decision: r.kind, approver: 'user', exitCode: 0, startedAt: at, endedAt: at, cwd: r.cwd, outputExcerpt: out.message, sessionId: this.sessionId });
+      const facts = factsOf(r, r);
+      history.setEffects(rowId, historyEffects(facts));
+    }
+    return { ok: out.ok, message: out.message, recordId: out.record?.id ?? null, undoFirst: out.undoFirst };
   }
 
   async dispose(): Promise<void> {

@@ -50,7 +50,7 @@ export function packageListedFiles(
       // Unreadable: its files count as nobody's.
     }
   }
-  let names: string[] = [];
+  let names: string[];
   try {
     names = fs.readdirSync(infoDir).filter((n) => n.endsWith('.list'));
   } catch {

@@ -45,7 +45,9 @@ export function judgeEffects(effects: readonly Effect[], ctx: EffectContext): Ef
   const seen = new Set<string>();
   const add = (f: EffectFinding) => {
     const key = `${f.rule} ${f.path}`;
-    if (!seen.has(key)) out.push(f), seen.add(key);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(f);
   };
   const pathDirs = new Set(ctx.pathDirs.map((d) => path.resolve(d)));
   for (const e of effects) {

@@ -1,0 +1,113 @@
+/**
+ * Transactions wired into the command runner: a notify command runs as a
+ * transaction (real runc, real overlay, a scratch tree), its effects land
+ * with an undo record, the card and the history say what it did; a setuid
+ * file or a write to a protected place turns it into a question showing the
+ * diff, and a "no" leaves nothing behind; a program that acts outside the
+ * filesystem runs outside transactions and says it cannot be undone.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CommandRunner } from '../../src/main/core/agent/command-runner';
+import type { ApprovalRequest } from '../../src/main/core/agent/types';
+import { TransactionsConfigSchema } from '../../src/main/core/config/schema';
+import { Executor } from '../../src/main/core/executor/executor';
+import { HistoryStore } from '../../src/main/core/memory/history';
+import { PolicyEngine } from '../../src/main/core/policy';
+import { loadConfig } from '../../src/main/core/config/load';
+import { Transactions } from '../../src/main/core/transaction/hook';
+import { undoRecord } from '../../src/main/core/transaction';
+import { canRun, makeMachine, treeHash } from './support';
+
+const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
+
+describe.skipIf(!canRun)('commands as transactions', () => {
+  let base: string;
+  let machine: string;
+  let history: HistoryStore;
+  let tx: Transactions;
+  const events: Array<[string, unknown]> = [];
+  beforeEach(() => {
+    base = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-tx-runner-'));
+    machine = path.join(base, 'machine');
+    makeMachine(machine);
+    history = new HistoryStore(path.join(base, 'memory.db'));
+    tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [machine], state_dir: path.join(base, 'state') }), {
+      dataDir: base,
+      env,
+      protect: { extra: [path.join(machine, 'etc/sudoers.d')] },
+    });
+    events.length = 0;
+  });
+  afterEach(() => {
+    history.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  async function runner(answer: 'approved' | 'denied', asked: ApprovalRequest[]) {
+    const file = path.join(base, 'config.toml');
+    fs.writeFileSync(file, '[permissions]\nnotify = ["echo *", "chmod *", "cp *", "mkdir *", "systemctl *"]\n');
+    const policy = await PolicyEngine.create({ config: loadConfig({ file, env: { ...env, XDG_CONFIG_HOME: base, HOME: base } }) });
+    return new CommandRunner({
+      policy: async () => policy,
+      executor: new Executor({ env }),
+      approver: { approve: async (r) => (asked.push(r), answer) },
+      history,
+      emit: (name, payload) => events.push([name, payload]),
+      approvalTimeoutMs: 10_000,
+      commandTimeoutMs: 30_000,
+      transactions: tx,
+    });
+  }
+  const done = () => events.filter(([n]) => n === 'chat.commandDone').map(([, p]) => p as Record<string, unknown>).pop();
+
+  it('a notify command lands as a transaction with an undo record, on the card and in the history', async () => {
+    const h0 = treeHash(machine);
+    const asked: ApprovalRequest[] = [];
+    const r = await (await runner('denied', asked)).run({ command: `echo "port = 9" > ${machine}/etc/app/app.conf`, cwd: machine, callId: 'c1', turnId: null, signal: new AbortController().signal });
+    expect(asked).toEqual([]);
+    expect(r.ran).toBe(true);
+    expect(fs.readFileSync(path.join(machine, 'etc/app/app.conf'), 'utf8')).toBe('port = 9\n');
+    const card = done();
+    expect(card?.undo).toEqual({ recordId: expect.any(String), summary: '1 changed' });
+    expect(r.result?.output).toContain('[aios] transaction: 1 changed (it can be undone: /undo)');
+    const row = history.query({ changed: path.join(machine, 'etc') })[0];
+    expect(row?.effects?.paths).toEqual([`changed ${machine}/etc/app/app.conf`]);
+    expect(history.query({ changed: path.join(machine, 'usr') })).toEqual([]);
+    undoRecord(tx.store, (card?.undo as { recordId: string }).recordId);
+    expect(treeHash(machine)).toEqual(h0);
+  });
+
+  it('a setuid file made by a notify command becomes a question with the diff; "no" leaves nothing behind', async () => {
+    const h0 = treeHash(machine);
+    const asked: ApprovalRequest[] = [];
+    await (await runner('denied', asked)).run({ command: `cp ${machine}/usr/bin/tool ${machine}/usr/bin/sh2 && chmod 4755 ${machine}/usr/bin/sh2`, cwd: machine, callId: 'c2', turnId: null, signal: new AbortController().signal });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.reasons.join('\n')).toContain(`setuid: ${machine}/usr/bin/sh2 becomes setuid`);
+    expect(asked[0]?.preview?.changes.map((c) => [c.kind, c.path])).toEqual([['added', `${machine}/usr/bin/sh2`]]);
+    expect(done()?.notApplied).toMatch(/^declined: nothing it did was applied/);
+    expect(treeHash(machine)).toEqual(h0);
+  });
+
+  it('a write to a protected place by a notify command becomes a question; "yes" lands it', async () => {
+    const asked: ApprovalRequest[] = [];
+    await (await runner('approved', asked)).run({ command: `mkdir -p ${machine}/etc/sudoers.d && echo "me ALL=(ALL) ALL" > ${machine}/etc/sudoers.d/me`, cwd: machine, callId: 'c3', turnId: null, signal: new AbortController().signal });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.reasons.join('\n')).toContain('protected-path: added');
+    expect(asked[0]?.preview?.changes.find((c) => c.path.endsWith('sudoers.d/me'))?.kind).toBe('added');
+    expect(fs.readFileSync(path.join(machine, 'etc/sudoers.d/me'), 'utf8')).toBe('me ALL=(ALL) ALL\n');
+    expect(done()?.undo).toBeDefined();
+  });
+
+  it('a program that acts outside the filesystem runs outside transactions and says it cannot be undone', async () => {
+    const asked: ApprovalRequest[] = [];
+    await (await runner('denied', asked)).run({ command: 'systemctl restart nothing-here.service', cwd: machine, callId: 'c4', turnId: null, signal: new AbortController().signal });
+    const start = events.find(([n]) => n === 'chat.commandStart')?.[1] as { reasons: string[] };
+    expect(start.reasons).toContain('cannot be undone: systemctl: it starts, stops or changes services through systemd');
+    expect(done()?.cannotUndo).toEqual(['systemctl: it starts, stops or changes services through systemd']);
+    expect(done()?.undo).toBeUndefined();
+    expect(tx.store.list()).toEqual([]);
+  });
+});
