@@ -17,6 +17,7 @@ import { OutputFold } from './output-fold';
 import { SetupWizard } from './setup-wizard';
 import { ThinkingLine } from './thinking';
 import { parseChatInput, type ChatInput } from '../../shared/slash';
+import { undoRequest, undoResultText } from '../../shared/undo-text';
 import { colourWanted, makeStyle, type Style } from './style';
 import { visibleOutput, visibleText } from '../../shared/visible-text';
 
@@ -520,6 +521,9 @@ export class ChatRepl {
         return this.line(this.style.dim('(new conversation)'));
       case 'history':
         return this.line(formatHistory(await this.call('history.list', { ...(arg ? { query: arg } : {}), limit: 30 }), this.style));
+      case 'undo':
+      case 'redo':
+        return this.line(undoResultText(await this.call('undo.run', undoRequest(arg, name === 'redo'))));
       case 'memory':
         return this.line(formatMemories(await this.call('memory.list', { ...(arg ? { query: arg } : {}), limit: 20 }), this.style));
       case 'permissions': {

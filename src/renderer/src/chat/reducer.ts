@@ -176,6 +176,9 @@ export function cardDone(c: CommandRow, p: EventPayload<'chat.commandDone'>): Co
     durationMs: p.ran ? p.durationMs : null,
     refusal: refused ? refusalText(p.decision, c.rule, c.reasons, p.refusal) : p.refusal,
     ...(p.decidedBy ? { decidedBy: p.decidedBy } : {}),
+    ...(p.undo ? { undo: p.undo } : {}),
+    ...(p.notApplied ? { notApplied: p.notApplied } : {}),
+    ...(p.cannotUndo ? { cannotUndo: p.cannotUndo } : {}),
   };
 }
 

@@ -35,6 +35,11 @@ export function CardActions({ card }: { card: CommandRow }) {
       <button type="button" className="card-action" disabled={busy} title={busy ? 'wait until aios is free' : 'run it again (the policy decides again)'} onClick={() => chat.submit(`!${card.command}`)}>
         Run again
       </button>
+      {card.undo?.recordId && (
+        <button type="button" className="card-action" data-testid="card-undo" disabled={busy} title="put back the files this command changed" onClick={() => void chat.undo(card.undo!.recordId!)}>
+          Undo
+        </button>
+      )}
       {copied === 'failed' && <span className="bad">copy failed</span>}
     </span>
   );

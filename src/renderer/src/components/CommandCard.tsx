@@ -119,6 +119,11 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
           {card.sandbox.detail}
         </p>
       )}
+      {(card.undo || card.notApplied || card.cannotUndo) && (
+        <p className={`command-effects${card.notApplied || card.cannotUndo ? ' warn' : ''}`} data-testid="command-effects">
+          {card.notApplied ?? (card.cannotUndo ? `cannot be undone: ${card.cannotUndo.join('; ')}` : `changed: ${card.undo?.summary ?? ''}`)}
+        </p>
+      )}
       {card.state === 'waiting' && (
         <p className="command-waiting" role="status">
           {inElectron ? 'Waiting for your answer in the dialog.' : 'Waiting for your approval.'}
