@@ -50,7 +50,7 @@ export class Transactions {
 
   constructor(
     readonly cfg: TransactionsConfig,
-    private readonly o: { dataDir: string; env: NodeJS.ProcessEnv; secrets?: SecretSet; secretFiles?: SecretFileContext; protect: ProtectedPathContext; shell?: string },
+    private readonly o: { dataDir: string; env: NodeJS.ProcessEnv; secrets?: SecretSet; secretFiles?: SecretFileContext; protect: ProtectedPathContext; shell?: string; dpkgStatus?: string },
   ) {
     this.store = new UndoStore(cfg.state_dir ?? path.join(o.dataDir, 'transactions'));
   }
@@ -121,7 +121,7 @@ export class Transactions {
       }
     }
     try {
-      const c = commitTransaction(this.store, p, { command: req.command, cwd: req.cwd, limits: { maxBytes: this.cfg.max_undo_mb * 1024 * 1024, maxAgeMs: this.cfg.max_undo_days * 86_400_000 } });
+      const c = commitTransaction(this.store, p, { command: req.command, cwd: req.cwd, limits: { maxBytes: this.cfg.max_undo_mb * 1024 * 1024, maxAgeMs: this.cfg.max_undo_days * 86_400_000 }, ...(this.o.dpkgStatus ? { dpkgStatus: this.o.dpkgStatus } : {}) });
       return { result: result(), facts: factsOf(c.record, p, c.dropped.map((d) => `${d.command} (${d.createdAt}, ${d.why})`)) };
     } catch (err) {
       if (err instanceof TransactionConflict) return { result: result(), notApplied: err.message };
