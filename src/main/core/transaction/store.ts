@@ -102,11 +102,12 @@ export class UndoStore {
   prune(limits: StoreLimits, now = Date.now()): Dropped[] {
     const all = this.list();
     const dropped: Dropped[] = [];
-    let total = all.reduce((s, r) => s + UndoStore.diskBytes(this.dir(r.id)), 0);
+    // Each record's size as measured when it was made (its kept files do not change after).
+    let total = all.reduce((s, r) => s + r.bytes, 0);
     for (const r of all.slice(0, -1)) {
       const old = now - Date.parse(r.createdAt) > limits.maxAgeMs;
       if (!old && total <= limits.maxBytes) break;
-      total -= UndoStore.diskBytes(this.dir(r.id));
+      total -= r.bytes;
       this.remove(r.id);
       dropped.push({ id: r.id, command: r.command, createdAt: r.createdAt, why: old ? 'age' : 'size' });
     }
