@@ -17,7 +17,7 @@ import { OutputFold } from './output-fold';
 import { SetupWizard } from './setup-wizard';
 import { ThinkingLine } from './thinking';
 import { parseChatInput, type ChatInput } from '../../shared/slash';
-import { undoRequest, undoResultText } from '../../shared/undo-text';
+import { effectsLine, undoRequest, undoResultText } from '../../shared/undo-text';
 import { colourWanted, makeStyle, type Style } from './style';
 import { visibleOutput, visibleText } from '../../shared/visible-text';
 
@@ -310,6 +310,8 @@ export class ChatRepl {
           const how = p.cancelled ? 'cancelled' : p.timedOut ? 'timed out' : p.signal ? `killed (${p.signal})` : `exit ${p.exitCode ?? '?'}`;
           this.line(s.dim(`[${how} · ${formatDuration(p.durationMs)}]`));
         }
+        const effects = effectsLine(p);
+        if (effects) this.line(p.notApplied || p.cannotUndo ? s.yellow(visibleText(effects)) : s.dim(visibleText(effects)));
       }),
       ev.on('chat.notice', (p) => this.line((p.level === 'warning' ? s.yellow : s.cyan)(`! ${visibleText(p.message)}`))),
       ev.on('chat.error', (p) => this.line(s.red(`error: ${visibleText(p.message)}`))),

@@ -1,5 +1,6 @@
 import { memo, useLayoutEffect, useRef, useState } from 'react';
 import { foldMarker } from '../../../shared/output-fold';
+import { effectsLine } from '../../../shared/undo-text';
 import { exitText, foldOutput, formatDuration, reasonsBeyondRule, verdictLabel } from '../chat/format';
 import type { CommandRow } from '../chat/types';
 import { useUi } from '../store';
@@ -119,9 +120,9 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
           {card.sandbox.detail}
         </p>
       )}
-      {(card.undo || card.notApplied || card.cannotUndo) && (
+      {effectsLine(card) && (
         <p className={`command-effects${card.notApplied || card.cannotUndo ? ' warn' : ''}`} data-testid="command-effects">
-          {card.notApplied ?? (card.cannotUndo ? `cannot be undone: ${card.cannotUndo.join('; ')}` : `changed: ${card.undo?.summary ?? ''}`)}
+          {effectsLine(card)}
         </p>
       )}
       {card.state === 'waiting' && (
