@@ -5,10 +5,10 @@
  *   aios undo [ID] [--redo] [--config FILE] [--json]
  *   aios undo --list [--config FILE] [--json]
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config/load';
 import { listRecords, runUndo } from '../core/transaction/actions';
+import { defaultStateDir } from '../core/transaction/hook';
 import { UndoStore } from '../core/transaction/store';
 import { undoResultText } from '../../shared/undo-text';
 import { formatBytes } from '../core/preview/summary';
@@ -43,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
-  const store = new UndoStore(loaded.config.transactions.state_dir ?? path.join(loaded.paths.dataDir, 'transactions'));
+  const store = new UndoStore(loaded.config.transactions.state_dir ?? defaultStateDir(loaded.paths.dataDir));
   if (values.list) {
     const rows = listRecords(store);
     if (values.json) process.stdout.write(`${JSON.stringify(rows)}\n`);

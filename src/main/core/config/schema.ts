@@ -100,7 +100,7 @@ export const TransactionsConfigSchema = z.strictObject({
   decisions: z.array(z.enum(['notify', 'require_approval'])).default(['notify', 'require_approval']),
   /** Folders overlaid besides the working tree; writes elsewhere fail in a transaction. */
   paths: z.array(z.string().startsWith('/')).default(['/tmp', '/etc', '/usr', '/var', '/opt', '/home', '/root', '/srv']),
-  /** Where upper layers and undo records live (default: the data folder's `transactions`); on the same filesystem as the overlaid folders a commit is a rename. */
+  /** Where upper layers and undo records live (default: /var/lib/aios/transactions as root, else the data folder's `transactions`); on the same filesystem as the overlaid folders a commit is a rename. */
   state_dir: z.string().startsWith('/').optional(),
   /** Undo records kept: the oldest are dropped first (and said) beyond this many MB or days. */
   max_undo_mb: z.number().positive().default(2048),

@@ -9,12 +9,13 @@ import type { RunResult } from '../executor/executor';
 import type { CommandEffects } from '../memory/history';
 import { cannotUndo } from '../policy/outside-world';
 import type { ProtectedPathContext } from '../policy/protected-paths';
+import { sweepStale } from '../jail/preview';
 import { summaryLines } from '../preview/summary';
 import { readUpperLayers } from '../preview/upper-diff';
 import { beginTransaction, commitTransaction, discardTransaction, effectCounts, judgePending, TransactionConflict, type PendingTransaction } from './engine';
 import type { EffectFinding } from './rules';
 import { UndoStore } from './store';
-import type { UndoRecord } from './types';
+import type { Effect, UndoRecord } from './types';
 
 /**
  * The agent's hook into transactions: which judged commands run as one, and
@@ -28,6 +29,8 @@ export type TransactionsConfig = z.infer<typeof TransactionsConfigSchema>;
 
 /** What the card and the history keep of a transaction. */
 export interface TransactionFacts extends CommandEffects {
+  /** What systemd was not told inside the transaction (a package's units), said on the card after the commit. */
+  afterCommit?: string[];
   /** Records dropped to keep the store within its bounds, said on the card. */
   dropped: string[];
 }
@@ -52,8 +55,10 @@ export class Transactions {
     readonly cfg: TransactionsConfig,
     private readonly o: { dataDir: string; env: NodeJS.ProcessEnv; secrets?: SecretSet; secretFiles?: SecretFileContext; protect: ProtectedPathContext; shell?: string; dpkgStatus?: string },
   ) {
-    this.store = new UndoStore(cfg.state_dir ?? path.join(o.dataDir, 'transactions'));
+    this.store = new UndoStore(cfg.state_dir ?? defaultStateDir(o.dataDir));
   }
+
+  private swept = false;
 
   plan(decision: Decision, verdict: PolicyResult): TransactionPlan {
     if (!this.cfg.enabled || decision === 'deny' || decision === 'auto_allow') return { kind: 'none' };
@@ -74,6 +79,11 @@ export class Transactions {
   }): Promise<TransactionRun> {
     const startedAt = new Date();
     const t0 = performance.now();
+    // Upper layers a killed aios left behind: removed once per process.
+    if (!this.swept) {
+      this.swept = true;
+      sweepStale(this.store.scratch, false);
+    }
     const p = await beginTransaction(this.store, {
       command: req.command,
       cwd: req.cwd,
@@ -122,7 +132,10 @@ export class Transactions {
     }
     try {
       const c = commitTransaction(this.store, p, { command: req.command, cwd: req.cwd, limits: { maxBytes: this.cfg.max_undo_mb * 1024 * 1024, maxAgeMs: this.cfg.max_undo_days * 86_400_000 }, ...(this.o.dpkgStatus ? { dpkgStatus: this.o.dpkgStatus } : {}) });
-      return { result: result(), facts: factsOf(c.record, p, c.dropped.map((d) => `${d.command} (${d.createdAt}, ${d.why})`)) };
+      const facts = factsOf(c.record, p, c.dropped.map((d) => `${d.command} (${d.createdAt}, ${d.why})`));
+      const units = unitsChanged(p.effects);
+      if (units) facts.afterCommit = [units];
+      return { result: result(), facts };
     } catch (err) {
       if (err instanceof TransactionConflict) return { result: result(), notApplied: err.message };
       return { result: result(), notApplied: `not applied: ${(err as Error).message}` };
@@ -134,6 +147,31 @@ export class Transactions {
     const { changes, omitted } = readUpperLayers(p.run.targets, cwd, { maxDiffBytes: 64 * 1024, maxChanges: 200 });
     return { ran: true, lines: summaryLines(changes, omitted), limits: [], changes, omitted, exitCode: p.exitCode, timedOut: p.timedOut, durationMs: p.run.durationMs };
   }
+}
+
+const UNIT_DIRS = /^\/(?:usr\/)?lib\/systemd\/system\/|^\/etc\/systemd\/system\//;
+
+/**
+ * A package's maintainer scripts talk to systemd, which a transaction does not
+ * reach (no /run, no sockets): units added or enabled there are landed as
+ * files only. What to run so systemd acts on them, or null when none changed.
+ */
+export function unitsChanged(effects: readonly Effect[]): string | null {
+  const touched = effects.filter((e) => UNIT_DIRS.test(e.path) && e.type !== 'dir');
+  if (touched.length === 0) return null;
+  const enabled = [...new Set(touched.filter((e) => e.change === 'added' && /\.wants\/[^/]+$/.test(e.path)).map((e) => path.basename(e.path)))];
+  const start = enabled.length > 0 ? ` && sudo systemctl start ${enabled.join(' ')}` : '';
+  return `systemd units changed (${touched.length} files) and systemd was not told inside the transaction: run sudo systemctl daemon-reload${start}`;
+}
+
+/**
+ * Where the state folder goes by default. As root, /var/lib/aios/transactions:
+ * the folder holding it is overlaid around it (child by child), and /var/lib
+ * holds only folders, while root's home (the data folder's usual place) holds
+ * the start-up files commands write to.
+ */
+export function defaultStateDir(dataDir: string): string {
+  return process.getuid?.() === 0 ? '/var/lib/aios/transactions' : path.join(dataDir, 'transactions');
 }
 
 export function factsOf(record: UndoRecord | null, p: Pick<PendingTransaction, 'effects'>, dropped: string[] = []): TransactionFacts {
