@@ -18,7 +18,7 @@ import { HistoryStore } from '../../src/main/core/memory/history';
 import { PolicyEngine } from '../../src/main/core/policy';
 import { loadConfig } from '../../src/main/core/config/load';
 import { Transactions } from '../../src/main/core/transaction/hook';
-import { undoRecord } from '../../src/main/core/transaction';
+import { TransactionUnavailable, undoRecord } from '../../src/main/core/transaction';
 import { canRun, makeMachine, treeHash } from './support';
 
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
@@ -99,6 +99,20 @@ describe.skipIf(!canRun)('commands as transactions', () => {
     expect(asked[0]?.preview?.changes.find((c) => c.path.endsWith('sudoers.d/me'))?.kind).toBe('added');
     expect(fs.readFileSync(path.join(machine, 'etc/sudoers.d/me'), 'utf8')).toBe('me ALL=(ALL) ALL\n');
     expect(done()?.undo).toBeDefined();
+  });
+
+  it('when no transaction can be made, a notify command asks before it runs directly (it could not be undone)', async () => {
+    // A stand-in for a jail runc cannot make here (the engine's own failure is tested in engine.test.ts).
+    tx.run = () => Promise.reject(new TransactionUnavailable("the transaction's jail could not be made: no runc"));
+    const canary = path.join(machine, 'etc/app/direct');
+    const asked: ApprovalRequest[] = [];
+    await (await runner('denied', asked)).run({ command: `echo x > ${canary}`, cwd: machine, callId: 'c5', turnId: null, signal: new AbortController().signal });
+    expect(asked.map((a) => a.reasons[0])).toEqual(["not a transaction: the transaction's jail could not be made: no runc"]);
+    expect(done()?.notApplied).toBe('declined: it could not run as a transaction, and was not run');
+    expect(fs.existsSync(canary)).toBe(false);
+    await (await runner('approved', asked)).run({ command: `echo x > ${canary}`, cwd: machine, callId: 'c6', turnId: null, signal: new AbortController().signal });
+    expect(fs.readFileSync(canary, 'utf8')).toBe('x\n');
+    expect(done()?.undo).toBeUndefined();
   });
 
   it('a program that acts outside the filesystem runs outside transactions and says it cannot be undone', async () => {

@@ -276,17 +276,17 @@ export class CommandRunner {
    * unless they approved it already. When no transaction can be made, it runs as before, and the card says it cannot be undone.
    */
   private async transaction(a: { command: string; cwd: string; callId: string; turnId: string | null; rule: string | null; signal: AbortSignal; approved: boolean; onOutput: (data: string, stream: 'stdout' | 'stderr') => void }): Promise<TransactionRun | undefined> {
+    const ask = async (reasons: string[], preview?: Preview) => {
+      const asked: ApprovalRequest = { requestId: ulid(), callId: a.callId, turnId: a.turnId, command: a.command, cwd: a.cwd, decision: 'require_approval', rule: a.rule, reasons, timeoutMs: this.o.approvalTimeoutMs, ...(preview ? { preview } : {}) };
+      const { answer } = await askWithTimeout(this.o.approver, asked, a.signal);
+      return answer === 'approved' || answer === 'always';
+    };
+    const now = () => new Date();
+    const nothing = (why: string, declined = false): TransactionRun => ({ notApplied: why, ...(declined ? { declined } : {}), result: { exitCode: null, signal: null, durationMs: 0, startedAt: now(), endedAt: now(), output: why, fullOutput: why, outputTruncated: false, timedOut: false, cancelled: false, confined: false } });
     try {
       const run = await this.o.transactions!.run({
         command: a.command, cwd: a.cwd, signal: a.signal, timeoutMs: this.o.commandTimeoutMs, approved: a.approved, onOutput: a.onOutput,
-        ask: async (findings, preview) => {
-          const asked: ApprovalRequest = {
-            requestId: ulid(), callId: a.callId, turnId: a.turnId, command: a.command, cwd: a.cwd, decision: 'require_approval', rule: a.rule, preview, timeoutMs: this.o.approvalTimeoutMs,
-            reasons: ['it ran as a transaction; what it did needs your approval before it lands:', ...findings.map((f) => `${f.rule}: ${f.reason}`)],
-          };
-          const { answer } = await askWithTimeout(this.o.approver, asked, a.signal);
-          return answer === 'approved' || answer === 'always';
-        },
+        ask: (findings, preview) => ask(['it ran as a transaction; what it did needs your approval before it lands:', ...findings.map((f) => `${f.rule}: ${f.reason}`)], preview),
       });
       const note = run.facts ? `\n[aios] transaction: ${run.facts.summary}${run.facts.recordId ? ' (it can be undone: /undo)' : ''}` : run.notApplied ? `\n[aios] ${run.notApplied}` : '';
       if (note) run.result = { ...run.result, output: run.result.output + note, fullOutput: run.result.fullOutput + note };
@@ -295,14 +295,13 @@ export class CommandRunner {
       return run;
     } catch (err) {
       if (err instanceof TransactionUnavailable) {
-        // Nothing ran yet: it runs directly, as without transactions.
-        this.o.emit('chat.notice', { turnId: a.turnId, callId: a.callId, level: 'warning', message: `not a transaction: ${err.message}; it runs directly and cannot be undone` });
-        return undefined;
+        // Nothing ran yet. Without a transaction nothing judges what it does: it runs directly only once someone said yes.
+        this.o.emit('chat.notice', { turnId: a.turnId, callId: a.callId, level: 'warning', message: `not a transaction: ${err.message}; it would run directly and could not be undone` });
+        if (a.approved || (await ask([`not a transaction: ${err.message}`, 'it would run directly: what it does is not judged and cannot be undone']))) return undefined;
+        return nothing('declined: it could not run as a transaction, and was not run', true);
       }
       // It ran, but what it did could not be read or applied: nothing landed, and it is not run again.
-      const why = `not applied: ${(err as Error).message}`;
-      const now = new Date();
-      return { notApplied: why, result: { exitCode: null, signal: null, durationMs: 0, startedAt: now, endedAt: now, output: why, fullOutput: why, outputTruncated: false, timedOut: false, cancelled: false, confined: false } };
+      return nothing(`not applied: ${(err as Error).message}`);
     }
   }
 
