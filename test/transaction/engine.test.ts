@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { beginTransaction, commitTransaction, discardTransaction, newestFor, TransactionConflict, undoRecord, UndoRefused, UndoStore } from '../../src/main/core/transaction';
+import { applySteps, JOURNAL } from '../../src/main/core/transaction/apply';
 import { canRun, makeMachine, treeHash } from './support';
 
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
@@ -141,6 +142,25 @@ describe.skipIf(!canRun)('transaction engine', () => {
     fs.appendFileSync(path.join(machine, 'etc/app/app.conf'), 'by hand\n');
     expect(() => undoRecord(store, c.record!.id)).toThrow(/changed since by something outside aios's transactions: .*app\.conf/);
     expect(fs.readFileSync(path.join(machine, 'etc/app/app.conf'), 'utf8')).toBe('mine\nby hand\n');
+  });
+
+  it('a commit cut off by a crash (journal, no record) becomes a record whose undo puts back what it had reached', async () => {
+    const h0 = treeHash(machine);
+    const p = await run('echo x > ../../etc/app/app.conf && rm -rf notes && touch project/new');
+    expect(p.steps.length).toBe(3);
+    // What a crash after two of three steps leaves on disk: the journal, two kept states, no record.
+    const made = store.create();
+    fs.writeFileSync(path.join(made.dir, JOURNAL), `${JSON.stringify({ command: 'the cut-off one', cwd: machine, createdAt: new Date().toISOString() })}\n`);
+    applySteps(p.steps.slice(0, 2), made.dir);
+    discardTransaction(p);
+    expect(treeHash(machine)).not.toEqual(h0);
+    const [rec, ...more] = store.recoverInterrupted();
+    expect(more).toEqual([]);
+    expect(rec?.command).toBe('the cut-off one (cut off while it was being applied)');
+    expect(rec?.entries).toHaveLength(2);
+    undoRecord(store, rec!.id);
+    expect(treeHash(machine)).toEqual(h0);
+    expect(store.recoverInterrupted()).toEqual([]);
   });
 
   it('keeps the store within its size bound, dropping the oldest records first and saying which', async () => {

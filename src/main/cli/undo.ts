@@ -44,6 +44,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
   const store = new UndoStore(loaded.config.transactions.state_dir ?? defaultStateDir(loaded.paths.dataDir));
+  for (const r of store.recoverInterrupted()) process.stderr.write(`aios undo: a commit was cut off by a crash; what it had changed can be undone: aios undo ${r.id} (${r.command})\n`);
   if (values.list) {
     const rows = listRecords(store);
     if (values.json) process.stdout.write(`${JSON.stringify(rows)}\n`);

@@ -291,6 +291,7 @@ export class CommandRunner {
       const note = run.facts ? `\n[aios] transaction: ${run.facts.summary}${run.facts.recordId ? ' (it can be undone: /undo)' : ''}` : run.notApplied ? `\n[aios] ${run.notApplied}` : '';
       if (note) run.result = { ...run.result, output: run.result.output + note, fullOutput: run.result.fullOutput + note };
       for (const d of run.facts?.dropped ?? []) this.o.emit('chat.notice', { turnId: a.turnId, level: 'info', message: `undo record dropped to stay within [transactions] limits: ${d}` });
+      for (const m of run.recovered ?? []) this.o.emit('chat.notice', { turnId: a.turnId, level: 'warning', message: m });
       for (const m of run.facts?.afterCommit ?? []) this.o.emit('chat.notice', { turnId: a.turnId, callId: a.callId, level: 'warning', message: m });
       return run;
     } catch (err) {

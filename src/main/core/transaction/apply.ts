@@ -82,15 +82,34 @@ function install(p: string, to: Target): void {
 export const beforeAsTarget = (b: Before, recordDir: string): Target =>
   b.kind === 'absent' ? { kind: 'absent' } : b.kind === 'node' ? { kind: 'node', from: path.join(recordDir, b.file) } : b;
 
-/** Applies `steps` in order, keeping each path's prior state under `recordDir/pre`; reverses everything on failure. */
+/** The journal a commit writes as it goes: each path's kept state, before it is replaced (see store.ts, recoverInterrupted). */
+export const JOURNAL = 'journal.jsonl';
+
+/**
+ * Applies `steps` in order, keeping each path's prior state under
+ * `recordDir/pre`; reverses everything on failure. Each kept state is
+ * journalled before its path changes, so a commit cut off by a crash can
+ * still be undone.
+ */
 export function applySteps(steps: readonly Step[], recordDir: string): RecordEntry[] {
   fs.mkdirSync(path.join(recordDir, 'pre'), { recursive: true });
+  const journal = fs.openSync(path.join(recordDir, JOURNAL), 'a');
+  try {
+    return applyJournalled(steps, recordDir, journal);
+  } finally {
+    fs.closeSync(journal);
+  }
+}
+
+function applyJournalled(steps: readonly Step[], recordDir: string, journal: number): RecordEntry[] {
   const done: RecordEntry[] = [];
   for (const [i, step] of steps.entries()) {
     let entry: RecordEntry | undefined;
     try {
       entry = { path: step.path, before: keep(step.path, step.to, recordDir, `pre/${i}`), after: '' };
       done.push(entry);
+      fs.writeSync(journal, `${JSON.stringify({ path: entry.path, before: entry.before })}\n`);
+      fs.fdatasyncSync(journal);
       install(step.path, step.to);
       entry.after = fingerprint(step.path, step.to.kind === 'meta');
     } catch (err) {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { removeRun, runInOverlay, type OverlayRun } from '../jail/preview';
-import { applySteps } from './apply';
+import { applySteps, JOURNAL } from './apply';
 import { readEffects, type ReadEffects } from './effects';
 import { changedSince, fsNow } from './fingerprint';
 import { installedPackages, packageChanges, packageListedFiles } from './packages';
@@ -124,6 +124,8 @@ export function commitTransaction(store: UndoStore, p: PendingTransaction, meta:
     const dpkgStatus = meta.dpkgStatus ?? '/var/lib/dpkg/status';
     const before = installedPackages(dpkgStatus);
     const made = store.create();
+    // The journal's first line says whose commit it is, should a crash cut it off (store.recoverInterrupted).
+    fs.writeFileSync(path.join(made.dir, JOURNAL), `${JSON.stringify({ command: meta.command, cwd: meta.cwd, createdAt: new Date().toISOString() })}\n`);
     let entries;
     try {
       entries = applySteps(p.steps, made.dir);

@@ -44,6 +44,8 @@ export interface TransactionRun {
   notApplied?: string;
   /** The person declined after the effect rules asked. */
   declined?: boolean;
+  /** Commits a crash cut off, found and made undoable, in words. */
+  recovered?: string[];
 }
 
 const PATHS_KEPT = 200;
@@ -79,11 +81,18 @@ export class Transactions {
   }): Promise<TransactionRun> {
     const startedAt = new Date();
     const t0 = performance.now();
-    // Upper layers a killed aios left behind: removed once per process.
+    // Upper layers a killed aios left behind: removed once per process; commits it cut off: made undoable.
+    let recovered: string[] = [];
     if (!this.swept) {
       this.swept = true;
       sweepStale(this.store.scratch, false);
+      recovered = this.store.recoverInterrupted().map((r) => `a commit was cut off by a crash; what it had changed can be undone: /undo ${r.id} (${r.command})`);
     }
+    const out = await this.runOnce(req, startedAt, t0);
+    return recovered.length ? { ...out, recovered } : out;
+  }
+
+  private async runOnce(req: Parameters<Transactions['run']>[0], startedAt: Date, t0: number): Promise<TransactionRun> {
     const p = await beginTransaction(this.store, {
       command: req.command,
       cwd: req.cwd,

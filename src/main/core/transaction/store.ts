@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ulid } from 'ulid';
-import type { UndoRecord } from './types';
+import { JOURNAL } from './apply';
+import { fingerprint } from './fingerprint';
+import type { Before, UndoRecord } from './types';
 
 /**
  * Undo records on disk, one folder each under `<root>/records/<id>/`: the
@@ -96,6 +98,61 @@ export class UndoStore {
     };
     walk(dir);
     return total;
+  }
+
+  /**
+   * Commits a crash cut off (a record folder with a journal and no record):
+   * made records of their own, named so, whose undo puts back every path
+   * the commit had reached. Folders with nothing journalled are removed.
+   * Returns the records made.
+   */
+  recoverInterrupted(): UndoRecord[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.records).sort();
+    } catch {
+      return [];
+    }
+    const made: UndoRecord[] = [];
+    for (const id of names) {
+      const dir = path.join(this.records, id);
+      if (fs.existsSync(path.join(dir, 'record.json'))) continue;
+      let lines: string[] = [];
+      try {
+        lines = fs.readFileSync(path.join(dir, JOURNAL), 'utf8').split('\n').filter(Boolean);
+      } catch {
+        // No journal: nothing was changed.
+      }
+      const parsed = lines.map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          // A line cut off mid-write: its step had not started.
+          return null;
+        }
+      });
+      // A commit's journal starts with whose it is; an undo's has only steps.
+      const head = parsed[0] && typeof parsed[0].path !== 'string' ? parsed[0] : undefined;
+      const entries = parsed.filter((e): e is { path: string; before: Before } => typeof e?.path === 'string' && typeof e.before === 'object');
+      if (entries.length === 0) {
+        this.remove(id);
+        continue;
+      }
+      const record: UndoRecord = {
+        id,
+        kind: 'command',
+        command: `${typeof head?.command === 'string' ? head.command : 'a command'} (cut off while it was being applied)`,
+        cwd: typeof head?.cwd === 'string' ? head.cwd : '/',
+        createdAt: typeof head?.createdAt === 'string' ? head.createdAt : new Date().toISOString(),
+        entries: entries.map((e) => ({ path: e.path, before: e.before, after: fingerprint(e.path, e.before.kind === 'meta') })),
+        effects: [],
+        effectsOmitted: 0,
+        bytes: UndoStore.diskBytes(dir),
+      };
+      this.save(record);
+      made.push(record);
+    }
+    return made;
   }
 
   /** Drops the oldest records until the rest fit in size and age (the newest always stays); says which went. */
