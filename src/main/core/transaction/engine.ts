@@ -122,7 +122,8 @@ export function commitTransaction(store: UndoStore, p: PendingTransaction, meta:
     if (conflicts.length > 0) throw new TransactionConflict(conflicts);
     removeXattrs(p.overlayAttrs);
     const dpkgStatus = meta.dpkgStatus ?? '/var/lib/dpkg/status';
-    const before = installedPackages(dpkgStatus);
+    // dpkg's status is read (a few MB) only when the command changed it.
+    const before = p.steps.some((s) => s.path === dpkgStatus) ? installedPackages(dpkgStatus) : null;
     const made = store.create();
     // The journal's first line says whose commit it is, should a crash cut it off (store.recoverInterrupted).
     fs.writeFileSync(path.join(made.dir, JOURNAL), `${JSON.stringify({ command: meta.command, cwd: meta.cwd, createdAt: new Date().toISOString() })}\n`);
@@ -149,7 +150,8 @@ export function commitTransaction(store: UndoStore, p: PendingTransaction, meta:
     store.save(record);
     return { record, dropped: store.prune(meta.limits).filter((d) => d.id !== record.id) };
   } finally {
-    removeRun(p.run);
+    // Removing the spent upper layers from disk takes tens of ms: after the answer, not before it.
+    setImmediate(() => removeRun(p.run));
   }
 }
 
