@@ -134,7 +134,7 @@ export function commitTransaction(store: UndoStore, p: PendingTransaction, meta:
       fs.rmSync(made.dir, { recursive: true, force: true });
       throw err;
     }
-    const packages = packageChanges(before, installedPackages(dpkgStatus));
+    const packages = before ? packageChanges(before, installedPackages(dpkgStatus)) : undefined;
     const record: UndoRecord = {
       id: made.id,
       kind: 'command',
