@@ -167,3 +167,21 @@ describe('command effects (transactions)', () => {
     }
   });
 });
+
+describe('recall_history with effects (the AI\'s history tool)', () => {
+  it('answers "what changed in /etc?" from recorded effects', async () => {
+    const { recallHistory } = await import('../../src/main/core/mcp/memory-tools');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-history-recall-'));
+    const history = new HistoryStore(path.join(dir, 'memory.db'));
+    try {
+      const id = history.record({ command: 'echo x > /etc/motd', decision: 'notify' });
+      history.setEffects(id, { recordId: 'R2', summary: '1 changed', counts: { added: 0, changed: 1, deleted: 0, meta: 0 }, paths: ['changed /etc/motd'] });
+      history.record({ command: 'ls', decision: 'auto_allow' });
+      const out = JSON.parse((recallHistory(history, { changed: '/etc' }).content[0] as { text: string }).text) as { history: Array<Record<string, unknown>> };
+      expect(out.history.map((h) => [h.command, h.effects])).toEqual([['echo x > /etc/motd', { summary: '1 changed', paths: ['changed /etc/motd'], undo_id: 'R2' }]]);
+    } finally {
+      history.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
