@@ -144,6 +144,17 @@ describe.skipIf(!canRun)('transaction engine', () => {
     expect(fs.readFileSync(path.join(machine, 'etc/app/app.conf'), 'utf8')).toBe('mine\nby hand\n');
   });
 
+  it('keeps the undo records out of a transaction\'s sight, even from root in it', async () => {
+    // The state folder inside an overlaid folder (overlaid around it), as the default one is in /var/lib.
+    store = new UndoStore(path.join(machine, 'var/lib/aios/transactions'));
+    await runAndCommit('echo "secret = 1" > ../../etc/app/app.conf');
+    await runAndCommit('echo "secret = 2" > ../../etc/app/app.conf');
+    expect(fs.readdirSync(store.records)).toHaveLength(2);
+    const p = await run(`ls -A ${store.root} | wc -l; cat ${store.records}/*/pre/* 2>/dev/null | grep -c secret || true; ls ../../var/lib/aios`);
+    expect(p.stdout.trim().split('\n')).toEqual(['0', '0', 'transactions']);
+    discardTransaction(p);
+  });
+
   it('a commit cut off by a crash (journal, no record) becomes a record whose undo puts back what it had reached', async () => {
     const h0 = treeHash(machine);
     const p = await run('echo x > ../../etc/app/app.conf && rm -rf notes && touch project/new');

@@ -36,6 +36,8 @@ export interface OverlayRunOptions {
   signal?: AbortSignal;
   /** Keep the upper layers in `stateBase` on disk even without cgroups (a transaction's, committed by a rename), not on a sized tmpfs. */
   scratchOnDisk?: boolean;
+  /** Folders covered by an empty read-only tmpfs in the jail (the undo records: copies of what commands changed). */
+  hide?: readonly string[];
 }
 
 export interface OverlayTarget {
@@ -237,7 +239,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
       submounts,
       overlays: plan.overlays.filter((d) => !readOnlyInstead.includes(d)),
       readOnly: [...plan.readOnly, ...readOnlyInstead].filter((d) => !cover.includes(d)),
-      covered: [...plan.covered, ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory())],
+      covered: [...plan.covered, ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()), ...(o.hide ?? []).filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory())],
     };
   } catch (err) {
     if (err instanceof PreviewRefused) return empty(err.message);

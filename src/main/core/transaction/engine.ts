@@ -85,6 +85,8 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
     network: o.network,
     stateBase: store.scratch,
     scratchOnDisk: true,
+    // The undo records hold copies of what commands changed (an old /etc/shadow among them): out of the jail's sight.
+    hide: [store.root],
     ...(o.memoryBytes ? { memoryBytes: o.memoryBytes } : {}),
     ...(o.shell ? { shell: o.shell } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
