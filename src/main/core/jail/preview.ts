@@ -314,6 +314,8 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
       stop();
     }, o.timeoutMs);
     o.signal?.addEventListener('abort', stop, { once: true });
+    // Abandoned while the view was being made: the listener came too late to hear it.
+    if (o.signal?.aborted) stop();
     child.on('error', (e) => {
       clearTimeout(timer);
       resolve({ code: null, timedOut: false, spawnError: e.message });
