@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { beginTransaction, commitTransaction, discardTransaction, newestFor, TransactionConflict, undoRecord, UndoRefused, UndoStore } from '../../src/main/core/transaction';
+import { DEFAULT_PREVIEW, previewCommand } from '../../src/main/core/preview';
 import { applySteps, JOURNAL } from '../../src/main/core/transaction/apply';
 import { canRun, makeMachine, treeHash } from './support';
 
@@ -153,6 +154,17 @@ describe.skipIf(!canRun)('transaction engine', () => {
     const p = await run(`ls -A ${store.root} | wc -l; cat ${store.records}/*/pre/* 2>/dev/null | grep -c secret || true; ls ../../var/lib/aios`);
     expect(p.stdout.trim().split('\n')).toEqual(['0', '0', 'transactions']);
     discardTransaction(p);
+  });
+
+  it('keeps the undo records out of a preview\'s sight too', async () => {
+    store = new UndoStore(path.join(machine, 'var/lib/aios/transactions'));
+    await runAndCommit('echo "secret = 1" > ../../etc/app/app.conf');
+    await runAndCommit('echo "secret = 2" > ../../etc/app/app.conf');
+    const empty = `test "$(ls -A ${store.root} | wc -l)" = 0`;
+    const settings = { ...DEFAULT_PREVIEW, paths: [machine], timeoutMs: 20_000 };
+    // Without the cover the preview sees the records (so this test can fail); with it, an empty folder.
+    expect((await previewCommand({ command: empty, cwd: machine, env }, settings)).exitCode).toBe(1);
+    expect((await previewCommand({ command: empty, cwd: machine, env }, { ...settings, hide: [store.root] })).exitCode).toBe(0);
   });
 
   it('a commit cut off by a crash (journal, no record) becomes a record whose undo puts back what it had reached', async () => {

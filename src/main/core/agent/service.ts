@@ -279,7 +279,8 @@ export class ChatService {
       rulesFile: this.o.config.file,
       remember: (rule) => this.rememberRule(rule),
       // The preview runs the command with the same scrubbed environment as the real run (never the provider key); aios's own secret files are masked in it.
-      preview: previewerFor(config.preview, this.o.commandEnv?.env ?? this.o.env, this.o.commandEnv?.secrets, this.secretFileContext()),
+      // The undo records (copies of what commands changed) stay out of the preview's sight too.
+      preview: previewerFor(config.preview, this.o.commandEnv?.env ?? this.o.env, this.o.commandEnv?.secrets, this.secretFileContext(), [this.transactions().store.root]),
       ...(config.transactions.enabled ? { transactions: this.transactions() } : {}),
       onHistoryError: (err) => this.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
     });
