@@ -115,6 +115,33 @@ describe.skipIf(!canRun)('commands as transactions', () => {
     expect(done()?.undo).toBeUndefined();
   });
 
+  it('with "auto_allow" in decisions, an auto-allowed command is a transaction too, and a write outside its working tree asks', async () => {
+    // /tmp is scratch space for this rule: this machine lives in /var/tmp.
+    const vbase = fs.mkdtempSync('/var/tmp/aios-tx-quiet-');
+    try {
+      const vmachine = path.join(vbase, 'machine');
+      makeMachine(vmachine);
+      const quiet = new Transactions(TransactionsConfigSchema.parse({ enabled: true, decisions: ['auto_allow', 'notify'], paths: [vmachine], state_dir: path.join(vbase, 'state') }), { dataDir: vbase, env, protect: {} });
+      const work = path.join(vmachine, 'home/me/project');
+      fs.writeFileSync(path.join(work, 'build.sh'), `#!/bin/sh\necho built > out.txt\n[ "$1" = far ] && echo far > ${vmachine}/etc/far.txt\nexit 0\n`, { mode: 0o755 });
+      const file = path.join(base, 'config.toml');
+      fs.writeFileSync(file, '[permissions]\nauto_allow = ["./build.sh*"]\n');
+      const policy = await PolicyEngine.create({ config: loadConfig({ file, env: { ...env, XDG_CONFIG_HOME: base, HOME: base } }) });
+      const asked: ApprovalRequest[] = [];
+      const r = new CommandRunner({ policy: async () => policy, executor: new Executor({ env }), approver: { approve: async (q) => (asked.push(q), 'denied') }, emit: (name, payload) => events.push([name, payload]), approvalTimeoutMs: 10_000, commandTimeoutMs: 30_000, transactions: quiet });
+      await r.run({ command: './build.sh', cwd: work, callId: 'q1', turnId: null, signal: new AbortController().signal });
+      expect(asked).toEqual([]);
+      expect(fs.readFileSync(path.join(work, 'out.txt'), 'utf8')).toBe('built\n');
+      expect(done()?.undo).toEqual({ recordId: expect.any(String), summary: '1 added' });
+      await r.run({ command: './build.sh far', cwd: work, callId: 'q2', turnId: null, signal: new AbortController().signal });
+      expect(asked.flatMap((a) => a.reasons.filter((x) => x.startsWith('outside-work-tree:')))).toEqual([`outside-work-tree: added ${vmachine}/etc/far.txt: outside the working tree ${work}`]);
+      expect(fs.existsSync(path.join(vmachine, 'etc/far.txt'))).toBe(false);
+      expect(done()?.notApplied).toMatch(/^declined/);
+    } finally {
+      fs.rmSync(vbase, { recursive: true, force: true });
+    }
+  });
+
   it('a program that acts outside the filesystem runs outside transactions and says it cannot be undone', async () => {
     const asked: ApprovalRequest[] = [];
     await (await runner('denied', asked)).run({ command: 'systemctl restart nothing-here.service', cwd: machine, callId: 'c4', turnId: null, signal: new AbortController().signal });

@@ -226,7 +226,7 @@ export class CommandRunner {
       recorder.add(stream, data);
       this.o.emit('chat.commandOutput', { callId, stream, data });
     };
-    const tx = txPlan?.kind === 'transaction' ? await this.transaction({ command, cwd, callId, turnId, rule, signal, approved: approver === 'user', onOutput }) : undefined;
+    const tx = txPlan?.kind === 'transaction' ? await this.transaction({ command, cwd, callId, turnId, rule, signal, approved: approver === 'user', ...(decision === 'auto_allow' ? { stayIn: confinement?.workTree ?? cwd } : {}), onOutput }) : undefined;
     const result = tx?.result ?? (await this.o.executor.run({ command, cwd, timeoutMs: this.o.commandTimeoutMs, signal, ...(confinement ? { confinement } : {}), onOutput }));
     const failure = result.spawnError ?? (result.cancelled && signal.reason === SHUTDOWN ? INTERRUPTED_BY_SHUTDOWN : undefined);
     const done: CommandRecord['done'] = {
@@ -275,7 +275,7 @@ export class CommandRunner {
    * The command as a transaction (see ../transaction): a finding of the effect rules asks the person with the diff,
    * unless they approved it already. When no transaction can be made, it runs as before, and the card says it cannot be undone.
    */
-  private async transaction(a: { command: string; cwd: string; callId: string; turnId: string | null; rule: string | null; signal: AbortSignal; approved: boolean; onOutput: (data: string, stream: 'stdout' | 'stderr') => void }): Promise<TransactionRun | undefined> {
+  private async transaction(a: { command: string; cwd: string; callId: string; turnId: string | null; rule: string | null; signal: AbortSignal; approved: boolean; stayIn?: string; onOutput: (data: string, stream: 'stdout' | 'stderr') => void }): Promise<TransactionRun | undefined> {
     const ask = async (reasons: string[], preview?: Preview) => {
       const asked: ApprovalRequest = { requestId: ulid(), callId: a.callId, turnId: a.turnId, command: a.command, cwd: a.cwd, decision: 'require_approval', rule: a.rule, reasons, timeoutMs: this.o.approvalTimeoutMs, ...(preview ? { preview } : {}) };
       const { answer } = await askWithTimeout(this.o.approver, asked, a.signal);
@@ -285,7 +285,7 @@ export class CommandRunner {
     const nothing = (why: string, declined = false): TransactionRun => ({ notApplied: why, ...(declined ? { declined } : {}), result: { exitCode: null, signal: null, durationMs: 0, startedAt: now(), endedAt: now(), output: why, fullOutput: why, outputTruncated: false, timedOut: false, cancelled: false, confined: false } });
     try {
       const run = await this.o.transactions!.run({
-        command: a.command, cwd: a.cwd, signal: a.signal, timeoutMs: this.o.commandTimeoutMs, approved: a.approved, onOutput: a.onOutput,
+        command: a.command, cwd: a.cwd, signal: a.signal, timeoutMs: this.o.commandTimeoutMs, approved: a.approved, onOutput: a.onOutput, ...(a.stayIn ? { stayIn: a.stayIn } : {}),
         ask: (findings, preview) => ask(['it ran as a transaction; what it did needs your approval before it lands:', ...findings.map((f) => `${f.rule}: ${f.reason}`)], preview),
       });
       const note = run.facts ? `\n[aios] transaction: ${run.facts.summary}${run.facts.recordId ? ' (it can be undone: /undo)' : ''}` : run.notApplied ? `\n[aios] ${run.notApplied}` : '';

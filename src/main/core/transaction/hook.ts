@@ -63,10 +63,12 @@ export class Transactions {
   private swept = false;
 
   plan(decision: Decision, verdict: PolicyResult): TransactionPlan {
-    if (!this.cfg.enabled || decision === 'deny' || decision === 'auto_allow') return { kind: 'none' };
+    if (!this.cfg.enabled || decision === 'deny') return { kind: 'none' };
+    // An auto-allowed command stays in the quiet jail unless asked for: it acts outside nothing there.
+    if (decision === 'auto_allow') return this.cfg.decisions.includes('auto_allow') && cannotUndo(verdict.segments).length === 0 ? { kind: 'transaction' } : { kind: 'none' };
     const outside = cannotUndo(verdict.segments);
     if (outside.length > 0) return { kind: 'outside', reasons: outside };
-    return this.cfg.decisions.includes(decision as 'notify' | 'require_approval') ? { kind: 'transaction' } : { kind: 'none' };
+    return this.cfg.decisions.includes(decision) ? { kind: 'transaction' } : { kind: 'none' };
   }
 
   async run(req: {
@@ -76,6 +78,8 @@ export class Transactions {
     timeoutMs: number;
     /** Already approved by the person: the effect rules do not ask again. */
     approved: boolean;
+    /** Allowed because it stays in this working tree (auto-allowed): no network, and a write outside it asks. */
+    stayIn?: string;
     ask: (findings: EffectFinding[], preview: Preview) => Promise<boolean>;
     onOutput: (data: string, stream: 'stdout' | 'stderr') => void;
   }): Promise<TransactionRun> {
@@ -98,7 +102,7 @@ export class Transactions {
       cwd: req.cwd,
       env: this.o.env,
       paths: this.cfg.paths,
-      network: true,
+      network: req.stayIn === undefined,
       timeoutMs: req.timeoutMs,
       memoryBytes: this.cfg.memory_mb * 1024 * 1024,
       signal: req.signal,
@@ -131,7 +135,11 @@ export class Transactions {
       discardTransaction(p);
       return { result: result(), notApplied: p.timedOut ? 'it did not finish in time: nothing it did was applied' : 'cancelled: nothing it did was applied' };
     }
-    const findings = judgePending(p, { protect: this.o.protect, pathDirs: (this.o.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter((d) => d.startsWith('/')) });
+    const findings = judgePending(p, {
+      protect: this.o.protect,
+      pathDirs: (this.o.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter((d) => d.startsWith('/')),
+      ...(req.stayIn ? { workTree: req.stayIn, scratch: ['/tmp'] } : {}),
+    });
     if (findings.length > 0 && !req.approved) {
       const ok = await req.ask(findings, this.previewOf(p, req.cwd));
       if (!ok) {
