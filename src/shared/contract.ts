@@ -147,6 +147,12 @@ export const CommandDoneSchema = z.object({
   decidedBy: DecidedBySchema.optional(),
   /** Ran confined because no rule names it, and the jail seems to have stopped it (a write outside, the network): the card offers to run it again unconfined, which asks. */
   jailFailure: z.string().optional(),
+  /** It ran as a transaction whose effects landed: its undo record (null when it changed no files) and what it did. */
+  undo: z.object({ recordId: z.string().nullable(), summary: z.string() }).optional(),
+  /** It ran as a transaction whose effects did not land (a conflict, a declined effect, a timeout), and why. */
+  notApplied: z.string().optional(),
+  /** It acts outside the filesystem, so it ran outside transactions: why it cannot be undone. */
+  cannotUndo: z.array(z.string()).optional(),
 });
 
 /**
@@ -279,6 +285,17 @@ export const MemoryListSchema = z.object({
   items: z.array(z.object({ id: z.string(), content: z.string(), createdAt: z.string() })),
 });
 
+/** `/undo`, `/redo` and a card's Undo: what was restored, or why not. */
+export const UndoResultSchema = z.object({
+  ok: z.boolean(),
+  message: z.string(),
+  /** The record the undo made (an undo is itself undoable: a redo). */
+  recordId: z.string().nullable(),
+  /** Refused because later commands changed the same files: undo these, newest first (the asked one last). */
+  undoFirst: z.array(z.object({ recordId: z.string(), command: z.string() })),
+});
+export type UndoResult = z.infer<typeof UndoResultSchema>;
+
 /** `/history` in a UI: commands that ran (or were refused), newest first. */
 export const CommandLogListSchema = z.object({
   problem: z.string().nullable(),
@@ -313,6 +330,8 @@ export const calls = {
   'app.status': call(z.strictObject({}), AppStatusSchema),
   'memory.list': call(listRequest, MemoryListSchema),
   'commandLog.list': call(listRequest, CommandLogListSchema),
+  /** Undo a command's transaction (the newest when no id), or redo the newest undo. */
+  'undo.run': call(z.strictObject({ recordId: z.string().max(40).optional(), redo: z.boolean().optional() }), UndoResultSchema),
   'terminal.open': call(
     z.strictObject({ cols, rows, attach: z.boolean().optional() }),
     TerminalSessionSchema,

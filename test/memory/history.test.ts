@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandLog, OUTPUT_EXCERPT_MAX, openMemoryStore, type MemoryStore } from '../../src/main/core/memory';
@@ -63,6 +65,7 @@ describe('command history', () => {
         callId: 'call_1',
         turnId: 'turn-1',
         state: 'done',
+        effects: null,
         conversationId: 'conv-1',
       },
     ]);
@@ -140,5 +143,45 @@ describe('command history', () => {
     expect(() => history.record({ decision: 'deny' } as never)).toThrow(TypeError);
     expect(() => history.record({ command: 'x', decision: 'deny', startedAt: 'garbage' })).toThrow(RangeError);
     expect(history.count()).toBe(0);
+  });
+});
+
+describe('command effects (transactions)', () => {
+  it('keeps what a command did with its row, and finds commands by the folder they changed or a package', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-history-effects-'));
+    const history = new CommandLog(path.join(dir, 'memory.db'));
+    try {
+      const id = history.record({ command: 'sudo apt-get install -y ./hello.deb', decision: 'notify' });
+      history.setEffects(id, { recordId: 'R1', summary: '3 added', counts: { added: 3, changed: 0, deleted: 0, meta: 0 }, paths: ['added /usr/bin/hello', 'changed /var/lib/dpkg/status'], packages: { added: ['hello 2.10-3'], removed: [] } });
+      const other = history.record({ command: 'echo x > /etc/motd', decision: 'notify' });
+      history.setEffects(other, { recordId: 'R2', summary: '1 changed', counts: { added: 0, changed: 1, deleted: 0, meta: 0 }, paths: ['changed /etc/motd'] });
+      history.record({ command: 'ls /etc', decision: 'auto_allow' });
+      expect(history.query({ changed: '/etc' }).map((r) => r.command)).toEqual(['echo x > /etc/motd']);
+      expect(history.query({ changed: '/etc/' }).map((r) => r.command)).toEqual(['echo x > /etc/motd']);
+      expect(history.query({ changed: '/et' })).toEqual([]);
+      expect(history.query({ changed: '/usr/bin/hello' }).map((r) => r.command)).toEqual(['sudo apt-get install -y ./hello.deb']);
+      expect(history.query({ packageName: 'hello' })[0]?.effects?.packages?.added).toEqual(['hello 2.10-3']);
+    } finally {
+      history.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('recall_history with effects (the AI\'s history tool)', () => {
+  it('answers "what changed in /etc?" from recorded effects', async () => {
+    const { recallHistory } = await import('../../src/main/core/mcp/memory-tools');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-history-recall-'));
+    const history = new CommandLog(path.join(dir, 'memory.db'));
+    try {
+      const id = history.record({ command: 'echo x > /etc/motd', decision: 'notify' });
+      history.setEffects(id, { recordId: 'R2', summary: '1 changed', counts: { added: 0, changed: 1, deleted: 0, meta: 0 }, paths: ['changed /etc/motd'] });
+      history.record({ command: 'ls', decision: 'auto_allow' });
+      const out = JSON.parse((recallHistory(history, { changed: '/etc' }).content[0] as { text: string }).text) as { history: Array<Record<string, unknown>> };
+      expect(out.history.map((h) => [h.command, h.effects])).toEqual([['echo x > /etc/motd', { summary: '1 changed', paths: ['changed /etc/motd'], undo_id: 'R2' }]]);
+    } finally {
+      history.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

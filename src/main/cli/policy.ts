@@ -15,6 +15,8 @@ import { formatProblem, loadConfig } from '../core/config/load';
 import { loadMcpConfig } from '../core/mcp/config';
 import { knownServerFor, PolicyEngine, type ToolCallFacts } from '../core/policy';
 import { BUILTIN_SERVER, splitToolName } from '../core/policy/tool-rules';
+import { cannotUndo } from '../core/policy/outside-world';
+import { EFFECT_RULES } from '../core/transaction/rules';
 import { workingDirectory } from '../core/work-dir';
 
 const USAGE = `Usage:
@@ -92,6 +94,23 @@ function formatHuman(command: string, r: PolicyResult, replaceShipped: boolean):
   return `${out.join('\n')}\n`;
 }
 
+/** Whether the line can be undone (a transaction holds its files) or acts outside the filesystem, and the effect rules. */
+function undoFacts(r: PolicyResult, enabled: boolean): { possible: boolean; reasons: string[]; transactions: boolean } {
+  const reasons = cannotUndo(r.segments);
+  return { possible: reasons.length === 0 && r.decision !== 'deny', reasons, transactions: enabled };
+}
+
+function undoText(u: ReturnType<typeof undoFacts>): string {
+  const out = ['', 'undo:'];
+  if (u.reasons.length > 0) out.push(...u.reasons.map((x) => `  - cannot be undone: ${x} (runs outside transactions)`));
+  else if (!u.possible) out.push('  - never runs');
+  else {
+    out.push(u.transactions ? '  - runs as a transaction: what it did can be undone' : '  - would run as a transaction, but [transactions] enabled = false');
+    out.push('  effect rules (judged on what it did, before it lands; a finding asks you):', ...EFFECT_RULES.map(([rule, text]) => `  - ${rule}: ${text}`));
+  }
+  return `${out.join('\n')}\n`;
+}
+
 /** `--preview`: the person asked, so it runs whatever `[preview]` enabled/decisions say; never for a denied command. */
 async function previewForCli(command: string, cwd: string, decision: string, configFile: string | undefined): Promise<Preview> {
   if (decision === 'deny') return { ran: false, lines: [], limits: ['no preview: the policy denies this command, so it is never run, not even in a preview'], changes: [], omitted: 0, exitCode: null, timedOut: false, durationMs: 0 };
@@ -127,8 +146,9 @@ async function check(args: string[]): Promise<number> {
     const command = positionals.join(' ');
     const result = engine.decide(command, context);
     const preview = values.preview ? await previewForCli(command, context.cwd, result.decision, values.config) : undefined;
-    if (values.json) process.stdout.write(`${JSON.stringify({ command, ...result, ...(preview ? { preview } : {}) })}\n`);
-    else process.stdout.write(formatHuman(command, result, engine.replaceShipped) + (preview ? `\npreview:\n${previewText(preview, { full: true, maxList: 200 })}\n` : ''));
+    const undo = undoFacts(result, loadConfig(values.config !== undefined ? { file: values.config } : {}).config.transactions.enabled);
+    if (values.json) process.stdout.write(`${JSON.stringify({ command, ...result, undo, ...(preview ? { preview } : {}) })}\n`);
+    else process.stdout.write(formatHuman(command, result, engine.replaceShipped) + undoText(undo) + (preview ? `\npreview:\n${previewText(preview, { full: true, maxList: 200 })}\n` : ''));
     return 0;
   }
 

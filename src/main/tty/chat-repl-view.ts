@@ -7,6 +7,7 @@ import type { Env } from '../core/config/paths';
 import { approvalWording } from '../../shared/approval-wording';
 import type { CallName, CallRequest, CallResponse, EventPayload } from '../../shared/contract';
 import { confinedViewNote } from '../../shared/confined-view';
+import { effectsLine } from '../../shared/undo-text';
 import { EDIT_OFFER, jailStoppedHint } from './approval-answer';
 import { ARGUMENT_LINES, decisionLabel, formatDuration, formatToolArguments } from './format';
 import { MarkdownStream } from './markdown';
@@ -215,6 +216,8 @@ export abstract class ChatReplView {
           const how = p.cancelled ? 'cancelled' : p.timedOut ? 'timed out' : p.signal ? `killed (${p.signal})` : `exit ${p.exitCode ?? '?'}`;
           this.line(s.dim(`[${how} · ${formatDuration(p.durationMs)}]`));
         }
+        const effects = effectsLine(p);
+        if (effects) this.line(p.notApplied || p.cannotUndo ? s.yellow(visibleText(effects)) : s.dim(visibleText(effects)));
         if (p.jailFailure) {
           this.jailStopped = p.command;
           this.line(s.yellow(visibleText(jailStoppedHint(p.jailFailure), ONE_LINE)));

@@ -8,6 +8,7 @@ import { formatCommandLog, formatMemories, formatToolArguments, HELP } from './f
 import { renderMarkdown } from './markdown';
 import { SetupWizard } from './setup-wizard';
 import { parseChatInput, type ChatInput } from '../../shared/slash';
+import { undoRequest, undoResultText } from '../../shared/undo-text';
 import { visibleOutput, visibleText } from '../../shared/visible-text';
 import { EDIT_HINT, EDIT_PROMPT, readApprovalReply } from './approval-answer';
 import { ChatReplView } from './chat-repl-view';
@@ -300,6 +301,9 @@ export class ChatRepl extends ChatReplView {
         return this.line(this.style.dim('(new conversation)'));
       case 'history':
         return this.line(formatCommandLog(await this.call('commandLog.list', { ...(arg ? { query: arg } : {}), limit: 30 }), this.style));
+      case 'undo':
+      case 'redo':
+        return this.line(undoResultText(await this.call('undo.run', undoRequest(arg, name === 'redo'))));
       case 'memory':
         return this.line(formatMemories(await this.call('memory.list', { ...(arg ? { query: arg } : {}), limit: 20 }), this.style, arg));
       case 'permissions': {

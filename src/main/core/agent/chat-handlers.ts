@@ -19,6 +19,7 @@ export type ChatHandlers = {
   'chat.attach': Handler<'chat.attach'>;
   'memory.list': Handler<'memory.list'>;
   'commandLog.list': Handler<'commandLog.list'>;
+  'undo.run': Handler<'undo.run'>;
 };
 
 /** The chat's calls as the bridge dispatches them. */
@@ -82,5 +83,6 @@ export function chatHandlers(chat: ChatService, dataDir: string): ChatHandlers {
         })),
       };
     },
+    'undo.run': (req) => chat.undo(req),
   };
 }

@@ -14,6 +14,7 @@ import { DeferredWriter, type SavingState } from '../memory/deferred-writer';
 import { CommandLog } from '../memory/history';
 import { openMemoryStore, type MemoryStore } from '../memory/store';
 import { protectedContext } from '../policy';
+import type { Transactions } from '../transaction/hook';
 import { previewerFor } from '../preview/previewer';
 import { Agent } from './agent';
 import type { LlmClient } from './llm';
@@ -56,6 +57,8 @@ export interface ChatPartsOptions {
   sandbox?: Sandbox;
   llmFactory?: (p: Extract<ProviderState, { kind: 'ready' }>) => LlmClient;
   log?: (line: string) => void;
+  /** The undo store, always (its records are hidden from previews); commands run as transactions only when `[transactions] enabled`. */
+  transactions?: Transactions;
 }
 
 /** The well-known secret files and aios's own (the web host's secret, credentials), masked in every jail. */
@@ -115,8 +118,10 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
     sessionId: o.sessionId,
     rulesFile: o.config.file,
     remember: o.remember,
+    ...(o.transactions && config.transactions.enabled ? { transactions: o.transactions } : {}),
     // The preview runs the command with the same scrubbed environment as the real run (never the provider key); aios's own secret files are masked in it.
-    preview: previewerFor(config.preview, commandEnv?.env ?? o.env, secrets, secretFiles),
+    // The undo records (copies of what commands changed) stay out of the preview's sight too.
+    preview: previewerFor(config.preview, commandEnv?.env ?? o.env, secrets, secretFiles, o.transactions ? [o.transactions.store.root] : undefined),
     onLogError: (err) => o.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
   });
   const tools = new ToolSet({ memory, commandLog, external: o.external, redact });

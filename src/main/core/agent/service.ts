@@ -1,6 +1,6 @@
 import { ulid } from 'ulid';
 import { DeltaBatcher } from './delta-batch';
-import { BridgeError, type AppStatus, type CallResponse, type PersonRules } from '../../../shared/contract';
+import { BridgeError, type AppStatus, type CallResponse, type PersonRules, type UndoResult } from '../../../shared/contract';
 import type { LoadedConfig } from '../config/load';
 import type { AiosConfig } from '../config/schema';
 import type { Env } from '../config/paths';
@@ -10,7 +10,10 @@ import type { Sandbox } from '../executor/sandbox';
 import { commandRecordsFor, PendingApprovals, SHUTDOWN, type ApprovalRequest, type Approver, type CommandPolicy, type Emit } from '../gate';
 import type { SavingState } from '../memory/deferred-writer';
 import { editRulesFile, readPersonRules, withRuleAdded } from '../policy/rules-file';
-import { assembleChat, type ChatParts } from './chat-parts';
+import { protectedContext } from '../policy';
+import { runUndo } from '../transaction/actions';
+import { factsOf, historyEffects, Transactions } from '../transaction/hook';
+import { assembleChat, secretFileContext, type ChatParts } from './chat-parts';
 import { chatHandlers, type ChatHandlers } from './chat-handlers';
 import { recoverInterrupted } from './crash-recovery';
 import type { LlmClient } from './llm';
@@ -160,6 +163,34 @@ export class ChatService {
     this.emit('chat.notice', { turnId: null, level: 'info', message: `remembered: ${rule.list} ${JSON.stringify(rule.pattern)} in ${this.o.config.file} (/permissions lists and removes it)` });
   }
 
+  private transactionStore: Transactions | undefined;
+
+  /** `[transactions]`: the commands' scrubbed environment, the policy's protected places, records in the data folder. */
+  transactions(): Transactions {
+    const secrets = this.o.commandEnv?.secrets;
+    this.transactionStore ??= new Transactions(this.o.config.config.transactions, {
+      dataDir: this.o.config.paths.dataDir,
+      env: this.o.commandEnv?.env ?? this.o.env,
+      ...(secrets ? { secrets } : {}),
+      secretFiles: secretFileContext(this.o.config, this.o.env),
+      protect: { ...(this.o.env.HOME ? { home: this.o.env.HOME } : {}), ...protectedContext(this.o.config) },
+    });
+    return this.transactionStore;
+  }
+
+  /** An undo (or redo) asked for by the person: done, and kept in the command history like a command. */
+  undo(req: { recordId?: string | undefined; redo?: boolean | undefined }): UndoResult {
+    const out = runUndo(this.transactions().store, req);
+    const log = this.open().commandLog;
+    if (out.record && log) {
+      const r = out.record;
+      const at = new Date();
+      const rowId = log.record({ command: r.command, decision: r.kind, approver: 'user', exitCode: 0, startedAt: at, endedAt: at, cwd: r.cwd, outputExcerpt: out.message, sessionId: this.sessionId });
+      log.setEffects(rowId, historyEffects(factsOf(r, r)));
+    }
+    return { ok: out.ok, message: out.message, recordId: out.record?.id ?? null, undoFirst: out.undoFirst };
+  }
+
   /**
    * Opens the memory file and assembles the agent, once; later calls return
    * the same parts. Nothing opens the file before this is called (hosts call
@@ -187,6 +218,7 @@ export class ChatService {
       sandbox: this.o.sandbox,
       llmFactory: this.o.llmFactory,
       log: this.o.log,
+      transactions: this.transactions(),
     });
     if (parts.memoryOpenError !== undefined) this.memoryOpenError = parts.memoryOpenError;
     if (parts.memory?.readOnlyBecause) this.memoryTrouble = parts.memory.readOnlyBecause.message;

@@ -53,6 +53,7 @@ const RecallHistoryArgs = z.strictObject({
   since: z.string().optional().describe('ISO date-time lower bound.'),
   until: z.string().optional().describe('ISO date-time upper bound (exclusive).'),
   query: z.string().optional().describe('Words that must occur in the command or its output, e.g. "install".'),
+  changed: z.string().optional().describe('Only commands that changed files in this folder (or this file), e.g. "/etc"; known for commands run as transactions.'),
   limit: z.number().int().min(1).max(200).optional(),
 });
 

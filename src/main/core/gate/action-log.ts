@@ -1,4 +1,4 @@
-import type { CommandHistoryEntry, CommandLog } from '../memory/history';
+import type { CommandEffects, CommandHistoryEntry, CommandLog } from '../memory/history';
 
 export interface ActionLogOptions {
   /** The command history table; without it (memory off) nothing is written. */
@@ -31,6 +31,11 @@ export class ActionLog {
   finish(rowId: string | undefined, entry: CommandHistoryEntry): void {
     const full = this.entry(entry);
     this.write((store) => (rowId && store.finish(rowId, full)) || store.record(full));
+  }
+
+  /** What a transaction changed, beside the row: "what did I install yesterday?" is answered from these. */
+  effects(rowId: string | undefined, effects: CommandEffects): void {
+    if (rowId) this.write((store) => store.setEffects(rowId, effects));
   }
 
   private entry(e: CommandHistoryEntry): CommandHistoryEntry {

@@ -9,7 +9,9 @@ import { judgeCommand, judgeTool, type Judgement } from './judge';
 import type { Previewer } from '../preview/previewer';
 import { PreviewStep } from './preview-step';
 import type { QuietJail } from './quiet-jail';
-import { runCommand, runTool } from './run';
+import type { TransactionPlan, Transactions } from '../transaction/hook';
+import { runAsTransaction } from './transaction-step';
+import { failureOf, runCommand, runTool } from './run';
 import { CommandTrail, ToolTrail, type RefusalKind, type Trail } from './trail';
 import type { Approver, CommandPolicy, Emit } from './types';
 
@@ -39,12 +41,14 @@ export interface GateOptions {
   remember?: (rule: NonNullable<ApprovalRequest['remember']>) => void;
   /** Asks a page for the edited command when the approver could not take text (answer `edit`); without it, `edit` declines. */
   editor?: Approver;
+  /** `[transactions]`: commands that may change files run on an overlay, judged by what they did, and can be undone. */
+  transactions?: Transactions;
 }
 
 /** What the approval step settled: it runs (and who let it), it does not (and why), or the person edited it. */
 type Passage = { runs: true; approver: string } | { runs: false; refusal: string; kind: RefusalKind; logDecision: string } | { edited: string };
 /** An action past the approval, with what its run step needs. */
-type Running = { kind: 'command'; action: CommandAction; trail: CommandTrail; preview: PreviewStep } | { kind: 'tool'; action: ToolAction; trail: ToolTrail };
+type Running = { kind: 'command'; action: CommandAction; trail: CommandTrail; preview: PreviewStep; tx: TransactionPlan } | { kind: 'tool'; action: ToolAction; trail: ToolTrail };
 const CANCELLED: Passage = { runs: false, refusal: 'cancelled before it ran', kind: 'cancelled', logDecision: 'declined' };
 
 /**
@@ -74,6 +78,9 @@ export class Gate {
 
   private async command(a: CommandAction): Promise<CommandOutcome> {
     const j = judgeCommand(await this.o.policy(), a, { home: this.o.home, jail: this.o.jail });
+    // What acts outside the filesystem cannot be undone: the question and the card say so.
+    const tx: TransactionPlan = (j.verdict && this.o.transactions?.plan(j.decision, j.verdict)) || { kind: 'none' };
+    if (tx.kind === 'outside') j.reasons.push(...tx.reasons.map((r) => `cannot be undone: ${r}`));
     const trail = new CommandTrail(a, this.o.emit, this.log);
     trail.start(j);
     const preview = new PreviewStep(this.o.preview, { command: a.command, cwd: a.cwd, decision: j.decision }, a.signal);
@@ -86,7 +93,7 @@ export class Gate {
       return this.command({ ...a, command: passage.edited, callId: `${a.callId}-edited` });
     }
     if (!passage.runs) return trail.refused(passage.refusal, passage.kind, passage.logDecision, preview.seen);
-    return this.runAction({ kind: 'command', action: a, trail, preview }, j, passage.approver) as Promise<CommandOutcome>;
+    return this.runAction({ kind: 'command', action: a, trail, preview, tx }, j, passage.approver) as Promise<CommandOutcome>;
   }
 
   private async tool(a: ToolAction): Promise<ToolOutcome> {
@@ -108,15 +115,27 @@ export class Gate {
   private async runAction(step: Running, j: Judgement, approver: string): Promise<CommandOutcome | ToolOutcome> {
     step.trail.running();
     if (step.kind === 'tool') return step.trail.finished(await runTool(step.action), approver);
-    const { action, trail, preview } = step;
-    const ran = await runCommand(action, {
-      executor: this.o.executor,
-      timeoutMs: this.o.commandTimeoutMs,
-      confinedUnknown: j.confinedUnknown,
-      confinement: j.confinement,
-      onOutput: (data, stream) => trail.output(stream, data),
-    });
-    return trail.finished(ran, approver, preview.seen);
+    const { action, trail, preview, tx } = step;
+    const onOutput = (data: string, stream: 'stdout' | 'stderr') => trail.output(stream, data);
+    const transaction =
+      tx.kind === 'transaction' && this.o.transactions
+        ? await runAsTransaction(action, {
+            transactions: this.o.transactions,
+            approver: this.o.approver,
+            emit: this.o.emit,
+            approvalTimeoutMs: this.o.approvalTimeoutMs,
+            commandTimeoutMs: this.o.commandTimeoutMs,
+            rule: j.rule,
+            approved: approver === 'user',
+            ...(j.decision === 'auto_allow' ? { stayIn: j.confinement?.workTree ?? action.cwd } : {}),
+            onOutput,
+          })
+        : undefined;
+    const failure = transaction && failureOf(transaction.result, action.signal);
+    const ran = transaction
+      ? { result: transaction.result, ...(failure ? { failure } : {}) }
+      : await runCommand(action, { executor: this.o.executor, timeoutMs: this.o.commandTimeoutMs, confinedUnknown: j.confinedUnknown, confinement: j.confinement, onOutput });
+    return trail.finished(ran, approver, preview.seen, { ...(transaction ? { run: transaction } : {}), ...(tx.kind === 'outside' ? { cannotUndo: tx.reasons } : {}) });
   }
 
   /** Denied, asked (with the preview filling in), or let through; the notices say what the card does not. */

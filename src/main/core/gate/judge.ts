@@ -19,6 +19,8 @@ export interface Judgement {
   sandbox?: { confined: boolean; detail: string };
   /** The jail it runs in, when it does. */
   confinement?: Confinement;
+  /** The policy's verdict on a command line, for what reads its segments (which programs act outside the filesystem). */
+  verdict?: PolicyResult;
 }
 
 /** A rule as a person reads it in config.toml: `require_approval: "rm -rf*"`, with where it came from. */
@@ -47,6 +49,7 @@ export function judgeCommand(policy: CommandPolicy, action: CommandAction, conte
     rule: decidingRule(verdict),
     reasons: settled.reasons,
     confinedUnknown: settled.confinedUnknown,
+    verdict,
     ...(verdict.remember ? { remember: verdict.remember } : {}),
     ...(settled.sandbox ? { sandbox: settled.sandbox } : {}),
     ...(confinement ? { confinement } : {}),

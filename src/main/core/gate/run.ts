@@ -48,9 +48,14 @@ export async function runCommand(a: CommandAction, c: CommandRunContext): Promis
     confinement: c.confinement,
     onOutput: c.onOutput,
   });
-  const failure = result.spawnError ?? (result.cancelled && signal.reason === SHUTDOWN ? INTERRUPTED_BY_SHUTDOWN : undefined);
+  const failure = failureOf(result, signal);
   const jailFailure = c.confinedUnknown && result.exitCode !== 0 ? JAIL_FAILURE.find(([re]) => re.test(result.fullOutput))?.[1] : undefined;
   return { result, ...(failure ? { failure } : {}), ...(jailFailure ? { jailFailure } : {}) };
+}
+
+/** Why a command that ran has no result of its own: it could not start, or aios stopped it. */
+export function failureOf(result: RunResult, signal: AbortSignal): string | undefined {
+  return result.spawnError ?? (result.cancelled && signal.reason === SHUTDOWN ? INTERRUPTED_BY_SHUTDOWN : undefined);
 }
 
 /** The run step of a tool call: the tool itself; a throw is its failure, never the gate's. */

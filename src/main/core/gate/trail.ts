@@ -8,6 +8,7 @@ import type { Judgement } from './judge';
 import { OutputRecorder } from './output-record';
 import type { CommandRan, ToolRan } from './run';
 import type { Emit } from './types';
+import { historyEffects, type TransactionRun } from '../transaction/hook';
 
 /** Why an action did not run, as a code for the UIs. */
 export type RefusalKind = NonNullable<EventPayload<'chat.commandDone'>['refusalKind']>;
@@ -114,7 +115,7 @@ export class CommandTrail implements Trail<CommandOutcome> {
     this.emit('chat.commandOutput', { callId: this.a.callId, stream, data });
   }
 
-  finished(ran: CommandRan, approver: string, preview: Preview | undefined): CommandOutcome {
+  finished(ran: CommandRan, approver: string, preview: Preview | undefined, tx: { run?: TransactionRun; cannotUndo?: string[] } = {}): CommandOutcome {
     const { command, cwd, callId } = this.a;
     const { decision, rule, reasons } = this.j;
     const { result, failure, jailFailure } = ran;
@@ -133,6 +134,9 @@ export class CommandTrail implements Trail<CommandOutcome> {
       cancelled: result.cancelled,
       decidedBy: approver === 'user' ? 'you' : 'rules',
       ...(jailFailure ? { jailFailure } : {}),
+      ...(tx.run?.facts ? { undo: { recordId: tx.run.facts.recordId, summary: tx.run.facts.summary } } : {}),
+      ...(tx.run?.notApplied ? { notApplied: tx.run.notApplied } : {}),
+      ...(tx.cannotUndo ? { cannotUndo: tx.cannotUndo } : {}),
     };
     this.log.finish(this.rowId, {
       command,
@@ -149,6 +153,7 @@ export class CommandTrail implements Trail<CommandOutcome> {
       ...this.keys,
       record: this.record(done),
     });
+    if (tx.run?.facts) this.log.effects(this.rowId, historyEffects(tx.run.facts));
     this.emit('chat.commandDone', done);
     const unknownNote = this.j.confinedUnknown ? { confinedUnknown: jailFailure ? { jailFailure } : {} } : {};
     return { kind: 'command', command, decision, rule, reasons, ran: started, refusal: failure ?? null, result, ...(preview ? { preview } : {}), ...unknownNote };

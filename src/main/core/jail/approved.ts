@@ -15,10 +15,12 @@ import { findExecutable } from '../executable';
 export const LIFELINE_INIT = [
   'exec 3<&0 </dev/null',
   'for f in /proc/self/fd/*; do f=${f##*/}; [ "$f" -gt 3 ] && [ -e "/proc/self/fd/$f" ] && eval "exec $f>&-"; done',
+  // The command first, then the watcher: a lifeline already closed (aios gave up at once) must still find it to kill.
+  '"$@" 3<&- &',
+  'cmd=$!',
   // kill -1 reaches every process of this PID namespace and nothing outside it; the first process then ends, which ends the namespace.
   '{ read -r _ <&3; kill -KILL -1; } &',
-  '"$@" 3<&- &',
-  'wait $!',
+  'wait $cmd',
 ].join('\n');
 
 export type ApprovedMode = 'root' | 'sudo' | 'user-namespace' | 'plain';

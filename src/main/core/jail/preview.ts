@@ -34,6 +34,10 @@ export interface OverlayRunOptions {
   secrets?: SecretFileContext;
   memoryBytes?: number;
   signal?: AbortSignal;
+  /** Keep the upper layers in `stateBase` on disk even without cgroups (a transaction's, committed by a rename), not on a sized tmpfs. */
+  scratchOnDisk?: boolean;
+  /** Folders covered by an empty read-only tmpfs in the jail (the undo records: copies of what commands changed). */
+  hide?: readonly string[];
 }
 
 export interface OverlayTarget {
@@ -219,7 +223,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   const empty = (setupError: string): OverlayRun => ({ stateDir, elevated: false, targets: [], submounts: [], exitCode: null, timedOut: false, setupError, unmounted: [], writable: [], stdout: '', stderr: '', durationMs: performance.now() - t0 });
   if (elevated && !o.sudo) return empty('the preview needs root or passwordless sudo to start its container (runc)');
   const cgroups = cgroupsWritable(elevated);
-  if (!cgroups) {
+  if (!cgroups && !o.scratchOnDisk) {
     // No cgroup to count the upper layers against: they get a tmpfs of the memory limit's size.
     const m = asRoot(elevated, ['mount', '-t', 'tmpfs', '-o', `size=${o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY},mode=700`, 'aios-preview', stateDir]);
     if (m.status !== 0) return empty(`the preview's scratch space cannot be made (${(m.stderr || m.error?.message || '').trim()})`);
@@ -235,7 +239,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
       submounts,
       overlays: plan.overlays.filter((d) => !readOnlyInstead.includes(d)),
       readOnly: [...plan.readOnly, ...readOnlyInstead].filter((d) => !cover.includes(d)),
-      covered: [...plan.covered, ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory())],
+      covered: [...plan.covered, ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()), ...(o.hide ?? []).filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory())],
     };
   } catch (err) {
     if (err instanceof PreviewRefused) return empty(err.message);
@@ -311,6 +315,8 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
       stop();
     }, o.timeoutMs);
     o.signal?.addEventListener('abort', stop, { once: true });
+    // Abandoned while the view was being made: the listener came too late to hear it.
+    if (o.signal?.aborted) stop();
     child.on('error', (e) => {
       clearTimeout(timer);
       resolve({ code: null, timedOut: false, spawnError: e.message });
@@ -335,7 +341,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   return {
     stateDir,
     elevated,
-    scratchMounted: !cgroups,
+    scratchMounted: !cgroups && !o.scratchOnDisk,
     targets,
     exitCode: setupError || timedOut ? null : code,
     timedOut,

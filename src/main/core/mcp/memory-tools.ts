@@ -141,13 +141,15 @@ function historyJson(r: CommandHistoryRow): Record<string, unknown> {
     session_id: r.sessionId,
     signal: r.signal,
     started_at: r.startedAt,
+    // What it did, when it ran as a transaction: files and packages, facts rather than its output.
+    ...(r.effects ? { effects: { summary: r.effects.summary, paths: r.effects.paths.slice(0, 50), ...(r.effects.packages ? { packages: r.effects.packages } : {}), undo_id: r.effects.recordId } } : {}),
   };
 }
 
 /** aios's own: commands run or refused, by time ("yesterday", "last week", ISO) and words. */
 export function recallHistory(
   history: CommandLog,
-  a: { since?: string | undefined; until?: string | undefined; range?: string | undefined; query?: string | undefined; limit?: number | undefined },
+  a: { since?: string | undefined; until?: string | undefined; range?: string | undefined; query?: string | undefined; changed?: string | undefined; limit?: number | undefined },
 ): CallToolResult {
   let since: string | Date | undefined = a.since;
   let until: string | Date | undefined = a.until;
@@ -157,7 +159,7 @@ export function recallHistory(
     since ??= r.since;
     until ??= r.until;
   }
-  const rows = history.query({ since, until, text: a.query, limit: a.limit ?? 50 });
+  const rows = history.query({ since, until, text: a.query, ...(a.changed ? { changed: a.changed } : {}), limit: a.limit ?? 50 });
   const { taken, cut } = takeWithinBudget(rows, historyJson);
   return ok({ count: taken.length, history: taken, ...(cut ? { truncated: true } : {}) });
 }

@@ -64,6 +64,19 @@ export interface CommandHistoryRow {
   conversationId: string | null;
   /** `running` (started, not ended), `done`, or `interrupted` (aios died while it ran). */
   state: 'running' | 'done' | 'interrupted';
+  /** What it did, when it ran as a transaction. */
+  effects: CommandEffects | null;
+}
+
+/** What a command run as a transaction did to files (and packages), stored with its history row. */
+export interface CommandEffects {
+  /** Its undo record, while aios keeps it. */
+  recordId: string | null;
+  summary: string;
+  counts: { added: number; changed: number; deleted: number; meta: number };
+  /** "added /usr/bin/hello", "changed /etc/hosts"…, capped. */
+  paths: string[];
+  packages?: { added: string[]; removed: string[] };
 }
 
 /** A call a crashed aios left running, as the next start found it. */
@@ -90,6 +103,10 @@ export interface HistoryQuery {
   /** Only rows with this decision. */
   decision?: string;
   sessionId?: string;
+  /** Only commands whose recorded effects touched this path or anything under it ("/etc"). */
+  changed?: string;
+  /** Only commands that added or removed this package (a name, or part of one). */
+  packageName?: string;
   /** Default 100, at most 1000. */
   limit?: number;
 }
@@ -143,6 +160,7 @@ interface HistoryDbRow {
   turn_id: string | null;
   conversation_id: string | null;
   state?: string | null;
+  effects_json?: string | null;
 }
 
 function toRow(r: HistoryDbRow): CommandHistoryRow {
@@ -167,7 +185,20 @@ function toRow(r: HistoryDbRow): CommandHistoryRow {
     turnId: r.turn_id ?? null,
     conversationId: r.conversation_id ?? null,
     state: r.state === 'running' || r.state === 'interrupted' ? r.state : 'done',
+    effects: parseEffects(r.effects_json),
   };
+}
+
+/** Text for a LIKE pattern with its wildcards escaped. */
+const likeText = (t: string) => t.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function parseEffects(json: string | null | undefined): CommandEffects | null {
+  if (!json) return null;
+  try {
+    return JSON.parse(json) as CommandEffects;
+  } catch {
+    return null;
+  }
 }
 
 const optText = (v: string | null | undefined): string | null => (v === undefined || v === null ? null : String(v));
@@ -292,6 +323,14 @@ export class CommandLog {
     );
   }
 
+  /** Stores what a command run as a transaction did with its row (paths and package names redacted like the rest). */
+  setEffects(id: string, effects: CommandEffects): void {
+    const json = JSON.stringify(effects, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value));
+    this.write('history effects', () =>
+      writeTransaction(this.store.connection, () => this.store.connection.prepare('UPDATE aios_command_history SET effects_json = ? WHERE id = ?').run(json, id)),
+    );
+  }
+
   /** Call ids that a live process is still running (its row says `running`). */
   runningCallIds(isDead: (owner: string) => boolean = ownerIsDead): Set<string> {
     const rows = this.store.guard(
@@ -351,6 +390,12 @@ export class CommandLog {
     for (const term of (q.text ?? '').split(/\s+/).filter((t) => t.length > 0)) {
       add("(command LIKE ? ESCAPE '\\' OR output_excerpt LIKE ? ESCAPE '\\')", likePattern(term), likePattern(term));
     }
+    // Paths are stored as "<change> /abs/path" strings in the JSON: a match at the path's start, on a component boundary.
+    if (q.changed !== undefined) {
+      const dir = q.changed.replace(/\/+$/, '') || '/';
+      add("(effects_json LIKE ? ESCAPE '\\' OR effects_json LIKE ? ESCAPE '\\')", `% ${likeText(dir)}"%`, `% ${likeText(dir === '/' ? '' : dir)}/%`);
+    }
+    if (q.packageName !== undefined) add("effects_json LIKE ? ESCAPE '\\'", `%"packages":%${likeText(q.packageName)}%`);
     const limit = Math.min(1000, Math.max(1, Math.floor(q.limit ?? 100)));
     const sql = `SELECT * FROM aios_command_history ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY started_at DESC, id DESC LIMIT ?`;

@@ -78,6 +78,8 @@ export const HISTORY_ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['state', 'TEXT'],
   // `host/pid` of the process that wrote a running row, so a later start can tell a crashed writer from a live one.
   ['owner', 'TEXT'],
+  // What a command run as a transaction did (JSON: undo record, counts, paths, packages added and removed); see history.ts.
+  ['effects_json', 'TEXT'],
 ];
 
 /**

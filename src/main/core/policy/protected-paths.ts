@@ -166,6 +166,41 @@ const HOME_TREES: ReadonlyArray<[string, string]> = [
   ['.config/npm', "npm's configuration"],
 ];
 
+/**
+ * The machine's own places of the same kind: who may log in and become root,
+ * what starts at boot or login, what every program loads. A transaction's
+ * effect rules ask before a write lands in them (a command line naming them
+ * already needs approval).
+ */
+const SYSTEM: ReadonlyArray<[string, ProtectedPath['kind'], string]> = [
+  ['/etc/sudoers', 'file', "sudo's rules"],
+  ['/etc/sudoers.d', 'tree', "sudo's rules"],
+  ['/etc/pam.d', 'tree', 'PAM (how logins and sudo are checked)'],
+  ['/etc/security', 'tree', 'PAM (how logins and sudo are checked)'],
+  ['/etc/passwd', 'file', 'the accounts'],
+  ['/etc/shadow', 'file', "the accounts' passwords"],
+  ['/etc/group', 'file', 'the groups (sudo membership)'],
+  ['/etc/gshadow', 'file', 'the groups (sudo membership)'],
+  ['/etc/systemd', 'tree', 'systemd units and settings (what starts at boot)'],
+  ['/usr/lib/systemd', 'tree', 'systemd units (what starts at boot)'],
+  ['/lib/systemd', 'tree', 'systemd units (what starts at boot)'],
+  ['/etc/init.d', 'tree', 'start-up scripts'],
+  ['/etc/rc.local', 'file', 'a start-up script'],
+  ['/etc/cron.hourly', 'tree', 'crontabs'],
+  ['/etc/cron.daily', 'tree', 'crontabs'],
+  ['/etc/cron.weekly', 'tree', 'crontabs'],
+  ['/etc/cron.monthly', 'tree', 'crontabs'],
+  ['/etc/profile', 'file', 'a shell start-up file'],
+  ['/etc/profile.d', 'tree', 'shell start-up files'],
+  ['/etc/bash.bashrc', 'file', 'a shell start-up file'],
+  ['/etc/environment', 'file', 'the session environment'],
+  ['/etc/ld.so.preload', 'file', 'libraries loaded into every program'],
+  ['/etc/ld.so.conf', 'file', 'where every program finds its libraries'],
+  ['/etc/ld.so.conf.d', 'tree', 'where every program finds its libraries'],
+  ['/etc/ssh', 'tree', "the SSH server's configuration"],
+  ['/root/.ssh', 'tree', "root's SSH keys and authorized_keys"],
+];
+
 /** Anywhere in the tree: a repository's hooks and config run code on the next git command. */
 const ANYWHERE: ReadonlyArray<[string[], ProtectedPath['kind'], string]> = [
   [['.git', 'hooks'], 'tree', 'git hooks'],
@@ -230,6 +265,7 @@ export function protectedPaths(ctx: ProtectedPathContext): ProtectedPath[] {
   out.push({ path: '/etc/crontab', kind: 'file', why: 'crontabs' });
   out.push({ path: '/etc/cron.d', kind: 'tree', why: 'crontabs' });
   out.push({ path: '/etc/xdg/autostart', kind: 'tree', why: 'autostart entries' });
+  for (const [p, kind, why] of SYSTEM) out.push({ path: p, kind, why });
   for (const p of ctx.ownFiles ?? []) if (p.startsWith('/')) out.push({ path: norm(p), kind: 'file', why: "aios's own configuration" });
   for (const p of ctx.extra ?? []) if (p.startsWith('/')) out.push({ path: norm(p), kind: 'tree', why: 'listed in [permissions] protected_paths' });
   return out;

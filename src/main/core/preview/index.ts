@@ -21,6 +21,8 @@ export interface PreviewSettings {
   sudo: boolean;
   maxDiffBytes: number;
   maxChanges: number;
+  /** Folders a preview must not see (the transactions' undo records: copies of what commands changed). */
+  hide?: readonly string[];
 }
 
 export const DEFAULT_PREVIEW_PATHS = ['/tmp', '/etc', '/usr', '/var', '/opt', '/home', '/root', '/srv'] as const;
@@ -66,6 +68,7 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
       timeoutMs: settings.timeoutMs,
       network: settings.network,
       sudo: settings.sudo && process.getuid?.() !== 0 && passwordlessSudo(),
+      ...(settings.hide ? { hide: settings.hide } : {}),
       secrets: req.secretFiles ?? (req.env.HOME ? { home: req.env.HOME } : {}),
       ...(req.shell ? { shell: req.shell } : {}),
       ...(req.signal ? { signal: req.signal } : {}),

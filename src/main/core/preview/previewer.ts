@@ -24,8 +24,8 @@ export function previewSettings(cfg: PreviewConfig): PreviewSettings {
  * `env` is the commands' scrubbed environment (the preview runs as the real
  * command would); `secrets` redact its text like command output.
  */
-export function previewerFor(cfg: PreviewConfig, env: NodeJS.ProcessEnv, secrets?: SecretSet, secretFiles?: SecretFileContext): Previewer | undefined {
-  const settings = previewSettings(cfg);
+export function previewerFor(cfg: PreviewConfig, env: NodeJS.ProcessEnv, secrets?: SecretSet, secretFiles?: SecretFileContext, hide?: readonly string[]): Previewer | undefined {
+  const settings = { ...previewSettings(cfg), ...(hide ? { hide } : {}) };
   if (!settings.enabled) return undefined;
   return ({ command, cwd, decision, signal }) =>
     settings.decisions.includes(decision) ? previewCommand({ command, cwd, env, signal, ...(secrets ? { secrets } : {}), ...(secretFiles ? { secretFiles } : {}) }, settings) : null;

@@ -15,6 +15,7 @@ import type { SlashName } from '../../../shared/slash';
 import { HELP, parseInput } from './slash';
 import { useSettings } from '../settings-state';
 import { switchModel } from '../../../shared/switch-model';
+import { undoRequest, undoResultText } from '../../../shared/undo-text';
 
 const NO_PROVIDER_ROW = 'Not sent to an AI: no provider is configured. “Set up an AI provider” above says what to set; !commands work meanwhile.';
 
@@ -267,6 +268,11 @@ export class ChatController {
     return saved;
   }
 
+  /** A card's Undo action: as `/undo ID`. */
+  undo(recordId: string): Promise<void> {
+    return this.slash('undo', recordId);
+  }
+
   private async slash(name: SlashName, arg: string): Promise<void> {
     try {
       switch (name) {
@@ -289,6 +295,9 @@ export class ChatController {
           const list = await this.bridge.call('commandLog.list', arg ? { query: arg } : {});
           return this.system(formatCommandLog(list, arg));
         }
+        case 'undo':
+        case 'redo':
+          return this.system(`\`\`\`\n${undoResultText(await this.bridge.call('undo.run', undoRequest(arg, name === 'redo')))}\n\`\`\``);
         case 'memory': {
           const list = await this.bridge.call('memory.list', arg ? { query: arg } : {});
           return this.system(formatMemories(list, arg));

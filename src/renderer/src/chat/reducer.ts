@@ -177,6 +177,9 @@ export function cardDone(c: CommandRow, p: EventPayload<'chat.commandDone'>): Co
     refusal: refused ? refusalText(p.decision, c.rule, c.reasons, p.refusal) : p.refusal,
     ...(p.decidedBy ? { decidedBy: p.decidedBy } : {}),
     ...(p.jailFailure ? { jailFailure: p.jailFailure } : {}),
+    ...(p.undo ? { undo: p.undo } : {}),
+    ...(p.notApplied ? { notApplied: p.notApplied } : {}),
+    ...(p.cannotUndo ? { cannotUndo: p.cannotUndo } : {}),
   };
 }
 

@@ -46,6 +46,10 @@ export interface CommandRow {
   why?: string;
   /** Who settled it once it is over: the rules, the person, or the approval timeout. */
   decidedBy?: 'rules' | 'you' | 'timeout';
+  /** It ran as a transaction: what landed and its undo record; or why nothing landed; or why it cannot be undone. */
+  undo?: { recordId: string | null; summary: string };
+  notApplied?: string;
+  cannotUndo?: string[];
   state: CommandState;
   output: OutputChunk[];
   /** Characters dropped from the front to keep the page light; the model and history keep their own copy. */

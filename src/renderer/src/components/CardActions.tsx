@@ -47,6 +47,11 @@ export function CardActions({ card }: { card: CommandRow }) {
           Run again unconfined…
         </button>
       )}
+      {card.undo?.recordId && (
+        <button type="button" className="card-action" data-testid="card-undo" disabled={busy} title="put back the files this command changed" onClick={() => void chat.undo(card.undo!.recordId!)}>
+          Undo
+        </button>
+      )}
       {copied === 'failed' && <span className="bad">copy failed</span>}
     </span>
   );

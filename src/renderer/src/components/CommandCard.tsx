@@ -1,6 +1,7 @@
 import { memo, useLayoutEffect, useRef, useState } from 'react';
 import { confinedViewNote } from '../../../shared/confined-view';
 import { foldMarker } from '../../../shared/output-fold';
+import { effectsLine } from '../../../shared/undo-text';
 import { exitText, foldOutput, formatDuration, reasonsBeyondRule, verdictLabel } from '../chat/format';
 import type { CommandRow } from '../chat/types';
 import { useUi } from '../store';
@@ -128,6 +129,11 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
       {card.jailFailure && (
         <p className="command-sandbox warn" data-testid="command-jail-failure">
           The jail seems to have stopped it: {card.jailFailure}. “Run again unconfined” runs it outside the jail after you approve.
+        </p>
+      )}
+      {effectsLine(card) && (
+        <p className={`command-effects${card.notApplied || card.cannotUndo ? ' warn' : ''}`} data-testid="command-effects">
+          {effectsLine(card)}
         </p>
       )}
       {card.state === 'waiting' && (

@@ -1,0 +1,139 @@
+/**
+ * What running a command as a transaction costs, beside the same command run
+ * as notify commands run without transactions (the lifeline launch), in the
+ * same run, interleaved:
+ *   small      `echo hi > out.txt` in a working tree, overlays on the tree only
+ *   machine    the same with the default overlaid folders (/tmp /etc /usr /var …)
+ *   apt        apt-get install of a small local .deb on a scratch root (then
+ *              removed again: purge for the bare run, undo for the transaction)
+ *   100 MB     commit of 100 files of 1 MB written by the command, and its undo
+ *   disk       what an undo record takes: an edit, 100 MB added, 100 MB deleted
+ * The time is the answer's: the spent upper layers are removed after it.
+ *
+ *   npx tsx bench/transaction.ts [--runs N]      (as root: transactions need it)
+ *
+ * Targets: small ≤ 50 ms added (median), apt ≤ 20 % added.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { approvedLaunch } from '../src/main/core/jail';
+import { beginTransaction, commitTransaction, undoRecord, UndoStore } from '../src/main/core/transaction';
+import { formatBytes } from '../src/main/core/preview';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' } } });
+const runs = Number(values.runs);
+if (process.getuid?.() !== 0) throw new Error('transactions need root: run the bench as root');
+const base = fs.realpathSync(fs.mkdtempSync(path.join('/var/tmp', 'aios-bench-tx-')));
+const tree = path.join(base, 'work');
+fs.mkdirSync(tree);
+const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: tree, LANG: 'C' };
+const store = new UndoStore(path.join(base, 'state'));
+const limits = { maxBytes: 2 ** 40, maxAgeMs: 86_400_000 };
+const MACHINE = ['/tmp', '/etc', '/usr', '/var', '/opt', '/home', '/root', '/srv'];
+
+function bare(command: string, cwd = tree): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const a = approvedLaunch('/bin/sh', command, env);
+    const t0 = performance.now();
+    const child = spawn(a.file, a.args, { cwd, env: a.env, stdio: ['pipe', 'ignore', 'ignore'] });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${command} exited ${code}`))));
+  });
+}
+
+async function transaction(command: string, paths: readonly string[], cwd = tree): Promise<{ ms: number; commitMs: number; id: string | null }> {
+  const t0 = performance.now();
+  const p = await beginTransaction(store, { command, cwd, env, paths, network: false, timeoutMs: 120_000 });
+  if (p.exitCode !== 0) throw new Error(`${command} exited ${p.exitCode}: ${p.stderr}`);
+  const t1 = performance.now();
+  const c = commitTransaction(store, p, { command, cwd, limits, dpkgStatus: path.join(base, 'm/var/lib/dpkg/status') });
+  const t2 = performance.now();
+  // The spent upper layers are removed after the answer (setImmediate): let that happen outside every timed window.
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return { ms: t2 - t0, commitMs: t2 - t1, id: c.record?.id ?? null };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const line = (name: string, xs: number[], baseline: number, target = '') => {
+  const m = median(xs);
+  console.log(`  ${name.padEnd(12)} ${m.toFixed(1).padStart(8)} ms (min ${Math.min(...xs).toFixed(1)})  added ${(m - baseline).toFixed(1).padStart(7)} ms  ratio ${(m / baseline).toFixed(2)}x${target}`);
+};
+
+try {
+  console.log(`transaction (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, state in ${store.root})`);
+  // Small command.
+  const small = { bare: [] as number[], small: [] as number[], machine: [] as number[] };
+  await transaction('true', [tree]);
+  for (let i = 0; i < runs; i++) {
+    small.bare.push(await bare('echo hi > out.txt'));
+    small.small.push((await transaction('echo hi > out.txt', [tree])).ms);
+    small.machine.push((await transaction('echo hi > out.txt', MACHINE)).ms);
+  }
+  console.log(`small command \`echo hi > out.txt\`, median of ${runs} interleaved runs`);
+  line('notify', small.bare, median(small.bare));
+  line('tx (tree)', small.small, median(small.bare), ' (target ≤ 50 ms added)');
+  line('tx (machine)', small.machine, median(small.bare), ' (target ≤ 50 ms added)');
+
+  // apt-get install of a small local package on a scratch root.
+  const m = path.join(base, 'm');
+  for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers', 'var/lib/dpkg/alternatives', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/log/apt', 'etc/apt/apt.conf.d', 'usr/bin']) fs.mkdirSync(path.join(m, d), { recursive: true });
+  fs.writeFileSync(path.join(m, 'var/lib/dpkg/status'), '');
+  const pkg = path.join(base, 'pkg');
+  fs.mkdirSync(path.join(pkg, 'DEBIAN'), { recursive: true });
+  fs.mkdirSync(path.join(pkg, 'usr/bin'), { recursive: true });
+  fs.writeFileSync(path.join(pkg, 'DEBIAN/control'), 'Package: aios-bench-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: bench <b@b>\nDescription: bench\n');
+  fs.writeFileSync(path.join(pkg, 'usr/bin/aios-bench-hello'), '#!/bin/sh\necho hello\n', { mode: 0o755 });
+  spawnSync('dpkg-deb', ['--build', '--root-owner-group', pkg, path.join(base, 'hello.deb')], { stdio: 'ignore' });
+  const apt = `apt-get -o Dir=${m} -o Dir::State::status=${m}/var/lib/dpkg/status -o DPkg::Options::=--root=${m} -o DPkg::Options::=--force-script-chrootless -o Debug::NoLocking=1 -o APT::Sandbox::User=root install -y ${base}/hello.deb`;
+  const aptRuns = Math.max(3, Math.ceil(runs / 3));
+  const ap = { bare: [] as number[], tx: [] as number[], undo: [] as number[] };
+  for (let i = 0; i < aptRuns; i++) {
+    ap.bare.push(await bare(apt, base));
+    spawnSync('dpkg', [`--root=${m}`, '-P', 'aios-bench-hello'], { stdio: 'ignore' });
+    const t = await transaction(apt, [base], base);
+    ap.tx.push(t.ms);
+    const u0 = performance.now();
+    if (t.id) undoRecord(store, t.id);
+    ap.undo.push(performance.now() - u0);
+  }
+  console.log(`apt-get install of a small local .deb (scratch root), median of ${aptRuns}`);
+  line('plain', ap.bare, median(ap.bare));
+  line('transaction', ap.tx, median(ap.bare), ' (target ≤ 20 % added)');
+  console.log(`  undo of it    ${median(ap.undo).toFixed(1).padStart(8)} ms`);
+
+  // 100 MB of new files: commit, undo, and the record's disk.
+  const big = { bare: [] as number[], tx: [] as number[], commit: [] as number[], undo: [] as number[] };
+  const write = 'mkdir -p big && for i in $(seq 100); do head -c 1048576 /dev/zero > big/f$i; done';
+  let addRecord = 0;
+  let delRecord = 0;
+  for (let i = 0; i < 3; i++) {
+    big.bare.push(await bare(write));
+    fs.rmSync(path.join(tree, 'big'), { recursive: true, force: true });
+    const t = await transaction(write, [tree]);
+    big.tx.push(t.ms);
+    big.commit.push(t.commitMs);
+    addRecord = UndoStore.diskBytes(store.dir(t.id!));
+    const d = await transaction('rm -rf big', [tree]);
+    delRecord = UndoStore.diskBytes(store.dir(d.id!));
+    undoRecord(store, d.id!);
+    const u0 = performance.now();
+    undoRecord(store, t.id!);
+    big.undo.push(performance.now() - u0);
+  }
+  console.log('100 files of 1 MB written by the command, median of 3');
+  line('plain', big.bare, median(big.bare));
+  line('transaction', big.tx, median(big.bare));
+  console.log(`  commit       ${median(big.commit).toFixed(1).padStart(8)} ms   undo ${median(big.undo).toFixed(1)} ms`);
+
+  const edit = await transaction('echo changed > out.txt', [tree]);
+  console.log('disk per undo record');
+  console.log(`  an edit of a small file    ${formatBytes(UndoStore.diskBytes(store.dir(edit.id!)))}`);
+  console.log(`  100 MB added               ${formatBytes(addRecord)} (the files themselves are not copied)`);
+  console.log(`  100 MB deleted             ${formatBytes(delRecord)} (the deleted files are kept until the record is dropped)`);
+} finally {
+  fs.rmSync(base, { recursive: true, force: true });
+}

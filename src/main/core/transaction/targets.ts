@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The folders a transaction overlays. overlayfs refuses an upper layer inside
+ * its own lower layer, and the transaction's upper layers live in aios's
+ * state folder (on disk, beside the undo records, so a commit is a rename).
+ * A folder holding the state folder is overlaid child by child instead,
+ * around it; what is directly in such a folder (not in a child) is then
+ * read-only in the transaction, and a command writing there fails (it is told).
+ */
+export function overlayAround(dirs: readonly string[], avoid: string): string[] {
+  const out: string[] = [];
+  const inside = (c: string, p: string) => c === p || c.startsWith(`${p}/`);
+  const add = (dir: string) => {
+    if (inside(dir, avoid)) return;
+    if (!inside(avoid, dir)) {
+      out.push(dir);
+      return;
+    }
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const n of names.sort()) {
+      const child = path.join(dir, n);
+      const st = fs.lstatSync(child, { throwIfNoEntry: false });
+      if (st?.isDirectory()) add(child);
+    }
+  };
+  for (const d of dirs) {
+    let real: string;
+    try {
+      real = fs.realpathSync(d);
+    } catch {
+      continue;
+    }
+    add(real);
+  }
+  return [...new Set(out)];
+}

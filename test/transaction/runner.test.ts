@@ -1,0 +1,153 @@
+/**
+ * Transactions wired into the command runner: a notify command runs as a
+ * transaction (real runc, real overlay, a scratch tree), its effects land
+ * with an undo record, the card and the history say what it did; a setuid
+ * file or a write to a protected place turns it into a question showing the
+ * diff, and a "no" leaves nothing behind; a program that acts outside the
+ * filesystem runs outside transactions and says it cannot be undone.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Gate, type ApprovalRequest } from '../../src/main/core/gate';
+import { TransactionsConfigSchema } from '../../src/main/core/config/schema';
+import { Executor } from '../../src/main/core/executor/executor';
+import { CommandLog } from '../../src/main/core/memory/history';
+import { PolicyEngine } from '../../src/main/core/policy';
+import { loadConfig } from '../../src/main/core/config/load';
+import { Transactions } from '../../src/main/core/transaction/hook';
+import { TransactionUnavailable, undoRecord } from '../../src/main/core/transaction';
+import { canRun, makeMachine, treeHash } from './support';
+
+const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
+
+describe.skipIf(!canRun)('commands as transactions', () => {
+  let base: string;
+  let machine: string;
+  let history: CommandLog;
+  let tx: Transactions;
+  const events: Array<[string, unknown]> = [];
+  beforeEach(() => {
+    base = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-tx-runner-'));
+    machine = path.join(base, 'machine');
+    makeMachine(machine);
+    history = new CommandLog(path.join(base, 'memory.db'));
+    tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [machine], state_dir: path.join(base, 'state') }), {
+      dataDir: base,
+      env,
+      protect: { extra: [path.join(machine, 'etc/sudoers.d')] },
+    });
+    events.length = 0;
+  });
+  afterEach(() => {
+    history.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  async function runner(answer: 'approved' | 'denied', asked: ApprovalRequest[]) {
+    const file = path.join(base, 'config.toml');
+    fs.writeFileSync(file, '[permissions]\nnotify = ["echo *", "chmod *", "cp *", "mkdir *", "systemctl *"]\n');
+    const policy = await PolicyEngine.create({ config: loadConfig({ file, env: { ...env, XDG_CONFIG_HOME: base, HOME: base } }) });
+    return new Gate({ cwd: '/',
+      policy: async () => policy,
+      executor: new Executor({ env }),
+      approver: { approve: async (r) => (asked.push(r), answer) },
+      commandLog: history,
+      emit: (name, payload) => events.push([name, payload]),
+      approvalTimeoutMs: 10_000,
+      commandTimeoutMs: 30_000,
+      transactions: tx,
+    });
+  }
+  const done = () => events.filter(([n]) => n === 'chat.commandDone').map(([, p]) => p as Record<string, unknown>).pop();
+
+  it('a notify command lands as a transaction with an undo record, on the card and in the history', async () => {
+    const h0 = treeHash(machine);
+    const asked: ApprovalRequest[] = [];
+    const r = await (await runner('denied', asked)).pass({ kind: 'command', command: `echo "port = 9" > ${machine}/etc/app/app.conf`, cwd: machine, callId: 'c1', turnId: null, signal: new AbortController().signal });
+    expect(asked).toEqual([]);
+    expect(r.ran).toBe(true);
+    expect(fs.readFileSync(path.join(machine, 'etc/app/app.conf'), 'utf8')).toBe('port = 9\n');
+    const card = done();
+    expect(card?.undo).toEqual({ recordId: expect.any(String), summary: '1 changed' });
+    expect(r.result?.output).toContain('[aios] transaction: 1 changed (it can be undone: /undo)');
+    const row = history.query({ changed: path.join(machine, 'etc') })[0];
+    expect(row?.effects?.paths).toEqual([`changed ${machine}/etc/app/app.conf`]);
+    expect(history.query({ changed: path.join(machine, 'usr') })).toEqual([]);
+    undoRecord(tx.store, (card?.undo as { recordId: string }).recordId);
+    expect(treeHash(machine)).toEqual(h0);
+  });
+
+  it('a setuid file made by a notify command becomes a question with the diff; "no" leaves nothing behind', async () => {
+    const h0 = treeHash(machine);
+    const asked: ApprovalRequest[] = [];
+    await (await runner('denied', asked)).pass({ kind: 'command', command: `cp ${machine}/usr/bin/tool ${machine}/usr/bin/sh2 && chmod 4755 ${machine}/usr/bin/sh2`, cwd: machine, callId: 'c2', turnId: null, signal: new AbortController().signal });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.reasons.join('\n')).toContain(`setuid: ${machine}/usr/bin/sh2 becomes setuid`);
+    expect(asked[0]?.preview?.changes.map((c) => [c.kind, c.path])).toEqual([['added', `${machine}/usr/bin/sh2`]]);
+    expect(done()?.notApplied).toMatch(/^declined: nothing it did was applied/);
+    expect(treeHash(machine)).toEqual(h0);
+  });
+
+  it('a write to a protected place by a notify command becomes a question; "yes" lands it', async () => {
+    const asked: ApprovalRequest[] = [];
+    await (await runner('approved', asked)).pass({ kind: 'command', command: `mkdir -p ${machine}/etc/sudoers.d && echo "me ALL=(ALL) ALL" > ${machine}/etc/sudoers.d/me`, cwd: machine, callId: 'c3', turnId: null, signal: new AbortController().signal });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.reasons.join('\n')).toContain('protected-path: added');
+    expect(asked[0]?.preview?.changes.find((c) => c.path.endsWith('sudoers.d/me'))?.kind).toBe('added');
+    expect(fs.readFileSync(path.join(machine, 'etc/sudoers.d/me'), 'utf8')).toBe('me ALL=(ALL) ALL\n');
+    expect(done()?.undo).toBeDefined();
+  });
+
+  it('when no transaction can be made, a notify command asks before it runs directly (it could not be undone)', async () => {
+    // A stand-in for a jail runc cannot make here (the engine's own failure is tested in engine.test.ts).
+    tx.run = () => Promise.reject(new TransactionUnavailable("the transaction's jail could not be made: no runc"));
+    const canary = path.join(machine, 'etc/app/direct');
+    const asked: ApprovalRequest[] = [];
+    await (await runner('denied', asked)).pass({ kind: 'command', command: `echo x > ${canary}`, cwd: machine, callId: 'c5', turnId: null, signal: new AbortController().signal });
+    expect(asked.map((a) => a.reasons[0])).toEqual(["not a transaction: the transaction's jail could not be made: no runc"]);
+    expect(done()?.notApplied).toBe('declined: it could not run as a transaction, and was not run');
+    expect(fs.existsSync(canary)).toBe(false);
+    await (await runner('approved', asked)).pass({ kind: 'command', command: `echo x > ${canary}`, cwd: machine, callId: 'c6', turnId: null, signal: new AbortController().signal });
+    expect(fs.readFileSync(canary, 'utf8')).toBe('x\n');
+    expect(done()?.undo).toBeUndefined();
+  });
+
+  it('with "auto_allow" in decisions, an auto-allowed command is a transaction too, and a write outside its working tree asks', async () => {
+    // /tmp is scratch space for this rule: this machine lives in /var/tmp.
+    const vbase = fs.mkdtempSync('/var/tmp/aios-tx-quiet-');
+    try {
+      const vmachine = path.join(vbase, 'machine');
+      makeMachine(vmachine);
+      const quiet = new Transactions(TransactionsConfigSchema.parse({ enabled: true, decisions: ['auto_allow', 'notify'], paths: [vmachine], state_dir: path.join(vbase, 'state') }), { dataDir: vbase, env, protect: {} });
+      const work = path.join(vmachine, 'home/me/project');
+      fs.writeFileSync(path.join(work, 'build.sh'), `#!/bin/sh\necho built > out.txt\n[ "$1" = far ] && echo far > ${vmachine}/etc/far.txt\nexit 0\n`, { mode: 0o755 });
+      const file = path.join(base, 'config.toml');
+      fs.writeFileSync(file, '[permissions]\nauto_allow = ["./build.sh*"]\n');
+      const policy = await PolicyEngine.create({ config: loadConfig({ file, env: { ...env, XDG_CONFIG_HOME: base, HOME: base } }) });
+      const asked: ApprovalRequest[] = [];
+      const r = new Gate({ cwd: '/', policy: async () => policy, executor: new Executor({ env }), approver: { approve: async (q) => (asked.push(q), 'denied') }, emit: (name, payload) => events.push([name, payload]), approvalTimeoutMs: 10_000, commandTimeoutMs: 30_000, transactions: quiet });
+      await r.pass({ kind: 'command', command: './build.sh', cwd: work, callId: 'q1', turnId: null, signal: new AbortController().signal });
+      expect(asked).toEqual([]);
+      expect(fs.readFileSync(path.join(work, 'out.txt'), 'utf8')).toBe('built\n');
+      expect(done()?.undo).toEqual({ recordId: expect.any(String), summary: '1 added' });
+      await r.pass({ kind: 'command', command: './build.sh far', cwd: work, callId: 'q2', turnId: null, signal: new AbortController().signal });
+      expect(asked.flatMap((a) => a.reasons.filter((x) => x.startsWith('outside-work-tree:')))).toEqual([`outside-work-tree: added ${vmachine}/etc/far.txt: outside the working tree ${work}`]);
+      expect(fs.existsSync(path.join(vmachine, 'etc/far.txt'))).toBe(false);
+      expect(done()?.notApplied).toMatch(/^declined/);
+    } finally {
+      fs.rmSync(vbase, { recursive: true, force: true });
+    }
+  });
+
+  it('a program that acts outside the filesystem runs outside transactions and says it cannot be undone', async () => {
+    const asked: ApprovalRequest[] = [];
+    await (await runner('denied', asked)).pass({ kind: 'command', command: 'systemctl restart nothing-here.service', cwd: machine, callId: 'c4', turnId: null, signal: new AbortController().signal });
+    const start = events.find(([n]) => n === 'chat.commandStart')?.[1] as { reasons: string[] };
+    expect(start.reasons).toContain('cannot be undone: systemctl: it starts, stops or changes services through systemd');
+    expect(done()?.cannotUndo).toEqual(['systemctl: it starts, stops or changes services through systemd']);
+    expect(done()?.undo).toBeUndefined();
+    expect(tx.store.list()).toEqual([]);
+  });
+});
