@@ -13,6 +13,7 @@ import { sweepStale } from '../jail/preview';
 import { summaryLines } from '../preview/summary';
 import { readUpperLayers } from '../preview/upper-diff';
 import { beginTransaction, commitTransaction, discardTransaction, effectCounts, judgePending, TransactionConflict, type PendingTransaction } from './engine';
+import { liveOutput } from './live-output';
 import type { EffectFinding } from './rules';
 import { UndoStore } from './store';
 import type { Effect, UndoRecord } from './types';
@@ -97,6 +98,7 @@ export class Transactions {
   }
 
   private async runOnce(req: Parameters<Transactions['run']>[0], startedAt: Date, t0: number): Promise<TransactionRun> {
+    const live = liveOutput(this.o.secrets, req.onOutput);
     const p = await beginTransaction(this.store, {
       command: req.command,
       cwd: req.cwd,
@@ -108,12 +110,9 @@ export class Transactions {
       signal: req.signal,
       ...(this.o.shell ? { shell: this.o.shell } : {}),
       ...(this.o.secretFiles ? { secrets: this.o.secretFiles } : {}),
+      onOutput: live.push,
     });
-    const redact = (t: string) => this.o.secrets?.redact(t) ?? t;
-    const stdout = redact(p.stdout);
-    const stderr = redact(p.stderr);
-    if (stdout) req.onOutput(stdout, 'stdout');
-    if (stderr) req.onOutput(stderr, 'stderr');
+    const { stdout, stderr } = live.end();
     const result = (extra: Partial<RunResult> = {}): RunResult => {
       const full = stdout + stderr;
       return {
