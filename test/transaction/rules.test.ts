@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cannotUndo, cannotUndoReason } from '../../src/main/core/policy/outside-world';
 import { beginTransaction, discardTransaction, judgeEffects, judgePending, UndoStore } from '../../src/main/core/transaction';
-import { unitsChanged } from '../../src/main/core/transaction/hook';
+import { unitChanges } from '../../src/main/core/transaction/services';
 import { canRun, makeMachine } from './support';
 
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
@@ -122,14 +122,14 @@ describe.skipIf(!canRun)('effect rules on a real overlay run', () => {
   });
 });
 
-describe('after the commit: what systemd was not told', () => {
-  it('names daemon-reload and the units a package enabled, and nothing when no unit changed', () => {
-    expect(unitsChanged([
+describe('after the commit: which units systemd is told about', () => {
+  it('names the units a package enabled and the ones whose files changed, and nothing when no unit changed', () => {
+    expect(unitChanges([
       { path: '/usr/lib/systemd/system/hello.service', change: 'added', type: 'file', mode: 0o644 },
       { path: '/etc/systemd/system/multi-user.target.wants/hello.service', change: 'added', type: 'symlink' },
       { path: '/usr/bin/hello', change: 'added', type: 'file', mode: 0o755 },
-    ])).toBe('systemd units changed (2 files) and systemd was not told inside the transaction: run sudo systemctl daemon-reload && sudo systemctl start hello.service');
-    expect(unitsChanged([{ path: '/lib/systemd/system/x.service', change: 'changed', type: 'file' }])).toMatch(/run sudo systemctl daemon-reload$/);
-    expect(unitsChanged([{ path: '/usr/bin/hello', change: 'added', type: 'file' }])).toBeNull();
+    ])).toEqual({ files: 2, enabled: ['hello.service'], changed: [] });
+    expect(unitChanges([{ path: '/lib/systemd/system/x.service', change: 'changed', type: 'file' }])).toEqual({ files: 1, enabled: [], changed: ['x.service'] });
+    expect(unitChanges([{ path: '/usr/bin/hello', change: 'added', type: 'file' }])).toBeNull();
   });
 });

@@ -63,11 +63,12 @@ export async function runAsTransaction(a: CommandAction, c: TransactionStepConte
       ...(c.stayIn ? { stayIn: c.stayIn } : {}),
       ask: (findings, preview) => ask(['it ran as a transaction; what it did needs your approval before it lands:', ...findings.map((f) => `${f.rule}: ${f.reason}`)], preview),
     });
-    const note = run.facts ? `\n[aios] transaction: ${run.facts.summary}${run.facts.recordId ? ' (it can be undone: /undo)' : ''}` : run.notApplied ? `\n[aios] ${run.notApplied}` : '';
+    const after = (run.facts?.afterCommit ?? []).map((m) => `\n[aios] ${m}`).join('');
+    const note = run.facts ? `\n[aios] transaction: ${run.facts.summary}${run.facts.recordId ? ' (it can be undone: /undo)' : ''}${after}` : run.notApplied ? `\n[aios] ${run.notApplied}` : '';
     if (note) run.result = { ...run.result, output: run.result.output + note, fullOutput: run.result.fullOutput + note };
     for (const d of run.facts?.dropped ?? []) c.emit('chat.notice', { turnId: a.turnId, level: 'info', message: `undo record dropped to stay within [transactions] limits: ${d}` });
     for (const m of run.recovered ?? []) c.emit('chat.notice', { turnId: a.turnId, level: 'warning', message: m });
-    for (const m of run.facts?.afterCommit ?? []) c.emit('chat.notice', { turnId: a.turnId, callId: a.callId, level: 'warning', message: m });
+    for (const m of run.facts?.afterCommit ?? []) c.emit('chat.notice', { turnId: a.turnId, callId: a.callId, level: m.endsWith(': exit 0') ? 'info' : 'warning', message: m });
     return run;
   } catch (err) {
     if (err instanceof TransactionUnavailable) {

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { SecretFileContext } from '../environment/secret-files';
 import { LIFELINE_INIT } from './approved';
 import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX } from './preview-state';
@@ -38,6 +39,8 @@ export interface OverlayRunOptions {
   scratchOnDisk?: boolean;
   /** Folders covered by an empty read-only tmpfs in the jail (the undo records: copies of what commands changed). */
   hide?: readonly string[];
+  /** Each piece of output as it comes (a transaction's live output); the state folder's files get it too. */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface OverlayTarget {
@@ -307,8 +310,24 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   const full = elevated ? ['sudo', '-n', '--', ...argv] : argv;
   const { code, timedOut, spawnError } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null }>((resolve) => {
     let timedOut = false;
-    const child = spawn(full[0] as string, full.slice(1), { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['pipe', out, err], detached: true });
+    const live = o.onOutput;
+    const child = spawn(full[0] as string, full.slice(1), { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['pipe', live ? 'pipe' : out, live ? 'pipe' : err], detached: true });
     child.stdin?.on('error', () => undefined);
+    if (live) {
+      for (const [stream, fd, pipe] of [['stdout', out, child.stdout], ['stderr', err, child.stderr]] as const) {
+        // A character split across two chunks is held until its end comes.
+        const text = new StringDecoder('utf8');
+        pipe?.on('data', (b: Buffer) => {
+          fs.writeSync(fd, b);
+          const s = text.write(b);
+          if (s) live(s, stream);
+        });
+        pipe?.on('end', () => {
+          const s = text.end();
+          if (s) live(s, stream);
+        });
+      }
+    }
     const stop = () => child.stdin?.destroy();
     const timer = setTimeout(() => {
       timedOut = true;

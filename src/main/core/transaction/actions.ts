@@ -34,7 +34,9 @@ export function runUndo(store: UndoStore, req: { recordId?: string; redo?: boole
     const { record } = undoRecord(store, target.id);
     const what = record.kind === 'redo' ? `redone: ${record.command}` : `undone: ${target.command}`;
     const pkgs = record.packages ? `; packages ${[...record.packages.added.map((p) => `+${p}`), ...record.packages.removed.map((p) => `-${p}`)].join(', ')}` : '';
-    return { ok: true, message: `${what} (${counts(record.effects) || 'no files'}${pkgs}); /${record.kind === 'redo' ? 'undo' : 'redo'} reverses this`, record, undoFirst: [] };
+    // What ran after that commit (a service started) is outside what the record holds: put back files only.
+    const outside = target.notUndone?.length ? `; not undone, done after that commit outside the transaction: ${target.notUndone.join('; ')}; then run sudo systemctl daemon-reload` : '';
+    return { ok: true, message: `${what} (${counts(record.effects) || 'no files'}${pkgs}); /${record.kind === 'redo' ? 'undo' : 'redo'} reverses this${outside}`, record, undoFirst: [] };
   } catch (err) {
     if (err instanceof UndoRefused || err instanceof ApplyFailed) {
       const first = err instanceof UndoRefused ? err.undoFirst.map((r) => ({ recordId: r.id, command: r.command })) : [];

@@ -42,6 +42,8 @@ export interface TransactionOptions {
   secrets?: SecretFileContext;
   /** dpkg's status file, read before and after a commit (packages added or removed). */
   dpkgStatus?: string;
+  /** The command's output as it comes, raw (the caller redacts it); it is also read whole when the run ends. */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface PendingTransaction extends ReadEffects {
@@ -54,7 +56,8 @@ export interface PendingTransaction extends ReadEffects {
   stderr: string;
 }
 
-const OUTPUT_MAX = 1_000_000;
+/** How much of each stream is kept (and shown live), as in the files the run wrote. */
+export const OUTPUT_MAX = 1_000_000;
 const EFFECTS_KEPT = 2000;
 
 const readOutput = (file: string) => {
@@ -91,6 +94,7 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
     ...(o.shell ? { shell: o.shell } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.secrets ? { secrets: o.secrets } : {}),
+    ...(o.onOutput ? { onOutput: o.onOutput } : {}),
   });
   if (run.setupError) {
     removeRun(run);

@@ -12,10 +12,12 @@ import type { ProtectedPathContext } from '../policy/protected-paths';
 import { sweepStale } from '../jail/preview';
 import { summaryLines } from '../preview/summary';
 import { readUpperLayers } from '../preview/upper-diff';
-import { beginTransaction, commitTransaction, discardTransaction, effectCounts, judgePending, TransactionConflict, type PendingTransaction } from './engine';
+import { beginTransaction, commitTransaction, discardTransaction, effectCounts, judgePending, TransactionConflict, type Committed, type PendingTransaction } from './engine';
+import { liveOutput } from './live-output';
 import type { EffectFinding } from './rules';
+import { actOnUnits, unitChanges } from './services';
 import { UndoStore } from './store';
-import type { Effect, UndoRecord } from './types';
+import type { UndoRecord } from './types';
 
 /**
  * The agent's hook into transactions: which judged commands run as one, and
@@ -29,7 +31,7 @@ export type TransactionsConfig = z.infer<typeof TransactionsConfigSchema>;
 
 /** What the card and the history keep of a transaction. */
 export interface TransactionFacts extends CommandEffects {
-  /** What systemd was not told inside the transaction (a package's units), said on the card after the commit. */
+  /** What was done (or not) after the commit for a package's systemd units, one line each with its exit status (services.ts). */
   afterCommit?: string[];
   /** Records dropped to keep the store within its bounds, said on the card. */
   dropped: string[];
@@ -50,12 +52,20 @@ export interface TransactionRun {
 
 const PATHS_KEPT = 200;
 
+/** Where units are looked for and how systemd is known to run: the machine's by default; a scratch root in tests. */
+export interface SystemdPlace {
+  /** Prefix of the unit folders (/etc/systemd/system…). */
+  root?: string;
+  /** The folder whose presence says systemd runs here (/run/systemd/system). */
+  marker?: string;
+}
+
 export class Transactions {
   readonly store: UndoStore;
 
   constructor(
     readonly cfg: TransactionsConfig,
-    private readonly o: { dataDir: string; env: NodeJS.ProcessEnv; secrets?: SecretSet; secretFiles?: SecretFileContext; protect: ProtectedPathContext; shell?: string; dpkgStatus?: string },
+    private readonly o: { dataDir: string; env: NodeJS.ProcessEnv; secrets?: SecretSet; secretFiles?: SecretFileContext; protect: ProtectedPathContext; shell?: string; dpkgStatus?: string; systemd?: SystemdPlace },
   ) {
     this.store = new UndoStore(cfg.state_dir ?? defaultStateDir(o.dataDir));
   }
@@ -97,6 +107,7 @@ export class Transactions {
   }
 
   private async runOnce(req: Parameters<Transactions['run']>[0], startedAt: Date, t0: number): Promise<TransactionRun> {
+    const live = liveOutput(this.o.secrets, req.onOutput);
     const p = await beginTransaction(this.store, {
       command: req.command,
       cwd: req.cwd,
@@ -108,12 +119,9 @@ export class Transactions {
       signal: req.signal,
       ...(this.o.shell ? { shell: this.o.shell } : {}),
       ...(this.o.secretFiles ? { secrets: this.o.secretFiles } : {}),
+      onOutput: live.push,
     });
-    const redact = (t: string) => this.o.secrets?.redact(t) ?? t;
-    const stdout = redact(p.stdout);
-    const stderr = redact(p.stderr);
-    if (stdout) req.onOutput(stdout, 'stdout');
-    if (stderr) req.onOutput(stderr, 'stderr');
+    const { stdout, stderr } = live.end();
     const result = (extra: Partial<RunResult> = {}): RunResult => {
       const full = stdout + stderr;
       return {
@@ -147,16 +155,22 @@ export class Transactions {
         return { result: result(), notApplied: `declined: nothing it did was applied (${findings.map((f) => f.reason).slice(0, 3).join('; ')})`, declined: true };
       }
     }
+    let committed: Committed;
     try {
       const c = commitTransaction(this.store, p, { command: req.command, cwd: req.cwd, limits: { maxBytes: this.cfg.max_undo_mb * 1024 * 1024, maxAgeMs: this.cfg.max_undo_days * 86_400_000 }, ...(this.o.dpkgStatus ? { dpkgStatus: this.o.dpkgStatus } : {}) });
-      const facts = factsOf(c.record, p, c.dropped.map((d) => `${d.command} (${d.createdAt}, ${d.why})`));
-      const units = unitsChanged(p.effects);
-      if (units) facts.afterCommit = [units];
-      return { result: result(), facts };
+      committed = c;
     } catch (err) {
       if (err instanceof TransactionConflict) return { result: result(), notApplied: err.message };
       return { result: result(), notApplied: `not applied: ${(err as Error).message}` };
     }
+    const facts = factsOf(committed.record, p, committed.dropped.map((d) => `${d.command} (${d.createdAt}, ${d.why})`));
+    const units = unitChanges(p.effects, this.o.systemd?.root);
+    if (units) {
+      const after = await actOnUnits(units, { env: this.o.env, ...(this.o.systemd?.marker ? { marker: this.o.systemd.marker } : {}) });
+      facts.afterCommit = after.lines;
+      if (committed.record && after.notUndone.length > 0) this.store.save({ ...committed.record, notUndone: after.notUndone });
+    }
+    return { result: result(), facts };
   }
 
   /** The run's changes as a preview (with diffs of small text files), for the question the effect rules ask. */
@@ -164,21 +178,6 @@ export class Transactions {
     const { changes, omitted } = readUpperLayers(p.run.targets, cwd, { maxDiffBytes: 64 * 1024, maxChanges: 200 });
     return { ran: true, lines: summaryLines(changes, omitted), limits: [], changes, omitted, exitCode: p.exitCode, timedOut: p.timedOut, durationMs: p.run.durationMs };
   }
-}
-
-const UNIT_DIRS = /^\/(?:usr\/)?lib\/systemd\/system\/|^\/etc\/systemd\/system\//;
-
-/**
- * A package's maintainer scripts talk to systemd, which a transaction does not
- * reach (no /run, no sockets): units added or enabled there are landed as
- * files only. What to run so systemd acts on them, or null when none changed.
- */
-export function unitsChanged(effects: readonly Effect[]): string | null {
-  const touched = effects.filter((e) => UNIT_DIRS.test(e.path) && e.type !== 'dir');
-  if (touched.length === 0) return null;
-  const enabled = [...new Set(touched.filter((e) => e.change === 'added' && /\.wants\/[^/]+$/.test(e.path)).map((e) => path.basename(e.path)))];
-  const start = enabled.length > 0 ? ` && sudo systemctl start ${enabled.join(' ')}` : '';
-  return `systemd units changed (${touched.length} files) and systemd was not told inside the transaction: run sudo systemctl daemon-reload${start}`;
 }
 
 /**

@@ -70,4 +70,6 @@ export interface UndoRecord {
   bytes: number;
   /** Packages dpkg had before and after (when its status file changed). */
   packages?: { added: string[]; removed: string[] };
+  /** Done after the commit, outside the transaction (a service started): undo does not reverse it. */
+  notUndone?: string[];
 }
