@@ -6,6 +6,10 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // Bundled rather than loaded from node_modules: zod alone is dozens of
+      // ES modules, and resolving, reading and linking them was the largest
+      // part of a short command's start (`aios policy check`).
+      externalizeDeps: { exclude: ['zod', 'smol-toml', 'picomatch', 'diff'] },
       rollupOptions: {
         input: {
           // The Electron entry and the `aios` CLI share the core.

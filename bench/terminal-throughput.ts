@@ -8,6 +8,7 @@
  *             the renderer does;
  *   and the same with xterm on the core's own thread, for comparison (there
  *             the parse and the pty read take turns).
+ * Also xterm alone parsing the same text: the ceiling of any path ending in xterm.
  * Prints MB/s for each and the ratio to raw (target ≥ 0.8 for the first).
  */
 import fs from 'node:fs';
@@ -124,6 +125,18 @@ function throughCore(file: string): Promise<{ ms: number; chars: number }> {
   });
 }
 
+/** xterm alone parsing the same file's text, written in 64 KiB pieces: the ceiling for any path that ends in xterm. */
+async function xtermAlone(file: string): Promise<{ ms: number; chars: number }> {
+  const text = fs.readFileSync(file, 'utf8').replaceAll('\n', '\r\n');
+  const term = new Terminal({ cols: 120, rows: 40, scrollback: 1000, allowProposedApi: true });
+  const start = performance.now();
+  for (let i = 0; i < text.length; i += 65536) term.write(text.slice(i, i + 65536));
+  await new Promise<void>((resolve) => term.write('', resolve));
+  const ms = performance.now() - start;
+  term.dispose();
+  return { ms, chars: text.length };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -134,6 +147,7 @@ const bytes = fs.statSync(file).size;
 const rawMs: number[] = [];
 const coreMs: number[] = [];
 const sameMs: number[] = [];
+const xtermMs: number[] = [];
 let rawChars = 0;
 let coreChars = 0;
 let sameChars = 0;
@@ -148,6 +162,7 @@ for (let i = 0; i < RUNS; i++) {
   const t = await throughCore(file);
   sameMs.push(t.ms);
   sameChars = t.chars;
+  xtermMs.push((await xtermAlone(file)).ms);
 }
 fs.rmSync(path.dirname(file), { recursive: true, force: true });
 
@@ -155,9 +170,11 @@ const mb = bytes / 1024 / 1024;
 const rawRate = mb / (median(rawMs) / 1000);
 const coreRate = mb / (median(coreMs) / 1000);
 const sameRate = mb / (median(sameMs) / 1000);
+const xtermRate = mb / (median(xtermMs) / 1000);
 console.log(`terminal-throughput: cat of ${mb.toFixed(0)} MB, median of ${RUNS} runs (load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cpus)`);
 console.log(`  raw node-pty read (baseline)               ${rawRate.toFixed(1).padStart(8)} MB/s  (${median(rawMs).toFixed(0)} ms, ${rawChars} chars)`);
 console.log(`  aios core → xterm headless, its own thread ${coreRate.toFixed(1).padStart(8)} MB/s  (${median(coreMs).toFixed(0)} ms, ${coreChars} chars)`);
 console.log(`  aios core → xterm headless, same thread    ${sameRate.toFixed(1).padStart(8)} MB/s  (${median(sameMs).toFixed(0)} ms, ${sameChars} chars)`);
+console.log(`  xterm headless alone, same text (ceiling) ${xtermRate.toFixed(1).padStart(8)} MB/s  (${median(xtermMs).toFixed(0)} ms; ${(xtermRate / rawRate).toFixed(2)} of raw)`);
 console.log(`  ratio aios/raw                             ${(coreRate / rawRate).toFixed(2).padStart(8)}   (target ≥ 0.80; same thread ${(sameRate / rawRate).toFixed(2)})`);
 if (coreChars !== rawChars || sameChars !== rawChars) console.log(`  WARNING: character counts differ (${coreChars}, ${sameChars} vs ${rawChars})`);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { REDACTED_MARKER, SecretSet } from '../../src/main/core/environment';
+import { canonical, secretForms } from '../../src/main/core/environment/secret-forms';
 
 // Shaped like an OpenAI project key and a web host secret (base64url).
 const KEY = 'sk-proj-Q7vT2mXw9LpK4sRb8NcY1hZe6UaJ3fGd';
@@ -156,5 +157,33 @@ describe("the web host's signed login tickets", () => {
     expect(set().redact(`${url}\n`)).toBe(`http://127.3.4.5:41000/?ticket=${REDACTED_MARKER}\n`);
     const st = new SecretSet().stream();
     expect(st.push(`${url}\n`) + st.end()).not.toContain(ticket);
+  });
+});
+
+describe('the fewest characters that count, in every form', () => {
+  // The scan skips text where no window of a form can start: this checks the skip never skips a leak.
+  it('exactly the minimum run of each form, at every offset, between ordinary words, is cut', () => {
+    const s = set();
+    for (const secret of [KEY, WEB]) {
+      for (const form of secretForms(secret)) {
+        for (let i = 0; i + form.minRun <= form.text.length; i++) {
+          const piece = form.text.slice(i, i + form.minRun);
+          for (const sep of ['', ' ', '\n']) {
+            const out = s.redact(`The quick brown fox 0123 ${[...piece].join(sep)} jumps over ABCD`);
+            expect(out, `${form.text} @${i} ${JSON.stringify(sep)}`).toContain(REDACTED_MARKER);
+            expect(canonical(out)).not.toContain(piece);
+          }
+        }
+      }
+    }
+  });
+
+  it('the same pieces one character short are left alone', () => {
+    const s = set();
+    const form = secretForms(KEY)[0]!;
+    for (let i = 0; i + form.minRun - 1 <= form.text.length; i++) {
+      const text = `The quick brown fox ${form.text.slice(i, i + form.minRun - 1)} jumps`;
+      expect(s.redact(text)).toBe(text);
+    }
   });
 });

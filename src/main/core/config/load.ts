@@ -5,7 +5,7 @@ import { locate, tomlPositions } from './locate';
 import { plainTomlMessage } from './toml-messages';
 import { parseSections } from './sections';
 import { defaultPaths, expandConfigPath, type AiosPaths, type Env } from './paths';
-import { ConfigSchema, type AiosConfig } from './schema';
+import { ConfigSchema, PARSE_ONCE, type AiosConfig } from './schema';
 
 /** One thing wrong with a config file, with what a person needs to fix it. */
 export interface ConfigProblem {
@@ -103,7 +103,7 @@ export interface LoadConfigOptions {
 }
 
 function defaultConfig(): AiosConfig {
-  return ConfigSchema.parse({ permissions: DEFAULT_PERMISSIONS, profiles: DEFAULT_PROFILES });
+  return ConfigSchema.parse({ permissions: DEFAULT_PERMISSIONS, profiles: DEFAULT_PROFILES }, PARSE_ONCE);
 }
 
 /** Parses TOML text into a validated config, or returns the problems found. */
@@ -121,7 +121,7 @@ export function parseConfigText(text: string, file: string): { config?: AiosConf
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { problems: [{ file, message: 'not a TOML table' }], warnings: [] };
   // Section by section: a typo or a wrong value in one never costs the others (the provider in [ai] above all).
   const sections = parseSections(raw as Record<string, unknown>, file, tomlPositions(text));
-  const result = ConfigSchema.safeParse(sections.value);
+  const result = ConfigSchema.safeParse(sections.value, PARSE_ONCE);
   if (!result.success) return { problems: [...sections.problems, { file, message: result.error.message }], warnings: sections.warnings };
   return { config: result.data, problems: sections.problems, warnings: sections.warnings };
 }

@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { DEFAULT_SECRET_ENV_PATTERNS } from '../environment/command-env';
 
 /**
+ * Options for parsing a config: it is parsed once per load, where zod's
+ * generated fast path (a `new Function` per object schema) costs more to
+ * compile than it saves; short commands such as `aios policy check` feel it.
+ */
+export const PARSE_ONCE = { jitless: true } as const;
+
+/**
  * The schema of config.toml. Objects are strict: an unknown key is an error
  * (a typo like `requre_approval` must not silently drop a rule).
  */
@@ -122,10 +129,10 @@ export const ConfigSchema = z.strictObject({
     .default({}),
   permissions: PermissionsSchema.default({ auto_allow: [], notify: [], require_approval: [], deny: [] }),
   profiles: z.record(z.string(), ProfileSchema).default({}),
-  ai: AiSchema.default(AiSchema.parse({})),
-  ui: UiSchema.default(UiSchema.parse({})),
-  commands: CommandsSchema.default(CommandsSchema.parse({})),
-  preview: PreviewConfigSchema.default(PreviewConfigSchema.parse({})),
-  transactions: TransactionsConfigSchema.default(TransactionsConfigSchema.parse({})),
+  ai: AiSchema.default(AiSchema.parse({}, PARSE_ONCE)),
+  ui: UiSchema.default(UiSchema.parse({}, PARSE_ONCE)),
+  commands: CommandsSchema.default(CommandsSchema.parse({}, PARSE_ONCE)),
+  preview: PreviewConfigSchema.default(PreviewConfigSchema.parse({}, PARSE_ONCE)),
+  transactions: TransactionsConfigSchema.default(TransactionsConfigSchema.parse({}, PARSE_ONCE)),
 });
 export type AiosConfig = z.infer<typeof ConfigSchema>;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { locate, type tomlPositions } from './locate';
 import type { ConfigProblem } from './load';
-import { ConfigSchema } from './schema';
+import { ConfigSchema, PARSE_ONCE } from './schema';
 
 /** Edit distance (insertions, deletions, substitutions): how far a typo is from a known key. */
 function distance(a: string, b: string): number {
@@ -82,7 +82,7 @@ export function parseSection(name: string, raw: unknown, file: string, positions
     return p ? { line: p.line, column: p.column } : {};
   };
   for (let attempt = 0; attempt < 50; attempt++) {
-    const r = schema.safeParse(work);
+    const r = schema.safeParse(work, PARSE_ONCE);
     if (r.success) return { value: r.data, problems, warnings };
     let removed = false;
     for (const issue of r.error.issues) {
@@ -110,7 +110,7 @@ export function parseSection(name: string, raw: unknown, file: string, positions
     }
     if (!removed) break;
   }
-  const fallback = schema.safeParse(undefined);
+  const fallback = schema.safeParse(undefined, PARSE_ONCE);
   return { value: fallback.success ? fallback.data : undefined, problems, warnings };
 }
 

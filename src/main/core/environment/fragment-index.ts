@@ -8,8 +8,12 @@ import { MIN_FRAGMENT, type SecretForm } from './secret-forms';
  * continue one another along one form make a run. A run at least as long as
  * its form's `minRun` is a leak; the original text it spans is what goes.
  *
- * Linear in the text, one pass: a hash step and a one-byte filter probe per
- * letter or digit; the map is consulted only when the filter says maybe.
+ * Linear in the text, one pass. Ordinary output is mostly skipped cheaply:
+ * a window can match only where each three neighbouring letters/digits in
+ * it occur so in some form, so the scan keeps just the length of the
+ * current streak of such triples (one table probe per letter or digit)
+ * and hashes a window only where a streak is W long; there a one-byte filter
+ * probe comes first, and the map is consulted only when it says maybe.
  */
 
 /** The window: a power of two, so the ring of the last W characters is indexed with a mask. */
@@ -32,6 +36,20 @@ const ALNUM = (() => {
   for (let c = 0; c < 128; c++) t[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0;
   return t;
 })();
+
+/** Each ASCII letter or digit's number, 1 to 62 (0 for anything else). */
+const DIGIT_OF = (() => {
+  const t = new Uint8Array(128);
+  let k = 0;
+  for (let c = 0; c < 128; c++) if (ALNUM[c] === 1) t[c] = ++k;
+  return t;
+})();
+const RADIX = 63;
+
+/** The index of three letters/digits (by DIGIT_OF) in the triples table. */
+function tripleOf(a: number, b: number, c: number): number {
+  return (a * RADIX + b) * RADIX + c;
+}
 
 interface Run {
   form: number;
@@ -67,6 +85,8 @@ export class FragmentIndex {
   private readonly windows = new Map<number, Window[]>();
   /** One byte per hash bucket: most windows of ordinary text stop here, before the map. */
   private readonly seen = new Uint8Array(FILTER_SIZE);
+  /** 1 where three letters/digits follow one another so in some form (see tripleOf): the cheap first test. */
+  private readonly triples = new Uint8Array(RADIX * RADIX * RADIX);
   /** Starts of windows (3 to W-1 characters), for holding back a stream's tail. */
   private readonly starts = new Set<string>();
 
@@ -78,6 +98,8 @@ export class FragmentIndex {
     const id = this.forms.push(form) - 1;
     const t = form.text;
     if (t.length < W) return;
+    const d = (i: number) => DIGIT_OF[t.charCodeAt(i)]!;
+    for (let i = 2; i < t.length; i++) this.triples[tripleOf(d(i - 2), d(i - 1), d(i))] = 1;
     let h = 0;
     for (let i = 0; i < t.length; i++) {
       if (i >= W) h = (h - Math.imul(t.charCodeAt(i - W), TOP)) >>> 0;
@@ -102,18 +124,39 @@ export class FragmentIndex {
     const ring = new Uint16Array(W);
     const ringAt = new Uint32Array(W);
     const seen = this.seen;
+    const triples = this.triples;
+    if (!hasStreak(text, triples)) {
+      // No window can match anywhere (the common case): only the tail may begin one.
+      const letters = countAlnum(text, W);
+      if (letters > 0) this.fillRing(text, text.length - 1, letters, ring, ringAt);
+      return { spans: [], openFrom: this.openTail(ring, ringAt, letters, -1) };
+    }
     let h = 0;
     let n = 0;
+    let a = 0;
+    let b = 0;
+    // Letters and digits in a row whose every three neighbours occur so in some form.
+    let streak = 0;
     for (let j = 0, len = text.length; j < len; j++) {
       const code = text.charCodeAt(j);
       if (code > 127 || ALNUM[code] === 0) continue;
-      const slot = n & (W - 1);
-      if (n >= W) h = (h - Math.imul(ring[slot]!, TOP)) >>> 0;
-      h = (Math.imul(h, BASE) + code) >>> 0;
-      ring[slot] = code;
-      ringAt[slot] = j;
+      const c = DIGIT_OF[code]!;
+      streak = streak < 2 ? streak + 1 : triples[tripleOf(a, b, c)] === 1 ? streak + 1 : 2;
+      a = b;
+      b = c;
       n++;
-      if (n < W || seen[h & FILTER_MASK] === 0) continue;
+      if (streak < W) continue;
+      if (streak === W) {
+        // The streak just became long enough: the ring and hash start from its last W letters and digits.
+        h = this.fillRing(text, j, n, ring, ringAt);
+      } else {
+        const slot = (n - 1) & (W - 1);
+        h = (h - Math.imul(ring[slot]!, TOP)) >>> 0;
+        h = (Math.imul(h, BASE) + code) >>> 0;
+        ring[slot] = code;
+        ringAt[slot] = j;
+      }
+      if (seen[h & FILTER_MASK] === 0) continue;
       const list = this.windows.get(h);
       if (!list) continue;
       const start = n - W;
@@ -131,6 +174,8 @@ export class FragmentIndex {
         }
       }
     }
+    // The ring holds the last letters and digits of the text (up to W of them), for its tail.
+    if (n > 0) this.fillRing(text, text.length - 1, n, ring, ringAt);
     const spans: Span[] = [];
     let openFrom = -1;
     const note = (from: number) => {
@@ -141,16 +186,43 @@ export class FragmentIndex {
       // A run that reaches the end may go on in the next chunk: held whole, so the rest joins it.
       if (r.end === n) note(r.startAt);
     }
-    // A tail that is the start of some window: the next chunk may finish it.
+    return { spans: merge(spans), openFrom: this.openTail(ring, ringAt, n, openFrom) };
+  }
+
+  /**
+   * `openFrom`, or earlier where a tail that is the start of some window
+   * begins (the next chunk may finish it). The ring holds the last letters
+   * and digits, `n` of them in all.
+   */
+  private openTail(ring: Uint16Array, ringAt: Uint32Array, n: number, openFrom: number): number {
     for (let k = Math.min(W - 1, n); k >= 3; k--) {
       let tail = '';
       for (let i = n - k; i < n; i++) tail += String.fromCharCode(ring[i & (W - 1)]!);
       if (this.starts.has(tail)) {
-        note(ringAt[(n - k) & (W - 1)]!);
-        break;
+        const from = ringAt[(n - k) & (W - 1)]!;
+        return openFrom === -1 ? from : Math.min(openFrom, from);
       }
     }
-    return { spans: merge(spans), openFrom };
+    return openFrom;
+  }
+
+  /**
+   * Puts the last W (or all, if fewer) letters and digits up to and
+   * including text[j] into the ring, the n-th of them (counted from 1) in
+   * slot (n-1) mod W, and returns the hash of the last W.
+   */
+  private fillRing(text: string, j: number, n: number, ring: Uint16Array, ringAt: Uint32Array): number {
+    let m = n;
+    for (let i = j; i >= 0 && m > 0 && n - m < W; i--) {
+      const code = text.charCodeAt(i);
+      if (code > 127 || ALNUM[code] === 0) continue;
+      m--;
+      ring[m & (W - 1)] = code;
+      ringAt[m & (W - 1)] = i;
+    }
+    let h = 0;
+    for (let k = Math.max(0, n - W); k < n; k++) h = (Math.imul(h, BASE) + ring[k & (W - 1)]!) >>> 0;
+    return h;
   }
 
   /** Whether the last W letters and digits (in the ring, ending before `n`) are window `w`. */
@@ -159,6 +231,34 @@ export class FragmentIndex {
     for (let j = 0; j < W; j++) if (ring[(n - W + j) & (W - 1)] !== t.charCodeAt(w.offset + j)) return false;
     return true;
   }
+}
+
+/** Whether `text` has W letters and digits in a row (separators aside) whose every three neighbours are marked in `triples`. */
+function hasStreak(text: string, triples: Uint8Array): boolean {
+  let a = 0;
+  let b = 0;
+  let streak = 0;
+  for (let j = 0, len = text.length; j < len; j++) {
+    const code = text.charCodeAt(j);
+    if (code > 127) continue;
+    const c = DIGIT_OF[code]!;
+    if (c === 0) continue;
+    streak = streak < 2 ? streak + 1 : triples[tripleOf(a, b, c)] === 1 ? streak + 1 : 2;
+    if (streak >= W) return true;
+    a = b;
+    b = c;
+  }
+  return false;
+}
+
+/** How many letters and digits `text` has, counting at most `max` (from its end). */
+function countAlnum(text: string, max: number): number {
+  let n = 0;
+  for (let j = text.length - 1; j >= 0 && n < max; j--) {
+    const code = text.charCodeAt(j);
+    if (code <= 127 && ALNUM[code] === 1) n++;
+  }
+  return n;
 }
 
 function merge(spans: Span[]): Span[] {

@@ -41,8 +41,18 @@ export function compileToolPattern(text: string): ToolPattern {
   const server = rest.slice(0, cut);
   const tool = rest.slice(cut + TOOL_SEPARATOR.length);
   if (/\s/.test(text)) throw new ToolPatternError('an MCP tool rule names a tool, not arguments: no spaces');
-  const opts = { dot: true, nobrace: false, noextglob: true } as const;
-  return { server: picomatch(server, opts), tool: picomatch(tool, opts) };
+  return { server: lazyGlob(server), tool: lazyGlob(tool) };
+}
+
+/**
+ * A glob matcher compiled on its first use: most rules are never consulted
+ * in a short-lived process (`aios policy check` of a command line), and
+ * picomatch's compile is the costly part. Both parts are non-empty here, the
+ * one input picomatch refuses.
+ */
+function lazyGlob(glob: string): (name: string) => boolean {
+  let match: ((name: string) => boolean) | undefined;
+  return (name) => (match ??= picomatch(glob, { dot: true, nobrace: false, noextglob: true }))(name);
 }
 
 export interface ToolRule {
