@@ -131,7 +131,7 @@ export class CommandTrail implements Trail<CommandOutcome> {
   }
 
   finished(ran: CommandRan, approver: string, preview: Preview | undefined): CommandOutcome {
-    const { command, cwd, callId, turnId } = this.a;
+    const { command, cwd, callId } = this.a;
     const { decision, rule, reasons } = this.j;
     const { result, failure, jailFailure } = ran;
     const started = result.spawnError === undefined;
