@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MARKDOWN_MAX_OPEN, VIEW_FOLD_OVER, VIEW_HEAD, VIEW_STEP, VIEW_TAIL, viewSegments, type Segment } from '../../src/renderer/src/chat/fold-view';
+import { MARKDOWN_MAX_OPEN, VIEW_FOLD_OVER, VIEW_HEAD, VIEW_STEP, VIEW_TAIL, VIEW_TAIL_STREAMING, viewSegments, type Segment } from '../../src/renderer/src/chat/fold-view';
 import { BlockSplitter, markdownBlocks } from '../../src/renderer/src/chat/markdown-blocks';
 import { StreamText } from '../../src/renderer/src/chat/stream-text';
 
@@ -69,7 +69,9 @@ describe('the page view of a message', () => {
     split.feed(text);
     const segs = viewSegments(text, split, { revealed: 0, all: false, streaming: true });
     expect(segs.map((s) => s.kind)).toEqual(['plain', 'fold', 'plain']);
-    expect(shown(segs)).toBe(VIEW_HEAD + VIEW_TAIL);
+    // While it streams the tail is about a screenful; once finished, the whole tail.
+    expect(shown(segs)).toBe(VIEW_HEAD + VIEW_TAIL_STREAMING);
+    expect(shown(viewSegments(text, split, { revealed: 0, all: false, streaming: false }))).toBe(VIEW_HEAD + VIEW_TAIL);
   });
 
   it('the block still arriving is plain text once it is long, Markdown when finished', () => {

@@ -137,7 +137,8 @@ export class Agent {
     return this.llm;
   }
 
-  private async messagesFor(userText: string): Promise<ChatMessage[]> {
+  /** `memories`: found once per turn (the person's text is the query, and it does not change between rounds). */
+  private async messagesFor(memories: string[]): Promise<ChatMessage[]> {
     const policy = await this.o.policy();
     const stored = this.o.conversations.messages(this.conversationId).map((s) => s.message as unknown as ChatMessage);
     const { messages, dropped } = fitToBudget(stored, this.o.contextBudgetChars ?? DEFAULT_BUDGET);
@@ -146,7 +147,7 @@ export class Agent {
       cwd: this.o.cwd,
       user: this.o.user,
       policy: policy.describe(),
-      memories: relevantMemories(this.o.memory, userText),
+      memories,
     });
     const note = dropped > 0 ? `\n(${dropped} older messages of this conversation are not shown.)` : '';
     // Whatever an earlier round stored, what is sent is a request a strict server accepts.
@@ -165,8 +166,9 @@ export class Agent {
       if (toolProblem) emit('chat.notice', { turnId, level: 'warning', message: toolProblem });
       let toldAboutBadArgs = false;
       const max = this.o.ai.max_tool_rounds;
+      const memories = relevantMemories(this.o.memory, text);
       for (let round = 0; ; round++) {
-        const messages = await this.messagesFor(text);
+        const messages = await this.messagesFor(memories);
         const completion = await llm.complete({
           messages,
           tools: this.o.tools.specs(),

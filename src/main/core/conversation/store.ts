@@ -112,6 +112,17 @@ export class ConversationStore {
     return id;
   }
 
+  /** The statements of every round, prepared once each (preparing costs more than running them). */
+  private readonly statements = new Map<string, Database.Statement>();
+  private statement(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   /** Appends messages as one unit, in order; kept and retried while the file refuses writes. */
   append(conversationId: string, messages: ReadonlyArray<Record<string, unknown>>): void {
     if (messages.length === 0) return;
@@ -122,11 +133,11 @@ export class ConversationStore {
     this.writer.write(
       'conversation messages',
       () => {
-        const insert = this.db.prepare('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
+        const insert = this.statement('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
         this.db.transaction(() => {
-          this.db.prepare('INSERT OR IGNORE INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(conversationId, this.machine, t, t);
+          this.statement('INSERT OR IGNORE INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(conversationId, this.machine, t, t);
           for (const e of entries) insert.run(conversationId, JSON.stringify(e.message), t);
-          this.db.prepare('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
+          this.statement('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
         }).immediate();
       },
       () => {
@@ -148,9 +159,7 @@ export class ConversationStore {
   messages(conversationId: string, limit = 500): StoredMessage[] {
     let rows: Array<{ seq: number; message: string; created_at: string }>;
     try {
-      rows = this.db
-        .prepare('SELECT seq, message, created_at FROM aios_conversation_messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?')
-        .all(conversationId, limit) as Array<{ seq: number; message: string; created_at: string }>;
+      rows = this.statement('SELECT seq, message, created_at FROM aios_conversation_messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?').all(conversationId, limit) as Array<{ seq: number; message: string; created_at: string }>;
     } catch {
       rows = []; // unreadable for now: what is waiting is still shown
     }

@@ -84,7 +84,10 @@ export class Gate {
     const trail = new CommandTrail(a, this.o.emit, this.log);
     trail.start(j);
     const preview = new PreviewStep(this.o.preview, { command: a.command, cwd: a.cwd, decision: j.decision }, a.signal);
-    if (preview.pending && j.decision !== 'require_approval') await preview.wait();
+    if (preview.pending && j.decision !== 'require_approval') {
+      trail.writeAhead();
+      await preview.wait();
+    }
     const passage = await this.approval(a, j, trail, preview);
     preview.done();
     if ('edited' in passage) {
@@ -157,6 +160,7 @@ export class Gate {
 
   private async ask(a: Action, j: Judgement, trail: Trail<unknown>, preview?: PreviewStep): Promise<'approved' | Passage> {
     const { signal, turnId, callId } = a;
+    trail.writeAhead();
     const requestId = ulid();
     let answered = false;
     preview?.whenReady(

@@ -5,6 +5,7 @@ import type { ToolCallFacts } from '../policy/tool-judge';
 import type { CommandAction, CommandOutcome, ToolAction, ToolOutcome } from './action';
 import type { ActionLog } from './action-log';
 import type { Judgement } from './judge';
+import type { CommandHistoryEntry } from '../memory/history';
 import { OutputRecorder } from './output-record';
 import type { CommandRan, ToolRan } from './run';
 import type { Emit } from './types';
@@ -43,6 +44,8 @@ export interface Trail<O> {
   refused(refusal: string, kind: RefusalKind, logDecision: string, preview: Preview | undefined): O;
   /** Past the policy and the person: it starts now. */
   running(): void;
+  /** The gate is about to wait (a preview, the person): the row must be written before. */
+  writeAhead(): void;
 }
 
 export class CommandTrail implements Trail<CommandOutcome> {
@@ -52,6 +55,8 @@ export class CommandTrail implements Trail<CommandOutcome> {
   private startEvent!: CommandRecord['start'];
   private j!: Judgement;
   private rowId: string | undefined;
+  /** The row `start` would write, kept until something waits or it runs. */
+  private ahead: CommandHistoryEntry | undefined;
 
   constructor(
     private readonly a: CommandAction,
@@ -77,8 +82,17 @@ export class CommandTrail implements Trail<CommandOutcome> {
     this.j = j;
     this.startEvent = { callId, turnId, command, cwd, decision: j.decision, rule: j.rule, reasons: j.reasons, ...(why ? { why } : {}), ...(j.sandbox ? { sandbox: j.sandbox } : {}) };
     this.emit('chat.commandStart', this.startEvent);
-    const empty = { callId, start: this.startEvent, output: [], omittedChars: 0 };
-    this.rowId = this.log.begin({ command, decision: j.decision, matchedRule: j.rule, approver: null, cwd, ...this.keys, record: empty });
+    this.ahead = { command, decision: j.decision, matchedRule: j.rule, approver: null, cwd, ...this.keys };
+  }
+
+  /**
+   * Writes the row ahead, before the gate waits for anything (a preview, the
+   * person). A command that runs at once gets its row in `running` instead:
+   * one write on the way to the spawn rather than two.
+   */
+  writeAhead(): void {
+    if (this.rowId || !this.ahead) return;
+    this.rowId = this.log.begin({ ...this.ahead, record: { callId: this.a.callId, start: this.startEvent, output: [], omittedChars: 0 } });
   }
 
   refused(refusal: string, kind: RefusalKind, logDecision: string, preview: Preview | undefined): CommandOutcome {
@@ -106,7 +120,9 @@ export class CommandTrail implements Trail<CommandOutcome> {
 
   running(): void {
     this.emit('chat.commandRunning', { callId: this.a.callId });
-    this.log.running(this.rowId, { callId: this.a.callId, start: this.startEvent, output: [], omittedChars: 0, running: true });
+    const record = { callId: this.a.callId, start: this.startEvent, output: [], omittedChars: 0, running: true };
+    if (this.rowId) this.log.running(this.rowId, record);
+    else if (this.ahead) this.rowId = this.log.begin({ ...this.ahead, record });
   }
 
   /** Output as it comes: to the card now, and into the record. */
@@ -197,6 +213,8 @@ export class ToolTrail implements Trail<ToolOutcome> {
   }
 
   running(): void {}
+
+  writeAhead(): void {}
 
   finished(ran: ToolRan, approver: string): ToolOutcome {
     const { decision, rule, reasons } = this.j;

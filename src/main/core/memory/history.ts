@@ -253,6 +253,17 @@ export class CommandLog {
     return this;
   }
 
+  /** The hot-path statements, prepared once each (preparing costs more than running them). */
+  private readonly statements = new Map<string, Database.Statement>();
+  private statement(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.store.connection.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   private write(label: string, fn: () => void): void {
     if (this.writer) this.writer.write(label, () => this.store.guard(fn));
     else this.store.guard(fn);
@@ -276,13 +287,11 @@ export class CommandLog {
     let changed = true;
     this.write('history row', () =>
       writeTransaction(this.store.connection, () => {
-        const r = this.store.connection
-          .prepare(
-            `UPDATE aios_command_history SET command = ?, decision = ?, matched_rule = ?, approver = ?, exit_code = ?, signal = ?, duration_ms = ?,
+        const r = this.statement(
+          `UPDATE aios_command_history SET command = ?, decision = ?, matched_rule = ?, approver = ?, exit_code = ?, signal = ?, duration_ms = ?,
              started_at = ?, ended_at = ?, cwd = ?, machine = ?, output_excerpt = ?, output_truncated = ?, session_id = ?, call_id = ?, turn_id = ?,
              conversation_id = ?, record_json = ?, state = 'done', owner = NULL WHERE id = ?`,
-          )
-          .run(...v, id);
+        ).run(...v, id);
         changed = r.changes > 0;
       }),
     );
@@ -319,7 +328,7 @@ export class CommandLog {
   updateRecord(id: string, record: unknown): void {
     const json = JSON.stringify(record, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value));
     this.write('history record', () =>
-      writeTransaction(this.store.connection, () => this.store.connection.prepare('UPDATE aios_command_history SET record_json = ? WHERE id = ?').run(json, id)),
+      writeTransaction(this.store.connection, () => this.statement('UPDATE aios_command_history SET record_json = ? WHERE id = ?').run(json, id)),
     );
   }
 

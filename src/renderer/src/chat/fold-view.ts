@@ -17,6 +17,8 @@ export type Segment =
 export const VIEW_FOLD_OVER = 48_000;
 export const VIEW_HEAD = 12_000;
 export const VIEW_TAIL = 12_000;
+/** The tail while a message streams: about a screenful, so the part of the page that changes every frame stays small. */
+export const VIEW_TAIL_STREAMING = 4_000;
 /** What one "show more" adds to the head. */
 export const VIEW_STEP = 200_000;
 /** A finished block longer than this is shown as plain text (parsing it would stall the page). */
@@ -87,9 +89,10 @@ export function viewSegments(text: TextLike, split: BlockSplitter, o: ViewOption
   const h = firstBlockAfter(split.ends, headLimit);
   const headEnd = h > 0 ? split.ends[h - 1]! : headLimit;
   // The tail starts at the first block boundary inside it.
-  const t = firstBlockAfter(split.ends, len - VIEW_TAIL - 1);
+  const tail = o.streaming ? VIEW_TAIL_STREAMING : VIEW_TAIL;
+  const t = firstBlockAfter(split.ends, len - tail - 1);
   const boundary = t < split.ends.length ? split.ends[t]! : split.openStart;
-  const tailStart = boundary >= len - VIEW_TAIL && boundary < len ? boundary : len - VIEW_TAIL;
+  const tailStart = boundary >= len - tail && boundary < len ? boundary : len - tail;
   if (tailStart <= headEnd) {
     windowSegments(text, split, 0, len, o.streaming, out);
     return out;

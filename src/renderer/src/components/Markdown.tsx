@@ -1,10 +1,12 @@
-import { memo, useState, type ComponentProps } from 'react';
+import { memo, useEffect, useState, type ComponentProps } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
 import rehypeSanitize from 'rehype-sanitize';
 import remarkGfm from 'remark-gfm';
 import { VIEW_STEP, viewSegments } from '../chat/fold-view';
+import { frameScheduler } from '../chat/frame-scheduler';
 import { BlockSplitter } from '../chat/markdown-blocks';
+import { ParseBudget } from '../chat/parse-budget';
 import type { TextLike } from '../chat/stream-text';
 import { CodeBlock } from './CodeBlock';
 
@@ -88,7 +90,12 @@ export const Markdown = memo(function Markdown({ text, streaming = false }: { te
   split.feed(text);
   const [revealed, setRevealed] = useState(0);
   const [all, setAll] = useState(false);
-  const segments = viewSegments(text, split, { revealed, all, streaming });
+  // A message seen streaming parses its Markdown within a budget per frame; one shown whole (restored, short) at once.
+  const [budget] = useState(() => (streaming ? new ParseBudget() : null));
+  const [, nextFrame] = useState(0);
+  const view = viewSegments(text, split, { revealed, all, streaming });
+  const { segments, waiting } = budget ? budget.assign(view) : { segments: view, waiting: false };
+  useEffect(() => (waiting ? frameScheduler.request(() => nextFrame((n) => n + 1)) : undefined));
   return (
     <div className="markdown">
       {segments.map((s) =>

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { viewSegments, type Segment } from '../../src/renderer/src/chat/fold-view';
+import { BlockSplitter } from '../../src/renderer/src/chat/markdown-blocks';
+import { PARSE_BUDGET, ParseBudget } from '../../src/renderer/src/chat/parse-budget';
+import { StreamText } from '../../src/renderer/src/chat/stream-text';
+
+/** Prose in paragraphs of 150-400 characters, with a list and a code block now and then: a model's long answer. */
+function answer(bytes: number): string {
+  const out: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const p = i % 17 === 0 ? '```sh\nsystemctl status sshd\n```' : i % 11 === 0 ? '- one **item**\n- two' : `Paragraph ${i} ${'the service restarted '.repeat(7 + (i % 12))}`;
+    out.push(p);
+    size += p.length + 2;
+  }
+  return out.join('\n\n');
+}
+
+const markdownOf = (segs: Segment[]) => new Map(segs.filter((s) => s.kind === 'markdown').map((s) => [s.key, (s as { text: string }).text]));
+
+/** Streams `text` in chunks of `chunk` characters, one frame each; per frame, the Markdown parsed anew. */
+function stream(text: string, chunk: number) {
+  const split = new BlockSplitter();
+  const budget = new ParseBudget();
+  let t = StreamText.of('');
+  let onPage = new Map<string, string>();
+  const parsedPerFrame: number[] = [];
+  const frame = (streaming: boolean) => {
+    split.feed(t);
+    const { segments, waiting } = budget.assign(viewSegments(t, split, { revealed: 0, all: false, streaming }));
+    const now = markdownOf(segments);
+    let parsed = 0;
+    for (const [k, v] of now) if (onPage.get(k) !== v) parsed += v.length;
+    parsedPerFrame.push(parsed);
+    onPage = now;
+    return { segments, waiting };
+  };
+  for (let at = 0; at < text.length; at += chunk) {
+    t = t.append(text.slice(at, at + chunk));
+    frame(true);
+  }
+  let last = frame(false);
+  let extra = 0;
+  while (last.waiting) {
+    last = frame(false);
+    extra++;
+  }
+  return { parsedPerFrame, last: last.segments, extra, split, t };
+}
+
+describe('Markdown parsed within a budget per frame while a message streams', () => {
+  it('a fast stream parses at most the budget (or one block) per frame, however much came before', () => {
+    const text = answer(2_000_000);
+    const { parsedPerFrame } = stream(text, 20_000);
+    const biggest = Math.max(...parsedPerFrame);
+    expect(biggest).toBeLessThanOrEqual(PARSE_BUDGET + 400);
+    // The frames late in the stream parse no more than the early ones.
+    const tenth = Math.floor(parsedPerFrame.length / 10);
+    expect(Math.max(...parsedPerFrame.slice(-tenth))).toBeLessThanOrEqual(PARSE_BUDGET + 400);
+  });
+
+  it('once the stream ends and the waiting blocks had their frames, the page is what a one-shot render shows', () => {
+    const text = answer(300_000);
+    const { last, extra, split, t } = stream(text, 9_000);
+    expect(extra).toBeGreaterThan(0);
+    expect(last).toEqual(viewSegments(t, split, { revealed: 0, all: false, streaming: false }));
+  });
+
+  it('a block parsed once is not parsed again on the frames after it', () => {
+    const budget = new ParseBudget();
+    const segs: Segment[] = [
+      { kind: 'markdown', key: 'm0', text: 'a '.repeat(1500) },
+      { kind: 'markdown', key: 'm3000', text: 'b '.repeat(1500) },
+    ];
+    const first = budget.assign(segs);
+    expect(first.segments.map((s) => s.kind)).toEqual(['plain', 'markdown']);
+    const second = budget.assign(segs);
+    expect(second.segments.map((s) => s.kind)).toEqual(['markdown', 'markdown']);
+    expect(second.parsedChars).toBe(3000);
+    const third = budget.assign(segs);
+    expect(third).toMatchObject({ waiting: false, parsedChars: 0 });
+  });
+});
