@@ -39,6 +39,11 @@ export const AIOS_SCHEMA_VERSION = 2;
 
 /** How the full-text index splits and folds words: porter stemming over unicode61 ("backups" finds "backup"). */
 export const FTS_TOKENIZE = 'porter unicode61 remove_diacritics 2';
+
+/** The stemmer's own in-memory tables (not in the memory file): the index's tokenizer, asked which stems it keeps for query words. */
+export const STEMMER_DDL = `CREATE VIRTUAL TABLE words USING fts5(w, tokenize='${FTS_TOKENIZE}');
+  CREATE VIRTUAL TABLE words_terms USING fts5vocab(words, 'instance');`;
+
 /** Prefix lengths kept in the index, so a short prefix query reads one list instead of merging every word it starts. */
 export const FTS_PREFIX = '3 4';
 /** aios_meta key of the index's updated_at high-water mark (see fts.ts). */

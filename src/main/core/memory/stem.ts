@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { FTS_TOKENIZE } from './schema';
+import { STEMMER_DDL } from './schema';
 
 /**
  * The stems the full-text index keeps for query words ("backups" → "backup"),
@@ -13,8 +13,7 @@ export function stemsOf(words: readonly string[]): string[] {
   if (words.length === 0) return [];
   if (!stemmer) {
     const db = new Database(':memory:');
-    db.exec(`CREATE VIRTUAL TABLE words USING fts5(w, tokenize='${FTS_TOKENIZE}');
-      CREATE VIRTUAL TABLE words_terms USING fts5vocab(words, 'instance');`);
+    db.exec(STEMMER_DDL);
     stemmer = {
       clear: db.prepare('DELETE FROM words'),
       put: db.prepare('INSERT INTO words (rowid, w) VALUES (1, ?)'),
