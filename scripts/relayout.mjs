@@ -38,7 +38,7 @@ const POLICY_LAYERS = {
   ],
   programs: [
     'carriers', 'confinable', 'danger', 'deferred', 'findings', 'local-builds', 'normalize', 'option-table', 'options',
-    'protected-paths', 'protected-writes', 'root-programs', 'rule-program-options', 'secret-reads', 'wrapper-options',
+    'outside-world', 'protected-paths', 'protected-writes', 'root-programs', 'rule-program-options', 'secret-reads', 'wrapper-options',
     'wrapper-semantics', 'wrappers',
   ],
   rules: ['match', 'pattern', 'rules', 'rules-file', 'tool-rules'],
