@@ -13,10 +13,10 @@ export default defineConfig({
       rollupOptions: {
         input: {
           // The Electron entry and the `aios` CLI share the core.
-          index: resolve(import.meta.dirname, 'src/main/electron/main.ts'),
-          cli: resolve(import.meta.dirname, 'src/main/cli.ts'),
+          index: resolve(import.meta.dirname, 'src/hosts/electron/main.ts'),
+          cli: resolve(import.meta.dirname, 'src/hosts/cli.ts'),
           // The core's utility process (utilityProcess.fork from the Electron entry).
-          'core-host': resolve(import.meta.dirname, 'src/main/core-host/main.ts'),
+          'core-host': resolve(import.meta.dirname, 'src/hosts/core-host/main.ts'),
         },
       },
     },

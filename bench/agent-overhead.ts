@@ -13,11 +13,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LlmClient, type CompleteOptions, type Completion } from '../src/main/core/agent/llm';
-import { dispatchCall } from '../src/main/core/bridge/dispatch';
-import { loadConfig } from '../src/main/core/config/load';
-import { Core } from '../src/main/core/core';
-import { Executor, type RunOptions, type RunResult } from '../src/main/core/executor';
+import { LlmClient, type CompleteOptions, type Completion } from '../src/core/agent/llm';
+import { dispatchCall } from '../src/core/bridge/dispatch';
+import { loadConfig } from '../src/core/config/load';
+import { Core } from '../src/core/core';
+import { Executor, type RunOptions, type RunResult } from '../src/core/executor';
 import { startLlmServer } from '../test/support/llm-server';
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 60);

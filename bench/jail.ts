@@ -17,9 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { approvedLaunch, quietLaunch } from '../src/main/core/jail';
-import { DEFAULT_PREVIEW, previewCommand } from '../src/main/core/preview';
-import { findExecutable } from '../src/main/core/executable';
+import { approvedLaunch, quietLaunch } from '../src/core/jail';
+import { DEFAULT_PREVIEW, previewCommand } from '../src/core/preview';
+import { findExecutable } from '../src/core/executable';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' } } });
 const runs = Number(values.runs);

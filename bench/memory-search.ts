@@ -30,10 +30,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
-import { CommandLog, openMemoryStore } from '../src/main/core/memory';
-import { MemoryIndex } from '../src/main/core/memory/fts';
-import { nowDbTimestamp } from '../src/main/core/memory/format';
-import { parseQuery } from '../src/main/core/memory/text';
+import { CommandLog, openMemoryStore } from '../src/core/memory';
+import { MemoryIndex } from '../src/core/memory/fts';
+import { nowDbTimestamp } from '../src/core/memory/format';
+import { parseQuery } from '../src/core/memory/text';
 import { mulberry32, percentile } from './lib/stats';
 
 const { values } = parseArgs({

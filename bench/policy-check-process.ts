@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { WASM_BASELINE_FLAGS } from '../src/main/core/policy/parser';
+import { WASM_BASELINE_FLAGS } from '../src/core/policy/shell/parser';
 import { runMeasured, type MeasuredRun } from '../test/support/peak-rss';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -15,10 +15,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import picomatch from 'picomatch';
-import { DEFAULT_PERMISSIONS } from '../src/main/core/config/defaults';
-import { loadConfig } from '../src/main/core/config/load';
-import { PolicyEngine } from '../src/main/core/policy';
-import { getBashParser } from '../src/main/core/policy/parser';
+import { DEFAULT_PERMISSIONS } from '../src/core/config/defaults';
+import { loadConfig } from '../src/core/config/load';
+import { PolicyEngine } from '../src/core/policy';
+import { getBashParser } from '../src/core/policy/shell/parser';
 import { mulberry32, percentile } from './lib/stats';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

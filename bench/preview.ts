@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PREVIEW, previewCommand } from '../src/main/core/preview';
+import { DEFAULT_PREVIEW, previewCommand } from '../src/core/preview';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
 const runs = Number(values.runs);

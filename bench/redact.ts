@@ -11,7 +11,7 @@
  * ratio, and how many markers the secret-free corpus got (false positives).
  */
 import { parseArgs } from 'node:util';
-import { SecretSet } from '../src/main/core/environment';
+import { SecretSet } from '../src/core/environment';
 import { mulberry32 } from './lib/stats';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '16' } } });

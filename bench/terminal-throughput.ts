@@ -17,10 +17,10 @@ import path from 'node:path';
 import xtermHeadless from '@xterm/headless';
 import { Worker } from 'node:worker_threads';
 import * as pty from 'node-pty';
-import { EventBus } from '../src/main/core/bridge/event-bus';
-import { ACK_BATCH_CHARS } from '../src/main/core/terminal/flow-control';
-import { SecretSet } from '../src/main/core/environment/redact';
-import { TerminalService } from '../src/main/core/terminal/terminal-service';
+import { EventBus } from '../src/core/bridge/event-bus';
+import { ACK_BATCH_CHARS } from '../src/core/terminal/flow-control';
+import { SecretSet } from '../src/core/environment/redact';
+import { TerminalService } from '../src/core/terminal/terminal-service';
 
 const { Terminal } = xtermHeadless;
 const SIZE_MB = Number(process.env.BENCH_MB ?? 50);

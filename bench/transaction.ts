@@ -19,9 +19,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { approvedLaunch } from '../src/main/core/jail';
-import { beginTransaction, commitTransaction, undoRecord, UndoStore } from '../src/main/core/transaction';
-import { formatBytes } from '../src/main/core/preview';
+import { approvedLaunch } from '../src/core/jail';
+import { beginTransaction, commitTransaction, undoRecord, UndoStore } from '../src/core/transaction';
+import { formatBytes } from '../src/core/preview';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' } } });
 const runs = Number(values.runs);

@@ -3,11 +3,11 @@
  * the core's own storage (memory file + ConversationStore), and asks the core
  * what `chat.state` would hand a UI from it.
  */
-import { dispatchCall } from '../../src/main/core/bridge/dispatch';
-import { loadConfig } from '../../src/main/core/config/load';
-import { ConversationStore } from '../../src/main/core/conversation/store';
-import { Core } from '../../src/main/core/core';
-import { openMemoryStore } from '../../src/main/core/memory/store';
+import { dispatchCall } from '../../src/core/bridge/dispatch';
+import { loadConfig } from '../../src/core/config/load';
+import { ConversationStore } from '../../src/core/conversation/store';
+import { Core } from '../../src/core/core';
+import { openMemoryStore } from '../../src/core/memory/store';
 import { mulberry32 } from './stats';
 
 const WORDS = 'the a system package install service memory shell policy command output file directory network update kernel user config log error restart'.split(' ');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeltaBatcher } from '../../src/main/core/agent/delta-batch';
+import { DeltaBatcher } from '../../src/core/agent/delta-batch';
 
 describe('streamed text joined before it goes to the hosts', () => {
   it('joins the deltas of a turn, sends them before any other event, and keeps the order', async () => {

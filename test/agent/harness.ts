@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dispatchCall } from '../../src/main/core/bridge/dispatch';
-import { Core } from '../../src/main/core/core';
-import type { CommandPolicy } from '../../src/main/core/gate';
+import { dispatchCall } from '../../src/core/bridge/dispatch';
+import { Core } from '../../src/core/core';
+import type { CommandPolicy } from '../../src/core/gate';
 import type { CallName, CallRequest, EventName, EventPayload } from '../../src/shared/contract';
 import type { Decision } from '../../src/shared/policy';
 

@@ -4,9 +4,9 @@
  * steadily it streams.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../src/main/core/agent/errors';
-import { LlmClient } from '../../src/main/core/agent/llm';
-import type { AiosConfig } from '../../src/main/core/config/schema';
+import { ProviderError } from '../../src/core/agent/errors';
+import { LlmClient } from '../../src/core/agent/llm';
+import type { AiosConfig } from '../../src/core/config/schema';
 import { startLlmServer, type Frame, type LlmServer } from '../support/llm-server';
 import * as Q from '../support/quirks';
 

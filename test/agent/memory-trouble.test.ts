@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConversationStore } from '../../src/main/core/conversation/store';
+import { ConversationStore } from '../../src/core/conversation/store';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
 import { startHarness, type Harness } from './harness';
 import { makeTempDir, type TempDir } from '../support/temp';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FOLD_HEAD_CHARS, FOLD_OVER_CHARS, FOLD_TAIL_CHARS, foldItem, withinBudget } from '../../src/main/core/conversation/restore-fold';
+import { FOLD_HEAD_CHARS, FOLD_OVER_CHARS, FOLD_TAIL_CHARS, foldItem, withinBudget } from '../../src/core/conversation/restore-fold';
 import type { ConversationItem } from '../../src/shared/contract';
 
 describe('what chat.state hands a UI', () => {

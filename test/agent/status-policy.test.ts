@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dispatchCall } from '../../src/main/core/bridge/dispatch';
-import { Core } from '../../src/main/core/core';
+import { dispatchCall } from '../../src/core/bridge/dispatch';
+import { Core } from '../../src/core/core';
 import { makeDirs } from './harness';
 
 /** app.status tells the status bar where the permission rules come from. */

@@ -3,9 +3,9 @@
  * (turn start and end, provider failure and recovery, memory rows), so no UI polls.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { dispatchCall } from '../../src/main/core/bridge/dispatch';
+import { dispatchCall } from '../../src/core/bridge/dispatch';
 import type { AppStatus } from '../../src/shared/contract';
-import { StatusPublisher } from '../../src/main/core/status-publisher';
+import { StatusPublisher } from '../../src/core/status-publisher';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
 import { startHarness, type Harness } from './harness';
 

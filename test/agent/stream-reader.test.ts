@@ -3,9 +3,9 @@
  * source is cited in test/support/quirks.ts), and the request check.
  */
 import { describe, expect, it } from 'vitest';
-import { checkConversation } from '../../src/main/core/agent/conversation-check';
-import type { ChatMessage } from '../../src/main/core/agent/llm';
-import { StreamReader, type Completion } from '../../src/main/core/agent/stream-reader';
+import { checkConversation } from '../../src/core/agent/conversation-check';
+import type { ChatMessage } from '../../src/core/agent/llm';
+import { StreamReader, type Completion } from '../../src/core/agent/stream-reader';
 import type { Frame, Step } from '../support/llm-server';
 import * as Q from '../support/quirks';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ToolSet } from '../../src/main/core/agent/tools';
-import { SecretSet } from '../../src/main/core/environment';
+import { ToolSet } from '../../src/core/agent/tools';
+import { SecretSet } from '../../src/core/environment';
 
 describe('tool results are redacted like command output', () => {
   it('an MCP tool that returns a known secret gives the model the marker instead', async () => {

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveProvider } from '../../src/main/core/agent/provider';
-import { AiSchema } from '../../src/main/core/config/schema';
-import { ConversationStore } from '../../src/main/core/conversation/store';
-import { fitToBudget } from '../../src/main/core/conversation/window';
+import { resolveProvider } from '../../src/core/agent/provider';
+import { AiSchema } from '../../src/core/config/schema';
+import { ConversationStore } from '../../src/core/conversation/store';
+import { fitToBudget } from '../../src/core/conversation/window';
 
 const cleanup: Array<() => void | Promise<void>> = [];
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxSection } from '../../src/main/cli/doctor';
-import { ConfigSchema } from '../../src/main/core/config/schema';
-import type { LoadedConfig } from '../../src/main/core/config/load';
+import { sandboxSection } from '../../src/hosts/cli/doctor';
+import { ConfigSchema } from '../../src/core/config/schema';
+import type { LoadedConfig } from '../../src/core/config/load';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_PERMISSIONS } from '../../src/main/core/config/defaults';
-import { loadConfig } from '../../src/main/core/config/load';
-import { PolicyEngine } from '../../src/main/core/policy';
+import { DEFAULT_PERMISSIONS } from '../../src/core/config/defaults';
+import { loadConfig } from '../../src/core/config/load';
+import { PolicyEngine } from '../../src/core/policy';
 import { CTX, tempDir } from '../support/policy';
 
 /** The shipped lists are a floor a person's config.toml extends. */

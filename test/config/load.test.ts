@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_PERMISSIONS, DEFAULT_PROFILES } from '../../src/main/core/config/defaults';
-import { formatProblem, loadConfig, parseConfigText } from '../../src/main/core/config/load';
+import { DEFAULT_PERMISSIONS, DEFAULT_PROFILES } from '../../src/core/config/defaults';
+import { formatProblem, loadConfig, parseConfigText } from '../../src/core/config/load';
 import { SHIPPED_CONFIG, tempDir } from '../support/policy';
 
 let tmp: { dir: string; cleanup: () => void };

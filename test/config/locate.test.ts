@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locate, tomlPositions } from '../../src/main/core/config/locate';
+import { locate, tomlPositions } from '../../src/core/config/locate';
 
 describe('tomlPositions', () => {
   it('finds tables, keys and array elements, including multi-line arrays with comments', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAppFrameUrl, serveAppRequest } from '../../src/main/electron/app-protocol';
+import { isAppFrameUrl, serveAppRequest } from '../../src/hosts/electron/app-protocol';
 
 let root: string;
 let renderer: string;

@@ -5,10 +5,10 @@ import { EventEmitter } from 'node:events';
 import type { MessageBoxOptions } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { callChannel, eventChannel } from '../../src/shared/ipc';
-import { askWithTimeout } from '../../src/main/core/gate/approval';
-import type { ApprovalRequest } from '../../src/main/core/gate';
-import { ALWAYS_BUTTON, DENY_BUTTON, NativeApprover, RUN_BUTTON } from '../../src/main/electron/approval-dialog';
-import { startElectronHost, type ElectronApi } from '../../src/main/electron/host';
+import { askWithTimeout } from '../../src/core/gate/approval';
+import type { ApprovalRequest } from '../../src/core/gate';
+import { ALWAYS_BUTTON, DENY_BUTTON, NativeApprover, RUN_BUTTON } from '../../src/hosts/electron/approval-dialog';
+import { startElectronHost, type ElectronApi } from '../../src/hosts/electron/host';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
 import { createFakeElectron, FakeBrowserWindow, ipcEvent, recordingLogger } from './fake-electron';
 

@@ -13,11 +13,11 @@ import { createElement, type FunctionComponent } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../src/shared/contract';
-import { Gate, PendingApprovals, type ApprovalRequest } from '../../src/main/core/gate';
-import { RemoteApprover } from '../../src/main/core-host/remote-approver';
-import { EDIT_LABEL, NativeApprover } from '../../src/main/electron/approval-dialog';
-import { Executor } from '../../src/main/core/executor';
-import type { PolicyEngine } from '../../src/main/core/policy';
+import { Gate, PendingApprovals, type ApprovalRequest } from '../../src/core/gate';
+import { RemoteApprover } from '../../src/hosts/core-host/remote-approver';
+import { EDIT_LABEL, NativeApprover } from '../../src/hosts/electron/approval-dialog';
+import { Executor } from '../../src/core/executor';
+import type { PolicyEngine } from '../../src/core/policy';
 import { engineFromToml, tempDir } from '../support/policy';
 import { createFakeElectron, recordingLogger } from './fake-electron';
 

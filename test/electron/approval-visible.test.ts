@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ApprovalRequest } from '../../src/main/core/gate';
-import { approvalBoxOptions } from '../../src/main/electron/approval-dialog';
+import type { ApprovalRequest } from '../../src/core/gate';
+import { approvalBoxOptions } from '../../src/hosts/electron/approval-dialog';
 import { hasHiddenCharacters } from '../../src/shared/visible-text';
 
 /** The native box shows text, but a bidi override or a control character would still reorder or hide what it says. */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { attachCrashRecovery } from '../../src/main/electron/crash-recovery';
-import { installProcessErrorHandlers } from '../../src/main/electron/process-errors';
+import { attachCrashRecovery } from '../../src/hosts/electron/crash-recovery';
+import { installProcessErrorHandlers } from '../../src/hosts/electron/process-errors';
 import { recordingLogger } from './fake-electron';
 
 function harness(options: { maxAttempts?: number } = {}) {

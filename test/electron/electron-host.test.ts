@@ -21,7 +21,7 @@ describe('Electron host (with a fake electron module)', () => {
     vi.stubEnv('XDG_DATA_HOME', path.join(home, '.local', 'share'));
     vi.stubEnv('AIOS_CONFIG_DIR', path.join(home, 'config'));
     vi.stubEnv('AIOS_DATA_DIR', path.join(home, 'data'));
-    await import('../../src/main/electron/main');
+    await import('../../src/hosts/electron/main');
     fake.makeReady();
     await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1));
   });

@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import { RotatingFileLogger, type LogLevel } from '../../src/main/core/log';
+import { RotatingFileLogger, type LogLevel } from '../../src/core/log';
 import { createFakeUtilityProcess, FakeMessageChannelMain, type FakeMessagePortMain } from './fake-utility-process';
 
 /** The core host's source: what the fake `utilityProcess.fork` runs for `core-host.js`. */
-export const CORE_HOST_SOURCE = path.join(import.meta.dirname, '..', '..', 'src', 'main', 'core-host', 'main.ts');
+export const CORE_HOST_SOURCE = path.join(import.meta.dirname, '..', '..', 'src', 'hosts', 'core-host', 'main.ts');
 
 type Handler = (event: unknown, ...args: unknown[]) => unknown;
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callChannel } from '../../src/shared/ipc';
-import { startElectronHost, type ElectronApi, type HostOptions } from '../../src/main/electron/host';
+import { startElectronHost, type ElectronApi, type HostOptions } from '../../src/hosts/electron/host';
 import { createFakeElectron, FakeBrowserWindow, ipcEvent, recordingLogger, navigationEvent, type FakeOptions } from './fake-electron';
 
 let home: string;

@@ -9,7 +9,7 @@ import { PlatformPackager } from 'app-builder-lib';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config';
 import { DebugLogger } from 'builder-util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { electronArgs } from '../../src/main/cli/app';
+import { electronArgs } from '../../src/hosts/cli/app';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const node = process.execPath;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ApprovalRequest } from '../../src/main/core/gate';
+import type { ApprovalRequest } from '../../src/core/gate';
 import type { CoreToMain } from '../../src/shared/core-process';
-import { RemoteApprover } from '../../src/main/core-host/remote-approver';
+import { RemoteApprover } from '../../src/hosts/core-host/remote-approver';
 
 const request = (requestId: string): ApprovalRequest => ({ requestId, callId: 'c1', turnId: null, command: 'touch x', cwd: '/tmp', decision: 'require_approval', rule: null, reasons: [], timeoutMs: 30_000 });
 

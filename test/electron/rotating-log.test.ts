@@ -1,11 +1,11 @@
-// The main-process log lives in src/main/core/log (host-agnostic); the
+// The main-process log lives in src/core/log (host-agnostic); the
 // Electron host is its first user, so its tests sit with the host's.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeLogs, RotatingFileLogger } from '../../src/main/core/log';
-import { defaultPaths } from '../../src/main/core/config/paths';
+import { describeLogs, RotatingFileLogger } from '../../src/core/log';
+import { defaultPaths } from '../../src/core/config/paths';
 
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-log-'))));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ApprovalRequest } from '../../src/main/core/gate';
-import { approvalBoxOptions, DENY_BUTTON, DIALOG_ARGUMENT_LINES } from '../../src/main/electron/approval-dialog';
+import type { ApprovalRequest } from '../../src/core/gate';
+import { approvalBoxOptions, DENY_BUTTON, DIALOG_ARGUMENT_LINES } from '../../src/hosts/electron/approval-dialog';
 
 /** The native dialog for an MCP tool call: server, tool and the arguments, cut to what a box can show. */
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadWindowState, saveWindowState } from '../../src/main/electron/window-state';
+import { loadWindowState, saveWindowState } from '../../src/hosts/electron/window-state';
 import { recordingLogger } from './fake-electron';
 
 let dir: string;

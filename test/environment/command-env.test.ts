@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildCommandEnv, commandEnvironment, REDACTED_MARKER, SecretSet } from '../../src/main/core/environment';
-import { ConfigSchema } from '../../src/main/core/config/schema';
+import { buildCommandEnv, commandEnvironment, REDACTED_MARKER, SecretSet } from '../../src/core/environment';
+import { ConfigSchema } from '../../src/core/config/schema';
 
 const KEY = 'sk-test-0123456789abcdefSECRET';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Core } from '../../src/main/core/core';
+import { Core } from '../../src/core/core';
 import { makeTempDir, isolatedEnv, type TempDir } from '../support/temp';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -24,7 +24,7 @@ function runTaker(env: Record<string, string>): { parentEnviron: string; childEn
   fs.writeFileSync(
     script,
     `import { execFileSync } from 'node:child_process';
-import { heldEnv, takeSecretsFromEnvironment } from ${JSON.stringify(path.join(REPO, 'src/main/core/environment/held-secrets.ts'))};
+import { heldEnv, takeSecretsFromEnvironment } from ${JSON.stringify(path.join(REPO, 'src/core/environment/held-secrets.ts'))};
 const r = takeSecretsFromEnvironment({ names: ['PLAIN_NAMED_KEYVAR'] });
 const parentEnviron = execFileSync('cat', ['/proc/' + process.pid + '/environ']).toString('latin1');
 const childEnv = execFileSync('env').toString();

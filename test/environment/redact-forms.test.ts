@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { REDACTED_MARKER, SecretSet } from '../../src/main/core/environment';
-import { canonical, secretForms } from '../../src/main/core/environment/secret-forms';
+import { REDACTED_MARKER, SecretSet } from '../../src/core/environment';
+import { canonical, secretForms } from '../../src/core/environment/secret-forms';
 
 // Shaped like an OpenAI project key and a web host secret (base64url).
 const KEY = 'sk-proj-Q7vT2mXw9LpK4sRb8NcY1hZe6UaJ3fGd';
@@ -150,7 +150,7 @@ describe('a secret printed one character at a time', () => {
 
 describe("the web host's signed login tickets", () => {
   it('are redacted wherever printed, also by a process that does not know the secret', async () => {
-    const { SessionAuth } = await import('../../src/main/web/session-auth');
+    const { SessionAuth } = await import('../../src/hosts/web/session-auth');
     const ticket = SessionAuth.signedTicket('x'.repeat(43), 120_000);
     const url = `http://127.3.4.5:41000/?ticket=${ticket}`;
     expect(new SecretSet().redact(url)).toBe(`http://127.3.4.5:41000/?ticket=${REDACTED_MARKER}`);

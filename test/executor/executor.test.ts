@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Executor, capHeadTail } from '../../src/main/core/executor';
+import { Executor, capHeadTail } from '../../src/core/executor';
 import { isAlive } from '../support/process';
 
 let dir: string;

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findExecutable } from '../../src/main/core/executable';
-import { QUIET_LIMITS, quietLaunch } from '../../src/main/core/jail';
-import { Sandbox } from '../../src/main/core/executor/sandbox';
+import { findExecutable } from '../../src/core/executable';
+import { QUIET_LIMITS, quietLaunch } from '../../src/core/jail';
+import { Sandbox } from '../../src/core/executor/sandbox';
 
 /**
  * Wall 1 inside wall 2: the sandbox's own argv (Sandbox.wrap) run by a

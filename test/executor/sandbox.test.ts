@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Executor, Sandbox, confinementFor } from '../../src/main/core/executor';
-import { SecretSet } from '../../src/main/core/environment';
+import { Executor, Sandbox, confinementFor } from '../../src/core/executor';
+import { SecretSet } from '../../src/core/environment';
 
 let dir: string;
 let tree: string;
@@ -133,8 +133,8 @@ describe('Executor redaction', () => {
 
 describe('app.status and the sandbox', () => {
   it('says whether auto-allowed commands are confined, and why not when bwrap is missing', async () => {
-    const { Core } = await import('../../src/main/core/core');
-    const { dispatchCall } = await import('../../src/main/core/bridge/dispatch');
+    const { Core } = await import('../../src/core/core');
+    const { dispatchCall } = await import('../../src/core/bridge/dispatch');
     const cfg = path.join(dir, 'cfg');
     fs.mkdirSync(cfg);
     const status = async (bwrap: string) => {

@@ -1,8 +1,8 @@
 /** The approval step's parts: the bridge's pending questions and the timeout that makes silence a no. */
 import { describe, expect, it } from 'vitest';
-import { askWithTimeout } from '../../src/main/core/gate/approval';
-import { PendingApprovals } from '../../src/main/core/gate/pending-approvals';
-import type { ApprovalRequest } from '../../src/main/core/gate';
+import { askWithTimeout } from '../../src/core/gate/approval';
+import { PendingApprovals } from '../../src/core/gate/pending-approvals';
+import type { ApprovalRequest } from '../../src/core/gate';
 
 describe('approvals', () => {
   const req = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({

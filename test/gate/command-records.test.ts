@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { commandRecordsFor, withinBudget } from '../../src/main/core/gate/command-records';
-import { OutputRecorder } from '../../src/main/core/gate/output-record';
-import { CommandLog, openMemoryStore } from '../../src/main/core/memory';
+import { commandRecordsFor, withinBudget } from '../../src/core/gate/command-records';
+import { OutputRecorder } from '../../src/core/gate/output-record';
+import { CommandLog, openMemoryStore } from '../../src/core/memory';
 import type { ConversationItem, CommandRecord } from '../../src/shared/contract';
 import { makeTempDir } from '../support/temp';
 

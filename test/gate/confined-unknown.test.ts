@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandResultForModel } from '../../src/main/core/gate/model-text';
-import { Gate } from '../../src/main/core/gate';
-import type { ApprovalRequest } from '../../src/main/core/gate';
-import { Executor, Sandbox, confinementFor } from '../../src/main/core/executor';
-import type { PolicyEngine } from '../../src/main/core/policy';
+import { commandResultForModel } from '../../src/core/gate/model-text';
+import { Gate } from '../../src/core/gate';
+import type { ApprovalRequest } from '../../src/core/gate';
+import { Executor, Sandbox, confinementFor } from '../../src/core/executor';
+import type { PolicyEngine } from '../../src/core/policy';
 import { shippedEngine, tempDir } from '../support/policy';
 
 const sandbox = new Sandbox();

@@ -7,9 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EventName } from '../../src/shared/contract';
-import { Gate, quietJail, type ApprovalRequest } from '../../src/main/core/gate';
-import { Executor, Sandbox } from '../../src/main/core/executor';
-import { decideWithJail } from '../../src/main/core/policy/jail-decision';
+import { Gate, quietJail, type ApprovalRequest } from '../../src/core/gate';
+import { Executor, Sandbox } from '../../src/core/executor';
+import { decideWithJail } from '../../src/core/policy/jail-decision';
 import { shippedEngine, tempDir } from '../support/policy';
 
 const noBwrap = new Sandbox({ bwrap: 'aios-test-no-such-bwrap' });

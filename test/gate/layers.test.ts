@@ -18,28 +18,28 @@ const importing = (from: string) => `import type { X } from '${from}';\nexport t
 
 describe('layers inside the core', () => {
   it.each([
-    ['src/main/core/policy/probe.ts', '../gate'],
-    ['src/main/core/policy/probe.ts', '../agent/agent'],
-    ['src/main/core/jail/probe.ts', '../gate/types'],
-    ['src/main/core/jail/probe.ts', '../agent/tools'],
-    ['src/main/core/executor/probe.ts', '../gate'],
-    ['src/main/core/gate/probe.ts', '../agent/tools'],
-    ['src/main/core/gate/probe.ts', '../agent'],
+    ['src/core/policy/probe.ts', '../gate'],
+    ['src/core/policy/probe.ts', '../agent/agent'],
+    ['src/core/jail/probe.ts', '../gate/types'],
+    ['src/core/jail/probe.ts', '../agent/tools'],
+    ['src/core/executor/probe.ts', '../gate'],
+    ['src/core/gate/probe.ts', '../agent/tools'],
+    ['src/core/gate/probe.ts', '../agent'],
   ])('%s may not import %s', async (file, from) => {
     expect(await restricted(file, importing(from))).toHaveLength(1);
   });
 
   it.each([
-    ['src/main/core/agent/probe.ts', '../gate'],
-    ['src/main/core/gate/probe.ts', '../policy/jail-decision'],
-    ['src/main/core/gate/probe.ts', '../executor/sandbox'],
-    ['src/main/core/policy/probe.ts', '../config/load'],
+    ['src/core/agent/probe.ts', '../gate'],
+    ['src/core/gate/probe.ts', '../policy/jail-decision'],
+    ['src/core/gate/probe.ts', '../executor/sandbox'],
+    ['src/core/policy/probe.ts', '../config/load'],
   ])('%s may import %s', async (file, from) => {
     expect(await restricted(file, importing(from))).toEqual([]);
   });
 
   it('no file of the policy, the jail or the gate breaks them today', async () => {
-    const results = await eslint.lintFiles(['src/main/core/policy', 'src/main/core/jail', 'src/main/core/executor', 'src/main/core/preview', 'src/main/core/gate']);
+    const results = await eslint.lintFiles(['src/core/policy', 'src/core/jail', 'src/core/executor', 'src/core/preview', 'src/core/gate']);
     const broken = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${r.filePath}: ${m.message}`));
     expect(broken).toEqual([]);
   });

@@ -5,12 +5,12 @@
  * recording function (the engine itself is tested in engine.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { commandResultForModel } from '../../src/main/core/gate/model-text';
-import { Gate } from '../../src/main/core/gate';
-import type { ApprovalRequest, CommandPolicy } from '../../src/main/core/gate';
-import { PreviewConfigSchema } from '../../src/main/core/config/schema';
-import { Executor } from '../../src/main/core/executor/executor';
-import { previewerFor, type Previewer } from '../../src/main/core/preview/previewer';
+import { commandResultForModel } from '../../src/core/gate/model-text';
+import { Gate } from '../../src/core/gate';
+import type { ApprovalRequest, CommandPolicy } from '../../src/core/gate';
+import { PreviewConfigSchema } from '../../src/core/config/schema';
+import { Executor } from '../../src/core/executor/executor';
+import { previewerFor, type Previewer } from '../../src/core/preview/previewer';
 import type { Decision } from '../../src/shared/policy';
 import type { Preview } from '../../src/shared/preview';
 

@@ -5,9 +5,9 @@
  * two. Real SQLite file, real child process.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Gate, type CommandPolicy } from '../../src/main/core/gate';
-import { Executor, type RunOptions, type RunResult } from '../../src/main/core/executor/executor';
-import { CommandLog, openMemoryStore, type CommandHistoryEntry } from '../../src/main/core/memory';
+import { Gate, type CommandPolicy } from '../../src/core/gate';
+import { Executor, type RunOptions, type RunResult } from '../../src/core/executor/executor';
+import { CommandLog, openMemoryStore, type CommandHistoryEntry } from '../../src/core/memory';
 import type { Decision } from '../../src/shared/policy';
 import { makeTempDir, type TempDir } from '../support/temp';
 

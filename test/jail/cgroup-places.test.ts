@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hierarchies } from '../../src/main/core/jail/limits';
+import { hierarchies } from '../../src/core/jail/limits';
 
 /**
  * Where the quiet path makes a command's cgroup, read from this process's

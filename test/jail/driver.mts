@@ -4,8 +4,8 @@
  * path), `approved` (an approved command) or `preview`. The attack tests
  * start it as root and as other users (setpriv), with and without sudo.
  */
-import { Executor, Sandbox, confinementFor } from '../../src/main/core/executor';
-import { DEFAULT_PREVIEW, previewCommand } from '../../src/main/core/preview';
+import { Executor, Sandbox, confinementFor } from '../../src/core/executor';
+import { DEFAULT_PREVIEW, previewCommand } from '../../src/core/preview';
 
 const req = JSON.parse(process.argv[2] ?? '{}') as { mode: 'quiet' | 'approved' | 'preview'; command: string; cwd: string; paths?: string[]; timeoutMs?: number; pty?: boolean };
 // A terminal pane's pty, as aios holds one: node-pty keeps its master open without close-on-exec.

@@ -3,7 +3,7 @@
  * starts an auto-allowed command on the quiet path and an approved one, says
  * "started", and waits to be killed. The test kills it with SIGKILL.
  */
-import { Executor, Sandbox, confinementFor } from '../../src/main/core/executor';
+import { Executor, Sandbox, confinementFor } from '../../src/core/executor';
 
 const [cwd, quiet, approved] = process.argv.slice(2) as [string, string, string];
 const env = { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', HOME: process.env.HOME ?? '/nonexistent' };

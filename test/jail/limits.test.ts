@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Executor, Sandbox, confinementFor } from '../../src/main/core/executor';
-import { QUIET_LIMITS } from '../../src/main/core/jail/limits';
+import { Executor, Sandbox, confinementFor } from '../../src/core/executor';
+import { QUIET_LIMITS } from '../../src/core/jail/limits';
 import { drive, tempUser, treeFor, type Actor } from './support';
 
 /**

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SecretSet } from '../../src/main/core/environment';
-import { Executor, Sandbox, confinementFor } from '../../src/main/core/executor';
-import { runInOverlay, removeRun } from '../../src/main/core/jail/preview';
-import { DEFAULT_PREVIEW, previewCommand } from '../../src/main/core/preview';
+import { SecretSet } from '../../src/core/environment';
+import { Executor, Sandbox, confinementFor } from '../../src/core/executor';
+import { runInOverlay, removeRun } from '../../src/core/jail/preview';
+import { DEFAULT_PREVIEW, previewCommand } from '../../src/core/preview';
 
 /**
  * The preview's walls that need mounts made by the test (root): a folder

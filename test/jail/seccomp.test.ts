@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JAIL_DENIED_SYSCALLS, jailSeccompProfile, seccompBpf } from '../../src/main/core/jail';
+import { JAIL_DENIED_SYSCALLS, jailSeccompProfile, seccompBpf } from '../../src/core/jail';
 
 describe("the jail's seccomp filter", () => {
   it('starts from the containers profile and allows none of the denied calls, whatever the capabilities', () => {

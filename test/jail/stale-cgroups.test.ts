@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PREVIEW, previewCommand } from '../../src/main/core/preview';
+import { DEFAULT_PREVIEW, previewCommand } from '../../src/core/preview';
 
 /**
  * A preview's cgroups outlive an aios killed mid-preview (runc never gets

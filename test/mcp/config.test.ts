@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MCP_CONFIG, expandVars, loadMcpConfig } from '../../src/main/core/mcp/config';
+import { DEFAULT_MCP_CONFIG, expandVars, loadMcpConfig } from '../../src/core/mcp/config';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;

@@ -6,8 +6,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { McpManager, McpServerError, type McpServerStatus } from '../../src/main/core/mcp';
-import { openMemoryStore } from '../../src/main/core/memory';
+import { McpManager, McpServerError, type McpServerStatus } from '../../src/core/mcp';
+import { openMemoryStore } from '../../src/core/memory';
 import { isAlive, projectPath, repoRoot } from '../support/process';
 import { isolatedEnv, makeTempDir, waitFor, type TempDir } from '../support/temp';
 
@@ -212,7 +212,7 @@ describe('aigpt not installed', () => {
     const bin = tmp.join('bin');
     fs.mkdirSync(bin);
     const db = tmp.join('aigpt-memory.db');
-    const cli = path.join(repoRoot, 'src', 'main', 'cli.ts');
+    const cli = path.join(repoRoot, 'src', 'hosts', 'cli.ts');
     fs.writeFileSync(
       path.join(bin, 'aigpt'),
       `#!/bin/sh\n[ "$1" = server ] && shift\ncd ${JSON.stringify(repoRoot)} && exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(cli)} memory-server --db ${JSON.stringify(db)} "$@"\n`,

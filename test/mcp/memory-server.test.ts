@@ -5,8 +5,8 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as SdkClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { createMemoryMcpServer } from '../../src/main/core/mcp';
-import { CommandLog, MemoryStoreError, openMemoryStore } from '../../src/main/core/memory';
+import { createMemoryMcpServer } from '../../src/core/mcp';
+import { CommandLog, MemoryStoreError, openMemoryStore } from '../../src/core/memory';
 import { callTool, connectMemoryServer, keysSorted } from '../support/mcp-client';
 import { isolatedEnv, makeTempDir, type TempDir } from '../support/temp';
 

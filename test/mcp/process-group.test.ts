@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { McpManager } from '../../src/main/core/mcp';
-import { ProcessGroupStdioTransport } from '../../src/main/core/mcp/process-group-transport';
-import { childEnv } from '../../src/main/core/mcp/server-connection';
+import { McpManager } from '../../src/core/mcp';
+import { ProcessGroupStdioTransport } from '../../src/core/mcp/process-group-transport';
+import { childEnv } from '../../src/core/mcp/server-connection';
 import { cliEntry, collect, isAlive, livingGroupMembers, projectPath, repoRoot } from '../support/process';
 import { isolatedEnv, makeTempDir, waitFor, type TempDir } from '../support/temp';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMcpConfig } from '../../src/main/core/mcp/config';
+import { parseMcpConfig } from '../../src/core/mcp/config';
 
 /** `aios` names aios's own tools in rules (mcp__aios__…): no server in mcp.json may take it, and `trust_annotations` is read. */
 describe('mcp.json server names and trust', () => {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AIGPT_TIMESTAMP_RE, memoryJson, openMemoryStore, ULID_RE, type MemoryStore } from '../../src/main/core/memory';
+import { AIGPT_TIMESTAMP_RE, memoryJson, openMemoryStore, ULID_RE, type MemoryStore } from '../../src/core/memory';
 import { AIGPT_V1_DDL, AIGPT_V2_DDL, createAigptFile, sampleAigptRows } from '../support/aigpt-db';
 import { sqlite3, sqlText } from '../support/sqlite-cli';
 import { makeTempDir, type TempDir } from '../support/temp';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openMemoryStore } from '../../src/main/core/memory';
+import { openMemoryStore } from '../../src/core/memory';
 import { collect, repoRoot, spawnTsx, type Exited } from '../support/process';
 import { sqlText } from '../support/sqlite-cli';
 import { isolatedEnv, makeTempDir, waitFor, type TempDir } from '../support/temp';

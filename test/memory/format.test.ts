@@ -12,7 +12,7 @@ import {
   parseRelatedEntities,
   parseTimestamp,
   toF32,
-} from '../../src/main/core/memory/format';
+} from '../../src/core/memory/format';
 
 describe("aigpt's timestamp format", () => {
   it('writes chrono to_rfc3339 forms: no fraction, or 3, 6 or 9 digits, and +00:00', () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SecretSet } from '../../src/main/core/environment';
-import { CommandLog } from '../../src/main/core/memory';
+import { SecretSet } from '../../src/core/environment';
+import { CommandLog } from '../../src/core/memory';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 const KEY = 'sk-proj-Hist0ryCanary9Lx2Mv7Qw4Rt1Zy8';

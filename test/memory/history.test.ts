@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CommandLog, OUTPUT_EXCERPT_MAX, openMemoryStore, type MemoryStore } from '../../src/main/core/memory';
+import { CommandLog, OUTPUT_EXCERPT_MAX, openMemoryStore, type MemoryStore } from '../../src/core/memory';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;
@@ -170,7 +170,7 @@ describe('command effects (transactions)', () => {
 
 describe('recall_history with effects (the AI\'s history tool)', () => {
   it('answers "what changed in /etc?" from recorded effects', async () => {
-    const { recallHistory } = await import('../../src/main/core/mcp/memory-tools');
+    const { recallHistory } = await import('../../src/core/mcp/memory-tools');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-history-recall-'));
     const history = new CommandLog(path.join(dir, 'memory.db'));
     try {

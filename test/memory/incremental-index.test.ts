@@ -9,8 +9,8 @@
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryIndex } from '../../src/main/core/memory/fts';
-import { openMemoryStore, type MemoryStore } from '../../src/main/core/memory/store';
+import { MemoryIndex } from '../../src/core/memory/fts';
+import { openMemoryStore, type MemoryStore } from '../../src/core/memory/store';
 import { aigptUpdate, createAigptFile, type AigptRow } from '../support/aigpt-db';
 import { sqlite3 } from '../support/sqlite-cli';
 import { makeTempDir, type TempDir } from '../support/temp';

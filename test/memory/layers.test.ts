@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openMemoryStore, type MemoryStore } from '../../src/main/core/memory';
-import { formatDbTimestamp, formatJsonTimestamp, instantFromDate } from '../../src/main/core/memory/format';
-import { dominantTrait, extractKeywords, generateProfile } from '../../src/main/core/memory/profile';
-import { bondStrength, confidence, relationshipType } from '../../src/main/core/memory/relationships';
+import { openMemoryStore, type MemoryStore } from '../../src/core/memory';
+import { formatDbTimestamp, formatJsonTimestamp, instantFromDate } from '../../src/core/memory/format';
+import { dominantTrait, extractKeywords, generateProfile } from '../../src/core/memory/profile';
+import { bondStrength, confidence, relationshipType } from '../../src/core/memory/relationships';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;

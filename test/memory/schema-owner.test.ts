@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConversationStore } from '../../src/main/core/conversation/store';
-import { openMemoryStore } from '../../src/main/core/memory';
-import { AIGPT_TABLES, AIOS_TABLES, CONVERSATION_TABLES } from '../../src/main/core/memory/schema';
+import { ConversationStore } from '../../src/core/conversation/store';
+import { openMemoryStore } from '../../src/core/memory';
+import { AIGPT_TABLES, AIOS_TABLES, CONVERSATION_TABLES } from '../../src/core/memory/schema';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 const SRC = path.join(import.meta.dirname, '..', '..', 'src');

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openMemoryStore, type MemoryStore } from '../../src/main/core/memory';
-import { AIOS_SCHEMA_VERSION } from '../../src/main/core/memory/schema';
-import { meaningfulTerms } from '../../src/main/core/memory/text';
+import { openMemoryStore, type MemoryStore } from '../../src/core/memory';
+import { AIOS_SCHEMA_VERSION } from '../../src/core/memory/schema';
+import { meaningfulTerms } from '../../src/core/memory/text';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;

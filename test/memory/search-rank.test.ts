@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openMemoryStore, type MemoryStore } from '../../src/main/core/memory';
-import { Ranker } from '../../src/main/core/memory/rank';
+import { openMemoryStore, type MemoryStore } from '../../src/core/memory';
+import { Ranker } from '../../src/core/memory/rank';
 import { mulberry32 } from '../../bench/lib/stats';
 import { makeTempDir, type TempDir } from '../support/temp';
 

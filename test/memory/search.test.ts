@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openMemoryStore, type MemoryStore } from '../../src/main/core/memory';
+import { openMemoryStore, type MemoryStore } from '../../src/core/memory';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryStoreError, openMemoryStore, type MemoryStore } from '../../src/main/core/memory';
+import { MemoryStoreError, openMemoryStore, type MemoryStore } from '../../src/core/memory';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTimeRange } from '../../src/main/core/memory/time-range';
+import { parseTimeRange } from '../../src/core/memory/time-range';
 
 // Wednesday 2025-11-12 15:30 local time; expectations are built in local time too.
 const now = new Date(2025, 10, 12, 15, 30, 0);

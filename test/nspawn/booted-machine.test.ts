@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
 import { repoRoot } from '../support/process';
 import { makeTempDir, type TempDir } from '../support/temp';
-import { withAiSettings } from '../../src/main/core/setup/ai-section';
+import { withAiSettings } from '../../src/core/setup/ai-section';
 import { buildHelloDeb, respond } from './demo-model';
 import { gate, missingRequirement, nspawnDir, resultsDir } from './helpers';
 import { distance, flat, luminance, readPng, thumbnail } from './image';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { findExecutable } from '../../src/main/core/executable';
+import { findExecutable } from '../../src/core/executable';
 import { repoRoot } from '../support/process';
 
 export const nspawnDir = path.join(repoRoot, 'nspawn');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Decision } from '../../src/main/core/policy';
+import type { Decision } from '../../src/core/policy';
 import { CTX, shippedEngine } from '../support/policy';
 
 /**

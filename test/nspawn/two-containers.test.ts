@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inspectMemoryFile } from '../../src/main/core/memory/inspect';
+import { inspectMemoryFile } from '../../src/core/memory/inspect';
 import { collect, repoRoot } from '../support/process';
 import { sqlite3 } from '../support/sqlite-cli';
 import { makeTempDir, type TempDir } from '../support/temp';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyEngine } from '../../src/main/core/policy';
+import type { PolicyEngine } from '../../src/core/policy';
 import { approvalText, approvalWording } from '../../src/shared/approval-wording';
 import { CTX, shippedEngine } from '../support/policy';
 

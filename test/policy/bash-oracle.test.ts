@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyEngine } from '../../src/main/core/policy';
+import type { PolicyEngine } from '../../src/core/policy';
 import { BASH, bashRuns as runInBash, seen } from '../support/bash-oracle';
 import { shippedEngine, tempDir } from '../support/policy';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/policy';
 
 /**
- * electron-vite bundles src/main/cli.ts into out/main/cli.js with the
+ * electron-vite bundles src/hosts/cli.ts into out/main/cli.js with the
  * dependencies left external. The grammar's wasm files must still be found
  * from there (createRequire, not paths relative to the source). This builds
  * the same shape with esbuild (what electron-vite uses for the main process)
@@ -19,7 +19,7 @@ const outfile = path.join(scratch, 'out', 'main', 'cli.js');
 beforeAll(async () => {
   const { build } = await import('esbuild');
   await build({
-    entryPoints: [path.join(REPO_ROOT, 'src', 'main', 'cli.ts')],
+    entryPoints: [path.join(REPO_ROOT, 'src', 'hosts', 'cli.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyEngine } from '../../src/main/core/policy';
+import type { PolicyEngine } from '../../src/core/policy';
 import { shippedEngine, tempDir } from '../support/policy';
 
 /**

@@ -2,10 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyEngine } from '../../src/main/core/policy';
-import { protectedPaths } from '../../src/main/core/policy/protected-paths';
-import { OPTION_MEANINGS, optionMeaning } from '../../src/main/core/policy/wrapper-options';
-import { WRAPPERS } from '../../src/main/core/policy/wrappers';
+import type { PolicyEngine } from '../../src/core/policy';
+import { protectedPaths } from '../../src/core/policy/programs/protected-paths';
+import { OPTION_MEANINGS, optionMeaning } from '../../src/core/policy/programs/wrapper-options';
+import { WRAPPERS } from '../../src/core/policy/programs/wrappers';
 import { CTX, engineFromToml, shippedEngine, tempDir } from '../support/policy';
 
 /**

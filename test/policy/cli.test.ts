@@ -8,7 +8,7 @@ import { REPO_ROOT, tempDir } from '../support/policy';
 /** `aios policy …` as a real child process, with config, home and XDG dirs in a temp dir. */
 
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(REPO_ROOT, 'src', 'main', 'cli.ts');
+const CLI = path.join(REPO_ROOT, 'src', 'hosts', 'cli.ts');
 
 let tmp: { dir: string; cleanup: () => void };
 let configDir: string;

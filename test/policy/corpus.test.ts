@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { atLeast, PolicyResultSchema } from '../../src/shared/policy';
-import type { PolicyEngine } from '../../src/main/core/policy';
+import type { PolicyEngine } from '../../src/core/policy';
 import { CTX, shippedEngine } from '../support/policy';
 import { CORPUS, FALSE_POSITIVES } from './corpus';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyEngine } from '../../src/main/core/policy';
-import { getBashParser } from '../../src/main/core/policy/parser';
+import type { PolicyEngine } from '../../src/core/policy';
+import { getBashParser } from '../../src/core/policy/shell/parser';
 import { PolicyResultSchema } from '../../src/shared/policy';
 import { CTX, shippedEngine } from '../support/policy';
 

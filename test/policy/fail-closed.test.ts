@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type * as Normalize from '../../src/main/core/policy/normalize';
+import type * as Normalize from '../../src/core/policy/programs/normalize';
 import { CTX, shippedEngine } from '../support/policy';
 
 /**
@@ -7,7 +7,7 @@ import { CTX, shippedEngine } from '../support/policy';
  * made to throw on a marker program, and the line must still come out at
  * least require_approval, and deny when a part already hit a deny rule.
  */
-vi.mock('../../src/main/core/policy/normalize', async (importOriginal) => {
+vi.mock('../../src/core/policy/programs/normalize', async (importOriginal) => {
   const real = await importOriginal<typeof Normalize>();
   return {
     ...real,

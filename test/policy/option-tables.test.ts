@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { findExecutable } from '../../src/main/core/executable';
-import { optionTableFor, type OptionTable } from '../../src/main/core/policy/option-table';
-import { FIND_PRIMARY_ARGS } from '../../src/main/core/policy/rule-program-options';
+import { findExecutable } from '../../src/core/executable';
+import { optionTableFor, type OptionTable } from '../../src/core/policy/programs/option-table';
+import { FIND_PRIMARY_ARGS } from '../../src/core/policy/programs/rule-program-options';
 
 /**
  * The option table of every program a shipped rule names, checked against

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WASM_BASELINE_FLAGS } from '../../src/main/core/policy/parser';
+import { WASM_BASELINE_FLAGS } from '../../src/core/policy/shell/parser';
 import { runMeasured } from '../support/peak-rss';
 import { cliEntry, repoRoot } from '../support/process';
 
@@ -65,8 +65,8 @@ describe('the bash grammar does not make a process heavy at exit', () => {
     fs.writeFileSync(
       script,
       [
-        `import { loadConfig } from ${JSON.stringify(path.join(repoRoot, 'src/main/core/config/load'))};`,
-        `import { PolicyEngine } from ${JSON.stringify(path.join(repoRoot, 'src/main/core/policy'))};`,
+        `import { loadConfig } from ${JSON.stringify(path.join(repoRoot, 'src/core/config/load'))};`,
+        `import { PolicyEngine } from ${JSON.stringify(path.join(repoRoot, 'src/core/policy'))};`,
         `const engine = await PolicyEngine.create({ config: loadConfig({ file: ${JSON.stringify(path.join(repoRoot, 'cfg/config.toml'))} }) });`,
         `const counts: Record<string, number> = {};`,
         `for (let i = 0; i < 2000; i++) {`,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyEngine } from '../../src/main/core/policy';
+import type { PolicyEngine } from '../../src/core/policy';
 import { atLeast, decisionRank } from '../../src/shared/policy';
 import { CTX, shippedEngine } from '../support/policy';
 import { CORPUS, FALSE_POSITIVES } from './corpus';

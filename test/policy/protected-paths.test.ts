@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/main/core/config/load';
-import { PolicyEngine } from '../../src/main/core/policy';
-import { protectedGlobReason, protectedPaths, protectedReason } from '../../src/main/core/policy/protected-paths';
+import { loadConfig } from '../../src/core/config/load';
+import { PolicyEngine } from '../../src/core/policy';
+import { protectedGlobReason, protectedPaths, protectedReason } from '../../src/core/policy/programs/protected-paths';
 import { SHIPPED_CONFIG, tempDir } from '../support/policy';
 
 /** Judged as deployed: cwd and HOME are the kiosk user's home, the config dir is under it. */

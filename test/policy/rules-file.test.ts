@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/main/core/config/load';
-import { PolicyEngine } from '../../src/main/core/policy';
-import { editRulesFile, personRules, readPersonRules, withRuleAdded, withRuleRemoved } from '../../src/main/core/policy/rules-file';
+import { loadConfig } from '../../src/core/config/load';
+import { PolicyEngine } from '../../src/core/policy';
+import { editRulesFile, personRules, readPersonRules, withRuleAdded, withRuleRemoved } from '../../src/core/policy/rules/rules-file';
 import { CTX, SHIPPED_CONFIG, shippedEngine, tempDir } from '../support/policy';
 
 /** "Always allow" writes a narrow rule into the person's config.toml without losing a comment; /permissions removes it. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ToolCallFacts } from '../../src/main/core/policy';
-import { knownServerFor } from '../../src/main/core/policy';
-import { compileToolPattern, ToolPatternError } from '../../src/main/core/policy/tool-rules';
+import type { ToolCallFacts } from '../../src/core/policy';
+import { knownServerFor } from '../../src/core/policy';
+import { compileToolPattern, ToolPatternError } from '../../src/core/policy/rules/tool-rules';
 import { CTX, engineFromToml, shippedEngine } from '../support/policy';
 
 /** MCP and built-in tool calls through the same gate as command lines. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { joinContinuations, lexCommands } from '../../src/main/core/policy/lexer';
-import { decodeAnsiC, expandWord, type RawWord } from '../../src/main/core/policy/words';
+import { joinContinuations, lexCommands } from '../../src/core/policy/shell/lexer';
+import { decodeAnsiC, expandWord, type RawWord } from '../../src/core/policy/shell/words';
 import { CTX, shippedEngine } from '../support/policy';
 
 const unquoted = (s: string): RawWord => [...s].map((c) => ({ c, q: false }));

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyEngine } from '../../src/main/core/policy';
-import { WRAPPERS } from '../../src/main/core/policy/wrappers';
+import type { PolicyEngine } from '../../src/core/policy';
+import { WRAPPERS } from '../../src/core/policy/programs/wrappers';
 import { CTX, shippedEngine } from '../support/policy';
 
 /**

@@ -17,7 +17,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const check = (...args: string[]) =>
-  spawnSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'src/main/cli.ts'), 'policy', 'check', ...args], { cwd: path.join(dir, 'work'), env, encoding: 'utf8', timeout: 60_000 });
+  spawnSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'src/hosts/cli.ts'), 'policy', 'check', ...args], { cwd: path.join(dir, 'work'), env, encoding: 'utf8', timeout: 60_000 });
 
 describe('aios policy check --preview', () => {
   it('prints the decision and what the command would change, changing nothing', () => {

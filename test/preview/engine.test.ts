@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_PREVIEW, previewCommand, type PreviewSettings } from '../../src/main/core/preview';
+import { DEFAULT_PREVIEW, previewCommand, type PreviewSettings } from '../../src/core/preview';
 import { previewText, type Preview } from '../../src/shared/preview';
 
 // Only the working tree (and /tmp) are overlaid in most cases: fast, and every other mount is read-only in the preview.

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, parseConfigText } from '../../src/main/core/config/load';
+import { loadConfig, parseConfigText } from '../../src/core/config/load';
 import { makeDirs, startHarness, type Harness } from '../agent/harness';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
 

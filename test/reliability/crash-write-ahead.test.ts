@@ -59,7 +59,7 @@ function aiosProcess(root: number): number {
   };
   let current = root;
   for (;;) {
-    const next = children(current).find((c) => cmd(c).includes('src/main/cli.ts'));
+    const next = children(current).find((c) => cmd(c).includes('src/hosts/cli.ts'));
     if (next === undefined) return current;
     current = next;
   }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/main/core/memory';
+import { MemoryStore } from '../../src/core/memory';
 import { makeDirs } from '../agent/harness';
 import { startHarness, type Harness } from '../agent/harness';
 import { runAios } from '../support/process';

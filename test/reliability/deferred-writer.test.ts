@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeferredWriter, type SavingState } from '../../src/main/core/memory/deferred-writer';
+import { DeferredWriter, type SavingState } from '../../src/core/memory/deferred-writer';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir | undefined;

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CommandLog } from '../../src/main/core/memory';
+import { CommandLog } from '../../src/core/memory';
 import { historyResultLabel } from '../../src/shared/history-result';
 import { startHarness, type Harness } from '../agent/harness';
 import { startLlmServer, type LlmServer } from '../support/llm-server';

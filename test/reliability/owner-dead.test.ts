@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ownerIsDead, ownerTag } from '../../src/main/core/memory/write-ahead';
+import { ownerIsDead, ownerTag } from '../../src/core/memory/write-ahead';
 
 function state(pid: number): string {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');

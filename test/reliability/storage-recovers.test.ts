@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startWebHost, type StartedWebHost } from '../../src/main/web/server';
+import { startWebHost, type StartedWebHost } from '../../src/hosts/web/server';
 import { makeDirs, startHarness, type Harness } from '../agent/harness';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
 

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AiSchema } from '../../src/main/core/config/schema';
-import { ProviderError } from '../../src/main/core/agent/errors';
-import { LlmClient } from '../../src/main/core/agent/llm';
-import { MarkdownStream, MAX_HELD_CHARS } from '../../src/main/tty/markdown';
-import { makeStyle } from '../../src/main/tty/style';
+import { AiSchema } from '../../src/core/config/schema';
+import { ProviderError } from '../../src/core/agent/errors';
+import { LlmClient } from '../../src/core/agent/llm';
+import { MarkdownStream, MAX_HELD_CHARS } from '../../src/hosts/tty/markdown';
+import { makeStyle } from '../../src/hosts/tty/style';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
 
 let server: LlmServer | undefined;

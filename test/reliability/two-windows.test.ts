@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Core } from '../../src/main/core/core';
-import { serveCorePort } from '../../src/main/core/bridge/serve-port';
-import type { CorePort } from '../../src/main/core/bridge/ports';
+import { Core } from '../../src/core/core';
+import { serveCorePort } from '../../src/core/bridge/serve-port';
+import type { CorePort } from '../../src/core/bridge/ports';
 import type { ServerMessage } from '../../src/shared/wire';
 import { FakeMessageChannelMain, type FakeMessagePortMain } from '../electron/fake-utility-process';
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { dispatchCall } from '../../src/main/core/bridge/dispatch';
+import { dispatchCall } from '../../src/core/bridge/dispatch';
 import type { Scheduler } from '../../src/renderer/src/chat/batch';
 import { useChat } from '../../src/renderer/src/chat/chat-store';
 import { ChatController } from '../../src/renderer/src/chat/controller';

@@ -7,8 +7,8 @@
  */
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { dispatchCall } from '../../src/main/core/bridge/dispatch';
-import { SHUTDOWN } from '../../src/main/core/gate';
+import { dispatchCall } from '../../src/core/bridge/dispatch';
+import { SHUTDOWN } from '../../src/core/gate';
 import type { Scheduler } from '../../src/renderer/src/chat/batch';
 import { useChat } from '../../src/renderer/src/chat/chat-store';
 import { ChatController } from '../../src/renderer/src/chat/controller';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandResultForModel } from '../../src/main/core/gate/model-text';
+import { commandResultForModel } from '../../src/core/gate/model-text';
 import { restoreRows, UNRECORDED } from '../../src/renderer/src/chat/restore';
 import type { ConversationItem, CommandRecord } from '../../src/shared/contract';
 

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { Core } from '../../src/main/core/core';
-import { startWebHost, type StartedWebHost } from '../../src/main/web/server';
+import { Core } from '../../src/core/core';
+import { startWebHost, type StartedWebHost } from '../../src/hosts/web/server';
 
 // Loaded by a computed path: the node typecheck of the tests has no DOM library, which the page's bridge needs.
 interface PageBridge {

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { ConfigEditError, withAiSettings } from '../../src/main/core/setup/ai-section';
-import { parseConfigText } from '../../src/main/core/config/load';
+import { ConfigEditError, withAiSettings } from '../../src/core/setup/ai-section';
+import { parseConfigText } from '../../src/core/config/load';
 
 const SHIPPED = fs.readFileSync(path.join(__dirname, '..', '..', 'cfg', 'config.toml'), 'utf8');
 const FILE = '/x/config.toml';

@@ -3,11 +3,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dispatchCall } from '../../src/main/core/bridge/dispatch';
-import { defaultPaths } from '../../src/main/core/config/paths';
-import { Core } from '../../src/main/core/core';
-import { ensureConfigFile, loadConfigForHost, shippedConfigTemplate, writeFileAtomic } from '../../src/main/core/setup/config-file';
-import { probeProvider } from '../../src/main/core/setup/provider-probe';
+import { dispatchCall } from '../../src/core/bridge/dispatch';
+import { defaultPaths } from '../../src/core/config/paths';
+import { Core } from '../../src/core/core';
+import { ensureConfigFile, loadConfigForHost, shippedConfigTemplate, writeFileAtomic } from '../../src/core/setup/config-file';
+import { probeProvider } from '../../src/core/setup/provider-probe';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
 import { isolatedEnv, makeTempDir, type TempDir } from '../support/temp';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decisionLabel as guiLabel } from '../../src/renderer/src/chat/format';
 import { HELP as GUI_HELP, parseInput } from '../../src/renderer/src/chat/slash';
-import { decisionLabel as ttyLabel, HELP as TTY_HELP } from '../../src/main/tty/format';
-import { makeStyle } from '../../src/main/tty/style';
+import { decisionLabel as ttyLabel, HELP as TTY_HELP } from '../../src/hosts/tty/format';
+import { makeStyle } from '../../src/hosts/tty/style';
 import { DECISION_LABELS } from '../../src/shared/policy';
 import { parseChatInput, SLASH_COMMANDS } from '../../src/shared/slash';
 

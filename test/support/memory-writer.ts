@@ -15,7 +15,7 @@
  * --print-each every id is written out as soon as it is committed.
  */
 import fs from 'node:fs';
-import { openMemoryStore } from '../../src/main/core/memory';
+import { openMemoryStore } from '../../src/core/memory';
 
 const [db, countArg, tag, goFile, flag, holdArg] = process.argv.slice(2);
 if (!db || !countArg || !tag) {

@@ -6,7 +6,7 @@
 //   node test/support/parse-lines.mjs N [V8FLAG…]
 //
 // V8 flags given after N are set with v8.setFlagsFromString before the wasm
-// is compiled, as src/main/core/policy/parser.ts does.
+// is compiled, as src/core/policy/shell/parser.ts does.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import v8 from 'node:v8';

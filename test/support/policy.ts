@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/main/core/config/load';
-import { PolicyEngine, type PolicyEngineOptions } from '../../src/main/core/policy';
+import { loadConfig } from '../../src/core/config/load';
+import { PolicyEngine, type PolicyEngineOptions } from '../../src/core/policy';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const SHIPPED_CONFIG = path.join(REPO_ROOT, 'cfg', 'config.toml');

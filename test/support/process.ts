@@ -4,7 +4,7 @@ import path from 'node:path';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const tsxBin = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
-export const cliEntry = path.join(repoRoot, 'src', 'main', 'cli.ts');
+export const cliEntry = path.join(repoRoot, 'src', 'hosts', 'cli.ts');
 
 /**
  * PATH with the project's node_modules/.bin first, so `tsx`'s `env node`

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlowController, HIGH_WATERMARK_CHARS, LOW_WATERMARK_CHARS } from '../../src/main/core/terminal/flow-control';
+import { FlowController, HIGH_WATERMARK_CHARS, LOW_WATERMARK_CHARS } from '../../src/core/terminal/flow-control';
 
 function target() {
   const log: string[] = [];

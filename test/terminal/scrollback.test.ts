@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Scrollback } from '../../src/main/core/terminal/scrollback';
+import { Scrollback } from '../../src/core/terminal/scrollback';
 
 describe('the scrollback kept for views that attach later', () => {
   it('after a flood keeps the newest output, at most the limit, starting at a line', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Core } from '../../src/main/core/core';
+import { Core } from '../../src/core/core';
 
 /** The terminal pane gets the same scrubbed environment and redaction as model commands. */
 const KEY = 'sk-terminal-test-9a8b7c6d5e4f3a2b1c0d';

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventBus } from '../../src/main/core/bridge/event-bus';
-import { HIGH_WATERMARK_CHARS } from '../../src/main/core/terminal/flow-control';
-import { TerminalService } from '../../src/main/core/terminal/terminal-service';
+import { EventBus } from '../../src/core/bridge/event-bus';
+import { HIGH_WATERMARK_CHARS } from '../../src/core/terminal/flow-control';
+import { TerminalService } from '../../src/core/terminal/terminal-service';
 
 describe('TerminalService (real ptys)', () => {
   let home: string;

@@ -12,14 +12,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Gate } from '../../src/main/core/gate';
-import { TransactionsConfigSchema } from '../../src/main/core/config/schema';
-import { loadConfig } from '../../src/main/core/config/load';
-import { Executor } from '../../src/main/core/executor/executor';
-import { CommandLog } from '../../src/main/core/memory/history';
-import { PolicyEngine } from '../../src/main/core/policy';
-import { runUndo } from '../../src/main/core/transaction/actions';
-import { Transactions } from '../../src/main/core/transaction/hook';
+import { Gate } from '../../src/core/gate';
+import { TransactionsConfigSchema } from '../../src/core/config/schema';
+import { loadConfig } from '../../src/core/config/load';
+import { Executor } from '../../src/core/executor/executor';
+import { CommandLog } from '../../src/core/memory/history';
+import { PolicyEngine } from '../../src/core/policy';
+import { runUndo } from '../../src/core/transaction/actions';
+import { Transactions } from '../../src/core/transaction/hook';
 import { canRun, makeMachine, treeHash } from './support';
 
 describe.skipIf(!canRun)('after the commit: systemd is told about new units', () => {

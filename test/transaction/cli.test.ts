@@ -8,14 +8,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CommandLog } from '../../src/main/core/memory/history';
-import { beginTransaction, commitTransaction, UndoStore } from '../../src/main/core/transaction';
-import { factsOf, historyEffects } from '../../src/main/core/transaction/hook';
+import { CommandLog } from '../../src/core/memory/history';
+import { beginTransaction, commitTransaction, UndoStore } from '../../src/core/transaction';
+import { factsOf, historyEffects } from '../../src/core/transaction/hook';
 import { REPO_ROOT } from '../support/policy';
 import { canRun, makeMachine, treeHash } from './support';
 
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(REPO_ROOT, 'src', 'main', 'cli.ts');
+const CLI = path.join(REPO_ROOT, 'src', 'hosts', 'cli.ts');
 const limits = { maxBytes: 1 << 30, maxAgeMs: 86_400_000 };
 
 let base: string;

@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { beginTransaction, commitTransaction, discardTransaction, newestFor, TransactionConflict, undoRecord, UndoRefused, UndoStore } from '../../src/main/core/transaction';
-import { DEFAULT_PREVIEW, previewCommand } from '../../src/main/core/preview';
-import { applySteps, JOURNAL } from '../../src/main/core/transaction/apply';
+import { beginTransaction, commitTransaction, discardTransaction, newestFor, TransactionConflict, undoRecord, UndoRefused, UndoStore } from '../../src/core/transaction';
+import { DEFAULT_PREVIEW, previewCommand } from '../../src/core/preview';
+import { applySteps, JOURNAL } from '../../src/core/transaction/apply';
 import { canRun, makeMachine, treeHash } from './support';
 
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };

@@ -10,9 +10,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TransactionsConfigSchema } from '../../src/main/core/config/schema';
-import { SecretSet } from '../../src/main/core/environment/redact';
-import { Transactions } from '../../src/main/core/transaction/hook';
+import { TransactionsConfigSchema } from '../../src/core/config/schema';
+import { SecretSet } from '../../src/core/environment/redact';
+import { Transactions } from '../../src/core/transaction/hook';
 import { canRun, makeMachine } from './support';
 
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };

@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cannotUndo, cannotUndoReason } from '../../src/main/core/policy/outside-world';
-import { beginTransaction, discardTransaction, judgeEffects, judgePending, UndoStore } from '../../src/main/core/transaction';
-import { unitChanges } from '../../src/main/core/transaction/services';
+import { cannotUndo, cannotUndoReason } from '../../src/core/policy/programs/outside-world';
+import { beginTransaction, discardTransaction, judgeEffects, judgePending, UndoStore } from '../../src/core/transaction';
+import { unitChanges } from '../../src/core/transaction/services';
 import { canRun, makeMachine } from './support';
 
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readXattrs } from '../../src/main/core/transaction/xattrs';
+import { readXattrs } from '../../src/core/transaction/xattrs';
 
 /** Root, runc and overlayfs are what a transaction needs; without them these tests cannot say anything. */
 export const canRun = process.getuid?.() === 0 && spawnSync('runc', ['--version']).status === 0;

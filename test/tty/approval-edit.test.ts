@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Sandbox } from '../../src/main/core/executor';
+import { Sandbox } from '../../src/core/executor';
 import { lastMessage } from '../support/llm-server';
 import { chatWorld, PROMPT } from './chat-world';
 

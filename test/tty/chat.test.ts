@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/main/core/config/load';
-import { CommandLog } from '../../src/main/core/memory';
+import { loadConfig } from '../../src/core/config/load';
+import { CommandLog } from '../../src/core/memory';
 import { writeConfig, type Lists } from '../agent/harness';
 import { lastMessage } from '../support/llm-server';
 import { chatWorld } from './chat-world';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MarkdownStream, renderMarkdown } from '../../src/main/tty/markdown';
-import { makeStyle } from '../../src/main/tty/style';
+import { MarkdownStream, renderMarkdown } from '../../src/hosts/tty/markdown';
+import { makeStyle } from '../../src/hosts/tty/style';
 
 const plain = makeStyle(false);
 const TEXT = ['# Title', 'First paragraph', 'continues here.', '', '```', 'code line', '', 'more code', '```', 'After the fence.', '', '1. one', '2. two', '', '> quoted **bold**', ''].join('\n');

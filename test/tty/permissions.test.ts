@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sandbox } from '../../src/main/core/executor';
+import { Sandbox } from '../../src/core/executor';
 import { makeDirs } from '../agent/harness';
 import { lastMessage, startLlmServer, type LlmServer } from '../support/llm-server';
 import { startChat, type ChatPty } from './pty-harness';

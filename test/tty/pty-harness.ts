@@ -5,7 +5,7 @@ import pty from 'node-pty';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TSX = path.join(root, 'node_modules/.bin/tsx');
-const CLI = path.join(root, 'src/main/cli.ts');
+const CLI = path.join(root, 'src/hosts/cli.ts');
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g;

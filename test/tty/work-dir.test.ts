@@ -16,7 +16,7 @@ import { chatEnv, startChat, stopChatWorld, type ChatPty } from './pty-harness';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const CLI = path.join(ROOT, 'src/main/cli.ts');
+const CLI = path.join(ROOT, 'src/hosts/cli.ts');
 const PROMPT = /\[aios\] > $/;
 
 let server: LlmServer;

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Core } from '../../src/main/core/core';
-import { startWebHost, type StartedWebHost } from '../../src/main/web/server';
-import { SessionAuth } from '../../src/main/web/session-auth';
+import { Core } from '../../src/core/core';
+import { startWebHost, type StartedWebHost } from '../../src/hosts/web/server';
+import { SessionAuth } from '../../src/hosts/web/session-auth';
 
 interface Reply {
   status: number;

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CLOSE_TOO_MANY } from '../../src/shared/wire';
-import { Core } from '../../src/main/core/core';
-import { startWebHost, type StartedWebHost } from '../../src/main/web/server';
+import { Core } from '../../src/core/core';
+import { startWebHost, type StartedWebHost } from '../../src/hosts/web/server';
 
 /** Bounded per connection: a stalled client cannot grow the server. */
 let dir: string;

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Core } from '../../src/main/core/core';
-import { aiosOwnSecrets, secretReason } from '../../src/main/core/environment/secret-files';
-import { startWebHost } from '../../src/main/web/server';
-import { loadWebState, rotateWebSecret, webSecretFile } from '../../src/main/web/web-state';
+import { Core } from '../../src/core/core';
+import { aiosOwnSecrets, secretReason } from '../../src/core/environment/secret-files';
+import { startWebHost } from '../../src/hosts/web/server';
+import { loadWebState, rotateWebSecret, webSecretFile } from '../../src/hosts/web/web-state';
 import { isolatedEnv, makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;

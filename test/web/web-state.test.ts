@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadWebState, randomLoopbackAddress, saveWebState, webSecretFile } from '../../src/main/web/web-state';
+import { loadWebState, randomLoopbackAddress, saveWebState, webSecretFile } from '../../src/hosts/web/web-state';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 let tmp: TempDir;

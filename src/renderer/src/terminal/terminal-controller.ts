@@ -5,7 +5,7 @@ import { Terminal } from '@xterm/xterm';
 import { MAX_TERMINAL_WRITE, type AiosBridge } from '../../../shared/contract';
 import type { TerminalRenderer } from '../store';
 
-/** Must match the core's flow control (src/main/core/terminal/flow-control.ts). */
+/** Must match the core's flow control (src/core/terminal/flow-control.ts). */
 const ACK_BATCH_CHARS = 5_000;
 
 export interface TerminalControllerEvents {

@@ -1,0 +1,59 @@
+import type { Decision } from '../../shared/policy';
+import type { Preview } from '../../shared/preview';
+import type { Previewer } from '../preview/previewer';
+
+/**
+ * The preview step: what a command would change, seen in a throwaway overlay.
+ * Never for a denied command. A question does not wait for it: it is asked
+ * at once and the preview fills in; an answer first abandons it.
+ */
+export class PreviewStep {
+  private readonly abort = new AbortController();
+  private readonly run: Promise<Preview | null> | null;
+  private readonly onCancel = () => this.abort.abort();
+  /** The preview, once it is in. */
+  seen: Preview | undefined;
+
+  constructor(
+    previewer: Previewer | undefined,
+    req: { command: string; cwd: string; decision: Decision },
+    private readonly signal: AbortSignal,
+  ) {
+    signal.addEventListener('abort', this.onCancel, { once: true });
+    this.run = req.decision === 'deny' ? null : (previewer?.({ ...req, signal: this.abort.signal }) ?? null);
+  }
+
+  /** A preview runs (or ran) for this command. */
+  get pending(): boolean {
+    return this.run !== null;
+  }
+
+  /** Waits for the preview: for a command that runs without a question, it is shown before it runs. */
+  async wait(): Promise<void> {
+    if (this.run) this.seen = (await this.run.catch(() => null)) ?? undefined;
+  }
+
+  /** Calls `ready` when the preview comes in while `open()` still holds (the question is not answered). */
+  whenReady(open: () => boolean, ready: (p: Preview) => void): void {
+    void this.run?.then(
+      (p) => {
+        if (!p || !open()) return;
+        this.seen = p;
+        ready(p);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Answered before the preview ended: stop it, and wait until its processes are gone before anything runs. */
+  async abandon(): Promise<void> {
+    if (!this.run || this.seen) return;
+    this.abort.abort();
+    await this.run.catch(() => null);
+  }
+
+  /** The command is settled (runs or is refused): a later cancel no longer concerns the preview. */
+  done(): void {
+    this.signal.removeEventListener('abort', this.onCancel);
+  }
+}

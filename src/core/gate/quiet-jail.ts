@@ -1,0 +1,41 @@
+import { confinementFor, type Confinement, type Sandbox } from '../executor/sandbox';
+import type { SecretFileContext } from '../environment/secret-files';
+import type { JailAvailability } from '../policy/jail-decision';
+import type { ProtectedPathContext } from '../policy/programs/protected-paths';
+
+/** The quiet jail as the gate uses it: the confinement of a folder, or why there is none. */
+export interface QuietJail {
+  for(cwd: string): Confinement | { unavailable: string };
+}
+
+/**
+ * The jail of auto-allowed (and unnamed, confinable) commands: bubblewrap
+ * when it works here, with the protected places of the working tree kept
+ * read-only and the secret files masked.
+ */
+export function quietJail(sandbox: Sandbox, protect: ProtectedPathContext, secrets: SecretFileContext): QuietJail {
+  return {
+    for(cwd) {
+      const status = sandbox.status();
+      if (!status.available) return { unavailable: `bubblewrap unavailable: ${status.reason}` };
+      return confinementFor(cwd, protect, secrets);
+    },
+  };
+}
+
+/** Asks the jail once, lazily: what the policy's decision needs, and the confinement the run then uses. */
+export function jailProbe(jail: QuietJail | undefined, cwd: string): { availability: (() => JailAvailability) | undefined; confinement: () => Confinement | undefined } {
+  if (!jail) return { availability: undefined, confinement: () => undefined };
+  let answer: Confinement | { unavailable: string } | undefined;
+  const ask = () => (answer ??= jail.for(cwd));
+  return {
+    availability: () => {
+      const a = ask();
+      return 'unavailable' in a ? { available: false, reason: a.unavailable } : { available: true, workTree: a.workTree };
+    },
+    confinement: () => {
+      const a = answer;
+      return a && !('unavailable' in a) ? a : undefined;
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import os from 'node:os';
+import path from 'node:path';
+import { stricter, type PolicyResult, type ToolPolicyResult } from '../../shared/policy';
+import { formatProblem, type ConfigProblem, type LoadedConfig } from '../config/load';
+import { analyzeLine, MAX_LINE_LENGTH } from './analyze';
+import { describePolicy } from './describe';
+import { judgeLine, type JudgeContext, type LineFacts } from './judge';
+import type { ProtectedPathContext } from './programs/protected-paths';
+import { getBashParser, type BashParser } from './shell/parser';
+import { compilePolicy, type CompiledPolicy } from './rules/rules';
+import { judgeTool, type ToolCallFacts } from './tool-judge';
+
+export { ParserLoadError } from './shell/parser';
+export { PatternError } from './rules/pattern';
+export type { Decision, PolicyResult, Segment, RuleRef, ToolPolicyResult } from '../../shared/policy';
+export { knownServerFor, type ToolAnnotations, type ToolCallFacts, type KnownServer } from './tool-judge';
+
+export interface PolicyEngineOptions {
+  config: LoadedConfig;
+  /** `--profile NAME`: adds `[profiles.NAME.permissions]`; an unknown name puts the engine on the fallback. */
+  profile?: string;
+  /** Defaults to `os.hostname()`; `[profiles.<hostname>]` applies automatically. */
+  hostname?: string;
+}
+
+export interface DecideContext {
+  /** The working directory the command will run in: the working tree for write checks. */
+  cwd: string;
+  /** The home directory `~` expands to; without it `~` paths count as unknown. */
+  home?: string;
+}
+
+/** aios's own files from the loaded config: its config dir, the memory folder, the files in use, and `protected_paths`. */
+export function protectedContext(config: LoadedConfig): Omit<ProtectedPathContext, 'home'> {
+  const p = config.paths;
+  return {
+    configDir: p.configDir,
+    memoryDir: path.dirname(p.memoryDb),
+    ownFiles: [config.file, p.mcpConfigFile],
+    extra: config.protectedPaths ?? [],
+  };
+}
+
+/**
+ * Decides whether a shell command line may run: parses it with the bash
+ * grammar, judges every simple command it contains, and returns the
+ * strictest decision with the reasons. `decide` is synchronous and never
+ * throws: anything unexpected fails closed.
+ */
+export class PolicyEngine {
+  private constructor(
+    private readonly parser: BashParser,
+    private readonly policy: CompiledPolicy,
+    private readonly protect: Omit<ProtectedPathContext, 'home'>,
+    /** `[permissions] unknown`: what no rule names runs confined, or asks (a profile may only choose asking). */
+    readonly unknown: 'confine' | 'ask',
+  ) {}
+
+  /** Loads the grammar (once per process) and compiles the configured patterns. */
+  static async create(opts: PolicyEngineOptions): Promise<PolicyEngine> {
+    const parser = await getBashParser();
+    const policy = compilePolicy(parser, opts.config, { profile: opts.profile, hostname: opts.hostname ?? os.hostname() });
+    const unknown = policy.fallback ? 'ask' : (policy.unknown ?? 'confine');
+    return new PolicyEngine(parser, policy, protectedContext(opts.config), unknown);
+  }
+
+  /** Non-empty when the engine runs on the safe fallback (everything needs approval, shipped deny list). */
+  get problems(): ConfigProblem[] {
+    return this.policy.problems;
+  }
+
+  /** The profile whose rules were added, if any. */
+  get profile(): string | undefined {
+    return this.policy.profileName;
+  }
+
+  get fallback(): boolean {
+    return this.policy.fallback;
+  }
+
+  decide(commandLine: string, context: DecideContext): PolicyResult {
+    const cwd = path.posix.resolve('/', context.cwd || '/');
+    const home = context.home ? path.posix.resolve('/', context.home) : undefined;
+    const extra: Pick<PolicyResult, 'fallback' | 'profile'> = {
+      fallback: this.policy.fallback,
+      profile: this.policy.profileName,
+    };
+    const notes = this.policy.fallback
+      ? [`the configuration has problems (${this.policy.problems.map(formatProblem).join('; ')}); running on the safe fallback: everything needs approval and the shipped deny list applies`]
+      : [];
+    if (commandLine.length > MAX_LINE_LENGTH) {
+      return { decision: 'require_approval', segments: [], reasons: [`the line is longer than ${MAX_LINE_LENGTH} characters: too long to judge`, ...notes], ...extra };
+    }
+    const facts: LineFacts = { commands: [], functions: [], floors: [] };
+    try {
+      analyzeLine(this.parser, commandLine, home, facts);
+      const { confinable, remember, ...judged } = judgeLine(facts, this.policy, { cwd, home, protect: this.protect });
+      return {
+        ...judged,
+        reasons: [...judged.reasons, ...notes],
+        ...extra,
+        ...(confinable && this.unknown === 'confine' ? { confinable: true } : {}),
+        ...(remember ? { remember: { list: 'auto_allow' as const, pattern: remember } } : {}),
+      };
+    } catch (err) {
+      return this.failClosed(facts, err, { cwd, home, protect: this.protect }, extra, notes);
+    }
+  }
+
+  /** After an internal error: approval, or deny when what was understood already hit a deny rule. */
+  private failClosed(facts: LineFacts, err: unknown, ctx: JudgeContext, extra: Pick<PolicyResult, 'fallback' | 'profile'>, notes: string[]): PolicyResult {
+    const reason = `the policy engine could not judge this line (${err instanceof Error ? err.message : String(err)}), so it fails closed`;
+    try {
+      const partial = judgeLine(facts, this.policy, ctx);
+      return { decision: stricter(partial.decision, 'require_approval'), segments: partial.segments, reasons: [reason, ...partial.reasons, ...notes], ...extra };
+    } catch {
+      return { decision: 'require_approval', segments: [], reasons: [reason, ...notes], ...extra };
+    }
+  }
+
+  /** Decides an MCP (or built-in) tool call. Never throws: anything unexpected needs approval. */
+  decideTool(call: ToolCallFacts, context: DecideContext): ToolPolicyResult {
+    const cwd = path.posix.resolve('/', context.cwd || '/');
+    const home = context.home ? path.posix.resolve('/', context.home) : undefined;
+    try {
+      return judgeTool(this.policy, call, { cwd, ...(home !== undefined ? { home } : {}), protect: this.protect });
+    } catch (err) {
+      return {
+        decision: 'require_approval',
+        server: call.server,
+        tool: call.tool,
+        reasons: [`the policy engine could not judge this tool call (${err instanceof Error ? err.message : String(err)}), so it fails closed`],
+        fallback: this.policy.fallback,
+      };
+    }
+  }
+
+  /** `replace_shipped = true`: the shipped floor is not in force. */
+  get replaceShipped(): boolean {
+    return this.policy.replaceShipped;
+  }
+
+  /** The policy in one paragraph, for the AI's system prompt. */
+  describe(): string {
+    return describePolicy(this.policy);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * `aios undo`: a command's changes to files put back from its undo record
+ * (see core/transaction), or the last undo redone.
+ *
+ *   aios undo [ID] [--redo] [--config FILE] [--json]
+ *   aios undo --list [--config FILE] [--json]
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../core/config/load';
+import { listRecords, runUndo } from '../../core/transaction/actions';
+import { defaultStateDir } from '../../core/transaction/hook';
+import { UndoStore } from '../../core/transaction/store';
+import { undoResultText } from '../../shared/undo-text';
+import { formatBytes } from '../../core/preview/summary';
+
+const USAGE = `Usage:
+  aios undo [ID] [--redo] [--config FILE] [--json]
+  aios undo --list [--config FILE] [--json]
+
+undo      put back what the newest command run as a transaction changed
+          (or record ID): files, modes, owners, links, directories, byte for
+          byte. Refused when a later command changed the same files (undo
+          that first, newest first) or when they changed outside aios since.
+--redo    redo what the newest undo (or undo record ID) undid
+--list    the undo records, newest first
+Exit code: 0 done, 1 refused, 2 usage error.`;
+
+export async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { redo: { type: 'boolean' }, list: { type: 'boolean' }, config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`aios undo: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 1 || (values.list && (positionals.length > 0 || values.redo))) {
+    process.stderr.write(`aios undo: give one record ID at most, and --list alone\n\n${USAGE}\n`);
+    return 2;
+  }
+  const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
+  const store = new UndoStore(loaded.config.transactions.state_dir ?? defaultStateDir(loaded.paths.dataDir));
+  for (const r of store.recoverInterrupted()) process.stderr.write(`aios undo: a commit was cut off by a crash; what it had changed can be undone: aios undo ${r.id} (${r.command})\n`);
+  if (values.list) {
+    const rows = listRecords(store);
+    if (values.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+    else if (rows.length === 0) process.stdout.write(`no undo records in ${store.root}\n`);
+    else for (const r of rows) process.stdout.write(`${r.id}  ${r.createdAt}  ${r.undone ? '(undone) ' : ''}${r.kind === 'command' ? '' : `${r.kind}: `}${r.command}  [${r.summary}; ${formatBytes(r.bytes)}]\n`);
+    return 0;
+  }
+  const id = positionals[0]?.toUpperCase();
+  const out = runUndo(store, { ...(id ? { recordId: id } : {}), ...(values.redo ? { redo: true } : {}) });
+  const result = { ok: out.ok, message: out.message, recordId: out.record?.id ?? null, undoFirst: out.undoFirst };
+  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${undoResultText(result).replace(/\/undo /g, 'aios undo ')}\n`);
+  return out.ok ? 0 : 1;
+}
