@@ -24,13 +24,23 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/core/**', '**/hosts/**', 'electron', 'node:*'], message: 'The renderer talks only to window.aios (src/shared).' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/core/**', '**/hosts/**', 'electron', 'node:*'], message: 'The renderer talks only to window.aios (src/shared).' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/core/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The core and the contract are host-agnostic: no electron here.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'The core and the contract are host-agnostic: no electron here.' }] },
+      ],
     },
   },
   // Inside the core the arrows go one way too: agent → gate → policy, jail (executor, preview); never back up.
@@ -41,7 +51,12 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'The core and the contract are host-agnostic: no electron here.' }],
-          patterns: [{ regex: '(^|/)(agent|gate)(/|$)', message: 'The policy and the jail sit below the gate and the agent: they never import them (pass what they need in).' }],
+          patterns: [
+            {
+              regex: '(^|/)(agent|gate)(/|$)',
+              message: 'The policy and the jail sit below the gate and the agent: they never import them (pass what they need in).',
+            },
+          ],
         },
       ],
     },
@@ -53,7 +68,9 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'The core and the contract are host-agnostic: no electron here.' }],
-          patterns: [{ regex: '(^|/)agent(/|$)', message: 'The gate sits below the agent: the agent passes actions in, the gate never imports it.' }],
+          patterns: [
+            { regex: '(^|/)agent(/|$)', message: 'The gate sits below the agent: the agent passes actions in, the gate never imports it.' },
+          ],
         },
       ],
     },
@@ -63,7 +80,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: ['electron'], patterns: [{ group: ['node:*', '**/core/**', '**/hosts/**', '**/renderer/**'], message: 'src/shared is pure types and schemas: no I/O, no hosts.' }] },
+        {
+          paths: ['electron'],
+          patterns: [
+            {
+              group: ['node:*', '**/core/**', '**/hosts/**', '**/renderer/**'],
+              message: 'src/shared is pure types and schemas: no I/O, no hosts.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -76,11 +101,20 @@ export default tseslint.config(
 /** The import arrows inside the core, one block per folder (last block wins per file, so each repeats the ones above it). */
 function layerRules() {
   const rule = '@typescript-eslint/no-restricted-imports';
-  const noHost = { regex: '(^|/)(hosts|renderer)(/|$)', message: 'The core never imports a host or the renderer: hosts sit above the core.' };
-  const noAgent = { regex: '(^|/)\\.\\./(\\.\\./)*(agent|gate)(/|$)', message: 'The policy and the jail judge and confine; they never reach up into the agent or the gate.' };
+  const noHost = {
+    regex: '(^|/)(hosts|renderer)(/|$)',
+    message: 'The core never imports a host or the renderer: hosts sit above the core.',
+  };
+  const noAgent = {
+    regex: '(^|/)\\.\\./(\\.\\./)*(agent|gate)(/|$)',
+    message: 'The policy and the jail judge and confine; they never reach up into the agent or the gate.',
+  };
   const policyTop = { regex: '^\\.\\.(/[^/]+)?$', message: "A policy layer never imports the policy's top (judge, analyze, index)." };
   const noRules = { regex: '^\\.\\./rules(/|$)', message: 'Lower policy layers never import the rules: shell ← programs ← rules.' };
-  const noPrograms = { regex: '^\\.\\./programs(/|$)', message: 'The shell layer never imports the programs layer: shell ← programs ← rules.' };
+  const noPrograms = {
+    regex: '^\\.\\./programs(/|$)',
+    message: 'The shell layer never imports the programs layer: shell ← programs ← rules.',
+  };
   const block = (files, ...patterns) => ({ files, rules: { [rule]: ['error', { patterns }] } });
   return [
     block(['src/core/**/*.ts'], noHost),

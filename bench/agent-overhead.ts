@@ -61,11 +61,19 @@ const stats = (xs: number[]) => {
 const fmt = (ms: number) => `${ms.toFixed(2).padStart(7)} ms`;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-bench-agent-'));
-const env = { HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'xdg'), AIOS_CONFIG_DIR: path.join(dir, 'cfg'), PATH: process.env.PATH ?? '/usr/bin:/bin', USER: 'bench' };
+const env = {
+  HOME: dir,
+  XDG_CONFIG_HOME: path.join(dir, 'xdg'),
+  AIOS_CONFIG_DIR: path.join(dir, 'cfg'),
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  USER: 'bench',
+};
 fs.mkdirSync(env.AIOS_CONFIG_DIR, { recursive: true });
 const server = await startLlmServer();
 server.setResponder((body) =>
-  body.messages.at(-1)?.role === 'tool' ? { text: 'done' } : { toolCalls: [{ name: 'run_command', arguments: { command: COMMAND, reason: 'bench' } }] },
+  body.messages.at(-1)?.role === 'tool'
+    ? { text: 'done' }
+    : { toolCalls: [{ name: 'run_command', arguments: { command: COMMAND, reason: 'bench' } }] },
 );
 fs.writeFileSync(
   path.join(env.AIOS_CONFIG_DIR, 'config.toml'),

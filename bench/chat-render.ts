@@ -60,7 +60,10 @@ function makeLongTokens(bytes: number): string[] {
   const out: string[] = [];
   let size = 0;
   for (let i = 0; size < bytes; i++) {
-    const t = pieces.slice((i * 8) % 3992, ((i * 8) % 3992) + 8).join('').replace(END_MARK, '');
+    const t = pieces
+      .slice((i * 8) % 3992, ((i * 8) % 3992) + 8)
+      .join('')
+      .replace(END_MARK, '');
     out.push(t);
     size += t.length;
   }
@@ -101,7 +104,9 @@ interface CaseResult {
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+  );
   try {
     return await Promise.race([p, timeout]);
   } finally {
@@ -152,7 +157,12 @@ async function measure(browser: Browser, spec: CaseSpec): Promise<CaseResult> {
     // The login link answers with a page that moves on to the app: wait for that navigation first.
     await page.waitForURL((u) => !u.searchParams.has('ticket'));
     await page.waitForLoadState('load');
-    await until(page, `(window.__aiosChatStats?.messages ?? -1) >= ${historyMessages}`, 180_000, `the page to hold ${historyMessages} restored messages`);
+    await until(
+      page,
+      `(window.__aiosChatStats?.messages ?? -1) >= ${historyMessages}`,
+      180_000,
+      `the page to hold ${historyMessages} restored messages`,
+    );
     const restored = (await page.evaluate('window.__aiosChatStats.messages')) as number;
     if (restored < spec.rows) throw new Error(`chat.state restored ${restored} rows, fewer than the ${spec.rows} stored`);
     const loadMs = performance.now() - t0;
@@ -170,7 +180,8 @@ async function measure(browser: Browser, spec: CaseSpec): Promise<CaseResult> {
     await ended;
     const probe = (await page.evaluate(COLLECT_PROBE)) as ProbeResult;
     const last = page.locator('[data-testid="message"][data-role="assistant"]').last();
-    if (!(await last.innerText()).includes(END_MARK)) throw new Error(`the stream ended but the last answer does not show its final token "${END_MARK}"`);
+    if (!(await last.innerText()).includes(END_MARK))
+      throw new Error(`the stream ended but the last answer does not show its final token "${END_MARK}"`);
     if (probe.startAt === 0) throw new Error('the probe saw no Enter keydown');
     const answerChars = (await page.evaluate('window.__aiosChatStats.lastChars')) as number;
 
@@ -212,10 +223,11 @@ function line(r: CaseResult): string {
   return `  ${r.spec.label.padEnd(9)} longest ${ms(r.longest)}  p95 ${ms(r.p95)}  total ${ms(r.totalMs)}  frames ${String(r.frames).padStart(4)} (${String(r.overTarget).padStart(3)} ≥ ${TARGET_MS} ms, longest at ${Math.round(r.longestAt * 100)}%)  LoAF max ${ms(r.loafMax)}  longtask max ${ms(r.longtaskMax)}  idle longest ${ms(r.idleLongest)}  rows ${r.loadedRows}`;
 }
 
-
 if (Number(process.versions.node.split('.')[0]) < 22) {
   // better-sqlite3's prebuilt binary crashes the system Node 20 (seeding opens the memory file).
-  console.error(`chat-render: Node ${process.versions.node} is too old; run it as \`npm run bench -- chat-render\` (Node 24 from node_modules/.bin)`);
+  console.error(
+    `chat-render: Node ${process.versions.node} is too old; run it as \`npm run bench -- chat-render\` (Node 24 from node_modules/.bin)`,
+  );
   process.exit(1);
 }
 assertBuilt();
@@ -230,7 +242,9 @@ const CASES: CaseSpec[] = [
 const browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: [...CHROMIUM_ARGS] });
 const results = new Map<string, CaseResult[]>(CASES.map((c) => [c.label, []]));
 try {
-  console.log(`chat-render: ${TOKENS} tokens, one SSE chunk each (${CHUNK_DELAY_MS} ms apart), Chromium ${browser.version()}, ${RUNS} run(s)`);
+  console.log(
+    `chat-render: ${TOKENS} tokens, one SSE chunk each (${CHUNK_DELAY_MS} ms apart), Chromium ${browser.version()}, ${RUNS} run(s)`,
+  );
   for (let run = 1; run <= RUNS; run++) {
     console.log(`run ${run}`);
     for (const c of CASES) {
@@ -276,7 +290,13 @@ const lr = long.map((r) => r.totalMs / r.streamMs);
 const ratio = median(lr);
 const slowCall = Math.max(...long.map((r) => r.slowestCallMs));
 const baseCall = Math.max(...empty.map((r) => r.slowestCallMs));
-console.log(`long answer: ${(first(long).answerChars / 1e6).toFixed(2)} MB in ${longTokens.length} chunks, sent at ${LONG_RATE / 1000} KB/s`);
-console.log(`  longest frame ${ms(longest)} (empty: ${ms(med(empty, 'longest'))}, ratio ${(longest / med(empty, 'longest')).toFixed(2)}): ${verdict(longest)}`);
-console.log(`  page shows the end ${ms(med(long, 'totalMs'))} after send; the server took ${ms(median(long.map((r) => r.streamMs)))}: ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`);
+console.log(
+  `long answer: ${(first(long).answerChars / 1e6).toFixed(2)} MB in ${longTokens.length} chunks, sent at ${LONG_RATE / 1000} KB/s`,
+);
+console.log(
+  `  longest frame ${ms(longest)} (empty: ${ms(med(empty, 'longest'))}, ratio ${(longest / med(empty, 'longest')).toFixed(2)}): ${verdict(longest)}`,
+);
+console.log(
+  `  page shows the end ${ms(med(long, 'totalMs'))} after send; the server took ${ms(median(long.map((r) => r.streamMs)))}: ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`,
+);
 console.log(`  slowest script call during the stream ${ms(slowCall)} (empty: ${ms(baseCall)})`);

@@ -29,10 +29,22 @@ const env = { PATH: '/usr/bin:/bin', HOME: tree, LANG: 'C' };
 const bwrap = findExecutable('bwrap', env.PATH);
 if (!bwrap) throw new Error('bubblewrap is not installed');
 
-function timed(file: string, args: string[], seccomp?: Buffer, lifeline = false, around?: <T>(start: () => T) => T, release?: () => void): Promise<number> {
+function timed(
+  file: string,
+  args: string[],
+  seccomp?: Buffer,
+  lifeline = false,
+  around?: <T>(start: () => T) => T,
+  release?: () => void,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const start = () => spawn(file, args, { cwd: tree, env, stdio: [lifeline ? 'pipe' : 'ignore', 'ignore', 'ignore', ...(seccomp ? (['pipe'] as const) : [])] });
+    const start = () =>
+      spawn(file, args, {
+        cwd: tree,
+        env,
+        stdio: [lifeline ? 'pipe' : 'ignore', 'ignore', 'ignore', ...(seccomp ? (['pipe'] as const) : [])],
+      });
     const child = around ? around(start) : start();
     child.on('close', () => release?.());
     if (seccomp) (child.stdio[3] as Writable).end(seccomp);
@@ -65,9 +77,13 @@ try {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const bare = median(sample.bare);
-console.log(`jail (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, uid ${process.getuid?.()}), median of ${runs} interleaved runs of \`${CMD}\``);
+console.log(
+  `jail (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, uid ${process.getuid?.()}), median of ${runs} interleaved runs of \`${CMD}\``,
+);
 for (const [name, xs] of Object.entries(sample)) {
   const m = median(xs);
   const target = name === 'quiet' ? ' (target ≤ 10 ms)' : name === 'preview' ? ' (target ≤ 60 ms)' : '';
-  console.log(`  ${name.padEnd(9)} ${m.toFixed(1).padStart(7)} ms (min ${Math.min(...xs).toFixed(1)})  added ${(m - bare).toFixed(1).padStart(6)} ms${target}  ratio ${(m / bare).toFixed(1)}x`);
+  console.log(
+    `  ${name.padEnd(9)} ${m.toFixed(1).padStart(7)} ms (min ${Math.min(...xs).toFixed(1)})  added ${(m - bare).toFixed(1).padStart(6)} ms${target}  ratio ${(m / bare).toFixed(1)}x`,
+  );
 }

@@ -53,7 +53,28 @@ const LIKE_PER_CLASS = Number(values['like-queries'] ?? values.queries);
 
 const rnd = mulberry32(20251106);
 
-const SYLLABLES = ['ka', 'ri', 'to', 'na', 'mo', 'su', 'le', 'dor', 'pan', 'ix', 'ul', 'ber', 'gen', 'tha', 'qu', 'vo', 'zen', 'lim', 'sar', 'el'];
+const SYLLABLES = [
+  'ka',
+  'ri',
+  'to',
+  'na',
+  'mo',
+  'su',
+  'le',
+  'dor',
+  'pan',
+  'ix',
+  'ul',
+  'ber',
+  'gen',
+  'tha',
+  'qu',
+  'vo',
+  'zen',
+  'lim',
+  'sar',
+  'el',
+];
 function vocabulary(n: number): string[] {
   const words = new Set<string>();
   while (words.size < n) {
@@ -88,7 +109,8 @@ function zipfWord(): string {
 function memoryText(): string {
   if (rnd() < 0.05) {
     let s = '';
-    for (let i = 0, n = 3 + Math.floor(rnd() * 6); i < n; i++) s += JA[Math.floor(rnd() * JA.length)]! + JA_GLUE[Math.floor(rnd() * JA_GLUE.length)]!;
+    for (let i = 0, n = 3 + Math.floor(rnd() * 6); i < n; i++)
+      s += JA[Math.floor(rnd() * JA.length)]! + JA_GLUE[Math.floor(rnd() * JA_GLUE.length)]!;
     return `${s}。`;
   }
   const words: string[] = [];
@@ -105,7 +127,9 @@ function time<T>(fn: () => T): [T, number] {
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-bench-memory-'));
 try {
-  console.log(`memory search benchmark: ${N.toLocaleString('en')} memories, Node ${process.version}, SQLite ${new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string}`);
+  console.log(
+    `memory search benchmark: ${N.toLocaleString('en')} memories, Node ${process.version}, SQLite ${new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string}`,
+  );
   const texts = Array.from({ length: N }, memoryText);
 
   // --- insert throughput ---------------------------------------------------
@@ -134,25 +158,34 @@ try {
     });
     plainDb.close();
     console.log('\ninsert throughput');
-    console.log(`  aios create(), one transaction each (with index)   ${Math.round(SINGLE / (tSingle / 1000)).toLocaleString('en')} memories/s`);
-    console.log(`  aigpt-style INSERT, one transaction each (baseline) ${Math.round(SINGLE / (tPlain / 1000)).toLocaleString('en')} memories/s`);
+    console.log(
+      `  aios create(), one transaction each (with index)   ${Math.round(SINGLE / (tSingle / 1000)).toLocaleString('en')} memories/s`,
+    );
+    console.log(
+      `  aigpt-style INSERT, one transaction each (baseline) ${Math.round(SINGLE / (tPlain / 1000)).toLocaleString('en')} memories/s`,
+    );
   }
 
   const file = values.file ?? path.join(dir, 'memory.db');
   const reuse = values.file !== undefined && fs.existsSync(file);
   const store = openMemoryStore(file);
-  if (reuse && store.count() !== N) throw new Error(`${file} holds ${store.count()} memories, not ${N}: remove it or pass --memories ${store.count()}`);
+  if (reuse && store.count() !== N)
+    throw new Error(`${file} holds ${store.count()} memories, not ${N}: remove it or pass --memories ${store.count()}`);
   if (!reuse) {
     const [, tBulk] = time(() => {
       store.connection.exec('BEGIN IMMEDIATE');
       for (const t of texts) store.create(t);
       store.connection.exec('COMMIT');
     });
-    console.log(`  aios create() x ${N.toLocaleString('en')} in one transaction            ${Math.round(N / (tBulk / 1000)).toLocaleString('en')} memories/s`);
+    console.log(
+      `  aios create() x ${N.toLocaleString('en')} in one transaction            ${Math.round(N / (tBulk / 1000)).toLocaleString('en')} memories/s`,
+    );
   } else {
     // A file from an earlier run: its index is brought up to date (an older aios may have built it) before timing.
     const [r, t] = time(() => store.syncIndex());
-    console.log(`\nreusing ${file} (${N.toLocaleString('en')} memories; index brought up to date in ${(t / 1000).toFixed(1)} s, ${r.added.toLocaleString('en')} rows indexed)`);
+    console.log(
+      `\nreusing ${file} (${N.toLocaleString('en')} memories; index brought up to date in ${(t / 1000).toFixed(1)} s, ${r.added.toLocaleString('en')} rows indexed)`,
+    );
   }
 
   // --- keeping in step with other writers -----------------------------------
@@ -179,7 +212,10 @@ try {
     const [, tIdle] = time(() => fstore.syncIndex());
     history.close();
     // One foreign memory write at a time, aigpt's way, then the search's check.
-    const foreignIds = fdb.prepare('SELECT id FROM memories ORDER BY rowid LIMIT 10 OFFSET ?').pluck().all(Math.floor(N / 2)) as string[];
+    const foreignIds = fdb
+      .prepare('SELECT id FROM memories ORDER BY rowid LIMIT 10 OFFSET ?')
+      .pluck()
+      .all(Math.floor(N / 2)) as string[];
     const fupd = fdb.prepare('UPDATE memories SET content = ?, updated_at = ? WHERE id = ?');
     const fdel = fdb.prepare('DELETE FROM memories WHERE id = ?');
     const perChange = { insert: [] as number[], update: [] as number[], delete: [] as number[] };
@@ -202,14 +238,20 @@ try {
     }
     fstore.close();
     fdb.close();
-    const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+    const p50 = (xs: number[]) =>
+      percentile(
+        [...xs].sort((a, b) => a - b),
+        50,
+      );
     const fullP50 = p50(fullChecks);
     console.log('\nindex kept in step without triggers');
     console.log(`  first build over ${built.added.toLocaleString('en')} rows another program wrote   ${(tBuild / 1000).toFixed(2)} s`);
     console.log(`  check after another process committed (p50)        ${ms(percentile(checks, 50))}`);
     console.log(`  check when nobody else wrote                        ${ms(tIdle)}`);
     for (const [what, xs] of Object.entries(perChange)) {
-      console.log(`  check after one foreign ${what.padEnd(6)} (p50)            ${ms(p50(xs))}   (whole-table comparison, the baseline: ${ms(fullP50)}, ${(fullP50 / p50(xs)).toFixed(0)}x)`);
+      console.log(
+        `  check after one foreign ${what.padEnd(6)} (p50)            ${ms(p50(xs))}   (whole-table comparison, the baseline: ${ms(fullP50)}, ${(fullP50 / p50(xs)).toFixed(0)}x)`,
+      );
     }
   }
 
@@ -247,19 +289,40 @@ try {
     const phrases = parseQuery(q).phrases;
     const [, before] = time(() => (phrases.length > 0 ? previous.all(phrases.map((p) => p.exact).join(' AND ')) : []));
     const n = likeDone.get(cls) ?? 0;
-    if (n >= LIKE_PER_CLASS) return { cls, q, fts, before, like: undefined, hits: hits.length, capped: hits.some((h) => h.capped), likeRows: undefined };
+    if (n >= LIKE_PER_CLASS)
+      return { cls, q, fts, before, like: undefined, hits: hits.length, capped: hits.some((h) => h.capped), likeRows: undefined };
     likeDone.set(cls, n + 1);
     const [rows, lk] = time(() => like.all(`%${q}%`, `%${q}%`) as unknown[]);
-    return { cls, q, fts, before, like: lk as number | undefined, hits: hits.length, capped: hits.some((h) => h.capped), likeRows: rows.length as number | undefined };
+    return {
+      cls,
+      q,
+      fts,
+      before,
+      like: lk as number | undefined,
+      hits: hits.length,
+      capped: hits.some((h) => h.capped),
+      likeRows: rows.length as number | undefined,
+    };
   });
   const summarize = (rs: typeof results) => {
     const f = rs.map((r) => r.fts).sort((a, b) => a - b);
     const l = rs.flatMap((r) => (r.like === undefined ? [] : [r.like])).sort((a, b) => a - b);
     const b = rs.map((r) => r.before).sort((x, y) => x - y);
-    return { f50: percentile(f, 50), f95: percentile(f, 95), fmax: f[f.length - 1]!, l50: percentile(l, 50), l95: percentile(l, 95), b95: percentile(b, 95) };
+    return {
+      f50: percentile(f, 50),
+      f95: percentile(f, 95),
+      fmax: f[f.length - 1]!,
+      l50: percentile(l, 50),
+      l95: percentile(l, 95),
+      b95: percentile(b, 95),
+    };
   };
-  console.log(`\nsearch, ${results.length} queries, limit 20 (FTS: ranked, with snippets; LIKE: aigpt's query, every match${LIKE_PER_CLASS < QUERIES_PER_CLASS ? `, on the first ${LIKE_PER_CLASS} of each class` : ''})`);
-  console.log(`  ${'class'.padEnd(26)} ${'FTS p50'.padStart(10)} ${'FTS p95'.padStart(10)} ${'LIKE p50'.padStart(10)} ${'LIKE p95'.padStart(10)} ${'ratio p50'.padStart(9)} ${'ratio p95'.padStart(9)} ${'previous ranking p95'.padStart(21)}  matches (LIKE, median)`);
+  console.log(
+    `\nsearch, ${results.length} queries, limit 20 (FTS: ranked, with snippets; LIKE: aigpt's query, every match${LIKE_PER_CLASS < QUERIES_PER_CLASS ? `, on the first ${LIKE_PER_CLASS} of each class` : ''})`,
+  );
+  console.log(
+    `  ${'class'.padEnd(26)} ${'FTS p50'.padStart(10)} ${'FTS p95'.padStart(10)} ${'LIKE p50'.padStart(10)} ${'LIKE p95'.padStart(10)} ${'ratio p50'.padStart(9)} ${'ratio p95'.padStart(9)} ${'previous ranking p95'.padStart(21)}  matches (LIKE, median)`,
+  );
   const line = (name: string, rs: typeof results) => {
     const s = summarize(rs);
     const m = rs.flatMap((r) => (r.likeRows === undefined ? [] : [r.likeRows])).sort((a, b) => a - b);
@@ -269,12 +332,20 @@ try {
     );
     return s;
   };
-  for (const cls of [...new Set(results.map((r) => r.cls))]) line(cls, results.filter((r) => r.cls === cls));
+  for (const cls of [...new Set(results.map((r) => r.cls))])
+    line(
+      cls,
+      results.filter((r) => r.cls === cls),
+    );
   const all = line('all queries', results);
   const p95Ok = all.f95 < 5;
   const ratioOk = all.l95 / all.f95 >= 10 && all.l50 / all.f50 >= 10;
-  console.log(`\ntargets: FTS p95 < 5 ms: ${p95Ok ? 'met' : 'MISSED'} (${ms(all.f95)}); >= 10x faster than LIKE: ${ratioOk ? 'met' : 'MISSED'} (p50 ${(all.l50 / all.f50).toFixed(0)}x, p95 ${(all.l95 / all.f95).toFixed(0)}x)`);
-  console.log(`file size: ${(fs.statSync(file).size / 1024 / 1024).toFixed(1)} MiB (+ WAL ${(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size / 1024 / 1024 : 0).toFixed(1)} MiB)`);
+  console.log(
+    `\ntargets: FTS p95 < 5 ms: ${p95Ok ? 'met' : 'MISSED'} (${ms(all.f95)}); >= 10x faster than LIKE: ${ratioOk ? 'met' : 'MISSED'} (p50 ${(all.l50 / all.f50).toFixed(0)}x, p95 ${(all.l95 / all.f95).toFixed(0)}x)`,
+  );
+  console.log(
+    `file size: ${(fs.statSync(file).size / 1024 / 1024).toFixed(1)} MiB (+ WAL ${(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size / 1024 / 1024 : 0).toFixed(1)} MiB)`,
+  );
   store.close();
   process.exitCode = p95Ok && ratioOk ? 0 : 1;
 } finally {

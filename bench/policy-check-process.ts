@@ -32,7 +32,13 @@ if (!fs.existsSync(cli)) {
 }
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-bench-exit-'));
-const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, XDG_CONFIG_HOME: path.join(home, 'xdg'), AIOS_CONFIG_DIR: path.join(home, 'config'), AIOS_DATA_DIR: path.join(home, 'data') };
+const env = {
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: home,
+  XDG_CONFIG_HOME: path.join(home, 'xdg'),
+  AIOS_CONFIG_DIR: path.join(home, 'config'),
+  AIOS_DATA_DIR: path.join(home, 'data'),
+};
 const parseLines = path.join(root, 'test', 'support', 'parse-lines.mjs');
 
 const cases: Record<string, { args: string[]; runs: number; results: MeasuredRun[] }> = {
@@ -65,14 +71,20 @@ const stat = (c: (typeof cases)[string]) => ({
   rss: median(c.results.map((r) => r.peakRssKb)) / 1024,
 });
 
-console.log(`policy-check-process (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}), median of ${runs} runs (controls: ${controlRuns})`);
+console.log(
+  `policy-check-process (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}), median of ${runs} runs (controls: ${controlRuns})`,
+);
 for (const [name, c] of Object.entries(cases)) {
   if (c.results.length === 0) continue;
   const s = stat(c);
-  console.log(`  ${name.padEnd(34)} wall ${s.wall.toFixed(0).padStart(5)} ms (min ${s.wallMin.toFixed(0).padStart(5)})  peak RSS ${s.rss.toFixed(0).padStart(4)} MB`);
+  console.log(
+    `  ${name.padEnd(34)} wall ${s.wall.toFixed(0).padStart(5)} ms (min ${s.wallMin.toFixed(0).padStart(5)})  peak RSS ${s.rss.toFixed(0).padStart(4)} MB`,
+  );
 }
 const base = stat(cases['node -e 0 (baseline)'] as (typeof cases)[string]);
 const aios = stat(cases["aios policy check -- 'ls -la'"] as (typeof cases)[string]);
 const ratio = aios.wall / base.wall;
 const ratioMin = aios.wallMin / base.wallMin;
-console.log(`  ratio aios / node -e 0: ${ratio.toFixed(1)}x median, ${ratioMin.toFixed(1)}x min (target ≤ 3x); peak ${aios.rss.toFixed(0)} MB (target < 100 MB)`);
+console.log(
+  `  ratio aios / node -e 0: ${ratio.toFixed(1)}x median, ${ratioMin.toFixed(1)}x min (target ≤ 3x); peak ${aios.rss.toFixed(0)} MB (target < 100 MB)`,
+);

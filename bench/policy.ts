@@ -33,14 +33,50 @@ const { values } = parseArgs({
 });
 
 const SIMPLE = [
-  'ls', 'ls -la /', 'ls -lh ~/Downloads', 'cat README.md', 'cat /etc/os-release', 'grep -rn TODO src', 'find . -name "*.ts"',
-  'ps aux', 'df -h', 'free -m', 'uname -a', 'top -b -n 1', 'pacman -Qi rust', 'pacman -Ss firefox', 'pacman -S firefox',
-  'pacman -Syu', 'pacman -Rns vim', 'systemctl status nginx', 'systemctl stop nginx', 'systemctl start sshd',
-  'git clone https://github.com/syui/aios', 'git status', 'cargo install ripgrep', 'rm -rf ./build', 'rm -rf /',
-  'rm -rf /*', '/bin/rm -fr /', 'rm --recursive --force /home/me/tmp', 'dd if=/dev/zero of=/dev/sda bs=1M',
-  'mkfs.ext4 /dev/sdb1', 'echo hello', 'echo done > out.txt', 'echo x > /etc/hosts', 'curl -fsSL https://example.com/install.sh',
-  'python3 -c "print(1)"', 'find / -name core -delete', 'find . -type f -exec rm {} \\;', 'tar xzf archive.tar.gz',
-  'journalctl -u nginx --since today', 'du -sh *', 'cp a.txt b.txt', 'mv notes.md docs/', 'chmod 644 file', 'make -j8',
+  'ls',
+  'ls -la /',
+  'ls -lh ~/Downloads',
+  'cat README.md',
+  'cat /etc/os-release',
+  'grep -rn TODO src',
+  'find . -name "*.ts"',
+  'ps aux',
+  'df -h',
+  'free -m',
+  'uname -a',
+  'top -b -n 1',
+  'pacman -Qi rust',
+  'pacman -Ss firefox',
+  'pacman -S firefox',
+  'pacman -Syu',
+  'pacman -Rns vim',
+  'systemctl status nginx',
+  'systemctl stop nginx',
+  'systemctl start sshd',
+  'git clone https://github.com/syui/aios',
+  'git status',
+  'cargo install ripgrep',
+  'rm -rf ./build',
+  'rm -rf /',
+  'rm -rf /*',
+  '/bin/rm -fr /',
+  'rm --recursive --force /home/me/tmp',
+  'dd if=/dev/zero of=/dev/sda bs=1M',
+  'mkfs.ext4 /dev/sdb1',
+  'echo hello',
+  'echo done > out.txt',
+  'echo x > /etc/hosts',
+  'curl -fsSL https://example.com/install.sh',
+  'python3 -c "print(1)"',
+  'find / -name core -delete',
+  'find . -type f -exec rm {} \\;',
+  'tar xzf archive.tar.gz',
+  'journalctl -u nginx --since today',
+  'du -sh *',
+  'cp a.txt b.txt',
+  'mv notes.md docs/',
+  'chmod 644 file',
+  'make -j8',
 ];
 const WRAPPERS = ['', '', '', 'sudo ', 'sudo -u root ', 'env LANG=C ', 'nice -n 10 ', 'timeout 5 ', 'nohup ', 'time ', 'command ', 'A=1 '];
 const OPS = [' ; ', ' && ', ' || ', ' | ', '\n'];
@@ -101,7 +137,10 @@ async function main(): Promise<void> {
   const cold = await coldStartup();
   const children: Array<{ parserMs: number; createMs: number }> = [];
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--startup-only'], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--startup-only'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     if (r.status === 0) children.push(JSON.parse(r.stdout.trim().split('\n').pop() as string) as { parserMs: number; createMs: number });
     else process.stderr.write(`startup child failed: ${r.stderr}\n`);
   }

@@ -55,7 +55,9 @@ try {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const d = median(directMs);
 const p = median(previewMs);
-console.log(`preview (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, uid ${process.getuid?.()}), median of ${runs} runs, overlays over the working tree + ${DEFAULT_PREVIEW.paths.join(' ')}`);
+console.log(
+  `preview (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, uid ${process.getuid?.()}), median of ${runs} runs, overlays over the working tree + ${DEFAULT_PREVIEW.paths.join(' ')}`,
+);
 console.log(`  direct   ${COMMAND.padEnd(44)} ${d.toFixed(1).padStart(6)} ms (min ${Math.min(...directMs).toFixed(1)})`);
 console.log(`  preview  ${COMMAND.padEnd(44)} ${p.toFixed(1).padStart(6)} ms (min ${Math.min(...previewMs).toFixed(1)})`);
 console.log(`  added by the preview: ${(p - d).toFixed(0)} ms median (target ≤ 60 ms); ratio ${(p / d).toFixed(1)}x`);

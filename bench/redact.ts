@@ -16,11 +16,29 @@ import { mulberry32 } from './lib/stats';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '16' } } });
 const MB = Number(values.mb);
-const SECRETS = ['sk-proj-Q7vT2mXw9LpK4sRb8NcY1hZe6UaJ3fGd', 'n3Jq_X8vLr2TmW-9sKpB4yHc7DfZa1QeGu6VoNi0tEx', 'ghp_abcdEFGH1234ijklMNOP5678', 'corp-value-123456'];
+const SECRETS = [
+  'sk-proj-Q7vT2mXw9LpK4sRb8NcY1hZe6UaJ3fGd',
+  'n3Jq_X8vLr2TmW-9sKpB4yHc7DfZa1QeGu6VoNi0tEx',
+  'ghp_abcdEFGH1234ijklMNOP5678',
+  'corp-value-123456',
+];
 
 function corpus(bytes: number): string[] {
   const rnd = mulberry32(7);
-  const words = ['drwxr-xr-x', 'README.md', 'src', 'node_modules', 'INFO', 'systemd[1]:', 'Started', 'nginx.service', '-rw-r--r--', '4096', 'Dec', '20:00'];
+  const words = [
+    'drwxr-xr-x',
+    'README.md',
+    'src',
+    'node_modules',
+    'INFO',
+    'systemd[1]:',
+    'Started',
+    'nginx.service',
+    '-rw-r--r--',
+    '4096',
+    'Dec',
+    '20:00',
+  ];
   const lines: string[] = [];
   let size = 0;
   while (size < bytes) {

@@ -54,7 +54,13 @@ function secrets(): SecretSet {
 }
 
 function service(file: string, events: EventBus): TerminalService {
-  return new TerminalService({ events, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir() }, shell: '/bin/cat', shellArgs: [file], secrets: secrets() });
+  return new TerminalService({
+    events,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir() },
+    shell: '/bin/cat',
+    shellArgs: [file],
+    secrets: secrets(),
+  });
 }
 
 /** xterm on a worker thread: the core's thread reads, redacts and sends; another parses and acknowledges. */
@@ -171,10 +177,23 @@ const rawRate = mb / (median(rawMs) / 1000);
 const coreRate = mb / (median(coreMs) / 1000);
 const sameRate = mb / (median(sameMs) / 1000);
 const xtermRate = mb / (median(xtermMs) / 1000);
-console.log(`terminal-throughput: cat of ${mb.toFixed(0)} MB, median of ${RUNS} runs (load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cpus)`);
-console.log(`  raw node-pty read (baseline)               ${rawRate.toFixed(1).padStart(8)} MB/s  (${median(rawMs).toFixed(0)} ms, ${rawChars} chars)`);
-console.log(`  aios core → xterm headless, its own thread ${coreRate.toFixed(1).padStart(8)} MB/s  (${median(coreMs).toFixed(0)} ms, ${coreChars} chars)`);
-console.log(`  aios core → xterm headless, same thread    ${sameRate.toFixed(1).padStart(8)} MB/s  (${median(sameMs).toFixed(0)} ms, ${sameChars} chars)`);
-console.log(`  xterm headless alone, same text (ceiling) ${xtermRate.toFixed(1).padStart(8)} MB/s  (${median(xtermMs).toFixed(0)} ms; ${(xtermRate / rawRate).toFixed(2)} of raw)`);
-console.log(`  ratio aios/raw                             ${(coreRate / rawRate).toFixed(2).padStart(8)}   (target ≥ 0.80; same thread ${(sameRate / rawRate).toFixed(2)})`);
-if (coreChars !== rawChars || sameChars !== rawChars) console.log(`  WARNING: character counts differ (${coreChars}, ${sameChars} vs ${rawChars})`);
+console.log(
+  `terminal-throughput: cat of ${mb.toFixed(0)} MB, median of ${RUNS} runs (load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cpus)`,
+);
+console.log(
+  `  raw node-pty read (baseline)               ${rawRate.toFixed(1).padStart(8)} MB/s  (${median(rawMs).toFixed(0)} ms, ${rawChars} chars)`,
+);
+console.log(
+  `  aios core → xterm headless, its own thread ${coreRate.toFixed(1).padStart(8)} MB/s  (${median(coreMs).toFixed(0)} ms, ${coreChars} chars)`,
+);
+console.log(
+  `  aios core → xterm headless, same thread    ${sameRate.toFixed(1).padStart(8)} MB/s  (${median(sameMs).toFixed(0)} ms, ${sameChars} chars)`,
+);
+console.log(
+  `  xterm headless alone, same text (ceiling) ${xtermRate.toFixed(1).padStart(8)} MB/s  (${median(xtermMs).toFixed(0)} ms; ${(xtermRate / rawRate).toFixed(2)} of raw)`,
+);
+console.log(
+  `  ratio aios/raw                             ${(coreRate / rawRate).toFixed(2).padStart(8)}   (target ≥ 0.80; same thread ${(sameRate / rawRate).toFixed(2)})`,
+);
+if (coreChars !== rawChars || sameChars !== rawChars)
+  console.log(`  WARNING: character counts differ (${coreChars}, ${sameChars} vs ${rawChars})`);

@@ -44,7 +44,11 @@ function bare(command: string, cwd = tree): Promise<number> {
   });
 }
 
-async function transaction(command: string, paths: readonly string[], cwd = tree): Promise<{ ms: number; commitMs: number; id: string | null }> {
+async function transaction(
+  command: string,
+  paths: readonly string[],
+  cwd = tree,
+): Promise<{ ms: number; commitMs: number; id: string | null }> {
   const t0 = performance.now();
   const p = await beginTransaction(store, { command, cwd, env, paths, network: false, timeoutMs: 120_000 });
   if (p.exitCode !== 0) throw new Error(`${command} exited ${p.exitCode}: ${p.stderr}`);
@@ -60,11 +64,15 @@ async function transaction(command: string, paths: readonly string[], cwd = tree
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const line = (name: string, xs: number[], baseline: number, target = '') => {
   const m = median(xs);
-  console.log(`  ${name.padEnd(12)} ${m.toFixed(1).padStart(8)} ms (min ${Math.min(...xs).toFixed(1)})  added ${(m - baseline).toFixed(1).padStart(7)} ms  ratio ${(m / baseline).toFixed(2)}x${target}`);
+  console.log(
+    `  ${name.padEnd(12)} ${m.toFixed(1).padStart(8)} ms (min ${Math.min(...xs).toFixed(1)})  added ${(m - baseline).toFixed(1).padStart(7)} ms  ratio ${(m / baseline).toFixed(2)}x${target}`,
+  );
 };
 
 try {
-  console.log(`transaction (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, state in ${store.root})`);
+  console.log(
+    `transaction (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, state in ${store.root})`,
+  );
   // Small command.
   const small = { bare: [] as number[], small: [] as number[], machine: [] as number[] };
   await transaction('true', [tree]);
@@ -80,12 +88,26 @@ try {
 
   // apt-get install of a small local package on a scratch root.
   const m = path.join(base, 'm');
-  for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers', 'var/lib/dpkg/alternatives', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/log/apt', 'etc/apt/apt.conf.d', 'usr/bin']) fs.mkdirSync(path.join(m, d), { recursive: true });
+  for (const d of [
+    'var/lib/dpkg/info',
+    'var/lib/dpkg/updates',
+    'var/lib/dpkg/triggers',
+    'var/lib/dpkg/alternatives',
+    'var/lib/apt/lists/partial',
+    'var/cache/apt/archives/partial',
+    'var/log/apt',
+    'etc/apt/apt.conf.d',
+    'usr/bin',
+  ])
+    fs.mkdirSync(path.join(m, d), { recursive: true });
   fs.writeFileSync(path.join(m, 'var/lib/dpkg/status'), '');
   const pkg = path.join(base, 'pkg');
   fs.mkdirSync(path.join(pkg, 'DEBIAN'), { recursive: true });
   fs.mkdirSync(path.join(pkg, 'usr/bin'), { recursive: true });
-  fs.writeFileSync(path.join(pkg, 'DEBIAN/control'), 'Package: aios-bench-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: bench <b@b>\nDescription: bench\n');
+  fs.writeFileSync(
+    path.join(pkg, 'DEBIAN/control'),
+    'Package: aios-bench-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: bench <b@b>\nDescription: bench\n',
+  );
   fs.writeFileSync(path.join(pkg, 'usr/bin/aios-bench-hello'), '#!/bin/sh\necho hello\n', { mode: 0o755 });
   spawnSync('dpkg-deb', ['--build', '--root-owner-group', pkg, path.join(base, 'hello.deb')], { stdio: 'ignore' });
   const apt = `apt-get -o Dir=${m} -o Dir::State::status=${m}/var/lib/dpkg/status -o DPkg::Options::=--root=${m} -o DPkg::Options::=--force-script-chrootless -o Debug::NoLocking=1 -o APT::Sandbox::User=root install -y ${base}/hello.deb`;

@@ -56,7 +56,13 @@ export function tempHome(prefix: string): string {
 
 /** The environment `aios web` gets: nothing of the runner's own home or keys leaks in. */
 export function isolatedEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
-  return baseIsolatedEnv(home, { PATH: process.env.PATH ?? '/usr/bin:/bin', SHELL: '/bin/bash', LANG: 'C.UTF-8', USER: 'tester', ...extra });
+  return baseIsolatedEnv(home, {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    SHELL: '/bin/bash',
+    LANG: 'C.UTF-8',
+    USER: 'tester',
+    ...extra,
+  });
 }
 
 export function assertBuilt(): void {

@@ -34,7 +34,10 @@ test('the question shows at once with "Preparing the preview…", and the previe
   makeBuild(world);
   // The preview's copy outlasts the preview's time limit: the preview ends by it and says so.
   const command = 'sleep 86.42; rm -rf ./build';
-  world.llm.push({ text: 'Cleaning. ', toolCalls: [{ name: 'run_command', arguments: { command, reason: 'clean the build' } }] }, { text: 'Left it alone.' });
+  world.llm.push(
+    { text: 'Cleaning. ', toolCalls: [{ name: 'run_command', arguments: { command, reason: 'clean the build' } }] },
+    { text: 'Left it alone.' },
+  );
   const chat = await ChatPage.open(page, world.url);
   await chat.send('clean the build');
 
@@ -61,7 +64,10 @@ test('answering before the preview ends abandons it: the preview is killed and t
   await previewTimeLimit(world, 120);
   const files = makeBuild(world);
   const command = 'sleep 97.31; rm -rf ./build';
-  world.llm.push({ text: 'Cleaning. ', toolCalls: [{ name: 'run_command', arguments: { command, reason: 'clean the build' } }] }, { text: 'Left it alone.' });
+  world.llm.push(
+    { text: 'Cleaning. ', toolCalls: [{ name: 'run_command', arguments: { command, reason: 'clean the build' } }] },
+    { text: 'Left it alone.' },
+  );
   const chat = await ChatPage.open(page, world.url);
   await chat.send('clean the build');
 

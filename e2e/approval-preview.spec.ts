@@ -19,7 +19,10 @@ test('the modal shows what rm -rf ./build would delete; Deny keeps every file', 
     fs.writeFileSync(path.join(world.work, rel), `contents of ${rel}\n`.repeat(100));
   }
   const command = 'rm -rf ./build';
-  world.llm.push({ text: 'Cleaning. ', toolCalls: [{ name: 'run_command', arguments: { command, reason: 'clean the build' } }] }, { text: 'Left it alone.' });
+  world.llm.push(
+    { text: 'Cleaning. ', toolCalls: [{ name: 'run_command', arguments: { command, reason: 'clean the build' } }] },
+    { text: 'Left it alone.' },
+  );
   const chat = await ChatPage.open(page, world.url);
   await chat.send('clean the build');
 

@@ -11,7 +11,10 @@ test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, permissions: { require_approval: 
 
 test('the approval modal shows a bidi override, escapes and invisible characters visibly', async ({ world, page }) => {
   const command = 'echo \u202Etxt.exe\x1b[2J r\u200Bm';
-  world.llm.push({ toolCalls: [{ name: 'run_command', arguments: { command, reason: 'because \u202Eesuaceb' } }] }, { text: 'Left it alone.' });
+  world.llm.push(
+    { toolCalls: [{ name: 'run_command', arguments: { command, reason: 'because \u202Eesuaceb' } }] },
+    { text: 'Left it alone.' },
+  );
   const chat = await ChatPage.open(page, world.url);
   await chat.send('say it');
   const dialog = chat.approvalDialog();

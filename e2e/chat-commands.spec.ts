@@ -11,13 +11,17 @@ import { DEFAULT_CHAT_SETUP, expect, test } from './fixtures';
 import { pidsWithArgv } from './processes';
 
 function proposes(llm: LlmServer, command: string, then = 'Finished.'): void {
-  llm.push({ text: 'Let me do that. ', toolCalls: [{ name: 'run_command', arguments: { command, reason: 'the person asked' } }] }, { text: then });
+  llm.push(
+    { text: 'Let me do that. ', toolCalls: [{ name: 'run_command', arguments: { command, reason: 'the person asked' } }] },
+    { text: then },
+  );
 }
 
 /** What the model was told about its command, from the second request's tool message. */
 function toldToModel(llm: LlmServer): Record<string, unknown> {
   const second = llm.requests[1];
-  if (!second) throw new Error(`the model was asked ${llm.requests.length} time(s); expected a second request carrying the command's result`);
+  if (!second)
+    throw new Error(`the model was asked ${llm.requests.length} time(s); expected a second request carrying the command's result`);
   return JSON.parse(lastMessage(second.body, 'tool')) as Record<string, unknown>;
 }
 
@@ -53,7 +57,10 @@ test.describe('notify', () => {
 test.describe('require_approval', () => {
   test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, permissions: { auto_allow: ['echo*'], require_approval: ['touch*'] } } });
 
-  test('the approval modal shows command, the AI\'s reason, cwd and the rule once with Deny focused; Approve runs it and says who decided', async ({ world, page }, testInfo) => {
+  test("the approval modal shows command, the AI's reason, cwd and the rule once with Deny focused; Approve runs it and says who decided", async ({
+    world,
+    page,
+  }, testInfo) => {
     const canary = world.canary('approved');
     const command = `touch ${canary}`;
     proposes(world.llm, command, 'Approved and done.');
@@ -197,7 +204,9 @@ test.describe('deny', () => {
     // The turn finished without anyone answering: no approval was ever asked for.
     await expect(chat.approvalDialog().root).toHaveCount(0);
     expect(events.filter((e) => e.name === 'chat.approvalRequest')).toHaveLength(0);
-    expect(events.filter((e) => e.name === 'chat.commandDone')).toEqual([expect.objectContaining({ payload: expect.objectContaining({ ran: false, decision: 'deny' }) })]);
+    expect(events.filter((e) => e.name === 'chat.commandDone')).toEqual([
+      expect.objectContaining({ payload: expect.objectContaining({ ran: false, decision: 'deny' }) }),
+    ]);
     expect(toldToModel(world.llm)).toMatchObject({ ran: false, decision: 'deny' });
     expect(fs.existsSync(canary)).toBe(false);
   });
@@ -208,7 +217,7 @@ test.describe('cancel', () => {
 
   // Distinct durations: each test finds its own sleep among the machine's processes.
   for (const [how, seconds] of [
-    ['the card\'s Cancel button', '29.731'],
+    ["the card's Cancel button", '29.731'],
     ['Esc', '29.732'],
   ] as const) {
     test(`${how} stops a running command; the composer works again`, async ({ world, page }) => {

@@ -86,7 +86,9 @@ test('the composer: ↑/↓ recall inputs, Shift+Enter makes a new line, Japanes
   await chat.input.fill('にほんご');
   await chat.input.evaluate((el) => {
     el.dispatchEvent(new CompositionEvent('compositionstart', { bubbles: true }));
-    el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', keyCode: 229, isComposing: true, bubbles: true, cancelable: true }));
+    el.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', keyCode: 229, isComposing: true, bubbles: true, cancelable: true }),
+    );
     el.dispatchEvent(new CompositionEvent('compositionend', { bubbles: true, data: 'にほんご' }));
   });
   await expect(chat.input).toHaveValue('にほんご');

@@ -10,7 +10,10 @@ import { lastMessage } from '../test/support/llm-server';
 import { ChatPage } from './chat-page';
 import { DEFAULT_CHAT_SETUP, expect, test } from './fixtures';
 
-test('a paste over the message limit is not sent as a message: the limit is said first and the text is attached as a file', async ({ world, page }, testInfo) => {
+test('a paste over the message limit is not sent as a message: the limit is said first and the text is attached as a file', async ({
+  world,
+  page,
+}, testInfo) => {
   const chat = await ChatPage.open(page, world.url);
   const big = Array.from({ length: 2500 }, (_, i) => `log line ${i} ${'x'.repeat(40)}`).join('\n');
   expect(big.length).toBeGreaterThan(MAX_CHAT_TEXT);
@@ -36,7 +39,9 @@ test('a paste over the message limit is not sent as a message: the limit is said
   await chat.input.pressSequentially('what went wrong?');
   await chat.input.press('Enter');
   await expect(chat.lastAnswer()).toContainText('I will read it.');
-  expect(lastMessage(world.llm.requests[0]!.body, 'user')).toMatch(new RegExp(`^\\[attached: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .*\\]\\nwhat went wrong\\?$`));
+  expect(lastMessage(world.llm.requests[0]!.body, 'user')).toMatch(
+    new RegExp(`^\\[attached: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .*\\]\\nwhat went wrong\\?$`),
+  );
 });
 
 test('/help and /history are formatted tables, commands shown exactly as run', async ({ world, page }, testInfo) => {

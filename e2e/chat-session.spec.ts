@@ -11,7 +11,10 @@ import { REPO_ROOT } from './aios-web';
 import { ChatPage } from './chat-page';
 import { DEFAULT_CHAT_SETUP, expect, expectShellReady, openTerminal, runInTerminal, terminalText, test } from './fixtures';
 
-test('a provider error is said once in a banner, marks the question and the status, and the next message succeeds', async ({ world, page }, testInfo) => {
+test('a provider error is said once in a banner, marks the question and the status, and the next message succeeds', async ({
+  world,
+  page,
+}, testInfo) => {
   world.llm.push(
     { text: 'First answer.' },
     { status: 500, body: { error: { message: 'upstream exploded', type: 'server_error', code: null } } },
@@ -60,7 +63,10 @@ async function closedPort(): Promise<number> {
 test.describe('no provider', () => {
   test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, provider: 'none', permissions: { auto_allow: ['echo*'] } } });
 
-  test('the setup form tests the server, lists its models, saves [ai] keeping comments, and the chat answers', async ({ world, page }, testInfo) => {
+  test('the setup form tests the server, lists its models, saves [ai] keeping comments, and the chat answers', async ({
+    world,
+    page,
+  }, testInfo) => {
     // The person's own file, with a comment and a rule of their own, must survive the form.
     fs.writeFileSync(world.configFile, `# my machine\n${fs.readFileSync(world.configFile, 'utf8')}`);
     const chat = await ChatPage.open(page, world.url);
@@ -115,7 +121,10 @@ test.describe('no provider', () => {
     expect(world.llm.requests).toHaveLength(0);
   });
 
-  test('a malformed config.toml shows a banner with file:line:col and the safe policy, not the setup form', async ({ world, page }, testInfo) => {
+  test('a malformed config.toml shows a banner with file:line:col and the safe policy, not the setup form', async ({
+    world,
+    page,
+  }, testInfo) => {
     fs.writeFileSync(world.configFile, '[ai]\nbase_url = "http://127.0.0.1:11434/v1\n');
     await world.restart();
     const chat = await ChatPage.open(page, world.url);

@@ -24,7 +24,10 @@ test('an MCP write waits in the modal with server, tool and arguments; Deny writ
   await world.restart();
   const target = world.canary('note.txt');
   const lines = Array.from({ length: 20 }, (_, i) => `line ${i}`);
-  world.llm.push({ toolCalls: [{ name: 'notes__write_note', arguments: { path: target, content: 'from the model', lines } }] }, { text: 'Not written.' });
+  world.llm.push(
+    { toolCalls: [{ name: 'notes__write_note', arguments: { path: target, content: 'from the model', lines } }] },
+    { text: 'Not written.' },
+  );
   const chat = await ChatPage.open(page, world.url);
   await chat.send('write a note');
 

@@ -33,7 +33,8 @@ export function writeConfig(home: string, opts: { ai?: AiSettings; ui?: AiSettin
   }
   if (opts.ui) lines.push('[ui]', ...Object.entries(opts.ui).map(([k, v]) => `${k} = ${tomlValue(v)}`), '');
   lines.push('[permissions]');
-  for (const d of ['auto_allow', 'notify', 'require_approval', 'deny'] as const) lines.push(`${d} = ${tomlValue(opts.permissions[d] ?? [])}`);
+  for (const d of ['auto_allow', 'notify', 'require_approval', 'deny'] as const)
+    lines.push(`${d} = ${tomlValue(opts.permissions[d] ?? [])}`);
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }

@@ -26,16 +26,19 @@ function contrast(a: string, b: string): number {
 
 /** A button's border colour and the background it sits on (the nearest ancestor with an opaque one). */
 async function borderAndBackground(page: Page, name: string): Promise<[string, string]> {
-  return page.getByRole('button', { name, exact: true }).first().evaluate((el) => {
-    const border = getComputedStyle(el).borderTopColor;
-    let p: Element | null = el.parentElement;
-    while (p) {
-      const bg = getComputedStyle(p).backgroundColor;
-      if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return [border, bg] as [string, string];
-      p = p.parentElement;
-    }
-    return [border, getComputedStyle(document.body).backgroundColor] as [string, string];
-  });
+  return page
+    .getByRole('button', { name, exact: true })
+    .first()
+    .evaluate((el) => {
+      const border = getComputedStyle(el).borderTopColor;
+      let p: Element | null = el.parentElement;
+      while (p) {
+        const bg = getComputedStyle(p).backgroundColor;
+        if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return [border, bg] as [string, string];
+        p = p.parentElement;
+      }
+      return [border, getComputedStyle(document.body).backgroundColor] as [string, string];
+    });
 }
 
 test('the empty first screen offers example prompts; one click asks it', async ({ world, page }, testInfo) => {
@@ -55,7 +58,8 @@ test('typing / shows a popup of the slash commands; it narrows as you type and T
   await chat.input.fill('/');
   const popup = page.getByRole('listbox', { name: 'Commands' });
   await expect(popup).toBeVisible();
-  for (const c of ['/help', '/history [words]', '/memory [words]', '/clear', '/setup', '/terminal']) await expect(popup.getByRole('option').filter({ hasText: c })).toHaveCount(1);
+  for (const c of ['/help', '/history [words]', '/memory [words]', '/clear', '/setup', '/terminal'])
+    await expect(popup.getByRole('option').filter({ hasText: c })).toHaveCount(1);
   await page.screenshot({ path: testInfo.outputPath('slash-popup.png') });
   await chat.input.fill('/hi');
   await expect(popup.getByRole('option')).toHaveCount(1);
@@ -126,7 +130,7 @@ test.describe('themes', () => {
 test.describe('first run', () => {
   test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, provider: 'none' } });
 
-  test('the keyboard starts in the setup form\'s first field', async ({ world, page }) => {
+  test("the keyboard starts in the setup form's first field", async ({ world, page }) => {
     await page.goto(`${world.url}&terminal=dom`);
     await expect(page.getByTestId('setup-card')).toBeVisible();
     await expect(page.getByTestId('setup-base-url')).toBeFocused();
@@ -157,7 +161,10 @@ test.describe('edit before running', () => {
   test('"Edit" in the approval: the edited command is judged again by the policy, the original never runs', async ({ world, page }) => {
     const original = world.canary('original');
     const second = world.canary('second');
-    world.llm.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${original}`, reason: 'make a file' } }] }, { text: 'Done as you changed it.' });
+    world.llm.push(
+      { toolCalls: [{ name: 'run_command', arguments: { command: `touch ${original}`, reason: 'make a file' } }] },
+      { text: 'Done as you changed it.' },
+    );
     const chat = await ChatPage.open(page, world.url);
     await chat.send('make the file');
     const dialog = chat.approvalDialog();
@@ -176,7 +183,10 @@ test.describe('edit before running', () => {
 
   test('an edit the policy allows outright runs without another question', async ({ world, page }) => {
     const original = world.canary('original');
-    world.llm.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${original}`, reason: 'make a file' } }] }, { text: 'Echoed.' });
+    world.llm.push(
+      { toolCalls: [{ name: 'run_command', arguments: { command: `touch ${original}`, reason: 'make a file' } }] },
+      { text: 'Echoed.' },
+    );
     const chat = await ChatPage.open(page, world.url);
     await chat.send('make the file');
     const dialog = chat.approvalDialog();
@@ -190,7 +200,7 @@ test.describe('edit before running', () => {
   });
 });
 
-test('/model lists the provider\'s models in the web chat and refuses one it does not have', async ({ world, page }) => {
+test("/model lists the provider's models in the web chat and refuses one it does not have", async ({ world, page }) => {
   const chat = await ChatPage.open(page, world.url);
   await chat.send('/model');
   await expect(chat.lastMessage('system')).toContainText('* scripted');

@@ -11,7 +11,6 @@ export interface AiosServer {
   process: RunningAiosWeb['process'];
 }
 
-
 /** Starts `aios web` on a free loopback port with a throwaway home (removed by `stop`). */
 export async function startAiosWeb(extraEnv: Record<string, string> = {}): Promise<AiosServer & { stop(): Promise<void> }> {
   const home = tempHome('aios-e2e-');

@@ -14,7 +14,10 @@ function longAnswer(bytes: number): string {
   const parts: string[] = [];
   let size = 0;
   for (let i = 0; size < bytes; i++) {
-    const p = i % 9 === 4 ? `- item ${i} of the list\n- another item with **bold** text` : `Paragraph ${i}: the service restarted after the package update and the log shows no error in the kernel or network.`;
+    const p =
+      i % 9 === 4
+        ? `- item ${i} of the list\n- another item with **bold** text`
+        : `Paragraph ${i}: the service restarted after the package update and the log shows no error in the kernel or network.`;
     parts.push(p);
     size += p.length + 2;
   }
@@ -24,7 +27,9 @@ function longAnswer(bytes: number): string {
 /** A script call into the page; fails if the page does not answer within `ms` (a frozen main thread). */
 async function answers(page: Page, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const frozen = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the page did not answer a script call within ${ms} ms`)), ms)));
+  const frozen = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`the page did not answer a script call within ${ms} ms`)), ms)),
+  );
   try {
     await Promise.race([page.evaluate('1'), frozen]);
   } finally {

@@ -29,10 +29,11 @@ function expectValid(body: ChatRequestBody): void {
   expect(JSON.stringify(body)).not.toContain('[object Object]');
 }
 
-test('reasoning is a collapsed Thinking disclosure; Ollama parallel calls and a <tool_call> block run as cards', async ({ world, page }, testInfo) => {
-  world.llm.push(
-    Q.thinkTagsSplit('the person wants both files listed', 'Listing them now.'),
-  );
+test('reasoning is a collapsed Thinking disclosure; Ollama parallel calls and a <tool_call> block run as cards', async ({
+  world,
+  page,
+}, testInfo) => {
+  world.llm.push(Q.thinkTagsSplit('the person wants both files listed', 'Listing them now.'));
   const chat = await ChatPage.open(page, world.url);
   await chat.send('think first');
   await expect(chat.lastAnswer()).toContainText('Listing them now.');
@@ -45,7 +46,11 @@ test('reasoning is a collapsed Thinking disclosure; Ollama parallel calls and a 
   await thought.locator('summary').click();
   await expect(thought.getByTestId('reasoning-text')).toHaveText('the person wants both files listed');
 
-  world.llm.push(Q.ollamaParallelIndexZero([run('printf web-one'), run('printf web-two')]), Q.hermesTextCall(run('printf web-text'), 'One more. '), { text: 'All three ran.' });
+  world.llm.push(
+    Q.ollamaParallelIndexZero([run('printf web-one'), run('printf web-two')]),
+    Q.hermesTextCall(run('printf web-text'), 'One more. '),
+    { text: 'All three ran.' },
+  );
   await chat.send('run them');
   await expect(chat.lastAnswer()).toContainText('All three ran.');
   for (const c of ['printf web-one', 'printf web-two', 'printf web-text']) await chat.cardFor(c).expectState('done');
@@ -55,7 +60,10 @@ test('reasoning is a collapsed Thinking disclosure; Ollama parallel calls and a 
   await page.screenshot({ path: testInfo.outputPath('quirks-reasoning-and-calls.png') });
 });
 
-test('an error chunk shows its message, a cut answer is told, a tool-less model gets a next step, and the conversation stays valid', async ({ world, page }) => {
+test('an error chunk shows its message, a cut answer is told, a tool-less model gets a next step, and the conversation stays valid', async ({
+  world,
+  page,
+}) => {
   world.llm.push(Q.errorChunk('CUDA out of memory'));
   const chat = await ChatPage.open(page, world.url);
   await chat.send('first');

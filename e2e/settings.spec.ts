@@ -9,7 +9,10 @@ import { startLlmServer } from '../test/support/llm-server';
 import { ChatPage } from './chat-page';
 import { expect, test } from './fixtures';
 
-test('the provider fails, the banner points to Settings, a new provider is tested and saved, and the banner clears', async ({ world, page }, testInfo) => {
+test('the provider fails, the banner points to Settings, a new provider is tested and saved, and the banner clears', async ({
+  world,
+  page,
+}, testInfo) => {
   const replacement = await startLlmServer();
   try {
     world.llm.push({ status: 401, body: { error: { message: 'invalid api key' } } });

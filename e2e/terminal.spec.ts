@@ -71,7 +71,9 @@ test('seq 1 100000 arrives complete: every line reaches the browser once, in ord
   const printed = lines.slice(first, done);
   expect(printed.length).toBe(100_000);
   const wrong = printed.findIndex((line, i) => line !== String(i + 1));
-  expect(wrong === -1 ? 'all 100000 lines in order' : `line ${wrong + 1} is ${JSON.stringify(printed[wrong])}`).toBe('all 100000 lines in order');
+  expect(wrong === -1 ? 'all 100000 lines in order' : `line ${wrong + 1} is ${JSON.stringify(printed[wrong])}`).toBe(
+    'all 100000 lines in order',
+  );
 });
 
 test('Ctrl-C stops yes and the prompt returns', async ({ page }) => {

@@ -8,7 +8,9 @@
 import { ChatPage } from './chat-page';
 import { DEFAULT_CHAT_SETUP, expect, test } from './fixtures';
 
-test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, permissions: { auto_allow: ['seq*', 'ls*'], notify: ['echo*'], require_approval: ['sleep*'] } } });
+test.use({
+  chatSetup: { ...DEFAULT_CHAT_SETUP, permissions: { auto_allow: ['seq*', 'ls*'], notify: ['echo*'], require_approval: ['sleep*'] } },
+});
 
 test('a failed command is red and says "failed"; a good one says "done"', async ({ world, page }, testInfo) => {
   const chat = await ChatPage.open(page, world.url);

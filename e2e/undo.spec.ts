@@ -13,7 +13,10 @@ test.use({ chatSetup: { ...DEFAULT_CHAT_SETUP, permissions: { auto_allow: [], no
 test.skip(process.getuid?.() !== 0, 'transactions need aios to run as root');
 
 test('a finished card offers Undo, and Undo puts the files back', async ({ world, page }, testInfo) => {
-  fs.appendFileSync(world.configFile, `\n[transactions]\nenabled = true\npaths = [${JSON.stringify(world.work)}]\nstate_dir = ${JSON.stringify(path.join(world.home, 'tx-state'))}\n`);
+  fs.appendFileSync(
+    world.configFile,
+    `\n[transactions]\nenabled = true\npaths = [${JSON.stringify(world.work)}]\nstate_dir = ${JSON.stringify(path.join(world.home, 'tx-state'))}\n`,
+  );
   await world.restart();
   const chat = await ChatPage.open(page, world.url);
   const file = world.canary('made.txt');

@@ -20,7 +20,10 @@ let web: RunningAiosWeb | undefined;
 test.beforeEach(async () => {
   llm = await startLlmServer();
   home = tempHome('aios-e2e-workdir-');
-  writeConfig(home, { ai: { base_url: llm.baseUrl, model: 'scripted', request_timeout_s: 20 }, permissions: { auto_allow: ['pwd', 'ls*'] } });
+  writeConfig(home, {
+    ai: { base_url: llm.baseUrl, model: 'scripted', request_timeout_s: 20 },
+    permissions: { auto_allow: ['pwd', 'ls*'] },
+  });
 });
 test.afterEach(async () => {
   await web?.stop();
@@ -30,7 +33,10 @@ test.afterEach(async () => {
 });
 
 async function askPwd(chat: ChatPage): Promise<void> {
-  llm.push({ text: 'Here. ', toolCalls: [{ name: 'run_command', arguments: { command: 'pwd', reason: 'where am I' } }] }, { text: 'That is where I work.' });
+  llm.push(
+    { text: 'Here. ', toolCalls: [{ name: 'run_command', arguments: { command: 'pwd', reason: 'where am I' } }] },
+    { text: 'That is where I work.' },
+  );
   await chat.send('where are you working?');
   await chat.cardFor('pwd').expectState('done');
 }
@@ -55,7 +61,7 @@ test('started from a checkout by npm, the AI, its quiet card and the terminal wo
   expect(await terminalText(page)).not.toContain(REPO_ROOT);
 });
 
-test('started in the checkout with no INIT_CWD, the AI works in the home, not in aios\'s sources', async ({ page }) => {
+test("started in the checkout with no INIT_CWD, the AI works in the home, not in aios's sources", async ({ page }) => {
   web = await launchAiosWeb({ home, cwd: REPO_ROOT, env: { OLLAMA_HOST: '127.0.0.1:9' } });
   const chat = await ChatPage.open(page, web.url);
   await askPwd(chat);

@@ -62,8 +62,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   for (const p of problems) {
-    process.stderr.write(`check-bundles: ${relative(process.cwd(), p.file)}:${p.line}: forbidden setting ${p.setting} (${p.why}): ${p.found}\n`);
+    process.stderr.write(
+      `check-bundles: ${relative(process.cwd(), p.file)}:${p.line}: forbidden setting ${p.setting} (${p.why}): ${p.found}\n`,
+    );
   }
   if (problems.length > 0) process.exit(1);
-  process.stdout.write(`check-bundles: ${scanned} bundle file(s) in ${relative(process.cwd(), outDir) || '.'}/{main,preload} hold no forbidden setting.\n`);
+  process.stdout.write(
+    `check-bundles: ${scanned} bundle file(s) in ${relative(process.cwd(), outDir) || '.'}/{main,preload} hold no forbidden setting.\n`,
+  );
 }

@@ -104,7 +104,16 @@ process.stdout.write(`aios package: Electron ${version} from ${source.how}.\n`);
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 run(bin('electron-vite'), ['build', '--logLevel', 'warn']);
 run(process.execPath, [join(root, 'scripts', 'check-bundles.mjs')]);
-run(bin('electron-builder'), ['--linux', 'dir', `--${arch}`, '--config', 'electron-builder.yml', '--publish', 'never', ...(source.dist ? [`-c.electronDist=${source.dist}`] : [])]);
+run(bin('electron-builder'), [
+  '--linux',
+  'dir',
+  `--${arch}`,
+  '--config',
+  'electron-builder.yml',
+  '--publish',
+  'never',
+  ...(source.dist ? [`-c.electronDist=${source.dist}`] : []),
+]);
 if (!dryRun) {
   const out = join(root, 'dist', arch === 'x64' ? 'linux-unpacked' : `linux-${arch}-unpacked`);
   const launcher = join(out, 'aios');

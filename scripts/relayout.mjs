@@ -33,13 +33,39 @@ const dryRun = process.argv.includes('--dry-run');
  */
 const POLICY_LAYERS = {
   shell: [
-    'braces', 'expansions', 'fidelity', 'lexer', 'parser', 'paths', 'redirects', 'shapes', 'shell-names', 'types',
-    'walk', 'walk-state', 'words',
+    'braces',
+    'expansions',
+    'fidelity',
+    'lexer',
+    'parser',
+    'paths',
+    'redirects',
+    'shapes',
+    'shell-names',
+    'types',
+    'walk',
+    'walk-state',
+    'words',
   ],
   programs: [
-    'carriers', 'confinable', 'danger', 'deferred', 'findings', 'local-builds', 'normalize', 'option-table', 'options',
-    'outside-world', 'protected-paths', 'protected-writes', 'root-programs', 'rule-program-options', 'secret-reads', 'wrapper-options',
-    'wrapper-semantics', 'wrappers',
+    'carriers',
+    'confinable',
+    'danger',
+    'deferred',
+    'findings',
+    'local-builds',
+    'normalize',
+    'option-table',
+    'options',
+    'outside-world',
+    'protected-paths',
+    'protected-writes',
+    'root-programs',
+    'rule-program-options',
+    'secret-reads',
+    'wrapper-options',
+    'wrapper-semantics',
+    'wrappers',
   ],
   rules: ['match', 'pattern', 'rules', 'rules-file', 'tool-rules'],
   '': ['analyze', 'describe', 'index', 'jail-decision', 'judge', 'tool-judge'],
@@ -91,9 +117,19 @@ function movedDir(d) {
   return undefined;
 }
 
-const tracked = git('ls-files', '-z').split('\0').filter(Boolean).filter((p) => fs.existsSync(path.join(root, p)));
+const tracked = git('ls-files', '-z')
+  .split('\0')
+  .filter(Boolean)
+  .filter((p) => fs.existsSync(path.join(root, p)));
 const trackedSet = new Set(tracked);
-const dirs = new Set(tracked.flatMap((p) => p.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+const dirs = new Set(
+  tracked.flatMap((p) =>
+    p
+      .split('/')
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+  ),
+);
 const toMove = tracked.filter((p) => p.startsWith('src/main/'));
 if (toMove.length === 0) {
   console.log('relayout: nothing under src/main/ (already moved?)');
@@ -295,7 +331,9 @@ if (!dryRun) {
 }
 
 if (unknownPolicy.length > 0) {
-  console.log(`\nPolicy files the layer table does not know went to src/core/policy/ (add them to POLICY_LAYERS and rerun if they belong lower):`);
+  console.log(
+    `\nPolicy files the layer table does not know went to src/core/policy/ (add them to POLICY_LAYERS and rerun if they belong lower):`,
+  );
   for (const p of unknownPolicy) console.log(`  ${p} → ${moved(p)}`);
 }
 if (otherMain.length > 0) {

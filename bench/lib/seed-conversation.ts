@@ -10,7 +10,10 @@ import { Core } from '../../src/core/core';
 import { openMemoryStore } from '../../src/core/memory/store';
 import { mulberry32 } from './stats';
 
-const WORDS = 'the a system package install service memory shell policy command output file directory network update kernel user config log error restart'.split(' ');
+const WORDS =
+  'the a system package install service memory shell policy command output file directory network update kernel user config log error restart'.split(
+    ' ',
+  );
 
 function sentence(rand: () => number, n: number): string {
   const words = Array.from({ length: n }, () => WORDS[Math.floor(rand() * WORDS.length)]!);
@@ -36,7 +39,9 @@ export function seedConversation(env: Record<string, string>, count: number): vo
     const rand = mulberry32(6);
     const batch: Array<Record<string, unknown>> = [];
     for (let i = 0; i < count; i++) {
-      batch.push(i % 2 === 0 ? { role: 'user', content: `question ${i}: ${sentence(rand, 6)}` } : { role: 'assistant', content: answer(rand, i) });
+      batch.push(
+        i % 2 === 0 ? { role: 'user', content: `question ${i}: ${sentence(rand, 6)}` } : { role: 'assistant', content: answer(rand, i) },
+      );
       if (batch.length === 500 || i === count - 1) conversations.append(id, batch.splice(0));
     }
   } finally {

@@ -33,8 +33,10 @@ export async function appStatus(s: StatusSources): Promise<AppStatus> {
   const opened = s.chat.opened;
   try {
     if (!opened) memory = { kind: servesAigpt(s) ? 'aigpt' : 'builtin', path: s.memoryDb, rows: null, problem: null };
-    else if (!opened.memory) throw new Error(s.chat.memoryUnusable ?? 'the memory file cannot be opened (see the notice in the conversation)');
-    else memory = { kind: servesAigpt(s) ? 'aigpt' : 'builtin', path: s.memoryDb, rows: opened.memory.count(), problem: s.chat.memoryProblem };
+    else if (!opened.memory)
+      throw new Error(s.chat.memoryUnusable ?? 'the memory file cannot be opened (see the notice in the conversation)');
+    else
+      memory = { kind: servesAigpt(s) ? 'aigpt' : 'builtin', path: s.memoryDb, rows: opened.memory.count(), problem: s.chat.memoryProblem };
   } catch (err) {
     memory = { kind: 'off', path: s.memoryDb, rows: null, problem: err instanceof Error ? err.message : String(err) };
   }
@@ -48,7 +50,10 @@ export async function appStatus(s: StatusSources): Promise<AppStatus> {
     ...(policy ? { policy } : {}),
     memory,
     sandbox: sandboxStatus(s.sandbox),
-    mcp: [...servers.map((m) => ({ name: m.name, state: m.state, detail: m.lastError ?? m.note ?? null })), ...unusableEntries(s.mcp, servers)],
+    mcp: [
+      ...servers.map((m) => ({ name: m.name, state: m.state, detail: m.lastError ?? m.note ?? null })),
+      ...unusableEntries(s.mcp, servers),
+    ],
   };
 }
 

@@ -92,7 +92,12 @@ export class Core {
     // aios's own secret files (the web host's signing secret) are redacted by every host.
     this.commandEnv.secrets.add(...ownSecretValues(ownSecretsDir(config.paths)));
     this.sandbox = new Sandbox({ bwrap: config.config.commands.bwrap, env, disabled: !config.config.commands.confine_auto_allowed });
-    this.terminals = new TerminalService({ events: this.events, cwd: this.workDir, env: this.commandEnv.env, secrets: this.commandEnv.secrets });
+    this.terminals = new TerminalService({
+      events: this.events,
+      cwd: this.workDir,
+      env: this.commandEnv.env,
+      secrets: this.commandEnv.secrets,
+    });
     this.chat = new ChatService({
       config,
       env,
@@ -115,7 +120,15 @@ export class Core {
       applyAi: (ai) => this.chat.updateAi(ai),
     });
     const computeStatus = () =>
-      appStatus({ machine: os.hostname(), memoryDb: config.paths.memoryDb, config, chat: this.chat, mcp: this.mcpManager(), env, sandbox: this.sandbox });
+      appStatus({
+        machine: os.hostname(),
+        memoryDb: config.paths.memoryDb,
+        config,
+        chat: this.chat,
+        mcp: this.mcpManager(),
+        env,
+        sandbox: this.sandbox,
+      });
     this.status = new StatusPublisher({
       compute: computeStatus,
       publish: (status) => this.events.emit('app.statusChanged', status),

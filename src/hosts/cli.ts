@@ -20,11 +20,26 @@ const subcommands: Record<string, Subcommand> = {
   app: { summary: 'open the graphical app in Electron (the default)', load: () => import('./cli/app') },
   chat: { summary: 'the [aios] > prompt: talk to the AI in a text console', load: () => import('./cli/chat') },
   web: { summary: 'serve the app to a browser on loopback: aios web [--port N] [--host H]', load: () => import('./cli/web') },
-  memory: { summary: 'the shared memory from the shell: aios memory add|search|list|count [--db FILE] [--json]', load: () => import('./cli/memory') },
-  'memory-server': { summary: "MCP server with aigpt's memory tools on stdio: aios memory-server [--enable-layer4] [--db FILE]", load: () => import('./cli/memory-server') },
-  policy: { summary: "explain the permission policy's decision: aios policy check [--json|--jsonl] -- 'COMMAND'", load: () => import('./cli/policy') },
-  undo: { summary: "put back what the newest command's transaction changed: aios undo [ID] [--redo] [--list]", load: () => import('./cli/undo') },
-  history: { summary: 'commands run or refused and what they changed: aios history [WORDS] [--since WHEN] [--changed DIR] [--package NAME]', load: () => import('./cli/history') },
+  memory: {
+    summary: 'the shared memory from the shell: aios memory add|search|list|count [--db FILE] [--json]',
+    load: () => import('./cli/memory'),
+  },
+  'memory-server': {
+    summary: "MCP server with aigpt's memory tools on stdio: aios memory-server [--enable-layer4] [--db FILE]",
+    load: () => import('./cli/memory-server'),
+  },
+  policy: {
+    summary: "explain the permission policy's decision: aios policy check [--json|--jsonl] -- 'COMMAND'",
+    load: () => import('./cli/policy'),
+  },
+  undo: {
+    summary: "put back what the newest command's transaction changed: aios undo [ID] [--redo] [--list]",
+    load: () => import('./cli/undo'),
+  },
+  history: {
+    summary: 'commands run or refused and what they changed: aios history [WORDS] [--since WHEN] [--changed DIR] [--package NAME]',
+    load: () => import('./cli/history'),
+  },
   doctor: { summary: 'check config, the memory database and MCP servers: aios doctor [--json]', load: () => import('./cli/doctor') },
 };
 

@@ -41,12 +41,16 @@ export function plainReason(reason: string): string | undefined {
   if ((m = /^no rule matches (mcp__\S+)/.exec(r))) return `no rule covers the tool ${m[1]}`;
   if (/^no program to match a rule against/.test(r)) return 'aios cannot tell which program this runs';
   if (/^runs as another user/.test(r)) return 'it runs as root (another user), with full access to the machine';
-  if ((m = /^(rm|shred|unlink|rmdir)\b.* writes to (\S+), outside the working tree/.exec(r))) return `it deletes files outside this folder (${m[2]})`;
+  if ((m = /^(rm|shred|unlink|rmdir)\b.* writes to (\S+), outside the working tree/.exec(r)))
+    return `it deletes files outside this folder (${m[2]})`;
   if ((m = /^(.*) writes to (\S+), outside the working tree/.exec(r))) return `it changes files outside this folder (${m[2]})`;
-  if ((m = /^(.*) (?:writes|links) to (\S+), a protected path \((.*)\)$/.exec(r))) return `it changes ${m[2]}, which aios protects (${(m[3] as string).replace(/^\S+ is /, '')})`;
+  if ((m = /^(.*) (?:writes|links) to (\S+), a protected path \((.*)\)$/.exec(r)))
+    return `it changes ${m[2]}, which aios protects (${(m[3] as string).replace(/^\S+ is /, '')})`;
   if ((m = /^(.*) writes to (\S+), a system location/.exec(r))) return `it changes ${m[2]}, a system file`;
-  if ((m = /^(.*) writes to '([^']*)', a path only known at run time/.exec(r))) return `it writes to a file that is only known when it runs (${m[2]})`;
-  if ((m = /reads a secret file: (.*?); what it prints/.exec(r))) return `it reads a secret (${m[1]}); what it prints would be sent to the AI provider`;
+  if ((m = /^(.*) writes to '([^']*)', a path only known at run time/.exec(r)))
+    return `it writes to a file that is only known when it runs (${m[2]})`;
+  if ((m = /reads a secret file: (.*?); what it prints/.exec(r)))
+    return `it reads a secret (${m[1]}); what it prints would be sent to the AI provider`;
   if ((m = /^matches (?:profile \S+ |built-in )?(require_approval|deny|notify|auto_allow) rule/.exec(r))) {
     if (m[1] === 'deny') return 'your rules never allow this';
     if (m[1] === 'require_approval') return 'your rules ask before commands like this';
@@ -72,7 +76,13 @@ export function approvalWording(input: ApprovalWordingInput): ApprovalWording {
     if (plain && !because.includes(plain)) because.push(plain);
   }
   if (because.length === 0) {
-    because.push(input.tool ? 'no rule covers this tool, so aios asks before calling it' : input.rule ? 'your rules ask before commands like this' : 'no rule covers it, so aios asks');
+    because.push(
+      input.tool
+        ? 'no rule covers this tool, so aios asks before calling it'
+        : input.rule
+          ? 'your rules ask before commands like this'
+          : 'no rule covers it, so aios asks',
+    );
   }
   // The most telling first: root, deletion, secrets and protected places before "no rule covers".
   const weight = (s: string): number => (/^no rule covers/.test(s) ? 1 : /^your rules ask/.test(s) ? 0.5 : 0);

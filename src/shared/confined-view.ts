@@ -5,17 +5,38 @@
  * the jail, which a person would read as the machine's; the card says so.
  */
 const VIEWS: ReadonlyArray<[ReadonlySet<string>, string]> = [
-  [new Set(['df', 'findmnt', 'mount', 'lsblk']), 'confined view: the jail’s own /tmp and masked files show as extra tmpfs mounts; the other lines are the machine’s'],
-  [new Set(['ps', 'pgrep', 'pidof', 'pstree', 'top', 'htop', 'pkill', 'killall']), 'confined view: only the jail’s own processes are visible, not the machine’s'],
-  [new Set(['ss', 'netstat', 'ip', 'ifconfig', 'ping', 'curl', 'wget']), 'confined view: the jail has no network, so no interfaces, connections or hosts of the machine are visible'],
+  [
+    new Set(['df', 'findmnt', 'mount', 'lsblk']),
+    'confined view: the jail’s own /tmp and masked files show as extra tmpfs mounts; the other lines are the machine’s',
+  ],
+  [
+    new Set(['ps', 'pgrep', 'pidof', 'pstree', 'top', 'htop', 'pkill', 'killall']),
+    'confined view: only the jail’s own processes are visible, not the machine’s',
+  ],
+  [
+    new Set(['ss', 'netstat', 'ip', 'ifconfig', 'ping', 'curl', 'wget']),
+    'confined view: the jail has no network, so no interfaces, connections or hosts of the machine are visible',
+  ],
 ];
 
 /** The programs a command line starts, as far as plain words tell (first word of each pipeline part). */
 function programs(command: string): string[] {
   return command
     .split(/\|\|?|&&|;|\n/)
-    .map((part) => part.trim().split(/\s+/).find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '')
-    .map((w) => w.replace(/^["'\\]+|["']+$/g, '').split('/').pop() ?? '')
+    .map(
+      (part) =>
+        part
+          .trim()
+          .split(/\s+/)
+          .find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '',
+    )
+    .map(
+      (w) =>
+        w
+          .replace(/^["'\\]+|["']+$/g, '')
+          .split('/')
+          .pop() ?? '',
+    )
     .filter(Boolean);
 }
 

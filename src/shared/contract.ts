@@ -57,7 +57,6 @@ export const TerminalSessionSchema = z.object({
 });
 export type TerminalSession = z.infer<typeof TerminalSessionSchema>;
 
-
 /** Chat: one conversation with the AI, driven by any UI. Ids are minted by the core. */
 export const ChatIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'not a chat id');
 export const MAX_CHAT_TEXT = 100_000;
@@ -218,7 +217,9 @@ export const ConfigStateSchema = z.object({
 export type ConfigState = z.infer<typeof ConfigStateSchema>;
 
 /** A variable the setup form may name for the key: `*API_KEY`, so no other secret of the environment can be sent anywhere. */
-export const ApiKeyEnvSchema = z.string().regex(/^[A-Z][A-Z0-9_]*API_KEY$/, 'the key variable must be an upper-case name ending in API_KEY (e.g. OPENAI_API_KEY)');
+export const ApiKeyEnvSchema = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]*API_KEY$/, 'the key variable must be an upper-case name ending in API_KEY (e.g. OPENAI_API_KEY)');
 const baseUrlField = z.string().trim().min(1).max(2000).url('write the base URL like http://127.0.0.1:11434/v1');
 
 /** What the first-run form needs: the config file, the current [ai] settings, a local Ollama if one answers. */
@@ -320,7 +321,6 @@ export const CommandLogListSchema = z.object({
   ),
 });
 
-
 export const RuleListSchema = z.enum(['auto_allow', 'notify', 'require_approval', 'deny']);
 export const PersonRulesSchema = z.object({ file: z.string(), rules: z.array(z.object({ list: RuleListSchema, pattern: z.string() })) });
 export type PersonRules = z.infer<typeof PersonRulesSchema>;
@@ -332,10 +332,7 @@ export const calls = {
   'commandLog.list': call(listRequest, CommandLogListSchema),
   /** Undo a command's transaction (the newest when no id), or redo the newest undo. */
   'undo.run': call(z.strictObject({ recordId: z.string().max(40).optional(), redo: z.boolean().optional() }), UndoResultSchema),
-  'terminal.open': call(
-    z.strictObject({ cols, rows, attach: z.boolean().optional() }),
-    TerminalSessionSchema,
-  ),
+  'terminal.open': call(z.strictObject({ cols, rows, attach: z.boolean().optional() }), TerminalSessionSchema),
   'terminal.write': call(z.strictObject({ id: TerminalIdSchema, data: z.string().max(MAX_TERMINAL_WRITE) }), z.null()),
   'terminal.resize': call(z.strictObject({ id: TerminalIdSchema, cols, rows }), z.null()),
   /** The UI acknowledges characters it has rendered; the core resumes a paused shell. */
@@ -348,11 +345,19 @@ export const calls = {
   /** The conversation as restored from the memory file, and the provider state. */
   'chat.state': call(z.strictObject({}), ChatStateSchema),
   /** The whole text of one stored message that chat.state restored folded ("show all"). */
-  'chat.message': call(z.strictObject({ conversationId: z.string().min(1).max(100), seq: z.number().int().nonnegative() }), z.object({ text: z.string() })),
+  'chat.message': call(
+    z.strictObject({ conversationId: z.string().min(1).max(100), seq: z.number().int().nonnegative() }),
+    z.object({ text: z.string() }),
+  ),
   /** Answers one chat.approvalRequest; each request id is valid once. */
   /** `remember`: "always allow" (write the offered rule). `command`: the person edited the command before approving; the edited one is judged again by the policy. */
   'chat.approve': call(
-    z.strictObject({ requestId: ChatIdSchema, approved: z.boolean(), remember: z.boolean().optional(), command: z.string().min(1).max(MAX_CHAT_TEXT).optional() }),
+    z.strictObject({
+      requestId: ChatIdSchema,
+      approved: z.boolean(),
+      remember: z.boolean().optional(),
+      command: z.string().min(1).max(MAX_CHAT_TEXT).optional(),
+    }),
     z.null(),
   ),
   /** The person's own rules (their config.toml, not the shipped floor). */
@@ -360,9 +365,15 @@ export const calls = {
   /** Removes one of the person's rules; the policy is built again at once. */
   'permissions.remove': call(z.strictObject({ list: RuleListSchema, pattern: z.string().min(1) }), PersonRulesSchema),
   /** Runs a command the person typed (`!cmd`) through the same policy, approvals and history. `unconfined`: again outside the quiet jail that stopped it (it is then asked about). */
-  'chat.run': call(z.strictObject({ command: z.string().min(1).max(MAX_CHAT_TEXT), unconfined: z.boolean().optional() }), ChatCommandResultSchema),
+  'chat.run': call(
+    z.strictObject({ command: z.string().min(1).max(MAX_CHAT_TEXT), unconfined: z.boolean().optional() }),
+    ChatCommandResultSchema,
+  ),
   /** Saves text too long for a message as a file (0600, in the data dir) and says where, for the message to point at. */
-  'chat.attach': call(z.strictObject({ text: z.string().min(1).max(MAX_ATTACHMENT_TEXT) }), z.object({ path: z.string(), lines: z.number().int(), bytes: z.number().int() })),
+  'chat.attach': call(
+    z.strictObject({ text: z.string().min(1).max(MAX_ATTACHMENT_TEXT) }),
+    z.object({ path: z.string(), lines: z.number().int(), bytes: z.number().int() }),
+  ),
   /** Starts a new, empty conversation (the old one stays in the memory file). */
   'chat.clear': call(z.strictObject({}), z.null()),
   /** The first-run form: config file, [ai] settings, a local Ollama. */
@@ -375,7 +386,6 @@ export const calls = {
     z.object({ file: z.string(), provider: z.string().nullable(), problem: z.string().nullable() }),
   ),
 } as const;
-
 
 export const events = {
   /** The status changed (a turn started or ended, the provider failed or recovered, memory, MCP, setup): the whole new status. */
@@ -419,7 +429,12 @@ export const events = {
   'chat.commandOutput': z.object({ callId: z.string(), stream: OutputStreamSchema, data: z.string() }),
   'chat.commandDone': CommandDoneSchema,
   /** `callId`: the notice is about that command, whose card already says it (a UI may show it there instead). */
-  'chat.notice': z.object({ turnId: ChatIdSchema.nullable(), level: z.enum(['info', 'warning']), message: z.string(), callId: z.string().optional() }),
+  'chat.notice': z.object({
+    turnId: ChatIdSchema.nullable(),
+    level: z.enum(['info', 'warning']),
+    message: z.string(),
+    callId: z.string().optional(),
+  }),
   'chat.error': z.object({ turnId: ChatIdSchema.nullable(), kind: z.string(), message: z.string() }),
   'chat.turnDone': z.object({ turnId: ChatIdSchema, status: z.enum(['done', 'cancelled', 'error', 'max_rounds']) }),
 } as const;
@@ -469,7 +484,5 @@ export interface AiosBridge {
 
 /** Renders a zod error as one line a person can act on. */
 export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(payload)'}: ${i.message}`)
-    .join('; ');
+  return error.issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(payload)'}: ${i.message}`).join('; ');
 }

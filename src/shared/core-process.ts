@@ -17,7 +17,13 @@ export const MainToCoreSchema = z.discriminatedUnion('type', [
   /** A new renderer link; the MessagePort travels as the message's only port. */
   z.object({ type: z.literal('attach'), clientId: z.string().max(100) }),
   /** The person's answer to one `approval` request. */
-  z.object({ type: z.literal('approval-answer'), requestId: z.string(), approved: z.boolean(), remember: z.boolean().optional(), edit: z.boolean().optional() }),
+  z.object({
+    type: z.literal('approval-answer'),
+    requestId: z.string(),
+    approved: z.boolean(),
+    remember: z.boolean().optional(),
+    edit: z.boolean().optional(),
+  }),
   /** Close shells and the memory file, then exit. */
   z.object({ type: z.literal('shutdown') }),
 ]);

@@ -20,7 +20,8 @@ export function parsePermissionsArg(arg: string): PermissionsArg | { error: stri
 
 /** `markdown`: the rows in a code block, so a chat that renders Markdown keeps the numbers and columns. */
 export function formatPersonRules(list: PersonRules, opts: { markdown?: boolean } = {}): string {
-  if (list.rules.length === 0) return `You have no rules of your own in ${list.file} (the shipped rules still apply). "Always allow" on a question adds one.`;
+  if (list.rules.length === 0)
+    return `You have no rules of your own in ${list.file} (the shipped rules still apply). "Always allow" on a question adds one.`;
   const rows = list.rules.map((r, i) => `${String(i + 1).padStart(3)}. ${r.list.padEnd(16)} ${JSON.stringify(r.pattern)}`);
   const table = opts.markdown ? ['```', ...rows, '```'] : rows;
   return [`Your rules in ${list.file}:`, ...table, 'Remove one with /permissions remove N.'].join('\n');

@@ -49,7 +49,9 @@ export function previewText(p: Preview, opts: { full?: boolean; maxList?: number
     const max = opts.maxList ?? 50;
     for (const c of p.changes.slice(0, max)) {
       const detail = c.kind === 'mode' ? ` ${c.oldMode} → ${c.newMode}` : c.added !== undefined ? ` +${c.added} −${c.removed ?? 0}` : '';
-      out.push(`    ${c.kind.padEnd(7)} ${visibleText(c.display, { tabs: false, newlines: false })}${c.type === 'dir' ? '/' : ''}${detail}`);
+      out.push(
+        `    ${c.kind.padEnd(7)} ${visibleText(c.display, { tabs: false, newlines: false })}${c.type === 'dir' ? '/' : ''}${detail}`,
+      );
     }
     const rest = p.changes.length - max + p.omitted;
     if (rest > 0) out.push(`    … ${rest} more`);

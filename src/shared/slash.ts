@@ -7,7 +7,20 @@
 
 export type HostSurface = 'gui' | 'tty';
 
-export type SlashName = 'help' | 'clear' | 'history' | 'memory' | 'permissions' | 'terminal' | 'setup' | 'model' | 'output' | 'unconfined' | 'undo' | 'redo' | 'exit';
+export type SlashName =
+  | 'help'
+  | 'clear'
+  | 'history'
+  | 'memory'
+  | 'permissions'
+  | 'terminal'
+  | 'setup'
+  | 'model'
+  | 'output'
+  | 'unconfined'
+  | 'undo'
+  | 'redo'
+  | 'exit';
 
 interface SlashSpec {
   name: SlashName;
@@ -19,17 +32,68 @@ interface SlashSpec {
 }
 
 export const SLASH_COMMANDS: readonly SlashSpec[] = [
-  { name: 'history', aliases: [], usage: '/history [words]', does: 'commands run or refused, newest first (e.g. /history apt)', hosts: ['gui', 'tty'] },
-  { name: 'memory', aliases: [], usage: '/memory [words]', does: 'search the shared memory (recent memories without words)', hosts: ['gui', 'tty'] },
-  { name: 'permissions', aliases: [], usage: '/permissions [remove N]', does: 'your own rules (from "always allow"), and removing one', hosts: ['gui', 'tty'] },
-  { name: 'undo', aliases: [], usage: '/undo [ID]', does: "undo the newest command's changes to files (or record ID); refused when a later one changed the same files", hosts: ['gui', 'tty'] },
+  {
+    name: 'history',
+    aliases: [],
+    usage: '/history [words]',
+    does: 'commands run or refused, newest first (e.g. /history apt)',
+    hosts: ['gui', 'tty'],
+  },
+  {
+    name: 'memory',
+    aliases: [],
+    usage: '/memory [words]',
+    does: 'search the shared memory (recent memories without words)',
+    hosts: ['gui', 'tty'],
+  },
+  {
+    name: 'permissions',
+    aliases: [],
+    usage: '/permissions [remove N]',
+    does: 'your own rules (from "always allow"), and removing one',
+    hosts: ['gui', 'tty'],
+  },
+  {
+    name: 'undo',
+    aliases: [],
+    usage: '/undo [ID]',
+    does: "undo the newest command's changes to files (or record ID); refused when a later one changed the same files",
+    hosts: ['gui', 'tty'],
+  },
   { name: 'redo', aliases: [], usage: '/redo [ID]', does: 'redo what the newest /undo undid', hosts: ['gui', 'tty'] },
   { name: 'clear', aliases: [], usage: '/clear', does: 'start a new conversation (the old one stays in memory)', hosts: ['gui', 'tty'] },
-  { name: 'setup', aliases: ['settings'], usage: '/setup', does: { gui: 'open the settings: AI provider, model and key (written into config.toml)', tty: 'choose the AI provider (written into config.toml)' }, hosts: ['gui', 'tty'] },
-  { name: 'model', aliases: [], usage: '/model [name]', does: 'list the models the provider offers, or switch to one (saved in config.toml)', hosts: ['gui', 'tty'] },
-  { name: 'terminal', aliases: [], usage: '/terminal', does: { gui: 'open the terminal pane', tty: 'open your shell ($SHELL); type exit to come back' }, hosts: ['gui', 'tty'] },
+  {
+    name: 'setup',
+    aliases: ['settings'],
+    usage: '/setup',
+    does: {
+      gui: 'open the settings: AI provider, model and key (written into config.toml)',
+      tty: 'choose the AI provider (written into config.toml)',
+    },
+    hosts: ['gui', 'tty'],
+  },
+  {
+    name: 'model',
+    aliases: [],
+    usage: '/model [name]',
+    does: 'list the models the provider offers, or switch to one (saved in config.toml)',
+    hosts: ['gui', 'tty'],
+  },
+  {
+    name: 'terminal',
+    aliases: [],
+    usage: '/terminal',
+    does: { gui: 'open the terminal pane', tty: 'open your shell ($SHELL); type exit to come back' },
+    hosts: ['gui', 'tty'],
+  },
   { name: 'output', aliases: [], usage: '/output', does: 'all the output of the last command (long output is folded)', hosts: ['tty'] },
-  { name: 'unconfined', aliases: [], usage: '/unconfined', does: 'run again outside the jail the last command the jail stopped (asks first)', hosts: ['tty'] },
+  {
+    name: 'unconfined',
+    aliases: [],
+    usage: '/unconfined',
+    does: 'run again outside the jail the last command the jail stopped (asks first)',
+    hosts: ['tty'],
+  },
   { name: 'help', aliases: ['?'], usage: '/help', does: 'this text', hosts: ['gui', 'tty'] },
   { name: 'exit', aliases: ['quit'], usage: '/exit', does: 'leave (as Ctrl-D does)', hosts: ['tty'] },
 ];

@@ -15,7 +15,8 @@
  */
 
 /** Bidi embeddings/overrides/isolates and marks, zero-width and invisible format characters, separators. */
-const INVISIBLE = /[\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u206F\uFEFF\uFFF9-\uFFFB]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const INVISIBLE =
+  /[\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u206F\uFEFF\uFFF9-\uFFFB]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // eslint-disable-next-line no-control-regex -- the controls are what it finds
 const CONTROL = /[\x00-\x1F\x7F-\x9F]/;
 const ANY = new RegExp(`${CONTROL.source}|${INVISIBLE.source}`, 'g');

@@ -62,7 +62,9 @@ describe('what a UI that loads in the middle of a turn can learn', () => {
 
 describe('command events carry what a card needs', () => {
   it('chat.commandRunning comes after the approval and before any output; never for a refused command', async () => {
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${path.join(h.dir, 'c1')} && printf hi`, reason: 'x' } }] });
+    server.push({
+      toolCalls: [{ name: 'run_command', arguments: { command: `touch ${path.join(h.dir, 'c1')} && printf hi`, reason: 'x' } }],
+    });
     h.autoAnswer(true);
     const t = await h.turn('go');
     const order = t.events.map((e) => e.name).filter((n) => n.startsWith('chat.command') || n === 'chat.approvalRequest');

@@ -75,7 +75,10 @@ describe('provider failures leave the session usable', () => {
     h = await startHarness({ ai: { base_url: `http://127.0.0.1:${port}/v1`, model: 'scripted' }, lists });
     const t = await h.turn('first question');
     expect(t.status).toBe('error');
-    expect(named(t.events, 'chat.error')[0]).toMatchObject({ kind: 'connection', message: expect.stringMatching(/nothing is listening at 127\.0\.0\.1:[0-9]+: is the server running\?\. Check \[ai\] base_url/) });
+    expect(named(t.events, 'chat.error')[0]).toMatchObject({
+      kind: 'connection',
+      message: expect.stringMatching(/nothing is listening at 127\.0\.0\.1:[0-9]+: is the server running\?\. Check \[ai\] base_url/),
+    });
     // A second failure is still a clean error, not a wedged loop.
     expect((await h.turn('second')).status).toBe('error');
     server = await startLlmServer([], { port });
@@ -147,7 +150,9 @@ describe('cancel', () => {
     });
     await h.call('chat.cancel', {});
     expect(await done).toBe('cancelled');
-    const deltas = named(h.events, 'chat.delta').map((d) => d.text).join('');
+    const deltas = named(h.events, 'chat.delta')
+      .map((d) => d.text)
+      .join('');
     expect(deltas).not.toContain('eight');
     await expectUsable(h, server, 'tell a long story');
   });

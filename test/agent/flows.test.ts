@@ -28,23 +28,42 @@ const echoTool = () => server.setResponder((body) => ({ text: `Result: ${lastMes
 
 describe('the agent loop through the core', () => {
   it('(1) a notify command runs, the person sees a notice, and the answer carries its result', async () => {
-    server.push({ text: 'Let me check. ', toolCalls: [{ name: 'run_command', arguments: { command: 'echo hello-from-notify', reason: 'greet' } }] });
+    server.push({
+      text: 'Let me check. ',
+      toolCalls: [{ name: 'run_command', arguments: { command: 'echo hello-from-notify', reason: 'greet' } }],
+    });
     echoTool();
     const t = await h.turn('say hello');
     expect(t.status).toBe('done');
     // One event per fact: the command and its decision come with chat.commandStart only.
     expect(named(t.events, 'chat.toolCall')).toEqual([]);
     expect(named(t.events, 'chat.commandStart')).toHaveLength(1);
-    expect(named(t.events, 'chat.commandStart')[0]).toMatchObject({ command: 'echo hello-from-notify', decision: 'notify', rule: 'notify: "echo*"' });
-    expect(named(t.events, 'chat.notice').some((n) => n.message.includes('notify') && n.message.includes('echo hello-from-notify'))).toBe(true);
-    expect(named(t.events, 'chat.commandStart')[0]).toMatchObject({ command: 'echo hello-from-notify', decision: 'notify', cwd: path.join(h.dir, 'work') });
+    expect(named(t.events, 'chat.commandStart')[0]).toMatchObject({
+      command: 'echo hello-from-notify',
+      decision: 'notify',
+      rule: 'notify: "echo*"',
+    });
+    expect(named(t.events, 'chat.notice').some((n) => n.message.includes('notify') && n.message.includes('echo hello-from-notify'))).toBe(
+      true,
+    );
+    expect(named(t.events, 'chat.commandStart')[0]).toMatchObject({
+      command: 'echo hello-from-notify',
+      decision: 'notify',
+      cwd: path.join(h.dir, 'work'),
+    });
     const order = t.events.map((e) => e.name);
     expect(order.indexOf('chat.commandStart')).toBeLessThan(order.indexOf('chat.commandOutput'));
-    expect(named(t.events, 'chat.commandOutput').map((o) => o.data).join('')).toContain('hello-from-notify');
+    expect(
+      named(t.events, 'chat.commandOutput')
+        .map((o) => o.data)
+        .join(''),
+    ).toContain('hello-from-notify');
     expect(named(t.events, 'chat.commandDone')[0]).toMatchObject({ ran: true, exitCode: 0, decision: 'notify' });
     expect(t.text).toContain('hello-from-notify');
     // The model was given the tools and, in round two, the output.
-    expect(server.requests[0]!.body.tools!.map((x) => x.function.name)).toEqual(expect.arrayContaining(['run_command', 'create_ai_memory', 'recall_history']));
+    expect(server.requests[0]!.body.tools!.map((x) => x.function.name)).toEqual(
+      expect.arrayContaining(['run_command', 'create_ai_memory', 'recall_history']),
+    );
     expect(server.requests[0]!.body.stream).toBe(true);
     expect(lastMessage(server.requests[1]!.body, 'tool')).toContain('hello-from-notify');
     const rows = h.core.chat.open().commandLog!.query({ text: 'hello-from-notify' });
@@ -60,12 +79,21 @@ describe('the agent loop through the core', () => {
     const t = await h.turn('make the canary');
     expect(t.status).toBe('done');
     const req = named(t.events, 'chat.approvalRequest')[0];
-    expect(req).toMatchObject({ command: `touch ${canary}`, cwd: path.join(h.dir, 'work'), decision: 'require_approval', rule: 'require_approval: "touch*"' });
+    expect(req).toMatchObject({
+      command: `touch ${canary}`,
+      cwd: path.join(h.dir, 'work'),
+      decision: 'require_approval',
+      rule: 'require_approval: "touch*"',
+    });
     expect(fs.existsSync(canary)).toBe(false);
     const told = JSON.parse(lastMessage(server.requests[1]!.body, 'tool')) as Record<string, unknown>;
     expect(told).toMatchObject({ ran: false, decision: 'require_approval', refused: 'declined by the person' });
     expect(named(t.events, 'chat.commandDone')[0]).toMatchObject({ ran: false, refusal: 'declined by the person' });
-    expect(h.core.chat.open().commandLog!.query({ text: 'canary' })[0]).toMatchObject({ decision: 'declined', exitCode: null, approver: null });
+    expect(h.core.chat.open().commandLog!.query({ text: 'canary' })[0]).toMatchObject({
+      decision: 'declined',
+      exitCode: null,
+      approver: null,
+    });
     // The id was single-use: answering again is refused.
     await expect(h.call('chat.approve', { requestId: req!.requestId, approved: true })).rejects.toMatchObject({ code: 'not_found' });
   });
@@ -130,7 +158,17 @@ describe('the agent loop through the core', () => {
     // The host's pid from /proc/self/stat: the command has a PID namespace of its own (its $$ is not the host's).
     // A rule asks (touch*), so it runs approved, not confined as an unknown command would; approve it.
     h.autoAnswer(true);
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${pidFile}.asked; sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; sleep 30' & wait`, reason: 'long' } }] });
+    server.push({
+      toolCalls: [
+        {
+          name: 'run_command',
+          arguments: {
+            command: `touch ${pidFile}.asked; sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; sleep 30' & wait`,
+            reason: 'long',
+          },
+        },
+      ],
+    });
     const { turnId } = (await h.call('chat.send', { text: 'run something long' })) as { turnId: string };
     const end = Date.now() + 10_000;
     while (!(fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim())) {
@@ -187,14 +225,25 @@ describe('the agent loop through the core', () => {
     expect(sys.content).toContain('fish shell');
     // Only what matches the question: the unrelated memory stays out of the prompt.
     expect(sys.content).not.toContain('Tama');
-    const listed = /Relevant memories:\n((?:- .*(?:\n|$))*)/.exec(sys.content ?? '')?.[1]?.trim().split('\n');
+    const listed = /Relevant memories:\n((?:- .*(?:\n|$))*)/
+      .exec(sys.content ?? '')?.[1]
+      ?.trim()
+      .split('\n');
     expect(listed).toEqual(['- The person prefers fish shell over bash']);
   });
 
   it('the model can save a memory with create_ai_memory', async () => {
-    server.push({ toolCalls: [{ name: 'create_ai_memory', arguments: { content: 'Likes green tea', priority_score: 0.7 } }] }, { text: 'Saved.' });
+    server.push(
+      { toolCalls: [{ name: 'create_ai_memory', arguments: { content: 'Likes green tea', priority_score: 0.7 } }] },
+      { text: 'Saved.' },
+    );
     await h.turn('remember that I like green tea');
-    expect(h.core.chat.open().memory!.search('green tea').map((x) => x.memory.content)).toContain('Likes green tea');
+    expect(
+      h.core.chat
+        .open()
+        .memory!.search('green tea')
+        .map((x) => x.memory.content),
+    ).toContain('Likes green tea');
   });
 
   it('a direct command (!cmd) goes through the same policy and history', async () => {
@@ -204,7 +253,12 @@ describe('the agent loop through the core', () => {
     expect(fs.existsSync(made)).toBe(false);
     const ran = await h.call('chat.run', { command: 'printf direct-ok' });
     expect(ran).toMatchObject({ ran: true, decision: 'auto_allow', exitCode: 0, output: 'direct-ok' });
-    expect(h.core.chat.open().commandLog!.query({}).map((r) => r.command)).toEqual(expect.arrayContaining([`mkdir ${made}`, 'printf direct-ok']));
+    expect(
+      h.core.chat
+        .open()
+        .commandLog!.query({})
+        .map((r) => r.command),
+    ).toEqual(expect.arrayContaining([`mkdir ${made}`, 'printf direct-ok']));
   });
 
   it('one turn at a time; max_tool_rounds ends a runaway turn', async () => {

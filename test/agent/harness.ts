@@ -48,8 +48,12 @@ export function writeConfig(env: Record<string, string>, ai: Record<string, stri
   fs.writeFileSync(path.join(env.AIOS_CONFIG_DIR!, 'config.toml'), ['[ai]', ...aiLines, '', '[permissions]', ...permLines, ''].join('\n'));
 }
 
-export async function startHarness(opts: { ai: Record<string, string | number>; lists: Lists; /** Default: the real PolicyEngine over `lists`. */
-  policy?: CommandPolicy; dirs?: { dir: string; env: Record<string, string> } }): Promise<Harness> {
+export async function startHarness(opts: {
+  ai: Record<string, string | number>;
+  lists: Lists; /** Default: the real PolicyEngine over `lists`. */
+  policy?: CommandPolicy;
+  dirs?: { dir: string; env: Record<string, string> };
+}): Promise<Harness> {
   const { dir, env } = opts.dirs ?? makeDirs();
   writeConfig(env, opts.ai, opts.lists);
   const events: Seen[] = [];

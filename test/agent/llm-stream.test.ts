@@ -18,7 +18,11 @@ afterEach(async () => {
 
 function client(s: LlmServer, requestTimeoutS: number, maxAnswerMs?: number): LlmClient {
   const ai = { request_timeout_s: requestTimeoutS } as AiosConfig['ai'];
-  return new LlmClient({ provider: { kind: 'ready', baseURL: s.baseUrl, apiKey: 'x', model: 'scripted', label: 'the test server' }, ai, ...(maxAnswerMs ? { maxAnswerMs } : {}) });
+  return new LlmClient({
+    provider: { kind: 'ready', baseURL: s.baseUrl, apiKey: 'x', model: 'scripted', label: 'the test server' },
+    ai,
+    ...(maxAnswerMs ? { maxAnswerMs } : {}),
+  });
 }
 
 async function failure(p: Promise<unknown>): Promise<ProviderError> {
@@ -34,7 +38,9 @@ async function failure(p: Promise<unknown>): Promise<ProviderError> {
 describe('how long an answer may take', () => {
   it('a stream that goes silent after the headers ends within request_timeout_s', async () => {
     server = await startLlmServer([Q.silentAfterHeaders()]);
-    const err = await failure(client(server, 1).complete({ messages: [{ role: 'user', content: 'hi' }], tools: [], signal: new AbortController().signal }));
+    const err = await failure(
+      client(server, 1).complete({ messages: [{ role: 'user', content: 'hi' }], tools: [], signal: new AbortController().signal }),
+    );
     expect(err.kind).toBe('timeout');
     expect(err.message).toMatch(/went silent for 1 s/);
   });
@@ -44,7 +50,12 @@ describe('how long an answer may take', () => {
     server = await startLlmServer([{ frames, chunkDelayMs: 20 }]);
     const shown: string[] = [];
     const err = await failure(
-      client(server, 5, 800).complete({ messages: [{ role: 'user', content: 'sing' }], tools: [], signal: new AbortController().signal, onDelta: (t) => shown.push(t) }),
+      client(server, 5, 800).complete({
+        messages: [{ role: 'user', content: 'sing' }],
+        tools: [],
+        signal: new AbortController().signal,
+        onDelta: (t) => shown.push(t),
+      }),
     );
     expect(err.kind).toBe('timeout');
     expect(err.message).toMatch(/did not finish within 1 s/);
@@ -63,9 +74,19 @@ describe('how long an answer may take', () => {
 describe('errors inside the stream', () => {
   it('an OpenRouter mid-stream error (error object with finish_reason "error") is shown with its message', async () => {
     // https://openrouter.ai/docs/api-reference/errors (errors during streaming)
-    const chunk = { id: 'gen-1', object: 'chat.completion.chunk', created: 1, model: 'm', provider: 'p', error: { code: 'server_error', message: 'Provider disconnected unexpectedly' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] };
+    const chunk = {
+      id: 'gen-1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      provider: 'p',
+      error: { code: 'server_error', message: 'Provider disconnected unexpectedly' },
+      choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+    };
     server = await startLlmServer([{ frames: [{ delta: { role: 'assistant', content: 'Part' } }, { chunk }], end: 'close' }]);
-    const err = await failure(client(server, 5).complete({ messages: [{ role: 'user', content: 'hi' }], tools: [], signal: new AbortController().signal }));
+    const err = await failure(
+      client(server, 5).complete({ messages: [{ role: 'user', content: 'hi' }], tools: [], signal: new AbortController().signal }),
+    );
     expect(err.kind).toBe('stream_error');
     expect(err.message).toMatch(/the test server sent an error instead of an answer: .*Provider disconnected unexpectedly/);
   });

@@ -28,7 +28,10 @@ afterEach(async () => {
 async function holdWriteLock(file: string): Promise<ChildProcess> {
   const script = `const D=require('better-sqlite3');const d=new D(${JSON.stringify(file)});d.exec('BEGIN IMMEDIATE');process.stdout.write('locked\\n');setInterval(()=>{},1000);`;
   // The checkout's node_modules, wherever the checkout is and whatever folder the tests started in.
-  const child = spawn(process.execPath, ['-e', script], { cwd: path.join(import.meta.dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script], {
+    cwd: path.join(import.meta.dirname, '..', '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
     child.on('exit', (code) => reject(new Error(`lock holder exited ${code}`)));
@@ -77,7 +80,7 @@ describe('a memory file that stops taking writes', () => {
     h.core.events.on('chat.error', (p) => errors.push(p.message));
     h.core.chat.open().agent.send('still there?');
     await h.core.chat.open().agent.idle();
-    expect(errors, errors.join("\n")).toEqual([]);
+    expect(errors, errors.join('\n')).toEqual([]);
     expect(server.requests).toHaveLength(2);
     expect(notices.filter((n) => n.includes(file) && n.startsWith('not saving'))).toHaveLength(1);
     const status = await h.core.handlers['app.status']({}, { clientId: 't' });

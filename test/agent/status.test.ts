@@ -62,7 +62,13 @@ describe('app.status: what the status bar shows', () => {
     writeConfig(env, {});
     fs.writeFileSync(
       path.join(env.AIOS_CONFIG_DIR!, 'mcp.json'),
-      JSON.stringify({ mcpServers: { aigpt: { command: 'aigpt', args: ['server'] }, off: { command: 'true', disabled: true }, broken: { url: 'not a url' } } }),
+      JSON.stringify({
+        mcpServers: {
+          aigpt: { command: 'aigpt', args: ['server'] },
+          off: { command: 'true', disabled: true },
+          broken: { url: 'not a url' },
+        },
+      }),
     );
     const core = new Core({ host: 'web', env: { ...env, PATH: '/nonexistent' }, chat: { ollamaUrl: 'http://127.0.0.1:9' } });
     cores.push(core);
@@ -84,7 +90,10 @@ describe('app.status: what the status bar shows', () => {
     const bin = path.join(dir, 'bin');
     fs.mkdirSync(bin);
     fs.writeFileSync(path.join(bin, 'aigpt'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    fs.writeFileSync(path.join(env.AIOS_CONFIG_DIR!, 'mcp.json'), JSON.stringify({ mcpServers: { aigpt: { command: 'aigpt', args: ['server'] } } }));
+    fs.writeFileSync(
+      path.join(env.AIOS_CONFIG_DIR!, 'mcp.json'),
+      JSON.stringify({ mcpServers: { aigpt: { command: 'aigpt', args: ['server'] } } }),
+    );
     const core = new Core({ host: 'web', env: { ...env, PATH: bin }, chat: { ollamaUrl: 'http://127.0.0.1:9' } });
     cores.push(core);
     const s = await call(core, 'app.status', {});
@@ -123,7 +132,10 @@ describe('memory.list and commandLog.list: /memory and /history in a UI', () => 
 
     await h.call('chat.run', { command: 'echo listed-one' });
     await h.call('chat.run', { command: 'rm -f nothing' });
-    const history = (await call(h.core, 'commandLog.list', {})) as { problem: null; items: Array<{ command: string; decision: string; exitCode: number | null }> };
+    const history = (await call(h.core, 'commandLog.list', {})) as {
+      problem: null;
+      items: Array<{ command: string; decision: string; exitCode: number | null }>;
+    };
     expect(history.items.map((i) => [i.command, i.decision])).toEqual([
       ['rm -f nothing', 'deny'],
       ['echo listed-one', 'auto_allow'],

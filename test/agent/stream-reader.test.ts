@@ -80,7 +80,10 @@ describe('tool calls as servers stream them', () => {
   });
 
   it('arguments that are not a JSON object are never kept as they came', () => {
-    const frames: Frame[] = [{ delta: { tool_calls: [{ index: 0, id: 'b', function: { name: 'run_command', arguments: '{"command": "ls",' } }] } }, { delta: {}, finish: 'tool_calls' }];
+    const frames: Frame[] = [
+      { delta: { tool_calls: [{ index: 0, id: 'b', function: { name: 'run_command', arguments: '{"command": "ls",' } }] } },
+      { delta: {}, finish: 'tool_calls' },
+    ];
     const call = read({ frames }).c.toolCalls[0]!;
     expect(call.arguments).toBe('{}');
     expect(call.problem).toEqual({ kind: 'unparseable', raw: '{"command": "ls",' });
@@ -135,7 +138,14 @@ describe('reasoning', () => {
   });
 
   it('R1 distills (the template opens <think> in the prompt): text before a lone </think> is not stored as the answer', () => {
-    const { c } = read({ frames: [{ delta: { content: 'Let me see. The person wants' } }, { delta: { content: ' a number.</th' } }, { delta: { content: 'ink>\n\n42' } }, { delta: {}, finish: 'stop' }] });
+    const { c } = read({
+      frames: [
+        { delta: { content: 'Let me see. The person wants' } },
+        { delta: { content: ' a number.</th' } },
+        { delta: { content: 'ink>\n\n42' } },
+        { delta: {}, finish: 'stop' },
+      ],
+    });
     expect(c.content.trim()).toBe('42');
     expect(c.reasoning).toBe('Let me see. The person wants a number.');
   });
@@ -166,7 +176,9 @@ describe('endings', () => {
   });
 
   it('chunks with no choices (usage) are skipped', () => {
-    const { c } = read({ frames: [{ chunk: { id: 'u', choices: [], usage: { total_tokens: 3 } } }, { delta: { content: 'ok' }, finish: 'stop' }] });
+    const { c } = read({
+      frames: [{ chunk: { id: 'u', choices: [], usage: { total_tokens: 3 } } }, { delta: { content: 'ok' }, finish: 'stop' }],
+    });
     expect(c.content).toBe('ok');
   });
 });
@@ -176,7 +188,13 @@ describe('the request check', () => {
   const call = (id: string, args: unknown = '{}') => ({ id, type: 'function', function: { name: 'run_command', arguments: args } });
 
   it('a sound conversation goes as it is', () => {
-    const msgs = [sys, { role: 'user', content: 'hi' }, { role: 'assistant', content: null, tool_calls: [call('a')] }, { role: 'tool', tool_call_id: 'a', content: 'r' }, { role: 'assistant', content: 'done' }] as ChatMessage[];
+    const msgs = [
+      sys,
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: null, tool_calls: [call('a')] },
+      { role: 'tool', tool_call_id: 'a', content: 'r' },
+      { role: 'assistant', content: 'done' },
+    ] as ChatMessage[];
     const r = checkConversation(msgs);
     expect(r.repairs).toEqual([]);
     expect(r.messages).toEqual(msgs);
@@ -201,11 +219,12 @@ describe('the request check', () => {
     expect(messages[1]!.content).toBe('one\n\ntwo');
     const ids: string[] = [];
     for (const m of messages) {
-      if (m.role === 'assistant') for (const c of m.tool_calls ?? []) {
-        expect(c.id).not.toBe('');
-        ids.push(c.id);
-        if (c.type === 'function') expect(typeof c.function.arguments).toBe('string');
-      }
+      if (m.role === 'assistant')
+        for (const c of m.tool_calls ?? []) {
+          expect(c.id).not.toBe('');
+          ids.push(c.id);
+          if (c.type === 'function') expect(typeof c.function.arguments).toBe('string');
+        }
     }
     expect(new Set(ids).size).toBe(ids.length);
     // Every call has exactly one result, right after it.
@@ -215,7 +234,11 @@ describe('the request check', () => {
   });
 
   it('drops a tool result whose call is not before it', () => {
-    const { messages } = checkConversation([sys, { role: 'tool', tool_call_id: 'x', content: 'stray' }, { role: 'user', content: 'q' }] as ChatMessage[]);
+    const { messages } = checkConversation([
+      sys,
+      { role: 'tool', tool_call_id: 'x', content: 'stray' },
+      { role: 'user', content: 'q' },
+    ] as ChatMessage[]);
     expect(messages.map((m) => m.role)).toEqual(['system', 'user']);
   });
 });

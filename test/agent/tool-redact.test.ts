@@ -8,7 +8,13 @@ describe('tool results are redacted like command output', () => {
     secrets.add('sk-live-0123456789abcdef');
     const tools = new ToolSet({
       external: {
-        list: () => Promise.resolve([{ spec: { type: 'function', function: { name: 'env__dump', description: 'dump', parameters: { type: 'object' } } }, tool: 'dump' }]),
+        list: () =>
+          Promise.resolve([
+            {
+              spec: { type: 'function', function: { name: 'env__dump', description: 'dump', parameters: { type: 'object' } } },
+              tool: 'dump',
+            },
+          ]),
         call: () => Promise.resolve('OPENAI_API_KEY=sk-live-0123456789abcdef\nPATH=/usr/bin'),
       },
       redact: (t) => secrets.redact(t),

@@ -19,7 +19,8 @@ const ai = (over: Record<string, unknown> = {}) => AiSchema.parse(over);
 
 async function fakeOllama(models: string[]): Promise<string> {
   const s = http.createServer((req, res) => {
-    if (req.url === '/api/tags') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ models: models.map((name) => ({ name })) }));
+    if (req.url === '/api/tags')
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ models: models.map((name) => ({ name })) }));
     else res.writeHead(404).end();
   });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -29,14 +30,30 @@ async function fakeOllama(models: string[]): Promise<string> {
 
 describe('resolveProvider', () => {
   it('base_url wins and needs no key; a key alone means OpenAI', async () => {
-    expect(await resolveProvider(ai({ base_url: 'http://127.0.0.1:1/v1', model: 'm' }), { env: {} })).toMatchObject({ kind: 'ready', baseURL: 'http://127.0.0.1:1/v1', model: 'm' });
-    expect(await resolveProvider(ai({ api_key_env: 'MY_KEY' }), { env: { MY_KEY: 'sk-x' } })).toMatchObject({ kind: 'ready', baseURL: undefined, apiKey: 'sk-x', label: 'OpenAI' });
+    expect(await resolveProvider(ai({ base_url: 'http://127.0.0.1:1/v1', model: 'm' }), { env: {} })).toMatchObject({
+      kind: 'ready',
+      baseURL: 'http://127.0.0.1:1/v1',
+      model: 'm',
+    });
+    expect(await resolveProvider(ai({ api_key_env: 'MY_KEY' }), { env: { MY_KEY: 'sk-x' } })).toMatchObject({
+      kind: 'ready',
+      baseURL: undefined,
+      apiKey: 'sk-x',
+      label: 'OpenAI',
+    });
   });
 
   it('with neither, uses a local Ollama that answers, with its first model', async () => {
     const url = await fakeOllama(['llama3.2:3b', 'qwen']);
-    expect(await resolveProvider(ai(), { env: {}, ollamaUrl: url })).toMatchObject({ kind: 'ready', baseURL: `${url}/v1`, model: 'llama3.2:3b' });
-    expect(await resolveProvider(ai(), { env: { OLLAMA_HOST: url.replace('http://', '') } })).toMatchObject({ kind: 'ready', baseURL: `${url}/v1` });
+    expect(await resolveProvider(ai(), { env: {}, ollamaUrl: url })).toMatchObject({
+      kind: 'ready',
+      baseURL: `${url}/v1`,
+      model: 'llama3.2:3b',
+    });
+    expect(await resolveProvider(ai(), { env: { OLLAMA_HOST: url.replace('http://', '') } })).toMatchObject({
+      kind: 'ready',
+      baseURL: `${url}/v1`,
+    });
   });
 
   it('with nothing reachable, says exactly what to set', async () => {
@@ -58,18 +75,26 @@ describe('conversation store and context window', () => {
     let db = new Database(file);
     let store = new ConversationStore(db, 'box');
     const id = store.current();
-    store.append(id, [{ role: 'user', content: 'こんにちは' }, { role: 'assistant', content: 'hi' }]);
+    store.append(id, [
+      { role: 'user', content: 'こんにちは' },
+      { role: 'assistant', content: 'hi' },
+    ]);
     db.close();
     db = new Database(file);
     cleanup.push(() => void db.close());
     store = new ConversationStore(db, 'box');
     expect(store.current()).toBe(id);
-    expect(store.messages(id).map((m) => m.message)).toEqual([{ role: 'user', content: 'こんにちは' }, { role: 'assistant', content: 'hi' }]);
+    expect(store.messages(id).map((m) => m.message)).toEqual([
+      { role: 'user', content: 'こんにちは' },
+      { role: 'assistant', content: 'hi' },
+    ]);
     expect(new ConversationStore(db, 'other').current()).not.toBe(id);
     const fresh = store.start();
     expect(store.current()).toBe(fresh);
     expect(store.messages(fresh)).toEqual([]);
-    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE '%conversation%'").all() as Array<{ name: string }>;
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE '%conversation%'").all() as Array<{
+      name: string;
+    }>;
     expect(tables.every((t) => t.name.startsWith('aios_'))).toBe(true);
   });
 

@@ -56,7 +56,12 @@ describe('aios CLI', () => {
   it('doctor never says "config ok" above a missing config.toml', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-doctor-'));
     try {
-      const r = runAios(['doctor'], { PATH: process.env.PATH ?? '', HOME: empty, XDG_CONFIG_HOME: path.join(empty, '.config'), OLLAMA_HOST: '127.0.0.1:9' });
+      const r = runAios(['doctor'], {
+        PATH: process.env.PATH ?? '',
+        HOME: empty,
+        XDG_CONFIG_HOME: path.join(empty, '.config'),
+        OLLAMA_HOST: '127.0.0.1:9',
+      });
       expect(r.stdout).toContain('config.toml (missing: defaults in use)');
       expect(r.stdout).not.toMatch(/^config ok$/m);
       expect(r.stdout).toMatch(/^config uses the defaults \(no config\.toml yet/m);

@@ -73,7 +73,9 @@ describe('aios doctor checks the AI provider', () => {
     const t = await doctor(false);
     expect(t.code).toBe(1);
     expect(t.stdout).toMatch(/^provider NEEDS ATTENTION$/m);
-    expect(t.stdout).toContain(`the model "llama-that-is-not-there" is not among them (scripted); set [ai] model in ${file} to one of them`);
+    expect(t.stdout).toContain(
+      `the model "llama-that-is-not-there" is not among them (scripted); set [ai] model in ${file} to one of them`,
+    );
   });
 
   it('names the URL and the next step when the key is refused (401)', async () => {
@@ -82,7 +84,9 @@ describe('aios doctor checks the AI provider', () => {
     env.OPENAI_API_KEY = 'sk-wrong';
     const t = await doctor(false);
     expect(t.code).toBe(1);
-    expect(t.stdout).toContain(`${llm.baseUrl}/models answered 401: the key was refused. Set OPENAI_API_KEY to a valid key for this server (it is set).`);
+    expect(t.stdout).toContain(
+      `${llm.baseUrl}/models answered 401: the key was refused. Set OPENAI_API_KEY to a valid key for this server (it is set).`,
+    );
     expect((await doctor(true)).provider).toMatchObject({ ok: false, check: { kind: 'unauthorized', status: 401 } });
   });
 
@@ -91,7 +95,9 @@ describe('aios doctor checks the AI provider', () => {
     const file = configure(`http://127.0.0.1:${port}/v1`, 'scripted');
     const t = await doctor(false);
     expect(t.code).toBe(1);
-    expect(t.stdout).toContain(`cannot reach http://127.0.0.1:${port}/v1/models: connection refused (nothing listens there). Start the server, or fix [ai] base_url in ${file}.`);
+    expect(t.stdout).toContain(
+      `cannot reach http://127.0.0.1:${port}/v1/models: connection refused (nothing listens there). Start the server, or fix [ai] base_url in ${file}.`,
+    );
   });
 
   it('says how to configure one when there is none', async () => {

@@ -15,7 +15,13 @@ import { repoRoot } from '../support/process';
 const bin = path.join(repoRoot, 'bin', 'aios.mjs');
 const needed = Number(/>=\s*(\d+)/.exec(pkg.engines.node)?.[1]);
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-node-version-'));
-const env = { PATH: '/usr/bin:/bin', HOME: home, XDG_CONFIG_HOME: path.join(home, 'xdg'), AIOS_CONFIG_DIR: path.join(home, 'config'), AIOS_DATA_DIR: path.join(home, 'data') };
+const env = {
+  PATH: '/usr/bin:/bin',
+  HOME: home,
+  XDG_CONFIG_HOME: path.join(home, 'xdg'),
+  AIOS_CONFIG_DIR: path.join(home, 'config'),
+  AIOS_DATA_DIR: path.join(home, 'data'),
+};
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
 /** The system's Node when it is older than the one aios needs (Debian's Node 20 on these machines). */
@@ -31,19 +37,22 @@ function olderSystemNode(): { path: string; major: number } | undefined {
 const older = olderSystemNode();
 
 describe('aios on a Node older than it needs', () => {
-  it.skipIf(older === undefined)(`names the Node it needs and how to get it, for every command (system Node ${older?.major ?? 'is new enough: nothing to run'})`, () => {
-    for (const args of [['memory', 'count'], ['web', '--port', '0'], ['policy', 'check', '--', 'ls -la'], ['doctor'], ['chat']]) {
-      const r = spawnSync(older?.path as string, [bin, ...args], { encoding: 'utf8', env, cwd: home, timeout: 30_000 });
-      expect(r.signal, args.join(' ')).toBeNull();
-      expect(r.status, args.join(' ')).toBe(1);
-      expect(r.stdout).toBe('');
-      const lines = r.stderr.trim().split('\n');
-      expect(lines, args.join(' ')).toHaveLength(1);
-      expect(lines[0]).toContain(`aios needs Node ${needed} or newer; this is Node ${older?.major}.`);
-      expect(lines[0]).toContain(`npm run aios -- ${args[0]}`);
-      expect(lines[0]).toContain(path.join(repoRoot, 'node_modules', '.bin', 'node'));
-    }
-  });
+  it.skipIf(older === undefined)(
+    `names the Node it needs and how to get it, for every command (system Node ${older?.major ?? 'is new enough: nothing to run'})`,
+    () => {
+      for (const args of [['memory', 'count'], ['web', '--port', '0'], ['policy', 'check', '--', 'ls -la'], ['doctor'], ['chat']]) {
+        const r = spawnSync(older?.path as string, [bin, ...args], { encoding: 'utf8', env, cwd: home, timeout: 30_000 });
+        expect(r.signal, args.join(' ')).toBeNull();
+        expect(r.status, args.join(' ')).toBe(1);
+        expect(r.stdout).toBe('');
+        const lines = r.stderr.trim().split('\n');
+        expect(lines, args.join(' ')).toHaveLength(1);
+        expect(lines[0]).toContain(`aios needs Node ${needed} or newer; this is Node ${older?.major}.`);
+        expect(lines[0]).toContain(`npm run aios -- ${args[0]}`);
+        expect(lines[0]).toContain(path.join(repoRoot, 'node_modules', '.bin', 'node'));
+      }
+    },
+  );
 
   it('reads the needed version from package.json: a copy that asks for Node 999 refuses this Node', () => {
     const copy = path.join(home, 'copy');

@@ -15,14 +15,31 @@ beforeAll(() => {
   home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'aios-gate-cli-')));
   cfg = path.join(home, '.config', 'syui', 'ai');
   fs.mkdirSync(cfg, { recursive: true });
-  fs.writeFileSync(path.join(cfg, 'mcp.json'), JSON.stringify({ mcpServers: { fs: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', home], disabled: true }, t: { command: 'x', trust_annotations: true, disabled: true } } }));
+  fs.writeFileSync(
+    path.join(cfg, 'mcp.json'),
+    JSON.stringify({
+      mcpServers: {
+        fs: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', home], disabled: true },
+        t: { command: 'x', trust_annotations: true, disabled: true },
+      },
+    }),
+  );
 });
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
 describe('aios policy check --tool', () => {
   it('explains an MCP decision: server, arguments, rule and reasons', () => {
     fs.writeFileSync(path.join(cfg, 'config.toml'), '[ai]\nmodel = "x"\n');
-    const r = aios(['policy', 'check', '--cwd', home, '--tool', 'fs__write_file', '--args', JSON.stringify({ path: '.bashrc', content: 'x' })]);
+    const r = aios([
+      'policy',
+      'check',
+      '--cwd',
+      home,
+      '--tool',
+      'fs__write_file',
+      '--args',
+      JSON.stringify({ path: '.bashrc', content: 'x' }),
+    ]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^require_approval {2}mcp__fs__write_file/);
     expect(r.stdout).toContain('known: filesystem');
@@ -32,7 +49,11 @@ describe('aios policy check --tool', () => {
 
   it('prints JSON with the matched rule; aios__ names the built-ins', () => {
     const r = aios(['policy', 'check', '--json', '--tool', 'aios__create_ai_memory', '--args', '{"content":"x"}']);
-    expect(JSON.parse(r.stdout)).toMatchObject({ name: 'mcp__aios__create_ai_memory', decision: 'notify', rule: { list: 'notify', pattern: 'mcp__aios__create_ai_memory' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      name: 'mcp__aios__create_ai_memory',
+      decision: 'notify',
+      rule: { list: 'notify', pattern: 'mcp__aios__create_ai_memory' },
+    });
   });
 
   it('counts annotations only for servers mcp.json trusts', () => {
@@ -53,7 +74,11 @@ describe('the floor in describe and doctor', () => {
   it('doctor names each list’s source; describe and doctor say when the shipped rules are dropped', () => {
     fs.writeFileSync(path.join(cfg, 'config.toml'), '[permissions]\ndeny = ["curl*"]\n');
     let d = aios(['doctor', '--json']);
-    const policy = (JSON.parse(d.stdout) as { sections: { policy: { ok: boolean; replaceShipped: boolean; lists: Record<string, { shipped: number; own: number }> } } }).sections.policy;
+    const policy = (
+      JSON.parse(d.stdout) as {
+        sections: { policy: { ok: boolean; replaceShipped: boolean; lists: Record<string, { shipped: number; own: number }> } };
+      }
+    ).sections.policy;
     expect(policy).toMatchObject({ ok: true, replaceShipped: false, lists: { deny: { shipped: 4, own: 1 } } });
     d = aios(['doctor']);
     expect(d.stdout).toMatch(/deny {13}4 shipped \+ 1 from .*config\.toml \(permissions\.deny\)/);

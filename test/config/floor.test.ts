@@ -25,7 +25,10 @@ describe('the shipped floor', () => {
     const { loaded, engine } = await engineFor('[ai]\nmodel = "gpt-4o-mini"\n');
     expect(loaded.problems).toEqual([]);
     expect(loaded.config.permissions.deny).toEqual(DEFAULT_PERMISSIONS.deny);
-    expect(loaded.policySources).toMatchObject({ replaceShipped: false, lists: { deny: { shipped: DEFAULT_PERMISSIONS.deny.length, own: 0 } } });
+    expect(loaded.policySources).toMatchObject({
+      replaceShipped: false,
+      lists: { deny: { shipped: DEFAULT_PERMISSIONS.deny.length, own: 0 } },
+    });
     expect(engine.decide('rm -rf /', CTX).decision).toBe('deny');
     expect(engine.decide('mkfs.ext4 /dev/sda1', CTX).decision).toBe('deny');
     expect(engine.decide('ls', CTX).decision).toBe('auto_allow');

@@ -59,14 +59,28 @@ describe('loadConfig', () => {
     const text = '[general]\nname = "aios"\n\n[permissions]\nauto_allow = ["ls"]\n  requre_approval = ["rm*"]\nallow = []\n';
     const { problems } = parseConfigText(text, '/x/config.toml');
     expect(problems).toHaveLength(2);
-    expect(problems).toContainEqual({ file: '/x/config.toml', line: 6, column: 3, key: 'permissions.requre_approval', message: 'unknown key (did you mean require_approval?)' });
-    expect(problems).toContainEqual({ file: '/x/config.toml', line: 7, column: 1, key: 'permissions.allow', message: expect.stringMatching(/^unknown key/) });
+    expect(problems).toContainEqual({
+      file: '/x/config.toml',
+      line: 6,
+      column: 3,
+      key: 'permissions.requre_approval',
+      message: 'unknown key (did you mean require_approval?)',
+    });
+    expect(problems).toContainEqual({
+      file: '/x/config.toml',
+      line: 7,
+      column: 1,
+      key: 'permissions.allow',
+      message: expect.stringMatching(/^unknown key/),
+    });
   });
 
   it('locates unknown tables and keys in profiles', () => {
     const text = '[permisions]\nx = 1\n\n[profiles.prod.permissions]\ndeny = ["x"]\nnotfy = ["y"]\n';
     const { problems } = parseConfigText(text, 'c.toml');
-    expect(problems).toContainEqual(expect.objectContaining({ key: 'permisions', line: 1, column: 1, message: 'unknown key (did you mean permissions?)' }));
+    expect(problems).toContainEqual(
+      expect.objectContaining({ key: 'permisions', line: 1, column: 1, message: 'unknown key (did you mean permissions?)' }),
+    );
     expect(problems).toContainEqual(expect.objectContaining({ key: 'profiles.prod.permissions.notfy', line: 6, column: 1 }));
   });
 
@@ -86,7 +100,8 @@ describe('loadConfig', () => {
   });
 
   it('accepts profiles with notify, require_approval and deny', () => {
-    const text = '[permissions]\nauto_allow = ["ls"]\n[profiles.aios-prod.permissions]\nrequire_approval = ["pacman -S*"]\ndeny = ["systemctl stop*"]\n';
+    const text =
+      '[permissions]\nauto_allow = ["ls"]\n[profiles.aios-prod.permissions]\nrequire_approval = ["pacman -S*"]\ndeny = ["systemctl stop*"]\n';
     const { config, problems } = parseConfigText(text, 'c.toml');
     expect(problems).toEqual([]);
     expect(config?.profiles['aios-prod']?.permissions).toEqual({ require_approval: ['pacman -S*'], deny: ['systemctl stop*'] });

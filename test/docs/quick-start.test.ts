@@ -16,7 +16,10 @@ const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'ut
 
 describe('README quick start', () => {
   it('gives commands that name real npm scripts, with what you will see before the caveats', () => {
-    const commands = [...quickStart.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n')).map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean);
+    const commands = [...quickStart.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => m[1]!.split('\n'))
+      .map((l) => l.replace(/#.*$/, '').trim())
+      .filter(Boolean);
     expect(commands).toEqual(['npm install && npm run -s aios -- web', 'npm test']);
     for (const run of ['aios', 'test']) expect(scripts[run], run).toBeDefined();
     const seen = quickStart.indexOf('you see the aios chat');
@@ -28,7 +31,12 @@ describe('README quick start', () => {
   });
 
   it('npm run -s aios -- web --help answers from the checkout', () => {
-    const r = spawnSync('npm', ['run', '-s', 'aios', '--', 'web', '--help'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: `${path.join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` }, timeout: 120_000 });
+    const r = spawnSync('npm', ['run', '-s', 'aios', '--', 'web', '--help'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${path.join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
+      timeout: 120_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Usage: aios web');
   });

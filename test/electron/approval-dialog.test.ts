@@ -42,7 +42,11 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
   it('shows the exact command, cwd and rule, with Deny as the default and cancel button', async () => {
     const fake = createFakeElectron({ messageBoxResponse: DENY_BUTTON });
     const parent = new FakeBrowserWindow({});
-    const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => parent as never, logger: recordingLogger() });
+    const approver = new NativeApprover({
+      dialog: fake.electron.dialog as never,
+      parent: () => parent as never,
+      logger: recordingLogger(),
+    });
     await approver.approve(request(), new AbortController().signal);
     const [win, options] = fake.dialogs.messageBoxes[0] as [unknown, MessageBoxOptions];
     expect(win).toBe(parent);
@@ -78,7 +82,16 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
     const answer = approver.approve(request({ previewPending: true }), new AbortController().signal);
     await vi.waitFor(() => expect(boxes).toHaveLength(1));
     expect(boxes[0]!.options.detail).toContain('Preview: preparing the preview…');
-    approver.previewReady('01HAPPROVAL', { ran: true, lines: ['would delete 2 files in ./build'], limits: [], changes: [], omitted: 0, exitCode: 0, timedOut: false, durationMs: 5 });
+    approver.previewReady('01HAPPROVAL', {
+      ran: true,
+      lines: ['would delete 2 files in ./build'],
+      limits: [],
+      changes: [],
+      omitted: 0,
+      exitCode: 0,
+      timedOut: false,
+      durationMs: 5,
+    });
     await vi.waitFor(() => expect(boxes).toHaveLength(2));
     expect(boxes[0]!.options.signal?.aborted).toBe(true);
     expect(boxes[1]!.options.detail).toContain('would delete 2 files in ./build');
@@ -96,7 +109,16 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
     boxes[0]!.answer(DENY_BUTTON);
     expect(await answer).toBe('denied');
     // A preview that ends after the answer changes nothing.
-    approver.previewReady('01HAPPROVAL', { ran: true, lines: ['late'], limits: [], changes: [], omitted: 0, exitCode: 0, timedOut: false, durationMs: 5 });
+    approver.previewReady('01HAPPROVAL', {
+      ran: true,
+      lines: ['late'],
+      limits: [],
+      changes: [],
+      omitted: 0,
+      exitCode: 0,
+      timedOut: false,
+      durationMs: 5,
+    });
     expect(boxes).toHaveLength(1);
   });
 
@@ -125,13 +147,20 @@ describe('NativeApprover: the approval dialog of the Electron host', () => {
   it('offers "Always allow" with the rule and its file only when the question has one; that button answers always', async () => {
     const remember = { list: 'auto_allow' as const, pattern: 'seq *', file: '/home/ai/.config/syui/ai/config.toml' };
     const plain = createFakeElectron({ messageBoxResponse: RUN_BUTTON });
-    const approverPlain = new NativeApprover({ dialog: plain.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
+    const approverPlain = new NativeApprover({
+      dialog: plain.electron.dialog as never,
+      parent: () => undefined,
+      logger: recordingLogger(),
+    });
     expect(await approverPlain.approve(request(), new AbortController().signal)).toBe('approved');
     expect(((plain.dialogs.messageBoxes[0] as unknown[]).at(-1) as MessageBoxOptions).buttons).toEqual(['Deny', 'Run', 'Edit…']);
 
     const fake = createFakeElectron({ messageBoxResponse: ALWAYS_BUTTON });
     const approver = new NativeApprover({ dialog: fake.electron.dialog as never, parent: () => undefined, logger: recordingLogger() });
-    const answer = await approver.approve(request({ command: 'seq 1 30', rule: null, reasons: ["require_approval: 'seq 1 30': no rule matches 'seq 1 30'"], remember }), new AbortController().signal);
+    const answer = await approver.approve(
+      request({ command: 'seq 1 30', rule: null, reasons: ["require_approval: 'seq 1 30': no rule matches 'seq 1 30'"], remember }),
+      new AbortController().signal,
+    );
     expect(answer).toBe('always');
     const options = (fake.dialogs.messageBoxes[0] as unknown[]).at(-1) as MessageBoxOptions;
     expect(options.buttons).toEqual(['Deny', 'Run', 'Always allow seq *', 'Edit…']);
@@ -187,7 +216,14 @@ describe('approvals through the Electron host', () => {
     FakeBrowserWindow.instances = [];
     const fake = createFakeElectron();
     const boxes = heldBoxes(fake);
-    const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, 'data'), AIOS_CONFIG_DIR: config, SHELL: '/bin/sh', PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const env = {
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(home, '.config'),
+      XDG_DATA_HOME: path.join(home, 'data'),
+      AIOS_CONFIG_DIR: config,
+      SHELL: '/bin/sh',
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+    };
     const host = startElectronHost(fake.electron as unknown as ElectronApi, {
       argv: ['electron', 'out/main/index.js'],
       env,
@@ -201,7 +237,11 @@ describe('approvals through the Electron host', () => {
     await host.ready;
     const window = FakeBrowserWindow.instances[0]!;
     const call = (name: Parameters<typeof callChannel>[0], payload: unknown) =>
-      fake.handlers.get(callChannel(name))!(ipcEvent('app://aios/index.html'), payload) as Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>;
+      fake.handlers.get(callChannel(name))!(ipcEvent('app://aios/index.html'), payload) as Promise<{
+        ok: boolean;
+        value?: unknown;
+        error?: { code: string };
+      }>;
     const turnDone = () => window.webContents.sent.filter((m) => m.channel === eventChannel('chat.turnDone')).length;
     return { fake, boxes, window, call, turnDone };
   }
@@ -226,7 +266,10 @@ describe('approvals through the Electron host', () => {
     boxes[0]!.answer(DENY_BUTTON);
     await expect.poll(turnDone, { timeout: 10_000 }).toBe(1);
     expect(fs.existsSync(canary)).toBe(false);
-    const done = window.webContents.sent.find((m) => m.channel === eventChannel('chat.commandDone'))!.payload as { ran: boolean; refusal: string };
+    const done = window.webContents.sent.find((m) => m.channel === eventChannel('chat.commandDone'))!.payload as {
+      ran: boolean;
+      refusal: string;
+    };
     expect(done).toMatchObject({ ran: false, refusal: 'declined by the person' });
   });
 

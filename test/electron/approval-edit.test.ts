@@ -96,7 +96,8 @@ describe('Edit… then the page: the edited command is judged again', () => {
       approvalTimeoutMs: 30_000,
       commandTimeoutMs: 20_000,
     });
-    const run = (command: string) => runner.pass({ kind: 'command', command, cwd: t.dir, callId: 'c1', turnId: null, signal: new AbortController().signal });
+    const run = (command: string) =>
+      runner.pass({ kind: 'command', command, cwd: t.dir, callId: 'c1', turnId: null, signal: new AbortController().signal });
     return { seen, run };
   }
 
@@ -133,7 +134,8 @@ describe('Edit… then the page: the edited command is judged again', () => {
     const emitted: string[] = [];
     const page: PendingApprovals = new PendingApprovals((name, payload) => {
       emitted.push(name);
-      if (name === 'chat.approvalRequest') queueMicrotask(() => page.answer((payload as { requestId: string }).requestId, true, { edited: 'touch second.txt' }));
+      if (name === 'chat.approvalRequest')
+        queueMicrotask(() => page.answer((payload as { requestId: string }).requestId, true, { edited: 'touch second.txt' }));
     });
     const runner = new Gate({
       cwd: '/',
@@ -145,7 +147,14 @@ describe('Edit… then the page: the edited command is judged again', () => {
       approvalTimeoutMs: 30_000,
       commandTimeoutMs: 20_000,
     });
-    const out = await runner.pass({ kind: 'command', command: 'touch first.txt', cwd: t.dir, callId: 'c2', turnId: null, signal: new AbortController().signal });
+    const out = await runner.pass({
+      kind: 'command',
+      command: 'touch first.txt',
+      cwd: t.dir,
+      callId: 'c2',
+      turnId: null,
+      signal: new AbortController().signal,
+    });
     expect(boxes).toHaveLength(2);
     expect(boxes[1]).toContain('touch second.txt');
     expect(out.ran).toBe(true);
@@ -158,9 +167,17 @@ describe("the page's side: an edit-only question", () => {
   /** The web modal as the renderer draws it for one question (loaded by path: vitest compiles the renderer's TSX). */
   async function modalFor(editOnly: boolean): Promise<string> {
     const root = path.resolve('src/renderer/src');
-    const { ApprovalQuestion } = (await import(/* @vite-ignore */ path.join(root, 'components/ApprovalDialog.tsx'))) as { ApprovalQuestion: FunctionComponent<{ request: object }> };
-    const { ChatContext } = (await import(/* @vite-ignore */ path.join(root, 'components/ChatContext.ts'))) as { ChatContext: React.Context<unknown> };
-    const asked = { ...request({ requestId: '01HEDITONLY0000000000000000' }), receivedAt: Date.now(), ...(editOnly ? { editOnly: true } : {}) };
+    const { ApprovalQuestion } = (await import(/* @vite-ignore */ path.join(root, 'components/ApprovalDialog.tsx'))) as {
+      ApprovalQuestion: FunctionComponent<{ request: object }>;
+    };
+    const { ChatContext } = (await import(/* @vite-ignore */ path.join(root, 'components/ChatContext.ts'))) as {
+      ChatContext: React.Context<unknown>;
+    };
+    const asked = {
+      ...request({ requestId: '01HEDITONLY0000000000000000' }),
+      receivedAt: Date.now(),
+      ...(editOnly ? { editOnly: true } : {}),
+    };
     return renderToStaticMarkup(createElement(ChatContext.Provider, { value: {} }, createElement(ApprovalQuestion, { request: asked })));
   }
 

@@ -27,7 +27,10 @@ describe('the native approval box shows controls and bidi characters visibly', (
   });
 
   it('for a tool call, its server, name and arguments', () => {
-    const o = approvalBoxOptions({ ...base, tool: { server: 'fs\u202E', tool: 'write\x1b[1A', arguments: '{"a":"\u200Bx"}' } }, new AbortController().signal);
+    const o = approvalBoxOptions(
+      { ...base, tool: { server: 'fs\u202E', tool: 'write\x1b[1A', arguments: '{"a":"\u200Bx"}' } },
+      new AbortController().signal,
+    );
     expect(o.message).toContain('write^[[1A of the server fs\\u{202e}');
     expect(o.detail).toContain('{"a":"\\u{200b}x"}');
     expect(hasHiddenCharacters(`${o.message}${o.detail}`)).toBe(false);

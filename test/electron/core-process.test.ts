@@ -24,7 +24,15 @@ let fake: ReturnType<typeof createFakeElectron>;
 const quitters: Array<() => void> = [];
 
 function env(): Record<string, string> {
-  return { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local', 'share'), AIOS_CONFIG_DIR: path.join(home, 'config'), AIOS_DATA_DIR: path.join(home, 'data'), SHELL: '/bin/sh', PATH: process.env.PATH ?? '/usr/bin:/bin' };
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    AIOS_CONFIG_DIR: path.join(home, 'config'),
+    AIOS_DATA_DIR: path.join(home, 'data'),
+    SHELL: '/bin/sh',
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+  };
 }
 
 async function start(coreProcess: Partial<NonNullable<HostOptions['coreProcess']>> = {}) {
@@ -70,7 +78,10 @@ beforeEach(() => {
   fs.mkdirSync(path.join(home, 'renderer'));
   fs.writeFileSync(path.join(home, 'renderer', 'index.html'), '<!doctype html><title>aios</title>');
   fs.mkdirSync(path.join(home, 'config'));
-  fs.writeFileSync(path.join(home, 'config', 'config.toml'), '[ai]\napproval_timeout_s = 30\n\n[permissions]\nrequire_approval = ["touch *"]\n');
+  fs.writeFileSync(
+    path.join(home, 'config', 'config.toml'),
+    '[ai]\napproval_timeout_s = 30\n\n[permissions]\nrequire_approval = ["touch *"]\n',
+  );
   fs.writeFileSync(path.join(home, 'config', 'mcp.json'), '{"mcpServers":{}}');
 });
 
@@ -92,7 +103,7 @@ describe('the core in a utility process', () => {
     expect(fake.handlers.size).toBe(0);
   });
 
-  it('answers a call from the page in the child process; a shell it opens is the child\'s', async () => {
+  it("answers a call from the page in the child process; a shell it opens is the child's", async () => {
     const { renderer } = await start();
     const info = await renderer.call('app.info', {});
     expect(info.host).toBe('electron');
@@ -107,7 +118,7 @@ describe('the core in a utility process', () => {
     await expect.poll(() => output.join(''), { timeout: 10_000 }).toContain('core-42');
   });
 
-  it('refuses malformed calls with the contract\'s error codes', async () => {
+  it("refuses malformed calls with the contract's error codes", async () => {
     const { renderer } = await start();
     await expect(renderer.call('terminal.resize', { id: '../x', cols: 1, rows: 1 })).rejects.toThrow(/^\[invalid_request\]/);
     await expect(renderer.call('nope' as 'app.info', {})).rejects.toThrow(/^\[unknown_call\]/);
@@ -175,7 +186,9 @@ describe('the core in a utility process', () => {
       new Promise((resolve) => {
         const options = args.at(-1) as MessageBoxOptions;
         boxes.push(options);
-        options.signal?.addEventListener('abort', () => resolve({ response: options.cancelId ?? 0, checkboxChecked: false }), { once: true });
+        options.signal?.addEventListener('abort', () => resolve({ response: options.cancelId ?? 0, checkboxChecked: false }), {
+          once: true,
+        });
       });
     const canary = path.join(home, 'canary');
     const ran = renderer.call('chat.run', { command: `touch ${canary}` });
@@ -249,17 +262,23 @@ describe('quitting with the core in a utility process', () => {
     await renderer.call('app.info', {});
     const child = fake.utilityProcess.forks[0]!.child;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const event = { prevented: 0, preventDefault() {
-      this.prevented++;
-    } };
+    const event = {
+      prevented: 0,
+      preventDefault() {
+        this.prevented++;
+      },
+    };
     fake.appEvents.emit('before-quit', event);
     expect(event.prevented).toBe(1);
     expect(await exited).toBe(0);
     await expect.poll(() => fake.calls.quit).toBe(1);
     // The second before-quit (from app.quit) goes through.
-    const again = { prevented: 0, preventDefault() {
-      this.prevented++;
-    } };
+    const again = {
+      prevented: 0,
+      preventDefault() {
+        this.prevented++;
+      },
+    };
     fake.appEvents.emit('before-quit', again);
     expect(again.prevented).toBe(0);
     expect(fake.utilityProcess.forks).toHaveLength(1);

@@ -111,7 +111,13 @@ describe('main-process error handlers', () => {
     const logger = recordingLogger();
     const shown: string[] = [];
     let now = 0;
-    const remove = installProcessErrorHandlers(source as unknown as NodeJS.Process, { logger, show: (title) => shown.push(title), maxShown: 2, windowMs: 1000, now: () => now });
+    const remove = installProcessErrorHandlers(source as unknown as NodeJS.Process, {
+      logger,
+      show: (title) => shown.push(title),
+      maxShown: 2,
+      windowMs: 1000,
+      now: () => now,
+    });
     for (let i = 0; i < 4; i++) source.emit('uncaughtException', new Error(`e${i}`));
     expect(logger.lines).toHaveLength(4);
     expect(shown).toHaveLength(2);

@@ -51,7 +51,9 @@ describe('Electron host (with a fake electron module)', () => {
 
   it('loads the UI from the app:// protocol, never file://', () => {
     expect(FakeBrowserWindow.instances[0]!.loadedUrl).toBe('app://aios/index.html');
-    expect(fake.privileged).toEqual([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })]);
+    expect(fake.privileged).toEqual([
+      expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }),
+    ]);
     expect(fake.protocolHandlers.has('app')).toBe(true);
   });
 

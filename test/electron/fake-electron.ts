@@ -175,13 +175,26 @@ export function createFakeElectron(fakeOptions: FakeOptions = {}) {
       },
     },
     screen: {
-      getAllDisplays: () => (fakeOptions.displays ?? [{ x: 0, y: 0, width: 1920, height: 1080 }]).map((workArea) => ({ workArea, bounds: workArea })),
+      getAllDisplays: () =>
+        (fakeOptions.displays ?? [{ x: 0, y: 0, width: 1920, height: 1080 }]).map((workArea) => ({ workArea, bounds: workArea })),
     },
     Menu: {
       setApplicationMenu: (menu: unknown) => void calls.applicationMenu.push(menu),
     },
   };
-  return { electron, utilityProcess, appEvents, handlers, protocolHandlers, privileged, permission, calls, dialogs, opened, makeReady: readyResolve };
+  return {
+    electron,
+    utilityProcess,
+    appEvents,
+    handlers,
+    protocolHandlers,
+    privileged,
+    permission,
+    calls,
+    dialogs,
+    opened,
+    makeReady: readyResolve,
+  };
 }
 
 /** An IPC event as Electron would deliver it, from a frame at `url`. */

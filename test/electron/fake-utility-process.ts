@@ -33,7 +33,8 @@ export class FakeMessagePortMain extends EventEmitter {
     if (this.closed) return;
     const peer = this.peer;
     if (peer.remote) {
-      if (peer.remote.child.connected) peer.remote.child.send({ kind: 'port', portId: peer.remote.portId, data: message } satisfies Envelope);
+      if (peer.remote.child.connected)
+        peer.remote.child.send({ kind: 'port', portId: peer.remote.portId, data: message } satisfies Envelope);
       return;
     }
     const copy = structuredClone(message);
@@ -56,7 +57,8 @@ export class FakeMessagePortMain extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.emit('close');
-    if (this.peer.remote?.child.connected) this.peer.remote.child.send({ kind: 'port-close', portId: this.peer.remote.portId } satisfies Envelope);
+    if (this.peer.remote?.child.connected)
+      this.peer.remote.child.send({ kind: 'port-close', portId: this.peer.remote.portId } satisfies Envelope);
     else if (!this.peer.closed) this.peer.close();
   }
 }

@@ -12,7 +12,16 @@ let fake: ReturnType<typeof createFakeElectron>;
 const quitters: Array<() => void> = [];
 
 function env(extra: Record<string, string> = {}) {
-  return { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local', 'share'), AIOS_CONFIG_DIR: path.join(home, 'config'), AIOS_DATA_DIR: path.join(home, 'data'), SHELL: '/bin/sh', PATH: process.env.PATH ?? '/usr/bin:/bin', ...extra };
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    AIOS_CONFIG_DIR: path.join(home, 'config'),
+    AIOS_DATA_DIR: path.join(home, 'data'),
+    SHELL: '/bin/sh',
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ...extra,
+  };
 }
 
 /** Starts a host on a fresh fake electron; crash-recovery reloads run when the test says so. */
@@ -63,7 +72,13 @@ describe('window modes', () => {
     const { window, host } = await start();
     expect(host.kiosk).toBe(false);
     expect(window!.options).toMatchObject({ kiosk: false, fullscreen: false, frame: true, width: 1200, height: 800, show: false });
-    expect(window!.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false, devTools: true });
+    expect(window!.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webviewTag: false,
+      devTools: true,
+    });
     expect(fake.calls.applicationMenu).toEqual([]);
   });
 
@@ -72,7 +87,13 @@ describe('window modes', () => {
     expect(host.kiosk).toBe(true);
     expect(FakeBrowserWindow.instances).toHaveLength(1);
     expect(window!.options).toMatchObject({ kiosk: true, fullscreen: true, frame: false });
-    expect(window!.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false, devTools: false });
+    expect(window!.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webviewTag: false,
+      devTools: false,
+    });
     expect(fake.calls.applicationMenu).toEqual([null]);
     fake.appEvents.emit('web-contents-created', {}, window!.webContents);
     window!.webContents.emit('devtools-opened');
@@ -138,7 +159,10 @@ describe('crash recovery', () => {
   it('reloads the UI when the renderer is gone, and the shell survives', async () => {
     const { window, host, runTimers, timers } = await start();
     const open = fake.handlers.get(callChannel('terminal.open'))!;
-    const session = (await open(ipcEvent('app://aios/index.html'), { cols: 80, rows: 24 })) as { ok: boolean; value: { id: string; pid: number } };
+    const session = (await open(ipcEvent('app://aios/index.html'), { cols: 80, rows: 24 })) as {
+      ok: boolean;
+      value: { id: string; pid: number };
+    };
     expect(session.ok).toBe(true);
 
     window!.webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
@@ -147,7 +171,10 @@ describe('crash recovery', () => {
     expect(window!.loads).toEqual(['app://aios/index.html', 'app://aios/index.html']);
     expect(host.recovery()!.attempts).toBe(1);
 
-    const again = (await open(ipcEvent('app://aios/index.html'), { cols: 80, rows: 24, attach: true })) as { ok: boolean; value: { id: string; pid: number; attached: boolean } };
+    const again = (await open(ipcEvent('app://aios/index.html'), { cols: 80, rows: 24, attach: true })) as {
+      ok: boolean;
+      value: { id: string; pid: number; attached: boolean };
+    };
     expect(again.value).toMatchObject({ id: session.value.id, pid: session.value.pid, attached: true });
     expect(() => process.kill(session.value.pid, 0)).not.toThrow();
   });
@@ -198,7 +225,14 @@ describe('external links', () => {
     expect(fake.opened).toEqual([]);
   });
 
-  it.each(['file:///etc/passwd', 'javascript:alert(1)', 'ssh://host', 'app://aios/index.html', 'https://user:pw@example.org/', 'mailto:a@b.c'])('refuses %s without asking', async (url) => {
+  it.each([
+    'file:///etc/passwd',
+    'javascript:alert(1)',
+    'ssh://host',
+    'app://aios/index.html',
+    'https://user:pw@example.org/',
+    'mailto:a@b.c',
+  ])('refuses %s without asking', async (url) => {
     const { window } = await start({ fake: { messageBoxResponse: 0 } });
     fake.appEvents.emit('web-contents-created', {}, window!.webContents);
     expect(window!.webContents.windowOpenHandler!({ url })).toEqual({ action: 'deny' });
@@ -213,7 +247,10 @@ describe('main-process errors', () => {
     const { errors, logger } = await start();
     errors.emit('uncaughtException', new Error('boom'));
     errors.emit('unhandledRejection', new Error('lost promise'));
-    expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual(['main process: unexpected error', 'main process: unhandled promise rejection']);
+    expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([
+      'main process: unexpected error',
+      'main process: unhandled promise rejection',
+    ]);
     expect(fake.dialogs.errorBoxes.map(([, body]) => body.split('\n')[0])).toEqual(['boom', 'lost promise']);
     expect(fake.calls.quit + fake.calls.exit).toBe(0);
   });

@@ -29,7 +29,11 @@ describe('electron-builder.yml', () => {
     expect(config.asar).toBe(true);
     expect(config.files).toEqual([{ filter: expect.arrayContaining(['out/**', 'package.json', 'cfg/**']) }]);
     expect(config.asarUnpack).toEqual(expect.arrayContaining(['node_modules/better-sqlite3/**', 'node_modules/node-pty/**']));
-    expect(config.linux).toMatchObject({ target: ['dir'], executableName: 'aios-app', extraFiles: [{ from: 'scripts/aios-launcher.sh', to: 'aios' }] });
+    expect(config.linux).toMatchObject({
+      target: ['dir'],
+      executableName: 'aios-app',
+      extraFiles: [{ from: 'scripts/aios-launcher.sh', to: 'aios' }],
+    });
     expect(fs.statSync(path.join(root, 'scripts', 'aios-launcher.sh')).mode & 0o111).not.toBe(0);
   });
 
@@ -56,7 +60,15 @@ describe('electron-builder.yml', () => {
     // A stand-in binary: the sentinel, wire version 1, nine fuses as Electron ships them.
     const binary = path.join(tmp, 'electron');
     const shipped = [1, 0, 1, 1, 0, 0, 0, 1, 1].map((b) => (b ? FuseState.ENABLE : FuseState.DISABLE));
-    fs.writeFileSync(binary, Buffer.concat([Buffer.alloc(4096, 7), Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'), Buffer.from([1, shipped.length, ...shipped]), Buffer.alloc(4096, 7)]));
+    fs.writeFileSync(
+      binary,
+      Buffer.concat([
+        Buffer.alloc(4096, 7),
+        Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'),
+        Buffer.from([1, shipped.length, ...shipped]),
+        Buffer.alloc(4096, 7),
+      ]),
+    );
     await flipFuses(binary, fuseConfig);
     const wire = await getCurrentFuseWire(binary);
     expect(wire[FuseV1Options.RunAsNode]).toBe(FuseState.DISABLE);
@@ -77,27 +89,56 @@ function standInElectronDist(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   const shipped = [1, 0, 1, 1, 0, 0, 0, 1, 1].map((b) => (b ? FuseState.ENABLE : FuseState.DISABLE));
   const script = Buffer.from('#!/bin/sh\necho "stand-in electron $*"\nexit 0\n');
-  fs.writeFileSync(path.join(dir, 'electron'), Buffer.concat([script, Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'), Buffer.from([1, shipped.length, ...shipped]), Buffer.from('\n')]), { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(dir, 'electron'),
+    Buffer.concat([
+      script,
+      Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'),
+      Buffer.from([1, shipped.length, ...shipped]),
+      Buffer.from('\n'),
+    ]),
+    { mode: 0o755 },
+  );
 }
 
 describe('electron-builder on this config, with a stand-in Electron binary', () => {
   it('packages a Linux dir: aios-app with the fuses flipped, the launcher, the built app in app.asar and the native modules beside it', async () => {
     if (!fs.existsSync(path.join(root, 'out', 'main', 'index.js'))) {
-      execFileSync(node, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'ignore' });
+      execFileSync(node, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'error'], {
+        cwd: root,
+        stdio: 'ignore',
+      });
     }
     const dist = path.join(tmp, 'stand-in-electron');
     standInElectronDist(dist);
     const output = path.join(tmp, 'packaged');
     const res = spawnSync(
       path.join(root, 'node_modules', '.bin', 'electron-builder'),
-      ['--linux', 'dir', `--${process.arch === 'arm64' ? 'arm64' : 'x64'}`, '--config', 'electron-builder.yml', '--publish', 'never', `-c.electronDist=${dist}`, `-c.directories.output=${output}`],
-      { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, ELECTRON_CACHE: path.join(tmp, 'cache') }, timeout: 240_000 },
+      [
+        '--linux',
+        'dir',
+        `--${process.arch === 'arm64' ? 'arm64' : 'x64'}`,
+        '--config',
+        'electron-builder.yml',
+        '--publish',
+        'never',
+        `-c.electronDist=${dist}`,
+        `-c.directories.output=${output}`,
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, ELECTRON_CACHE: path.join(tmp, 'cache') },
+        timeout: 240_000,
+      },
     );
     expect(res.status, res.stderr + res.stdout).toBe(0);
     const app = path.join(output, 'linux-unpacked');
     // The launcher and the renamed binary, both executable; the launcher starts the binary beside it.
     expect(fs.statSync(path.join(app, 'aios')).mode & 0o111).not.toBe(0);
-    expect(execFileSync(path.join(app, 'aios'), ['--kiosk'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, encoding: 'utf8' })).toBe('stand-in electron --kiosk\n');
+    expect(
+      execFileSync(path.join(app, 'aios'), ['--kiosk'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, encoding: 'utf8' }),
+    ).toBe('stand-in electron --kiosk\n');
     const wire = await getCurrentFuseWire(path.join(app, 'aios-app'));
     expect(wire[FuseV1Options.RunAsNode]).toBe(FuseState.DISABLE);
     expect(wire[FuseV1Options.EnableNodeOptionsEnvironmentVariable]).toBe(FuseState.DISABLE);
@@ -105,11 +146,15 @@ describe('electron-builder on this config, with a stand-in Electron binary', () 
     expect(wire[FuseV1Options.OnlyLoadAppFromAsar]).toBe(FuseState.ENABLE);
     // The app: every built file of out/ in the archive, no source maps, the native modules unpacked.
     const listed = new Set(listPackage(path.join(app, 'resources', 'app.asar'), { isPack: false }));
-    const built = fs.readdirSync(path.join(root, 'out'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.name.endsWith('.map'));
-    for (const f of built) expect(listed.has(`/${path.relative(root, path.join(f.parentPath, f.name)).split(path.sep).join('/')}`), f.name).toBe(true);
+    const built = fs
+      .readdirSync(path.join(root, 'out'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && !e.name.endsWith('.map'));
+    for (const f of built)
+      expect(listed.has(`/${path.relative(root, path.join(f.parentPath, f.name)).split(path.sep).join('/')}`), f.name).toBe(true);
     expect(listed.has('/package.json')).toBe(true);
     expect([...listed].some((f) => f.endsWith('.map'))).toBe(false);
-    for (const native of ['better-sqlite3', 'node-pty']) expect(fs.existsSync(path.join(app, 'resources', 'app.asar.unpacked', 'node_modules', native, 'package.json')), native).toBe(true);
+    for (const native of ['better-sqlite3', 'node-pty'])
+      expect(fs.existsSync(path.join(app, 'resources', 'app.asar.unpacked', 'node_modules', native, 'package.json')), native).toBe(true);
   }, 300_000);
 });
 
@@ -122,7 +167,9 @@ describe('the aios launcher of a packaged build', () => {
     fs.writeFileSync(path.join(dir, 'aios-app'), '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
     const base = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
     expect(execFileSync(path.join(dir, 'aios'), ['--kiosk'], { env: base, encoding: 'utf8' })).toBe('--kiosk\n');
-    expect(execFileSync(path.join(dir, 'aios'), ['--kiosk'], { env: { ...base, WAYLAND_DISPLAY: 'wayland-0' }, encoding: 'utf8' })).toBe('--ozone-platform=wayland\n--kiosk\n');
+    expect(execFileSync(path.join(dir, 'aios'), ['--kiosk'], { env: { ...base, WAYLAND_DISPLAY: 'wayland-0' }, encoding: 'utf8' })).toBe(
+      '--ozone-platform=wayland\n--kiosk\n',
+    );
   });
 });
 
@@ -130,7 +177,11 @@ describe('aios app command line', () => {
   it('adds the Wayland switch when WAYLAND_DISPLAY is set, and --kiosk from the flag or the config', () => {
     expect(electronArgs('/a/index.js', [], { env: {}, kioskFromConfig: false })).toEqual(['/a/index.js']);
     expect(electronArgs('/a/index.js', ['--kiosk'], { env: {}, kioskFromConfig: false })).toEqual(['/a/index.js', '--kiosk']);
-    expect(electronArgs('/a/index.js', [], { env: { WAYLAND_DISPLAY: 'wayland-1' }, kioskFromConfig: true })).toEqual(['/a/index.js', '--ozone-platform=wayland', '--kiosk']);
+    expect(electronArgs('/a/index.js', [], { env: { WAYLAND_DISPLAY: 'wayland-1' }, kioskFromConfig: true })).toEqual([
+      '/a/index.js',
+      '--ozone-platform=wayland',
+      '--kiosk',
+    ]);
   });
 });
 
@@ -152,14 +203,19 @@ function runPackage(env: Record<string, string>, args: string[] = []) {
 }
 
 describe('npm run package', () => {
-  it.skipIf(fs.existsSync(path.join(root, 'node_modules', 'electron', 'dist')))('says in one sentence that the Electron binary cannot be had, and fails', async () => {
-    const res = runPackage({ ELECTRON_MIRROR: `http://127.0.0.1:${await closedPort()}/`, ELECTRON_CACHE: path.join(tmp, 'cache') });
-    expect(res.status).toBe(1);
-    const lines = res.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^aios package: cannot package, because the Electron \d+\.\d+\.\d+ binary cannot be had: .*download host cannot be reached.*AIOS_ELECTRON_DIST.*\.$/);
-    expect(res.stdout).not.toContain('electron-builder');
-  });
+  it.skipIf(fs.existsSync(path.join(root, 'node_modules', 'electron', 'dist')))(
+    'says in one sentence that the Electron binary cannot be had, and fails',
+    async () => {
+      const res = runPackage({ ELECTRON_MIRROR: `http://127.0.0.1:${await closedPort()}/`, ELECTRON_CACHE: path.join(tmp, 'cache') });
+      expect(res.status).toBe(1);
+      const lines = res.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^aios package: cannot package, because the Electron \d+\.\d+\.\d+ binary cannot be had: .*download host cannot be reached.*AIOS_ELECTRON_DIST.*\.$/,
+      );
+      expect(res.stdout).not.toContain('electron-builder');
+    },
+  );
 
   it('refuses an AIOS_ELECTRON_DIST without an electron executable', () => {
     const empty = path.join(tmp, 'empty-dist');
@@ -195,7 +251,12 @@ describe('check-bundles', () => {
   const check = (out: string) => spawnSync(node, [path.join(root, 'scripts', 'check-bundles.mjs'), '--out', out], { encoding: 'utf8' });
 
   it('passes safe settings, in source and minified spelling', () => {
-    const res = check(bundle('clean', 'new BrowserWindow({webPreferences:{contextIsolation:!0,sandbox:!0,nodeIntegration:!1,webviewTag:false,webSecurity:true}});\nif (o.sandbox === false) throw 1;'));
+    const res = check(
+      bundle(
+        'clean',
+        'new BrowserWindow({webPreferences:{contextIsolation:!0,sandbox:!0,nodeIntegration:!1,webviewTag:false,webSecurity:true}});\nif (o.sandbox === false) throw 1;',
+      ),
+    );
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
   });

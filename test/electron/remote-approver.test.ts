@@ -3,7 +3,17 @@ import type { ApprovalRequest } from '../../src/core/gate';
 import type { CoreToMain } from '../../src/shared/core-process';
 import { RemoteApprover } from '../../src/hosts/core-host/remote-approver';
 
-const request = (requestId: string): ApprovalRequest => ({ requestId, callId: 'c1', turnId: null, command: 'touch x', cwd: '/tmp', decision: 'require_approval', rule: null, reasons: [], timeoutMs: 30_000 });
+const request = (requestId: string): ApprovalRequest => ({
+  requestId,
+  callId: 'c1',
+  turnId: null,
+  command: 'touch x',
+  cwd: '/tmp',
+  decision: 'require_approval',
+  rule: null,
+  reasons: [],
+  timeoutMs: 30_000,
+});
 
 describe('RemoteApprover (the core asks the main process)', () => {
   it('sends the question to main and takes its answer once', async () => {

@@ -8,7 +8,18 @@ const KEY = 'sk-test-0123456789abcdefSECRET';
 describe('buildCommandEnv', () => {
   it('drops the provider key, secret-looking names and launcher variables, and keeps the rest', () => {
     const r = buildCommandEnv({
-      env: { PATH: '/usr/bin', HOME: '/home/me', MY_PROVIDER: KEY, GITHUB_TOKEN: 'ghp_abcdefgh', AWS_SECRET: 'aws-secret-1', DB_PASSWORD_FILE: '/run/pw', gpg_key: 'lower-case-key', npm_config_x: '1', NODE_OPTIONS: '--inspect', LANG: 'C.UTF-8' },
+      env: {
+        PATH: '/usr/bin',
+        HOME: '/home/me',
+        MY_PROVIDER: KEY,
+        GITHUB_TOKEN: 'ghp_abcdefgh',
+        AWS_SECRET: 'aws-secret-1',
+        DB_PASSWORD_FILE: '/run/pw',
+        gpg_key: 'lower-case-key',
+        npm_config_x: '1',
+        NODE_OPTIONS: '--inspect',
+        LANG: 'C.UTF-8',
+      },
       apiKeyEnv: 'MY_PROVIDER',
     });
     expect(r.env).toEqual({ PATH: '/usr/bin', HOME: '/home/me', LANG: 'C.UTF-8' });
@@ -36,21 +47,26 @@ describe('SecretSet streaming', () => {
     const secrets = new SecretSet();
     secrets.add(KEY);
     fc.assert(
-      fc.property(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), fc.array(fc.nat(), { maxLength: 5 }), (before, after, cuts) => {
-        const text = `${before}${KEY}${after}`;
-        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-        const chunks: string[] = [];
-        let last = 0;
-        for (const p of points) {
-          chunks.push(text.slice(last, p));
-          last = p;
-        }
-        chunks.push(text.slice(last));
-        const stream = secrets.stream();
-        const out = chunks.map((c) => stream.push(c)).join('') + stream.end();
-        expect(out).not.toContain(KEY);
-        expect(out).toBe(secrets.redact(text));
-      }),
+      fc.property(
+        fc.string({ maxLength: 40 }),
+        fc.string({ maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        (before, after, cuts) => {
+          const text = `${before}${KEY}${after}`;
+          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+          const chunks: string[] = [];
+          let last = 0;
+          for (const p of points) {
+            chunks.push(text.slice(last, p));
+            last = p;
+          }
+          chunks.push(text.slice(last));
+          const stream = secrets.stream();
+          const out = chunks.map((c) => stream.push(c)).join('') + stream.end();
+          expect(out).not.toContain(KEY);
+          expect(out).toBe(secrets.redact(text));
+        },
+      ),
     );
   });
 

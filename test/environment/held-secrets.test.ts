@@ -37,7 +37,12 @@ process.stdout.write(JSON.stringify({ parentEnviron, childEnv, held: heldEnv().O
 
 describe("the provider key leaves aios's own process environment", () => {
   it('is gone from /proc/<aios pid>/environ and from what children inherit, yet aios still holds it', () => {
-    const env = { ...isolatedEnv(tmp.path), OPENAI_API_KEY: KEY, GH_TOKEN: 'ghp_HeldCanaryToken0123456789', PLAIN_NAMED_KEYVAR: 'plain-canary-value-42' };
+    const env = {
+      ...isolatedEnv(tmp.path),
+      OPENAI_API_KEY: KEY,
+      GH_TOKEN: 'ghp_HeldCanaryToken0123456789',
+      PLAIN_NAMED_KEYVAR: 'plain-canary-value-42',
+    };
     const r = runTaker(env);
     expect(r.problem).toBe('');
     expect(r.held).toBe(KEY);

@@ -35,7 +35,10 @@ describe('redaction of a known secret in disguise', () => {
   });
 
   it('as od -c and xxd print it', () => {
-    const od = [...KEY].map((c) => `   ${c}`).join('').replace(/((?: {3}.){16})/g, '$1\n0000020');
+    const od = [...KEY]
+      .map((c) => `   ${c}`)
+      .join('')
+      .replace(/((?: {3}.){16})/g, '$1\n0000020');
     expect(leaksKey(s.redact(od))).toBe(false);
     const bytes = Buffer.from(KEY);
     let xxd = '';
@@ -72,9 +75,16 @@ describe('redaction of a known secret in disguise', () => {
       }
     }
     // base64 wrapped at 76 columns, as base64(1) prints it.
-    const wrapped = Buffer.from(`${'y'.repeat(70)}${KEY}${WEB}`).toString('base64').replace(/(.{76})/g, '$1\n');
+    const wrapped = Buffer.from(`${'y'.repeat(70)}${KEY}${WEB}`)
+      .toString('base64')
+      .replace(/(.{76})/g, '$1\n');
     expect(s.redact(wrapped)).toContain(REDACTED_MARKER);
-    expect(s.redact(wrapped).split('\n').every((line) => !leaksKey(Buffer.from(line, 'base64').toString('latin1')))).toBe(true);
+    expect(
+      s
+        .redact(wrapped)
+        .split('\n')
+        .every((line) => !leaksKey(Buffer.from(line, 'base64').toString('latin1'))),
+    ).toBe(true);
   });
 
   it('leaves ordinary output alone', () => {

@@ -83,7 +83,10 @@ describe('Executor', () => {
 
   it('does not wait for a backgrounded job that keeps the pipes open, and ends it with the command (nothing the AI starts outlives its card)', async () => {
     const pidFile = path.join(dir, 'daemon');
-    const r = await new Executor({ drainMs: 100 }).run({ command: `sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; exec sleep 20' & sleep 0.2; echo started`, cwd: dir });
+    const r = await new Executor({ drainMs: 100 }).run({
+      command: `sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; exec sleep 20' & sleep 0.2; echo started`,
+      cwd: dir,
+    });
     expect(r.exitCode).toBe(0);
     expect(r.output).toContain('started');
     const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());

@@ -20,7 +20,8 @@ let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync('/var/tmp/aios-sandbox-nspawn-');
   fs.chmodSync(dir, 0o755);
-  for (const d of ['usr', 'etc', 'tmp', 'proc', 'dev', 'sys', 'run', 'var/tmp', 'root']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  for (const d of ['usr', 'etc', 'tmp', 'proc', 'dev', 'sys', 'run', 'var/tmp', 'root'])
+    fs.mkdirSync(path.join(dir, d), { recursive: true });
   fs.chmodSync(path.join(dir, 'tmp'), 0o1777);
   for (const l of ['bin', 'lib', 'lib64', 'sbin']) if (fs.existsSync(`/usr/${l}`)) fs.symlinkSync(`usr/${l}`, path.join(dir, l));
 });
@@ -30,10 +31,38 @@ describe.skipIf(!nspawn || !root)('the sandbox inside an nspawn machine (needs r
   it('confines a non-root user with PrivateUsers=pick: the tree is writable, the rest is not, no new privileges', () => {
     expect(new Sandbox().status()).toMatchObject({ available: true });
     // Made here for the container's nobody, with the container's mounts (none beyond its own); the seccomp program goes in as a file on fd 3.
-    const wrapped = quietLaunch('bwrap', '/bin/sh', 'echo in > ok && echo inside-ok; echo x > /var/tmp/no || echo outside-refused; grep -c "NoNewPrivs:.1" /proc/self/status', { workTree: '/tmp/w', readOnly: [], secrets: {} }, '/tmp/w', { asRoot: false, mounts: [] });
+    const wrapped = quietLaunch(
+      'bwrap',
+      '/bin/sh',
+      'echo in > ok && echo inside-ok; echo x > /var/tmp/no || echo outside-refused; grep -c "NoNewPrivs:.1" /proc/self/status',
+      { workTree: '/tmp/w', readOnly: [], secrets: {} },
+      '/tmp/w',
+      { asRoot: false, mounts: [] },
+    );
     fs.writeFileSync(path.join(dir, 'seccomp.bpf'), wrapped.seccomp);
-    const inner = ['mkdir -p /tmp/w && cd /tmp/w', `${[wrapped.file, ...wrapped.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')} 3</seccomp.bpf`].join(' && ');
-    const r = spawnSync(nspawn!, ['--register=no', '--keep-unit', '-q', '-D', dir, '--bind-ro=/usr', '--bind-ro=/etc', '--private-users=pick', '--user=nobody', '--chdir=/', '/bin/sh', '-c', `id -u; ${inner}`], { encoding: 'utf8', timeout: 60_000 });
+    const inner = [
+      'mkdir -p /tmp/w && cd /tmp/w',
+      `${[wrapped.file, ...wrapped.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')} 3</seccomp.bpf`,
+    ].join(' && ');
+    const r = spawnSync(
+      nspawn!,
+      [
+        '--register=no',
+        '--keep-unit',
+        '-q',
+        '-D',
+        dir,
+        '--bind-ro=/usr',
+        '--bind-ro=/etc',
+        '--private-users=pick',
+        '--user=nobody',
+        '--chdir=/',
+        '/bin/sh',
+        '-c',
+        `id -u; ${inner}`,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     // nspawn gives the payload a pty when it has one; lines may end in CR LF.
     const out = r.stdout.replace(/\r/g, '');
     expect(out.split('\n')[0]).toBe('65534');
@@ -43,12 +72,37 @@ describe.skipIf(!nspawn || !root)('the sandbox inside an nspawn machine (needs r
     expect(fs.existsSync(path.join(dir, 'var/tmp/no'))).toBe(false);
   });
 
-  it('a fork bomb there stops at the process limit (RLIMIT_NPROC in the jail\'s own user namespace: no cgroups in the machine)', () => {
-    const bomb = 'python3 -c "import os, time\nn = 0\nfor i in range(1500):\n    try:\n        if os.fork() == 0: time.sleep(30); os._exit(0)\n        n += 1\n    except OSError: print(\'fork refused\'); break\nprint(\'forked\', n)"';
-    const wrapped = quietLaunch('bwrap', '/bin/sh', bomb, { workTree: '/tmp/w', readOnly: [], secrets: {} }, '/tmp/w', { asRoot: false, mounts: [] });
+  it("a fork bomb there stops at the process limit (RLIMIT_NPROC in the jail's own user namespace: no cgroups in the machine)", () => {
+    const bomb =
+      "python3 -c \"import os, time\nn = 0\nfor i in range(1500):\n    try:\n        if os.fork() == 0: time.sleep(30); os._exit(0)\n        n += 1\n    except OSError: print('fork refused'); break\nprint('forked', n)\"";
+    const wrapped = quietLaunch('bwrap', '/bin/sh', bomb, { workTree: '/tmp/w', readOnly: [], secrets: {} }, '/tmp/w', {
+      asRoot: false,
+      mounts: [],
+    });
     fs.writeFileSync(path.join(dir, 'seccomp.bpf'), wrapped.seccomp);
-    const inner = ['mkdir -p /tmp/w && cd /tmp/w', `${[wrapped.file, ...wrapped.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')} 3</seccomp.bpf`].join(' && ');
-    const r = spawnSync(nspawn!, ['--register=no', '--keep-unit', '-q', '-D', dir, '--bind-ro=/usr', '--bind-ro=/etc', '--private-users=pick', '--user=nobody', '--chdir=/', '/bin/sh', '-c', inner], { encoding: 'utf8', timeout: 60_000 });
+    const inner = [
+      'mkdir -p /tmp/w && cd /tmp/w',
+      `${[wrapped.file, ...wrapped.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')} 3</seccomp.bpf`,
+    ].join(' && ');
+    const r = spawnSync(
+      nspawn!,
+      [
+        '--register=no',
+        '--keep-unit',
+        '-q',
+        '-D',
+        dir,
+        '--bind-ro=/usr',
+        '--bind-ro=/etc',
+        '--private-users=pick',
+        '--user=nobody',
+        '--chdir=/',
+        '/bin/sh',
+        '-c',
+        inner,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     const out = r.stdout.replace(/\r/g, '');
     expect(out, r.stderr).toContain('fork refused');
     expect(Number(/forked (\d+)/.exec(out)?.[1])).toBeLessThan(QUIET_LIMITS.processes);

@@ -35,7 +35,13 @@ describe('Sandbox (real bubblewrap)', () => {
     fs.writeFileSync(path.join(outside, 'victim'), 'untouched\n');
     fs.writeFileSync('/tmp/aios-sandbox-host-marker', 'x');
     const confinement = confinementFor(tree, { home: tree });
-    expect(confinement.readOnly).toEqual(expect.arrayContaining([path.join(tree, '.bashrc'), path.join(tree, 'proj', '.git', 'hooks'), path.join(tree, 'proj', '.git', 'config')]));
+    expect(confinement.readOnly).toEqual(
+      expect.arrayContaining([
+        path.join(tree, '.bashrc'),
+        path.join(tree, 'proj', '.git', 'hooks'),
+        path.join(tree, 'proj', '.git', 'config'),
+      ]),
+    );
     const ex = new Executor({ sandbox: new Sandbox() });
     const r = await ex.run({
       cwd: tree,
@@ -55,7 +61,18 @@ describe('Sandbox (real bubblewrap)', () => {
     fs.rmSync('/tmp/aios-sandbox-host-marker');
     expect(r.confined).toBe(true);
     expect(r.exitCode).toBe(0);
-    for (const word of ['inside-ok', 'outside-refused', 'bashrc-refused', 'hook-refused', 'gitconfig-refused', 'tmp-private', 't\n', 'can-read', 'no-new-privs']) expect(r.fullOutput).toContain(word);
+    for (const word of [
+      'inside-ok',
+      'outside-refused',
+      'bashrc-refused',
+      'hook-refused',
+      'gitconfig-refused',
+      'tmp-private',
+      't\n',
+      'can-read',
+      'no-new-privs',
+    ])
+      expect(r.fullOutput).toContain(word);
     expect(fs.readFileSync(path.join(tree, 'made.txt'), 'utf8')).toBe('made\n');
     expect(fs.readFileSync(path.join(outside, 'victim'), 'utf8')).toBe('untouched\n');
     expect(fs.readFileSync(path.join(tree, '.bashrc'), 'utf8')).toBe('original\n');
@@ -90,7 +107,11 @@ describe('Sandbox (real bubblewrap)', () => {
     try {
       // The system python, not the test's node: nothing here depends on where the checkout lives.
       const script = `import socket; s = socket.socket(socket.AF_UNIX); s.connect(${JSON.stringify(sock)}); print(s.recv(100).decode())`;
-      const r = await new Executor({ sandbox: new Sandbox() }).run({ cwd: tree, confinement: confinementFor(tree, {}), command: `/usr/bin/python3 -c ${JSON.stringify(script)} || echo refused` });
+      const r = await new Executor({ sandbox: new Sandbox() }).run({
+        cwd: tree,
+        confinement: confinementFor(tree, {}),
+        command: `/usr/bin/python3 -c ${JSON.stringify(script)} || echo refused`,
+      });
       expect(r.confined).toBe(true);
       expect(r.fullOutput).toContain('refused');
       expect(r.fullOutput).not.toContain('hello-from-service');
@@ -123,7 +144,11 @@ describe('Executor redaction', () => {
     secrets.add(secret);
     const chunks: string[] = [];
     // The secret is printed in two writes, so it is split across chunks.
-    const r = await new Executor({ secrets }).run({ cwd: tree, command: `printf 'a supersecret-'; sleep 0.1; printf 'value-0123456789 b\\n'`, onOutput: (c) => chunks.push(c) });
+    const r = await new Executor({ secrets }).run({
+      cwd: tree,
+      command: `printf 'a supersecret-'; sleep 0.1; printf 'value-0123456789 b\\n'`,
+      onOutput: (c) => chunks.push(c),
+    });
     expect(chunks.length).toBeGreaterThan(0);
     expect(chunks.join('')).toBe('a [redacted] b\n');
     expect(r.output).toBe('a [redacted] b\n');
@@ -139,7 +164,12 @@ describe('app.status and the sandbox', () => {
     fs.mkdirSync(cfg);
     const status = async (bwrap: string) => {
       fs.writeFileSync(path.join(cfg, 'config.toml'), `[commands]\nbwrap = ${JSON.stringify(bwrap)}\n`);
-      const core = new Core({ host: 'web', env: { HOME: tree, AIOS_CONFIG_DIR: cfg, PATH: process.env.PATH }, mcp: false, chat: { ollamaUrl: 'http://127.0.0.1:9' } });
+      const core = new Core({
+        host: 'web',
+        env: { HOME: tree, AIOS_CONFIG_DIR: cfg, PATH: process.env.PATH },
+        mcp: false,
+        chat: { ollamaUrl: 'http://127.0.0.1:9' },
+      });
       try {
         const r = await dispatchCall(core.handlers, 'app.status', {}, { clientId: 't' });
         return (r as { ok: true; value: { sandbox: { available: boolean; detail: string } } }).value.sandbox;
@@ -148,6 +178,9 @@ describe('app.status and the sandbox', () => {
       }
     };
     expect(await status('bwrap')).toMatchObject({ available: true, detail: expect.stringContaining('confined') });
-    expect(await status(path.join(dir, 'missing-bwrap'))).toMatchObject({ available: false, detail: expect.stringMatching(/unavailable.*run as notify/) });
+    expect(await status(path.join(dir, 'missing-bwrap'))).toMatchObject({
+      available: false,
+      detail: expect.stringMatching(/unavailable.*run as notify/),
+    });
   });
 });

@@ -42,6 +42,9 @@ describe('approvals', () => {
     const pending = askWithTimeout({ approve: () => new Promise<'approved'>(() => undefined) }, req(), ac.signal);
     ac.abort();
     expect(await pending).toEqual({ answer: 'denied', timedOut: false });
-    expect(await askWithTimeout({ approve: () => Promise.reject(new Error('boom')) }, req(), new AbortController().signal)).toEqual({ answer: 'denied', timedOut: false });
+    expect(await askWithTimeout({ approve: () => Promise.reject(new Error('boom')) }, req(), new AbortController().signal)).toEqual({
+      answer: 'denied',
+      timedOut: false,
+    });
   });
 });

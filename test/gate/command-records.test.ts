@@ -43,11 +43,26 @@ describe('the records chat.state sends', () => {
     start: { callId, turnId: 't', command: 'c', cwd: '/', decision: 'notify', rule: null, reasons: [] },
     output: [{ stream: 'stdout', data: out }],
     omittedChars: 0,
-    done: { callId, command: 'c', decision: 'notify', ran: true, refusal: null, refusalKind: null, exitCode: 0, signal: null, durationMs: 1, timedOut: false, cancelled: false },
+    done: {
+      callId,
+      command: 'c',
+      decision: 'notify',
+      ran: true,
+      refusal: null,
+      refusalKind: null,
+      exitCode: 0,
+      signal: null,
+      durationMs: 1,
+      timedOut: false,
+      cancelled: false,
+    },
   });
 
   it('keep the newest outputs whole within the budget and shrink older ones to head and tail', () => {
-    const [old, mid, fresh] = withinBudget([record('a', `A${'x'.repeat(98)}Z`), record('b', 'y'.repeat(60)), record('c', 'z'.repeat(30))], 100);
+    const [old, mid, fresh] = withinBudget(
+      [record('a', `A${'x'.repeat(98)}Z`), record('b', 'y'.repeat(60)), record('c', 'z'.repeat(30))],
+      100,
+    );
     expect(fresh!.output).toEqual([{ stream: 'stdout', data: 'z'.repeat(30) }]);
     expect(mid!.output).toEqual([{ stream: 'stdout', data: 'y'.repeat(60) }]);
     const text = old!.output.map((c) => c.data).join('');

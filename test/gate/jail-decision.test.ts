@@ -40,14 +40,27 @@ describe('the jail in the decision', () => {
       const asked: ApprovalRequest[] = [];
       const events: Array<{ name: EventName; payload: unknown }> = [];
       const gate = await gateWithoutBwrap(asked, events);
-      const out = await gate.pass({ kind: 'command', command: 'echo hi', cwd: t.dir, callId: 'c1', turnId: null, signal: new AbortController().signal });
+      const out = await gate.pass({
+        kind: 'command',
+        command: 'echo hi',
+        cwd: t.dir,
+        callId: 'c1',
+        turnId: null,
+        signal: new AbortController().signal,
+      });
       expect(asked).toEqual([]);
       expect(out).toMatchObject({ decision: 'notify', ran: true });
       expect(out.result?.output).toBe('hi\n');
       expect(out.reasons.join('\n')).toMatch(/auto-allowed, but runs as notify: bubblewrap unavailable: bubblewrap is not installed/);
-      const start = events.find((e) => e.name === 'chat.commandStart')?.payload as { decision: string; sandbox?: { confined: boolean; detail: string } };
+      const start = events.find((e) => e.name === 'chat.commandStart')?.payload as {
+        decision: string;
+        sandbox?: { confined: boolean; detail: string };
+      };
       expect(start.decision).toBe('notify');
-      expect(start.sandbox).toMatchObject({ confined: false, detail: expect.stringMatching(/^not confined \(bubblewrap unavailable.*\): runs as notify$/) });
+      expect(start.sandbox).toMatchObject({
+        confined: false,
+        detail: expect.stringMatching(/^not confined \(bubblewrap unavailable.*\): runs as notify$/),
+      });
       const notices = events.filter((e) => e.name === 'chat.notice').map((e) => (e.payload as { message: string }).message);
       expect(notices).toEqual([expect.stringMatching(/^running \(notify.*\): echo hi$/)]);
     } finally {
@@ -60,7 +73,14 @@ describe('the jail in the decision', () => {
     try {
       const asked: ApprovalRequest[] = [];
       const gate = await gateWithoutBwrap(asked, []);
-      const out = await gate.pass({ kind: 'command', command: 'seq 3', cwd: t.dir, callId: 'c1', turnId: null, signal: new AbortController().signal });
+      const out = await gate.pass({
+        kind: 'command',
+        command: 'seq 3',
+        cwd: t.dir,
+        callId: 'c1',
+        turnId: null,
+        signal: new AbortController().signal,
+      });
       expect(asked.map((a) => [a.command, a.decision])).toEqual([['seq 3', 'require_approval']]);
       expect(out).toMatchObject({ decision: 'require_approval', ran: false, refusal: 'declined by the person' });
     } finally {
@@ -71,11 +91,18 @@ describe('the jail in the decision', () => {
   it('decideWithJail: the rules stand without a jail; the jail is asked only when it matters', () => {
     let asked = 0;
     const jail = () => (asked++, { available: true as const, workTree: '/w' });
-    expect(decideWithJail({ decision: 'auto_allow' }, [], undefined)).toEqual({ decision: 'auto_allow', reasons: [], confined: false, confinedUnknown: false });
+    expect(decideWithJail({ decision: 'auto_allow' }, [], undefined)).toEqual({
+      decision: 'auto_allow',
+      reasons: [],
+      confined: false,
+      confinedUnknown: false,
+    });
     expect(decideWithJail({ decision: 'deny' }, ['r'], jail)).toMatchObject({ decision: 'deny', reasons: ['r'], confined: false });
     expect(decideWithJail({ decision: 'require_approval' }, [], jail).decision).toBe('require_approval');
     expect(asked).toBe(0);
-    expect(decideWithJail({ decision: 'require_approval', confinable: true }, [], jail, { unconfined: true }).decision).toBe('require_approval');
+    expect(decideWithJail({ decision: 'require_approval', confinable: true }, [], jail, { unconfined: true }).decision).toBe(
+      'require_approval',
+    );
     expect(asked).toBe(0);
     const unknown = decideWithJail({ decision: 'require_approval', confinable: true }, [], jail);
     expect(unknown).toMatchObject({ decision: 'auto_allow', confined: true, confinedUnknown: true, sandbox: { confined: true } });

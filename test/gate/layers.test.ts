@@ -40,7 +40,9 @@ describe('layers inside the core', () => {
 
   it('no file of the policy, the jail or the gate breaks them today', async () => {
     const results = await eslint.lintFiles(['src/core/policy', 'src/core/jail', 'src/core/executor', 'src/core/preview', 'src/core/gate']);
-    const broken = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${r.filePath}: ${m.message}`));
+    const broken = results.flatMap((r) =>
+      r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${r.filePath}: ${m.message}`),
+    );
     expect(broken).toEqual([]);
   });
 });

@@ -14,7 +14,16 @@ import { previewerFor, type Previewer } from '../../src/core/preview/previewer';
 import type { Decision } from '../../src/shared/policy';
 import type { Preview } from '../../src/shared/preview';
 
-const PREVIEW: Preview = { ran: true, lines: ['would delete ./x: 3 B'], limits: [], changes: [], omitted: 0, exitCode: 0, timedOut: false, durationMs: 1 };
+const PREVIEW: Preview = {
+  ran: true,
+  lines: ['would delete ./x: 3 B'],
+  limits: [],
+  changes: [],
+  omitted: 0,
+  exitCode: 0,
+  timedOut: false,
+  durationMs: 1,
+};
 
 function runnerWith(decision: Decision, preview: Previewer, asked: ApprovalRequest[]) {
   const policy: CommandPolicy = {
@@ -23,7 +32,7 @@ function runnerWith(decision: Decision, preview: Previewer, asked: ApprovalReque
     describe: () => '',
   };
   return new Gate({
-      cwd: '/',
+    cwd: '/',
     policy: async () => policy,
     executor: new Executor(),
     approver: {
@@ -48,7 +57,13 @@ describe('the agent asks for a preview', () => {
     const shown: Array<[string, Preview]> = [];
     const runner = new Gate({
       cwd: '/',
-      policy: async () => ({ decide: () => ({ decision: 'require_approval', segments: [], reasons: [], fallback: false }), decideTool: () => { throw new Error('unused'); }, describe: () => '' }),
+      policy: async () => ({
+        decide: () => ({ decision: 'require_approval', segments: [], reasons: [], fallback: false }),
+        decideTool: () => {
+          throw new Error('unused');
+        },
+        describe: () => '',
+      }),
       executor: new Executor(),
       approver: {
         approve: async (r) => {
@@ -65,7 +80,14 @@ describe('the agent asks for a preview', () => {
       commandTimeoutMs: 10_000,
       preview: ({ command }) => (calls.push(command), ready),
     });
-    const out = await runner.pass({ kind: 'command', command: 'rm x', cwd: '/', callId: 'c', turnId: null, signal: new AbortController().signal });
+    const out = await runner.pass({
+      kind: 'command',
+      command: 'rm x',
+      cwd: '/',
+      callId: 'c',
+      turnId: null,
+      signal: new AbortController().signal,
+    });
     expect(calls).toEqual(['rm x']);
     expect(asked[0]?.preview).toBeUndefined();
     expect(asked[0]?.previewPending).toBe(true);
@@ -84,7 +106,14 @@ describe('the agent asks for a preview', () => {
         }),
       [],
     );
-    const out = await runner.pass({ kind: 'command', command: 'rm x', cwd: '/', callId: 'c', turnId: null, signal: new AbortController().signal });
+    const out = await runner.pass({
+      kind: 'command',
+      command: 'rm x',
+      cwd: '/',
+      callId: 'c',
+      turnId: null,
+      signal: new AbortController().signal,
+    });
     expect(aborted).toBe(true);
     expect(out.preview).toBeUndefined();
   });
@@ -92,7 +121,14 @@ describe('the agent asks for a preview', () => {
   it('never previews a denied command (a preview runs the command)', async () => {
     const calls: string[] = [];
     const runner = runnerWith('deny', async ({ command }) => (calls.push(command), PREVIEW), []);
-    const out = await runner.pass({ kind: 'command', command: 'rm -rf /', cwd: '/', callId: 'c', turnId: null, signal: new AbortController().signal });
+    const out = await runner.pass({
+      kind: 'command',
+      command: 'rm -rf /',
+      cwd: '/',
+      callId: 'c',
+      turnId: null,
+      signal: new AbortController().signal,
+    });
     expect(calls).toEqual([]);
     expect(out.preview).toBeUndefined();
   });
@@ -101,7 +137,12 @@ describe('the agent asks for a preview', () => {
     expect(previewerFor(PreviewConfigSchema.parse({ enabled: false }), {})).toBeUndefined();
     const onlyApproval = previewerFor(PreviewConfigSchema.parse({}), {});
     expect(await onlyApproval?.({ command: 'touch x', cwd: '/', decision: 'notify', signal: new AbortController().signal })).toBeNull();
-    expect(PreviewConfigSchema.parse({})).toMatchObject({ enabled: true, time_limit_s: 5, decisions: ['require_approval'], network: false });
+    expect(PreviewConfigSchema.parse({})).toMatchObject({
+      enabled: true,
+      time_limit_s: 5,
+      decisions: ['require_approval'],
+      network: false,
+    });
     expect(() => PreviewConfigSchema.parse({ decisions: ['deny'] })).toThrow();
   });
 });

@@ -25,12 +25,21 @@ describe('built-in tools through the gate', () => {
     server.push(remember('likes green tea'));
     const t = await h.turn('remember');
     const call = named(t.events, 'chat.toolCall')[0];
-    expect(call).toMatchObject({ name: 'create_ai_memory', decision: 'notify', rule: 'notify: "mcp__aios__create_ai_memory"', tool: { server: 'aios', tool: 'create_ai_memory' } });
+    expect(call).toMatchObject({
+      name: 'create_ai_memory',
+      decision: 'notify',
+      rule: 'notify: "mcp__aios__create_ai_memory"',
+      tool: { server: 'aios', tool: 'create_ai_memory' },
+    });
     expect(call?.tool?.arguments).toBe('{\n  "content": "likes green tea"\n}');
     expect(named(t.events, 'chat.notice').some((n) => /calling \(notify/.test(n.message))).toBe(true);
     expect(named(t.events, 'chat.toolDone')[0]).toMatchObject({ ran: true, decision: 'notify', refusal: null });
     expect(h.core.chat.open().memory!.search('green tea')).toHaveLength(1);
-    expect(h.core.chat.open().commandLog!.query({ text: 'mcp__aios__create_ai_memory' })[0]).toMatchObject({ decision: 'notify', approver: 'notify', matchedRule: 'notify: "mcp__aios__create_ai_memory"' });
+    expect(h.core.chat.open().commandLog!.query({ text: 'mcp__aios__create_ai_memory' })[0]).toMatchObject({
+      decision: 'notify',
+      approver: 'notify',
+      matchedRule: 'notify: "mcp__aios__create_ai_memory"',
+    });
   });
 
   it('a tool a person requires approval for asks with server, tool and arguments; a No runs nothing and is a history row', async () => {

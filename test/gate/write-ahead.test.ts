@@ -58,7 +58,14 @@ function gateFor(decision: Decision, log: CountingLog, seen: { atSpawn?: string[
   });
 }
 
-const action = () => ({ kind: 'command' as const, command: 'printf ok', cwd: tmp.path, callId: 'c1', turnId: null, signal: new AbortController().signal });
+const action = () => ({
+  kind: 'command' as const,
+  command: 'printf ok',
+  cwd: tmp.path,
+  callId: 'c1',
+  turnId: null,
+  signal: new AbortController().signal,
+});
 
 describe('the write-ahead history row', () => {
   it('a command that runs at once: one write before the spawn, a running row that says it ran, then done', async () => {

@@ -45,7 +45,19 @@ touch /etc/aios-jail-canary 2>/dev/null || sudo -n touch /etc/aios-jail-canary 2
 echo ATTACK-DONE
 `;
 
-const BAD = ['REMOUNTED', 'MOUNTED-PROC', 'KILLED-HOST', 'ADDED-KEY', 'SEEN-KEY', 'SEEN-SHM', 'RENAMED', 'SEEN-ENVIRON', 'PTRACED', 'REACHED-UNIX', 'REACHED-TCP'];
+const BAD = [
+  'REMOUNTED',
+  'MOUNTED-PROC',
+  'KILLED-HOST',
+  'ADDED-KEY',
+  'SEEN-KEY',
+  'SEEN-SHM',
+  'RENAMED',
+  'SEEN-ENVIRON',
+  'PTRACED',
+  'REACHED-UNIX',
+  'REACHED-TCP',
+];
 
 interface Host {
   sleeper: ChildProcess;
@@ -59,7 +71,12 @@ interface Host {
 }
 let host: Host;
 
-const ipcKeys = () => spawnSync('ipcs', [], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /^0x/.test(l)).map((l) => l.split(/\s+/).slice(0, 2).join(' ')).sort();
+const ipcKeys = () =>
+  spawnSync('ipcs', [], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => /^0x/.test(l))
+    .map((l) => l.split(/\s+/).slice(0, 2).join(' '))
+    .sort();
 
 beforeAll(async () => {
   if (!isRoot) return;
@@ -126,7 +143,12 @@ async function attack(actor: Actor, mode: 'quiet' | 'preview') {
   const ipcBefore = ipcKeys();
   const sleeperAlive = () => host.sleeper.exitCode === null && host.sleeper.signalCode === null;
   const { result, changedTo } = await guardCorePattern(() =>
-    drive(actor, { mode, cwd: tree, paths: ['/etc'], command: `bash ./attack.sh ${CANARY} ${host.sleeper.pid} ${host.shmId} ${path.join(host.sockDir, 'svc.sock')} ${host.port} ${process.pid} >> report.txt 2>&1` }),
+    drive(actor, {
+      mode,
+      cwd: tree,
+      paths: ['/etc'],
+      command: `bash ./attack.sh ${CANARY} ${host.sleeper.pid} ${host.shmId} ${path.join(host.sockDir, 'svc.sock')} ${host.port} ${process.pid} >> report.txt 2>&1`,
+    }),
   );
   const planted = spawnSync('keyctl', ['search', '@u', 'user', 'aios-jail-planted'], { encoding: 'utf8' });
   if (planted.status === 0) spawnSync('keyctl', ['unlink', planted.stdout.trim(), '@u']);

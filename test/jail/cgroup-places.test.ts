@@ -22,7 +22,10 @@ describe('where a command cgroup is made', () => {
   it('cgroup v1: under aios own memory and pids cgroups, each its own home', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-cg-'));
     write('cgroup', '8:pids:/\n4:memory:/svc/abc\n0::/\n');
-    write('mountinfo', `35 31 0:32 / ${dir}/memory rw - cgroup cgroup rw,memory\n39 31 0:36 / ${dir}/pids rw - cgroup cgroup rw,pids\n41 31 0:38 / ${dir}/unified rw - cgroup2 cgroup2 rw\n`);
+    write(
+      'mountinfo',
+      `35 31 0:32 / ${dir}/memory rw - cgroup cgroup rw,memory\n39 31 0:36 / ${dir}/pids rw - cgroup cgroup rw,pids\n41 31 0:38 / ${dir}/unified rw - cgroup2 cgroup2 rw\n`,
+    );
     expect(hierarchies(path.join(dir, 'cgroup'), path.join(dir, 'mountinfo'))).toEqual([
       { controller: 'memory', dir: `${dir}/memory/svc/abc`, home: `${dir}/memory/svc/abc`, v2: false },
       { controller: 'pids', dir: `${dir}/pids`, home: `${dir}/pids`, v2: false },

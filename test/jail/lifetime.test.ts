@@ -43,16 +43,35 @@ describe.skipIf(!isRoot)('commands die with aios (needs root to make the users)'
       const tagA = `${3000 + (process.pid % 997)}.${which === 'root' ? 21 : 22}`;
       const approved = which === 'sudo' ? `sudo -n sleep ${tagA}` : `sleep ${tagA} & sleep ${tagA}`;
       // One process, as aios is (the tsx CLI would put a parent in front of it that a kill -9 would miss).
-      const argv = [process.execPath, '--import', 'tsx', path.join(import.meta.dirname, 'lifetime-driver.mts'), tree, `sleep ${tagQ}`, approved];
-      const full = actor.uid === undefined ? argv : ['setpriv', `--reuid=${actor.uid}`, `--regid=${actor.gid}`, '--init-groups', '--', ...argv];
-      const aios = spawn(full[0] as string, full.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: actor.home } });
+      const argv = [
+        process.execPath,
+        '--import',
+        'tsx',
+        path.join(import.meta.dirname, 'lifetime-driver.mts'),
+        tree,
+        `sleep ${tagQ}`,
+        approved,
+      ];
+      const full =
+        actor.uid === undefined ? argv : ['setpriv', `--reuid=${actor.uid}`, `--regid=${actor.gid}`, '--init-groups', '--', ...argv];
+      const aios = spawn(full[0] as string, full.slice(1), {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: actor.home },
+      });
       try {
         await new Promise<void>((resolve) => aios.stdout.on('data', (d: Buffer) => d.toString().includes('started') && resolve()));
         expect(alive(`sleep ${tagQ}`), 'the quiet-path sleep runs').not.toBe('');
         expect(alive(`sleep ${tagA}`), 'the approved sleep runs').not.toBe('');
-        if (which === 'sudo') expect(spawnSync('ps', ['-o', 'user=', '-p', alive(`sleep ${tagA}`).split('\n')[0] ?? '0'], { encoding: 'utf8' }).stdout.trim()).toBe('root');
+        if (which === 'sudo')
+          expect(
+            spawnSync('ps', ['-o', 'user=', '-p', alive(`sleep ${tagA}`).split('\n')[0] ?? '0'], { encoding: 'utf8' }).stdout.trim(),
+          ).toBe('root');
         aios.kill('SIGKILL');
-        expect(await waitFor(() => alive(`sleep ${tagQ}`) === '' && alive(`sleep ${tagA}`) === '', 5000), `still running: ${alive(`sleep ${tagQ}`)} ${alive(`sleep ${tagA}`)}`).toBe(true);
+        expect(
+          await waitFor(() => alive(`sleep ${tagQ}`) === '' && alive(`sleep ${tagA}`) === '', 5000),
+          `still running: ${alive(`sleep ${tagQ}`)} ${alive(`sleep ${tagA}`)}`,
+        ).toBe(true);
       } finally {
         aios.kill('SIGKILL');
         spawnSync('pkill', ['-KILL', '-f', `sleep ${tagQ}`]);
@@ -61,7 +80,7 @@ describe.skipIf(!isRoot)('commands die with aios (needs root to make the users)'
     }, 60_000);
   }
 
-  it('a descriptor aios holds without close-on-exec (a terminal pane\'s pty, an inherited file) reaches no command: quiet path, approved, preview', async () => {
+  it("a descriptor aios holds without close-on-exec (a terminal pane's pty, an inherited file) reaches no command: quiet path, approved, preview", async () => {
     const actor: Actor = { label: 'root', home: fs.mkdtempSync('/var/tmp/aios-jail-root-') };
     users.push(actor);
     const tree = treeFor(actor);
@@ -71,7 +90,8 @@ describe.skipIf(!isRoot)('commands die with aios (needs root to make the users)'
     const fd = fs.openSync(canary, 'r');
     try {
       // Inherited as fd 3 by the stand-in for aios: open there without close-on-exec.
-      const list = 'for f in /proc/self/fd/*; do readlink "$f"; done >> fds.txt 2>&1; cat /proc/self/fd/3 >> fds.txt 2>&1; echo listed >> fds.txt';
+      const list =
+        'for f in /proc/self/fd/*; do readlink "$f"; done >> fds.txt 2>&1; cat /proc/self/fd/3 >> fds.txt 2>&1; echo listed >> fds.txt';
       const quiet = await drive(actor, { mode: 'quiet', cwd: tree, command: list, pty: true }, fd);
       const quietSaw = fs.readFileSync(path.join(tree, 'fds.txt'), 'utf8');
       fs.writeFileSync(path.join(tree, 'fds.txt'), 'fds\n');

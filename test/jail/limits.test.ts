@@ -41,7 +41,8 @@ except MemoryError:
 
 const users: Array<Actor & { remove?: () => void }> = [];
 const actor = (which: number): Actor => {
-  if (users.length === 0) users.push({ label: 'root', home: fs.mkdtempSync('/var/tmp/aios-limits-root-') }, tempUser(false), tempUser(true));
+  if (users.length === 0)
+    users.push({ label: 'root', home: fs.mkdtempSync('/var/tmp/aios-limits-root-') }, tempUser(false), tempUser(true));
   return users[which] as Actor;
 };
 afterAll(() => {
@@ -90,7 +91,13 @@ describe.skipIf(!isRoot)('the quiet path holds a fork bomb and a memory hog (nee
 describe.skipIf(!isRoot)('CPU time and file size', () => {
   const tree = fs.realpathSync(fs.mkdtempSync(path.join('/var/tmp', 'aios-limits-')));
   afterAll(() => fs.rmSync(tree, { recursive: true, force: true }));
-  const run = (command: string, limits: object) => new Executor({ sandbox: new Sandbox() }).run({ cwd: tree, timeoutMs: 60_000, command, confinement: { ...confinementFor(tree, {}), limits } });
+  const run = (command: string, limits: object) =>
+    new Executor({ sandbox: new Sandbox() }).run({
+      cwd: tree,
+      timeoutMs: 60_000,
+      command,
+      confinement: { ...confinementFor(tree, {}), limits },
+    });
 
   it('a busy loop is killed after its CPU seconds, long before the time limit', async () => {
     const r = await run('python3 -c "while True: pass"; echo "exit=$?"', { cpuSeconds: 1 });

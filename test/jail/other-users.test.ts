@@ -35,7 +35,12 @@ describe.skipIf(!isRoot)('as a user with passwordless sudo, the preview (needs r
     mounted.push(mem);
     fs.writeFileSync(path.join(mem, 'memory.db'), 'real\n');
     fs.chownSync(path.join(mem, 'memory.db'), user.uid ?? 0, user.gid ?? 0);
-    const r = await drive(user, { mode: 'preview', cwd: tree, paths: [], command: 'echo planted >> memory/memory.db; echo new > memory/new' });
+    const r = await drive(user, {
+      mode: 'preview',
+      cwd: tree,
+      paths: [],
+      command: 'echo planted >> memory/memory.db; echo new > memory/new',
+    });
     expect(r.ran, JSON.stringify(r)).toBe(true);
     expect([...(r.changes ?? [])].sort()).toEqual([`added ${mem}/new`, `changed ${mem}/memory.db`]);
     expect(fs.readFileSync(path.join(mem, 'memory.db'), 'utf8')).toBe('real\n');
@@ -44,7 +49,13 @@ describe.skipIf(!isRoot)('as a user with passwordless sudo, the preview (needs r
 
   it("filling memory through the upper layers hits the preview's memory limit, not the host's RAM", async () => {
     const user = sudoUser();
-    const r = await drive(user, { mode: 'preview', cwd: treeFor(user), paths: [], command: 'head -c 900M /dev/zero > big && echo wrote', timeoutMs: 60_000 });
+    const r = await drive(user, {
+      mode: 'preview',
+      cwd: treeFor(user),
+      paths: [],
+      command: 'head -c 900M /dev/zero > big && echo wrote',
+      timeoutMs: 60_000,
+    });
     expect(r.ran, JSON.stringify(r)).toBe(true);
     expect(r.exitCode).not.toBe(0);
   }, 90_000);
@@ -54,7 +65,11 @@ describe.skipIf(!isRoot)('as an unprivileged user, the quiet path (needs root to
   it('/tmp and /dev/shm are capped: filling them fails in the jail', async () => {
     const user = tempUser(false);
     made.push(user);
-    const r = await drive(user, { mode: 'quiet', cwd: treeFor(user), command: 'head -c 300M /dev/zero > /tmp/fill || echo tmp-full; head -c 300M /dev/zero > /dev/shm/fill || echo shm-full' });
+    const r = await drive(user, {
+      mode: 'quiet',
+      cwd: treeFor(user),
+      command: 'head -c 300M /dev/zero > /tmp/fill || echo tmp-full; head -c 300M /dev/zero > /dev/shm/fill || echo shm-full',
+    });
     expect(r.confined, JSON.stringify(r)).toBe(true);
     expect(r.output).toContain('tmp-full');
     expect(r.output).toContain('shm-full');

@@ -34,7 +34,10 @@ describe.skipIf(!isRoot)('the preview fails closed and keeps its walls (root: th
     expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mem]).status).toBe(0);
     mounted.push(mem);
     fs.writeFileSync(path.join(mem, 'memory.db'), 'real\n');
-    const p = await previewCommand({ command: 'echo planted >> memory/memory.db; echo new > memory/new', cwd: tree, env }, { ...DEFAULT_PREVIEW, paths: [] });
+    const p = await previewCommand(
+      { command: 'echo planted >> memory/memory.db; echo new > memory/new', cwd: tree, env },
+      { ...DEFAULT_PREVIEW, paths: [] },
+    );
     expect(p.ran).toBe(true);
     expect(p.changes.map((c) => `${c.kind} ${c.display}`).sort()).toEqual(['added ./memory/new', 'changed ./memory/memory.db']);
     expect(fs.readFileSync(path.join(mem, 'memory.db'), 'utf8')).toBe('real\n');
@@ -48,11 +51,25 @@ describe.skipIf(!isRoot)('the preview fails closed and keeps its walls (root: th
     fs.writeFileSync(path.join(base, 'low', 'file'), 'real\n');
     const sub = path.join(tree, 'sub');
     fs.mkdirSync(sub);
-    expect(spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${base}/low,upperdir=${base}/up1,workdir=${base}/w1`, path.join(base, 'mid')]).status).toBe(0);
+    expect(
+      spawnSync('mount', [
+        '-t',
+        'overlay',
+        'overlay',
+        '-o',
+        `lowerdir=${base}/low,upperdir=${base}/up1,workdir=${base}/w1`,
+        path.join(base, 'mid'),
+      ]).status,
+    ).toBe(0);
     mounted.push(path.join(base, 'mid'));
-    expect(spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${base}/mid,upperdir=${base}/up2,workdir=${base}/w2`, sub]).status).toBe(0);
+    expect(
+      spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${base}/mid,upperdir=${base}/up2,workdir=${base}/w2`, sub]).status,
+    ).toBe(0);
     mounted.push(sub);
-    const p = await previewCommand({ command: 'echo planted >> sub/file; echo ok > fine', cwd: tree, env }, { ...DEFAULT_PREVIEW, paths: [] });
+    const p = await previewCommand(
+      { command: 'echo planted >> sub/file; echo ok > fine', cwd: tree, env },
+      { ...DEFAULT_PREVIEW, paths: [] },
+    );
     expect(p.ran, p.limits.join('\n')).toBe(true);
     expect(p.changes.map((c) => `${c.kind} ${c.display}`)).toEqual(['added ./fine']);
     expect(p.limits.join('\n')).toMatch(/sub \(overlayfs refused it/);
@@ -67,7 +84,10 @@ describe.skipIf(!isRoot)('the preview fails closed and keeps its walls (root: th
     expect(spawnSync('mount', ['--bind', source, target]).status).toBe(0);
     mounted.push(target);
     try {
-      const p = await previewCommand({ command: 'echo planted >> config.toml; echo ok > fine', cwd: tree, env }, { ...DEFAULT_PREVIEW, paths: [] });
+      const p = await previewCommand(
+        { command: 'echo planted >> config.toml; echo ok > fine', cwd: tree, env },
+        { ...DEFAULT_PREVIEW, paths: [] },
+      );
       expect(p.ran, p.limits.join('\n')).toBe(true);
       expect(p.changes.map((c) => `${c.kind} ${c.display}`)).toEqual(['added ./fine']);
       expect(p.limits.join('\n')).toMatch(/config\.toml \(a file mounted there; it was read-only in the preview\)/);
@@ -80,7 +100,14 @@ describe.skipIf(!isRoot)('the preview fails closed and keeps its walls (root: th
   });
 
   it("filling memory in the preview hits its limit, not the host's RAM: the upper layers count against it", async () => {
-    const run = await runInOverlay({ command: 'head -c 200M /dev/zero > big; echo wrote', cwd: tree, env, paths: [], timeoutMs: 30_000, memoryBytes: 64 * 1024 * 1024 });
+    const run = await runInOverlay({
+      command: 'head -c 200M /dev/zero > big; echo wrote',
+      cwd: tree,
+      env,
+      paths: [],
+      timeoutMs: 30_000,
+      memoryBytes: 64 * 1024 * 1024,
+    });
     try {
       expect(run.setupError).toBeNull();
       expect(run.exitCode).not.toBe(0);
@@ -95,7 +122,8 @@ describe.skipIf(!isRoot)('the preview fails closed and keeps its walls (root: th
     const r = await new Executor({ sandbox: new Sandbox() }).run({
       cwd: tree,
       confinement: confinementFor(tree, {}),
-      command: 'head -c 300M /dev/zero > /tmp/fill || echo tmp-full; head -c 300M /dev/zero > /dev/shm/fill || echo shm-full; touch /dev/planted || echo dev-read-only',
+      command:
+        'head -c 300M /dev/zero > /tmp/fill || echo tmp-full; head -c 300M /dev/zero > /dev/shm/fill || echo shm-full; touch /dev/planted || echo dev-read-only',
     });
     expect(r.fullOutput).toContain('tmp-full');
     expect(r.fullOutput).toContain('shm-full');
@@ -110,7 +138,12 @@ describe.skipIf(!isRoot)('what the preview says', () => {
     secrets.add(key);
     fs.writeFileSync(path.join(tree, 'notes.txt'), 'one\n');
     const p = await previewCommand(
-      { command: `echo "$OPENAI_API_KEY" >> notes.txt; touch "f-${key}"; echo "key=${key}" >&2; exit 3`, cwd: tree, env: { ...env, OPENAI_API_KEY: 'scrubbed-away' }, secrets },
+      {
+        command: `echo "$OPENAI_API_KEY" >> notes.txt; touch "f-${key}"; echo "key=${key}" >&2; exit 3`,
+        cwd: tree,
+        env: { ...env, OPENAI_API_KEY: 'scrubbed-away' },
+        secrets,
+      },
       { ...DEFAULT_PREVIEW, paths: [] },
     );
     expect(p.ran).toBe(true);
@@ -121,7 +154,10 @@ describe.skipIf(!isRoot)('what the preview says', () => {
   });
 
   it('marks a command that looks at its mount table or cgroups: it can tell it is being previewed', async () => {
-    const p = await previewCommand({ command: 'grep -q overlay /proc/self/mountinfo || rm -rf ./data', cwd: tree, env }, { ...DEFAULT_PREVIEW, paths: [] });
+    const p = await previewCommand(
+      { command: 'grep -q overlay /proc/self/mountinfo || rm -rf ./data', cwd: tree, env },
+      { ...DEFAULT_PREVIEW, paths: [] },
+    );
     expect(p.limits.join('\n')).toMatch(/can tell it is being previewed/);
     const plain = await previewCommand({ command: 'rm -rf ./data', cwd: tree, env }, { ...DEFAULT_PREVIEW, paths: [] });
     expect(plain.limits.join('\n')).not.toMatch(/previewed/);

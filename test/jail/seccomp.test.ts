@@ -13,7 +13,11 @@ describe("the jail's seccomp filter", () => {
       expect(allowed.length).toBeGreaterThan(300);
       for (const name of JAIL_DENIED_SYSCALLS) expect(allowed).not.toContain(name);
       // clone only without namespace flags; clone3 answers "not here".
-      expect(p.syscalls.filter((r) => r.names.includes('clone') && r.action === 'SCMP_ACT_ALLOW').every((r) => r.args?.[0]?.op === 'SCMP_CMP_MASKED_EQ' && r.args[0].valueTwo === 0)).toBe(true);
+      expect(
+        p.syscalls
+          .filter((r) => r.names.includes('clone') && r.action === 'SCMP_ACT_ALLOW')
+          .every((r) => r.args?.[0]?.op === 'SCMP_CMP_MASKED_EQ' && r.args[0].valueTwo === 0),
+      ).toBe(true);
       expect(p.syscalls.find((r) => r.names.includes('clone3'))?.errnoRet).toBe(38);
     }
   });
@@ -21,11 +25,33 @@ describe("the jail's seccomp filter", () => {
   it('compiles to BPF once, and bubblewrap loads it: unshare and unix sockets are refused, socketpair is not', () => {
     const bpf = seccompBpf({ caps: [], unixSockets: false });
     expect(seccompBpf({ caps: [], unixSockets: false })).toBe(bpf);
-    const script = 'unshare -m true 2>/dev/null || echo no-unshare; python3 -c "import socket; socket.socketpair(); print(\\"pair-ok\\"); socket.socket(socket.AF_UNIX)" 2>&1 | grep -o "pair-ok\\|Permission denied"';
+    const script =
+      'unshare -m true 2>/dev/null || echo no-unshare; python3 -c "import socket; socket.socketpair(); print(\\"pair-ok\\"); socket.socket(socket.AF_UNIX)" 2>&1 | grep -o "pair-ok\\|Permission denied"';
     const fd = sealed(bpf);
     let r;
     try {
-      r = spawnSync('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-all', '--cap-drop', 'ALL', '--seccomp', '3', '--', 'bash', '-c', script], { stdio: ['ignore', 'pipe', 'pipe', fd], encoding: 'utf8' });
+      r = spawnSync(
+        'bwrap',
+        [
+          '--ro-bind',
+          '/',
+          '/',
+          '--dev',
+          '/dev',
+          '--proc',
+          '/proc',
+          '--unshare-all',
+          '--cap-drop',
+          'ALL',
+          '--seccomp',
+          '3',
+          '--',
+          'bash',
+          '-c',
+          script,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe', fd], encoding: 'utf8' },
+      );
     } finally {
       fs.closeSync(fd);
     }

@@ -31,8 +31,13 @@ const driver = path.join(import.meta.dirname, 'driver.mts');
 /** Another user runs aios from this checkout: say so plainly when it cannot read it (a checkout inside a private folder). */
 function checkReadable(actor: Actor): void {
   if (actor.uid === undefined) return;
-  const r = spawnSync('setpriv', [`--reuid=${actor.uid}`, `--regid=${actor.gid}`, '--init-groups', '--', 'test', '-r', driver], { stdio: 'ignore' });
-  if (r.status !== 0) throw new Error(`${actor.label} cannot read the checkout at ${repoRoot}: these tests run aios as that user; make the folders above it readable (chmod o+rx) or clone elsewhere`);
+  const r = spawnSync('setpriv', [`--reuid=${actor.uid}`, `--regid=${actor.gid}`, '--init-groups', '--', 'test', '-r', driver], {
+    stdio: 'ignore',
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `${actor.label} cannot read the checkout at ${repoRoot}: these tests run aios as that user; make the folders above it readable (chmod o+rx) or clone elsewhere`,
+    );
 }
 
 export function driverArgv(actor: Actor, req: object): string[] {
@@ -43,10 +48,18 @@ export function driverArgv(actor: Actor, req: object): string[] {
 
 /** Runs the driver (as the actor) and returns what it printed. */
 /** `inheritFd`: handed to the driver as its fd 3, as a descriptor aios would hold without close-on-exec. */
-export function drive(actor: Actor, req: { mode: 'quiet' | 'approved' | 'preview'; command: string; cwd: string; paths?: string[]; timeoutMs?: number; pty?: boolean }, inheritFd?: number): Promise<DriverResult> {
+export function drive(
+  actor: Actor,
+  req: { mode: 'quiet' | 'approved' | 'preview'; command: string; cwd: string; paths?: string[]; timeoutMs?: number; pty?: boolean },
+  inheritFd?: number,
+): Promise<DriverResult> {
   const argv = driverArgv(actor, req);
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { cwd: repoRoot, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: actor.home }, stdio: ['ignore', 'pipe', 'pipe', ...(inheritFd === undefined ? [] : [inheritFd])] });
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: actor.home },
+      stdio: ['ignore', 'pipe', 'pipe', ...(inheritFd === undefined ? [] : [inheritFd])],
+    });
     let out = '';
     let err = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

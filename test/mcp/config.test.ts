@@ -30,7 +30,13 @@ describe('mcp.json', () => {
     const file = write({
       mcpServers: {
         aigpt: { command: 'aigpt', args: ['server', '--enable-layer4'] },
-        tools: { command: '${HOME}/bin/tool', args: ['--token', '${TOKEN:-none}'], env: { DIR: '${XDG_CONFIG_HOME}/x' }, cwd: '${HOME}', description: 'keys other programs use are ignored' },
+        tools: {
+          command: '${HOME}/bin/tool',
+          args: ['--token', '${TOKEN:-none}'],
+          env: { DIR: '${XDG_CONFIG_HOME}/x' },
+          cwd: '${HOME}',
+          description: 'keys other programs use are ignored',
+        },
         remote: { type: 'http', url: 'https://example.test/${PATHPART:-mcp}', headers: { Authorization: 'Bearer ${TOKEN}' } },
         off: { command: 'x', disabled: true },
       },
@@ -38,9 +44,33 @@ describe('mcp.json', () => {
     const cfg = loadMcpConfig(file, { HOME: '/h', XDG_CONFIG_HOME: '/h/.config', TOKEN: 't0k' });
     expect(cfg.problems).toEqual([]);
     expect(cfg.servers).toEqual([
-      { name: 'aigpt', transport: 'stdio', command: 'aigpt', args: ['server', '--enable-layer4'], env: {}, disabled: false, trustAnnotations: false },
-      { name: 'tools', transport: 'stdio', command: '/h/bin/tool', args: ['--token', 't0k'], env: { DIR: '/h/.config/x' }, cwd: '/h', disabled: false, trustAnnotations: false },
-      { name: 'remote', transport: 'http', url: 'https://example.test/mcp', headers: { Authorization: 'Bearer t0k' }, disabled: false, trustAnnotations: false },
+      {
+        name: 'aigpt',
+        transport: 'stdio',
+        command: 'aigpt',
+        args: ['server', '--enable-layer4'],
+        env: {},
+        disabled: false,
+        trustAnnotations: false,
+      },
+      {
+        name: 'tools',
+        transport: 'stdio',
+        command: '/h/bin/tool',
+        args: ['--token', 't0k'],
+        env: { DIR: '/h/.config/x' },
+        cwd: '/h',
+        disabled: false,
+        trustAnnotations: false,
+      },
+      {
+        name: 'remote',
+        transport: 'http',
+        url: 'https://example.test/mcp',
+        headers: { Authorization: 'Bearer t0k' },
+        disabled: false,
+        trustAnnotations: false,
+      },
       { name: 'off', transport: 'stdio', command: 'x', args: [], env: {}, disabled: true, trustAnnotations: false },
     ]);
   });
@@ -51,13 +81,17 @@ describe('mcp.json', () => {
         good: { command: 'ok' },
         nocmd: { args: [] },
         unset: { type: 'http', url: 'https://x.test', headers: { Authorization: 'Bearer ${MISSING_TOKEN}' } },
-        'bad__name': { command: 'x' },
+        bad__name: { command: 'x' },
         sse: { type: 'sse', url: 'https://x.test/sse' },
         badurl: { type: 'http', url: 'not a url' },
       },
     });
     const cfg = loadMcpConfig(file, {});
-    const by = (name: string) => cfg.problems.filter((p) => p.server === name).map((p) => p.message).join('; ');
+    const by = (name: string) =>
+      cfg.problems
+        .filter((p) => p.server === name)
+        .map((p) => p.message)
+        .join('; ');
     expect(cfg.problems.every((p) => p.file === file)).toBe(true);
     expect(by('good')).toBe('');
     expect(by('nocmd')).toMatch(/command/);

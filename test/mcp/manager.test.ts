@@ -34,7 +34,10 @@ const fakeEntry = (extraEnv: Record<string, string> = {}) => ({
   env: { START_LOG: tmp.join('starts.log'), FROM_CONFIG: '${TEST_TOKEN:-no token}', ...extraEnv },
 });
 
-function start(servers: Record<string, unknown>, opts: { env?: Record<string, string>; backoff?: { initialMs?: number; maxMs?: number; maxAttempts?: number } } = {}): McpManager {
+function start(
+  servers: Record<string, unknown>,
+  opts: { env?: Record<string, string>; backoff?: { initialMs?: number; maxMs?: number; maxAttempts?: number } } = {},
+): McpManager {
   const configFile = tmp.join('mcp.json');
   fs.writeFileSync(configFile, JSON.stringify({ mcpServers: servers }));
   const env = opts.env ?? isolatedEnv(tmp.path, { PATH: projectPath('/usr/bin:/bin'), TEST_TOKEN: 's3cret', NOT_PASSED: 'leak' });
@@ -48,7 +51,8 @@ function start(servers: Record<string, unknown>, opts: { env?: Record<string, st
   return manager;
 }
 
-const starts = (): number => (fs.existsSync(tmp.join('starts.log')) ? fs.readFileSync(tmp.join('starts.log'), 'utf8').trim().split('\n').length : 0);
+const starts = (): number =>
+  fs.existsSync(tmp.join('starts.log')) ? fs.readFileSync(tmp.join('starts.log'), 'utf8').trim().split('\n').length : 0;
 const statusOf = (m: McpManager, name: string): McpServerStatus => m.status().find((s) => s.name === name)!;
 const textOf = (r: { content: unknown }): string => (r.content as { text: string }[])[0]!.text;
 
@@ -158,10 +162,16 @@ describe('McpManager with stdio servers', () => {
 
   it('reports a command that is not installed, does not retry it on every turn, and the other servers still work', async () => {
     // maxMs too: the default cap of 1 s would let a slow machine reach the next try before the second call.
-    const m = start({ fake: fakeEntry(), broken: { command: 'aios-no-such-program-xyz' } }, { backoff: { initialMs: 30_000, maxMs: 30_000 } });
+    const m = start(
+      { fake: fakeEntry(), broken: { command: 'aios-no-such-program-xyz' } },
+      { backoff: { initialMs: 30_000, maxMs: 30_000 } },
+    );
     const tools = await m.listTools();
     expect(tools.some((t) => t.server === 'fake')).toBe(true);
-    expect(statusOf(m, 'broken')).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/command not found: aios-no-such-program-xyz/) });
+    expect(statusOf(m, 'broken')).toMatchObject({
+      state: 'failed',
+      lastError: expect.stringMatching(/command not found: aios-no-such-program-xyz/),
+    });
     const again = await rejection(m.callTool('broken__anything', {}));
     expect(again.kind).toBe('unavailable');
     expect(again.message).toMatch(/next try in \d+ s/);
@@ -192,11 +202,15 @@ describe('aigpt not installed', () => {
   it("serves aigpt's tools from the built-in store and says so once", async () => {
     const m = start({ aigpt: { command: 'aigpt', args: ['server', '--enable-layer4'] } });
     const tools = await m.listTools();
-    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['aigpt__create_memory', 'aigpt__search_memories', 'aigpt__get_relationship']));
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['aigpt__create_memory', 'aigpt__search_memories', 'aigpt__get_relationship']),
+    );
     const s = statusOf(m, 'aigpt');
     expect(s).toMatchObject({ state: 'ready', transport: 'builtin' });
     expect(s.note).toMatch(/aigpt is not installed/);
-    const created = JSON.parse(textOf(await m.callTool('aigpt__create_memory', { content: 'kept by the built-in store' }))) as { id: string };
+    const created = JSON.parse(textOf(await m.callTool('aigpt__create_memory', { content: 'kept by the built-in store' }))) as {
+      id: string;
+    };
     await m.listTools();
     await m.callTool('aigpt__list_memories', {});
     expect(logs.filter((l) => /aigpt is not installed/.test(l))).toHaveLength(1);
@@ -218,15 +232,22 @@ describe('aigpt not installed', () => {
       `#!/bin/sh\n[ "$1" = server ] && shift\ncd ${JSON.stringify(repoRoot)} && exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(cli)} memory-server --db ${JSON.stringify(db)} "$@"\n`,
       { mode: 0o755 },
     );
-    const m = start({ aigpt: { command: 'aigpt', args: ['server', '--enable-layer4'] } }, { env: isolatedEnv(tmp.path, { PATH: `${bin}:${projectPath('/usr/bin:/bin')}` }) });
+    const m = start(
+      { aigpt: { command: 'aigpt', args: ['server', '--enable-layer4'] } },
+      { env: isolatedEnv(tmp.path, { PATH: `${bin}:${projectPath('/usr/bin:/bin')}` }) },
+    );
     const tools = await m.listTools();
-    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['aigpt__create_memory', 'aigpt__search_memories', 'aigpt__get_relationship']));
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['aigpt__create_memory', 'aigpt__search_memories', 'aigpt__get_relationship']),
+    );
     const s = statusOf(m, 'aigpt');
     expect(s.transport).toBe('stdio');
     expect(s.note).toBeUndefined();
     expect(logs.some((l) => /not installed/.test(l))).toBe(false);
     // It is that process that keeps the memory: in its file, not the built-in store's.
-    const created = JSON.parse(textOf(await m.callTool('aigpt__create_memory', { content: 'kept by the aigpt on PATH' }))) as { id: string };
+    const created = JSON.parse(textOf(await m.callTool('aigpt__create_memory', { content: 'kept by the aigpt on PATH' }))) as {
+      id: string;
+    };
     expect(fs.existsSync(tmp.join('memory.db'))).toBe(false);
     const store = openMemoryStore(db, { readonly: true });
     expect(store.get(created.id)?.content).toBe('kept by the aigpt on PATH');
@@ -240,7 +261,9 @@ describe('McpManager with an http server', () => {
     const httpServer = http.createServer(async (req, res) => {
       seen.push(req.headers.authorization);
       const server = new McpServer({ name: 'remote', version: '1' });
-      server.registerTool('shout', { description: 'Upper-cases', inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text: text.toUpperCase() }] }));
+      server.registerTool('shout', { description: 'Upper-cases', inputSchema: { text: z.string() } }, ({ text }) => ({
+        content: [{ type: 'text', text: text.toUpperCase() }],
+      }));
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       res.on('close', () => {
         void transport.close();
@@ -252,7 +275,9 @@ describe('McpManager with an http server', () => {
     await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
     const port = (httpServer.address() as AddressInfo).port;
     try {
-      const m = start({ remote: { type: 'http', url: `http://127.0.0.1:${port}/mcp`, headers: { Authorization: 'Bearer ${TEST_TOKEN}' } } });
+      const m = start({
+        remote: { type: 'http', url: `http://127.0.0.1:${port}/mcp`, headers: { Authorization: 'Bearer ${TEST_TOKEN}' } },
+      });
       expect((await m.listTools()).map((t) => t.name)).toEqual(['remote__shout']);
       expect(textOf(await m.callTool('remote__shout', { text: 'quiet' }))).toBe('QUIET');
       expect(statusOf(m, 'remote')).toMatchObject({ state: 'ready', transport: 'http' });

@@ -10,7 +10,18 @@ import { CommandLog, MemoryStoreError, openMemoryStore } from '../../src/core/me
 import { callTool, connectMemoryServer, keysSorted } from '../support/mcp-client';
 import { isolatedEnv, makeTempDir, type TempDir } from '../support/temp';
 
-const AIGPT_TOOLS = ['create_memory', 'create_ai_memory', 'get_memory', 'search_memories', 'list_memories', 'update_memory', 'delete_memory', 'save_user_analysis', 'get_user_analysis', 'get_profile'];
+const AIGPT_TOOLS = [
+  'create_memory',
+  'create_ai_memory',
+  'get_memory',
+  'search_memories',
+  'list_memories',
+  'update_memory',
+  'delete_memory',
+  'save_user_analysis',
+  'get_user_analysis',
+  'get_profile',
+];
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.(\d{3}|\d{6}|\d{9}))?Z$/;
 
 describe('aios memory-server --enable-layer4, driven by the MCP SDK client', () => {
@@ -23,7 +34,13 @@ describe('aios memory-server --enable-layer4, driven by the MCP SDK client', () 
     tmp = makeTempDir('aios-mcp-');
     db = tmp.join('memory.db');
     const history = new CommandLog(db);
-    history.record({ command: 'pacman -S nginx', decision: 'notify', approver: 'auto', exitCode: 0, startedAt: new Date(Date.now() - 86_400_000) });
+    history.record({
+      command: 'pacman -S nginx',
+      decision: 'notify',
+      approver: 'auto',
+      exitCode: 0,
+      startedAt: new Date(Date.now() - 86_400_000),
+    });
     history.record({ command: 'rm -rf /', decision: 'deny', matchedRule: 'rm -rf /', approver: null });
     history.close();
     server = await connectMemoryServer(['--enable-layer4', '--db', db], isolatedEnv(tmp.path));
@@ -38,12 +55,23 @@ describe('aios memory-server --enable-layer4, driven by the MCP SDK client', () 
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
     for (const n of [...AIGPT_TOOLS, 'get_relationship', 'list_relationships', 'recall_history']) expect(names).toContain(n);
-    const schema = (n: string) => tools.find((t) => t.name === n)!.inputSchema as { properties: Record<string, { type: string; minimum?: number; maximum?: number }>; required?: string[] };
+    const schema = (n: string) =>
+      tools.find((t) => t.name === n)!.inputSchema as {
+        properties: Record<string, { type: string; minimum?: number; maximum?: number }>;
+        required?: string[];
+      };
     expect(schema('create_memory')).toMatchObject({ type: 'object', properties: { content: { type: 'string' } }, required: ['content'] });
     expect(schema('create_ai_memory').required).toEqual(['content']);
     expect(schema('create_ai_memory').properties.priority_score).toMatchObject({ type: 'number', minimum: 0, maximum: 1 });
     expect(schema('update_memory').required).toEqual(['id', 'content']);
-    expect(schema('save_user_analysis').required).toEqual(['openness', 'conscientiousness', 'extraversion', 'agreeableness', 'neuroticism', 'summary']);
+    expect(schema('save_user_analysis').required).toEqual([
+      'openness',
+      'conscientiousness',
+      'extraversion',
+      'agreeableness',
+      'neuroticism',
+      'summary',
+    ]);
     expect(schema('get_relationship').required).toEqual(['entity_id']);
     expect(schema('list_memories').required ?? []).toEqual([]);
     expect(schema('get_profile').properties).toEqual({});
@@ -57,8 +85,19 @@ describe('aios memory-server --enable-layer4, driven by the MCP SDK client', () 
     const id = created.json!.id as string;
     expect(id).toMatch(/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/);
 
-    const ai = await callTool(client, 'create_ai_memory', { content: 'hiking with alice', ai_interpretation: 'values time outdoors', priority_score: 0.8, related_entities: ['alice'] });
-    expect(ai.json).toEqual({ has_interpretation: true, has_score: true, id: ai.json!.id, message: 'AI memory created successfully', success: true });
+    const ai = await callTool(client, 'create_ai_memory', {
+      content: 'hiking with alice',
+      ai_interpretation: 'values time outdoors',
+      priority_score: 0.8,
+      related_entities: ['alice'],
+    });
+    expect(ai.json).toEqual({
+      has_interpretation: true,
+      has_score: true,
+      id: ai.json!.id,
+      message: 'AI memory created successfully',
+      success: true,
+    });
 
     const got = await callTool(client, 'get_memory', { id: ai.json!.id });
     expect(keysSorted(got.text)).toBe(true);
@@ -77,8 +116,13 @@ describe('aios memory-server --enable-layer4, driven by the MCP SDK client', () 
     expect((listed.json!.memories as { id: string }[]).map((m) => m.id)).toEqual([ai.json!.id, id]);
     expect(listed.json!.total).toBe(2);
 
-    expect((await callTool(client, 'update_memory', { id, content: 'nginx replaced by caddy' })).json).toEqual({ message: 'Memory updated successfully', success: true });
-    expect(((await callTool(client, 'search_memories', { query: 'caddy' })).json!.memories as { id: string }[]).map((m) => m.id)).toEqual([id]);
+    expect((await callTool(client, 'update_memory', { id, content: 'nginx replaced by caddy' })).json).toEqual({
+      message: 'Memory updated successfully',
+      success: true,
+    });
+    expect(((await callTool(client, 'search_memories', { query: 'caddy' })).json!.memories as { id: string }[]).map((m) => m.id)).toEqual([
+      id,
+    ]);
     expect((await callTool(client, 'delete_memory', { id })).json).toEqual({ message: 'Memory deleted successfully', success: true });
     expect(((await callTool(client, 'list_memories')).json!.memories as unknown[]).length).toBe(1);
   });
@@ -119,8 +163,19 @@ describe('aios memory-server --enable-layer4, driven by the MCP SDK client', () 
   });
 
   it('saves and reads the user analysis and builds the profile by aigpt rules', async () => {
-    expect((await callTool(client, 'get_user_analysis')).json).toEqual({ analysis: null, message: 'No analysis found. Run personality analysis first.', success: true });
-    const saved = await callTool(client, 'save_user_analysis', { openness: 0.9, conscientiousness: 0.7, extraversion: 0.3, agreeableness: 0.6, neuroticism: 0.2, summary: 'curious, careful' });
+    expect((await callTool(client, 'get_user_analysis')).json).toEqual({
+      analysis: null,
+      message: 'No analysis found. Run personality analysis first.',
+      success: true,
+    });
+    const saved = await callTool(client, 'save_user_analysis', {
+      openness: 0.9,
+      conscientiousness: 0.7,
+      extraversion: 0.3,
+      agreeableness: 0.6,
+      neuroticism: 0.2,
+      summary: 'curious, careful',
+    });
     expect(saved.json).toMatchObject({ dominant_trait: 'Openness', message: 'User analysis saved successfully', success: true });
     const analysis = (await callTool(client, 'get_user_analysis')).json!.analysis as Record<string, unknown>;
     expect(analysis).toMatchObject({ openness: 0.9, extraversion: 0.3, summary: 'curious, careful', dominant_trait: 'Openness' });
@@ -129,7 +184,11 @@ describe('aios memory-server --enable-layer4, driven by the MCP SDK client', () 
     expect(keysSorted(profile.text)).toBe(true);
     const p = profile.json!.profile as Record<string, unknown>;
     expect(Object.keys(p)).toEqual(['core_interests', 'core_values', 'data_quality', 'dominant_traits', 'key_memory_ids', 'last_updated']);
-    expect(p.dominant_traits).toEqual([{ name: 'openness', score: 0.9 }, { name: 'conscientiousness', score: 0.7 }, { name: 'agreeableness', score: 0.6 }]);
+    expect(p.dominant_traits).toEqual([
+      { name: 'openness', score: 0.9 },
+      { name: 'conscientiousness', score: 0.7 },
+      { name: 'agreeableness', score: 0.6 },
+    ]);
     const n = (await callTool(client, 'list_memories')).json!.total as number;
     expect(Math.fround(p.data_quality as number)).toBe(Math.fround(Math.min(n / 50, 1) * 0.5 + 0.5));
   });
@@ -138,10 +197,22 @@ describe('aios memory-server --enable-layer4, driven by the MCP SDK client', () 
     const r = await callTool(client, 'get_relationship', { entity_id: 'alice' });
     expect(keysSorted(r.text)).toBe(true);
     expect(r.json!.relationship).toMatchObject({ entity_id: 'alice', interaction_count: 1, avg_priority: 0.8 });
-    expect(Object.keys(r.json!.relationship as object)).toEqual(['avg_priority', 'bond_strength', 'confidence', 'days_since_last', 'entity_id', 'inferred_at', 'interaction_count', 'relationship_type']);
+    expect(Object.keys(r.json!.relationship as object)).toEqual([
+      'avg_priority',
+      'bond_strength',
+      'confidence',
+      'days_since_last',
+      'entity_id',
+      'inferred_at',
+      'interaction_count',
+      'relationship_type',
+    ]);
     const list = await callTool(client, 'list_relationships', { limit: 5 });
     expect((list.json!.relationships as { entity_id: string }[]).map((x) => x.entity_id)).toEqual(['alice']);
-    expect((await callTool(client, 'get_relationship', { entity_id: '' })).json).toEqual({ error: 'entity_id is required', success: false });
+    expect((await callTool(client, 'get_relationship', { entity_id: '' })).json).toEqual({
+      error: 'entity_id is required',
+      success: false,
+    });
   });
 
   it('recalls command history by natural range and words', async () => {
@@ -149,7 +220,10 @@ describe('aios memory-server --enable-layer4, driven by the MCP SDK client', () 
     expect(y.json).toMatchObject({ count: 1, success: true });
     expect((y.json!.history as { command: string }[])[0]!.command).toBe('pacman -S nginx');
     const denied = await callTool(client, 'recall_history', { since: 'today' });
-    expect((denied.json!.history as { decision: string; matched_rule: string }[])[0]).toMatchObject({ decision: 'deny', matched_rule: 'rm -rf /' });
+    expect((denied.json!.history as { decision: string; matched_rule: string }[])[0]).toMatchObject({
+      decision: 'deny',
+      matched_rule: 'rm -rf /',
+    });
     expect(keysSorted(denied.text)).toBe(true);
   });
 });
@@ -224,7 +298,10 @@ describe('the memory server when the file comes back', () => {
     try {
       const first = await callTool(client, 'count_is_not_a_tool');
       expect(first.isError).toBe(true);
-      expect((await callTool(client, 'list_memories')).json).toEqual({ error: expect.stringMatching(/is locked: database is locked/), success: false });
+      expect((await callTool(client, 'list_memories')).json).toEqual({
+        error: expect.stringMatching(/is locked: database is locked/),
+        success: false,
+      });
       expect((await callTool(client, 'list_memories')).json!.error).toMatch(/locked/);
       expect((await callTool(client, 'create_memory', { content: 'made it' })).json!.success).toBe(true);
       expect(attempts).toBe(3);
@@ -251,7 +328,12 @@ describe('aios memory-server on 100,000 memories', () => {
     db.transaction(() => {
       for (let i = 0; i < 100_000; i++) {
         const at = new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString().replace('Z', '+00:00');
-        insert.run(ulid(), `memory number ${i}: ${'some words to make the row realistic, '.repeat(3)}${i % 1000 === 0 ? 'milestone' : ''}`, at, at);
+        insert.run(
+          ulid(),
+          `memory number ${i}: ${'some words to make the row realistic, '.repeat(3)}${i % 1000 === 0 ? 'milestone' : ''}`,
+          at,
+          at,
+        );
       }
     })();
     db.close();
@@ -269,7 +351,10 @@ describe('aios memory-server on 100,000 memories', () => {
     expect(memories[0]!.content).toMatch(/^memory number 99999:/);
     expect(r.json).toMatchObject({ total: 100_000, next_offset: 50, success: true });
     const next = await callTool(client, 'list_memories', { limit: 2, offset: 50 });
-    expect((next.json!.memories as { content: string }[]).map((m) => m.content.split(':')[0])).toEqual(['memory number 99949', 'memory number 99948']);
+    expect((next.json!.memories as { content: string }[]).map((m) => m.content.split(':')[0])).toEqual([
+      'memory number 99949',
+      'memory number 99948',
+    ]);
   });
 
   it('without a limit stays far below the 10 MB stdio cap and says where to continue', async () => {

@@ -42,7 +42,12 @@ async function readPids(): Promise<{ server: number; helper: number }> {
   return { server, helper };
 }
 
-const stubbornEntry = () => ({ command: process.execPath, args: ['--import', 'tsx', STUBBORN], cwd: repoRoot, env: { PIDS_FILE: pidsFile() } });
+const stubbornEntry = () => ({
+  command: process.execPath,
+  args: ['--import', 'tsx', STUBBORN],
+  cwd: repoRoot,
+  env: { PIDS_FILE: pidsFile() },
+});
 
 describe('ProcessGroupStdioTransport', () => {
   it('ends a server that ignores SIGTERM and its helper holding the pipes, then reports closed', async () => {
@@ -64,7 +69,13 @@ describe('ProcessGroupStdioTransport', () => {
 
   it('when the server dies on its own, its helper is ended too and the manager notices at once', async () => {
     fs.writeFileSync(tmp.join('mcp.json'), JSON.stringify({ mcpServers: { stubborn: stubbornEntry() } }));
-    const manager = new McpManager({ configFile: tmp.join('mcp.json'), env, log: () => undefined, builtinMemory: { dbPath: tmp.join('m.db') }, backoff: { initialMs: 60_000, maxMs: 60_000, maxAttempts: 1 } });
+    const manager = new McpManager({
+      configFile: tmp.join('mcp.json'),
+      env,
+      log: () => undefined,
+      builtinMemory: { dbPath: tmp.join('m.db') },
+      backoff: { initialMs: 60_000, maxMs: 60_000, maxAttempts: 1 },
+    });
     try {
       await manager.listTools();
       const { server, helper } = await readPids();
@@ -84,7 +95,11 @@ describe('aios doctor with a server that will not stop', () => {
   it('ends, says the server was ready, and leaves nothing of its group running', async () => {
     fs.mkdirSync(env.AIOS_CONFIG_DIR!, { recursive: true });
     fs.writeFileSync(path.join(env.AIOS_CONFIG_DIR!, 'mcp.json'), JSON.stringify({ mcpServers: { stubborn: stubbornEntry() } }));
-    const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'doctor'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'doctor'], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
     const r = await collect(child);
     clearTimeout(guard);

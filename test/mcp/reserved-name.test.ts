@@ -10,7 +10,11 @@ describe('mcp.json server names and trust', () => {
   });
 
   it('reads trust_annotations, off by default', () => {
-    const r = parseMcpConfig({ mcpServers: { a: { command: 'x', trust_annotations: true }, b: { type: 'http', url: 'http://127.0.0.1:1/mcp' } } }, '/m.json', {});
+    const r = parseMcpConfig(
+      { mcpServers: { a: { command: 'x', trust_annotations: true }, b: { type: 'http', url: 'http://127.0.0.1:1/mcp' } } },
+      '/m.json',
+      {},
+    );
     expect(r.servers.map((s) => [s.name, s.trustAnnotations])).toEqual([
       ['a', true],
       ['b', false],

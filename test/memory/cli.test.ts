@@ -27,7 +27,9 @@ describe('aios memory', () => {
     const s = runAios(['memory', 'search', '--db', db, 'nginx'], env);
     expect(s.status).toBe(0);
     expect(s.stdout).toBe(`${a.stdout.trim()}  set up «nginx»\n`);
-    const sj = JSON.parse(runAios(['memory', 'search', '--db', db, '--json', 'alice'], env).stdout) as { memories: { content: string; snippet: string }[] };
+    const sj = JSON.parse(runAios(['memory', 'search', '--db', db, '--json', 'alice'], env).stdout) as {
+      memories: { content: string; snippet: string }[];
+    };
     expect(sj.memories.map((m) => m.content)).toEqual(['tea with alice']);
     // Nothing found is said (on stderr: stdout stays a list of ids), and is no error.
     const none = runAios(['memory', 'search', '--db', db, 'zeppelins'], env);
@@ -35,7 +37,9 @@ describe('aios memory', () => {
     expect(none.stdout).toBe('');
     expect(none.stderr).toBe('No memory matches “zeppelins”.\n');
 
-    const l = JSON.parse(runAios(['memory', 'list', '--db', db, '--json', '--limit', '1'], env).stdout) as { memories: { content: string }[] };
+    const l = JSON.parse(runAios(['memory', 'list', '--db', db, '--json', '--limit', '1'], env).stdout) as {
+      memories: { content: string }[];
+    };
     expect(l.memories.map((m) => m.content)).toEqual(['tea with alice']);
     expect(runAios(['memory', 'count', '--db', db], env).stdout.trim()).toBe('2');
   }, 60_000);
@@ -87,7 +91,11 @@ describe('aios doctor', () => {
       quickCheck: 'ok',
       missingMemoryColumns: [],
     });
-    const mcp = report.sections.mcp as { ok: boolean; usingDefault: boolean; servers: { name: string; state: string; transport: string; note: string; tools: string[] }[] };
+    const mcp = report.sections.mcp as {
+      ok: boolean;
+      usingDefault: boolean;
+      servers: { name: string; state: string; transport: string; note: string; tools: string[] }[];
+    };
     expect(mcp.usingDefault).toBe(true);
     expect(mcp.servers[0]).toMatchObject({ name: 'aigpt', state: 'ready', transport: 'builtin' });
     expect(mcp.servers[0]!.tools).toContain('aigpt__search_memories');
@@ -99,19 +107,25 @@ describe('aios doctor', () => {
     const file = path.join(env.AIOS_CONFIG_DIR!, 'gpt', 'memory.db');
     expect(runAios(['memory', 'add', 'fine row'], env).status).toBe(0);
     const db = new Database(file);
-    db.prepare("INSERT INTO memories (id, content, created_at, updated_at) VALUES ('not-a-ulid', 'x', '2025-11-06 10:00:00', '2025-11-06T10:00:00Z')").run();
+    db.prepare(
+      "INSERT INTO memories (id, content, created_at, updated_at) VALUES ('not-a-ulid', 'x', '2025-11-06 10:00:00', '2025-11-06T10:00:00Z')",
+    ).run();
     db.close();
     const r = runAios(['doctor'], env);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/memory NEEDS ATTENTION/);
-    expect(r.stdout).toMatch(/values aigpt cannot read .*id "not-a-ulid", created_at "2025-11-06 10:00:00", updated_at "2025-11-06T10:00:00Z"/);
+    expect(r.stdout).toMatch(
+      /values aigpt cannot read .*id "not-a-ulid", created_at "2025-11-06 10:00:00", updated_at "2025-11-06T10:00:00Z"/,
+    );
     expect(r.stdout).toMatch(/search +full-text index: 1 rows, 1 to index at the next search/);
 
     fs.rmSync(file);
     fs.rmSync(`${file}-wal`, { force: true });
     fs.rmSync(`${file}-shm`, { force: true });
     fs.writeFileSync(file, 'garbage '.repeat(512));
-    const j = JSON.parse(runAios(['doctor', '--json'], env).stdout) as { sections: { memory: { ok: boolean; error: { kind: string; sqliteMessage: string } } } };
+    const j = JSON.parse(runAios(['doctor', '--json'], env).stdout) as {
+      sections: { memory: { ok: boolean; error: { kind: string; sqliteMessage: string } } };
+    };
     expect(j.sections.memory.ok).toBe(false);
     expect(j.sections.memory.error).toMatchObject({ kind: 'corrupt', sqliteMessage: 'file is not a database' });
   }, 60_000);
@@ -128,7 +142,13 @@ describe('aios doctor', () => {
     fs.mkdirSync(env.AIOS_CONFIG_DIR!, { recursive: true });
     fs.writeFileSync(
       path.join(env.AIOS_CONFIG_DIR!, 'mcp.json'),
-      JSON.stringify({ mcpServers: { gone: { command: 'aios-no-such-program-xyz' }, half: { command: 'x', args: ['${NOT_SET_ANYWHERE}'] }, old: { type: 'sse', url: 'http://127.0.0.1:1/sse' } } }),
+      JSON.stringify({
+        mcpServers: {
+          gone: { command: 'aios-no-such-program-xyz' },
+          half: { command: 'x', args: ['${NOT_SET_ANYWHERE}'] },
+          old: { type: 'sse', url: 'http://127.0.0.1:1/sse' },
+        },
+      }),
     );
     const r = runAios(['doctor'], env);
     expect(r.status).toBe(1);

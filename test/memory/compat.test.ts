@@ -21,7 +21,9 @@ function snapshot(file: string) {
   const db = new Database(file, { readonly: true });
   try {
     return {
-      schema: db.prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'aios%' AND name NOT LIKE 'sqlite_%' ORDER BY name").all(),
+      schema: db
+        .prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'aios%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .all(),
       memories: db.prepare('SELECT * FROM memories ORDER BY id').all(),
       triggers: db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'").pluck().get(),
     };
@@ -81,7 +83,9 @@ describe('a file aigpt wrote', () => {
     store = openMemoryStore(file);
     expect(store.schemaAtOpen.missingMemoryColumns.length).toBeGreaterThan(0);
     const cols = store.connection.prepare("SELECT name FROM pragma_table_info('memories')").pluck().all();
-    expect(new Set(cols)).toEqual(new Set(['id', 'content', 'ai_interpretation', 'priority_score', 'created_at', 'updated_at', 'related_entities']));
+    expect(new Set(cols)).toEqual(
+      new Set(['id', 'content', 'ai_interpretation', 'priority_score', 'created_at', 'updated_at', 'related_entities']),
+    );
     const now = store.connection.prepare(`SELECT ${Object.keys(oldRows[0] as object).join(', ')} FROM memories ORDER BY id`).all();
     expect(now).toEqual(oldRows);
     for (const t of ['user_analyses', 'user_profiles', 'relationship_cache']) {
@@ -97,11 +101,18 @@ describe('what aios writes', () => {
     const file = tmp.join('memory.db');
     store = openMemoryStore(file);
     for (let i = 0; i < 30; i++) {
-      const m = store.createAi(`memory ${i}`, { aiInterpretation: i % 2 ? 'values quality' : null, priorityScore: i % 3 ? i / 30 : null, relatedEntities: i % 4 ? ['alice'] : null });
+      const m = store.createAi(`memory ${i}`, {
+        aiInterpretation: i % 2 ? 'values quality' : null,
+        priorityScore: i % 3 ? i / 30 : null,
+        relatedEntities: i % 4 ? ['alice'] : null,
+      });
       if (i % 5 === 0) store.update(m.id, `memory ${i} edited`);
     }
     store.create('plain');
-    store.saveAnalysis({ openness: 0.7, conscientiousness: 0.6, extraversion: 0.2, agreeableness: 0.5, neuroticism: 0.3 }, 'quiet and careful');
+    store.saveAnalysis(
+      { openness: 0.7, conscientiousness: 0.6, extraversion: 0.2, agreeableness: 0.5, neuroticism: 0.3 },
+      'quiet and careful',
+    );
     store.getProfile();
     store.getRelationship('alice');
     store.listRelationships();
@@ -128,15 +139,35 @@ describe('what aios writes', () => {
     expect(profile.last_updated).toMatch(AIGPT_TIMESTAMP_RE);
     // serde reads UserProfile back by these fields; last_updated must be RFC 3339.
     const data = JSON.parse(profile.data) as Record<string, unknown>;
-    expect(Object.keys(data)).toEqual(['dominant_traits', 'core_interests', 'core_values', 'key_memory_ids', 'data_quality', 'last_updated']);
+    expect(Object.keys(data)).toEqual([
+      'dominant_traits',
+      'core_interests',
+      'core_values',
+      'key_memory_ids',
+      'data_quality',
+      'last_updated',
+    ]);
     expect(data.last_updated).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
-    const caches = db.prepare('SELECT * FROM relationship_cache ORDER BY entity_id').all() as { entity_id: string; data: string; cached_at: string }[];
+    const caches = db.prepare('SELECT * FROM relationship_cache ORDER BY entity_id').all() as {
+      entity_id: string;
+      data: string;
+      cached_at: string;
+    }[];
     expect(caches.map((c) => c.entity_id)).toEqual(['', 'alice']);
     for (const c of caches) {
       expect(c.cached_at).toMatch(AIGPT_TIMESTAMP_RE);
       const parsed = JSON.parse(c.data) as unknown;
       for (const inf of (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, unknown>[]) {
-        expect(Object.keys(inf)).toEqual(['entity_id', 'interaction_count', 'avg_priority', 'days_since_last', 'bond_strength', 'relationship_type', 'confidence', 'inferred_at']);
+        expect(Object.keys(inf)).toEqual([
+          'entity_id',
+          'interaction_count',
+          'avg_priority',
+          'days_since_last',
+          'bond_strength',
+          'relationship_type',
+          'confidence',
+          'inferred_at',
+        ]);
       }
     }
   });
@@ -150,7 +181,10 @@ describe('the sqlite3 CLI on a file aios has opened', () => {
     expect(store.search('tea')).toHaveLength(1);
     const id = ulid();
     const at = '2025-11-08T09:00:00.123456789+00:00';
-    const ins = sqlite3(file, `.timeout 5000\nINSERT INTO memories (id, content, created_at, updated_at) VALUES (${sqlText(id)}, 'the CLI wrote this about zucchini', '${at}', '${at}');\n`);
+    const ins = sqlite3(
+      file,
+      `.timeout 5000\nINSERT INTO memories (id, content, created_at, updated_at) VALUES (${sqlText(id)}, 'the CLI wrote this about zucchini', '${at}', '${at}');\n`,
+    );
     expect(ins).toMatchObject({ status: 0, stderr: '' });
     expect(store.search('zucchini').map((h) => h.memory.id)).toEqual([id]);
 
@@ -177,6 +211,8 @@ describe('the sqlite3 CLI on a file aios has opened', () => {
     expect(store.search('bravo').map((h) => h.memory.id)).toEqual([made[1]!.id]);
     expect(store.search('delta').map((h) => h.memory.id)).toEqual([made[3]!.id]);
     expect(store.search('alpha')).toEqual([]);
-    expect(store.connection.prepare("INSERT INTO aios_memory_fts(aios_memory_fts, rank) VALUES ('integrity-check', 0)").run().changes).toBeGreaterThanOrEqual(0);
+    expect(
+      store.connection.prepare("INSERT INTO aios_memory_fts(aios_memory_fts, rank) VALUES ('integrity-check', 0)").run().changes,
+    ).toBeGreaterThanOrEqual(0);
   });
 });

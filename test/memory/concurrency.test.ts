@@ -22,7 +22,12 @@ afterEach(() => {
   tmp.cleanup();
 });
 
-function startWriter(db: string, count: number, tag: string, extra: string[] = []): { child: ChildProcess; lines: string[]; done: Promise<Exited> } {
+function startWriter(
+  db: string,
+  count: number,
+  tag: string,
+  extra: string[] = [],
+): { child: ChildProcess; lines: string[]; done: Promise<Exited> } {
   const child = spawnTsx(WRITER, [db, String(count), tag, ...extra], isolatedEnv(tmp.path));
   children.push(child);
   const lines: string[] = [];
@@ -44,7 +49,9 @@ function cliScript(count: number): { script: string; ids: string[] } {
     const id = ulid();
     ids.push(id);
     const at = new Date().toISOString().replace('Z', '000000+00:00');
-    parts.push(`BEGIN IMMEDIATE;\nINSERT INTO memories (id, content, created_at, updated_at) VALUES (${sqlText(id)}, ${sqlText(`cliwriter ${i}`)}, '${at}', '${at}');\nDELETE FROM relationship_cache;\nCOMMIT;`);
+    parts.push(
+      `BEGIN IMMEDIATE;\nINSERT INTO memories (id, content, created_at, updated_at) VALUES (${sqlText(id)}, ${sqlText(`cliwriter ${i}`)}, '${at}', '${at}');\nDELETE FROM relationship_cache;\nCOMMIT;`,
+    );
     // A pause outside any transaction (the CLI has no sleep), so the CLI, like the
     // other writers, leaves gaps in which others take the lock.
     parts.push(PAUSE);
@@ -99,11 +106,13 @@ describe('several writers on one file', () => {
       const order = store.connection.prepare('SELECT content FROM memories ORDER BY rowid').pluck().all() as string[];
       const writerOf = order.map((c) => c.split(' ')[0]);
       const switches = writerOf.filter((w, i) => i > 0 && w !== writerOf[i - 1]).length;
-      const interleaved = new Set(['workera', 'workerb', 'workerc', 'cliwriter'].filter((t) => {
-        const first = writerOf.indexOf(t);
-        const last = writerOf.lastIndexOf(t);
-        return writerOf.slice(first, last + 1).some((w) => w !== t);
-      }));
+      const interleaved = new Set(
+        ['workera', 'workerb', 'workerc', 'cliwriter'].filter((t) => {
+          const first = writerOf.indexOf(t);
+          const last = writerOf.lastIndexOf(t);
+          return writerOf.slice(first, last + 1).some((w) => w !== t);
+        }),
+      );
       expect(switches).toBeGreaterThan(100);
       expect(interleaved.size).toBe(4);
     } finally {
@@ -120,7 +129,10 @@ describe('several writers on one file', () => {
     const exit = await w.done;
     expect(exit.signal).toBe('SIGKILL');
     const committed = w.lines.filter((l) => /^[0-9A-Z]{26}$/.test(l));
-    const uncommitted = w.lines.find((l) => l.startsWith('IN-TX'))!.split(' ').slice(1);
+    const uncommitted = w.lines
+      .find((l) => l.startsWith('IN-TX'))!
+      .split(' ')
+      .slice(1);
     expect(committed).toHaveLength(200);
     expect(uncommitted).toHaveLength(50);
 

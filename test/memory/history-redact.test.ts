@@ -30,6 +30,7 @@ describe('command history keeps no known secret', () => {
     expect(row?.outputExcerpt).toBe('[redacted]');
     const bytes = ['', '-wal'].map((s) => (fs.existsSync(file + s) ? fs.readFileSync(file + s).toString('latin1') : '')).join('');
     expect(bytes).toContain('[redacted]');
-    for (const piece of [KEY, KEY.slice(0, 14), Buffer.from(KEY).toString('base64').slice(4, 30), KEY.slice(8, 20)]) expect(bytes).not.toContain(piece);
+    for (const piece of [KEY, KEY.slice(0, 14), Buffer.from(KEY).toString('base64').slice(4, 30), KEY.slice(8, 20)])
+      expect(bytes).not.toContain(piece);
   });
 });

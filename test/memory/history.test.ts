@@ -111,7 +111,12 @@ describe('command history', () => {
     const second = new CommandLog(tmp.join('memory.db'));
     try {
       second.record({ command: 'echo from two', decision: 'auto_allow' });
-      expect(history.query({ text: 'echo' }).map((r) => r.command).sort()).toEqual(['echo from one', 'echo from two']);
+      expect(
+        history
+          .query({ text: 'echo' })
+          .map((r) => r.command)
+          .sort(),
+      ).toEqual(['echo from one', 'echo from two']);
       expect(second.count()).toBe(2);
     } finally {
       second.close();
@@ -124,7 +129,9 @@ describe('command history', () => {
     db.exec(`CREATE TABLE aios_command_history (id TEXT PRIMARY KEY, command TEXT NOT NULL, decision TEXT NOT NULL,
       matched_rule TEXT, approver TEXT, exit_code INTEGER, signal TEXT, duration_ms INTEGER, started_at TEXT NOT NULL,
       ended_at TEXT, cwd TEXT, machine TEXT, output_excerpt TEXT, output_truncated INTEGER NOT NULL DEFAULT 0, session_id TEXT)`);
-    db.prepare("INSERT INTO aios_command_history (id, command, decision, started_at) VALUES ('01OLD', 'ls', 'notify', '2025-01-01T00:00:00.000+00:00')").run();
+    db.prepare(
+      "INSERT INTO aios_command_history (id, command, decision, started_at) VALUES ('01OLD', 'ls', 'notify', '2025-01-01T00:00:00.000+00:00')",
+    ).run();
     db.close();
     const s2 = openMemoryStore(old);
     const h2 = new CommandLog(s2);
@@ -152,9 +159,20 @@ describe('command effects (transactions)', () => {
     const history = new CommandLog(path.join(dir, 'memory.db'));
     try {
       const id = history.record({ command: 'sudo apt-get install -y ./hello.deb', decision: 'notify' });
-      history.setEffects(id, { recordId: 'R1', summary: '3 added', counts: { added: 3, changed: 0, deleted: 0, meta: 0 }, paths: ['added /usr/bin/hello', 'changed /var/lib/dpkg/status'], packages: { added: ['hello 2.10-3'], removed: [] } });
+      history.setEffects(id, {
+        recordId: 'R1',
+        summary: '3 added',
+        counts: { added: 3, changed: 0, deleted: 0, meta: 0 },
+        paths: ['added /usr/bin/hello', 'changed /var/lib/dpkg/status'],
+        packages: { added: ['hello 2.10-3'], removed: [] },
+      });
       const other = history.record({ command: 'echo x > /etc/motd', decision: 'notify' });
-      history.setEffects(other, { recordId: 'R2', summary: '1 changed', counts: { added: 0, changed: 1, deleted: 0, meta: 0 }, paths: ['changed /etc/motd'] });
+      history.setEffects(other, {
+        recordId: 'R2',
+        summary: '1 changed',
+        counts: { added: 0, changed: 1, deleted: 0, meta: 0 },
+        paths: ['changed /etc/motd'],
+      });
       history.record({ command: 'ls /etc', decision: 'auto_allow' });
       expect(history.query({ changed: '/etc' }).map((r) => r.command)).toEqual(['echo x > /etc/motd']);
       expect(history.query({ changed: '/etc/' }).map((r) => r.command)).toEqual(['echo x > /etc/motd']);
@@ -168,17 +186,26 @@ describe('command effects (transactions)', () => {
   });
 });
 
-describe('recall_history with effects (the AI\'s history tool)', () => {
+describe("recall_history with effects (the AI's history tool)", () => {
   it('answers "what changed in /etc?" from recorded effects', async () => {
     const { recallHistory } = await import('../../src/core/mcp/memory-tools');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-history-recall-'));
     const history = new CommandLog(path.join(dir, 'memory.db'));
     try {
       const id = history.record({ command: 'echo x > /etc/motd', decision: 'notify' });
-      history.setEffects(id, { recordId: 'R2', summary: '1 changed', counts: { added: 0, changed: 1, deleted: 0, meta: 0 }, paths: ['changed /etc/motd'] });
+      history.setEffects(id, {
+        recordId: 'R2',
+        summary: '1 changed',
+        counts: { added: 0, changed: 1, deleted: 0, meta: 0 },
+        paths: ['changed /etc/motd'],
+      });
       history.record({ command: 'ls', decision: 'auto_allow' });
-      const out = JSON.parse((recallHistory(history, { changed: '/etc' }).content[0] as { text: string }).text) as { history: Array<Record<string, unknown>> };
-      expect(out.history.map((h) => [h.command, h.effects])).toEqual([['echo x > /etc/motd', { summary: '1 changed', paths: ['changed /etc/motd'], undo_id: 'R2' }]]);
+      const out = JSON.parse((recallHistory(history, { changed: '/etc' }).content[0] as { text: string }).text) as {
+        history: Array<Record<string, unknown>>;
+      };
+      expect(out.history.map((h) => [h.command, h.effects])).toEqual([
+        ['echo x > /etc/motd', { summary: '1 changed', paths: ['changed /etc/motd'], undo_id: 'R2' }],
+      ]);
     } finally {
       history.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -24,8 +24,20 @@ let index: MemoryIndex;
 let file: string;
 let ids: string[];
 
-function row(i: number, content: string, at = `2025-01-01T00:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.5+00:00`): AigptRow {
-  return { id: ulid(1_700_000_000_000 + i), content, ai_interpretation: null, priority_score: null, created_at: at, updated_at: at, related_entities: null };
+function row(
+  i: number,
+  content: string,
+  at = `2025-01-01T00:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.5+00:00`,
+): AigptRow {
+  return {
+    id: ulid(1_700_000_000_000 + i),
+    content,
+    ai_interpretation: null,
+    priority_score: null,
+    created_at: at,
+    updated_at: at,
+    related_entities: null,
+  };
 }
 
 /** The index's copy of every row equals the table, row for row. */
@@ -35,7 +47,11 @@ function expectInStep(db: Database.Database): void {
   expect(docs).toEqual(table);
 }
 
-const found = (word: string) => store!.connection.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid').pluck().all(`"${word}"`) as number[];
+const found = (word: string) =>
+  store!.connection
+    .prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid')
+    .pluck()
+    .all(`"${word}"`) as number[];
 const rowidOf = (id: string) => store!.connection.prepare('SELECT rowid FROM memories WHERE id = ?').pluck().get(id) as number;
 
 function aigptInsert(content: string, at = '2026-12-04T10:00:00.123456+00:00'): string {
@@ -73,7 +89,7 @@ describe('changes found at the first sync, through the marks', () => {
     expectInStep(store!.connection);
   });
 
-  it("an aigpt update (new updated_at) in the middle of the table, and an insert with an old timestamp", () => {
+  it('an aigpt update (new updated_at) in the middle of the table, and an insert with an old timestamp', () => {
     const target = ids[150]!;
     aigptUpdate(file, target, 'now about pumpkins', '2026-12-04T11:00:00+00:00');
     const old = aigptInsert('backdated about turnips', '2020-01-01T00:00:00+00:00');
@@ -134,7 +150,9 @@ describe('changes found at the first sync, through the marks', () => {
     const late = new Database(other);
     const lateId = ulid();
     // Older than the other file's mark, but a rowid it never indexed.
-    late.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)').run(lateId, 'written later about pears', '2019-01-01T00:00:00+00:00', '2019-01-01T00:00:00+00:00');
+    late
+      .prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)')
+      .run(lateId, 'written later about pears', '2019-01-01T00:00:00+00:00', '2019-01-01T00:00:00+00:00');
     late.close();
     foreign!.close();
     foreign = undefined;

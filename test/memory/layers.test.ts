@@ -31,7 +31,9 @@ describe('Layer 3: user analysis', () => {
     expect(first).toEqual({ openness: 1, neuroticism: 0 });
     expect(dominantTrait(latest)).toBe('Openness');
     // Rust's max_by keeps the last of equal maxima.
-    expect(dominantTrait({ openness: 0.5, conscientiousness: 0.5, extraversion: 0.5, agreeableness: 0.5, neuroticism: 0.5 })).toBe('Neuroticism');
+    expect(dominantTrait({ openness: 0.5, conscientiousness: 0.5, extraversion: 0.5, agreeableness: 0.5, neuroticism: 0.5 })).toBe(
+      'Neuroticism',
+    );
   });
 });
 
@@ -42,18 +44,40 @@ describe('Layer 3.5: profile', () => {
     let p = store.getProfile();
     expect(p.dominant_traits).toEqual([]);
     expect(p.data_quality).toBe(f32(Math.min(15 / 50, 1) * 0.5));
-    expect(p.key_memory_ids).toEqual(made.slice(4).reverse().map((m) => m.id));
+    expect(p.key_memory_ids).toEqual(
+      made
+        .slice(4)
+        .reverse()
+        .map((m) => m.id),
+    );
     store.saveAnalysis(introvert, 'quiet');
     p = store.getProfile();
     expect(p.dominant_traits.map((t) => t.name)).toEqual(['openness', 'conscientiousness', 'extraversion']);
     expect(p.dominant_traits[2]!.score).toBe(f32(0.3));
     expect(p.data_quality).toBe(f32((15 / 50) * 0.5 + 0.5));
-    const full = generateProfile(Array.from({ length: 80 }, (_, i) => ({ id: String(i), content: '', aiInterpretation: null, priorityScore: null, relatedEntities: null, createdAt: '', updatedAt: '' })), store.latestAnalysis());
+    const full = generateProfile(
+      Array.from({ length: 80 }, (_, i) => ({
+        id: String(i),
+        content: '',
+        aiInterpretation: null,
+        priorityScore: null,
+        relatedEntities: null,
+        createdAt: '',
+        updatedAt: '',
+      })),
+      store.latestAnalysis(),
+    );
     expect(full.data_quality).toBe(1);
   });
 
   it('finds interests and values the way aigpt does', () => {
-    expect(extractKeywords('Rust architecture design is important for scalability!')).toEqual(['rust', 'architecture', 'design', 'important', 'scalability']);
+    expect(extractKeywords('Rust architecture design is important for scalability!')).toEqual([
+      'rust',
+      'architecture',
+      'design',
+      'important',
+      'scalability',
+    ]);
     expect(extractKeywords('the café ---- です 大切')).toEqual(['café', '大切']);
     store.createAi('Rust Rust Rust tooling', { aiInterpretation: 'values simple efficient tools', priorityScore: 0.9 });
     store.createAi('rust again', { aiInterpretation: 'simple', priorityScore: 0.2 });
@@ -106,7 +130,11 @@ describe('Layer 4: relationships', () => {
   it('weighs count for introverts and priority for everyone else', () => {
     const profile = (extraversion: number, inTop3: boolean) => ({
       dominant_traits: inTop3 ? [{ name: 'extraversion', score: extraversion }] : [{ name: 'openness', score: 0.9 }],
-      core_interests: [], core_values: [], key_memory_ids: [], data_quality: 1, last_updated: '',
+      core_interests: [],
+      core_values: [],
+      key_memory_ids: [],
+      data_quality: 1,
+      last_updated: '',
     });
     expect(bondStrength(10, 0.5, profile(0.3, true))).toBe(f32(Math.min(10 / 20, 1) * 0.6 + 0.5 * 0.4));
     expect(bondStrength(10, 0.5, profile(0.7, true))).toBe(f32(Math.min(10 / 50, 1) * 0.4 + 0.5 * 0.6));

@@ -38,7 +38,10 @@ describe('the memory file has one owner of its schema', () => {
     try {
       const conversations = new ConversationStore(db, 'box');
       conversations.append(conversations.current(), [{ role: 'user', content: 'hi' }]);
-      const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'aios_memory_fts_%'").pluck().all();
+      const tables = db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'aios_memory_fts_%'")
+        .pluck()
+        .all();
       expect(new Set(tables)).toEqual(new Set([...AIGPT_TABLES, ...AIOS_TABLES, ...CONVERSATION_TABLES]));
     } finally {
       db.close();

@@ -75,7 +75,7 @@ describe('a memory file indexed by an older aios', () => {
     }
   };
 
-  it('is re-indexed with stemming on open; aigpt\'s tables stay as they were, and later foreign writes are still found', () => {
+  it("is re-indexed with stemming on open; aigpt's tables stay as they were, and later foreign writes are still found", () => {
     const file = tmp.join('memory.db');
     const first = openMemoryStore(file);
     const a = first.create('nightly backup of /home');
@@ -99,7 +99,12 @@ describe('a memory file indexed by an older aios', () => {
     // A write by another program after the rebuild is found through the marks.
     const at = '2026-12-01T10:00:00+00:00';
     const foreign = ulid();
-    db.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)').run(foreign, 'restored the backups yesterday', at, at);
+    db.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
+      foreign,
+      'restored the backups yesterday',
+      at,
+      at,
+    );
     db.prepare("UPDATE memories SET content = 'green tea with bob', updated_at = ? WHERE content = 'tea with alice'").run(at);
     db.close();
     expect(new Set(store.search('backup').map((h) => h.memory.id))).toEqual(new Set([a.id, foreign]));

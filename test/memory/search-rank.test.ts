@@ -35,18 +35,24 @@ afterAll(() => {
 /** What search ranked by before: bm25 over the newest `cap` matches, best first, newest first among equals. */
 function before(match: string, cap: number): number[] {
   const rows = store.connection
-    .prepare(`SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`)
+    .prepare(
+      `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
+    )
     .all(match, cap) as { rowid: number; score: number }[];
   return rows.sort((a, b) => a.score - b.score || b.rowid - a.rowid).map((r) => r.rowid);
 }
 const rowidOf = (id: string) => store.connection.prepare('SELECT rowid FROM memories WHERE id = ?').pluck().get(id) as number;
-const matchCount = (phrase: string) => store.connection.prepare('SELECT count(*) FROM aios_memory_fts WHERE aios_memory_fts MATCH ?').pluck().get(phrase) as number;
+const matchCount = (phrase: string) =>
+  store.connection.prepare('SELECT count(*) FROM aios_memory_fts WHERE aios_memory_fts MATCH ?').pluck().get(phrase) as number;
 
 describe('ranking at any size', () => {
   it('ranks the top 20 exactly as before for every word that is not common, through search()', () => {
     let compared = 0;
     for (const word of VOCAB) {
-      const got = store.search(word, { limit: 20 }).filter((h) => h.matchedBy === 'fts').map((h) => rowidOf(h.memory.id));
+      const got = store
+        .search(word, { limit: 20 })
+        .filter((h) => h.matchedBy === 'fts')
+        .map((h) => rowidOf(h.memory.id));
       const want = before(`"${word}"`, 500).slice(0, 20);
       expect(got, word).toEqual(want);
       if (want.length > 0) compared++;
@@ -60,7 +66,10 @@ describe('ranking at any size', () => {
       const a = `"${zipf()}"`;
       const b = `"${zipf()}"`;
       for (const match of [`${a} AND ${b}`, `${a} OR ${b}`]) {
-        const got = ranker.candidates(match, [a, b], 500).rows.sort((x, y) => x.score - y.score || y.rowid - x.rowid).map((r) => r.rowid);
+        const got = ranker
+          .candidates(match, [a, b], 500)
+          .rows.sort((x, y) => x.score - y.score || y.rowid - x.rowid)
+          .map((r) => r.rowid);
         expect(got.slice(0, 20), match).toEqual(before(match, 500).slice(0, 20));
       }
     }
@@ -74,13 +83,20 @@ describe('ranking at any size', () => {
     for (const rare of VOCAB.slice(200)) {
       const match = `"${common}" AND "${rare}"`;
       const { rows, capped } = ranker.candidates(match, [`"${common}"`, `"${rare}"`], 50);
-      const newest = store.connection.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT 50').pluck().all(match) as number[];
+      const newest = store.connection
+        .prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT 50')
+        .pluck()
+        .all(match) as number[];
       expect(new Set(rows.map((r) => r.rowid))).toEqual(new Set(newest));
       expect(capped).toBe(matchCount(match) > 50);
       if (rows.length < 2) continue;
       // The order is bm25 by the rare word alone, over the same rows.
       const byRare = new Map(
-        (store.connection.prepare('SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS s FROM aios_memory_fts WHERE aios_memory_fts MATCH ?').all(`"${rare}"`) as { rowid: number; s: number }[]).map((r) => [r.rowid, r.s]),
+        (
+          store.connection
+            .prepare('SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS s FROM aios_memory_fts WHERE aios_memory_fts MATCH ?')
+            .all(`"${rare}"`) as { rowid: number; s: number }[]
+        ).map((r) => [r.rowid, r.s]),
       );
       for (const r of rows) expect(r.score).toBeCloseTo(byRare.get(r.rowid)!, 9);
       checked++;
@@ -89,7 +105,12 @@ describe('ranking at any size', () => {
     // Every word common: the newest matches first.
     const all = ranker.candidates(`"${common}"`, [`"${common}"`], 20);
     expect(all.capped).toBe(true);
-    expect(all.rows.map((r) => r.rowid)).toEqual(store.connection.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT 20').pluck().all(`"${common}"`));
+    expect(all.rows.map((r) => r.rowid)).toEqual(
+      store.connection
+        .prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT 20')
+        .pluck()
+        .all(`"${common}"`),
+    );
   });
 
   it('takes the last word, and a word found nowhere as typed, as a prefix; other words as words', () => {
@@ -97,7 +118,12 @@ describe('ranking at any size', () => {
     try {
       const a = s.create('postgres tuning notes');
       const b = s.create('PostgreSQL upgrade to 17');
-      expect(s.search('postg').map((h) => h.memory.id).sort()).toEqual([a.id, b.id].sort());
+      expect(
+        s
+          .search('postg')
+          .map((h) => h.memory.id)
+          .sort(),
+      ).toEqual([a.id, b.id].sort());
       // Not the last word and found as typed: "postgres" stays a word here.
       expect(s.search('postgres tuning').map((h) => h.memory.id)).toEqual([a.id]);
       expect(s.search('upgrade postgr').map((h) => h.memory.id)).toEqual([b.id]);

@@ -122,18 +122,45 @@ describe('keeping the index in step with writers that are not this store', () =>
         const at = '2025-11-06T10:02:27.5+00:00';
         for (const o of ops) {
           if (o.kind === 'create') store.create(o.text);
-          else if (o.kind === 'update') { const id = pickId(o.pick); if (id) store.update(id, o.text); }
-          else if (o.kind === 'delete') { const id = pickId(o.pick); if (id) store.delete(id); }
-          else if (o.kind === 'otherInsert') other.prepare('INSERT INTO memories (id, content, ai_interpretation, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(ulid(), o.text, o.interp, at, at);
+          else if (o.kind === 'update') {
+            const id = pickId(o.pick);
+            if (id) store.update(id, o.text);
+          } else if (o.kind === 'delete') {
+            const id = pickId(o.pick);
+            if (id) store.delete(id);
+          } else if (o.kind === 'otherInsert')
+            other
+              .prepare('INSERT INTO memories (id, content, ai_interpretation, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+              .run(ulid(), o.text, o.interp, at, at);
           else if (o.kind === 'otherUpdate') {
             const id = pickId(o.pick);
-            if (id) other.prepare(o.touch ? "UPDATE memories SET content = ?, updated_at = '2026-01-01T00:00:00+00:00' WHERE id = ?" : 'UPDATE memories SET content = ? WHERE id = ?').run(o.text, id);
-          } else if (o.kind === 'otherDelete') { const id = pickId(o.pick); if (id) other.prepare('DELETE FROM memories WHERE id = ?').run(id); }
-          else store.search(o.word);
+            if (id)
+              other
+                .prepare(
+                  o.touch
+                    ? "UPDATE memories SET content = ?, updated_at = '2026-01-01T00:00:00+00:00' WHERE id = ?"
+                    : 'UPDATE memories SET content = ? WHERE id = ?',
+                )
+                .run(o.text, id);
+          } else if (o.kind === 'otherDelete') {
+            const id = pickId(o.pick);
+            if (id) other.prepare('DELETE FROM memories WHERE id = ?').run(id);
+          } else store.search(o.word);
         }
-        const rows = other.prepare('SELECT id, content, ai_interpretation FROM memories').all() as { id: string; content: string; ai_interpretation: string | null }[];
-        const expected = rows.filter((r) => `${r.content} ${r.ai_interpretation ?? ''}`.split(' ').includes(finalWord)).map((r) => r.id).sort();
-        const got = store.search(finalWord, { limit: 1000 }).filter((h) => h.matchedBy === 'fts').map((h) => h.memory.id).sort();
+        const rows = other.prepare('SELECT id, content, ai_interpretation FROM memories').all() as {
+          id: string;
+          content: string;
+          ai_interpretation: string | null;
+        }[];
+        const expected = rows
+          .filter((r) => `${r.content} ${r.ai_interpretation ?? ''}`.split(' ').includes(finalWord))
+          .map((r) => r.id)
+          .sort();
+        const got = store
+          .search(finalWord, { limit: 1000 })
+          .filter((h) => h.matchedBy === 'fts')
+          .map((h) => h.memory.id)
+          .sort();
         return JSON.stringify(got) === JSON.stringify(expected) && store.indexedCount() === rows.length;
       }),
       { numRuns: 60 },
@@ -149,7 +176,11 @@ describe('keeping the index in step with writers that are not this store', () =>
     store.create('two');
     expect(store.syncIndex().skipped).toBe(true);
     const other = new Database(tmp.join('memory.db'));
-    other.prepare("INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, 'three', '2025-11-06T10:02:27+00:00', '2025-11-06T10:02:27+00:00')").run(ulid());
+    other
+      .prepare(
+        "INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, 'three', '2025-11-06T10:02:27+00:00', '2025-11-06T10:02:27+00:00')",
+      )
+      .run(ulid());
     other.close();
     expect(store.syncIndex()).toEqual({ skipped: false, added: 1, updated: 0, removed: 0 });
   });
@@ -158,7 +189,8 @@ describe('keeping the index in step with writers that are not this store', () =>
     const other = new Database(tmp.join('memory.db'));
     const insert = other.prepare('INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)');
     other.transaction(() => {
-      for (let i = 0; i < 12_000; i++) insert.run(ulid(), `bulk row ${i} token${i % 100}`, '2025-11-06T10:02:27+00:00', '2025-11-06T10:02:27+00:00');
+      for (let i = 0; i < 12_000; i++)
+        insert.run(ulid(), `bulk row ${i} token${i % 100}`, '2025-11-06T10:02:27+00:00', '2025-11-06T10:02:27+00:00');
     })();
     other.close();
     expect(store.syncIndex()).toMatchObject({ added: 12_000 });
@@ -170,7 +202,11 @@ describe('keeping the index in step with writers that are not this store', () =>
     const file = tmp.join('memory.db');
     store.create('indexed sparrow');
     const other = new Database(file);
-    other.prepare("INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, 'unindexed sparrow', '2025-11-06T10:02:27+00:00', '2025-11-06T10:02:27+00:00')").run(ulid());
+    other
+      .prepare(
+        "INSERT INTO memories (id, content, created_at, updated_at) VALUES (?, 'unindexed sparrow', '2025-11-06T10:02:27+00:00', '2025-11-06T10:02:27+00:00')",
+      )
+      .run(ulid());
     other.close();
     const ro = openMemoryStore(file, { readonly: true });
     try {

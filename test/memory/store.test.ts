@@ -44,7 +44,12 @@ describe('MemoryStore basics', () => {
     const a = store.create('first');
     const b = store.createAi('second', { aiInterpretation: 'why it matters', priorityScore: 0.8, relatedEntities: ['alice'] });
     expect(store.get(a.id)).toEqual(a);
-    expect(b).toMatchObject({ content: 'second', aiInterpretation: 'why it matters', priorityScore: Math.fround(0.8), relatedEntities: ['alice'] });
+    expect(b).toMatchObject({
+      content: 'second',
+      aiInterpretation: 'why it matters',
+      priorityScore: Math.fround(0.8),
+      relatedEntities: ['alice'],
+    });
     expect(store.count()).toBe(2);
     expect(store.list().map((m) => m.id)).toEqual([b.id, a.id]);
     expect(store.list({ limit: 1, offset: 1 }).map((m) => m.id)).toEqual([a.id]);
@@ -64,7 +69,10 @@ describe('MemoryStore basics', () => {
   it('update keeps the other columns exactly as they were', () => {
     store = openMemoryStore(tmp.join('m.db'));
     const b = store.createAi('x', { aiInterpretation: 'i', priorityScore: 0.25, relatedEntities: ['e'] });
-    const raw = () => store!.connection.prepare('SELECT ai_interpretation, priority_score, related_entities, created_at FROM memories WHERE id = ?').get(b.id);
+    const raw = () =>
+      store!.connection
+        .prepare('SELECT ai_interpretation, priority_score, related_entities, created_at FROM memories WHERE id = ?')
+        .get(b.id);
     const before = raw();
     store.update(b.id, 'y');
     expect(raw()).toEqual(before);
@@ -72,7 +80,12 @@ describe('MemoryStore basics', () => {
 
   it('clears relationship_cache after every change to memories, in the same transaction', () => {
     store = openMemoryStore(tmp.join('m.db'));
-    const fill = () => store!.connection.prepare("INSERT OR REPLACE INTO relationship_cache (entity_id, data, cached_at) VALUES ('alice', '{}', '2025-11-06T10:02:27+00:00')").run();
+    const fill = () =>
+      store!.connection
+        .prepare(
+          "INSERT OR REPLACE INTO relationship_cache (entity_id, data, cached_at) VALUES ('alice', '{}', '2025-11-06T10:02:27+00:00')",
+        )
+        .run();
     const cached = () => store!.connection.prepare('SELECT count(*) FROM relationship_cache').pluck().get();
     fill();
     const m = store.create('a');

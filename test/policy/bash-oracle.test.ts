@@ -39,7 +39,9 @@ const simple = fc.tuple(name, fc.array(word, { maxLength: 4 })).map(([n, ws]) =>
 const { line } = fc.letrec<{ line: string }>((tie) => ({
   line: fc.oneof(
     { weight: 5, arbitrary: simple },
-    fc.tuple(tie('line'), fc.constantFrom(' ; ', ' && ', ' || ', ' | ', '\n', ' |& ', ' & '), tie('line')).map(([a, op, b]) => `${a}${op}${b}`),
+    fc
+      .tuple(tie('line'), fc.constantFrom(' ; ', ' && ', ' || ', ' | ', '\n', ' |& ', ' & '), tie('line'))
+      .map(([a, op, b]) => `${a}${op}${b}`),
     tie('line').map((a) => `( ${a} )`),
     tie('line').map((a) => `{ ${a} ; }`),
     tie('line').map((a) => `: $( ${a} )`),
@@ -65,7 +67,10 @@ describe.skipIf(!BASH)('the engine sees every command bash runs', () => {
       fc.property(line, (l) => {
         const segments = engine.decide(l, { cwd: work.dir, home: work.dir }).segments;
         for (const argv of bashRuns(l)) {
-          expect(seen(segments, argv), `bash ran ${JSON.stringify(argv)} for ${JSON.stringify(l)}; engine saw ${JSON.stringify(segments.map((s) => s.argv))}`).toBe(true);
+          expect(
+            seen(segments, argv),
+            `bash ran ${JSON.stringify(argv)} for ${JSON.stringify(l)}; engine saw ${JSON.stringify(segments.map((s) => s.argv))}`,
+          ).toBe(true);
         }
       }),
       { numRuns: 250, seed: 20251106 },
@@ -82,7 +87,7 @@ describe.skipIf(!BASH)('the engine sees every command bash runs', () => {
       'zza \\; zzb',
       'zza \\  x',
       'zza \\ .',
-      "zza 'b;c' \"d|e\" f\\&g",
+      'zza \'b;c\' "d|e" f\\&g',
       'zza $"x" y',
       '{zzrm,-rf,/}',
       'zza {,b}c',
@@ -110,7 +115,10 @@ describe.skipIf(!BASH)('the engine sees every command bash runs', () => {
       expect(runs.length, `bash ran nothing for ${JSON.stringify(l)}`).toBeGreaterThan(0);
       const segments = engine.decide(l, { cwd: work.dir, home: work.dir }).segments;
       for (const argv of runs) {
-        expect(seen(segments, argv), `bash ran ${JSON.stringify(argv)} for ${JSON.stringify(l)}; engine saw ${JSON.stringify(segments.map((s) => s.argv))}`).toBe(true);
+        expect(
+          seen(segments, argv),
+          `bash ran ${JSON.stringify(argv)} for ${JSON.stringify(l)}; engine saw ${JSON.stringify(segments.map((s) => s.argv))}`,
+        ).toBe(true);
       }
     }
   });

@@ -35,12 +35,16 @@ describe('bundled like out/main/cli.js', () => {
   it('finds the wasm grammar from the bundle and decides', () => {
     const home = path.join(scratch, 'home');
     fs.mkdirSync(home, { recursive: true });
-    const r = spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'node'), [outfile, 'policy', 'check', '--json', '--', 'sudo env rm -r -f /'], {
-      cwd: home,
-      env: { PATH: process.env.PATH, HOME: home, AIOS_CONFIG_DIR: home, XDG_CONFIG_HOME: home },
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    const r = spawnSync(
+      path.join(REPO_ROOT, 'node_modules', '.bin', 'node'),
+      [outfile, 'policy', 'check', '--json', '--', 'sudo env rm -r -f /'],
+      {
+        cwd: home,
+        env: { PATH: process.env.PATH, HOME: home, AIOS_CONFIG_DIR: home, XDG_CONFIG_HOME: home },
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect((JSON.parse(r.stdout) as { decision: string }).decision).toBe('deny');

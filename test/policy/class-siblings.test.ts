@@ -33,26 +33,35 @@ describe('1. secrets read through a wrapper option or a raw device', () => {
   });
   afterAll(() => t.cleanup());
 
-  it.each(['xargs -a ~/.ssh/id_test echo', 'xargs --arg-file=$HOME/.ssh/id_test echo', 'ionice -c3 xargs -a ~/.ssh/id_test echo', 'timeout 5 xargs -a ~/.ssh/id_test printf %s'])(
-    '%s prints the secret (bash) and needs approval, not the quiet jail',
-    (line) => {
-      const out = execFileSync('bash', ['-c', line], { cwd: home, env: { PATH: process.env.PATH, HOME: home }, encoding: 'utf8' });
-      expect(out).toContain(MARK);
-      const r = decide(line, { cwd: home, home });
-      expect(r.decision, r.reasons.join(' | ')).toBe('require_approval');
-      expect(r.confinable).toBeUndefined();
-      expect(r.reasons.join(' ')).toMatch(/secret/);
-    },
-  );
+  it.each([
+    'xargs -a ~/.ssh/id_test echo',
+    'xargs --arg-file=$HOME/.ssh/id_test echo',
+    'ionice -c3 xargs -a ~/.ssh/id_test echo',
+    'timeout 5 xargs -a ~/.ssh/id_test printf %s',
+  ])('%s prints the secret (bash) and needs approval, not the quiet jail', (line) => {
+    const out = execFileSync('bash', ['-c', line], { cwd: home, env: { PATH: process.env.PATH, HOME: home }, encoding: 'utf8' });
+    expect(out).toContain(MARK);
+    const r = decide(line, { cwd: home, home });
+    expect(r.decision, r.reasons.join(' | ')).toBe('require_approval');
+    expect(r.confinable).toBeUndefined();
+    expect(r.reasons.join(' ')).toMatch(/secret/);
+  });
 
-  it.each(['sudo cat /proc/kcore', 'sudo cat /dev/mem', 'sudo dd if=/dev/vda bs=1M count=1', 'sudo strings /dev/sda1', 'sudo cat /dev/sd*', 'sudo xxd /dev/nvme0n1p2', 'sudo cat /dev/mapper/root', 'sudo cat /dev/disk/by-uuid/x', 'sudo xargs -a /etc/shadow echo'])(
-    '%s reads a secret: it asks',
-    (line) => {
-      const r = decide(line);
-      expect(r.decision, r.reasons.join(' | ')).toBe('require_approval');
-      expect(r.reasons.join(' ')).toMatch(/secret/);
-    },
-  );
+  it.each([
+    'sudo cat /proc/kcore',
+    'sudo cat /dev/mem',
+    'sudo dd if=/dev/vda bs=1M count=1',
+    'sudo strings /dev/sda1',
+    'sudo cat /dev/sd*',
+    'sudo xxd /dev/nvme0n1p2',
+    'sudo cat /dev/mapper/root',
+    'sudo cat /dev/disk/by-uuid/x',
+    'sudo xargs -a /etc/shadow echo',
+  ])('%s reads a secret: it asks', (line) => {
+    const r = decide(line);
+    expect(r.decision, r.reasons.join(' | ')).toBe('require_approval');
+    expect(r.reasons.join(' ')).toMatch(/secret/);
+  });
 
   const root = process.getuid?.() === 0 && has('losetup') && has('strings');
   it.skipIf(!root)('a raw block device holds the files on it (losetup and strings are the oracle)', () => {
@@ -69,7 +78,15 @@ describe('1. secrets read through a wrapper option or a raw device', () => {
     }
   });
 
-  it.each(['df -h /dev/sda1', 'lsblk', 'ls -l /dev/sda', 'cat /dev/null', 'echo x > /dev/null', 'timeout 5 ls ~/.ssh', 'xargs -a list.txt ls'])('%s names a device or a secret folder without reading it: no secret', (line) => {
+  it.each([
+    'df -h /dev/sda1',
+    'lsblk',
+    'ls -l /dev/sda',
+    'cat /dev/null',
+    'echo x > /dev/null',
+    'timeout 5 ls ~/.ssh',
+    'xargs -a list.txt ls',
+  ])('%s names a device or a secret folder without reading it: no secret', (line) => {
     expect(decide(line).reasons.join(' ')).not.toMatch(/secret/);
   });
 });
@@ -86,7 +103,12 @@ describe('2. more wrappers whose own options run or write', () => {
     const { dir, ctx } = inTemp('script');
     spawnSync('script', ['-q', '-c', 'true', '.bashrc'], { cwd: dir, stdio: 'ignore' });
     expect(fs.existsSync(path.join(dir, '.bashrc'))).toBe(true);
-    for (const line of ['script -q -c true .bashrc', 'script -qc ls .profile', 'script -q -O .bashrc -c ls /dev/null', 'script --log-out=.bashrc -c ls']) {
+    for (const line of [
+      'script -q -c true .bashrc',
+      'script -qc ls .profile',
+      'script -q -O .bashrc -c ls /dev/null',
+      'script --log-out=.bashrc -c ls',
+    ]) {
       const r = engine.decide(line, ctx);
       expect(r.decision, line).toBe('require_approval');
       expect(r.confinable, line).toBeUndefined();
@@ -167,18 +189,34 @@ describe('2. more wrappers whose own options run or write', () => {
     if (decision === 'require_approval') expect(r.confinable, r.reasons.join(' | ')).toBeUndefined();
   });
 
-  it.each(['timeout 5 ls', 'nice ls', 'ionice -c3 ls', 'stdbuf -oL ls', 'xargs -a list.txt ls', 'busybox ls', 'script -qc ls /dev/null'])('%s stays quiet or confined', (line) => {
-    const r = decide(line);
-    expect(r.decision === 'auto_allow' || r.confinable === true, `${line}: ${r.decision}`).toBe(true);
-  });
+  it.each(['timeout 5 ls', 'nice ls', 'ionice -c3 ls', 'stdbuf -oL ls', 'xargs -a list.txt ls', 'busybox ls', 'script -qc ls /dev/null'])(
+    '%s stays quiet or confined',
+    (line) => {
+      const r = decide(line);
+      expect(r.decision === 'auto_allow' || r.confinable === true, `${line}: ${r.decision}`).toBe(true);
+    },
+  );
 
   it('privileged wrappers notify like sudo, never auto-allow', () => {
-    for (const line of ['sudo -E ls', 'sudo --preserve-env ls', 'doas ls', 'pkexec ls', 'runuser -u ai ls', 'setpriv --reuid=1000 ls']) expect(decide(line).decision, line).toBe('notify');
+    for (const line of ['sudo -E ls', 'sudo --preserve-env ls', 'doas ls', 'pkexec ls', 'runuser -u ai ls', 'setpriv --reuid=1000 ls'])
+      expect(decide(line).decision, line).toBe('notify');
   });
 });
 
 describe("4. more shells' code is not read as bash", () => {
-  it.each(['ksh -c ls', 'elvish -c ls', 'nu -c ls', 'xonsh -c ls', 'yash -c ls', 'rc -c ls', 'es -c ls', 'oksh -c ls', 'pwsh -c ls', 'elvish', 'nu'])('%s needs approval', (line) => {
+  it.each([
+    'ksh -c ls',
+    'elvish -c ls',
+    'nu -c ls',
+    'xonsh -c ls',
+    'yash -c ls',
+    'rc -c ls',
+    'es -c ls',
+    'oksh -c ls',
+    'pwsh -c ls',
+    'elvish',
+    'nu',
+  ])('%s needs approval', (line) => {
     const r = decide(line);
     expect(r.decision, r.reasons.join(' | ')).toBe('require_approval');
     expect(r.confinable, line).toBeUndefined();
@@ -201,22 +239,33 @@ describe("4. more shells' code is not read as bash", () => {
 });
 
 describe('3. more programs that run from a root of their own', () => {
-  it.each(['bwrap --bind /tmp/r / ls', 'bwrap --ro-bind / / ls', 'proot -r /tmp/r ls', 'proot -R /tmp/r ls', 'systemd-nspawn -D /tmp/r ls', 'sudo systemd-nspawn --directory=./r ls', 'systemd-nspawn -i img.raw ls', 'fakechroot chroot /tmp/r ls', 'schroot -c x ls', 'timeout 5 bwrap --bind / / ls', 'env -S "proot -r /tmp/r ls"'])(
-    '%s asks, and never runs unasked in the quiet jail',
-    (line) => {
-      const r = decide(line);
-      expect(r.decision, r.reasons.join(' | ')).toBe('require_approval');
-      expect(r.confinable).toBeUndefined();
-      expect(r.reasons.join(' ')).toMatch(/root|chroot|container/);
-    },
-  );
+  it.each([
+    'bwrap --bind /tmp/r / ls',
+    'bwrap --ro-bind / / ls',
+    'proot -r /tmp/r ls',
+    'proot -R /tmp/r ls',
+    'systemd-nspawn -D /tmp/r ls',
+    'sudo systemd-nspawn --directory=./r ls',
+    'systemd-nspawn -i img.raw ls',
+    'fakechroot chroot /tmp/r ls',
+    'schroot -c x ls',
+    'timeout 5 bwrap --bind / / ls',
+    'env -S "proot -r /tmp/r ls"',
+  ])('%s asks, and never runs unasked in the quiet jail', (line) => {
+    const r = decide(line);
+    expect(r.decision, r.reasons.join(' | ')).toBe('require_approval');
+    expect(r.confinable).toBeUndefined();
+    expect(r.reasons.join(' ')).toMatch(/root|chroot|container/);
+  });
 
   it.skipIf(!has('bwrap'))('bwrap runs the program named from the root its binds build (bwrap is the oracle)', () => {
     const t = tempDir('aios-bwrap-');
     try {
       // A folder the model wrote, bound over /usr/local/bin: `hello` there is the model's own program.
       fs.writeFileSync(path.join(t.dir, 'hello'), '#!/bin/sh\necho from-the-bound-root\n', { mode: 0o755 });
-      const out = spawnSync('bwrap', ['--dev-bind', '/', '/', '--bind', t.dir, '/usr/local/bin', '/usr/local/bin/hello'], { encoding: 'utf8' });
+      const out = spawnSync('bwrap', ['--dev-bind', '/', '/', '--bind', t.dir, '/usr/local/bin', '/usr/local/bin/hello'], {
+        encoding: 'utf8',
+      });
       expect(out.stdout).toBe('from-the-bound-root\n');
       expect(decide(`bwrap --dev-bind / / --bind ${t.dir} /usr/local/bin /usr/local/bin/hello`).decision).toBe('require_approval');
     } finally {

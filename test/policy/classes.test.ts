@@ -37,7 +37,12 @@ describe('1. secret reads need approval, with or without sudo', () => {
   afterAll(() => t.cleanup());
 
   const bash = (line: string): string =>
-    execFileSync('bash', ['-c', line], { cwd, env: { PATH: process.env.PATH, HOME: home, AIOS_TEST_TOKEN: MARK }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    execFileSync('bash', ['-c', line], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: home, AIOS_TEST_TOKEN: MARK },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
 
   it.each([
     'cat ~/.ssh/id_test',
@@ -85,7 +90,9 @@ describe('2. every wrapper option has a meaning', () => {
     for (const [name, spec] of Object.entries(WRAPPERS)) {
       if (spec.locate) continue;
       const alias = (k: string): string => spec.aliases?.[k] ?? k;
-      const keys = [...spec.flags, ...spec.valued, ...(spec.optionalShort ?? '')].concat([...(spec.longFlags ?? []), ...(spec.longValued ?? []), ...(spec.longOptional ?? [])].map(alias));
+      const keys = [...spec.flags, ...spec.valued, ...(spec.optionalShort ?? '')].concat(
+        [...(spec.longFlags ?? []), ...(spec.longValued ?? []), ...(spec.longOptional ?? [])].map(alias),
+      );
       for (const k of keys) if (optionMeaning(name, k) === undefined) missing.push(`${name} ${k}`);
       expect(OPTION_MEANINGS[name], name).toBeDefined();
     }
@@ -151,7 +158,15 @@ describe('2. every wrapper option has a meaning', () => {
     expect(engine.decide(line, CTX).decision).toBe('require_approval');
   });
 
-  it.each(['timeout 5 ls', 'nice -n 5 ls', 'strace -f ls', 'strace -o trace.txt ls', 'firejail --net=none ls', 'valgrind --leak-check=full ls', 'flock build.lock ls'])('%s stays quiet', (line) => {
+  it.each([
+    'timeout 5 ls',
+    'nice -n 5 ls',
+    'strace -f ls',
+    'strace -o trace.txt ls',
+    'firejail --net=none ls',
+    'valgrind --leak-check=full ls',
+    'flock build.lock ls',
+  ])('%s stays quiet', (line) => {
     expect(engine.decide(line, CTX).decision).toBe('auto_allow');
   });
 });
@@ -178,12 +193,19 @@ describe('3. programs taken from a root the model controls need approval', () =>
 });
 
 describe("4. other shells' code is not parsed as bash", () => {
-  it.each(["fish -c 'echo (id)'", "zsh -c 'echo hi >! /tmp/x'", 'csh -c ls', 'tcsh -c ls', 'ksh -c ls', 'mksh -c ls', 'sudo zsh -c ls', 'env fish --command ls', 'xonsh -c ls'])(
-    '%s needs approval',
-    (line) => {
-      expect(engine.decide(line, CTX).decision).toBe('require_approval');
-    },
-  );
+  it.each([
+    "fish -c 'echo (id)'",
+    "zsh -c 'echo hi >! /tmp/x'",
+    'csh -c ls',
+    'tcsh -c ls',
+    'ksh -c ls',
+    'mksh -c ls',
+    'sudo zsh -c ls',
+    'env fish --command ls',
+    'xonsh -c ls',
+  ])('%s needs approval', (line) => {
+    expect(engine.decide(line, CTX).decision).toBe('require_approval');
+  });
 
   it('bash-grammar shells still read their code as bash', () => {
     expect(engine.decide("bash -c 'ls'", CTX).decision).toBe('auto_allow');
@@ -206,9 +228,34 @@ describe('5. one list of start-up files, for every way of writing', () => {
   const HOME = '/home/ai';
   const AT_HOME = { cwd: HOME, home: HOME };
   const files = [
-    '.cshrc', '.tcshrc', '.login', '.kshrc', '.bash_aliases', '.vimrc', '.config/nvim/init.lua', '.emacs', '.emacs.d/init.el', '.tmux.conf', '.screenrc', '.xsessionrc',
-    '.Xresources', '.config/autostart/x.desktop', '.local/share/applications/x.desktop', '.config/mimeapps.list', '.gitconfig', '.npmrc', '.cargo/config.toml', '.cargo/config',
-    '.docker/config.json', '.ssh/config', '.toprc', '.config/procps/toprc', 'bin/ls', '.config/fish/config.fish', '.zshrc', '.profile',
+    '.cshrc',
+    '.tcshrc',
+    '.login',
+    '.kshrc',
+    '.bash_aliases',
+    '.vimrc',
+    '.config/nvim/init.lua',
+    '.emacs',
+    '.emacs.d/init.el',
+    '.tmux.conf',
+    '.screenrc',
+    '.xsessionrc',
+    '.Xresources',
+    '.config/autostart/x.desktop',
+    '.local/share/applications/x.desktop',
+    '.config/mimeapps.list',
+    '.gitconfig',
+    '.npmrc',
+    '.cargo/config.toml',
+    '.cargo/config',
+    '.docker/config.json',
+    '.ssh/config',
+    '.toprc',
+    '.config/procps/toprc',
+    'bin/ls',
+    '.config/fish/config.fish',
+    '.zshrc',
+    '.profile',
   ];
 
   it('protectedPaths() keeps its shape and lists them', () => {
@@ -222,15 +269,35 @@ describe('5. one list of start-up files, for every way of writing', () => {
   });
 
   it.each(files)('every way of writing ~/%s asks, with the working tree at home', (rel) => {
-    for (const line of [`echo x > ${rel}`, `echo x >> ~/${rel}`, `tee ${rel}`, `cp x ${rel}`, `sed -i s/a/b/ ${rel}`, `ln -sf /tmp/x ${rel}`, `mv x ${rel}`, `dd of=${rel}`, `truncate -s0 ${rel}`]) {
+    for (const line of [
+      `echo x > ${rel}`,
+      `echo x >> ~/${rel}`,
+      `tee ${rel}`,
+      `cp x ${rel}`,
+      `sed -i s/a/b/ ${rel}`,
+      `ln -sf /tmp/x ${rel}`,
+      `mv x ${rel}`,
+      `dd of=${rel}`,
+      `truncate -s0 ${rel}`,
+    ]) {
       const r = engine.decide(line, AT_HOME);
       expect(r.decision, `${line}: ${r.reasons.join(' | ')}`).toBe('require_approval');
     }
   });
 
   it('writes programs make implicitly are caught even when a rule allows the program', async () => {
-    const { engine: lenient } = await engineFromToml('[permissions]\nauto_allow = ["xxd", "uniq", "gzip", "gunzip", "npm", "xdg-mime", "gsettings", "echo"]\n');
-    for (const line of ['xxd -r dump .bashrc', 'uniq x .profile', 'gunzip .vimrc.gz', 'npm config set script-shell /tmp/x', 'xdg-mime default evil.desktop text/plain', 'gsettings set org.gnome.x y z', 'echo $(> .bashrc)']) {
+    const { engine: lenient } = await engineFromToml(
+      '[permissions]\nauto_allow = ["xxd", "uniq", "gzip", "gunzip", "npm", "xdg-mime", "gsettings", "echo"]\n',
+    );
+    for (const line of [
+      'xxd -r dump .bashrc',
+      'uniq x .profile',
+      'gunzip .vimrc.gz',
+      'npm config set script-shell /tmp/x',
+      'xdg-mime default evil.desktop text/plain',
+      'gsettings set org.gnome.x y z',
+      'echo $(> .bashrc)',
+    ]) {
       const r = lenient.decide(line, AT_HOME);
       expect(r.decision, `${line}: ${r.reasons.join(' | ')}`).toBe('require_approval');
     }
@@ -259,7 +326,10 @@ describe('6. notify rules do not accept what the AI built itself', () => {
     expect(r.decision, r.reasons.join(' | ')).toBe('require_approval');
   });
 
-  it.each(['sudo apt install nginx', 'cargo install ripgrep', 'systemctl enable --now sshd', 'pacman -S firefox'])('%s stays a notify', (line) => {
-    expect(engine.decide(line, CTX).decision).toBe('notify');
-  });
+  it.each(['sudo apt install nginx', 'cargo install ripgrep', 'systemctl enable --now sshd', 'pacman -S firefox'])(
+    '%s stays a notify',
+    (line) => {
+      expect(engine.decide(line, CTX).decision).toBe('notify');
+    },
+  );
 });

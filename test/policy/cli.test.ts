@@ -83,10 +83,19 @@ describe('aios policy check', () => {
   });
 
   it('reads one JSON string per line with --jsonl and writes one object per line', async () => {
-    const input = [JSON.stringify('ls'), JSON.stringify('rm -rf /'), '', JSON.stringify('cat <<EOF | sh\nrm -rf /\nEOF'), JSON.stringify('git clone x')].join('\n');
+    const input = [
+      JSON.stringify('ls'),
+      JSON.stringify('rm -rf /'),
+      '',
+      JSON.stringify('cat <<EOF | sh\nrm -rf /\nEOF'),
+      JSON.stringify('git clone x'),
+    ].join('\n');
     const r = await aios(['policy', 'check', '--jsonl'], { stdin: `${input}\n` });
     expect(r.code).toBe(0);
-    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => [l.command, l.decision])).toEqual([
       ['ls', 'auto_allow'],
       ['rm -rf /', 'deny'],
@@ -102,7 +111,10 @@ describe('aios policy check', () => {
   it('answers every good line in --jsonl and exits 2 when some were not JSON strings', async () => {
     const r = await aios(['policy', 'check', '--jsonl'], { stdin: `"ls"\nnot json\n42\n"rm -rf /"\n` });
     expect(r.code).toBe(2);
-    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(4);
     expect(lines[1]).toEqual({ command: null, error: 'line 2: not valid JSON' });
     expect(lines[2]).toEqual({ command: null, error: 'line 3: not a JSON string' });
@@ -138,7 +150,10 @@ describe('aios policy check', () => {
 
   it('takes --config and --profile', async () => {
     const file = path.join(tmp.dir, 'custom.toml');
-    fs.writeFileSync(file, '[permissions]\nauto_allow = ["ls", "flatpak install*"]\n[profiles.strict.permissions]\ndeny = ["flatpak install*"]\n');
+    fs.writeFileSync(
+      file,
+      '[permissions]\nauto_allow = ["ls", "flatpak install*"]\n[profiles.strict.permissions]\ndeny = ["flatpak install*"]\n',
+    );
     const plain = await aios(['policy', 'check', '--json', '--config', file, '--', 'flatpak install vim']);
     expect((JSON.parse(plain.stdout) as { decision: string }).decision).toBe('auto_allow');
     const strict = await aios(['policy', 'check', '--json', '--config', file, '--profile', 'strict', '--', 'flatpak install vim']);

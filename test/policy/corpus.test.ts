@@ -13,10 +13,36 @@ describe('policy corpus (shipped config)', () => {
   it('has at least 80 cases across every category', () => {
     expect(CORPUS.length).toBeGreaterThanOrEqual(80);
     const categories = new Set(CORPUS.map((k) => k.category));
-    for (const needed of ['rules', 'spelling', 'flags', 'structure', 'substitution', 'functions', 'redirection', 'heredoc', 'nested', 'wrappers', 'dynamic', 'danger', 'expansion', 'forkbomb',
+    for (const needed of [
+      'rules',
+      'spelling',
+      'flags',
+      'structure',
+      'substitution',
+      'functions',
+      'redirection',
+      'heredoc',
+      'nested',
+      'wrappers',
+      'dynamic',
+      'danger',
+      'expansion',
+      'forkbomb',
       // the harder classes (see corpus.ts)
-      'expansion-ops', 'glob-options', 'valued-options', 'wrappers-more', 'config-options', 'builtins', 'deferred',
-      'secret-reads', 'wrapper-options', 'foreign-root', 'other-shells', 'startup-files', 'own-builds']) {
+      'expansion-ops',
+      'glob-options',
+      'valued-options',
+      'wrappers-more',
+      'config-options',
+      'builtins',
+      'deferred',
+      'secret-reads',
+      'wrapper-options',
+      'foreign-root',
+      'other-shells',
+      'startup-files',
+      'own-builds',
+    ]) {
       expect(categories, needed).toContain(needed);
     }
   });

@@ -137,7 +137,7 @@ export const CORPUS: Case[] = [
   c('nested', "bash -lc 'rm -rf /'", 'deny', 'deny'),
   c('nested', "bash -o pipefail -c 'rm -rf /' arg0", 'deny', 'deny'),
   c('nested', "bash -c 'ls -la /'", 'auto_allow', 'auto_allow'),
-  c('nested', "sh -c \"bash -c 'rm -rf /'\"", 'deny', 'deny'),
+  c('nested', 'sh -c "bash -c \'rm -rf /\'"', 'deny', 'deny'),
   c('nested', 'eval "rm -rf /"', 'deny', 'deny'),
   c('nested', 'eval rm -rf /', 'deny', 'deny'),
   c('nested', "su -c 'rm -rf /' root", 'deny', 'deny'),
@@ -373,7 +373,7 @@ CORPUS.push(
   c('deferred', "tmux send-keys -t 0 'rm -rf /' Enter", 'deny', 'deny'),
   c('deferred', 'screen -dmS x rm -rf /', 'deny', 'deny'),
   c('deferred', "screen -S x -X stuff 'rm -rf /\\n'", 'deny', 'deny'),
-  c('deferred', "tmux ls", 'require_approval', 'require_approval'),
+  c('deferred', 'tmux ls', 'require_approval', 'require_approval'),
   c('deferred', ". /dev/stdin <<< 'rm -rf /'", 'deny', 'deny'),
   // Code printed into a file a shell or `source` reads.
   c('deferred', "bash <(echo 'rm -rf /')", 'deny', 'deny'),

@@ -22,7 +22,12 @@ describe('PolicyEngine', () => {
     const r = engine.decide('ls -la / && sudo env rm -r -f /', CTX);
     expect(r.decision).toBe('deny');
     expect(r.segments).toHaveLength(2);
-    expect(r.segments[0]).toMatchObject({ argv: ['ls', '-la', '/'], normalized: 'ls -l -a /', decision: 'auto_allow', rule: { list: 'auto_allow', pattern: 'ls' } });
+    expect(r.segments[0]).toMatchObject({
+      argv: ['ls', '-la', '/'],
+      normalized: 'ls -l -a /',
+      decision: 'auto_allow',
+      rule: { list: 'auto_allow', pattern: 'ls' },
+    });
     expect(r.segments[1]).toMatchObject({
       argv: ['sudo', 'env', 'rm', '-r', '-f', '/'],
       normalized: 'rm -r -f /',

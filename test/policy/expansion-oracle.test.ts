@@ -24,13 +24,36 @@ beforeAll(async () => {
 afterAll(() => work?.cleanup());
 
 const inner = fc.tuple(fc.constantFrom('zzb', 'zzrm', 'zzc'), fc.constantFrom('', ' x', ' -rf /', ' "a b"'));
-const carrier = inner.chain(([n, a]) =>
-  fc.constantFrom(`$(${n}${a})`, `\`${n}${a}\``, `<(${n}${a})`, `$( ${n}${a} )`, `$(: ; ${n}${a})`),
-);
+const carrier = inner.chain(([n, a]) => fc.constantFrom(`$(${n}${a})`, `\`${n}${a}\``, `<(${n}${a})`, `$( ${n}${a} )`, `$(: ; ${n}${a})`));
 // An operator and where its word goes: `${V<op><word>}` or, for substrings and subscripts, a template.
 const operator = fc.constantFrom(
-  '#', '##', '%', '%%', '^', '^^', ',', ',,', '/', '//', '/#', '/%', '-', ':-', '=', ':=', '+', ':+', '?', ':?',
-  'sub-offset', 'sub-length', 'subscript', 'length-subscript', 'array-default', 'replace-with', 'nested',
+  '#',
+  '##',
+  '%',
+  '%%',
+  '^',
+  '^^',
+  ',',
+  ',,',
+  '/',
+  '//',
+  '/#',
+  '/%',
+  '-',
+  ':-',
+  '=',
+  ':=',
+  '+',
+  ':+',
+  '?',
+  ':?',
+  'sub-offset',
+  'sub-length',
+  'subscript',
+  'length-subscript',
+  'array-default',
+  'replace-with',
+  'nested',
 );
 
 function expansion(op: string, word: string): string {
@@ -63,7 +86,8 @@ const line = fc
   )
   .map(([setup, op, word, where]) => {
     const e = expansion(op, word);
-    const use = where === 'bare' ? `zza ${e}` : where === 'double' ? `zza "${e}"` : where === 'assign' ? `X=${e}; zza` : `zza > /dev/null${e}`;
+    const use =
+      where === 'bare' ? `zza ${e}` : where === 'double' ? `zza "${e}"` : where === 'assign' ? `X=${e}; zza` : `zza > /dev/null${e}`;
     return `${setup}; ${use}`;
   });
 
@@ -77,7 +101,10 @@ describe.skipIf(!BASH)('every parameter expansion operator is looked into', () =
         // zza's own words are run-time values; what matters is every command the expansions run.
         for (const argv of runs.filter((a) => a[0] !== 'zza')) {
           ranSomething++;
-          expect(seen(r.segments, argv), `bash ran ${JSON.stringify(argv)} for ${JSON.stringify(l)}; engine saw ${JSON.stringify(r.segments.map((s) => s.argv))}`).toBe(true);
+          expect(
+            seen(r.segments, argv),
+            `bash ran ${JSON.stringify(argv)} for ${JSON.stringify(l)}; engine saw ${JSON.stringify(r.segments.map((s) => s.argv))}`,
+          ).toBe(true);
         }
       }),
       { numRuns: 300, seed: 120012 },
@@ -99,7 +126,8 @@ describe.skipIf(!BASH)('every parameter expansion operator is looked into', () =
       const runs = bashRuns(l, work.dir).filter((a) => a[0] === 'zzb');
       expect(runs.length, `bash ran no zzb for ${JSON.stringify(l)}`).toBeGreaterThan(0);
       const r = engine.decide(l, { cwd: work.dir, home: work.dir });
-      for (const argv of runs) expect(seen(r.segments, argv), `${JSON.stringify(l)}: ${JSON.stringify(r.segments.map((s) => s.argv))}`).toBe(true);
+      for (const argv of runs)
+        expect(seen(r.segments, argv), `${JSON.stringify(l)}: ${JSON.stringify(r.segments.map((s) => s.argv))}`).toBe(true);
       expect(atLeast(r.decision, 'require_approval'), l).toBe(true);
     }
   });

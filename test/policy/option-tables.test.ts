@@ -106,9 +106,38 @@ const PROGRAMS: Program[] = [
     help: ['--help'],
     // Actions show their operands (`-i <.deb>`, `--compare-versions <a> <op> <b>`).
     operandNotValue: [
-      '-i', '--install', '--unpack', '-A', '--record-avail', '--configure', '--triggers-only', '-r', '--remove', '-P', '--purge', '-V',
-      '--verify', '--get-selections', '--update-avail', '--merge-avail', '-s', '--status', '-p', '--print-avail', '-L', '--listfiles',
-      '-l', '--list', '-S', '--search', '-C', '--audit', '--add-architecture', '--remove-architecture', '--validate-', '--compare-versions',
+      '-i',
+      '--install',
+      '--unpack',
+      '-A',
+      '--record-avail',
+      '--configure',
+      '--triggers-only',
+      '-r',
+      '--remove',
+      '-P',
+      '--purge',
+      '-V',
+      '--verify',
+      '--get-selections',
+      '--update-avail',
+      '--merge-avail',
+      '-s',
+      '--status',
+      '-p',
+      '--print-avail',
+      '-L',
+      '--listfiles',
+      '-l',
+      '--list',
+      '-S',
+      '--search',
+      '-C',
+      '--audit',
+      '--add-architecture',
+      '--remove-architecture',
+      '--validate-',
+      '--compare-versions',
       '-Dh',
     ],
     valueNotShown: ['--showformat'],
@@ -116,20 +145,68 @@ const PROGRAMS: Program[] = [
   {
     name: 'dpkg-query',
     help: ['--help'],
-    operandNotValue: ['-s', '--status', '-p', '--print-avail', '-L', '--listfiles', '-l', '--list', '-W', '--show', '-S', '--search', '--control-list', '--control-show', '-c', '--control-path'],
+    operandNotValue: [
+      '-s',
+      '--status',
+      '-p',
+      '--print-avail',
+      '-L',
+      '--listfiles',
+      '-l',
+      '--list',
+      '-W',
+      '--show',
+      '-S',
+      '--search',
+      '--control-list',
+      '--control-show',
+      '-c',
+      '--control-path',
+    ],
   },
   // --attr-source (git 2.43+) is newer than some installed gits.
   { name: 'git', help: ['-h'], valueNotShown: ['--attr-source'] },
-  { name: 'cargo', help: ['--help'], valueNotShown: ['j', 'F', 'p', '--git', '--branch', '--tag', '--rev', '--path', '--root', '--index', '--registry', '--target', '--target-dir', '--profile', '--bin', '--example', '--message-format', '--timings', '--manifest-path', '--lockfile-path'] },
+  {
+    name: 'cargo',
+    help: ['--help'],
+    valueNotShown: [
+      'j',
+      'F',
+      'p',
+      '--git',
+      '--branch',
+      '--tag',
+      '--rev',
+      '--path',
+      '--root',
+      '--index',
+      '--registry',
+      '--target',
+      '--target-dir',
+      '--profile',
+      '--bin',
+      '--example',
+      '--message-format',
+      '--timings',
+      '--manifest-path',
+      '--lockfile-path',
+    ],
+  },
 ];
 
 function helpText(p: Program): string | undefined {
-  const exe = findExecutable(p.name, process.env.PATH) ?? (p.name === 'cargo' ? findExecutable('cargo', `${process.env.HOME}/.cargo/bin`) : undefined);
+  const exe =
+    findExecutable(p.name, process.env.PATH) ??
+    (p.name === 'cargo' ? findExecutable('cargo', `${process.env.HOME}/.cargo/bin`) : undefined);
   if (!exe) return undefined;
   const runs = p.name === 'pacman' ? p.help.map((h) => [h]) : [p.help];
   return runs
     .map((args) => {
-      const r = spawnSync(exe, args, { encoding: 'utf8', env: { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C', COLUMNS: '200' }, timeout: 10_000 });
+      const r = spawnSync(exe, args, {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C', COLUMNS: '200' },
+        timeout: 10_000,
+      });
       return `${r.stdout}\n${r.stderr}`;
     })
     .join('\n');
@@ -138,32 +215,37 @@ function helpText(p: Program): string | undefined {
 describe('option tables of the programs the shipped rules name', () => {
   for (const p of PROGRAMS) {
     const text = helpText(p);
-    it.skipIf(text === undefined)(`${p.name}: every option that consumes the next word is known (from ${p.name} ${p.help.join(' ')})`, () => {
-      const table = optionTableFor(p.name, undefined);
-      expect(table, `${p.name} has an option table`).toBeDefined();
-      const options = parseHelp(text as string);
-      expect(options.length, `parsed options from ${p.name}'s help`).toBeGreaterThan(3);
-      const operand = new Set(p.operandNotValue ?? []);
-      const problems: string[] = [];
-      const shownValued = new Set<string>();
-      for (const o of options) {
-        if (o.names.some((n) => operand.has(n) || [...operand].some((x) => x.endsWith('-') && n.startsWith(x)))) continue;
-        for (const n of o.names) {
-          if (/^--(no-)?\[?/.test(n) && n.includes('[')) continue;
-          const says = tableSays(table!, n);
-          if (o.value === 'required') {
-            shownValued.add(canonical(table!, n));
-            if (says !== 'required') problems.push(`${n} takes a value (help) but the table says ${says}`);
-          } else if (o.value === 'none' && says === 'required' && !(p.valueNotShown ?? []).includes(n)) problems.push(`${n} takes no value (help) but the table says it does`);
+    it.skipIf(text === undefined)(
+      `${p.name}: every option that consumes the next word is known (from ${p.name} ${p.help.join(' ')})`,
+      () => {
+        const table = optionTableFor(p.name, undefined);
+        expect(table, `${p.name} has an option table`).toBeDefined();
+        const options = parseHelp(text as string);
+        expect(options.length, `parsed options from ${p.name}'s help`).toBeGreaterThan(3);
+        const operand = new Set(p.operandNotValue ?? []);
+        const problems: string[] = [];
+        const shownValued = new Set<string>();
+        for (const o of options) {
+          if (o.names.some((n) => operand.has(n) || [...operand].some((x) => x.endsWith('-') && n.startsWith(x)))) continue;
+          for (const n of o.names) {
+            if (/^--(no-)?\[?/.test(n) && n.includes('[')) continue;
+            const says = tableSays(table!, n);
+            if (o.value === 'required') {
+              shownValued.add(canonical(table!, n));
+              if (says !== 'required') problems.push(`${n} takes a value (help) but the table says ${says}`);
+            } else if (o.value === 'none' && says === 'required' && !(p.valueNotShown ?? []).includes(n))
+              problems.push(`${n} takes no value (help) but the table says it does`);
+          }
         }
-      }
-      // The other way: nothing in the table consumes a word unless the help (or the source, noted above) says so.
-      const notShown = new Set((p.valueNotShown ?? []).map((n) => (n.startsWith('-') ? canonical(table!, n) : n)));
-      for (const v of table!.valued ?? []) {
-        if (!shownValued.has(v) && !notShown.has(v)) problems.push(`the table says ${v} takes a value; ${p.name}'s help does not show it`);
-      }
-      expect([...new Set(problems)]).toEqual([]);
-    });
+        // The other way: nothing in the table consumes a word unless the help (or the source, noted above) says so.
+        const notShown = new Set((p.valueNotShown ?? []).map((n) => (n.startsWith('-') ? canonical(table!, n) : n)));
+        for (const v of table!.valued ?? []) {
+          if (!shownValued.has(v) && !notShown.has(v))
+            problems.push(`the table says ${v} takes a value; ${p.name}'s help does not show it`);
+        }
+        expect([...new Set(problems)]).toEqual([]);
+      },
+    );
   }
 
   /**
@@ -181,28 +263,47 @@ describe('option tables of the programs the shipped rules name', () => {
   ];
   for (const run of APT_RUNS) {
     const exe = findExecutable(run.name, process.env.PATH);
-    it.skipIf(!exe)(`${run.name}: the table agrees with apt's own option parser`, () => {
-      const table = optionTableFor(run.name, undefined)!;
-      // Every option the table says takes a value, each long name that maps to one, and flags that share their letters elsewhere.
-      const valued = new Set(table.valued ?? []);
-      const names = new Set<string>([
-        ...[...valued].map((v) => (v.length === 1 ? `-${v}` : v)),
-        ...Object.entries(table.long ?? {}).filter(([, c]) => valued.has(c)).map(([l]) => `--${l}`),
-        '-a', '-s', '-p', '-q', '-y', '-d', '-f', '--all-versions', '--installed',
-      ]);
-      const problems: string[] = [];
-      let understood = 0;
-      for (const n of names) {
-        const r = spawnSync(exe as string, [...run.command, n], { encoding: 'utf8', env: { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C' }, timeout: 20_000 });
-        const out = `${r.stdout}${r.stderr}`;
-        if (/not understood|Invalid operation/.test(out)) continue;
-        understood++;
-        const consumes = /requires an argument/.test(out);
-        if (consumes !== (tableSays(table, n) === 'required')) problems.push(`${n}: apt says ${consumes ? 'it takes a value' : 'no value'}, the table says ${tableSays(table, n)}`);
-      }
-      expect(understood).toBeGreaterThan(3);
-      expect(problems).toEqual([]);
-    }, 120_000);
+    it.skipIf(!exe)(
+      `${run.name}: the table agrees with apt's own option parser`,
+      () => {
+        const table = optionTableFor(run.name, undefined)!;
+        // Every option the table says takes a value, each long name that maps to one, and flags that share their letters elsewhere.
+        const valued = new Set(table.valued ?? []);
+        const names = new Set<string>([
+          ...[...valued].map((v) => (v.length === 1 ? `-${v}` : v)),
+          ...Object.entries(table.long ?? {})
+            .filter(([, c]) => valued.has(c))
+            .map(([l]) => `--${l}`),
+          '-a',
+          '-s',
+          '-p',
+          '-q',
+          '-y',
+          '-d',
+          '-f',
+          '--all-versions',
+          '--installed',
+        ]);
+        const problems: string[] = [];
+        let understood = 0;
+        for (const n of names) {
+          const r = spawnSync(exe as string, [...run.command, n], {
+            encoding: 'utf8',
+            env: { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C' },
+            timeout: 20_000,
+          });
+          const out = `${r.stdout}${r.stderr}`;
+          if (/not understood|Invalid operation/.test(out)) continue;
+          understood++;
+          const consumes = /requires an argument/.test(out);
+          if (consumes !== (tableSays(table, n) === 'required'))
+            problems.push(`${n}: apt says ${consumes ? 'it takes a value' : 'no value'}, the table says ${tableSays(table, n)}`);
+        }
+        expect(understood).toBeGreaterThan(3);
+        expect(problems).toEqual([]);
+      },
+      120_000,
+    );
   }
 
   const find = findExecutable('find', process.env.PATH);
@@ -214,7 +315,13 @@ describe('option tables of the programs the shipped rules name', () => {
     for (let i = 0; i < words.length; i++) {
       const w = words[i]!;
       // Operators take expressions, actions run to `;`; the help lists -regextype without its argument (find.1: `-regextype type`).
-      if (!/^-[a-z][a-z0-9_]+$/.test(w) || w.startsWith('-exec') || w.startsWith('-ok') || ['-not', '-and', '-or', '-regextype'].includes(w)) continue;
+      if (
+        !/^-[a-z][a-z0-9_]+$/.test(w) ||
+        w.startsWith('-exec') ||
+        w.startsWith('-ok') ||
+        ['-not', '-and', '-or', '-regextype'].includes(w)
+      )
+        continue;
       let n = 0;
       while (/^([A-Z]+|N(\[bcwkMG\])?|\[[^\]]+\]?\S*)$/.test(words[i + 1 + n] ?? '')) n++;
       if ((FIND_PRIMARY_ARGS[w] ?? 0) !== n) missing.push(`${w} takes ${n}, table says ${FIND_PRIMARY_ARGS[w] ?? 0}`);

@@ -45,14 +45,21 @@ describe('the bash grammar does not make a process heavy at exit', () => {
   }, 60_000);
 
   it('with the flags parser.ts sets, the same ten lines stay on the baseline compiler and small', async () => {
-    const r = await runMeasured(process.execPath, ['--trace-wasm-compilation-times', parseLines, '10', ...WASM_BASELINE_FLAGS], { cwd: home, env });
+    const r = await runMeasured(process.execPath, ['--trace-wasm-compilation-times', parseLines, '10', ...WASM_BASELINE_FLAGS], {
+      cwd: home,
+      env,
+    });
     expect(r.code).toBe(0);
     expect(optimizedWasm(r.stdout)).toEqual([]);
     expect(r.peakRssKb).toBeLessThan(200 * MB);
   });
 
   it('one `aios policy check` peaks under 200 MB and never optimizes the grammar', async () => {
-    const r = await runMeasured(process.execPath, ['--trace-wasm-compilation-times', '--import', 'tsx', cliEntry, 'policy', 'check', '--', 'ls -la && rm -rf /tmp/x'], { cwd: repoRoot, env });
+    const r = await runMeasured(
+      process.execPath,
+      ['--trace-wasm-compilation-times', '--import', 'tsx', cliEntry, 'policy', 'check', '--', 'ls -la && rm -rf /tmp/x'],
+      { cwd: repoRoot, env },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ls -l -a');

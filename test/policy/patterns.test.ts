@@ -16,7 +16,14 @@ async function decisions(permissions: Partial<Record<Decision, string[]>>, lines
 
 describe('flags', () => {
   it('match the same flags in any order and spelling', async () => {
-    const d = await decisions({ deny: ['rm -rf /'] }, ['rm -fr /', 'rm -r -f /', 'rm --recursive --force /', 'rm -R -f /', 'rm --force -r /', 'rm -r /']);
+    const d = await decisions({ deny: ['rm -rf /'] }, [
+      'rm -fr /',
+      'rm -r -f /',
+      'rm --recursive --force /',
+      'rm -R -f /',
+      'rm --force -r /',
+      'rm -r /',
+    ]);
     expect(d).toEqual({
       'rm -fr /': 'deny',
       'rm -r -f /': 'deny',
@@ -33,8 +40,16 @@ describe('flags', () => {
   });
 
   it('of a subcommand use its table (git push -f is --force)', async () => {
-    const d = await decisions({ require_approval: ['git push --force'], auto_allow: ['git push*'] }, ['git push -f origin main', 'git push origin main --force', 'git push origin main']);
-    expect(d).toEqual({ 'git push -f origin main': 'require_approval', 'git push origin main --force': 'require_approval', 'git push origin main': 'auto_allow' });
+    const d = await decisions({ require_approval: ['git push --force'], auto_allow: ['git push*'] }, [
+      'git push -f origin main',
+      'git push origin main --force',
+      'git push origin main',
+    ]);
+    expect(d).toEqual({
+      'git push -f origin main': 'require_approval',
+      'git push origin main --force': 'require_approval',
+      'git push origin main': 'auto_allow',
+    });
   });
 
   it('of unknown programs compare as written, clusters split', async () => {
@@ -45,17 +60,36 @@ describe('flags', () => {
 
 describe('deny, require_approval and notify cannot be escaped by adding words', () => {
   it('extra flags and arguments, anywhere', async () => {
-    const d = await decisions({ deny: ['rm -rf /'] }, ['rm -rfv /', 'rm -rf /tmp/x / /var/y', 'rm -rf --one-file-system /', 'rm -rf /home/me/build']);
-    expect(d).toEqual({ 'rm -rfv /': 'deny', 'rm -rf /tmp/x / /var/y': 'deny', 'rm -rf --one-file-system /': 'deny', 'rm -rf /home/me/build': 'require_approval' });
+    const d = await decisions({ deny: ['rm -rf /'] }, [
+      'rm -rfv /',
+      'rm -rf /tmp/x / /var/y',
+      'rm -rf --one-file-system /',
+      'rm -rf /home/me/build',
+    ]);
+    expect(d).toEqual({
+      'rm -rfv /': 'deny',
+      'rm -rf /tmp/x / /var/y': 'deny',
+      'rm -rf --one-file-system /': 'deny',
+      'rm -rf /home/me/build': 'require_approval',
+    });
   });
 
   it('arguments in any order (dd of= before if=)', async () => {
-    const d = await decisions({ deny: ['dd if=/dev/zero of=/dev/sda'] }, ['dd of=/dev/sda if=/dev/zero bs=1M', 'dd if=/dev/zero of=disk.img']);
+    const d = await decisions({ deny: ['dd if=/dev/zero of=/dev/sda'] }, [
+      'dd of=/dev/sda if=/dev/zero bs=1M',
+      'dd if=/dev/zero of=disk.img',
+    ]);
     expect(d).toEqual({ 'dd of=/dev/sda if=/dev/zero bs=1M': 'deny', 'dd if=/dev/zero of=disk.img': 'require_approval' });
   });
 
   it('paths compare after resolving against the working directory', async () => {
-    const d = await decisions({ deny: ['rm -rf ./secrets', 'rm -rf /'] }, ['rm -rf secrets', 'rm -rf /home/me/project/secrets/', 'rm -rf ../project/secrets', 'rm -rf ../../..', 'rm -rf secrets2']);
+    const d = await decisions({ deny: ['rm -rf ./secrets', 'rm -rf /'] }, [
+      'rm -rf secrets',
+      'rm -rf /home/me/project/secrets/',
+      'rm -rf ../project/secrets',
+      'rm -rf ../../..',
+      'rm -rf secrets2',
+    ]);
     expect(d).toEqual({
       'rm -rf secrets': 'deny',
       'rm -rf /home/me/project/secrets/': 'deny',
@@ -74,16 +108,40 @@ describe('deny, require_approval and notify cannot be escaped by adding words', 
 describe('auto_allow is exact unless it says *', () => {
   it('a closed pattern allows only itself', async () => {
     const d = await decisions({ auto_allow: ['git status'] }, ['git status', 'git status -s', 'git status x', 'git  status', 'git']);
-    expect(d).toEqual({ 'git status': 'auto_allow', 'git status -s': 'require_approval', 'git status x': 'require_approval', 'git  status': 'auto_allow', git: 'require_approval' });
+    expect(d).toEqual({
+      'git status': 'auto_allow',
+      'git status -s': 'require_approval',
+      'git status x': 'require_approval',
+      'git  status': 'auto_allow',
+      git: 'require_approval',
+    });
   });
 
   it('* as the last word allows any further arguments', async () => {
-    const d = await decisions({ auto_allow: ['git status *', 'git log *'] }, ['git status', 'git status -s', 'git log --oneline -5', 'git push']);
-    expect(d).toEqual({ 'git status': 'auto_allow', 'git status -s': 'auto_allow', 'git log --oneline -5': 'auto_allow', 'git push': 'require_approval' });
+    const d = await decisions({ auto_allow: ['git status *', 'git log *'] }, [
+      'git status',
+      'git status -s',
+      'git log --oneline -5',
+      'git push',
+    ]);
+    expect(d).toEqual({
+      'git status': 'auto_allow',
+      'git status -s': 'auto_allow',
+      'git log --oneline -5': 'auto_allow',
+      'git push': 'require_approval',
+    });
   });
 
   it('a trailing * on a word matches any suffix of it, and further arguments', async () => {
-    const d = await decisions({ auto_allow: ['systemctl status*', 'pacman -Q*'] }, ['systemctl status', 'systemctl status nginx', 'systemctl statusx', 'systemctl stop x', 'pacman -Qi rust', 'pacman -Q', 'pacman -S x']);
+    const d = await decisions({ auto_allow: ['systemctl status*', 'pacman -Q*'] }, [
+      'systemctl status',
+      'systemctl status nginx',
+      'systemctl statusx',
+      'systemctl stop x',
+      'pacman -Qi rust',
+      'pacman -Q',
+      'pacman -S x',
+    ]);
     expect(d).toEqual({
       'systemctl status': 'auto_allow',
       'systemctl status nginx': 'auto_allow',
@@ -96,7 +154,15 @@ describe('auto_allow is exact unless it says *', () => {
   });
 
   it('a bare program allows any arguments that do not make it dangerous', async () => {
-    const d = await decisions({ auto_allow: ['find', 'cat'] }, ['find . -name x', 'find / -type f -newer y', 'find . -delete', 'find . -exec rm {} ;', 'cat a b c', 'cat $(ls)', 'cat x > /etc/y']);
+    const d = await decisions({ auto_allow: ['find', 'cat'] }, [
+      'find . -name x',
+      'find / -type f -newer y',
+      'find . -delete',
+      'find . -exec rm {} ;',
+      'cat a b c',
+      'cat $(ls)',
+      'cat x > /etc/y',
+    ]);
     expect(d).toEqual({
       'find . -name x': 'auto_allow',
       'find / -type f -newer y': 'auto_allow',
@@ -116,7 +182,14 @@ describe('auto_allow is exact unless it says *', () => {
 
 describe('wildcards', () => {
   it('* in a path word stays within one component, like the shell glob', async () => {
-    const d = await decisions({ deny: ['rm -rf /*'] }, ['rm -rf /*', 'rm -rf /etc', 'rm -rf /etc/', 'rm -rf /e*', 'rm -rf /home/me/build', 'rm -rf /tmp/x']);
+    const d = await decisions({ deny: ['rm -rf /*'] }, [
+      'rm -rf /*',
+      'rm -rf /etc',
+      'rm -rf /etc/',
+      'rm -rf /e*',
+      'rm -rf /home/me/build',
+      'rm -rf /tmp/x',
+    ]);
     expect(d).toEqual({
       'rm -rf /*': 'deny',
       'rm -rf /etc': 'deny',
@@ -138,7 +211,13 @@ describe('wildcards', () => {
   });
 
   it('a run-time word matches only a * that covers every value', async () => {
-    const d = await decisions({ deny: ['shred build*', 'chmod 777 /*'], auto_allow: ['ls /tmp/*'] }, ['shred "build$X"', 'shred "$X"', 'shred build$X', 'chmod 777 /$X', 'ls "/tmp/$X"']);
+    const d = await decisions({ deny: ['shred build*', 'chmod 777 /*'], auto_allow: ['ls /tmp/*'] }, [
+      'shred "build$X"',
+      'shred "$X"',
+      'shred build$X',
+      'chmod 777 /$X',
+      'ls "/tmp/$X"',
+    ]);
     expect(d).toEqual({
       // "build$X" is one word starting with build: every value matches build*.
       'shred "build$X"': 'deny',
@@ -159,13 +238,21 @@ describe('wildcards', () => {
 
 describe('compound patterns', () => {
   it('the fork bomb matches however it is spaced, quoted or named', async () => {
-    const d = await decisions({ deny: [':(){ :|:& };:'] }, [':(){ :|:& };:', ':(){ :|: & };:', ':  ( )  {  :  |  :  &  }  ;  :', "f(){ f|f& };f", ":(){ ':'|\":\"& };:", ':(){ :|:; };:', 'f(){ g|g& };f']);
+    const d = await decisions({ deny: [':(){ :|:& };:'] }, [
+      ':(){ :|:& };:',
+      ':(){ :|: & };:',
+      ':  ( )  {  :  |  :  &  }  ;  :',
+      'f(){ f|f& };f',
+      ':(){ \':\'|":"& };:',
+      ':(){ :|:; };:',
+      'f(){ g|g& };f',
+    ]);
     expect(d).toEqual({
       ':(){ :|:& };:': 'deny',
       ':(){ :|: & };:': 'deny',
       ':  ( )  {  :  |  :  &  }  ;  :': 'deny',
       'f(){ f|f& };f': 'deny',
-      ":(){ ':'|\":\"& };:": 'deny',
+      ':(){ \':\'|":"& };:': 'deny',
       ':(){ :|:; };:': 'require_approval',
       'f(){ g|g& };f': 'require_approval',
     });
@@ -173,7 +260,12 @@ describe('compound patterns', () => {
 
   it('a list pattern matches when every part is in the line', async () => {
     const d = await decisions({ deny: ['curl * | sh'] }, ['curl -s x | sh', 'curl x; sh', 'curl x | bash', 'wget x | sh']);
-    expect(d).toEqual({ 'curl -s x | sh': 'deny', 'curl x; sh': 'deny', 'curl x | bash': 'require_approval', 'wget x | sh': 'require_approval' });
+    expect(d).toEqual({
+      'curl -s x | sh': 'deny',
+      'curl x; sh': 'deny',
+      'curl x | bash': 'require_approval',
+      'wget x | sh': 'require_approval',
+    });
   });
 });
 

@@ -30,22 +30,82 @@ const leftPool = pool.filter(usableLeft);
 const rightPool = pool.filter(usableRight);
 
 const program = fc.constantFrom(
-  'ls', 'cat', 'grep', 'find', 'rm', 'pacman', 'systemctl', 'git', 'dd', 'mkfs.ext4', 'echo', 'cd', 'tee', 'python3', 'sh',
-  '/bin/rm', '\\rm', '"rm"', 'sudo rm', 'env A=1 rm', 'nice -n 5 rm', 'timeout 5 rm', 'xargs rm', 'command rm', 'sudo -u root pacman',
+  'ls',
+  'cat',
+  'grep',
+  'find',
+  'rm',
+  'pacman',
+  'systemctl',
+  'git',
+  'dd',
+  'mkfs.ext4',
+  'echo',
+  'cd',
+  'tee',
+  'python3',
+  'sh',
+  '/bin/rm',
+  '\\rm',
+  '"rm"',
+  'sudo rm',
+  'env A=1 rm',
+  'nice -n 5 rm',
+  'timeout 5 rm',
+  'xargs rm',
+  'command rm',
+  'sudo -u root pacman',
 );
 const word = fc.constantFrom(
-  '-rf', '-r', '-f', '-fr', '--force', '--recursive', '-Qi', '-S', '-Syu', '-R', '-la', 'status', 'stop', 'clone', 'install',
-  '/', '/*', '//', '/home', './build', 'build', '..', '../..', '/tmp/x', '~', '~/x', 'x', '"$X"', '$(ls)', "'a b'", '{/,x}',
-  '-delete', '-exec', 'rm', '\\;', '-c', "'rm -rf /'", '>', '/dev/null', 'out.txt', '/etc/x', '2>&1',
+  '-rf',
+  '-r',
+  '-f',
+  '-fr',
+  '--force',
+  '--recursive',
+  '-Qi',
+  '-S',
+  '-Syu',
+  '-R',
+  '-la',
+  'status',
+  'stop',
+  'clone',
+  'install',
+  '/',
+  '/*',
+  '//',
+  '/home',
+  './build',
+  'build',
+  '..',
+  '../..',
+  '/tmp/x',
+  '~',
+  '~/x',
+  'x',
+  '"$X"',
+  '$(ls)',
+  "'a b'",
+  '{/,x}',
+  '-delete',
+  '-exec',
+  'rm',
+  '\\;',
+  '-c',
+  "'rm -rf /'",
+  '>',
+  '/dev/null',
+  'out.txt',
+  '/etc/x',
+  '2>&1',
 );
-const generated = fc
-  .tuple(program, fc.array(word, { maxLength: 5 }))
-  .map(([p, ws]) => {
-    // A dangling redirection operator at the end is not a command.
-    const words = [...ws];
-    while (words.length > 0 && (words[words.length - 1] === '>' || words[words.length - 1] === '-exec')) words.pop();
-    return [p, ...words].join(' ');
-  });
+const generated = fc.tuple(program, fc.array(word, { maxLength: 5 })).map(([p, ws]) => {
+  // A dangling redirection operator at the end is not a command.
+  const words = [...ws];
+  while (words.length > 0 && (words[words.length - 1] === '>' || words[words.length - 1] === '-exec')) words.pop();
+  return [p, ...words].join(' ');
+});
 
 const left = fc.oneof(fc.constantFrom(...leftPool), generated);
 const right = fc.oneof(fc.constantFrom(...rightPool), generated);

@@ -18,7 +18,10 @@ beforeAll(async () => {
   engine = await PolicyEngine.create({ config: loadConfig({ file: SHIPPED_CONFIG, env: ENV }), hostname: 'test-host' });
   tmp = tempDir();
   const file = path.join(tmp.dir, 'config.toml');
-  fs.writeFileSync(file, '[permissions]\nauto_allow = ["echo", "tee", "cp", "mv", "touch", "git config*", "crontab*"]\nprotected_paths = ["~/notes", "/srv/keep"]\n');
+  fs.writeFileSync(
+    file,
+    '[permissions]\nauto_allow = ["echo", "tee", "cp", "mv", "touch", "git config*", "crontab*"]\nprotected_paths = ["~/notes", "/srv/keep"]\n',
+  );
   extraEngine = await PolicyEngine.create({ config: loadConfig({ file, env: ENV }), hostname: 'test-host' });
 });
 afterAll(() => tmp.cleanup());
@@ -109,7 +112,10 @@ describe('writes into protected paths need approval whatever the rules and the c
   });
 
   it('protects the usual config folder even when the config dir is elsewhere', async () => {
-    const elsewhere = await PolicyEngine.create({ config: loadConfig({ file: SHIPPED_CONFIG, env: { HOME, AIOS_CONFIG_DIR: '/tmp/aios-cfg' } }), hostname: 'test-host' });
+    const elsewhere = await PolicyEngine.create({
+      config: loadConfig({ file: SHIPPED_CONFIG, env: { HOME, AIOS_CONFIG_DIR: '/tmp/aios-cfg' } }),
+      hostname: 'test-host',
+    });
     expect(elsewhere.decide('cat x >> .config/syui/ai/config.toml', AS_DEPLOYED).decision).toBe('require_approval');
     expect(elsewhere.decide('cat x >> /tmp/aios-cfg/config.toml', AS_DEPLOYED).decision).toBe('require_approval');
   });
@@ -143,8 +149,22 @@ describe('writes into protected paths need approval whatever the rules and the c
 
 describe('protectedPaths', () => {
   it('lists aios config, memory, start-up files, keys, units, crontabs and autostart', () => {
-    const all = protectedPaths({ home: HOME, configDir: `${HOME}/.config/syui/ai`, memoryDir: `${HOME}/.config/syui/ai/gpt`, extra: ['/srv/x'] }).map((p) => p.path);
-    for (const p of ['/home/aios/.config/syui/ai', '/home/aios/.bashrc', '/home/aios/.ssh', '/home/aios/.gnupg', '/home/aios/.config/systemd/user', '/var/spool/cron', '/home/aios/.config/autostart', '/srv/x']) {
+    const all = protectedPaths({
+      home: HOME,
+      configDir: `${HOME}/.config/syui/ai`,
+      memoryDir: `${HOME}/.config/syui/ai/gpt`,
+      extra: ['/srv/x'],
+    }).map((p) => p.path);
+    for (const p of [
+      '/home/aios/.config/syui/ai',
+      '/home/aios/.bashrc',
+      '/home/aios/.ssh',
+      '/home/aios/.gnupg',
+      '/home/aios/.config/systemd/user',
+      '/var/spool/cron',
+      '/home/aios/.config/autostart',
+      '/srv/x',
+    ]) {
       expect(all).toContain(p);
     }
   });

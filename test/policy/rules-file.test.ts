@@ -47,7 +47,7 @@ describe('the suggested rule', () => {
 });
 
 describe('editing [permissions] as text', () => {
-  it('adds to the shipped file\'s multi-line list and keeps every comment and line', () => {
+  it("adds to the shipped file's multi-line list and keeps every comment and line", () => {
     const text = fs.readFileSync(SHIPPED_CONFIG, 'utf8');
     const next = withRuleAdded(text, { list: 'auto_allow', pattern: 'seq *' }, F);
     const doc = parse(next) as { permissions: { auto_allow: string[] } };
@@ -60,7 +60,10 @@ describe('editing [permissions] as text', () => {
     const a = withRuleAdded('[ai]\nmodel = "m" # my model\n', { list: 'auto_allow', pattern: 'seq *' }, F);
     expect(a).toBe('[ai]\nmodel = "m" # my model\n\n[permissions]\nauto_allow = ["seq *"]\n');
     const b = withRuleAdded('[permissions]\n# keep\ndeny = ["x"]\n', { list: 'auto_allow', pattern: 'sleep *' }, F);
-    expect(personRules(b, F)).toEqual([{ list: 'auto_allow', pattern: 'sleep *' }, { list: 'deny', pattern: 'x' }]);
+    expect(personRules(b, F)).toEqual([
+      { list: 'auto_allow', pattern: 'sleep *' },
+      { list: 'deny', pattern: 'x' },
+    ]);
     expect(b).toContain('# keep');
     const c = withRuleAdded('[permissions]\nauto_allow = [\n  "a", # first\n  "b",\n] # end\n', { list: 'auto_allow', pattern: 'c *' }, F);
     expect((parse(c) as { permissions: { auto_allow: string[] } }).permissions.auto_allow).toEqual(['a', 'b', 'c *']);
@@ -76,7 +79,7 @@ describe('editing [permissions] as text', () => {
     expect(() => withRuleAdded('not toml = = =', { list: 'auto_allow', pattern: 'x' }, F)).toThrow(/not valid TOML/);
   });
 
-  it('writes the file in place and reads the person\'s rules back', () => {
+  it("writes the file in place and reads the person's rules back", () => {
     const t = tempDir();
     try {
       const file = path.join(t.dir, 'sub', 'config.toml');

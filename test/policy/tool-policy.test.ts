@@ -6,7 +6,12 @@ import { CTX, engineFromToml, shippedEngine } from '../support/policy';
 
 /** MCP and built-in tool calls through the same gate as command lines. */
 
-const call = (server: string, tool: string, args: Record<string, unknown> = {}, extra: Partial<ToolCallFacts> = {}): ToolCallFacts => ({ server, tool, args, ...extra });
+const call = (server: string, tool: string, args: Record<string, unknown> = {}, extra: Partial<ToolCallFacts> = {}): ToolCallFacts => ({
+  server,
+  tool,
+  args,
+  ...extra,
+});
 
 describe('tool rules', () => {
   it('name server and tool with globs in both parts', () => {
@@ -68,7 +73,10 @@ require_approval = ["mcp__fs__write_*"]
     expect(moved).toMatchObject({ decision: 'deny', rule: { list: 'deny', pattern: 'mcp__fs__move_file' } });
     expect(engine.decideTool(call('fs', 'write_file', { path: 'a' }), CTX).decision).toBe('auto_allow');
     const { engine: strict } = await engineFromToml(toml, { profile: 'strict' });
-    expect(strict.decideTool(call('fs', 'write_file', { path: 'a' }), CTX)).toMatchObject({ decision: 'require_approval', profile: 'strict' });
+    expect(strict.decideTool(call('fs', 'write_file', { path: 'a' }), CTX)).toMatchObject({
+      decision: 'require_approval',
+      profile: 'strict',
+    });
     // Tool rules never match command lines, nor command rules tools.
     expect(engine.decide('mcp__fs__read_file', CTX).decision).toBe('require_approval');
   });
@@ -78,20 +86,28 @@ require_approval = ["mcp__fs__write_*"]
     const ro = { annotations: { readOnlyHint: true } };
     expect(engine.decideTool(call('x', 'look', {}, ro), CTX).decision).toBe('require_approval');
     expect(engine.decideTool(call('x', 'look', {}, { ...ro, trustAnnotations: true }), CTX).decision).toBe('auto_allow');
-    expect(engine.decideTool(call('x', 'look', {}, { annotations: { readOnlyHint: true, destructiveHint: true }, trustAnnotations: true }), CTX).decision).toBe('require_approval');
-    expect(engine.decideTool(call('x', 'look', {}, { annotations: { readOnlyHint: false }, trustAnnotations: true }), CTX).decision).toBe('require_approval');
+    expect(
+      engine.decideTool(call('x', 'look', {}, { annotations: { readOnlyHint: true, destructiveHint: true }, trustAnnotations: true }), CTX)
+        .decision,
+    ).toBe('require_approval');
+    expect(engine.decideTool(call('x', 'look', {}, { annotations: { readOnlyHint: false }, trustAnnotations: true }), CTX).decision).toBe(
+      'require_approval',
+    );
   });
 
   it('needs approval for a path argument naming a protected place, whatever the rules', async () => {
     const { engine } = await engineFromToml('[permissions]\nauto_allow = ["mcp__fs__*", "mcp__notes__*"]\n');
     const fs = { known: 'filesystem' as const };
-    const d = (tool: string, args: Record<string, unknown>, extra: Partial<ToolCallFacts> = fs, server = 'fs') => engine.decideTool(call(server, tool, args, extra), CTX);
+    const d = (tool: string, args: Record<string, unknown>, extra: Partial<ToolCallFacts> = fs, server = 'fs') =>
+      engine.decideTool(call(server, tool, args, extra), CTX);
     expect(d('write_file', { path: '/home/me/project/notes.md', content: 'x' }).decision).toBe('auto_allow');
     expect(d('write_file', { path: '/home/me/.bashrc', content: 'x' }).decision).toBe('require_approval');
     expect(d('write_file', { path: '~/.ssh/authorized_keys', content: 'x' }).decision).toBe('require_approval');
     expect(d('write_file', { path: '../.profile', content: 'x' }).decision).toBe('require_approval');
     expect(d('edit_file', { path: '/home/me/project/.git/hooks/pre-commit', edits: [] }).decision).toBe('require_approval');
-    expect(d('move_file', { source: '/home/me/project/a', destination: '/home/me/.config/autostart/a.desktop' }).decision).toBe('require_approval');
+    expect(d('move_file', { source: '/home/me/project/a', destination: '/home/me/.config/autostart/a.desktop' }).decision).toBe(
+      'require_approval',
+    );
     expect(d('create_directory', { path: '/home/me/.config/systemd/user/x' }).decision).toBe('require_approval');
     // A known server's reads of a protected place are reads.
     expect(d('read_text_file', { path: '/home/me/.bashrc' }).decision).toBe('auto_allow');
@@ -99,7 +115,9 @@ require_approval = ["mcp__fs__write_*"]
     expect(d('write_note', { file_path: '/home/me/.zshrc' }, {}, 'notes').decision).toBe('require_approval');
     expect(d('write_note', { target: '/home/me/.ssh' }, {}, 'notes').decision).toBe('require_approval');
     expect(d('write_note', { text: '/home/me/.bashrc' }, {}, 'notes').decision).toBe('auto_allow');
-    expect(d('write_many', { files: [{ path: '/home/me/project/a' }, { path: '/home/me/.profile' }] }, {}, 'notes').decision).toBe('require_approval');
+    expect(d('write_many', { files: [{ path: '/home/me/project/a' }, { path: '/home/me/.profile' }] }, {}, 'notes').decision).toBe(
+      'require_approval',
+    );
     expect(d('write_many', { files: [{ path: '/home/me/project/a' }] }, {}, 'notes').decision).toBe('auto_allow');
     const r = d('write_file', { path: '/home/me/.bashrc', content: 'x' });
     expect(r.reasons.join('\n')).toMatch(/argument path names \/home\/me\/\.bashrc, a protected path/);

@@ -8,7 +8,7 @@ const texts = (s: string, home?: string): string[] => expandWord(unquoted(s), ho
 
 describe('words', () => {
   it("decodes $'…' like bash", () => {
-    expect(decodeAnsiC('a\\x41\\101\\u00e9\\n\\t\\\\\\\'')).toBe("aAAé\n\t\\'");
+    expect(decodeAnsiC("a\\x41\\101\\u00e9\\n\\t\\\\\\'")).toBe("aAAé\n\t\\'");
     expect(decodeAnsiC('\\cA\\e\\q')).toBe('\x01\x1b\\q');
   });
 
@@ -39,7 +39,12 @@ describe('words', () => {
 
   it('marks unquoted glob characters', () => {
     expect(expandWord(unquoted('*.txt'), {})[0]?.glob).toBe(true);
-    expect(expandWord([...'*.txt'].map((c) => ({ c, q: true })), {})[0]?.glob).toBe(false);
+    expect(
+      expandWord(
+        [...'*.txt'].map((c) => ({ c, q: true })),
+        {},
+      )[0]?.glob,
+    ).toBe(false);
   });
 
   it('reads what the parser sees in quotes, escapes and concatenations', async () => {
@@ -69,7 +74,7 @@ describe('the word-by-word reader for text the grammar cannot parse', () => {
 describe('line continuations', () => {
   it('are removed as bash does, except in single quotes, comments and heredoc bodies', () => {
     expect(joinContinuations('r\\\nm -rf /')).toBe('rm -rf /');
-    expect(joinContinuations("echo 'a\\\nb' \"c\\\nd\"")).toBe("echo 'a\\\nb' \"cd\"");
+    expect(joinContinuations('echo \'a\\\nb\' "c\\\nd"')).toBe('echo \'a\\\nb\' "cd"');
     expect(joinContinuations('ls # x \\\nrm y')).toBe('ls # x \\\nrm y');
     expect(joinContinuations("cat <<'E'\na\\\nb\nE\nx\\\ny")).toBe("cat <<'E'\na\\\nb\nE\nxy");
     expect(joinContinuations('cat <<E\na\\\nb\nE\n')).toBe('cat <<E\nab\nE\n');

@@ -23,12 +23,24 @@ import { chatEnv, startChat, stopChatWorld, type ChatPty } from '../tty/pty-harn
 const PREVIEW: Preview = {
   ran: true,
   lines: ['would delete 2 files and 1 directory (12.0 KB) in ./build', 'would change /etc/hosts: +1 −0'],
-  limits: ['the network was off in the preview: effects that need it (downloads, remote changes) are not shown (guessed from the program names and errors)'],
+  limits: [
+    'the network was off in the preview: effects that need it (downloads, remote changes) are not shown (guessed from the program names and errors)',
+  ],
   changes: [
     { path: '/p/build', display: './build', kind: 'deleted', type: 'dir', size: 0 },
     { path: '/p/build/a.o', display: './build/a.o', kind: 'deleted', type: 'file', size: 4096 },
     { path: '/p/build/b.o', display: './build/b.o', kind: 'deleted', type: 'file', size: 8192 },
-    { path: '/etc/hosts', display: '/etc/hosts', kind: 'changed', type: 'file', size: 40, oldSize: 30, diff: '--- /etc/hosts\n+++ /etc/hosts\n@@ -1,1 +1,2 @@\n 127.0.0.1 localhost\n+10.0.0.1 db', added: 1, removed: 0 },
+    {
+      path: '/etc/hosts',
+      display: '/etc/hosts',
+      kind: 'changed',
+      type: 'file',
+      size: 40,
+      oldSize: 30,
+      diff: '--- /etc/hosts\n+++ /etc/hosts\n@@ -1,1 +1,2 @@\n 127.0.0.1 localhost\n+10.0.0.1 db',
+      added: 1,
+      removed: 0,
+    },
   ],
   omitted: 0,
   exitCode: 0,
@@ -38,7 +50,18 @@ const PREVIEW: Preview = {
 
 describe('the approval surfaces show the preview', () => {
   it('native dialog: the summary, the limits and the list are in the detail text', () => {
-    const request: ApprovalRequest = { requestId: '01HAPPROVAL', callId: 'c', turnId: 't', command: 'rm -rf ./build', cwd: '/p', decision: 'require_approval', rule: 'require_approval: "rm -rf*"', reasons: [], timeoutMs: 60_000, preview: PREVIEW };
+    const request: ApprovalRequest = {
+      requestId: '01HAPPROVAL',
+      callId: 'c',
+      turnId: 't',
+      command: 'rm -rf ./build',
+      cwd: '/p',
+      decision: 'require_approval',
+      rule: 'require_approval: "rm -rf*"',
+      reasons: [],
+      timeoutMs: 60_000,
+      preview: PREVIEW,
+    };
     const detail = String(approvalBoxOptions(request, new AbortController().signal).detail);
     expect(detail).toContain('would delete 2 files and 1 directory (12.0 KB) in ./build');
     expect(detail).toContain('would change /etc/hosts: +1 −0');
@@ -69,7 +92,11 @@ describe('aios chat: preview before approval (real pty, real overlay)', () => {
   beforeEach(async () => {
     server = await startLlmServer();
     dirs = makeDirs();
-    writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, { require_approval: ['rm*'] });
+    writeConfig(
+      dirs.env,
+      { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 },
+      { require_approval: ['rm*'] },
+    );
   });
   afterEach(async () => {
     await stopChatWorld({ chat, server, dir: dirs.dir });
@@ -83,7 +110,13 @@ describe('aios chat: preview before approval (real pty, real overlay)', () => {
       fs.mkdirSync(path.dirname(path.join(work, rel)), { recursive: true });
       fs.writeFileSync(path.join(work, rel), body);
     }
-    const hash = () => Object.keys(files).map((rel) => crypto.createHash('sha256').update(fs.readFileSync(path.join(work, rel))).digest('hex'));
+    const hash = () =>
+      Object.keys(files).map((rel) =>
+        crypto
+          .createHash('sha256')
+          .update(fs.readFileSync(path.join(work, rel)))
+          .digest('hex'),
+      );
     const before = hash();
     const env = chatEnv(dirs.env);
     chat = startChat(env, work);
@@ -94,7 +127,11 @@ describe('aios chat: preview before approval (real pty, real overlay)', () => {
     chat.type('clean the build\r');
     // The question comes at once, saying the preview is on its way; the preview then fills in above the prompt.
     const preparing = await chat.waitFor(/preparing the preview…[\s\S]*Run it\? \[y\/N\] \(\d+ s\) $/, m, 30_000);
-    await chat.waitFor(/would delete 3 files and 2 directories \(10\.7 KB\) in \.\/build[\s\S]*Run it\? \[y\/N\] \(\d+ s\) $/, preparing, 30_000);
+    await chat.waitFor(
+      /would delete 3 files and 2 directories \(10\.7 KB\) in \.\/build[\s\S]*Run it\? \[y\/N\] \(\d+ s\) $/,
+      preparing,
+      30_000,
+    );
     const asked = chat.text().slice(m);
     expect(asked).toContain('approval needed: rm -rf ./build');
     for (const rel of Object.keys(files)) expect(asked).toContain(`deleted ./${rel}`);

@@ -12,12 +12,23 @@ beforeEach(() => {
   dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'aios-preview-cli-')));
   fs.mkdirSync(path.join(dir, 'work', 'build'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'work', 'build', 'out.bin'), 'x'.repeat(2048));
-  env = { PATH: `${path.join(root, 'node_modules/.bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: path.join(dir, 'home'), XDG_CONFIG_HOME: path.join(dir, 'xdg'), AIOS_CONFIG_DIR: path.join(dir, 'cfg'), LANG: 'C' };
+  env = {
+    PATH: `${path.join(root, 'node_modules/.bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    HOME: path.join(dir, 'home'),
+    XDG_CONFIG_HOME: path.join(dir, 'xdg'),
+    AIOS_CONFIG_DIR: path.join(dir, 'cfg'),
+    LANG: 'C',
+  };
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const check = (...args: string[]) =>
-  spawnSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'src/hosts/cli.ts'), 'policy', 'check', ...args], { cwd: path.join(dir, 'work'), env, encoding: 'utf8', timeout: 60_000 });
+  spawnSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'src/hosts/cli.ts'), 'policy', 'check', ...args], {
+    cwd: path.join(dir, 'work'),
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 
 describe('aios policy check --preview', () => {
   it('prints the decision and what the command would change, changing nothing', () => {

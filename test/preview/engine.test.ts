@@ -22,7 +22,11 @@ function snapshot(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (p: string) => {
     const st = fs.lstatSync(p);
-    const hash = st.isFile() ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex') : st.isSymbolicLink() ? fs.readlinkSync(p) : '';
+    const hash = st.isFile()
+      ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')
+      : st.isSymbolicLink()
+        ? fs.readlinkSync(p)
+        : '';
     out.set(path.relative(dir, p), `${st.mode} ${st.size} ${st.mtimeMs} ${hash}`);
     if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(path.join(p, n));
   };
@@ -46,7 +50,11 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(tree, { recursive: true, force: true }));
 
-const byKind = (p: Preview, kind: string) => p.changes.filter((c) => c.kind === kind).map((c) => c.display).sort();
+const byKind = (p: Preview, kind: string) =>
+  p.changes
+    .filter((c) => c.kind === kind)
+    .map((c) => c.display)
+    .sort();
 
 describe('preview engine', () => {
   it('lists what rm -rf ./build would delete, with sizes, and leaves every file in place', async () => {
@@ -61,7 +69,14 @@ describe('preview engine', () => {
 
   it('sees files added, changed with a unified diff, re-moded, and a directory made again (opaque)', async () => {
     const before = snapshot(tree);
-    const p = await previewCommand({ command: 'echo four >> notes.txt; echo new > added.txt; chmod 755 run.sh; rm -rf keep && mkdir keep && echo fresh > keep/new', cwd: tree, env }, settings);
+    const p = await previewCommand(
+      {
+        command: 'echo four >> notes.txt; echo new > added.txt; chmod 755 run.sh; rm -rf keep && mkdir keep && echo fresh > keep/new',
+        cwd: tree,
+        env,
+      },
+      settings,
+    );
     expect(p.ran).toBe(true);
     expect(byKind(p, 'added')).toEqual(['./added.txt', './keep/new']);
     expect(byKind(p, 'deleted')).toEqual(['./keep/old']);
@@ -119,7 +134,10 @@ describe('preview engine', () => {
     fs.mkdirSync(path.join(pkg, 'DEBIAN'), { recursive: true });
     fs.mkdirSync(path.join(pkg, 'usr', 'bin'), { recursive: true });
     fs.mkdirSync(path.join(pkg, 'etc'), { recursive: true });
-    fs.writeFileSync(path.join(pkg, 'DEBIAN', 'control'), 'Package: aios-preview-probe\nVersion: 1.0\nArchitecture: all\nMaintainer: aios tests <t@example.invalid>\nDescription: preview probe\n');
+    fs.writeFileSync(
+      path.join(pkg, 'DEBIAN', 'control'),
+      'Package: aios-preview-probe\nVersion: 1.0\nArchitecture: all\nMaintainer: aios tests <t@example.invalid>\nDescription: preview probe\n',
+    );
     fs.writeFileSync(path.join(pkg, 'usr', 'bin', 'aios-preview-probe'), '#!/bin/sh\necho probe\n', { mode: 0o755 });
     fs.writeFileSync(path.join(pkg, 'etc', 'aios-preview-probe.conf'), 'x=1\n');
     const built = spawnSync('dpkg-deb', ['--root-owner-group', '--build', pkg, path.join(tree, 'probe.deb')], { encoding: 'utf8' });
@@ -164,17 +182,25 @@ describe('preview engine', () => {
     }
   });
 
-  it('runs a denied-by-mounts write as a failure, not as a real change: /dev is the preview\'s own', async () => {
+  it("runs a denied-by-mounts write as a failure, not as a real change: /dev is the preview's own", async () => {
     const marker = `/dev/shm/aios-preview-marker-${process.pid}`;
-    const p = await previewCommand({ command: `echo x > ${marker}; echo y > /dev/aios-preview-dev-${process.pid}`, cwd: tree, env }, settings);
+    const p = await previewCommand(
+      { command: `echo x > ${marker}; echo y > /dev/aios-preview-dev-${process.pid}`, cwd: tree, env },
+      settings,
+    );
     expect(p.ran).toBe(true);
     expect(fs.existsSync(marker)).toBe(false);
     expect(fs.existsSync(`/dev/aios-preview-dev-${process.pid}`)).toBe(false);
   });
 
-  it('the command cannot see or rewrite the preview\'s own record (upper layers, listings, exit code)', async () => {
+  it("the command cannot see or rewrite the preview's own record (upper layers, listings, exit code)", async () => {
     const p = await previewCommand(
-      { command: 'rm -rf ./build; for d in /dev/shm/aios-preview-* /tmp/aios-preview-* /proc/[0-9]*/root/dev/shm/aios-preview-*; do rm -rf "$d"/up/* "$d"/lst/* 2>/dev/null; echo 0 > "$d/exit" 2>/dev/null; done; ls -d /dev/shm/aios-preview-*/up 2>&1; exit 3', cwd: tree, env },
+      {
+        command:
+          'rm -rf ./build; for d in /dev/shm/aios-preview-* /tmp/aios-preview-* /proc/[0-9]*/root/dev/shm/aios-preview-*; do rm -rf "$d"/up/* "$d"/lst/* 2>/dev/null; echo 0 > "$d/exit" 2>/dev/null; done; ls -d /dev/shm/aios-preview-*/up 2>&1; exit 3',
+        cwd: tree,
+        env,
+      },
       settings,
     );
     expect(p.exitCode).toBe(3);

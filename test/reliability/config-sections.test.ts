@@ -15,20 +15,32 @@ afterEach(async () => {
 
 describe('config.toml section by section', () => {
   it('an unknown key is a warning naming the closest known key; [ai] is kept', () => {
-    const r = parseConfigText('[ai]\nbase_url = "http://127.0.0.1:1/v1"\nmodel = "m"\nrequest_timeot_s = 5\n\n[ui]\nfont_sise = 12\n', 'c.toml');
+    const r = parseConfigText(
+      '[ai]\nbase_url = "http://127.0.0.1:1/v1"\nmodel = "m"\nrequest_timeot_s = 5\n\n[ui]\nfont_sise = 12\n',
+      'c.toml',
+    );
     expect(r.problems).toEqual([]);
     expect(r.config?.ai.base_url).toBe('http://127.0.0.1:1/v1');
-    expect(r.warnings).toContainEqual(expect.objectContaining({ key: 'ai.request_timeot_s', line: 4, message: 'unknown key, ignored (did you mean request_timeout_s?)' }));
-    expect(r.warnings).toContainEqual(expect.objectContaining({ key: 'ui.font_sise', message: expect.stringContaining('did you mean font_size?') }));
+    expect(r.warnings).toContainEqual(
+      expect.objectContaining({ key: 'ai.request_timeot_s', line: 4, message: 'unknown key, ignored (did you mean request_timeout_s?)' }),
+    );
+    expect(r.warnings).toContainEqual(
+      expect.objectContaining({ key: 'ui.font_sise', message: expect.stringContaining('did you mean font_size?') }),
+    );
   });
 
   it('a typo in [permissions] says the key it meant, and costs only the policy, not [ai]', () => {
-    const r = parseConfigText('[ai]\nbase_url = "http://127.0.0.1:1/v1"\nmodel = "m"\n\n[permissions]\nrequre_approval = ["rm*"]\n', 'c.toml');
-    expect(r.problems).toEqual([expect.objectContaining({ key: 'permissions.requre_approval', message: 'unknown key (did you mean require_approval?)' })]);
+    const r = parseConfigText(
+      '[ai]\nbase_url = "http://127.0.0.1:1/v1"\nmodel = "m"\n\n[permissions]\nrequre_approval = ["rm*"]\n',
+      'c.toml',
+    );
+    expect(r.problems).toEqual([
+      expect.objectContaining({ key: 'permissions.requre_approval', message: 'unknown key (did you mean require_approval?)' }),
+    ]);
     expect(r.config?.ai).toMatchObject({ base_url: 'http://127.0.0.1:1/v1', model: 'm' });
   });
 
-  it('a wrong type in one key takes that key\'s default and keeps the rest of its section', () => {
+  it("a wrong type in one key takes that key's default and keeps the rest of its section", () => {
     const r = parseConfigText('[ai]\nbase_url = "http://127.0.0.1:1/v1"\nmodel = "m"\nmax_tool_rounds = "many"\n', 'c.toml');
     expect(r.problems).toEqual([expect.objectContaining({ key: 'ai.max_tool_rounds' })]);
     expect(r.config?.ai).toMatchObject({ base_url: 'http://127.0.0.1:1/v1', model: 'm', max_tool_rounds: 8 });
@@ -38,7 +50,10 @@ describe('config.toml section by section', () => {
     server = await startLlmServer();
     const dirs = makeDirs();
     h = await startHarness({ ai: { base_url: server.baseUrl, model: 'scripted' }, lists: {}, dirs });
-    fs.writeFileSync(path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml'), `[ai]\nbase_url = "${server.baseUrl}"\nmodel = "scripted"\n\n[permissions]\ndeny = "rm -rf /"\n`);
+    fs.writeFileSync(
+      path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml'),
+      `[ai]\nbase_url = "${server.baseUrl}"\nmodel = "scripted"\n\n[permissions]\ndeny = "rm -rf /"\n`,
+    );
     await h.restart();
     expect(loadConfig({ env: dirs.env }).problems.map((p) => p.key)).toEqual(['permissions.deny']);
     server.push({ text: 'still here' });
@@ -54,7 +69,10 @@ describe('config.toml section by section', () => {
     const dirs = makeDirs();
     const rules = Array.from({ length: 20_000 }, (_, i) => `"frobnicate-tool-number-${i} --with-a-long-option *"`);
     h = await startHarness({ ai: { base_url: server.baseUrl, model: 'scripted' }, lists: {}, dirs });
-    fs.writeFileSync(path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml'), `[ai]\nbase_url = "${server.baseUrl}"\nmodel = "scripted"\n\n[permissions]\nrequire_approval = [${rules.join(',')}]\n`);
+    fs.writeFileSync(
+      path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml'),
+      `[ai]\nbase_url = "${server.baseUrl}"\nmodel = "scripted"\n\n[permissions]\nrequire_approval = [${rules.join(',')}]\n`,
+    );
     expect(fs.statSync(path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml')).size).toBeGreaterThan(1_000_000);
     await h.restart();
     server.push({ text: 'ok' });

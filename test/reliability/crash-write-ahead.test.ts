@@ -72,7 +72,11 @@ describe('kill -9 while a command runs', () => {
     const pidFile = path.join(dirs.dir, 'pid');
     chat = startChat(env, work);
     await chat.waitFor(PROMPT, 0, 30_000);
-    server.push({ toolCalls: [{ id: 'call_long', name: 'run_command', arguments: { command: `sh -c 'echo $$ > ${pidFile}; exec sleep 60'`, reason: 'long' } }] });
+    server.push({
+      toolCalls: [
+        { id: 'call_long', name: 'run_command', arguments: { command: `sh -c 'echo $$ > ${pidFile}; exec sleep 60'`, reason: 'long' } },
+      ],
+    });
     const m = chat.mark();
     chat.type('run something long\r');
     await chat.waitFor(/Run it\? \[y\/N\]/, m, 30_000);
@@ -92,9 +96,12 @@ describe('kill -9 while a command runs', () => {
     // What the file holds at the moment of the crash.
     const file = path.join(dirs.env.AIOS_CONFIG_DIR!, 'gpt', 'memory.db');
     const db = new Database(file, { readonly: true });
-    const row = db.prepare("SELECT state, call_id, command FROM aios_command_history WHERE call_id = 'call_long'").get() as { state: string } | undefined;
+    const row = db.prepare("SELECT state, call_id, command FROM aios_command_history WHERE call_id = 'call_long'").get() as
+      { state: string } | undefined;
     expect(row?.state).toBe('running');
-    const stored = (db.prepare('SELECT message FROM aios_conversation_messages ORDER BY seq').pluck().all() as string[]).map((t) => JSON.parse(t) as Record<string, unknown>);
+    const stored = (db.prepare('SELECT message FROM aios_conversation_messages ORDER BY seq').pluck().all() as string[]).map(
+      (t) => JSON.parse(t) as Record<string, unknown>,
+    );
     expect(stored.some((msg) => msg.role === 'assistant' && JSON.stringify(msg.tool_calls).includes('call_long'))).toBe(true);
     db.close();
 
@@ -107,7 +114,10 @@ describe('kill -9 while a command runs', () => {
     await chat.waitFor(/interrupted\s+sh -c/, m2, 30_000);
 
     const after = new Database(file, { readonly: true });
-    const swept = after.prepare("SELECT state, record_json FROM aios_command_history WHERE call_id = 'call_long'").get() as { state: string; record_json: string };
+    const swept = after.prepare("SELECT state, record_json FROM aios_command_history WHERE call_id = 'call_long'").get() as {
+      state: string;
+      record_json: string;
+    };
     expect(swept.state).toBe('interrupted');
     expect(JSON.parse(swept.record_json).done.refusal).toMatch(/interrupted: aios stopped \(killed or crashed\)/);
     after.close();
@@ -130,7 +140,9 @@ describe('kill -9 while a command runs', () => {
     const marker = path.join(dirs.dir, 'never');
     chat = startChat(env, work);
     await chat.waitFor(PROMPT, 0, 30_000);
-    server.push({ toolCalls: [{ id: 'call_ask', name: 'run_command', arguments: { command: `sh -c 'touch ${marker}'`, reason: 'asks first' } }] });
+    server.push({
+      toolCalls: [{ id: 'call_ask', name: 'run_command', arguments: { command: `sh -c 'touch ${marker}'`, reason: 'asks first' } }],
+    });
     const m = chat.mark();
     chat.type('make the file\r');
     await chat.waitFor(/Run it\? \[y\/N\]/, m, 30_000);

@@ -15,7 +15,12 @@ describe('the memory file writer', () => {
     const db = new Database(tmp.join('w.db'));
     db.exec('CREATE TABLE t (n INTEGER)');
     const states: SavingState[] = [];
-    const writer = new DeferredWriter({ path: tmp.join('w.db'), onState: (st) => states.push({ ...st }), maxWaiting: 3, retryMs: [60_000] });
+    const writer = new DeferredWriter({
+      path: tmp.join('w.db'),
+      onState: (st) => states.push({ ...st }),
+      maxWaiting: 3,
+      retryMs: [60_000],
+    });
     const insert = (n: number) => writer.write(`row ${n}`, () => void db.prepare('INSERT INTO t VALUES (?)').run(n));
     insert(1);
     db.pragma('query_only = ON'); // the file refuses writes (as a read-only or full one does)
@@ -35,7 +40,11 @@ describe('the memory file writer', () => {
 
   it('a bug is thrown at once, never queued', () => {
     const writer = new DeferredWriter({ path: 'x', onState: () => undefined });
-    expect(() => writer.write('bug', () => { throw new TypeError('not a storage problem'); })).toThrow(TypeError);
+    expect(() =>
+      writer.write('bug', () => {
+        throw new TypeError('not a storage problem');
+      }),
+    ).toThrow(TypeError);
     expect(writer.state.waiting).toBe(0);
   });
 });

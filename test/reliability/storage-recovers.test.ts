@@ -58,7 +58,9 @@ async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void
 function savedContents(file: string): string[] {
   const db = new Database(file, { readonly: true });
   try {
-    return (db.prepare('SELECT message FROM aios_conversation_messages ORDER BY seq').pluck().all() as string[]).map((m) => String((JSON.parse(m) as { content: unknown }).content));
+    return (db.prepare('SELECT message FROM aios_conversation_messages ORDER BY seq').pluck().all() as string[]).map((m) =>
+      String((JSON.parse(m) as { content: unknown }).content),
+    );
   } finally {
     db.close();
   }
@@ -131,7 +133,9 @@ describe('a memory file on a full disk', () => {
     expect(notices(h).some((n) => n.startsWith('not saving') && /full|SQLITE_FULL|disk/i.test(n))).toBe(true);
     expect((await h.turn('third')).status).toBe('done');
     // The model still had the whole conversation.
-    expect(server.requests.at(-1)!.body.messages.map((m) => String(m.content).slice(0, 6))).toEqual(expect.arrayContaining(['first', 'second', 'two', 'third']));
+    expect(server.requests.at(-1)!.body.messages.map((m) => String(m.content).slice(0, 6))).toEqual(
+      expect.arrayContaining(['first', 'second', 'two', 'third']),
+    );
     fs.rmSync(filler);
     await until('saving again', () => notices(h!).some((n) => n.startsWith('saving again')));
     expect(savedContents(file).map((c) => c.slice(0, 6))).toEqual(['first', 'one', 'second', 'two', 'third', 'three']);

@@ -28,7 +28,12 @@ describe('a misbehaving stream', () => {
     server.push({ text: 'drip drip drip drip drip drip drip drip', chunkDelayMs: 700 });
     const deltas: string[] = [];
     const err = await client(server.baseUrl, { answer_timeout_s: 1.5 })
-      .complete({ messages: [{ role: 'user', content: 'hi' }], tools: [], signal: new AbortController().signal, onDelta: (t) => deltas.push(t) })
+      .complete({
+        messages: [{ role: 'user', content: 'hi' }],
+        tools: [],
+        signal: new AbortController().signal,
+        onDelta: (t) => deltas.push(t),
+      })
       .then(
         () => undefined,
         (e: unknown) => e,
@@ -47,7 +52,8 @@ describe('a misbehaving stream', () => {
     await new Promise<void>((r) => bad!.listen(0, '127.0.0.1', () => r()));
     const port = (bad.address() as AddressInfo).port;
     const printed: unknown[] = [];
-    for (const m of ['error', 'warn', 'log', 'info', 'debug'] as const) vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void printed.push(a));
+    for (const m of ['error', 'warn', 'log', 'info', 'debug'] as const)
+      vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void printed.push(a));
     const stderr = vi.spyOn(process.stderr, 'write');
     const err = await client(`http://127.0.0.1:${port}/v1`)
       .complete({ messages: [{ role: 'user', content: 'hi' }], tools: [], signal: new AbortController().signal })
@@ -65,7 +71,7 @@ describe('the TTY while a long answer drips in', () => {
   it('draws a block that does not end yet once it is long, so progress shows', () => {
     const md = new MarkdownStream(makeStyle(false));
     let shown = '';
-    for (let i = 0; i < 2 * MAX_HELD_CHARS / 5; i++) shown += md.push('word ');
+    for (let i = 0; i < (2 * MAX_HELD_CHARS) / 5; i++) shown += md.push('word ');
     expect(shown.length).toBeGreaterThan(MAX_HELD_CHARS / 2);
     expect(shown).toMatch(/word word/);
   });

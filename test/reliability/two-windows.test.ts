@@ -67,7 +67,11 @@ describe('two windows, one shell', () => {
     let seen = '';
     let acked = 0;
     const drain = setInterval(() => {
-      const text = winB.events.splice(0).filter((e) => e.name === 'terminal.data').map((e) => (e.payload as { data: string }).data).join('');
+      const text = winB.events
+        .splice(0)
+        .filter((e) => e.name === 'terminal.data')
+        .map((e) => (e.payload as { data: string }).data)
+        .join('');
       seen += text;
       if (text.length > 0) void winB.call('terminal.ack', { id: shell.id, chars: text.length }).catch(() => undefined);
       acked += text.length;

@@ -139,7 +139,10 @@ describe('the chat controller against the real core', () => {
 
   it('decline and deny: nothing runs and the cards say why', async () => {
     const canary = path.join(h.dir, 'declined-canary');
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'make' } }] }, { text: 'OK, not made.' });
+    server.push(
+      { toolCalls: [{ name: 'run_command', arguments: { command: `touch ${canary}`, reason: 'make' } }] },
+      { text: 'OK, not made.' },
+    );
     chat.submit('make the file');
     await vi.waitFor(() => expect(useChat.getState().approvals).toHaveLength(1), { timeout: 15_000 });
     await chat.answer(useChat.getState().approvals[0]!.requestId, false);
@@ -150,14 +153,29 @@ describe('the chat controller against the real core', () => {
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: 'rm -rf /', reason: 'oops' } }] }, { text: 'Refused.' });
     chat.submit('wipe it');
     await idle();
-    expect(cards()[1]).toMatchObject({ decision: 'deny', state: 'refused', refusal: expect.stringMatching(/^denied by policy: .*rm -rf \//) });
+    expect(cards()[1]).toMatchObject({
+      decision: 'deny',
+      state: 'refused',
+      refusal: expect.stringMatching(/^denied by policy: .*rm -rf \//),
+    });
     expect(useChat.getState().approvals).toEqual([]);
   });
 
   it('cancel stops a running command and the turn', async () => {
-    server.push({ toolCalls: [{ name: 'run_command', arguments: { command: 'echo start; sleep 30', reason: 'wait' } }] }, { text: 'never' });
+    server.push(
+      { toolCalls: [{ name: 'run_command', arguments: { command: 'echo start; sleep 30', reason: 'wait' } }] },
+      { text: 'never' },
+    );
     chat.submit('wait a while');
-    await vi.waitFor(() => expect(cards()[0]?.output.map((c) => c.data).join('')).toContain('start'), { timeout: 15_000 });
+    await vi.waitFor(
+      () =>
+        expect(
+          cards()[0]
+            ?.output.map((c) => c.data)
+            .join(''),
+        ).toContain('start'),
+      { timeout: 15_000 },
+    );
     expect(cards()[0]!.state).toBe('running');
     await chat.cancel();
     await idle();
@@ -184,7 +202,10 @@ describe('the chat controller against the real core', () => {
   });
 
   it('restart restores messages and command cards from the memory file', async () => {
-    server.push({ text: 'Let me see.', toolCalls: [{ name: 'run_command', arguments: { command: 'echo restored-output', reason: 'r' } }] }, { text: 'It said restored-output.' });
+    server.push(
+      { text: 'Let me see.', toolCalls: [{ name: 'run_command', arguments: { command: 'echo restored-output', reason: 'r' } }] },
+      { text: 'It said restored-output.' },
+    );
     chat.submit('say it');
     await idle();
     chat.stop();
@@ -196,7 +217,11 @@ describe('the chat controller against the real core', () => {
     const rows = useChat.getState().rows;
     expect(rows.map((r) => (r.kind === 'message' ? r.role : r.kind))).toEqual(['user', 'assistant', 'command', 'assistant']);
     expect(cards()[0]).toMatchObject({ command: 'echo restored-output', state: 'done', exitCode: 0, restored: true });
-    expect(cards()[0]!.output.map((c) => c.data).join('')).toContain('restored-output');
+    expect(
+      cards()[0]!
+        .output.map((c) => c.data)
+        .join(''),
+    ).toContain('restored-output');
   });
 
   it('a tab that reconnects to a restarted core drops the approval that died with the old one', async () => {
@@ -239,7 +264,9 @@ describe('the chat controller against the real core', () => {
     expect(messages().at(-1)?.text).toContain('/memory');
     chat.openConfigInTerminal('/home/me/.config/syui/ai/config.toml');
     expect(useUi.getState().terminalVisible).toBe(true);
-    expect(typed).toEqual([`mkdir -p '/home/me/.config/syui/ai' && \${VISUAL:-\${EDITOR:-$(command -v nano || command -v vim || echo vi)}} '/home/me/.config/syui/ai/config.toml'`]);
+    expect(typed).toEqual([
+      `mkdir -p '/home/me/.config/syui/ai' && \${VISUAL:-\${EDITOR:-$(command -v nano || command -v vim || echo vi)}} '/home/me/.config/syui/ai/config.toml'`,
+    ]);
     chat.submit('/clear');
     await vi.waitFor(() => expect(useChat.getState().rows).toEqual([expect.objectContaining({ role: 'system' })]));
     const state = (await bridgeFor(h).call('chat.state', {})) as { messages: unknown[] };
@@ -256,7 +283,9 @@ describe('without a provider', () => {
     useUi.setState({ provider: undefined });
     chat = new ChatController(bridgeFor(h), { scheduler: timerScheduler });
     chat.start();
-    await vi.waitFor(() => expect(useUi.getState().provider).toEqual({ provider: null, problem: expect.stringContaining('OPENAI_API_KEY') }));
+    await vi.waitFor(() =>
+      expect(useUi.getState().provider).toEqual({ provider: null, problem: expect.stringContaining('OPENAI_API_KEY') }),
+    );
     chat.submit('hello?');
     await idle();
     expect(messages().map((m) => m.role)).toEqual(['user', 'error']);

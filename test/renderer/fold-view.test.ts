@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { MARKDOWN_MAX_OPEN, VIEW_FOLD_OVER, VIEW_HEAD, VIEW_STEP, VIEW_TAIL, VIEW_TAIL_STREAMING, viewSegments, type Segment } from '../../src/renderer/src/chat/fold-view';
+import {
+  MARKDOWN_MAX_OPEN,
+  VIEW_FOLD_OVER,
+  VIEW_HEAD,
+  VIEW_STEP,
+  VIEW_TAIL,
+  VIEW_TAIL_STREAMING,
+  viewSegments,
+  type Segment,
+} from '../../src/renderer/src/chat/fold-view';
 import { BlockSplitter, markdownBlocks } from '../../src/renderer/src/chat/markdown-blocks';
 import { StreamText } from '../../src/renderer/src/chat/stream-text';
 
@@ -95,7 +104,13 @@ describe('streamed text kept as pieces', () => {
       if (i % 500 === 0) versions.push([t, whole]);
     }
     expect(t.length).toBe(whole.length);
-    for (const [a, b] of [[0, 10], [5, 9000], [whole.length - 100, whole.length], [12_345, 40_000]] as const) expect(t.slice(a, b)).toBe(whole.slice(a, b));
+    for (const [a, b] of [
+      [0, 10],
+      [5, 9000],
+      [whole.length - 100, whole.length],
+      [12_345, 40_000],
+    ] as const)
+      expect(t.slice(a, b)).toBe(whole.slice(a, b));
     for (const [v, text] of versions) expect(v.toString()).toBe(text);
     // An older version that grows gets its own copy, not the newer text.
     const [old, oldText] = versions[1]!;
@@ -113,6 +128,8 @@ describe('streamed text kept as pieces', () => {
     const ref = new BlockSplitter();
     ref.feed(text);
     expect(split.ends).toEqual(ref.ends);
-    expect(viewSegments(t, split, { revealed: 0, all: false, streaming: true })).toEqual(viewSegments(text, ref, { revealed: 0, all: false, streaming: true }));
+    expect(viewSegments(t, split, { revealed: 0, all: false, streaming: true })).toEqual(
+      viewSegments(text, ref, { revealed: 0, all: false, streaming: true }),
+    );
   });
 });

@@ -15,11 +15,21 @@ describe('/history and /memory as Markdown', () => {
   });
 
   it('history is a table with one row per command; memories a list', () => {
-    const md = formatCommandLog({ problem: null, items: [{ command: 'ls | wc -l', decision: 'auto_allow', exitCode: 0, durationMs: 12, startedAt: '2026-11-29T10:00:00+00:00', cwd: '/' }] }, 'ls');
+    const md = formatCommandLog(
+      {
+        problem: null,
+        items: [
+          { command: 'ls | wc -l', decision: 'auto_allow', exitCode: 0, durationMs: 12, startedAt: '2026-11-29T10:00:00+00:00', cwd: '/' },
+        ],
+      },
+      'ls',
+    );
     const lines = md.split('\n');
     expect(lines[2]).toBe('| when | decision | result | command | took |');
     expect(lines[4]).toMatch(/^\| .+ \| auto-allowed \| exit 0 \| `ls \\\| wc -l` \| 12 ms \|$/);
-    expect(formatMemories({ problem: null, items: [{ id: 'x', content: 'tea', createdAt: '2026-11-29T10:00:00+00:00' }] }, '')).toMatch(/^\*\*Recent memories:\*\*\n\n- .+ · tea$/);
+    expect(formatMemories({ problem: null, items: [{ id: 'x', content: 'tea', createdAt: '2026-11-29T10:00:00+00:00' }] }, '')).toMatch(
+      /^\*\*Recent memories:\*\*\n\n- .+ · tea$/,
+    );
     expect(formatMemories({ problem: null, items: [] }, 'zeppelins')).toBe('No memory matches “zeppelins”.');
   });
 });
@@ -38,7 +48,11 @@ describe('folded command output', () => {
       { stream: 'stderr', data: 'e\n' },
       { stream: 'stdout', data: 'f\ng\n' },
     ]);
-    expect(outputTail(chunks, 4).chunks.map((c) => c.data).join('')).toBe('cd\ne\nf\ng\n');
+    expect(
+      outputTail(chunks, 4)
+        .chunks.map((c) => c.data)
+        .join(''),
+    ).toBe('cd\ne\nf\ng\n');
     expect(outputTail(chunks, 10)).toMatchObject({ total: 6, hidden: 0 });
     expect(outputTail([{ stream: 'stdout', data: 'x\ny' }], 1)).toEqual({ chunks: [{ stream: 'stdout', data: 'y' }], total: 2, hidden: 1 });
   });

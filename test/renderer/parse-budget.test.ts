@@ -9,14 +9,20 @@ function answer(bytes: number): string {
   const out: string[] = [];
   let size = 0;
   for (let i = 0; size < bytes; i++) {
-    const p = i % 17 === 0 ? '```sh\nsystemctl status sshd\n```' : i % 11 === 0 ? '- one **item**\n- two' : `Paragraph ${i} ${'the service restarted '.repeat(7 + (i % 12))}`;
+    const p =
+      i % 17 === 0
+        ? '```sh\nsystemctl status sshd\n```'
+        : i % 11 === 0
+          ? '- one **item**\n- two'
+          : `Paragraph ${i} ${'the service restarted '.repeat(7 + (i % 12))}`;
     out.push(p);
     size += p.length + 2;
   }
   return out.join('\n\n');
 }
 
-const markdownOf = (segs: Segment[]) => new Map(segs.filter((s) => s.kind === 'markdown').map((s) => [s.key, (s as { text: string }).text]));
+const markdownOf = (segs: Segment[]) =>
+  new Map(segs.filter((s) => s.kind === 'markdown').map((s) => [s.key, (s as { text: string }).text]));
 
 /** Streams `text` in chunks of `chunk` characters, one frame each; per frame, the Markdown parsed anew. */
 function stream(text: string, chunk: number) {

@@ -4,7 +4,19 @@ import * as R from '../../src/renderer/src/chat/reducer';
 import { emptyChat, type ChatData, type CommandRow, type MessageRow } from '../../src/renderer/src/chat/types';
 
 const judged = { turnId: 'T1', command: 'ls /', cwd: '/work', decision: 'auto_allow' as const, rule: 'auto_allow: "ls*"', reasons: [] };
-const done = { callId: 'c1', command: 'ls /', decision: 'auto_allow' as const, ran: true, refusal: null, refusalKind: null, exitCode: 0, signal: null, durationMs: 12, timedOut: false, cancelled: false };
+const done = {
+  callId: 'c1',
+  command: 'ls /',
+  decision: 'auto_allow' as const,
+  ran: true,
+  refusal: null,
+  refusalKind: null,
+  exitCode: 0,
+  signal: null,
+  durationMs: 12,
+  timedOut: false,
+  cancelled: false,
+};
 
 function cards(s: ChatData): CommandRow[] {
   return s.rows.filter((r): r is CommandRow => r.kind === 'command');
@@ -80,19 +92,47 @@ describe('command cards', () => {
   it('says why a denied command did not run, with the rule', () => {
     let s = R.commandStart(emptyChat, { ...judged, callId: 'c1', command: 'rm -rf /', decision: 'deny', rule: 'deny: "rm -rf /"' });
     expect(cards(s)[0]!.state).toBe('refused');
-    s = R.commandDone(s, { ...done, command: 'rm -rf /', decision: 'deny', ran: false, refusal: 'denied by the permission policy', refusalKind: 'denied', exitCode: null, durationMs: 0 });
+    s = R.commandDone(s, {
+      ...done,
+      command: 'rm -rf /',
+      decision: 'deny',
+      ran: false,
+      refusal: 'denied by the permission policy',
+      refusalKind: 'denied',
+      exitCode: null,
+      durationMs: 0,
+    });
     expect(cards(s)[0]).toMatchObject({ state: 'refused', refusal: 'denied by policy: deny: "rm -rf /"', durationMs: null });
   });
 
   it('maps declined, cancelled-before-run, timeout and cancel to their states', () => {
     const base = R.commandStart(emptyChat, { ...judged, callId: 'c1', decision: 'require_approval' });
     expect(cards(base)[0]!.state).toBe('waiting');
-    const declined = R.commandDone(base, { ...done, decision: 'require_approval', ran: false, refusal: 'declined by the person', refusalKind: 'declined', exitCode: null });
+    const declined = R.commandDone(base, {
+      ...done,
+      decision: 'require_approval',
+      ran: false,
+      refusal: 'declined by the person',
+      refusalKind: 'declined',
+      exitCode: null,
+    });
     expect(cards(declined)[0]).toMatchObject({ state: 'refused', refusal: 'declined by the person' });
-    const early = R.commandDone(base, { ...done, ran: false, refusal: 'cancelled before it ran', refusalKind: 'cancelled', exitCode: null });
+    const early = R.commandDone(base, {
+      ...done,
+      ran: false,
+      refusal: 'cancelled before it ran',
+      refusalKind: 'cancelled',
+      exitCode: null,
+    });
     expect(cards(early)[0]).toMatchObject({ state: 'cancelled', refusal: 'cancelled before it ran' });
     // The code decides, not the words.
-    const worded = R.commandDone(base, { ...done, ran: false, refusal: 'declined: do not cancel my build', refusalKind: 'declined', exitCode: null });
+    const worded = R.commandDone(base, {
+      ...done,
+      ran: false,
+      refusal: 'declined: do not cancel my build',
+      refusalKind: 'declined',
+      exitCode: null,
+    });
     expect(cards(worded)[0]).toMatchObject({ state: 'refused' });
     expect(cards(early)[0]).toMatchObject({ state: 'cancelled', refusal: 'cancelled before it ran' });
     const timedOut = R.commandDone(base, { ...done, exitCode: null, signal: 'SIGTERM', timedOut: true });
@@ -127,7 +167,11 @@ describe('command cards', () => {
   });
 
   it('a reused callId after a restore gets its own card', () => {
-    let s = R.restored(emptyChat, [{ ...cards(R.commandStart(emptyChat, { ...judged, callId: 'call_0_0' }))[0]!, id: 'h0', restored: true, state: 'done' }], false);
+    let s = R.restored(
+      emptyChat,
+      [{ ...cards(R.commandStart(emptyChat, { ...judged, callId: 'call_0_0' }))[0]!, id: 'h0', restored: true, state: 'done' }],
+      false,
+    );
     s = R.commandStart(s, { ...judged, callId: 'call_0_0', command: 'echo new' });
     expect(cards(s).map((c) => [c.command, c.state])).toEqual([
       ['ls /', 'done'],
@@ -160,7 +204,10 @@ describe('approvals', () => {
   it('closes when the command is over or the turn ends, without an answer', () => {
     let s = R.commandStart(emptyChat, { ...judged, callId: 'c1', decision: 'require_approval' });
     s = R.approvalRequest(s, request, 0);
-    expect(R.commandDone(s, { ...done, ran: false, refusal: 'no approval within the approval timeout', refusalKind: 'timeout', exitCode: null }).approvals).toEqual([]);
+    expect(
+      R.commandDone(s, { ...done, ran: false, refusal: 'no approval within the approval timeout', refusalKind: 'timeout', exitCode: null })
+        .approvals,
+    ).toEqual([]);
     expect(R.turnDone(s, { turnId: 'T1', status: 'cancelled' }).approvals).toEqual([]);
   });
 

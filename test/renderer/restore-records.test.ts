@@ -72,7 +72,13 @@ async function turn(text: string, during?: () => Promise<void>): Promise<void> {
 }
 
 const running = (command: string) =>
-  vi.waitFor(() => expect(cards().find((c) => c.command === command)?.state, JSON.stringify(cards().map((c) => [c.command, c.state, c.refusal]))).toBe('running'), { timeout: 10_000 });
+  vi.waitFor(
+    () =>
+      expect(cards().find((c) => c.command === command)?.state, JSON.stringify(cards().map((c) => [c.command, c.state, c.refusal]))).toBe(
+        'running',
+      ),
+    { timeout: 10_000 },
+  );
 
 describe('restored command cards come from structured records', () => {
   it('equal the live cards field by field: done, failed, denied, declined, approval timeout, command timeout, cancelled, interrupted', async () => {
@@ -119,7 +125,9 @@ describe('restored command cards come from structured records', () => {
     expect(live[7]!.refusal).toMatch(/^interrupted/);
 
     // The same rows answer /history and the audit trail, keyed by the same call ids.
-    const listed = ((await h.call('commandLog.list', { limit: 50 })) as { items: Array<{ callId: string | null; conversationId: string | null }> }).items;
+    const listed = (
+      (await h.call('commandLog.list', { limit: 50 })) as { items: Array<{ callId: string | null; conversationId: string | null }> }
+    ).items;
     expect(listed.map((i) => i.callId).sort()).toEqual(live.map((c) => c.callId).sort());
     expect(new Set(listed.map((i) => i.conversationId)).size).toBe(1);
 

@@ -38,7 +38,11 @@ describe('more tabs than the cap', () => {
   it('the extra tab says why it waits, and connects by itself when another closes', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-tabs-'));
     fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>aios</title>');
-    core = new Core({ host: 'web', env: { HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'cfg'), SHELL: '/bin/sh', PATH: process.env.PATH }, mcp: false });
+    core = new Core({
+      host: 'web',
+      env: { HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'cfg'), SHELL: '/bin/sh', PATH: process.env.PATH },
+      mcp: false,
+    });
     host = await startWebHost({ core, rendererDir: dir, limits: { maxSocketsPerSession: 2 } });
     const headers = { Cookie: host.sessionCookie(), Origin: `http://127.0.0.1:${host.port}` };
     const url = `ws://127.0.0.1:${host.port}/bridge`;

@@ -14,7 +14,11 @@ function ai(text: string): Record<string, unknown> {
 
 describe('withAiSettings: [ai] written into a config.toml as text', () => {
   it('fills the shipped template and keeps every comment and every other line', () => {
-    const next = withAiSettings(SHIPPED, { base_url: 'http://127.0.0.1:11434/v1', model: 'qwen2.5:7b', api_key_env: 'OPENAI_API_KEY' }, FILE);
+    const next = withAiSettings(
+      SHIPPED,
+      { base_url: 'http://127.0.0.1:11434/v1', model: 'qwen2.5:7b', api_key_env: 'OPENAI_API_KEY' },
+      FILE,
+    );
     expect(ai(next)).toEqual({ base_url: 'http://127.0.0.1:11434/v1', model: 'qwen2.5:7b', api_key_env: 'OPENAI_API_KEY' });
     // Nothing was removed: every line of the template is still there, in order.
     const kept = next.split('\n');
@@ -30,7 +34,8 @@ describe('withAiSettings: [ai] written into a config.toml as text', () => {
   });
 
   it('replaces keys where they are written and removes base_url when none is given', () => {
-    const text = '# mine\n[general]\nname = "box"\n\n[ai] # my provider\nbase_url = "http://old/v1"  # old one\nmodel = "old"\nrequest_timeout_s = 30\n\n[permissions]\nauto_allow = ["ls"]\n';
+    const text =
+      '# mine\n[general]\nname = "box"\n\n[ai] # my provider\nbase_url = "http://old/v1"  # old one\nmodel = "old"\nrequest_timeout_s = 30\n\n[permissions]\nauto_allow = ["ls"]\n';
     const next = withAiSettings(text, { model: 'gpt-4o-mini', api_key_env: 'OPENAI_API_KEY' }, FILE);
     expect(ai(next)).toEqual({ model: 'gpt-4o-mini', api_key_env: 'OPENAI_API_KEY', request_timeout_s: 30 });
     expect(next).toContain('# mine\n[general]\nname = "box"\n\n[ai] # my provider\n');
@@ -40,7 +45,10 @@ describe('withAiSettings: [ai] written into a config.toml as text', () => {
   it('adds an [ai] table at the end of a file that has none, and writes an empty file from nothing', () => {
     const next = withAiSettings('[general]\nname = "aios"\n', { base_url: 'http://h:1/v1', model: 'm', api_key_env: 'X_API_KEY' }, FILE);
     expect(next).toBe('[general]\nname = "aios"\n\n[ai]\nbase_url = "http://h:1/v1"\nmodel = "m"\napi_key_env = "X_API_KEY"\n');
-    expect(ai(withAiSettings('', { model: 'm', api_key_env: 'OPENAI_API_KEY' }, FILE))).toEqual({ model: 'm', api_key_env: 'OPENAI_API_KEY' });
+    expect(ai(withAiSettings('', { model: 'm', api_key_env: 'OPENAI_API_KEY' }, FILE))).toEqual({
+      model: 'm',
+      api_key_env: 'OPENAI_API_KEY',
+    });
   });
 
   it('quotes values so that no value can add a key or a table', () => {
@@ -59,7 +67,9 @@ describe('withAiSettings: [ai] written into a config.toml as text', () => {
 
   it('refuses, naming the file, a file that is not TOML or writes ai as an inline table', () => {
     expect(() => withAiSettings('[ai\nmodel = "x"\n', { model: 'm', api_key_env: 'OPENAI_API_KEY' }, FILE)).toThrow(ConfigEditError);
-    expect(() => withAiSettings('[ai\nmodel = "x"\n', { model: 'm', api_key_env: 'OPENAI_API_KEY' }, FILE)).toThrow(/\/x\/config\.toml is not valid TOML/);
+    expect(() => withAiSettings('[ai\nmodel = "x"\n', { model: 'm', api_key_env: 'OPENAI_API_KEY' }, FILE)).toThrow(
+      /\/x\/config\.toml is not valid TOML/,
+    );
     expect(() => withAiSettings('ai = { model = "x" }\n', { model: 'm', api_key_env: 'OPENAI_API_KEY' }, FILE)).toThrow(/inline table/);
   });
 

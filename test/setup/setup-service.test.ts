@@ -92,7 +92,11 @@ describe('probeProvider: "test connection"', () => {
   });
 
   it('lists the models of a working server', async () => {
-    expect(await probeProvider({ baseUrl: llm.baseUrl, apiKey: undefined, apiKeyEnv: 'OPENAI_API_KEY' })).toEqual({ ok: true, url: `${llm.baseUrl}/models`, models: ['scripted'] });
+    expect(await probeProvider({ baseUrl: llm.baseUrl, apiKey: undefined, apiKeyEnv: 'OPENAI_API_KEY' })).toEqual({
+      ok: true,
+      url: `${llm.baseUrl}/models`,
+      models: ['scripted'],
+    });
   });
 
   it('says in words what is wrong: nothing listening, a refused key, a missing key, not a URL', async () => {
@@ -100,9 +104,18 @@ describe('probeProvider: "test connection"', () => {
     const refused = await probeProvider({ baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: undefined, apiKeyEnv: 'OPENAI_API_KEY' });
     expect(refused).toMatchObject({ ok: false, message: `nothing is listening at 127.0.0.1:${port}: is the server running?` });
     const url = await refusingServer();
-    expect(await probeProvider({ baseUrl: url, apiKey: 'sk-wrong', apiKeyEnv: 'MY_API_KEY' })).toMatchObject({ ok: false, message: expect.stringContaining('refused the key in MY_API_KEY (401)') });
-    expect(await probeProvider({ baseUrl: url, apiKey: undefined, apiKeyEnv: 'MY_API_KEY' })).toMatchObject({ ok: false, message: expect.stringContaining('set the environment variable MY_API_KEY') });
-    expect(await probeProvider({ baseUrl: 'ftp://x/v1', apiKey: undefined, apiKeyEnv: 'MY_API_KEY' })).toMatchObject({ ok: false, message: expect.stringContaining('http:// or https://') });
+    expect(await probeProvider({ baseUrl: url, apiKey: 'sk-wrong', apiKeyEnv: 'MY_API_KEY' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('refused the key in MY_API_KEY (401)'),
+    });
+    expect(await probeProvider({ baseUrl: url, apiKey: undefined, apiKeyEnv: 'MY_API_KEY' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('set the environment variable MY_API_KEY'),
+    });
+    expect(await probeProvider({ baseUrl: 'ftp://x/v1', apiKey: undefined, apiKeyEnv: 'MY_API_KEY' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('http:// or https://'),
+    });
   });
 });
 
@@ -111,7 +124,13 @@ describe('setup.* through the bridge', () => {
     const port = await closedPort();
     const e = { ...env, ...extraEnv };
     const { loaded } = loadConfigForHost(e);
-    const core = new Core({ host: 'web', env: e, config: loaded, mcp: false, chat: { ollamaUrl: ollamaUrl ?? `http://127.0.0.1:${port}` } });
+    const core = new Core({
+      host: 'web',
+      env: e,
+      config: loaded,
+      mcp: false,
+      chat: { ollamaUrl: ollamaUrl ?? `http://127.0.0.1:${port}` },
+    });
     closers.push(() => core.close());
     return core;
   }
@@ -121,7 +140,14 @@ describe('setup.* through the bridge', () => {
     closers.push(() => llm.close());
     const core = await startCore();
     const before = await call(core, 'setup.state', {});
-    expect(before).toMatchObject({ ok: true, value: { config: { exists: true, problems: [], safeFallback: false }, ai: { baseUrl: null, model: null, apiKeyEnv: 'OPENAI_API_KEY', keySet: false }, ollama: null } });
+    expect(before).toMatchObject({
+      ok: true,
+      value: {
+        config: { exists: true, problems: [], safeFallback: false },
+        ai: { baseUrl: null, model: null, apiKeyEnv: 'OPENAI_API_KEY', keySet: false },
+        ollama: null,
+      },
+    });
     const status = await call(core, 'app.status', {});
     expect(status).toMatchObject({ ok: true, value: { provider: null } });
 
@@ -157,7 +183,10 @@ describe('setup.* through the bridge', () => {
     closers.push(() => new Promise<void>((r) => ollama.close(() => r())));
     const url = `http://127.0.0.1:${(ollama.address() as AddressInfo).port}`;
     const core = await startCore({}, url);
-    expect(await call(core, 'setup.state', {})).toMatchObject({ ok: true, value: { ollama: { url, baseUrl: `${url}/v1`, models: ['qwen2.5:7b', 'llama3.2:3b'] } } });
+    expect(await call(core, 'setup.state', {})).toMatchObject({
+      ok: true,
+      value: { ollama: { url, baseUrl: `${url}/v1`, models: ['qwen2.5:7b', 'llama3.2:3b'] } },
+    });
   });
 
   it('reports a malformed config in app.status with file, line and column, and refuses to edit it', async () => {
@@ -168,7 +197,10 @@ describe('setup.* through the bridge', () => {
     const status = await call(core, 'app.status', {});
     expect(status).toMatchObject({ ok: true, value: { config: { file, safeFallback: true, problems: [{ file, line: 2 }] } } });
     const saved = await call(core, 'setup.saveProvider', { model: 'm', apiKeyEnv: 'OPENAI_API_KEY' });
-    expect(saved).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringContaining(`${file} is not valid TOML`) } });
+    expect(saved).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', message: expect.stringContaining(`${file} is not valid TOML`) },
+    });
     expect(fs.readFileSync(file, 'utf8')).toBe('[ai]\nmodel = "unterminated\n');
   });
 });

@@ -14,12 +14,14 @@ const failing = (err: unknown): AiosBridge => ({
 
 describe('withBridgeErrors: one error shape for both bridges', () => {
   it('turns the preload\'s "[code] message" errors into BridgeErrors', async () => {
-    const err = await withBridgeErrors(failing(new Error(bridgeErrorMessage('forbidden', 'not the UI')))).call('app.info', {}).catch((e: unknown) => e);
+    const err = await withBridgeErrors(failing(new Error(bridgeErrorMessage('forbidden', 'not the UI'))))
+      .call('app.info', {})
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BridgeError);
     expect(err).toMatchObject({ code: 'forbidden', message: 'not the UI' });
   });
 
-  it('keeps the WebSocket bridge\'s BridgeErrors as they are', async () => {
+  it("keeps the WebSocket bridge's BridgeErrors as they are", async () => {
     const original = new BridgeError('unavailable', 'connection lost');
     await expect(withBridgeErrors(failing(original)).call('app.info', {})).rejects.toBe(original);
   });

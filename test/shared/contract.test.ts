@@ -6,7 +6,9 @@ import { ClientMessageSchema, ServerMessageSchema } from '../../src/shared/wire'
 
 describe('bridge contract', () => {
   it('names the first calls and events of the skeleton', () => {
-    expect(callNames).toEqual(expect.arrayContaining(['app.info', 'terminal.open', 'terminal.write', 'terminal.resize', 'terminal.ack', 'terminal.close']));
+    expect(callNames).toEqual(
+      expect.arrayContaining(['app.info', 'terminal.open', 'terminal.write', 'terminal.resize', 'terminal.ack', 'terminal.close']),
+    );
     expect(eventNames).toEqual(expect.arrayContaining(['terminal.data', 'terminal.exit']));
   });
 
@@ -45,7 +47,9 @@ describe('bridge contract', () => {
   it('validates events and responses too', () => {
     expect(events['terminal.exit'].safeParse({ id: 't1', exitCode: 0 }).success).toBe(true);
     expect(events['terminal.exit'].safeParse({ id: 't1' }).success).toBe(false);
-    expect(calls['terminal.open'].response.safeParse({ id: 't1', shell: '/bin/bash', pid: 1, replay: '', attached: false }).success).toBe(true);
+    expect(calls['terminal.open'].response.safeParse({ id: 't1', shell: '/bin/bash', pid: 1, replay: '', attached: false }).success).toBe(
+      true,
+    );
   });
 
   it('carries an error code through a plain message and back', () => {
@@ -54,7 +58,7 @@ describe('bridge contract', () => {
     expect(err.code).toBe('forbidden');
     expect(err.message).toBe('not the UI');
     // Electron prefixes messages of errors crossing the bridge; the code still survives.
-    expect(toBridgeError(new Error("Error invoking remote method: Error: [not_found] no terminal")).code).toBe('not_found');
+    expect(toBridgeError(new Error('Error invoking remote method: Error: [not_found] no terminal')).code).toBe('not_found');
     expect(toBridgeError(new Error('plain failure')).code).toBe('internal');
   });
 });
@@ -68,7 +72,9 @@ describe('wire format', () => {
 
   it('describes results and events', () => {
     expect(ServerMessageSchema.safeParse({ type: 'result', id: 3, ok: true, value: null }).success).toBe(true);
-    expect(ServerMessageSchema.safeParse({ type: 'result', id: null, ok: false, error: { code: 'invalid_request', message: 'x' } }).success).toBe(true);
+    expect(
+      ServerMessageSchema.safeParse({ type: 'result', id: null, ok: false, error: { code: 'invalid_request', message: 'x' } }).success,
+    ).toBe(true);
     expect(ServerMessageSchema.safeParse({ type: 'event', name: 'terminal.data', payload: { id: 't1', data: 'x' } }).success).toBe(true);
   });
 });

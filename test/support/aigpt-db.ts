@@ -49,10 +49,42 @@ export interface AigptRow {
 /** Rows covering aigpt's formats: 0/3/6/9 fraction digits, NULLs, an f32 score, an entity list. */
 export function sampleAigptRows(): AigptRow[] {
   return [
-    { id: ulid(1762423347000), content: 'Rust で aigpt を書き直した', ai_interpretation: null, priority_score: null, created_at: '2025-11-06T10:02:27+00:00', updated_at: '2025-11-06T10:02:27+00:00', related_entities: null },
-    { id: ulid(1762423348123), content: 'likes strong coffee in the morning', ai_interpretation: 'values a steady routine', priority_score: Math.fround(0.8), created_at: '2025-11-06T10:02:28.123+00:00', updated_at: '2025-11-06T10:02:28.123+00:00', related_entities: '["alice"]' },
-    { id: ulid(1762423349123), content: 'went hiking with alice and bob', ai_interpretation: 'enjoys the outdoors with friends', priority_score: Math.fround(0.65), created_at: '2025-11-06T10:02:29.123456+00:00', updated_at: '2025-11-07T08:00:00.5+00:00', related_entities: '["alice","bob"]' },
-    { id: ulid(1762423350123), content: 'installed nginx on the home server', ai_interpretation: null, priority_score: Math.fround(0.3), created_at: '2025-11-06T10:02:30.123456789+00:00', updated_at: '2025-11-06T10:02:30.123456789+00:00', related_entities: '[]' },
+    {
+      id: ulid(1762423347000),
+      content: 'Rust で aigpt を書き直した',
+      ai_interpretation: null,
+      priority_score: null,
+      created_at: '2025-11-06T10:02:27+00:00',
+      updated_at: '2025-11-06T10:02:27+00:00',
+      related_entities: null,
+    },
+    {
+      id: ulid(1762423348123),
+      content: 'likes strong coffee in the morning',
+      ai_interpretation: 'values a steady routine',
+      priority_score: Math.fround(0.8),
+      created_at: '2025-11-06T10:02:28.123+00:00',
+      updated_at: '2025-11-06T10:02:28.123+00:00',
+      related_entities: '["alice"]',
+    },
+    {
+      id: ulid(1762423349123),
+      content: 'went hiking with alice and bob',
+      ai_interpretation: 'enjoys the outdoors with friends',
+      priority_score: Math.fround(0.65),
+      created_at: '2025-11-06T10:02:29.123456+00:00',
+      updated_at: '2025-11-07T08:00:00.5+00:00',
+      related_entities: '["alice","bob"]',
+    },
+    {
+      id: ulid(1762423350123),
+      content: 'installed nginx on the home server',
+      ai_interpretation: null,
+      priority_score: Math.fround(0.3),
+      created_at: '2025-11-06T10:02:30.123456789+00:00',
+      updated_at: '2025-11-06T10:02:30.123456789+00:00',
+      related_entities: '[]',
+    },
   ];
 }
 
@@ -61,7 +93,9 @@ export function createAigptFile(file: string, rows: AigptRow[] = sampleAigptRows
   try {
     db.exec(ddl);
     const cols = db.prepare("SELECT name FROM pragma_table_info('memories')").pluck().all() as string[];
-    const use = ['id', 'content', 'ai_interpretation', 'priority_score', 'created_at', 'updated_at', 'related_entities'].filter((c) => cols.includes(c));
+    const use = ['id', 'content', 'ai_interpretation', 'priority_score', 'created_at', 'updated_at', 'related_entities'].filter((c) =>
+      cols.includes(c),
+    );
     const insert = db.prepare(`INSERT INTO memories (${use.join(', ')}) VALUES (${use.map((c) => `@${c}`).join(', ')})`);
     db.transaction(() => {
       for (const r of rows) insert.run(Object.fromEntries(use.map((c) => [c, r[c as keyof AigptRow]])));

@@ -38,5 +38,7 @@ export function bashRuns(line: string, dir: string): string[][] {
 /** Does some segment run exactly `argv` (possibly behind wrappers such as `time`)? */
 export function seen(segments: ReadonlyArray<{ argv: string[]; wrappers: string[] }>, argv: readonly string[]): boolean {
   const want = JSON.stringify(argv);
-  return segments.some((s) => JSON.stringify(s.argv) === want || (s.wrappers.length > 0 && JSON.stringify(s.argv.slice(-argv.length)) === want));
+  return segments.some(
+    (s) => JSON.stringify(s.argv) === want || (s.wrappers.length > 0 && JSON.stringify(s.argv.slice(-argv.length)) === want),
+  );
 }

@@ -18,7 +18,13 @@ const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 
 server.registerTool('echo', { description: 'Echoes text', inputSchema: { text: z.string() } }, ({ text: t }) => text(t));
 server.registerTool('env', { description: 'Reports the environment', inputSchema: {} }, () =>
-  text(JSON.stringify(Object.fromEntries(['HOME', 'XDG_CONFIG_HOME', 'AIOS_CONFIG_DIR', 'FROM_CONFIG', 'NOT_PASSED'].map((k) => [k, process.env[k] ?? null])))),
+  text(
+    JSON.stringify(
+      Object.fromEntries(
+        ['HOME', 'XDG_CONFIG_HOME', 'AIOS_CONFIG_DIR', 'FROM_CONFIG', 'NOT_PASSED'].map((k) => [k, process.env[k] ?? null]),
+      ),
+    ),
+  ),
 );
 server.registerTool('slow', { description: 'Waits ms milliseconds', inputSchema: { ms: z.number() } }, async ({ ms }) => {
   await new Promise((r) => setTimeout(r, ms));
@@ -31,10 +37,14 @@ server.registerTool('crash', { description: 'Exits with status 3', inputSchema: 
 
 // With FAKE_WRITE_TOOLS=1: a writing tool without annotations, and a reading one that claims readOnlyHint.
 if (process.env.FAKE_WRITE_TOOLS === '1') {
-  server.registerTool('write_note', { description: 'Writes content to the file at path', inputSchema: { path: z.string(), content: z.string() } }, ({ path: p, content }) => {
-    fs.writeFileSync(p, content);
-    return text(`wrote ${p}`);
-  });
+  server.registerTool(
+    'write_note',
+    { description: 'Writes content to the file at path', inputSchema: { path: z.string(), content: z.string() } },
+    ({ path: p, content }) => {
+      fs.writeFileSync(p, content);
+      return text(`wrote ${p}`);
+    },
+  );
   server.registerTool(
     'peek',
     { description: 'Reads the file at path', inputSchema: { path: z.string() }, annotations: { readOnlyHint: true } },

@@ -43,7 +43,12 @@ export interface RecordedRequest {
 export interface ChatRequestBody {
   model: string;
   stream?: boolean;
-  messages: Array<{ role: string; content?: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>; tool_call_id?: string }>;
+  messages: Array<{
+    role: string;
+    content?: string | null;
+    tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+    tool_call_id?: string;
+  }>;
   tools?: Array<{ type: string; function: { name: string; description?: string; parameters?: unknown } }>;
 }
 
@@ -171,7 +176,9 @@ export async function startLlmServer(script: Step[] = [], options: LlmServerOpti
               message: {
                 role: 'assistant',
                 content: text || null,
-                ...(calls.length > 0 ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.args } })) } : {}),
+                ...(calls.length > 0
+                  ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.args } })) }
+                  : {}),
               },
             },
           ],

@@ -3,7 +3,10 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { cliEntry, projectPath, repoRoot, tsxBin } from './process';
 
 /** `aios memory-server ARGS` from source, driven by the SDK's own client over stdio. */
-export async function connectMemoryServer(args: string[], env: Record<string, string>): Promise<{ client: Client; transport: StdioClientTransport; stderr: () => string }> {
+export async function connectMemoryServer(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ client: Client; transport: StdioClientTransport; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: tsxBin,
     args: [cliEntry, 'memory-server', ...args],

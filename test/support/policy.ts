@@ -22,7 +22,10 @@ export async function shippedEngine(opts: Omit<PolicyEngineOptions, 'config'> = 
 }
 
 /** Writes `toml` to a temp config.toml and builds an engine from it. */
-export async function engineFromToml(toml: string, opts: Omit<PolicyEngineOptions, 'config'> = {}): Promise<{ engine: PolicyEngine; file: string }> {
+export async function engineFromToml(
+  toml: string,
+  opts: Omit<PolicyEngineOptions, 'config'> = {},
+): Promise<{ engine: PolicyEngine; file: string }> {
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, 'config.toml');

@@ -38,7 +38,11 @@ export function runAios(args: string[], env: Record<string, string>, input?: str
  * answering. Killed after `timeoutMs`.
  */
 export async function runAsync(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Exited> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], { cwd: repoRoot, env: { ...env, PATH: projectPath(env.PATH) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+    cwd: repoRoot,
+    env: { ...env, PATH: projectPath(env.PATH) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const guard = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   try {
     return await collect(child);

@@ -23,7 +23,9 @@ export function ollamaParallelIndexZero(calls: QuirkCall[]): Step {
   return {
     frames: [
       role,
-      ...calls.map((c, i): Frame => ({ delta: { tool_calls: [{ id: `call_ollama${i}`, index: 0, type: 'function', function: { name: c.name, arguments: json(c.args) } }] } })),
+      ...calls.map((c, i): Frame => ({
+        delta: { tool_calls: [{ id: `call_ollama${i}`, index: 0, type: 'function', function: { name: c.name, arguments: json(c.args) } }] },
+      })),
       { delta: {}, finish: 'tool_calls' },
     ],
   };
@@ -38,7 +40,9 @@ export function noIndexCalls(calls: QuirkCall[], id = ''): Step {
   return {
     frames: [
       role,
-      ...calls.map((c): Frame => ({ delta: { tool_calls: [{ ...(id ? { id } : {}), type: 'function', function: { name: c.name, arguments: json(c.args) } }] } })),
+      ...calls.map((c): Frame => ({
+        delta: { tool_calls: [{ ...(id ? { id } : {}), type: 'function', function: { name: c.name, arguments: json(c.args) } }] },
+      })),
       { delta: {}, finish: 'tool_calls' },
     ],
   };
@@ -66,7 +70,13 @@ export function nameInEveryChunk(call: QuirkCall, id = 'call_nim'): Step {
  * https://github.com/ggml-org/llama.cpp/issues/20198
  */
 export function objectArguments(call: QuirkCall, id = 'call_llama'): Step {
-  return { frames: [role, { delta: { tool_calls: [{ index: 0, id, type: 'function', function: { name: call.name, arguments: call.args } }] } }, { delta: {}, finish: 'tool_calls' }] };
+  return {
+    frames: [
+      role,
+      { delta: { tool_calls: [{ index: 0, id, type: 'function', function: { name: call.name, arguments: call.args } }] } },
+      { delta: {}, finish: 'tool_calls' },
+    ],
+  };
 }
 
 /** Two calls in one answer with the same id (strict servers then refuse every later request). */
@@ -74,7 +84,9 @@ export function duplicateIds(calls: QuirkCall[], id = 'call_same'): Step {
   return {
     frames: [
       role,
-      ...calls.map((c, i): Frame => ({ delta: { tool_calls: [{ index: i, id, type: 'function', function: { name: c.name, arguments: json(c.args) } }] } })),
+      ...calls.map((c, i): Frame => ({
+        delta: { tool_calls: [{ index: i, id, type: 'function', function: { name: c.name, arguments: json(c.args) } }] },
+      })),
       { delta: {}, finish: 'tool_calls' },
     ],
   };
@@ -87,12 +99,26 @@ export function duplicateIds(calls: QuirkCall[], id = 'call_same'): Step {
 export function hermesTextCall(call: QuirkCall, before = ''): Step {
   const block = `<tool_call>\n${JSON.stringify({ name: call.name, arguments: call.args })}\n</tool_call>`;
   const [a, b] = halves(block);
-  return { frames: [role, ...(before ? [{ delta: { content: before } }] : []), { delta: { content: a } }, { delta: { content: b } }, { delta: {}, finish: 'stop' }] };
+  return {
+    frames: [
+      role,
+      ...(before ? [{ delta: { content: before } }] : []),
+      { delta: { content: a } },
+      { delta: { content: b } },
+      { delta: {}, finish: 'stop' },
+    ],
+  };
 }
 
 /** A model that writes the call as a fenced JSON block (no tags, no parser): shown, never run. */
 export function jsonBlockCall(call: QuirkCall): Step {
-  return { frames: [role, { delta: { content: `I will run it:\n\`\`\`json\n${JSON.stringify({ name: call.name, arguments: call.args })}\n\`\`\`\n` } }, { delta: {}, finish: 'stop' }] };
+  return {
+    frames: [
+      role,
+      { delta: { content: `I will run it:\n\`\`\`json\n${JSON.stringify({ name: call.name, arguments: call.args })}\n\`\`\`\n` } },
+      { delta: {}, finish: 'stop' },
+    ],
+  };
 }
 
 /**
@@ -101,7 +127,15 @@ export function jsonBlockCall(call: QuirkCall): Step {
  * https://docs.vllm.ai/en/latest/features/reasoning_outputs.html, https://github.com/ggml-org/llama.cpp/tree/master/tools/server (--reasoning-format)
  */
 export function thinkTagsSplit(thought: string, answer: string): Step {
-  return { frames: [role, { delta: { content: '<thi' } }, { delta: { content: `nk>${thought}</th` } }, { delta: { content: `ink>\n\n${answer}` } }, { delta: {}, finish: 'stop' }] };
+  return {
+    frames: [
+      role,
+      { delta: { content: '<thi' } },
+      { delta: { content: `nk>${thought}</th` } },
+      { delta: { content: `ink>\n\n${answer}` } },
+      { delta: {}, finish: 'stop' },
+    ],
+  };
 }
 
 /**
@@ -110,10 +144,22 @@ export function thinkTagsSplit(thought: string, answer: string): Step {
  * https://api-docs.deepseek.com/guides/thinking_mode#tool-calls
  */
 export function deepseekReasoning(thought: string, then: { text?: string; call?: QuirkCall }): Step {
-  const frames: Frame[] = [{ delta: { role: 'assistant', content: null, reasoning_content: '' } }, { delta: { content: null, reasoning_content: thought } }];
+  const frames: Frame[] = [
+    { delta: { role: 'assistant', content: null, reasoning_content: '' } },
+    { delta: { content: null, reasoning_content: thought } },
+  ];
   if (then.text) frames.push({ delta: { content: then.text, reasoning_content: null } }, { delta: {}, finish: 'stop' });
   if (then.call) {
-    frames.push({ delta: { content: null, reasoning_content: null, tool_calls: [{ index: 0, id: 'call_ds0', type: 'function', function: { name: then.call.name, arguments: json(then.call.args) } }] } }, { delta: {}, finish: 'tool_calls' });
+    frames.push(
+      {
+        delta: {
+          content: null,
+          reasoning_content: null,
+          tool_calls: [{ index: 0, id: 'call_ds0', type: 'function', function: { name: then.call.name, arguments: json(then.call.args) } }],
+        },
+      },
+      { delta: {}, finish: 'tool_calls' },
+    );
   }
   return { frames };
 }
@@ -123,7 +169,9 @@ export function deepseekReasoning(thought: string, then: { text?: string; call?:
  * https://openrouter.ai/docs/use-cases/reasoning-tokens, https://docs.vllm.ai/en/latest/features/reasoning_outputs.html
  */
 export function reasoningField(thought: string, answer: string): Step {
-  return { frames: [role, { delta: { reasoning: thought } }, ...(answer ? [{ delta: { content: answer } }] : []), { delta: {}, finish: 'stop' }] };
+  return {
+    frames: [role, { delta: { reasoning: thought } }, ...(answer ? [{ delta: { content: answer } }] : []), { delta: {}, finish: 'stop' }],
+  };
 }
 
 /** The output limit hit mid-text (`finish_reason: length`). */
@@ -134,7 +182,13 @@ export function lengthMidText(text: string): Step {
 /** The output limit hit mid-call: the arguments stop half-way. */
 export function lengthMidCall(call: QuirkCall): Step {
   const [a] = halves(json(call.args));
-  return { frames: [role, { delta: { tool_calls: [{ index: 0, id: 'call_cut', type: 'function', function: { name: call.name, arguments: a } }] } }, { delta: {}, finish: 'length' }] };
+  return {
+    frames: [
+      role,
+      { delta: { tool_calls: [{ index: 0, id: 'call_cut', type: 'function', function: { name: call.name, arguments: a } }] } },
+      { delta: {}, finish: 'length' },
+    ],
+  };
 }
 
 /** `[DONE]` without any finish_reason (the issue's case: shown, then called an error and not stored). */
@@ -162,10 +216,20 @@ export const ollamaNoTools = (model: string): Step => ({
 });
 
 /** llama-server started without --jinja. https://github.com/containers/ramalama/issues/988 */
-export const llamaServerNoJinja: Step = { status: 500, body: { error: { code: 500, message: 'tools param requires --jinja flag', type: 'server_error' } } };
+export const llamaServerNoJinja: Step = {
+  status: 500,
+  body: { error: { code: 500, message: 'tools param requires --jinja flag', type: 'server_error' } },
+};
 
 /** OpenAI (and vLLM, which copies its wording): the conversation is longer than the context. https://platform.openai.com/docs/guides/error-codes */
 export const contextTooLong: Step = {
   status: 400,
-  body: { error: { message: "This model's maximum context length is 4096 tokens. However, your messages resulted in 5000 tokens.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } },
+  body: {
+    error: {
+      message: "This model's maximum context length is 4096 tokens. However, your messages resulted in 5000 tokens.",
+      type: 'invalid_request_error',
+      param: 'messages',
+      code: 'context_length_exceeded',
+    },
+  },
 };

@@ -15,7 +15,9 @@ const helper = spawn('/bin/sh', ['-c', 'trap "" TERM; while :; do sleep 1; done'
 if (process.env.PIDS_FILE) fs.writeFileSync(process.env.PIDS_FILE, `${process.pid} ${helper.pid}\n`);
 
 const server = new McpServer({ name: 'stubborn', version: '1.0.0' });
-server.registerTool('ping', { description: 'Answers pong', inputSchema: {} }, () => ({ content: [{ type: 'text' as const, text: 'pong' }] }));
+server.registerTool('ping', { description: 'Answers pong', inputSchema: {} }, () => ({
+  content: [{ type: 'text' as const, text: 'pong' }],
+}));
 await server.connect(new StdioServerTransport());
 // Unlike a well-behaved server, keep running when stdin ends.
 setInterval(() => undefined, 60_000);

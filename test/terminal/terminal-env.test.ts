@@ -10,7 +10,19 @@ let dir: string;
 let core: Core;
 beforeEach(() => {
   dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'aios-term-env-')));
-  core = new Core({ host: 'web', env: { HOME: dir, AIOS_CONFIG_DIR: path.join(dir, 'cfg'), SHELL: '/bin/sh', PATH: process.env.PATH, OPENAI_API_KEY: KEY, MY_SERVICE_TOKEN: 'tok-123456789', PLAIN: 'visible-value' }, mcp: false });
+  core = new Core({
+    host: 'web',
+    env: {
+      HOME: dir,
+      AIOS_CONFIG_DIR: path.join(dir, 'cfg'),
+      SHELL: '/bin/sh',
+      PATH: process.env.PATH,
+      OPENAI_API_KEY: KEY,
+      MY_SERVICE_TOKEN: 'tok-123456789',
+      PLAIN: 'visible-value',
+    },
+    mcp: false,
+  });
 });
 afterEach(async () => {
   await core.close();
@@ -25,7 +37,10 @@ describe('terminal environment', () => {
       if (p.id === s.id) out += p.data;
     });
     // The shell's own environment lacks them; the key written to a file and read back is still cut out.
-    await core.terminals.write(s.id, `echo "k=[$OPENAI_API_KEY] t=[$MY_SERVICE_TOKEN] p=[$PLAIN]"; printf '%s\\n' '${KEY.slice(0, 10)}''${KEY.slice(10)}' > f; cat f; echo DONE-''MARK\n`);
+    await core.terminals.write(
+      s.id,
+      `echo "k=[$OPENAI_API_KEY] t=[$MY_SERVICE_TOKEN] p=[$PLAIN]"; printf '%s\\n' '${KEY.slice(0, 10)}''${KEY.slice(10)}' > f; cat f; echo DONE-''MARK\n`,
+    );
     const end = Date.now() + 10_000;
     while (!out.includes('DONE-MARK') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     expect(out).toContain('k=[] t=[] p=[visible-value]');

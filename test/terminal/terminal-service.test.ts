@@ -17,7 +17,12 @@ describe('TerminalService (real ptys)', () => {
     events = new EventBus();
     output.clear();
     events.on('terminal.data', ({ id, data }) => output.set(id, (output.get(id) ?? '') + data));
-    service = new TerminalService({ events, env: { HOME: home, PATH: process.env.PATH, SHELL: '/bin/sh' }, shell: '/bin/sh', shellArgs: [] });
+    service = new TerminalService({
+      events,
+      env: { HOME: home, PATH: process.env.PATH, SHELL: '/bin/sh' },
+      shell: '/bin/sh',
+      shellArgs: [],
+    });
   });
 
   afterEach(() => {

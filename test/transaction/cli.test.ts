@@ -29,7 +29,13 @@ afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 function aios(...args: string[]) {
   const r = spawnSync(TSX, [CLI, ...args], {
     cwd: base,
-    env: { PATH: process.env.PATH, HOME: base, XDG_CONFIG_HOME: path.join(base, 'xdg'), AIOS_CONFIG_DIR: path.join(base, 'config'), AIOS_DATA_DIR: path.join(base, 'data') },
+    env: {
+      PATH: process.env.PATH,
+      HOME: base,
+      XDG_CONFIG_HOME: path.join(base, 'xdg'),
+      AIOS_CONFIG_DIR: path.join(base, 'config'),
+      AIOS_DATA_DIR: path.join(base, 'data'),
+    },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -43,7 +49,9 @@ describe('aios policy check and undo', () => {
     const inside = aios('policy', 'check', '--json', '--', 'sudo apt-get install -y hello');
     const undo = (JSON.parse(inside.stdout) as { undo: { possible: boolean; reasons: string[]; transactions: boolean } }).undo;
     expect(undo).toEqual({ possible: true, reasons: [], transactions: false });
-    expect(aios('policy', 'check', '--', 'touch x').stdout).toMatch(/effect rules[\s\S]*- setuid: a file made setuid or setgid needs approval/);
+    expect(aios('policy', 'check', '--', 'touch x').stdout).toMatch(
+      /effect rules[\s\S]*- setuid: a file made setuid or setgid needs approval/,
+    );
   });
 });
 
@@ -55,18 +63,32 @@ describe.skipIf(!canRun)('aios undo and aios history', () => {
     const h0 = treeHash(machine);
     const history = new CommandLog(path.join(base, 'config', 'gpt', 'memory.db'));
     for (const command of ['echo a > etc/app/app.conf', 'echo b >> etc/app/app.conf']) {
-      const p = await beginTransaction(store, { command, cwd: machine, env: { PATH: '/usr/bin:/bin' }, paths: [machine], network: false, timeoutMs: 20_000 });
+      const p = await beginTransaction(store, {
+        command,
+        cwd: machine,
+        env: { PATH: '/usr/bin:/bin' },
+        paths: [machine],
+        network: false,
+        timeoutMs: 20_000,
+      });
       const c = commitTransaction(store, p, { command, cwd: machine, limits });
       history.setEffects(history.record({ command, decision: 'notify' }), historyEffects(factsOf(c.record, p)));
     }
     history.close();
     const list = aios('undo', '--list');
-    expect(list.stdout.split('\n').filter(Boolean).map((l) => l.split('  ')[2])).toEqual(['echo b >> etc/app/app.conf', 'echo a > etc/app/app.conf']);
+    expect(
+      list.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('  ')[2]),
+    ).toEqual(['echo b >> etc/app/app.conf', 'echo a > etc/app/app.conf']);
     const oldest = store.list()[0]!.id;
     const refused = aios('undo', oldest);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('"echo b >> etc/app/app.conf" changed the same files later');
-    expect(refused.stdout).toMatch(/newest first:\n {2}1\. aios undo \w+ {3}echo b >> etc\/app\/app\.conf\n {2}2\. aios undo \w+ {3}echo a/);
+    expect(refused.stdout).toMatch(
+      /newest first:\n {2}1\. aios undo \w+ {3}echo b >> etc\/app\/app\.conf\n {2}2\. aios undo \w+ {3}echo a/,
+    );
     const hist = aios('history', '--changed', path.join(machine, 'etc'));
     expect(hist.stdout).toContain(`changed ${machine}/etc/app/app.conf`);
     expect(hist.stdout).toContain('(undo: aios undo ');

@@ -9,7 +9,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { beginTransaction, commitTransaction, discardTransaction, newestFor, TransactionConflict, undoRecord, UndoRefused, UndoStore } from '../../src/core/transaction';
+import {
+  beginTransaction,
+  commitTransaction,
+  discardTransaction,
+  newestFor,
+  TransactionConflict,
+  undoRecord,
+  UndoRefused,
+  UndoStore,
+} from '../../src/core/transaction';
 import { DEFAULT_PREVIEW, previewCommand } from '../../src/core/preview';
 import { applySteps, JOURNAL } from '../../src/core/transaction/apply';
 import { canRun, makeMachine, treeHash } from './support';
@@ -73,13 +82,17 @@ describe.skipIf(!canRun)('transaction engine', () => {
 
   it('commits a series of changes, then undoes them newest first back to byte-identical trees', async () => {
     const h0 = treeHash(machine);
-    const c1 = await runAndCommit('echo "port = 8080" > ../../etc/app/app.conf && echo extra >> ../../etc/hosts.local && touch ../../etc/app/added');
+    const c1 = await runAndCommit(
+      'echo "port = 8080" > ../../etc/app/app.conf && echo extra >> ../../etc/hosts.local && touch ../../etc/app/added',
+    );
     const h1 = treeHash(machine);
     expect(fs.readFileSync(path.join(machine, 'etc/app/app.conf'), 'utf8')).toBe('port = 8080\n');
     const c2 = await runAndCommit('rm -rf notes');
     expect(fs.existsSync(path.join(machine, 'home/me/notes'))).toBe(false);
     const h2 = treeHash(machine);
-    const c3 = await runAndCommit('chmod 600 project/src/main.c && chmod 4755 ../../usr/bin/tool && setcap cap_net_raw+ep ../../usr/bin/tool');
+    const c3 = await runAndCommit(
+      'chmod 600 project/src/main.c && chmod 4755 ../../usr/bin/tool && setcap cap_net_raw+ep ../../usr/bin/tool',
+    );
     expect(fs.statSync(path.join(machine, 'usr/bin/tool')).mode & 0o7777).toBe(0o4755);
     // overlayfs's own attributes never land on the real files.
     expect(treeHash(machine).get('usr/bin/tool')).not.toContain('overlay');
@@ -145,18 +158,20 @@ describe.skipIf(!canRun)('transaction engine', () => {
     expect(fs.readFileSync(path.join(machine, 'etc/app/app.conf'), 'utf8')).toBe('mine\nby hand\n');
   });
 
-  it('keeps the undo records out of a transaction\'s sight, even from root in it', async () => {
+  it("keeps the undo records out of a transaction's sight, even from root in it", async () => {
     // The state folder inside an overlaid folder (overlaid around it), as the default one is in /var/lib.
     store = new UndoStore(path.join(machine, 'var/lib/aios/transactions'));
     await runAndCommit('echo "secret = 1" > ../../etc/app/app.conf');
     await runAndCommit('echo "secret = 2" > ../../etc/app/app.conf');
     expect(fs.readdirSync(store.records)).toHaveLength(2);
-    const p = await run(`ls -A ${store.root} | wc -l; cat ${store.records}/*/pre/* 2>/dev/null | grep -c secret || true; ls ../../var/lib/aios`);
+    const p = await run(
+      `ls -A ${store.root} | wc -l; cat ${store.records}/*/pre/* 2>/dev/null | grep -c secret || true; ls ../../var/lib/aios`,
+    );
     expect(p.stdout.trim().split('\n')).toEqual(['0', '0', 'transactions']);
     discardTransaction(p);
   });
 
-  it('keeps the undo records out of a preview\'s sight too', async () => {
+  it("keeps the undo records out of a preview's sight too", async () => {
     store = new UndoStore(path.join(machine, 'var/lib/aios/transactions'));
     await runAndCommit('echo "secret = 1" > ../../etc/app/app.conf');
     await runAndCommit('echo "secret = 2" > ../../etc/app/app.conf');
@@ -173,7 +188,10 @@ describe.skipIf(!canRun)('transaction engine', () => {
     expect(p.steps.length).toBe(3);
     // What a crash after two of three steps leaves on disk: the journal, two kept states, no record.
     const made = store.create();
-    fs.writeFileSync(path.join(made.dir, JOURNAL), `${JSON.stringify({ command: 'the cut-off one', cwd: machine, createdAt: new Date().toISOString() })}\n`);
+    fs.writeFileSync(
+      path.join(made.dir, JOURNAL),
+      `${JSON.stringify({ command: 'the cut-off one', cwd: machine, createdAt: new Date().toISOString() })}\n`,
+    );
     applySteps(p.steps.slice(0, 2), made.dir);
     discardTransaction(p);
     expect(treeHash(machine)).not.toEqual(h0);
@@ -198,7 +216,11 @@ describe.skipIf(!canRun)('transaction engine', () => {
     expect(second.dropped).toEqual([expect.objectContaining({ command: 'rm ../../etc/app/big0', why: 'size' })]);
     expect(store.list().map((r) => r.command)).toEqual(['rm ../../etc/app/big1']);
     // Too old: dropped by age on the next commit, the newest always kept.
-    const third = commitTransaction(store, await run('touch x'), { command: 'touch x', cwd: machine, limits: { maxBytes: 1 << 30, maxAgeMs: -1 } });
+    const third = commitTransaction(store, await run('touch x'), {
+      command: 'touch x',
+      cwd: machine,
+      limits: { maxBytes: 1 << 30, maxAgeMs: -1 },
+    });
     expect(third.dropped.map((d) => [d.command, d.why])).toEqual([['rm ../../etc/app/big1', 'age']]);
   });
 });

@@ -48,7 +48,12 @@ describe.skipIf(!canRun)('a transaction streams its output', () => {
   it('the first output reaches onOutput before the command ends, redacted', async () => {
     const secrets = new SecretSet();
     secrets.add('sk-live-9f8e7d6c5b4a3f2e1d0c');
-    const tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [machine], state_dir: path.join(base, 'state') }), { dataDir: base, env, secrets, protect: {} });
+    const tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [machine], state_dir: path.join(base, 'state') }), {
+      dataDir: base,
+      env,
+      secrets,
+      protect: {},
+    });
     const command = `echo first sk-live-9f8e7d6c5b4a3f2e1d0c; exec 3<>/dev/tcp/127.0.0.1/${port}; read -r x <&3; echo "second $x"; echo done > ${machine}/out.txt`;
     const run = await tx.run({
       command,

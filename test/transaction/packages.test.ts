@@ -33,7 +33,20 @@ beforeAll(() => {
   if (!canRun || !hasApt) return;
   base = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-tx-pkg-'));
   machine = path.join(base, 'machine');
-  for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers', 'var/lib/dpkg/alternatives', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/log/apt', 'etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'etc/apt/sources.list.d', 'usr/bin', 'home/me/old/deep']) {
+  for (const d of [
+    'var/lib/dpkg/info',
+    'var/lib/dpkg/updates',
+    'var/lib/dpkg/triggers',
+    'var/lib/dpkg/alternatives',
+    'var/lib/apt/lists/partial',
+    'var/cache/apt/archives/partial',
+    'var/log/apt',
+    'etc/apt/apt.conf.d',
+    'etc/apt/preferences.d',
+    'etc/apt/sources.list.d',
+    'usr/bin',
+    'home/me/old/deep',
+  ]) {
     fs.mkdirSync(path.join(machine, d), { recursive: true });
   }
   fs.writeFileSync(path.join(machine, 'var/lib/dpkg/status'), '');
@@ -45,7 +58,10 @@ beforeAll(() => {
   fs.mkdirSync(path.join(pkg, 'DEBIAN'), { recursive: true });
   fs.mkdirSync(path.join(pkg, 'usr/bin'), { recursive: true });
   fs.mkdirSync(path.join(pkg, 'usr/share/doc/aios-tx-hello'), { recursive: true });
-  fs.writeFileSync(path.join(pkg, 'DEBIAN/control'), 'Package: aios-tx-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: aios tests <tests@aios>\nDescription: a package the transaction tests install\n');
+  fs.writeFileSync(
+    path.join(pkg, 'DEBIAN/control'),
+    'Package: aios-tx-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: aios tests <tests@aios>\nDescription: a package the transaction tests install\n',
+  );
   fs.writeFileSync(path.join(pkg, 'usr/bin/aios-tx-hello'), '#!/bin/sh\necho hello\n', { mode: 0o755 });
   fs.writeFileSync(path.join(pkg, 'usr/share/doc/aios-tx-hello/README'), 'hello\n');
   const built = spawnSync('dpkg-deb', ['--build', '--root-owner-group', pkg, path.join(base, 'debs', 'hello.deb')], { encoding: 'utf8' });
@@ -62,10 +78,16 @@ describe.skipIf(!canRun || !hasApt)('packages and a series of changes in transac
     fs.writeFileSync(file, '[permissions]\nnotify = ["apt-get *", "echo *", "rm *", "chmod *", "cp *"]\n');
     const policy = await PolicyEngine.create({ config: loadConfig({ file, env: { ...env, XDG_CONFIG_HOME: base, HOME: base } }) });
     // The whole scratch folder is overlaid (the .deb lives beside the machine); the state folder inside it is overlaid around.
-    const tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [base], state_dir: path.join(base, 'state') }), { dataDir: base, env, protect: {}, dpkgStatus: path.join(machine, 'var/lib/dpkg/status') });
+    const tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [base], state_dir: path.join(base, 'state') }), {
+      dataDir: base,
+      env,
+      protect: {},
+      dpkgStatus: path.join(machine, 'var/lib/dpkg/status'),
+    });
     const asked: ApprovalRequest[] = [];
     const dones: Array<Record<string, unknown>> = [];
-    const runner = new Gate({ cwd: '/',
+    const runner = new Gate({
+      cwd: '/',
       policy: async () => policy,
       executor: new Executor({ env }),
       // apt-get -o … (its options can name hooks) and rm -rf need approval by the shipped rules: the person says yes to those; every other question gets a no.
@@ -75,7 +97,15 @@ describe.skipIf(!canRun || !hasApt)('packages and a series of changes in transac
       commandTimeoutMs: 120_000,
       transactions: tx,
     });
-    const run = (command: string) => runner.pass({ kind: 'command', command, cwd: machine, callId: `c${dones.length}`, turnId: null, signal: new AbortController().signal });
+    const run = (command: string) =>
+      runner.pass({
+        kind: 'command',
+        command,
+        cwd: machine,
+        callId: `c${dones.length}`,
+        turnId: null,
+        signal: new AbortController().signal,
+      });
     const hashes = [treeHash(machine)];
 
     const installed = await run(apt);
@@ -86,7 +116,11 @@ describe.skipIf(!canRun || !hasApt)('packages and a series of changes in transac
     expect(asked.map((a) => a.command)).toEqual([apt]);
     hashes.push(treeHash(machine));
 
-    for (const command of [`echo "be nice" > ${machine}/etc/motd`, `rm -rf ${machine}/home/me/old`, `chmod 755 ${machine}/home/me/script.sh`]) {
+    for (const command of [
+      `echo "be nice" > ${machine}/etc/motd`,
+      `rm -rf ${machine}/home/me/old`,
+      `chmod 755 ${machine}/home/me/script.sh`,
+    ]) {
       const r = await run(command);
       expect(r.result?.exitCode, command).toBe(0);
       hashes.push(treeHash(machine));
@@ -94,7 +128,9 @@ describe.skipIf(!canRun || !hasApt)('packages and a series of changes in transac
     expect(fs.existsSync(path.join(machine, 'home/me/old'))).toBe(false);
 
     await run(`cp ${machine}/usr/bin/tool ${machine}/usr/bin/rootme && chmod 4755 ${machine}/usr/bin/rootme`);
-    expect(asked.flatMap((a) => a.reasons.filter((r) => r.startsWith('setuid:')))).toEqual([`setuid: ${machine}/usr/bin/rootme becomes setuid (mode 4755)`]);
+    expect(asked.flatMap((a) => a.reasons.filter((r) => r.startsWith('setuid:')))).toEqual([
+      `setuid: ${machine}/usr/bin/rootme becomes setuid (mode 4755)`,
+    ]);
     expect(dones.at(-1)?.notApplied).toMatch(/^declined/);
     expect(treeHash(machine)).toEqual(hashes.at(-1));
 

@@ -17,15 +17,18 @@ const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
 
 describe('effect rules on effects', () => {
   const none = { protect: { home: '/home/me' }, pathDirs: ['/usr/bin', '/usr/local/bin'], packageFiles: new Set<string>() };
-  it('asks for writes to the machine\'s protected places from the one list', () => {
-    const f = judgeEffects([
-      { path: '/etc/sudoers.d/ai', change: 'added', type: 'file', mode: 0o440 },
-      { path: '/etc/pam.d/common-auth', change: 'changed', type: 'file', mode: 0o644, oldMode: 0o644 },
-      { path: '/etc/systemd/system/evil.service', change: 'added', type: 'file', mode: 0o644 },
-      { path: '/home/me/.ssh/authorized_keys', change: 'changed', type: 'file', mode: 0o600, oldMode: 0o600 },
-      { path: '/home/me/.bashrc', change: 'changed', type: 'file', mode: 0o644, oldMode: 0o644 },
-      { path: '/etc/motd', change: 'changed', type: 'file', mode: 0o644, oldMode: 0o644 },
-    ], none);
+  it("asks for writes to the machine's protected places from the one list", () => {
+    const f = judgeEffects(
+      [
+        { path: '/etc/sudoers.d/ai', change: 'added', type: 'file', mode: 0o440 },
+        { path: '/etc/pam.d/common-auth', change: 'changed', type: 'file', mode: 0o644, oldMode: 0o644 },
+        { path: '/etc/systemd/system/evil.service', change: 'added', type: 'file', mode: 0o644 },
+        { path: '/home/me/.ssh/authorized_keys', change: 'changed', type: 'file', mode: 0o600, oldMode: 0o600 },
+        { path: '/home/me/.bashrc', change: 'changed', type: 'file', mode: 0o644, oldMode: 0o644 },
+        { path: '/etc/motd', change: 'changed', type: 'file', mode: 0o644, oldMode: 0o644 },
+      ],
+      none,
+    );
     expect(f.map((x) => [x.rule, x.path])).toEqual([
       ['protected-path', '/etc/sudoers.d/ai'],
       ['protected-path', '/etc/pam.d/common-auth'],
@@ -44,7 +47,12 @@ describe('effect rules on effects', () => {
       { path: '/home/me/project/out', change: 'added', type: 'file', mode: 0o644 },
       { path: '/tmp/scratch', change: 'added', type: 'file', mode: 0o644 },
     ] as const;
-    const f = judgeEffects(effects, { ...none, packageFiles: new Set(['/usr/bin/hello']), workTree: '/home/me/project', scratch: ['/tmp'] });
+    const f = judgeEffects(effects, {
+      ...none,
+      packageFiles: new Set(['/usr/bin/hello']),
+      workTree: '/home/me/project',
+      scratch: ['/tmp'],
+    });
     expect(f.map((x) => [x.rule, x.path])).toEqual([
       ['new-executable-on-path', '/usr/local/bin/ls'],
       ['outside-work-tree', '/usr/local/bin/ls'],
@@ -69,9 +77,12 @@ describe('programs that act outside the filesystem (one table)', () => {
     expect(cannotUndoReason(['/usr/bin/docker', 'run', 'x'])).toMatch(/containers/);
     for (const p of ['kill', 'reboot', 'mount', 'service', 'podman']) expect(cannotUndoReason([p, 'x'])).toBeDefined();
     expect(cannotUndoReason(['apt-get', 'install', 'hello'])).toBeUndefined();
-    expect(cannotUndo([{ normalized: 'systemctl restart nginx', argv: ['sudo', 'systemctl', 'restart', 'nginx'], wrappers: ['sudo'] }, { normalized: 'ls', argv: ['ls'], wrappers: [] }])).toEqual([
-      expect.stringMatching(/^systemctl: /),
-    ]);
+    expect(
+      cannotUndo([
+        { normalized: 'systemctl restart nginx', argv: ['sudo', 'systemctl', 'restart', 'nginx'], wrappers: ['sudo'] },
+        { normalized: 'ls', argv: ['ls'], wrappers: [] },
+      ]),
+    ).toEqual([expect.stringMatching(/^systemctl: /)]);
   });
 });
 
@@ -90,7 +101,8 @@ describe.skipIf(!canRun)('effect rules on a real overlay run', () => {
 
   it('finds a setuid file, capabilities, a protected write and a new program on PATH, with nothing landed', async () => {
     const p = await beginTransaction(store, {
-      command: 'cp ../../usr/bin/tool ../../usr/bin/rootshell && chmod 4755 ../../usr/bin/rootshell && cp ../../usr/bin/tool ../../usr/bin/netraw && setcap cap_net_raw+ep ../../usr/bin/netraw && mkdir -p ../../etc/sudoers.d && echo "me ALL=(ALL) NOPASSWD: ALL" > ../../etc/sudoers.d/me',
+      command:
+        'cp ../../usr/bin/tool ../../usr/bin/rootshell && chmod 4755 ../../usr/bin/rootshell && cp ../../usr/bin/tool ../../usr/bin/netraw && setcap cap_net_raw+ep ../../usr/bin/netraw && mkdir -p ../../etc/sudoers.d && echo "me ALL=(ALL) NOPASSWD: ALL" > ../../etc/sudoers.d/me',
       cwd: path.join(machine, 'home/me'),
       env,
       paths: [machine],
@@ -98,9 +110,22 @@ describe.skipIf(!canRun)('effect rules on a real overlay run', () => {
       timeoutMs: 20_000,
     });
     expect(p.exitCode, p.stderr).toBe(0);
-    const findings = judgePending(p, { protect: { extra: [path.join(machine, 'etc/sudoers.d')] }, pathDirs: [path.join(machine, 'usr/bin')] }, path.join(machine, 'var/lib/dpkg/info'));
+    const findings = judgePending(
+      p,
+      { protect: { extra: [path.join(machine, 'etc/sudoers.d')] }, pathDirs: [path.join(machine, 'usr/bin')] },
+      path.join(machine, 'var/lib/dpkg/info'),
+    );
     const rules = findings.map((f) => `${f.rule} ${path.relative(machine, f.path)}`);
-    expect(rules).toEqual(expect.arrayContaining(['setuid usr/bin/rootshell', 'capability usr/bin/netraw', 'new-executable-on-path usr/bin/rootshell', 'new-executable-on-path usr/bin/netraw', 'protected-path etc/sudoers.d', 'protected-path etc/sudoers.d/me']));
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        'setuid usr/bin/rootshell',
+        'capability usr/bin/netraw',
+        'new-executable-on-path usr/bin/rootshell',
+        'new-executable-on-path usr/bin/netraw',
+        'protected-path etc/sudoers.d',
+        'protected-path etc/sudoers.d/me',
+      ]),
+    );
     discardTransaction(p);
     expect(fs.existsSync(path.join(machine, 'usr/bin/rootshell'))).toBe(false);
     expect(fs.existsSync(path.join(machine, 'etc/sudoers.d'))).toBe(false);
@@ -108,7 +133,8 @@ describe.skipIf(!canRun)('effect rules on a real overlay run', () => {
 
   it('does not count a program a package lists (its new dpkg list in the upper layer) as a new program on PATH', async () => {
     const p = await beginTransaction(store, {
-      command: 'cp ../../usr/bin/tool ../../usr/bin/pkgtool && printf "%s\\n" "$PWD/../../usr/bin/pkgtool" | sed "s#/home/me/../..##" > ../../var/lib/dpkg/info/pkg.list',
+      command:
+        'cp ../../usr/bin/tool ../../usr/bin/pkgtool && printf "%s\\n" "$PWD/../../usr/bin/pkgtool" | sed "s#/home/me/../..##" > ../../var/lib/dpkg/info/pkg.list',
       cwd: path.join(machine, 'home/me'),
       env,
       paths: [machine],
@@ -124,12 +150,18 @@ describe.skipIf(!canRun)('effect rules on a real overlay run', () => {
 
 describe('after the commit: which units systemd is told about', () => {
   it('names the units a package enabled and the ones whose files changed, and nothing when no unit changed', () => {
-    expect(unitChanges([
-      { path: '/usr/lib/systemd/system/hello.service', change: 'added', type: 'file', mode: 0o644 },
-      { path: '/etc/systemd/system/multi-user.target.wants/hello.service', change: 'added', type: 'symlink' },
-      { path: '/usr/bin/hello', change: 'added', type: 'file', mode: 0o755 },
-    ])).toEqual({ files: 2, enabled: ['hello.service'], changed: [] });
-    expect(unitChanges([{ path: '/lib/systemd/system/x.service', change: 'changed', type: 'file' }])).toEqual({ files: 1, enabled: [], changed: ['x.service'] });
+    expect(
+      unitChanges([
+        { path: '/usr/lib/systemd/system/hello.service', change: 'added', type: 'file', mode: 0o644 },
+        { path: '/etc/systemd/system/multi-user.target.wants/hello.service', change: 'added', type: 'symlink' },
+        { path: '/usr/bin/hello', change: 'added', type: 'file', mode: 0o755 },
+      ]),
+    ).toEqual({ files: 2, enabled: ['hello.service'], changed: [] });
+    expect(unitChanges([{ path: '/lib/systemd/system/x.service', change: 'changed', type: 'file' }])).toEqual({
+      files: 1,
+      enabled: [],
+      changed: ['x.service'],
+    });
     expect(unitChanges([{ path: '/usr/bin/hello', change: 'added', type: 'file' }])).toBeNull();
   });
 });

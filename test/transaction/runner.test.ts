@@ -49,7 +49,8 @@ describe.skipIf(!canRun)('commands as transactions', () => {
     const file = path.join(base, 'config.toml');
     fs.writeFileSync(file, '[permissions]\nnotify = ["echo *", "chmod *", "cp *", "mkdir *", "systemctl *"]\n');
     const policy = await PolicyEngine.create({ config: loadConfig({ file, env: { ...env, XDG_CONFIG_HOME: base, HOME: base } }) });
-    return new Gate({ cwd: '/',
+    return new Gate({
+      cwd: '/',
       policy: async () => policy,
       executor: new Executor({ env }),
       approver: { approve: async (r) => (asked.push(r), answer) },
@@ -60,12 +61,25 @@ describe.skipIf(!canRun)('commands as transactions', () => {
       transactions: tx,
     });
   }
-  const done = () => events.filter(([n]) => n === 'chat.commandDone').map(([, p]) => p as Record<string, unknown>).pop();
+  const done = () =>
+    events
+      .filter(([n]) => n === 'chat.commandDone')
+      .map(([, p]) => p as Record<string, unknown>)
+      .pop();
 
   it('a notify command lands as a transaction with an undo record, on the card and in the history', async () => {
     const h0 = treeHash(machine);
     const asked: ApprovalRequest[] = [];
-    const r = await (await runner('denied', asked)).pass({ kind: 'command', command: `echo "port = 9" > ${machine}/etc/app/app.conf`, cwd: machine, callId: 'c1', turnId: null, signal: new AbortController().signal });
+    const r = await (
+      await runner('denied', asked)
+    ).pass({
+      kind: 'command',
+      command: `echo "port = 9" > ${machine}/etc/app/app.conf`,
+      cwd: machine,
+      callId: 'c1',
+      turnId: null,
+      signal: new AbortController().signal,
+    });
     expect(asked).toEqual([]);
     expect(r.ran).toBe(true);
     expect(fs.readFileSync(path.join(machine, 'etc/app/app.conf'), 'utf8')).toBe('port = 9\n');
@@ -82,7 +96,16 @@ describe.skipIf(!canRun)('commands as transactions', () => {
   it('a setuid file made by a notify command becomes a question with the diff; "no" leaves nothing behind', async () => {
     const h0 = treeHash(machine);
     const asked: ApprovalRequest[] = [];
-    await (await runner('denied', asked)).pass({ kind: 'command', command: `cp ${machine}/usr/bin/tool ${machine}/usr/bin/sh2 && chmod 4755 ${machine}/usr/bin/sh2`, cwd: machine, callId: 'c2', turnId: null, signal: new AbortController().signal });
+    await (
+      await runner('denied', asked)
+    ).pass({
+      kind: 'command',
+      command: `cp ${machine}/usr/bin/tool ${machine}/usr/bin/sh2 && chmod 4755 ${machine}/usr/bin/sh2`,
+      cwd: machine,
+      callId: 'c2',
+      turnId: null,
+      signal: new AbortController().signal,
+    });
     expect(asked).toHaveLength(1);
     expect(asked[0]?.reasons.join('\n')).toContain(`setuid: ${machine}/usr/bin/sh2 becomes setuid`);
     expect(asked[0]?.preview?.changes.map((c) => [c.kind, c.path])).toEqual([['added', `${machine}/usr/bin/sh2`]]);
@@ -92,7 +115,16 @@ describe.skipIf(!canRun)('commands as transactions', () => {
 
   it('a write to a protected place by a notify command becomes a question; "yes" lands it', async () => {
     const asked: ApprovalRequest[] = [];
-    await (await runner('approved', asked)).pass({ kind: 'command', command: `mkdir -p ${machine}/etc/sudoers.d && echo "me ALL=(ALL) ALL" > ${machine}/etc/sudoers.d/me`, cwd: machine, callId: 'c3', turnId: null, signal: new AbortController().signal });
+    await (
+      await runner('approved', asked)
+    ).pass({
+      kind: 'command',
+      command: `mkdir -p ${machine}/etc/sudoers.d && echo "me ALL=(ALL) ALL" > ${machine}/etc/sudoers.d/me`,
+      cwd: machine,
+      callId: 'c3',
+      turnId: null,
+      signal: new AbortController().signal,
+    });
     expect(asked).toHaveLength(1);
     expect(asked[0]?.reasons.join('\n')).toContain('protected-path: added');
     expect(asked[0]?.preview?.changes.find((c) => c.path.endsWith('sudoers.d/me'))?.kind).toBe('added');
@@ -105,11 +137,29 @@ describe.skipIf(!canRun)('commands as transactions', () => {
     tx.run = () => Promise.reject(new TransactionUnavailable("the transaction's jail could not be made: no runc"));
     const canary = path.join(machine, 'etc/app/direct');
     const asked: ApprovalRequest[] = [];
-    await (await runner('denied', asked)).pass({ kind: 'command', command: `echo x > ${canary}`, cwd: machine, callId: 'c5', turnId: null, signal: new AbortController().signal });
+    await (
+      await runner('denied', asked)
+    ).pass({
+      kind: 'command',
+      command: `echo x > ${canary}`,
+      cwd: machine,
+      callId: 'c5',
+      turnId: null,
+      signal: new AbortController().signal,
+    });
     expect(asked.map((a) => a.reasons[0])).toEqual(["not a transaction: the transaction's jail could not be made: no runc"]);
     expect(done()?.notApplied).toBe('declined: it could not run as a transaction, and was not run');
     expect(fs.existsSync(canary)).toBe(false);
-    await (await runner('approved', asked)).pass({ kind: 'command', command: `echo x > ${canary}`, cwd: machine, callId: 'c6', turnId: null, signal: new AbortController().signal });
+    await (
+      await runner('approved', asked)
+    ).pass({
+      kind: 'command',
+      command: `echo x > ${canary}`,
+      cwd: machine,
+      callId: 'c6',
+      turnId: null,
+      signal: new AbortController().signal,
+    });
     expect(fs.readFileSync(canary, 'utf8')).toBe('x\n');
     expect(done()?.undo).toBeUndefined();
   });
@@ -120,20 +170,50 @@ describe.skipIf(!canRun)('commands as transactions', () => {
     try {
       const vmachine = path.join(vbase, 'machine');
       makeMachine(vmachine);
-      const quiet = new Transactions(TransactionsConfigSchema.parse({ enabled: true, decisions: ['auto_allow', 'notify'], paths: [vmachine], state_dir: path.join(vbase, 'state') }), { dataDir: vbase, env, protect: {} });
+      const quiet = new Transactions(
+        TransactionsConfigSchema.parse({
+          enabled: true,
+          decisions: ['auto_allow', 'notify'],
+          paths: [vmachine],
+          state_dir: path.join(vbase, 'state'),
+        }),
+        { dataDir: vbase, env, protect: {} },
+      );
       const work = path.join(vmachine, 'home/me/project');
-      fs.writeFileSync(path.join(work, 'build.sh'), `#!/bin/sh\necho built > out.txt\n[ "$1" = far ] && echo far > ${vmachine}/etc/far.txt\nexit 0\n`, { mode: 0o755 });
+      fs.writeFileSync(
+        path.join(work, 'build.sh'),
+        `#!/bin/sh\necho built > out.txt\n[ "$1" = far ] && echo far > ${vmachine}/etc/far.txt\nexit 0\n`,
+        { mode: 0o755 },
+      );
       const file = path.join(base, 'config.toml');
       fs.writeFileSync(file, '[permissions]\nauto_allow = ["./build.sh*"]\n');
       const policy = await PolicyEngine.create({ config: loadConfig({ file, env: { ...env, XDG_CONFIG_HOME: base, HOME: base } }) });
       const asked: ApprovalRequest[] = [];
-      const r = new Gate({ cwd: '/', policy: async () => policy, executor: new Executor({ env }), approver: { approve: async (q) => (asked.push(q), 'denied') }, emit: (name, payload) => events.push([name, payload]), approvalTimeoutMs: 10_000, commandTimeoutMs: 30_000, transactions: quiet });
+      const r = new Gate({
+        cwd: '/',
+        policy: async () => policy,
+        executor: new Executor({ env }),
+        approver: { approve: async (q) => (asked.push(q), 'denied') },
+        emit: (name, payload) => events.push([name, payload]),
+        approvalTimeoutMs: 10_000,
+        commandTimeoutMs: 30_000,
+        transactions: quiet,
+      });
       await r.pass({ kind: 'command', command: './build.sh', cwd: work, callId: 'q1', turnId: null, signal: new AbortController().signal });
       expect(asked).toEqual([]);
       expect(fs.readFileSync(path.join(work, 'out.txt'), 'utf8')).toBe('built\n');
       expect(done()?.undo).toEqual({ recordId: expect.any(String), summary: '1 added' });
-      await r.pass({ kind: 'command', command: './build.sh far', cwd: work, callId: 'q2', turnId: null, signal: new AbortController().signal });
-      expect(asked.flatMap((a) => a.reasons.filter((x) => x.startsWith('outside-work-tree:')))).toEqual([`outside-work-tree: added ${vmachine}/etc/far.txt: outside the working tree ${work}`]);
+      await r.pass({
+        kind: 'command',
+        command: './build.sh far',
+        cwd: work,
+        callId: 'q2',
+        turnId: null,
+        signal: new AbortController().signal,
+      });
+      expect(asked.flatMap((a) => a.reasons.filter((x) => x.startsWith('outside-work-tree:')))).toEqual([
+        `outside-work-tree: added ${vmachine}/etc/far.txt: outside the working tree ${work}`,
+      ]);
       expect(fs.existsSync(path.join(vmachine, 'etc/far.txt'))).toBe(false);
       expect(done()?.notApplied).toMatch(/^declined/);
     } finally {
@@ -143,7 +223,16 @@ describe.skipIf(!canRun)('commands as transactions', () => {
 
   it('a program that acts outside the filesystem runs outside transactions and says it cannot be undone', async () => {
     const asked: ApprovalRequest[] = [];
-    await (await runner('denied', asked)).pass({ kind: 'command', command: 'systemctl restart nothing-here.service', cwd: machine, callId: 'c4', turnId: null, signal: new AbortController().signal });
+    await (
+      await runner('denied', asked)
+    ).pass({
+      kind: 'command',
+      command: 'systemctl restart nothing-here.service',
+      cwd: machine,
+      callId: 'c4',
+      turnId: null,
+      signal: new AbortController().signal,
+    });
     const start = events.find(([n]) => n === 'chat.commandStart')?.[1] as { reasons: string[] };
     expect(start.reasons).toContain('cannot be undone: systemctl: it starts, stops or changes services through systemd');
     expect(done()?.cannotUndo).toEqual(['systemctl: it starts, stops or changes services through systemd']);

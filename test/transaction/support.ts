@@ -24,16 +24,24 @@ export function treeHash(dir: string): Map<string, string> {
   const xattrs = readXattrs(all);
   for (const p of all) {
     const st = fs.lstatSync(p);
-    const content = st.isFile() ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex') : st.isSymbolicLink() ? `-> ${fs.readlinkSync(p)}` : '';
+    const content = st.isFile()
+      ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')
+      : st.isSymbolicLink()
+        ? `-> ${fs.readlinkSync(p)}`
+        : '';
     const x = JSON.stringify(Object.entries(xattrs.get(p) ?? {}).sort());
-    out.set(path.relative(dir, p) || '.', `${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.size} ${st.isDirectory() ? '' : st.mtimeMs} ${content} ${x}`);
+    out.set(
+      path.relative(dir, p) || '.',
+      `${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.size} ${st.isDirectory() ? '' : st.mtimeMs} ${content} ${x}`,
+    );
   }
   return out;
 }
 
 /** A small machine-like tree: etc, usr/bin, a home with a project. */
 export function makeMachine(root: string): void {
-  for (const d of ['etc/app', 'usr/bin', 'home/me/project/src', 'home/me/notes/deep', 'var/lib']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  for (const d of ['etc/app', 'usr/bin', 'home/me/project/src', 'home/me/notes/deep', 'var/lib'])
+    fs.mkdirSync(path.join(root, d), { recursive: true });
   fs.writeFileSync(path.join(root, 'etc/app/app.conf'), 'port = 80\n');
   fs.writeFileSync(path.join(root, 'etc/hosts.local'), '127.0.0.1 me\n');
   fs.writeFileSync(path.join(root, 'usr/bin/tool'), '#!/bin/sh\necho tool\n', { mode: 0o755 });

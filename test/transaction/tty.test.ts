@@ -23,8 +23,15 @@ beforeEach(async () => {
   dirs = makeDirs();
   machine = path.join(dirs.dir, 'machine');
   makeMachine(machine);
-  writeConfig(dirs.env, { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 10, approval_timeout_s: 60 }, { notify: ['echo*', 'rm*'] });
-  fs.appendFileSync(path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml'), `\n[transactions]\nenabled = true\npaths = [${JSON.stringify(machine)}]\nstate_dir = ${JSON.stringify(path.join(dirs.dir, 'state'))}\n`);
+  writeConfig(
+    dirs.env,
+    { base_url: server.baseUrl, model: 'scripted', request_timeout_s: 10, approval_timeout_s: 60 },
+    { notify: ['echo*', 'rm*'] },
+  );
+  fs.appendFileSync(
+    path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml'),
+    `\n[transactions]\nenabled = true\npaths = [${JSON.stringify(machine)}]\nstate_dir = ${JSON.stringify(path.join(dirs.dir, 'state'))}\n`,
+  );
 });
 afterEach(async () => {
   await stopChatWorld({ chat, server, dir: dirs.dir });
@@ -32,14 +39,16 @@ afterEach(async () => {
 });
 
 describe.skipIf(!canRun)('/undo in aios chat', () => {
-  it('undoes the AI\'s commands newest first, back to the same tree, and redoes', async () => {
+  it("undoes the AI's commands newest first, back to the same tree, and redoes", async () => {
     const h0 = treeHash(machine);
     // The machine is the working tree, so writing in it is notify, not a question.
     chat = startChat(chatEnv(dirs.env), machine);
     const c = chat;
     await c.waitFor(PROMPT, 0, 30_000);
     server.push({ toolCalls: [{ name: 'run_command', arguments: { command: 'echo "port = 1" > etc/app/app.conf', reason: 'config' } }] });
-    server.setResponder((body) => ({ text: `Done: ${lastMessage(body, 'tool').includes('[aios] transaction: ') ? 'in a transaction' : 'directly'}` }));
+    server.setResponder((body) => ({
+      text: `Done: ${lastMessage(body, 'tool').includes('[aios] transaction: ') ? 'in a transaction' : 'directly'}`,
+    }));
     let m = c.mark();
     c.type('set the port\r');
     await c.waitFor(/Done: in a transaction[\s\S]*\[aios\] > $/, m, 60_000);

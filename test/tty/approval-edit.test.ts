@@ -12,7 +12,10 @@ import { lastMessage } from '../support/llm-server';
 import { chatWorld, PROMPT } from './chat-world';
 
 const ASK = /Run it\? \[y\/N(?:\/a\(lways\))?\] \(\d+ s\) $/;
-const world = chatWorld({ ai: { request_timeout_s: 10, approval_timeout_s: 60 }, lists: { auto_allow: ['printf *'], require_approval: ['touch *'] } });
+const world = chatWorld({
+  ai: { request_timeout_s: 10, approval_timeout_s: 60 },
+  lists: { auto_allow: ['printf *'], require_approval: ['touch *'] },
+});
 
 function propose(command: string): number {
   world.server.push({ toolCalls: [{ name: 'run_command', arguments: { command, reason: 'the person asked' } }] });

@@ -26,7 +26,14 @@ beforeEach(async () => {
   dirs = makeDirs();
   fs.writeFileSync(
     path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml'),
-    ['[ai]', `base_url = ${JSON.stringify(server.baseUrl)}`, 'model = "scripted"', 'request_timeout_s = 10', 'approval_timeout_s = 120', ''].join('\n'),
+    [
+      '[ai]',
+      `base_url = ${JSON.stringify(server.baseUrl)}`,
+      'model = "scripted"',
+      'request_timeout_s = 10',
+      'approval_timeout_s = 120',
+      '',
+    ].join('\n'),
   );
 });
 afterEach(async () => {

@@ -88,7 +88,9 @@ export function chatWorld(o: ChatWorldOptions = {}): ChatWorld {
         chat.kill();
         await chat.exited;
       }
-      chat = startChat(chatEnv(world.dirs.env, s.env), s.cwd ?? world.work, s.args ?? [], { ...(s.oneProcess ? { oneProcess: true } : {}) });
+      chat = startChat(chatEnv(world.dirs.env, s.env), s.cwd ?? world.work, s.args ?? [], {
+        ...(s.oneProcess ? { oneProcess: true } : {}),
+      });
       await chat.waitFor(PROMPT, 0, 30_000);
       return chat;
     },

@@ -23,7 +23,10 @@ describe('aios chat in a real pty', () => {
   it('(1) streams the answer and shows a notify command with its decision before its output', async () => {
     const c = await open();
     expect(c.text()).toContain('scripted @ ' + world.server.baseUrl);
-    world.server.push({ text: 'Checking. ', toolCalls: [{ name: 'run_command', arguments: { command: 'echo hello-from-pty', reason: 'hi' } }] });
+    world.server.push({
+      text: 'Checking. ',
+      toolCalls: [{ name: 'run_command', arguments: { command: 'echo hello-from-pty', reason: 'hi' } }],
+    });
     echoTool();
     const m = c.mark();
     c.type('say hello\r');
@@ -104,7 +107,10 @@ describe('aios chat in a real pty', () => {
     const names = world.server.requests[0]!.body.tools!.map((x) => x.function.name);
     expect(names).toEqual(expect.arrayContaining(['run_command', 'recall_history', 'aigpt__create_ai_memory']));
     expect(names).not.toContain('create_ai_memory');
-    world.server.push({ toolCalls: [{ name: 'aigpt__create_ai_memory', arguments: { content: '好きなお茶は緑茶' } }] }, { text: '覚えました' });
+    world.server.push(
+      { toolCalls: [{ name: 'aigpt__create_ai_memory', arguments: { content: '好きなお茶は緑茶' } }] },
+      { text: '覚えました' },
+    );
     m = c.mark();
     c.type('緑茶が好きです\r');
     await c.waitFor(/覚えました[\s\S]*\[aios\] > $/, m);
@@ -119,7 +125,14 @@ describe('aios chat in a real pty', () => {
   it('(5) Ctrl-C during a long command kills its process group and the prompt comes back', async () => {
     const pidFile = path.join(world.dirs.dir, 'pid');
     const c = await open();
-    world.server.push({ toolCalls: [{ name: 'run_command', arguments: { command: `sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; sleep 30' & wait`, reason: 'long' } }] });
+    world.server.push({
+      toolCalls: [
+        {
+          name: 'run_command',
+          arguments: { command: `sh -c 'read -r me _ < /proc/self/stat; echo $me > ${pidFile}; sleep 30' & wait`, reason: 'long' },
+        },
+      ],
+    });
     const m = c.mark();
     c.type('run something long\r');
     await c.waitFor(/Run it\? \[y\/N\] \(\d+ s\) $/, m);
@@ -162,7 +175,9 @@ describe('aios chat in a real pty', () => {
     const m2 = c.mark();
     c.type('私の名前は？\r');
     await c.waitFor(/エイダさんです[\s\S]*\[aios\] > $/, m2);
-    expect(world.server.requests.at(-1)!.body.messages.map((x) => x.content)).toEqual(expect.arrayContaining(['私の名前はエイダです', 'Nice to meet you.', '私の名前は？']));
+    expect(world.server.requests.at(-1)!.body.messages.map((x) => x.content)).toEqual(
+      expect.arrayContaining(['私の名前はエイダです', 'Nice to meet you.', '私の名前は？']),
+    );
   });
 
   it('edits Japanese text correctly (backspace removes one whole character)', async () => {

@@ -3,7 +3,24 @@ import { MarkdownStream, renderMarkdown } from '../../src/hosts/tty/markdown';
 import { makeStyle } from '../../src/hosts/tty/style';
 
 const plain = makeStyle(false);
-const TEXT = ['# Title', 'First paragraph', 'continues here.', '', '```', 'code line', '', 'more code', '```', 'After the fence.', '', '1. one', '2. two', '', '> quoted **bold**', ''].join('\n');
+const TEXT = [
+  '# Title',
+  'First paragraph',
+  'continues here.',
+  '',
+  '```',
+  'code line',
+  '',
+  'more code',
+  '```',
+  'After the fence.',
+  '',
+  '1. one',
+  '2. two',
+  '',
+  '> quoted **bold**',
+  '',
+].join('\n');
 
 describe('Markdown for terminals', () => {
   it('draws the same text whether it arrives whole or one character at a time', () => {

@@ -34,7 +34,10 @@ beforeAll(async () => {
   dirs = makeDirs();
   home = dirs.env.HOME!;
   // Only [ai]: the shipped rules must still hold.
-  fs.writeFileSync(path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml'), `[ai]\nbase_url = "${server.baseUrl}"\nmodel = "scripted"\nrequest_timeout_s = 5\napproval_timeout_s = 60\n`);
+  fs.writeFileSync(
+    path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml'),
+    `[ai]\nbase_url = "${server.baseUrl}"\nmodel = "scripted"\nrequest_timeout_s = 5\napproval_timeout_s = 60\n`,
+  );
   fs.writeFileSync(
     path.join(dirs.env.AIOS_CONFIG_DIR!, 'mcp.json'),
     JSON.stringify({
@@ -103,7 +106,9 @@ describe('aios chat: one gate for commands and MCP tools', () => {
     chat.type('y\r');
     await chat.waitFor(/Result:[\s\S]*\[aios\] > $/, m);
     expect(fs.readFileSync(target, 'utf8')).toBe('approved text');
-    expect(history().find((r) => r.command.startsWith('mcp__fs__write_file') && r.approver === 'user')).toMatchObject({ decision: 'require_approval' });
+    expect(history().find((r) => r.command.startsWith('mcp__fs__write_file') && r.approver === 'user')).toMatchObject({
+      decision: 'require_approval',
+    });
   });
 
   it('asks before an unannotated writing tool of another server; ? shows every argument', async () => {
@@ -141,7 +146,12 @@ describe('aios chat: one gate for commands and MCP tools', () => {
   });
 
   it('asks before a command writes a start-up file or the config, although cat is auto-allowed', async () => {
-    for (const command of ['cat x >> ~/.bashrc', 'cat x >> .bashrc', `cat x >> ${path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml')}`, 'cd .ssh 2>/dev/null; cat x >> authorized_keys']) {
+    for (const command of [
+      'cat x >> ~/.bashrc',
+      'cat x >> .bashrc',
+      `cat x >> ${path.join(dirs.env.AIOS_CONFIG_DIR!, 'config.toml')}`,
+      'cd .ssh 2>/dev/null; cat x >> authorized_keys',
+    ]) {
       const m = await ask({ name: 'run_command', arguments: { command, reason: 'x' } }, `please ${command}`);
       await chat.waitFor(RUN_PROMPT, m, 20_000);
       expect(chat.text().slice(m)).toMatch(/a protected path/);

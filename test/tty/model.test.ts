@@ -8,11 +8,22 @@ import { chatWorld } from './chat-world';
 
 const world = chatWorld({
   ai: { request_timeout_s: 10 },
-  server: { models: { status: 200, body: { object: 'list', data: [{ id: 'scripted', object: 'model' }, { id: 'bigger', object: 'model' }] } } },
+  server: {
+    models: {
+      status: 200,
+      body: {
+        object: 'list',
+        data: [
+          { id: 'scripted', object: 'model' },
+          { id: 'bigger', object: 'model' },
+        ],
+      },
+    },
+  },
 });
 
 describe('/model', () => {
-  it('lists the provider\'s models and switches mid-conversation', async () => {
+  it("lists the provider's models and switches mid-conversation", async () => {
     const chat = await world.start({ cwd: world.dirs.dir });
     const server = world.server;
     server.push({ text: 'First.' }, { text: 'Second.' });

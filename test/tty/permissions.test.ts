@@ -27,9 +27,15 @@ beforeAll(async () => {
   server = await startLlmServer();
   dirs = makeDirs();
   home = dirs.env.HOME!;
-  fs.writeFileSync(configFile(), `# my settings\n[ai]\nbase_url = "${server.baseUrl}"\nmodel = "scripted"\nrequest_timeout_s = 5\napproval_timeout_s = 60\n`);
+  fs.writeFileSync(
+    configFile(),
+    `# my settings\n[ai]\nbase_url = "${server.baseUrl}"\nmodel = "scripted"\nrequest_timeout_s = 5\napproval_timeout_s = 60\n`,
+  );
   fs.writeFileSync(path.join(home, 'README.md'), 'one\ntwo\nthree\nfour\n');
-  chat = startChat({ ...dirs.env, TERM: 'xterm-256color', NO_COLOR: '1', SHELL: '/bin/sh', LANG: 'C.UTF-8', OLLAMA_HOST: '127.0.0.1:9' }, home);
+  chat = startChat(
+    { ...dirs.env, TERM: 'xterm-256color', NO_COLOR: '1', SHELL: '/bin/sh', LANG: 'C.UTF-8', OLLAMA_HOST: '127.0.0.1:9' },
+    home,
+  );
   await chat.waitFor(PROMPT, 0, 30_000);
   server.setResponder((body) => ({ text: `Result: ${lastMessage(body, 'tool')}` }));
 }, 60_000);

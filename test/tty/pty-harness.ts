@@ -29,10 +29,20 @@ export interface ChatPty {
  * of tsx relaunching Node as a child: aios is then the pty's only process,
  * as when installed (a test about what its process exposes needs that).
  */
-export function startChat(env: Record<string, string>, cwd: string, extraArgs: string[] = [], opts: { oneProcess?: boolean } = {}): ChatPty {
+export function startChat(
+  env: Record<string, string>,
+  cwd: string,
+  extraArgs: string[] = [],
+  opts: { oneProcess?: boolean } = {},
+): ChatPty {
   // tsx runs on whatever `node` is first in PATH: make it the project's Node 24 (better-sqlite3 crashes on the system Node 20).
   const PATH = `${path.join(root, 'node_modules/.bin')}:${env.PATH ?? '/usr/bin:/bin'}`;
-  const [file, args] = opts.oneProcess ? [path.join(root, 'node_modules/.bin/node'), ['--import', pathToFileURL(path.join(root, 'node_modules/tsx/dist/esm/index.mjs')).href, CLI, 'chat', ...extraArgs]] : [TSX, [CLI, 'chat', ...extraArgs]];
+  const [file, args] = opts.oneProcess
+    ? [
+        path.join(root, 'node_modules/.bin/node'),
+        ['--import', pathToFileURL(path.join(root, 'node_modules/tsx/dist/esm/index.mjs')).href, CLI, 'chat', ...extraArgs],
+      ]
+    : [TSX, [CLI, 'chat', ...extraArgs]];
   const p = pty.spawn(file, args, { name: env.TERM ?? 'xterm-256color', cols: 120, rows: 40, cwd, env: { ...env, PATH } });
   let out = '';
   p.onData((d) => {

@@ -7,7 +7,24 @@ const ESC = String.fromCharCode(27);
 const world = chatWorld({ ai: { request_timeout_s: 5, approval_timeout_s: 60 }, lists: { auto_allow: ['seq*', 'printf*'] } });
 const open = (env?: Record<string, string>) => world.start(env ? { env } : {});
 
-const ANSWER = ['## Installed', '', 'Run **hello** to try it, or see `man hello`.', '', '- [x] downloaded', '- [ ] configured', '', '| package | size |', '|---|---:|', '| hello | 52 KB |', '| 日本語 | 1 KB |', '', '```sh', 'hello --version', '```', ''].join('\n');
+const ANSWER = [
+  '## Installed',
+  '',
+  'Run **hello** to try it, or see `man hello`.',
+  '',
+  '- [x] downloaded',
+  '- [ ] configured',
+  '',
+  '| package | size |',
+  '|---|---:|',
+  '| hello | 52 KB |',
+  '| 日本語 | 1 KB |',
+  '',
+  '```sh',
+  'hello --version',
+  '```',
+  '',
+].join('\n');
 
 describe('aios chat transcripts: Markdown, paste, folded output', () => {
   it('renders Markdown for the terminal: no ##, no **, task boxes, aligned table, indented code (NO_COLOR)', async () => {
@@ -55,9 +72,16 @@ describe('aios chat transcripts: Markdown, paste, folded output', () => {
   });
 
   it('an approval shows what the AI wants and why, the rule once, and the time left counting down', async () => {
-    writeConfig(world.dirs.env, { base_url: world.server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 }, { require_approval: ['touch*'] });
+    writeConfig(
+      world.dirs.env,
+      { base_url: world.server.baseUrl, model: 'scripted', request_timeout_s: 5, approval_timeout_s: 60 },
+      { require_approval: ['touch*'] },
+    );
     const c = await open();
-    world.server.push({ toolCalls: [{ name: 'run_command', arguments: { command: 'touch marker', reason: 'to mark that the backup ran' } }] }, { text: 'done' });
+    world.server.push(
+      { toolCalls: [{ name: 'run_command', arguments: { command: 'touch marker', reason: 'to mark that the backup ran' } }] },
+      { text: 'done' },
+    );
     const m = c.mark();
     c.type('mark it\r');
     await c.waitFor(/Run it\? \[y\/N\] \((\d+) s\) $/, m);

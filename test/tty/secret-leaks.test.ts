@@ -54,11 +54,16 @@ function leaks(text: string, secret: string): string | undefined {
   ];
   const joined = text.replace(/\\n|\s/g, '');
   for (const run of joined.match(/[A-Za-z0-9+/_-]{12,}={0,2}/g) ?? []) {
-    for (let skip = 0; skip < 4; skip++) readings.push([`base64 of ${run.slice(0, 20)}…`, Buffer.from(run.slice(skip).replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('latin1')]);
+    for (let skip = 0; skip < 4; skip++)
+      readings.push([
+        `base64 of ${run.slice(0, 20)}…`,
+        Buffer.from(run.slice(skip).replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('latin1'),
+      ]);
   }
   const hexOnly = text.replace(/^[0-9a-f]{7,8}:?/gm, '').replace(/[^0-9a-fA-F\n]/g, ' ');
   for (const run of hexOnly.replace(/ (?=[0-9a-fA-F])/g, '').match(/[0-9a-fA-F]{16,}/g) ?? []) {
-    for (let skip = 0; skip < 2; skip++) readings.push([`hex ${run.slice(0, 20)}…`, Buffer.from(run.slice(skip), 'hex').toString('latin1')]);
+    for (let skip = 0; skip < 2; skip++)
+      readings.push([`hex ${run.slice(0, 20)}…`, Buffer.from(run.slice(skip), 'hex').toString('latin1')]);
   }
   for (const [how, t] of readings) {
     const w = found(t);
@@ -87,7 +92,16 @@ describe('aios chat: no request to the model carries the provider key or the web
     fs.writeFileSync(path.join(home, '.bashrc'), `# mine\nexport AIOS_TEST_PROVIDER_KEY=${KEY}\n`);
     fs.writeFileSync(
       path.join(env.AIOS_CONFIG_DIR!, 'config.toml'),
-      ['[ai]', `base_url = ${JSON.stringify(server.baseUrl)}`, 'model = "scripted"', 'api_key_env = "AIOS_TEST_PROVIDER_KEY"', 'request_timeout_s = 10', 'approval_timeout_s = 120', 'max_tool_rounds = 40', ''].join('\n'),
+      [
+        '[ai]',
+        `base_url = ${JSON.stringify(server.baseUrl)}`,
+        'model = "scripted"',
+        'api_key_env = "AIOS_TEST_PROVIDER_KEY"',
+        'request_timeout_s = 10',
+        'approval_timeout_s = 120',
+        'max_tool_rounds = 40',
+        '',
+      ].join('\n'),
     );
     fs.writeFileSync(
       path.join(env.AIOS_CONFIG_DIR!, 'mcp.json'),
@@ -153,8 +167,13 @@ describe('aios chat: no request to the model carries the provider key or the web
 
     for (const [i, body] of bodies.entries()) {
       const text = JSON.stringify(body);
-      for (const [name, secret] of [['provider key', KEY], ['web secret', webSecret]] as const) {
-        const contents = body.messages.map((x) => `${x.content ?? ''}\n${(x.tool_calls ?? []).map((t) => t.function.arguments).join('\n')}`);
+      for (const [name, secret] of [
+        ['provider key', KEY],
+        ['web secret', webSecret],
+      ] as const) {
+        const contents = body.messages.map(
+          (x) => `${x.content ?? ''}\n${(x.tool_calls ?? []).map((t) => t.function.arguments).join('\n')}`,
+        );
         expect(text.includes(secret), `request ${i} has the ${name}`).toBe(false);
         for (const content of contents) expect(leaks(content, secret), `request ${i}, ${name}`).toBeUndefined();
       }

@@ -72,7 +72,9 @@ async function open(): Promise<ChatPty> {
 
 /** Every byte of the memory file and its WAL, as text. */
 function memoryBytes(): string {
-  return ['', '-wal', '-shm'].map((s) => (fs.existsSync(memoryFile() + s) ? fs.readFileSync(memoryFile() + s).toString('latin1') : '')).join('');
+  return ['', '-wal', '-shm']
+    .map((s) => (fs.existsSync(memoryFile() + s) ? fs.readFileSync(memoryFile() + s).toString('latin1') : ''))
+    .join('');
 }
 
 describe('aios chat keeps the provider key home', () => {

@@ -27,7 +27,11 @@ describe('aios chat: /setup, config problems, /exit', () => {
     await c.waitFor(/saved to .*config\.toml: the chat now uses scripted @ [\s\S]*\[aios\] > $/, m);
     const text = fs.readFileSync(file, 'utf8');
     expect(text.startsWith('# my notes stay\n')).toBe(true);
-    expect((parse(text) as { ai: Record<string, string> }).ai).toMatchObject({ base_url: world.server.baseUrl, model: 'scripted', api_key_env: 'OPENAI_API_KEY' });
+    expect((parse(text) as { ai: Record<string, string> }).ai).toMatchObject({
+      base_url: world.server.baseUrl,
+      model: 'scripted',
+      api_key_env: 'OPENAI_API_KEY',
+    });
     world.server.push({ text: 'now I can answer' });
     m = c.mark();
     c.type('hello\r');

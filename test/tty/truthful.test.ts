@@ -6,7 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { chatWorld } from './chat-world';
 
-const world = chatWorld({ ai: { request_timeout_s: 10, approval_timeout_s: 60 }, lists: { auto_allow: ['printf*'], notify: ['echo*'], require_approval: ['touch*'] } });
+const world = chatWorld({
+  ai: { request_timeout_s: 10, approval_timeout_s: 60 },
+  lists: { auto_allow: ['printf*'], notify: ['echo*'], require_approval: ['touch*'] },
+});
 
 describe('aios chat shows the truth, readably', () => {
   it('a restored conversation draws its last answer as Markdown', async () => {

@@ -63,7 +63,11 @@ describe('the working directory of a checkout user', () => {
     const home = dirs.env.HOME!;
     const PATH = `${path.join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`;
     const check = (extra: Record<string, string>) =>
-      spawnSync(TSX, [CLI, 'policy', 'check', '--', 'echo hi > .bashrc'], { cwd: ROOT, env: { ...dirs.env, PATH, ...extra }, encoding: 'utf8' });
+      spawnSync(TSX, [CLI, 'policy', 'check', '--', 'echo hi > .bashrc'], {
+        cwd: ROOT,
+        env: { ...dirs.env, PATH, ...extra },
+        encoding: 'utf8',
+      });
     fs.writeFileSync(path.join(home, '.bashrc'), '# mine\n');
     for (const extra of [{ INIT_CWD: home }, {}] as Record<string, string>[]) {
       const r = check(extra);

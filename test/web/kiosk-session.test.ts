@@ -46,13 +46,25 @@ describe('the kiosk session (web fallback)', () => {
     const cage = tmp.join('cage');
     // Records its argv, then stands in for the compositor until the session is stopped.
     fs.writeFileSync(cage, `#!/bin/sh\nprintf '%s\\n' "$@" > ${JSON.stringify(argvFile)}\nexec sleep 600\n`, { mode: 0o755 });
-    const env = isolatedEnv(home, { XDG_RUNTIME_DIR: runtime, AIOS: aios, AIOS_APP_DIR: tmp.join('no-app'), CAGE: cage, AIOS_CHROMIUM: 'chromium', LANG: 'C.UTF-8', OLLAMA_HOST: '127.0.0.1:9' });
+    const env = isolatedEnv(home, {
+      XDG_RUNTIME_DIR: runtime,
+      AIOS: aios,
+      AIOS_APP_DIR: tmp.join('no-app'),
+      CAGE: cage,
+      AIOS_CHROMIUM: 'chromium',
+      LANG: 'C.UTF-8',
+      OLLAMA_HOST: '127.0.0.1:9',
+    });
     const session = spawn(path.join(root, 'nspawn', 'aios-session'), [], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let said = '';
     session.stderr.on('data', (d: Buffer) => (said += d.toString()));
     const ended = new Promise<void>((resolve) => session.once('exit', () => resolve()));
     try {
-      await waitFor(() => fs.existsSync(argvFile) && fs.readFileSync(argvFile, 'utf8').includes('file://'), 60_000, `cage to start (session said: ${said})`);
+      await waitFor(
+        () => fs.existsSync(argvFile) && fs.readFileSync(argvFile, 'utf8').includes('file://'),
+        60_000,
+        `cage to start (session said: ${said})`,
+      );
       const argv = fs.readFileSync(argvFile, 'utf8').split('\n').filter(Boolean);
       const last = argv[argv.length - 1]!;
       expect(last).toMatch(/^file:\/\/.+\/login\.html$/);

@@ -16,12 +16,15 @@ interface Reply {
 
 function request(port: number, pathAndQuery: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: pathAndQuery, method, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: pathAndQuery, method, headers: { Host: `127.0.0.1:${port}`, ...headers } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -161,7 +164,15 @@ describe('browser host security', () => {
 
   it('serves nothing outside the renderer folder', async () => {
     const cookie = { Cookie: auth.Cookie! };
-    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/assets/link.txt', '/%00index.html', '/assets\\..\\..\\secret.txt']) {
+    for (const p of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/assets/link.txt',
+      '/%00index.html',
+      '/assets\\..\\..\\secret.txt',
+    ]) {
       const r = await request(host.port, p, cookie);
       expect(r.status, p).toBe(404);
       expect(r.body).not.toContain('outside the root');
@@ -176,7 +187,9 @@ describe('browser host security', () => {
     expect((await connect(host.port, { ...auth, Origin: 'http://evil.example' })).status).toBe(403);
     expect((await connect(host.port, { Origin: auth.Origin!, Cookie: 'aios_session=wrong.wrong' })).status).toBe(403);
     // A login ticket in the socket's URL is no way in either.
-    expect((await connect(host.port, { Origin: auth.Origin! }, `?ticket=${new URL(host.loginUrl()).searchParams.get('ticket')}`)).status).toBe(403);
+    expect(
+      (await connect(host.port, { Origin: auth.Origin! }, `?ticket=${new URL(host.loginUrl()).searchParams.get('ticket')}`)).status,
+    ).toBe(403);
   });
 
   it('answers contract calls over the WebSocket and survives malformed frames', async () => {
@@ -190,7 +203,11 @@ describe('browser host security', () => {
     socket.send('{not json');
     expect(await nextMessage(socket)).toMatchObject({ id: null, ok: false, error: { code: 'invalid_request' } });
     socket.send(JSON.stringify({ type: 'call', id: 2, name: 'terminal.open', payload: { cols: -1, rows: 24 } }));
-    expect(await nextMessage(socket)).toMatchObject({ id: 2, ok: false, error: { code: 'invalid_request', message: expect.stringContaining('cols') } });
+    expect(await nextMessage(socket)).toMatchObject({
+      id: 2,
+      ok: false,
+      error: { code: 'invalid_request', message: expect.stringContaining('cols') },
+    });
     socket.send(JSON.stringify({ type: 'call', id: 3, name: 'shell.exec', payload: {} }));
     expect(await nextMessage(socket)).toMatchObject({ id: 3, ok: false, error: { code: 'unknown_call' } });
     socket.send(JSON.stringify({ type: 'call', id: 4, name: 'terminal.write', payload: { id: 't999', data: 'x' } }));
@@ -233,7 +250,9 @@ describe('browser host security', () => {
     socket.send(JSON.stringify({ type: 'call', id: 1, name: 'terminal.open', payload: { cols: 80, rows: 24 } }));
     const opened = (await nextMessage(socket)) as { value: { id: string } };
     sessionId = opened.value.id;
-    socket.send(JSON.stringify({ type: 'call', id: 2, name: 'terminal.write', payload: { id: sessionId, data: 'echo marker-$((6*7))\n' } }));
+    socket.send(
+      JSON.stringify({ type: 'call', id: 2, name: 'terminal.write', payload: { id: sessionId, data: 'echo marker-$((6*7))\n' } }),
+    );
     await sawMarker;
     socket.send(JSON.stringify({ type: 'call', id: 3, name: 'terminal.close', payload: { id: sessionId } }));
     socket.close();

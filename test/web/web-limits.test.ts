@@ -44,7 +44,11 @@ function caller(ws: WebSocket) {
 beforeEach(async () => {
   dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'aios-web-limits-')));
   fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>aios</title>');
-  core = new Core({ host: 'web', env: { HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'cfg'), SHELL: '/bin/sh', PATH: process.env.PATH, LANG: 'C.UTF-8' }, mcp: false });
+  core = new Core({
+    host: 'web',
+    env: { HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'cfg'), SHELL: '/bin/sh', PATH: process.env.PATH, LANG: 'C.UTF-8' },
+    mcp: false,
+  });
   host = await startWebHost({ core, rendererDir: dir, limits: { maxBufferedBytes: CAP, maxSocketsPerSession: 3, maxSockets: 5 } });
 });
 afterEach(async () => {
@@ -97,7 +101,10 @@ describe('web host limits', () => {
   it('caps sockets per session and in all', async () => {
     const cookie = host.sessionCookie();
     const mine = [await open(cookie), await open(cookie), await open(cookie)];
-    expect(await closedWith(await open(cookie))).toMatchObject({ code: CLOSE_TOO_MANY, reason: expect.stringMatching(/too many tabs: 3 tabs are already open for this login/) });
+    expect(await closedWith(await open(cookie))).toMatchObject({
+      code: CLOSE_TOO_MANY,
+      reason: expect.stringMatching(/too many tabs: 3 tabs are already open for this login/),
+    });
     const others = [await open(), await open()];
     expect(await closedWith(await open())).toMatchObject({ code: CLOSE_TOO_MANY, reason: expect.stringMatching(/too many tabs/) });
     for (const ws of [...mine, ...others]) ws.close();
@@ -106,7 +113,9 @@ describe('web host limits', () => {
   it('caps shells; a shell no page shows lives on, and only the cap ends one, saying which', async () => {
     const local = new Core({ host: 'web', env: { HOME: dir, SHELL: '/bin/sh', PATH: process.env.PATH }, mcp: false });
     const terminals = local.terminals;
-    Object.assign(terminals as unknown as { options: object }, { options: { ...(terminals as unknown as { options: object }).options, maxShells: 2 } });
+    Object.assign(terminals as unknown as { options: object }, {
+      options: { ...(terminals as unknown as { options: object }).options, maxShells: 2 },
+    });
     const a = terminals.open({ cols: 80, rows: 24 }, 'client-a');
     const b = terminals.open({ cols: 80, rows: 24 }, 'client-b');
     expect(() => terminals.open({ cols: 80, rows: 24 }, 'client-c')).toThrow(/2 terminal shells are already open/);

@@ -33,7 +33,7 @@ function forgeCookie(secret: string): string {
 }
 
 describe("the web host's signing secret", () => {
-  it('lives in its own 0600 file in a 0700 folder that is one of aios\'s own secrets; web.json holds no secret', () => {
+  it("lives in its own 0600 file in a 0700 folder that is one of aios's own secrets; web.json holds no secret", () => {
     const dataDir = tmp.join('data');
     const { state, file } = loadWebState(dataDir);
     expect(fs.readFileSync(file, 'utf8')).not.toContain(state.secret);
@@ -90,7 +90,13 @@ describe("the web host's signing secret", () => {
       // Printed by a command in any disguise, the running host's secret is redacted.
       const secrets = after.core.commandEnv.secrets;
       const s = rotated.secret;
-      for (const printed of [s, [...s].join('\n'), Buffer.from(`secret=${s}`).toString('base64'), Buffer.from(s).toString('hex'), s.slice(0, 12)]) {
+      for (const printed of [
+        s,
+        [...s].join('\n'),
+        Buffer.from(`secret=${s}`).toString('base64'),
+        Buffer.from(s).toString('hex'),
+        s.slice(0, 12),
+      ]) {
         expect(secrets.redact(`out: ${printed}`)).toContain('[redacted]');
         expect(secrets.redact(`out: ${printed}`)).not.toContain(s.slice(0, 12));
       }

@@ -115,8 +115,21 @@ export class Agent {
       const text = typeof m.content === 'string' ? m.content : '';
       if (role === 'user') items.push(foldItem({ role, text }, seq));
       else if (role === 'assistant') {
-        const calls = Array.isArray(m.tool_calls) ? (m.tool_calls as Array<{ id: string; function: { name: string; arguments: string } }>) : [];
-        items.push(foldItem({ role, text, ...(calls.length > 0 ? { toolCalls: calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })) } : {}) }, seq));
+        const calls = Array.isArray(m.tool_calls)
+          ? (m.tool_calls as Array<{ id: string; function: { name: string; arguments: string } }>)
+          : [];
+        items.push(
+          foldItem(
+            {
+              role,
+              text,
+              ...(calls.length > 0
+                ? { toolCalls: calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })) }
+                : {}),
+            },
+            seq,
+          ),
+        );
       } else if (role === 'tool') items.push(foldItem({ role, text, ...(typeof m.name === 'string' ? { toolName: m.name } : {}) }, seq));
     }
     return withinBudget(items);
@@ -177,7 +190,11 @@ export class Agent {
           onDelta: (t) => emit('chat.delta', { turnId, text: t }),
           onReasoning: (t) => emit('chat.reasoning', { turnId, text: t }),
           onRetry: (ms, attempt) =>
-            emit('chat.notice', { turnId, level: 'warning', message: `rate limited: retrying in ${(ms / 1000).toFixed(1)} s (attempt ${attempt})` }),
+            emit('chat.notice', {
+              turnId,
+              level: 'warning',
+              message: `rate limited: retrying in ${(ms / 1000).toFixed(1)} s (attempt ${attempt})`,
+            }),
         });
         if (completion.toolParserHint) emit('chat.notice', { turnId, level: 'warning', message: completion.toolParserHint });
         if (completion.toolCalls.length === 0) {
@@ -202,7 +219,15 @@ export class Agent {
             let text: string;
             if (signal.aborted) text = JSON.stringify({ success: false, error: 'not run: the person cancelled the turn' });
             else {
-              const r = await answerToolCall(call, { gate: this.o.gate, tools: this.o.tools, emit, cwd: this.o.cwd, turnId, conversationId: conv, signal });
+              const r = await answerToolCall(call, {
+                gate: this.o.gate,
+                tools: this.o.tools,
+                emit,
+                cwd: this.o.cwd,
+                turnId,
+                conversationId: conv,
+                signal,
+              });
               if (r.badArgs) {
                 if (toldAboutBadArgs) badArgsAgain = true;
                 toldAboutBadArgs = true;
@@ -216,7 +241,10 @@ export class Agent {
           // A failure mid-way still leaves every call answered, so the conversation stays one the API accepts.
           const missing = completion.toolCalls.filter((c) => !answered.has(c.id));
           if (missing.length > 0) {
-            this.o.conversations.append(conv, missing.map((c) => toolResult(c, JSON.stringify({ success: false, error: 'not run: the turn failed before this call' }))));
+            this.o.conversations.append(
+              conv,
+              missing.map((c) => toolResult(c, JSON.stringify({ success: false, error: 'not run: the turn failed before this call' }))),
+            );
           }
         }
         if (signal.aborted) {
@@ -228,12 +256,20 @@ export class Agent {
           break;
         }
         if (badArgsAgain) {
-          emit('chat.error', { turnId, kind: 'bad_tool_call', message: 'the model sent unusable tool arguments twice; this turn stops here (ask again or rephrase)' });
+          emit('chat.error', {
+            turnId,
+            kind: 'bad_tool_call',
+            message: 'the model sent unusable tool arguments twice; this turn stops here (ask again or rephrase)',
+          });
           status = 'error';
           break;
         }
         if (round + 1 >= max) {
-          emit('chat.notice', { turnId, level: 'warning', message: `stopped after ${max} tool rounds ([ai] max_tool_rounds); ask to continue if needed` });
+          emit('chat.notice', {
+            turnId,
+            level: 'warning',
+            message: `stopped after ${max} tool rounds ([ai] max_tool_rounds); ask to continue if needed`,
+          });
           status = 'max_rounds';
           break;
         }
@@ -261,7 +297,11 @@ export class Agent {
     if (c.finishReason === 'length') emit('chat.notice', { turnId, level: 'warning', message: CUT_TEXT });
     if (c.content.trim() !== '') return c.content;
     if (c.reasoning.trim() !== '') {
-      emit('chat.notice', { turnId, level: 'warning', message: 'the model only reasoned (shown folded above) and gave no answer: ask again, or give it more output tokens' });
+      emit('chat.notice', {
+        turnId,
+        level: 'warning',
+        message: 'the model only reasoned (shown folded above) and gave no answer: ask again, or give it more output tokens',
+      });
       return '(no answer: the model only reasoned)';
     }
     emit('chat.notice', { turnId, level: 'warning', message: 'the model sent an empty answer' });
@@ -269,8 +309,10 @@ export class Agent {
   }
 }
 
-const CUT_TEXT = 'the answer was cut off at the model\'s output token limit (finish_reason: length): ask it to continue, or raise the limit on the server';
-const CUT_CALL = 'the model\'s tool call was cut off at its output token limit (finish_reason: length), so nothing ran: ask for a smaller step, or raise the limit on the server';
+const CUT_TEXT =
+  "the answer was cut off at the model's output token limit (finish_reason: length): ask it to continue, or raise the limit on the server";
+const CUT_CALL =
+  "the model's tool call was cut off at its output token limit (finish_reason: length), so nothing ran: ask for a smaller step, or raise the limit on the server";
 
 /** Every tool-call id the request already holds: a new round must not reuse one. */
 function callIdsIn(messages: ChatMessage[]): Set<string> {

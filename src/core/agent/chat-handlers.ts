@@ -37,11 +37,20 @@ export function chatHandlers(chat: ChatService, dataDir: string): ChatHandlers {
     'chat.state': () => chat.state(),
     'chat.message': (req) => {
       const text = chat.open().agent.messageText(req.conversationId, req.seq);
-      if (text === undefined) throw new BridgeError('not_found', `no message ${req.seq} in the current conversation (it was cleared or replaced): reload the page`);
+      if (text === undefined)
+        throw new BridgeError(
+          'not_found',
+          `no message ${req.seq} in the current conversation (it was cleared or replaced): reload the page`,
+        );
       return { text };
     },
     'chat.approve': (req) => {
-      if (!chat.approvals.answer(req.requestId, req.approved, { remember: req.remember === true, ...(req.command !== undefined ? { edited: req.command } : {}) })) {
+      if (
+        !chat.approvals.answer(req.requestId, req.approved, {
+          remember: req.remember === true,
+          ...(req.command !== undefined ? { edited: req.command } : {}),
+        })
+      ) {
         throw new BridgeError('not_found', `no approval is waiting with id ${req.requestId} (already answered, expired or never asked)`);
       }
       return null;

@@ -91,7 +91,11 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
     });
   }
   if (memory?.readOnlyBecause) {
-    o.emit('chat.notice', { turnId: null, level: 'warning', message: `${memory.readOnlyBecause.message}. This conversation will not survive a restart` });
+    o.emit('chat.notice', {
+      turnId: null,
+      level: 'warning',
+      message: `${memory.readOnlyBecause.message}. This conversation will not survive a restart`,
+    });
   }
   const conversationDb = memory ? undefined : new Database(':memory:');
   const db = memory ? memory.connection : conversationDb!;
@@ -105,7 +109,12 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
   const commandEnv = o.commandEnv;
   const gate = new Gate({
     policy: o.policy,
-    executor: o.executor ?? new Executor({ ...(commandEnv ? { env: commandEnv.env, secrets: commandEnv.secrets } : {}), ...(o.sandbox ? { sandbox: o.sandbox } : {}) }),
+    executor:
+      o.executor ??
+      new Executor({
+        ...(commandEnv ? { env: commandEnv.env, secrets: commandEnv.secrets } : {}),
+        ...(o.sandbox ? { sandbox: o.sandbox } : {}),
+      }),
     jail: o.sandbox ? quietJail(o.sandbox, { home, ...protectedContext(o.config) }, secretFiles) : undefined,
     approver: o.approver,
     ...(o.editor ? { editor: o.editor } : {}),
@@ -121,8 +130,15 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
     ...(o.transactions && config.transactions.enabled ? { transactions: o.transactions } : {}),
     // The preview runs the command with the same scrubbed environment as the real run (never the provider key); aios's own secret files are masked in it.
     // The undo records (copies of what commands changed) stay out of the preview's sight too.
-    preview: previewerFor(config.preview, commandEnv?.env ?? o.env, secrets, secretFiles, o.transactions ? [o.transactions.store.root] : undefined),
-    onLogError: (err) => o.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
+    preview: previewerFor(
+      config.preview,
+      commandEnv?.env ?? o.env,
+      secrets,
+      secretFiles,
+      o.transactions ? [o.transactions.store.root] : undefined,
+    ),
+    onLogError: (err) =>
+      o.emit('chat.notice', { turnId: null, level: 'warning', message: `could not write command history: ${err.message}` }),
   });
   const tools = new ToolSet({ memory, commandLog, external: o.external, redact });
   const agent = new Agent({

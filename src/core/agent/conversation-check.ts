@@ -11,7 +11,10 @@ import { normaliseArguments } from './tool-arguments';
 
 type Loose = Record<string, unknown>;
 
-const MISSING_RESULT = JSON.stringify({ success: false, error: 'no result was recorded for this call (aios stopped or the call was cut); it did not run' });
+const MISSING_RESULT = JSON.stringify({
+  success: false,
+  error: 'no result was recorded for this call (aios stopped or the call was cut); it did not run',
+});
 const EMPTY_ANSWER = '(no answer)';
 
 function text(v: unknown): string | null {
@@ -82,7 +85,9 @@ export function checkConversation(input: readonly ChatMessage[]): CheckedConvers
     for (const c of calls) {
       const fn = (typeof c.function === 'object' && c.function !== null ? c.function : {}) as Loose;
       const oldId = typeof c.id === 'string' ? c.id : '';
-      const result = results.find((r) => !used.has(r) && r.tool_call_id === oldId) ?? results.find((r) => !used.has(r) && !calls.some((x) => x.id === r.tool_call_id));
+      const result =
+        results.find((r) => !used.has(r) && r.tool_call_id === oldId) ??
+        results.find((r) => !used.has(r) && !calls.some((x) => x.id === r.tool_call_id));
       let id = oldId;
       if (!id || seenIds.has(id)) {
         id = newCallId();

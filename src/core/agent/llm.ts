@@ -123,8 +123,14 @@ export class LlmClient {
     opts.signal.addEventListener('abort', onAbort, { once: true });
     const stalledError = () =>
       stalled === 'idle'
-        ? new ProviderError('timeout', `${where} went silent for ${this.options.ai.request_timeout_s} s in the middle of the answer ([ai] request_timeout_s)`)
-        : new ProviderError('timeout', `the answer from ${where} did not finish within ${Math.round(capMs / 1000)} s ([ai] answer_timeout_s): the model kept sending without ending; ask again, or raise the limit`);
+        ? new ProviderError(
+            'timeout',
+            `${where} went silent for ${this.options.ai.request_timeout_s} s in the middle of the answer ([ai] request_timeout_s)`,
+          )
+        : new ProviderError(
+            'timeout',
+            `the answer from ${where} did not finish within ${Math.round(capMs / 1000)} s ([ai] answer_timeout_s): the model kept sending without ending; ask again, or raise the limit`,
+          );
     const reader = new StreamReader({ toolNames: opts.tools.map((t) => t.function.name), label: where });
     const show = (pieces: ReturnType<StreamReader['push']>) => {
       for (const p of pieces) (p.kind === 'text' ? opts.onDelta : opts.onReasoning)?.(p.text);
@@ -170,7 +176,10 @@ export class LlmClient {
       return new ProviderError('timeout', `${where} did not answer within ${ai.request_timeout_s} s ([ai] request_timeout_s)`);
     }
     if (err instanceof OpenAI.APIConnectionError) {
-      return new ProviderError('connection', `cannot reach ${where}: ${networkReason(err, this.options.provider.baseURL)}. Check [ai] base_url (Settings in the status bar, or /setup, can test it).`);
+      return new ProviderError(
+        'connection',
+        `cannot reach ${where}: ${networkReason(err, this.options.provider.baseURL)}. Check [ai] base_url (Settings in the status bar, or /setup, can test it).`,
+      );
     }
     if (err instanceof OpenAI.APIError) {
       const status = err.status;
@@ -186,9 +195,16 @@ export class LlmClient {
           status,
         );
       }
-      if (status === 429) return new ProviderError('rate_limit', `${where} is rate limiting (429): ${detail}. Try again in a moment.`, status);
-      if (status === 404) return new ProviderError('not_found', `${where} does not know model "${this.model}" or the path (404). Check [ai] model and [ai] base_url.`, status);
-      if (status !== undefined && status >= 500) return new ProviderError('server', `${where} failed (${status}): ${detail}. Try again.`, status);
+      if (status === 429)
+        return new ProviderError('rate_limit', `${where} is rate limiting (429): ${detail}. Try again in a moment.`, status);
+      if (status === 404)
+        return new ProviderError(
+          'not_found',
+          `${where} does not know model "${this.model}" or the path (404). Check [ai] model and [ai] base_url.`,
+          status,
+        );
+      if (status !== undefined && status >= 500)
+        return new ProviderError('server', `${where} failed (${status}): ${detail}. Try again.`, status);
       return new ProviderError('bad_request', `${where} rejected the request (${status ?? '?'}): ${detail}`, status);
     }
     const msg = err instanceof Error ? err.message : String(err);
@@ -196,6 +212,9 @@ export class LlmClient {
     if (/terminated|socket|ECONNRESET|premature/i.test(msg)) {
       return new ProviderError('stream_cut', `the answer from ${where} stopped mid-way: ${msg}`);
     }
-    return new ProviderError('connection', `request to ${where} failed: ${msg === 'fetch failed' ? networkReason(err, this.options.provider.baseURL) : msg}`);
+    return new ProviderError(
+      'connection',
+      `request to ${where} failed: ${msg === 'fetch failed' ? networkReason(err, this.options.provider.baseURL) : msg}`,
+    );
   }
 }

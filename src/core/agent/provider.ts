@@ -116,17 +116,20 @@ const KNOWN: Array<{ test: RegExp; say: (a: ProviderAnswer) => string }> = [
   {
     // llama-server started without --jinja: 500 `tools param requires --jinja flag`.
     test: /requires --jinja|--jinja flag/i,
-    say: (a) => `${a.where} (llama-server) needs the --jinja flag to accept tools: restart it as \`llama-server --jinja -m …\`. Retrying will not help.`,
+    say: (a) =>
+      `${a.where} (llama-server) needs the --jinja flag to accept tools: restart it as \`llama-server --jinja -m …\`. Retrying will not help.`,
   },
   {
     // vLLM without a tool parser: 400 `"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set`.
     test: /enable-auto-tool-choice|tool-call-parser/i,
-    say: (a) => `${a.where} (vLLM) was started without tool calling: restart it with --enable-auto-tool-choice --tool-call-parser <parser> (hermes for Qwen and Hermes models). Retrying will not help.`,
+    say: (a) =>
+      `${a.where} (vLLM) was started without tool calling: restart it with --enable-auto-tool-choice --tool-call-parser <parser> (hermes for Qwen and Hermes models). Retrying will not help.`,
   },
   {
     // DeepSeek thinking mode, when a tool round's reasoning_content was not sent back.
     test: /reasoning_content.*(?:passed back|must be)|missing reasoning_content/i,
-    say: (a) => `${a.where} refused the stored conversation (${a.message}). /clear starts a new conversation; retrying this one will not help.`,
+    say: (a) =>
+      `${a.where} refused the stored conversation (${a.message}). /clear starts a new conversation; retrying this one will not help.`,
   },
   {
     // OpenAI `context_length_exceeded`, vLLM `maximum context length is N tokens`, llama-server `exceeds the available context size`, Ollama and others.

@@ -50,7 +50,17 @@ export interface ChatServiceOptions {
 }
 
 /** chat.error kinds that say the provider itself is unwell (not the person's input or a cancel). */
-const PROVIDER_FAILURES = new Set(['connection', 'auth', 'timeout', 'not_found', 'server', 'rate_limit', 'stream_cut', 'stream_error', 'setup']);
+const PROVIDER_FAILURES = new Set([
+  'connection',
+  'auth',
+  'timeout',
+  'not_found',
+  'server',
+  'rate_limit',
+  'stream_cut',
+  'stream_error',
+  'setup',
+]);
 
 /**
  * The chat as the bridge sees it: assembles the agent from config, policy,
@@ -160,7 +170,11 @@ export class ChatService {
 
   private rememberRule(rule: NonNullable<ApprovalRequest['remember']>): void {
     this.editRules((text, file) => withRuleAdded(text, { list: rule.list, pattern: rule.pattern }, file));
-    this.emit('chat.notice', { turnId: null, level: 'info', message: `remembered: ${rule.list} ${JSON.stringify(rule.pattern)} in ${this.o.config.file} (/permissions lists and removes it)` });
+    this.emit('chat.notice', {
+      turnId: null,
+      level: 'info',
+      message: `remembered: ${rule.list} ${JSON.stringify(rule.pattern)} in ${this.o.config.file} (/permissions lists and removes it)`,
+    });
   }
 
   private transactionStore: Transactions | undefined;
@@ -185,7 +199,17 @@ export class ChatService {
     if (out.record && log) {
       const r = out.record;
       const at = new Date();
-      const rowId = log.record({ command: r.command, decision: r.kind, approver: 'user', exitCode: 0, startedAt: at, endedAt: at, cwd: r.cwd, outputExcerpt: out.message, sessionId: this.sessionId });
+      const rowId = log.record({
+        command: r.command,
+        decision: r.kind,
+        approver: 'user',
+        exitCode: 0,
+        startedAt: at,
+        endedAt: at,
+        cwd: r.cwd,
+        outputExcerpt: out.message,
+        sessionId: this.sessionId,
+      });
       log.setEffects(rowId, historyEffects(factsOf(r, r)));
     }
     return { ok: out.ok, message: out.message, recordId: out.record?.id ?? null, undoFirst: out.undoFirst };
@@ -243,7 +267,11 @@ export class ChatService {
   private savingChanged(st: SavingState): void {
     const file = this.o.config.paths.memoryDb;
     if (st.dropped > 0) {
-      this.emit('chat.notice', { turnId: null, level: 'warning', message: `not saving: ${st.dropped} waiting writes to ${file} were dropped (too many waiting); newer ones are kept` });
+      this.emit('chat.notice', {
+        turnId: null,
+        level: 'warning',
+        message: `not saving: ${st.dropped} waiting writes to ${file} were dropped (too many waiting); newer ones are kept`,
+      });
     }
     if (!st.saving) {
       this.memoryTrouble = `not saving: ${st.reason ?? 'the file refuses writes'}; ${st.waiting} waiting, retried until it takes them`;
@@ -256,7 +284,11 @@ export class ChatService {
       }
     } else {
       this.memoryTrouble = this.parts?.memory?.readOnlyBecause?.message ?? null;
-      this.emit('chat.notice', { turnId: null, level: 'info', message: `saving again: ${file} takes writes; everything that waited is saved` });
+      this.emit('chat.notice', {
+        turnId: null,
+        level: 'info',
+        message: `saving again: ${file} takes writes; everything that waited is saved`,
+      });
     }
   }
 
@@ -298,7 +330,15 @@ export class ChatService {
     const { gate } = this.open();
     const controller = (this.direct = new AbortController());
     try {
-      const o = await gate.pass({ kind: 'command', command, cwd: this.cwd, callId: `direct-${ulid()}`, turnId: null, signal: controller.signal, ...(how.unconfined ? { unconfined: true } : {}) });
+      const o = await gate.pass({
+        kind: 'command',
+        command,
+        cwd: this.cwd,
+        callId: `direct-${ulid()}`,
+        turnId: null,
+        signal: controller.signal,
+        ...(how.unconfined ? { unconfined: true } : {}),
+      });
       return {
         command,
         decision: o.decision,
@@ -330,7 +370,8 @@ export class ChatService {
     await this.parts?.agent.idle();
     // A last try for writes still waiting (a lock gone by now); what the file still refuses is said in the log.
     const writer = this.parts?.writer;
-    if (writer && !writer.flush()) this.o.log?.(`memory: ${writer.state.waiting} writes could not be saved before exit: ${writer.state.reason ?? ''}`);
+    if (writer && !writer.flush())
+      this.o.log?.(`memory: ${writer.state.waiting} writes could not be saved before exit: ${writer.state.reason ?? ''}`);
     writer?.close();
     this.parts?.memory?.close();
     this.parts?.conversationDb?.close();

@@ -131,13 +131,21 @@ export class StreamReader {
       const id = uniqueId(undefined, used);
       calls.push({ id, name: c.name, arguments: c.arguments });
     }
-    if (fromText.unusable.length > 0) content = [content, ...fromText.unusable.map((b) => `<tool_call>${b}</tool_call>`)].filter(Boolean).join('\n');
+    if (fromText.unusable.length > 0)
+      content = [content, ...fromText.unusable.map((b) => `<tool_call>${b}</tool_call>`)].filter(Boolean).join('\n');
     // Calls written as well-formed text run (judged like any other); the rest only get the hint.
     if (fromText.unusable.length > 0 || fromText.jsonNamesTool) toolParserHint = TOOL_PARSER_HINT;
     const finishReason = this.finish ?? (calls.length > 0 ? 'tool_calls' : 'stop');
     return {
       pieces,
-      completion: { content, reasoning: this.reasoning, reasoningSource: this.source, toolCalls: calls, finishReason, ...(toolParserHint ? { toolParserHint } : {}) },
+      completion: {
+        content,
+        reasoning: this.reasoning,
+        reasoningSource: this.source,
+        toolCalls: calls,
+        finishReason,
+        ...(toolParserHint ? { toolParserHint } : {}),
+      },
     };
   }
 
@@ -218,13 +226,14 @@ function uniqueId(id: string | undefined, used: Set<string>): string {
 function normaliseCall(s: Slot, cut: boolean, used: Set<string>): RawToolCall {
   const id = uniqueId(s.id, used);
   const args = normaliseArguments(s.args);
-  if (!s.name) return { id, name: 'unnamed_tool', arguments: args.ok ? args.text : '{}', problem: { kind: cut ? 'cut' : 'unnamed', raw: s.args } };
+  if (!s.name)
+    return { id, name: 'unnamed_tool', arguments: args.ok ? args.text : '{}', problem: { kind: cut ? 'cut' : 'unnamed', raw: s.args } };
   if (args.ok) return { id, name: s.name, arguments: args.text };
   return { id, name: s.name, arguments: '{}', problem: { kind: cut ? 'cut' : 'unparseable', raw: s.args } };
 }
 
 /** Said when a tool call came as text: the server's tool-call parser is off or wrong for the model. */
 export const TOOL_PARSER_HINT =
-  'the model wrote a tool call as text instead of calling the tool, so the server\'s tool-call parser looks off. ' +
+  "the model wrote a tool call as text instead of calling the tool, so the server's tool-call parser looks off. " +
   'vLLM: start it with --enable-auto-tool-choice --tool-call-parser hermes (Qwen, Hermes; other models name their parser); ' +
   'llama-server: start it with --jinja; Ollama and LM Studio: use a model whose template supports tools. See docs/models.md.';

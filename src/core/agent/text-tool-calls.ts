@@ -43,7 +43,11 @@ function jsonNamesTool(content: string, toolNames: readonly string[]): boolean {
   });
 }
 
-export function textToolCalls(blocks: readonly string[], content: string, toolNames: readonly string[]): { calls: TextToolCall[]; unusable: string[]; jsonNamesTool: boolean } {
+export function textToolCalls(
+  blocks: readonly string[],
+  content: string,
+  toolNames: readonly string[],
+): { calls: TextToolCall[]; unusable: string[]; jsonNamesTool: boolean } {
   const calls: TextToolCall[] = [];
   const unusable: string[] = [];
   for (const b of blocks) {

@@ -53,7 +53,14 @@ export async function answerToolCall(call: RawToolCall, c: ToolCallContext): Pro
   const resolved = tools.resolve(call.name, call.arguments, signal);
   if (resolved && 'error' in resolved) return bad(resolved.error);
   if (resolved) {
-    const outcome = await gate.pass({ kind: 'tool', name: call.name, facts: resolved.facts, rawArguments: call.arguments, exec: resolved.exec, ...keys });
+    const outcome = await gate.pass({
+      kind: 'tool',
+      name: call.name,
+      facts: resolved.facts,
+      rawArguments: call.arguments,
+      exec: resolved.exec,
+      ...keys,
+    });
     return toolResultForModel(outcome);
   }
   shown();

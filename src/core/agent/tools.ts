@@ -39,7 +39,9 @@ export const RunCommandArgs = z.strictObject({
   unconfined: z
     .boolean()
     .optional()
-    .describe('Only to run again a command that ran confined and failed because of the jail (a write outside the working tree, the network): the person is asked first.'),
+    .describe(
+      'Only to run again a command that ran confined and failed because of the jail (a write outside the working tree, the network): the person is asked first.',
+    ),
 });
 
 const CreateAiMemoryArgs = z.strictObject({
@@ -49,11 +51,17 @@ const CreateAiMemoryArgs = z.strictObject({
 });
 const SearchMemoriesArgs = z.strictObject({ query: z.string().min(1), limit: z.number().int().min(1).max(50).optional() });
 const RecallHistoryArgs = z.strictObject({
-  range: z.string().optional().describe('A natural time range: "today", "yesterday", "last week", "last 3 days", "2025-11-06", "2025-11-01..2025-11-06".'),
+  range: z
+    .string()
+    .optional()
+    .describe('A natural time range: "today", "yesterday", "last week", "last 3 days", "2025-11-06", "2025-11-01..2025-11-06".'),
   since: z.string().optional().describe('ISO date-time lower bound.'),
   until: z.string().optional().describe('ISO date-time upper bound (exclusive).'),
   query: z.string().optional().describe('Words that must occur in the command or its output, e.g. "install".'),
-  changed: z.string().optional().describe('Only commands that changed files in this folder (or this file), e.g. "/etc"; known for commands run as transactions.'),
+  changed: z
+    .string()
+    .optional()
+    .describe('Only commands that changed files in this folder (or this file), e.g. "/etc"; known for commands run as transactions.'),
   limit: z.number().int().min(1).max(200).optional(),
 });
 
@@ -77,7 +85,11 @@ export function parseArgs<T>(schema: z.ZodType<T>, raw: string): ParsedArgs<T> {
     return { ok: false, message: `the arguments are not valid JSON (${(err as Error).message})` };
   }
   const r = schema.safeParse(json);
-  if (!r.success) return { ok: false, message: `the arguments do not match the schema: ${r.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ')}` };
+  if (!r.success)
+    return {
+      ok: false,
+      message: `the arguments do not match the schema: ${r.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ')}`,
+    };
   return { ok: true, value: r.data };
 }
 
@@ -103,17 +115,22 @@ export class ToolSet {
   private memoryViaMcp = false;
   readonly runCommandSpec = spec(
     RUN_COMMAND,
-    'Run a shell command on this machine. The permission policy decides: some commands run at once, some need the person\'s approval, some are refused. You get the exit code and output.',
+    "Run a shell command on this machine. The permission policy decides: some commands run at once, some need the person's approval, some are refused. You get the exit code and output.",
     RunCommandArgs,
   );
 
   constructor(private readonly options: ToolSetOptions) {
     const { memory, commandLog } = options;
     if (memory) {
-      this.add('create_ai_memory', 'Save something worth remembering about the person or this machine to the shared memory.', CreateAiMemoryArgs, (a) =>
-        resultText(createAiMemory(memory, a)),
+      this.add(
+        'create_ai_memory',
+        'Save something worth remembering about the person or this machine to the shared memory.',
+        CreateAiMemoryArgs,
+        (a) => resultText(createAiMemory(memory, a)),
       );
-      this.add('search_memories', 'Search the shared memory for saved facts.', SearchMemoriesArgs, (a) => resultText(searchMemories(memory, a)));
+      this.add('search_memories', 'Search the shared memory for saved facts.', SearchMemoriesArgs, (a) =>
+        resultText(searchMemories(memory, a)),
+      );
     }
     if (commandLog) {
       this.add(
@@ -201,7 +218,8 @@ export class ToolSet {
     if (!local && !this.isExternal(name)) return undefined;
     const a = parseArgs(z.record(z.string(), z.unknown()), raw);
     if (!a.ok) return { error: a.message };
-    if (local) return { facts: { server: BUILTIN_SERVER, tool: name, args: a.value }, exec: () => Promise.resolve(this.runLocal(name, raw)) };
+    if (local)
+      return { facts: { server: BUILTIN_SERVER, tool: name, args: a.value }, exec: () => Promise.resolve(this.runLocal(name, raw)) };
     const info = this.externalInfo.get(name);
     const split = splitToolName(name);
     const facts: ToolCallFacts = {

@@ -43,7 +43,10 @@ export async function dispatchCall(handlers: Handlers, name: unknown, payload: u
     const value: unknown = await handler(parsed.data as never, context);
     const checked = spec.response.safeParse(value);
     if (!checked.success) {
-      return { ok: false, error: { code: 'internal', message: `${name} produced an invalid response: ${describeZodError(checked.error)}` } };
+      return {
+        ok: false,
+        error: { code: 'internal', message: `${name} produced an invalid response: ${describeZodError(checked.error)}` },
+      };
     }
     return { ok: true, value: checked.data };
   } catch (err) {
@@ -51,4 +54,3 @@ export async function dispatchCall(handlers: Handlers, name: unknown, payload: u
     return { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } };
   }
 }
-

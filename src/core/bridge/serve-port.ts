@@ -19,13 +19,20 @@ export function serveCorePort(core: Core, port: CorePort, clientId: string): () 
     const parsed = ClientMessageSchema.safeParse(data);
     if (!parsed.success) {
       const id = typeof (data as { id?: unknown } | null)?.id === 'number' ? (data as { id: number }).id : null;
-      send({ type: 'result', id, ok: false, error: { code: 'invalid_request', message: `malformed message: ${describeZodError(parsed.error)}` } });
+      send({
+        type: 'result',
+        id,
+        ok: false,
+        error: { code: 'invalid_request', message: `malformed message: ${describeZodError(parsed.error)}` },
+      });
       return;
     }
     const { id, name, payload } = parsed.data;
-    void client.call(name, payload).then((result) =>
-      send(result.ok ? { type: 'result', id, ok: true, value: result.value } : { type: 'result', id, ok: false, error: result.error }),
-    );
+    void client
+      .call(name, payload)
+      .then((result) =>
+        send(result.ok ? { type: 'result', id, ok: true, value: result.value } : { type: 'result', id, ok: false, error: result.error }),
+      );
   });
   const stop = () => {
     if (!open) return;

@@ -89,7 +89,10 @@ export function withShippedFloor(own: AiosConfig): { config: AiosConfig; sources
       };
     }
   }
-  return { config: { ...own, permissions, profiles }, sources: { replaceShipped: replace, lists, own: { permissions: own.permissions, profiles: own.profiles } } };
+  return {
+    config: { ...own, permissions, profiles },
+    sources: { replaceShipped: replace, lists, own: { permissions: own.permissions, profiles: own.profiles } },
+  };
 }
 
 function expandProtected(config: AiosConfig, env: Env): string[] {
@@ -118,7 +121,8 @@ export function parseConfigText(text: string, file: string): { config?: AiosConf
     }
     return { problems: [{ file, message: (err as Error).message }], warnings: [] };
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { problems: [{ file, message: 'not a TOML table' }], warnings: [] };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { problems: [{ file, message: 'not a TOML table' }], warnings: [] };
   // Section by section: a typo or a wrong value in one never costs the others (the provider in [ai] above all).
   const sections = parseSections(raw as Record<string, unknown>, file, tomlPositions(text));
   const result = ConfigSchema.safeParse(sections.value, PARSE_ONCE);
@@ -156,12 +160,27 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (e.code === 'ENOENT' && !options.file) {
       return { config, paths: resolvePaths(config, env), file, exists: false, problems: [], policySources };
     }
-    return { config, paths: resolvePaths(config, env), file, exists: e.code !== 'ENOENT', problems: [{ file, message: `cannot read: ${e.message}` }], policySources };
+    return {
+      config,
+      paths: resolvePaths(config, env),
+      file,
+      exists: e.code !== 'ENOENT',
+      problems: [{ file, message: `cannot read: ${e.message}` }],
+      policySources,
+    };
   }
   const parsed = parseConfigText(text, file);
   if (!parsed.config) {
     const config = defaultConfig();
-    return { config, paths: resolvePaths(config, env), file, exists: true, problems: parsed.problems, warnings: parsed.warnings, policySources: withShippedFloor(config).sources };
+    return {
+      config,
+      paths: resolvePaths(config, env),
+      file,
+      exists: true,
+      problems: parsed.problems,
+      warnings: parsed.warnings,
+      policySources: withShippedFloor(config).sources,
+    };
   }
   const { config, sources } = withShippedFloor(parsed.config);
   return {

@@ -22,7 +22,11 @@ export interface SelectProfileOptions {
  * does not exist is a problem, so the engine falls back to the safe policy
  * rather than silently running without the stricter rules asked for.
  */
-export function selectProfile(config: AiosConfig, file: string, opts: SelectProfileOptions): { choice?: ProfileChoice; problem?: ConfigProblem } {
+export function selectProfile(
+  config: AiosConfig,
+  file: string,
+  opts: SelectProfileOptions,
+): { choice?: ProfileChoice; problem?: ConfigProblem } {
   const profiles = config.profiles;
   if (opts.profile !== undefined) {
     const found = profiles[opts.profile];

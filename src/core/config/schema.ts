@@ -41,10 +41,7 @@ export type PermissionsConfig = z.infer<typeof PermissionsSchema>;
  * `auto_allow` there could never take effect and is refused outright.
  */
 export const ProfilePermissionsSchema = z.strictObject({
-  auto_allow: z
-    .array(z.string())
-    .max(0, 'a profile can only make decisions stricter, so it cannot add auto_allow rules')
-    .optional(),
+  auto_allow: z.array(z.string()).max(0, 'a profile can only make decisions stricter, so it cannot add auto_allow rules').optional(),
   notify: ruleList.optional(),
   require_approval: ruleList.optional(),
   deny: ruleList.optional(),

@@ -94,7 +94,12 @@ export function parseSection(name: string, raw: unknown, file: string, positions
           const near = closestKey(k, known);
           // In the policy's sections a typo may be a rule meant to restrict: an error there (the safe policy holds), a warning elsewhere.
           const strict = POLICY_SECTIONS.has(name);
-          (strict ? problems : warnings).push({ file, ...at(key), key, message: `unknown key${strict ? '' : ', ignored'}${near ? ` (did you mean ${near}?)` : ''}` });
+          (strict ? problems : warnings).push({
+            file,
+            ...at(key),
+            key,
+            message: `unknown key${strict ? '' : ', ignored'}${near ? ` (did you mean ${near}?)` : ''}`,
+          });
           deleteAt(work, [...issue.path, k]);
           removed = true;
         }
@@ -103,7 +108,10 @@ export function parseSection(name: string, raw: unknown, file: string, positions
         problems.push({ file, ...at(key), key, message: issue.message });
         // The first level below the section takes its default (a bad entry of a list drops that list).
         if (issue.path.length > 0) {
-          deleteAt(work, issue.path.slice(0, Math.max(1, issue.path.length - (typeof issue.path[issue.path.length - 1] === 'number' ? 1 : 0))));
+          deleteAt(
+            work,
+            issue.path.slice(0, Math.max(1, issue.path.length - (typeof issue.path[issue.path.length - 1] === 'number' ? 1 : 0))),
+          );
           removed = true;
         }
       }
@@ -115,7 +123,11 @@ export function parseSection(name: string, raw: unknown, file: string, positions
 }
 
 /** Every section of config.toml, each on its own; unknown sections are warnings too. */
-export function parseSections(raw: Record<string, unknown>, file: string, positions: Positions): { value: Record<string, unknown>; problems: ConfigProblem[]; warnings: ConfigProblem[] } {
+export function parseSections(
+  raw: Record<string, unknown>,
+  file: string,
+  positions: Positions,
+): { value: Record<string, unknown>; problems: ConfigProblem[]; warnings: ConfigProblem[] } {
   const names = Object.keys(ConfigSchema.shape);
   const value: Record<string, unknown> = {};
   const problems: ConfigProblem[] = [];

@@ -6,7 +6,10 @@
  */
 const PLAIN: ReadonlyArray<[RegExp, string]> = [
   [/control characters are not allowed in strings|unfinished string/, 'a string has no closing quote (" or \')'],
-  [/each key-value declaration must be followed by an end-of-line/, 'something follows the value on this line: one setting per line, and commas between the items of a [ … ] list'],
+  [
+    /each key-value declaration must be followed by an end-of-line/,
+    'something follows the value on this line: one setting per line, and commas between the items of a [ … ] list',
+  ],
   [/trying to redefine an already defined (table or )?value/, 'this key or table is written twice'],
   [/unfinished array/, 'a list [ … ] is not closed with ]'],
   [/expected comma or end of structure/, 'a comma is missing between the items of a list or { … } table'],

@@ -23,12 +23,21 @@ export function unansweredCalls(store: ConversationStore, conversationId: string
  * knows. Calls a live process is still running (`live`) are left alone.
  * Returns the calls answered.
  */
-export function answerInterruptedCalls(store: ConversationStore, conversationId: string, live: ReadonlySet<string>): Array<{ id: string; name: string }> {
+export function answerInterruptedCalls(
+  store: ConversationStore,
+  conversationId: string,
+  live: ReadonlySet<string>,
+): Array<{ id: string; name: string }> {
   const calls = unansweredCalls(store, conversationId).filter((c) => !live.has(c.id));
   if (calls.length > 0) {
     store.append(
       conversationId,
-      calls.map((c) => ({ role: 'tool', tool_call_id: c.id, name: c.name, content: JSON.stringify({ success: false, interrupted: true, error: INTERRUPTED_BY_CRASH }) })),
+      calls.map((c) => ({
+        role: 'tool',
+        tool_call_id: c.id,
+        name: c.name,
+        content: JSON.stringify({ success: false, interrupted: true, error: INTERRUPTED_BY_CRASH }),
+      })),
     );
   }
   return calls;

@@ -39,7 +39,8 @@ export interface ConversationStoreOptions {
 function redactDeep(value: unknown, redact: (text: string) => string): unknown {
   if (typeof value === 'string') return redact(value);
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
   return value;
 }
 
@@ -101,10 +102,14 @@ export class ConversationStore {
     this.writer.write(
       'new conversation',
       () =>
-        this.db.transaction(() => {
-          this.db.prepare('UPDATE aios_conversations SET closed_at = ? WHERE closed_at IS NULL AND machine IS ?').run(t, this.machine);
-          this.db.prepare('INSERT OR IGNORE INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(id, this.machine, t, t);
-        }).immediate(),
+        this.db
+          .transaction(() => {
+            this.db.prepare('UPDATE aios_conversations SET closed_at = ? WHERE closed_at IS NULL AND machine IS ?').run(t, this.machine);
+            this.db
+              .prepare('INSERT OR IGNORE INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)')
+              .run(id, this.machine, t, t);
+          })
+          .immediate(),
       () => {
         if (this.startedUnsaved === id) this.startedUnsaved = undefined;
       },
@@ -128,17 +133,28 @@ export class ConversationStore {
     if (messages.length === 0) return;
     const t = now();
     const redact = this.redact;
-    const entries = messages.map((m) => ({ conversationId, message: redact ? (redactDeep(m, redact) as Record<string, unknown>) : { ...m }, createdAt: t }));
+    const entries = messages.map((m) => ({
+      conversationId,
+      message: redact ? (redactDeep(m, redact) as Record<string, unknown>) : { ...m },
+      createdAt: t,
+    }));
     this.unsaved.push(...entries);
     this.writer.write(
       'conversation messages',
       () => {
         const insert = this.statement('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
-        this.db.transaction(() => {
-          this.statement('INSERT OR IGNORE INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(conversationId, this.machine, t, t);
-          for (const e of entries) insert.run(conversationId, JSON.stringify(e.message), t);
-          this.statement('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
-        }).immediate();
+        this.db
+          .transaction(() => {
+            this.statement('INSERT OR IGNORE INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
+              conversationId,
+              this.machine,
+              t,
+              t,
+            );
+            for (const e of entries) insert.run(conversationId, JSON.stringify(e.message), t);
+            this.statement('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
+          })
+          .immediate();
       },
       () => {
         for (const e of entries) {
@@ -151,7 +167,9 @@ export class ConversationStore {
 
   /** One message by its seq, if it belongs to that conversation. */
   message(conversationId: string, seq: number): Record<string, unknown> | undefined {
-    const row = this.db.prepare('SELECT message FROM aios_conversation_messages WHERE conversation_id = ? AND seq = ?').get(conversationId, seq) as { message: string } | undefined;
+    const row = this.db
+      .prepare('SELECT message FROM aios_conversation_messages WHERE conversation_id = ? AND seq = ?')
+      .get(conversationId, seq) as { message: string } | undefined;
     return row ? (JSON.parse(row.message) as Record<string, unknown>) : undefined;
   }
 
@@ -159,13 +177,19 @@ export class ConversationStore {
   messages(conversationId: string, limit = 500): StoredMessage[] {
     let rows: Array<{ seq: number; message: string; created_at: string }>;
     try {
-      rows = this.statement('SELECT seq, message, created_at FROM aios_conversation_messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?').all(conversationId, limit) as Array<{ seq: number; message: string; created_at: string }>;
+      rows = this.statement(
+        'SELECT seq, message, created_at FROM aios_conversation_messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?',
+      ).all(conversationId, limit) as Array<{ seq: number; message: string; created_at: string }>;
     } catch {
       rows = []; // unreadable for now: what is waiting is still shown
     }
-    const stored = rows.reverse().map((r) => ({ seq: r.seq, message: JSON.parse(r.message) as Record<string, unknown>, createdAt: r.created_at }));
+    const stored = rows
+      .reverse()
+      .map((r) => ({ seq: r.seq, message: JSON.parse(r.message) as Record<string, unknown>, createdAt: r.created_at }));
     const last = stored.at(-1)?.seq ?? 0;
-    const waiting = this.unsaved.filter((u) => u.conversationId === conversationId).map((u, i) => ({ seq: last + i + 1, message: u.message, createdAt: u.createdAt }));
+    const waiting = this.unsaved
+      .filter((u) => u.conversationId === conversationId)
+      .map((u, i) => ({ seq: last + i + 1, message: u.message, createdAt: u.createdAt }));
     return [...stored, ...waiting].slice(-limit);
   }
 }

@@ -130,7 +130,8 @@ function blankInEnviron(names: readonly string[]): string | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const start = Number(fields[50 - 3]);
     const end = Number(fields[51 - 3]);
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end <= start) return 'the kernel does not say where the environment block is';
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end <= start)
+      return 'the kernel does not say where the environment block is';
     fd = fs.openSync('/proc/self/mem', 'r+');
     const block = Buffer.alloc(end - start);
     fs.readSync(fd, block, 0, block.length, start);

@@ -133,9 +133,26 @@ const PROC_WHY: Readonly<Record<string, string>> = {
  * them readable. The policy asks; the jail needs no mask (its /dev and /proc
  * are its own).
  */
-const RAW_SECRET = /^\/(?:proc\/kcore|dev\/(?:mem|kmem|(?:sd|hd|vd|xvd)[a-z]+\d*|nvme\d+n\d+(?:p\d+)?|mmcblk\d+(?:p\d+)?|dm-\d+|md\d+|loop\d+|mapper\/[^/]+|disk\/by-[^/]+\/[^/]+))$/;
+const RAW_SECRET =
+  /^\/(?:proc\/kcore|dev\/(?:mem|kmem|(?:sd|hd|vd|xvd)[a-z]+\d*|nvme\d+n\d+(?:p\d+)?|mmcblk\d+(?:p\d+)?|dm-\d+|md\d+|loop\d+|mapper\/[^/]+|disk\/by-[^/]+\/[^/]+))$/;
 /** Sample paths a glob over /proc or /dev is tried against. */
-export const PROC_SECRET_SAMPLES = ['/proc/1/environ', '/proc/self/environ', '/proc/1/mem', '/proc/1/cmdline', '/proc/1/task/1/environ', '/proc/kcore', '/dev/mem', '/dev/sda', '/dev/sda1', '/dev/vda', '/dev/nvme0n1', '/dev/nvme0n1p1', '/dev/mmcblk0', '/dev/dm-0', '/dev/mapper/root'];
+export const PROC_SECRET_SAMPLES = [
+  '/proc/1/environ',
+  '/proc/self/environ',
+  '/proc/1/mem',
+  '/proc/1/cmdline',
+  '/proc/1/task/1/environ',
+  '/proc/kcore',
+  '/dev/mem',
+  '/dev/sda',
+  '/dev/sda1',
+  '/dev/vda',
+  '/dev/nvme0n1',
+  '/dev/nvme0n1p1',
+  '/dev/mmcblk0',
+  '/dev/dm-0',
+  '/dev/mapper/root',
+];
 
 function norm(p: string): string {
   return path.posix.resolve('/', p);
@@ -164,8 +181,13 @@ export function secretReason(target: string, ctx: SecretFileContext, opts: { con
   const t = norm(target);
   const proc = PROC_SECRET.exec(t);
   if (proc && !/^\/proc\/(sys|net|fs|irq|bus|driver|tty)\//.test(t)) return `${t} is ${PROC_WHY[proc[1] as string]}`;
-  if (RAW_SECRET.test(t)) return `${t} is ${t.startsWith('/dev/') && !/^\/dev\/k?mem$/.test(t) ? 'a raw disk (every file on it, /etc/shadow included)' : 'raw memory (keys and passwords in use)'}`;
-  if (opts.containing && (t === '/proc' || /^\/proc\/[^/]+(\/task(\/[^/]+)?)?$/.test(t)) && !/^\/proc\/(sys|net|fs|irq|bus|driver|tty)$/.test(t)) {
+  if (RAW_SECRET.test(t))
+    return `${t} is ${t.startsWith('/dev/') && !/^\/dev\/k?mem$/.test(t) ? 'a raw disk (every file on it, /etc/shadow included)' : 'raw memory (keys and passwords in use)'}`;
+  if (
+    opts.containing &&
+    (t === '/proc' || /^\/proc\/[^/]+(\/task(\/[^/]+)?)?$/.test(t)) &&
+    !/^\/proc\/(sys|net|fs|irq|bus|driver|tty)$/.test(t)
+  ) {
     return `${t} contains /proc/…/environ, ${PROC_WHY.environ}`;
   }
   for (const entry of secretFiles(ctx)) {

@@ -18,7 +18,11 @@ export interface CommandEnvironment {
  * parent's `/proc/<pid>/environ`, so whatever secret aios itself holds is
  * redacted even when it was scrubbed from the child.
  */
-export function commandEnvironment(config: Pick<AiosConfig, 'ai' | 'commands'>, env: Env, processEnv: Env = process.env): CommandEnvironment {
+export function commandEnvironment(
+  config: Pick<AiosConfig, 'ai' | 'commands'>,
+  env: Env,
+  processEnv: Env = process.env,
+): CommandEnvironment {
   const options = { apiKeyEnv: config.ai.api_key_env, secretPatterns: config.commands.secret_env };
   const built = buildCommandEnv({ env, ...options });
   const secrets = new SecretSet();

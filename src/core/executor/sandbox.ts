@@ -56,9 +56,11 @@ export class Sandbox {
 
   private probe(): SandboxStatus {
     const name = this.bwrapName;
-    if (this.o.disabled) return { available: false, bwrap: name, reason: 'confinement is turned off ([commands] confine_auto_allowed = false)' };
+    if (this.o.disabled)
+      return { available: false, bwrap: name, reason: 'confinement is turned off ([commands] confine_auto_allowed = false)' };
     const bwrap = findExecutable(name, this.o.env?.PATH ?? process.env.PATH);
-    if (!bwrap) return { available: false, bwrap: name, reason: `bubblewrap is not installed (no ${name} on PATH); install the bubblewrap package` };
+    if (!bwrap)
+      return { available: false, bwrap: name, reason: `bubblewrap is not installed (no ${name} on PATH); install the bubblewrap package` };
     const why = probeQuietJail(bwrap);
     if (why) return { available: false, bwrap, reason: why };
     const v = spawnSync(bwrap, ['--version'], { encoding: 'utf8', timeout: 5000 });
@@ -117,5 +119,9 @@ export function confinementFor(workTree: string, ctx: ProtectedPathContext, secr
   };
   scan(tree, 1);
   // A tree that is itself protected (the config dir) stays read-only: binding it read-only over itself does that.
-  return { workTree: tree, readOnly: [...readOnly].sort((a, b) => a.length - b.length), secrets: secrets ?? (ctx.home ? { home: ctx.home } : {}) };
+  return {
+    workTree: tree,
+    readOnly: [...readOnly].sort((a, b) => a.length - b.length),
+    secrets: secrets ?? (ctx.home ? { home: ctx.home } : {}),
+  };
 }

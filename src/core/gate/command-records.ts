@@ -54,9 +54,15 @@ export function withinBudget(records: CommandRecord[], budget = RESTORE_OUTPUT_B
  * of the calls, checked against the contract (a damaged or foreign row is
  * left out: its card falls back to the model's copy).
  */
-export function commandRecordsFor(messages: ConversationItem[], commandLog: CommandLog | undefined, onError: (err: Error) => void): CommandRecord[] {
+export function commandRecordsFor(
+  messages: ConversationItem[],
+  commandLog: CommandLog | undefined,
+  onError: (err: Error) => void,
+): CommandRecord[] {
   if (!commandLog) return [];
-  const callIds = messages.flatMap((m) => (m.role === 'assistant' ? (m.toolCalls ?? []).filter((c) => c.name === RUN_COMMAND).map((c) => c.id) : []));
+  const callIds = messages.flatMap((m) =>
+    m.role === 'assistant' ? (m.toolCalls ?? []).filter((c) => c.name === RUN_COMMAND).map((c) => c.id) : [],
+  );
   if (callIds.length === 0) return [];
   try {
     const found = commandLog.recordsFor(callIds);

@@ -46,9 +46,12 @@ export interface GateOptions {
 }
 
 /** What the approval step settled: it runs (and who let it), it does not (and why), or the person edited it. */
-type Passage = { runs: true; approver: string } | { runs: false; refusal: string; kind: RefusalKind; logDecision: string } | { edited: string };
+type Passage =
+  { runs: true; approver: string } | { runs: false; refusal: string; kind: RefusalKind; logDecision: string } | { edited: string };
 /** An action past the approval, with what its run step needs. */
-type Running = { kind: 'command'; action: CommandAction; trail: CommandTrail; preview: PreviewStep; tx: TransactionPlan } | { kind: 'tool'; action: ToolAction; trail: ToolTrail };
+type Running =
+  | { kind: 'command'; action: CommandAction; trail: CommandTrail; preview: PreviewStep; tx: TransactionPlan }
+  | { kind: 'tool'; action: ToolAction; trail: ToolTrail };
 const CANCELLED: Passage = { runs: false, refusal: 'cancelled before it ran', kind: 'cancelled', logDecision: 'declined' };
 
 /**
@@ -73,7 +76,14 @@ export class Gate {
   /** A call whose arguments could not even be read: refused before the policy, still a row. */
   recordMalformed(name: string, rawArguments: string, message: string): void {
     const raw = rawArguments.length > 500 ? `${rawArguments.slice(0, 500)}…` : rawArguments;
-    this.log.finish(undefined, { command: `${name} ${raw}`, decision: 'refused', matchedRule: null, approver: null, cwd: this.o.cwd, outputExcerpt: message });
+    this.log.finish(undefined, {
+      command: `${name} ${raw}`,
+      decision: 'refused',
+      matchedRule: null,
+      approver: null,
+      cwd: this.o.cwd,
+      outputExcerpt: message,
+    });
   }
 
   private async command(a: CommandAction): Promise<CommandOutcome> {
@@ -137,8 +147,17 @@ export class Gate {
     const failure = transaction && failureOf(transaction.result, action.signal);
     const ran = transaction
       ? { result: transaction.result, ...(failure ? { failure } : {}) }
-      : await runCommand(action, { executor: this.o.executor, timeoutMs: this.o.commandTimeoutMs, confinedUnknown: j.confinedUnknown, confinement: j.confinement, onOutput });
-    return trail.finished(ran, approver, preview.seen, { ...(transaction ? { run: transaction } : {}), ...(tx.kind === 'outside' ? { cannotUndo: tx.reasons } : {}) });
+      : await runCommand(action, {
+          executor: this.o.executor,
+          timeoutMs: this.o.commandTimeoutMs,
+          confinedUnknown: j.confinedUnknown,
+          confinement: j.confinement,
+          onOutput,
+        });
+    return trail.finished(ran, approver, preview.seen, {
+      ...(transaction ? { run: transaction } : {}),
+      ...(tx.kind === 'outside' ? { cannotUndo: tx.reasons } : {}),
+    });
   }
 
   /** Denied, asked (with the preview filling in), or let through; the notices say what the card does not. */
@@ -153,7 +172,12 @@ export class Gate {
     }
     if (signal.aborted) return CANCELLED;
     if (j.decision === 'notify') {
-      this.o.emit('chat.notice', { turnId, callId, level: 'info', message: `${trail.verb.doing} (notify${j.rule ? `, ${j.rule}` : ''}): ${trail.summary}` });
+      this.o.emit('chat.notice', {
+        turnId,
+        callId,
+        level: 'info',
+        message: `${trail.verb.doing} (notify${j.rule ? `, ${j.rule}` : ''}): ${trail.summary}`,
+      });
     }
     return { runs: true, approver };
   }
@@ -189,7 +213,9 @@ export class Gate {
     if (answer === 'edit') {
       // The native box cannot take text: the page asks for the edit alone, within what is left of the time.
       const left = Math.max(0, this.o.approvalTimeoutMs - (Date.now() - askedAt));
-      ({ answer, timedOut } = this.o.editor ? await askWithTimeout(this.o.editor, { ...asked, requestId: ulid(), timeoutMs: left, editOnly: true }, signal) : { answer: 'denied', timedOut: false });
+      ({ answer, timedOut } = this.o.editor
+        ? await askWithTimeout(this.o.editor, { ...asked, requestId: ulid(), timeoutMs: left, editOnly: true }, signal)
+        : { answer: 'denied', timedOut: false });
     }
     answered = true;
     await preview?.abandon();
@@ -198,12 +224,21 @@ export class Gate {
       try {
         this.o.remember?.(asked.remember);
       } catch (err) {
-        this.o.emit('chat.notice', { turnId, level: 'warning', message: `could not remember the rule: ${(err as Error).message}; the command still runs this once` });
+        this.o.emit('chat.notice', {
+          turnId,
+          level: 'warning',
+          message: `could not remember the rule: ${(err as Error).message}; the command still runs this once`,
+        });
       }
     }
     if (answer === 'approved' || answer === 'always') return 'approved';
     if (timedOut) {
-      this.o.emit('chat.notice', { turnId, callId, level: 'warning', message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: ${trail.verb.notDoing}` });
+      this.o.emit('chat.notice', {
+        turnId,
+        callId,
+        level: 'warning',
+        message: `no answer within ${Math.round(this.o.approvalTimeoutMs / 1000)} s: ${trail.verb.notDoing}`,
+      });
     }
     if (signal.aborted) return CANCELLED;
     if (timedOut) return { runs: false, refusal: 'no approval within the approval timeout', kind: 'timeout', logDecision: 'declined' };

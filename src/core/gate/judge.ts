@@ -40,7 +40,9 @@ export function judgeCommand(policy: CommandPolicy, action: CommandAction, conte
   const { command, cwd } = action;
   const verdict = policy.decide(command, { cwd, home: context.home });
   // The verdict's own reasons quote its segments' ("…: matches rule X"): keep each fact once.
-  const reasons = [...verdict.reasons, ...verdict.segments.flatMap((s) => s.reasons)].filter((r, i, all) => all.findIndex((o) => o.includes(r)) === i);
+  const reasons = [...verdict.reasons, ...verdict.segments.flatMap((s) => s.reasons)].filter(
+    (r, i, all) => all.findIndex((o) => o.includes(r)) === i,
+  );
   const probe = jailProbe(context.jail, cwd);
   const settled = decideWithJail(verdict, reasons, probe.availability, { unconfined: action.unconfined === true });
   const confinement = settled.confined ? probe.confinement() : undefined;

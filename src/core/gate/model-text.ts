@@ -22,7 +22,15 @@ export function badArgumentsText(name: string, message: string): string {
 /** What the model learns about a command. */
 export function commandResultForModel(o: Omit<CommandOutcome, 'kind'>): string {
   if (!o.ran && !o.result) {
-    return JSON.stringify({ ran: false, decision: o.decision, refused: o.refusal, rule: o.rule, reasons: o.reasons, message: refusalAdvice(o.decision, 'command'), ...previewForModel(o) });
+    return JSON.stringify({
+      ran: false,
+      decision: o.decision,
+      refused: o.refusal,
+      rule: o.rule,
+      reasons: o.reasons,
+      message: refusalAdvice(o.decision, 'command'),
+      ...previewForModel(o),
+    });
   }
   const r = o.result;
   return JSON.stringify({
@@ -52,7 +60,15 @@ export function commandResultForModel(o: Omit<CommandOutcome, 'kind'>): string {
 export function toolResultForModel(o: ToolOutcome): { text: string; badArgs: boolean } {
   if (o.result?.ok) return { text: o.result.value, badArgs: false };
   if (o.result) return { text: badArgumentsText(o.name, o.result.message), badArgs: true };
-  const text = JSON.stringify({ success: false, ran: false, decision: o.decision, refused: o.refusal, rule: o.rule, reasons: o.reasons, message: refusalAdvice(o.decision, 'tool call') });
+  const text = JSON.stringify({
+    success: false,
+    ran: false,
+    decision: o.decision,
+    refused: o.refusal,
+    rule: o.rule,
+    reasons: o.reasons,
+    message: refusalAdvice(o.decision, 'tool call'),
+  });
   return { text, badArgs: false };
 }
 

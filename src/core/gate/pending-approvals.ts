@@ -62,7 +62,8 @@ export class PendingApprovals implements Approver {
     if (!waiting) return false;
     const { remember = false, edited } = how;
     // An edit of a tool call's summary means nothing: only a command can be edited.
-    if (approved && edited !== undefined && !waiting.request.tool && edited.trim() !== waiting.request.command) waiting.settle({ edited: edited.trim() });
+    if (approved && edited !== undefined && !waiting.request.tool && edited.trim() !== waiting.request.command)
+      waiting.settle({ edited: edited.trim() });
     // A question that asked only for an edit approves nothing.
     else if (waiting.request.editOnly) waiting.settle('denied');
     // "Always allow" counts only for a question that offered a rule.

@@ -24,7 +24,10 @@ export function quietJail(sandbox: Sandbox, protect: ProtectedPathContext, secre
 }
 
 /** Asks the jail once, lazily: what the policy's decision needs, and the confinement the run then uses. */
-export function jailProbe(jail: QuietJail | undefined, cwd: string): { availability: (() => JailAvailability) | undefined; confinement: () => Confinement | undefined } {
+export function jailProbe(
+  jail: QuietJail | undefined,
+  cwd: string,
+): { availability: (() => JailAvailability) | undefined; confinement: () => Confinement | undefined } {
   if (!jail) return { availability: undefined, confinement: () => undefined };
   let answer: Confinement | { unavailable: string } | undefined;
   const ask = () => (answer ??= jail.for(cwd));

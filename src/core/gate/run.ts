@@ -9,7 +9,10 @@ export const INTERRUPTED_BY_SHUTDOWN = 'interrupted: aios stopped while this com
 /** Output that says the jail, not the command, failed: a write outside the working tree, the network. */
 const JAIL_FAILURE: ReadonlyArray<[RegExp, string]> = [
   [/read-only file system/i, 'a write outside the working tree was refused (read-only file system)'],
-  [/network is unreachable|could not resolve host|temporary failure in name resolution|name or service not known/i, 'the network is not reachable from the jail'],
+  [
+    /network is unreachable|could not resolve host|temporary failure in name resolution|name or service not known/i,
+    'the network is not reachable from the jail',
+  ],
   [/permission denied/i, 'the jail refused access (permission denied)'],
 ];
 

@@ -26,7 +26,9 @@ export function toolCallSummary(facts: Pick<ToolCallFacts, 'server' | 'tool' | '
 
 export function prettyArguments(args: Record<string, unknown>): string {
   const text = JSON.stringify(args, null, 2);
-  return text.length > MAX_DISPLAY_ARGS ? `${text.slice(0, MAX_DISPLAY_ARGS)}\n… [${text.length - MAX_DISPLAY_ARGS} more characters]` : text;
+  return text.length > MAX_DISPLAY_ARGS
+    ? `${text.slice(0, MAX_DISPLAY_ARGS)}\n… [${text.length - MAX_DISPLAY_ARGS} more characters]`
+    : text;
 }
 
 /**
@@ -80,7 +82,17 @@ export class CommandTrail implements Trail<CommandOutcome> {
     const { callId, turnId, command, cwd } = this.a;
     const why = this.a.why?.trim();
     this.j = j;
-    this.startEvent = { callId, turnId, command, cwd, decision: j.decision, rule: j.rule, reasons: j.reasons, ...(why ? { why } : {}), ...(j.sandbox ? { sandbox: j.sandbox } : {}) };
+    this.startEvent = {
+      callId,
+      turnId,
+      command,
+      cwd,
+      decision: j.decision,
+      rule: j.rule,
+      reasons: j.reasons,
+      ...(why ? { why } : {}),
+      ...(j.sandbox ? { sandbox: j.sandbox } : {}),
+    };
     this.emit('chat.commandStart', this.startEvent);
     this.ahead = { command, decision: j.decision, matchedRule: j.rule, approver: null, cwd, ...this.keys };
   }
@@ -113,7 +125,16 @@ export class CommandTrail implements Trail<CommandOutcome> {
       cancelled: kind === 'cancelled',
       ...(decidedBy ? { decidedBy } : {}),
     };
-    this.log.finish(this.rowId, { command, decision: logDecision, matchedRule: rule, approver: null, cwd, outputExcerpt: refusal, ...this.keys, record: this.record(done) });
+    this.log.finish(this.rowId, {
+      command,
+      decision: logDecision,
+      matchedRule: rule,
+      approver: null,
+      cwd,
+      outputExcerpt: refusal,
+      ...this.keys,
+      record: this.record(done),
+    });
     this.emit('chat.commandDone', done);
     return { kind: 'command', command, decision, rule, reasons, ran: false, refusal, ...(preview ? { preview } : {}) };
   }
@@ -131,7 +152,12 @@ export class CommandTrail implements Trail<CommandOutcome> {
     this.emit('chat.commandOutput', { callId: this.a.callId, stream, data });
   }
 
-  finished(ran: CommandRan, approver: string, preview: Preview | undefined, tx: { run?: TransactionRun; cannotUndo?: string[] } = {}): CommandOutcome {
+  finished(
+    ran: CommandRan,
+    approver: string,
+    preview: Preview | undefined,
+    tx: { run?: TransactionRun; cannotUndo?: string[] } = {},
+  ): CommandOutcome {
     const { command, cwd, callId } = this.a;
     const { decision, rule, reasons } = this.j;
     const { result, failure, jailFailure } = ran;
@@ -172,7 +198,18 @@ export class CommandTrail implements Trail<CommandOutcome> {
     if (tx.run?.facts) this.log.effects(this.rowId, historyEffects(tx.run.facts));
     this.emit('chat.commandDone', done);
     const unknownNote = this.j.confinedUnknown ? { confinedUnknown: jailFailure ? { jailFailure } : {} } : {};
-    return { kind: 'command', command, decision, rule, reasons, ran: started, refusal: failure ?? null, result, ...(preview ? { preview } : {}), ...unknownNote };
+    return {
+      kind: 'command',
+      command,
+      decision,
+      rule,
+      reasons,
+      ran: started,
+      refusal: failure ?? null,
+      result,
+      ...(preview ? { preview } : {}),
+      ...unknownNote,
+    };
   }
 }
 
@@ -201,13 +238,37 @@ export class ToolTrail implements Trail<ToolOutcome> {
   start(j: Judgement): void {
     const { turnId, callId, name, rawArguments } = this.a;
     this.j = j;
-    this.emit('chat.toolCall', { turnId, callId, name, arguments: rawArguments, decision: j.decision, rule: j.rule, reasons: j.reasons, tool: this.display });
-    this.rowId = this.log.begin({ command: this.summary, decision: j.decision, matchedRule: j.rule, approver: null, cwd: this.cwd, ...this.keys });
+    this.emit('chat.toolCall', {
+      turnId,
+      callId,
+      name,
+      arguments: rawArguments,
+      decision: j.decision,
+      rule: j.rule,
+      reasons: j.reasons,
+      tool: this.display,
+    });
+    this.rowId = this.log.begin({
+      command: this.summary,
+      decision: j.decision,
+      matchedRule: j.rule,
+      approver: null,
+      cwd: this.cwd,
+      ...this.keys,
+    });
   }
 
   refused(refusal: string, kind: RefusalKind, logDecision: string): ToolOutcome {
     const { decision, rule, reasons } = this.j;
-    this.log.finish(this.rowId, { command: this.summary, decision: logDecision, matchedRule: rule, approver: null, cwd: this.cwd, outputExcerpt: refusal, ...this.keys });
+    this.log.finish(this.rowId, {
+      command: this.summary,
+      decision: logDecision,
+      matchedRule: rule,
+      approver: null,
+      cwd: this.cwd,
+      outputExcerpt: refusal,
+      ...this.keys,
+    });
     this.emit('chat.toolDone', { callId: this.a.callId, name: this.a.name, decision, ran: false, refusal, refusalKind: kind });
     return { kind: 'tool', name: this.a.name, decision, rule, reasons, ran: false, refusal };
   }
@@ -232,7 +293,14 @@ export class ToolTrail implements Trail<ToolOutcome> {
       outputExcerpt: r.ok ? r.value : r.message,
     });
     const refusal = r.ok ? null : r.message;
-    this.emit('chat.toolDone', { callId: this.a.callId, name: this.a.name, decision, ran: r.ok, refusal, refusalKind: r.ok ? null : 'failed' });
+    this.emit('chat.toolDone', {
+      callId: this.a.callId,
+      name: this.a.name,
+      decision,
+      ran: r.ok,
+      refusal,
+      refusalKind: r.ok ? null : 'failed',
+    });
     return { kind: 'tool', name: this.a.name, decision, rule, reasons, ran: r.ok, refusal, result: r };
   }
 }

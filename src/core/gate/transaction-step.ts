@@ -24,7 +24,19 @@ export interface TransactionStepContext {
 
 function nothingRan(why: string, declined = false): TransactionRun {
   const now = new Date();
-  const result: RunResult = { exitCode: null, signal: null, durationMs: 0, startedAt: now, endedAt: now, output: why, fullOutput: why, outputTruncated: false, timedOut: false, cancelled: false, confined: false };
+  const result: RunResult = {
+    exitCode: null,
+    signal: null,
+    durationMs: 0,
+    startedAt: now,
+    endedAt: now,
+    output: why,
+    fullOutput: why,
+    outputTruncated: false,
+    timedOut: false,
+    cancelled: false,
+    confined: false,
+  };
   return { notApplied: why, ...(declined ? { declined } : {}), result };
 }
 
@@ -61,20 +73,39 @@ export async function runAsTransaction(a: CommandAction, c: TransactionStepConte
       approved: c.approved,
       onOutput: c.onOutput,
       ...(c.stayIn ? { stayIn: c.stayIn } : {}),
-      ask: (findings, preview) => ask(['it ran as a transaction; what it did needs your approval before it lands:', ...findings.map((f) => `${f.rule}: ${f.reason}`)], preview),
+      ask: (findings, preview) =>
+        ask(
+          ['it ran as a transaction; what it did needs your approval before it lands:', ...findings.map((f) => `${f.rule}: ${f.reason}`)],
+          preview,
+        ),
     });
     const after = (run.facts?.afterCommit ?? []).map((m) => `\n[aios] ${m}`).join('');
-    const note = run.facts ? `\n[aios] transaction: ${run.facts.summary}${run.facts.recordId ? ' (it can be undone: /undo)' : ''}${after}` : run.notApplied ? `\n[aios] ${run.notApplied}` : '';
+    const note = run.facts
+      ? `\n[aios] transaction: ${run.facts.summary}${run.facts.recordId ? ' (it can be undone: /undo)' : ''}${after}`
+      : run.notApplied
+        ? `\n[aios] ${run.notApplied}`
+        : '';
     if (note) run.result = { ...run.result, output: run.result.output + note, fullOutput: run.result.fullOutput + note };
-    for (const d of run.facts?.dropped ?? []) c.emit('chat.notice', { turnId: a.turnId, level: 'info', message: `undo record dropped to stay within [transactions] limits: ${d}` });
+    for (const d of run.facts?.dropped ?? [])
+      c.emit('chat.notice', { turnId: a.turnId, level: 'info', message: `undo record dropped to stay within [transactions] limits: ${d}` });
     for (const m of run.recovered ?? []) c.emit('chat.notice', { turnId: a.turnId, level: 'warning', message: m });
-    for (const m of run.facts?.afterCommit ?? []) c.emit('chat.notice', { turnId: a.turnId, callId: a.callId, level: m.endsWith(': exit 0') ? 'info' : 'warning', message: m });
+    for (const m of run.facts?.afterCommit ?? [])
+      c.emit('chat.notice', { turnId: a.turnId, callId: a.callId, level: m.endsWith(': exit 0') ? 'info' : 'warning', message: m });
     return run;
   } catch (err) {
     if (err instanceof TransactionUnavailable) {
       // Nothing ran yet. Without a transaction nothing judges what it does: it runs directly only once someone said yes.
-      c.emit('chat.notice', { turnId: a.turnId, callId: a.callId, level: 'warning', message: `not a transaction: ${err.message}; it would run directly and could not be undone` });
-      if (c.approved || (await ask([`not a transaction: ${err.message}`, 'it would run directly: what it does is not judged and cannot be undone']))) return undefined;
+      c.emit('chat.notice', {
+        turnId: a.turnId,
+        callId: a.callId,
+        level: 'warning',
+        message: `not a transaction: ${err.message}; it would run directly and could not be undone`,
+      });
+      if (
+        c.approved ||
+        (await ask([`not a transaction: ${err.message}`, 'it would run directly: what it does is not judged and cannot be undone']))
+      )
+        return undefined;
       return nothingRan('declined: it could not run as a transaction, and was not run', true);
     }
     // It ran, but what it did could not be read or applied: nothing landed, and it is not run again.

@@ -60,11 +60,50 @@ export function approvedLaunch(shell: string, command: string, env: NodeJS.Proce
   if (uid === 0 && rootPidNs()) return { file: tool('unshare'), args: [...PID_NS, '--', ...init, shell, '-c', command], mode: 'root', env };
   if (uid !== 0 && sudoPidNs()) {
     // The namespace's first process is root's (so it can end root's processes); the command is the caller's again.
-    const vars = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('=')).map(([k, v]) => `${k}=${v}`);
-    const drop = ['setpriv', `--reuid=${uid}`, `--regid=${process.getgid?.() ?? uid}`, '--init-groups', '--', 'env', '-i', ...vars, shell, '-c', command];
-    return { file: tool('sudo'), args: ['-n', '--', tool('unshare'), ...PID_NS, '--', ...init, ...drop], mode: 'sudo', env: { PATH: env.PATH ?? '/usr/bin:/bin' } };
+    const vars = Object.entries(env)
+      .filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('='))
+      .map(([k, v]) => `${k}=${v}`);
+    const drop = [
+      'setpriv',
+      `--reuid=${uid}`,
+      `--regid=${process.getgid?.() ?? uid}`,
+      '--init-groups',
+      '--',
+      'env',
+      '-i',
+      ...vars,
+      shell,
+      '-c',
+      command,
+    ];
+    return {
+      file: tool('sudo'),
+      args: ['-n', '--', tool('unshare'), ...PID_NS, '--', ...init, ...drop],
+      mode: 'sudo',
+      env: { PATH: env.PATH ?? '/usr/bin:/bin' },
+    };
   }
-  if (uid !== 0 && userPidNs()) return { file: tool('unshare'), args: ['--map-current-user', ...PID_NS, '--', ...init, shell, '-c', command], mode: 'user-namespace', env };
+  if (uid !== 0 && userPidNs())
+    return {
+      file: tool('unshare'),
+      args: ['--map-current-user', ...PID_NS, '--', ...init, shell, '-c', command],
+      mode: 'user-namespace',
+      env,
+    };
   // No way to a PID namespace: the process group and the pipe still end what stays in the group.
-  return { file: '/bin/bash', args: ['--norc', '--noprofile', '-c', LIFELINE_INIT.replace('kill -KILL -1', 'kill -KILL -- -$$'), 'aios-command', shell, '-c', command], mode: 'plain', env };
+  return {
+    file: '/bin/bash',
+    args: [
+      '--norc',
+      '--noprofile',
+      '-c',
+      LIFELINE_INIT.replace('kill -KILL -1', 'kill -KILL -- -$$'),
+      'aios-command',
+      shell,
+      '-c',
+      command,
+    ],
+    mode: 'plain',
+    env,
+  };
 }

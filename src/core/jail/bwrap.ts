@@ -29,7 +29,8 @@ export interface BwrapSpec {
 export const DEFAULT_TMP_BYTES = 256 * 1024 * 1024;
 
 /** Closes every descriptor above stderr before the command starts: aios may hold some without close-on-exec, and bubblewrap passes them on. */
-export const CLOSE_FDS = 'for f in /proc/self/fd/*; do f=${f##*/}; [ "$f" -gt 2 ] && [ -e "/proc/self/fd/$f" ] && eval "exec $f>&-"; done; exec "$0" "$@"';
+export const CLOSE_FDS =
+  'for f in /proc/self/fd/*; do f=${f##*/}; [ "$f" -gt 2 ] && [ -e "/proc/self/fd/$f" ] && eval "exec $f>&-"; done; exec "$0" "$@"';
 
 const exists = (p: string) => {
   try {
@@ -73,11 +74,27 @@ export function maskArgs(secrets: SecretFileContext, under?: (p: string) => bool
 export function bwrapArgs(spec: BwrapSpec, asRoot: boolean): string[] {
   const size = String(spec.tmpBytes);
   const args = [
-    '--ro-bind', '/', '/',
-    '--dev', '/dev', '--size', size, '--tmpfs', '/dev/shm', '--remount-ro', '/dev',
-    '--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--size',
+    size,
+    '--tmpfs',
+    '/dev/shm',
+    '--remount-ro',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--ro-bind',
+    '/proc/sys',
+    '/proc/sys',
     ...(exists('/proc/sysrq-trigger') ? ['--ro-bind', '/proc/sysrq-trigger', '/proc/sysrq-trigger'] : []),
-    '--size', size, '--tmpfs', '/tmp',
+    '--size',
+    size,
+    '--tmpfs',
+    '/tmp',
   ];
   for (const w of spec.writable) args.push('--bind', w, w);
   for (const r of spec.readOnly) args.push('--ro-bind', r, r);

@@ -130,7 +130,8 @@ function tryMake(hs: Hierarchy[], limits: JailLimits, tag: string): CommandCgrou
       } else {
         fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), mem);
         // With swap accounting, swap counts too (it must not be below the memory limit).
-        if (fs.existsSync(path.join(dir, 'memory.memsw.limit_in_bytes'))) fs.writeFileSync(path.join(dir, 'memory.memsw.limit_in_bytes'), mem);
+        if (fs.existsSync(path.join(dir, 'memory.memsw.limit_in_bytes')))
+          fs.writeFileSync(path.join(dir, 'memory.memsw.limit_in_bytes'), mem);
       }
     }
   } catch {

@@ -14,13 +14,37 @@ import { jailSeccompProfile } from './seccomp';
 
 /** Docker's default capability set: enough for a package manager running as root, none of the kernel's knobs. */
 export const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
 ];
 
 const CAP_NUMBER: Record<string, number> = {
-  CAP_CHOWN: 0, CAP_DAC_OVERRIDE: 1, CAP_FOWNER: 3, CAP_FSETID: 4, CAP_KILL: 5, CAP_SETGID: 6, CAP_SETUID: 7, CAP_SETPCAP: 8,
-  CAP_NET_BIND_SERVICE: 10, CAP_NET_RAW: 13, CAP_SYS_CHROOT: 18, CAP_MKNOD: 27, CAP_AUDIT_WRITE: 29, CAP_SETFCAP: 31,
+  CAP_CHOWN: 0,
+  CAP_DAC_OVERRIDE: 1,
+  CAP_FOWNER: 3,
+  CAP_FSETID: 4,
+  CAP_KILL: 5,
+  CAP_SETGID: 6,
+  CAP_SETUID: 7,
+  CAP_SETPCAP: 8,
+  CAP_NET_BIND_SERVICE: 10,
+  CAP_NET_RAW: 13,
+  CAP_SYS_CHROOT: 18,
+  CAP_MKNOD: 27,
+  CAP_AUDIT_WRITE: 29,
+  CAP_SETFCAP: 31,
 };
 
 /** Docker's set, less what this process's bounding set lacks (a machine may withhold some): asking for more fails the start. */
@@ -32,7 +56,18 @@ export function availableCaps(status = fs.readFileSync('/proc/self/status', 'utf
 }
 
 /** The runtime spec's defaults (runc spec). */
-const MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'];
+const MASKED = [
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/sys/firmware',
+  '/proc/scsi',
+];
 const READ_ONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 export interface OverlayLayer {
@@ -85,11 +120,26 @@ export function ociConfig(s: OciSpec): object {
     // rbind: in a user namespace (an nspawn machine) a bind that would uncover what lies beneath a locked submount is refused;
     // runc makes only the top read-only, and each submount comes again, read-only, from its own entry.
     ...s.readOnlyMounts.map((dir) => ({ dir, mount: { destination: dir, type: 'bind', source: dir, options: ['rbind', 'ro', 'nodev'] } })),
-    ...s.overlays.map((o) => ({ dir: o.dir, mount: { destination: o.dir, type: 'overlay', source: 'overlay', options: [`lowerdir=${o.dir}`, `upperdir=${o.upper}`, `workdir=${o.work}`] } })),
-    ...s.coveredMounts.map((dir) => ({ dir, mount: { destination: dir, type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'nodev', 'noexec', 'size=4k'] } })),
+    ...s.overlays.map((o) => ({
+      dir: o.dir,
+      mount: {
+        destination: o.dir,
+        type: 'overlay',
+        source: 'overlay',
+        options: [`lowerdir=${o.dir}`, `upperdir=${o.upper}`, `workdir=${o.work}`],
+      },
+    })),
+    ...s.coveredMounts.map((dir) => ({
+      dir,
+      mount: { destination: dir, type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'nodev', 'noexec', 'size=4k'] },
+    })),
   ];
   // A private /tmp unless it is overlaid, made before anything mounted beneath it (a working tree in /tmp).
-  if (!s.overlays.some((o) => o.dir === '/tmp')) entries.push({ dir: '/tmp', mount: { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', size] } });
+  if (!s.overlays.some((o) => o.dir === '/tmp'))
+    entries.push({
+      dir: '/tmp',
+      mount: { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', size] },
+    });
   // Parents before children, so a mount beneath one lands on it, not under it.
   entries.sort((a, b) => a.dir.split('/').length - b.dir.split('/').length || a.dir.localeCompare(b.dir));
   for (const e of entries) mounts.push(e.mount);
@@ -98,12 +148,18 @@ export function ociConfig(s: OciSpec): object {
   mounts.push(
     { destination: '/proc', type: 'proc', source: 'proc' },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'],
+    },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', size] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
   );
-  for (const [dest, source] of s.standIns ?? []) mounts.push({ destination: dest, type: 'bind', source, options: ['bind', 'ro', 'nodev', 'nosuid'] });
+  for (const [dest, source] of s.standIns ?? [])
+    mounts.push({ destination: dest, type: 'bind', source, options: ['bind', 'ro', 'nodev', 'nosuid'] });
   const standing = new Set((s.standIns ?? []).map(([d]) => d));
   const masked = [...MASKED];
   for (const f of secretFiles(s.secrets)) {
@@ -125,11 +181,16 @@ export function ociConfig(s: OciSpec): object {
       terminal: false,
       user: { uid: s.uid, gid: s.gid, additionalGids: [...s.groups] },
       args: [...s.args],
-      env: Object.entries(s.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('=') && !e[0].includes('\0') && !e[1].includes('\0')).map(([k, v]) => `${k}=${v}`),
+      env: Object.entries(s.env)
+        .filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('=') && !e[0].includes('\0') && !e[1].includes('\0'))
+        .map(([k, v]) => `${k}=${v}`),
       cwd: s.cwd,
       // sudo inside may become root, within Docker's default set (the bounding set holds for it too).
       capabilities: { bounding, effective: caps, permitted: caps, inheritable: [], ambient: [] },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 4096, soft: 1024 }, ...(!s.cgroups && s.nproc ? [{ type: 'RLIMIT_NPROC', hard: s.nproc, soft: s.nproc }] : [])],
+      rlimits: [
+        { type: 'RLIMIT_NOFILE', hard: 4096, soft: 1024 },
+        ...(!s.cgroups && s.nproc ? [{ type: 'RLIMIT_NPROC', hard: s.nproc, soft: s.nproc }] : []),
+      ],
       noNewPrivileges: false,
     },
     root: { path: s.rootfs, readonly: true },
@@ -137,7 +198,16 @@ export function ociConfig(s: OciSpec): object {
     mounts,
     linux: {
       namespaces,
-      ...(s.cgroups ? { cgroupsPath: s.cgroupsPath, resources: { devices: [{ allow: false, access: 'rwm' }], memory: { limit: s.memoryBytes, swap: s.memoryBytes }, pids: { limit: s.pids } } } : {}),
+      ...(s.cgroups
+        ? {
+            cgroupsPath: s.cgroupsPath,
+            resources: {
+              devices: [{ allow: false, access: 'rwm' }],
+              memory: { limit: s.memoryBytes, swap: s.memoryBytes },
+              pids: { limit: s.pids },
+            },
+          }
+        : {}),
       maskedPaths: masked,
       readonlyPaths: READ_ONLY,
       seccomp: jailSeccompProfile({ caps: bounding, unixSockets: false }),
@@ -152,7 +222,28 @@ export function ociConfig(s: OciSpec): object {
  * Where one is mounted outside /proc, /sys and /dev, the jail covers it with
  * an empty read-only tmpfs.
  */
-export const KERNEL_FILESYSTEMS = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2', 'devpts', 'devtmpfs', 'mqueue', 'debugfs', 'tracefs', 'securityfs', 'bpf', 'fusectl', 'configfs', 'binfmt_misc', 'pstore', 'autofs', 'nsfs', 'efivarfs', 'hugetlbfs', 'rpc_pipefs']);
+export const KERNEL_FILESYSTEMS = new Set([
+  'proc',
+  'sysfs',
+  'cgroup',
+  'cgroup2',
+  'devpts',
+  'devtmpfs',
+  'mqueue',
+  'debugfs',
+  'tracefs',
+  'securityfs',
+  'bpf',
+  'fusectl',
+  'configfs',
+  'binfmt_misc',
+  'pstore',
+  'autofs',
+  'nsfs',
+  'efivarfs',
+  'hugetlbfs',
+  'rpc_pipefs',
+]);
 
 const SYSTEM_PLACES = ['/proc', '/sys', '/dev'];
 const under = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);

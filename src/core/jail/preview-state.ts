@@ -19,7 +19,9 @@ export function defaultStateBase(): string {
 
 /** Runs `argv` as root: directly, or through `sudo -n` when aios is not root. */
 export function asRoot(elevated: boolean, argv: string[]) {
-  return elevated ? spawnSync('sudo', ['-n', '--', ...argv], { encoding: 'utf8', timeout: 10_000 }) : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
+  return elevated
+    ? spawnSync('sudo', ['-n', '--', ...argv], { encoding: 'utf8', timeout: 10_000 })
+    : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
 }
 
 /** State directories of previews whose aios is gone (killed mid-preview): removed, through sudo when they hold root's files. */
@@ -120,7 +122,9 @@ export function opaqueDirs(targets: readonly OverlayTarget[], elevated: boolean)
   if (candidates.length === 0) return out;
   const files = candidates.map((c) => path.join(c.upper, c.rel));
   const argv = ['getfattr', '--absolute-names', '-n', 'trusted.overlay.opaque', '--', ...files];
-  const r = elevated ? spawnSync('sudo', ['-n', '--', ...argv], { encoding: 'utf8' }) : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8' });
+  const r = elevated
+    ? spawnSync('sudo', ['-n', '--', ...argv], { encoding: 'utf8' })
+    : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8' });
   const opaqueFiles = new Set<string>();
   let current = '';
   for (const line of (r.stdout ?? '').split('\n')) {
@@ -149,7 +153,8 @@ export function removeRun(run: OverlayRun): void {
     for (const e of entries) if (e.isDirectory()) chmodAll(path.join(dir, e.name));
   };
   // Its scratch tmpfs, where it has one (also when the run stopped before saying so).
-  if (run.scratchMounted || isMountPoint(run.stateDir)) asRoot(run.elevated || process.getuid?.() !== 0, ['umount', '--lazy', run.stateDir]);
+  if (run.scratchMounted || isMountPoint(run.stateDir))
+    asRoot(run.elevated || process.getuid?.() !== 0, ['umount', '--lazy', run.stateDir]);
   if (run.elevated) removeState(run.stateDir, true);
   chmodAll(run.stateDir);
   try {

@@ -115,7 +115,10 @@ export { defaultStateBase, removeRun, sweepStale } from './preview-state';
 export class PreviewRefused extends Error {}
 
 /** Every overlay (targets and the mounts beneath them) and every read-only mount, or why the view cannot be made whole. */
-export function planMounts(targets: readonly string[], stateDir: string): { overlays: string[]; readOnly: string[]; covered: string[]; files: string[] } {
+export function planMounts(
+  targets: readonly string[],
+  stateDir: string,
+): { overlays: string[]; readOnly: string[]; covered: string[]; files: string[] } {
   const overlays = new Set(targets);
   const files = new Set<string>();
   const readOnly = new Set<string>();
@@ -160,7 +163,12 @@ export function planMounts(targets: readonly string[], stateDir: string): { over
   }
   // Nothing is mounted beneath a covered kernel filesystem in the jail.
   const isCovered = (d: string) => [...covered].some((c) => d !== c && inside(d, c));
-  return { overlays: [...overlays].filter((d) => !isCovered(d)), readOnly: [...readOnly].filter((d) => !isCovered(d)), covered: [...covered].filter((d) => !isCovered(d)), files: [...files] };
+  return {
+    overlays: [...overlays].filter((d) => !isCovered(d)),
+    readOnly: [...readOnly].filter((d) => !isCovered(d)),
+    covered: [...covered].filter((d) => !isCovered(d)),
+    files: [...files],
+  };
 }
 
 const read = (file: string): string => {
@@ -171,7 +179,6 @@ const read = (file: string): string => {
   }
 };
 
-
 let cgroupsUsable: boolean | undefined;
 /**
  * Whether runc can make the preview's cgroups here (root of the machine, not
@@ -181,8 +188,14 @@ let cgroupsUsable: boolean | undefined;
 function cgroupsWritable(elevated: boolean): boolean {
   if (cgroupsUsable !== undefined) return cgroupsUsable;
   // runc makes one in every hierarchy (cgroup v1) or in the unified tree: each must take a new folder.
-  const probe = ['sh', '-c', 'n=aios-probe-$$; ok=; for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do [ -f "$d/cgroup.procs" ] || continue; [ "$d" = /sys/fs/cgroup/ ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ] && continue; mkdir "$d$n" 2>/dev/null && rmdir "$d$n" || exit 1; ok=1; done; [ -n "$ok" ]'];
-  const r = elevated ? spawnSync('sudo', ['-n', '--', ...probe], { stdio: 'ignore', timeout: 5000 }) : spawnSync(probe[0] as string, probe.slice(1), { stdio: 'ignore', timeout: 5000 });
+  const probe = [
+    'sh',
+    '-c',
+    'n=aios-probe-$$; ok=; for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do [ -f "$d/cgroup.procs" ] || continue; [ "$d" = /sys/fs/cgroup/ ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ] && continue; mkdir "$d$n" 2>/dev/null && rmdir "$d$n" || exit 1; ok=1; done; [ -n "$ok" ]',
+  ];
+  const r = elevated
+    ? spawnSync('sudo', ['-n', '--', ...probe], { stdio: 'ignore', timeout: 5000 })
+    : spawnSync(probe[0] as string, probe.slice(1), { stdio: 'ignore', timeout: 5000 });
   cgroupsUsable = r.status === 0;
   return cgroupsUsable;
 }
@@ -215,7 +228,11 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
 }
 
 /** The host's mounts, less the previews' own scratch space. */
-const mountTable = () => hostMounts().filter((m) => !path.basename(m.dir).startsWith(STATE_PREFIX)).map((m) => `${m.dir} ${m.fstype}`).join('\n');
+const mountTable = () =>
+  hostMounts()
+    .filter((m) => !path.basename(m.dir).startsWith(STATE_PREFIX))
+    .map((m) => `${m.dir} ${m.fstype}`)
+    .join('\n');
 
 async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[], cover: readonly string[] = []): Promise<OverlayRun> {
   const t0 = performance.now();
@@ -223,12 +240,33 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   const stateDir = fs.mkdtempSync(path.join(base, `${STATE_PREFIX}${process.pid}-`));
   const uid = process.getuid?.() ?? 0;
   const elevated = uid !== 0;
-  const empty = (setupError: string): OverlayRun => ({ stateDir, elevated: false, targets: [], submounts: [], exitCode: null, timedOut: false, setupError, unmounted: [], writable: [], stdout: '', stderr: '', durationMs: performance.now() - t0 });
+  const empty = (setupError: string): OverlayRun => ({
+    stateDir,
+    elevated: false,
+    targets: [],
+    submounts: [],
+    exitCode: null,
+    timedOut: false,
+    setupError,
+    unmounted: [],
+    writable: [],
+    stdout: '',
+    stderr: '',
+    durationMs: performance.now() - t0,
+  });
   if (elevated && !o.sudo) return empty('the preview needs root or passwordless sudo to start its container (runc)');
   const cgroups = cgroupsWritable(elevated);
   if (!cgroups && !o.scratchOnDisk) {
     // No cgroup to count the upper layers against: they get a tmpfs of the memory limit's size.
-    const m = asRoot(elevated, ['mount', '-t', 'tmpfs', '-o', `size=${o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY},mode=700`, 'aios-preview', stateDir]);
+    const m = asRoot(elevated, [
+      'mount',
+      '-t',
+      'tmpfs',
+      '-o',
+      `size=${o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY},mode=700`,
+      'aios-preview',
+      stateDir,
+    ]);
     if (m.status !== 0) return empty(`the preview's scratch space cannot be made (${(m.stderr || m.error?.message || '').trim()})`);
     if (elevated) asRoot(true, ['chown', `${uid}:${process.getgid?.() ?? uid}`, stateDir]);
   }
@@ -242,7 +280,11 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
       submounts,
       overlays: plan.overlays.filter((d) => !readOnlyInstead.includes(d)),
       readOnly: [...plan.readOnly, ...readOnlyInstead].filter((d) => !cover.includes(d)),
-      covered: [...plan.covered, ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()), ...(o.hide ?? []).filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory())],
+      covered: [
+        ...plan.covered,
+        ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()),
+        ...(o.hide ?? []).filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()),
+      ],
     };
   } catch (err) {
     if (err instanceof PreviewRefused) return empty(err.message);
@@ -269,10 +311,14 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   // Locked file mounts are covered by an empty file (read-only).
   const empty0 = path.join(stateDir, 'empty');
   fs.writeFileSync(empty0, '');
-  const coverFiles = cover.filter((d) => !fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()).map((d) => [d, empty0] as [string, string]);
+  const coverFiles = cover
+    .filter((d) => !fs.statSync(d, { throwIfNoEntry: false })?.isDirectory())
+    .map((d) => [d, empty0] as [string, string]);
   // sudo inside checks the account in /etc/shadow: it gets one with every hash replaced by "*" (the hashes stay masked).
   const shadow = path.join(stateDir, 'shadow');
-  const madeShadow = asRoot(elevated, ['sh', '-c', 'sed -E "s/^([^:]*):[^:]*:/\\1:*:/" /etc/shadow > "$1" && chmod 600 "$1"', 'aios-preview', shadow]).status === 0;
+  const madeShadow =
+    asRoot(elevated, ['sh', '-c', 'sed -E "s/^([^:]*):[^:]*:/\\1:*:/" /etc/shadow > "$1" && chmod 600 "$1"', 'aios-preview', shadow])
+      .status === 0;
   const rootfs = path.join(stateDir, 'root');
   fs.mkdirSync(rootfs);
   for (const [name, to] of topLevelLinks()) fs.symlinkSync(to, path.join(rootfs, name));
@@ -303,49 +349,87 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
   const out = fs.openSync(path.join(stateDir, 'stdout'), 'w');
   const err = fs.openSync(path.join(stateDir, 'stderr'), 'w');
-  const runc = ['runc', ...(process.env.AIOS_RUNC_DEBUG ? ['--debug'] : []), '--root', path.join(stateDir, 'runc'), '--log', path.join(stateDir, 'runc.log'), '--log-format', 'json'];
+  const runc = [
+    'runc',
+    ...(process.env.AIOS_RUNC_DEBUG ? ['--debug'] : []),
+    '--root',
+    path.join(stateDir, 'runc'),
+    '--log',
+    path.join(stateDir, 'runc.log'),
+    '--log-format',
+    'json',
+  ];
   // runc under the same lifeline as every command: when aios goes, the preview goes (its container is a nested PID namespace).
   // Without network: runc and the container in an empty network namespace (its loopback down).
-  const argv = ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc', ...(o.network ? [] : ['--net']), '--', '/bin/bash', '--norc', '--noprofile', '-c', LIFELINE_INIT, 'aios-preview', ...runc, 'run', '--no-new-keyring', '--bundle', bundle, id];
+  const argv = [
+    'unshare',
+    '--pid',
+    '--fork',
+    '--kill-child',
+    '--mount-proc',
+    ...(o.network ? [] : ['--net']),
+    '--',
+    '/bin/bash',
+    '--norc',
+    '--noprofile',
+    '-c',
+    LIFELINE_INIT,
+    'aios-preview',
+    ...runc,
+    'run',
+    '--no-new-keyring',
+    '--bundle',
+    bundle,
+    id,
+  ];
   const full = elevated ? ['sudo', '-n', '--', ...argv] : argv;
-  const { code, timedOut, spawnError } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null }>((resolve) => {
-    let timedOut = false;
-    const live = o.onOutput;
-    const child = spawn(full[0] as string, full.slice(1), { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['pipe', live ? 'pipe' : out, live ? 'pipe' : err], detached: true });
-    child.stdin?.on('error', () => undefined);
-    if (live) {
-      for (const [stream, fd, pipe] of [['stdout', out, child.stdout], ['stderr', err, child.stderr]] as const) {
-        // A character split across two chunks is held until its end comes.
-        const text = new StringDecoder('utf8');
-        pipe?.on('data', (b: Buffer) => {
-          fs.writeSync(fd, b);
-          const s = text.write(b);
-          if (s) live(s, stream);
-        });
-        pipe?.on('end', () => {
-          const s = text.end();
-          if (s) live(s, stream);
-        });
+  const { code, timedOut, spawnError } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null }>(
+    (resolve) => {
+      let timedOut = false;
+      const live = o.onOutput;
+      const child = spawn(full[0] as string, full.slice(1), {
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+        stdio: ['pipe', live ? 'pipe' : out, live ? 'pipe' : err],
+        detached: true,
+      });
+      child.stdin?.on('error', () => undefined);
+      if (live) {
+        for (const [stream, fd, pipe] of [
+          ['stdout', out, child.stdout],
+          ['stderr', err, child.stderr],
+        ] as const) {
+          // A character split across two chunks is held until its end comes.
+          const text = new StringDecoder('utf8');
+          pipe?.on('data', (b: Buffer) => {
+            fs.writeSync(fd, b);
+            const s = text.write(b);
+            if (s) live(s, stream);
+          });
+          pipe?.on('end', () => {
+            const s = text.end();
+            if (s) live(s, stream);
+          });
+        }
       }
-    }
-    const stop = () => child.stdin?.destroy();
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, o.timeoutMs);
-    o.signal?.addEventListener('abort', stop, { once: true });
-    // Abandoned while the view was being made: the listener came too late to hear it.
-    if (o.signal?.aborted) stop();
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ code: null, timedOut: false, spawnError: e.message });
-    });
-    child.on('close', (c) => {
-      clearTimeout(timer);
-      o.signal?.removeEventListener('abort', stop);
-      resolve({ code: c, timedOut, spawnError: null });
-    });
-  });
+      const stop = () => child.stdin?.destroy();
+      const timer = setTimeout(() => {
+        timedOut = true;
+        stop();
+      }, o.timeoutMs);
+      o.signal?.addEventListener('abort', stop, { once: true });
+      // Abandoned while the view was being made: the listener came too late to hear it.
+      if (o.signal?.aborted) stop();
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        resolve({ code: null, timedOut: false, spawnError: e.message });
+      });
+      child.on('close', (c) => {
+        clearTimeout(timer);
+        o.signal?.removeEventListener('abort', stop);
+        resolve({ code: c, timedOut, spawnError: null });
+      });
+    },
+  );
   fs.closeSync(out);
   fs.closeSync(err);
   if (timedOut || o.signal?.aborted) {
@@ -366,7 +450,11 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     timedOut,
     setupError,
     submounts: plan.submounts ?? [],
-    unmounted: [...cover.map((d) => `${d} (locked by the machine; it was hidden in the preview)`), ...readOnlyInstead.map((d) => `${d} (overlayfs refused it; it was read-only in the preview)`), ...plan.files.map((f) => `${f} (a file mounted there; it was read-only in the preview)`)],
+    unmounted: [
+      ...cover.map((d) => `${d} (locked by the machine; it was hidden in the preview)`),
+      ...readOnlyInstead.map((d) => `${d} (overlayfs refused it; it was read-only in the preview)`),
+      ...plan.files.map((f) => `${f} (a file mounted there; it was read-only in the preview)`),
+    ],
     writable: [],
     stdout: read(path.join(stateDir, 'stdout')).slice(0, 8192),
     stderr: read(path.join(stateDir, 'stderr')).slice(0, 8192),

@@ -40,16 +40,44 @@ export interface ElsewhereOptions {
  * memory, processes, CPU time and file size. Throws JailUnavailableError (root without a cgroup: nothing would hold
  * its processes, as the kernel exempts root from RLIMIT_NPROC). The caller calls `release` when the command ends.
  */
-export function quietLaunch(bwrap: string, shell: string, command: string, c: QuietConfinement, cwd: string = c.workTree, elsewhere?: ElsewhereOptions): JailLaunch {
+export function quietLaunch(
+  bwrap: string,
+  shell: string,
+  command: string,
+  c: QuietConfinement,
+  cwd: string = c.workTree,
+  elsewhere?: ElsewhereOptions,
+): JailLaunch {
   const seccomp = seccompBpf({ caps: [], unixSockets: false });
   const limits = { ...QUIET_LIMITS, ...c.limits };
   const root = elsewhere?.asRoot ?? asRoot();
   // A jail run in another machine gets no cgroup from here: its rlimits only.
   const cgroup = elsewhere ? undefined : commandCgroup(limits);
-  if (root && !cgroup && !elsewhere) throw new JailUnavailableError('as root the quiet path needs a cgroup to limit its processes (the kernel exempts root from RLIMIT_NPROC), and none can be made here (/sys/fs/cgroup is read-only or not ours); commands run as notify');
+  if (root && !cgroup && !elsewhere)
+    throw new JailUnavailableError(
+      'as root the quiet path needs a cgroup to limit its processes (the kernel exempts root from RLIMIT_NPROC), and none can be made here (/sys/fs/cgroup is read-only or not ours); commands run as notify',
+    );
   // Secret files are looked up on this machine: for a jail run in another, the caller masks what it knows there.
-  const spec = { writable: [c.workTree], readOnly: c.readOnly, network: false, tmpBytes: DEFAULT_TMP_BYTES, cwd, ...(elsewhere ? { mounts: elsewhere.mounts } : { secrets: c.secrets ?? {} }) };
-  const jailed = [...bwrapArgs(spec, root), '--', '/bin/bash', '--norc', '--noprofile', '-c', `${ulimitLine(limits, cgroup !== undefined)}; ${CLOSE_FDS}`, shell, '-c', command];
+  const spec = {
+    writable: [c.workTree],
+    readOnly: c.readOnly,
+    network: false,
+    tmpBytes: DEFAULT_TMP_BYTES,
+    cwd,
+    ...(elsewhere ? { mounts: elsewhere.mounts } : { secrets: c.secrets ?? {} }),
+  };
+  const jailed = [
+    ...bwrapArgs(spec, root),
+    '--',
+    '/bin/bash',
+    '--norc',
+    '--noprofile',
+    '-c',
+    `${ulimitLine(limits, cgroup !== undefined)}; ${CLOSE_FDS}`,
+    shell,
+    '-c',
+    command,
+  ];
   if (!cgroup) return { file: bwrap, args: jailed, seccomp };
   return { file: bwrap, args: jailed, seccomp, around: cgroup.around, release: cgroup.release };
 }

@@ -22,12 +22,56 @@ const CLONE_NEW_ANY = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x1000
 
 /** Denied in every jail, whatever the profile allows. */
 export const JAIL_DENIED_SYSCALLS = [
-  'unshare', 'setns', 'mount', 'umount', 'umount2', 'pivot_root', 'chroot', 'mount_setattr', 'open_tree', 'move_mount',
-  'fsopen', 'fsconfig', 'fsmount', 'fspick', 'keyctl', 'add_key', 'request_key', 'bpf', 'perf_event_open', 'ptrace',
-  'process_vm_readv', 'process_vm_writev', 'kcmp', 'pidfd_getfd', 'init_module', 'finit_module', 'delete_module',
-  'kexec_load', 'kexec_file_load', 'reboot', 'settimeofday', 'clock_settime', 'clock_adjtime', 'adjtimex', 'sethostname',
-  'setdomainname', 'swapon', 'swapoff', 'acct', 'syslog', 'userfaultfd', 'open_by_handle_at', 'name_to_handle_at', 'iopl',
-  'ioperm', 'lookup_dcookie', 'fanotify_init', 'quotactl', 'nfsservctl', 'vhangup',
+  'unshare',
+  'setns',
+  'mount',
+  'umount',
+  'umount2',
+  'pivot_root',
+  'chroot',
+  'mount_setattr',
+  'open_tree',
+  'move_mount',
+  'fsopen',
+  'fsconfig',
+  'fsmount',
+  'fspick',
+  'keyctl',
+  'add_key',
+  'request_key',
+  'bpf',
+  'perf_event_open',
+  'ptrace',
+  'process_vm_readv',
+  'process_vm_writev',
+  'kcmp',
+  'pidfd_getfd',
+  'init_module',
+  'finit_module',
+  'delete_module',
+  'kexec_load',
+  'kexec_file_load',
+  'reboot',
+  'settimeofday',
+  'clock_settime',
+  'clock_adjtime',
+  'adjtimex',
+  'sethostname',
+  'setdomainname',
+  'swapon',
+  'swapoff',
+  'acct',
+  'syslog',
+  'userfaultfd',
+  'open_by_handle_at',
+  'name_to_handle_at',
+  'iopl',
+  'ioperm',
+  'lookup_dcookie',
+  'fanotify_init',
+  'quotactl',
+  'nfsservctl',
+  'vhangup',
 ] as const;
 
 export interface SeccompArg {
@@ -89,7 +133,9 @@ export function jailSeccompProfile(o: SeccompOptions): SeccompProfile {
   try {
     raw = JSON.parse(fs.readFileSync(o.profilePath ?? CONTAINERS_PROFILE, 'utf8')) as typeof raw;
   } catch (err) {
-    throw new JailUnavailableError(`the containers' seccomp profile cannot be read (${(err as Error).message}); install the golang-github-containers-common package`);
+    throw new JailUnavailableError(
+      `the containers' seccomp profile cannot be read (${(err as Error).message}); install the golang-github-containers-common package`,
+    );
   }
   const caps = new Set(o.caps);
   const denied = new Set<string>([...JAIL_DENIED_SYSCALLS, 'clone', 'clone3', ...(o.unixSockets ? [] : ['socket'])]);
@@ -98,17 +144,36 @@ export function jailSeccompProfile(o: SeccompOptions): SeccompProfile {
     if (!applies(rule, caps) || (rule.action !== 'SCMP_ACT_ALLOW' && rule.action !== 'SCMP_ACT_ERRNO')) continue;
     const names = (rule.names ?? (rule.name ? [rule.name] : [])).filter((n) => !denied.has(n));
     if (names.length === 0) continue;
-    syscalls.push({ names, action: rule.action, ...(rule.errnoRet ? { errnoRet: rule.errnoRet } : {}), ...(rule.args?.length ? { args: rule.args } : {}) });
+    syscalls.push({
+      names,
+      action: rule.action,
+      ...(rule.errnoRet ? { errnoRet: rule.errnoRet } : {}),
+      ...(rule.args?.length ? { args: rule.args } : {}),
+    });
   }
   syscalls.push({ names: [...JAIL_DENIED_SYSCALLS], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM });
   // Every fork is a clone without namespace flags; clone3's flags sit behind a pointer, so it is "not here" and libc falls back to clone.
-  syscalls.push({ names: ['clone'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: CLONE_NEW_ANY, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] });
-  syscalls.push({ names: ['clone'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM, args: [{ index: 0, value: CLONE_NEW_ANY, valueTwo: CLONE_NEW_ANY, op: 'SCMP_CMP_MASKED_EQ' }] });
+  syscalls.push({
+    names: ['clone'],
+    action: 'SCMP_ACT_ALLOW',
+    args: [{ index: 0, value: CLONE_NEW_ANY, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+  });
+  syscalls.push({
+    names: ['clone'],
+    action: 'SCMP_ACT_ERRNO',
+    errnoRet: EPERM,
+    args: [{ index: 0, value: CLONE_NEW_ANY, valueTwo: CLONE_NEW_ANY, op: 'SCMP_CMP_MASKED_EQ' }],
+  });
   syscalls.push({ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS });
   if (!o.unixSockets) {
     // socketpair stays: it links two processes of the jail, not the jail to a service.
     syscalls.push({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: AF_UNIX, op: 'SCMP_CMP_NE' }] });
-    syscalls.push({ names: ['socket'], action: 'SCMP_ACT_ERRNO', errnoRet: EACCES, args: [{ index: 0, value: AF_UNIX, op: 'SCMP_CMP_EQ' }] });
+    syscalls.push({
+      names: ['socket'],
+      action: 'SCMP_ACT_ERRNO',
+      errnoRet: EACCES,
+      args: [{ index: 0, value: AF_UNIX, op: 'SCMP_CMP_EQ' }],
+    });
   }
   return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: raw.defaultErrnoRet ?? ENOSYS, architectures: ['SCMP_ARCH_X86_64'], syscalls };
 }

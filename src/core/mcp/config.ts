@@ -37,7 +37,16 @@ const McpFile = z.looseObject({ mcpServers: z.record(z.string(), z.unknown()).de
  * names. The MCP spec calls annotations untrusted hints, so this is off.
  */
 export type McpServerConfig =
-  | { name: string; transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string; disabled: boolean; trustAnnotations: boolean }
+  | {
+      name: string;
+      transport: 'stdio';
+      command: string;
+      args: string[];
+      env: Record<string, string>;
+      cwd?: string;
+      disabled: boolean;
+      trustAnnotations: boolean;
+    }
   | { name: string; transport: 'http'; url: string; headers: Record<string, string>; disabled: boolean; trustAnnotations: boolean };
 
 export interface McpConfigProblem {
@@ -95,10 +104,22 @@ function expandRecord(rec: Record<string, string>, env: Env, missing: Set<string
 function parseEntry(name: string, raw: unknown, env: Env, file: string): { server?: McpServerConfig; problems: McpConfigProblem[] } {
   const problems: McpConfigProblem[] = [];
   if (name === BUILTIN_SERVER) {
-    return { problems: [{ file, server: name, message: `the name "${BUILTIN_SERVER}" is reserved for aios's own tools (rules name them mcp__${BUILTIN_SERVER}__…); rename this server` }] };
+    return {
+      problems: [
+        {
+          file,
+          server: name,
+          message: `the name "${BUILTIN_SERVER}" is reserved for aios's own tools (rules name them mcp__${BUILTIN_SERVER}__…); rename this server`,
+        },
+      ],
+    };
   }
   if (!NAME_RE.test(name)) {
-    problems.push({ file, server: name, message: 'a server name may use letters, digits, "-" and single "_" only (tools are named server__tool)' });
+    problems.push({
+      file,
+      server: name,
+      message: 'a server name may use letters, digits, "-" and single "_" only (tools are named server__tool)',
+    });
     return { problems };
   }
   const type = (raw as { type?: unknown } | null)?.type;
@@ -120,7 +141,14 @@ function parseEntry(name: string, raw: unknown, env: Env, file: string): { serve
   let server: McpServerConfig;
   if (isHttp) {
     const d = parsed.data as z.infer<typeof HttpEntry>;
-    server = { name, transport: 'http', url: one(d.url), headers: expandRecord(d.headers, env, missing), disabled: d.disabled, trustAnnotations: d.trust_annotations };
+    server = {
+      name,
+      transport: 'http',
+      url: one(d.url),
+      headers: expandRecord(d.headers, env, missing),
+      disabled: d.disabled,
+      trustAnnotations: d.trust_annotations,
+    };
     try {
       new URL(server.url);
     } catch {
@@ -139,13 +167,15 @@ function parseEntry(name: string, raw: unknown, env: Env, file: string): { serve
       trustAnnotations: d.trust_annotations,
     };
   }
-  for (const m of missing) problems.push({ file, server: name, message: `\${${m}} is not set and has no default (write \${${m}:-default})` });
+  for (const m of missing)
+    problems.push({ file, server: name, message: `\${${m}} is not set and has no default (write \${${m}:-default})` });
   return { server, problems };
 }
 
 export function parseMcpConfig(data: unknown, file: string, env: Env): { servers: McpServerConfig[]; problems: McpConfigProblem[] } {
   const top = McpFile.safeParse(data);
-  if (!top.success) return { servers: [], problems: [{ file, message: 'expected an object with "mcpServers": { name: { command | url … } }' }] };
+  if (!top.success)
+    return { servers: [], problems: [{ file, message: 'expected an object with "mcpServers": { name: { command | url … } }' }] };
   const servers: McpServerConfig[] = [];
   const problems: McpConfigProblem[] = [];
   for (const [name, raw] of Object.entries(top.data.mcpServers)) {
@@ -171,7 +201,13 @@ export function loadMcpConfig(file: string, env: Env = process.env): LoadedMcpCo
   try {
     data = JSON.parse(text);
   } catch (err) {
-    return { file, exists: true, usingDefault: false, servers: [], problems: [{ file, message: `not valid JSON: ${(err as Error).message}` }] };
+    return {
+      file,
+      exists: true,
+      usingDefault: false,
+      servers: [],
+      problems: [{ file, message: `not valid JSON: ${(err as Error).message}` }],
+    };
   }
   return { file, exists: true, usingDefault: false, ...parseMcpConfig(data, file, env) };
 }

@@ -104,18 +104,16 @@ export class McpManager {
           const cfg = this.config.servers.find((s) => s.name === c.name);
           const known = cfg?.transport === 'stdio' ? knownServerFor([cfg.command, ...cfg.args]) : undefined;
           try {
-            return (await c.tools()).map(
-              (t): NamespacedTool => ({
-                name: `${c.name}${SEPARATOR}${t.name}`,
-                server: c.name,
-                tool: t.name,
-                description: t.description ?? '',
-                inputSchema: t.inputSchema as Record<string, unknown>,
-                annotations: t.annotations,
-                trustAnnotations: cfg?.trustAnnotations ?? false,
-                known,
-              }),
-            );
+            return (await c.tools()).map((t): NamespacedTool => ({
+              name: `${c.name}${SEPARATOR}${t.name}`,
+              server: c.name,
+              tool: t.name,
+              description: t.description ?? '',
+              inputSchema: t.inputSchema as Record<string, unknown>,
+              annotations: t.annotations,
+              trustAnnotations: cfg?.trustAnnotations ?? false,
+              known,
+            }));
           } catch {
             return [];
           }
@@ -125,7 +123,11 @@ export class McpManager {
   }
 
   /** Calls `server__tool`. Throws McpServerError (unknown-tool, unavailable, timeout, cancelled, failed). */
-  async callTool(name: string, args: Record<string, unknown>, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<CallToolResult> {
+  async callTool(
+    name: string,
+    args: Record<string, unknown>,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<CallToolResult> {
     this.assertOpen();
     const at = name.indexOf(SEPARATOR);
     const server = at > 0 ? name.slice(0, at) : '';

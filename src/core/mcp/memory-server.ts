@@ -23,10 +23,16 @@ export interface MemoryServerOptions {
 }
 
 const score = (name: string) =>
-  z.number({ error: `${name} must be a number from 0.0 to 1.0` }).min(0, { error: `${name} must be at least 0.0` }).max(1, { error: `${name} must be at most 1.0` });
+  z
+    .number({ error: `${name} must be a number from 0.0 to 1.0` })
+    .min(0, { error: `${name} must be at least 0.0` })
+    .max(1, { error: `${name} must be at most 1.0` });
 const text = (name: string, description: string) => z.string({ error: `${name} is required and must be a string` }).describe(description);
 const count = (name: string, description: string, max?: number) => {
-  const base = z.number({ error: `${name} must be a number` }).int({ error: `${name} must be a whole number` }).min(0, { error: `${name} must be 0 or more` });
+  const base = z
+    .number({ error: `${name} must be a number` })
+    .int({ error: `${name} must be a whole number` })
+    .min(0, { error: `${name} must be 0 or more` });
   return (max === undefined ? base : base.max(max, { error: `${name} must be at most ${max}` })).optional().describe(description);
 };
 
@@ -79,7 +85,10 @@ export function createMemoryMcpServer(options: MemoryServerOptions): MemoryMcpSe
 
   server.registerTool(
     'create_memory',
-    { description: 'Create a new memory entry (Layer 1: simple storage)', inputSchema: { content: text('content', 'Content of the memory') } },
+    {
+      description: 'Create a new memory entry (Layer 1: simple storage)',
+      inputSchema: { content: text('content', 'Content of the memory') },
+    },
     (a) => run((s) => tools.createMemory(s, a)),
   );
   server.registerTool(
@@ -88,7 +97,10 @@ export function createMemoryMcpServer(options: MemoryServerOptions): MemoryMcpSe
       description: 'Create a memory with AI interpretation and priority score (Layer 2)',
       inputSchema: {
         content: text('content', 'Original content of the memory'),
-        ai_interpretation: z.string({ error: 'ai_interpretation must be a string' }).optional().describe("AI's creative interpretation of the content (optional)"),
+        ai_interpretation: z
+          .string({ error: 'ai_interpretation must be a string' })
+          .optional()
+          .describe("AI's creative interpretation of the content (optional)"),
         priority_score: score('priority_score').optional().describe('Priority score from 0.0 (low) to 1.0 (high) (optional)'),
         related_entities: z
           .array(z.string().min(1), { error: 'related_entities must be a list of names' })
@@ -98,10 +110,8 @@ export function createMemoryMcpServer(options: MemoryServerOptions): MemoryMcpSe
     },
     (a) => run((s) => tools.createAiMemory(s, a)),
   );
-  server.registerTool(
-    'get_memory',
-    { description: 'Get a memory by ID', inputSchema: { id: text('id', 'Memory ID') } },
-    (a) => run((s) => tools.getMemory(s, a)),
+  server.registerTool('get_memory', { description: 'Get a memory by ID', inputSchema: { id: text('id', 'Memory ID') } }, (a) =>
+    run((s) => tools.getMemory(s, a)),
   );
   server.registerTool(
     'search_memories',
@@ -171,7 +181,8 @@ export function createMemoryMcpServer(options: MemoryServerOptions): MemoryMcpSe
     server.registerTool(
       'get_relationship',
       {
-        description: 'Get inferred relationship with a specific entity (Layer 4): bond strength and relationship type from memories and the user profile.',
+        description:
+          'Get inferred relationship with a specific entity (Layer 4): bond strength and relationship type from memories and the user profile.',
         inputSchema: { entity_id: text('entity_id', "Entity identifier (e.g., 'alice', 'companion_miku')") },
       },
       (a) => run((s) => tools.getRelationship(s, a)),

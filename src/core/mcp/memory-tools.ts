@@ -1,12 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import {
-  analysisJson,
-  memoryJson,
-  sortedJson,
-  profileJson,
-  relationshipJson,
-  searchHitJson,
-} from '../memory/aigpt-json';
+import { analysisJson, memoryJson, sortedJson, profileJson, relationshipJson, searchHitJson } from '../memory/aigpt-json';
 import { dominantTrait } from '../memory/profile';
 import type { CommandLog, CommandHistoryRow } from '../memory/history';
 import { parseTimeRange } from '../memory/time-range';
@@ -30,7 +23,12 @@ export function createMemory(store: MemoryStore, a: { content: string }): CallTo
 
 export function createAiMemory(
   store: MemoryStore,
-  a: { content: string; ai_interpretation?: string | undefined; priority_score?: number | undefined; related_entities?: string[] | undefined },
+  a: {
+    content: string;
+    ai_interpretation?: string | undefined;
+    priority_score?: number | undefined;
+    related_entities?: string[] | undefined;
+  },
 ): CallToolResult {
   const m = store.createAi(a.content, {
     aiInterpretation: a.ai_interpretation ?? null,
@@ -142,14 +140,30 @@ function historyJson(r: CommandHistoryRow): Record<string, unknown> {
     signal: r.signal,
     started_at: r.startedAt,
     // What it did, when it ran as a transaction: files and packages, facts rather than its output.
-    ...(r.effects ? { effects: { summary: r.effects.summary, paths: r.effects.paths.slice(0, 50), ...(r.effects.packages ? { packages: r.effects.packages } : {}), undo_id: r.effects.recordId } } : {}),
+    ...(r.effects
+      ? {
+          effects: {
+            summary: r.effects.summary,
+            paths: r.effects.paths.slice(0, 50),
+            ...(r.effects.packages ? { packages: r.effects.packages } : {}),
+            undo_id: r.effects.recordId,
+          },
+        }
+      : {}),
   };
 }
 
 /** aios's own: commands run or refused, by time ("yesterday", "last week", ISO) and words. */
 export function recallHistory(
   history: CommandLog,
-  a: { since?: string | undefined; until?: string | undefined; range?: string | undefined; query?: string | undefined; changed?: string | undefined; limit?: number | undefined },
+  a: {
+    since?: string | undefined;
+    until?: string | undefined;
+    range?: string | undefined;
+    query?: string | undefined;
+    changed?: string | undefined;
+    limit?: number | undefined;
+  },
 ): CallToolResult {
   let since: string | Date | undefined = a.since;
   let until: string | Date | undefined = a.until;

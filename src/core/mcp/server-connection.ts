@@ -64,7 +64,22 @@ export interface ConnectionDeps {
 }
 
 /** Variables passed to stdio servers (nothing else of aios's environment reaches them). */
-const PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'LANG', 'LC_ALL', 'TZ', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_RUNTIME_DIR', 'AIOS_CONFIG_DIR', 'AIOS_DATA_DIR'];
+const PASSED_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'TERM',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'XDG_CONFIG_HOME',
+  'XDG_DATA_HOME',
+  'XDG_RUNTIME_DIR',
+  'AIOS_CONFIG_DIR',
+  'AIOS_DATA_DIR',
+];
 const STDERR_LINES = 20;
 /** A server that ran this long before crashing starts its backoff afresh. */
 const STABLE_MS = 60_000;
@@ -138,11 +153,15 @@ export class ServerConnection {
     if (this.client && this.state === 'ready') return Promise.resolve(this.client);
     if (this.starting) return this.starting;
     if (this.state === 'closed' || this.state === 'disabled' || this.state === 'misconfigured') {
-      return Promise.reject(new McpServerError('unavailable', this.name, this.state === 'closed' ? 'closed' : (this.lastError ?? 'disabled in mcp.json')));
+      return Promise.reject(
+        new McpServerError('unavailable', this.name, this.state === 'closed' ? 'closed' : (this.lastError ?? 'disabled in mcp.json')),
+      );
     }
     const wait = this.retryAt - Date.now();
     if (wait > 0) {
-      return Promise.reject(new McpServerError('unavailable', this.name, `${this.lastError ?? 'failed'}; next try in ${Math.ceil(wait / 1000)} s`));
+      return Promise.reject(
+        new McpServerError('unavailable', this.name, `${this.lastError ?? 'failed'}; next try in ${Math.ceil(wait / 1000)} s`),
+      );
     }
     this.starting = this.start().finally(() => {
       this.starting = undefined;
@@ -157,7 +176,11 @@ export class ServerConnection {
     return this.toolList;
   }
 
-  async call(tool: string, args: Record<string, unknown>, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<CallToolResult> {
+  async call(
+    tool: string,
+    args: Record<string, unknown>,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<CallToolResult> {
     const client = await this.ensure();
     try {
       const result = await client.callTool({ name: tool, arguments: args }, undefined, {
@@ -259,7 +282,8 @@ export class ServerConnection {
       await client.close().catch(() => undefined);
       this.builtin?.close();
       this.builtin = undefined;
-      const message = err instanceof McpServerError ? err.message.replace(/^MCP server '[^']*': /, '') : err instanceof Error ? err.message : String(err);
+      const message =
+        err instanceof McpServerError ? err.message.replace(/^MCP server '[^']*': /, '') : err instanceof Error ? err.message : String(err);
       this.fail(`could not start: ${message}${this.stderrHint()}`, this.autoRestart);
       throw err instanceof McpServerError ? err : new McpServerError('failed', this.name, `could not start: ${message}`, { cause: err });
     }

@@ -25,7 +25,11 @@ export const RESULT_BUDGET_BYTES = 4 * 1024 * 1024;
  * Takes items from the front while their JSON fits the budget. The first
  * item is always taken, so a caller paging through always makes progress.
  */
-export function takeWithinBudget<T>(items: T[], toJson: (item: T) => unknown, budget = RESULT_BUDGET_BYTES): { taken: unknown[]; cut: boolean } {
+export function takeWithinBudget<T>(
+  items: T[],
+  toJson: (item: T) => unknown,
+  budget = RESULT_BUDGET_BYTES,
+): { taken: unknown[]; cut: boolean } {
   const taken: unknown[] = [];
   let used = 0;
   for (const item of items) {

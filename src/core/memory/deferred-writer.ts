@@ -5,7 +5,8 @@ const STORAGE_CODES = /^(SQLITE_(READONLY|BUSY|LOCKED|IOERR|FULL|CANTOPEN|PERM)|
 
 /** True for a write that may work later (lock, full disk, I/O, permissions), not for a bug. */
 export function isTransientStorageError(err: unknown): boolean {
-  if (err instanceof MemoryStoreError) return err.kind === 'locked' || err.kind === 'full' || err.kind === 'readonly' || err.kind === 'unreadable' || err.kind === 'newer';
+  if (err instanceof MemoryStoreError)
+    return err.kind === 'locked' || err.kind === 'full' || err.kind === 'readonly' || err.kind === 'unreadable' || err.kind === 'newer';
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && STORAGE_CODES.test(code);
 }

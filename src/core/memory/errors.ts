@@ -44,7 +44,10 @@ export class MemoryStoreError extends Error {
   readonly code: string | undefined;
 
   constructor(kind: MemoryErrorKind, path: string, sqliteMessage: string, code?: string, options?: { cause?: unknown }) {
-    super(`memory database ${path} is ${describeKind(kind)}: ${sqliteMessage} (${ADVICE[kind]})${kind === 'corrupt' ? recoverySteps(path) : ''}`, options);
+    super(
+      `memory database ${path} is ${describeKind(kind)}: ${sqliteMessage} (${ADVICE[kind]})${kind === 'corrupt' ? recoverySteps(path) : ''}`,
+      options,
+    );
     this.kind = kind;
     this.path = path;
     this.sqliteMessage = sqliteMessage;
@@ -86,7 +89,8 @@ function kindOfCode(code: string): MemoryErrorKind {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'locked';
   if (code.startsWith('SQLITE_READONLY') || code === 'EROFS') return 'readonly';
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'full';
-  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') return 'unreadable';
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH')
+    return 'unreadable';
   if (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return 'unreadable';
   return 'other';
 }

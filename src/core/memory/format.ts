@@ -66,7 +66,17 @@ export function instantFromDate(date: Date): Instant {
 export function parseTimestamp(value: string): Instant | undefined {
   const m = RFC3339_RE.exec(value);
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, zone] = m as unknown as [string, string, string, string, string, string, string, string | undefined, string];
+  const [, y, mo, d, h, mi, s, frac, zone] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+    string,
+  ];
   const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   if (Number.isNaN(base)) return undefined;
   let offsetSeconds = 0;

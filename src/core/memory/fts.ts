@@ -53,7 +53,6 @@ const MAX_PROBES = 64;
 
 const MISMATCH = 'd.mem_rowid IS NULL OR d.id IS NOT m.id OR d.content IS NOT m.content OR d.interp IS NOT m.ai_interpretation';
 
-
 export interface MemoryIndexOptions {
   /** Rows compared whole at each sync (tests make it small to exercise the marks). */
   verifyWindow?: number;
@@ -77,7 +76,9 @@ export class MemoryIndex {
   ) {
     this.window = options.verifyWindow ?? VERIFY_WINDOW;
     const indexes = db.prepare("SELECT name FROM pragma_index_list('memories')").pluck().all() as string[];
-    this.marks = indexes.some((name) => (db.prepare('SELECT name FROM pragma_index_info(?)').pluck().all(name) as string[])[0] === 'updated_at');
+    this.marks = indexes.some(
+      (name) => (db.prepare('SELECT name FROM pragma_index_info(?)').pluck().all(name) as string[])[0] === 'updated_at',
+    );
     this.stmts = {
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
       hasDoc: db.prepare('SELECT 1 FROM aios_memory_docs WHERE mem_rowid = ?').pluck(),
@@ -113,7 +114,9 @@ export class MemoryIndex {
         .prepare('SELECT d.mem_rowid FROM aios_memory_docs d WHERE NOT EXISTS (SELECT 1 FROM memories m WHERE m.rowid = d.mem_rowid)')
         .pluck(),
       orphansRange: db
-        .prepare('SELECT d.mem_rowid FROM aios_memory_docs d WHERE d.mem_rowid > ? AND d.mem_rowid <= ? AND NOT EXISTS (SELECT 1 FROM memories m WHERE m.rowid = d.mem_rowid)')
+        .prepare(
+          'SELECT d.mem_rowid FROM aios_memory_docs d WHERE d.mem_rowid > ? AND d.mem_rowid <= ? AND NOT EXISTS (SELECT 1 FROM memories m WHERE m.rowid = d.mem_rowid)',
+        )
         .pluck(),
       indexed: db.prepare('SELECT count(*) FROM aios_memory_docs').pluck(),
     };
@@ -122,7 +125,9 @@ export class MemoryIndex {
   /** The query over rows changed since a mark, through aigpt's index on updated_at (or none without it). */
   private markStatement(sql: string, indexes: string[]): Database.Statement | undefined {
     if (!this.marks) return undefined;
-    const name = indexes.find((n) => (this.db.prepare('SELECT name FROM pragma_index_info(?)').pluck().all(n) as string[])[0] === 'updated_at')!;
+    const name = indexes.find(
+      (n) => (this.db.prepare('SELECT name FROM pragma_index_info(?)').pluck().all(n) as string[])[0] === 'updated_at',
+    )!;
     return this.db.prepare(sql.replace('INDEXED BY_UPDATED', `INDEXED BY "${name.replace(/"/g, '""')}"`));
   }
 
@@ -213,7 +218,9 @@ export class MemoryIndex {
    * What changed since the mark: deleted newest rows, rows to (re)index, rows
    * of the window whose entry is an orphan, and the new mark.
    */
-  private plan(mark: string):
+  private plan(
+    mark: string,
+  ):
     | 'renumbered'
     | { gone: number[]; orphans: number[]; changed: number; rows: () => DiffRow[]; mark: string | undefined; nextCursor: number } {
     // The newest indexed row, looked up by id: where VACUUM's renumbering and deletes show.
@@ -245,7 +252,14 @@ export class MemoryIndex {
     const rows = rowsOf();
     const orphans = (this.stmts.orphansRange.all(from, to) as number[]).filter((r) => !gone.includes(r));
     const newMark = (this.stmts.maxUpdated.get() as string | null) ?? mark;
-    return { gone, orphans, changed: rows.length, rows: () => (rows.length > 0 ? rowsOf() : rows), mark: newMark > mark ? newMark : undefined, nextCursor };
+    return {
+      gone,
+      orphans,
+      changed: rows.length,
+      rows: () => (rows.length > 0 ? rowsOf() : rows),
+      mark: newMark > mark ? newMark : undefined,
+      nextCursor,
+    };
   }
 
   /** Compares every row with its entry: a first build, a file from elsewhere, a renumbered table. */
@@ -255,7 +269,8 @@ export class MemoryIndex {
     const mark = this.marks ? ((this.stmts.maxUpdated.get() as string | null) ?? '') : undefined;
     // Compare first without the write lock; most commits leave memories as they were.
     if (this.stmts.diff.all(0, 1).length === 0 && !this.hasOrphans()) {
-      if (mark !== undefined && this.stmts.getMark.get(FTS_MARK_KEY) !== mark) writeTransaction(this.db, () => this.stmts.setMark.run(FTS_MARK_KEY, mark));
+      if (mark !== undefined && this.stmts.getMark.get(FTS_MARK_KEY) !== mark)
+        writeTransaction(this.db, () => this.stmts.setMark.run(FTS_MARK_KEY, mark));
       return result;
     }
     let after = 0;

@@ -136,7 +136,8 @@ function bound(value: Date | string | undefined, end: 'since' | 'until', now: Da
   const range = parseTimeRange(value, now);
   if (range) return historyTimestamp(range[end]);
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new RangeError(`cannot read "${value}" as a time: try "yesterday", "last week", "last 3 days" or an ISO date`);
+  if (Number.isNaN(d.getTime()))
+    throw new RangeError(`cannot read "${value}" as a time: try "yesterday", "last week", "last 3 days" or an ISO date`);
   return historyTimestamp(d);
 }
 
@@ -308,16 +309,37 @@ export class CommandLog {
     return this.store.guard(() =>
       writeTransaction(this.store.connection, () => {
         const rows = this.store.connection
-          .prepare("SELECT id, command, owner, call_id, turn_id, conversation_id, record_json, started_at FROM aios_command_history WHERE state = 'running' ORDER BY started_at, id")
-          .all() as Array<{ id: string; command: string; owner: string | null; call_id: string | null; turn_id: string | null; conversation_id: string | null; record_json: string | null; started_at: string }>;
+          .prepare(
+            "SELECT id, command, owner, call_id, turn_id, conversation_id, record_json, started_at FROM aios_command_history WHERE state = 'running' ORDER BY started_at, id",
+          )
+          .all() as Array<{
+          id: string;
+          command: string;
+          owner: string | null;
+          call_id: string | null;
+          turn_id: string | null;
+          conversation_id: string | null;
+          record_json: string | null;
+          started_at: string;
+        }>;
         const marked: InterruptedCall[] = [];
-        const update = this.store.connection.prepare("UPDATE aios_command_history SET state = 'interrupted', ended_at = ?, output_excerpt = ?, record_json = ? WHERE id = ?");
+        const update = this.store.connection.prepare(
+          "UPDATE aios_command_history SET state = 'interrupted', ended_at = ?, output_excerpt = ?, record_json = ? WHERE id = ?",
+        );
         const ended = historyTimestamp(new Date());
         for (const r of rows) {
           if (r.owner !== null && !isDead(r.owner)) continue;
           update.run(ended, reason, interruptedRecord(r.record_json, reason), r.id);
           const ran = r.record_json === null || r.record_json.includes('"running":true');
-          marked.push({ id: r.id, command: r.command, callId: r.call_id, turnId: r.turn_id, conversationId: r.conversation_id, startedAt: r.started_at, ran });
+          marked.push({
+            id: r.id,
+            command: r.command,
+            callId: r.call_id,
+            turnId: r.turn_id,
+            conversationId: r.conversation_id,
+            startedAt: r.started_at,
+            ran,
+          });
         }
         return marked;
       }),
@@ -328,7 +350,9 @@ export class CommandLog {
   updateRecord(id: string, record: unknown): void {
     const json = JSON.stringify(record, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value));
     this.write('history record', () =>
-      writeTransaction(this.store.connection, () => this.statement('UPDATE aios_command_history SET record_json = ? WHERE id = ?').run(json, id)),
+      writeTransaction(this.store.connection, () =>
+        this.statement('UPDATE aios_command_history SET record_json = ? WHERE id = ?').run(json, id),
+      ),
     );
   }
 
@@ -336,14 +360,19 @@ export class CommandLog {
   setEffects(id: string, effects: CommandEffects): void {
     const json = JSON.stringify(effects, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value));
     this.write('history effects', () =>
-      writeTransaction(this.store.connection, () => this.store.connection.prepare('UPDATE aios_command_history SET effects_json = ? WHERE id = ?').run(json, id)),
+      writeTransaction(this.store.connection, () =>
+        this.store.connection.prepare('UPDATE aios_command_history SET effects_json = ? WHERE id = ?').run(json, id),
+      ),
     );
   }
 
   /** Call ids that a live process is still running (its row says `running`). */
   runningCallIds(isDead: (owner: string) => boolean = ownerIsDead): Set<string> {
     const rows = this.store.guard(
-      () => this.store.connection.prepare("SELECT call_id, owner FROM aios_command_history WHERE state = 'running' AND call_id IS NOT NULL").all() as Array<{ call_id: string; owner: string | null }>,
+      () =>
+        this.store.connection
+          .prepare("SELECT call_id, owner FROM aios_command_history WHERE state = 'running' AND call_id IS NOT NULL")
+          .all() as Array<{ call_id: string; owner: string | null }>,
     );
     return new Set(rows.filter((r) => r.owner !== null && !isDead(r.owner)).map((r) => r.call_id));
   }
@@ -378,7 +407,9 @@ export class CommandLog {
       optText(entry.callId),
       optText(entry.turnId),
       optText(entry.conversationId),
-      entry.record === undefined || entry.record === null ? null : JSON.stringify(entry.record, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value)),
+      entry.record === undefined || entry.record === null
+        ? null
+        : JSON.stringify(entry.record, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value)),
     ];
   }
 
@@ -402,7 +433,11 @@ export class CommandLog {
     // Paths are stored as "<change> /abs/path" strings in the JSON: a match at the path's start, on a component boundary.
     if (q.changed !== undefined) {
       const dir = q.changed.replace(/\/+$/, '') || '/';
-      add("(effects_json LIKE ? ESCAPE '\\' OR effects_json LIKE ? ESCAPE '\\')", `% ${likeText(dir)}"%`, `% ${likeText(dir === '/' ? '' : dir)}/%`);
+      add(
+        "(effects_json LIKE ? ESCAPE '\\' OR effects_json LIKE ? ESCAPE '\\')",
+        `% ${likeText(dir)}"%`,
+        `% ${likeText(dir === '/' ? '' : dir)}/%`,
+      );
     }
     if (q.packageName !== undefined) add("effects_json LIKE ? ESCAPE '\\'", `%"packages":%${likeText(q.packageName)}%`);
     const limit = Math.min(1000, Math.max(1, Math.floor(q.limit ?? 100)));
@@ -425,7 +460,9 @@ export class CommandLog {
     );
     // In slices, so one read never holds a huge parameter.
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = this.store.guard(() => select.all(JSON.stringify(ids.slice(i, i + 500))) as Array<{ call_id: string; record_json: string }>);
+      const rows = this.store.guard(
+        () => select.all(JSON.stringify(ids.slice(i, i + 500))) as Array<{ call_id: string; record_json: string }>,
+      );
       for (const r of rows) {
         try {
           found.set(r.call_id, JSON.parse(r.record_json) as unknown);

@@ -43,7 +43,13 @@ function isEntityList(value: unknown): boolean {
 function countFormatProblems(db: ReturnType<typeof openDatabase>['db']): NonNullable<MemoryFileReport['formatProblems']> {
   const out = { badIds: 0, badTimestamps: 0, badRelatedEntities: 0, examples: [] as string[] };
   const stmt = db.prepare('SELECT rowid, id, created_at, updated_at, related_entities FROM memories');
-  for (const r of stmt.iterate() as Iterable<{ rowid: number; id: unknown; created_at: unknown; updated_at: unknown; related_entities: unknown }>) {
+  for (const r of stmt.iterate() as Iterable<{
+    rowid: number;
+    id: unknown;
+    created_at: unknown;
+    updated_at: unknown;
+    related_entities: unknown;
+  }>) {
     const problems: string[] = [];
     if (typeof r.id !== 'string' || !ULID_RE.test(r.id)) {
       out.badIds++;

@@ -23,10 +23,23 @@ export function openWritableOrReadOnly(file: string, options: OpenOptions): { op
     } catch {
       throw e;
     }
-    return { opened: openReadOnly(file, options), readOnlyBecause: new MemoryStoreError('readonly', file, `cannot be written (${e.sqliteMessage}); opened read-only: memories can be read, nothing new is saved`, e.code) };
+    return {
+      opened: openReadOnly(file, options),
+      readOnlyBecause: new MemoryStoreError(
+        'readonly',
+        file,
+        `cannot be written (${e.sqliteMessage}); opened read-only: memories can be read, nothing new is saved`,
+        e.code,
+      ),
+    };
   }
   if (!writableHere(file)) {
-    const reason = new MemoryStoreError('readonly', file, 'the file or its folder is not writable by this user; opened read-only: memories can be read, nothing new is saved', 'EACCES');
+    const reason = new MemoryStoreError(
+      'readonly',
+      file,
+      'the file or its folder is not writable by this user; opened read-only: memories can be read, nothing new is saved',
+      'EACCES',
+    );
     opened.db.close();
     return { opened: openReadOnly(file, options), readOnlyBecause: reason };
   }
@@ -38,7 +51,12 @@ export function openWritableOrReadOnly(file: string, options: OpenOptions): { op
   }
   if (version !== undefined && Number.isFinite(version) && version > AIOS_SCHEMA_VERSION) {
     opened.db.close();
-    const reason = new MemoryStoreError('newer', file, `its aios_meta.schema_version is ${version}, this aios knows up to ${AIOS_SCHEMA_VERSION}`, 'AIOS_NEWER_SCHEMA');
+    const reason = new MemoryStoreError(
+      'newer',
+      file,
+      `its aios_meta.schema_version is ${version}, this aios knows up to ${AIOS_SCHEMA_VERSION}`,
+      'AIOS_NEWER_SCHEMA',
+    );
     return { opened: openDatabase(file, { ...options, readonly: true }), readOnlyBecause: reason };
   }
   return { opened };

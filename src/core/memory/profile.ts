@@ -1,14 +1,6 @@
 import type Database from 'better-sqlite3';
 import { writeTransaction } from './connection';
-import {
-  formatDbTimestamp,
-  formatJsonTimestamp,
-  instantMs,
-  newUlid,
-  nowInstant,
-  parseTimestamp,
-  toF32,
-} from './format';
+import { formatDbTimestamp, formatJsonTimestamp, instantMs, newUlid, nowInstant, parseTimestamp, toF32 } from './format';
 import type { BigFive, Memory, UserAnalysis } from './types';
 
 /**
@@ -53,7 +45,16 @@ export function saveAnalysis(src: LayerSource, scores: BigFive, summary: string)
         `INSERT INTO user_analyses (id, openness, conscientiousness, extraversion, agreeableness, neuroticism, summary, analyzed_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(analysis.id, values.openness, values.conscientiousness, values.extraversion, values.agreeableness, values.neuroticism, summary, analysis.analyzedAt);
+      .run(
+        analysis.id,
+        values.openness,
+        values.conscientiousness,
+        values.extraversion,
+        values.agreeableness,
+        values.neuroticism,
+        summary,
+        analysis.analyzedAt,
+      );
   });
   return analysis;
 }
@@ -78,15 +79,84 @@ export function dominantTrait(a: BigFive): string {
 }
 
 const STOPWORDS = new Set([
-  'the', 'a', 'an', 'and', 'or', 'but', 'in', 'on', 'at', 'to', 'for', 'of', 'with', 'by', 'from', 'as', 'is', 'was',
-  'are', 'were', 'been', 'be', 'have', 'has', 'had', 'do', 'does', 'did', 'will', 'would', 'could', 'should', 'may',
-  'might', 'can', 'this', 'that', 'these', 'those', 'です', 'ます', 'ました', 'である', 'ある', 'いる', 'する', 'した',
-  'という', 'として', 'ために', 'によって', 'について',
+  'the',
+  'a',
+  'an',
+  'and',
+  'or',
+  'but',
+  'in',
+  'on',
+  'at',
+  'to',
+  'for',
+  'of',
+  'with',
+  'by',
+  'from',
+  'as',
+  'is',
+  'was',
+  'are',
+  'were',
+  'been',
+  'be',
+  'have',
+  'has',
+  'had',
+  'do',
+  'does',
+  'did',
+  'will',
+  'would',
+  'could',
+  'should',
+  'may',
+  'might',
+  'can',
+  'this',
+  'that',
+  'these',
+  'those',
+  'です',
+  'ます',
+  'ました',
+  'である',
+  'ある',
+  'いる',
+  'する',
+  'した',
+  'という',
+  'として',
+  'ために',
+  'によって',
+  'について',
 ]);
 
 const VALUE_INDICATORS = [
-  '重視', '大切', '価値', '重要', '優先', '好む', '志向', 'シンプル', '効率', '品質', '安定', '革新', '創造',
-  'value', 'important', 'priority', 'prefer', 'focus', 'simple', 'efficient', 'quality', 'stable', 'creative',
+  '重視',
+  '大切',
+  '価値',
+  '重要',
+  '優先',
+  '好む',
+  '志向',
+  'シンプル',
+  '効率',
+  '品質',
+  '安定',
+  '革新',
+  '創造',
+  'value',
+  'important',
+  'priority',
+  'prefer',
+  'focus',
+  'simple',
+  'efficient',
+  'quality',
+  'stable',
+  'creative',
 ];
 
 const EDGE_RE = /^[^\p{Alphabetic}\p{N}]+|[^\p{Alphabetic}\p{N}]+$/gu;
@@ -105,7 +175,10 @@ export function extractKeywords(text: string): string[] {
 }
 
 function topByCount(counts: Map<string, number>, n: number): string[] {
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([w]) => w);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([w]) => w);
 }
 
 function bump(counts: Map<string, number>, word: string, by: number): void {
@@ -114,7 +187,9 @@ function bump(counts: Map<string, number>, word: string, by: number): void {
 
 export function generateProfile(memories: Memory[], analysis: UserAnalysis | undefined, now = nowInstant()): UserProfile {
   const dominant = analysis
-    ? TRAITS.map((name) => ({ name, score: analysis[name] })).sort((a, b) => b.score - a.score).slice(0, 3)
+    ? TRAITS.map((name) => ({ name, score: analysis[name] }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, 3)
     : [];
   const interests = new Map<string, number>();
   for (const m of memories) {
@@ -145,13 +220,19 @@ export function generateProfile(memories: Memory[], analysis: UserAnalysis | und
 const DAY_MS = 86_400_000;
 
 /** aigpt's `needs_update`: a week old, 10+ memories beyond the estimate, or a newer analysis. */
-export function profileNeedsUpdate(profile: UserProfile, memoryCount: number, analysis: UserAnalysis | undefined, now = nowInstant()): boolean {
+export function profileNeedsUpdate(
+  profile: UserProfile,
+  memoryCount: number,
+  analysis: UserAnalysis | undefined,
+  now = nowInstant(),
+): boolean {
   const updated = parseTimestamp(profile.last_updated);
   if (!updated) return true;
   if (Math.trunc((instantMs(now) - instantMs(updated)) / DAY_MS) >= 7) return true;
   if (memoryCount > profile.key_memory_ids.length * 2 + 10) return true;
   const analyzed = analysis ? parseTimestamp(analysis.analyzedAt) : undefined;
-  if (analyzed && (analyzed.seconds > updated.seconds || (analyzed.seconds === updated.seconds && analyzed.nanos > updated.nanos))) return true;
+  if (analyzed && (analyzed.seconds > updated.seconds || (analyzed.seconds === updated.seconds && analyzed.nanos > updated.nanos)))
+    return true;
   return false;
 }
 

@@ -74,7 +74,8 @@ export class Ranker {
     if (newest.length === 0 || rare.length === 0) return { rows: newest.map((rowid) => ({ rowid, score: 0 })), capped };
     const scores = new Map<number, number>();
     // The uncommon phrases match at most `common` memories each: scoring them all in the candidates' range is cheap.
-    for (const r of this.stmts.scoredBetween.all(rare.join(' OR '), newest[newest.length - 1], newest[0]) as Candidate[]) scores.set(r.rowid, r.score);
+    for (const r of this.stmts.scoredBetween.all(rare.join(' OR '), newest[newest.length - 1], newest[0]) as Candidate[])
+      scores.set(r.rowid, r.score);
     return { rows: newest.map((rowid) => ({ rowid, score: scores.get(rowid) ?? 0 })), capped };
   }
 

@@ -34,9 +34,7 @@ function extraversionOf(profile: UserProfile): number {
 /** Introverts (extraversion < 0.5 among the top traits): count weighs more; others: priority does. */
 export function bondStrength(count: number, avgPriority: number, profile: UserProfile): number {
   const bond =
-    extraversionOf(profile) < 0.5
-      ? Math.min(count / 20, 1) * 0.6 + avgPriority * 0.4
-      : Math.min(count / 50, 1) * 0.4 + avgPriority * 0.6;
+    extraversionOf(profile) < 0.5 ? Math.min(count / 20, 1) * 0.6 + avgPriority * 0.4 : Math.min(count / 50, 1) * 0.4 + avgPriority * 0.6;
   return toF32(Math.min(1, Math.max(0, bond)));
 }
 
@@ -59,7 +57,12 @@ export function confidence(count: number): number {
   return toF32(Math.min(1, Math.max(0, c)));
 }
 
-export function inferRelationship(entityId: string, memories: Memory[], profile: UserProfile, now: Instant = nowInstant()): RelationshipInference {
+export function inferRelationship(
+  entityId: string,
+  memories: Memory[],
+  profile: UserProfile,
+  now: Instant = nowInstant(),
+): RelationshipInference {
   const mine = memories.filter((m) => m.relatedEntities?.includes(entityId) ?? false);
   const scored = mine.filter((m) => m.priorityScore !== null);
   const avg = scored.length > 0 ? toF32(scored.reduce((s, m) => s + (m.priorityScore ?? 0), 0) / scored.length) : 0.5;
@@ -82,8 +85,7 @@ export function inferRelationship(entityId: string, memories: Memory[], profile:
 
 function readCache(db: Database.Database, key: string): unknown {
   const row = db.prepare('SELECT data, cached_at FROM relationship_cache WHERE entity_id = ?').get(key) as
-    | { data: string; cached_at: string }
-    | undefined;
+    { data: string; cached_at: string } | undefined;
   if (!row) return undefined;
   const cachedAt = parseTimestamp(row.cached_at);
   // aigpt: valid while (now - cached_at).num_minutes() < 5.

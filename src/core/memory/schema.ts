@@ -25,7 +25,15 @@ export const AIGPT_DDL = [
 ] as const;
 
 export const AIGPT_TABLES = ['memories', 'user_analyses', 'user_profiles', 'relationship_cache'] as const;
-export const MEMORY_COLUMNS = ['id', 'content', 'ai_interpretation', 'priority_score', 'created_at', 'updated_at', 'related_entities'] as const;
+export const MEMORY_COLUMNS = [
+  'id',
+  'content',
+  'ai_interpretation',
+  'priority_score',
+  'created_at',
+  'updated_at',
+  'related_entities',
+] as const;
 /** Columns older aigpt files lack, in the order aigpt added them. */
 const ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['ai_interpretation', 'TEXT'],
@@ -134,7 +142,7 @@ export interface SchemaState {
 }
 
 export function readSchemaState(db: Database.Database): SchemaState {
-  const tables = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all() as string[]);
+  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all() as string[];
   const memoryColumns = tables.includes('memories')
     ? (db.prepare("SELECT name FROM pragma_table_info('memories') ORDER BY cid").pluck().all() as string[])
     : [];

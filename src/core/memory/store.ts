@@ -162,7 +162,10 @@ export class MemoryStore {
   /** Layer 2: a memory with the AI's interpretation, priority and (Layer 4) related entities. */
   createAi(content: string, options: CreateAiOptions = {}): Memory {
     const text = checkText('content', content);
-    const interp = options.aiInterpretation === undefined || options.aiInterpretation === null ? null : checkText('ai_interpretation', options.aiInterpretation);
+    const interp =
+      options.aiInterpretation === undefined || options.aiInterpretation === null
+        ? null
+        : checkText('ai_interpretation', options.aiInterpretation);
     const score = checkScore(options.priorityScore);
     const entities = checkEntities(options.relatedEntities);
     return this.guard(() =>
@@ -233,7 +236,13 @@ export class MemoryStore {
    */
   syncIndex(): SyncResult {
     return this.guard(() => {
-      if (!this.index) throw new MemoryStoreError('readonly', this.path, 'the full-text index tables are missing and the store is read-only', 'AIOS_NO_INDEX');
+      if (!this.index)
+        throw new MemoryStoreError(
+          'readonly',
+          this.path,
+          'the full-text index tables are missing and the store is read-only',
+          'AIOS_NO_INDEX',
+        );
       return this.index.sync();
     });
   }

@@ -160,7 +160,8 @@ export function makeSnippet(text: string, terms: readonly string[], options: Sni
 
 /** One pattern for every needle, longest first; a stem also takes the rest of its word. */
 function needlePattern(needles: string[], options: SnippetOptions): RegExp | undefined {
-  const start = (needle: string): string => (options.wordStart && !CJK_RE.test(needle) ? `(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}` : escapeRegExp(needle));
+  const start = (needle: string): string =>
+    options.wordStart && !CJK_RE.test(needle) ? `(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}` : escapeRegExp(needle);
   const stems = [...new Set((options.stems ?? []).filter((s) => s.length > 0))];
   const parts = [
     ...stems.sort((a, b) => b.length - a.length).map((s) => `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}[\\p{L}\\p{N}]*`),

@@ -16,22 +16,54 @@ export interface TimeRange {
 type Unit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
 
 const UNIT_ALIASES: Record<string, Unit> = {
-  m: 'minute', min: 'minute', mins: 'minute', minute: 'minute', minutes: 'minute',
-  h: 'hour', hr: 'hour', hrs: 'hour', hour: 'hour', hours: 'hour',
-  d: 'day', day: 'day', days: 'day',
-  w: 'week', wk: 'week', wks: 'week', week: 'week', weeks: 'week',
-  mo: 'month', month: 'month', months: 'month',
-  y: 'year', yr: 'year', yrs: 'year', year: 'year', years: 'year',
+  m: 'minute',
+  min: 'minute',
+  mins: 'minute',
+  minute: 'minute',
+  minutes: 'minute',
+  h: 'hour',
+  hr: 'hour',
+  hrs: 'hour',
+  hour: 'hour',
+  hours: 'hour',
+  d: 'day',
+  day: 'day',
+  days: 'day',
+  w: 'week',
+  wk: 'week',
+  wks: 'week',
+  week: 'week',
+  weeks: 'week',
+  mo: 'month',
+  month: 'month',
+  months: 'month',
+  y: 'year',
+  yr: 'year',
+  yrs: 'year',
+  year: 'year',
+  years: 'year',
 };
 
 const JAPANESE: Record<string, string> = {
-  今日: 'today', 本日: 'today', 昨日: 'yesterday', 一昨日: '2 days ago', おととい: '2 days ago',
-  今週: 'this week', 先週: 'last week', 今月: 'this month', 先月: 'last month', 今年: 'this year', 去年: 'last year', 昨年: 'last year',
+  今日: 'today',
+  本日: 'today',
+  昨日: 'yesterday',
+  一昨日: '2 days ago',
+  おととい: '2 days ago',
+  今週: 'this week',
+  先週: 'last week',
+  今月: 'this month',
+  先月: 'last month',
+  今年: 'this year',
+  去年: 'last year',
+  昨年: 'last year',
 };
 
 const startOfDay = (d: Date): Date => new Date(d.getFullYear(), d.getMonth(), d.getDate());
-const addDays = (d: Date, n: number): Date => new Date(d.getFullYear(), d.getMonth(), d.getDate() + n, d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds());
-const addMonths = (d: Date, n: number): Date => new Date(d.getFullYear(), d.getMonth() + n, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds());
+const addDays = (d: Date, n: number): Date =>
+  new Date(d.getFullYear(), d.getMonth(), d.getDate() + n, d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds());
+const addMonths = (d: Date, n: number): Date =>
+  new Date(d.getFullYear(), d.getMonth() + n, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds());
 /** Monday 00:00 of the week `d` is in. */
 const startOfWeek = (d: Date): Date => addDays(startOfDay(d), -((d.getDay() + 6) % 7));
 const startOfMonth = (d: Date): Date => new Date(d.getFullYear(), d.getMonth(), 1);

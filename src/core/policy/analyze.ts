@@ -39,7 +39,10 @@ function walkCode(parser: BashParser, source: string, home: string | undefined, 
   const first = walkOnce(parser, code, home, ctx, false);
   if (!first.doubtful) return first;
   const repaired = walkOnce(parser, applyRepairs(code, first.repairs), home, ctx, true);
-  repaired.floors.push({ decision: 'require_approval', reason: 'the shell parser misread part of this line (a newline or an escaped blank); it was read again with those spelled out' });
+  repaired.floors.push({
+    decision: 'require_approval',
+    reason: 'the shell parser misread part of this line (a newline or an escaped blank); it was read again with those spelled out',
+  });
   return repaired;
 }
 
@@ -55,9 +58,18 @@ export function analyzeLine(parser: BashParser, line: string, home: string | und
     facts.commands.push(cmd);
     for (const n of cmd.nested) {
       if (cmd.ctx.depth + 1 > MAX_NESTING) {
-        cmd.floors.push({ decision: 'require_approval', reason: `code nested more than ${MAX_NESTING} levels deep (${n.via}) is not followed` });
+        cmd.floors.push({
+          decision: 'require_approval',
+          reason: `code nested more than ${MAX_NESTING} levels deep (${n.via}) is not followed`,
+        });
         // Unparsed, its words can still be read as commands for the rules that tighten.
-        const words = n.kind === 'code' ? n.code.split(/[\s;&|()<>`'"]+/).filter((w) => w !== '').map(staticArg) : n.args;
+        const words =
+          n.kind === 'code'
+            ? n.code
+                .split(/[\s;&|()<>`'"]+/)
+                .filter((w) => w !== '')
+                .map(staticArg)
+            : n.args;
         cmd.layers.push(...guessedLayers(words, 0, words.length, false));
         continue;
       }
@@ -69,7 +81,17 @@ export function analyzeLine(parser: BashParser, line: string, home: string | und
       };
       if (n.kind === 'code') jobs.push({ code: n.code, ctx });
       else {
-        push(normalizeCommand({ text: n.args.map((a) => a.text).join(' '), argv: n.args, assignments: [], writes: [], ctx, home, open: n.open }));
+        push(
+          normalizeCommand({
+            text: n.args.map((a) => a.text).join(' '),
+            argv: n.args,
+            assignments: [],
+            writes: [],
+            ctx,
+            home,
+            open: n.open,
+          }),
+        );
       }
     }
   };
@@ -82,13 +104,26 @@ export function analyzeLine(parser: BashParser, line: string, home: string | und
     const walked = walkCode(parser, job.code, home, job.ctx);
     facts.functions.push(...walked.functions);
     (facts.reads ??= []).push(...walked.reads);
-    facts.floors.push(...walked.floors.map((f) => (job.ctx.depth > 0 ? { ...f, reason: `${f.reason} (inside ${job.ctx.via.join(' › ')})` } : f)));
+    facts.floors.push(
+      ...walked.floors.map((f) => (job.ctx.depth > 0 ? { ...f, reason: `${f.reason} (inside ${job.ctx.via.join(' › ')})` } : f)),
+    );
     for (const c of walked.code) {
-      if (job.ctx.depth + 1 > MAX_NESTING) facts.floors.push({ decision: 'require_approval', reason: `code nested more than ${MAX_NESTING} levels deep is not followed` });
+      if (job.ctx.depth + 1 > MAX_NESTING)
+        facts.floors.push({ decision: 'require_approval', reason: `code nested more than ${MAX_NESTING} levels deep is not followed` });
       else jobs.push({ code: c.code, ctx: { ...c.ctx, depth: job.ctx.depth + 1 } });
     }
     for (const raw of walked.commands) {
-      push(normalizeCommand({ text: raw.text, argv: raw.argv, assignments: raw.assignments, writes: raw.writes, ctx: raw.ctx, home, ...(raw.guessed ? { guessed: true } : {}) }));
+      push(
+        normalizeCommand({
+          text: raw.text,
+          argv: raw.argv,
+          assignments: raw.assignments,
+          writes: raw.writes,
+          ctx: raw.ctx,
+          home,
+          ...(raw.guessed ? { guessed: true } : {}),
+        }),
+      );
     }
   }
   return facts;

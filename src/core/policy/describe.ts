@@ -25,7 +25,9 @@ export function describePolicy(policy: CompiledPolicy): string {
       `The permission policy is running on its safe fallback because the configuration has problems (${policy.problems.map(formatProblem).join('; ')}): every command needs the person’s approval, and these never run: ${patternsOf(policy.base, 'deny').join(', ')}.`,
     );
   } else {
-    parts.push('Every command you propose is parsed as shell code and each simple command in it is judged on its own; the line gets the strictest decision.');
+    parts.push(
+      'Every command you propose is parsed as shell code and each simple command in it is judged on its own; the line gets the strictest decision.',
+    );
     for (const list of ['auto_allow', 'notify', 'require_approval', 'deny'] as const) {
       const patterns = patternsOf(policy.base, list);
       if (patterns.length > 0) parts.push(`Commands matching ${patterns.map((p) => JSON.stringify(p)).join(', ')} ${LIST_WORDS[list]}.`);
@@ -33,11 +35,15 @@ export function describePolicy(policy: CompiledPolicy): string {
     if (policy.profile && policy.profileName) {
       for (const list of ['notify', 'require_approval', 'deny'] as const) {
         const patterns = patternsOf(policy.profile, list);
-        if (patterns.length > 0) parts.push(`On this machine (profile ${policy.profileName}) commands matching ${patterns.map((p) => JSON.stringify(p)).join(', ')} ${LIST_WORDS[list]}.`);
+        if (patterns.length > 0)
+          parts.push(
+            `On this machine (profile ${policy.profileName}) commands matching ${patterns.map((p) => JSON.stringify(p)).join(', ')} ${LIST_WORDS[list]}.`,
+          );
       }
     }
     parts.push('Anything matching no rule needs approval.');
-    if (policy.replaceShipped) parts.push('This configuration replaces the shipped rules (replace_shipped = true): the shipped deny list does not apply.');
+    if (policy.replaceShipped)
+      parts.push('This configuration replaces the shipped rules (replace_shipped = true): the shipped deny list does not apply.');
     const tools = (['auto_allow', 'notify', 'require_approval', 'deny'] as const)
       .map((list) => [list, toolPatternsOf(policy.base, list)] as const)
       .filter(([, p]) => p.length > 0)

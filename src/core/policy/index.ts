@@ -86,10 +86,17 @@ export class PolicyEngine {
       profile: this.policy.profileName,
     };
     const notes = this.policy.fallback
-      ? [`the configuration has problems (${this.policy.problems.map(formatProblem).join('; ')}); running on the safe fallback: everything needs approval and the shipped deny list applies`]
+      ? [
+          `the configuration has problems (${this.policy.problems.map(formatProblem).join('; ')}); running on the safe fallback: everything needs approval and the shipped deny list applies`,
+        ]
       : [];
     if (commandLine.length > MAX_LINE_LENGTH) {
-      return { decision: 'require_approval', segments: [], reasons: [`the line is longer than ${MAX_LINE_LENGTH} characters: too long to judge`, ...notes], ...extra };
+      return {
+        decision: 'require_approval',
+        segments: [],
+        reasons: [`the line is longer than ${MAX_LINE_LENGTH} characters: too long to judge`, ...notes],
+        ...extra,
+      };
     }
     const facts: LineFacts = { commands: [], functions: [], floors: [] };
     try {
@@ -108,11 +115,22 @@ export class PolicyEngine {
   }
 
   /** After an internal error: approval, or deny when what was understood already hit a deny rule. */
-  private failClosed(facts: LineFacts, err: unknown, ctx: JudgeContext, extra: Pick<PolicyResult, 'fallback' | 'profile'>, notes: string[]): PolicyResult {
+  private failClosed(
+    facts: LineFacts,
+    err: unknown,
+    ctx: JudgeContext,
+    extra: Pick<PolicyResult, 'fallback' | 'profile'>,
+    notes: string[],
+  ): PolicyResult {
     const reason = `the policy engine could not judge this line (${err instanceof Error ? err.message : String(err)}), so it fails closed`;
     try {
       const partial = judgeLine(facts, this.policy, ctx);
-      return { decision: stricter(partial.decision, 'require_approval'), segments: partial.segments, reasons: [reason, ...partial.reasons, ...notes], ...extra };
+      return {
+        decision: stricter(partial.decision, 'require_approval'),
+        segments: partial.segments,
+        reasons: [reason, ...partial.reasons, ...notes],
+        ...extra,
+      };
     } catch {
       return { decision: 'require_approval', segments: [], reasons: [reason, ...notes], ...extra };
     }
@@ -129,7 +147,9 @@ export class PolicyEngine {
         decision: 'require_approval',
         server: call.server,
         tool: call.tool,
-        reasons: [`the policy engine could not judge this tool call (${err instanceof Error ? err.message : String(err)}), so it fails closed`],
+        reasons: [
+          `the policy engine could not judge this tool call (${err instanceof Error ? err.message : String(err)}), so it fails closed`,
+        ],
         fallback: this.policy.fallback,
       };
     }

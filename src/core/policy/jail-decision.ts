@@ -48,7 +48,13 @@ export function decideWithJail(
   if (!state) return { decision, reasons: out, confined: false, confinedUnknown };
   if (!state.available) {
     out.push(`auto-allowed, but runs as notify: ${state.reason}`);
-    return { decision: 'notify', reasons: out, confined: false, confinedUnknown, sandbox: { confined: false, detail: `not confined (${state.reason}): runs as notify` } };
+    return {
+      decision: 'notify',
+      reasons: out,
+      confined: false,
+      confinedUnknown,
+      sandbox: { confined: false, detail: `not confined (${state.reason}): runs as notify` },
+    };
   }
   const detail = confinedUnknown
     ? `confined because no rule covers it: read-only except ${state.workTree}, private /tmp, no network; if the jail stops it, it can run again unconfined after you approve`

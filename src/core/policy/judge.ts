@@ -153,7 +153,8 @@ class SegmentJudge {
         const target = resolvePath(w.arg.text, cwd);
         if (isHarmlessTarget(target)) continue;
         if (isProtected(target)) this.raise(j, 'require_approval', `${w.what} writes to ${target}, a system location`);
-        else if (!isInside(target, this.ctx.cwd)) this.raise(j, 'require_approval', `${w.what} writes to ${target}, outside the working tree ${this.ctx.cwd}`);
+        else if (!isInside(target, this.ctx.cwd))
+          this.raise(j, 'require_approval', `${w.what} writes to ${target}, outside the working tree ${this.ctx.cwd}`);
       }
     }
   }
@@ -188,7 +189,8 @@ class SegmentJudge {
         if (hit) this.noteRule(j, hit);
       }
     }
-    if (!innermost && cmd.writes.length > 0 && cmd.floors.length === 0) this.raise(j, 'require_approval', 'a redirection without a command');
+    if (!innermost && cmd.writes.length > 0 && cmd.floors.length === 0)
+      this.raise(j, 'require_approval', 'a redirection without a command');
     this.writes(cmd, j);
     for (const l of cmd.layers) for (const w of impliedWrites(l, this.ctx.home)) this.guard(w.arg, w.what, j, w.linkTarget);
     for (const l of real) {
@@ -211,9 +213,19 @@ class SegmentJudge {
       via: cmd.ctx.via,
     };
     // Only "no rule names this program", and nothing else: what may run confined instead of asking.
-    const unruled = j.decision === 'require_approval' && !j.other && innermost !== undefined && !innermost.dynamicProgram && real.every((l) => confinableProgram(l.program));
+    const unruled =
+      j.decision === 'require_approval' &&
+      !j.other &&
+      innermost !== undefined &&
+      !innermost.dynamicProgram &&
+      real.every((l) => confinableProgram(l.program));
     // A rule that would cover it next time: only when nothing but "no rule matches" asked, for a program named plainly.
-    const rememberable = j.decision === 'require_approval' && !j.other && innermost !== undefined && !innermost.dynamicProgram && /^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(innermost.program);
+    const rememberable =
+      j.decision === 'require_approval' &&
+      !j.other &&
+      innermost !== undefined &&
+      !innermost.dynamicProgram &&
+      /^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(innermost.program);
     const remember = rememberable ? narrowRule(innermost) : undefined;
     return { segment, why: j.why.get(j.decision) ?? (j.decision === 'auto_allow' ? 'allowed' : j.decision), unruled, remember };
   }
@@ -233,7 +245,9 @@ function applyStructural(
     const p = rule.pattern;
     const fns = p.functions.map((body) => facts.functions.filter((f) => f.canonicalBody === body));
     if (fns.some((list) => list.length === 0)) continue;
-    const cmdHits = p.commands.map((c) => facts.commands.map((cmd, i) => (book.matchesAnyLayer(c, cmd.layers, match) ? i : -1)).filter((i) => i >= 0));
+    const cmdHits = p.commands.map((c) =>
+      facts.commands.map((cmd, i) => (book.matchesAnyLayer(c, cmd.layers, match) ? i : -1)).filter((i) => i >= 0),
+    );
     if (cmdHits.some((list) => list.length === 0)) continue;
     const names = new Set(fns.flat().map((f) => f.name));
     const hitIndexes = new Set(cmdHits.flat());
@@ -258,7 +272,8 @@ function applyStructural(
 function narrowRule(layer: Layer): string | undefined {
   const [first] = layer.args;
   if (!first) return layer.program;
-  if (!first.dynamic && /^[a-z][a-z0-9-]*$/.test(first.text)) return layer.args.length > 1 ? `${layer.program} ${first.text} *` : `${layer.program} ${first.text}`;
+  if (!first.dynamic && /^[a-z][a-z0-9-]*$/.test(first.text))
+    return layer.args.length > 1 ? `${layer.program} ${first.text} *` : `${layer.program} ${first.text}`;
   return `${layer.program} *`;
 }
 
@@ -267,7 +282,10 @@ export function judgeLine(
   policy: CompiledPolicy,
   ctx: JudgeContext,
 ): { decision: Decision; segments: Segment[]; reasons: string[]; confinable: boolean; remember?: string } {
-  const { cwds, unknown } = possibleCwds(ctx.cwd, facts.commands.flatMap((c) => c.cd));
+  const { cwds, unknown } = possibleCwds(
+    ctx.cwd,
+    facts.commands.flatMap((c) => c.cd),
+  );
   const match: MatchContext = { home: ctx.home, cwds };
   const defined = new Set([...facts.functions.map((f) => f.name), ...facts.commands.flatMap((c) => c.aliases)]);
   const judge = new SegmentJudge(policy, ctx, match, unknown, defined);
@@ -322,14 +340,20 @@ export function judgeLine(
     for (const s of segments) {
       if (s.decision !== decision) continue;
       for (const r of s.reasons) {
-        if (/^runs as another user|outside the working tree|a protected path|reads a secret file|takes programs from/.test(r) && !lines.some((l) => l.endsWith(r)) && !reasons.includes(r)) reasons.push(r);
+        if (
+          /^runs as another user|outside the working tree|a protected path|reads a secret file|takes programs from/.test(r) &&
+          !lines.some((l) => l.endsWith(r)) &&
+          !reasons.includes(r)
+        )
+          reasons.push(r);
       }
     }
   }
   const distinct = new Set(remembers);
   const only = distinct.size === 1 ? [...distinct][0] : undefined;
   // Only a question a rule could answer: nothing line-level (a floor, a secret redirect, a structural rule) asked too.
-  const lineClean = facts.floors.length === 0 && !reasons.some((r) => r.startsWith('a < redirection reads a secret') || r.startsWith('the line matches'));
+  const lineClean =
+    facts.floors.length === 0 && !reasons.some((r) => r.startsWith('a < redirection reads a secret') || r.startsWith('the line matches'));
   const remember = decision === 'require_approval' && lineClean && !policy.fallback && only !== undefined ? only : undefined;
   return { decision, segments, reasons, confinable: confinable && decision === 'require_approval', remember };
 }

@@ -34,12 +34,21 @@ export interface ToolCallFacts {
 
 /** `@modelcontextprotocol/server-filesystem`'s tools that only read. */
 const FILESYSTEM_READS = new Set([
-  'read_file', 'read_text_file', 'read_media_file', 'read_multiple_files', 'list_directory', 'list_directory_with_sizes',
-  'directory_tree', 'search_files', 'get_file_info', 'list_allowed_directories',
+  'read_file',
+  'read_text_file',
+  'read_media_file',
+  'read_multiple_files',
+  'list_directory',
+  'list_directory_with_sizes',
+  'directory_tree',
+  'search_files',
+  'get_file_info',
+  'list_allowed_directories',
 ]);
 
 /** Argument names that hold a file or folder, for servers aios does not know. */
-const PATH_KEY = /(^|_|-)(path|paths|file|files|filename|filepath|dir|dirs|directory|folder|source|sources|destination|dest|target|output|root)$/i;
+const PATH_KEY =
+  /(^|_|-)(path|paths|file|files|filename|filepath|dir|dirs|directory|folder|source|sources|destination|dest|target|output|root)$/i;
 
 /** Which server a stdio command line runs, when aios knows its arguments. */
 export function knownServerFor(commandLine: readonly string[]): KnownServer | undefined {
@@ -62,7 +71,8 @@ function pathArguments(facts: ToolCallFacts): Array<{ key: string; value: string
   if (facts.server === BUILTIN_SERVER) return [];
   if (facts.known === 'filesystem' && FILESYSTEM_READS.has(facts.tool)) return [];
   const out: Array<{ key: string; value: string }> = [];
-  const wanted = (key: string) => (facts.known === 'filesystem' ? ['path', 'paths', 'source', 'destination'].includes(key) : PATH_KEY.test(key));
+  const wanted = (key: string) =>
+    facts.known === 'filesystem' ? ['path', 'paths', 'source', 'destination'].includes(key) : PATH_KEY.test(key);
   // Nested objects count too (`{"files": [{"path": …}]}`), a few levels deep.
   const walk = (obj: Record<string, unknown>, prefix: string, depth: number): void => {
     for (const [key, v] of Object.entries(obj)) {
@@ -105,7 +115,9 @@ export function judgeTool(
     reasons.push(`no rule matches ${name}; the server is trusted (trust_annotations) and marks the tool read-only`);
   } else {
     decision = 'require_approval';
-    reasons.push(`no rule matches ${name}${facts.annotations?.readOnlyHint && !facts.trustAnnotations ? ' (its read-only hint is not trusted: mcp.json does not set trust_annotations for this server)' : ''}`);
+    reasons.push(
+      `no rule matches ${name}${facts.annotations?.readOnlyHint && !facts.trustAnnotations ? ' (its read-only hint is not trusted: mcp.json does not set trust_annotations for this server)' : ''}`,
+    );
   }
   if (policy.profile) {
     for (const list of RESTRICTIVE) {

@@ -79,16 +79,19 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
   try {
     if (run.setupError) return redactPreview(noPreview(run.setupError, run.durationMs), req.secrets);
     const { changes, omitted } = readUpperLayers(run.targets, req.cwd, settings);
-    return redactPreview({
-      ran: true,
-      lines: summaryLines(changes, omitted),
-      limits: previewLimits(req.command, run, settings.timeoutMs),
-      changes,
-      omitted,
-      exitCode: run.exitCode,
-      timedOut: run.timedOut,
-      durationMs: performance.now() - t0,
-    }, req.secrets);
+    return redactPreview(
+      {
+        ran: true,
+        lines: summaryLines(changes, omitted),
+        limits: previewLimits(req.command, run, settings.timeoutMs),
+        changes,
+        omitted,
+        exitCode: run.exitCode,
+        timedOut: run.timedOut,
+        durationMs: performance.now() - t0,
+      },
+      req.secrets,
+    );
   } catch (err) {
     return noPreview(`its result could not be read (${(err as Error).message})`, performance.now() - t0);
   } finally {

@@ -16,7 +16,15 @@ export type Previewer = (req: { command: string; cwd: string; decision: Decision
 export type PreviewConfig = z.infer<typeof PreviewConfigSchema>;
 
 export function previewSettings(cfg: PreviewConfig): PreviewSettings {
-  return { ...DEFAULT_PREVIEW, enabled: cfg.enabled, timeoutMs: cfg.time_limit_s * 1000, decisions: cfg.decisions, paths: cfg.paths, network: cfg.network, sudo: cfg.sudo };
+  return {
+    ...DEFAULT_PREVIEW,
+    enabled: cfg.enabled,
+    timeoutMs: cfg.time_limit_s * 1000,
+    decisions: cfg.decisions,
+    paths: cfg.paths,
+    network: cfg.network,
+    sudo: cfg.sudo,
+  };
 }
 
 /** The agent's hook: a preview for the decisions `[preview]` names, none when it is off. */
@@ -24,9 +32,17 @@ export function previewSettings(cfg: PreviewConfig): PreviewSettings {
  * `env` is the commands' scrubbed environment (the preview runs as the real
  * command would); `secrets` redact its text like command output.
  */
-export function previewerFor(cfg: PreviewConfig, env: NodeJS.ProcessEnv, secrets?: SecretSet, secretFiles?: SecretFileContext, hide?: readonly string[]): Previewer | undefined {
+export function previewerFor(
+  cfg: PreviewConfig,
+  env: NodeJS.ProcessEnv,
+  secrets?: SecretSet,
+  secretFiles?: SecretFileContext,
+  hide?: readonly string[],
+): Previewer | undefined {
   const settings = { ...previewSettings(cfg), ...(hide ? { hide } : {}) };
   if (!settings.enabled) return undefined;
   return ({ command, cwd, decision, signal }) =>
-    settings.decisions.includes(decision) ? previewCommand({ command, cwd, env, signal, ...(secrets ? { secrets } : {}), ...(secretFiles ? { secretFiles } : {}) }, settings) : null;
+    settings.decisions.includes(decision)
+      ? previewCommand({ command, cwd, env, signal, ...(secrets ? { secrets } : {}), ...(secretFiles ? { secretFiles } : {}) }, settings)
+      : null;
 }

@@ -45,12 +45,21 @@ function groupLine(kind: PreviewChange['kind'], of: readonly PreviewChange[]): s
     const one = of.length === 1 ? of[0] : undefined;
     if (one) {
       const detail =
-        kind === 'mode' ? `${one.oldMode} → ${one.newMode}` : one.added !== undefined ? `+${one.added} −${one.removed ?? 0}` : formatBytes(one.size);
+        kind === 'mode'
+          ? `${one.oldMode} → ${one.newMode}`
+          : one.added !== undefined
+            ? `+${one.added} −${one.removed ?? 0}`
+            : formatBytes(one.size);
       return `would ${VERB[kind]} ${one.display}${one.type === 'dir' ? '/' : ''}: ${detail}`;
     }
     const bytes = files.reduce((s, c) => s + c.size, 0);
     const dirs = of.length - files.length;
-    const what = [files.length ? `${files.length} file${files.length === 1 ? '' : 's'}` : '', dirs ? `${dirs} director${dirs === 1 ? 'y' : 'ies'}` : ''].filter(Boolean).join(' and ');
+    const what = [
+      files.length ? `${files.length} file${files.length === 1 ? '' : 's'}` : '',
+      dirs ? `${dirs} director${dirs === 1 ? 'y' : 'ies'}` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
     return `would ${VERB[kind]} ${what}${files.length ? ` (${formatBytes(bytes)})` : ''} in ${commonDir(of)}`;
   }
 }
@@ -60,13 +69,18 @@ function groupLine(kind: PreviewChange['kind'], of: readonly PreviewChange[]): s
  * a heuristic (they read program names, not what the program does): they
  * exist so a summary never looks more complete than it is.
  */
-const NETWORK_PROGRAMS = /(^|[\s;&|(`])(curl|wget|ssh|scp|sftp|rsync|ping|nc|ncat|telnet|ftp|docker|podman|git\s+(clone|fetch|pull|push|submodule)|apt(-get)?\s+(install|update|upgrade|full-upgrade|dist-upgrade)|pacman\s+-S|dnf\s+install|yum\s+install|pip3?\s+install|npm\s+(install|i|ci|update)|yarn|pnpm|cargo\s+(install|build|fetch))\b/;
-const NETWORK_ERRORS = /could not resolve|temporary failure in name resolution|network is unreachable|connection refused|name or service not known|could not connect|failed to connect|no route to host/i;
-const SERVICE_PROGRAMS = /(^|[\s;&|(`])(systemctl|journalctl|service|loginctl|busctl|dbus-send|hostnamectl|timedatectl|machinectl|reboot|shutdown|poweroff)\b/;
-const DEVICE_WORDS = /(of=\/dev\/|>\s*\/dev\/(?!null\b|stdout\b|stderr\b)|(^|[\s;&|(`])(mkfs(\.\w+)?|fdisk|parted|wipefs|mount|umount|losetup|modprobe|insmod|rmmod|sysctl)\b)/;
+const NETWORK_PROGRAMS =
+  /(^|[\s;&|(`])(curl|wget|ssh|scp|sftp|rsync|ping|nc|ncat|telnet|ftp|docker|podman|git\s+(clone|fetch|pull|push|submodule)|apt(-get)?\s+(install|update|upgrade|full-upgrade|dist-upgrade)|pacman\s+-S|dnf\s+install|yum\s+install|pip3?\s+install|npm\s+(install|i|ci|update)|yarn|pnpm|cargo\s+(install|build|fetch))\b/;
+const NETWORK_ERRORS =
+  /could not resolve|temporary failure in name resolution|network is unreachable|connection refused|name or service not known|could not connect|failed to connect|no route to host/i;
+const SERVICE_PROGRAMS =
+  /(^|[\s;&|(`])(systemctl|journalctl|service|loginctl|busctl|dbus-send|hostnamectl|timedatectl|machinectl|reboot|shutdown|poweroff)\b/;
+const DEVICE_WORDS =
+  /(of=\/dev\/|>\s*\/dev\/(?!null\b|stdout\b|stderr\b)|(^|[\s;&|(`])(mkfs(\.\w+)?|fdisk|parted|wipefs|mount|umount|losetup|modprobe|insmod|rmmod|sysctl)\b)/;
 
 /** Reads that tell a preview from the real run: the mount table, cgroups, container markers, the host name. */
-const PREVIEW_PROBES = /\/proc\/[^\s/]+\/(mountinfo|mounts|cgroup)|\/proc\/mounts|\/sys\/fs\/cgroup|\.dockerenv|\/run\/\.containerenv|(^|[\s;&|(`])(findmnt|systemd-detect-virt|virt-what|hostname|uname|df|stat\s+-f)\b|\bcontainer=|overlay|aios-preview/;
+const PREVIEW_PROBES =
+  /\/proc\/[^\s/]+\/(mountinfo|mounts|cgroup)|\/proc\/mounts|\/sys\/fs\/cgroup|\.dockerenv|\/run\/\.containerenv|(^|[\s;&|(`])(findmnt|systemd-detect-virt|virt-what|hostname|uname|df|stat\s+-f)\b|\bcontainer=|overlay|aios-preview/;
 
 export function previewLimits(command: string, run: OverlayRun, timeoutMs: number): string[] {
   const out: string[] = [];
@@ -78,12 +92,18 @@ export function previewLimits(command: string, run: OverlayRun, timeoutMs: numbe
   if (/Value too large for defined data type|Operation not permitted|Permission denied/.test(run.stderr))
     out.push('some of it needed privileges the preview does not have (files of other users, the real root): those changes are not shown');
   if (NETWORK_PROGRAMS.test(command) || NETWORK_ERRORS.test(run.stderr))
-    out.push('the network was off in the preview: effects that need it (downloads, remote changes) are not shown (guessed from the program names and errors)');
-  if (SERVICE_PROGRAMS.test(command)) out.push('it talks to systemd or another service over a socket: what that service would do is not shown');
+    out.push(
+      'the network was off in the preview: effects that need it (downloads, remote changes) are not shown (guessed from the program names and errors)',
+    );
+  if (SERVICE_PROGRAMS.test(command))
+    out.push('it talks to systemd or another service over a socket: what that service would do is not shown');
   if (DEVICE_WORDS.test(command)) out.push('it touches devices, mounts or kernel settings: those effects are not shown');
-  if (/(^|[\s;&|(`])(sudo|doas|su)\b/.test(command)) out.push("sudo ran as the preview's own root: acts that need the real root (another user's files, chown) may have failed");
+  if (/(^|[\s;&|(`])(sudo|doas|su)\b/.test(command))
+    out.push("sudo ran as the preview's own root: acts that need the real root (another user's files, chown) may have failed");
   if (PREVIEW_PROBES.test(command))
-    out.push('it looks at its surroundings (mount table, cgroups, container markers or host name): it can tell it is being previewed, so its real run may differ from this one');
+    out.push(
+      'it looks at its surroundings (mount table, cgroups, container markers or host name): it can tell it is being previewed, so its real run may differ from this one',
+    );
   for (const why of run.unmounted) out.push(`could not overlay ${why}: writes there failed in the preview and are not shown`);
   for (const mp of run.writable) out.push(`${mp} could not be made read-only in the preview`);
   return out;

@@ -82,7 +82,11 @@ function textDiff(file: string, before: Buffer, after: Buffer): Pick<PreviewChan
   return { diff: body.join('\n'), added, removed };
 }
 
-export function readUpperLayers(targets: readonly OverlayTarget[], cwd: string, limits: DiffLimits): { changes: PreviewChange[]; omitted: number } {
+export function readUpperLayers(
+  targets: readonly OverlayTarget[],
+  cwd: string,
+  limits: DiffLimits,
+): { changes: PreviewChange[]; omitted: number } {
   const changes: PreviewChange[] = [];
   let omitted = 0;
   const display = (abs: string) => (abs === cwd ? '.' : abs.startsWith(cwd + '/') ? `./${abs.slice(cwd.length + 1)}` : abs);

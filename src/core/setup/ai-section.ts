@@ -81,7 +81,10 @@ export function withAiSettings(text: string, settings: AiSettings, file: string)
     try {
       parse(text);
     } catch (err) {
-      throw new ConfigEditError(file, `${file} is not valid TOML (${(err as Error).message.split('\n')[0]}); fix it first, then save again`);
+      throw new ConfigEditError(
+        file,
+        `${file} is not valid TOML (${(err as Error).message.split('\n')[0]}); fix it first, then save again`,
+      );
     }
   }
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
@@ -90,7 +93,10 @@ export function withAiSettings(text: string, settings: AiSettings, file: string)
   let { header, end } = findAiSection(lines);
   if (header < 0) {
     if (/^\s*ai\s*[.=]/m.test(text)) {
-      throw new ConfigEditError(file, `${file} writes the ai settings as dotted keys or an inline table; move them under an [ai] header, then save again`);
+      throw new ConfigEditError(
+        file,
+        `${file} writes the ai settings as dotted keys or an inline table; move them under an [ai] header, then save again`,
+      );
     }
     if (lines.length > 0 && (lines[lines.length - 1] as string).trim() !== '') lines.push('');
     lines.push('[ai]');
@@ -141,12 +147,18 @@ function verify(text: string, settings: AiSettings, file: string): void {
   try {
     doc = parse(text) as Record<string, unknown>;
   } catch (err) {
-    throw new ConfigEditError(file, `editing ${file} would make it invalid TOML (${(err as Error).message.split('\n')[0]}); nothing was written`);
+    throw new ConfigEditError(
+      file,
+      `editing ${file} would make it invalid TOML (${(err as Error).message.split('\n')[0]}); nothing was written`,
+    );
   }
   const ai = (doc.ai ?? {}) as Record<string, unknown>;
   for (const key of KEYS) {
     if (ai[key] !== settings[key]) {
-      throw new ConfigEditError(file, `could not set [ai] ${key} in ${file} without rewriting it (it is written in a form this editor does not change); set it by hand; nothing was written`);
+      throw new ConfigEditError(
+        file,
+        `could not set [ai] ${key} in ${file} without rewriting it (it is written in a form this editor does not change); set it by hand; nothing was written`,
+      );
     }
   }
 }

@@ -83,6 +83,8 @@ export function loadConfigForHost(env: Env, explicitFile?: string): { loaded: Lo
 
 /** One line for a terminal host about what the first start did. */
 export function reportFirstRun(result: FirstRunResult, write: (line: string) => void): void {
-  if (result.kind === 'written') write(`aios: first start: wrote the shipped configuration to ${result.file} (edit it, or use the setup form)`);
-  if (result.kind === 'failed') write(`aios: first start: could not write ${result.file} (${result.message}); running on the built-in defaults`);
+  if (result.kind === 'written')
+    write(`aios: first start: wrote the shipped configuration to ${result.file} (edit it, or use the setup form)`);
+  if (result.kind === 'failed')
+    write(`aios: first start: could not write ${result.file} (${result.message}); running on the built-in defaults`);
 }

@@ -44,7 +44,8 @@ export async function probeProvider(o: ProbeOptions): Promise<ProbeResult> {
     });
   } catch (err) {
     const name = (err as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, url, message: `${base} did not answer within ${Math.round(timeoutMs / 1000)} s` };
+    if (name === 'TimeoutError' || name === 'AbortError')
+      return { ok: false, url, message: `${base} did not answer within ${Math.round(timeoutMs / 1000)} s` };
     return { ok: false, url, message: networkReason(err, url) };
   }
   if (res.status === 401 || res.status === 403) {
@@ -64,6 +65,8 @@ export async function probeProvider(o: ProbeOptions): Promise<ProbeResult> {
   } catch {
     return { ok: false, url, message: `${url} did not answer with JSON: is this an OpenAI-compatible server?` };
   }
-  const ids = [...(body.data ?? []).map((m) => m.id), ...(body.models ?? []).map((m) => m.id ?? m.name)].filter((x): x is string => typeof x === 'string' && x.length > 0);
+  const ids = [...(body.data ?? []).map((m) => m.id), ...(body.models ?? []).map((m) => m.id ?? m.name)].filter(
+    (x): x is string => typeof x === 'string' && x.length > 0,
+  );
   return { ok: true, url, models: [...new Set(ids)].sort((a, b) => a.localeCompare(b)) };
 }

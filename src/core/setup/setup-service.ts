@@ -63,7 +63,12 @@ export class SetupService {
     const key = this.o.env[this.ai.api_key_env];
     return {
       config: configState(this.o.config),
-      ai: { baseUrl: this.ai.base_url ?? null, model: this.ai.model ?? null, apiKeyEnv: this.ai.api_key_env, keySet: typeof key === 'string' && key.length > 0 },
+      ai: {
+        baseUrl: this.ai.base_url ?? null,
+        model: this.ai.model ?? null,
+        apiKeyEnv: this.ai.api_key_env,
+        keySet: typeof key === 'string' && key.length > 0,
+      },
       ollama: models ? { url, baseUrl: `${url}/v1`, models } : null,
     };
   }
@@ -79,7 +84,11 @@ export class SetupService {
     }
     let next: string;
     try {
-      next = withAiSettings(text, { ...(req.baseUrl ? { base_url: req.baseUrl } : {}), model: req.model, api_key_env: req.apiKeyEnv }, file);
+      next = withAiSettings(
+        text,
+        { ...(req.baseUrl ? { base_url: req.baseUrl } : {}), model: req.model, api_key_env: req.apiKeyEnv },
+        file,
+      );
     } catch (err) {
       if (err instanceof ConfigEditError) throw new BridgeError('invalid_request', err.message);
       throw err;

@@ -115,7 +115,9 @@ function applyJournalled(steps: readonly Step[], recordDir: string, journal: num
     } catch (err) {
       const why = `${step.path}: ${(err as Error).message}`;
       const lost = rollBack(done, recordDir);
-      throw new ApplyFailed(`could not apply ${why}; nothing was changed${lost.length ? ` except ${lost.join(', ')} (could not be put back)` : ''}`);
+      throw new ApplyFailed(
+        `could not apply ${why}; nothing was changed${lost.length ? ` except ${lost.join(', ')} (could not be put back)` : ''}`,
+      );
     }
   }
   return done;

@@ -54,7 +54,8 @@ export function readEffects(targets: readonly OverlayTarget[]): ReadEffects {
   const overlayAttrs = new Map<string, string[]>();
   for (const p of upperPaths) {
     const names = Object.keys(attrs.get(p) ?? {}).filter(isOverlayXattr);
-    if (names.some((n) => /\.(redirect|metacopy)$/.test(n))) throw new UnreadableEffects(`overlayfs kept ${p} as a reference, not a whole file; the transaction cannot be read`);
+    if (names.some((n) => /\.(redirect|metacopy)$/.test(n)))
+      throw new UnreadableEffects(`overlayfs kept ${p} as a reference, not a whole file; the transaction cannot be read`);
     if (names.length > 0) overlayAttrs.set(p, names);
   }
   const byUpper = new Map(uppers.map((u) => [path.join(u.t.upper, u.rel), u]));
@@ -72,17 +73,19 @@ export function readEffects(targets: readonly OverlayTarget[]): ReadEffects {
   const before = (st: fs.Stats): Partial<Effect> => ({ oldMode: st.mode & 0o7777, oldUid: st.uid, oldGid: st.gid });
   const deletedTree = (real: string, st: fs.Stats) => {
     effects.push({ path: real, change: 'deleted', type: typeOf(st), ...before(st) });
-    if (st.isDirectory()) for (const n of list(real)) {
-      const s = lstat(path.join(real, n));
-      if (s) deletedTree(path.join(real, n), s);
-    }
+    if (st.isDirectory())
+      for (const n of list(real)) {
+        const s = lstat(path.join(real, n));
+        if (s) deletedTree(path.join(real, n), s);
+      }
   };
   const addedTree = (up: string, real: string, st: fs.Stats) => {
     effects.push({ path: real, change: 'added', type: typeOf(st), ...after(up, st) } as Effect);
-    if (st.isDirectory()) for (const n of list(up)) {
-      const s = lstat(path.join(up, n));
-      if (s) addedTree(path.join(up, n), path.join(real, n), s);
-    }
+    if (st.isDirectory())
+      for (const n of list(up)) {
+        const s = lstat(path.join(up, n));
+        if (s) addedTree(path.join(up, n), path.join(real, n), s);
+      }
   };
 
   const walk = (t: OverlayTarget, rel: string) => {
@@ -107,7 +110,8 @@ export function readEffects(targets: readonly OverlayTarget[]): ReadEffects {
         addedTree(up, real, su);
         continue;
       }
-      const sameMeta = sl.uid === su.uid && sl.gid === su.gid && (sl.mode & 0o7777) === (su.mode & 0o7777) && sameAttrs(attrs.get(real), attrs.get(up));
+      const sameMeta =
+        sl.uid === su.uid && sl.gid === su.gid && (sl.mode & 0o7777) === (su.mode & 0o7777) && sameAttrs(attrs.get(real), attrs.get(up));
       if (su.isDirectory()) {
         if (!sameMeta) {
           steps.push({ path: real, to: { kind: 'meta', ...meta(su), xattrs: withoutOverlay(attrs.get(up)) } });
@@ -119,7 +123,13 @@ export function readEffects(targets: readonly OverlayTarget[]): ReadEffects {
       // Copied up for its timestamps only: not a change.
       if (sameMeta && sameContent(real, up, sl, su)) continue;
       steps.push({ path: real, to: { kind: 'node', from: up } });
-      effects.push({ path: real, change: sameContent(real, up, sl, su) ? 'meta' : 'changed', type: typeOf(su), ...after(up, su), ...before(sl) } as Effect);
+      effects.push({
+        path: real,
+        change: sameContent(real, up, sl, su) ? 'meta' : 'changed',
+        type: typeOf(su),
+        ...after(up, su),
+        ...before(sl),
+      } as Effect);
     }
   };
   for (const t of targets) walk(t, '');

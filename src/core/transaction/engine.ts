@@ -24,7 +24,9 @@ import { removeXattrs } from './xattrs';
 export class TransactionUnavailable extends Error {}
 export class TransactionConflict extends Error {
   constructor(readonly paths: string[]) {
-    super(`not applied: changed underneath while the command ran: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''}; nothing was changed, run it again`);
+    super(
+      `not applied: changed underneath while the command ran: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''}; nothing was changed, run it again`,
+    );
   }
 }
 
@@ -76,7 +78,10 @@ const readOutput = (file: string) => {
 
 /** Runs the command on the overlay and reads its effects; nothing real is written yet. */
 export async function beginTransaction(store: UndoStore, o: TransactionOptions): Promise<PendingTransaction> {
-  if (process.getuid?.() !== 0) throw new TransactionUnavailable('transactions need aios to run as root (it moves root-owned files into place); turn [transactions] off or run aios as root');
+  if (process.getuid?.() !== 0)
+    throw new TransactionUnavailable(
+      'transactions need aios to run as root (it moves root-owned files into place); turn [transactions] off or run aios as root',
+    );
   store.ensure();
   const beganNs = fsNow(store.scratch);
   const run = await runInOverlay({
@@ -102,7 +107,15 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
   }
   try {
     const read = readEffects(run.targets);
-    return { ...read, run, beganNs, exitCode: run.exitCode, timedOut: run.timedOut, stdout: readOutput(path.join(run.stateDir, 'stdout')), stderr: readOutput(path.join(run.stateDir, 'stderr')) };
+    return {
+      ...read,
+      run,
+      beganNs,
+      exitCode: run.exitCode,
+      timedOut: run.timedOut,
+      stdout: readOutput(path.join(run.stateDir, 'stdout')),
+      stderr: readOutput(path.join(run.stateDir, 'stderr')),
+    };
   } catch (err) {
     removeRun(run);
     throw err;
@@ -121,7 +134,11 @@ export interface Committed {
 }
 
 /** Applies the effects as one step and keeps an undo record; refuses on a conflict, applying nothing. */
-export function commitTransaction(store: UndoStore, p: PendingTransaction, meta: { command: string; cwd: string; limits: StoreLimits; dpkgStatus?: string }): Committed {
+export function commitTransaction(
+  store: UndoStore,
+  p: PendingTransaction,
+  meta: { command: string; cwd: string; limits: StoreLimits; dpkgStatus?: string },
+): Committed {
   try {
     if (p.steps.length === 0) return { record: null, dropped: [] };
     const conflicts = p.steps.filter((s) => s.to.kind !== 'meta').flatMap((s) => changedSince(s.path, p.beganNs));
@@ -132,7 +149,10 @@ export function commitTransaction(store: UndoStore, p: PendingTransaction, meta:
     const before = p.steps.some((s) => s.path === dpkgStatus) ? installedPackages(dpkgStatus) : null;
     const made = store.create();
     // The journal's first line says whose commit it is, should a crash cut it off (store.recoverInterrupted).
-    fs.writeFileSync(path.join(made.dir, JOURNAL), `${JSON.stringify({ command: meta.command, cwd: meta.cwd, createdAt: new Date().toISOString() })}\n`);
+    fs.writeFileSync(
+      path.join(made.dir, JOURNAL),
+      `${JSON.stringify({ command: meta.command, cwd: meta.cwd, createdAt: new Date().toISOString() })}\n`,
+    );
     let entries;
     try {
       entries = applySteps(p.steps, made.dir);
@@ -175,9 +195,15 @@ function upperOf(p: PendingTransaction, real: string): string | null {
 }
 
 /** The effect rules over what the run did (see rules.ts), with dpkg's lists old and new for "which package owns it". */
-export function judgePending(p: PendingTransaction, ctx: Omit<EffectContext, 'packageFiles'>, infoDir = '/var/lib/dpkg/info'): EffectFinding[] {
+export function judgePending(
+  p: PendingTransaction,
+  ctx: Omit<EffectContext, 'packageFiles'>,
+  infoDir = '/var/lib/dpkg/info',
+): EffectFinding[] {
   const pathDirs = new Set(ctx.pathDirs);
-  const candidates = p.effects.filter((e) => e.type === 'file' && e.change !== 'deleted' && pathDirs.has(path.dirname(e.path))).map((e) => e.path);
+  const candidates = p.effects
+    .filter((e) => e.type === 'file' && e.change !== 'deleted' && pathDirs.has(path.dirname(e.path)))
+    .map((e) => e.path);
   const lists = p.effects
     .filter((e) => e.change !== 'deleted' && e.path.startsWith(`${infoDir}/`) && e.path.endsWith('.list'))
     .map((e) => ({ path: e.path, read: () => fs.readFileSync(upperOf(p, e.path) ?? e.path, 'utf8') }));

@@ -12,7 +12,16 @@ import type { ProtectedPathContext } from '../policy/programs/protected-paths';
 import { sweepStale } from '../jail/preview';
 import { summaryLines } from '../preview/summary';
 import { readUpperLayers } from '../preview/upper-diff';
-import { beginTransaction, commitTransaction, discardTransaction, effectCounts, judgePending, TransactionConflict, type Committed, type PendingTransaction } from './engine';
+import {
+  beginTransaction,
+  commitTransaction,
+  discardTransaction,
+  effectCounts,
+  judgePending,
+  TransactionConflict,
+  type Committed,
+  type PendingTransaction,
+} from './engine';
 import { liveOutput } from './live-output';
 import type { EffectFinding } from './rules';
 import { actOnUnits, unitChanges } from './services';
@@ -65,7 +74,16 @@ export class Transactions {
 
   constructor(
     readonly cfg: TransactionsConfig,
-    private readonly o: { dataDir: string; env: NodeJS.ProcessEnv; secrets?: SecretSet; secretFiles?: SecretFileContext; protect: ProtectedPathContext; shell?: string; dpkgStatus?: string; systemd?: SystemdPlace },
+    private readonly o: {
+      dataDir: string;
+      env: NodeJS.ProcessEnv;
+      secrets?: SecretSet;
+      secretFiles?: SecretFileContext;
+      protect: ProtectedPathContext;
+      shell?: string;
+      dpkgStatus?: string;
+      systemd?: SystemdPlace;
+    },
   ) {
     this.store = new UndoStore(cfg.state_dir ?? defaultStateDir(o.dataDir));
   }
@@ -75,7 +93,10 @@ export class Transactions {
   plan(decision: Decision, verdict: PolicyResult): TransactionPlan {
     if (!this.cfg.enabled || decision === 'deny') return { kind: 'none' };
     // An auto-allowed command stays in the quiet jail unless asked for: it acts outside nothing there.
-    if (decision === 'auto_allow') return this.cfg.decisions.includes('auto_allow') && cannotUndo(verdict.segments).length === 0 ? { kind: 'transaction' } : { kind: 'none' };
+    if (decision === 'auto_allow')
+      return this.cfg.decisions.includes('auto_allow') && cannotUndo(verdict.segments).length === 0
+        ? { kind: 'transaction' }
+        : { kind: 'none' };
     const outside = cannotUndo(verdict.segments);
     if (outside.length > 0) return { kind: 'outside', reasons: outside };
     return this.cfg.decisions.includes(decision) ? { kind: 'transaction' } : { kind: 'none' };
@@ -100,7 +121,9 @@ export class Transactions {
     if (!this.swept) {
       this.swept = true;
       sweepStale(this.store.scratch, false);
-      recovered = this.store.recoverInterrupted().map((r) => `a commit was cut off by a crash; what it had changed can be undone: /undo ${r.id} (${r.command})`);
+      recovered = this.store
+        .recoverInterrupted()
+        .map((r) => `a commit was cut off by a crash; what it had changed can be undone: /undo ${r.id} (${r.command})`);
     }
     const out = await this.runOnce(req, startedAt, t0);
     return recovered.length ? { ...out, recovered } : out;
@@ -141,7 +164,10 @@ export class Transactions {
     };
     if (p.timedOut || req.signal.aborted) {
       discardTransaction(p);
-      return { result: result(), notApplied: p.timedOut ? 'it did not finish in time: nothing it did was applied' : 'cancelled: nothing it did was applied' };
+      return {
+        result: result(),
+        notApplied: p.timedOut ? 'it did not finish in time: nothing it did was applied' : 'cancelled: nothing it did was applied',
+      };
     }
     const findings = judgePending(p, {
       protect: this.o.protect,
@@ -152,18 +178,34 @@ export class Transactions {
       const ok = await req.ask(findings, this.previewOf(p, req.cwd));
       if (!ok) {
         discardTransaction(p);
-        return { result: result(), notApplied: `declined: nothing it did was applied (${findings.map((f) => f.reason).slice(0, 3).join('; ')})`, declined: true };
+        return {
+          result: result(),
+          notApplied: `declined: nothing it did was applied (${findings
+            .map((f) => f.reason)
+            .slice(0, 3)
+            .join('; ')})`,
+          declined: true,
+        };
       }
     }
     let committed: Committed;
     try {
-      const c = commitTransaction(this.store, p, { command: req.command, cwd: req.cwd, limits: { maxBytes: this.cfg.max_undo_mb * 1024 * 1024, maxAgeMs: this.cfg.max_undo_days * 86_400_000 }, ...(this.o.dpkgStatus ? { dpkgStatus: this.o.dpkgStatus } : {}) });
+      const c = commitTransaction(this.store, p, {
+        command: req.command,
+        cwd: req.cwd,
+        limits: { maxBytes: this.cfg.max_undo_mb * 1024 * 1024, maxAgeMs: this.cfg.max_undo_days * 86_400_000 },
+        ...(this.o.dpkgStatus ? { dpkgStatus: this.o.dpkgStatus } : {}),
+      });
       committed = c;
     } catch (err) {
       if (err instanceof TransactionConflict) return { result: result(), notApplied: err.message };
       return { result: result(), notApplied: `not applied: ${(err as Error).message}` };
     }
-    const facts = factsOf(committed.record, p, committed.dropped.map((d) => `${d.command} (${d.createdAt}, ${d.why})`));
+    const facts = factsOf(
+      committed.record,
+      p,
+      committed.dropped.map((d) => `${d.command} (${d.createdAt}, ${d.why})`),
+    );
     const units = unitChanges(p.effects, this.o.systemd?.root);
     if (units) {
       const after = await actOnUnits(units, { env: this.o.env, ...(this.o.systemd?.marker ? { marker: this.o.systemd.marker } : {}) });
@@ -176,7 +218,16 @@ export class Transactions {
   /** The run's changes as a preview (with diffs of small text files), for the question the effect rules ask. */
   private previewOf(p: PendingTransaction, cwd: string): Preview {
     const { changes, omitted } = readUpperLayers(p.run.targets, cwd, { maxDiffBytes: 64 * 1024, maxChanges: 200 });
-    return { ran: true, lines: summaryLines(changes, omitted), limits: [], changes, omitted, exitCode: p.exitCode, timedOut: p.timedOut, durationMs: p.run.durationMs };
+    return {
+      ran: true,
+      lines: summaryLines(changes, omitted),
+      limits: [],
+      changes,
+      omitted,
+      exitCode: p.exitCode,
+      timedOut: p.timedOut,
+      durationMs: p.run.durationMs,
+    };
   }
 }
 
@@ -192,7 +243,9 @@ export function defaultStateDir(dataDir: string): string {
 
 export function factsOf(record: UndoRecord | null, p: Pick<PendingTransaction, 'effects'>, dropped: string[] = []): TransactionFacts {
   const counts = effectCounts(p.effects);
-  const parts = (['added', 'changed', 'deleted', 'meta'] as const).filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${k === 'meta' ? 'modes/owners changed' : k}`);
+  const parts = (['added', 'changed', 'deleted', 'meta'] as const)
+    .filter((k) => counts[k] > 0)
+    .map((k) => `${counts[k]} ${k === 'meta' ? 'modes/owners changed' : k}`);
   const pkgs = record?.packages;
   const pkgText = pkgs ? `; packages ${[...pkgs.added.map((x) => `+${x}`), ...pkgs.removed.map((x) => `-${x}`)].join(', ')}` : '';
   return {
@@ -206,4 +259,10 @@ export function factsOf(record: UndoRecord | null, p: Pick<PendingTransaction, '
 }
 
 /** The history row's part of the facts. */
-export const historyEffects = (f: TransactionFacts): CommandEffects => ({ recordId: f.recordId, summary: f.summary, counts: f.counts, paths: f.paths, ...(f.packages ? { packages: f.packages } : {}) });
+export const historyEffects = (f: TransactionFacts): CommandEffects => ({
+  recordId: f.recordId,
+  summary: f.summary,
+  counts: f.counts,
+  paths: f.paths,
+  ...(f.packages ? { packages: f.packages } : {}),
+});

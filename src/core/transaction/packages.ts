@@ -20,10 +20,19 @@ export function installedPackages(statusFile = '/var/lib/dpkg/status'): Map<stri
 }
 
 /** What changed between two readings: `name version` strings, sorted. */
-export function packageChanges(before: Map<string, string> | null, after: Map<string, string> | null): { added: string[]; removed: string[] } | undefined {
+export function packageChanges(
+  before: Map<string, string> | null,
+  after: Map<string, string> | null,
+): { added: string[]; removed: string[] } | undefined {
   if (!before || !after) return undefined;
-  const added = [...after].filter(([n, v]) => before.get(n) !== v).map(([n, v]) => `${n} ${v}`).sort();
-  const removed = [...before].filter(([n, v]) => after.get(n) !== v).map(([n, v]) => `${n} ${v}`).sort();
+  const added = [...after]
+    .filter(([n, v]) => before.get(n) !== v)
+    .map(([n, v]) => `${n} ${v}`)
+    .sort();
+  const removed = [...before]
+    .filter(([n, v]) => after.get(n) !== v)
+    .map(([n, v]) => `${n} ${v}`)
+    .sort();
   return added.length || removed.length ? { added, removed } : undefined;
 }
 

@@ -19,7 +19,10 @@ export interface EffectFinding {
 
 /** The rules, as `aios policy check` explains them. */
 export const EFFECT_RULES: ReadonlyArray<[EffectRule, string]> = [
-  ['protected-path', 'a write to a protected place (sudoers, PAM, cron, systemd units, authorized_keys, start-up files, aios\'s own files) needs approval'],
+  [
+    'protected-path',
+    "a write to a protected place (sudoers, PAM, cron, systemd units, authorized_keys, start-up files, aios's own files) needs approval",
+  ],
   ['setuid', 'a file made setuid or setgid needs approval'],
   ['capability', 'a file given capabilities (security.capability) needs approval'],
   ['new-executable-on-path', 'a new executable in a PATH folder that no package lists as its own needs approval'],
@@ -55,7 +58,12 @@ export function judgeEffects(effects: readonly Effect[], ctx: EffectContext): Ef
     if (why) add({ rule: 'protected-path', path: e.path, reason: `${e.change} ${e.path}: ${why}` });
     if (e.change === 'deleted') continue;
     const setid = (e.mode ?? 0) & 0o6000 & ~(e.oldMode ?? 0);
-    if (setid && e.type === 'file') add({ rule: 'setuid', path: e.path, reason: `${e.path} becomes ${setid & 0o4000 ? 'setuid' : 'setgid'} (mode ${(e.mode ?? 0).toString(8)})` });
+    if (setid && e.type === 'file')
+      add({
+        rule: 'setuid',
+        path: e.path,
+        reason: `${e.path} becomes ${setid & 0o4000 ? 'setuid' : 'setgid'} (mode ${(e.mode ?? 0).toString(8)})`,
+      });
     if (e.capabilities) add({ rule: 'capability', path: e.path, reason: `${e.path} gets file capabilities` });
     const executable = e.type === 'file' && ((e.mode ?? 0) & 0o111) !== 0 && (e.change === 'added' || ((e.oldMode ?? 0) & 0o111) === 0);
     if (executable && pathDirs.has(path.dirname(e.path)) && !ctx.packageFiles.has(e.path)) {

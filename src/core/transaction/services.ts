@@ -50,30 +50,49 @@ export function unitChanges(effects: readonly Effect[], root = '/'): UnitChanges
 }
 
 /** systemd runs this machine: its run-time folder is there (what sd_booted checks). */
-export const systemdRunning = (marker = '/run/systemd/system'): boolean => fs.statSync(marker, { throwIfNoEntry: false })?.isDirectory() ?? false;
+export const systemdRunning = (marker = '/run/systemd/system'): boolean =>
+  fs.statSync(marker, { throwIfNoEntry: false })?.isDirectory() ?? false;
 
 const systemctl = (args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) =>
   new Promise<{ code: number | null; why: string }>((resolve) => {
     execFile('systemctl', args, { env, timeout: timeoutMs, maxBuffer: 256 * 1024 }, (err, _out, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      const why = err && code === null ? (err.killed ? `did not finish in ${timeoutMs / 1000} s` : err.message) : String(stderr).trim().split('\n')[0] ?? '';
+      const why =
+        err && code === null
+          ? err.killed
+            ? `did not finish in ${timeoutMs / 1000} s`
+            : err.message
+          : (String(stderr).trim().split('\n')[0] ?? '');
       resolve({ code, why });
     });
   });
 
 /** Tells systemd what the commit changed, when it runs here; otherwise says so and does nothing. */
 export async function actOnUnits(u: UnitChanges, o: { env: NodeJS.ProcessEnv; marker?: string; timeoutMs?: number }): Promise<AfterCommit> {
-  const restart = u.changed.length > 0 ? [`changed units were not restarted: ${u.changed.join(' ')} (if they run: sudo systemctl try-restart ${u.changed.join(' ')})`] : [];
+  const restart =
+    u.changed.length > 0
+      ? [`changed units were not restarted: ${u.changed.join(' ')} (if they run: sudo systemctl try-restart ${u.changed.join(' ')})`]
+      : [];
   if (!systemdRunning(o.marker)) {
-    const would = ['sudo systemctl daemon-reload', ...(u.enabled.length ? [`sudo systemctl start ${u.enabled.join(' ')}`] : [])].join(' && ');
-    return { lines: [`systemd units changed (${u.files} files); systemd is not running here (no /run/systemd/system), so nothing was reloaded or started (where it runs: ${would})`, ...restart], notUndone: [] };
+    const would = ['sudo systemctl daemon-reload', ...(u.enabled.length ? [`sudo systemctl start ${u.enabled.join(' ')}`] : [])].join(
+      ' && ',
+    );
+    return {
+      lines: [
+        `systemd units changed (${u.files} files); systemd is not running here (no /run/systemd/system), so nothing was reloaded or started (where it runs: ${would})`,
+        ...restart,
+      ],
+      notUndone: [],
+    };
   }
   const timeoutMs = o.timeoutMs ?? 90_000;
   const lines: string[] = [];
   const notUndone: string[] = [];
   const act = async (args: string[]) => {
     const r = await systemctl(args, o.env, timeoutMs);
-    lines.push(`after the commit: systemctl ${args.join(' ')}: ${r.code === 0 ? 'exit 0' : `${r.code === null ? 'failed' : `exit ${r.code}`}${r.why ? ` (${r.why})` : ''}`}`);
+    lines.push(
+      `after the commit: systemctl ${args.join(' ')}: ${r.code === 0 ? 'exit 0' : `${r.code === null ? 'failed' : `exit ${r.code}`}${r.why ? ` (${r.why})` : ''}`}`,
+    );
     return r.code === 0;
   };
   await act(['daemon-reload']);

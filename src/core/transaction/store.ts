@@ -133,7 +133,9 @@ export class UndoStore {
       });
       // A commit's journal starts with whose it is; an undo's has only steps.
       const head = parsed[0] && typeof parsed[0].path !== 'string' ? parsed[0] : undefined;
-      const entries = parsed.filter((e): e is { path: string; before: Before } => typeof e?.path === 'string' && typeof e.before === 'object');
+      const entries = parsed.filter(
+        (e): e is { path: string; before: Before } => typeof e?.path === 'string' && typeof e.before === 'object',
+      );
       if (entries.length === 0) {
         this.remove(id);
         continue;

@@ -34,10 +34,18 @@ export function newestFor(store: UndoStore, action: 'undo' | 'redo'): UndoRecord
 
 export function undoRecord(store: UndoStore, id: string): { record: UndoRecord; undone: UndoRecord } {
   const rec = store.get(id);
-  if (!rec) throw new UndoRefused(`no undo record ${id} (it may have been dropped: records are kept within [transactions] max_undo_mb and max_undo_days)`);
+  if (!rec)
+    throw new UndoRefused(
+      `no undo record ${id} (it may have been dropped: records are kept within [transactions] max_undo_mb and max_undo_days)`,
+    );
   if (rec.undoneBy) throw new UndoRefused(`"${rec.command}" was already undone (record ${rec.undoneBy})`);
   // A later undo of a record that is itself later than this one cancels it out; a later redo puts it back in force.
-  const later = inForce(store).filter((r) => r.id > rec.id && !(r.kind === 'undo' && (r.undoes ?? '') > rec.id) && r.entries.some((e) => rec.entries.some((o) => overlaps(e.path, o.path))));
+  const later = inForce(store).filter(
+    (r) =>
+      r.id > rec.id &&
+      !(r.kind === 'undo' && (r.undoes ?? '') > rec.id) &&
+      r.entries.some((e) => rec.entries.some((o) => overlaps(e.path, o.path))),
+  );
   if (later.length > 0) {
     const chain = [...later].reverse();
     throw new UndoRefused(
@@ -47,7 +55,11 @@ export function undoRecord(store: UndoStore, id: string): { record: UndoRecord; 
   }
   const moved = rec.entries.filter((e) => fingerprint(e.path, e.before.kind === 'meta') !== e.after).map((e) => e.path);
   if (moved.length > 0) {
-    throw new UndoRefused(`cannot undo "${rec.command}": changed since by something outside aios's transactions: ${moved.slice(0, 5).join(', ')}${moved.length > 5 ? ` and ${moved.length - 5} more` : ''}`, [], moved);
+    throw new UndoRefused(
+      `cannot undo "${rec.command}": changed since by something outside aios's transactions: ${moved.slice(0, 5).join(', ')}${moved.length > 5 ? ` and ${moved.length - 5} more` : ''}`,
+      [],
+      moved,
+    );
   }
   const dir = store.dir(rec.id);
   const steps = [...rec.entries].reverse().map((e) => ({ path: e.path, to: beforeAsTarget(e.before, dir) }));
@@ -89,7 +101,13 @@ export function undoRecord(store: UndoStore, id: string): { record: UndoRecord; 
 
 function invert(e: Effect): Effect {
   const change = e.change === 'added' ? 'deleted' : e.change === 'deleted' ? 'added' : e.change;
-  return { path: e.path, change, type: e.type, ...(e.oldMode !== undefined ? { mode: e.oldMode, uid: e.oldUid, gid: e.oldGid } : {}), ...(e.mode !== undefined ? { oldMode: e.mode, oldUid: e.uid, oldGid: e.gid } : {}) } as Effect;
+  return {
+    path: e.path,
+    change,
+    type: e.type,
+    ...(e.oldMode !== undefined ? { mode: e.oldMode, uid: e.oldUid, gid: e.oldGid } : {}),
+    ...(e.mode !== undefined ? { oldMode: e.mode, oldUid: e.uid, oldGid: e.gid } : {}),
+  } as Effect;
 }
 
 function sharedPaths(rec: UndoRecord, later: readonly UndoRecord[]): string[] {

@@ -69,7 +69,10 @@ const PYTHON = ['/usr/bin/python3', '/bin/python3'].find((p) => fs.existsSync(p)
 
 function call(req: Request): { read: Record<string, Xattrs>; errors: string[] } {
   const r = spawnSync(PYTHON, ['-c', PROGRAM], { input: JSON.stringify(req), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (r.status !== 0) throw new XattrError(`extended attributes could not be handled (python3: ${(r.stderr || r.error?.message || '').trim().split('\n').pop() ?? ''}); install python3`);
+  if (r.status !== 0)
+    throw new XattrError(
+      `extended attributes could not be handled (python3: ${(r.stderr || r.error?.message || '').trim().split('\n').pop() ?? ''}); install python3`,
+    );
   return JSON.parse(r.stdout) as { read: Record<string, Xattrs>; errors: string[] };
 }
 
@@ -82,7 +85,10 @@ export function readXattrs(paths: readonly string[]): Map<string, Xattrs> {
   const out = new Map<string, Xattrs>();
   for (let i = 0; i < paths.length; i += 1000) {
     const slice = paths.slice(i, i + 1000);
-    const r = spawnSync('getfattr', ['--absolute-names', '-h', '-d', '-m', '-', '-e', 'base64', '--', ...slice], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const r = spawnSync('getfattr', ['--absolute-names', '-h', '-d', '-m', '-', '-e', 'base64', '--', ...slice], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
     if (r.error) throw new XattrError(`extended attributes could not be read (getfattr: ${r.error.message}); install the attr package`);
     let current: Xattrs | undefined;
     for (const line of r.stdout.split('\n')) {
@@ -133,4 +139,5 @@ export function removeXattrs(entries: ReadonlyMap<string, readonly string[]>): v
   if (errors.length > 0) throw new XattrError(`could not remove extended attributes: ${errors.slice(0, 3).join('; ')}`);
 }
 
-export const withoutOverlay = (x: Xattrs | undefined): Xattrs => Object.fromEntries(Object.entries(x ?? {}).filter(([n]) => !isOverlayXattr(n)));
+export const withoutOverlay = (x: Xattrs | undefined): Xattrs =>
+  Object.fromEntries(Object.entries(x ?? {}).filter(([n]) => !isOverlayXattr(n)));

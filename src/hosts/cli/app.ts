@@ -42,7 +42,9 @@ export async function run(args: string[]): Promise<number> {
   for (const problem of loaded.problems) process.stderr.write(`aios app: config: ${formatProblem(problem)}\n`);
   const electron = findElectronBinary();
   if (!electron.found) {
-    process.stderr.write(`aios app needs the Electron binary, and ${electron.reason}; run \`${aiosCommand('web')}\` to use aios in a browser instead.\n`);
+    process.stderr.write(
+      `aios app needs the Electron binary, and ${electron.reason}; run \`${aiosCommand('web')}\` to use aios in a browser instead.\n`,
+    );
     return 1;
   }
   const entry = path.join(appRoot(), 'out', 'main', 'index.js');
@@ -51,7 +53,10 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   // Electron gets the held secrets back in its environment and takes them out of it as it starts (electron/main.ts).
-  const child = spawn(electron.binary, electronArgs(entry, args, { env: process.env, kioskFromConfig: loaded.config.ui.kiosk }), { stdio: 'inherit', env: heldEnv() });
+  const child = spawn(electron.binary, electronArgs(entry, args, { env: process.env, kioskFromConfig: loaded.config.ui.kiosk }), {
+    stdio: 'inherit',
+    env: heldEnv(),
+  });
   return new Promise<number>((resolve) => {
     child.on('error', (err) => {
       process.stderr.write(`aios app: could not start Electron (${electron.binary}): ${err.message}\n`);
@@ -59,7 +64,8 @@ export async function run(args: string[]): Promise<number> {
     });
     child.on('exit', (code, signal) => {
       const status = code ?? (signal ? 128 : 1);
-      if (status !== 0) process.stderr.write(`aios app: Electron exited with ${signal ?? `code ${code}`}; the log is ${describeLogs(loaded.paths).file}\n`);
+      if (status !== 0)
+        process.stderr.write(`aios app: Electron exited with ${signal ?? `code ${code}`}; the log is ${describeLogs(loaded.paths).file}\n`);
       resolve(status);
     });
   });

@@ -24,12 +24,18 @@ function networkReason(err: unknown): string {
 }
 
 /** Asks the provider for its models: the cheapest call that proves address, key and protocol. */
-export async function checkModels(provider: ProviderReady, options: { timeoutMs?: number; fetchImpl?: typeof fetch } = {}): Promise<ModelsCheck> {
+export async function checkModels(
+  provider: ProviderReady,
+  options: { timeoutMs?: number; fetchImpl?: typeof fetch } = {},
+): Promise<ModelsCheck> {
   const url = `${(provider.baseURL ?? OPENAI_BASE_URL).replace(/\/+$/, '')}/models`;
   const ms = options.timeoutMs ?? TIMEOUT_MS;
   let res: Response;
   try {
-    res = await (options.fetchImpl ?? fetch)(url, { headers: { authorization: `Bearer ${provider.apiKey}` }, signal: AbortSignal.timeout(ms) });
+    res = await (options.fetchImpl ?? fetch)(url, {
+      headers: { authorization: `Bearer ${provider.apiKey}` },
+      signal: AbortSignal.timeout(ms),
+    });
   } catch (err) {
     if ((err as Error).name === 'TimeoutError') return { kind: 'timeout', url, ms };
     return { kind: 'unreachable', url, reason: networkReason(err) };
@@ -64,7 +70,9 @@ export async function providerSection(ctx: DoctorContext): Promise<DoctorSection
       lines.push(`answer       ${check.url} lists ${check.models.length} model${check.models.length === 1 ? '' : 's'}`);
       if (!ok) {
         const some = check.models.slice(0, 8).join(', ');
-        lines.push(`problem      the model "${provider.model}" is not among them (${some}${check.models.length > 8 ? ', …' : ''}); set [ai] model in ${configFile} to one of them`);
+        lines.push(
+          `problem      the model "${provider.model}" is not among them (${some}${check.models.length > 8 ? ', …' : ''}); set [ai] model in ${configFile} to one of them`,
+        );
       }
       break;
     }
@@ -74,17 +82,28 @@ export async function providerSection(ctx: DoctorContext): Promise<DoctorSection
       );
       break;
     case 'http-error':
-      lines.push(`problem      ${check.url} answered HTTP ${check.status}${check.body ? `: ${check.body}` : ''}. Check [ai] base_url in ${configFile}.`);
+      lines.push(
+        `problem      ${check.url} answered HTTP ${check.status}${check.body ? `: ${check.body}` : ''}. Check [ai] base_url in ${configFile}.`,
+      );
       break;
     case 'unreachable':
       lines.push(`problem      cannot reach ${check.url}: ${check.reason}. Start the server, or fix [ai] base_url in ${configFile}.`);
       break;
     case 'timeout':
-      lines.push(`problem      ${check.url} did not answer within ${check.ms / 1000} s. Is the server up and not overloaded? Else fix [ai] base_url in ${configFile}.`);
+      lines.push(
+        `problem      ${check.url} did not answer within ${check.ms / 1000} s. Is the server up and not overloaded? Else fix [ai] base_url in ${configFile}.`,
+      );
       break;
     case 'not-openai':
-      lines.push(`problem      ${check.url} did not answer like an OpenAI-compatible server (no "data" list). Does [ai] base_url end in /v1? (${configFile})`);
+      lines.push(
+        `problem      ${check.url} did not answer like an OpenAI-compatible server (no "data" list). Does [ai] base_url end in /v1? (${configFile})`,
+      );
       break;
   }
-  return { name: 'provider', ok, lines, data: { configured: true, label: provider.label, baseURL: provider.baseURL ?? OPENAI_BASE_URL, model: provider.model, check } };
+  return {
+    name: 'provider',
+    ok,
+    lines,
+    data: { configured: true, label: provider.label, baseURL: provider.baseURL ?? OPENAI_BASE_URL, model: provider.model, check },
+  };
 }

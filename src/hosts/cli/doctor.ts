@@ -59,7 +59,13 @@ export function configSection(ctx: DoctorContext): DoctorSection {
   ];
   // "ok" above "(missing)" reads as a contradiction: say what is really in use.
   const status = loaded.exists ? undefined : 'uses the defaults (no config.toml yet; the first start of aios chat, web or app writes it)';
-  return { name: 'config', ok: loaded.problems.length === 0, ...(status ? { status } : {}), lines, data: { file: loaded.file, exists: loaded.exists, paths: p, problems: loaded.problems } };
+  return {
+    name: 'config',
+    ok: loaded.problems.length === 0,
+    ...(status ? { status } : {}),
+    lines,
+    data: { file: loaded.file, exists: loaded.exists, paths: p, problems: loaded.problems },
+  };
 }
 
 const LISTS = ['deny', 'require_approval', 'notify', 'auto_allow'] as const;
@@ -76,23 +82,39 @@ export async function policySection(ctx: DoctorContext): Promise<DoctorSection> 
     lines.push('mode         SAFE FALLBACK: every command and tool call needs approval; only the shipped deny list applies');
     for (const p of engine.problems) lines.push(`problem      ${formatProblem(p)}`);
   } else if (replaced) {
-    lines.push(`mode         shipped rules DROPPED by [permissions] replace_shipped = true in ${loaded.file}: only its own lists apply (no shipped deny list)`);
+    lines.push(
+      `mode         shipped rules DROPPED by [permissions] replace_shipped = true in ${loaded.file}: only its own lists apply (no shipped deny list)`,
+    );
   } else {
     lines.push(`mode         shipped floor + ${fileName}`);
   }
   for (const list of LISTS) {
     const n = sources?.lists[list] ?? { shipped: 0, own: 0 };
-    const parts = [...(n.shipped > 0 ? [`${n.shipped} shipped`] : []), ...(n.own > 0 ? [`${n.own} from ${loaded.file} (permissions.${list})`] : [])];
-    lines.push(`${list.padEnd(16)} ${parts.length > 0 ? parts.join(' + ') : '(empty)'}${engine.fallback ? ' (not in force: safe fallback)' : ''}`);
+    const parts = [
+      ...(n.shipped > 0 ? [`${n.shipped} shipped`] : []),
+      ...(n.own > 0 ? [`${n.own} from ${loaded.file} (permissions.${list})`] : []),
+    ];
+    lines.push(
+      `${list.padEnd(16)} ${parts.length > 0 ? parts.join(' + ') : '(empty)'}${engine.fallback ? ' (not in force: safe fallback)' : ''}`,
+    );
   }
   if (engine.profile) lines.push(`profile      ${engine.profile} (adds its rules; it can only tighten)`);
   const extra = loaded.protectedPaths ?? [];
-  lines.push(`protected    aios's config and memory, shell start-up files, ~/.ssh, ~/.gnupg, .git/hooks, .git/config, user units, crontabs, autostart${extra.length > 0 ? `, plus ${extra.join(', ')}` : ''}`);
+  lines.push(
+    `protected    aios's config and memory, shell start-up files, ~/.ssh, ~/.gnupg, .git/hooks, .git/config, user units, crontabs, autostart${extra.length > 0 ? `, plus ${extra.join(', ')}` : ''}`,
+  );
   return {
     name: 'policy',
     ok: !engine.fallback,
     lines,
-    data: { fallback: engine.fallback, replaceShipped: replaced, profile: engine.profile ?? null, lists: sources?.lists ?? null, protectedPaths: extra, problems: engine.problems },
+    data: {
+      fallback: engine.fallback,
+      replaceShipped: replaced,
+      profile: engine.profile ?? null,
+      lists: sources?.lists ?? null,
+      protectedPaths: extra,
+      problems: engine.problems,
+    },
   };
 }
 
@@ -131,8 +153,15 @@ export function memorySection(ctx: DoctorContext): DoctorSection {
     ].filter(Boolean);
     lines.push(`schema       ${schemaNotes.join('; ')}`);
     lines.push(`columns      memories(${(r.memoryColumns ?? []).join(', ')})`);
-    lines.push(`rows         ${Object.entries(r.rowCounts ?? {}).map(([t, n]) => `${t} ${n}`).join(', ')}`);
-    if (r.fts) lines.push(`search       ${r.fts.present ? `full-text index: ${r.fts.indexedRows} rows, ${r.fts.pendingRows} to index at the next search` : 'no full-text index yet (built at the first search)'}`);
+    lines.push(
+      `rows         ${Object.entries(r.rowCounts ?? {})
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}`,
+    );
+    if (r.fts)
+      lines.push(
+        `search       ${r.fts.present ? `full-text index: ${r.fts.indexedRows} rows, ${r.fts.pendingRows} to index at the next search` : 'no full-text index yet (built at the first search)'}`,
+      );
     const fp = r.formatProblems;
     if (fp) {
       const bad = fp.badIds + fp.badTimestamps + fp.badRelatedEntities;
@@ -149,7 +178,9 @@ export function memorySection(ctx: DoctorContext): DoctorSection {
     }
     if (typeof r.aiosSchemaVersion === 'number' && r.aiosSchemaVersion > r.expectedAiosSchemaVersion) {
       ok = false;
-      lines.push(`newer        written by a newer aios (schema v${r.aiosSchemaVersion}, this aios knows v${r.expectedAiosSchemaVersion}): opened read-only, never relabelled; update aios to write to it`);
+      lines.push(
+        `newer        written by a newer aios (schema v${r.aiosSchemaVersion}, this aios knows v${r.expectedAiosSchemaVersion}): opened read-only, never relabelled; update aios to write to it`,
+      );
     }
   }
   if (r.exists && r.error?.kind === 'corrupt') lines.push(`recover      aios will not write to it${recoverySteps(r.path)}`);
@@ -178,7 +209,8 @@ export async function mcpSection(ctx: DoctorContext): Promise<DoctorSection> {
     for (const pr of manager.problems) if (!pr.server) lines.push(`problem      ${pr.message}`);
     // Entries mcp.json rejected outright have no status: say why here, not only in --json.
     const known = new Set(status.map((s) => s.name));
-    for (const pr of manager.problems) if (pr.server && !known.has(pr.server)) lines.push(`${pr.server.padEnd(12)} rejected: ${pr.message}`);
+    for (const pr of manager.problems)
+      if (pr.server && !known.has(pr.server)) lines.push(`${pr.server.padEnd(12)} rejected: ${pr.message}`);
     for (const s of status) {
       lines.push(`${s.name.padEnd(12)} ${s.state} (${s.transport})${s.tools.length ? `, ${s.tools.length} tools` : ''}`);
       if (s.note) lines.push(`${''.padEnd(12)} ${s.note}`);
@@ -187,7 +219,12 @@ export async function mcpSection(ctx: DoctorContext): Promise<DoctorSection> {
     }
     if (status.length === 0) lines.push(manager.problems.length > 0 ? 'no usable servers' : 'no servers configured');
     const ok = manager.problems.length === 0 && status.every((s) => s.state === 'ready' || s.state === 'disabled');
-    return { name: 'mcp', ok, lines, data: { file: manager.config.file, usingDefault: manager.config.usingDefault, problems: manager.problems, servers: status } };
+    return {
+      name: 'mcp',
+      ok,
+      lines,
+      data: { file: manager.config.file, usingDefault: manager.config.usingDefault, problems: manager.problems, servers: status },
+    };
   } finally {
     await manager.close();
   }
@@ -212,9 +249,14 @@ export function sandboxSection(ctx: DoctorContext): DoctorSection {
     ? [`bubblewrap   ${st.bwrap} ${st.version}: auto-allowed commands run confined (read-only except the working tree)`]
     : [`bubblewrap   unavailable: ${st.reason}`, 'effect       auto-allowed commands run as notify (you are told each time)'];
   const env = commandEnvironment(ctx.loaded.config, ctx.env);
-  lines.push(`environment  ${env.removed.length > 0 ? `not passed to commands: ${env.removed.sort().join(', ')}` : 'no secret-named variables to leave out'}`);
+  lines.push(
+    `environment  ${env.removed.length > 0 ? `not passed to commands: ${env.removed.sort().join(', ')}` : 'no secret-named variables to leave out'}`,
+  );
   const blank = environProblem();
-  if (heldNames().length > 0) lines.push(`             ${blank ? `${blank}: /proc/<aios pid>/environ may still show them` : `taken out of aios's own /proc/<pid>/environ too`}`);
+  if (heldNames().length > 0)
+    lines.push(
+      `             ${blank ? `${blank}: /proc/<aios pid>/environ may still show them` : `taken out of aios's own /proc/<pid>/environ too`}`,
+    );
   return { name: 'sandbox', ok: st.available, lines, data: { ...st, removedEnv: env.removed } };
 }
 
@@ -223,7 +265,10 @@ const SECTIONS: Section[] = [configSection, policySection, providerSection, memo
 export async function run(args: string[]): Promise<number> {
   let values: { json?: boolean; config?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { json: { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args,
+      options: { json: { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (err) {
     process.stderr.write(`aios doctor: ${(err as Error).message}\n\n${HELP}\n`);
     return 2;
@@ -238,7 +283,9 @@ export async function run(args: string[]): Promise<number> {
   for (const section of SECTIONS) sections.push(await section(ctx));
   const ok = sections.every((s) => s.ok);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ ok, sections: Object.fromEntries(sections.map((s) => [s.name, { ok: s.ok, ...(s.data as object) }])) }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok, sections: Object.fromEntries(sections.map((s) => [s.name, { ok: s.ok, ...(s.data as object) }])) }, null, 2)}\n`,
+    );
   } else {
     for (const s of sections) {
       process.stdout.write(`${s.name} ${s.ok ? (s.status ?? 'ok') : 'NEEDS ATTENTION'}\n${s.lines.map((l) => `  ${l}`).join('\n')}\n\n`);

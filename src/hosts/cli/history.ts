@@ -22,7 +22,16 @@ export async function run(args: string[]): Promise<number> {
   try {
     parsed = parseArgs({
       args,
-      options: { since: { type: 'string' }, until: { type: 'string' }, changed: { type: 'string' }, package: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        since: { type: 'string' },
+        until: { type: 'string' },
+        changed: { type: 'string' },
+        package: { type: 'string' },
+        limit: { type: 'string' },
+        json: { type: 'boolean' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
       strict: true,
     });

@@ -11,7 +11,11 @@ function runSqlite(args: string[], input?: string): Promise<{ code: number; stdo
     c.stdout!.on('data', (d: Buffer) => out.push(d));
     c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     c.on('error', (err: NodeJS.ErrnoException) =>
-      resolve({ code: 127, stdout: '', stderr: err.code === 'ENOENT' ? 'the sqlite3 program is not installed (Debian: apt-get install sqlite3)' : err.message }),
+      resolve({
+        code: 127,
+        stdout: '',
+        stderr: err.code === 'ENOENT' ? 'the sqlite3 program is not installed (Debian: apt-get install sqlite3)' : err.message,
+      }),
     );
     c.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr }));
     if (input !== undefined) {

@@ -70,7 +70,8 @@ async function makeEngine(values: { config?: string; profile?: string }): Promis
     for (const p of engine.problems) process.stderr.write(`aios: config: ${formatProblem(p)}\n`);
     process.stderr.write('aios: running on the safe fallback policy: everything needs approval and the shipped deny list applies\n');
   }
-  if (engine.replaceShipped) process.stderr.write('aios: [permissions] replace_shipped = true: the shipped rules, deny list included, are not in force\n');
+  if (engine.replaceShipped)
+    process.stderr.write('aios: [permissions] replace_shipped = true: the shipped rules, deny list included, are not in force\n');
   return engine;
 }
 
@@ -87,7 +88,9 @@ function formatHuman(command: string, r: PolicyResult, replaceShipped: boolean):
     out.push(`      normalized: ${s.normalized || '(no program)'}`);
     if (s.wrappers.length > 0) out.push(`      wrappers:   ${s.wrappers.join(', ')}`);
     if (s.via.length > 0) out.push(`      via:        ${s.via.join(' › ')}`);
-    out.push(`      rule:       ${s.rule ? `${s.rule.source === 'profile' ? `profile ${s.rule.profile} ` : s.rule.source === 'fallback' ? 'built-in ' : ''}${s.rule.list} ${JSON.stringify(s.rule.pattern)}` : '(none)'}`);
+    out.push(
+      `      rule:       ${s.rule ? `${s.rule.source === 'profile' ? `profile ${s.rule.profile} ` : s.rule.source === 'fallback' ? 'built-in ' : ''}${s.rule.list} ${JSON.stringify(s.rule.pattern)}` : '(none)'}`,
+    );
     for (const reason of s.reasons) out.push(`      - ${reason}`);
   });
   out.push('', 'reasons:', ...r.reasons.map((x) => `  - ${x}`));
@@ -105,18 +108,38 @@ function undoText(u: ReturnType<typeof undoFacts>): string {
   if (u.reasons.length > 0) out.push(...u.reasons.map((x) => `  - cannot be undone: ${x} (runs outside transactions)`));
   else if (!u.possible) out.push('  - never runs');
   else {
-    out.push(u.transactions ? '  - runs as a transaction: what it did can be undone' : '  - would run as a transaction, but [transactions] enabled = false');
-    out.push('  effect rules (judged on what it did, before it lands; a finding asks you):', ...EFFECT_RULES.map(([rule, text]) => `  - ${rule}: ${text}`));
+    out.push(
+      u.transactions
+        ? '  - runs as a transaction: what it did can be undone'
+        : '  - would run as a transaction, but [transactions] enabled = false',
+    );
+    out.push(
+      '  effect rules (judged on what it did, before it lands; a finding asks you):',
+      ...EFFECT_RULES.map(([rule, text]) => `  - ${rule}: ${text}`),
+    );
   }
   return `${out.join('\n')}\n`;
 }
 
 /** `--preview`: the person asked, so it runs whatever `[preview]` enabled/decisions say; never for a denied command. */
 async function previewForCli(command: string, cwd: string, decision: string, configFile: string | undefined): Promise<Preview> {
-  if (decision === 'deny') return { ran: false, lines: [], limits: ['no preview: the policy denies this command, so it is never run, not even in a preview'], changes: [], omitted: 0, exitCode: null, timedOut: false, durationMs: 0 };
+  if (decision === 'deny')
+    return {
+      ran: false,
+      lines: [],
+      limits: ['no preview: the policy denies this command, so it is never run, not even in a preview'],
+      changes: [],
+      omitted: 0,
+      exitCode: null,
+      timedOut: false,
+      durationMs: 0,
+    };
   const { config } = loadConfig(configFile !== undefined ? { file: configFile } : {});
   // Loaded only for --preview: a policy decision alone never pays for the previewer (the jail, diff).
-  const [{ previewCommand }, { previewSettings }] = await Promise.all([import('../../core/preview'), import('../../core/preview/previewer')]);
+  const [{ previewCommand }, { previewSettings }] = await Promise.all([
+    import('../../core/preview'),
+    import('../../core/preview/previewer'),
+  ]);
   return previewCommand({ command, cwd: path.resolve(cwd), env: process.env }, previewSettings(config.preview));
 }
 
@@ -138,7 +161,10 @@ async function check(args: string[]): Promise<number> {
   if (values.preview && values.jsonl) return usageError('--preview takes one COMMAND, not --jsonl');
   if (values.jsonl && positionals.length > 0) return usageError('--jsonl reads commands from stdin; give no COMMAND');
   if (!values.jsonl && positionals.length === 0) return usageError("no command given: aios policy check -- 'COMMAND'");
-  const context = { cwd: values.cwd ? path.resolve(values.cwd) : workingDirectory(process.env), ...(process.env.HOME ? { home: process.env.HOME } : {}) };
+  const context = {
+    cwd: values.cwd ? path.resolve(values.cwd) : workingDirectory(process.env),
+    ...(process.env.HOME ? { home: process.env.HOME } : {}),
+  };
   const engine = await makeEngine(values);
 
   if (!values.jsonl) {
@@ -148,7 +174,12 @@ async function check(args: string[]): Promise<number> {
     const preview = values.preview ? await previewForCli(command, context.cwd, result.decision, values.config) : undefined;
     const undo = undoFacts(result, loadConfig(values.config !== undefined ? { file: values.config } : {}).config.transactions.enabled);
     if (values.json) process.stdout.write(`${JSON.stringify({ command, ...result, undo, ...(preview ? { preview } : {}) })}\n`);
-    else process.stdout.write(formatHuman(command, result, engine.replaceShipped) + undoText(undo) + (preview ? `\npreview:\n${previewText(preview, { full: true, maxList: 200 })}\n` : ''));
+    else
+      process.stdout.write(
+        formatHuman(command, result, engine.replaceShipped) +
+          undoText(undo) +
+          (preview ? `\npreview:\n${previewText(preview, { full: true, maxList: 200 })}\n` : ''),
+      );
     return 0;
   }
 
@@ -164,7 +195,9 @@ async function check(args: string[]): Promise<number> {
       if (typeof command !== 'string') throw new UsageError('not a JSON string');
     } catch (err) {
       bad++;
-      process.stdout.write(`${JSON.stringify({ command: null, error: `line ${n}: ${err instanceof UsageError ? err.message : 'not valid JSON'}` })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ command: null, error: `line ${n}: ${err instanceof UsageError ? err.message : 'not valid JSON'}` })}\n`,
+      );
       continue;
     }
     const r = engine.decide(command, context);
@@ -195,17 +228,32 @@ function formatTool(name: string, r: ToolPolicyResult, facts: ToolCallFacts, ser
   out.push(`tool:        ${r.tool}`);
   out.push(`arguments:   ${JSON.stringify(facts.args)}`);
   if (facts.annotations) out.push(`annotations: ${JSON.stringify(facts.annotations)}${facts.trustAnnotations ? '' : ' (not trusted)'}`);
-  out.push(`rule:        ${r.rule ? `${r.rule.source === 'profile' ? `profile ${r.rule.profile} ` : ''}${r.rule.list} ${JSON.stringify(r.rule.pattern)}` : '(none)'}`);
+  out.push(
+    `rule:        ${r.rule ? `${r.rule.source === 'profile' ? `profile ${r.rule.profile} ` : ''}${r.rule.list} ${JSON.stringify(r.rule.pattern)}` : '(none)'}`,
+  );
   out.push('', 'reasons:', ...r.reasons.map((x) => `  - ${x}`));
   return `${out.join('\n')}\n`;
 }
 
 /** `--tool`: an MCP (or built-in) tool call, judged as the agent would with what mcp.json says of its server. */
-async function checkTool(values: { tool?: string; args?: string; annotations?: string; config?: string; profile?: string; cwd?: string; json?: boolean; jsonl?: boolean }, positionals: string[]): Promise<number> {
+async function checkTool(
+  values: {
+    tool?: string;
+    args?: string;
+    annotations?: string;
+    config?: string;
+    profile?: string;
+    cwd?: string;
+    json?: boolean;
+    jsonl?: boolean;
+  },
+  positionals: string[],
+): Promise<number> {
   if (values.jsonl || positionals.length > 0) return usageError('--tool takes no COMMAND and no --jsonl');
   const raw = (values.tool ?? '').replace(/^mcp__/, '');
   const split = splitToolName(raw);
-  if (!split) return usageError(`--tool ${JSON.stringify(values.tool)}: expected SERVER__TOOL, e.g. fs__write_file or aios__search_memories`);
+  if (!split)
+    return usageError(`--tool ${JSON.stringify(values.tool)}: expected SERVER__TOOL, e.g. fs__write_file or aios__search_memories`);
   let args: Record<string, unknown>;
   let annotations: Record<string, unknown>;
   try {
@@ -228,17 +276,29 @@ async function checkTool(values: { tool?: string; args?: string; annotations?: s
       serverNote = `in ${mcp.file}${known ? `, known: ${known}` : ''}${server.trustAnnotations ? ', annotations trusted' : ''}`;
     }
   }
-  const context = { cwd: values.cwd ? path.resolve(values.cwd) : workingDirectory(process.env), ...(process.env.HOME ? { home: process.env.HOME } : {}) };
+  const context = {
+    cwd: values.cwd ? path.resolve(values.cwd) : workingDirectory(process.env),
+    ...(process.env.HOME ? { home: process.env.HOME } : {}),
+  };
   const result = engine.decideTool(facts, context);
   const name = `mcp__${split.server}__${split.tool}`;
-  process.stdout.write(values.json ? `${JSON.stringify({ name, arguments: args, ...result })}\n` : formatTool(name, result, facts, serverNote, engine.replaceShipped));
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify({ name, arguments: args, ...result })}\n`
+      : formatTool(name, result, facts, serverNote, engine.replaceShipped),
+  );
   return 0;
 }
 
 async function describe(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { config: OPTIONS.config, profile: OPTIONS.profile, help: OPTIONS.help }, allowPositionals: false, strict: true });
+    parsed = parseArgs({
+      args,
+      options: { config: OPTIONS.config, profile: OPTIONS.profile, help: OPTIONS.help },
+      allowPositionals: false,
+      strict: true,
+    });
   } catch (err) {
     return usageError((err as Error).message);
   }

@@ -28,7 +28,18 @@ Exit code: 0 done, 1 refused, 2 usage error.`;
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { redo: { type: 'boolean' }, list: { type: 'boolean' }, config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args,
+      options: {
+        redo: { type: 'boolean' },
+        list: { type: 'boolean' },
+        config: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     process.stderr.write(`aios undo: ${(err as Error).message}\n\n${USAGE}\n`);
     return 2;
@@ -44,12 +55,19 @@ export async function run(args: string[]): Promise<number> {
   }
   const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
   const store = new UndoStore(loaded.config.transactions.state_dir ?? defaultStateDir(loaded.paths.dataDir));
-  for (const r of store.recoverInterrupted()) process.stderr.write(`aios undo: a commit was cut off by a crash; what it had changed can be undone: aios undo ${r.id} (${r.command})\n`);
+  for (const r of store.recoverInterrupted())
+    process.stderr.write(
+      `aios undo: a commit was cut off by a crash; what it had changed can be undone: aios undo ${r.id} (${r.command})\n`,
+    );
   if (values.list) {
     const rows = listRecords(store);
     if (values.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
     else if (rows.length === 0) process.stdout.write(`no undo records in ${store.root}\n`);
-    else for (const r of rows) process.stdout.write(`${r.id}  ${r.createdAt}  ${r.undone ? '(undone) ' : ''}${r.kind === 'command' ? '' : `${r.kind}: `}${r.command}  [${r.summary}; ${formatBytes(r.bytes)}]\n`);
+    else
+      for (const r of rows)
+        process.stdout.write(
+          `${r.id}  ${r.createdAt}  ${r.undone ? '(undone) ' : ''}${r.kind === 'command' ? '' : `${r.kind}: `}${r.command}  [${r.summary}; ${formatBytes(r.bytes)}]\n`,
+        );
     return 0;
   }
   const id = positionals[0]?.toUpperCase();

@@ -47,7 +47,14 @@ export async function run(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args,
-      options: { port: { type: 'string' }, host: { type: 'string' }, 'login-page': { type: 'string' }, 'login-url': { type: 'boolean' }, 'rotate-secret': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'login-page': { type: 'string' },
+        'login-url': { type: 'boolean' },
+        'rotate-secret': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (err) {
     process.stderr.write(`aios web: ${(err as Error).message}\n\n${HELP}\n`);
@@ -69,7 +76,8 @@ export async function run(args: string[]): Promise<number> {
   takeSecretsFromEnvironment({ patterns: loaded.config.commands.secret_env, names: [loaded.config.ai.api_key_env] });
   reportFirstRun(firstRun, log);
   for (const p of loaded.problems) log(`aios: config: ${formatProblem(p)}`);
-  if (loaded.problems.length > 0) log('aios: config: the safe policy is in force (every command needs approval) until the file is fixed and aios restarted');
+  if (loaded.problems.length > 0)
+    log('aios: config: the safe policy is in force (every command needs approval) until the file is fixed and aios restarted');
   const core = new Core({ host: 'web', env: heldEnv(), config: loaded });
   let started: StartedWebHost;
   try {
@@ -127,7 +135,9 @@ async function listen(base: WebHostOptions, host: string, port: number, log: (l:
 function rotateSecret(): number {
   const { dataDir } = loadConfig({ env: heldEnv() }).paths;
   rotateWebSecret(dataDir);
-  process.stdout.write(`aios web: a new secret is in ${webSecretFile(dataDir)}; restart \`aios web\` to use it (open tabs must log in again)\n`);
+  process.stdout.write(
+    `aios web: a new secret is in ${webSecretFile(dataDir)}; restart \`aios web\` to use it (open tabs must log in again)\n`,
+  );
   return 0;
 }
 

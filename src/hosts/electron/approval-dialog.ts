@@ -83,11 +83,18 @@ export function approvalBoxOptions(request: ApprovalRequest, signal: AbortSignal
     '',
     ...(request.why ? [`The AI says why: ${visibleText(request.why)}`, ''] : []),
     `Directory: ${visibleText(request.cwd, ONE_LINE)}`,
-    ...(request.preview ? ['', 'Preview (run in a throwaway copy; nothing was changed):', previewText(request.preview, { full: true, maxList: 20 })] : []),
+    ...(request.preview
+      ? ['', 'Preview (run in a throwaway copy; nothing was changed):', previewText(request.preview, { full: true, maxList: 20 })]
+      : []),
     ...(!request.preview && request.previewPending ? ['', `${PREPARING_PREVIEW} It appears here when ready; you may answer now.`] : []),
     '',
     `Denied automatically after ${seconds} s without an answer.`,
-    ...(request.remember ? ['', `Always allow writes the rule ${JSON.stringify(request.remember.pattern)} into ${request.remember.file} ([permissions] ${request.remember.list}); /permissions lists and removes it.`] : []),
+    ...(request.remember
+      ? [
+          '',
+          `Always allow writes the rule ${JSON.stringify(request.remember.pattern)} into ${request.remember.file} ([permissions] ${request.remember.list}); /permissions lists and removes it.`,
+        ]
+      : []),
     '',
     `${EDIT_LABEL} opens the command for editing in the aios window; the edited command is judged again (and asked about here again if it must be).`,
     '',

@@ -4,7 +4,12 @@
  * approvals it asks for with the native dialog, checks it with a heartbeat,
  * and starts it again when it dies or hangs (a bounded number of times).
  */
-import type { MessageChannelMain as MessageChannelMainType, MessagePortMain, UtilityProcess, utilityProcess as UtilityProcessModule } from 'electron';
+import type {
+  MessageChannelMain as MessageChannelMainType,
+  MessagePortMain,
+  UtilityProcess,
+  utilityProcess as UtilityProcessModule,
+} from 'electron';
 import { CORE_SERVICE_NAME, CoreToMainSchema, type CoreToMain, type MainToCore } from '../../shared/core-process';
 import { CORE_PORT_CHANNEL } from '../../shared/ipc';
 import type { Approver } from '../../core/gate';
@@ -185,7 +190,13 @@ export class CoreProcess {
             if (child === this.child && !controller.signal.aborted) {
               // An edited command comes from the page (answer `edit`), never from main: `edited` is not sent.
               const edit = answer === 'edit';
-              this.post(child, { type: 'approval-answer', requestId: request.requestId, approved: answer === 'approved' || answer === 'always', ...(answer === 'always' ? { remember: true } : {}), ...(edit ? { edit } : {}) });
+              this.post(child, {
+                type: 'approval-answer',
+                requestId: request.requestId,
+                approved: answer === 'approved' || answer === 'always',
+                ...(answer === 'always' ? { remember: true } : {}),
+                ...(edit ? { edit } : {}),
+              });
             }
           });
         return;

@@ -86,7 +86,9 @@ export function attachCrashRecovery(window: RecoverableWindow, options: CrashRec
     if (!fired) pending = cancel;
   };
 
-  window.webContents.on('render-process-gone', (_event, details) => recover(`process gone (${details.reason}, exit code ${details.exitCode})`));
+  window.webContents.on('render-process-gone', (_event, details) =>
+    recover(`process gone (${details.reason}, exit code ${details.exitCode})`),
+  );
   window.on('unresponsive', () => {
     if (disposed || window.isDestroyed() || pending) return;
     // A hung renderer cannot be reloaded in place; end it, then reload.

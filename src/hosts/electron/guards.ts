@@ -38,7 +38,9 @@ export function guardWebContents(contents: GuardedContents, options: GuardOption
  * clipboard read, HID/USB/serial devices, …) is refused. The UI needs none:
  * the terminal pastes through the paste event, which asks for no permission.
  */
-export function denyAllPermissions(session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'>): void {
+export function denyAllPermissions(
+  session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'>,
+): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
   session.setDevicePermissionHandler(() => false);

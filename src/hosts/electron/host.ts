@@ -26,7 +26,10 @@ import { windowOptions } from './window-options';
 import { loadWindowState, trackWindowState, windowStateFile } from './window-state';
 
 /** The parts of the electron module the host uses (a fake in tests). */
-export type ElectronApi = Pick<typeof ElectronModule, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'dialog' | 'shell' | 'screen' | 'Menu'> &
+export type ElectronApi = Pick<
+  typeof ElectronModule,
+  'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'dialog' | 'shell' | 'screen' | 'Menu'
+> &
   Partial<Pick<typeof ElectronModule, 'utilityProcess' | 'MessageChannelMain'>>;
 
 export interface HostOptions {
@@ -45,7 +48,9 @@ export interface HostOptions {
    * a utility process and the UI talks to it over a MessagePort. Without it
    * the core runs in this process behind ipcMain (older tests only).
    */
-  coreProcess?: { entry: string } & Partial<Pick<CoreProcessOptions, 'heartbeatMs' | 'heartbeatTimeoutMs' | 'maxRestarts' | 'restartWindowMs'>>;
+  coreProcess?: { entry: string } & Partial<
+    Pick<CoreProcessOptions, 'heartbeatMs' | 'heartbeatTimeoutMs' | 'maxRestarts' | 'restartWindowMs'>
+  >;
 }
 
 export interface ElectronHost {
@@ -70,24 +75,46 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
 
   const { loaded, firstRun } = loadConfigForHost(options.env);
   const logger = options.logger ?? new RotatingFileLogger({ dir: loaded.paths.logDir });
-  const stopErrors = installProcessErrorHandlers(options.errorSource ?? process, { logger, show: (title, message) => dialog.showErrorBox(title, message) });
+  const stopErrors = installProcessErrorHandlers(options.errorSource ?? process, {
+    logger,
+    show: (title, message) => dialog.showErrorBox(title, message),
+  });
   const kiosk = options.argv.includes('--kiosk') || loaded.config.ui.kiosk;
 
   if (!app.requestSingleInstanceLock()) {
     logger.info('another aios window is already open; it was asked to come forward');
     app.quit();
-    return { primary: false, kiosk, core: undefined, coreProcess: undefined, logger, window: () => undefined, recovery: () => undefined, ready: Promise.resolve() };
+    return {
+      primary: false,
+      kiosk,
+      core: undefined,
+      coreProcess: undefined,
+      logger,
+      window: () => undefined,
+      recovery: () => undefined,
+      ready: Promise.resolve(),
+    };
   }
 
-  logger.info(`aios starting (pid ${process.pid}, ${kiosk ? 'kiosk' : 'window'} mode, config ${loaded.file}${loaded.exists ? '' : ' (not found: defaults)'})`);
+  logger.info(
+    `aios starting (pid ${process.pid}, ${kiosk ? 'kiosk' : 'window'} mode, config ${loaded.file}${loaded.exists ? '' : ' (not found: defaults)'})`,
+  );
   if (firstRun.kind === 'written') logger.info(`first start: wrote the shipped configuration to ${firstRun.file}`);
-  if (firstRun.kind === 'failed') logger.warn(`first start: could not write ${firstRun.file} (${firstRun.message}); running on the built-in defaults`);
+  if (firstRun.kind === 'failed')
+    logger.warn(`first start: could not write ${firstRun.file} (${firstRun.message}); running on the built-in defaults`);
   for (const problem of loaded.problems) logger.warn(`config: ${formatProblem(problem)}`);
 
   let window: BrowserWindowType | undefined;
   // Approvals are native dialogs of this process: the renderer cannot answer them.
   const approver = new NativeApprover({ dialog, parent: () => window, logger });
-  const coreProcess = options.coreProcess ? startCoreProcess(electron, options.coreProcess, { env: options.env, logger, approver, onGiveUp: (reason) => void askAfterCoreGaveUp(reason) }) : undefined;
+  const coreProcess = options.coreProcess
+    ? startCoreProcess(electron, options.coreProcess, {
+        env: options.env,
+        logger,
+        approver,
+        onGiveUp: (reason) => void askAfterCoreGaveUp(reason),
+      })
+    : undefined;
   const core = coreProcess ? undefined : new Core({ host: 'electron', env: options.env, config: loaded, chat: { approver } });
   let recovery: CrashRecovery | undefined;
   const links = new ExternalLinks({ dialog, shell: electron.shell, logger, parent: () => window });
@@ -99,7 +126,9 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
     window.focus();
   });
 
-  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, { kiosk, onExternalLink: (url) => void links.offer(url) }));
+  app.on('web-contents-created', (_event, contents) =>
+    guardWebContents(contents, { kiosk, onExternalLink: (url) => void links.offer(url) }),
+  );
 
   const createWindow = () => {
     const stateFile = windowStateFile(loaded.paths.dataDir);
@@ -136,7 +165,16 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
 
   /** After repeated failures: retry (the first, default button) or quit. Resolves true for a retry. */
   const retryOrQuit = async (retry: string, message: string, detail: string): Promise<boolean> => {
-    const box: MessageBoxOptions = { type: 'error', buttons: [retry, 'Quit'], defaultId: 0, cancelId: 0, noLink: true, title: 'aios', message, detail };
+    const box: MessageBoxOptions = {
+      type: 'error',
+      buttons: [retry, 'Quit'],
+      defaultId: 0,
+      cancelId: 0,
+      noLink: true,
+      title: 'aios',
+      message,
+      detail,
+    };
     const { response } = await showMessageBoxOn(dialog, window, box);
     if (response === 1) app.quit();
     return response !== 1;
@@ -165,7 +203,10 @@ export function startElectronHost(electron: ElectronApi, options: HostOptions): 
   });
   ready.catch((err: unknown) => {
     logger.error('aios could not open its window', err);
-    dialog.showErrorBox('aios could not start', `${err instanceof Error ? err.message : String(err)}\n\nDetails are in ${logger instanceof RotatingFileLogger ? logger.file : 'the log'}.`);
+    dialog.showErrorBox(
+      'aios could not start',
+      `${err instanceof Error ? err.message : String(err)}\n\nDetails are in ${logger instanceof RotatingFileLogger ? logger.file : 'the log'}.`,
+    );
     app.exit(1);
   });
 
@@ -196,8 +237,14 @@ function startCoreProcess(
   settings: NonNullable<HostOptions['coreProcess']>,
   deps: Pick<CoreProcessOptions, 'env' | 'logger' | 'approver' | 'onGiveUp'>,
 ): CoreProcess {
-  if (!electron.utilityProcess || !electron.MessageChannelMain) throw new Error('this Electron has no utilityProcess: the core cannot run apart from the window');
-  return new CoreProcess({ ...settings, ...deps, utilityProcess: electron.utilityProcess, MessageChannelMain: electron.MessageChannelMain });
+  if (!electron.utilityProcess || !electron.MessageChannelMain)
+    throw new Error('this Electron has no utilityProcess: the core cannot run apart from the window');
+  return new CoreProcess({
+    ...settings,
+    ...deps,
+    utilityProcess: electron.utilityProcess,
+    MessageChannelMain: electron.MessageChannelMain,
+  });
 }
 
 /** Without a utility process: the page's port is served by the core in this process (same frames, same preload). */

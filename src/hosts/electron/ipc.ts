@@ -18,7 +18,12 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
   };
 }
 
-export async function handleIpcCall(handlers: Handlers, name: CallName, event: IpcMainInvokeEvent, payload: unknown): Promise<DispatchResult> {
+export async function handleIpcCall(
+  handlers: Handlers,
+  name: CallName,
+  event: IpcMainInvokeEvent,
+  payload: unknown,
+): Promise<DispatchResult> {
   const frame = event.senderFrame;
   if (!frame || frame.parent !== null || !isAppFrameUrl(frame.url)) {
     return { ok: false, error: { code: 'forbidden', message: `${name} refused: the caller is not the aios UI` } };

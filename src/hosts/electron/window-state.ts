@@ -55,7 +55,10 @@ export function loadWindowState(file: string, logger: Logger, displays: readonly
   }
   const parsed = WindowStateSchema.safeParse(raw);
   if (!parsed.success) {
-    logger.warn(`window state ${file} is invalid; using the default size`, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+    logger.warn(
+      `window state ${file} is invalid; using the default size`,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+    );
     return undefined;
   }
   const state = parsed.data;
@@ -102,7 +105,13 @@ export function trackWindowState(window: TrackableWindow, file: string, logger: 
     timer = undefined;
     if (window.isDestroyed()) return;
     const b = window.getNormalBounds();
-    const state = WindowStateSchema.safeParse({ x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height), maximized: window.isMaximized() });
+    const state = WindowStateSchema.safeParse({
+      x: Math.round(b.x),
+      y: Math.round(b.y),
+      width: Math.round(b.width),
+      height: Math.round(b.height),
+      maximized: window.isMaximized(),
+    });
     if (state.success) saveWindowState(file, state.data, logger);
   };
   const later = () => {

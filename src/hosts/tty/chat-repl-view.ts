@@ -67,7 +67,12 @@ export abstract class ChatReplView {
     this.style = makeStyle(colourWanted(o.env, o.output.isTTY === true));
     this.answerText = new MarkdownStream(this.style);
     this.thinking = new ThinkingLine(this.style, o.output.isTTY === true);
-    this.rl = readline.createInterface({ input: o.input, output: o.output, terminal: o.input.isTTY === true && o.output.isTTY === true, prompt: this.promptText() });
+    this.rl = readline.createInterface({
+      input: o.input,
+      output: o.output,
+      terminal: o.input.isTTY === true && o.output.isTTY === true,
+      prompt: this.promptText(),
+    });
   }
 
   protected promptText(): string {
@@ -137,9 +142,13 @@ export abstract class ChatReplView {
       }),
       ev.on('chat.toolCall', (p) => {
         // Other tools as a short line; a command is shown by chat.commandStart, with its decision.
-        const decided = p.decision ? `  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${p.rule ? s.dim(` (${p.rule})`) : ''}` : '';
+        const decided = p.decision
+          ? `  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${p.rule ? s.dim(` (${p.rule})`) : ''}`
+          : '';
         // The model's name (`server__tool`) already says server and tool.
-        this.line(s.dim(visibleText(`→ ${p.name} ${p.arguments.length > 160 ? `${p.arguments.slice(0, 160)}…` : p.arguments}`, ONE_LINE)) + decided);
+        this.line(
+          s.dim(visibleText(`→ ${p.name} ${p.arguments.length > 160 ? `${p.arguments.slice(0, 160)}…` : p.arguments}`, ONE_LINE)) + decided,
+        );
       }),
       ev.on('chat.toolDone', (p) => {
         this.clearStaleApproval();
@@ -150,7 +159,8 @@ export abstract class ChatReplView {
         const rule = p.rule ? s.dim(` (${p.rule})`) : '';
         this.line(`${s.bold('$')} ${visibleText(p.command)}  ${s.dim('[')}${decisionLabel(p.decision, s)}${s.dim(']')}${rule}`);
         // Run in the jail because no rule names it: say so, as the card does.
-        if (p.sandbox?.confined && p.sandbox.detail.startsWith('confined because')) this.line(s.dim(`  ${visibleText(p.sandbox.detail, ONE_LINE)}`));
+        if (p.sandbox?.confined && p.sandbox.detail.startsWith('confined because'))
+          this.line(s.dim(`  ${visibleText(p.sandbox.detail, ONE_LINE)}`));
         const view = p.sandbox?.confined ? confinedViewNote(p.command) : undefined;
         if (view) this.line(s.yellow(`  ${view}`));
       }),
@@ -159,11 +169,17 @@ export abstract class ChatReplView {
         this.approvalDeadline = Date.now() + p.timeoutMs;
         // What the AI wants and why aios asks, in plain words; the rule and the engine's reasons last, dimmed.
         const words = approvalWording(p);
-        const always = p.remember ? s.dim(`  a = always allow: adds ${p.remember.list} ${visibleText(JSON.stringify(p.remember.pattern), ONE_LINE)} to ${visibleText(p.remember.file, ONE_LINE)}`) : undefined;
+        const always = p.remember
+          ? s.dim(
+              `  a = always allow: adds ${p.remember.list} ${visibleText(JSON.stringify(p.remember.pattern), ONE_LINE)} to ${visibleText(p.remember.file, ONE_LINE)}`,
+            )
+          : undefined;
         const because = `  aios asks because ${visibleText(words.because.join('; '), ONE_LINE)}.`;
         const details = s.dim(`  details: ${visibleText(words.details.join('; '), ONE_LINE)}`);
         if (p.tool) {
-          this.line(`${s.yellow('approval needed')}: MCP tool ${s.bold(visibleText(p.tool.tool, ONE_LINE))} of server ${s.bold(visibleText(p.tool.server, ONE_LINE))}`);
+          this.line(
+            `${s.yellow('approval needed')}: MCP tool ${s.bold(visibleText(p.tool.tool, ONE_LINE))} of server ${s.bold(visibleText(p.tool.server, ONE_LINE))}`,
+          );
           this.line(formatToolArguments(visibleText(p.tool.arguments), ARGUMENT_LINES));
           if (p.why) this.line(`  AI: ${visibleText(p.why)}`);
           this.line(because);
@@ -213,7 +229,13 @@ export abstract class ChatReplView {
         }
         if (!p.ran) this.line(s.red(`not run: ${visibleText(p.refusal ?? 'refused')}`));
         else {
-          const how = p.cancelled ? 'cancelled' : p.timedOut ? 'timed out' : p.signal ? `killed (${p.signal})` : `exit ${p.exitCode ?? '?'}`;
+          const how = p.cancelled
+            ? 'cancelled'
+            : p.timedOut
+              ? 'timed out'
+              : p.signal
+                ? `killed (${p.signal})`
+                : `exit ${p.exitCode ?? '?'}`;
           this.line(s.dim(`[${how} · ${formatDuration(p.durationMs)}]`));
         }
         const effects = effectsLine(p);

@@ -89,14 +89,21 @@ export class ChatRepl extends ChatReplView {
   private async banner(): Promise<void> {
     const state = await this.call('chat.state', {});
     const { config } = await this.call('app.status', {});
-    this.line(`${this.style.bold('aios chat')} ${this.style.dim(state.provider ? `· ${state.provider}` : '· no AI provider')} ${this.style.dim('· /help for help, Ctrl-D to leave')}`);
+    this.line(
+      `${this.style.bold('aios chat')} ${this.style.dim(state.provider ? `· ${state.provider}` : '· no AI provider')} ${this.style.dim('· /help for help, Ctrl-D to leave')}`,
+    );
     if (config.problems.length > 0) {
       // Said once, here: the file, where, and what is in force meanwhile.
-      this.line(this.style.red(`${config.file} has ${config.problems.length === 1 ? 'a problem' : `${config.problems.length} problems`}; the safe policy is in force (every command needs approval) until it is fixed and aios restarted:`));
+      this.line(
+        this.style.red(
+          `${config.file} has ${config.problems.length === 1 ? 'a problem' : `${config.problems.length} problems`}; the safe policy is in force (every command needs approval) until it is fixed and aios restarted:`,
+        ),
+      );
       for (const p of config.problems) this.line(this.style.red(`  ${p.text}`));
     }
     for (const w of config.warnings ?? []) this.line(this.style.yellow(`config: ${w.text}`));
-    if (config.problems.length === 0 && state.problem) this.line(this.style.yellow(`No AI provider yet: type /setup to choose one (or !cmd and /terminal work without one).`));
+    if (config.problems.length === 0 && state.problem)
+      this.line(this.style.yellow(`No AI provider yet: type /setup to choose one (or !cmd and /terminal work without one).`));
     const restored = state.messages.filter((m) => (m.role === 'user' || m.role === 'assistant') && m.text.trim() !== '');
     if (restored.length > 0) {
       this.line(this.style.dim(`(conversation restored: ${state.messages.length} messages; /clear starts a new one)`));
@@ -113,7 +120,13 @@ export class ChatRepl extends ChatReplView {
     // The last turn never finished (aios stopped, or the request failed): said, so nobody waits for an answer that will not come.
     const last = state.messages.at(-1);
     if (!state.busy && (last?.role === 'user' || last?.role === 'tool')) {
-      this.line(this.style.yellow(last.role === 'user' ? '(that question got no answer: ask again if you still want one)' : '(that turn stopped before the model answered: ask again to go on)'));
+      this.line(
+        this.style.yellow(
+          last.role === 'user'
+            ? '(that question got no answer: ask again if you still want one)'
+            : '(that turn stopped before the model answered: ask again to go on)',
+        ),
+      );
     }
     this.lostApprovals = (state.interrupted ?? []).filter((c) => !c.ran).map((c) => c.command);
   }
@@ -162,7 +175,12 @@ export class ChatRepl extends ChatReplView {
     this.stopCountdown();
     this.rl.setPrompt(this.promptText());
     try {
-      await this.call('chat.approve', { requestId: a.requestId, approved, ...(remember ? { remember: true } : {}), ...(edited !== undefined ? { command: edited } : {}) });
+      await this.call('chat.approve', {
+        requestId: a.requestId,
+        approved,
+        ...(remember ? { remember: true } : {}),
+        ...(edited !== undefined ? { command: edited } : {}),
+      });
     } catch (err) {
       this.line(this.style.yellow(`too late: ${(err as Error).message}`));
     }
@@ -206,7 +224,11 @@ export class ChatRepl extends ChatReplView {
     }
     if (this.lostApprovals.length > 0 && /^\s*(y(es)?|no?)\s*$/i.test(raw)) {
       // An answer to a question the restart took away: it must not reach the model as a message.
-      this.line(this.style.yellow(`no question is waiting: aios stopped while it asked about ${this.lostApprovals.join('; ')}, and that did not run. Ask again if you still want it.`));
+      this.line(
+        this.style.yellow(
+          `no question is waiting: aios stopped while it asked about ${this.lostApprovals.join('; ')}, and that did not run. Ask again if you still want it.`,
+        ),
+      );
       this.lostApprovals = [];
       return this.prompt();
     }
@@ -216,7 +238,10 @@ export class ChatRepl extends ChatReplView {
       // Typed while aios works: kept and sent next, as the person sees.
       if (input.kind !== 'empty') {
         this.queued.push(raw);
-        this.line(this.style.cyan(`${QUEUED_MARK} queued (${this.queued.length}): ${oneLine(raw)}`) + this.style.dim('  sent when this answer ends; Ctrl-C drops it'));
+        this.line(
+          this.style.cyan(`${QUEUED_MARK} queued (${this.queued.length}): ${oneLine(raw)}`) +
+            this.style.dim('  sent when this answer ends; Ctrl-C drops it'),
+        );
         this.rl.prompt(true);
       }
       return;
@@ -253,9 +278,14 @@ export class ChatRepl extends ChatReplView {
   /** A message over the limit (a big paste) is saved as a file and the message points at it: nothing is refused or lost. */
   private async fitMessage(text: string): Promise<string> {
     if (text.length <= MAX_CHAT_TEXT) return text;
-    if (text.length > MAX_ATTACHMENT_TEXT) throw new Error(`this text is ${Math.round(text.length / 1024)} KB, over the ${MAX_ATTACHMENT_TEXT / 1024} KB a message or attachment holds: save it to a file and name the file`);
+    if (text.length > MAX_ATTACHMENT_TEXT)
+      throw new Error(
+        `this text is ${Math.round(text.length / 1024)} KB, over the ${MAX_ATTACHMENT_TEXT / 1024} KB a message or attachment holds: save it to a file and name the file`,
+      );
     const saved = await this.call('chat.attach', { text });
-    this.line(this.style.dim(`(${Math.round(text.length / 1024)} KB is more than a message holds: saved as ${saved.path} for the AI to read)`));
+    this.line(
+      this.style.dim(`(${Math.round(text.length / 1024)} KB is more than a message holds: saved as ${saved.path} for the AI to read)`),
+    );
     return attachmentNote(saved);
   }
 
@@ -291,7 +321,11 @@ export class ChatRepl extends ChatReplView {
       case 'model':
         return this.line(await switchModel((n, r) => this.call(n, r), arg));
       case 'setup': {
-        this.wizard = new SetupWizard((name, req) => this.call(name, req), (l) => this.line(l), this.style);
+        this.wizard = new SetupWizard(
+          (name, req) => this.call(name, req),
+          (l) => this.line(l),
+          this.style,
+        );
         const first = await this.wizard.start();
         if (first) return this.prompt(first);
         return;

@@ -12,9 +12,12 @@ import { visibleText } from '../../shared/visible-text';
 export const HELP = [
   INTRO,
   '',
-  ...[DIRECT_HELP, ...slashHelpRows('tty'), ['Ctrl-C', 'cancel the running answer or command'] as [string, string], ['Ctrl-D', 'leave'] as [string, string]].map(
-    ([usage, does]) => `  ${usage.padEnd(18)}${does}`,
-  ),
+  ...[
+    DIRECT_HELP,
+    ...slashHelpRows('tty'),
+    ['Ctrl-C', 'cancel the running answer or command'] as [string, string],
+    ['Ctrl-D', 'leave'] as [string, string],
+  ].map(([usage, does]) => `  ${usage.padEnd(18)}${does}`),
 ].join('\n');
 
 export function decisionLabel(decision: string, style: Style, approver?: string | null): string {
@@ -46,7 +49,11 @@ export function formatCommandLog(list: CallResponse<'commandLog.list'>, style: S
   // Columns line up by what is seen, not by the length of the colour codes around it.
   const width = (text: string) => stringWidth(stripVTControlCharacters(text));
   const pad = (text: string, to: number) => text + ' '.repeat(Math.max(0, to - width(text)));
-  const cols = { when: Math.max(...rows.map((r) => width(r.when))), decision: Math.max(...rows.map((r) => width(r.decision))), status: Math.max(...rows.map((r) => width(r.status))) };
+  const cols = {
+    when: Math.max(...rows.map((r) => width(r.when))),
+    decision: Math.max(...rows.map((r) => width(r.decision))),
+    status: Math.max(...rows.map((r) => width(r.status))),
+  };
   return rows
     .map((r) => {
       const status = pad(r.status, cols.status);

@@ -24,7 +24,10 @@ export class OutputFold {
   private kept = '';
   private dropped = 0;
 
-  constructor(readonly command: string, o: FoldOptions = {}) {
+  constructor(
+    readonly command: string,
+    o: FoldOptions = {},
+  ) {
     this.head = o.headLines ?? FOLD_HEAD_LINES;
     this.tail = o.tailLines ?? FOLD_TAIL_LINES;
     this.keep = o.keepChars ?? 1_000_000;

@@ -38,8 +38,15 @@ export class SetupWizard {
       for (const p of s.config.problems) this.say(`  ${p.text}`);
       return '';
     }
-    this.say(`Set up the AI provider: answers go into [ai] of ${s.config.file} (your comments stay). Enter takes the value in brackets; Ctrl-C stops.`);
-    if (s.ollama) this.say(this.style.cyan(`Ollama answers at ${s.ollama.url} (${s.ollama.models.length} models${s.ollama.models[0] ? `, e.g. ${s.ollama.models[0]}` : ''}).`));
+    this.say(
+      `Set up the AI provider: answers go into [ai] of ${s.config.file} (your comments stay). Enter takes the value in brackets; Ctrl-C stops.`,
+    );
+    if (s.ollama)
+      this.say(
+        this.style.cyan(
+          `Ollama answers at ${s.ollama.url} (${s.ollama.models.length} models${s.ollama.models[0] ? `, e.g. ${s.ollama.models[0]}` : ''}).`,
+        ),
+      );
     return this.question();
   }
 
@@ -114,7 +121,11 @@ export class SetupWizard {
     if (r.ok) {
       this.models = r.models;
       const list = r.models.slice(0, 8).join(', ');
-      this.say(this.style.green(`connected: ${r.models.length} model${r.models.length === 1 ? '' : 's'}${list ? ` (${list}${r.models.length > 8 ? ', …' : ''})` : ''}`));
+      this.say(
+        this.style.green(
+          `connected: ${r.models.length} model${r.models.length === 1 ? '' : 's'}${list ? ` (${list}${r.models.length > 8 ? ', …' : ''})` : ''}`,
+        ),
+      );
     } else {
       this.say(this.style.yellow(`${r.message}. You can still save; the chat will say so until the server answers.`));
     }
@@ -122,7 +133,11 @@ export class SetupWizard {
 
   private async save(model: string): Promise<void> {
     try {
-      const saved = await this.call('setup.saveProvider', { ...(this.baseUrl ? { baseUrl: this.baseUrl } : {}), model, apiKeyEnv: this.apiKeyEnv });
+      const saved = await this.call('setup.saveProvider', {
+        ...(this.baseUrl ? { baseUrl: this.baseUrl } : {}),
+        model,
+        apiKeyEnv: this.apiKeyEnv,
+      });
       this.say(this.style.green(`saved to ${saved.file}`) + (saved.provider ? `: the chat now uses ${saved.provider}` : ''));
       if (saved.problem) this.say(this.style.yellow(saved.problem));
     } catch (err) {

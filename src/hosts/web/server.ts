@@ -3,7 +3,15 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { ClientMessageSchema, CLOSE_TOO_MANY, LOGIN_TICKET_PARAM, MAX_WIRE_FRAME_BYTES, SESSION_COOKIE, WS_PATH, type ServerMessage } from '../../shared/wire';
+import {
+  ClientMessageSchema,
+  CLOSE_TOO_MANY,
+  LOGIN_TICKET_PARAM,
+  MAX_WIRE_FRAME_BYTES,
+  SESSION_COOKIE,
+  WS_PATH,
+  type ServerMessage,
+} from '../../shared/wire';
 import { describeZodError } from '../../shared/contract';
 import type { ConnectedClient } from '../../core/bridge/client';
 import type { Core } from '../../core/core';
@@ -122,7 +130,11 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
           res.end();
           return;
         }
-        respond(res, 403, `forbidden: this login link was already used (each works once). Run \`${aiosCommand('web --login-url')}\` for a new one, or open the tab you logged in with.`);
+        respond(
+          res,
+          403,
+          `forbidden: this login link was already used (each works once). Run \`${aiosCommand('web --login-url')}\` for a new one, or open the tab you logged in with.`,
+        );
         return;
       }
       // Not a redirect: when the login link was opened from elsewhere (a kiosk's login page, another
@@ -168,10 +180,13 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
     if (!session) return refuse(403, 'Forbidden');
     const mine = [...clients.values()].filter((c) => c.session === session).length;
     if (mine >= limits.maxSocketsPerSession || clients.size >= limits.maxSockets) {
-      const why = mine >= limits.maxSocketsPerSession ? `${mine} tabs are already open for this login` : `${clients.size} tabs are already open`;
+      const why =
+        mine >= limits.maxSocketsPerSession ? `${mine} tabs are already open for this login` : `${clients.size} tabs are already open`;
       log(`web: refused a socket: ${why}`);
       // A page cannot read an HTTP status of a refused upgrade: it is told in a close frame, and waits for a free place.
-      wss.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_TOO_MANY, `too many tabs: ${why}; close one and this tab connects by itself`));
+      wss.handleUpgrade(req, socket, head, (ws) =>
+        ws.close(CLOSE_TOO_MANY, `too many tabs: ${why}; close one and this tab connects by itself`),
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, session));
@@ -225,7 +240,12 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
 
   async function onMessage(ws: WebSocket, connection: ConnectedClient, data: RawData, isBinary: boolean): Promise<void> {
     if (isBinary) {
-      reply(ws, { type: 'result', id: null, ok: false, error: { code: 'invalid_request', message: 'binary frames are not part of the protocol' } });
+      reply(ws, {
+        type: 'result',
+        id: null,
+        ok: false,
+        error: { code: 'invalid_request', message: 'binary frames are not part of the protocol' },
+      });
       return;
     }
     let json: unknown;
@@ -238,11 +258,21 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
     const parsed = ClientMessageSchema.safeParse(json);
     if (!parsed.success) {
       const id = typeof (json as { id?: unknown } | null)?.id === 'number' ? (json as { id: number }).id : null;
-      reply(ws, { type: 'result', id, ok: false, error: { code: 'invalid_request', message: `malformed message: ${describeZodError(parsed.error)}` } });
+      reply(ws, {
+        type: 'result',
+        id,
+        ok: false,
+        error: { code: 'invalid_request', message: `malformed message: ${describeZodError(parsed.error)}` },
+      });
       return;
     }
     const result = await connection.call(parsed.data.name, parsed.data.payload);
-    reply(ws, result.ok ? { type: 'result', id: parsed.data.id, ok: true, value: result.value } : { type: 'result', id: parsed.data.id, ok: false, error: result.error });
+    reply(
+      ws,
+      result.ok
+        ? { type: 'result', id: parsed.data.id, ok: true, value: result.value }
+        : { type: 'result', id: parsed.data.id, ok: false, error: result.error },
+    );
   }
 
   const unsubscribe = options.core.events.onAny((name, payload) => {
@@ -262,7 +292,9 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : urlHost;
   if (!isLoopback(host)) {
-    log(`WARNING: aios web is listening on ${host}, which is reachable from other machines. Anyone with the login link or a session cookie can run commands as you.`);
+    log(
+      `WARNING: aios web is listening on ${host}, which is reachable from other machines. Anyone with the login link or a session cookie can run commands as you.`,
+    );
   }
   const baseUrl = `http://${displayHost}:${port}/`;
   const loginUrl = () => {

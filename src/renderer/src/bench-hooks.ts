@@ -19,7 +19,11 @@ export function installBenchHooks(search: string): void {
   const update = () => {
     const s = useChat.getState();
     const last = s.rows[s.rows.length - 1];
-    window.__aiosChatStats = { messages: s.rows.length, streaming: s.streamingId !== null || s.busy !== null, lastChars: last?.kind === 'message' ? last.text.length : 0 };
+    window.__aiosChatStats = {
+      messages: s.rows.length,
+      streaming: s.streamingId !== null || s.busy !== null,
+      lastChars: last?.kind === 'message' ? last.text.length : 0,
+    };
   };
   update();
   useChat.subscribe(update);

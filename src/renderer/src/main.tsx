@@ -49,7 +49,10 @@ connectBridge(waiting).then(
       <div className="fatal" role="alert">
         <h1>aios cannot reach its core</h1>
         <p>{err instanceof Error ? err.message : String(err)}</p>
-        <p>If this page was never logged in, open the URL that `aios web` printed (its login link works once). A tab that was logged in reconnects by itself once `aios web` runs again.</p>
+        <p>
+          If this page was never logged in, open the URL that `aios web` printed (its login link works once). A tab that was logged in
+          reconnects by itself once `aios web` runs again.
+        </p>
       </div>,
     );
   },

@@ -8,7 +8,6 @@ import type { Arg } from '../shell/words';
  * only known at run time fails closed.
  */
 
-
 /**
  * Shells whose code the bash grammar reads as they do: for every other
  * shell (fish's `(cmd)`, zsh's and csh's `>!`, ksh's own expansions) code
@@ -16,7 +15,12 @@ import type { Arg } from '../shell/words';
  */
 const BASH_GRAMMAR = new Set(['sh', 'bash', 'dash', 'ash', 'rbash', 'posh', 'hush']);
 
-const STDIN_WORDS: Record<string, string> = { pipe: 'a pipe', heredoc: 'a heredoc', herestring: 'a here-string', file: 'a redirected file' };
+const STDIN_WORDS: Record<string, string> = {
+  pipe: 'a pipe',
+  heredoc: 'a heredoc',
+  herestring: 'a here-string',
+  file: 'a redirected file',
+};
 
 function stdinFloor(ins: Inspection, what: string): void {
   const { ctx, found } = ins;
@@ -140,7 +144,14 @@ export function inspectSu(ins: Inspection): void {
   const args = layer.args;
   for (let i = 0; i < args.length; i++) {
     const t = (args[i] as Arg).text;
-    const shell = t === '-s' || t === '--shell' ? args[i + 1] : t.startsWith('--shell=') ? { ...(args[i] as Arg), text: t.slice(8) } : /^-[a-z]*s$/.test(t) && t !== '-s' ? args[i + 1] : undefined;
+    const shell =
+      t === '-s' || t === '--shell'
+        ? args[i + 1]
+        : t.startsWith('--shell=')
+          ? { ...(args[i] as Arg), text: t.slice(8) }
+          : /^-[a-z]*s$/.test(t) && t !== '-s'
+            ? args[i + 1]
+            : undefined;
     if (shell && (shell.dynamic || !/^\/(usr\/)?bin\/(ba|da)?sh$/.test(shell.text))) {
       found.floor('require_approval', `su -s runs ${shell.text} as the shell, a program the line chooses (its code is not bash)`);
     }
@@ -232,7 +243,8 @@ const FIND_WRITES = new Set(['-fprint', '-fprint0', '-fprintf', '-fls']);
 export function inspectFind(ins: Inspection): void {
   const { layer, found } = ins;
   const args = layer.args;
-  if (layer.open || layer.parsed.uncertain) found.floor('require_approval', 'find gets arguments only known at run time (they could be -exec or -delete)');
+  if (layer.open || layer.parsed.uncertain)
+    found.floor('require_approval', 'find gets arguments only known at run time (they could be -exec or -delete)');
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as Arg;
     const t = a.text;

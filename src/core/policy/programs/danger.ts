@@ -158,8 +158,16 @@ const CONFIG_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>>
     '--separate-git-dir': 'puts the repository somewhere else',
   },
   apt: { o: 'sets an APT option (Pre-Invoke, Dir::…, hooks run commands)', c: 'reads an APT configuration file (hooks run commands)' },
-  'apt-get': { o: 'sets an APT option (Pre-Invoke, Dir::…, hooks run commands)', c: 'reads an APT configuration file (hooks run commands)' },
-  'apt-cache': { o: 'sets an APT option (Dir::Cache::… writes files)', c: 'reads an APT configuration file', p: 'writes the package cache to a file', s: 'writes the source cache to a file' },
+  'apt-get': {
+    o: 'sets an APT option (Pre-Invoke, Dir::…, hooks run commands)',
+    c: 'reads an APT configuration file (hooks run commands)',
+  },
+  'apt-cache': {
+    o: 'sets an APT option (Dir::Cache::… writes files)',
+    c: 'reads an APT configuration file',
+    p: 'writes the package cache to a file',
+    s: 'writes the source cache to a file',
+  },
   dpkg: {
     '--pre-invoke': 'runs a command before dpkg acts',
     '--post-invoke': 'runs a command after dpkg acts',
@@ -185,7 +193,11 @@ const CONFIG_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>>
     '--root': 'edits unit files under another root',
     '--image': 'edits unit files in a disk image',
   },
-  cargo: { '--config': 'sets cargo configuration (build.rustc-wrapper, … run commands)', C: 'runs cargo in another directory', Z: 'turns on unstable cargo features' },
+  cargo: {
+    '--config': 'sets cargo configuration (build.rustc-wrapper, … run commands)',
+    C: 'runs cargo in another directory',
+    Z: 'turns on unstable cargo features',
+  },
 };
 
 function optionMatches(listed: string, flag: string): boolean {
@@ -202,12 +214,18 @@ function inspectConfigOptions(ins: Inspection): void {
     if (!table) continue;
     for (const f of layer.parsed.flags) {
       for (const [name, why] of Object.entries(table)) {
-        if (optionMatches(name, f.name)) found.floor('require_approval', `${layer.program} ${name.length === 1 ? `-${name}` : name} ${why}`);
+        if (optionMatches(name, f.name))
+          found.floor('require_approval', `${layer.program} ${name.length === 1 ? `-${name}` : name} ${why}`);
       }
     }
   }
   // BSD-style `ps e` (`ps auxe`, `ps eww`) prints the environment of every process this user runs: aios's own secrets included.
-  if (layer.program === 'ps' && layer.parsed.positionals.some((p) => !p.dynamic && /^[A-Za-z]+$/.test(p.text) && p.text.includes('e') && /^[aAcCefgGhHjlLmMnNrsStTuvVwxXZ]+$/.test(p.text))) {
+  if (
+    layer.program === 'ps' &&
+    layer.parsed.positionals.some(
+      (p) => !p.dynamic && /^[A-Za-z]+$/.test(p.text) && p.text.includes('e') && /^[aAcCefgGhHjlLmMnNrsStTuvVwxXZ]+$/.test(p.text),
+    )
+  ) {
     found.floor('require_approval', "ps e shows the environment of this user's processes, secrets included");
   }
   if (layer.program === 'git' && sub?.text === 'clone' && layer.parsed.positionals.some((p) => /^ext::|^fd::/.test(p.text) || p.dynamic)) {
@@ -220,7 +238,10 @@ export function inspectCommandOptions(ins: Inspection): void {
   inspectConfigOptions(ins);
   inspectRootPrograms(ins);
   const sub = layer.parsed.positionals[0];
-  const names = [...(COMMAND_OPTIONS[layer.program] ?? []), ...(sub && !sub.dynamic ? (COMMAND_OPTIONS[`${layer.program} ${sub.text}`] ?? []) : [])];
+  const names = [
+    ...(COMMAND_OPTIONS[layer.program] ?? []),
+    ...(sub && !sub.dynamic ? (COMMAND_OPTIONS[`${layer.program} ${sub.text}`] ?? []) : []),
+  ];
   if (names.length === 0) return;
   for (const f of layer.parsed.flags) {
     if (names.includes(f.name) || (f.name.startsWith('--') && names.some((n) => n.startsWith('--') && f.name.startsWith(n)))) {
@@ -228,7 +249,10 @@ export function inspectCommandOptions(ins: Inspection): void {
     }
   }
   for (const a of layer.args) {
-    if (!a.dynamic && /^--(checkpoint-action|to-command|rsh-command|use-compress-program|rsync-path|rsh|config-env|upload-pack)(=|$)/.test(a.text)) {
+    if (
+      !a.dynamic &&
+      /^--(checkpoint-action|to-command|rsh-command|use-compress-program|rsync-path|rsh|config-env|upload-pack)(=|$)/.test(a.text)
+    ) {
       found.floor('require_approval', `${layer.program} ${a.text.split('=')[0]} can run arbitrary commands`);
     }
   }
@@ -244,7 +268,8 @@ const allOperands: WriteRule = ({ layer, found }) => {
 const destination: WriteRule = ({ layer, found }) => {
   const t = flag(layer.parsed.flags, 't', '--target-directory');
   if (t?.value) found.write(t.value, `${layer.program} -t`);
-  else if (layer.parsed.positionals.length >= 2) found.write(layer.parsed.positionals[layer.parsed.positionals.length - 1] as Arg, layer.program);
+  else if (layer.parsed.positionals.length >= 2)
+    found.write(layer.parsed.positionals[layer.parsed.positionals.length - 1] as Arg, layer.program);
   else if (layer.parsed.positionals.length === 1 && layer.program === 'ln') return;
 };
 
@@ -255,7 +280,8 @@ const afterFirst: WriteRule = ({ layer, found }) => {
 
 function optionValue(names: string[]): WriteRule {
   return ({ layer, found }) => {
-    for (const f of layer.parsed.flags) if (names.includes(f.name) && f.value) found.write(f.value, `${layer.program} ${f.name.length === 1 ? `-${f.name}` : f.name}`);
+    for (const f of layer.parsed.flags)
+      if (names.includes(f.name) && f.value) found.write(f.value, `${layer.program} ${f.name.length === 1 ? `-${f.name}` : f.name}`);
   };
 }
 
@@ -291,7 +317,8 @@ const WRITES: Readonly<Record<string, WriteRule>> = {
   },
   // script writes its typescript (the operand, else ./typescript) and any log file it is given.
   script: ({ layer, found }) => {
-    for (const f of layer.parsed.flags) if (['B', 'I', 'O', 'T', 't'].includes(f.name) && f.value) found.write(f.value, `script -${f.name}`);
+    for (const f of layer.parsed.flags)
+      if (['B', 'I', 'O', 'T', 't'].includes(f.name) && f.value) found.write(f.value, `script -${f.name}`);
     const file = layer.parsed.positionals[0];
     if (file) found.write(file, 'script');
   },

@@ -34,7 +34,26 @@ export function inspectAt(ins: Inspection): void {
   if (ctx.stdinCode !== undefined) found.code(ctx.stdinCode, `${layer.program} job`);
 }
 
-const TMUX_RUNS = new Set(['new-session', 'new', 'new-window', 'neww', 'split-window', 'splitw', 'run-shell', 'run', 'respawn-pane', 'respawnp', 'respawn-window', 'respawnw', 'display-popup', 'popup', 'pipe-pane', 'pipep', 'if-shell', 'if']);
+const TMUX_RUNS = new Set([
+  'new-session',
+  'new',
+  'new-window',
+  'neww',
+  'split-window',
+  'splitw',
+  'run-shell',
+  'run',
+  'respawn-pane',
+  'respawnp',
+  'respawn-window',
+  'respawnw',
+  'display-popup',
+  'popup',
+  'pipe-pane',
+  'pipep',
+  'if-shell',
+  'if',
+]);
 const TMUX_VALUED = 'cefFlnNpstTwxy';
 
 /** `tmux SUBCOMMAND [options] [shell-command]`, `tmux send-keys` (types into a shell). */

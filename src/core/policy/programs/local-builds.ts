@@ -23,7 +23,14 @@ function operands(args: readonly Arg[]): Arg[] {
 function isPathOrUrl(a: Arg): boolean {
   if (a.dynamic) return true;
   const t = a.text;
-  return t.includes('/') || t === '.' || t === '..' || t.startsWith('~') || /^[a-z][a-z0-9+.-]*:/i.test(t) || /\.(deb|rpm|apk|whl|tar\.gz|tgz|zip|pkg\.tar(\.\w+)?|snap|flatpak(ref)?|gem|crate|egg)$/.test(t);
+  return (
+    t.includes('/') ||
+    t === '.' ||
+    t === '..' ||
+    t.startsWith('~') ||
+    /^[a-z][a-z0-9+.-]*:/i.test(t) ||
+    /\.(deb|rpm|apk|whl|tar\.gz|tgz|zip|pkg\.tar(\.\w+)?|snap|flatpak(ref)?|gem|crate|egg)$/.test(t)
+  );
 }
 
 function has(args: readonly Arg[], ...names: string[]): Arg | undefined {
@@ -31,7 +38,10 @@ function has(args: readonly Arg[], ...names: string[]): Arg | undefined {
 }
 
 function ask(ins: Inspection, why: string): void {
-  ins.found.floor('require_approval', `${why}: it runs code that did not come from the distribution or a registry (maybe built here), so a rule for ordinary installs does not cover it`);
+  ins.found.floor(
+    'require_approval',
+    `${why}: it runs code that did not come from the distribution or a registry (maybe built here), so a rule for ordinary installs does not cover it`,
+  );
 }
 
 export function inspectLocalInstall(ins: Inspection): void {
@@ -40,9 +50,21 @@ export function inspectLocalInstall(ins: Inspection): void {
   const args = layer.args;
   const ops = operands(args);
   const sub = ops[0]?.text;
-  if (p === 'dpkg' && args.some((a) => /^-[A-Za-z]*i/.test(a.text) && !a.text.startsWith('--') || a.text === '--install' || a.text === '--unpack' || a.text === '--record-avail')) {
+  if (
+    p === 'dpkg' &&
+    args.some(
+      (a) =>
+        (/^-[A-Za-z]*i/.test(a.text) && !a.text.startsWith('--')) ||
+        a.text === '--install' ||
+        a.text === '--unpack' ||
+        a.text === '--record-avail',
+    )
+  ) {
     ask(ins, 'dpkg -i installs a package file');
-  } else if ((p === 'apt' || p === 'apt-get' || p === 'aptitude' || p === 'dnf' || p === 'yum' || p === 'zypper' || p === 'apk') && ['install', 'reinstall', 'add', 'in', 'localinstall', 'upgrade'].includes(sub ?? '')) {
+  } else if (
+    (p === 'apt' || p === 'apt-get' || p === 'aptitude' || p === 'dnf' || p === 'yum' || p === 'zypper' || p === 'apk') &&
+    ['install', 'reinstall', 'add', 'in', 'localinstall', 'upgrade'].includes(sub ?? '')
+  ) {
     const local = ops.slice(1).find(isPathOrUrl);
     if (local || sub === 'localinstall') ask(ins, `${p} ${sub} ${local?.text ?? ''} installs a local package file`.replace(/\s+/g, ' '));
     if (p === 'apk' && has(args, '--allow-untrusted')) ask(ins, 'apk --allow-untrusted installs an unsigned package');
@@ -54,23 +76,48 @@ export function inspectLocalInstall(ins: Inspection): void {
     ask(ins, 'makepkg -i builds and installs a local package');
   } else if (p === 'systemctl') {
     const unit = ops.slice(1).find((a) => a.dynamic || a.text.includes('/'));
-    if (sub && ['enable', 'start', 'restart', 'reenable', 'link', 'reload', 'try-restart', 'reload-or-restart'].includes(sub) && unit) ask(ins, `systemctl ${sub} ${unit.text} uses a unit file given by path`);
+    if (sub && ['enable', 'start', 'restart', 'reenable', 'link', 'reload', 'try-restart', 'reload-or-restart'].includes(sub) && unit)
+      ask(ins, `systemctl ${sub} ${unit.text} uses a unit file given by path`);
   } else if (p === 'cargo' && sub === 'install') {
     const opt = has(args, '--path', '--git', '--index', '--registry');
     if (opt) ask(ins, `cargo install ${opt.text.split('=')[0]} builds a crate from a folder or another source`);
-  } else if (/^(pip[0-9.]*|pipx|uv|poetry)$/.test(p) && (sub === 'install' || sub === 'inject' || (sub === 'pip' && ops[1]?.text === 'install') || sub === 'add')) {
+  } else if (
+    /^(pip[0-9.]*|pipx|uv|poetry)$/.test(p) &&
+    (sub === 'install' || sub === 'inject' || (sub === 'pip' && ops[1]?.text === 'install') || sub === 'add')
+  ) {
     const start = sub === 'pip' ? 2 : 1;
     const local = ops.slice(start).find(isPathOrUrl);
-    const opt = has(args, '-e', '--editable', '-r', '--requirement', '-c', '--constraint', '--index-url', '-i', '--extra-index-url', '-f', '--find-links');
+    const opt = has(
+      args,
+      '-e',
+      '--editable',
+      '-r',
+      '--requirement',
+      '-c',
+      '--constraint',
+      '--index-url',
+      '-i',
+      '--extra-index-url',
+      '-f',
+      '--find-links',
+    );
     if (local || opt) ask(ins, `${p} install ${(local ?? opt)!.text} installs from a folder, a file or another index`);
   } else if (/^(npm|pnpm|yarn|bun)$/.test(p) && ['install', 'i', 'add', 'link', 'ln'].includes(sub ?? '')) {
     const local = ops.slice(1).find((a) => isPathOrUrl(a) || /^(git|github|file|link):/.test(a.text));
-    if (local || ['link', 'ln'].includes(sub ?? '')) ask(ins, `${p} ${sub} ${local?.text ?? ''} installs a package from a folder, a file or a URL`.replace(/\s+/g, ' '));
+    if (local || ['link', 'ln'].includes(sub ?? ''))
+      ask(ins, `${p} ${sub} ${local?.text ?? ''} installs a package from a folder, a file or a URL`.replace(/\s+/g, ' '));
   } else if (p === 'gem' && sub === 'install' && (ops.slice(1).some(isPathOrUrl) || has(args, '--local', '-l', '--source'))) {
     ask(ins, 'gem install installs a local gem file');
-  } else if (p === 'go' && (sub === 'install' || sub === 'run') && ops.slice(1).some((a) => a.dynamic || a.text.startsWith('.') || a.text.startsWith('/'))) {
+  } else if (
+    p === 'go' &&
+    (sub === 'install' || sub === 'run') &&
+    ops.slice(1).some((a) => a.dynamic || a.text.startsWith('.') || a.text.startsWith('/'))
+  ) {
     ask(ins, `go ${sub} builds a program from a local folder`);
-  } else if ((p === 'snap' && sub === 'install' && (has(args, '--dangerous', '--devmode', '--classic') || ops.slice(1).some(isPathOrUrl))) || (p === 'flatpak' && sub === 'install' && (has(args, '--bundle', '--from') || ops.slice(1).some(isPathOrUrl)))) {
+  } else if (
+    (p === 'snap' && sub === 'install' && (has(args, '--dangerous', '--devmode', '--classic') || ops.slice(1).some(isPathOrUrl))) ||
+    (p === 'flatpak' && sub === 'install' && (has(args, '--bundle', '--from') || ops.slice(1).some(isPathOrUrl)))
+  ) {
     ask(ins, `${p} install installs a local or unsigned package`);
   }
 }

@@ -11,7 +11,15 @@ import {
   inspectTrap,
   inspectWatch,
 } from './carriers';
-import { inspectAssignments, inspectAwk, inspectCommandOptions, inspectInterpreter, inspectSed, inspectWrites, isInterpreter } from './danger';
+import {
+  inspectAssignments,
+  inspectAwk,
+  inspectCommandOptions,
+  inspectInterpreter,
+  inspectSed,
+  inspectWrites,
+  isInterpreter,
+} from './danger';
 import { Findings, type Inspection } from './findings';
 import { inspectLocalInstall } from './local-builds';
 import { parseArgs } from './options';
@@ -78,7 +86,31 @@ export function guessedLayers(args: readonly Arg[], from: number, to: number, op
  * `source`, `eval`, `exec`, `trap`, `declare`, `read`, `umask`, `hash -p`,
  * `enable`, `printf -v`, …) are not here and are judged like any program.
  */
-const HARMLESS_BUILTINS = new Set(['cd', 'pushd', 'popd', 'dirs', 'pwd', 'true', 'false', ':', 'echo', 'printf', 'test', '[', 'type', 'help', 'jobs', 'times', 'shift', 'return', 'exit', 'break', 'continue', 'wait', 'logout']);
+const HARMLESS_BUILTINS = new Set([
+  'cd',
+  'pushd',
+  'popd',
+  'dirs',
+  'pwd',
+  'true',
+  'false',
+  ':',
+  'echo',
+  'printf',
+  'test',
+  '[',
+  'type',
+  'help',
+  'jobs',
+  'times',
+  'shift',
+  'return',
+  'exit',
+  'break',
+  'continue',
+  'wait',
+  'logout',
+]);
 
 function harmlessBuiltin(layer: Layer): string | undefined {
   if (!HARMLESS_BUILTINS.has(layer.program) || layer.open) return undefined;
@@ -105,8 +137,7 @@ function inspectInnermost(ins: Inspection): void {
   else if (p === 'sg') {
     sgCode(layer.args, ins.found);
     layer.transparent = true;
-  }
-  else if (p === 'watch') inspectWatch(ins);
+  } else if (p === 'watch') inspectWatch(ins);
   else if (p === 'ssh') inspectSsh(ins);
   else if (p === 'find') inspectFind(ins);
   else if (p === 'source' || p === '.') inspectSource(ins);

@@ -35,17 +35,36 @@ const RM: OptionTable = {
 const CP: OptionTable = {
   short: { R: 'r' },
   long: {
-    recursive: 'r', force: 'f', archive: 'a', verbose: 'v', interactive: 'i', 'no-clobber': 'n',
-    'target-directory': 't', 'no-target-directory': 'T', update: 'u', link: 'l', 'symbolic-link': 's',
-    dereference: 'L', 'no-dereference': 'P', backup: 'b', suffix: 'S',
+    recursive: 'r',
+    force: 'f',
+    archive: 'a',
+    verbose: 'v',
+    interactive: 'i',
+    'no-clobber': 'n',
+    'target-directory': 't',
+    'no-target-directory': 'T',
+    update: 'u',
+    link: 'l',
+    'symbolic-link': 's',
+    dereference: 'L',
+    'no-dereference': 'P',
+    backup: 'b',
+    suffix: 'S',
   },
   valued: ['t', 'S'],
 };
 
 const MV: OptionTable = {
   long: {
-    force: 'f', interactive: 'i', 'no-clobber': 'n', verbose: 'v', 'target-directory': 't',
-    'no-target-directory': 'T', update: 'u', backup: 'b', suffix: 'S',
+    force: 'f',
+    interactive: 'i',
+    'no-clobber': 'n',
+    verbose: 'v',
+    'target-directory': 't',
+    'no-target-directory': 'T',
+    update: 'u',
+    backup: 'b',
+    suffix: 'S',
   },
   valued: ['t', 'S'],
 };
@@ -60,12 +79,21 @@ const CHOWN: OptionTable = {
   knownShort: 'RcfvhHLP',
 };
 
-
-
 const GIT_PUSH: OptionTable = {
   long: {
-    force: 'f', 'force-with-lease': '--force-with-lease', all: '--all', mirror: '--mirror', delete: 'd', tags: '--tags',
-    'set-upstream': 'u', verbose: 'v', quiet: 'q', 'dry-run': 'n', repo: '--repo', 'push-option': 'o', 'receive-pack': '--receive-pack',
+    force: 'f',
+    'force-with-lease': '--force-with-lease',
+    all: '--all',
+    mirror: '--mirror',
+    delete: 'd',
+    tags: '--tags',
+    'set-upstream': 'u',
+    verbose: 'v',
+    quiet: 'q',
+    'dry-run': 'n',
+    repo: '--repo',
+    'push-option': 'o',
+    'receive-pack': '--receive-pack',
   },
   valued: ['o', '--repo', '--receive-pack'],
   optionalValue: ['--force-with-lease'],
@@ -78,35 +106,80 @@ const GIT_CLEAN: OptionTable = {
 
 const GIT_RESET: OptionTable = { long: { quiet: 'q', patch: 'p' } };
 
-
-
-
-
 const TAR: OptionTable = {
   long: {
-    extract: 'x', get: 'x', create: 'c', list: 't', append: 'r', update: 'u', file: 'f', directory: 'C', gzip: 'z',
-    bzip2: 'j', xz: 'J', verbose: 'v', 'use-compress-program': 'I', 'files-from': 'T', 'exclude-from': 'X',
-    'info-script': 'F', 'new-volume-script': 'F', 'to-stdout': 'O', 'keep-old-files': 'k', 'preserve-permissions': 'p',
+    extract: 'x',
+    get: 'x',
+    create: 'c',
+    list: 't',
+    append: 'r',
+    update: 'u',
+    file: 'f',
+    directory: 'C',
+    gzip: 'z',
+    bzip2: 'j',
+    xz: 'J',
+    verbose: 'v',
+    'use-compress-program': 'I',
+    'files-from': 'T',
+    'exclude-from': 'X',
+    'info-script': 'F',
+    'new-volume-script': 'F',
+    'to-stdout': 'O',
+    'keep-old-files': 'k',
+    'preserve-permissions': 'p',
   },
   valued: ['f', 'C', 'I', 'T', 'X', 'F', 'b', 'H', 'K', 'L', 'N', 'V', 'g'],
   bundledFirst: true,
 };
 
 const SED: OptionTable = {
-  long: { expression: 'e', file: 'f', 'in-place': 'i', quiet: 'n', silent: 'n', 'regexp-extended': 'E', separate: 's', 'null-data': 'z', 'line-length': 'l' },
+  long: {
+    expression: 'e',
+    file: 'f',
+    'in-place': 'i',
+    quiet: 'n',
+    silent: 'n',
+    'regexp-extended': 'E',
+    separate: 's',
+    'null-data': 'z',
+    'line-length': 'l',
+  },
   valued: ['e', 'f', 'l'],
   optionalValue: ['i'],
 };
 
 const SORT: OptionTable = {
-  long: { output: 'o', key: 'k', 'field-separator': 't', 'buffer-size': 'S', 'temporary-directory': 'T', reverse: 'r', unique: 'u', numeric: 'n' },
+  long: {
+    output: 'o',
+    key: 'k',
+    'field-separator': 't',
+    'buffer-size': 'S',
+    'temporary-directory': 'T',
+    reverse: 'r',
+    unique: 'u',
+    numeric: 'n',
+  },
   valued: ['o', 'k', 't', 'S', 'T'],
 };
 
 const CURL: OptionTable = {
   long: {
-    output: 'o', 'remote-name': 'O', data: 'd', header: 'H', request: 'X', user: 'u', 'user-agent': 'A', referer: 'e',
-    'upload-file': 'T', config: 'K', form: 'F', location: 'L', silent: 's', insecure: 'k', 'output-dir': '--output-dir',
+    output: 'o',
+    'remote-name': 'O',
+    data: 'd',
+    header: 'H',
+    request: 'X',
+    user: 'u',
+    'user-agent': 'A',
+    referer: 'e',
+    'upload-file': 'T',
+    config: 'K',
+    form: 'F',
+    location: 'L',
+    silent: 's',
+    insecure: 'k',
+    'output-dir': '--output-dir',
   },
   valued: ['o', 'd', 'H', 'X', 'u', 'A', 'e', 'T', 'K', 'F', '--output-dir'],
 };
@@ -116,7 +189,10 @@ const WGET: OptionTable = {
   valued: ['O', 'o', 'P', 'a', 'i'],
 };
 
-const TEE: OptionTable = { long: { append: 'a', 'ignore-interrupts': 'i', 'output-error': '--output-error' }, optionalValue: ['--output-error'] };
+const TEE: OptionTable = {
+  long: { append: 'a', 'ignore-interrupts': 'i', 'output-error': '--output-error' },
+  optionalValue: ['--output-error'],
+};
 
 const MKFS: OptionTable = { valued: ['t', 'L', 'b', 'c', 'E', 'O', 'T', 'n'] };
 
@@ -127,8 +203,19 @@ const NO_OPTIONS: OptionTable = { noOptions: true };
 /** util-linux script: the typescript file (its operand) and the log files it writes. */
 const SCRIPT: OptionTable = {
   long: {
-    append: 'a', command: 'c', echo: 'E', return: 'e', flush: 'f', 'log-io': 'B', 'log-in': 'I', 'log-out': 'O', 'log-timing': 'T',
-    'logging-format': 'm', 'output-limit': 'o', quiet: 'q', timing: 't',
+    append: 'a',
+    command: 'c',
+    echo: 'E',
+    return: 'e',
+    flush: 'f',
+    'log-io': 'B',
+    'log-in': 'I',
+    'log-out': 'O',
+    'log-timing': 'T',
+    'logging-format': 'm',
+    'output-limit': 'o',
+    quiet: 'q',
+    timing: 't',
   },
   valued: ['c', 'E', 'B', 'I', 'O', 'T', 'm', 'o'],
   optionalValue: ['t'],
@@ -202,7 +289,9 @@ const TABLES: Readonly<Record<string, OptionTable>> = {
   script: SCRIPT,
 };
 
-export const OPTION_TABLES: Readonly<Record<string, OptionTable>> = Object.fromEntries(Object.entries(TABLES).map(([k, t]) => [k, withLongNames(t)]));
+export const OPTION_TABLES: Readonly<Record<string, OptionTable>> = Object.fromEntries(
+  Object.entries(TABLES).map(([k, t]) => [k, withLongNames(t)]),
+);
 
 const MKFS_TABLE = withLongNames(MKFS);
 

@@ -31,7 +31,12 @@ function optionalValue(table: OptionTable, canonical: string): boolean {
 
 /** The tail of a word from `offset` on (an attached option value). */
 function tailArg(from: Arg, offset: number): Arg {
-  return { ...from, text: from.text.slice(offset), prefix: from.prefix.slice(offset), glob: from.glob && /[*?[]/.test(from.text.slice(offset)) };
+  return {
+    ...from,
+    text: from.text.slice(offset),
+    prefix: from.prefix.slice(offset),
+    glob: from.glob && /[*?[]/.test(from.text.slice(offset)),
+  };
 }
 
 /** Could this run-time word turn out to be an option (or several words)? */

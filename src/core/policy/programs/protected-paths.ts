@@ -80,8 +80,8 @@ const HOME_FILES: ReadonlyArray<[string, string]> = [
   ['.xserverrc', 'a session start-up file'],
   ['.xinputrc', 'a session start-up file'],
   ['.Xclients', 'a session start-up file'],
-  ['.Xresources', "X resources (they can name programs terminals run)"],
-  ['.Xdefaults', "X resources (they can name programs terminals run)"],
+  ['.Xresources', 'X resources (they can name programs terminals run)'],
+  ['.Xdefaults', 'X resources (they can name programs terminals run)'],
   ['.xbindkeysrc', 'key bindings that run programs'],
   ['.dmrc', 'the session the display manager starts'],
   ['.selected_editor', 'the program sensible-editor runs'],
@@ -225,7 +225,13 @@ const cache = new Map<string, Indexed>();
 const CACHE_MAX = 64;
 
 function cachedIndex(ctx: ProtectedPathContext): Indexed {
-  const key = [ctx.home ?? '', ctx.configDir ?? '', ctx.memoryDir ?? '', (ctx.extra ?? []).join('\0'), (ctx.ownFiles ?? []).join('\0')].join('\n');
+  const key = [
+    ctx.home ?? '',
+    ctx.configDir ?? '',
+    ctx.memoryDir ?? '',
+    (ctx.extra ?? []).join('\0'),
+    (ctx.ownFiles ?? []).join('\0'),
+  ].join('\n');
   let ix = cache.get(key);
   if (!ix) {
     if (cache.size >= CACHE_MAX) cache.clear();
@@ -267,7 +273,8 @@ export function protectedPaths(ctx: ProtectedPathContext): ProtectedPath[] {
   out.push({ path: '/etc/xdg/autostart', kind: 'tree', why: 'autostart entries' });
   for (const [p, kind, why] of SYSTEM) out.push({ path: p, kind, why });
   for (const p of ctx.ownFiles ?? []) if (p.startsWith('/')) out.push({ path: norm(p), kind: 'file', why: "aios's own configuration" });
-  for (const p of ctx.extra ?? []) if (p.startsWith('/')) out.push({ path: norm(p), kind: 'tree', why: 'listed in [permissions] protected_paths' });
+  for (const p of ctx.extra ?? [])
+    if (p.startsWith('/')) out.push({ path: norm(p), kind: 'tree', why: 'listed in [permissions] protected_paths' });
   return out;
 }
 
@@ -328,6 +335,7 @@ export function protectedGlobReason(glob: string, ctx: ProtectedPathContext): st
       if (isMatch(p)) return `${g} may match ${p}${p === entry.path ? '' : `, which holds ${entry.path}`}: ${entry.why}`;
     }
   }
-  if (g.split('/').some((seg) => /[*?[]/.test(seg) && picomatch(seg, { dot: false, noextglob: true })('.git'))) return `${g} may match a repository's .git folder (hooks, config)`;
+  if (g.split('/').some((seg) => /[*?[]/.test(seg) && picomatch(seg, { dot: false, noextglob: true })('.git')))
+    return `${g} may match a repository's .git folder (hooks, config)`;
   return undefined;
 }

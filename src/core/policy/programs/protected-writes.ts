@@ -81,13 +81,62 @@ function urlBasename(url: string): string | undefined {
   return base && base !== noQuery && !base.includes(':') ? base : undefined;
 }
 
-const GIT_CONFIG_READS = ['--get', '--get-all', '--get-regexp', '--get-urlmatch', '--get-color', '--get-colorbool', '--list', '-l', 'get', 'list', '--show-origin', '--show-scope'];
-const SYSTEMCTL_USER_WRITES = new Set(['edit', 'enable', 'reenable', 'disable', 'link', 'preset', 'preset-all', 'mask', 'unmask', 'set-property', 'revert', 'add-wants', 'add-requires']);
+const GIT_CONFIG_READS = [
+  '--get',
+  '--get-all',
+  '--get-regexp',
+  '--get-urlmatch',
+  '--get-color',
+  '--get-colorbool',
+  '--list',
+  '-l',
+  'get',
+  'list',
+  '--show-origin',
+  '--show-scope',
+];
+const SYSTEMCTL_USER_WRITES = new Set([
+  'edit',
+  'enable',
+  'reenable',
+  'disable',
+  'link',
+  'preset',
+  'preset-all',
+  'mask',
+  'unmask',
+  'set-property',
+  'revert',
+  'add-wants',
+  'add-requires',
+]);
 const SSH_KEYGEN_READS = ['-l', '-y', '-F', '-B', '-Q', '-L'];
 const GPG_WRITES = [
-  '--import', '--recv-keys', '--receive-keys', '--fetch-keys', '--gen-key', '--generate-key', '--full-gen-key', '--full-generate-key', '--quick-gen-key',
-  '--quick-generate-key', '--quick-add-key', '--quick-add-uid', '--delete-key', '--delete-keys', '--delete-secret-key', '--delete-secret-keys',
-  '--delete-secret-and-public-key', '--edit-key', '--sign-key', '--lsign-key', '--quick-sign-key', '--quick-lsign-key', '--import-ownertrust', '--update-trustdb', '--refresh-keys',
+  '--import',
+  '--recv-keys',
+  '--receive-keys',
+  '--fetch-keys',
+  '--gen-key',
+  '--generate-key',
+  '--full-gen-key',
+  '--full-generate-key',
+  '--quick-gen-key',
+  '--quick-generate-key',
+  '--quick-add-key',
+  '--quick-add-uid',
+  '--delete-key',
+  '--delete-keys',
+  '--delete-secret-key',
+  '--delete-secret-keys',
+  '--delete-secret-and-public-key',
+  '--edit-key',
+  '--sign-key',
+  '--lsign-key',
+  '--quick-sign-key',
+  '--quick-lsign-key',
+  '--import-ownertrust',
+  '--update-trustdb',
+  '--refresh-keys',
 ];
 const EDITORS = new Set(['vi', 'vim', 'nvim', 'view', 'nano', 'pico', 'emacs', 'ed', 'ex', 'micro', 'joe', 'mcedit', 'kak', 'hx']);
 
@@ -122,7 +171,12 @@ const RULES: Readonly<Record<string, Rule>> = {
     }
     if (sub.text === 'clone') {
       const rest = l.args.slice(l.args.indexOf(sub) + 1);
-      const ops = operands(rest.filter((a, i) => !/^--(template|separate-git-dir|reference|depth|branch|origin|config|filter|jobs)$|^-[bocj]$/.test(rest[i - 1]?.text ?? '')));
+      const ops = operands(
+        rest.filter(
+          (a, i) =>
+            !/^--(template|separate-git-dir|reference|depth|branch|origin|config|filter|jobs)$|^-[bocj]$/.test(rest[i - 1]?.text ?? ''),
+        ),
+      );
       const named = ops[1] ?? (ops[0] && !ops[0].dynamic ? lit((urlBasename(ops[0].text) ?? '').replace(/\.git$/, '') || '.') : undefined);
       if (!named) return [];
       const target = cwd && !named.text.startsWith('/') ? joinArg(cwd, named.text) : named;
@@ -144,7 +198,13 @@ const RULES: Readonly<Record<string, Rule>> = {
   pacman: (l) =>
     (
       [
-        ['r', 'root'], ['b', 'dbpath'], [undefined, 'cachedir'], [undefined, 'logfile'], [undefined, 'gpgdir'], [undefined, 'hookdir'], [undefined, 'sysroot'],
+        ['r', 'root'],
+        ['b', 'dbpath'],
+        [undefined, 'cachedir'],
+        [undefined, 'logfile'],
+        [undefined, 'gpgdir'],
+        [undefined, 'hookdir'],
+        [undefined, 'sysroot'],
       ] as const
     ).flatMap(([short, long]) => {
       const v = optionValue(l.args, short, long);
@@ -154,12 +214,19 @@ const RULES: Readonly<Record<string, Rule>> = {
   systemctl: (l, home) => {
     if (!has(l.args, '--user')) return [];
     const verb = operands(l.args)[0];
-    return verb && (verb.dynamic || SYSTEMCTL_USER_WRITES.has(verb.text)) ? [{ arg: inHome(home, '.config/systemd/user'), what: `systemctl --user ${verb.text}` }] : [];
+    return verb && (verb.dynamic || SYSTEMCTL_USER_WRITES.has(verb.text))
+      ? [{ arg: inHome(home, '.config/systemd/user'), what: `systemctl --user ${verb.text}` }]
+      : [];
   },
   'ssh-keygen': (l, home) => {
     if (has(l.args, ...SSH_KEYGEN_READS)) return [];
     const file = optionValue(l.args, 'f', undefined);
-    return file ? [{ arg: file, what: 'ssh-keygen -f' }, { arg: { ...file, text: `${file.text}.pub` }, what: 'ssh-keygen -f' }] : [{ arg: inHome(home, '.ssh'), what: 'ssh-keygen' }];
+    return file
+      ? [
+          { arg: file, what: 'ssh-keygen -f' },
+          { arg: { ...file, text: `${file.text}.pub` }, what: 'ssh-keygen -f' },
+        ]
+      : [{ arg: inHome(home, '.ssh'), what: 'ssh-keygen' }];
   },
   gpg: (l, home) => {
     if (!has(l.args, ...GPG_WRITES)) return [];
@@ -169,7 +236,10 @@ const RULES: Readonly<Record<string, Rule>> = {
     if (!l.parsed.flags.some((f) => f.name === 'x')) return [];
     return [{ arg: l.parsed.flags.find((f) => f.name === 'C' && f.value)?.value ?? lit('.'), what: 'tar (unpacks into)' }];
   },
-  unzip: (l) => (hasShort(l.args, 'l') || hasShort(l.args, 'v') || hasShort(l.args, 't') || hasShort(l.args, 'p') || hasShort(l.args, 'Z') ? [] : [{ arg: optionValue(l.args, 'd', undefined) ?? lit('.'), what: 'unzip (unpacks into)' }]),
+  unzip: (l) =>
+    hasShort(l.args, 'l') || hasShort(l.args, 'v') || hasShort(l.args, 't') || hasShort(l.args, 'p') || hasShort(l.args, 'Z')
+      ? []
+      : [{ arg: optionValue(l.args, 'd', undefined) ?? lit('.'), what: 'unzip (unpacks into)' }],
   scp: (l) => {
     const ops = operands(l.args);
     const dest = ops[ops.length - 1];
@@ -218,26 +288,56 @@ const npmConfig: Rule = (l, home) => {
 
 const EXTRA_RULES: Readonly<Record<string, Rule>> = {
   // `xxd [-r] IN OUT` and `uniq IN OUT` write their second operand.
-  xxd: (l) => operands(l.args).slice(1, 2).map((arg) => ({ arg, what: 'xxd (output file)' })),
-  uniq: (l) => operands(l.args).slice(1, 2).map((arg) => ({ arg, what: 'uniq (output file)' })),
+  xxd: (l) =>
+    operands(l.args)
+      .slice(1, 2)
+      .map((arg) => ({ arg, what: 'xxd (output file)' })),
+  uniq: (l) =>
+    operands(l.args)
+      .slice(1, 2)
+      .map((arg) => ({ arg, what: 'uniq (output file)' })),
   npm: npmConfig,
   pnpm: npmConfig,
   yarn: npmConfig,
-  'xdg-mime': (l, home) => (operands(l.args)[0]?.text === 'default' ? [{ arg: inHome(home, '.config/mimeapps.list'), what: 'xdg-mime default' }] : []),
-  'xdg-settings': (l, home) => (operands(l.args)[0]?.text === 'set' ? [{ arg: inHome(home, '.config/mimeapps.list'), what: 'xdg-settings set' }] : []),
-  'xdg-desktop-menu': (l, home) => (operands(l.args)[0]?.text === 'install' ? [{ arg: inHome(home, '.local/share/applications'), what: 'xdg-desktop-menu install' }] : []),
-  gsettings: (l, home) => (['set', 'reset', 'reset-recursively'].includes(operands(l.args)[0]?.text ?? '') ? [{ arg: inHome(home, '.config/dconf'), what: 'gsettings' }] : []),
-  dconf: (l, home) => (['write', 'reset', 'load', 'update'].includes(operands(l.args)[0]?.text ?? '') ? [{ arg: inHome(home, '.config/dconf'), what: 'dconf' }] : []),
+  'xdg-mime': (l, home) =>
+    operands(l.args)[0]?.text === 'default' ? [{ arg: inHome(home, '.config/mimeapps.list'), what: 'xdg-mime default' }] : [],
+  'xdg-settings': (l, home) =>
+    operands(l.args)[0]?.text === 'set' ? [{ arg: inHome(home, '.config/mimeapps.list'), what: 'xdg-settings set' }] : [],
+  'xdg-desktop-menu': (l, home) =>
+    operands(l.args)[0]?.text === 'install' ? [{ arg: inHome(home, '.local/share/applications'), what: 'xdg-desktop-menu install' }] : [],
+  gsettings: (l, home) =>
+    ['set', 'reset', 'reset-recursively'].includes(operands(l.args)[0]?.text ?? '')
+      ? [{ arg: inHome(home, '.config/dconf'), what: 'gsettings' }]
+      : [],
+  dconf: (l, home) =>
+    ['write', 'reset', 'load', 'update'].includes(operands(l.args)[0]?.text ?? '')
+      ? [{ arg: inHome(home, '.config/dconf'), what: 'dconf' }]
+      : [],
 };
 
 export function impliedWrites(layer: Layer, home: string | undefined): ImpliedWrite[] {
   if (!layer.dynamicProgram && EXTRA_RULES[layer.program]) return EXTRA_RULES[layer.program]!(layer, home);
-  if (!layer.dynamicProgram && COMPRESSORS.test(layer.program) && !hasShort(layer.args, 'c') && !hasShort(layer.args, 'l') && !hasShort(layer.args, 't') && !has(layer.args, '--stdout', '--list', '--test')) {
-    return operands(layer.args).flatMap((arg) => [{ arg, what: `${layer.program} (replaces)` }, ...(COMPRESSED.test(arg.text) ? [{ arg: { ...arg, text: arg.text.replace(COMPRESSED, '') }, what: `${layer.program} (writes)` }] : [])]);
+  if (
+    !layer.dynamicProgram &&
+    COMPRESSORS.test(layer.program) &&
+    !hasShort(layer.args, 'c') &&
+    !hasShort(layer.args, 'l') &&
+    !hasShort(layer.args, 't') &&
+    !has(layer.args, '--stdout', '--list', '--test')
+  ) {
+    return operands(layer.args).flatMap((arg) => [
+      { arg, what: `${layer.program} (replaces)` },
+      ...(COMPRESSED.test(arg.text)
+        ? [{ arg: { ...arg, text: arg.text.replace(COMPRESSED, '') }, what: `${layer.program} (writes)` }]
+        : []),
+    ]);
   }
   if (layer.dynamicProgram) return [];
   const rule = RULES[layer.program === 'gpg2' ? 'gpg' : layer.program === 'bsdtar' ? 'tar' : layer.program];
   if (rule) return rule(layer, home);
-  if (EDITORS.has(layer.program)) return operands(words(layer)).filter((a) => !a.text.startsWith('+')).map((arg) => ({ arg, what: `${layer.program} (edits)` }));
+  if (EDITORS.has(layer.program))
+    return operands(words(layer))
+      .filter((a) => !a.text.startsWith('+'))
+      .map((arg) => ({ arg, what: `${layer.program} (edits)` }));
   return [];
 }

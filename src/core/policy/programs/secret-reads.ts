@@ -16,7 +16,39 @@ import type { Arg } from '../shell/words';
  */
 
 /** Programs that look at names and metadata, never at contents (df and kin: a raw disk's size and label, not its blocks). */
-const NAMES_ONLY = new Set(['df', 'findmnt', 'lsblk', 'blkid', 'smartctl', 'ls', 'stat', 'du', 'realpath', 'readlink', 'dirname', 'basename', 'test', '[', 'namei', 'lsattr', 'getfacl', 'cd', 'pushd', 'echo', 'printf', 'mkdir', 'touch', 'chmod', 'chown', 'chgrp', 'rm', 'rmdir', 'tree', 'exa', 'eza']);
+const NAMES_ONLY = new Set([
+  'df',
+  'findmnt',
+  'lsblk',
+  'blkid',
+  'smartctl',
+  'ls',
+  'stat',
+  'du',
+  'realpath',
+  'readlink',
+  'dirname',
+  'basename',
+  'test',
+  '[',
+  'namei',
+  'lsattr',
+  'getfacl',
+  'cd',
+  'pushd',
+  'echo',
+  'printf',
+  'mkdir',
+  'touch',
+  'chmod',
+  'chown',
+  'chgrp',
+  'rm',
+  'rmdir',
+  'tree',
+  'exa',
+  'eza',
+]);
 
 /** Programs that read a folder's contents all the way down, always or with the option shown. */
 const RECURSIVE: Readonly<Record<string, RegExp | true>> = {
@@ -84,8 +116,10 @@ function asGlob(text: string, home: string | undefined): { glob: string; leading
  */
 function tailReason(tail: string, ctx: SecretFileContext): string | undefined {
   for (const entry of listFor(ctx)) {
-    const rel = ctx.home && entry.path.startsWith(`${ctx.home}/`) ? entry.path.slice(ctx.home.length) : `/${path.posix.basename(entry.path)}`;
-    const hit = entry.kind === 'tree' ? tail === rel || tail.startsWith(`${rel}/`) || tail.includes(`${rel}/`) : tail === rel || tail.endsWith(rel);
+    const rel =
+      ctx.home && entry.path.startsWith(`${ctx.home}/`) ? entry.path.slice(ctx.home.length) : `/${path.posix.basename(entry.path)}`;
+    const hit =
+      entry.kind === 'tree' ? tail === rel || tail.startsWith(`${rel}/`) || tail.includes(`${rel}/`) : tail === rel || tail.endsWith(rel);
     if (hit) return `the path ends in ${tail}, like ${entry.path}, which holds ${entry.why}`;
   }
   const proc = /\/(environ|mem|cmdline)$/.exec(tail);
@@ -115,7 +149,8 @@ function globReason(glob: string, ctx: SecretFileContext): string | undefined {
   if (!PROC_SECRET_SAMPLES.some((p) => p.startsWith(under)) && !listFor(ctx).some((e) => e.path.startsWith(under))) return undefined;
   // As bash expands: `*` does not match a leading dot.
   const isMatch = picomatch(glob, { dot: false, noextglob: true, nobrace: true });
-  for (const sample of PROC_SECRET_SAMPLES) if (isMatch(sample)) return `${glob} may match ${sample}, ${secretReason(sample, ctx) ?? 'a secret'}`;
+  for (const sample of PROC_SECRET_SAMPLES)
+    if (isMatch(sample)) return `${glob} may match ${sample}, ${secretReason(sample, ctx) ?? 'a secret'}`;
   for (const entry of listFor(ctx)) {
     // A file inside a tree: try the glob's own last name there (`$D/.ssh/id_rsa` against ~/.ssh/id_rsa).
     const inside = entry.kind === 'tree' ? [path.posix.join(entry.path, 'x'), path.posix.join(entry.path, path.posix.basename(glob))] : [];
@@ -126,11 +161,23 @@ function globReason(glob: string, ctx: SecretFileContext): string | undefined {
 
 /** Cheap test before the list is walked: every secret lives under one of these. */
 function mayBeSecret(target: string, home: string | undefined): boolean {
-  return target.startsWith('/proc/') || target.startsWith('/dev/') || target.startsWith('/etc/') || target.startsWith('/root/') || target.startsWith('/var/lib/') || (home !== undefined && target.startsWith(`${home}/.`));
+  return (
+    target.startsWith('/proc/') ||
+    target.startsWith('/dev/') ||
+    target.startsWith('/etc/') ||
+    target.startsWith('/root/') ||
+    target.startsWith('/var/lib/') ||
+    (home !== undefined && target.startsWith(`${home}/.`))
+  );
 }
 
 /** Why reading the words `words` (a command's, or `<` redirections' when `redirect`) exposes a secret file, or undefined. */
-function wordsReason(words: readonly Arg[], cwds: readonly string[], home: string | undefined, how: { namesOnly: boolean; deep: boolean; redirect: boolean }): string | undefined {
+function wordsReason(
+  words: readonly Arg[],
+  cwds: readonly string[],
+  home: string | undefined,
+  how: { namesOnly: boolean; deep: boolean; redirect: boolean },
+): string | undefined {
   const ctx: SecretFileContext = home !== undefined ? { home } : {};
   const { namesOnly, deep } = how;
   const isRedirect = how.redirect;

@@ -44,7 +44,8 @@ type Table = Partial<Record<OptionMeaning, string>>;
 /** Per wrapper: meaning → the option keys (short letters or long names, as wrappers.ts stores them), space-separated. */
 export const OPTION_MEANINGS: Readonly<Record<string, Table>> = {
   sudo: {
-    harmless: 'b E H i K k l n P S s V v C g p r t T U u h background set-home non-interactive preserve-groups stdin close-from group host prompt role type command-timeout other-user',
+    harmless:
+      'b E H i K k l n P S s V v C g p r t T U u h background set-home non-interactive preserve-groups stdin close-from group host prompt role type command-timeout other-user',
     runs: 'A askpass',
     special: 'e D',
     root: 'R chroot',
@@ -68,7 +69,8 @@ export const OPTION_MEANINGS: Readonly<Record<string, Table>> = {
   exec: { harmless: 'c l a' },
   builtin: {},
   xargs: {
-    harmless: '0 o r t p x E d I L n P s e i l null open-tty no-run-if-empty verbose interactive exit show-limits delimiter max-lines max-args max-procs max-chars eof',
+    harmless:
+      '0 o r t p x E d I L n P s e i l null open-tty no-run-if-empty verbose interactive exit show-limits delimiter max-lines max-args max-procs max-chars eof',
     reads: 'a',
     envname: 'process-slot-var',
   },
@@ -78,12 +80,14 @@ export const OPTION_MEANINGS: Readonly<Record<string, Table>> = {
   chroot: { harmless: 'skip-chdir userspec groups' },
   busybox: {},
   unshare: {
-    harmless: 'i m n p u U C T r f c S ipc mount net pid uts user cgroup time fork map-root-user map-current-user kill-child mount-proc setuid setgid propagation setgroups',
+    harmless:
+      'i m n p u U C T r f c S ipc mount net pid uts user cgroup time fork map-root-user map-current-user kill-child mount-proc setuid setgid propagation setgroups',
     root: 'R',
     cd: 'w',
   },
   'systemd-run': {
-    harmless: 'q P G t r u user system scope quiet pipe pty wait collect no-block same-dir send-sighup remain-after-exit no-ask-password unit description slice uid gid nice service-type on-calendar on-active',
+    harmless:
+      'q P G t r u user system scope quiet pipe pty wait collect no-block same-dir send-sighup remain-after-exit no-ask-password unit description slice uid gid nice service-type on-calendar on-active',
     props: 'p',
     env: 'E',
     remote: 'M H',
@@ -94,7 +98,8 @@ export const OPTION_MEANINGS: Readonly<Record<string, Table>> = {
   unbuffer: { harmless: 'p' },
   taskset: { harmless: 'a c V all-tasks cpu-list help version', special: 'p' },
   chrt: {
-    harmless: 'a b d e f h i o r R v V T D P all-tasks batch deadline fifo idle other rr reset-on-fork verbose help version sched-runtime sched-deadline sched-period',
+    harmless:
+      'a b d e f h i o r R v V T D P all-tasks batch deadline fifo idle other rr reset-on-fork verbose help version sched-runtime sched-deadline sched-period',
     special: 'p m',
   },
   strace: {
@@ -112,7 +117,8 @@ export const OPTION_MEANINGS: Readonly<Record<string, Table>> = {
     env: 'E',
   },
   nsenter: {
-    harmless: 'a i U C T F Z t S G N L m u p n c all ipc user cgroup time no-fork preserve-credentials follow-context help version user-parent join-cgroup target setuid setgid mount uts pid net keep-caps',
+    harmless:
+      'a i U C T F Z t S G N L m u p n c all ipc user cgroup time no-fork preserve-credentials follow-context help version user-parent join-cgroup target setuid setgid mount uts pid net keep-caps',
     root: 'r root',
     cd: 'w wd wdns',
     attach: 'e env',
@@ -122,21 +128,30 @@ export const OPTION_MEANINGS: Readonly<Record<string, Table>> = {
       'd h V dump nnp no-new-privs keep-groups clear-groups init-groups reset-env help version reuid ruid euid regid rgid egid groups inh-caps ambient-caps bounding-set securebits pdeathsig selinux-label apparmor-profile landlock-access landlock-rule ptracer',
   },
   prlimit: {
-    harmless: 'h V o c d e f i l m n q r s t u v x y noheadings raw verbose help version output core data nice fsize sigpending memlock rss nofile msgqueue rtprio stack cpu nproc as locks rttime',
+    harmless:
+      'h V o c d e f i l m n q r s t u v x y noheadings raw verbose help version output core data nice fsize sigpending memlock rss nofile msgqueue rtprio stack cpu nproc as locks rttime',
     special: 'p',
   },
   numactl: {
-    harmless: 'a l s H b t u V n w i m C N P p L M I o T D y all localalloc show hardware balancing touch huge strict version dump dump-nodes interleave weighted-interleave preferred preferred-many membind cpunodebind physcpubind cpubind length offset shmmode shmid',
+    harmless:
+      'a l s H b t u V n w i m C N P p L M I o T D y all localalloc show hardware balancing touch huge strict version dump dump-nodes interleave weighted-interleave preferred preferred-many membind cpunodebind physcpubind cpubind length offset shmmode shmid',
     writes: 'S f shm file shmfile',
   },
-  flock: { harmless: 's x u n o e F h V w E shared exclusive unlock nonblock nb close no-fork verbose help version timeout wait conflict-exit-code', special: 'c' },
+  flock: {
+    harmless:
+      's x u n o e F h V w E shared exclusive unlock nonblock nb close no-fork verbose help version timeout wait conflict-exit-code',
+    special: 'c',
+  },
   runuser: {
     harmless: 'l m p P f h u g G w V login preserve-environment pty fast help version group supp-group whitelist-environment',
     special: 'c',
     runs: 's shell',
   },
   'dbus-run-session': { harmless: 'help version', loads: 'config-file', runs: 'dbus-daemon' },
-  'dbus-launch': { harmless: 'sh-syntax csh-syntax auto-syntax exit-with-session exit-with-x11 close-stderr binary-syntax version help autolaunch', loads: 'config-file' },
+  'dbus-launch': {
+    harmless: 'sh-syntax csh-syntax auto-syntax exit-with-session exit-with-x11 close-stderr binary-syntax version help autolaunch',
+    loads: 'config-file',
+  },
   cgexec: { harmless: 'h g sticky' },
   'systemd-inhibit': { harmless: 'h no-pager no-legend no-ask-password help version what who why mode', special: 'list' },
   valgrind: {
@@ -158,14 +173,19 @@ export const OPTION_MEANINGS: Readonly<Record<string, Table>> = {
   eatmydata: {},
   nocache: { harmless: 'n' },
   setarch: {
-    harmless: 'v R F Z L X B I S T 3 h verbose addr-no-randomize fdpic-funcptrs mmap-page-zero addr-compat-layout read-implies-exec 32bit short-inode whole-seconds sticky-timeouts 3gb 4gb uname-2.6 list help version',
+    harmless:
+      'v R F Z L X B I S T 3 h verbose addr-no-randomize fdpic-funcptrs mmap-page-zero addr-compat-layout read-implies-exec 32bit short-inode whole-seconds sticky-timeouts 3gb 4gb uname-2.6 list help version',
   },
   linux32: { harmless: 'v R F Z L X B I S T 3 h verbose addr-no-randomize 3gb 4gb uname-2.6' },
   linux64: { harmless: 'v R F Z L X B I S T 3 h verbose addr-no-randomize 3gb 4gb uname-2.6' },
   torsocks: { harmless: 'd i q a P u isolate quiet version help address port user pass' },
   proxychains: { harmless: 'q', special: 'f' },
   proxychains4: { harmless: 'q', special: 'f' },
-  'xvfb-run': { harmless: 'a h n p w auto-servernum help server-num xauth-protocol wait', writes: 'e f error-file auth-file', loads: 's server-args' },
+  'xvfb-run': {
+    harmless: 'a h n p w auto-servernum help server-num xauth-protocol wait',
+    writes: 'e f error-file auth-file',
+    loads: 's server-args',
+  },
   'ssh-agent': { harmless: 'c D d k s E O t', writes: 'a', loads: 'P' },
   cpulimit: { harmless: 'f z k r v i l p e m foreground lazy kill restore verbose include-children help limit pid exe path monitor-forks' },
   trickle: { harmless: 's v V u d w t l L n' },
@@ -195,7 +215,18 @@ export const OPTION_MEANINGS: Readonly<Record<string, Table>> = {
 
 /** Options of the wrappers whose words are read by hand (wrappers.ts `locate`): word → meaning. */
 export const WORD_MEANINGS: Readonly<Record<string, Readonly<Record<string, OptionMeaning>>>> = {
-  perf: { '--exec-path': 'loads', '-o': 'writes', '--output': 'writes', '--buildid-dir': 'writes', '--pre': 'runs', '--post': 'runs', '-p': 'attach', '--pid': 'attach', '-t': 'attach', '--tid': 'attach' },
+  perf: {
+    '--exec-path': 'loads',
+    '-o': 'writes',
+    '--output': 'writes',
+    '--buildid-dir': 'writes',
+    '--pre': 'runs',
+    '--post': 'runs',
+    '-p': 'attach',
+    '--pid': 'attach',
+    '-t': 'attach',
+    '--tid': 'attach',
+  },
   rr: { '-o': 'writes', '--output-trace-dir': 'writes', '-v': 'env', '--env': 'env' },
   capsh: { '--shell': 'runs', '--chroot': 'root' },
   gdb: {},
@@ -209,7 +240,8 @@ export function optionMeaning(name: string, key: string): OptionMeaning | undefi
   let m = meaningCache.get(name);
   if (!m) {
     m = new Map();
-    for (const [meaning, keys] of Object.entries(OPTION_MEANINGS[name] ?? {})) for (const k of (keys as string).split(' ')) if (k) m.set(k, meaning as OptionMeaning);
+    for (const [meaning, keys] of Object.entries(OPTION_MEANINGS[name] ?? {}))
+      for (const k of (keys as string).split(' ')) if (k) m.set(k, meaning as OptionMeaning);
     meaningCache.set(name, m);
   }
   return m.get(key);
@@ -229,17 +261,31 @@ function unitProperty(name: string, value: Arg, found: Findings): void {
   const prop = eq > 0 ? value.text.slice(0, eq) : value.text;
   const v = eq > 0 ? value.text.slice(eq + 1) : '';
   if (/^(RootDirectory|RootImage|RootEphemeral|RootDirectoryStartOnly|MountImages|ExtensionImages|ExtensionDirectories)$/.test(prop)) {
-    found.floor('require_approval', `${label} ${prop}= takes programs from another root (${v || 'unknown'}), so what runs is not what the line names`);
+    found.floor(
+      'require_approval',
+      `${label} ${prop}= takes programs from another root (${v || 'unknown'}), so what runs is not what the line names`,
+    );
   } else if (/^Exec/.test(prop)) {
     found.floor('require_approval', `${label} ${prop}= runs another program (${v || 'unknown'})`);
   } else if (/^(Environment|EnvironmentFile|PassEnvironment|UnsetEnvironment)$/.test(prop)) {
-    if (prop === 'Environment') inspectAssignments(v.split(/\s+/).filter(Boolean).map((t) => ({ ...value, text: t, prefix: t })), { found }, `${label} Environment=`);
+    if (prop === 'Environment')
+      inspectAssignments(
+        v
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((t) => ({ ...value, text: t, prefix: t })),
+        { found },
+        `${label} Environment=`,
+      );
     else found.floor('require_approval', `${label} ${prop}= sets the environment from elsewhere (LD_PRELOAD, PATH… can change what runs)`);
   } else if (/^Standard(Output|Error)$/.test(prop)) {
     const file = /^(file|append|truncate):(.+)$/.exec(v);
     if (file) found.write({ ...value, text: file[2] as string, prefix: file[2] as string }, `${label} ${prop}=`);
   } else if (!HARMLESS_PROPERTY.test(prop)) {
-    found.floor('require_approval', `${label} ${prop}= is a unit property aios does not judge (it may run programs, load code or open paths)`);
+    found.floor(
+      'require_approval',
+      `${label} ${prop}= is a unit property aios does not judge (it may run programs, load code or open paths)`,
+    );
   }
 }
 
@@ -268,7 +314,10 @@ export function applyMeaning(name: string, key: string, meaning: OptionMeaning, 
       found.floor('require_approval', `${what} loads code or a configuration that can name programs`);
       return;
     case 'root':
-      found.floor('require_approval', `${what} takes programs from another root directory${value ? ` (${value.text})` : ''}, so what runs is not what the line names`);
+      found.floor(
+        'require_approval',
+        `${what} takes programs from another root directory${value ? ` (${value.text})` : ''}, so what runs is not what the line names`,
+      );
       return;
     case 'attach':
       found.floor('require_approval', `${what} reads another process's memory or environment (its secrets)`);
@@ -280,7 +329,12 @@ export function applyMeaning(name: string, key: string, meaning: OptionMeaning, 
       if (value) {
         const names = value.dynamic ? undefined : value.text.split(',');
         if (!names) found.floor('require_approval', `${what} names variables only known at run time`);
-        else inspectAssignments(names.map((n) => ({ ...value, text: `${n}=`, prefix: `${n}=` })), { found }, what);
+        else
+          inspectAssignments(
+            names.map((n) => ({ ...value, text: `${n}=`, prefix: `${n}=` })),
+            { found },
+            what,
+          );
       }
       return;
     case 'cd':
@@ -314,7 +368,10 @@ export function judgeWrapperOptions(name: string, parsed: WrapperParse, own: rea
   for (const [key, v] of parsed.options) {
     const meaning = optionMeaning(name, key);
     if (meaning === undefined) {
-      found.floor('require_approval', `${label(name, key)}: aios does not know what this option does (it may run, load or write something)`);
+      found.floor(
+        'require_approval',
+        `${label(name, key)}: aios does not know what this option does (it may run, load or write something)`,
+      );
       continue;
     }
     applyMeaning(name, key, meaning, v === true ? undefined : v, found);

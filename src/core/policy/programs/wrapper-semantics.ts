@@ -141,10 +141,12 @@ export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[]
     case 'dbus-run-session':
     case 'dbus-launch':
       if (o.has('dbus-daemon')) found.floor('require_approval', `${name} --dbus-daemon runs the program it names`);
-      if (o.has('config-file')) found.floor('require_approval', `${name} --config-file loads a bus configuration, which can start programs`);
+      if (o.has('config-file'))
+        found.floor('require_approval', `${name} --config-file loads a bus configuration, which can start programs`);
       return { stop: false };
     case 'fakeroot':
-      if (o.has('faked') || o.has('l') || o.has('lib')) found.floor('require_approval', 'fakeroot --faked / --lib loads a program or library it is given');
+      if (o.has('faked') || o.has('l') || o.has('lib'))
+        found.floor('require_approval', 'fakeroot --faked / --lib loads a program or library it is given');
       if (value('s')) found.write(value('s')!, 'fakeroot -s');
       return { stop: false };
     case 'proxychains':
@@ -172,7 +174,10 @@ export function wrapperSemantics(name: string, parsed: WrapperParse, rest: Arg[]
       return { stop: false };
     case 'capsh':
       // Everything after `--` is given to /bin/bash.
-      return { stop: rest.length === 0, args: [{ text: 'bash', dynamic: false, prefix: 'bash', splits: false, glob: false, tilde: false }, ...rest] };
+      return {
+        stop: rest.length === 0,
+        args: [{ text: 'bash', dynamic: false, prefix: 'bash', splits: false, glob: false, tilde: false }, ...rest],
+      };
     default:
       return { stop: false };
   }
@@ -191,7 +196,6 @@ export function sgCode(args: readonly Arg[], found: Findings): void {
   else found.code(text, 'sg');
 }
 
-
 /** gdb's `-ex 'shell CMD'`, `-ex '!CMD'` and `-ex 'pipe GDBCMD | CMD'` run CMD through /bin/sh -c. */
 function gdbShellCommands(own: readonly Arg[], found: Findings): void {
   for (let i = 0; i < own.length; i++) {
@@ -205,7 +209,9 @@ function gdbShellCommands(own: readonly Arg[], found: Findings): void {
       continue;
     }
     const v = value.text.trim();
-    const shell = /^(?:shell\s+|!)([\s\S]*)$/.exec(v)?.[1] ?? (/^(?:pipe|\|)\s/.test(v) && v.indexOf('|', 1) > 0 ? v.slice(v.indexOf('|', v.startsWith('|') ? 1 : 0) + 1) : undefined);
+    const shell =
+      /^(?:shell\s+|!)([\s\S]*)$/.exec(v)?.[1] ??
+      (/^(?:pipe|\|)\s/.test(v) && v.indexOf('|', 1) > 0 ? v.slice(v.indexOf('|', v.startsWith('|') ? 1 : 0) + 1) : undefined);
     if (shell !== undefined && shell.trim() !== '') found.code(shell, 'gdb shell');
   }
 }

@@ -73,7 +73,10 @@ function firstError(node: Node): Node | undefined {
 }
 
 const noNested = (node: Node): void => {
-  throw new PatternError(`a pattern cannot contain ${node.text.startsWith('`') ? '`…`' : node.text.slice(0, 2) + '…)'}`, node.startIndex + 1);
+  throw new PatternError(
+    `a pattern cannot contain ${node.text.startsWith('`') ? '`…`' : node.text.slice(0, 2) + '…)'}`,
+    node.startIndex + 1,
+  );
 };
 
 function matcherFromText(text: string): WordMatcher {
@@ -133,7 +136,13 @@ function simplePattern(node: Node, source: string): SimplePattern {
       open = true;
       return;
     }
-    if (w.alts.length === 1 && text.startsWith('-') && text.length > 1 && endsWithStar(w) && w.alts[0]!.parts.filter((p) => p === null).length === 1) {
+    if (
+      w.alts.length === 1 &&
+      text.startsWith('-') &&
+      text.length > 1 &&
+      endsWithStar(w) &&
+      w.alts[0]!.parts.filter((p) => p === null).length === 1
+    ) {
       extraFlags = true;
       if (last) open = true;
       const arg = staticArg(text.slice(0, -1));
@@ -146,7 +155,9 @@ function simplePattern(node: Node, source: string): SimplePattern {
     matcherOf.set(arg, w);
   });
   const parsed = parseArgs(programLiteral ?? '', proxies);
-  const flags: PatternFlag[] = parsed.flags.map((f) => (f.value ? { name: f.name, value: matcherOf.get(f.value) ?? matcherFromText(f.value.text) } : { name: f.name }));
+  const flags: PatternFlag[] = parsed.flags.map((f) =>
+    f.value ? { name: f.name, value: matcherOf.get(f.value) ?? matcherFromText(f.value.text) } : { name: f.name },
+  );
   const positionals = parsed.positionals.map((p) => matcherOf.get(p) ?? matcherFromText(p.text));
   return {
     kind: 'simple',
@@ -163,7 +174,11 @@ function simplePattern(node: Node, source: string): SimplePattern {
 
 const CONTAINERS = new Set(['program', 'list', 'pipeline', 'subshell', 'compound_statement']);
 
-function collectFacts(node: Node, source: string, out: { functions: Array<{ name: string; body: string }>; commands: SimplePattern[] }): void {
+function collectFacts(
+  node: Node,
+  source: string,
+  out: { functions: Array<{ name: string; body: string }>; commands: SimplePattern[] },
+): void {
   for (const child of node.namedChildren) {
     if (child.type === 'comment') continue;
     if (child.type === 'command') out.commands.push(simplePattern(child, child.text));
@@ -186,7 +201,8 @@ export function compilePattern(parser: BashParser, source: string): CompiledPatt
     if (bad) throw new PatternError('the pattern is not a valid shell command', bad.startIndex + 1);
     const top = root.namedChildren.filter((c) => c.type !== 'comment');
     if (top.length === 1 && top[0]!.type === 'command') return simplePattern(top[0]!, source);
-    if (top.length === 1 && top[0]!.type === 'redirected_statement') throw new PatternError('a pattern cannot contain redirections', top[0]!.startIndex + 1);
+    if (top.length === 1 && top[0]!.type === 'redirected_statement')
+      throw new PatternError('a pattern cannot contain redirections', top[0]!.startIndex + 1);
     const facts: { functions: Array<{ name: string; body: string }>; commands: SimplePattern[] } = { functions: [], commands: [] };
     collectFacts(root, source, facts);
     const defined = new Set(facts.functions.map((f) => f.name));

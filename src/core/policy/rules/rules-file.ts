@@ -30,7 +30,8 @@ function listsOf(text: string, file: string): Record<RuleList, string[]> {
   }
   const perms = (doc.permissions ?? {}) as Record<string, unknown>;
   const out = {} as Record<RuleList, string[]>;
-  for (const l of RULE_LISTS) out[l] = Array.isArray(perms[l]) ? (perms[l] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+  for (const l of RULE_LISTS)
+    out[l] = Array.isArray(perms[l]) ? (perms[l] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
   return out;
 }
 
@@ -88,7 +89,10 @@ function listOpen(text: string, list: RuleList): number {
 function verify(next: string, file: string, list: RuleList, expected: string[]): string {
   const got = listsOf(next, file)[list];
   if (got.length !== expected.length || got.some((p, i) => p !== expected[i])) {
-    throw new ConfigEditError(file, `could not change [permissions] ${list} in ${file} without rewriting it; edit it by hand; nothing was written`);
+    throw new ConfigEditError(
+      file,
+      `could not change [permissions] ${list} in ${file} without rewriting it; edit it by hand; nothing was written`,
+    );
   }
   return next;
 }
@@ -140,9 +144,17 @@ export function withRuleRemoved(text: string, rule: PersonRule, file: string): s
       if (comma) from -= comma[0].length;
     }
     const next = `${text.slice(0, open + 1)}${inner.slice(0, from)}${inner.slice(to)}${text.slice(close)}`;
-    return verify(next, file, rule.list, before.filter((p) => p !== rule.pattern));
+    return verify(
+      next,
+      file,
+      rule.list,
+      before.filter((p) => p !== rule.pattern),
+    );
   }
-  throw new ConfigEditError(file, `could not remove ${JSON.stringify(rule.pattern)} from ${file} without rewriting it; edit it by hand; nothing was written`);
+  throw new ConfigEditError(
+    file,
+    `could not remove ${JSON.stringify(rule.pattern)} from ${file} without rewriting it; edit it by hand; nothing was written`,
+  );
 }
 
 /** Reads, edits and writes the file atomically (a temp file renamed over it). */

@@ -128,7 +128,8 @@ export function compilePolicy(parser: BashParser, loaded: LoadedConfig, opts: Se
   const base = new RuleBook();
   const perms = loaded.config.permissions;
   const own = loaded.policySources?.own;
-  for (const list of ALL_LISTS) compileList(parser, base, perms[list], list, 'permissions', 'permissions', file, problems, undefined, own?.permissions[list]);
+  for (const list of ALL_LISTS)
+    compileList(parser, base, perms[list], list, 'permissions', 'permissions', file, problems, undefined, own?.permissions[list]);
 
   // Every profile is compiled, so a typo in another machine's profile is caught here too.
   const profiles = new Map<string, RuleBook>();
@@ -136,7 +137,18 @@ export function compilePolicy(parser: BashParser, loaded: LoadedConfig, opts: Se
     const book = new RuleBook();
     for (const list of RESTRICTIVE) {
       const l = list as 'deny' | 'require_approval' | 'notify';
-      compileList(parser, book, profile.permissions[l], list, `profiles.${name}.permissions`, 'profile', file, problems, name, own?.profiles[name]?.permissions[l]);
+      compileList(
+        parser,
+        book,
+        profile.permissions[l],
+        list,
+        `profiles.${name}.permissions`,
+        'profile',
+        file,
+        problems,
+        name,
+        own?.profiles[name]?.permissions[l],
+      );
     }
     profiles.set(name, book);
   }
@@ -147,6 +159,14 @@ export function compilePolicy(parser: BashParser, loaded: LoadedConfig, opts: Se
   const name = selected.choice?.name;
   const profile = name !== undefined ? profiles.get(name) : undefined;
   const replaceShipped = loaded.policySources?.replaceShipped ?? false;
-  const unknown = perms.unknown === 'ask' || (name !== undefined && loaded.config.profiles[name]?.permissions.unknown === 'ask') ? 'ask' : 'confine';
-  return { base, ...(profile && name !== undefined ? { profile, profileName: name } : {}), fallback: false, problems, replaceShipped, unknown };
+  const unknown =
+    perms.unknown === 'ask' || (name !== undefined && loaded.config.profiles[name]?.permissions.unknown === 'ask') ? 'ask' : 'confine';
+  return {
+    base,
+    ...(profile && name !== undefined ? { profile, profileName: name } : {}),
+    fallback: false,
+    problems,
+    replaceShipped,
+    unknown,
+  };
 }

@@ -56,9 +56,13 @@ export function expansionFloor(text: string): Floor | undefined {
   const body = text.slice(2, text.endsWith('}') ? -1 : undefined);
   // `${!prefix*}`, `${!prefix@}`, `${!name[@]}`, `${!name[*]}` list names or keys; anything else after `!` is indirection.
   if (body.startsWith('!') && !/^![A-Za-z_][A-Za-z0-9_]*(?:[*@]|\[[*@]\])$/.test(body)) {
-    return { decision: 'require_approval', reason: `${text} expands the variable a value names; bash evaluates a subscript in that name (a[$(…)]) and runs what it holds` };
+    return {
+      decision: 'require_approval',
+      reason: `${text} expands the variable a value names; bash evaluates a subscript in that name (a[$(…)]) and runs what it holds`,
+    };
   }
-  if (/@P$/.test(body)) return { decision: 'require_approval', reason: `${text} expands a value as a prompt, which runs any $(…) it holds` };
+  if (/@P$/.test(body))
+    return { decision: 'require_approval', reason: `${text} expands a value as a prompt, which runs any $(…) it holds` };
   return undefined;
 }
 

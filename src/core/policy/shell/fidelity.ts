@@ -27,7 +27,28 @@ export function applyRepairs(text: string, repairs: readonly Repair[]): string {
   return out;
 }
 
-const RESERVED_WORDS = new Set(['{', '}', 'if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'select', 'function', 'in', '[[', ']]', '!']);
+const RESERVED_WORDS = new Set([
+  '{',
+  '}',
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'for',
+  'while',
+  'until',
+  'do',
+  'done',
+  'case',
+  'esac',
+  'select',
+  'function',
+  'in',
+  '[[',
+  ']]',
+  '!',
+]);
 
 export class Fidelity {
   /** The tree disagrees with what bash will do. */

@@ -9,7 +9,30 @@ import { decodeAnsiC, type RawWord } from './words';
  */
 
 const OPERATOR_CHARS = new Set([';', '&', '|', '(', ')', '<', '>', '\n']);
-const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', 'for', 'case', 'esac', 'in', 'function', 'select', 'time', '!', '{', '}', '[[', ']]', 'coproc']);
+const RESERVED = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'while',
+  'until',
+  'for',
+  'case',
+  'esac',
+  'in',
+  'function',
+  'select',
+  'time',
+  '!',
+  '{',
+  '}',
+  '[[',
+  ']]',
+  'coproc',
+]);
 
 /**
  * Index of the `)` closing a `$(` whose body starts at `from`, or the text
@@ -70,7 +93,10 @@ export function lexCommands(text: string, depth = 0): RawWord[][] {
     // At the start of a command, reserved words and NAME=value assignments are not the program.
     const bare = word.every((t) => 'c' in t && !t.q) ? word.map((t) => ('c' in t ? t.c : '')).join('') : undefined;
     const leadingSyntax = words.length === 0 && bare !== undefined && RESERVED.has(bare);
-    const assignment = words.length === 0 && word.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(word.map((t) => ('c' in t && !t.q ? t.c : '\u0000')).join(''));
+    const assignment =
+      words.length === 0 &&
+      word.length > 0 &&
+      /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(word.map((t) => ('c' in t && !t.q ? t.c : '\u0000')).join(''));
     if (inWord && !leadingSyntax && !assignment) words.push(word);
     word = [];
     inWord = false;

@@ -36,7 +36,24 @@ export function isHarmlessTarget(p: string): boolean {
 }
 
 /** System locations a write always needs approval for, even when the working tree contains them (cwd `/`). */
-const PROTECTED_ROOTS = ['/etc', '/boot', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/opt', '/proc', '/sys', '/dev', '/var', '/root', '/srv', '/run'];
+const PROTECTED_ROOTS = [
+  '/etc',
+  '/boot',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/opt',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/var',
+  '/root',
+  '/srv',
+  '/run',
+];
 
 export function isProtected(p: string): boolean {
   return p === '/' || PROTECTED_ROOTS.some((root) => isInside(p, root));

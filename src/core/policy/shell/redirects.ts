@@ -103,7 +103,11 @@ export function readRedirect(node: Node, host: RedirectHost): RedirectReading {
   if (op === '<>') for (const a of args) host.read(a);
   const isWrite = WRITE_OPS.has(op) || ((op === '>&' || op === '&>') && !(args.length === 1 && /^(\d+|-)$/.test(args[0]!.text)));
   if (isWrite) {
-    if (args.length !== 1) out.writes.push({ arg: { text: target.text, dynamic: true, prefix: '', splits: true, glob: false, tilde: false }, what: `redirection ${op}` });
+    if (args.length !== 1)
+      out.writes.push({
+        arg: { text: target.text, dynamic: true, prefix: '', splits: true, glob: false, tilde: false },
+        what: `redirection ${op}`,
+      });
     else out.writes.push({ arg: args[0]!, what: `redirection ${op}` });
   }
   return out;

@@ -39,7 +39,22 @@ export function literalOutput(cmd: PrintingCommand): string | undefined {
 }
 
 /** Builtins that evaluate array subscripts in their arguments, where `$(…)` runs even inside single quotes. */
-export const SUBSCRIPT_EVALUATORS = new Set(['test', '[', 'printf', 'read', 'unset', 'let', 'mapfile', 'readarray', 'declare', 'typeset', 'local', 'export', 'readonly', 'wait']);
+export const SUBSCRIPT_EVALUATORS = new Set([
+  'test',
+  '[',
+  'printf',
+  'read',
+  'unset',
+  'let',
+  'mapfile',
+  'readarray',
+  'declare',
+  'typeset',
+  'local',
+  'export',
+  'readonly',
+  'wait',
+]);
 
 /**
  * Code that bash runs when it evaluates an array subscript written in the
@@ -55,7 +70,7 @@ export function subscriptCode(text: string): string[] {
       const rest = text.slice(m.index + m[0].length + i + 2);
       out.push(rest.slice(0, closeParen(rest, 0)));
     }
-    for (let i = inside.indexOf('`'); i >= 0; ) {
+    for (let i = inside.indexOf('`'); i >= 0;) {
       const end = inside.indexOf('`', i + 1);
       out.push(inside.slice(i + 1, end < 0 ? undefined : end));
       i = end < 0 ? -1 : inside.indexOf('`', end + 1);

@@ -48,9 +48,7 @@ export interface WriteTarget {
 }
 
 /** Code found inside a command that must be judged too. */
-export type Nested =
-  | { kind: 'code'; code: string; via: string }
-  | { kind: 'argv'; args: Arg[]; via: string; open: boolean };
+export type Nested = { kind: 'code'; code: string; via: string } | { kind: 'argv'; args: Arg[]; via: string; open: boolean };
 
 /** A `cd` seen in the line: later relative paths may be relative to it. */
 export type CdEffect = { kind: 'dir'; path: string } | { kind: 'unknown' };

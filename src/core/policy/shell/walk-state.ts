@@ -72,8 +72,20 @@ export interface Env {
 
 export const REDIRECT_TYPES = new Set(['file_redirect', 'heredoc_redirect', 'herestring_redirect']);
 const WORD_TYPES = new Set([
-  'word', 'string', 'raw_string', 'concatenation', 'number', 'ansi_c_string', 'translated_string', 'simple_expansion',
-  'expansion', 'command_substitution', 'brace_expression', 'arithmetic_expansion', 'process_substitution', 'command_name',
+  'word',
+  'string',
+  'raw_string',
+  'concatenation',
+  'number',
+  'ansi_c_string',
+  'translated_string',
+  'simple_expansion',
+  'expansion',
+  'command_substitution',
+  'brace_expression',
+  'arithmetic_expansion',
+  'process_substitution',
+  'command_name',
 ]);
 
 export abstract class WalkState {
@@ -97,22 +109,24 @@ export abstract class WalkState {
   }
 
   /** Judges the commands inside `$(…)`, backticks, `<(…)` and `>(…)`. */
-  protected readonly nested = (env: Env) => (node: Node): void => {
-    this.fidelity.gaps(node);
-    const kind = node.type === 'process_substitution' ? `${node.text.slice(0, 1)}(…)` : node.text.startsWith('`') ? '`…`' : '$(…)';
-    const ctx: CommandContext = {
-      ...env.ctx,
-      via: [...env.ctx.via, kind],
-      stdin: kind === '>(…)' ? 'pipe' : undefined,
-      stdinCode: undefined,
+  protected readonly nested =
+    (env: Env) =>
+    (node: Node): void => {
+      this.fidelity.gaps(node);
+      const kind = node.type === 'process_substitution' ? `${node.text.slice(0, 1)}(…)` : node.text.startsWith('`') ? '`…`' : '$(…)';
+      const ctx: CommandContext = {
+        ...env.ctx,
+        via: [...env.ctx.via, kind],
+        stdin: kind === '>(…)' ? 'pipe' : undefined,
+        stdinCode: undefined,
+      };
+      const before = this.commands.length;
+      for (const child of node.namedChildren) this.statement(child, { ctx, writes: [] });
+      if (kind === '<(…)') {
+        const out = this.outputSince(before, ctx.via.length);
+        if (out !== undefined) this.printed.set(node.startIndex, out);
+      }
     };
-    const before = this.commands.length;
-    for (const child of node.namedChildren) this.statement(child, { ctx, writes: [] });
-    if (kind === '<(…)') {
-      const out = this.outputSince(before, ctx.via.length);
-      if (out !== undefined) this.printed.set(node.startIndex, out);
-    }
-  };
 
   /** What the commands inside a `<(…)` print, when literal: code if a shell or `source` reads that file. */
   protected readonly printed = new Map<number, string>();
@@ -157,8 +171,12 @@ export abstract class WalkState {
   protected subscripts(text: string, env: Env, where: string): void {
     const code = subscriptCode(text);
     if (code.length === 0) return;
-    this.floors.push({ decision: 'require_approval', reason: `${where} evaluates an array subscript containing $(…) or \`…\`, which runs code` });
-    for (const c of code) this.code.push({ code: c, ctx: { ...env.ctx, via: [...env.ctx.via, `${where} subscript`], stdin: undefined, stdinCode: undefined } });
+    this.floors.push({
+      decision: 'require_approval',
+      reason: `${where} evaluates an array subscript containing $(…) or \`…\`, which runs code`,
+    });
+    for (const c of code)
+      this.code.push({ code: c, ctx: { ...env.ctx, via: [...env.ctx.via, `${where} subscript`], stdin: undefined, stdinCode: undefined } });
   }
 
   /**
@@ -172,14 +190,20 @@ export abstract class WalkState {
     if (text.includes('${')) {
       const found = scanExpansions(root);
       this.floors.push(...found.floors);
-      for (const code of found.code) this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, '${…}'], stdin: undefined, stdinCode: undefined } });
+      for (const code of found.code)
+        this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, '${…}'], stdin: undefined, stdinCode: undefined } });
     }
     if (!text.includes('[')) return;
     const already = new Set(this.code.map((c) => c.code));
     const hidden = subscriptCode(text).filter((c) => !already.has(c));
     if (hidden.length === 0) return;
-    this.floors.push({ decision: 'require_approval', reason: 'the line holds text shaped like an array subscript with $(…) or `…` (a[$(…)]), which bash runs wherever that text is evaluated as arithmetic' });
-    for (const c of hidden) this.code.push({ code: c, ctx: { ...env.ctx, via: [...env.ctx.via, 'subscript text'], stdin: undefined, stdinCode: undefined } });
+    this.floors.push({
+      decision: 'require_approval',
+      reason:
+        'the line holds text shaped like an array subscript with $(…) or `…` (a[$(…)]), which bash runs wherever that text is evaluated as arithmetic',
+    });
+    for (const c of hidden)
+      this.code.push({ code: c, ctx: { ...env.ctx, via: [...env.ctx.via, 'subscript text'], stdin: undefined, stdinCode: undefined } });
   }
 
   /** Adds the commands a plain word split finds in `text`, as guesses that can only tighten. */
@@ -187,7 +211,16 @@ export abstract class WalkState {
     for (const words of lexCommands(text)) {
       const argv = words.flatMap((w) => this.expand(w));
       if (argv.length === 0) continue;
-      this.commands.push({ text: argv.map((a) => a.text).join(' '), argv, assignments: [], writes: [], ctx: env.ctx, start, end, guessed: true });
+      this.commands.push({
+        text: argv.map((a) => a.text).join(' '),
+        argv,
+        assignments: [],
+        writes: [],
+        ctx: env.ctx,
+        start,
+        end,
+        guessed: true,
+      });
     }
   }
 
@@ -198,7 +231,8 @@ export abstract class WalkState {
     return {
       words: (nodes) => this.words(nodes, env),
       nested: this.nested(env),
-      code: (code) => this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, '$(…) in heredoc'], stdin: undefined, stdinCode: undefined } }),
+      code: (code) =>
+        this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, '$(…) in heredoc'], stdin: undefined, stdinCode: undefined } }),
       read: (arg) => this.reads.push(arg),
       fidelity: this.fidelity,
     };

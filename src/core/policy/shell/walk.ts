@@ -9,7 +9,6 @@ import { appendWordNode, expandAssignmentValue, quotedWord, type Arg } from './w
 
 export type { FunctionDef, RawCommand, WalkResult } from './walk-state';
 
-
 /**
  * Walks a bash syntax tree and collects every simple command that will run,
  * wherever it sits: lists, pipelines, subshells, brace groups, loops and
@@ -73,7 +72,16 @@ class Walker extends WalkState {
       case 'file_redirect': {
         // A bare redirection (`$(< f)`, `$(> f)`): it reads or truncates its file.
         const r = this.redirectTarget(node, env);
-        if (r.writes.length > 0) this.commands.push({ text: node.text, argv: [], assignments: [], writes: r.writes, ctx: env.ctx, start: node.startIndex, end: node.endIndex });
+        if (r.writes.length > 0)
+          this.commands.push({
+            text: node.text,
+            argv: [],
+            assignments: [],
+            writes: r.writes,
+            ctx: env.ctx,
+            start: node.startIndex,
+            end: node.endIndex,
+          });
         return;
       }
       case 'heredoc_body':
@@ -138,7 +146,8 @@ class Walker extends WalkState {
       const ctx: CommandContext = { ...env.ctx, via: [...env.ctx.via, `function ${name}`], inFunctions: [...env.ctx.inFunctions, name] };
       this.statement(body, { ...env, ctx });
     }
-    for (const child of node.namedChildren) if (child !== body && child !== nameNode && REDIRECT_TYPES.has(child.type)) this.statement(child, env);
+    for (const child of node.namedChildren)
+      if (child !== body && child !== nameNode && REDIRECT_TYPES.has(child.type)) this.statement(child, env);
   }
 
   private redirected(node: Node, env: Env): void {
@@ -237,7 +246,8 @@ class Walker extends WalkState {
     const reader = argv[0] && !argv[0].dynamic ? programName(argv[0].text).name : '';
     if (SHELLS.has(reader) || reader === 'source' || reader === '.') {
       // `bash <(echo 'cmd')`, `source <(printf 'cmd')`: the printed text is the code that runs.
-      for (const code of this.printedBy(wordNodes)) this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, `${reader} <(…)`], stdin: undefined, stdinCode: undefined } });
+      for (const code of this.printedBy(wordNodes))
+        this.code.push({ code, ctx: { ...env.ctx, via: [...env.ctx.via, `${reader} <(…)`], stdin: undefined, stdinCode: undefined } });
     }
     if (argv[0] && !argv[0].dynamic && SUBSCRIPT_EVALUATORS.has(programName(argv[0].text).name)) {
       this.subscripts(argv.map((a) => a.text).join(' '), env, argv[0].text);
@@ -267,13 +277,27 @@ export function walkTree(root: Node, opts: WalkOptions): WalkResult {
   walker.statement(root, env);
   walker.expansionsAndSubscripts(root, env);
   if (root.hasError) {
-    walker.floors.push({ decision: 'require_approval', reason: 'the shell parser could not read all of this line, so it cannot be fully judged' });
+    walker.floors.push({
+      decision: 'require_approval',
+      reason: 'the shell parser could not read all of this line, so it cannot be fully judged',
+    });
     // Where the grammar gives up it may also hide what follows (in a comment); read all of it word by word.
     walker.lexical(root.text, env, root.startIndex, root.endIndex);
   } else if (walker.fidelity.doubtful && opts.lexicalIfDoubtful) {
-    walker.floors.push({ decision: 'require_approval', reason: 'the shell parser still misreads this line, so it is also read word by word' });
+    walker.floors.push({
+      decision: 'require_approval',
+      reason: 'the shell parser still misreads this line, so it is also read word by word',
+    });
     walker.lexical(root.text, env, root.startIndex, root.endIndex);
   }
   const { doubtful, repairs } = walker.fidelity;
-  return { commands: walker.commands, functions: walker.functions, floors: walker.floors, reads: walker.reads, doubtful, repairs, code: walker.code };
+  return {
+    commands: walker.commands,
+    functions: walker.functions,
+    floors: walker.floors,
+    reads: walker.reads,
+    doubtful,
+    repairs,
+    code: walker.code,
+  };
 }

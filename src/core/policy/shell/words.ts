@@ -40,10 +40,8 @@ export interface Arg {
   tilde: boolean;
 }
 
-
 /** Called for `$(…)`, backticks, `<(…)` and `>(…)` met inside a word, so their commands are judged too. */
 export type NestedHandler = (node: Node) => void;
-
 
 function pushLiteral(out: Tok[], text: string, q: boolean): void {
   for (const c of text) out.push({ c, q });
@@ -85,8 +83,19 @@ function pushDoubleQuoted(out: Tok[], text: string): void {
 }
 
 const ANSI_SIMPLE: Record<string, string> = {
-  a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
-  '\\': '\\', "'": "'", '"': '"', '?': '?',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  E: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '?': '?',
 };
 
 /** Decodes the body of `$'…'` the way bash does. */

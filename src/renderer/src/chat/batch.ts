@@ -17,9 +17,12 @@ export function coalesce(ops: StreamOp[]): StreamOp[] {
   const out: StreamOp[] = [];
   for (const op of ops) {
     const last = out[out.length - 1];
-    if (last?.kind === 'delta' && op.kind === 'delta' && last.turnId === op.turnId) out[out.length - 1] = { ...last, text: last.text + op.text };
-    else if (last?.kind === 'reasoning' && op.kind === 'reasoning' && last.turnId === op.turnId) out[out.length - 1] = { ...last, text: last.text + op.text };
-    else if (last?.kind === 'output' && op.kind === 'output' && last.callId === op.callId && last.stream === op.stream) out[out.length - 1] = { ...last, data: last.data + op.data };
+    if (last?.kind === 'delta' && op.kind === 'delta' && last.turnId === op.turnId)
+      out[out.length - 1] = { ...last, text: last.text + op.text };
+    else if (last?.kind === 'reasoning' && op.kind === 'reasoning' && last.turnId === op.turnId)
+      out[out.length - 1] = { ...last, text: last.text + op.text };
+    else if (last?.kind === 'output' && op.kind === 'output' && last.callId === op.callId && last.stream === op.stream)
+      out[out.length - 1] = { ...last, data: last.data + op.data };
     else out.push(op);
   }
   return out;

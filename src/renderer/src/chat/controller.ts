@@ -17,7 +17,8 @@ import { useSettings } from '../settings-state';
 import { switchModel } from '../../../shared/switch-model';
 import { undoRequest, undoResultText } from '../../../shared/undo-text';
 
-const NO_PROVIDER_ROW = 'Not sent to an AI: no provider is configured. “Set up an AI provider” above says what to set; !commands work meanwhile.';
+const NO_PROVIDER_ROW =
+  'Not sent to an AI: no provider is configured. “Set up an AI provider” above says what to set; !commands work meanwhile.';
 
 /** One shell word, whatever the text holds. */
 function singleQuoted(text: string): string {
@@ -118,7 +119,12 @@ export class ChatController {
       // Questions asked before this page loaded (or while it was away) still need an answer.
       // After a reconnect to a restarted server nothing runs any more: the composer is free again.
       const settle = (s: ReturnType<typeof useChat.getState>) => (replace && !state.busy && s.busy ? { ...s, busy: null } : s);
-      applyChat((s) => state.approvals.reduce((t, a) => R.approvalRequest(t, a, now), R.busyElsewhere(settle(R.restored(s, rows, replace)), state.busy, now)));
+      applyChat((s) =>
+        state.approvals.reduce(
+          (t, a) => R.approvalRequest(t, a, now),
+          R.busyElsewhere(settle(R.restored(s, rows, replace)), state.busy, now),
+        ),
+      );
       useUi.getState().setProvider({ provider: state.provider, problem: state.problem });
     } catch (err) {
       applyChat((s) => R.localError(s, 'restore_failed', `could not load the conversation: ${message(err)}`));
@@ -220,7 +226,12 @@ export class ChatController {
     // An edit does not start this card: the edited command gets a card of its own once judged.
     applyChat((s) => R.approvalSettled(s, requestId, editedCommand !== undefined ? null : approved));
     try {
-      await this.bridge.call('chat.approve', { requestId, approved, ...(remember ? { remember: true } : {}), ...(editedCommand !== undefined ? { command: editedCommand } : {}) });
+      await this.bridge.call('chat.approve', {
+        requestId,
+        approved,
+        ...(remember ? { remember: true } : {}),
+        ...(editedCommand !== undefined ? { command: editedCommand } : {}),
+      });
     } catch (err) {
       useUi.getState().addToast(`Too late to answer: ${message(err)}`);
     }
@@ -244,7 +255,9 @@ export class ChatController {
     const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) || '/' : '.';
     useUi.getState().showTerminal();
     // Typed, not run: the person sees the command and presses Enter. nano is not on every machine.
-    this.options.typeInTerminal?.(`mkdir -p ${singleQuoted(dir)} && \${VISUAL:-\${EDITOR:-$(command -v nano || command -v vim || echo vi)}} ${singleQuoted(path)}`);
+    this.options.typeInTerminal?.(
+      `mkdir -p ${singleQuoted(dir)} && \${VISUAL:-\${EDITOR:-$(command -v nano || command -v vim || echo vi)}} ${singleQuoted(path)}`,
+    );
   }
 
   /** Saves text too long for a message as a file the model can read. */
@@ -309,7 +322,9 @@ export class ChatController {
           const rule = parsed.remove !== undefined ? list.rules[parsed.remove - 1] : undefined;
           if (parsed.remove !== undefined && !rule) return this.system(`there is no rule ${parsed.remove}; /permissions lists them`);
           if (rule) list = await this.bridge.call('permissions.remove', rule);
-          return this.system(`${rule ? `Removed ${rule.list} ${JSON.stringify(rule.pattern)}.\n` : ''}${formatPersonRules(list, { markdown: true })}`);
+          return this.system(
+            `${rule ? `Removed ${rule.list} ${JSON.stringify(rule.pattern)}.\n` : ''}${formatPersonRules(list, { markdown: true })}`,
+          );
         }
         default:
           // The shared grammar only lets through what the GUI offers (parseChatInput).

@@ -99,7 +99,8 @@ export function viewSegments(text: TextLike, split: BlockSplitter, o: ViewOption
   }
   windowSegments(text, split, 0, headEnd, o.streaming, out);
   if (o.all) {
-    for (let at = headEnd; at < tailStart; at += PLAIN_PIECE) out.push({ kind: 'plain', key: `a${at}`, text: text.slice(at, Math.min(tailStart, at + PLAIN_PIECE)) });
+    for (let at = headEnd; at < tailStart; at += PLAIN_PIECE)
+      out.push({ kind: 'plain', key: `a${at}`, text: text.slice(at, Math.min(tailStart, at + PLAIN_PIECE)) });
   } else {
     out.push({ kind: 'fold', key: 'fold', hiddenChars: tailStart - headEnd });
   }

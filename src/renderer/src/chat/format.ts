@@ -37,8 +37,15 @@ export function refusalText(decision: Decision | null, rule: string | null, reas
  * refusal as a code; a restored conversation has only the words the model
  * was given, where "cancelled before it ran" is the one that is a cancel.
  */
-export function finalState(p: { ran: boolean; refusal: string | null; refusalKind?: RefusalKind | null; timedOut: boolean; cancelled: boolean }): CommandState {
-  const cancelledBeforeRun = p.refusalKind !== undefined ? p.refusalKind === 'cancelled' : !p.ran && p.refusal !== null && /\bcancel/i.test(p.refusal);
+export function finalState(p: {
+  ran: boolean;
+  refusal: string | null;
+  refusalKind?: RefusalKind | null;
+  timedOut: boolean;
+  cancelled: boolean;
+}): CommandState {
+  const cancelledBeforeRun =
+    p.refusalKind !== undefined ? p.refusalKind === 'cancelled' : !p.ran && p.refusal !== null && /\bcancel/i.test(p.refusal);
   if (p.cancelled || cancelledBeforeRun) return 'cancelled';
   if (p.timedOut) return 'timeout';
   if (!p.ran) return 'refused';
@@ -53,7 +60,13 @@ export function localTime(iso: string): string {
 }
 
 /** A card before anything is known of it but its command: live ones start waiting, restored ones say how they ended. */
-export function newCard(id: string, callId: string, turnId: string | null, command: string, restored: { state: CommandState } | null = null): CommandRow {
+export function newCard(
+  id: string,
+  callId: string,
+  turnId: string | null,
+  command: string,
+  restored: { state: CommandState } | null = null,
+): CommandRow {
   return {
     kind: 'command',
     id,
@@ -79,7 +92,9 @@ export function newCard(id: string, callId: string, turnId: string | null, comma
  * The card's badge: before an answer, what the policy decided; after it, who
  * decided ("approved by you", "declined by you", "no answer").
  */
-export function verdictLabel(card: Pick<CommandRow, 'decision' | 'decidedBy' | 'state'> & Partial<Pick<CommandRow, 'rule' | 'sandbox'>>): string {
+export function verdictLabel(
+  card: Pick<CommandRow, 'decision' | 'decidedBy' | 'state'> & Partial<Pick<CommandRow, 'rule' | 'sandbox'>>,
+): string {
   // No rule allowed it: it ran in the jail instead of asking, which "auto-allowed" would not say.
   if (card.decision === 'auto_allow' && card.rule === null && card.sandbox?.confined) return 'confined: no rule';
   if (card.decision === 'require_approval' && card.state !== 'waiting') {

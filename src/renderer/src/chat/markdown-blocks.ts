@@ -62,7 +62,8 @@ export class BlockSplitter {
   private line(line: string, pos: number, end: number): void {
     const marker = FENCE.exec(line);
     if (this.fence) {
-      if (marker && marker[1]![0] === this.fence.char && marker[1]!.length >= this.fence.length && line.trim() === marker[1]) this.fence = null;
+      if (marker && marker[1]![0] === this.fence.char && marker[1]!.length >= this.fence.length && line.trim() === marker[1])
+        this.fence = null;
     } else if (marker) {
       this.fence = { char: marker[1]![0]!, length: marker[1]!.length };
     }

@@ -31,9 +31,22 @@ function liveCardIndex(s: ChatData, callId: string): number {
   return findIndex(s.rows, (r) => r.kind === 'command' && !r.restored && r.callId === callId);
 }
 
-export function addMessage(s: ChatData, role: MessageRole, text: string, extra: Partial<Pick<MessageRow, 'turnId' | 'level'>> = {}): ChatData {
+export function addMessage(
+  s: ChatData,
+  role: MessageRole,
+  text: string,
+  extra: Partial<Pick<MessageRow, 'turnId' | 'level'>> = {},
+): ChatData {
   const [id, t] = mint(s);
-  const row: MessageRow = { kind: 'message', id, role, text, streaming: false, turnId: extra.turnId ?? null, ...(extra.level ? { level: extra.level } : {}) };
+  const row: MessageRow = {
+    kind: 'message',
+    id,
+    role,
+    text,
+    streaming: false,
+    turnId: extra.turnId ?? null,
+    ...(extra.level ? { level: extra.level } : {}),
+  };
   return { ...t, rows: [...t.rows, row] };
 }
 
@@ -44,7 +57,10 @@ export function appendDelta(s: ChatData, turnId: string, text: string): ChatData
     const row = s.rows[i];
     if (row && row.kind === 'message' && row.turnId === turnId) {
       // `text` is joined but not read while streaming (reading it would copy all of it); the page reads `stream`.
-      return { ...s, rows: replaceAt(s.rows, i, { ...row, text: row.text + text, stream: (row.stream ?? StreamText.of(row.text)).append(text) }) };
+      return {
+        ...s,
+        rows: replaceAt(s.rows, i, { ...row, text: row.text + text, stream: (row.stream ?? StreamText.of(row.text)).append(text) }),
+      };
     }
   }
   const [id, t] = mint(endStream(s));
@@ -80,7 +96,6 @@ export function endStream(s0: ChatData): ChatData {
   return { ...s, streamingId: null, rows: replaceAt(s.rows, i, { ...row, streaming: false }) };
 }
 
-
 /** Finds the live card for `callId` or appends one, then applies `patch`. */
 function upsertCard(s: ChatData, callId: string, turnId: string | null, command: string, patch: (c: CommandRow) => CommandRow): ChatData {
   const i = liveCardIndex(s, callId);
@@ -94,9 +109,29 @@ export function toolCall(s0: ChatData, p: EventPayload<'chat.toolCall'>): ChatDa
   const s = endStream(s0);
   const [id, t] = mint(s);
   const judged = p.decision
-    ? { decision: p.decision, rule: p.rule ?? null, reasons: p.reasons ?? [], state: p.decision === 'deny' ? ('refused' as const) : ('pending' as const) }
+    ? {
+        decision: p.decision,
+        rule: p.rule ?? null,
+        reasons: p.reasons ?? [],
+        state: p.decision === 'deny' ? ('refused' as const) : ('pending' as const),
+      }
     : {};
-  return { ...t, rows: [...t.rows, { kind: 'tool', id, callId: p.callId, turnId: p.turnId, name: p.name, arguments: p.arguments, ...(p.tool ? { tool: p.tool } : {}), ...judged }] };
+  return {
+    ...t,
+    rows: [
+      ...t.rows,
+      {
+        kind: 'tool',
+        id,
+        callId: p.callId,
+        turnId: p.turnId,
+        name: p.name,
+        arguments: p.arguments,
+        ...(p.tool ? { tool: p.tool } : {}),
+        ...judged,
+      },
+    ],
+  };
 }
 
 /** A tool call ran or was refused: its row says so, and its approval (if any) is gone. */
@@ -105,7 +140,11 @@ export function toolDone(s: ChatData, p: EventPayload<'chat.toolDone'>): ChatDat
   const row = s.rows[i];
   const approvals = s.approvals.filter((a) => a.callId !== p.callId);
   if (!row || row.kind !== 'tool') return { ...s, approvals };
-  return { ...s, approvals, rows: replaceAt(s.rows, i, { ...row, decision: p.decision, state: p.ran ? 'done' : 'refused', refusal: p.refusal }) };
+  return {
+    ...s,
+    approvals,
+    rows: replaceAt(s.rows, i, { ...row, decision: p.decision, state: p.ran ? 'done' : 'refused', refusal: p.refusal }),
+  };
 }
 
 /** The card once the policy has judged it (also what a restore applies from a stored record). */
@@ -129,9 +168,15 @@ export function commandStart(s0: ChatData, p: EventPayload<'chat.commandStart'>)
   return upsertCard(s, p.callId, p.turnId, p.command, (c) => cardStarted(c, p));
 }
 
-function appendOutput(chunks: OutputChunk[], dropped: number, stream: OutputChunk['stream'], data: string): { output: OutputChunk[]; droppedChars: number } {
+function appendOutput(
+  chunks: OutputChunk[],
+  dropped: number,
+  stream: OutputChunk['stream'],
+  data: string,
+): { output: OutputChunk[]; droppedChars: number } {
   const last = chunks[chunks.length - 1];
-  let output = last && last.stream === stream ? [...chunks.slice(0, -1), { stream, data: last.data + data }] : [...chunks, { stream, data }];
+  let output =
+    last && last.stream === stream ? [...chunks.slice(0, -1), { stream, data: last.data + data }] : [...chunks, { stream, data }];
   let total = output.reduce((n, c) => n + c.data.length, 0);
   let droppedChars = dropped;
   while (total > MAX_OUTPUT_CHARS && output.length > 0) {
@@ -204,7 +249,10 @@ export function approvalRequest(s: ChatData, p: EventPayload<'chat.approvalReque
 /** The preview of an open question is ready: it fills in, the countdown goes on. */
 export function approvalPreview(s: ChatData, p: EventPayload<'chat.approvalPreview'>): ChatData {
   if (!s.approvals.some((a) => a.requestId === p.requestId)) return s;
-  return { ...s, approvals: s.approvals.map((a) => (a.requestId === p.requestId ? { ...a, preview: p.preview, previewPending: false } : a)) };
+  return {
+    ...s,
+    approvals: s.approvals.map((a) => (a.requestId === p.requestId ? { ...a, preview: p.preview, previewPending: false } : a)),
+  };
 }
 
 /** The person answered (or the request went away): the modal closes; an approval starts the command. */
@@ -215,7 +263,8 @@ export function approvalSettled(s: ChatData, requestId: string, approved: boolea
   if (approved) {
     const i = liveCardIndex(next, a.callId);
     const row = next.rows[i];
-    if (row && row.kind === 'command' && row.state === 'waiting') next = { ...next, rows: replaceAt(next.rows, i, { ...row, state: 'running' }) };
+    if (row && row.kind === 'command' && row.state === 'waiting')
+      next = { ...next, rows: replaceAt(next.rows, i, { ...row, state: 'running' }) };
   }
   return next;
 }
@@ -250,7 +299,16 @@ function markUnanswered(s: ChatData): ChatData {
 }
 
 /** Errors that say the provider did not answer; an answer from it makes them stale. */
-export const PROVIDER_ERROR_KINDS: ReadonlySet<string> = new Set(['auth', 'rate_limit', 'server', 'connection', 'timeout', 'stream_cut', 'bad_request', 'not_found']);
+export const PROVIDER_ERROR_KINDS: ReadonlySet<string> = new Set([
+  'auth',
+  'rate_limit',
+  'server',
+  'connection',
+  'timeout',
+  'stream_cut',
+  'bad_request',
+  'not_found',
+]);
 
 /** The provider answered again: its old failures leave the banner (the turns they failed stay marked). */
 export function providerAnswered(s: ChatData): ChatData {
@@ -276,7 +334,9 @@ export function turnDone(s0: ChatData, p: EventPayload<'chat.turnDone'>): ChatDa
   if (p.status === 'cancelled') {
     // Cards the cancel overtook (no chat.commandDone will come for them).
     const rows = s.rows.map((r) =>
-      r.kind === 'command' && !r.restored && r.turnId === p.turnId && (r.state === 'waiting' || r.state === 'running') ? { ...r, state: 'cancelled' as const } : r,
+      r.kind === 'command' && !r.restored && r.turnId === p.turnId && (r.state === 'waiting' || r.state === 'running')
+        ? { ...r, state: 'cancelled' as const }
+        : r,
     );
     s = addMessage({ ...s, rows }, 'system', 'Cancelled.', { turnId: p.turnId });
   }
@@ -335,7 +395,11 @@ export function clearView(s0: ChatData): ChatData {
 
 /** /clear: the core started a new conversation. */
 export function newConversation(s: ChatData): ChatData {
-  return addMessage({ ...s, rows: [], viewStart: 0, streamingId: null }, 'system', 'New conversation. The old one stays in the memory file.');
+  return addMessage(
+    { ...s, rows: [], viewStart: 0, streamingId: null },
+    'system',
+    'New conversation. The old one stays in the memory file.',
+  );
 }
 
 /** Rows restored from chat.state go before whatever happened since the page loaded. */

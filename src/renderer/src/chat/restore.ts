@@ -55,10 +55,20 @@ export function restoreRows(items: ConversationItem[], idPrefix = 'h', busy = fa
       awaiting = [];
       // A question followed by another question got no answer: its turn failed.
       const answered = n + 1 < items.length ? items[n + 1]?.role !== 'user' : busy;
-      rows.push({ kind: 'message', id, role: 'user', text: item.text, streaming: false, turnId: null, ...(answered ? {} : { failed: true }), ...foldedOf(item) });
+      rows.push({
+        kind: 'message',
+        id,
+        role: 'user',
+        text: item.text,
+        streaming: false,
+        turnId: null,
+        ...(answered ? {} : { failed: true }),
+        ...foldedOf(item),
+      });
     } else if (item.role === 'assistant') {
       awaiting = [];
-      if (item.text.trim() !== '') rows.push({ kind: 'message', id, role: 'assistant', text: item.text, streaming: false, turnId: null, ...foldedOf(item) });
+      if (item.text.trim() !== '')
+        rows.push({ kind: 'message', id, role: 'assistant', text: item.text, streaming: false, turnId: null, ...foldedOf(item) });
       (item.toolCalls ?? []).forEach((c, k) => {
         const cid = `${id}.${k}`;
         const record = c.name === RUN_COMMAND ? recordOf.get(c.id) : undefined;
@@ -94,6 +104,8 @@ export function restoreRows(items: ConversationItem[], idPrefix = 'h', busy = fa
 export function interruptedCards(live: readonly Row[], restored: readonly Row[]): CommandRow[] {
   const known = new Set(restored.flatMap((r) => (r.kind === 'command' ? [r.callId] : [])));
   return live.flatMap((r) =>
-    r.kind === 'command' && (r.state === 'running' || r.state === 'waiting') && !known.has(r.callId) ? [{ ...r, state: 'cancelled' as const, refusal: INTERRUPTED }] : [],
+    r.kind === 'command' && (r.state === 'running' || r.state === 'waiting') && !known.has(r.callId)
+      ? [{ ...r, state: 'cancelled' as const, refusal: INTERRUPTED }]
+      : [],
   );
 }

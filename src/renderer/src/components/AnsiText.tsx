@@ -7,7 +7,11 @@ const Block = memo(function Block({ text }: { text: string }) {
     <>
       {runs.map((r, i) =>
         r.className || r.color || r.background ? (
-          <span key={i} className={r.className} style={r.color || r.background ? { color: r.color, backgroundColor: r.background } : undefined}>
+          <span
+            key={i}
+            className={r.className}
+            style={r.color || r.background ? { color: r.color, backgroundColor: r.background } : undefined}
+          >
             {r.text}
           </span>
         ) : (

@@ -75,7 +75,15 @@ export function ApprovalQuestion({ request }: { request: ApprovalRequest }) {
 
   return (
     <div className="modal-backdrop">
-      <div ref={box} className="modal approval" role="dialog" aria-modal="true" aria-labelledby="approval-title" aria-describedby="approval-desc" onKeyDown={onKeyDown}>
+      <div
+        ref={box}
+        className="modal approval"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="approval-title"
+        aria-describedby="approval-desc"
+        onKeyDown={onKeyDown}
+      >
         {request.tool ? (
           <>
             <h2 id="approval-title">Approve tool call</h2>
@@ -150,7 +158,9 @@ export function ApprovalQuestion({ request }: { request: ApprovalRequest }) {
         </dl>
         <details className="approval-details" data-testid="approval-details">
           <summary>Details: the rule and the policy&apos;s reasons</summary>
-          <p data-testid="approval-rule">rule: {request.rule ?? `none matched (${request.tool ? 'tools' : 'commands'} no rule allows need approval)`}</p>
+          <p data-testid="approval-rule">
+            rule: {request.rule ?? `none matched (${request.tool ? 'tools' : 'commands'} no rule allows need approval)`}
+          </p>
           {words.details.length > 1 && (
             <ul data-testid="approval-reasons">
               {words.details.slice(1).map((d) => (
@@ -170,7 +180,8 @@ export function ApprovalQuestion({ request }: { request: ApprovalRequest }) {
         )}
         {request.remember && (
           <p className="approval-remember" data-testid="approval-remember">
-            &ldquo;Always allow&rdquo; writes the rule <code>{request.remember.pattern}</code> into <code>{request.remember.file}</code> ([permissions] {request.remember.list}); /permissions lists and removes it.
+            &ldquo;Always allow&rdquo; writes the rule <code>{request.remember.pattern}</code> into <code>{request.remember.file}</code>{' '}
+            ([permissions] {request.remember.list}); /permissions lists and removes it.
           </p>
         )}
         <p className="countdown" data-testid="approval-countdown">
@@ -182,7 +193,11 @@ export function ApprovalQuestion({ request }: { request: ApprovalRequest }) {
           </button>
           {!request.tool &&
             (edited === undefined ? (
-              <button type="button" onClick={() => setEdited(request.command)} title="Change the command; the edited one is judged again by the policy">
+              <button
+                type="button"
+                onClick={() => setEdited(request.command)}
+                title="Change the command; the edited one is judged again by the policy"
+              >
                 Edit
               </button>
             ) : (

@@ -32,7 +32,8 @@ export function ApprovalPreview({ preview }: { preview: Preview }) {
           <ul data-testid="preview-changes">
             {preview.changes.map((c) => (
               <li key={`${c.kind} ${c.path}`}>
-                <span className={`preview-kind preview-${c.kind}`}>{c.kind}</span> <code>{visibleText(c.display, ONE_LINE) + (c.type === 'dir' ? '/' : '')}</code>
+                <span className={`preview-kind preview-${c.kind}`}>{c.kind}</span>{' '}
+                <code>{visibleText(c.display, ONE_LINE) + (c.type === 'dir' ? '/' : '')}</code>
                 {c.kind === 'mode' && ` ${c.oldMode} → ${c.newMode}`}
                 {c.diff && <pre className="preview-diff">{visibleText(c.diff)}</pre>}
               </li>

@@ -32,7 +32,13 @@ export function CardActions({ card }: { card: CommandRow }) {
           {copied === 'output' ? 'Copied' : 'Copy output'}
         </button>
       )}
-      <button type="button" className="card-action" disabled={busy} title={busy ? 'wait until aios is free' : 'run it again (the policy decides again)'} onClick={() => chat.submit(`!${card.command}`)}>
+      <button
+        type="button"
+        className="card-action"
+        disabled={busy}
+        title={busy ? 'wait until aios is free' : 'run it again (the policy decides again)'}
+        onClick={() => chat.submit(`!${card.command}`)}
+      >
         Run again
       </button>
       {card.jailFailure && (
@@ -48,7 +54,14 @@ export function CardActions({ card }: { card: CommandRow }) {
         </button>
       )}
       {card.undo?.recordId && (
-        <button type="button" className="card-action" data-testid="card-undo" disabled={busy} title="put back the files this command changed" onClick={() => void chat.undo(card.undo!.recordId!)}>
+        <button
+          type="button"
+          className="card-action"
+          data-testid="card-undo"
+          disabled={busy}
+          title="put back the files this command changed"
+          onClick={() => void chat.undo(card.undo!.recordId!)}
+        >
           Undo
         </button>
       )}

@@ -12,7 +12,12 @@ export function CodeBlock({ text, children, ...rest }: ComponentProps<'pre'> & {
   return (
     <div className="code-block">
       <pre {...rest}>{children}</pre>
-      <button type="button" className="copy-code" aria-label="Copy code" onClick={() => void copyText(text.replace(/\n$/, '')).then((ok) => setState(ok ? 'copied' : 'failed'))}>
+      <button
+        type="button"
+        className="copy-code"
+        aria-label="Copy code"
+        onClick={() => void copyText(text.replace(/\n$/, '')).then((ok) => setState(ok ? 'copied' : 'failed'))}
+      >
         {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy'}
       </button>
     </div>

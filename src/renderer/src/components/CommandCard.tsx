@@ -49,7 +49,9 @@ function Output({ card, fold }: { card: CommandRow; fold: Fold | undefined }) {
       }}
     >
       {card.droppedChars > 0 && (
-        <span className="output-dropped">… {card.droppedChars.toLocaleString()} earlier characters not shown (the history keeps them){'\n'}</span>
+        <span className="output-dropped">
+          … {card.droppedChars.toLocaleString()} earlier characters not shown (the history keeps them){'\n'}
+        </span>
       )}
       {shown.map((c, i) => (
         <AnsiText key={i} text={c.data} className={c.stream === 'stderr' ? 'stderr' : undefined} />
@@ -117,7 +119,11 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
       {/* Why it was stopped or asked about, beyond the rule; for allowed commands the rule says enough. */}
       {showReasons && extraReasons.length > 0 && <p className="command-reasons">{extraReasons.join('; ')}</p>}
       {card.sandbox && (
-        <p className={`command-sandbox${card.sandbox.confined ? '' : ' warn'}`} data-testid="command-sandbox" data-confined={card.sandbox.confined}>
+        <p
+          className={`command-sandbox${card.sandbox.confined ? '' : ' warn'}`}
+          data-testid="command-sandbox"
+          data-confined={card.sandbox.confined}
+        >
           {card.sandbox.detail}
         </p>
       )}

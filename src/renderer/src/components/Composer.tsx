@@ -126,7 +126,9 @@ export function Composer() {
         <div className="composer-limit" role="status" data-testid="composer-limit">
           <span>
             This text is {kb(text.length)}; a message holds at most {kb(MAX_CHAT_TEXT)}.{' '}
-            {text.length <= MAX_ATTACHMENT_TEXT ? 'Attach it as a file the AI reads with commands, and add your question.' : `It is also over the ${kb(MAX_ATTACHMENT_TEXT)} an attachment holds: save it to a file and name the file instead.`}
+            {text.length <= MAX_ATTACHMENT_TEXT
+              ? 'Attach it as a file the AI reads with commands, and add your question.'
+              : `It is also over the ${kb(MAX_ATTACHMENT_TEXT)} an attachment holds: save it to a file and name the file instead.`}
           </span>
           {text.length <= MAX_ATTACHMENT_TEXT && (
             <button type="button" data-testid="composer-attach" onClick={() => void attach()} disabled={attaching === 'saving…'}>
@@ -151,7 +153,13 @@ export function Composer() {
         lang="ja-JP"
         spellCheck={false}
       />
-      <button type="button" className="new-conversation" data-testid="new-conversation" onClick={() => void chat.newConversation()} title="Start a new conversation (/clear); the old one stays in the memory file">
+      <button
+        type="button"
+        className="new-conversation"
+        data-testid="new-conversation"
+        onClick={() => void chat.newConversation()}
+        title="Start a new conversation (/clear); the old one stays in the memory file"
+      >
         New
       </button>
       {busy ? (

@@ -10,8 +10,10 @@ export function ConfigBanner() {
   return (
     <div className="config-banner" role="alert" data-testid="config-banner">
       <p>
-        <strong>{config.file} has {config.problems.length === 1 ? 'a problem' : `${config.problems.length} problems`}.</strong> The safe policy is in force:
-        every command needs your approval and the shipped deny list applies. Fix the file, then restart aios.
+        <strong>
+          {config.file} has {config.problems.length === 1 ? 'a problem' : `${config.problems.length} problems`}.
+        </strong>{' '}
+        The safe policy is in force: every command needs your approval and the shipped deny list applies. Fix the file, then restart aios.
       </p>
       <ul>
         {shown.map((p) => (

@@ -14,7 +14,9 @@ export function ErrorBanner() {
       <p>
         <strong>Something went wrong:</strong> {latest.message}
         {errors.length > 1 && <span className="more"> (and {errors.length - 1} earlier)</span>}
-        <span className="hint">{PROVIDER_ERROR_KINDS.has(latest.kind) ? ' Check the provider in Settings, or send again.' : ' You can send again.'}</span>
+        <span className="hint">
+          {PROVIDER_ERROR_KINDS.has(latest.kind) ? ' Check the provider in Settings, or send again.' : ' You can send again.'}
+        </span>
       </p>
       {PROVIDER_ERROR_KINDS.has(latest.kind) && (
         <button type="button" data-testid="error-settings" onClick={() => useSettings.getState().show()}>

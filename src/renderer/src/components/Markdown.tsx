@@ -62,7 +62,17 @@ function kb(chars: number): string {
 }
 
 /** Says how much of a message is not on the page, and offers it. */
-export function FoldBar({ hiddenChars, onMore, onAll, busy }: { hiddenChars: number; onMore?: () => void; onAll: () => void; busy?: boolean }) {
+export function FoldBar({
+  hiddenChars,
+  onMore,
+  onAll,
+  busy,
+}: {
+  hiddenChars: number;
+  onMore?: () => void;
+  onAll: () => void;
+  busy?: boolean;
+}) {
   return (
     <div className="message-fold" data-testid="message-fold" role="group" aria-label="Part of this message is folded">
       <span>… {kb(hiddenChars)} of this message not shown …</span>

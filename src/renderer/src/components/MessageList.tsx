@@ -101,7 +101,13 @@ export function MessageList() {
         ) : (
           <div className="rows" style={{ height: total }}>
             {virtualizer.getVirtualItems().map((item) => (
-              <div key={item.key} data-index={item.index} ref={virtualizer.measureElement} className="row-slot" style={{ transform: `translateY(${item.start}px)` }}>
+              <div
+                key={item.key}
+                data-index={item.index}
+                ref={virtualizer.measureElement}
+                className="row-slot"
+                style={{ transform: `translateY(${item.start}px)` }}
+              >
                 <RowView row={rows[item.index]!} />
               </div>
             ))}

@@ -28,9 +28,25 @@ interface Props {
  * "Test connection"): one form for the first-run card and the settings view,
  * both saving through the same setup service.
  */
-export function ProviderFields({ ids, testIds, firstField, serverLabel, values, onChange, state, probe, testing, disabled, onTest }: Props) {
+export function ProviderFields({
+  ids,
+  testIds,
+  firstField,
+  serverLabel,
+  values,
+  onChange,
+  state,
+  probe,
+  testing,
+  disabled,
+  onTest,
+}: Props) {
   const keyNote =
-    state?.ai.apiKeyEnv === values.apiKeyEnv.trim() ? (state.ai.keySet ? 'set in aios’s environment' : 'not set (local servers need none)') : 'the environment variable holding the key';
+    state?.ai.apiKeyEnv === values.apiKeyEnv.trim()
+      ? state.ai.keySet
+        ? 'set in aios’s environment'
+        : 'not set (local servers need none)'
+      : 'the environment variable holding the key';
   return (
     <>
       <label htmlFor={`${ids}-url`}>{serverLabel}</label>
@@ -46,7 +62,13 @@ export function ProviderFields({ ids, testIds, firstField, serverLabel, values, 
       />
       <label htmlFor={`${ids}-key`}>Key variable</label>
       <div className="setup-row">
-        <input id={`${ids}-key`} data-testid={`${testIds}-key-env`} value={values.apiKeyEnv} onChange={(e) => onChange({ apiKeyEnv: e.target.value })} spellCheck={false} />
+        <input
+          id={`${ids}-key`}
+          data-testid={`${testIds}-key-env`}
+          value={values.apiKeyEnv}
+          onChange={(e) => onChange({ apiKeyEnv: e.target.value })}
+          spellCheck={false}
+        />
         <span className="setup-note">{keyNote}</span>
       </div>
       <label htmlFor={`${ids}-model`}>Model</label>

@@ -92,12 +92,22 @@ function ToolView({ row }: { row: ToolRow }) {
     );
   }
   return (
-    <div className="tool-call judged" data-testid="tool-call" data-decision={row.decision} data-state={row.state} aria-label={`Tool ${row.tool.tool} of ${row.tool.server}`}>
+    <div
+      className="tool-call judged"
+      data-testid="tool-call"
+      data-decision={row.decision}
+      data-state={row.state}
+      aria-label={`Tool ${row.tool.tool} of ${row.tool.server}`}
+    >
       <p className="tool-head">
         <span aria-hidden="true">→ </span>
-        <span className="tool-server" data-testid="tool-server">{row.tool.server}</span>
+        <span className="tool-server" data-testid="tool-server">
+          {row.tool.server}
+        </span>
         <span aria-hidden="true"> › </span>
-        <span className="tool-name" data-testid="tool-name">{row.tool.tool}</span>{' '}
+        <span className="tool-name" data-testid="tool-name">
+          {row.tool.tool}
+        </span>{' '}
         {row.decision && <span className={`decision decision-${row.decision}`}>{decisionLabel(row.decision)}</span>}
         {row.state === 'refused' && <span className="tool-refusal"> not called{row.refusal ? `: ${row.refusal}` : ''}</span>}
       </p>

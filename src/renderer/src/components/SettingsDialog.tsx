@@ -45,16 +45,11 @@ function Settings() {
       >
         <h2 id={`${ids}-title`}>Settings</h2>
         <p className="settings-lead">
-          The AI provider aios talks to. Saved into <code className="config-path">[ai]</code> of <code className="config-path">{form.state?.config.file ?? 'config.toml'}</code>, keeping your comments.
+          The AI provider aios talks to. Saved into <code className="config-path">[ai]</code> of{' '}
+          <code className="config-path">{form.state?.config.file ?? 'config.toml'}</code>, keeping your comments.
         </p>
         <form className="setup-form" onSubmit={submit}>
-          <ProviderFields
-            ids={ids}
-            testIds="settings"
-            firstField={first}
-            serverLabel="Server (base URL)"
-            {...form.fields}
-          />
+          <ProviderFields ids={ids} testIds="settings" firstField={first} serverLabel="Server (base URL)" {...form.fields} />
           <p className="setup-result" role="status" data-testid="settings-result">
             <ProbeSummary probe={form.probe} />
             {form.result && <span className={form.result.ok ? 'ok' : 'bad'}>{form.result.text}</span>}

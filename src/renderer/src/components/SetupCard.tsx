@@ -67,23 +67,29 @@ export function SetupCard() {
         <div className="setup-ollama" data-testid="setup-ollama">
           <span>
             Ollama answers at <code>{ollama.url}</code>
-            {ollama.models.length > 0 ? ` with ${ollama.models.length} model${ollama.models.length === 1 ? '' : 's'}.` : ', but has no model yet: run `ollama pull <model>`.'}
+            {ollama.models.length > 0
+              ? ` with ${ollama.models.length} model${ollama.models.length === 1 ? '' : 's'}.`
+              : ', but has no model yet: run `ollama pull <model>`.'}
           </span>
           {ollama.models[0] && (
-            <button type="button" disabled={form.busy !== 'idle'} onClick={() => void form.save({ baseUrl: ollama.baseUrl, model: ollama.models[0] as string, apiKeyEnv: form.values.apiKeyEnv.trim() || 'OPENAI_API_KEY' })}>
+            <button
+              type="button"
+              disabled={form.busy !== 'idle'}
+              onClick={() =>
+                void form.save({
+                  baseUrl: ollama.baseUrl,
+                  model: ollama.models[0] as string,
+                  apiKeyEnv: form.values.apiKeyEnv.trim() || 'OPENAI_API_KEY',
+                })
+              }
+            >
               Use {ollama.models[0]}
             </button>
           )}
         </div>
       )}
       <form className="setup-form" onSubmit={submit} aria-describedby={`${ids}-hint`}>
-        <ProviderFields
-          ids={ids}
-          testIds="setup"
-          firstField={firstField}
-          serverLabel="Server"
-          {...form.fields}
-        />
+        <ProviderFields ids={ids} testIds="setup" firstField={firstField} serverLabel="Server" {...form.fields} />
         <p id={`${ids}-hint`} className="setup-result" role="status" data-testid="setup-result">
           <ProbeSummary probe={form.probe} />
           {form.result && !form.result.ok && <span className="bad">{form.result.text}</span>}
@@ -93,9 +99,15 @@ export function SetupCard() {
             {form.busy === 'saving' ? 'Saving…' : 'Save and start chatting'}
           </button>
           <span className="setup-note">
-            Writes <code className="config-path">[ai]</code> into <code className="config-path">{state?.config.file ?? 'config.toml'}</code>, keeping your comments.
+            Writes <code className="config-path">[ai]</code> into <code className="config-path">{state?.config.file ?? 'config.toml'}</code>
+            , keeping your comments.
           </span>
-          <button type="button" className="link-button" disabled={!state} onClick={() => state && chat.openConfigInTerminal(state.config.file)}>
+          <button
+            type="button"
+            className="link-button"
+            disabled={!state}
+            onClick={() => state && chat.openConfigInTerminal(state.config.file)}
+          >
             Edit the file in the terminal
           </button>
         </div>

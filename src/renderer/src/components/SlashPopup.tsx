@@ -11,7 +11,9 @@ export function slashMatches(text: string): SlashItem[] {
   const m = /^\/(\S*)$/.exec(text);
   if (!m) return [];
   const typed = m[1]!.toLowerCase();
-  return SLASH_COMMANDS.filter((c) => c.hosts.includes('gui') && (c.name.startsWith(typed) || c.aliases.some((a) => a.startsWith(typed)))).map((c) => ({
+  return SLASH_COMMANDS.filter(
+    (c) => c.hosts.includes('gui') && (c.name.startsWith(typed) || c.aliases.some((a) => a.startsWith(typed))),
+  ).map((c) => ({
     usage: c.usage,
     name: c.name,
     does: typeof c.does === 'string' ? c.does : c.does.gui,

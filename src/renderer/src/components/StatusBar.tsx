@@ -53,7 +53,11 @@ function Memory({ memory }: { memory: AppStatus['memory'] | undefined }) {
   if (!memory) return <span data-testid="status-memory">memory: …</span>;
   const rows = memory.rows !== null ? ` · ${memory.rows} ${memory.rows === 1 ? 'row' : 'rows'}` : '';
   return (
-    <span data-testid="status-memory" className={memory.kind === 'off' || memory.problem ? 'warn' : undefined} title={memory.problem ?? memory.path}>
+    <span
+      data-testid="status-memory"
+      className={memory.kind === 'off' || memory.problem ? 'warn' : undefined}
+      title={memory.problem ?? memory.path}
+    >
       memory: {MEMORY_KIND[memory.kind]}
       {rows}
       {memory.kind !== 'off' && memory.problem ? ' · not saving' : ''}
@@ -82,14 +86,22 @@ function Policy({ policy }: { policy: AppStatus['policy'] }) {
   if (!policy) return null;
   if (policy.fallback) {
     return (
-      <span data-testid="status-policy" className="chip policy-fallback" title="config.toml has problems (aios doctor): every command and tool call needs approval; the shipped deny list applies">
+      <span
+        data-testid="status-policy"
+        className="chip policy-fallback"
+        title="config.toml has problems (aios doctor): every command and tool call needs approval; the shipped deny list applies"
+      >
         policy: safe fallback
       </span>
     );
   }
   if (policy.shipped === 'replaced') {
     return (
-      <span data-testid="status-policy" className="chip policy-replaced" title="[permissions] replace_shipped = true: the shipped rules, deny list included, are not in force">
+      <span
+        data-testid="status-policy"
+        className="chip policy-replaced"
+        title="[permissions] replace_shipped = true: the shipped rules, deny list included, are not in force"
+      >
         policy: shipped rules dropped
       </span>
     );
@@ -125,7 +137,13 @@ export function StatusBar() {
       )}
       <Busy />
       <span className="spacer" />
-      <button type="button" className="link-button" data-testid="status-settings" onClick={() => useSettings.getState().show()} title="AI provider, model and key">
+      <button
+        type="button"
+        className="link-button"
+        data-testid="status-settings"
+        onClick={() => useSettings.getState().show()}
+        title="AI provider, model and key"
+      >
         Settings
       </button>
       {renderer && <span title="Terminal renderer">terminal: {renderer}</span>}
