@@ -92,7 +92,7 @@ export default tseslint.config(
       ],
     },
   },
-  // relayout: layers. Hosts sit above the core; inside the core the policy and
+  // Layers. Hosts sit above the core; inside the core the policy and
   // the jail never reach up into the agent or the gate, and the policy's own
   // layers import only downwards: shell ← programs ← rules ← judge.
   ...layerRules(),

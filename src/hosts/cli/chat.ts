@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { Core } from '../../core/core';
 import { loadConfigForHost, reportFirstRun } from '../../core/setup/config-file';
 import { ChatRepl } from '../tty/chat-repl';
 import { heldEnv, takeSecretsFromEnvironment } from '../../core/environment/held-secrets';
+import { commandArgs } from './args';
 
 const HELP = `Usage: aios chat [--config FILE]
 
@@ -11,17 +11,9 @@ permission policy. Works on a text console and over machinectl shell.
 Inside, /help lists the commands; Ctrl-C cancels, Ctrl-D leaves.`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: { config?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (err) {
-    process.stderr.write(`aios chat: ${(err as Error).message}\n\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = commandArgs('chat', HELP, { args, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const env = heldEnv();
   const { loaded: config, firstRun } = loadConfigForHost(env, values.config);
   // The configured key variable may be named unlike a secret: taken out too.

@@ -5,9 +5,9 @@
  *
  *   aios history [WORDS...] [--since WHEN] [--until WHEN] [--changed DIR] [--package NAME] [--limit N] [--json]
  */
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../core/config/load';
 import { CommandLog } from '../../core/memory/history';
+import { commandArgs } from './args';
 
 const USAGE = `Usage: aios history [WORDS...] [--since WHEN] [--until WHEN] [--changed DIR] [--package NAME] [--limit N] [--json] [--config FILE]
 
@@ -18,32 +18,23 @@ WORDS       words the command or its output contains
 --limit     how many (default 50)`;
 
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        since: { type: 'string' },
-        until: { type: 'string' },
-        changed: { type: 'string' },
-        package: { type: 'string' },
-        limit: { type: 'string' },
-        json: { type: 'boolean' },
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    process.stderr.write(`aios history: ${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = commandArgs('history', USAGE, {
+    args,
+    options: {
+      since: { type: 'string' },
+      until: { type: 'string' },
+      changed: { type: 'string' },
+      package: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values: v, positionals } = parsed;
-  if (v.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const limit = v.limit === undefined ? 50 : Number(v.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     process.stderr.write(`aios history: --limit must be a whole number above 0\n`);

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { formatProblem, loadConfig } from '../../core/config/load';
 import { createMemoryMcpServer } from '../../core/mcp/memory-server';
 import { openMemoryStore } from '../../core/memory';
+import { commandArgs } from './args';
 
 const HELP = `Usage: aios memory-server [--enable-layer4] [--db FILE] [--config FILE]
 
@@ -19,25 +19,17 @@ recall_history. Configure it in mcp.json in place of, or beside, aigpt:
   --config FILE    read this config.toml instead of <config dir>/config.toml`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: { 'enable-layer4'?: boolean; db?: string; config?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        'enable-layer4': { type: 'boolean' },
-        db: { type: 'string' },
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`aios memory-server: ${(err as Error).message}\n\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = commandArgs('memory-server', HELP, {
+    args,
+    options: {
+      'enable-layer4': { type: 'boolean' },
+      db: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const log = (line: string): void => void process.stderr.write(`aios memory-server: ${line}\n`);
   const loaded = loadConfig(values.config ? { file: values.config } : {});
   for (const p of loaded.problems) log(`config: ${formatProblem(p)}`);

@@ -5,13 +5,13 @@
  *   aios undo [ID] [--redo] [--config FILE] [--json]
  *   aios undo --list [--config FILE] [--json]
  */
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../core/config/load';
 import { listRecords, runUndo } from '../../core/transaction/actions';
 import { defaultStateDir } from '../../core/transaction/hook';
 import { UndoStore } from '../../core/transaction/store';
 import { undoResultText } from '../../shared/undo-text';
 import { formatBytes } from '../../core/preview/summary';
+import { commandArgs } from './args';
 
 const USAGE = `Usage:
   aios undo [ID] [--redo] [--config FILE] [--json]
@@ -26,29 +26,20 @@ undo      put back what the newest command run as a transaction changed
 Exit code: 0 done, 1 refused, 2 usage error.`;
 
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        redo: { type: 'boolean' },
-        list: { type: 'boolean' },
-        config: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    process.stderr.write(`aios undo: ${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = commandArgs('undo', USAGE, {
+    args,
+    options: {
+      redo: { type: 'boolean' },
+      list: { type: 'boolean' },
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (positionals.length > 1 || (values.list && (positionals.length > 0 || values.redo))) {
     process.stderr.write(`aios undo: give one record ID at most, and --list alone\n\n${USAGE}\n`);
     return 2;

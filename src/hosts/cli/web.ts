@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { rendererDir } from '../../core/app-root';
 import { Core } from '../../core/core';
 import { formatProblem, loadConfig } from '../../core/config/load';
@@ -12,6 +11,7 @@ import { heldEnv, takeSecretsFromEnvironment } from '../../core/environment/held
 import { writeLoginPage } from '../web/login-page';
 import { loadConfigForHost, reportFirstRun } from '../../core/setup/config-file';
 import { aiosCommand } from '../../core/aios-command';
+import { commandArgs } from './args';
 
 /** How long a login URL printed by --login-url stays usable. */
 const LOGIN_URL_TTL_S = 120;
@@ -43,27 +43,19 @@ tab reconnects by itself. Stop with Ctrl-C.
                     effect when \`aios web\` next starts.`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: { port?: string; host?: string; 'login-page'?: string; 'login-url'?: boolean; 'rotate-secret'?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'login-page': { type: 'string' },
-        'login-url': { type: 'boolean' },
-        'rotate-secret': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`aios web: ${(err as Error).message}\n\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = commandArgs('web', HELP, {
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'login-page': { type: 'string' },
+      'login-url': { type: 'boolean' },
+      'rotate-secret': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   if (values['login-url']) return printLoginUrl();
   if (values['rotate-secret']) return rotateSecret();
   const port = values.port === undefined ? undefined : Number(values.port);
