@@ -1,8 +1,8 @@
 /**
  * `[ui] theme`: "light", "dark", or "system" (the system's colour scheme,
  * followed as it changes). The page's root carries the theme in force as
- * `data-theme`, which the stylesheets key on; a kiosk with no desktop to ask
- * gets the browser's own default through "system".
+ * `data-theme`, which the stylesheets key on. The kiosk has no desktop to
+ * ask, so its session tells Chromium the scheme is dark: "system" is dark there.
  */
 export type ThemeSetting = 'system' | 'light' | 'dark';
 
