@@ -2,7 +2,8 @@
  * Podman for the container image tests, kept away from the host's own containers:
  * its storage lives in the test's temp folder, and its settings are the ones
  * this kernel needs (runc: crun fails on the hybrid cgroup layout here;
- * cgroupfs: no systemd as PID 1; explicit ulimits: the defaults are refused).
+ * cgroupfs: no systemd as PID 1; explicit ulimits: the defaults are refused;
+ * its own per-boot folder and file locks, so two stores never share a lock).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,7 +25,11 @@ export function podmanStore(dir: string, extraEnv: Record<string, string> = {}):
   const containersConf = path.join(dir, 'containers.conf');
   fs.writeFileSync(
     containersConf,
-    '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n',
+    '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' +
+      // Per store: podman's per-boot folder and its container locks. Left at their defaults (/run/libpod and one
+      // shared-memory lock table for the host), two stores hand out the same lock numbers, and a container of one
+      // store can wait for ever on a lock a container of the other holds.
+      `tmp_dir = "${dir}/libpod-tmp"\nlock_type = "file"\n`,
   );
   const storageConf = path.join(dir, 'storage.conf');
   fs.writeFileSync(storageConf, `[storage]\ndriver = "overlay"\ngraphroot = "${dir}/root"\nrunroot = "${dir}/runroot"\n`);
