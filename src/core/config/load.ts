@@ -170,19 +170,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     };
   }
   const parsed = parseConfigText(text, file);
-  if (!parsed.config) {
-    const config = defaultConfig();
-    return {
-      config,
-      paths: resolvePaths(config, env),
-      file,
-      exists: true,
-      problems: parsed.problems,
-      warnings: parsed.warnings,
-      policySources: withShippedFloor(config).sources,
-    };
-  }
-  const { config, sources } = withShippedFloor(parsed.config);
+  // A file that does not parse falls back to the defaults (the safest policy), and expands no protected paths of its own.
+  const floor = withShippedFloor(parsed.config ?? defaultConfig());
+  const config = parsed.config ? floor.config : defaultConfig();
   return {
     config,
     paths: resolvePaths(config, env),
@@ -190,8 +180,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     exists: true,
     problems: parsed.problems,
     warnings: parsed.warnings,
-    policySources: sources,
-    protectedPaths: expandProtected(config, env),
+    policySources: floor.sources,
+    ...(parsed.config ? { protectedPaths: expandProtected(config, env) } : {}),
   };
 }
 
