@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { approvedLaunch } from '../src/core/jail';
 import { beginTransaction, commitTransaction, undoRecord, UndoStore } from '../src/core/transaction';
 import { formatBytes } from '../src/core/preview';
+import { aptInstallInto, buildDeb, scratchDpkgRoot } from '../test/transaction/support';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' } } });
 const runs = Number(values.runs);
@@ -88,29 +89,16 @@ try {
 
   // apt-get install of a small local package on a scratch root.
   const m = path.join(base, 'm');
-  for (const d of [
-    'var/lib/dpkg/info',
-    'var/lib/dpkg/updates',
-    'var/lib/dpkg/triggers',
-    'var/lib/dpkg/alternatives',
-    'var/lib/apt/lists/partial',
-    'var/cache/apt/archives/partial',
-    'var/log/apt',
-    'etc/apt/apt.conf.d',
-    'usr/bin',
-  ])
-    fs.mkdirSync(path.join(m, d), { recursive: true });
-  fs.writeFileSync(path.join(m, 'var/lib/dpkg/status'), '');
-  const pkg = path.join(base, 'pkg');
-  fs.mkdirSync(path.join(pkg, 'DEBIAN'), { recursive: true });
-  fs.mkdirSync(path.join(pkg, 'usr/bin'), { recursive: true });
-  fs.writeFileSync(
-    path.join(pkg, 'DEBIAN/control'),
-    'Package: aios-bench-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: bench <b@b>\nDescription: bench\n',
+  scratchDpkgRoot(m);
+  buildDeb(
+    path.join(base, 'pkg'),
+    path.join(base, 'hello.deb'),
+    { name: 'aios-bench-hello', description: 'bench' },
+    {
+      'usr/bin/aios-bench-hello': ['#!/bin/sh\necho hello\n', 0o755],
+    },
   );
-  fs.writeFileSync(path.join(pkg, 'usr/bin/aios-bench-hello'), '#!/bin/sh\necho hello\n', { mode: 0o755 });
-  spawnSync('dpkg-deb', ['--build', '--root-owner-group', pkg, path.join(base, 'hello.deb')], { stdio: 'ignore' });
-  const apt = `apt-get -o Dir=${m} -o Dir::State::status=${m}/var/lib/dpkg/status -o DPkg::Options::=--root=${m} -o DPkg::Options::=--force-script-chrootless -o Debug::NoLocking=1 -o APT::Sandbox::User=root install -y ${base}/hello.deb`;
+  const apt = aptInstallInto(m, `${base}/hello.deb`);
   const aptRuns = Math.max(3, Math.ceil(runs / 3));
   const ap = { bare: [] as number[], tx: [] as number[], undo: [] as number[] };
   for (let i = 0; i < aptRuns; i++) {

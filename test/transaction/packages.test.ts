@@ -20,7 +20,7 @@ import { Executor } from '../../src/core/executor/executor';
 import { PolicyEngine } from '../../src/core/policy';
 import { newestFor, undoRecord } from '../../src/core/transaction';
 import { Transactions } from '../../src/core/transaction/hook';
-import { canRun, treeHash } from './support';
+import { aptInstallInto, buildDeb, canRun, scratchDpkgRoot, treeHash } from './support';
 
 const hasApt = spawnSync('apt-get', ['--version']).status === 0 && spawnSync('dpkg-deb', ['--version']).status === 0;
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
@@ -33,39 +33,20 @@ beforeAll(() => {
   if (!canRun || !hasApt) return;
   base = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-tx-pkg-'));
   machine = path.join(base, 'machine');
-  for (const d of [
-    'var/lib/dpkg/info',
-    'var/lib/dpkg/updates',
-    'var/lib/dpkg/triggers',
-    'var/lib/dpkg/alternatives',
-    'var/lib/apt/lists/partial',
-    'var/cache/apt/archives/partial',
-    'var/log/apt',
-    'etc/apt/apt.conf.d',
-    'etc/apt/preferences.d',
-    'etc/apt/sources.list.d',
-    'usr/bin',
-    'home/me/old/deep',
-  ]) {
-    fs.mkdirSync(path.join(machine, d), { recursive: true });
-  }
-  fs.writeFileSync(path.join(machine, 'var/lib/dpkg/status'), '');
+  scratchDpkgRoot(machine, ['etc/apt/preferences.d', 'etc/apt/sources.list.d', 'home/me/old/deep']);
   fs.writeFileSync(path.join(machine, 'etc/motd'), 'welcome\n');
   fs.writeFileSync(path.join(machine, 'home/me/old/deep/notes'), 'keep me\n');
   fs.writeFileSync(path.join(machine, 'home/me/script.sh'), 'echo hi\n', { mode: 0o644 });
   fs.writeFileSync(path.join(machine, 'usr/bin/tool'), '#!/bin/sh\n', { mode: 0o755 });
-  const pkg = path.join(base, 'debs', 'src');
-  fs.mkdirSync(path.join(pkg, 'DEBIAN'), { recursive: true });
-  fs.mkdirSync(path.join(pkg, 'usr/bin'), { recursive: true });
-  fs.mkdirSync(path.join(pkg, 'usr/share/doc/aios-tx-hello'), { recursive: true });
-  fs.writeFileSync(
-    path.join(pkg, 'DEBIAN/control'),
-    'Package: aios-tx-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: aios tests <tests@aios>\nDescription: a package the transaction tests install\n',
+  buildDeb(
+    path.join(base, 'debs', 'src'),
+    path.join(base, 'debs', 'hello.deb'),
+    { name: 'aios-tx-hello', description: 'a package the transaction tests install' },
+    {
+      'usr/bin/aios-tx-hello': ['#!/bin/sh\necho hello\n', 0o755],
+      'usr/share/doc/aios-tx-hello/README': ['hello\n', 0o644],
+    },
   );
-  fs.writeFileSync(path.join(pkg, 'usr/bin/aios-tx-hello'), '#!/bin/sh\necho hello\n', { mode: 0o755 });
-  fs.writeFileSync(path.join(pkg, 'usr/share/doc/aios-tx-hello/README'), 'hello\n');
-  const built = spawnSync('dpkg-deb', ['--build', '--root-owner-group', pkg, path.join(base, 'debs', 'hello.deb')], { encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(built.stderr);
 });
 afterAll(() => {
   if (base) fs.rmSync(base, { recursive: true, force: true });
@@ -73,7 +54,7 @@ afterAll(() => {
 
 describe.skipIf(!canRun || !hasApt)('packages and a series of changes in transactions', () => {
   it('installs with apt-get, edits, deletes, re-modes, asks about setuid, and undoes it all newest first', async () => {
-    const apt = `apt-get -o Dir=${machine} -o Dir::State::status=${machine}/var/lib/dpkg/status -o DPkg::Options::=--root=${machine} -o DPkg::Options::=--force-script-chrootless -o Debug::NoLocking=1 -o APT::Sandbox::User=root install -y ${base}/debs/hello.deb`;
+    const apt = aptInstallInto(machine, `${base}/debs/hello.deb`);
     const file = path.join(base, 'config.toml');
     fs.writeFileSync(file, '[permissions]\nnotify = ["apt-get *", "echo *", "rm *", "chmod *", "cp *"]\n');
     const policy = await PolicyEngine.create({ config: loadConfig({ file, env: { ...env, XDG_CONFIG_HOME: base, HOME: base } }) });

@@ -52,3 +52,46 @@ export function makeMachine(root: string): void {
   fs.chownSync(path.join(root, 'home/me'), 1000, 1000);
   spawnSync('setfattr', ['-n', 'user.origin', '-v', 'kept', path.join(root, 'home/me/notes/b.txt')]);
 }
+
+/** The folders dpkg and apt-get need in a scratch root they are pointed at, with an empty status file. */
+export function scratchDpkgRoot(root: string, extra: readonly string[] = []): void {
+  const dirs = [
+    'var/lib/dpkg/info',
+    'var/lib/dpkg/updates',
+    'var/lib/dpkg/triggers',
+    'var/lib/dpkg/alternatives',
+    'var/lib/apt/lists/partial',
+    'var/cache/apt/archives/partial',
+    'var/log/apt',
+    'etc/apt/apt.conf.d',
+    'usr/bin',
+    ...extra,
+  ];
+  for (const d of dirs) fs.mkdirSync(path.join(root, d), { recursive: true });
+  fs.writeFileSync(path.join(root, 'var/lib/dpkg/status'), '');
+}
+
+/** A small architecture-independent .deb built with dpkg-deb: `files` maps paths in the package to [content, mode]. */
+export function buildDeb(
+  work: string,
+  out: string,
+  control: { name: string; description: string },
+  files: Record<string, [string, number]>,
+): void {
+  fs.mkdirSync(path.join(work, 'DEBIAN'), { recursive: true });
+  fs.writeFileSync(
+    path.join(work, 'DEBIAN/control'),
+    `Package: ${control.name}\nVersion: 1.0\nArchitecture: all\nMaintainer: aios tests <tests@aios>\nDescription: ${control.description}\n`,
+  );
+  for (const [p, [content, mode]] of Object.entries(files)) {
+    fs.mkdirSync(path.join(work, path.dirname(p)), { recursive: true });
+    fs.writeFileSync(path.join(work, p), content, { mode });
+  }
+  const built = spawnSync('dpkg-deb', ['--build', '--root-owner-group', work, out], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`dpkg-deb failed: ${built.stderr}`);
+}
+
+/** apt-get installing a local .deb into the scratch root `root` (not the host's), its scripts run outside a chroot. */
+export function aptInstallInto(root: string, deb: string): string {
+  return `apt-get -o Dir=${root} -o Dir::State::status=${root}/var/lib/dpkg/status -o DPkg::Options::=--root=${root} -o DPkg::Options::=--force-script-chrootless -o Debug::NoLocking=1 -o APT::Sandbox::User=root install -y ${deb}`;
+}
