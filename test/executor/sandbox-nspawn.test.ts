@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -27,41 +27,46 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * `command` in the quiet jail, made here for the container's nobody with the
+ * container's mounts (none beyond its own), inside an nspawn machine with
+ * PrivateUsers=pick; the seccomp program goes in as a file on fd 3.
+ * `before` runs first, outside the jail but in the machine.
+ */
+function inMachineJail(command: string, before = ''): SpawnSyncReturns<string> {
+  const wrapped = quietLaunch('bwrap', '/bin/sh', command, { workTree: '/tmp/w', readOnly: [], secrets: {} }, '/tmp/w', {
+    asRoot: false,
+    mounts: [],
+  });
+  fs.writeFileSync(path.join(dir, 'seccomp.bpf'), wrapped.seccomp);
+  const inner = [
+    'mkdir -p /tmp/w && cd /tmp/w',
+    `${[wrapped.file, ...wrapped.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')} 3</seccomp.bpf`,
+  ].join(' && ');
+  const args = [
+    '--register=no',
+    '--keep-unit',
+    '-q',
+    '-D',
+    dir,
+    '--bind-ro=/usr',
+    '--bind-ro=/etc',
+    '--private-users=pick',
+    '--user=nobody',
+    '--chdir=/',
+    '/bin/sh',
+    '-c',
+    `${before}${inner}`,
+  ];
+  return spawnSync(nspawn!, args, { encoding: 'utf8', timeout: 60_000 });
+}
+
 describe.skipIf(!nspawn || !root)('the sandbox inside an nspawn machine (needs root and systemd-nspawn)', () => {
   it('confines a non-root user with PrivateUsers=pick: the tree is writable, the rest is not, no new privileges', () => {
     expect(new Sandbox().status()).toMatchObject({ available: true });
-    // Made here for the container's nobody, with the container's mounts (none beyond its own); the seccomp program goes in as a file on fd 3.
-    const wrapped = quietLaunch(
-      'bwrap',
-      '/bin/sh',
+    const r = inMachineJail(
       'echo in > ok && echo inside-ok; echo x > /var/tmp/no || echo outside-refused; grep -c "NoNewPrivs:.1" /proc/self/status',
-      { workTree: '/tmp/w', readOnly: [], secrets: {} },
-      '/tmp/w',
-      { asRoot: false, mounts: [] },
-    );
-    fs.writeFileSync(path.join(dir, 'seccomp.bpf'), wrapped.seccomp);
-    const inner = [
-      'mkdir -p /tmp/w && cd /tmp/w',
-      `${[wrapped.file, ...wrapped.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')} 3</seccomp.bpf`,
-    ].join(' && ');
-    const r = spawnSync(
-      nspawn!,
-      [
-        '--register=no',
-        '--keep-unit',
-        '-q',
-        '-D',
-        dir,
-        '--bind-ro=/usr',
-        '--bind-ro=/etc',
-        '--private-users=pick',
-        '--user=nobody',
-        '--chdir=/',
-        '/bin/sh',
-        '-c',
-        `id -u; ${inner}`,
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
+      'id -u; ',
     );
     // nspawn gives the payload a pty when it has one; lines may end in CR LF.
     const out = r.stdout.replace(/\r/g, '');
@@ -75,34 +80,7 @@ describe.skipIf(!nspawn || !root)('the sandbox inside an nspawn machine (needs r
   it("a fork bomb there stops at the process limit (RLIMIT_NPROC in the jail's own user namespace: no cgroups in the machine)", () => {
     const bomb =
       "python3 -c \"import os, time\nn = 0\nfor i in range(1500):\n    try:\n        if os.fork() == 0: time.sleep(30); os._exit(0)\n        n += 1\n    except OSError: print('fork refused'); break\nprint('forked', n)\"";
-    const wrapped = quietLaunch('bwrap', '/bin/sh', bomb, { workTree: '/tmp/w', readOnly: [], secrets: {} }, '/tmp/w', {
-      asRoot: false,
-      mounts: [],
-    });
-    fs.writeFileSync(path.join(dir, 'seccomp.bpf'), wrapped.seccomp);
-    const inner = [
-      'mkdir -p /tmp/w && cd /tmp/w',
-      `${[wrapped.file, ...wrapped.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')} 3</seccomp.bpf`,
-    ].join(' && ');
-    const r = spawnSync(
-      nspawn!,
-      [
-        '--register=no',
-        '--keep-unit',
-        '-q',
-        '-D',
-        dir,
-        '--bind-ro=/usr',
-        '--bind-ro=/etc',
-        '--private-users=pick',
-        '--user=nobody',
-        '--chdir=/',
-        '/bin/sh',
-        '-c',
-        inner,
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
+    const r = inMachineJail(bomb);
     const out = r.stdout.replace(/\r/g, '');
     expect(out, r.stderr).toContain('fork refused');
     expect(Number(/forked (\d+)/.exec(out)?.[1])).toBeLessThan(QUIET_LIMITS.processes);
