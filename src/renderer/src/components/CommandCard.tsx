@@ -85,6 +85,8 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
   const showReasons = card.decision === 'deny' || card.decision === 'require_approval';
   const ruleText = card.rule ?? 'no rule matched';
   const extraReasons = reasonsBeyondRule(card.rule, card.reasons);
+  const confinedView = card.sandbox?.confined ? confinedViewNote(card.command) : undefined;
+  const effects = effectsLine(card);
   return (
     <article
       className={`command-card state-${card.state}${failed ? ' outcome-failed' : ''}`}
@@ -127,9 +129,9 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
           {card.sandbox.detail}
         </p>
       )}
-      {card.sandbox?.confined && confinedViewNote(card.command) && (
+      {confinedView && (
         <p className="command-sandbox warn" data-testid="command-confined-view">
-          {confinedViewNote(card.command)}
+          {confinedView}
         </p>
       )}
       {card.jailFailure && (
@@ -137,9 +139,9 @@ export const CommandCard = memo(function CommandCard({ card }: { card: CommandRo
           The jail seems to have stopped it: {card.jailFailure}. “Run again unconfined” runs it outside the jail after you approve.
         </p>
       )}
-      {effectsLine(card) && (
+      {effects && (
         <p className={`command-effects${card.notApplied || card.cannotUndo ? ' warn' : ''}`} data-testid="command-effects">
-          {effectsLine(card)}
+          {effects}
         </p>
       )}
       {card.state === 'waiting' && (
