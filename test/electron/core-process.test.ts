@@ -18,21 +18,18 @@ import { RUN_BUTTON } from '../../src/hosts/electron/approval-dialog';
 import { PortBridge } from '../../src/preload/port-bridge';
 import { createFakeElectron, FakeBrowserWindow, recordingLogger } from './fake-electron';
 import { domPort, endForks } from './fake-utility-process';
+import { isolatedEnv } from '../support/temp';
 
 let home: string;
 let fake: ReturnType<typeof createFakeElectron>;
 const quitters: Array<() => void> = [];
 
 function env(): Record<string, string> {
-  return {
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+  return isolatedEnv(home, {
     AIOS_CONFIG_DIR: path.join(home, 'config'),
     AIOS_DATA_DIR: path.join(home, 'data'),
     SHELL: '/bin/sh',
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-  };
+  });
 }
 
 async function start(coreProcess: Partial<NonNullable<HostOptions['coreProcess']>> = {}) {

@@ -6,22 +6,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callChannel } from '../../src/shared/ipc';
 import { startElectronHost, type ElectronApi, type HostOptions } from '../../src/hosts/electron/host';
 import { createFakeElectron, FakeBrowserWindow, ipcEvent, recordingLogger, navigationEvent, type FakeOptions } from './fake-electron';
+import { isolatedEnv } from '../support/temp';
 
 let home: string;
 let fake: ReturnType<typeof createFakeElectron>;
 const quitters: Array<() => void> = [];
 
-function env(extra: Record<string, string> = {}) {
-  return {
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return isolatedEnv(home, {
     AIOS_CONFIG_DIR: path.join(home, 'config'),
     AIOS_DATA_DIR: path.join(home, 'data'),
     SHELL: '/bin/sh',
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
     ...extra,
-  };
+  });
 }
 
 /** Starts a host on a fresh fake electron; crash-recovery reloads run when the test says so. */
