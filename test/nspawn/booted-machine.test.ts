@@ -11,9 +11,10 @@
  * Set AIOS_TEST_ROOTFS=FILE to boot an archive built before instead of
  * building one (for working on this test; CI always builds).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
@@ -43,6 +44,8 @@ let memoryDir: string;
 const tmuxSocket = `aios-test-${process.pid}`;
 const machines: Record<string, Machine> = {};
 const timings: Record<string, number> = {};
+
+const run = promisify(execFile);
 
 function hostNotes(text: string): void {
   console.log(`test/nspawn/booted-machine: ${text}`);
@@ -416,20 +419,34 @@ describe.skipIf(gOci.skip)('the machine image aios-machine (nspawn/build-image -
       }
       fs.mkdirSync(resultsDir, { recursive: true });
       const file = path.join(resultsDir, 'oci-boot-vnc.png');
-      const until = Date.now() + 90_000;
-      let stats = { toFlat: 0, luminance: 255 };
+      const until = Date.now() + 150_000;
+      let stats: { toFlat: number; luminance: number } | undefined;
+      let lastError = '';
       while (Date.now() < until) {
         try {
           const frame = thumbnail(await captureVnc('127.0.0.1', port, file));
           stats = { toFlat: distance(frame, flat(frame)), luminance: luminance(frame) };
           if (stats.toFlat > 3 && stats.luminance < 90) break;
-        } catch {
-          // wayvnc may still be starting
+        } catch (err) {
+          lastError = (err as Error).message; // wayvnc may still be starting
         }
         await new Promise((r) => setTimeout(r, 2000));
       }
-      hostNotes(`OCI boot mode VNC capture ${file}: ${JSON.stringify(stats)}`);
-      expect(stats.luminance, `the kiosk (${file}) is bright or missing`).toBeLessThan(90);
+      hostNotes(`OCI boot mode VNC capture ${file}: ${JSON.stringify(stats ?? { lastError })}`);
+      if (!stats) {
+        // Nothing came through the published port: say whether wayvnc answers inside the container at all.
+        const pid = (await store.podman(['inspect', 'aios-oci-boot', '--format', '{{.State.Pid}}'])).stdout.trim();
+        const inside = await run('nsenter', ['-t', pid, '-n', 'gvnccapture', '127.0.0.1:0', `${file}.inside.png`], { timeout: 40_000 }).then(
+          () => 'answers inside the container',
+          (err: Error) => `does not answer inside the container either: ${err.message}`,
+        );
+        const ports = await store.podman(['port', 'aios-oci-boot']).then((r) => r.stdout.trim(), (err: Error) => err.message);
+        const journal = await store
+          .podman(['exec', 'aios-oci-boot', 'journalctl', '-b', '-u', 'aios-vnc', '-u', 'aios-kiosk', '--no-pager', '-n', '40', '-o', 'cat'])
+          .then((r) => r.stdout, (err: Error) => err.message);
+        expect.fail(`no VNC picture through 127.0.0.1:${port} (published: ${ports}); last error: ${lastError}\nwayvnc ${inside}\nits journal:\n${journal}`);
+      }
+      expect(stats.luminance, `the kiosk (${file}) is bright: chromium painted a white page`).toBeLessThan(90);
       expect(stats.toFlat, `the kiosk (${file}) is flat: nothing drawn`).toBeGreaterThan(3);
     } finally {
       await store.podman(['rm', '--force', '--time', '5', 'aios-oci-boot']).catch(() => undefined);

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../support/process';
+import { isRunning, repoRoot } from '../support/process';
 import { makeTempDir, type TempDir } from '../support/temp';
 import { startDocker, startRegistry, type DockerDaemon, type Registry } from './daemons';
 import { gate, missingRequirement, nspawnDir } from './helpers';
@@ -92,7 +92,8 @@ function memoryFolder(name: string): string {
  */
 async function chatSession(window: string, command: string[], memory: string, memoryText: string, jail: 'confined' | 'notify'): Promise<string> {
   const panePid = TmuxConsole.start(tmuxSocket, window, command);
-  const alive = () => fs.existsSync(`/proc/${panePid}`);
+  // Ended means exited, not reaped: tmux has been seen to miss the SIGCHLD of a pane's program and keep it a zombie.
+  const alive = () => isRunning(panePid);
   const chat = new TmuxConsole(tmuxSocket, window, alive);
   await chat.waitScreen(PROMPT, 120_000);
 
@@ -123,7 +124,7 @@ async function chatSession(window: string, command: string[], memory: string, me
   // The chat ends at once; the engine's --rm clean-up of the container can take a while on a loaded machine.
   const end = Date.now() + 150_000;
   while (alive() && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
-  expect(alive(), `Ctrl-D did not end the container; its console:\n${chat.screen().split('\n').slice(-20).join('\n')}`).toBe(false);
+  expect(alive(), `Ctrl-D did not end the container; its console:\n${chat.screen().trimEnd().split('\n').slice(-20).join('\n')}`).toBe(false);
 
   const db = new Database(path.join(memory, 'gpt/memory.db'), { readonly: true });
   try {

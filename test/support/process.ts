@@ -95,6 +95,28 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** State and process group of a pid from /proc/<pid>/stat, or undefined once it is gone (reaped). */
+function procStat(pid: number | string): { state: string; pgrp: number } | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses, so split after the last ')'.
+  const [state = '', , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state, pgrp: Number(pgrp) };
+}
+
+/**
+ * True while a process runs: a zombie has ended and only waits for its parent
+ * to reap it, which a parent such as tmux may do late (it can miss a SIGCHLD).
+ */
+export function isRunning(pid: number): boolean {
+  const stat = procStat(pid);
+  return stat !== undefined && stat.state !== 'Z';
+}
+
 /**
  * The processes of a process group that are still running (zombies, which
  * are dead and only wait to be reaped by their parent, do not count), read
@@ -104,15 +126,8 @@ export function livingGroupMembers(pgid: number): number[] {
   const living: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses, so split after the last ')'.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z') living.push(Number(entry));
+    const stat = procStat(entry);
+    if (stat && stat.pgrp === pgid && stat.state !== 'Z') living.push(Number(entry));
   }
   return living;
 }
