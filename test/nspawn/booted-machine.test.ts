@@ -444,16 +444,22 @@ describe.skipIf(gOci.skip)('the machine image aios-machine (nspawn/build-image -
           (r) => r.stdout.trim(),
           (err: Error) => err.message,
         );
+        // Another rule for the same port (a container of another store never torn down) would win over ours.
+        const rules = (await run('iptables', ['-t', 'nat', '-S']).then((r) => r.stdout, (err: Error) => err.message))
+          .split('\n')
+          .filter((l) => l.includes(`--dport ${port} `))
+          .join('\n');
+        // wayvnc repeats some lines many times a second: keep each message once, the last 40.
         const journal = await store
-          .podman(['exec', 'aios-oci-boot', 'journalctl', '-b', '-u', 'aios-vnc', '-u', 'aios-kiosk', '--no-pager', '-n', '40', '-o', 'cat'])
+          .podman(['exec', 'aios-oci-boot', 'journalctl', '-b', '-u', 'aios-vnc', '-u', 'aios-kiosk', '--no-pager', '-n', '2000', '-o', 'cat'])
           .then(
-            (r) => r.stdout,
+            (r) => [...new Set(r.stdout.split('\n').map((l) => l.replace(/^[\d:.]+ /, '')))].slice(-40).join('\n'),
             (err: Error) => err.message,
           );
         const what = !stats
           ? `no VNC picture came through 127.0.0.1:${port}; the last error: ${lastError}`
           : `the kiosk (${file}) is ${stats.luminance >= 90 ? 'bright: chromium painted a white page' : 'flat: nothing drawn'} (${JSON.stringify(stats)})`;
-        expect.fail(`${what}\npublished: ${ports}\nwayvnc ${inside}\nthe kiosk's and wayvnc's journal:\n${journal}`);
+        expect.fail(`${what}\npublished: ${ports}; NAT rules for the port:\n${rules}\nwayvnc ${inside}\nthe kiosk's and wayvnc's journal:\n${journal}`);
       }
     } finally {
       await store.podman(['rm', '--force', '--time', '5', 'aios-oci-boot']).catch(() => undefined);

@@ -23,9 +23,24 @@ export async function captureVnc(host: string, port: number, file: string): Prom
   return readPng(fs.readFileSync(file));
 }
 
-/** A free TCP port on 127.0.0.1 from 5900 up (gvnccapture addresses VNC displays, 5900 + N). */
+/**
+ * Host ports some NAT rule already forwards (iptables' nat table, as netavark and CNI write it). A container that
+ * was never torn down (its engine killed) leaves its DNAT rule behind, and that rule, first in the chain, takes
+ * the connections meant for a new container published on the same port, though no socket holds the port.
+ */
+export async function forwardedPorts(): Promise<Set<number>> {
+  const rules = await run('iptables', ['-t', 'nat', '-S']).then(
+    (r) => r.stdout,
+    () => '',
+  );
+  return new Set([...rules.matchAll(/--dport (\d+)/g)].map((m) => Number(m[1])));
+}
+
+/** A free TCP port on 127.0.0.1 from 5900 up that no NAT rule forwards (gvnccapture addresses VNC displays, 5900 + N). */
 export async function freeVncPort(): Promise<number> {
+  const forwarded = await forwardedPorts();
   for (let port = 5900; port < 6000; port++) {
+    if (forwarded.has(port)) continue;
     const free = await new Promise<boolean>((resolve) => {
       const server = net.createServer();
       server.once('error', () => resolve(false));
