@@ -66,6 +66,8 @@ export class Machine extends TmuxConsole {
     const settings = path.join(path.dirname(opts.dir), `${opts.name}.nspawn`);
     if (!fs.existsSync(settings)) throw new Error(`no settings file ${settings}: render it with renderSettings()`);
     const cgroup = `aios-test-${opts.name}`;
+    // What a killed run of this test left behind (its worker died before powerOff) makes this boot fail.
+    clearLeftovers(opts.name, cgroup);
     // --settings=trusted: the settings file next to the root is applied whole
     // (Bind=, PrivateUsers=), as /etc/systemd/nspawn/NAME.nspawn would be.
     const nspawn = ['systemd-nspawn', '--register=no', '--keep-unit', '--settings=trusted', `--machine=${opts.name}`, `--directory=${opts.dir}`, ...(opts.extraArgs ?? [])];
@@ -150,12 +152,18 @@ export class Machine extends TmuxConsole {
       process.kill(this.initPid, 'SIGKILL');
       while (isRunning(this.initPid)) await sleep(100);
     }
-    // A systemd-nspawn that was killed leaves its host-side veth behind, and
-    // the next boot of this name then fails with "File exists".
-    spawnOk('ip', ['link', 'delete', `ve-${this.name}`.slice(0, 15)]);
-    // The machine's systemd made cgroups under ours; all are empty now.
-    for (const h of ['systemd', 'unified']) removeCgroup(`/sys/fs/cgroup/${h}/${this.cgroup}`);
+    clearLeftovers(this.name, this.cgroup);
   }
+}
+
+/**
+ * A systemd-nspawn that was killed leaves its host-side veth behind, and the
+ * next boot of this name then fails with "File exists"; the machine's systemd
+ * made cgroups under ours, empty once it is gone.
+ */
+function clearLeftovers(name: string, cgroup: string): void {
+  spawnOk('ip', ['link', 'delete', `ve-${name}`.slice(0, 15)]);
+  for (const h of ['systemd', 'unified']) removeCgroup(`/sys/fs/cgroup/${h}/${cgroup}`);
 }
 
 /** Removes an empty cgroup and the empty ones below it (rmdir, deepest first). */
