@@ -206,13 +206,20 @@ describe.skipIf(g.skip)('the chat image aios: docker load and podman load, a loo
     const checkout = tmp.join('update-checkout');
     fs.mkdirSync(checkout);
     for (const f of ['bin', 'cfg', 'resources', 'out', 'package.json', 'package-lock.json']) fs.cpSync(path.join(repoRoot, f), path.join(checkout, f), { recursive: true });
-    execFileSync('cp', ['-al', path.join(repoRoot, 'node_modules'), path.join(checkout, 'node_modules')]);
     fs.appendFileSync(path.join(checkout, 'out/main/cli.js'), '\n// the next version\n');
+    // The checkout's node_modules is a read-only bind mount of ours, not hard links: linking and unlinking change
+    // every file's ctime, and a build-rootfs reading node_modules at the same time (the booted-machine test) fails
+    // with "file changed as we read it".
+    const modules = path.join(checkout, 'node_modules');
+    fs.mkdirSync(modules);
+    execFileSync('mount', ['--bind', path.join(repoRoot, 'node_modules'), modules]);
     const again = podmanStore(tmp.join('rebuild-store'));
     const updated = tmp.join('aios-image-update.tar');
     try {
+      execFileSync('mount', ['-o', 'remount,bind,ro', modules]);
       buildChatImage(again, updated, `aios:${VERSION}-update`, ['--app', checkout]);
     } finally {
+      execFileSync('umount', [modules]);
       await again.destroy();
       fs.rmSync(checkout, { recursive: true, force: true });
     }

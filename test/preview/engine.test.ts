@@ -34,6 +34,13 @@ function snapshot(dir: string): Map<string, string> {
   return out;
 }
 
+/** A preview that ran: one that could not start fails here, saying why (its `no preview: …` line). */
+async function ranPreview(...args: Parameters<typeof previewCommand>): Promise<Preview> {
+  const p = await previewCommand(...args);
+  expect(p.ran, p.limits.join('\n')).toBe(true);
+  return p;
+}
+
 const hasDpkg = spawnSync('dpkg-deb', ['--version']).status === 0;
 
 let tree: string;
@@ -59,7 +66,7 @@ const byKind = (p: Preview, kind: string) =>
 describe('preview engine', () => {
   it('lists what rm -rf ./build would delete, with sizes, and leaves every file in place', async () => {
     const before = snapshot(tree);
-    const p = await previewCommand({ command: 'rm -rf ./build', cwd: tree, env }, settings);
+    const p = await ranPreview({ command: 'rm -rf ./build', cwd: tree, env }, settings);
     expect(p.ran).toBe(true);
     expect(byKind(p, 'deleted')).toEqual(['./build', './build/a.o', './build/c.o', './build/sub', './build/sub/b.o']);
     expect(p.lines).toEqual(['would delete 3 files and 2 directories (5.9 KB) in ./build']);
@@ -69,7 +76,7 @@ describe('preview engine', () => {
 
   it('sees files added, changed with a unified diff, re-moded, and a directory made again (opaque)', async () => {
     const before = snapshot(tree);
-    const p = await previewCommand(
+    const p = await ranPreview(
       {
         command: 'echo four >> notes.txt; echo new > added.txt; chmod 755 run.sh; rm -rf keep && mkdir keep && echo fresh > keep/new',
         cwd: tree,
@@ -93,7 +100,7 @@ describe('preview engine', () => {
 
   it('previews a change to a system file (/etc) without making it', async () => {
     const hosts = fs.readFileSync('/etc/hosts');
-    const p = await previewCommand({ command: 'echo "10.9.9.9 preview-test" >> /etc/hosts', cwd: tree, env }, settings);
+    const p = await ranPreview({ command: 'echo "10.9.9.9 preview-test" >> /etc/hosts', cwd: tree, env }, settings);
     expect(p.lines).toContain('would change /etc/hosts: +1 −0');
     expect(fs.readFileSync('/etc/hosts').equals(hosts)).toBe(true);
   });
@@ -102,7 +109,7 @@ describe('preview engine', () => {
     // A folder that exists in the preview too, wherever the checkout lives (the preview's /tmp is its own).
     const outsideDir = fs.mkdtempSync('/var/tmp/aios-preview-outside-');
     const outside = path.join(outsideDir, 'x');
-    const p = await previewCommand({ command: `echo x > ${outside}`, cwd: tree, env }, { ...settings, paths: [] });
+    const p = await ranPreview({ command: `echo x > ${outside}`, cwd: tree, env }, { ...settings, paths: [] });
     expect(fs.existsSync(outside)).toBe(false);
     expect(p.exitCode).not.toBe(0);
     expect(p.limits.join('\n')).toMatch(/failed in the preview.*Read-only file system/);
@@ -110,21 +117,21 @@ describe('preview engine', () => {
   });
 
   it('says so when the command outlives the time limit, and still shows what it did before', async () => {
-    const p = await previewCommand({ command: 'echo early > early.txt; sleep 30', cwd: tree, env }, { ...settings, timeoutMs: 700 });
+    const p = await ranPreview({ command: 'echo early > early.txt; sleep 30', cwd: tree, env }, { ...settings, timeoutMs: 700 });
     expect(p.timedOut).toBe(true);
     expect(p.limits[0]).toMatch(/did not finish within 0.7 s/);
     expect(byKind(p, 'added')).toEqual(['./early.txt']);
   });
 
   it('marks a command that needs the network: the network is off in the preview', async () => {
-    const p = await previewCommand({ command: 'curl -sS http://127.0.0.1:9/ -o page.html', cwd: tree, env }, settings);
+    const p = await ranPreview({ command: 'curl -sS http://127.0.0.1:9/ -o page.html', cwd: tree, env }, settings);
     expect(p.ran).toBe(true);
     expect(p.limits.some((l) => l.startsWith('the network was off in the preview'))).toBe(true);
     expect(fs.existsSync(path.join(tree, 'page.html'))).toBe(false);
   });
 
   it('names talking to systemd and sudo as limits', async () => {
-    const p = await previewCommand({ command: 'systemctl restart nothing-here.service; true', cwd: tree, env }, settings);
+    const p = await ranPreview({ command: 'systemctl restart nothing-here.service; true', cwd: tree, env }, settings);
     expect(p.limits.some((l) => l.includes('systemd'))).toBe(true);
   });
 
@@ -142,7 +149,7 @@ describe('preview engine', () => {
     fs.writeFileSync(path.join(pkg, 'etc', 'aios-preview-probe.conf'), 'x=1\n');
     const built = spawnSync('dpkg-deb', ['--root-owner-group', '--build', pkg, path.join(tree, 'probe.deb')], { encoding: 'utf8' });
     expect(built.status, built.stderr).toBe(0);
-    const p = await previewCommand({ command: 'dpkg -i ./probe.deb', cwd: tree, env }, { ...settings, paths: ['/usr', '/etc', '/var'] });
+    const p = await ranPreview({ command: 'dpkg -i ./probe.deb', cwd: tree, env }, { ...settings, paths: ['/usr', '/etc', '/var'] });
     expect(p.exitCode, p.limits.join('\n')).toBe(0);
     expect(byKind(p, 'added')).toEqual(expect.arrayContaining(['/usr/bin/aios-preview-probe', '/etc/aios-preview-probe.conf']));
     expect(p.lines.some((l) => l.startsWith('would add') && l.includes('/usr'))).toBe(true);
@@ -164,7 +171,7 @@ describe('preview engine', () => {
     });
     await new Promise<void>((resolve) => server.listen(sock, resolve));
     try {
-      const p = await previewCommand(
+      const p = await ranPreview(
         {
           command: `bash -c 'exec 3<>/dev/tcp/127.0.0.1/1' 2>/dev/null; python3 -c "import socket; s=socket.socket(socket.AF_UNIX); s.connect('${sock}')" 2>&1 | tail -1; mount -o remount,rw / 2>&1; echo 3 > /proc/sys/vm/drop_caches 2>&1; ls /dev; touch tried`,
           cwd: tree,
@@ -184,17 +191,14 @@ describe('preview engine', () => {
 
   it("runs a denied-by-mounts write as a failure, not as a real change: /dev is the preview's own", async () => {
     const marker = `/dev/shm/aios-preview-marker-${process.pid}`;
-    const p = await previewCommand(
-      { command: `echo x > ${marker}; echo y > /dev/aios-preview-dev-${process.pid}`, cwd: tree, env },
-      settings,
-    );
+    const p = await ranPreview({ command: `echo x > ${marker}; echo y > /dev/aios-preview-dev-${process.pid}`, cwd: tree, env }, settings);
     expect(p.ran).toBe(true);
     expect(fs.existsSync(marker)).toBe(false);
     expect(fs.existsSync(`/dev/aios-preview-dev-${process.pid}`)).toBe(false);
   });
 
   it("the command cannot see or rewrite the preview's own record (upper layers, listings, exit code)", async () => {
-    const p = await previewCommand(
+    const p = await ranPreview(
       {
         command:
           'rm -rf ./build; for d in /dev/shm/aios-preview-* /tmp/aios-preview-* /proc/[0-9]*/root/dev/shm/aios-preview-*; do rm -rf "$d"/up/* "$d"/lst/* 2>/dev/null; echo 0 > "$d/exit" 2>/dev/null; done; ls -d /dev/shm/aios-preview-*/up 2>&1; exit 3',
