@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { SecretFileContext } from '../environment/secret-files';
 import { LIFELINE_INIT } from './approved';
-import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX } from './preview-state';
+import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX, writeMaskedShadow } from './preview-state';
 import { hostMounts, KERNEL_FILESYSTEMS, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
 
 /**
@@ -35,7 +36,10 @@ export interface OverlayRunOptions {
   secrets?: SecretFileContext;
   memoryBytes?: number;
   signal?: AbortSignal;
-  /** Keep the upper layers in `stateBase` on disk even without cgroups (a transaction's, committed by a rename), not on a sized tmpfs. */
+  /**
+   * Keep the upper layers in `stateBase` on disk even without cgroups (a transaction's, committed by a rename), not on a
+   * sized tmpfs. They are mounted `volatile` where the kernel allows: nothing syncs them, the caller syncs what it keeps.
+   */
   scratchOnDisk?: boolean;
   /** Folders covered by an empty read-only tmpfs in the jail (the undo records: copies of what commands changed). */
   hide?: readonly string[];
@@ -209,6 +213,12 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   const readOnly: string[] = [];
   const before = mountTable();
   let run = await runOnce(o, readOnly);
+  if (run.setupError && volatileOverlays(o) && /error mounting "overlay"/.test(run.setupError)) {
+    // A kernel or machine that refuses `volatile` overlays: without it from now on.
+    volatileRefused = true;
+    removeRun(run);
+    run = await runOnce(o, readOnly);
+  }
   // A folder overlayfs refuses (in a machine's user namespace, one with files bound beneath it, as nspawn does
   // in /etc): read-only instead, which leaves no hole (writes there fail in the preview, and the summary says so).
   const cover: string[] = [];
@@ -225,6 +235,19 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
     run = await runOnce(o, readOnly, cover);
   }
   return run;
+}
+
+let volatileRefused = false;
+/**
+ * Whether a run's overlays are mounted `volatile` (Linux 5.10 and later): an
+ * overlay otherwise syncs the whole filesystem under its upper layer when it
+ * is unmounted, once per overlaid folder, each a syncfs of a disk others
+ * write to (tens to hundreds of ms on a busy one). Only on-disk upper layers
+ * (a transaction's): their caller syncs what it keeps, before it lands.
+ */
+function volatileOverlays(o: OverlayRunOptions): boolean {
+  const [major = 0, minor = 0] = os.release().split('.').map(Number);
+  return !!o.scratchOnDisk && !volatileRefused && (major > 5 || (major === 5 && minor >= 10));
 }
 
 /** The host's mounts, less the previews' own scratch space. */
@@ -316,9 +339,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     .map((d) => [d, empty0] as [string, string]);
   // sudo inside checks the account in /etc/shadow: it gets one with every hash replaced by "*" (the hashes stay masked).
   const shadow = path.join(stateDir, 'shadow');
-  const madeShadow =
-    asRoot(elevated, ['sh', '-c', 'sed -E "s/^([^:]*):[^:]*:/\\1:*:/" /etc/shadow > "$1" && chmod 600 "$1"', 'aios-preview', shadow])
-      .status === 0;
+  const madeShadow = writeMaskedShadow(shadow, elevated);
   const rootfs = path.join(stateDir, 'root');
   fs.mkdirSync(rootfs);
   for (const [name, to] of topLevelLinks()) fs.symlinkSync(to, path.join(rootfs, name));
@@ -344,6 +365,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     hostname: 'aios-preview',
     cgroupsPath: `/${id}`,
     cgroups,
+    volatile: volatileOverlays(o),
     ...(cgroups ? {} : { nproc: nprocLimit(uid, PIDS) }),
   });
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));

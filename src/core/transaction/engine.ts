@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { removeRun, runInOverlay, type OverlayRun } from '../jail/preview';
 import { applySteps, JOURNAL } from './apply';
+import { syncBeforeCommit } from './durable';
 import { readEffects, type ReadEffects } from './effects';
 import { changedSince, fsNow } from './fingerprint';
 import { installedPackages, packageChanges, packageListedFiles } from './packages';
@@ -144,6 +145,7 @@ export function commitTransaction(
     const conflicts = p.steps.filter((s) => s.to.kind !== 'meta').flatMap((s) => changedSince(s.path, p.beganNs));
     if (conflicts.length > 0) throw new TransactionConflict(conflicts);
     removeXattrs(p.overlayAttrs);
+    syncBeforeCommit(p.steps, p.run.stateDir);
     const dpkgStatus = meta.dpkgStatus ?? '/var/lib/dpkg/status';
     // dpkg's status is read (a few MB) only when the command changed it.
     const before = p.steps.some((s) => s.path === dpkgStatus) ? installedPackages(dpkgStatus) : null;
