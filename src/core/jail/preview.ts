@@ -461,7 +461,8 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     else spawnSync(del[0] as string, del.slice(1), { stdio: 'ignore', timeout: 5000 });
   }
   const setupError = spawnError ?? runcError(read(path.join(stateDir, 'runc.log')));
-  const opaque = opaqueDirs(targets, elevated);
+  // A transaction reads every upper attribute itself, opaque marks among them (transaction/effects.ts): no second getfattr.
+  const opaque = o.scratchOnDisk ? new Map<string, Set<string>>() : opaqueDirs(targets, elevated);
   for (const t of targets) t.opaque = opaque.get(t.upper) ?? new Set();
   return {
     stateDir,
