@@ -43,6 +43,8 @@ export interface OverlayRunOptions {
   scratchOnDisk?: boolean;
   /** Folders covered by an empty read-only tmpfs in the jail (the undo records: copies of what commands changed). */
   hide?: readonly string[];
+  /** Called right before the command is started (each time, should the view be made again). */
+  beforeStart?: () => void;
   /** Each piece of output as it comes (a transaction's live output); the state folder's files get it too. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
 }
@@ -405,6 +407,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     id,
   ];
   const full = elevated ? ['sudo', '-n', '--', ...argv] : argv;
+  o.beforeStart?.();
   const { code, timedOut, spawnError } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null }>(
     (resolve) => {
       let timedOut = false;
