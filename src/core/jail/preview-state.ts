@@ -46,6 +46,23 @@ export function writeMaskedShadow(dest: string, elevated: boolean, shadow = '/et
   }
 }
 
+let volatileWorks: boolean | undefined;
+/**
+ * Whether overlayfs takes the `volatile` option here (Linux 5.10 and later;
+ * a machine may still refuse it), tried once for real: an overlay mounted in
+ * a mount namespace of its own, in `dir` (a run's state directory, removed
+ * with it).
+ */
+export function volatileOverlaysWork(dir: string, elevated: boolean): boolean {
+  if (volatileWorks !== undefined) return volatileWorks;
+  const probe = path.join(dir, 'volatile-probe');
+  for (const d of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(path.join(probe, d), { recursive: true });
+  const options = `lowerdir=${probe}/lower,upperdir=${probe}/upper,workdir=${probe}/work,volatile`;
+  volatileWorks =
+    asRoot(elevated, ['unshare', '--mount', '--', 'mount', '-t', 'overlay', '-o', options, 'aios-probe', `${probe}/merged`]).status === 0;
+  return volatileWorks;
+}
+
 /** State directories of previews whose aios is gone (killed mid-preview): removed, through sudo when they hold root's files. */
 export function sweepStale(base: string, sudo: boolean): void {
   sweepStaleCgroups(sudo);

@@ -1,11 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { SecretFileContext } from '../environment/secret-files';
 import { LIFELINE_INIT } from './approved';
-import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX, writeMaskedShadow } from './preview-state';
+import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX, volatileOverlaysWork, writeMaskedShadow } from './preview-state';
 import { hostMounts, KERNEL_FILESYSTEMS, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
 
 /**
@@ -215,12 +214,6 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   const readOnly: string[] = [];
   const before = mountTable();
   let run = await runOnce(o, readOnly);
-  if (run.setupError && volatileOverlays(o) && /error mounting "overlay"/.test(run.setupError)) {
-    // A kernel or machine that refuses `volatile` overlays: without it from now on.
-    volatileRefused = true;
-    removeRun(run);
-    run = await runOnce(o, readOnly);
-  }
   // A folder overlayfs refuses (in a machine's user namespace, one with files bound beneath it, as nspawn does
   // in /etc): read-only instead, which leaves no hole (writes there fail in the preview, and the summary says so).
   const cover: string[] = [];
@@ -237,19 +230,6 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
     run = await runOnce(o, readOnly, cover);
   }
   return run;
-}
-
-let volatileRefused = false;
-/**
- * Whether a run's overlays are mounted `volatile` (Linux 5.10 and later): an
- * overlay otherwise syncs the whole filesystem under its upper layer when it
- * is unmounted, once per overlaid folder, each a syncfs of a disk others
- * write to (tens to hundreds of ms on a busy one). Only on-disk upper layers
- * (a transaction's): their caller syncs what it keeps, before it lands.
- */
-function volatileOverlays(o: OverlayRunOptions): boolean {
-  const [major = 0, minor = 0] = os.release().split('.').map(Number);
-  return !!o.scratchOnDisk && !volatileRefused && (major > 5 || (major === 5 && minor >= 10));
 }
 
 /** The host's mounts, less the previews' own scratch space. */
@@ -367,7 +347,9 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     hostname: 'aios-preview',
     cgroupsPath: `/${id}`,
     cgroups,
-    volatile: volatileOverlays(o),
+    // Otherwise each overlay syncs the whole disk under its upper layer when it is unmounted (tens to hundreds of ms on a
+    // busy one, per overlaid folder); a transaction's caller syncs what it keeps instead. Upper layers on tmpfs need neither.
+    volatile: !!o.scratchOnDisk && volatileOverlaysWork(stateDir, elevated),
     ...(cgroups ? {} : { nproc: nprocLimit(uid, PIDS) }),
   });
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
