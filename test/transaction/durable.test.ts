@@ -3,12 +3,15 @@
  * (no sync of the disk per overlaid folder at unmount), and the commit still
  * lands every file byte for byte, a few and many; a directory deleted and
  * made again (opaque, read with the other attributes) replaces the old one
- * whole; the jail's /etc/shadow shows no hash. Real runc, real overlayfs.
+ * whole; the jail's /etc/shadow shows no hash; a folder gone between the
+ * plan and runc's start (another program's scratch space on a busy machine)
+ * is planned without on the next try. Real runc, real overlayfs.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { removeRun, runInOverlay } from '../../src/core/jail/preview';
 import { beginTransaction, commitTransaction, undoRecord, UndoStore } from '../../src/core/transaction';
 import { canRun, makeMachine, treeHash } from './support';
 
@@ -74,5 +77,34 @@ describe.skipIf(!canRun)('transactions: volatile overlays, the commit still dura
     const real = fs.readFileSync('/etc/shadow', 'utf8');
     expect(p.stdout).toBe(real.replace(/^([^:\n]*):[^:\n]*:/gm, '$1:*:'));
     for (const line of p.stdout.split('\n').filter(Boolean)) expect(line.split(':')[1]).toBe('*');
+  });
+
+  it('a folder that vanishes between the plan and the start is planned without on the next try', async () => {
+    // A folder at the top of / is bound read-only into the jail one by one: made for the test, gone before runc starts.
+    const gone = fs.mkdtempSync('/aios-vanishing-');
+    let starts = 0;
+    try {
+      const run = await runInOverlay({
+        command: 'echo ok',
+        cwd: machine,
+        env,
+        paths: [],
+        timeoutMs: 20_000,
+        stateBase: base,
+        scratchOnDisk: true,
+        beforeStart: () => {
+          if (starts++ === 0) fs.rmdirSync(gone);
+        },
+      });
+      try {
+        expect(run.setupError).toBeNull();
+        expect(starts).toBe(2);
+        expect(run.exitCode).toBe(0);
+      } finally {
+        removeRun(run);
+      }
+    } finally {
+      fs.rmSync(gone, { recursive: true, force: true });
+    }
   });
 });

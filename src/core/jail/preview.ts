@@ -222,7 +222,9 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
     const dir = refused && path.isAbsolute(refused) ? refused : undefined;
     // A mount the machine locked (nspawn's /etc/localtime) cannot be bound read-only again with other flags: covered instead.
     const locked = /error mounting "([^"]+)" to rootfs at "\1".*operation not permitted/.exec(run.setupError)?.[1];
-    const changed = mountTable() !== before;
+    // A folder or mount gone between the plan and runc (another program's scratch space): the next try plans without it.
+    const vanished = /error mounting "([^"]+)" to rootfs at "\1": stat \1: no such file or directory/.exec(run.setupError)?.[1];
+    const changed = mountTable() !== before || (!!vanished && !fs.existsSync(vanished));
     if (!changed && locked && path.isAbsolute(locked) && !cover.includes(locked)) cover.push(locked);
     else if (!changed && (!dir || !run.targets.some((t) => t.dir === dir) || readOnly.includes(dir))) break;
     else if (dir && !changed) readOnly.push(dir);
