@@ -93,6 +93,32 @@ describe.skipIf(!canRun)('commands as transactions', () => {
     expect(treeHash(machine)).toEqual(h0);
   });
 
+  it('when the row could not be written ahead (database trouble), the finishing write still carries the effects', async () => {
+    history.close();
+    // The first write fails, as a locked or full database makes it; the later ones succeed.
+    history = new (class extends CommandLog {
+      override begin(): string {
+        throw new Error('database is locked');
+      }
+    })(path.join(base, 'memory.db'));
+    const r = await (
+      await runner('denied', [])
+    ).pass({
+      kind: 'command',
+      command: `echo "port = 10" > ${machine}/etc/app/app.conf`,
+      cwd: machine,
+      callId: 'c1',
+      turnId: null,
+      signal: new AbortController().signal,
+    });
+    expect(r.ran).toBe(true);
+    expect(done()?.undo).toEqual({ recordId: expect.any(String), summary: '1 changed' });
+    const rows = history.query({ text: 'port = 10' });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.effects?.paths).toEqual([`changed ${machine}/etc/app/app.conf`]);
+    expect(history.query({ changed: path.join(machine, 'etc') }).map((x) => x.id)).toEqual([rows[0]?.id]);
+  });
+
   it('a setuid file made by a notify command becomes a question with the diff; "no" leaves nothing behind', async () => {
     const h0 = treeHash(machine);
     const asked: ApprovalRequest[] = [];

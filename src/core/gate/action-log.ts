@@ -27,15 +27,13 @@ export class ActionLog {
     if (rowId) this.write((store) => store.updateRecord(rowId, record));
   }
 
-  /** Completes the row `begin` wrote (or, when that failed, writes a whole one). */
-  finish(rowId: string | undefined, entry: CommandHistoryEntry): void {
+  /**
+   * Completes the row `begin` wrote (or, when that failed, writes a whole one), with what a transaction changed in the
+   * same write, so the effects ("what did I install yesterday?") are never lost with a row written late.
+   */
+  finish(rowId: string | undefined, entry: CommandHistoryEntry, effects?: CommandEffects): void {
     const full = this.entry(entry);
-    this.write((store) => (rowId && store.finish(rowId, full)) || store.record(full));
-  }
-
-  /** What a transaction changed, beside the row: "what did I install yesterday?" is answered from these. */
-  effects(rowId: string | undefined, effects: CommandEffects): void {
-    if (rowId) this.write((store) => store.setEffects(rowId, effects));
+    this.write((store) => (rowId && store.finish(rowId, full, effects)) || store.record(full, effects));
   }
 
   private entry(e: CommandHistoryEntry): CommandHistoryEntry {

@@ -180,22 +180,25 @@ export class CommandTrail implements Trail<CommandOutcome> {
       ...(tx.run?.notApplied ? { notApplied: tx.run.notApplied } : {}),
       ...(tx.cannotUndo ? { cannotUndo: tx.cannotUndo } : {}),
     };
-    this.log.finish(this.rowId, {
-      command,
-      decision,
-      matchedRule: rule,
-      approver,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      durationMs: result.durationMs,
-      startedAt: result.startedAt,
-      endedAt: result.endedAt,
-      cwd,
-      outputExcerpt: result.spawnError ?? (failure ? `${failure}\n${result.fullOutput}` : result.fullOutput),
-      ...this.keys,
-      record: this.record(done),
-    });
-    if (tx.run?.facts) this.log.effects(this.rowId, historyEffects(tx.run.facts));
+    this.log.finish(
+      this.rowId,
+      {
+        command,
+        decision,
+        matchedRule: rule,
+        approver,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        durationMs: result.durationMs,
+        startedAt: result.startedAt,
+        endedAt: result.endedAt,
+        cwd,
+        outputExcerpt: result.spawnError ?? (failure ? `${failure}\n${result.fullOutput}` : result.fullOutput),
+        ...this.keys,
+        record: this.record(done),
+      },
+      tx.run?.facts ? historyEffects(tx.run.facts) : undefined,
+    );
     this.emit('chat.commandDone', done);
     const unknownNote = this.j.confinedUnknown ? { confinedUnknown: jailFailure ? { jailFailure } : {} } : {};
     return {

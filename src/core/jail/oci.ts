@@ -102,6 +102,8 @@ export interface OciSpec {
   cgroupsPath: string;
   /** Whether runc may make cgroups here (limits on memory and processes); without, the caller bounds the upper layers. */
   cgroups: boolean;
+  /** Mount the overlays `volatile` (see `volatileOverlays`). */
+  volatile?: boolean;
   /**
    * Without cgroups: RLIMIT_NPROC for the command's user (and root inside, unless it is the host's root, whom the
    * kernel exempts), already counting that user's processes outside the preview; see `nprocLimit`.
@@ -126,7 +128,7 @@ export function ociConfig(s: OciSpec): object {
         destination: o.dir,
         type: 'overlay',
         source: 'overlay',
-        options: [`lowerdir=${o.dir}`, `upperdir=${o.upper}`, `workdir=${o.work}`],
+        options: [`lowerdir=${o.dir}`, `upperdir=${o.upper}`, `workdir=${o.work}`, ...(s.volatile ? ['volatile'] : [])],
       },
     })),
     ...s.coveredMounts.map((dir) => ({

@@ -24,6 +24,45 @@ export function asRoot(elevated: boolean, argv: string[]) {
     : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
 }
 
+/**
+ * The stand-in for /etc/shadow (sudo inside checks the account): every hash
+ * replaced by "*", mode 600. As root it is written here; through sudo, by sed.
+ */
+export function writeMaskedShadow(dest: string, elevated: boolean, shadow = '/etc/shadow'): boolean {
+  if (elevated)
+    return (
+      asRoot(true, ['sh', '-c', 'sed -E "s/^([^:]*):[^:]*:/\\1:*:/" "$2" > "$1" && chmod 600 "$1"', 'aios-preview', dest, shadow])
+        .status === 0
+    );
+  try {
+    fs.writeFileSync(dest, fs.readFileSync(shadow, 'latin1').replace(/^([^:\n]*):[^:\n]*:/gm, '$1:*:'), {
+      mode: 0o600,
+      encoding: 'latin1',
+    });
+    fs.chmodSync(dest, 0o600);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let volatileWorks: boolean | undefined;
+/**
+ * Whether overlayfs takes the `volatile` option here (Linux 5.10 and later;
+ * a machine may still refuse it), tried once for real: an overlay mounted in
+ * a mount namespace of its own, in `dir` (a run's state directory, removed
+ * with it).
+ */
+export function volatileOverlaysWork(dir: string, elevated: boolean): boolean {
+  if (volatileWorks !== undefined) return volatileWorks;
+  const probe = path.join(dir, 'volatile-probe');
+  for (const d of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(path.join(probe, d), { recursive: true });
+  const options = `lowerdir=${probe}/lower,upperdir=${probe}/upper,workdir=${probe}/work,volatile`;
+  volatileWorks =
+    asRoot(elevated, ['unshare', '--mount', '--', 'mount', '-t', 'overlay', '-o', options, 'aios-probe', `${probe}/merged`]).status === 0;
+  return volatileWorks;
+}
+
 /** State directories of previews whose aios is gone (killed mid-preview): removed, through sudo when they hold root's files. */
 export function sweepStale(base: string, sudo: boolean): void {
   sweepStaleCgroups(sudo);

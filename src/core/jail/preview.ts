@@ -4,7 +4,7 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { SecretFileContext } from '../environment/secret-files';
 import { LIFELINE_INIT } from './approved';
-import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX } from './preview-state';
+import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX, volatileOverlaysWork, writeMaskedShadow } from './preview-state';
 import { hostMounts, KERNEL_FILESYSTEMS, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
 
 /**
@@ -35,10 +35,15 @@ export interface OverlayRunOptions {
   secrets?: SecretFileContext;
   memoryBytes?: number;
   signal?: AbortSignal;
-  /** Keep the upper layers in `stateBase` on disk even without cgroups (a transaction's, committed by a rename), not on a sized tmpfs. */
+  /**
+   * Keep the upper layers in `stateBase` on disk even without cgroups (a transaction's, committed by a rename), not on a
+   * sized tmpfs. They are mounted `volatile` where the kernel allows: nothing syncs them, the caller syncs what it keeps.
+   */
   scratchOnDisk?: boolean;
   /** Folders covered by an empty read-only tmpfs in the jail (the undo records: copies of what commands changed). */
   hide?: readonly string[];
+  /** Called right before the command is started (each time, should the view be made again). */
+  beforeStart?: () => void;
   /** Each piece of output as it comes (a transaction's live output); the state folder's files get it too. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
 }
@@ -217,7 +222,9 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
     const dir = refused && path.isAbsolute(refused) ? refused : undefined;
     // A mount the machine locked (nspawn's /etc/localtime) cannot be bound read-only again with other flags: covered instead.
     const locked = /error mounting "([^"]+)" to rootfs at "\1".*operation not permitted/.exec(run.setupError)?.[1];
-    const changed = mountTable() !== before;
+    // A folder or mount gone between the plan and runc (another program's scratch space): the next try plans without it.
+    const vanished = /error mounting "([^"]+)" to rootfs at "\1": stat \1: no such file or directory/.exec(run.setupError)?.[1];
+    const changed = mountTable() !== before || (!!vanished && !fs.existsSync(vanished));
     if (!changed && locked && path.isAbsolute(locked) && !cover.includes(locked)) cover.push(locked);
     else if (!changed && (!dir || !run.targets.some((t) => t.dir === dir) || readOnly.includes(dir))) break;
     else if (dir && !changed) readOnly.push(dir);
@@ -316,9 +323,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     .map((d) => [d, empty0] as [string, string]);
   // sudo inside checks the account in /etc/shadow: it gets one with every hash replaced by "*" (the hashes stay masked).
   const shadow = path.join(stateDir, 'shadow');
-  const madeShadow =
-    asRoot(elevated, ['sh', '-c', 'sed -E "s/^([^:]*):[^:]*:/\\1:*:/" /etc/shadow > "$1" && chmod 600 "$1"', 'aios-preview', shadow])
-      .status === 0;
+  const madeShadow = writeMaskedShadow(shadow, elevated);
   const rootfs = path.join(stateDir, 'root');
   fs.mkdirSync(rootfs);
   for (const [name, to] of topLevelLinks()) fs.symlinkSync(to, path.join(rootfs, name));
@@ -344,6 +349,9 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     hostname: 'aios-preview',
     cgroupsPath: `/${id}`,
     cgroups,
+    // Otherwise each overlay syncs the whole disk under its upper layer when it is unmounted (tens to hundreds of ms on a
+    // busy one, per overlaid folder); a transaction's caller syncs what it keeps instead. Upper layers on tmpfs need neither.
+    volatile: !!o.scratchOnDisk && volatileOverlaysWork(stateDir, elevated),
     ...(cgroups ? {} : { nproc: nprocLimit(uid, PIDS) }),
   });
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
@@ -383,6 +391,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     id,
   ];
   const full = elevated ? ['sudo', '-n', '--', ...argv] : argv;
+  o.beforeStart?.();
   const { code, timedOut, spawnError } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null }>(
     (resolve) => {
       let timedOut = false;
@@ -439,7 +448,8 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     else spawnSync(del[0] as string, del.slice(1), { stdio: 'ignore', timeout: 5000 });
   }
   const setupError = spawnError ?? runcError(read(path.join(stateDir, 'runc.log')));
-  const opaque = opaqueDirs(targets, elevated);
+  // A transaction reads every upper attribute itself, opaque marks among them (transaction/effects.ts): no second getfattr.
+  const opaque = o.scratchOnDisk ? new Map<string, Set<string>>() : opaqueDirs(targets, elevated);
   for (const t of targets) t.opaque = opaque.get(t.upper) ?? new Set();
   return {
     stateDir,

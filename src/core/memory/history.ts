@@ -236,11 +236,17 @@ export class CommandLog {
     return this.store.path;
   }
 
-  /** Stores one finished entry (one write transaction) and returns its ULID. */
-  record(entry: CommandHistoryEntry): string {
+  /** Stores one finished entry, with what it changed when it ran as a transaction (one write transaction), and returns its ULID. */
+  record(entry: CommandHistoryEntry, effects?: CommandEffects): string {
     const id = newUlid();
     const values = this.values(entry);
-    this.write('history row', () => writeTransaction(this.store.connection, () => this.insert.run(id, ...values, 'done', null)));
+    const json = effects && this.effectsJson(effects);
+    this.write('history row', () =>
+      writeTransaction(this.store.connection, () => {
+        this.insert.run(id, ...values, 'done', null);
+        if (json) this.statement('UPDATE aios_command_history SET effects_json = ? WHERE id = ?').run(json, id);
+      }),
+    );
     return id;
   }
 
@@ -282,17 +288,21 @@ export class CommandLog {
     return id;
   }
 
-  /** Completes a row `begin` wrote with the outcome (every field replaced); false when the row is gone. */
-  finish(id: string, entry: CommandHistoryEntry): boolean {
+  /**
+   * Completes a row `begin` wrote with the outcome (every field replaced) and, for a transaction, what it changed, in
+   * the same write; false when the row is gone.
+   */
+  finish(id: string, entry: CommandHistoryEntry, effects?: CommandEffects): boolean {
     const v = this.values(entry);
+    const json = effects ? this.effectsJson(effects) : null;
     let changed = true;
     this.write('history row', () =>
       writeTransaction(this.store.connection, () => {
         const r = this.statement(
           `UPDATE aios_command_history SET command = ?, decision = ?, matched_rule = ?, approver = ?, exit_code = ?, signal = ?, duration_ms = ?,
              started_at = ?, ended_at = ?, cwd = ?, machine = ?, output_excerpt = ?, output_truncated = ?, session_id = ?, call_id = ?, turn_id = ?,
-             conversation_id = ?, record_json = ?, state = 'done', owner = NULL WHERE id = ?`,
-        ).run(...v, id);
+             conversation_id = ?, record_json = ?, effects_json = COALESCE(?, effects_json), state = 'done', owner = NULL WHERE id = ?`,
+        ).run(...v, json, id);
         changed = r.changes > 0;
       }),
     );
@@ -356,9 +366,14 @@ export class CommandLog {
     );
   }
 
-  /** Stores what a command run as a transaction did with its row (paths and package names redacted like the rest). */
+  /** What a command run as a transaction did, as stored (paths and package names redacted like the rest). */
+  private effectsJson(effects: CommandEffects): string {
+    return JSON.stringify(effects, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value));
+  }
+
+  /** Stores what a command run as a transaction did with its row. */
   setEffects(id: string, effects: CommandEffects): void {
-    const json = JSON.stringify(effects, (_key, value: unknown) => (typeof value === 'string' ? this.redact(value) : value));
+    const json = this.effectsJson(effects);
     this.write('history effects', () =>
       writeTransaction(this.store.connection, () =>
         this.store.connection.prepare('UPDATE aios_command_history SET effects_json = ? WHERE id = ?').run(json, id),

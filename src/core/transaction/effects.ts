@@ -11,7 +11,8 @@ import { isOverlayXattr, readXattrs, withoutOverlay, type Xattrs } from './xattr
  * history, and overlayfs's own attributes to strip before anything lands.
  * Whiteouts (character devices 0/0) are deletions; opaque directories replace
  * their lower directory whole; a file copied up only for its timestamps is no
- * change. Redirected or metacopy entries cannot be read as whole files: the
+ * change. Each target's `opaque` set is filled from the same read of the
+ * attributes (the run leaves it to this). Redirected or metacopy entries cannot be read as whole files: the
  * transaction is refused, never half-read.
  */
 
@@ -35,6 +36,9 @@ const list = (dir: string) => {
   }
 };
 
+/** overlayfs's opaque mark, "y", as readXattrs gives values (base64). */
+const OPAQUE_YES = Buffer.from('y').toString('base64');
+
 export function readEffects(targets: readonly OverlayTarget[]): ReadEffects {
   // Every upper entry first, so the attributes of all of them (and of their real counterparts) come in one read.
   const uppers: Array<{ t: OverlayTarget; rel: string; st: fs.Stats }> = [];
@@ -57,6 +61,12 @@ export function readEffects(targets: readonly OverlayTarget[]): ReadEffects {
     if (names.some((n) => /\.(redirect|metacopy)$/.test(n)))
       throw new UnreadableEffects(`overlayfs kept ${p} as a reference, not a whole file; the transaction cannot be read`);
     if (names.length > 0) overlayAttrs.set(p, names);
+  }
+  // Directories made again after a delete (opaque: what was below is gone), from the same read; the diff reads them too.
+  for (const u of uppers) {
+    const x = u.st.isDirectory() ? attrs.get(path.join(u.t.upper, u.rel)) : undefined;
+    if (x && Object.entries(x).some(([n, v]) => /^(trusted|user)\.overlay\.opaque$/.test(n) && v === OPAQUE_YES))
+      (u.t.opaque ??= new Set()).add(u.rel);
   }
   const byUpper = new Map(uppers.map((u) => [path.join(u.t.upper, u.rel), u]));
 

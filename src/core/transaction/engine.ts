@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { removeRun, runInOverlay, type OverlayRun } from '../jail/preview';
 import { applySteps, JOURNAL } from './apply';
+import { syncBeforeCommit } from './durable';
 import { readEffects, type ReadEffects } from './effects';
-import { changedSince, fsNow } from './fingerprint';
+import { changedSince, fsNow, fsStamp } from './fingerprint';
 import { installedPackages, packageChanges, packageListedFiles } from './packages';
 import { judgeEffects, type EffectContext, type EffectFinding } from './rules';
 import { UndoStore, type Dropped, type StoreLimits } from './store';
@@ -83,8 +84,11 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
       'transactions need aios to run as root (it moves root-owned files into place); turn [transactions] off or run aios as root',
     );
   store.ensure();
-  const beganNs = fsNow(store.scratch);
+  // Began: on the filesystem's clock, a tick past everything before this call, read as the command starts.
+  const before = fsStamp(store.scratch);
+  let beganNs = before;
   const run = await runInOverlay({
+    beforeStart: () => (beganNs = fsNow(store.scratch, before)),
     command: o.command,
     cwd: o.cwd,
     env: o.env,
@@ -144,6 +148,7 @@ export function commitTransaction(
     const conflicts = p.steps.filter((s) => s.to.kind !== 'meta').flatMap((s) => changedSince(s.path, p.beganNs));
     if (conflicts.length > 0) throw new TransactionConflict(conflicts);
     removeXattrs(p.overlayAttrs);
+    syncBeforeCommit(p.steps, p.run.stateDir);
     const dpkgStatus = meta.dpkgStatus ?? '/var/lib/dpkg/status';
     // dpkg's status is read (a few MB) only when the command changed it.
     const before = p.steps.some((s) => s.path === dpkgStatus) ? installedPackages(dpkgStatus) : null;

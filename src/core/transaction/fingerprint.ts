@@ -41,30 +41,33 @@ export function changedSince(p: string, sinceNs: bigint, limit = 5): string[] {
   return out;
 }
 
-/**
- * Now, on the filesystem's clock: the change time of a file made for the
- * purpose, once that clock has ticked past the change times of anything made
- * before (it is coarse, a few ms), so a file written just before the
- * transaction began is not taken for one changed underneath it.
- */
-export function fsNow(dir: string): bigint {
+/** The filesystem's clock now, coarse: the change time of a file made (and removed) for the purpose. */
+export function fsStamp(dir: string): bigint {
   const marker = path.join(dir, `.began-${process.pid}`);
-  const stamp = () => {
+  try {
     fs.writeFileSync(marker, '');
     fs.utimesSync(marker, new Date(), new Date());
     return fs.lstatSync(marker, { bigint: true }).ctimeNs;
-  };
-  try {
-    const first = stamp();
-    let now = first;
-    for (let i = 0; i < 200 && now === first; i++) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-      now = stamp();
-    }
-    return now;
   } finally {
     fs.rmSync(marker, { force: true });
   }
+}
+
+/**
+ * Now, on the filesystem's clock, once that clock has ticked past the change
+ * times of anything made before (it is coarse, a few ms), so a file written
+ * just before the transaction began is not taken for one changed underneath
+ * it. With `after` (an earlier fsStamp), past that reading: the work done in
+ * between (making the jail) usually outlasts a tick, and nothing waits.
+ */
+export function fsNow(dir: string, after?: bigint): bigint {
+  const first = after ?? fsStamp(dir);
+  let now = fsStamp(dir);
+  for (let i = 0; i < 200 && now === first; i++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    now = fsStamp(dir);
+  }
+  return now;
 }
 
 export const overlaps = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);

@@ -3,9 +3,11 @@ import fs from 'node:fs';
 
 /**
  * Extended attributes (file capabilities, ACLs, SELinux labels, overlayfs's
- * own bookkeeping) read and written in one python3 process per batch: Node
- * has no xattr API, and one process for many files is what keeps a commit of
- * a package's hundreds of files fast. Values travel base64-encoded.
+ * own bookkeeping), many files per process: Node has no xattr API, and one
+ * process for many files is what keeps a commit of a package's hundreds of
+ * files fast. Read with getfattr and removed with setfattr (attr, a few ms);
+ * written (rare: a directory's own attributes changed) in python3, whose
+ * values travel base64-encoded.
  */
 
 export type Xattrs = Record<string, string>;
@@ -30,12 +32,6 @@ for p in req.get('read', []):
     if attrs:
         out[p] = attrs
 errors = []
-for p, names in req.get('remove', {}).items():
-    for n in names:
-        try:
-            os.removexattr(p, n, follow_symlinks=False)
-        except OSError as e:
-            errors.append('%s: %s: %s' % (p, n, e.strerror))
 for p, attrs in req.get('write', {}).items():
     try:
         have = set(os.listxattr(p, follow_symlinks=False))
@@ -59,7 +55,6 @@ export class XattrError extends Error {}
 
 interface Request {
   read?: string[];
-  remove?: Record<string, string[]>;
   /** Each path's attributes become exactly these (others removed). */
   write?: Record<string, Xattrs>;
 }
@@ -132,10 +127,23 @@ export function writeXattrs(entries: ReadonlyMap<string, Xattrs>): void {
   if (errors.length > 0) throw new XattrError(`could not set extended attributes: ${errors.slice(0, 3).join('; ')}`);
 }
 
-/** Removes the named attributes; throws naming what failed. */
+/**
+ * Removes the named attributes; throws naming what failed. With setfattr
+ * (attr), one process per attribute name (overlayfs leaves one or two kinds),
+ * not python3: this runs in every commit that changed a file already there,
+ * and python's start-up is tens of ms.
+ */
 export function removeXattrs(entries: ReadonlyMap<string, readonly string[]>): void {
-  if (entries.size === 0) return;
-  const { errors } = call({ remove: Object.fromEntries([...entries].map(([p, n]) => [p, [...n]])) });
+  const byName = new Map<string, string[]>();
+  for (const [p, names] of entries) for (const n of names) byName.set(n, [...(byName.get(n) ?? []), p]);
+  const errors: string[] = [];
+  for (const [name, paths] of byName)
+    for (let i = 0; i < paths.length; i += 1000) {
+      const r = spawnSync('setfattr', ['-h', '-x', name, '--', ...paths.slice(i, i + 1000)], { encoding: 'utf8' });
+      if (r.error)
+        throw new XattrError(`extended attributes could not be removed (setfattr: ${r.error.message}); install the attr package`);
+      if (r.status !== 0) errors.push(...r.stderr.split('\n').filter(Boolean));
+    }
   if (errors.length > 0) throw new XattrError(`could not remove extended attributes: ${errors.slice(0, 3).join('; ')}`);
 }
 

@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Step } from './types';
+
+/**
+ * A transaction's upper layers are mounted `volatile` (jail/preview.ts):
+ * nothing synced them when they were unmounted, and a command's own fsyncs
+ * (dpkg's) did nothing in them. So what a commit is about to move into place
+ * is written to disk first, as an ordinary unmount would have done, and a
+ * crash right after the commit leaves no empty file where the command wrote
+ * one. A few files are synced one by one (a few ms); more, with one sync of
+ * the filesystem that holds them.
+ */
+
+export class NotDurable extends Error {}
+
+const ONE_BY_ONE = 16;
+
+/** Syncs one file; false when aios may not open it. */
+function fsyncFile(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EPERM') return false;
+    throw err;
+  }
+  try {
+    fs.fsyncSync(fd);
+    return true;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Syncs the regular files the steps move into place (from the upper layers); throws when that fails: nothing is applied then. */
+export function syncBeforeCommit(steps: readonly Step[], scratch: string): void {
+  const files: string[] = [];
+  const collect = (p: string): boolean => {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (st?.isFile()) files.push(p);
+    else if (st?.isDirectory()) for (const n of fs.readdirSync(p)) if (!collect(path.join(p, n))) return false;
+    return files.length <= ONE_BY_ONE;
+  };
+  let few = true;
+  for (const s of steps) if (s.to.kind === 'node' && !(few = collect(s.to.from))) break;
+  try {
+    if (few && files.every(fsyncFile)) return;
+    // Many files, or some aios may not open (root's, through sudo): the whole filesystem, which anyone may sync.
+    const r = spawnSync('sync', ['--file-system', '--', scratch], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error((r.stderr || r.error?.message || `exit ${r.status}`).trim());
+  } catch (err) {
+    throw new NotDurable(`not applied: what the command wrote could not be written to disk (${(err as Error).message})`);
+  }
+}
