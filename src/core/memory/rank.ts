@@ -49,10 +49,13 @@ export class Ranker {
         `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts
          WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
       ),
-      // A rowid range FTS5 applies itself (a list of rowids would run the match once per rowid).
-      scoredBetween: db.prepare(
+      // Only the candidates are scored: bm25 reads a row's sizes and positions, which for every match
+      // of the phrases in the candidates' range (sparse candidates span the table) cost milliseconds.
+      // `+rowid` keeps the list away from FTS5, which would run the match once per rowid; SQLite
+      // filters the phrases' matches by it before calling bm25.
+      scoredAmong: db.prepare(
         `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts
-         WHERE aios_memory_fts MATCH ? AND rowid BETWEEN ? AND ?`,
+         WHERE aios_memory_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))`,
       ),
     };
   }
@@ -73,9 +76,8 @@ export class Ranker {
     if (capped) newest.pop();
     if (newest.length === 0 || rare.length === 0) return { rows: newest.map((rowid) => ({ rowid, score: 0 })), capped };
     const scores = new Map<number, number>();
-    // The uncommon phrases match at most `common` memories each: scoring them all in the candidates' range is cheap.
-    for (const r of this.stmts.scoredBetween.all(rare.join(' OR '), newest[newest.length - 1], newest[0]) as Candidate[])
-      scores.set(r.rowid, r.score);
+    // The uncommon phrases match at most `common` memories each: reading their matches is cheap, scoring them is not.
+    for (const r of this.stmts.scoredAmong.all(rare.join(' OR '), JSON.stringify(newest)) as Candidate[]) scores.set(r.rowid, r.score);
     return { rows: newest.map((rowid) => ({ rowid, score: scores.get(rowid) ?? 0 })), capped };
   }
 
