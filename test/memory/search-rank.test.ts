@@ -65,9 +65,10 @@ describe('ranking at any size', () => {
     for (let i = 0; i < 200; i++) {
       const a = `"${zipf()}"`;
       const b = `"${zipf()}"`;
-      for (const match of [`${a} AND ${b}`, `${a} OR ${b}`]) {
+      for (const join of ['AND', 'OR'] as const) {
+        const match = `${a} ${join} ${b}`;
         const got = ranker
-          .candidates(match, [a, b], 500)
+          .candidates([a, b], join, 500)
           .rows.sort((x, y) => x.score - y.score || y.rowid - x.rowid)
           .map((r) => r.rowid);
         expect(got.slice(0, 20), match).toEqual(before(match, 500).slice(0, 20));
@@ -82,7 +83,7 @@ describe('ranking at any size', () => {
     let checked = 0;
     for (const rare of VOCAB.slice(200)) {
       const match = `"${common}" AND "${rare}"`;
-      const { rows, capped } = ranker.candidates(match, [`"${common}"`, `"${rare}"`], 50);
+      const { rows, capped } = ranker.candidates([`"${common}"`, `"${rare}"`], 'AND', 50);
       const newest = store.connection
         .prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT 50')
         .pluck()
@@ -103,7 +104,7 @@ describe('ranking at any size', () => {
     }
     expect(checked).toBeGreaterThan(20);
     // Every word common: the newest matches first.
-    const all = ranker.candidates(`"${common}"`, [`"${common}"`], 20);
+    const all = ranker.candidates([`"${common}"`], 'AND', 20);
     expect(all.capped).toBe(true);
     expect(all.rows.map((r) => r.rowid)).toEqual(
       store.connection

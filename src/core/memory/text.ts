@@ -132,13 +132,22 @@ function escapeRegExp(s: string): string {
  * found literally (diacritics, segmentation), the start of the text is shown.
  */
 export function makeSnippet(text: string, terms: readonly string[], options: SnippetOptions = {}): string {
+  return snippetMaker(terms, options)(text);
+}
+
+/** `makeSnippet` for many texts and the same terms: the terms are prepared once. */
+export function snippetMaker(terms: readonly string[], options: SnippetOptions = {}): (text: string) => string {
   const width = options.width ?? 160;
   const open = options.open ?? '«';
   const close = options.close ?? '»';
   const ellipsis = options.ellipsis ?? '…';
   const needles = [...new Set(terms.flatMap((t) => (CJK_RE.test(t) ? words(t) : [t])).filter((t) => t.length > 0))];
-  const flat = text.replace(/\s+/g, ' ');
   const marker = needleMatcher(needles, options);
+  return (text) => snippetOf(text, marker, width, open, close, ellipsis);
+}
+
+function snippetOf(text: string, marker: NeedleMatcher | undefined, width: number, open: string, close: string, ellipsis: string): string {
+  const flat = text.replace(/\s+/g, ' ');
   const first = marker ? (marker.matches(flat).next().value?.[0] ?? -1) : -1;
   let start = first < 0 ? 0 : Math.max(0, first - Math.floor(width / 4));
   if (start > 0) {
