@@ -119,6 +119,8 @@ export class MemoryStore {
         ),
         byId: db.prepare(`SELECT ${COLUMNS} FROM memories WHERE id = ?`),
         byRowid: db.prepare(`SELECT ${COLUMNS} FROM memories WHERE rowid = ?`),
+        // One statement for a page of hits, not one per hit.
+        byRowids: db.prepare(`SELECT ${COLUMNS} FROM memories WHERE rowid IN (SELECT value FROM json_each(?))`),
         update: db.prepare('UPDATE memories SET content = ?, updated_at = ? WHERE rowid = ?'),
         remove: db.prepare('DELETE FROM memories WHERE rowid = ?'),
         clearRelationships: db.prepare('DELETE FROM relationship_cache'),
@@ -277,8 +279,12 @@ export class MemoryStore {
           // The index matched stems at word starts: mark the same in the snippet.
           const marks = { ...options.snippet, wordStart: true, stems: stemsOf(parsed.terms) };
           const snippet = snippetMaker(parsed.terms, marks);
-          for (const c of rows.slice(offset, offset + limit)) {
-            const row = this.stmts.byRowid.get(c.rowid) as MemoryRow | undefined;
+          const page = rows.slice(offset, offset + limit);
+          const fetched = new Map(
+            (this.stmts.byRowids.all(JSON.stringify(page.map((c) => c.rowid))) as MemoryRow[]).map((r) => [r.rowid, r]),
+          );
+          for (const c of page) {
+            const row = fetched.get(c.rowid);
             if (!row) continue;
             const memory = rowToMemory(row);
             hits.push({ memory, score: -c.score, snippet: snippetFor(memory, snippet, marks.open), matchedBy: 'fts', capped });
