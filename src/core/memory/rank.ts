@@ -12,12 +12,15 @@ import type Database from 'better-sqlite3';
  *    memories (reading at most that many entries);
  *  - when none does, the newest `cap` matches are scored by bm25 exactly as
  *    before;
- *  - otherwise the newest `cap` matches are read without scores (FTS5 stops
- *    early: a fraction of a millisecond), and bm25 scores them by the
- *    phrases that are not common only
+ *  - otherwise the newest `cap` matches are read without scores, and bm25
+ *    scores those candidates (only them) by the phrases that are not common
  *    (a common word tells little about relevance: bm25 gives it almost no
  *    weight anyway), and when every phrase is common the newest matches come
  *    first. `capped` says when more matched than were ranked.
+ *    When all the phrases must match and one is not common, its matches say
+ *    where the candidates can lie, and the rest are read forwards over those
+ *    ranges (see `newestOfAll`): a common phrase, such as a short prefix in
+ *    most memories, may have to be read over most of the table.
  */
 
 export interface Candidate {
@@ -62,10 +65,12 @@ export class Ranker {
       // Only the candidates are scored: bm25 reads a row's sizes and positions, which for every match
       // of the phrases in the candidates' range (sparse candidates span the table) cost milliseconds.
       // `+rowid` keeps the list away from FTS5, which would run the match once per rowid; SQLite
-      // filters the phrases' matches by it before calling bm25.
+      // filters the phrases' matches by it before calling bm25. FTS5 applies the range itself, but
+      // only when its bounds are INTEGERs (better-sqlite3 binds numbers as REAL).
       scoredAmong: db.prepare(
         `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts
-         WHERE aios_memory_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))`,
+         WHERE aios_memory_fts MATCH ? AND rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER)
+           AND +rowid IN (SELECT value FROM json_each(?))`,
       ),
     };
   }
@@ -90,7 +95,13 @@ export class Ranker {
     if (newest.length === 0 || rare.length === 0) return { rows: newest.map((rowid) => ({ rowid, score: 0 })), capped };
     const scores = new Map<number, number>();
     // The uncommon phrases match at most `common` memories each: reading their matches is cheap, scoring them is not.
-    for (const r of this.stmts.scoredAmong.all(rare.join(' OR '), JSON.stringify(newest)) as Candidate[]) scores.set(r.rowid, r.score);
+    for (const r of this.stmts.scoredAmong.all(
+      rare.join(' OR '),
+      newest[newest.length - 1],
+      newest[0],
+      JSON.stringify(newest),
+    ) as Candidate[])
+      scores.set(r.rowid, r.score);
     return { rows: newest.map((rowid) => ({ rowid, score: scores.get(rowid) ?? 0 })), capped };
   }
 
