@@ -9,7 +9,7 @@ import { getProfile, latestAnalysis, saveAnalysis, type LayerSource, type UserPr
 import { getRelationship, listRelationships, type RelationshipInference } from './relationships';
 import { assertCompatible, ensureSchema, readSchemaState, type SchemaState } from './schema';
 import { stemsOf } from './stem';
-import { likePattern, parseQuery, snippetMaker, valueToText, type QueryPhrase, type SnippetOptions } from './text';
+import { likePattern, parseQuery, snippetMaker, valueToText, type QueryPhrase } from './text';
 import type { BigFive, CreateAiOptions, ListOptions, Memory, MemorySearchHit, SearchOptions, UserAnalysis } from './types';
 
 interface MemoryRow {
