@@ -192,4 +192,17 @@ describe('changes no mark shows, found by the moving window', () => {
     expect(found('kale')).toHaveLength(1);
     expect(found('chard')).toEqual([]);
   });
+
+  it('a window step that finds nothing changed takes no write lock, so searches go on while another process writes', () => {
+    aigptInsert('a foreign commit starts a turn of the window');
+    index.sync();
+    store!.connection.pragma('busy_timeout = 100');
+    foreign!.exec('BEGIN IMMEDIATE');
+    try {
+      for (let i = 0; i < 3; i++) expect(index.sync()).toEqual({ skipped: false, added: 0, updated: 0, removed: 0 });
+    } finally {
+      foreign!.exec('ROLLBACK');
+    }
+    expectInStep(store!.connection);
+  });
 });

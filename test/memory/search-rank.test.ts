@@ -65,9 +65,10 @@ describe('ranking at any size', () => {
     for (let i = 0; i < 200; i++) {
       const a = `"${zipf()}"`;
       const b = `"${zipf()}"`;
-      for (const match of [`${a} AND ${b}`, `${a} OR ${b}`]) {
+      for (const join of ['AND', 'OR'] as const) {
+        const match = `${a} ${join} ${b}`;
         const got = ranker
-          .candidates(match, [a, b], 500)
+          .candidates([a, b], join, 500)
           .rows.sort((x, y) => x.score - y.score || y.rowid - x.rowid)
           .map((r) => r.rowid);
         expect(got.slice(0, 20), match).toEqual(before(match, 500).slice(0, 20));
@@ -82,7 +83,7 @@ describe('ranking at any size', () => {
     let checked = 0;
     for (const rare of VOCAB.slice(200)) {
       const match = `"${common}" AND "${rare}"`;
-      const { rows, capped } = ranker.candidates(match, [`"${common}"`, `"${rare}"`], 50);
+      const { rows, capped } = ranker.candidates([`"${common}"`, `"${rare}"`], 'AND', 50);
       const newest = store.connection
         .prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT 50')
         .pluck()
@@ -103,7 +104,7 @@ describe('ranking at any size', () => {
     }
     expect(checked).toBeGreaterThan(20);
     // Every word common: the newest matches first.
-    const all = ranker.candidates(`"${common}"`, [`"${common}"`], 20);
+    const all = ranker.candidates([`"${common}"`], 'AND', 20);
     expect(all.capped).toBe(true);
     expect(all.rows.map((r) => r.rowid)).toEqual(
       store.connection
@@ -111,6 +112,62 @@ describe('ranking at any size', () => {
         .pluck()
         .all(`"${common}"`),
     );
+  });
+
+  it('with a common word or prefix, ranks exactly as the newest matches scored by the other words did before', () => {
+    // What candidates() did before: the newest cap + 1 matches of the whole expression read backwards, scored by
+    // bm25 of the uncommon phrases over every match of theirs between the oldest and newest candidate.
+    const reference = (phrases: string[], common: number, cap: number) => {
+      const db = store.connection;
+      const isCommon = (p: string) =>
+        db.prepare('SELECT 1 FROM aios_memory_fts WHERE aios_memory_fts MATCH ? LIMIT 1 OFFSET ?').pluck().get(p, common) !== undefined;
+      const rare = phrases.filter((p) => !isCommon(p));
+      const newest = db
+        .prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?')
+        .pluck()
+        .all(phrases.join(' AND '), cap + 1) as number[];
+      const capped = newest.length > cap;
+      if (capped) newest.pop();
+      const scores = new Map<number, number>();
+      if (newest.length > 0 && rare.length > 0) {
+        const rows = db
+          .prepare(
+            `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts
+             WHERE aios_memory_fts MATCH ? AND rowid BETWEEN ? AND ?`,
+          )
+          .all(rare.join(' OR '), newest[newest.length - 1], newest[0]) as { rowid: number; score: number }[];
+        for (const r of rows) scores.set(r.rowid, r.score);
+      }
+      const rows = newest.map((rowid) => ({ rowid, score: scores.get(rowid) ?? 0 }));
+      return { rows: rows.sort((a, b) => a.score - b.score || b.rowid - a.rowid), capped };
+    };
+    const common = 300;
+    const ranker = new Ranker(store.connection, common);
+    // Pairs at three caps. Uncommon words from a few matches to just under the threshold; common words and short prefixes matching most rows.
+    const byCount = VOCAB.map((w) => ({ w, n: matchCount(`"${w}"`) })).filter((x) => x.n > 0);
+    const uncommon = byCount.filter((x) => x.n <= common).map((x) => `"${x.w}"`);
+    const commonOnes = [...byCount.filter((x) => x.n > common).map((x) => `"${x.w}"`), '"w1"*', '"w2x"*', '"w"*'];
+    expect(uncommon.length).toBeGreaterThan(100);
+    expect(commonOnes.length).toBeGreaterThan(5);
+    let compared = 0;
+    let multiRange = 0;
+    const counts = new Map(byCount.map((x) => [`"${x.w}"`, x.n]));
+    for (let i = 0; i < 80; i++) {
+      const a = uncommon[Math.floor(rnd() * uncommon.length)]!;
+      const b = commonOnes[Math.floor(rnd() * commonOnes.length)]!;
+      for (const cap of [5, 60, 500]) {
+        const got = ranker.candidates([a, b], 'AND', cap);
+        const want = reference([a, b], common, cap);
+        expect(got.capped, `${a} ${b} ${cap}`).toBe(want.capped);
+        expect(got.rows.sort((x, y) => x.score - y.score || y.rowid - x.rowid).slice(0, 20), `${a} ${b} ${cap}`).toEqual(
+          want.rows.slice(0, 20),
+        );
+        if (want.rows.length > 0) compared++;
+        if (counts.get(a)! > cap + 1) multiRange++;
+      }
+    }
+    expect(compared).toBeGreaterThan(150);
+    expect(multiRange).toBeGreaterThan(60);
   });
 
   it('takes the last word, and a word found nowhere as typed, as a prefix; other words as words', () => {

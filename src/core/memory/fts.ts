@@ -190,7 +190,7 @@ export class MemoryIndex {
     // others (history, another aios) leave memories as they were.
     const plan = this.plan(mark);
     if (plan === 'renumbered') return this.fullSync();
-    if (plan.gone.length === 0 && plan.changed === 0 && plan.orphans.length === 0 && plan.mark === mark) {
+    if (plan.gone.length === 0 && plan.changed === 0 && plan.orphans.length === 0 && plan.mark === undefined) {
       this.cursor = plan.nextCursor;
       return result;
     }

@@ -4,12 +4,12 @@ import { openWritableOrReadOnly } from './open-mode';
 import { isWriteBlocked, MemoryStoreError, toMemoryError } from './errors';
 import { newUlid, nowDbTimestamp, parseRelatedEntities, toF32 } from './format';
 import { MemoryIndex, type SyncResult } from './fts';
-import { Ranker, type Candidates } from './rank';
+import { Ranker, type Candidates, type CommonPhrases } from './rank';
 import { getProfile, latestAnalysis, saveAnalysis, type LayerSource, type UserProfile } from './profile';
 import { getRelationship, listRelationships, type RelationshipInference } from './relationships';
 import { assertCompatible, ensureSchema, readSchemaState, type SchemaState } from './schema';
 import { stemsOf } from './stem';
-import { likePattern, makeSnippet, parseQuery, valueToText, type QueryPhrase, type SnippetOptions } from './text';
+import { likePattern, parseQuery, snippetMaker, valueToText, type QueryPhrase } from './text';
 import type { BigFive, CreateAiOptions, ListOptions, Memory, MemorySearchHit, SearchOptions, UserAnalysis } from './types';
 
 interface MemoryRow {
@@ -119,6 +119,8 @@ export class MemoryStore {
         ),
         byId: db.prepare(`SELECT ${COLUMNS} FROM memories WHERE id = ?`),
         byRowid: db.prepare(`SELECT ${COLUMNS} FROM memories WHERE rowid = ?`),
+        // One statement for a page of hits, not one per hit.
+        byRowids: db.prepare(`SELECT ${COLUMNS} FROM memories WHERE rowid IN (SELECT value FROM json_each(?))`),
         update: db.prepare('UPDATE memories SET content = ?, updated_at = ? WHERE rowid = ?'),
         remove: db.prepare('DELETE FROM memories WHERE rowid = ?'),
         clearRelationships: db.prepare('DELETE FROM relationship_cache'),
@@ -276,11 +278,16 @@ export class MemoryStore {
           const hits: MemorySearchHit[] = [];
           // The index matched stems at word starts: mark the same in the snippet.
           const marks = { ...options.snippet, wordStart: true, stems: stemsOf(parsed.terms) };
-          for (const c of rows.slice(offset, offset + limit)) {
-            const row = this.stmts.byRowid.get(c.rowid) as MemoryRow | undefined;
+          const snippet = snippetMaker(parsed.terms, marks);
+          const page = rows.slice(offset, offset + limit);
+          const fetched = new Map(
+            (this.stmts.byRowids.all(JSON.stringify(page.map((c) => c.rowid))) as MemoryRow[]).map((r) => [r.rowid, r]),
+          );
+          for (const c of page) {
+            const row = fetched.get(c.rowid);
             if (!row) continue;
             const memory = rowToMemory(row);
-            hits.push({ memory, score: -c.score, snippet: this.snippetFor(memory, parsed.terms, marks), matchedBy: 'fts', capped });
+            hits.push({ memory, score: -c.score, snippet: snippetFor(memory, snippet, marks.open), matchedBy: 'fts', capped });
           }
           return hits;
         }
@@ -299,17 +306,18 @@ export class MemoryStore {
    */
   private ranked(ranker: Ranker, phrases: QueryPhrase[], wanted: number, cap: number): Candidates | undefined {
     const exact = phrases.map((p) => p.exact);
-    let best = ranker.candidates(exact.join(' AND '), exact, cap);
+    const known: CommonPhrases = new Map();
+    let best = ranker.candidates(exact, 'AND', cap, known);
     if (best.rows.length >= wanted || best.capped) return best;
     const last = phrases.length - 1;
     const widened = phrases.map((p, i) => (p.prefix !== p.exact && (i === last || !ranker.matchesAny(p.exact)) ? p.prefix : p.exact));
     if (widened.some((p, i) => p !== exact[i])) {
-      const found = ranker.candidates(widened.join(' AND '), widened, cap);
+      const found = ranker.candidates(widened, 'AND', cap, known);
       if (found.rows.length > best.rows.length) best = found;
       if (best.rows.length >= wanted || best.capped) return best;
     }
     if (best.rows.length > 0 || widened.length < 2) return best;
-    return ranker.candidates(widened.join(' OR '), widened, cap);
+    return ranker.candidates(widened, 'OR', cap, known);
   }
 
   private trySync(): boolean {
@@ -323,26 +331,22 @@ export class MemoryStore {
     }
   }
 
-  /** The excerpt from the content, or from the interpretation when only that matched. */
-  private snippetFor(memory: Memory, terms: string[], options: SnippetOptions | undefined): string {
-    const open = options?.open ?? '«';
-    const inContent = makeSnippet(memory.content, terms, options);
-    if (!inContent.includes(open) && memory.aiInterpretation) {
-      const inInterp = makeSnippet(memory.aiInterpretation, terms, options);
-      if (inInterp.includes(open)) return inInterp;
-    }
-    return inContent;
-  }
-
   private substringSearch(terms: string[], limit: number, offset: number, options: SearchOptions): MemorySearchHit[] {
     const where = terms.map(() => "(content LIKE ? ESCAPE '\\' OR ai_interpretation LIKE ? ESCAPE '\\')").join(' AND ');
     const params = terms.flatMap((t) => [likePattern(t), likePattern(t)]);
     const rows = this.db
       .prepare(`SELECT ${COLUMNS} FROM memories WHERE ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`)
       .all(...params, limit, offset) as MemoryRow[];
+    const snippet = snippetMaker(terms, options.snippet);
     return rows.map((r) => {
       const memory = rowToMemory(r);
-      return { memory, score: 0, snippet: this.snippetFor(memory, terms, options.snippet), matchedBy: 'substring' as const, capped: false };
+      return {
+        memory,
+        score: 0,
+        snippet: snippetFor(memory, snippet, options.snippet?.open),
+        matchedBy: 'substring' as const,
+        capped: false,
+      };
     });
   }
 
@@ -383,6 +387,16 @@ export class MemoryStore {
     this.closed = true;
     this.db.close();
   }
+}
+
+/** The excerpt from the content, or from the interpretation when only that matched. */
+function snippetFor(memory: Memory, snippet: (text: string) => string, open = '«'): string {
+  const inContent = snippet(memory.content);
+  if (!inContent.includes(open) && memory.aiInterpretation) {
+    const inInterp = snippet(memory.aiInterpretation);
+    if (inInterp.includes(open)) return inInterp;
+  }
+  return inContent;
 }
 
 /** Opens (creating or migrating when needed) the memory database at `dbPath`. Throws MemoryStoreError. */

@@ -132,14 +132,23 @@ function escapeRegExp(s: string): string {
  * found literally (diacritics, segmentation), the start of the text is shown.
  */
 export function makeSnippet(text: string, terms: readonly string[], options: SnippetOptions = {}): string {
+  return snippetMaker(terms, options)(text);
+}
+
+/** `makeSnippet` for many texts and the same terms: the terms are prepared once. */
+export function snippetMaker(terms: readonly string[], options: SnippetOptions = {}): (text: string) => string {
   const width = options.width ?? 160;
   const open = options.open ?? '«';
   const close = options.close ?? '»';
   const ellipsis = options.ellipsis ?? '…';
   const needles = [...new Set(terms.flatMap((t) => (CJK_RE.test(t) ? words(t) : [t])).filter((t) => t.length > 0))];
+  const marker = needleMatcher(needles, options);
+  return (text) => snippetOf(text, marker, width, open, close, ellipsis);
+}
+
+function snippetOf(text: string, marker: NeedleMatcher | undefined, width: number, open: string, close: string, ellipsis: string): string {
   const flat = text.replace(/\s+/g, ' ');
-  const re = needlePattern(needles, options);
-  const first = re ? flat.search(re) : -1;
+  const first = marker ? (marker.matches(flat).next().value?.[0] ?? -1) : -1;
   let start = first < 0 ? 0 : Math.max(0, first - Math.floor(width / 4));
   if (start > 0) {
     const space = flat.lastIndexOf(' ', start);
@@ -154,20 +163,102 @@ export function makeSnippet(text: string, terms: readonly string[], options: Sni
   if (start > 0 && isLowSurrogate(flat.charCodeAt(start))) start++;
   if (end < flat.length && isLowSurrogate(flat.charCodeAt(end))) end++;
   let body = flat.slice(start, end);
-  if (re) body = body.replace(re, (m) => `${open}${m}${close}`);
+  if (marker) body = marker.mark(body, open, close);
   return `${start > 0 ? ellipsis : ''}${body}${end < flat.length ? ellipsis : ''}`;
 }
 
-/** One pattern for every needle, longest first; a stem also takes the rest of its word. */
-function needlePattern(needles: string[], options: SnippetOptions): RegExp | undefined {
-  const start = (needle: string): string =>
-    options.wordStart && !CJK_RE.test(needle) ? `(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}` : escapeRegExp(needle);
+/**
+ * A letter or digit, and a run of them, as `[\p{L}\p{N}]` reads with the `iu`
+ * flags. Compiled once: V8 takes 1-3 ms to compile a pattern holding these
+ * classes, so a pattern built per search around them cost more than the search.
+ */
+const WORD_CHAR = /[\p{L}\p{N}]/iuy;
+const WORD_TAIL = /[\p{L}\p{N}]*/iuy;
+
+/** One way a needle can match: the literal, only where a word starts, and taking the rest of the word (a stem). */
+interface Alternative {
+  literal: RegExp;
+  wordStart: boolean;
+  tail: boolean;
+}
+
+interface NeedleMatcher {
+  /** [start, end) of each match, left to right, not overlapping. */
+  matches(text: string): Generator<[number, number]>;
+  mark(text: string, open: string, close: string): string;
+}
+
+/**
+ * Finds the needles as one case-insensitive alternation would, stems (longest
+ * first, each taking the rest of its word) before needles (longest first):
+ * at the leftmost place any alternative matches, the first that does.
+ * Literal positions come from a pattern of the literals alone; whether a
+ * word starts there, and where it ends, from the two patterns above.
+ */
+function needleMatcher(needles: string[], options: SnippetOptions): NeedleMatcher | undefined {
   const stems = [...new Set((options.stems ?? []).filter((s) => s.length > 0))];
-  const parts = [
-    ...stems.sort((a, b) => b.length - a.length).map((s) => `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}[\\p{L}\\p{N}]*`),
-    ...needles.sort((a, b) => b.length - a.length).map(start),
-  ];
-  return parts.length > 0 ? new RegExp(parts.join('|'), 'giu') : undefined;
+  const alternatives: Alternative[] = [
+    ...stems.sort((a, b) => b.length - a.length).map((s) => ({ text: s, wordStart: true, tail: true })),
+    ...needles
+      .sort((a, b) => b.length - a.length)
+      .map((n) => ({ text: n, wordStart: options.wordStart === true && !CJK_RE.test(n), tail: false })),
+  ].map((a) => ({ literal: new RegExp(escapeRegExp(a.text), 'iuy'), wordStart: a.wordStart, tail: a.tail }));
+  if (alternatives.length === 0) return undefined;
+  const literals = [...new Set([...stems, ...needles])];
+  const anyLiteral = new RegExp(literals.map(escapeRegExp).join('|'), 'giu');
+  function* matches(text: string): Generator<[number, number]> {
+    for (let from = 0; from <= text.length;) {
+      anyLiteral.lastIndex = from;
+      const found = anyLiteral.exec(text);
+      if (!found) return;
+      const at = found.index;
+      const end = matchAt(alternatives, text, at);
+      if (end === undefined) {
+        from = at + (isHighSurrogate(text.charCodeAt(at)) && isLowSurrogate(text.charCodeAt(at + 1)) ? 2 : 1);
+        continue;
+      }
+      yield [at, end];
+      from = end;
+    }
+  }
+  return {
+    matches,
+    mark(text, open, close) {
+      let out = '';
+      let last = 0;
+      for (const [s, e] of matches(text)) {
+        out += `${text.slice(last, s)}${open}${text.slice(s, e)}${close}`;
+        last = e;
+      }
+      return out + text.slice(last);
+    },
+  };
+}
+
+/** Where the first alternative that matches at `at` ends, or undefined when none does. */
+function matchAt(alternatives: Alternative[], text: string, at: number): number | undefined {
+  for (const alt of alternatives) {
+    if (alt.wordStart && followsWordChar(text, at)) continue;
+    alt.literal.lastIndex = at;
+    if (!alt.literal.test(text)) continue;
+    if (!alt.tail) return alt.literal.lastIndex;
+    WORD_TAIL.lastIndex = alt.literal.lastIndex;
+    WORD_TAIL.test(text);
+    return WORD_TAIL.lastIndex;
+  }
+  return undefined;
+}
+
+/** True when the character before `at` is a letter or digit (what the lookbehind `(?<![\p{L}\p{N}])` rules out). */
+function followsWordChar(text: string, at: number): boolean {
+  if (at === 0) return false;
+  const before = at >= 2 && isLowSurrogate(text.charCodeAt(at - 1)) && isHighSurrogate(text.charCodeAt(at - 2)) ? at - 2 : at - 1;
+  WORD_CHAR.lastIndex = before;
+  return WORD_CHAR.test(text);
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 function isLowSurrogate(code: number): boolean {
