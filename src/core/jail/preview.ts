@@ -41,6 +41,8 @@ export interface OverlayRunOptions {
   hide?: readonly string[];
   /** Each piece of output as it comes (a transaction's live output); the state folder's files get it too. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Whom the command runs as, when aios runs this as root for another user (the transaction's root helper); else aios's own user. */
+  runAs?: { uid: number; gid: number; groups: readonly number[] };
 }
 
 export interface OverlayTarget {
@@ -240,6 +242,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   const stateDir = fs.mkdtempSync(path.join(base, `${STATE_PREFIX}${process.pid}-`));
   const uid = process.getuid?.() ?? 0;
   const elevated = uid !== 0;
+  const user = o.runAs ?? { uid, gid: process.getgid?.() ?? uid, groups: process.getgroups?.() ?? [] };
   const empty = (setupError: string): OverlayRun => ({
     stateDir,
     elevated: false,
@@ -334,9 +337,9 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     args: [o.shell ?? '/bin/bash', '-c', o.command],
     env: o.env,
     cwd: o.cwd,
-    uid,
-    gid: process.getgid?.() ?? uid,
-    groups: process.getgroups?.() ?? [],
+    uid: user.uid,
+    gid: user.gid,
+    groups: user.groups,
     secrets: o.secrets ?? {},
     memoryBytes: o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY,
     pids: PIDS,
@@ -344,7 +347,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     hostname: 'aios-preview',
     cgroupsPath: `/${id}`,
     cgroups,
-    ...(cgroups ? {} : { nproc: nprocLimit(uid, PIDS) }),
+    ...(cgroups ? {} : { nproc: nprocLimit(user.uid, PIDS) }),
   });
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
   const out = fs.openSync(path.join(stateDir, 'stdout'), 'w');

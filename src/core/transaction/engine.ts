@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
-import { removeRun, runInOverlay, type OverlayRun } from '../jail/preview';
+import { removeRun, runInOverlay, type OverlayRun, type OverlayRunOptions } from '../jail/preview';
 import { applySteps, JOURNAL } from './apply';
 import { readEffects, type ReadEffects } from './effects';
 import { changedSince, fsNow } from './fingerprint';
@@ -46,6 +46,8 @@ export interface TransactionOptions {
   dpkgStatus?: string;
   /** The command's output as it comes, raw (the caller redacts it); it is also read whole when the run ends. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Whom the command runs as (the root helper's caller); aios's own user by default. */
+  runAs?: OverlayRunOptions['runAs'];
 }
 
 export interface PendingTransaction extends ReadEffects {
@@ -100,6 +102,7 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.secrets ? { secrets: o.secrets } : {}),
     ...(o.onOutput ? { onOutput: o.onOutput } : {}),
+    ...(o.runAs ? { runAs: o.runAs } : {}),
   });
   if (run.setupError) {
     removeRun(run);
