@@ -218,7 +218,9 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
   it("transactions through the kiosk user's passwordless sudo: an install, an /etc edit, an rm -rf and a chmod from the chat, each undone newest first, leave /usr, /etc, /var/lib/dpkg and the home as they were", async () => {
     const dev = machines['aios-dev']!;
     const asAi = (cmd: string) => dev.exec(['runuser', '-u', 'ai', '--', 'sh', '-c', cmd]);
-    await asAi('mkdir -p /home/ai/notes/deep && echo a > /home/ai/notes/deep/a.txt && echo b > /home/ai/notes/b.txt && echo plan > /home/ai/plan.txt && chmod 644 /home/ai/plan.txt');
+    // In a folder of the home: files directly in /home/ai are read-only in a transaction there, as the shared memory
+    // folder is bound beneath it (docs/transactions.md: overlaid child by child around it).
+    await asAi('mkdir -p /home/ai/work/notes/deep && echo a > /home/ai/work/notes/deep/a.txt && echo b > /home/ai/work/notes/b.txt && echo plan > /home/ai/work/plan.txt && chmod 644 /home/ai/work/plan.txt');
     // Everything undo promises to restore (type, mode, owner, size, mtime, link target, contents), less the folders
     // that change on their own while the kiosk runs (the shared memory folder, the browser's profile and caches).
     const trees = '/usr /etc /var/lib/dpkg /home/ai';
@@ -231,7 +233,7 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
         )
       ).stdout.trim();
     const before = await timed('hash trees', hashTrees);
-    const series = ['sudo apt-get install -y ./hello.deb', "sudo sed -i 's/$/+aios/' /etc/debian_version", 'rm -rf /home/ai/notes', 'chmod 600 /home/ai/plan.txt'];
+    const series = ['sudo apt-get install -y ./hello.deb', "sudo sed -i 's/$/+aios/' /etc/debian_version", 'rm -rf /home/ai/work/notes', 'chmod 600 /home/ai/work/plan.txt'];
     await timed('transaction series', async () => {
       for (const command of series) {
         const asks = dev.count(APPROVAL);
@@ -247,8 +249,8 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     });
     expect((await dev.exec(['dpkg-query', '-W', '-f', '${Status}', 'hello'])).stdout).toBe('install ok installed');
     expect((await dev.exec(['cat', '/etc/debian_version'])).stdout).toMatch(/\+aios$/m);
-    expect((await dev.exec(['test', '-e', '/home/ai/notes'])).code).not.toBe(0);
-    expect((await dev.exec(['stat', '-c', '%a', '/home/ai/plan.txt'])).stdout.trim()).toBe('600');
+    expect((await dev.exec(['test', '-e', '/home/ai/work/notes'])).code).not.toBe(0);
+    expect((await dev.exec(['stat', '-c', '%a', '/home/ai/work/plan.txt'])).stdout.trim()).toBe('600');
     // The undo records are root's, in root's state folder (the kiosk user reached them through sudo -n).
     expect((await dev.exec(['stat', '-c', '%U %a', '/var/lib/aios/transactions/records'])).stdout.trim()).toBe('root 700');
     await timed('undo x4', async () => {

@@ -41,6 +41,8 @@ export interface OverlayRunOptions {
   hide?: readonly string[];
   /** Each piece of output as it comes (a transaction's live output); the state folder's files get it too. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** `paths` are all the folders to overlay: the cwd is not added (a transaction's list already covers it, split around what it must avoid). */
+  exactTargets?: boolean;
   /** Whom the command runs as, when aios runs this as root for another user (the transaction's root helper); else aios's own user. */
   runAs?: { uid: number; gid: number; groups: readonly number[] };
 }
@@ -86,9 +88,9 @@ const HIDDEN = ['/proc', '/sys', '/dev', '/run'];
 const inside = (child: string, parent: string) => parent === '/' || child === parent || child.startsWith(parent + '/');
 
 /** The directories to overlay: the cwd plus `paths`, real directories only, nested ones on the same filesystem dropped. */
-export function chooseTargets(cwd: string, paths: readonly string[], stateDir: string): string[] {
+export function chooseTargets(cwd: string | null, paths: readonly string[], stateDir: string): string[] {
   const seen: { dir: string; dev: number }[] = [];
-  const real = [cwd, ...paths].map((p) => {
+  const real = [...(cwd === null ? [] : [cwd]), ...paths].map((p) => {
     try {
       return fs.realpathSync(p);
     } catch {
@@ -273,7 +275,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     if (m.status !== 0) return empty(`the preview's scratch space cannot be made (${(m.stderr || m.error?.message || '').trim()})`);
     if (elevated) asRoot(true, ['chown', `${uid}:${process.getgid?.() ?? uid}`, stateDir]);
   }
-  const dirs = chooseTargets(o.cwd, o.paths, stateDir);
+  const dirs = chooseTargets(o.exactTargets ? null : o.cwd, o.paths, stateDir);
   let plan: ReturnType<typeof planMounts> & { submounts?: string[] };
   try {
     plan = planMounts(dirs, stateDir);
@@ -286,7 +288,8 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
       covered: [
         ...plan.covered,
         ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()),
-        ...(o.hide ?? []).filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()),
+        // A folder to hide that this user may not even look at (root's undo records, seen through sudo) is covered all the same.
+        ...(o.hide ?? []).filter((d) => isDirOrHidden(d)),
       ],
     };
   } catch (err) {
@@ -463,6 +466,14 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     stderr: read(path.join(stateDir, 'stderr')).slice(0, 8192),
     durationMs: performance.now() - t0,
   };
+}
+
+function isDirOrHidden(dir: string): boolean {
+  try {
+    return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EACCES';
+  }
 }
 
 /** runc's own error, from its JSON log: the container could not be made. */

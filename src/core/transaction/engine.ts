@@ -5,6 +5,7 @@ import { removeRun, runInOverlay, type OverlayRun, type OverlayRunOptions } from
 import { applySteps, JOURNAL } from './apply';
 import { readEffects, type ReadEffects } from './effects';
 import { changedSince, fsNow } from './fingerprint';
+import { lockedMounts } from './locked-mounts';
 import { installedPackages, packageChanges, packageListedFiles } from './packages';
 import { judgeEffects, type EffectContext, type EffectFinding } from './rules';
 import { UndoStore, type Dropped, type StoreLimits } from './store';
@@ -90,7 +91,8 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
     command: o.command,
     cwd: o.cwd,
     env: o.env,
-    paths: overlayAround([o.cwd, ...o.paths], store.root),
+    paths: overlayAround([o.cwd, ...o.paths], [store.root, ...lockedMounts()]),
+    exactTargets: true,
     timeoutMs: o.timeoutMs,
     network: o.network,
     stateBase: store.scratch,
