@@ -233,7 +233,7 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
         )
       ).stdout.trim();
     const before = await timed('hash trees', hashTrees);
-    const series = ['sudo apt-get install -y ./hello.deb', "sudo sed -i 's/$/+aios/' /etc/debian_version", 'rm -rf /home/ai/work/notes', 'chmod 600 /home/ai/work/plan.txt'];
+    const series = ['sudo apt-get install -y ./hello.deb', "sudo sed -i 's/$/+aios/' /etc/debian_version", 'rm -rf /home/ai/work/notes', 'sudo chmod 600 /home/ai/work/plan.txt'];
     await timed('transaction series', async () => {
       for (const command of series) {
         const asks = dev.count(APPROVAL);

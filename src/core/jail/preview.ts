@@ -5,7 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { SecretFileContext } from '../environment/secret-files';
 import { LIFELINE_INIT } from './approved';
 import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX } from './preview-state';
-import { hostMounts, KERNEL_FILESYSTEMS, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
+import { hostMounts, inUserNamespace, KERNEL_FILESYSTEMS, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
 
 /**
  * Runs a command once in a throwaway view of the filesystem, in the jail's
@@ -348,6 +348,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     pids: PIDS,
     tmpBytes: TMP_BYTES,
     hostname: 'aios-preview',
+    userxattr: inUserNamespace(),
     cgroupsPath: `/${id}`,
     cgroups,
     ...(cgroups ? {} : { nproc: nprocLimit(user.uid, PIDS) }),

@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { hostMounts, KERNEL_FILESYSTEMS } from '../jail/oci';
+import { hostMounts, inUserNamespace, KERNEL_FILESYSTEMS } from '../jail/oci';
 
 /**
  * Mounts a transaction's overlays must go around. In a user namespace (an
@@ -11,15 +10,7 @@ import { hostMounts, KERNEL_FILESYSTEMS } from '../jail/oci';
  * the folder stays writable. On the host (the first user namespace) nothing
  * is locked: a mount beneath a folder gets an overlay of its own, as before.
  */
-export function lockedMounts(uidMap = readUidMap(), mounts = hostMounts()): string[] {
-  if (/^\s*0\s+0\s+4294967295\s*$/.test(uidMap)) return [];
+export function lockedMounts(uidMap?: string, mounts = hostMounts()): string[] {
+  if (!inUserNamespace(uidMap)) return [];
   return mounts.filter((m) => m.dir !== '/' && !KERNEL_FILESYSTEMS.has(m.fstype)).map((m) => m.dir);
-}
-
-function readUidMap(): string {
-  try {
-    return fs.readFileSync('/proc/self/uid_map', 'utf8');
-  } catch {
-    return '0 0 4294967295';
-  }
 }
