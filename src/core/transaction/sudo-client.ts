@@ -1,5 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
+import { appRoot } from '../app-root';
 import type { Preview } from '../../shared/preview';
 import type { SecretSet } from '../environment/redact';
 import type { listRecords, UndoOutcome } from './actions';
@@ -18,11 +21,26 @@ import type { EffectFinding } from './rules';
  */
 
 /** How this aios starts itself as the helper: its own program and entry, with the hidden subcommand. */
-export function defaultHelperArgv(): string[] | null {
-  const entry = process.argv[1];
-  // Inside Electron (the app's core process) there is no CLI entry to start: no helper, so no transaction.
-  if (!entry || process.versions.electron) return null;
-  return [process.execPath, ...process.execArgv, entry, 'transaction-helper'];
+export function defaultHelperArgv(
+  p: Pick<NodeJS.Process, 'argv' | 'execArgv' | 'execPath' | 'versions'> = process,
+  root: () => string = appRoot,
+): string[] | null {
+  if (p.versions.electron) {
+    // The app's core process runs in Electron, which is no Node for a script (runAsNode is off in a package):
+    // the installed app's own Node and command (the aios machine has both in /opt/aios), else no helper.
+    let dir: string;
+    try {
+      dir = root();
+    } catch {
+      return null;
+    }
+    const node = path.join(dir, 'node_modules', 'node', 'bin', 'node');
+    const entry = path.join(dir, 'bin', 'aios.mjs');
+    return fs.existsSync(node) && fs.existsSync(entry) ? [node, entry, 'transaction-helper'] : null;
+  }
+  const entry = p.argv[1];
+  if (!entry) return null;
+  return [p.execPath, ...p.execArgv, entry, 'transaction-helper'];
 }
 
 const sudoArgv = (helper: readonly string[]) => ['-n', '--', ...helper];
