@@ -40,6 +40,10 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'commands run or refused and what they changed: aios history [WORDS] [--since WHEN] [--changed DIR] [--package NAME]',
     load: () => import('./cli/history'),
   },
+  'transaction-helper': {
+    summary: 'not for people: the root side of transactions, started by aios itself through sudo -n',
+    load: () => import('./cli/transaction-helper'),
+  },
   doctor: { summary: 'check config, the memory database and MCP servers: aios doctor [--json]', load: () => import('./cli/doctor') },
 };
 

@@ -215,6 +215,63 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     }
   });
 
+  it("transactions through the kiosk user's passwordless sudo: an install, an /etc edit, an rm -rf and a chmod from the chat, each undone newest first, leave /usr, /etc, /var/lib/dpkg and the home as they were", async () => {
+    const dev = machines['aios-dev']!;
+    const asAi = (cmd: string) => dev.exec(['runuser', '-u', 'ai', '--', 'sh', '-c', cmd]);
+    // In a folder of the home: files directly in /home/ai are read-only in a transaction there, as the shared memory
+    // folder is bound beneath it (docs/transactions.md: overlaid child by child around it).
+    await asAi('mkdir -p /home/ai/work/notes/deep && echo a > /home/ai/work/notes/deep/a.txt && echo b > /home/ai/work/notes/b.txt && echo plan > /home/ai/work/plan.txt && chmod 644 /home/ai/work/plan.txt');
+    // Everything undo promises to restore (type, mode, owner, size, mtime, link target, contents), less the folders
+    // that change on their own while the kiosk runs (the shared memory folder, the browser's profile and caches).
+    const trees = '/usr /etc /var/lib/dpkg /home/ai';
+    const prune = '\\( -path /home/ai/.config -o -path /home/ai/.cache -o -path /home/ai/.local -o -path /home/ai/.pki \\) -prune -o';
+    const hashTrees = async () =>
+      (
+        await dev.exec(
+          ['sh', '-c', `{ find ${trees} -xdev ${prune} -type d -printf '%p d %m %U:%G\\n' -o -printf '%p %y %m %U:%G %s %T@ %l\\n' | sort; find ${trees} -xdev ${prune} -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum`],
+          300_000,
+        )
+      ).stdout.trim();
+    const before = await timed('hash trees', hashTrees);
+    const series = ['sudo apt-get install -y ./hello.deb', "sudo sed -i 's/$/+aios/' /etc/debian_version", 'rm -rf /home/ai/work/notes', 'sudo chmod 600 /home/ai/work/plan.txt'];
+    await timed('transaction series', async () => {
+      for (const command of series) {
+        const asks = dev.count(APPROVAL);
+        const done = dev.count(/It ran as a transaction: \/undo takes it back\./);
+        dev.type(`run: ${command}`);
+        await dev.waitScreen(APPROVAL, 120_000, asks);
+        const prompts = dev.count(PROMPT);
+        dev.type('y');
+        await dev.waitScreen(PROMPT, 180_000, prompts);
+        const screen = dev.screen();
+        expect(dev.count(/It ran as a transaction: \/undo takes it back\./), `${command}:\n${screen.slice(screen.lastIndexOf(command))}`).toBe(done + 1);
+      }
+    });
+    expect((await dev.exec(['dpkg-query', '-W', '-f', '${Status}', 'hello'])).stdout).toBe('install ok installed');
+    expect((await dev.exec(['cat', '/etc/debian_version'])).stdout).toMatch(/\+aios$/m);
+    expect((await dev.exec(['test', '-e', '/home/ai/work/notes'])).code).not.toBe(0);
+    expect((await dev.exec(['stat', '-c', '%a', '/home/ai/work/plan.txt'])).stdout.trim()).toBe('600');
+    // The undo records are root's, in root's state folder (the kiosk user reached them through sudo -n).
+    expect((await dev.exec(['stat', '-c', '%U %a', '/var/lib/aios/transactions/records'])).stdout.trim()).toBe('root 700');
+    await timed('undo x4', async () => {
+      for (const command of [...series].reverse()) {
+        const undone = dev.count(/undone: /);
+        const prompts = dev.count(PROMPT);
+        dev.type('/undo');
+        await dev.waitScreen(PROMPT, 120_000, prompts);
+        const screen = dev.screen();
+        expect(dev.count(/undone: /), screen.slice(screen.lastIndexOf('/undo'))).toBe(undone + 1);
+        expect(screen.slice(screen.lastIndexOf('/undo'))).toContain(`undone: ${command}`);
+      }
+    });
+    expect(await hashTrees()).toBe(before);
+    const status = await dev.exec(['dpkg', '-s', 'hello']);
+    expect(status.code).not.toBe(0);
+    expect(status.stderr).toMatch(/package 'hello' is not installed/);
+    const audit = await dev.exec(['dpkg', '--audit']);
+    expect(audit).toMatchObject({ code: 0, stdout: '' });
+  }, 900_000);
+
   it('"install hello": the model runs sudo apt-get install -y ./hello.deb, which asks (a local package is not the distribution\'s), and approved, dpkg shows it installed', async () => {
     const dev = machines['aios-dev']!;
     const asks = dev.count(APPROVAL);

@@ -32,12 +32,16 @@ export function respond(body: ChatRequestBody): Step {
       return { text: pkg ? `You installed ${pkg} (sudo apt-get install -y ./${pkg}.deb).` : 'I found no install in the history.' };
     }
     if (call?.function.name.endsWith('create_ai_memory')) return { text: /"success":\s*false|error/i.test(result) ? `Could not save: ${result}` : 'Saved to the shared memory.' };
-    return { text: `Done: ${call?.function.name ?? 'tool'} finished.` };
+    // A transaction's note (the card's "changed: …") reaches the model too: it says so, as a real model would.
+    return { text: `Done: ${call?.function.name ?? 'tool'} finished.${result.includes('[aios] transaction: ') && result.includes('(it can be undone: /undo)') ? ' It ran as a transaction: /undo takes it back.' : ''}` };
   }
   const said = lastMessage(body, 'user');
   if (/install hello/i.test(said)) {
     return { text: 'Installing hello.', toolCalls: [{ name: 'run_command', arguments: { command: 'sudo apt-get install -y ./hello.deb', reason: 'install the hello package you gave me' } }] };
   }
+  // "run: COMMAND": the person names the command; the model runs exactly that (the transaction series).
+  const named = /^run: (.+)$/s.exec(said.trim());
+  if (named) return { text: 'Running it.', toolCalls: [{ name: 'run_command', arguments: { command: named[1]!, reason: 'you asked for exactly this command' } }] };
   if (/what did i install/i.test(said)) return { text: 'Looking at the history.', toolCalls: [{ name: 'recall_history', arguments: { query: 'install' } }] };
   const remember = /remember that (.+)/i.exec(said);
   if (remember) {

@@ -47,7 +47,6 @@ describe.skipIf(!canRun)('after the commit: systemd is told about new units', ()
     const marker = path.join(base, 'run-systemd-system');
     if (systemdRuns) fs.mkdirSync(marker);
     const tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [machine], state_dir: path.join(base, 'state') }), {
-      dataDir: base,
       env,
       protect: {},
       systemd: { root: machine, marker },

@@ -49,7 +49,6 @@ describe.skipIf(!canRun)('a transaction streams its output', () => {
     const secrets = new SecretSet();
     secrets.add('sk-live-9f8e7d6c5b4a3f2e1d0c');
     const tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [machine], state_dir: path.join(base, 'state') }), {
-      dataDir: base,
       env,
       secrets,
       protect: {},

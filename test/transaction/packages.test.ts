@@ -60,7 +60,6 @@ describe.skipIf(!canRun || !hasApt)('packages and a series of changes in transac
     const policy = await PolicyEngine.create({ config: loadConfig({ file, env: { ...env, XDG_CONFIG_HOME: base, HOME: base } }) });
     // The whole scratch folder is overlaid (the .deb lives beside the machine); the state folder inside it is overlaid around.
     const tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [base], state_dir: path.join(base, 'state') }), {
-      dataDir: base,
       env,
       protect: {},
       dpkgStatus: path.join(machine, 'var/lib/dpkg/status'),

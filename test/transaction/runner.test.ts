@@ -34,7 +34,6 @@ describe.skipIf(!canRun)('commands as transactions', () => {
     makeMachine(machine);
     history = new CommandLog(path.join(base, 'memory.db'));
     tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [machine], state_dir: path.join(base, 'state') }), {
-      dataDir: base,
       env,
       protect: { extra: [path.join(machine, 'etc/sudoers.d')] },
     });
@@ -203,7 +202,7 @@ describe.skipIf(!canRun)('commands as transactions', () => {
           paths: [vmachine],
           state_dir: path.join(vbase, 'state'),
         }),
-        { dataDir: vbase, env, protect: {} },
+        { env, protect: {} },
       );
       const work = path.join(vmachine, 'home/me/project');
       fs.writeFileSync(

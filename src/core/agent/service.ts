@@ -11,7 +11,6 @@ import { commandRecordsFor, PendingApprovals, SHUTDOWN, type ApprovalRequest, ty
 import type { SavingState } from '../memory/deferred-writer';
 import { editRulesFile, readPersonRules, withRuleAdded } from '../policy/rules/rules-file';
 import { protectedContext } from '../policy';
-import { runUndo } from '../transaction/actions';
 import { factsOf, historyEffects, Transactions } from '../transaction/hook';
 import { assembleChat, secretFileContext, type ChatParts } from './chat-parts';
 import { chatHandlers, type ChatHandlers } from './chat-handlers';
@@ -183,7 +182,6 @@ export class ChatService {
   transactions(): Transactions {
     const secrets = this.o.commandEnv?.secrets;
     this.transactionStore ??= new Transactions(this.o.config.config.transactions, {
-      dataDir: this.o.config.paths.dataDir,
       env: this.o.commandEnv?.env ?? this.o.env,
       ...(secrets ? { secrets } : {}),
       secretFiles: secretFileContext(this.o.config, this.o.env),
@@ -194,7 +192,7 @@ export class ChatService {
 
   /** An undo (or redo) asked for by the person: done, and kept in the command history like a command. */
   undo(req: { recordId?: string | undefined; redo?: boolean | undefined }): UndoResult {
-    const out = runUndo(this.transactions().store, req);
+    const out = this.transactions().undo(req);
     const log = this.open().commandLog;
     if (out.record && log) {
       const r = out.record;

@@ -100,13 +100,17 @@ export const PreviewConfigSchema = z.strictObject({
 
 /** `[transactions]`: commands that may change files run on an overlay; what they did is judged, committed and can be undone. */
 export const TransactionsConfigSchema = z.strictObject({
-  /** Off by default: transactions need aios to run as root, and their limits (docs/transactions.md) are new. */
-  enabled: z.boolean().default(false),
+  /**
+   * Off by default. "auto" (what the shipped cfg/config.toml says): on where a transaction can be made (root, or
+   * passwordless sudo for the root helper), off elsewhere. true: on everywhere, and where none can be made a command
+   * that would have been one asks first.
+   */
+  enabled: z.union([z.boolean(), z.literal('auto')]).default(false),
   /** Which decisions run as transactions. Auto-allowed commands keep the quiet jail unless "auto_allow" is added: then they run as transactions without network, and a write outside the working tree asks. */
   decisions: z.array(z.enum(['auto_allow', 'notify', 'require_approval'])).default(['notify', 'require_approval']),
   /** Folders overlaid besides the working tree; writes elsewhere fail in a transaction. */
   paths: z.array(z.string().startsWith('/')).default(['/tmp', '/etc', '/usr', '/var', '/opt', '/home', '/root', '/srv']),
-  /** Where upper layers and undo records live (default: /var/lib/aios/transactions as root, else the data folder's `transactions`); on the same filesystem as the overlaid folders a commit is a rename. */
+  /** Where upper layers and undo records live (default: /var/lib/aios/transactions, as root and through sudo; root's, writable by root only); on the same filesystem as the overlaid folders a commit is a rename. */
   state_dir: z.string().startsWith('/').optional(),
   /** Undo records kept: the oldest are dropped first (and said) beyond this many MB or days. */
   max_undo_mb: z.number().positive().default(2048),

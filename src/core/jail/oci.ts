@@ -109,6 +109,24 @@ export interface OciSpec {
    * kernel exempts), already counting that user's processes outside the preview; see `nprocLimit`.
    */
   nproc?: number;
+  /**
+   * In a user namespace (an nspawn machine): overlayfs keeps its own attributes as user.overlay.* (`userxattr`), as
+   * trusted.* needs the first namespace's root; without it, removing a folder that exists below fails (EIO).
+   */
+  userxattr?: boolean;
+}
+
+/** Whether this process runs in a user namespace other than the first (an nspawn machine with PrivateUsers). */
+export function inUserNamespace(uidMap?: string): boolean {
+  let map = uidMap;
+  if (map === undefined) {
+    try {
+      map = fs.readFileSync('/proc/self/uid_map', 'utf8');
+    } catch {
+      return false;
+    }
+  }
+  return !/^\s*0\s+0\s+4294967295\s*$/.test(map);
 }
 
 type Mount = { destination: string; type: string; source: string; options?: string[] };
@@ -128,7 +146,7 @@ export function ociConfig(s: OciSpec): object {
         destination: o.dir,
         type: 'overlay',
         source: 'overlay',
-        options: [`lowerdir=${o.dir}`, `upperdir=${o.upper}`, `workdir=${o.work}`, ...(s.volatile ? ['volatile'] : [])],
+        options: [`lowerdir=${o.dir}`, `upperdir=${o.upper}`, `workdir=${o.work}`, ...(s.volatile ? ['volatile'] : []), ...(s.userxattr ? ['userxattr'] : [])],
       },
     })),
     ...s.coveredMounts.map((dir) => ({

@@ -160,7 +160,8 @@ export function opaqueDirs(targets: readonly OverlayTarget[], elevated: boolean)
   const out = new Map<string, Set<string>>();
   if (candidates.length === 0) return out;
   const files = candidates.map((c) => path.join(c.upper, c.rel));
-  const argv = ['getfattr', '--absolute-names', '-n', 'trusted.overlay.opaque', '--', ...files];
+  // trusted.* on the host; user.* where overlayfs was mounted with userxattr (in a user namespace).
+  const argv = ['getfattr', '--absolute-names', '-d', '-m', '^(trusted|user)\\.overlay\\.opaque$', '--', ...files];
   const r = elevated
     ? spawnSync('sudo', ['-n', '--', ...argv], { encoding: 'utf8' })
     : spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8' });
@@ -168,7 +169,7 @@ export function opaqueDirs(targets: readonly OverlayTarget[], elevated: boolean)
   let current = '';
   for (const line of (r.stdout ?? '').split('\n')) {
     if (line.startsWith('# file: ')) current = line.slice(8);
-    else if (line.startsWith('trusted.overlay.opaque=') && line.includes('"y"')) opaqueFiles.add(current);
+    else if (/^(trusted|user)\.overlay\.opaque="y"/.test(line)) opaqueFiles.add(current);
   }
   for (const c of candidates) {
     if (!opaqueFiles.has(path.join(c.upper, c.rel))) continue;

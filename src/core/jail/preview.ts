@@ -5,7 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { SecretFileContext } from '../environment/secret-files';
 import { LIFELINE_INIT } from './approved';
 import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX, volatileOverlaysWork, writeMaskedShadow } from './preview-state';
-import { hostMounts, KERNEL_FILESYSTEMS, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
+import { hostMounts, inUserNamespace, KERNEL_FILESYSTEMS, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
 
 /**
  * Runs a command once in a throwaway view of the filesystem, in the jail's
@@ -46,6 +46,10 @@ export interface OverlayRunOptions {
   beforeStart?: () => void;
   /** Each piece of output as it comes (a transaction's live output); the state folder's files get it too. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** `paths` are all the folders to overlay: the cwd is not added (a transaction's list already covers it, split around what it must avoid). */
+  exactTargets?: boolean;
+  /** Whom the command runs as, when aios runs this as root for another user (the transaction's root helper); else aios's own user. */
+  runAs?: { uid: number; gid: number; groups: readonly number[] };
 }
 
 export interface OverlayTarget {
@@ -89,9 +93,9 @@ const HIDDEN = ['/proc', '/sys', '/dev', '/run'];
 const inside = (child: string, parent: string) => parent === '/' || child === parent || child.startsWith(parent + '/');
 
 /** The directories to overlay: the cwd plus `paths`, real directories only, nested ones on the same filesystem dropped. */
-export function chooseTargets(cwd: string, paths: readonly string[], stateDir: string): string[] {
+export function chooseTargets(cwd: string | null, paths: readonly string[], stateDir: string): string[] {
   const seen: { dir: string; dev: number }[] = [];
-  const real = [cwd, ...paths].map((p) => {
+  const real = [...(cwd === null ? [] : [cwd]), ...paths].map((p) => {
     try {
       return fs.realpathSync(p);
     } catch {
@@ -247,6 +251,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   const stateDir = fs.mkdtempSync(path.join(base, `${STATE_PREFIX}${process.pid}-`));
   const uid = process.getuid?.() ?? 0;
   const elevated = uid !== 0;
+  const user = o.runAs ?? { uid, gid: process.getgid?.() ?? uid, groups: process.getgroups?.() ?? [] };
   const empty = (setupError: string): OverlayRun => ({
     stateDir,
     elevated: false,
@@ -277,7 +282,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     if (m.status !== 0) return empty(`the preview's scratch space cannot be made (${(m.stderr || m.error?.message || '').trim()})`);
     if (elevated) asRoot(true, ['chown', `${uid}:${process.getgid?.() ?? uid}`, stateDir]);
   }
-  const dirs = chooseTargets(o.cwd, o.paths, stateDir);
+  const dirs = chooseTargets(o.exactTargets ? null : o.cwd, o.paths, stateDir);
   let plan: ReturnType<typeof planMounts> & { submounts?: string[] };
   try {
     plan = planMounts(dirs, stateDir);
@@ -290,7 +295,8 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
       covered: [
         ...plan.covered,
         ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()),
-        ...(o.hide ?? []).filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()),
+        // A folder to hide that this user may not even look at (root's undo records, seen through sudo) is covered all the same.
+        ...(o.hide ?? []).filter((d) => isDirOrHidden(d)),
       ],
     };
   } catch (err) {
@@ -339,20 +345,21 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     args: [o.shell ?? '/bin/bash', '-c', o.command],
     env: o.env,
     cwd: o.cwd,
-    uid,
-    gid: process.getgid?.() ?? uid,
-    groups: process.getgroups?.() ?? [],
+    uid: user.uid,
+    gid: user.gid,
+    groups: user.groups,
     secrets: o.secrets ?? {},
     memoryBytes: o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY,
     pids: PIDS,
     tmpBytes: TMP_BYTES,
     hostname: 'aios-preview',
+    userxattr: inUserNamespace(),
     cgroupsPath: `/${id}`,
     cgroups,
     // Otherwise each overlay syncs the whole disk under its upper layer when it is unmounted (tens to hundreds of ms on a
     // busy one, per overlaid folder); a transaction's caller syncs what it keeps instead. Upper layers on tmpfs need neither.
     volatile: !!o.scratchOnDisk && volatileOverlaysWork(stateDir, elevated),
-    ...(cgroups ? {} : { nproc: nprocLimit(uid, PIDS) }),
+    ...(cgroups ? {} : { nproc: nprocLimit(user.uid, PIDS) }),
   });
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
   const out = fs.openSync(path.join(stateDir, 'stdout'), 'w');
@@ -470,6 +477,14 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     stderr: read(path.join(stateDir, 'stderr')).slice(0, 8192),
     durationMs: performance.now() - t0,
   };
+}
+
+function isDirOrHidden(dir: string): boolean {
+  try {
+    return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EACCES';
+  }
 }
 
 /** runc's own error, from its JSON log: the container could not be made. */

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
-import { removeRun, runInOverlay, type OverlayRun } from '../jail/preview';
+import { removeRun, runInOverlay, type OverlayRun, type OverlayRunOptions } from '../jail/preview';
 import { applySteps, JOURNAL } from './apply';
 import { syncBeforeCommit } from './durable';
 import { readEffects, type ReadEffects } from './effects';
 import { changedSince, fsNow, fsStamp } from './fingerprint';
+import { lockedMounts } from './locked-mounts';
 import { installedPackages, packageChanges, packageListedFiles } from './packages';
 import { judgeEffects, type EffectContext, type EffectFinding } from './rules';
 import { UndoStore, type Dropped, type StoreLimits } from './store';
@@ -47,6 +48,8 @@ export interface TransactionOptions {
   dpkgStatus?: string;
   /** The command's output as it comes, raw (the caller redacts it); it is also read whole when the run ends. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Whom the command runs as (the root helper's caller); aios's own user by default. */
+  runAs?: OverlayRunOptions['runAs'];
 }
 
 export interface PendingTransaction extends ReadEffects {
@@ -92,7 +95,8 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
     command: o.command,
     cwd: o.cwd,
     env: o.env,
-    paths: overlayAround([o.cwd, ...o.paths], store.root),
+    paths: overlayAround([o.cwd, ...o.paths], [store.root, ...lockedMounts()]),
+    exactTargets: true,
     timeoutMs: o.timeoutMs,
     network: o.network,
     stateBase: store.scratch,
@@ -104,6 +108,7 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.secrets ? { secrets: o.secrets } : {}),
     ...(o.onOutput ? { onOutput: o.onOutput } : {}),
+    ...(o.runAs ? { runAs: o.runAs } : {}),
   });
   if (run.setupError) {
     removeRun(run);

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { z } from 'zod';
 import type { Preview } from '../../shared/preview';
 import type { Decision, PolicyResult } from '../../shared/policy';
@@ -22,10 +21,12 @@ import {
   type Committed,
   type PendingTransaction,
 } from './engine';
+import { runUndo, type UndoOutcome } from './actions';
 import { liveOutput } from './live-output';
 import type { EffectFinding } from './rules';
 import { actOnUnits, unitChanges } from './services';
 import { UndoStore } from './store';
+import { defaultHelperArgv, helperAllowed, runThroughSudo, undoThroughSudo } from './sudo-client';
 import type { UndoRecord } from './types';
 
 /**
@@ -75,7 +76,6 @@ export class Transactions {
   constructor(
     readonly cfg: TransactionsConfig,
     private readonly o: {
-      dataDir: string;
       env: NodeJS.ProcessEnv;
       secrets?: SecretSet;
       secretFiles?: SecretFileContext;
@@ -83,15 +83,40 @@ export class Transactions {
       shell?: string;
       dpkgStatus?: string;
       systemd?: SystemdPlace;
+      /** Whom the command runs as (set by the root helper: its caller). */
+      runAs?: { uid: number; gid: number; groups: readonly number[] };
+      /** Not root: the command that starts the root helper under `sudo -n` (sudo-client.ts); by default aios itself. */
+      rootHelper?: readonly string[] | null;
     },
   ) {
-    this.store = new UndoStore(cfg.state_dir ?? defaultStateDir(o.dataDir));
+    this.store = new UndoStore(cfg.state_dir ?? ROOT_STATE_DIR);
+  }
+
+  private get helper(): readonly string[] | null {
+    return this.o.rootHelper === undefined ? defaultHelperArgv() : this.o.rootHelper;
+  }
+
+  /** `/undo`, `/redo`, the card's Undo: here as root, else through the root helper (the records are root's). */
+  undo(req: { recordId?: string | undefined; redo?: boolean | undefined }): UndoOutcome {
+    const r = { ...(req.recordId ? { recordId: req.recordId } : {}), ...(req.redo ? { redo: true } : {}) };
+    if (process.getuid?.() === 0) return runUndo(this.store, r);
+    return undoThroughSudo(this.helper, { ...r, ...(this.cfg.state_dir ? { stateDir: this.cfg.state_dir } : {}) });
   }
 
   private swept = false;
+  private helperUsable: boolean | undefined;
+
+  /** Whether a transaction can be made here: as root, or through the root helper passwordless sudo lets start (asked once). */
+  available(): boolean {
+    if (process.getuid?.() === 0) return true;
+    this.helperUsable ??= helperAllowed(this.helper);
+    return this.helperUsable;
+  }
 
   plan(decision: Decision, verdict: PolicyResult): TransactionPlan {
-    if (!this.cfg.enabled || decision === 'deny') return { kind: 'none' };
+    if (this.cfg.enabled === false || decision === 'deny') return { kind: 'none' };
+    // "auto": where none can be made, commands run as they did before transactions, instead of asking first.
+    if (this.cfg.enabled === 'auto' && !this.available()) return { kind: 'none' };
     // An auto-allowed command stays in the quiet jail unless asked for: it acts outside nothing there.
     if (decision === 'auto_allow')
       return this.cfg.decisions.includes('auto_allow') && cannotUndo(verdict.segments).length === 0
@@ -114,6 +139,7 @@ export class Transactions {
     ask: (findings: EffectFinding[], preview: Preview) => Promise<boolean>;
     onOutput: (data: string, stream: 'stdout' | 'stderr') => void;
   }): Promise<TransactionRun> {
+    if (process.getuid?.() !== 0) return this.runThroughSudo(req);
     const startedAt = new Date();
     const t0 = performance.now();
     // Upper layers a killed aios left behind: removed once per process; commits it cut off: made undoable.
@@ -127,6 +153,41 @@ export class Transactions {
     }
     const out = await this.runOnce(req, startedAt, t0);
     return recovered.length ? { ...out, recovered } : out;
+  }
+
+  /** Not root: the same run, done by the root helper through `sudo -n` (fails closed as "not a transaction" when refused). */
+  private runThroughSudo(req: Parameters<Transactions['run']>[0]): Promise<TransactionRun> {
+    const protect = this.o.protect;
+    return runThroughSudo(
+      this.helper,
+      {
+        op: 'run',
+        cfg: this.cfg,
+        command: req.command,
+        cwd: req.cwd,
+        env: Object.fromEntries(Object.entries(this.o.env).filter((e): e is [string, string] => e[1] !== undefined)),
+        timeoutMs: req.timeoutMs,
+        approved: req.approved,
+        ...(req.stayIn ? { stayIn: req.stayIn } : {}),
+        ...(this.o.shell ? { shell: this.o.shell } : {}),
+        protect: {
+          ...(protect.home ? { home: protect.home } : {}),
+          ...(protect.configDir ? { configDir: protect.configDir } : {}),
+          ...(protect.memoryDir ? { memoryDir: protect.memoryDir } : {}),
+          ...(protect.extra ? { extra: [...protect.extra] } : {}),
+          ...(protect.ownFiles ? { ownFiles: [...protect.ownFiles] } : {}),
+        },
+        ...(this.o.secretFiles
+          ? {
+              secretFiles: {
+                ...(this.o.secretFiles.home ? { home: this.o.secretFiles.home } : {}),
+                ...(this.o.secretFiles.ownSecrets ? { ownSecrets: [...this.o.secretFiles.ownSecrets] } : {}),
+              },
+            }
+          : {}),
+      },
+      { secrets: this.o.secrets, signal: req.signal, onOutput: req.onOutput, ask: req.ask },
+    );
   }
 
   private async runOnce(req: Parameters<Transactions['run']>[0], startedAt: Date, t0: number): Promise<TransactionRun> {
@@ -143,6 +204,7 @@ export class Transactions {
       ...(this.o.shell ? { shell: this.o.shell } : {}),
       ...(this.o.secretFiles ? { secrets: this.o.secretFiles } : {}),
       onOutput: live.push,
+      ...(this.o.runAs ? { runAs: this.o.runAs } : {}),
     });
     const { stdout, stderr } = live.end();
     const result = (extra: Partial<RunResult> = {}): RunResult => {
@@ -232,14 +294,13 @@ export class Transactions {
 }
 
 /**
- * Where the state folder goes by default. As root, /var/lib/aios/transactions:
- * the folder holding it is overlaid around it (child by child), and /var/lib
- * holds only folders, while root's home (the data folder's usual place) holds
- * the start-up files commands write to.
+ * Where the state folder goes by default, as root or through the root helper:
+ * root's, as the records hold copies of root's files. The folder holding it is
+ * overlaid around it (child by child), and /var/lib holds only folders, while
+ * a home (the data folder's usual place) holds the start-up files commands
+ * write to.
  */
-export function defaultStateDir(dataDir: string): string {
-  return process.getuid?.() === 0 ? '/var/lib/aios/transactions' : path.join(dataDir, 'transactions');
-}
+export const ROOT_STATE_DIR = '/var/lib/aios/transactions';
 
 export function factsOf(record: UndoRecord | null, p: Pick<PendingTransaction, 'effects'>, dropped: string[] = []): TransactionFacts {
   const counts = effectCounts(p.effects);

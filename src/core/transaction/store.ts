@@ -36,6 +36,8 @@ export class UndoStore {
   }
 
   ensure(): void {
+    // The folders above it stay open to look through (a preview run by another user hides the state folder by its path).
+    fs.mkdirSync(path.dirname(this.root), { recursive: true, mode: 0o755 });
     for (const d of [this.root, this.records, this.scratch]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     fs.chmodSync(this.root, 0o700);
   }

@@ -8,13 +8,15 @@ import path from 'node:path';
  * A folder holding the state folder is overlaid child by child instead,
  * around it; what is directly in such a folder (not in a child) is then
  * read-only in the transaction, and a command writing there fails (it is told).
+ * The same goes around other places to `avoid` (locked-mounts.ts).
  */
-export function overlayAround(dirs: readonly string[], avoid: string): string[] {
+export function overlayAround(dirs: readonly string[], avoid: string | readonly string[]): string[] {
   const out: string[] = [];
+  const avoided = typeof avoid === 'string' ? [avoid] : avoid;
   const inside = (c: string, p: string) => c === p || c.startsWith(`${p}/`);
   const add = (dir: string) => {
-    if (inside(dir, avoid)) return;
-    if (!inside(avoid, dir)) {
+    if (avoided.some((a) => inside(dir, a))) return;
+    if (!avoided.some((a) => inside(a, dir))) {
       out.push(dir);
       return;
     }

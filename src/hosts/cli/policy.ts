@@ -98,7 +98,7 @@ function formatHuman(command: string, r: PolicyResult, replaceShipped: boolean):
 }
 
 /** Whether the line can be undone (a transaction holds its files) or acts outside the filesystem, and the effect rules. */
-function undoFacts(r: PolicyResult, enabled: boolean): { possible: boolean; reasons: string[]; transactions: boolean } {
+function undoFacts(r: PolicyResult, enabled: boolean | 'auto'): { possible: boolean; reasons: string[]; transactions: boolean | 'auto' } {
   const reasons = cannotUndo(r.segments);
   return { possible: reasons.length === 0 && r.decision !== 'deny', reasons, transactions: enabled };
 }
@@ -109,9 +109,11 @@ function undoText(u: ReturnType<typeof undoFacts>): string {
   else if (!u.possible) out.push('  - never runs');
   else {
     out.push(
-      u.transactions
-        ? '  - runs as a transaction: what it did can be undone'
-        : '  - would run as a transaction, but [transactions] enabled = false',
+      u.transactions === 'auto'
+        ? '  - runs as a transaction where one can be made (as root, or through passwordless sudo): what it did can be undone'
+        : u.transactions
+          ? '  - runs as a transaction: what it did can be undone'
+          : '  - would run as a transaction, but [transactions] enabled = false',
     );
     out.push(
       '  effect rules (judged on what it did, before it lands; a finding asks you):',

@@ -6,9 +6,10 @@
  *   aios undo --list [--config FILE] [--json]
  */
 import { loadConfig } from '../../core/config/load';
-import { listRecords, runUndo } from '../../core/transaction/actions';
-import { defaultStateDir } from '../../core/transaction/hook';
+import { listRecords, runUndo, type UndoOutcome } from '../../core/transaction/actions';
+import { ROOT_STATE_DIR } from '../../core/transaction/hook';
 import { UndoStore } from '../../core/transaction/store';
+import { defaultHelperArgv, listThroughSudo, undoThroughSudo, type Recovered } from '../../core/transaction/sudo-client';
 import { undoResultText } from '../../shared/undo-text';
 import { formatBytes } from '../../core/preview/summary';
 import { commandArgs } from './args';
@@ -45,13 +46,31 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
-  const store = new UndoStore(loaded.config.transactions.state_dir ?? defaultStateDir(loaded.paths.dataDir));
-  for (const r of store.recoverInterrupted())
-    process.stderr.write(
-      `aios undo: a commit was cut off by a crash; what it had changed can be undone: aios undo ${r.id} (${r.command})\n`,
-    );
+  const stateDir = loaded.config.transactions.state_dir ?? ROOT_STATE_DIR;
+  // The records are root's: not root, aios asks its root helper through sudo -n.
+  const asRoot = process.getuid?.() === 0;
+  const store = new UndoStore(stateDir);
+  const sayRecovered = (recovered: Recovered) => {
+    for (const r of recovered)
+      process.stderr.write(
+        `aios undo: a commit was cut off by a crash; what it had changed can be undone: aios undo ${r.id} (${r.command})\n`,
+      );
+  };
+  const given = loaded.config.transactions.state_dir ? { stateDir } : {};
   if (values.list) {
-    const rows = listRecords(store);
+    let rows: ReturnType<typeof listRecords>;
+    if (asRoot) {
+      sayRecovered(store.recoverInterrupted());
+      rows = listRecords(store);
+    } else {
+      const listed = listThroughSudo(defaultHelperArgv(), given.stateDir);
+      if (!listed.ok) {
+        process.stderr.write(`aios undo: cannot read the undo records: ${listed.why}\n`);
+        return 1;
+      }
+      sayRecovered(listed.recovered);
+      rows = listed.rows;
+    }
     if (values.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
     else if (rows.length === 0) process.stdout.write(`no undo records in ${store.root}\n`);
     else
@@ -62,7 +81,16 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const id = positionals[0]?.toUpperCase();
-  const out = runUndo(store, { ...(id ? { recordId: id } : {}), ...(values.redo ? { redo: true } : {}) });
+  const req = { ...(id ? { recordId: id } : {}), ...(values.redo ? { redo: true } : {}) };
+  let out: UndoOutcome;
+  if (asRoot) {
+    sayRecovered(store.recoverInterrupted());
+    out = runUndo(store, req);
+  } else {
+    const viaSudo = undoThroughSudo(defaultHelperArgv(), { ...req, ...given });
+    sayRecovered(viaSudo.recovered);
+    out = viaSudo;
+  }
   const result = { ok: out.ok, message: out.message, recordId: out.record?.id ?? null, undoFirst: out.undoFirst };
   process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${undoResultText(result).replace(/\/undo /g, 'aios undo ')}\n`);
   return out.ok ? 0 : 1;

@@ -1,0 +1,184 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { z } from 'zod';
+import { TransactionsConfigSchema } from '../config/schema';
+import { listRecords, runUndo } from './actions';
+import { TransactionUnavailable } from './engine';
+import { ROOT_STATE_DIR, Transactions } from './hook';
+import { UndoStore } from './store';
+
+/**
+ * The root side of transactions for an aios that is not root but may use
+ * passwordless sudo (the aios machine's kiosk user): aios starts this with
+ * `sudo -n` (sudo-client.ts) and hands it one structured request as the
+ * first line on stdin, never a shell string to interpret. It runs the command
+ * on the overlay as the user who called sudo (a `sudo` in the command itself
+ * becomes root inside the jail, as it would outside), reads and judges the
+ * effects, asks the caller when a rule finds something, commits or discards,
+ * and keeps the undo records in a root-owned state folder; or undoes one, or
+ * lists them. Messages go back as JSON lines on stdout.
+ */
+
+const abs = z.string().startsWith('/').max(4096);
+const ulidId = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+
+export const HelperRequestSchema = z.discriminatedUnion('op', [
+  z.strictObject({
+    op: z.literal('run'),
+    cfg: TransactionsConfigSchema,
+    command: z.string().min(1).max(1_000_000),
+    cwd: abs,
+    env: z.record(z.string(), z.string()),
+    timeoutMs: z.number().int().positive(),
+    approved: z.boolean(),
+    stayIn: abs.optional(),
+    shell: abs.optional(),
+    protect: z.strictObject({
+      home: abs.optional(),
+      configDir: abs.optional(),
+      memoryDir: abs.optional(),
+      extra: z.array(abs).optional(),
+      ownFiles: z.array(abs).optional(),
+    }),
+    secretFiles: z
+      .strictObject({
+        home: abs.optional(),
+        ownSecrets: z.array(z.union([abs, z.strictObject({ path: abs, kind: z.enum(['tree', 'file']) })])).optional(),
+      })
+      .optional(),
+  }),
+  z.strictObject({ op: z.literal('undo'), stateDir: abs.optional(), recordId: ulidId.optional(), redo: z.boolean().optional() }),
+  z.strictObject({ op: z.literal('list'), stateDir: abs.optional() }),
+]);
+export type HelperRequest = z.infer<typeof HelperRequestSchema>;
+
+/** What the caller sends after the request: the answer to a question, or a cancel. */
+export const HelperReplySchema = z.discriminatedUnion('t', [
+  z.strictObject({ t: z.literal('answer'), yes: z.boolean() }),
+  z.strictObject({ t: z.literal('cancel') }),
+]);
+
+/** Refused before anything runs: the caller asks the person, as for any "not a transaction". */
+export class HelperRefused extends Error {}
+
+/**
+ * The state folder holds copies of what commands changed (an old /etc/shadow
+ * among them) and is applied back as root on undo: it, and every folder above
+ * it, must be root's and writable by nobody else (a sticky folder like /tmp
+ * aside), or a caller could plant a record for root to apply.
+ */
+export function checkStateDir(dir: string): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const st = fs.lstatSync(d, { throwIfNoEntry: false });
+    if (st) {
+      if (st.isSymbolicLink()) throw new HelperRefused(`the transactions' state folder must not pass a symlink: ${d}`);
+      const sticky = (st.mode & 0o1000) !== 0 && d !== path.resolve(dir);
+      if (st.uid !== 0 || ((st.mode & 0o022) !== 0 && !sticky))
+        throw new HelperRefused(`the transactions' state folder must be root's and writable by root only: ${d} is not`);
+    }
+    if (d === '/') return;
+  }
+}
+
+const parseLine = (line: string): unknown => {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return null;
+  }
+};
+
+/** Whom sudo was called by: the command runs as them. Refused when not started through sudo. */
+function caller(env: NodeJS.ProcessEnv): { uid: number; gid: number; groups: number[] } {
+  const uid = Number(env.SUDO_UID);
+  const gid = Number(env.SUDO_GID);
+  const name = env.SUDO_USER;
+  if (!Number.isInteger(uid) || !Number.isInteger(gid) || !name || env.SUDO_UID === '' || env.SUDO_GID === '')
+    throw new HelperRefused('the transaction helper runs only through sudo (SUDO_UID, SUDO_GID and SUDO_USER are not set)');
+  const ids = spawnSync('id', ['-G', '--', name], { encoding: 'utf8', timeout: 5000 });
+  const groups = ids.status === 0 ? ids.stdout.trim().split(/\s+/).map(Number).filter(Number.isInteger) : [gid];
+  return { uid, gid, groups };
+}
+
+export async function serveRootHelper(
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const send = (m: object) => output.write(`${JSON.stringify(m)}\n`);
+  const lines = readline.createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  const next = async (): Promise<string | null> => {
+    const r = await lines.next();
+    return r.done ? null : (r.value as string);
+  };
+  try {
+    if (process.getuid?.() !== 0) throw new HelperRefused('the transaction helper must run as root (through sudo -n)');
+    const first = await next();
+    const parsed = HelperRequestSchema.safeParse(first === null ? null : parseLine(first));
+    if (!parsed.success) throw new HelperRefused(`not a transaction request: ${z.prettifyError(parsed.error)}`);
+    const req = parsed.data;
+    if (req.op !== 'run') {
+      const dir = req.stateDir ?? ROOT_STATE_DIR;
+      checkStateDir(dir);
+      const store = new UndoStore(dir);
+      const recovered = store.recoverInterrupted().map((r) => ({ id: r.id, command: r.command }));
+      if (req.op === 'list') send({ t: 'list', rows: listRecords(store), recovered });
+      else
+        send({
+          t: 'undone',
+          outcome: runUndo(store, { ...(req.recordId ? { recordId: req.recordId } : {}), ...(req.redo ? { redo: true } : {}) }),
+          recovered,
+        });
+      return 0;
+    }
+    checkStateDir(req.cfg.state_dir ?? ROOT_STATE_DIR);
+    const runAs = caller(env);
+    send({ t: 'ready' });
+    const abort = new AbortController();
+    const question: { answer?: (yes: boolean) => void } = {};
+    // The caller's later lines: an answer to the question, or a cancel; its end (aios gone) cancels and says no.
+    void (async () => {
+      for (let line = await next(); line !== null; line = await next()) {
+        const r = HelperReplySchema.safeParse(parseLine(line));
+        if (!r.success) continue;
+        if (r.data.t === 'cancel') abort.abort();
+        else question.answer?.(r.data.yes);
+      }
+      abort.abort();
+      question.answer?.(false);
+    })();
+    const tx = new Transactions(
+      { ...req.cfg, enabled: true, state_dir: req.cfg.state_dir ?? ROOT_STATE_DIR },
+      {
+        env: req.env,
+        protect: req.protect,
+        runAs,
+        ...(req.shell ? { shell: req.shell } : {}),
+        ...(req.secretFiles ? { secretFiles: req.secretFiles } : {}),
+      },
+    );
+    const run = await tx.run({
+      command: req.command,
+      cwd: req.cwd,
+      signal: abort.signal,
+      timeoutMs: req.timeoutMs,
+      approved: req.approved,
+      ...(req.stayIn ? { stayIn: req.stayIn } : {}),
+      onOutput: (data, stream) => send({ t: 'out', stream, data }),
+      ask: (findings, preview) =>
+        new Promise<boolean>((resolve) => {
+          if (abort.signal.aborted) return resolve(false);
+          question.answer = resolve;
+          send({ t: 'ask', findings, preview });
+        }),
+    });
+    send({ t: 'done', run });
+    return 0;
+  } catch (err) {
+    if (err instanceof HelperRefused || err instanceof TransactionUnavailable) send({ t: 'unavailable', message: err.message });
+    else send({ t: 'error', message: (err as Error).message });
+    return 1;
+  }
+}
