@@ -13,7 +13,8 @@ import type { PolicyResult, ToolPolicyResult } from '../../shared/policy';
 import { previewText, type Preview } from '../../shared/preview';
 import { formatProblem, loadConfig } from '../../core/config/load';
 import { loadMcpConfig } from '../../core/mcp/config';
-import { knownServerFor, PolicyEngine, type ToolCallFacts } from '../../core/policy';
+import { resolveCacheDir } from '../../core/config/paths';
+import { builtPolicyCodeId, knownServerFor, PatternFileCache, PolicyEngine, type ToolCallFacts } from '../../core/policy';
 import { BUILTIN_SERVER, splitToolName } from '../../core/policy/rules/tool-rules';
 import { cannotUndo } from '../../core/policy/programs/outside-world';
 import { EFFECT_RULES } from '../../core/transaction/rules';
@@ -65,7 +66,11 @@ function usageError(message: string): number {
 
 async function makeEngine(values: { config?: string; profile?: string }): Promise<PolicyEngine> {
   const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
-  const engine = await PolicyEngine.create({ config: loaded, profile: values.profile });
+  // A short-lived process: the patterns compiled by the previous check are read back instead of compiled again.
+  const codeId = builtPolicyCodeId();
+  const patternCache = codeId !== undefined ? PatternFileCache.open(resolveCacheDir(), codeId) : undefined;
+  const engine = await PolicyEngine.create({ config: loaded, profile: values.profile, ...(patternCache ? { patternCache } : {}) });
+  patternCache?.save();
   if (engine.problems.length > 0) {
     for (const p of engine.problems) process.stderr.write(`aios: config: ${formatProblem(p)}\n`);
     process.stderr.write('aios: running on the safe fallback policy: everything needs approval and the shipped deny list applies\n');
