@@ -39,7 +39,9 @@ class TimedExecutor extends Executor {
     const r = await super.run(o);
     marks.exit.push(performance.now());
     if (!r.confined || r.exitCode !== 0 || r.fullOutput !== 'ok')
-      badRuns.push(`${o.command}: confined ${r.confined}, exit ${r.exitCode}, ${r.spawnError ?? JSON.stringify(r.fullOutput.slice(0, 200))}`);
+      badRuns.push(
+        `${o.command}: confined ${r.confined}, exit ${r.exitCode}, ${r.spawnError ?? JSON.stringify(r.fullOutput.slice(0, 200))}`,
+      );
     return r;
   }
 }
