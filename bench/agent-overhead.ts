@@ -30,14 +30,22 @@ const TURNS = Number(process.env.BENCH_TURNS ?? 60);
 const COMMAND = 'printf ok';
 
 const marks = { arrived: [] as number[], spawn: [] as number[], exit: [] as number[], sent: [] as number[] };
+/** This process's CPU time (user + system, all its threads, in ms) at the same marks: less swayed by other jobs than wall time. */
+const cpuMarks = { arrived: [] as number[], spawn: [] as number[], exit: [] as number[], sent: [] as number[] };
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 /** Runs that did not run confined to a clean exit with the command's output: the bench refuses to time them. */
 const badRuns: string[] = [];
 
 class TimedExecutor extends Executor {
   override async run(o: RunOptions): Promise<RunResult> {
     marks.spawn.push(performance.now());
+    cpuMarks.spawn.push(cpuNow());
     const r = await super.run(o);
     marks.exit.push(performance.now());
+    cpuMarks.exit.push(cpuNow());
     if (!r.confined || r.exitCode !== 0 || r.fullOutput !== 'ok')
       badRuns.push(
         `${o.command}: confined ${r.confined}, exit ${r.exitCode}, ${r.spawnError ?? JSON.stringify(r.fullOutput.slice(0, 200))}`,
@@ -49,8 +57,10 @@ class TimedExecutor extends Executor {
 class TimedClient extends LlmClient {
   override async complete(o: CompleteOptions): Promise<Completion> {
     marks.sent.push(performance.now());
+    cpuMarks.sent.push(cpuNow());
     const r = await super.complete(o);
     marks.arrived.push(performance.now());
+    cpuMarks.arrived.push(cpuNow());
     return r;
   }
 }
@@ -126,7 +136,10 @@ async function turn(): Promise<void> {
 
 // Warm up: grammar load, SQLite statements, JIT.
 for (let i = 0; i < 5; i++) await turn();
-for (const k of Object.keys(marks) as Array<keyof typeof marks>) marks[k].length = 0;
+for (const k of Object.keys(marks) as Array<keyof typeof marks>) {
+  marks[k].length = 0;
+  cpuMarks[k].length = 0;
+}
 if (badRuns.length > 0) throw new Error(`agent-overhead: the command did not run in the jail: ${badRuns[0]}`);
 
 const bare: number[] = [];
@@ -139,10 +152,12 @@ for (let i = 0; i < TURNS; i++) {
 const pre: number[] = [];
 const post: number[] = [];
 const run: number[] = [];
+const cpuAdded: number[] = [];
 for (let i = 0; i < TURNS; i++) {
   pre.push(marks.spawn[i]! - marks.arrived[2 * i]!);
   post.push(marks.sent[2 * i + 1]! - marks.exit[i]!);
   run.push(marks.exit[i]! - marks.spawn[i]!);
+  cpuAdded.push(cpuMarks.spawn[i]! - cpuMarks.arrived[2 * i]! + (cpuMarks.sent[2 * i + 1]! - cpuMarks.exit[i]!));
 }
 await core.close();
 await server.close();
@@ -161,3 +176,5 @@ console.log(`  pre:  tool call arrived → spawn      ${fmt(p.median)}  (${fmt(p
 console.log(`  post: exit → result sent to model    ${fmt(q.median)}  (${fmt(q.p95)})`);
 console.log(`  added by aios (pre + post)           ${fmt(total.median)}  (${fmt(total.p95)})   target < 1 ms`);
 console.log(`  ratio (bare + added) / bare          ${((b.median + total.median) / b.median).toFixed(2).padStart(7)}`);
+const c = stats(cpuAdded);
+console.log(`  CPU time in pre + post (all threads)  ${fmt(c.median)}  (${fmt(c.p95)})   load ${os.loadavg()[0]?.toFixed(1)}`);
