@@ -91,3 +91,25 @@ describe('the compiled-pattern cache', () => {
     expect(fs.readdirSync(tmp.dir)).toEqual(['not-a-dir']);
   });
 });
+
+describe('the cache file', () => {
+  it('keeps only the patterns in use once old ones pile up', async () => {
+    const cache = PatternFileCache.open(tmp.dir, 'code-1');
+    const e = await engine(cache);
+    const file = path.join(tmp.dir, 'policy-patterns.json');
+    cache.save();
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { patterns: Record<string, unknown> };
+    const inUse = Object.keys(data.patterns).length;
+    // 1,500 patterns of earlier configurations.
+    for (let i = 0; i < 1500; i++) data.patterns[`old-${i}`] = { ...(data.patterns.ls as object), source: `old-${i}` };
+    fs.writeFileSync(file, JSON.stringify(data));
+    const next = PatternFileCache.open(tmp.dir, 'code-1');
+    await engine(next);
+    next.set('echo new', { ...(next.get('ls') as CompiledPattern), source: 'echo new' });
+    next.save();
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { patterns: Record<string, unknown> };
+    expect(Object.keys(saved.patterns)).toHaveLength(inUse + 1);
+    expect(saved.patterns['old-1']).toBeUndefined();
+    expect(e.decide('rm -rf /', CTX).decision).toBe('deny');
+  });
+});

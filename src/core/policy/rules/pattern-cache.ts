@@ -33,6 +33,8 @@ interface CacheFile {
 }
 
 const FILE_NAME = 'policy-patterns.json';
+/** Beyond this many patterns (old edits of config.toml pile up), a save keeps only those this process used. */
+const MAX_KEPT = 1000;
 
 function readEntries(file: string, codeId: string): Map<string, CompiledPattern> {
   const entries = new Map<string, CompiledPattern>();
@@ -66,6 +68,7 @@ function makeDirs(dir: string): void {
 /** The cache file in `dir` (created on save, mode 0600); every error while reading or saving means compiling as if there were none. */
 export class PatternFileCache implements PatternCache {
   private readonly entries: Map<string, CompiledPattern>;
+  private readonly used = new Set<string>();
   private added = false;
 
   private constructor(
@@ -80,18 +83,21 @@ export class PatternFileCache implements PatternCache {
   }
 
   get(text: string): CompiledPattern | undefined {
+    this.used.add(text);
     return this.entries.get(text);
   }
 
   set(text: string, pattern: CompiledPattern): void {
     this.entries.set(text, pattern);
+    this.used.add(text);
     this.added = true;
   }
 
   /** Writes the file when patterns were compiled this time (atomically: another aios may read it meanwhile). */
   save(): void {
     if (!this.added) return;
-    const data: CacheFile = { code: this.codeId, patterns: Object.fromEntries(this.entries) };
+    const kept = this.entries.size > MAX_KEPT ? [...this.entries].filter(([text]) => this.used.has(text)) : this.entries;
+    const data: CacheFile = { code: this.codeId, patterns: Object.fromEntries(kept) };
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       makeDirs(path.dirname(this.file));
