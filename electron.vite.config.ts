@@ -1,9 +1,30 @@
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 
+/**
+ * What the compiled form of a policy pattern depends on: the policy's code
+ * and the bash grammar. A pattern cache written by another build is ignored
+ * (src/core/policy/rules/pattern-cache.ts).
+ */
+function policyCodeId(): string {
+  const hash = createHash('sha256');
+  for (const dir of ['src/core/policy', 'src/shared']) {
+    const files = readdirSync(resolve(import.meta.dirname, dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .sort();
+    for (const f of files) hash.update(`${dir}/${f}\0`).update(readFileSync(join(import.meta.dirname, dir, f)));
+  }
+  for (const pkg of ['web-tree-sitter', 'tree-sitter-bash'])
+    hash.update(readFileSync(resolve(import.meta.dirname, 'node_modules', pkg, 'package.json')));
+  return hash.digest('hex').slice(0, 32);
+}
+
 export default defineConfig({
   main: {
+    define: { __AIOS_POLICY_CODE_ID__: JSON.stringify(policyCodeId()) },
     build: {
       outDir: 'out/main',
       // Bundled rather than loaded from node_modules: zod alone is dozens of

@@ -1,7 +1,12 @@
 /**
  * Agent overhead around one command, through the real agent loop (scripted
  * OpenAI-compatible server on loopback, real PolicyEngine, real SQLite
- * history and conversation, real child process):
+ * history and conversation, real child process). The command is
+ * auto-allowed, so it takes the quiet path: the jail (bubblewrap) with the
+ * Core's sandbox and scrubbed environment, as in the app; every run is
+ * checked to have run confined and printed its output, so the figures never
+ * time an instant failure. If bubblewrap cannot run here the bench says so
+ * and stops.
  *   pre:  the tool call has arrived (stream finished) → the command is spawned
  *         (argument parsing, policy decision, events)
  *   post: the command has exited → the result is sent back to the model
@@ -17,19 +22,34 @@ import { LlmClient, type CompleteOptions, type Completion } from '../src/core/ag
 import { dispatchCall } from '../src/core/bridge/dispatch';
 import { loadConfig } from '../src/core/config/load';
 import { Core } from '../src/core/core';
-import { Executor, type RunOptions, type RunResult } from '../src/core/executor';
+import { commandEnvironment } from '../src/core/environment';
+import { Executor, Sandbox, type RunOptions, type RunResult } from '../src/core/executor';
 import { startLlmServer } from '../test/support/llm-server';
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 60);
 const COMMAND = 'printf ok';
 
 const marks = { arrived: [] as number[], spawn: [] as number[], exit: [] as number[], sent: [] as number[] };
+/** This process's CPU time (user + system, all its threads, in ms) at the same marks: less swayed by other jobs than wall time. */
+const cpuMarks = { arrived: [] as number[], spawn: [] as number[], exit: [] as number[], sent: [] as number[] };
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+/** Runs that did not run confined to a clean exit with the command's output: the bench refuses to time them. */
+const badRuns: string[] = [];
 
 class TimedExecutor extends Executor {
   override async run(o: RunOptions): Promise<RunResult> {
     marks.spawn.push(performance.now());
+    cpuMarks.spawn.push(cpuNow());
     const r = await super.run(o);
     marks.exit.push(performance.now());
+    cpuMarks.exit.push(cpuNow());
+    if (!r.confined || r.exitCode !== 0 || r.fullOutput !== 'ok')
+      badRuns.push(
+        `${o.command}: confined ${r.confined}, exit ${r.exitCode}, ${r.spawnError ?? JSON.stringify(r.fullOutput.slice(0, 200))}`,
+      );
     return r;
   }
 }
@@ -37,8 +57,10 @@ class TimedExecutor extends Executor {
 class TimedClient extends LlmClient {
   override async complete(o: CompleteOptions): Promise<Completion> {
     marks.sent.push(performance.now());
+    cpuMarks.sent.push(cpuNow());
     const r = await super.complete(o);
     marks.arrived.push(performance.now());
+    cpuMarks.arrived.push(cpuNow());
     return r;
   }
 }
@@ -80,13 +102,22 @@ fs.writeFileSync(
   `[ai]\nbase_url = "${server.baseUrl}"\nmodel = "scripted"\n\n[permissions]\nauto_allow = ["printf*"]\n`,
 );
 const config = loadConfig({ env });
+// What the Core gives its own executor: the scrubbed environment, its secrets and the quiet jail.
+const commandEnv = commandEnvironment(config.config, env);
+const sandbox = new Sandbox({ bwrap: config.config.commands.bwrap, env, disabled: !config.config.commands.confine_auto_allowed });
+const jail = sandbox.status();
+if (!jail.available) {
+  process.stderr.write(`agent-overhead: the quiet jail cannot run here (${jail.reason}); nothing to time.\n`);
+  process.exit(1);
+}
+const executor = new TimedExecutor({ env: commandEnv.env, secrets: commandEnv.secrets, sandbox });
 const core = new Core({
   host: 'tty',
   env,
   config,
   cwd: dir,
   mcp: false,
-  chat: { executor: new TimedExecutor(), llmFactory: (p) => new TimedClient({ provider: p, ai: config.config.ai }) },
+  chat: { executor, llmFactory: (p) => new TimedClient({ provider: p, ai: config.config.ai }) },
 });
 
 async function turn(): Promise<void> {
@@ -105,7 +136,11 @@ async function turn(): Promise<void> {
 
 // Warm up: grammar load, SQLite statements, JIT.
 for (let i = 0; i < 5; i++) await turn();
-for (const k of Object.keys(marks) as Array<keyof typeof marks>) marks[k].length = 0;
+for (const k of Object.keys(marks) as Array<keyof typeof marks>) {
+  marks[k].length = 0;
+  cpuMarks[k].length = 0;
+}
+if (badRuns.length > 0) throw new Error(`agent-overhead: the command did not run in the jail: ${badRuns[0]}`);
 
 const bare: number[] = [];
 for (let i = 0; i < TURNS; i++) {
@@ -117,14 +152,17 @@ for (let i = 0; i < TURNS; i++) {
 const pre: number[] = [];
 const post: number[] = [];
 const run: number[] = [];
+const cpuAdded: number[] = [];
 for (let i = 0; i < TURNS; i++) {
   pre.push(marks.spawn[i]! - marks.arrived[2 * i]!);
   post.push(marks.sent[2 * i + 1]! - marks.exit[i]!);
   run.push(marks.exit[i]! - marks.spawn[i]!);
+  cpuAdded.push(cpuMarks.spawn[i]! - cpuMarks.arrived[2 * i]! + (cpuMarks.sent[2 * i + 1]! - cpuMarks.exit[i]!));
 }
 await core.close();
 await server.close();
 fs.rmSync(dir, { recursive: true, force: true });
+if (badRuns.length > 0) throw new Error(`agent-overhead: ${badRuns.length} runs did not run in the jail: ${badRuns[0]}`);
 
 const b = stats(bare);
 const p = stats(pre);
@@ -133,8 +171,10 @@ const r = stats(run);
 const total = stats(pre.map((x, i) => x + post[i]!));
 console.log(`agent-overhead: ${TURNS} turns of one auto_allow command (\`${COMMAND}\`), medians (p95)`);
 console.log(`  bare spawn → exit (baseline)        ${fmt(b.median)}  (${fmt(b.p95)})`);
-console.log(`  executor spawn → exit                ${fmt(r.median)}  (${fmt(r.p95)})`);
+console.log(`  executor spawn → exit, in the jail   ${fmt(r.median)}  (${fmt(r.p95)})   bubblewrap ${jail.version}`);
 console.log(`  pre:  tool call arrived → spawn      ${fmt(p.median)}  (${fmt(p.p95)})`);
 console.log(`  post: exit → result sent to model    ${fmt(q.median)}  (${fmt(q.p95)})`);
 console.log(`  added by aios (pre + post)           ${fmt(total.median)}  (${fmt(total.p95)})   target < 1 ms`);
 console.log(`  ratio (bare + added) / bare          ${((b.median + total.median) / b.median).toFixed(2).padStart(7)}`);
+const c = stats(cpuAdded);
+console.log(`  CPU time in pre + post (all threads)  ${fmt(c.median)}  (${fmt(c.p95)})   load ${os.loadavg()[0]?.toFixed(1)}`);

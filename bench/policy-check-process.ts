@@ -11,8 +11,14 @@
  *   control    the grammar loaded and 10 lines parsed with V8's defaults,
  *              and the same with the flags aios sets (parser.ts)
  * and prints wall time and peak RSS (median, min) and aios's ratio to the
- * baseline (target: at most 3x the wall time, under 100 MB).
+ * baseline (target: at most 3x the wall time, under 100 MB). It also prints
+ * the CPU time (user + system, all threads) of the baseline and aios, taken
+ * from the shell's `times` over a batch of runs: less swayed than wall time
+ * by other jobs on a busy machine, though it counts V8's background threads
+ * too. The first aios run fills the caches (compile cache, compiled
+ * patterns) in the bench's fresh HOME; the medians are of warm starts.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,6 +54,23 @@ const cases: Record<string, { args: string[]; runs: number; results: MeasuredRun
   'grammar + 10 lines, aios flags': { args: [parseLines, '10', ...WASM_BASELINE_FLAGS], runs: controlRuns, results: [] },
 };
 
+/** CPU milliseconds (user + system) per run of `node ARGS`, from the shell's `times` after `count` runs in a row. */
+function cpuPerRun(args: readonly string[], count: number): number {
+  const script = 'n=$1; shift; i=0; while [ $i -lt $n ]; do "$@" >/dev/null 2>&1 || exit 1; i=$((i+1)); done; times';
+  const run = spawnSync('/bin/sh', ['-c', script, 'sh', String(count), process.execPath, ...args], { cwd: home, env, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${args.join(' ')} failed in the CPU pass: ${run.stderr}`);
+  // `times`: the shell's own user/system, then its children's, as "0m0.123s 0m0.045s".
+  const seconds = (t: string) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    if (!m) throw new Error(`unexpected times output: ${run.stdout}`);
+    return Number(m[1]) * 60 + Number(m[2]);
+  };
+  const [user, system] = (run.stdout.trim().split('\n')[1] ?? '').trim().split(/\s+/);
+  return ((seconds(user ?? '') + seconds(system ?? '')) * 1000) / count;
+}
+const CPU_CASES = ['node -e 0 (baseline)', "aios policy check -- 'ls -la'"] as const;
+const cpu: Record<string, number[]> = Object.fromEntries(CPU_CASES.map((n) => [n, []]));
+
 try {
   for (let i = 0; i < runs; i++) {
     for (const c of Object.values(cases)) {
@@ -57,6 +80,7 @@ try {
       c.results.push(r);
     }
   }
+  for (let i = 0; i < 3; i++) for (const name of CPU_CASES) cpu[name]?.push(cpuPerRun((cases[name] as (typeof cases)[string]).args, runs));
 } finally {
   fs.rmSync(home, { recursive: true, force: true });
 }
@@ -87,4 +111,9 @@ const ratio = aios.wall / base.wall;
 const ratioMin = aios.wallMin / base.wallMin;
 console.log(
   `  ratio aios / node -e 0: ${ratio.toFixed(1)}x median, ${ratioMin.toFixed(1)}x min (target ≤ 3x); peak ${aios.rss.toFixed(0)} MB (target < 100 MB)`,
+);
+const cpuBase = median(cpu['node -e 0 (baseline)'] ?? []);
+const cpuAios = median(cpu["aios policy check -- 'ls -la'"] ?? []);
+console.log(
+  `  CPU per run (user + system, all threads; median of 3 batches of ${runs}): node -e 0 ${cpuBase.toFixed(0)} ms, aios ${cpuAios.toFixed(0)} ms, ${(cpuAios / cpuBase).toFixed(1)}x; load at the end ${os.loadavg()[0]?.toFixed(1)}`,
 );

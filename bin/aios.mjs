@@ -3,9 +3,10 @@
 // built CLI. The check comes first because the native modules (better-sqlite3,
 // node-pty) crash or fail obscurely on an older Node (Node 20 segfaults in
 // `aios memory count`); a person should read which Node is needed instead.
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import module from 'node:module';
-import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,6 +43,29 @@ if (!existsSync(cli)) {
   process.stderr.write(`aios is not built (${cli} is missing); run \`npm run build\` in ${root}.\n`);
   process.exit(1);
 }
-// Caches compiled JavaScript between runs (Node ≥ 22.1), so short commands start faster.
-module.enableCompileCache?.();
+/**
+ * Caches V8's compiled JavaScript between runs (Node ≥ 22.1), so short
+ * commands start faster. In the person's own cache folder (as
+ * src/core/config/paths.ts resolveCacheDir), not Node's default under /tmp:
+ * another user could plant compiled code there. Where that folder cannot be
+ * made, aios runs without the cache. The folder is made here, one level at a
+ * time: Node's own recursive mkdir (enableCompileCache's too) never returns
+ * where a parent refuses new entries with ENOENT (a HOME under /proc).
+ */
+function enableCompileCache() {
+  if (!module.enableCompileCache || process.env.NODE_COMPILE_CACHE !== undefined) return;
+  const xdg = process.env.XDG_CACHE_HOME;
+  const home = process.env.HOME || homedir();
+  const dir = join(xdg && isAbsolute(xdg) ? xdg : join(home, '.cache'), 'aios', 'node-compile-cache');
+  try {
+    const missing = [];
+    for (let d = dir; !existsSync(d) && missing.length < 16; d = dirname(d)) missing.unshift(d);
+    for (const d of missing) mkdirSync(d, { mode: 0o700 });
+    accessSync(dir, constants.W_OK);
+    module.enableCompileCache(dir);
+  } catch {
+    // No cache: only slower.
+  }
+}
+enableCompileCache();
 await import(pathToFileURL(cli).href);

@@ -37,7 +37,9 @@ export class StatusPublisher {
     }
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => {
+    // After the current turn of the event loop, not within it: a command's start and its result's way back to the
+    // model (which emit these events) do not wait for the status bar.
+    setImmediate(() => {
       this.scheduled = false;
       this.running = this.run();
     });

@@ -26,6 +26,8 @@ beforeAll(async () => {
     target: 'node22',
     outfile,
     packages: 'external',
+    // As electron.vite.config.ts does: a built policy keeps its compiled patterns in the cache folder.
+    define: { __AIOS_POLICY_CODE_ID__: JSON.stringify('bundle-test') },
     logLevel: 'silent',
   });
 });
@@ -48,5 +50,27 @@ describe('bundled like out/main/cli.js', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect((JSON.parse(r.stdout) as { decision: string }).decision).toBe('deny');
+  });
+
+  it('keeps the compiled patterns in the cache folder and decides the same from them', () => {
+    const home = path.join(scratch, 'home-cache');
+    fs.mkdirSync(home, { recursive: true });
+    const check = (command: string) =>
+      spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'node'), [outfile, 'policy', 'check', '--json', '--', command], {
+        cwd: home,
+        env: { PATH: process.env.PATH, HOME: home, AIOS_CONFIG_DIR: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: path.join(home, 'cache') },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+    const cacheFile = path.join(home, 'cache', 'aios', 'policy-patterns.json');
+    const lines = ['sudo env rm -r -f /', 'ls -la', ':(){ :|:& };:', 'git push --force'];
+    const cold = lines.map((l) => check(l).stdout);
+    expect(JSON.parse(fs.readFileSync(cacheFile, 'utf8'))).toMatchObject({ code: 'bundle-test' });
+    const written = fs.statSync(cacheFile).mtimeMs;
+    const warm = lines.map((l) => check(l).stdout);
+    expect(warm).toEqual(cold);
+    expect((JSON.parse(warm[0]!) as { decision: string }).decision).toBe('deny');
+    // Nothing new compiled, nothing written again.
+    expect(fs.statSync(cacheFile).mtimeMs).toBe(written);
   });
 });

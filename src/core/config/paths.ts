@@ -39,6 +39,12 @@ export function resolveDataDir(env: Env = process.env): string {
   return path.join(homeDir(env), '.local', 'share', 'aios');
 }
 
+/** `$XDG_CACHE_HOME/aios`, else `~/.cache/aios`: what can be thrown away and made again (compiled code, compiled patterns). */
+export function resolveCacheDir(env: Env = process.env): string {
+  if (env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'aios');
+  return path.join(homeDir(env), '.cache', 'aios');
+}
+
 /**
  * Expands a path from config.toml. The shipped defaults spell the config dir
  * as `~/.config/syui/ai`; that prefix means "the config dir", so it follows

@@ -173,23 +173,65 @@ export class ConversationStore {
     return row ? (JSON.parse(row.message) as Record<string, unknown>) : undefined;
   }
 
-  /** The newest `limit` messages, oldest first (those still waiting for the file included). */
-  messages(conversationId: string, limit = 500): StoredMessage[] {
-    let rows: Array<{ seq: number; message: string; created_at: string }>;
-    try {
-      rows = this.statement(
+  /**
+   * The newest messages read back so far, for the next request of the same
+   * conversation: only rows added since are read and parsed. SQLite's
+   * `data_version` says when another connection (another aios, aigpt, a
+   * person's sqlite3) committed anything since; then everything is read
+   * again. This connection itself only ever appends messages (seq is
+   * AUTOINCREMENT: never reused), so a newer seq is all it can have added.
+   */
+  private readBack: { conversationId: string; version: number; limit: number; rows: StoredMessage[] } | undefined;
+
+  private storedMessages(conversationId: string, limit: number): StoredMessage[] {
+    type Row = { seq: number; message: string; created_at: string };
+    const parse = (r: Row): StoredMessage => ({
+      seq: r.seq,
+      message: deepFreeze(JSON.parse(r.message) as Record<string, unknown>),
+      createdAt: r.created_at,
+    });
+    const version = this.statement('PRAGMA data_version').pluck().get() as number;
+    const known = this.readBack;
+    let rows: StoredMessage[];
+    if (known && known.conversationId === conversationId && known.version === version && known.limit >= limit) {
+      const after = known.rows.at(-1)?.seq ?? 0;
+      const added = this.statement(
+        'SELECT seq, message, created_at FROM aios_conversation_messages WHERE conversation_id = ? AND seq > ? ORDER BY seq',
+      ).all(conversationId, after) as Row[];
+      rows = added.length === 0 ? known.rows : [...known.rows, ...added.map(parse)].slice(-known.limit);
+      this.readBack = { ...known, rows };
+    } else {
+      const all = this.statement(
         'SELECT seq, message, created_at FROM aios_conversation_messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?',
-      ).all(conversationId, limit) as Array<{ seq: number; message: string; created_at: string }>;
-    } catch {
-      rows = []; // unreadable for now: what is waiting is still shown
+      ).all(conversationId, limit) as Row[];
+      rows = all.reverse().map(parse);
+      this.readBack = { conversationId, version, limit, rows };
     }
-    const stored = rows
-      .reverse()
-      .map((r) => ({ seq: r.seq, message: JSON.parse(r.message) as Record<string, unknown>, createdAt: r.created_at }));
+    return rows.length > limit ? rows.slice(-limit) : rows;
+  }
+
+  /** The newest `limit` messages, oldest first (those still waiting for the file included). Shared and frozen: copy to change one. */
+  messages(conversationId: string, limit = 500): StoredMessage[] {
+    let stored: StoredMessage[];
+    try {
+      stored = this.storedMessages(conversationId, limit);
+    } catch {
+      this.readBack = undefined;
+      stored = []; // unreadable for now: what is waiting is still shown
+    }
     const last = stored.at(-1)?.seq ?? 0;
     const waiting = this.unsaved
       .filter((u) => u.conversationId === conversationId)
       .map((u, i) => ({ seq: last + i + 1, message: u.message, createdAt: u.createdAt }));
-    return [...stored, ...waiting].slice(-limit);
+    return waiting.length === 0 ? [...stored] : [...stored, ...waiting].slice(-limit);
   }
+}
+
+/** `value`, every object and array in it frozen: messages read back are shared between requests, so none may change one. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }

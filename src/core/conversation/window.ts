@@ -9,8 +9,16 @@ export interface Windowed<M> {
   dropped: number;
 }
 
+/** Sizes of frozen messages (those read back from the store, shared between requests): measured once each. */
+const frozenSizes = new WeakMap<object, number>();
+
 export function sizeOf(message: unknown): number {
-  return JSON.stringify(message).length;
+  const frozen = message !== null && typeof message === 'object' && Object.isFrozen(message);
+  const known = frozen ? frozenSizes.get(message) : undefined;
+  if (known !== undefined) return known;
+  const size = JSON.stringify(message).length;
+  if (frozen) frozenSizes.set(message, size);
+  return size;
 }
 
 export function fitToBudget<M extends { role?: unknown }>(messages: readonly M[], budgetChars: number): Windowed<M> {

@@ -80,6 +80,33 @@ export class Sandbox {
 }
 
 /**
+ * `fs.existsSync` that lists each parent folder once: the ~120 protected
+ * places of a home and the `.git` of every folder scanned share a few
+ * parents, most of which do not exist. A name the listing lacks does not
+ * exist; one it has is confirmed with existsSync (a dangling link does not
+ * count). A parent that cannot be listed but may still hold entries
+ * (no read permission) is asked entry by entry. Fresh for each call, so a
+ * repository made since the last command is seen.
+ */
+function existenceByListing(): (p: string) => boolean {
+  const listings = new Map<string, Set<string> | null>();
+  return (p) => {
+    const parent = path.dirname(p);
+    let names = listings.get(parent);
+    if (names === undefined) {
+      try {
+        names = new Set(fs.readdirSync(parent));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        names = code === 'ENOENT' || code === 'ENOTDIR' ? new Set() : null;
+      }
+      listings.set(parent, names);
+    }
+    return names === null ? fs.existsSync(p) : names.has(path.basename(p)) && fs.existsSync(p);
+  };
+}
+
+/**
  * The protected places that exist inside `workTree` (and the hooks and
  * config of repositories in or above it): these are mounted read-only over
  * the writable tree. A protected file that does not exist yet cannot be
@@ -89,8 +116,9 @@ export function confinementFor(workTree: string, ctx: ProtectedPathContext, secr
   const tree = path.resolve(workTree);
   const inside = (p: string) => p === tree || p.startsWith(`${tree}/`);
   const readOnly = new Set<string>();
+  const exists = existenceByListing();
   const addIfExists = (p: string) => {
-    if (inside(p) && fs.existsSync(p)) readOnly.add(p);
+    if (inside(p) && exists(p)) readOnly.add(p);
   };
   for (const entry of protectedPaths(ctx)) {
     if (entry.path === tree || inside(entry.path)) addIfExists(entry.path);

@@ -8,10 +8,12 @@ import { judgeLine, type JudgeContext, type LineFacts } from './judge';
 import type { ProtectedPathContext } from './programs/protected-paths';
 import { getBashParser, type BashParser } from './shell/parser';
 import { compilePolicy, type CompiledPolicy } from './rules/rules';
+import type { PatternCache } from './rules/pattern-cache';
 import { judgeTool, type ToolCallFacts } from './tool-judge';
 
 export { ParserLoadError } from './shell/parser';
 export { PatternError } from './rules/pattern';
+export { builtPolicyCodeId, PatternFileCache, type PatternCache } from './rules/pattern-cache';
 export type { Decision, PolicyResult, Segment, RuleRef, ToolPolicyResult } from '../../shared/policy';
 export { knownServerFor, type ToolAnnotations, type ToolCallFacts, type KnownServer } from './tool-judge';
 
@@ -21,6 +23,8 @@ export interface PolicyEngineOptions {
   profile?: string;
   /** Defaults to `os.hostname()`; `[profiles.<hostname>]` applies automatically. */
   hostname?: string;
+  /** Patterns compiled by earlier processes (see pattern-cache.ts); new ones are added to it. */
+  patternCache?: PatternCache;
 }
 
 export interface DecideContext {
@@ -59,7 +63,12 @@ export class PolicyEngine {
   /** Loads the grammar (once per process) and compiles the configured patterns. */
   static async create(opts: PolicyEngineOptions): Promise<PolicyEngine> {
     const parser = await getBashParser();
-    const policy = compilePolicy(parser, opts.config, { profile: opts.profile, hostname: opts.hostname ?? os.hostname() });
+    const policy = compilePolicy(
+      parser,
+      opts.config,
+      { profile: opts.profile, hostname: opts.hostname ?? os.hostname() },
+      opts.patternCache,
+    );
     const unknown = policy.fallback ? 'ask' : (policy.unknown ?? 'confine');
     return new PolicyEngine(parser, policy, protectedContext(opts.config), unknown);
   }

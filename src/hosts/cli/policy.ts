@@ -11,9 +11,10 @@ import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { PolicyResult, ToolPolicyResult } from '../../shared/policy';
 import { previewText, type Preview } from '../../shared/preview';
-import { formatProblem, loadConfig } from '../../core/config/load';
+import { formatProblem, loadConfig, type LoadedConfig } from '../../core/config/load';
 import { loadMcpConfig } from '../../core/mcp/config';
-import { knownServerFor, PolicyEngine, type ToolCallFacts } from '../../core/policy';
+import { resolveCacheDir } from '../../core/config/paths';
+import { builtPolicyCodeId, knownServerFor, PatternFileCache, PolicyEngine, type ToolCallFacts } from '../../core/policy';
 import { BUILTIN_SERVER, splitToolName } from '../../core/policy/rules/tool-rules';
 import { cannotUndo } from '../../core/policy/programs/outside-world';
 import { EFFECT_RULES } from '../../core/transaction/rules';
@@ -63,9 +64,15 @@ function usageError(message: string): number {
   return 2;
 }
 
-async function makeEngine(values: { config?: string; profile?: string }): Promise<PolicyEngine> {
-  const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
-  const engine = await PolicyEngine.create({ config: loaded, profile: values.profile });
+async function makeEngine(
+  values: { config?: string; profile?: string },
+  loaded: LoadedConfig = loadConfig(values.config !== undefined ? { file: values.config } : {}),
+): Promise<PolicyEngine> {
+  // A short-lived process: the patterns compiled by the previous check are read back instead of compiled again.
+  const codeId = builtPolicyCodeId();
+  const patternCache = codeId !== undefined ? PatternFileCache.open(resolveCacheDir(), codeId) : undefined;
+  const engine = await PolicyEngine.create({ config: loaded, profile: values.profile, ...(patternCache ? { patternCache } : {}) });
+  patternCache?.save();
   if (engine.problems.length > 0) {
     for (const p of engine.problems) process.stderr.write(`aios: config: ${formatProblem(p)}\n`);
     process.stderr.write('aios: running on the safe fallback policy: everything needs approval and the shipped deny list applies\n');
@@ -167,14 +174,15 @@ async function check(args: string[]): Promise<number> {
     cwd: values.cwd ? path.resolve(values.cwd) : workingDirectory(process.env),
     ...(process.env.HOME ? { home: process.env.HOME } : {}),
   };
-  const engine = await makeEngine(values);
+  const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
+  const engine = await makeEngine(values, loaded);
 
   if (!values.jsonl) {
     // Several words after `--` are joined with spaces, as a shell would have run them.
     const command = positionals.join(' ');
     const result = engine.decide(command, context);
     const preview = values.preview ? await previewForCli(command, context.cwd, result.decision, values.config) : undefined;
-    const undo = undoFacts(result, loadConfig(values.config !== undefined ? { file: values.config } : {}).config.transactions.enabled);
+    const undo = undoFacts(result, loaded.config.transactions.enabled);
     if (values.json) process.stdout.write(`${JSON.stringify({ command, ...result, undo, ...(preview ? { preview } : {}) })}\n`);
     else
       process.stdout.write(
@@ -265,7 +273,7 @@ async function checkTool(
     return usageError((err as Error).message);
   }
   const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
-  const engine = await makeEngine(values);
+  const engine = await makeEngine(values, loaded);
   let serverNote = split.server === BUILTIN_SERVER ? "aios's built-in tools" : 'not in mcp.json';
   const facts: ToolCallFacts = { ...split, args, ...(values.annotations !== undefined ? { annotations } : {}) };
   if (split.server !== BUILTIN_SERVER) {

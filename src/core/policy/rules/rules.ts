@@ -5,6 +5,7 @@ import { selectProfile, type SelectProfileOptions } from '../../config/profiles'
 import { matchesPattern, type MatchContext, type MatchMode } from './match';
 import type { BashParser } from '../shell/parser';
 import { compilePattern, PatternError, type CompiledPattern, type SimplePattern, type StructuralPattern } from './pattern';
+import type { PatternCache } from './pattern-cache';
 import { compileToolPattern, isToolPattern, ToolRuleBook } from './tool-rules';
 import type { Layer } from '../shell/types';
 
@@ -81,8 +82,22 @@ export interface CompiledPolicy {
   unknown?: 'confine' | 'ask';
 }
 
+type Compile = (text: string) => CompiledPattern;
+
+/** compilePattern, through `cache` when there is one. */
+function compiler(parser: BashParser, cache: PatternCache | undefined): Compile {
+  if (!cache) return (text) => compilePattern(parser, text);
+  return (text) => {
+    const known = cache.get(text);
+    if (known) return known;
+    const pattern = compilePattern(parser, text);
+    cache.set(text, pattern);
+    return pattern;
+  };
+}
+
 function compileList(
-  parser: BashParser,
+  compile: Compile,
   book: RuleBook,
   patterns: readonly string[] | undefined,
   list: Decision,
@@ -99,7 +114,7 @@ function compileList(
         book.tools.add({ ref: { list, pattern: text, source, profile }, pattern: compileToolPattern(text) });
         return;
       }
-      const pattern = compilePattern(parser, text);
+      const pattern = compile(text);
       book.add({ ref: { list, pattern: text, source, profile }, pattern });
     } catch (err) {
       const message =
@@ -114,22 +129,24 @@ function compileList(
 }
 
 /** The shipped deny list alone: what runs when the configuration cannot be trusted. */
-export function fallbackBook(parser: BashParser): RuleBook {
+export function fallbackBook(parser: BashParser, cache?: PatternCache): RuleBook {
   const book = new RuleBook();
   const problems: ConfigProblem[] = [];
-  compileList(parser, book, DEFAULT_PERMISSIONS.deny, 'deny', 'permissions', 'fallback', '(built-in defaults)', problems);
+  compileList(compiler(parser, cache), book, DEFAULT_PERMISSIONS.deny, 'deny', 'permissions', 'fallback', '(built-in defaults)', problems);
   if (problems.length > 0) throw new Error(`the built-in deny list does not compile: ${problems.map((p) => p.message).join('; ')}`);
   return book;
 }
 
-export function compilePolicy(parser: BashParser, loaded: LoadedConfig, opts: SelectProfileOptions): CompiledPolicy {
+/** Compiles every list and profile of `loaded`; `cache` (optional) holds patterns compiled by earlier processes. */
+export function compilePolicy(parser: BashParser, loaded: LoadedConfig, opts: SelectProfileOptions, cache?: PatternCache): CompiledPolicy {
+  const compile = compiler(parser, cache);
   const problems: ConfigProblem[] = [...loaded.problems];
   const file = loaded.file;
   const base = new RuleBook();
   const perms = loaded.config.permissions;
   const own = loaded.policySources?.own;
   for (const list of ALL_LISTS)
-    compileList(parser, base, perms[list], list, 'permissions', 'permissions', file, problems, undefined, own?.permissions[list]);
+    compileList(compile, base, perms[list], list, 'permissions', 'permissions', file, problems, undefined, own?.permissions[list]);
 
   // Every profile is compiled, so a typo in another machine's profile is caught here too.
   const profiles = new Map<string, RuleBook>();
@@ -138,7 +155,7 @@ export function compilePolicy(parser: BashParser, loaded: LoadedConfig, opts: Se
     for (const list of RESTRICTIVE) {
       const l = list as 'deny' | 'require_approval' | 'notify';
       compileList(
-        parser,
+        compile,
         book,
         profile.permissions[l],
         list,
@@ -155,7 +172,7 @@ export function compilePolicy(parser: BashParser, loaded: LoadedConfig, opts: Se
   const selected = selectProfile(loaded.config, file, opts);
   if (selected.problem) problems.push(selected.problem);
 
-  if (problems.length > 0) return { base: fallbackBook(parser), fallback: true, problems, replaceShipped: false };
+  if (problems.length > 0) return { base: fallbackBook(parser, cache), fallback: true, problems, replaceShipped: false };
   const name = selected.choice?.name;
   const profile = name !== undefined ? profiles.get(name) : undefined;
   const replaceShipped = loaded.policySources?.replaceShipped ?? false;
