@@ -6,8 +6,13 @@ import { FirstScreen } from './FirstScreen';
 import { useUi } from '../store';
 import { RowView } from './RowView';
 
-/** How close to the end still counts as "at the end" (px). */
+/** How far from the end the way back is offered (px). */
 const STICK_SLACK = 40;
+/**
+ * How close to the end the view keeps following (px): small, so that any
+ * scroll up, a wheel notch or an arrow key, lets go at once.
+ */
+const FOLLOW_SLACK = 4;
 
 function estimate(row: Row | undefined): number {
   if (!row) return 60;
@@ -20,6 +25,12 @@ function estimate(row: Row | undefined): number {
  * The conversation, virtualised: only rows near the viewport are in the DOM.
  * It follows new content while the person is at the end, stays put when
  * they have scrolled up, and offers a way back.
+ *
+ * Following is the virtualizer's end anchoring: when the last row grows it
+ * moves the scroll position by the growth from its ResizeObserver callback,
+ * after the browser's own layout, and writes row positions and the list's
+ * height to the DOM itself. Nothing here reads the page's geometry while a
+ * row streams, so a frame costs one layout, not one forced from script.
  */
 export function MessageList() {
   const all = useChat((s) => s.rows);
@@ -27,7 +38,6 @@ export function MessageList() {
   const rows = useMemo(() => (viewStart === 0 ? all : all.slice(viewStart)), [all, viewStart]);
   const machine = useUi((s) => s.info?.machine);
   const scroller = useRef<HTMLDivElement>(null);
-  const stick = useRef(true);
   const [away, setAway] = useState(false);
 
   // No React Compiler in this build; the virtualizer re-renders this component itself.
@@ -38,40 +48,23 @@ export function MessageList() {
     estimateSize: (i) => estimate(rows[i]),
     getItemKey: (i) => rows[i]?.id ?? i,
     overscan: 4,
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: FOLLOW_SLACK,
+    directDomUpdates: true,
+    // From the virtualizer's own numbers: no layout read on a scroll.
+    onChange: (v) => setAway(v.getTotalSize() - (v.scrollRect?.height ?? 0) - (v.scrollOffset ?? 0) > STICK_SLACK),
   });
-  const total = virtualizer.getTotalSize();
   const last = rows[rows.length - 1];
 
   // The person just sent something: show it, wherever they had scrolled.
   const lastId = last?.id;
   const lastIsUser = last?.kind === 'message' && last.role === 'user';
   useLayoutEffect(() => {
-    if (lastIsUser) {
-      stick.current = true;
-      setAway(false);
-    }
-  }, [lastId, lastIsUser]);
+    if (lastIsUser) virtualizer.scrollToEnd();
+  }, [lastId, lastIsUser, virtualizer]);
 
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (el && stick.current && el.scrollHeight > el.clientHeight) el.scrollTop = el.scrollHeight;
-  }, [total, rows]);
-
-  const onScroll = useCallback(() => {
-    const el = scroller.current;
-    if (!el) return;
-    const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_SLACK;
-    stick.current = atEnd;
-    setAway(!atEnd);
-  }, []);
-
-  const jump = useCallback(() => {
-    stick.current = true;
-    setAway(false);
-    const el = scroller.current;
-    if (el) el.scrollTop = el.scrollHeight;
-    if (rows.length > 0) virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
-  }, [rows.length, virtualizer]);
+  const jump = useCallback(() => virtualizer.scrollToEnd(), [virtualizer]);
 
   return (
     <div className="conversation-wrap">
@@ -83,11 +76,6 @@ export function MessageList() {
         aria-label="Chat log"
         aria-live="polite"
         tabIndex={0}
-        onScroll={onScroll}
-        onWheel={(e) => {
-          // Scrolling up lets go at once, before the next frame pulls the view down again.
-          if (e.deltaY < 0) stick.current = false;
-        }}
       >
         {rows.length === 0 ? (
           <div className="empty-state">
@@ -99,15 +87,9 @@ export function MessageList() {
             <FirstScreen />
           </div>
         ) : (
-          <div className="rows" style={{ height: total }}>
+          <div className="rows" ref={virtualizer.containerRef}>
             {virtualizer.getVirtualItems().map((item) => (
-              <div
-                key={item.key}
-                data-index={item.index}
-                ref={virtualizer.measureElement}
-                className="row-slot"
-                style={{ transform: `translateY(${item.start}px)` }}
-              >
+              <div key={item.key} data-index={item.index} ref={virtualizer.measureElement} className="row-slot">
                 <RowView row={rows[item.index]!} />
               </div>
             ))}
