@@ -61,6 +61,7 @@ test('a streaming answer is followed at the end, left alone after a scroll up, a
   await expect.poll(() => log.evaluate((el) => el.scrollHeight)).toBeGreaterThan(rejoined + 200);
   expect(await fromEnd(log)).toBeLessThan(120);
 
+  await expect(chat.streaming()).toHaveCount(0, { timeout: 60_000 });
   await chat.expectIdle();
   await expect(chat.lastAnswer()).toContainText(END);
   await expect.poll(() => fromEnd(log)).toBeLessThan(2);

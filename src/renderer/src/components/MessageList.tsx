@@ -6,13 +6,10 @@ import { FirstScreen } from './FirstScreen';
 import { useUi } from '../store';
 import { RowView } from './RowView';
 
-/** How far from the end the way back is offered (px). */
+/** Within this distance of the end (px) a scroll counts as back at the end, and the view follows again. */
 const STICK_SLACK = 40;
-/**
- * How close to the end the view keeps following (px): small, so that any
- * scroll up, a wheel notch or an arrow key, lets go at once.
- */
-const FOLLOW_SLACK = 4;
+/** Keys that scroll the log up: pressing one lets go of the end at once. */
+const UP_KEYS = new Set(['ArrowUp', 'PageUp', 'Home']);
 
 function estimate(row: Row | undefined): number {
   if (!row) return 60;
@@ -31,6 +28,11 @@ function estimate(row: Row | undefined): number {
  * after the browser's own layout, and writes row positions and the list's
  * height to the DOM itself. Nothing here reads the page's geometry while a
  * row streams, so a frame costs one layout, not one forced from script.
+ *
+ * Whether to follow is the person's choice, not a distance: a scroll up
+ * (wheel, keys, the scroll bar, a swipe) lets go, and a scroll back to the
+ * end, "Jump to latest" or sending something follows again. A distance alone
+ * would lose the end whenever a slow frame left the view behind it.
  */
 export function MessageList() {
   const all = useChat((s) => s.rows);
@@ -38,7 +40,15 @@ export function MessageList() {
   const rows = useMemo(() => (viewStart === 0 ? all : all.slice(viewStart)), [all, viewStart]);
   const machine = useUi((s) => s.info?.machine);
   const scroller = useRef<HTMLDivElement>(null);
-  const [away, setAway] = useState(false);
+  const [following, setFollowing] = useState(true);
+  const followingRef = useRef(true);
+  const follow = useCallback((on: boolean) => {
+    followingRef.current = on;
+    setFollowing(on);
+  }, []);
+  const letGo = useCallback(() => {
+    if (followingRef.current) follow(false);
+  }, [follow]);
 
   // No React Compiler in this build; the virtualizer re-renders this component itself.
   // eslint-disable-next-line react-hooks/incompatible-library
@@ -50,21 +60,28 @@ export function MessageList() {
     overscan: 4,
     anchorTo: 'end',
     followOnAppend: true,
-    scrollEndThreshold: FOLLOW_SLACK,
+    // Following: every growth at the end is followed, however far a slow frame left the view behind.
+    scrollEndThreshold: following ? Number.POSITIVE_INFINITY : 0,
     directDomUpdates: true,
-    // From the virtualizer's own numbers: no layout read on a scroll.
-    onChange: (v) => setAway(v.getTotalSize() - (v.scrollRect?.height ?? 0) - (v.scrollOffset ?? 0) > STICK_SLACK),
+    // Scrolled back down to the end: from the virtualizer's own numbers, no layout read on a scroll.
+    onChange: (v) => {
+      if (followingRef.current || v.scrollDirection !== 'forward') return;
+      if (v.getTotalSize() - (v.scrollRect?.height ?? 0) - (v.scrollOffset ?? 0) <= STICK_SLACK) follow(true);
+    },
   });
   const last = rows[rows.length - 1];
+
+  const toEnd = useCallback(() => {
+    follow(true);
+    virtualizer.scrollToEnd();
+  }, [follow, virtualizer]);
 
   // The person just sent something: show it, wherever they had scrolled.
   const lastId = last?.id;
   const lastIsUser = last?.kind === 'message' && last.role === 'user';
   useLayoutEffect(() => {
-    if (lastIsUser) virtualizer.scrollToEnd();
-  }, [lastId, lastIsUser, virtualizer]);
-
-  const jump = useCallback(() => virtualizer.scrollToEnd(), [virtualizer]);
+    if (lastIsUser) toEnd();
+  }, [lastId, lastIsUser, toEnd]);
 
   return (
     <div className="conversation-wrap">
@@ -76,6 +93,17 @@ export function MessageList() {
         aria-label="Chat log"
         aria-live="polite"
         tabIndex={0}
+        onWheel={(e) => {
+          if (e.deltaY < 0) letGo();
+        }}
+        onKeyDown={(e) => {
+          if (UP_KEYS.has(e.key) || (e.key === ' ' && e.shiftKey)) letGo();
+        }}
+        onPointerDown={(e) => {
+          // On the log itself, not a row: its scroll bar.
+          if (e.target === e.currentTarget) letGo();
+        }}
+        onTouchMove={letGo}
       >
         {rows.length === 0 ? (
           <div className="empty-state">
@@ -96,8 +124,8 @@ export function MessageList() {
           </div>
         )}
       </div>
-      {away && rows.length > 0 && (
-        <button type="button" className="jump-latest" onClick={jump}>
+      {!following && rows.length > 0 && (
+        <button type="button" className="jump-latest" onClick={toEnd}>
           Jump to latest ↓
         </button>
       )}
