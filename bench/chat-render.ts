@@ -14,16 +14,23 @@
  * server took to send it (target: within 2×), and the slowest answer the page
  * gave a script call while the long answer streamed.
  *
+ * With BENCH_TRACE=1 each stream is also traced (Chrome DevTools
+ * Protocol `Tracing`, which costs the page a little) for the page's
+ * main-thread CPU time per frame: on a machine shared with other jobs a
+ * frame's wall-clock length includes the time the thread waited for a core.
+ *
  * Needs the built app (npx electron-vite build). Tunable by environment:
- * BENCH_MESSAGES, BENCH_TOKENS, BENCH_CHUNK_DELAY_MS, BENCH_RUNS, BENCH_LONG_MB, BENCH_LONG_RATE.
+ * BENCH_MESSAGES, BENCH_TOKENS, BENCH_CHUNK_DELAY_MS, BENCH_RUNS, BENCH_LONG_MB, BENCH_LONG_RATE, BENCH_TRACE.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { assertBuilt, isolatedEnv, launchAiosWeb, tempHome, withParams, type RunningAiosWeb } from '../e2e/aios-web';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../e2e/browser';
 import { writeConfig } from '../e2e/config-file';
 import { COLLECT_PROBE, INSTALL_PROBE, STREAM_ENDED, type ProbeResult } from './lib/frame-probe';
+import { startTrace, type MainThreadCpu } from './lib/main-thread-cpu';
 import { historyLength, seedConversation } from './lib/seed-conversation';
 import { mulberry32, percentile } from './lib/stats';
 import { startTokenServer, type TokenServer } from './lib/token-llm-server';
@@ -35,6 +42,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LONG_MB = Number(process.env.BENCH_LONG_MB ?? 5);
 const LONG_RATE = Number(process.env.BENCH_LONG_RATE ?? 400_000);
 const TARGET_MS = 50;
+/** BENCH_TRACE=1: also trace each stream (Chrome's Tracing) for the page's main-thread CPU time per frame. */
+const TRACE = process.env.BENCH_TRACE === '1';
 const END_MARK = 'END-OF-STREAM';
 
 /** Mostly prose, with paragraph breaks, list items and one code block, like a real answer. */
@@ -100,6 +109,8 @@ interface CaseResult {
   /** The slowest round trip of a script call into the page while it streamed. */
   slowestCallMs: number;
   answerChars: number;
+  /** The page's main-thread CPU time per frame (BENCH_TRACE=1). */
+  cpu?: MainThreadCpu;
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -174,10 +185,12 @@ async function measure(browser: Browser, spec: CaseSpec): Promise<CaseResult> {
     await input.fill('stream the benchmark answer');
     // A second of idle frames first: what this browser and machine manage with nothing to do.
     await new Promise((r) => setTimeout(r, 1000));
+    const stopTrace = TRACE ? await startTrace(await context.newCDPSession(page)) : undefined;
     await input.press('Enter');
     const ended = withTimeout(page.evaluate(STREAM_ENDED), 600_000, 'the stream to end');
     const slowestCallMs = await callLatency(page, ended);
     await ended;
+    const cpu = await stopTrace?.();
     const probe = (await page.evaluate(COLLECT_PROBE)) as ProbeResult;
     const last = page.locator('[data-testid="message"][data-role="assistant"]').last();
     if (!(await last.innerText()).includes(END_MARK))
@@ -208,6 +221,7 @@ async function measure(browser: Browser, spec: CaseSpec): Promise<CaseResult> {
       streamMs: server.lastStreamMs(),
       slowestCallMs,
       answerChars,
+      ...(cpu ? { cpu } : {}),
     };
   } finally {
     await context.close();
@@ -220,7 +234,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ms = (x: number | undefined) => (x === undefined ? '    n/a' : `${x.toFixed(1).padStart(7)} ms`);
 
 function line(r: CaseResult): string {
-  return `  ${r.spec.label.padEnd(9)} longest ${ms(r.longest)}  p95 ${ms(r.p95)}  total ${ms(r.totalMs)}  frames ${String(r.frames).padStart(4)} (${String(r.overTarget).padStart(3)} ≥ ${TARGET_MS} ms, longest at ${Math.round(r.longestAt * 100)}%)  LoAF max ${ms(r.loafMax)}  longtask max ${ms(r.longtaskMax)}  idle longest ${ms(r.idleLongest)}  rows ${r.loadedRows}`;
+  const cpu = r.cpu
+    ? `\n            main-thread CPU per frame: p50 ${ms(r.cpu.frameP50)}  p95 ${ms(r.cpu.frameP95)}  max ${ms(r.cpu.frameMax)} over ${r.cpu.frames} frames; thread busy ${(r.cpu.busy * 100).toFixed(0)}% of the stream`
+    : '';
+  return `  ${r.spec.label.padEnd(9)} longest ${ms(r.longest)}  p95 ${ms(r.p95)}  total ${ms(r.totalMs)}  frames ${String(r.frames).padStart(4)} (${String(r.overTarget).padStart(3)} ≥ ${TARGET_MS} ms, longest at ${Math.round(r.longestAt * 100)}%)  LoAF max ${ms(r.loafMax)}  longtask max ${ms(r.longtaskMax)}  idle longest ${ms(r.idleLongest)}  rows ${r.loadedRows}${cpu}`;
 }
 
 if (Number(process.versions.node.split('.')[0]) < 22) {
@@ -246,7 +263,7 @@ try {
     `chat-render: ${TOKENS} tokens, one SSE chunk each (${CHUNK_DELAY_MS} ms apart), Chromium ${browser.version()}, ${RUNS} run(s)`,
   );
   for (let run = 1; run <= RUNS; run++) {
-    console.log(`run ${run}`);
+    console.log(`run ${run} (load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cpus)`);
     for (const c of CASES) {
       const r = await measure(browser, c);
       results.get(c.label)!.push(r);

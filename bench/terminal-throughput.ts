@@ -6,6 +6,8 @@
  *             renderer is its own process in every host), acknowledging every
  *             ~5,000 parsed characters from xterm's write callback, exactly as
  *             the renderer does;
+ *   the first again with flow control's previous watermarks (100,000 /
+ *             5,000 characters), for comparison;
  *   and the same with xterm on the core's own thread, for comparison (there
  *             the parse and the pty read take turns).
  * Also xterm alone parsing the same text: the ceiling of any path ending in xterm.
@@ -53,8 +55,12 @@ function secrets(): SecretSet {
   return set;
 }
 
-function service(file: string, events: EventBus): TerminalService {
+/** The watermarks flow control had before it resumed at half the high one. */
+const OLD_WATERMARKS = { high: 100_000, low: 5_000 };
+
+function service(file: string, events: EventBus, watermarks?: { high: number; low: number }): TerminalService {
   return new TerminalService({
+    ...(watermarks ? { watermarks } : {}),
     events,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir() },
     shell: '/bin/cat',
@@ -64,10 +70,10 @@ function service(file: string, events: EventBus): TerminalService {
 }
 
 /** xterm on a worker thread: the core's thread reads, redacts and sends; another parses and acknowledges. */
-function throughCoreToWorker(file: string): Promise<{ ms: number; chars: number }> {
+function throughCoreToWorker(file: string, watermarks?: { high: number; low: number }): Promise<{ ms: number; chars: number }> {
   return new Promise((resolve) => {
     const events = new EventBus();
-    const terminals = service(file, events);
+    const terminals = service(file, events, watermarks);
     const worker = new Worker(new URL('./lib/xterm-worker.mjs', import.meta.url), { workerData: { ack: ACK_BATCH_CHARS } });
     let chars = 0;
     const start = performance.now();
@@ -136,8 +142,13 @@ async function xtermAlone(file: string): Promise<{ ms: number; chars: number }> 
   const text = fs.readFileSync(file, 'utf8').replaceAll('\n', '\r\n');
   const term = new Terminal({ cols: 120, rows: 40, scrollback: 1000, allowProposedApi: true });
   const start = performance.now();
-  for (let i = 0; i < text.length; i += 65536) term.write(text.slice(i, i + 65536));
-  await new Promise<void>((resolve) => term.write('', resolve));
+  // At most 4 MiB queued at once: xterm throws away (and refuses) writes past 50 MB waiting to be parsed.
+  const settled = () => new Promise<void>((resolve) => term.write('', resolve));
+  for (let i = 0; i < text.length; i += 65536) {
+    term.write(text.slice(i, i + 65536));
+    if (i % (64 * 65536) === 0) await settled();
+  }
+  await settled();
   const ms = performance.now() - start;
   term.dispose();
   return { ms, chars: text.length };
@@ -154,6 +165,7 @@ const rawMs: number[] = [];
 const coreMs: number[] = [];
 const sameMs: number[] = [];
 const xtermMs: number[] = [];
+const oldMs: number[] = [];
 let rawChars = 0;
 let coreChars = 0;
 let sameChars = 0;
@@ -165,6 +177,7 @@ for (let i = 0; i < RUNS; i++) {
   const c = await throughCoreToWorker(file);
   coreMs.push(c.ms);
   coreChars = c.chars;
+  oldMs.push((await throughCoreToWorker(file, OLD_WATERMARKS)).ms);
   const t = await throughCore(file);
   sameMs.push(t.ms);
   sameChars = t.chars;
@@ -177,6 +190,7 @@ const rawRate = mb / (median(rawMs) / 1000);
 const coreRate = mb / (median(coreMs) / 1000);
 const sameRate = mb / (median(sameMs) / 1000);
 const xtermRate = mb / (median(xtermMs) / 1000);
+const oldRate = mb / (median(oldMs) / 1000);
 console.log(
   `terminal-throughput: cat of ${mb.toFixed(0)} MB, median of ${RUNS} runs (load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cpus)`,
 );
@@ -185,6 +199,9 @@ console.log(
 );
 console.log(
   `  aios core → xterm headless, its own thread ${coreRate.toFixed(1).padStart(8)} MB/s  (${median(coreMs).toFixed(0)} ms, ${coreChars} chars)`,
+);
+console.log(
+  `  the same, watermarks ${OLD_WATERMARKS.high} / ${OLD_WATERMARKS.low} (before)${oldRate.toFixed(1).padStart(8)} MB/s  (${median(oldMs).toFixed(0)} ms; ${(oldRate / rawRate).toFixed(2)} of raw)`,
 );
 console.log(
   `  aios core → xterm headless, same thread    ${sameRate.toFixed(1).padStart(8)} MB/s  (${median(sameMs).toFixed(0)} ms, ${sameChars} chars)`,

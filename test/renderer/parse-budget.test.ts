@@ -78,12 +78,40 @@ describe('Markdown parsed within a budget per frame while a message streams', ()
       { kind: 'markdown', key: 'm0', text: 'a '.repeat(1500) },
       { kind: 'markdown', key: 'm3000', text: 'b '.repeat(1500) },
     ];
-    const first = budget.assign(segs);
-    expect(first.segments.map((s) => s.kind)).toEqual(['plain', 'markdown']);
+    // Its first frame on the page shows a block as plain text.
+    expect(budget.assign(segs)).toMatchObject({ waiting: true, parsedChars: 0 });
     const second = budget.assign(segs);
-    expect(second.segments.map((s) => s.kind)).toEqual(['markdown', 'markdown']);
-    expect(second.parsedChars).toBe(3000);
+    expect(second.segments.map((s) => s.kind)).toEqual(['plain', 'markdown']);
     const third = budget.assign(segs);
-    expect(third).toMatchObject({ waiting: false, parsedChars: 0 });
+    expect(third.segments.map((s) => s.kind)).toEqual(['markdown', 'markdown']);
+    expect(third.parsedChars).toBe(3000);
+    const fourth = budget.assign(segs);
+    expect(fourth).toMatchObject({ waiting: false, parsedChars: 0 });
+  });
+
+  it('a stream faster than the view parses nothing that left the view within its first frame', () => {
+    // 20,000 characters a frame: every block in the 4,000-character tail is new on each frame.
+    const text = answer(2_000_000);
+    const { parsedPerFrame } = stream(text, 20_000);
+    const streamingFrames = parsedPerFrame.slice(0, Math.ceil(text.length / 20_000));
+    // The head (12,000 characters) is parsed once, within the budget, over its first frames; after that nothing.
+    // (The last frame brings less than the view holds: what it kept from the frame before is parsed.)
+    expect(streamingFrames.slice(10, -1).every((n) => n === 0)).toBe(true);
+  });
+
+  it('at a reading pace every block is parsed one frame after it arrives', () => {
+    const text = answer(20_000);
+    const split = new BlockSplitter();
+    const budget = new ParseBudget();
+    let t = StreamText.of('');
+    let previous = new Set<string>();
+    for (let at = 0; at < text.length; at += 40) {
+      t = t.append(text.slice(at, at + 40));
+      split.feed(t);
+      const { segments } = budget.assign(viewSegments(t, split, { revealed: 0, all: false, streaming: true }));
+      // Markdown that was on the page last frame is parsed now.
+      for (const s of segments) if (previous.has(s.key)) expect(s.kind, `block ${s.key} at ${at}`).toBe('markdown');
+      previous = new Set(segments.filter((s) => s.kind !== 'fold').map((s) => s.key));
+    }
   });
 });

@@ -24,13 +24,25 @@ describe('FlowController', () => {
     expect(flow.isPaused).toBe(false);
   });
 
+  it('resumes while the UI still has half the high watermark to parse, so it is not left idle while the pty refills', () => {
+    const t = target();
+    const flow = new FlowController(t);
+    flow.attach('a');
+    flow.sent(HIGH_WATERMARK_CHARS + 1);
+    expect(t.log).toEqual(['pause']);
+    // The UI parsed a little under half of what was in flight: the pty reads again.
+    flow.acknowledged('a', Math.ceil(HIGH_WATERMARK_CHARS / 2) + 2);
+    expect(t.log).toEqual(['pause', 'resume']);
+    expect(flow.unacknowledged).toBeGreaterThanOrEqual(HIGH_WATERMARK_CHARS / 2 - 1);
+  });
+
   it('never goes negative on over-acknowledgement and reset resumes', () => {
     const t = target();
     const flow = new FlowController(t);
     flow.attach('a');
     flow.acknowledged('a', 10_000);
     expect(flow.unacknowledged).toBe(0);
-    flow.sent(200_000);
+    flow.sent(HIGH_WATERMARK_CHARS + 1);
     flow.reset();
     expect(t.log).toEqual(['pause', 'resume']);
     expect(flow.unacknowledged).toBe(0);

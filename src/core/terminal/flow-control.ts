@@ -4,9 +4,16 @@
  * pauses the pty above a high watermark, resuming under a low one. The
  * renderer acknowledges from xterm's write callback, i.e. after parsing, so
  * a fast producer (`yes`, `cat big.log`) cannot outrun the screen.
+ *
+ * The low watermark is half the high one, not near zero: the pty resumes
+ * while the renderer still has about 4 ms of text to parse, so reading and
+ * parsing overlap instead of taking turns (with 100,000 / 5,000, xterm sat
+ * idle while the pty refilled, and `cat` of 50 MB reached 0.3 of a raw read;
+ * with these, 0.6-0.7, `npm run bench -- terminal`). At most half a megabyte
+ * is in flight to a renderer, a few milliseconds of its parsing.
  */
-export const HIGH_WATERMARK_CHARS = 100_000;
-export const LOW_WATERMARK_CHARS = 5_000;
+export const HIGH_WATERMARK_CHARS = 524_288;
+export const LOW_WATERMARK_CHARS = 262_144;
 /** The renderer acknowledges in batches of this many characters. */
 export const ACK_BATCH_CHARS = 5_000;
 

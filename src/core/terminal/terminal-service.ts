@@ -35,6 +35,8 @@ export interface TerminalServiceOptions {
   secrets?: SecretSet;
   /** At most this many shells at once (default 8). */
   maxShells?: number;
+  /** Flow control's watermarks in characters (default HIGH_WATERMARK_CHARS / LOW_WATERMARK_CHARS; the bench compares others). */
+  watermarks?: { high: number; low: number };
 }
 
 interface Session {
@@ -102,7 +104,7 @@ export class TerminalService {
       id,
       shell,
       process: child,
-      flow: new FlowController(child),
+      flow: new FlowController(child, this.options.watermarks?.high, this.options.watermarks?.low),
       scrollback: new Scrollback(),
       pending: '',
       flushTimer: undefined,
