@@ -146,7 +146,13 @@ export function ociConfig(s: OciSpec): object {
         destination: o.dir,
         type: 'overlay',
         source: 'overlay',
-        options: [`lowerdir=${o.dir}`, `upperdir=${o.upper}`, `workdir=${o.work}`, ...(s.volatile ? ['volatile'] : []), ...(s.userxattr ? ['userxattr'] : [])],
+        options: [
+          `lowerdir=${o.dir}`,
+          `upperdir=${o.upper}`,
+          `workdir=${o.work}`,
+          ...(s.volatile ? ['volatile'] : []),
+          ...(s.userxattr ? ['userxattr'] : []),
+        ],
       },
     })),
     ...s.coveredMounts.map((dir) => ({
