@@ -60,6 +60,15 @@ describe.skipIf(!canRun)('commands as transactions', () => {
       transactions: tx,
     });
   }
+  /** A command action as the gate gets it from the model. */
+  const command = (text: string, callId: string, cwd = machine) => ({
+    kind: 'command' as const,
+    command: text,
+    cwd,
+    callId,
+    turnId: null,
+    signal: new AbortController().signal,
+  });
   const done = () =>
     events
       .filter(([n]) => n === 'chat.commandDone')
@@ -69,16 +78,7 @@ describe.skipIf(!canRun)('commands as transactions', () => {
   it('a notify command lands as a transaction with an undo record, on the card and in the history', async () => {
     const h0 = treeHash(machine);
     const asked: ApprovalRequest[] = [];
-    const r = await (
-      await runner('denied', asked)
-    ).pass({
-      kind: 'command',
-      command: `echo "port = 9" > ${machine}/etc/app/app.conf`,
-      cwd: machine,
-      callId: 'c1',
-      turnId: null,
-      signal: new AbortController().signal,
-    });
+    const r = await (await runner('denied', asked)).pass(command(`echo "port = 9" > ${machine}/etc/app/app.conf`, 'c1'));
     expect(asked).toEqual([]);
     expect(r.ran).toBe(true);
     expect(fs.readFileSync(path.join(machine, 'etc/app/app.conf'), 'utf8')).toBe('port = 9\n');
@@ -100,16 +100,7 @@ describe.skipIf(!canRun)('commands as transactions', () => {
         throw new Error('database is locked');
       }
     })(path.join(base, 'memory.db'));
-    const r = await (
-      await runner('denied', [])
-    ).pass({
-      kind: 'command',
-      command: `echo "port = 10" > ${machine}/etc/app/app.conf`,
-      cwd: machine,
-      callId: 'c1',
-      turnId: null,
-      signal: new AbortController().signal,
-    });
+    const r = await (await runner('denied', [])).pass(command(`echo "port = 10" > ${machine}/etc/app/app.conf`, 'c1'));
     expect(r.ran).toBe(true);
     expect(done()?.undo).toEqual({ recordId: expect.any(String), summary: '1 changed' });
     const rows = history.query({ text: 'port = 10' });
@@ -123,14 +114,7 @@ describe.skipIf(!canRun)('commands as transactions', () => {
     const asked: ApprovalRequest[] = [];
     await (
       await runner('denied', asked)
-    ).pass({
-      kind: 'command',
-      command: `cp ${machine}/usr/bin/tool ${machine}/usr/bin/sh2 && chmod 4755 ${machine}/usr/bin/sh2`,
-      cwd: machine,
-      callId: 'c2',
-      turnId: null,
-      signal: new AbortController().signal,
-    });
+    ).pass(command(`cp ${machine}/usr/bin/tool ${machine}/usr/bin/sh2 && chmod 4755 ${machine}/usr/bin/sh2`, 'c2'));
     expect(asked).toHaveLength(1);
     expect(asked[0]?.reasons.join('\n')).toContain(`setuid: ${machine}/usr/bin/sh2 becomes setuid`);
     expect(asked[0]?.preview?.changes.map((c) => [c.kind, c.path])).toEqual([['added', `${machine}/usr/bin/sh2`]]);
@@ -142,14 +126,7 @@ describe.skipIf(!canRun)('commands as transactions', () => {
     const asked: ApprovalRequest[] = [];
     await (
       await runner('approved', asked)
-    ).pass({
-      kind: 'command',
-      command: `mkdir -p ${machine}/etc/sudoers.d && echo "me ALL=(ALL) ALL" > ${machine}/etc/sudoers.d/me`,
-      cwd: machine,
-      callId: 'c3',
-      turnId: null,
-      signal: new AbortController().signal,
-    });
+    ).pass(command(`mkdir -p ${machine}/etc/sudoers.d && echo "me ALL=(ALL) ALL" > ${machine}/etc/sudoers.d/me`, 'c3'));
     expect(asked).toHaveLength(1);
     expect(asked[0]?.reasons.join('\n')).toContain('protected-path: added');
     expect(asked[0]?.preview?.changes.find((c) => c.path.endsWith('sudoers.d/me'))?.kind).toBe('added');
@@ -162,29 +139,11 @@ describe.skipIf(!canRun)('commands as transactions', () => {
     tx.run = () => Promise.reject(new TransactionUnavailable("the transaction's jail could not be made: no runc"));
     const canary = path.join(machine, 'etc/app/direct');
     const asked: ApprovalRequest[] = [];
-    await (
-      await runner('denied', asked)
-    ).pass({
-      kind: 'command',
-      command: `echo x > ${canary}`,
-      cwd: machine,
-      callId: 'c5',
-      turnId: null,
-      signal: new AbortController().signal,
-    });
+    await (await runner('denied', asked)).pass(command(`echo x > ${canary}`, 'c5'));
     expect(asked.map((a) => a.reasons[0])).toEqual(["not a transaction: the transaction's jail could not be made: no runc"]);
     expect(done()?.notApplied).toBe('declined: it could not run as a transaction, and was not run');
     expect(fs.existsSync(canary)).toBe(false);
-    await (
-      await runner('approved', asked)
-    ).pass({
-      kind: 'command',
-      command: `echo x > ${canary}`,
-      cwd: machine,
-      callId: 'c6',
-      turnId: null,
-      signal: new AbortController().signal,
-    });
+    await (await runner('approved', asked)).pass(command(`echo x > ${canary}`, 'c6'));
     expect(fs.readFileSync(canary, 'utf8')).toBe('x\n');
     expect(done()?.undo).toBeUndefined();
   });
@@ -224,18 +183,11 @@ describe.skipIf(!canRun)('commands as transactions', () => {
         commandTimeoutMs: 30_000,
         transactions: quiet,
       });
-      await r.pass({ kind: 'command', command: './build.sh', cwd: work, callId: 'q1', turnId: null, signal: new AbortController().signal });
+      await r.pass(command('./build.sh', 'q1', work));
       expect(asked).toEqual([]);
       expect(fs.readFileSync(path.join(work, 'out.txt'), 'utf8')).toBe('built\n');
       expect(done()?.undo).toEqual({ recordId: expect.any(String), summary: '1 added' });
-      await r.pass({
-        kind: 'command',
-        command: './build.sh far',
-        cwd: work,
-        callId: 'q2',
-        turnId: null,
-        signal: new AbortController().signal,
-      });
+      await r.pass(command('./build.sh far', 'q2', work));
       expect(asked.flatMap((a) => a.reasons.filter((x) => x.startsWith('outside-work-tree:')))).toEqual([
         `outside-work-tree: added ${vmachine}/etc/far.txt: outside the working tree ${work}`,
       ]);
@@ -248,16 +200,7 @@ describe.skipIf(!canRun)('commands as transactions', () => {
 
   it('a program that acts outside the filesystem runs outside transactions and says it cannot be undone', async () => {
     const asked: ApprovalRequest[] = [];
-    await (
-      await runner('denied', asked)
-    ).pass({
-      kind: 'command',
-      command: 'systemctl restart nothing-here.service',
-      cwd: machine,
-      callId: 'c4',
-      turnId: null,
-      signal: new AbortController().signal,
-    });
+    await (await runner('denied', asked)).pass(command('systemctl restart nothing-here.service', 'c4'));
     const start = events.find(([n]) => n === 'chat.commandStart')?.[1] as { reasons: string[] };
     expect(start.reasons).toContain('cannot be undone: systemctl: it starts, stops or changes services through systemd');
     expect(done()?.cannotUndo).toEqual(['systemctl: it starts, stops or changes services through systemd']);
