@@ -193,15 +193,12 @@ export class Executor {
         // stdin: a pipe only aios holds, never written: when aios ends, the command's namespace ends with it.
         // fd 3 (the jail): the seccomp program, read by bubblewrap.
         const { file, args, env: childEnv, seccomp } = launch;
-        // In the jail's cgroup where it has one: the child is born there.
-        const start = () =>
-          spawn(file, args, {
-            cwd: opts.cwd,
-            env: childEnv,
-            stdio: seccomp ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
-            detached: true,
-          }) as ChildProcessByStdio<null | Writable, Readable, Readable>;
-        child = launch.around ? launch.around(start) : start();
+        child = spawn(file, args, {
+          cwd: opts.cwd,
+          env: childEnv,
+          stdio: seccomp ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+          detached: true,
+        }) as ChildProcessByStdio<null | Writable, Readable, Readable>;
       } catch (err) {
         finish(null, null, (err as Error).message);
         return;

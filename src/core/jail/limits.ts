@@ -93,8 +93,22 @@ const read = (f: string) => {
 
 /** A command's cgroup: `around` starts the command inside it, `release` removes it once the command is done. */
 export interface CommandCgroup {
-  around<T>(start: () => T): T;
+  /** The file per hierarchy through which the command joins its cgroup before it starts (`joinCgroupsArgv`). */
+  joinFiles: readonly string[];
   release(): void;
+}
+
+/**
+ * argv that joins the command's cgroups and then becomes `argv`: a single-threaded shell moves itself (it writes
+ * 0, "the writer", to each join file) and execs the command, so the command is born inside, and a failure to join
+ * ends it before anything runs (exit 125, saying why). Cgroup v1's `tasks` with 0 moves only the writing thread,
+ * which the kernel does without its global lock (no RCU grace period per write); moving aios itself in and out
+ * instead cost four such waits per command, for a many-threaded process, on aios's event loop.
+ */
+export function joinCgroupsArgv(joinFiles: readonly string[], argv: readonly string[]): { file: string; args: string[] } {
+  const script =
+    'while [ "$1" != -- ]; do echo 0 > "$1" || { echo "aios: the command\'s cgroup cannot be joined ($1)" >&2; exit 125; }; shift; done; shift; exec "$@"';
+  return { file: '/bin/sh', args: ['-c', script, 'aios-join', ...joinFiles, '--', ...argv] };
 }
 
 let counter = 0;
@@ -138,50 +152,26 @@ function tryMake(hs: Hierarchy[], limits: JailLimits, tag: string): CommandCgrou
     release();
     return undefined;
   }
-  const move = (to: string[]) => {
-    for (const d of to) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(process.pid));
-  };
   if (tag === 'probe') {
-    // aios must be able to step in and back out (a delegated tree may allow the one and not the other).
+    // The command's shell must be able to step in (a delegated tree may not let it), and the cgroup must empty again.
     let ok = true;
     try {
-      move(dirs);
+      for (const d of dirs) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(process.pid));
     } catch {
       ok = false;
     }
-    try {
-      move(hs.map((h) => h.home));
-    } catch {
-      ok = false;
-    }
-    release();
-    return ok ? { around: (start) => start(), release: () => undefined } : undefined;
-  }
-  // Back home, each hierarchy on its own: a failure there must not hide a command already started (it stays tracked).
-  const goHome = () => {
     for (const h of hs) {
       try {
         fs.writeFileSync(path.join(h.home, 'cgroup.procs'), String(process.pid));
       } catch {
-        // aios stays in the command's cgroup for that controller: limited, never unlimited.
+        ok = false;
       }
     }
-  };
-  const around = <T>(start: () => T): T => {
-    try {
-      move(dirs);
-    } catch (err) {
-      // Never started outside it: whatever of aios already moved goes back, and the command does not start.
-      goHome();
-      throw new Error(`the command's cgroup cannot be joined (${(err as Error).message})`, { cause: err });
-    }
-    try {
-      return start();
-    } finally {
-      goHome();
-    }
-  };
-  return { around, release };
+    release();
+    return ok ? { joinFiles: [], release: () => undefined } : undefined;
+  }
+  // v2 has no per-thread file outside threaded subtrees: cgroup.procs there.
+  return { joinFiles: hs.map((h, i) => path.join(dirs[i]!, h.v2 ? 'cgroup.procs' : 'tasks')), release };
 }
 
 /** rmdir, once its processes are gone (they may still be exiting): tried again a few times, then left for the next start's sweep. */

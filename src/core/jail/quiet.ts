@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { bwrapArgs, CLOSE_FDS, DEFAULT_TMP_BYTES } from './bwrap';
 import type { HostMount } from './oci';
-import { commandCgroup, QUIET_LIMITS, ulimitLine, type JailLimits } from './limits';
+import { commandCgroup, joinCgroupsArgv, QUIET_LIMITS, ulimitLine, type JailLimits } from './limits';
 import { JailUnavailableError, seccompBpf } from './seccomp';
 
 /** A program to start with the jail's seccomp program written to its fd 3 (bubblewrap reads it there). */
@@ -13,8 +13,6 @@ export interface JailLaunch {
   file: string;
   args: string[];
   seccomp: Buffer;
-  /** Where the command has a cgroup: the spawn goes through this, which starts it inside the cgroup. */
-  around?: <T>(start: () => T) => T;
   /** Called once the command has ended: removes its cgroup, where it has one. */
   release?: () => void;
 }
@@ -79,7 +77,8 @@ export function quietLaunch(
     command,
   ];
   if (!cgroup) return { file: bwrap, args: jailed, seccomp };
-  return { file: bwrap, args: jailed, seccomp, around: cgroup.around, release: cgroup.release };
+  // Born in its cgroup: a shell joins it, then becomes bubblewrap.
+  return { ...joinCgroupsArgv(cgroup.joinFiles, [bwrap, ...jailed]), seccomp, release: cgroup.release };
 }
 
 /** Runs a probe in the quiet jail; undefined when it works, else why not (in words that say what to do). */
@@ -97,8 +96,7 @@ export function probeQuietJail(bwrap: string): string | undefined {
   let r;
   try {
     const { file, args } = launch;
-    const start = () => spawnSync(file, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe', fd] });
-    r = launch.around ? launch.around(start) : start();
+    r = spawnSync(file, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe', fd] });
   } finally {
     fs.closeSync(fd);
     launch.release?.();
