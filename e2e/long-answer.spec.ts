@@ -82,6 +82,9 @@ test('"New" starts a new conversation while a turn hangs, and the next question 
   const chat = await ChatPage.open(page, world.url);
   await chat.send('this one never gets an answer');
   await expect(chat.statusPart('busy')).toHaveCount(1);
+  // The turn is busy before its request reaches the model: "New" must come after the hanging request took its
+  // step, or the next question would get the hang instead.
+  await expect.poll(() => world.llm.requests.length).toBe(1);
   await page.getByTestId('new-conversation').click();
   await expect(chat.messages('system').filter({ hasText: 'New conversation' })).toHaveCount(1);
   await expect(chat.messages('user')).toHaveCount(0);
