@@ -19,7 +19,7 @@ const write = (rel: string, text: string) => {
 };
 
 describe('where a command cgroup is made', () => {
-  it('cgroup v1: under aios own memory and pids cgroups, each its own home', () => {
+  it('cgroup v1: under aios own memory and pids cgroups', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-cg-'));
     write('cgroup', '8:pids:/\n4:memory:/svc/abc\n0::/\n');
     write(
@@ -27,21 +27,20 @@ describe('where a command cgroup is made', () => {
       `35 31 0:32 / ${dir}/memory rw - cgroup cgroup rw,memory\n39 31 0:36 / ${dir}/pids rw - cgroup cgroup rw,pids\n41 31 0:38 / ${dir}/unified rw - cgroup2 cgroup2 rw\n`,
     );
     expect(hierarchies(path.join(dir, 'cgroup'), path.join(dir, 'mountinfo'))).toEqual([
-      { controller: 'memory', dir: `${dir}/memory/svc/abc`, home: `${dir}/memory/svc/abc`, v2: false },
-      { controller: 'pids', dir: `${dir}/pids`, home: `${dir}/pids`, v2: false },
+      { controller: 'memory', dir: `${dir}/memory/svc/abc`, v2: false },
+      { controller: 'pids', dir: `${dir}/pids`, v2: false },
     ]);
   });
 
-  it('cgroup v2: the root of the tree when aios own scope hands nothing down; aios steps back to its scope', () => {
+  it('cgroup v2: the root of the tree when aios own scope hands nothing down', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-cg-'));
     write('cgroup', '0::/user.slice/session-1.scope\n');
     write('mountinfo', `30 23 0:26 / ${dir}/cg rw - cgroup2 cgroup2 rw\n`);
     write('cg/cgroup.subtree_control', 'cpu memory pids\n');
     write('cg/user.slice/session-1.scope/cgroup.subtree_control', '\n');
-    const scope = `${dir}/cg/user.slice/session-1.scope`;
     expect(hierarchies(path.join(dir, 'cgroup'), path.join(dir, 'mountinfo'))).toEqual([
-      { controller: 'memory', dir: `${dir}/cg`, home: scope, v2: true },
-      { controller: 'pids', dir: `${dir}/cg`, home: scope, v2: true },
+      { controller: 'memory', dir: `${dir}/cg`, v2: true },
+      { controller: 'pids', dir: `${dir}/cg`, v2: true },
     ]);
   });
 

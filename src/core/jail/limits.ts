@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -30,8 +31,6 @@ interface Hierarchy {
   controller: 'memory' | 'pids';
   /** Where the commands' cgroups are made. */
   dir: string;
-  /** This process's own cgroup folder there, where aios steps back to. */
-  home: string;
   v2: boolean;
 }
 
@@ -68,7 +67,7 @@ export function hierarchies(cgroupFile = '/proc/self/cgroup', mountinfo = '/proc
     const v1 = own.split('\n').find((l) => (l.split(':')[1] ?? '').split(',').includes(controller));
     if (v1) {
       const dir = place(false, controller, v1.split(':').slice(2).join(':'));
-      if (dir) out.push({ controller, dir, home: dir, v2: false });
+      if (dir) out.push({ controller, dir, v2: false });
       continue;
     }
     const unified = own.split('\n').find((l) => l.startsWith('0::'));
@@ -78,7 +77,7 @@ export function hierarchies(cgroupFile = '/proc/self/cgroup', mountinfo = '/proc
     const handsDown = (d: string) => read(path.join(d, 'cgroup.subtree_control')).split(' ').includes(controller);
     const top = mountOf(true, controller)?.point;
     const dir = home && handsDown(home) ? home : top && handsDown(top) ? top : undefined;
-    if (home && dir) out.push({ controller, dir, home, v2: true });
+    if (home && dir) out.push({ controller, dir, v2: true });
   }
   return out.length === 2 ? out : undefined;
 }
@@ -91,7 +90,7 @@ const read = (f: string) => {
   }
 };
 
-/** A command's cgroup: `around` starts the command inside it, `release` removes it once the command is done. */
+/** A command's cgroup: the command joins it through `joinFiles` as it starts, `release` removes it once the command is done. */
 export interface CommandCgroup {
   /** The file per hierarchy through which the command joins its cgroup before it starts (`joinCgroupsArgv`). */
   joinFiles: readonly string[];
@@ -152,26 +151,16 @@ function tryMake(hs: Hierarchy[], limits: JailLimits, tag: string): CommandCgrou
     release();
     return undefined;
   }
+  // v2 has no per-thread file outside threaded subtrees: cgroup.procs there.
+  const joinFiles = hs.map((h, i) => path.join(dirs[i]!, h.v2 ? 'cgroup.procs' : 'tasks'));
   if (tag === 'probe') {
-    // The command's shell must be able to step in (a delegated tree may not let it), and the cgroup must empty again.
-    let ok = true;
-    try {
-      for (const d of dirs) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(process.pid));
-    } catch {
-      ok = false;
-    }
-    for (const h of hs) {
-      try {
-        fs.writeFileSync(path.join(h.home, 'cgroup.procs'), String(process.pid));
-      } catch {
-        ok = false;
-      }
-    }
+    // Joined the way every command will join (a delegated tree may not let it), then emptied and removed.
+    const join = joinCgroupsArgv(joinFiles, ['/bin/true']);
+    const ok = spawnSync(join.file, join.args, { stdio: 'ignore', timeout: 10_000 }).status === 0;
     release();
     return ok ? { joinFiles: [], release: () => undefined } : undefined;
   }
-  // v2 has no per-thread file outside threaded subtrees: cgroup.procs there.
-  return { joinFiles: hs.map((h, i) => path.join(dirs[i]!, h.v2 ? 'cgroup.procs' : 'tasks')), release };
+  return { joinFiles, release };
 }
 
 /** rmdir, once its processes are gone (they may still be exiting): tried again a few times, then left for the next start's sweep. */
