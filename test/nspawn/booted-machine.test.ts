@@ -15,6 +15,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { chromium } from '@playwright/test';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmServer, type LlmServer } from '../support/llm-server';
@@ -25,16 +26,15 @@ import { buildHelloDeb, respond } from './demo-model';
 import { gate, missingRequirement, nspawnDir, resultsDir } from './helpers';
 import { distance, flat, luminance, readPng, thumbnail } from './image';
 import { addForwarderUnit, BRIDGE_IN_MACHINE, MODEL_PORT_IN_MACHINE, startHostBridge, type HostBridge } from './llm-bridge';
+import { addKioskDebugDropIn, forwardIntoNetwork, KIOSK_CDP_PORT, kioskPage, vncShowsPage } from './kiosk-cdp';
 import { KIOSK_UID, Machine, renderSettings, unpackRootfs } from './machine';
 import { podmanStore, type PodmanStore } from './podman';
 import { stopTmux } from './tmux-console';
+import { APPROVAL, hashTrees, packageGone, PROMPT, RAN_AS_TRANSACTION, runApproving } from './undo-checks';
 import { captureVnc, freeVncPort } from './vnc-capture';
 
 const g = gate(missingRequirement(['systemd-nspawn', 'mmdebstrap', 'nsenter', 'tmux', 'zstd', 'dpkg-deb', 'gvnccapture', 'npm'], true));
-const PROMPT = /\[aios\] >/;
 const DEB_CACHE = '/var/cache/aios-test/debs';
-// `[y/N]`, or `[y/N/a(lways)]` when the question offers to remember a rule.
-const APPROVAL = /Run it\? \[y\/N/;
 const PREVIEWED = /preview \(nothing was changed\):/;
 
 let tmp: TempDir;
@@ -125,6 +125,8 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
         // the file's Bind= lines instead of adding to them).
         fs.writeFileSync(tmp.join('machines', `${name}.nspawn`), `${renderSettings(home)}\n[Files]\n# test scaffolding\nBindReadOnly=${bridge.dir}:${BRIDGE_IN_MACHINE}\n`);
         addForwarderUnit(dir);
+        // aios-dev only: the kiosk's browser with DevTools on the machine's loopback, for the kiosk Undo test.
+        if (name === 'aios-dev') addKioskDebugDropIn(dir);
         fs.copyFileSync(deb, path.join(dir, 'home/ai/hello.deb'));
         fs.chownSync(path.join(dir, 'home/ai/hello.deb'), KIOSK_UID, KIOSK_UID);
       }
@@ -215,62 +217,105 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     }
   });
 
-  it("transactions through the kiosk user's passwordless sudo: an install, an /etc edit, an rm -rf and a chmod from the chat, each undone newest first, leave /usr, /etc, /var/lib/dpkg and the home as they were", async () => {
+  // aios-prod's profile asks before more (installs wait for approval, a command no rule names asks): each question is
+  // answered yes on its console, as a person there would.
+  it.each(['aios-dev', 'aios-prod'])(
+    "%s: transactions through the kiosk user's passwordless sudo: an install, an /etc edit, an rm -rf and a chmod from the chat, each undone newest first, leave /usr, /etc, /var/lib/dpkg and the home as they were, dpkg's audit clean",
+    async (name) => {
+      const m = machines[name]!;
+      const asAi = (cmd: string) => m.exec(['runuser', '-u', 'ai', '--', 'sh', '-c', cmd]);
+      // In a folder of the home: files directly in /home/ai are read-only in a transaction there, as the shared memory
+      // folder is bound beneath it (docs/transactions.md: overlaid child by child around it).
+      await asAi('mkdir -p /home/ai/work/notes/deep && echo a > /home/ai/work/notes/deep/a.txt && echo b > /home/ai/work/notes/b.txt && echo plan > /home/ai/work/plan.txt && chmod 644 /home/ai/work/plan.txt');
+      const before = await timed(`${name}: hash trees`, () => hashTrees(m));
+      const series = ['sudo apt-get install -y ./hello.deb', "sudo sed -i 's/$/+aios/' /etc/debian_version", 'rm -rf /home/ai/work/notes', 'sudo chmod 600 /home/ai/work/plan.txt'];
+      const asked: number[] = [];
+      await timed(`${name}: transaction series`, async () => {
+        for (const command of series) {
+          const done = m.count(RAN_AS_TRANSACTION);
+          asked.push(await runApproving(m, `run: ${command}`, 240_000));
+          const screen = m.screen();
+          expect(m.count(RAN_AS_TRANSACTION), `${command}:\n${screen.slice(screen.lastIndexOf(command))}`).toBe(done + 1);
+        }
+      });
+      hostNotes(`${name}: questions asked by the series: ${JSON.stringify(Object.fromEntries(series.map((c, i) => [c, asked[i]])))}`);
+      // Every one of these asks on both machines: a local package, and commands no rule names or that delete.
+      expect(asked.every((n) => n >= 1)).toBe(true);
+      expect((await m.exec(['dpkg-query', '-W', '-f', '${Status}', 'hello'])).stdout).toBe('install ok installed');
+      expect((await m.exec(['cat', '/etc/debian_version'])).stdout).toMatch(/\+aios$/m);
+      expect((await m.exec(['test', '-e', '/home/ai/work/notes'])).code).not.toBe(0);
+      expect((await m.exec(['stat', '-c', '%a', '/home/ai/work/plan.txt'])).stdout.trim()).toBe('600');
+      // The undo records are root's, in root's state folder (the kiosk user reached them through sudo -n).
+      expect((await m.exec(['stat', '-c', '%U %a', '/var/lib/aios/transactions/records'])).stdout.trim()).toBe('root 700');
+      await timed(`${name}: undo x4`, async () => {
+        for (const command of [...series].reverse()) {
+          const undone = m.count(/undone: /);
+          const prompts = m.count(PROMPT);
+          m.type('/undo');
+          await m.waitScreen(PROMPT, 120_000, prompts);
+          const screen = m.screen();
+          expect(m.count(/undone: /), screen.slice(screen.lastIndexOf('/undo'))).toBe(undone + 1);
+          expect(screen.slice(screen.lastIndexOf('/undo'))).toContain(`undone: ${command}`);
+        }
+      });
+      expect(await hashTrees(m)).toBe(before);
+      expect(await packageGone(m, 'hello', '/usr/bin/hello')).toMatchObject({ status: expect.stringMatching(/package 'hello' is not installed/), file: false, audit: { code: 0, stdout: '' } });
+    },
+    900_000,
+  );
+
+  it("the kiosk's page (chromium in cage on aios web), driven through its DevTools on the machine's loopback: an install runs as a transaction, its card offers Undo (seen over VNC), and Undo takes the package back out", async () => {
     const dev = machines['aios-dev']!;
-    const asAi = (cmd: string) => dev.exec(['runuser', '-u', 'ai', '--', 'sh', '-c', cmd]);
-    // In a folder of the home: files directly in /home/ai are read-only in a transaction there, as the shared memory
-    // folder is bound beneath it (docs/transactions.md: overlaid child by child around it).
-    await asAi('mkdir -p /home/ai/work/notes/deep && echo a > /home/ai/work/notes/deep/a.txt && echo b > /home/ai/work/notes/b.txt && echo plan > /home/ai/work/plan.txt && chmod 644 /home/ai/work/plan.txt');
-    // Everything undo promises to restore (type, mode, owner, size, mtime, link target, contents), less the folders
-    // that change on their own while the kiosk runs (the shared memory folder, the browser's profile and caches).
-    const trees = '/usr /etc /var/lib/dpkg /home/ai';
-    const prune = '\\( -path /home/ai/.config -o -path /home/ai/.cache -o -path /home/ai/.local -o -path /home/ai/.pki \\) -prune -o';
-    const hashTrees = async () =>
-      (
-        await dev.exec(
-          ['sh', '-c', `{ find ${trees} -xdev ${prune} -type d -printf '%p d %m %U:%G\\n' -o -printf '%p %y %m %U:%G %s %T@ %l\\n' | sort; find ${trees} -xdev ${prune} -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum`],
-          300_000,
-        )
-      ).stdout.trim();
-    const before = await timed('hash trees', hashTrees);
-    const series = ['sudo apt-get install -y ./hello.deb', "sudo sed -i 's/$/+aios/' /etc/debian_version", 'rm -rf /home/ai/work/notes', 'sudo chmod 600 /home/ai/work/plan.txt'];
-    await timed('transaction series', async () => {
-      for (const command of series) {
-        const asks = dev.count(APPROVAL);
-        const done = dev.count(/It ran as a transaction: \/undo takes it back\./);
-        dev.type(`run: ${command}`);
-        await dev.waitScreen(APPROVAL, 120_000, asks);
-        const prompts = dev.count(PROMPT);
-        dev.type('y');
-        await dev.waitScreen(PROMPT, 180_000, prompts);
-        const screen = dev.screen();
-        expect(dev.count(/It ran as a transaction: \/undo takes it back\./), `${command}:\n${screen.slice(screen.lastIndexOf(command))}`).toBe(done + 1);
-      }
-    });
-    expect((await dev.exec(['dpkg-query', '-W', '-f', '${Status}', 'hello'])).stdout).toBe('install ok installed');
-    expect((await dev.exec(['cat', '/etc/debian_version'])).stdout).toMatch(/\+aios$/m);
-    expect((await dev.exec(['test', '-e', '/home/ai/work/notes'])).code).not.toBe(0);
-    expect((await dev.exec(['stat', '-c', '%a', '/home/ai/work/plan.txt'])).stdout.trim()).toBe('600');
-    // The undo records are root's, in root's state folder (the kiosk user reached them through sudo -n).
-    expect((await dev.exec(['stat', '-c', '%U %a', '/var/lib/aios/transactions/records'])).stdout.trim()).toBe('root 700');
-    await timed('undo x4', async () => {
-      for (const command of [...series].reverse()) {
-        const undone = dev.count(/undone: /);
-        const prompts = dev.count(PROMPT);
-        dev.type('/undo');
-        await dev.waitScreen(PROMPT, 120_000, prompts);
-        const screen = dev.screen();
-        expect(dev.count(/undone: /), screen.slice(screen.lastIndexOf('/undo'))).toBe(undone + 1);
-        expect(screen.slice(screen.lastIndexOf('/undo'))).toContain(`undone: ${command}`);
-      }
-    });
-    expect(await hashTrees()).toBe(before);
-    const status = await dev.exec(['dpkg', '-s', 'hello']);
-    expect(status.code).not.toBe(0);
-    expect(status.stderr).toMatch(/package 'hello' is not installed/);
-    const audit = await dev.exec(['dpkg', '--audit']);
-    expect(audit).toMatchObject({ code: 0, stdout: '' });
-  }, 900_000);
+    const prod = machines['aios-prod']!;
+    // The debugging port is the test's drop-in's, on loopback only; aios-prod, as shipped, has none.
+    const listening = async (m: Machine) => (await m.inNetwork(['ss', '-Hltn'])).split('\n').map((l) => l.trim().split(/\s+/)[3] ?? '').filter((a) => a.endsWith(`:${KIOSK_CDP_PORT}`));
+    expect(await listening(dev)).toEqual([`127.0.0.1:${KIOSK_CDP_PORT}`]);
+    expect(await listening(prod)).toEqual([]);
+    const prodBrowser = (await prod.exec(['ps', '-u', 'ai', '-o', 'args='])).stdout;
+    expect(prodBrowser).toMatch(/chromium.* --kiosk /);
+    expect(prodBrowser).not.toContain('--remote-debugging');
+
+    const command = 'sudo apt-get install -y ./hello.deb';
+    const before = await hashTrees(dev);
+    fs.mkdirSync(resultsDir, { recursive: true });
+    const forward = await forwardIntoNetwork(await dev.init(), KIOSK_CDP_PORT);
+    const browser = await chromium.connectOverCDP(`http://127.0.0.1:${forward.port}`, { timeout: 60_000 });
+    try {
+      const page = await kioskPage(browser);
+      page.setDefaultTimeout(240_000);
+      const composer = page.getByTestId('composer').getByRole('textbox', { name: 'Message' });
+      await composer.fill(`run: ${command}`);
+      await composer.press('Enter');
+      // A local package asks (as on the console): the kiosk's own approval dialog, approved with a click.
+      await page.getByRole('dialog', { name: 'Approve command' }).getByRole('button', { name: 'Approve', exact: true }).click();
+      const card = page
+        .getByTestId('command-card')
+        .filter({ has: page.getByTestId('command-text').getByText(command, { exact: true }) })
+        .last();
+      await card.and(page.locator('[data-state="done"]')).waitFor();
+      await page.getByTestId('message').and(page.locator('[data-role="assistant"]')).filter({ hasText: RAN_AS_TRANSACTION }).last().waitFor();
+      expect(await card.getByTestId('command-effects').textContent()).toMatch(/^changed: .*; packages \+hello \S+ \(\/undo puts it back\)$/);
+      expect((await dev.exec(['dpkg-query', '-W', '-f', '${Status}', 'hello'])).stdout).toBe('install ok installed');
+      const undo = card.getByRole('button', { name: 'Undo', exact: true });
+      await undo.scrollIntoViewIfNeeded();
+      // The evidence: the kiosk's screen over VNC, with the card and its Undo, next to the page's own screenshot.
+      const shot = path.join(resultsDir, 'booted-machine-kiosk-undo.png');
+      const seen = await vncShowsPage(dev, page, shot);
+      hostNotes(`kiosk VNC capture with the card ${shot}: ${JSON.stringify(seen)}`);
+      expect(seen.toPage, `the VNC picture (${shot}) does not look like the kiosk's page`).toBeLessThan(seen.close);
+      await undo.click();
+      await page.getByTestId('message').and(page.locator('[data-role="system"]')).filter({ hasText: `undone: ${command}` }).last().waitFor();
+      const after = path.join(resultsDir, 'booted-machine-kiosk-undone.png');
+      hostNotes(`kiosk VNC capture after Undo ${after}: ${JSON.stringify(await vncShowsPage(dev, page, after))}`);
+    } finally {
+      await browser.close();
+      await forward.close();
+    }
+    expect(await packageGone(dev, 'hello', '/usr/bin/hello')).toMatchObject({ status: expect.stringMatching(/package 'hello' is not installed/), file: false, audit: { code: 0, stdout: '' } });
+    expect(await hashTrees(dev)).toBe(before);
+    // Driving it left the kiosk as it was: the session never restarted.
+    expect((await dev.units(['aios-kiosk.service'], ['NRestarts']))['aios-kiosk.service']).toEqual({ NRestarts: '0' });
+  }, 600_000);
 
   it('"install hello": the model runs sudo apt-get install -y ./hello.deb, which asks (a local package is not the distribution\'s), and approved, dpkg shows it installed', async () => {
     const dev = machines['aios-dev']!;
