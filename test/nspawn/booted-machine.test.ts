@@ -282,6 +282,9 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
     const browser = await chromium.connectOverCDP(`http://127.0.0.1:${forward.port}`, { timeout: 60_000 });
     try {
       const page = await kioskPage(browser);
+      // Playwright emulates a light colour scheme on the pages it attaches to: undo that, so the kiosk stays as a
+      // person sees it (chromium's --force-dark-mode).
+      await page.emulateMedia({ colorScheme: null });
       page.setDefaultTimeout(240_000);
       const composer = page.getByTestId('composer').getByRole('textbox', { name: 'Message' });
       await composer.fill(`run: ${command}`);
@@ -303,6 +306,7 @@ describe.skipIf(g.skip)('the aios machine booted (Debian root, aios.nspawn setti
       const seen = await vncShowsPage(dev, page, shot);
       hostNotes(`kiosk VNC capture with the card ${shot}: ${JSON.stringify(seen)}`);
       expect(seen.toPage, `the VNC picture (${shot}) does not look like the kiosk's page`).toBeLessThan(seen.close);
+      expect(seen.luminance, `the VNC picture (${shot}) is not the dark kiosk`).toBeLessThan(90);
       await undo.click();
       await page.getByTestId('message').and(page.locator('[data-role="system"]')).filter({ hasText: `undone: ${command}` }).last().waitFor();
       const after = path.join(resultsDir, 'booted-machine-kiosk-undone.png');
