@@ -16,6 +16,7 @@ import { HELP, parseInput } from './slash';
 import { useSettings } from '../settings-state';
 import { switchModel } from '../../../shared/switch-model';
 import { undoRequest, undoResultText } from '../../../shared/undo-text';
+import { useCardUndo } from './undo-state';
 
 const NO_PROVIDER_ROW =
   'Not sent to an AI: no provider is configured. “Set up an AI provider” above says what to set; !commands work meanwhile.';
@@ -281,9 +282,19 @@ export class ChatController {
     return saved;
   }
 
-  /** A card's Undo action: as `/undo ID`. */
-  undo(recordId: string): Promise<void> {
-    return this.slash('undo', recordId);
+  /**
+   * A card's Undo (or, once undone, Redo) action: as `/undo ID` with the
+   * record the card's change stands on now; the card then offers the other.
+   */
+  async undoCard(cardRecord: string): Promise<void> {
+    const now = useCardUndo.getState().byCard[cardRecord];
+    try {
+      const result = await this.bridge.call('undo.run', { recordId: now?.next ?? cardRecord });
+      if (result.ok && result.recordId) useCardUndo.getState().set(cardRecord, { undone: !(now?.undone ?? false), next: result.recordId });
+      this.system(`\`\`\`\n${undoResultText(result)}\n\`\`\``);
+    } catch (err) {
+      applyChat((s) => R.localError(s, 'undo_failed', `Undo failed: ${message(err)}`));
+    }
   }
 
   private async slash(name: SlashName, arg: string): Promise<void> {

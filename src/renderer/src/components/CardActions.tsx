@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useChat } from '../chat/chat-store';
 import type { CommandRow } from '../chat/types';
 import { copyText } from '../copy-text';
+import { useCardUndo } from '../chat/undo-state';
 import { useChatController } from './ChatContext';
 
 type Copied = 'command' | 'output' | 'failed' | undefined;
@@ -53,19 +54,26 @@ export function CardActions({ card }: { card: CommandRow }) {
           Run again unconfined…
         </button>
       )}
-      {card.undo?.recordId && (
-        <button
-          type="button"
-          className="card-action"
-          data-testid="card-undo"
-          disabled={busy}
-          title="put back the files this command changed"
-          onClick={() => void chat.undo(card.undo!.recordId!)}
-        >
-          Undo
-        </button>
-      )}
+      {card.undo?.recordId && <UndoAction recordId={card.undo.recordId} busy={busy} />}
       {copied === 'failed' && <span className="bad">copy failed</span>}
     </span>
+  );
+}
+
+/** Undo, and once undone in this window, Redo: each takes the record the other left. */
+function UndoAction({ recordId, busy }: { recordId: string; busy: boolean }) {
+  const chat = useChatController();
+  const undone = useCardUndo((s) => s.byCard[recordId]?.undone ?? false);
+  return (
+    <button
+      type="button"
+      className="card-action"
+      data-testid={undone ? 'card-redo' : 'card-undo'}
+      disabled={busy}
+      title={undone ? 'make the change again' : 'put back the files this command changed'}
+      onClick={() => void chat.undoCard(recordId)}
+    >
+      {undone ? 'Redo' : 'Undo'}
+    </button>
   );
 }
