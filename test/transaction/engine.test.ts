@@ -223,4 +223,12 @@ describe.skipIf(!canRun)('transaction engine', () => {
     });
     expect(third.dropped.map((d) => [d.command, d.why])).toEqual([['rm ../../etc/app/big1', 'age']]);
   });
+
+  it('keeps the machine\'s own host name, so sudo inside resolves it as outside and prints no "unable to resolve host"', async () => {
+    const p = await run('hostname; sudo -n true');
+    expect(p.exitCode, p.stderr).toBe(0);
+    expect(p.stdout.trim()).toBe(os.hostname());
+    expect(p.stderr).not.toMatch(/unable to resolve host/);
+    discardTransaction(p);
+  });
 });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { SecretFileContext } from '../environment/secret-files';
@@ -266,7 +267,9 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     memoryBytes: o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY,
     pids: PIDS,
     tmpBytes: TMP_BYTES,
-    hostname: 'aios-preview',
+    // The machine's own name, in a UTS namespace of the jail's own (sethostname inside changes nothing outside): sudo
+    // and others look the name up, and a name of the jail's own is in no /etc/hosts ("unable to resolve host").
+    hostname: os.hostname(),
     userxattr: inUserNamespace(),
     cgroupsPath: `/${id}`,
     cgroups,
