@@ -74,11 +74,12 @@ export function chooseOciRuntime(
   return runc ? { name: 'runc', file: runc, prelude: [] } : null;
 }
 
-let chosen: OciRuntime | null | undefined;
-/** The runtime chosen once per aios process (the environment and the machine do not change under it). */
+let chosen: { setting: string | undefined; runtime: OciRuntime | null } | undefined;
+/** The runtime for this process: chosen again only when `AIOS_OCI_RUNTIME` changes (the machine does not change under it). */
 export function ociRuntime(): OciRuntime | null {
-  if (chosen === undefined) chosen = chooseOciRuntime();
-  return chosen;
+  const setting = process.env.AIOS_OCI_RUNTIME;
+  if (chosen?.setting !== setting || chosen === undefined) chosen = { setting, runtime: chooseOciRuntime() };
+  return chosen.runtime;
 }
 
 /** The runtime's global options: its state in `stateDir`, its log as JSON lines (read by `runtimeError`). */
