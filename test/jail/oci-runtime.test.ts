@@ -36,7 +36,7 @@ describe('choosing the OCI runtime', () => {
     const both = fakeBin(['crun', 'runc']);
     expect(chooseOciRuntime({}, both, plain)?.file).toBe(path.join(both, 'crun'));
     fs.rmSync(path.join(both, 'crun'));
-    expect(chooseOciRuntime({}, both, plain)).toEqual({ name: 'runc', file: path.join(both, 'runc'), prelude: [] });
+    expect(chooseOciRuntime({}, both, plain)).toEqual({ name: 'runc', file: path.join(both, 'runc'), prelude: '' });
     fs.rmSync(path.join(both, 'runc'));
     expect(chooseOciRuntime({}, both, plain)).toBeNull();
   });
@@ -53,7 +53,7 @@ describe('choosing the OCI runtime', () => {
 
   it('unmounts the cgroup v2 tree for crun on a hybrid layout, and keeps runc where that cannot be done', () => {
     const both = fakeBin(['crun', 'runc']);
-    expect(chooseOciRuntime({}, both, { hybrid: true, userNamespace: false })?.prelude).toEqual(['umount', '/sys/fs/cgroup/unified']);
+    expect(chooseOciRuntime({}, both, { hybrid: true, userNamespace: false })?.prelude).toBe('umount /sys/fs/cgroup/unified 2>/dev/null');
     expect(chooseOciRuntime({}, both, { hybrid: true, userNamespace: true })?.name).toBe('runc');
   });
 

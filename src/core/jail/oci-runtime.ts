@@ -17,12 +17,12 @@ export interface OciRuntime {
   /** Absolute path of the binary, found on the jail's own PATH. */
   file: string;
   /**
-   * Run before the runtime, in the lifeline's own mount namespace: crun refuses
-   * a hybrid cgroup layout whose cgroup v2 tree holds a controller (hugetlb
-   * here), so that tree is unmounted there, for crun's eyes only. The
-   * container's limits live in the v1 hierarchies (memory, pids) either way.
+   * A shell line run before the runtime, in the lifeline's own mount namespace: crun refuses a hybrid cgroup layout
+   * whose cgroup v2 tree holds a controller (hugetlb here), so that tree is unmounted there, for crun's eyes only. The
+   * container's limits live in the v1 hierarchies (memory, pids) either way. Should it fail, crun says why it cannot
+   * start, and nothing runs.
    */
-  prelude: string[];
+  prelude: string;
 }
 
 /** The PATH the jail's launcher runs with (preview.ts spawns with it). */
@@ -65,13 +65,13 @@ export function chooseOciRuntime(
   const wanted = env.AIOS_OCI_RUNTIME;
   if (wanted !== undefined && wanted !== '' && wanted !== 'crun' && wanted !== 'runc')
     throw new Error(`AIOS_OCI_RUNTIME must be "crun" or "runc", not "${wanted}"`);
-  const crunPrelude = facts.hybrid ? ['umount', UNIFIED] : [];
+  const crunPrelude = facts.hybrid ? `umount ${UNIFIED} 2>/dev/null` : '';
   const crunUsable = !facts.hybrid || !facts.userNamespace;
   const crun = wanted !== 'runc' ? findOnPath('crun', searchPath) : null;
   if (crun && (crunUsable || wanted === 'crun')) return { name: 'crun', file: crun, prelude: crunPrelude };
   if (wanted === 'crun') return null;
   const runc = findOnPath('runc', searchPath);
-  return runc ? { name: 'runc', file: runc, prelude: [] } : null;
+  return runc ? { name: 'runc', file: runc, prelude: '' } : null;
 }
 
 let chosen: { setting: string | undefined; runtime: OciRuntime | null } | undefined;
