@@ -134,6 +134,7 @@ async function runtimeSeen(): Promise<{ exes: string[]; exitCode: number | null;
 
 describe.skipIf(!isRoot || !runc || !fs.existsSync('/sys/fs/cgroup/memory'))('the runtime that runs the jail', () => {
   it.skipIf(!crun)('is crun when it is installed', async () => {
+    delete process.env.AIOS_OCI_RUNTIME;
     const seen = await runtimeSeen();
     expect(seen.exes).toContain(fileId(crun as string));
     expect(seen.exes).not.toContain(fileId(runc as string));
