@@ -12,8 +12,9 @@
  *   runc       the small command again under runc, where crun is the jail's runtime
  *   sudo       the small command as a user with passwordless sudo (a temporary
  *              one): notify, and a transaction through the root helper (`sudo -n
- *              aios transaction-helper`, the built app: run `npm run build` first),
- *              and the helper's start alone
+ *              aios transaction-helper`, the built app: run `npm run build` first;
+ *              started for the first command, kept for the next), and the helper's
+ *              start alone
  * The time is the answer's: the spent upper layers are removed after it. Each
  * series also says the CPU time one run costs (aios and every process it
  * started), which a busy machine does not stretch as it does the wall clock.
@@ -217,13 +218,15 @@ async function throughSudo(): Promise<void> {
       { cwd: repo, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: user.home }, encoding: 'utf8', timeout: 600_000 },
     );
     const last = r.stdout.trim().split('\n').pop() ?? '';
-    let got: { notify: number[]; tx: number[]; start: number[]; cpu: Record<string, number> };
+    let got: { notify: number[]; tx: number[]; start: number[]; cpu: Record<string, number>; helpers: number[] };
     try {
       got = JSON.parse(last) as typeof got;
     } catch {
       throw new Error(`the sudo driver failed (exit ${r.status}): ${r.stderr || r.stdout}`);
     }
-    console.log(`through sudo, as a user with passwordless sudo (${entry}), median of ${sudoRuns} interleaved runs`);
+    console.log(
+      `through sudo, as a user with passwordless sudo (${entry}), median of ${sudoRuns} interleaved runs, ${new Set(got.helpers).size} helper process(es) after the first command`,
+    );
     line('notify', got.notify, median(got.notify), '', got.cpu.notify);
     line('transaction', got.tx, median(got.notify), ' (target ≤ 50 ms added)', got.cpu.tx);
     console.log(

@@ -11,11 +11,24 @@ import fs from 'node:fs';
 const TICK_MS = 10;
 export function cpuMs(): number {
   const self = process.cpuUsage();
-  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  // Fields after the command name (which may hold spaces), from field 3: cutime and cstime are fields 16 and 17.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const children = (Number(f[13]) + Number(f[14])) * TICK_MS;
-  return (self.user + self.system) / 1000 + children;
+  return (self.user + self.system) / 1000 + processCpuMs('self', true);
+}
+
+/** A process's CPU time in ms from /proc (its own, and with `childrenOnly` only that of the children it waited for). */
+export function processCpuMs(pid: number | 'self', childrenOnly = false): number {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return 0;
+  }
+  // Fields after the command name (which may hold spaces), from field 3: utime, stime, cutime, cstime are 14 to 17.
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+  const children = ((f[13] ?? 0) + (f[14] ?? 0)) * TICK_MS;
+  return childrenOnly ? children : ((f[11] ?? 0) + (f[12] ?? 0)) * TICK_MS + children;
 }
 
 /** Adds each call's CPU time to a named total; `perRun` gives the mean per call. */

@@ -2,15 +2,16 @@
  * The transaction bench's sudo part, run as a user with passwordless sudo
  * (the bench starts it through setpriv): the same small command as a notify
  * command (the lifeline through `sudo -n`) and as a transaction through the
- * root helper (`sudo -n aios transaction-helper`), interleaved; and the
- * helper's start alone (a `list` request). Prints the times as JSON.
+ * root helper (`sudo -n aios transaction-helper`, started for the first and
+ * kept for the next), interleaved; and the helper's start alone (a `list`
+ * request, a helper of its own). Prints the times as JSON.
  */
 import { spawn } from 'node:child_process';
 import { approvedLaunch } from '../../src/core/jail';
 import { TransactionsConfigSchema } from '../../src/core/config/schema';
 import { Transactions } from '../../src/core/transaction/hook';
-import { listThroughSudo } from '../../src/core/transaction/sudo-client';
-import { CpuTally } from './cpu';
+import { listThroughSudo, rootHelperPids } from '../../src/core/transaction/sudo-client';
+import { CpuTally, processCpuMs } from './cpu';
 
 const req = JSON.parse(process.argv[2] ?? '{}') as { tree: string; stateDir: string; runs: number; helper: string[]; command: string };
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/nonexistent', LANG: 'C' };
@@ -50,11 +51,23 @@ async function transaction(): Promise<number> {
   return ms;
 }
 
-const out = { notify: [] as number[], tx: [] as number[], start: [] as number[], cpu: {} as Record<string, number> };
+const out = {
+  notify: [] as number[],
+  tx: [] as number[],
+  start: [] as number[],
+  cpu: {} as Record<string, number>,
+  helpers: [] as number[],
+};
 await transaction();
+// The helper stays between commands (it is not waited for, so not counted as a child): its own CPU, read from /proc.
+const helper = rootHelperPids()[0];
+let helperCpu = 0;
 for (let i = 0; i < req.runs; i++) {
   out.notify.push(await cpu.measure('notify', bare, SETTLE_MS));
+  const h0 = helper ? processCpuMs(helper) : 0;
   out.tx.push(await cpu.measure('tx', transaction, SETTLE_MS));
+  helperCpu += helper ? processCpuMs(helper) - h0 : 0;
+  out.helpers.push(...rootHelperPids());
   out.start.push(
     await cpu.measure(
       'start',
@@ -69,5 +82,6 @@ for (let i = 0; i < req.runs; i++) {
   );
 }
 for (const k of ['notify', 'tx', 'start']) out.cpu[k] = cpu.perRun(k);
+out.cpu.tx = (out.cpu.tx ?? 0) + helperCpu / req.runs;
 console.log(JSON.stringify(out));
 process.exit(0);
