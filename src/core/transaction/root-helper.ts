@@ -90,8 +90,16 @@ const parseLine = (line: string): unknown => {
   }
 };
 
-/** Whom sudo was called by: the command runs as them. Refused when not started through sudo. */
+let callerKnown: { uid: number; gid: number; groups: number[] } | undefined;
+/** Whom sudo was called by: the command runs as them. Refused when not started through sudo. Read once per helper. */
 function caller(env: NodeJS.ProcessEnv): { uid: number; gid: number; groups: number[] } {
+  if (env === process.env && callerKnown) return callerKnown;
+  const found = readCaller(env);
+  if (env === process.env) callerKnown = found;
+  return found;
+}
+
+function readCaller(env: NodeJS.ProcessEnv): { uid: number; gid: number; groups: number[] } {
   const uid = Number(env.SUDO_UID);
   const gid = Number(env.SUDO_GID);
   const name = env.SUDO_USER;
@@ -165,6 +173,33 @@ export async function serveRootHelper(
   }
 }
 
+const kept = new Map<string, Transactions>();
+/**
+ * The same aios sends the same settings with each command: one Transactions
+ * for them, so what is done once per aios (the sweep of a killed run's
+ * leftovers, recovering a commit a crash cut off) is done once per helper.
+ */
+function transactionsFor(req: Extract<HelperRequest, { op: 'run' }>, runAs: ReturnType<typeof caller>): Transactions {
+  const key = JSON.stringify([req.cfg, req.env, req.protect, req.shell, req.secretFiles, runAs]);
+  let tx = kept.get(key);
+  if (!tx) {
+    tx = new Transactions(
+      { ...req.cfg, enabled: true, state_dir: req.cfg.state_dir ?? ROOT_STATE_DIR },
+      {
+        env: req.env,
+        protect: req.protect,
+        runAs,
+        ...(req.shell ? { shell: req.shell } : {}),
+        ...(req.secretFiles ? { secretFiles: req.secretFiles } : {}),
+      },
+    );
+    // Bounded: another set of settings (a changed config) starts afresh.
+    if (kept.size >= 4) kept.clear();
+    kept.set(key, tx);
+  }
+  return tx;
+}
+
 async function serveOne(first: string | null, lines: Lines, send: (m: object) => void, env: NodeJS.ProcessEnv): Promise<number> {
   try {
     if (process.getuid?.() !== 0) throw new HelperRefused('the transaction helper must run as root (through sudo -n)');
@@ -203,16 +238,7 @@ async function serveOne(first: string | null, lines: Lines, send: (m: object) =>
       else question.answer?.(r.data.yes);
     };
     try {
-      const tx = new Transactions(
-        { ...req.cfg, enabled: true, state_dir: req.cfg.state_dir ?? ROOT_STATE_DIR },
-        {
-          env: req.env,
-          protect: req.protect,
-          runAs,
-          ...(req.shell ? { shell: req.shell } : {}),
-          ...(req.secretFiles ? { secretFiles: req.secretFiles } : {}),
-        },
-      );
+      const tx = transactionsFor(req, runAs);
       const run = await tx.run({
         command: req.command,
         cwd: req.cwd,
