@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chooseOciRuntime, findOnPath, mountFailure } from '../../src/core/jail/oci-runtime';
 import { removeRun, runInOverlay } from '../../src/core/jail/preview';
+import { repoRoot } from '../support/process';
 import { makeTempDir, waitFor, type TempDir } from '../support/temp';
 
 /**
@@ -158,4 +159,44 @@ describe.skipIf(!isRoot || !runc || !fs.existsSync('/sys/fs/cgroup/memory'))('th
     expect(run.setupError).toMatch(/AIOS_OCI_RUNTIME must be "crun" or "runc"/);
     expect(spawnSync('true').status).toBe(0);
   });
+});
+
+const alive = (pattern: string) => spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout.trim();
+
+describe.skipIf(!isRoot || !runc)('a preview dies with aios', () => {
+  for (const name of ['crun', 'runc'] as const)
+    it.skipIf(name === 'crun' && !crun)(
+      `under ${name}: kill -9 of aios ends the container's processes and the runtime`,
+      async () => {
+        tmp = makeTempDir('aios-oci-kill-');
+        const tag = `${4000 + (process.pid % 997)}.${name === 'crun' ? 31 : 32}`;
+        const aios = spawn(
+          process.execPath,
+          ['--import', 'tsx', path.join(import.meta.dirname, 'oci-lifeline-driver.mts'), tmp.path, `sleep ${tag}`],
+          {
+            cwd: repoRoot,
+            stdio: ['ignore', 'pipe', 'inherit'],
+            env: { PATH: process.env.PATH ?? '/usr/bin:/bin', AIOS_OCI_RUNTIME: name },
+          },
+        );
+        try {
+          await new Promise<void>((resolve) => aios.stdout.on('data', (d: Buffer) => d.toString().includes('started') && resolve()));
+          // The container's own sleep (anchored: the driver's command line names it too).
+          await waitFor(() => alive(`^sleep ${tag}$`) !== '', 10_000, 'the previewed sleep');
+          expect(alive(`${name} --root=/dev/shm/aios-preview-${aios.pid}-`)).not.toBe('');
+          aios.kill('SIGKILL');
+          await waitFor(
+            () => alive(`^sleep ${tag}$`) === '' && alive(`--root=/dev/shm/aios-preview-${aios.pid}-`) === '',
+            10_000,
+            'the container to end',
+          );
+        } finally {
+          aios.kill('SIGKILL');
+          spawnSync('pkill', ['-KILL', '-f', `sleep ${tag}`]);
+          for (const n of fs.readdirSync('/dev/shm').filter((d) => d.startsWith(`aios-preview-${aios.pid}-`)))
+            fs.rmSync(path.join('/dev/shm', n), { recursive: true, force: true });
+        }
+      },
+      60_000,
+    );
 });
