@@ -5,7 +5,10 @@
  *   quiet     the quiet path's bubblewrap jail (seccomp program on fd 3), its
  *             limits included (a cgroup made and removed per command as root)
  *   approved  the lifeline PID namespace every other command runs in
- *   preview   the preview of a small command (runc, overlays, reading the result)
+ *   preview   the preview of a small command (crun or runc, overlays, reading the result)
+ *   preview (runc)  the same under runc, where crun is the runtime
+ * Each also says the CPU time one run costs (aios and every process it
+ * started), which a busy machine does not stretch as it does the wall clock.
  *
  *   npx tsx bench/jail.ts [--runs N]
  *
@@ -20,6 +23,8 @@ import { parseArgs } from 'node:util';
 import { approvedLaunch, quietLaunch } from '../src/core/jail';
 import { DEFAULT_PREVIEW, previewCommand } from '../src/core/preview';
 import { findExecutable } from '../src/core/executable';
+import { findOnPath, ociRuntime } from '../src/core/jail/oci-runtime';
+import { CpuTally } from './lib/cpu';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' } } });
 const runs = Number(values.runs);
@@ -44,37 +49,51 @@ function timed(file: string, args: string[], seccomp?: Buffer, lifeline = false,
   });
 }
 
-const sample: Record<'bare' | 'quiet' | 'approved' | 'preview', number[]> = { bare: [], quiet: [], approved: [], preview: [] };
+const runtime = ociRuntime();
+const alsoRunc = runtime?.name === 'crun' && findOnPath('runc') !== null;
+const sample: Record<string, number[]> = { bare: [], quiet: [], approved: [], preview: [], ...(alsoRunc ? { 'preview (runc)': [] } : {}) };
+const cpu = new CpuTally();
+async function preview(): Promise<number> {
+  const t0 = performance.now();
+  const p = await previewCommand({ command: CMD, cwd: tree, env }, DEFAULT_PREVIEW);
+  if (!p.ran) throw new Error(`the preview did not run: ${p.limits.join('; ')}`);
+  return performance.now() - t0;
+}
 try {
   // Warm: the seccomp program is compiled once per process (a Python run), as in aios.
   quietLaunch(bwrap, '/bin/sh', 'true', { workTree: tree, readOnly: [] });
   for (let i = 0; i < runs; i++) {
-    sample.bare.push(await timed('/bin/sh', ['-c', CMD]));
+    sample.bare?.push(await cpu.measure('bare', () => timed('/bin/sh', ['-c', CMD])));
     // Its limits included: the command's cgroup made, joined by the command's shell and removed (or its rlimits, without root).
-    const t0q = performance.now();
-    const q = quietLaunch(bwrap, '/bin/sh', CMD, { workTree: tree, readOnly: [] });
-    const made = performance.now() - t0q;
-    sample.quiet.push(made + (await timed(q.file, q.args, q.seccomp, false, q.release)));
+    const quiet = await cpu.measure('quiet', async () => {
+      const t0q = performance.now();
+      const q = quietLaunch(bwrap, '/bin/sh', CMD, { workTree: tree, readOnly: [] });
+      const made = performance.now() - t0q;
+      return made + (await timed(q.file, q.args, q.seccomp, false, q.release));
+    });
+    sample.quiet?.push(quiet);
     const a = approvedLaunch('/bin/sh', CMD, env);
-    sample.approved.push(await timed(a.file, a.args, undefined, true));
-    const t0 = performance.now();
-    const p = await previewCommand({ command: CMD, cwd: tree, env }, DEFAULT_PREVIEW);
-    sample.preview.push(performance.now() - t0);
-    if (!p.ran) throw new Error(`the preview did not run: ${p.limits.join('; ')}`);
+    sample.approved?.push(await cpu.measure('approved', () => timed(a.file, a.args, undefined, true)));
+    sample.preview?.push(await cpu.measure('preview', preview));
+    if (alsoRunc) {
+      process.env.AIOS_OCI_RUNTIME = 'runc';
+      sample['preview (runc)']?.push(await cpu.measure('preview (runc)', preview));
+      delete process.env.AIOS_OCI_RUNTIME;
+    }
   }
 } finally {
   fs.rmSync(tree, { recursive: true, force: true });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const bare = median(sample.bare);
+const bare = median(sample.bare ?? []);
 console.log(
-  `jail (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, uid ${process.getuid?.()}), median of ${runs} interleaved runs of \`${CMD}\``,
+  `jail (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, uid ${process.getuid?.()}, runtime ${runtime?.name ?? 'none'}), median of ${runs} interleaved runs of \`${CMD}\``,
 );
 for (const [name, xs] of Object.entries(sample)) {
   const m = median(xs);
   const target = name === 'quiet' ? ' (target ≤ 10 ms)' : name === 'preview' ? ' (target ≤ 60 ms)' : '';
   console.log(
-    `  ${name.padEnd(9)} ${m.toFixed(1).padStart(7)} ms (min ${Math.min(...xs).toFixed(1)})  added ${(m - bare).toFixed(1).padStart(6)} ms${target}  ratio ${(m / bare).toFixed(1)}x`,
+    `  ${name.padEnd(14)} ${m.toFixed(1).padStart(7)} ms (min ${Math.min(...xs).toFixed(1)})  added ${(m - bare).toFixed(1).padStart(6)} ms${target}  ratio ${(m / bare).toFixed(1)}x  cpu ${cpu.perRun(name).toFixed(1)} ms/run`,
   );
 }

@@ -9,7 +9,15 @@
  *              removed again: purge for the bare run, undo for the transaction)
  *   100 MB     commit of 100 files of 1 MB written by the command, and its undo
  *   disk       what an undo record takes: an edit, 100 MB added, 100 MB deleted
- * The time is the answer's: the spent upper layers are removed after it.
+ *   runc       the small command again under runc, where crun is the jail's runtime
+ *   sudo       the small command as a user with passwordless sudo (a temporary
+ *              one): notify, and a transaction through the root helper (`sudo -n
+ *              aios transaction-helper`, the built app: run `npm run build` first;
+ *              started for the first command, kept for the next), and the helper's
+ *              start alone
+ * The time is the answer's: the spent upper layers are removed after it. Each
+ * series also says the CPU time one run costs (aios and every process it
+ * started), which a busy machine does not stretch as it does the wall clock.
  *
  *   npx tsx bench/transaction.ts [--runs N]      (as root: transactions need it)
  *
@@ -21,9 +29,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { approvedLaunch } from '../src/core/jail';
+import { findOnPath, ociRuntime } from '../src/core/jail/oci-runtime';
 import { beginTransaction, commitTransaction, undoRecord, UndoStore } from '../src/core/transaction';
 import { formatBytes } from '../src/core/preview';
 import { aptInstallInto, buildDeb, scratchDpkgRoot } from '../test/transaction/support';
+import { tempUser, treeFor } from '../test/jail/support';
+import { CpuTally } from './lib/cpu';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' } } });
 const runs = Number(values.runs);
@@ -67,29 +78,45 @@ async function transaction(
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const line = (name: string, xs: number[], baseline: number, target = '') => {
+const cpu = new CpuTally();
+const line = (name: string, xs: number[], baseline: number, target = '', cpuPerRun = NaN) => {
   const m = median(xs);
+  const c = Number.isNaN(cpuPerRun) ? '' : `  cpu ${cpuPerRun.toFixed(1)} ms/run`;
   console.log(
-    `  ${name.padEnd(12)} ${m.toFixed(1).padStart(8)} ms (min ${Math.min(...xs).toFixed(1)})  added ${(m - baseline).toFixed(1).padStart(7)} ms  ratio ${(m / baseline).toFixed(2)}x${target}`,
+    `  ${name.padEnd(12)} ${m.toFixed(1).padStart(8)} ms (min ${Math.min(...xs).toFixed(1)})  added ${(m - baseline).toFixed(1).padStart(7)} ms  ratio ${(m / baseline).toFixed(2)}x${target}${c}`,
   );
 };
+const runtime = ociRuntime();
+// Where crun is the jail's runtime, the small command runs under runc too, in the same run: what crun saves.
+const alsoRunc = runtime?.name === 'crun' && findOnPath('runc') !== null;
+async function underRunc<T>(fn: () => Promise<T>): Promise<T> {
+  process.env.AIOS_OCI_RUNTIME = 'runc';
+  try {
+    return await fn();
+  } finally {
+    delete process.env.AIOS_OCI_RUNTIME;
+  }
+}
 
 try {
   console.log(
-    `transaction (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, state in ${store.root})`,
+    `transaction (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, runtime ${runtime?.name ?? 'none'}, state in ${store.root})`,
   );
   // Small command.
-  const small = { bare: [] as number[], small: [] as number[], machine: [] as number[] };
+  const small = { bare: [] as number[], small: [] as number[], machine: [] as number[], runc: [] as number[] };
   await transaction('true', [tree]);
+  if (alsoRunc) await underRunc(() => transaction('true', [tree]));
   for (let i = 0; i < runs; i++) {
-    small.bare.push(await bare(SMALL));
-    small.small.push((await transaction(SMALL, [tree])).ms);
-    small.machine.push((await transaction(SMALL, MACHINE)).ms);
+    small.bare.push(await cpu.measure('notify', () => bare(SMALL)));
+    small.small.push((await cpu.measure('tree', () => transaction(SMALL, [tree]))).ms);
+    small.machine.push((await cpu.measure('machine', () => transaction(SMALL, MACHINE))).ms);
+    if (alsoRunc) small.runc.push((await cpu.measure('runc', () => underRunc(() => transaction(SMALL, [tree])))).ms);
   }
   console.log(`small command \`${SMALL}\`, median of ${runs} interleaved runs`);
-  line('notify', small.bare, median(small.bare));
-  line('tx (tree)', small.small, median(small.bare), ' (target ≤ 50 ms added)');
-  line('tx (machine)', small.machine, median(small.bare), ' (target ≤ 50 ms added)');
+  line('notify', small.bare, median(small.bare), '', cpu.perRun('notify'));
+  line('tx (tree)', small.small, median(small.bare), ' (target ≤ 50 ms added)', cpu.perRun('tree'));
+  line('tx (machine)', small.machine, median(small.bare), ' (target ≤ 50 ms added)', cpu.perRun('machine'));
+  if (alsoRunc) line('tx (runc)', small.runc, median(small.bare), ' (the tree, under runc)', cpu.perRun('runc'));
 
   // apt-get install of a small local package on a scratch root.
   const m = path.join(base, 'm');
@@ -106,17 +133,17 @@ try {
   const aptRuns = Math.max(3, Math.ceil(runs / 3));
   const ap = { bare: [] as number[], tx: [] as number[], undo: [] as number[] };
   for (let i = 0; i < aptRuns; i++) {
-    ap.bare.push(await bare(apt, base));
+    ap.bare.push(await cpu.measure('apt plain', () => bare(apt, base)));
     spawnSync('dpkg', [`--root=${m}`, '-P', 'aios-bench-hello'], { stdio: 'ignore' });
-    const t = await transaction(apt, [base], base);
+    const t = await cpu.measure('apt tx', () => transaction(apt, [base], base));
     ap.tx.push(t.ms);
     const u0 = performance.now();
     if (t.id) undoRecord(store, t.id);
     ap.undo.push(performance.now() - u0);
   }
   console.log(`apt-get install of a small local .deb (scratch root), median of ${aptRuns}`);
-  line('plain', ap.bare, median(ap.bare));
-  line('transaction', ap.tx, median(ap.bare), ' (target ≤ 20 % added)');
+  line('plain', ap.bare, median(ap.bare), '', cpu.perRun('apt plain'));
+  line('transaction', ap.tx, median(ap.bare), ' (target ≤ 20 % added)', cpu.perRun('apt tx'));
   console.log(`  undo of it    ${median(ap.undo).toFixed(1).padStart(8)} ms`);
 
   // 100 MB of new files: commit, undo, and the record's disk.
@@ -148,6 +175,65 @@ try {
   console.log(`  an edit of a small file    ${formatBytes(UndoStore.diskBytes(store.dir(edit.id!)))}`);
   console.log(`  100 MB added               ${formatBytes(addRecord)} (the files themselves are not copied)`);
   console.log(`  100 MB deleted             ${formatBytes(delRecord)} (the deleted files are kept until the record is dropped)`);
+
+  await throughSudo();
 } finally {
   fs.rmSync(base, { recursive: true, force: true });
+}
+
+/** The small command as a user with passwordless sudo: notify, a transaction through the root helper, the helper's start. */
+async function throughSudo(): Promise<void> {
+  const repo = path.join(import.meta.dirname, '..');
+  const entry = path.join(repo, 'bin', 'aios.mjs');
+  if (!fs.existsSync(path.join(repo, 'out', 'main', 'cli.js'))) {
+    console.log('through sudo: skipped (the built app is missing: npm run build)');
+    return;
+  }
+  const user = tempUser(true);
+  // The root helper's records: root's, in a folder only root writes (it checks).
+  const state = fs.mkdtempSync(path.join('/var/tmp', 'aios-bench-txsudo-'));
+  try {
+    const userTree = treeFor(user);
+    const sudoRuns = Math.max(5, Math.ceil(runs / 2));
+    const req = {
+      tree: userTree,
+      stateDir: state,
+      runs: sudoRuns,
+      helper: [process.execPath, entry, 'transaction-helper'],
+      command: SMALL,
+    };
+    const tsx = path.join(repo, 'node_modules', '.bin', 'tsx');
+    const r = spawnSync(
+      'setpriv',
+      [
+        `--reuid=${user.uid}`,
+        `--regid=${user.gid}`,
+        '--init-groups',
+        '--',
+        process.execPath,
+        tsx,
+        path.join(repo, 'bench', 'lib', 'tx-sudo-driver.mts'),
+        JSON.stringify(req),
+      ],
+      { cwd: repo, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: user.home }, encoding: 'utf8', timeout: 600_000 },
+    );
+    const last = r.stdout.trim().split('\n').pop() ?? '';
+    let got: { notify: number[]; tx: number[]; start: number[]; cpu: Record<string, number>; helpers: number[] };
+    try {
+      got = JSON.parse(last) as typeof got;
+    } catch {
+      throw new Error(`the sudo driver failed (exit ${r.status}): ${r.stderr || r.stdout}`);
+    }
+    console.log(
+      `through sudo, as a user with passwordless sudo (${entry}), median of ${sudoRuns} interleaved runs, ${new Set(got.helpers).size} helper process(es) after the first command`,
+    );
+    line('notify', got.notify, median(got.notify), '', got.cpu.notify);
+    line('transaction', got.tx, median(got.notify), ' (target ≤ 50 ms added)', got.cpu.tx);
+    console.log(
+      `  helper start ${median(got.start).toFixed(1).padStart(8)} ms (min ${Math.min(...got.start).toFixed(1)}; sudo, Node, the app, one list request)  cpu ${got.cpu.start?.toFixed(1)} ms/run`,
+    );
+  } finally {
+    user.remove();
+    fs.rmSync(state, { recursive: true, force: true });
+  }
 }

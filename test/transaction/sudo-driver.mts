@@ -7,6 +7,7 @@
 import { TransactionsConfigSchema } from '../../src/core/config/schema';
 import { runAsTransaction } from '../../src/core/gate/transaction-step';
 import { Transactions } from '../../src/core/transaction/hook';
+import { rootHelperPids } from '../../src/core/transaction/sudo-client';
 import type { ApprovalRequest } from '../../src/core/gate';
 import type { PolicyResult } from '../../src/shared/policy';
 import { cliEntry, tsxBin } from '../support/process';
@@ -56,6 +57,8 @@ for (const command of req.commands) {
     recordId: run?.facts?.recordId ?? null,
     summary: run?.facts?.summary ?? null,
     notApplied: run?.notApplied ?? null,
+    // Which root helper served it (the same one for every command of this aios).
+    helpers: rootHelperPids(),
   });
 }
 const undone = [];

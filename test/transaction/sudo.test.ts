@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempUser, treeFor } from '../jail/support';
 import { cliEntry, repoRoot, tsxBin } from '../support/process';
+import { waitFor } from '../support/temp';
 import { canRun, treeHash } from './support';
 
 interface DriverOut {
@@ -25,6 +26,7 @@ interface DriverOut {
     recordId: string | null;
     summary: string | null;
     notApplied: string | null;
+    helpers: number[];
   }>;
   asked: string[][];
   notices: string[];
@@ -61,7 +63,7 @@ function stateDir(): string {
 }
 
 describe.skipIf(!canRun)('transactions through passwordless sudo (needs root to make the users)', () => {
-  it('a user with passwordless sudo gets transactions: run as that user (sudo inside as root), root-owned records, undo byte for byte', () => {
+  it('a user with passwordless sudo gets transactions: run as that user (sudo inside as root), root-owned records, undo byte for byte', async () => {
     const user = tempUser(true);
     made.push(user);
     const own = (p: string) => fs.chownSync(p, user.uid ?? 0, user.gid ?? 0);
@@ -92,6 +94,11 @@ describe.skipIf(!canRun)('transactions through passwordless sudo (needs root to 
     });
     expect(out.asked, JSON.stringify(out)).toEqual([]);
     expect(out.notices.filter((n) => n.includes('not a transaction'))).toEqual([]);
+    // One root helper served the three commands (its start costs more than a small command), and it ended with its aios.
+    const helper = out.runs[0]?.helpers[0];
+    expect(helper).toBeGreaterThan(0);
+    expect(out.runs.map((r) => r.helpers)).toEqual([[helper], [helper], [helper]]);
+    await waitFor(() => !fs.existsSync(`/proc/${helper}`), 10_000, 'the root helper to end with its aios');
     const [first, second, third] = out.runs;
     expect(first?.recordId, JSON.stringify(out)).toMatch(/^[0-9A-Z]{26}$/);
     expect(first?.live).toContain('done-1');

@@ -8,6 +8,7 @@ import { LIFELINE_INIT } from './approved';
 import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX, volatileOverlaysWork, writeMaskedShadow } from './preview-state';
 import { chooseTargets, planMounts } from './overlay-plan';
 import { hostMounts, inUserNamespace, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
+import { mountFailure, ociRuntime, runtimeArgv, runtimeError, type OciRuntime } from './oci-runtime';
 
 /**
  * Runs a command once in a throwaway view of the filesystem, in the jail's
@@ -137,14 +138,16 @@ export async function runInOverlay(o: OverlayRunOptions): Promise<OverlayRun> {
   // in /etc): read-only instead, which leaves no hole (writes there fail in the preview, and the summary says so).
   const cover: string[] = [];
   for (let i = 0; i < 6 && run.setupError; i++) {
-    const refused = /error mounting "overlay" to rootfs at "([^"]+)"/.exec(run.setupError)?.[1];
-    const dir = refused && path.isAbsolute(refused) ? refused : undefined;
+    const failed = mountFailure(run.setupError);
+    const dir = failed?.source === 'overlay' && path.isAbsolute(failed.target) ? failed.target : undefined;
+    const sameSpot = failed && failed.source === failed.target && path.isAbsolute(failed.source) ? failed.source : undefined;
     // A mount the machine locked (nspawn's /etc/localtime) cannot be bound read-only again with other flags: covered instead.
-    const locked = /error mounting "([^"]+)" to rootfs at "\1".*operation not permitted/.exec(run.setupError)?.[1];
-    // A folder or mount gone between the plan and runc (another program's scratch space): the next try plans without it.
-    const vanished = /error mounting "([^"]+)" to rootfs at "\1": stat \1: no such file or directory/.exec(run.setupError)?.[1];
+    const locked = sameSpot && /operation not permitted/i.test(failed?.reason ?? '') ? sameSpot : undefined;
+    // A folder or mount gone between the plan and the runtime's start (another program's scratch space): the next try plans
+    // without it.
+    const vanished = sameSpot && /no such file or directory/i.test(failed?.reason ?? '') ? sameSpot : undefined;
     const changed = mountTable() !== before || (!!vanished && !fs.existsSync(vanished));
-    if (!changed && locked && path.isAbsolute(locked) && !cover.includes(locked)) cover.push(locked);
+    if (!changed && locked && !cover.includes(locked)) cover.push(locked);
     else if (!changed && (!dir || !run.targets.some((t) => t.dir === dir) || readOnly.includes(dir))) break;
     else if (dir && !changed) readOnly.push(dir);
     removeRun(run);
@@ -181,7 +184,14 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     stderr: '',
     durationMs: performance.now() - t0,
   });
-  if (elevated && !o.sudo) return empty('the preview needs root or passwordless sudo to start its container (runc)');
+  if (elevated && !o.sudo) return empty('the preview needs root or passwordless sudo to start its container (runc or crun)');
+  let rt: OciRuntime | null;
+  try {
+    rt = ociRuntime();
+  } catch (err) {
+    return empty((err as Error).message);
+  }
+  if (!rt) return empty('no OCI runtime to start the jail: install crun or runc');
   const cgroups = cgroupsWritable(elevated);
   if (!cgroups && !o.scratchOnDisk) {
     // No cgroup to count the upper layers against: they get a tmpfs of the memory limit's size.
@@ -281,18 +291,9 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
   const out = fs.openSync(path.join(stateDir, 'stdout'), 'w');
   const err = fs.openSync(path.join(stateDir, 'stderr'), 'w');
-  const runc = [
-    'runc',
-    ...(process.env.AIOS_RUNC_DEBUG ? ['--debug'] : []),
-    '--root',
-    path.join(stateDir, 'runc'),
-    '--log',
-    path.join(stateDir, 'runc.log'),
-    '--log-format',
-    'json',
-  ];
-  // runc under the same lifeline as every command: when aios goes, the preview goes (its container is a nested PID namespace).
-  // Without network: runc and the container in an empty network namespace (its loopback down).
+  const runtime = runtimeArgv(rt, stateDir);
+  // The runtime under the same lifeline as every command: when aios goes, the preview goes (its container is a nested PID
+  // namespace). Without network: the runtime and the container in an empty network namespace (its loopback down).
   const argv = [
     'unshare',
     '--pid',
@@ -305,9 +306,9 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     '--norc',
     '--noprofile',
     '-c',
-    LIFELINE_INIT,
+    rt.prelude ? `${rt.prelude}\n${LIFELINE_INIT}` : LIFELINE_INIT,
     'aios-preview',
-    ...runc,
+    ...runtime,
     'run',
     '--no-new-keyring',
     '--bundle',
@@ -367,11 +368,11 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   fs.closeSync(err);
   if (timedOut || o.signal?.aborted) {
     // Killed, not finished: runc did not remove the container's cgroups.
-    const del = [...runc, 'delete', '--force', id];
+    const del = [...runtime, 'delete', '--force', id];
     if (elevated) spawnSync('sudo', ['-n', '--', ...del], { stdio: 'ignore', timeout: 5000 });
     else spawnSync(del[0] as string, del.slice(1), { stdio: 'ignore', timeout: 5000 });
   }
-  const setupError = spawnError ?? runcError(read(path.join(stateDir, 'runc.log')));
+  const setupError = spawnError ?? runtimeError(read(path.join(stateDir, 'oci.log')));
   // A transaction reads every upper attribute itself, opaque marks among them (transaction/effects.ts): no second getfattr.
   const opaque = o.scratchOnDisk ? new Map<string, Set<string>>() : opaqueDirs(targets, elevated);
   for (const t of targets) t.opaque = opaque.get(t.upper) ?? new Set();
@@ -402,18 +403,4 @@ function isDirOrHidden(dir: string): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EACCES';
   }
-}
-
-/** runc's own error, from its JSON log: the container could not be made. */
-function runcError(log: string): string | null {
-  for (const line of log.split('\n')) {
-    if (!line) continue;
-    try {
-      const e = JSON.parse(line) as { level?: string; msg?: string };
-      if (e.level === 'error' && e.msg) return e.msg.replace(/^runc run failed: /, '');
-    } catch {
-      // Not JSON: not runc's.
-    }
-  }
-  return null;
 }

@@ -90,8 +90,16 @@ const parseLine = (line: string): unknown => {
   }
 };
 
-/** Whom sudo was called by: the command runs as them. Refused when not started through sudo. */
+let callerKnown: { uid: number; gid: number; groups: number[] } | undefined;
+/** Whom sudo was called by: the command runs as them. Refused when not started through sudo. Read once per helper. */
 function caller(env: NodeJS.ProcessEnv): { uid: number; gid: number; groups: number[] } {
+  if (env === process.env && callerKnown) return callerKnown;
+  const found = readCaller(env);
+  if (env === process.env) callerKnown = found;
+  return found;
+}
+
+function readCaller(env: NodeJS.ProcessEnv): { uid: number; gid: number; groups: number[] } {
   const uid = Number(env.SUDO_UID);
   const gid = Number(env.SUDO_GID);
   const name = env.SUDO_USER;
@@ -102,20 +110,99 @@ function caller(env: NodeJS.ProcessEnv): { uid: number; gid: number; groups: num
   return { uid, gid, groups };
 }
 
+/**
+ * The caller's lines, one reader for all: while a run waits on the person or
+ * may be cancelled, they are its replies; between runs, the next request. The
+ * caller sends a request only after the answer to the one before.
+ */
+class Lines {
+  private readonly pending: string[] = [];
+  private wake: (() => void) | null = null;
+  private closed = false;
+  /** Set while a run is in progress: it gets every line, and the end of input (null). */
+  onReply: ((line: string | null) => void) | null = null;
+
+  constructor(input: NodeJS.ReadableStream) {
+    const rl = readline.createInterface({ input, crlfDelay: Infinity });
+    rl.on('line', (line) => {
+      if (this.onReply) this.onReply(line);
+      else {
+        this.pending.push(line);
+        this.wake?.();
+      }
+    });
+    rl.on('close', () => {
+      this.closed = true;
+      this.onReply?.(null);
+      this.wake?.();
+    });
+  }
+
+  /** The next request line, or null once the caller has closed its end (aios is gone or done). */
+  async next(): Promise<string | null> {
+    while (this.pending.length === 0 && !this.closed) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = null;
+    return this.pending.shift() ?? null;
+  }
+}
+
+/**
+ * Serves requests, one after another, until the caller closes stdin: aios
+ * keeps one helper for its commands (its start, sudo and Node, costs more
+ * than a small command), and it ends when aios does. Every request is checked
+ * as the first one is.
+ */
 export async function serveRootHelper(
   input: NodeJS.ReadableStream = process.stdin,
   output: NodeJS.WritableStream = process.stdout,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const send = (m: object) => output.write(`${JSON.stringify(m)}\n`);
-  const lines = readline.createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
-  const next = async (): Promise<string | null> => {
-    const r = await lines.next();
-    return r.done ? null : (r.value as string);
-  };
+  const lines = new Lines(input);
+  let status = 0;
+  let served = 0;
+  for (;;) {
+    const line = await lines.next();
+    // A reply that came after its run had ended (an answer or a cancel too late): not a request.
+    if (line !== null && HelperReplySchema.safeParse(parseLine(line)).success) continue;
+    // Nothing at all asked: say so (as before); the end after answered requests is the normal end.
+    if (line === null && served > 0) return status;
+    served++;
+    status = await serveOne(line, lines, send, env);
+    if (line === null) return status;
+  }
+}
+
+const kept = new Map<string, Transactions>();
+/**
+ * The same aios sends the same settings with each command: one Transactions
+ * for them, so what is done once per aios (the sweep of a killed run's
+ * leftovers, recovering a commit a crash cut off) is done once per helper.
+ */
+function transactionsFor(req: Extract<HelperRequest, { op: 'run' }>, runAs: ReturnType<typeof caller>): Transactions {
+  const key = JSON.stringify([req.cfg, req.env, req.protect, req.shell, req.secretFiles, runAs]);
+  let tx = kept.get(key);
+  if (!tx) {
+    tx = new Transactions(
+      { ...req.cfg, enabled: true, state_dir: req.cfg.state_dir ?? ROOT_STATE_DIR },
+      {
+        env: req.env,
+        protect: req.protect,
+        runAs,
+        ...(req.shell ? { shell: req.shell } : {}),
+        ...(req.secretFiles ? { secretFiles: req.secretFiles } : {}),
+      },
+    );
+    // Bounded: another set of settings (a changed config) starts afresh.
+    if (kept.size >= 4) kept.clear();
+    kept.set(key, tx);
+  }
+  return tx;
+}
+
+async function serveOne(first: string | null, lines: Lines, send: (m: object) => void, env: NodeJS.ProcessEnv): Promise<number> {
   try {
     if (process.getuid?.() !== 0) throw new HelperRefused('the transaction helper must run as root (through sudo -n)');
-    const first = await next();
     const parsed = HelperRequestSchema.safeParse(first === null ? null : parseLine(first));
     if (!parsed.success) throw new HelperRefused(`not a transaction request: ${z.prettifyError(parsed.error)}`);
     const req = parsed.data;
@@ -135,47 +222,43 @@ export async function serveRootHelper(
     }
     checkStateDir(req.cfg.state_dir ?? ROOT_STATE_DIR);
     const runAs = caller(env);
-    send({ t: 'ready' });
+    send({ t: 'ready', pid: process.pid });
     const abort = new AbortController();
     const question: { answer?: (yes: boolean) => void } = {};
-    // The caller's later lines: an answer to the question, or a cancel; its end (aios gone) cancels and says no.
-    void (async () => {
-      for (let line = await next(); line !== null; line = await next()) {
-        const r = HelperReplySchema.safeParse(parseLine(line));
-        if (!r.success) continue;
-        if (r.data.t === 'cancel') abort.abort();
-        else question.answer?.(r.data.yes);
+    // The caller's lines meanwhile: an answer to the question, or a cancel; its end (aios gone) cancels and says no.
+    lines.onReply = (line) => {
+      if (line === null) {
+        abort.abort();
+        question.answer?.(false);
+        return;
       }
-      abort.abort();
-      question.answer?.(false);
-    })();
-    const tx = new Transactions(
-      { ...req.cfg, enabled: true, state_dir: req.cfg.state_dir ?? ROOT_STATE_DIR },
-      {
-        env: req.env,
-        protect: req.protect,
-        runAs,
-        ...(req.shell ? { shell: req.shell } : {}),
-        ...(req.secretFiles ? { secretFiles: req.secretFiles } : {}),
-      },
-    );
-    const run = await tx.run({
-      command: req.command,
-      cwd: req.cwd,
-      signal: abort.signal,
-      timeoutMs: req.timeoutMs,
-      approved: req.approved,
-      ...(req.stayIn ? { stayIn: req.stayIn } : {}),
-      onOutput: (data, stream) => send({ t: 'out', stream, data }),
-      ask: (findings, preview) =>
-        new Promise<boolean>((resolve) => {
-          if (abort.signal.aborted) return resolve(false);
-          question.answer = resolve;
-          send({ t: 'ask', findings, preview });
-        }),
-    });
-    send({ t: 'done', run });
-    return 0;
+      const r = HelperReplySchema.safeParse(parseLine(line));
+      if (!r.success) return;
+      if (r.data.t === 'cancel') abort.abort();
+      else question.answer?.(r.data.yes);
+    };
+    try {
+      const tx = transactionsFor(req, runAs);
+      const run = await tx.run({
+        command: req.command,
+        cwd: req.cwd,
+        signal: abort.signal,
+        timeoutMs: req.timeoutMs,
+        approved: req.approved,
+        ...(req.stayIn ? { stayIn: req.stayIn } : {}),
+        onOutput: (data, stream) => send({ t: 'out', stream, data }),
+        ask: (findings, preview) =>
+          new Promise<boolean>((resolve) => {
+            if (abort.signal.aborted) return resolve(false);
+            question.answer = resolve;
+            send({ t: 'ask', findings, preview });
+          }),
+      });
+      send({ t: 'done', run });
+      return 0;
+    } finally {
+      lines.onReply = null;
+    }
   } catch (err) {
     if (err instanceof HelperRefused || err instanceof TransactionUnavailable) send({ t: 'unavailable', message: err.message });
     else send({ t: 'error', message: (err as Error).message });

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -61,11 +61,71 @@ const refused = (stderr: string) =>
   );
 
 type Message =
-  | { t: 'ready' }
+  | { t: 'ready'; pid?: number }
   | { t: 'out'; stream: 'stdout' | 'stderr'; data: string }
   | { t: 'ask'; findings: EffectFinding[]; preview: Preview }
   | { t: 'done'; run: TransactionRun }
   | { t: 'unavailable' | 'error'; message: string };
+
+/**
+ * One root helper kept for this aios's commands: its start (sudo, Node, the
+ * app) costs more than a small command, so it is started for the first one
+ * and serves the next ones too, one at a time. It holds nothing between
+ * commands (each request is checked as the first), and it ends when aios
+ * closes its stdin, on exit or when aios is killed. Idle, it does not keep
+ * aios running.
+ */
+interface HelperSession {
+  child: ChildProcessWithoutNullStreams;
+  /** The helper's own pid (sudo's child), from its first answer. */
+  pid?: number;
+  closed: boolean;
+  stderr: string;
+  /** The run being served. */
+  onMessage: ((m: Message) => void) | null;
+  onEnd: ((why: { code: number | null } | { error: string }) => void) | null;
+}
+
+const sessions = new Map<string, HelperSession>();
+let queue: Promise<unknown> = Promise.resolve();
+/** The root helpers serving this aios now (their own pids, as they said), for tests and benches. */
+export function rootHelperPids(): number[] {
+  return [...sessions.values()].flatMap((s) => (s.pid !== undefined && !s.closed ? [s.pid] : []));
+}
+
+type Holdable = { ref?: () => void; unref?: () => void };
+function hold(s: HelperSession, held: boolean): void {
+  for (const h of [s.child, s.child.stdin, s.child.stdout, s.child.stderr] as Holdable[]) (held ? h.ref : h.unref)?.call(h);
+}
+
+function helperSession(helper: readonly string[]): HelperSession {
+  const key = JSON.stringify(helper);
+  const have = sessions.get(key);
+  if (have && !have.closed) return have;
+  const child = spawn('sudo', sudoArgv(helper), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const s: HelperSession = { child, closed: false, stderr: '', onMessage: null, onEnd: null };
+  const end = (why: { code: number | null } | { error: string }) => {
+    s.closed = true;
+    if (sessions.get(key) === s) sessions.delete(key);
+    s.onEnd?.(why);
+  };
+  child.stdin.on('error', () => undefined);
+  child.stderr.on('data', (b: Buffer) => (s.stderr = (s.stderr + b.toString()).slice(-8000)));
+  child.on('error', (e) => end({ error: e.message }));
+  child.on('close', (code) => end({ code }));
+  readline.createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
+    let m: Message;
+    try {
+      m = JSON.parse(line) as Message;
+    } catch {
+      return;
+    }
+    if (m.t === 'ready' && typeof m.pid === 'number') s.pid = m.pid;
+    s.onMessage?.(m);
+  });
+  sessions.set(key, s);
+  return s;
+}
 
 export function runThroughSudo(
   helper: readonly string[] | null,
@@ -78,14 +138,26 @@ export function runThroughSudo(
   },
 ): Promise<TransactionRun> {
   if (!helper) return Promise.reject(new TransactionUnavailable('aios is not root, and this host cannot start its root helper'));
+  const one = () => serveOne(helperSession(helper), request, o);
+  // One command at a time per helper: the next waits for the answer to the one before.
+  const answer = queue.then(one, one);
+  queue = answer.catch(() => undefined);
+  return answer;
+}
+
+function serveOne(
+  s: HelperSession,
+  request: Extract<HelperRequest, { op: 'run' }>,
+  o: Parameters<typeof runThroughSudo>[2],
+): Promise<TransactionRun> {
   const live = liveOutput(o.secrets, o.onOutput);
   return new Promise((resolve, reject) => {
-    const child = spawn('sudo', sudoArgv(helper), { stdio: ['pipe', 'pipe', 'pipe'] });
     let ready = false;
     let settled = false;
-    let stderr = '';
+    s.stderr = '';
+    hold(s, true);
     const write = (m: object) => {
-      if (child.stdin.writable) child.stdin.write(`${JSON.stringify(m)}\n`);
+      if (!s.closed && s.child.stdin.writable) s.child.stdin.write(`${JSON.stringify(m)}\n`);
     };
     const cancel = () => write({ t: 'cancel' });
     o.signal.addEventListener('abort', cancel, { once: true });
@@ -93,36 +165,32 @@ export function runThroughSudo(
       if (settled) return;
       settled = true;
       o.signal.removeEventListener('abort', cancel);
-      child.stdin.end();
+      s.onMessage = null;
+      s.onEnd = null;
+      if (!s.closed) hold(s, false);
       fn();
     };
-    child.stdin.on('error', () => undefined);
-    child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-8000)));
-    child.on('error', (e) => finish(() => reject(new TransactionUnavailable(`sudo could not be started: ${e.message}`))));
-    readline.createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
-      let m: Message;
-      try {
-        m = JSON.parse(line) as Message;
-      } catch {
-        return;
-      }
+    s.onMessage = (m) => {
       if (m.t === 'ready') ready = true;
       else if (m.t === 'out') live.push(m.data, m.stream);
       else if (m.t === 'ask') void o.ask(m.findings, m.preview).then((yes) => write({ t: 'answer', yes }));
       else if (m.t === 'unavailable') finish(() => reject(new TransactionUnavailable(m.message)));
       else if (m.t === 'error') finish(() => reject(new Error(m.message)));
       else if (m.t === 'done') finish(() => resolve(withOutput(m.run, live.end())));
-    });
-    child.on('close', (code) => {
+    };
+    s.onEnd = (why) =>
       finish(() =>
         reject(
-          ready
-            ? new Error(`the transaction helper ended (exit ${code}) without an answer: ${stderr.trim().slice(-500)}`)
-            : refused(stderr),
+          'error' in why
+            ? new TransactionUnavailable(`sudo could not be started: ${why.error}`)
+            : ready
+              ? new Error(`the transaction helper ended (exit ${why.code}) without an answer: ${s.stderr.trim().slice(-500)}`)
+              : refused(s.stderr),
         ),
       );
-    });
+    if (s.closed) return s.onEnd({ code: s.child.exitCode });
     write(request);
+    if (o.signal.aborted) cancel();
   });
 }
 
