@@ -349,3 +349,11 @@ console.log(
   `  page shows the end ${ms(med(long, 'totalMs'))} after send; the server took ${ms(median(long.map((r) => r.streamMs)))}: ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? 'met' : 'NOT met'})`,
 );
 console.log(`  slowest script call during the stream ${ms(slowCall)} (empty: ${ms(baseCall)})`);
+const traced = long.flatMap((r) => (r.cpu ? [r.cpu] : []));
+if (traced.length > 0) {
+  // What the page itself did in its worst gap between frames: under the target, a long frame was the machine's, not the page's.
+  const work = Math.max(...traced.map((c) => Math.max(c.longGapsMaxCpu, c.frameMax)));
+  console.log(
+    `  the page's own work: at most ${ms(work)} of main-thread time in one frame or one gap between frames over ${traced.length} run(s) (< ${TARGET_MS} ms: ${verdict(work)}); longest frames by wall clock above are that plus waiting`,
+  );
+}
