@@ -49,7 +49,7 @@ const sharedHighlight = () => highlight;
 // highlight: highlighting only adds spans and classes built from text.
 const rehypePlugins = [rehypeSanitize, sharedHighlight] as ComponentProps<typeof ReactMarkdown>['rehypePlugins'];
 
-/** What a first answer is likely to hold: the parser's and highlighter's code paths for it are compiled by warmMarkdown(). */
+/** What an answer is likely to hold (about 2 KB): the parser's and highlighter's code paths for it are compiled by the warm-up. */
 const WARM_UP = [
   '# Heading',
   'Some *emphasis*, **bold**, `code` and a [link](https://example.org).',
@@ -57,15 +57,26 @@ const WARM_UP = [
   '> quoted',
   '```sh\nsystemctl status sshd\n```',
   '| a | b |\n| - | - |\n| 1 | 2 |',
+  'The service restarted after the package update and the log shows no error in the kernel or network. '.repeat(12),
 ].join('\n\n');
+/** Parses of the sample: V8 optimises the parser's hot functions after a few runs, not after one. */
+const WARM_UP_ROUNDS = 8;
 
 /**
- * Parses a small sample once, while the page is idle: the first Markdown a
- * page parses otherwise pays for compiling the parser (tens of ms in one
- * frame, at the start of the first answer). Its result is thrown away.
+ * Parses a sample a few times, one parse per idle moment of the page: the
+ * first Markdown a page parses otherwise runs the parser cold, at several
+ * times its warm cost, in the first frames of the first answer. The results
+ * are thrown away.
  */
-export function warmMarkdown(): void {
-  ReactMarkdown({ children: WARM_UP, remarkPlugins, rehypePlugins, components });
+export function warmMarkdownWhenIdle(rounds = WARM_UP_ROUNDS): void {
+  if (rounds <= 0) return;
+  requestIdleCallback(
+    () => {
+      ReactMarkdown({ children: WARM_UP, remarkPlugins, rehypePlugins, components });
+      warmMarkdownWhenIdle(rounds - 1);
+    },
+    { timeout: 5_000 },
+  );
 }
 
 const Block = memo(function Block({ text }: { text: string }) {
