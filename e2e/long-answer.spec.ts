@@ -56,6 +56,9 @@ test('a 5 MB streamed answer leaves the page responsive, and a new tab opens it 
   const answer = chat.lastAssistant();
   await expect(answer).toContainText(END);
   await expect(answer.getByTestId('message-fold')).toContainText('not shown');
+  // Blocks the stream pushed past unformatted are formatted once it ends: lists are lists, bold is bold, nothing is left plain.
+  await expect(answer.locator('li strong').last()).toBeVisible();
+  await expect(answer.locator('.plain-block')).toHaveCount(0);
   await chat.expectIdle();
   await expect(chat.input).toBeEditable();
 

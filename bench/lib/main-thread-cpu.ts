@@ -4,6 +4,7 @@
  * other jobs says as much about the other jobs as about the page; the thread
  * time of the task that ran the frame says what the page itself cost.
  */
+import fs from 'node:fs';
 import type { CDPSession } from '@playwright/test';
 import { percentile } from './stats';
 
@@ -26,21 +27,53 @@ export interface MainThreadCpu {
   frames: number;
   /** Thread time of every main-thread task over the traced span's length. */
   busy: number;
+  /**
+   * The longest time between two frames the main thread began (ms), and the
+   * thread time its tasks ran in it: where the second is far smaller, the
+   * thread was not working but waiting (for a core, or for the compositor).
+   */
+  longestGap: number;
+  longestGapCpu: number;
+  /** Of the gaps of 50 ms or more: how many, and the most thread time one held. */
+  longGaps: number;
+  longGapsMaxCpu: number;
 }
 
 // RunTask (with thread time) is in the timeline's detailed category; a frame's task holds ProxyMain::BeginMainFrame.
 const CATEGORIES = ['disabled-by-default-devtools.timeline', 'benchmark'];
+/** What a dumped trace adds: script, GC, layout and paint, and the compositor's frames. */
+const DUMP_CATEGORIES = [
+  'devtools.timeline',
+  'v8',
+  'v8.execute',
+  'disabled-by-default-v8.gc',
+  'blink',
+  'cc',
+  'gpu',
+  'toplevel',
+  'disabled-by-default-devtools.timeline.frame',
+];
 
-export async function startTrace(cdp: CDPSession): Promise<() => Promise<MainThreadCpu>> {
+/**
+ * `dumpTo`: also write every event, with V8's and Blink's timeline categories,
+ * to this file (Chrome's trace format: open it in chrome://tracing or Perfetto).
+ */
+export async function startTrace(cdp: CDPSession, dumpTo?: string): Promise<() => Promise<MainThreadCpu>> {
   const events: TraceEvent[] = [];
+  const all: unknown[] = [];
   cdp.on('Tracing.dataCollected', (d) => {
-    for (const e of d.value as unknown as TraceEvent[]) if (e.ph === 'X' || e.ph === 'M') events.push(e);
+    for (const e of d.value as unknown as TraceEvent[]) {
+      if (dumpTo) all.push(e);
+      if (e.ph === 'X' || e.ph === 'M') events.push(e);
+    }
   });
-  await cdp.send('Tracing.start', { traceConfig: { includedCategories: CATEGORIES }, transferMode: 'ReportEvents' });
+  const categories = dumpTo ? [...CATEGORIES, ...DUMP_CATEGORIES] : CATEGORIES;
+  await cdp.send('Tracing.start', { traceConfig: { includedCategories: categories }, transferMode: 'ReportEvents' });
   return async () => {
     const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
     await cdp.send('Tracing.end');
     await complete;
+    if (dumpTo) fs.writeFileSync(dumpTo, JSON.stringify({ traceEvents: all }));
     return summarise(events);
   };
 }
@@ -70,6 +103,24 @@ function summarise(events: TraceEvent[]): MainThreadCpu {
     if (j < frameStarts.length && frameStarts[j]! <= t.ts + (t.dur ?? 0)) frameTimes.push(t.tdur! / 1000);
   }
   frameTimes.sort((a, b) => a - b);
+  // Thread time between consecutive frames: tasks are sorted by start, so one pass.
+  let longestGap = 0;
+  let longestGapCpu = 0;
+  let longGaps = 0;
+  let longGapsMaxCpu = 0;
+  let k = 0;
+  for (let f = 1; f < frameStarts.length; f++) {
+    const [a, b] = [frameStarts[f - 1]!, frameStarts[f]!];
+    while (k < tasks.length && tasks[k]!.ts < a) k++;
+    let work = 0;
+    for (let m = k; m < tasks.length && tasks[m]!.ts < b; m++) work += tasks[m]!.tdur!;
+    const gap = (b - a) / 1000;
+    if (gap > longestGap) [longestGap, longestGapCpu] = [gap, work / 1000];
+    if (gap >= 50) {
+      longGaps++;
+      longGapsMaxCpu = Math.max(longGapsMaxCpu, work / 1000);
+    }
+  }
   const span = tasks.length > 1 ? tasks.at(-1)!.ts + (tasks.at(-1)!.dur ?? 0) - tasks[0]!.ts : 0;
   return {
     frameP50: frameTimes.length ? percentile(frameTimes, 50) : 0,
@@ -77,5 +128,9 @@ function summarise(events: TraceEvent[]): MainThreadCpu {
     frameMax: frameTimes.at(-1) ?? 0,
     frames: frameTimes.length,
     busy: span > 0 ? cpu(tasks) / span : 0,
+    longestGap,
+    longestGapCpu,
+    longGaps,
+    longGapsMaxCpu,
   };
 }

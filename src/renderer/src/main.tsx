@@ -8,6 +8,7 @@ import { installBenchHooks } from './bench-hooks';
 import { connectBridge } from './bridge/connect';
 import { ChatController } from './chat/controller';
 import { frameScheduler } from './chat/frame-scheduler';
+import { warmMarkdownWhenIdle } from './components/Markdown';
 import { reattachTerminal, typeInTerminal } from './components/TerminalPane';
 import { useUi } from './store';
 import { applyTheme, systemLightQuery } from './theme';
@@ -43,6 +44,8 @@ connectBridge(waiting).then(
     });
     chat.start();
     root.render(<App bridge={bridge} chat={chat} />);
+    // While the page is idle, so the first answer's first frames do not run the Markdown parser cold.
+    warmMarkdownWhenIdle();
   },
   (err: unknown) => {
     root.render(

@@ -49,6 +49,36 @@ const sharedHighlight = () => highlight;
 // highlight: highlighting only adds spans and classes built from text.
 const rehypePlugins = [rehypeSanitize, sharedHighlight] as ComponentProps<typeof ReactMarkdown>['rehypePlugins'];
 
+/** What an answer is likely to hold (about 2 KB): the parser's and highlighter's code paths for it are compiled by the warm-up. */
+const WARM_UP = [
+  '# Heading',
+  'Some *emphasis*, **bold**, `code` and a [link](https://example.org).',
+  '- one\n- two\n\n1. first\n2. second',
+  '> quoted',
+  '```sh\nsystemctl status sshd\n```',
+  '| a | b |\n| - | - |\n| 1 | 2 |',
+  'The service restarted after the package update and the log shows no error in the kernel or network. '.repeat(12),
+].join('\n\n');
+/** Parses of the sample: V8 optimises the parser's hot functions after a few runs, not after one. */
+const WARM_UP_ROUNDS = 8;
+
+/**
+ * Parses a sample a few times, one parse per idle moment of the page: the
+ * first Markdown a page parses otherwise runs the parser cold, at several
+ * times its warm cost, in the first frames of the first answer. The results
+ * are thrown away.
+ */
+export function warmMarkdownWhenIdle(rounds = WARM_UP_ROUNDS): void {
+  if (rounds <= 0) return;
+  requestIdleCallback(
+    () => {
+      ReactMarkdown({ children: WARM_UP, remarkPlugins, rehypePlugins, components });
+      warmMarkdownWhenIdle(rounds - 1);
+    },
+    { timeout: 5_000 },
+  );
+}
+
 const Block = memo(function Block({ text }: { text: string }) {
   return (
     <ReactMarkdown remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
@@ -56,6 +86,17 @@ const Block = memo(function Block({ text }: { text: string }) {
     </ReactMarkdown>
   );
 });
+
+/** `cb` in the first frame at least `ms` from now; returns a cancel. */
+function afterDelay(ms: number, cb: () => void): () => void {
+  if (ms <= 0) return frameScheduler.request(cb);
+  let cancelFrame: (() => void) | undefined;
+  const timer = setTimeout(() => (cancelFrame = frameScheduler.request(cb)), ms);
+  return () => {
+    clearTimeout(timer);
+    cancelFrame?.();
+  };
+}
 
 function kb(chars: number): string {
   return chars >= 1_000_000 ? `${(chars / 1_000_000).toFixed(1)} MB` : `${Math.max(1, Math.round(chars / 1000))} KB`;
@@ -104,8 +145,9 @@ export const Markdown = memo(function Markdown({ text, streaming = false }: { te
   const [budget] = useState(() => (streaming ? new ParseBudget() : null));
   const [, nextFrame] = useState(0);
   const view = viewSegments(text, split, { revealed, all, streaming });
-  const { segments, waiting } = budget ? budget.assign(view) : { segments: view, waiting: false };
-  useEffect(() => (waiting ? frameScheduler.request(() => nextFrame((n) => n + 1)) : undefined));
+  const { segments, waiting, wakeInMs } = budget ? budget.assign(view) : { segments: view, waiting: false, wakeInMs: 0 };
+  // Blocks still plain: render again when the first is due (new text renders sooner, and this wait starts over).
+  useEffect(() => (waiting ? afterDelay(wakeInMs, () => nextFrame((n) => n + 1)) : undefined));
   return (
     <div className="markdown">
       {segments.map((s) =>
