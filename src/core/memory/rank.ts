@@ -50,6 +50,7 @@ export class Ranker {
   ) {
     this.stmts = {
       newest: db.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?').pluck(),
+      oldest: db.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid LIMIT ?').pluck(),
       // FTS5 applies a rowid bound only when it is an INTEGER; better-sqlite3 binds numbers as REAL.
       forwardBetween: db
         .prepare(
@@ -117,7 +118,7 @@ export class Ranker {
    * range as wide as the matches found so far say the rest needs.
    */
   private newestOfAll(match: string, rare: string, want: number): number[] {
-    const bounds = this.stmts.newest.all(rare, this.common + 1) as number[];
+    const bounds = this.everyMatch(rare);
     const found: number[] = [];
     let covered = 0;
     let above = Number.MAX_SAFE_INTEGER;
@@ -132,6 +133,17 @@ export class Ranker {
       above = from - 1;
     }
     return found.slice(0, want);
+  }
+
+  /**
+   * Every match of an uncommon phrase, newest first. They are read forwards
+   * and reversed: FTS5 reads a list backwards at about twice the cost. Should
+   * the phrase have become common since it was checked (another process
+   * wrote meanwhile), its newest `common + 1` are read instead.
+   */
+  private everyMatch(rare: string): number[] {
+    const rows = this.stmts.oldest.all(rare, this.common + 1) as number[];
+    return rows.length > this.common ? (this.stmts.newest.all(rare, this.common + 1) as number[]) : rows.reverse();
   }
 
   /** True when `phrase` alone matches more than `common` memories (reads at most that many index entries). */
