@@ -170,6 +170,35 @@ describe('ranking at any size', () => {
     expect(multiRange).toBeGreaterThan(60);
   });
 
+  it('finds the same newest matches when a word checked as uncommon has become common since (another writer)', () => {
+    // The statements of one search are separate reads: a foreign commit between the check and the read may make
+    // an uncommon word common. Its matches then say less about where the newest of the conjunction lie, but the
+    // candidates must still be exactly the newest ones.
+    const common = 300;
+    const ranker = new Ranker(store.connection, common);
+    const words = VOCAB.filter((w) => matchCount(`"${w}"`) > common + 50).slice(0, 6);
+    expect(words.length).toBe(6);
+    for (let i = 0; i + 1 < words.length; i++) {
+      const a = `"${words[i]}"`;
+      const b = `"${words[i + 1]}"`;
+      const match = `${a} AND ${b}`;
+      for (const cap of [5, 60]) {
+        // What the search learned before the other writer's commit: `a` uncommon, `b` common.
+        const known = new Map([
+          [a, false],
+          [b, true],
+        ]);
+        const got = ranker.candidates([a, b], 'AND', cap, known);
+        const newest = store.connection
+          .prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?')
+          .pluck()
+          .all(match, cap) as number[];
+        expect(got.rows.map((r) => r.rowid)).toEqual(newest);
+        expect(got.capped, match).toBe(matchCount(match) > cap);
+      }
+    }
+  });
+
   it('takes the last word, and a word found nowhere as typed, as a prefix; other words as words', () => {
     const s = openMemoryStore(tmp.join('prefix.db'));
     try {
