@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMemoryStore, type MemoryStore } from '../../src/core/memory';
-import { Ranker } from '../../src/core/memory/rank';
+import { rankedCandidates, Ranker, type Candidates, type CommonPhrases } from '../../src/core/memory/rank';
+import { parseQuery } from '../../src/core/memory/text';
 import { mulberry32 } from '../../bench/lib/stats';
 import { makeTempDir, type TempDir } from '../support/temp';
 
@@ -168,6 +169,94 @@ describe('ranking at any size', () => {
     }
     expect(compared).toBeGreaterThan(150);
     expect(multiRange).toBeGreaterThan(60);
+  });
+
+  it('finds the same newest matches when a word checked as uncommon has become common since (another writer)', () => {
+    // The statements of one search are separate reads: a foreign commit between the check and the read may make
+    // an uncommon word common. Its matches then say less about where the newest of the conjunction lie, but the
+    // candidates must still be exactly the newest ones.
+    const common = 300;
+    const ranker = new Ranker(store.connection, common);
+    const words = VOCAB.filter((w) => matchCount(`"${w}"`) > common + 50).slice(0, 6);
+    expect(words.length).toBe(6);
+    for (let i = 0; i + 1 < words.length; i++) {
+      const a = `"${words[i]}"`;
+      const b = `"${words[i + 1]}"`;
+      const match = `${a} AND ${b}`;
+      for (const cap of [5, 60]) {
+        // What the search learned before the other writer's commit: `a` uncommon, `b` common.
+        const known = new Map([
+          [a, false],
+          [b, true],
+        ]);
+        const got = ranker.candidates([a, b], 'AND', cap, known);
+        const newest = store.connection
+          .prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?')
+          .pluck()
+          .all(match, cap) as number[];
+        expect(got.rows.map((r) => r.rowid)).toEqual(newest);
+        expect(got.capped, match).toBe(matchCount(match) > cap);
+      }
+    }
+  });
+
+  it('picks and scores the same candidates as the passes run in turn, scored each time', () => {
+    // What the search did before the words as typed were first only counted: every pass ranked in turn.
+    const reference = (ranker: Ranker, query: string, wanted: number, cap: number): Candidates => {
+      const phrases = parseQuery(query).phrases;
+      const exact = phrases.map((p) => p.exact);
+      const known: CommonPhrases = new Map();
+      let best = ranker.candidates(exact, 'AND', cap, known);
+      if (best.rows.length >= wanted || best.capped) return best;
+      const last = phrases.length - 1;
+      const widened = phrases.map((p, i) => (p.prefix !== p.exact && (i === last || !ranker.matchesAny(p.exact)) ? p.prefix : p.exact));
+      if (widened.some((p, i) => p !== exact[i])) {
+        const found = ranker.candidates(widened, 'AND', cap, known);
+        if (found.rows.length > best.rows.length) best = found;
+        if (best.rows.length >= wanted || best.capped) return best;
+      }
+      if (best.rows.length > 0 || widened.length < 2) return best;
+      return ranker.candidates(widened, 'OR', cap, known);
+    };
+    const ranker = new Ranker(store.connection, 300);
+    // Pairs of rare words (few memories hold both as typed) with the second cut to a prefix that finds the same
+    // memories, or more; and pairs that match nothing together, so any one will do.
+    const rareWords = VOCAB.filter((w) => matchCount(`"${w}"`) > 0).slice(-120);
+    let fewAsTyped = 0;
+    for (let i = 0; i < 400; i++) {
+      const a = rareWords[Math.floor(rnd() * rareWords.length)]!;
+      const b = rareWords[Math.floor(rnd() * rareWords.length)]!;
+      const query = `${a} ${b.slice(0, 3 + Math.floor(rnd() * (b.length - 2)))}`;
+      for (const wanted of [1, 20]) {
+        const want = reference(ranker, query, wanted, 500);
+        expect(rankedCandidates(ranker, parseQuery(query).phrases, wanted, 500), query).toEqual(want);
+        if (
+          wanted === 20 &&
+          ranker.countUpTo(
+            parseQuery(query).phrases.map((p) => p.exact),
+            20,
+          ) > 0
+        )
+          fewAsTyped++;
+      }
+    }
+    expect(fewAsTyped).toBeGreaterThan(10);
+
+    // The prefix finds the same memories as the words as typed, but weighs them otherwise (more of the words
+    // it starts, in other memories too): the words as typed, scored as such, are what is returned.
+    const s = openMemoryStore(tmp.join('few.db'));
+    try {
+      s.create('alpha beta betamax');
+      s.create('alpha beta');
+      for (let i = 0; i < 5; i++) s.create(`betamax tape ${i}`);
+      const r = new Ranker(s.connection, 300);
+      const want = reference(r, 'alpha beta', 20, 500);
+      expect(want.rows).toHaveLength(2);
+      expect(rankedCandidates(r, parseQuery('alpha beta').phrases, 20, 500)).toEqual(want);
+      expect(r.candidates(['"alpha"', '"beta"*'], 'AND', 500).rows).not.toEqual(want.rows);
+    } finally {
+      s.close();
+    }
   });
 
   it('takes the last word, and a word found nowhere as typed, as a prefix; other words as words', () => {

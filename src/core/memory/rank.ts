@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { QueryPhrase } from './text';
 
 /**
  * Ranked candidates for a full-text search, at a cost that does not grow
@@ -50,6 +51,7 @@ export class Ranker {
   ) {
     this.stmts = {
       newest: db.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?').pluck(),
+      oldest: db.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid LIMIT ?').pluck(),
       // FTS5 applies a rowid bound only when it is an INTEGER; better-sqlite3 binds numbers as REAL.
       forwardBetween: db
         .prepare(
@@ -58,6 +60,7 @@ export class Ranker {
         )
         .pluck(),
       beyond: db.prepare('SELECT 1 FROM aios_memory_fts WHERE aios_memory_fts MATCH ? LIMIT 1 OFFSET ?').pluck(),
+      countUpTo: db.prepare('SELECT count(*) FROM (SELECT 1 FROM aios_memory_fts WHERE aios_memory_fts MATCH ? LIMIT ?)').pluck(),
       scored: db.prepare(
         `SELECT rowid, bm25(aios_memory_fts, 1.0, 0.5) AS score FROM aios_memory_fts
          WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
@@ -117,7 +120,7 @@ export class Ranker {
    * range as wide as the matches found so far say the rest needs.
    */
   private newestOfAll(match: string, rare: string, want: number): number[] {
-    const bounds = this.stmts.newest.all(rare, this.common + 1) as number[];
+    const bounds = this.everyMatch(rare);
     const found: number[] = [];
     let covered = 0;
     let above = Number.MAX_SAFE_INTEGER;
@@ -134,6 +137,17 @@ export class Ranker {
     return found.slice(0, want);
   }
 
+  /**
+   * Every match of an uncommon phrase, newest first. They are read forwards
+   * and reversed: FTS5 reads a list backwards at about twice the cost. Should
+   * the phrase have become common since it was checked (another process
+   * wrote meanwhile), its newest `common + 1` are read instead.
+   */
+  private everyMatch(rare: string): number[] {
+    const rows = this.stmts.oldest.all(rare, this.common + 1) as number[];
+    return rows.length > this.common ? (this.stmts.newest.all(rare, this.common + 1) as number[]) : rows.reverse();
+  }
+
   /** True when `phrase` alone matches more than `common` memories (reads at most that many index entries). */
   private isCommon(phrase: string, known: CommonPhrases): boolean {
     let common = known.get(phrase);
@@ -141,8 +155,48 @@ export class Ranker {
     return common;
   }
 
+  /** How many memories match all of `phrases`, counted no further than `limit` (no scores: a forward read of at most that many). */
+  countUpTo(phrases: readonly string[], limit: number): number {
+    return this.stmts.countUpTo.get(phrases.join(' AND '), limit) as number;
+  }
+
   /** True when `phrase` matches at least one memory as it stands. */
   matchesAny(phrase: string): boolean {
     return this.stmts.beyond.get(phrase, 0) !== undefined;
   }
+}
+
+/**
+ * The ranked candidates of a search. Every word as typed first: cheapest, and
+ * enough for most queries. When that finds too little, the last word
+ * (perhaps still being typed) and words that match nothing as typed are
+ * taken as prefixes ("postgr" finds "PostgreSQL"); other words found as typed
+ * stay words, since a prefix longer than the index's prefix lengths merges
+ * the lists of every word it starts. When no memory has them all, any of them
+ * will do.
+ *
+ * When there are several words, the last may be taken as a prefix, and the
+ * words as typed match fewer than `wanted` memories together, those few are
+ * only counted at first: the prefixes usually find more, and scoring the few
+ * first cost bm25 a read of every match of each word (its weight) for
+ * nothing. They are scored when they are what the search returns.
+ */
+export function rankedCandidates(ranker: Ranker, phrases: readonly QueryPhrase[], wanted: number, cap: number): Candidates {
+  const exact = phrases.map((p) => p.exact);
+  const known: CommonPhrases = new Map();
+  const last = phrases.length - 1;
+  const asTypedCount = last > 0 && phrases[last]!.prefix !== phrases[last]!.exact ? ranker.countUpTo(exact, wanted) : wanted;
+  let best: Candidates | undefined;
+  const asTyped = (): Candidates => (best ??= ranker.candidates(exact, 'AND', cap, known));
+  if (asTypedCount >= wanted && (asTyped().rows.length >= wanted || asTyped().capped)) return asTyped();
+  const widened = phrases.map((p, i) => (p.prefix !== p.exact && (i === last || !ranker.matchesAny(p.exact)) ? p.prefix : p.exact));
+  if (widened.some((p, i) => p !== exact[i])) {
+    const found = ranker.candidates(widened, 'AND', cap, known);
+    if (found.rows.length > (best?.rows.length ?? asTypedCount)) best = found;
+    const kept = asTyped();
+    if (kept.rows.length >= wanted || kept.capped) return kept;
+  }
+  const kept = asTyped();
+  if (kept.rows.length > 0 || widened.length < 2) return kept;
+  return ranker.candidates(widened, 'OR', cap, known);
 }

@@ -4,12 +4,12 @@ import { openWritableOrReadOnly } from './open-mode';
 import { isWriteBlocked, MemoryStoreError, toMemoryError } from './errors';
 import { newUlid, nowDbTimestamp, parseRelatedEntities, toF32 } from './format';
 import { MemoryIndex, type SyncResult } from './fts';
-import { Ranker, type Candidates, type CommonPhrases } from './rank';
+import { rankedCandidates, Ranker } from './rank';
 import { getProfile, latestAnalysis, saveAnalysis, type LayerSource, type UserProfile } from './profile';
 import { getRelationship, listRelationships, type RelationshipInference } from './relationships';
 import { assertCompatible, ensureSchema, readSchemaState, type SchemaState } from './schema';
 import { stemsOf } from './stem';
-import { likePattern, parseQuery, snippetMaker, valueToText, type QueryPhrase } from './text';
+import { likePattern, parseQuery, snippetMaker, valueToText } from './text';
 import type { BigFive, CreateAiOptions, ListOptions, Memory, MemorySearchHit, SearchOptions, UserAnalysis } from './types';
 
 interface MemoryRow {
@@ -271,7 +271,7 @@ export class MemoryStore {
     const parsed = parseQuery(text);
     return this.guard(() => {
       if (this.index && this.ranker && parsed.phrases.length > 0 && this.trySync()) {
-        const found = this.ranked(this.ranker, parsed.phrases, offset + limit, cap);
+        const found = rankedCandidates(this.ranker, parsed.phrases, offset + limit, cap);
         if (found && found.rows.length > 0) {
           const { rows, capped } = found;
           rows.sort((a, b) => a.score - b.score || b.rowid - a.rowid);
@@ -294,30 +294,6 @@ export class MemoryStore {
       }
       return this.substringSearch(parsed.terms.length > 0 ? parsed.terms : [text], limit, offset, options);
     });
-  }
-
-  /**
-   * Every word as typed first: cheapest, and enough for most queries. When
-   * that finds too little, the last word (perhaps still being typed) and words
-   * that match nothing as typed are taken as prefixes ("postgr" finds
-   * "PostgreSQL"); other words found as typed stay words, since a prefix
-   * longer than the index's prefix lengths merges the lists of every word it
-   * starts. When no memory has them all, any of them will do.
-   */
-  private ranked(ranker: Ranker, phrases: QueryPhrase[], wanted: number, cap: number): Candidates | undefined {
-    const exact = phrases.map((p) => p.exact);
-    const known: CommonPhrases = new Map();
-    let best = ranker.candidates(exact, 'AND', cap, known);
-    if (best.rows.length >= wanted || best.capped) return best;
-    const last = phrases.length - 1;
-    const widened = phrases.map((p, i) => (p.prefix !== p.exact && (i === last || !ranker.matchesAny(p.exact)) ? p.prefix : p.exact));
-    if (widened.some((p, i) => p !== exact[i])) {
-      const found = ranker.candidates(widened, 'AND', cap, known);
-      if (found.rows.length > best.rows.length) best = found;
-      if (best.rows.length >= wanted || best.capped) return best;
-    }
-    if (best.rows.length > 0 || widened.length < 2) return best;
-    return ranker.candidates(widened, 'OR', cap, known);
   }
 
   private trySync(): boolean {
