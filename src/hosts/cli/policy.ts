@@ -7,7 +7,6 @@
  *   aios policy describe [--config FILE] [--profile P]
  */
 import path from 'node:path';
-import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { PolicyResult, ToolPolicyResult } from '../../shared/policy';
 import type { Preview } from '../../shared/preview';
@@ -207,6 +206,8 @@ async function check(args: string[]): Promise<number> {
 
   let bad = 0;
   let n = 0;
+  // Only for --jsonl: one decision never reads stdin.
+  const readline = await import('node:readline');
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of rl) {
     n++;
