@@ -157,7 +157,7 @@ describe('with the conversation held by the shared writer', () => {
     w.close();
   });
 
-  it('a tool call, which writes no row before it runs: the call is in the file when the tool starts', async () => {
+  it('a tool call: the call is in the file (with its row) when the tool starts', async () => {
     const w = world();
     w.held();
     let atExec: ReturnType<typeof w.inFile> | undefined;

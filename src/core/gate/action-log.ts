@@ -36,11 +36,6 @@ export class ActionLog {
     this.write((store) => (rowId && store.finish(rowId, full, effects)) || store.record(full, effects));
   }
 
-  /** Writes what waits to be written with the next row (the call the model made) before an action that writes no row starts. */
-  settle(): void {
-    this.write((store) => store.flushHeld());
-  }
-
   private entry(e: CommandHistoryEntry): CommandHistoryEntry {
     return { ...e, ...(this.o.machine ? { machine: this.o.machine } : {}), sessionId: this.o.sessionId ?? null };
   }

@@ -127,11 +127,7 @@ export class Gate {
    */
   private async runAction(step: Running, j: Judgement, approver: string): Promise<CommandOutcome | ToolOutcome> {
     step.trail.running();
-    if (step.kind === 'tool') {
-      // A tool call writes no row before it runs: the call the model made must still be in the file first.
-      this.log.settle();
-      return step.trail.finished(await runTool(step.action), approver);
-    }
+    if (step.kind === 'tool') return step.trail.finished(await runTool(step.action), approver);
     const { action, trail, preview, tx } = step;
     const onOutput = (data: string, stream: 'stdout' | 'stderr') => trail.output(stream, data);
     const transaction =

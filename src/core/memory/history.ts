@@ -106,11 +106,6 @@ export class CommandLog {
     return st;
   }
 
-  /** Writes what the shared writer holds back (the conversation's newest messages) before something starts. */
-  flushHeld(): void {
-    this.writer?.flushHeld();
-  }
-
   private write(label: string, fn: () => void): void {
     if (this.writer) this.writer.write(label, () => this.store.guard(fn));
     else this.store.guard(fn);
