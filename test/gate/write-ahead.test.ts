@@ -171,7 +171,7 @@ describe('with the conversation held by the shared writer', () => {
       signal: new AbortController().signal,
       exec: async () => {
         atExec = w.inFile();
-        return { ok: true, value: 'read' };
+        return { ok: true as const, value: 'read' };
       },
     });
     expect(out.ran).toBe(true);
