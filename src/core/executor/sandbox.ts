@@ -85,23 +85,32 @@ export class Sandbox {
  * parents, most of which do not exist. A name the listing lacks does not
  * exist; one it has is confirmed with existsSync (a dangling link does not
  * count). A parent that cannot be listed but may still hold entries
- * (no read permission) is asked entry by entry. Fresh for each call, so a
- * repository made since the last command is seen.
+ * (no read permission) is asked entry by entry. Inside `tree`, a folder
+ * whose own parent's listing lacks it is not listed at all: it does not
+ * exist, and a failed readdir (an exception each) cost more than the rest.
+ * Fresh for each call, so a repository made since the last command is seen.
  */
-function existenceByListing(): (p: string) => boolean {
+function existenceByListing(tree: string): (p: string) => boolean {
   const listings = new Map<string, Set<string> | null>();
-  return (p) => {
-    const parent = path.dirname(p);
-    let names = listings.get(parent);
-    if (names === undefined) {
+  const listing = (dir: string): Set<string> | null => {
+    let names = listings.get(dir);
+    if (names !== undefined) return names;
+    const up = path.dirname(dir);
+    const above = dir !== tree && up !== dir && (up === tree || up.startsWith(`${tree}/`)) ? listing(up) : null;
+    if (above && !above.has(path.basename(dir))) names = new Set();
+    else {
       try {
-        names = new Set(fs.readdirSync(parent));
+        names = new Set(fs.readdirSync(dir));
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         names = code === 'ENOENT' || code === 'ENOTDIR' ? new Set() : null;
       }
-      listings.set(parent, names);
     }
+    listings.set(dir, names);
+    return names;
+  };
+  return (p) => {
+    const names = listing(path.dirname(p));
     return names === null ? fs.existsSync(p) : names.has(path.basename(p)) && fs.existsSync(p);
   };
 }
@@ -116,7 +125,7 @@ export function confinementFor(workTree: string, ctx: ProtectedPathContext, secr
   const tree = path.resolve(workTree);
   const inside = (p: string) => p === tree || p.startsWith(`${tree}/`);
   const readOnly = new Set<string>();
-  const exists = existenceByListing();
+  const exists = existenceByListing(tree);
   const addIfExists = (p: string) => {
     if (inside(p) && exists(p)) readOnly.add(p);
   };
