@@ -1,29 +1,14 @@
 import { z } from 'zod';
+import { DECISIONS } from './decision-order';
 
 /**
  * What the permission policy decided about a command line. Pure schemas and
  * helpers: the UI and the bridge carry these, the core produces them.
  *
- * The four decisions are ordered; "stricter" means later in this list.
+ * The decisions and their order live in `./decision-order` (no zod there).
  */
-export const DECISIONS = ['auto_allow', 'notify', 'require_approval', 'deny'] as const;
+export { DECISIONS, decisionRank, stricter, atLeast, type Decision } from './decision-order';
 export const DecisionSchema = z.enum(DECISIONS);
-export type Decision = z.infer<typeof DecisionSchema>;
-
-/** 0 for auto_allow … 3 for deny. */
-export function decisionRank(d: Decision): number {
-  return DECISIONS.indexOf(d);
-}
-
-/** The stricter of two decisions. */
-export function stricter(a: Decision, b: Decision): Decision {
-  return decisionRank(a) >= decisionRank(b) ? a : b;
-}
-
-/** True when `a` is at least as strict as `b`. */
-export function atLeast(a: Decision, b: Decision): boolean {
-  return decisionRank(a) >= decisionRank(b);
-}
 
 /** Where a rule came from: the `[permissions]` table, a profile, or the built-in safe fallback. */
 export const RuleSourceSchema = z.enum(['permissions', 'profile', 'fallback']);

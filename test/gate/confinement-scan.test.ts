@@ -34,6 +34,17 @@ describe('the read-only places of a home work tree', () => {
     expect(rel(confinementFor(home, { home }).readOnly)).toContain('.profile');
   });
 
+  it('finds a protected place made after the previous command under folders that did not exist then', () => {
+    const home = t.dir;
+    expect(rel(confinementFor(home, { home }).readOnly)).not.toContain('.local/share/systemd/user');
+    fs.mkdirSync(path.join(home, '.local', 'share', 'systemd', 'user'), { recursive: true });
+    // A file where a protected folder's parent would be: nothing under it, and no error.
+    fs.writeFileSync(path.join(home, '.config'), '');
+    const c = confinementFor(home, { home });
+    expect(rel(c.readOnly)).toContain('.local/share/systemd/user');
+    expect(rel(c.readOnly).filter((p) => p.startsWith('.config/'))).toEqual([]);
+  });
+
   it('finds a repository made after the previous command, at any scanned depth', () => {
     const home = t.dir;
     fs.mkdirSync(path.join(home, 'src', 'app'), { recursive: true });

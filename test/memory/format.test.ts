@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AIGPT_TIMESTAMP_RE,
   dbTimestampToJson,
@@ -79,5 +79,22 @@ describe('ids, scores and entity lists', () => {
     expect(parseRelatedEntities(null)).toBeNull();
     expect(parseRelatedEntities('alice')).toBeNull();
     expect(parseRelatedEntities('[1,2]')).toBeNull();
+  });
+});
+
+describe('newUlid from the pooled random source', () => {
+  it('gives valid, distinct ids whose random part is fresh for every millisecond, across pool refills', () => {
+    let ms = Date.UTC(2026, 11, 5);
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => ++ms);
+    try {
+      const ids = Array.from({ length: 100 }, () => newUlid()); // 1,600 random characters: several refills of 256 bytes
+      expect(ids.every((id) => isUlid(id))).toBe(true);
+      const randomParts = new Set(ids.map((id) => id.slice(10)));
+      expect(randomParts.size).toBe(ids.length);
+      // Every one of the 32 characters turns up somewhere, as from a uniform source.
+      expect(new Set(ids.join('').slice(10)).size).toBeGreaterThanOrEqual(32);
+    } finally {
+      now.mockRestore();
+    }
   });
 });

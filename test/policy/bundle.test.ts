@@ -27,7 +27,7 @@ beforeAll(async () => {
     outfile,
     packages: 'external',
     // As electron.vite.config.ts does: a built policy keeps its compiled patterns in the cache folder.
-    define: { __AIOS_POLICY_CODE_ID__: JSON.stringify('bundle-test') },
+    define: { __AIOS_POLICY_CODE_ID__: JSON.stringify('bundle-test'), __AIOS_CONFIG_CODE_ID__: JSON.stringify('bundle-test') },
     logLevel: 'silent',
   });
 });
@@ -72,5 +72,35 @@ describe('bundled like out/main/cli.js', () => {
     expect((JSON.parse(warm[0]!) as { decision: string }).decision).toBe('deny');
     // Nothing new compiled, nothing written again.
     expect(fs.statSync(cacheFile).mtimeMs).toBe(written);
+  });
+
+  it('keeps config.toml as validated in the cache folder, and decides from the new text once it is edited', () => {
+    const home = path.join(scratch, 'home-config');
+    fs.mkdirSync(home, { recursive: true });
+    const config = path.join(home, 'config.toml');
+    const check = (command: string) => {
+      const r = spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'node'), [outfile, 'policy', 'check', '--json', '--', command], {
+        cwd: home,
+        env: { PATH: process.env.PATH, HOME: home, AIOS_CONFIG_DIR: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: path.join(home, 'cache') },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(r.stderr).toBe('');
+      return (JSON.parse(r.stdout) as { decision: string }).decision;
+    };
+    fs.writeFileSync(config, '[permissions]\ndeny = ["make aaaa"]\n');
+    expect(check('make aaaa')).toBe('deny');
+    const cacheFile = path.join(home, 'cache', 'aios', 'config-validated.json');
+    expect(JSON.parse(fs.readFileSync(cacheFile, 'utf8'))).toMatchObject({ code: 'bundle-test' });
+    const written = fs.statSync(cacheFile).mtimeMs;
+    expect(check('make aaaa')).toBe('deny');
+    // Taken from the cache: nothing validated or written again.
+    expect(fs.statSync(cacheFile).mtimeMs).toBe(written);
+    // The same size and time stamp, another rule: decided from the new text.
+    const { mtime } = fs.statSync(config);
+    fs.writeFileSync(config, '[permissions]\ndeny = ["make bbbb"]\n');
+    fs.utimesSync(config, mtime, mtime);
+    expect(check('make bbbb')).toBe('deny');
+    expect(check('make aaaa')).not.toBe('deny');
   });
 });

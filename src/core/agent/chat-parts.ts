@@ -101,7 +101,8 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
   const db = memory ? memory.connection : conversationDb!;
   // Short busy waits on this thread: a lock held elsewhere slows only the write (retried later), never the event loop.
   if (memory && !memory.readonly) db.pragma(`busy_timeout = ${CORE_BUSY_WAIT_MS}`);
-  const writer = new DeferredWriter({ path: paths.memoryDb, onState: o.onSaving });
+  // One writer for the conversation and the command history, on one connection: writes it holds commit with the next.
+  const writer = new DeferredWriter({ path: paths.memoryDb, onState: o.onSaving, transaction: (fn) => db.transaction(fn).immediate() });
   commandLog?.useWriter(writer);
   const conversations = new ConversationStore(db, undefined, { writer, redact });
   const home = o.env.HOME;

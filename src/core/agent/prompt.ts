@@ -11,7 +11,15 @@ export interface PromptFacts {
   now?: Date;
 }
 
+let knownOsName: string | undefined;
+
+/** The system's name and kernel, read once per process (a request per tool round would read /etc/os-release each time). */
 function osName(): string {
+  knownOsName ??= readOsName();
+  return knownOsName;
+}
+
+function readOsName(): string {
   try {
     const text = fs.readFileSync('/etc/os-release', 'utf8');
     const m = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(text);

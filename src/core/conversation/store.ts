@@ -139,7 +139,10 @@ export class ConversationStore {
       createdAt: t,
     }));
     this.unsaved.push(...entries);
-    this.writer.write(
+    // Held for a moment: written with the next write (the command history's row written ahead of a command, in one
+    // transaction) or at the end of this turn of the event loop, so a tool round commits once before the command
+    // and its result goes to the file after the next request has left. `messages()` shows it meanwhile.
+    this.writer.hold(
       'conversation messages',
       () => {
         const insert = this.statement('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { secretNameMatcher } from './name-globs';
 import type { Env } from '../config/paths';
 
 /**
@@ -40,7 +40,7 @@ export interface CommandEnv {
  */
 export function buildCommandEnv(o: CommandEnvOptions): CommandEnv {
   const patterns = o.secretPatterns ?? DEFAULT_SECRET_ENV_PATTERNS;
-  const looksSecret = patterns.length > 0 ? picomatch([...patterns], { nocase: true, dot: true }) : () => false;
+  const looksSecret = secretNameMatcher(patterns);
   const exact = new Set([...(o.apiKeyEnv ? [o.apiKeyEnv] : []), ...(o.extraNames ?? [])]);
   const env: Record<string, string> = {};
   const removed: string[] = [];

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import picomatch from 'picomatch';
+import { secretNameMatcher } from './name-globs';
 import type { Env } from '../config/paths';
 import { DEFAULT_SECRET_ENV_PATTERNS } from './command-env';
 
@@ -35,7 +35,7 @@ export interface TakeResult {
  */
 export function takeSecretsFromEnvironment(options: { patterns?: readonly string[]; names?: readonly string[] } = {}): TakeResult {
   const patterns = options.patterns ?? DEFAULT_SECRET_ENV_PATTERNS;
-  const looksSecret = patterns.length > 0 ? picomatch([...patterns], { nocase: true, dot: true }) : () => false;
+  const looksSecret = secretNameMatcher(patterns);
   const exact = new Set(options.names ?? []);
   const taken: string[] = [];
   for (const [name, value] of Object.entries(process.env)) {

@@ -85,24 +85,40 @@ export class Sandbox {
  * parents, most of which do not exist. A name the listing lacks does not
  * exist; one it has is confirmed with existsSync (a dangling link does not
  * count). A parent that cannot be listed but may still hold entries
- * (no read permission) is asked entry by entry. Fresh for each call, so a
- * repository made since the last command is seen.
+ * (no read permission) is asked entry by entry. Inside `tree`, a folder
+ * whose own parent's listing lacks it is not listed at all: it does not
+ * exist, and a failed readdir (an exception each) cost more than the rest.
+ * Fresh for each call, so a repository made since the last command is seen.
  */
-function existenceByListing(): (p: string) => boolean {
-  const listings = new Map<string, Set<string> | null>();
-  return (p) => {
-    const parent = path.dirname(p);
-    let names = listings.get(parent);
-    if (names === undefined) {
+function existenceByListing(tree: string): { exists: (p: string) => boolean; entries: (dir: string) => fs.Dirent[] | undefined } {
+  /** A folder's entries; empty when it does not exist (or is no folder), null when it cannot be listed. */
+  const listings = new Map<string, { names: Set<string>; entries: fs.Dirent[] } | null>();
+  const NONE = { names: new Set<string>(), entries: [] };
+  const listing = (dir: string) => {
+    let found = listings.get(dir);
+    if (found !== undefined) return found;
+    const up = path.dirname(dir);
+    const above = dir !== tree && up !== dir && (up === tree || up.startsWith(`${tree}/`)) ? listing(up) : null;
+    if (above && !above.names.has(path.basename(dir))) found = NONE;
+    else {
       try {
-        names = new Set(fs.readdirSync(parent));
+        const entries = fs.readdirSync(dir, { withFileTypes: true });
+        found = { names: new Set(entries.map((e) => e.name)), entries };
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        names = code === 'ENOENT' || code === 'ENOTDIR' ? new Set() : null;
+        found = code === 'ENOENT' || code === 'ENOTDIR' ? NONE : null;
       }
-      listings.set(parent, names);
     }
-    return names === null ? fs.existsSync(p) : names.has(path.basename(p)) && fs.existsSync(p);
+    listings.set(dir, found);
+    return found;
+  };
+  return {
+    exists: (p) => {
+      const found = listing(path.dirname(p));
+      return found === null ? fs.existsSync(p) : found.names.has(path.basename(p)) && fs.existsSync(p);
+    },
+    // The repository scan reads the same listings: each folder is read once.
+    entries: (dir) => listing(dir)?.entries,
   };
 }
 
@@ -116,9 +132,9 @@ export function confinementFor(workTree: string, ctx: ProtectedPathContext, secr
   const tree = path.resolve(workTree);
   const inside = (p: string) => p === tree || p.startsWith(`${tree}/`);
   const readOnly = new Set<string>();
-  const exists = existenceByListing();
+  const listed = existenceByListing(tree);
   const addIfExists = (p: string) => {
-    if (inside(p) && exists(p)) readOnly.add(p);
+    if (inside(p) && listed.exists(p)) readOnly.add(p);
   };
   for (const entry of protectedPaths(ctx)) {
     if (entry.path === tree || inside(entry.path)) addIfExists(entry.path);
@@ -132,13 +148,7 @@ export function confinementFor(workTree: string, ctx: ProtectedPathContext, secr
   let scanned = 0;
   const scan = (dir: string, depth: number) => {
     if (depth > REPO_SCAN_DEPTH || scanned++ > REPO_SCAN_MAX_DIRS) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
+    for (const e of listed.entries(dir) ?? []) {
       if (!e.isDirectory() || e.name === 'node_modules' || e.name === '.git') continue;
       const sub = path.join(dir, e.name);
       addRepo(sub);

@@ -30,6 +30,13 @@ export interface DeferredWriterOptions {
   maxWaiting?: number;
   /** Waits between retries, the last repeated. */
   retryMs?: readonly number[];
+  /**
+   * Runs writes as one transaction of the file (`db.transaction(fn).immediate()`).
+   * With it, `hold` keeps a write back until the next `write` (both then
+   * commit together) or the end of this turn of the event loop; without it,
+   * `hold` is `write`.
+   */
+  transaction?: (fn: () => void) => void;
 }
 
 interface Pending {
@@ -37,6 +44,8 @@ interface Pending {
   run: () => void;
   /** Called once the write reached the file. */
   saved?: () => void;
+  /** Held back by `hold`: its caller has returned, so a bug in it is said, not thrown. */
+  held?: boolean;
 }
 
 /**
@@ -53,6 +62,9 @@ export class DeferredWriter {
   private reason: string | null = null;
   private dropped = 0;
   private closed = false;
+  /** Writes held back by `hold`, in order, not yet tried. */
+  private held: Pending[] = [];
+  private release: NodeJS.Immediate | undefined;
 
   constructor(private readonly o: DeferredWriterOptions) {}
 
@@ -62,17 +74,85 @@ export class DeferredWriter {
 
   /** Runs `fn` now, or (when writes are waiting or the file refuses it) after the writes before it. */
   write(label: string, fn: () => void, saved?: () => void): void {
+    this.commit([...this.takeHeld(), { label, run: fn, saved }]);
+  }
+
+  /**
+   * A write that may wait a moment: it is written with the next `write` (in
+   * one transaction, before it) or once this turn of the event loop ends,
+   * whichever comes first; `flushHeld` writes it at once. Nothing reads the
+   * file between: what waits is the caller's to show meanwhile.
+   */
+  hold(label: string, fn: () => void, saved?: () => void): void {
+    if (!this.o.transaction || this.closed) return this.write(label, fn, saved);
+    this.held.push({ label, run: fn, saved, held: true });
+    this.release ??= setImmediate(() => {
+      this.release = undefined;
+      this.flushHeld();
+    });
+  }
+
+  /** Writes what `hold` keeps back, now (before something that must find it in the file). */
+  flushHeld(): void {
+    const batch = this.takeHeld();
+    if (batch.length === 0) return;
+    try {
+      this.commit(batch);
+    } catch (err) {
+      // One held write alone, and a bug: no caller to throw to.
+      this.reason = `a held write (${batch[0]!.label}) failed for good: ${(err as Error).message}`;
+      this.o.onState(this.state);
+    }
+  }
+
+  /** Writes `batch` in one transaction now, or queues it (in order) while the file refuses writes. */
+  private commit(batch: readonly Pending[]): void {
     if (this.queue.length === 0) {
       try {
-        fn();
-        saved?.();
+        this.runTogether(batch);
+        for (const w of batch) w.saved?.();
         return;
       } catch (err) {
-        if (!isTransientStorageError(err)) throw err;
+        if (!isTransientStorageError(err)) {
+          if (batch.length === 1) throw err;
+          // A bug in one write must not cost the others: each alone. The caller's own write (the last) throws its
+          // bug as it would have alone; a held one has no caller left, so it is said as a waiting write's is.
+          batch.forEach((w, i) => {
+            try {
+              this.commit([w]);
+            } catch (e) {
+              if (i === batch.length - 1 && !w.held) throw e;
+              this.reason = `a held write (${w.label}) failed for good: ${(e as Error).message}`;
+              this.o.onState(this.state);
+            }
+          });
+          return;
+        }
         this.failed(err);
       }
     }
-    this.queue.push({ label, run: fn, saved });
+    this.enqueue(batch);
+  }
+
+  private takeHeld(): Pending[] {
+    if (this.release) clearImmediate(this.release);
+    this.release = undefined;
+    const held = this.held;
+    this.held = [];
+    return held;
+  }
+
+  /** One write, or several in one transaction (all or none reach the file). */
+  private runTogether(batch: readonly Pending[]): void {
+    if (batch.length === 1 || !this.o.transaction) for (const w of batch) w.run();
+    else
+      this.o.transaction(() => {
+        for (const w of batch) w.run();
+      });
+  }
+
+  private enqueue(batch: readonly Pending[]): void {
+    this.queue.push(...batch);
     const max = this.o.maxWaiting ?? 5_000;
     if (this.queue.length > max) {
       const gone = this.queue.splice(0, this.queue.length - max);
@@ -84,6 +164,7 @@ export class DeferredWriter {
 
   /** Tries the waiting writes now (tests, shutdown); true when none is left. */
   flush(): boolean {
+    this.queue.push(...this.takeHeld());
     clearTimeout(this.timer);
     this.timer = undefined;
     while (this.queue.length > 0) {
@@ -115,6 +196,7 @@ export class DeferredWriter {
   }
 
   close(): void {
+    this.flushHeld();
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;

@@ -15,7 +15,22 @@ export const AIGPT_TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(?:\
 /** What chrono's RFC 3339 parser accepts, which is what aigpt can read back. */
 const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
 
-const nextUlid = monotonicFactory();
+/**
+ * ulid's own random source asks the system for one byte per character (16
+ * calls of crypto.getRandomValues per id, most of an id's cost); this takes
+ * the same bytes, byte / 256 as ulid does, from a pool refilled 256 at a time.
+ */
+const randomPool = new Uint8Array(256);
+let randomAt = randomPool.length;
+function pooledRandom(): number {
+  if (randomAt === randomPool.length) {
+    crypto.getRandomValues(randomPool);
+    randomAt = 0;
+  }
+  return randomPool[randomAt++]! / 256;
+}
+
+const nextUlid = monotonicFactory(pooledRandom);
 
 export function newUlid(): string {
   return nextUlid();

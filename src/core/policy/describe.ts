@@ -1,5 +1,5 @@
 import type { Decision } from '../../shared/policy';
-import { formatProblem } from '../config/load';
+import { formatProblem } from '../config/problems';
 import type { CompiledPolicy, RuleBook } from './rules/rules';
 
 const LIST_WORDS: Record<Decision, string> = {

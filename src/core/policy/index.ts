@@ -1,7 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
-import { stricter, type PolicyResult, type ToolPolicyResult } from '../../shared/policy';
-import { formatProblem, type ConfigProblem, type LoadedConfig } from '../config/load';
+import { stricter } from '../../shared/decision-order';
+import type { PolicyResult, ToolPolicyResult } from '../../shared/policy';
+import type { LoadedConfig } from '../config/load';
+import { formatProblem, type ConfigProblem } from '../config/problems';
 import { analyzeLine, MAX_LINE_LENGTH } from './analyze';
 import { describePolicy } from './describe';
 import { judgeLine, type JudgeContext, type LineFacts } from './judge';

@@ -1,4 +1,5 @@
-import { decisionRank, stricter, type Decision, type RuleRef, type Segment } from '../../shared/policy';
+import { decisionRank, stricter, type Decision } from '../../shared/decision-order';
+import type { RuleRef, Segment } from '../../shared/policy';
 import type { MatchContext } from './rules/match';
 import { optionTableFor } from './programs/option-table';
 import { renderFlag } from './programs/options';

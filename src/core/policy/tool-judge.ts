@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { decisionRank, stricter, type Decision, type RuleRef, type ToolPolicyResult } from '../../shared/policy';
+import { decisionRank, stricter, type Decision } from '../../shared/decision-order';
+import type { RuleRef, ToolPolicyResult } from '../../shared/policy';
 import { protectedReason, type ProtectedPathContext } from './programs/protected-paths';
 import { ALL_LISTS, RESTRICTIVE, type CompiledPolicy } from './rules/rules';
 import { BUILTIN_SERVER, TOOL_RULE_PREFIX, TOOL_SEPARATOR } from './rules/tool-rules';

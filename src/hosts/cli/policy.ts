@@ -7,12 +7,12 @@
  *   aios policy describe [--config FILE] [--profile P]
  */
 import path from 'node:path';
-import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { PolicyResult, ToolPolicyResult } from '../../shared/policy';
-import { previewText, type Preview } from '../../shared/preview';
-import { formatProblem, loadConfig, type LoadedConfig } from '../../core/config/load';
-import { loadMcpConfig } from '../../core/mcp/config';
+import type { Preview } from '../../shared/preview';
+import type { LoadedConfig } from '../../core/config/loaded';
+import { formatProblem } from '../../core/config/problems';
+import { builtConfigCodeId, loadConfigCached, ValidatedConfigCache } from '../../core/config/validated-cache';
 import { resolveCacheDir } from '../../core/config/paths';
 import { builtPolicyCodeId, knownServerFor, PatternFileCache, PolicyEngine, type ToolCallFacts } from '../../core/policy';
 import { BUILTIN_SERVER, splitToolName } from '../../core/policy/rules/tool-rules';
@@ -64,10 +64,19 @@ function usageError(message: string): number {
   return 2;
 }
 
-async function makeEngine(
-  values: { config?: string; profile?: string },
-  loaded: LoadedConfig = loadConfig(values.config !== undefined ? { file: values.config } : {}),
-): Promise<PolicyEngine> {
+/**
+ * config.toml as `loadConfig` reads it; in a built aios the validation is
+ * taken from the cache folder when the file's text is what was validated last
+ * time (a short command then never loads the schema library).
+ */
+function readConfig(configFile: string | undefined): Promise<LoadedConfig> {
+  const codeId = builtConfigCodeId();
+  const cache = codeId !== undefined ? ValidatedConfigCache.open(resolveCacheDir(), codeId) : undefined;
+  return loadConfigCached(configFile !== undefined ? { file: configFile } : {}, cache);
+}
+
+async function makeEngine(values: { config?: string; profile?: string }, loaded?: LoadedConfig): Promise<PolicyEngine> {
+  loaded ??= await readConfig(values.config);
   // A short-lived process: the patterns compiled by the previous check are read back instead of compiled again.
   const codeId = builtPolicyCodeId();
   const patternCache = codeId !== undefined ? PatternFileCache.open(resolveCacheDir(), codeId) : undefined;
@@ -143,7 +152,7 @@ async function previewForCli(command: string, cwd: string, decision: string, con
       timedOut: false,
       durationMs: 0,
     };
-  const { config } = loadConfig(configFile !== undefined ? { file: configFile } : {});
+  const { config } = await readConfig(configFile);
   // Loaded only for --preview: a policy decision alone never pays for the previewer (the jail, diff).
   const [{ previewCommand }, { previewSettings }] = await Promise.all([
     import('../../core/preview'),
@@ -174,7 +183,7 @@ async function check(args: string[]): Promise<number> {
     cwd: values.cwd ? path.resolve(values.cwd) : workingDirectory(process.env),
     ...(process.env.HOME ? { home: process.env.HOME } : {}),
   };
-  const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
+  const loaded = await readConfig(values.config);
   const engine = await makeEngine(values, loaded);
 
   if (!values.jsonl) {
@@ -183,18 +192,22 @@ async function check(args: string[]): Promise<number> {
     const result = engine.decide(command, context);
     const preview = values.preview ? await previewForCli(command, context.cwd, result.decision, values.config) : undefined;
     const undo = undoFacts(result, loaded.config.transactions.enabled);
+    // Only with --preview: the preview's schemas (zod) are no part of a decision.
+    const previewText = preview ? (await import('../../shared/preview')).previewText : undefined;
     if (values.json) process.stdout.write(`${JSON.stringify({ command, ...result, undo, ...(preview ? { preview } : {}) })}\n`);
     else
       process.stdout.write(
         formatHuman(command, result, engine.replaceShipped) +
           undoText(undo) +
-          (preview ? `\npreview:\n${previewText(preview, { full: true, maxList: 200 })}\n` : ''),
+          (preview && previewText ? `\npreview:\n${previewText(preview, { full: true, maxList: 200 })}\n` : ''),
       );
     return 0;
   }
 
   let bad = 0;
   let n = 0;
+  // Only for --jsonl: one decision never reads stdin.
+  const readline = await import('node:readline');
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of rl) {
     n++;
@@ -272,11 +285,13 @@ async function checkTool(
   } catch (err) {
     return usageError((err as Error).message);
   }
-  const loaded = loadConfig(values.config !== undefined ? { file: values.config } : {});
+  const loaded = await readConfig(values.config);
   const engine = await makeEngine(values, loaded);
   let serverNote = split.server === BUILTIN_SERVER ? "aios's built-in tools" : 'not in mcp.json';
   const facts: ToolCallFacts = { ...split, args, ...(values.annotations !== undefined ? { annotations } : {}) };
   if (split.server !== BUILTIN_SERVER) {
+    // Loaded only for another server's tool: mcp.json's schema is no part of a command's decision.
+    const { loadMcpConfig } = await import('../../core/mcp/config');
     const mcp = loadMcpConfig(loaded.paths.mcpConfigFile);
     const server = mcp.servers.find((s) => s.name === split.server);
     if (server) {

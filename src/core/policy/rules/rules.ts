@@ -1,6 +1,7 @@
 import type { Decision, RuleRef } from '../../../shared/policy';
 import { DEFAULT_PERMISSIONS } from '../../config/defaults';
-import { problemAtKey, type ConfigProblem, type LoadedConfig } from '../../config/load';
+import type { LoadedConfig } from '../../config/load';
+import { problemAtKey, type ConfigProblem } from '../../config/problems';
 import { selectProfile, type SelectProfileOptions } from '../../config/profiles';
 import { matchesPattern, type MatchContext, type MatchMode } from './match';
 import type { BashParser } from '../shell/parser';

@@ -1,0 +1,21 @@
+import picomatch from 'picomatch';
+
+/**
+ * A matcher for variable names against `[commands] secret_env` globs (any
+ * case, as picomatch with `nocase` and `dot`). Globs made only of letters,
+ * digits, `_` and `*` (the shipped ones: `*_KEY`, `*PASSWORD*`, …) become one
+ * regular expression directly: picomatch's own parse of them was most of the
+ * cost of taking the secrets out of the environment when aios starts, which
+ * every short command pays. Any other glob goes to picomatch.
+ * `test/environment/name-globs.test.ts` checks the two agree.
+ */
+/** Letters, digits, `_` and single `*` (a `**` is a globstar to picomatch). */
+const PLAIN_GLOB = /^(?:[A-Za-z0-9_]|\*(?!\*))+$/;
+
+export function secretNameMatcher(patterns: readonly string[]): (name: string) => boolean {
+  if (patterns.length === 0) return () => false;
+  if (!patterns.every((p) => PLAIN_GLOB.test(p))) return picomatch([...patterns], { nocase: true, dot: true });
+  // `*` is any run of characters but `/`, as picomatch reads it in a path segment.
+  const re = new RegExp(`^(?:${patterns.map((p) => p.split('*').join('[^/]*')).join('|')})$`, 'i');
+  return (name) => re.test(name);
+}
