@@ -14,6 +14,8 @@ export interface AiosPaths {
   /** aios-only state that is not shared: logs, window state. */
   dataDir: string;
   logDir: string;
+  /** Compiled code and validated settings aios loads when it starts (`resolveCacheDir`). */
+  cacheDir: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -72,5 +74,6 @@ export function defaultPaths(env: Env = process.env): AiosPaths {
     memoryDb: path.join(configDir, 'gpt', 'memory.db'),
     dataDir,
     logDir: path.join(dataDir, 'logs'),
+    cacheDir: resolveCacheDir(env),
   };
 }

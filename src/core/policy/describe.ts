@@ -53,7 +53,7 @@ export function describePolicy(policy: CompiledPolicy): string {
     );
   }
   parts.push(
-    'Wrappers (sudo, env, nice, timeout, xargs, …) are looked through, `sh -c`/`eval` strings are judged too, and anything only known at run time (a variable or $(…) as the program, code piped into a shell or interpreter, `python -c`, `find -exec`/`-delete`, writes outside the working directory) needs approval, and so does any write to a protected path (aios’s config and memory, shell start-up files, ~/.ssh, ~/.gnupg, .git/hooks and .git/config, systemd user units, crontabs, autostart), so prefer plain, literal commands.',
+    'Wrappers (sudo, env, nice, timeout, xargs, …) are looked through, `sh -c`/`eval` strings are judged too, and anything only known at run time (a variable or $(…) as the program, code piped into a shell or interpreter, `python -c`, `find -exec`/`-delete`, writes outside the working directory) needs approval, and so does any write to a protected path (aios’s config, memory, data and cache, shell start-up files, ~/.ssh, ~/.gnupg, .git/hooks and .git/config, systemd user units, crontabs, autostart), so prefer plain, literal commands.',
   );
   return parts.join(' ');
 }

@@ -43,6 +43,7 @@ export function protectedContext(config: LoadedConfig): Omit<ProtectedPathContex
     configDir: p.configDir,
     memoryDir: path.dirname(p.memoryDb),
     ownFiles: [config.file, p.mcpConfigFile],
+    ownTrees: [p.dataDir, p.cacheDir],
     extra: config.protectedPaths ?? [],
   };
 }

@@ -176,6 +176,7 @@ export class Transactions {
           ...(protect.memoryDir ? { memoryDir: protect.memoryDir } : {}),
           ...(protect.extra ? { extra: [...protect.extra] } : {}),
           ...(protect.ownFiles ? { ownFiles: [...protect.ownFiles] } : {}),
+          ...(protect.ownTrees ? { ownTrees: [...protect.ownTrees] } : {}),
         },
         ...(this.o.secretFiles
           ? {

@@ -41,6 +41,7 @@ export const HelperRequestSchema = z.discriminatedUnion('op', [
       memoryDir: abs.optional(),
       extra: z.array(abs).optional(),
       ownFiles: z.array(abs).optional(),
+      ownTrees: z.array(abs).optional(),
     }),
     secretFiles: z
       .strictObject({

@@ -22,6 +22,11 @@ export interface ProtectedPathContext {
   extra?: readonly string[];
   /** aios's own files wherever they are (the config.toml in use, mcp.json). */
   ownFiles?: readonly string[];
+  /**
+   * aios's own folders wherever they are: its data (secrets, logs) and its cache, whose compiled code and
+   * validated config aios loads at its next start (a write there is a write into aios itself).
+   */
+  ownTrees?: readonly string[];
 }
 
 export interface ProtectedPath {
@@ -117,6 +122,9 @@ const HOME_FILES: ReadonlyArray<[string, string]> = [
 const HOME_TREES: ReadonlyArray<[string, string]> = [
   // The shared aios/aigpt folder in its usual place, also when $AIOS_CONFIG_DIR or $XDG_CONFIG_HOME points elsewhere.
   ['.config/syui/ai', "aios's and aigpt's configuration and memory"],
+  // aios's data and cache in their usual places, also when $XDG_DATA_HOME, $XDG_CACHE_HOME or $AIOS_DATA_DIR point elsewhere.
+  ['.local/share/aios', "aios's own data (its secrets and logs)"],
+  ['.cache/aios', "aios's own cache (code and settings it loads when it starts)"],
   ['.ssh', 'SSH keys and authorized_keys'],
   ['.gnupg', 'GnuPG keys'],
   ['.config/fish', 'a shell start-up file'],
@@ -273,6 +281,9 @@ export function protectedPaths(ctx: ProtectedPathContext): ProtectedPath[] {
   out.push({ path: '/etc/xdg/autostart', kind: 'tree', why: 'autostart entries' });
   for (const [p, kind, why] of SYSTEM) out.push({ path: p, kind, why });
   for (const p of ctx.ownFiles ?? []) if (p.startsWith('/')) out.push({ path: norm(p), kind: 'file', why: "aios's own configuration" });
+  for (const p of ctx.ownTrees ?? []) if (p.startsWith('/')) out.push({ path: norm(p), kind: 'tree', why: "aios's own data or cache" });
+  // Root's undo records (their pre-images are written back as root by /undo) and anything else aios keeps as root.
+  out.push({ path: '/var/lib/aios', kind: 'tree', why: "aios's undo records (written back as root by /undo)" });
   for (const p of ctx.extra ?? [])
     if (p.startsWith('/')) out.push({ path: norm(p), kind: 'tree', why: 'listed in [permissions] protected_paths' });
   return out;
