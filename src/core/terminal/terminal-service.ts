@@ -45,8 +45,9 @@ interface Session {
   process: pty.IPty;
   flow: FlowController;
   scrollback: Scrollback;
-  /** Output read from the pty and not yet redacted and sent (coalesced). */
-  pending: string;
+  /** Output read from the pty and not yet redacted and sent (coalesced), as read. */
+  pending: string[];
+  pendingChars: number;
   flushTimer: NodeJS.Timeout | undefined;
   exited: boolean;
   redactor: StreamRedactor;
@@ -106,7 +107,8 @@ export class TerminalService {
       process: child,
       flow: new FlowController(child, this.options.watermarks?.high, this.options.watermarks?.low),
       scrollback: new Scrollback(),
-      pending: '',
+      pending: [],
+      pendingChars: 0,
       flushTimer: undefined,
       exited: false,
       redactor: this.secrets.stream(),
@@ -219,8 +221,9 @@ export class TerminalService {
   private onOutput(session: Session, raw: string): void {
     if (session.holdTimer) clearTimeout(session.holdTimer);
     session.holdTimer = undefined;
-    session.pending += raw;
-    if (session.pending.length >= COALESCE_MAX_CHARS) {
+    session.pending.push(raw);
+    session.pendingChars += raw.length;
+    if (session.pendingChars >= COALESCE_MAX_CHARS) {
       this.flush(session);
     } else if (!session.flushTimer) {
       session.flushTimer = setTimeout(() => this.flush(session), COALESCE_MS);
@@ -241,8 +244,11 @@ export class TerminalService {
       session.flushTimer = undefined;
     }
     if (session.pending.length === 0) return;
-    const data = session.redactor.push(session.pending);
-    session.pending = '';
+    // Joined, not concatenated read by read: a flat string is read faster by the redactor and copied once to send.
+    const batch = session.pending.length === 1 ? session.pending[0]! : session.pending.join('');
+    session.pending = [];
+    session.pendingChars = 0;
+    const data = session.redactor.push(batch);
     // What may be the start of a secret waits a moment for the rest; a prompt that merely looks like one still shows.
     if (session.redactor.holding && !session.holdTimer) session.holdTimer = setTimeout(() => this.release(session), REDACT_HOLD_MS);
     this.send(session, data);
