@@ -5,6 +5,7 @@ import type { EventBus } from '../bridge/event-bus';
 import type { Env } from '../config/paths';
 import { SecretSet, type StreamRedactor } from '../environment/redact';
 import { FlowController } from './flow-control';
+import { masterFd, PtyInput } from './pty-input';
 import { Scrollback } from './scrollback';
 import { resolveShell, shellEnvironment } from './shell';
 
@@ -43,6 +44,8 @@ interface Session {
   id: string;
   shell: string;
   process: pty.IPty;
+  /** Where input goes, telling when the pty took it (undefined where node-pty gives no descriptor: input counts as taken at once). */
+  input: PtyInput | undefined;
   flow: FlowController;
   scrollback: Scrollback;
   /** Output read from the pty and not yet redacted and sent (coalesced), as read. */
@@ -87,7 +90,7 @@ export class TerminalService {
       // A shell is never ended silently: only at the cap, only one no page shows, and the new pane says which.
       const unseen = [...this.sessions.values()].find((s) => s.clients.size === 0 && !s.exited);
       if (!unseen) throw new BridgeError('unavailable', `${max} terminal shells are already open; exit one (or close a tab) first`);
-      hangUp(unseen.process);
+      hangUp(unseen);
       this.sessions.delete(unseen.id);
       notice = `aios ended an earlier shell (${unseen.shell}, pid ${unseen.process.pid}) that no page showed: at most ${max} shells run at once`;
     }
@@ -101,10 +104,12 @@ export class TerminalService {
       env: shellEnvironment(env),
     });
     const id = `t${this.nextId++}`;
+    const fd = masterFd(child);
     const session: Session = {
       id,
       shell,
       process: child,
+      input: fd === undefined ? undefined : new PtyInput(fd),
       flow: new FlowController(child, this.options.watermarks?.high, this.options.watermarks?.low),
       scrollback: new Scrollback(),
       pending: [],
@@ -121,6 +126,7 @@ export class TerminalService {
     child.onData((data) => this.onOutput(session, data));
     child.onExit(({ exitCode, signal }) => {
       session.exited = true;
+      session.input?.close();
       this.release(session);
       this.flush(session);
       this.sessions.delete(id);
@@ -142,8 +148,8 @@ export class TerminalService {
     }
     s.pendingInput += bytes;
     try {
-      s.process.write(data);
-      await inputTaken(s.process, () => s.exited);
+      if (s.input) await s.input.write(data);
+      else s.process.write(data);
     } finally {
       s.pendingInput -= bytes;
     }
@@ -183,7 +189,7 @@ export class TerminalService {
 
   close(id: string): void {
     const s = this.sessions.get(id);
-    if (s) hangUp(s.process);
+    if (s) hangUp(s);
   }
 
   /** Ends every shell (the host is shutting down). */
@@ -191,7 +197,7 @@ export class TerminalService {
     for (const s of this.sessions.values()) {
       if (s.flushTimer) clearTimeout(s.flushTimer);
       if (s.holdTimer) clearTimeout(s.holdTimer);
-      hangUp(s.process);
+      hangUp(s);
     }
     this.sessions.clear();
   }
@@ -262,20 +268,8 @@ export class TerminalService {
   }
 }
 
-/** Ends a shell; input it never read is dropped (node-pty would otherwise log a write to the closed pty). */
-function hangUp(p: pty.IPty): void {
-  const queue = (p as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream?._writeQueue;
-  if (Array.isArray(queue)) queue.length = 0;
-  p.kill('SIGHUP');
-}
-
-/**
- * Waits until node-pty has handed all queued input to the kernel. node-pty
- * queues writes the pty cannot take yet (EAGAIN) in its write stream and has
- * no drain event, so its queue is looked at; without one, input counts as taken.
- */
-async function inputTaken(p: pty.IPty, gone: () => boolean): Promise<void> {
-  const queue = (p as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream?._writeQueue;
-  if (!Array.isArray(queue)) return;
-  while (queue.length > 0 && !gone()) await new Promise((r) => setTimeout(r, 5));
+/** Ends a shell; input it never read is dropped. */
+function hangUp(s: Session): void {
+  s.input?.close();
+  s.process.kill('SIGHUP');
 }
