@@ -37,6 +37,18 @@ describe('a stream of terminal-sized chunks', () => {
     }
   });
 
+  it('redacts a weak secret (only ever cut whole) split across two chunks at every offset', () => {
+    const weak = new SecretSet();
+    weak.add('password123');
+    const text = `${BEFORE}DB_PASSWORD=password123${AFTER}`;
+    const at = BEFORE.length + 'DB_PASSWORD='.length;
+    for (let cut = at - 1; cut <= at + 'password123'.length + 1; cut++) {
+      const stream = weak.stream();
+      const out = stream.push(text.slice(0, cut)) + stream.push(text.slice(cut)) + stream.end();
+      expect(out, `cut at ${cut - at}`).toBe(`${BEFORE}DB_PASSWORD=${REDACTED_MARKER}${AFTER}`);
+    }
+  });
+
   it('passes ordinary chunks on whole and at once, each as it came', () => {
     const stream = s.stream();
     for (let i = 0; i < 5; i++) expect(stream.push(BEFORE)).toBe(BEFORE);

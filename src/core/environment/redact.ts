@@ -72,10 +72,10 @@ export class SecretSet {
     let openFrom = found.openFrom;
     for (const s of this.sorted) {
       for (let i = text.indexOf(s); i !== -1; i = text.indexOf(s, i + s.length)) spans.push([i, i + s.length]);
-      // A tail that starts the whole secret (secrets too short or too odd for fragments).
-      for (let n = Math.min(s.length - 1, text.length); n > 0; n--) {
-        if (text.endsWith(s.slice(0, n))) {
-          const from = text.length - n;
+      // A tail that starts the whole secret (secrets too short or too odd for fragments): the longest such tail.
+      const first = s.charCodeAt(0);
+      for (let from = Math.max(0, text.length - (s.length - 1)); from < text.length; from++) {
+        if (text.charCodeAt(from) === first && s.startsWith(text.slice(from))) {
           openFrom = openFrom === -1 ? from : Math.min(openFrom, from);
           break;
         }
