@@ -1,32 +1,52 @@
 /**
  * Terminal throughput: `cat` of a generated 50 MB file
- *   baseline: raw node-pty reads, data discarded
+ *   baseline: raw node-pty reads, data discarded (what the core's pty read
+ *             alone costs);
  *   aios:     node-pty → TerminalService (coalescing, flow control, secret
- *             redaction) → EventBus → @xterm/headless on a worker thread (the
- *             renderer is its own process in every host), acknowledging every
- *             ~5,000 parsed characters from xterm's write callback, exactly as
- *             the renderer does;
- *   the first again with flow control's previous watermarks (100,000 /
- *             5,000 characters), for comparison;
+ *             redaction) → EventBus → the bridge's own framing
+ *             (serveCorePort: `{type:'event', name:'terminal.data', payload}`
+ *             frames over a MessagePort, as the core's utility process talks
+ *             to the window) → @xterm/headless on a worker thread set up as
+ *             the pane (the renderer is its own process in every host), which
+ *             acknowledges every ~5,000 parsed characters from xterm's write
+ *             callback with a `terminal.ack` call frame that goes through the
+ *             contract's validation (dispatchCall), exactly as the page does;
  *   and the same with xterm on the core's own thread, for comparison (there
  *             the parse and the pty read take turns).
  * Also xterm alone parsing the same text: the ceiling of any path ending in xterm.
- * Prints MB/s for each and the ratio to raw (target ≥ 0.8 for the first).
+ * Prints MB/s for each, the ratio to raw (target ≥ 0.8 for the first), and
+ * the CPU time of the core's thread and of the renderer's thread per run,
+ * which other jobs on a shared machine sway less than the wall clock.
+ *
+ * Options: --watermarks HIGH,LOW (flow control's, in characters; to compare).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import xtermHeadless from '@xterm/headless';
-import { Worker } from 'node:worker_threads';
 import * as pty from 'node-pty';
+import { connectClient } from '../src/core/bridge/client';
+import type { Handlers } from '../src/core/bridge/dispatch';
 import { EventBus } from '../src/core/bridge/event-bus';
-import { ACK_BATCH_CHARS } from '../src/core/terminal/flow-control';
+import type { CorePort } from '../src/core/bridge/ports';
+import { serveCorePort } from '../src/core/bridge/serve-port';
+import type { Core } from '../src/core/core';
 import { SecretSet } from '../src/core/environment/redact';
+import { ACK_BATCH_CHARS } from '../src/core/terminal/flow-control';
 import { TerminalService } from '../src/core/terminal/terminal-service';
 
 const { Terminal } = xtermHeadless;
 const SIZE_MB = Number(process.env.BENCH_MB ?? 50);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const watermarksArg = process.argv.indexOf('--watermarks');
+const WATERMARKS = watermarksArg === -1 ? undefined : parseWatermarks(process.argv[watermarksArg + 1]);
+
+function parseWatermarks(arg: string | undefined): { high: number; low: number } {
+  const [high, low] = (arg ?? '').split(',').map(Number);
+  if (!high || low === undefined || !(low < high)) throw new Error('--watermarks HIGH,LOW: two numbers of characters, LOW below HIGH');
+  return { high, low };
+}
 
 function makeFile(): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aios-bench-')), 'big.txt');
@@ -38,13 +58,28 @@ function makeFile(): string {
   return file;
 }
 
-function raw(file: string): Promise<{ ms: number; chars: number }> {
+interface Run {
+  ms: number;
+  chars: number;
+  /** CPU time of this (the core's) thread during the run. */
+  coreCpuMs: number;
+  /** CPU time of the renderer's thread (xterm), where there is one. */
+  rendererCpuMs?: number;
+}
+
+function threadCpuMs(): number {
+  const c = process.threadCpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+function raw(file: string): Promise<Run> {
   return new Promise((resolve) => {
+    const cpu = threadCpuMs();
     const start = performance.now();
     let chars = 0;
     const p = pty.spawn('/bin/cat', [file], { cols: 120, rows: 40, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
     p.onData((d) => (chars += d.length));
-    p.onExit(() => resolve({ ms: performance.now() - start, chars }));
+    p.onExit(() => resolve({ ms: performance.now() - start, chars, coreCpuMs: threadCpuMs() - cpu }));
   });
 }
 
@@ -55,12 +90,9 @@ function secrets(): SecretSet {
   return set;
 }
 
-/** The watermarks flow control had before it resumed at half the high one. */
-const OLD_WATERMARKS = { high: 100_000, low: 5_000 };
-
-function service(file: string, events: EventBus, watermarks?: { high: number; low: number }): TerminalService {
+function service(file: string, events: EventBus): TerminalService {
   return new TerminalService({
-    ...(watermarks ? { watermarks } : {}),
+    ...(WATERMARKS ? { watermarks: WATERMARKS } : {}),
     events,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir() },
     shell: '/bin/cat',
@@ -69,50 +101,78 @@ function service(file: string, events: EventBus, watermarks?: { high: number; lo
   });
 }
 
-/** xterm on a worker thread: the core's thread reads, redacts and sends; another parses and acknowledges. */
-function throughCoreToWorker(file: string, watermarks?: { high: number; low: number }): Promise<{ ms: number; chars: number }> {
+/** A worker_threads MessagePort as the core sees an Electron MessagePortMain (whose events carry `data`). */
+function asCorePort(port: MessagePort): CorePort {
+  return {
+    on(event: 'message' | 'close', listener: (e: { data: unknown }) => void) {
+      if (event === 'message') port.on('message', (data: unknown) => listener({ data }));
+      else port.on('close', () => listener({ data: undefined }));
+      return port;
+    },
+    postMessage: (m: unknown) => port.postMessage(m),
+    start: () => port.start(),
+    close: () => port.close(),
+  } as CorePort;
+}
+
+/** The core's thread reads, redacts and frames; the renderer's thread parses and acknowledges over the port. */
+function throughBridgeToWorker(file: string): Promise<Run> {
   return new Promise((resolve) => {
     const events = new EventBus();
-    const terminals = service(file, events, watermarks);
-    const worker = new Worker(new URL('./lib/xterm-worker.mjs', import.meta.url), { workerData: { ack: ACK_BATCH_CHARS } });
+    const terminals = service(file, events);
+    // The core's terminal calls, as src/core/core.ts answers them.
+    const handlers = {
+      'terminal.ack': (req, ctx) => (terminals.ack(req.id, req.chars, ctx.clientId), null),
+    } as Partial<Handlers> as Handlers;
+    const core = { connect: (clientId: string, onEvent) => connectClient({ handlers, events, terminals }, clientId, onEvent) } as Pick<
+      Core,
+      'connect'
+    > as Core;
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(new URL('./lib/xterm-worker.mjs', import.meta.url), {
+      workerData: { ack: ACK_BATCH_CHARS, port: port2 },
+      transferList: [port2],
+    });
+    const clientId = 'bench-window';
+    const stop = serveCorePort(core, asCorePort(port1), clientId);
     let chars = 0;
-    const start = performance.now();
-    const session = terminals.open({ cols: 120, rows: 40 });
-    worker.on('message', (m: { ack: number; done?: boolean }) => {
-      if (m.done) {
-        const ms = performance.now() - start;
-        terminals.dispose();
-        void worker.terminate().then(() => resolve({ ms, chars }));
+    let start = 0;
+    let cpu = 0;
+    events.on('terminal.data', ({ data }) => (chars += data.length));
+    worker.on('message', (m: { ready?: boolean; done?: boolean; cpuMs?: number }) => {
+      if (m.ready) {
+        cpu = threadCpuMs();
+        start = performance.now();
+        terminals.open({ cols: 120, rows: 40 }, clientId);
         return;
       }
-      terminals.ack(session.id, m.ack);
-    });
-    events.on('terminal.data', ({ data }) => {
-      chars += data.length;
-      worker.postMessage({ data });
-    });
-    events.on('terminal.exit', ({ id }) => {
-      if (id === session.id) worker.postMessage({ end: true });
+      if (!m.done) return;
+      const ms = performance.now() - start;
+      const coreCpuMs = threadCpuMs() - cpu;
+      terminals.dispose();
+      stop();
+      void worker.terminate().then(() => resolve({ ms, chars, coreCpuMs, rendererCpuMs: m.cpuMs ?? 0 }));
     });
   });
 }
 
-function throughCore(file: string): Promise<{ ms: number; chars: number }> {
+function throughCore(file: string): Promise<Run> {
   return new Promise((resolve) => {
     const events = new EventBus();
     const service_ = service(file, events);
-    const term = new Terminal({ cols: 120, rows: 40, scrollback: 1000, allowProposedApi: true });
+    const term = new Terminal({ cols: 120, rows: 40, scrollback: 10_000, allowProposedApi: true });
     let chars = 0;
     let unacked = 0;
     let exited = false;
     let pendingWrites = 0;
+    const cpu = threadCpuMs();
     const start = performance.now();
     const finish = () => {
       if (exited && pendingWrites === 0) {
         const ms = performance.now() - start;
         term.dispose();
         service_.dispose();
-        resolve({ ms, chars });
+        resolve({ ms, chars, coreCpuMs: threadCpuMs() - cpu });
       }
     };
     const session = service_.open({ cols: 120, rows: 40 });
@@ -140,7 +200,7 @@ function throughCore(file: string): Promise<{ ms: number; chars: number }> {
 /** xterm alone parsing the same file's text, written in 64 KiB pieces: the ceiling for any path that ends in xterm. */
 async function xtermAlone(file: string): Promise<{ ms: number; chars: number }> {
   const text = fs.readFileSync(file, 'utf8').replaceAll('\n', '\r\n');
-  const term = new Terminal({ cols: 120, rows: 40, scrollback: 1000, allowProposedApi: true });
+  const term = new Terminal({ cols: 120, rows: 40, scrollback: 10_000, allowProposedApi: true });
   const start = performance.now();
   // At most 4 MiB queued at once: xterm throws away (and refuses) writes past 50 MB waiting to be parsed.
   const settled = () => new Promise<void>((resolve) => term.write('', resolve));
@@ -161,56 +221,36 @@ function median(xs: number[]): number {
 
 const file = makeFile();
 const bytes = fs.statSync(file).size;
-const rawMs: number[] = [];
-const coreMs: number[] = [];
-const sameMs: number[] = [];
-const xtermMs: number[] = [];
-const oldMs: number[] = [];
-let rawChars = 0;
-let coreChars = 0;
-let sameChars = 0;
+const runs: Record<'raw' | 'aios' | 'same' | 'xterm', Run[]> = { raw: [], aios: [], same: [], xterm: [] };
 // Interleaved, so load on the (shared) machine hits each alike.
 for (let i = 0; i < RUNS; i++) {
-  const r = await raw(file);
-  rawMs.push(r.ms);
-  rawChars = r.chars;
-  const c = await throughCoreToWorker(file);
-  coreMs.push(c.ms);
-  coreChars = c.chars;
-  oldMs.push((await throughCoreToWorker(file, OLD_WATERMARKS)).ms);
-  const t = await throughCore(file);
-  sameMs.push(t.ms);
-  sameChars = t.chars;
-  xtermMs.push((await xtermAlone(file)).ms);
+  runs.raw.push(await raw(file));
+  runs.aios.push(await throughBridgeToWorker(file));
+  runs.same.push(await throughCore(file));
+  runs.xterm.push({ ...(await xtermAlone(file)), coreCpuMs: 0 });
 }
 fs.rmSync(path.dirname(file), { recursive: true, force: true });
 
 const mb = bytes / 1024 / 1024;
-const rawRate = mb / (median(rawMs) / 1000);
-const coreRate = mb / (median(coreMs) / 1000);
-const sameRate = mb / (median(sameMs) / 1000);
-const xtermRate = mb / (median(xtermMs) / 1000);
-const oldRate = mb / (median(oldMs) / 1000);
+const ms = (k: keyof typeof runs) => median(runs[k].map((r) => r.ms));
+const rate = (k: keyof typeof runs) => mb / (ms(k) / 1000);
+const cpu = (k: keyof typeof runs, f: (r: Run) => number) => median(runs[k].map(f)).toFixed(0);
+const line = (label: string, k: keyof typeof runs, extra: string) =>
+  console.log(
+    `  ${label.padEnd(44)}${rate(k).toFixed(1).padStart(8)} MB/s  (${ms(k).toFixed(0)} ms; ${(rate(k) / rate('raw')).toFixed(2)} of raw${extra})`,
+  );
 console.log(
-  `terminal-throughput: cat of ${mb.toFixed(0)} MB, median of ${RUNS} runs (load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cpus)`,
+  `terminal-throughput: cat of ${mb.toFixed(0)} MB, median of ${RUNS} runs (load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cpus)` +
+    (WATERMARKS ? `, watermarks ${WATERMARKS.high} / ${WATERMARKS.low}` : ''),
 );
-console.log(
-  `  raw node-pty read (baseline)               ${rawRate.toFixed(1).padStart(8)} MB/s  (${median(rawMs).toFixed(0)} ms, ${rawChars} chars)`,
+line('raw node-pty read (baseline)', 'raw', `; its thread's CPU ${cpu('raw', (r) => r.coreCpuMs)} ms`);
+line(
+  'aios core → bridge → xterm on its own thread',
+  'aios',
+  `; CPU: core ${cpu('aios', (r) => r.coreCpuMs)} ms, xterm's thread ${cpu('aios', (r) => r.rendererCpuMs ?? 0)} ms`,
 );
-console.log(
-  `  aios core → xterm headless, its own thread ${coreRate.toFixed(1).padStart(8)} MB/s  (${median(coreMs).toFixed(0)} ms, ${coreChars} chars)`,
-);
-console.log(
-  `  the same, watermarks ${OLD_WATERMARKS.high} / ${OLD_WATERMARKS.low} (before)${oldRate.toFixed(1).padStart(8)} MB/s  (${median(oldMs).toFixed(0)} ms; ${(oldRate / rawRate).toFixed(2)} of raw)`,
-);
-console.log(
-  `  aios core → xterm headless, same thread    ${sameRate.toFixed(1).padStart(8)} MB/s  (${median(sameMs).toFixed(0)} ms, ${sameChars} chars)`,
-);
-console.log(
-  `  xterm headless alone, same text (ceiling) ${xtermRate.toFixed(1).padStart(8)} MB/s  (${median(xtermMs).toFixed(0)} ms; ${(xtermRate / rawRate).toFixed(2)} of raw)`,
-);
-console.log(
-  `  ratio aios/raw                             ${(coreRate / rawRate).toFixed(2).padStart(8)}   (target ≥ 0.80; same thread ${(sameRate / rawRate).toFixed(2)})`,
-);
-if (coreChars !== rawChars || sameChars !== rawChars)
-  console.log(`  WARNING: character counts differ (${coreChars}, ${sameChars} vs ${rawChars})`);
+line('aios core → xterm on the same thread', 'same', `; CPU ${cpu('same', (r) => r.coreCpuMs)} ms`);
+line('xterm headless alone, same text (ceiling)', 'xterm', '');
+console.log(`  ratio aios/raw ${(rate('aios') / rate('raw')).toFixed(2)} (target ≥ 0.80)`);
+const counts = new Set([...runs.raw, ...runs.aios, ...runs.same].map((r) => r.chars));
+if (counts.size !== 1) console.log(`  WARNING: character counts differ (${[...counts].join(', ')})`);

@@ -30,25 +30,24 @@ const TOP = (() => {
 const FILTER_SIZE = 1 << 20;
 const FILTER_MASK = FILTER_SIZE - 1;
 
-/** 1 for ASCII letters and digits: what a secret is canonically made of. */
-const ALNUM = (() => {
-  const t = new Uint8Array(128);
-  for (let c = 0; c < 128; c++) t[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0;
-  return t;
-})();
-
-/** Each ASCII letter or digit's number, 1 to 62 (0 for anything else). */
+/**
+ * Each UTF-16 code unit's number as a letter or digit of a secret: 1 to 62
+ * for the ASCII ones, 0 for anything else. A table over every code unit, so
+ * the scan needs no range test before the lookup.
+ */
 const DIGIT_OF = (() => {
-  const t = new Uint8Array(128);
+  const t = new Uint8Array(0x10000);
   let k = 0;
-  for (let c = 0; c < 128; c++) if (ALNUM[c] === 1) t[c] = ++k;
+  for (let c = 0; c < 128; c++) if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) t[c] = ++k;
   return t;
 })();
-const RADIX = 63;
+/** Bits per letter/digit number in a triple's index (62 < 2^6). */
+const DIGIT_BITS = 6;
+const TRIPLE_MASK = (1 << (3 * DIGIT_BITS)) - 1;
 
-/** The index of three letters/digits (by DIGIT_OF) in the triples table. */
+/** The index of three letters/digits (by DIGIT_OF) in the triples table; 0 stands for "none yet", which no triple of a form has. */
 function tripleOf(a: number, b: number, c: number): number {
-  return (a * RADIX + b) * RADIX + c;
+  return (((a << DIGIT_BITS) | b) << DIGIT_BITS) | c;
 }
 
 interface Run {
@@ -86,7 +85,7 @@ export class FragmentIndex {
   /** One byte per hash bucket: most windows of ordinary text stop here, before the map. */
   private readonly seen = new Uint8Array(FILTER_SIZE);
   /** 1 where three letters/digits follow one another so in some form (see tripleOf): the cheap first test. */
-  private readonly triples = new Uint8Array(RADIX * RADIX * RADIX);
+  private readonly triples = new Uint8Array(TRIPLE_MASK + 1);
   /** Starts of windows (3 to W-1 characters), for holding back a stream's tail. */
   private readonly starts = new Set<string>();
 
@@ -115,7 +114,13 @@ export class FragmentIndex {
     }
   }
 
-  find(text: string): FragmentMatches {
+  /**
+   * `parts`, when given, are pieces whose concatenation is `text` (a stream's
+   * kept context and its new chunk): the first pass reads them one by one,
+   * since reading a concatenation character by character is slower than
+   * reading the flat strings it was made of.
+   */
+  find(text: string, parts: readonly string[] = [text]): FragmentMatches {
     if (this.forms.length === 0) return { spans: [], openFrom: -1 };
     const runs: Run[] = [];
     // The run each form's diagonal (text position - form offset) is in.
@@ -125,7 +130,7 @@ export class FragmentIndex {
     const ringAt = new Uint32Array(W);
     const seen = this.seen;
     const triples = this.triples;
-    if (!hasStreak(text, triples)) {
+    if (!hasStreak(parts, triples)) {
       // No window can match anywhere (the common case): only the tail may begin one.
       const letters = countAlnum(text, W);
       if (letters > 0) this.fillRing(text, text.length - 1, letters, ring, ringAt);
@@ -139,8 +144,8 @@ export class FragmentIndex {
     let streak = 0;
     for (let j = 0, len = text.length; j < len; j++) {
       const code = text.charCodeAt(j);
-      if (code > 127 || ALNUM[code] === 0) continue;
       const c = DIGIT_OF[code]!;
+      if (c === 0) continue;
       streak = streak < 2 ? streak + 1 : triples[tripleOf(a, b, c)] === 1 ? streak + 1 : 2;
       a = b;
       b = c;
@@ -215,7 +220,7 @@ export class FragmentIndex {
     let m = n;
     for (let i = j; i >= 0 && m > 0 && n - m < W; i--) {
       const code = text.charCodeAt(i);
-      if (code > 127 || ALNUM[code] === 0) continue;
+      if (DIGIT_OF[code] === 0) continue;
       m--;
       ring[m & (W - 1)] = code;
       ringAt[m & (W - 1)] = i;
@@ -233,20 +238,24 @@ export class FragmentIndex {
   }
 }
 
-/** Whether `text` has W letters and digits in a row (separators aside) whose every three neighbours are marked in `triples`. */
-function hasStreak(text: string, triples: Uint8Array): boolean {
-  let a = 0;
-  let b = 0;
-  let streak = 0;
-  for (let j = 0, len = text.length; j < len; j++) {
-    const code = text.charCodeAt(j);
-    if (code > 127) continue;
-    const c = DIGIT_OF[code]!;
-    if (c === 0) continue;
-    streak = streak < 2 ? streak + 1 : triples[tripleOf(a, b, c)] === 1 ? streak + 1 : 2;
-    if (streak >= W) return true;
-    a = b;
-    b = c;
+/**
+ * Whether the text made of `parts` has W letters and digits in a row
+ * (separators aside) whose every three neighbours are marked in `triples`:
+ * W - 2 marked triples in a row. The hot loop of all redaction (every
+ * character of every output goes through it), so it keeps the last three as
+ * one rolling index.
+ */
+function hasStreak(parts: readonly string[], triples: Uint8Array): boolean {
+  let triple = 0;
+  let marked = 0;
+  for (const text of parts) {
+    for (let j = 0, len = text.length; j < len; j++) {
+      const c = DIGIT_OF[text.charCodeAt(j)]!;
+      if (c === 0) continue;
+      triple = ((triple << DIGIT_BITS) | c) & TRIPLE_MASK;
+      if (triples[triple] === 0) marked = 0;
+      else if (++marked === W - 2) return true;
+    }
   }
   return false;
 }
@@ -255,8 +264,7 @@ function hasStreak(text: string, triples: Uint8Array): boolean {
 function countAlnum(text: string, max: number): number {
   let n = 0;
   for (let j = text.length - 1; j >= 0 && n < max; j--) {
-    const code = text.charCodeAt(j);
-    if (code <= 127 && ALNUM[code] === 1) n++;
+    if (DIGIT_OF[text.charCodeAt(j)] !== 0) n++;
   }
   return n;
 }

@@ -62,19 +62,20 @@ export class SecretSet {
 
   /**
    * Where the secrets are in `text`, and from where its end may still be the
-   * beginning of one (-1 when it cannot).
+   * beginning of one (-1 when it cannot). `parts`: the pieces `text` was
+   * concatenated from, if it was (see FragmentIndex.find).
    */
-  find(text: string): { spans: Span[]; openFrom: number } {
-    const found = this.fragments.find(text);
+  find(text: string, parts?: readonly string[]): { spans: Span[]; openFrom: number } {
+    const found = this.fragments.find(text, parts);
     const spans = [...found.spans];
     if (text.includes('s1.')) for (const m of text.matchAll(SIGNED_TICKET)) spans.push([m.index, m.index + m[0].length]);
     let openFrom = found.openFrom;
     for (const s of this.sorted) {
       for (let i = text.indexOf(s); i !== -1; i = text.indexOf(s, i + s.length)) spans.push([i, i + s.length]);
-      // A tail that starts the whole secret (secrets too short or too odd for fragments).
-      for (let n = Math.min(s.length - 1, text.length); n > 0; n--) {
-        if (text.endsWith(s.slice(0, n))) {
-          const from = text.length - n;
+      // A tail that starts the whole secret (secrets too short or too odd for fragments): the longest such tail.
+      const first = s.charCodeAt(0);
+      for (let from = Math.max(0, text.length - (s.length - 1)); from < text.length; from++) {
+        if (text.charCodeAt(from) === first && s.startsWith(text.slice(from))) {
           openFrom = openFrom === -1 ? from : Math.min(openFrom, from);
           break;
         }
@@ -123,9 +124,13 @@ function tailOf(text: string, letters: number, max: number): string {
   let seen = 0;
   const stop = Math.max(0, text.length - max);
   for (let j = text.length - 1; j >= stop; j--) {
-    if (/[A-Za-z0-9]/.test(text[j]!) && ++seen === letters) return text.slice(j);
+    if (isAsciiAlnum(text.charCodeAt(j)) && ++seen === letters) return text.slice(j);
   }
   return text.slice(stop);
+}
+
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 /**
@@ -162,8 +167,9 @@ export class StreamRedactor {
       return this.secrets.redact(out);
     }
     const from = this.context.length;
-    const text = this.context + this.held + chunk;
-    const { spans, openFrom } = this.secrets.find(text);
+    const heldBefore = this.held;
+    const text = this.context + heldBefore + chunk;
+    const { spans, openFrom } = this.secrets.find(text, [this.context, heldBefore, chunk]);
     // What the context holds is out already: only the rest of a span can still go.
     const live: Span[] = spans.filter(([, b]) => b > from).map(([a, b]) => [Math.max(a, from), b]);
     let cut = all || openFrom === -1 ? text.length : Math.max(openFrom, from);
@@ -171,6 +177,8 @@ export class StreamRedactor {
     for (const [a, b] of live) if (a < cut && b > cut) cut = b;
     this.held = text.slice(cut);
     this.context = tailOf(text.slice(0, cut), CONTEXT_LETTERS, CONTEXT_MAX);
-    return replaceSpans(text, live, cut).slice(from);
+    if (live.length > 0) return replaceSpans(text, live, cut).slice(from);
+    // Nothing to cut and nothing held: the chunk itself goes on (not a slice of the concatenation, which costs a copy to send).
+    return heldBefore === '' && cut === text.length ? chunk : text.slice(from, cut);
   }
 }

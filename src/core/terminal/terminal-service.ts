@@ -5,6 +5,7 @@ import type { EventBus } from '../bridge/event-bus';
 import type { Env } from '../config/paths';
 import { SecretSet, type StreamRedactor } from '../environment/redact';
 import { FlowController } from './flow-control';
+import { masterFd, PtyInput } from './pty-input';
 import { Scrollback } from './scrollback';
 import { resolveShell, shellEnvironment } from './shell';
 
@@ -43,10 +44,13 @@ interface Session {
   id: string;
   shell: string;
   process: pty.IPty;
+  /** Where input goes, telling when the pty took it (undefined where node-pty gives no descriptor: input counts as taken at once). */
+  input: PtyInput | undefined;
   flow: FlowController;
   scrollback: Scrollback;
-  /** Output read from the pty and not yet redacted and sent (coalesced). */
-  pending: string;
+  /** Output read from the pty and not yet redacted and sent (coalesced), as read. */
+  pending: string[];
+  pendingChars: number;
   flushTimer: NodeJS.Timeout | undefined;
   exited: boolean;
   redactor: StreamRedactor;
@@ -86,7 +90,7 @@ export class TerminalService {
       // A shell is never ended silently: only at the cap, only one no page shows, and the new pane says which.
       const unseen = [...this.sessions.values()].find((s) => s.clients.size === 0 && !s.exited);
       if (!unseen) throw new BridgeError('unavailable', `${max} terminal shells are already open; exit one (or close a tab) first`);
-      hangUp(unseen.process);
+      hangUp(unseen);
       this.sessions.delete(unseen.id);
       notice = `aios ended an earlier shell (${unseen.shell}, pid ${unseen.process.pid}) that no page showed: at most ${max} shells run at once`;
     }
@@ -100,13 +104,16 @@ export class TerminalService {
       env: shellEnvironment(env),
     });
     const id = `t${this.nextId++}`;
+    const fd = masterFd(child);
     const session: Session = {
       id,
       shell,
       process: child,
+      input: fd === undefined ? undefined : new PtyInput(fd),
       flow: new FlowController(child, this.options.watermarks?.high, this.options.watermarks?.low),
       scrollback: new Scrollback(),
-      pending: '',
+      pending: [],
+      pendingChars: 0,
       flushTimer: undefined,
       exited: false,
       redactor: this.secrets.stream(),
@@ -119,6 +126,7 @@ export class TerminalService {
     child.onData((data) => this.onOutput(session, data));
     child.onExit(({ exitCode, signal }) => {
       session.exited = true;
+      session.input?.close();
       this.release(session);
       this.flush(session);
       this.sessions.delete(id);
@@ -140,8 +148,8 @@ export class TerminalService {
     }
     s.pendingInput += bytes;
     try {
-      s.process.write(data);
-      await inputTaken(s.process, () => s.exited);
+      if (s.input) await s.input.write(data);
+      else s.process.write(data);
     } finally {
       s.pendingInput -= bytes;
     }
@@ -181,7 +189,7 @@ export class TerminalService {
 
   close(id: string): void {
     const s = this.sessions.get(id);
-    if (s) hangUp(s.process);
+    if (s) hangUp(s);
   }
 
   /** Ends every shell (the host is shutting down). */
@@ -189,7 +197,7 @@ export class TerminalService {
     for (const s of this.sessions.values()) {
       if (s.flushTimer) clearTimeout(s.flushTimer);
       if (s.holdTimer) clearTimeout(s.holdTimer);
-      hangUp(s.process);
+      hangUp(s);
     }
     this.sessions.clear();
   }
@@ -219,8 +227,9 @@ export class TerminalService {
   private onOutput(session: Session, raw: string): void {
     if (session.holdTimer) clearTimeout(session.holdTimer);
     session.holdTimer = undefined;
-    session.pending += raw;
-    if (session.pending.length >= COALESCE_MAX_CHARS) {
+    session.pending.push(raw);
+    session.pendingChars += raw.length;
+    if (session.pendingChars >= COALESCE_MAX_CHARS) {
       this.flush(session);
     } else if (!session.flushTimer) {
       session.flushTimer = setTimeout(() => this.flush(session), COALESCE_MS);
@@ -241,8 +250,11 @@ export class TerminalService {
       session.flushTimer = undefined;
     }
     if (session.pending.length === 0) return;
-    const data = session.redactor.push(session.pending);
-    session.pending = '';
+    // Joined, not concatenated read by read: a flat string is read faster by the redactor and copied once to send.
+    const batch = session.pending.length === 1 ? session.pending[0]! : session.pending.join('');
+    session.pending = [];
+    session.pendingChars = 0;
+    const data = session.redactor.push(batch);
     // What may be the start of a secret waits a moment for the rest; a prompt that merely looks like one still shows.
     if (session.redactor.holding && !session.holdTimer) session.holdTimer = setTimeout(() => this.release(session), REDACT_HOLD_MS);
     this.send(session, data);
@@ -256,20 +268,8 @@ export class TerminalService {
   }
 }
 
-/** Ends a shell; input it never read is dropped (node-pty would otherwise log a write to the closed pty). */
-function hangUp(p: pty.IPty): void {
-  const queue = (p as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream?._writeQueue;
-  if (Array.isArray(queue)) queue.length = 0;
-  p.kill('SIGHUP');
-}
-
-/**
- * Waits until node-pty has handed all queued input to the kernel. node-pty
- * queues writes the pty cannot take yet (EAGAIN) in its write stream and has
- * no drain event, so its queue is looked at; without one, input counts as taken.
- */
-async function inputTaken(p: pty.IPty, gone: () => boolean): Promise<void> {
-  const queue = (p as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream?._writeQueue;
-  if (!Array.isArray(queue)) return;
-  while (queue.length > 0 && !gone()) await new Promise((r) => setTimeout(r, 5));
+/** Ends a shell; input it never read is dropped. */
+function hangUp(s: Session): void {
+  s.input?.close();
+  s.process.kill('SIGHUP');
 }
