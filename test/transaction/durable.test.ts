@@ -12,11 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { removeRun, runInOverlay } from '../../src/core/jail/preview';
-import { beginTransaction, commitTransaction, undoRecord, UndoStore } from '../../src/core/transaction';
-import { canRun, makeMachine, treeHash } from './support';
+import { commitTransaction, undoRecord, type UndoStore } from '../../src/core/transaction';
+import { beginScratch, canRun, SCRATCH_ENV as env, SCRATCH_LIMITS as limits, scratchMachine, treeHash } from './support';
 
-const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
-const limits = { maxBytes: 1 << 30, maxAgeMs: 86_400_000 };
 const major = Number(os.release().split('.')[0]);
 const minor = Number(os.release().split('.')[1]);
 const volatileKernel = major > 5 || (major === 5 && minor >= 10);
@@ -24,16 +22,10 @@ const volatileKernel = major > 5 || (major === 5 && minor >= 10);
 let base: string;
 let machine: string;
 let store: UndoStore;
-beforeEach(() => {
-  base = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-tx-durable-'));
-  machine = path.join(base, 'machine');
-  makeMachine(machine);
-  store = new UndoStore(path.join(base, 'state'));
-});
+beforeEach(() => ({ base, machine, store } = scratchMachine('aios-tx-durable-')));
 afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 
-const begin = (command: string) =>
-  beginTransaction(store, { command, cwd: path.join(machine, 'home/me'), env, paths: [machine], network: false, timeoutMs: 20_000 });
+const begin = (command: string) => beginScratch(store, machine, command);
 const commit = (p: Awaited<ReturnType<typeof begin>>, command: string) => commitTransaction(store, p, { command, cwd: machine, limits });
 
 describe.skipIf(!canRun)('transactions: volatile overlays, the commit still durable and whole', () => {

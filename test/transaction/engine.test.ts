@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  beginTransaction,
   commitTransaction,
   discardTransaction,
   newestFor,
@@ -21,25 +20,16 @@ import {
 } from '../../src/core/transaction';
 import { DEFAULT_PREVIEW, previewCommand } from '../../src/core/preview';
 import { applySteps, JOURNAL } from '../../src/core/transaction/apply';
-import { canRun, makeMachine, treeHash } from './support';
-
-const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
-const limits = { maxBytes: 1 << 30, maxAgeMs: 86_400_000 };
+import { beginScratch, canRun, SCRATCH_ENV as env, SCRATCH_LIMITS as limits, scratchMachine, treeHash } from './support';
 
 let base: string;
 let machine: string;
 let store: UndoStore;
-beforeEach(() => {
-  base = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-tx-test-'));
-  machine = path.join(base, 'machine');
-  makeMachine(machine);
-  store = new UndoStore(path.join(base, 'state'));
-});
+beforeEach(() => ({ base, machine, store } = scratchMachine('aios-tx-test-')));
 afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 
 async function run(command: string, cwd = path.join(machine, 'home/me')) {
-  const p = await beginTransaction(store, { command, cwd, env, paths: [machine], network: false, timeoutMs: 20_000 });
-  return p;
+  return beginScratch(store, machine, command, cwd);
 }
 async function runAndCommit(command: string) {
   const p = await run(command);

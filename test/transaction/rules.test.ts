@@ -5,15 +5,12 @@
  * writes outside the working tree by a command allowed to stay inside.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cannotUndo, cannotUndoReason } from '../../src/core/policy/programs/outside-world';
-import { beginTransaction, discardTransaction, judgeEffects, judgePending, UndoStore } from '../../src/core/transaction';
+import { discardTransaction, judgeEffects, judgePending, type UndoStore } from '../../src/core/transaction';
 import { unitChanges } from '../../src/core/transaction/services';
-import { canRun, makeMachine } from './support';
-
-const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
+import { beginScratch, canRun, scratchMachine } from './support';
 
 describe('effect rules on effects', () => {
   const none = { protect: { home: '/home/me' }, pathDirs: ['/usr/bin', '/usr/local/bin'], packageFiles: new Set<string>() };
@@ -91,24 +88,17 @@ describe.skipIf(!canRun)('effect rules on a real overlay run', () => {
   let machine: string;
   let store: UndoStore;
   beforeEach(() => {
-    base = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-tx-rules-'));
-    machine = path.join(base, 'machine');
-    makeMachine(machine);
+    ({ base, machine, store } = scratchMachine('aios-tx-rules-'));
     fs.mkdirSync(path.join(machine, 'var/lib/dpkg/info'), { recursive: true });
-    store = new UndoStore(path.join(base, 'state'));
   });
   afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 
   it('finds a setuid file, capabilities, a protected write and a new program on PATH, with nothing landed', async () => {
-    const p = await beginTransaction(store, {
-      command:
-        'cp ../../usr/bin/tool ../../usr/bin/rootshell && chmod 4755 ../../usr/bin/rootshell && cp ../../usr/bin/tool ../../usr/bin/netraw && setcap cap_net_raw+ep ../../usr/bin/netraw && mkdir -p ../../etc/sudoers.d && echo "me ALL=(ALL) NOPASSWD: ALL" > ../../etc/sudoers.d/me',
-      cwd: path.join(machine, 'home/me'),
-      env,
-      paths: [machine],
-      network: false,
-      timeoutMs: 20_000,
-    });
+    const p = await beginScratch(
+      store,
+      machine,
+      'cp ../../usr/bin/tool ../../usr/bin/rootshell && chmod 4755 ../../usr/bin/rootshell && cp ../../usr/bin/tool ../../usr/bin/netraw && setcap cap_net_raw+ep ../../usr/bin/netraw && mkdir -p ../../etc/sudoers.d && echo "me ALL=(ALL) NOPASSWD: ALL" > ../../etc/sudoers.d/me',
+    );
     expect(p.exitCode, p.stderr).toBe(0);
     const findings = judgePending(
       p,
@@ -132,15 +122,11 @@ describe.skipIf(!canRun)('effect rules on a real overlay run', () => {
   });
 
   it('does not count a program a package lists (its new dpkg list in the upper layer) as a new program on PATH', async () => {
-    const p = await beginTransaction(store, {
-      command:
-        'cp ../../usr/bin/tool ../../usr/bin/pkgtool && printf "%s\\n" "$PWD/../../usr/bin/pkgtool" | sed "s#/home/me/../..##" > ../../var/lib/dpkg/info/pkg.list',
-      cwd: path.join(machine, 'home/me'),
-      env,
-      paths: [machine],
-      network: false,
-      timeoutMs: 20_000,
-    });
+    const p = await beginScratch(
+      store,
+      machine,
+      'cp ../../usr/bin/tool ../../usr/bin/pkgtool && printf "%s\\n" "$PWD/../../usr/bin/pkgtool" | sed "s#/home/me/../..##" > ../../var/lib/dpkg/info/pkg.list',
+    );
     expect(p.exitCode, p.stderr).toBe(0);
     const findings = judgePending(p, { protect: {}, pathDirs: [path.join(machine, 'usr/bin')] }, path.join(machine, 'var/lib/dpkg/info'));
     expect(findings.filter((f) => f.rule === 'new-executable-on-path')).toEqual([]);

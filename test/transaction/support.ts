@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { beginTransaction, UndoStore } from '../../src/core/transaction';
 import { readXattrs } from '../../src/core/transaction/xattrs';
 
 /** Root, runc and overlayfs are what a transaction needs; without them these tests cannot say anything. */
@@ -51,6 +53,23 @@ export function makeMachine(root: string): void {
   fs.symlinkSync('deep/a.txt', path.join(root, 'home/me/notes/link'));
   fs.chownSync(path.join(root, 'home/me'), 1000, 1000);
   spawnSync('setfattr', ['-n', 'user.origin', '-v', 'kept', path.join(root, 'home/me/notes/b.txt')]);
+}
+
+/** The environment a scratch machine's commands run with, and the undo store's limits there. */
+export const SCRATCH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
+export const SCRATCH_LIMITS = { maxBytes: 1 << 30, maxAgeMs: 86_400_000 };
+
+/** A scratch machine for one test: a temp folder (`base`, the caller removes it) with a machine tree and an undo store beside it. */
+export function scratchMachine(prefix: string): { base: string; machine: string; store: UndoStore } {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const machine = path.join(base, 'machine');
+  makeMachine(machine);
+  return { base, machine, store: new UndoStore(path.join(base, 'state')) };
+}
+
+/** Runs `command` as a transaction over the scratch machine, from its home folder unless told, without network. */
+export function beginScratch(store: UndoStore, machine: string, command: string, cwd = path.join(machine, 'home/me')) {
+  return beginTransaction(store, { command, cwd, env: SCRATCH_ENV, paths: [machine], network: false, timeoutMs: 20_000 });
 }
 
 /** The folders dpkg and apt-get need in a scratch root they are pointed at, with an empty status file. */

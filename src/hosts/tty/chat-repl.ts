@@ -1,17 +1,11 @@
-import { spawn } from 'node:child_process';
-import { switchModel } from '../../shared/switch-model';
-import { resolveShell } from '../../core/terminal/shell';
 import { attachmentNote } from '../../shared/attachment';
-import { formatPersonRules, parsePermissionsArg } from '../../shared/permissions-text';
 import { MAX_ATTACHMENT_TEXT, MAX_CHAT_TEXT } from '../../shared/contract';
-import { formatCommandLog, formatMemories, formatToolArguments, HELP } from './format';
+import { formatToolArguments } from './format';
 import { renderMarkdown } from './markdown';
-import { SetupWizard } from './setup-wizard';
-import { parseChatInput, type ChatInput } from '../../shared/slash';
-import { undoRequest, undoResultText } from '../../shared/undo-text';
-import { visibleOutput, visibleText } from '../../shared/visible-text';
+import { parseChatInput } from '../../shared/slash';
+import { visibleText } from '../../shared/visible-text';
 import { EDIT_HINT, EDIT_PROMPT, readApprovalReply } from './approval-answer';
-import { ChatReplView } from './chat-repl-view';
+import { ChatReplSlash } from './chat-repl-slash';
 
 export { PROMPT, type ChatReplOptions } from './chat-repl-view';
 
@@ -30,10 +24,9 @@ function oneLine(text: string): string {
  * The `[aios] >` prompt: a host like the graphical one, over the same core
  * calls and events, with the y/N prompt as its Approver.
  */
-export class ChatRepl extends ChatReplView {
+export class ChatRepl extends ChatReplSlash {
   /** Commands whose approval question a crash of the previous aios took away (until the next line). */
   private lostApprovals: string[] = [];
-  private wizard: SetupWizard | undefined;
   private pasting = false;
   private readonly pasted: string[] = [];
   /** What was typed while aios worked: sent, in order, when it is free again. */
@@ -49,11 +42,6 @@ export class ChatRepl extends ChatReplView {
         resolve();
       });
     });
-  }
-
-  /** Bracketed paste: the terminal marks a paste, so its lines become one message instead of one each. */
-  private bracketedPaste(on: boolean): void {
-    if (this.o.input.isTTY === true && this.o.output.isTTY === true) this.o.output.write(on ? '\x1b[?2004h' : '\x1b[?2004l');
   }
 
   private onKeypress(key: { name?: string } | undefined): void {
@@ -289,7 +277,7 @@ export class ChatRepl extends ChatReplView {
     return attachmentNote(saved);
   }
 
-  private async direct(command: string, unconfined = false): Promise<void> {
+  protected override async direct(command: string, unconfined = false): Promise<void> {
     if (!command) return this.line('usage: !<command>');
     this.busy = true;
     try {
@@ -306,94 +294,6 @@ export class ChatRepl extends ChatReplView {
     this.line(this.style.cyan(`${QUEUED_MARK} sending queued: ${oneLine(next)}`));
     void this.onLine(next);
     return true;
-  }
-
-  private async slash(input: Extract<ChatInput, { kind: 'slash' | 'unknown' }>): Promise<void> {
-    if (input.kind === 'unknown') return this.line(`unknown command /${input.name}; /help lists them`);
-    const { name, arg } = input;
-    switch (name) {
-      case 'help':
-        return this.line(HELP);
-      case 'exit':
-        // Like Ctrl-D: the close handler shuts down with status 0, and nothing prompts again.
-        this.rl.close();
-        return;
-      case 'model':
-        return this.line(await switchModel((n, r) => this.call(n, r), arg));
-      case 'setup': {
-        this.wizard = new SetupWizard(
-          (name, req) => this.call(name, req),
-          (l) => this.line(l),
-          this.style,
-        );
-        const first = await this.wizard.start();
-        if (first) return this.prompt(first);
-        return;
-      }
-      case 'clear':
-        await this.call('chat.clear', {});
-        return this.line(this.style.dim('(new conversation)'));
-      case 'history':
-        return this.line(formatCommandLog(await this.call('commandLog.list', { ...(arg ? { query: arg } : {}), limit: 30 }), this.style));
-      case 'undo':
-      case 'redo':
-        return this.line(undoResultText(await this.call('undo.run', undoRequest(arg, name === 'redo'))));
-      case 'memory':
-        return this.line(formatMemories(await this.call('memory.list', { ...(arg ? { query: arg } : {}), limit: 20 }), this.style, arg));
-      case 'permissions': {
-        const parsed = parsePermissionsArg(arg);
-        if ('error' in parsed) return this.line(this.style.yellow(parsed.error));
-        let list = await this.call('permissions.list', {});
-        if (parsed.remove !== undefined) {
-          const rule = list.rules[parsed.remove - 1];
-          if (!rule) return this.line(this.style.yellow(`there is no rule ${parsed.remove}; /permissions lists them`));
-          list = await this.call('permissions.remove', rule);
-          this.line(this.style.dim(`removed ${rule.list} ${JSON.stringify(rule.pattern)}`));
-        }
-        return this.line(formatPersonRules(list));
-      }
-      case 'terminal':
-        return this.terminal();
-      case 'unconfined':
-        if (!this.jailStopped) return this.line(this.style.dim('the jail has stopped no command yet'));
-        return this.direct(this.jailStopped, true);
-      case 'output': {
-        const last = this.lastOutput;
-        if (!last) return this.line(this.style.dim('no command has printed anything yet'));
-        this.line(this.style.dim(`output of: ${visibleText(last.command)}`));
-        const full = visibleOutput(last.full());
-        this.outputColours = true;
-        return this.write(full.endsWith('\n') || full === '' ? full : `${full}\n`);
-      }
-    }
-  }
-
-  /** Drops to the person's shell with the terminal handed over whole; `exit` comes back. */
-  private terminal(): Promise<void> {
-    // The same shell, and the same scrubbed environment, as the graphical terminal pane.
-    const shell = resolveShell(this.o.env);
-    this.line(this.style.dim(`(${shell}; type exit to return to aios)`));
-    this.inTerminal = true;
-    this.bracketedPaste(false);
-    this.rl.pause();
-    this.o.input.setRawMode?.(false);
-    return new Promise<void>((resolve) => {
-      const child = spawn(shell, [], { stdio: 'inherit', env: this.o.shellEnv, cwd: this.o.core.workDir });
-      const back = () => {
-        this.inTerminal = false;
-        this.bracketedPaste(true);
-        this.o.input.setRawMode?.(true);
-        this.rl.resume();
-        this.atLineStart = false;
-        this.line(this.style.dim('(back in aios)'));
-        resolve();
-      };
-      child.on('exit', back);
-      child.on('error', (err) => {
-        this.line(this.style.red(`cannot start ${shell}: ${err.message}`));
-        back();
-      });
-    });
   }
 
   private async shutdown(code: number): Promise<void> {

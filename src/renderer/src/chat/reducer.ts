@@ -4,32 +4,12 @@
  * component skips rendering; only the changed slots of `rows` are replaced.
  */
 import type { EventPayload } from '../../../shared/contract';
-import { finalState, newCard, refusalText } from './format';
-import { StreamText } from './stream-text';
-import type { ChatData, CommandRow, MessageRole, MessageRow, OutputChunk, Row } from './types';
+import { findIndex, liveCardIndex, mint, replaceAt } from './rows';
+import { endStream } from './streaming';
+import type { ChatData, MessageRole, MessageRow, Row } from './types';
 
-/** What one card keeps on the page; longer output loses its head. */
-export const MAX_OUTPUT_CHARS = 200_000;
-
-function mint(s: ChatData): [string, ChatData] {
-  return [`~${s.seq}`, { ...s, seq: s.seq + 1 }];
-}
-
-function findIndex(rows: Row[], pred: (r: Row) => boolean): number {
-  // Updates concern recent rows: search from the end.
-  for (let i = rows.length - 1; i >= 0; i--) if (pred(rows[i]!)) return i;
-  return -1;
-}
-
-function replaceAt(rows: Row[], i: number, row: Row): Row[] {
-  const next = rows.slice();
-  next[i] = row;
-  return next;
-}
-
-function liveCardIndex(s: ChatData, callId: string): number {
-  return findIndex(s.rows, (r) => r.kind === 'command' && !r.restored && r.callId === callId);
-}
+export * from './cards';
+export * from './streaming';
 
 export function addMessage(
   s: ChatData,
@@ -48,61 +28,6 @@ export function addMessage(
     ...(extra.level ? { level: extra.level } : {}),
   };
   return { ...t, rows: [...t.rows, row] };
-}
-
-export function appendDelta(s: ChatData, turnId: string, text: string): ChatData {
-  if (text === '') return s;
-  if (s.streamingId) {
-    const i = findIndex(s.rows, (r) => r.id === s.streamingId);
-    const row = s.rows[i];
-    if (row && row.kind === 'message' && row.turnId === turnId) {
-      // `text` is joined but not read while streaming (reading it would copy all of it); the page reads `stream`.
-      return {
-        ...s,
-        rows: replaceAt(s.rows, i, { ...row, text: row.text + text, stream: (row.stream ?? StreamText.of(row.text)).append(text) }),
-      };
-    }
-  }
-  const [id, t] = mint(endStream(s));
-  const row: MessageRow = { kind: 'message', id, role: 'assistant', text, stream: StreamText.of(text), streaming: true, turnId };
-  return { ...t, rows: [...t.rows, row], streamingId: id };
-}
-
-/** More of the model's reasoning: it grows the turn's open reasoning row, or starts one. */
-export function appendReasoning(s0: ChatData, turnId: string, text: string): ChatData {
-  if (text === '') return s0;
-  const last = s0.rows[s0.rows.length - 1];
-  if (last?.kind === 'reasoning' && last.streaming && last.turnId === turnId) {
-    return { ...s0, rows: replaceAt(s0.rows, s0.rows.length - 1, { ...last, text: last.text + text }) };
-  }
-  const [id, t] = mint(endStream(s0));
-  return { ...t, rows: [...t.rows, { kind: 'reasoning', id, turnId, text, streaming: true }] };
-}
-
-/** Reasoning is over once anything else arrives. */
-function endReasoning(s: ChatData): ChatData {
-  const last = s.rows[s.rows.length - 1];
-  if (last?.kind !== 'reasoning' || !last.streaming) return s;
-  return { ...s, rows: replaceAt(s.rows, s.rows.length - 1, { ...last, streaming: false }) };
-}
-
-/** The streamed answer is complete (a tool call, a notice or the end of the turn follows). */
-export function endStream(s0: ChatData): ChatData {
-  const s = endReasoning(s0);
-  if (!s.streamingId) return s;
-  const i = findIndex(s.rows, (r) => r.id === s.streamingId);
-  const row = s.rows[i];
-  if (!row || row.kind !== 'message') return { ...s, streamingId: null };
-  return { ...s, streamingId: null, rows: replaceAt(s.rows, i, { ...row, streaming: false }) };
-}
-
-/** Finds the live card for `callId` or appends one, then applies `patch`. */
-function upsertCard(s: ChatData, callId: string, turnId: string | null, command: string, patch: (c: CommandRow) => CommandRow): ChatData {
-  const i = liveCardIndex(s, callId);
-  const row = s.rows[i];
-  if (row && row.kind === 'command') return { ...s, rows: replaceAt(s.rows, i, patch(row)) };
-  const [id, t] = mint(s);
-  return { ...t, rows: [...t.rows, patch(newCard(id, callId, turnId, command))] };
 }
 
 export function toolCall(s0: ChatData, p: EventPayload<'chat.toolCall'>): ChatData {
@@ -145,100 +70,6 @@ export function toolDone(s: ChatData, p: EventPayload<'chat.toolDone'>): ChatDat
     approvals,
     rows: replaceAt(s.rows, i, { ...row, decision: p.decision, state: p.ran ? 'done' : 'refused', refusal: p.refusal }),
   };
-}
-
-/** The card once the policy has judged it (also what a restore applies from a stored record). */
-export function cardStarted(c: CommandRow, p: EventPayload<'chat.commandStart'>): CommandRow {
-  return {
-    ...c,
-    command: p.command,
-    cwd: p.cwd,
-    decision: p.decision,
-    rule: p.rule,
-    reasons: p.reasons,
-    ...(p.sandbox ? { sandbox: p.sandbox } : {}),
-    ...(p.why ? { why: p.why } : {}),
-    // deny is refused at once (chat.commandDone follows with the words).
-    state: p.decision === 'require_approval' ? 'waiting' : p.decision === 'deny' ? 'refused' : 'running',
-  };
-}
-
-export function commandStart(s0: ChatData, p: EventPayload<'chat.commandStart'>): ChatData {
-  const s = endStream(s0);
-  return upsertCard(s, p.callId, p.turnId, p.command, (c) => cardStarted(c, p));
-}
-
-function appendOutput(
-  chunks: OutputChunk[],
-  dropped: number,
-  stream: OutputChunk['stream'],
-  data: string,
-): { output: OutputChunk[]; droppedChars: number } {
-  const last = chunks[chunks.length - 1];
-  let output =
-    last && last.stream === stream ? [...chunks.slice(0, -1), { stream, data: last.data + data }] : [...chunks, { stream, data }];
-  let total = output.reduce((n, c) => n + c.data.length, 0);
-  let droppedChars = dropped;
-  while (total > MAX_OUTPUT_CHARS && output.length > 0) {
-    const first = output[0]!;
-    const excess = total - MAX_OUTPUT_CHARS;
-    if (first.data.length <= excess) {
-      output = output.slice(1);
-      total -= first.data.length;
-      droppedChars += first.data.length;
-    } else {
-      output = [{ stream: first.stream, data: first.data.slice(excess) }, ...output.slice(1)];
-      total -= excess;
-      droppedChars += excess;
-    }
-  }
-  return { output, droppedChars };
-}
-
-/** The card with more output; output means it runs, also when the approval was answered elsewhere (Electron's dialog). */
-export function cardOutput(row: CommandRow, stream: OutputChunk['stream'], data: string): CommandRow {
-  const { output, droppedChars } = appendOutput(row.output, row.droppedChars, stream, data);
-  return { ...row, output, droppedChars, state: row.state === 'waiting' ? 'running' : row.state };
-}
-
-export function commandOutput(s: ChatData, p: EventPayload<'chat.commandOutput'>): ChatData {
-  const i = liveCardIndex(s, p.callId);
-  const row = s.rows[i];
-  if (!row || row.kind !== 'command') return s;
-  return { ...s, rows: replaceAt(s.rows, i, cardOutput(row, p.stream, p.data)) };
-}
-
-/** The card once the core says it is over (also what a restore applies from a stored record). */
-export function cardDone(c: CommandRow, p: EventPayload<'chat.commandDone'>): CommandRow {
-  const state = finalState(p);
-  const refused = state === 'refused' || (state === 'cancelled' && !p.ran);
-  return {
-    ...c,
-    decision: p.decision,
-    state,
-    exitCode: p.exitCode,
-    signal: p.signal,
-    durationMs: p.ran ? p.durationMs : null,
-    refusal: refused ? refusalText(p.decision, c.rule, c.reasons, p.refusal) : p.refusal,
-    ...(p.decidedBy ? { decidedBy: p.decidedBy } : {}),
-    ...(p.jailFailure ? { jailFailure: p.jailFailure } : {}),
-    ...(p.undo ? { undo: p.undo } : {}),
-    ...(p.notApplied ? { notApplied: p.notApplied } : {}),
-    ...(p.cannotUndo ? { cannotUndo: p.cannotUndo } : {}),
-  };
-}
-
-export function commandDone(s0: ChatData, p: EventPayload<'chat.commandDone'>): ChatData {
-  const s = upsertCard(s0, p.callId, null, p.command, (c) => cardDone(c, p));
-  return { ...s, approvals: s.approvals.filter((a) => a.callId !== p.callId) };
-}
-
-/** Past policy and approval (also an approval given in Electron's native dialog): the card runs. */
-export function commandRunning(s: ChatData, p: EventPayload<'chat.commandRunning'>): ChatData {
-  const i = liveCardIndex(s, p.callId);
-  const row = s.rows[i];
-  if (!row || row.kind !== 'command' || row.state !== 'waiting') return s;
-  return { ...s, rows: replaceAt(s.rows, i, { ...row, state: 'running' }) };
 }
 
 export function approvalRequest(s: ChatData, p: EventPayload<'chat.approvalRequest'>, now: number): ChatData {
