@@ -45,6 +45,9 @@ export interface GateOptions {
   transactions?: Transactions;
 }
 
+const optional = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } =>
+  v === undefined ? {} : ({ [k]: v } as { [P in K]?: V });
+
 /** What the approval step settled: it runs (and who let it), it does not (and why), or the person edited it. */
 type Passage =
   { runs: true; approver: string } | { runs: false; refusal: string; kind: RefusalKind; logDecision: string } | { edited: string };
@@ -93,7 +96,17 @@ export class Gate {
     if (tx.kind === 'outside') j.reasons.push(...tx.reasons.map((r) => `cannot be undone: ${r}`));
     const trail = new CommandTrail(a, this.o.emit, this.log);
     trail.start(j);
-    const preview = new PreviewStep(this.o.preview, { command: a.command, cwd: a.cwd, decision: j.decision }, a.signal);
+    // A command that will be a transaction once approved keeps its finished preview: the yes may commit it (it ran once).
+    const keep = tx.kind === 'transaction' && j.decision === 'require_approval' && !!this.o.transactions?.reusesPreviews();
+    const preview = new PreviewStep(this.o.preview, { command: a.command, cwd: a.cwd, decision: j.decision, keep }, a.signal);
+    try {
+      return await this.judged(a, j, tx, trail, preview);
+    } finally {
+      preview.release();
+    }
+  }
+
+  private async judged(a: CommandAction, j: Judgement, tx: TransactionPlan, trail: CommandTrail, preview: PreviewStep) {
     if (preview.pending && j.decision !== 'require_approval') {
       trail.writeAhead();
       await preview.wait();
@@ -103,6 +116,7 @@ export class Gate {
     if ('edited' in passage) {
       // The person edited it: this command does not run; the edited one is judged from the start, on a card of its own.
       trail.refused(`replaced by your edit: ${passage.edited}`, 'declined', 'declined', preview.seen);
+      preview.release();
       return this.command({ ...a, command: passage.edited, callId: `${a.callId}-edited` });
     }
     if (!passage.runs) return trail.refused(passage.refusal, passage.kind, passage.logDecision, preview.seen);
@@ -141,6 +155,7 @@ export class Gate {
             rule: j.rule,
             approved: approver === 'user',
             ...(j.decision === 'auto_allow' ? { stayIn: j.confinement?.workTree ?? action.cwd } : {}),
+            ...(approver === 'user' ? optional('preview', preview.take()) : {}),
             onOutput,
           })
         : undefined;
