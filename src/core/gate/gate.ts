@@ -45,9 +45,6 @@ export interface GateOptions {
   transactions?: Transactions;
 }
 
-const optional = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } =>
-  v === undefined ? {} : ({ [k]: v } as { [P in K]?: V });
-
 /** What the approval step settled: it runs (and who let it), it does not (and why), or the person edited it. */
 type Passage =
   { runs: true; approver: string } | { runs: false; refusal: string; kind: RefusalKind; logDecision: string } | { edited: string };
@@ -144,6 +141,8 @@ export class Gate {
     if (step.kind === 'tool') return step.trail.finished(await runTool(step.action), approver);
     const { action, trail, preview, tx } = step;
     const onOutput = (data: string, stream: 'stdout' | 'stderr') => trail.output(stream, data);
+    // Only a person's yes after seeing the preview lets the preview's run be the one that lands.
+    const kept = approver === 'user' && tx.kind === 'transaction' ? preview.take() : undefined;
     const transaction =
       tx.kind === 'transaction' && this.o.transactions
         ? await runAsTransaction(action, {
@@ -155,7 +154,7 @@ export class Gate {
             rule: j.rule,
             approved: approver === 'user',
             ...(j.decision === 'auto_allow' ? { stayIn: j.confinement?.workTree ?? action.cwd } : {}),
-            ...(approver === 'user' ? optional('preview', preview.take()) : {}),
+            ...(kept ? { preview: kept } : {}),
             onOutput,
           })
         : undefined;

@@ -84,9 +84,11 @@ export async function runAsTransaction(a: CommandAction, c: TransactionStepConte
         ),
     });
     const after = (run.facts?.afterCommit ?? []).map((m) => `\n[aios] ${m}`).join('');
-    const once = run.ranInPreview
-      ? "\n[aios] it ran once, in the preview: the output above is the preview's, and what it did there is what was applied"
-      : '';
+    const once = !run.ranInPreview
+      ? ''
+      : run.facts
+        ? "\n[aios] it ran once, in the preview: the output above is the preview's, and what it did there is what was applied"
+        : "\n[aios] it ran once, in the preview: the output above is the preview's";
     const note =
       once +
       (run.facts
