@@ -185,6 +185,36 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     expect(scratchLeft()).toEqual([]);
   });
 
+  it('a preview over more folders than the transaction, which wrote outside its folders, is not taken: it runs again', async () => {
+    // The transaction overlays only etc and the home: what the preview wrote in usr a transaction could not write.
+    tx = new Transactions(
+      TransactionsConfigSchema.parse({
+        enabled: true,
+        paths: [path.join(machine, 'etc'), path.join(machine, 'home')],
+        state_dir: path.join(base, 'state'),
+      }),
+      { env, protect: {} },
+    );
+    runs = [];
+    const run = tx.run.bind(tx);
+    tx.run = async (req) => {
+      const r = await run(req);
+      runs.push(r);
+      return r;
+    };
+    const a = approverAfterPreview();
+    const tool = path.join(machine, 'usr/bin/tool');
+    const before = fs.readFileSync(tool, 'utf8');
+    await (await gate(a.approver)).pass(command(`head -c8 /dev/urandom | od -An -x >> ${conf}; echo more >> ${tool}`, 'c6'));
+    expect(previewedLine(a.previews[0])).toMatch(/^( [0-9a-f]{4}){4}$/);
+    expect(runs[0]?.ranInPreview).toBeFalsy();
+    expect(runs[0]?.previewNotReused).toBe(`it wrote where a transaction could not (${tool})`);
+    // It ran again: usr is read-only in this transaction, so the tool is as it was.
+    expect(fs.readFileSync(tool, 'utf8')).toBe(before);
+    expect(fs.readFileSync(conf, 'utf8').trimEnd().split('\n').pop()).not.toBe(previewedLine(a.previews[0]));
+    expect(scratchLeft()).toEqual([]);
+  });
+
   it('a declined question removes the kept preview', async () => {
     const previews: Preview[] = [];
     let ready: () => void = () => undefined;

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { KeptPreview } from '../preview';
 import { SUDO_IN_PREVIEW } from '../preview/summary';
 import type { Step } from './types';
@@ -38,6 +39,8 @@ export function previewReuseRefusal(
   // Same jail, same capabilities: a sudo inside is the same root in both. Anything else the preview did not see is a reason.
   const blind = k.limits.filter((l) => l !== SUDO_IN_PREVIEW);
   if (blind.length > 0) return `the preview could not see everything: ${blind[0]}`;
+  // Removed meanwhile (a sweep, a person): nothing to commit from.
+  if (!run.targets.every((t) => fs.existsSync(t.upper))) return "the preview's upper layers are gone";
   const overlaid = run.targets.map((t) => t.dir);
   const uncovered = want.targets.find((d) => !overlaid.some((o) => inside(d, o)));
   if (uncovered) return `the preview did not overlay ${uncovered}, which the transaction would`;
