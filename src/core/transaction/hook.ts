@@ -13,7 +13,6 @@ import type { KeptPreview } from '../preview';
 import { summaryLines } from '../preview/summary';
 import { readUpperLayers } from '../preview/upper-diff';
 import {
-  adoptPreview,
   beginTransaction,
   commitTransaction,
   discardTransaction,
@@ -24,9 +23,10 @@ import {
   type PendingTransaction,
 } from './engine';
 import { runUndo, type UndoOutcome } from './actions';
+import { syncLanded } from './durable';
 import { liveOutput } from './live-output';
 import { lockedMounts } from './locked-mounts';
-import { previewReuseRefusal, stepsOutside } from './preview-reuse';
+import { conflictSincePreview, debugReuse, takePreview } from './preview-reuse';
 import type { EffectFinding } from './rules';
 import { actOnUnits, unitChanges } from './services';
 import { UndoStore } from './store';
@@ -214,39 +214,20 @@ export class Transactions {
     return process.getuid?.() === 0;
   }
 
-  /** The kept preview as this transaction, when it is the run this transaction would make; else it is removed, and why is said. */
-  private adopt(req: Parameters<Transactions['run']>[0]): { p?: PendingTransaction; why?: string } {
-    const k = req.preview;
-    if (!k) return {};
-    const targets = overlayAround([req.cwd, ...this.cfg.paths], [this.store.root, ...lockedMounts()]);
-    let why = previewReuseRefusal(k, {
-      command: req.command,
-      cwd: req.cwd,
-      shell: this.o.shell,
-      env: this.o.env,
-      targets,
-      network: req.stayIn === undefined,
-      runAs: !!this.o.runAs,
-    });
-    if (!why) {
-      try {
-        this.store.ensure();
-        const p = adoptPreview(k.run, k.beganNs);
-        const outside = stepsOutside(p.steps, targets);
-        if (outside.length === 0) return { p };
-        why = `it wrote where a transaction could not (${outside[0]})`;
-      } catch (err) {
-        why = `the preview's upper layers could not be read (${(err as Error).message})`;
-      }
-    }
-    removeRun(k.run);
-    debugReuse(req.command, why);
-    return { why };
-  }
-
   private async runOnce(req: Parameters<Transactions['run']>[0], startedAt: Date, t0: number): Promise<TransactionRun> {
     const live = liveOutput(this.o.secrets, req.onOutput);
-    const reuse = this.adopt(req);
+    const reuse = req.preview
+      ? takePreview(req.preview, {
+          command: req.command,
+          cwd: req.cwd,
+          shell: this.o.shell,
+          env: this.o.env,
+          targets: overlayAround([req.cwd, ...this.cfg.paths], [this.store.root, ...lockedMounts()]),
+          network: req.stayIn === undefined,
+          runAs: !!this.o.runAs,
+          store: this.store,
+        })
+      : {};
     const ranInPreview = !!reuse.p;
     const told = ranInPreview ? { ranInPreview } : reuse.why ? { previewNotReused: reuse.why } : {};
     if (reuse.p) {
@@ -335,10 +316,18 @@ export class Transactions {
       p,
       committed.dropped.map((d) => `${d.command} (${d.createdAt}, ${d.why})`),
     );
+    if (ranInPreview && committed.record) {
+      // Copied in from the preview's tmpfs rather than renamed from a synced scratch folder: written to disk now.
+      try {
+        syncLanded(p.steps);
+      } catch (err) {
+        facts.afterCommit = [`what landed could not be written to disk yet (${(err as Error).message}): run sync`];
+      }
+    }
     const units = unitChanges(p.effects, this.o.systemd?.root);
     if (units) {
       const after = await actOnUnits(units, { env: this.o.env, ...(this.o.systemd?.marker ? { marker: this.o.systemd.marker } : {}) });
-      facts.afterCommit = after.lines;
+      facts.afterCommit = [...(facts.afterCommit ?? []), ...after.lines];
       if (committed.record && after.notUndone.length > 0) this.store.save({ ...committed.record, notUndone: after.notUndone });
     }
     return { ...told, result: result(), facts };
@@ -358,15 +347,6 @@ export class Transactions {
       durationMs: p.run.durationMs,
     };
   }
-}
-
-/** A conflict of a reused preview: the files changed while the person was deciding. */
-const conflictSincePreview = (paths: readonly string[]) =>
-  `not applied: changed underneath since the preview ran (while the approval was open): ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''}; nothing was changed, run it again`;
-
-/** Why a kept preview was not the transaction, for whoever debugs it (`AIOS_DEBUG=1`); the run's result carries it too. */
-function debugReuse(command: string, why: string): void {
-  if (process.env.AIOS_DEBUG) process.stderr.write(`[aios debug] preview not reused for ${JSON.stringify(command)}: ${why}\n`);
 }
 
 /**

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
+import { removeRun } from '../jail/preview';
 import type { KeptPreview } from '../preview';
 import { SUDO_IN_PREVIEW } from '../preview/summary';
+import { adoptPreview, type PendingTransaction } from './engine';
+import type { UndoStore } from './store';
 import type { Step } from './types';
 
 /**
@@ -45,6 +48,39 @@ export function previewReuseRefusal(
   const uncovered = want.targets.find((d) => !overlaid.some((o) => inside(d, o)));
   if (uncovered) return `the preview did not overlay ${uncovered}, which the transaction would`;
   return null;
+}
+
+type Wanted = Parameters<typeof previewReuseRefusal>[1];
+
+/**
+ * The kept preview as the transaction, when it is the run this transaction
+ * would make; otherwise its upper layers are removed and why is said.
+ */
+export function takePreview(k: KeptPreview, want: Wanted & { store: UndoStore }): { p?: PendingTransaction; why?: string } {
+  let why = previewReuseRefusal(k, want);
+  if (!why) {
+    try {
+      want.store.ensure();
+      const p = adoptPreview(k.run, k.beganNs);
+      const outside = stepsOutside(p.steps, want.targets);
+      if (outside.length === 0) return { p };
+      why = `it wrote where a transaction could not (${outside[0]})`;
+    } catch (err) {
+      why = `the preview's upper layers could not be read (${(err as Error).message})`;
+    }
+  }
+  removeRun(k.run);
+  debugReuse(want.command, why);
+  return { why };
+}
+
+/** A conflict of a reused preview: the files changed while the person was deciding. */
+export const conflictSincePreview = (paths: readonly string[]) =>
+  `not applied: changed underneath since the preview ran (while the approval was open): ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''}; nothing was changed, run it again`;
+
+/** Why a kept preview was not the transaction, for whoever debugs it (`AIOS_DEBUG=1`); the run's result carries it too. */
+export function debugReuse(command: string, why: string): void {
+  if (process.env.AIOS_DEBUG) process.stderr.write(`[aios debug] preview not reused for ${JSON.stringify(command)}: ${why}\n`);
 }
 
 /** Steps outside the transaction's folders: there the command's writes would have failed in a transaction. */
