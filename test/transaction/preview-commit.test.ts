@@ -121,13 +121,19 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     const h0 = treeHash(machine);
     const before = fs.readFileSync(conf, 'utf8');
     const a = approverAfterPreview();
-    const r = await (await gate(a.approver)).pass(command(`head -c8 /dev/urandom | od -An -x >> ${conf}`, 'c1'));
+    const r = await (await gate(a.approver)).pass(command(`echo shown; head -c8 /dev/urandom | od -An -x >> ${conf}`, 'c1'));
     const seen = previewedLine(a.previews[0]);
     expect(seen).toMatch(/^( [0-9a-f]{4}){4}$/);
     expect(runs[0]?.previewNotReused).toBeUndefined();
     expect(runs[0]?.ranInPreview).toBe(true);
     expect(fs.readFileSync(conf, 'utf8')).toBe(`${before}${seen}\n`);
     expect(r.result?.output).toContain('[aios] it ran once, in the preview');
+    // The card: the preview's output, then the line saying it ran once, in the preview.
+    const shown = events
+      .filter(([n]) => n === 'chat.commandOutput')
+      .map(([, p]) => (p as { data: string }).data)
+      .join('');
+    expect(shown).toBe('shown\n\n[aios] it ran once, in the preview (approved after it): this is its output\n');
     expect(r.result?.output).toContain('[aios] transaction: 1 changed (it can be undone: /undo)');
     const undo = card()?.undo as { recordId: string } | undefined;
     expect(undo?.recordId).toEqual(expect.any(String));

@@ -83,6 +83,8 @@ export async function runAsTransaction(a: CommandAction, c: TransactionStepConte
           preview,
         ),
     });
+    // On the card, under the output it shows: that output is the preview's, and the command did not run again.
+    if (run.ranInPreview) c.onOutput('\n[aios] it ran once, in the preview (approved after it): this is its output\n', 'stdout');
     const after = (run.facts?.afterCommit ?? []).map((m) => `\n[aios] ${m}`).join('');
     const once = !run.ranInPreview
       ? ''
