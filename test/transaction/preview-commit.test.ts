@@ -15,6 +15,7 @@ import type { Approver } from '../../src/core/gate/types';
 import { PreviewConfigSchema, TransactionsConfigSchema } from '../../src/core/config/schema';
 import { loadConfig } from '../../src/core/config/load';
 import { Executor } from '../../src/core/executor/executor';
+import { CommandLog } from '../../src/core/memory/history';
 import { PolicyEngine } from '../../src/core/policy';
 import { previewerFor } from '../../src/core/preview/previewer';
 import { undoRecord } from '../../src/core/transaction';
@@ -30,12 +31,14 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
   let conf: string;
   let tx: Transactions;
   let runs: TransactionRun[];
+  let history: CommandLog;
   const events: Array<[string, unknown]> = [];
   beforeEach(() => {
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-tx-preview-'));
     machine = path.join(base, 'machine');
     makeMachine(machine);
     conf = path.join(machine, 'etc/app/app.conf');
+    history = new CommandLog(path.join(base, 'memory.db'));
     tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [machine], state_dir: path.join(base, 'state') }), {
       env,
       protect: {},
@@ -51,6 +54,7 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     events.length = 0;
   });
   afterEach(() => {
+    history.close();
     fs.rmSync(base, { recursive: true, force: true });
   });
 
@@ -88,6 +92,7 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
       policy: async () => policy,
       executor: new Executor({ env }),
       approver,
+      commandLog: history,
       emit: (name, payload) => events.push([name, payload]),
       approvalTimeoutMs: 30_000,
       commandTimeoutMs: 30_000,
@@ -140,6 +145,8 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     // The preview's upper layers are gone once it landed.
     await new Promise((resolve) => setImmediate(resolve));
     expect(scratchLeft()).toEqual([]);
+    // The history keeps its effects, as for any transaction.
+    expect(history.query({ changed: path.join(machine, 'etc') })[0]?.effects?.paths).toEqual([`changed ${conf}`]);
     undoRecord(tx.store, undo!.recordId);
     expect(treeHash(machine)).toEqual(h0);
   });
