@@ -93,7 +93,17 @@ export class Gate {
     if (tx.kind === 'outside') j.reasons.push(...tx.reasons.map((r) => `cannot be undone: ${r}`));
     const trail = new CommandTrail(a, this.o.emit, this.log);
     trail.start(j);
-    const preview = new PreviewStep(this.o.preview, { command: a.command, cwd: a.cwd, decision: j.decision }, a.signal);
+    // A command that will be a transaction once approved keeps its finished preview: the yes may commit it (it ran once).
+    const keep = tx.kind === 'transaction' && j.decision === 'require_approval' && !!this.o.transactions?.reusesPreviews();
+    const preview = new PreviewStep(this.o.preview, { command: a.command, cwd: a.cwd, decision: j.decision, keep }, a.signal);
+    try {
+      return await this.judged(a, j, tx, trail, preview);
+    } finally {
+      preview.release();
+    }
+  }
+
+  private async judged(a: CommandAction, j: Judgement, tx: TransactionPlan, trail: CommandTrail, preview: PreviewStep) {
     if (preview.pending && j.decision !== 'require_approval') {
       trail.writeAhead();
       await preview.wait();
@@ -103,6 +113,7 @@ export class Gate {
     if ('edited' in passage) {
       // The person edited it: this command does not run; the edited one is judged from the start, on a card of its own.
       trail.refused(`replaced by your edit: ${passage.edited}`, 'declined', 'declined', preview.seen);
+      preview.release();
       return this.command({ ...a, command: passage.edited, callId: `${a.callId}-edited` });
     }
     if (!passage.runs) return trail.refused(passage.refusal, passage.kind, passage.logDecision, preview.seen);
@@ -130,6 +141,8 @@ export class Gate {
     if (step.kind === 'tool') return step.trail.finished(await runTool(step.action), approver);
     const { action, trail, preview, tx } = step;
     const onOutput = (data: string, stream: 'stdout' | 'stderr') => trail.output(stream, data);
+    // Only a person's yes after seeing the preview lets the preview's run be the one that lands.
+    const kept = approver === 'user' && tx.kind === 'transaction' ? preview.take() : undefined;
     const transaction =
       tx.kind === 'transaction' && this.o.transactions
         ? await runAsTransaction(action, {
@@ -141,6 +154,7 @@ export class Gate {
             rule: j.rule,
             approved: approver === 'user',
             ...(j.decision === 'auto_allow' ? { stayIn: j.confinement?.workTree ?? action.cwd } : {}),
+            ...(kept ? { preview: kept } : {}),
             onOutput,
           })
         : undefined;

@@ -1,5 +1,7 @@
 import type { Decision } from '../../shared/policy';
 import type { Preview } from '../../shared/preview';
+import { removeRun } from '../jail/preview';
+import type { KeptPreview } from '../preview';
 import type { Previewer } from '../preview/previewer';
 
 /**
@@ -13,14 +15,33 @@ export class PreviewStep {
   private readonly onCancel = () => this.abort.abort();
   /** The preview, once it is in. */
   seen: Preview | undefined;
+  /** A finished run's upper layers, kept while the question is open (asked for with `keep`): the transaction may commit them. */
+  private kept: KeptPreview | undefined;
 
   constructor(
     previewer: Previewer | undefined,
-    req: { command: string; cwd: string; decision: Decision },
+    req: { command: string; cwd: string; decision: Decision; keep?: boolean },
     private readonly signal: AbortSignal,
   ) {
     signal.addEventListener('abort', this.onCancel, { once: true });
-    this.run = req.decision === 'deny' ? null : (previewer?.({ ...req, signal: this.abort.signal }) ?? null);
+    const { keep, ...ask } = req;
+    this.run =
+      req.decision === 'deny'
+        ? null
+        : (previewer?.({ ...ask, signal: this.abort.signal, ...(keep ? { keep: (k: KeptPreview) => (this.kept = k) } : {}) }) ?? null);
+  }
+
+  /** The kept run, handed over (the taker removes it); undefined when none was kept or it is already gone. */
+  take(): KeptPreview | undefined {
+    const k = this.kept;
+    this.kept = undefined;
+    return k;
+  }
+
+  /** The question is settled and nothing took the kept run: its upper layers go. */
+  release(): void {
+    const k = this.take();
+    if (k) removeRun(k.run);
   }
 
   /** A preview runs (or ran) for this command. */

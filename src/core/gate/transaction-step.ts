@@ -1,6 +1,7 @@
 import { ulid } from 'ulid';
 import type { Preview } from '../../shared/preview';
 import type { RunResult } from '../executor/executor';
+import type { KeptPreview } from '../preview';
 import { TransactionUnavailable } from '../transaction/engine';
 import type { TransactionRun, Transactions } from '../transaction/hook';
 import type { CommandAction } from './action';
@@ -20,6 +21,8 @@ export interface TransactionStepContext {
   /** Allowed because it stays in this working tree (auto-allowed): no network, and a write outside it asks. */
   stayIn?: string;
   onOutput: (data: string, stream: 'stdout' | 'stderr') => void;
+  /** The approved preview's finished run, handed over: the transaction commits it when it is the same run (hook.ts). */
+  preview?: KeptPreview;
 }
 
 function nothingRan(why: string, declined = false): TransactionRun {
@@ -73,18 +76,28 @@ export async function runAsTransaction(a: CommandAction, c: TransactionStepConte
       approved: c.approved,
       onOutput: c.onOutput,
       ...(c.stayIn ? { stayIn: c.stayIn } : {}),
+      ...(c.preview ? { preview: c.preview } : {}),
       ask: (findings, preview) =>
         ask(
           ['it ran as a transaction; what it did needs your approval before it lands:', ...findings.map((f) => `${f.rule}: ${f.reason}`)],
           preview,
         ),
     });
+    // On the card, under the output it shows: that output is the preview's, and the command did not run again.
+    if (run.ranInPreview) c.onOutput('\n[aios] it ran once, in the preview (approved after it): this is its output\n', 'stdout');
     const after = (run.facts?.afterCommit ?? []).map((m) => `\n[aios] ${m}`).join('');
-    const note = run.facts
-      ? `\n[aios] transaction: ${run.facts.summary}${run.facts.recordId ? ' (it can be undone: /undo)' : ''}${after}`
-      : run.notApplied
-        ? `\n[aios] ${run.notApplied}`
-        : '';
+    const once = !run.ranInPreview
+      ? ''
+      : run.facts
+        ? "\n[aios] it ran once, in the preview: the output above is the preview's, and what it did there is what was applied"
+        : "\n[aios] it ran once, in the preview: the output above is the preview's";
+    const note =
+      once +
+      (run.facts
+        ? `\n[aios] transaction: ${run.facts.summary}${run.facts.recordId ? ' (it can be undone: /undo)' : ''}${after}`
+        : run.notApplied
+          ? `\n[aios] ${run.notApplied}`
+          : '');
     if (note) run.result = { ...run.result, output: run.result.output + note, fullOutput: run.result.fullOutput + note };
     for (const d of run.facts?.dropped ?? [])
       c.emit('chat.notice', { turnId: a.turnId, level: 'info', message: `undo record dropped to stay within [transactions] limits: ${d}` });

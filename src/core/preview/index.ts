@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import type { Preview } from '../../shared/preview';
 import type { SecretFileContext } from '../environment/secret-files';
 import type { SecretSet } from '../environment/redact';
-import { removeRun, runInOverlay, sweepStale, defaultStateBase } from '../jail/preview';
+import { removeRun, runInOverlay, sweepStale, defaultStateBase, type OverlayRun } from '../jail/preview';
+import { fsNow, fsStamp } from '../transaction/fingerprint';
 import { previewLimits, summaryLines } from './summary';
 import { readUpperLayers } from './upper-diff';
 
@@ -48,6 +49,27 @@ export interface PreviewRequest {
   secrets?: SecretSet;
   /** Whose secret files the preview's jail masks. */
   secretFiles?: SecretFileContext;
+  /**
+   * Keep the upper layers of a run that went to its end (the caller may commit them as the command's transaction):
+   * handed over here, and then the caller's to remove (`removeRun`). Runs cut short are removed as ever.
+   */
+  keep?: (kept: KeptPreview) => void;
+}
+
+/** A finished preview's run, kept whole: what a transaction needs to commit it instead of running the command again. */
+export interface KeptPreview {
+  run: OverlayRun;
+  /** When the command began, on the filesystem's clock: a file changed at or after it changed underneath the preview. */
+  beganNs: bigint;
+  command: string;
+  cwd: string;
+  shell: string | undefined;
+  env: NodeJS.ProcessEnv;
+  /** The preview's `[preview] paths` and network (the run's targets are in `run`). */
+  paths: readonly string[];
+  network: boolean;
+  /** What the preview said it could not see (summary.ts), unredacted. */
+  limits: string[];
 }
 
 /**
@@ -59,8 +81,13 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
   const t0 = performance.now();
   let run;
   sweepOnce(settings.sudo && process.getuid?.() !== 0 && passwordlessSudo());
+  // The clock is read only for a run that may be kept (it may wait a tick of the filesystem's clock).
+  const base = defaultStateBase();
+  const before = req.keep ? fsStamp(base) : 0n;
+  let beganNs = before;
   try {
     run = await runInOverlay({
+      ...(req.keep ? { beforeStart: () => (beganNs = fsNow(base, before)) } : {}),
       command: req.command,
       cwd: req.cwd,
       env: req.env,
@@ -76,14 +103,30 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
   } catch (err) {
     return noPreview((err as Error).message, performance.now() - t0);
   }
+  let kept = false;
   try {
     if (run.setupError) return redactPreview(noPreview(run.setupError, run.durationMs), req.secrets);
     const { changes, omitted } = readUpperLayers(run.targets, req.cwd, settings);
+    const limits = previewLimits(req.command, run, settings.timeoutMs);
+    if (req.keep && !run.timedOut && run.exitCode !== null && !req.signal?.aborted) {
+      req.keep({
+        run,
+        beganNs,
+        command: req.command,
+        cwd: req.cwd,
+        shell: req.shell,
+        env: req.env,
+        paths: settings.paths,
+        network: settings.network,
+        limits,
+      });
+      kept = true;
+    }
     return redactPreview(
       {
         ran: true,
         lines: summaryLines(changes, omitted),
-        limits: previewLimits(req.command, run, settings.timeoutMs),
+        limits,
         changes,
         omitted,
         exitCode: run.exitCode,
@@ -95,7 +138,7 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
   } catch (err) {
     return noPreview(`its result could not be read (${(err as Error).message})`, performance.now() - t0);
   } finally {
-    removeRun(run);
+    if (!kept) removeRun(run);
   }
 }
 

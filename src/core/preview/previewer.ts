@@ -4,14 +4,21 @@ import type { Preview } from '../../shared/preview';
 import type { PreviewConfigSchema } from '../config/schema';
 import type { SecretSet } from '../environment/redact';
 import type { SecretFileContext } from '../environment/secret-files';
-import { DEFAULT_PREVIEW, previewCommand, type PreviewSettings } from './index';
+import { DEFAULT_PREVIEW, previewCommand, type KeptPreview, type PreviewSettings } from './index';
 
 /**
  * Starts a preview for decisions in its scope; null (at once, not a promise)
  * when there is none (preview off, or not for this decision), so the question
  * knows at once whether a preview will follow.
  */
-export type Previewer = (req: { command: string; cwd: string; decision: Decision; signal: AbortSignal }) => Promise<Preview | null> | null;
+export type Previewer = (req: {
+  command: string;
+  cwd: string;
+  decision: Decision;
+  signal: AbortSignal;
+  /** Keep a finished run's upper layers for the caller (see PreviewRequest.keep). */
+  keep?: (kept: KeptPreview) => void;
+}) => Promise<Preview | null> | null;
 
 export type PreviewConfig = z.infer<typeof PreviewConfigSchema>;
 
@@ -41,8 +48,19 @@ export function previewerFor(
 ): Previewer | undefined {
   const settings = { ...previewSettings(cfg), ...(hide ? { hide } : {}) };
   if (!settings.enabled) return undefined;
-  return ({ command, cwd, decision, signal }) =>
+  return ({ command, cwd, decision, signal, keep }) =>
     settings.decisions.includes(decision)
-      ? previewCommand({ command, cwd, env, signal, ...(secrets ? { secrets } : {}), ...(secretFiles ? { secretFiles } : {}) }, settings)
+      ? previewCommand(
+          {
+            command,
+            cwd,
+            env,
+            signal,
+            ...(secrets ? { secrets } : {}),
+            ...(secretFiles ? { secretFiles } : {}),
+            ...(keep ? { keep } : {}),
+          },
+          settings,
+        )
       : null;
 }

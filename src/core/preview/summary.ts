@@ -82,6 +82,10 @@ const DEVICE_WORDS =
 const PREVIEW_PROBES =
   /\/proc\/[^\s/]+\/(mountinfo|mounts|cgroup)|\/proc\/mounts|\/sys\/fs\/cgroup|\.dockerenv|\/run\/\.containerenv|(^|[\s;&|(`])(findmnt|systemd-detect-virt|virt-what|hostname|uname|df|stat\s+-f)\b|\bcontainer=|overlay|aios-preview/;
 
+/** Said of a `sudo` inside: the transaction's jail gives it the same root, so this one does not stop a preview being reused. */
+export const SUDO_IN_PREVIEW =
+  "sudo ran as the preview's own root: acts that need the real root (another user's files, chown) may have failed";
+
 export function previewLimits(command: string, run: OverlayRun, timeoutMs: number): string[] {
   const out: string[] = [];
   if (run.timedOut) out.push(`it did not finish within ${timeoutMs / 1000} s in the preview: changes after that are not shown`);
@@ -98,8 +102,7 @@ export function previewLimits(command: string, run: OverlayRun, timeoutMs: numbe
   if (SERVICE_PROGRAMS.test(command))
     out.push('it talks to systemd or another service over a socket: what that service would do is not shown');
   if (DEVICE_WORDS.test(command)) out.push('it touches devices, mounts or kernel settings: those effects are not shown');
-  if (/(^|[\s;&|(`])(sudo|doas|su)\b/.test(command))
-    out.push("sudo ran as the preview's own root: acts that need the real root (another user's files, chown) may have failed");
+  if (/(^|[\s;&|(`])(sudo|doas|su)\b/.test(command)) out.push(SUDO_IN_PREVIEW);
   if (PREVIEW_PROBES.test(command))
     out.push(
       'it looks at its surroundings (mount table, cgroups, container markers or host name): it can tell it is being previewed, so its real run may differ from this one',

@@ -54,3 +54,26 @@ export function syncBeforeCommit(steps: readonly Step[], scratch: string): void 
     throw new NotDurable(`not applied: what the command wrote could not be written to disk (${(err as Error).message})`);
   }
 }
+
+/**
+ * After a commit whose new files were copied in from another filesystem (a
+ * reused preview's upper layers live on tmpfs, so the commit copies rather
+ * than renames): what landed is written to disk now, each file when there are
+ * few, else each filesystem they landed on once. Throws when that fails.
+ */
+export function syncLanded(steps: readonly Step[]): void {
+  const landed = steps.filter((s) => s.to.kind === 'node').map((s) => s.path);
+  const files: string[] = [];
+  const devices = new Map<number, string>();
+  const collect = (p: string) => {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (!devices.has(st.dev)) devices.set(st.dev, p);
+    if (st.isFile()) files.push(p);
+    else if (st.isDirectory()) for (const n of fs.readdirSync(p)) collect(path.join(p, n));
+  };
+  for (const p of landed) collect(p);
+  if (files.length <= ONE_BY_ONE && files.every(fsyncFile)) return;
+  const r = spawnSync('sync', ['--file-system', '--', ...devices.values()], { encoding: 'utf8' });
+  if (r.status !== 0) throw new NotDurable((r.stderr || r.error?.message || `exit ${r.status}`).trim());
+}

@@ -131,6 +131,25 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
   }
 }
 
+/**
+ * A finished preview's run taken as the transaction: its upper layers are
+ * read as a transaction's would be, and it began when the preview's command
+ * did, so a file changed since (while the person was deciding) is a conflict
+ * at the commit. The caller checked it is the run a transaction would make
+ * (preview-reuse.ts).
+ */
+export function adoptPreview(run: OverlayRun, beganNs: bigint): PendingTransaction {
+  return {
+    ...readEffects(run.targets),
+    run,
+    beganNs,
+    exitCode: run.exitCode,
+    timedOut: run.timedOut,
+    stdout: readOutput(path.join(run.stateDir, 'stdout')),
+    stderr: readOutput(path.join(run.stateDir, 'stderr')),
+  };
+}
+
 /** Drops what the command did: nothing lands. */
 export function discardTransaction(p: PendingTransaction): void {
   removeRun(p.run);

@@ -8,7 +8,8 @@ import type { RunResult } from '../executor/executor';
 import type { CommandEffects } from '../memory/history';
 import { cannotUndo } from '../policy/programs/outside-world';
 import type { ProtectedPathContext } from '../policy/programs/protected-paths';
-import { sweepStale } from '../jail/preview';
+import { removeRun, sweepStale } from '../jail/preview';
+import type { KeptPreview } from '../preview';
 import { summaryLines } from '../preview/summary';
 import { readUpperLayers } from '../preview/upper-diff';
 import {
@@ -22,10 +23,14 @@ import {
   type PendingTransaction,
 } from './engine';
 import { runUndo, type UndoOutcome } from './actions';
+import { syncLanded } from './durable';
 import { liveOutput } from './live-output';
+import { lockedMounts } from './locked-mounts';
+import { conflictSincePreview, debugReuse, takePreview } from './preview-reuse';
 import type { EffectFinding } from './rules';
 import { actOnUnits, unitChanges } from './services';
 import { UndoStore } from './store';
+import { overlayAround } from './targets';
 import { defaultHelperArgv, helperAllowed, runThroughSudo, undoThroughSudo } from './sudo-client';
 import type { UndoRecord } from './types';
 
@@ -58,6 +63,10 @@ export interface TransactionRun {
   declined?: boolean;
   /** Commits a crash cut off, found and made undoable, in words. */
   recovered?: string[];
+  /** It ran once, in the approved preview, whose result is what was committed (it did not run again). */
+  ranInPreview?: boolean;
+  /** A preview was kept for it but it ran again: why (see preview-reuse.ts). */
+  previewNotReused?: string;
 }
 
 const PATHS_KEPT = 200;
@@ -138,8 +147,17 @@ export class Transactions {
     stayIn?: string;
     ask: (findings: EffectFinding[], preview: Preview) => Promise<boolean>;
     onOutput: (data: string, stream: 'stdout' | 'stderr') => void;
+    /** The approved command's finished preview, handed over: committed instead of a new run when it is the same run (then removed). */
+    preview?: KeptPreview;
   }): Promise<TransactionRun> {
-    if (process.getuid?.() !== 0) return this.runThroughSudo(req);
+    if (process.getuid?.() !== 0) {
+      if (!req.preview) return this.runThroughSudo(req);
+      // The root helper makes its own run: the preview's upper layers (made through sudo apart) are not carried over.
+      removeRun(req.preview.run);
+      const why = 'aios is not root: through the root helper the command runs again as a transaction';
+      debugReuse(req.command, why);
+      return { ...(await this.runThroughSudo(req)), previewNotReused: why };
+    }
     const startedAt = new Date();
     const t0 = performance.now();
     // Upper layers a killed aios left behind: removed once per process; commits it cut off: made undoable.
@@ -191,22 +209,48 @@ export class Transactions {
     );
   }
 
+  /** Whether previews of commands that will be transactions are worth keeping for them: as root (the sudo path runs again). */
+  reusesPreviews(): boolean {
+    return process.getuid?.() === 0;
+  }
+
   private async runOnce(req: Parameters<Transactions['run']>[0], startedAt: Date, t0: number): Promise<TransactionRun> {
     const live = liveOutput(this.o.secrets, req.onOutput);
-    const p = await beginTransaction(this.store, {
-      command: req.command,
-      cwd: req.cwd,
-      env: this.o.env,
-      paths: this.cfg.paths,
-      network: req.stayIn === undefined,
-      timeoutMs: req.timeoutMs,
-      memoryBytes: this.cfg.memory_mb * 1024 * 1024,
-      signal: req.signal,
-      ...(this.o.shell ? { shell: this.o.shell } : {}),
-      ...(this.o.secretFiles ? { secrets: this.o.secretFiles } : {}),
-      onOutput: live.push,
-      ...(this.o.runAs ? { runAs: this.o.runAs } : {}),
-    });
+    const reuse = req.preview
+      ? takePreview(req.preview, {
+          command: req.command,
+          cwd: req.cwd,
+          shell: this.o.shell,
+          env: this.o.env,
+          targets: overlayAround([req.cwd, ...this.cfg.paths], [this.store.root, ...lockedMounts()]),
+          network: req.stayIn === undefined,
+          runAs: !!this.o.runAs,
+          store: this.store,
+        })
+      : {};
+    const ranInPreview = !!reuse.p;
+    const told = ranInPreview ? { ranInPreview } : reuse.why ? { previewNotReused: reuse.why } : {};
+    if (reuse.p) {
+      // Its output is the preview's: shown as the command's (redacted on the way, as a run's).
+      live.push(reuse.p.stdout, 'stdout');
+      live.push(reuse.p.stderr, 'stderr');
+    }
+    const p =
+      reuse.p ??
+      (await beginTransaction(this.store, {
+        command: req.command,
+        cwd: req.cwd,
+        env: this.o.env,
+        paths: this.cfg.paths,
+        network: req.stayIn === undefined,
+        timeoutMs: req.timeoutMs,
+        memoryBytes: this.cfg.memory_mb * 1024 * 1024,
+        signal: req.signal,
+        ...(this.o.shell ? { shell: this.o.shell } : {}),
+        ...(this.o.secretFiles ? { secrets: this.o.secretFiles } : {}),
+        onOutput: live.push,
+        ...(this.o.runAs ? { runAs: this.o.runAs } : {}),
+      }));
     const { stdout, stderr } = live.end();
     const result = (extra: Partial<RunResult> = {}): RunResult => {
       const full = stdout + stderr;
@@ -228,6 +272,7 @@ export class Transactions {
     if (p.timedOut || req.signal.aborted) {
       discardTransaction(p);
       return {
+        ...told,
         result: result(),
         notApplied: p.timedOut ? 'it did not finish in time: nothing it did was applied' : 'cancelled: nothing it did was applied',
       };
@@ -242,6 +287,7 @@ export class Transactions {
       if (!ok) {
         discardTransaction(p);
         return {
+          ...told,
           result: result(),
           notApplied: `declined: nothing it did was applied (${findings
             .map((f) => f.reason)
@@ -261,21 +307,30 @@ export class Transactions {
       });
       committed = c;
     } catch (err) {
-      if (err instanceof TransactionConflict) return { result: result(), notApplied: err.message };
-      return { result: result(), notApplied: `not applied: ${(err as Error).message}` };
+      if (err instanceof TransactionConflict)
+        return { ...told, result: result(), notApplied: ranInPreview ? conflictSincePreview(err.paths) : err.message };
+      return { ...told, result: result(), notApplied: `not applied: ${(err as Error).message}` };
     }
     const facts = factsOf(
       committed.record,
       p,
       committed.dropped.map((d) => `${d.command} (${d.createdAt}, ${d.why})`),
     );
+    if (ranInPreview && committed.record) {
+      // Copied in from the preview's tmpfs rather than renamed from a synced scratch folder: written to disk now.
+      try {
+        syncLanded(p.steps);
+      } catch (err) {
+        facts.afterCommit = [`what landed could not be written to disk yet (${(err as Error).message}): run sync`];
+      }
+    }
     const units = unitChanges(p.effects, this.o.systemd?.root);
     if (units) {
       const after = await actOnUnits(units, { env: this.o.env, ...(this.o.systemd?.marker ? { marker: this.o.systemd.marker } : {}) });
-      facts.afterCommit = after.lines;
+      facts.afterCommit = [...(facts.afterCommit ?? []), ...after.lines];
       if (committed.record && after.notUndone.length > 0) this.store.save({ ...committed.record, notUndone: after.notUndone });
     }
-    return { result: result(), facts };
+    return { ...told, result: result(), facts };
   }
 
   /** The run's changes as a preview (with diffs of small text files), for the question the effect rules ask. */
