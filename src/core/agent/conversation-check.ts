@@ -24,6 +24,23 @@ function text(v: unknown): string | null {
   return JSON.stringify(v);
 }
 
+/**
+ * The arguments of calls read back from the store (frozen, shared between
+ * requests), normalised once each: every request checks the whole window,
+ * and the arguments of a stored call never change.
+ */
+const normalisedOfFrozen = new WeakMap<object, ReturnType<typeof normaliseArguments>>();
+
+function normalisedArguments(fn: Loose, raw: string): ReturnType<typeof normaliseArguments> {
+  if (!Object.isFrozen(fn) || typeof fn.arguments !== 'string') return normaliseArguments(raw);
+  let known = normalisedOfFrozen.get(fn);
+  if (!known) {
+    known = normaliseArguments(raw);
+    normalisedOfFrozen.set(fn, known);
+  }
+  return known;
+}
+
 export interface CheckedConversation {
   messages: ChatMessage[];
   /** What was repaired, in words (empty when the conversation was sound). */
@@ -95,7 +112,7 @@ export function checkConversation(input: readonly ChatMessage[]): CheckedConvers
       }
       seenIds.add(id);
       const rawArgs = typeof fn.arguments === 'string' ? fn.arguments : JSON.stringify(fn.arguments ?? {});
-      const args = normaliseArguments(rawArgs);
+      const args = normalisedArguments(fn, rawArgs);
       if (!args.ok || args.text !== rawArgs) repairs.add('made tool-call arguments a JSON object');
       const name = typeof fn.name === 'string' && fn.name ? fn.name : 'unnamed_tool';
       fixedCalls.push({ ...c, id, type: 'function', function: { name, arguments: args.ok ? args.text : '{}' } });
