@@ -111,12 +111,12 @@ export class PolicyEngine {
       // Most recently used last: the oldest is the one dropped when the cache is full.
       this.decisions.delete(key);
       this.decisions.set(key, known);
-      return structuredClone(known);
+      return copyOf(known);
     }
     const fresh = this.judgeFresh(commandLine, cwd, home);
     if (fresh.cacheable) {
       if (this.decisions.size >= PolicyEngine.MAX_DECISIONS) this.decisions.delete(this.decisions.keys().next().value!);
-      this.decisions.set(key, structuredClone(fresh.result));
+      this.decisions.set(key, copyOf(fresh.result));
     }
     return fresh.result;
   }
@@ -212,4 +212,15 @@ export class PolicyEngine {
     this.description ??= describePolicy(this.policy);
     return this.description;
   }
+}
+
+/** A deep copy of plain data (objects, arrays, text, numbers, undefined-valued keys kept): what a verdict is made of. */
+function copyOf<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyOf) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) out[k] = copyOf((value as Record<string, unknown>)[k]);
+    return out as T;
+  }
+  return value;
 }
