@@ -85,4 +85,15 @@ describe('policy decision cache', () => {
     parse.mockRestore();
     expect(engine.decide('ls', CTX)).toEqual((await shippedEngine()).decide('ls', CTX));
   });
+
+  it('judges a very long line afresh each time instead of keeping it', async () => {
+    const engine = await shippedEngine();
+    const parser = await getBashParser();
+    const parse = vi.spyOn(parser, 'parse');
+    const long = `printf '%s' '${'x'.repeat(9000)}'`;
+    const first = engine.decide(long, CTX);
+    const once = parse.mock.calls.length;
+    expect(engine.decide(long, CTX)).toEqual(first);
+    expect(parse.mock.calls.length).toBe(once * 2);
+  });
 });

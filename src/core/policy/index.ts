@@ -73,6 +73,8 @@ export class PolicyEngine {
    */
   private readonly decisions = new Map<string, PolicyResult>();
   private static readonly MAX_DECISIONS = 256;
+  /** Longer lines (a heredoc with a file in it) are judged afresh each time: the cache stays a few MB at most. */
+  private static readonly MAX_KEPT_LINE = 8 * 1024;
   private description: string | undefined;
 
   /** Loads the grammar (once per process) and compiles the configured patterns. */
@@ -114,7 +116,7 @@ export class PolicyEngine {
       return copyOf(known);
     }
     const fresh = this.judgeFresh(commandLine, cwd, home);
-    if (fresh.cacheable) {
+    if (fresh.cacheable && commandLine.length <= PolicyEngine.MAX_KEPT_LINE) {
       if (this.decisions.size >= PolicyEngine.MAX_DECISIONS) this.decisions.delete(this.decisions.keys().next().value!);
       this.decisions.set(key, copyOf(fresh.result));
     }
