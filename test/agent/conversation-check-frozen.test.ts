@@ -56,4 +56,46 @@ describe('checking frozen (read-back) messages', () => {
     expect(args(b)).toEqual(['{"x":2}']);
     expect(args(a)).toEqual(['{"x":1}']);
   });
+
+  it('checks a stored group afresh when an earlier message of the request took its id', () => {
+    const group = frozen([
+      { role: 'assistant', content: null, tool_calls: [call('a', '{"x":1}')] },
+      { role: 'tool', tool_call_id: 'a', content: 'r' },
+    ]);
+    const alone = checkConversation([{ role: 'user', content: 'q' }, ...group] as unknown as ChatMessage[]);
+    expect(alone.repairs).toEqual([]);
+    const ids = (ms: ChatMessage[]) => ms.filter((m) => m.role === 'tool').map((m) => (m as { tool_call_id: string }).tool_call_id);
+    expect(ids(alone.messages)).toEqual(['a']);
+    const earlier = [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: null, tool_calls: [call('a', '{"x":0}')] },
+      { role: 'tool', tool_call_id: 'a', content: 'r0' },
+      { role: 'user', content: 'q2' },
+    ];
+    const both = checkConversation([...earlier, ...group] as unknown as ChatMessage[]);
+    expect(both.repairs).toEqual(['gave a tool call a unique id']);
+    const [first, second] = ids(both.messages);
+    expect(first).toBe('a');
+    expect(second).not.toBe('a');
+    // And alone again, the group is what it was.
+    expect(checkConversation([{ role: 'user', content: 'q' }, ...group] as unknown as ChatMessage[])).toEqual(alone);
+  });
+
+  it('checks a stored group afresh when its results are other objects', () => {
+    const calls = frozen({ role: 'assistant', content: null, tool_calls: [call('a', '{}')] });
+    const one = checkConversation([
+      { role: 'user', content: 'q' },
+      calls,
+      frozen({ role: 'tool', tool_call_id: 'a', content: 'first' }),
+    ] as unknown as ChatMessage[]);
+    const two = checkConversation([
+      { role: 'user', content: 'q' },
+      calls,
+      frozen({ role: 'tool', tool_call_id: 'a', content: 'second' }),
+    ] as unknown as ChatMessage[]);
+    const none = checkConversation([{ role: 'user', content: 'q' }, calls] as unknown as ChatMessage[]);
+    expect(one.messages.at(-1)).toMatchObject({ content: 'first' });
+    expect(two.messages.at(-1)).toMatchObject({ content: 'second' });
+    expect(none.repairs).toEqual(['added the missing result of a tool call']);
+  });
 });
