@@ -101,4 +101,39 @@ describe('reading the conversation back', () => {
     expect(contents(store, next)).toEqual(['second']);
     expect(contents(store, id)).toEqual(['first']);
   });
+
+  it('keeps what it wrote itself without reading it back, exactly as a read of the file gives it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-readback-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'memory.db');
+    const statements: string[] = [];
+    const db = new Database(file, { verbose: (sql) => statements.push(String(sql)) });
+    db.pragma('journal_mode = WAL');
+    cleanup.push(() => db.close());
+    const store = new ConversationStore(db, 'box');
+    const id = store.current();
+    store.append(id, [{ role: 'user', content: 'one' }]);
+    store.messages(id);
+    const odd = {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'c1', type: 'function', function: { name: 'run_command', arguments: '{"command":"ls"}' } }],
+      skipped: undefined,
+      when: new Date(0),
+      text: 'ü 日本',
+    };
+    store.append(id, [odd, { role: 'tool', tool_call_id: 'c1', content: 'ok' }]);
+    statements.length = 0;
+    const kept = store.messages(id);
+    expect(statements.filter((s) => /aios_conversation_messages/.test(s) && /^\s*SELECT/i.test(s))).toEqual([]);
+    // What a fresh reader of the file gets (the JSON written, parsed): undefined dropped, the date as text.
+    const fresh = new ConversationStore(other(file), 'box').messages(id);
+    expect(kept).toEqual(fresh);
+    expect(kept.every((m) => Object.isFrozen(m.message))).toBe(true);
+    // Another program's write after this store's own is still seen.
+    other(file)
+      .prepare('UPDATE aios_conversation_messages SET message = ? WHERE seq = ?')
+      .run(JSON.stringify({ role: 'tool', tool_call_id: 'c1', content: 'changed' }), kept.at(-1)!.seq);
+    expect(contents(store, id).at(-1)).toBe('changed');
+  });
 });

@@ -10,7 +10,7 @@ import { NoProviderError, ProviderError } from './errors';
 import { LlmClient, type ChatMessage, type Completion, type RawToolCall } from './llm';
 import { checkConversation } from './conversation-check';
 import type { ProviderState } from './provider';
-import { relevantMemories, systemPrompt } from './prompt';
+import { machineNotes, relevantMemories, systemPrompt } from './prompt';
 import { answerToolCall } from './tool-calls';
 import type { ToolSet } from './tools';
 
@@ -150,8 +150,8 @@ export class Agent {
     return this.llm;
   }
 
-  /** `memories`: found once per turn (the person's text is the query, and it does not change between rounds). */
-  private async messagesFor(memories: string[]): Promise<ChatMessage[]> {
+  /** `memories` and `notes`: found once per turn (the person's text is the query; the machine's notes file is read once). */
+  private async messagesFor(memories: string[], notes: readonly string[]): Promise<ChatMessage[]> {
     const policy = await this.o.policy();
     const stored = this.o.conversations.messages(this.conversationId).map((s) => s.message as unknown as ChatMessage);
     const { messages, dropped } = fitToBudget(stored, this.o.contextBudgetChars ?? DEFAULT_BUDGET);
@@ -161,6 +161,7 @@ export class Agent {
       user: this.o.user,
       policy: policy.describe(),
       memories,
+      notes,
     });
     const note = dropped > 0 ? `\n(${dropped} older messages of this conversation are not shown.)` : '';
     // Whatever an earlier round stored, what is sent is a request a strict server accepts.
@@ -180,8 +181,9 @@ export class Agent {
       let toldAboutBadArgs = false;
       const max = this.o.ai.max_tool_rounds;
       const memories = relevantMemories(this.o.memory, text);
+      const notes = machineNotes();
       for (let round = 0; ; round++) {
-        const messages = await this.messagesFor(memories);
+        const messages = await this.messagesFor(memories, notes);
         const completion = await llm.complete({
           messages,
           tools: this.o.tools.specs(),

@@ -16,12 +16,48 @@ const MISSING_RESULT = JSON.stringify({
   error: 'no result was recorded for this call (aios stopped or the call was cut); it did not run',
 });
 const EMPTY_ANSWER = '(no answer)';
+const NEW_ID = 'gave a tool call a unique id';
 
 function text(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
   // Parts arrays are valid as they are; anything else would be sent as [object Object].
   return JSON.stringify(v);
+}
+
+/**
+ * The arguments of calls read back from the store (frozen, shared between
+ * requests), normalised once each: every request checks the whole window,
+ * and the arguments of a stored call never change.
+ */
+const normalisedOfFrozen = new WeakMap<object, ReturnType<typeof normaliseArguments>>();
+
+function normalisedArguments(fn: Loose, raw: string): ReturnType<typeof normaliseArguments> {
+  if (!Object.isFrozen(fn) || typeof fn.arguments !== 'string') return normaliseArguments(raw);
+  let known = normalisedOfFrozen.get(fn);
+  if (!known) {
+    known = normaliseArguments(raw);
+    normalisedOfFrozen.set(fn, known);
+  }
+  return known;
+}
+
+/**
+ * A stored call message with its stored results (all frozen), as checked
+ * once: every request sends the same group again. Reused only when the
+ * results are the same objects and none of its ids is taken by an earlier
+ * message of this request (then the group is checked afresh).
+ */
+interface CheckedGroup {
+  results: readonly Loose[];
+  out: readonly Loose[];
+  ids: readonly string[];
+  repairs: readonly string[];
+}
+const checkedGroups = new WeakMap<object, CheckedGroup>();
+
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 export interface CheckedConversation {
@@ -79,6 +115,18 @@ export function checkConversation(input: readonly ChatMessage[]): CheckedConvers
     // The results that follow this call message, in order.
     const results: Loose[] = [];
     while (i + 1 < msgs.length && msgs[i + 1]!.role === 'tool') results.push(msgs[++i]!);
+    const known = Object.isFrozen(m) ? checkedGroups.get(m) : undefined;
+    if (known && sameItems(known.results, results) && !known.ids.some((id) => seenIds.has(id))) {
+      for (const id of known.ids) seenIds.add(id);
+      for (const r of known.repairs) repairs.add(r);
+      out.push(...known.out);
+      continue;
+    }
+    const groupRepairs = new Set<string>();
+    const repair = (what: string) => {
+      repairs.add(what);
+      groupRepairs.add(what);
+    };
     const used = new Set<Loose>();
     const fixedCalls: Loose[] = [];
     const fixedResults: Loose[] = [];
@@ -91,12 +139,12 @@ export function checkConversation(input: readonly ChatMessage[]): CheckedConvers
       let id = oldId;
       if (!id || seenIds.has(id)) {
         id = newCallId();
-        repairs.add('gave a tool call a unique id');
+        repair(NEW_ID);
       }
       seenIds.add(id);
       const rawArgs = typeof fn.arguments === 'string' ? fn.arguments : JSON.stringify(fn.arguments ?? {});
-      const args = normaliseArguments(rawArgs);
-      if (!args.ok || args.text !== rawArgs) repairs.add('made tool-call arguments a JSON object');
+      const args = normalisedArguments(fn, rawArgs);
+      if (!args.ok || args.text !== rawArgs) repair('made tool-call arguments a JSON object');
       const name = typeof fn.name === 'string' && fn.name ? fn.name : 'unnamed_tool';
       fixedCalls.push({ ...c, id, type: 'function', function: { name, arguments: args.ok ? args.text : '{}' } });
       if (result) {
@@ -104,11 +152,15 @@ export function checkConversation(input: readonly ChatMessage[]): CheckedConvers
         fixedResults.push({ ...result, tool_call_id: id, content: text(result.content) ?? '' });
       } else {
         fixedResults.push({ role: 'tool', tool_call_id: id, name, content: MISSING_RESULT });
-        repairs.add('added the missing result of a tool call');
+        repair('added the missing result of a tool call');
       }
     }
-    if (results.length > used.size) repairs.add('dropped a tool result without its call');
-    out.push({ ...m, content, tool_calls: fixedCalls }, ...fixedResults);
+    if (results.length > used.size) repair('dropped a tool result without its call');
+    const group = [{ ...m, content, tool_calls: fixedCalls }, ...fixedResults];
+    out.push(...group);
+    // A group that needed a new id is not kept: its ids are made afresh for every request, as they always were.
+    if (Object.isFrozen(m) && results.every((r) => Object.isFrozen(r)) && !groupRepairs.has(NEW_ID))
+      checkedGroups.set(m, { results, out: group, ids: fixedCalls.map((c) => c.id as string), repairs: [...groupRepairs] });
   }
   return { messages: out as unknown as ChatMessage[], repairs: [...repairs] };
 }

@@ -8,6 +8,8 @@ export interface PromptFacts {
   user: string;
   policy: string;
   memories: string[];
+  /** The machine's notes (`machineNotes()`); read here when not given. */
+  notes?: readonly string[];
   now?: Date;
 }
 
@@ -44,8 +46,8 @@ export function relevantMemories(store: MemoryStore | undefined, text: string, l
 /** Where an aios machine (nspawn/build-rootfs) states what the model must know about it. */
 export const MACHINE_NOTES_FILE = '/etc/aios/prompt.txt';
 
-/** The machine's own notes for the prompt, one per non-empty line; none on an ordinary host. */
-function machineNotes(file = MACHINE_NOTES_FILE): string[] {
+/** The machine's own notes for the prompt, one per non-empty line; none on an ordinary host. Read once per turn (the agent passes them to every request of it). */
+export function machineNotes(file = MACHINE_NOTES_FILE): string[] {
   try {
     return fs
       .readFileSync(file, 'utf8')
@@ -80,7 +82,7 @@ export function systemPrompt(f: PromptFacts): string {
     'For questions about what was run before ("what did I install yesterday?"), call recall_history. Save lasting facts about the person with the create_ai_memory tool (its name may carry a server prefix, e.g. aigpt__create_ai_memory).',
     'Answer in the language the person writes in. Keep answers short; this is often a text console.',
     'Commands run with no terminal and no stdin: nothing can answer a password or a [Y/n] question, so always pass the non-interactive flags (pacman --noconfirm, apt-get -y).',
-    ...machineNotes(),
+    ...(f.notes ?? machineNotes()),
   ];
   if (f.memories.length > 0) {
     lines.push('Relevant memories:');

@@ -142,10 +142,14 @@ export class ConversationStore {
     // Held for a moment: written with the next write (the command history's row written ahead of a command, in one
     // transaction) or at the end of this turn of the event loop, so a tool round commits once before the command
     // and its result goes to the file after the next request has left. `messages()` shows it meanwhile.
+    const stored = entries.map((e) => JSON.stringify(e.message));
+    /** The seq each entry got in the transaction that reached the file (a retried write gets new ones). */
+    let seqs: number[] = [];
     this.writer.hold(
       'conversation messages',
       () => {
         const insert = this.statement('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
+        seqs = [];
         this.db
           .transaction(() => {
             this.statement('INSERT OR IGNORE INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
@@ -154,7 +158,7 @@ export class ConversationStore {
               t,
               t,
             );
-            for (const e of entries) insert.run(conversationId, JSON.stringify(e.message), t);
+            for (const json of stored) seqs.push(Number(insert.run(conversationId, json, t).lastInsertRowid));
             this.statement('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
           })
           .immediate();
@@ -164,8 +168,28 @@ export class ConversationStore {
           const i = this.unsaved.indexOf(e);
           if (i >= 0) this.unsaved.splice(i, 1);
         }
+        this.keepOwn(conversationId, stored, seqs, t);
       },
     );
+  }
+
+  /**
+   * Rows this store just committed join the rows kept from the last read, as
+   * a read would give them (parsed from the text written), so the next read
+   * need not ask the file for them. Only when they follow what is kept: a
+   * kept read of another conversation, or one another program has written
+   * after (its `data_version` then differs), is read again anyway.
+   */
+  private keepOwn(conversationId: string, stored: readonly string[], seqs: readonly number[], createdAt: string): void {
+    const known = this.readBack;
+    if (!known || known.conversationId !== conversationId || seqs.length !== stored.length) return;
+    if (seqs.length === 0 || (known.rows.at(-1)?.seq ?? 0) >= seqs[0]!) return;
+    const own = stored.map((json, i) => ({
+      seq: seqs[i]!,
+      message: deepFreeze(JSON.parse(json) as Record<string, unknown>),
+      createdAt,
+    }));
+    this.readBack = { ...known, rows: [...known.rows, ...own].slice(-known.limit) };
   }
 
   /** One message by its seq, if it belongs to that conversation. */
@@ -182,7 +206,10 @@ export class ConversationStore {
    * `data_version` says when another connection (another aios, aigpt, a
    * person's sqlite3) committed anything since; then everything is read
    * again. This connection itself only ever appends messages (seq is
-   * AUTOINCREMENT: never reused), so a newer seq is all it can have added.
+   * AUTOINCREMENT: never reused), and this store is the only writer of its
+   * tables on it: what it commits is added to the kept rows as it commits
+   * (`keepOwn`), so while `data_version` holds, the kept rows are the file's
+   * and nothing is read.
    */
   private readBack: { conversationId: string; version: number; limit: number; rows: StoredMessage[] } | undefined;
 
@@ -197,12 +224,7 @@ export class ConversationStore {
     const known = this.readBack;
     let rows: StoredMessage[];
     if (known && known.conversationId === conversationId && known.version === version && known.limit >= limit) {
-      const after = known.rows.at(-1)?.seq ?? 0;
-      const added = this.statement(
-        'SELECT seq, message, created_at FROM aios_conversation_messages WHERE conversation_id = ? AND seq > ? ORDER BY seq',
-      ).all(conversationId, after) as Row[];
-      rows = added.length === 0 ? known.rows : [...known.rows, ...added.map(parse)].slice(-known.limit);
-      this.readBack = { ...known, rows };
+      rows = known.rows;
     } else {
       const all = this.statement(
         'SELECT seq, message, created_at FROM aios_conversation_messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?',

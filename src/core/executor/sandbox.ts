@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
-import { protectedPaths, type ProtectedPathContext } from '../policy/programs/protected-paths';
+import { knownProtectedPaths, type ProtectedPathContext } from '../policy/programs/protected-paths';
 import { findExecutable } from '../executable';
 import { probeQuietJail, quietLaunch, type JailLaunch, type JailLimits } from '../jail';
 
@@ -136,7 +136,7 @@ export function confinementFor(workTree: string, ctx: ProtectedPathContext, secr
   const addIfExists = (p: string) => {
     if (inside(p) && listed.exists(p)) readOnly.add(p);
   };
-  for (const entry of protectedPaths(ctx)) {
+  for (const entry of knownProtectedPaths(ctx)) {
     if (entry.path === tree || inside(entry.path)) addIfExists(entry.path);
   }
   const addRepo = (dir: string) => {

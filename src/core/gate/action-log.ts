@@ -33,7 +33,8 @@ export class ActionLog {
    */
   finish(rowId: string | undefined, entry: CommandHistoryEntry, effects?: CommandEffects): void {
     const full = this.entry(entry);
-    this.write((store) => (rowId && store.finish(rowId, full, effects)) || store.record(full, effects));
+    // The row's end waits for the next write (one commit less between the command's exit and the next request).
+    this.write((store) => (rowId ? store.complete(rowId, full, effects) : store.record(full, effects)));
   }
 
   private entry(e: CommandHistoryEntry): CommandHistoryEntry {

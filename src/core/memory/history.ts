@@ -41,6 +41,11 @@ export {
   type InterruptedCall,
 } from './history-rows';
 
+/** Completes a row `begin` wrote: every field replaced by the outcome. */
+const FINISH_SQL = `UPDATE aios_command_history SET command = ?, decision = ?, matched_rule = ?, approver = ?, exit_code = ?, signal = ?, duration_ms = ?,
+   started_at = ?, ended_at = ?, cwd = ?, machine = ?, output_excerpt = ?, output_truncated = ?, session_id = ?, call_id = ?, turn_id = ?,
+   conversation_id = ?, record_json = ?, effects_json = COALESCE(?, effects_json), state = 'done', owner = NULL WHERE id = ?`;
+
 export class CommandLog {
   private readonly store: MemoryStore;
   private readonly owned: boolean;
@@ -133,11 +138,7 @@ export class CommandLog {
     let changed = true;
     this.write('history row', () =>
       writeTransaction(this.store.connection, () => {
-        const r = this.statement(
-          `UPDATE aios_command_history SET command = ?, decision = ?, matched_rule = ?, approver = ?, exit_code = ?, signal = ?, duration_ms = ?,
-             started_at = ?, ended_at = ?, cwd = ?, machine = ?, output_excerpt = ?, output_truncated = ?, session_id = ?, call_id = ?, turn_id = ?,
-             conversation_id = ?, record_json = ?, effects_json = COALESCE(?, effects_json), state = 'done', owner = NULL WHERE id = ?`,
-        ).run(...v, json, id);
+        const r = this.statement(FINISH_SQL).run(...v, json, id);
         changed = r.changes > 0;
       }),
     );
@@ -151,6 +152,7 @@ export class CommandLog {
    * alone. Returns what was marked, oldest first.
    */
   sweepInterrupted(reason: string, isDead: (owner: string) => boolean = ownerIsDead): InterruptedCall[] {
+    this.settle();
     return this.store.guard(() =>
       writeTransaction(this.store.connection, () => {
         const rows = this.store.connection
@@ -216,8 +218,40 @@ export class CommandLog {
     );
   }
 
+  /**
+   * `finish`, or, when the row `begin` wrote is gone, the whole entry as a new
+   * row, in one write that may wait a moment: it is committed with the next
+   * write (the conversation's tool result, the next command's row) or at the
+   * end of this turn of the event loop, so a command's end costs no commit of
+   * its own between its exit and the next request. Reads of this log see it
+   * at once (they write what waits first). A crash before it reaches the file
+   * leaves the row `running`, which the next start marks interrupted (it ran).
+   */
+  complete(id: string, entry: CommandHistoryEntry, effects?: CommandEffects): void {
+    const v = this.values(entry);
+    const json = effects ? this.effectsJson(effects) : null;
+    const newId = newUlid();
+    const run = () =>
+      this.store.guard(() =>
+        writeTransaction(this.store.connection, () => {
+          const r = this.statement(FINISH_SQL).run(...v, json, id);
+          if (r.changes > 0) return;
+          this.insert.run(newId, ...v, 'done', null);
+          if (json) this.statement('UPDATE aios_command_history SET effects_json = ? WHERE id = ?').run(json, newId);
+        }),
+      );
+    if (this.writer) this.writer.hold('history row', run);
+    else run();
+  }
+
+  /** Writes what waits in the writer first, so a read of this log finds every row this process wrote. */
+  private settle(): void {
+    this.writer?.flushHeld();
+  }
+
   /** Call ids that a live process is still running (its row says `running`). */
   runningCallIds(isDead: (owner: string) => boolean = ownerIsDead): Set<string> {
+    this.settle();
     const rows = this.store.guard(
       () =>
         this.store.connection
@@ -265,6 +299,7 @@ export class CommandLog {
 
   /** Newest first. */
   query(q: HistoryQuery = {}, now: Date = new Date()): CommandHistoryRow[] {
+    this.settle();
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (clause: string, ...values: unknown[]): void => {
@@ -301,6 +336,7 @@ export class CommandLog {
    * validated: the caller checks the shape), newest per call id.
    */
   recordsFor(callIds: readonly string[]): Map<string, unknown> {
+    this.settle();
     const found = new Map<string, unknown>();
     const ids = [...new Set(callIds)];
     const select = this.store.guard(() =>
@@ -325,6 +361,7 @@ export class CommandLog {
   }
 
   count(): number {
+    this.settle();
     return this.store.guard(() => this.store.connection.prepare('SELECT count(*) FROM aios_command_history').pluck().get() as number);
   }
 

@@ -63,6 +63,20 @@ export class PolicyEngine {
     readonly unknown: 'confine' | 'ask',
   ) {}
 
+  /**
+   * Verdicts already reached by this engine, by line, folder and home. A
+   * decision depends on nothing else (the compiled rules of one engine never
+   * change: a changed config builds a new engine, with an empty cache), so a
+   * model that runs the same command again is not parsed and judged again.
+   * Only verdicts reached without an internal error are kept. Each hit is a
+   * copy, so no caller can change what the next one gets.
+   */
+  private readonly decisions = new Map<string, PolicyResult>();
+  private static readonly MAX_DECISIONS = 256;
+  /** Longer lines (a heredoc with a file in it) are judged afresh each time: the cache stays a few MB at most. */
+  private static readonly MAX_KEPT_LINE = 8 * 1024;
+  private description: string | undefined;
+
   /** Loads the grammar (once per process) and compiles the configured patterns. */
   static async create(opts: PolicyEngineOptions): Promise<PolicyEngine> {
     const parser = await getBashParser();
@@ -93,6 +107,24 @@ export class PolicyEngine {
   decide(commandLine: string, context: DecideContext): PolicyResult {
     const cwd = path.posix.resolve('/', context.cwd || '/');
     const home = context.home ? path.posix.resolve('/', context.home) : undefined;
+    const key = `${cwd}\0${home ?? ''}\0${home === undefined ? 0 : 1}\0${commandLine}`;
+    const known = this.decisions.get(key);
+    if (known) {
+      // Most recently used last: the oldest is the one dropped when the cache is full.
+      this.decisions.delete(key);
+      this.decisions.set(key, known);
+      return copyOf(known);
+    }
+    const fresh = this.judgeFresh(commandLine, cwd, home);
+    if (fresh.cacheable && commandLine.length <= PolicyEngine.MAX_KEPT_LINE) {
+      if (this.decisions.size >= PolicyEngine.MAX_DECISIONS) this.decisions.delete(this.decisions.keys().next().value!);
+      this.decisions.set(key, copyOf(fresh.result));
+    }
+    return fresh.result;
+  }
+
+  /** The verdict worked out from the line; `cacheable` is false when it came from an internal error (which may pass). */
+  private judgeFresh(commandLine: string, cwd: string, home: string | undefined): { result: PolicyResult; cacheable: boolean } {
     const extra: Pick<PolicyResult, 'fallback' | 'profile'> = {
       fallback: this.policy.fallback,
       profile: this.policy.profileName,
@@ -104,25 +136,29 @@ export class PolicyEngine {
       : [];
     if (commandLine.length > MAX_LINE_LENGTH) {
       return {
-        decision: 'require_approval',
-        segments: [],
-        reasons: [`the line is longer than ${MAX_LINE_LENGTH} characters: too long to judge`, ...notes],
-        ...extra,
+        result: {
+          decision: 'require_approval',
+          segments: [],
+          reasons: [`the line is longer than ${MAX_LINE_LENGTH} characters: too long to judge`, ...notes],
+          ...extra,
+        },
+        cacheable: false,
       };
     }
     const facts: LineFacts = { commands: [], functions: [], floors: [] };
     try {
       analyzeLine(this.parser, commandLine, home, facts);
       const { confinable, remember, ...judged } = judgeLine(facts, this.policy, { cwd, home, protect: this.protect });
-      return {
+      const result: PolicyResult = {
         ...judged,
         reasons: [...judged.reasons, ...notes],
         ...extra,
         ...(confinable && this.unknown === 'confine' ? { confinable: true } : {}),
         ...(remember ? { remember: { list: 'auto_allow' as const, pattern: remember } } : {}),
       };
+      return { result, cacheable: true };
     } catch (err) {
-      return this.failClosed(facts, err, { cwd, home, protect: this.protect }, extra, notes);
+      return { result: this.failClosed(facts, err, { cwd, home, protect: this.protect }, extra, notes), cacheable: false };
     }
   }
 
@@ -174,6 +210,19 @@ export class PolicyEngine {
 
   /** The policy in one paragraph, for the AI's system prompt. */
   describe(): string {
-    return describePolicy(this.policy);
+    // The compiled rules never change: said once, sent with every request.
+    this.description ??= describePolicy(this.policy);
+    return this.description;
   }
+}
+
+/** A deep copy of plain data (objects, arrays, text, numbers, undefined-valued keys kept): what a verdict is made of. */
+function copyOf<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyOf) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) out[k] = copyOf((value as Record<string, unknown>)[k]);
+    return out as T;
+  }
+  return value;
 }

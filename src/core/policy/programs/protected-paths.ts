@@ -239,6 +239,7 @@ function cachedIndex(ctx: ProtectedPathContext): Indexed {
     ctx.memoryDir ?? '',
     (ctx.extra ?? []).join('\0'),
     (ctx.ownFiles ?? []).join('\0'),
+    (ctx.ownTrees ?? []).join('\0'),
   ].join('\n');
   let ix = cache.get(key);
   if (!ix) {
@@ -263,6 +264,11 @@ function cachedIndex(ctx: ProtectedPathContext): Indexed {
 
 function cached(ctx: ProtectedPathContext): ProtectedPath[] {
   return cachedIndex(ctx).list;
+}
+
+/** `protectedPaths(ctx)`, worked out once per context (by its contents): shared, do not change it. */
+export function knownProtectedPaths(ctx: ProtectedPathContext): readonly ProtectedPath[] {
+  return cached(ctx);
 }
 
 /** Every protected place for this context (the anywhere-entries are matched by `protectedReason`). */
