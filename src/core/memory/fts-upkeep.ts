@@ -31,8 +31,8 @@ export interface IndexUpkeepOptions {
 
 export type StepResult = 'merged' | 'done' | 'busy';
 
-/** One step's budget: about 1 MB written, a few ms of lock at 1,000,000 memories (see docs/performance.md). */
-export const UPKEEP_PAGES_PER_STEP = 256;
+/** One step's budget: a few hundred KB written, a few ms of lock (see docs/performance.md). */
+export const UPKEEP_PAGES_PER_STEP = 64;
 const UPKEEP_IDLE_MS = 2000;
 const UPKEEP_GAP_MS = 25;
 /** Merge a level once it holds this many segments (FTS5's minimum). */
