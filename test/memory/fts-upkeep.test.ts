@@ -120,4 +120,16 @@ describe('FTS index merge upkeep', () => {
       store.close();
     }
   });
+
+  it('is not run by a read-only store', () => {
+    const store = openMemoryStore(file, { upkeep: { idleMs: 60_000 } });
+    writeOneByOne(store, 60);
+    store.close();
+    const reader = openMemoryStore(file, { readonly: true });
+    try {
+      expect(() => reader.upkeepStep()).toThrow(expect.objectContaining({ kind: 'readonly' }));
+    } finally {
+      reader.close();
+    }
+  });
 });

@@ -92,7 +92,8 @@ export class IndexUpkeep {
         return (this.stmts.changes.get() as number) - before >= 2 ? 'merged' : 'done';
       });
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return 'busy';
+      // Another connection's lock (at BEGIN, or a snapshot it moved on): the step gives way and is tried later.
+      if (/^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code))) return 'busy';
       throw err;
     } finally {
       if (this.db.open) this.db.pragma(`busy_timeout = ${wait}`);
@@ -121,9 +122,9 @@ export class IndexUpkeep {
     try {
       result = this.step();
     } catch (err) {
-      // A full disk or a read-only file may pass; anything else stops upkeep (searches do not need it).
-      if (isTransientStorageError(err)) this.schedule(this.idleMs);
-      else this.lastError = err as Error;
+      // A full disk or a read-only file may pass: tried again after the next write, not polled.
+      // Anything else stops upkeep for good (searches do not need it).
+      if (!isTransientStorageError(err)) this.lastError = err as Error;
       return;
     }
     if (result === 'merged') this.schedule(this.gapMs);
