@@ -3,11 +3,19 @@
  *
  *   npm run bench -- memory [--memories N] [--queries N] [--sections insert,sync,search] [--file PATH]
  *   npm run bench -- memory --memories 1000000
+ *   npm run bench -- memory --memories 1000000 --file F --foreign-writes 20000 [--upkeep]
  *
  * --file keeps the searched memory file at PATH and reuses it on the next run
  * with the same --memories (building 1,000,000 memories takes minutes);
  * --sections leaves out the insert or sync parts (the search always runs);
  * --like-queries N times aigpt's LIKE on only the first N queries of each class.
+ * --foreign-writes K first has another connection insert K memories, one
+ * transaction each, each indexed by a sync (a file written as aigpt writes:
+ * many index segments; the file then holds more than --memories, and a
+ * later run with the same --memories reuses it); --upkeep then runs the
+ * index's merge upkeep to the end before searching (steps, time, bytes
+ * written, and how long another writer waited). The search prints the
+ * index's segment count.
  *
  * Builds a memory file of N memories (a Zipf-distributed vocabulary, 8-40
  * words each, one in twenty in Japanese), then in this run and on this file
@@ -34,8 +42,10 @@ import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
 import { CommandLog, openMemoryStore } from '../src/core/memory';
 import { MemoryIndex } from '../src/core/memory/fts';
+import { segmentCount } from '../src/core/memory/fts-upkeep';
 import { nowDbTimestamp } from '../src/core/memory/format';
 import { parseQuery } from '../src/core/memory/text';
+import { foreignWrites, runUpkeep } from './lib/index-upkeep';
 import { mulberry32, percentile } from './lib/stats';
 
 const { values } = parseArgs({
@@ -46,6 +56,9 @@ const { values } = parseArgs({
     file: { type: 'string' },
     // aigpt's LIKE reads the whole table per query (seconds at 1,000,000): it may be measured on fewer queries.
     'like-queries': { type: 'string' },
+    'foreign-writes': { type: 'string', default: '0' },
+    upkeep: { type: 'boolean', default: false },
+    'upkeep-pages': { type: 'string' },
   },
 });
 const N = Number(values.memories);
@@ -170,9 +183,10 @@ try {
 
   const file = values.file ?? path.join(dir, 'memory.db');
   const reuse = values.file !== undefined && fs.existsSync(file);
-  const store = openMemoryStore(file);
-  if (reuse && store.count() !== N)
-    throw new Error(`${file} holds ${store.count()} memories, not ${N}: remove it or pass --memories ${store.count()}`);
+  const pagesPerStep = values['upkeep-pages'] === undefined ? undefined : Number(values['upkeep-pages']);
+  const store = openMemoryStore(file, { upkeep: { pagesPerStep } });
+  if (reuse && store.count() < N)
+    throw new Error(`${file} holds ${store.count()} memories, fewer than ${N}: remove it or pass --memories ${store.count()}`);
   if (!reuse) {
     const [, tBulk] = time(() => {
       store.connection.exec('BEGIN IMMEDIATE');
@@ -189,6 +203,9 @@ try {
       `\nreusing ${file} (${N.toLocaleString('en')} memories; index brought up to date in ${(t / 1000).toFixed(1)} s, ${r.added.toLocaleString('en')} rows indexed)`,
     );
   }
+
+  if (Number(values['foreign-writes']) > 0) foreignWrites(store, file, texts, Number(values['foreign-writes']));
+  if (values.upkeep) runUpkeep(store, file, pagesPerStep);
 
   // --- keeping in step with other writers -----------------------------------
   if (SECTIONS.has('sync')) {
@@ -325,6 +342,7 @@ try {
       b95: percentile(b, 95),
     };
   };
+  console.log(`\nfull-text index: ${segmentCount(store.connection)} segments`);
   console.log(
     `\nsearch, ${results.length} queries, limit 20 (FTS: ranked, with snippets; LIKE: aigpt's query, every match${LIKE_PER_CLASS < QUERIES_PER_CLASS ? `, on the first ${LIKE_PER_CLASS} of each class` : ''})`,
   );

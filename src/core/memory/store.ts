@@ -4,6 +4,7 @@ import { openWritableOrReadOnly } from './open-mode';
 import { isWriteBlocked, MemoryStoreError, toMemoryError } from './errors';
 import { newUlid, nowDbTimestamp, parseRelatedEntities, toF32 } from './format';
 import { MemoryIndex, type SyncResult } from './fts';
+import { IndexUpkeep, type IndexUpkeepOptions, type StepResult } from './fts-upkeep';
 import { rankedCandidates, Ranker } from './rank';
 import { getProfile, latestAnalysis, saveAnalysis, type LayerSource, type UserProfile } from './profile';
 import { getRelationship, listRelationships, type RelationshipInference } from './relationships';
@@ -26,6 +27,8 @@ interface MemoryRow {
 export interface StoreOptions extends OpenOptions {
   /** Phrases matching more memories than this are not weighed by bm25 (see rank.ts; tests make it small). */
   commonPhraseMatches?: number;
+  /** The index's merge upkeep (fts-upkeep.ts); false turns it off (benches drive it by hand). */
+  upkeep?: IndexUpkeepOptions | false;
 }
 
 const COLUMNS = 'rowid, id, content, ai_interpretation, priority_score, related_entities, created_at, updated_at';
@@ -90,6 +93,7 @@ export class MemoryStore {
   private readonly db: Database.Database;
   private readonly index: MemoryIndex | undefined;
   private readonly ranker: Ranker | undefined;
+  private readonly upkeep: IndexUpkeep | undefined;
   private closed = false;
   private readonly stmts;
 
@@ -112,6 +116,7 @@ export class MemoryStore {
       }
       this.index = state.missingAiosTables.length === 0 ? new MemoryIndex(db) : undefined;
       this.ranker = this.index ? new Ranker(db, options.commonPhraseMatches) : undefined;
+      this.upkeep = this.index && !this.readonly && options.upkeep !== false ? new IndexUpkeep(db, options.upkeep || {}) : undefined;
       this.stmts = {
         insert: db.prepare(
           `INSERT INTO memories (id, content, ai_interpretation, priority_score, related_entities, created_at, updated_at)
@@ -133,6 +138,8 @@ export class MemoryStore {
     }
     this.db = db;
     this.journalMode = journalMode;
+    // A file written before (by batches, or by an aios without upkeep) may hold many segments.
+    this.upkeep?.noteWrite();
   }
 
   /** The connection, for sibling modules of this folder (history, layers). */
@@ -178,6 +185,7 @@ export class MemoryStore {
         const rowid = Number(info.lastInsertRowid);
         this.index?.put(rowid, id, text, interp);
         this.stmts.clearRelationships.run();
+        this.upkeep?.noteWrite();
         return rowToMemory(this.stmts.byRowid.get(rowid) as MemoryRow);
       }),
     );
@@ -201,6 +209,7 @@ export class MemoryStore {
         const after = this.stmts.byRowid.get(row.rowid) as MemoryRow;
         this.index?.put(after.rowid, after.id, after.content, after.ai_interpretation);
         this.stmts.clearRelationships.run();
+        this.upkeep?.noteWrite();
         return rowToMemory(after);
       }),
     );
@@ -215,6 +224,7 @@ export class MemoryStore {
         this.stmts.remove.run(row.rowid);
         this.index?.remove(row.rowid);
         this.stmts.clearRelationships.run();
+        this.upkeep?.noteWrite();
         return true;
       }),
     );
@@ -245,8 +255,26 @@ export class MemoryStore {
           'the full-text index tables are missing and the store is read-only',
           'AIOS_NO_INDEX',
         );
-      return this.index.sync();
+      return this.noteSync(this.index.sync());
     });
+  }
+
+  /**
+   * One step of the index's merge upkeep now, rather than on its timer
+   * (benches, tools): 'done' when no level of the index holds two segments,
+   * 'busy' when another connection holds the write lock.
+   */
+  upkeepStep(): StepResult {
+    return this.guard(() => {
+      if (!this.upkeep) throw new MemoryStoreError('readonly', this.path, 'the store keeps no index it may write', 'AIOS_NO_INDEX');
+      return this.upkeep.step();
+    });
+  }
+
+  /** A sync that wrote the index made new segments: upkeep merges them once the store is idle. */
+  private noteSync(result: SyncResult): SyncResult {
+    if (result.added + result.updated + result.removed > 0) this.upkeep?.noteWrite();
+    return result;
   }
 
   /** Rows in the full-text index (may lag `count()` until the next search). */
@@ -298,7 +326,7 @@ export class MemoryStore {
 
   private trySync(): boolean {
     try {
-      this.index?.sync();
+      if (this.index) this.noteSync(this.index.sync());
       return true;
     } catch (err) {
       const e = toMemoryError(err, this.path);
@@ -361,6 +389,7 @@ export class MemoryStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.upkeep?.close();
     this.db.close();
   }
 }
