@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { removeRun, runInOverlay } from '../../src/core/jail/preview';
+import { removeRun, runInOverlay, spentRunsRemoved } from '../../src/core/jail/preview';
 import { beginTransaction, commitTransaction, undoRecord, UndoStore } from '../../src/core/transaction';
 import { canRun, makeMachine, treeHash } from './support';
 
@@ -30,7 +30,10 @@ beforeEach(() => {
   makeMachine(machine);
   store = new UndoStore(path.join(base, 'state'));
 });
-afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
+afterEach(async () => {
+  await spentRunsRemoved();
+  fs.rmSync(base, { recursive: true, force: true });
+});
 
 const begin = (command: string) =>
   beginTransaction(store, { command, cwd: path.join(machine, 'home/me'), env, paths: [machine], network: false, timeoutMs: 20_000 });
