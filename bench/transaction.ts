@@ -19,7 +19,10 @@
  * series also says the CPU time one run costs (aios and every process it
  * started), which a busy machine does not stretch as it does the wall clock.
  *
- *   npx tsx bench/transaction.ts [--runs N]      (as root: transactions need it)
+ *   npx tsx bench/transaction.ts [--runs N] [--ballast-mb MB]      (as root: transactions need it)
+ *
+ * --ballast-mb makes the bench process that much larger (touched memory), as
+ * a long-running aios is: each process aios starts costs a fork of it.
  *
  * Targets: small ≤ 50 ms added (median), apt ≤ 20 % added.
  */
@@ -30,14 +33,17 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { approvedLaunch } from '../src/core/jail';
 import { findOnPath, ociRuntime } from '../src/core/jail/oci-runtime';
+import { spentRunsRemoved } from '../src/core/jail/preview';
 import { beginTransaction, commitTransaction, undoRecord, UndoStore } from '../src/core/transaction';
 import { formatBytes } from '../src/core/preview';
 import { aptInstallInto, buildDeb, scratchDpkgRoot } from '../test/transaction/support';
 import { tempUser, treeFor } from '../test/jail/support';
 import { CpuTally } from './lib/cpu';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' }, 'ballast-mb': { type: 'string', default: '0' } } });
 const runs = Number(values.runs);
+// A larger aios (the Electron app, a long chat): every process it starts costs a fork of its whole memory.
+const ballast = Buffer.alloc(Number(values['ballast-mb']) * 1024 * 1024, 1);
 if (process.getuid?.() !== 0) throw new Error('transactions need root: run the bench as root');
 const base = fs.realpathSync(fs.mkdtempSync(path.join('/var/tmp', 'aios-bench-tx-')));
 const tree = path.join(base, 'work');
@@ -71,9 +77,8 @@ async function transaction(
   const t1 = performance.now();
   const c = commitTransaction(store, p, { command, cwd, limits, dpkgStatus: path.join(base, 'm/var/lib/dpkg/status') });
   const t2 = performance.now();
-  // The spent upper layers are removed after the answer (setImmediate): let that happen outside every timed window.
-  await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  // The spent upper layers are removed after the answer, off the event loop: waited for outside every timed window.
+  await spentRunsRemoved();
   return { ms: t2 - t0, commitMs: t2 - t1, id: c.record?.id ?? null };
 }
 
@@ -100,7 +105,7 @@ async function underRunc<T>(fn: () => Promise<T>): Promise<T> {
 
 try {
   console.log(
-    `transaction (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, runtime ${runtime?.name ?? 'none'}, state in ${store.root})`,
+    `transaction (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, runtime ${runtime?.name ?? 'none'}, state in ${store.root}, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB with ${ballast.length / 2 ** 20} MB of ballast)`,
   );
   // Small command.
   const small = { bare: [] as number[], small: [] as number[], machine: [] as number[], runc: [] as number[] };
