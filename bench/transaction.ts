@@ -30,10 +30,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { approvedLaunch } from '../src/core/jail';
 import { findOnPath, ociRuntime } from '../src/core/jail/oci-runtime';
-import { spentRunsRemoved } from '../src/core/jail/preview';
+import { removeRun, removeRunLater, spentRunsRemoved } from '../src/core/jail/preview';
+import { readXattrs } from '../src/core/transaction/xattrs';
 import { beginTransaction, commitTransaction, undoRecord, UndoStore } from '../src/core/transaction';
 import { formatBytes } from '../src/core/preview';
 import { aptInstallInto, buildDeb, scratchDpkgRoot } from '../test/transaction/support';
@@ -123,6 +125,8 @@ try {
   line('tx (machine)', small.machine, median(small.bare), ' (target ≤ 50 ms added)', cpu.perRun('machine'));
   if (alsoRunc) line('tx (runc)', small.runc, median(small.bare), ' (the tree, under runc)', cpu.perRun('runc'));
 
+  await pieces();
+
   // apt-get install of a small local package on a scratch root.
   const m = path.join(base, 'm');
   scratchDpkgRoot(m);
@@ -184,6 +188,63 @@ try {
   await throughSudo();
 } finally {
   fs.rmSync(base, { recursive: true, force: true });
+}
+
+/**
+ * The two costs besides the launch, on the small command's own upper layer:
+ * its attributes read in-process against one getfattr for the same paths
+ * (the process each transaction used to start for it), and how long removing
+ * the spent run holds the event loop, synchronously against off it.
+ */
+async function pieces(): Promise<void> {
+  const got = {
+    inProcess: [] as number[],
+    getfattr: [] as number[],
+    rmSync: [] as number[],
+    rmLater: [] as number[],
+    rmLaterDone: [] as number[],
+  };
+  for (let i = 0; i < runs; i++) {
+    const p = await beginTransaction(store, { command: SMALL, cwd: tree, env, paths: [tree], network: false, timeoutMs: 120_000 });
+    const paths: string[] = [];
+    const walk = (upper: string, dir: string, rel: string) => {
+      for (const n of fs.readdirSync(path.join(upper, rel))) {
+        const r = path.join(rel, n);
+        paths.push(path.join(upper, r));
+        if (fs.existsSync(path.join(dir, r))) paths.push(path.join(dir, r));
+        if (fs.lstatSync(path.join(upper, r)).isDirectory()) walk(upper, dir, r);
+      }
+    };
+    for (const t of p.run.targets) walk(t.upper, t.dir, '');
+    let t0 = performance.now();
+    readXattrs(paths);
+    got.inProcess.push(performance.now() - t0);
+    t0 = performance.now();
+    spawnSync('getfattr', ['--absolute-names', '-h', '-d', '-m', '-', '-e', 'base64', '--', ...paths], { encoding: 'utf8' });
+    got.getfattr.push(performance.now() - t0);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (i % 2 === 0) {
+      t0 = performance.now();
+      removeRun(p.run);
+      got.rmSync.push(performance.now() - t0);
+    } else {
+      // The longest the event loop waited while the removal ran (a 1 ms timer's own lateness included).
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
+      t0 = performance.now();
+      await removeRunLater(p.run);
+      got.rmLaterDone.push(performance.now() - t0);
+      delay.disable();
+      got.rmLater.push(delay.max / 1e6);
+    }
+  }
+  console.log(`the small command's other costs, median of ${runs} (removal: half of them each way)`);
+  console.log(
+    `  attributes  ${median(got.inProcess).toFixed(2).padStart(8)} ms in-process  against ${median(got.getfattr).toFixed(2)} ms for one getfattr (min ${Math.min(...got.getfattr).toFixed(2)})`,
+  );
+  console.log(
+    `  removal     removeRun holds the event loop ${median(got.rmSync).toFixed(1)} ms (max ${Math.max(...got.rmSync).toFixed(1)}); removeRunLater's longest stall ${median(got.rmLater).toFixed(1)} ms (max ${Math.max(...got.rmLater).toFixed(1)}), done in ${median(got.rmLaterDone).toFixed(1)} ms`,
+  );
 }
 
 /** The small command as a user with passwordless sudo: notify, a transaction through the root helper, the helper's start. */
