@@ -203,6 +203,7 @@ async function pieces(): Promise<void> {
     rmSync: [] as number[],
     rmLater: [] as number[],
     rmLaterDone: [] as number[],
+    idle: [] as number[],
   };
   for (let i = 0; i < runs; i++) {
     const p = await beginTransaction(store, { command: SMALL, cwd: tree, env, paths: [tree], network: false, timeoutMs: 120_000 });
@@ -236,6 +237,12 @@ async function pieces(): Promise<void> {
       got.rmLaterDone.push(performance.now() - t0);
       delay.disable();
       got.rmLater.push(delay.max / 1e6);
+      // The same, over as long doing nothing: what the machine's load alone makes a timer late by.
+      const idle = monitorEventLoopDelay({ resolution: 1 });
+      idle.enable();
+      await new Promise((resolve) => setTimeout(resolve, got.rmLaterDone.at(-1)));
+      idle.disable();
+      got.idle.push(idle.max / 1e6);
     }
   }
   console.log(`the small command's other costs, median of ${runs} (removal: half of them each way)`);
@@ -243,7 +250,7 @@ async function pieces(): Promise<void> {
     `  attributes  ${median(got.inProcess).toFixed(2).padStart(8)} ms in-process  against ${median(got.getfattr).toFixed(2)} ms for one getfattr (min ${Math.min(...got.getfattr).toFixed(2)})`,
   );
   console.log(
-    `  removal     removeRun holds the event loop ${median(got.rmSync).toFixed(1)} ms (max ${Math.max(...got.rmSync).toFixed(1)}); removeRunLater's longest stall ${median(got.rmLater).toFixed(1)} ms (max ${Math.max(...got.rmLater).toFixed(1)}), done in ${median(got.rmLaterDone).toFixed(1)} ms`,
+    `  removal     removeRun holds the event loop ${median(got.rmSync).toFixed(1)} ms (max ${Math.max(...got.rmSync).toFixed(1)}); removeRunLater's longest stall ${median(got.rmLater).toFixed(1)} ms (max ${Math.max(...got.rmLater).toFixed(1)}), done in ${median(got.rmLaterDone).toFixed(1)} ms; idle as long, ${median(got.idle).toFixed(1)} ms (max ${Math.max(...got.idle).toFixed(1)})`,
   );
 }
 
