@@ -19,7 +19,10 @@
  * series also says the CPU time one run costs (aios and every process it
  * started), which a busy machine does not stretch as it does the wall clock.
  *
- *   npx tsx bench/transaction.ts [--runs N]      (as root: transactions need it)
+ *   npx tsx bench/transaction.ts [--runs N] [--ballast-mb MB]      (as root: transactions need it)
+ *
+ * --ballast-mb makes the bench process that much larger (touched memory), as
+ * a long-running aios is: each process aios starts costs a fork of it.
  *
  * Targets: small ≤ 50 ms added (median), apt ≤ 20 % added.
  */
@@ -27,17 +30,22 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { approvedLaunch } from '../src/core/jail';
 import { findOnPath, ociRuntime } from '../src/core/jail/oci-runtime';
+import { removeRun, removeRunLater, spentRunsRemoved } from '../src/core/jail/preview';
+import { readXattrs } from '../src/core/transaction/xattrs';
 import { beginTransaction, commitTransaction, undoRecord, UndoStore } from '../src/core/transaction';
 import { formatBytes } from '../src/core/preview';
 import { aptInstallInto, buildDeb, scratchDpkgRoot } from '../test/transaction/support';
 import { tempUser, treeFor } from '../test/jail/support';
 import { CpuTally } from './lib/cpu';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' }, 'ballast-mb': { type: 'string', default: '0' } } });
 const runs = Number(values.runs);
+// A larger aios (the Electron app, a long chat): every process it starts costs a fork of its whole memory.
+const ballast = Buffer.alloc(Number(values['ballast-mb']) * 1024 * 1024, 1);
 if (process.getuid?.() !== 0) throw new Error('transactions need root: run the bench as root');
 const base = fs.realpathSync(fs.mkdtempSync(path.join('/var/tmp', 'aios-bench-tx-')));
 const tree = path.join(base, 'work');
@@ -71,9 +79,8 @@ async function transaction(
   const t1 = performance.now();
   const c = commitTransaction(store, p, { command, cwd, limits, dpkgStatus: path.join(base, 'm/var/lib/dpkg/status') });
   const t2 = performance.now();
-  // The spent upper layers are removed after the answer (setImmediate): let that happen outside every timed window.
-  await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  // The spent upper layers are removed after the answer, off the event loop: waited for outside every timed window.
+  await spentRunsRemoved();
   return { ms: t2 - t0, commitMs: t2 - t1, id: c.record?.id ?? null };
 }
 
@@ -100,7 +107,7 @@ async function underRunc<T>(fn: () => Promise<T>): Promise<T> {
 
 try {
   console.log(
-    `transaction (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, runtime ${runtime?.name ?? 'none'}, state in ${store.root})`,
+    `transaction (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, runtime ${runtime?.name ?? 'none'}, state in ${store.root}, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB with ${ballast.length / 2 ** 20} MB of ballast)`,
   );
   // Small command.
   const small = { bare: [] as number[], small: [] as number[], machine: [] as number[], runc: [] as number[] };
@@ -117,6 +124,8 @@ try {
   line('tx (tree)', small.small, median(small.bare), ' (target ≤ 50 ms added)', cpu.perRun('tree'));
   line('tx (machine)', small.machine, median(small.bare), ' (target ≤ 50 ms added)', cpu.perRun('machine'));
   if (alsoRunc) line('tx (runc)', small.runc, median(small.bare), ' (the tree, under runc)', cpu.perRun('runc'));
+
+  await pieces();
 
   // apt-get install of a small local package on a scratch root.
   const m = path.join(base, 'm');
@@ -179,6 +188,70 @@ try {
   await throughSudo();
 } finally {
   fs.rmSync(base, { recursive: true, force: true });
+}
+
+/**
+ * The two costs besides the launch, on the small command's own upper layer:
+ * its attributes read in-process against one getfattr for the same paths
+ * (the process each transaction used to start for it), and how long removing
+ * the spent run holds the event loop, synchronously against off it.
+ */
+async function pieces(): Promise<void> {
+  const got = {
+    inProcess: [] as number[],
+    getfattr: [] as number[],
+    rmSync: [] as number[],
+    rmLater: [] as number[],
+    rmLaterDone: [] as number[],
+    idle: [] as number[],
+  };
+  for (let i = 0; i < runs; i++) {
+    const p = await beginTransaction(store, { command: SMALL, cwd: tree, env, paths: [tree], network: false, timeoutMs: 120_000 });
+    const paths: string[] = [];
+    const walk = (upper: string, dir: string, rel: string) => {
+      for (const n of fs.readdirSync(path.join(upper, rel))) {
+        const r = path.join(rel, n);
+        paths.push(path.join(upper, r));
+        if (fs.existsSync(path.join(dir, r))) paths.push(path.join(dir, r));
+        if (fs.lstatSync(path.join(upper, r)).isDirectory()) walk(upper, dir, r);
+      }
+    };
+    for (const t of p.run.targets) walk(t.upper, t.dir, '');
+    let t0 = performance.now();
+    readXattrs(paths);
+    got.inProcess.push(performance.now() - t0);
+    t0 = performance.now();
+    spawnSync('getfattr', ['--absolute-names', '-h', '-d', '-m', '-', '-e', 'base64', '--', ...paths], { encoding: 'utf8' });
+    got.getfattr.push(performance.now() - t0);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (i % 2 === 0) {
+      t0 = performance.now();
+      removeRun(p.run);
+      got.rmSync.push(performance.now() - t0);
+    } else {
+      // The longest the event loop waited while the removal ran (a 1 ms timer's own lateness included).
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
+      t0 = performance.now();
+      await removeRunLater(p.run);
+      got.rmLaterDone.push(performance.now() - t0);
+      delay.disable();
+      got.rmLater.push(delay.max / 1e6);
+      // The same, over as long doing nothing: what the machine's load alone makes a timer late by.
+      const idle = monitorEventLoopDelay({ resolution: 1 });
+      idle.enable();
+      await new Promise((resolve) => setTimeout(resolve, got.rmLaterDone.at(-1)));
+      idle.disable();
+      got.idle.push(idle.max / 1e6);
+    }
+  }
+  console.log(`the small command's other costs, median of ${runs} (removal: half of them each way)`);
+  console.log(
+    `  attributes  ${median(got.inProcess).toFixed(2).padStart(8)} ms in-process  against ${median(got.getfattr).toFixed(2)} ms for one getfattr (min ${Math.min(...got.getfattr).toFixed(2)})`,
+  );
+  console.log(
+    `  removal     removeRun holds the event loop ${median(got.rmSync).toFixed(1)} ms (max ${Math.max(...got.rmSync).toFixed(1)}); removeRunLater's longest stall ${median(got.rmLater).toFixed(1)} ms (max ${Math.max(...got.rmLater).toFixed(1)}), done in ${median(got.rmLaterDone).toFixed(1)} ms; idle as long, ${median(got.idle).toFixed(1)} ms (max ${Math.max(...got.idle).toFixed(1)})`,
+  );
 }
 
 /** The small command as a user with passwordless sudo: notify, a transaction through the root helper, the helper's start. */

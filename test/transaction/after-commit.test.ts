@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { Gate } from '../../src/core/gate';
 import { TransactionsConfigSchema } from '../../src/core/config/schema';
 import { loadConfig } from '../../src/core/config/load';
@@ -37,8 +38,9 @@ describe.skipIf(!canRun)('after the commit: systemd is told about new units', ()
     history = new CommandLog(path.join(base, 'memory.db'));
     events.length = 0;
   });
-  afterEach(() => {
+  afterEach(async () => {
     history.close();
+    await spentRunsRemoved();
     fs.rmSync(base, { recursive: true, force: true });
   });
 

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { CommandLog } from '../../src/core/memory/history';
 import { beginTransaction, commitTransaction, UndoStore } from '../../src/core/transaction';
 import { factsOf, historyEffects } from '../../src/core/transaction/hook';
@@ -24,7 +25,10 @@ beforeEach(() => {
   fs.mkdirSync(path.join(base, 'config'));
   fs.writeFileSync(path.join(base, 'config', 'config.toml'), `[transactions]\nstate_dir = "${base}/state"\n`);
 });
-afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
+afterEach(async () => {
+  await spentRunsRemoved();
+  fs.rmSync(base, { recursive: true, force: true });
+});
 
 function aios(...args: string[]) {
   const r = spawnSync(TSX, [CLI, ...args], {

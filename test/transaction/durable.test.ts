@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { removeRun, runInOverlay } from '../../src/core/jail/preview';
+import { removeRun, runInOverlay, spentRunsRemoved } from '../../src/core/jail/preview';
 import { commitTransaction, undoRecord, type UndoStore } from '../../src/core/transaction';
 import { beginScratch, canRun, SCRATCH_ENV as env, SCRATCH_LIMITS as limits, scratchMachine, treeHash } from './support';
 
@@ -23,7 +23,10 @@ let base: string;
 let machine: string;
 let store: UndoStore;
 beforeEach(() => ({ base, machine, store } = scratchMachine('aios-tx-durable-')));
-afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
+afterEach(async () => {
+  await spentRunsRemoved();
+  fs.rmSync(base, { recursive: true, force: true });
+});
 
 const begin = (command: string) => beginScratch(store, machine, command);
 const commit = (p: Awaited<ReturnType<typeof begin>>, command: string) => commitTransaction(store, p, { command, cwd: machine, limits });

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spentRunsRemoved } from '../../src/core/jail/preview';
 import {
   commitTransaction,
   discardTransaction,
@@ -26,7 +27,10 @@ let base: string;
 let machine: string;
 let store: UndoStore;
 beforeEach(() => ({ base, machine, store } = scratchMachine('aios-tx-test-')));
-afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
+afterEach(async () => {
+  await spentRunsRemoved();
+  fs.rmSync(base, { recursive: true, force: true });
+});
 
 async function run(command: string, cwd = path.join(machine, 'home/me')) {
   return beginScratch(store, machine, command, cwd);
@@ -65,7 +69,7 @@ describe.skipIf(!canRun)('transaction engine', () => {
     expect(p.effects.find((e) => e.path.endsWith('project/pw'))?.linkTarget).toBe('/etc/passwd');
     // Nothing real was written by the run.
     expect(treeHash(machine)).toEqual(before);
-    discardTransaction(p);
+    await discardTransaction(p);
     expect(treeHash(machine)).toEqual(before);
     expect(fs.readdirSync(store.scratch)).toEqual([]);
   });
@@ -158,7 +162,7 @@ describe.skipIf(!canRun)('transaction engine', () => {
       `ls -A ${store.root} | wc -l; cat ${store.records}/*/pre/* 2>/dev/null | grep -c secret || true; ls ../../var/lib/aios`,
     );
     expect(p.stdout.trim().split('\n')).toEqual(['0', '0', 'transactions']);
-    discardTransaction(p);
+    await discardTransaction(p);
   });
 
   it("keeps the undo records out of a preview's sight too", async () => {
@@ -183,7 +187,7 @@ describe.skipIf(!canRun)('transaction engine', () => {
       `${JSON.stringify({ command: 'the cut-off one', cwd: machine, createdAt: new Date().toISOString() })}\n`,
     );
     applySteps(p.steps.slice(0, 2), made.dir);
-    discardTransaction(p);
+    await discardTransaction(p);
     expect(treeHash(machine)).not.toEqual(h0);
     const [rec, ...more] = store.recoverInterrupted();
     expect(more).toEqual([]);
@@ -219,6 +223,6 @@ describe.skipIf(!canRun)('transaction engine', () => {
     expect(p.exitCode, p.stderr).toBe(0);
     expect(p.stdout.trim()).toBe(os.hostname());
     expect(p.stderr).not.toMatch(/unable to resolve host/);
-    discardTransaction(p);
+    await discardTransaction(p);
   });
 });

@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { TransactionsConfigSchema } from '../../src/core/config/schema';
 import { SecretSet } from '../../src/core/environment/redact';
 import { Transactions } from '../../src/core/transaction/hook';
@@ -42,6 +43,7 @@ describe.skipIf(!canRun)('a transaction streams its output', () => {
   });
   afterEach(async () => {
     await new Promise<void>((r) => server.close(() => r()));
+    await spentRunsRemoved();
     fs.rmSync(base, { recursive: true, force: true });
   });
 

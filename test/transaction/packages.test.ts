@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { Gate, type ApprovalRequest } from '../../src/core/gate';
 import { loadConfig } from '../../src/core/config/load';
 import { TransactionsConfigSchema } from '../../src/core/config/schema';
@@ -48,7 +49,8 @@ beforeAll(() => {
     },
   );
 });
-afterAll(() => {
+afterAll(async () => {
+  await spentRunsRemoved();
   if (base) fs.rmSync(base, { recursive: true, force: true });
 });
 

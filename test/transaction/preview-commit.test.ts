@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Gate, type ApprovalRequest } from '../../src/core/gate';
 import type { Approver } from '../../src/core/gate/types';
@@ -53,8 +54,9 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     };
     events.length = 0;
   });
-  afterEach(() => {
+  afterEach(async () => {
     history.close();
+    await spentRunsRemoved();
     fs.rmSync(base, { recursive: true, force: true });
   });
 
@@ -142,8 +144,8 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     expect(r.result?.output).toContain('[aios] transaction: 1 changed (it can be undone: /undo)');
     const undo = card()?.undo as { recordId: string } | undefined;
     expect(undo?.recordId).toEqual(expect.any(String));
-    // The preview's upper layers are gone once it landed.
-    await new Promise((resolve) => setImmediate(resolve));
+    // The preview's upper layers are gone once it landed (removed off the event loop: waited for here).
+    await spentRunsRemoved();
     expect(scratchLeft()).toEqual([]);
     // The history keeps its effects, as for any transaction.
     expect(history.query({ changed: path.join(machine, 'etc') })[0]?.effects?.paths).toEqual([`changed ${conf}`]);

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { cannotUndo, cannotUndoReason } from '../../src/core/policy/programs/outside-world';
 import { discardTransaction, judgeEffects, judgePending, type UndoStore } from '../../src/core/transaction';
 import { unitChanges } from '../../src/core/transaction/services';
@@ -91,7 +92,10 @@ describe.skipIf(!canRun)('effect rules on a real overlay run', () => {
     ({ base, machine, store } = scratchMachine('aios-tx-rules-'));
     fs.mkdirSync(path.join(machine, 'var/lib/dpkg/info'), { recursive: true });
   });
-  afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
+  afterEach(async () => {
+    await spentRunsRemoved();
+    fs.rmSync(base, { recursive: true, force: true });
+  });
 
   it('finds a setuid file, capabilities, a protected write and a new program on PATH, with nothing landed', async () => {
     const p = await beginScratch(
@@ -116,7 +120,7 @@ describe.skipIf(!canRun)('effect rules on a real overlay run', () => {
         'protected-path etc/sudoers.d/me',
       ]),
     );
-    discardTransaction(p);
+    await discardTransaction(p);
     expect(fs.existsSync(path.join(machine, 'usr/bin/rootshell'))).toBe(false);
     expect(fs.existsSync(path.join(machine, 'etc/sudoers.d'))).toBe(false);
   });
@@ -130,7 +134,7 @@ describe.skipIf(!canRun)('effect rules on a real overlay run', () => {
     expect(p.exitCode, p.stderr).toBe(0);
     const findings = judgePending(p, { protect: {}, pathDirs: [path.join(machine, 'usr/bin')] }, path.join(machine, 'var/lib/dpkg/info'));
     expect(findings.filter((f) => f.rule === 'new-executable-on-path')).toEqual([]);
-    discardTransaction(p);
+    await discardTransaction(p);
   });
 });
 

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { Gate, type ApprovalRequest } from '../../src/core/gate';
 import { TransactionsConfigSchema } from '../../src/core/config/schema';
 import { Executor } from '../../src/core/executor/executor';
@@ -39,8 +40,9 @@ describe.skipIf(!canRun)('commands as transactions', () => {
     });
     events.length = 0;
   });
-  afterEach(() => {
+  afterEach(async () => {
     history.close();
+    await spentRunsRemoved();
     fs.rmSync(base, { recursive: true, force: true });
   });
 

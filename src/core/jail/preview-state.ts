@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { OverlayRun, OverlayTarget } from './preview';
 
 /** A preview's state directory: where it lives, what is read from it, and how it goes away (even after a killed aios). */
@@ -202,6 +203,57 @@ export function removeRun(run: OverlayRun): void {
   } catch {
     // Left for the next start's sweep: a preview's answer does not depend on its cleanup.
   }
+}
+
+const removing = new Set<Promise<void>>();
+
+/**
+ * removeRun without holding the event loop: the same steps, each handed to
+ * libuv's threads (tens of ms for a transaction's upper layers under other
+ * disk traffic, during which aios would answer nothing). Never rejects: what
+ * is left, the next start's sweep removes. spentRunsRemoved() waits for the
+ * ones still going.
+ */
+export function removeRunLater(run: OverlayRun): Promise<void> {
+  const done: Promise<void> = removeRunAsync(run)
+    .catch(() => undefined)
+    .finally(() => removing.delete(done));
+  removing.add(done);
+  return done;
+}
+
+/** Resolves once every removal removeRunLater started (including any started meanwhile) has finished. */
+export async function spentRunsRemoved(): Promise<void> {
+  while (removing.size > 0) await Promise.allSettled([...removing]);
+}
+
+const execFileAsync = promisify(execFile);
+
+async function removeRunAsync(run: OverlayRun): Promise<void> {
+  // What comes after (the answer) goes first.
+  await new Promise((resolve) => setImmediate(resolve));
+  const root = async (argv: string[]) => {
+    const sudo = run.elevated || process.getuid?.() !== 0;
+    await (
+      sudo
+        ? execFileAsync('sudo', ['-n', '--', ...argv], { timeout: 10_000 })
+        : execFileAsync(argv[0] as string, argv.slice(1), { timeout: 10_000 })
+    ).catch(() => undefined);
+  };
+  if (run.scratchMounted || isMountPoint(run.stateDir)) await root(['umount', '--lazy', run.stateDir]);
+  if (run.elevated) await root(['rm', '-rf', '--', run.stateDir]);
+  const chmodAll = async (dir: string): Promise<void> => {
+    let entries: fs.Dirent[];
+    try {
+      await fs.promises.chmod(dir, 0o700);
+      entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    await Promise.all(entries.filter((e) => e.isDirectory()).map((e) => chmodAll(path.join(dir, e.name))));
+  };
+  await chmodAll(run.stateDir);
+  await fs.promises.rm(run.stateDir, { recursive: true, force: true });
 }
 
 function isMountPoint(dir: string): boolean {

@@ -91,7 +91,7 @@ export interface OverlayRun {
 export const DEFAULT_PREVIEW_MEMORY = 512 * 1024 * 1024;
 const PIDS = 512;
 const TMP_BYTES = 64 * 1024 * 1024;
-export { defaultStateBase, removeRun, sweepStale } from './preview-state';
+export { defaultStateBase, removeRun, removeRunLater, spentRunsRemoved, sweepStale } from './preview-state';
 export { chooseTargets, planMounts } from './overlay-plan';
 
 export class PreviewRefused extends Error {}

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
-import { removeRun, runInOverlay, type OverlayRun, type OverlayRunOptions } from '../jail/preview';
+import { removeRun, removeRunLater, runInOverlay, type OverlayRun, type OverlayRunOptions } from '../jail/preview';
 import { applySteps, JOURNAL } from './apply';
 import { syncBeforeCommit } from './durable';
 import { readEffects, type ReadEffects } from './effects';
@@ -150,9 +150,9 @@ export function adoptPreview(run: OverlayRun, beganNs: bigint): PendingTransacti
   };
 }
 
-/** Drops what the command did: nothing lands. */
-export function discardTransaction(p: PendingTransaction): void {
-  removeRun(p.run);
+/** Drops what the command did: nothing lands. Its upper layers go from disk off the event loop; the promise says when. */
+export function discardTransaction(p: PendingTransaction): Promise<void> {
+  return removeRunLater(p.run);
 }
 
 export interface Committed {
@@ -205,8 +205,8 @@ export function commitTransaction(
     store.save(record);
     return { record, dropped: store.prune(meta.limits).filter((d) => d.id !== record.id) };
   } finally {
-    // Removing the spent upper layers from disk takes tens of ms: after the answer, not before it.
-    setImmediate(() => removeRun(p.run));
+    // Removing the spent upper layers from disk takes tens of ms: off the event loop, after the answer (spentRunsRemoved waits).
+    void removeRunLater(p.run);
   }
 }
 

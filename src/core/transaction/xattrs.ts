@@ -1,13 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as NapiXattr from '@napi-rs/xattr';
 
 /**
  * Extended attributes (file capabilities, ACLs, SELinux labels, overlayfs's
- * own bookkeeping), many files per process: Node has no xattr API, and one
- * process for many files is what keeps a commit of a package's hundreds of
- * files fast. Read with getfattr and removed with setfattr (attr, a few ms);
- * written (rare: a directory's own attributes changed) in python3, whose
- * values travel base64-encoded.
+ * own bookkeeping), read, written and removed inside aios with
+ * @napi-rs/xattr (a Node-API module: the same binary serves Node and
+ * Electron). Its calls act on a symlink itself, never on its target
+ * (llistxattr, lgetxattr, lsetxattr, lremovexattr). No process is started:
+ * each one would cost aios a fork of its whole memory, and a transaction
+ * reads attributes on every run.
  */
 
 export type Xattrs = Record<string, string>;
@@ -15,135 +16,93 @@ export type Xattrs = Record<string, string>;
 /** overlayfs's own attributes in an upper layer: never carried onto the real filesystem. */
 export const isOverlayXattr = (name: string) => /^(trusted|user)\.overlay\./.test(name);
 
-const PROGRAM = String.raw`
-import base64, json, os, sys
-req = json.load(sys.stdin)
-out = {}
-for p in req.get('read', []):
-    attrs = {}
-    try:
-        for n in os.listxattr(p, follow_symlinks=False):
-            try:
-                attrs[n] = base64.b64encode(os.getxattr(p, n, follow_symlinks=False)).decode()
-            except OSError:
-                pass
-    except OSError:
-        pass
-    if attrs:
-        out[p] = attrs
-errors = []
-for p, attrs in req.get('write', {}).items():
-    try:
-        have = set(os.listxattr(p, follow_symlinks=False))
-    except OSError as e:
-        errors.append('%s: %s' % (p, e.strerror))
-        continue
-    for n in have - set(attrs):
-        try:
-            os.removexattr(p, n, follow_symlinks=False)
-        except OSError as e:
-            errors.append('%s: %s: %s' % (p, n, e.strerror))
-    for n, v in attrs.items():
-        try:
-            os.setxattr(p, n, base64.b64decode(v), follow_symlinks=False)
-        except OSError as e:
-            errors.append('%s: %s: %s' % (p, n, e.strerror))
-json.dump({'read': out, 'errors': errors}, sys.stdout)
-`;
-
 export class XattrError extends Error {}
 
-interface Request {
-  read?: string[];
-  /** Each path's attributes become exactly these (others removed). */
-  write?: Record<string, Xattrs>;
-}
-
-/** The system's python3 (a version manager's shim on PATH can cost a tenth of a second per start). */
-const PYTHON = ['/usr/bin/python3', '/bin/python3'].find((p) => fs.existsSync(p)) ?? 'python3';
-
-function call(req: Request): { read: Record<string, Xattrs>; errors: string[] } {
-  const r = spawnSync(PYTHON, ['-c', PROGRAM], { input: JSON.stringify(req), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (r.status !== 0)
+type Native = typeof NapiXattr;
+let native: Native | undefined;
+/** Loaded on first use: most aios commands never touch attributes. */
+function xattr(): Native {
+  if (native) return native;
+  try {
+    native = createRequire(import.meta.url)('@napi-rs/xattr') as Native;
+  } catch (err) {
     throw new XattrError(
-      `extended attributes could not be handled (python3: ${(r.stderr || r.error?.message || '').trim().split('\n').pop() ?? ''}); install python3`,
+      `extended attributes cannot be handled: @napi-rs/xattr did not load (${(err as Error).message.split('\n')[0]}); reinstall aios's node_modules (npm ci)`,
     );
-  return JSON.parse(r.stdout) as { read: Record<string, Xattrs>; errors: string[] };
+  }
+  return native;
 }
 
 /**
- * Every attribute of each path (symlinks themselves, not their targets);
- * paths without any are absent from the map. Read with getfattr (attr), a few
- * ms for hundreds of files, in slices that keep each argument list short.
+ * Every attribute of each path (symlinks themselves, not their targets), as
+ * base64; paths without any, or gone, are absent from the map.
  */
 export function readXattrs(paths: readonly string[]): Map<string, Xattrs> {
+  const x = xattr();
   const out = new Map<string, Xattrs>();
-  for (let i = 0; i < paths.length; i += 1000) {
-    const slice = paths.slice(i, i + 1000);
-    const r = spawnSync('getfattr', ['--absolute-names', '-h', '-d', '-m', '-', '-e', 'base64', '--', ...slice], {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    if (r.error) throw new XattrError(`extended attributes could not be read (getfattr: ${r.error.message}); install the attr package`);
-    let current: Xattrs | undefined;
-    for (const line of r.stdout.split('\n')) {
-      if (line.startsWith('# file: ')) {
-        current = {};
-        out.set(unescapeName(line.slice(8)), current);
-      } else if (current && line.length > 0) {
-        const eq = line.indexOf('=');
-        const name = eq < 0 ? line : line.slice(0, eq);
-        const value = eq < 0 ? '' : line.slice(eq + 1);
-        current[name] = value.startsWith('0s') ? value.slice(2) : Buffer.from(value.replace(/^"|"$/g, '')).toString('base64');
-      }
+  for (const p of paths) {
+    let names: string[];
+    try {
+      names = x.listAttributesSync(p);
+    } catch {
+      continue; // gone, or a filesystem without attributes
     }
+    const attrs: Xattrs = {};
+    for (const n of names) {
+      let value: Buffer | null = null;
+      try {
+        value = x.getAttributeSync(p, n);
+      } catch {
+        // Removed between the list and the read.
+      }
+      if (value) attrs[n] = value.toString('base64');
+    }
+    if (Object.keys(attrs).length > 0) out.set(p, attrs);
   }
-  for (const [p, x] of out) if (Object.keys(x).length === 0) out.delete(p);
   return out;
 }
 
-/** getfattr writes bytes outside printable ASCII (and backslashes) in file names as \ooo. */
-function unescapeName(name: string): string {
-  if (!name.includes('\\')) return name;
-  const bytes: number[] = [];
-  for (let i = 0; i < name.length; i++) {
-    const oct = /^\\([0-7]{3})/.exec(name.slice(i));
-    if (oct) {
-      bytes.push(parseInt(oct[1] as string, 8));
-      i += 3;
-    } else {
-      const ch = String.fromCodePoint(name.codePointAt(i) ?? 0);
-      bytes.push(...Buffer.from(ch));
-      i += ch.length - 1;
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
-/** Sets each path's attributes to exactly the given ones; throws naming what failed. */
+/** Sets each path's attributes to exactly the given ones (others removed); throws naming what failed. */
 export function writeXattrs(entries: ReadonlyMap<string, Xattrs>): void {
   if (entries.size === 0) return;
-  const { errors } = call({ write: Object.fromEntries(entries) });
+  const x = xattr();
+  const errors: string[] = [];
+  for (const [p, attrs] of entries) {
+    let have: string[];
+    try {
+      have = x.listAttributesSync(p);
+    } catch (err) {
+      errors.push(`${p}: ${(err as Error).message}`);
+      continue;
+    }
+    for (const n of have.filter((h) => !(h in attrs)))
+      try {
+        x.removeAttributeSync(p, n);
+      } catch (err) {
+        errors.push(`${p}: ${n}: ${(err as Error).message}`);
+      }
+    for (const [n, v] of Object.entries(attrs))
+      try {
+        x.setAttributeSync(p, n, Buffer.from(v, 'base64'));
+      } catch (err) {
+        errors.push(`${p}: ${n}: ${(err as Error).message}`);
+      }
+  }
   if (errors.length > 0) throw new XattrError(`could not set extended attributes: ${errors.slice(0, 3).join('; ')}`);
 }
 
-/**
- * Removes the named attributes; throws naming what failed. With setfattr
- * (attr), one process per attribute name (overlayfs leaves one or two kinds),
- * not python3: this runs in every commit that changed a file already there,
- * and python's start-up is tens of ms.
- */
+/** Removes the named attributes; throws naming what failed. */
 export function removeXattrs(entries: ReadonlyMap<string, readonly string[]>): void {
-  const byName = new Map<string, string[]>();
-  for (const [p, names] of entries) for (const n of names) byName.set(n, [...(byName.get(n) ?? []), p]);
+  if (entries.size === 0) return;
+  const x = xattr();
   const errors: string[] = [];
-  for (const [name, paths] of byName)
-    for (let i = 0; i < paths.length; i += 1000) {
-      const r = spawnSync('setfattr', ['-h', '-x', name, '--', ...paths.slice(i, i + 1000)], { encoding: 'utf8' });
-      if (r.error)
-        throw new XattrError(`extended attributes could not be removed (setfattr: ${r.error.message}); install the attr package`);
-      if (r.status !== 0) errors.push(...r.stderr.split('\n').filter(Boolean));
-    }
+  for (const [p, names] of entries)
+    for (const n of names)
+      try {
+        x.removeAttributeSync(p, n);
+      } catch (err) {
+        errors.push(`${p}: ${n}: ${(err as Error).message}`);
+      }
   if (errors.length > 0) throw new XattrError(`could not remove extended attributes: ${errors.slice(0, 3).join('; ')}`);
 }
 
