@@ -26,6 +26,18 @@ import { canRun, makeMachine, treeHash } from './support';
 
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
 
+/** What the transaction step got back, reasons included (the card only shows its text): every run of `tx`, in order. */
+function recordRuns(tx: Transactions): TransactionRun[] {
+  const runs: TransactionRun[] = [];
+  const run = tx.run.bind(tx);
+  tx.run = async (req) => {
+    const r = await run(req);
+    runs.push(r);
+    return r;
+  };
+  return runs;
+}
+
 describe.skipIf(!canRun)('an approved preview committed as the transaction', () => {
   let base: string;
   let machine: string;
@@ -44,14 +56,7 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
       env,
       protect: {},
     });
-    // What the transaction step got back, reasons included (the card only shows its text).
-    runs = [];
-    const run = tx.run.bind(tx);
-    tx.run = async (req) => {
-      const r = await run(req);
-      runs.push(r);
-      return r;
-    };
+    runs = recordRuns(tx);
     events.length = 0;
   });
   afterEach(async () => {
@@ -210,13 +215,7 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
       }),
       { env, protect: {} },
     );
-    runs = [];
-    const run = tx.run.bind(tx);
-    tx.run = async (req) => {
-      const r = await run(req);
-      runs.push(r);
-      return r;
-    };
+    runs = recordRuns(tx);
     const a = approverAfterPreview();
     const tool = path.join(machine, 'usr/bin/tool');
     const before = fs.readFileSync(tool, 'utf8');

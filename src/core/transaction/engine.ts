@@ -115,16 +115,7 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
     throw new TransactionUnavailable(`the transaction's jail could not be made: ${run.setupError}`);
   }
   try {
-    const read = readEffects(run.targets);
-    return {
-      ...read,
-      run,
-      beganNs,
-      exitCode: run.exitCode,
-      timedOut: run.timedOut,
-      stdout: readOutput(path.join(run.stateDir, 'stdout')),
-      stderr: readOutput(path.join(run.stateDir, 'stderr')),
-    };
+    return pendingFrom(run, beganNs);
   } catch (err) {
     removeRun(run);
     throw err;
@@ -139,6 +130,11 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
  * (preview-reuse.ts).
  */
 export function adoptPreview(run: OverlayRun, beganNs: bigint): PendingTransaction {
+  return pendingFrom(run, beganNs);
+}
+
+/** What a finished run did, read from its upper layers, and what it printed. */
+function pendingFrom(run: OverlayRun, beganNs: bigint): PendingTransaction {
   return {
     ...readEffects(run.targets),
     run,
