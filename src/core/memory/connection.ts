@@ -63,7 +63,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
       if (found.length > 0) throw new MemoryStoreError('corrupt', file, `quick_check: ${found.join('; ')}`, 'SQLITE_CORRUPT');
     }
     const journalMode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
-    if (journalMode === 'wal') db.pragma('synchronous = NORMAL');
+    if (journalMode === 'wal') walSettings(db);
     return { db, journalMode };
   } catch (err) {
     db.close();
@@ -106,9 +106,22 @@ export function openSnapshot(file: string): OpenedDatabase {
 export function enableWal(db: Database.Database): string {
   let mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
   if (mode !== 'wal') mode = String(db.pragma('journal_mode = WAL', { simple: true })).toLowerCase();
-  // In WAL a commit survives a crashed process at NORMAL; FULL only adds power-loss durability per commit.
-  if (mode === 'wal') db.pragma('synchronous = NORMAL');
+  if (mode === 'wal') walSettings(db);
   return mode;
+}
+
+/**
+ * The most a -wal file keeps on disk once a checkpoint emptied it. Without a
+ * limit it stays as large as it ever grew: the index upkeep's first pass over
+ * a large file writes hundreds of MB while a reader holds a snapshot, and the
+ * -wal then sat beside the file at about the file's own size.
+ */
+export const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
+function walSettings(db: Database.Database): void {
+  // In WAL a commit survives a crashed process at NORMAL; FULL only adds power-loss durability per commit.
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
 }
 
 /** Connections aios opened read-only on purpose, and why: every write through them is refused with that reason. */
