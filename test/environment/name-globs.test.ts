@@ -40,6 +40,12 @@ describe('secretNameMatcher', () => {
     );
   });
 
+  it('reads a name that is not a variable name as picomatch reads a path (a trailing /, never . or ..)', () => {
+    for (const patterns of [['*', 'a'], ['*KEY*'], ['*_KEY'], ['a*']])
+      for (const name of ['/', 'a/', 'KEY/', '.', '..', '.KEY', 'a/b', '/_KEY', 'x.y_KEY'])
+        expect(secretNameMatcher(patterns)(name), `${patterns.join(',')} ${name}`).toBe(picomatchOf(patterns)(name));
+  });
+
   it('decides every name as picomatch does for any globs, plain or not', () => {
     fc.assert(
       fc.property(globs, names, (patterns, name) => secretNameMatcher(patterns)(name) === picomatchOf(patterns)(name)),

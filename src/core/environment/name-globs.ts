@@ -11,11 +11,20 @@ import picomatch from 'picomatch';
  */
 /** Letters, digits, `_` and single `*` (a `**` is a globstar to picomatch). */
 const PLAIN_GLOB = /^(?:[A-Za-z0-9_]|\*(?!\*))+$/;
+/**
+ * Names the regular expression decides: letters, digits and `_`, what
+ * environment variables are called. picomatch reads a name as a path (a `*`
+ * also takes a trailing `/`, never `.` or `..`, never nothing), so any other
+ * name goes to picomatch itself, built only if such a name ever comes.
+ */
+const PLAIN_NAME = /^[A-Za-z0-9_]+$/;
 
 export function secretNameMatcher(patterns: readonly string[]): (name: string) => boolean {
   if (patterns.length === 0) return () => false;
-  if (!patterns.every((p) => PLAIN_GLOB.test(p))) return picomatch([...patterns], { nocase: true, dot: true });
-  // `*` is any run of characters but `/`, as picomatch reads it in a path segment.
-  const re = new RegExp(`^(?:${patterns.map((p) => p.split('*').join('[^/]*')).join('|')})$`, 'i');
-  return (name) => re.test(name);
+  const full = () => picomatch([...patterns], { nocase: true, dot: true });
+  if (!patterns.every((p) => PLAIN_GLOB.test(p))) return full();
+  // Within plain names `*` is any run of characters, as picomatch reads it there.
+  const re = new RegExp(`^(?:${patterns.map((p) => p.split('*').join('.*')).join('|')})$`, 'i');
+  let other: ((name: string) => boolean) | undefined;
+  return (name) => (PLAIN_NAME.test(name) ? re.test(name) : (other ??= full())(name));
 }
