@@ -79,7 +79,7 @@ async function makeEngine(values: { config?: string; profile?: string }, loaded?
   loaded ??= await readConfig(values.config);
   // A short-lived process: the patterns compiled by the previous check are read back instead of compiled again.
   const codeId = builtPolicyCodeId();
-  const patternCache = codeId !== undefined ? PatternFileCache.open(resolveCacheDir(), codeId) : undefined;
+  const patternCache = codeId !== undefined ? PatternFileCache.open(loaded.paths.cacheDir, codeId) : undefined;
   const engine = await PolicyEngine.create({ config: loaded, profile: values.profile, ...(patternCache ? { patternCache } : {}) });
   patternCache?.save();
   if (engine.problems.length > 0) {
