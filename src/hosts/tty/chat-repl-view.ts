@@ -8,7 +8,7 @@ import { approvalWording } from '../../shared/approval-wording';
 import type { CallName, CallRequest, CallResponse, EventPayload } from '../../shared/contract';
 import { confinedViewNote } from '../../shared/confined-view';
 import { effectsLine } from '../../shared/undo-text';
-import { EDIT_OFFER, jailStoppedHint } from './approval-answer';
+import { EDIT_OFFER, EDIT_PROMPT, jailStoppedHint } from './approval-answer';
 import { ARGUMENT_LINES, decisionLabel, formatDuration, formatToolArguments } from './format';
 import { MarkdownStream } from './markdown';
 import { OutputFold } from './output-fold';
@@ -208,7 +208,8 @@ export abstract class ChatReplView {
           this.atLineStart = true;
         }
         this.line(this.previewLines(p.preview));
-        this.rl.setPrompt(this.approvalPromptText(this.approval));
+        // A person who already chose to edit keeps the edit line (a preview can land after the `e`).
+        this.rl.setPrompt(this.editing ? this.style.yellow(EDIT_PROMPT) : this.approvalPromptText(this.approval));
         this.rl.prompt(true);
       }),
       ev.on('chat.commandOutput', (p) => {
