@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { viewSegments, type Segment } from '../../src/renderer/src/chat/fold-view';
 import { BlockSplitter } from '../../src/renderer/src/chat/markdown-blocks';
-import { PARSE_AFTER_MS, PARSE_BUDGET, ParseBudget } from '../../src/renderer/src/chat/parse-budget';
+import { PARSE_AFTER_MS, PARSE_BUDGET, PARSE_SLICE_MS, ParseBudget } from '../../src/renderer/src/chat/parse-budget';
 import { StreamText } from '../../src/renderer/src/chat/stream-text';
 
 /** Prose in paragraphs of 150-400 characters, with a list and a code block now and then: a model's long answer. */
@@ -158,5 +158,60 @@ describe('Markdown parsed within a budget per frame while a message streams', ()
       for (const k of since.keys()) if (!segments.some((s) => s.key === k)) since.delete(k);
     }
     expect(parsed).toBeGreaterThan(0);
+  });
+
+  it('given the parser, a frame stops parsing once it has taken its time slice, and a parsed block is never parsed again', () => {
+    const clock = frameClock();
+    const calls: string[] = [];
+    // A slow parser (a busy machine, or the parser cold): each block takes 3 ms of the frame.
+    const budget = new ParseBudget(clock.now, (text: string) => {
+      calls.push(text);
+      clock.tick(3);
+      return `<${text}>`;
+    });
+    const segs: Segment[] = ['a', 'b', 'c', 'd', 'e'].map((x, i) => ({ kind: 'markdown', key: `m${i}`, text: `${x} **${x}**` }));
+    budget.assign(segs);
+    clock.tick(PARSE_AFTER_MS);
+    const perFrame = Math.ceil(PARSE_SLICE_MS / 3);
+    const first = budget.assign(segs);
+    // Newest first, until the slice is spent (far under the character budget); the rest stays plain and asks for the next frame.
+    expect(calls).toEqual(
+      segs
+        .slice(-perFrame)
+        .map((s) => (s as { text: string }).text)
+        .reverse(),
+    );
+    expect(first.segments.map((s) => s.kind)).toEqual([...Array(5 - perFrame).fill('plain'), ...Array(perFrame).fill('markdown')]);
+    expect(first).toMatchObject({ waiting: true, wakeInMs: 0 });
+    expect(first.parsed.get('m4')).toBe('<e **e**>');
+    let frames = 1;
+    for (let last = first; last.waiting; frames++) {
+      clock.tick();
+      last = budget.assign(segs);
+      expect(last.parsed.size).toBe(last.segments.filter((s) => s.kind === 'markdown').length);
+    }
+    expect(frames).toBe(Math.ceil(5 / perFrame));
+    // Every block parsed exactly once.
+    expect(calls.slice().sort()).toEqual(segs.map((s) => (s as { text: string }).text).sort());
+    clock.tick();
+    expect(budget.assign(segs).parsedChars).toBe(0);
+    expect(calls).toHaveLength(5);
+  });
+
+  it('one block bigger than the time slice is still parsed, alone in its frame', () => {
+    const clock = frameClock();
+    const budget = new ParseBudget(clock.now, (text: string) => {
+      clock.tick(PARSE_SLICE_MS * 5);
+      return text.length;
+    });
+    const segs: Segment[] = [
+      { kind: 'markdown', key: 'm0', text: 'x' },
+      { kind: 'markdown', key: 'm1', text: 'y' },
+    ];
+    budget.assign(segs);
+    clock.tick(PARSE_AFTER_MS);
+    expect(budget.assign(segs).segments.map((s) => s.kind)).toEqual(['plain', 'markdown']);
+    clock.tick();
+    expect(budget.assign(segs)).toMatchObject({ waiting: false, parsedChars: 1 });
   });
 });

@@ -1,4 +1,4 @@
-import { memo, useEffect, useState, type ComponentProps } from 'react';
+import { memo, useEffect, useState, type ComponentProps, type ReactElement } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
 import rehypeSanitize from 'rehype-sanitize';
@@ -79,6 +79,16 @@ export function warmMarkdownWhenIdle(rounds = WARM_UP_ROUNDS): void {
   );
 }
 
+/** A block's Markdown parsed into React elements, outside React's render (the parse budget times it). */
+function parseBlock(text: string): ReactElement {
+  return ReactMarkdown({ children: text, remarkPlugins, rehypePlugins, components });
+}
+
+/** A block the parse budget already parsed: rendered again only when it is a new block. */
+const Parsed = memo(function Parsed({ tree }: { tree: ReactElement }) {
+  return tree;
+});
+
 const Block = memo(function Block({ text }: { text: string }) {
   return (
     <ReactMarkdown remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
@@ -142,17 +152,23 @@ export const Markdown = memo(function Markdown({ text, streaming = false }: { te
   const [revealed, setRevealed] = useState(0);
   const [all, setAll] = useState(false);
   // A message seen streaming parses its Markdown within a budget per frame; one shown whole (restored, short) at once.
-  const [budget] = useState(() => (streaming ? new ParseBudget() : null));
+  const [budget] = useState(() => (streaming ? new ParseBudget(undefined, parseBlock) : null));
   const [, nextFrame] = useState(0);
   const view = viewSegments(text, split, { revealed, all, streaming });
-  const { segments, waiting, wakeInMs } = budget ? budget.assign(view) : { segments: view, waiting: false, wakeInMs: 0 };
+  const { segments, parsed, waiting, wakeInMs } = budget
+    ? budget.assign(view)
+    : { segments: view, parsed: undefined, waiting: false, wakeInMs: 0 };
   // Blocks still plain: render again when the first is due (new text renders sooner, and this wait starts over).
   useEffect(() => (waiting ? afterDelay(wakeInMs, () => nextFrame((n) => n + 1)) : undefined));
   return (
     <div className="markdown">
       {segments.map((s) =>
         s.kind === 'markdown' ? (
-          <Block key={s.key} text={s.text} />
+          parsed?.has(s.key) ? (
+            <Parsed key={s.key} tree={parsed.get(s.key)!} />
+          ) : (
+            <Block key={s.key} text={s.text} />
+          )
         ) : s.kind === 'plain' ? (
           <p key={s.key} className="plain-block">
             {s.text}
