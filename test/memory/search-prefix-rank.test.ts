@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMemoryStore, type MemoryStore } from '../../src/core/memory';
-import { SEARCH_MMAP_BYTES } from '../../src/core/memory/rank';
+import { MAPPED_READ_BYTES } from '../../src/core/memory/mapped-reads';
 import { mulberry32 } from '../../bench/lib/stats';
 import { makeTempDir, type TempDir } from '../support/temp';
 
@@ -83,7 +83,7 @@ const matchCount = (phrase: string) =>
 
 describe('a word and a prefix, ranked', () => {
   it('reads the memory file through a memory map on the searching connection', () => {
-    expect(store.connection.pragma('mmap_size', { simple: true })).toBe(SEARCH_MMAP_BYTES);
+    expect(store.connection.pragma('mmap_size', { simple: true })).toBe(MAPPED_READ_BYTES);
   });
 
   it('returns the same top 20, in the same order with the same scores and snippets, as without the map', () => {
@@ -106,7 +106,7 @@ describe('a word and a prefix, ranked', () => {
     try {
       expect(ranked()).toEqual(mapped);
     } finally {
-      store.connection.pragma(`mmap_size = ${SEARCH_MMAP_BYTES}`);
+      store.connection.pragma(`mmap_size = ${MAPPED_READ_BYTES}`);
     }
     // The comparison covered what the class exercises: full pages, common prefixes with uncommon words, capped candidates.
     expect(mapped.filter((hits) => hits.length === 20).length).toBeGreaterThan(100);

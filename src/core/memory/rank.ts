@@ -42,18 +42,6 @@ export type CommonPhrases = Map<string, boolean>;
 /** A phrase matching more memories than this is common: weighing it would cost a read of all its matches. */
 export const COMMON_PHRASE_MATCHES = 5000;
 
-/**
- * How much of the memory file the searching connection reads through a
- * memory map (SQLite's upper bound, 2 GiB). A search reads its phrases'
- * index pages: a short prefix's list alone spans hundreds of them at
- * 1,000,000 memories, more than the connection's page cache keeps, so each
- * search copied them in again, one read() per page. Mapped, they are read
- * in place from the OS's page cache: about 15% less CPU per prefix search.
- * Writes still go through SQLite's usual path (the map is read-only), the
- * file's format is unchanged, and pages past the bound are read as before.
- */
-export const SEARCH_MMAP_BYTES = 0x7fff0000;
-
 export class Ranker {
   private readonly stmts;
 
@@ -61,7 +49,6 @@ export class Ranker {
     db: Database.Database,
     private readonly common = COMMON_PHRASE_MATCHES,
   ) {
-    db.pragma(`mmap_size = ${SEARCH_MMAP_BYTES}`);
     this.stmts = {
       newest: db.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid DESC LIMIT ?').pluck(),
       oldest: db.prepare('SELECT rowid FROM aios_memory_fts WHERE aios_memory_fts MATCH ? ORDER BY rowid LIMIT ?').pluck(),
