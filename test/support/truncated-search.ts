@@ -26,7 +26,7 @@ process.stdout.write(`FIRST ${store.search('kernel backups', { limit: 20 }).leng
 fs.truncateSync(db, Math.floor(fs.statSync(db).size / 3));
 let outcome: string;
 try {
-  outcome = `ok ${store.search('tuning numb', { limit: 20, maxCandidates: 20_000 }).length} ${store.list(100, 10_000).length}`;
+  outcome = `ok ${store.search('tuning numb', { limit: 20, maxCandidates: 20_000 }).length} ${store.list({ limit: 100, offset: 10_000 }).length}`;
 } catch (err) {
   outcome = String((err as { code?: unknown }).code ?? (err as Error).message);
 }
