@@ -42,10 +42,6 @@ export class MappedReads {
     this.on = true;
   }
 
-  get mapped(): boolean {
-    return this.on;
-  }
-
   check(): void {
     if (!this.on) return;
     const size = sizeOf(this.file);
