@@ -27,6 +27,8 @@ export interface IndexUpkeepOptions {
   idleMs?: number;
   /** Time between steps while there is work, so other writers and the event loop get their turn. */
   gapMs?: number;
+  /** Called before each step reads the index on its own (the store checks its file is still whole for mapped reads). */
+  beforeStep?: () => void;
 }
 
 export type StepResult = 'merged' | 'done' | 'busy';
@@ -49,6 +51,7 @@ export class IndexUpkeep {
   private readonly pages: number;
   private readonly idleMs: number;
   private readonly gapMs: number;
+  private readonly beforeStep: (() => void) | undefined;
   private readonly stmts;
   /** Why upkeep stopped for good (a failure that is not a passing lock or full disk); searches go on without it. */
   lastError: Error | undefined;
@@ -60,6 +63,7 @@ export class IndexUpkeep {
     this.pages = options.pagesPerStep ?? UPKEEP_PAGES_PER_STEP;
     this.idleMs = options.idleMs ?? UPKEEP_IDLE_MS;
     this.gapMs = options.gapMs ?? UPKEEP_GAP_MS;
+    this.beforeStep = options.beforeStep;
     this.stmts = {
       usermerge: db.prepare("SELECT v FROM aios_memory_fts_config WHERE k = 'usermerge'").pluck(),
       // FTS5 takes config values only as SQL integers, and a JavaScript number binds as a real: written in the SQL.
@@ -120,6 +124,7 @@ export class IndexUpkeep {
     if (this.closed || !this.db.open) return;
     let result: StepResult;
     try {
+      this.beforeStep?.();
       result = this.step();
     } catch (err) {
       // A full disk or a read-only file may pass: tried again after the next write, not polled.

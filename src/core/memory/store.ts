@@ -5,6 +5,7 @@ import { isWriteBlocked, MemoryStoreError, toMemoryError } from './errors';
 import { newUlid, nowDbTimestamp, parseRelatedEntities, toF32 } from './format';
 import { MemoryIndex, type SyncResult } from './fts';
 import { IndexUpkeep, type IndexUpkeepOptions, type StepResult } from './fts-upkeep';
+import { MappedReads } from './mapped-reads';
 import { rankedCandidates, Ranker } from './rank';
 import { getProfile, latestAnalysis, saveAnalysis, type LayerSource, type UserProfile } from './profile';
 import { getRelationship, listRelationships, type RelationshipInference } from './relationships';
@@ -94,6 +95,8 @@ export class MemoryStore {
   private readonly index: MemoryIndex | undefined;
   private readonly ranker: Ranker | undefined;
   private readonly upkeep: IndexUpkeep | undefined;
+  /** Reads through a memory map (undefined for a copy in memory); checked before every use of the connection. */
+  private readonly mappedReads: MappedReads | undefined;
   private closed = false;
   private readonly stmts;
 
@@ -116,7 +119,9 @@ export class MemoryStore {
       }
       this.index = state.missingAiosTables.length === 0 ? new MemoryIndex(db) : undefined;
       this.ranker = this.index ? new Ranker(db, options.commonPhraseMatches) : undefined;
-      this.upkeep = this.index && !this.readonly && options.upkeep !== false ? new IndexUpkeep(db, options.upkeep || {}) : undefined;
+      this.mappedReads = journalMode === 'snapshot' ? undefined : new MappedReads(db, file);
+      const upkeep = { ...(options.upkeep || {}), beforeStep: () => this.mappedReads?.check() };
+      this.upkeep = this.index && !this.readonly && options.upkeep !== false ? new IndexUpkeep(db, upkeep) : undefined;
       this.stmts = {
         insert: db.prepare(
           `INSERT INTO memories (id, content, ai_interpretation, priority_score, related_entities, created_at, updated_at)
@@ -145,12 +150,14 @@ export class MemoryStore {
   /** The connection, for sibling modules of this folder (history, layers). */
   get connection(): Database.Database {
     this.assertOpen();
+    this.mappedReads?.check();
     return this.db;
   }
 
   /** Runs `fn` and reports any SQLite failure as a MemoryStoreError for this file. */
   guard<T>(fn: () => T): T {
     this.assertOpen();
+    this.mappedReads?.check();
     try {
       return fn();
     } catch (err) {
