@@ -66,7 +66,10 @@ export interface CheckedConversation {
   repairs: string[];
 }
 
-/** Repairs `input` (system prompt first, then the stored conversation) into a request a strict server accepts. */
+/**
+ * Repairs `input` (system prompt first, then the stored conversation) into a request a strict server accepts. A
+ * message that needs no repair is passed on as it is, not copied (read-back messages are frozen and shared).
+ */
 export function checkConversation(input: readonly ChatMessage[]): CheckedConversation {
   const repairs = new Set<string>();
   const out: Loose[] = [];
@@ -91,7 +94,7 @@ export function checkConversation(input: readonly ChatMessage[]): CheckedConvers
         // An answer that was never stored (an old failure): the two questions go as one.
         out[out.length - 1] = { ...prev, content: `${prev.content}\n\n${content}` };
         repairs.add('joined two user messages in a row');
-      } else out.push({ ...m, content });
+      } else out.push(content === m.content ? m : { ...m, content });
       continue;
     }
     if (role !== 'assistant') {
@@ -109,7 +112,7 @@ export function checkConversation(input: readonly ChatMessage[]): CheckedConvers
       if (prev?.role === 'assistant' && !prev.tool_calls) {
         out[out.length - 1] = { ...prev, content: `${String(prev.content ?? '')}\n\n${content}` };
         repairs.add('joined two answers in a row');
-      } else out.push({ ...m, content });
+      } else out.push(content === m.content ? m : { ...m, content });
       continue;
     }
     // The results that follow this call message, in order.

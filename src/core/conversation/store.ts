@@ -149,19 +149,17 @@ export class ConversationStore {
       'conversation messages',
       () => {
         const insert = this.statement('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
-        seqs = [];
-        this.db
-          .transaction(() => {
-            this.statement('INSERT OR IGNORE INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
-              conversationId,
-              this.machine,
-              t,
-              t,
-            );
-            for (const json of stored) seqs.push(Number(insert.run(conversationId, json, t).lastInsertRowid));
-            this.statement('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
-          })
-          .immediate();
+        const write = () => {
+          seqs = [];
+          // The conversation's row: made if missing, its updated_at moved on if not.
+          this.statement(
+            'INSERT INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at',
+          ).run(conversationId, this.machine, t, t);
+          for (const json of stored) seqs.push(Number(insert.run(conversationId, json, t).lastInsertRowid));
+        };
+        // Held writes run inside the writer's transaction, which it rolls back whole when any of them fails: no savepoint.
+        if (this.db.inTransaction) write();
+        else this.db.transaction(write).immediate();
       },
       () => {
         for (const e of entries) {
