@@ -62,6 +62,8 @@ function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
 
 export interface CheckedConversation {
   messages: ChatMessage[];
+  /** The id of every tool call the checked messages hold. */
+  callIds: Set<string>;
   /** What was repaired, in words (empty when the conversation was sound). */
   repairs: string[];
 }
@@ -165,5 +167,5 @@ export function checkConversation(input: readonly ChatMessage[]): CheckedConvers
     if (Object.isFrozen(m) && results.every((r) => Object.isFrozen(r)) && !groupRepairs.has(NEW_ID))
       checkedGroups.set(m, { results, out: group, ids: fixedCalls.map((c) => c.id as string), repairs: [...groupRepairs] });
   }
-  return { messages: out as unknown as ChatMessage[], repairs: [...repairs] };
+  return { messages: out as unknown as ChatMessage[], callIds: seenIds, repairs: [...repairs] };
 }

@@ -179,6 +179,23 @@ export class ConversationStore {
    * after (its `data_version` then differs), is read again anyway.
    */
   private keepOwn(conversationId: string, stored: readonly string[], seqs: readonly number[], createdAt: string): void {
+    // Taken in after this turn of the event loop (a command's write-ahead commits just before its spawn), or at the next read.
+    this.ownWaiting.push({ conversationId, stored, seqs, createdAt });
+    this.absorbing ??= setImmediate(() => this.absorbOwn());
+  }
+
+  private ownWaiting: Array<{ conversationId: string; stored: readonly string[]; seqs: readonly number[]; createdAt: string }> = [];
+  private absorbing: NodeJS.Immediate | undefined;
+
+  private absorbOwn(): void {
+    if (this.absorbing) clearImmediate(this.absorbing);
+    this.absorbing = undefined;
+    const waiting = this.ownWaiting;
+    this.ownWaiting = [];
+    for (const w of waiting) this.keepOwnNow(w.conversationId, w.stored, w.seqs, w.createdAt);
+  }
+
+  private keepOwnNow(conversationId: string, stored: readonly string[], seqs: readonly number[], createdAt: string): void {
     const known = this.readBack;
     if (!known || known.conversationId !== conversationId || seqs.length !== stored.length) return;
     if (seqs.length === 0 || (known.rows.at(-1)?.seq ?? 0) >= seqs[0]!) return;
@@ -218,6 +235,7 @@ export class ConversationStore {
       message: deepFreeze(JSON.parse(r.message) as Record<string, unknown>),
       createdAt: r.created_at,
     });
+    if (this.ownWaiting.length > 0) this.absorbOwn();
     const version = this.statement('PRAGMA data_version').pluck().get() as number;
     const known = this.readBack;
     let rows: StoredMessage[];
