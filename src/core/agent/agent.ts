@@ -8,7 +8,7 @@ import type { MemoryStore } from '../memory/store';
 import type { CommandPolicy, Emit, Gate } from '../gate';
 import { NoProviderError, ProviderError } from './errors';
 import { LlmClient, type ChatMessage, type Completion, type RawToolCall } from './llm';
-import { checkConversation, type CheckedConversation } from './conversation-check';
+import { ConversationChecker, type CheckedConversation } from './conversation-check';
 import type { ProviderState } from './provider';
 import { machineNotes, relevantMemories, systemPrompt } from './prompt';
 import { answerToolCall } from './tool-calls';
@@ -58,6 +58,8 @@ export class Agent {
   private running: { turnId: string; controller: AbortController; done: Promise<TurnStatus> } | undefined;
   private conversationId: string;
   private llm: LlmClient | undefined;
+  /** Checks each request's messages, again only where they differ from the request before. */
+  private readonly checker = new ConversationChecker();
 
   constructor(private readonly o: AgentOptions) {
     this.conversationId = o.conversations.current();
@@ -164,8 +166,9 @@ export class Agent {
       notes,
     });
     const note = dropped > 0 ? `\n(${dropped} older messages of this conversation are not shown.)` : '';
-    // Whatever an earlier round stored, what is sent is a request a strict server accepts.
-    return checkConversation([{ role: 'system', content: system + note }, ...messages]);
+    // Whatever an earlier round stored, what is sent is a request a strict server accepts (the system prompt needs no check).
+    const checked = this.checker.check(messages);
+    return { ...checked, messages: [{ role: 'system', content: system + note }, ...checked.messages] };
   }
 
   private async turn(turnId: string, text: string, signal: AbortSignal): Promise<TurnStatus> {
