@@ -155,7 +155,7 @@ export class Agent {
   /** `memories` and `notes`: found once per turn (the person's text is the query; the machine's notes file is read once). */
   private async messagesFor(memories: string[], notes: readonly string[]): Promise<CheckedConversation> {
     const policy = await this.o.policy();
-    const stored = this.o.conversations.messages(this.conversationId).map((s) => s.message as unknown as ChatMessage);
+    const stored = this.o.conversations.messageContents(this.conversationId) as unknown as ChatMessage[];
     const { messages, dropped } = fitToBudget(stored, this.o.contextBudgetChars ?? DEFAULT_BUDGET);
     const system = systemPrompt({
       machineName: this.o.machineName,

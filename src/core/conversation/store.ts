@@ -251,20 +251,38 @@ export class ConversationStore {
     return rows.length > limit ? rows.slice(-limit) : rows;
   }
 
-  /** The newest `limit` messages, oldest first (those still waiting for the file included). Shared and frozen: copy to change one. */
-  messages(conversationId: string, limit = 500): StoredMessage[] {
-    let stored: StoredMessage[];
+  private readable(conversationId: string, limit: number): StoredMessage[] {
     try {
-      stored = this.storedMessages(conversationId, limit);
+      return this.storedMessages(conversationId, limit);
     } catch {
       this.readBack = undefined;
-      stored = []; // unreadable for now: what is waiting is still shown
+      return []; // unreadable for now: what is waiting is still shown
     }
+  }
+
+  /** The newest `limit` messages, oldest first (those still waiting for the file included). Shared and frozen: copy to change one. */
+  messages(conversationId: string, limit = 500): StoredMessage[] {
+    const stored = this.readable(conversationId, limit);
     const last = stored.at(-1)?.seq ?? 0;
     const waiting = this.unsaved
       .filter((u) => u.conversationId === conversationId)
       .map((u, i) => ({ seq: last + i + 1, message: u.message, createdAt: u.createdAt }));
     return waiting.length === 0 ? [...stored] : [...stored, ...waiting].slice(-limit);
+  }
+
+  /** The kept read-back rows' messages, mapped once per rows read or kept (a request per tool round asks for them). */
+  private readonly contentsOf = new WeakMap<readonly StoredMessage[], ReadonlyArray<Record<string, unknown>>>();
+
+  /** The messages alone of `messages()`: what a request is made of. Shared and frozen (those waiting aside): copy to change one. */
+  messageContents(conversationId: string, limit = 500): Array<Record<string, unknown>> {
+    const stored = this.readable(conversationId, limit);
+    let contents = this.contentsOf.get(stored);
+    if (!contents) {
+      contents = stored.map((s) => s.message);
+      this.contentsOf.set(stored, contents);
+    }
+    const waiting = this.unsaved.filter((u) => u.conversationId === conversationId).map((u) => u.message);
+    return waiting.length === 0 ? [...contents] : [...contents, ...waiting].slice(-limit);
   }
 }
 

@@ -245,7 +245,8 @@ export class CommandLog {
   complete(id: string, entry: CommandHistoryEntry, effects?: CommandEffects): void {
     checkEntry(entry);
     const now = new Date();
-    const newId = newUlid();
+    /** The id of a whole new row, made only if the row `begin` wrote is gone. */
+    let newId: string | undefined;
     // What is stored (the redacted output and record as JSON) is worked out when it is written, off the way to the next request.
     const run = () =>
       this.store.guard(() =>
@@ -254,6 +255,7 @@ export class CommandLog {
           const json = effects ? this.effectsJson(effects) : null;
           const r = this.statement(FINISH_SQL).run(...v, json, id);
           if (r.changes > 0) return;
+          newId ??= newUlid();
           this.insert.run(newId, ...v, 'done', null);
           if (json) this.statement('UPDATE aios_command_history SET effects_json = ? WHERE id = ?').run(json, newId);
         }),
