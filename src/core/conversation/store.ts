@@ -39,8 +39,17 @@ export interface ConversationStoreOptions {
 function redactDeep(value: unknown, redact: (text: string) => string): unknown {
   if (typeof value === 'string') return redact(value);
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact));
-  if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+  if (value !== null && typeof value === 'object') {
+    // Every message of a tool round passes here: a loop, not entries arrays built and thrown away.
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      const v = redactDeep((value as Record<string, unknown>)[k], redact);
+      // A key named __proto__ stays a key (an assignment would set the prototype).
+      if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[k] = v;
+    }
+    return out;
+  }
   return value;
 }
 
@@ -204,7 +213,11 @@ export class ConversationStore {
       message: deepFreeze(JSON.parse(json) as Record<string, unknown>),
       createdAt,
     }));
-    this.readBack = { ...known, rows: [...known.rows, ...own].slice(-known.limit) };
+    const rows = [...known.rows, ...own].slice(-known.limit);
+    // The messages alone follow, without a pass over every row (`messageContents`).
+    const contents = this.contentsOf.get(known.rows);
+    if (contents) this.contentsOf.set(rows, [...contents, ...own.map((o) => o.message)].slice(-known.limit));
+    this.readBack = { ...known, rows };
   }
 
   /** One message by its seq, if it belongs to that conversation. */
