@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { FolderListings } from '../executor/folder-listings';
 import { confinementFor, type Confinement, type Sandbox } from '../executor/sandbox';
 import type { SecretFileContext } from '../environment/secret-files';
@@ -26,7 +27,7 @@ export function quietJail(
     for(cwd) {
       const status = sandbox.status();
       if (!status.available) return { unavailable: `bubblewrap unavailable: ${status.reason}` };
-      const kept = listings.remember(cwd, () => confinementFor(cwd, protect, secrets, listings));
+      const kept = listings.remember(path.resolve(cwd), () => confinementFor(cwd, protect, secrets, listings));
       return { ...kept, readOnly: [...kept.readOnly] };
     },
   };
