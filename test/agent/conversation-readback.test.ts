@@ -34,7 +34,14 @@ function other(file: string): Database.Database {
   return db;
 }
 
-const contents = (store: ConversationStore, id: string, limit?: number) => store.messages(id, limit).map((m) => m.message.content);
+/** What is read back; `messageContents` (a request's messages) must hand out the very same messages. */
+function contents(store: ConversationStore, id: string, limit?: number): unknown[] {
+  const messages = store.messages(id, limit).map((m) => m.message);
+  const alone = store.messageContents(id, limit);
+  expect(alone).toHaveLength(messages.length);
+  alone.forEach((m, i) => expect(m).toBe(messages[i]));
+  return messages.map((m) => m.content);
+}
 
 describe('reading the conversation back', () => {
   it('parses a stored message once and hands out the same frozen object, with what was added since', () => {

@@ -8,7 +8,7 @@ import type { MemoryStore } from '../memory/store';
 import type { CommandPolicy, Emit, Gate } from '../gate';
 import { NoProviderError, ProviderError } from './errors';
 import { LlmClient, type ChatMessage, type Completion, type RawToolCall } from './llm';
-import { checkConversation } from './conversation-check';
+import { ConversationChecker, type CheckedConversation } from './conversation-check';
 import type { ProviderState } from './provider';
 import { machineNotes, relevantMemories, systemPrompt } from './prompt';
 import { answerToolCall } from './tool-calls';
@@ -58,6 +58,8 @@ export class Agent {
   private running: { turnId: string; controller: AbortController; done: Promise<TurnStatus> } | undefined;
   private conversationId: string;
   private llm: LlmClient | undefined;
+  /** Checks each request's messages, again only where they differ from the request before. */
+  private readonly checker = new ConversationChecker();
 
   constructor(private readonly o: AgentOptions) {
     this.conversationId = o.conversations.current();
@@ -151,9 +153,9 @@ export class Agent {
   }
 
   /** `memories` and `notes`: found once per turn (the person's text is the query; the machine's notes file is read once). */
-  private async messagesFor(memories: string[], notes: readonly string[]): Promise<ChatMessage[]> {
+  private async messagesFor(memories: string[], notes: readonly string[]): Promise<CheckedConversation> {
     const policy = await this.o.policy();
-    const stored = this.o.conversations.messages(this.conversationId).map((s) => s.message as unknown as ChatMessage);
+    const stored = this.o.conversations.messageContents(this.conversationId) as unknown as ChatMessage[];
     const { messages, dropped } = fitToBudget(stored, this.o.contextBudgetChars ?? DEFAULT_BUDGET);
     const system = systemPrompt({
       machineName: this.o.machineName,
@@ -164,8 +166,9 @@ export class Agent {
       notes,
     });
     const note = dropped > 0 ? `\n(${dropped} older messages of this conversation are not shown.)` : '';
-    // Whatever an earlier round stored, what is sent is a request a strict server accepts.
-    return checkConversation([{ role: 'system', content: system + note }, ...messages]).messages;
+    // Whatever an earlier round stored, what is sent is a request a strict server accepts (the system prompt needs no check).
+    const checked = this.checker.check(messages);
+    return { ...checked, messages: [{ role: 'system', content: system + note }, ...checked.messages] };
   }
 
   private async turn(turnId: string, text: string, signal: AbortSignal): Promise<TurnStatus> {
@@ -183,12 +186,12 @@ export class Agent {
       const memories = relevantMemories(this.o.memory, text);
       const notes = machineNotes();
       for (let round = 0; ; round++) {
-        const messages = await this.messagesFor(memories, notes);
+        const { messages, callIds } = await this.messagesFor(memories, notes);
         const completion = await llm.complete({
           messages,
           tools: this.o.tools.specs(),
           signal,
-          takenIds: callIdsIn(messages),
+          takenIds: callIds,
           onDelta: (t) => emit('chat.delta', { turnId, text: t }),
           onReasoning: (t) => emit('chat.reasoning', { turnId, text: t }),
           onRetry: (ms, attempt) =>
@@ -315,13 +318,6 @@ const CUT_TEXT =
   "the answer was cut off at the model's output token limit (finish_reason: length): ask it to continue, or raise the limit on the server";
 const CUT_CALL =
   "the model's tool call was cut off at its output token limit (finish_reason: length), so nothing ran: ask for a smaller step, or raise the limit on the server";
-
-/** Every tool-call id the request already holds: a new round must not reuse one. */
-function callIdsIn(messages: ChatMessage[]): Set<string> {
-  const ids = new Set<string>();
-  for (const m of messages) if (m.role === 'assistant') for (const c of m.tool_calls ?? []) ids.add(c.id);
-  return ids;
-}
 
 function toolResult(call: RawToolCall, text: string): Record<string, unknown> {
   return { role: 'tool', tool_call_id: call.id, name: call.name, content: text };

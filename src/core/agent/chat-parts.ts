@@ -102,7 +102,9 @@ export function assembleChat(o: ChatPartsOptions): ChatParts {
   // Short busy waits on this thread: a lock held elsewhere slows only the write (retried later), never the event loop.
   if (memory && !memory.readonly) db.pragma(`busy_timeout = ${CORE_BUSY_WAIT_MS}`);
   // One writer for the conversation and the command history, on one connection: writes it holds commit with the next.
-  const writer = new DeferredWriter({ path: paths.memoryDb, onState: o.onSaving, transaction: (fn) => db.transaction(fn).immediate() });
+  // One transaction function for every batch (better-sqlite3 builds one per `db.transaction` call).
+  const inTransaction = db.transaction((fn: () => void) => fn());
+  const writer = new DeferredWriter({ path: paths.memoryDb, onState: o.onSaving, transaction: (fn) => inTransaction.immediate(fn) });
   commandLog?.useWriter(writer);
   const conversations = new ConversationStore(db, undefined, { writer, redact });
   const home = o.env.HOME;

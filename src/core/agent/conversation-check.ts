@@ -62,17 +62,48 @@ function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
 
 export interface CheckedConversation {
   messages: ChatMessage[];
+  /** The id of every tool call the checked messages hold. */
+  callIds: Set<string>;
   /** What was repaired, in words (empty when the conversation was sound). */
   repairs: string[];
 }
 
-/** Repairs `input` (system prompt first, then the stored conversation) into a request a strict server accepts. */
+/** Where a check stands: the request so far, the call ids in it, what was repaired. */
+interface CheckState {
+  out: Loose[];
+  seenIds: Set<string>;
+  repairs: Set<string>;
+}
+
+const freshState = (): CheckState => ({ out: [], seenIds: new Set(), repairs: new Set() });
+
+function checked(state: CheckState): CheckedConversation {
+  return { messages: state.out as unknown as ChatMessage[], callIds: state.seenIds, repairs: [...state.repairs] };
+}
+
+/**
+ * Repairs `input` (system prompt first, then the stored conversation) into a request a strict server accepts. A
+ * message that needs no repair is passed on as it is, not copied (read-back messages are frozen and shared).
+ */
 export function checkConversation(input: readonly ChatMessage[]): CheckedConversation {
-  const repairs = new Set<string>();
-  const out: Loose[] = [];
-  const seenIds = new Set<string>();
-  const msgs = input as unknown as readonly Loose[];
-  for (let i = 0; i < msgs.length; i++) {
+  const state = freshState();
+  checkFrom(input as unknown as readonly Loose[], 0, state);
+  return checked(state);
+}
+
+/**
+ * Checks `msgs` from index `from` on, onto `state` (where the check stood after the messages before). `at`: when the
+ * check reaches index `at.index` (after the messages before it), `at.reached` is told where it stands then.
+ */
+function checkFrom(
+  msgs: readonly Loose[],
+  from: number,
+  state: CheckState,
+  at?: { index: number; reached: (s: CheckState) => void },
+): void {
+  const { out, seenIds, repairs } = state;
+  for (let i = from; i < msgs.length; i++) {
+    if (i === at?.index) at.reached(state);
     const m = msgs[i]!;
     const role = m.role;
     if (role === 'system' || role === 'developer') {
@@ -91,7 +122,7 @@ export function checkConversation(input: readonly ChatMessage[]): CheckedConvers
         // An answer that was never stored (an old failure): the two questions go as one.
         out[out.length - 1] = { ...prev, content: `${prev.content}\n\n${content}` };
         repairs.add('joined two user messages in a row');
-      } else out.push({ ...m, content });
+      } else out.push(content === m.content ? m : { ...m, content });
       continue;
     }
     if (role !== 'assistant') {
@@ -109,7 +140,7 @@ export function checkConversation(input: readonly ChatMessage[]): CheckedConvers
       if (prev?.role === 'assistant' && !prev.tool_calls) {
         out[out.length - 1] = { ...prev, content: `${String(prev.content ?? '')}\n\n${content}` };
         repairs.add('joined two answers in a row');
-      } else out.push({ ...m, content });
+      } else out.push(content === m.content ? m : { ...m, content });
       continue;
     }
     // The results that follow this call message, in order.
@@ -162,5 +193,51 @@ export function checkConversation(input: readonly ChatMessage[]): CheckedConvers
     if (Object.isFrozen(m) && results.every((r) => Object.isFrozen(r)) && !groupRepairs.has(NEW_ID))
       checkedGroups.set(m, { results, out: group, ids: fixedCalls.map((c) => c.id as string), repairs: [...groupRepairs] });
   }
-  return { messages: out as unknown as ChatMessage[], repairs: [...repairs] };
+  if (msgs.length === at?.index) at.reached(state);
+}
+
+/** A question, or an answer without tool calls: no group of a call and its results runs across it. */
+function ends(m: Loose): boolean {
+  return m.role === 'user' || (m.role === 'assistant' && !(Array.isArray(m.tool_calls) && m.tool_calls.length > 0));
+}
+
+/**
+ * `checkConversation` for the requests of one conversation, one after the other, each checking again only what is
+ * new: the messages a request shares with the one before (the same frozen objects, from its start up to its last
+ * question or plain answer that, with all before it, is frozen) are not looked at again; the check goes on from
+ * where it stood after them. The answer is checkConversation's (a test compares them); its messages are read only.
+ */
+export class ConversationChecker {
+  private kept: { input: readonly Loose[]; upTo: number; state: CheckState } | undefined;
+
+  check(input: readonly ChatMessage[]): CheckedConversation {
+    const msgs = input as unknown as readonly Loose[];
+    const k = this.kept;
+    let from = 0;
+    let state = freshState();
+    if (k && msgs.length >= k.upTo && startsWith(msgs, k.input, k.upTo)) {
+      from = k.upTo;
+      state = { out: k.state.out.slice(), seenIds: new Set(k.state.seenIds), repairs: new Set(k.state.repairs) };
+    }
+    // Where the next request may start from: after the last question or plain answer that is frozen, if all before are.
+    let upTo = msgs.length;
+    while (upTo > from && !(Object.isFrozen(msgs[upTo - 1]) && ends(msgs[upTo - 1]!))) upTo--;
+    let allFrozen = true;
+    for (let i = from; i < upTo && allFrozen; i++) allFrozen = Object.isFrozen(msgs[i]);
+    this.kept = undefined;
+    checkFrom(msgs, from, state, {
+      index: upTo,
+      reached: (s) => {
+        // A repair that made new ids is made afresh for every request, as checkConversation does.
+        if (allFrozen && upTo > 0 && !s.repairs.has(NEW_ID))
+          this.kept = { input: msgs, upTo, state: { out: s.out.slice(), seenIds: new Set(s.seenIds), repairs: new Set(s.repairs) } };
+      },
+    });
+    return checked(state);
+  }
+}
+
+function startsWith(msgs: readonly Loose[], prefix: readonly Loose[], n: number): boolean {
+  for (let i = 0; i < n; i++) if (msgs[i] !== prefix[i]) return false;
+  return true;
 }

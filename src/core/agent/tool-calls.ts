@@ -1,7 +1,7 @@
 import { badArgumentsText, commandResultForModel, toolResultForModel, type Emit, type Gate } from '../gate';
 import type { RawToolCall } from './llm';
 import { RUN_COMMAND } from '../../shared/contract';
-import { parseArgs, RunCommandArgs, type ToolSet } from './tools';
+import { parseRunCommandArgs, type ToolSet } from './tools';
 
 export interface ToolCallContext {
   gate: Gate;
@@ -36,7 +36,7 @@ export async function answerToolCall(call: RawToolCall, c: ToolCallContext): Pro
   };
   const keys = { callId: call.id, turnId, conversationId: c.conversationId, signal };
   if (call.name === RUN_COMMAND) {
-    const a = parseArgs(RunCommandArgs, call.arguments);
+    const a = parseRunCommandArgs(call.arguments);
     if (!a.ok) return bad(a.message);
     // chat.commandStart (from the gate) is the one event announcing the command and its decision.
     const outcome = await gate.pass({

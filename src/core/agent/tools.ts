@@ -93,6 +93,37 @@ export function parseArgs<T>(schema: z.ZodType<T>, raw: string): ParsedArgs<T> {
   return { ok: true, value: r.data };
 }
 
+/**
+ * run_command's arguments, as `parseArgs(RunCommandArgs, raw)` gives them.
+ * Every tool round reads them: arguments as they nearly always come (an
+ * object of exactly these keys and types) are taken without the schema;
+ * anything else goes through it, for its errors.
+ */
+export function parseRunCommandArgs(raw: string): ParsedArgs<z.infer<typeof RunCommandArgs>> {
+  let json: unknown;
+  try {
+    json = raw.trim() === '' ? {} : JSON.parse(raw);
+  } catch {
+    return parseArgs(RunCommandArgs, raw);
+  }
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
+    const o = json as Record<string, unknown>;
+    const keys = Object.keys(o);
+    const known = keys.every((k) => k === 'command' || k === 'reason' || k === 'unconfined');
+    const { command, reason, unconfined } = o;
+    const hasUnconfined = keys.includes('unconfined');
+    if (
+      known &&
+      typeof command === 'string' &&
+      command.length >= 1 &&
+      typeof reason === 'string' &&
+      (!hasUnconfined || typeof unconfined === 'boolean')
+    )
+      return { ok: true, value: { command, reason, ...(hasUnconfined ? { unconfined: unconfined as boolean } : {}) } };
+  }
+  return parseArgs(RunCommandArgs, raw);
+}
+
 /** A tool the agent handles in-process (everything but run_command, which has its own path). */
 interface LocalTool {
   spec: ToolSpec;

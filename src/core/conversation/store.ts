@@ -39,8 +39,17 @@ export interface ConversationStoreOptions {
 function redactDeep(value: unknown, redact: (text: string) => string): unknown {
   if (typeof value === 'string') return redact(value);
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact));
-  if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+  if (value !== null && typeof value === 'object') {
+    // Every message of a tool round passes here: a loop, not entries arrays built and thrown away.
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      const v = redactDeep((value as Record<string, unknown>)[k], redact);
+      // A key named __proto__ stays a key (an assignment would set the prototype).
+      if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[k] = v;
+    }
+    return out;
+  }
   return value;
 }
 
@@ -149,19 +158,17 @@ export class ConversationStore {
       'conversation messages',
       () => {
         const insert = this.statement('INSERT INTO aios_conversation_messages (conversation_id, message, created_at) VALUES (?, ?, ?)');
-        seqs = [];
-        this.db
-          .transaction(() => {
-            this.statement('INSERT OR IGNORE INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
-              conversationId,
-              this.machine,
-              t,
-              t,
-            );
-            for (const json of stored) seqs.push(Number(insert.run(conversationId, json, t).lastInsertRowid));
-            this.statement('UPDATE aios_conversations SET updated_at = ? WHERE id = ?').run(t, conversationId);
-          })
-          .immediate();
+        const write = () => {
+          seqs = [];
+          // The conversation's row: made if missing, its updated_at moved on if not.
+          this.statement(
+            'INSERT INTO aios_conversations (id, machine, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at',
+          ).run(conversationId, this.machine, t, t);
+          for (const json of stored) seqs.push(Number(insert.run(conversationId, json, t).lastInsertRowid));
+        };
+        // Held writes run inside the writer's transaction, which it rolls back whole when any of them fails: no savepoint.
+        if (this.db.inTransaction) write();
+        else this.db.transaction(write).immediate();
       },
       () => {
         for (const e of entries) {
@@ -181,6 +188,23 @@ export class ConversationStore {
    * after (its `data_version` then differs), is read again anyway.
    */
   private keepOwn(conversationId: string, stored: readonly string[], seqs: readonly number[], createdAt: string): void {
+    // Taken in after this turn of the event loop (a command's write-ahead commits just before its spawn), or at the next read.
+    this.ownWaiting.push({ conversationId, stored, seqs, createdAt });
+    this.absorbing ??= setImmediate(() => this.absorbOwn());
+  }
+
+  private ownWaiting: Array<{ conversationId: string; stored: readonly string[]; seqs: readonly number[]; createdAt: string }> = [];
+  private absorbing: NodeJS.Immediate | undefined;
+
+  private absorbOwn(): void {
+    if (this.absorbing) clearImmediate(this.absorbing);
+    this.absorbing = undefined;
+    const waiting = this.ownWaiting;
+    this.ownWaiting = [];
+    for (const w of waiting) this.keepOwnNow(w.conversationId, w.stored, w.seqs, w.createdAt);
+  }
+
+  private keepOwnNow(conversationId: string, stored: readonly string[], seqs: readonly number[], createdAt: string): void {
     const known = this.readBack;
     if (!known || known.conversationId !== conversationId || seqs.length !== stored.length) return;
     if (seqs.length === 0 || (known.rows.at(-1)?.seq ?? 0) >= seqs[0]!) return;
@@ -189,7 +213,11 @@ export class ConversationStore {
       message: deepFreeze(JSON.parse(json) as Record<string, unknown>),
       createdAt,
     }));
-    this.readBack = { ...known, rows: [...known.rows, ...own].slice(-known.limit) };
+    const rows = [...known.rows, ...own].slice(-known.limit);
+    // The messages alone follow, without a pass over every row (`messageContents`).
+    const contents = this.contentsOf.get(known.rows);
+    if (contents) this.contentsOf.set(rows, [...contents, ...own.map((o) => o.message)].slice(-known.limit));
+    this.readBack = { ...known, rows };
   }
 
   /** One message by its seq, if it belongs to that conversation. */
@@ -220,6 +248,7 @@ export class ConversationStore {
       message: deepFreeze(JSON.parse(r.message) as Record<string, unknown>),
       createdAt: r.created_at,
     });
+    if (this.ownWaiting.length > 0) this.absorbOwn();
     const version = this.statement('PRAGMA data_version').pluck().get() as number;
     const known = this.readBack;
     let rows: StoredMessage[];
@@ -235,20 +264,38 @@ export class ConversationStore {
     return rows.length > limit ? rows.slice(-limit) : rows;
   }
 
-  /** The newest `limit` messages, oldest first (those still waiting for the file included). Shared and frozen: copy to change one. */
-  messages(conversationId: string, limit = 500): StoredMessage[] {
-    let stored: StoredMessage[];
+  private readable(conversationId: string, limit: number): StoredMessage[] {
     try {
-      stored = this.storedMessages(conversationId, limit);
+      return this.storedMessages(conversationId, limit);
     } catch {
       this.readBack = undefined;
-      stored = []; // unreadable for now: what is waiting is still shown
+      return []; // unreadable for now: what is waiting is still shown
     }
+  }
+
+  /** The newest `limit` messages, oldest first (those still waiting for the file included). Shared and frozen: copy to change one. */
+  messages(conversationId: string, limit = 500): StoredMessage[] {
+    const stored = this.readable(conversationId, limit);
     const last = stored.at(-1)?.seq ?? 0;
     const waiting = this.unsaved
       .filter((u) => u.conversationId === conversationId)
       .map((u, i) => ({ seq: last + i + 1, message: u.message, createdAt: u.createdAt }));
     return waiting.length === 0 ? [...stored] : [...stored, ...waiting].slice(-limit);
+  }
+
+  /** The kept read-back rows' messages, mapped once per rows read or kept (a request per tool round asks for them). */
+  private readonly contentsOf = new WeakMap<readonly StoredMessage[], ReadonlyArray<Record<string, unknown>>>();
+
+  /** The messages alone of `messages()`: what a request is made of. Shared and frozen (those waiting aside): copy to change one. */
+  messageContents(conversationId: string, limit = 500): Array<Record<string, unknown>> {
+    const stored = this.readable(conversationId, limit);
+    let contents = this.contentsOf.get(stored);
+    if (!contents) {
+      contents = stored.map((s) => s.message);
+      this.contentsOf.set(stored, contents);
+    }
+    const waiting = this.unsaved.filter((u) => u.conversationId === conversationId).map((u) => u.message);
+    return waiting.length === 0 ? [...contents] : [...contents, ...waiting].slice(-limit);
   }
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { knownProtectedPaths, type ProtectedPathContext } from '../policy/programs/protected-paths';
 import { findExecutable } from '../executable';
+import { readFolder, type FolderListing, type FolderListings } from './folder-listings';
 import { probeQuietJail, quietLaunch, type JailLaunch, type JailLimits } from '../jail';
 
 /**
@@ -88,22 +89,29 @@ export class Sandbox {
  * (no read permission) is asked entry by entry. Inside `tree`, a folder
  * whose own parent's listing lacks it is not listed at all: it does not
  * exist, and a failed readdir (an exception each) cost more than the rest.
- * Fresh for each call, so a repository made since the last command is seen.
+ * Each folder is read afresh for each call, or taken from `kept` only where
+ * its stat proves it unchanged since (see FolderListings), so a repository
+ * made since the last command is seen.
  */
-function existenceByListing(tree: string): { exists: (p: string) => boolean; entries: (dir: string) => fs.Dirent[] | undefined } {
+function existenceByListing(
+  tree: string,
+  kept: FolderListings | undefined,
+): { exists: (p: string) => boolean; entries: (dir: string) => readonly fs.Dirent[] | undefined } {
   /** A folder's entries; empty when it does not exist (or is no folder), null when it cannot be listed. */
-  const listings = new Map<string, { names: Set<string>; entries: fs.Dirent[] } | null>();
-  const NONE = { names: new Set<string>(), entries: [] };
+  const listings = new Map<string, FolderListing | null>();
+  const NONE: FolderListing = { byName: new Map(), entries: [] };
   const listing = (dir: string) => {
     let found = listings.get(dir);
     if (found !== undefined) return found;
     const up = path.dirname(dir);
     const above = dir !== tree && up !== dir && (up === tree || up.startsWith(`${tree}/`)) ? listing(up) : null;
-    if (above && !above.names.has(path.basename(dir))) found = NONE;
+    const entry = above?.byName.get(path.basename(dir));
+    // Not in its folder, or there as something that is no folder (nor a link to one): nothing to list.
+    if (above && (!entry || entry.isFile() || entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice()))
+      found = NONE;
     else {
       try {
-        const entries = fs.readdirSync(dir, { withFileTypes: true });
-        found = { names: new Set(entries.map((e) => e.name)), entries };
+        found = kept ? kept.read(dir) : readFolder(dir);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         found = code === 'ENOENT' || code === 'ENOTDIR' ? NONE : null;
@@ -115,7 +123,14 @@ function existenceByListing(tree: string): { exists: (p: string) => boolean; ent
   return {
     exists: (p) => {
       const found = listing(path.dirname(p));
-      return found === null ? fs.existsSync(p) : found.names.has(path.basename(p)) && fs.existsSync(p);
+      if (found === null) {
+        kept?.unsure();
+        return fs.existsSync(p);
+      }
+      const entry = found.byName.get(path.basename(p));
+      if (!entry) return false;
+      // A folder or file stands as long as its folder's listing does; a link's target may come and go on its own.
+      return entry.isDirectory() || entry.isFile() ? fs.existsSync(p) : kept ? kept.exists(p) : fs.existsSync(p);
     },
     // The repository scan reads the same listings: each folder is read once.
     entries: (dir) => listing(dir)?.entries,
@@ -127,12 +142,18 @@ function existenceByListing(tree: string): { exists: (p: string) => boolean; ent
  * config of repositories in or above it): these are mounted read-only over
  * the writable tree. A protected file that does not exist yet cannot be
  * covered without creating it, so it is not (see README, "The quiet path").
+ * `kept`: folder listings of earlier calls, used where still provably current.
  */
-export function confinementFor(workTree: string, ctx: ProtectedPathContext, secrets?: SecretFileContext): Confinement {
+export function confinementFor(
+  workTree: string,
+  ctx: ProtectedPathContext,
+  secrets?: SecretFileContext,
+  kept?: FolderListings,
+): Confinement {
   const tree = path.resolve(workTree);
   const inside = (p: string) => p === tree || p.startsWith(`${tree}/`);
   const readOnly = new Set<string>();
-  const listed = existenceByListing(tree);
+  const listed = existenceByListing(tree, kept);
   const addIfExists = (p: string) => {
     if (inside(p) && listed.exists(p)) readOnly.add(p);
   };

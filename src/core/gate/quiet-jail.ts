@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { FolderListings } from '../executor/folder-listings';
 import { confinementFor, type Confinement, type Sandbox } from '../executor/sandbox';
 import type { SecretFileContext } from '../environment/secret-files';
 import type { JailAvailability } from '../policy/jail-decision';
@@ -13,12 +15,20 @@ export interface QuietJail {
  * when it works here, with the protected places of the working tree kept
  * read-only and the secret files masked.
  */
-export function quietJail(sandbox: Sandbox, protect: ProtectedPathContext, secrets: SecretFileContext): QuietJail {
+export function quietJail(
+  sandbox: Sandbox,
+  protect: ProtectedPathContext,
+  secrets: SecretFileContext,
+  // The folders of the working tree barely change between commands: the answer is worked out again only when a stat
+  // says one of the folders it read may have changed (see FolderListings), each of those read again.
+  listings: FolderListings = new FolderListings(),
+): QuietJail {
   return {
     for(cwd) {
       const status = sandbox.status();
       if (!status.available) return { unavailable: `bubblewrap unavailable: ${status.reason}` };
-      return confinementFor(cwd, protect, secrets);
+      const kept = listings.remember(path.resolve(cwd), () => confinementFor(cwd, protect, secrets, listings));
+      return { ...kept, readOnly: [...kept.readOnly] };
     },
   };
 }

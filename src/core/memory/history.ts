@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type Database from 'better-sqlite3';
-import { writeTransaction } from './connection';
+import { readOnlyReason, writeTransaction } from './connection';
 import type { DeferredWriter } from './deferred-writer';
 import { interruptedRecord, ownerIsDead, ownerTag } from './write-ahead';
 import { newUlid } from './format';
@@ -45,6 +45,12 @@ export {
 const FINISH_SQL = `UPDATE aios_command_history SET command = ?, decision = ?, matched_rule = ?, approver = ?, exit_code = ?, signal = ?, duration_ms = ?,
    started_at = ?, ended_at = ?, cwd = ?, machine = ?, output_excerpt = ?, output_truncated = ?, session_id = ?, call_id = ?, turn_id = ?,
    conversation_id = ?, record_json = ?, effects_json = COALESCE(?, effects_json), state = 'done', owner = NULL WHERE id = ?`;
+
+/** An entry the table cannot take: a bug of the caller, thrown to it. */
+function checkEntry(entry: CommandHistoryEntry): void {
+  if (typeof entry.command !== 'string') throw new TypeError('command must be a string');
+  if (typeof entry.decision !== 'string' || entry.decision.length === 0) throw new TypeError('decision is required');
+}
 
 export class CommandLog {
   private readonly store: MemoryStore;
@@ -111,6 +117,15 @@ export class CommandLog {
     return st;
   }
 
+  /**
+   * One statement: atomic by itself, so inside a transaction already open (the writer's, which commits this row with
+   * the conversation's waiting messages) it needs no savepoint of its own; alone, it takes the write lock first.
+   */
+  private writeOne<T>(run: () => T): T {
+    const db = this.store.connection;
+    return db.inTransaction && !readOnlyReason(db) ? run() : writeTransaction(db, run);
+  }
+
   private write(label: string, fn: () => void): void {
     if (this.writer) this.writer.write(label, () => this.store.guard(fn));
     else this.store.guard(fn);
@@ -124,7 +139,7 @@ export class CommandLog {
   begin(entry: CommandHistoryEntry): string {
     const id = newUlid();
     const values = this.values(entry);
-    this.write('history row', () => writeTransaction(this.store.connection, () => this.insert.run(id, ...values, 'running', ownerTag())));
+    this.write('history row', () => this.writeOne(() => this.insert.run(id, ...values, 'running', ownerTag())));
     return id;
   }
 
@@ -228,14 +243,19 @@ export class CommandLog {
    * leaves the row `running`, which the next start marks interrupted (it ran).
    */
   complete(id: string, entry: CommandHistoryEntry, effects?: CommandEffects): void {
-    const v = this.values(entry);
-    const json = effects ? this.effectsJson(effects) : null;
-    const newId = newUlid();
+    checkEntry(entry);
+    const now = new Date();
+    /** The id of a whole new row, made only if the row `begin` wrote is gone. */
+    let newId: string | undefined;
+    // What is stored (the redacted output and record as JSON) is worked out when it is written, off the way to the next request.
     const run = () =>
       this.store.guard(() =>
         writeTransaction(this.store.connection, () => {
+          const v = this.values(entry, now);
+          const json = effects ? this.effectsJson(effects) : null;
           const r = this.statement(FINISH_SQL).run(...v, json, id);
           if (r.changes > 0) return;
+          newId ??= newUlid();
           this.insert.run(newId, ...v, 'done', null);
           if (json) this.statement('UPDATE aios_command_history SET effects_json = ? WHERE id = ?').run(json, newId);
         }),
@@ -261,15 +281,15 @@ export class CommandLog {
     return new Set(rows.filter((r) => r.owner !== null && !isDead(r.owner)).map((r) => r.call_id));
   }
 
-  private values(given: CommandHistoryEntry): unknown[] {
-    if (typeof given.command !== 'string') throw new TypeError('command must be a string');
+  /** The row's values; `now` is its start when the entry has none. */
+  private values(given: CommandHistoryEntry, now: Date = new Date()): unknown[] {
+    checkEntry(given);
     const entry: CommandHistoryEntry = {
       ...given,
       command: this.redact(given.command),
       ...(typeof given.outputExcerpt === 'string' ? { outputExcerpt: this.redact(given.outputExcerpt) } : {}),
     };
-    if (typeof entry.decision !== 'string' || entry.decision.length === 0) throw new TypeError('decision is required');
-    const started = historyTimestamp(entry.startedAt ?? new Date());
+    const started = historyTimestamp(entry.startedAt ?? now);
     const ended = entry.endedAt === undefined || entry.endedAt === null ? null : historyTimestamp(entry.endedAt);
     const output = entry.outputExcerpt === undefined || entry.outputExcerpt === null ? null : capOutput(String(entry.outputExcerpt));
     const machine = entry.machine === undefined ? os.hostname() : optText(entry.machine);
