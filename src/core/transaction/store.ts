@@ -135,8 +135,14 @@ export class UndoStore {
       });
       // A commit's journal starts with whose it is; an undo's has only steps.
       const head = parsed[0] && typeof parsed[0].path !== 'string' ? parsed[0] : undefined;
+      // Every step is journalled before the first is taken: a kept state that is not there was never made, and its path
+      // was never reached (the prior state is kept before a path is replaced).
       const entries = parsed.filter(
-        (e): e is { path: string; before: Before } => typeof e?.path === 'string' && typeof e.before === 'object',
+        (e): e is { path: string; before: Before } =>
+          typeof e?.path === 'string' &&
+          typeof e.before === 'object' &&
+          e.before !== null &&
+          ((e.before as Before).kind !== 'node' || keptExists(dir, (e.before as Extract<Before, { kind: 'node' }>).file)),
       );
       if (entries.length === 0) {
         this.remove(id);
@@ -174,4 +180,8 @@ export class UndoStore {
     }
     return dropped;
   }
+}
+
+function keptExists(recordDir: string, file: string): boolean {
+  return typeof file === 'string' && fs.lstatSync(path.join(recordDir, file), { throwIfNoEntry: false }) !== undefined;
 }
