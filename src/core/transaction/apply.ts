@@ -95,18 +95,18 @@ export const JOURNAL = 'journal.jsonl';
 
 /**
  * Applies `steps` in order, keeping each path's prior state under
- * `recordDir/pre`; reverses everything on failure. Every kept state is
- * journalled (the journal synced) before the first path changes, then every
- * prior state is kept and the kept states synced, then the new states are
- * moved into place: two syncs for the whole commit, not one per path (a
- * package install changes a dozen), and a commit cut off by a crash can still
- * be undone.
+ * `recordDir/pre`; reverses everything on failure. Files are kept first (a
+ * hard link changes no real path), then every kept state is journalled and
+ * the journal synced, before the first real path changes; folders are then
+ * moved aside (and the record's folder synced once, when there were any),
+ * and the new states moved into place. One or two syncs for the whole commit,
+ * not one per path (a package install changes a dozen), and a commit cut off
+ * by a crash can still be undone.
  */
 export function applySteps(steps: readonly Step[], recordDir: string): RecordEntry[] {
   const pre = path.join(recordDir, 'pre');
   fs.mkdirSync(pre, { recursive: true });
   const befores = steps.map((s, i) => planBefore(s.path, s.to, `pre/${i}`));
-  syncedWrite(path.join(recordDir, JOURNAL), steps.map((s, i) => `${JSON.stringify({ path: s.path, before: befores[i] })}\n`).join(''));
   const done: RecordEntry[] = [];
   const fail = (p: string, err: unknown) => {
     const lost = rollBack(done, recordDir);
@@ -114,23 +114,35 @@ export function applySteps(steps: readonly Step[], recordDir: string): RecordEnt
       `could not apply ${p}: ${(err as Error).message}; nothing was changed${lost.length ? ` except ${lost.join(', ')} (could not be put back)` : ''}`,
     );
   };
-  for (const [i, step] of steps.entries()) {
-    const before = befores[i] as Before;
-    try {
-      keep(step.path, before, recordDir);
-    } catch (err) {
-      throw fail(step.path, err);
+  const movesAside = (b: Before) => b.kind === 'node' && b.type === 'dir';
+  const keepAll = (folders: boolean) => {
+    for (const [i, step] of steps.entries()) {
+      const before = befores[i] as Before;
+      if (movesAside(before) !== folders) continue;
+      try {
+        keep(step.path, before, recordDir);
+      } catch (err) {
+        throw fail(step.path, err);
+      }
+      done.push({ path: step.path, before, after: '' });
     }
-    done.push({ path: step.path, before, after: '' });
-  }
+  };
+  keepAll(false);
   try {
-    // The kept states (links and folders moved aside) on disk before any path is replaced.
-    syncDir(pre);
+    syncedWrite(path.join(recordDir, JOURNAL), steps.map((s, i) => `${JSON.stringify({ path: s.path, before: befores[i] })}\n`).join(''));
   } catch (err) {
     throw fail(recordDir, err);
   }
-  for (const entry of done) {
-    const step = steps[done.indexOf(entry)] as Step;
+  keepAll(true);
+  try {
+    // Folders moved aside are on disk before any path is replaced.
+    if (befores.some(movesAside)) syncDir(pre);
+  } catch (err) {
+    throw fail(recordDir, err);
+  }
+  const byPath = new Map(done.map((e) => [e.path, e]));
+  for (const step of steps) {
+    const entry = byPath.get(step.path) as RecordEntry;
     try {
       install(step.path, step.to);
       entry.after = fingerprint(step.path, step.to.kind === 'meta');
@@ -138,7 +150,8 @@ export function applySteps(steps: readonly Step[], recordDir: string): RecordEnt
       throw fail(step.path, err);
     }
   }
-  return done;
+  // In the steps' order, as the record lists them.
+  return steps.map((s) => byPath.get(s.path) as RecordEntry);
 }
 
 function syncedWrite(file: string, text: string): void {
