@@ -198,6 +198,30 @@ describe.skipIf(!canRun)('transaction engine', () => {
     expect(store.recoverInterrupted()).toEqual([]);
   });
 
+  it('a commit cut off after its journal named every step, before it reached them all, undoes what it reached and nothing else', async () => {
+    const h0 = treeHash(machine);
+    const p = await run('echo x > ../../etc/app/app.conf && rm -rf notes && touch project/new');
+    expect(p.steps.map((s) => path.relative(machine, s.path))).toEqual(['etc/app/app.conf', 'home/me/notes', 'home/me/project/new']);
+    // A crash after the first step: the journal already names all three (the commit journals every step first), the
+    // folder the second would have moved aside was never kept, and the third never made.
+    const made = store.create();
+    fs.writeFileSync(
+      path.join(made.dir, JOURNAL),
+      `${JSON.stringify({ command: 'cut off early', cwd: machine, createdAt: new Date().toISOString() })}\n`,
+    );
+    applySteps(p.steps.slice(0, 1), made.dir);
+    fs.appendFileSync(
+      path.join(made.dir, JOURNAL),
+      `${JSON.stringify({ path: p.steps[1]?.path, before: { kind: 'node', file: 'pre/1', type: 'dir' } })}\n${JSON.stringify({ path: p.steps[2]?.path, before: { kind: 'absent' } })}\n`,
+    );
+    await discardTransaction(p);
+    const [rec] = store.recoverInterrupted();
+    // The folder not reached is not in the record: its undo would have nothing to put back.
+    expect(rec?.entries.map((e) => path.relative(machine, e.path))).toEqual(['etc/app/app.conf', 'home/me/project/new']);
+    undoRecord(store, rec!.id);
+    expect(treeHash(machine)).toEqual(h0);
+  });
+
   it('keeps the store within its size bound, dropping the oldest records first and saying which', async () => {
     fs.writeFileSync(path.join(machine, 'etc/app/big0'), Buffer.alloc(300_000, 1));
     fs.writeFileSync(path.join(machine, 'etc/app/big1'), Buffer.alloc(300_000, 2));

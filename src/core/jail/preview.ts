@@ -9,6 +9,7 @@ import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX, volatile
 import { chooseTargets, planMounts } from './overlay-plan';
 import { hostMounts, inUserNamespace, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
 import { mountFailure, ociRuntime, runtimeArgv, runtimeError, type OciRuntime } from './oci-runtime';
+import { runtimeNamespace } from './runtime-namespace';
 
 /**
  * Runs a command once in a throwaway view of the filesystem, in the jail's
@@ -292,21 +293,25 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   const out = fs.openSync(path.join(stateDir, 'stdout'), 'w');
   const err = fs.openSync(path.join(stateDir, 'stderr'), 'w');
   const runtime = runtimeArgv(rt, stateDir);
+  // The runtime's prelude done once, in a mount namespace kept for it (runtime-namespace.ts): entered, not made again.
+  // Not with a scratch tmpfs of its own: mounted after the namespace was made, it is not in it.
+  const kept = elevated || (!cgroups && !o.scratchOnDisk) ? null : await runtimeNamespace(rt.prelude);
   // The runtime under the same lifeline as every command: when aios goes, the preview goes (its container is a nested PID
   // namespace). Without network: the runtime and the container in an empty network namespace (its loopback down).
   const argv = [
+    ...(kept === null ? [] : ['nsenter', '--mount=/proc/self/fd/3', '--']),
     'unshare',
     '--pid',
     '--fork',
     '--kill-child',
-    '--mount-proc',
+    ...(kept === null ? ['--mount-proc'] : []),
     ...(o.network ? [] : ['--net']),
     '--',
     '/bin/bash',
     '--norc',
     '--noprofile',
     '-c',
-    rt.prelude ? `${rt.prelude}\n${LIFELINE_INIT}` : LIFELINE_INIT,
+    rt.prelude && kept === null ? `${rt.prelude}\n${LIFELINE_INIT}` : LIFELINE_INIT,
     'aios-preview',
     ...runtime,
     'run',
@@ -323,7 +328,8 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
       const live = o.onOutput;
       const child = spawn(full[0] as string, full.slice(1), {
         env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-        stdio: ['pipe', live ? 'pipe' : out, live ? 'pipe' : err],
+        // The kept namespace's descriptor as fd 3 for nsenter; the lifeline's shell puts its own fd 3 in its place.
+        stdio: ['pipe', live ? 'pipe' : out, live ? 'pipe' : err, ...(kept === null ? [] : [kept])],
         detached: true,
       });
       child.stdin?.on('error', () => undefined);

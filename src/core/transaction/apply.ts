@@ -39,16 +39,22 @@ function move(from: string, to: string): void {
   }
 }
 
-/** Keeps what is at `p` in the record's folder as `file`; a directory leaves `p` (moved aside), a file stays (linked). */
-function keep(p: string, step: Target, recordDir: string, file: string): Before {
+/** What is at `p` now, as the record will keep it under `file` (nothing is moved yet: see `keep`). */
+function planBefore(p: string, step: Target, file: string): Before {
   const st = lstat(p);
   if (!st) return { kind: 'absent' };
   if (step.kind === 'meta' && st.isDirectory()) {
     return { kind: 'meta', mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, xattrs: readXattrs([p]).get(p) ?? {} };
   }
-  const dest = path.join(recordDir, file);
   const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
-  if (st.isDirectory()) {
+  return { kind: 'node', file, type };
+}
+
+/** Keeps what is at `p` in the record's folder as planned; a directory leaves `p` (moved aside), a file stays (linked). */
+function keep(p: string, before: Before, recordDir: string): void {
+  if (before.kind !== 'node') return;
+  const dest = path.join(recordDir, before.file);
+  if (before.type === 'dir') {
     move(p, dest);
   } else {
     try {
@@ -57,7 +63,6 @@ function keep(p: string, step: Target, recordDir: string, file: string): Before 
       copyTree(p, dest);
     }
   }
-  return { kind: 'node', file, type };
 }
 
 function install(p: string, to: Target): void {
@@ -82,45 +87,90 @@ function install(p: string, to: Target): void {
 export const beforeAsTarget = (b: Before, recordDir: string): Target =>
   b.kind === 'absent' ? { kind: 'absent' } : b.kind === 'node' ? { kind: 'node', from: path.join(recordDir, b.file) } : b;
 
-/** The journal a commit writes as it goes: each path's kept state, before it is replaced (see store.ts, recoverInterrupted). */
+/**
+ * The journal a commit writes before it changes anything: each path's state as it will be kept (see store.ts,
+ * recoverInterrupted, which leaves out a kept state that was never made: its path was not reached).
+ */
 export const JOURNAL = 'journal.jsonl';
 
 /**
  * Applies `steps` in order, keeping each path's prior state under
- * `recordDir/pre`; reverses everything on failure. Each kept state is
- * journalled before its path changes, so a commit cut off by a crash can
- * still be undone.
+ * `recordDir/pre`; reverses everything on failure. Files are kept first (a
+ * hard link changes no real path), then every kept state is journalled and
+ * the journal synced, before the first real path changes; folders are then
+ * moved aside (and the record's folder synced once, when there were any),
+ * and the new states moved into place. One or two syncs for the whole commit,
+ * not one per path (a package install changes a dozen), and a commit cut off
+ * by a crash can still be undone.
  */
 export function applySteps(steps: readonly Step[], recordDir: string): RecordEntry[] {
-  fs.mkdirSync(path.join(recordDir, 'pre'), { recursive: true });
-  const journal = fs.openSync(path.join(recordDir, JOURNAL), 'a');
-  try {
-    return applyJournalled(steps, recordDir, journal);
-  } finally {
-    fs.closeSync(journal);
-  }
-}
-
-function applyJournalled(steps: readonly Step[], recordDir: string, journal: number): RecordEntry[] {
+  const pre = path.join(recordDir, 'pre');
+  fs.mkdirSync(pre, { recursive: true });
+  const befores = steps.map((s, i) => planBefore(s.path, s.to, `pre/${i}`));
   const done: RecordEntry[] = [];
-  for (const [i, step] of steps.entries()) {
-    let entry: RecordEntry | undefined;
+  const fail = (p: string, err: unknown) => {
+    const lost = rollBack(done, recordDir);
+    return new ApplyFailed(
+      `could not apply ${p}: ${(err as Error).message}; nothing was changed${lost.length ? ` except ${lost.join(', ')} (could not be put back)` : ''}`,
+    );
+  };
+  const movesAside = (b: Before) => b.kind === 'node' && b.type === 'dir';
+  const keepAll = (folders: boolean) => {
+    for (const [i, step] of steps.entries()) {
+      const before = befores[i] as Before;
+      if (movesAside(before) !== folders) continue;
+      try {
+        keep(step.path, before, recordDir);
+      } catch (err) {
+        throw fail(step.path, err);
+      }
+      done.push({ path: step.path, before, after: '' });
+    }
+  };
+  keepAll(false);
+  try {
+    syncedWrite(path.join(recordDir, JOURNAL), steps.map((s, i) => `${JSON.stringify({ path: s.path, before: befores[i] })}\n`).join(''));
+  } catch (err) {
+    throw fail(recordDir, err);
+  }
+  keepAll(true);
+  try {
+    // Folders moved aside are on disk before any path is replaced.
+    if (befores.some(movesAside)) syncDir(pre);
+  } catch (err) {
+    throw fail(recordDir, err);
+  }
+  const byPath = new Map(done.map((e) => [e.path, e]));
+  for (const step of steps) {
+    const entry = byPath.get(step.path) as RecordEntry;
     try {
-      entry = { path: step.path, before: keep(step.path, step.to, recordDir, `pre/${i}`), after: '' };
-      done.push(entry);
-      fs.writeSync(journal, `${JSON.stringify({ path: entry.path, before: entry.before })}\n`);
-      fs.fdatasyncSync(journal);
       install(step.path, step.to);
       entry.after = fingerprint(step.path, step.to.kind === 'meta');
     } catch (err) {
-      const why = `${step.path}: ${(err as Error).message}`;
-      const lost = rollBack(done, recordDir);
-      throw new ApplyFailed(
-        `could not apply ${why}; nothing was changed${lost.length ? ` except ${lost.join(', ')} (could not be put back)` : ''}`,
-      );
+      throw fail(step.path, err);
     }
   }
-  return done;
+  // In the steps' order, as the record lists them.
+  return steps.map((s) => byPath.get(s.path) as RecordEntry);
+}
+
+function syncedWrite(file: string, text: string): void {
+  const fd = fs.openSync(file, 'a');
+  try {
+    fs.writeSync(fd, text);
+    fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function syncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Puts every path back as it was kept, newest step first; returns the paths that could not be. */

@@ -34,8 +34,8 @@ function fsyncFile(file: string): boolean {
   }
 }
 
-/** Syncs the regular files the steps move into place (from the upper layers); throws when that fails: nothing is applied then. */
-export function syncBeforeCommit(steps: readonly Step[], scratch: string): void {
+/** The regular files the steps move into place (from the upper layers), or null when there are more than a few. */
+function filesToSync(steps: readonly Step[]): string[] | null {
   const files: string[] = [];
   const collect = (p: string): boolean => {
     const st = fs.lstatSync(p, { throwIfNoEntry: false });
@@ -43,8 +43,37 @@ export function syncBeforeCommit(steps: readonly Step[], scratch: string): void 
     else if (st?.isDirectory()) for (const n of fs.readdirSync(p)) if (!collect(path.join(p, n))) return false;
     return files.length <= ONE_BY_ONE;
   };
-  let few = true;
-  for (const s of steps) if (s.to.kind === 'node' && !(few = collect(s.to.from))) break;
+  for (const s of steps) if (s.to.kind === 'node' && !collect(s.to.from)) return null;
+  return files;
+}
+
+/**
+ * syncBeforeCommit's work for a few files, done as soon as the command has
+ * ended and all at once (on libuv's threads: the filesystem commits
+ * concurrent syncs together, where one after the other each waits for its
+ * own). True when every file is on disk; false leaves it to syncBeforeCommit.
+ */
+export async function syncAhead(steps: readonly Step[]): Promise<boolean> {
+  const files = filesToSync(steps);
+  if (files === null) return false;
+  const one = async (file: string) => {
+    const h = await fs.promises.open(file, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  };
+  return Promise.all(files.map(one)).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Syncs the regular files the steps move into place (from the upper layers); throws when that fails: nothing is applied then. */
+export function syncBeforeCommit(steps: readonly Step[], scratch: string): void {
+  const files = filesToSync(steps);
+  const few = files !== null;
   try {
     if (few && files.every(fsyncFile)) return;
     // Many files, or some aios may not open (root's, through sudo): the whole filesystem, which anyone may sync.

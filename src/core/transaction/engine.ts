@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { removeRun, removeRunLater, runInOverlay, type OverlayRun, type OverlayRunOptions } from '../jail/preview';
 import { applySteps, JOURNAL } from './apply';
-import { syncBeforeCommit } from './durable';
+import { syncAhead, syncBeforeCommit } from './durable';
 import { readEffects, type ReadEffects } from './effects';
 import { changedSince, fsNow, fsStamp } from './fingerprint';
 import { lockedMounts } from './locked-mounts';
@@ -60,6 +60,8 @@ export interface PendingTransaction extends ReadEffects {
   timedOut: boolean;
   stdout: string;
   stderr: string;
+  /** What it would land is on disk already (synced when the command ended): the commit need not sync it again. */
+  durable?: boolean;
 }
 
 /** How much of each stream is kept (and shown live), as in the files the run wrote. */
@@ -114,12 +116,17 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
     removeRun(run);
     throw new TransactionUnavailable(`the transaction's jail could not be made: ${run.setupError}`);
   }
+  let p: PendingTransaction;
   try {
-    return pendingFrom(run, beganNs);
+    p = pendingFrom(run, beganNs);
   } catch (err) {
     removeRun(run);
     throw err;
   }
+  // What would land goes to disk now, its files synced together, before it is judged (the work the commit would start
+  // with, one file after the other; wasted only when the transaction is discarded).
+  if (p.steps.length > 0 && p.exitCode !== null) p.durable = await syncAhead(p.steps);
+  return p;
 }
 
 /**
@@ -168,7 +175,7 @@ export function commitTransaction(
     const conflicts = p.steps.filter((s) => s.to.kind !== 'meta').flatMap((s) => changedSince(s.path, p.beganNs));
     if (conflicts.length > 0) throw new TransactionConflict(conflicts);
     removeXattrs(p.overlayAttrs);
-    syncBeforeCommit(p.steps, p.run.stateDir);
+    if (!p.durable) syncBeforeCommit(p.steps, p.run.stateDir);
     const dpkgStatus = meta.dpkgStatus ?? '/var/lib/dpkg/status';
     // dpkg's status is read (a few MB) only when the command changed it.
     const before = p.steps.some((s) => s.path === dpkgStatus) ? installedPackages(dpkgStatus) : null;

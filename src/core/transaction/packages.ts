@@ -1,6 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The value of a paragraph's field `name` (its first line), or undefined: `^Name: (.*)$` without a regular expression made per call. */
+function fieldOf(para: string, name: string): string | undefined {
+  const key = `${name}: `;
+  let at = para.startsWith(key) ? 0 : para.indexOf(`\n${key}`);
+  if (at < 0) return undefined;
+  if (at > 0 || !para.startsWith(key)) at += 1;
+  const end = para.indexOf('\n', at);
+  return para.slice(at + key.length, end < 0 ? undefined : end).trim();
+}
+
 /** Installed packages as dpkg's status file lists them ("install ok installed"), name:arch → version. */
 export function installedPackages(statusFile = '/var/lib/dpkg/status'): Map<string, string> | null {
   let text: string;
@@ -11,7 +21,7 @@ export function installedPackages(statusFile = '/var/lib/dpkg/status'): Map<stri
   }
   const out = new Map<string, string>();
   for (const para of text.split(/\n\n+/)) {
-    const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(para)?.[1]?.trim();
+    const field = (name: string) => fieldOf(para, name);
     const name = field('Package');
     if (!name || !/ installed$/.test(field('Status') ?? '')) continue;
     out.set(name, field('Version') ?? '');

@@ -18,6 +18,8 @@ export interface StoreLimits {
   maxAgeMs: number;
 }
 
+type Summary = Pick<UndoRecord, 'id' | 'command' | 'createdAt' | 'bytes'>;
+
 export interface Dropped {
   id: string;
   command: string;
@@ -135,8 +137,14 @@ export class UndoStore {
       });
       // A commit's journal starts with whose it is; an undo's has only steps.
       const head = parsed[0] && typeof parsed[0].path !== 'string' ? parsed[0] : undefined;
+      // Every step is journalled before the first is taken: a kept state that is not there was never made, and its path
+      // was never reached (the prior state is kept before a path is replaced).
       const entries = parsed.filter(
-        (e): e is { path: string; before: Before } => typeof e?.path === 'string' && typeof e.before === 'object',
+        (e): e is { path: string; before: Before } =>
+          typeof e?.path === 'string' &&
+          typeof e.before === 'object' &&
+          e.before !== null &&
+          ((e.before as Before).kind !== 'node' || keptExists(dir, (e.before as Extract<Before, { kind: 'node' }>).file)),
       );
       if (entries.length === 0) {
         this.remove(id);
@@ -159,9 +167,41 @@ export class UndoStore {
     return made;
   }
 
+  /** What prune needs of each record, read again only when its record.json changed (every commit prunes). */
+  private readonly summaries = new Map<string, { key: string; summary: Summary }>();
+
+  /** Every record's summary, oldest first: record.json is read and parsed only when new or rewritten since. */
+  private summariesInOrder(): Summary[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.records).sort();
+    } catch {
+      return [];
+    }
+    const out: Summary[] = [];
+    const seen = new Set<string>();
+    for (const id of names) {
+      const st = fs.statSync(path.join(this.records, id, 'record.json'), { throwIfNoEntry: false, bigint: true });
+      if (!st) continue;
+      seen.add(id);
+      // save() writes a new file and renames it into place: a rewritten record has another inode.
+      const key = `${st.ino}:${st.mtimeNs}:${st.size}`;
+      let got = this.summaries.get(id);
+      if (got?.key !== key) {
+        const r = this.get(id);
+        if (!r) continue;
+        got = { key, summary: { id: r.id, command: r.command, createdAt: r.createdAt, bytes: r.bytes } };
+        this.summaries.set(id, got);
+      }
+      out.push(got.summary);
+    }
+    for (const id of [...this.summaries.keys()]) if (!seen.has(id)) this.summaries.delete(id);
+    return out;
+  }
+
   /** Drops the oldest records until the rest fit in size and age (the newest always stays); says which went. */
   prune(limits: StoreLimits, now = Date.now()): Dropped[] {
-    const all = this.list();
+    const all = this.summariesInOrder();
     const dropped: Dropped[] = [];
     // Each record's size as measured when it was made (its kept files do not change after).
     let total = all.reduce((s, r) => s + r.bytes, 0);
@@ -174,4 +214,8 @@ export class UndoStore {
     }
     return dropped;
   }
+}
+
+function keptExists(recordDir: string, file: string): boolean {
+  return typeof file === 'string' && fs.lstatSync(path.join(recordDir, file), { throwIfNoEntry: false }) !== undefined;
 }
