@@ -42,12 +42,15 @@ export class HeldPreviews {
     if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o077) !== 0)
       throw new HelperRefused(`the kept previews' folder must be root's, mode 700: ${this.base} is not`);
     checkStateDir(this.base);
-    if (!this.swept) {
-      this.swept = true;
-      // Runs a killed helper left: removed, never taken.
-      sweepStale(this.base, false);
-    }
+    this.sweepOnce();
     return this.base;
+  }
+
+  /** Runs a killed helper left (its pid gone): removed, never taken. Once per helper. */
+  private sweepOnce(): void {
+    if (this.swept) return;
+    this.swept = true;
+    if (fs.lstatSync(this.base, { throwIfNoEntry: false })?.uid === 0) sweepStale(this.base, false);
   }
 
   /** Runs the preview as `runAs`; a run that went to its end is kept, and its id given back. */
@@ -83,6 +86,7 @@ export class HeldPreviews {
 
   /** The kept run for a commit, taken out of the table (the transaction removes it); undefined when there is none. */
   take(id: string): KeptPreview | undefined {
+    this.sweepOnce();
     this.expire();
     const h = this.held.get(id);
     this.held.delete(id);
