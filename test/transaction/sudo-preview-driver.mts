@@ -79,12 +79,14 @@ const gate = new Gate({
       await Promise.race([got, new Promise((resolve) => setTimeout(resolve, 60_000))]);
       // The kept preview's folders, as root sees them (the user learns the names, say): the user then tries to write there.
       const { spawnSync } = await import('node:child_process');
+      // The root helper's folder, and this aios's own previews (where one made through sudo here would be).
       const found = spawnSync('sudo', ['-n', 'find', '/run/aios/previews', '/dev/shm', '-maxdepth', '3', '-path', '*aios-preview-*/up/*'], {
         encoding: 'utf8',
       });
-      keptDirs = found.stdout.split('\n').filter(Boolean);
+      const mine = (d: string) => d.startsWith('/run/aios/previews/') || d.startsWith(`/dev/shm/aios-preview-${process.pid}-`);
+      keptDirs = found.stdout.split('\n').filter((d) => d && mine(d));
       if (req.hang) {
-        console.log(JSON.stringify({ held: heldIds, helpers: rootHelperPids(), keptDirs }));
+        fs.writeSync(1, `${JSON.stringify({ pid: process.pid, held: heldIds, helpers: rootHelperPids(), keptDirs })}\n`);
         await new Promise(() => undefined);
       }
       if (req.meanwhile?.append) fs.appendFileSync(req.meanwhile.append, 'edited meanwhile\n');

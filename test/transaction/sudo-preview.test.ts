@@ -133,6 +133,7 @@ describe.skipIf(!canRun)('an approved preview committed through sudo (needs root
     // aios killed while the question is open: its helper sees stdin close and removes what it kept.
     const first = await hangThenKill(s, false);
     expect(first.held).toHaveLength(1);
+    expect(first.keptDirs.length).toBeGreaterThan(0);
     await waitFor(() => first.keptDirs.every((d) => !fs.existsSync(d)), 20_000, 'the kept preview removed');
     await waitFor(() => first.helpers.every((p) => !alive(p)), 20_000, 'the helper gone');
     // aios and its helper both killed: the folder stays until the next helper's sweep; its id is never taken.
@@ -180,7 +181,7 @@ async function hangThenKill(
   const closed = new Promise((resolve) => child.on('close', resolve));
   await waitFor(() => text.includes('\n') || child.exitCode !== null, 120_000, 'the kept preview').catch(() => undefined);
   const line = text.split('\n')[0] ?? '';
-  let got: { held: string[]; helpers: number[]; keptDirs: string[] };
+  let got: { pid: number; held: string[]; helpers: number[]; keptDirs: string[] };
   try {
     got = JSON.parse(line) as typeof got;
   } catch {
@@ -188,6 +189,8 @@ async function hangThenKill(
     throw new Error(`driver said ${JSON.stringify(text)}: ${err}`);
   }
   if (helperToo) for (const p of got.helpers) process.kill(p, 'SIGKILL');
+  // The driver itself (tsx runs it in a child process of its own): aios killed.
+  process.kill(got.pid, 'SIGKILL');
   child.kill('SIGKILL');
   await closed;
   return got;
