@@ -50,15 +50,20 @@ function staleId(r: Parameters<Transactions['run']>[0]): Parameters<Transactions
   return { ...r, preview: { held: true, id: req.staleId, command: r.command, cwd: r.cwd, discard: async () => undefined } };
 }
 const heldIds: string[] = [];
-const via = tx.previewViaHelper.bind(tx);
-tx.previewViaHelper = () => {
-  const f = via();
-  return f && (async (r, s) => {
-    const out = await f(r, s);
-    if (out.held) heldIds.push(out.held.id);
-    return out;
-  });
-};
+// (Checked so that the same driver shows what a build without it does.)
+const via = tx.previewViaHelper?.bind(tx);
+if (via)
+  tx.previewViaHelper = () => {
+    const f = via();
+    return (
+      f &&
+      (async (r, s) => {
+        const out = await f(r, s);
+        if (out.held) heldIds.push(out.held.id);
+        return out;
+      })
+    );
+  };
 
 const home = env.HOME;
 const file = path.join(home, 'config.toml');
@@ -113,17 +118,35 @@ const gate = new Gate({
   transactions: tx,
   preview: previewerFor(PreviewConfigSchema.parse({ paths: req.paths, time_limit_s: 30 }), env, undefined, undefined, [tx.store.root]),
 });
-const r = await gate.pass({ kind: 'command', command: req.command, cwd: req.cwd, callId: 'c', turnId: null, signal: new AbortController().signal });
+const r = await gate.pass({
+  kind: 'command',
+  command: req.command,
+  cwd: req.cwd,
+  callId: 'c',
+  turnId: null,
+  signal: new AbortController().signal,
+});
 const t = runs[0];
 console.log(
   JSON.stringify({
-    previews: previews.map((p) => ({ ran: p.ran, limits: p.limits, diffs: p.changes.map((c) => ({ path: c.path, diff: c.diff ?? null })) })),
+    previews: previews.map((p) => ({
+      ran: p.ran,
+      limits: p.limits,
+      diffs: p.changes.map((c) => ({ path: c.path, diff: c.diff ?? null })),
+    })),
     held: heldIds,
     keptDirs,
     tamper,
     ran: r.ran,
     output: r.result?.output ?? '',
-    run: t ? { ranInPreview: !!t.ranInPreview, previewNotReused: t.previewNotReused ?? null, notApplied: t.notApplied ?? null, recordId: t.facts?.recordId ?? null } : null,
+    run: t
+      ? {
+          ranInPreview: !!t.ranInPreview,
+          previewNotReused: t.previewNotReused ?? null,
+          notApplied: t.notApplied ?? null,
+          recordId: t.facts?.recordId ?? null,
+        }
+      : null,
     helpers: rootHelperPids(),
   }),
 );

@@ -99,7 +99,12 @@ describe.skipIf(!canRun)('an approved preview committed through sudo (needs root
     // The very value the preview showed, in both files: the command did not run again.
     expect(lastLine(s.conf)).toBe(seen);
     expect(lastLine(s.mine)).toBe(seen);
-    expect(fs.readFileSync(s.conf, 'utf8').split('\n').filter((l) => /^( [0-9a-f]{4}){4}$/.test(l))).toHaveLength(1);
+    expect(
+      fs
+        .readFileSync(s.conf, 'utf8')
+        .split('\n')
+        .filter((l) => /^( [0-9a-f]{4}){4}$/.test(l)),
+    ).toHaveLength(1);
     expect(out.output).toContain('[aios] it ran once, in the preview');
     // The kept preview sat in root's folder while the question was open, and every write the user tried there was refused.
     expect(out.keptDirs.length).toBeGreaterThan(0);
