@@ -126,7 +126,7 @@ export function discardKept(k: AnyKeptPreview): Promise<void> {
  * `limits` with `ran: false`, and the approval goes on without it.
  */
 export async function previewCommand(req: PreviewRequest, settings: PreviewSettings = DEFAULT_PREVIEW): Promise<Preview> {
-  if (req.keep && req.viaHelper && process.getuid?.() !== 0 && !settings.network) {
+  if (req.keep && req.viaHelper && settings.sudo && process.getuid?.() !== 0 && !settings.network) {
     const held = await previewThroughHelper(req, req.viaHelper, settings);
     if (held) return held;
   }

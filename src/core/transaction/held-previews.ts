@@ -62,7 +62,14 @@ export class HeldPreviews {
     this.expire();
     const base = this.ensureBase();
     const { preview, kept } = await runPreview(
-      { command: req.command, cwd: req.cwd, env: req.env, signal: o.signal, ...(req.shell ? { shell: req.shell } : {}), ...(req.secretFiles ? { secretFiles: req.secretFiles } : {}) },
+      {
+        command: req.command,
+        cwd: req.cwd,
+        env: req.env,
+        signal: o.signal,
+        ...(req.shell ? { shell: req.shell } : {}),
+        ...(req.secretFiles ? { secretFiles: req.secretFiles } : {}),
+      },
       {
         ...DEFAULT_PREVIEW,
         paths: req.paths,

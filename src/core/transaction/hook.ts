@@ -229,18 +229,19 @@ export class Transactions {
 
   private async runOnce(req: Parameters<Transactions['run']>[0], startedAt: Date, t0: number): Promise<TransactionRun> {
     const live = liveOutput(this.o.secrets, req.onOutput);
-    const reuse = req.preview && !isHeld(req.preview)
-      ? takePreview(req.preview, {
-          command: req.command,
-          cwd: req.cwd,
-          shell: this.o.shell,
-          env: this.o.env,
-          targets: overlayAround([req.cwd, ...this.cfg.paths], [this.store.root, ...lockedMounts()]),
-          network: req.stayIn === undefined,
-          runAs: this.o.runAs,
-          store: this.store,
-        })
-      : {};
+    const reuse =
+      req.preview && !isHeld(req.preview)
+        ? takePreview(req.preview, {
+            command: req.command,
+            cwd: req.cwd,
+            shell: this.o.shell,
+            env: this.o.env,
+            targets: overlayAround([req.cwd, ...this.cfg.paths], [this.store.root, ...lockedMounts()]),
+            network: req.stayIn === undefined,
+            runAs: this.o.runAs,
+            store: this.store,
+          })
+        : {};
     const ranInPreview = !!reuse.p;
     const told = ranInPreview ? { ranInPreview } : reuse.why ? { previewNotReused: reuse.why } : {};
     if (reuse.p) {

@@ -1,6 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
 import { z } from 'zod';
 import { TransactionsConfigSchema } from '../config/schema';
@@ -71,7 +69,11 @@ export const HelperRequestSchema = z.discriminatedUnion('op', [
     timeoutMs: z.number().int().positive().max(3_600_000),
     hide: z.array(abs).max(256).optional(),
     secretFiles: SecretFilesSchema.optional(),
-    maxDiffBytes: z.number().int().nonnegative().max(16 * 1024 * 1024),
+    maxDiffBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(16 * 1024 * 1024),
     maxChanges: z.number().int().nonnegative().max(100_000),
   }),
   /** The question was settled without the kept preview: removed. */

@@ -168,9 +168,7 @@ export async function previewThroughSudo(
   const id = r.id;
   return {
     preview: r.preview,
-    held: id
-      ? { held: true, id, command: request.command, cwd: request.cwd, discard: () => dropThroughSudo(helper, id) }
-      : null,
+    held: id ? { held: true, id, command: request.command, cwd: request.cwd, discard: () => dropThroughSudo(helper, id) } : null,
   };
 }
 
@@ -179,7 +177,11 @@ function dropThroughSudo(helper: readonly string[], id: string): Promise<void> {
   const s = sessions.get(JSON.stringify(helper));
   // That helper is gone: it removed what it kept when it ended.
   if (!s || s.closed) return Promise.resolve();
-  return queued(helper, { op: 'drop', id }, { signal: new AbortController().signal, final: (m) => (m.t === 'dropped' ? null : undefined) }).then(
+  return queued(
+    helper,
+    { op: 'drop', id },
+    { signal: new AbortController().signal, final: (m) => (m.t === 'dropped' ? null : undefined) },
+  ).then(
     () => undefined,
     () => undefined,
   );
