@@ -85,7 +85,9 @@ const previewed = (out: DriverOut, file: string) =>
     .find((l) => l.startsWith('+') && !l.startsWith('+++'))
     ?.slice(1);
 const lastLine = (file: string) => fs.readFileSync(file, 'utf8').trimEnd().split('\n').pop();
-const keptLeft = () => (fs.existsSync(BASE) ? fs.readdirSync(BASE) : []);
+/** What these helpers (by pid) left in the kept previews' folder: others (another aios on the machine) are not ours to count. */
+const keptLeft = (helpers: readonly number[]) =>
+  (fs.existsSync(BASE) ? fs.readdirSync(BASE) : []).filter((n) => helpers.some((p) => n.startsWith(`aios-preview-${p}-`)));
 
 describe.skipIf(!canRun)('an approved preview committed through sudo (needs root to make the users)', () => {
   it('lands exactly what the preview did (it ran once), from root-owned folders the user cannot write', async () => {
@@ -114,7 +116,8 @@ describe.skipIf(!canRun)('an approved preview committed through sudo (needs root
     // Nothing planted landed, and the kept preview is gone once committed (the helper ended with the driver).
     expect(fs.readdirSync(s.tree).includes('planted')).toBe(false);
     expect(fs.readdirSync(s.machine).includes('planted')).toBe(false);
-    await waitFor(() => keptLeft().length === 0, 20_000, 'the kept previews removed');
+    expect(out.helpers).toHaveLength(1);
+    await waitFor(() => keptLeft(out.helpers).length === 0, 20_000, 'the kept previews removed');
     const st = fs.statSync(BASE);
     expect([st.uid, st.mode & 0o777]).toEqual([0, 0o700]);
   }, 240_000);
@@ -130,7 +133,8 @@ describe.skipIf(!canRun)('an approved preview committed through sudo (needs root
     expect(out.run?.notApplied).toContain(s.mine);
     expect(fs.readFileSync(s.mine, 'utf8')).toBe(`${mine0}edited meanwhile\n`);
     expect(fs.readFileSync(s.conf, 'utf8')).toBe(conf0);
-    await waitFor(() => keptLeft().length === 0, 20_000, 'the kept previews removed');
+    expect(out.helpers).toHaveLength(1);
+    await waitFor(() => keptLeft(out.helpers).length === 0, 20_000, 'the kept previews removed');
   }, 240_000);
 
   it('a killed aios leaves nothing that is later trusted: its helper drops the kept preview; a stale id runs again', async () => {
@@ -156,7 +160,8 @@ describe.skipIf(!canRun)('an approved preview committed through sudo (needs root
     expect(fs.readFileSync(s.conf, 'utf8').startsWith(conf0)).toBe(true);
     // The killed helper's folder was swept, and nothing is left.
     expect(second.keptDirs.every((d) => !fs.existsSync(d))).toBe(true);
-    await waitFor(() => keptLeft().length === 0, 20_000, 'the kept previews removed');
+    expect(out.helpers).toHaveLength(1);
+    await waitFor(() => keptLeft([...first.helpers, ...second.helpers, ...out.helpers]).length === 0, 20_000, 'the kept previews removed');
   }, 480_000);
 });
 
