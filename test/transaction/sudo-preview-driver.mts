@@ -28,6 +28,8 @@ const req = JSON.parse(process.argv[2] ?? '{}') as {
   /** While the question is open: append to this file, or try to write into the kept preview's folders (named by `sudo find`). */
   meanwhile?: { append?: string; tamper?: boolean };
   hang?: boolean;
+  /** Answer no once the preview is in (then wait, up to 20 s, for the helper to remove the kept preview, this aios still up). */
+  decline?: boolean;
   /** Commit a preview by this id without previewing (one a killed aios's helper kept). */
   staleId?: string;
 };
@@ -105,7 +107,7 @@ const gate = new Gate({
             tamper.push({ path: p, error: (err as NodeJS.ErrnoException).code ?? String(err) });
           }
         }
-      return 'approved';
+      return req.decline ? 'denied' : 'approved';
     },
     previewReady: (_id, p) => {
       previews.push(p);
@@ -127,6 +129,15 @@ const r = await gate.pass({
   signal: new AbortController().signal,
 });
 const t = runs[0];
+// Declined: the helper was asked to drop the kept preview; seen from here, while this aios (and so its helper) still runs.
+let droppedWhileUp: boolean | null = null;
+if (req.decline && keptDirs.length > 0) {
+  const { spawnSync } = await import('node:child_process');
+  const end = Date.now() + 20_000;
+  const left = () => spawnSync('sudo', ['-n', 'ls', '-d', '--', ...keptDirs], { encoding: 'utf8' }).stdout.trim();
+  while (left() !== '' && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 100));
+  droppedWhileUp = left() === '' && rootHelperPids().length === 1;
+}
 console.log(
   JSON.stringify({
     previews: previews.map((p) => ({
@@ -148,6 +159,7 @@ console.log(
         }
       : null,
     helpers: rootHelperPids(),
+    droppedWhileUp,
   }),
 );
 process.exit(0);

@@ -28,6 +28,7 @@ interface DriverOut {
   output: string;
   run: { ranInPreview: boolean; previewNotReused: string | null; notApplied: string | null; recordId: string | null } | null;
   helpers: number[];
+  droppedWhileUp: boolean | null;
 }
 
 const driver = path.join(import.meta.dirname, 'sudo-preview-driver.mts');
@@ -135,6 +136,19 @@ describe.skipIf(!canRun)('an approved preview committed through sudo (needs root
     expect(fs.readFileSync(s.conf, 'utf8')).toBe(conf0);
     expect(out.helpers).toHaveLength(1);
     await waitFor(() => keptLeft(out.helpers).length === 0, 20_000, 'the kept previews removed');
+  }, 240_000);
+
+  it('a declined question drops the kept preview at once (the helper still up), and nothing landed', async () => {
+    const s = setting();
+    const conf0 = fs.readFileSync(s.conf, 'utf8');
+    const mine0 = fs.readFileSync(s.mine, 'utf8');
+    const out = drive(s.user, { ...s.req, command: s.command, decline: true });
+    expect(out.ran).toBe(false);
+    expect(out.held).toHaveLength(1);
+    expect(out.keptDirs.length).toBeGreaterThan(0);
+    expect(out.droppedWhileUp).toBe(true);
+    expect(fs.readFileSync(s.conf, 'utf8')).toBe(conf0);
+    expect(fs.readFileSync(s.mine, 'utf8')).toBe(mine0);
   }, 240_000);
 
   it('a killed aios leaves nothing that is later trusted: its helper drops the kept preview; a stale id runs again', async () => {
