@@ -75,6 +75,7 @@ const policy = await PolicyEngine.create({ config });
 const previews: Preview[] = [];
 const tamper: Array<{ path: string; error: string | null }> = [];
 let keptDirs: string[] = [];
+let keptFs: string[] = [];
 let ready: () => void = () => undefined;
 const got = new Promise<void>((resolve) => (ready = resolve));
 const gate = new Gate({
@@ -92,6 +93,12 @@ const gate = new Gate({
       });
       const mine = (d: string) => d.startsWith('/run/aios/previews/') || d.startsWith(`/dev/shm/aios-preview-${process.pid}-`);
       keptDirs = found.stdout.split('\n').filter((d) => d && mine(d));
+      // What each kept run's folder is on: a tmpfs (of the memory limit's size where /run is on disk), never the disk.
+      const runDirs = [...new Set(keptDirs.map((d) => path.dirname(path.dirname(d))))];
+      if (runDirs.length > 0)
+        keptFs = spawnSync('sudo', ['-n', 'stat', '-f', '-c', '%T', '--', ...runDirs], { encoding: 'utf8' })
+          .stdout.trim()
+          .split('\n');
       if (req.hang) {
         fs.writeSync(1, `${JSON.stringify({ pid: process.pid, held: heldIds, helpers: rootHelperPids(), keptDirs })}\n`);
         await new Promise(() => undefined);
@@ -147,6 +154,7 @@ console.log(
     })),
     held: heldIds,
     keptDirs,
+    keptFs,
     tamper,
     ran: r.ran,
     output: r.result?.output ?? '',

@@ -23,6 +23,7 @@ interface DriverOut {
   previews: Array<{ ran: boolean; limits: string[]; diffs: Array<{ path: string; diff: string | null }> }>;
   held: string[];
   keptDirs: string[];
+  keptFs: string[];
   tamper: Array<{ path: string; error: string | null }>;
   ran: boolean;
   output: string;
@@ -112,6 +113,9 @@ describe.skipIf(!canRun)('an approved preview committed through sudo (needs root
     // The kept preview sat in root's folder while the question was open, and every write the user tried there was refused.
     expect(out.keptDirs.length).toBeGreaterThan(0);
     for (const d of out.keptDirs) expect(d.startsWith(`${BASE}/`)).toBe(true);
+    // On a tmpfs, bounded (its own where /run is on disk, as in this container), never on the disk unbounded.
+    expect(out.keptFs.length).toBeGreaterThan(0);
+    for (const f of out.keptFs) expect(f).toBe('tmpfs');
     expect(out.tamper.length).toBe(out.keptDirs.length);
     for (const t of out.tamper) expect(t.error).toBe('EACCES');
     // Nothing planted landed, and the kept preview is gone once committed (the helper ended with the driver).

@@ -175,7 +175,7 @@ async function previewThroughHelper(req: PreviewRequest, via: PreviewViaHelper, 
 export async function runPreview(
   req: Pick<PreviewRequest, 'command' | 'cwd' | 'env' | 'shell' | 'signal' | 'secretFiles'>,
   settings: PreviewSettings,
-  place: { stateBase: string; sudo: boolean; keep: boolean; runAs?: KeptPreview['runAs'] },
+  place: { stateBase: string; sudo: boolean; keep: boolean; runAs?: KeptPreview['runAs']; sizedScratch?: boolean },
 ): Promise<{ preview: Preview; kept?: KeptPreview }> {
   const t0 = performance.now();
   let run;
@@ -199,6 +199,7 @@ export async function runPreview(
       ...(req.shell ? { shell: req.shell } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
       ...(place.runAs ? { runAs: place.runAs } : {}),
+      ...(place.sizedScratch ? { sizedScratch: true } : {}),
     });
   } catch (err) {
     return { preview: noPreview((err as Error).message, performance.now() - t0) };

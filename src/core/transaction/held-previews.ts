@@ -82,7 +82,8 @@ export class HeldPreviews {
         // Whatever aios asked hidden, and root's own folders: the undo records and the other kept previews.
         hide: [...new Set([...(req.hide ?? []), ...o.hide, base])],
       },
-      { stateBase: base, sudo: false, keep: true, runAs },
+      // Where /run is no tmpfs (a container), the upper layers get one of the memory limit's size: a disk is no bound.
+      { stateBase: base, sudo: false, keep: true, runAs, sizedScratch: !onTmpfs(base) },
     );
     if (!kept) return { preview, id: null };
     while (this.held.size >= MAX_HELD) this.drop(this.held.keys().next().value as string);
@@ -123,6 +124,15 @@ export class HeldPreviews {
     for (const [id, h] of this.held) if (now - h.at > MAX_AGE_MS) void this.drop(id);
   }
 }
+
+const TMPFS_MAGIC = 0x01021994;
+const onTmpfs = (dir: string) => {
+  try {
+    return fs.statfsSync(dir).type === TMPFS_MAGIC;
+  } catch {
+    return false;
+  }
+};
 
 function stillOurs(dir: string, base: string): boolean {
   const st = fs.lstatSync(dir, { throwIfNoEntry: false });
