@@ -53,6 +53,7 @@ const reused: Timed[] = [];
 const again: Timed[] = [];
 const sudoReused: Timed[] = [];
 const sudoAgain: Timed[] = [];
+const sudoPreview: { helper: Timed[]; sudo: Timed[] } = { helper: [], sudo: [] };
 try {
   await once(true);
   await once(false);
@@ -97,10 +98,17 @@ function throughSudo(): void {
       ],
       { cwd: repo, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: user.home }, encoding: 'utf8', timeout: 900_000 },
     );
-    const got = JSON.parse(r.stdout.trim().split('\n').pop() ?? 'null') as { reused: number[]; again: number[] } | null;
+    const got = JSON.parse(r.stdout.trim().split('\n').pop() ?? 'null') as {
+      reused: number[];
+      again: number[];
+      previewHelper: number[];
+      previewSudo: number[];
+    } | null;
     if (!got) throw new Error(`the sudo driver failed (exit ${r.status}): ${r.stderr || r.stdout}`);
     sudoReused.push(...got.reused.map((wallMs) => ({ wallMs })));
     sudoAgain.push(...got.again.map((wallMs) => ({ wallMs })));
+    sudoPreview.helper.push(...got.previewHelper.map((wallMs) => ({ wallMs })));
+    sudoPreview.sudo.push(...got.previewSudo.map((wallMs) => ({ wallMs })));
   } finally {
     user.remove();
     fs.rmSync(state, { recursive: true, force: true });
@@ -124,4 +132,7 @@ if (sudoReused.length > 0) {
   console.log(
     `  ratio (committed / run again): ${(median(sudoReused.map((x) => x.wallMs)) / median(sudoAgain.map((x) => x.wallMs))).toFixed(2)}`,
   );
+  console.log('  the wait for the preview itself (from the command to the preview shown):');
+  show('  run by the root helper, kept', sudoPreview.helper);
+  show('  set up through sudo by aios, not kept', sudoPreview.sudo);
 }

@@ -13,7 +13,8 @@ import { cpuMs } from './cpu';
  * One approved command through the gate, timed from the person's yes (given
  * once the preview is in) to the command done (committed, with its undo
  * record): with the preview committed (`reuse`), or run again as a
- * transaction (reuse turned off, the way it was before). As root, or as a
+ * transaction (reuse turned off, the way it was before); and from the
+ * command to its preview shown (`previewMs`). As root, or as a
  * user with passwordless sudo through the root helper (`rootHelper`).
  */
 export async function approvedOnce(o: {
@@ -25,7 +26,7 @@ export async function approvedOnce(o: {
   env: NodeJS.ProcessEnv;
   stateDir: string;
   rootHelper?: string[];
-}): Promise<{ wallMs: number; cpuMs: number }> {
+}): Promise<{ wallMs: number; cpuMs: number; previewMs: number }> {
   const tx = new Transactions(TransactionsConfigSchema.parse({ enabled: true, paths: [o.machine], state_dir: o.stateDir }), {
     env: o.env,
     protect: {},
@@ -39,6 +40,7 @@ export async function approvedOnce(o: {
   const previewIn = new Promise<void>((resolve) => (ready = resolve));
   let answeredAt = 0;
   let cpuAt = 0;
+  let previewAt = 0;
   const gate = new Gate({
     cwd: '/',
     policy: async () => policy,
@@ -50,7 +52,10 @@ export async function approvedOnce(o: {
         cpuAt = cpuMs();
         return 'approved';
       },
-      previewReady: () => ready(),
+      previewReady: () => {
+        previewAt = performance.now();
+        ready();
+      },
     },
     emit: () => undefined,
     approvalTimeoutMs: 30_000,
@@ -58,6 +63,7 @@ export async function approvedOnce(o: {
     transactions: tx,
     preview: previewerFor(PreviewConfigSchema.parse({ paths: [o.machine] }), o.env, undefined, undefined, [tx.store.root]),
   });
+  const t0 = performance.now();
   const r = await gate.pass({
     kind: 'command',
     command: o.command,
@@ -72,5 +78,5 @@ export async function approvedOnce(o: {
   if (!r.ran || once !== o.reuse) throw new Error(`unexpected run (reuse ${o.reuse}): ${r.result?.output ?? r.refusal}`);
   // The spent upper layers go after the answer (off the event loop): not in the next run's time.
   await new Promise((resolve) => setTimeout(resolve, 50));
-  return { wallMs, cpuMs: cpu };
+  return { wallMs, cpuMs: cpu, previewMs: previewAt - t0 };
 }
