@@ -86,7 +86,7 @@ export class HeldPreviews {
       { stateBase: base, sudo: false, keep: true, runAs, sizedScratch: !onTmpfs(base) },
     );
     if (!kept) return { preview, id: null };
-    while (this.held.size >= MAX_HELD) this.drop(this.held.keys().next().value as string);
+    while (this.held.size >= MAX_HELD) void this.drop(this.held.keys().next().value as string);
     const id = randomBytes(16).toString('hex');
     this.held.set(id, { kept, at: Date.now() });
     return { preview, id };
