@@ -28,6 +28,8 @@ const req = JSON.parse(process.argv[2] ?? '{}') as {
   /** While the question is open: append to this file, or try to write into the kept preview's folders (named by `sudo find`). */
   meanwhile?: { append?: string; tamper?: boolean };
   hang?: boolean;
+  /** The preview's `[preview] paths`, when they are to differ from the transaction's. */
+  previewPaths?: string[];
   /** Answer no once the preview is in (then wait, up to 20 s, for the helper to remove the kept preview, this aios still up). */
   decline?: boolean;
   /** Commit a preview by this id without previewing (one a killed aios's helper kept). */
@@ -125,7 +127,9 @@ const gate = new Gate({
   approvalTimeoutMs: 120_000,
   commandTimeoutMs: 60_000,
   transactions: tx,
-  preview: previewerFor(PreviewConfigSchema.parse({ paths: req.paths, time_limit_s: 30 }), env, undefined, undefined, [tx.store.root]),
+  preview: previewerFor(PreviewConfigSchema.parse({ paths: req.previewPaths ?? req.paths, time_limit_s: 30 }), env, undefined, undefined, [
+    tx.store.root,
+  ]),
 });
 const r = await gate.pass({
   kind: 'command',

@@ -142,6 +142,21 @@ describe.skipIf(!canRun)('an approved preview committed through sudo (needs root
     await waitFor(() => keptLeft(out.helpers).length === 0, 20_000, 'the kept previews removed');
   }, 240_000);
 
+  it('a preview over fewer folders than the transaction is not taken: the command runs again, and says why', () => {
+    const s = setting();
+    // Only the user's file: the preview overlays the working tree alone, the transaction the machine's folder too.
+    const command = `head -c8 /dev/urandom | od -An -x >> ${s.mine}`;
+    const out = drive(s.user, { ...s.req, previewPaths: [], command });
+    const seen = previewed(out, s.mine);
+    expect(seen).toMatch(/^( [0-9a-f]{4}){4}$/);
+    expect(out.held).toHaveLength(1);
+    expect(out.run?.ranInPreview).toBe(false);
+    expect(out.run?.previewNotReused).toBe(`the preview did not overlay ${s.machine}, which the transaction would`);
+    const landed = lastLine(s.mine);
+    expect(landed).toMatch(/^( [0-9a-f]{4}){4}$/);
+    expect(landed).not.toBe(seen);
+  }, 240_000);
+
   it('a declined question drops the kept preview at once (the helper still up), and nothing landed', async () => {
     const s = setting();
     const conf0 = fs.readFileSync(s.conf, 'utf8');
