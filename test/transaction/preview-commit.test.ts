@@ -242,6 +242,8 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     ).pass(command(`head -c8 /dev/urandom | od -An -x >> ${conf}`, 'c5'));
     expect(previews).toHaveLength(1);
     expect(fs.readFileSync(conf, 'utf8')).toBe(before);
+    // Removed off the event loop (release no longer holds it): waited for here.
+    await spentRunsRemoved();
     expect(scratchLeft()).toEqual([]);
   });
 });

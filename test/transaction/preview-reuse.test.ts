@@ -50,8 +50,9 @@ const want = {
   env,
   targets: ['/srv/m/p', '/srv/m'],
   network: true,
-  runAs: false,
+  runAs: undefined,
 };
+const someone = { uid: 1234, gid: 1234, groups: [1234, 27] };
 
 describe.skipIf(process.getuid?.() !== 0)('whether a kept preview is the transaction', () => {
   it('is, when it ran to its end over the same folders with nothing it could not see (a sudo inside is the same root)', () => {
@@ -64,7 +65,12 @@ describe.skipIf(process.getuid?.() !== 0)('whether a kept preview is the transac
     expect(previewReuseRefusal(kept({ shell: '/bin/zsh' }), want)).toBe('the preview ran it with another shell');
     expect(previewReuseRefusal(kept({ env: { ...env, X: '1' } }), want)).toBe('the preview ran it with another environment');
     expect(previewReuseRefusal(kept({}, { elevated: true }), want)).toMatch(/^aios is not root/);
-    expect(previewReuseRefusal(kept(), { ...want, runAs: true })).toMatch(/^aios is not root/);
+    // The root helper's preview for its caller is the run of a transaction for that same caller only.
+    expect(previewReuseRefusal(kept(), { ...want, runAs: someone })).toBe('the preview ran it as another user');
+    expect(previewReuseRefusal(kept({ runAs: { ...someone, uid: 99 } }), { ...want, runAs: someone })).toBe(
+      'the preview ran it as another user',
+    );
+    expect(previewReuseRefusal(kept({ runAs: { ...someone, groups: [27, 1234] } }), { ...want, runAs: someone })).toBeNull();
     expect(previewReuseRefusal(kept({}, { timedOut: true, exitCode: null }), want)).toBe('the preview did not run to its end');
     expect(previewReuseRefusal(kept({}, { exitCode: 2 }), want)).toMatch(/^it failed in the preview \(exit 2\)/);
     expect(previewReuseRefusal(kept({ network: true }), want)).toBe('the preview had the network on');

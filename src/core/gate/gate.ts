@@ -95,7 +95,12 @@ export class Gate {
     trail.start(j);
     // A command that will be a transaction once approved keeps its finished preview: the yes may commit it (it ran once).
     const keep = tx.kind === 'transaction' && j.decision === 'require_approval' && !!this.o.transactions?.reusesPreviews();
-    const preview = new PreviewStep(this.o.preview, { command: a.command, cwd: a.cwd, decision: j.decision, keep }, a.signal);
+    const viaHelper = keep ? this.o.transactions?.previewViaHelper() : undefined;
+    const preview = new PreviewStep(
+      this.o.preview,
+      { command: a.command, cwd: a.cwd, decision: j.decision, keep, ...(viaHelper ? { viaHelper } : {}) },
+      a.signal,
+    );
     try {
       return await this.judged(a, j, tx, trail, preview);
     } finally {

@@ -1,7 +1,6 @@
 import type { Decision } from '../../shared/policy';
 import type { Preview } from '../../shared/preview';
-import { removeRun } from '../jail/preview';
-import type { KeptPreview } from '../preview';
+import { discardKept, type AnyKeptPreview, type PreviewViaHelper } from '../preview';
 import type { Previewer } from '../preview/previewer';
 
 /**
@@ -16,32 +15,36 @@ export class PreviewStep {
   /** The preview, once it is in. */
   seen: Preview | undefined;
   /** A finished run's upper layers, kept while the question is open (asked for with `keep`): the transaction may commit them. */
-  private kept: KeptPreview | undefined;
+  private kept: AnyKeptPreview | undefined;
 
   constructor(
     previewer: Previewer | undefined,
-    req: { command: string; cwd: string; decision: Decision; keep?: boolean },
+    req: { command: string; cwd: string; decision: Decision; keep?: boolean; viaHelper?: PreviewViaHelper },
     private readonly signal: AbortSignal,
   ) {
     signal.addEventListener('abort', this.onCancel, { once: true });
-    const { keep, ...ask } = req;
+    const { keep, viaHelper, ...ask } = req;
     this.run =
       req.decision === 'deny'
         ? null
-        : (previewer?.({ ...ask, signal: this.abort.signal, ...(keep ? { keep: (k: KeptPreview) => (this.kept = k) } : {}) }) ?? null);
+        : (previewer?.({
+            ...ask,
+            signal: this.abort.signal,
+            ...(keep ? { keep: (k: AnyKeptPreview) => (this.kept = k), ...(viaHelper ? { viaHelper } : {}) } : {}),
+          }) ?? null);
   }
 
   /** The kept run, handed over (the taker removes it); undefined when none was kept or it is already gone. */
-  take(): KeptPreview | undefined {
+  take(): AnyKeptPreview | undefined {
     const k = this.kept;
     this.kept = undefined;
     return k;
   }
 
-  /** The question is settled and nothing took the kept run: its upper layers go. */
+  /** The question is settled and nothing took the kept run: its upper layers go, off the event loop (or the root helper drops them). */
   release(): void {
     const k = this.take();
-    if (k) removeRun(k.run);
+    if (k) void discardKept(k);
   }
 
   /** A preview runs (or ran) for this command. */

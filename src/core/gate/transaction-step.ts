@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { Preview } from '../../shared/preview';
 import type { RunResult } from '../executor/executor';
-import type { KeptPreview } from '../preview';
+import type { AnyKeptPreview } from '../preview';
 import { TransactionUnavailable } from '../transaction/engine';
 import type { TransactionRun, Transactions } from '../transaction/hook';
 import type { CommandAction } from './action';
@@ -22,7 +22,7 @@ export interface TransactionStepContext {
   stayIn?: string;
   onOutput: (data: string, stream: 'stdout' | 'stderr') => void;
   /** The approved preview's finished run, handed over: the transaction commits it when it is the same run (hook.ts). */
-  preview?: KeptPreview;
+  preview?: AnyKeptPreview;
 }
 
 function nothingRan(why: string, declined = false): TransactionRun {

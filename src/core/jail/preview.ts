@@ -44,6 +44,8 @@ export interface OverlayRunOptions {
    * sized tmpfs. They are mounted `volatile` where the kernel allows: nothing syncs them, the caller syncs what it keeps.
    */
   scratchOnDisk?: boolean;
+  /** The upper layers get a tmpfs of the memory limit's size even with cgroups: `stateBase` is on disk, where cgroups do not bound them. */
+  sizedScratch?: boolean;
   /** Folders covered by an empty read-only tmpfs in the jail (the undo records: copies of what commands changed). */
   hide?: readonly string[];
   /** Called right before the command is started (each time, should the view be made again). */
@@ -194,7 +196,8 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   }
   if (!rt) return empty('no OCI runtime to start the jail: install crun or runc');
   const cgroups = cgroupsWritable(elevated);
-  if (!cgroups && !o.scratchOnDisk) {
+  const sized = (!cgroups || !!o.sizedScratch) && !o.scratchOnDisk;
+  if (sized) {
     // No cgroup to count the upper layers against: they get a tmpfs of the memory limit's size.
     const m = asRoot(elevated, [
       'mount',
@@ -385,7 +388,7 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   return {
     stateDir,
     elevated,
-    scratchMounted: !cgroups && !o.scratchOnDisk,
+    scratchMounted: sized,
     targets,
     exitCode: setupError || timedOut ? null : code,
     timedOut,

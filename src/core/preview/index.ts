@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import type { Preview } from '../../shared/preview';
 import type { SecretFileContext } from '../environment/secret-files';
 import type { SecretSet } from '../environment/redact';
-import { removeRun, runInOverlay, sweepStale, defaultStateBase, type OverlayRun } from '../jail/preview';
+import { removeRun, removeRunLater, runInOverlay, sweepStale, defaultStateBase, type OverlayRun } from '../jail/preview';
 import { fsNow, fsStamp } from '../transaction/fingerprint';
 import { previewLimits, summaryLines } from './summary';
 import { readUpperLayers } from './upper-diff';
@@ -53,7 +53,9 @@ export interface PreviewRequest {
    * Keep the upper layers of a run that went to its end (the caller may commit them as the command's transaction):
    * handed over here, and then the caller's to remove (`removeRun`). Runs cut short are removed as ever.
    */
-  keep?: (kept: KeptPreview) => void;
+  keep?: (kept: AnyKeptPreview) => void;
+  /** Not root: the root helper runs a preview that may be kept (see HeldPreviewRequest); without it, none is kept through sudo. */
+  viaHelper?: PreviewViaHelper;
 }
 
 /** A finished preview's run, kept whole: what a transaction needs to commit it instead of running the command again. */
@@ -70,6 +72,52 @@ export interface KeptPreview {
   network: boolean;
   /** What the preview said it could not see (summary.ts), unredacted. */
   limits: string[];
+  /** Whom it ran as, when the root helper ran it for its caller. */
+  runAs?: { uid: number; gid: number; groups: readonly number[] };
+}
+
+/**
+ * What a preview run through aios's root helper is asked (aios is not root and
+ * a transaction may commit it): the run's settings, never a place. The helper
+ * makes and owns the run's folders (root's, out of the user's reach), keeps a
+ * finished run under an opaque id, and answers with the preview (unredacted:
+ * it is redacted here).
+ */
+export interface HeldPreviewRequest {
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  shell?: string;
+  paths: string[];
+  timeoutMs: number;
+  hide?: string[];
+  secretFiles?: { home?: string; ownSecrets?: Array<string | { path: string; kind: 'tree' | 'file' }> };
+  maxDiffBytes: number;
+  maxChanges: number;
+}
+
+/** A finished preview kept by the root helper, in its own folders: only its id is known here. */
+export interface HeldPreview {
+  held: true;
+  /** Opaque: it names the run in that helper's memory only. */
+  id: string;
+  command: string;
+  cwd: string;
+  /** The helper removes it (the question was declined, timed out or cancelled). */
+  discard: () => Promise<void>;
+}
+
+/** A kept preview of either kind: run here (as root), or held by the root helper (through sudo). */
+export type AnyKeptPreview = KeptPreview | HeldPreview;
+
+export const isHeld = (k: AnyKeptPreview): k is HeldPreview => 'held' in k && k.held === true;
+
+/** Runs the preview in the root helper; `held` is null when it was not kept (cut short, or the helper keeps no more). */
+export type PreviewViaHelper = (req: HeldPreviewRequest, signal?: AbortSignal) => Promise<{ preview: Preview; held: HeldPreview | null }>;
+
+/** Drops a kept preview nobody took: its folders go off the event loop (the promise says when). */
+export function discardKept(k: AnyKeptPreview): Promise<void> {
+  return isHeld(k) ? k.discard().catch(() => undefined) : removeRunLater(k.run);
 }
 
 /**
@@ -78,38 +126,91 @@ export interface KeptPreview {
  * `limits` with `ran: false`, and the approval goes on without it.
  */
 export async function previewCommand(req: PreviewRequest, settings: PreviewSettings = DEFAULT_PREVIEW): Promise<Preview> {
+  if (req.keep && req.viaHelper && settings.sudo && process.getuid?.() !== 0 && !settings.network) {
+    const held = await previewThroughHelper(req, req.viaHelper, settings);
+    if (held) return held;
+  }
+  const sudo = settings.sudo && process.getuid?.() !== 0 && passwordlessSudo();
+  sweepOnce(sudo);
+  // Through sudo here, the run's folders are the user's: never kept for a commit (the root helper's are).
+  const { preview, kept } = await runPreview(req, settings, { stateBase: defaultStateBase(), sudo, keep: !!req.keep && !sudo });
+  if (kept) req.keep?.(kept);
+  return redactPreview(preview, req.secrets);
+}
+
+/** Through the root helper; null when it could not (then the preview runs here, through sudo, and is not kept). */
+async function previewThroughHelper(req: PreviewRequest, via: PreviewViaHelper, settings: PreviewSettings): Promise<Preview | null> {
+  const t0 = performance.now();
+  try {
+    const { preview, held } = await via(
+      {
+        command: req.command,
+        cwd: req.cwd,
+        env: Object.fromEntries(Object.entries(req.env).filter((e): e is [string, string] => e[1] !== undefined)),
+        ...(req.shell ? { shell: req.shell } : {}),
+        paths: [...settings.paths],
+        timeoutMs: settings.timeoutMs,
+        ...(settings.hide ? { hide: [...settings.hide] } : {}),
+        secretFiles: plainSecretFiles(req.secretFiles ?? (req.env.HOME ? { home: req.env.HOME } : {})),
+        maxDiffBytes: settings.maxDiffBytes,
+        maxChanges: settings.maxChanges,
+      },
+      req.signal,
+    );
+    if (held) {
+      if (req.signal?.aborted) void held.discard().catch(() => undefined);
+      else req.keep?.(held);
+    }
+    return redactPreview({ ...preview, durationMs: performance.now() - t0 }, req.secrets);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One preview run and what it says (unredacted): here, or in the root helper
+ * (which runs it as its caller, in a folder of its own). A run that went to
+ * its end is handed back whole when `keep` asks; otherwise it is removed.
+ */
+export async function runPreview(
+  req: Pick<PreviewRequest, 'command' | 'cwd' | 'env' | 'shell' | 'signal' | 'secretFiles'>,
+  settings: PreviewSettings,
+  place: { stateBase: string; sudo: boolean; keep: boolean; runAs?: KeptPreview['runAs']; sizedScratch?: boolean },
+): Promise<{ preview: Preview; kept?: KeptPreview }> {
   const t0 = performance.now();
   let run;
-  sweepOnce(settings.sudo && process.getuid?.() !== 0 && passwordlessSudo());
   // The clock is read only for a run that may be kept (it may wait a tick of the filesystem's clock).
-  const base = defaultStateBase();
-  const before = req.keep ? fsStamp(base) : 0n;
+  const base = place.stateBase;
+  const before = place.keep ? fsStamp(base) : 0n;
   let beganNs = before;
   try {
     run = await runInOverlay({
-      ...(req.keep ? { beforeStart: () => (beganNs = fsNow(base, before)) } : {}),
+      ...(place.keep ? { beforeStart: () => (beganNs = fsNow(base, before)) } : {}),
       command: req.command,
       cwd: req.cwd,
       env: req.env,
       paths: settings.paths,
       timeoutMs: settings.timeoutMs,
       network: settings.network,
-      sudo: settings.sudo && process.getuid?.() !== 0 && passwordlessSudo(),
+      sudo: place.sudo,
+      stateBase: base,
       ...(settings.hide ? { hide: settings.hide } : {}),
       secrets: req.secretFiles ?? (req.env.HOME ? { home: req.env.HOME } : {}),
       ...(req.shell ? { shell: req.shell } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
+      ...(place.runAs ? { runAs: place.runAs } : {}),
+      ...(place.sizedScratch ? { sizedScratch: true } : {}),
     });
   } catch (err) {
-    return noPreview((err as Error).message, performance.now() - t0);
+    return { preview: noPreview((err as Error).message, performance.now() - t0) };
   }
-  let kept = false;
+  let kept: KeptPreview | undefined;
   try {
-    if (run.setupError) return redactPreview(noPreview(run.setupError, run.durationMs), req.secrets);
+    if (run.setupError) return { preview: noPreview(run.setupError, run.durationMs) };
     const { changes, omitted } = readUpperLayers(run.targets, req.cwd, settings);
     const limits = previewLimits(req.command, run, settings.timeoutMs);
-    if (req.keep && !run.timedOut && run.exitCode !== null && !req.signal?.aborted) {
-      req.keep({
+    if (place.keep && !run.timedOut && run.exitCode !== null && !req.signal?.aborted)
+      kept = {
         run,
         beganNs,
         command: req.command,
@@ -119,11 +220,10 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
         paths: settings.paths,
         network: settings.network,
         limits,
-      });
-      kept = true;
-    }
-    return redactPreview(
-      {
+        ...(place.runAs ? { runAs: place.runAs } : {}),
+      };
+    return {
+      preview: {
         ran: true,
         lines: summaryLines(changes, omitted),
         limits,
@@ -133,14 +233,20 @@ export async function previewCommand(req: PreviewRequest, settings: PreviewSetti
         timedOut: run.timedOut,
         durationMs: performance.now() - t0,
       },
-      req.secrets,
-    );
+      ...(kept ? { kept } : {}),
+    };
   } catch (err) {
-    return noPreview(`its result could not be read (${(err as Error).message})`, performance.now() - t0);
+    kept = undefined;
+    return { preview: noPreview(`its result could not be read (${(err as Error).message})`, performance.now() - t0) };
   } finally {
     if (!kept) removeRun(run);
   }
 }
+
+const plainSecretFiles = (c: SecretFileContext): NonNullable<HeldPreviewRequest['secretFiles']> => ({
+  ...(c.home ? { home: c.home } : {}),
+  ...(c.ownSecrets ? { ownSecrets: c.ownSecrets.map((x) => (typeof x === 'string' ? x : { path: x.path, kind: x.kind })) } : {}),
+});
 
 let swept = false;
 /** Once per process: state a killed aios left behind is removed. */

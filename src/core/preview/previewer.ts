@@ -4,7 +4,7 @@ import type { Preview } from '../../shared/preview';
 import type { PreviewConfigSchema } from '../config/schema';
 import type { SecretSet } from '../environment/redact';
 import type { SecretFileContext } from '../environment/secret-files';
-import { DEFAULT_PREVIEW, previewCommand, type KeptPreview, type PreviewSettings } from './index';
+import { DEFAULT_PREVIEW, previewCommand, type AnyKeptPreview, type PreviewSettings, type PreviewViaHelper } from './index';
 
 /**
  * Starts a preview for decisions in its scope; null (at once, not a promise)
@@ -17,7 +17,9 @@ export type Previewer = (req: {
   decision: Decision;
   signal: AbortSignal;
   /** Keep a finished run's upper layers for the caller (see PreviewRequest.keep). */
-  keep?: (kept: KeptPreview) => void;
+  keep?: (kept: AnyKeptPreview) => void;
+  /** Not root: where a preview that may be kept runs (the root helper). */
+  viaHelper?: PreviewViaHelper;
 }) => Promise<Preview | null> | null;
 
 export type PreviewConfig = z.infer<typeof PreviewConfigSchema>;
@@ -48,7 +50,7 @@ export function previewerFor(
 ): Previewer | undefined {
   const settings = { ...previewSettings(cfg), ...(hide ? { hide } : {}) };
   if (!settings.enabled) return undefined;
-  return ({ command, cwd, decision, signal, keep }) =>
+  return ({ command, cwd, decision, signal, keep, viaHelper }) =>
     settings.decisions.includes(decision)
       ? previewCommand(
           {
@@ -59,6 +61,7 @@ export function previewerFor(
             ...(secrets ? { secrets } : {}),
             ...(secretFiles ? { secretFiles } : {}),
             ...(keep ? { keep } : {}),
+            ...(viaHelper ? { viaHelper } : {}),
           },
           settings,
         )

@@ -8,8 +8,8 @@ import type { RunResult } from '../executor/executor';
 import type { CommandEffects } from '../memory/history';
 import { cannotUndo } from '../policy/programs/outside-world';
 import type { ProtectedPathContext } from '../policy/programs/protected-paths';
-import { removeRun, sweepStale } from '../jail/preview';
-import type { KeptPreview } from '../preview';
+import { removeRunLater, sweepStale } from '../jail/preview';
+import { isHeld, type AnyKeptPreview, type PreviewViaHelper } from '../preview';
 import { summaryLines } from '../preview/summary';
 import { readUpperLayers } from '../preview/upper-diff';
 import {
@@ -31,7 +31,7 @@ import type { EffectFinding } from './rules';
 import { actOnUnits, unitChanges } from './services';
 import { UndoStore } from './store';
 import { overlayAround } from './targets';
-import { defaultHelperArgv, helperAllowed, runThroughSudo, undoThroughSudo } from './sudo-client';
+import { defaultHelperArgv, helperAllowed, previewThroughSudo, runThroughSudo, undoThroughSudo } from './sudo-client';
 import type { UndoRecord } from './types';
 
 /**
@@ -148,16 +148,20 @@ export class Transactions {
     ask: (findings: EffectFinding[], preview: Preview) => Promise<boolean>;
     onOutput: (data: string, stream: 'stdout' | 'stderr') => void;
     /** The approved command's finished preview, handed over: committed instead of a new run when it is the same run (then removed). */
-    preview?: KeptPreview;
+    preview?: AnyKeptPreview;
   }): Promise<TransactionRun> {
+    const kept = req.preview;
     if (process.getuid?.() !== 0) {
-      if (!req.preview) return this.runThroughSudo(req);
-      // The root helper makes its own run: the preview's upper layers (made through sudo apart) are not carried over.
-      removeRun(req.preview.run);
-      const why = 'aios is not root: through the root helper the command runs again as a transaction';
+      // The root helper's own kept preview: the helper decides whether it is the run and commits it from its own folder.
+      if (!kept || isHeld(kept)) return this.runThroughSudo(req, kept?.id);
+      // A preview made through sudo in the user's folders: never committed (they could be changed before the commit).
+      void removeRunLater(kept.run);
+      const why = "aios is not root: the preview ran in the user's folders, not the root helper's; it runs again as a transaction";
       debugReuse(req.command, why);
       return { ...(await this.runThroughSudo(req)), previewNotReused: why };
     }
+    // As root no helper keeps previews: one held by a helper (started before aios became root?) is dropped, and it runs again.
+    if (kept && isHeld(kept)) void kept.discard();
     const startedAt = new Date();
     const t0 = performance.now();
     // Upper layers a killed aios left behind: removed once per process; commits it cut off: made undoable.
@@ -174,7 +178,7 @@ export class Transactions {
   }
 
   /** Not root: the same run, done by the root helper through `sudo -n` (fails closed as "not a transaction" when refused). */
-  private runThroughSudo(req: Parameters<Transactions['run']>[0]): Promise<TransactionRun> {
+  private runThroughSudo(req: Parameters<Transactions['run']>[0], previewId?: string): Promise<TransactionRun> {
     const protect = this.o.protect;
     return runThroughSudo(
       this.helper,
@@ -188,6 +192,7 @@ export class Transactions {
         approved: req.approved,
         ...(req.stayIn ? { stayIn: req.stayIn } : {}),
         ...(this.o.shell ? { shell: this.o.shell } : {}),
+        ...(previewId ? { previewId } : {}),
         protect: {
           ...(protect.home ? { home: protect.home } : {}),
           ...(protect.configDir ? { configDir: protect.configDir } : {}),
@@ -209,25 +214,34 @@ export class Transactions {
     );
   }
 
-  /** Whether previews of commands that will be transactions are worth keeping for them: as root (the sudo path runs again). */
+  /** Whether previews of commands that will be transactions are worth keeping for them: as root, or through the root helper. */
   reusesPreviews(): boolean {
-    return process.getuid?.() === 0;
+    return process.getuid?.() === 0 || (!!this.helper && this.available());
+  }
+
+  /** Not root: previews to keep run in the root helper, which keeps them in root's folder for the commit. */
+  previewViaHelper(): PreviewViaHelper | undefined {
+    if (process.getuid?.() === 0 || !this.helper) return undefined;
+    const helper = this.helper;
+    const stateDir = this.cfg.state_dir;
+    return (r, signal) => previewThroughSudo(helper, { op: 'preview', ...r, ...(stateDir ? { stateDir } : {}) }, signal);
   }
 
   private async runOnce(req: Parameters<Transactions['run']>[0], startedAt: Date, t0: number): Promise<TransactionRun> {
     const live = liveOutput(this.o.secrets, req.onOutput);
-    const reuse = req.preview
-      ? takePreview(req.preview, {
-          command: req.command,
-          cwd: req.cwd,
-          shell: this.o.shell,
-          env: this.o.env,
-          targets: overlayAround([req.cwd, ...this.cfg.paths], [this.store.root, ...lockedMounts()]),
-          network: req.stayIn === undefined,
-          runAs: !!this.o.runAs,
-          store: this.store,
-        })
-      : {};
+    const reuse =
+      req.preview && !isHeld(req.preview)
+        ? takePreview(req.preview, {
+            command: req.command,
+            cwd: req.cwd,
+            shell: this.o.shell,
+            env: this.o.env,
+            targets: overlayAround([req.cwd, ...this.cfg.paths], [this.store.root, ...lockedMounts()]),
+            network: req.stayIn === undefined,
+            runAs: this.o.runAs,
+            store: this.store,
+          })
+        : {};
     const ranInPreview = !!reuse.p;
     const told = ranInPreview ? { ranInPreview } : reuse.why ? { previewNotReused: reuse.why } : {};
     if (reuse.p) {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { removeRun } from '../jail/preview';
+import { removeRunLater } from '../jail/preview';
 import type { KeptPreview } from '../preview';
 import { SUDO_IN_PREVIEW } from '../preview/summary';
 import { adoptPreview, type PendingTransaction } from './engine';
@@ -25,16 +25,19 @@ export function previewReuseRefusal(
     targets: readonly string[];
     /** The network the transaction would give it. */
     network: boolean;
-    /** The transaction would run it as another user (the root helper's caller). */
-    runAs: boolean;
+    /** Whom the transaction would run it as (the root helper's caller), or undefined: aios's own user. */
+    runAs: KeptPreview['runAs'];
   },
 ): string | null {
   const run = k.run;
   if (k.command !== want.command || k.cwd !== want.cwd) return 'the previewed command or its folder is not the one approved';
   if ((k.shell ?? '/bin/bash') !== (want.shell ?? '/bin/bash')) return 'the preview ran it with another shell';
   if (!sameEnv(k.env, want.env)) return 'the preview ran it with another environment';
-  if (run.elevated || want.runAs || process.getuid?.() !== 0)
-    return 'aios is not root: the preview and the transaction are made through sudo apart (the root helper runs it again)';
+  // A preview made through sudo by aios itself sits in the user's folders (they could be changed before the commit):
+  // only one aios (as root) or its root helper made, in root's folders, is committed.
+  if (run.elevated || process.getuid?.() !== 0)
+    return "aios is not root: the preview ran in the user's folders, not the root helper's (it runs again)";
+  if (!sameUser(k.runAs, want.runAs)) return 'the preview ran it as another user';
   if (run.setupError || run.timedOut || run.exitCode === null) return 'the preview did not run to its end';
   if (run.exitCode !== 0) return `it failed in the preview (exit ${run.exitCode}): it runs again, where it may do more`;
   // The preview's network is off; with it on, what the command sent is not the transaction's business to repeat or not.
@@ -69,7 +72,7 @@ export function takePreview(k: KeptPreview, want: Wanted & { store: UndoStore })
       why = `the preview's upper layers could not be read (${(err as Error).message})`;
     }
   }
-  removeRun(k.run);
+  void removeRunLater(k.run);
   debugReuse(want.command, why);
   return { why };
 }
@@ -89,6 +92,12 @@ export function stepsOutside(steps: readonly Step[], targets: readonly string[])
 }
 
 const inside = (p: string, dir: string) => p === dir || p.startsWith(dir === '/' ? '/' : `${dir}/`);
+
+function sameUser(a: KeptPreview['runAs'], b: KeptPreview['runAs']): boolean {
+  if (!a || !b) return !a && !b;
+  const groups = (g: readonly number[]) => [...g].sort((x, y) => x - y).join(',');
+  return a.uid === b.uid && a.gid === b.gid && groups(a.groups) === groups(b.groups);
+}
 
 function sameEnv(a: NodeJS.ProcessEnv, b: NodeJS.ProcessEnv): boolean {
   const ka = Object.keys(a).filter((k) => a[k] !== undefined);

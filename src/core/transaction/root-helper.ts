@@ -1,13 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
 import { z } from 'zod';
 import { TransactionsConfigSchema } from '../config/schema';
 import { listRecords, runUndo } from './actions';
 import { TransactionUnavailable } from './engine';
+import { spentRunsRemoved } from '../jail/preview';
+import { HeldPreviews } from './held-previews';
 import { ROOT_STATE_DIR, Transactions } from './hook';
+import { checkStateDir, HelperRefused } from './root-helper-checks';
 import { UndoStore } from './store';
+
+export { checkStateDir, HelperRefused } from './root-helper-checks';
 
 /**
  * The root side of transactions for an aios that is not root but may use
@@ -23,6 +26,12 @@ import { UndoStore } from './store';
 
 const abs = z.string().startsWith('/').max(4096);
 const ulidId = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+/** A kept preview's name in the helper's memory (held-previews.ts): random, nothing else. */
+const heldId = z.string().regex(/^[0-9a-f]{32}$/);
+const SecretFilesSchema = z.strictObject({
+  home: abs.optional(),
+  ownSecrets: z.array(z.union([abs, z.strictObject({ path: abs, kind: z.enum(['tree', 'file']) })])).optional(),
+});
 
 export const HelperRequestSchema = z.discriminatedUnion('op', [
   z.strictObject({
@@ -43,13 +52,32 @@ export const HelperRequestSchema = z.discriminatedUnion('op', [
       ownFiles: z.array(abs).optional(),
       ownTrees: z.array(abs).optional(),
     }),
-    secretFiles: z
-      .strictObject({
-        home: abs.optional(),
-        ownSecrets: z.array(z.union([abs, z.strictObject({ path: abs, kind: z.enum(['tree', 'file']) })])).optional(),
-      })
-      .optional(),
+    secretFiles: SecretFilesSchema.optional(),
+    /** The approved preview this helper kept (its id): committed when it is the run this one would make. */
+    previewId: heldId.optional(),
   }),
+  /** A preview a transaction may commit after the yes: run and kept here, in root's folder. */
+  z.strictObject({
+    op: z.literal('preview'),
+    /** The transactions' state folder (hidden from the preview, with the default one). */
+    stateDir: abs.optional(),
+    command: z.string().min(1).max(1_000_000),
+    cwd: abs,
+    env: z.record(z.string(), z.string()),
+    shell: abs.optional(),
+    paths: z.array(abs).max(256),
+    timeoutMs: z.number().int().positive().max(3_600_000),
+    hide: z.array(abs).max(256).optional(),
+    secretFiles: SecretFilesSchema.optional(),
+    maxDiffBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(16 * 1024 * 1024),
+    maxChanges: z.number().int().nonnegative().max(100_000),
+  }),
+  /** The question was settled without the kept preview: removed. */
+  z.strictObject({ op: z.literal('drop'), id: heldId }),
   z.strictObject({ op: z.literal('undo'), stateDir: abs.optional(), recordId: ulidId.optional(), redo: z.boolean().optional() }),
   z.strictObject({ op: z.literal('list'), stateDir: abs.optional() }),
 ]);
@@ -60,28 +88,6 @@ export const HelperReplySchema = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('answer'), yes: z.boolean() }),
   z.strictObject({ t: z.literal('cancel') }),
 ]);
-
-/** Refused before anything runs: the caller asks the person, as for any "not a transaction". */
-export class HelperRefused extends Error {}
-
-/**
- * The state folder holds copies of what commands changed (an old /etc/shadow
- * among them) and is applied back as root on undo: it, and every folder above
- * it, must be root's and writable by nobody else (a sticky folder like /tmp
- * aside), or a caller could plant a record for root to apply.
- */
-export function checkStateDir(dir: string): void {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    const st = fs.lstatSync(d, { throwIfNoEntry: false });
-    if (st) {
-      if (st.isSymbolicLink()) throw new HelperRefused(`the transactions' state folder must not pass a symlink: ${d}`);
-      const sticky = (st.mode & 0o1000) !== 0 && d !== path.resolve(dir);
-      if (st.uid !== 0 || ((st.mode & 0o022) !== 0 && !sticky))
-        throw new HelperRefused(`the transactions' state folder must be root's and writable by root only: ${d} is not`);
-    }
-    if (d === '/') return;
-  }
-}
 
 const parseLine = (line: string): unknown => {
   try {
@@ -167,12 +173,21 @@ export async function serveRootHelper(
     // A reply that came after its run had ended (an answer or a cancel too late): not a request.
     if (line !== null && HelperReplySchema.safeParse(parseLine(line)).success) continue;
     // Nothing at all asked: say so (as before); the end after answered requests is the normal end.
-    if (line === null && served > 0) return status;
+    if (line === null && served > 0) return ended(status);
     served++;
     status = await serveOne(line, lines, send, env);
-    if (line === null) return status;
+    if (line === null) return ended(status);
   }
 }
+
+/** aios closed its end (done, or killed): what this helper kept for it goes, and nothing kept is ever taken again. */
+async function ended(status: number): Promise<number> {
+  heldPreviews.dropAll();
+  await spentRunsRemoved();
+  return status;
+}
+
+const heldPreviews = new HeldPreviews();
 
 const kept = new Map<string, Transactions>();
 /**
@@ -207,7 +222,7 @@ async function serveOne(first: string | null, lines: Lines, send: (m: object) =>
     const parsed = HelperRequestSchema.safeParse(first === null ? null : parseLine(first));
     if (!parsed.success) throw new HelperRefused(`not a transaction request: ${z.prettifyError(parsed.error)}`);
     const req = parsed.data;
-    if (req.op !== 'run') {
+    if (req.op === 'undo' || req.op === 'list') {
       const dir = req.stateDir ?? ROOT_STATE_DIR;
       checkStateDir(dir);
       const store = new UndoStore(dir);
@@ -221,7 +236,13 @@ async function serveOne(first: string | null, lines: Lines, send: (m: object) =>
         });
       return 0;
     }
-    checkStateDir(req.cfg.state_dir ?? ROOT_STATE_DIR);
+    if (req.op === 'drop') {
+      // Its removal goes on after the answer, off the event loop.
+      void heldPreviews.drop(req.id);
+      send({ t: 'dropped' });
+      return 0;
+    }
+    checkStateDir((req.op === 'run' ? req.cfg.state_dir : req.stateDir) ?? ROOT_STATE_DIR);
     const runAs = caller(env);
     send({ t: 'ready', pid: process.pid });
     const abort = new AbortController();
@@ -239,6 +260,15 @@ async function serveOne(first: string | null, lines: Lines, send: (m: object) =>
       else question.answer?.(r.data.yes);
     };
     try {
+      if (req.op === 'preview') {
+        const hide = [ROOT_STATE_DIR, ...(req.stateDir ? [req.stateDir] : [])];
+        const { preview, id } = await heldPreviews.preview(req, runAs, { signal: abort.signal, hide });
+        // Cancelled meanwhile (aios gone, or the question answered first): nothing is kept for it.
+        if (id && abort.signal.aborted) void heldPreviews.drop(id);
+        send({ t: 'previewed', preview, id: abort.signal.aborted ? null : id });
+        return 0;
+      }
+      const kept = req.previewId ? heldPreviews.take(req.previewId) : undefined;
       const tx = transactionsFor(req, runAs);
       const run = await tx.run({
         command: req.command,
@@ -247,6 +277,7 @@ async function serveOne(first: string | null, lines: Lines, send: (m: object) =>
         timeoutMs: req.timeoutMs,
         approved: req.approved,
         ...(req.stayIn ? { stayIn: req.stayIn } : {}),
+        ...(kept ? { preview: kept } : {}),
         onOutput: (data, stream) => send({ t: 'out', stream, data }),
         ask: (findings, preview) =>
           new Promise<boolean>((resolve) => {
@@ -255,7 +286,9 @@ async function serveOne(first: string | null, lines: Lines, send: (m: object) =>
             send({ t: 'ask', findings, preview });
           }),
       });
-      send({ t: 'done', run });
+      const gone =
+        req.previewId && !kept ? { previewNotReused: 'the kept preview is gone (this root helper did not keep it, or it expired)' } : {};
+      send({ t: 'done', run: { ...run, ...gone } });
       return 0;
     } finally {
       lines.onReply = null;

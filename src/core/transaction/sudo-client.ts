@@ -4,6 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { appRoot } from '../app-root';
 import type { Preview } from '../../shared/preview';
+import type { HeldPreview } from '../preview';
 import type { SecretSet } from '../environment/redact';
 import type { listRecords, UndoOutcome } from './actions';
 import { TransactionUnavailable } from './engine';
@@ -65,6 +66,8 @@ type Message =
   | { t: 'out'; stream: 'stdout' | 'stderr'; data: string }
   | { t: 'ask'; findings: EffectFinding[]; preview: Preview }
   | { t: 'done'; run: TransactionRun }
+  | { t: 'previewed'; preview: Preview; id: string | null }
+  | { t: 'dropped' }
   | { t: 'unavailable' | 'error'; message: string };
 
 /**
@@ -137,6 +140,59 @@ export function runThroughSudo(
     ask: (findings: EffectFinding[], preview: Preview) => Promise<boolean>;
   },
 ): Promise<TransactionRun> {
+  const live = liveOutput(o.secrets, o.onOutput);
+  return queued(helper, request, {
+    signal: o.signal,
+    onOther: (m, write) => {
+      if (m.t === 'out') live.push(m.data, m.stream);
+      else if (m.t === 'ask') void o.ask(m.findings, m.preview).then((yes) => write({ t: 'answer', yes }));
+    },
+    final: (m) => (m.t === 'done' ? withOutput(m.run, live.end()) : undefined),
+  });
+}
+
+/**
+ * A preview that a transaction may commit after the yes, run and kept by the
+ * root helper in root's own folder; what comes back is the preview and, when
+ * the run went to its end, the kept run's opaque id (its handle here).
+ */
+export async function previewThroughSudo(
+  helper: readonly string[],
+  request: Extract<HelperRequest, { op: 'preview' }>,
+  signal?: AbortSignal,
+): Promise<{ preview: Preview; held: HeldPreview | null }> {
+  const r = await queued(helper, request, {
+    signal: signal ?? new AbortController().signal,
+    final: (m) => (m.t === 'previewed' ? m : undefined),
+  });
+  const id = r.id;
+  return {
+    preview: r.preview,
+    held: id ? { held: true, id, command: request.command, cwd: request.cwd, discard: () => dropThroughSudo(helper, id) } : null,
+  };
+}
+
+/** The question was settled without the kept preview: the helper removes it (nothing to wait for but its answer). */
+function dropThroughSudo(helper: readonly string[], id: string): Promise<void> {
+  const s = sessions.get(JSON.stringify(helper));
+  // That helper is gone: it removed what it kept when it ended.
+  if (!s || s.closed) return Promise.resolve();
+  return queued(
+    helper,
+    { op: 'drop', id },
+    { signal: new AbortController().signal, final: (m) => (m.t === 'dropped' ? null : undefined) },
+  ).then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
+/** One request to the kept helper, after the ones before it (the helper serves one at a time). */
+function queued<T>(
+  helper: readonly string[] | null,
+  request: HelperRequest,
+  o: { signal: AbortSignal; onOther?: (m: Message, write: (m: object) => void) => void; final: (m: Message) => T | undefined },
+): Promise<T> {
   if (!helper) return Promise.reject(new TransactionUnavailable('aios is not root, and this host cannot start its root helper'));
   const one = () => serveOne(helperSession(helper), request, o);
   // One command at a time per helper: the next waits for the answer to the one before.
@@ -145,12 +201,7 @@ export function runThroughSudo(
   return answer;
 }
 
-function serveOne(
-  s: HelperSession,
-  request: Extract<HelperRequest, { op: 'run' }>,
-  o: Parameters<typeof runThroughSudo>[2],
-): Promise<TransactionRun> {
-  const live = liveOutput(o.secrets, o.onOutput);
+function serveOne<T>(s: HelperSession, request: HelperRequest, o: Parameters<typeof queued<T>>[2]): Promise<T> {
   return new Promise((resolve, reject) => {
     let ready = false;
     let settled = false;
@@ -172,11 +223,13 @@ function serveOne(
     };
     s.onMessage = (m) => {
       if (m.t === 'ready') ready = true;
-      else if (m.t === 'out') live.push(m.data, m.stream);
-      else if (m.t === 'ask') void o.ask(m.findings, m.preview).then((yes) => write({ t: 'answer', yes }));
       else if (m.t === 'unavailable') finish(() => reject(new TransactionUnavailable(m.message)));
       else if (m.t === 'error') finish(() => reject(new Error(m.message)));
-      else if (m.t === 'done') finish(() => resolve(withOutput(m.run, live.end())));
+      else {
+        const end = o.final(m);
+        if (end !== undefined) finish(() => resolve(end));
+        else o.onOther?.(m, write);
+      }
     };
     s.onEnd = (why) =>
       finish(() =>
