@@ -107,7 +107,8 @@ function includesAcross(parts: readonly string[], needle: string): boolean {
   let carry = '';
   for (const part of parts) {
     if (part.includes(needle) || (carry !== '' && (carry + part.slice(0, needle.length - 1)).includes(needle))) return true;
-    carry = (carry + part).slice(-(needle.length - 1));
+    // Sliced from the part alone where it is long enough: slicing the concatenation would copy it flat.
+    carry = part.length >= needle.length - 1 ? part.slice(part.length - (needle.length - 1)) : (carry + part).slice(-(needle.length - 1));
   }
   return false;
 }
