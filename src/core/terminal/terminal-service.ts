@@ -15,7 +15,14 @@ import { resolveShell, shellEnvironment } from './shell';
  * message each.
  */
 const COALESCE_MS = 4;
-const COALESCE_MAX_CHARS = 64 * 1024;
+/**
+ * …or until this much is waiting. Large, so a flood goes out in few frames:
+ * each frame costs a message, an acknowledgement and, when xterm had caught
+ * up, a restart of its write loop (a timer: at least 1 ms under Node); with
+ * 64K frames xterm had caught up at a third to a half of the ~900 frames of
+ * `cat` of 50 MB (`npm run bench -- terminal`), with 256K at a sixth of ~400.
+ */
+export const COALESCE_MAX_CHARS = 256 * 1024;
 /** How long output that may be the start of a secret is held back when nothing follows it. */
 const REDACT_HOLD_MS = 40;
 export const DEFAULT_MAX_SHELLS = 8;
