@@ -9,7 +9,7 @@
  * while the renderer still has text to parse, so reading and parsing overlap
  * instead of taking turns (with 100,000 / 5,000, xterm sat idle while the
  * pty refilled, and `cat` of 50 MB reached 0.3 of a raw read). The window
- * holds four of the core's largest frames (COALESCE_MAX_CHARS), so the
+ * holds eight of the core's largest frames (COALESCE_MAX_CHARS), so the
  * renderer still has about 10 ms of parsing queued when the pty resumes and
  * runs dry less often while the next frame is read and sent. No higher: the
  * web host drops a socket with 8 MB unsent, and a megabyte and a frame of
