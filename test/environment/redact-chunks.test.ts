@@ -49,6 +49,28 @@ describe('a stream of terminal-sized chunks', () => {
     }
   });
 
+  // The redactor looks for a ticket's "s1." in its kept context and the new chunk apart, and across the seam between them.
+  it('cuts a signed login ticket whose start is split across two chunks at every offset', () => {
+    const mac = `${'Zq9_'.repeat(10)}abc`;
+    const ticket = `s1.${'Ab3'.repeat(7)}x.176722560.${mac}`;
+    const text = `${BEFORE}open http://127.0.0.1:41000/?ticket=${ticket}${AFTER}`;
+    const at = text.indexOf(ticket);
+    for (let cut = at - 1; cut <= at + 4; cut++) {
+      const stream = s.stream();
+      const out = stream.push(text.slice(0, cut)) + stream.push(text.slice(cut)) + stream.end();
+      expect(out, `cut at ${cut - at}`).toContain(REDACTED_MARKER);
+      expect(out, `cut at ${cut - at}`).not.toContain(mac);
+    }
+  });
+
+  it('holds back only the tail that may begin a secret, also after earlier chunks', () => {
+    const stream = s.stream();
+    expect(stream.push(BEFORE)).toBe(BEFORE);
+    expect(stream.push(`${BEFORE}value: ${KEY.slice(0, 5)}`)).toBe(`${BEFORE}value: `);
+    expect(stream.holding).toBe(true);
+    expect(stream.end()).toBe(KEY.slice(0, 5));
+  });
+
   it('passes ordinary chunks on whole and at once, each as it came', () => {
     const stream = s.stream();
     for (let i = 0; i < 5; i++) expect(stream.push(BEFORE)).toBe(BEFORE);

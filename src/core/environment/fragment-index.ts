@@ -77,6 +77,12 @@ export interface FragmentMatches {
    * a stream may continue. -1 when the text could end here.
    */
   openFrom: number;
+  /**
+   * Whether some W letters and digits in a row could be a window of a form.
+   * When not, no secret whose letters and digits make a form (one that
+   * looks random) is in the text whole either.
+   */
+  candidates: boolean;
 }
 
 export class FragmentIndex {
@@ -121,7 +127,7 @@ export class FragmentIndex {
    * reading the flat strings it was made of.
    */
   find(text: string, parts: readonly string[] = [text]): FragmentMatches {
-    if (this.forms.length === 0) return { spans: [], openFrom: -1 };
+    if (this.forms.length === 0) return { spans: [], openFrom: -1, candidates: false };
     const runs: Run[] = [];
     // The run each form's diagonal (text position - form offset) is in.
     const open = new Map<number, Run>();
@@ -131,10 +137,16 @@ export class FragmentIndex {
     const seen = this.seen;
     const triples = this.triples;
     if (!hasStreak(parts, triples)) {
-      // No window can match anywhere (the common case): only the tail may begin one.
-      const letters = countAlnum(text, W);
-      if (letters > 0) this.fillRing(text, text.length - 1, letters, ring, ringAt);
-      return { spans: [], openFrom: this.openTail(ring, ringAt, letters, -1) };
+      // No window can match anywhere (the common case): only the tail may begin one. It is read
+      // from the last part when that holds W letters and digits: reading the concatenation copies it flat.
+      const last = parts[parts.length - 1]!;
+      const own = countAlnum(last, W);
+      const tail = own === W ? last : text;
+      const letters = own === W ? own : countAlnum(text, W);
+      if (letters > 0) this.fillRing(tail, tail.length - 1, letters, ring, ringAt);
+      const shift = text.length - tail.length;
+      if (shift > 0) for (let k = 0; k < W; k++) ringAt[k]! += shift;
+      return { spans: [], openFrom: this.openTail(ring, ringAt, letters, -1), candidates: false };
     }
     let h = 0;
     let n = 0;
@@ -191,7 +203,7 @@ export class FragmentIndex {
       // A run that reaches the end may go on in the next chunk: held whole, so the rest joins it.
       if (r.end === n) note(r.startAt);
     }
-    return { spans: merge(spans), openFrom: this.openTail(ring, ringAt, n, openFrom) };
+    return { spans: merge(spans), openFrom: this.openTail(ring, ringAt, n, openFrom), candidates: true };
   }
 
   /**

@@ -25,6 +25,8 @@ export const SIGNED_TICKET = /s1\.[A-Za-z0-9_-]{22}\.\d{1,12}\.[A-Za-z0-9_-]{43}
  */
 export class SecretSet {
   private readonly values = new Set<string>();
+  /** Those whose letters and digits are a form in `fragments` (see looksRandom). */
+  private readonly random = new Set<string>();
   private sorted: string[] = [];
   private readonly fragments = new FragmentIndex();
 
@@ -33,7 +35,10 @@ export class SecretSet {
     for (const s of secrets) {
       if (!s || s.length < 4 || this.values.has(s)) continue;
       this.values.add(s);
-      if (looksRandom(s)) for (const form of secretForms(s)) this.fragments.add(form);
+      if (looksRandom(s)) {
+        for (const form of secretForms(s)) this.fragments.add(form);
+        this.random.add(s);
+      }
       changed = true;
     }
     // Longest first, so a secret that contains another is replaced whole.
@@ -68,15 +73,22 @@ export class SecretSet {
   find(text: string, parts?: readonly string[]): { spans: Span[]; openFrom: number } {
     const found = this.fragments.find(text, parts);
     const spans = [...found.spans];
-    if (text.includes('s1.')) for (const m of text.matchAll(SIGNED_TICKET)) spans.push([m.index, m.index + m[0].length]);
+    // Each search below reads the parts where it can: searching the concatenation copies it flat.
+    if (includesAcross(parts ?? [text], 's1.')) for (const m of text.matchAll(SIGNED_TICKET)) spans.push([m.index, m.index + m[0].length]);
     let openFrom = found.openFrom;
+    const last = parts?.[parts.length - 1] ?? text;
+    const lastAt = text.length - last.length;
     for (const s of this.sorted) {
-      for (let i = text.indexOf(s); i !== -1; i = text.indexOf(s, i + s.length)) spans.push([i, i + s.length]);
+      // A secret that looks random is in the text whole only where its form is, which the fragments' first pass would have seen.
+      if (found.candidates || !this.random.has(s)) {
+        for (let i = text.indexOf(s); i !== -1; i = text.indexOf(s, i + s.length)) spans.push([i, i + s.length]);
+      }
       // A tail that starts the whole secret (secrets too short or too odd for fragments): the longest such tail.
+      const [tail, at] = last.length >= s.length - 1 ? [last, lastAt] : [text, 0];
       const first = s.charCodeAt(0);
-      for (let from = Math.max(0, text.length - (s.length - 1)); from < text.length; from++) {
-        if (text.charCodeAt(from) === first && s.startsWith(text.slice(from))) {
-          openFrom = openFrom === -1 ? from : Math.min(openFrom, from);
+      for (let from = Math.max(0, tail.length - (s.length - 1)); from < tail.length; from++) {
+        if (tail.charCodeAt(from) === first && s.startsWith(tail.slice(from))) {
+          openFrom = openFrom === -1 ? at + from : Math.min(openFrom, at + from);
           break;
         }
       }
@@ -88,6 +100,17 @@ export class SecretSet {
   stream(): StreamRedactor {
     return new StreamRedactor(this);
   }
+}
+
+/** Whether the concatenation of `parts` contains `needle`, without making it. */
+function includesAcross(parts: readonly string[], needle: string): boolean {
+  let carry = '';
+  for (const part of parts) {
+    if (part.includes(needle) || (carry !== '' && (carry + part.slice(0, needle.length - 1)).includes(needle))) return true;
+    // Sliced from the part alone where it is long enough: slicing the concatenation would copy it flat.
+    carry = part.length >= needle.length - 1 ? part.slice(part.length - (needle.length - 1)) : (carry + part).slice(-(needle.length - 1));
+  }
+  return false;
 }
 
 function mergeSpans(spans: Span[]): Span[] {
@@ -176,7 +199,9 @@ export class StreamRedactor {
     // A span is never cut in two: what is released of it is redacted whole.
     for (const [a, b] of live) if (a < cut && b > cut) cut = b;
     this.held = text.slice(cut);
-    this.context = tailOf(text.slice(0, cut), CONTEXT_LETTERS, CONTEXT_MAX);
+    // From the chunk itself when the context fits in it: slicing the concatenation copies it flat.
+    const released = cut === text.length && chunk.length >= CONTEXT_MAX ? chunk : text.slice(0, cut);
+    this.context = tailOf(released, CONTEXT_LETTERS, CONTEXT_MAX);
     if (live.length > 0) return replaceSpans(text, live, cut).slice(from);
     // Nothing to cut and nothing held: the chunk itself goes on (not a slice of the concatenation, which costs a copy to send).
     return heldBefore === '' && cut === text.length ? chunk : text.slice(from, cut);

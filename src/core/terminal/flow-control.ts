@@ -6,14 +6,17 @@
  * a fast producer (`yes`, `cat big.log`) cannot outrun the screen.
  *
  * The low watermark is half the high one, not near zero: the pty resumes
- * while the renderer still has about 4 ms of text to parse, so reading and
- * parsing overlap instead of taking turns (with 100,000 / 5,000, xterm sat
- * idle while the pty refilled, and `cat` of 50 MB reached 0.3 of a raw read;
- * with these, 0.6-0.7, `npm run bench -- terminal`). At most half a megabyte
- * is in flight to a renderer, a few milliseconds of its parsing.
+ * while the renderer still has text to parse, so reading and parsing overlap
+ * instead of taking turns (with 100,000 / 5,000, xterm sat idle while the
+ * pty refilled, and `cat` of 50 MB reached 0.3 of a raw read). The window
+ * holds eight of the core's largest frames (COALESCE_MAX_CHARS), so the
+ * renderer still has about 10 ms of parsing queued when the pty resumes and
+ * runs dry less often while the next frame is read and sent. No higher: the
+ * web host drops a socket with 8 MB unsent, and a megabyte and a frame of
+ * control characters is 7.5 MB as JSON (six bytes each).
  */
-export const HIGH_WATERMARK_CHARS = 524_288;
-export const LOW_WATERMARK_CHARS = 262_144;
+export const HIGH_WATERMARK_CHARS = 1_048_576;
+export const LOW_WATERMARK_CHARS = 524_288;
 /** The renderer acknowledges in batches of this many characters. */
 export const ACK_BATCH_CHARS = 5_000;
 
