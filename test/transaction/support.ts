@@ -90,6 +90,31 @@ export function scratchDpkgRoot(root: string, extra: readonly string[] = []): vo
   fs.writeFileSync(path.join(root, 'var/lib/dpkg/status'), '');
 }
 
+/**
+ * A scratch root (see scratchDpkgRoot) holding a copy of this machine's
+ * package database: dpkg's status, its per-package file lists and scripts,
+ * and apt's package lists with the sources they belong to, so that an
+ * install into it reads and rewrites what one on this machine would. False when this machine has no dpkg.
+ */
+export function copyHostPackageDatabase(root: string): boolean {
+  if (!fs.existsSync('/var/lib/dpkg/status')) return false;
+  scratchDpkgRoot(root);
+  fs.cpSync('/var/lib/dpkg', path.join(root, 'var/lib/dpkg'), {
+    recursive: true,
+    force: true,
+    verbatimSymlinks: true,
+    filter: (p) => !p.endsWith('/lock') && !p.endsWith('/lock-frontend'),
+  });
+  const lists = '/var/lib/apt/lists';
+  for (const name of fs.existsSync(lists) ? fs.readdirSync(lists) : [])
+    if (/(_Packages(\.\w+)?|Release)$/.test(name)) fs.copyFileSync(path.join(lists, name), path.join(root, 'var/lib/apt/lists', name));
+  // The sources the lists belong to (apt reads a list only for a source that names it); not apt.conf.d, whose hooks name the host's paths.
+  if (fs.existsSync('/etc/apt/sources.list')) fs.copyFileSync('/etc/apt/sources.list', path.join(root, 'etc/apt/sources.list'));
+  if (fs.existsSync('/etc/apt/sources.list.d'))
+    fs.cpSync('/etc/apt/sources.list.d', path.join(root, 'etc/apt/sources.list.d'), { recursive: true });
+  return true;
+}
+
 /** A small architecture-independent .deb built with dpkg-deb: `files` maps paths in the package to [content, mode]. */
 export function buildDeb(
   work: string,
