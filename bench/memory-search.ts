@@ -47,6 +47,7 @@ import { nowDbTimestamp } from '../src/core/memory/format';
 import { parseQuery } from '../src/core/memory/text';
 import { foreignWrites, runUpkeep } from './lib/index-upkeep';
 import { mulberry32, percentile } from './lib/stats';
+import { syllableWords, zipfPicker } from './lib/zipf-words';
 
 const { values } = parseArgs({
   options: {
@@ -68,59 +69,11 @@ const LIKE_PER_CLASS = Number(values['like-queries'] ?? values.queries);
 
 const rnd = mulberry32(20251106);
 
-const SYLLABLES = [
-  'ka',
-  'ri',
-  'to',
-  'na',
-  'mo',
-  'su',
-  'le',
-  'dor',
-  'pan',
-  'ix',
-  'ul',
-  'ber',
-  'gen',
-  'tha',
-  'qu',
-  'vo',
-  'zen',
-  'lim',
-  'sar',
-  'el',
-];
-function vocabulary(n: number): string[] {
-  const words = new Set<string>();
-  while (words.size < n) {
-    let w = '';
-    for (let i = 0, k = 2 + Math.floor(rnd() * 3); i < k; i++) w += SYLLABLES[Math.floor(rnd() * SYLLABLES.length)];
-    words.add(w);
-  }
-  return [...words];
-}
-const VOCAB = vocabulary(30_000);
+const VOCAB = syllableWords(rnd, 30_000);
 const JA = ['今日', '天気', '東京', '仕事', '猫', '散歩', '音楽', '映画', '友達', '料理', '旅行', '本', '電車', '写真', '夢'];
 const JA_GLUE = ['は', 'が', 'を', 'に', 'で', 'と', 'の'];
-
 /** Zipf(s = 1.07) over the vocabulary: a few words everywhere, most words rare. */
-const cumulative = (() => {
-  const c = new Float64Array(VOCAB.length);
-  let total = 0;
-  for (let i = 0; i < VOCAB.length; i++) c[i] = total += 1 / Math.pow(i + 1, 1.07);
-  return c;
-})();
-function zipfWord(): string {
-  const x = rnd() * cumulative[cumulative.length - 1]!;
-  let lo = 0;
-  let hi = cumulative.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cumulative[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return VOCAB[lo]!;
-}
+const zipfWord = zipfPicker(rnd, VOCAB);
 function memoryText(): string {
   if (rnd() < 0.05) {
     let s = '';

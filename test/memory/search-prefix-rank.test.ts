@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMemoryStore, type MemoryStore } from '../../src/core/memory';
 import { MAPPED_READ_BYTES } from '../../src/core/memory/mapped-reads';
 import { mulberry32 } from '../../bench/lib/stats';
+import { syllableWords, zipfPicker } from '../../bench/lib/zipf-words';
 import { makeTempDir, type TempDir } from '../support/temp';
 
 /**
@@ -13,54 +14,9 @@ import { makeTempDir, type TempDir } from '../support/temp';
  * the same search returns reading the file without it.
  */
 const rnd = mulberry32(20251205);
-const SYLLABLES = [
-  'ka',
-  'ri',
-  'to',
-  'na',
-  'mo',
-  'su',
-  'le',
-  'dor',
-  'pan',
-  'ix',
-  'ul',
-  'ber',
-  'gen',
-  'tha',
-  'qu',
-  'vo',
-  'zen',
-  'lim',
-  'sar',
-  'el',
-];
-const VOCAB = (() => {
-  const words = new Set<string>();
-  while (words.size < 3000) {
-    let w = '';
-    for (let i = 0, k = 2 + Math.floor(rnd() * 3); i < k; i++) w += SYLLABLES[Math.floor(rnd() * SYLLABLES.length)];
-    words.add(w);
-  }
-  return [...words];
-})();
-const cumulative = (() => {
-  const c = new Float64Array(VOCAB.length);
-  let total = 0;
-  for (let i = 0; i < VOCAB.length; i++) c[i] = total += 1 / Math.pow(i + 1, 1.07);
-  return c;
-})();
-function zipfWord(): string {
-  const x = rnd() * cumulative[cumulative.length - 1]!;
-  let lo = 0;
-  let hi = cumulative.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cumulative[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return VOCAB[lo]!;
-}
+const VOCAB = syllableWords(rnd, 3000);
+/** Zipf(s = 1.07) over the vocabulary: a few words everywhere, most words rare. */
+const zipfWord = zipfPicker(rnd, VOCAB);
 const text = (): string => Array.from({ length: 8 + Math.floor(rnd() * 20) }, zipfWord).join(' ');
 
 let tmp: TempDir;
