@@ -13,13 +13,13 @@
  *
  *   npx tsx bench/approved-preview.ts [--runs N] [--no-sudo]    (as root: runc or crun, overlayfs)
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { tempUser, treeFor } from '../test/jail/support';
 import { approvedOnce } from './lib/approved-once';
+import { driveAsUser } from './lib/as-user';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' }, 'no-sudo': { type: 'boolean', default: false } } });
 const runs = Number(values.runs);
@@ -84,27 +84,12 @@ function throughSudo(): void {
       helper: [process.execPath, tsx, path.join(repo, 'src', 'hosts', 'cli.ts'), 'transaction-helper'],
       command: `head -c8 /dev/urandom | od -An -x | sudo tee -a ${conf} >/dev/null`,
     };
-    const r = spawnSync(
-      'setpriv',
-      [
-        `--reuid=${user.uid}`,
-        `--regid=${user.gid}`,
-        '--init-groups',
-        '--',
-        process.execPath,
-        tsx,
-        path.join(repo, 'bench', 'lib', 'approved-sudo-driver.mts'),
-        JSON.stringify(req),
-      ],
-      { cwd: repo, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: user.home }, encoding: 'utf8', timeout: 900_000 },
+    const got = driveAsUser<{ reused: number[]; again: number[]; previewHelper: number[]; previewSudo: number[] }>(
+      user,
+      'approved-sudo-driver.mts',
+      req,
+      900_000,
     );
-    const got = JSON.parse(r.stdout.trim().split('\n').pop() ?? 'null') as {
-      reused: number[];
-      again: number[];
-      previewHelper: number[];
-      previewSudo: number[];
-    } | null;
-    if (!got) throw new Error(`the sudo driver failed (exit ${r.status}): ${r.stderr || r.stdout}`);
     sudoReused.push(...got.reused.map((wallMs) => ({ wallMs })));
     sudoAgain.push(...got.again.map((wallMs) => ({ wallMs })));
     sudoPreview.helper.push(...got.previewHelper.map((wallMs) => ({ wallMs })));

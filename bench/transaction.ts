@@ -45,6 +45,7 @@ import { formatBytes } from '../src/core/preview';
 import { aptInstallInto, buildDeb, copyHostPackageDatabase, scratchDpkgRoot } from '../test/transaction/support';
 import { tempUser, treeFor } from '../test/jail/support';
 import { CpuTally } from './lib/cpu';
+import { driveAsUser } from './lib/as-user';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' }, 'ballast-mb': { type: 'string', default: '0' } } });
 const runs = Number(values.runs);
@@ -292,28 +293,12 @@ async function throughSudo(): Promise<void> {
       helper: [process.execPath, entry, 'transaction-helper'],
       command: SMALL,
     };
-    const tsx = path.join(repo, 'node_modules', '.bin', 'tsx');
-    const r = spawnSync(
-      'setpriv',
-      [
-        `--reuid=${user.uid}`,
-        `--regid=${user.gid}`,
-        '--init-groups',
-        '--',
-        process.execPath,
-        tsx,
-        path.join(repo, 'bench', 'lib', 'tx-sudo-driver.mts'),
-        JSON.stringify(req),
-      ],
-      { cwd: repo, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: user.home }, encoding: 'utf8', timeout: 600_000 },
+    const got = driveAsUser<{ notify: number[]; tx: number[]; start: number[]; cpu: Record<string, number>; helpers: number[] }>(
+      user,
+      'tx-sudo-driver.mts',
+      req,
+      600_000,
     );
-    const last = r.stdout.trim().split('\n').pop() ?? '';
-    let got: { notify: number[]; tx: number[]; start: number[]; cpu: Record<string, number>; helpers: number[] };
-    try {
-      got = JSON.parse(last) as typeof got;
-    } catch {
-      throw new Error(`the sudo driver failed (exit ${r.status}): ${r.stderr || r.stdout}`);
-    }
     console.log(
       `through sudo, as a user with passwordless sudo (${entry}), median of ${sudoRuns} interleaved runs, ${new Set(got.helpers).size} helper process(es) after the first command`,
     );
