@@ -25,7 +25,7 @@ export interface OciRuntime {
   prelude: string;
 }
 
-/** The PATH the jail's launcher runs with (preview.ts spawns with it). */
+/** The PATH the jail's launcher runs with (preview-launch.ts spawns with it). */
 export const JAIL_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 const UNIFIED = '/sys/fs/cgroup/unified';
 

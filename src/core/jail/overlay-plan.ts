@@ -4,7 +4,7 @@ import { hostMounts, KERNEL_FILESYSTEMS } from './oci';
 /**
  * What a run in an overlaid view of the machine mounts, planned from the
  * host's mount table: which folders get an overlay, which stay read-only,
- * which kernel filesystems are covered (jail/preview.ts makes the view).
+ * which kernel filesystems are covered (jail/preview-bundle.ts makes the view).
  */
 
 const HIDDEN = ['/proc', '/sys', '/dev', '/run'];

@@ -1,15 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { SecretFileContext } from '../environment/secret-files';
-import { LIFELINE_INIT } from './approved';
-import { asRoot, defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX, volatileOverlaysWork, writeMaskedShadow } from './preview-state';
+import { defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX } from './preview-state';
 import { chooseTargets, planMounts } from './overlay-plan';
-import { hostMounts, inUserNamespace, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
-import { mountFailure, ociRuntime, runtimeArgv, runtimeError, type OciRuntime } from './oci-runtime';
-import { runtimeNamespace } from './runtime-namespace';
+import { hostMounts } from './oci';
+import { mountFailure, ociRuntime, runtimeError, type OciRuntime } from './oci-runtime';
+import { cgroupsWritable, mountScratch, writeBundle } from './preview-bundle';
+import { launchRuntime } from './preview-launch';
 
 /**
  * Runs a command once in a throwaway view of the filesystem, in the jail's
@@ -19,6 +16,8 @@ import { runtimeNamespace } from './runtime-namespace';
  * layers included), processes and time. The real system is never written:
  * what the command changed is left in the upper layers for upper-diff.ts.
  * It fails closed: when a target cannot be overlaid, nothing runs.
+ * This module plans a run and reads its result; preview-bundle.ts makes the
+ * container, preview-launch.ts starts it, preview-state.ts removes it.
  */
 
 export interface OverlayRunOptions {
@@ -91,9 +90,7 @@ export interface OverlayRun {
   durationMs: number;
 }
 
-export const DEFAULT_PREVIEW_MEMORY = 512 * 1024 * 1024;
-const PIDS = 512;
-const TMP_BYTES = 64 * 1024 * 1024;
+export { DEFAULT_PREVIEW_MEMORY } from './preview-bundle';
 export { defaultStateBase, removeRun, removeRunLater, spentRunsRemoved, sweepStale } from './preview-state';
 export { chooseTargets, planMounts } from './overlay-plan';
 
@@ -106,27 +103,6 @@ const read = (file: string): string => {
     return '';
   }
 };
-
-let cgroupsUsable: boolean | undefined;
-/**
- * Whether runc can make the preview's cgroups here (root of the machine, not
- * of a user namespace such as an nspawn machine with PrivateUsers): then the
- * memory limit also bounds the upper layers; otherwise a sized tmpfs does.
- */
-function cgroupsWritable(elevated: boolean): boolean {
-  if (cgroupsUsable !== undefined) return cgroupsUsable;
-  // runc makes one in every hierarchy (cgroup v1) or in the unified tree: each must take a new folder.
-  const probe = [
-    'sh',
-    '-c',
-    'n=aios-probe-$$; ok=; for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do [ -f "$d/cgroup.procs" ] || continue; [ "$d" = /sys/fs/cgroup/ ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ] && continue; mkdir "$d$n" 2>/dev/null && rmdir "$d$n" || exit 1; ok=1; done; [ -n "$ok" ]',
-  ];
-  const r = elevated
-    ? spawnSync('sudo', ['-n', '--', ...probe], { stdio: 'ignore', timeout: 5000 })
-    : spawnSync(probe[0] as string, probe.slice(1), { stdio: 'ignore', timeout: 5000 });
-  cgroupsUsable = r.status === 0;
-  return cgroupsUsable;
-}
 
 /**
  * One run; when runc could not make the view and the host's mounts changed
@@ -198,18 +174,8 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
   const cgroups = cgroupsWritable(elevated);
   const sized = (!cgroups || !!o.sizedScratch) && !o.scratchOnDisk;
   if (sized) {
-    // No cgroup to count the upper layers against: they get a tmpfs of the memory limit's size.
-    const m = asRoot(elevated, [
-      'mount',
-      '-t',
-      'tmpfs',
-      '-o',
-      `size=${o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY},mode=700`,
-      'aios-preview',
-      stateDir,
-    ]);
-    if (m.status !== 0) return empty(`the preview's scratch space cannot be made (${(m.stderr || m.error?.message || '').trim()})`);
-    if (elevated) asRoot(true, ['chown', `${uid}:${process.getgid?.() ?? uid}`, stateDir]);
+    const failed = mountScratch(o, stateDir, elevated, uid);
+    if (failed) return empty(failed);
   }
   const dirs = chooseTargets(o.exactTargets ? null : o.cwd, o.paths, stateDir);
   let plan: ReturnType<typeof planMounts> & { submounts?: string[] };
@@ -232,155 +198,8 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     if (err instanceof PreviewRefused) return empty(err.message);
     throw err;
   }
-  const layers: OverlayLayer[] = [];
-  const owners: string[] = [];
-  const targets: OverlayTarget[] = [];
-  for (const [i, dir] of plan.overlays.entries()) {
-    const upper = path.join(stateDir, 'up', String(i));
-    const work = path.join(stateDir, 'work', String(i));
-    fs.mkdirSync(upper, { recursive: true });
-    fs.mkdirSync(work, { recursive: true });
-    // The overlay's root shows its upper folder's owner and mode: make them the real folder's.
-    const st = fs.statSync(dir);
-    fs.chmodSync(upper, st.mode & 0o7777);
-    if (uid === 0) fs.chownSync(upper, st.uid, st.gid);
-    else if (st.uid !== uid || st.gid !== (process.getgid?.() ?? uid)) owners.push(`${st.uid}:${st.gid}`, upper);
-    layers.push({ dir, upper, work });
-    targets.push({ dir, upper, listings: path.join(stateDir, 'lst', String(i)) });
-  }
-  // Through sudo: root's folders (/usr, /etc) get their owners in one call.
-  if (owners.length > 0) asRoot(true, ['sh', '-c', 'while [ $# -gt 1 ]; do chown "$1" "$2"; shift 2; done', 'aios-preview', ...owners]);
-  // Locked file mounts are covered by an empty file (read-only).
-  const empty0 = path.join(stateDir, 'empty');
-  fs.writeFileSync(empty0, '');
-  const coverFiles = cover
-    .filter((d) => !fs.statSync(d, { throwIfNoEntry: false })?.isDirectory())
-    .map((d) => [d, empty0] as [string, string]);
-  // sudo inside checks the account in /etc/shadow: it gets one with every hash replaced by "*" (the hashes stay masked).
-  const shadow = path.join(stateDir, 'shadow');
-  const madeShadow = writeMaskedShadow(shadow, elevated);
-  const rootfs = path.join(stateDir, 'root');
-  fs.mkdirSync(rootfs);
-  for (const [name, to] of topLevelLinks()) fs.symlinkSync(to, path.join(rootfs, name));
-  const bundle = path.join(stateDir, 'bundle');
-  fs.mkdirSync(bundle);
-  const id = path.basename(stateDir);
-  const config = ociConfig({
-    rootfs,
-    overlays: layers,
-    readOnlyMounts: plan.readOnly,
-    coveredMounts: plan.covered,
-    standIns: [...(madeShadow ? [['/etc/shadow', shadow] as [string, string]] : []), ...coverFiles],
-    args: [o.shell ?? '/bin/bash', '-c', o.command],
-    env: o.env,
-    cwd: o.cwd,
-    uid: user.uid,
-    gid: user.gid,
-    groups: user.groups,
-    secrets: o.secrets ?? {},
-    memoryBytes: o.memoryBytes ?? DEFAULT_PREVIEW_MEMORY,
-    pids: PIDS,
-    tmpBytes: TMP_BYTES,
-    // The machine's own name, in a UTS namespace of the jail's own (sethostname inside changes nothing outside): sudo
-    // and others look the name up, and a name of the jail's own is in no /etc/hosts ("unable to resolve host").
-    hostname: os.hostname(),
-    userxattr: inUserNamespace(),
-    cgroupsPath: `/${id}`,
-    cgroups,
-    // Otherwise each overlay syncs the whole disk under its upper layer when it is unmounted (tens to hundreds of ms on a
-    // busy one, per overlaid folder); a transaction's caller syncs what it keeps instead. Upper layers on tmpfs need neither.
-    volatile: !!o.scratchOnDisk && volatileOverlaysWork(stateDir, elevated),
-    ...(cgroups ? {} : { nproc: nprocLimit(user.uid, PIDS) }),
-  });
-  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
-  const out = fs.openSync(path.join(stateDir, 'stdout'), 'w');
-  const err = fs.openSync(path.join(stateDir, 'stderr'), 'w');
-  const runtime = runtimeArgv(rt, stateDir);
-  // The runtime's prelude done once, in a mount namespace kept for it (runtime-namespace.ts): entered, not made again.
-  // Not with a scratch tmpfs of its own: mounted after the namespace was made, it is not in it.
-  const kept = elevated || (!cgroups && !o.scratchOnDisk) ? null : await runtimeNamespace(rt.prelude);
-  // The runtime under the same lifeline as every command: when aios goes, the preview goes (its container is a nested PID
-  // namespace). Without network: the runtime and the container in an empty network namespace (its loopback down).
-  const argv = [
-    ...(kept === null ? [] : ['nsenter', '--mount=/proc/self/fd/3', '--']),
-    'unshare',
-    '--pid',
-    '--fork',
-    '--kill-child',
-    ...(kept === null ? ['--mount-proc'] : []),
-    ...(o.network ? [] : ['--net']),
-    '--',
-    '/bin/bash',
-    '--norc',
-    '--noprofile',
-    '-c',
-    rt.prelude && kept === null ? `${rt.prelude}\n${LIFELINE_INIT}` : LIFELINE_INIT,
-    'aios-preview',
-    ...runtime,
-    'run',
-    '--no-new-keyring',
-    '--bundle',
-    bundle,
-    id,
-  ];
-  const full = elevated ? ['sudo', '-n', '--', ...argv] : argv;
-  o.beforeStart?.();
-  const { code, timedOut, spawnError } = await new Promise<{ code: number | null; timedOut: boolean; spawnError: string | null }>(
-    (resolve) => {
-      let timedOut = false;
-      const live = o.onOutput;
-      const child = spawn(full[0] as string, full.slice(1), {
-        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-        // The kept namespace's descriptor as fd 3 for nsenter; the lifeline's shell puts its own fd 3 in its place.
-        stdio: ['pipe', live ? 'pipe' : out, live ? 'pipe' : err, ...(kept === null ? [] : [kept])],
-        detached: true,
-      });
-      child.stdin?.on('error', () => undefined);
-      if (live) {
-        for (const [stream, fd, pipe] of [
-          ['stdout', out, child.stdout],
-          ['stderr', err, child.stderr],
-        ] as const) {
-          // A character split across two chunks is held until its end comes.
-          const text = new StringDecoder('utf8');
-          pipe?.on('data', (b: Buffer) => {
-            fs.writeSync(fd, b);
-            const s = text.write(b);
-            if (s) live(s, stream);
-          });
-          pipe?.on('end', () => {
-            const s = text.end();
-            if (s) live(s, stream);
-          });
-        }
-      }
-      const stop = () => child.stdin?.destroy();
-      const timer = setTimeout(() => {
-        timedOut = true;
-        stop();
-      }, o.timeoutMs);
-      o.signal?.addEventListener('abort', stop, { once: true });
-      // Abandoned while the view was being made: the listener came too late to hear it.
-      if (o.signal?.aborted) stop();
-      child.on('error', (e) => {
-        clearTimeout(timer);
-        resolve({ code: null, timedOut: false, spawnError: e.message });
-      });
-      child.on('close', (c) => {
-        clearTimeout(timer);
-        o.signal?.removeEventListener('abort', stop);
-        resolve({ code: c, timedOut, spawnError: null });
-      });
-    },
-  );
-  fs.closeSync(out);
-  fs.closeSync(err);
-  if (timedOut || o.signal?.aborted) {
-    // Killed, not finished: runc did not remove the container's cgroups.
-    const del = [...runtime, 'delete', '--force', id];
-    if (elevated) spawnSync('sudo', ['-n', '--', ...del], { stdio: 'ignore', timeout: 5000 });
-    else spawnSync(del[0] as string, del.slice(1), { stdio: 'ignore', timeout: 5000 });
-  }
+  const { targets, bundle, id } = writeBundle(o, { stateDir, uid, elevated, user, plan, cover, cgroups });
+  const { code, timedOut, spawnError } = await launchRuntime(o, { rt, stateDir, bundle, id, elevated, cgroups });
   const setupError = spawnError ?? runtimeError(read(path.join(stateDir, 'oci.log')));
   // A transaction reads every upper attribute itself, opaque marks among them (transaction/effects.ts): no second getfattr.
   const opaque = o.scratchOnDisk ? new Map<string, Set<string>>() : opaqueDirs(targets, elevated);

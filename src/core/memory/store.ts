@@ -1,79 +1,25 @@
 import type Database from 'better-sqlite3';
-import { enableWal, markReadOnly, writeTransaction, type OpenOptions } from './connection';
+import { enableWal, markReadOnly, type OpenOptions } from './connection';
 import { openWritableOrReadOnly } from './open-mode';
 import { isWriteBlocked, MemoryStoreError, toMemoryError } from './errors';
-import { newUlid, nowDbTimestamp, parseRelatedEntities, toF32 } from './format';
+import { checkText, clampInt } from './checks';
 import { MemoryIndex, type SyncResult } from './fts';
 import { IndexUpkeep, type IndexUpkeepOptions, type StepResult } from './fts-upkeep';
 import { MappedReads } from './mapped-reads';
-import { rankedCandidates, Ranker } from './rank';
+import { prepareStatements, rowToMemory, type MemoryRow, type MemoryStatements, type StoreParts } from './memory-rows';
+import { Ranker } from './rank';
 import { getProfile, latestAnalysis, saveAnalysis, type LayerSource, type UserProfile } from './profile';
 import { getRelationship, listRelationships, type RelationshipInference } from './relationships';
 import { assertCompatible, ensureSchema, readSchemaState, type SchemaState } from './schema';
-import { stemsOf } from './stem';
-import { likePattern, parseQuery, snippetMaker, valueToText } from './text';
+import { runSearch, searchRequest } from './search';
 import type { BigFive, CreateAiOptions, ListOptions, Memory, MemorySearchHit, SearchOptions, UserAnalysis } from './types';
-
-interface MemoryRow {
-  rowid: number;
-  id: unknown;
-  content: unknown;
-  ai_interpretation: unknown;
-  priority_score: unknown;
-  related_entities: unknown;
-  created_at: unknown;
-  updated_at: unknown;
-}
+import { checkNewMemory, deleteMemory, insertMemory, replaceContent } from './writes';
 
 export interface StoreOptions extends OpenOptions {
   /** Phrases matching more memories than this are not weighed by bm25 (see rank.ts; tests make it small). */
   commonPhraseMatches?: number;
   /** The index's merge upkeep (fts-upkeep.ts); false turns it off (benches drive it by hand). */
   upkeep?: IndexUpkeepOptions | false;
-}
-
-const COLUMNS = 'rowid, id, content, ai_interpretation, priority_score, related_entities, created_at, updated_at';
-const DEFAULT_SEARCH_LIMIT = 20;
-const MAX_SEARCH_LIMIT = 1000;
-/** Ranking every match of a word found in most memories costs time in proportion; the newest this many are ranked. */
-const DEFAULT_MAX_CANDIDATES = 500;
-
-export function rowToMemory(r: MemoryRow): Memory {
-  return {
-    id: valueToText(r.id),
-    content: valueToText(r.content),
-    aiInterpretation: r.ai_interpretation === null ? null : valueToText(r.ai_interpretation),
-    priorityScore: typeof r.priority_score === 'number' ? r.priority_score : null,
-    relatedEntities: parseRelatedEntities(r.related_entities),
-    createdAt: valueToText(r.created_at),
-    updatedAt: valueToText(r.updated_at),
-  };
-}
-
-function checkText(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
-  return value;
-}
-
-function checkScore(value: number | null | undefined): number | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new RangeError(`priority_score must be a number from 0.0 to 1.0 (got ${String(value)})`);
-  }
-  return toF32(value);
-}
-
-function checkEntities(value: string[] | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  if (!Array.isArray(value) || !value.every((e) => typeof e === 'string' && e.length > 0)) {
-    throw new TypeError('related_entities must be a list of non-empty strings');
-  }
-  return JSON.stringify(value);
-}
-
-function clampInt(value: number | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined || !Number.isFinite(value)) return fallback;
-  return Math.min(max, Math.max(min, Math.floor(value)));
 }
 
 /**
@@ -98,7 +44,9 @@ export class MemoryStore {
   /** Reads through a memory map (undefined for a copy in memory); checked before every use of the connection. */
   private readonly mappedReads: MappedReads | undefined;
   private closed = false;
-  private readonly stmts;
+  private readonly stmts: MemoryStatements;
+  /** The parts above, for the reads and writes in search.ts and writes.ts. */
+  private readonly parts: StoreParts;
 
   constructor(file: string, options: StoreOptions = {}) {
     this.path = file;
@@ -122,27 +70,14 @@ export class MemoryStore {
       this.mappedReads = journalMode === 'snapshot' ? undefined : new MappedReads(db, file);
       const upkeep = { ...(options.upkeep || {}), beforeStep: () => this.mappedReads?.check() };
       this.upkeep = this.index && !this.readonly && options.upkeep !== false ? new IndexUpkeep(db, upkeep) : undefined;
-      this.stmts = {
-        insert: db.prepare(
-          `INSERT INTO memories (id, content, ai_interpretation, priority_score, related_entities, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        ),
-        byId: db.prepare(`SELECT ${COLUMNS} FROM memories WHERE id = ?`),
-        byRowid: db.prepare(`SELECT ${COLUMNS} FROM memories WHERE rowid = ?`),
-        // One statement for a page of hits, not one per hit.
-        byRowids: db.prepare(`SELECT ${COLUMNS} FROM memories WHERE rowid IN (SELECT value FROM json_each(?))`),
-        update: db.prepare('UPDATE memories SET content = ?, updated_at = ? WHERE rowid = ?'),
-        remove: db.prepare('DELETE FROM memories WHERE rowid = ?'),
-        clearRelationships: db.prepare('DELETE FROM relationship_cache'),
-        list: db.prepare(`SELECT ${COLUMNS} FROM memories ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`),
-        count: db.prepare('SELECT count(*) FROM memories').pluck(),
-      };
+      this.stmts = prepareStatements(db);
     } catch (err) {
       db.close();
       throw toMemoryError(err, file);
     }
     this.db = db;
     this.journalMode = journalMode;
+    this.parts = { db, stmts: this.stmts, index: this.index, ranker: this.ranker, upkeep: this.upkeep };
     // A file written before (by batches, or by an aios without upkeep) may hold many segments.
     this.upkeep?.noteWrite();
   }
@@ -177,25 +112,8 @@ export class MemoryStore {
 
   /** Layer 2: a memory with the AI's interpretation, priority and (Layer 4) related entities. */
   createAi(content: string, options: CreateAiOptions = {}): Memory {
-    const text = checkText('content', content);
-    const interp =
-      options.aiInterpretation === undefined || options.aiInterpretation === null
-        ? null
-        : checkText('ai_interpretation', options.aiInterpretation);
-    const score = checkScore(options.priorityScore);
-    const entities = checkEntities(options.relatedEntities);
-    return this.guard(() =>
-      writeTransaction(this.db, () => {
-        const id = newUlid();
-        const now = nowDbTimestamp();
-        const info = this.stmts.insert.run(id, text, interp, score, entities, now, now);
-        const rowid = Number(info.lastInsertRowid);
-        this.index?.put(rowid, id, text, interp);
-        this.stmts.clearRelationships.run();
-        this.upkeep?.noteWrite();
-        return rowToMemory(this.stmts.byRowid.get(rowid) as MemoryRow);
-      }),
-    );
+    const values = checkNewMemory(content, options);
+    return this.guard(() => insertMemory(this.parts, values));
   }
 
   get(id: string): Memory | undefined {
@@ -208,33 +126,12 @@ export class MemoryStore {
   /** Replaces the content (as aigpt's update_memory does); undefined when no such id. */
   update(id: string, content: string): Memory | undefined {
     const text = checkText('content', content);
-    return this.guard(() =>
-      writeTransaction(this.db, () => {
-        const row = this.stmts.byId.get(id) as MemoryRow | undefined;
-        if (!row) return undefined;
-        this.stmts.update.run(text, nowDbTimestamp(), row.rowid);
-        const after = this.stmts.byRowid.get(row.rowid) as MemoryRow;
-        this.index?.put(after.rowid, after.id, after.content, after.ai_interpretation);
-        this.stmts.clearRelationships.run();
-        this.upkeep?.noteWrite();
-        return rowToMemory(after);
-      }),
-    );
+    return this.guard(() => replaceContent(this.parts, id, text));
   }
 
   /** False when no such id. */
   delete(id: string): boolean {
-    return this.guard(() =>
-      writeTransaction(this.db, () => {
-        const row = this.stmts.byId.get(id) as MemoryRow | undefined;
-        if (!row) return false;
-        this.stmts.remove.run(row.rowid);
-        this.index?.remove(row.rowid);
-        this.stmts.clearRelationships.run();
-        this.upkeep?.noteWrite();
-        return true;
-      }),
-    );
+    return this.guard(() => deleteMemory(this.parts, id));
   }
 
   /** Newest first, like aigpt's list. */
@@ -298,37 +195,8 @@ export class MemoryStore {
    * substring match, newest first.
    */
   search(query: string, options: SearchOptions = {}): MemorySearchHit[] {
-    const text = checkText('query', query);
-    const limit = clampInt(options.limit, DEFAULT_SEARCH_LIMIT, 1, MAX_SEARCH_LIMIT);
-    const offset = clampInt(options.offset, 0, 0, Number.MAX_SAFE_INTEGER);
-    // Never rank fewer rows than were asked for.
-    const cap = Math.max(clampInt(options.maxCandidates, DEFAULT_MAX_CANDIDATES, 1, 1_000_000), offset + limit);
-    const parsed = parseQuery(text);
-    return this.guard(() => {
-      if (this.index && this.ranker && parsed.phrases.length > 0 && this.trySync()) {
-        const found = rankedCandidates(this.ranker, parsed.phrases, offset + limit, cap);
-        if (found && found.rows.length > 0) {
-          const { rows, capped } = found;
-          rows.sort((a, b) => a.score - b.score || b.rowid - a.rowid);
-          const hits: MemorySearchHit[] = [];
-          // The index matched stems at word starts: mark the same in the snippet.
-          const marks = { ...options.snippet, wordStart: true, stems: stemsOf(parsed.terms) };
-          const snippet = snippetMaker(parsed.terms, marks);
-          const page = rows.slice(offset, offset + limit);
-          const fetched = new Map(
-            (this.stmts.byRowids.all(JSON.stringify(page.map((c) => c.rowid))) as MemoryRow[]).map((r) => [r.rowid, r]),
-          );
-          for (const c of page) {
-            const row = fetched.get(c.rowid);
-            if (!row) continue;
-            const memory = rowToMemory(row);
-            hits.push({ memory, score: -c.score, snippet: snippetFor(memory, snippet, marks.open), matchedBy: 'fts', capped });
-          }
-          return hits;
-        }
-      }
-      return this.substringSearch(parsed.terms.length > 0 ? parsed.terms : [text], limit, offset, options);
-    });
+    const request = searchRequest(query, options);
+    return this.guard(() => runSearch(this.parts, request, options, () => this.trySync()));
   }
 
   private trySync(): boolean {
@@ -340,25 +208,6 @@ export class MemoryStore {
       if (isWriteBlocked(e)) return false;
       throw e;
     }
-  }
-
-  private substringSearch(terms: string[], limit: number, offset: number, options: SearchOptions): MemorySearchHit[] {
-    const where = terms.map(() => "(content LIKE ? ESCAPE '\\' OR ai_interpretation LIKE ? ESCAPE '\\')").join(' AND ');
-    const params = terms.flatMap((t) => [likePattern(t), likePattern(t)]);
-    const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM memories WHERE ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`)
-      .all(...params, limit, offset) as MemoryRow[];
-    const snippet = snippetMaker(terms, options.snippet);
-    return rows.map((r) => {
-      const memory = rowToMemory(r);
-      return {
-        memory,
-        score: 0,
-        snippet: snippetFor(memory, snippet, options.snippet?.open),
-        matchedBy: 'substring' as const,
-        capped: false,
-      };
-    });
   }
 
   private get layers(): LayerSource {
@@ -399,16 +248,6 @@ export class MemoryStore {
     this.upkeep?.close();
     this.db.close();
   }
-}
-
-/** The excerpt from the content, or from the interpretation when only that matched. */
-function snippetFor(memory: Memory, snippet: (text: string) => string, open = '«'): string {
-  const inContent = snippet(memory.content);
-  if (!inContent.includes(open) && memory.aiInterpretation) {
-    const inInterp = snippet(memory.aiInterpretation);
-    if (inInterp.includes(open)) return inInterp;
-  }
-  return inContent;
 }
 
 /** Opens (creating or migrating when needed) the memory database at `dbPath`. Throws MemoryStoreError. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Step } from './types';
 
 /**
- * A transaction's upper layers are mounted `volatile` (jail/preview.ts):
+ * A transaction's upper layers are mounted `volatile` (jail/preview-bundle.ts):
  * nothing synced them when they were unmounted, and a command's own fsyncs
  * (dpkg's) did nothing in them. So what a commit is about to move into place
  * is written to disk first, as an ordinary unmount would have done, and a
