@@ -94,8 +94,6 @@ export { DEFAULT_PREVIEW_MEMORY } from './preview-bundle';
 export { defaultStateBase, removeRun, removeRunLater, spentRunsRemoved, sweepStale } from './preview-state';
 export { chooseTargets, planMounts } from './overlay-plan';
 
-export class PreviewRefused extends Error {}
-
 const read = (file: string): string => {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -178,26 +176,19 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     if (failed) return empty(failed);
   }
   const dirs = chooseTargets(o.exactTargets ? null : o.cwd, o.paths, stateDir);
-  let plan: ReturnType<typeof planMounts> & { submounts?: string[] };
-  try {
-    plan = planMounts(dirs, stateDir);
-    const submounts = plan.overlays.filter((d) => !dirs.includes(d));
-    plan = {
-      ...plan,
-      submounts,
-      overlays: plan.overlays.filter((d) => !readOnlyInstead.includes(d)),
-      readOnly: [...plan.readOnly, ...readOnlyInstead].filter((d) => !cover.includes(d)),
-      covered: [
-        ...plan.covered,
-        ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()),
-        // A folder to hide that this user may not even look at (root's undo records, seen through sudo) is covered all the same.
-        ...(o.hide ?? []).filter((d) => isDirOrHidden(d)),
-      ],
-    };
-  } catch (err) {
-    if (err instanceof PreviewRefused) return empty(err.message);
-    throw err;
-  }
+  const planned = planMounts(dirs, stateDir);
+  const plan = {
+    ...planned,
+    submounts: planned.overlays.filter((d) => !dirs.includes(d)),
+    overlays: planned.overlays.filter((d) => !readOnlyInstead.includes(d)),
+    readOnly: [...planned.readOnly, ...readOnlyInstead].filter((d) => !cover.includes(d)),
+    covered: [
+      ...planned.covered,
+      ...cover.filter((d) => fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()),
+      // A folder to hide that this user may not even look at (root's undo records, seen through sudo) is covered all the same.
+      ...(o.hide ?? []).filter((d) => isDirOrHidden(d)),
+    ],
+  };
   const { targets, bundle, id } = writeBundle(o, { stateDir, uid, elevated, user, plan, cover, cgroups });
   const { code, timedOut, spawnError } = await launchRuntime(o, { rt, stateDir, bundle, id, elevated, cgroups });
   const setupError = spawnError ?? runtimeError(read(path.join(stateDir, 'oci.log')));
