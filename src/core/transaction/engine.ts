@@ -7,7 +7,7 @@ import { syncAhead, syncBeforeCommit } from './durable';
 import { readEffects, type ReadEffects } from './effects';
 import { changedSince, fsNow, fsStamp } from './fingerprint';
 import { lockedMounts } from './locked-mounts';
-import { installedPackages, packageChanges, packageListedFiles } from './packages';
+import { packageChanges, packageListedFiles, pacmanListedFiles, touchedPackageDatabase } from './packages';
 import { judgeEffects, type EffectContext, type EffectFinding } from './rules';
 import { UndoStore, type Dropped, type StoreLimits } from './store';
 import { overlayAround } from './targets';
@@ -168,7 +168,7 @@ export interface Committed {
 export function commitTransaction(
   store: UndoStore,
   p: PendingTransaction,
-  meta: { command: string; cwd: string; limits: StoreLimits; dpkgStatus?: string },
+  meta: { command: string; cwd: string; limits: StoreLimits; dpkgStatus?: string; pacmanLocal?: string },
 ): Committed {
   try {
     if (p.steps.length === 0) return { record: null, dropped: [] };
@@ -176,9 +176,12 @@ export function commitTransaction(
     if (conflicts.length > 0) throw new TransactionConflict(conflicts);
     removeXattrs(p.overlayAttrs);
     if (!p.durable) syncBeforeCommit(p.steps, p.run.stateDir);
-    const dpkgStatus = meta.dpkgStatus ?? '/var/lib/dpkg/status';
-    // dpkg's status is read (a few MB) only when the command changed it.
-    const before = p.steps.some((s) => s.path === dpkgStatus) ? installedPackages(dpkgStatus) : null;
+    // The package database (dpkg's status, pacman's local folder) is read only when the command changed it.
+    const readInstalled = touchedPackageDatabase(
+      p.steps.map((s) => s.path),
+      { dpkgStatus: meta.dpkgStatus ?? '/var/lib/dpkg/status', pacmanLocal: meta.pacmanLocal ?? '/var/lib/pacman/local' },
+    );
+    const before = readInstalled?.() ?? null;
     const made = store.create();
     // The journal's first line says whose commit it is, should a crash cut it off (store.recoverInterrupted).
     fs.writeFileSync(
@@ -192,7 +195,7 @@ export function commitTransaction(
       fs.rmSync(made.dir, { recursive: true, force: true });
       throw err;
     }
-    const packages = before ? packageChanges(before, installedPackages(dpkgStatus)) : undefined;
+    const packages = before && readInstalled ? packageChanges(before, readInstalled()) : undefined;
     const record: UndoRecord = {
       id: made.id,
       kind: 'command',
@@ -226,11 +229,12 @@ function upperOf(p: PendingTransaction, real: string): string | null {
   return t ? path.join(t.upper, path.relative(t.dir, real)) : null;
 }
 
-/** The effect rules over what the run did (see rules.ts), with dpkg's lists old and new for "which package owns it". */
+/** The effect rules over what the run did (see rules.ts), with dpkg's and pacman's file lists old and new for "which package owns it". */
 export function judgePending(
   p: PendingTransaction,
   ctx: Omit<EffectContext, 'packageFiles'>,
   infoDir = '/var/lib/dpkg/info',
+  pacmanLocal = '/var/lib/pacman/local',
 ): EffectFinding[] {
   const pathDirs = new Set(ctx.pathDirs);
   const candidates = p.effects
@@ -239,5 +243,10 @@ export function judgePending(
   const lists = p.effects
     .filter((e) => e.change !== 'deleted' && e.path.startsWith(`${infoDir}/`) && e.path.endsWith('.list'))
     .map((e) => ({ path: e.path, read: () => fs.readFileSync(upperOf(p, e.path) ?? e.path, 'utf8') }));
-  return judgeEffects(p.effects, { ...ctx, packageFiles: packageListedFiles(candidates, lists, infoDir) });
+  const pacmanLists = p.effects
+    .filter((e) => e.change !== 'deleted' && path.dirname(path.dirname(e.path)) === pacmanLocal && path.basename(e.path) === 'files')
+    .map((e) => ({ path: e.path, read: () => fs.readFileSync(upperOf(p, e.path) ?? e.path, 'utf8') }));
+  const packageFiles = packageListedFiles(candidates, lists, infoDir);
+  for (const f of pacmanListedFiles(candidates, pacmanLists, pacmanLocal)) packageFiles.add(f);
+  return judgeEffects(p.effects, { ...ctx, packageFiles });
 }

@@ -91,6 +91,8 @@ export class Transactions {
       protect: ProtectedPathContext;
       shell?: string;
       dpkgStatus?: string;
+      /** pacman's local database (the Arch flavour's); by default /var/lib/pacman/local. */
+      pacmanLocal?: string;
       systemd?: SystemdPlace;
       /** Whom the command runs as (set by the root helper: its caller). */
       runAs?: { uid: number; gid: number; groups: readonly number[] };
@@ -291,11 +293,16 @@ export class Transactions {
         notApplied: p.timedOut ? 'it did not finish in time: nothing it did was applied' : 'cancelled: nothing it did was applied',
       };
     }
-    const findings = judgePending(p, {
-      protect: this.o.protect,
-      pathDirs: (this.o.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter((d) => d.startsWith('/')),
-      ...(req.stayIn ? { workTree: req.stayIn, scratch: ['/tmp'] } : {}),
-    });
+    const findings = judgePending(
+      p,
+      {
+        protect: this.o.protect,
+        pathDirs: (this.o.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter((d) => d.startsWith('/')),
+        ...(req.stayIn ? { workTree: req.stayIn, scratch: ['/tmp'] } : {}),
+      },
+      undefined,
+      this.o.pacmanLocal,
+    );
     if (findings.length > 0 && !req.approved) {
       const ok = await req.ask(findings, this.previewOf(p, req.cwd));
       if (!ok) {
@@ -318,6 +325,7 @@ export class Transactions {
         cwd: req.cwd,
         limits: { maxBytes: this.cfg.max_undo_mb * 1024 * 1024, maxAgeMs: this.cfg.max_undo_days * 86_400_000 },
         ...(this.o.dpkgStatus ? { dpkgStatus: this.o.dpkgStatus } : {}),
+        ...(this.o.pacmanLocal ? { pacmanLocal: this.o.pacmanLocal } : {}),
       });
       committed = c;
     } catch (err) {

@@ -29,6 +29,52 @@ export function installedPackages(statusFile = '/var/lib/dpkg/status'): Map<stri
   return out;
 }
 
+/** The values under each `%FIELD%` heading of a pacman database file (desc, files): lines up to the blank one. */
+function pacmanFields(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const block of text.split(/\n\n+/)) {
+    const [head, ...values] = block.split('\n');
+    if (head && /^%[A-Z0-9]+%$/.test(head)) out.set(head, values.filter(Boolean));
+  }
+  return out;
+}
+
+/** Installed packages as pacman's local database lists them (a folder each, named by its desc), name → version-rel. */
+export function installedPacmanPackages(localDir = '/var/lib/pacman/local'): Map<string, string> | null {
+  let names: string[];
+  try {
+    names = fs.readdirSync(localDir);
+  } catch {
+    return null;
+  }
+  const out = new Map<string, string>();
+  for (const n of names) {
+    let desc: Map<string, string[]>;
+    try {
+      desc = pacmanFields(fs.readFileSync(path.join(localDir, n, 'desc'), 'utf8'));
+    } catch {
+      continue; // ALPM_DB_VERSION, or a half-written entry pacman itself would not count.
+    }
+    const name = desc.get('%NAME%')?.[0];
+    if (name) out.set(name, desc.get('%VERSION%')?.[0] ?? '');
+  }
+  return out;
+}
+
+/**
+ * How to read the installed packages of the database a transaction touched
+ * (dpkg's status file, or a folder in pacman's local database), or null when
+ * it touched neither: the reading costs a few MB, so only then.
+ */
+export function touchedPackageDatabase(
+  changed: readonly string[],
+  db: { dpkgStatus: string; pacmanLocal: string },
+): (() => Map<string, string> | null) | null {
+  if (changed.includes(db.dpkgStatus)) return () => installedPackages(db.dpkgStatus);
+  if (changed.some((p) => p.startsWith(`${db.pacmanLocal}/`))) return () => installedPacmanPackages(db.pacmanLocal);
+  return null;
+}
+
 /** What changed between two readings: `name version` strings, sorted. */
 export function packageChanges(
   before: Map<string, string> | null,
@@ -80,6 +126,48 @@ export function packageListedFiles(
       take(fs.readFileSync(path.join(infoDir, n), 'utf8'));
     } catch {
       // As above.
+    }
+  }
+  return out;
+}
+
+/**
+ * Files pacman lists as packages' own, from the `files` of each entry in its
+ * local database (paths relative to the root the database sits under:
+ * <root>/var/lib/pacman/local): the entries a transaction wrote (`newFiles`,
+ * read from the upper layer) and, only for the candidates asked about, the
+ * ones already installed.
+ */
+export function pacmanListedFiles(
+  candidates: readonly string[],
+  newFiles: ReadonlyArray<{ path: string; read: () => string }>,
+  localDir = '/var/lib/pacman/local',
+): Set<string> {
+  const out = new Set<string>();
+  if (candidates.length === 0) return out;
+  const root = path.resolve(localDir, '../../../..');
+  const want = new Set(candidates);
+  const take = (text: string) => {
+    for (const rel of pacmanFields(text).get('%FILES%') ?? []) {
+      const abs = path.join(root, rel);
+      if (want.has(abs)) out.add(abs);
+    }
+  };
+  const installed = (): Array<{ path: string; read: () => string }> => {
+    try {
+      return fs.readdirSync(localDir).map((n) => {
+        const p = path.join(localDir, n, 'files');
+        return { path: p, read: () => fs.readFileSync(p, 'utf8') };
+      });
+    } catch {
+      return [];
+    }
+  };
+  for (const f of [...newFiles, ...installed()]) {
+    try {
+      take(f.read());
+    } catch {
+      // Unreadable (or not a package's folder): its files count as nobody's.
     }
   }
   return out;
