@@ -104,6 +104,7 @@ export function fitSized<M extends { role?: unknown }>(
   for (let j = extra.length - 1; j >= 0 && going; j--) if (extra[j]!.role === 'user') going = walk(n + j);
   for (let u = run.users.length - 1; u >= 0 && going; u--) going = walk(run.users[u]!);
   const from = start === length ? cut : start;
-  const messages = from >= n ? extra.slice(from - n) : [...base.slice(from), ...extra];
+  const messages = from >= n ? extra.slice(from - n) : base.slice(from);
+  if (from < n) for (const m of extra) messages.push(m);
   return { messages, dropped: from - cut };
 }
