@@ -36,10 +36,7 @@ export class PreviewStep {
             ...(keep ? { keep: (k: AnyKeptPreview) => (this.kept = k), ...(viaHelper ? { viaHelper } : {}) } : {}),
           }) ?? null);
     // A cancelled turn stops a running preview; with none running there is nothing to listen for.
-    if (this.run) {
-      if (signal.aborted) controller().abort();
-      else signal.addEventListener('abort', this.onCancel, { once: true });
-    }
+    if (this.run) signal.addEventListener('abort', this.onCancel, { once: true });
   }
 
   /** The kept run, handed over (the taker removes it); undefined when none was kept or it is already gone. */
