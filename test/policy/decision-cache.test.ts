@@ -56,13 +56,24 @@ describe('policy decision cache', () => {
     expect(protectedPlace.decision).not.toBe(inside.decision);
   });
 
-  it('hands out copies: changing a verdict does not change the next one', () => {
+  it('hands out verdicts no caller can change: the next one is the same', async () => {
+    cached.decide('rm -rf /', CTX); // kept
     const a = cached.decide('rm -rf /', CTX);
     const before = structuredClone(a);
-    a.decision = 'auto_allow';
-    a.reasons.push('changed by a caller');
-    a.segments.length = 0;
+    expect(() => {
+      a.decision = 'auto_allow';
+    }).toThrow(TypeError);
+    expect(() => a.reasons.push('changed by a caller')).toThrow(TypeError);
+    expect(() => {
+      a.segments.length = 0;
+    }).toThrow(TypeError);
+    const segment = a.segments[0]!;
+    expect(() => {
+      segment.decision = 'auto_allow';
+    }).toThrow(TypeError);
+    expect(() => segment.reasons.push('changed by a caller')).toThrow(TypeError);
     expect(cached.decide('rm -rf /', CTX)).toEqual(before);
+    expect(cached.decide('rm -rf /', CTX)).toEqual((await shippedEngine()).decide('rm -rf /', CTX));
   });
 
   it('is per engine: a changed config (a new engine) judges by the new rules', async () => {

@@ -3,7 +3,6 @@ import { foldItem, withinBudget } from '../conversation/restore-fold';
 import type { ConversationItem } from '../../shared/contract';
 import type { AiosConfig } from '../config/schema';
 import type { ConversationStore } from '../conversation/store';
-import { fitToBudget } from '../conversation/window';
 import type { MemoryStore } from '../memory/store';
 import type { CommandPolicy, Emit, Gate } from '../gate';
 import { NoProviderError, ProviderError } from './errors';
@@ -155,8 +154,9 @@ export class Agent {
   /** `memories` and `notes`: found once per turn (the person's text is the query; the machine's notes file is read once). */
   private async messagesFor(memories: string[], notes: readonly string[]): Promise<CheckedConversation> {
     const policy = await this.o.policy();
-    const stored = this.o.conversations.messageContents(this.conversationId) as unknown as ChatMessage[];
-    const { messages, dropped } = fitToBudget(stored, this.o.contextBudgetChars ?? DEFAULT_BUDGET);
+    const windowed = this.o.conversations.windowed(this.conversationId, this.o.contextBudgetChars ?? DEFAULT_BUDGET);
+    const messages = windowed.messages as unknown as ChatMessage[];
+    const dropped = windowed.dropped;
     const system = systemPrompt({
       machineName: this.o.machineName,
       cwd: this.o.cwd,

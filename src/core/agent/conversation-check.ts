@@ -217,7 +217,8 @@ export class ConversationChecker {
     let state = freshState();
     if (k && msgs.length >= k.upTo && startsWith(msgs, k.input, k.upTo)) {
       from = k.upTo;
-      state = { out: k.state.out.slice(), seenIds: new Set(k.state.seenIds), repairs: new Set(k.state.repairs) };
+      // Taken over, not copied: the kept state serves one request (it is dropped below and a new one kept).
+      state = k.state;
     }
     // Where the next request may start from: after the last question or plain answer that is frozen, if all before are.
     let upTo = msgs.length;

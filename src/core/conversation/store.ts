@@ -2,6 +2,7 @@ import os from 'node:os';
 import type Database from 'better-sqlite3';
 import { DeferredWriter, type SavingState } from '../memory/deferred-writer';
 import { ensureConversationTables } from '../memory/schema';
+import { extendRun, fitSized, sizedRun, type SizedRun, type Windowed } from './window';
 import { ulid } from 'ulid';
 
 /**
@@ -217,6 +218,16 @@ export class ConversationStore {
     // The messages alone follow, without a pass over every row (`messageContents`).
     const contents = this.contentsOf.get(known.rows);
     if (contents) this.contentsOf.set(rows, [...contents, ...own.map((o) => o.message)].slice(-known.limit));
+    const run = this.runOf.get(known.rows);
+    if (run)
+      this.runOf.set(
+        rows,
+        extendRun(
+          run,
+          own.map((o) => o.message),
+          known.rows.length + own.length - rows.length,
+        ),
+      );
     this.readBack = { ...known, rows };
   }
 
@@ -286,16 +297,42 @@ export class ConversationStore {
   /** The kept read-back rows' messages, mapped once per rows read or kept (a request per tool round asks for them). */
   private readonly contentsOf = new WeakMap<readonly StoredMessage[], ReadonlyArray<Record<string, unknown>>>();
 
-  /** The messages alone of `messages()`: what a request is made of. Shared and frozen (those waiting aside): copy to change one. */
-  messageContents(conversationId: string, limit = 500): Array<Record<string, unknown>> {
-    const stored = this.readable(conversationId, limit);
+  private contentsFor(stored: readonly StoredMessage[]): ReadonlyArray<Record<string, unknown>> {
     let contents = this.contentsOf.get(stored);
     if (!contents) {
       contents = stored.map((s) => s.message);
       this.contentsOf.set(stored, contents);
     }
-    const waiting = this.unsaved.filter((u) => u.conversationId === conversationId).map((u) => u.message);
+    return contents;
+  }
+
+  private waitingMessages(conversationId: string): Array<Record<string, unknown>> {
+    return this.unsaved.filter((u) => u.conversationId === conversationId).map((u) => u.message);
+  }
+
+  /** The messages alone of `messages()`: what a request is made of. Shared and frozen (those waiting aside): copy to change one. */
+  messageContents(conversationId: string, limit = 500): Array<Record<string, unknown>> {
+    const contents = this.contentsFor(this.readable(conversationId, limit));
+    const waiting = this.waitingMessages(conversationId);
     return waiting.length === 0 ? [...contents] : [...contents, ...waiting].slice(-limit);
+  }
+
+  /** The sizes of the kept read-back rows' messages (see `SizedRun`), worked out once per rows read and extended as rows join. */
+  private readonly runOf = new WeakMap<readonly StoredMessage[], SizedRun>();
+
+  /**
+   * `fitToBudget(messageContents(conversationId, limit), budgetChars)`: the newest whole turns that fit, without
+   * measuring again the messages kept from the last read. Shared and frozen (those waiting aside).
+   */
+  windowed(conversationId: string, budgetChars: number, limit = 500): Windowed<Record<string, unknown>> {
+    const stored = this.readable(conversationId, limit);
+    const contents = this.contentsFor(stored);
+    let run = this.runOf.get(stored);
+    if (!run) {
+      run = sizedRun(contents);
+      this.runOf.set(stored, run);
+    }
+    return fitSized(contents, run, this.waitingMessages(conversationId), limit, budgetChars);
   }
 }
 

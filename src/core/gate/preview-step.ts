@@ -9,9 +9,10 @@ import type { Previewer } from '../preview/previewer';
  * at once and the preview fills in; an answer first abandons it.
  */
 export class PreviewStep {
-  private readonly abort = new AbortController();
+  /** Made only when the previewer asks for its signal: most commands (auto-allowed, denied) get no preview at all. */
+  private abort: AbortController | undefined;
   private readonly run: Promise<Preview | null> | null;
-  private readonly onCancel = () => this.abort.abort();
+  private readonly onCancel = () => this.abort?.abort();
   /** The preview, once it is in. */
   seen: Preview | undefined;
   /** A finished run's upper layers, kept while the question is open (asked for with `keep`): the transaction may commit them. */
@@ -22,16 +23,20 @@ export class PreviewStep {
     req: { command: string; cwd: string; decision: Decision; keep?: boolean; viaHelper?: PreviewViaHelper },
     private readonly signal: AbortSignal,
   ) {
-    signal.addEventListener('abort', this.onCancel, { once: true });
     const { keep, viaHelper, ...ask } = req;
+    const controller = () => (this.abort ??= new AbortController());
     this.run =
-      req.decision === 'deny'
+      req.decision === 'deny' || !previewer
         ? null
-        : (previewer?.({
+        : (previewer({
             ...ask,
-            signal: this.abort.signal,
+            get signal() {
+              return controller().signal;
+            },
             ...(keep ? { keep: (k: AnyKeptPreview) => (this.kept = k), ...(viaHelper ? { viaHelper } : {}) } : {}),
           }) ?? null);
+    // A cancelled turn stops a running preview; with none running there is nothing to listen for.
+    if (this.run) signal.addEventListener('abort', this.onCancel, { once: true });
   }
 
   /** The kept run, handed over (the taker removes it); undefined when none was kept or it is already gone. */
@@ -72,7 +77,7 @@ export class PreviewStep {
   /** Answered before the preview ended: stop it, and wait until its processes are gone before anything runs. */
   async abandon(): Promise<void> {
     if (!this.run || this.seen) return;
-    this.abort.abort();
+    this.abort?.abort();
     await this.run.catch(() => null);
   }
 

@@ -56,6 +56,11 @@ export class CommandLog {
   private readonly store: MemoryStore;
   private readonly owned: boolean;
   private readonly insert: Database.Statement;
+  /**
+   * The store's connection, for the hot writes that already run inside `store.guard` (which checked the file as the
+   * use began): the `connection` getter would check it again, a second stat per write.
+   */
+  private readonly db: Database.Database;
   private writer: DeferredWriter | undefined;
 
   /**
@@ -69,8 +74,9 @@ export class CommandLog {
   ) {
     this.owned = typeof storeOrPath === 'string';
     this.store = typeof storeOrPath === 'string' ? new MemoryStore(storeOrPath) : storeOrPath;
+    this.db = this.store.guard(() => this.store.connection);
     this.insert = this.store.guard(() =>
-      this.store.connection.prepare(
+      this.db.prepare(
         `INSERT INTO aios_command_history (id, command, decision, matched_rule, approver, exit_code, signal, duration_ms,
          started_at, ended_at, cwd, machine, output_excerpt, output_truncated, session_id, call_id, turn_id, conversation_id, record_json, state, owner)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -122,7 +128,7 @@ export class CommandLog {
    * the conversation's waiting messages) it needs no savepoint of its own; alone, it takes the write lock first.
    */
   private writeOne<T>(run: () => T): T {
-    const db = this.store.connection;
+    const db = this.db; // only ever run inside store.guard
     return db.inTransaction && !readOnlyReason(db) ? run() : writeTransaction(db, run);
   }
 
@@ -250,7 +256,7 @@ export class CommandLog {
     // What is stored (the redacted output and record as JSON) is worked out when it is written, off the way to the next request.
     const run = () =>
       this.store.guard(() =>
-        writeTransaction(this.store.connection, () => {
+        writeTransaction(this.db, () => {
           const v = this.values(entry, now);
           const json = effects ? this.effectsJson(effects) : null;
           const r = this.statement(FINISH_SQL).run(...v, json, id);

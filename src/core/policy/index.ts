@@ -104,6 +104,7 @@ export class PolicyEngine {
     return this.policy.fallback;
   }
 
+  /** The verdict on a line in a folder. A kept verdict is shared between callers and frozen: copy it to change it. */
   decide(commandLine: string, context: DecideContext): PolicyResult {
     const cwd = path.posix.resolve('/', context.cwd || '/');
     const home = context.home ? path.posix.resolve('/', context.home) : undefined;
@@ -113,12 +114,13 @@ export class PolicyEngine {
       // Most recently used last: the oldest is the one dropped when the cache is full.
       this.decisions.delete(key);
       this.decisions.set(key, known);
-      return copyOf(known);
+      return known;
     }
     const fresh = this.judgeFresh(commandLine, cwd, home);
     if (fresh.cacheable && commandLine.length <= PolicyEngine.MAX_KEPT_LINE) {
       if (this.decisions.size >= PolicyEngine.MAX_DECISIONS) this.decisions.delete(this.decisions.keys().next().value!);
-      this.decisions.set(key, copyOf(fresh.result));
+      // Handed out shared, so frozen to the last array: a caller that tries to change one gets a TypeError, never the next caller's verdict.
+      this.decisions.set(key, deepFreeze(fresh.result));
     }
     return fresh.result;
   }
@@ -216,13 +218,11 @@ export class PolicyEngine {
   }
 }
 
-/** A deep copy of plain data (objects, arrays, text, numbers, undefined-valued keys kept): what a verdict is made of. */
-function copyOf<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(copyOf) as T;
+/** `value` with every object and array in it frozen (a verdict is plain data: objects, arrays, text, numbers). */
+function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) out[k] = copyOf((value as Record<string, unknown>)[k]);
-    return out as T;
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
   }
   return value;
 }

@@ -50,18 +50,19 @@ export function previewerFor(
 ): Previewer | undefined {
   const settings = { ...previewSettings(cfg), ...(hide ? { hide } : {}) };
   if (!settings.enabled) return undefined;
-  return ({ command, cwd, decision, signal, keep, viaHelper }) =>
-    settings.decisions.includes(decision)
+  // The request's signal is read only for a preview that runs (the gate makes its AbortController on demand).
+  return (req) =>
+    settings.decisions.includes(req.decision)
       ? previewCommand(
           {
-            command,
-            cwd,
+            command: req.command,
+            cwd: req.cwd,
             env,
-            signal,
+            signal: req.signal,
             ...(secrets ? { secrets } : {}),
             ...(secretFiles ? { secretFiles } : {}),
-            ...(keep ? { keep } : {}),
-            ...(viaHelper ? { viaHelper } : {}),
+            ...(req.keep ? { keep: req.keep } : {}),
+            ...(req.viaHelper ? { viaHelper: req.viaHelper } : {}),
           },
           settings,
         )
