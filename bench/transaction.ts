@@ -77,16 +77,17 @@ async function transaction(
   command: string,
   paths: readonly string[],
   cwd = tree,
-): Promise<{ ms: number; commitMs: number; id: string | null }> {
+  dpkgStatus = path.join(base, 'm/var/lib/dpkg/status'),
+): Promise<{ ms: number; commitMs: number; id: string | null; packages?: { added: string[] } }> {
   const t0 = performance.now();
   const p = await beginTransaction(store, { command, cwd, env, paths, network: false, timeoutMs: 120_000 });
   if (p.exitCode !== 0) throw new Error(`${command} exited ${p.exitCode}: ${p.stderr}`);
   const t1 = performance.now();
-  const c = commitTransaction(store, p, { command, cwd, limits, dpkgStatus: path.join(base, 'm/var/lib/dpkg/status') });
+  const c = commitTransaction(store, p, { command, cwd, limits, dpkgStatus });
   const t2 = performance.now();
   // The spent upper layers are removed after the answer, off the event loop: waited for outside every timed window.
   await spentRunsRemoved();
-  return { ms: t2 - t0, commitMs: t2 - t1, id: c.record?.id ?? null };
+  return { ms: t2 - t0, commitMs: t2 - t1, id: c.record?.id ?? null, ...(c.record?.packages ? { packages: c.record.packages } : {}) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -202,7 +203,10 @@ async function aptCase(what: string, m: string, target: string, aptRuns = Math.m
   for (let i = 0; i < aptRuns; i++) {
     ap.bare.push(await cpu.measure(`apt plain ${what}`, () => bare(apt, base)));
     purge();
-    const t = await cpu.measure(`apt tx ${what}`, () => transaction(apt, [base], base));
+    const t = await cpu.measure(`apt tx ${what}`, () => transaction(apt, [base], base, path.join(m, 'var/lib/dpkg/status')));
+    // The whole path was measured: dpkg's status read before and after, the package named in the record.
+    if (!t.packages?.added.some((p) => p.startsWith('aios-bench-hello ')))
+      throw new Error(`the apt transaction's record names no installed package (${what})`);
     ap.tx.push(t.ms);
     const u0 = performance.now();
     if (t.id) undoRecord(store, t.id);
