@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConversationStore } from '../../src/core/conversation/store';
+import { scratchConversationStore } from '../support/conversation-store';
 
 /**
  * The conversation is read back for every request to the model. Rows read
@@ -17,14 +18,7 @@ afterEach(() => {
 });
 
 function openStore(): { store: ConversationStore; db: Database.Database; file: string; id: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-readback-'));
-  cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'memory.db');
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  cleanup.push(() => db.close());
-  const store = new ConversationStore(db, 'box');
-  return { store, db, file, id: store.current() };
+  return scratchConversationStore('aios-readback-', cleanup);
 }
 
 /** Another program's connection to the same file. */

@@ -1,10 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConversationStore } from '../../src/core/conversation/store';
+import type { ConversationStore } from '../../src/core/conversation/store';
+import { scratchConversationStore } from '../support/conversation-store';
 import { extendRun, fitSized, fitToBudget, sizedRun, type SizedRun } from '../../src/core/conversation/window';
 
 /**
@@ -60,14 +58,7 @@ afterEach(() => {
 });
 
 function openStore(): { store: ConversationStore; file: string; id: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-window-'));
-  cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'memory.db');
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  cleanup.push(() => db.close());
-  const store = new ConversationStore(db, 'box');
-  return { store, file, id: store.current() };
+  return scratchConversationStore('aios-window-', cleanup);
 }
 
 /** The store's window against fitToBudget over what it hands out as the request's messages. */
