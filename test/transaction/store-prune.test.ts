@@ -53,4 +53,11 @@ describe('pruning the undo store', () => {
     expect(mine.prune(limits).map((d) => d.command)).toEqual(['c']);
     expect(mine.list().map((r) => r.command)).toEqual(['d', 'e']);
   });
+
+  it('lists records in the order they were made, also within one millisecond (undo goes newest first by id)', () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-prune-'));
+    const store = new UndoStore(root);
+    const made = Array.from({ length: 200 }, (_, i) => record(store, `r${i}`, 1).command);
+    expect(store.list().map((r) => r.command)).toEqual(made);
+  });
 });

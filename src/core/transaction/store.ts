@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import { JOURNAL } from './apply';
 import { fingerprint } from './fingerprint';
 import type { Before, UndoRecord } from './types';
+
+/** Record ids in the order they were made, even within one millisecond: list, prune and undo go by id. */
+const ulid = monotonicFactory();
 
 /**
  * Undo records on disk, one folder each under `<root>/records/<id>/`: the
