@@ -7,7 +7,7 @@ import { syncAhead, syncBeforeCommit } from './durable';
 import { readEffects, type ReadEffects } from './effects';
 import { changedSince, fsNow, fsStamp } from './fingerprint';
 import { lockedMounts } from './locked-mounts';
-import { packageChanges, packageListedFiles, pacmanListedFiles, touchedPackageDatabase } from './packages';
+import { packageChanges, packageListedFiles, pacmanListedFiles, touchedPackageDatabase, type FileList } from './packages';
 import { judgeEffects, type EffectContext, type EffectFinding } from './rules';
 import { UndoStore, type Dropped, type StoreLimits } from './store';
 import { overlayAround } from './targets';
@@ -240,13 +240,17 @@ export function judgePending(
   const candidates = p.effects
     .filter((e) => e.type === 'file' && e.change !== 'deleted' && pathDirs.has(path.dirname(e.path)))
     .map((e) => e.path);
-  const lists = p.effects
-    .filter((e) => e.change !== 'deleted' && e.path.startsWith(`${infoDir}/`) && e.path.endsWith('.list'))
-    .map((e) => ({ path: e.path, read: () => fs.readFileSync(upperOf(p, e.path) ?? e.path, 'utf8') }));
-  const pacmanLists = p.effects
-    .filter((e) => e.change !== 'deleted' && path.dirname(path.dirname(e.path)) === pacmanLocal && path.basename(e.path) === 'files')
-    .map((e) => ({ path: e.path, read: () => fs.readFileSync(upperOf(p, e.path) ?? e.path, 'utf8') }));
-  const packageFiles = packageListedFiles(candidates, lists, infoDir);
+  // The file lists this run wrote, read from its upper layer.
+  const written = (isList: (file: string) => boolean): FileList[] =>
+    p.effects
+      .filter((e) => e.change !== 'deleted' && isList(e.path))
+      .map((e) => ({ path: e.path, read: () => fs.readFileSync(upperOf(p, e.path) ?? e.path, 'utf8') }));
+  const packageFiles = packageListedFiles(
+    candidates,
+    written((f) => f.startsWith(`${infoDir}/`) && f.endsWith('.list')),
+    infoDir,
+  );
+  const pacmanLists = written((f) => path.dirname(path.dirname(f)) === pacmanLocal && path.basename(f) === 'files');
   for (const f of pacmanListedFiles(candidates, pacmanLists, pacmanLocal)) packageFiles.add(f);
   return judgeEffects(p.effects, { ...ctx, packageFiles });
 }

@@ -92,43 +92,68 @@ export function packageChanges(
   return added.length || removed.length ? { added, removed } : undefined;
 }
 
+/** A package manager's file list: where it is, and how to read it (from the upper layer for one a transaction wrote). */
+export interface FileList {
+  path: string;
+  read: () => string;
+}
+
 /**
- * Files dpkg lists as packages' own, from its *.list files: the ones a
- * transaction wrote (read from `readNew`, the upper layer) and, only for the
- * candidates asked about, the ones already installed.
+ * Of `candidates`, the paths some list names: the lists a transaction wrote
+ * first, then the installed ones (listed only when there are candidates).
+ * An unreadable list names nothing: its files count as nobody's.
  */
-export function packageListedFiles(
+function listedAmong(
   candidates: readonly string[],
-  newLists: ReadonlyArray<{ path: string; read: () => string }>,
-  infoDir = '/var/lib/dpkg/info',
+  newLists: readonly FileList[],
+  installed: () => FileList[],
+  pathsIn: (text: string) => Iterable<string>,
 ): Set<string> {
   const out = new Set<string>();
   if (candidates.length === 0) return out;
   const want = new Set(candidates);
-  const take = (text: string) => {
-    for (const line of text.split('\n')) if (want.has(line)) out.add(line);
-  };
-  for (const l of newLists) {
+  for (const list of [...newLists, ...installed()]) {
     try {
-      take(l.read());
+      for (const p of pathsIn(list.read())) if (want.has(p)) out.add(p);
     } catch {
-      // Unreadable: its files count as nobody's.
-    }
-  }
-  let names: string[];
-  try {
-    names = fs.readdirSync(infoDir).filter((n) => n.endsWith('.list'));
-  } catch {
-    return out;
-  }
-  for (const n of names) {
-    try {
-      take(fs.readFileSync(path.join(infoDir, n), 'utf8'));
-    } catch {
-      // As above.
+      // Unreadable (or not a package's own): as above.
     }
   }
   return out;
+}
+
+/** The file lists in `dir`, one per entry `fileOf` names (null: none); none when `dir` cannot be listed. */
+function listsIn(dir: string, fileOf: (name: string) => string | null): FileList[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => {
+    const file = fileOf(n);
+    if (file === null) return [];
+    const p = path.join(dir, file);
+    return [{ path: p, read: () => fs.readFileSync(p, 'utf8') }];
+  });
+}
+
+/**
+ * Files dpkg lists as packages' own, from its *.list files: the ones a
+ * transaction wrote (read from the upper layer) and, only for the
+ * candidates asked about, the ones already installed.
+ */
+export function packageListedFiles(
+  candidates: readonly string[],
+  newLists: readonly FileList[],
+  infoDir = '/var/lib/dpkg/info',
+): Set<string> {
+  return listedAmong(
+    candidates,
+    newLists,
+    () => listsIn(infoDir, (n) => (n.endsWith('.list') ? n : null)),
+    (text) => text.split('\n'),
+  );
 }
 
 /**
@@ -140,35 +165,14 @@ export function packageListedFiles(
  */
 export function pacmanListedFiles(
   candidates: readonly string[],
-  newFiles: ReadonlyArray<{ path: string; read: () => string }>,
+  newFiles: readonly FileList[],
   localDir = '/var/lib/pacman/local',
 ): Set<string> {
-  const out = new Set<string>();
-  if (candidates.length === 0) return out;
   const root = path.resolve(localDir, '../../../..');
-  const want = new Set(candidates);
-  const take = (text: string) => {
-    for (const rel of pacmanFields(text).get('%FILES%') ?? []) {
-      const abs = path.join(root, rel);
-      if (want.has(abs)) out.add(abs);
-    }
-  };
-  const installed = (): Array<{ path: string; read: () => string }> => {
-    try {
-      return fs.readdirSync(localDir).map((n) => {
-        const p = path.join(localDir, n, 'files');
-        return { path: p, read: () => fs.readFileSync(p, 'utf8') };
-      });
-    } catch {
-      return [];
-    }
-  };
-  for (const f of [...newFiles, ...installed()]) {
-    try {
-      take(f.read());
-    } catch {
-      // Unreadable (or not a package's folder): its files count as nobody's.
-    }
-  }
-  return out;
+  return listedAmong(
+    candidates,
+    newFiles,
+    () => listsIn(localDir, (n) => path.join(n, 'files')),
+    (text) => (pacmanFields(text).get('%FILES%') ?? []).map((rel) => path.join(root, rel)),
+  );
 }
