@@ -45,7 +45,7 @@ export class MemoryStoreError extends Error {
 
   constructor(kind: MemoryErrorKind, path: string, sqliteMessage: string, code?: string, options?: { cause?: unknown }) {
     super(
-      `memory database ${path} is ${describeKind(kind)}: ${sqliteMessage} (${ADVICE[kind]})${kind === 'corrupt' ? recoverySteps(path) : ''}`,
+      `memory database ${path} is ${describeKind(kind)}: ${sqliteMessage}${codeNote(code, sqliteMessage)} (${ADVICE[kind]})${kind === 'corrupt' ? recoverySteps(path) : ''}`,
       options,
     );
     this.kind = kind;
@@ -53,6 +53,16 @@ export class MemoryStoreError extends Error {
     this.sqliteMessage = sqliteMessage;
     this.code = code;
   }
+}
+
+/**
+ * SQLite's extended code, where its message does not already say it: "database
+ * is locked" is the same words for a lock held too long (SQLITE_BUSY) and for
+ * a snapshot another writer moved on (SQLITE_BUSY_SNAPSHOT), which need
+ * different fixes.
+ */
+function codeNote(code: string | undefined, message: string): string {
+  return code?.startsWith('SQLITE_') && !message.includes(code) ? ` [${code}]` : '';
 }
 
 /** How a person gets a damaged file's data back: SQLite's own recovery, or aios's command that runs it. */
