@@ -71,9 +71,11 @@ describe('web host limits', () => {
       fast.on('message', (d) => {
         const m = JSON.parse(d.toString()) as { type: string; name?: string; payload?: { id: string; data: string } };
         if (m.type !== 'event' || m.name !== 'terminal.data' || m.payload?.id !== sessionId) return;
-        seen += m.payload.data.length;
-        void call('terminal.ack', { id: sessionId, chars: m.payload.data.length });
-        tail = (tail + m.payload.data).slice(-200);
+        // The bytes come as base64 (JSON carries no bytes); the renderer acknowledges them decoded.
+        const data = Buffer.from(m.payload.data, 'base64');
+        seen += data.length;
+        void call('terminal.ack', { id: sessionId, chars: data.length });
+        tail = (tail + data.toString('latin1')).slice(-200);
         // The marker is printed as 'END-OF' + 'FLOOD', so the echo of the typed line does not count.
         if (tail.includes('END-OFFLOOD')) resolve();
       });
