@@ -20,7 +20,8 @@
  * the CPU time of the core's thread and of the renderer's thread per run,
  * which other jobs on a shared machine sway less than the wall clock.
  *
- * Options: --watermarks HIGH,LOW (flow control's, in characters; to compare).
+ * Options: --watermarks HIGH,LOW (flow control's, in bytes; to compare);
+ * --only-aios (the raw reads and the aios path only, e.g. to profile it).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,6 +44,7 @@ const SIZE_MB = Number(process.env.BENCH_MB ?? 50);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const watermarksArg = process.argv.indexOf('--watermarks');
 const WATERMARKS = watermarksArg === -1 ? undefined : parseWatermarks(process.argv[watermarksArg + 1]);
+const ONLY_AIOS = process.argv.includes('--only-aios');
 
 function parseWatermarks(arg: string | undefined): { high: number; low: number } {
   const [high, low] = (arg ?? '').split(',').map(Number);
@@ -67,6 +69,8 @@ interface Run {
   coreCpuMs: number;
   /** CPU time of the renderer's thread (xterm), where there is one. */
   rendererCpuMs?: number;
+  /** How long xterm there had parsed all it was sent and waited for more. */
+  starvedMs?: number;
 }
 
 function threadCpuMs(): number {
@@ -153,7 +157,7 @@ function throughBridgeToWorker(file: string, worker: Worker): Promise<Run> {
     let start = 0;
     let cpu = 0;
     events.on('terminal.data', ({ data }) => (chars += data.length));
-    const onMessage = (m: { ready?: boolean; done?: boolean; cpuMs?: number }) => {
+    const onMessage = (m: { ready?: boolean; done?: boolean; cpuMs?: number; starvedMs?: number }) => {
       if (m.ready) {
         cpu = threadCpuMs();
         start = performance.now();
@@ -166,7 +170,7 @@ function throughBridgeToWorker(file: string, worker: Worker): Promise<Run> {
       worker.off('message', onMessage);
       terminals.dispose();
       stop();
-      resolve({ ms, chars, coreCpuMs, rendererCpuMs: m.cpuMs ?? 0 });
+      resolve({ ms, chars, coreCpuMs, rendererCpuMs: m.cpuMs ?? 0, starvedMs: m.starvedMs ?? 0 });
     };
     worker.on('message', onMessage);
     worker.postMessage({ port: port2 }, [port2]);
@@ -251,6 +255,7 @@ for (let i = 0; i < RUNS; i++) {
   runs.raw.push(await raw(file, 'utf8'));
   runs.rawBytes.push(await raw(file, null));
   runs.aios.push(await throughBridgeToWorker(file, renderer));
+  if (ONLY_AIOS) continue;
   runs.same.push(await throughCore(file));
   runs.xterm.push({ ...(await xtermAlone(file, 'string')), coreCpuMs: 0 });
   runs.xtermBytes.push({ ...(await xtermAlone(file, 'bytes')), coreCpuMs: 0 });
@@ -278,11 +283,13 @@ line(`raw node-pty read, bytes${mark('rawBytes')}`, 'rawBytes', `; its thread's 
 line(
   'aios core → bridge → xterm on its own thread',
   'aios',
-  `; CPU: core ${cpu('aios', (r) => r.coreCpuMs)} ms, xterm's thread ${cpu('aios', (r) => r.rendererCpuMs ?? 0)} ms`,
+  `; CPU: core ${cpu('aios', (r) => r.coreCpuMs)} ms, xterm's thread ${cpu('aios', (r) => r.rendererCpuMs ?? 0)} ms; xterm waited for data ${cpu('aios', (r) => r.starvedMs ?? 0)} ms`,
 );
-line('aios core → xterm on the same thread', 'same', `; CPU ${cpu('same', (r) => r.coreCpuMs)} ms`);
-line('xterm headless alone, text as strings', 'xterm', '');
-line('xterm headless alone, UTF-8 bytes (ceiling)', 'xtermBytes', '');
+if (!ONLY_AIOS) {
+  line('aios core → xterm on the same thread', 'same', `; CPU ${cpu('same', (r) => r.coreCpuMs)} ms`);
+  line('xterm headless alone, text as strings', 'xterm', '');
+  line('xterm headless alone, UTF-8 bytes (ceiling)', 'xtermBytes', '');
+}
 console.log(`  ratio aios/raw ${(rate('aios') / rate(baseline)).toFixed(2)} (target ≥ 0.80; raw = the faster raw read)`);
 const counts = new Set([...runs.raw, ...runs.rawBytes, ...runs.aios, ...runs.same].map((r) => r.chars));
 if (counts.size !== 1) console.log(`  WARNING: character counts differ (${[...counts].join(', ')})`);

@@ -34,12 +34,16 @@ function serve(port) {
   let unacked = 0;
   let callId = 0;
   const busyFrom = threadCpuMs();
+  // How long xterm had parsed everything it was sent and waited for the next frame (after the first).
+  let queued = 0;
+  let emptySince = -1;
+  let starvedMs = 0;
   port.on('message', (m) => {
     if (m.type !== 'event') return;
     if (m.name === 'terminal.exit') {
       // Everything sent before the exit has been parsed once this callback runs.
       term.write('', () => {
-        parentPort.postMessage({ done: true, cpuMs: threadCpuMs() - busyFrom });
+        parentPort.postMessage({ done: true, cpuMs: threadCpuMs() - busyFrom, starvedMs });
         term.dispose();
         port.close();
       });
@@ -47,7 +51,9 @@ function serve(port) {
     }
     if (m.name !== 'terminal.data') return;
     const { id, data } = m.payload;
+    if (queued++ === 0 && emptySince >= 0) starvedMs += performance.now() - emptySince;
     term.write(data, () => {
+      if (--queued === 0) emptySince = performance.now();
       unacked += data.length;
       if (unacked >= workerData.ack) {
         const chars = unacked;
