@@ -71,6 +71,19 @@ interface Run {
   rendererCpuMs?: number;
   /** How long xterm there had parsed all it was sent and waited for more. */
   starvedMs?: number;
+  /** How long xterm's thread could have run but waited for a CPU (other threads and processes had them). */
+  runQueueMs?: number;
+  /** The same for the core's thread. */
+  coreRunQueueMs?: number;
+}
+
+/** How long this thread has waited for a CPU while it could run (Linux's schedstat), in ms; 0 where unknown. */
+function runQueueMs(): number {
+  try {
+    return Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return 0;
+  }
 }
 
 function threadCpuMs(): number {
@@ -156,10 +169,12 @@ function throughBridgeToWorker(file: string, worker: Worker): Promise<Run> {
     let chars = 0;
     let start = 0;
     let cpu = 0;
+    let queued = 0;
     events.on('terminal.data', ({ data }) => (chars += data.length));
-    const onMessage = (m: { ready?: boolean; done?: boolean; cpuMs?: number; starvedMs?: number }) => {
+    const onMessage = (m: { ready?: boolean; done?: boolean; cpuMs?: number; starvedMs?: number; runQueueMs?: number }) => {
       if (m.ready) {
         cpu = threadCpuMs();
+        queued = runQueueMs();
         start = performance.now();
         terminals.open({ cols: 120, rows: 40 }, clientId);
         return;
@@ -167,10 +182,19 @@ function throughBridgeToWorker(file: string, worker: Worker): Promise<Run> {
       if (!m.done) return;
       const ms = performance.now() - start;
       const coreCpuMs = threadCpuMs() - cpu;
+      const coreRunQueueMs = runQueueMs() - queued;
       worker.off('message', onMessage);
       terminals.dispose();
       stop();
-      resolve({ ms, chars, coreCpuMs, rendererCpuMs: m.cpuMs ?? 0, starvedMs: m.starvedMs ?? 0 });
+      resolve({
+        ms,
+        chars,
+        coreCpuMs,
+        rendererCpuMs: m.cpuMs ?? 0,
+        starvedMs: m.starvedMs ?? 0,
+        runQueueMs: m.runQueueMs ?? 0,
+        coreRunQueueMs,
+      });
     };
     worker.on('message', onMessage);
     worker.postMessage({ port: port2 }, [port2]);
@@ -283,7 +307,7 @@ line(`raw node-pty read, bytes${mark('rawBytes')}`, 'rawBytes', `; its thread's 
 line(
   'aios core → bridge → xterm on its own thread',
   'aios',
-  `; CPU: core ${cpu('aios', (r) => r.coreCpuMs)} ms, xterm's thread ${cpu('aios', (r) => r.rendererCpuMs ?? 0)} ms; xterm waited for data ${cpu('aios', (r) => r.starvedMs ?? 0)} ms`,
+  `; CPU: core ${cpu('aios', (r) => r.coreCpuMs)} ms, xterm's thread ${cpu('aios', (r) => r.rendererCpuMs ?? 0)} ms; xterm waited for data ${cpu('aios', (r) => r.starvedMs ?? 0)} ms; waited for a CPU: xterm's thread ${cpu('aios', (r) => r.runQueueMs ?? 0)} ms, the core's ${cpu('aios', (r) => r.coreRunQueueMs ?? 0)} ms`,
 );
 if (!ONLY_AIOS) {
   line('aios core → xterm on the same thread', 'same', `; CPU ${cpu('same', (r) => r.coreCpuMs)} ms`);

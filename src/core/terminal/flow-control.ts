@@ -22,7 +22,7 @@
  */
 export const HIGH_WATERMARK_CHARS = 4 * 1024 * 1024;
 export const LOW_WATERMARK_CHARS = 2 * 1024 * 1024;
-/** The renderer acknowledges in batches of this many characters. */
+/** The renderer acknowledges in batches of at least this many bytes (below the low watermark, or a paused shell would never resume). */
 export const ACK_BATCH_CHARS = 5_000;
 
 export interface Pausable {

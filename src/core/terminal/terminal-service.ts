@@ -30,8 +30,8 @@ export const COALESCE_MAX_CHARS = 120 * 1024;
 const REDACT_HOLD_MS = 40;
 /**
  * Output leaves the core as UTF-8 bytes, not strings: xterm decodes bytes
- * with an ASCII fast path, and parses them ~15% faster than the same text
- * as a string (`npm run bench -- terminal`). Redaction and the scrollback
+ * with an ASCII fast path, and parses them with ~15% less CPU than the same
+ * text as a string (`npm run bench -- terminal`). Redaction and the scrollback
  * still work on the decoded text: node-pty decodes whole characters, so a
  * secret or a character split across reads is seen whole. Each frame gets
  * its own exactly sized buffer (a pooled Buffer would carry its pool's
