@@ -1,24 +1,29 @@
 /**
  * Terminal throughput: `cat` of a generated 50 MB file
  *   baseline: raw node-pty reads, data discarded (what the core's pty read
- *             alone costs);
+ *             alone costs), decoded to strings as aios reads and as bytes
+ *             (`encoding: null`); the faster of the two is the baseline;
  *   aios:     node-pty → TerminalService (coalescing, flow control, secret
  *             redaction) → EventBus → the bridge's own framing
  *             (serveCorePort: `{type:'event', name:'terminal.data', payload}`
  *             frames over a MessagePort, as the core's utility process talks
  *             to the window) → @xterm/headless on a worker thread set up as
- *             the pane (the renderer is its own process in every host), which
- *             acknowledges every ~5,000 parsed characters from xterm's write
+ *             the pane (the renderer is its own process in every host),
+ *             written the UTF-8 bytes of each frame as the pane writes them,
+ *             which acknowledges every ~5,000 parsed bytes from xterm's write
  *             callback with a `terminal.ack` call frame that goes through the
  *             contract's validation (dispatchCall), exactly as the page does
  *             (one renderer thread for every run, warmed up first: the
  *             core's side runs warm in this long-lived thread too);
  *   and the same with xterm on the core's own thread, for comparison (there
  *             the parse and the pty read take turns).
- * Also xterm alone parsing the same text: the ceiling of any path ending in xterm.
+ * Also xterm alone parsing the same text, as strings and as UTF-8 bytes: the
+ * ceiling of any path ending in xterm.
  * Prints MB/s for each, the ratio to raw (target ≥ 0.8 for the first), and
  * the CPU time of the core's thread and of the renderer's thread per run,
- * which other jobs on a shared machine sway less than the wall clock.
+ * which other jobs on a shared machine sway less than the wall clock; how
+ * long xterm waited for data, and how long each thread waited for a CPU
+ * (Linux's schedstat), which is where the rest of the wall clock goes.
  *
  * Options: --watermarks HIGH,LOW (flow control's, in bytes; to compare);
  * --only-aios (the raw reads and the aios path only, e.g. to profile it).
