@@ -24,6 +24,16 @@ test('Ctrl+` opens a live shell that computes', async ({ page }, testInfo) => {
   await page.screenshot({ path: testInfo.outputPath('terminal-open.png') });
 });
 
+test('characters of several bytes show whole, also when the shell wrote one in two pieces', async ({ page }) => {
+  await openTerminal(page);
+  // é (2 bytes), € (3) and 😀 (4), each cut in two by a pause: the pane is sent bytes and must put each back together.
+  await runInTerminal(
+    page,
+    "printf 'utf8:\\303'; sleep 0.2; printf '\\251\\342\\202'; sleep 0.2; printf '\\254\\360\\237'; sleep 0.2; printf '\\230\\200:end-%s\\n' $((4*5))",
+  );
+  await expect.poll(() => terminalText(page)).toMatch(/^utf8:é€😀 ?:end-20\s*$/m);
+});
+
 test('the fast WebGL renderer is used when the browser offers WebGL', async ({ page, aios }) => {
   await page.goto(aios.url);
   const hasWebgl2 = await page.evaluate(() => document.createElement('canvas').getContext('webgl2') !== null);
@@ -55,7 +65,9 @@ test('seq 1 100000 arrives complete: every line reaches the browser once, in ord
   page.on('websocket', (ws) => {
     ws.on('framereceived', ({ payload }) => {
       const frame = JSON.parse(payload.toString()) as { type: string; name?: string; payload?: { data?: string } };
-      if (frame.type === 'event' && frame.name === 'terminal.data') output += frame.payload?.data ?? '';
+      // The output's UTF-8 bytes travel as base64 (JSON carries no bytes), each frame whole characters.
+      if (frame.type === 'event' && frame.name === 'terminal.data')
+        output += Buffer.from(frame.payload?.data ?? '', 'base64').toString('utf8');
     });
   });
   await page.goto(`${aios.url}&terminal=dom`);

@@ -11,10 +11,19 @@
 // bench's own long-lived thread, its JIT is warm. A fresh thread per run
 // paid xterm's warm-up (about 0.1 s of parsing) in every run, and in no
 // other path the bench compares, so it first parses some text of its own.
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import xtermHeadless from '@xterm/headless';
 
 const options = { cols: 120, rows: 40, scrollback: 10_000, allowProposedApi: true };
+/** How long this thread has waited for a CPU while it could run (Linux's schedstat), in ms; 0 where unknown. */
+const runQueueMs = () => {
+  try {
+    return Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return 0;
+  }
+};
 const threadCpuMs = () => {
   const c = process.threadCpuUsage();
   return (c.user + c.system) / 1000;
@@ -34,12 +43,17 @@ function serve(port) {
   let unacked = 0;
   let callId = 0;
   const busyFrom = threadCpuMs();
+  const queuedFrom = runQueueMs();
+  // How long xterm had parsed everything it was sent and waited for the next frame (after the first).
+  let queued = 0;
+  let emptySince = -1;
+  let starvedMs = 0;
   port.on('message', (m) => {
     if (m.type !== 'event') return;
     if (m.name === 'terminal.exit') {
       // Everything sent before the exit has been parsed once this callback runs.
       term.write('', () => {
-        parentPort.postMessage({ done: true, cpuMs: threadCpuMs() - busyFrom });
+        parentPort.postMessage({ done: true, cpuMs: threadCpuMs() - busyFrom, starvedMs, runQueueMs: runQueueMs() - queuedFrom });
         term.dispose();
         port.close();
       });
@@ -47,7 +61,9 @@ function serve(port) {
     }
     if (m.name !== 'terminal.data') return;
     const { id, data } = m.payload;
+    if (queued++ === 0 && emptySince >= 0) starvedMs += performance.now() - emptySince;
     term.write(data, () => {
+      if (--queued === 0) emptySince = performance.now();
       unacked += data.length;
       if (unacked >= workerData.ack) {
         const chars = unacked;

@@ -170,7 +170,8 @@ export const calls = {
 export const events = {
   /** The status changed (a turn started or ended, the provider failed or recovered, memory, MCP, setup): the whole new status. */
   'app.statusChanged': AppStatusSchema,
-  'terminal.data': z.object({ id: TerminalIdSchema, data: z.string() }),
+  /** The shell's output as UTF-8 bytes, whole characters, secrets redacted (the WebSocket carries `data` as base64: wire.ts). */
+  'terminal.data': z.object({ id: TerminalIdSchema, data: z.instanceof(Uint8Array) }),
   'terminal.exit': z.object({ id: TerminalIdSchema, exitCode: z.number().int(), signal: z.number().int().optional() }),
   /** A turn began with the person's text (typed in any window), so every window shows the question. */
   'chat.turnStart': z.object({ turnId: ChatIdSchema, text: z.string() }),

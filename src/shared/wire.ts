@@ -25,6 +25,13 @@ export const ServerMessageSchema = z.union([
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 
+/**
+ * JSON carries no bytes: the payload of `terminal.data` (UTF-8 bytes in the
+ * contract) goes over the WebSocket with `data` as base64, a third larger
+ * whatever the bytes (as JSON text a control character took six).
+ */
+export const TerminalDataWireSchema = z.object({ id: z.string(), data: z.string() });
+
 /** Query parameter of the printed URL: a one-time login ticket, spent on first use. */
 export const LOGIN_TICKET_PARAM = 'ticket';
 /** Cookie of a logged-in browser (HttpOnly, SameSite=Strict), valid across restarts of the same install. */

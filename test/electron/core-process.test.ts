@@ -110,7 +110,7 @@ describe('the core in a utility process', () => {
     expect(parentPid(session.pid)).toBe(corePid);
     // Events come back over the same port.
     const output: string[] = [];
-    renderer.on('terminal.data', (e) => output.push(e.data));
+    renderer.on('terminal.data', (e) => output.push(Buffer.from(e.data).toString()));
     await renderer.call('terminal.write', { id: session.id, data: 'echo core-$((40+2))\n' });
     await expect.poll(() => output.join(''), { timeout: 10_000 }).toContain('core-42');
   });

@@ -20,7 +20,7 @@ describe('terminal input is taken when the shell reads it (real ptys)', () => {
     exits = mine.exits;
     output = mine.output;
     events.on('terminal.exit', ({ id }) => mine.exits.push(id));
-    events.on('terminal.data', ({ data }) => (mine.output.text += data));
+    events.on('terminal.data', ({ data }) => (mine.output.text += Buffer.from(data).toString('utf8')));
     service = new TerminalService({
       events,
       env: { HOME: home, PATH: process.env.PATH },

@@ -34,7 +34,7 @@ describe('terminal environment', () => {
     let out = '';
     const s = core.terminals.open({ cols: 200, rows: 24 });
     core.events.on('terminal.data', (p) => {
-      if (p.id === s.id) out += p.data;
+      if (p.id === s.id) out += Buffer.from(p.data).toString('utf8');
     });
     // The shell's own environment lacks them; the key written to a file and read back is still cut out.
     await core.terminals.write(

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import xtermHeadless from '@xterm/headless';
 import { EventBus } from '../../src/core/bridge/event-bus';
+import { SecretSet } from '../../src/core/environment/redact';
 import { HIGH_WATERMARK_CHARS } from '../../src/core/terminal/flow-control';
 import { COALESCE_MAX_CHARS, TerminalService } from '../../src/core/terminal/terminal-service';
 
@@ -16,7 +18,7 @@ describe('TerminalService (real ptys)', () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-pty-'));
     events = new EventBus();
     output.clear();
-    events.on('terminal.data', ({ id, data }) => output.set(id, (output.get(id) ?? '') + data));
+    events.on('terminal.data', ({ id, data }) => output.set(id, (output.get(id) ?? '') + Buffer.from(data).toString('utf8')));
     service = new TerminalService({
       events,
       env: { HOME: home, PATH: process.env.PATH, SHELL: '/bin/sh' },
@@ -110,6 +112,95 @@ describe('TerminalService (real ptys)', () => {
     const fresh = service.open({ cols: 80, rows: 24 });
     expect(fresh.id).not.toBe(first.id);
     expect(fresh.attached).toBe(false);
+  });
+
+  /** The frames of one session as they arrive. */
+  function framesOf(id: () => string): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    events.on('terminal.data', (p) => p.id === id() && frames.push(p.data));
+    return frames;
+  }
+  const text = (frames: Uint8Array[]) => Buffer.concat(frames).toString('utf8');
+
+  it('sends the output as UTF-8 bytes, whole characters even where the shell split one, which xterm renders', async () => {
+    let id = '';
+    const frames = framesOf(() => id);
+    id = service.open({ cols: 80, rows: 24 }).id;
+    // é (2 bytes), € (3) and 😀 (4), each cut in two by a pause, so the pty is read between the halves.
+    service.write(
+      id,
+      "printf 'split:\\303'; sleep 0.2; printf '\\251\\342\\202'; sleep 0.2; printf '\\254\\360\\237'; sleep 0.2; printf '\\230\\200:done-%s\\n' $((40+2))\n",
+    );
+    await until(() => text(frames).includes(':done-42'), 'the split characters');
+    for (const frame of frames) {
+      expect(frame).toBeInstanceOf(Uint8Array);
+      // Each frame is valid UTF-8 on its own: no character is cut between two.
+      expect(() => new TextDecoder('utf-8', { fatal: true }).decode(frame)).not.toThrow();
+    }
+    expect(text(frames)).toContain('split:é€😀:done-42');
+    // Written to xterm frame by frame, as the pane does.
+    const term = new xtermHeadless.Terminal({ cols: 80, rows: 24, allowProposedApi: true });
+    for (const frame of frames) term.write(frame);
+    await new Promise<void>((resolve) => term.write('', resolve));
+    const lines = Array.from({ length: term.buffer.active.length }, (_, i) => term.buffer.active.getLine(i)?.translateToString(true));
+    // The line as printed (after the shell's prompt, when it came first), each character in its cell.
+    expect(lines).toContainEqual(expect.stringMatching(/(^|\s)split:é€😀:done-42$/));
+    const row = lines.findIndex((l) => l?.endsWith('split:é€😀:done-42'));
+    const cells = term.buffer.active.getLine(row)!;
+    const at = lines[row]!.indexOf('split:');
+    expect([6, 7, 8].map((x) => cells.getCell(at + x)?.getChars())).toEqual(['é', '€', '😀']);
+    term.dispose();
+  });
+
+  it('redacts secrets the shell printed in pieces from the bytes it sends, a non-ASCII one cut inside a character too', async () => {
+    const key = 'sk-proj-Q7vT2mXw9LpK4sRb8NcY1hZe6UaJ3fGd';
+    const password = 'pässwört-Geheimnis-2026';
+    const secrets = new SecretSet();
+    secrets.add(key, password);
+    const redacting = new TerminalService({
+      events,
+      env: { HOME: home, PATH: process.env.PATH },
+      shell: '/bin/sh',
+      shellArgs: [],
+      secrets,
+    });
+    try {
+      let id = '';
+      const frames = framesOf(() => id);
+      id = redacting.open({ cols: 200, rows: 24 }).id;
+      // The key in two writes; the password's ä (\303\244) cut between two.
+      void redacting.write(
+        id,
+        `printf 'a=${key.slice(0, 12)}'; sleep 0.2; printf '${key.slice(12)} b=p\\303'; sleep 0.2; printf '\\244sswört-Geheimnis-2026 done-%s\\n' $((40+2))\n`,
+      );
+      await until(() => text(frames).includes('done-42'), 'the secrets');
+      expect(frames.every((f) => f instanceof Uint8Array)).toBe(true);
+      const out = text(frames);
+      // Each piece released is redacted on its own: a marker for each, and not a letter of the secrets between.
+      expect(out).toMatch(/\sa=(\[redacted\])+ b=p?(\[redacted\])+ done-42/);
+      expect(out).not.toContain(key);
+      expect(out).not.toContain(password);
+      expect(out).not.toContain('Geheimnis');
+    } finally {
+      redacting.dispose();
+    }
+  });
+
+  it('counts what is in flight in bytes, as the pane acknowledges them, and still pauses', async () => {
+    let id = '';
+    const frames = framesOf(() => id);
+    id = service.open({ cols: 80, rows: 24 }).id;
+    // Two bytes a character: in characters the count would be about half.
+    service.write(id, 'yes ééééééééééééééééééééééééééééééé\n');
+    await until(() => service.paused(id), 'the pause');
+    await new Promise((r) => setTimeout(r, 100));
+    const bytes = frames.reduce((n, f) => n + f.byteLength, 0);
+    expect(service.unacknowledged(id)).toBe(bytes);
+    expect(bytes).toBeGreaterThan(HIGH_WATERMARK_CHARS);
+    expect(Buffer.concat(frames).toString('utf8')).toContain('éééé\r\nééé');
+    service.ack(id, bytes);
+    expect(service.paused(id)).toBe(false);
+    service.write(id, '\x03');
   });
 
   it('reports the exit of the shell and forgets the session', async () => {

@@ -233,27 +233,30 @@ describe('browser host security', () => {
     expect((await request(host.port, '/', { Cookie: auth.Cookie! })).status).toBe(200);
   });
 
-  it('streams a real shell through the contract', async () => {
+  it('streams a real shell through the contract, its output bytes as base64', async () => {
     const { ws } = await connect(host.port, auth);
     const socket = ws!;
-    let output = '';
+    const output: Buffer[] = [];
     let sessionId = '';
     const sawMarker = new Promise<void>((resolve) => {
       socket.on('message', (d) => {
         const msg = JSON.parse(d.toString()) as { type: string; name?: string; payload?: { id: string; data: string } };
         if (msg.type === 'event' && msg.name === 'terminal.data' && msg.payload?.id === sessionId) {
-          output += msg.payload.data;
-          if (output.includes('marker-42')) resolve();
+          // JSON carries no bytes: the UTF-8 output comes as base64, and nothing else.
+          expect(msg.payload.data).toMatch(/^[A-Za-z0-9+/]*={0,2}$/);
+          output.push(Buffer.from(msg.payload.data, 'base64'));
+          if (Buffer.concat(output).toString('utf8').includes('end-of-marker')) resolve();
         }
       });
     });
     socket.send(JSON.stringify({ type: 'call', id: 1, name: 'terminal.open', payload: { cols: 80, rows: 24 } }));
     const opened = (await nextMessage(socket)) as { value: { id: string } };
     sessionId = opened.value.id;
-    socket.send(
-      JSON.stringify({ type: 'call', id: 2, name: 'terminal.write', payload: { id: sessionId, data: 'echo marker-$((6*7))\n' } }),
-    );
+    // Multi-byte characters and an escape sequence, printed by the shell (the typed line's echo has none of them).
+    const line = "printf 'marker-%s \\303\\251\\342\\202\\254\\360\\237\\230\\200 \\033[1mbold\\033[0m end-of-%s\\n' $((6*7)) marker\n";
+    socket.send(JSON.stringify({ type: 'call', id: 2, name: 'terminal.write', payload: { id: sessionId, data: line } }));
     await sawMarker;
+    expect(Buffer.concat(output).toString('utf8')).toContain('marker-42 é€😀 \x1b[1mbold\x1b[0m end-of-marker');
     socket.send(JSON.stringify({ type: 'call', id: 3, name: 'terminal.close', payload: { id: sessionId } }));
     socket.close();
   });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CLOSE_TOO_MANY } from '../../src/shared/wire';
 import { Core } from '../../src/core/core';
+import { HIGH_WATERMARK_CHARS } from '../../src/core/terminal/flow-control';
 import { startWebHost, type StartedWebHost } from '../../src/hosts/web/server';
 
 /** Bounded per connection: a stalled client cannot grow the server. */
@@ -71,9 +72,11 @@ describe('web host limits', () => {
       fast.on('message', (d) => {
         const m = JSON.parse(d.toString()) as { type: string; name?: string; payload?: { id: string; data: string } };
         if (m.type !== 'event' || m.name !== 'terminal.data' || m.payload?.id !== sessionId) return;
-        seen += m.payload.data.length;
-        void call('terminal.ack', { id: sessionId, chars: m.payload.data.length });
-        tail = (tail + m.payload.data).slice(-200);
+        // The bytes come as base64 (JSON carries no bytes); the renderer acknowledges them decoded.
+        const data = Buffer.from(m.payload.data, 'base64');
+        seen += data.length;
+        void call('terminal.ack', { id: sessionId, chars: data.length });
+        tail = (tail + data.toString('latin1')).slice(-200);
         // The marker is printed as 'END-OF' + 'FLOOD', so the echo of the typed line does not count.
         if (tail.includes('END-OFFLOOD')) resolve();
       });
@@ -97,6 +100,45 @@ describe('web host limits', () => {
     expect(host.sockets()).toHaveLength(1);
     fast.close();
   }, 120_000);
+
+  it('a tab that reads but has not acknowledged a flood of control characters is paused by flow control, not dropped at the default cap', async () => {
+    // The default cap (8 MB); NUL bytes, which JSON text would carry as six bytes each.
+    const roomy = await startWebHost({ core, rendererDir: dir });
+    const ws = new WebSocket(`ws://127.0.0.1:${roomy.port}/bridge`, {
+      headers: { Cookie: roomy.sessionCookie(), Origin: `http://127.0.0.1:${roomy.port}` },
+    });
+    try {
+      await new Promise<void>((resolve) => ws.once('open', () => resolve()));
+      const call = caller(ws);
+      let received = 0;
+      let sessionId = '';
+      ws.on('message', (d) => {
+        const m = JSON.parse(d.toString()) as { type: string; name?: string; payload?: { id: string; data: string } };
+        if (m.type === 'event' && m.name === 'terminal.data' && m.payload?.id === sessionId)
+          received += Buffer.from(m.payload.data, 'base64').length;
+      });
+      let maxBuffered = 0;
+      const sampler = setInterval(() => {
+        for (const s of roomy.sockets()) maxBuffered = Math.max(maxBuffered, s.bufferedAmount);
+      }, 5);
+      sessionId = ((await call('terminal.open', { cols: 80, rows: 24 })).value as { id: string }).id;
+      await call('terminal.write', { id: sessionId, data: 'head -c 30000000 /dev/zero\n' });
+      const end = Date.now() + 30_000;
+      while (!core.terminals.paused(sessionId) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      clearInterval(sampler);
+      expect(core.terminals.paused(sessionId)).toBe(true);
+      // Everything sent arrived, the socket stayed: the bytes in flight fit the cap as base64.
+      expect(received).toBe(core.terminals.unacknowledged(sessionId));
+      expect(received).toBeGreaterThan(HIGH_WATERMARK_CHARS);
+      expect(roomy.sockets()).toHaveLength(1);
+      expect(maxBuffered).toBeLessThan(8 * 1024 * 1024);
+      await call('terminal.write', { id: sessionId, data: '\x03' });
+    } finally {
+      ws.close();
+      await roomy.close();
+    }
+  }, 60_000);
 
   it('caps sockets per session and in all', async () => {
     const cookie = host.sessionCookie();

@@ -1,23 +1,28 @@
 /**
  * Flow control between a pty and a UI, as VS Code's terminal does it: the
- * host counts characters sent but not yet acknowledged by the renderer and
- * pauses the pty above a high watermark, resuming under a low one. The
- * renderer acknowledges from xterm's write callback, i.e. after parsing, so
- * a fast producer (`yes`, `cat big.log`) cannot outrun the screen.
+ * host counts output sent but not yet acknowledged by the renderer (in bytes:
+ * terminal.data carries UTF-8) and pauses the pty above a high watermark,
+ * resuming under a low one. The renderer acknowledges from xterm's write
+ * callback, i.e. after parsing, so a fast producer (`yes`, `cat big.log`)
+ * cannot outrun the screen.
  *
  * The low watermark is half the high one, not near zero: the pty resumes
  * while the renderer still has text to parse, so reading and parsing overlap
  * instead of taking turns (with 100,000 / 5,000, xterm sat idle while the
- * pty refilled, and `cat` of 50 MB reached 0.3 of a raw read). The window
- * holds eight of the core's largest frames (COALESCE_MAX_CHARS), so the
- * renderer still has about 10 ms of parsing queued when the pty resumes and
- * runs dry less often while the next frame is read and sent. No higher: the
- * web host drops a socket with 8 MB unsent, and a megabyte and a frame of
- * control characters is 7.5 MB as JSON (six bytes each).
+ * pty refilled, and `cat` of 50 MB reached 0.3 of a raw read). xterm parses
+ * about 0.7 MB in one of its 12 ms slices: at 1 MiB / 512 KiB the renderer
+ * had under 10 ms of parsing queued when the pty resumed, and ran dry
+ * whenever the core's thread or the producer was not scheduled for that
+ * long (on two busy cores, often: `npm run bench -- terminal` prints how
+ * long xterm waited for data). 4 MiB / 2 MiB keeps 30 ms or more queued.
+ * The price: after Ctrl-C in a flood, what is in flight (at most 4 MiB and a
+ * frame, ~70 ms of xterm's parsing) still scrolls by. No higher: the web
+ * host drops a socket with 8 MB unsent, and it sends these bytes as base64
+ * (4/3 as many: 5.6 MB at the high watermark).
  */
-export const HIGH_WATERMARK_CHARS = 1_048_576;
-export const LOW_WATERMARK_CHARS = 524_288;
-/** The renderer acknowledges in batches of this many characters. */
+export const HIGH_WATERMARK_CHARS = 4 * 1024 * 1024;
+export const LOW_WATERMARK_CHARS = 2 * 1024 * 1024;
+/** The renderer acknowledges in batches of at least this many bytes (below the low watermark, or a paused shell would never resume). */
 export const ACK_BATCH_CHARS = 5_000;
 
 export interface Pausable {

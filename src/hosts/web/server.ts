@@ -12,7 +12,7 @@ import {
   WS_PATH,
   type ServerMessage,
 } from '../../shared/wire';
-import { describeZodError } from '../../shared/contract';
+import { describeZodError, type EventPayload } from '../../shared/contract';
 import type { ConnectedClient } from '../../core/bridge/client';
 import type { Core } from '../../core/core';
 import { HostPolicy, SECURITY_HEADERS, isLoopback, newToken } from './security';
@@ -276,7 +276,8 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
   }
 
   const unsubscribe = options.core.events.onAny((name, payload) => {
-    const frame = JSON.stringify({ type: 'event', name, payload } satisfies ServerMessage);
+    const wirePayload = name === 'terminal.data' ? terminalDataToWire(payload as EventPayload<'terminal.data'>) : payload;
+    const frame = JSON.stringify({ type: 'event', name, payload: wirePayload } satisfies ServerMessage);
     for (const ws of [...clients.keys()]) send(ws, frame);
   });
 
@@ -329,4 +330,9 @@ function escapeHtml(text: string): string {
 function respond(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
   res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
   res.end(`${message}\n`);
+}
+
+/** The shell's output bytes as JSON can carry them (TerminalDataWireSchema). */
+function terminalDataToWire({ id, data }: EventPayload<'terminal.data'>): { id: string; data: string } {
+  return { id, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') };
 }

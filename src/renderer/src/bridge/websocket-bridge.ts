@@ -8,7 +8,7 @@ import {
   type EventName,
   type EventPayload,
 } from '../../../shared/contract';
-import { CLOSE_TOO_MANY, ServerMessageSchema, WS_PATH } from '../../../shared/wire';
+import { CLOSE_TOO_MANY, ServerMessageSchema, TerminalDataWireSchema, WS_PATH } from '../../../shared/wire';
 import type { ConnectionState } from './connection';
 
 export type { ConnectionState };
@@ -157,7 +157,9 @@ export class WebSocketBridge implements AiosBridge {
     }
     if (msg.type === 'event') {
       if (!isEventName(msg.name)) return;
-      for (const l of this.listeners.get(msg.name) ?? []) l(msg.payload as never);
+      const payload = msg.name === 'terminal.data' ? terminalDataFromWire(msg.payload) : msg.payload;
+      if (payload === undefined) return;
+      for (const l of this.listeners.get(msg.name) ?? []) l(payload as never);
       return;
     }
     if (msg.id === null) {
@@ -170,6 +172,27 @@ export class WebSocketBridge implements AiosBridge {
     if (msg.ok) pending.resolve(msg.value);
     else pending.reject(new BridgeError(msg.error.code, msg.error.message));
   }
+}
+
+/** terminal.data as the contract has it (bytes), from its base64 on the wire; undefined for a malformed frame. */
+function terminalDataFromWire(payload: unknown): { id: string; data: Uint8Array } | undefined {
+  const parsed = TerminalDataWireSchema.safeParse(payload);
+  if (!parsed.success) return undefined;
+  const { id, data } = parsed.data;
+  try {
+    return { id, data: decodeBase64(data) };
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeBase64(text: string): Uint8Array {
+  const fromBase64 = (Uint8Array as { fromBase64?: (text: string) => Uint8Array }).fromBase64;
+  if (fromBase64) return fromBase64.call(Uint8Array, text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 function defaultUrl(): string {

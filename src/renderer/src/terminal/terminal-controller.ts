@@ -157,15 +157,19 @@ export class TerminalController {
     }
   }
 
-  /** `countForAck` is false for a replay: the core did not count it as sent. */
-  private output(data: string, countForAck = true): void {
+  /**
+   * `data` is the shell's UTF-8 bytes (xterm parses bytes faster than a
+   * string, and keeps a character split between two writes); a replay is
+   * text. `countForAck` is false for a replay: the core did not count it as sent.
+   */
+  private output(data: Uint8Array | string, countForAck = true): void {
     const id = this.sessionId;
     if (!countForAck) {
       this.term.write(data);
       return;
     }
     this.term.write(data, () => {
-      // Acknowledge only what xterm has parsed, so the core pauses a shell that outruns the screen.
+      // Acknowledge only what xterm has parsed, so the core pauses a shell that outruns the screen (in bytes, as the core counts).
       this.unacked += data.length;
       if (this.unacked >= ACK_BATCH_CHARS && id === this.sessionId && id) {
         const chars = this.unacked;
