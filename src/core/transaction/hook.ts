@@ -25,12 +25,11 @@ import {
 import { runUndo, type UndoOutcome } from './actions';
 import { syncLanded } from './durable';
 import { liveOutput } from './live-output';
-import { lockedMounts } from './locked-mounts';
 import { conflictSincePreview, debugReuse, takePreview } from './preview-reuse';
 import type { EffectFinding } from './rules';
 import { actOnUnits, unitChanges } from './services';
 import { UndoStore } from './store';
-import { overlayAround } from './targets';
+import { transactionTargets } from './targets';
 import { defaultHelperArgv, helperAllowed, previewThroughSudo, runThroughSudo, undoThroughSudo } from './sudo-client';
 import type { UndoRecord } from './types';
 
@@ -238,7 +237,7 @@ export class Transactions {
             cwd: req.cwd,
             shell: this.o.shell,
             env: this.o.env,
-            targets: overlayAround([req.cwd, ...this.cfg.paths], [this.store.root, ...lockedMounts()]),
+            targets: transactionTargets([req.cwd, ...this.cfg.paths], this.store),
             network: req.stayIn === undefined,
             runAs: this.o.runAs,
             store: this.store,
