@@ -8,7 +8,7 @@ import type { RunResult } from '../executor/executor';
 import type { CommandEffects } from '../memory/history';
 import { cannotUndo } from '../policy/programs/outside-world';
 import type { ProtectedPathContext } from '../policy/programs/protected-paths';
-import { removeRunLater, sweepStale } from '../jail/preview';
+import { defaultStateBase, removeRunLater, sweepStale } from '../jail/preview';
 import { isHeld, type AnyKeptPreview, type PreviewViaHelper } from '../preview';
 import { summaryLines } from '../preview/summary';
 import { readUpperLayers } from '../preview/upper-diff';
@@ -165,11 +165,13 @@ export class Transactions {
     if (kept && isHeld(kept)) void kept.discard();
     const startedAt = new Date();
     const t0 = performance.now();
-    // Upper layers a killed aios left behind: removed once per process; commits it cut off: made undoable.
+    // Upper layers (and layer folders made ahead) a killed aios left behind, and its runs' container files on tmpfs:
+    // removed once per process; commits it cut off: made undoable.
     let recovered: string[] = [];
     if (!this.swept) {
       this.swept = true;
       sweepStale(this.store.scratch, false);
+      sweepStale(defaultStateBase(), false);
       recovered = this.store
         .recoverInterrupted()
         .map((r) => `a commit was cut off by a crash; what it had changed can be undone: /undo ${r.id} (${r.command})`);
