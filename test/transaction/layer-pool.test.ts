@@ -7,7 +7,9 @@
  * (its root, bundle, runtime state, output) are on tmpfs, not on disk beside
  * the layers. Real files, real overlayfs, real runc or crun.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { preparedLayerFolders } from '../../src/core/jail/layer-pool';
@@ -31,6 +33,10 @@ async function runAndCommit(command: string) {
   return p;
 }
 
+const onExt4 = spawnSync('findmnt', ['-T', os.tmpdir(), '-no', 'FSTYPE'], { encoding: 'utf8' }).stdout.trim() === 'ext4';
+/** The attribute letters of a folder itself (lsattr -d). */
+const lsattr = (dir: string) => spawnSync('lsattr', ['-d', dir], { encoding: 'utf8' }).stdout.split(' ')[0] ?? '';
+
 const emptyFolders = (dir: string) =>
   fs.readdirSync(dir).map((n) => {
     const st = fs.lstatSync(path.join(dir, n));
@@ -45,7 +51,12 @@ describe.skipIf(!canRun)("a transaction's layer folders, made ahead", () => {
     expect(path.dirname(a.run.stateDir)).toBe(store.scratch);
     const own = ['bundle', 'oci', 'root', 'stderr', 'stdout'];
     expect(fs.readdirSync(a.run.stateDir).filter((n) => own.includes(n))).toEqual([]);
-    expect(fs.readdirSync(a.run.runDir!).filter((n) => own.includes(n)).sort()).toEqual(own);
+    expect(
+      fs
+        .readdirSync(a.run.runDir!)
+        .filter((n) => own.includes(n))
+        .sort(),
+    ).toEqual(own);
     await spentRunsRemoved();
     expect(fs.existsSync(a.run.stateDir)).toBe(false);
     expect(fs.existsSync(a.run.runDir!)).toBe(false);
@@ -87,6 +98,18 @@ describe.skipIf(!canRun)("a transaction's layer folders, made ahead", () => {
     await spentRunsRemoved();
     expect(fs.existsSync(ahead!)).toBe(false);
   });
+
+  it.skipIf(!onExt4)(
+    'puts each run’s folder in a block group of its own on ext4 (the scratch folder marked as a top of a hierarchy)',
+    async () => {
+      expect(lsattr(store.root)).not.toContain('T');
+      await runAndCommit('echo a > a.txt');
+      expect(lsattr(store.scratch)).toContain('T');
+      // Not passed on to what is made in it.
+      await spentRunsRemoved();
+      expect(lsattr(preparedLayerFolders(store.scratch)[0]!)).not.toContain('T');
+    },
+  );
 
   it('leaves what a killed aios made ahead to the next start’s sweep', async () => {
     await runAndCommit('echo a > a.txt');

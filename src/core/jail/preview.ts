@@ -6,7 +6,7 @@ import { chooseTargets, planMounts } from './overlay-plan';
 import { hostMounts } from './oci';
 import { mountFailure, ociRuntime, runtimeError, type OciRuntime } from './oci-runtime';
 import { cgroupsWritable, mountScratch, writeBundle } from './preview-bundle';
-import { takeLayers } from './layer-pool';
+import { spreadRunFolders, takeLayers } from './layer-pool';
 import { launchRuntime } from './preview-launch';
 
 /**
@@ -206,7 +206,10 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     ],
   };
   // Made after the last run's were removed (layer-pool.ts), when one was made for as many overlays.
-  if (pooled) stateDir = takeLayers(base, plan.overlays.length) ?? fs.mkdtempSync(path.join(base, prefix));
+  if (pooled) {
+    spreadRunFolders(base);
+    stateDir = takeLayers(base, plan.overlays.length) ?? fs.mkdtempSync(path.join(base, prefix));
+  }
   const { targets, bundle, id } = writeBundle(o, { stateDir: runDir, layersDir: stateDir, uid, elevated, user, plan, cover, cgroups });
   const { code, timedOut, spawnError } = await launchRuntime(o, { rt, stateDir: runDir, bundle, id, elevated, cgroups });
   const setupError = spawnError ?? runtimeError(read(path.join(runDir, 'oci.log')));
