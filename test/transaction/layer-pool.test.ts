@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { preparedLayerFolders } from '../../src/core/jail/layer-pool';
 import { defaultStateBase, spentRunsRemoved, sweepStale } from '../../src/core/jail/preview';
-import { commitTransaction, UndoStore } from '../../src/core/transaction';
+import { commitTransaction, type UndoStore } from '../../src/core/transaction';
 import { beginScratch, canRun, SCRATCH_LIMITS as limits, scratchMachine } from './support';
 
 let base: string;
