@@ -97,6 +97,17 @@ describe.skipIf(!canRun)("a transaction's layer folders, made ahead", () => {
     expect(fs.existsSync(path.join(machine, 'planted.txt'))).toBe(false);
     await spentRunsRemoved();
     expect(fs.existsSync(ahead!)).toBe(false);
+
+    // A layer folder swapped for a link to an empty folder elsewhere: not taken either, and the folder it pointed to untouched.
+    const [next] = preparedLayerFolders(store.scratch);
+    const elsewhere = path.join(base, 'elsewhere');
+    fs.mkdirSync(elsewhere, { mode: 0o755 });
+    fs.rmdirSync(path.join(next!, 'up', '0'));
+    fs.symlinkSync(elsewhere, path.join(next!, 'up', '0'));
+    const c = await runAndCommit('echo c > c.txt');
+    expect(c.run.stateDir).not.toBe(next);
+    expect(fs.readdirSync(elsewhere)).toEqual([]);
+    expect(fs.statSync(elsewhere).mode & 0o7777).toBe(0o755);
   });
 
   it.skipIf(!onExt4)(

@@ -65,16 +65,20 @@ export function takeLayers(base: string, count: number): string | null {
   return null;
 }
 
-/** Whether a pooled folder is still what was made: a folder (not a link), aios's, mode 700, holding only the empty `up` and `work` folders. */
+/** Whether a pooled folder is still what was made: a folder (not a link), aios's, mode 700, holding only `up` and `work` with their empty folders (none a link). */
 function madeAsPromised(r: Ready): boolean {
   try {
     const st = fs.lstatSync(r.dir);
     if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o777) !== 0o700) return false;
     if (fs.readdirSync(r.dir).sort().join('/') !== 'up/work') return false;
     for (const side of ['up', 'work'] as const) {
+      if (!fs.lstatSync(path.join(r.dir, side)).isDirectory()) return false;
       const names = fs.readdirSync(path.join(r.dir, side));
       if (names.length !== r.count) return false;
-      for (let i = 0; i < r.count; i++) if (fs.readdirSync(path.join(r.dir, side, String(i))).length !== 0) return false;
+      for (let i = 0; i < r.count; i++) {
+        const d = path.join(r.dir, side, String(i));
+        if (!fs.lstatSync(d).isDirectory() || fs.readdirSync(d).length !== 0) return false;
+      }
     }
     return true;
   } catch {
@@ -121,18 +125,7 @@ export function prepareLayers(base: string, prefix: string, count: number): Prom
   return done;
 }
 
-/** The folders still being made, waited for (tests, the bench: outside the timed window). */
-export async function layersPrepared(): Promise<void> {
-  while (making.size > 0) await Promise.allSettled([...making.values()]);
-}
-
 /** The folders made ahead and ready in `base` (tests: what a spent run leaves on purpose). */
 export function preparedLayerFolders(base: string): string[] {
   return (ready.get(base) ?? []).map((r) => r.dir);
-}
-
-/** Forgets and removes every folder made ahead (tests; a process ending leaves its own for the next start's sweep). */
-export function dropPreparedLayers(): void {
-  for (const list of ready.values()) for (const r of list) fs.rmSync(r.dir, { recursive: true, force: true });
-  ready.clear();
 }
