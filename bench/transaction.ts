@@ -23,7 +23,11 @@
  * series also says the CPU time one run costs (aios and every process it
  * started), which a busy machine does not stretch as it does the wall clock.
  *
- *   npx tsx bench/transaction.ts [--runs N] [--ballast-mb MB]      (as root: transactions need it)
+ *   npx tsx bench/transaction.ts [--runs N] [--ballast-mb MB] [--cases small,pieces,apt,big,sudo]   (as root)
+ *
+ * --cases runs only those parts (all by default): `--cases small` is the small
+ * command alone, over the working tree and the default folders, with the
+ * state folder beside the tree and in /var/lib (where aios keeps it).
  *
  * --ballast-mb makes the bench process that much larger (touched memory), as
  * a long-running aios is: each process aios starts costs a fork of it.
@@ -47,8 +51,15 @@ import { tempUser, treeFor } from '../test/jail/support';
 import { CpuTally } from './lib/cpu';
 import { driveAsUser } from './lib/as-user';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' }, 'ballast-mb': { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '11' },
+    'ballast-mb': { type: 'string', default: '0' },
+    cases: { type: 'string', default: 'small,pieces,apt,big,sudo' },
+  },
+});
 const runs = Number(values.runs);
+const cases = new Set(values.cases.split(','));
 // A larger aios (the Electron app, a long chat): every process it starts costs a fork of its whole memory.
 const ballast = Buffer.alloc(Number(values['ballast-mb']) * 1024 * 1024, 1);
 if (process.getuid?.() !== 0) throw new Error('transactions need root: run the bench as root');
@@ -59,6 +70,10 @@ fs.mkdirSync(tree);
 // finds nothing to do in a transaction (its /run is empty): off for both, so they compare.
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: tree, LANG: 'C', NEEDRESTART_SUSPEND: '1' };
 const store = new UndoStore(path.join(base, 'state'));
+const defaultStore = store;
+// The state folder where aios keeps it (/var/lib/aios): inside /var, one of the default folders.
+const varLib = fs.mkdtempSync('/var/lib/aios-bench-tx-');
+const storeInVarLib = new UndoStore(path.join(varLib, 'state'));
 const limits = { maxBytes: 2 ** 40, maxAgeMs: 86_400_000 };
 const SMALL = 'date +%N > out.txt';
 const MACHINE = ['/tmp', '/etc', '/usr', '/var', '/opt', '/home', '/root', '/srv'];
@@ -78,7 +93,8 @@ async function transaction(
   paths: readonly string[],
   cwd = tree,
   dpkgStatus = path.join(base, 'm/var/lib/dpkg/status'),
-): Promise<{ ms: number; commitMs: number; id: string | null; packages?: { added: string[] } }> {
+  store = defaultStore,
+): Promise<{ ms: number; commitMs: number; id: string | null; overlays: number; packages?: { added: string[] } }> {
   const t0 = performance.now();
   const p = await beginTransaction(store, { command, cwd, env, paths, network: false, timeoutMs: 120_000 });
   if (p.exitCode !== 0) throw new Error(`${command} exited ${p.exitCode}: ${p.stderr}`);
@@ -87,7 +103,13 @@ async function transaction(
   const t2 = performance.now();
   // The spent upper layers are removed after the answer, off the event loop: waited for outside every timed window.
   await spentRunsRemoved();
-  return { ms: t2 - t0, commitMs: t2 - t1, id: c.record?.id ?? null, ...(c.record?.packages ? { packages: c.record.packages } : {}) };
+  return {
+    ms: t2 - t0,
+    commitMs: t2 - t1,
+    id: c.record?.id ?? null,
+    overlays: p.run.targets.length,
+    ...(c.record?.packages ? { packages: c.record.packages } : {}),
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -115,26 +137,56 @@ try {
   console.log(
     `transaction (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]?.toFixed(1)}, runtime ${runtime?.name ?? 'none'}, state in ${store.root}, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB with ${ballast.length / 2 ** 20} MB of ballast)`,
   );
-  // Small command.
-  const small = { bare: [] as number[], small: [] as number[], machine: [] as number[], runc: [] as number[] };
+  if (cases.has('small')) await smallCommand();
+  if (cases.has('pieces')) await pieces();
+
+  if (cases.has('apt')) await aptCases();
+  if (cases.has('big')) await bigAndDisk();
+  if (cases.has('sudo')) await throughSudo();
+} finally {
+  fs.rmSync(base, { recursive: true, force: true });
+  fs.rmSync(varLib, { recursive: true, force: true });
+}
+
+/** The small command: plain, and as a transaction over the tree, the default folders (the state folder beside the tree, and in /var/lib), under runc. */
+async function smallCommand(): Promise<void> {
+  const small = { bare: [] as number[], small: [] as number[], machine: [] as number[], varLib: [] as number[], runc: [] as number[] };
+  const overlays = { small: 0, machine: 0, varLib: 0 };
   await transaction('true', [tree]);
+  await transaction('true', MACHINE, tree, undefined, storeInVarLib);
   if (alsoRunc) await underRunc(() => transaction('true', [tree]));
   for (let i = 0; i < runs; i++) {
     small.bare.push(await cpu.measure('notify', () => bare(SMALL)));
-    small.small.push((await cpu.measure('tree', () => transaction(SMALL, [tree]))).ms);
-    small.machine.push((await cpu.measure('machine', () => transaction(SMALL, MACHINE))).ms);
+    const t = await cpu.measure('tree', () => transaction(SMALL, [tree]));
+    small.small.push(t.ms);
+    overlays.small = t.overlays;
+    const m = await cpu.measure('machine', () => transaction(SMALL, MACHINE));
+    small.machine.push(m.ms);
+    overlays.machine = m.overlays;
+    const v = await cpu.measure('var/lib', () => transaction(SMALL, MACHINE, tree, undefined, storeInVarLib));
+    small.varLib.push(v.ms);
+    overlays.varLib = v.overlays;
     if (alsoRunc) small.runc.push((await cpu.measure('runc', () => underRunc(() => transaction(SMALL, [tree])))).ms);
   }
-  console.log(`small command \`${SMALL}\`, median of ${runs} interleaved runs`);
+  console.log(`small command \`${SMALL}\`, median of ${runs} interleaved runs (load ${os.loadavg()[0]?.toFixed(1)} at the end)`);
   line('notify', small.bare, median(small.bare), '', cpu.perRun('notify'));
-  line('tx (tree)', small.small, median(small.bare), ' (target ≤ 50 ms added)', cpu.perRun('tree'));
-  line('tx (machine)', small.machine, median(small.bare), ' (target ≤ 50 ms added)', cpu.perRun('machine'));
+  line('tx (tree)', small.small, median(small.bare), ` (target ≤ 50 ms added; ${overlays.small} overlay)`, cpu.perRun('tree'));
+  line('tx (machine)', small.machine, median(small.bare), ` (target ≤ 50 ms added; ${overlays.machine} overlays)`, cpu.perRun('machine'));
+  line(
+    'tx (/var/lib)',
+    small.varLib,
+    median(small.bare),
+    ` (the same, state folder in /var/lib; ${overlays.varLib} overlays)`,
+    cpu.perRun('var/lib'),
+  );
   if (alsoRunc) line('tx (runc)', small.runc, median(small.bare), ' (the tree, under runc)', cpu.perRun('runc'));
+}
 
-  await pieces();
-
-  // apt-get install of a small local package on a scratch root: with an empty package database (apt's least work:
-  // the floor), and with a copy of this machine's (what an install on a machine reads and writes).
+/**
+ * apt-get install of a small local package on a scratch root: with an empty package database (apt's least work:
+ * the floor), and with a copy of this machine's (what an install on a machine reads and writes).
+ */
+async function aptCases(): Promise<void> {
   buildDeb(
     path.join(base, 'pkg'),
     path.join(base, 'hello.deb'),
@@ -150,8 +202,10 @@ try {
   if (copyHostPackageDatabase(copied))
     await aptCase("a copy of this machine's package database", copied, ' (target ≤ 20 % added)', Math.max(6, Math.ceil(runs / 2)));
   else console.log("apt-get install with this machine's package database: skipped (no /var/lib/dpkg/status here)");
+}
 
-  // 100 MB of new files: commit, undo, and the record's disk.
+/** 100 MB of new files: commit, undo, and the record's disk. */
+async function bigAndDisk(): Promise<void> {
   const big = { bare: [] as number[], tx: [] as number[], commit: [] as number[], undo: [] as number[] };
   const write = 'mkdir -p big && for i in $(seq 100); do head -c 1048576 /dev/zero > big/f$i; done';
   let addRecord = 0;
@@ -180,10 +234,6 @@ try {
   console.log(`  an edit of a small file    ${formatBytes(UndoStore.diskBytes(store.dir(edit.id!)))}`);
   console.log(`  100 MB added               ${formatBytes(addRecord)} (the files themselves are not copied)`);
   console.log(`  100 MB deleted             ${formatBytes(delRecord)} (the deleted files are kept until the record is dropped)`);
-
-  await throughSudo();
-} finally {
-  fs.rmSync(base, { recursive: true, force: true });
 }
 
 /**

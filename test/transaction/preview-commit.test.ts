@@ -127,7 +127,11 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
       .filter(([n]) => n === 'chat.commandDone')
       .map(([, p]) => p as Record<string, unknown>)
       .pop();
-  const scratchLeft = () => fs.readdirSync('/dev/shm').filter((n) => n.startsWith(`aios-preview-${process.pid}-`));
+  // Once the spent runs are removed (after the answer): a transaction's container files are on tmpfs too.
+  const scratchLeft = async () => {
+    await spentRunsRemoved();
+    return fs.readdirSync('/dev/shm').filter((n) => n.startsWith(`aios-preview-${process.pid}-`));
+  };
 
   it('lands exactly what the preview did (it ran once), says so on the card, and undoes to byte-identical', async () => {
     const h0 = treeHash(machine);
@@ -151,7 +155,7 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     expect(undo?.recordId).toEqual(expect.any(String));
     // The preview's upper layers are gone once it landed (removed off the event loop: waited for here).
     await spentRunsRemoved();
-    expect(scratchLeft()).toEqual([]);
+    expect(await scratchLeft()).toEqual([]);
     // The history keeps its effects, as for any transaction.
     expect(history.query({ changed: path.join(machine, 'etc') })[0]?.effects?.paths).toEqual([`changed ${conf}`]);
     undoRecord(tx.store, undo!.recordId);
@@ -186,7 +190,7 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     expect(landed).toMatch(/^( [0-9a-f]{4}){4}$/);
     expect(landed).not.toBe(seen);
     expect(card()?.undo).toBeDefined();
-    expect(scratchLeft()).toEqual([]);
+    expect(await scratchLeft()).toEqual([]);
   });
 
   it('a command in the outside-world table runs outside transactions, as before: a second run, no preview kept', async () => {
@@ -202,7 +206,7 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     const landed = fs.readFileSync(conf, 'utf8').trimEnd().split('\n').pop();
     expect(landed).toMatch(/^( [0-9a-f]{4}){4}$/);
     expect(landed).not.toBe(seen);
-    expect(scratchLeft()).toEqual([]);
+    expect(await scratchLeft()).toEqual([]);
   });
 
   it('a preview over more folders than the transaction, which wrote outside its folders, is not taken: it runs again', async () => {
@@ -226,7 +230,7 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     // It ran again: usr is read-only in this transaction, so the tool is as it was.
     expect(fs.readFileSync(tool, 'utf8')).toBe(before);
     expect(fs.readFileSync(conf, 'utf8').trimEnd().split('\n').pop()).not.toBe(previewedLine(a.previews[0]));
-    expect(scratchLeft()).toEqual([]);
+    expect(await scratchLeft()).toEqual([]);
   });
 
   it('a declined question removes the kept preview', async () => {
@@ -244,6 +248,6 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
     expect(fs.readFileSync(conf, 'utf8')).toBe(before);
     // Removed off the event loop (release no longer holds it): waited for here.
     await spentRunsRemoved();
-    expect(scratchLeft()).toEqual([]);
+    expect(await scratchLeft()).toEqual([]);
   });
 });

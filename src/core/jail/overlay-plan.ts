@@ -11,8 +11,12 @@ const HIDDEN = ['/proc', '/sys', '/dev', '/run'];
 
 const inside = (child: string, parent: string) => parent === '/' || child === parent || child.startsWith(parent + '/');
 
-/** The directories to overlay: the cwd plus `paths`, real directories only, nested ones on the same filesystem dropped. */
-export function chooseTargets(cwd: string | null, paths: readonly string[], stateDir: string): string[] {
+/**
+ * The directories to overlay: the cwd plus `paths`, real directories only, nested ones on the same filesystem dropped.
+ * One holding `stateDir` (where the upper layers go) is dropped too, unless `nestedLayersOk` (preview-state.ts's
+ * nestedLayersTrapped, and the state folder covered in the jail).
+ */
+export function chooseTargets(cwd: string | null, paths: readonly string[], stateDir: string, nestedLayersOk = false): string[] {
   const seen: { dir: string; dev: number }[] = [];
   const real = [...(cwd === null ? [] : [cwd]), ...paths].map((p) => {
     try {
@@ -30,8 +34,8 @@ export function chooseTargets(cwd: string | null, paths: readonly string[], stat
       continue;
     }
     if (!st.isDirectory() || dir === '/' || HIDDEN.some((h) => inside(dir, h))) continue;
-    // An upper layer inside its own lower layer is refused by overlayfs.
-    if (inside(stateDir, dir)) continue;
+    // An upper layer inside its own lower layer: refused by older overlayfs, and then seen through it were it not covered.
+    if (inside(stateDir, dir) && !nestedLayersOk) continue;
     if (seen.some((s) => inside(dir, s.dir) && s.dev === st.dev)) continue;
     seen.push({ dir, dev: st.dev });
   }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { upperOf, workOf } from './layer-pool';
 import { asRoot, volatileOverlaysWork, writeMaskedShadow } from './preview-state';
 import type { planMounts } from './overlay-plan';
 import { inUserNamespace, nprocLimit, ociConfig, topLevelLinks, type OverlayLayer } from './oci';
@@ -57,7 +58,10 @@ export function mountScratch(o: OverlayRunOptions, stateDir: string, elevated: b
 }
 
 export interface BundleSpec {
+  /** Where the container's own files go (its root, the bundle, the stand-ins). */
   stateDir: string;
+  /** Where the upper and work layers go (`up/N`, `work/N`; some may be made already: layer-pool.ts); `stateDir` when not given. */
+  layersDir?: string;
   /** aios's own uid. */
   uid: number;
   elevated: boolean;
@@ -78,13 +82,16 @@ export interface Bundle {
 }
 
 /** Makes the upper layers, the stand-ins, the root and the bundle's config.json in the state directory. */
-export function writeBundle(o: OverlayRunOptions, { stateDir, uid, elevated, user, plan, cover, cgroups }: BundleSpec): Bundle {
+export function writeBundle(
+  o: OverlayRunOptions,
+  { stateDir, layersDir = stateDir, uid, elevated, user, plan, cover, cgroups }: BundleSpec,
+): Bundle {
   const layers: OverlayLayer[] = [];
   const owners: string[] = [];
   const targets: OverlayTarget[] = [];
   for (const [i, dir] of plan.overlays.entries()) {
-    const upper = path.join(stateDir, 'up', String(i));
-    const work = path.join(stateDir, 'work', String(i));
+    const upper = upperOf(layersDir, i);
+    const work = workOf(layersDir, i);
     fs.mkdirSync(upper, { recursive: true });
     fs.mkdirSync(work, { recursive: true });
     // The overlay's root shows its upper folder's owner and mode: make them the real folder's.
@@ -93,7 +100,7 @@ export function writeBundle(o: OverlayRunOptions, { stateDir, uid, elevated, use
     if (uid === 0) fs.chownSync(upper, st.uid, st.gid);
     else if (st.uid !== uid || st.gid !== (process.getgid?.() ?? uid)) owners.push(`${st.uid}:${st.gid}`, upper);
     layers.push({ dir, upper, work });
-    targets.push({ dir, upper, listings: path.join(stateDir, 'lst', String(i)) });
+    targets.push({ dir, upper, listings: path.join(layersDir, 'lst', String(i)) });
   }
   // Through sudo: root's folders (/usr, /etc) get their owners in one call.
   if (owners.length > 0) asRoot(true, ['sh', '-c', 'while [ $# -gt 1 ]; do chown "$1" "$2"; shift 2; done', 'aios-preview', ...owners]);
@@ -136,7 +143,7 @@ export function writeBundle(o: OverlayRunOptions, { stateDir, uid, elevated, use
     cgroups,
     // Otherwise each overlay syncs the whole disk under its upper layer when it is unmounted (tens to hundreds of ms on a
     // busy one, per overlaid folder); a transaction's caller syncs what it keeps instead. Upper layers on tmpfs need neither.
-    volatile: !!o.scratchOnDisk && volatileOverlaysWork(stateDir, elevated),
+    volatile: !!o.scratchOnDisk && volatileOverlaysWork(layersDir, elevated),
     ...(cgroups ? {} : { nproc: nprocLimit(user.uid, PIDS) }),
   });
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { prepareLayers } from './layer-pool';
 import type { OverlayRun, OverlayTarget } from './preview';
 
 /** A preview's state directory: where it lives, what is read from it, and how it goes away (even after a killed aios). */
@@ -62,6 +63,48 @@ export function volatileOverlaysWork(dir: string, elevated: boolean): boolean {
   volatileWorks =
     asRoot(elevated, ['unshare', '--mount', '--', 'mount', '-t', 'overlay', '-o', options, 'aios-probe', `${probe}/merged`]).status === 0;
   return volatileWorks;
+}
+
+const nestedTrapped = new Map<string, boolean>();
+/**
+ * Whether overlayfs here mounts an overlay whose upper and work layers lie
+ * inside its own lower layer, and then refuses every lookup of them through
+ * the overlay ("overlapping layers", ELOOP: Linux 5.2 and later). Then a
+ * transaction need not split a folder around its state folder (which holds
+ * the layers) into an overlay per child: the folder is overlaid whole and the
+ * state folder covered in the jail, as it is anyway. Tried once for real per
+ * place, as root, in a folder in `base` removed again (a killed aios's is
+ * swept: it is named as a run's state folder).
+ */
+export function nestedLayersTrapped(base: string): boolean {
+  const known = nestedTrapped.get(base);
+  if (known !== undefined) return known;
+  if (process.getuid?.() !== 0) return false;
+  let probe: string;
+  try {
+    probe = fs.mkdtempSync(path.join(base, `${STATE_PREFIX}${process.pid}-`));
+  } catch {
+    // No such place yet: asked again once there is.
+    return false;
+  }
+  try {
+    for (const d of ['lower/seen', 'lower/layers/upper', 'lower/layers/work', 'merged'])
+      fs.mkdirSync(path.join(probe, d), { recursive: true });
+    // Mounted; the lower layer seen through it; its own layers not.
+    const check = [
+      'mount -t overlay -o "lowerdir=$1/lower,upperdir=$1/lower/layers/upper,workdir=$1/lower/layers/work" aios-probe "$1/merged" || exit 1',
+      '[ -d "$1/merged/seen" ] && [ -d "$1/merged/layers" ] || exit 2',
+      'ls "$1/merged/layers/upper" >/dev/null 2>&1 && exit 3',
+      'ls "$1/merged/layers/work" >/dev/null 2>&1 && exit 4',
+      'exit 0',
+    ].join('\n');
+    nestedTrapped.set(base, asRoot(false, ['unshare', '--mount', '--', 'sh', '-c', check, 'aios-probe', probe]).status === 0);
+  } catch {
+    nestedTrapped.set(base, false);
+  } finally {
+    removeState(probe, false);
+  }
+  return nestedTrapped.get(base) ?? false;
 }
 
 /** State directories of previews whose aios is gone (killed mid-preview): removed, through sudo when they hold root's files. */
@@ -197,22 +240,28 @@ export function removeRun(run: OverlayRun): void {
   if (run.scratchMounted || isMountPoint(run.stateDir))
     asRoot(run.elevated || process.getuid?.() !== 0, ['umount', '--lazy', run.stateDir]);
   if (run.elevated) removeState(run.stateDir, true);
-  chmodAll(run.stateDir);
-  try {
-    fs.rmSync(run.stateDir, { recursive: true, force: true });
-  } catch {
-    // Left for the next start's sweep: a preview's answer does not depend on its cleanup.
+  for (const dir of runFolders(run)) {
+    chmodAll(dir);
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Left for the next start's sweep: a preview's answer does not depend on its cleanup.
+    }
   }
 }
+
+/** A run's folders on the host: its layers' and, where apart (on tmpfs), its container's. */
+const runFolders = (run: OverlayRun) => (run.runDir && run.runDir !== run.stateDir ? [run.stateDir, run.runDir] : [run.stateDir]);
 
 const removing = new Set<Promise<void>>();
 
 /**
  * removeRun without holding the event loop: the same steps, each handed to
  * libuv's threads (tens of ms for a transaction's upper layers under other
- * disk traffic, during which aios would answer nothing). Never rejects: what
- * is left, the next start's sweep removes. spentRunsRemoved() waits for the
- * ones still going.
+ * disk traffic, during which aios would answer nothing); then, for a run with
+ * its layers on disk, the next run's layer folders made ahead (layer-pool.ts).
+ * Never rejects: what is left, the next start's sweep removes.
+ * spentRunsRemoved() waits for the ones still going.
  */
 export function removeRunLater(run: OverlayRun): Promise<void> {
   const done: Promise<void> = removeRunAsync(run)
@@ -252,8 +301,13 @@ async function removeRunAsync(run: OverlayRun): Promise<void> {
     }
     await Promise.all(entries.filter((e) => e.isDirectory()).map((e) => chmodAll(path.join(dir, e.name))));
   };
-  await chmodAll(run.stateDir);
-  await fs.promises.rm(run.stateDir, { recursive: true, force: true });
+  for (const dir of runFolders(run)) {
+    await chmodAll(dir);
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  }
+  // Layers on disk (a transaction's): the next run's layer folders are made now, after this answer, off its path.
+  if (run.runDir && run.runDir !== run.stateDir && !run.elevated)
+    await prepareLayers(path.dirname(run.stateDir), `${STATE_PREFIX}${process.pid}-`, run.targets.length);
 }
 
 function isMountPoint(dir: string): boolean {

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
-import { defaultStateBase, opaqueDirs, removeRun, STATE_PREFIX } from './preview-state';
+import { defaultStateBase, nestedLayersTrapped, opaqueDirs, removeRun, STATE_PREFIX } from './preview-state';
 import { chooseTargets, planMounts } from './overlay-plan';
 import { hostMounts } from './oci';
 import { mountFailure, ociRuntime, runtimeError, type OciRuntime } from './oci-runtime';
 import { cgroupsWritable, mountScratch, writeBundle } from './preview-bundle';
+import { spreadRunFolders, takeLayers } from './layer-pool';
 import { launchRuntime } from './preview-launch';
 
 /**
@@ -69,7 +70,13 @@ export interface OverlayTarget {
 }
 
 export interface OverlayRun {
+  /** The run's folder: its upper and work layers (`up/N`, `work/N`) and, unless `runDir` says otherwise, the container's own files. */
   stateDir: string;
+  /**
+   * The container's own files (its root, bundle, runtime state, log and output), on tmpfs when the layers are on disk
+   * (`scratchOnDisk`): nothing of them is kept, and on disk each is an inode made and deleted on the command's path.
+   */
+  runDir?: string;
   /** Set up through sudo: its upper layers hold root's files, so removing them needs sudo too. */
   elevated: boolean;
   /** The state directory is a tmpfs of its own (no cgroups here), unmounted when the run is removed. */
@@ -91,7 +98,7 @@ export interface OverlayRun {
 }
 
 export { DEFAULT_PREVIEW_MEMORY } from './preview-bundle';
-export { defaultStateBase, removeRun, removeRunLater, spentRunsRemoved, sweepStale } from './preview-state';
+export { defaultStateBase, nestedLayersTrapped, removeRun, removeRunLater, spentRunsRemoved, sweepStale } from './preview-state';
 export { chooseTargets, planMounts } from './overlay-plan';
 
 const read = (file: string): string => {
@@ -143,12 +150,17 @@ const mountTable = () =>
 async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[], cover: readonly string[] = []): Promise<OverlayRun> {
   const t0 = performance.now();
   const base = o.stateBase ?? defaultStateBase();
-  const stateDir = fs.mkdtempSync(path.join(base, `${STATE_PREFIX}${process.pid}-`));
   const uid = process.getuid?.() ?? 0;
   const elevated = uid !== 0;
+  const prefix = `${STATE_PREFIX}${process.pid}-`;
+  // A transaction's layers on disk, the rest on tmpfs; its layer folder is chosen once the plan says how many it needs.
+  const pooled = !!o.scratchOnDisk && !elevated;
+  const runDir = fs.mkdtempSync(path.join(pooled ? defaultStateBase() : base, prefix));
+  let stateDir = runDir;
   const user = o.runAs ?? { uid, gid: process.getgid?.() ?? uid, groups: process.getgroups?.() ?? [] };
   const empty = (setupError: string): OverlayRun => ({
     stateDir,
+    ...(runDir !== stateDir ? { runDir } : {}),
     elevated: false,
     targets: [],
     submounts: [],
@@ -175,8 +187,12 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     const failed = mountScratch(o, stateDir, elevated, uid);
     if (failed) return empty(failed);
   }
-  const dirs = chooseTargets(o.exactTargets ? null : o.cwd, o.paths, stateDir);
-  const planned = planMounts(dirs, stateDir);
+  // Planned around the place the layer folder will be in (any folder in it: a made-ahead one or a new one).
+  const layersAt = pooled ? base : stateDir;
+  // A folder holding the layers is overlaid whole where the kernel refuses any lookup of them and the jail covers them.
+  const nestedOk = pooled && (o.hide ?? []).some((h) => inside(layersAt, h)) && nestedLayersTrapped(layersAt);
+  const dirs = chooseTargets(o.exactTargets ? null : o.cwd, o.paths, layersAt, nestedOk);
+  const planned = planMounts(dirs, layersAt);
   const plan = {
     ...planned,
     submounts: planned.overlays.filter((d) => !dirs.includes(d)),
@@ -189,14 +205,20 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
       ...(o.hide ?? []).filter((d) => isDirOrHidden(d)),
     ],
   };
-  const { targets, bundle, id } = writeBundle(o, { stateDir, uid, elevated, user, plan, cover, cgroups });
-  const { code, timedOut, spawnError } = await launchRuntime(o, { rt, stateDir, bundle, id, elevated, cgroups });
-  const setupError = spawnError ?? runtimeError(read(path.join(stateDir, 'oci.log')));
+  // Made after the last run's were removed (layer-pool.ts), when one was made for as many overlays.
+  if (pooled) {
+    spreadRunFolders(base);
+    stateDir = takeLayers(base, plan.overlays.length) ?? fs.mkdtempSync(path.join(base, prefix));
+  }
+  const { targets, bundle, id } = writeBundle(o, { stateDir: runDir, layersDir: stateDir, uid, elevated, user, plan, cover, cgroups });
+  const { code, timedOut, spawnError } = await launchRuntime(o, { rt, stateDir: runDir, bundle, id, elevated, cgroups });
+  const setupError = spawnError ?? runtimeError(read(path.join(runDir, 'oci.log')));
   // A transaction reads every upper attribute itself, opaque marks among them (transaction/effects.ts): no second getfattr.
   const opaque = o.scratchOnDisk ? new Map<string, Set<string>>() : opaqueDirs(targets, elevated);
   for (const t of targets) t.opaque = opaque.get(t.upper) ?? new Set();
   return {
     stateDir,
+    ...(runDir !== stateDir ? { runDir } : {}),
     elevated,
     scratchMounted: sized,
     targets,
@@ -210,11 +232,13 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
       ...plan.files.map((f) => `${f} (a file mounted there; it was read-only in the preview)`),
     ],
     writable: [],
-    stdout: read(path.join(stateDir, 'stdout')).slice(0, 8192),
-    stderr: read(path.join(stateDir, 'stderr')).slice(0, 8192),
+    stdout: read(path.join(runDir, 'stdout')).slice(0, 8192),
+    stderr: read(path.join(runDir, 'stderr')).slice(0, 8192),
     durationMs: performance.now() - t0,
   };
 }
+
+const inside = (child: string, parent: string) => child === parent || child.startsWith(`${parent}/`);
 
 function isDirOrHidden(dir: string): boolean {
   try {

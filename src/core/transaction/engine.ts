@@ -6,11 +6,10 @@ import { applySteps, JOURNAL } from './apply';
 import { syncAhead, syncBeforeCommit } from './durable';
 import { readEffects, type ReadEffects } from './effects';
 import { changedSince, fsNow, fsStamp } from './fingerprint';
-import { lockedMounts } from './locked-mounts';
 import { packageChanges, packageListedFiles, pacmanListedFiles, touchedPackageDatabase, type FileList } from './packages';
 import { judgeEffects, type EffectContext, type EffectFinding } from './rules';
 import { UndoStore, type Dropped, type StoreLimits } from './store';
-import { overlayAround } from './targets';
+import { transactionTargets } from './targets';
 import type { Effect, UndoRecord } from './types';
 import { removeXattrs } from './xattrs';
 
@@ -97,7 +96,7 @@ export async function beginTransaction(store: UndoStore, o: TransactionOptions):
     command: o.command,
     cwd: o.cwd,
     env: o.env,
-    paths: overlayAround([o.cwd, ...o.paths], [store.root, ...lockedMounts()]),
+    paths: transactionTargets([o.cwd, ...o.paths], store),
     exactTargets: true,
     timeoutMs: o.timeoutMs,
     network: o.network,
@@ -148,8 +147,8 @@ function pendingFrom(run: OverlayRun, beganNs: bigint): PendingTransaction {
     beganNs,
     exitCode: run.exitCode,
     timedOut: run.timedOut,
-    stdout: readOutput(path.join(run.stateDir, 'stdout')),
-    stderr: readOutput(path.join(run.stateDir, 'stderr')),
+    stdout: readOutput(path.join(run.runDir ?? run.stateDir, 'stdout')),
+    stderr: readOutput(path.join(run.runDir ?? run.stateDir, 'stderr')),
   };
 }
 

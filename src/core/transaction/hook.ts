@@ -8,7 +8,7 @@ import type { RunResult } from '../executor/executor';
 import type { CommandEffects } from '../memory/history';
 import { cannotUndo } from '../policy/programs/outside-world';
 import type { ProtectedPathContext } from '../policy/programs/protected-paths';
-import { removeRunLater, sweepStale } from '../jail/preview';
+import { defaultStateBase, removeRunLater, sweepStale } from '../jail/preview';
 import { isHeld, type AnyKeptPreview, type PreviewViaHelper } from '../preview';
 import { summaryLines } from '../preview/summary';
 import { readUpperLayers } from '../preview/upper-diff';
@@ -25,12 +25,11 @@ import {
 import { runUndo, type UndoOutcome } from './actions';
 import { syncLanded } from './durable';
 import { liveOutput } from './live-output';
-import { lockedMounts } from './locked-mounts';
 import { conflictSincePreview, debugReuse, takePreview } from './preview-reuse';
 import type { EffectFinding } from './rules';
 import { actOnUnits, unitChanges } from './services';
 import { UndoStore } from './store';
-import { overlayAround } from './targets';
+import { transactionTargets } from './targets';
 import { defaultHelperArgv, helperAllowed, previewThroughSudo, runThroughSudo, undoThroughSudo } from './sudo-client';
 import type { UndoRecord } from './types';
 
@@ -166,11 +165,13 @@ export class Transactions {
     if (kept && isHeld(kept)) void kept.discard();
     const startedAt = new Date();
     const t0 = performance.now();
-    // Upper layers a killed aios left behind: removed once per process; commits it cut off: made undoable.
+    // Upper layers (and layer folders made ahead) a killed aios left behind, and its runs' container files on tmpfs:
+    // removed once per process; commits it cut off: made undoable.
     let recovered: string[] = [];
     if (!this.swept) {
       this.swept = true;
       sweepStale(this.store.scratch, false);
+      sweepStale(defaultStateBase(), false);
       recovered = this.store
         .recoverInterrupted()
         .map((r) => `a commit was cut off by a crash; what it had changed can be undone: /undo ${r.id} (${r.command})`);
@@ -238,7 +239,7 @@ export class Transactions {
             cwd: req.cwd,
             shell: this.o.shell,
             env: this.o.env,
-            targets: overlayAround([req.cwd, ...this.cfg.paths], [this.store.root, ...lockedMounts()]),
+            targets: transactionTargets([req.cwd, ...this.cfg.paths], this.store),
             network: req.stayIn === undefined,
             runAs: this.o.runAs,
             store: this.store,

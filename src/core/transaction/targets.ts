@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { nestedLayersTrapped } from '../jail/preview';
+import { lockedMounts } from './locked-mounts';
 
 /**
  * The folders a transaction overlays. overlayfs refuses an upper layer inside
@@ -42,4 +44,17 @@ export function overlayAround(dirs: readonly string[], avoid: string | readonly 
     add(real);
   }
   return [...new Set(out)];
+}
+
+/**
+ * The folders a transaction over `dirs` overlays, its upper layers in `store`'s
+ * scratch folder: around the store and the locked mounts; where overlayfs
+ * takes an upper layer inside its own lower layer and refuses any lookup of it
+ * (jail/preview-state.ts), a folder holding the store is overlaid whole (the
+ * jail covers the store, as it does anyway): one overlay for /var rather than
+ * one for each child of /var and of /var/lib, and what lies directly in them
+ * is no longer read-only in the transaction.
+ */
+export function transactionTargets(dirs: readonly string[], store: { root: string; scratch: string }): string[] {
+  return overlayAround(dirs, nestedLayersTrapped(store.scratch) ? lockedMounts() : [store.root, ...lockedMounts()]);
 }
