@@ -3,10 +3,9 @@ import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
 import rehypeSanitize from 'rehype-sanitize';
 import remarkGfm from 'remark-gfm';
-import { VIEW_STEP, viewSegments } from '../chat/fold-view';
+import { VIEW_STEP } from '../chat/fold-view';
 import { frameScheduler } from '../chat/frame-scheduler';
-import { BlockSplitter } from '../chat/markdown-blocks';
-import { ParseBudget } from '../chat/parse-budget';
+import { MessageView } from '../chat/message-view';
 import type { TextLike } from '../chat/stream-text';
 import { CodeBlock } from './CodeBlock';
 
@@ -146,18 +145,13 @@ export function FoldBar({
  * bounded part of it whatever its length.
  */
 export const Markdown = memo(function Markdown({ text, streaming = false }: { text: TextLike; streaming?: boolean }) {
-  // One splitter per message view: fed the text as it grows, it reads only what is new.
-  const [split] = useState(() => new BlockSplitter());
-  split.feed(text);
+  // One view per message: fed the text as it grows, it reads only what is new.
+  // A message seen streaming parses its Markdown within a budget per frame; one shown whole (restored, short) at once.
+  const [view] = useState(() => new MessageView(streaming, undefined, parseBlock));
   const [revealed, setRevealed] = useState(0);
   const [all, setAll] = useState(false);
-  // A message seen streaming parses its Markdown within a budget per frame; one shown whole (restored, short) at once.
-  const [budget] = useState(() => (streaming ? new ParseBudget(undefined, parseBlock) : null));
   const [, nextFrame] = useState(0);
-  const view = viewSegments(text, split, { revealed, all, streaming });
-  const { segments, parsed, waiting, wakeInMs } = budget
-    ? budget.assign(view)
-    : { segments: view, parsed: undefined, waiting: false, wakeInMs: 0 };
+  const { segments, parsed, waiting, wakeInMs } = view.render(text, { revealed, all, streaming });
   // Blocks still plain: render again when the first is due (new text renders sooner, and this wait starts over).
   useEffect(() => (waiting ? afterDelay(wakeInMs, () => nextFrame((n) => n + 1)) : undefined));
   return (

@@ -1,0 +1,64 @@
+/**
+ * What one message's view shows on each render: its blocks (split as the
+ * text grows), folded to a head and a tail, with Markdown parsed within the
+ * parse budget.
+ *
+ * A message that streams faster than anyone reads (one render brought more
+ * than the streaming tail holds, as a fast model or a host catching up
+ * does) is treated as such for the rest of its stream:
+ * - it folds at its head and streaming tail (VIEW_FOLD_OVER_FAST) instead
+ *   of at VIEW_FOLD_OVER, so its first frames do not lay out a growing
+ *   48 KB of text, each frame more than the one before; a frame lays out
+ *   at most the tail's worth of new text, early in the answer as late;
+ * - its head, out of view while the page follows the end, is parsed once
+ *   the stream ends rather than in the first frames of the stream, which
+ *   already hold the page's heaviest work (the row's first layout, the
+ *   code's first runs).
+ * At a reading pace nothing changes: a render brings a few characters, the
+ * message folds at VIEW_FOLD_OVER, and every block is parsed once it has
+ * stayed on the page (its head long before the message folds). Once the
+ * stream ends the view is the same as a one-shot render's.
+ */
+import { VIEW_FOLD_OVER_FAST, VIEW_TAIL_STREAMING, viewSegments, type Segment } from './fold-view';
+import { BlockSplitter } from './markdown-blocks';
+import { ParseBudget, type Assigned } from './parse-budget';
+import type { TextLike } from './stream-text';
+
+export interface MessageViewOptions {
+  revealed: number;
+  all: boolean;
+  streaming: boolean;
+}
+
+export class MessageView<T = never> {
+  private readonly split = new BlockSplitter();
+  /** Null for a message shown whole at once (restored, short): its Markdown is parsed as it renders. */
+  private readonly budget: ParseBudget<T> | null;
+  private lastLength = 0;
+  private fast = false;
+
+  constructor(streaming: boolean, now?: () => number, parse?: (text: string) => T) {
+    this.budget = streaming ? new ParseBudget(now, parse) : null;
+  }
+
+  /** Whether this message has streamed faster than the view since it began. */
+  get streamsFast(): boolean {
+    return this.fast;
+  }
+
+  render(text: TextLike, o: MessageViewOptions): Assigned<T> {
+    this.split.feed(text);
+    if (o.streaming && text.length - this.lastLength > VIEW_TAIL_STREAMING) this.fast = true;
+    this.lastLength = text.length;
+    const fast = this.fast && o.streaming;
+    const segments = viewSegments(text, this.split, { ...o, ...(fast ? { foldOver: VIEW_FOLD_OVER_FAST } : {}) });
+    if (!this.budget) return { segments, parsed: new Map(), waiting: false, wakeInMs: 0, parsedChars: 0 };
+    return this.budget.assign(segments, undefined, fast ? headEnd(segments) : 0);
+  }
+}
+
+/** Index of the fold (the segments before it are the head), or 0 when the message is not folded. */
+function headEnd(segments: readonly Segment[]): number {
+  const i = segments.findIndex((s) => s.kind === 'fold');
+  return i === -1 ? 0 : i;
+}

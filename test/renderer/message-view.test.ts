@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import {
+  VIEW_FOLD_OVER,
+  VIEW_FOLD_OVER_FAST,
+  VIEW_TAIL_STREAMING,
+  viewSegments,
+  type Segment,
+} from '../../src/renderer/src/chat/fold-view';
+import { BlockSplitter } from '../../src/renderer/src/chat/markdown-blocks';
+import { MessageView } from '../../src/renderer/src/chat/message-view';
+import { PARSE_AFTER_MS } from '../../src/renderer/src/chat/parse-budget';
+import { StreamText } from '../../src/renderer/src/chat/stream-text';
+
+/** Prose in paragraphs of 150-400 characters, with a list and a code block now and then: a model's long answer. */
+function answer(bytes: number): string {
+  const out: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const p =
+      i % 17 === 0
+        ? '```sh\nsystemctl status sshd\n```'
+        : i % 11 === 0
+          ? '- one **item**\n- two'
+          : `Paragraph ${i} ${'the service restarted '.repeat(7 + (i % 12))}`;
+    out.push(p);
+    size += p.length + 2;
+  }
+  return out.join('\n\n');
+}
+
+/** The text of each segment on the page (not the fold), by key. */
+const onPage = (segs: Segment[]) => new Map(segs.flatMap((s) => (s.kind === 'fold' ? [] : [[s.key, s.text] as const])));
+
+/**
+ * Streams `text` into one message view, `chunk(i)` characters on frame i
+ * (16 ms apart), then renders it ended until nothing waits. Per frame: the
+ * characters on the page that were not there the frame before (what the
+ * browser lays out anew), and the blocks parsed.
+ */
+function stream(text: string, chunk: (frame: number) => number) {
+  let t = 0;
+  const parsed: string[] = [];
+  const view = new MessageView<string>(
+    true,
+    () => t,
+    (s) => {
+      parsed.push(s);
+      return s;
+    },
+  );
+  let shown = new Map<string, string>();
+  let text$ = StreamText.of('');
+  const frames: Array<{ length: number; newChars: number; segments: Segment[]; parsed: number }> = [];
+  const frame = (streaming: boolean) => {
+    t += 16;
+    const before = parsed.length;
+    const r = view.render(text$, { revealed: 0, all: false, streaming });
+    const now = onPage(r.segments);
+    let newChars = 0;
+    for (const [k, v] of now) if (shown.get(k) !== v) newChars += v.length;
+    shown = now;
+    frames.push({ length: text$.length, newChars, segments: r.segments, parsed: parsed.length - before });
+    return r;
+  };
+  for (let at = 0, i = 0; at < text.length; i++) {
+    const n = chunk(i);
+    text$ = text$.append(text.slice(at, at + n));
+    at += n;
+    frame(true);
+  }
+  const streamed = frames.length;
+  while (frame(false).waiting);
+  return { frames, streamed, parsed, view, text: text$ };
+}
+
+/** New characters on the page per frame, of the frames that hold more than the fast fold (the first such frame lays out its head). */
+const pastHead = (frames: Array<{ length: number; newChars: number }>) =>
+  frames
+    .filter((f) => f.length > VIEW_FOLD_OVER_FAST)
+    .slice(1)
+    .map((f) => f.newChars);
+
+describe('the view of a message that streams faster than anyone reads', () => {
+  it('folds at its head and tail, and lays out at most the streaming tail of new text per frame, before the usual fold as after', () => {
+    // 400 KB/s at 60 frames a second: 7 KB a frame.
+    const { frames, streamed, view } = stream(answer(300_000), () => 7_000);
+    expect(view.streamsFast).toBe(true);
+    const streaming = frames.slice(0, streamed);
+    for (const f of streaming) expect(f.segments.some((s) => s.kind === 'fold')).toBe(f.length > VIEW_FOLD_OVER_FAST);
+    // Frames below the usual fold count too (the tail starts at the first block boundary inside it).
+    expect(streaming.filter((f) => f.length > VIEW_FOLD_OVER_FAST && f.length < VIEW_FOLD_OVER).length).toBeGreaterThan(2);
+    expect(Math.max(...pastHead(streaming))).toBeLessThanOrEqual(VIEW_TAIL_STREAMING);
+  });
+
+  it('lays out no more when the text comes in bursts, as from a host catching up', () => {
+    const { frames, streamed } = stream(answer(400_000), (i) => (i === 9 ? 90_000 : i % 2 === 0 ? 1_000 : 12_000));
+    expect(Math.max(...pastHead(frames.slice(0, streamed)))).toBeLessThanOrEqual(VIEW_TAIL_STREAMING);
+  });
+
+  it('parses its head once the stream ends, not while it streams; then the page is what a one-shot render shows', () => {
+    const text = answer(300_000);
+    const { frames, streamed, parsed, text: t } = stream(text, () => 7_000);
+    const head = text.slice(0, VIEW_FOLD_OVER_FAST);
+    const parsedWhileStreaming = frames.slice(0, streamed).reduce((n, f) => n + f.parsed, 0);
+    expect(parsedWhileStreaming).toBe(0);
+    // After the end: every block on the page parsed (the head among them), each once.
+    const last = frames.at(-1)!.segments;
+    const split = new BlockSplitter();
+    split.feed(t);
+    expect(last).toEqual(viewSegments(t, split, { revealed: 0, all: false, streaming: false }));
+    expect(parsed.some((p) => head.startsWith(p))).toBe(true);
+    expect(last.filter((s) => s.kind === 'markdown').length).toBe(parsed.length);
+  });
+});
+
+describe('the view of a message streamed at a reading pace', () => {
+  it('is as it was: whole until VIEW_FOLD_OVER, every block parsed once it stayed PARSE_AFTER_MS, the head before the fold', () => {
+    // 60 characters a frame (3.6 KB/s, a fast reader's pace at most) up to a little past the fold.
+    const text = answer(VIEW_FOLD_OVER + 6_000);
+    const { frames, streamed, view } = stream(text, () => 60);
+    expect(view.streamsFast).toBe(false);
+    const streaming = frames.slice(0, streamed);
+    for (const f of streaming) expect(f.segments.some((s) => s.kind === 'fold')).toBe(f.length > VIEW_FOLD_OVER);
+    // The frame the fold appears: its head is Markdown already (parsed long before).
+    const folded = streaming.find((f) => f.segments.some((s) => s.kind === 'fold'))!;
+    const head = folded.segments.slice(
+      0,
+      folded.segments.findIndex((s) => s.kind === 'fold'),
+    );
+    expect(head.length).toBeGreaterThan(0);
+    expect(head.every((s) => s.kind === 'markdown')).toBe(true);
+    expect(PARSE_AFTER_MS).toBeLessThan(1_000);
+  });
+});
