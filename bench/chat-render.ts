@@ -34,7 +34,7 @@ import { assertBuilt, isolatedEnv, launchAiosWeb, tempHome, withParams, type Run
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../e2e/browser';
 import { writeConfig } from '../e2e/config-file';
 import { COLLECT_PROBE, INSTALL_PROBE, STREAM_ENDED, type ProbeResult } from './lib/frame-probe';
-import { startTrace, type MainThreadCpu } from './lib/main-thread-cpu';
+import { EARLY_MS, startTrace, type MainThreadCpu } from './lib/main-thread-cpu';
 import { historyLength, seedConversation } from './lib/seed-conversation';
 import { mulberry32, percentile } from './lib/stats';
 import { startTokenServer, type TokenServer } from './lib/token-llm-server';
@@ -265,7 +265,7 @@ const ms = (x: number | undefined) => (x === undefined ? '    n/a' : `${x.toFixe
 
 function line(r: CaseResult): string {
   const cpu = r.cpu
-    ? `\n            main-thread CPU per frame: p50 ${ms(r.cpu.frameP50)}  p95 ${ms(r.cpu.frameP95)}  max ${ms(r.cpu.frameMax)} over ${r.cpu.frames} frames; thread busy ${(r.cpu.busy * 100).toFixed(0)}% of the stream` +
+    ? `\n            main-thread CPU per frame: p50 ${ms(r.cpu.frameP50)}  p95 ${ms(r.cpu.frameP95)}  max ${ms(r.cpu.frameMax)} (first ${EARLY_MS / 1000} s: ${ms(r.cpu.earlyFrameMax)}) over ${r.cpu.frames} frames; thread busy ${(r.cpu.busy * 100).toFixed(0)}% of the stream` +
       `\n            longest gap between frames ${ms(r.cpu.longestGap)} holding ${ms(r.cpu.longestGapCpu)} of main-thread work; ${r.cpu.longGaps} gaps ≥ ${TARGET_MS} ms, the busiest holding ${ms(r.cpu.longGapsMaxCpu)}`
     : '';
   return `  ${r.spec.label.padEnd(9)} longest ${ms(r.longest)}  p95 ${ms(r.p95)}  total ${ms(r.totalMs)}  frames ${String(r.frames).padStart(4)} (${String(r.overTarget).padStart(3)} ≥ ${TARGET_MS} ms, longest at ${Math.round(r.longestAt * 100)}%, answer at ${kb(r.longestAtChars)})  LoAF max ${ms(r.loafMax)}  longtask max ${ms(r.longtaskMax)}  idle longest ${ms(r.idleLongest)}  rows ${r.loadedRows}${cpu}`;
