@@ -7,7 +7,7 @@ import {
   type Segment,
 } from '../../src/renderer/src/chat/fold-view';
 import { BlockSplitter } from '../../src/renderer/src/chat/markdown-blocks';
-import { MessageView } from '../../src/renderer/src/chat/message-view';
+import { FAST_HOLD_MS, MessageView } from '../../src/renderer/src/chat/message-view';
 import { PARSE_AFTER_MS } from '../../src/renderer/src/chat/parse-budget';
 import { StreamText } from '../../src/renderer/src/chat/stream-text';
 
@@ -50,7 +50,7 @@ function stream(text: string, chunk: (frame: number) => number) {
   );
   let shown = new Map<string, string>();
   let text$ = StreamText.of('');
-  const frames: Array<{ length: number; newChars: number; segments: Segment[]; parsed: number }> = [];
+  const frames: Array<{ length: number; newChars: number; segments: Segment[]; parsed: number; fast: boolean }> = [];
   const frame = (streaming: boolean) => {
     t += 16;
     const before = parsed.length;
@@ -59,7 +59,7 @@ function stream(text: string, chunk: (frame: number) => number) {
     let newChars = 0;
     for (const [k, v] of now) if (shown.get(k) !== v) newChars += v.length;
     shown = now;
-    frames.push({ length: text$.length, newChars, segments: r.segments, parsed: parsed.length - before });
+    frames.push({ length: text$.length, newChars, segments: r.segments, parsed: parsed.length - before, fast: view.streamsFast });
     return r;
   };
   for (let at = 0, i = 0; at < text.length; i++) {
@@ -70,7 +70,7 @@ function stream(text: string, chunk: (frame: number) => number) {
   }
   const streamed = frames.length;
   while (frame(false).waiting);
-  return { frames, streamed, parsed, view, text: text$ };
+  return { frames, streamed, parsed, text: text$ };
 }
 
 /** New characters on the page per frame, of the frames that hold more than the fast fold (the first such frame lays out its head). */
@@ -83,9 +83,10 @@ const pastHead = (frames: Array<{ length: number; newChars: number }>) =>
 describe('the view of a message that streams faster than anyone reads', () => {
   it('folds at its head and tail, and lays out at most the streaming tail of new text per frame, before the usual fold as after', () => {
     // 400 KB/s at 60 frames a second: 7 KB a frame.
-    const { frames, streamed, view } = stream(answer(300_000), () => 7_000);
-    expect(view.streamsFast).toBe(true);
+    const { frames, streamed } = stream(answer(300_000), () => 7_000);
     const streaming = frames.slice(0, streamed);
+    expect(streaming.every((f) => f.fast)).toBe(true);
+    expect(frames.at(-1)!.fast).toBe(false);
     for (const f of streaming) expect(f.segments.some((s) => s.kind === 'fold')).toBe(f.length > VIEW_FOLD_OVER_FAST);
     // Frames below the usual fold count too (the tail starts at the first block boundary inside it).
     expect(streaming.filter((f) => f.length > VIEW_FOLD_OVER_FAST && f.length < VIEW_FOLD_OVER).length).toBeGreaterThan(2);
@@ -117,9 +118,9 @@ describe('the view of a message streamed at a reading pace', () => {
   it('is as it was: whole until VIEW_FOLD_OVER, every block parsed once it stayed PARSE_AFTER_MS, the head before the fold', () => {
     // 60 characters a frame (3.6 KB/s, a fast reader's pace at most) up to a little past the fold.
     const text = answer(VIEW_FOLD_OVER + 6_000);
-    const { frames, streamed, view } = stream(text, () => 60);
-    expect(view.streamsFast).toBe(false);
+    const { frames, streamed } = stream(text, () => 60);
     const streaming = frames.slice(0, streamed);
+    expect(streaming.some((f) => f.fast)).toBe(false);
     for (const f of streaming) expect(f.segments.some((s) => s.kind === 'fold')).toBe(f.length > VIEW_FOLD_OVER);
     // The frame the fold appears: its head is Markdown already (parsed long before).
     const folded = streaming.find((f) => f.segments.some((s) => s.kind === 'fold'))!;
@@ -130,5 +131,21 @@ describe('the view of a message streamed at a reading pace', () => {
     expect(head.length).toBeGreaterThan(0);
     expect(head.every((s) => s.kind === 'markdown')).toBe(true);
     expect(PARSE_AFTER_MS).toBeLessThan(1_000);
+  });
+
+  it('after a burst (a host catching up), a stream back at a reading pace is viewed as one again within FAST_HOLD_MS', () => {
+    const text = answer(VIEW_FOLD_OVER + 6_000);
+    // 20 KB at once, then 60 characters a frame.
+    const { frames, streamed } = stream(text, (i) => (i === 0 ? 20_000 : 60));
+    const streaming = frames.slice(0, streamed);
+    expect(streaming[0]!.fast).toBe(true);
+    const settled = streaming.slice(Math.ceil(FAST_HOLD_MS / 16) + 1);
+    expect(settled.length).toBeGreaterThan(100);
+    expect(settled.every((f) => !f.fast)).toBe(true);
+    // Whole again until VIEW_FOLD_OVER, and the blocks of the burst (the head among them) parsed while it streams.
+    for (const f of settled) expect(f.segments.some((s) => s.kind === 'fold')).toBe(f.length > VIEW_FOLD_OVER);
+    expect(settled.reduce((n, f) => n + f.parsed, 0)).toBeGreaterThan(0);
+    const firstBlock = settled.at(-1)!.segments[0]!;
+    expect(firstBlock.kind).toBe('markdown');
   });
 });

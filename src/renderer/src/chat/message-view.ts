@@ -3,9 +3,9 @@
  * text grows), folded to a head and a tail, with Markdown parsed within the
  * parse budget.
  *
- * A message that streams faster than anyone reads (one render brought more
- * than the streaming tail holds, as a fast model or a host catching up
- * does) is treated as such for the rest of its stream:
+ * A message that streams faster than anyone reads (a render in the last
+ * FAST_HOLD_MS brought more than the streaming tail holds, as a fast model
+ * or a host catching up does) is viewed as such while that lasts:
  * - it folds at its head and streaming tail (VIEW_FOLD_OVER_FAST) instead
  *   of at VIEW_FOLD_OVER, so its first frames do not lay out a growing
  *   48 KB of text, each frame more than the one before; a frame lays out
@@ -24,6 +24,9 @@ import { BlockSplitter } from './markdown-blocks';
 import { ParseBudget, type Assigned } from './parse-budget';
 import type { TextLike } from './stream-text';
 
+/** How long one render that brought more than the streaming tail keeps a message's view fast. */
+export const FAST_HOLD_MS = 1_000;
+
 export interface MessageViewOptions {
   revealed: number;
   all: boolean;
@@ -35,22 +38,28 @@ export class MessageView<T = never> {
   /** Null for a message shown whole at once (restored, short): its Markdown is parsed as it renders. */
   private readonly budget: ParseBudget<T> | null;
   private lastLength = 0;
+  private fastUntil = Number.NEGATIVE_INFINITY;
   private fast = false;
 
-  constructor(streaming: boolean, now?: () => number, parse?: (text: string) => T) {
+  constructor(
+    streaming: boolean,
+    private readonly now: () => number = () => performance.now(),
+    parse?: (text: string) => T,
+  ) {
     this.budget = streaming ? new ParseBudget(now, parse) : null;
   }
 
-  /** Whether this message has streamed faster than the view since it began. */
+  /** Whether the last render viewed the message as streaming faster than anyone reads. */
   get streamsFast(): boolean {
     return this.fast;
   }
 
   render(text: TextLike, o: MessageViewOptions): Assigned<T> {
     this.split.feed(text);
-    if (o.streaming && text.length - this.lastLength > VIEW_TAIL_STREAMING) this.fast = true;
+    const now = this.now();
+    if (o.streaming && text.length - this.lastLength > VIEW_TAIL_STREAMING) this.fastUntil = now + FAST_HOLD_MS;
     this.lastLength = text.length;
-    const fast = this.fast && o.streaming;
+    const fast = (this.fast = o.streaming && now < this.fastUntil);
     const segments = viewSegments(text, this.split, { ...o, ...(fast ? { foldOver: VIEW_FOLD_OVER_FAST } : {}) });
     if (!this.budget) return { segments, parsed: new Map(), waiting: false, wakeInMs: 0, parsedChars: 0 };
     return this.budget.assign(segments, undefined, fast ? headEnd(segments) : 0);

@@ -147,7 +147,7 @@ export function FoldBar({
 export const Markdown = memo(function Markdown({ text, streaming = false }: { text: TextLike; streaming?: boolean }) {
   // One view per message: fed the text as it grows, it reads only what is new.
   // A message seen streaming parses its Markdown within a budget per frame; one shown whole (restored, short) at once.
-  const [view] = useState(() => new MessageView(streaming, undefined, parseBlock));
+  const [view] = useState(() => new MessageView(streaming, () => performance.now(), parseBlock));
   const [revealed, setRevealed] = useState(0);
   const [all, setAll] = useState(false);
   const [, nextFrame] = useState(0);
