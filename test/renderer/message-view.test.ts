@@ -7,7 +7,7 @@ import {
   type Segment,
 } from '../../src/renderer/src/chat/fold-view';
 import { BlockSplitter } from '../../src/renderer/src/chat/markdown-blocks';
-import { FAST_HOLD_MS, MessageView } from '../../src/renderer/src/chat/message-view';
+import { FAST_HOLD_MS, IDLE_PARSE_MAX, MessageView } from '../../src/renderer/src/chat/message-view';
 import { PARSE_AFTER_MS } from '../../src/renderer/src/chat/parse-budget';
 import { StreamText } from '../../src/renderer/src/chat/stream-text';
 
@@ -37,7 +37,7 @@ const onPage = (segs: Segment[]) => new Map(segs.flatMap((s) => (s.kind === 'fol
  * characters on the page that were not there the frame before (what the
  * browser lays out anew), and the blocks parsed.
  */
-function stream(text: string, chunk: (frame: number) => number) {
+function stream(text: string, chunk: (frame: number) => number, idle?: (view: MessageView<string>, frame: number) => void) {
   let t = 0;
   const parsed: string[] = [];
   const view = new MessageView<string>(
@@ -67,6 +67,7 @@ function stream(text: string, chunk: (frame: number) => number) {
     text$ = text$.append(text.slice(at, at + n));
     at += n;
     frame(true);
+    idle?.(view, i);
   }
   const streamed = frames.length;
   while (frame(false).waiting);
@@ -111,6 +112,40 @@ describe('the view of a message that streams faster than anyone reads', () => {
     expect(last).toEqual(viewSegments(t, split, { revealed: 0, all: false, streaming: false }));
     expect(parsed.some((p) => head.startsWith(p))).toBe(true);
     expect(last.filter((s) => s.kind === 'markdown').length).toBe(parsed.length);
+  });
+});
+
+describe('the head a fast stream holds back', () => {
+  it('is parsed in idle time (parseHeld), one block at a time, and shows formatted from the next render, parsed once', () => {
+    const text = answer(300_000);
+    let idleParses = 0;
+    // From frame 10 on, the page has an idle moment after each frame for two blocks.
+    const { frames, streamed, parsed } = stream(
+      text,
+      () => 7_000,
+      (view, i) => {
+        if (i < 10) return;
+        for (let k = 0; k < 2 && view.parseHeld(); k++) idleParses++;
+      },
+    );
+    const streaming = frames.slice(0, streamed);
+    // Nothing parsed in a frame while it streams; the head parsed in idle time instead.
+    expect(streaming.reduce((n, f) => n + f.parsed, 0)).toBe(0);
+    expect(idleParses).toBeGreaterThan(10);
+    const last = streaming.at(-1)!.segments;
+    const head = last.slice(
+      0,
+      last.findIndex((s) => s.kind === 'fold'),
+    );
+    expect(head.filter((s) => s.kind !== 'fold' && s.text.length <= IDLE_PARSE_MAX).every((s) => s.kind === 'markdown')).toBe(true);
+    // Each block parsed once: the end parses only what idle time did not.
+    const keys = new Set(
+      frames
+        .at(-1)!
+        .segments.filter((s) => s.kind === 'markdown')
+        .map((s) => s.key),
+    );
+    expect(parsed.length).toBe(keys.size);
   });
 });
 

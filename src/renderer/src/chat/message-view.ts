@@ -10,10 +10,10 @@
  *   of at VIEW_FOLD_OVER, so its first frames do not lay out a growing
  *   48 KB of text, each frame more than the one before; a frame lays out
  *   at most the tail's worth of new text, early in the answer as late;
- * - its head, out of view while the page follows the end, is parsed once
- *   the stream ends rather than in the first frames of the stream, which
- *   already hold the page's heaviest work (the row's first layout, the
- *   code's first runs).
+ * - its head, out of view while the page follows the end, is not parsed in
+ *   the frames of the stream (its first frames already hold the page's
+ *   heaviest work: the row's first layout, the code's first runs) but in
+ *   the page's idle time between them (parseHeld), or once the stream ends.
  * At a reading pace nothing changes: a render brings a few characters, the
  * message folds at VIEW_FOLD_OVER, and every block is parsed once it has
  * stayed on the page (its head long before the message folds). Once the
@@ -23,6 +23,9 @@ import { VIEW_FOLD_OVER_FAST, VIEW_TAIL_STREAMING, viewSegments, type Segment } 
 import { BlockSplitter } from './markdown-blocks';
 import { ParseBudget, type Assigned } from './parse-budget';
 import type { TextLike } from './stream-text';
+
+/** A held block longer than this waits for the stream's end: parsing it could outlast an idle period. */
+export const IDLE_PARSE_MAX = 2_000;
 
 /** How long one render that brought more than the streaming tail keeps a message's view fast. */
 export const FAST_HOLD_MS = 1_000;
@@ -40,6 +43,8 @@ export class MessageView<T = never> {
   private lastLength = 0;
   private fastUntil = Number.NEGATIVE_INFINITY;
   private fast = false;
+  /** Head blocks the last render held back unparsed, top first. */
+  private held: Segment[] = [];
 
   constructor(
     streaming: boolean,
@@ -54,6 +59,22 @@ export class MessageView<T = never> {
     return this.fast;
   }
 
+  /** Whether held blocks are waiting for parseHeld(). */
+  get hasHeld(): boolean {
+    return this.held.length > 0;
+  }
+
+  /**
+   * Parses the next held block (for the page's idle time); the next render
+   * shows it formatted. False when none is left.
+   */
+  parseHeld(): boolean {
+    const s = this.held.shift();
+    if (!s || s.kind !== 'markdown' || !this.budget) return false;
+    this.budget.prepare(s.key, s.text);
+    return true;
+  }
+
   render(text: TextLike, o: MessageViewOptions): Assigned<T> {
     this.split.feed(text);
     const now = this.now();
@@ -62,7 +83,12 @@ export class MessageView<T = never> {
     const fast = (this.fast = o.streaming && now < this.fastUntil);
     const segments = viewSegments(text, this.split, { ...o, ...(fast ? { foldOver: VIEW_FOLD_OVER_FAST } : {}) });
     if (!this.budget) return { segments, parsed: new Map(), waiting: false, wakeInMs: 0, parsedChars: 0 };
-    return this.budget.assign(segments, undefined, fast ? headEnd(segments) : 0);
+    const heldBefore = fast ? headEnd(segments) : 0;
+    const r = this.budget.assign(segments, undefined, heldBefore);
+    this.held = segments
+      .slice(0, heldBefore)
+      .filter((s, i) => s.kind === 'markdown' && r.segments[i]!.kind === 'plain' && s.text.length <= IDLE_PARSE_MAX);
+    return r;
   }
 }
 

@@ -59,6 +59,15 @@ export class ParseBudget<T = never> {
   ) {}
 
   /**
+   * Parses a block now, outside a frame (the page's idle time): the next
+   * assign() that finds it on the page shows it formatted without charging
+   * the frame.
+   */
+  prepare(key: string, text: string): void {
+    if (this.parsed.get(key)?.text !== text) this.parsed.set(key, { text, tree: this.parse?.(text) });
+  }
+
+  /**
    * This frame's segments: Markdown already parsed stays; Markdown on the
    * page since the frame before and for PARSE_AFTER_MS, from the end, while
    * the budget lasts; the rest plain. Markdown before index `heldBefore`

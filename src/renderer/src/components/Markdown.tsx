@@ -1,4 +1,4 @@
-import { memo, useEffect, useState, type ComponentProps, type ReactElement } from 'react';
+import { memo, useEffect, useRef, useState, type ComponentProps, type ReactElement } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
 import rehypeSanitize from 'rehype-sanitize';
@@ -107,6 +107,27 @@ function afterDelay(ms: number, cb: () => void): () => void {
   };
 }
 
+/** Idle time a held block's parse may start in (ms): a block of IDLE_PARSE_MAX characters takes about 4 ms warm. */
+const IDLE_PARSE_MIN_MS = 6;
+
+/**
+ * Parses `view`'s held blocks in the page's idle time, one while enough of
+ * an idle period is left, and asks for a render after each idle period that
+ * parsed some; it stops when none is held (`ended`). Returns a cancel.
+ */
+function parseHeldWhenIdle(view: MessageView<ReactElement>, parsed: () => void, ended: () => void): () => void {
+  let handle = 0;
+  const run = (deadline: IdleDeadline) => {
+    let any = false;
+    while (deadline.timeRemaining() >= IDLE_PARSE_MIN_MS && view.parseHeld()) any = true;
+    if (any) parsed();
+    if (view.hasHeld) handle = requestIdleCallback(run);
+    else ended();
+  };
+  handle = requestIdleCallback(run);
+  return () => cancelIdleCallback(handle);
+}
+
 function kb(chars: number): string {
   return chars >= 1_000_000 ? `${(chars / 1_000_000).toFixed(1)} MB` : `${Math.max(1, Math.round(chars / 1000))} KB`;
 }
@@ -154,6 +175,23 @@ export const Markdown = memo(function Markdown({ text, streaming = false }: { te
   const { segments, parsed, waiting, wakeInMs } = view.render(text, { revealed, all, streaming });
   // Blocks still plain: render again when the first is due (new text renders sooner, and this wait starts over).
   useEffect(() => (waiting ? afterDelay(wakeInMs, () => nextFrame((n) => n + 1)) : undefined));
+  // Blocks held back while the message streams fast: parsed in idle time, by one loop at a time that outlives the renders.
+  const idle = useRef<(() => void) | null>(null);
+  useEffect(() => {
+    if (view.hasHeld && !idle.current)
+      idle.current = parseHeldWhenIdle(
+        view,
+        () => nextFrame((n) => n + 1),
+        () => (idle.current = null),
+      );
+  });
+  useEffect(
+    () => () => {
+      idle.current?.();
+      idle.current = null;
+    },
+    [],
+  );
   return (
     <div className="markdown">
       {segments.map((s) =>
