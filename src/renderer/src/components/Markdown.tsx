@@ -109,17 +109,24 @@ function afterDelay(ms: number, cb: () => void): () => void {
 
 /** Idle time a held block's parse may start in (ms): a block of IDLE_PARSE_MAX characters takes about 4 ms warm. */
 const IDLE_PARSE_MIN_MS = 6;
+/**
+ * Parsing per idle callback (ms): an idle period with no frame due can last
+ * 50 ms, and text that arrives meanwhile waits for the callback to end.
+ */
+const IDLE_PARSE_SLICE_MS = 4;
 
 /**
  * Parses `view`'s held blocks in the page's idle time, one while enough of
- * an idle period is left, and asks for a render after each idle period that
- * parsed some; it stops when none is held (`ended`). Returns a cancel.
+ * the idle period and of the slice is left, and asks for a render after
+ * each idle period that parsed some; it stops when none is held (`ended`).
+ * Returns a cancel.
  */
 function parseHeldWhenIdle(view: MessageView<ReactElement>, parsed: () => void, ended: () => void): () => void {
   let handle = 0;
   const run = (deadline: IdleDeadline) => {
     let any = false;
-    while (deadline.timeRemaining() >= IDLE_PARSE_MIN_MS && view.parseHeld()) any = true;
+    const until = performance.now() + IDLE_PARSE_SLICE_MS;
+    while (deadline.timeRemaining() >= IDLE_PARSE_MIN_MS && performance.now() < until && view.parseHeld()) any = true;
     if (any) parsed();
     if (view.hasHeld) handle = requestIdleCallback(run);
     else ended();
