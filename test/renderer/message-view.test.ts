@@ -99,7 +99,7 @@ describe('the view of a message that streams faster than anyone reads', () => {
     expect(Math.max(...pastHead(frames.slice(0, streamed)))).toBeLessThanOrEqual(VIEW_TAIL_STREAMING);
   });
 
-  it('parses its head once the stream ends, not while it streams; then the page is what a one-shot render shows', () => {
+  it('parses nothing in its frames while it streams (the head waits for idle time or the end); then the page is what a one-shot render shows', () => {
     const text = answer(300_000);
     const { frames, streamed, parsed, text: t } = stream(text, () => 7_000);
     const head = text.slice(0, VIEW_FOLD_OVER_FAST);
