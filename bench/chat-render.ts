@@ -34,7 +34,7 @@ import { assertBuilt, isolatedEnv, launchAiosWeb, tempHome, withParams, type Run
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../e2e/browser';
 import { writeConfig } from '../e2e/config-file';
 import { COLLECT_PROBE, INSTALL_PROBE, STREAM_ENDED, type ProbeResult } from './lib/frame-probe';
-import { startTrace, type MainThreadCpu } from './lib/main-thread-cpu';
+import { EARLY_MS, startTrace, type MainThreadCpu } from './lib/main-thread-cpu';
 import { historyLength, seedConversation } from './lib/seed-conversation';
 import { mulberry32, percentile } from './lib/stats';
 import { startTokenServer, type TokenServer } from './lib/token-llm-server';
@@ -122,6 +122,8 @@ interface CaseResult {
   /** Frames over the target, and where in the stream the longest one fell (0 = send, 1 = end). */
   overTarget: number;
   longestAt: number;
+  /** How long the answer was (characters the page held) at the longest frame: early frames differ from late ones. */
+  longestAtChars: number;
   totalMs: number;
   loafMax: number | undefined;
   longtaskMax: number | undefined;
@@ -227,9 +229,9 @@ async function measure(browser: Browser, spec: CaseSpec): Promise<CaseResult> {
     const inWindow = (t: number) => t > probe.startAt && t <= probe.endAt + SETTLE_MS;
     const during = probe.frames.filter(([t]) => inWindow(t));
     const intervals = during.map(([, dt]) => dt).sort((a, b) => a - b);
-    const longestFrame = during.reduce<[number, number] | undefined>((a, f) => (a === undefined || f[1] > a[1] ? f : a), undefined);
+    const longestFrame = during.reduce<[number, number, number] | undefined>((a, f) => (a === undefined || f[1] > a[1] ? f : a), undefined);
     const idle = probe.frames.filter(([t]) => t <= probe.startAt).map(([, dt]) => dt);
-    const max = (xs: Array<[number, number]>) => Math.max(0, ...xs.filter(([t]) => inWindow(t)).map(([, d]) => d));
+    const max = (xs: Array<[number, number, ...number[]]>) => Math.max(0, ...xs.filter(([t]) => inWindow(t)).map(([, d]) => d));
     return {
       spec,
       historyMessages,
@@ -241,6 +243,7 @@ async function measure(browser: Browser, spec: CaseSpec): Promise<CaseResult> {
       frames: intervals.length,
       overTarget: intervals.filter((d) => d >= TARGET_MS).length,
       longestAt: longestFrame ? (longestFrame[0] - probe.startAt) / (probe.endAt - probe.startAt) : 0,
+      longestAtChars: longestFrame?.[2] ?? 0,
       totalMs: probe.endAt - probe.startAt,
       loafMax: probe.supported.includes('long-animation-frame') ? max(probe.loaf) : undefined,
       longtaskMax: probe.supported.includes('longtask') ? max(probe.longtasks) : undefined,
@@ -257,14 +260,15 @@ async function measure(browser: Browser, spec: CaseSpec): Promise<CaseResult> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const kb = (chars: number) => (chars >= 1e6 ? `${(chars / 1e6).toFixed(2)} MB` : `${(chars / 1e3).toFixed(0)} KB`);
 const ms = (x: number | undefined) => (x === undefined ? '    n/a' : `${x.toFixed(1).padStart(7)} ms`);
 
 function line(r: CaseResult): string {
   const cpu = r.cpu
-    ? `\n            main-thread CPU per frame: p50 ${ms(r.cpu.frameP50)}  p95 ${ms(r.cpu.frameP95)}  max ${ms(r.cpu.frameMax)} over ${r.cpu.frames} frames; thread busy ${(r.cpu.busy * 100).toFixed(0)}% of the stream` +
+    ? `\n            main-thread CPU per frame: p50 ${ms(r.cpu.frameP50)}  p95 ${ms(r.cpu.frameP95)}  max ${ms(r.cpu.frameMax)} (first ${EARLY_MS / 1000} s: ${ms(r.cpu.earlyFrameMax)}) over ${r.cpu.frames} frames; thread busy ${(r.cpu.busy * 100).toFixed(0)}% of the stream` +
       `\n            longest gap between frames ${ms(r.cpu.longestGap)} holding ${ms(r.cpu.longestGapCpu)} of main-thread work; ${r.cpu.longGaps} gaps ≥ ${TARGET_MS} ms, the busiest holding ${ms(r.cpu.longGapsMaxCpu)}`
     : '';
-  return `  ${r.spec.label.padEnd(9)} longest ${ms(r.longest)}  p95 ${ms(r.p95)}  total ${ms(r.totalMs)}  frames ${String(r.frames).padStart(4)} (${String(r.overTarget).padStart(3)} ≥ ${TARGET_MS} ms, longest at ${Math.round(r.longestAt * 100)}%)  LoAF max ${ms(r.loafMax)}  longtask max ${ms(r.longtaskMax)}  idle longest ${ms(r.idleLongest)}  rows ${r.loadedRows}${cpu}`;
+  return `  ${r.spec.label.padEnd(9)} longest ${ms(r.longest)}  p95 ${ms(r.p95)}  total ${ms(r.totalMs)}  frames ${String(r.frames).padStart(4)} (${String(r.overTarget).padStart(3)} ≥ ${TARGET_MS} ms, longest at ${Math.round(r.longestAt * 100)}%, answer at ${kb(r.longestAtChars)})  LoAF max ${ms(r.loafMax)}  longtask max ${ms(r.longtaskMax)}  idle longest ${ms(r.idleLongest)}  rows ${r.loadedRows}${cpu}`;
 }
 
 if (Number(process.versions.node.split('.')[0]) < 22) {

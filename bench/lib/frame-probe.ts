@@ -7,8 +7,8 @@
  * `__aiosChatStats.streaming` went from true back to false.
  */
 export interface ProbeResult {
-  /** [frame timestamp, interval since the previous frame] in ms. */
-  frames: Array<[number, number]>;
+  /** [frame timestamp, interval since the previous frame, characters of the newest answer then] (ms, ms, chars). */
+  frames: Array<[number, number, number]>;
   loaf: Array<[number, number]>;
   longtasks: Array<[number, number]>;
   startAt: number;
@@ -23,9 +23,9 @@ export const INSTALL_PROBE = `(() => {
   document.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !s.startAt) s.startAt = performance.now(); }, true);
   const tick = (t) => {
     if (!s.running) return;
-    if (s.last) s.frames.push([t, t - s.last]);
-    s.last = t;
     const st = window.__aiosChatStats;
+    if (s.last) s.frames.push([t, t - s.last, st ? st.lastChars : 0]);
+    s.last = t;
     if (st && st.streaming) s.sawStreaming = true;
     else if (s.sawStreaming && !s.endAt) {
       s.endAt = performance.now();

@@ -19,6 +19,12 @@ export const VIEW_HEAD = 12_000;
 export const VIEW_TAIL = 12_000;
 /** The tail while a message streams: about a screenful, so the part of the page that changes every frame stays small. */
 export const VIEW_TAIL_STREAMING = 4_000;
+/**
+ * Where a message folds while it streams faster than anyone reads (see
+ * message-view.ts): its head and streaming tail, so a frame never lays out
+ * more new text than the tail, early in the answer as late.
+ */
+export const VIEW_FOLD_OVER_FAST = VIEW_HEAD + VIEW_TAIL_STREAMING;
 /** What one "show more" adds to the head. */
 export const VIEW_STEP = 200_000;
 /** A finished block longer than this is shown as plain text (parsing it would stall the page). */
@@ -34,6 +40,8 @@ export interface ViewOptions {
   /** "Show all": the middle as plain text. */
   all: boolean;
   streaming: boolean;
+  /** Fold past this length (VIEW_FOLD_OVER unless the message streams fast). */
+  foldOver?: number;
 }
 
 interface Span {
@@ -81,7 +89,7 @@ export function viewSegments(text: TextLike, split: BlockSplitter, o: ViewOption
   const out: Segment[] = [];
   const len = text.length;
   const headLimit = VIEW_HEAD + o.revealed;
-  if (len <= VIEW_FOLD_OVER + o.revealed) {
+  if (len <= (o.foldOver ?? VIEW_FOLD_OVER) + o.revealed) {
     windowSegments(text, split, 0, len, o.streaming, out);
     return out;
   }

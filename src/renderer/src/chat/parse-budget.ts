@@ -59,11 +59,22 @@ export class ParseBudget<T = never> {
   ) {}
 
   /**
+   * Parses a block now, outside a frame (the page's idle time): the next
+   * assign() that finds it on the page shows it formatted without charging
+   * the frame.
+   */
+  prepare(key: string, text: string): void {
+    if (this.parsed.get(key)?.text !== text) this.parsed.set(key, { text, tree: this.parse?.(text) });
+  }
+
+  /**
    * This frame's segments: Markdown already parsed stays; Markdown on the
    * page since the frame before and for PARSE_AFTER_MS, from the end, while
-   * the budget lasts; the rest plain.
+   * the budget lasts; the rest plain. Markdown before index `heldBefore`
+   * that is not parsed yet stays plain and is not waited for (it is parsed
+   * once a later call no longer holds it).
    */
-  assign(segments: readonly Segment[], budget = PARSE_BUDGET): Assigned<T> {
+  assign(segments: readonly Segment[], budget = PARSE_BUDGET, heldBefore = 0): Assigned<T> {
     const now = this.now();
     const out = segments.slice();
     const kept = new Map<string, Done<T>>();
@@ -81,6 +92,10 @@ export class ParseBudget<T = never> {
       const due = since !== undefined && now - since >= PARSE_AFTER_MS;
       // The first block of a frame is parsed whatever its size; after it, while characters and time are left.
       const first = left === budget;
+      if (!done && i < heldBefore) {
+        out[i] = { kind: 'plain', key: s.key, text: s.text };
+        continue;
+      }
       if (done || (due && (first || (s.text.length <= left && this.now() - now < this.sliceMs)))) {
         const block = done ? before : { text: s.text, tree: this.parse?.(s.text) };
         if (!done) left -= s.text.length;

@@ -1,12 +1,11 @@
-import { memo, useEffect, useState, type ComponentProps, type ReactElement } from 'react';
+import { memo, useEffect, useRef, useState, type ComponentProps, type ReactElement } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
 import rehypeSanitize from 'rehype-sanitize';
 import remarkGfm from 'remark-gfm';
-import { VIEW_STEP, viewSegments } from '../chat/fold-view';
+import { VIEW_STEP } from '../chat/fold-view';
 import { frameScheduler } from '../chat/frame-scheduler';
-import { BlockSplitter } from '../chat/markdown-blocks';
-import { ParseBudget } from '../chat/parse-budget';
+import { MessageView } from '../chat/message-view';
 import type { TextLike } from '../chat/stream-text';
 import { CodeBlock } from './CodeBlock';
 
@@ -108,6 +107,34 @@ function afterDelay(ms: number, cb: () => void): () => void {
   };
 }
 
+/** Idle time a held block's parse may start in (ms): a block of IDLE_PARSE_MAX characters takes about 4 ms warm. */
+const IDLE_PARSE_MIN_MS = 6;
+/**
+ * Parsing per idle callback (ms): an idle period with no frame due can last
+ * 50 ms, and text that arrives meanwhile waits for the callback to end.
+ */
+const IDLE_PARSE_SLICE_MS = 4;
+
+/**
+ * Parses `view`'s held blocks in the page's idle time, one while enough of
+ * the idle period and of the slice is left, and asks for a render after
+ * each idle period that parsed some; it stops when none is held (`ended`).
+ * Returns a cancel.
+ */
+function parseHeldWhenIdle(view: MessageView<ReactElement>, parsed: () => void, ended: () => void): () => void {
+  let handle = 0;
+  const run = (deadline: IdleDeadline) => {
+    let any = false;
+    const until = performance.now() + IDLE_PARSE_SLICE_MS;
+    while (deadline.timeRemaining() >= IDLE_PARSE_MIN_MS && performance.now() < until && view.parseHeld()) any = true;
+    if (any) parsed();
+    if (view.hasHeld) handle = requestIdleCallback(run);
+    else ended();
+  };
+  handle = requestIdleCallback(run);
+  return () => cancelIdleCallback(handle);
+}
+
 function kb(chars: number): string {
   return chars >= 1_000_000 ? `${(chars / 1_000_000).toFixed(1)} MB` : `${Math.max(1, Math.round(chars / 1000))} KB`;
 }
@@ -146,20 +173,32 @@ export function FoldBar({
  * bounded part of it whatever its length.
  */
 export const Markdown = memo(function Markdown({ text, streaming = false }: { text: TextLike; streaming?: boolean }) {
-  // One splitter per message view: fed the text as it grows, it reads only what is new.
-  const [split] = useState(() => new BlockSplitter());
-  split.feed(text);
+  // One view per message: fed the text as it grows, it reads only what is new.
+  // A message seen streaming parses its Markdown within a budget per frame; one shown whole (restored, short) at once.
+  const [view] = useState(() => new MessageView(streaming, () => performance.now(), parseBlock));
   const [revealed, setRevealed] = useState(0);
   const [all, setAll] = useState(false);
-  // A message seen streaming parses its Markdown within a budget per frame; one shown whole (restored, short) at once.
-  const [budget] = useState(() => (streaming ? new ParseBudget(undefined, parseBlock) : null));
   const [, nextFrame] = useState(0);
-  const view = viewSegments(text, split, { revealed, all, streaming });
-  const { segments, parsed, waiting, wakeInMs } = budget
-    ? budget.assign(view)
-    : { segments: view, parsed: undefined, waiting: false, wakeInMs: 0 };
+  const { segments, parsed, waiting, wakeInMs } = view.render(text, { revealed, all, streaming });
   // Blocks still plain: render again when the first is due (new text renders sooner, and this wait starts over).
   useEffect(() => (waiting ? afterDelay(wakeInMs, () => nextFrame((n) => n + 1)) : undefined));
+  // Blocks held back while the message streams fast: parsed in idle time, by one loop at a time that outlives the renders.
+  const idle = useRef<(() => void) | null>(null);
+  useEffect(() => {
+    if (view.hasHeld && !idle.current)
+      idle.current = parseHeldWhenIdle(
+        view,
+        () => nextFrame((n) => n + 1),
+        () => (idle.current = null),
+      );
+  });
+  useEffect(
+    () => () => {
+      idle.current?.();
+      idle.current = null;
+    },
+    [],
+  );
   return (
     <div className="markdown">
       {segments.map((s) =>
