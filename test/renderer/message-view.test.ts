@@ -10,23 +10,7 @@ import { BlockSplitter } from '../../src/renderer/src/chat/markdown-blocks';
 import { FAST_HOLD_MS, IDLE_PARSE_MAX, MessageView } from '../../src/renderer/src/chat/message-view';
 import { PARSE_AFTER_MS } from '../../src/renderer/src/chat/parse-budget';
 import { StreamText } from '../../src/renderer/src/chat/stream-text';
-
-/** Prose in paragraphs of 150-400 characters, with a list and a code block now and then: a model's long answer. */
-function answer(bytes: number): string {
-  const out: string[] = [];
-  let size = 0;
-  for (let i = 0; size < bytes; i++) {
-    const p =
-      i % 17 === 0
-        ? '```sh\nsystemctl status sshd\n```'
-        : i % 11 === 0
-          ? '- one **item**\n- two'
-          : `Paragraph ${i} ${'the service restarted '.repeat(7 + (i % 12))}`;
-    out.push(p);
-    size += p.length + 2;
-  }
-  return out.join('\n\n');
-}
+import { longAnswer } from '../support/long-answer';
 
 /** The text of each segment on the page (not the fold), by key. */
 const onPage = (segs: Segment[]) => new Map(segs.flatMap((s) => (s.kind === 'fold' ? [] : [[s.key, s.text] as const])));
@@ -84,7 +68,7 @@ const pastHead = (frames: Array<{ length: number; newChars: number }>) =>
 describe('the view of a message that streams faster than anyone reads', () => {
   it('folds at its head and tail, and lays out at most the streaming tail of new text per frame, before the usual fold as after', () => {
     // 400 KB/s at 60 frames a second: 7 KB a frame.
-    const { frames, streamed } = stream(answer(300_000), () => 7_000);
+    const { frames, streamed } = stream(longAnswer(300_000), () => 7_000);
     const streaming = frames.slice(0, streamed);
     expect(streaming.every((f) => f.fast)).toBe(true);
     expect(frames.at(-1)!.fast).toBe(false);
@@ -95,12 +79,12 @@ describe('the view of a message that streams faster than anyone reads', () => {
   });
 
   it('lays out no more when the text comes in bursts, as from a host catching up', () => {
-    const { frames, streamed } = stream(answer(400_000), (i) => (i === 9 ? 90_000 : i % 2 === 0 ? 1_000 : 12_000));
+    const { frames, streamed } = stream(longAnswer(400_000), (i) => (i === 9 ? 90_000 : i % 2 === 0 ? 1_000 : 12_000));
     expect(Math.max(...pastHead(frames.slice(0, streamed)))).toBeLessThanOrEqual(VIEW_TAIL_STREAMING);
   });
 
   it('parses nothing in its frames while it streams (the head waits for idle time or the end); then the page is what a one-shot render shows', () => {
-    const text = answer(300_000);
+    const text = longAnswer(300_000);
     const { frames, streamed, parsed, text: t } = stream(text, () => 7_000);
     const head = text.slice(0, VIEW_FOLD_OVER_FAST);
     const parsedWhileStreaming = frames.slice(0, streamed).reduce((n, f) => n + f.parsed, 0);
@@ -117,7 +101,7 @@ describe('the view of a message that streams faster than anyone reads', () => {
 
 describe('the head a fast stream holds back', () => {
   it('is parsed in idle time (parseHeld), one block at a time, and shows formatted from the next render, parsed once', () => {
-    const text = answer(300_000);
+    const text = longAnswer(300_000);
     let idleParses = 0;
     // From frame 10 on, the page has an idle moment after each frame for two blocks.
     const { frames, streamed, parsed } = stream(
@@ -152,7 +136,7 @@ describe('the head a fast stream holds back', () => {
 describe('the view of a message streamed at a reading pace', () => {
   it('is as it was: whole until VIEW_FOLD_OVER, every block parsed once it stayed PARSE_AFTER_MS, the head before the fold', () => {
     // 60 characters a frame (3.6 KB/s, a fast reader's pace at most) up to a little past the fold.
-    const text = answer(VIEW_FOLD_OVER + 6_000);
+    const text = longAnswer(VIEW_FOLD_OVER + 6_000);
     const { frames, streamed } = stream(text, () => 60);
     const streaming = frames.slice(0, streamed);
     expect(streaming.some((f) => f.fast)).toBe(false);
@@ -169,7 +153,7 @@ describe('the view of a message streamed at a reading pace', () => {
   });
 
   it('after a burst (a host catching up), a stream back at a reading pace is viewed as one again within FAST_HOLD_MS', () => {
-    const text = answer(VIEW_FOLD_OVER + 6_000);
+    const text = longAnswer(VIEW_FOLD_OVER + 6_000);
     // 20 KB at once, then 60 characters a frame.
     const { frames, streamed } = stream(text, (i) => (i === 0 ? 20_000 : 60));
     const streaming = frames.slice(0, streamed);

@@ -3,23 +3,7 @@ import { viewSegments, type Segment } from '../../src/renderer/src/chat/fold-vie
 import { BlockSplitter } from '../../src/renderer/src/chat/markdown-blocks';
 import { PARSE_AFTER_MS, PARSE_BUDGET, PARSE_SLICE_MS, ParseBudget } from '../../src/renderer/src/chat/parse-budget';
 import { StreamText } from '../../src/renderer/src/chat/stream-text';
-
-/** Prose in paragraphs of 150-400 characters, with a list and a code block now and then: a model's long answer. */
-function answer(bytes: number): string {
-  const out: string[] = [];
-  let size = 0;
-  for (let i = 0; size < bytes; i++) {
-    const p =
-      i % 17 === 0
-        ? '```sh\nsystemctl status sshd\n```'
-        : i % 11 === 0
-          ? '- one **item**\n- two'
-          : `Paragraph ${i} ${'the service restarted '.repeat(7 + (i % 12))}`;
-    out.push(p);
-    size += p.length + 2;
-  }
-  return out.join('\n\n');
-}
+import { longAnswer } from '../support/long-answer';
 
 const markdownOf = (segs: Segment[]) =>
   new Map(segs.filter((s) => s.kind === 'markdown').map((s) => [s.key, (s as { text: string }).text]));
@@ -66,7 +50,7 @@ function stream(text: string, chunk: number | ((frame: number) => number)) {
 
 describe('Markdown parsed within a budget per frame while a message streams', () => {
   it('a fast stream parses at most the budget (or one block) per frame, however much came before', () => {
-    const text = answer(2_000_000);
+    const text = longAnswer(2_000_000);
     const { parsedPerFrame } = stream(text, 20_000);
     const biggest = Math.max(...parsedPerFrame);
     expect(biggest).toBeLessThanOrEqual(PARSE_BUDGET + 400);
@@ -76,7 +60,7 @@ describe('Markdown parsed within a budget per frame while a message streams', ()
   });
 
   it('once the stream ends and the waiting blocks had their frames, the page is what a one-shot render shows', () => {
-    const text = answer(300_000);
+    const text = longAnswer(300_000);
     const { last, extra, split, t } = stream(text, 9_000);
     expect(extra).toBeGreaterThan(0);
     expect(last).toEqual(viewSegments(t, split, { revealed: 0, all: false, streaming: false }));
@@ -118,7 +102,7 @@ describe('Markdown parsed within a budget per frame while a message streams', ()
 
   it('with uneven frames, a fast stream parses nothing but the head: a block that stays one frame is not worth parsing', () => {
     // 400 KB/s in frames of 16 ms, but bunched as a loaded machine delivers it: 1 KB, then 12 KB.
-    const text = answer(2_000_000);
+    const text = longAnswer(2_000_000);
     const { parsedPerFrame } = stream(text, (i) => (i % 2 === 0 ? 1_000 : 12_000));
     const frames = Math.ceil(text.length / 6_500);
     // The head (12,000 characters) is parsed over its first frames; after that, nothing while the stream runs.
@@ -127,7 +111,7 @@ describe('Markdown parsed within a budget per frame while a message streams', ()
 
   it('a stream faster than the view parses nothing that left the view within its first frame', () => {
     // 20,000 characters a frame: every block in the 4,000-character tail is new on each frame.
-    const text = answer(2_000_000);
+    const text = longAnswer(2_000_000);
     const { parsedPerFrame } = stream(text, 20_000);
     const streamingFrames = parsedPerFrame.slice(0, Math.ceil(text.length / 20_000));
     // The head (12,000 characters) is parsed once, within the budget, over its first frames (PARSE_AFTER_MS and 6 budgets); after that nothing.
@@ -136,7 +120,7 @@ describe('Markdown parsed within a budget per frame while a message streams', ()
   });
 
   it('at a reading pace every block is parsed once it has been on the page for PARSE_AFTER_MS', () => {
-    const text = answer(20_000);
+    const text = longAnswer(20_000);
     const split = new BlockSplitter();
     const clock = frameClock();
     const budget = new ParseBudget(clock.now);
