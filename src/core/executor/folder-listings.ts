@@ -78,18 +78,6 @@ function same(a: Fingerprint, b: Fingerprint): boolean {
   );
 }
 
-/**
- * Folder listings kept between commands, each used again only while the
- * folder provably has not changed: adding, removing or renaming an entry
- * sets the folder's mtime and ctime (ctime cannot be set back by anyone but
- * the clock), a folder replaced or mounted over has another inode or device,
- * a permission change sets ctime. Kept only when that proof holds: the
- * folder's stat did not change while it was read, its ctime has a sub-second
- * part (a file system with whole-second stamps could stamp a later change
- * the same), it is older than SETTLED_NS before the reading began (a later
- * change cannot share its tick), and the folder is on a local file system.
- * Anything else is read again each time, as without a cache.
- */
 interface Noting {
   folders: Array<[string, Fingerprint]>;
   paths: Array<[string, boolean]>;
@@ -102,6 +90,18 @@ interface Answer {
   paths: ReadonlyArray<[string, boolean]>;
 }
 
+/**
+ * Folder listings kept between commands, each used again only while the
+ * folder provably has not changed: adding, removing or renaming an entry
+ * sets the folder's mtime and ctime (ctime cannot be set back by anyone but
+ * the clock), a folder replaced or mounted over has another inode or device,
+ * a permission change sets ctime. Kept only when that proof holds: the
+ * folder's stat did not change while it was read, its ctime has a sub-second
+ * part (a file system with whole-second stamps could stamp a later change
+ * the same), it is older than SETTLED_NS before the reading began (a later
+ * change cannot share its tick), and the folder is on a local file system.
+ * Anything else is read again each time, as without a cache.
+ */
 export class FolderListings {
   private readonly kept = new Map<string, { stat: Fingerprint; listing: FolderListing }>();
   private readonly answers = new Map<string, Answer>();

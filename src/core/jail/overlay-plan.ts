@@ -9,7 +9,8 @@ import { hostMounts, KERNEL_FILESYSTEMS } from './oci';
 
 const HIDDEN = ['/proc', '/sys', '/dev', '/run'];
 
-const inside = (child: string, parent: string) => parent === '/' || child === parent || child.startsWith(parent + '/');
+/** Whether `child` is `parent` or lies under it (everything lies under `/`). */
+export const inside = (child: string, parent: string) => parent === '/' || child === parent || child.startsWith(parent + '/');
 
 /**
  * The directories to overlay: the cwd plus `paths`, real directories only, nested ones on the same filesystem dropped.

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SecretFileContext } from '../environment/secret-files';
 import { defaultStateBase, nestedLayersTrapped, opaqueDirs, removeRun, STATE_PREFIX } from './preview-state';
-import { chooseTargets, planMounts } from './overlay-plan';
+import { chooseTargets, inside, planMounts } from './overlay-plan';
 import { hostMounts } from './oci';
 import { mountFailure, ociRuntime, runtimeError, type OciRuntime } from './oci-runtime';
 import { cgroupsWritable, mountScratch, writeBundle } from './preview-bundle';
@@ -237,8 +237,6 @@ async function runOnce(o: OverlayRunOptions, readOnlyInstead: readonly string[],
     durationMs: performance.now() - t0,
   };
 }
-
-const inside = (child: string, parent: string) => child === parent || child.startsWith(`${parent}/`);
 
 function isDirOrHidden(dir: string): boolean {
   try {

@@ -106,6 +106,13 @@ function make(prelude: string, removed: string): Promise<Held | null> {
   });
 }
 
+/** Whether the held namespace has aios's own mounts, `removed` aside (false when either table cannot be read). */
+function sameMountsAsMine(h: Held, removed: string): boolean {
+  const mine = readMountinfo('self');
+  const theirs = h.child.pid === undefined ? null : readMountinfo(h.child.pid);
+  return mine !== null && theirs !== null && comparableMounts(mine, [removed]) === comparableMounts(theirs, [removed]);
+}
+
 /**
  * The kept namespace for `prelude` (made, or made again when the machine's
  * mounts changed), as a descriptor to pass to nsenter; null where none can be
@@ -115,9 +122,7 @@ export async function runtimeNamespace(prelude: string, removed = '/sys/fs/cgrou
   if (!prelude || process.getuid?.() !== 0) return null;
   if (making) await making;
   if (held && !held.gone) {
-    const mine = readMountinfo('self');
-    const theirs = held.child.pid === undefined ? null : readMountinfo(held.child.pid);
-    if (mine !== null && theirs !== null && comparableMounts(mine, [removed]) === comparableMounts(theirs, [removed])) return held.fd;
+    if (sameMountsAsMine(held, removed)) return held.fd;
     drop(held);
   }
   making = make(prelude, removed);
@@ -125,9 +130,7 @@ export async function runtimeNamespace(prelude: string, removed = '/sys/fs/cgrou
   making = null;
   if (!h) return null;
   // The prelude must have done its work and nothing else: otherwise this namespace is not used.
-  const mine = readMountinfo('self');
-  const theirs = h.child.pid === undefined ? null : readMountinfo(h.child.pid);
-  if (mine === null || theirs === null || comparableMounts(mine, [removed]) !== comparableMounts(theirs, [removed])) {
+  if (!sameMountsAsMine(h, removed)) {
     drop(h);
     return null;
   }

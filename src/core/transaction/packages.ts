@@ -4,9 +4,12 @@ import path from 'node:path';
 /** The value of a paragraph's field `name` (its first line), or undefined: `^Name: (.*)$` without a regular expression made per call. */
 function fieldOf(para: string, name: string): string | undefined {
   const key = `${name}: `;
-  let at = para.startsWith(key) ? 0 : para.indexOf(`\n${key}`);
-  if (at < 0) return undefined;
-  if (at > 0 || !para.startsWith(key)) at += 1;
+  let at = 0;
+  if (!para.startsWith(key)) {
+    const newline = para.indexOf(`\n${key}`);
+    if (newline < 0) return undefined;
+    at = newline + 1;
+  }
   const end = para.indexOf('\n', at);
   return para.slice(at + key.length, end < 0 ? undefined : end).trim();
 }
