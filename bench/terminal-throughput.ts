@@ -15,6 +15,12 @@
  *             contract's validation (dispatchCall), exactly as the page does
  *             (one renderer thread for every run, warmed up first: the
  *             core's side runs warm in this long-lived thread too);
+ *   the floor of any core in between: node-pty's bytes coalesced into the
+ *             same frames and sent over the same port to the same xterm
+ *             thread, with the same flow control, and nothing else (no
+ *             redaction, no scrollback, no bridge): what the aios path can
+ *             at best reach on this machine, where xterm's thread shares two
+ *             CPUs with the core's and the producer;
  *   and the same with xterm on the core's own thread, for comparison (there
  *             the parse and the pty read take turns).
  * Also xterm alone parsing the same text, as strings and as UTF-8 bytes: the
@@ -26,7 +32,7 @@
  * (Linux's schedstat), which is where the rest of the wall clock goes.
  *
  * Options: --watermarks HIGH,LOW (flow control's, in bytes; to compare);
- * --only-aios (the raw reads and the aios path only, e.g. to profile it).
+ * --only-aios (the raw reads, the aios path and its floor only, e.g. to profile it).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,8 +47,8 @@ import type { CorePort } from '../src/core/bridge/ports';
 import { serveCorePort } from '../src/core/bridge/serve-port';
 import type { Core } from '../src/core/core';
 import { SecretSet } from '../src/core/environment/redact';
-import { ACK_BATCH_CHARS } from '../src/core/terminal/flow-control';
-import { TerminalService } from '../src/core/terminal/terminal-service';
+import { ACK_BATCH_CHARS, FlowController } from '../src/core/terminal/flow-control';
+import { COALESCE_MAX_CHARS, TerminalService } from '../src/core/terminal/terminal-service';
 
 const { Terminal } = xtermHeadless;
 const SIZE_MB = Number(process.env.BENCH_MB ?? 50);
@@ -206,6 +212,70 @@ function throughBridgeToWorker(file: string, worker: Worker): Promise<Run> {
   });
 }
 
+/** node-pty's bytes, coalesced as TerminalService does and posted to the renderer's thread, and nothing else: the floor. */
+function forwardedToWorker(file: string, worker: Worker): Promise<Run> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    let p: pty.IPty | undefined;
+    let flow: FlowController | undefined;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let chars = 0;
+    let start = 0;
+    let cpu = 0;
+    const flush = () => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (pendingBytes === 0) return;
+      const data = new Uint8Array(pendingBytes);
+      let at = 0;
+      for (const b of pending) data.set(b, (at += b.length) - b.length);
+      pending = [];
+      pendingBytes = 0;
+      chars += data.length;
+      flow!.sent(data.length);
+      port1.postMessage({ type: 'event', name: 'terminal.data', payload: { id: 'floor', data } });
+    };
+    port1.on('message', (m: { type?: string; payload?: { chars: number } }) => {
+      if (m.type === 'call' && m.payload) flow?.acknowledged('', m.payload.chars);
+    });
+    const onMessage = (m: { ready?: boolean; done?: boolean; cpuMs?: number; starvedMs?: number; runQueueMs?: number }) => {
+      if (m.ready) {
+        cpu = threadCpuMs();
+        start = performance.now();
+        p = pty.spawn('/bin/cat', [file], { cols: 120, rows: 40, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, encoding: null });
+        flow = new FlowController(p, WATERMARKS?.high, WATERMARKS?.low);
+        flow.attach('');
+        p.onData((d: string | Buffer) => {
+          pending.push(d as Buffer);
+          pendingBytes += d.length;
+          if (pendingBytes >= COALESCE_MAX_CHARS) flush();
+          else timer ??= setTimeout(flush, 4);
+        });
+        p.onExit(() => {
+          flush();
+          port1.postMessage({ type: 'event', name: 'terminal.exit', payload: { id: 'floor', exitCode: 0 } });
+        });
+        return;
+      }
+      if (!m.done) return;
+      worker.off('message', onMessage);
+      port1.close();
+      resolve({
+        ms: performance.now() - start,
+        chars,
+        coreCpuMs: threadCpuMs() - cpu,
+        rendererCpuMs: m.cpuMs ?? 0,
+        starvedMs: m.starvedMs ?? 0,
+        runQueueMs: m.runQueueMs ?? 0,
+      });
+    };
+    worker.on('message', onMessage);
+    worker.postMessage({ port: port2 }, [port2]);
+  });
+}
+
 function throughCore(file: string): Promise<Run> {
   return new Promise((resolve) => {
     const events = new EventBus();
@@ -276,14 +346,15 @@ function median(xs: number[]): number {
 
 const file = makeFile();
 const bytes = fs.statSync(file).size;
-type Path = 'raw' | 'rawBytes' | 'aios' | 'same' | 'xterm' | 'xtermBytes';
-const runs: Record<Path, Run[]> = { raw: [], rawBytes: [], aios: [], same: [], xterm: [], xtermBytes: [] };
+type Path = 'raw' | 'rawBytes' | 'aios' | 'floor' | 'same' | 'xterm' | 'xtermBytes';
+const runs: Record<Path, Run[]> = { raw: [], rawBytes: [], aios: [], floor: [], same: [], xterm: [], xtermBytes: [] };
 const renderer = await startRenderer();
 // Interleaved, so load on the (shared) machine hits each alike.
 for (let i = 0; i < RUNS; i++) {
   runs.raw.push(await raw(file, 'utf8'));
   runs.rawBytes.push(await raw(file, null));
   runs.aios.push(await throughBridgeToWorker(file, renderer));
+  runs.floor.push(await forwardedToWorker(file, renderer));
   if (ONLY_AIOS) continue;
   runs.same.push(await throughCore(file));
   runs.xterm.push({ ...(await xtermAlone(file, 'string')), coreCpuMs: 0 });
@@ -314,11 +385,18 @@ line(
   'aios',
   `; CPU: core ${cpu('aios', (r) => r.coreCpuMs)} ms, xterm's thread ${cpu('aios', (r) => r.rendererCpuMs ?? 0)} ms; xterm waited for data ${cpu('aios', (r) => r.starvedMs ?? 0)} ms; waited for a CPU: xterm's thread ${cpu('aios', (r) => r.runQueueMs ?? 0)} ms, the core's ${cpu('aios', (r) => r.coreRunQueueMs ?? 0)} ms`,
 );
+line(
+  'floor: bytes forwarded, nothing else',
+  'floor',
+  `; CPU: core ${cpu('floor', (r) => r.coreCpuMs)} ms, xterm's thread ${cpu('floor', (r) => r.rendererCpuMs ?? 0)} ms; xterm waited for a CPU ${cpu('floor', (r) => r.runQueueMs ?? 0)} ms`,
+);
 if (!ONLY_AIOS) {
   line('aios core → xterm on the same thread', 'same', `; CPU ${cpu('same', (r) => r.coreCpuMs)} ms`);
   line('xterm headless alone, text as strings', 'xterm', '');
   line('xterm headless alone, UTF-8 bytes (ceiling)', 'xtermBytes', '');
 }
-console.log(`  ratio aios/raw ${(rate('aios') / rate(baseline)).toFixed(2)} (target ≥ 0.80; raw = the faster raw read)`);
-const counts = new Set([...runs.raw, ...runs.rawBytes, ...runs.aios, ...runs.same].map((r) => r.chars));
+console.log(
+  `  ratio aios/raw ${(rate('aios') / rate(baseline)).toFixed(2)} (target ≥ 0.80; raw = the faster raw read); aios/floor ${(rate('aios') / rate('floor')).toFixed(2)}`,
+);
+const counts = new Set([...runs.raw, ...runs.rawBytes, ...runs.aios, ...runs.floor, ...runs.same].map((r) => r.chars));
 if (counts.size !== 1) console.log(`  WARNING: character counts differ (${[...counts].join(', ')})`);

@@ -8,12 +8,14 @@ import { MIN_FRAGMENT, type SecretForm } from './secret-forms';
  * continue one another along one form make a run. A run at least as long as
  * its form's `minRun` is a leak; the original text it spans is what goes.
  *
- * Linear in the text, one pass. Ordinary output is mostly skipped cheaply:
- * a window can match only where each three neighbouring letters/digits in
- * it occur so in some form, so the scan keeps just the length of the
- * current streak of such triples (one table probe per letter or digit)
- * and hashes a window only where a streak is W long; there a one-byte filter
- * probe comes first, and the map is consulted only when it says maybe.
+ * Linear in the text. Ordinary output is mostly skipped cheaply: a window
+ * can match only where each three neighbouring letters/digits in it occur
+ * so in some form (a streak of such triples), and a first pass that samples
+ * the text (see hasStreak) tells whether there is one anywhere. Only then
+ * is the text read whole, keeping the length of the current streak (one
+ * table probe per letter or digit) and hashing a window only where a streak
+ * is W long; there a one-byte filter probe comes first, and the map is
+ * consulted only when it says maybe.
  */
 
 /** The window: a power of two, so the ring of the last W characters is indexed with a mask. */
@@ -253,23 +255,83 @@ export class FragmentIndex {
 /**
  * Whether the text made of `parts` has W letters and digits in a row
  * (separators aside) whose every three neighbours are marked in `triples`:
- * W - 2 marked triples in a row. The hot loop of all redaction (every
- * character of every output goes through it), so it keeps the last three as
- * one rolling index.
+ * W - 2 marked triples in a row. The hot loop of all redaction: every
+ * character of every output goes through it.
+ *
+ * The last part (a stream's new chunk; the others are its short context) is
+ * mostly sampled, not read whole. Such a streak spans more than W - 2
+ * positions between its second and its last letter or digit, so a sample
+ * every W - 2 positions falls inside it; there the first letter or digit at
+ * or after the sample ends a triple of the streak, which is marked. Only
+ * where a sampled triple is marked are the letters and digits around it
+ * read whole. A sample that had to skip separators to reach a letter or digit
+ * has covered them: a streak spanning any of them also spans the sample.
  */
 function hasStreak(parts: readonly string[], triples: Uint8Array): boolean {
-  let triple = 0;
-  let marked = 0;
-  for (const text of parts) {
-    for (let j = 0, len = text.length; j < len; j++) {
-      const c = DIGIT_OF[text.charCodeAt(j)]!;
-      if (c === 0) continue;
-      triple = ((triple << DIGIT_BITS) | c) & TRIPLE_MASK;
-      if (triples[triple] === 0) marked = 0;
-      else if (++marked === W - 2) return true;
-    }
+  const state: StreakState = { triple: 0, marked: 0 };
+  for (const part of parts.slice(0, -1)) if (readWhole(part, 0, part.length, Infinity, triples, state) === -1) return true;
+  const text = parts[parts.length - 1]!;
+  const len = text.length;
+  // Read whole until W letters and digits of it are behind: from there on every look back (W - 1 of them) stays in this part.
+  let j = readWhole(text, 0, len, W, triples, state);
+  if (j === -1) return true;
+  while (j < len) {
+    let q = j;
+    let c = DIGIT_OF[text.charCodeAt(q)]!;
+    while (c === 0 && ++q < len) c = DIGIT_OF[text.charCodeAt(q)]!;
+    if (q === len) return false;
+    // The two letters or digits before q.
+    let k = q - 1;
+    let b = DIGIT_OF[text.charCodeAt(k)]!;
+    while (b === 0) b = DIGIT_OF[text.charCodeAt(--k)]!;
+    let a = DIGIT_OF[text.charCodeAt(--k)]!;
+    while (a === 0) a = DIGIT_OF[text.charCodeAt(--k)]!;
+    if (triples[tripleOf(a, b, c)] === 1 && streakAround(text, q, triples)) return true;
+    j = Math.max(j + W - 2, q + 1);
   }
   return false;
+}
+
+interface StreakState {
+  /** The last three letters/digits (see tripleOf). */
+  triple: number;
+  /** How many marked triples in a row end at the last one. */
+  marked: number;
+}
+
+/**
+ * Reads text[from, to) whole, going on from `state`, and stops after
+ * `letters` letters and digits: -1 when a streak ends in what it read,
+ * else where it stopped.
+ */
+function readWhole(text: string, from: number, to: number, letters: number, triples: Uint8Array, state: StreakState): number {
+  let { triple, marked } = state;
+  let read = 0;
+  let j = from;
+  while (j < to && read < letters) {
+    const c = DIGIT_OF[text.charCodeAt(j++)]!;
+    if (c === 0) continue;
+    read++;
+    triple = ((triple << DIGIT_BITS) | c) & TRIPLE_MASK;
+    if (triples[triple] === 0) marked = 0;
+    else if (++marked === W - 2) return -1;
+  }
+  state.triple = triple;
+  state.marked = marked;
+  return j;
+}
+
+/**
+ * Whether a streak has a triple ending at the letter or digit at `q`: read
+ * whole from W - 1 letters and digits before it to W - 3 after it, where
+ * every such streak lies. At least W - 1 are before q.
+ */
+function streakAround(text: string, q: number, triples: Uint8Array): boolean {
+  let from = q;
+  for (let n = 0; n < W - 1;) if (DIGIT_OF[text.charCodeAt(--from)] !== 0) n++;
+  let to = q;
+  for (let n = 0; n < W - 3 && to < text.length - 1;) if (DIGIT_OF[text.charCodeAt(++to)] !== 0) n++;
+  return readWhole(text, from, to + 1, Infinity, triples, { triple: 0, marked: 0 }) === -1;
 }
 
 /** How many letters and digits `text` has, counting at most `max` (from its end). */
