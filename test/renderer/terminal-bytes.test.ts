@@ -1,19 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import WebSocket from 'ws';
-import { Core } from '../../src/core/core';
-import { startWebHost, type StartedWebHost } from '../../src/hosts/web/server';
+import { loadPageBridge, startPageHost, type PageHost } from '../support/page-host';
 
-// Loaded by a computed path: the node typecheck of the tests has no DOM library, which the page's bridge needs.
 interface PageBridge {
   connect(): Promise<void>;
   call(name: string, req: unknown): Promise<unknown>;
   on(name: 'terminal.data', listener: (payload: { id: string; data: unknown }) => void): () => void;
 }
-const bridgeModule = '../../src/renderer/src/bridge/websocket-bridge';
-const { WebSocketBridge } = (await import(bridgeModule)) as { WebSocketBridge: new (url: string) => PageBridge };
+const WebSocketBridge = await loadPageBridge<PageBridge>();
 
 /**
  * The page's own bridge (the renderer's WebSocketBridge, over the `ws`
@@ -21,36 +14,16 @@ const { WebSocketBridge } = (await import(bridgeModule)) as { WebSocketBridge: n
  * output as the bytes the core sent, from their base64 on the wire.
  */
 
-let host: StartedWebHost | undefined;
-let core: Core | undefined;
-let dir: string | undefined;
+let page: PageHost | undefined;
 afterEach(async () => {
-  vi.unstubAllGlobals();
-  await host?.close();
-  await core?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  host = core = dir = undefined;
+  await page?.close();
+  page = undefined;
 });
 
 describe("the page's bridge and terminal output", () => {
   it('gives the pane Uint8Array bytes: multi-byte characters, control characters and escapes as the shell wrote them', async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aios-term-bytes-'));
-    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>aios</title>');
-    core = new Core({
-      host: 'web',
-      env: { HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'cfg'), SHELL: '/bin/sh', PATH: process.env.PATH },
-      mcp: false,
-    });
-    host = await startWebHost({ core, rendererDir: dir });
-    const headers = { Cookie: host.sessionCookie(), Origin: `http://127.0.0.1:${host.port}` };
-    // The browser sends the session cookie with the upgrade; this stand-in adds it.
-    class BrowserLikeSocket extends WebSocket {
-      constructor(u: string) {
-        super(u, { headers });
-      }
-    }
-    vi.stubGlobal('WebSocket', BrowserLikeSocket);
-    const bridge = new WebSocketBridge(`ws://127.0.0.1:${host.port}/bridge`);
+    page = await startPageHost('aios-term-bytes-');
+    const bridge = new WebSocketBridge(page.url);
     await bridge.connect();
     const frames: unknown[] = [];
     let id = '';

@@ -12,7 +12,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { Gate } from '../../src/core/gate';
 import { TransactionsConfigSchema } from '../../src/core/config/schema';
 import { loadConfig } from '../../src/core/config/load';
@@ -21,7 +20,7 @@ import { CommandLog } from '../../src/core/memory/history';
 import { PolicyEngine } from '../../src/core/policy';
 import { runUndo } from '../../src/core/transaction/actions';
 import { Transactions } from '../../src/core/transaction/hook';
-import { canRun, makeMachine, treeHash } from './support';
+import { canRun, makeMachine, removeScratch, treeHash } from './support';
 
 describe.skipIf(!canRun)('after the commit: systemd is told about new units', () => {
   let base: string;
@@ -40,8 +39,7 @@ describe.skipIf(!canRun)('after the commit: systemd is told about new units', ()
   });
   afterEach(async () => {
     history.close();
-    await spentRunsRemoved();
-    fs.rmSync(base, { recursive: true, force: true });
+    await removeScratch(base);
   });
 
   async function gate(systemdRuns: boolean) {

@@ -8,12 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { CommandLog } from '../../src/core/memory/history';
 import { beginTransaction, commitTransaction, UndoStore } from '../../src/core/transaction';
 import { factsOf, historyEffects } from '../../src/core/transaction/hook';
 import { REPO_ROOT } from '../support/policy';
-import { canRun, makeMachine, treeHash } from './support';
+import { canRun, makeMachine, removeScratch, treeHash } from './support';
 
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const CLI = path.join(REPO_ROOT, 'src', 'hosts', 'cli.ts');
@@ -26,8 +25,7 @@ beforeEach(() => {
   fs.writeFileSync(path.join(base, 'config', 'config.toml'), `[transactions]\nstate_dir = "${base}/state"\n`);
 });
 afterEach(async () => {
-  await spentRunsRemoved();
-  fs.rmSync(base, { recursive: true, force: true });
+  await removeScratch(base);
 });
 
 function aios(...args: string[]) {

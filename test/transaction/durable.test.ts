@@ -11,9 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { removeRun, runInOverlay, spentRunsRemoved } from '../../src/core/jail/preview';
+import { removeRun, runInOverlay } from '../../src/core/jail/preview';
 import { commitTransaction, undoRecord, type UndoStore } from '../../src/core/transaction';
-import { beginScratch, canRun, SCRATCH_ENV as env, SCRATCH_LIMITS as limits, scratchMachine, treeHash } from './support';
+import { beginScratch, canRun, removeScratch, SCRATCH_ENV as env, SCRATCH_LIMITS as limits, scratchMachine, treeHash } from './support';
 
 const major = Number(os.release().split('.')[0]);
 const minor = Number(os.release().split('.')[1]);
@@ -24,8 +24,7 @@ let machine: string;
 let store: UndoStore;
 beforeEach(() => ({ base, machine, store } = scratchMachine('aios-tx-durable-')));
 afterEach(async () => {
-  await spentRunsRemoved();
-  fs.rmSync(base, { recursive: true, force: true });
+  await removeScratch(base);
 });
 
 const begin = (command: string) => beginScratch(store, machine, command);

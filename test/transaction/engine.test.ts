@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { preparedLayerFolders } from '../../src/core/jail/layer-pool';
-import { spentRunsRemoved } from '../../src/core/jail/preview';
 import {
   commitTransaction,
   discardTransaction,
@@ -22,15 +21,14 @@ import {
 } from '../../src/core/transaction';
 import { DEFAULT_PREVIEW, previewCommand } from '../../src/core/preview';
 import { applySteps, JOURNAL } from '../../src/core/transaction/apply';
-import { beginScratch, canRun, SCRATCH_ENV as env, SCRATCH_LIMITS as limits, scratchMachine, treeHash } from './support';
+import { beginScratch, canRun, removeScratch, SCRATCH_ENV as env, SCRATCH_LIMITS as limits, scratchMachine, treeHash } from './support';
 
 let base: string;
 let machine: string;
 let store: UndoStore;
 beforeEach(() => ({ base, machine, store } = scratchMachine('aios-tx-test-')));
 afterEach(async () => {
-  await spentRunsRemoved();
-  fs.rmSync(base, { recursive: true, force: true });
+  await removeScratch(base);
 });
 
 async function run(command: string, cwd = path.join(machine, 'home/me')) {

@@ -15,7 +15,7 @@ import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { beginTransaction, commitTransaction, discardTransaction, UndoStore } from '../../src/core/transaction';
 import { readEffects } from '../../src/core/transaction/effects';
 import { readXattrs, removeXattrs, writeXattrs } from '../../src/core/transaction/xattrs';
-import { canRun, makeMachine } from './support';
+import { canRun, makeMachine, removeScratch } from './support';
 
 const { spawned } = vi.hoisted(() => ({ spawned: [] as string[] }));
 vi.mock('node:child_process', async (importOriginal) => {
@@ -49,8 +49,7 @@ beforeEach(() => {
   store = new UndoStore(path.join(base, 'state'));
 });
 afterEach(async () => {
-  await spentRunsRemoved();
-  fs.rmSync(base, { recursive: true, force: true });
+  await removeScratch(base);
 });
 
 const run = (command: string) =>

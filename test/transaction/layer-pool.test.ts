@@ -15,15 +15,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { preparedLayerFolders } from '../../src/core/jail/layer-pool';
 import { defaultStateBase, spentRunsRemoved, sweepStale } from '../../src/core/jail/preview';
 import { commitTransaction, type UndoStore } from '../../src/core/transaction';
-import { beginScratch, canRun, SCRATCH_LIMITS as limits, scratchMachine } from './support';
+import { beginScratch, canRun, removeScratch, SCRATCH_LIMITS as limits, scratchMachine } from './support';
 
 let base: string;
 let machine: string;
 let store: UndoStore;
 beforeEach(() => ({ base, machine, store } = scratchMachine('aios-tx-pool-')));
 afterEach(async () => {
-  await spentRunsRemoved();
-  fs.rmSync(base, { recursive: true, force: true });
+  await removeScratch(base);
 });
 
 async function runAndCommit(command: string) {

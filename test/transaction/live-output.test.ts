@@ -10,11 +10,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { TransactionsConfigSchema } from '../../src/core/config/schema';
 import { SecretSet } from '../../src/core/environment/redact';
 import { Transactions } from '../../src/core/transaction/hook';
-import { canRun, makeMachine } from './support';
+import { canRun, makeMachine, removeScratch } from './support';
 
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
 
@@ -43,8 +42,7 @@ describe.skipIf(!canRun)('a transaction streams its output', () => {
   });
   afterEach(async () => {
     await new Promise<void>((r) => server.close(() => r()));
-    await spentRunsRemoved();
-    fs.rmSync(base, { recursive: true, force: true });
+    await removeScratch(base);
   });
 
   it('the first output reaches onOutput before the command ends, redacted', async () => {

@@ -12,9 +12,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nestedLayersTrapped, spentRunsRemoved } from '../../src/core/jail/preview';
+import { nestedLayersTrapped } from '../../src/core/jail/preview';
 import { commitTransaction, discardTransaction, UndoStore } from '../../src/core/transaction';
-import { beginScratch, canRun, SCRATCH_LIMITS as limits, scratchMachine, treeHash } from './support';
+import { beginScratch, canRun, removeScratch, SCRATCH_LIMITS as limits, scratchMachine, treeHash } from './support';
 
 let base: string;
 let machine: string;
@@ -25,8 +25,7 @@ beforeEach(() => {
   store = new UndoStore(path.join(machine, 'var/lib/aios'));
 });
 afterEach(async () => {
-  await spentRunsRemoved();
-  fs.rmSync(base, { recursive: true, force: true });
+  await removeScratch(base);
 });
 
 describe.skipIf(!canRun)('a transaction over the folder that holds the state folder', () => {

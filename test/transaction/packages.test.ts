@@ -13,7 +13,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { Gate, type ApprovalRequest } from '../../src/core/gate';
 import { loadConfig } from '../../src/core/config/load';
 import { TransactionsConfigSchema } from '../../src/core/config/schema';
@@ -21,7 +20,7 @@ import { Executor } from '../../src/core/executor/executor';
 import { PolicyEngine } from '../../src/core/policy';
 import { newestFor, undoRecord } from '../../src/core/transaction';
 import { Transactions } from '../../src/core/transaction/hook';
-import { aptInstallInto, buildDeb, canRun, scratchDpkgRoot, treeHash } from './support';
+import { aptInstallInto, buildDeb, canRun, removeScratch, scratchDpkgRoot, treeHash } from './support';
 
 const hasApt = spawnSync('apt-get', ['--version']).status === 0 && spawnSync('dpkg-deb', ['--version']).status === 0;
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
@@ -50,8 +49,7 @@ beforeAll(() => {
   );
 });
 afterAll(async () => {
-  await spentRunsRemoved();
-  if (base) fs.rmSync(base, { recursive: true, force: true });
+  await removeScratch(base);
 });
 
 describe.skipIf(!canRun || !hasApt)('packages and a series of changes in transactions', () => {

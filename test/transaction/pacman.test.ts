@@ -11,9 +11,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { commitTransaction, judgePending, undoRecord, type UndoStore } from '../../src/core/transaction';
-import { beginScratch, canRun, SCRATCH_LIMITS as limits, scratchMachine, treeHash } from './support';
+import { beginScratch, canRun, removeScratch, SCRATCH_LIMITS as limits, scratchMachine, treeHash } from './support';
 
 const hasPacman = spawnSync('pacman', ['--version']).status === 0 && spawnSync('zstd', ['--version']).status === 0;
 
@@ -60,8 +59,7 @@ beforeEach(() => {
   buildPacmanPackage(path.join(base, 'pkg'), pkg);
 });
 afterEach(async () => {
-  await spentRunsRemoved();
-  if (base) fs.rmSync(base, { recursive: true, force: true });
+  await removeScratch(base);
 });
 
 describe.skipIf(!canRun || !hasPacman)('pacman in transactions', () => {

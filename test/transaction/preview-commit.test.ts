@@ -22,7 +22,7 @@ import { previewerFor } from '../../src/core/preview/previewer';
 import { undoRecord } from '../../src/core/transaction';
 import { Transactions, type TransactionRun } from '../../src/core/transaction/hook';
 import type { Preview } from '../../src/shared/preview';
-import { canRun, makeMachine, treeHash } from './support';
+import { canRun, makeMachine, removeScratch, treeHash } from './support';
 
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
 
@@ -61,8 +61,7 @@ describe.skipIf(!canRun)('an approved preview committed as the transaction', () 
   });
   afterEach(async () => {
     history.close();
-    await spentRunsRemoved();
-    fs.rmSync(base, { recursive: true, force: true });
+    await removeScratch(base);
   });
 
   /** Says yes once the preview is in (after `meanwhile`, what happens while the person reads it). */

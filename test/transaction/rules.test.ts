@@ -7,11 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { cannotUndo, cannotUndoReason } from '../../src/core/policy/programs/outside-world';
 import { discardTransaction, judgeEffects, judgePending, type UndoStore } from '../../src/core/transaction';
 import { unitChanges } from '../../src/core/transaction/services';
-import { beginScratch, canRun, scratchMachine } from './support';
+import { beginScratch, canRun, removeScratch, scratchMachine } from './support';
 
 describe('effect rules on effects', () => {
   const none = { protect: { home: '/home/me' }, pathDirs: ['/usr/bin', '/usr/local/bin'], packageFiles: new Set<string>() };
@@ -93,8 +92,7 @@ describe.skipIf(!canRun)('effect rules on a real overlay run', () => {
     fs.mkdirSync(path.join(machine, 'var/lib/dpkg/info'), { recursive: true });
   });
   afterEach(async () => {
-    await spentRunsRemoved();
-    fs.rmSync(base, { recursive: true, force: true });
+    await removeScratch(base);
   });
 
   it('finds a setuid file, capabilities, a protected write and a new program on PATH, with nothing landed', async () => {

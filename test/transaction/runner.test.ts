@@ -10,7 +10,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { Gate, type ApprovalRequest } from '../../src/core/gate';
 import { TransactionsConfigSchema } from '../../src/core/config/schema';
 import { Executor } from '../../src/core/executor/executor';
@@ -19,7 +18,7 @@ import { PolicyEngine } from '../../src/core/policy';
 import { loadConfig } from '../../src/core/config/load';
 import { Transactions } from '../../src/core/transaction/hook';
 import { TransactionUnavailable, undoRecord } from '../../src/core/transaction';
-import { canRun, makeMachine, treeHash } from './support';
+import { canRun, makeMachine, removeScratch, treeHash } from './support';
 
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
 
@@ -42,8 +41,7 @@ describe.skipIf(!canRun)('commands as transactions', () => {
   });
   afterEach(async () => {
     history.close();
-    await spentRunsRemoved();
-    fs.rmSync(base, { recursive: true, force: true });
+    await removeScratch(base);
   });
 
   async function runner(answer: 'approved' | 'denied', asked: ApprovalRequest[]) {

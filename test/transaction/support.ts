@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spentRunsRemoved } from '../../src/core/jail/preview';
 import { beginTransaction, UndoStore } from '../../src/core/transaction';
 import { readXattrs } from '../../src/core/transaction/xattrs';
 
@@ -65,6 +66,12 @@ export function scratchMachine(prefix: string): { base: string; machine: string;
   const machine = path.join(base, 'machine');
   makeMachine(machine);
   return { base, machine, store: new UndoStore(path.join(base, 'state')) };
+}
+
+/** Removes a scratch folder once the spent runs' removal, which goes on after their commands and inside it, is done. */
+export async function removeScratch(base: string | undefined): Promise<void> {
+  await spentRunsRemoved();
+  if (base) fs.rmSync(base, { recursive: true, force: true });
 }
 
 /** Runs `command` as a transaction over the scratch machine, from its home folder unless told, without network. */
