@@ -3,7 +3,7 @@
  * Electron IPC, framed as JSON messages.
  */
 import { z } from 'zod';
-import { BridgeErrorPayloadSchema } from './contract';
+import { BridgeErrorPayloadSchema, type EventName } from './contract';
 
 /** Frames larger than this are refused by the server (and close that socket). */
 export const MAX_WIRE_FRAME_BYTES = 1024 * 1024;
@@ -26,11 +26,13 @@ export const ServerMessageSchema = z.union([
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 
 /**
- * JSON carries no bytes: the payload of `terminal.data` (UTF-8 bytes in the
- * contract) goes over the WebSocket with `data` as base64, a third larger
- * whatever the bytes (as JSON text a control character took six).
+ * JSON carries no bytes: where an event's payload holds bytes in the
+ * contract (a Uint8Array), this field of it goes over the WebSocket as
+ * base64, a third larger whatever the bytes (as JSON text a control
+ * character took six). The web host encodes it; the page's bridge decodes it
+ * and checks the payload against the contract.
  */
-export const TerminalDataWireSchema = z.object({ id: z.string(), data: z.string() });
+export const BYTES_FIELD_ON_WIRE: { readonly [N in EventName]?: string } = { 'terminal.data': 'data' };
 
 /** Query parameter of the printed URL: a one-time login ticket, spent on first use. */
 export const LOGIN_TICKET_PARAM = 'ticket';

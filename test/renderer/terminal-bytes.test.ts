@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
 import { loadPageBridge, startPageHost, type PageHost } from '../support/page-host';
 
 interface PageBridge {
@@ -39,4 +40,34 @@ describe("the page's bridge and terminal output", () => {
     expect(text()).toContain('bytes:é€😀 \x01\x1b[1mB\x1b[0m:end-42');
     await bridge.call('terminal.close', { id });
   }, 30_000);
+
+  it('drops a terminal.data frame that is not the contract once decoded, and passes the next one', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((r) => server.once('listening', () => r()));
+    const event = (payload: unknown) => JSON.stringify({ type: 'event', name: 'terminal.data', payload });
+    server.on('connection', (ws) => {
+      ws.send(JSON.stringify({ type: 'ready' }));
+      ws.send(event({ id: 't1', data: 'not base64!' }));
+      ws.send(event({ id: 't1', data: [104, 105] }));
+      ws.send(event({ id: 'not a terminal id', data: Buffer.from('bad id').toString('base64') }));
+      ws.send(event({ data: Buffer.from('no id').toString('base64') }));
+      ws.send(event({ id: 't1', data: Buffer.from('good').toString('base64') }));
+    });
+    vi.stubGlobal('WebSocket', WebSocket);
+    try {
+      const bridge = new WebSocketBridge(`ws://127.0.0.1:${(server.address() as { port: number }).port}`);
+      const got: { id: string; data: unknown }[] = [];
+      bridge.on('terminal.data', (p) => got.push(p));
+      await bridge.connect();
+      await vi.waitFor(() => expect(got.length).toBeGreaterThan(0));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(got).toHaveLength(1);
+      expect(got[0]!.id).toBe('t1');
+      expect(Buffer.from(got[0]!.data as Uint8Array).toString('utf8')).toBe('good');
+    } finally {
+      vi.unstubAllGlobals();
+      for (const c of server.clients) c.terminate();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import {
+  BYTES_FIELD_ON_WIRE,
   ClientMessageSchema,
   CLOSE_TOO_MANY,
   LOGIN_TICKET_PARAM,
@@ -12,7 +13,7 @@ import {
   WS_PATH,
   type ServerMessage,
 } from '../../shared/wire';
-import { describeZodError, type EventPayload } from '../../shared/contract';
+import { describeZodError } from '../../shared/contract';
 import type { ConnectedClient } from '../../core/bridge/client';
 import type { Core } from '../../core/core';
 import { HostPolicy, SECURITY_HEADERS, isLoopback, newToken } from './security';
@@ -276,7 +277,8 @@ export async function startWebHost(options: WebHostOptions): Promise<StartedWebH
   }
 
   const unsubscribe = options.core.events.onAny((name, payload) => {
-    const wirePayload = name === 'terminal.data' ? terminalDataToWire(payload as EventPayload<'terminal.data'>) : payload;
+    const bytesField = BYTES_FIELD_ON_WIRE[name];
+    const wirePayload = bytesField ? withBase64(payload as Record<string, unknown>, bytesField) : payload;
     const frame = JSON.stringify({ type: 'event', name, payload: wirePayload } satisfies ServerMessage);
     for (const ws of [...clients.keys()]) send(ws, frame);
   });
@@ -332,7 +334,8 @@ function respond(res: ServerResponse, status: number, message: string, extra: Re
   res.end(`${message}\n`);
 }
 
-/** The shell's output bytes as JSON can carry them (TerminalDataWireSchema). */
-function terminalDataToWire({ id, data }: EventPayload<'terminal.data'>): { id: string; data: string } {
-  return { id, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') };
+/** A payload with its bytes field as JSON can carry it (BYTES_FIELD_ON_WIRE). */
+function withBase64(payload: Record<string, unknown>, field: string): Record<string, unknown> {
+  const bytes = payload[field] as Uint8Array;
+  return { ...payload, [field]: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
 }

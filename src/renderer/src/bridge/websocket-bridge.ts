@@ -1,5 +1,6 @@
 import {
   BridgeError,
+  events,
   isEventName,
   type AiosBridge,
   type CallName,
@@ -8,7 +9,7 @@ import {
   type EventName,
   type EventPayload,
 } from '../../../shared/contract';
-import { CLOSE_TOO_MANY, ServerMessageSchema, TerminalDataWireSchema, WS_PATH } from '../../../shared/wire';
+import { BYTES_FIELD_ON_WIRE, CLOSE_TOO_MANY, ServerMessageSchema, WS_PATH } from '../../../shared/wire';
 import type { ConnectionState } from './connection';
 
 export type { ConnectionState };
@@ -157,7 +158,8 @@ export class WebSocketBridge implements AiosBridge {
     }
     if (msg.type === 'event') {
       if (!isEventName(msg.name)) return;
-      const payload = msg.name === 'terminal.data' ? terminalDataFromWire(msg.payload) : msg.payload;
+      const bytesField = BYTES_FIELD_ON_WIRE[msg.name];
+      const payload = bytesField ? withBytes(msg.name, msg.payload, bytesField) : msg.payload;
       if (payload === undefined) return;
       for (const l of this.listeners.get(msg.name) ?? []) l(payload as never);
       return;
@@ -174,16 +176,19 @@ export class WebSocketBridge implements AiosBridge {
   }
 }
 
-/** terminal.data as the contract has it (bytes), from its base64 on the wire; undefined for a malformed frame. */
-function terminalDataFromWire(payload: unknown): { id: string; data: Uint8Array } | undefined {
-  const parsed = TerminalDataWireSchema.safeParse(payload);
-  if (!parsed.success) return undefined;
-  const { id, data } = parsed.data;
+/** An event's payload as the contract has it, its bytes field decoded from base64 (BYTES_FIELD_ON_WIRE); undefined for a malformed frame. */
+function withBytes(name: EventName, payload: unknown, field: string): unknown {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const text = (payload as Record<string, unknown>)[field];
+  if (typeof text !== 'string') return undefined;
+  let bytes: Uint8Array;
   try {
-    return { id, data: decodeBase64(data) };
+    bytes = decodeBase64(text);
   } catch {
     return undefined;
   }
+  const parsed = events[name].safeParse({ ...payload, [field]: bytes });
+  return parsed.success ? parsed.data : undefined;
 }
 
 function decodeBase64(text: string): Uint8Array {
